@@ -1,0 +1,1129 @@
+"""The codebook: which column is which item, what it measures, its scale and keying.
+
+A codebook is the data contract between a questionnaire file and the rest of
+loyaltysem. Researchers edit it as CSV or Excel (one row per item); it may also be
+written as TOML, YAML, JSON or a Python dict. Everything in the data that the
+codebook does not explain is an error that names it, never a silent guess.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+import pandas as pd
+
+from loyaltysem.errors import CodebookError
+
+__all__ = ["ROLES", "Codebook", "Construct", "Item", "normalize_label"]
+
+ItemType = Literal["likert", "continuous"]
+#: Roles a non-item column may play. ``id`` identifies respondents (must be unique),
+#: ``group`` splits them (wave, platform, gender), ``covariate`` is kept as data,
+#: ``ignore`` is read but not kept.
+ROLES = ("id", "group", "covariate", "ignore")
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0", "r", "reverse", "reversed", "是", "反向"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0", "", "否", "正向"}
+_ITEM_COLUMNS = ("item", "construct", "min", "max", "reverse", "text", "text_zh")
+
+
+def normalize_label(label: str) -> str:
+    """Normalize a value label for matching answers to labels.
+
+    Unicode NFKC (full-width to half-width), case folding, and collapsed
+    white space. Nothing else: ``"Agree"`` and ``"Strongly agree"`` stay different.
+
+    Examples
+    --------
+    >>> normalize_label("  Strongly   AGREE ")
+    'strongly agree'
+    >>> normalize_label("非常同意") == normalize_label(" 非常同意 ")
+    True
+    """
+    text = unicodedata.normalize("NFKC", str(label))
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Item:
+    """One questionnaire item (one column of the survey file).
+
+    Parameters
+    ----------
+    name : str
+        Column name in the data file.
+    construct : str
+        Code of the construct the item measures (e.g. ``"TRU"``).
+    type : {"likert", "continuous"}
+        ``likert`` answers are integers from ``min`` to ``max``; ``continuous``
+        answers are any number (``min``/``max`` optional bounds).
+    min, max : float or None
+        Scale end points. Reverse keying maps ``x`` to ``min + max - x``.
+    reverse : bool
+        Whether the item is reverse-keyed.
+    text, text_zh : str
+        Item wording in English and Chinese.
+    value_labels : mapping of normalized label to value
+        Text answers this item accepts, in addition to the codebook-wide labels.
+    missing_codes : tuple of float
+        Codes meaning "no answer" for this item, in addition to the codebook-wide ones.
+    """
+
+    name: str
+    construct: str
+    type: ItemType = "likert"
+    min: float | None = None
+    max: float | None = None
+    reverse: bool = False
+    text: str = ""
+    text_zh: str = ""
+    value_labels: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    missing_codes: tuple[float, ...] = ()
+
+    def reverse_code(self, values: Any) -> Any:
+        """Return ``min + max - values`` if the item is reverse-keyed, else ``values``."""
+        if not self.reverse or self.min is None or self.max is None:
+            # Codebook construction guarantees min and max for reverse-keyed items.
+            return values
+        return self.min + self.max - values
+
+
+@dataclass(frozen=True)
+class Construct:
+    """A construct (latent variable) with its labels."""
+
+    code: str
+    label: str = ""
+    label_zh: str = ""
+
+
+def _is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _parse_number(
+    value: object, *, what: str, file: str | None, row: int | None, column: str, item: str | None
+) -> float | None:
+    if _is_blank(value):
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise CodebookError(
+            f"{what} of item {item!r} is not a number" if item else f"{what} is not a number",
+            file=file,
+            row=row,
+            column=column,
+            found=value,
+            expected="a number such as 1 or 7",
+            fix=f"write a plain number in the {column!r} column",
+        ) from None
+    if not math.isfinite(number):
+        raise CodebookError(
+            f"{what} must be finite",
+            file=file,
+            row=row,
+            column=column,
+            found=value,
+            expected="a finite number",
+            fix=f"write a plain number in the {column!r} column",
+        )
+    return number
+
+
+def _parse_bool(
+    value: object, *, file: str | None, row: int | None, column: str, item: str
+) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value in (0, 1):
+        return bool(value)
+    text = "" if _is_blank(value) else normalize_label(str(value))
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CodebookError(
+        f"the reverse flag of item {item!r} is not true or false",
+        file=file,
+        row=row,
+        column=column,
+        found=value,
+        expected="true/false, yes/no, 1/0 (blank means false)",
+        fix="write true for reverse-keyed items and false (or leave blank) otherwise",
+    )
+
+
+def _parse_codes(
+    value: object, *, file: str | None, row: int | None, column: str, item: str | None
+) -> tuple[float, ...]:
+    if _is_blank(value):
+        return ()
+    if isinstance(value, (list, tuple)):
+        parts: list[object] = list(value)
+    elif isinstance(value, (int, float)):
+        parts = [value]
+    else:
+        parts = [p for p in re.split(r"[;,|]", str(value)) if p.strip()]
+    codes = []
+    for part in parts:
+        number = _parse_number(
+            part, what="missing-value code", file=file, row=row, column=column, item=item
+        )
+        if number is not None:
+            codes.append(number)
+    return tuple(codes)
+
+
+def _parse_label_spec(
+    value: object, *, file: str | None, row: int | None, column: str, item: str | None
+) -> dict[float, str]:
+    """Parse ``"1=Strongly disagree; 7=Strongly agree"`` or a mapping into value → label."""
+    if _is_blank(value):
+        return {}
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    else:
+        pairs = []
+        for part in re.split(r"[;|\n]", str(value)):
+            if not part.strip():
+                continue
+            if "=" not in part:
+                raise CodebookError(
+                    "a value label is not written as value=label",
+                    file=file,
+                    row=row,
+                    column=column,
+                    found=part.strip(),
+                    expected="value=label pairs separated by ';', e.g. '1=Strongly disagree; "
+                    "7=Strongly agree'",
+                    fix="write each label as number=text",
+                )
+            key, label = part.split("=", 1)
+            pairs.append((key, label))
+    out: dict[float, str] = {}
+    for key, label in pairs:
+        number = _parse_number(
+            key, what="value-label value", file=file, row=row, column=column, item=item
+        )
+        if number is None or _is_blank(label):
+            raise CodebookError(
+                "a value label has an empty value or text",
+                file=file,
+                row=row,
+                column=column,
+                found=f"{key}={label}",
+                expected="value=label with both parts present",
+                fix="complete or delete the pair",
+            )
+        out[number] = str(label).strip()
+    return out
+
+
+def _label_lookup(
+    labels_by_language: Mapping[str, Mapping[float, str]], *, file: str | None, where: str
+) -> dict[str, float]:
+    lookup: dict[str, float] = {}
+    for language, mapping in labels_by_language.items():
+        for value, label in mapping.items():
+            key = normalize_label(label)
+            if key in lookup and lookup[key] != value:
+                raise CodebookError(
+                    f"the value label {label!r} ({language}) stands for two values in {where}",
+                    file=file,
+                    found=f"{lookup[key]:g} and {value:g}",
+                    expected="each label to name exactly one value",
+                    fix="make the labels distinct",
+                )
+            lookup[key] = float(value)
+    return lookup
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """The data contract of a survey: items, constructs, scales, keying, labels, codes.
+
+    Build one with :meth:`read` (CSV, Excel, TOML, YAML, JSON) or :meth:`from_dict`.
+
+    Parameters
+    ----------
+    items : tuple of Item
+        The questionnaire items, in codebook order.
+    constructs : mapping of str to Construct
+        Every construct named by an item, with its labels (English and Chinese).
+    missing_codes : tuple of float
+        Codes meaning "no answer" for every item (e.g. ``-99``, ``99``).
+    value_labels : mapping of language to mapping of value to label
+        Labels shared by every Likert item, e.g. ``{"en": {1: "Strongly disagree", ...},
+        "zh": {1: "非常不同意", ...}}``. Text answers are mapped to numbers through them.
+    columns : mapping of column name to role
+        Non-item columns and their roles (see :data:`ROLES`).
+    name : str
+        Name of the instrument.
+    source : str or None
+        The file the codebook came from, used in error messages.
+
+    Examples
+    --------
+    >>> cb = Codebook.from_dict({
+    ...     "missing_codes": [-99],
+    ...     "value_labels": {"en": {1: "Strongly disagree", 7: "Strongly agree"}},
+    ...     "constructs": {"LOY": {"label": "Loyalty", "label_zh": "忠诚度"}},
+    ...     "items": [
+    ...         {"item": "LOY1", "construct": "LOY", "min": 1, "max": 7},
+    ...         {"item": "LOY4", "construct": "LOY", "min": 1, "max": 7, "reverse": True},
+    ...     ],
+    ... })
+    >>> cb.item_names
+    ['LOY1', 'LOY4']
+    >>> cb.construct_items
+    {'LOY': ['LOY1', 'LOY4']}
+    >>> cb.reversed_items
+    ['LOY4']
+    """
+
+    items: tuple[Item, ...]
+    constructs: Mapping[str, Construct]
+    missing_codes: tuple[float, ...] = ()
+    value_labels: Mapping[str, Mapping[float, str]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    name: str = ""
+    source: str | None = None
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def item_names(self) -> list[str]:
+        """Item column names in codebook order."""
+        return [it.name for it in self.items]
+
+    @property
+    def construct_items(self) -> dict[str, list[str]]:
+        """Mapping of construct code to its item names, in codebook order."""
+        out: dict[str, list[str]] = {}
+        for it in self.items:
+            out.setdefault(it.construct, []).append(it.name)
+        return out
+
+    @property
+    def reversed_items(self) -> list[str]:
+        """Names of reverse-keyed items."""
+        return [it.name for it in self.items if it.reverse]
+
+    @property
+    def id_column(self) -> str | None:
+        """The respondent identifier column, if the codebook names one."""
+        for col, role in self.columns.items():
+            if role == "id":
+                return col
+        return None
+
+    @property
+    def group_columns(self) -> list[str]:
+        """Columns with role ``group`` (waves, platforms, gender...)."""
+        return [c for c, r in self.columns.items() if r == "group"]
+
+    def item(self, name: str) -> Item:
+        """Return the item called ``name``.
+
+        Raises
+        ------
+        CodebookError
+            If the codebook has no such item.
+        """
+        for it in self.items:
+            if it.name == name:
+                return it
+        raise CodebookError(
+            f"the codebook has no item {name!r}",
+            file=self.source,
+            found=name,
+            expected=f"one of {self.item_names}",
+            fix="check the spelling or add the item to the codebook",
+        )
+
+    def construct_labels(self, language: str = "en") -> dict[str, str]:
+        """Return construct code → label in ``language`` (``"en"`` or ``"zh"``).
+
+        Falls back to the code where no label is given.
+        """
+        attr = "label" if language == "en" else f"label_{language}"
+        return {code: (getattr(c, attr, "") or c.code) for code, c in self.constructs.items()}
+
+    def label_lookup(self, item: str) -> dict[str, float]:
+        """Return normalized text answer → value for ``item`` (codebook-wide + item labels)."""
+        it = self.item(item)
+        lookup = _label_lookup(self.value_labels, file=self.source, where="the codebook")
+        lookup.update(it.value_labels)
+        return lookup
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the items as a DataFrame with the CSV codebook columns."""
+        rows = [
+            {
+                "item": it.name,
+                "construct": it.construct,
+                "type": it.type,
+                "min": it.min,
+                "max": it.max,
+                "reverse": it.reverse,
+                "text": it.text,
+                "text_zh": it.text_zh,
+            }
+            for it in self.items
+        ]
+        return pd.DataFrame(rows).set_index("item")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict that :meth:`from_dict` reads back to an equal codebook."""
+        return {
+            "name": self.name,
+            "missing_codes": list(self.missing_codes),
+            "columns": dict(self.columns),
+            "value_labels": {
+                lang: {f"{v:g}": lab for v, lab in m.items()}
+                for lang, m in self.value_labels.items()
+            },
+            "constructs": {
+                c.code: {"label": c.label, "label_zh": c.label_zh} for c in self.constructs.values()
+            },
+            "items": [
+                {
+                    "item": it.name,
+                    "construct": it.construct,
+                    "type": it.type,
+                    "min": it.min,
+                    "max": it.max,
+                    "reverse": it.reverse,
+                    "text": it.text,
+                    "text_zh": it.text_zh,
+                    "value_labels": dict(it.value_labels),
+                    "missing_codes": list(it.missing_codes),
+                }
+                for it in self.items
+            ],
+        }
+
+    # ------------------------------------------------------------ constructors
+    @classmethod
+    def read(cls, path: str | Path, **options: Any) -> Codebook:
+        """Read a codebook file, choosing the reader by extension.
+
+        ``.csv``/``.tsv``/``.txt`` → :meth:`from_csv`; ``.xlsx``/``.xlsm`` →
+        :meth:`from_excel`; ``.toml`` → :meth:`from_toml`; ``.yaml``/``.yml`` →
+        :meth:`from_yaml`; ``.json`` → :meth:`from_json`.
+
+        Raises
+        ------
+        CodebookError
+            If the file is missing, of an unknown type, or malformed.
+        """
+        p = Path(path)
+        if not p.is_file():
+            raise CodebookError(
+                "the codebook file does not exist",
+                file=str(p),
+                expected="a path to a .csv, .xlsx, .toml, .yaml or .json codebook",
+                fix="check the path",
+            )
+        ext = p.suffix.lower()
+        readers = {
+            ".csv": cls.from_csv,
+            ".tsv": cls.from_csv,
+            ".txt": cls.from_csv,
+            ".xlsx": cls.from_excel,
+            ".xlsm": cls.from_excel,
+            ".toml": cls.from_toml,
+            ".yaml": cls.from_yaml,
+            ".yml": cls.from_yaml,
+            ".json": cls.from_json,
+        }
+        if ext not in readers:
+            raise CodebookError(
+                "the codebook file type is not supported",
+                file=str(p),
+                found=ext or "(no extension)",
+                expected=", ".join(sorted(readers)),
+                fix="save the codebook as CSV, Excel, TOML, YAML or JSON",
+            )
+        return readers[ext](p, **options)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Codebook:
+        """Read a TOML codebook (the shape of :meth:`from_dict`)."""
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        p = Path(path)
+        try:
+            with p.open("rb") as fh:
+                data = tomllib.load(fh)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise CodebookError(
+                "the TOML codebook cannot be parsed",
+                file=str(p),
+                found=str(exc),
+                expected="valid TOML",
+                fix="correct the syntax at the position named",
+            ) from None
+        return cls.from_dict(data, source=str(p))
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Codebook:
+        """Read a YAML codebook (``yaml.safe_load``; the shape of :meth:`from_dict`)."""
+        import yaml
+
+        p = Path(path)
+        try:
+            data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise CodebookError(
+                "the YAML codebook cannot be parsed",
+                file=str(p),
+                found=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                expected="valid YAML in UTF-8",
+                fix="correct the syntax at the position named",
+            ) from None
+        if not isinstance(data, Mapping):
+            raise CodebookError(
+                "the YAML codebook is not a mapping",
+                file=str(p),
+                found=type(data).__name__,
+                expected="top-level keys such as items, constructs, missing_codes",
+                fix="see docs/codebook.md for the layout",
+            )
+        return cls.from_dict(data, source=str(p))
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> Codebook:
+        """Read a JSON codebook (the shape of :meth:`from_dict`)."""
+        p = Path(path)
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise CodebookError(
+                "the JSON codebook cannot be parsed",
+                file=str(p),
+                found=str(exc),
+                expected="valid JSON in UTF-8",
+                fix="correct the syntax at the position named",
+            ) from None
+        if not isinstance(data, Mapping):
+            raise CodebookError(
+                "the JSON codebook is not an object",
+                file=str(p),
+                found=type(data).__name__,
+                expected="an object with keys such as items, constructs, missing_codes",
+                fix="see docs/codebook.md for the layout",
+            )
+        return cls.from_dict(data, source=str(p))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> Codebook:
+        """Build a codebook from a dict (the TOML/YAML/JSON layout).
+
+        Keys: ``items`` (list of item dicts with ``item, construct, min, max,
+        reverse, text, text_zh`` and optional ``type``, ``value_labels``,
+        ``missing_codes``), ``constructs`` (code → ``{label, label_zh}``),
+        ``missing_codes``, ``value_labels`` (language → value → label),
+        ``columns`` (non-item column → role), ``id_column``, ``name``.
+
+        Raises
+        ------
+        CodebookError
+            Naming the item and field that is malformed.
+        """
+        known = {"items", "constructs", "missing_codes", "value_labels", "columns"}
+        known |= {"id_column", "name", "description", "version", "scale"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise CodebookError(
+                "the codebook has unknown top-level keys",
+                file=source,
+                found=unknown,
+                expected=f"only {sorted(known)}",
+                fix="remove or rename those keys",
+            )
+        raw_items = data.get("items")
+        if not isinstance(raw_items, (list, tuple)) or not raw_items:
+            raise CodebookError(
+                "the codebook lists no items",
+                file=source,
+                found=raw_items,
+                expected="a non-empty list 'items' of {item, construct, min, max, reverse}",
+                fix="add one entry per questionnaire item",
+            )
+        records = []
+        for pos, entry in enumerate(raw_items, start=1):
+            if not isinstance(entry, Mapping):
+                raise CodebookError(
+                    f"item entry {pos} is not a mapping",
+                    file=source,
+                    found=entry,
+                    expected="{item: ..., construct: ..., min: ..., max: ...}",
+                    fix="write each item as a table/mapping",
+                )
+            records.append((pos, dict(entry)))
+        constructs = data.get("constructs") or {}
+        if not isinstance(constructs, Mapping):
+            raise CodebookError(
+                "'constructs' is not a mapping",
+                file=source,
+                found=constructs,
+                expected="construct code → {label, label_zh}",
+                fix="write constructs as a table keyed by construct code",
+            )
+        columns = dict(data.get("columns") or {})
+        id_column = data.get("id_column")
+        if id_column:
+            if columns.get(id_column, "id") != "id":
+                raise CodebookError(
+                    "id_column is also given another role under 'columns'",
+                    file=source,
+                    column=str(id_column),
+                    found=columns[id_column],
+                    expected="role 'id'",
+                    fix="give the identifier column one role only",
+                )
+            columns[str(id_column)] = "id"
+        return cls._build(
+            records,
+            constructs={str(k): v for k, v in constructs.items()},
+            missing_codes=_parse_codes(
+                data.get("missing_codes"), file=source, row=None, column="missing_codes", item=None
+            ),
+            value_labels={
+                str(lang): _parse_label_spec(
+                    m, file=source, row=None, column=f"value_labels.{lang}", item=None
+                )
+                for lang, m in (data.get("value_labels") or {}).items()
+            },
+            columns=columns,
+            name=str(data.get("name", "")),
+            source=source,
+            row_of=lambda pos: None,
+        )
+
+    @classmethod
+    def from_csv(
+        cls,
+        path: str | Path,
+        *,
+        missing_codes: Iterable[float] = (),
+        value_labels: Mapping[str, Mapping[float, str]] | None = None,
+        columns: Mapping[str, str] | None = None,
+        id_column: str | None = None,
+        name: str = "",
+        encoding: str | None = None,
+    ) -> Codebook:
+        """Read a CSV codebook: one row per item.
+
+        Required columns: ``item``, ``construct``, ``min``, ``max``. Optional:
+        ``reverse`` (true/false, blank = false), ``text``, ``text_zh``, ``type``
+        (``likert``/``continuous``), ``role`` (``item`` or one of :data:`ROLES`, for
+        non-item columns of the data), ``missing`` (item-specific codes such as
+        ``-99;99``), ``value_labels`` and ``value_labels_<lang>`` (``1=Strongly
+        disagree; 7=Strongly agree``), ``construct_label``, ``construct_label_zh``.
+
+        Row numbers in error messages are the lines of the CSV file (header = 1).
+        """
+        from loyaltysem.survey.io import read_table
+
+        table = read_table(Path(path), encoding=encoding, what="codebook")
+        return cls._from_table(
+            table.frame,
+            source=str(path),
+            row_of=table.row_of,
+            missing_codes=missing_codes,
+            value_labels=value_labels,
+            columns=columns,
+            id_column=id_column,
+            name=name,
+        )
+
+    @classmethod
+    def from_excel(
+        cls,
+        path: str | Path,
+        *,
+        sheet: str | int | None = None,
+        missing_codes: Iterable[float] = (),
+        value_labels: Mapping[str, Mapping[float, str]] | None = None,
+        columns: Mapping[str, str] | None = None,
+        id_column: str | None = None,
+        name: str = "",
+    ) -> Codebook:
+        """Read an Excel codebook.
+
+        The item sheet is ``sheet`` if given, else a sheet named ``items`` or
+        ``codebook``, else the first sheet; its columns are those of
+        :meth:`from_csv`. Optional sheets: ``constructs`` (``construct, label,
+        label_zh``), ``value_labels`` (``value`` and one column per language, e.g.
+        ``en, zh``), ``settings`` (``key, value`` rows: ``missing_codes``,
+        ``id_column``, ``name``).
+        """
+        from loyaltysem.survey.io import read_excel_sheets
+
+        p = Path(path)
+        sheets = read_excel_sheets(p)
+        lower = {str(k).strip().lower(): k for k in sheets}
+        if sheet is not None:
+            key = sheet if sheet in sheets else None
+            if isinstance(sheet, int) and 0 <= sheet < len(sheets):
+                key = list(sheets)[sheet]
+            if key is None:
+                raise CodebookError(
+                    "the codebook workbook has no such sheet",
+                    file=str(p),
+                    found=sheet,
+                    expected=f"one of {list(sheets)}",
+                    fix="pass the name of the sheet that lists the items",
+                )
+        else:
+            key = lower.get("items", lower.get("codebook", next(iter(sheets))))
+        table = sheets[key]
+        labels = dict(value_labels or {})
+        if "value_labels" in lower:
+            vl = sheets[lower["value_labels"]].frame
+            if "value" not in vl.columns:
+                raise CodebookError(
+                    "the value_labels sheet has no 'value' column",
+                    file=f"{p} [value_labels]",
+                    found=list(vl.columns),
+                    expected="columns value, en, zh, ...",
+                    fix="add a header row: value, en, zh",
+                )
+            for lang in [c for c in vl.columns if c != "value"]:
+                spec = {
+                    v: lab
+                    for v, lab in zip(vl["value"], vl[lang], strict=True)
+                    if not _is_blank(lab)
+                }
+                labels[str(lang)] = _parse_label_spec(
+                    spec, file=f"{p} [value_labels]", row=None, column=str(lang), item=None
+                )
+        codes = list(missing_codes)
+        if "settings" in lower:
+            st = sheets[lower["settings"]].frame
+            if not {"key", "value"} <= set(st.columns):
+                raise CodebookError(
+                    "the settings sheet needs columns 'key' and 'value'",
+                    file=f"{p} [settings]",
+                    found=list(st.columns),
+                    expected="key, value",
+                    fix="add a header row: key, value",
+                )
+            for k, v in zip(st["key"], st["value"], strict=True):
+                k = str(k).strip()
+                if k == "missing_codes":
+                    codes.extend(
+                        _parse_codes(v, file=f"{p} [settings]", row=None, column="value", item=None)
+                    )
+                elif k == "id_column" and not _is_blank(v):
+                    id_column = id_column or str(v).strip()
+                elif k == "name" and not _is_blank(v):
+                    name = name or str(v).strip()
+        construct_frame = sheets[lower["constructs"]].frame if "constructs" in lower else None
+        return cls._from_table(
+            table.frame,
+            source=f"{p} [{key}]",
+            row_of=table.row_of,
+            missing_codes=codes,
+            value_labels=labels,
+            columns=columns,
+            id_column=id_column,
+            name=name,
+            construct_frame=construct_frame,
+        )
+
+    @classmethod
+    def _from_table(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        source: str,
+        row_of: Any,
+        missing_codes: Iterable[float],
+        value_labels: Mapping[str, Mapping[float, str]] | None,
+        columns: Mapping[str, str] | None,
+        id_column: str | None,
+        name: str,
+        construct_frame: pd.DataFrame | None = None,
+    ) -> Codebook:
+        frame = frame.rename(columns=lambda c: str(c).strip().lower())
+        required = ["item", "construct", "min", "max"]
+        absent = [c for c in required if c not in frame.columns]
+        if absent:
+            raise CodebookError(
+                "the codebook lacks required columns",
+                file=source,
+                found=list(frame.columns),
+                expected=f"columns {', '.join(_ITEM_COLUMNS)} (missing: {', '.join(absent)})",
+                fix="add the missing columns to the header row",
+            )
+        all_columns = dict(columns or {})
+        if id_column:
+            all_columns[id_column] = "id"
+        constructs: dict[str, dict[str, str]] = {}
+        records = []
+        for pos in range(len(frame)):
+            row = frame.iloc[pos]
+            line = row_of(pos)
+            role = "item"
+            if "role" in frame.columns and not _is_blank(row["role"]):
+                role = normalize_label(row["role"])
+            if role != "item":
+                if role not in ROLES:
+                    raise CodebookError(
+                        "unknown role",
+                        file=source,
+                        row=line,
+                        column="role",
+                        found=row["role"],
+                        expected=f"item or one of {', '.join(ROLES)}",
+                        fix="use item for questionnaire items; id/group/covariate/ignore otherwise",
+                    )
+                if _is_blank(row["item"]):
+                    raise CodebookError(
+                        "a non-item row has no column name",
+                        file=source,
+                        row=line,
+                        column="item",
+                        found="",
+                        expected="the data column's name",
+                        fix="fill in the column name or delete the row",
+                    )
+                all_columns[str(row["item"]).strip()] = role
+                continue
+            entry: dict[str, Any] = {k: row[k] for k in frame.columns if k in _ITEM_COLUMNS}
+            if "type" in frame.columns:
+                entry["type"] = row["type"]
+            if "missing" in frame.columns:
+                entry["missing_codes"] = row["missing"]
+            labels: dict[str, dict[float, str]] = {}
+            for col in frame.columns:
+                if col == "value_labels" or col.startswith("value_labels_"):
+                    lang = "en" if col == "value_labels" else col.removeprefix("value_labels_")
+                    labels[lang] = _parse_label_spec(
+                        row[col], file=source, row=line, column=col, item=str(row["item"])
+                    )
+            entry["value_labels"] = labels
+            records.append((line, entry))
+            code = "" if _is_blank(row["construct"]) else str(row["construct"]).strip()
+            for col, key in (("construct_label", "label"), ("construct_label_zh", "label_zh")):
+                if col in frame.columns and code and not _is_blank(row[col]):
+                    constructs.setdefault(code, {})[key] = str(row[col]).strip()
+        if construct_frame is not None:
+            cf = construct_frame.rename(columns=lambda c: str(c).strip().lower())
+            if "construct" not in cf.columns:
+                raise CodebookError(
+                    "the constructs sheet has no 'construct' column",
+                    file=f"{source} [constructs]",
+                    found=list(cf.columns),
+                    expected="construct, label, label_zh",
+                    fix="add a header row: construct, label, label_zh",
+                )
+            for _, crow in cf.iterrows():
+                if _is_blank(crow["construct"]):
+                    continue
+                code = str(crow["construct"]).strip()
+                for key in ("label", "label_zh"):
+                    if key in cf.columns and not _is_blank(crow[key]):
+                        constructs.setdefault(code, {})[key] = str(crow[key]).strip()
+        return cls._build(
+            records,
+            constructs=constructs,
+            missing_codes=tuple(float(c) for c in missing_codes),
+            value_labels={k: dict(v) for k, v in (value_labels or {}).items()},
+            columns=all_columns,
+            name=name,
+            source=source,
+            row_of=lambda line: line,
+        )
+
+    @classmethod
+    def _build(
+        cls,
+        records: list[tuple[int | None, dict[str, Any]]],
+        *,
+        constructs: Mapping[str, Any],
+        missing_codes: tuple[float, ...],
+        value_labels: Mapping[str, Mapping[float, str]],
+        columns: Mapping[str, str],
+        name: str,
+        source: str | None,
+        row_of: Any,
+    ) -> Codebook:
+        if not records:
+            raise CodebookError(
+                "the codebook lists no items",
+                file=source,
+                expected="one row (or entry) per questionnaire item",
+                fix="add the items: item, construct, min, max, reverse",
+            )
+        global_lookup = _label_lookup(value_labels, file=source, where="the codebook")
+        items: list[Item] = []
+        seen: dict[str, int | None] = {}
+        for key, entry in records:
+            line = row_of(key)
+            allowed = set(_ITEM_COLUMNS) | {"type", "value_labels", "missing_codes", "label"}
+            extra = sorted(set(entry) - allowed)
+            if extra:
+                raise CodebookError(
+                    "an item has unknown fields",
+                    file=source,
+                    row=line,
+                    found=extra,
+                    expected=f"fields among {sorted(allowed)}",
+                    fix="remove or rename those fields",
+                )
+            raw_name = entry.get("item")
+            if _is_blank(raw_name):
+                raise CodebookError(
+                    "an item has no name",
+                    file=source,
+                    row=line,
+                    column="item",
+                    found=raw_name,
+                    expected="the item's column name in the data file",
+                    fix="fill in the item column or delete the row",
+                )
+            item_name = str(raw_name).strip()
+            if item_name in seen:
+                raise CodebookError(
+                    f"item {item_name!r} is listed twice",
+                    file=source,
+                    row=line,
+                    column="item",
+                    found=item_name,
+                    expected="each item once",
+                    fix="delete or rename the duplicate row",
+                )
+            seen[item_name] = line
+            if item_name in columns:
+                raise CodebookError(
+                    f"{item_name!r} is both an item and a {columns[item_name]} column",
+                    file=source,
+                    row=line,
+                    column="item",
+                    found=item_name,
+                    expected="one role per column",
+                    fix="remove it from the items or from the non-item columns",
+                )
+            construct = entry.get("construct")
+            if _is_blank(construct):
+                raise CodebookError(
+                    f"item {item_name!r} has no construct",
+                    file=source,
+                    row=line,
+                    column="construct",
+                    found=construct,
+                    expected="the code of the construct it measures, e.g. TRU",
+                    fix="fill in the construct, or give the column a role such as covariate",
+                )
+            kind_raw = entry.get("type")
+            kind = "likert" if _is_blank(kind_raw) else normalize_label(str(kind_raw))
+            if kind not in ("likert", "continuous"):
+                raise CodebookError(
+                    f"item {item_name!r} has an unknown type",
+                    file=source,
+                    row=line,
+                    column="type",
+                    found=kind_raw,
+                    expected="likert or continuous",
+                    fix="use likert for integer rating scales, continuous for measurements",
+                )
+            lo = _parse_number(
+                entry.get("min"), what="min", file=source, row=line, column="min", item=item_name
+            )
+            hi = _parse_number(
+                entry.get("max"), what="max", file=source, row=line, column="max", item=item_name
+            )
+            reverse = _parse_bool(
+                entry.get("reverse", False), file=source, row=line, column="reverse", item=item_name
+            )
+            if kind == "likert":
+                for bound, label in ((lo, "min"), (hi, "max")):
+                    if bound is None or bound != int(bound):
+                        raise CodebookError(
+                            f"the {label} of Likert item {item_name!r} is not a whole number",
+                            file=source,
+                            row=line,
+                            column=label,
+                            found=entry.get(label),
+                            expected="a whole number such as 1 or 7",
+                            fix="fill in the scale end point, or set type to continuous",
+                        )
+            if lo is not None and hi is not None and not lo < hi:
+                raise CodebookError(
+                    f"the range of item {item_name!r} is empty or inverted",
+                    file=source,
+                    row=line,
+                    column="max",
+                    found=f"min={lo:g}, max={hi:g}",
+                    expected="min < max",
+                    fix="swap or correct the end points",
+                )
+            if reverse and (lo is None or hi is None):
+                raise CodebookError(
+                    f"reverse-keyed item {item_name!r} needs both min and max",
+                    file=source,
+                    row=line,
+                    column="reverse",
+                    found=f"min={lo}, max={hi}",
+                    expected="both end points, since reversing maps x to min + max - x",
+                    fix="fill in min and max",
+                )
+            item_codes = _parse_codes(
+                entry.get("missing_codes"),
+                file=source,
+                row=line,
+                column="missing",
+                item=item_name,
+            )
+            for code in (*missing_codes, *item_codes):
+                if lo is not None and hi is not None and lo <= code <= hi:
+                    raise CodebookError(
+                        f"missing-value code {code:g} lies inside the scale of item {item_name!r}",
+                        file=source,
+                        row=line,
+                        column="missing",
+                        found=f"{code:g} within {lo:g}..{hi:g}",
+                        expected="codes outside the answer scale, e.g. -99 or 99",
+                        fix="use a code no real answer can take",
+                    )
+            raw_labels = entry.get("value_labels") or {}
+            if not isinstance(raw_labels, Mapping):
+                raise CodebookError(
+                    f"value_labels of item {item_name!r} is not a mapping",
+                    file=source,
+                    row=line,
+                    column="value_labels",
+                    found=raw_labels,
+                    expected="language → {value: label}",
+                    fix='write e.g. value_labels = {en = {"1" = "Never"}}',
+                )
+            parsed: dict[str, dict[float, str]] = {}
+            for lang, spec in raw_labels.items():
+                if isinstance(spec, Mapping) and all(
+                    isinstance(v, (int, float)) for v in spec.values()
+                ):
+                    # already normalized label → value (round trip of to_dict)
+                    parsed[str(lang)] = {float(v): str(k) for k, v in spec.items()}
+                else:
+                    parsed[str(lang)] = _parse_label_spec(
+                        spec, file=source, row=line, column="value_labels", item=item_name
+                    )
+            item_lookup = _label_lookup(parsed, file=source, where=f"item {item_name!r}")
+            for label, value in item_lookup.items():
+                if label in global_lookup and global_lookup[label] != value:
+                    raise CodebookError(
+                        f"item {item_name!r} labels {label!r} as {value:g}, but the codebook-wide "
+                        f"labels say {global_lookup[label]:g}",
+                        file=source,
+                        row=line,
+                        column="value_labels",
+                        found=value,
+                        expected=f"{global_lookup[label]:g}",
+                        fix="make the item's labels agree with the shared ones, or rename them",
+                    )
+            for label, value in {**global_lookup, **item_lookup}.items():
+                outside = lo is not None and hi is not None and not lo <= value <= hi
+                if outside and value not in (*missing_codes, *item_codes):
+                    raise CodebookError(
+                        f"value label {label!r} = {value:g} lies outside the scale of item "
+                        f"{item_name!r}",
+                        file=source,
+                        row=line,
+                        column="value_labels",
+                        found=value,
+                        expected=f"a value within {lo:g}..{hi:g} or a missing code",
+                        fix="correct the label's value or the item's range",
+                    )
+            items.append(
+                Item(
+                    name=item_name,
+                    construct=str(construct).strip(),
+                    type=kind,  # type: ignore[arg-type]
+                    min=lo,
+                    max=hi,
+                    reverse=reverse,
+                    text="" if _is_blank(entry.get("text")) else str(entry["text"]).strip(),
+                    text_zh=""
+                    if _is_blank(entry.get("text_zh"))
+                    else str(entry["text_zh"]).strip(),
+                    value_labels=MappingProxyType(item_lookup),
+                    missing_codes=item_codes,
+                )
+            )
+        for col, role in columns.items():
+            if role not in ROLES:
+                raise CodebookError(
+                    f"column {col!r} has an unknown role",
+                    file=source,
+                    column=col,
+                    found=role,
+                    expected=f"one of {', '.join(ROLES)}",
+                    fix="use id, group, covariate or ignore",
+                )
+        ids = [c for c, r in columns.items() if r == "id"]
+        if len(ids) > 1:
+            raise CodebookError(
+                "more than one respondent-id column",
+                file=source,
+                found=ids,
+                expected="at most one column with role id",
+                fix="give the other columns the role covariate",
+            )
+        construct_objs: dict[str, Construct] = {}
+        for it in items:
+            if it.construct in construct_objs:
+                continue
+            spec = constructs.get(it.construct, {}) or {}
+            if not isinstance(spec, Mapping):
+                raise CodebookError(
+                    f"the labels of construct {it.construct!r} are not a mapping",
+                    file=source,
+                    found=spec,
+                    expected="{label = ..., label_zh = ...}",
+                    fix="write the construct's labels as a table",
+                )
+            construct_objs[it.construct] = Construct(
+                code=it.construct,
+                label=str(spec.get("label", "") or ""),
+                label_zh=str(spec.get("label_zh", "") or ""),
+            )
+        stray = sorted(set(constructs) - set(construct_objs))
+        if stray:
+            raise CodebookError(
+                "constructs are labelled but have no items",
+                file=source,
+                found=stray,
+                expected="every labelled construct to be measured by at least one item",
+                fix="assign items to them or delete their labels",
+            )
+        return cls(
+            items=tuple(items),
+            constructs=MappingProxyType(construct_objs),
+            missing_codes=tuple(missing_codes),
+            value_labels=MappingProxyType(
+                {k: MappingProxyType(dict(v)) for k, v in value_labels.items()}
+            ),
+            columns=MappingProxyType(dict(columns)),
+            name=name,
+            source=source,
+        )

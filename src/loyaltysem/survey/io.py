@@ -1,0 +1,451 @@
+"""Readers for survey files: CSV/TSV, Excel, SPSS, Stata, Parquet.
+
+Every reader returns a :class:`RawTable`: the cells as the file holds them (no
+type guessing), the row number a user sees in the file for each respondent, and
+what the file itself says about missing codes and value labels. Any failure is a
+:class:`~loyaltysem.errors.SurveyDataError` naming the file; a file is never
+returned half-read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from loyaltysem.errors import SurveyDataError
+
+__all__ = ["SUPPORTED_EXTENSIONS", "RawTable", "read_excel_sheets", "read_raw", "read_table"]
+
+#: Cell texts read as "no answer" in text files, besides the codebook's codes.
+NA_TOKENS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "."})
+
+SUPPORTED_EXTENSIONS = (
+    ".csv",
+    ".tsv",
+    ".txt",
+    ".xlsx",
+    ".xlsm",
+    ".sav",
+    ".zsav",
+    ".dta",
+    ".parquet",
+    ".pq",
+)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A data file's cells before any interpretation.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One column per header cell, object dtype (str, int, float or None cells),
+        in file order.
+    row_of : callable
+        Position (0-based) → the row number a user sees in the file: the line of a
+        CSV (header = line 1), the row of an Excel sheet, the case number of an
+        SPSS/Stata file.
+    row_label : str
+        What the row numbers count ("line", "row", "case").
+    missing_codes : mapping of column → tuple of float
+        Codes the file itself declares missing (SPSS user-missing values).
+    value_labels : mapping of column → {value: label}
+        Value labels stored in the file (SPSS, Stata).
+    notes : list of str
+        What the reader did (encoding, delimiter, blank lines skipped).
+    """
+
+    frame: pd.DataFrame
+    row_of: Callable[[int], int]
+    source: str
+    row_label: str = "row"
+    missing_codes: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    value_labels: Mapping[str, Mapping[float, str]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+def _decode(data: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
+    if encoding is not None:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise SurveyDataError(
+                f"the file cannot be decoded as {encoding}",
+                file=str(path),
+                found=str(exc),
+                expected="text in the stated encoding",
+                fix="pass the right encoding=, e.g. 'utf-8' or 'gb18030'",
+            ) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        try:
+            # GB18030 is a superset of GBK and GB2312, which Chinese survey platforms export.
+            return data.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError:
+            line = data[: utf8_error.start].count(b"\n") + 1
+            bad = data[utf8_error.start : utf8_error.start + 4]
+            raise SurveyDataError(
+                "the file is neither UTF-8 nor GBK/GB18030 text",
+                file=str(path),
+                line=line,
+                found=f"bytes {bad!r} at offset {utf8_error.start}",
+                expected="UTF-8 (with or without BOM), GBK or GB18030",
+                fix="re-export as UTF-8 CSV, or pass encoding= (e.g. 'cp1252', 'big5')",
+            ) from None
+
+
+def _sniff_delimiter(text: str, path: Path) -> str:
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        first = text.splitlines()[0] if text else ""
+        counts = {d: first.count(d) for d in ",;\t|"}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+def read_table(
+    path: Path, *, encoding: str | None = None, delimiter: str | None = None, what: str = "survey"
+) -> RawTable:
+    """Read a delimited text file into a :class:`RawTable` of strings.
+
+    The encoding is UTF-8 (a BOM is removed), else GBK/GB18030, unless ``encoding``
+    is given. The delimiter is sniffed among ``, ; TAB |`` unless given. Blank lines
+    are skipped and reported in ``notes``; line numbers stay those of the file.
+
+    Raises
+    ------
+    SurveyDataError
+        Empty file, undecodable bytes, a row with more or fewer fields than the
+        header, duplicate or empty column names.
+    """
+    if not path.is_file():
+        raise SurveyDataError(
+            f"the {what} file does not exist",
+            file=str(path),
+            expected="a path to an existing file",
+            fix="check the path and the working directory",
+        )
+    data = path.read_bytes()
+    text, used = _decode(data, path, encoding)
+    if not text.strip():
+        raise SurveyDataError(
+            f"the {what} file is empty",
+            file=str(path),
+            expected="a header row and at least one data row",
+            fix="check that the export finished",
+        )
+    sep = delimiter or _sniff_delimiter(text, path)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    blank: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        for fields in reader:
+            line = reader.line_num
+            if not fields or all(f.strip() == "" for f in fields):
+                blank.append(line)
+                continue
+            rows.append(fields)
+            lines.append(line)
+    except csv.Error as exc:
+        raise SurveyDataError(
+            f"the {what} file is not valid delimited text",
+            file=str(path),
+            line=reader.line_num,
+            found=str(exc),
+            expected="fields separated by one delimiter, quotes balanced",
+            fix="re-export the file as CSV",
+        ) from None
+    header = [h.strip() for h in rows[0]]
+    header_line = lines[0]
+    _check_header(header, path=str(path), row=header_line, row_label="line")
+    body = rows[1:]
+    body_lines = lines[1:]
+    for fields, line in zip(body, body_lines, strict=True):
+        if len(fields) != len(header):
+            raise SurveyDataError(
+                f"the row has {len(fields)} fields but the header has {len(header)}",
+                file=str(path),
+                line=line,
+                found=sep.join(fields)[:120],
+                expected=f"{len(header)} fields separated by {sep!r}",
+                fix="look for a stray delimiter or a missing cell in that line",
+            )
+    frame = pd.DataFrame(body, columns=header, dtype=object)
+    notes = [f"read {path.name}: encoding {used}, delimiter {sep!r}, {len(body)} data rows"]
+    if blank:
+        shown = ", ".join(str(b) for b in blank[:10]) + (" ..." if len(blank) > 10 else "")
+        notes.append(f"skipped {len(blank)} blank line(s): {shown}")
+    return RawTable(
+        frame=frame,
+        row_of=body_lines.__getitem__,
+        source=str(path),
+        row_label="line",
+        notes=tuple(notes),
+    )
+
+
+def _check_header(header: list[str], *, path: str, row: int, row_label: str) -> None:
+    kw = {"line": row} if row_label == "line" else {"row": row}
+    for pos, name in enumerate(header, start=1):
+        if name == "":
+            raise SurveyDataError(
+                f"header cell {pos} is empty",
+                file=path,
+                **kw,  # type: ignore[arg-type]
+                found=header,
+                expected="a name for every column",
+                fix="name the column or delete it",
+            )
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise SurveyDataError(
+                f"column name {name!r} appears twice in the header",
+                file=path,
+                column=name,
+                **kw,  # type: ignore[arg-type]
+                found=header,
+                expected="unique column names",
+                fix="rename one of the columns",
+            )
+        seen.add(name)
+
+
+def _excel_cell(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    return value
+
+
+def read_excel_sheets(path: Path) -> dict[str, RawTable]:
+    """Read every sheet of an Excel workbook as a :class:`RawTable` (header = row 1)."""
+    if not path.is_file():
+        raise SurveyDataError(
+            "the Excel file does not exist",
+            file=str(path),
+            expected="a path to an existing .xlsx file",
+            fix="check the path",
+        )
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # any reader failure becomes a typed error
+        raise SurveyDataError(
+            "the Excel file cannot be opened",
+            file=str(path),
+            found=f"{type(exc).__name__}: {exc}",
+            expected="an .xlsx workbook",
+            fix="open it in Excel and save it again as .xlsx",
+        ) from None
+    out: dict[str, RawTable] = {}
+    try:
+        for ws in book.worksheets:
+            raw_rows = [
+                (r, [_excel_cell(c) for c in row])
+                for r, row in enumerate(ws.iter_rows(values_only=True), start=1)
+            ]
+            rows = [
+                (r, v)
+                for r, v in raw_rows
+                if any(c is not None and str(c).strip() != "" for c in v)
+            ]
+            if not rows:
+                out[ws.title] = RawTable(
+                    pd.DataFrame(), row_of=lambda i: i + 2, source=f"{path} [{ws.title}]"
+                )
+                continue
+            header_row, header_cells = rows[0]
+            while header_cells and header_cells[-1] is None:
+                header_cells = header_cells[:-1]
+            header = ["" if c is None else str(c).strip() for c in header_cells]
+            where = f"{path} [{ws.title}]"
+            _check_header(header, path=where, row=header_row, row_label="row")
+            body = []
+            body_rows = []
+            for r, values in rows[1:]:
+                extra = [c for c in values[len(header) :] if c is not None and str(c).strip()]
+                if extra:
+                    raise SurveyDataError(
+                        "a row has values beyond the last named column",
+                        file=where,
+                        row=r,
+                        found=extra[:5],
+                        expected=f"{len(header)} columns as in the header",
+                        fix="name that column in the header row or clear the cells",
+                    )
+                padded = list(values[: len(header)]) + [None] * max(0, len(header) - len(values))
+                body.append(padded)
+                body_rows.append(r)
+            frame = pd.DataFrame(body, columns=header, dtype=object)
+            out[ws.title] = RawTable(
+                frame=frame,
+                row_of=body_rows.__getitem__,
+                source=where,
+                row_label="row",
+                notes=(f"read {path.name} sheet {ws.title!r}: {len(body)} data rows",),
+            )
+    finally:
+        book.close()
+    return out
+
+
+def _read_stat(path: Path, kind: str) -> RawTable:
+    import pyreadstat
+
+    reader = pyreadstat.read_sav if kind == "spss" else pyreadstat.read_dta
+    try:
+        frame, meta = reader(str(path), user_missing=True)
+    except Exception as exc:  # any reader failure becomes a typed error
+        raise SurveyDataError(
+            f"the {'SPSS' if kind == 'spss' else 'Stata'} file cannot be read",
+            file=str(path),
+            found=f"{type(exc).__name__}: {exc}",
+            expected=f"a valid {'.sav' if kind == 'spss' else '.dta'} file",
+            fix="save it again from SPSS/Stata, or export it as CSV",
+        ) from None
+    header = [str(c) for c in frame.columns]
+    _check_header(header, path=str(path), row=0, row_label="row")
+    codes: dict[str, tuple[float, ...]] = {}
+    for col, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
+        vals: list[float] = []
+        for rng in ranges:
+            lo, hi = rng.get("lo"), rng.get("hi")
+            if lo == hi and isinstance(lo, (int, float)):
+                vals.append(float(lo))
+            elif isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
+                # Ranges are expanded to the integers they contain (rating-scale codes).
+                vals.extend(float(v) for v in range(int(lo), int(hi) + 1))
+        if vals:
+            codes[col] = tuple(vals)
+    labels = {
+        col: {float(k): str(v) for k, v in m.items() if isinstance(k, (int, float))}
+        for col, m in (getattr(meta, "variable_value_labels", None) or {}).items()
+    }
+    obj = frame.astype(object).where(frame.notna(), None)
+    return RawTable(
+        frame=obj,
+        row_of=lambda i: i + 1,
+        source=str(path),
+        row_label="case",
+        missing_codes=codes,
+        value_labels=labels,
+        notes=(f"read {path.name}: {len(frame)} cases ({kind})",),
+    )
+
+
+def read_raw(
+    path: str | Path,
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> RawTable:
+    """Read any supported survey file into a :class:`RawTable`.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.csv``, ``.tsv``, ``.txt``, ``.xlsx``, ``.xlsm``, ``.sav``, ``.zsav``,
+        ``.dta``, ``.parquet``.
+    sheet : str or int, optional
+        Excel sheet (default: the first).
+    encoding, delimiter : str, optional
+        For text files; sniffed when omitted.
+
+    Raises
+    ------
+    SurveyDataError
+        Unsupported type, unreadable or empty file.
+    """
+    p = Path(path)
+    ext = p.suffix.lower()
+    if ext not in SUPPORTED_EXTENSIONS:
+        raise SurveyDataError(
+            "the survey file type is not supported",
+            file=str(p),
+            found=ext or "(no extension)",
+            expected=", ".join(SUPPORTED_EXTENSIONS),
+            fix="export the survey as CSV, Excel, SPSS (.sav), Stata (.dta) or Parquet",
+        )
+    if not p.is_file():
+        raise SurveyDataError(
+            "the survey file does not exist",
+            file=str(p),
+            expected="a path to an existing file",
+            fix="check the path and the working directory",
+        )
+    if ext in (".csv", ".tsv", ".txt"):
+        table = read_table(p, encoding=encoding, delimiter=delimiter)
+    elif ext in (".xlsx", ".xlsm"):
+        sheets = read_excel_sheets(p)
+        names = list(sheets)
+        if sheet is None:
+            key = names[0]
+        elif isinstance(sheet, int) and 0 <= sheet < len(names):
+            key = names[sheet]
+        elif sheet in sheets:
+            key = str(sheet)
+        else:
+            raise SurveyDataError(
+                "the workbook has no such sheet",
+                file=str(p),
+                found=sheet,
+                expected=f"one of {names}",
+                fix="pass sheet= with one of those names",
+            )
+        table = sheets[key]
+    elif ext in (".sav", ".zsav"):
+        table = _read_stat(p, "spss")
+    elif ext == ".dta":
+        table = _read_stat(p, "stata")
+    else:
+        try:
+            frame = pd.read_parquet(p)
+        except Exception as exc:  # any reader failure becomes a typed error
+            raise SurveyDataError(
+                "the Parquet file cannot be read",
+                file=str(p),
+                found=f"{type(exc).__name__}: {exc}",
+                expected="a valid Parquet file",
+                fix="write it again with pandas.DataFrame.to_parquet",
+            ) from None
+        header = [str(c) for c in frame.columns]
+        _check_header(header, path=str(p), row=0, row_label="row")
+        frame.columns = header
+        table = RawTable(
+            frame=frame.astype(object).where(frame.notna(), None),
+            row_of=lambda i: i + 1,
+            source=str(p),
+            row_label="row",
+            notes=(f"read {p.name}: {len(frame)} rows (parquet)",),
+        )
+    if table.frame.shape[0] == 0:
+        raise SurveyDataError(
+            "the survey file has a header but no respondents",
+            file=str(p),
+            expected="at least one data row",
+            fix="check that the export included the responses",
+        )
+    return table
