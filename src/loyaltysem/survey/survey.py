@@ -7,16 +7,18 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from loyaltysem._display import DisplayMixin
 from loyaltysem.errors import CodebookError, SurveyDataError
-from loyaltysem.screening import ScreeningReport, screen
 from loyaltysem.survey.codebook import Codebook, _is_blank, normalize_label
 from loyaltysem.survey.io import NA_TOKENS, RawTable, read_raw
+
+if TYPE_CHECKING:
+    from loyaltysem.screening import ScreeningReport
 
 __all__ = ["LogEntry", "Survey", "read_survey"]
 
@@ -676,6 +678,8 @@ class Survey(DisplayMixin):
         >>> report.items.loc["LOY4", "n"] > 0
         True
         """
+        from loyaltysem.screening import screen
+
         lo = {it.name: it.min for it in self.codebook.items if it.min is not None}
         hi = {it.name: it.max for it in self.codebook.items if it.max is not None}
         options.setdefault("item_min", lo)

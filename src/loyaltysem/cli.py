@@ -1,0 +1,146 @@
+"""The ``loyaltysem`` command line: a thin layer over the Python API.
+
+This is the only module that prints or exits. Exit codes: 0 success, 2 bad input
+(a message on stderr, no traceback), 1 internal error.
+
+Examples
+--------
+Run the whole chain on the bundled example and write its tables::
+
+    loyaltysem demo --out demo-output
+
+Screen your own questionnaire export::
+
+    loyaltysem screen responses.csv --codebook codebook.csv --out screening
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from loyaltysem import __version__
+from loyaltysem._files import write_csv, write_text
+from loyaltysem.errors import LoyaltySemError
+from loyaltysem.screening import ScreeningReport
+from loyaltysem.survey import Survey, read_survey
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+
+
+def _write_screening(survey: Survey, report: ScreeningReport, out: Path) -> list[Path]:
+    """Write the survey log and every screening table; return the paths written."""
+    written = [
+        write_csv(out / "survey_log.csv", survey.log_frame(), index=False),
+        write_csv(out / "screening_items.csv", report.items),
+        write_csv(out / "screening_missing.csv", report.missing),
+        write_csv(out / "screening_careless.csv", report.careless),
+        write_csv(out / "screening_outliers.csv", report.outliers),
+        write_csv(out / "screening_mardia.csv", report.mardia.to_frame()),
+        write_csv(out / "exclusions.csv", report.exclusions()),
+    ]
+    if len(survey.invalid):
+        written.append(write_csv(out / "invalid_cells.csv", survey.invalid, index=False))
+    text = survey.summary() + "\n" + report.summary()
+    written.append(write_text(out / "screening_summary.txt", text))
+    return written
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from loyaltysem.datasets import dataset_path, load_ecommerce
+
+    out = Path(args.out)
+    survey = load_ecommerce()
+    report = survey.screen()
+    cleaned = survey.clean(report)
+    paths = _write_screening(survey, report, out)
+    paths.append(write_csv(out / "cleaned_exclusions.csv", cleaned.exclusions))
+    print(f"loyaltysem {__version__} demo: bundled e-commerce survey ({dataset_path('ecommerce')})")
+    print(
+        f"  respondents read: {survey.n}; after screening policy: {cleaned.n} "
+        f"({len(cleaned.exclusions)} excluded, reasons in cleaned_exclusions.csv)"
+    )
+    print(report.summary())
+    print(f"wrote {len(paths)} files to {out}:")
+    for p in paths:
+        print(f"  {p.name}")
+    return EXIT_OK
+
+
+def _cmd_screen(args: argparse.Namespace) -> int:
+    survey = read_survey(
+        args.file,
+        args.codebook,
+        sheet=args.sheet,
+        encoding=args.encoding,
+        unknown_columns=args.unknown_columns,
+        invalid=args.invalid,
+    )
+    report = survey.screen()
+    print(survey.summary())
+    print(report.summary())
+    if args.out:
+        paths = _write_screening(survey, report, Path(args.out))
+        print(f"wrote {len(paths)} files to {args.out}")
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="loyaltysem",
+        description="Survey-based SEM for e-commerce trust and loyalty research.",
+    )
+    parser.add_argument("--version", action="version", version=f"loyaltysem {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run the whole chain on the bundled example survey")
+    demo.add_argument("--out", default="loyaltysem-demo", help="output folder (created)")
+    demo.set_defaults(func=_cmd_demo)
+
+    scr = sub.add_parser("screen", help="load a survey file with its codebook and screen it")
+    scr.add_argument("file", help="survey file: .csv .tsv .xlsx .sav .dta .parquet")
+    scr.add_argument("--codebook", required=True, help="codebook: .csv .xlsx .toml .yaml .json")
+    scr.add_argument("--out", help="folder for the screening tables (CSV, full precision)")
+    scr.add_argument("--sheet", help="Excel sheet with the responses")
+    scr.add_argument("--encoding", help="text encoding (detected when omitted)")
+    scr.add_argument(
+        "--unknown-columns",
+        choices=["error", "keep", "ignore"],
+        default="error",
+        help="columns the codebook does not name (default: error)",
+    )
+    scr.add_argument(
+        "--invalid",
+        choices=["raise", "missing"],
+        default="raise",
+        help="out-of-range or unlabelled answers: stop (default) or set missing and count",
+    )
+    scr.set_defaults(func=_cmd_screen)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except LoyaltySemError as exc:
+        print(f"loyaltysem: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        return 130
+    except Exception:  # an internal error: say so, with the traceback for a bug report
+        print("loyaltysem: internal error (please report it with this traceback):", file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,281 @@
+"""Loading: every file format gives the same Survey; every malformed file a located error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+import pytest
+from numpy.testing import assert_array_equal
+
+from loyaltysem.errors import CodebookError, SurveyDataError
+from loyaltysem.survey import Codebook, Survey, read_survey
+
+ITEMS = ["TRU1", "TRU2", "LOY1", "LOY4"]
+
+
+def codebook() -> Codebook:
+    return Codebook.from_dict(
+        {
+            "missing_codes": [-99],
+            "columns": {"rid": "id", "wave": "group", "city": "covariate"},
+            "value_labels": {
+                "en": {1: "Strongly disagree", 4: "Neutral", 7: "Strongly agree"},
+                "zh": {1: "非常不同意", 4: "中立", 7: "非常同意"},
+            },
+            "constructs": {"TRU": {"label": "Trust"}, "LOY": {"label": "Loyalty"}},
+            "items": [
+                {"item": i, "construct": i[:3], "min": 1, "max": 7, "reverse": i == "LOY4"}
+                for i in ITEMS
+            ],
+        }
+    )
+
+
+def numeric_frame() -> pd.DataFrame:
+    rng = np.random.default_rng(20261122)
+    n = 12
+    frame = pd.DataFrame(rng.integers(1, 8, size=(n, 4)), columns=ITEMS)
+    frame.iloc[2, 1] = -99
+    frame.iloc[5, 3] = -99
+    frame.insert(0, "rid", [f"R{i:03d}" for i in range(n)])
+    frame.insert(1, "wave", [1] * 6 + [2] * 6)
+    frame.insert(2, "city", ["上海", "Beijing"] * 6)
+    return frame
+
+
+def expected_scores(frame: pd.DataFrame) -> np.ndarray:
+    x = frame[ITEMS].to_numpy(dtype=float, copy=True)
+    x[x == -99] = np.nan
+    x[:, 3] = 8 - x[:, 3]
+    return x
+
+
+def assert_same_survey(a: Survey, b: Survey) -> None:
+    pd.testing.assert_frame_equal(a.data, b.data)
+    pd.testing.assert_frame_equal(a.covariates, b.covariates)
+
+
+def test_numbers_missing_codes_and_reverse_keying():
+    frame = numeric_frame()
+    s = Survey.from_frame(frame, codebook())
+    assert_array_equal(s.data.to_numpy(), expected_scores(frame))
+    assert list(s.data.index) == list(frame["rid"])
+    assert s.n == 12
+    steps = {(e.step, e.column): e.count for e in s.log}
+    assert steps[("missing-code", "TRU2")] == 1
+    assert steps[("missing-code", "LOY4")] == 1
+    assert steps[("reverse", "LOY4")] == 11
+    # the raw frame keeps the file's answers
+    assert s.raw.loc["R005", "LOY4"] == -99
+    assert s.covariates["wave"].dtype == "Int64"
+
+
+def test_every_format_loads_the_same_survey(tmp_path: Path):
+    frame = numeric_frame()
+    reference = Survey.from_frame(frame, codebook())
+    paths = {
+        "utf8.csv": lambda p: frame.to_csv(p, index=False),
+        "bom.csv": lambda p: frame.to_csv(p, index=False, encoding="utf-8-sig"),
+        "gbk.csv": lambda p: frame.to_csv(p, index=False, encoding="gbk"),
+        "gb18030.csv": lambda p: frame.to_csv(p, index=False, encoding="gb18030", sep=";"),
+        "tab.tsv": lambda p: frame.to_csv(p, index=False, sep="\t"),
+        "pipe.txt": lambda p: frame.to_csv(p, index=False, sep="|"),
+        "book.xlsx": lambda p: frame.to_excel(p, index=False),
+        "spss.sav": lambda p: pyreadstat.write_sav(frame, p),
+        "stata.dta": lambda p: pyreadstat.write_dta(frame, p),
+        "table.parquet": lambda p: frame.to_parquet(p),
+    }
+    for name, write in paths.items():
+        path = tmp_path / name
+        write(path)
+        loaded = read_survey(path, codebook())
+        assert_same_survey(reference, loaded)
+        assert loaded.source == str(path)
+
+
+def test_text_answers_map_through_labels_in_any_language(tmp_path: Path):
+    frame = numeric_frame().astype(object)
+    frame.loc[0, "TRU1"] = "Strongly agree"
+    frame.loc[1, "TRU1"] = "非常同意"
+    frame.loc[2, "TRU1"] = " strongly  DISAGREE "
+    frame.loc[3, "LOY4"] = "中立"
+    path = tmp_path / "labels.csv"
+    frame.to_csv(path, index=False, encoding="gbk")
+    s = read_survey(path, codebook())
+    assert s.data.loc["R000", "TRU1"] == 7
+    assert s.data.loc["R001", "TRU1"] == 7
+    assert s.data.loc["R002", "TRU1"] == 1
+    assert s.data.loc["R003", "LOY4"] == 4  # 1 + 7 - 4
+    assert {(e.step, e.column): e.count for e in s.log}[("label", "TRU1")] == 3
+
+
+def test_spss_user_missing_and_value_labels(tmp_path: Path):
+    frame = numeric_frame()
+    frame.loc[4, "TRU1"] = 99
+    path = tmp_path / "s.sav"
+    pyreadstat.write_sav(
+        frame,
+        path,
+        missing_ranges={"TRU1": [99]},
+        variable_value_labels={"TRU1": {1: "Strongly disagree", 7: "Strongly agree"}},
+    )
+    s = read_survey(path, codebook())
+    assert np.isnan(s.data.loc["R004", "TRU1"])
+    # labels contradicting the codebook (a reverse-coded export) are refused
+    bad = tmp_path / "reversed.sav"
+    pyreadstat.write_sav(
+        numeric_frame(),
+        bad,
+        variable_value_labels={"TRU1": {7: "Strongly disagree", 1: "Strongly agree"}},
+    )
+    with pytest.raises(SurveyDataError, match="reverse-coded") as info:
+        read_survey(bad, codebook())
+    assert info.value.column == "TRU1"
+
+
+def write(tmp_path: Path, text: str, name: str = "s.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+HEADER = "rid,wave,city,TRU1,TRU2,LOY1,LOY4\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "column", "found", "needle"),
+    [
+        ("a,1,x,7,7,7,7\nb,1,x,9,7,7,7\n", 3, "TRU1", "9", "outside the scale"),
+        ("a,1,x,7,7,7,7\nb,1,x,7,7,0,7\n", 3, "LOY1", "0", "outside the scale"),
+        ("a,1,x,7,6.5,7,7\n", 2, "TRU2", "6.5", "not a whole number"),
+        ("a,1,x,7,7,agree-ish,7\n", 2, "LOY1", "agree-ish", "no value label"),
+    ],
+)
+def test_invalid_cells_are_located(tmp_path, body, line, column, found, needle):
+    path = write(tmp_path, HEADER + body)
+    with pytest.raises(SurveyDataError, match=needle) as info:
+        read_survey(path, codebook())
+    err = info.value
+    assert (err.file, err.line, err.column, err.found) == (str(path), line, column, found)
+    assert err.expected.startswith("a whole number from 1 to 7")
+    assert "invalid='missing'" in err.fix
+
+
+def test_invalid_cells_can_be_set_missing_and_counted(tmp_path: Path):
+    path = write(tmp_path, HEADER + "a,1,x,9,7,7,7\nb,1,x,7,7,0,7\nc,1,x,1,1,1,1\n")
+    s = read_survey(path, codebook(), invalid="missing")
+    assert s.n == 3
+    assert s.invalid[["respondent", "line", "column", "value"]].values.tolist() == [
+        ["a", 2, "TRU1", "9"],
+        ["b", 3, "LOY1", "0"],
+    ]
+    assert np.isnan(s.data.loc["a", "TRU1"]) and np.isnan(s.data.loc["b", "LOY1"])
+    assert sum(e.count for e in s.log if e.step == "invalid") == 2
+
+
+def test_duplicate_ids_name_both_lines(tmp_path: Path):
+    path = write(tmp_path, HEADER + "a,1,x,7,7,7,7\nb,1,x,7,7,7,7\na,1,x,6,6,6,6\n")
+    with pytest.raises(SurveyDataError, match="appears 2 times") as info:
+        read_survey(path, codebook())
+    assert info.value.row == 4
+    assert "[2, 4]" in str(info.value.found)
+
+
+def test_missing_and_unknown_columns(tmp_path: Path):
+    path = write(tmp_path, "rid,wave,city,TRU1,TRU_2,LOY1,LOY4\na,1,x,7,7,7,7\n")
+    with pytest.raises(SurveyDataError, match="not in the data") as info:
+        read_survey(path, codebook())
+    assert "TRU_2" in str(info.value)  # the close match is suggested
+    path = write(tmp_path, HEADER.strip() + ",gender\na,1,x,7,7,7,7,f\n")
+    with pytest.raises(SurveyDataError, match="not explained by the codebook") as info:
+        read_survey(path, codebook())
+    assert info.value.column == "gender"
+    kept = read_survey(path, codebook(), unknown_columns="keep")
+    assert kept.covariates["gender"].tolist() == ["f"]
+    dropped = read_survey(path, codebook(), unknown_columns="ignore")
+    assert "gender" not in dropped.covariates
+
+
+def test_structural_problems(tmp_path: Path):
+    with pytest.raises(SurveyDataError, match="empty"):
+        read_survey(write(tmp_path, "", "e.csv"), codebook())
+    with pytest.raises(SurveyDataError, match="no respondents"):
+        read_survey(write(tmp_path, HEADER, "h.csv"), codebook())
+    with pytest.raises(SurveyDataError, match="fields but the header has") as info:
+        read_survey(write(tmp_path, HEADER + "a,1,x,7,7,7,7\nb,1,x,7,7,7\n", "r.csv"), codebook())
+    assert info.value.line == 3
+    with pytest.raises(SurveyDataError, match="appears twice"):
+        read_survey(write(tmp_path, "rid,rid,TRU1\n1,2,3\n", "d.csv"), codebook())
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(HEADER.encode() + b"a,1,x,7,7,7,7\nb,1,\x80\x20,7,7,7,7\n")
+    with pytest.raises(SurveyDataError, match="neither UTF-8 nor GBK") as info:
+        read_survey(bad, codebook())
+    assert info.value.line == 3
+    with pytest.raises(SurveyDataError, match="not supported"):
+        read_survey(write(tmp_path, HEADER, "x.json"), codebook())
+    with pytest.raises(SurveyDataError, match="does not exist"):
+        read_survey(tmp_path / "missing.csv", codebook())
+    corrupt = tmp_path / "c.xlsx"
+    corrupt.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(SurveyDataError, match="cannot be opened"):
+        read_survey(corrupt, codebook())
+    with pytest.raises(SurveyDataError, match="SPSS file cannot be read"):
+        read_survey(write(tmp_path, "junk", "j.sav"), codebook())
+
+
+def test_blank_lines_are_skipped_and_line_numbers_kept(tmp_path: Path):
+    path = write(tmp_path, HEADER + "a,1,x,7,7,7,7\n\n,,,,,,\nb,1,x,9,7,7,7\n")
+    with pytest.raises(SurveyDataError) as info:
+        read_survey(path, codebook())
+    assert info.value.line == 5
+    s = read_survey(path, codebook(), invalid="missing")
+    assert s.rows.tolist() == [2, 5]
+    assert any("skipped 2 blank line" in e.detail for e in s.log)
+
+
+def test_codebook_given_as_path_or_dict(tmp_path: Path):
+    path = write(tmp_path, HEADER + "a,1,x,7,7,7,7\n")
+    as_dict = read_survey(path, codebook().to_dict())
+    cbpath = tmp_path / "cb.json"
+    import json
+
+    cbpath.write_text(json.dumps(codebook().to_dict()), encoding="utf-8")
+    as_path = read_survey(path, cbpath)
+    assert_same_survey(as_dict, as_path)
+    with pytest.raises(CodebookError):
+        read_survey(path, tmp_path / "nope.toml")
+
+
+def test_survey_is_immutable_and_hashed():
+    s = Survey.from_frame(numeric_frame(), codebook())
+    data = s.data
+    data.iloc[0, 0] = 100.0
+    assert s.data.iloc[0, 0] != 100.0
+    with pytest.raises(AttributeError):
+        s.source = "elsewhere"  # type: ignore[misc]
+    h = s.data_hash
+    assert len(h) == 64 and h == Survey.from_frame(numeric_frame(), codebook()).data_hash
+    other = numeric_frame()
+    other.loc[0, "TRU1"] = 1 if other.loc[0, "TRU1"] != 1 else 2
+    assert Survey.from_frame(other, codebook()).data_hash != h
+
+
+def test_subset_counts_every_dropped_respondent():
+    s = Survey.from_frame(numeric_frame(), codebook())
+    w2 = s.subset(s.covariates["wave"] == 2, reason="wave 2")
+    assert w2.n == 6
+    assert len(w2.exclusions) == 6
+    assert set(w2.exclusions["reasons"]) == {"wave 2"}
+    assert w2.log[-1].step == "subset" and w2.log[-1].count == 6
+    with pytest.raises(SurveyDataError, match="one entry per respondent"):
+        s.subset([True, False], reason="bad")
+
+
+def test_from_frame_rejects_non_frames_and_empty():
+    with pytest.raises(SurveyDataError, match="not a pandas DataFrame"):
+        Survey.from_frame([[1, 2]], codebook())  # type: ignore[arg-type]
+    with pytest.raises(SurveyDataError, match="no rows"):
+        Survey.from_frame(numeric_frame().iloc[:0], codebook())
