@@ -1,0 +1,252 @@
+"""Maximum-likelihood kernel for covariance-structure models (numpy/scipy only).
+
+The model is written in the LISREL "all-y" form used by lavaan::
+
+    Sigma(x) = Lambda A Psi A' Lambda' + Theta,   A = (I - B)^-1
+
+with ``Lambda`` (p x m) loadings, ``B`` (m x m) regressions among latent variables
+(observed variables in structural relations are carried by single-indicator
+phantom latents), ``Psi`` (m x m) latent (residual) covariances and ``Theta``
+(p x p) residual covariances of the observed variables. Each free parameter ``x[k]``
+sits at one or more matrix positions; symmetric parameters list both ``(r, c)`` and
+``(c, r)``; equality constraints share an index.
+
+The discrepancy is lavaan's ML fit function with the biased sample covariance
+``S`` (divisor N)::
+
+    F_ML = log|Sigma| + tr(S Sigma^-1) - log|S| - p,
+
+and lavaan reports ``fmin = F_ML / 2``, ``chisq = N * F_ML``. Standard errors come
+from the expected (Fisher) information ``0.5 * Delta' (Sigma^-1 kron Sigma^-1) Delta``
+divided by N (lavaan ``information = "expected"``).
+
+References
+----------
+Jöreskog, K. G. (1969). A general approach to confirmatory maximum likelihood factor
+analysis. Psychometrika, 34(2), 183-202.
+Bollen, K. A. (1989). Structural Equations with Latent Variables. Wiley, ch. 4.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg
+
+__all__ = ["FitState", "Layout", "MLKernel", "fisher_scoring"]
+
+MATRICES = ("lambda", "beta", "psi", "theta")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each free parameter sits in the four model matrices.
+
+    Parameters
+    ----------
+    n_obs, n_lat : int
+        Number of observed (p) and latent (m, incl. phantom) variables.
+    fixed : dict of str to ndarray
+        ``lambda`` (p x m), ``beta`` (m x m), ``psi`` (m x m), ``theta`` (p x p):
+        the fixed values (zeros where parameters are free).
+    free : dict of str to tuple of three int arrays
+        ``(rows, cols, index)`` per matrix: position and parameter index of every
+        free entry (symmetric matrices list both triangles).
+    n_free : int
+        Number of free parameters.
+    """
+
+    n_obs: int
+    n_lat: int
+    fixed: dict[str, np.ndarray]
+    free: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    n_free: int
+
+    def matrices(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Fill the model matrices with the parameter vector ``x``."""
+        out = {}
+        for name in MATRICES:
+            mat = self.fixed[name].copy()
+            rows, cols, idx = self.free[name]
+            if len(idx):
+                mat[rows, cols] = x[idx]
+            out[name] = mat
+        return out
+
+
+@dataclass
+class FitState:
+    """Quantities at one parameter vector, computed once and reused."""
+
+    x: np.ndarray
+    mats: dict[str, np.ndarray]
+    a: np.ndarray  # (I - B)^-1
+    la: np.ndarray  # Lambda A
+    sigma: np.ndarray
+    sigma_inv: np.ndarray
+    logdet: float
+    ok: bool
+
+
+class MLKernel:
+    """ML objective, gradient and expected information for one layout and one S.
+
+    Parameters
+    ----------
+    layout : Layout
+    s : ndarray (p x p)
+        Sample covariance with divisor N.
+    """
+
+    def __init__(self, layout: Layout, s: np.ndarray) -> None:
+        self.layout = layout
+        self.s = np.asarray(s, dtype=float)
+        self.p = layout.n_obs
+        sign, logdet_s = np.linalg.slogdet(self.s)
+        self.logdet_s = logdet_s if sign > 0 else np.nan
+        self._eye_m = np.eye(layout.n_lat)
+
+    # ------------------------------------------------------------------ state
+    def state(self, x: np.ndarray) -> FitState:
+        """Evaluate the implied covariance (and its inverse) at ``x``."""
+        mats = self.layout.matrices(x)
+        try:
+            a = np.linalg.inv(self._eye_m - mats["beta"])
+        except np.linalg.LinAlgError:
+            return FitState(
+                x,
+                mats,
+                self._eye_m,
+                mats["lambda"],
+                np.full((self.p, self.p), np.nan),
+                np.full((self.p, self.p), np.nan),
+                np.nan,
+                False,
+            )
+        la = mats["lambda"] @ a
+        sigma = la @ mats["psi"] @ la.T + mats["theta"]
+        sigma = (sigma + sigma.T) / 2
+        try:
+            c, lower = linalg.cho_factor(sigma, lower=True, check_finite=False)
+        except (linalg.LinAlgError, ValueError):
+            return FitState(x, mats, a, la, sigma, np.full_like(sigma, np.nan), np.nan, False)
+        logdet = 2.0 * float(np.sum(np.log(np.diag(c))))
+        sigma_inv = linalg.cho_solve((c, lower), np.eye(self.p), check_finite=False)
+        return FitState(x, mats, a, la, sigma, sigma_inv, logdet, True)
+
+    def objective(self, st: FitState) -> float:
+        """F_ML at the state (``inf`` where Sigma is not positive definite)."""
+        if not st.ok:
+            return np.inf
+        return float(st.logdet + np.sum(self.s * st.sigma_inv) - self.logdet_s - self.p)
+
+    def gradient(self, st: FitState) -> np.ndarray:
+        """Analytic gradient of F_ML with respect to the free parameters."""
+        w = st.sigma_inv - st.sigma_inv @ self.s @ st.sigma_inv
+        mats, a, la = st.mats, st.a, st.la
+        psi = mats["psi"]
+        wla = w @ la  # p x m
+        grads = {
+            "lambda": 2.0 * wla @ psi @ a.T,
+            "psi": la.T @ wla,
+            "theta": w,
+            "beta": 2.0 * (la.T @ wla) @ psi @ a.T,
+        }
+        g = np.zeros(self.layout.n_free)
+        for name in MATRICES:
+            rows, cols, idx = self.layout.free[name]
+            if len(idx):
+                np.add.at(g, idx, grads[name][rows, cols])
+        return g
+
+    def jacobian(self, st: FitState) -> np.ndarray:
+        """Delta = d vec(Sigma) / d x' (p*p x q)."""
+        p, q = self.p, self.layout.n_free
+        mats, a, la = st.mats, st.a, st.la
+        psi = mats["psi"]
+        delta = np.zeros((p, p, q))
+        # Lambda[i, j]: dSigma = e_i m_j' + m_j e_i',  m = Lambda A Psi A' (column j)
+        rows, cols, idx = self.layout.free["lambda"]
+        if len(idx):
+            m = la @ psi @ a.T  # p x m
+            for i, j, k in zip(rows, cols, idx, strict=True):
+                delta[i, :, k] += m[:, j]
+                delta[:, i, k] += m[:, j]
+        # Psi[r, c]: dSigma = (LA)[:, r] (LA)[:, c]'
+        rows, cols, idx = self.layout.free["psi"]
+        if len(idx):
+            np.add.at(
+                delta,
+                (slice(None), slice(None), idx),
+                np.einsum("ik,jk->ijk", la[:, rows], la[:, cols]),
+            )
+        # Theta[r, c]: dSigma = E_rc
+        rows, cols, idx = self.layout.free["theta"]
+        if len(idx):
+            np.add.at(delta, (rows, cols, idx), 1.0)
+        # B[r, c]: dSigma = (LA)[:, r] h_c' + h_c (LA)[:, r]',  h = (A Psi A' Lambda')' rows
+        rows, cols, idx = self.layout.free["beta"]
+        if len(idx):
+            h = a @ psi @ la.T  # m x p
+            for r, c, k in zip(rows, cols, idx, strict=True):
+                outer = np.outer(la[:, r], h[c, :])
+                delta[:, :, k] += outer + outer.T
+        return delta.reshape(p * p, q)
+
+    def expected_information(self, st: FitState) -> np.ndarray:
+        """Return the unit expected information 0.5 Delta' (Sigma^-1 kron Sigma^-1) Delta."""
+        p = self.p
+        delta = self.jacobian(st).reshape(p, p, -1)
+        si = st.sigma_inv
+        # (Sigma^-1 kron Sigma^-1) vec(D_k) = vec(Sigma^-1 D_k Sigma^-1)
+        left = np.einsum("ab,bck->ack", si, delta)
+        sandwich = np.einsum("ack,cd->adk", left, si)
+        return 0.5 * np.einsum("abk,abl->kl", delta, sandwich)
+
+
+def fisher_scoring(
+    kernel: MLKernel,
+    x0: np.ndarray,
+    *,
+    max_iter: int = 500,
+    tol: float = 1e-10,
+) -> tuple[np.ndarray, FitState, int, bool]:
+    """Minimise F_ML by Fisher scoring with step halving.
+
+    Each step solves ``I(x) d = -g(x) / 2`` (the expected information is the
+    expected Hessian of F_ML / 2) and halves the step until F decreases. Stops when
+    the largest absolute gradient entry is below ``tol``.
+
+    Returns
+    -------
+    x, state, iterations, converged
+    """
+    x = np.asarray(x0, dtype=float).copy()
+    st = kernel.state(x)
+    f = kernel.objective(st)
+    if not np.isfinite(f):
+        return x, st, 0, False
+    for it in range(1, max_iter + 1):
+        g = kernel.gradient(st)
+        if np.max(np.abs(g)) < tol:
+            return x, st, it - 1, True
+        info = kernel.expected_information(st)
+        try:
+            step = -np.linalg.solve(info, g / 2.0)
+        except np.linalg.LinAlgError:
+            step = -np.linalg.lstsq(info, g / 2.0, rcond=None)[0]
+        t = 1.0
+        for _ in range(40):
+            x_new = x + t * step
+            st_new = kernel.state(x_new)
+            f_new = kernel.objective(st_new)
+            if np.isfinite(f_new) and f_new <= f + 1e-4 * t * float(g @ step):
+                break
+            t /= 2.0
+        else:
+            return x, st, it, False
+        if abs(f - f_new) < 1e-15 and np.max(np.abs(kernel.gradient(st_new))) < 1e-7:
+            return x_new, st_new, it, True
+        x, st, f = x_new, st_new, f_new
+    return x, st, max_iter, False
