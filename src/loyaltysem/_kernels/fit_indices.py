@@ -1,0 +1,203 @@
+"""Fit indices as lavaan's ``fitMeasures()`` defines them (numpy/scipy only).
+
+Each function follows the definition in lavaan's source (``R/lav_fit_cfi.R``,
+``R/lav_fit_rmsea.R``, ``R/lav_fit_gfi.R``, ``R/lav_fit_other.R``,
+``R/lav_fit_aic.R``), including its edge cases (df = 0, a baseline that fits
+better than the model). ``n`` is the number of observations lavaan uses for
+the normal likelihood (N, not N - 1).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import optimize, stats
+
+__all__ = [
+    "agfi",
+    "cfi",
+    "cn",
+    "ecvi",
+    "gfi",
+    "ifi",
+    "information_criteria",
+    "nfi",
+    "pgfi",
+    "rfi",
+    "rmsea",
+    "rmsea_ci",
+    "rmsea_pvalue",
+    "rni",
+    "srmr_bentler",
+    "tli",
+]
+
+
+def _close_to_zero(value: float) -> bool:
+    # R's isTRUE(all.equal(x, 0)) uses an absolute tolerance of 1.5e-8 at zero
+    return abs(value) < 1.5e-8
+
+
+def cfi(x2: float, df: float, x2_null: float, df_null: float) -> float:
+    """Comparative fit index (Bentler 1990), capped to [0, 1] as lavaan does."""
+    t1 = max(x2 - df, 0.0)
+    t2 = max(x2 - df, x2_null - df_null, 0.0)
+    if _close_to_zero(t1) and _close_to_zero(t2):
+        return 1.0
+    return 1.0 - t1 / t2
+
+
+def rni(x2: float, df: float, x2_null: float, df_null: float) -> float:
+    """Relative noncentrality index (McDonald & Marsh 1990), not capped."""
+    t1, t2 = x2 - df, x2_null - df_null
+    if _close_to_zero(t2) or not (math.isfinite(t1) and math.isfinite(t2)):
+        return math.nan
+    return 1.0 - t1 / t2
+
+
+def tli(x2: float, df: float, x2_null: float, df_null: float) -> float:
+    """Tucker–Lewis index = non-normed fit index (not capped)."""
+    t1 = (x2 - df) * df_null
+    t2 = (x2_null - df_null) * df
+    if df > 0 and abs(t2) > 0:
+        return 1.0 - t1 / t2
+    if not (math.isfinite(t1) and math.isfinite(t2)):
+        return math.nan
+    return 1.0
+
+
+def rfi(x2: float, df: float, x2_null: float, df_null: float) -> float:
+    """Relative fit index (Bollen 1986)."""
+    if df > df_null:
+        return math.nan
+    if df > 0 and df_null > 0:
+        t1 = x2_null / df_null - x2 / df
+        t2 = x2_null / df_null
+        if not (math.isfinite(t1) and math.isfinite(t2)):
+            return math.nan
+        if t1 < 0 or t2 < 0:
+            return 1.0
+        return t1 / t2
+    return 1.0
+
+
+def nfi(x2: float, df: float, x2_null: float, df_null: float) -> float:
+    """Normed fit index (Bentler & Bonett 1980)."""
+    if df > df_null or _close_to_zero(x2_null):
+        return math.nan
+    if df > 0:
+        return (x2_null - x2) / x2_null
+    return 1.0
+
+
+def ifi(x2: float, df: float, x2_null: float, df_null: float) -> float:
+    """Incremental fit index (Bollen 1989)."""
+    t1 = x2_null - x2
+    t2 = x2_null - df
+    if not (math.isfinite(t1) and math.isfinite(t2)):
+        return math.nan
+    if t2 < 0:
+        return 1.0
+    if _close_to_zero(t2):
+        return math.nan
+    return t1 / t2
+
+
+def rmsea(x2: float, df: float, n: float) -> float:
+    """Root mean square error of approximation, ``sqrt(max(x2/n/df - 1/n, 0))``."""
+    if df <= 0:
+        return 0.0
+    return math.sqrt(max((x2 / n) / df - 1.0 / n, 0.0))
+
+
+def rmsea_ci(x2: float, df: float, n: float, level: float = 0.90) -> tuple[float, float]:
+    """Confidence interval of the RMSEA from the noncentral chi-square (Browne & Cudeck 1993)."""
+    if not all(math.isfinite(v) for v in (x2, df, n)):
+        return math.nan, math.nan
+    upper_p = 1 - (1 - level) / 2
+    lower_p = (1 - level) / 2
+
+    def lower_fn(lam: float) -> float:
+        return float(stats.ncx2.cdf(x2, df, lam) if lam > 0 else stats.chi2.cdf(x2, df)) - upper_p
+
+    def upper_fn(lam: float) -> float:
+        return float(stats.ncx2.cdf(x2, df, lam) if lam > 0 else stats.chi2.cdf(x2, df)) - lower_p
+
+    if df < 1 or lower_fn(0.0) < 0:
+        lo = 0.0
+    else:
+        lam = optimize.brentq(lower_fn, 0.0, x2, xtol=1e-12)
+        lo = math.sqrt(lam / (n * df))
+    n_rmsea = max(n, x2 * 4)
+    if df < 1 or upper_fn(n_rmsea) > 0 or upper_fn(0.0) < 0:
+        hi = 0.0
+    else:
+        lam = optimize.brentq(upper_fn, 0.0, n_rmsea, xtol=1e-12)
+        hi = math.sqrt(lam / (n * df))
+    return lo, hi
+
+
+def rmsea_pvalue(x2: float, df: float, n: float, h0: float = 0.05) -> float:
+    """P-value of the test of close fit, H0: RMSEA <= ``h0``."""
+    if df <= 0:
+        return math.nan
+    return float(stats.ncx2.sf(x2, df, n * df * h0**2))
+
+
+def cn(x2: float, df: float, n: float, alpha: float = 0.05) -> float:
+    """Hoelter's critical N."""
+    if df == 0 and x2 < math.sqrt(np.finfo(float).eps):
+        return math.nan
+    return float(stats.chi2.ppf(1 - alpha, df) / (x2 / n) + 1)
+
+
+def ecvi(x2: float, npar: int, n: float) -> float:
+    """Expected cross-validation index (Browne & Cudeck 1989)."""
+    return x2 / n + 2.0 * npar / n
+
+
+def information_criteria(logl: float, npar: int, n: float) -> dict[str, float]:
+    """AIC, BIC and the sample-size adjusted BIC (Sclove 1987) from the log-likelihood."""
+    return {
+        "aic": -2 * logl + 2 * npar,
+        "bic": -2 * logl + npar * math.log(n),
+        "bic2": -2 * logl + npar * math.log((n + 2) / 24),
+    }
+
+
+def srmr_bentler(s: np.ndarray, sigma: np.ndarray) -> float:
+    """Standardized root mean square residual (Bentler 1995), lavaan's ``srmr``.
+
+    Residuals ``(s_ij - sigma_ij) / sqrt(s_ii s_jj)`` over the lower triangle with
+    the diagonal.
+    """
+    sd = np.sqrt(np.diag(s))
+    resid = (s - sigma) / np.outer(sd, sd)
+    idx = np.tril_indices_from(resid)
+    return float(np.sqrt(np.mean(resid[idx] ** 2)))
+
+
+def gfi(s: np.ndarray, sigma: np.ndarray) -> float:
+    """Goodness-of-fit index (Jöreskog & Sörbom 1984) with the ML weight.
+
+    ``1 - tr((Sigma^-1 S - I)^2) / tr((Sigma^-1 S)^2)``: lavaan's ``gfi`` for ML
+    (its WLS form with the structured normal-theory weight reduces to this).
+    """
+    a = np.linalg.solve(sigma, s)
+    resid = a - np.eye(len(s))
+    return float(1.0 - np.sum(resid * resid.T) / np.sum(a * a.T))
+
+
+def agfi(gfi_value: float, nel: int, df: float) -> float:
+    """Adjusted GFI: ``1 - (nel / df)(1 - gfi)``; ``nel`` = number of sample moments."""
+    if not all(math.isfinite(v) for v in (gfi_value, nel, df)):
+        return math.nan
+    return 1.0 - (nel / df) * (1.0 - gfi_value) if df > 0 else 1.0
+
+
+def pgfi(gfi_value: float, nel: int, df: float) -> float:
+    """Parsimony GFI (Mulaik et al. 1989): ``(df / nel) gfi``."""
+    if nel == 0 or not all(math.isfinite(v) for v in (gfi_value, nel, df)):
+        return math.nan
+    return df / nel * gfi_value
