@@ -69,8 +69,8 @@ def test_jacobian_matches_finite_differences():
     for k in range(layout.n_free):
         e = np.zeros_like(x)
         e[k] = eps
-        num = (kernel.state(x + e).sigma - kernel.state(x - e).sigma).ravel() / (2 * eps)
-        np.testing.assert_allclose(delta[:, k], num, rtol=1e-6, atol=1e-8)
+        num = (kernel.state(x + e).sigma - kernel.state(x - e).sigma) / (2 * eps)
+        np.testing.assert_allclose(delta[k], num, rtol=1e-6, atol=1e-8)
 
 
 def test_information_is_half_the_hessian_at_sigma_equal_s():

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-__all__ = ["FitState", "Layout", "MLKernel", "fisher_scoring"]
+__all__ = ["FitState", "Layout", "MLKernel", "fisher_scoring", "standardized_matrices"]
 
 MATRICES = ("lambda", "beta", "psi", "theta")
 
@@ -161,62 +161,61 @@ class MLKernel:
         return g
 
     def jacobian(self, st: FitState) -> np.ndarray:
-        """Delta = d vec(Sigma) / d x' (p*p x q)."""
+        """Derivatives of Sigma: array (q, p, p) with ``[k] = dSigma / dx_k``."""
         p, q = self.p, self.layout.n_free
         mats, a, la = st.mats, st.a, st.la
         psi = mats["psi"]
-        delta = np.zeros((p, p, q))
-        # Lambda[i, j]: dSigma = e_i m_j' + m_j e_i',  m = Lambda A Psi A' (column j)
+        delta = np.zeros((q, p, p))
+        delta_t = delta.transpose(0, 2, 1)  # a view: adding to it adds the transposes
+        # Lambda[i, j]: dSigma = e_i m_j' + m_j e_i',  m = Lambda A Psi A'
         rows, cols, idx = self.layout.free["lambda"]
         if len(idx):
             m = la @ psi @ a.T  # p x m
-            for i, j, k in zip(rows, cols, idx, strict=True):
-                delta[i, :, k] += m[:, j]
-                delta[:, i, k] += m[:, j]
-        # Psi[r, c]: dSigma = (LA)[:, r] (LA)[:, c]'
+            np.add.at(delta, (idx, rows), m[:, cols].T)
+            np.add.at(delta_t, (idx, rows), m[:, cols].T)
+        # Psi[r, c]: dSigma = (LA)[:, r] (LA)[:, c]'  (both triangles are listed)
         rows, cols, idx = self.layout.free["psi"]
         if len(idx):
-            np.add.at(
-                delta,
-                (slice(None), slice(None), idx),
-                np.einsum("ik,jk->ijk", la[:, rows], la[:, cols]),
-            )
+            np.add.at(delta, idx, la[:, rows].T[:, :, None] * la[:, cols].T[:, None, :])
         # Theta[r, c]: dSigma = E_rc
         rows, cols, idx = self.layout.free["theta"]
         if len(idx):
-            np.add.at(delta, (rows, cols, idx), 1.0)
-        # B[r, c]: dSigma = (LA)[:, r] h_c' + h_c (LA)[:, r]',  h = (A Psi A' Lambda')' rows
+            np.add.at(delta, (idx, rows, cols), 1.0)
+        # B[r, c]: dSigma = (LA)[:, r] h_c' + h_c (LA)[:, r]',  h = A Psi A' Lambda'
         rows, cols, idx = self.layout.free["beta"]
         if len(idx):
             h = a @ psi @ la.T  # m x p
-            for r, c, k in zip(rows, cols, idx, strict=True):
-                outer = np.outer(la[:, r], h[c, :])
-                delta[:, :, k] += outer + outer.T
-        return delta.reshape(p * p, q)
+            outer = la[:, rows].T[:, :, None] * h[cols, :][:, None, :]
+            np.add.at(delta, idx, outer + outer.transpose(0, 2, 1))
+        return delta
 
-    def expected_information(self, st: FitState) -> np.ndarray:
+    def expected_information(self, st: FitState, delta: np.ndarray | None = None) -> np.ndarray:
         """Return the unit expected information 0.5 Delta' (Sigma^-1 kron Sigma^-1) Delta."""
-        p = self.p
-        delta = self.jacobian(st).reshape(p, p, -1)
+        if delta is None:
+            delta = self.jacobian(st)
+        q = delta.shape[0]
         si = st.sigma_inv
-        # (Sigma^-1 kron Sigma^-1) vec(D_k) = vec(Sigma^-1 D_k Sigma^-1)
-        left = np.einsum("ab,bck->ack", si, delta)
-        sandwich = np.einsum("ack,cd->adk", left, si)
-        return 0.5 * np.einsum("abk,abl->kl", delta, sandwich)
+        # (Sigma^-1 kron Sigma^-1) vec(D_k) = vec(Sigma^-1 D_k Sigma^-1), batched
+        sandwich = si @ delta @ si
+        return 0.5 * delta.reshape(q, -1) @ sandwich.reshape(q, -1).T
 
 
 def fisher_scoring(
     kernel: MLKernel,
     x0: np.ndarray,
     *,
-    max_iter: int = 500,
-    tol: float = 1e-10,
+    max_iter: int = 1000,
+    tol: float = 1e-8,
 ) -> tuple[np.ndarray, FitState, int, bool]:
-    """Minimise F_ML by Fisher scoring with step halving.
+    """Minimise F_ML by Fisher scoring with Levenberg–Marquardt damping.
 
-    Each step solves ``I(x) d = -g(x) / 2`` (the expected information is the
-    expected Hessian of F_ML / 2) and halves the step until F decreases. Stops when
-    the largest absolute gradient entry is below ``tol``.
+    Each step solves ``(I(x) + mu D) d = -g(x) / 2`` where ``I`` is the expected
+    information (the expected Hessian of F_ML / 2) and ``D`` its diagonal. ``mu``
+    shrinks tenfold after a step that lowers F and grows tenfold after one that does
+    not, so the method is a damped gradient descent far from the optimum (where the
+    information may be near singular, as at lavaan-style start values) and plain
+    Fisher scoring, with its fast convergence, near it. Stops when the largest
+    absolute gradient entry is below ``tol``.
 
     Returns
     -------
@@ -227,26 +226,66 @@ def fisher_scoring(
     f = kernel.objective(st)
     if not np.isfinite(f):
         return x, st, 0, False
+    mu = 1e-3
+    g = kernel.gradient(st)
+    info = kernel.expected_information(st)
     for it in range(1, max_iter + 1):
-        g = kernel.gradient(st)
         if np.max(np.abs(g)) < tol:
             return x, st, it - 1, True
-        info = kernel.expected_information(st)
-        try:
-            step = -np.linalg.solve(info, g / 2.0)
-        except np.linalg.LinAlgError:
-            step = -np.linalg.lstsq(info, g / 2.0, rcond=None)[0]
-        t = 1.0
-        for _ in range(40):
-            x_new = x + t * step
-            st_new = kernel.state(x_new)
+        diag = np.diag(info).copy()
+        diag[diag <= 0] = 1.0
+        accepted = False
+        for _ in range(30):
+            try:
+                step = -np.linalg.solve(info + mu * np.diag(diag), g / 2.0)
+            except np.linalg.LinAlgError:
+                mu *= 10.0
+                continue
+            st_new = kernel.state(x + step)
             f_new = kernel.objective(st_new)
-            if np.isfinite(f_new) and f_new <= f + 1e-4 * t * float(g @ step):
+            if np.isfinite(f_new) and f_new <= f:
+                accepted = True
                 break
-            t /= 2.0
-        else:
+            mu *= 10.0
+        if not accepted:
             return x, st, it, False
-        if abs(f - f_new) < 1e-15 and np.max(np.abs(kernel.gradient(st_new))) < 1e-7:
-            return x_new, st_new, it, True
-        x, st, f = x_new, st_new, f_new
-    return x, st, max_iter, False
+        x, st, f = x + step, st_new, f_new
+        mu = max(mu / 10.0, 1e-12)
+        g = kernel.gradient(st)
+        info = kernel.expected_information(st)
+    return x, st, max_iter, bool(np.max(np.abs(g)) < tol)
+
+
+def standardized_matrices(
+    layout: Layout, x: np.ndarray, kind: str = "std.all"
+) -> dict[str, np.ndarray]:
+    """Model matrices standardized as lavaan's ``standardizedSolution()``.
+
+    ``std.lv`` scales by the (total) latent standard deviations only; ``std.all``
+    also by the model-implied standard deviations of the observed variables.
+
+    Loadings ``lambda_ij * sd(eta_j) / sd(y_i)``, regressions
+    ``beta_rc * sd(eta_c) / sd(eta_r)``, latent (residual) covariances
+    ``psi_rc / (sd(eta_r) sd(eta_c))`` and residual covariances
+    ``theta_ij / (sd(y_i) sd(y_j))``, with ``sd(eta)`` from ``diag(A Psi A')`` and
+    ``sd(y)`` from ``diag(Sigma)`` (lavaan ``lav_standardize_all``).
+    """
+    mats = layout.matrices(x)
+    a = np.linalg.inv(np.eye(layout.n_lat) - mats["beta"])
+    veta = a @ mats["psi"] @ a.T
+    sd_eta = np.sqrt(np.diag(veta))
+    inv_eta = np.where(sd_eta > 0, 1.0 / np.where(sd_eta > 0, sd_eta, 1.0), 0.0)
+    lam = mats["lambda"] * sd_eta[None, :]
+    beta = mats["beta"] * inv_eta[:, None] * sd_eta[None, :]
+    psi = mats["psi"] * np.outer(inv_eta, inv_eta)
+    theta = mats["theta"]
+    if kind == "std.all":
+        la = mats["lambda"] @ a
+        sigma = la @ mats["psi"] @ la.T + mats["theta"]
+        sd_y = np.sqrt(np.diag(sigma))
+        inv_y = np.where(sd_y > 0, 1.0 / np.where(sd_y > 0, sd_y, 1.0), 0.0)
+        lam = lam * inv_y[:, None]
+        theta = theta * np.outer(inv_y, inv_y)
+    elif kind != "std.lv":
+        raise ValueError(f"kind must be 'std.lv' or 'std.all', got {kind!r}")
+    return {"lambda": lam, "beta": beta, "psi": psi, "theta": theta}
