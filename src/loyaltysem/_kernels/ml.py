@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-__all__ = ["FitState", "Layout", "MLKernel", "fisher_scoring", "standardized_matrices"]
+__all__ = ["FitState", "Layout", "MLKernel", "fisher_scoring"]
 
 MATRICES = ("lambda", "beta", "psi", "theta")
 
@@ -254,38 +254,3 @@ def fisher_scoring(
         g = kernel.gradient(st)
         info = kernel.expected_information(st)
     return x, st, max_iter, bool(np.max(np.abs(g)) < tol)
-
-
-def standardized_matrices(
-    layout: Layout, x: np.ndarray, kind: str = "std.all"
-) -> dict[str, np.ndarray]:
-    """Model matrices standardized as lavaan's ``standardizedSolution()``.
-
-    ``std.lv`` scales by the (total) latent standard deviations only; ``std.all``
-    also by the model-implied standard deviations of the observed variables.
-
-    Loadings ``lambda_ij * sd(eta_j) / sd(y_i)``, regressions
-    ``beta_rc * sd(eta_c) / sd(eta_r)``, latent (residual) covariances
-    ``psi_rc / (sd(eta_r) sd(eta_c))`` and residual covariances
-    ``theta_ij / (sd(y_i) sd(y_j))``, with ``sd(eta)`` from ``diag(A Psi A')`` and
-    ``sd(y)`` from ``diag(Sigma)`` (lavaan ``lav_standardize_all``).
-    """
-    mats = layout.matrices(x)
-    a = np.linalg.inv(np.eye(layout.n_lat) - mats["beta"])
-    veta = a @ mats["psi"] @ a.T
-    sd_eta = np.sqrt(np.diag(veta))
-    inv_eta = np.where(sd_eta > 0, 1.0 / np.where(sd_eta > 0, sd_eta, 1.0), 0.0)
-    lam = mats["lambda"] * sd_eta[None, :]
-    beta = mats["beta"] * inv_eta[:, None] * sd_eta[None, :]
-    psi = mats["psi"] * np.outer(inv_eta, inv_eta)
-    theta = mats["theta"]
-    if kind == "std.all":
-        la = mats["lambda"] @ a
-        sigma = la @ mats["psi"] @ la.T + mats["theta"]
-        sd_y = np.sqrt(np.diag(sigma))
-        inv_y = np.where(sd_y > 0, 1.0 / np.where(sd_y > 0, sd_y, 1.0), 0.0)
-        lam = lam * inv_y[:, None]
-        theta = theta * np.outer(inv_y, inv_y)
-    elif kind != "std.lv":
-        raise ValueError(f"kind must be 'std.lv' or 'std.all', got {kind!r}")
-    return {"lambda": lam, "beta": beta, "psi": psi, "theta": theta}
