@@ -20,7 +20,13 @@ import pandas as pd
 
 from loyaltysem._kernels.ml import Layout
 
-__all__ = ["CompiledModel", "compile_partable", "standardize_rows"]
+__all__ = [
+    "CompiledModel",
+    "StandardizationPlan",
+    "compile_partable",
+    "row_estimates",
+    "standardize_rows",
+]
 
 _EMPTY = np.array([], dtype=int)
 
@@ -186,6 +192,126 @@ def row_estimates(model: CompiledModel, x: np.ndarray) -> np.ndarray:
     return _row_values(model, model.layout.matrices(x))
 
 
+def _batched_matrices(layout: Layout, xs: np.ndarray) -> dict[str, np.ndarray]:
+    b = xs.shape[0]
+    out = {}
+    for name, base in layout.fixed.items():
+        mats = np.broadcast_to(base, (b, *base.shape)).copy()
+        rows, cols, idx = layout.free[name]
+        if len(idx):
+            mats[:, rows, cols] = xs[:, idx]
+        out[name] = mats
+    return out
+
+
+@dataclass(frozen=True)
+class StandardizationPlan:
+    """Row-by-row standardization compiled to index arrays (evaluated in batches).
+
+    Each row's standardized value is ``est * f[num1] * f[num2] / (f[den1] * f[den2])``
+    where ``f`` concatenates ``[1, sd(latent)..., sd(observed)..., sqrt|variance
+    parameter|...]`` (lavaan ``lav_standardize_lv`` / ``lav_standardize_all`` with
+    ``cov.std = TRUE``).
+    """
+
+    model: CompiledModel
+    mat_code: np.ndarray  # per row: 0 lambda, 1 beta, 2 psi, 3 theta, -1 none
+    r: np.ndarray
+    c: np.ndarray
+    num: np.ndarray  # (rows, 2) indices into f
+    den: np.ndarray  # (rows, 2)
+    var_rows: np.ndarray  # rows whose |estimate| feeds the variance block of f
+
+    @classmethod
+    def build(cls, model: CompiledModel, pt: pd.DataFrame, kind: str) -> StandardizationPlan:
+        if kind not in ("std.lv", "std.all"):
+            raise ValueError(f"kind must be 'std.lv' or 'std.all', got {kind!r}")
+        codes = {"lambda": 0, "beta": 1, "psi": 2, "theta": 3}
+        n = len(model.position)
+        mat_code = np.full(n, -1)
+        r = np.zeros(n, dtype=int)
+        c = np.zeros(n, dtype=int)
+        for i, where in enumerate(model.position):
+            if where is not None:
+                mat_code[i], r[i], c[i] = codes[where[0]], where[1], where[2]
+        ops = pt["op"].to_numpy()
+        lhs = pt["lhs"].astype(str).to_numpy()
+        rhs = pt["rhs"].astype(str).to_numpy()
+        n_lat, n_ov = len(model.latent_side), len(model.ov)
+        lv_index = {name: 1 + j for j, name in enumerate(model.latent_side) if name in model.lv}
+        ov_index = {name: 1 + n_lat + i for i, name in enumerate(model.ov)}
+        var_rows = [i for i in range(n) if ops[i] == "~~" and lhs[i] == rhs[i]]
+        var_index = {lhs[i]: 1 + n_lat + n_ov + k for k, i in enumerate(var_rows)}
+        missing = 1 + n_lat + n_ov + len(var_rows)  # index of a NaN entry in f
+        full = kind == "std.all"
+        num = np.zeros((n, 2), dtype=int)
+        den = np.zeros((n, 2), dtype=int)
+        for i in range(n):
+            op, left, right = ops[i], lhs[i], rhs[i]
+            nu: list[int] = []
+            de: list[int] = []
+            if op == "=~":
+                nu.append(lv_index[left])
+                if right in lv_index:
+                    de.append(lv_index[right])
+                elif full:
+                    de.append(ov_index[right])
+            elif op == "~":
+                if left in lv_index:
+                    de.append(lv_index[left])
+                elif full:
+                    de.append(ov_index[left])
+                if right in lv_index:
+                    nu.append(lv_index[right])
+                elif full:
+                    nu.append(ov_index[right])
+            elif op == "~~" and left == right:
+                if left in lv_index:
+                    de += [lv_index[left]] * 2
+                elif full:
+                    de += [ov_index[left]] * 2
+            elif op == "~~":
+                for name in (left, right):
+                    if name in lv_index or full:
+                        de.append(var_index.get(name, missing))
+            num[i, : len(nu)] = nu
+            den[i, : len(de)] = de
+        return cls(model, mat_code, r, c, num, den, np.array(var_rows, dtype=int))
+
+    def evaluate(self, xs: np.ndarray) -> np.ndarray:
+        """Standardized row values for a batch of parameter vectors ``xs`` (B x q)."""
+        xs = np.atleast_2d(xs)
+        lay = self.model.layout
+        mats = _batched_matrices(lay, xs)
+        b = xs.shape[0]
+        a = np.linalg.inv(np.eye(lay.n_lat)[None] - mats["beta"])
+        veta = np.einsum("bij,bjk,bik->bi", a, mats["psi"], a)
+        la = mats["lambda"] @ a
+        vy = np.einsum("bij,bjk,bik->bi", la, mats["psi"], la) + np.diagonal(
+            mats["theta"], axis1=1, axis2=2
+        )
+        est = np.full((b, len(self.mat_code)), np.nan)
+        stacked = [mats["lambda"], mats["beta"], mats["psi"], mats["theta"]]
+        for code, mat in enumerate(stacked):
+            rows = np.flatnonzero(self.mat_code == code)
+            if len(rows):
+                est[:, rows] = mat[:, self.r[rows], self.c[rows]]
+        with np.errstate(invalid="ignore"):
+            f = np.concatenate(
+                [
+                    np.ones((b, 1)),
+                    np.sqrt(np.where(veta >= 0, veta, np.nan)),
+                    np.sqrt(np.where(vy >= 0, vy, np.nan)),
+                    np.sqrt(np.abs(est[:, self.var_rows])),
+                    np.full((b, 1), np.nan),
+                ],
+                axis=1,
+            )
+            scale = f[:, self.num[:, 0]] * f[:, self.num[:, 1]]
+            scale = scale / (f[:, self.den[:, 0]] * f[:, self.den[:, 1]])
+        return est * scale
+
+
 def standardize_rows(
     model: CompiledModel, pt: pd.DataFrame, x: np.ndarray, kind: str = "std.all"
 ) -> np.ndarray:
@@ -197,53 +323,4 @@ def standardize_rows(
     parameters, so a residual covariance becomes a residual correlation
     (lavaan ``lav_standardize_lv`` and ``lav_standardize_all``).
     """
-    lay = model.layout
-    mats = lay.matrices(x)
-    est = _row_values(model, mats)
-    a = np.linalg.inv(np.eye(lay.n_lat) - mats["beta"])
-    veta = np.diag(a @ mats["psi"] @ a.T)
-    la = mats["lambda"] @ a
-    vy = np.diag(la @ mats["psi"] @ la.T + mats["theta"])
-    lv_sd = {
-        name: np.sqrt(veta[j]) if veta[j] >= 0 else np.nan
-        for j, name in enumerate(model.latent_side)
-        if name in model.lv
-    }
-    ov_sd = {name: np.sqrt(vy[i]) if vy[i] >= 0 else np.nan for i, name in enumerate(model.ov)}
-    ops = pt["op"].to_numpy()
-    lhs = pt["lhs"].astype(str).to_numpy()
-    rhs = pt["rhs"].astype(str).to_numpy()
-    out = est.copy()
-    variance = {}
-    for i, (op, left, right) in enumerate(zip(ops, lhs, rhs, strict=True)):
-        if op == "~~" and left == right:
-            variance[left] = np.sqrt(abs(est[i]))
-    for i, (op, left, right) in enumerate(zip(ops, lhs, rhs, strict=True)):
-        v = out[i]
-        if op == "=~":
-            v = v * lv_sd[left]
-            if right in lv_sd:
-                v = v / lv_sd[right]
-            elif kind == "std.all":
-                v = v / ov_sd[right]
-        elif op == "~":
-            if left in lv_sd:
-                v = v / lv_sd[left]
-            elif kind == "std.all":
-                v = v / ov_sd[left]
-            if right in lv_sd:
-                v = v * lv_sd[right]
-            elif kind == "std.all":
-                v = v * ov_sd[right]
-        elif op == "~~":
-            if left == right:
-                if left in lv_sd:
-                    v = v / lv_sd[left] ** 2
-                elif kind == "std.all":
-                    v = v / ov_sd[left] ** 2
-            else:
-                for name in (left, right):
-                    if name in lv_sd or kind == "std.all":
-                        v = v / variance.get(name, np.nan)
-        out[i] = v
-    return out
+    return StandardizationPlan.build(model, pt, kind).evaluate(x)[0]
