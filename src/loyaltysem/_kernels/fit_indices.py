@@ -178,15 +178,31 @@ def srmr_bentler(s: np.ndarray, sigma: np.ndarray) -> float:
     return float(np.sqrt(np.mean(resid[idx] ** 2)))
 
 
-def gfi(s: np.ndarray, sigma: np.ndarray) -> float:
+def gfi(s: np.ndarray, sigma: np.ndarray, fixed_x: list[int] | None = None) -> float:
     """Goodness-of-fit index (Jöreskog & Sörbom 1984) with the ML weight.
 
-    ``1 - tr((Sigma^-1 S - I)^2) / tr((Sigma^-1 S)^2)``: lavaan's ``gfi`` for ML
-    (its WLS form with the structured normal-theory weight reduces to this).
+    ``1 - e' V e / s' V s`` with ``e = vech(S - Sigma)``, ``s = vech(S)`` and the
+    normal-theory weight ``V = D' (Sigma^-1 kron Sigma^-1) D`` (lavaan
+    ``lav_fit_gfi_lisrel``). Without fixed.x covariates this is
+    ``1 - tr((Sigma^-1 S - I)^2) / tr((Sigma^-1 S)^2)``; with them, the moments of
+    the covariate block (``fixed_x`` indices) are left out, as lavaan does.
     """
-    a = np.linalg.solve(sigma, s)
-    resid = a - np.eye(len(s))
-    return float(1.0 - np.sum(resid * resid.T) / np.sum(a * a.T))
+    if not fixed_x:
+        a = np.linalg.solve(sigma, s)
+        resid = a - np.eye(len(s))
+        return float(1.0 - np.sum(resid * resid.T) / np.sum(a * a.T))
+    p = len(s)
+    w = np.linalg.inv(sigma)
+    rows, cols = np.tril_indices(p)
+    xs = set(fixed_x)
+    keep = np.array([not (r in xs and c in xs) for r, c in zip(rows, cols, strict=True)])
+    rows, cols = rows[keep], cols[keep]
+    # V[k, l] = (w_ik w_jl + w_il w_jk) for vech pairs, halved on the diagonal pairs
+    v = w[rows][:, rows] * w[cols][:, cols] + w[rows][:, cols] * w[cols][:, rows]
+    v = v * np.where(rows == cols, 0.5, 1.0)[:, None] * np.where(rows == cols, 0.5, 1.0)[None, :]
+    e = (s - sigma)[rows, cols]
+    obs = s[rows, cols]
+    return float(1.0 - (e @ v @ e) / (obs @ v @ obs))
 
 
 def agfi(gfi_value: float, nel: int, df: float) -> float:

@@ -1,0 +1,363 @@
+"""Estimation: ``fit()`` and everything lavaan's ``sem()`` + ``summary()`` reports.
+
+Conventions (lavaan ``sem()``/``cfa()`` defaults, and why our numbers agree with it):
+
+- ML with the normal likelihood on the sample covariance with divisor N
+  (a covariance matrix given as input is rescaled by (N - 1) / N, as lavaan's
+  ``sample.cov.rescale = TRUE``);
+- ``chisq = N * F_ML``, ``fmin = F_ML / 2``;
+- standard errors from the expected information, divided by N;
+- fixed.x: variances and covariances of exogenous observed covariates are fixed at
+  their sample values and not counted as parameters;
+- standardized solution with ``cov.std = TRUE`` (residual covariances become
+  residual correlations) and delta-method standard errors;
+- fit indices as defined in lavaan's source (see :mod:`loyaltysem._kernels.fit_indices`).
+
+The numerical engine is our own (:mod:`loyaltysem._kernels.ml`): analytic gradients
+and information matrices, damped Fisher scoring.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from loyaltysem._kernels import fit_indices as fi
+from loyaltysem._kernels.ml import MLKernel, fisher_scoring
+from loyaltysem._kernels.partable import (
+    CompiledModel,
+    StandardizationPlan,
+    compile_partable,
+    row_estimates,
+)
+from loyaltysem.results import Provenance, SEMResult
+
+__all__ = ["fit_partable"]
+
+Z_95 = float(stats.norm.ppf(0.975))
+
+
+@dataclass(frozen=True)
+class _Moments:
+    s: np.ndarray  # divisor N
+    n: int
+    ov: list[str]
+    data_hash: str | None
+    n_excluded: int
+
+
+def _start_values(cm: CompiledModel, pt: pd.DataFrame, s: np.ndarray) -> np.ndarray:
+    """Start values: one-factor principal-component loadings per latent variable.
+
+    Loadings of each factor's observed indicators start at its first principal
+    component (scaled to a fixed marker loading where there is one), latent
+    variances at the matching variance, residual variances at the unexplained part
+    of each indicator's variance (at least 5 %), regressions and covariances at 0,
+    variances of observed variables in structural relations at their sample
+    variance.
+    """
+    lay = cm.layout
+    x = np.zeros(lay.n_free)
+    ops = pt["op"].to_numpy()
+    lhs = pt["lhs"].astype(str).to_numpy()
+    rhs = pt["rhs"].astype(str).to_numpy()
+    free = pt["free"].to_numpy(dtype=int)
+    ustart = pd.to_numeric(pt["ustart"], errors="coerce").to_numpy(dtype=float)
+    ov_pos = {name: i for i, name in enumerate(cm.ov)}
+    loading: dict[int, float] = {}  # row -> start value
+    lv_var: dict[str, float] = {}
+    explained = np.zeros(len(cm.ov))
+    for latent in cm.lv:
+        rows = [
+            i for i in range(len(pt)) if ops[i] == "=~" and lhs[i] == latent and rhs[i] in ov_pos
+        ]
+        if not rows:
+            continue
+        idx = [ov_pos[rhs[i]] for i in rows]
+        sub = s[np.ix_(idx, idx)]
+        vals, vecs = np.linalg.eigh(sub)
+        pc = vecs[:, -1] * math.sqrt(max(vals[-1], 1e-8))
+        if pc.sum() < 0:
+            pc = -pc
+        marker = next(
+            (
+                k
+                for k, i in enumerate(rows)
+                if free[i] == 0 and np.isfinite(ustart[i]) and ustart[i] != 0
+            ),
+            None,
+        )
+        if marker is not None and abs(pc[marker]) > 1e-8:
+            scale = ustart[rows[marker]] / pc[marker]
+            lam = pc * scale
+            lv_var[latent] = 1.0 / scale**2
+        else:
+            lam = pc
+            lv_var[latent] = 1.0
+        for k, i in enumerate(rows):
+            loading[i] = lam[k]
+            explained[idx[k]] += lam[k] ** 2 * lv_var[latent]
+    for i in range(len(pt)):
+        k = free[i] - 1
+        if k < 0 or x[k] != 0:
+            continue
+        if ops[i] == "=~":
+            x[k] = loading.get(i, 1.0)
+        elif ops[i] == "~~" and lhs[i] == rhs[i]:
+            if lhs[i] in lv_var:
+                x[k] = lv_var[lhs[i]]
+            elif lhs[i] in ov_pos:
+                j = ov_pos[lhs[i]]
+                if lhs[i] in cm.latent_side:  # observed variable in a structural relation
+                    x[k] = s[j, j]
+                else:
+                    x[k] = max(s[j, j] - explained[j], 0.05 * s[j, j])
+            else:
+                x[k] = 0.05
+    return x
+
+
+def _fit_measures(
+    kernel: MLKernel, sigma: np.ndarray, f_ml: float, n: int, npar: int, ov_x: list[int]
+) -> dict[str, float]:
+    s = kernel.s
+    p = len(s)
+    px = len(ov_x)
+    nox = [i for i in range(p) if i not in ov_x]
+    moments = p * (p + 1) // 2
+    x_moments = px * (px + 1) // 2
+    chisq = n * f_ml
+    df = moments - npar - x_moments
+    # baseline (independence) model: variances of the non-x variables free, x block fixed
+    sigma_b = np.diag(np.diag(s))
+    if px:
+        sigma_b[np.ix_(ov_x, ov_x)] = s[np.ix_(ov_x, ov_x)]
+    _, logdet_b = np.linalg.slogdet(sigma_b)
+    f_b = logdet_b + np.trace(np.linalg.solve(sigma_b, s)) - kernel.logdet_s - p
+    chisq_b = n * f_b
+    df_b = moments - len(nox) - x_moments
+    _, logdet_sigma = np.linalg.slogdet(sigma)
+    logl = -n / 2 * (p * math.log(2 * math.pi) + logdet_sigma + np.trace(np.linalg.solve(sigma, s)))
+    logl_h1 = -n / 2 * (p * math.log(2 * math.pi) + kernel.logdet_s + p)
+    if px:
+        # fixed.x: the likelihood is conditional on the covariates (lavaan)
+        _, logdet_x = np.linalg.slogdet(s[np.ix_(ov_x, ov_x)])
+        logl_x = -n / 2 * (px * math.log(2 * math.pi) + logdet_x + px)
+        logl -= logl_x
+        logl_h1 -= logl_x
+    out: dict[str, float] = {
+        "npar": float(npar),
+        "fmin": f_ml / 2,
+        "chisq": chisq,
+        "df": float(df),
+        "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
+        "baseline.chisq": chisq_b,
+        "baseline.df": float(df_b),
+        "baseline.pvalue": float(stats.chi2.sf(chisq_b, df_b)),
+        "cfi": fi.cfi(chisq, df, chisq_b, df_b),
+        "tli": fi.tli(chisq, df, chisq_b, df_b),
+    }
+    out["nnfi"] = out["tli"]
+    out["rfi"] = fi.rfi(chisq, df, chisq_b, df_b)
+    out["nfi"] = fi.nfi(chisq, df, chisq_b, df_b)
+    out["pnfi"] = (
+        (df / df_b) * (chisq_b - chisq) / chisq_b if df_b > 0 and chisq_b > 0 else math.nan
+    )
+    out["ifi"] = fi.ifi(chisq, df, chisq_b, df_b)
+    out["rni"] = fi.rni(chisq, df, chisq_b, df_b)
+    out["logl"] = logl
+    out["unrestricted.logl"] = logl_h1
+    out.update(fi.information_criteria(logl, npar, n))
+    out["ntotal"] = float(n)
+    out["rmsea"] = fi.rmsea(chisq, df, n)
+    lo, hi = fi.rmsea_ci(chisq, df, n)
+    out["rmsea.ci.lower"], out["rmsea.ci.upper"] = lo, hi
+    out["rmsea.ci.level"] = 0.90
+    out["rmsea.pvalue"] = fi.rmsea_pvalue(chisq, df, n, 0.05)
+    out["rmsea.close.h0"] = 0.05
+    out["rmsea.notclose.pvalue"] = 1.0 - fi.rmsea_pvalue(chisq, df, n, 0.08) if df > 0 else math.nan
+    out["rmsea.notclose.h0"] = 0.08
+    resid = s - sigma
+    tri = np.tril_indices(p)
+    out["rmr"] = float(np.sqrt(np.mean(resid[tri] ** 2)))
+    out["rmr_nomean"] = out["rmr"]
+    out["srmr"] = fi.srmr_bentler(s, sigma)
+    out["srmr_bentler"] = out["srmr"]
+    out["srmr_bentler_nomean"] = out["srmr"]
+    ds, dm = np.sqrt(np.diag(s)), np.sqrt(np.diag(sigma))
+    rcor = s / np.outer(ds, ds) - sigma / np.outer(dm, dm)
+    strict = np.tril_indices(p, -1)
+    out["crmr"] = float(np.sqrt(np.mean(rcor[strict] ** 2))) if p > 1 else math.nan
+    out["crmr_nomean"] = out["crmr"]
+    diag_part = ((np.diag(s) - np.diag(sigma)) / np.diag(s)) ** 2
+    out["srmr_mplus"] = float(np.sqrt((np.sum(rcor[strict] ** 2) + diag_part.sum()) / moments))
+    out["srmr_mplus_nomean"] = out["srmr_mplus"]
+    out["cn_05"] = fi.cn(chisq, df, n, 0.05)
+    out["cn_01"] = fi.cn(chisq, df, n, 0.01)
+    out["gfi"] = fi.gfi(s, sigma, ov_x)
+    out["agfi"] = fi.agfi(out["gfi"], moments, df)
+    out["pgfi"] = fi.pgfi(out["gfi"], moments, df)
+    out["mfi"] = math.exp(-0.5 * (chisq - df) / n)
+    out["ecvi"] = fi.ecvi(chisq, npar, n)
+    return out
+
+
+def _rsquare(cm: CompiledModel, pt: pd.DataFrame, x: np.ndarray) -> pd.Series:
+    lay = cm.layout
+    mats = lay.matrices(x)
+    a = np.linalg.inv(np.eye(lay.n_lat) - mats["beta"])
+    veta = np.diag(a @ mats["psi"] @ a.T)
+    la = mats["lambda"] @ a
+    vy = np.diag(la @ mats["psi"] @ la.T + mats["theta"])
+    ops = pt["op"].to_numpy()
+    lhs = pt["lhs"].astype(str).to_numpy()
+    rhs = pt["rhs"].astype(str).to_numpy()
+    names: list[str] = []
+    for op, right in zip(ops, rhs, strict=True):
+        if op == "=~" and right in cm.ov and right not in cm.latent_side and right not in names:
+            names.append(right)
+    for op, left in zip(ops, lhs, strict=True):
+        if op == "~" and left not in names:
+            names.append(left)
+    lat_pos = {name: j for j, name in enumerate(cm.latent_side)}
+    ov_pos = {name: i for i, name in enumerate(cm.ov)}
+    values = []
+    for name in names:
+        if name in lat_pos:
+            j = lat_pos[name]
+            values.append(1.0 - mats["psi"][j, j] / veta[j])
+        else:
+            i = ov_pos[name]
+            values.append(1.0 - mats["theta"][i, i] / vy[i])
+    return pd.Series(values, index=pd.Index(names, name="variable"), name="r2", dtype=float)
+
+
+def _std_with_se(
+    plan: StandardizationPlan, x: np.ndarray, vcov: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Standardized values and delta-method SEs (central differences, batched)."""
+    q = len(x)
+    h = 1e-6 * np.maximum(np.abs(x), 1.0)
+    batch = np.vstack([x[None, :], x + np.diag(h), x - np.diag(h)])
+    values = plan.evaluate(batch)
+    jac = (values[1 : q + 1] - values[q + 1 :]) / (2 * h[:, None])  # q x rows
+    jac = np.where(np.isfinite(jac), jac, 0.0)
+    cov = jac.T @ vcov @ jac
+    return values[0], np.sqrt(np.clip(np.diag(cov), 0.0, None))
+
+
+def fit_partable(
+    pt: pd.DataFrame,
+    moments: _Moments,
+    *,
+    model_text: str = "",
+    options: Mapping[str, Any] | None = None,
+) -> SEMResult:
+    """Fit a lavaan-style parameter table by ML to sample moments.
+
+    Parameters
+    ----------
+    pt : DataFrame
+        ``lhs, op, rhs, free, ustart, exo`` and optionally ``label``.
+    moments : _Moments
+        Sample covariance (divisor N), N, observed variable order, data hash.
+    """
+    s, n = moments.s, moments.n
+    cm = compile_partable(pt, moments.ov, s)
+    kernel = MLKernel(cm.layout, s)
+    warnings: list[str] = []
+    x0 = _start_values(cm, pt, s)
+    x, st, iterations, converged = fisher_scoring(kernel, x0)
+    if not converged:
+        warnings.append(
+            f"the optimizer did not converge after {iterations} iterations: the estimates "
+            "are not to be trusted"
+        )
+    f_ml = kernel.objective(st)
+    info = kernel.expected_information(st)
+    try:
+        vcov = np.linalg.inv(info) / n
+        if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
+            raise np.linalg.LinAlgError
+    except np.linalg.LinAlgError:
+        vcov = np.full_like(info, np.nan)
+        warnings.append(
+            "the information matrix is singular: the model may not be identified; "
+            "standard errors are not available"
+        )
+    est = row_estimates(cm, x)
+    free = pt["free"].to_numpy(dtype=int)
+    se = np.zeros(len(pt))
+    is_free = free > 0
+    se[is_free] = np.sqrt(np.diag(vcov))[free[is_free] - 1]
+    is_param = pt["op"].isin(["=~", "~", "~~", "~1"]).to_numpy()
+    se[~is_param] = np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(is_free, est / se, np.nan)
+    pvalue = 2 * stats.norm.sf(np.abs(z))
+    std_lv = StandardizationPlan.build(cm, pt, "std.lv").evaluate(x)[0]
+    std_all, se_std_all = _std_with_se(StandardizationPlan.build(cm, pt, "std.all"), x, vcov)
+    # Heywood cases: negative variances or correlations beyond +-1
+    ops = pt["op"].to_numpy()
+    lhs = pt["lhs"].astype(str).to_numpy()
+    rhs = pt["rhs"].astype(str).to_numpy()
+    for i in np.flatnonzero((ops == "~~") & (lhs == rhs) & is_free):
+        if est[i] < 0:
+            warnings.append(
+                f"negative variance estimate (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}"
+            )
+    estimates = pd.DataFrame(
+        {
+            "lhs": lhs,
+            "op": ops,
+            "rhs": rhs,
+            "label": pt["label"].fillna("").astype(str).to_numpy() if "label" in pt else "",
+            "free": free,
+            "est": est,
+            "se": se,
+            "z": z,
+            "pvalue": pvalue,
+            "ci_lower": est - Z_95 * se,
+            "ci_upper": est + Z_95 * se,
+            "std_lv": std_lv,
+            "std_all": std_all,
+            "se_std_all": se_std_all,
+        }
+    )
+    sigma = st.sigma
+    ov_x_idx = [cm.ov.index(name) for name in cm.ov_x]
+    npar = int(free.max()) if len(free) else 0
+    fm = pd.Series(_fit_measures(kernel, sigma, f_ml, n, npar, ov_x_idx), name="fit_measures")
+    names = pd.Index(cm.ov)
+    provenance = Provenance(
+        estimator="ML",
+        n=n,
+        n_excluded=moments.n_excluded,
+        data_hash=moments.data_hash,
+        options=MappingProxyType(dict(options or {})),
+    )
+    return SEMResult(
+        model=model_text,
+        estimates=estimates,
+        fit_measures=fm,
+        r2=_rsquare(cm, pt, x),
+        implied_cov=pd.DataFrame(sigma, index=names, columns=names),
+        sample_cov=pd.DataFrame(s, index=names, columns=names),
+        vcov=pd.DataFrame(vcov),
+        converged=bool(converged),
+        iterations=int(iterations),
+        warnings=tuple(warnings),
+        provenance=provenance,
+    )
+
+
+def _hash_matrix(s: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(s, dtype=float).tobytes()).hexdigest()

@@ -1,0 +1,167 @@
+"""Result objects: immutable, pandas tables at full precision, with provenance."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from loyaltysem._display import DisplayMixin
+
+__all__ = ["Provenance", "SEMResult", "library_versions"]
+
+_LIBRARIES = ("loyaltysem", "numpy", "scipy", "pandas", "semopy", "factor_analyzer")
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and of the libraries a result depends on."""
+    out = {"python": platform.python_version()}
+    for name in _LIBRARIES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a result came from: enough to reproduce it.
+
+    Attributes
+    ----------
+    estimator : str
+        E.g. ``"ML"``.
+    n : int
+        Observations used.
+    n_excluded : int
+        Observations dropped (listwise deletion), counted, never silent.
+    data_hash : str or None
+        SHA-256 of the data used (``None`` for summary-statistic input, where the
+        hash of the covariance matrix is used instead).
+    random_state : int or None
+        Seed of anything random (``None`` where nothing is).
+    versions : mapping
+        Python and library versions.
+    options : mapping
+        The options that decide the numbers (information, std_lv, fixed_x, ...).
+    """
+
+    estimator: str
+    n: int
+    n_excluded: int
+    data_hash: str | None
+    random_state: int | None = None
+    versions: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType(library_versions())
+    )
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict."""
+        return {
+            "estimator": self.estimator,
+            "n": self.n,
+            "n_excluded": self.n_excluded,
+            "data_hash": self.data_hash,
+            "random_state": self.random_state,
+            "versions": dict(self.versions),
+            "options": {k: v for k, v in self.options.items()},
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class SEMResult(DisplayMixin):
+    """The result of :func:`loyaltysem.fit`: estimates, fit, R², implied moments.
+
+    Attributes
+    ----------
+    model : str
+        The model syntax fitted.
+    estimates : DataFrame
+        One row per parameter (lavaan ``parameterEstimates()`` joined with
+        ``standardizedSolution()``): ``lhs, op, rhs, label, free, est, se, z, pvalue,
+        ci_lower, ci_upper, std_lv, std_all, se_std_all``.
+    fit_measures : Series
+        Keyed by lavaan's ``fitMeasures()`` names.
+    r2 : Series
+        R² of every endogenous variable (lavaan ``lavInspect(fit, "rsquare")``).
+    implied_cov, sample_cov : DataFrame
+        Model-implied and sample covariance matrices (divisor N).
+    vcov : DataFrame
+        Covariance matrix of the free parameters.
+    converged : bool
+    iterations : int
+    warnings : tuple of str
+        Everything a reader must know (non-convergence, Heywood cases, dropped rows).
+    provenance : Provenance
+    """
+
+    model: str
+    estimates: pd.DataFrame
+    fit_measures: pd.Series
+    r2: pd.Series
+    implied_cov: pd.DataFrame
+    sample_cov: pd.DataFrame
+    vcov: pd.DataFrame
+    converged: bool
+    iterations: int
+    warnings: tuple[str, ...]
+    provenance: Provenance
+
+    _title: ClassVar[str] = "Structural equation model"
+
+    def residuals(self, kind: str = "raw") -> pd.DataFrame:
+        """Residual covariances ``S - Sigma``.
+
+        Parameters
+        ----------
+        kind : {"raw", "cor"}
+            ``raw``: covariance residuals (lavaan ``resid(fit, type = "raw")``);
+            ``cor``: correlation residuals ``cor(S) - cor(Sigma)``
+            (``type = "cor.bollen"``, lavaan's ``"cor"``).
+        """
+        s = self.sample_cov.to_numpy()
+        sigma = self.implied_cov.to_numpy()
+        if kind == "raw":
+            values = s - sigma
+        elif kind == "cor":
+            ds = np.sqrt(np.diag(s))
+            dm = np.sqrt(np.diag(sigma))
+            values = s / np.outer(ds, ds) - sigma / np.outer(dm, dm)
+        else:
+            raise ValueError(f"kind must be 'raw' or 'cor', got {kind!r}")
+        return pd.DataFrame(values, index=self.sample_cov.index, columns=self.sample_cov.columns)
+
+    # ------------------------------------------------------------------ display
+    def _header(self) -> list[str]:
+        fm = self.fit_measures
+        p = self.provenance
+        lines = [
+            f"estimator: {p.estimator}, N = {p.n}"
+            + (f" ({p.n_excluded} excluded listwise)" if p.n_excluded else ""),
+            f"converged: {self.converged} after {self.iterations} iterations",
+            f"chi-square = {fm['chisq']:.3f}, df = {fm['df']:.0f}, p = {fm['pvalue']:.3f}; "
+            f"CFI = {fm['cfi']:.3f}, TLI = {fm['tli']:.3f}, RMSEA = {fm['rmsea']:.3f} "
+            f"[{fm['rmsea.ci.lower']:.3f}, {fm['rmsea.ci.upper']:.3f}], SRMR = {fm['srmr']:.3f}",
+        ]
+        lines += [f"WARNING: {w}" for w in self.warnings]
+        return lines
+
+    def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
+        cols = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "std_all"]
+        yield "Parameter estimates", self.estimates[cols]
+        yield "R-squared", self.r2.rename("r2")
+
+    def __repr__(self) -> str:
+        fm = self.fit_measures
+        return (
+            f"<SEMResult N={self.provenance.n} npar={int(fm['npar'])} "
+            f"chisq={fm['chisq']:.3f} df={int(fm['df'])} converged={self.converged}>"
+        )
