@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,13 +22,18 @@ _LIBRARIES = ("loyaltysem", "numpy", "scipy", "pandas", "semopy", "factor_analyz
 
 def library_versions() -> dict[str, str]:
     """Versions of Python and of the libraries a result depends on."""
+    return dict(_library_versions())
+
+
+@functools.cache
+def _library_versions() -> tuple[tuple[str, str], ...]:
     out = {"python": platform.python_version()}
     for name in _LIBRARIES:
         try:
             out[name] = version(name)
         except PackageNotFoundError:
             out[name] = "not installed"
-    return out
+    return tuple(out.items())
 
 
 @dataclass(frozen=True)

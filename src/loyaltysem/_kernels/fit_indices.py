@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 __all__ = [
     "agfi",
@@ -119,10 +119,10 @@ def rmsea_ci(x2: float, df: float, n: float, level: float = 0.90) -> tuple[float
     lower_p = (1 - level) / 2
 
     def lower_fn(lam: float) -> float:
-        return float(stats.ncx2.cdf(x2, df, lam) if lam > 0 else stats.chi2.cdf(x2, df)) - upper_p
+        return float(special.chndtr(x2, df, lam)) - upper_p
 
     def upper_fn(lam: float) -> float:
-        return float(stats.ncx2.cdf(x2, df, lam) if lam > 0 else stats.chi2.cdf(x2, df)) - lower_p
+        return float(special.chndtr(x2, df, lam)) - lower_p
 
     if df < 1 or lower_fn(0.0) < 0:
         lo = 0.0
@@ -142,7 +142,7 @@ def rmsea_pvalue(x2: float, df: float, n: float, h0: float = 0.05) -> float:
     """P-value of the test of close fit, H0: RMSEA <= ``h0``."""
     if df <= 0:
         return math.nan
-    return float(stats.ncx2.sf(x2, df, n * df * h0**2))
+    return float(1.0 - special.chndtr(x2, df, n * df * h0**2))
 
 
 def cn(x2: float, df: float, n: float, alpha: float = 0.05) -> float:
