@@ -142,3 +142,27 @@ def test_result_is_immutable_and_has_provenance(case):
     assert res.provenance.estimator == "ML"
     assert res.provenance.n == int(res.fit_measures["ntotal"])
     assert "numpy" in res.provenance.versions
+
+
+RTOL_MI = 1e-3
+# lavaan gives a fixed.x covariate made endogenous by a feedback candidate (ageyr ~ textual,
+# while textual ~ ageyr is in the model) the index of its equivalent model; we do not yet.
+KNOWN_MI_GAPS = {("hs_chain_fixed_x", "ageyr", "~", "textual")}
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_modification_indices_top_30(name):
+    fx = load(name)
+    res = fit_fixture(fx)
+    ours = res.modification_indices()
+    theirs = pd.DataFrame(fx["modindices_top30"])
+    m = theirs.merge(ours, on=["lhs", "op", "rhs"], how="left", suffixes=("_R", ""))
+    gap = [(name, a, b, c) in KNOWN_MI_GAPS for a, b, c in zip(m.lhs, m.op, m.rhs, strict=True)]
+    m = m[~np.array(gap)]
+    assert m["mi"].notna().all(), f"indices lavaan reports and we do not:\n{m[m['mi'].isna()]}"
+    assert_allclose(m["mi"], m["mi_R"], rtol=RTOL_MI, atol=ATOL_EST)
+    assert_allclose(m["epc"], m["epc_R"], atol=ATOL_EST)
+    assert_allclose(m["sepc.lv"], m["sepc.lv_R"], atol=ATOL_EST)
+    assert_allclose(m["sepc.all"], m["sepc.all_R"], atol=ATOL_EST)
+    # sorted largest first, as modindices(sort. = TRUE)
+    assert (np.diff(ours["mi"].to_numpy()) <= 0).all()

@@ -19,6 +19,7 @@ and information matrices, damped Fisher scoring.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Mapping
@@ -40,7 +41,7 @@ from loyaltysem._kernels.partable import (
 )
 from loyaltysem.results import Provenance, SEMResult
 
-__all__ = ["fit_partable"]
+__all__ = ["fit_partable", "modification_indices"]
 
 Z_95 = float(stats.norm.ppf(0.975))
 
@@ -240,6 +241,105 @@ def _rsquare(cm: CompiledModel, pt: pd.DataFrame, x: np.ndarray) -> pd.Series:
     return pd.Series(values, index=pd.Index(names, name="variable"), name="r2", dtype=float)
 
 
+def _mi_candidates(cm: CompiledModel, pt: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """Parameters not in the model that lavaan's ``modindices()`` considers.
+
+    As ``lav_partable_full``: loadings of every latent on every observed non-x
+    variable that is not a dependent variable of a regression; covariances among
+    observed non-x variables (not those outside the measurement and structural
+    parts); covariances among latent variables; regressions among the variables of
+    the structural equations (not of an indicator on a latent variable).
+    """
+    ops = pt["op"].to_numpy()
+    lhs = pt["lhs"].astype(str).to_numpy()
+    rhs = pt["rhs"].astype(str).to_numpy()
+    lv = cm.lv
+    ov_nox = [v for v in cm.ov if v not in cm.ov_x]
+    ov_ind = [v for v in cm.ov if any((ops == "=~") & (rhs == v))]
+    eqs = list(dict.fromkeys([*lhs[ops == "~"], *rhs[ops == "~"]]))
+    eqs_y = eqs
+    eqs_x = eqs
+    cands: list[tuple[str, str, str]] = []
+    for latent in lv:
+        for v in ov_nox:
+            if v not in eqs_y:
+                cands.append((latent, "=~", v))
+    other = [v for v in cm.ov if v not in ov_ind and v not in cm.ov_x and v not in eqs]
+    for j, a in enumerate(ov_nox):
+        for b in ov_nox[j:]:
+            if a in other or b in other:
+                continue
+            cands.append((a, "~~", b))
+    for j, a in enumerate(lv):
+        for b in lv[j:]:
+            cands.append((a, "~~", b))
+    for y in eqs_y:
+        for xv in eqs_x:
+            if y != xv and not (y in ov_ind and xv in lv):
+                cands.append((y, "~", xv))
+    present = set()
+    for op, left, right in zip(ops, lhs, rhs, strict=True):
+        present.add((left, op, right))
+        if op == "~~":
+            present.add((right, op, left))
+    return [c for c in cands if c not in present]
+
+
+def modification_indices(
+    pt: pd.DataFrame, ov: list[str], s: np.ndarray, n: int, x: np.ndarray
+) -> pd.DataFrame:
+    """Modification indices as lavaan's ``modindices()`` (expected information).
+
+    For each candidate parameter j fixed at 0: the score ``d_j = dF/dx_j / 2``,
+    ``V = I_11 - I_12 I_22^-1 I_21`` from the unit expected information of the model
+    extended by all candidates, ``mi = N d_j^2 / V_jj`` and the expected parameter
+    change ``epc = -d_j / V_jj``; ``sepc.lv``, ``sepc.all`` standardize the EPC with
+    the fitted model's standard deviations (``cov.std = TRUE``). Candidates with
+    ``V_jj < eps^(1/3)`` (equivalent to the model or not identified) get no index.
+    """
+    cm = compile_partable(pt, ov, s)
+    cands = _mi_candidates(cm, pt)
+    q = len(x)
+    columns = ["lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox"]
+    if not cands:
+        return pd.DataFrame(columns=columns)
+    extra = pd.DataFrame(
+        {
+            "lhs": [c[0] for c in cands],
+            "op": [c[1] for c in cands],
+            "rhs": [c[2] for c in cands],
+            "free": np.arange(q + 1, q + 1 + len(cands)),
+            "ustart": np.nan,
+            "exo": 0,
+        }
+    )
+    base = pt[["lhs", "op", "rhs", "free", "ustart", "exo"]]
+    ext = pd.concat([base, extra], ignore_index=True)
+    ecm = compile_partable(ext, ov, s)
+    kernel = MLKernel(ecm.layout, s)
+    x_ext = np.concatenate([x, np.zeros(len(cands))])
+    st = kernel.state(x_ext)
+    score = kernel.gradient(st) / 2.0
+    info = kernel.expected_information(st)
+    i22 = info[:q, :q]
+    i12 = info[q:, :q]
+    v = info[q:, q:] - i12 @ np.linalg.solve(i22, i12.T)
+    v_diag = np.diag(v).copy()
+    v_diag[v_diag < np.finfo(float).eps ** (1 / 3)] = np.nan
+    d = score[q:]
+    mi = n * d * d / v_diag
+    epc = -d / v_diag
+    rows = np.arange(len(base), len(ext))
+    out = {"lhs": extra["lhs"], "op": extra["op"], "rhs": extra["rhs"], "mi": mi, "epc": epc}
+    for kind, key in (("std.lv", "sepc.lv"), ("std.all", "sepc.all")):
+        _, scale = StandardizationPlan.build(ecm, ext, kind).scales_and_values(x_ext)
+        out[key] = epc * scale[0, rows]
+    out["sepc.nox"] = out["sepc.all"]
+    table = pd.DataFrame(out)
+    table = table[np.isfinite(table["mi"])]
+    return table.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
+
+
 def _std_with_se(
     plan: StandardizationPlan, x: np.ndarray, vcov: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -356,6 +456,7 @@ def fit_partable(
         iterations=int(iterations),
         warnings=tuple(warnings),
         provenance=provenance,
+        _modindices=functools.partial(modification_indices, pt.copy(), list(cm.ov), s, n, x),
     )
 
 

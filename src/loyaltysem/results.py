@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import platform
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from types import MappingProxyType
@@ -120,8 +120,26 @@ class SEMResult(DisplayMixin):
     iterations: int
     warnings: tuple[str, ...]
     provenance: Provenance
+    _modindices: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
 
     _title: ClassVar[str] = "Structural equation model"
+
+    def modification_indices(self, *, minimum_value: float = 0.0) -> pd.DataFrame:
+        """Modification indices, largest first (lavaan ``modindices(fit, sort. = TRUE)``).
+
+        Columns ``lhs, op, rhs, mi, epc, sepc.lv, sepc.all, sepc.nox``; computed on
+        request from the expected information of the model extended by every
+        parameter lavaan considers (see :func:`loyaltysem.estimation.modification_indices`).
+
+        Parameters
+        ----------
+        minimum_value : float, default 0
+            Only rows with ``mi`` above this value (lavaan ``minimum.value``).
+        """
+        if self._modindices is None:
+            raise ValueError("this result has no modification indices")
+        table = self._modindices()
+        return table[table["mi"] > minimum_value].reset_index(drop=True)
 
     def residuals(self, kind: str = "raw") -> pd.DataFrame:
         """Residual covariances ``S - Sigma``.

@@ -278,8 +278,8 @@ class StandardizationPlan:
             den[i, : len(de)] = de
         return cls(model, mat_code, r, c, num, den, np.array(var_rows, dtype=int))
 
-    def evaluate(self, xs: np.ndarray) -> np.ndarray:
-        """Standardized row values for a batch of parameter vectors ``xs`` (B x q)."""
+    def scales_and_values(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row values and their standardization factors for a batch ``xs`` (B x q)."""
         xs = np.atleast_2d(xs)
         lay = self.model.layout
         mats = _batched_matrices(lay, xs)
@@ -296,7 +296,7 @@ class StandardizationPlan:
             rows = np.flatnonzero(self.mat_code == code)
             if len(rows):
                 est[:, rows] = mat[:, self.r[rows], self.c[rows]]
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"):
             f = np.concatenate(
                 [
                     np.ones((b, 1)),
@@ -309,6 +309,11 @@ class StandardizationPlan:
             )
             scale = f[:, self.num[:, 0]] * f[:, self.num[:, 1]]
             scale = scale / (f[:, self.den[:, 0]] * f[:, self.den[:, 1]])
+        return est, scale
+
+    def evaluate(self, xs: np.ndarray) -> np.ndarray:
+        """Standardized row values for a batch of parameter vectors ``xs`` (B x q)."""
+        est, scale = self.scales_and_values(xs)
         return est * scale
 
 
