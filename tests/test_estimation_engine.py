@@ -166,3 +166,13 @@ def test_modification_indices_top_30(name):
     assert_allclose(m["sepc.all"], m["sepc.all_R"], atol=ATOL_EST)
     # sorted largest first, as modindices(sort. = TRUE)
     assert (np.diff(ours["mi"].to_numpy()) <= 0).all()
+
+
+ATOL_STD_RESID = 1e-3  # z-statistics of residuals: ratios of small numbers
+
+
+def test_standardized_residuals(case):
+    fx, res = case
+    theirs = np.array(fx["residuals"]["standardized"]["values"], dtype=float)
+    ours = res.residuals("standardized").to_numpy()
+    assert_allclose(ours, theirs, atol=ATOL_STD_RESID)

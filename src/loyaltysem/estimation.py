@@ -41,7 +41,7 @@ from loyaltysem._kernels.partable import (
 )
 from loyaltysem.results import Provenance, SEMResult
 
-__all__ = ["fit_partable", "modification_indices"]
+__all__ = ["fit_partable", "modification_indices", "standardized_residuals"]
 
 Z_95 = float(stats.norm.ppf(0.975))
 
@@ -340,6 +340,71 @@ def modification_indices(
     return table.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
 
 
+def _vech_pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
+    rows, cols = np.tril_indices(p)
+    return rows, cols
+
+
+def _nt_gamma(cov: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Normal-theory covariance of vech(S) times N: ``s_ia s_jb + s_ib s_ja``."""
+    return (
+        cov[np.ix_(rows, rows)] * cov[np.ix_(cols, cols)]
+        + cov[np.ix_(rows, cols)] * cov[np.ix_(cols, rows)]
+    )
+
+
+def standardized_residuals(
+    s: np.ndarray,
+    sigma: np.ndarray,
+    delta: np.ndarray,
+    vcov: np.ndarray,
+    n: int,
+    fixed_x: list[int] | None = None,
+) -> np.ndarray:
+    """Standardized residuals as lavaan's ``resid(fit, type = "standardized")``.
+
+    ``z = (s_ij - sigma_ij) / sqrt(ACOV_ij)`` with ``ACOV = Q Gamma Q' / N``,
+    ``Q = I - Delta (N vcov) Delta' A1``, ``Gamma`` the normal-theory covariance of
+    the sample moments at S and ``A1`` the expected information of the saturated
+    model at Sigma (lavaan ``lav_residuals_acov``). Where ``ACOV_ij`` is below
+    machine epsilon the residual has no z (NaN); residuals below 1e-5 in absolute
+    value are left unscaled, as lavaan does. With fixed.x covariates the moments of
+    the covariate block carry no information (zeroed in ``A1``) and ``Gamma`` is
+    taken conditional on them.
+    """
+    p = len(s)
+    rows, cols = _vech_pairs(p)
+    w = np.linalg.inv(sigma)
+    half = np.where(rows == cols, 0.5, 1.0)
+    a1 = (
+        (
+            w[np.ix_(rows, rows)] * w[np.ix_(cols, cols)]
+            + w[np.ix_(rows, cols)] * w[np.ix_(cols, rows)]
+        )
+        * half[:, None]
+        * half[None, :]
+    )
+    gamma = _nt_gamma(s, rows, cols)
+    if fixed_x:
+        xs = np.isin(rows, fixed_x) & np.isin(cols, fixed_x)
+        a1[xs, :] = 0.0
+        a1[:, xs] = 0.0
+        # moments conditional on the (fixed) covariate moments
+        gx = gamma[:, xs]
+        gamma = gamma - gx @ np.linalg.solve(gamma[np.ix_(xs, xs)], gx.T)
+    d = delta[:, rows, cols].T  # p* x q
+    q_mat = np.eye(len(rows)) - d @ (n * vcov) @ d.T @ a1
+    acov = q_mat @ gamma @ q_mat.T / n
+    var = np.diag(acov).copy()
+    var[~np.isfinite(var) | (var < np.finfo(float).eps)] = np.nan
+    resid = (s - sigma)[rows, cols]
+    z = np.where(np.abs(resid) < 1e-5, resid, resid / np.sqrt(var))
+    out = np.empty((p, p))
+    out[rows, cols] = z
+    out[cols, rows] = z
+    return out
+
+
 def _std_with_se(
     plan: StandardizationPlan, x: np.ndarray, vcov: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -457,6 +522,9 @@ def fit_partable(
         warnings=tuple(warnings),
         provenance=provenance,
         _modindices=functools.partial(modification_indices, pt.copy(), list(cm.ov), s, n, x),
+        _std_residuals=functools.partial(
+            standardized_residuals, s, sigma, kernel.jacobian(st), vcov, n, ov_x_idx
+        ),
     )
 
 

@@ -121,6 +121,7 @@ class SEMResult(DisplayMixin):
     warnings: tuple[str, ...]
     provenance: Provenance
     _modindices: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+    _std_residuals: Callable[[], np.ndarray] | None = field(default=None, repr=False)
 
     _title: ClassVar[str] = "Structural equation model"
 
@@ -146,21 +147,27 @@ class SEMResult(DisplayMixin):
 
         Parameters
         ----------
-        kind : {"raw", "cor"}
+        kind : {"raw", "cor", "standardized"}
             ``raw``: covariance residuals (lavaan ``resid(fit, type = "raw")``);
             ``cor``: correlation residuals ``cor(S) - cor(Sigma)``
-            (``type = "cor.bollen"``, lavaan's ``"cor"``).
+            (``type = "cor.bollen"``, lavaan's ``"cor"``); ``standardized``: raw
+            residuals divided by their standard errors (``type = "standardized"``, see
+            :func:`loyaltysem.estimation.standardized_residuals`).
         """
         s = self.sample_cov.to_numpy()
         sigma = self.implied_cov.to_numpy()
         if kind == "raw":
             values = s - sigma
+        elif kind == "standardized":
+            if self._std_residuals is None:
+                raise ValueError("this result has no standardized residuals")
+            values = self._std_residuals()
         elif kind == "cor":
             ds = np.sqrt(np.diag(s))
             dm = np.sqrt(np.diag(sigma))
             values = s / np.outer(ds, ds) - sigma / np.outer(dm, dm)
         else:
-            raise ValueError(f"kind must be 'raw' or 'cor', got {kind!r}")
+            raise ValueError(f"kind must be 'raw', 'cor' or 'standardized', got {kind!r}")
         return pd.DataFrame(values, index=self.sample_cov.index, columns=self.sample_cov.columns)
 
     # ------------------------------------------------------------------ display
