@@ -35,6 +35,7 @@ from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.ml import MLKernel, fisher_scoring
 from loyaltysem._kernels.partable import (
     CompiledModel,
+    ParTable,
     StandardizationPlan,
     compile_partable,
     row_estimates,
@@ -55,7 +56,7 @@ class _Moments:
     n_excluded: int
 
 
-def _start_values(cm: CompiledModel, pt: pd.DataFrame, s: np.ndarray) -> np.ndarray:
+def _start_values(cm: CompiledModel, s: np.ndarray) -> np.ndarray:
     """Start values: one-factor principal-component loadings per latent variable.
 
     Loadings of each factor's observed indicators start at its first principal
@@ -67,11 +68,8 @@ def _start_values(cm: CompiledModel, pt: pd.DataFrame, s: np.ndarray) -> np.ndar
     """
     lay = cm.layout
     x = np.zeros(lay.n_free)
-    ops = pt["op"].to_numpy()
-    lhs = pt["lhs"].astype(str).to_numpy()
-    rhs = pt["rhs"].astype(str).to_numpy()
-    free = pt["free"].to_numpy(dtype=int)
-    ustart = pd.to_numeric(pt["ustart"], errors="coerce").to_numpy(dtype=float)
+    pt = cm.table
+    ops, lhs, rhs, free, ustart = pt.op, pt.lhs, pt.rhs, pt.free, pt.ustart
     ov_pos = {name: i for i, name in enumerate(cm.ov)}
     loading: dict[int, float] = {}  # row -> start value
     lv_var: dict[str, float] = {}
@@ -211,16 +209,14 @@ def _fit_measures(
     return out
 
 
-def _rsquare(cm: CompiledModel, pt: pd.DataFrame, x: np.ndarray) -> pd.Series:
+def _rsquare(cm: CompiledModel, x: np.ndarray) -> pd.Series:
     lay = cm.layout
     mats = lay.matrices(x)
     a = np.linalg.inv(np.eye(lay.n_lat) - mats["beta"])
     veta = np.diag(a @ mats["psi"] @ a.T)
     la = mats["lambda"] @ a
     vy = np.diag(la @ mats["psi"] @ la.T + mats["theta"])
-    ops = pt["op"].to_numpy()
-    lhs = pt["lhs"].astype(str).to_numpy()
-    rhs = pt["rhs"].astype(str).to_numpy()
+    ops, lhs, rhs = cm.table.op, cm.table.lhs, cm.table.rhs
     names: list[str] = []
     for op, right in zip(ops, rhs, strict=True):
         if op == "=~" and right in cm.ov and right not in cm.latent_side and right not in names:
@@ -241,7 +237,7 @@ def _rsquare(cm: CompiledModel, pt: pd.DataFrame, x: np.ndarray) -> pd.Series:
     return pd.Series(values, index=pd.Index(names, name="variable"), name="r2", dtype=float)
 
 
-def _mi_candidates(cm: CompiledModel, pt: pd.DataFrame) -> list[tuple[str, str, str]]:
+def _mi_candidates(cm: CompiledModel) -> list[tuple[str, str, str]]:
     """Parameters not in the model that lavaan's ``modindices()`` considers.
 
     As ``lav_partable_full``: loadings of every latent on every observed non-x
@@ -250,9 +246,7 @@ def _mi_candidates(cm: CompiledModel, pt: pd.DataFrame) -> list[tuple[str, str, 
     parts); covariances among latent variables; regressions among the variables of
     the structural equations (not of an indicator on a latent variable).
     """
-    ops = pt["op"].to_numpy()
-    lhs = pt["lhs"].astype(str).to_numpy()
-    rhs = pt["rhs"].astype(str).to_numpy()
+    ops, lhs, rhs = cm.table.op, cm.table.lhs, cm.table.rhs
     lv = cm.lv
     ov_nox = [v for v in cm.ov if v not in cm.ov_x]
     ov_ind = [v for v in cm.ov if any((ops == "=~") & (rhs == v))]
@@ -286,7 +280,7 @@ def _mi_candidates(cm: CompiledModel, pt: pd.DataFrame) -> list[tuple[str, str, 
 
 
 def modification_indices(
-    pt: pd.DataFrame, ov: list[str], s: np.ndarray, n: int, x: np.ndarray
+    pt: ParTable, ov: list[str], s: np.ndarray, n: int, x: np.ndarray
 ) -> pd.DataFrame:
     """Modification indices as lavaan's ``modindices()`` (expected information).
 
@@ -298,23 +292,17 @@ def modification_indices(
     ``V_jj < eps^(1/3)`` (equivalent to the model or not identified) get no index.
     """
     cm = compile_partable(pt, ov, s)
-    cands = _mi_candidates(cm, pt)
+    cands = _mi_candidates(cm)
     q = len(x)
     columns = ["lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox"]
     if not cands:
         return pd.DataFrame(columns=columns)
-    extra = pd.DataFrame(
-        {
-            "lhs": [c[0] for c in cands],
-            "op": [c[1] for c in cands],
-            "rhs": [c[2] for c in cands],
-            "free": np.arange(q + 1, q + 1 + len(cands)),
-            "ustart": np.nan,
-            "exo": 0,
-        }
+    ext = pt.extend(
+        [c[0] for c in cands],
+        [c[1] for c in cands],
+        [c[2] for c in cands],
+        np.arange(q + 1, q + 1 + len(cands)),
     )
-    base = pt[["lhs", "op", "rhs", "free", "ustart", "exo"]]
-    ext = pd.concat([base, extra], ignore_index=True)
     ecm = compile_partable(ext, ov, s)
     kernel = MLKernel(ecm.layout, s)
     x_ext = np.concatenate([x, np.zeros(len(cands))])
@@ -329,10 +317,10 @@ def modification_indices(
     d = score[q:]
     mi = n * d * d / v_diag
     epc = -d / v_diag
-    rows = np.arange(len(base), len(ext))
-    out = {"lhs": extra["lhs"], "op": extra["op"], "rhs": extra["rhs"], "mi": mi, "epc": epc}
+    rows = np.arange(len(pt), len(ext))
+    out = {"lhs": ext.lhs[rows], "op": ext.op[rows], "rhs": ext.rhs[rows], "mi": mi, "epc": epc}
     for kind, key in (("std.lv", "sepc.lv"), ("std.all", "sepc.all")):
-        _, scale = StandardizationPlan.build(ecm, ext, kind).scales_and_values(x_ext)
+        _, scale = StandardizationPlan.build(ecm, kind).scales_and_values(x_ext)
         out[key] = epc * scale[0, rows]
     out["sepc.nox"] = out["sepc.all"]
     table = pd.DataFrame(out)
@@ -420,7 +408,7 @@ def _std_with_se(
 
 
 def fit_partable(
-    pt: pd.DataFrame,
+    pt: ParTable | pd.DataFrame,
     moments: _Moments,
     *,
     model_text: str = "",
@@ -430,16 +418,18 @@ def fit_partable(
 
     Parameters
     ----------
-    pt : DataFrame
+    pt : ParTable or DataFrame
         ``lhs, op, rhs, free, ustart, exo`` and optionally ``label``.
     moments : _Moments
         Sample covariance (divisor N), N, observed variable order, data hash.
     """
+    if isinstance(pt, pd.DataFrame):
+        pt = ParTable.from_frame(pt)
     s, n = moments.s, moments.n
     cm = compile_partable(pt, moments.ov, s)
     kernel = MLKernel(cm.layout, s)
     warnings: list[str] = []
-    x0 = _start_values(cm, pt, s)
+    x0 = _start_values(cm, s)
     x, st, iterations, converged = fisher_scoring(kernel, x0)
     if not converged:
         warnings.append(
@@ -459,21 +449,19 @@ def fit_partable(
             "standard errors are not available"
         )
     est = row_estimates(cm, x)
-    free = pt["free"].to_numpy(dtype=int)
+    free = pt.free
     se = np.zeros(len(pt))
     is_free = free > 0
     se[is_free] = np.sqrt(np.diag(vcov))[free[is_free] - 1]
-    is_param = pt["op"].isin(["=~", "~", "~~", "~1"]).to_numpy()
+    is_param = np.isin(pt.op, ["=~", "~", "~~", "~1"])
     se[~is_param] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(is_free, est / se, np.nan)
     pvalue = 2 * stats.norm.sf(np.abs(z))
-    std_lv = StandardizationPlan.build(cm, pt, "std.lv").evaluate(x)[0]
-    std_all, se_std_all = _std_with_se(StandardizationPlan.build(cm, pt, "std.all"), x, vcov)
+    std_lv = StandardizationPlan.build(cm, "std.lv").evaluate(x)[0]
+    std_all, se_std_all = _std_with_se(StandardizationPlan.build(cm, "std.all"), x, vcov)
     # Heywood cases: negative variances or correlations beyond +-1
-    ops = pt["op"].to_numpy()
-    lhs = pt["lhs"].astype(str).to_numpy()
-    rhs = pt["rhs"].astype(str).to_numpy()
+    ops, lhs, rhs = pt.op, pt.lhs, pt.rhs
     for i in np.flatnonzero((ops == "~~") & (lhs == rhs) & is_free):
         if est[i] < 0:
             warnings.append(
@@ -484,7 +472,7 @@ def fit_partable(
             "lhs": lhs,
             "op": ops,
             "rhs": rhs,
-            "label": pt["label"].fillna("").astype(str).to_numpy() if "label" in pt else "",
+            "label": pt.label,
             "free": free,
             "est": est,
             "se": se,
@@ -513,7 +501,7 @@ def fit_partable(
         model=model_text,
         estimates=estimates,
         fit_measures=fm,
-        r2=_rsquare(cm, pt, x),
+        r2=_rsquare(cm, x),
         implied_cov=pd.DataFrame(sigma, index=names, columns=names),
         sample_cov=pd.DataFrame(s, index=names, columns=names),
         vcov=pd.DataFrame(vcov),
@@ -521,7 +509,7 @@ def fit_partable(
         iterations=int(iterations),
         warnings=tuple(warnings),
         provenance=provenance,
-        _modindices=functools.partial(modification_indices, pt.copy(), list(cm.ov), s, n, x),
+        _modindices=functools.partial(modification_indices, pt, list(cm.ov), s, n, x),
         _std_residuals=functools.partial(
             standardized_residuals, s, sigma, kernel.jacobian(st), vcov, n, ov_x_idx
         ),

@@ -22,6 +22,7 @@ from loyaltysem._kernels.ml import Layout
 
 __all__ = [
     "CompiledModel",
+    "ParTable",
     "StandardizationPlan",
     "compile_partable",
     "row_estimates",
@@ -29,6 +30,59 @@ __all__ = [
 ]
 
 _EMPTY = np.array([], dtype=int)
+
+
+@dataclass(frozen=True)
+class ParTable:
+    """A lavaan-style parameter table as numpy columns (built once, read often).
+
+    Columns ``lhs, op, rhs`` (str), ``free`` (0 = fixed, else 1-based parameter
+    index; shared indices are equality constraints), ``ustart`` (fixed value or
+    NaN), ``exo`` (1 for fixed.x rows), ``label`` (str, ``""`` if none).
+    """
+
+    lhs: np.ndarray
+    op: np.ndarray
+    rhs: np.ndarray
+    free: np.ndarray
+    ustart: np.ndarray
+    exo: np.ndarray
+    label: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.op)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> ParTable:
+        """Build from a DataFrame with lavaan's ``parTable()`` column names."""
+        n = len(frame)
+        label = (
+            frame["label"].fillna("").astype(str).to_numpy()
+            if "label" in frame
+            else np.full(n, "", dtype=object)
+        )
+        return cls(
+            lhs=frame["lhs"].astype(str).to_numpy(dtype=object),
+            op=frame["op"].astype(str).to_numpy(dtype=object),
+            rhs=frame["rhs"].astype(str).to_numpy(dtype=object),
+            free=frame["free"].to_numpy(dtype=int),
+            ustart=pd.to_numeric(frame["ustart"], errors="coerce").to_numpy(dtype=float),
+            exo=frame["exo"].to_numpy(dtype=int) if "exo" in frame else np.zeros(n, dtype=int),
+            label=np.asarray(label, dtype=object),
+        )
+
+    def extend(self, lhs: list[str], op: list[str], rhs: list[str], free: np.ndarray) -> ParTable:
+        """A new table with rows appended (free parameters, no labels)."""
+        k = len(lhs)
+        return ParTable(
+            lhs=np.concatenate([self.lhs, np.asarray(lhs, dtype=object)]),
+            op=np.concatenate([self.op, np.asarray(op, dtype=object)]),
+            rhs=np.concatenate([self.rhs, np.asarray(rhs, dtype=object)]),
+            free=np.concatenate([self.free, np.asarray(free, dtype=int)]),
+            ustart=np.concatenate([self.ustart, np.full(k, np.nan)]),
+            exo=np.concatenate([self.exo, np.zeros(k, dtype=int)]),
+            label=np.concatenate([self.label, np.full(k, "", dtype=object)]),
+        )
 
 
 @dataclass(frozen=True)
@@ -62,14 +116,15 @@ class CompiledModel:
     position: list[tuple[str, int, int] | None]
     free_rows: np.ndarray
     ov_x: list[str]
+    table: ParTable
 
 
-def compile_partable(pt: pd.DataFrame, ov: list[str], s: np.ndarray) -> CompiledModel:
+def compile_partable(pt: ParTable, ov: list[str], s: np.ndarray) -> CompiledModel:
     """Compile a parameter table to a kernel :class:`Layout`.
 
     Parameters
     ----------
-    pt : DataFrame
+    pt : ParTable
         Rows with ``lhs, op, rhs, free, ustart, exo``.
     ov : list of str
         Observed variables in the order of ``s``.
@@ -77,9 +132,7 @@ def compile_partable(pt: pd.DataFrame, ov: list[str], s: np.ndarray) -> Compiled
         Sample covariance matrix (divisor N); fixed.x rows (``exo == 1``) take their
         values from it.
     """
-    ops = pt["op"].to_numpy()
-    lhs = pt["lhs"].astype(str).to_numpy()
-    rhs = pt["rhs"].astype(str).to_numpy()
+    ops, lhs, rhs = pt.op, pt.lhs, pt.rhs
     lv = list(dict.fromkeys(lhs[ops == "=~"]))
     ov_pos = {name: i for i, name in enumerate(ov)}
     phantom: list[str] = []
@@ -115,9 +168,7 @@ def compile_partable(pt: pd.DataFrame, ov: list[str], s: np.ndarray) -> Compiled
         fixed["lambda"][ov_pos[name], lat_pos[name]] = 1.0
     free: dict[str, list[tuple[int, int, int]]] = {k: [] for k in fixed}
     position: list[tuple[str, int, int] | None] = []
-    free_col = pt["free"].to_numpy(dtype=int)
-    ustart = pd.to_numeric(pt["ustart"], errors="coerce").to_numpy(dtype=float)
-    exo = pt["exo"].to_numpy(dtype=int) if "exo" in pt else np.zeros(len(pt), dtype=int)
+    free_col, ustart, exo = pt.free, pt.ustart, pt.exo
     ov_x: list[str] = []
     for i, (op, left, right) in enumerate(zip(ops, lhs, rhs, strict=True)):
         if op == "=~":
@@ -175,6 +226,7 @@ def compile_partable(pt: pd.DataFrame, ov: list[str], s: np.ndarray) -> Compiled
         position,
         free_rows,
         sorted(ov_x, key=lambda n: ov_pos[n]),
+        pt,
     )
 
 
@@ -223,7 +275,7 @@ class StandardizationPlan:
     var_rows: np.ndarray  # rows whose |estimate| feeds the variance block of f
 
     @classmethod
-    def build(cls, model: CompiledModel, pt: pd.DataFrame, kind: str) -> StandardizationPlan:
+    def build(cls, model: CompiledModel, kind: str) -> StandardizationPlan:
         if kind not in ("std.lv", "std.all"):
             raise ValueError(f"kind must be 'std.lv' or 'std.all', got {kind!r}")
         codes = {"lambda": 0, "beta": 1, "psi": 2, "theta": 3}
@@ -234,9 +286,7 @@ class StandardizationPlan:
         for i, where in enumerate(model.position):
             if where is not None:
                 mat_code[i], r[i], c[i] = codes[where[0]], where[1], where[2]
-        ops = pt["op"].to_numpy()
-        lhs = pt["lhs"].astype(str).to_numpy()
-        rhs = pt["rhs"].astype(str).to_numpy()
+        ops, lhs, rhs = model.table.op, model.table.lhs, model.table.rhs
         n_lat, n_ov = len(model.latent_side), len(model.ov)
         lv_index = {name: 1 + j for j, name in enumerate(model.latent_side) if name in model.lv}
         ov_index = {name: 1 + n_lat + i for i, name in enumerate(model.ov)}
@@ -317,9 +367,7 @@ class StandardizationPlan:
         return est * scale
 
 
-def standardize_rows(
-    model: CompiledModel, pt: pd.DataFrame, x: np.ndarray, kind: str = "std.all"
-) -> np.ndarray:
+def standardize_rows(model: CompiledModel, x: np.ndarray, kind: str = "std.all") -> np.ndarray:
     """Standardize every row as lavaan's ``standardizedSolution()`` (``cov.std = TRUE``).
 
     ``std.lv`` scales by the model-implied standard deviations of the latent
@@ -328,4 +376,4 @@ def standardize_rows(
     parameters, so a residual covariance becomes a residual correlation
     (lavaan ``lav_standardize_lv`` and ``lav_standardize_all``).
     """
-    return StandardizationPlan.build(model, pt, kind).evaluate(x)[0]
+    return StandardizationPlan.build(model, kind).evaluate(x)[0]
