@@ -106,6 +106,18 @@ class MLKernel:
         sign, logdet_s = np.linalg.slogdet(self.s)
         self.logdet_s = logdet_s if sign > 0 else np.nan
         self._eye_m = np.eye(layout.n_lat)
+        # Selector arrays: dMatrix/dx_k as (q, rows, cols) incidence arrays, built once.
+        q, p, m = layout.n_free, layout.n_obs, layout.n_lat
+        shapes = {"lambda": (p, m), "beta": (m, m), "psi": (m, m), "theta": (p, p)}
+        self._sel: dict[str, np.ndarray | None] = {}
+        for name, shape in shapes.items():
+            rows, cols, idx = layout.free[name]
+            if len(idx):
+                sel = np.zeros((q, *shape))
+                np.add.at(sel, (idx, rows, cols), 1.0)
+                self._sel[name] = sel
+            else:
+                self._sel[name] = None
 
     # ------------------------------------------------------------------ state
     def state(self, x: np.ndarray) -> FitState:
@@ -153,11 +165,12 @@ class MLKernel:
             "theta": w,
             "beta": 2.0 * (la.T @ wla) @ psi @ a.T,
         }
-        g = np.zeros(self.layout.n_free)
+        q = self.layout.n_free
+        g = np.zeros(q)
         for name in MATRICES:
             rows, cols, idx = self.layout.free[name]
             if len(idx):
-                np.add.at(g, idx, grads[name][rows, cols])
+                g += np.bincount(idx, weights=grads[name][rows, cols], minlength=q)
         return g
 
     def jacobian(self, st: FitState) -> np.ndarray:
@@ -165,28 +178,23 @@ class MLKernel:
         p, q = self.p, self.layout.n_free
         mats, a, la = st.mats, st.a, st.la
         psi = mats["psi"]
-        delta = np.zeros((q, p, p))
-        delta_t = delta.transpose(0, 2, 1)  # a view: adding to it adds the transposes
-        # Lambda[i, j]: dSigma = e_i m_j' + m_j e_i',  m = Lambda A Psi A'
-        rows, cols, idx = self.layout.free["lambda"]
-        if len(idx):
-            m = la @ psi @ a.T  # p x m
-            np.add.at(delta, (idx, rows), m[:, cols].T)
-            np.add.at(delta_t, (idx, rows), m[:, cols].T)
-        # Psi[r, c]: dSigma = (LA)[:, r] (LA)[:, c]'  (both triangles are listed)
-        rows, cols, idx = self.layout.free["psi"]
-        if len(idx):
-            np.add.at(delta, idx, la[:, rows].T[:, :, None] * la[:, cols].T[:, None, :])
-        # Theta[r, c]: dSigma = E_rc
-        rows, cols, idx = self.layout.free["theta"]
-        if len(idx):
-            np.add.at(delta, (idx, rows, cols), 1.0)
-        # B[r, c]: dSigma = (LA)[:, r] h_c' + h_c (LA)[:, r]',  h = A Psi A' Lambda'
-        rows, cols, idx = self.layout.free["beta"]
-        if len(idx):
-            h = a @ psi @ la.T  # m x p
-            outer = la[:, rows].T[:, :, None] * h[cols, :][:, None, :]
-            np.add.at(delta, idx, outer + outer.transpose(0, 2, 1))
+        sel = self._sel
+        if sel["theta"] is not None:
+            # Theta[r, c]: dSigma = E_rc (both triangles are listed)
+            delta = sel["theta"].copy()
+        else:
+            delta = np.zeros((q, p, p))
+        half = np.zeros((q, p, p))  # terms whose transpose is added too
+        if sel["lambda"] is not None:
+            # Lambda[i, j]: dSigma = e_i m_j' + m_j e_i',  m = Lambda A Psi A'
+            half += sel["lambda"] @ (la @ psi @ a.T).T
+        if sel["beta"] is not None:
+            # B[r, c]: dSigma = (LA)[:, r] h_c' + h_c (LA)[:, r]',  h = A Psi A' Lambda'
+            half += la @ sel["beta"] @ (a @ psi @ la.T)
+        delta += half + half.transpose(0, 2, 1)
+        if sel["psi"] is not None:
+            # Psi[r, c]: dSigma = (LA)[:, r] (LA)[:, c]'  (both triangles are listed)
+            delta += la @ sel["psi"] @ la.T
         return delta
 
     def expected_information(self, st: FitState, delta: np.ndarray | None = None) -> np.ndarray:
@@ -200,41 +208,26 @@ class MLKernel:
         return 0.5 * delta.reshape(q, -1) @ sandwich.reshape(q, -1).T
 
 
-def fisher_scoring(
+def _damped_fisher(
     kernel: MLKernel,
-    x0: np.ndarray,
+    x: np.ndarray,
+    st: FitState,
     *,
-    max_iter: int = 1000,
-    tol: float = 1e-8,
+    max_iter: int,
+    tol: float,
+    until: float,
 ) -> tuple[np.ndarray, FitState, int, bool]:
-    """Minimise F_ML by Fisher scoring with Levenberg–Marquardt damping.
-
-    Each step solves ``(I(x) + mu D) d = -g(x) / 2`` where ``I`` is the expected
-    information (the expected Hessian of F_ML / 2) and ``D`` its diagonal. ``mu``
-    shrinks tenfold after a step that lowers F and grows tenfold after one that does
-    not, so the method is a damped gradient descent far from the optimum (where the
-    information may be near singular, as at lavaan-style start values) and plain
-    Fisher scoring, with its fast convergence, near it. Stops when the largest
-    absolute gradient entry is below ``tol``.
-
-    Returns
-    -------
-    x, state, iterations, converged
-    """
-    x = np.asarray(x0, dtype=float).copy()
-    st = kernel.state(x)
+    """Levenberg–Marquardt damped Fisher scoring until max|g| < ``until`` (or ``tol``)."""
     f = kernel.objective(st)
-    if not np.isfinite(f):
-        return x, st, 0, False
-    mu = 1e-3
     g = kernel.gradient(st)
-    info = kernel.expected_information(st)
+    mu = 1e-3
     for it in range(1, max_iter + 1):
-        if np.max(np.abs(g)) < tol:
-            return x, st, it - 1, True
+        gmax = np.max(np.abs(g))
+        if gmax < max(tol, until):
+            return x, st, it - 1, gmax < tol
+        info = kernel.expected_information(st)
         diag = np.diag(info).copy()
         diag[diag <= 0] = 1.0
-        accepted = False
         for _ in range(30):
             try:
                 step = -np.linalg.solve(info + mu * np.diag(diag), g / 2.0)
@@ -244,13 +237,90 @@ def fisher_scoring(
             st_new = kernel.state(x + step)
             f_new = kernel.objective(st_new)
             if np.isfinite(f_new) and f_new <= f:
-                accepted = True
                 break
             mu *= 10.0
-        if not accepted:
+        else:
             return x, st, it, False
         x, st, f = x + step, st_new, f_new
         mu = max(mu / 10.0, 1e-12)
         g = kernel.gradient(st)
-        info = kernel.expected_information(st)
     return x, st, max_iter, bool(np.max(np.abs(g)) < tol)
+
+
+def _bfgs(
+    kernel: MLKernel, x: np.ndarray, st: FitState, *, max_iter: int, tol: float
+) -> tuple[np.ndarray, FitState, int, bool]:
+    """BFGS started from the Fisher Hessian ``2 I(x)``: superlinear near the optimum."""
+    f = kernel.objective(st)
+    g = kernel.gradient(st)
+    h = 2.0 * kernel.expected_information(st)
+    for it in range(1, max_iter + 1):
+        if np.max(np.abs(g)) < tol:
+            return x, st, it - 1, True
+        try:
+            step = -np.linalg.solve(h, g)
+        except np.linalg.LinAlgError:
+            return x, st, it, False
+        slope = float(g @ step)
+        if slope >= 0:
+            return x, st, it, False
+        t = 1.0
+        while True:
+            st_new = kernel.state(x + t * step)
+            f_new = kernel.objective(st_new)
+            if np.isfinite(f_new) and f_new <= f + 1e-4 * t * slope:
+                break
+            t /= 2.0
+            if t < 1e-8:
+                return x, st, it, False
+        step = t * step
+        g_new = kernel.gradient(st_new)
+        y = g_new - g
+        sy = float(step @ y)
+        if sy > 1e-14:
+            hs = h @ step
+            h = h - np.outer(hs, hs) / float(step @ hs) + np.outer(y, y) / sy
+        x, st, f, g = x + step, st_new, f_new, g_new
+    return x, st, max_iter, bool(np.max(np.abs(g)) < tol)
+
+
+def fisher_scoring(
+    kernel: MLKernel,
+    x0: np.ndarray,
+    *,
+    max_iter: int = 1000,
+    tol: float = 1e-8,
+    switch: float = 1e-2,
+) -> tuple[np.ndarray, FitState, int, bool]:
+    """Minimise F_ML: damped Fisher scoring, then BFGS, with a Fisher fallback.
+
+    1. Fisher scoring with Levenberg–Marquardt damping: each step solves
+       ``(I(x) + mu D) d = -g(x) / 2`` (``I`` the expected information, the
+       expected Hessian of F_ML / 2; ``D`` its diagonal), ``mu`` shrinking after a
+       step that lowers F and growing after one that does not. Robust far from
+       the optimum, where the information may be near singular (as at lavaan-style
+       start values), until the largest gradient entry is below ``switch``.
+    2. BFGS from the Hessian ``2 I(x)``: Fisher scoring converges only linearly
+       when the model does not fit exactly, BFGS superlinearly.
+    3. If BFGS stalls (ill-conditioned models), damped Fisher scoring finishes.
+
+    Stops when the largest absolute gradient entry is below ``tol``.
+
+    Returns
+    -------
+    x, state, iterations, converged
+    """
+    x = np.asarray(x0, dtype=float).copy()
+    st = kernel.state(x)
+    if not np.isfinite(kernel.objective(st)):
+        return x, st, 0, False
+    x, st, n1, done = _damped_fisher(kernel, x, st, max_iter=max_iter, tol=tol, until=switch)
+    if done:
+        return x, st, n1, True
+    if not np.isfinite(kernel.objective(st)) or np.max(np.abs(kernel.gradient(st))) >= switch:
+        return x, st, n1, False
+    x, st, n2, done = _bfgs(kernel, x, st, max_iter=50, tol=tol)
+    if done:
+        return x, st, n1 + n2, True
+    x, st, n3, done = _damped_fisher(kernel, x, st, max_iter=max_iter - n1 - n2, tol=tol, until=0.0)
+    return x, st, n1 + n2 + n3, done
