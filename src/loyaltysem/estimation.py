@@ -40,6 +40,7 @@ from loyaltysem._kernels.partable import (
     compile_partable,
     row_estimates,
 )
+from loyaltysem.errors import ModelSpecError, SurveyDataError
 from loyaltysem.results import Provenance, SEMResult
 
 __all__ = ["fit_partable", "modification_indices", "standardized_residuals"]
@@ -54,6 +55,183 @@ class _Moments:
     ov: list[str]
     data_hash: str | None
     n_excluded: int
+
+
+def _survey_frame(data: Any) -> tuple[pd.DataFrame, str | None]:
+    """The item scores and covariates of a Survey, or a DataFrame as given."""
+    if isinstance(data, pd.DataFrame):
+        return data, None
+    frame = getattr(data, "to_frame", None)
+    if callable(frame) and hasattr(data, "data_hash"):
+        return data.to_frame(), str(data.data_hash)
+    raise SurveyDataError(
+        "the data is neither a Survey nor a pandas DataFrame",
+        found=type(data).__name__,
+        expected="a loyaltysem.Survey or a pandas.DataFrame with one column per variable",
+        fix="load the survey with loyaltysem.read_survey, or pass a DataFrame",
+    )
+
+
+def moments_from_data(
+    data: Any, ov: list[str], *, missing: str = "listwise"
+) -> tuple[_Moments, list[str]]:
+    """Sample covariance (divisor N) of the model's observed variables.
+
+    Rows with a missing value on any model variable are dropped (listwise
+    deletion), counted and reported: never silently.
+
+    Raises
+    ------
+    SurveyDataError
+        Non-numeric columns, fewer complete rows than variables, a constant
+        variable, a covariance matrix that is not positive definite.
+    """
+    if missing != "listwise":
+        raise ModelSpecError(
+            "only listwise deletion is available for now",
+            found=missing,
+            expected="missing='listwise'",
+            fix="use missing='listwise' (full-information ML is a planned estimator)",
+        )
+    frame, data_hash = _survey_frame(data)
+    notes: list[str] = []
+    sub = frame[ov]
+    non_numeric = [c for c in ov if not pd.api.types.is_numeric_dtype(sub[c])]
+    if non_numeric:
+        raise SurveyDataError(
+            "model variables are not numeric",
+            column=non_numeric[0],
+            found={c: str(sub[c].dtype) for c in non_numeric},
+            expected="numeric columns",
+            fix="load the data through a codebook (read_survey) or convert the columns",
+        )
+    values = sub.to_numpy(dtype=float)
+    complete = np.isfinite(values).all(axis=1)
+    n_total = len(values)
+    n_excluded = int((~complete).sum())
+    values = values[complete]
+    if n_excluded:
+        notes.append(
+            f"{n_excluded} of {n_total} rows have missing values on model variables and were "
+            "excluded (listwise deletion)"
+        )
+    n = len(values)
+    if n <= len(ov):
+        raise SurveyDataError(
+            "too few complete rows for the number of observed variables",
+            found=f"{n} complete rows, {len(ov)} variables",
+            expected="more complete rows than variables (many more, for stable estimates)",
+            fix="collect more responses, or drop variables from the model",
+        )
+    centered = values - values.mean(axis=0)
+    s = centered.T @ centered / n
+    constant = [ov[i] for i in np.flatnonzero(np.diag(s) <= 0)]
+    if constant:
+        raise SurveyDataError(
+            "model variables have no variance",
+            column=constant[0],
+            found=constant,
+            expected="variables whose answers vary",
+            fix="remove constant items from the model",
+        )
+    if data_hash is None:
+        data_hash = hashlib.sha256(
+            pd.util.hash_pandas_object(sub, index=True).to_numpy().tobytes()
+        ).hexdigest()
+    return _Moments(s, n, list(ov), data_hash, n_excluded), notes
+
+
+def moments_from_summary(
+    ov: list[str],
+    *,
+    sample_cov: Any = None,
+    sample_cor: Any = None,
+    sample_sd: Any = None,
+    sample_nobs: int | None = None,
+) -> _Moments:
+    """Sample moments from a published covariance (or correlation + SD) matrix.
+
+    A covariance matrix is taken as the unbiased one (divisor N - 1) and rescaled
+    by (N - 1) / N, as lavaan does (``sample.cov.rescale = TRUE``). A correlation
+    matrix with standard deviations becomes ``D R D``.
+
+    Raises
+    ------
+    SurveyDataError
+        Missing N, a matrix that is not square, symmetric, labelled with the model's
+        variables, or positive definite.
+    """
+    if sample_nobs is None or int(sample_nobs) != sample_nobs or sample_nobs < 2:
+        raise SurveyDataError(
+            "summary statistics need the number of observations",
+            found=sample_nobs,
+            expected="sample_nobs = N, a whole number of at least 2",
+            fix="pass sample_nobs=N (the N of the published table)",
+        )
+    n = int(sample_nobs)
+    if (sample_cov is None) == (sample_cor is None):
+        raise SurveyDataError(
+            "give either sample_cov or sample_cor (with sample_sd), not both or neither",
+            found={"sample_cov": sample_cov is not None, "sample_cor": sample_cor is not None},
+            expected="exactly one of them",
+            fix="pass sample_cov=..., or sample_cor=... with sample_sd=...",
+        )
+    matrix = sample_cov if sample_cov is not None else sample_cor
+    what = "sample_cov" if sample_cov is not None else "sample_cor"
+    if not isinstance(matrix, pd.DataFrame):
+        raise SurveyDataError(
+            f"{what} must be a labelled pandas DataFrame",
+            found=type(matrix).__name__,
+            expected="a square DataFrame whose index and columns name the variables",
+            fix="wrap it: pd.DataFrame(values, index=names, columns=names)",
+        )
+    absent = [v for v in ov if v not in matrix.index or v not in matrix.columns]
+    if absent:
+        raise SurveyDataError(
+            f"model variables are missing from {what}",
+            column=absent[0],
+            found=absent,
+            expected=f"rows and columns for {ov}",
+            fix="label the matrix with the model's variable names",
+        )
+    m = matrix.loc[ov, ov].to_numpy(dtype=float)
+    if not np.all(np.isfinite(m)) or not np.allclose(m, m.T, atol=1e-8):
+        raise SurveyDataError(
+            f"{what} is not a finite symmetric matrix",
+            found=f"max asymmetry {np.nanmax(np.abs(m - m.T)):.3g}",
+            expected="a symmetric matrix without missing entries",
+            fix="fill in both triangles (or copy the lower triangle to the upper)",
+        )
+    if sample_cor is not None:
+        if sample_sd is None:
+            raise SurveyDataError(
+                "sample_cor needs sample_sd",
+                expected="the standard deviations of the variables",
+                fix="pass sample_sd as a Series indexed by variable",
+            )
+        sd = pd.Series(sample_sd, dtype=float)
+        absent = [v for v in ov if v not in sd.index]
+        if absent:
+            raise SurveyDataError(
+                "model variables are missing from sample_sd",
+                column=absent[0],
+                found=absent,
+                expected=f"one SD per variable in {ov}",
+                fix="index sample_sd by variable name",
+            )
+        d = sd.loc[ov].to_numpy()
+        m = m * np.outer(d, d)
+    s = (m + m.T) / 2 * (n - 1) / n
+    eig = np.linalg.eigvalsh(s)
+    if eig[0] <= 0:
+        raise SurveyDataError(
+            f"{what} is not positive definite",
+            found=f"smallest eigenvalue {eig[0]:.3g}",
+            expected="a positive definite matrix",
+            fix="check for typos in the published matrix, a rounding that broke it, or "
+            "perfectly collinear variables",
+        )
+    return _Moments(s, n, list(ov), _hash_matrix(s), 0)
 
 
 def _start_values(cm: CompiledModel, s: np.ndarray) -> np.ndarray:
