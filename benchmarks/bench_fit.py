@@ -1,0 +1,115 @@
+"""Side-by-side timing of one SEM fit: loyaltysem vs semopy vs lavaan (ratios, one run).
+
+Task (issue "SEM estimation"): fit + fit measures + standardized solution of lavaan's
+Political Democracy model (Bollen 1989), N = 75, 11 observed variables.
+
+- loyaltysem: ``fit(model, data)`` (fit measures and the standardized solution with
+  delta-method SEs are part of every result);
+- semopy: ``Model(desc).fit(data)`` + ``calc_stats(m)`` + ``m.inspect(std_est=True)``;
+- lavaan (when ``Rscript`` is on PATH): ``sem()`` + ``fitMeasures()`` +
+  ``standardizedSolution()`` timed in-process by R itself (``system.time`` over a loop),
+  so R's start-up is not counted.
+
+Run: ``python benchmarks/bench_fit.py [--repeat 50]``. Prints milliseconds per fit and
+the ratios; machines are noisy, so compare ratios from one run, not absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import loyaltysem
+from loyaltysem.datasets import dataset_path
+
+MODEL = """
+ind60 =~ x1 + x2 + x3
+dem60 =~ y1 + y2 + y3 + y4
+dem65 =~ y5 + y6 + y7 + y8
+dem60 ~ ind60
+dem65 ~ ind60 + dem60
+y1 ~~ y5
+y2 ~~ y4 + y6
+y3 ~~ y7
+y4 ~~ y8
+y6 ~~ y8
+"""
+
+R_SCRIPT = r"""
+suppressPackageStartupMessages(library(lavaan))
+args <- commandArgs(trailingOnly = TRUE)
+d <- read.csv(args[[1]])
+n <- as.integer(args[[2]])
+model <- readLines(args[[3]])
+for (i in 1:5) { fit <- sem(model, data = d); fm <- fitMeasures(fit); ss <- standardizedSolution(fit) }
+t <- system.time(for (i in 1:n) {
+  fit <- sem(model, data = d); fm <- fitMeasures(fit); ss <- standardizedSolution(fit)
+})
+cat(sprintf("%.6f\n", 1000 * t[["elapsed"]] / n))
+cat(as.character(packageVersion("lavaan")), "\n")
+"""
+
+
+def time_per_call(fn, repeat: int) -> float:
+    for _ in range(3):
+        fn()
+    start = time.perf_counter()
+    for _ in range(repeat):
+        fn()
+    return (time.perf_counter() - start) / repeat * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=50)
+    args = parser.parse_args()
+    csv = dataset_path("political_democracy")
+    data = loyaltysem.load_political_democracy().to_frame()
+    results: dict[str, float] = {}
+    results["loyaltysem"] = time_per_call(lambda: loyaltysem.fit(MODEL, data), args.repeat)
+
+    import semopy
+
+    def run_semopy() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = semopy.Model(MODEL)
+            m.fit(data)
+            semopy.calc_stats(m)
+            m.inspect(std_est=True)
+
+    results["semopy"] = time_per_call(run_semopy, args.repeat)
+    lavaan_note = "lavaan: Rscript not found, not measured"
+    if shutil.which("Rscript"):
+        with tempfile.TemporaryDirectory() as tmp:
+            script = Path(tmp) / "bench.R"
+            script.write_text(R_SCRIPT, encoding="utf-8")
+            model_file = Path(tmp) / "model.lav"
+            model_file.write_text(MODEL, encoding="utf-8")
+            out = subprocess.run(
+                ["Rscript", str(script), str(csv), str(args.repeat), str(model_file)],
+                capture_output=True, text=True, check=False,
+            )
+            if out.returncode == 0:
+                ms, version = out.stdout.split("\n")[:2]
+                results["lavaan"] = float(ms)
+                lavaan_note = f"lavaan {version.strip()} (in-process R timing)"
+            else:
+                lavaan_note = f"lavaan: Rscript failed: {out.stderr.strip()[:200]}"
+    print("Political Democracy SEM: fit + fit measures + standardized solution")
+    for name, ms in results.items():
+        print(f"  {name:<11} {ms:8.2f} ms per fit")
+    ours = results["loyaltysem"]
+    for name in ("semopy", "lavaan"):
+        if name in results:
+            print(f"  loyaltysem is {results[name] / ours:5.1f}x faster than {name}")
+    print(f"  {lavaan_note}")
+
+
+if __name__ == "__main__":
+    main()
