@@ -19,10 +19,11 @@ and information matrices, damped Fisher scoring.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -40,10 +41,11 @@ from loyaltysem._kernels.partable import (
     compile_partable,
     row_estimates,
 )
-from loyaltysem.errors import ModelSpecError, SurveyDataError
+from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
 from loyaltysem.results import Provenance, SEMResult
+from loyaltysem.specification import Definition, ModelSpec, evaluate_definitions, specify
 
-__all__ = ["fit_partable", "modification_indices", "standardized_residuals"]
+__all__ = ["fit", "fit_partable", "modification_indices", "standardized_residuals"]
 
 Z_95 = float(stats.norm.ppf(0.975))
 
@@ -572,17 +574,100 @@ def standardized_residuals(
 
 
 def _std_with_se(
-    plan: StandardizationPlan, x: np.ndarray, vcov: np.ndarray
+    plan: StandardizationPlan,
+    x: np.ndarray,
+    vcov: np.ndarray,
+    extra: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Standardized values and delta-method SEs (central differences, batched)."""
+    """Standardized values and delta-method SEs (central differences, batched).
+
+    ``extra`` maps the batch of standardized row values to further columns (the
+    defined parameters in the standardized metric), differentiated alike.
+    """
     q = len(x)
     h = 1e-6 * np.maximum(np.abs(x), 1.0)
     batch = np.vstack([x[None, :], x + np.diag(h), x - np.diag(h)])
     values = plan.evaluate(batch)
+    if extra is not None:
+        values = np.hstack([values, extra(values)])
     jac = (values[1 : q + 1] - values[q + 1 :]) / (2 * h[:, None])  # q x rows
     jac = np.where(np.isfinite(jac), jac, 0.0)
     cov = jac.T @ vcov @ jac
     return values[0], np.sqrt(np.clip(np.diag(cov), 0.0, None))
+
+
+class _DefinedParameters:
+    """``:=`` parameters as functions of the free parameters or of row values.
+
+    As lavaan's ``def.function``: labels of free parameters take their current
+    value; labels of fixed parameters keep their fixed value in every metric.
+    """
+
+    def __init__(self, definitions: Sequence[Definition], pt: ParTable, est: np.ndarray):
+        self.definitions = tuple(definitions)
+        self.free = pt.free
+        self.est = est
+        self.rows: dict[str, int] = {}
+        for i, label in enumerate(pt.label):
+            if label and label not in self.rows:
+                self.rows[label] = i
+
+    def _evaluate(self, value_of_row: Callable[[int], np.ndarray], batch: int) -> np.ndarray:
+        env: dict[str, np.ndarray] = {}
+        for label, i in self.rows.items():
+            env[label] = value_of_row(i) if self.free[i] > 0 else np.full(batch, self.est[i])
+        out = evaluate_definitions(self.definitions, env)
+        return np.column_stack([np.broadcast_to(v, (batch,)) for v in out.values()])
+
+    def from_x(self, xs: np.ndarray) -> np.ndarray:
+        """Defined parameters for a batch of free-parameter vectors (batch, q)."""
+        return self._evaluate(lambda i: xs[:, self.free[i] - 1], len(xs))
+
+    def from_rows(self, values: np.ndarray) -> np.ndarray:
+        """Defined parameters from a batch of row values (batch, rows)."""
+        return self._evaluate(lambda i: values[:, i], len(values))
+
+    def append_rows(
+        self,
+        estimates: pd.DataFrame,
+        x: np.ndarray,
+        vcov: np.ndarray,
+        std_lv: np.ndarray,
+        std_all: np.ndarray,
+        se_std_all: np.ndarray,
+    ) -> pd.DataFrame:
+        """Estimates with the ``:=`` rows appended (delta-method SEs)."""
+        q, k = len(x), len(self.definitions)
+        h = 1e-6 * np.maximum(np.abs(x), 1.0)
+        batch = np.vstack([x[None, :], x + np.diag(h), x - np.diag(h)])
+        values = self.from_x(batch)
+        jac = (values[1 : q + 1] - values[q + 1 :]) / (2 * h[:, None])
+        with np.errstate(invalid="ignore"):
+            se = np.sqrt(np.clip(np.diag(jac.T @ vcov @ jac), 0.0, None))
+        est = values[0]
+        n_rows = len(std_lv)
+        std_lv_def = self.from_rows(std_lv[None, :])[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = est / se
+        rows = pd.DataFrame(
+            {
+                "lhs": [d.name for d in self.definitions],
+                "op": ":=",
+                "rhs": [d.expression for d in self.definitions],
+                "label": [d.name for d in self.definitions],
+                "free": 0,
+                "est": est,
+                "se": se,
+                "z": z,
+                "pvalue": 2 * stats.norm.sf(np.abs(z)),
+                "ci_lower": est - Z_95 * se,
+                "ci_upper": est + Z_95 * se,
+                "std_lv": std_lv_def,
+                "std_all": std_all[n_rows : n_rows + k],
+                "se_std_all": se_std_all[n_rows : n_rows + k],
+            }
+        )
+        return pd.concat([estimates, rows], ignore_index=True)
 
 
 def fit_partable(
@@ -591,6 +676,8 @@ def fit_partable(
     *,
     model_text: str = "",
     options: Mapping[str, Any] | None = None,
+    definitions: Sequence[Definition] = (),
+    extra_warnings: Sequence[str] = (),
 ) -> SEMResult:
     """Fit a lavaan-style parameter table by ML to sample moments.
 
@@ -600,13 +687,17 @@ def fit_partable(
         ``lhs, op, rhs, free, ustart, exo`` and optionally ``label``.
     moments : _Moments
         Sample covariance (divisor N), N, observed variable order, data hash.
+    definitions : sequence of Definition
+        ``:=`` parameters, appended as rows with delta-method SEs.
+    extra_warnings : sequence of str
+        Notes from earlier steps (e.g. rows deleted listwise) to keep with the result.
     """
     if isinstance(pt, pd.DataFrame):
         pt = ParTable.from_frame(pt)
     s, n = moments.s, moments.n
     cm = compile_partable(pt, moments.ov, s)
     kernel = MLKernel(cm.layout, s)
-    warnings: list[str] = []
+    warnings: list[str] = list(extra_warnings)
     x0 = _start_values(cm, s)
     x, st, iterations, converged = fisher_scoring(kernel, x0)
     if not converged:
@@ -637,7 +728,14 @@ def fit_partable(
         z = np.where(is_free, est / se, np.nan)
     pvalue = 2 * stats.norm.sf(np.abs(z))
     std_lv = StandardizationPlan.build(cm, "std.lv").evaluate(x)[0]
-    std_all, se_std_all = _std_with_se(StandardizationPlan.build(cm, "std.all"), x, vcov)
+    defined = _DefinedParameters(definitions, pt, est) if definitions else None
+    std_all, se_std_all = _std_with_se(
+        StandardizationPlan.build(cm, "std.all"),
+        x,
+        vcov,
+        extra=None if defined is None else defined.from_rows,
+    )
+    n_rows = len(pt)
     # Heywood cases: negative variances or correlations beyond +-1
     ops, lhs, rhs = pt.op, pt.lhs, pt.rhs
     for i in np.flatnonzero((ops == "~~") & (lhs == rhs) & is_free):
@@ -659,10 +757,12 @@ def fit_partable(
             "ci_lower": est - Z_95 * se,
             "ci_upper": est + Z_95 * se,
             "std_lv": std_lv,
-            "std_all": std_all,
-            "se_std_all": se_std_all,
+            "std_all": std_all[:n_rows],
+            "se_std_all": se_std_all[:n_rows],
         }
     )
+    if defined is not None:
+        estimates = defined.append_rows(estimates, x, vcov, std_lv, std_all, se_std_all)
     sigma = st.sigma
     ov_x_idx = [cm.ov.index(name) for name in cm.ov_x]
     npar = int(free.max()) if len(free) else 0
@@ -696,3 +796,218 @@ def fit_partable(
 
 def _hash_matrix(s: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(s, dtype=float).tobytes()).hexdigest()
+
+
+# ---------------------------------------------------------------------------- fit()
+_PLANNED = {
+    "estimator": (("ML",), "robust (MLM, MLR) and ordinal (WLSMV) estimators are planned"),
+    "missing": (("listwise",), "full-information ML (missing='ml') is planned"),
+    "se": (("standard",), "robust and bootstrap standard errors are planned"),
+    "information": (("expected",), "observed information is planned"),
+}
+
+
+def _model_syntax(model: Any) -> str:
+    """The lavaan syntax of a string, a codebook/instrument or ``{construct: items}``."""
+    if isinstance(model, str):
+        return model
+    items = getattr(model, "construct_items", None)
+    if items is None and isinstance(model, Mapping):
+        items = model
+    if isinstance(items, Mapping) and items:
+        lines = []
+        for construct, names in items.items():
+            names = [names] if isinstance(names, str) else list(names)
+            lines.append(f"{construct} =~ " + " + ".join(names))
+        return "\n".join(lines)
+    raise ModelSpecError(
+        "cannot read the model",
+        found=type(model).__name__,
+        expected="lavaan syntax (str), a ModelSpec, a Codebook, or {construct: [items]}",
+        fix="pass e.g. loyaltysem.instruments.DEFAULT_MODEL or 'TRU =~ TRU1 + TRU2 + TRU3'",
+    )
+
+
+def _check_option(name: str, value: Any) -> None:
+    allowed, plan = _PLANNED[name]
+    if value not in allowed:
+        raise ModelSpecError(
+            f"{name}={value!r} is not available",
+            found=value,
+            expected=f"{name} in {list(allowed)}",
+            fix=f"use {name}={allowed[0]!r} for now ({plan})",
+        )
+
+
+def _check_variables(spec: ModelSpec, columns: Sequence[str], where: str) -> None:
+    absent = [v for v in spec.ov if v not in columns]
+    if not absent:
+        return
+    name = absent[0]
+    close = difflib.get_close_matches(name, [str(c) for c in columns], n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise ModelSpecError(
+        f"the model uses variables that are not in {where}",
+        line=spec.line_of(name),
+        found=absent,
+        expected=f"columns of {where}, or latent variables defined with '=~'",
+        fix=f"correct the name{hint} (a latent variable needs its own '=~' line)",
+    )
+
+
+def fit(
+    model: str | ModelSpec | Any,
+    data: Any = None,
+    *,
+    estimator: str = "ML",
+    missing: str = "listwise",
+    se: str = "standard",
+    information: str = "expected",
+    std_lv: bool = False,
+    orthogonal: bool = False,
+    fixed_x: bool = True,
+    sample_cov: pd.DataFrame | None = None,
+    sample_cor: pd.DataFrame | None = None,
+    sample_sd: pd.Series | Mapping[str, float] | None = None,
+    sample_nobs: int | None = None,
+) -> SEMResult:
+    """Fit a structural equation model by maximum likelihood, with lavaan's numbers.
+
+    Parameters
+    ----------
+    model : str, ModelSpec, Codebook or dict
+        lavaan model syntax (``=~ ~ ~~``, labels, fixed values, equality
+        constraints, ``:=`` defined parameters), a template from
+        :mod:`loyaltysem.instruments`, or a codebook / ``{construct: [items]}``
+        (then the CFA of its constructs is fitted).
+    data : Survey or DataFrame, optional
+        The respondents. Rows with a missing value on a model variable are
+        dropped listwise, counted in ``result.provenance.n_excluded`` and named in
+        ``result.warnings``.
+    estimator, missing, se, information : str
+        ``"ML"``, ``"listwise"``, ``"standard"``, ``"expected"`` (lavaan's defaults);
+        other choices raise :class:`~loyaltysem.errors.ModelSpecError` for now.
+    std_lv : bool, default False
+        Scale latent variables by their variance (lavaan ``std.lv = TRUE``)
+        instead of a marker loading.
+    orthogonal : bool, default False
+        Uncorrelated latent variables (lavaan ``orthogonal = TRUE``).
+    fixed_x : bool, default True
+        Observed exogenous covariates fixed at their sample moments (lavaan
+        ``fixed.x = TRUE``).
+    sample_cov : DataFrame, optional
+        A published covariance matrix (divisor N - 1, rescaled by (N - 1)/N as
+        lavaan does), instead of ``data``.
+    sample_cor, sample_sd : optional
+        A published correlation matrix and the standard deviations, instead of
+        ``data``.
+    sample_nobs : int, optional
+        N of the published matrix.
+
+    Returns
+    -------
+    SEMResult
+        ``estimates`` (lavaan ``parameterEstimates()`` joined with
+        ``standardizedSolution()``, including ``:=`` rows), ``fit_measures``
+        (``fitMeasures()`` names), ``r2``, ``implied_cov``, ``residuals()``,
+        ``modification_indices()``, ``converged``, ``warnings``, ``provenance``.
+
+    Raises
+    ------
+    ModelSpecError
+        Syntax errors, variables missing from the data, options not available.
+    IdentificationError
+        A latent variable without a scale, or more free parameters than sample
+        moments (negative degrees of freedom).
+    SurveyDataError
+        Data or summary statistics that cannot be used (not numeric, too few
+        rows, not positive definite).
+
+    Examples
+    --------
+    The three-factor CFA of Holzinger and Swineford (1939); in R:
+    ``lavaan::cfa(model, data = HolzingerSwineford1939)``.
+
+    >>> import pandas as pd
+    >>> from loyaltysem import fit
+    >>> from loyaltysem.datasets import load_frame
+    >>> hs = load_frame("holzinger_swineford")
+    >>> model = '''
+    ... visual  =~ x1 + x2 + x3
+    ... textual =~ x4 + x5 + x6
+    ... speed   =~ x7 + x8 + x9
+    ... '''
+    >>> res = fit(model, hs)
+    >>> round(res.fit_measures["chisq"], 3), int(res.fit_measures["df"])
+    (85.306, 24)
+    >>> res.estimates.loc[1, ["lhs", "op", "rhs"]].tolist(), round(res.estimates.loc[1, "est"], 3)
+    (['visual', '=~', 'x2'], 0.554)
+    """
+    _check_option("estimator", str(estimator).upper())
+    _check_option("missing", missing)
+    _check_option("se", se)
+    _check_option("information", information)
+    if isinstance(model, ModelSpec):
+        spec = model
+    else:
+        spec = specify(_model_syntax(model), std_lv=std_lv, orthogonal=orthogonal, fixed_x=fixed_x)
+    ov = list(spec.ov)
+    notes: list[str] = []
+    summary = sample_cov is not None or sample_cor is not None
+    if summary and data is not None:
+        raise SurveyDataError(
+            "give either data or summary statistics, not both",
+            found="data and sample_cov/sample_cor",
+            expected="one source of sample moments",
+            fix="drop data=..., or drop sample_cov/sample_cor",
+        )
+    if summary:
+        matrix = sample_cov if sample_cov is not None else sample_cor
+        if isinstance(matrix, pd.DataFrame):
+            _check_variables(spec, list(matrix.columns), "the sample covariance matrix")
+        moments = moments_from_summary(
+            ov,
+            sample_cov=sample_cov,
+            sample_cor=sample_cor,
+            sample_sd=sample_sd,
+            sample_nobs=sample_nobs,
+        )
+    elif data is None:
+        raise SurveyDataError(
+            "no data to fit the model to",
+            expected="data=Survey or DataFrame, or sample_cov=/sample_cor= with sample_nobs=",
+            fix="pass the survey, e.g. fit(model, loyaltysem.load_ecommerce())",
+        )
+    else:
+        frame, _ = _survey_frame(data)
+        _check_variables(spec, [str(c) for c in frame.columns], "the data")
+        moments, notes = moments_from_data(data, ov, missing=missing)
+    p = len(ov)
+    df = p * (p + 1) // 2 - spec.npar
+    if df < 0:
+        raise IdentificationError(
+            "the model has more free parameters than sample moments (df < 0)",
+            found=f"{spec.npar} free parameters, {p * (p + 1) // 2} variances and covariances "
+            f"of {p} observed variables, df = {df}",
+            expected="df >= 0",
+            fix="fix or constrain parameters (e.g. drop free residual covariances), or add "
+            "indicators",
+        )
+    options = {
+        "estimator": "ML",
+        "missing": missing,
+        "se": se,
+        "information": information,
+        "std_lv": spec.options.get("std_lv", std_lv),
+        "orthogonal": spec.options.get("orthogonal", orthogonal),
+        "fixed_x": spec.options.get("fixed_x", fixed_x),
+        "source": "summary statistics" if summary else "data",
+    }
+    return fit_partable(
+        spec.partable(),
+        moments,
+        model_text=spec.syntax,
+        options=options,
+        definitions=spec.definitions,
+        extra_warnings=notes,
+    )

@@ -221,11 +221,35 @@ ind_sat := a1*b1
 ind_sat_comp := a1*b2*b3
 total := c1 + a1*b1 + a1*b2*b3
 "
+# The likelihood is flat along the Expectation/Quality -> Value paths (SEs of 16-24):
+# nlminb with lavaan's defaults stops with a gradient of 7e-5, BFGS with reltol = 1e-14
+# stops elsewhere on the ridge with a larger chi-square; tighter nlminb fails. The fixture
+# keeps what a lavaan user gets; tests/test_fit.py compares estimates on this model
+# relative to their standard errors and checks that our chi-square is not larger.
 fit <- sem(ecsi_model, data = mobi)
 write_fit_fixture("ecsi_mobi", fit, "mobi.csv", "sem(model, data = mobi)", ecsi_model,
                   paste("ECSI (Tenenhaus et al. 2005) CB-SEM, ML, marker scaling;",
                         "Complaints is a single-indicator latent (auto.fix.single fixes",
-                        "the CUSCO residual variance to 0)"))
+                        "the CUSCO residual variance to 0); ill-conditioned (see script)"),
+                  extra = list(max_abs_gradient = max(abs(lavInspect(fit, "gradient")))))
+
+# ---------------------------------- 4b. defined parameters with functions (HS)
+hs_def_model <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+textual ~ a*visual
+speed ~ b*textual + c*visual
+ind := a*b
+total := c + a*b
+ratio := sqrt(a^2) / (b^2 + exp(0) + log(1))
+"
+# abs() is left out on purpose: lavaan differentiates := functions by complex step, which
+# treats abs(b) as a constant (its SE drops b's term); loyaltysem differentiates it.
+fit <- sem(hs_def_model, data = hs)
+write_fit_fixture("hs_defined", fit, "HolzingerSwineford1939.csv",
+                  "sem(model, data = hs)", hs_def_model,
+                  "defined parameters (:=) with arithmetic and functions; delta-method SEs")
 
 # --------------------------- 5. Political Democracy from a rounded correlation matrix
 pd_r <- round(cor(pd), 2)

@@ -1,0 +1,899 @@
+"""lavaan model syntax → a parameter table with lavaan's defaults (``lavaanify``).
+
+:func:`specify` reads the lavaan model syntax a researcher already knows and builds
+the parameter table that lavaan's ``sem()`` would build, with the same defaults:
+
+- ``=~`` (measured by), ``~`` (regressed on), ``~~`` (covariance), ``:=`` (defined
+  parameter), ``==`` (equality of two labelled parameters); ``#`` and ``!`` start
+  comments; statements end at a newline or ``;``; a statement continues on the next
+  line after a trailing ``+`` (or when the next line starts with ``+``);
+- modifiers before a variable: a number fixes the parameter (``0.8*x3``), ``NA``
+  frees it (``NA*x1``), a name labels it (``a*x2``; parameters sharing a label are
+  equal), ``start(0.5)``, ``label("a")`` and ``equal("a")``;
+- defaults of ``sem()``/``cfa()``: the first loading of every latent variable fixed
+  to 1 (``auto.fix.first``) unless ``std_lv=True`` (then latent variances are fixed
+  to 1); residual variances of observed and latent variables free
+  (``auto.var``); the residual variance of a single indicator fixed to 0
+  (``auto.fix.single``); exogenous latent variables correlated (``auto.cov.lv.x``),
+  residuals of purely dependent variables correlated (``auto.cov.y``); variances
+  and covariances of observed exogenous covariates fixed at their sample values
+  (``fixed.x = TRUE``).
+
+The observed variables are ordered as lavaan orders them (``lavNames(fit, "ov")``):
+indicators, then dependent observed variables, then exogenous covariates, then
+variables that appear only in covariances.
+
+Examples
+--------
+>>> from loyaltysem.specification import specify
+>>> spec = specify('''
+... visual  =~ x1 + x2 + x3
+... textual =~ x4 + x5 + x6
+... ''')
+>>> spec.ov
+('x1', 'x2', 'x3', 'x4', 'x5', 'x6')
+>>> spec.table[["lhs", "op", "rhs", "free", "ustart"]].head(3)
+      lhs  op rhs  free  ustart
+0  visual  =~  x1     0     1.0
+1  visual  =~  x2     1     NaN
+2  visual  =~  x3     2     NaN
+>>> int(spec.table["free"].max())  # lavaan: sem(model, data, do.fit = FALSE)@pta$npar
+13
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from loyaltysem._kernels.partable import ParTable
+from loyaltysem.errors import IdentificationError, ModelSpecError
+
+__all__ = ["Definition", "ModelSpec", "parse_syntax", "specify"]
+
+PARAMETER_OPS = ("=~", "~", "~~")
+_SUPPORTED = "'=~', '~', '~~', ':=' and '=='"
+_NAME = re.compile(r"[^\W\d][\w.]*|\.[^\W\d][\w.]*", re.UNICODE)
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# longest operators first; the ones we recognise but cannot fit yet are listed too
+_OPERATORS = ("~*~", "=~", "<~", "~~", ":=", "==", "|~", "~", "<", ">", "|", "%")
+_UNSUPPORTED = {
+    "<~": "composites (formative '<~') are not supported by covariance-based ML; model the "
+    "construct reflectively with '=~', or use PLS",
+    "~*~": "scale factors ('~*~') belong to ordinal models, which are not available yet",
+    "|": "thresholds ('|') belong to ordinal models, which are not available yet",
+    "|~": "'|~' is not supported",
+    "%": "'%' (group weights) is not supported",
+    "<": "inequality constraints ('<') are not supported",
+    ">": "inequality constraints ('>') are not supported",
+}
+_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType(
+    {
+        "sqrt": np.sqrt,
+        "abs": np.abs,
+        "exp": np.exp,
+        "log": np.log,
+        "log10": np.log10,
+        "sin": np.sin,
+        "cos": np.cos,
+        "tan": np.tan,
+        "tanh": np.tanh,
+        "atan": np.arctan,
+    }
+)
+
+
+@dataclass(frozen=True)
+class _Term:
+    name: str
+    fixed: float | None = None  # a number fixes the parameter
+    free: bool = False  # NA* frees it (overrides a default fix)
+    label: str = ""
+    start: float | None = None
+
+
+@dataclass(frozen=True)
+class _Statement:
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A defined parameter (``name := expression``).
+
+    Attributes
+    ----------
+    name : str
+    expression : str
+        As written (whitespace removed, ``^`` kept), like lavaan's ``rhs``.
+    line : int
+        Line in the model syntax.
+    labels : tuple of str
+        The labels (or earlier defined names) the expression uses.
+    """
+
+    name: str
+    expression: str
+    line: int
+    labels: tuple[str, ...]
+    _code: Any = field(repr=False, compare=False)
+
+    def evaluate(self, values: Mapping[str, Any]) -> Any:
+        """Evaluate on label values (scalars or numpy arrays, for batches)."""
+        env = {name: values[name] for name in self.labels}
+        return _evaluate(self._code, env)
+
+
+def _evaluate(node: ast.AST, env: Mapping[str, Any]) -> Any:
+    """Evaluate a checked expression tree (numbers, names, + - * / **, functions)."""
+    if isinstance(node, ast.Expression):
+        return _evaluate(node.body, env)
+    if isinstance(node, ast.Constant):
+        return float(node.value)
+    if isinstance(node, ast.Name):
+        return env[node.id]
+    if isinstance(node, ast.UnaryOp):
+        value = _evaluate(node.operand, env)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp):
+        a, b = _evaluate(node.left, env), _evaluate(node.right, env)
+        if isinstance(node.op, ast.Add):
+            return a + b
+        if isinstance(node.op, ast.Sub):
+            return a - b
+        if isinstance(node.op, ast.Mult):
+            return a * b
+        if isinstance(node.op, ast.Div):
+            return a / b
+        return a**b
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return _FUNCTIONS[node.func.id](*(_evaluate(arg, env) for arg in node.args))
+    raise TypeError(f"unexpected node {ast.dump(node)}")  # pragma: no cover - checked before
+
+
+def _compile_expression(text: str, line: int) -> tuple[ast.Expression, tuple[str, ...]]:
+    """Parse a ``:=`` right-hand side into a whitelisted expression tree (no ``eval``)."""
+    source = text.replace("^", "**")
+    # lavaan names may contain dots (.p1.); map them to Python identifiers
+    names: dict[str, str] = {}
+
+    def alias(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token in _FUNCTIONS:
+            return token
+        return names.setdefault(token, f"_v{len(names)}")
+
+    python = re.sub(r"\.?[^\W\d][\w.]*", alias, source)
+    try:
+        tree = ast.parse(python, mode="eval")
+    except SyntaxError:
+        raise ModelSpecError(
+            "cannot read the expression of a defined parameter",
+            line=line,
+            found=text,
+            expected=f"labels, numbers, + - * / ^, parentheses and functions {sorted(_FUNCTIONS)}",
+            fix="write it as in lavaan, e.g. 'ind := a*b'",
+        ) from None
+    allowed = (
+        ast.Expression,
+        ast.Constant,
+        ast.Name,
+        ast.Load,
+        ast.UnaryOp,
+        ast.USub,
+        ast.UAdd,
+        ast.BinOp,
+        ast.Add,
+        ast.Sub,
+        ast.Mult,
+        ast.Div,
+        ast.Pow,
+        ast.Call,
+    )
+    for node in ast.walk(tree):
+        bad = not isinstance(node, allowed)
+        bad |= isinstance(node, ast.Constant) and not isinstance(node.value, (int, float))
+        bad |= isinstance(node, ast.Call) and (
+            not isinstance(node.func, ast.Name)
+            or node.func.id not in _FUNCTIONS
+            or bool(node.keywords)
+        )
+        if bad:
+            raise ModelSpecError(
+                "a defined parameter uses something other than arithmetic on labels",
+                line=line,
+                found=text,
+                expected="labels, numbers, + - * / ^, parentheses and functions "
+                f"{sorted(_FUNCTIONS)}",
+                fix="rewrite the expression with those elements only",
+            )
+    back = {v: k for k, v in names.items()}
+
+    class _Rename(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if node.id in back:
+                return ast.copy_location(ast.Name(id=back[node.id], ctx=node.ctx), node)
+            return node
+
+    tree = _Rename().visit(tree)
+    return tree, tuple(names)
+
+
+# ---------------------------------------------------------------------------- parsing
+def _strip_comment(line: str) -> str:
+    quote = ""
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "#!":
+            return line[:i]
+    return line
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split at ``sep`` outside parentheses and quotes."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _find_operator(text: str) -> tuple[str, int] | None:
+    depth, quote = 0, ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0:
+            for op in _OPERATORS:
+                if text.startswith(op, i):
+                    return op, i
+        i += 1
+    return None
+
+
+def _statements(syntax: str) -> list[_Statement]:
+    """Split model syntax into statements, keeping the line each starts on."""
+    if not isinstance(syntax, str):
+        raise ModelSpecError(
+            "the model must be lavaan syntax in a string",
+            found=type(syntax).__name__,
+            expected="a string such as 'TRU =~ TRU1 + TRU2 + TRU3'",
+            fix="pass the model syntax as text (or a template from loyaltysem.instruments)",
+        )
+    out: list[_Statement] = []
+    pending: _Statement | None = None
+    for number, raw in enumerate(syntax.splitlines(), start=1):
+        for piece in _split_top(_strip_comment(raw), ";"):
+            text = piece.strip()
+            if not text:
+                continue
+            # lavaan joins a line without an operator to the statement before; we do so
+            # when the join is visible (a trailing or leading '+' or '*'), and otherwise
+            # report the line, which is more often a typo than a continuation
+            continues = pending is not None and (
+                pending.text.rstrip().endswith(("+", "*", "~"))
+                or (_find_operator(text) is None and text.startswith(("+", "*")))
+            )
+            if continues and pending is not None:
+                pending = _Statement(pending.line, pending.text + " " + text)
+                continue
+            if pending is not None:
+                out.append(pending)
+            pending = _Statement(number, text)
+    if pending is not None:
+        out.append(pending)
+    return out
+
+
+def _check_name(name: str, line: int, what: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise ModelSpecError(
+            f"{what} is not a valid variable name",
+            line=line,
+            found=name,
+            expected="a name that starts with a letter (letters, digits, '_' and '.' after it)",
+            fix="use the column name of the data, or rename the column",
+        )
+    return name
+
+
+def _number(text: str) -> float | None:
+    text = text.strip()
+    return float(text) if _NUMBER.fullmatch(text) else None
+
+
+def _call_argument(text: str, func: str, line: int) -> str:
+    inner = text[len(func) + 1 : -1].strip()
+    if "," in inner:
+        raise ModelSpecError(
+            f"{func}() with several values is for multi-group models, which are not available yet",
+            line=line,
+            found=text,
+            expected=f"{func}(one value)",
+            fix="give a single value",
+        )
+    return inner
+
+
+def _parse_term(text: str, line: int) -> _Term:
+    pieces = [p.strip() for p in _split_top(text.strip(), "*")]
+    if any(not p for p in pieces):
+        raise ModelSpecError(
+            "an empty term in the model syntax",
+            line=line,
+            found=text.strip(),
+            expected="terms such as 'x1', '0.8*x1', 'a*x1' joined by '+'",
+            fix="remove the doubled '+' or '*'",
+        )
+    name = pieces[-1]
+    if name == "1":
+        raise ModelSpecError(
+            "intercepts and means ('~ 1') need a mean structure, which is not available yet",
+            line=line,
+            found=text.strip(),
+            expected="a model of covariances (no '~ 1' lines)",
+            fix="remove the '~ 1' line; mean structures come with multi-group models",
+        )
+    _check_name(name, line, "the variable")
+    fixed: float | None = None
+    free = False
+    label = ""
+    start: float | None = None
+    for mod in pieces[:-1]:
+        value = _number(mod)
+        if value is not None:
+            fixed = value
+        elif mod in ("NA", "na"):
+            free = True
+        elif mod.startswith("start(") and mod.endswith(")"):
+            start = _number(_call_argument(mod, "start", line))
+            if start is None:
+                raise ModelSpecError(
+                    "start() needs a number",
+                    line=line,
+                    found=mod,
+                    expected="start(0.5)",
+                    fix="give a numeric start value",
+                )
+        elif (mod.startswith("label(") or mod.startswith("equal(")) and mod.endswith(")"):
+            func = mod.split("(", 1)[0]
+            label = _call_argument(mod, func, line).strip("\"'")
+            _check_name(label, line, "the label")
+        elif mod.startswith("c("):
+            _call_argument(mod, "c", line)
+            label = mod[2:-1].strip().strip("\"'")
+            if _number(label) is not None:
+                fixed = float(label)
+                label = ""
+        elif _NAME.fullmatch(mod):
+            label = mod
+        else:
+            raise ModelSpecError(
+                "cannot read a modifier in the model syntax",
+                line=line,
+                found=mod,
+                expected="a number (fixed value), NA (free), a label, start(value), "
+                'label("name") or equal("name")',
+                fix="write e.g. '0.8*x1', 'NA*x1', 'a*x1' or 'start(0.5)*x1'",
+            )
+    return _Term(name, fixed, free, label, start)
+
+
+@dataclass(frozen=True)
+class _UserRow:
+    lhs: str
+    op: str
+    rhs: str
+    line: int
+    term: _Term
+
+
+def parse_syntax(
+    syntax: str,
+) -> tuple[list[_UserRow], list[tuple[str, str, int]], list[tuple[str, str, int]]]:
+    """Parse lavaan syntax into user rows, ``:=`` definitions and ``==`` constraints.
+
+    Returns
+    -------
+    rows : list
+        One row per (lhs, op, rhs) the user wrote, with its modifiers and line.
+    definitions : list of (name, expression, line)
+    equalities : list of (lhs, rhs, line)
+
+    Raises
+    ------
+    ModelSpecError
+        An unknown or unsupported operator, a malformed term or name, naming the line.
+    """
+    rows: list[_UserRow] = []
+    definitions: list[tuple[str, str, int]] = []
+    equalities: list[tuple[str, str, int]] = []
+    for st in _statements(syntax):
+        found = _find_operator(st.text)
+        if found is None:
+            if re.match(r"^\s*(group|level|block|class)\s*:", st.text):
+                raise ModelSpecError(
+                    "blocks ('group:', 'level:') are not supported yet",
+                    line=st.line,
+                    found=st.text,
+                    expected="a single-group, single-level model",
+                    fix="fit one group at a time for now",
+                )
+            raise ModelSpecError(
+                "a model line without an operator",
+                line=st.line,
+                found=st.text,
+                expected=f"one of the operators {_SUPPORTED}",
+                fix="write e.g. 'TRU =~ TRU1 + TRU2 + TRU3' or 'LOY ~ TRU + SAT'",
+            )
+        op, at = found
+        left, right = st.text[:at].strip(), st.text[at + len(op) :].strip()
+        if op in _UNSUPPORTED:
+            raise ModelSpecError(
+                _UNSUPPORTED[op],
+                line=st.line,
+                found=st.text,
+                expected=f"the operators {_SUPPORTED}",
+                fix="rewrite the line, or remove it",
+            )
+        if not left or not right:
+            raise ModelSpecError(
+                f"the '{op}' operator needs something on both sides",
+                line=st.line,
+                found=st.text,
+                expected="'lhs op rhs', e.g. 'TRU =~ TRU1 + TRU2 + TRU3'",
+                fix="complete the line",
+            )
+        if op == ":=":
+            definitions.append((_check_name(left, st.line, "a defined parameter"), right, st.line))
+            continue
+        if op == "==":
+            equalities.append((left.replace(" ", ""), right.replace(" ", ""), st.line))
+            continue
+        lhs_names = [_check_name(p.strip(), st.line, "the left-hand side") for p in left.split("+")]
+        for term_text in _split_top(right, "+"):
+            term = _parse_term(term_text, st.line)
+            for lhs in lhs_names:
+                rows.append(_UserRow(lhs, op, term.name, st.line, term))
+    return rows, definitions, equalities
+
+
+# ---------------------------------------------------------------------------- the spec
+@dataclass(frozen=True)
+class ModelSpec:
+    """A parsed model: lavaan's parameter table and what it says about the variables.
+
+    Attributes
+    ----------
+    syntax : str
+        The model as written.
+    table : DataFrame
+        ``lhs, op, rhs, user, free, ustart, exo, label, line`` (lavaan ``parTable()``
+        before fitting; ``free`` numbers the free parameters, shared numbers are
+        equality constraints; ``line`` is the model line a row comes from, 0 for
+        rows lavaan adds by default).
+    ov, lv, ov_x : tuple of str
+        Observed variables (lavaan's order), latent variables, and observed
+        exogenous covariates (fixed.x).
+    definitions : tuple of Definition
+        The ``:=`` parameters, in order.
+    equalities : tuple of (str, str, int)
+        ``==`` constraints as written, with their line.
+    options : mapping
+        ``std_lv, orthogonal, fixed_x``.
+    """
+
+    syntax: str
+    table: pd.DataFrame
+    ov: tuple[str, ...]
+    lv: tuple[str, ...]
+    ov_x: tuple[str, ...]
+    definitions: tuple[Definition, ...]
+    equalities: tuple[tuple[str, str, int], ...]
+    options: Mapping[str, Any]
+    first_line: Mapping[str, int]
+
+    @property
+    def npar(self) -> int:
+        """Number of free parameters (after equality constraints)."""
+        free = self.table["free"]
+        return int(free.max()) if len(free) else 0
+
+    def partable(self) -> ParTable:
+        """The parameter table in the kernel's numpy layout (parameter rows only)."""
+        rows = self.table[self.table["op"].isin(PARAMETER_OPS)]
+        return ParTable.from_frame(rows)
+
+    def line_of(self, name: str) -> int | None:
+        """The first model line that mentions a variable (for error messages)."""
+        return self.first_line.get(name)
+
+
+def _unique(seq: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(seq))
+
+
+def _reorder_covariances(user: list[_UserRow]) -> list[_UserRow]:
+    """Write ``a ~~ b`` in lavaan's order: latent before observed, each in name order."""
+    lv = _unique([r.lhs for r in user if r.op == "=~"])
+    lv_set = set(lv)
+    v_ind = _unique([r.rhs for r in user if r.op == "=~"])
+    eqs_y = _unique([r.lhs for r in user if r.op == "~"])
+    eqs_x = _unique([r.rhs for r in user if r.op == "~"])
+    ov_ind = [v for v in v_ind if v not in lv_set]
+    ov_y = [v for v in eqs_y if v not in lv_set and v not in ov_ind]
+    ov_x = [v for v in eqs_x if v not in lv_set and v not in ov_ind and v not in ov_y]
+    extra = [r.lhs for r in user if r.op == "~~" and r.lhs not in lv_set]
+    extra += [r.rhs for r in user if r.op == "~~" and r.rhs not in lv_set]
+    order = {name: i for i, name in enumerate(_unique(lv + ov_ind + ov_y + ov_x + extra))}
+    out = []
+    for r in user:
+        if r.op == "~~" and r.lhs != r.rhs and order[r.lhs] > order[r.rhs]:
+            r = _UserRow(r.rhs, r.op, r.lhs, r.line, r.term)
+        out.append(r)
+    return out
+
+
+def specify(
+    model: str,
+    *,
+    std_lv: bool = False,
+    orthogonal: bool = False,
+    fixed_x: bool = True,
+    auto_fix_first: bool | None = None,
+    auto_fix_single: bool = True,
+    auto_var: bool = True,
+    auto_cov_lv_x: bool = True,
+    auto_cov_y: bool = True,
+) -> ModelSpec:
+    """Build lavaan's parameter table for a model (as ``lavaanify`` does for ``sem()``).
+
+    Parameters
+    ----------
+    model : str
+        lavaan model syntax.
+    std_lv : bool, default False
+        Scale latent variables by fixing their variances to 1 and free every
+        loading (lavaan ``std.lv = TRUE``); otherwise the first loading is fixed to 1.
+    orthogonal : bool, default False
+        Fix the default covariances among latent variables to 0.
+    fixed_x : bool, default True
+        Treat observed exogenous covariates as fixed (their variances and covariances
+        are set to the sample values and are not parameters).
+    auto_fix_first, auto_fix_single, auto_var, auto_cov_lv_x, auto_cov_y : bool
+        lavaan's ``sem()`` defaults (``auto_fix_first`` defaults to ``not std_lv``).
+
+    Returns
+    -------
+    ModelSpec
+
+    Raises
+    ------
+    ModelSpecError
+        Syntax errors, naming the model line.
+    IdentificationError
+        A latent variable without a scale (every loading and its variance free).
+
+    Examples
+    --------
+    >>> spec = specify("ind60 =~ x1 + x2 + x3; dem60 =~ y1 + y2 + y3 + y4; dem60 ~ ind60")
+    >>> spec.lv, spec.npar
+    (('ind60', 'dem60'), 15)
+    """
+    if auto_fix_first is None:
+        auto_fix_first = not std_lv
+    user, raw_defs, raw_eqs = parse_syntax(model)
+    if not user:
+        raise ModelSpecError(
+            "the model has no parameters",
+            found=model.strip()[:80],
+            expected="at least one '=~', '~' or '~~' line",
+            fix="write the measurement model, e.g. 'TRU =~ TRU1 + TRU2 + TRU3'",
+        )
+    user = _reorder_covariances(user)
+    first_line: dict[str, int] = {}
+    for r in user:
+        first_line.setdefault(r.lhs, r.line)
+        first_line.setdefault(r.rhs, r.line)
+    # duplicates: lavaan keeps the first and warns; we refuse, naming both lines
+    seen: dict[tuple[str, str, str], int] = {}
+    for r in user:
+        key = (r.lhs, r.op, r.rhs)
+        alt = (r.rhs, r.op, r.lhs) if r.op == "~~" else key
+        if key in seen or alt in seen:
+            raise ModelSpecError(
+                f"the parameter '{r.lhs} {r.op} {r.rhs}' is specified twice",
+                line=r.line,
+                found=f"lines {seen.get(key, seen.get(alt))} and {r.line}",
+                expected="each parameter once",
+                fix="remove one of the two lines",
+            )
+        seen[key] = r.line
+    # --- variable names, as lavNames()
+    ops = [r.op for r in user]
+    lv = _unique([r.lhs for r in user if r.op == "=~"])
+    lv_set = set(lv)
+    v_ind = _unique([r.rhs for r in user if r.op == "=~"])
+    eqs_y = _unique([r.lhs for r in user if r.op == "~"])
+    eqs_x = _unique([r.rhs for r in user if r.op == "~"])
+    ov_ind = [v for v in v_ind if v not in lv_set]
+    ov_y = [v for v in eqs_y if v not in lv_set and v not in ov_ind]
+    ov_x_all = [v for v in eqs_x if v not in lv_set and v not in ov_ind and v not in ov_y]
+    ov_cov = [r.lhs for r in user if r.op == "~~" and r.lhs not in lv_set]
+    ov_cov += [r.rhs for r in user if r.op == "~~" and r.rhs not in lv_set]
+    ov_tmp = ov_ind + ov_y + ov_x_all
+    ov = ov_tmp + [v for v in _unique(ov_cov) if v not in ov_tmp]
+    # fixed.x: covariates mentioned in a user '~~' become random (lavaan warns)
+    in_cov = {r.lhs for r in user if r.op == "~~"} | {r.rhs for r in user if r.op == "~~"}
+    ov_x = [v for v in ov_x_all if v not in in_cov]
+    ov_nox = [v for v in ov if v not in ov_x]
+    lv_x = [v for v in lv if v not in v_ind and v not in eqs_y]
+    pure_y = [v for v in eqs_y if v not in v_ind and v not in eqs_x]
+    lv_y = [v for v in lv if v in pure_y]
+    ov_y_pure = [v for v in ov if v in pure_y]
+    # --- default rows (lav_pt_flat)
+    d_lhs: list[str] = list(ov_nox) + list(lv)
+    d_rhs: list[str] = list(ov_nox) + list(lv)
+    if auto_cov_lv_x and len(lv_x) > 1:
+        for i in range(len(lv_x)):
+            for j in range(i + 1, len(lv_x)):
+                d_lhs.append(lv_x[i])
+                d_rhs.append(lv_x[j])
+    lvov_y = lv_y + ov_y_pure
+    if auto_cov_y and len(lvov_y) > 1:
+        for i in range(len(lvov_y)):
+            for j in range(i + 1, len(lvov_y)):
+                d_lhs.append(lvov_y[i])
+                d_rhs.append(lvov_y[j])
+    for j in range(len(ov_x)):
+        for i in range(j, len(ov_x)):
+            d_lhs.append(ov_x[j])
+            d_rhs.append(ov_x[i])
+    user_keys = {(r.lhs, r.op, r.rhs) for r in user} | {
+        (r.rhs, r.op, r.lhs) for r in user if r.op == "~~"
+    }
+    defaults = [(a, b) for a, b in zip(d_lhs, d_rhs, strict=True) if (a, "~~", b) not in user_keys]
+    n_user = len(user)
+    lhs = [r.lhs for r in user] + [a for a, _ in defaults]
+    op = ops + ["~~"] * len(defaults)
+    rhs = [r.rhs for r in user] + [b for _, b in defaults]
+    is_user = np.array([1] * n_user + [0] * len(defaults))
+    n = len(lhs)
+    free = np.ones(n, dtype=bool)
+    ustart = np.full(n, np.nan)
+    exo = np.zeros(n, dtype=int)
+    lhs_a, op_a, rhs_a = np.array(lhs, dtype=object), np.array(op, dtype=object), np.array(rhs)
+    is_var = (op_a == "~~") & (lhs_a == rhs_a)
+    if not auto_var:
+        sel = is_var & (is_user == 0)
+        free[sel], ustart[sel] = False, 0.0
+    if std_lv:
+        sel = is_var & np.isin(lhs_a, lv)
+        free[sel], ustart[sel] = False, 1.0
+    if auto_fix_first:
+        marked: set[str] = set()
+        for i in np.flatnonzero(op_a == "=~"):
+            if lhs_a[i] not in marked:
+                marked.add(lhs_a[i])
+                free[i], ustart[i] = False, 1.0
+    if auto_var and auto_fix_single:
+        loads = [(r.lhs, r.rhs) for r in user if r.op == "=~"]
+        counts = pd.Series([a for a, _ in loads]).value_counts()
+        ind_counts = pd.Series([b for _, b in loads]).value_counts()
+        single = {b for a, b in loads if counts[a] == 1 and ind_counts[b] == 1}
+        sel = is_var & np.isin(lhs_a, list(single)) & (is_user == 0)
+        free[sel], ustart[sel] = False, 0.0
+    if orthogonal:
+        sel = (
+            (op_a == "~~")
+            & np.isin(lhs_a, lv)
+            & np.isin(rhs_a, lv)
+            & (lhs_a != rhs_a)
+            & (is_user == 0)
+        )
+        free[sel], ustart[sel] = False, 0.0
+    if fixed_x and ov_x:
+        sel = (op_a == "~~") & np.isin(lhs_a, ov_x) & np.isin(rhs_a, ov_x) & (is_user == 0)
+        free[sel] = False
+        exo[sel] = 1
+    # --- user modifiers override the defaults
+    label = np.full(n, "", dtype=object)
+    line = np.zeros(n, dtype=int)
+    for i, r in enumerate(user):
+        t = r.term
+        line[i] = r.line
+        if t.fixed is not None:
+            free[i], ustart[i] = False, t.fixed
+        elif t.free:
+            free[i], ustart[i] = True, np.nan
+        if t.start is not None and free[i]:
+            ustart[i] = t.start
+        label[i] = t.label
+    # --- number the free parameters; shared labels and '==' share an index
+    free_idx = np.zeros(n, dtype=int)
+    by_label: dict[str, int] = {}
+    k = 0
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    label_row: dict[str, int] = {}
+    for i in range(n):
+        if label[i]:
+            if label[i] in label_row:
+                parent[find(i)] = find(label_row[label[i]])
+            else:
+                label_row[label[i]] = i
+    plabel = {f".p{i + 1}.": i for i in range(n)}
+    for a, b, ln in raw_eqs:
+        rows_ab = []
+        for side in (a, b):
+            if side in label_row:
+                rows_ab.append(label_row[side])
+            elif side in plabel:
+                rows_ab.append(plabel[side])
+            else:
+                raise ModelSpecError(
+                    "an equality constraint names an unknown label",
+                    line=ln,
+                    found=side,
+                    expected=f"one of the labels {sorted(label_row)}"
+                    if label_row
+                    else "a label given in the model (e.g. 'b*x5')",
+                    fix="label both parameters and write 'b == c' (only equalities of two "
+                    "labels are supported)",
+                )
+        ia, ib = rows_ab
+        if free[ia] != free[ib]:
+            raise ModelSpecError(
+                "an equality constraint between a fixed and a free parameter",
+                line=ln,
+                found=f"{a} == {b}",
+                expected="two free parameters",
+                fix="fix both to the same value instead",
+            )
+        parent[find(ib)] = find(ia)
+    for i in range(n):
+        if not free[i]:
+            continue
+        root = find(i)
+        if root in by_label:
+            free_idx[i] = by_label[root]
+        else:
+            k += 1
+            by_label[root] = k
+            free_idx[i] = k
+    # fixed rows that share a label with free ones keep their value (lavaan does the same)
+    table = pd.DataFrame(
+        {
+            "lhs": lhs,
+            "op": op,
+            "rhs": rhs,
+            "user": is_user,
+            "free": free_idx,
+            "ustart": ustart,
+            "exo": exo,
+            "label": label,
+            "line": line,
+        }
+    )
+    _check_scales(table, lv, first_line)
+    # --- defined parameters
+    definitions: list[Definition] = []
+    known = dict(label_row)
+    for name, expr, ln in raw_defs:
+        if name in known or name in ov or name in lv:
+            raise ModelSpecError(
+                "a defined parameter reuses a name",
+                line=ln,
+                found=name,
+                expected="a new name",
+                fix=f"rename the defined parameter, e.g. '{name}_def'",
+            )
+        tree, used = _compile_expression(expr, ln)
+        unknown = [u for u in used if u not in known]
+        if unknown:
+            raise ModelSpecError(
+                "a defined parameter uses a label that the model does not define",
+                line=ln,
+                found=unknown,
+                expected=f"labels of the model: {sorted(known)}"
+                if known
+                else "labels given in the model (e.g. 'TRU ~ a*REP')",
+                fix="label the parameters in the model lines ('a*REP') and use those labels",
+            )
+        definitions.append(Definition(name, expr.replace(" ", ""), ln, used, tree))
+        known[name] = -1
+    if definitions:
+        extra = pd.DataFrame(
+            {
+                "lhs": [d.name for d in definitions],
+                "op": ":=",
+                "rhs": [d.expression for d in definitions],
+                "user": 1,
+                "free": 0,
+                "ustart": np.nan,
+                "exo": 0,
+                "label": [d.name for d in definitions],
+                "line": [d.line for d in definitions],
+            }
+        )
+        table = pd.concat([table, extra], ignore_index=True)
+    return ModelSpec(
+        syntax=model,
+        table=table,
+        ov=tuple(ov),
+        lv=tuple(lv),
+        ov_x=tuple(ov_x) if fixed_x else (),
+        definitions=tuple(definitions),
+        equalities=tuple(raw_eqs),
+        options=MappingProxyType({"std_lv": std_lv, "orthogonal": orthogonal, "fixed_x": fixed_x}),
+        first_line=MappingProxyType(first_line),
+    )
+
+
+def _check_scales(table: pd.DataFrame, lv: list[str], first_line: Mapping[str, int]) -> None:
+    """A latent variable needs a scale: a fixed loading or a fixed variance."""
+    for name in lv:
+        loads = table[(table["op"] == "=~") & (table["lhs"] == name)]
+        var = table[(table["op"] == "~~") & (table["lhs"] == name) & (table["rhs"] == name)]
+        loading_fixed = bool((loads["free"] == 0).any() and (loads["ustart"] != 0).any())
+        var_fixed = bool(len(var) and (var["free"] == 0).all())
+        if not loading_fixed and not var_fixed:
+            raise IdentificationError(
+                f"the latent variable '{name}' has no scale",
+                line=first_line.get(name),
+                found=f"every loading of {name} and its variance are free",
+                expected="a marker loading fixed to 1, or the variance fixed to 1",
+                fix=f"remove 'NA*' from the first indicator of {name}, add "
+                f"'{name} ~~ 1*{name}', or fit with std_lv=True",
+            )
+
+
+def evaluate_definitions(
+    definitions: Sequence[Definition], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Evaluate defined parameters in order (later ones may use earlier ones)."""
+    env = dict(values)
+    out: dict[str, Any] = {}
+    for d in definitions:
+        with np.errstate(all="ignore"):
+            out[d.name] = env[d.name] = d.evaluate(env)
+    return out

@@ -1,0 +1,155 @@
+"""lavaan syntax → parameter table, against ``parTable(sem(..., do.fit = FALSE))``.
+
+Fixture: ``tests/fixtures/estimation/partable_cases.json`` from
+``tests/reference/make_estimation.R`` (lavaan 0.6.14): each case exercises one part of
+lavaan's syntax and ``sem()`` defaults. Rows, their order, which are free, fixed values,
+fixed.x rows and the observed-variable order must match exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from loyaltysem.errors import IdentificationError, ModelSpecError
+from loyaltysem.specification import specify
+
+CASES = json.loads(
+    (Path(__file__).parent / "fixtures" / "estimation" / "partable_cases.json").read_text(
+        encoding="utf-8"
+    )
+)["cases"]
+OPTIONS = {"std.lv": "std_lv", "orthogonal": "orthogonal", "fixed.x": "fixed_x"}
+PARAM_OPS = ["=~", "~", "~~"]
+MEAN_STRUCTURE = {"intercepts_meanstructure"}  # '~ 1' needs a mean structure: refused
+
+
+def options(case: dict) -> dict:
+    return {OPTIONS[k]: v for k, v in case["options"].items()}
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c["name"] not in MEAN_STRUCTURE], ids=lambda c: c["name"]
+)
+def test_parameter_table_as_lavaan(case):
+    spec = specify(case["syntax"], **options(case))
+    theirs = pd.DataFrame(case["partable"])
+    theirs = theirs[theirs["op"].isin(PARAM_OPS)].reset_index(drop=True)
+    ours = spec.table[spec.table["op"].isin(PARAM_OPS)].reset_index(drop=True)
+    key = ["lhs", "op", "rhs"]
+    assert ours[key].to_numpy().tolist() == theirs[key].to_numpy().tolist()
+    assert (ours["free"] > 0).tolist() == (theirs["free"] > 0).tolist()
+    assert ours["exo"].tolist() == theirs["exo"].tolist()
+    assert ours["user"].tolist() == theirs["user"].tolist()
+    fixed = (theirs["free"] == 0) & theirs["ustart"].notna()
+    np.testing.assert_array_equal(
+        ours.loc[fixed, "ustart"], theirs.loc[fixed, "ustart"].astype(float)
+    )
+    labels = theirs["label"].fillna("")
+    assert ours["label"].tolist() == labels.tolist()
+    assert list(spec.ov) == case["names"]["ov"]
+    assert list(spec.lv) == case["names"]["lv"]
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c["name"] not in MEAN_STRUCTURE], ids=lambda c: c["name"]
+)
+def test_number_of_parameters_after_equality_constraints(case):
+    spec = specify(case["syntax"], **options(case))
+    theirs = pd.DataFrame(case["partable"])
+    n_equalities = int((theirs["op"] == "==").sum())
+    # lavaan keeps equal parameters apart and adds '==' rows (one per label pair and
+    # per explicit constraint); we give them one index: npar drops by the constraints
+    assert spec.npar == case["npar"] - n_equalities
+
+
+def test_equal_labels_share_one_free_parameter():
+    case = next(c for c in CASES if c["name"] == "labels_equality_constraints")
+    t = specify(case["syntax"]).table.set_index(["lhs", "op", "rhs"])["free"]
+    assert t[("visual", "=~", "x2")] == t[("visual", "=~", "x3")] > 0
+    assert t[("textual", "=~", "x5")] == t[("textual", "=~", "x6")] > 0
+    assert t[("visual", "=~", "x2")] != t[("textual", "=~", "x5")]
+
+
+def test_defined_parameters_are_parsed_in_order():
+    case = next(c for c in CASES if c["name"] == "defined_parameters")
+    spec = specify(case["syntax"])
+    assert [d.name for d in spec.definitions] == ["ind", "total", "ratio"]
+    assert spec.definitions[1].labels == ("c", "a", "b")
+    theirs = pd.DataFrame(case["partable"])
+    theirs = theirs[theirs["op"] == ":="]
+    ours = spec.table[spec.table["op"] == ":="]
+    assert ours["lhs"].tolist() == theirs["lhs"].tolist()
+    assert ours["rhs"].tolist() == theirs["rhs"].tolist()
+    values = {"a": 0.5, "b": -0.25, "c": 0.3}
+    out = {}
+    for d in spec.definitions:
+        out[d.name] = d.evaluate({**values, **out})
+    assert out["ind"] == pytest.approx(-0.125)
+    assert out["total"] == pytest.approx(0.175)
+    assert out["ratio"] == pytest.approx(0.5 / 1.25)
+
+
+def test_mean_structure_is_refused_with_the_line():
+    case = next(c for c in CASES if c["name"] == "intercepts_meanstructure")
+    with pytest.raises(ModelSpecError) as err:
+        specify(case["syntax"])
+    assert err.value.line == 5 and "mean structure" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("syntax", "line", "needle"),
+    [
+        ("f =~ x1 + x2\nf <~ x3", 2, "composites"),
+        ("f =~ x1 + x2\nthis is not a model", 2, "without an operator"),
+        ("f =~ x1 + + x2", 1, "empty term"),
+        ("f =~ x1 + 2x*x2", 1, "modifier"),
+        ("f =~ x1 + x2\nf =~ x1", 2, "specified twice"),
+        ("f =~ x1 + a*x2 + x3\nd := a*zz", 2, "does not define"),
+        ("f =~ x1 + a*x2 + x3\nd := __import__('os')", 2, "arithmetic"),
+        ("f =~ x1 + a*x2 + x3\nd := a.__class__", 2, "does not define"),
+        ("f =~ x1 + a*x2\nb == a", 2, "unknown label"),
+        ("f =~ x1 + x2\nx1 ~ 1", 2, "mean structure"),
+        ("group: 1\nf =~ x1 + x2", 1, "blocks"),
+        ("f =~ x1 + a*x2 + x3\na > 0", 2, "inequality"),
+    ],
+)
+def test_syntax_errors_name_the_line(syntax, line, needle):
+    with pytest.raises(ModelSpecError) as err:
+        specify(syntax)
+    assert err.value.line == line
+    assert needle in str(err.value)
+    assert err.value.fix
+
+
+def test_a_latent_without_scale():
+    with pytest.raises(IdentificationError) as err:
+        specify("f =~ NA*x1 + x2 + x3")
+    assert "no scale" in str(err.value) and err.value.line == 1
+    # fixing the variance instead is fine
+    spec = specify("f =~ NA*x1 + x2 + x3\nf ~~ 1*f")
+    assert spec.npar == 6
+
+
+def test_comments_continuations_and_semicolons():
+    spec = specify(
+        "# a comment\nf =~ x1 +   # trailing comment\n     x2 + x3 ! lavaan's other comment\n"
+        "g =~ y1 + y2\n   + y3; f ~~ g"
+    )
+    assert spec.ov == ("x1", "x2", "x3", "y1", "y2", "y3")
+    assert spec.table.query("op == '=~'").shape[0] == 6
+    assert spec.line_of("x2") == 2 and spec.line_of("y1") == 4
+
+
+def test_unicode_variable_names():
+    spec = specify("信任 =~ 信任1 + 信任2 + 信任3")
+    assert spec.lv == ("信任",) and spec.ov == ("信任1", "信任2", "信任3")
+
+
+def test_model_must_be_text():
+    with pytest.raises(ModelSpecError, match="string"):
+        specify(42)  # type: ignore[arg-type]
