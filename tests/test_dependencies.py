@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import sklearn
 from factor_analyzer import FactorAnalyzer, calculate_bartlett_sphericity, calculate_kmo
 
-HS = Path(__file__).parent.parent / "src" / "loyaltysem" / "data" / "HolzingerSwineford1939.csv"
+from loyaltysem.datasets import dataset_path
+
+HS = dataset_path("holzinger_swineford")
 
 
 def holzinger() -> np.ndarray:

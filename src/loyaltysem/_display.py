@@ -47,15 +47,19 @@ def format_frame(frame: pd.DataFrame | pd.Series, digits: int = DEFAULT_DIGITS) 
     return out
 
 
-def text_section(title: str, frame: pd.DataFrame | pd.Series, digits: int = DEFAULT_DIGITS) -> str:
+def text_section(
+    title: str, frame: pd.DataFrame | pd.Series, digits: int = DEFAULT_DIGITS, na_rep: str = "NaN"
+) -> str:
     """Render a titled table as plain text."""
-    body = format_frame(frame, digits).to_string()
+    body = format_frame(frame, digits).to_string(na_rep=na_rep)
     return f"{title}\n{'-' * len(title)}\n{body}\n"
 
 
-def html_section(title: str, frame: pd.DataFrame | pd.Series, digits: int = DEFAULT_DIGITS) -> str:
+def html_section(
+    title: str, frame: pd.DataFrame | pd.Series, digits: int = DEFAULT_DIGITS, na_rep: str = "NaN"
+) -> str:
     """Render a titled table as HTML."""
-    return f"<h4>{html.escape(title)}</h4>\n" + format_frame(frame, digits).to_html()
+    return f"<h4>{html.escape(title)}</h4>\n" + format_frame(frame, digits).to_html(na_rep=na_rep)
 
 
 class DisplayMixin:
@@ -66,6 +70,7 @@ class DisplayMixin:
     """
 
     _title: str = "Result"
+    _na_rep: str = "NaN"  # how missing cells show (blank where NaN means "not applicable")
 
     def _header(self) -> list[str]:
         return []
@@ -78,7 +83,7 @@ class DisplayMixin:
         lines = [self._title, "=" * len(self._title), *self._header(), ""]
         text = "\n".join(lines)
         for title, frame in self._sections():
-            text += "\n" + text_section(title, frame, digits)
+            text += "\n" + text_section(title, frame, digits, self._na_rep)
         return text
 
     def __str__(self) -> str:
@@ -86,5 +91,5 @@ class DisplayMixin:
 
     def _repr_html_(self) -> str:
         head = "".join(f"<p>{html.escape(line)}</p>" for line in self._header())
-        body = "".join(html_section(t, f) for t, f in self._sections())
+        body = "".join(html_section(t, f, na_rep=self._na_rep) for t, f in self._sections())
         return f"<div><h3>{html.escape(self._title)}</h3>{head}{body}</div>"

@@ -185,10 +185,29 @@ class SEMResult(DisplayMixin):
         lines += [f"WARNING: {w}" for w in self.warnings]
         return lines
 
+    _na_rep: ClassVar[str] = ""
+
     def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
         cols = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "std_all"]
-        yield "Parameter estimates", self.estimates[cols]
-        yield "R-squared", self.r2.rename("r2")
+        table = self.estimates[cols].copy()
+        fixed = (self.estimates["free"] == 0) & (self.estimates["op"] != ":=")
+        table.loc[fixed, ["se", "z", "pvalue"]] = np.nan  # lavaan leaves them blank
+        ops, lhs, rhs = table["op"], table["lhs"], table["rhs"]
+        parts = [
+            ("Latent variables (=~)", ops == "=~"),
+            ("Regressions (~)", ops == "~"),
+            ("Covariances (~~)", (ops == "~~") & (lhs != rhs)),
+            ("Variances (~~)", (ops == "~~") & (lhs == rhs)),
+            ("Defined parameters (:=)", ops == ":="),
+        ]
+        for title, mask in parts:
+            if mask.any():
+                yield title, table[mask]
+        if len(self.r2):
+            yield "R-squared", self.r2.rename("r2")
+        keys = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
+                "rmsea.ci.upper", "srmr", "aic", "bic"]  # fmt: skip
+        yield "Fit measures", self.fit_measures.reindex(keys).rename("value")
 
     def __repr__(self) -> str:
         fm = self.fit_measures

@@ -598,6 +598,22 @@ class Survey(DisplayMixin):
         covariates = pd.DataFrame(
             {c: _normalize_covariate(frame[c]).set_axis(index) for c in keep}, index=index
         )
+        # the codebook-wide missing-value codes hold for group and covariate columns too
+        codes = list(codebook.missing_codes)
+        for c in keep:
+            col = covariates[c]
+            if codes and pd.api.types.is_numeric_dtype(col):
+                hit = col.isin(codes).fillna(False).astype(bool)
+                if hit.any():
+                    covariates[c] = col.mask(hit)
+                    log.append(
+                        LogEntry(
+                            "missing-code",
+                            c,
+                            int(hit.sum()),
+                            f"missing-value codes {codes} set to missing",
+                        )
+                    )
         raw = frame.copy()
         raw.index = index
         rows.index = index
