@@ -12,6 +12,10 @@ Run the whole chain on the bundled example and write its tables::
 Screen your own questionnaire export::
 
     loyaltysem screen responses.csv --codebook codebook.csv --out screening
+
+Fit a model (lavaan syntax in a file, or the default e-commerce model)::
+
+    loyaltysem fit responses.csv --codebook codebook.csv --model model.lav --out sem
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from pathlib import Path
 
 from loyaltysem import __version__
 from loyaltysem._files import write_csv, write_text
-from loyaltysem.errors import LoyaltySemError
+from loyaltysem.errors import LoyaltySemError, ModelSpecError
+from loyaltysem.results import SEMResult
 from loyaltysem.screening import ScreeningReport
 from loyaltysem.survey import Survey, read_survey
 
@@ -53,6 +58,19 @@ def _write_screening(survey: Survey, report: ScreeningReport, out: Path) -> list
     return written
 
 
+def _write_sem(result: SEMResult, out: Path, prefix: str = "sem") -> list[Path]:
+    """Write the tables of a fitted model (full precision) and its summary."""
+    mi = result.modification_indices(minimum_value=3.84)
+    return [
+        write_csv(out / f"{prefix}_estimates.csv", result.estimates, index=False),
+        write_csv(out / f"{prefix}_fit_measures.csv", result.fit_measures.to_frame("value")),
+        write_csv(out / f"{prefix}_r2.csv", result.r2.to_frame("r2")),
+        write_csv(out / f"{prefix}_residuals_cor.csv", result.residuals("cor")),
+        write_csv(out / f"{prefix}_modification_indices.csv", mi, index=False),
+        write_text(out / f"{prefix}_summary.txt", result.summary()),
+    ]
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from loyaltysem.datasets import dataset_path, load_ecommerce
 
@@ -62,12 +80,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     cleaned = survey.clean(report)
     paths = _write_screening(survey, report, out)
     paths.append(write_csv(out / "cleaned_exclusions.csv", cleaned.exclusions))
+    from loyaltysem.estimation import fit
+    from loyaltysem.instruments import DEFAULT_MODEL
+
+    result = fit(DEFAULT_MODEL, cleaned)
+    paths += _write_sem(result, out)
     print(f"loyaltysem {__version__} demo: bundled e-commerce survey ({dataset_path('ecommerce')})")
     print(
         f"  respondents read: {survey.n}; after screening policy: {cleaned.n} "
         f"({len(cleaned.exclusions)} excluded, reasons in cleaned_exclusions.csv)"
     )
     print(report.summary())
+    print(result.summary())
     print(f"wrote {len(paths)} files to {out}:")
     for p in paths:
         print(f"  {p.name}")
@@ -88,6 +112,34 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     print(report.summary())
     if args.out:
         paths = _write_screening(survey, report, Path(args.out))
+        print(f"wrote {len(paths)} files to {args.out}")
+    return EXIT_OK
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from loyaltysem.estimation import fit
+    from loyaltysem.instruments import DEFAULT_MODEL, RIVAL_MODEL
+
+    templates = {"default": DEFAULT_MODEL, "rival": RIVAL_MODEL}
+    if args.model in templates:
+        model = templates[args.model]
+    else:
+        path = Path(args.model)
+        if not path.is_file():
+            raise ModelSpecError(
+                "the model file does not exist",
+                file=str(path),
+                expected="a text file with lavaan syntax, or 'default' / 'rival'",
+                fix="check the path, or use --model default",
+            )
+        model = path.read_text(encoding="utf-8-sig")
+    survey = read_survey(
+        args.file, args.codebook, sheet=args.sheet, encoding=args.encoding, invalid=args.invalid
+    )
+    result = fit(model, survey, std_lv=args.std_lv)
+    print(result.summary())
+    if args.out:
+        paths = _write_sem(result, Path(args.out))
         print(f"wrote {len(paths)} files to {args.out}")
     return EXIT_OK
 
@@ -123,6 +175,21 @@ def _parser() -> argparse.ArgumentParser:
         help="out-of-range or unlabelled answers: stop (default) or set missing and count",
     )
     scr.set_defaults(func=_cmd_screen)
+
+    fit = sub.add_parser("fit", help="fit a structural equation model (ML, lavaan's numbers)")
+    fit.add_argument("file", help="survey file: .csv .tsv .xlsx .sav .dta .parquet")
+    fit.add_argument("--codebook", required=True, help="codebook: .csv .xlsx .toml .yaml .json")
+    fit.add_argument(
+        "--model",
+        default="default",
+        help="lavaan syntax file, or 'default' / 'rival' (the e-commerce templates)",
+    )
+    fit.add_argument("--std-lv", action="store_true", help="scale latents by their variance")
+    fit.add_argument("--out", help="folder for the result tables (CSV, full precision)")
+    fit.add_argument("--sheet", help="Excel sheet with the responses")
+    fit.add_argument("--encoding", help="text encoding (detected when omitted)")
+    fit.add_argument("--invalid", choices=["raise", "missing"], default="raise")
+    fit.set_defaults(func=_cmd_fit)
     return parser
 
 

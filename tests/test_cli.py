@@ -1,0 +1,101 @@
+"""The command line: the README's demo, screening and fitting, exit codes 0 / 2."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pandas as pd
+import pytest
+
+from loyaltysem.cli import main
+from loyaltysem.datasets import dataset_path
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    assert main(["demo", "--out", str(out)]) == 0
+    return out
+
+
+def test_demo_writes_screening_and_sem_tables(demo_dir):
+    names = {p.name for p in demo_dir.iterdir()}
+    expected = {
+        "screening_items.csv", "screening_careless.csv", "screening_outliers.csv",
+        "screening_mardia.csv", "exclusions.csv", "cleaned_exclusions.csv", "survey_log.csv",
+        "screening_summary.txt", "sem_estimates.csv", "sem_fit_measures.csv", "sem_r2.csv",
+        "sem_residuals_cor.csv", "sem_modification_indices.csv", "sem_summary.txt",
+    }  # fmt: skip
+    assert expected <= names
+    assert not [n for n in names if n.endswith(".tmp")]
+
+
+def test_demo_sem_tables_are_full_precision_with_indirect_effects(demo_dir):
+    est = pd.read_csv(demo_dir / "sem_estimates.csv")
+    defined = est[est["op"] == ":="]
+    assert "ind_REP_TRU" in set(defined["lhs"])
+    assert (defined["se"] > 0).all()
+    fm = pd.read_csv(demo_dir / "sem_fit_measures.csv", index_col=0)["value"]
+    assert fm["df"] > 0 and 0 <= fm["cfi"] <= 1
+    # exported at full precision, not rounded to the 3 decimals of the summary
+    assert (est["est"].round(3) != est["est"]).any()
+
+
+def test_written_files_are_readable_by_others(demo_dir):
+    mode = stat.S_IMODE(os.stat(demo_dir / "sem_estimates.csv").st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
+
+
+def test_screen_bad_codebook_is_exit_2_without_traceback(tmp_path, capsys):
+    data = tmp_path / "r.csv"
+    data.write_text("TRU1,TRU2\n1,2\n", encoding="utf-8")
+    cb = tmp_path / "cb.csv"
+    cb.write_text("item,construct,min,max,reverse\nTRU1,TRU,1,7,maybe\nTRU2,TRU,1,7,no\n")
+    assert main(["screen", str(data), "--codebook", str(cb)]) == 2
+    err = capsys.readouterr().err
+    assert "reverse" in err and "maybe" in err and "Traceback" not in err
+
+
+def test_fit_with_a_model_file(tmp_path, capsys):
+    model = tmp_path / "m.lav"
+    model.write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n", encoding="utf-8")
+    code = main(
+        [
+            "fit", str(dataset_path("holzinger_swineford")),
+            "--codebook", str(dataset_path("holzinger_swineford", "codebook")),
+            "--model", str(model), "--out", str(tmp_path / "out"),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    fm = pd.read_csv(tmp_path / "out" / "sem_fit_measures.csv", index_col=0)["value"]
+    assert int(fm["df"]) == 8
+    assert "Latent variables" in capsys.readouterr().out
+
+
+def test_fit_with_a_bad_model_is_exit_2_naming_the_line(tmp_path, capsys):
+    model = tmp_path / "m.lav"
+    model.write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x66\n", encoding="utf-8")
+    code = main(
+        [
+            "fit", str(dataset_path("holzinger_swineford")),
+            "--codebook", str(dataset_path("holzinger_swineford", "codebook")),
+            "--model", str(model),
+        ]
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "line 2" in err and "x66" in err
+
+
+def test_fit_missing_model_file_is_exit_2(tmp_path, capsys):
+    code = main(
+        [
+            "fit", str(dataset_path("mobi")), "--codebook", str(dataset_path("mobi", "codebook")),
+            "--model", str(tmp_path / "nope.lav"),
+        ]
+    )  # fmt: skip
+    assert code == 2
+    assert "does not exist" in capsys.readouterr().err
