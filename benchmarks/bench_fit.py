@@ -25,7 +25,7 @@ import warnings
 from pathlib import Path
 
 import loyaltysem
-from loyaltysem.datasets import dataset_path
+from loyaltysem.datasets import dataset_path, load_frame
 
 MODEL = """
 ind60 =~ x1 + x2 + x3
@@ -46,7 +46,9 @@ args <- commandArgs(trailingOnly = TRUE)
 d <- read.csv(args[[1]])
 n <- as.integer(args[[2]])
 model <- readLines(args[[3]])
-for (i in 1:5) { fit <- sem(model, data = d); fm <- fitMeasures(fit); ss <- standardizedSolution(fit) }
+for (i in 1:5) {
+  fit <- sem(model, data = d); fm <- fitMeasures(fit); ss <- standardizedSolution(fit)
+}
 t <- system.time(for (i in 1:n) {
   fit <- sem(model, data = d); fm <- fitMeasures(fit); ss <- standardizedSolution(fit)
 })
@@ -69,7 +71,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
     csv = dataset_path("political_democracy")
-    data = loyaltysem.load_political_democracy().to_frame()
+    data = load_frame("political_democracy")
     results: dict[str, float] = {}
     results["loyaltysem"] = time_per_call(lambda: loyaltysem.fit(MODEL, data), args.repeat)
 

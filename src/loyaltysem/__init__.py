@@ -2,13 +2,31 @@
 
 The public API, lowest layer first: load a survey with its codebook
 (:func:`read_survey`, :class:`Codebook`, :class:`Survey`), screen it
-(:func:`screen`), fit a model with lavaan's numbers (:func:`fit`, :func:`specify`).
+(:func:`screen`), fit a model with lavaan's numbers (:func:`fit`, :func:`specify`);
+bundled data (:mod:`loyaltysem.datasets`), the default e-commerce instrument and models
+(:mod:`loyaltysem.instruments`) and survey simulation (:func:`simulate_survey`).
+
+Examples
+--------
+>>> import loyaltysem as ls
+>>> survey = ls.load_ecommerce()
+>>> res = ls.fit(ls.DEFAULT_MODEL, survey)  # R: lavaan::sem(model, data)
+>>> res.converged, int(res.fit_measures["df"])
+(True, 353)
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from loyaltysem import datasets, instruments
+from loyaltysem.datasets import (
+    load_corp_rep,
+    load_ecommerce,
+    load_holzinger_swineford,
+    load_mobi,
+    load_political_democracy,
+)
 from loyaltysem.errors import (
     CodebookError,
     ConvergenceError,
@@ -18,8 +36,10 @@ from loyaltysem.errors import (
     SurveyDataError,
 )
 from loyaltysem.estimation import fit
+from loyaltysem.instruments import DEFAULT_MODEL, ECSI_MODEL, RIVAL_MODEL, default_instrument
 from loyaltysem.results import Provenance, SEMResult
 from loyaltysem.screening import ScreeningReport, describe, mardia, screen
+from loyaltysem.simulation import PopulationModel, simulate_survey
 from loyaltysem.specification import ModelSpec, specify
 from loyaltysem.survey import Codebook, Survey, read_survey
 
@@ -29,6 +49,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
+    "DEFAULT_MODEL",
+    "ECSI_MODEL",
+    "RIVAL_MODEL",
     "Codebook",
     "CodebookError",
     "ConvergenceError",
@@ -36,16 +59,26 @@ __all__ = [
     "LoyaltySemError",
     "ModelSpec",
     "ModelSpecError",
+    "PopulationModel",
     "Provenance",
     "SEMResult",
     "ScreeningReport",
     "Survey",
     "SurveyDataError",
     "__version__",
+    "datasets",
+    "default_instrument",
     "describe",
     "fit",
+    "instruments",
+    "load_corp_rep",
+    "load_ecommerce",
+    "load_holzinger_swineford",
+    "load_mobi",
+    "load_political_democracy",
     "mardia",
     "read_survey",
     "screen",
+    "simulate_survey",
     "specify",
 ]

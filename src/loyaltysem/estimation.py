@@ -137,9 +137,9 @@ def moments_from_data(
             fix="remove constant items from the model",
         )
     if data_hash is None:
-        data_hash = hashlib.sha256(
-            pd.util.hash_pandas_object(sub, index=True).to_numpy().tobytes()
-        ).hexdigest()
+        digest = hashlib.sha256("\x1f".join(map(str, ov)).encode("utf-8"))
+        digest.update(np.ascontiguousarray(sub.to_numpy(dtype=float)).tobytes())
+        data_hash = digest.hexdigest()
     return _Moments(s, n, list(ov), data_hash, n_excluded), notes
 
 
@@ -938,9 +938,10 @@ def fit(
     ... speed   =~ x7 + x8 + x9
     ... '''
     >>> res = fit(model, hs)
-    >>> round(res.fit_measures["chisq"], 3), int(res.fit_measures["df"])
+    >>> round(float(res.fit_measures["chisq"]), 3), int(res.fit_measures["df"])
     (85.306, 24)
-    >>> res.estimates.loc[1, ["lhs", "op", "rhs"]].tolist(), round(res.estimates.loc[1, "est"], 3)
+    >>> row = res.estimates.loc[1]
+    >>> [row["lhs"], row["op"], row["rhs"]], round(float(row["est"]), 3)
     (['visual', '=~', 'x2'], 0.554)
     """
     _check_option("estimator", str(estimator).upper())

@@ -44,7 +44,9 @@ Examples
 from __future__ import annotations
 
 import ast
+import functools
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -534,8 +536,21 @@ class ModelSpec:
 
     def partable(self) -> ParTable:
         """The parameter table in the kernel's numpy layout (parameter rows only)."""
-        rows = self.table[self.table["op"].isin(PARAMETER_OPS)]
-        return ParTable.from_frame(rows)
+        return self._partable
+
+    @functools.cached_property
+    def _partable(self) -> ParTable:
+        t = self.table
+        keep = t["op"].isin(PARAMETER_OPS).to_numpy()
+        return ParTable(
+            lhs=t["lhs"].to_numpy(dtype=object)[keep],
+            op=t["op"].to_numpy(dtype=object)[keep],
+            rhs=t["rhs"].to_numpy(dtype=object)[keep],
+            free=t["free"].to_numpy(dtype=int)[keep],
+            ustart=t["ustart"].to_numpy(dtype=float)[keep],
+            exo=t["exo"].to_numpy(dtype=int)[keep],
+            label=t["label"].to_numpy(dtype=object)[keep],
+        )
 
     def line_of(self, name: str) -> int | None:
         """The first model line that mentions a variable (for error messages)."""
@@ -711,8 +726,8 @@ def specify(
                 free[i], ustart[i] = False, 1.0
     if auto_var and auto_fix_single:
         loads = [(r.lhs, r.rhs) for r in user if r.op == "=~"]
-        counts = pd.Series([a for a, _ in loads]).value_counts()
-        ind_counts = pd.Series([b for _, b in loads]).value_counts()
+        counts = Counter(a for a, _ in loads)
+        ind_counts = Counter(b for _, b in loads)
         single = {b for a, b in loads if counts[a] == 1 and ind_counts[b] == 1}
         sel = is_var & np.isin(lhs_a, list(single)) & (is_user == 0)
         free[sel], ustart[sel] = False, 0.0
@@ -814,7 +829,7 @@ def specify(
             "line": line,
         }
     )
-    _check_scales(table, lv, first_line)
+    _check_scales(lhs_a, op_a, rhs_a, free_idx, ustart, lv, first_line)
     # --- defined parameters
     definitions: list[Definition] = []
     known = dict(label_row)
@@ -869,14 +884,21 @@ def specify(
     )
 
 
-def _check_scales(table: pd.DataFrame, lv: list[str], first_line: Mapping[str, int]) -> None:
-    """A latent variable needs a scale: a fixed loading or a fixed variance."""
+def _check_scales(
+    lhs: np.ndarray,
+    op: np.ndarray,
+    rhs: np.ndarray,
+    free: np.ndarray,
+    ustart: np.ndarray,
+    lv: list[str],
+    first_line: Mapping[str, int],
+) -> None:
+    """A latent variable needs a scale: a fixed non-zero loading or a fixed variance."""
+    fixed = free == 0
+    scaled = set(lhs[(op == "=~") & fixed & (ustart != 0)])
+    scaled |= set(lhs[(op == "~~") & (lhs == rhs) & fixed])
     for name in lv:
-        loads = table[(table["op"] == "=~") & (table["lhs"] == name)]
-        var = table[(table["op"] == "~~") & (table["lhs"] == name) & (table["rhs"] == name)]
-        loading_fixed = bool((loads["free"] == 0).any() and (loads["ustart"] != 0).any())
-        var_fixed = bool(len(var) and (var["free"] == 0).all())
-        if not loading_fixed and not var_fixed:
+        if name not in scaled:
             raise IdentificationError(
                 f"the latent variable '{name}' has no scale",
                 line=first_line.get(name),

@@ -691,7 +691,7 @@ class Survey(DisplayMixin):
         --------
         >>> from loyaltysem.datasets import load_ecommerce
         >>> report = load_ecommerce().screen()
-        >>> report.items.loc["LOY4", "n"] > 0
+        >>> bool(report.items.loc["LOY4", "n"] > 0)
         True
         """
         from loyaltysem.screening import screen
