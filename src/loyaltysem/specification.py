@@ -60,6 +60,7 @@ from loyaltysem.errors import IdentificationError, ModelSpecError
 
 __all__ = ["Definition", "ModelSpec", "parse_syntax", "specify"]
 
+_PANDAS_COW = int(pd.__version__.split(".")[0]) >= 3
 PARAMETER_OPS = ("=~", "~", "~~")
 _SUPPORTED = "'=~', '~', '~~', ':=' and '=='"
 _NAME = re.compile(r"[^\W\d][\w.]*|\.[^\W\d][\w.]*", re.UNICODE)
@@ -519,7 +520,7 @@ class ModelSpec:
     """
 
     syntax: str
-    table: pd.DataFrame
+    _table: pd.DataFrame
     ov: tuple[str, ...]
     lv: tuple[str, ...]
     ov_x: tuple[str, ...]
@@ -529,9 +530,14 @@ class ModelSpec:
     first_line: Mapping[str, int]
 
     @property
+    def table(self) -> pd.DataFrame:
+        """The parameter table (a copy: the spec itself never changes)."""
+        return self._table.copy(deep=not _PANDAS_COW)
+
+    @property
     def npar(self) -> int:
         """Number of free parameters (after equality constraints)."""
-        free = self.table["free"]
+        free = self._table["free"]
         return int(free.max()) if len(free) else 0
 
     def partable(self) -> ParTable:
@@ -540,17 +546,20 @@ class ModelSpec:
 
     @functools.cached_property
     def _partable(self) -> ParTable:
-        t = self.table
+        t = self._table
         keep = t["op"].isin(PARAMETER_OPS).to_numpy()
-        return ParTable(
-            lhs=t["lhs"].to_numpy(dtype=object)[keep],
-            op=t["op"].to_numpy(dtype=object)[keep],
-            rhs=t["rhs"].to_numpy(dtype=object)[keep],
-            free=t["free"].to_numpy(dtype=int)[keep],
-            ustart=t["ustart"].to_numpy(dtype=float)[keep],
-            exo=t["exo"].to_numpy(dtype=int)[keep],
-            label=t["label"].to_numpy(dtype=object)[keep],
-        )
+        columns = {
+            "lhs": t["lhs"].to_numpy(dtype=object)[keep],
+            "op": t["op"].to_numpy(dtype=object)[keep],
+            "rhs": t["rhs"].to_numpy(dtype=object)[keep],
+            "free": t["free"].to_numpy(dtype=int)[keep],
+            "ustart": t["ustart"].to_numpy(dtype=float)[keep],
+            "exo": t["exo"].to_numpy(dtype=int)[keep],
+            "label": t["label"].to_numpy(dtype=object)[keep],
+        }
+        for values in columns.values():
+            values.flags.writeable = False  # shared by every fit of this (cached) spec
+        return ParTable(**columns)
 
     def line_of(self, name: str) -> int | None:
         """The first model line that mentions a variable (for error messages)."""
@@ -628,8 +637,36 @@ def specify(
     >>> spec.lv, spec.npar
     (('ind60', 'dem60'), 15)
     """
+    if not isinstance(model, str):
+        _statements(model)  # raises the "must be text" error
     if auto_fix_first is None:
         auto_fix_first = not std_lv
+    return _specify(
+        model,
+        bool(std_lv),
+        bool(orthogonal),
+        bool(fixed_x),
+        bool(auto_fix_first),
+        bool(auto_fix_single),
+        bool(auto_var),
+        bool(auto_cov_lv_x),
+        bool(auto_cov_y),
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _specify(
+    model: str,
+    std_lv: bool,
+    orthogonal: bool,
+    fixed_x: bool,
+    auto_fix_first: bool,
+    auto_fix_single: bool,
+    auto_var: bool,
+    auto_cov_lv_x: bool,
+    auto_cov_y: bool,
+) -> ModelSpec:
+    """:func:`specify`, cached: a ModelSpec is immutable, so one model is parsed once."""
     user, raw_defs, raw_eqs = parse_syntax(model)
     if not user:
         raise ModelSpecError(
@@ -873,7 +910,7 @@ def specify(
         table = pd.concat([table, extra], ignore_index=True)
     return ModelSpec(
         syntax=model,
-        table=table,
+        _table=table,
         ov=tuple(ov),
         lv=tuple(lv),
         ov_x=tuple(ov_x) if fixed_x else (),
