@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from loyaltysem import fit
+from loyaltysem import DEFAULT_MODEL, fit, load_ecommerce
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "estimation"
@@ -49,6 +49,8 @@ MODELS = [
     "ecsi_mobi",
     "hs_defined",
     "poldem_sem_from_cor",
+    "ecommerce_default",
+    "ecommerce_from_cor",
 ]
 OPS = ["=~", "~", "~~", ":="]
 
@@ -61,6 +63,15 @@ def run(fx: dict):
     call = fx["provenance"]["call"]
     syntax = fx["provenance"]["model_syntax"]
     options = {"std_lv": bool(fx["options"]["std.lv"])}
+    if "data = ecom" in call:  # the bundled survey, through its codebook
+        return fit(syntax, load_ecommerce(), **options)
+    if "sample_cor_input" in fx and "sample_cov_input" not in fx:
+        r = fx["sample_cor_input"]
+        cor = pd.DataFrame(r["values"], index=r["names"], columns=r["names"])
+        sd = pd.Series(fx["sample_sd_input"])
+        return fit(
+            syntax, sample_cor=cor, sample_sd=sd, sample_nobs=fx["sample_nobs_input"], **options
+        )
     if "sample.cov" in call:
         sc = fx["sample_cov_input"]
         cov = pd.DataFrame(sc["values"], index=sc["names"], columns=sc["names"])
@@ -152,6 +163,19 @@ def test_r_squared(case):
     theirs = pd.Series(fx["rsquare"], dtype=float)
     assert sorted(res.r2.index) == sorted(theirs.index)
     assert_allclose(res.r2.reindex(theirs.index), theirs, atol=ATOL_INDEX * 5)
+
+
+def test_ecommerce_fixture_fits_the_shipped_default_model():
+    for name in ("ecommerce_default", "ecommerce_from_cor"):
+        assert load(name)["provenance"]["model_syntax"] == DEFAULT_MODEL
+
+
+def test_ecommerce_listwise_n_matches_lavaan():
+    fx = load("ecommerce_default")
+    res = run(fx)
+    assert res.provenance.n == fx["nobs"]
+    assert res.provenance.n + res.provenance.n_excluded == fx["n_rows_read"]
+    assert res.provenance.data_hash == load_ecommerce().data_hash
 
 
 def test_defined_parameters_rows():

@@ -269,14 +269,71 @@ write_fit_fixture("poldem_sem_from_cor", fit, "PoliticalDemocracy.csv",
                     sample_nobs_input = 75L
                   ))
 
-# ------------------------------------------------------------------------------
-# 6. TODO: the default e-commerce model (design.md section 3) on the bundled
-#    example survey, with := indirect effects of every antecedent on LOY through
-#    TRU and SAT. Add it here when simulation.py has generated the bundled data:
-#      ecom_model <- "REP =~ REP1 + REP2 + REP3 ... TRU ~ REP + SEC + SQ ..."
-#      fit <- sem(ecom_model, data = read.csv(<bundled example wave>))
-#      write_fit_fixture("ecommerce_default", fit, ...)
-# ------------------------------------------------------------------------------
+# --------------------------------- 6. the default e-commerce model (design.md section 3)
+# On the bundled example survey (src/loyaltysem/data/ecommerce.csv), loaded as its codebook
+# says: -99 is missing, LOY4 is reverse-keyed (1 + 7 - x). lavaan's default missing =
+# "listwise" drops incomplete rows, as loyaltysem.fit() does. The syntax is a copy of
+# loyaltysem.instruments.DEFAULT_MODEL; tests/test_fit.py checks that they are identical.
+package_data <- file.path("src", "loyaltysem", "data")
+ecom <- read.csv(file.path(package_data, "ecommerce.csv"))
+items <- setdiff(names(ecom), c("respondent_id", "wave", "gender", "platform", "age"))
+for (v in items) ecom[[v]][ecom[[v]] == -99] <- NA
+ecom$LOY4 <- 8 - ecom$LOY4
+ecom_model <- paste0(
+  "# Measurement model\n",
+  "REP =~ REP1 + REP2 + REP3\n",
+  "SEC =~ SEC1 + SEC2 + SEC3\n",
+  "SQ =~ SQ1 + SQ2 + SQ3 + SQ4\n",
+  "PQ =~ PQ1 + PQ2 + PQ3\n",
+  "PRI =~ PRI1 + PRI2 + PRI3\n",
+  "ASS =~ ASS1 + ASS2 + ASS3\n",
+  "TRU =~ TRU1 + TRU2 + TRU3\n",
+  "SAT =~ SAT1 + SAT2 + SAT3\n",
+  "LOY =~ LOY1 + LOY2 + LOY3 + LOY4\n",
+  "# Structural model\n",
+  "TRU ~ a1*REP + a2*SEC + a3*SQ\n",
+  "SAT ~ b1*TRU + c1*PQ + c2*PRI + c3*ASS\n",
+  "LOY ~ d1*TRU + d2*SAT\n",
+  "# Indirect effects on loyalty\n",
+  "ind_REP_TRU := a1*d1\n",
+  "ind_REP_TRU_SAT := a1*b1*d2\n",
+  "ind_REP := a1*d1 + a1*b1*d2\n",
+  "ind_SEC_TRU := a2*d1\n",
+  "ind_SEC_TRU_SAT := a2*b1*d2\n",
+  "ind_SEC := a2*d1 + a2*b1*d2\n",
+  "ind_SQ_TRU := a3*d1\n",
+  "ind_SQ_TRU_SAT := a3*b1*d2\n",
+  "ind_SQ := a3*d1 + a3*b1*d2\n",
+  "ind_PQ_SAT := c1*d2\n",
+  "ind_PRI_SAT := c2*d2\n",
+  "ind_ASS_SAT := c3*d2\n",
+  "ind_TRU_SAT := b1*d2\n",
+  "total_TRU := d1 + b1*d2\n"
+)
+fit <- sem(ecom_model, data = ecom)
+write_fit_fixture("ecommerce_default", fit, "src/loyaltysem/data/ecommerce.csv",
+                  "sem(model, data = ecom)", ecom_model,
+                  paste("bundled example, all three waves; -99 -> NA, LOY4 reversed;",
+                        "listwise deletion (lavaan default)"),
+                  extra = list(n_rows_read = nrow(ecom)))
+
+# the same model from a rounded correlation matrix + SDs + N (how a published table is
+# reproduced): the complete cases, correlations and SDs rounded to 2 decimals
+complete <- ecom[complete.cases(ecom[, items]), items]
+ecom_r <- round(cor(complete), 2)
+ecom_sd <- round(apply(complete, 2, sd), 2)
+ecom_cov <- diag(ecom_sd) %*% ecom_r %*% diag(ecom_sd)
+dimnames(ecom_cov) <- dimnames(ecom_r)
+fit <- sem(ecom_model, sample.cov = ecom_cov, sample.nobs = nrow(complete))
+write_fit_fixture("ecommerce_from_cor", fit, "src/loyaltysem/data/ecommerce.csv",
+                  "sem(model, sample.cov = ecom_cov, sample.nobs = N)", ecom_model,
+                  paste("ecom_cov = D R D, R = round(cor(complete cases), 2),",
+                        "D = diag(round(sd, 2)); rescaled by (N - 1) / N as sample.cov"),
+                  extra = list(
+                    sample_cor_input = mat_json(ecom_r),
+                    sample_sd_input = as.list(ecom_sd),
+                    sample_nobs_input = nrow(complete)
+                  ))
 
 # ----------------------------------------------- parameter-table-only cases
 # sem(..., do.fit = FALSE) runs lavaanify with sem()'s defaults and the data's
