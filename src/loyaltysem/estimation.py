@@ -777,12 +777,12 @@ def fit_partable(
     )
     return SEMResult(
         model=model_text,
-        estimates=estimates,
-        fit_measures=fm,
-        r2=_rsquare(cm, x),
-        implied_cov=pd.DataFrame(sigma, index=names, columns=names),
-        sample_cov=pd.DataFrame(s, index=names, columns=names),
-        vcov=pd.DataFrame(vcov),
+        _estimates=estimates,
+        _fit_measures=fm,
+        _r2=_rsquare(cm, x),
+        _implied_cov=pd.DataFrame(sigma, index=names, columns=names),
+        _sample_cov=pd.DataFrame(s, index=names, columns=names),
+        _vcov=pd.DataFrame(vcov),
         converged=bool(converged),
         iterations=int(iterations),
         warnings=tuple(warnings),

@@ -82,6 +82,13 @@ class Provenance:
         }
 
 
+_PANDAS_COW = int(pd.__version__.split(".")[0]) >= 3
+
+
+def _copy(table: Any) -> Any:
+    return table.copy(deep=not _PANDAS_COW)
+
+
 @dataclass(frozen=True, eq=False)
 class SEMResult(DisplayMixin):
     """The result of :func:`loyaltysem.fit`: estimates, fit, R², implied moments.
@@ -110,12 +117,12 @@ class SEMResult(DisplayMixin):
     """
 
     model: str
-    estimates: pd.DataFrame
-    fit_measures: pd.Series
-    r2: pd.Series
-    implied_cov: pd.DataFrame
-    sample_cov: pd.DataFrame
-    vcov: pd.DataFrame
+    _estimates: pd.DataFrame
+    _fit_measures: pd.Series
+    _r2: pd.Series
+    _implied_cov: pd.DataFrame
+    _sample_cov: pd.DataFrame
+    _vcov: pd.DataFrame
     converged: bool
     iterations: int
     warnings: tuple[str, ...]
@@ -124,6 +131,38 @@ class SEMResult(DisplayMixin):
     _std_residuals: Callable[[], np.ndarray] | None = field(default=None, repr=False)
 
     _title: ClassVar[str] = "Structural equation model"
+
+    # Tables are handed out as copies (cheap under pandas copy-on-write), so that changing
+    # one never changes the result: a result is data, fixed once fitted.
+    @property
+    def estimates(self) -> pd.DataFrame:
+        """One row per parameter (see the class docstring)."""
+        return _copy(self._estimates)
+
+    @property
+    def fit_measures(self) -> pd.Series:
+        """Fit measures keyed by lavaan's ``fitMeasures()`` names."""
+        return _copy(self._fit_measures)
+
+    @property
+    def r2(self) -> pd.Series:
+        """R² of every endogenous variable."""
+        return _copy(self._r2)
+
+    @property
+    def implied_cov(self) -> pd.DataFrame:
+        """Model-implied covariance matrix."""
+        return _copy(self._implied_cov)
+
+    @property
+    def sample_cov(self) -> pd.DataFrame:
+        """Sample covariance matrix (divisor N)."""
+        return _copy(self._sample_cov)
+
+    @property
+    def vcov(self) -> pd.DataFrame:
+        """Covariance matrix of the free parameters."""
+        return _copy(self._vcov)
 
     def modification_indices(self, *, minimum_value: float = 0.0) -> pd.DataFrame:
         """Modification indices, largest first (lavaan ``modindices(fit, sort. = TRUE)``).
