@@ -106,18 +106,6 @@ class MLKernel:
         sign, logdet_s = np.linalg.slogdet(self.s)
         self.logdet_s = logdet_s if sign > 0 else np.nan
         self._eye_m = np.eye(layout.n_lat)
-        # Selector arrays: dMatrix/dx_k as (q, rows, cols) incidence arrays, built once.
-        q, p, m = layout.n_free, layout.n_obs, layout.n_lat
-        shapes = {"lambda": (p, m), "beta": (m, m), "psi": (m, m), "theta": (p, p)}
-        self._sel: dict[str, np.ndarray | None] = {}
-        for name, shape in shapes.items():
-            rows, cols, idx = layout.free[name]
-            if len(idx):
-                sel = np.zeros((q, *shape))
-                np.add.at(sel, (idx, rows, cols), 1.0)
-                self._sel[name] = sel
-            else:
-                self._sel[name] = None
 
     # ------------------------------------------------------------------ state
     def state(self, x: np.ndarray) -> FitState:
@@ -174,37 +162,49 @@ class MLKernel:
         return g
 
     def jacobian(self, st: FitState) -> np.ndarray:
-        """Derivatives of Sigma: array (q, p, p) with ``[k] = dSigma / dx_k``."""
+        """Derivatives of Sigma: array (q, p, p) with ``[k] = dSigma / dx_k``.
+
+        Each free entry touches a few rows and columns of Sigma, so the array is
+        filled by scattering those rows (``np.add.at``; parameters shared by an
+        equality constraint add up) instead of multiplying dense selectors.
+        """
         p, q = self.p, self.layout.n_free
         mats, a, la = st.mats, st.a, st.la
         psi = mats["psi"]
-        sel = self._sel
-        if sel["theta"] is not None:
-            # Theta[r, c]: dSigma = E_rc (both triangles are listed)
-            delta = sel["theta"].copy()
-        else:
-            delta = np.zeros((q, p, p))
+        free = self.layout.free
+        delta = np.zeros((q, p, p))
         half = np.zeros((q, p, p))  # terms whose transpose is added too
-        if sel["lambda"] is not None:
-            # Lambda[i, j]: dSigma = e_i m_j' + m_j e_i',  m = Lambda A Psi A'
-            half += sel["lambda"] @ (la @ psi @ a.T).T
-        if sel["beta"] is not None:
+        rows, cols, idx = free["lambda"]
+        if len(idx):
+            # Lambda[i, j]: dSigma = e_i m_j' + m_j e_i',  m_j = row j of A Psi A' Lambda'
+            h = a @ psi @ la.T  # m x p
+            np.add.at(half, (idx, rows), h[cols])
+        rows, cols, idx = free["beta"]
+        if len(idx):
             # B[r, c]: dSigma = (LA)[:, r] h_c' + h_c (LA)[:, r]',  h = A Psi A' Lambda'
-            half += la @ sel["beta"] @ (a @ psi @ la.T)
+            h = a @ psi @ la.T
+            np.add.at(half, idx, la[:, rows].T[:, :, None] * h[cols][:, None, :])
         delta += half + half.transpose(0, 2, 1)
-        if sel["psi"] is not None:
+        rows, cols, idx = free["psi"]
+        if len(idx):
             # Psi[r, c]: dSigma = (LA)[:, r] (LA)[:, c]'  (both triangles are listed)
-            delta += la @ sel["psi"] @ la.T
+            np.add.at(delta, idx, la[:, rows].T[:, :, None] * la[:, cols].T[:, None, :])
+        rows, cols, idx = free["theta"]
+        if len(idx):
+            # Theta[r, c]: dSigma = E_rc (both triangles are listed)
+            np.add.at(delta, (idx, rows, cols), 1.0)
         return delta
 
     def expected_information(self, st: FitState, delta: np.ndarray | None = None) -> np.ndarray:
         """Return the unit expected information 0.5 Delta' (Sigma^-1 kron Sigma^-1) Delta."""
         if delta is None:
             delta = self.jacobian(st)
-        q = delta.shape[0]
+        q, p = delta.shape[0], self.p
         si = st.sigma_inv
-        # (Sigma^-1 kron Sigma^-1) vec(D_k) = vec(Sigma^-1 D_k Sigma^-1), batched
-        sandwich = si @ delta @ si
+        # (Sigma^-1 kron Sigma^-1) vec(D_k) = vec(Sigma^-1 D_k Sigma^-1); with D_k and
+        # Sigma^-1 symmetric this is (D_k Sigma^-1)' Sigma^-1: two stacked products
+        right = (delta.reshape(q * p, p) @ si).reshape(q, p, p)
+        sandwich = right.transpose(0, 2, 1).reshape(q * p, p) @ si
         return 0.5 * delta.reshape(q, -1) @ sandwich.reshape(q, -1).T
 
 
