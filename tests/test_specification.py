@@ -153,3 +153,13 @@ def test_unicode_variable_names():
 def test_model_must_be_text():
     with pytest.raises(ModelSpecError, match="string"):
         specify(42)  # type: ignore[arg-type]
+
+
+def test_a_label_shared_with_a_fixed_parameter_fixes_it():
+    # lavaan: the marker x1 is fixed at 1 and labelled m, so 'm*x2' equals 1 too
+    t = specify("f =~ m*x1 + m*x2 + x3").table.set_index(["lhs", "op", "rhs"])
+    assert t.loc[("f", "=~", "x2"), "free"] == 0
+    assert t.loc[("f", "=~", "x2"), "ustart"] == 1.0
+    assert t.loc[("f", "=~", "x3"), "free"] > 0
+    with pytest.raises(ModelSpecError, match="different values"):
+        specify("f =~ a*x1 + x2 + x3\ng =~ y1 + y2 + 0.5*a*y3")

@@ -813,6 +813,24 @@ def _specify(
                 parent[find(i)] = find(label_row[label[i]])
             else:
                 label_row[label[i]] = i
+    # a label shared with a fixed parameter fixes every parameter carrying it (lavaan:
+    # equal to a fixed value), e.g. 'CMF =~ m*x1 + m*x2' with x1 the marker fixed at 1
+    fixed_value: dict[str, tuple[float, int]] = {}
+    for i in range(n):
+        if label[i] and not free[i]:
+            seen = fixed_value.get(label[i])
+            if seen is not None and seen[0] != ustart[i]:
+                raise ModelSpecError(
+                    "a label is shared by parameters fixed at different values",
+                    line=int(line[i]) or None,
+                    found=f"{label[i]} = {seen[0]:g} and {ustart[i]:g}",
+                    expected="one value per label",
+                    fix="use different labels, or fix both parameters at the same value",
+                )
+            fixed_value.setdefault(label[i], (float(ustart[i]), i))
+    for i in range(n):
+        if label[i] in fixed_value and free[i]:
+            free[i], ustart[i] = False, fixed_value[label[i]][0]
     plabel = {f".p{i + 1}.": i for i in range(n)}
     for a, b, ln in raw_eqs:
         rows_ab = []
@@ -852,7 +870,6 @@ def _specify(
             k += 1
             by_label[root] = k
             free_idx[i] = k
-    # fixed rows that share a label with free ones keep their value (lavaan does the same)
     table = pd.DataFrame(
         {
             "lhs": lhs,

@@ -1,0 +1,116 @@
+#!/usr/bin/env Rscript
+# Reference fixtures for loyaltysem.validity (tests/test_validity.py).
+#
+# Run from the repository root (the repository's parent holds shared/):
+#   Rscript tests/reference/make_validity.R
+# For each data set: the CFA of its constructs with lavaan (cfa() defaults, listwise),
+# semTools::compRelSEM (omega), semTools::AVE, the composite reliability and AVE computed by
+# formula from standardizedSolution() (rho_c = (sum l)^2 / ((sum l)^2 + sum(1 - l^2)),
+# ave = mean(l^2)), latent correlations (Fornell-Larcker), semTools::htmt (htmt2 = FALSE and
+# TRUE, absolute = TRUE), Harman's single-factor share (first eigenvalue of cor / p, complete
+# cases), and on the e-commerce survey a common-latent-factor CFA.
+# Requires: lavaan, semTools, jsonlite (Debian: r-cran-lavaan r-cran-semtools r-cran-jsonlite).
+
+suppressPackageStartupMessages({
+  library(lavaan)
+  library(semTools)
+  library(jsonlite)
+})
+shared <- file.path("..", "shared", "datasets")
+out_dir <- file.path("tests", "fixtures", "validity")
+dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
+
+mat_json <- function(m) list(names = rownames(m), values = unname(lapply(seq_len(nrow(m)), function(i) unname(m[i, ]))))
+
+cfa_syntax <- function(constructs) {
+  paste(vapply(names(constructs), function(f) paste0(f, " =~ ", paste(constructs[[f]], collapse = " + ")), ""), collapse = "\n")
+}
+
+write_case <- function(name, data, constructs, data_file, note, extra = list()) {
+  model <- cfa_syntax(constructs)
+  fit <- cfa(model, data = data)
+  ss <- standardizedSolution(fit)
+  lam <- ss[ss$op == "=~", ]
+  formula <- lapply(names(constructs), function(f) {
+    l <- lam$est.std[lam$lhs == f]
+    list(rho_c = sum(l)^2 / (sum(l)^2 + sum(1 - l^2)), ave = mean(l^2))
+  })
+  names(formula) <- names(constructs)
+  omega <- compRelSEM(fit)
+  ave_semtools <- AVE(fit)
+  items <- unlist(constructs)
+  complete <- data[complete.cases(data[, items]), items]
+  ev <- eigen(cor(complete), symmetric = TRUE, only.values = TRUE)$values
+  fixture <- c(list(
+    provenance = list(
+      generator = "tests/reference/make_validity.R",
+      r_version = R.version.string,
+      lavaan_version = as.character(packageVersion("lavaan")),
+      semtools_version = as.character(packageVersion("semTools")),
+      jsonlite_version = as.character(packageVersion("jsonlite")),
+      date = format(Sys.time(), "%Y-%m-%d %H:%M:%S %Z"),
+      data_file = data_file,
+      note = note
+    ),
+    constructs = constructs,
+    model = model,
+    nobs = lavInspect(fit, "nobs"),
+    standardized_loadings = lam[, c("lhs", "rhs", "est.std", "se")],
+    omega = as.list(omega),
+    ave_semtools = as.list(ave_semtools),
+    formula = formula,
+    cor_lv = mat_json(lavInspect(fit, "cor.lv")),
+    htmt = mat_json(unclass(htmt(model, data, htmt2 = FALSE))),
+    htmt2 = mat_json(unclass(htmt(model, data, htmt2 = TRUE))),
+    harman = list(first_eigenvalue = ev[1], share = ev[1] / length(items), n = nrow(complete))
+  ), extra)
+  path <- file.path(out_dir, paste0(name, ".json"))
+  writeLines(toJSON(fixture, digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE), path)
+  message("wrote ", path)
+}
+
+# ---------------------------------------------------------------- e-commerce (bundled)
+ecom <- read.csv(file.path("src", "loyaltysem", "data", "ecommerce.csv"))
+ecom_constructs <- list(
+  REP = c("REP1", "REP2", "REP3"), SEC = c("SEC1", "SEC2", "SEC3"),
+  SQ = c("SQ1", "SQ2", "SQ3", "SQ4"), PQ = c("PQ1", "PQ2", "PQ3"),
+  PRI = c("PRI1", "PRI2", "PRI3"), ASS = c("ASS1", "ASS2", "ASS3"),
+  TRU = c("TRU1", "TRU2", "TRU3"), SAT = c("SAT1", "SAT2", "SAT3"),
+  LOY = c("LOY1", "LOY2", "LOY3", "LOY4")
+)
+items <- unlist(ecom_constructs)
+for (v in items) ecom[[v]][ecom[[v]] == -99] <- NA
+ecom$LOY4 <- 8 - ecom$LOY4
+# common latent factor: one method factor on every item, loadings equal, uncorrelated
+# with the constructs (Podsakoff et al. 2003); compared with the CFA without it
+clf_model <- paste0(
+  cfa_syntax(ecom_constructs), "\n",
+  "CMF =~ ", paste0("m*", items, collapse = " + "), "\n",
+  paste0("CMF ~~ 0*", names(ecom_constructs), collapse = "\n")
+)
+clf <- cfa(clf_model, data = ecom)
+base <- cfa(cfa_syntax(ecom_constructs), data = ecom)
+clf_ss <- standardizedSolution(clf)
+write_case("ecommerce", ecom, ecom_constructs, "src/loyaltysem/data/ecommerce.csv",
+           "bundled example, -99 -> NA, LOY4 reversed (8 - x), listwise",
+           extra = list(clf = list(
+             model = clf_model,
+             chisq = fitMeasures(clf, "chisq"), df = fitMeasures(clf, "df"),
+             base_chisq = fitMeasures(base, "chisq"), base_df = fitMeasures(base, "df"),
+             lrt_pvalue = lavTestLRT(base, clf)[2, "Pr(>Chisq)"],
+             standardized_loadings = clf_ss[clf_ss$op == "=~", c("lhs", "rhs", "est.std")]
+           )))
+
+# ---------------------------------------------------------------- Holzinger-Swineford
+hs <- read.csv(file.path(shared, "HolzingerSwineford1939.csv"))
+write_case("holzinger_swineford", hs,
+           list(visual = c("x1", "x2", "x3"), textual = c("x4", "x5", "x6"), speed = c("x7", "x8", "x9")),
+           "HolzingerSwineford1939.csv", "lavaan tutorial CFA")
+
+# ---------------------------------------------------------------- corp_rep
+cr <- read.csv(file.path(shared, "corp_rep_data.csv"))
+cr[cr == -99] <- NA
+write_case("corp_rep", cr,
+           list(COMP = c("comp_1", "comp_2", "comp_3"), LIKE = c("like_1", "like_2", "like_3"),
+                CUSL = c("cusl_1", "cusl_2", "cusl_3")),
+           "corp_rep_data.csv", "Hair et al. (2017) reflective constructs; -99 -> NA, listwise")

@@ -1,0 +1,174 @@
+"""Construct validity against semTools, lavaan and seminr (design.md §4 tolerances).
+
+Fixtures: ``tests/reference/make_validity.R`` (lavaan 0.6.14, semTools 0.5.6) on the bundled
+e-commerce survey, Holzinger–Swineford and corp_rep; seminr reference results for mobi in
+``../shared/datasets/reference/seminr_ts_expected`` (HTMT, and HTMT bootstrap with R's
+resample indices).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import loyaltysem as ls
+from loyaltysem import validity
+from loyaltysem.errors import ModelSpecError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "validity"
+SEMINR = Path(__file__).parents[2] / "shared" / "datasets" / "reference" / "seminr_ts_expected"
+ATOL_EST = 1e-4  # estimates, reliabilities, correlations
+ATOL_EXACT = 1e-10  # closed forms on the same correlations
+LOADERS = {
+    "ecommerce": ls.load_ecommerce,
+    "holzinger_swineford": ls.load_holzinger_swineford,
+    "corp_rep": ls.load_corp_rep,
+}
+
+
+def matrix(block: dict) -> pd.DataFrame:
+    values = np.array([[np.nan if v is None else v for v in row] for row in block["values"]])
+    return pd.DataFrame(values, index=block["names"], columns=block["names"])
+
+
+@pytest.fixture(scope="module", params=list(LOADERS))
+def case(request):
+    fx = json.loads((FIXTURES / f"{request.param}.json").read_text(encoding="utf-8"))
+    constructs = {k: v if isinstance(v, list) else [v] for k, v in fx["constructs"].items()}
+    survey = LOADERS[request.param]()
+    result = ls.fit(validity.cfa_model(constructs), survey)
+    return fx, survey, constructs, result
+
+
+def test_same_respondents_as_lavaan(case):
+    fx, _, _, result = case
+    assert result.provenance.n == fx["nobs"]
+
+
+def test_omega_composite_reliability_and_ave(case):
+    fx, _, constructs, result = case
+    rel = validity.cfa_reliability(result, constructs)
+    assert list(rel.index) == list(fx["omega"])
+    assert_allclose(rel["omega"], pd.Series(fx["omega"]), atol=ATOL_EST)
+    assert_allclose(rel["ave_semtools"], pd.Series(fx["ave_semtools"]), atol=ATOL_EST)
+    formula = pd.DataFrame(fx["formula"]).T
+    assert_allclose(rel["rho_c"], formula["rho_c"], atol=ATOL_EST)
+    assert_allclose(rel["ave"], formula["ave"], atol=ATOL_EST)
+
+
+@pytest.mark.parametrize("kind", ["htmt", "htmt2"])
+def test_htmt_as_semtools(case, kind):
+    fx, survey, constructs, _ = case
+    ours = validity.htmt(survey, constructs, htmt2=kind == "htmt2")
+    theirs = matrix(fx[kind])
+    assert list(ours.index) == list(theirs.index)
+    off = ~np.eye(len(ours), dtype=bool)  # semTools puts 1 on the diagonal, we leave it empty
+    assert_allclose(ours.to_numpy()[off], theirs.to_numpy()[off], atol=ATOL_EXACT)
+    assert np.isnan(np.diag(ours.to_numpy())).all()
+
+
+def test_fornell_larcker_table(case):
+    fx, _, constructs, result = case
+    table = validity.fornell_larcker(result, constructs)
+    cor = matrix(fx["cor_lv"])
+    off = ~np.eye(len(cor), dtype=bool)
+    assert_allclose(table.to_numpy()[off], cor.to_numpy()[off], atol=ATOL_EST)
+    ave = pd.DataFrame(fx["formula"]).T["ave"]
+    assert_allclose(np.diag(table.to_numpy()), np.sqrt(ave.to_numpy()), atol=ATOL_EST)
+
+
+def test_harman_single_factor(case):
+    fx, survey, constructs, _ = case
+    h = validity.harman_single_factor(survey, constructs)
+    assert h["n"] == fx["harman"]["n"]
+    assert_allclose(h["share"], fx["harman"]["share"], atol=ATOL_EXACT)
+
+
+def test_common_latent_factor_on_the_ecommerce_survey():
+    fx = json.loads((FIXTURES / "ecommerce.json").read_text(encoding="utf-8"))
+    constructs = fx["constructs"]
+    clf = validity.common_latent_factor(ls.load_ecommerce(), constructs)
+    assert_allclose(clf.result.fit_measures["chisq"], fx["clf"]["chisq"], rtol=1e-4)
+    assert clf.delta_df == int(fx["clf"]["base_df"] - fx["clf"]["df"]) == 1
+    assert_allclose(clf.delta_chisq, fx["clf"]["base_chisq"] - fx["clf"]["chisq"], atol=1e-3)
+    assert_allclose(clf.p_value, fx["clf"]["lrt_pvalue"], atol=1e-4)
+    theirs = pd.DataFrame(fx["clf"]["standardized_loadings"])
+    theirs = theirs[theirs["lhs"] != "CMF"].set_index(["lhs", "rhs"])["est.std"]
+    assert_allclose(clf.loading_change["with_clf"].reindex(theirs.index), theirs, atol=1e-3)
+    # the simulated survey has no method factor: its variance goes negative (a Heywood case)
+    assert any("Heywood" in w for w in clf.result.warnings)
+
+
+def seminr_htmt() -> pd.DataFrame:
+    m = json.loads((SEMINR / "M7_evaluation_m2.json").read_text(encoding="utf-8"))["htmt"]
+    values = np.array([[np.nan if v is None else v for v in row] for row in m["values"]])
+    return pd.DataFrame(values, index=m["rows"], columns=m["cols"])
+
+
+def test_htmt_matches_seminr_on_mobi_with_a_single_item_construct():
+    mobi = ls.load_mobi()
+    ours = validity.htmt(mobi, mobi.constructs)
+    theirs = seminr_htmt()
+    upper = np.triu_indices(len(theirs), 1)
+    assert_allclose(
+        ours.loc[theirs.index, theirs.columns].to_numpy()[upper],
+        theirs.to_numpy()[upper],
+        atol=ATOL_EXACT,
+    )
+
+
+def test_htmt_bootstrap_reproduces_seminr_with_its_resample_indices():
+    boot = json.loads((SEMINR / "M6b_bootstrap_ecsi.json").read_text(encoding="utf-8"))
+    indices = json.loads((SEMINR / "boot_indices_m2.json").read_text(encoding="utf-8"))
+    mobi = ls.load_mobi()
+    ours = validity.htmt_bootstrap(mobi, mobi.constructs, indices=np.array(indices["indices"]) - 1)
+    h = boot["HTMTDescriptives"]
+    values = np.array([[np.nan if v is None else v for v in row] for row in h["values"]])
+    compared = 0
+    for i, a in enumerate(h["rows"]):
+        for b in h["rows"][i + 1 :]:
+            row = ours.loc[f"{a}~{b}"]
+            assert_allclose(
+                row["boot_mean"], values[i, h["cols"].index(f"{b} Boot Mean")], atol=1e-12
+            )
+            assert_allclose(row["boot_se"], values[i, h["cols"].index(f"{b} Boot SD")], atol=1e-12)
+            compared += 1
+    assert compared == 21
+
+
+def test_htmt_bootstrap_is_seeded_and_tests_the_thresholds():
+    hs = ls.load_holzinger_swineford()
+    a = validity.htmt_bootstrap(hs, hs.constructs, n_boot=300, random_state=7)
+    b = validity.htmt_bootstrap(hs, hs.constructs, n_boot=300, random_state=7)
+    pd.testing.assert_frame_equal(a, b)
+    assert a.attrs["random_state"] == 7 and a.attrs["n_failed"] == 0
+    assert (a["below_1"] == (a["ci_upper"] < 1)).all()
+    assert (a["ci_lower"] <= a["estimate"]).all() and (a["estimate"] <= a["ci_upper"]).all()
+    # visual-textual HTMT is about .43: far below every threshold
+    assert bool(a.loc["visual~textual", "below_0.85"])
+
+
+def test_cross_loadings_are_item_score_correlations():
+    hs = ls.load_holzinger_swineford()
+    table = validity.cross_loadings(hs, hs.constructs)
+    x = hs.data
+    score = x[["x4", "x5", "x6"]].mean(axis=1)
+    assert_allclose(table.loc["x1", "textual"], np.corrcoef(x["x1"], score)[0, 1], atol=1e-12)
+    own = [table.loc[i, c] for c, items in hs.constructs.items() for i in items]
+    assert min(own) > 0.5
+
+
+def test_constructs_from_syntax_codebook_or_dict():
+    hs = ls.load_holzinger_swineford()
+    from_syntax = validity.constructs_of("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6")
+    assert from_syntax == {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"]}
+    assert validity.constructs_of(hs.codebook)["speed"] == ["x7", "x8", "x9"]
+    with pytest.raises(ModelSpecError, match="not in the data"):
+        validity.constructs_of({"f": ["x1", "zz"]}, hs.data)
+    with pytest.raises(ModelSpecError, match="at least one item"):
+        validity.constructs_of({"f": []})
