@@ -179,9 +179,7 @@ class _Progress:
         frac = self.done / max(self.total, 1)
         bar = "#" * int(30 * frac)
         elapsed = time.perf_counter() - self.start
-        sys.stderr.write(
-            f"\r{self.label} [{bar:<30}] {self.done}/{self.total} ({elapsed:.1f} s)"
-        )
+        sys.stderr.write(f"\r{self.label} [{bar:<30}] {self.done}/{self.total} ({elapsed:.1f} s)")
         if self.done >= self.total:
             sys.stderr.write("\n")
         sys.stderr.flush()
