@@ -7,6 +7,7 @@ import stat
 
 import pandas as pd
 import pytest
+from numpy.testing import assert_allclose
 
 from loyaltysem.cli import main
 from loyaltysem.datasets import dataset_path
@@ -26,6 +27,10 @@ def test_demo_writes_screening_and_sem_tables(demo_dir):
         "screening_mardia.csv", "exclusions.csv", "cleaned_exclusions.csv", "survey_log.csv",
         "screening_summary.txt", "sem_estimates.csv", "sem_fit_measures.csv", "sem_r2.csv",
         "sem_residuals_cor.csv", "sem_modification_indices.csv", "sem_summary.txt",
+        "validation_reliability.csv", "validation_items.csv", "validation_htmt.csv",
+        "validation_htmt_inference.csv", "validation_fornell_larcker.csv",
+        "validation_verdicts.csv", "validation_removal.csv", "validation_summary.txt",
+        "validation_efa_loadings.csv", "validation_efa_kmo.csv", "validation_efa_factors.csv",
     }  # fmt: skip
     assert expected <= names
     assert not [n for n in names if n.endswith(".tmp")]
@@ -99,3 +104,30 @@ def test_fit_missing_model_file_is_exit_2(tmp_path, capsys):
     )  # fmt: skip
     assert code == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_demo_validation_tables(demo_dir):
+    rel = pd.read_csv(demo_dir / "validation_reliability.csv", index_col=0)
+    assert list(rel.index) == ["REP", "SEC", "SQ", "PQ", "PRI", "ASS", "TRU", "SAT", "LOY"]
+    assert (rel["alpha"] > 0.7).all()
+    verdicts = pd.read_csv(demo_dir / "validation_verdicts.csv")
+    assert {"criterion", "threshold", "met", "source"} <= set(verdicts.columns)
+    efa = pd.read_csv(demo_dir / "validation_efa_loadings.csv", index_col=0)
+    assert efa.shape == (29, 9 + 3)  # nine factors, h2, u2, com
+    assert_allclose(efa["h2"] + efa["u2"], 1.0, atol=1e-12)
+    kmo = pd.read_csv(demo_dir / "validation_efa_kmo.csv", index_col=0)
+    assert 0.6 < kmo.loc["overall", "msa"] < 1
+
+
+def test_validate_command(tmp_path, capsys):
+    code = main(
+        [
+            "validate", str(dataset_path("holzinger_swineford")),
+            "--codebook", str(dataset_path("holzinger_swineford", "codebook")),
+            "--n-boot", "100", "--seed", "3", "--out", str(tmp_path / "v"),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    rel = pd.read_csv(tmp_path / "v" / "validation_reliability.csv", index_col=0)
+    assert list(rel.index) == ["visual", "textual", "speed"]
+    assert "Measurement report" in capsys.readouterr().out

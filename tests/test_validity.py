@@ -89,19 +89,41 @@ def test_harman_single_factor(case):
     assert_allclose(h["share"], fx["harman"]["share"], atol=ATOL_EXACT)
 
 
-def test_common_latent_factor_on_the_ecommerce_survey():
-    fx = json.loads((FIXTURES / "ecommerce.json").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name", ["ecommerce", "holzinger_swineford"])
+def test_common_latent_factor_matches_lavaan(name):
+    fx = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
     constructs = fx["constructs"]
-    clf = validity.common_latent_factor(ls.load_ecommerce(), constructs)
+    data = ls.load_ecommerce() if name == "ecommerce" else ls.load_holzinger_swineford()
+    clf = validity.common_latent_factor(data, constructs)
+    assert clf.model.strip() == fx["clf"]["model"].strip()
     assert_allclose(clf.result.fit_measures["chisq"], fx["clf"]["chisq"], rtol=1e-4)
     assert clf.delta_df == int(fx["clf"]["base_df"] - fx["clf"]["df"]) == 1
     assert_allclose(clf.delta_chisq, fx["clf"]["base_chisq"] - fx["clf"]["chisq"], atol=1e-3)
     assert_allclose(clf.p_value, fx["clf"]["lrt_pvalue"], atol=1e-4)
     theirs = pd.DataFrame(fx["clf"]["standardized_loadings"])
+    method = theirs[theirs["lhs"] == "CMF"].set_index("rhs")["est.std"]
     theirs = theirs[theirs["lhs"] != "CMF"].set_index(["lhs", "rhs"])["est.std"]
+    assert len(theirs) == len(clf.loading_change)
     assert_allclose(clf.loading_change["with_clf"].reindex(theirs.index), theirs, atol=1e-3)
-    # the simulated survey has no method factor: its variance goes negative (a Heywood case)
-    assert any("Heywood" in w for w in clf.result.warnings)
+    ours = clf.result.estimates
+    ours = ours[(ours["lhs"] == "CMF") & (ours["op"] == "=~")].set_index("rhs")["std_all"]
+    assert_allclose(ours.reindex(method.index).abs(), method.abs(), atol=1e-3)
+    # no method variance, no warning: the boundary is m = 0, not a negative variance
+    assert not any("Heywood" in w for w in clf.result.warnings)
+
+
+def test_common_latent_factor_size_tells_the_two_surveys_apart():
+    # the simulated survey has no method factor (LRT p = 1); HS's CLF absorbs 'visual'
+    eco = validity.common_latent_factor(
+        ls.load_ecommerce(),
+        json.loads((FIXTURES / "ecommerce.json").read_text(encoding="utf-8"))["constructs"],
+    )
+    hs = validity.common_latent_factor(
+        ls.load_holzinger_swineford(),
+        {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]},
+    )
+    assert eco.loading_change["difference"].abs().max() < 1e-3
+    assert hs.loading_change["difference"].abs().max() > 0.5
 
 
 def seminr_htmt() -> pd.DataFrame:
@@ -172,3 +194,133 @@ def test_constructs_from_syntax_codebook_or_dict():
         validity.constructs_of({"f": ["x1", "zz"]}, hs.data)
     with pytest.raises(ModelSpecError, match="at least one item"):
         validity.constructs_of({"f": []})
+
+
+# ---------------------------------------------------------------------------- validate()
+@pytest.fixture(scope="module")
+def ecommerce_report():
+    return validity.validate(ls.load_ecommerce(), n_boot=300, random_state=4)
+
+
+def test_report_reliability_assembles_the_reference_numbers(ecommerce_report):
+    fx = json.loads((FIXTURES / "ecommerce.json").read_text(encoding="utf-8"))
+    rel = ecommerce_report.reliability
+    assert list(rel.columns) == [
+        "n_items", "alpha", "alpha_std", "alpha_ci_lower", "alpha_ci_upper",
+        "omega", "rho_c", "rho_a", "ave",
+    ]  # fmt: skip
+    assert_allclose(rel["omega"], pd.Series(fx["omega"]), atol=ATOL_EST)
+    formula = pd.DataFrame(fx["formula"]).T
+    assert_allclose(rel["ave"], formula["ave"], atol=ATOL_EST)
+    # alpha as psych::alpha (tests/test_reliability.py checks reliability_table against it)
+    from loyaltysem.reliability import reliability_table
+
+    direct = reliability_table(ls.load_ecommerce().data, fx["constructs"])
+    assert_allclose(rel["alpha"], direct["alpha"], atol=ATOL_EXACT)
+    assert ((rel["rho_a"] > 0.7) & (rel["rho_a"] < 1)).all()
+
+
+def test_report_items_and_removal_of_the_weakest_item(ecommerce_report):
+    fx = json.loads((FIXTURES / "ecommerce.json").read_text(encoding="utf-8"))
+    items = ecommerce_report.items
+    theirs = pd.DataFrame(fx["standardized_loadings"]).set_index("rhs")
+    assert_allclose(items["loading"], theirs["est.std"].reindex(items.index), atol=ATOL_EST)
+    assert_allclose(items["loading_se"], theirs["se"].reindex(items.index), rtol=1e-3)
+    removal = ecommerce_report.removal
+    loy4 = removal.loc["LOY4"]
+    assert loy4["action"] == "remove" and "AVE" in loy4["reason"]
+    assert loy4["ave_before"] < 0.5
+    assert_allclose(loy4["ave_after"], fx["without_loy4"]["ave"], atol=ATOL_EST)
+    assert_allclose(loy4["rho_c_after"], fx["without_loy4"]["rho_c"], atol=ATOL_EST)
+    assert set(removal.index) == set(items.index[items["loading"] < 0.708])
+
+
+def test_report_verdicts_name_threshold_and_source(ecommerce_report):
+    v = ecommerce_report.verdicts
+    assert {"criterion", "subject", "value", "threshold", "met", "source"} <= set(v.columns)
+    ave_loy = v[(v["criterion"] == "ave") & (v["subject"] == "LOY")].iloc[0]
+    assert not ave_loy["met"] and ave_loy["source"] == "Fornell & Larcker (1981)"
+    htmt_rows = v[v["criterion"] == "htmt_ci_1"]
+    assert len(htmt_rows) == 36 and htmt_rows["met"].all()
+    assert v[v["criterion"] == "cfi"]["source"].iloc[0] == "Hu & Bentler (1999)"
+    assert "Criteria not met" in ecommerce_report.summary()
+
+
+def test_report_common_method_checks(ecommerce_report):
+    cm = ecommerce_report.common_method["value"]
+    fx = json.loads((FIXTURES / "ecommerce.json").read_text(encoding="utf-8"))
+    assert_allclose(cm["harman_share"], fx["harman"]["share"], atol=ATOL_EXACT)
+    assert_allclose(cm["clf_delta_chisq"], fx["clf"]["base_chisq"] - fx["clf"]["chisq"], atol=1e-3)
+    # the simulated survey has no method factor: the shared method loading is ~0
+    assert not any("CMF" in n for n in ecommerce_report.notes)
+    assert cm["clf_max_loading_change"] < 1e-3
+
+
+EFA_FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_report_efa_is_psych_on_the_same_items(ecommerce_report):
+    # KMO, Bartlett and fa(x, 9, "oblimin", "minres") on all 1225 respondents (pairwise),
+    # compared with tests/fixtures/efa_ecommerce.json (tests/reference/make_efa.R)
+    fx = json.loads((EFA_FIXTURES / "efa_ecommerce.json").read_text(encoding="utf-8"))
+    part = ecommerce_report.efa
+    assert part is not None
+    assert part.kmo.n == fx["n_rows"] == 1225
+    assert_allclose(part.kmo.msa, fx["kmo"]["msa"], atol=1e-12)
+    assert_allclose(part.bartlett.chisq, fx["bartlett"]["chisq"], rtol=1e-12)
+    assert part.efa.n_factors == fx["provenance"]["nfactors"] == 9
+    theirs = fx["fa"]["minres_oblimin"]["loadings"]
+    theirs = pd.DataFrame(
+        np.array(theirs["values"], dtype=float), index=theirs["rows"], columns=theirs["columns"]
+    )
+    assert list(part.efa.loadings.columns) == list(theirs.columns)
+    assert_allclose(part.efa.loadings.loc[theirs.index], theirs, atol=1e-9)
+    v = ecommerce_report.verdicts
+    kmo_row = v[v["criterion"] == "kmo"].iloc[0]
+    assert kmo_row["met"] and kmo_row["source"] == "Kaiser (1974)"
+    assert v[v["criterion"] == "bartlett"]["met"].all()
+    # parallel analysis finds the nine constructs; every item loads >= .40 on its own factor
+    assert v[v["criterion"] == "efa_factors"]["value"].iloc[0] == 9
+    loads = v[v["criterion"] == "efa_loading"]
+    assert len(loads) == 29 and loads["met"].all()
+
+
+def test_efa_not_possible_is_a_note_not_a_crash():
+    # five items cannot carry three factors (df = 10 - 15 + 3 < 0)
+    frame = ls.load_holzinger_swineford().data
+    cons = {"a": ["x1", "x2"], "b": ["x4", "x5"], "c": ["x7"]}
+    report = validity.validate(frame, cons, n_boot=0, common_method=False)
+    assert report.efa is None
+    assert any("exploratory factor analysis not run" in n for n in report.notes)
+    assert "kmo" not in set(report.verdicts["criterion"])
+
+
+def test_efa_warnings_become_report_notes():
+    frame = ls.load_holzinger_swineford().data
+    cons = {"a": ["x1", "x2"], "b": ["x4", "x5"], "c": ["x7", "x8"], "d": ["x3", "x6"]}
+    report = validity.validate(frame, cons, n_boot=0, common_method=False)
+    assert report.efa is not None and report.efa.efa.n_factors == 4
+    assert any(n.startswith("EFA: ") and "Heywood" in n for n in report.notes)
+
+
+def test_single_item_construct_does_not_crash_and_is_explained():
+    report = validity.validate(ls.load_mobi(), n_boot=0, run_efa=False, common_method=False)
+    assert np.isnan(report.reliability.loc["Complaints", "alpha"])
+    assert any("Complaints" in n for n in report.notes)
+    assert report.htmt_inference is None
+
+
+def test_forgotten_reverse_key_is_named():
+    survey = ls.load_ecommerce()
+    frame = survey.data.copy()
+    frame["LOY4"] = 8 - frame["LOY4"]  # undo the codebook's reverse keying
+    report = validity.validate(
+        frame, survey.constructs, n_boot=0, run_efa=False, common_method=False
+    )
+    assert any("LOY4" in n and "reverse" in n for n in report.notes)
+    assert report.removal.loc["LOY4", "action"] == "check"
+
+
+def test_ordinal_is_refused_until_polychorics_exist():
+    with pytest.raises(ModelSpecError, match="polychoric"):
+        validity.validate(ls.load_holzinger_swineford(), ordinal=True)

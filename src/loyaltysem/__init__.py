@@ -3,8 +3,11 @@
 The public API, lowest layer first: load a survey with its codebook
 (:func:`read_survey`, :class:`Codebook`, :class:`Survey`), screen it
 (:func:`screen`), fit a model with lavaan's numbers (:func:`fit`, :func:`specify`);
-bundled data (:mod:`loyaltysem.datasets`), the default e-commerce instrument and models
-(:mod:`loyaltysem.instruments`) and survey simulation (:func:`simulate_survey`).
+validate the constructs (:func:`validate`, :func:`alpha`, :func:`efa_report`, and
+:mod:`loyaltysem.pls` for PLS path models), bootstrap any statistic
+(:func:`bootstrap_statistic`); bundled data (:mod:`loyaltysem.datasets`), the
+default e-commerce instrument and models (:mod:`loyaltysem.instruments`) and survey
+simulation (:func:`simulate_survey`).
 
 Examples
 --------
@@ -20,6 +23,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from loyaltysem import datasets, instruments
+from loyaltysem.bootstrap import BootstrapResult, bootstrap_statistic
 from loyaltysem.datasets import (
     load_corp_rep,
     load_ecommerce,
@@ -27,6 +31,7 @@ from loyaltysem.datasets import (
     load_mobi,
     load_political_democracy,
 )
+from loyaltysem.efa import bartlett, efa_report, kmo, parallel_analysis, suggest_factors
 from loyaltysem.errors import (
     CodebookError,
     ConvergenceError,
@@ -37,11 +42,13 @@ from loyaltysem.errors import (
 )
 from loyaltysem.estimation import fit
 from loyaltysem.instruments import DEFAULT_MODEL, ECSI_MODEL, RIVAL_MODEL, default_instrument
+from loyaltysem.reliability import alpha
 from loyaltysem.results import Provenance, SEMResult
 from loyaltysem.screening import ScreeningReport, describe, mardia, screen
 from loyaltysem.simulation import PopulationModel, simulate_survey
 from loyaltysem.specification import ModelSpec, specify
 from loyaltysem.survey import Codebook, Survey, read_survey
+from loyaltysem.validity import MeasurementReport, validate
 
 try:
     __version__ = version("loyaltysem")
@@ -52,11 +59,13 @@ __all__ = [
     "DEFAULT_MODEL",
     "ECSI_MODEL",
     "RIVAL_MODEL",
+    "BootstrapResult",
     "Codebook",
     "CodebookError",
     "ConvergenceError",
     "IdentificationError",
     "LoyaltySemError",
+    "MeasurementReport",
     "ModelSpec",
     "ModelSpecError",
     "PopulationModel",
@@ -66,19 +75,27 @@ __all__ = [
     "Survey",
     "SurveyDataError",
     "__version__",
+    "alpha",
+    "bartlett",
+    "bootstrap_statistic",
     "datasets",
     "default_instrument",
     "describe",
+    "efa_report",
     "fit",
     "instruments",
+    "kmo",
     "load_corp_rep",
     "load_ecommerce",
     "load_holzinger_swineford",
     "load_mobi",
     "load_political_democracy",
     "mardia",
+    "parallel_analysis",
     "read_survey",
     "screen",
     "simulate_survey",
     "specify",
+    "suggest_factors",
+    "validate",
 ]

@@ -25,6 +25,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loyaltysem import __version__
 from loyaltysem._files import write_csv, write_text
@@ -33,7 +34,13 @@ from loyaltysem.results import SEMResult
 from loyaltysem.screening import ScreeningReport
 from loyaltysem.survey import Survey, read_survey
 
+if TYPE_CHECKING:
+    from loyaltysem.validity import MeasurementReport
+
 __all__ = ["main"]
+
+#: Seed of the demo's bootstrap (HTMT intervals), so the demo's outputs are reproducible.
+DEMO_SEED = 20261122
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -71,6 +78,30 @@ def _write_sem(result: SEMResult, out: Path, prefix: str = "sem") -> list[Path]:
     ]
 
 
+def _write_validation(report: MeasurementReport, out: Path) -> list[Path]:
+    """Write the measurement report's tables (full precision) and its summary."""
+    paths = [
+        write_csv(out / "validation_reliability.csv", report.reliability),
+        write_csv(out / "validation_items.csv", report.items),
+        write_csv(out / "validation_fornell_larcker.csv", report.fornell_larcker),
+        write_csv(out / "validation_htmt.csv", report.htmt),
+        write_csv(out / "validation_cross_loadings.csv", report.cross_loadings),
+        write_csv(out / "validation_common_method.csv", report.common_method),
+        write_csv(out / "validation_verdicts.csv", report.verdicts, index=False),
+        write_csv(out / "validation_removal.csv", report.removal),
+        write_text(out / "validation_summary.txt", report.summary()),
+    ]
+    if report.htmt_inference is not None:
+        paths.append(write_csv(out / "validation_htmt_inference.csv", report.htmt_inference))
+    if report.efa is not None:
+        paths += [
+            write_csv(out / "validation_efa_loadings.csv", report.efa.efa.to_frame(sort=True)),
+            write_csv(out / "validation_efa_kmo.csv", report.efa.kmo.to_frame()),
+            write_csv(out / "validation_efa_factors.csv", report.efa.suggestions.table),
+        ]
+    return paths
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from loyaltysem.datasets import dataset_path, load_ecommerce
 
@@ -82,7 +113,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     paths.append(write_csv(out / "cleaned_exclusions.csv", cleaned.exclusions))
     from loyaltysem.estimation import fit
     from loyaltysem.instruments import DEFAULT_MODEL
+    from loyaltysem.validity import validate
 
+    report_mm = validate(cleaned, n_boot=1000, random_state=DEMO_SEED)
+    paths += _write_validation(report_mm, out)
     result = fit(DEFAULT_MODEL, cleaned)
     paths += _write_sem(result, out)
     print(f"loyaltysem {__version__} demo: bundled e-commerce survey ({dataset_path('ecommerce')})")
@@ -91,6 +125,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"({len(cleaned.exclusions)} excluded, reasons in cleaned_exclusions.csv)"
     )
     print(report.summary())
+    print(report_mm.summary())
     print(result.summary())
     print(f"wrote {len(paths)} files to {out}:")
     for p in paths:
@@ -144,6 +179,22 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from loyaltysem.validity import validate
+
+    survey = read_survey(
+        args.file, args.codebook, sheet=args.sheet, encoding=args.encoding, invalid=args.invalid
+    )
+    report = validate(
+        survey, n_boot=args.n_boot, random_state=args.seed, n_jobs=args.jobs, progress=None
+    )
+    print(report.summary())
+    if args.out:
+        paths = _write_validation(report, Path(args.out))
+        print(f"wrote {len(paths)} files to {args.out}")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="loyaltysem",
@@ -190,6 +241,18 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--encoding", help="text encoding (detected when omitted)")
     fit.add_argument("--invalid", choices=["raise", "missing"], default="raise")
     fit.set_defaults(func=_cmd_fit)
+
+    val = sub.add_parser("validate", help="reliability, convergent and discriminant validity")
+    val.add_argument("file", help="survey file: .csv .tsv .xlsx .sav .dta .parquet")
+    val.add_argument("--codebook", required=True, help="codebook: .csv .xlsx .toml .yaml .json")
+    val.add_argument("--n-boot", type=int, default=2000, help="bootstrap draws for HTMT CIs")
+    val.add_argument("--seed", type=int, default=None, help="random seed of the bootstrap")
+    val.add_argument("--jobs", type=int, default=1, help="processes for the bootstrap (-1: all)")
+    val.add_argument("--out", help="folder for the report tables (CSV, full precision)")
+    val.add_argument("--sheet", help="Excel sheet with the responses")
+    val.add_argument("--encoding", help="text encoding (detected when omitted)")
+    val.add_argument("--invalid", choices=["raise", "missing"], default="raise")
+    val.set_defaults(func=_cmd_validate)
     return parser
 
 

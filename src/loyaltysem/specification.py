@@ -487,11 +487,43 @@ def parse_syntax(
             equalities.append((left.replace(" ", ""), right.replace(" ", ""), st.line))
             continue
         lhs_names = [_check_name(p.strip(), st.line, "the left-hand side") for p in left.split("+")]
+        # a variable written twice in one formula merges its modifiers, as lavaan does
+        # ('f =~ NA*x1 + a*x1 + a*x2': x1 free and labelled a)
+        terms: dict[str, _Term] = {}
         for term_text in _split_top(right, "+"):
             term = _parse_term(term_text, st.line)
+            if term.name in terms:
+                term = _merge_terms(terms[term.name], term, st)
+            terms[term.name] = term
+        for term in terms.values():
             for lhs in lhs_names:
                 rows.append(_UserRow(lhs, op, term.name, st.line, term))
     return rows, definitions, equalities
+
+
+def _merge_terms(a: _Term, b: _Term, st: _Statement) -> _Term:
+    """Merge the modifiers of a variable written twice in one formula (lavaan)."""
+    kinds = {
+        "fixed value or NA": (a.fixed is not None or a.free, b.fixed is not None or b.free),
+        "label": (bool(a.label), bool(b.label)),
+        "start value": (a.start is not None, b.start is not None),
+    }
+    for kind, (in_a, in_b) in kinds.items():
+        if in_a and in_b:
+            raise ModelSpecError(
+                f"'{a.name}' is written twice in one formula, each time with a {kind}",
+                line=st.line,
+                found=st.text,
+                expected=f"at most one {kind} per variable (e.g. 'NA*{a.name} + a*{a.name}')",
+                fix=f"keep one {kind} for '{a.name}'",
+            )
+    return _Term(
+        name=a.name,
+        fixed=a.fixed if a.fixed is not None else b.fixed,
+        free=a.free or b.free,
+        label=a.label or b.label,
+        start=a.start if a.start is not None else b.start,
+    )
 
 
 # ---------------------------------------------------------------------------- the spec

@@ -354,6 +354,13 @@ visual ~~ 1*visual
 x1 ~~ 0.2*x1
 visual ~~ 0*speed
 "),
+  list(name = "merged_modifiers", options = list(), syntax = "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+method  =~ NA*x1 + m*x1 + m*x4 + start(0.3)*x5 + m*x5
+method ~~ 1*method
+method ~~ 0*visual + 0*textual
+"),
   list(name = "std_lv_with_user_var", options = list(std.lv = TRUE), syntax = "
 visual  =~ x1 + x2 + x3
 textual =~ x4 + x5 + x6

@@ -81,19 +81,32 @@ ecom_constructs <- list(
 items <- unlist(ecom_constructs)
 for (v in items) ecom[[v]][ecom[[v]] == -99] <- NA
 ecom$LOY4 <- 8 - ecom$LOY4
-# common latent factor: one method factor on every item, loadings equal, uncorrelated
-# with the constructs (Podsakoff et al. 2003); compared with the CFA without it
+# common latent factor: one method factor on every item, loadings equal, variance 1,
+# uncorrelated with the constructs (Podsakoff et al. 2003); compared with the CFA
+# without it. Variance fixed at 1 (not the first loading) so that "no method variance"
+# is the boundary m = 0 rather than a negative variance.
 clf_model <- paste0(
   cfa_syntax(ecom_constructs), "\n",
-  "CMF =~ ", paste0("m*", items, collapse = " + "), "\n",
+  "CMF =~ NA*", items[1], " + ", paste0("m*", items, collapse = " + "), "\n",
+  "CMF ~~ 1*CMF\n",
   paste0("CMF ~~ 0*", names(ecom_constructs), collapse = "\n")
 )
+# the CFA without LOY4 (the weakest item), for the item-removal table
+without <- ecom_constructs
+without$LOY <- c("LOY1", "LOY2", "LOY3")
+fit_without <- cfa(cfa_syntax(without), data = ecom)
+ss_without <- standardizedSolution(fit_without)
+l_without <- ss_without$est.std[ss_without$op == "=~" & ss_without$lhs == "LOY"]
 clf <- cfa(clf_model, data = ecom)
 base <- cfa(cfa_syntax(ecom_constructs), data = ecom)
 clf_ss <- standardizedSolution(clf)
 write_case("ecommerce", ecom, ecom_constructs, "src/loyaltysem/data/ecommerce.csv",
            "bundled example, -99 -> NA, LOY4 reversed (8 - x), listwise",
-           extra = list(clf = list(
+           extra = list(without_loy4 = list(
+             nobs = lavInspect(fit_without, "nobs"),
+             rho_c = sum(l_without)^2 / (sum(l_without)^2 + sum(1 - l_without^2)),
+             ave = mean(l_without^2)
+           ), clf = list(
              model = clf_model,
              chisq = fitMeasures(clf, "chisq"), df = fitMeasures(clf, "df"),
              base_chisq = fitMeasures(base, "chisq"), base_df = fitMeasures(base, "df"),
@@ -103,9 +116,27 @@ write_case("ecommerce", ecom, ecom_constructs, "src/loyaltysem/data/ecommerce.cs
 
 # ---------------------------------------------------------------- Holzinger-Swineford
 hs <- read.csv(file.path(shared, "HolzingerSwineford1939.csv"))
-write_case("holzinger_swineford", hs,
-           list(visual = c("x1", "x2", "x3"), textual = c("x4", "x5", "x6"), speed = c("x7", "x8", "x9")),
-           "HolzingerSwineford1939.csv", "lavaan tutorial CFA")
+hs_constructs <- list(visual = c("x1", "x2", "x3"), textual = c("x4", "x5", "x6"),
+                      speed = c("x7", "x8", "x9"))
+hs_items <- unlist(hs_constructs)
+hs_clf_model <- paste0(
+  cfa_syntax(hs_constructs), "\n",
+  "CMF =~ NA*", hs_items[1], " + ", paste0("m*", hs_items, collapse = " + "), "\n",
+  "CMF ~~ 1*CMF\n",
+  paste0("CMF ~~ 0*", names(hs_constructs), collapse = "\n")
+)
+hs_clf <- cfa(hs_clf_model, data = hs)
+hs_base <- cfa(cfa_syntax(hs_constructs), data = hs)
+hs_clf_ss <- standardizedSolution(hs_clf)
+write_case("holzinger_swineford", hs, hs_constructs,
+           "HolzingerSwineford1939.csv", "lavaan tutorial CFA",
+           extra = list(clf = list(
+             model = hs_clf_model,
+             chisq = fitMeasures(hs_clf, "chisq"), df = fitMeasures(hs_clf, "df"),
+             base_chisq = fitMeasures(hs_base, "chisq"), base_df = fitMeasures(hs_base, "df"),
+             lrt_pvalue = lavTestLRT(hs_base, hs_clf)[2, "Pr(>Chisq)"],
+             standardized_loadings = hs_clf_ss[hs_clf_ss$op == "=~", c("lhs", "rhs", "est.std")]
+           )))
 
 # ---------------------------------------------------------------- corp_rep
 cr <- read.csv(file.path(shared, "corp_rep_data.csv"))
