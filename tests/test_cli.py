@@ -31,6 +31,7 @@ def test_demo_writes_screening_and_sem_tables(demo_dir):
         "validation_htmt_inference.csv", "validation_fornell_larcker.csv",
         "validation_verdicts.csv", "validation_removal.csv", "validation_summary.txt",
         "validation_efa_loadings.csv", "validation_efa_kmo.csv", "validation_efa_factors.csv",
+        "estimator_items.csv", "estimator_recommendation.txt",
     }  # fmt: skip
     assert expected <= names
     assert not [n for n in names if n.endswith(".tmp")]
@@ -117,6 +118,14 @@ def test_demo_validation_tables(demo_dir):
     assert_allclose(efa["h2"] + efa["u2"], 1.0, atol=1e-12)
     kmo = pd.read_csv(demo_dir / "validation_efa_kmo.csv", index_col=0)
     assert 0.6 < kmo.loc["overall", "msa"] < 1
+
+
+def test_demo_says_which_estimator_and_why(demo_dir):
+    text = (demo_dir / "estimator_recommendation.txt").read_text(encoding="utf-8")
+    assert "estimator = 'MLR', missing = 'ml'" in text
+    assert "full-information ML" in text and "Mardia" in text
+    items = pd.read_csv(demo_dir / "estimator_items.csv", index_col=0)
+    assert len(items) == 29 and (items["categories"] == 7).all()
 
 
 def test_validate_command(tmp_path, capsys):

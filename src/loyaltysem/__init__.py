@@ -41,6 +41,7 @@ from loyaltysem.errors import (
     SurveyDataError,
 )
 from loyaltysem.estimation import fit
+from loyaltysem.guidance import EstimatorRecommendation, recommend_estimator
 from loyaltysem.instruments import DEFAULT_MODEL, ECSI_MODEL, RIVAL_MODEL, default_instrument
 from loyaltysem.reliability import alpha
 from loyaltysem.results import Provenance, SEMResult
@@ -63,6 +64,7 @@ __all__ = [
     "Codebook",
     "CodebookError",
     "ConvergenceError",
+    "EstimatorRecommendation",
     "IdentificationError",
     "LoyaltySemError",
     "MeasurementReport",
@@ -93,6 +95,7 @@ __all__ = [
     "mardia",
     "parallel_analysis",
     "read_survey",
+    "recommend_estimator",
     "screen",
     "simulate_survey",
     "specify",

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from loyaltysem import __version__
 from loyaltysem._files import write_csv, write_text
 from loyaltysem.errors import LoyaltySemError, ModelSpecError
+from loyaltysem.guidance import EstimatorRecommendation, recommend_estimator
 from loyaltysem.results import SEMResult
 from loyaltysem.screening import ScreeningReport
 from loyaltysem.survey import Survey, read_survey
@@ -111,13 +112,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     cleaned = survey.clean(report)
     paths = _write_screening(survey, report, out)
     paths.append(write_csv(out / "cleaned_exclusions.csv", cleaned.exclusions))
-    from loyaltysem.estimation import fit
     from loyaltysem.instruments import DEFAULT_MODEL
     from loyaltysem.validity import validate
 
     report_mm = validate(cleaned, n_boot=1000, random_state=DEMO_SEED)
     paths += _write_validation(report_mm, out)
-    result = fit(DEFAULT_MODEL, cleaned)
+    rec = recommend_estimator(cleaned)
+    paths += [
+        write_csv(out / "estimator_items.csv", rec.items),
+        write_text(out / "estimator_recommendation.txt", rec.summary()),
+    ]
+    result, how = _fit_recommended(DEFAULT_MODEL, cleaned, rec)
     paths += _write_sem(result, out)
     print(f"loyaltysem {__version__} demo: bundled e-commerce survey ({dataset_path('ecommerce')})")
     print(
@@ -126,11 +131,33 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
     print(report.summary())
     print(report_mm.summary())
+    print(rec.summary())
+    print(f"SEM: {how}")
     print(result.summary())
     print(f"wrote {len(paths)} files to {out}:")
     for p in paths:
         print(f"  {p.name}")
     return EXIT_OK
+
+
+def _fit_recommended(
+    model: str, survey: Survey, rec: EstimatorRecommendation
+) -> tuple[SEMResult, str]:
+    """Fit with the recommended estimator; fall back to ML (saying so) if not yet available."""
+    from loyaltysem.estimation import fit
+
+    try:
+        return fit(model, survey, **rec.fit_kwargs), (
+            f"fitted with the recommended estimator {rec.estimator} (missing={rec.missing!r})"
+        )
+    except ModelSpecError as exc:
+        if "is not available" not in str(exc):
+            raise
+        return fit(model, survey), (
+            f"the recommended estimator {rec.estimator} (missing={rec.missing!r}) is not "
+            "available yet in this version; fitted ML with listwise deletion instead "
+            f"({exc.reason})"
+        )
 
 
 def _cmd_screen(args: argparse.Namespace) -> int:
