@@ -32,6 +32,7 @@ def test_demo_writes_screening_and_sem_tables(demo_dir):
         "validation_verdicts.csv", "validation_removal.csv", "validation_summary.txt",
         "validation_efa_loadings.csv", "validation_efa_kmo.csv", "validation_efa_factors.csv",
         "estimator_items.csv", "estimator_recommendation.txt",
+        "missing_patterns.csv", "missing_coverage.csv",
     }  # fmt: skip
     assert expected <= names
     assert not [n for n in names if n.endswith(".tmp")]
@@ -126,6 +127,15 @@ def test_demo_says_which_estimator_and_why(demo_dir):
     assert "full-information ML" in text and "Mardia" in text
     items = pd.read_csv(demo_dir / "estimator_items.csv", index_col=0)
     assert len(items) == 29 and (items["categories"] == 7).all()
+
+
+def test_demo_missing_patterns_count_every_respondent(demo_dir):
+    patterns = pd.read_csv(demo_dir / "missing_patterns.csv", index_col=0)
+    exclusions = pd.read_csv(demo_dir / "cleaned_exclusions.csv")
+    # every respondent kept by the screening policy is in exactly one pattern
+    assert patterns["n"].sum() == 1225 - len(exclusions)
+    complete = patterns[patterns["n_missing"] == 0]
+    assert len(complete) == 1 and complete.index[0] == 1  # most frequent first
 
 
 def test_validate_command(tmp_path, capsys):

@@ -43,6 +43,7 @@ from loyaltysem.errors import (
 from loyaltysem.estimation import fit
 from loyaltysem.guidance import EstimatorRecommendation, recommend_estimator
 from loyaltysem.instruments import DEFAULT_MODEL, ECSI_MODEL, RIVAL_MODEL, default_instrument
+from loyaltysem.missingness import missing_patterns, saturated_moments
 from loyaltysem.reliability import alpha
 from loyaltysem.results import Provenance, SEMResult
 from loyaltysem.screening import ScreeningReport, describe, mardia, screen
@@ -93,9 +94,11 @@ __all__ = [
     "load_mobi",
     "load_political_democracy",
     "mardia",
+    "missing_patterns",
     "parallel_analysis",
     "read_survey",
     "recommend_estimator",
+    "saturated_moments",
     "screen",
     "simulate_survey",
     "specify",

@@ -31,6 +31,7 @@ from loyaltysem import __version__
 from loyaltysem._files import write_csv, write_text
 from loyaltysem.errors import LoyaltySemError, ModelSpecError
 from loyaltysem.guidance import EstimatorRecommendation, recommend_estimator
+from loyaltysem.missingness import missing_patterns
 from loyaltysem.results import SEMResult
 from loyaltysem.screening import ScreeningReport
 from loyaltysem.survey import Survey, read_survey
@@ -117,6 +118,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     report_mm = validate(cleaned, n_boot=1000, random_state=DEMO_SEED)
     paths += _write_validation(report_mm, out)
+    patterns = missing_patterns(cleaned)
+    paths += [
+        write_csv(out / "missing_patterns.csv", patterns.table),
+        write_csv(out / "missing_coverage.csv", patterns.coverage),
+    ]
     rec = recommend_estimator(cleaned)
     paths += [
         write_csv(out / "estimator_items.csv", rec.items),
