@@ -24,6 +24,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from loyaltysem import datasets, instruments
 from loyaltysem.bootstrap import BootstrapResult, bootstrap_statistic
+from loyaltysem.comparison import ModelComparison, compare
 from loyaltysem.datasets import (
     load_corp_rep,
     load_ecommerce,
@@ -69,6 +70,7 @@ __all__ = [
     "IdentificationError",
     "LoyaltySemError",
     "MeasurementReport",
+    "ModelComparison",
     "ModelSpec",
     "ModelSpecError",
     "PopulationModel",
@@ -81,6 +83,7 @@ __all__ = [
     "alpha",
     "bartlett",
     "bootstrap_statistic",
+    "compare",
     "datasets",
     "default_instrument",
     "describe",

@@ -1,0 +1,262 @@
+r"""Comparing nested models: the chi-square difference test as ``lavaan::lavTestLRT``.
+
+:func:`compare` orders the models by degrees of freedom (least restricted first, as
+lavaan does) and tests each against the next:
+
+- ML: :math:`\Delta\chi^2 = \chi^2_0 - \chi^2_1` on :math:`\Delta df = df_0 - df_1`
+  degrees of freedom, and the RMSEA of the difference,
+  :math:`\sqrt{\max(0, \Delta\chi^2/(N\,\Delta df) - 1/N)}` (lavaan's
+  ``lav_fit_rmsea`` on the difference; Savalei, Brace & Fouladi 2023);
+- MLM and MLR (models fitted with a Satorra–Bentler or Yuan–Bentler scaled test): the
+  scaled difference of Satorra & Bentler (2001),
+  :math:`c_d = (df_0 c_0 - df_1 c_1)/(df_0 - df_1)`,
+  :math:`T_d = (\chi^2_0 - \chi^2_1)/c_d`, computed from the *unscaled* statistics
+  and the scaling factors ``chisq.scaling.factor`` (lavaan's default ``method =
+  "satorra.bentler.2001"``).
+
+Beyond ``lavTestLRT`` the table carries the changes in CFI, TLI, RMSEA and SRMR
+that invariance and model-comparison tables report (Cheung & Rensvold 2002; Chen 2007).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from loyaltysem._display import DisplayMixin
+from loyaltysem.errors import ModelSpecError, SurveyDataError
+from loyaltysem.results import SEMResult
+
+__all__ = ["ModelComparison", "compare"]
+
+#: lavaan rounds the difference statistic to 10 decimals before its p-value.
+_ROUND_DIGITS = 10
+#: lavaan's tolerance for "a restricted model fits better": .Machine$double.eps^(1/3).
+_BETTER_TOL = float(np.finfo(float).eps ** (1 / 3))
+_SCALED_ESTIMATORS = ("MLM", "MLR")
+_DELTA_MEASURES = ("cfi", "tli", "rmsea", "srmr")
+
+
+@dataclass(frozen=True)
+class ModelComparison(DisplayMixin):
+    """Nested-model comparison, one row per model (least restricted first).
+
+    Attributes
+    ----------
+    table : DataFrame
+        Indexed by model name: ``df, aic, bic, chisq`` (each model's unscaled test),
+        then for each model against the one above it ``chisq_diff`` (scaled for
+        MLM/MLR), ``df_diff``, ``pvalue``, ``scaling_factor`` (the Satorra–Bentler
+        :math:`c_d`, NaN for ML), ``rmsea`` (RMSEA of the difference, ML only, as
+        lavaan 0.6.14 prints it), and ``delta_aic, delta_bic, delta_cfi, delta_tli,
+        delta_rmsea, delta_srmr`` (this model minus the one above).
+    method : str
+        ``"standard"`` or ``"satorra.bentler.2001"``.
+    warnings : tuple of str
+        Models not converged, restricted models fitting better, equal degrees of
+        freedom, different variables.
+    """
+
+    table: pd.DataFrame
+    method: str
+    warnings: tuple[str, ...]
+
+    _title: ClassVar[str] = "Chi-squared difference test"
+    _na_rep: ClassVar[str] = ""
+
+    def to_frame(self) -> pd.DataFrame:
+        """The comparison table (:attr:`table`)."""
+        return self.table
+
+    def _header(self) -> list[str]:
+        lines = [f"method: {self.method}"]
+        if self.method != "standard":
+            lines.append(
+                "chisq holds each model's standard statistic; the difference test is "
+                "scaled (a function of the two standard statistics and scaling factors)"
+            )
+        return lines + [f"WARNING: {w}" for w in self.warnings]
+
+    def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
+        yield "Models", self.table
+
+
+def _check_results(results: Sequence[object]) -> list[SEMResult]:
+    if len(results) < 2:
+        raise ModelSpecError(
+            "compare() needs at least two fitted models",
+            found=f"{len(results)} model(s)",
+            expected="two or more results of loyaltysem.fit() on the same data",
+            fix="compare(fit(model_a, data), fit(model_b, data))",
+        )
+    for i, r in enumerate(results):
+        if not isinstance(r, SEMResult):
+            raise ModelSpecError(
+                f"argument {i + 1} of compare() is not a fitted model",
+                found=type(r).__name__,
+                expected="a SEMResult from loyaltysem.fit()",
+                fix="pass the results of fit(), not models or data",
+            )
+    return list(results)
+
+
+def compare(*results: SEMResult, names: Sequence[str] | None = None) -> ModelComparison:
+    r"""Likelihood-ratio (chi-square difference) tests of nested models.
+
+    Parameters
+    ----------
+    *results : SEMResult
+        Two or more models fitted to the same data with the same estimator.
+    names : sequence of str, optional
+        Model names (default ``model1``, ``model2``, ... in the order given).
+
+    Returns
+    -------
+    ModelComparison
+
+    Raises
+    ------
+    ModelSpecError
+        Fewer than two results, something that is not a result, names of the wrong
+        length, or a mix of scaled (MLM/MLR) and unscaled (ML) tests.
+    SurveyDataError
+        Models fitted to different data (different N or data hash): their test
+        statistics cannot be compared.
+
+    Notes
+    -----
+    Nesting itself is not checked (lavaan's NET check is not implemented); a
+    restricted model that fits better than a less restricted one gets a warning, as
+    in lavaan. The p-value of two models with the same degrees of freedom is NaN.
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> hs = ls.load_holzinger_swineford()
+    >>> three = ls.fit("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n"
+    ...                "speed =~ x7 + x8 + x9", hs)
+    >>> one = ls.fit("g =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9", hs)
+    >>> cmp = ls.compare(three, one, names=["three", "one"])
+    >>> row = cmp.table.loc["one"]
+    >>> round(float(row["chisq_diff"]), 3), int(row["df_diff"]), round(float(row["rmsea"]), 4)
+    (226.959, 3, 0.498)
+
+    In R: ``lavTestLRT(fit_three, fit_one)``.
+    """
+    fits = _check_results(results)
+    if names is None:
+        names = [f"model{i + 1}" for i in range(len(fits))]
+    names = [str(n) for n in names]
+    if len(names) != len(fits) or len(set(names)) != len(names):
+        raise ModelSpecError(
+            "compare(): one distinct name per model is needed",
+            found=names,
+            expected=f"{len(fits)} distinct names",
+            fix="names=['default', 'rival']",
+        )
+    ns = {r.provenance.n for r in fits}
+    hashes = {r.provenance.data_hash for r in fits}
+    if len(ns) > 1 or len(hashes) > 1:
+        raise SurveyDataError(
+            "the models were fitted to different data, so their chi-squares cannot be compared",
+            found=f"N = {sorted(ns)}, {len(hashes)} different data hash(es)",
+            expected="the same respondents for every model",
+            fix="fit every model to the same data (the same cleaned survey, the same "
+            "missing-data treatment)",
+        )
+    estimators = [r.provenance.estimator.upper() for r in fits]
+    scaled = [e in _SCALED_ESTIMATORS for e in estimators]
+    if any(scaled) and not all(scaled):
+        raise ModelSpecError(
+            "some models (but not all) have scaled test statistics",
+            found=dict(zip(names, estimators, strict=True)),
+            expected="the same estimator for every model",
+            fix="refit every model with the same estimator",
+        )
+    is_scaled = all(scaled)
+    method = "satorra.bentler.2001" if is_scaled else "standard"
+
+    warn: list[str] = []
+    if not all(r.converged for r in fits):
+        bad = [n for n, r in zip(names, fits, strict=True) if not r.converged]
+        warn.append(f"not all models converged: {', '.join(bad)}")
+    var_sets = {tuple(sorted(r.implied_cov.index)) for r in fits}
+    if len(var_sets) > 1:
+        warn.append("some models are based on a different set of observed variables")
+
+    fm = [r.fit_measures for r in fits]
+    df = np.array([float(m["df"]) for m in fm])
+    order = np.argsort(df, kind="stable")
+    names = [names[i] for i in order]
+    fm = [fm[i] for i in order]
+    df = df[order]
+    chisq = np.array([float(m["chisq"]) for m in fm])
+    n_total = float(fits[0].provenance.n)
+
+    k = len(fm)
+    stat_diff = np.full(k, np.nan)
+    df_diff = np.full(k, np.nan)
+    c_d = np.full(k, np.nan)
+    rmsea = np.full(k, np.nan)
+    raw_diff = np.r_[np.nan, np.diff(chisq)]
+    raw_df = np.r_[np.nan, np.diff(df)]
+    if np.any(raw_diff[1:] < -_BETTER_TOL):
+        warn.append(
+            "some restricted models fit better than less restricted models; either these "
+            "models are not nested, or the less restricted model failed to reach a global "
+            f"optimum (smallest difference = {np.nanmin(raw_diff[1:]):.6g})"
+        )
+    for m in range(1, k):
+        d = raw_df[m]
+        df_diff[m] = d
+        if is_scaled:
+            c0 = float(fm[m]["chisq.scaling.factor"])
+            c1 = float(fm[m - 1]["chisq.scaling.factor"])
+            if d == 0:
+                stat_diff[m] = raw_diff[m]
+                continue
+            cd = (df[m] * c0 - df[m - 1] * c1) / d
+            if cd < 0:
+                warn.append(f"{names[m]}: the scaling factor of the difference is negative")
+                cd = np.nan
+            c_d[m] = cd
+            stat_diff[m] = raw_diff[m] / cd
+        else:
+            stat_diff[m] = raw_diff[m]
+            rmsea[m] = (
+                np.sqrt(max(raw_diff[m] / n_total / d - 1.0 / n_total, 0.0)) if d > 0 else 0.0
+            )
+    stat_diff = np.round(stat_diff, _ROUND_DIGITS)
+    with np.errstate(invalid="ignore"):
+        pvalue = stats.chi2.sf(stat_diff, df_diff)
+    same_df = [m for m in range(1, k) if df_diff[m] == 0]
+    for m in same_df:
+        pvalue[m] = np.nan
+    if same_df:
+        warn.append("some models have the same degrees of freedom: no test between them")
+
+    def measure(key: str) -> np.ndarray:
+        return np.array([float(m[key]) if key in m.index else np.nan for m in fm])
+
+    table = pd.DataFrame(
+        {
+            "df": df,
+            "aic": measure("aic"),
+            "bic": measure("bic"),
+            "chisq": chisq,
+            "chisq_diff": stat_diff,
+            "df_diff": df_diff,
+            "pvalue": pvalue,
+            "scaling_factor": c_d,
+            "rmsea": rmsea,
+        },
+        index=pd.Index(names, name="model"),
+    )
+    for key in ("aic", "bic", *_DELTA_MEASURES):
+        table[f"delta_{key}"] = np.r_[np.nan, np.diff(measure(key))]
+    return ModelComparison(table=table, method=method, warnings=tuple(warn))
