@@ -32,7 +32,7 @@ def test_demo_writes_screening_and_sem_tables(demo_dir):
         "validation_verdicts.csv", "validation_removal.csv", "validation_summary.txt",
         "validation_efa_loadings.csv", "validation_efa_kmo.csv", "validation_efa_factors.csv",
         "estimator_items.csv", "estimator_recommendation.txt",
-        "missing_patterns.csv", "missing_coverage.csv",
+        "missing_patterns.csv", "missing_coverage.csv", "sem_effects.csv", "sem_mediation.csv",
     }  # fmt: skip
     assert expected <= names
     assert not [n for n in names if n.endswith(".tmp")]
@@ -136,6 +136,16 @@ def test_demo_missing_patterns_count_every_respondent(demo_dir):
     assert patterns["n"].sum() == 1225 - len(exclusions)
     complete = patterns[patterns["n_missing"] == 0]
     assert len(complete) == 1 and complete.index[0] == 1  # most frequent first
+
+
+def test_demo_effects_and_mediation(demo_dir):
+    eff = pd.read_csv(demo_dir / "sem_effects.csv")
+    est = pd.read_csv(demo_dir / "sem_estimates.csv")
+    total_tru = est[(est["op"] == ":=") & (est["lhs"] == "total_TRU")]["est"].iloc[0]
+    row = eff[(eff["source"] == "TRU") & (eff["target"] == "LOY") & (eff["kind"] == "total")]
+    assert_allclose(row["est"].iloc[0], total_tru, rtol=1e-12)
+    med = pd.read_csv(demo_dir / "sem_mediation.csv").set_index(["source", "target"])
+    assert med.loc[("TRU", "LOY"), "type"] == "complementary"
 
 
 def test_validate_command(tmp_path, capsys):

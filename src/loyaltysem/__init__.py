@@ -33,6 +33,7 @@ from loyaltysem.datasets import (
     load_political_democracy,
 )
 from loyaltysem.efa import bartlett, efa_report, kmo, parallel_analysis, suggest_factors
+from loyaltysem.effects import EffectsResult, effects
 from loyaltysem.errors import (
     CodebookError,
     ConvergenceError,
@@ -66,6 +67,7 @@ __all__ = [
     "Codebook",
     "CodebookError",
     "ConvergenceError",
+    "EffectsResult",
     "EstimatorRecommendation",
     "IdentificationError",
     "LoyaltySemError",
@@ -88,6 +90,7 @@ __all__ = [
     "default_instrument",
     "describe",
     "efa_report",
+    "effects",
     "fit",
     "instruments",
     "kmo",

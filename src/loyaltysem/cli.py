@@ -69,8 +69,10 @@ def _write_screening(survey: Survey, report: ScreeningReport, out: Path) -> list
 
 def _write_sem(result: SEMResult, out: Path, prefix: str = "sem") -> list[Path]:
     """Write the tables of a fitted model (full precision) and its summary."""
+    from loyaltysem.effects import effects
+
     mi = result.modification_indices(minimum_value=3.84)
-    return [
+    paths = [
         write_csv(out / f"{prefix}_estimates.csv", result.estimates, index=False),
         write_csv(out / f"{prefix}_fit_measures.csv", result.fit_measures.to_frame("value")),
         write_csv(out / f"{prefix}_r2.csv", result.r2.to_frame("r2")),
@@ -78,6 +80,13 @@ def _write_sem(result: SEMResult, out: Path, prefix: str = "sem") -> list[Path]:
         write_csv(out / f"{prefix}_modification_indices.csv", mi, index=False),
         write_text(out / f"{prefix}_summary.txt", result.summary()),
     ]
+    if (result.estimates["op"] == "~").any():  # a structural model: its effects
+        eff = effects(result)
+        paths += [
+            write_csv(out / f"{prefix}_effects.csv", eff.table, index=False),
+            write_csv(out / f"{prefix}_mediation.csv", eff.mediation, index=False),
+        ]
+    return paths
 
 
 def _write_validation(report: MeasurementReport, out: Path) -> list[Path]:

@@ -729,8 +729,9 @@ def fit_partable(
     pvalue = 2 * stats.norm.sf(np.abs(z))
     std_lv = StandardizationPlan.build(cm, "std.lv").evaluate(x)[0]
     defined = _DefinedParameters(definitions, pt, est) if definitions else None
+    std_plan = StandardizationPlan.build(cm, "std.all")
     std_all, se_std_all = _std_with_se(
-        StandardizationPlan.build(cm, "std.all"),
+        std_plan,
         x,
         vcov,
         extra=None if defined is None else defined.from_rows,
@@ -791,6 +792,8 @@ def fit_partable(
         _std_residuals=functools.partial(
             standardized_residuals, s, sigma, kernel.jacobian(st), vcov, n, ov_x_idx
         ),
+        _x=np.array(x, copy=True),
+        _std_all_batch=std_plan.evaluate,
     )
 
 

@@ -129,6 +129,11 @@ class SEMResult(DisplayMixin):
     provenance: Provenance
     _modindices: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
     _std_residuals: Callable[[], np.ndarray] | None = field(default=None, repr=False)
+    # the free-parameter estimates and the map from a batch of them (batch, q) to the
+    # std.all values of the parameter rows (batch, rows): delta-method SEs of quantities
+    # derived from the standardized solution (effects)
+    _x: np.ndarray | None = field(default=None, repr=False)
+    _std_all_batch: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
 
     _title: ClassVar[str] = "Structural equation model"
 

@@ -601,7 +601,7 @@ def _removal_table(
                 refit = fit(cfa_model(reduced), data)
                 after = cfa_reliability(refit, {construct: remaining}).loc[construct]
                 after_rho_c, after_ave = after["rho_c"], after["ave"]
-            except (ModelSpecError, SurveyDataError, np.linalg.LinAlgError):
+            except (ModelSpecError, SurveyDataError, IdentificationError, np.linalg.LinAlgError):
                 pass
         if loading < 0.40:
             action, reason = "remove", "standardized loading below 0.40"
