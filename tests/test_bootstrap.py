@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from loyaltysem.bootstrap import bootstrap_statistic
 from loyaltysem.errors import SurveyDataError
+from loyaltysem.resampling import bootstrap_statistic
 
 
 def mean_and_sd(x: np.ndarray) -> np.ndarray:

@@ -4,8 +4,9 @@ The public API, lowest layer first: load a survey with its codebook
 (:func:`read_survey`, :class:`Codebook`, :class:`Survey`), screen it
 (:func:`screen`), fit a model with lavaan's numbers (:func:`fit`, :func:`specify`);
 validate the constructs (:func:`validate`, :func:`alpha`, :func:`efa_report`, and
-:mod:`loyaltysem.pls` for PLS path models), bootstrap any statistic
-(:func:`bootstrap_statistic`); bundled data (:mod:`loyaltysem.datasets`), the
+:mod:`loyaltysem.pls` for PLS path models); effects (:func:`effects`), nested-model
+tests (:func:`compare`), the bootstrap of a fitted model (:func:`bootstrap`) or of any
+statistic (:func:`bootstrap_statistic`); bundled data (:mod:`loyaltysem.datasets`), the
 default e-commerce instrument and models (:mod:`loyaltysem.instruments`) and survey
 simulation (:func:`simulate_survey`).
 
@@ -23,7 +24,6 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from loyaltysem import datasets, instruments
-from loyaltysem.bootstrap import BootstrapResult, bootstrap_statistic
 from loyaltysem.comparison import ModelComparison, compare
 from loyaltysem.datasets import (
     load_corp_rep,
@@ -47,6 +47,12 @@ from loyaltysem.guidance import EstimatorRecommendation, recommend_estimator
 from loyaltysem.instruments import DEFAULT_MODEL, ECSI_MODEL, RIVAL_MODEL, default_instrument
 from loyaltysem.missingness import missing_patterns, saturated_moments
 from loyaltysem.reliability import alpha
+from loyaltysem.resampling import (
+    BootstrapResult,
+    SEMBootstrap,
+    bootstrap,
+    bootstrap_statistic,
+)
 from loyaltysem.results import Provenance, SEMResult
 from loyaltysem.screening import ScreeningReport, describe, mardia, screen
 from loyaltysem.simulation import PopulationModel, simulate_survey
@@ -77,6 +83,7 @@ __all__ = [
     "ModelSpecError",
     "PopulationModel",
     "Provenance",
+    "SEMBootstrap",
     "SEMResult",
     "ScreeningReport",
     "Survey",
@@ -84,6 +91,7 @@ __all__ = [
     "__version__",
     "alpha",
     "bartlett",
+    "bootstrap",
     "bootstrap_statistic",
     "compare",
     "datasets",

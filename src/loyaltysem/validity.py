@@ -41,12 +41,12 @@ import numpy as np
 import pandas as pd
 
 from loyaltysem._display import DisplayMixin
-from loyaltysem.bootstrap import bootstrap_statistic
 from loyaltysem.efa import EFAReport, efa_report
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
 from loyaltysem.estimation import fit
 from loyaltysem.pls import rho_a
 from loyaltysem.reliability import item_table, reliability_table
+from loyaltysem.resampling import bootstrap_statistic
 from loyaltysem.results import SEMResult
 from loyaltysem.specification import specify
 
@@ -174,7 +174,7 @@ def htmt_statistic(
 ) -> np.ndarray:
     """HTMT of every pair of constructs (upper triangle, row by row) from raw scores.
 
-    A picklable statistic for :func:`loyaltysem.bootstrap.bootstrap_statistic`
+    A picklable statistic for :func:`loyaltysem.resampling.bootstrap_statistic`
     (use ``functools.partial`` to fix ``groups``).
     """
     r = np.corrcoef(x, rowvar=False)

@@ -1,0 +1,91 @@
+"""Bootstrap benchmark: 2,000 draws of Political Democracy with an indirect effect.
+
+Side by side, in one run (the machine is noisy: read the ratios):
+
+- loyaltysem: ``bootstrap(fit(model, data), 2000, data=data)``, one process and every
+  core (``n_jobs=-1``; the first parallel call includes starting the worker processes),
+  each draw refitting the model and recomputing ``ind := a*b`` and the standardized
+  solution;
+- lavaan (when ``Rscript`` is on PATH): ``bootstrapLavaan(fit, R = 2000, FUN = "coef")``
+  on the same model (fewer quantities per draw than ours), timed inside R.
+
+Run: ``python benchmarks/bench_bootstrap.py [n_draws]``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import loyaltysem as ls
+from loyaltysem.datasets import dataset_path, load_frame
+
+MODEL = """
+ind60 =~ x1 + x2 + x3
+dem60 =~ y1 + y2 + y3 + y4
+dem65 =~ y5 + y6 + y7 + y8
+dem60 ~ a*ind60
+dem65 ~ c*ind60 + b*dem60
+y1 ~~ y5
+y2 ~~ y4 + y6
+y3 ~~ y7
+y4 ~~ y8
+y6 ~~ y8
+ind := a*b
+"""
+
+R_SCRIPT = r"""
+suppressPackageStartupMessages(library(lavaan))
+args <- commandArgs(trailingOnly = TRUE)
+pd <- read.csv(args[[1]])
+model <- paste(readLines(args[[3]]), collapse = "\n")
+fit <- sem(model, data = pd)
+t <- system.time(suppressWarnings(bootstrapLavaan(fit, R = as.integer(args[[2]]),
+                                                  FUN = "coef", iseed = 1)))
+cat(sprintf("%.6f\n", t[["elapsed"]]))
+"""
+
+
+def main() -> None:
+    n_draws = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    data = load_frame("political_democracy")
+    res = ls.fit(MODEL, data)
+    timings: dict[str, float] = {}
+    for name, jobs in (("loyaltysem 1 core", 1), (f"loyaltysem {os.cpu_count()} cores", -1)):
+        start = time.perf_counter()
+        boot = ls.bootstrap(res, n_draws, data=data, random_state=1, n_jobs=jobs)
+        timings[name] = time.perf_counter() - start
+        assert boot.n_ok + boot.n_failed == n_draws
+    note = "lavaan: Rscript not found, not measured"
+    if shutil.which("Rscript"):
+        with tempfile.TemporaryDirectory() as tmp:
+            script, model_file = Path(tmp, "boot.R"), Path(tmp, "model.lav")
+            script.write_text(R_SCRIPT, encoding="utf-8")
+            model_file.write_text(MODEL, encoding="utf-8")
+            out = subprocess.run(
+                ["Rscript", str(script), str(dataset_path("political_democracy")),
+                 str(n_draws), str(model_file)],
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            if out.returncode == 0:
+                timings["lavaan"] = float(out.stdout.strip().splitlines()[-1])
+                note = "lavaan: bootstrapLavaan(fit, R, FUN = 'coef'), timed in R"
+            else:
+                note = f"lavaan: Rscript failed: {out.stderr.strip()[:200]}"
+    print(f"Political Democracy, {n_draws} bootstrap draws (refit, ind := a*b, std.all)")
+    for name, sec in timings.items():
+        print(f"  {name:<22} {sec:8.2f} s")
+    if "lavaan" in timings:
+        for name, sec in timings.items():
+            if name != "lavaan":
+                print(f"  {name} is {timings['lavaan'] / sec:5.1f}x faster than lavaan")
+    print(f"  {note}")
+
+
+if __name__ == "__main__":
+    main()

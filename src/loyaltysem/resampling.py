@@ -1,0 +1,665 @@
+"""The bootstrap engine: seeded, parallel, every failed draw counted.
+
+:func:`bootstrap_statistic` resamples respondents and recomputes any statistic of the
+data (HTMT, reliability coefficients, indirect effects...). It is the one engine the
+library uses: the seed is recorded, draws run in parallel over ``n_jobs`` processes
+(joblib), a progress bar shows on request, a draw whose statistic fails or is not
+finite is counted and reported (never silently dropped), and explicit resample
+``indices`` reproduce another program's bootstrap exactly (e.g. R's
+``sample.int(n, replace = TRUE)`` indices minus one).
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from loyaltysem.resampling import bootstrap_statistic
+>>> x = pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) ** 0.5})
+>>> res = bootstrap_statistic(
+...     x, lambda d: np.array([np.corrcoef(d[:, 0], d[:, 1])[0, 1]]), ["r"],
+...     n_boot=200, random_state=1)
+>>> res.n_ok, res.random_state
+(200, 1)
+>>> table = res.table(ci="percentile")
+>>> bool(table.loc["r", "ci_lower"] < table.loc["r", "estimate"] <= 1)
+True
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from loyaltysem._display import DisplayMixin
+from loyaltysem._kernels.resampling import (
+    bca_interval,
+    bias_corrected_interval,
+    percentile_interval,
+    resample_indices,
+)
+from loyaltysem.errors import SurveyDataError
+
+__all__ = ["BootstrapResult", "SEMBootstrap", "bootstrap", "bootstrap_statistic"]
+
+CI_KINDS = ("percentile", "bc", "bca")
+_PANDAS_COW = int(pd.__version__.split(".")[0]) >= 3
+
+
+@dataclass(frozen=True, eq=False)
+class BootstrapResult(DisplayMixin):
+    """Bootstrap draws of a statistic, with what failed.
+
+    Attributes
+    ----------
+    estimate : Series
+        The statistic on the original sample.
+    draws : DataFrame
+        One row per successful draw (index: draw number), one column per statistic.
+    failed : DataFrame
+        ``draw, reason`` for every draw that failed or gave a non-finite value.
+    n_boot : int
+        Draws requested.
+    random_state : int or None
+        The seed (``None`` when explicit indices were given or no seed was set).
+    jackknife : DataFrame or None
+        Leave-one-out estimates (for BCa intervals).
+    """
+
+    _estimate: pd.Series
+    _draws: pd.DataFrame
+    _failed: pd.DataFrame
+    n_boot: int
+    random_state: int | None
+    _jackknife: pd.DataFrame | None = None
+    _title: ClassVar[str] = "Bootstrap"
+
+    @property
+    def estimate(self) -> pd.Series:
+        """The statistic on the original sample."""
+        return self._estimate.copy(deep=not _PANDAS_COW)
+
+    @property
+    def draws(self) -> pd.DataFrame:
+        """Successful draws (rows) by statistic (columns)."""
+        return self._draws.copy(deep=not _PANDAS_COW)
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        """Failed draws and why."""
+        return self._failed.copy(deep=not _PANDAS_COW)
+
+    @property
+    def n_ok(self) -> int:
+        """Number of successful draws."""
+        return len(self._draws)
+
+    def table(self, level: float = 0.95, ci: str = "percentile") -> pd.DataFrame:
+        """Estimate, bootstrap mean, SE (SD of the draws, n - 1), bias and interval.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+        ci : {"percentile", "bc", "bca"}
+            Percentile, bias-corrected, or bias-corrected and accelerated
+            (Efron & Tibshirani 1993); ``"bca"`` needs the jackknife (computed when the
+            bootstrap was run with ``jackknife=True``).
+        """
+        if ci not in CI_KINDS:
+            raise SurveyDataError(
+                "unknown kind of bootstrap interval",
+                found=ci,
+                expected=f"one of {list(CI_KINDS)}",
+                fix="use ci='percentile', 'bc' or 'bca'",
+            )
+        if not 0 < level < 1:
+            raise SurveyDataError(
+                "the confidence level must lie between 0 and 1",
+                found=level,
+                expected="e.g. 0.95",
+                fix="pass level=0.95",
+            )
+        draws = self._draws.to_numpy(dtype=float)
+        est = self._estimate.to_numpy(dtype=float)
+        if ci == "percentile":
+            lower, upper = percentile_interval(draws, level)
+        elif ci == "bc":
+            lower, upper = bias_corrected_interval(draws, est, level)
+        else:
+            if self._jackknife is None:
+                raise SurveyDataError(
+                    "BCa intervals need the jackknife estimates",
+                    expected="a bootstrap run with jackknife=True",
+                    fix="rerun with jackknife=True, or use ci='percentile' or 'bc'",
+                )
+            lower, upper = bca_interval(draws, est, self._jackknife.to_numpy(), level)
+        mean = np.nanmean(draws, axis=0) if len(draws) else np.full(len(est), np.nan)
+        se = np.nanstd(draws, axis=0, ddof=1) if len(draws) > 1 else np.full(len(est), np.nan)
+        return pd.DataFrame(
+            {
+                "estimate": est,
+                "boot_mean": mean,
+                "boot_se": se,
+                "bias": mean - est,
+                "ci_lower": lower,
+                "ci_upper": upper,
+            },
+            index=self._estimate.index,
+        )
+
+    def _header(self) -> list[str]:
+        lines = [
+            f"draws: {self.n_boot} requested, {self.n_ok} used, {len(self._failed)} failed",
+            f"random_state: {self.random_state}",
+        ]
+        if len(self._failed):
+            reasons = self._failed["reason"].value_counts()
+            lines += [f"WARNING: {count} draws failed: {why}" for why, count in reasons.items()]
+        return lines
+
+    def _sections(self):
+        yield "Percentile intervals (95%)", self.table()
+
+
+class _Progress:
+    """A one-line progress bar on stderr (only when it is a terminal, or forced)."""
+
+    def __init__(self, total: int, enabled: bool, label: str) -> None:
+        self.total, self.enabled, self.label = total, enabled, label
+        self.done = 0
+        self.start = time.perf_counter()
+
+    def update(self, k: int) -> None:
+        if not self.enabled:
+            return
+        self.done += k
+        frac = self.done / max(self.total, 1)
+        bar = "#" * int(30 * frac)
+        elapsed = time.perf_counter() - self.start
+        sys.stderr.write(f"\r{self.label} [{bar:<30}] {self.done}/{self.total} ({elapsed:.1f} s)")
+        if self.done >= self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _run_chunk(
+    statistic: Callable[[np.ndarray], np.ndarray], x: np.ndarray, rows: np.ndarray, k: int
+) -> tuple[np.ndarray, list[str]]:
+    out = np.full((len(rows), k), np.nan)
+    reasons: list[str] = []
+    for i, idx in enumerate(rows):
+        try:
+            value = np.asarray(statistic(x[idx]), dtype=float).reshape(-1)
+            if value.shape != (k,):
+                raise ValueError(f"the statistic returned {value.shape[0]} values, not {k}")
+            if not np.all(np.isfinite(value)):
+                reasons.append("non-finite value")
+                continue
+            out[i] = value
+            reasons.append("")
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            reasons.append(f"{type(exc).__name__}: {exc}"[:120])
+    return out, reasons
+
+
+def bootstrap_statistic(
+    data: pd.DataFrame | np.ndarray | Any,
+    statistic: Callable[[np.ndarray], np.ndarray],
+    names: Sequence[str],
+    *,
+    n_boot: int = 5000,
+    random_state: int | None = None,
+    indices: np.ndarray | None = None,
+    n_jobs: int = 1,
+    progress: bool | None = None,
+    jackknife: bool = False,
+) -> BootstrapResult:
+    """Nonparametric bootstrap of a statistic of the respondents (rows).
+
+    Parameters
+    ----------
+    data : DataFrame, ndarray or Survey
+        Respondents in rows (a Survey's item scores are used).
+    statistic : callable
+        Maps an (n, p) float array to a 1-d array of ``len(names)`` values. It must be
+        picklable for ``n_jobs > 1`` (a module-level function or a functools.partial).
+    names : sequence of str
+        Names of the statistic's values.
+    n_boot : int, default 5000
+    random_state : int, optional
+        Seed of ``numpy.random.default_rng``; recorded in the result.
+    indices : ndarray, optional
+        Explicit (n_boot, n) 0-based row indices (another program's resamples).
+    n_jobs : int, default 1
+        Processes (``-1``: every core), via joblib.
+    progress : bool, optional
+        Show a progress bar on stderr (default: when stderr is a terminal).
+    jackknife : bool, default False
+        Also compute the n leave-one-out estimates (needed for BCa intervals).
+
+    Returns
+    -------
+    BootstrapResult
+    """
+    if hasattr(data, "data") and hasattr(data, "data_hash"):
+        data = data.data
+    x = np.asarray(data, dtype=float)
+    if x.ndim != 2 or len(x) < 2:
+        raise SurveyDataError(
+            "the bootstrap needs a table of respondents",
+            found=getattr(x, "shape", None),
+            expected="a 2-d table with at least two rows",
+            fix="pass a DataFrame with one row per respondent",
+        )
+    n, k = len(x), len(names)
+    if indices is not None:
+        idx = np.asarray(indices)
+        if idx.ndim != 2 or idx.shape[1] != n or idx.min() < 0 or idx.max() >= n:
+            raise SurveyDataError(
+                "explicit bootstrap indices do not fit the data",
+                found=f"shape {idx.shape}, range {idx.min()}..{idx.max()}",
+                expected=f"(n_boot, {n}) integers in 0..{n - 1} (R's indices minus one)",
+                fix="subtract 1 from R's 1-based indices and check N",
+            )
+        n_boot = len(idx)
+    else:
+        if int(n_boot) != n_boot or n_boot < 2:
+            raise SurveyDataError(
+                "n_boot must be a whole number of at least 2",
+                found=n_boot,
+                expected="e.g. 5000",
+                fix="pass n_boot=5000",
+            )
+        idx = resample_indices(n, int(n_boot), np.random.default_rng(random_state))
+    estimate = np.asarray(statistic(x), dtype=float).reshape(-1)
+    if estimate.shape != (k,):
+        raise SurveyDataError(
+            "the statistic returns a different number of values than names",
+            found=f"{estimate.shape[0]} values, {k} names",
+            expected="one name per value",
+            fix="pass one name per value the statistic returns",
+        )
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    bar = _Progress(int(n_boot), show, "bootstrap")
+    chunks = np.array_split(np.arange(int(n_boot)), max(1, min(int(n_boot), 20 * max(n_jobs, 1))))
+    results: list[tuple[np.ndarray, list[str]]] = []
+    if n_jobs == 1:
+        for c in chunks:
+            results.append(_run_chunk(statistic, x, idx[c], k))
+            bar.update(len(c))
+    else:
+        from joblib import Parallel, delayed
+
+        runner = Parallel(n_jobs=n_jobs, return_as="generator")
+        for c, res in zip(
+            chunks,
+            runner(delayed(_run_chunk)(statistic, x, idx[c], k) for c in chunks),
+            strict=True,
+        ):
+            results.append(res)
+            bar.update(len(c))
+    values = np.vstack([r[0] for r in results])
+    reasons = [why for r in results for why in r[1]]
+    ok = np.array([why == "" for why in reasons])
+    failed = pd.DataFrame(
+        {
+            "draw": np.flatnonzero(~ok),
+            "reason": [why for why in reasons if why],
+        }
+    )
+    jack = None
+    if jackknife:
+        keep = np.ones(n, dtype=bool)
+        rows = []
+        for i in range(n):
+            keep[i] = False
+            rows.append(np.asarray(statistic(x[keep]), dtype=float).reshape(-1))
+            keep[i] = True
+        jack = pd.DataFrame(np.vstack(rows), columns=list(names))
+    return BootstrapResult(
+        _estimate=pd.Series(estimate, index=list(names), name="estimate"),
+        _draws=pd.DataFrame(values[ok], index=np.flatnonzero(ok), columns=list(names)),
+        _failed=failed,
+        n_boot=int(n_boot),
+        random_state=None if indices is not None else random_state,
+        _jackknife=jack,
+    )
+
+
+# ------------------------------------------------------------------ SEM bootstrap
+BOOT_KINDS = ("nonparametric", "bollen-stine")
+#: Largest gradient entry accepted for a bootstrap refit that stalled (see _Refitter).
+_REFIT_GRAD_TOL = 1e-6
+
+
+class _Refitter:
+    """Refit one model to resampled respondents (picklable, for joblib).
+
+    Warm start at the original estimates, ML by the same Fisher scoring/BFGS as
+    :func:`loyaltysem.fit`; returns the parameter rows, the ``:=`` parameters, their
+    standardized (``std.all``) values, the chi-square and an admissibility flag.
+    Fixed.x covariances are taken from each resample, as lavaan does.
+    """
+
+    def __init__(self, spec: Any, pt: Any, ov: list[str], s: np.ndarray, x0: np.ndarray):
+        from loyaltysem._kernels.ml import MLKernel
+        from loyaltysem._kernels.partable import StandardizationPlan, compile_partable
+        from loyaltysem.estimation import _DefinedParameters
+
+        self.pt, self.ov, self.x0 = pt, ov, np.asarray(x0, dtype=float)
+        self.cm = compile_partable(pt, ov, s)
+        kernel = MLKernel(self.cm.layout, s)
+        try:
+            self.h0_inv = np.linalg.inv(2.0 * kernel.expected_information(kernel.state(self.x0)))
+        except np.linalg.LinAlgError:
+            self.h0_inv = np.eye(len(self.x0))
+        self.has_fixed_x = bool(np.any(pt.exo == 1))
+        self.std_plan = StandardizationPlan.build(self.cm, "std.all")
+        self.definitions = spec.definitions
+        self.n_rows = len(pt)
+        self.variances = np.flatnonzero((pt.op == "~~") & (pt.lhs == pt.rhs) & (pt.free > 0))
+        self.defined = (
+            _DefinedParameters(spec.definitions, pt, self._rows(self.x0))
+            if spec.definitions
+            else None
+        )
+
+    def _rows(self, x: np.ndarray) -> np.ndarray:
+        from loyaltysem._kernels.partable import row_estimates
+
+        return row_estimates(self.cm, x)
+
+    @property
+    def n_values(self) -> int:
+        k = len(self.definitions)
+        return 2 * (self.n_rows + k) + 2
+
+    def __call__(self, data: np.ndarray) -> np.ndarray:
+        from loyaltysem._kernels.ml import MLKernel, fisher_scoring
+        from loyaltysem._kernels.partable import StandardizationPlan, compile_partable
+        from loyaltysem._kernels.refit import bfgs_refit
+
+        n = len(data)
+        centered = data - data.mean(axis=0)
+        s = centered.T @ centered / n
+        cm, plan = self.cm, self.std_plan
+        if self.has_fixed_x:
+            cm = compile_partable(self.pt, self.ov, s)
+            plan = StandardizationPlan.build(cm, "std.all")
+        kernel = MLKernel(cm.layout, s)
+        x, st, _, converged = bfgs_refit(kernel, self.x0, self.h0_inv)
+        if not converged:  # the robust path of fit() as a fallback
+            x, st, _, converged = fisher_scoring(kernel, self.x0)
+        if not converged:
+            # ill-conditioned draws (often near-Heywood) can stall just above the strict
+            # gradient tolerance of fit() at the optimum; accept them at 1e-6 (lavaan's
+            # nlminb stops on the relative change of the objective, which is looser)
+            grad = kernel.gradient(st)
+            if not (np.all(np.isfinite(grad)) and np.max(np.abs(grad)) < _REFIT_GRAD_TOL):
+                raise ArithmeticError("the refit did not converge")
+        from loyaltysem._kernels.partable import row_estimates
+
+        est = row_estimates(cm, x)
+        std = plan.evaluate(x[None, :])[0]
+        parts = [est]
+        std_parts = [std]
+        if self.defined is not None:
+            parts.append(self.defined.from_x(x[None, :])[0])
+            std_parts.append(self.defined.from_rows(std[None, :])[0])
+        chisq = n * kernel.objective(st)
+        admissible = float(np.all(est[self.variances] >= 0))
+        return np.concatenate([*parts, *std_parts, [chisq, admissible]])
+
+
+@dataclass(frozen=True, eq=False)
+class SEMBootstrap(DisplayMixin):
+    """Bootstrap of a fitted model: SEs and intervals of every estimate.
+
+    Attributes
+    ----------
+    estimates : DataFrame
+        One row per parameter and ``:=`` parameter (the rows of
+        ``result.estimates``): ``lhs, op, rhs, label, est, boot_se, ci_lower,
+        ci_upper, std_all, std_boot_se, std_ci_lower, std_ci_upper``.
+    draws : BootstrapResult
+        Every successful draw of every quantity (columns ``est:<row>``,
+        ``std:<row>``, ``chisq``), with the failed draws and why.
+    n_boot, n_ok, n_failed, n_inadmissible : int
+        Draws requested, used, failed (not converged: left out, listed in
+        ``draws.failed``), and used but with a negative variance estimate (kept, as
+        lavaan keeps them, and counted).
+    kind, ci : str
+        ``"nonparametric"`` or ``"bollen-stine"``; interval type.
+    random_state : int or None
+    chisq_pvalue : float
+        Bollen–Stine bootstrap p-value of the chi-square (share of draws with a
+        chi-square at least the observed one); NaN for the ordinary bootstrap.
+    """
+
+    estimates: pd.DataFrame
+    draws: BootstrapResult
+    n_boot: int
+    n_ok: int
+    n_failed: int
+    n_inadmissible: int
+    kind: str
+    ci: str
+    random_state: int | None
+    chisq_pvalue: float
+
+    _title: ClassVar[str] = "Bootstrap of a structural equation model"
+    _na_rep: ClassVar[str] = ""
+
+    def _header(self) -> list[str]:
+        lines = [
+            f"{self.kind} bootstrap, {self.ci} intervals; draws: {self.n_boot} requested, "
+            f"{self.n_ok} used, {self.n_failed} failed (not converged, left out)",
+            f"random_state: {self.random_state}",
+        ]
+        if self.n_inadmissible:
+            lines.append(
+                f"WARNING: {self.n_inadmissible} draws have a negative variance estimate "
+                "(nonadmissible; kept, as lavaan keeps them)"
+            )
+        if np.isfinite(self.chisq_pvalue):
+            lines.append(f"Bollen-Stine p-value of the chi-square: {self.chisq_pvalue:.4f}")
+        return lines
+
+    def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
+        yield "Estimates", self.estimates
+
+
+def _bollen_stine(x: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Transform the data so that its covariance is the model-implied one (lavaan)."""
+    from scipy import linalg
+
+    n = len(x)
+    centered = x - x.mean(axis=0)
+    s = centered.T @ centered / n
+    s_inv_sqrt = linalg.inv(linalg.sqrtm(s).real)
+    sigma_sqrt = linalg.sqrtm(sigma).real
+    return centered @ s_inv_sqrt @ sigma_sqrt + x.mean(axis=0)
+
+
+def bootstrap(
+    result: Any,
+    n_boot: int = 5000,
+    *,
+    data: Any = None,
+    ci: str = "percentile",
+    level: float = 0.95,
+    kind: str = "nonparametric",
+    random_state: int | None = None,
+    n_jobs: int = 1,
+    indices: np.ndarray | None = None,
+    progress: bool | None = None,
+) -> SEMBootstrap:
+    """Bootstrap a fitted model: SEs and intervals of every raw and standardized estimate.
+
+    Each draw resamples respondents with replacement and refits the model from the
+    original estimates (warm start) with the engine of :func:`loyaltysem.fit`; the
+    ``:=`` parameters (indirect effects) and the standardized solution are recomputed
+    per draw. Draws that do not converge are left out and counted; draws with a
+    negative variance are kept and counted (as lavaan's ``bootstrapLavaan``).
+
+    Parameters
+    ----------
+    result : SEMResult
+        A model fitted by :func:`loyaltysem.fit` to raw data (ML, listwise).
+    n_boot : int, default 5000
+    data : Survey or DataFrame
+        The data the model was fitted to (checked against the result's data hash).
+    ci : {"percentile", "bc", "bca"}
+        Interval type (BCa runs the jackknife as well: n more refits).
+    level : float, default 0.95
+    kind : {"nonparametric", "bollen-stine"}
+        Ordinary resampling, or Bollen & Stine's (1992) resampling of data
+        transformed to fit the model exactly (for the chi-square p-value).
+    random_state : int, optional
+        Seed; recorded.
+    n_jobs : int, default 1
+        Processes (``-1``: every core).
+    indices : ndarray, optional
+        Explicit (n_boot, N) 0-based resample indices (e.g. lavaan's ``boot.idx``
+        minus one): reproduces that bootstrap exactly.
+    progress : bool, optional
+        Progress bar on stderr.
+
+    Returns
+    -------
+    SEMBootstrap
+
+    Raises
+    ------
+    SurveyDataError
+        No data, data other than the model was fitted to, bad indices or options.
+    ModelSpecError
+        A result fitted to summary statistics (nothing to resample) or by an
+        estimator other than ML.
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> from loyaltysem.datasets import load_frame
+    >>> pd_data = load_frame("political_democracy")
+    >>> model = '''
+    ... ind60 =~ x1 + x2 + x3
+    ... dem60 =~ y1 + y2 + y3 + y4
+    ... dem65 =~ y5 + y6 + y7 + y8
+    ... dem60 ~ a*ind60
+    ... dem65 ~ c*ind60 + b*dem60
+    ... ind := a*b
+    ... '''
+    >>> res = ls.fit(model, pd_data)
+    >>> boot = ls.bootstrap(res, 200, data=pd_data, random_state=1)
+    >>> boot.n_ok + boot.n_failed
+    200
+
+    In R: ``bootstrapLavaan(fit, R = 200, FUN = "coef")``.
+    """
+    from loyaltysem.errors import ModelSpecError
+    from loyaltysem.estimation import moments_from_data
+    from loyaltysem.specification import specify
+
+    if kind not in BOOT_KINDS:
+        raise SurveyDataError(
+            "unknown kind of bootstrap",
+            found=kind,
+            expected=f"one of {list(BOOT_KINDS)}",
+            fix="kind='nonparametric' (or 'bollen-stine' for the chi-square p-value)",
+        )
+    prov = result.provenance
+    opts = dict(prov.options)
+    if opts.get("source") == "summary statistics":
+        raise ModelSpecError(
+            "a model fitted to summary statistics cannot be bootstrapped",
+            found="sample_cov / sample_cor",
+            expected="a model fitted to raw data",
+            fix="fit the model to the respondents' data, then bootstrap",
+        )
+    if str(prov.estimator).upper() != "ML" or opts.get("missing", "listwise") != "listwise":
+        raise ModelSpecError(
+            "the bootstrap is available for ML with listwise deletion",
+            found=f"estimator={prov.estimator}, missing={opts.get('missing')}",
+            expected="estimator='ML', missing='listwise'",
+            fix="bootstrap an ML fit",
+        )
+    if data is None:
+        raise SurveyDataError(
+            "the bootstrap needs the data the model was fitted to",
+            expected="data=<the Survey or DataFrame passed to fit()>",
+            fix="bootstrap(result, n_boot, data=survey)",
+        )
+    spec = specify(
+        result.model,
+        std_lv=bool(opts.get("std_lv", False)),
+        orthogonal=bool(opts.get("orthogonal", False)),
+        fixed_x=bool(opts.get("fixed_x", True)),
+    )
+    ov = list(result.sample_cov.index)
+    moments, _ = moments_from_data(data, ov)
+    if moments.data_hash != prov.data_hash or moments.n != prov.n:
+        raise SurveyDataError(
+            "these are not the data the model was fitted to",
+            found=f"N = {moments.n}, data hash {str(moments.data_hash)[:12]}...",
+            expected=f"N = {prov.n}, data hash {str(prov.data_hash)[:12]}...",
+            fix="pass the same Survey or DataFrame that was given to fit()",
+        )
+    frame = data.to_frame() if hasattr(data, "to_frame") else data
+    x = frame[ov].to_numpy(dtype=float)
+    x = x[np.isfinite(x).all(axis=1)]
+    if kind == "bollen-stine":
+        x = _bollen_stine(x, result.implied_cov.to_numpy())
+    pt = spec.partable()
+    refit = _Refitter(spec, pt, ov, moments.s, result._x)
+    est_tab = result.estimates
+    labels = [f"{a} {o} {b}" for a, o, b in zip(est_tab["lhs"], est_tab["op"], est_tab["rhs"],
+                                                 strict=True)]  # fmt: skip
+    names = [f"est:{i}" for i in labels] + [f"std:{i}" for i in labels] + ["chisq", "admissible"]
+    boot = bootstrap_statistic(
+        x,
+        refit,
+        names,
+        n_boot=n_boot,
+        random_state=random_state,
+        indices=indices,
+        n_jobs=n_jobs,
+        progress=progress,
+        jackknife=(ci == "bca"),
+    )
+    table = boot.table(level=level, ci=ci)
+    draws = boot.draws
+    n_inadmissible = int((draws["admissible"] < 0.5).sum()) if len(draws) else 0
+    k = len(labels)
+    est_part = table.iloc[:k]
+    std_part = table.iloc[k : 2 * k]
+    out = est_tab[["lhs", "op", "rhs", "label"]].copy()
+    out["est"] = est_tab["est"].to_numpy()
+    out["boot_se"] = est_part["boot_se"].to_numpy()
+    out["ci_lower"] = est_part["ci_lower"].to_numpy()
+    out["ci_upper"] = est_part["ci_upper"].to_numpy()
+    out["std_all"] = est_tab["std_all"].to_numpy()
+    out["std_boot_se"] = std_part["boot_se"].to_numpy()
+    out["std_ci_lower"] = std_part["ci_lower"].to_numpy()
+    out["std_ci_upper"] = std_part["ci_upper"].to_numpy()
+    fixed = (est_tab["free"].to_numpy() == 0) & (est_tab["op"].to_numpy() != ":=")
+    out.loc[fixed, ["boot_se", "ci_lower", "ci_upper"]] = np.nan
+    chisq_p = np.nan
+    if kind == "bollen-stine" and len(draws):
+        observed = float(result.fit_measures["chisq"])
+        chisq_p = float(np.mean(draws["chisq"].to_numpy() >= observed))
+    return SEMBootstrap(
+        estimates=out,
+        draws=boot,
+        n_boot=boot.n_boot,
+        n_ok=boot.n_ok,
+        n_failed=len(boot.failed),
+        n_inadmissible=n_inadmissible,
+        kind=kind,
+        ci=ci,
+        random_state=boot.random_state,
+        chisq_pvalue=chisq_p,
+    )
