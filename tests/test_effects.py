@@ -125,6 +125,32 @@ def test_zhao_lynch_chen_types(args, expected):
     assert mediation_type(*args) == expected
 
 
+def test_bootstrap_intervals_of_effects_are_lavaans_percentiles():
+    # lavaan's 200 bootstrap draws of a*b (tests/fixtures/bootstrap, make_bootstrap.R),
+    # reproduced with lavaan's indices; percentile = R quantile type 7 = numpy's default
+    fx = json.loads(
+        (Path(__file__).parent / "fixtures" / "bootstrap" / "poldem_indirect.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    data = load_frame("political_democracy")
+    res = ls.fit(fx["model"], data)
+    boot = ls.bootstrap(res, data=data, indices=np.array(fx["indices"])[0] - 1)
+    eff = effects(res, boot)
+    row = pick(eff.table, "ind60", "dem65", "indirect", "")
+    lavaan_ab = np.array(fx["draws"])[:, len(fx["coef_names"])]
+    assert_allclose(row["boot_ci_lower"], np.quantile(lavaan_ab, 0.025), atol=2e-4)
+    assert_allclose(row["boot_ci_upper"], np.quantile(lavaan_ab, 0.975), atol=2e-4)
+    assert_allclose(row["boot_se"], lavaan_ab.std(ddof=1), atol=1e-5)
+    # the same draws as the := row of the bootstrap itself
+    ind = boot.estimates[boot.estimates["op"] == ":="].set_index("lhs").loc["ind"]
+    assert_allclose(row["boot_ci_lower"], ind["ci_lower"], atol=1e-12)
+    med = eff.mediation.set_index(["source", "target"]).loc[("ind60", "dem65")]
+    assert med["interval"] == "bootstrap percentile" and med["type"] == "complementary"
+    # only pairs joined by a directed path: nothing from dem60 back to ind60
+    assert not ((eff.table["source"] == "dem60") & (eff.table["target"] == "ind60")).any()
+
+
 def test_a_model_without_regressions_is_refused():
     res = ls.fit(
         "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6", load_frame("holzinger_swineford")

@@ -32,13 +32,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from loyaltysem._display import DisplayMixin
+from loyaltysem._kernels.resampling import percentile_interval
 from loyaltysem.errors import ModelSpecError
 from loyaltysem.results import SEMResult
 
@@ -172,13 +173,21 @@ class EffectsResult(DisplayMixin):
         yield "Effects", self.table
 
 
-def effects(result: SEMResult) -> EffectsResult:
+def effects(result: SEMResult, bootstrap: Any = None, level: float = 0.95) -> EffectsResult:
     """Direct, total indirect, specific indirect and total effects of a fitted model.
 
     Parameters
     ----------
     result : SEMResult
         A model with regressions (``~``).
+    bootstrap : SEMBootstrap, optional
+        The result of :func:`loyaltysem.bootstrap` for ``result``: every effect is then
+        recomputed on every draw, giving ``boot_se``, ``boot_ci_lower``,
+        ``boot_ci_upper`` (percentile) and the standardized ``std_boot_ci_lower``,
+        ``std_boot_ci_upper``; the mediation types then use the bootstrap intervals,
+        as Zhao, Lynch & Chen (2010) recommend.
+    level : float, default 0.95
+        Level of the bootstrap intervals.
 
     Returns
     -------
@@ -265,7 +274,7 @@ def effects(result: SEMResult) -> EffectsResult:
 
     for x in range(k):
         for y in range(k):
-            if x == y or (abs(total[y, x]) == 0 and not adj[y, x] and not _reaches(adj, x, y)):
+            if x == y or not (adj[y, x] or _reaches(adj, x, y)):
                 continue
             direct = adj[y, x]
             g_total = grad_total(y, x)
@@ -291,7 +300,55 @@ def effects(result: SEMResult) -> EffectsResult:
             add(x, y, "total", "", total[y, x], g_total, total_std[y, x])
     table = pd.DataFrame(rows)
     table["se_std_all"] = _std_se(result, st, recipes, vcov)
-    return EffectsResult(table=table, mediation=_mediation(table), recursive=st.recursive)
+    interval = ("ci_lower", "ci_upper")
+    if bootstrap is not None:
+        _add_bootstrap(table, result, st, recipes, bootstrap, level)
+        interval = ("boot_ci_lower", "boot_ci_upper")
+    return EffectsResult(table=table, mediation=_mediation(table, interval), recursive=st.recursive)
+
+
+def _add_bootstrap(
+    table: pd.DataFrame,
+    result: SEMResult,
+    st: _Structure,
+    recipes: list[tuple[str, int, int, tuple[int, ...]]],
+    bootstrap: Any,
+    level: float,
+) -> None:
+    """Effects recomputed on every bootstrap draw of the regression coefficients."""
+    draws = bootstrap.draws.draws
+    est = result.estimates
+    has = np.argwhere(st.pos >= 0)
+    cols, std_cols = [], []
+    for y, x in has:
+        row = est.iloc[st.pos[y, x]]
+        name = f"{row['lhs']} {row['op']} {row['rhs']}"
+        if f"est:{name}" not in draws.columns:
+            raise ModelSpecError(
+                "the bootstrap does not belong to this model",
+                found=f"no draws of '{name}'",
+                expected="loyaltysem.bootstrap(result, ...) of the same result",
+                fix="bootstrap this result and pass it: effects(res, bootstrap(res, ...))",
+            )
+        cols.append(f"est:{name}")
+        std_cols.append(f"std:{name}")
+    raw_b = draws[cols].to_numpy()
+    std_b = draws[std_cols].to_numpy()
+    values = np.empty((len(draws), len(recipes)))
+    std_values = np.empty_like(values)
+    for r in range(len(draws)):
+        b = np.zeros_like(st.b)
+        b[has[:, 0], has[:, 1]] = raw_b[r]
+        values[r] = _std_values(b, recipes)  # the same algebra for raw coefficients
+        b[has[:, 0], has[:, 1]] = std_b[r]
+        std_values[r] = _std_values(b, recipes)
+    lower, upper = percentile_interval(values, level)
+    std_lower, std_upper = percentile_interval(std_values, level)
+    table["boot_se"] = np.std(values, axis=0, ddof=1) if len(values) > 1 else np.nan
+    table["boot_ci_lower"] = lower
+    table["boot_ci_upper"] = upper
+    table["std_boot_ci_lower"] = std_lower
+    table["std_boot_ci_upper"] = std_upper
 
 
 def _std_values(bs: np.ndarray, recipes: list[tuple[str, int, int, tuple[int, ...]]]) -> list:
@@ -354,7 +411,8 @@ def _reaches(adj: np.ndarray, x: int, y: int) -> bool:
     return False
 
 
-def _mediation(table: pd.DataFrame) -> pd.DataFrame:
+def _mediation(table: pd.DataFrame, interval: tuple[str, str]) -> pd.DataFrame:
+    lo_col, hi_col = interval
     out = []
     for (src, tgt), grp in table.groupby(["source", "target"], sort=False):
         kinds = grp.set_index("kind")
@@ -364,7 +422,7 @@ def _mediation(table: pd.DataFrame) -> pd.DataFrame:
         tot = kinds.loc["total"]
         if "direct" in kinds.index:
             d = kinds.loc["direct"]
-            d_est, d_lo, d_hi = d["est"], d["ci_lower"], d["ci_upper"]
+            d_est, d_lo, d_hi = d["est"], d[lo_col], d[hi_col]
         else:  # no direct path in the model (fixed at zero)
             d_est, d_lo, d_hi = np.nan, np.nan, np.nan
         out.append(
@@ -375,13 +433,12 @@ def _mediation(table: pd.DataFrame) -> pd.DataFrame:
                 "direct_ci_lower": d_lo,
                 "direct_ci_upper": d_hi,
                 "indirect": ind["est"],
-                "indirect_ci_lower": ind["ci_lower"],
-                "indirect_ci_upper": ind["ci_upper"],
+                "indirect_ci_lower": ind[lo_col],
+                "indirect_ci_upper": ind[hi_col],
                 "total": tot["est"],
                 "proportion_mediated": ind["est"] / tot["est"] if tot["est"] != 0 else np.nan,
-                "type": mediation_type(
-                    ind["est"], ind["ci_lower"], ind["ci_upper"], d_est, d_lo, d_hi
-                ),
+                "type": mediation_type(ind["est"], ind[lo_col], ind[hi_col], d_est, d_lo, d_hi),
+                "interval": "bootstrap percentile" if lo_col.startswith("boot") else "delta",
             }
         )
     return pd.DataFrame(out)
