@@ -23,9 +23,14 @@ CASES = json.loads(
         encoding="utf-8"
     )
 )["cases"]
-OPTIONS = {"std.lv": "std_lv", "orthogonal": "orthogonal", "fixed.x": "fixed_x"}
-PARAM_OPS = ["=~", "~", "~~"]
-MEAN_STRUCTURE = {"intercepts_meanstructure"}  # '~ 1' needs a mean structure: refused
+OPTIONS = {
+    "std.lv": "std_lv",
+    "orthogonal": "orthogonal",
+    "fixed.x": "fixed_x",
+    "meanstructure": "meanstructure",
+}
+PARAM_OPS = ["=~", "~", "~~", "~1"]
+MEAN_STRUCTURE: set[str] = set()
 
 
 def options(case: dict) -> dict:
@@ -94,11 +99,29 @@ def test_defined_parameters_are_parsed_in_order():
     assert out["ratio"] == pytest.approx(0.5 / 1.25)
 
 
-def test_mean_structure_is_refused_with_the_line():
+def test_intercept_lines_turn_the_mean_structure_on():
     case = next(c for c in CASES if c["name"] == "intercepts_meanstructure")
-    with pytest.raises(ModelSpecError) as err:
-        specify(case["syntax"])
-    assert err.value.line == 5 and "mean structure" in str(err.value)
+    spec = specify(case["syntax"])
+    assert spec.options["meanstructure"]
+    t = spec.table.set_index(["lhs", "op"])
+    assert t.loc[("x1", "~1"), "free"] == 0 and t.loc[("x1", "~1"), "ustart"] == 0.0
+    assert t.loc[("visual", "~1"), "free"] > 0  # a user-freed latent mean
+    assert t.loc[("textual", "~1"), "free"] == 0  # latent means fixed at 0 by default
+    assert t.loc[("ageyr", "~1"), "exo"] == 1  # fixed.x: the sample mean, not a parameter
+
+
+def test_meanstructure_option_adds_free_intercepts():
+    spec = specify("f =~ x1 + x2 + x3", meanstructure=True)
+    rows = spec.table[spec.table["op"] == "~1"]
+    assert rows["lhs"].tolist() == ["x1", "x2", "x3", "f"]
+    assert (rows["free"] > 0).tolist() == [True, True, True, False]
+    assert spec.npar == 6 + 3
+
+
+def test_labelled_intercepts_are_equal():
+    spec = specify("f =~ x1 + x2 + x3\nx2 ~ a*1\nx3 ~ a*1")
+    t = spec.table.set_index(["lhs", "op"])["free"]
+    assert t[("x2", "~1")] == t[("x3", "~1")] > 0
 
 
 @pytest.mark.parametrize(
@@ -113,7 +136,8 @@ def test_mean_structure_is_refused_with_the_line():
         ("f =~ x1 + a*x2 + x3\nd := __import__('os')", 2, "arithmetic"),
         ("f =~ x1 + a*x2 + x3\nd := a.__class__", 2, "does not define"),
         ("f =~ x1 + a*x2\nb == a", 2, "unknown label"),
-        ("f =~ x1 + x2\nx1 ~ 1", 2, "mean structure"),
+        ("f =~ x1 + x2\nx1 =~ 1", 2, "intercept"),
+        ("f =~ x1 + x2\nx9 ~ 1", 2, "intercept"),
         ("group: 1\nf =~ x1 + x2", 1, "blocks"),
         ("f =~ x1 + a*x2 + x3\na > 0", 2, "inequality"),
     ],

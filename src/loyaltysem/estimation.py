@@ -57,6 +57,8 @@ class _Moments:
     ov: list[str]
     data_hash: str | None
     n_excluded: int
+    mean: np.ndarray | None = None  # sample means (None for a covariance matrix input)
+    values: np.ndarray | None = None  # the complete rows (N x p), for robust estimators
 
 
 def _survey_frame(data: Any) -> tuple[pd.DataFrame, str | None]:
@@ -140,7 +142,7 @@ def moments_from_data(
         digest = hashlib.sha256("\x1f".join(map(str, ov)).encode("utf-8"))
         digest.update(np.ascontiguousarray(sub.to_numpy(dtype=float)).tobytes())
         data_hash = digest.hexdigest()
-    return _Moments(s, n, list(ov), data_hash, n_excluded), notes
+    return _Moments(s, n, list(ov), data_hash, n_excluded, values.mean(axis=0), values), notes
 
 
 def moments_from_summary(
@@ -150,6 +152,7 @@ def moments_from_summary(
     sample_cor: Any = None,
     sample_sd: Any = None,
     sample_nobs: int | None = None,
+    sample_mean: Any = None,
 ) -> _Moments:
     """Sample moments from a published covariance (or correlation + SD) matrix.
 
@@ -233,10 +236,23 @@ def moments_from_summary(
             fix="check for typos in the published matrix, a rounding that broke it, or "
             "perfectly collinear variables",
         )
-    return _Moments(s, n, list(ov), _hash_matrix(s), 0)
+    mean = None
+    if sample_mean is not None:
+        means = pd.Series(sample_mean, dtype=float)
+        absent = [v for v in ov if v not in means.index]
+        if absent:
+            raise SurveyDataError(
+                "model variables are missing from sample_mean",
+                column=absent[0],
+                found=absent,
+                expected=f"one mean per variable in {ov}",
+                fix="index sample_mean by variable name",
+            )
+        mean = means.loc[ov].to_numpy()
+    return _Moments(s, n, list(ov), _hash_matrix(s), 0, mean)
 
 
-def _start_values(cm: CompiledModel, s: np.ndarray) -> np.ndarray:
+def _start_values(cm: CompiledModel, s: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:
     """Start values: one-factor principal-component loadings per latent variable.
 
     Loadings of each factor's observed indicators start at its first principal
@@ -244,7 +260,7 @@ def _start_values(cm: CompiledModel, s: np.ndarray) -> np.ndarray:
     variances at the matching variance, residual variances at the unexplained part
     of each indicator's variance (at least 5 %), regressions and covariances at 0,
     variances of observed variables in structural relations at their sample
-    variance.
+    variance, intercepts of observed variables at their sample mean, latent means at 0.
     """
     lay = cm.layout
     x = np.zeros(lay.n_free)
@@ -301,18 +317,34 @@ def _start_values(cm: CompiledModel, s: np.ndarray) -> np.ndarray:
                     x[k] = max(s[j, j] - explained[j], 0.05 * s[j, j])
             else:
                 x[k] = 0.05
+        elif ops[i] == "~1" and mean is not None and lhs[i] in ov_pos:
+            x[k] = mean[ov_pos[lhs[i]]]
     return x
 
 
 def _fit_measures(
-    kernel: MLKernel, sigma: np.ndarray, f_ml: float, n: int, npar: int, ov_x: list[int]
+    kernel: MLKernel,
+    sigma: np.ndarray,
+    f_ml: float,
+    n: int,
+    npar: int,
+    ov_x: list[int],
+    mu: np.ndarray | None = None,
 ) -> dict[str, float]:
+    """Fit measures of an ML fit as lavaan's ``fitMeasures()`` (``mu``: implied means).
+
+    With a mean structure the p means are moments too (df and the baseline df count
+    them, the baseline model has free means), the log-likelihood carries the mean
+    term, and ``rmr``, ``srmr``, ``crmr`` and ``srmr_mplus`` take the mean residuals
+    in (their ``_nomean`` versions do not), as lavaan's ``lav_fit_srmr_lavobject``.
+    """
     s = kernel.s
     p = len(s)
     px = len(ov_x)
     nox = [i for i in range(p) if i not in ov_x]
-    moments = p * (p + 1) // 2
-    x_moments = px * (px + 1) // 2
+    means = mu is not None and kernel.mean is not None
+    moments = p * (p + 1) // 2 + (p if means else 0)
+    x_moments = px * (px + 1) // 2 + (px if means else 0)
     chisq = n * f_ml
     df = moments - npar - x_moments
     # baseline (independence) model: variances of the non-x variables free, x block fixed
@@ -322,9 +354,19 @@ def _fit_measures(
     _, logdet_b = np.linalg.slogdet(sigma_b)
     f_b = logdet_b + np.trace(np.linalg.solve(sigma_b, s)) - kernel.logdet_s - p
     chisq_b = n * f_b
-    df_b = moments - len(nox) - x_moments
+    df_b = moments - len(nox) * (2 if means else 1) - x_moments
     _, logdet_sigma = np.linalg.slogdet(sigma)
-    logl = -n / 2 * (p * math.log(2 * math.pi) + logdet_sigma + np.trace(np.linalg.solve(sigma, s)))
+    d_mean = (kernel.mean - mu) if means else np.zeros(p)
+    logl = (
+        -n
+        / 2
+        * (
+            p * math.log(2 * math.pi)
+            + logdet_sigma
+            + np.trace(np.linalg.solve(sigma, s))
+            + d_mean @ np.linalg.solve(sigma, d_mean)
+        )
+    )
     logl_h1 = -n / 2 * (p * math.log(2 * math.pi) + kernel.logdet_s + p)
     if px:
         # fixed.x: the likelihood is conditional on the covariates (lavaan)
@@ -366,22 +408,36 @@ def _fit_measures(
     out["rmsea.notclose.h0"] = 0.08
     resid = s - sigma
     tri = np.tril_indices(p)
-    out["rmr"] = float(np.sqrt(np.mean(resid[tri] ** 2)))
-    out["rmr_nomean"] = out["rmr"]
-    out["srmr"] = fi.srmr_bentler(s, sigma)
-    out["srmr_bentler"] = out["srmr"]
-    out["srmr_bentler_nomean"] = out["srmr"]
+    pstar = p * (p + 1) // 2
     ds, dm = np.sqrt(np.diag(s)), np.sqrt(np.diag(sigma))
+    ss_raw = float(np.sum(resid[tri] ** 2))
+    ss_std = float(np.sum((resid / np.outer(ds, ds))[tri] ** 2))
     rcor = s / np.outer(ds, ds) - sigma / np.outer(dm, dm)
     strict = np.tril_indices(p, -1)
-    out["crmr"] = float(np.sqrt(np.mean(rcor[strict] ** 2))) if p > 1 else math.nan
-    out["crmr_nomean"] = out["crmr"]
-    diag_part = ((np.diag(s) - np.diag(sigma)) / np.diag(s)) ** 2
-    out["srmr_mplus"] = float(np.sqrt((np.sum(rcor[strict] ** 2) + diag_part.sum()) / moments))
-    out["srmr_mplus_nomean"] = out["srmr_mplus"]
+    ss_cor = float(np.sum(rcor[strict] ** 2))
+    out["rmr_nomean"] = math.sqrt(ss_raw / pstar)
+    out["srmr_bentler_nomean"] = math.sqrt(ss_std / pstar)
+    out["crmr_nomean"] = math.sqrt(ss_cor / (pstar - p)) if p > 1 else math.nan
+    diag_part = float(np.sum(((np.diag(s) - np.diag(sigma)) / np.diag(s)) ** 2))
+    out["srmr_mplus_nomean"] = math.sqrt((ss_cor + diag_part) / pstar)
+    if means:
+        # mean residuals, raw and divided by the observed SDs (lavaan cor.bentler/bollen)
+        ss_mean = float(np.sum(d_mean**2))
+        ss_mean_std = float(np.sum((d_mean / ds) ** 2))
+        mplus_mean = float(np.sum((kernel.mean / ds - mu / dm) ** 2))
+        out["rmr"] = math.sqrt((ss_raw + ss_mean) / (pstar + p))
+        out["srmr_bentler"] = math.sqrt((ss_std + ss_mean_std) / (pstar + p))
+        out["crmr"] = math.sqrt((ss_cor + ss_mean_std) / pstar) if p > 1 else math.nan
+        out["srmr_mplus"] = math.sqrt((ss_cor + mplus_mean + diag_part) / (pstar + p))
+    else:
+        out["rmr"] = out["rmr_nomean"]
+        out["srmr_bentler"] = out["srmr_bentler_nomean"]
+        out["crmr"] = out["crmr_nomean"]
+        out["srmr_mplus"] = out["srmr_mplus_nomean"]
+    out["srmr"] = out["srmr_bentler"]
     out["cn_05"] = fi.cn(chisq, df, n, 0.05)
     out["cn_01"] = fi.cn(chisq, df, n, 0.01)
-    out["gfi"] = fi.gfi(s, sigma, ov_x)
+    out["gfi"] = fi.gfi(s, sigma, ov_x, kernel.mean if means else None, mu)
     out["agfi"] = fi.agfi(out["gfi"], moments, df)
     out["pgfi"] = fi.pgfi(out["gfi"], moments, df)
     out["mfi"] = math.exp(-0.5 * (chisq - df) / n)
@@ -460,7 +516,12 @@ def _mi_candidates(cm: CompiledModel) -> list[tuple[str, str, str]]:
 
 
 def modification_indices(
-    pt: ParTable, ov: list[str], s: np.ndarray, n: int, x: np.ndarray
+    pt: ParTable,
+    ov: list[str],
+    s: np.ndarray,
+    n: int,
+    x: np.ndarray,
+    mean: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Modification indices as lavaan's ``modindices()`` (expected information).
 
@@ -471,7 +532,7 @@ def modification_indices(
     the fitted model's standard deviations (``cov.std = TRUE``). Candidates with
     ``V_jj < eps^(1/3)`` (equivalent to the model or not identified) get no index.
     """
-    cm = compile_partable(pt, ov, s)
+    cm = compile_partable(pt, ov, s, mean)
     cands = _mi_candidates(cm)
     q = len(x)
     columns = ["lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox"]
@@ -483,8 +544,8 @@ def modification_indices(
         [c[2] for c in cands],
         np.arange(q + 1, q + 1 + len(cands)),
     )
-    ecm = compile_partable(ext, ov, s)
-    kernel = MLKernel(ecm.layout, s)
+    ecm = compile_partable(ext, ov, s, mean)
+    kernel = MLKernel(ecm.layout, s, mean)
     x_ext = np.concatenate([x, np.zeros(len(cands))])
     st = kernel.state(x_ext)
     score = kernel.gradient(st) / 2.0
@@ -695,10 +756,19 @@ def fit_partable(
     if isinstance(pt, pd.DataFrame):
         pt = ParTable.from_frame(pt)
     s, n = moments.s, moments.n
-    cm = compile_partable(pt, moments.ov, s)
-    kernel = MLKernel(cm.layout, s)
+    meanstructure = bool(np.any(pt.op == "~1"))
+    mean = moments.mean if meanstructure else None
+    if meanstructure and mean is None:
+        raise SurveyDataError(
+            "a mean structure needs the sample means",
+            found="a covariance or correlation matrix without sample_mean",
+            expected="raw data, or sample_mean= with the summary statistics",
+            fix="pass sample_mean=..., or drop the '~ 1' lines and meanstructure=True",
+        )
+    cm = compile_partable(pt, moments.ov, s, mean)
+    kernel = MLKernel(cm.layout, s, mean)
     warnings: list[str] = list(extra_warnings)
-    x0 = _start_values(cm, s)
+    x0 = _start_values(cm, s, mean)
     x, st, iterations, converged = fisher_scoring(kernel, x0)
     if not converged:
         warnings.append(
@@ -767,7 +837,9 @@ def fit_partable(
     sigma = st.sigma
     ov_x_idx = [cm.ov.index(name) for name in cm.ov_x]
     npar = int(free.max()) if len(free) else 0
-    fm = pd.Series(_fit_measures(kernel, sigma, f_ml, n, npar, ov_x_idx), name="fit_measures")
+    fm = pd.Series(
+        _fit_measures(kernel, sigma, f_ml, n, npar, ov_x_idx, st.mu), name="fit_measures"
+    )
     names = pd.Index(cm.ov)
     provenance = Provenance(
         estimator="ML",
@@ -788,12 +860,13 @@ def fit_partable(
         iterations=int(iterations),
         warnings=tuple(warnings),
         provenance=provenance,
-        _modindices=functools.partial(modification_indices, pt, list(cm.ov), s, n, x),
+        _modindices=functools.partial(modification_indices, pt, list(cm.ov), s, n, x, mean),
         _std_residuals=functools.partial(
             standardized_residuals, s, sigma, kernel.jacobian(st), vcov, n, ov_x_idx
         ),
         _x=np.array(x, copy=True),
         _std_all_batch=std_plan.evaluate,
+        _implied_mean=None if st.mu is None else pd.Series(st.mu, index=names, name="mean"),
     )
 
 
@@ -869,9 +942,11 @@ def fit(
     std_lv: bool = False,
     orthogonal: bool = False,
     fixed_x: bool = True,
+    meanstructure: bool = False,
     sample_cov: pd.DataFrame | None = None,
     sample_cor: pd.DataFrame | None = None,
     sample_sd: pd.Series | Mapping[str, float] | None = None,
+    sample_mean: pd.Series | Mapping[str, float] | None = None,
     sample_nobs: int | None = None,
 ) -> SEMResult:
     """Fit a structural equation model by maximum likelihood, with lavaan's numbers.
@@ -954,7 +1029,20 @@ def fit(
     if isinstance(model, ModelSpec):
         spec = model
     else:
-        spec = specify(_model_syntax(model), std_lv=std_lv, orthogonal=orthogonal, fixed_x=fixed_x)
+        spec = specify(
+            _model_syntax(model),
+            std_lv=std_lv,
+            orthogonal=orthogonal,
+            fixed_x=fixed_x,
+            meanstructure=meanstructure,
+        )
+    if not isinstance(meanstructure, bool):
+        raise ModelSpecError(
+            "meanstructure must be True or False",
+            found=meanstructure,
+            expected="meanstructure=True (intercepts and means) or False (lavaan's default)",
+            fix="pass a bool",
+        )
     ov = list(spec.ov)
     notes: list[str] = []
     summary = sample_cov is not None or sample_cor is not None
@@ -975,6 +1063,7 @@ def fit(
             sample_cor=sample_cor,
             sample_sd=sample_sd,
             sample_nobs=sample_nobs,
+            sample_mean=sample_mean,
         )
     elif data is None:
         raise SurveyDataError(
@@ -987,12 +1076,15 @@ def fit(
         _check_variables(spec, [str(c) for c in frame.columns], "the data")
         moments, notes = moments_from_data(data, ov, missing=missing)
     p = len(ov)
-    df = p * (p + 1) // 2 - spec.npar
+    has_means = bool(spec.options.get("meanstructure", False))
+    n_moments = p * (p + 1) // 2 + (p if has_means else 0)
+    df = n_moments - spec.npar
     if df < 0:
         raise IdentificationError(
             "the model has more free parameters than sample moments (df < 0)",
-            found=f"{spec.npar} free parameters, {p * (p + 1) // 2} variances and covariances "
-            f"of {p} observed variables, df = {df}",
+            found=f"{spec.npar} free parameters, {n_moments} sample moments (variances, "
+            f"covariances{' and means' if has_means else ''}) of {p} observed variables, "
+            f"df = {df}",
             expected="df >= 0",
             fix="fix or constrain parameters (e.g. drop free residual covariances), or add "
             "indicators",
@@ -1005,6 +1097,7 @@ def fit(
         "std_lv": spec.options.get("std_lv", std_lv),
         "orthogonal": spec.options.get("orthogonal", orthogonal),
         "fixed_x": spec.options.get("fixed_x", fixed_x),
+        "meanstructure": has_means,
         "source": "summary statistics" if summary else "data",
     }
     return fit_partable(

@@ -107,6 +107,8 @@ class SEMResult(DisplayMixin):
         R² of every endogenous variable (lavaan ``lavInspect(fit, "rsquare")``).
     implied_cov, sample_cov : DataFrame
         Model-implied and sample covariance matrices (divisor N).
+    implied_mean : Series or None
+        Model-implied means, with a mean structure.
     vcov : DataFrame
         Covariance matrix of the free parameters.
     converged : bool
@@ -134,6 +136,7 @@ class SEMResult(DisplayMixin):
     # derived from the standardized solution (effects)
     _x: np.ndarray | None = field(default=None, repr=False)
     _std_all_batch: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
+    _implied_mean: pd.Series | None = field(default=None, repr=False)
 
     _title: ClassVar[str] = "Structural equation model"
 
@@ -158,6 +161,11 @@ class SEMResult(DisplayMixin):
     def implied_cov(self) -> pd.DataFrame:
         """Model-implied covariance matrix."""
         return _copy(self._implied_cov)
+
+    @property
+    def implied_mean(self) -> pd.Series | None:
+        """Model-implied means (``None`` without a mean structure)."""
+        return None if self._implied_mean is None else _copy(self._implied_mean)
 
     @property
     def sample_cov(self) -> pd.DataFrame:
@@ -241,6 +249,7 @@ class SEMResult(DisplayMixin):
             ("Latent variables (=~)", ops == "=~"),
             ("Regressions (~)", ops == "~"),
             ("Covariances (~~)", (ops == "~~") & (lhs != rhs)),
+            ("Intercepts (~1)", ops == "~1"),
             ("Variances (~~)", (ops == "~~") & (lhs == rhs)),
             ("Defined parameters (:=)", ops == ":="),
         ]

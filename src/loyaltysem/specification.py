@@ -61,7 +61,7 @@ from loyaltysem.errors import IdentificationError, ModelSpecError
 __all__ = ["Definition", "ModelSpec", "parse_syntax", "specify"]
 
 _PANDAS_COW = int(pd.__version__.split(".")[0]) >= 3
-PARAMETER_OPS = ("=~", "~", "~~")
+PARAMETER_OPS = ("=~", "~", "~~", "~1")
 _SUPPORTED = "'=~', '~', '~~', ':=' and '=='"
 _NAME = re.compile(r"[^\W\d][\w.]*|\.[^\W\d][\w.]*", re.UNICODE)
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -362,15 +362,8 @@ def _parse_term(text: str, line: int) -> _Term:
             fix="remove the doubled '+' or '*'",
         )
     name = pieces[-1]
-    if name == "1":
-        raise ModelSpecError(
-            "intercepts and means ('~ 1') need a mean structure, which is not available yet",
-            line=line,
-            found=text.strip(),
-            expected="a model of covariances (no '~ 1' lines)",
-            fix="remove the '~ 1' line; mean structures come with multi-group models",
-        )
-    _check_name(name, line, "the variable")
+    if name != "1":  # '1' is the intercept of a '~ 1' line (checked by the caller)
+        _check_name(name, line, "the variable")
     fixed: float | None = None
     free = False
     label = ""
@@ -496,8 +489,20 @@ def parse_syntax(
                 term = _merge_terms(terms[term.name], term, st)
             terms[term.name] = term
         for term in terms.values():
+            if term.name == "1" and op != "~":
+                raise ModelSpecError(
+                    f"'1' (an intercept) after the '{op}' operator",
+                    line=st.line,
+                    found=st.text,
+                    expected="intercepts and means as 'y ~ 1' (free), 'y ~ 0*1' (fixed) or "
+                    "'y ~ a*1' (labelled)",
+                    fix="write the intercept on its own line with '~'",
+                )
             for lhs in lhs_names:
-                rows.append(_UserRow(lhs, op, term.name, st.line, term))
+                if term.name == "1":
+                    rows.append(_UserRow(lhs, "~1", "", st.line, term))
+                else:
+                    rows.append(_UserRow(lhs, op, term.name, st.line, term))
     return rows, definitions, equalities
 
 
@@ -634,6 +639,7 @@ def specify(
     auto_var: bool = True,
     auto_cov_lv_x: bool = True,
     auto_cov_y: bool = True,
+    meanstructure: bool = False,
 ) -> ModelSpec:
     """Build lavaan's parameter table for a model (as ``lavaanify`` does for ``sem()``).
 
@@ -651,6 +657,11 @@ def specify(
         are set to the sample values and are not parameters).
     auto_fix_first, auto_fix_single, auto_var, auto_cov_lv_x, auto_cov_y : bool
         lavaan's ``sem()`` defaults (``auto_fix_first`` defaults to ``not std_lv``).
+    meanstructure : bool, default False
+        Add intercept rows (``~1``, lavaan ``meanstructure = TRUE``): intercepts of
+        observed variables free (fixed at the sample means for fixed.x covariates),
+        means of latent variables fixed at 0. A ``~ 1`` line in the model turns the
+        mean structure on, as in lavaan.
 
     Returns
     -------
@@ -683,6 +694,7 @@ def specify(
         bool(auto_var),
         bool(auto_cov_lv_x),
         bool(auto_cov_y),
+        bool(meanstructure),
     )
 
 
@@ -697,6 +709,7 @@ def _specify(
     auto_var: bool,
     auto_cov_lv_x: bool,
     auto_cov_y: bool,
+    meanstructure: bool,
 ) -> ModelSpec:
     """:func:`specify`, cached: a ModelSpec is immutable, so one model is parsed once."""
     user, raw_defs, raw_eqs = parse_syntax(model)
@@ -711,7 +724,9 @@ def _specify(
     first_line: dict[str, int] = {}
     for r in user:
         first_line.setdefault(r.lhs, r.line)
-        first_line.setdefault(r.rhs, r.line)
+        if r.rhs:
+            first_line.setdefault(r.rhs, r.line)
+    meanstructure = meanstructure or any(r.op == "~1" for r in user)
     # duplicates: lavaan keeps the first and warns; we refuse, naming both lines
     seen: dict[tuple[str, str, str], int] = {}
     for r in user:
@@ -766,14 +781,27 @@ def _specify(
         for i in range(j, len(ov_x)):
             d_lhs.append(ov_x[j])
             d_rhs.append(ov_x[i])
+    unknown = [r for r in user if r.op == "~1" and r.lhs not in ov and r.lhs not in lv_set]
+    if unknown:
+        raise ModelSpecError(
+            "an intercept of a variable that the model does not otherwise use",
+            line=unknown[0].line,
+            found=f"{unknown[0].lhs} ~ 1",
+            expected="intercepts of variables in '=~', '~' or '~~' lines",
+            fix=f"add {unknown[0].lhs} to the model, or remove the line",
+        )
     user_keys = {(r.lhs, r.op, r.rhs) for r in user} | {
         (r.rhs, r.op, r.lhs) for r in user if r.op == "~~"
     }
-    defaults = [(a, b) for a, b in zip(d_lhs, d_rhs, strict=True) if (a, "~~", b) not in user_keys]
+    defaults = [
+        (a, "~~", b) for a, b in zip(d_lhs, d_rhs, strict=True) if (a, "~~", b) not in user_keys
+    ]
+    if meanstructure:  # lav_partable_flat: intercepts of every ov, then of every lv
+        defaults += [(v, "~1", "") for v in [*ov, *lv] if (v, "~1", "") not in user_keys]
     n_user = len(user)
-    lhs = [r.lhs for r in user] + [a for a, _ in defaults]
-    op = ops + ["~~"] * len(defaults)
-    rhs = [r.rhs for r in user] + [b for _, b in defaults]
+    lhs = [r.lhs for r in user] + [a for a, _, _ in defaults]
+    op = ops + [o for _, o, _ in defaults]
+    rhs = [r.rhs for r in user] + [b for _, _, b in defaults]
     is_user = np.array([1] * n_user + [0] * len(defaults))
     n = len(lhs)
     free = np.ones(n, dtype=bool)
@@ -809,8 +837,14 @@ def _specify(
             & (is_user == 0)
         )
         free[sel], ustart[sel] = False, 0.0
+    if meanstructure:  # latent means fixed at 0 (int.lv.free = FALSE)
+        sel = (op_a == "~1") & np.isin(lhs_a, lv) & (is_user == 0)
+        free[sel], ustart[sel] = False, 0.0
     if fixed_x and ov_x:
         sel = (op_a == "~~") & np.isin(lhs_a, ov_x) & np.isin(rhs_a, ov_x) & (is_user == 0)
+        free[sel] = False
+        exo[sel] = 1
+        sel = (op_a == "~1") & np.isin(lhs_a, ov_x) & (is_user == 0)
         free[sel] = False
         exo[sel] = 1
     # --- user modifiers override the defaults
@@ -965,7 +999,14 @@ def _specify(
         ov_x=tuple(ov_x) if fixed_x else (),
         definitions=tuple(definitions),
         equalities=tuple(raw_eqs),
-        options=MappingProxyType({"std_lv": std_lv, "orthogonal": orthogonal, "fixed_x": fixed_x}),
+        options=MappingProxyType(
+            {
+                "std_lv": std_lv,
+                "orthogonal": orthogonal,
+                "fixed_x": fixed_x,
+                "meanstructure": meanstructure,
+            }
+        ),
         first_line=MappingProxyType(first_line),
     )
 

@@ -385,6 +385,20 @@ textual ~ visual + ageyr
 x1 ~ 0*1
 visual ~ 1
 "),
+  list(name = "meanstructure_fixed_x", options = list(meanstructure = TRUE), syntax = "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+textual ~ visual + ageyr + sex
+"),
+  list(name = "labelled_intercepts_latent_means", options = list(), syntax = "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+x1 + x4 ~ 0*1
+x2 ~ a*1
+x3 ~ a*1
+visual + textual ~ 1
+x5 ~ start(2)*1
+"),
   list(name = "orthogonal_multiple_lhs", options = list(orthogonal = TRUE), syntax = "
 visual  =~ x1 + x2 + x3; textual =~ x4 + x5 + x6
 speed   =~ x7 +

@@ -178,19 +178,34 @@ def srmr_bentler(s: np.ndarray, sigma: np.ndarray) -> float:
     return float(np.sqrt(np.mean(resid[idx] ** 2)))
 
 
-def gfi(s: np.ndarray, sigma: np.ndarray, fixed_x: list[int] | None = None) -> float:
+def gfi(
+    s: np.ndarray,
+    sigma: np.ndarray,
+    fixed_x: list[int] | None = None,
+    mean: np.ndarray | None = None,
+    mu: np.ndarray | None = None,
+) -> float:
     """Goodness-of-fit index (Jöreskog & Sörbom 1984) with the ML weight.
 
     ``1 - e' V e / s' V s`` with ``e = vech(S - Sigma)``, ``s = vech(S)`` and the
     normal-theory weight ``V = D' (Sigma^-1 kron Sigma^-1) D`` (lavaan
     ``lav_fit_gfi_lisrel``). Without fixed.x covariates this is
     ``1 - tr((Sigma^-1 S - I)^2) / tr((Sigma^-1 S)^2)``; with them, the moments of
-    the covariate block (``fixed_x`` indices) are left out, as lavaan does.
+    the covariate block (``fixed_x`` indices) are left out, as lavaan does. With a
+    mean structure (``mean``: sample means, ``mu``: implied means) the means are
+    sample statistics too, weighted by ``Sigma^-1``.
     """
+    mean_num = mean_den = 0.0
+    if mean is not None and mu is not None:
+        w = np.linalg.inv(sigma)
+        d = mean - mu
+        mean_num, mean_den = float(d @ w @ d), float(mean @ w @ mean)
     if not fixed_x:
         a = np.linalg.solve(sigma, s)
         resid = a - np.eye(len(s))
-        return float(1.0 - np.sum(resid * resid.T) / np.sum(a * a.T))
+        # the trace forms are twice the vech quadratic forms with weight 0.5 D'(W x W)D
+        num = np.sum(resid * resid.T) + 2.0 * mean_num
+        return float(1.0 - num / (np.sum(a * a.T) + 2.0 * mean_den))
     p = len(s)
     w = np.linalg.inv(sigma)
     rows, cols = np.tril_indices(p)
@@ -202,7 +217,7 @@ def gfi(s: np.ndarray, sigma: np.ndarray, fixed_x: list[int] | None = None) -> f
     v = v * np.where(rows == cols, 0.5, 1.0)[:, None] * np.where(rows == cols, 0.5, 1.0)[None, :]
     e = (s - sigma)[rows, cols]
     obs = s[rows, cols]
-    return float(1.0 - (e @ v @ e) / (obs @ v @ obs))
+    return float(1.0 - (e @ v @ e + mean_num) / (obs @ v @ obs + mean_den))
 
 
 def agfi(gfi_value: float, nel: int, df: float) -> float:

@@ -36,7 +36,8 @@ from scipy import linalg
 
 __all__ = ["FitState", "Layout", "MLKernel", "fisher_scoring"]
 
-MATRICES = ("lambda", "beta", "psi", "theta")
+MATRICES = ("lambda", "beta", "psi", "theta", "nu", "alpha")
+COVARIANCE_MATRICES = ("lambda", "beta", "psi", "theta")
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ class Layout:
     n_obs, n_lat : int
         Number of observed (p) and latent (m, incl. phantom) variables.
     fixed : dict of str to ndarray
-        ``lambda`` (p x m), ``beta`` (m x m), ``psi`` (m x m), ``theta`` (p x p):
-        the fixed values (zeros where parameters are free).
+        ``lambda`` (p x m), ``beta`` (m x m), ``psi`` (m x m), ``theta`` (p x p),
+        ``nu`` (p x 1, observed intercepts) and ``alpha`` (m x 1, latent means and
+        intercepts): the fixed values (zeros where parameters are free).
     free : dict of str to tuple of three int arrays
         ``(rows, cols, index)`` per matrix: position and parameter index of every
         free entry (symmetric matrices list both triangles).
@@ -62,6 +64,14 @@ class Layout:
     fixed: dict[str, np.ndarray]
     free: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
     n_free: int
+
+    def __post_init__(self) -> None:
+        # layouts without a mean structure may leave out nu and alpha
+        empty = np.array([], dtype=int)
+        self.fixed.setdefault("nu", np.zeros((self.n_obs, 1)))
+        self.fixed.setdefault("alpha", np.zeros((self.n_lat, 1)))
+        for name in ("nu", "alpha"):
+            self.free.setdefault(name, (empty, empty, empty))
 
     def matrices(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Fill the model matrices with the parameter vector ``x``."""
@@ -87,6 +97,7 @@ class FitState:
     sigma_inv: np.ndarray
     logdet: float
     ok: bool
+    mu: np.ndarray | None = None  # nu + Lambda A alpha (mean structure only)
 
 
 class MLKernel:
@@ -99,13 +110,15 @@ class MLKernel:
         Sample covariance with divisor N.
     """
 
-    def __init__(self, layout: Layout, s: np.ndarray) -> None:
+    def __init__(self, layout: Layout, s: np.ndarray, mean: np.ndarray | None = None) -> None:
         self.layout = layout
         self.s = np.asarray(s, dtype=float)
         self.p = layout.n_obs
         sign, logdet_s = np.linalg.slogdet(self.s)
         self.logdet_s = logdet_s if sign > 0 else np.nan
         self._eye_m = np.eye(layout.n_lat)
+        # mean structure: the sample means enter the discrepancy
+        self.mean = None if mean is None else np.asarray(mean, dtype=float).ravel()
 
     # ------------------------------------------------------------------ state
     def state(self, x: np.ndarray) -> FitState:
@@ -133,17 +146,35 @@ class MLKernel:
             return FitState(x, mats, a, la, sigma, np.full_like(sigma, np.nan), np.nan, False)
         logdet = 2.0 * float(np.sum(np.log(np.diag(c))))
         sigma_inv = linalg.cho_solve((c, lower), np.eye(self.p), check_finite=False)
-        return FitState(x, mats, a, la, sigma, sigma_inv, logdet, True)
+        return FitState(x, mats, a, la, sigma, sigma_inv, logdet, True, self._mu(mats, la, a))
+
+    def _mu(self, mats: dict[str, np.ndarray], la: np.ndarray, a: np.ndarray) -> np.ndarray | None:
+        """Implied means ``nu + Lambda A alpha`` (None without a mean structure)."""
+        if self.mean is None:
+            return None
+        return mats["nu"][:, 0] + la @ mats["alpha"][:, 0]
+
+    def _mean_residual(self, st: FitState) -> np.ndarray | None:
+        if self.mean is None:
+            return None
+        mu = st.mu if st.mu is not None else self._mu(st.mats, st.la, st.a)
+        return self.mean - mu
 
     def objective(self, st: FitState) -> float:
         """F_ML at the state (``inf`` where Sigma is not positive definite)."""
         if not st.ok:
             return np.inf
-        return float(st.logdet + np.sum(self.s * st.sigma_inv) - self.logdet_s - self.p)
+        f = float(st.logdet + np.sum(self.s * st.sigma_inv) - self.logdet_s - self.p)
+        d = self._mean_residual(st)
+        if d is not None:
+            f += float(d @ st.sigma_inv @ d)
+        return f
 
     def gradient(self, st: FitState) -> np.ndarray:
         """Analytic gradient of F_ML with respect to the free parameters."""
-        w = st.sigma_inv - st.sigma_inv @ self.s @ st.sigma_inv
+        d = self._mean_residual(st)
+        s = self.s if d is None else self.s + np.outer(d, d)
+        w = st.sigma_inv - st.sigma_inv @ s @ st.sigma_inv
         mats, a, la = st.mats, st.a, st.la
         psi = mats["psi"]
         wla = w @ la  # p x m
@@ -153,9 +184,18 @@ class MLKernel:
             "theta": w,
             "beta": 2.0 * (la.T @ wla) @ psi @ a.T,
         }
+        if d is not None:
+            # d/dx of (ybar - mu)' Sigma^-1 (ybar - mu), mu = nu + Lambda A alpha
+            wd = -2.0 * (st.sigma_inv @ d)  # dF/dmu
+            eta = a @ mats["alpha"][:, 0]  # A alpha: latent means
+            law = la.T @ wd
+            grads["nu"] = wd[:, None]
+            grads["alpha"] = law[:, None]
+            grads["lambda"] = grads["lambda"] + np.outer(wd, eta)
+            grads["beta"] = grads["beta"] + np.outer(law, eta)
         q = self.layout.n_free
         g = np.zeros(q)
-        for name in MATRICES:
+        for name in MATRICES if d is not None else COVARIANCE_MATRICES:
             rows, cols, idx = self.layout.free[name]
             if len(idx):
                 g += np.bincount(idx, weights=grads[name][rows, cols], minlength=q)
@@ -195,8 +235,37 @@ class MLKernel:
             np.add.at(delta, (idx, rows, cols), 1.0)
         return delta
 
+    def mean_jacobian(self, st: FitState) -> np.ndarray:
+        """Derivatives of the implied means: array (q, p) with ``[k] = dmu / dx_k``.
+
+        ``mu = nu + Lambda A alpha``: ``dmu/dnu_r = e_r``, ``dmu/dalpha_r = (LA)[:, r]``,
+        ``dmu/dLambda_rc = e_r (A alpha)_c`` and ``dmu/dB_rc = (LA)[:, r] (A alpha)_c``.
+        """
+        p, q = self.p, self.layout.n_free
+        out = np.zeros((q, p))
+        free = self.layout.free
+        la = st.la
+        eta = st.a @ st.mats["alpha"][:, 0]
+        rows, _, idx = free["nu"]
+        if len(idx):
+            np.add.at(out, (idx, rows), 1.0)
+        rows, _, idx = free["alpha"]
+        if len(idx):
+            np.add.at(out, idx, la[:, rows].T)
+        rows, cols, idx = free["lambda"]
+        if len(idx):
+            np.add.at(out, (idx, rows), eta[cols])
+        rows, cols, idx = free["beta"]
+        if len(idx):
+            np.add.at(out, idx, la[:, rows].T * eta[cols][:, None])
+        return out
+
     def expected_information(self, st: FitState, delta: np.ndarray | None = None) -> np.ndarray:
-        """Return the unit expected information 0.5 Delta' (Sigma^-1 kron Sigma^-1) Delta."""
+        """Return the unit expected information.
+
+        ``0.5 Delta' (Sigma^-1 kron Sigma^-1) Delta``, plus ``Delta_mu' Sigma^-1
+        Delta_mu`` with a mean structure (the cross terms vanish under normality).
+        """
         if delta is None:
             delta = self.jacobian(st)
         q, p = delta.shape[0], self.p
@@ -205,7 +274,11 @@ class MLKernel:
         # Sigma^-1 symmetric this is (D_k Sigma^-1)' Sigma^-1: two stacked products
         right = (delta.reshape(q * p, p) @ si).reshape(q, p, p)
         sandwich = right.transpose(0, 2, 1).reshape(q * p, p) @ si
-        return 0.5 * delta.reshape(q, -1) @ sandwich.reshape(q, -1).T
+        info = 0.5 * delta.reshape(q, -1) @ sandwich.reshape(q, -1).T
+        if self.mean is not None:
+            dmu = self.mean_jacobian(st)
+            info = info + dmu @ si @ dmu.T
+        return info
 
 
 def _damped_fisher(

@@ -119,7 +119,9 @@ class CompiledModel:
     table: ParTable
 
 
-def compile_partable(pt: ParTable, ov: list[str], s: np.ndarray) -> CompiledModel:
+def compile_partable(
+    pt: ParTable, ov: list[str], s: np.ndarray, mean: np.ndarray | None = None
+) -> CompiledModel:
     """Compile a parameter table to a kernel :class:`Layout`.
 
     Parameters
@@ -131,6 +133,11 @@ def compile_partable(pt: ParTable, ov: list[str], s: np.ndarray) -> CompiledMode
     s : ndarray
         Sample covariance matrix (divisor N); fixed.x rows (``exo == 1``) take their
         values from it.
+    mean : ndarray, optional
+        Sample means, for the intercepts of fixed.x covariates (``~1`` rows with
+        ``exo == 1``). Intercepts (``~1``) of observed variables go to ``nu``, means
+        and intercepts of latent variables, and of observed variables carried by a
+        phantom latent, to ``alpha`` (as lavaan's LISREL representation).
     """
     ops, lhs, rhs = pt.op, pt.lhs, pt.rhs
     lv = list(dict.fromkeys(lhs[ops == "=~"]))
@@ -163,6 +170,8 @@ def compile_partable(pt: ParTable, ov: list[str], s: np.ndarray) -> CompiledMode
         "beta": np.zeros((m, m)),
         "psi": np.zeros((m, m)),
         "theta": np.zeros((p, p)),
+        "nu": np.zeros((p, 1)),
+        "alpha": np.zeros((m, 1)),
     }
     for name in phantom:
         fixed["lambda"][ov_pos[name], lat_pos[name]] = 1.0
@@ -183,6 +192,11 @@ def compile_partable(pt: ParTable, ov: list[str], s: np.ndarray) -> CompiledMode
                 where = ("psi", lat_pos[left], lat_pos[right])
             else:
                 where = ("theta", ov_pos[left], ov_pos[right])
+        elif op == "~1":
+            if left in lat_pos:
+                where = ("alpha", lat_pos[left], 0)
+            else:
+                where = ("nu", ov_pos[left], 0)
         else:
             position.append(None)
             continue
@@ -195,7 +209,9 @@ def compile_partable(pt: ParTable, ov: list[str], s: np.ndarray) -> CompiledMode
             if symmetric and r != c:
                 free[mat].append((c, r, k))
         else:
-            if exo[i] == 1:
+            if exo[i] == 1 and op == "~1":
+                value = np.nan if mean is None else mean[ov_pos[left]]
+            elif exo[i] == 1:
                 value = s[ov_pos[left], ov_pos[right]]
                 for name in (left, right):
                     if name not in ov_x:
@@ -278,7 +294,7 @@ class StandardizationPlan:
     def build(cls, model: CompiledModel, kind: str) -> StandardizationPlan:
         if kind not in ("std.lv", "std.all"):
             raise ValueError(f"kind must be 'std.lv' or 'std.all', got {kind!r}")
-        codes = {"lambda": 0, "beta": 1, "psi": 2, "theta": 3}
+        codes = {"lambda": 0, "beta": 1, "psi": 2, "theta": 3, "nu": 4, "alpha": 5}
         n = len(model.position)
         mat_code = np.full(n, -1)
         r = np.zeros(n, dtype=int)
@@ -320,6 +336,11 @@ class StandardizationPlan:
                     de += [lv_index[left]] * 2
                 elif full:
                     de += [ov_index[left]] * 2
+            elif op == "~1":  # means and intercepts: divided by the implied SD
+                if left in lv_index:
+                    de.append(lv_index[left])
+                elif full:
+                    de.append(ov_index[left])
             elif op == "~~":
                 for name in (left, right):
                     if name in lv_index or full:
@@ -341,7 +362,14 @@ class StandardizationPlan:
             mats["theta"], axis1=1, axis2=2
         )
         est = np.full((b, len(self.mat_code)), np.nan)
-        stacked = [mats["lambda"], mats["beta"], mats["psi"], mats["theta"]]
+        stacked = [
+            mats["lambda"],
+            mats["beta"],
+            mats["psi"],
+            mats["theta"],
+            mats["nu"],
+            mats["alpha"],
+        ]
         for code, mat in enumerate(stacked):
             rows = np.flatnonzero(self.mat_code == code)
             if len(rows):
