@@ -1,0 +1,899 @@
+"""Thresholds, polychoric correlations and ordinal alpha for Likert items.
+
+:func:`thresholds` (as ``lavaan::lavCor(x, ordered = TRUE, output = "th")``),
+:func:`polychoric` (as ``lavaan::lavCor(x, ordered = TRUE)``, with the asymptotic
+covariance matrix lavaan's WLSMV uses) and :func:`ordinal_alpha` (Zumbo, Gadermann &
+Zeisser 2007; as ``psych::alpha(psych::polychoric(x)$rho)`` or on lavaan's polychorics).
+
+Conventions (lavaan 0.6's two-step estimator, ``lav_samplestats_step1/2``,
+``lav_uvord.R``, ``lav_bvord.R``), so that the numbers match ``lavCor``:
+
+- **Categories.** The distinct values observed in a column, sorted, coded ``1 .. K``
+  (R's ``ordered()``); an unobserved middle value is not a category. Values must be whole
+  numbers; at most 20 categories.
+- **Thresholds.** ``tau_k = qnorm(cumulative proportion of categories 1 .. k)``, the
+  maximum likelihood estimate of the univariate probit model, from the rows used
+  (listwise: complete rows; pairwise: every answer to the item).
+- **Polychoric correlation.** With both items' thresholds fixed, ``rho`` maximises the
+  bivariate-normal likelihood of the pair's contingency table ``sum n_ab log P_ab(rho)``
+  (Olsson 1979, two-step), inside ``[-0.999, 0.999]`` as lavaan's ``nlminb`` bounds. Cell
+  probabilities below ``sqrt(.Machine$double.eps)`` are floored as lavaan does. A 2 x 2
+  table with one empty cell gets 0.5 added and subtracted keeping the margins
+  (lavaan's ``zero.add = c(0.5, 0)``, ``zero.keep.margins = TRUE``); with two empty
+  cells rho is +1 or -1; larger tables are not corrected.
+- **Missing answers.** ``missing="listwise"`` (lavCor's default) keeps the rows that
+  answer every item; ``missing="pairwise"`` uses, per item, all its answers for the
+  thresholds and, per pair, the rows answering both for the table (lavaan's
+  ``missing = "pairwise"``). Rows without any answer are counted and reported in the
+  result and in a :class:`~loyaltysem.errors.MissingDataWarning`, never dropped silently.
+- **Asymptotic covariance** (``nacov=True``): ``N`` times the sandwich
+  ``B^-1 S B^-T`` built from observation-level scores of the univariate and bivariate
+  likelihoods (Muthen 1984; lavaan's ``muthen1984()``), in lavaan's order: all thresholds
+  item by item, then the correlations column-wise below the diagonal. It is
+  ``lavInspect(fit, "gamma")`` of ``lavCor(x, ordered = TRUE, estimator = "WLSMV",
+  output = "fit")``; ``wls_v`` is its inverted diagonal, the diagonal weight matrix of
+  DWLS/WLSMV (``lavInspect(fit, "WLS.V")``).
+
+Numbers are stored at full precision; rounding happens only on display.
+
+References
+----------
+Olsson, U. (1979). Maximum likelihood estimation of the polychoric correlation
+coefficient. Psychometrika 44, 443-460.
+Muthen, B. (1984). A general structural equation model with dichotomous, ordered
+categorical, and continuous latent variable indicators. Psychometrika 49, 115-132.
+Zumbo, B. D., Gadermann, A. M. & Zeisser, C. (2007). Ordinal versions of coefficients
+alpha and theta for Likert rating scales. Journal of Modern Applied Statistical
+Methods 6(1), 21-29.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+import numpy as np
+import pandas as pd
+
+from loyaltysem._display import DisplayMixin
+from loyaltysem._kernels import polychoric as _k
+from loyaltysem.errors import MissingDataWarning, SurveyDataError
+from loyaltysem.survey import Survey
+
+__all__ = [
+    "MAX_CATEGORIES",
+    "OrdinalAlphaResult",
+    "PolychoricResult",
+    "ThresholdResult",
+    "ordinal_alpha",
+    "polychoric",
+    "thresholds",
+]
+
+Missing = Literal["listwise", "pairwise"]
+AlphaMethod = Literal["lavaan", "psych"]
+
+#: More distinct values than this are not treated as ordinal categories.
+MAX_CATEGORIES = 20
+#: psych::polychoric's ``max.cat`` (it refuses items spanning more values).
+_PSYCH_MAX_CAT = 8
+#: R's ``optimize()`` default tolerance, ``.Machine$double.eps^0.25``.
+_R_OPTIMIZE_TOL = float(np.finfo(float).eps) ** 0.25
+
+
+# --------------------------------------------------------------------------- input
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """Validated ordinal items as integer codes (``-1`` = missing)."""
+
+    items: list[str]
+    codes: np.ndarray  # (n, p) int, -1 missing
+    categories: list[tuple[float, ...]]
+    n_rows: int
+    n_empty_rows: int
+    n_incomplete_rows: int
+    row_labels: pd.Index
+
+
+def _as_frame(data: object, caller: str) -> pd.DataFrame:
+    if isinstance(data, Survey):
+        return data.data
+    if not isinstance(data, pd.DataFrame):
+        raise SurveyDataError(
+            f"{caller}() needs a pandas DataFrame of item scores or a Survey",
+            found=type(data).__name__,
+            expected="pandas.DataFrame with one column per item and one row per respondent",
+            fix="wrap the array, e.g. pd.DataFrame(x, columns=item_names), or pass the survey",
+        )
+    return data
+
+
+def _select(frame: pd.DataFrame, ordered: Sequence[str] | None, caller: str) -> pd.DataFrame:
+    if ordered is None:
+        return frame
+    if isinstance(ordered, str):
+        ordered = [ordered]
+    names = [str(c) for c in frame.columns]
+    unknown = [o for o in ordered if o not in names]
+    if unknown:
+        raise SurveyDataError(
+            "ordered names columns that are not in the data",
+            column=unknown[0],
+            found=unknown,
+            expected=f"column names among {names}",
+            fix="check the spelling of the item names in ordered=",
+        )
+    rest = [c for c in names if c not in set(ordered)]
+    if rest:
+        raise SurveyDataError(
+            f"{caller}() treats every column as ordinal; mixed ordinal-continuous "
+            "(polyserial) correlations are not supported",
+            column=rest[0],
+            found=rest,
+            expected="only the columns listed in ordered=",
+            fix="select the ordinal items first, e.g. data[ordered], or leave ordered=None",
+        )
+    return frame[list(ordered)]
+
+
+def _prepare(
+    data: object,
+    ordered: Sequence[str] | None,
+    missing: str,
+    caller: str,
+) -> _Coded:
+    if missing not in ("listwise", "pairwise"):
+        raise SurveyDataError(
+            "unknown missing-data rule",
+            found=missing,
+            expected='"listwise" or "pairwise"',
+            fix='use missing="listwise" (lavCor\'s default) or missing="pairwise"',
+        )
+    frame = _select(_as_frame(data, caller), ordered, caller)
+    if frame.shape[1] < 1:
+        raise SurveyDataError(
+            f"{caller}() needs at least one item column",
+            found=frame.shape,
+            expected="one column per item",
+            fix="select the item columns, e.g. data[item_names]",
+        )
+    duplicated = frame.columns[frame.columns.duplicated()]
+    if len(duplicated):
+        raise SurveyDataError(
+            "item names must be unique",
+            found=sorted({str(c) for c in duplicated}),
+            expected="one column per item",
+            fix="rename or drop the duplicated columns",
+        )
+    items = [str(c) for c in frame.columns]
+    for col, dtype in frame.dtypes.items():
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            raise SurveyDataError(
+                "ordinal item scores must be numeric category codes",
+                column=str(col),
+                found=str(dtype),
+                expected="integer codes such as 1..7 (NaN for a missing answer)",
+                fix="resolve text answers and missing-value codes first, e.g. with read_survey()",
+            )
+    x = frame.to_numpy(dtype=float, na_value=np.nan)
+    n_rows = x.shape[0]
+    observed = ~np.isnan(x)
+    for j, item in enumerate(items):
+        col = x[:, j]
+        bad = observed[:, j] & ~(np.isfinite(col) & (col == np.round(col)))
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            raise SurveyDataError(
+                "ordinal items must hold whole-number category codes",
+                column=item,
+                found=f"{col[r]:g} (row label {frame.index[r]!r})",
+                expected="whole numbers such as 1, 2, ..., 7 (NaN for a missing answer)",
+                fix="recode the answers to integer categories, or treat the item as "
+                "continuous (Pearson correlations) instead of ordinal",
+            )
+    empty_rows = ~observed.any(axis=1)
+    n_empty = int(empty_rows.sum())
+    complete = observed.all(axis=1)
+    n_incomplete = int((~complete).sum())
+    # categories: R's ordered() on the whole column (lavData converts before deleting rows)
+    categories: list[tuple[float, ...]] = []
+    for j, item in enumerate(items):
+        values = np.unique(x[observed[:, j], j])
+        if values.size > MAX_CATEGORIES:
+            raise SurveyDataError(
+                f"too many distinct values to treat the item as ordinal "
+                f"(more than {MAX_CATEGORIES})",
+                column=item,
+                found=f"{values.size} distinct values",
+                expected=f"at most {MAX_CATEGORIES} ordered categories",
+                fix="treat this item as continuous (Pearson correlations, ML estimation) "
+                "rather than declaring it ordered",
+            )
+        categories.append(tuple(float(v) for v in values))
+    keep = complete if missing == "listwise" else ~empty_rows
+    x = x[keep]
+    labels = frame.index[keep]
+    if x.shape[0] == 0:
+        raise SurveyDataError(
+            f"no rows left for {caller}() after {missing} deletion",
+            found=f"{n_rows} rows, {n_incomplete} with a missing answer",
+            expected="at least some respondents answering the items",
+            fix="use missing='pairwise', or drop the items nobody answered",
+        )
+    codes = np.full(x.shape, -1, dtype=np.int64)
+    for j, item in enumerate(items):
+        cats = np.asarray(categories[j])
+        ok = ~np.isnan(x[:, j])
+        codes[ok, j] = np.searchsorted(cats, x[ok, j])
+        counts = np.bincount(codes[ok, j], minlength=cats.size)
+        if cats.size < 2:
+            raise SurveyDataError(
+                "an ordinal item needs at least two observed categories; this one has a "
+                "single value (no variance), so it has no threshold and no correlation",
+                column=item,
+                found=f"only the value {cats[0]:g}" if cats.size else "no answers",
+                expected="two or more distinct answers",
+                fix="drop the item from the analysis",
+            )
+        if (counts == 0).any():
+            empty = [f"{c:g}" for c, n in zip(cats, counts, strict=True) if n == 0]
+            raise SurveyDataError(
+                "after listwise deletion a category of the item has no answers left, so "
+                "its threshold is undefined (lavaan stops with 'some categories of variable "
+                "... are empty')",
+                column=item,
+                found=f"empty categories {empty}; counts {counts.tolist()}",
+                expected="every observed category present in the rows analysed",
+                fix="merge the rare category with its neighbour, or use missing='pairwise'",
+            )
+    return _Coded(
+        items=items,
+        codes=codes,
+        categories=categories,
+        n_rows=n_rows,
+        n_empty_rows=n_empty,
+        n_incomplete_rows=n_incomplete,
+        row_labels=labels,
+    )
+
+
+def _threshold_names(item: str, k: int) -> list[str]:
+    return [f"{item}|t{i + 1}" for i in range(k)]
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+@dataclass(frozen=True, repr=False)
+class ThresholdResult(DisplayMixin):
+    """Univariate thresholds of ordinal items.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per threshold, indexed by lavaan's name (``"REP1|t1"``): ``item``,
+        ``threshold`` (1, 2, ...), ``value`` (the threshold), ``below`` and ``above`` (the
+        category values it separates) and ``cumulative_proportion``.
+    counts : DataFrame
+        Items by category value: the number of answers used (0 where an item lacks a
+        value another item has).
+    n : Series
+        Answers used per item.
+    n_rows, n_empty_rows, n_incomplete_rows : int
+        Rows given, rows with no answer at all, rows with at least one missing answer.
+    missing : str
+        ``"listwise"`` or ``"pairwise"``.
+    """
+
+    table: pd.DataFrame
+    counts: pd.DataFrame
+    n: pd.Series
+    n_rows: int
+    n_empty_rows: int
+    n_incomplete_rows: int
+    missing: str
+
+    _title: ClassVar[str] = "Thresholds (probit of cumulative proportions)"
+
+    @property
+    def values(self) -> pd.Series:
+        """The thresholds as a Series named as lavaan names them (``lavCor(output="th")``)."""
+        return self.table["value"]
+
+    def _header(self) -> list[str]:
+        return [
+            f"rows: {self.n_rows}, with no answer: {self.n_empty_rows}, "
+            f"incomplete: {self.n_incomplete_rows}; missing = {self.missing}"
+        ]
+
+    def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
+        yield "Thresholds", self.table
+        yield "Category counts", self.counts
+
+
+def _threshold_result(coded: _Coded, missing: str) -> tuple[ThresholdResult, list[np.ndarray]]:
+    rows = []
+    tau_list = []
+    all_values = sorted({v for cats in coded.categories for v in cats})
+    counts = pd.DataFrame(
+        0,
+        index=pd.Index(coded.items, name="item"),
+        columns=pd.Index([_fmt_value(v) for v in all_values], name="category"),
+        dtype=np.int64,
+    )
+    n = {}
+    for j, item in enumerate(coded.items):
+        y = coded.codes[:, j]
+        cats = coded.categories[j]
+        cnt = np.bincount(y[y >= 0], minlength=len(cats))
+        tau = _k.univariate_thresholds(cnt)
+        tau_list.append(tau)
+        cum = np.cumsum(cnt)[:-1] / cnt.sum()
+        for t in range(len(tau)):
+            rows.append(
+                {
+                    "name": f"{item}|t{t + 1}",
+                    "item": item,
+                    "threshold": t + 1,
+                    "value": float(tau[t]),
+                    "below": cats[t],
+                    "above": cats[t + 1],
+                    "cumulative_proportion": float(cum[t]),
+                }
+            )
+        for v, c in zip(cats, cnt, strict=True):
+            counts.loc[item, _fmt_value(v)] = int(c)
+        n[item] = int(cnt.sum())
+    table = pd.DataFrame(rows).set_index("name")
+    table.index.name = None
+    return (
+        ThresholdResult(
+            table=table,
+            counts=counts,
+            n=pd.Series(n, name="n"),
+            n_rows=coded.n_rows,
+            n_empty_rows=coded.n_empty_rows,
+            n_incomplete_rows=coded.n_incomplete_rows,
+            missing=missing,
+        ),
+        tau_list,
+    )
+
+
+def _fmt_value(v: float) -> str:
+    return f"{v:g}"
+
+
+def thresholds(
+    data: pd.DataFrame | Survey,
+    ordered: Sequence[str] | None = None,
+    *,
+    missing: Missing = "listwise",
+) -> ThresholdResult:
+    """Univariate thresholds of ordinal items, as lavaan's two-step estimator gives them.
+
+    Parameters
+    ----------
+    data : DataFrame or Survey
+        One column per ordinal item, whole-number category codes, NaN for missing.
+    ordered : sequence of str, optional
+        The ordinal items; default every column. Every column must be listed.
+    missing : {"listwise", "pairwise"}, default "listwise"
+        Rows used: complete rows (lavCor's default) or every answer to the item.
+
+    Returns
+    -------
+    ThresholdResult
+        ``values`` (lavaan names ``item|t1`` ...), ``table`` with the categories each
+        threshold separates, and ``counts`` per category.
+
+    Raises
+    ------
+    SurveyDataError
+        Non-numeric or non-integer codes, a single observed category, more than
+        :data:`MAX_CATEGORIES` values, a category left empty by listwise deletion.
+
+    Notes
+    -----
+    ``tau_k = Phi^-1(p_1 + ... + p_k)``, ``k = 1 .. K-1``, with ``p_c`` the proportion of
+    answers in category ``c``; the maximum likelihood estimate of the probit threshold
+    model (lavaan ``lav_uvord_th``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from loyaltysem.polychoric import thresholds
+    >>> x = pd.DataFrame({"a": [1, 1, 2, 2, 2, 3, 3, 3, 3, 3]})
+    >>> th = thresholds(x)  # R: lavaan::lavCor(x, ordered = "a", output = "th")
+    >>> th.values.round(4).tolist()
+    [-0.8416, 0.0]
+    >>> th.counts.loc["a"].tolist()
+    [2, 3, 5]
+    """
+    coded = _prepare(data, ordered, missing, "thresholds")
+    _warn_rows(coded, missing, "thresholds")
+    return _threshold_result(coded, missing)[0]
+
+
+# --------------------------------------------------------------------------- polychoric
+
+
+@dataclass(frozen=True, repr=False)
+class PolychoricResult(DisplayMixin):
+    """Polychoric correlations with their thresholds and, optionally, their NACOV.
+
+    Attributes
+    ----------
+    correlation : DataFrame
+        Items by items polychoric correlation matrix (unit diagonal).
+    thresholds : ThresholdResult
+        The thresholds held fixed in the second step.
+    n : int
+        Rows analysed (listwise: complete rows; pairwise: rows with any answer).
+    pairwise_n : DataFrame
+        Rows answering both items of each pair.
+    empty_cells : DataFrame
+        Number of empty cells of each pair's contingency table (0 on the diagonal).
+    n_rows, n_empty_rows, n_incomplete_rows : int
+        Rows given, rows with no answer at all, rows with a missing answer.
+    missing : str
+        ``"listwise"`` or ``"pairwise"``.
+    method : str
+        ``"lavaan"`` (two-step ML, exact optimum) or ``"psych"`` (psych::polychoric).
+    gamma : DataFrame or None
+        Asymptotic covariance matrix (times N) of thresholds and correlations, lavaan's
+        NACOV (``lavInspect(fit, "gamma")``); ``None`` unless ``nacov=True``.
+    wls_v : Series or None
+        ``1 / diag(gamma)``: the diagonal weights of DWLS/WLSMV.
+    at_bound : list of tuple
+        Pairs whose estimate sits at +-0.999 (lavaan's bounds) or was fixed at +-1.
+    """
+
+    correlation: pd.DataFrame
+    thresholds: ThresholdResult
+    n: int
+    pairwise_n: pd.DataFrame
+    empty_cells: pd.DataFrame
+    n_rows: int
+    n_empty_rows: int
+    n_incomplete_rows: int
+    missing: str
+    method: str = "lavaan"
+    gamma: pd.DataFrame | None = None
+    wls_v: pd.Series | None = None
+    at_bound: list[tuple[str, str]] = field(default_factory=list)
+
+    _title: ClassVar[str] = "Polychoric correlations"
+
+    def _header(self) -> list[str]:
+        n_empty_tables = int((self.empty_cells.to_numpy() > 0).sum() // 2)
+        return [
+            f"method: {self.method}; missing = {self.missing}; n = {self.n} "
+            f"(rows {self.n_rows}, with no answer {self.n_empty_rows}, incomplete "
+            f"{self.n_incomplete_rows})",
+            f"pairs with empty cells: {n_empty_tables}",
+        ]
+
+    def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
+        yield "Correlations", self.correlation
+        yield "Thresholds", self.thresholds.values
+
+
+def _pair_tables(
+    codes: np.ndarray, ncat: list[int], i: int, j: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    a, b = codes[:, i], codes[:, j]
+    ok = (a >= 0) & (b >= 0)
+    ka, kb = ncat[i], ncat[j]
+    tab = np.bincount(a[ok] * kb + b[ok], minlength=ka * kb).reshape(ka, kb)
+    return tab, a[ok], b[ok]
+
+
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    if a.size < 2:
+        return 0.0
+    a = a - a.mean()
+    b = b - b.mean()
+    den = math.sqrt(float(a @ a) * float(b @ b))
+    if den == 0:
+        return 0.0
+    r = float(a @ b) / den
+    return r if abs(r) < 1 else 0.0
+
+
+def _check_pair(tab: np.ndarray, item_i: str, item_j: str, missing: str) -> None:
+    rows = int((tab.sum(axis=1) > 0).sum())
+    cols = int((tab.sum(axis=0) > 0).sum())
+    if tab.sum() == 0 or rows < 2 or cols < 2:
+        which = item_i if rows < 2 else item_j
+        raise SurveyDataError(
+            "the polychoric correlation of this pair is undefined: among the respondents "
+            "answering both items, one item takes a single value (an empty row or column "
+            "structure leaves nothing to correlate)",
+            column=f"{item_i} x {item_j}",
+            found=f"{int(tab.sum())} joint answers; table rows/columns used: {rows} x {cols}; "
+            f"constant item: {which}",
+            expected="at least two categories of each item among the joint answers",
+            fix="drop or merge the item, collect more answers, or use "
+            + ("missing='listwise'" if missing == "pairwise" else "fewer items"),
+        )
+
+
+def _lavaan_polychoric(
+    coded: _Coded, taus: list[np.ndarray], missing: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str]]]:
+    codes = coded.codes
+    p = codes.shape[1]
+    ncat = [len(c) for c in coded.categories]
+    corr = np.eye(p)
+    pair_n = np.zeros((p, p), dtype=np.int64)
+    empty = np.zeros((p, p), dtype=np.int64)
+    groups: dict[tuple[int, int], list[tuple[int, int, np.ndarray, float]]] = {}
+    valid = codes >= 0
+    pair_n[:] = valid.T.astype(np.int64) @ valid.astype(np.int64)
+    for j in range(p):
+        for i in range(j + 1, p):
+            # lavaan: fit.y1 = item j (row of the table), fit.y2 = item i
+            tab, a, b = _pair_tables(codes, ncat, j, i)
+            _check_pair(tab, coded.items[j], coded.items[i], missing)
+            empty[i, j] = empty[j, i] = int((tab == 0).sum())
+            start = _pearson(a.astype(float), b.astype(float))
+            groups.setdefault((ncat[j], ncat[i]), []).append((j, i, tab, start))
+    bound: list[tuple[str, str]] = []
+    for members in groups.values():
+        freq = np.stack([m[2] for m in members]).astype(float)
+        t1 = np.stack([taus[m[0]] for m in members])
+        t2 = np.stack([taus[m[1]] for m in members])
+        start = np.array([m[3] for m in members])
+        fit = _k.fit_polychoric(freq, t1, t2, start)
+        for (j, i, _, _), r, code in zip(members, fit.rho, fit.special, strict=True):
+            corr[i, j] = corr[j, i] = r
+            if code == 2 or abs(r) == 1.0:
+                bound.append((coded.items[j], coded.items[i]))
+    return corr, pair_n, empty, bound
+
+
+def polychoric(
+    data: pd.DataFrame | Survey,
+    ordered: Sequence[str] | None = None,
+    *,
+    missing: Missing = "listwise",
+    nacov: bool = False,
+) -> PolychoricResult:
+    """Polychoric correlations of ordinal items, as ``lavaan::lavCor(x, ordered = TRUE)``.
+
+    Parameters
+    ----------
+    data : DataFrame or Survey
+        One column per ordinal item, whole-number category codes, NaN for missing.
+    ordered : sequence of str, optional
+        The ordinal items; default every column. Every column must be listed
+        (polyserial correlations with continuous columns are not supported).
+    missing : {"listwise", "pairwise"}, default "listwise"
+        lavCor's ``missing=``; see the module notes.
+    nacov : bool, default False
+        Also compute the asymptotic covariance matrix of thresholds and correlations
+        (``gamma``) and the DWLS weights (``wls_v``), as lavaan does for WLSMV.
+
+    Returns
+    -------
+    PolychoricResult
+
+    Raises
+    ------
+    SurveyDataError
+        Bad codes (see :func:`thresholds`), or a pair whose joint answers leave one item
+        with a single category (the correlation is undefined).
+
+    Notes
+    -----
+    Two-step estimator (Olsson 1979): thresholds from the margins, then per pair
+    ``rho = argmax sum_ab n_ab log P_ab(rho)`` with
+    ``P_ab = Phi2(t_a, u_b) - Phi2(t_a-1, u_b) - Phi2(t_a, u_b-1) + Phi2(t_a-1, u_b-1)``
+    (bivariate normal distribution function by Genz's algorithm), solved by Newton steps
+    for all pairs of a table shape at once.
+
+    Examples
+    --------
+    >>> from loyaltysem.datasets import load_ecommerce
+    >>> from loyaltysem.polychoric import polychoric
+    >>> x = load_ecommerce().data[["TRU1", "TRU2", "TRU3"]]
+    >>> pc = polychoric(x, missing="pairwise")  # R: lavCor(x, ordered = names(x),
+    >>> pc.correlation.round(3)  #                          missing = "pairwise")
+           TRU1   TRU2   TRU3
+    TRU1  1.000  0.571  0.668
+    TRU2  0.571  1.000  0.563
+    TRU3  0.668  0.563  1.000
+    """
+    if not isinstance(nacov, bool):
+        raise SurveyDataError(
+            "nacov must be True or False", found=nacov, expected="a bool", fix="nacov=True"
+        )
+    coded = _prepare(data, ordered, missing, "polychoric")
+    _warn_rows(coded, missing, "polychoric")
+    th, taus = _threshold_result(coded, missing)
+    corr, pair_n, empty, bound = _lavaan_polychoric(coded, taus, missing)
+    items = coded.items
+    gamma = wls_v = None
+    if nacov:
+        ncat = np.array([len(c) for c in coded.categories])
+        g = _k.polychoric_gamma(coded.codes, ncat, taus, corr)
+        names = list(th.table.index) + [
+            f"{items[j]}~~{items[i]}" for j in range(len(items)) for i in range(j + 1, len(items))
+        ]
+        gamma = pd.DataFrame(g, index=names, columns=names)
+        wls_v = pd.Series(1.0 / np.diag(g), index=names, name="wls_v")
+    idx = pd.Index(items)
+    return PolychoricResult(
+        correlation=pd.DataFrame(corr, index=idx, columns=idx),
+        thresholds=th,
+        n=int(coded.codes.shape[0]),
+        pairwise_n=pd.DataFrame(pair_n, index=idx, columns=idx),
+        empty_cells=pd.DataFrame(empty, index=idx, columns=idx),
+        n_rows=coded.n_rows,
+        n_empty_rows=coded.n_empty_rows,
+        n_incomplete_rows=coded.n_incomplete_rows,
+        missing=missing,
+        gamma=gamma,
+        wls_v=wls_v,
+        at_bound=bound,
+    )
+
+
+def _warn_rows(coded: _Coded, missing: str, caller: str) -> None:
+    if missing == "listwise" and coded.n_incomplete_rows:
+        warnings.warn(
+            f"{caller}(): listwise deletion kept {coded.codes.shape[0]} of {coded.n_rows} "
+            f"rows: {coded.n_incomplete_rows} rows with a missing answer were left out "
+            f"({coded.n_empty_rows} of them with no answer at all); use missing='pairwise' "
+            "to keep every answer",
+            MissingDataWarning,
+            stacklevel=3,
+        )
+    elif missing == "pairwise" and coded.n_empty_rows:
+        warnings.warn(
+            f"{caller}(): {coded.n_empty_rows} of {coded.n_rows} rows have no answer to any "
+            "item and were left out (as lavaan does)",
+            MissingDataWarning,
+            stacklevel=3,
+        )
+
+
+# --------------------------------------------------------------------------- psych
+
+
+def _psych_polychoric(frame: pd.DataFrame) -> tuple[np.ndarray, bool]:
+    """``psych::polychoric(x)$rho`` (psych 2.2.9 defaults); returns (rho, global flag).
+
+    psych codes every item on the common grid ``min(x) .. max(x)``, takes each item's
+    thresholds from all its answers (``global = TRUE``) and maximises the same
+    likelihood as lavaan with ``optimize(interval = c(-1, 1))`` (tolerance about
+    1.2e-4). If the items' maxima differ it sets ``global = FALSE``: per pair, empty rows
+    and columns are dropped, empty cells get ``correct = 0.5`` counts and the thresholds
+    come from the pair's table.
+    """
+    x = frame.to_numpy(dtype=float, na_value=np.nan)
+    p = x.shape[1]
+    gmin = np.nanmin(x)
+    xs = (x - gmin).astype(float)  # codes 0 .. nvalues-1
+    nvalues = int(np.nanmax(xs)) + 1
+    xmax = np.nanmax(xs, axis=0)
+    global_ = bool(np.all(xmax == xmax.max()))
+    codes = np.where(np.isnan(xs), -1, xs).astype(np.int64)
+    taus = []
+    for j in range(p):
+        y = codes[:, j]
+        cnt = np.bincount(y[y >= 0], minlength=nvalues).astype(float)
+        taus.append(_k.univariate_thresholds(cnt))
+    corr = np.eye(p)
+    for i in range(1, p):
+        for j in range(i):
+            a, b = codes[:, i], codes[:, j]
+            ok = (a >= 0) & (b >= 0)
+            tab = np.bincount(a[ok] * nvalues + b[ok], minlength=nvalues * nvalues)
+            tab = tab.reshape(nvalues, nvalues).astype(float)
+            tot = tab.sum()
+            tab = tab / tot
+            if global_:
+                rc, cc = taus[i], taus[j]
+            else:
+                tab = tab[tab.sum(axis=1) > 0][:, tab.sum(axis=0) > 0]
+                tab = np.where(tab == 0, 0.5 / tot, tab)
+                rc = _k.univariate_thresholds(tab.sum(axis=1))
+                cc = _k.univariate_thresholds(tab.sum(axis=0))
+            corr[i, j] = corr[j, i] = _psych_rho(tab, rc, cc)
+    return corr, global_
+
+
+def _psych_rho(tab: np.ndarray, rc: np.ndarray, cc: np.ndarray) -> float:
+    """As psych ``polyc``: ``optimize(polyF, c(-1, 1))``; cells with P <= 0 are skipped."""
+    t1 = rc[None, :]
+    t2 = cc[None, :]
+
+    def objective(rho: float) -> float:
+        grid = _k.bvn_cdf(t1[0][:, None], t2[0][None, :], rho)
+        n1, n2 = grid.shape
+        big = np.zeros((n1 + 2, n2 + 2))
+        big[1:-1, 1:-1] = grid
+        big[-1, 1:-1] = _k.bvn_cdf(np.inf, t2[0], rho)
+        big[1:-1, -1] = _k.bvn_cdf(t1[0], np.inf, rho)
+        big[-1, -1] = 1.0
+        prob = big[1:, 1:] - big[1:, :-1] - big[:-1, 1:] + big[:-1, :-1]
+        ok = prob > 0
+        return -float(np.sum(tab[ok] * np.log(prob[ok])))
+
+    return _k.brent_fmin(objective, -1.0, 1.0, _R_OPTIMIZE_TOL)[0]
+
+
+# --------------------------------------------------------------------------- ordinal alpha
+
+
+@dataclass(frozen=True, repr=False)
+class OrdinalAlphaResult(DisplayMixin):
+    """Ordinal alpha per construct.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Indexed by construct: ``alpha`` (ordinal alpha), ``mean_r`` (average inter-item
+        polychoric correlation), ``k`` (items) and ``n`` (rows used).
+    correlations : dict of str to DataFrame
+        The polychoric correlation matrix of each construct.
+    method : str
+        ``"lavaan"`` or ``"psych"``.
+    missing : str
+        The missing-data rule (method ``"lavaan"``); ``"pairwise"`` for psych.
+    """
+
+    table: pd.DataFrame
+    correlations: dict[str, pd.DataFrame]
+    method: str
+    missing: str
+
+    _title: ClassVar[str] = "Ordinal alpha (Zumbo, Gadermann & Zeisser 2007)"
+
+    def _header(self) -> list[str]:
+        return [f"polychoric correlations: {self.method}; missing = {self.missing}"]
+
+    def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
+        yield "Ordinal alpha", self.table
+
+
+def _standardized_alpha(r: np.ndarray) -> tuple[float, float]:
+    k = r.shape[0]
+    mean_r = float((r.sum() - k) / (k * (k - 1)))
+    return k * mean_r / (1.0 + (k - 1) * mean_r), mean_r
+
+
+def ordinal_alpha(
+    data: pd.DataFrame | Survey,
+    constructs: Mapping[str, Sequence[str]],
+    *,
+    method: AlphaMethod = "lavaan",
+    missing: Missing = "listwise",
+) -> OrdinalAlphaResult:
+    """Ordinal alpha: standardized Cronbach's alpha of the polychoric correlation matrix.
+
+    Parameters
+    ----------
+    data : DataFrame or Survey
+        Ordinal item scores (whole-number codes, NaN for missing).
+    constructs : mapping of str to sequence of str
+        Construct name to its items (at least two each).
+    method : {"lavaan", "psych"}, default "lavaan"
+        Whose polychoric correlations: lavaan's two-step ML (:func:`polychoric` on the
+        construct's items, with ``missing``), or ``psych::polychoric`` with its defaults
+        (per-item thresholds from all answers, pairwise tables, ``optimize()`` to about
+        1e-4). See the Notes for where they differ.
+    missing : {"listwise", "pairwise"}, default "listwise"
+        For ``method="lavaan"``; psych always uses every available answer.
+
+    Returns
+    -------
+    OrdinalAlphaResult
+
+    Raises
+    ------
+    SurveyDataError
+        A construct with fewer than two items, unknown items, or bad codes.
+
+    Notes
+    -----
+    ``alpha = k r / (1 + (k - 1) r)`` with ``r`` the mean off-diagonal polychoric
+    correlation (Zumbo, Gadermann & Zeisser 2007), which is what
+    ``psych::alpha(psych::polychoric(x)$rho)`` reports as ``std.alpha`` (= ``raw_alpha``
+    on a correlation matrix).
+
+    The two methods agree when the data are complete and every item uses the same set of
+    categories: then psych's likelihood is lavaan's and only ``optimize()``'s tolerance
+    separates the correlations (about 1e-5 here). They differ (1) with missing answers:
+    lavaan deletes listwise by default, psych uses pairwise tables with thresholds from
+    every answer to the item (``method="lavaan", missing="pairwise"`` is the same
+    estimator solved exactly); (2) when the items' highest categories differ: psych then
+    switches to ``global = FALSE`` and adds 0.5 to empty cells (``correct = 0.5``), with
+    thresholds from each pair's table; lavaan never corrects tables larger than 2 x 2.
+    psych's continuity correction does not apply under its default ``global = TRUE``.
+
+    Examples
+    --------
+    >>> from loyaltysem.datasets import load_ecommerce
+    >>> from loyaltysem.polychoric import ordinal_alpha
+    >>> x = load_ecommerce().data
+    >>> res = ordinal_alpha(x, {"TRU": ["TRU1", "TRU2", "TRU3"]}, method="psych")
+    >>> round(float(res.table.loc["TRU", "alpha"]), 3)  # R: psych::alpha(psych::polychoric(x)$rho)
+    0.819
+    """
+    if method not in ("lavaan", "psych"):
+        raise SurveyDataError(
+            "unknown polychoric method for ordinal alpha",
+            found=method,
+            expected='"lavaan" or "psych"',
+            fix='method="lavaan" (two-step ML) or method="psych" (psych::polychoric)',
+        )
+    frame = _as_frame(data, "ordinal_alpha")
+    if not isinstance(constructs, Mapping) or not constructs:
+        raise SurveyDataError(
+            "constructs must map each construct name to its items",
+            found=type(constructs).__name__,
+            expected='a dict such as {"TRU": ["TRU1", "TRU2", "TRU3"]}',
+            fix="pass constructs={name: [items]}",
+        )
+    rows = {}
+    mats = {}
+    for name, items in constructs.items():
+        items = [str(i) for i in items]
+        if len(items) < 2:
+            raise SurveyDataError(
+                "ordinal alpha needs at least two items per construct",
+                column=str(name),
+                found=items,
+                expected="two or more items",
+                fix="add items to the construct or leave it out",
+            )
+        unknown = [i for i in items if i not in frame.columns]
+        if unknown:
+            raise SurveyDataError(
+                "construct items not found in the data",
+                column=unknown[0],
+                found=unknown,
+                expected=f"columns of the data ({len(frame.columns)} columns)",
+                fix="check the item names of the construct",
+            )
+        sub = frame[items]
+        if method == "lavaan":
+            res = polychoric(sub, missing=missing)
+            r = res.correlation.to_numpy()
+            n = res.n
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", MissingDataWarning)
+                coded = _prepare(sub, None, "pairwise", "ordinal_alpha")
+            del coded  # validation only
+            x = sub.to_numpy(dtype=float, na_value=np.nan)
+            span = int(np.nanmax(x) - np.nanmin(x)) + 1
+            if span > _PSYCH_MAX_CAT:
+                raise SurveyDataError(
+                    "psych::polychoric refuses items spanning more than 8 values (max.cat)",
+                    column=str(name),
+                    found=f"values from {np.nanmin(x):g} to {np.nanmax(x):g}",
+                    expected="at most 8 consecutive values",
+                    fix='use method="lavaan"',
+                )
+            r, _ = _psych_polychoric(sub)
+            n = len(sub)
+        alpha, mean_r = _standardized_alpha(r)
+        rows[str(name)] = {"alpha": alpha, "mean_r": mean_r, "k": len(items), "n": n}
+        mats[str(name)] = pd.DataFrame(r, index=items, columns=items)
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "construct"
+    return OrdinalAlphaResult(
+        table=table,
+        correlations=mats,
+        method=method,
+        missing=missing if method == "lavaan" else "pairwise",
+    )
