@@ -270,8 +270,8 @@ def test_covariance_not_positive_definite():
 
 
 def test_options_not_yet_available_are_refused(hs):
-    with pytest.raises(ModelSpecError, match="MLR"):
-        fit(HS_MODEL, hs, estimator="MLR")
+    with pytest.raises(ModelSpecError, match="WLSMV"):
+        fit(HS_MODEL, hs, estimator="WLSMV")
     with pytest.raises(ModelSpecError, match="missing"):
         fit(HS_MODEL, hs, missing="ml")
 

@@ -36,7 +36,19 @@ MEANSTRUCTURE = [
     "meanstructure_hs_latent_means",
     "meanstructure_poldem_sem",
 ]
-ROBUST: list[str] = []
+ROBUST = [
+    "robust_hs_cfa_mlm",
+    "robust_hs_cfa_mlr",
+    "robust_hs_cfa_mlm_meanstructure",
+    "robust_hs_cfa_mlr_meanstructure",
+    "robust_hs_cfa_mlr_expected",
+    "robust_hs_cfa_ml_observed",
+    "robust_hs_cfa_ml_se_robust",
+    "robust_poldem_sem_mlm",
+    "robust_poldem_sem_mlr",
+    "robust_ecommerce_default_mlm",
+    "robust_ecommerce_default_mlr",
+]
 
 CHISQ_LIKE = {
     "npar", "df", "chisq", "baseline.chisq", "baseline.df", "logl", "unrestricted.logl",
@@ -52,6 +64,17 @@ ML_MEASURES = [
     "srmr_bentler", "srmr_bentler_nomean", "crmr", "crmr_nomean", "srmr_mplus",
     "srmr_mplus_nomean", "cn_05", "cn_01", "gfi", "agfi", "pgfi", "mfi", "ecvi",
 ]  # fmt: skip
+SCALED_MEASURES = [
+    "chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor",
+    "baseline.chisq.scaled", "baseline.df.scaled", "baseline.pvalue.scaled",
+    "baseline.chisq.scaling.factor", "cfi.scaled", "tli.scaled", "cfi.robust", "tli.robust",
+    "nnfi.scaled", "nnfi.robust", "rfi.scaled", "nfi.scaled", "pnfi.scaled", "ifi.scaled",
+    "rni.scaled", "rni.robust", "rmsea.scaled", "rmsea.ci.lower.scaled",
+    "rmsea.ci.upper.scaled", "rmsea.pvalue.scaled", "rmsea.notclose.pvalue.scaled",
+    "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "rmsea.pvalue.robust",
+    "rmsea.notclose.pvalue.robust",
+]  # fmt: skip
+YUAN_BENTLER = ["scaling.factor.h1", "scaling.factor.h0"]
 
 
 def load(name: str) -> dict:
@@ -62,8 +85,9 @@ def run(fx: dict):
     call = fx["provenance"]["call"]
     syntax = fx["provenance"]["model_syntax"]
     options = {"meanstructure": "meanstructure = TRUE" in call}
-    if 'estimator = "' in call:
-        options["estimator"] = call.split('estimator = "')[1].split('"')[0]
+    for key in ("estimator", "information", "se"):
+        if f'{key} = "' in call:
+            options[key] = call.split(f'{key} = "')[1].split('"')[0]
     if "data = ecom" in call:
         return fit(syntax, load_ecommerce(), **options)
     key = call.split("data = ")[1].split(")")[0].split(",")[0]
@@ -119,7 +143,20 @@ def test_standardized_solution_standard_errors(case):
 
 
 def required_measures(fx: dict) -> list[str]:
-    return list(ML_MEASURES)
+    """Every measure lavaan reports for the fit's test (a missing one fails)."""
+    test = fx["options"]["test"][0]
+    out = list(ML_MEASURES)
+    if test in ("satorra.bentler", "yuan.bentler.mplus"):
+        out += SCALED_MEASURES
+    if test == "yuan.bentler.mplus":
+        out += YUAN_BENTLER
+    return out
+
+
+def test_we_report_no_scaled_measure_lavaan_lacks(case):
+    _, fx, res = case
+    ours = {k for k in res.fit_measures.index if k.endswith((".scaled", ".robust"))}
+    assert ours <= set(fx["fit_measures"])
 
 
 def test_fit_measures(case):
@@ -142,14 +179,63 @@ def test_implied_means(case):
     assert_allclose(res.implied_mean.reindex(theirs.index), theirs, atol=ATOL_EST)
 
 
-def test_saturated_means_leave_the_covariance_fit_unchanged(case):
-    name, _, res = case
-    if name != "meanstructure_hs_cfa":
-        pytest.skip("saturated means only")
+def test_saturated_means_leave_the_covariance_fit_unchanged():
+    res = run(load("meanstructure_hs_cfa"))
     plain = load("hs_cfa")["fit_measures"]
     for key in ("chisq", "df", "cfi", "tli", "rmsea", "logl", "baseline.df"):
         assert_allclose(res.fit_measures[key], plain[key], rtol=1e-6, err_msg=key)
     assert res.fit_measures["npar"] == plain["npar"] + 9  # nine free intercepts
+
+
+def test_robust_fits_keep_the_ml_estimates_and_test():
+    ml = run(load("hs_cfa"))
+    for name in ("robust_hs_cfa_mlm", "robust_hs_cfa_mlr"):
+        res = run(load(name))
+        assert res.provenance.estimator == name[-3:].upper()
+        assert_allclose(res.estimates["est"], ml.estimates["est"], rtol=1e-12)
+        assert_allclose(res.fit_measures["chisq"], ml.fit_measures["chisq"], rtol=1e-12)
+        scaled = res.fit_measures["chisq"] / res.fit_measures["chisq.scaling.factor"]
+        assert_allclose(res.fit_measures["chisq.scaled"], scaled, rtol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def hs():
+    return pd.read_csv(DATASETS / DATA_FILES["hs"])
+
+
+HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
+
+@pytest.mark.parametrize(
+    ("options", "needle"),
+    [
+        ({"estimator": "WLSMV"}, "estimator"),
+        ({"estimator": "MLM", "information": "observed"}, "information"),
+        ({"estimator": "MLR", "se": "standard"}, "se="),
+        ({"estimator": "MLM", "se": "robust.huber.white"}, "se="),
+        ({"estimator": "ML", "se": "bootstrap"}, "se="),
+    ],
+)
+def test_unavailable_option_combinations_are_refused(hs, options, needle):
+    from loyaltysem.errors import ModelSpecError
+
+    with pytest.raises(ModelSpecError, match=needle) as err:
+        fit(HS, hs, **options)
+    assert err.value.fix
+
+
+def test_robust_estimators_need_raw_data_and_no_fixed_x_covariates(hs):
+    from loyaltysem.errors import ModelSpecError, SurveyDataError
+
+    cov = hs[["x1", "x2", "x3", "x4", "x5", "x6"]].cov()
+    with pytest.raises(SurveyDataError, match="raw data"):
+        fit("f =~ x1 + x2 + x3", sample_cov=cov, sample_nobs=301, estimator="MLR")
+    model = "visual =~ x1 + x2 + x3\nvisual ~ ageyr"
+    with pytest.raises(ModelSpecError, match=r"fixed\.x") as err:
+        fit(model, hs, estimator="MLM")
+    assert err.value.line == 2
+    res = fit(model, hs, estimator="MLM", fixed_x=False)
+    assert np.isfinite(res.fit_measures["chisq.scaled"])
 
 
 def test_mean_structure_from_summary_statistics_needs_means():
@@ -172,3 +258,45 @@ def test_mean_structure_from_summary_statistics_needs_means():
     ref = load("meanstructure_hs_cfa")
     m = merged(res.estimates, pd.DataFrame(ref["parameter_estimates"]))
     assert_allclose(m["est"], m["est_R"], atol=ATOL_EST)
+
+
+@pytest.mark.parametrize("name", ["hs_three_vs_one_mlr", "hs_three_vs_one_mlm"])
+def test_compare_of_robust_fits_is_lavtestlrt(name):
+    """compare() on fit(estimator="MLM"/"MLR") results: lavTestLRT's scaled difference."""
+    import loyaltysem as ls
+    from loyaltysem.comparison import compare
+
+    case = json.loads((FIXTURES.parent / "compare.json").read_text(encoding="utf-8"))["cases"][name]
+    hs = ls.load_holzinger_swineford()
+    fits = {}
+    for model_name, m in case["models"].items():
+        fits[model_name] = fit(m["syntax"], hs, estimator=m["options"]["estimator"])
+        theirs = m["fit_measures"]["chisq.scaling.factor"]
+        assert_allclose(fits[model_name].fit_measures["chisq.scaling.factor"], theirs, rtol=1e-4)
+    cmp = compare(*fits.values(), names=list(fits))
+    lrt = case["lrt"]
+    table = pd.DataFrame(
+        {
+            c: [np.nan if v is None else v for v in vals]
+            for c, vals in zip(lrt["columns"], lrt["values"], strict=True)
+        },
+        index=lrt["rows"],
+    )
+    assert list(cmp.table.index) == list(table.index)
+    assert_allclose(cmp.table["chisq_diff"].iloc[1], table["Chisq diff"].iloc[1], rtol=RTOL_CHISQ)
+    assert_allclose(cmp.table["pvalue"].iloc[1], table["Pr(>Chisq)"].iloc[1], atol=ATOL_INDEX)
+
+
+def test_summary_reports_the_scaled_test_and_robust_indices(hs):
+    text = fit(HS, hs, estimator="MLR").summary()
+    assert "estimator: MLR" in text
+    assert "scaled chi-square = 87.132" in text and "robust CFI = 0.930" in text
+
+
+def test_bootstrap_refuses_a_mean_structure(hs):
+    import loyaltysem as ls
+    from loyaltysem.errors import ModelSpecError
+
+    res = fit(HS, hs, meanstructure=True)
+    with pytest.raises(ModelSpecError, match="mean structure"):
+        ls.bootstrap(res, 10, data=hs)

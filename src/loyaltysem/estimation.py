@@ -11,7 +11,13 @@ Conventions (lavaan ``sem()``/``cfa()`` defaults, and why our numbers agree with
   their sample values and not counted as parameters;
 - standardized solution with ``cov.std = TRUE`` (residual covariances become
   residual correlations) and delta-method standard errors;
-- fit indices as defined in lavaan's source (see :mod:`loyaltysem._kernels.fit_indices`).
+- fit indices as defined in lavaan's source (see :mod:`loyaltysem._kernels.fit_indices`);
+- a mean structure (``meanstructure=True`` or ``~ 1`` lines): free observed
+  intercepts, latent means fixed at 0, the mean term in the discrepancy;
+- MLM (``se = "robust.sem"``, Satorra–Bentler test) and MLR (``se =
+  "robust.huber.white"``, observed information, Yuan–Bentler Mplus test), with
+  lavaan's ``*.scaled`` and ``*.robust`` fit measures (see
+  :mod:`loyaltysem._kernels.robust`).
 
 The numerical engine is our own (:mod:`loyaltysem._kernels.ml`): analytic gradients
 and information matrices, damped Fisher scoring.
@@ -40,6 +46,13 @@ from loyaltysem._kernels.partable import (
     StandardizationPlan,
     compile_partable,
     row_estimates,
+)
+from loyaltysem._kernels.robust import (
+    RobustParts,
+    numeric_hessian,
+    robust_baseline,
+    robust_mlm,
+    robust_mlr,
 )
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
 from loyaltysem.results import Provenance, SEMResult
@@ -739,6 +752,9 @@ def fit_partable(
     options: Mapping[str, Any] | None = None,
     definitions: Sequence[Definition] = (),
     extra_warnings: Sequence[str] = (),
+    estimator: str = "ML",
+    se_type: str = "standard",
+    information: str = "expected",
 ) -> SEMResult:
     """Fit a lavaan-style parameter table by ML to sample moments.
 
@@ -752,6 +768,13 @@ def fit_partable(
         ``:=`` parameters, appended as rows with delta-method SEs.
     extra_warnings : sequence of str
         Notes from earlier steps (e.g. rows deleted listwise) to keep with the result.
+    estimator : {"ML", "MLM", "MLR"}
+        ML estimates in every case; MLM and MLR add robust standard errors and a
+        scaled test (Satorra–Bentler, Yuan–Bentler Mplus variant).
+    se_type : {"standard", "robust.sem", "robust.huber.white"}
+        Standard errors (lavaan's ``se`` names after its defaults are resolved).
+    information : {"expected", "observed"}
+        The information matrix of the standard errors (bread of the sandwich).
     """
     if isinstance(pt, pd.DataFrame):
         pt = ParTable.from_frame(pt)
@@ -777,8 +800,15 @@ def fit_partable(
         )
     f_ml = kernel.objective(st)
     info = kernel.expected_information(st)
+    robust: _Robust | None = None
     try:
-        vcov = np.linalg.inv(info) / n
+        if information == "observed":
+            info = numeric_hessian(lambda xs: kernel.gradient_batch(xs) / 2.0, x)
+        if se_type == "standard":
+            vcov = np.linalg.inv(info) / n
+        else:
+            robust = _robust_parts(kernel, st, moments, info, se_type)
+            vcov = robust.model.vcov
         if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
             raise np.linalg.LinAlgError
     except np.linalg.LinAlgError:
@@ -837,12 +867,14 @@ def fit_partable(
     sigma = st.sigma
     ov_x_idx = [cm.ov.index(name) for name in cm.ov_x]
     npar = int(free.max()) if len(free) else 0
-    fm = pd.Series(
-        _fit_measures(kernel, sigma, f_ml, n, npar, ov_x_idx, st.mu), name="fit_measures"
-    )
+    measures = _fit_measures(kernel, sigma, f_ml, n, npar, ov_x_idx, st.mu)
+    if estimator in ("MLM", "MLR") and robust is not None:
+        extra = {"_p": float(len(cm.ov)), "_means": float(meanstructure)}
+        measures.update(_scaled_measures({**measures, **extra}, robust))
+    fm = pd.Series(measures, name="fit_measures")
     names = pd.Index(cm.ov)
     provenance = Provenance(
-        estimator="ML",
+        estimator=estimator,
         n=n,
         n_excluded=moments.n_excluded,
         data_hash=moments.data_hash,
@@ -870,17 +902,147 @@ def fit_partable(
     )
 
 
+@dataclass(frozen=True)
+class _Robust:
+    """Robust parts of the model and of the baseline (independence) model."""
+
+    model: RobustParts
+    baseline: RobustParts
+
+
+def _robust_parts(
+    kernel: MLKernel,
+    st: Any,
+    moments: _Moments,
+    info: np.ndarray,
+    se_type: str,
+) -> _Robust:
+    """Sandwich vcov and ``tr(U Gamma)`` of the model and of the baseline model."""
+    values = moments.values
+    if values is None:  # pragma: no cover - fit() refuses summary input before
+        raise SurveyDataError("robust estimators need the raw data")
+    means = kernel.mean is not None
+    if se_type == "robust.sem":
+        model = robust_mlm(kernel, st, values, info)
+    else:
+        model = robust_mlr(kernel, st, values, info)
+    baseline = robust_baseline(values, kernel.s, means, mlr=se_type != "robust.sem")
+    return _Robust(model, baseline)
+
+
+def _scaled_measures(fm: Mapping[str, float], robust: _Robust) -> dict[str, float]:
+    """The ``*.scaled`` and ``*.robust`` fit measures of lavaan from the scaling factors.
+
+    ``c = tr(U Gamma) / df``; scaled statistics ``chisq / c``. ``*.scaled`` indices
+    plug the scaled statistics into the usual formulas (RMSEA: the unscaled
+    statistic on ``c df`` degrees of freedom, ``lav_fit_rmsea_lavobject``);
+    ``*.robust`` indices are Brosseau-Liard & Savalei (2014) and
+    Brosseau-Liard, Savalei & Li (2012): CFI/TLI with ``chisq - c df`` and
+    ``chisq_b - c_b df_b``, RMSEA ``sqrt(max(chisq / (N df) - c / N, 0))`` with its
+    interval and close-fit tests on the scaled statistic with noncentrality times c.
+    """
+    n = fm["ntotal"]
+    chisq, df = fm["chisq"], fm["df"]
+    chisq_b, df_b = fm["baseline.chisq"], fm["baseline.df"]
+    c = robust.model.trace_ugamma / df if df > 0 else math.nan
+    c_b = robust.baseline.trace_ugamma / df_b if df_b > 0 else math.nan
+    if c < 0:
+        c = math.nan
+    x2 = chisq / c
+    x2_b = chisq_b / c_b
+    out: dict[str, float] = {
+        "chisq.scaled": x2,
+        "df.scaled": df,
+        "pvalue.scaled": float(stats.chi2.sf(x2, df)) if df > 0 else math.nan,
+        "chisq.scaling.factor": c,
+        "baseline.chisq.scaled": x2_b,
+        "baseline.df.scaled": df_b,
+        "baseline.pvalue.scaled": float(stats.chi2.sf(x2_b, df_b)),
+        "baseline.chisq.scaling.factor": c_b,
+        "cfi.scaled": fi.cfi(x2, df, x2_b, df_b),
+        "tli.scaled": fi.tli(x2, df, x2_b, df_b),
+        "cfi.robust": fi.cfi(chisq, df, chisq_b, df_b, c, c_b),
+        "tli.robust": fi.tli(chisq, df, chisq_b, df_b, c, c_b),
+    }
+    if math.isfinite(robust.model.trace_h1):  # Yuan-Bentler (Mplus): its two parts
+        p = round(fm["_p"])
+        n_moments = p * (p + 1) // 2 + (p if fm["_means"] else 0)
+        out["scaling.factor.h1"] = robust.model.trace_h1 / n_moments
+        out["scaling.factor.h0"] = robust.model.trace_h0 / fm["npar"]
+    out["nnfi.scaled"] = out["tli.scaled"]
+    out["rfi.scaled"] = fi.rfi(x2, df, x2_b, df_b)
+    out["nfi.scaled"] = fi.nfi(x2, df, x2_b, df_b)
+    out["pnfi.scaled"] = (df / df_b) * (x2_b - x2) / x2_b if df_b > 0 and x2_b > 0 else math.nan
+    out["ifi.scaled"] = fi.ifi(x2, df, x2_b, df_b)
+    out["rni.scaled"] = fi.rni(x2, df, x2_b, df_b)
+    out["nnfi.robust"] = out["tli.robust"]
+    out["rni.robust"] = fi.rni(chisq, df, chisq_b, df_b, c, c_b)
+    df2 = c * df  # tr(U Gamma)
+    out["rmsea.scaled"] = fi.rmsea(chisq, df2, n)
+    lo, hi = fi.rmsea_ci(chisq, df2, n)
+    out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = lo, hi
+    out["rmsea.pvalue.scaled"] = fi.rmsea_pvalue(chisq, df2, n, 0.05)
+    out["rmsea.notclose.pvalue.scaled"] = (
+        1.0 - fi.rmsea_pvalue(chisq, df2, n, 0.08) if df2 > 0 else math.nan
+    )
+    out["rmsea.robust"] = fi.rmsea(chisq, df, n, c)
+    lo, hi = fi.rmsea_ci(x2, df, n, c_hat=c)
+    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo, hi
+    out["rmsea.pvalue.robust"] = fi.rmsea_pvalue(x2, df, n, 0.05, c_hat=c)
+    out["rmsea.notclose.pvalue.robust"] = (
+        1.0 - fi.rmsea_pvalue(x2, df, n, 0.08, c_hat=c) if df > 0 else math.nan
+    )
+    return out
+
+
 def _hash_matrix(s: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(s, dtype=float).tobytes()).hexdigest()
 
 
 # ---------------------------------------------------------------------------- fit()
 _PLANNED = {
-    "estimator": (("ML",), "robust (MLM, MLR) and ordinal (WLSMV) estimators are planned"),
+    "estimator": (("ML", "MLM", "MLR"), "ordinal estimators (WLSMV) are planned"),
     "missing": (("listwise",), "full-information ML (missing='ml') is planned"),
-    "se": (("standard",), "robust and bootstrap standard errors are planned"),
-    "information": (("expected",), "observed information is planned"),
 }
+_DEFAULT_SE = {"ML": "standard", "MLM": "robust.sem", "MLR": "robust.huber.white"}
+# (estimator, se) -> information matrices available for the standard errors
+_SE_INFORMATION = {
+    ("ML", "standard"): ("expected", "observed"),
+    ("ML", "robust.sem"): ("expected",),
+    ("ML", "robust.huber.white"): ("expected", "observed"),
+    ("MLM", "robust.sem"): ("expected",),
+    ("MLR", "robust.huber.white"): ("observed", "expected"),
+}
+
+
+def _resolve_se(estimator: str, se: str | None, information: str | None) -> tuple[str, str]:
+    """Resolve lavaan's defaults: MLM: robust.sem + expected, MLR: robust.huber.white + observed.
+
+    ``se = "robust"`` means ``robust.sem`` for ML and MLM, ``robust.huber.white``
+    for MLR (lavaan ``lav_options_set``).
+    """
+    se = _DEFAULT_SE[estimator] if se is None else se
+    if se == "robust":
+        se = "robust.huber.white" if estimator == "MLR" else "robust.sem"
+    allowed_se = sorted({s for (e, s) in _SE_INFORMATION if e == estimator} | {"robust"})
+    if (estimator, se) not in _SE_INFORMATION:
+        raise ModelSpecError(
+            f"se={se!r} is not available with estimator={estimator!r}",
+            found=se,
+            expected=f"se in {allowed_se} (or None for lavaan's default)",
+            fix=f"leave se unset (estimator {estimator} implies se={_DEFAULT_SE[estimator]!r})",
+        )
+    options = _SE_INFORMATION[(estimator, se)]
+    information = options[0] if information is None else information
+    if information not in options:
+        raise ModelSpecError(
+            f"information={information!r} is not available with estimator={estimator!r} "
+            f"and se={se!r}",
+            found=information,
+            expected=f"information in {list(options)}",
+            fix=f"use information={options[0]!r} (lavaan's default here) or leave it unset",
+        )
+    return se, information
 
 
 def _model_syntax(model: Any) -> str:
@@ -937,8 +1099,8 @@ def fit(
     *,
     estimator: str = "ML",
     missing: str = "listwise",
-    se: str = "standard",
-    information: str = "expected",
+    se: str | None = None,
+    information: str | None = None,
     std_lv: bool = False,
     orthogonal: bool = False,
     fixed_x: bool = True,
@@ -949,7 +1111,7 @@ def fit(
     sample_mean: pd.Series | Mapping[str, float] | None = None,
     sample_nobs: int | None = None,
 ) -> SEMResult:
-    """Fit a structural equation model by maximum likelihood, with lavaan's numbers.
+    """Fit a structural equation model by ML, MLM or MLR, with lavaan's numbers.
 
     Parameters
     ----------
@@ -962,9 +1124,23 @@ def fit(
         The respondents. Rows with a missing value on a model variable are
         dropped listwise, counted in ``result.provenance.n_excluded`` and named in
         ``result.warnings``.
-    estimator, missing, se, information : str
-        ``"ML"``, ``"listwise"``, ``"standard"``, ``"expected"`` (lavaan's defaults);
-        other choices raise :class:`~loyaltysem.errors.ModelSpecError` for now.
+    estimator : {"ML", "MLM", "MLR"}, default "ML"
+        ``"MLM"``: ML estimates, robust (``robust.sem``) standard errors and the
+        Satorra–Bentler scaled test; ``"MLR"``: ML estimates, Huber–White standard
+        errors with the observed information and the Yuan–Bentler (Mplus variant)
+        scaled test. Both add lavaan's ``*.scaled`` and ``*.robust`` fit measures
+        (``chisq.scaled``, ``chisq.scaling.factor``, ``cfi.robust``,
+        ``rmsea.robust``, ...). Other estimators raise
+        :class:`~loyaltysem.errors.ModelSpecError`.
+    missing : {"listwise"}
+        Listwise deletion (FIML is planned).
+    se : {None, "standard", "robust", "robust.sem", "robust.huber.white"}
+        ``None``: lavaan's default for the estimator (``standard``, ``robust.sem``,
+        ``robust.huber.white``); ``"robust"`` is ``robust.sem`` for ML/MLM and
+        ``robust.huber.white`` for MLR.
+    information : {None, "expected", "observed"}
+        Information matrix of the standard errors; ``None``: ``"observed"`` for MLR,
+        ``"expected"`` otherwise (lavaan 0.6.14).
     std_lv : bool, default False
         Scale latent variables by their variance (lavaan ``std.lv = TRUE``)
         instead of a marker loading.
@@ -972,13 +1148,20 @@ def fit(
         Uncorrelated latent variables (lavaan ``orthogonal = TRUE``).
     fixed_x : bool, default True
         Observed exogenous covariates fixed at their sample moments (lavaan
-        ``fixed.x = TRUE``).
+        ``fixed.x = TRUE``). MLM and MLR need ``fixed_x=False`` when the model has
+        such covariates (for now).
+    meanstructure : bool, default False
+        Intercepts and means (lavaan ``meanstructure = TRUE``): free intercepts of
+        the observed variables, latent means fixed at 0. A ``~ 1`` line in the model
+        (``x1 ~ 1``, ``x1 ~ 0*1``, ``x2 ~ a*1``, ``f ~ 1``) turns it on as well.
     sample_cov : DataFrame, optional
         A published covariance matrix (divisor N - 1, rescaled by (N - 1)/N as
         lavaan does), instead of ``data``.
     sample_cor, sample_sd : optional
         A published correlation matrix and the standard deviations, instead of
         ``data``.
+    sample_mean : Series or mapping, optional
+        Sample means, for a mean structure fitted to summary statistics.
     sample_nobs : int, optional
         N of the published matrix.
 
@@ -1021,11 +1204,32 @@ def fit(
     >>> row = res.estimates.loc[1]
     >>> [row["lhs"], row["op"], row["rhs"]], round(float(row["est"]), 3)
     (['visual', '=~', 'x2'], 0.554)
+
+    Robust ML with the Yuan–Bentler scaled test; in R:
+    ``cfa(model, data = HolzingerSwineford1939, estimator = "MLR")``.
+
+    >>> mlr = fit(model, hs, estimator="MLR")
+    >>> fm = mlr.fit_measures
+    >>> round(float(fm["chisq.scaled"]), 3), round(float(fm["chisq.scaling.factor"]), 4)
+    (87.132, 0.979)
+    >>> round(float(fm["cfi.robust"]), 4), round(float(fm["rmsea.robust"]), 4)
+    (0.9299, 0.0925)
+    >>> round(float(mlr.estimates.loc[1, "se"]), 4)  # robust (Huber-White) SE of x2
+    0.1321
+
+    Satorra–Bentler, ``estimator = "MLM"``, and a mean structure,
+    ``meanstructure = TRUE``:
+
+    >>> round(float(fit(model, hs, estimator="MLM").fit_measures["chisq.scaled"]), 3)
+    80.872
+    >>> means = fit(model, hs, meanstructure=True).estimates.query("op == '~1'")
+    >>> means[["lhs", "est"]].head(2).round(3).to_numpy().tolist()
+    [['x1', 4.936], ['x2', 6.088]]
     """
-    _check_option("estimator", str(estimator).upper())
+    estimator = str(estimator).upper()
+    _check_option("estimator", estimator)
     _check_option("missing", missing)
-    _check_option("se", se)
-    _check_option("information", information)
+    se_type, information = _resolve_se(estimator, se, information)
     if isinstance(model, ModelSpec):
         spec = model
     else:
@@ -1089,10 +1293,27 @@ def fit(
             fix="fix or constrain parameters (e.g. drop free residual covariances), or add "
             "indicators",
         )
+    robust = se_type != "standard" or information == "observed"
+    if robust and summary and se_type != "standard":
+        raise SurveyDataError(
+            f"robust standard errors ({estimator}, se={se_type!r}) need the raw data",
+            found="summary statistics (sample_cov/sample_cor)",
+            expected="data=Survey or DataFrame: the fourth moments come from the respondents",
+            fix="pass the data, or use estimator='ML' with summary statistics",
+        )
+    if se_type != "standard" and spec.ov_x:
+        raise ModelSpecError(
+            f"{estimator} with fixed.x covariates is not available yet",
+            line=spec.line_of(spec.ov_x[0]),
+            found=list(spec.ov_x),
+            expected="a model without observed exogenous covariates, or fixed_x=False",
+            fix="fit with fixed_x=False (the covariates' variances become parameters), or "
+            "estimator='ML'",
+        )
     options = {
-        "estimator": "ML",
+        "estimator": estimator,
         "missing": missing,
-        "se": se,
+        "se": se_type,
         "information": information,
         "std_lv": spec.options.get("std_lv", std_lv),
         "orthogonal": spec.options.get("orthogonal", orthogonal),
@@ -1107,4 +1328,7 @@ def fit(
         options=options,
         definitions=spec.definitions,
         extra_warnings=notes,
+        estimator=estimator,
+        se_type=se_type,
+        information=information,
     )

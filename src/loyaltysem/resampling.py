@@ -587,6 +587,14 @@ def bootstrap(
             expected="estimator='ML', missing='listwise'",
             fix="bootstrap an ML fit",
         )
+    if opts.get("meanstructure"):
+        raise ModelSpecError(
+            "the bootstrap of a model with a mean structure is not available yet",
+            found="meanstructure=True or '~ 1' lines",
+            expected="a covariance-structure model",
+            fix="bootstrap the model without intercepts (they do not change the other "
+            "estimates when they are free)",
+        )
     if data is None:
         raise SurveyDataError(
             "the bootstrap needs the data the model was fitted to",

@@ -234,6 +234,14 @@ class SEMResult(DisplayMixin):
             f"CFI = {fm['cfi']:.3f}, TLI = {fm['tli']:.3f}, RMSEA = {fm['rmsea']:.3f} "
             f"[{fm['rmsea.ci.lower']:.3f}, {fm['rmsea.ci.upper']:.3f}], SRMR = {fm['srmr']:.3f}",
         ]
+        if "chisq.scaled" in fm.index:  # MLM / MLR
+            lines.append(
+                f"scaled chi-square = {fm['chisq.scaled']:.3f} (scaling factor "
+                f"{fm['chisq.scaling.factor']:.3f}), p = {fm['pvalue.scaled']:.3f}; robust "
+                f"CFI = {fm['cfi.robust']:.3f}, TLI = {fm['tli.robust']:.3f}, RMSEA = "
+                f"{fm['rmsea.robust']:.3f} [{fm['rmsea.ci.lower.robust']:.3f}, "
+                f"{fm['rmsea.ci.upper.robust']:.3f}]"
+            )
         lines += [f"WARNING: {w}" for w in self.warnings]
         return lines
 

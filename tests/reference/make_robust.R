@@ -180,3 +180,17 @@ fit <- cfa(hs_model, data = hs, estimator = "MLM", meanstructure = TRUE)
 write_fixture("robust_hs_cfa_mlm_meanstructure", fit, "HolzingerSwineford1939.csv",
               "cfa(model, data = hs, estimator = \"MLM\", meanstructure = TRUE)", hs_model,
               "MLM with a mean structure")
+
+# ---------------------------------------- ML with other standard errors, MLR expected
+fit <- cfa(hs_model, data = hs, information = "observed")
+write_fixture("robust_hs_cfa_ml_observed", fit, "HolzingerSwineford1939.csv",
+              "cfa(model, data = hs, information = \"observed\")", hs_model,
+              "ML, standard errors from the observed information (numerical Hessian)")
+fit <- cfa(hs_model, data = hs, se = "robust")
+write_fixture("robust_hs_cfa_ml_se_robust", fit, "HolzingerSwineford1939.csv",
+              "cfa(model, data = hs, se = \"robust\")", hs_model,
+              "ML with se = \"robust\" (robust.sem), standard test")
+fit <- cfa(hs_model, data = hs, estimator = "MLR", information = "expected")
+write_fixture("robust_hs_cfa_mlr_expected", fit, "HolzingerSwineford1939.csv",
+              "cfa(model, data = hs, estimator = \"MLR\", information = \"expected\")",
+              hs_model, "MLR with the expected information in the sandwich and the trace")

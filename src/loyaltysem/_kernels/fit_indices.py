@@ -39,27 +39,67 @@ def _close_to_zero(value: float) -> bool:
     return abs(value) < 1.5e-8
 
 
-def cfi(x2: float, df: float, x2_null: float, df_null: float) -> float:
-    """Comparative fit index (Bentler 1990), capped to [0, 1] as lavaan does."""
-    t1 = max(x2 - df, 0.0)
-    t2 = max(x2 - df, x2_null - df_null, 0.0)
+def _robust(df: float, c_hat: float, c_hat_null: float) -> tuple[float, float]:
+    """Scaling factors of the robust indices (lavaan: only when both differ from 1)."""
+    if df > 0 and c_hat != 1 and c_hat_null != 1:
+        return c_hat, c_hat_null
+    return 1.0, 1.0
+
+
+def cfi(
+    x2: float,
+    df: float,
+    x2_null: float,
+    df_null: float,
+    c_hat: float = 1.0,
+    c_hat_null: float = 1.0,
+) -> float:
+    """Comparative fit index (Bentler 1990), capped to [0, 1] as lavaan does.
+
+    With scaling factors ``c_hat`` (model) and ``c_hat_null`` (baseline) of a
+    Satorra–Bentler or Yuan–Bentler test, the robust CFI of Brosseau-Liard & Savalei
+    (2014, eq. 15): ``x2 - c df`` for ``x2 - df`` (lavaan ``cfi.robust``).
+    """
+    if any(math.isnan(v) for v in (x2, df, x2_null, df_null, c_hat, c_hat_null)):
+        return math.nan
+    c, c0 = _robust(df, c_hat, c_hat_null)
+    t1 = max(x2 - c * df, 0.0)
+    t2 = max(x2 - c * df, x2_null - c0 * df_null, 0.0)
     if _close_to_zero(t1) and _close_to_zero(t2):
         return 1.0
     return 1.0 - t1 / t2
 
 
-def rni(x2: float, df: float, x2_null: float, df_null: float) -> float:
-    """Relative noncentrality index (McDonald & Marsh 1990), not capped."""
-    t1, t2 = x2 - df, x2_null - df_null
+def rni(
+    x2: float,
+    df: float,
+    x2_null: float,
+    df_null: float,
+    c_hat: float = 1.0,
+    c_hat_null: float = 1.0,
+) -> float:
+    """Relative noncentrality index (McDonald & Marsh 1990), not capped (robust as CFI)."""
+    c, c0 = _robust(df, c_hat, c_hat_null)
+    t1, t2 = x2 - c * df, x2_null - c0 * df_null
     if _close_to_zero(t2) or not (math.isfinite(t1) and math.isfinite(t2)):
         return math.nan
     return 1.0 - t1 / t2
 
 
-def tli(x2: float, df: float, x2_null: float, df_null: float) -> float:
-    """Tucker–Lewis index = non-normed fit index (not capped)."""
-    t1 = (x2 - df) * df_null
-    t2 = (x2_null - df_null) * df
+def tli(
+    x2: float,
+    df: float,
+    x2_null: float,
+    df_null: float,
+    c_hat: float = 1.0,
+    c_hat_null: float = 1.0,
+) -> float:
+    """Tucker–Lewis index = non-normed fit index (not capped; robust as CFI)."""
+    if any(math.isnan(v) for v in (x2, df, x2_null, df_null, c_hat, c_hat_null)):
+        return math.nan
+    c, c0 = _robust(df, c_hat, c_hat_null)
+    t1 = (x2 - c * df) * df_null
+    t2 = (x2_null - c0 * df_null) * df
     if df > 0 and abs(t2) > 0:
         return 1.0 - t1 / t2
     if not (math.isfinite(t1) and math.isfinite(t2)):
@@ -104,15 +144,27 @@ def ifi(x2: float, df: float, x2_null: float, df_null: float) -> float:
     return t1 / t2
 
 
-def rmsea(x2: float, df: float, n: float) -> float:
-    """Root mean square error of approximation, ``sqrt(max(x2/n/df - 1/n, 0))``."""
+def rmsea(x2: float, df: float, n: float, c_hat: float = 1.0) -> float:
+    """Root mean square error of approximation, ``sqrt(max(x2/n/df - c/n, 0))``.
+
+    ``c_hat`` is 1, or the scaling factor of a robust test: the robust RMSEA of
+    Brosseau-Liard, Savalei & Li (2012) (lavaan ``rmsea.robust``).
+    """
+    if math.isnan(df) or math.isnan(c_hat):
+        return math.nan
     if df <= 0:
         return 0.0
-    return math.sqrt(max((x2 / n) / df - 1.0 / n, 0.0))
+    return math.sqrt(max((x2 / n) / df - c_hat / n, 0.0))
 
 
-def rmsea_ci(x2: float, df: float, n: float, level: float = 0.90) -> tuple[float, float]:
-    """Confidence interval of the RMSEA from the noncentral chi-square (Browne & Cudeck 1993)."""
+def rmsea_ci(
+    x2: float, df: float, n: float, level: float = 0.90, c_hat: float = 1.0
+) -> tuple[float, float]:
+    """Confidence interval of the RMSEA from the noncentral chi-square (Browne & Cudeck 1993).
+
+    With ``c_hat``, the bounds of the noncentrality of the scaled statistic ``x2``
+    are multiplied by ``c_hat`` (lavaan ``rmsea.ci.*.robust``).
+    """
     if not all(math.isfinite(v) for v in (x2, df, n)):
         return math.nan, math.nan
     upper_p = 1 - (1 - level) / 2
@@ -128,21 +180,21 @@ def rmsea_ci(x2: float, df: float, n: float, level: float = 0.90) -> tuple[float
         lo = 0.0
     else:
         lam = optimize.brentq(lower_fn, 0.0, x2, xtol=1e-12)
-        lo = math.sqrt(lam / (n * df))
+        lo = math.sqrt(c_hat * lam / (n * df))
     n_rmsea = max(n, x2 * 4)
     if df < 1 or upper_fn(n_rmsea) > 0 or upper_fn(0.0) < 0:
         hi = 0.0
     else:
         lam = optimize.brentq(upper_fn, 0.0, n_rmsea, xtol=1e-12)
-        hi = math.sqrt(lam / (n * df))
+        hi = math.sqrt(c_hat * lam / (n * df))
     return lo, hi
 
 
-def rmsea_pvalue(x2: float, df: float, n: float, h0: float = 0.05) -> float:
-    """P-value of the test of close fit, H0: RMSEA <= ``h0``."""
-    if df <= 0:
+def rmsea_pvalue(x2: float, df: float, n: float, h0: float = 0.05, c_hat: float = 1.0) -> float:
+    """P-value of the test of close fit, H0: RMSEA <= ``h0`` (noncentrality / ``c_hat``)."""
+    if df <= 0 or math.isnan(c_hat):
         return math.nan
-    return float(1.0 - special.chndtr(x2, df, n * df * h0**2))
+    return float(1.0 - special.chndtr(x2, df, n * df / c_hat * h0**2))
 
 
 def cn(x2: float, df: float, n: float, alpha: float = 0.05) -> float:
