@@ -190,6 +190,24 @@ def test_psych_polychoric_matches(name):
     assert_allclose(rho, expected.to_numpy(), rtol=0, atol=ATOL_PSYCH)
 
 
+def test_psych_local_branch_with_unequal_categories():
+    # x1-x3 in quintiles, x4-x6 in quartiles: psych sets global = FALSE, drops empty
+    # rows/columns, adds correct = 0.5 to empty cells, thresholds from each pair's table
+    fx = load_fixture("psych_local")
+    hs = datasets.load_holzinger_swineford().data
+    cut4 = {
+        c: np.clip(
+            np.searchsorted(np.quantile(hs[c], np.linspace(0, 1, 5)), hs[c], side="left"), 1, 4
+        ).astype(float)
+        for c in ("x4", "x5", "x6")
+    }
+    data = pd.DataFrame({**{c: cut5(hs[c].to_numpy()) for c in ("x1", "x2", "x3")}, **cut4})
+    assert list(data.columns) == fx["items"]
+    rho, global_ = _psych_polychoric(data)
+    assert not global_
+    assert_allclose(rho, labelled(fx["rho"]).to_numpy(), rtol=0, atol=ATOL_PSYCH)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_psych_thresholds_are_per_item_from_all_answers(name):
     tau = labelled(load_fixture(name)["psych"]["tau"])

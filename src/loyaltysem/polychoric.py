@@ -57,6 +57,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels import polychoric as _k
@@ -704,8 +705,10 @@ def _psych_polychoric(frame: pd.DataFrame) -> tuple[np.ndarray, bool]:
             else:
                 tab = tab[tab.sum(axis=1) > 0][:, tab.sum(axis=0) > 0]
                 tab = np.where(tab == 0, 0.5 / tot, tab)
-                rc = _k.univariate_thresholds(tab.sum(axis=1))
-                cc = _k.univariate_thresholds(tab.sum(axis=0))
+                # psych takes qnorm(cumsum(margin)) without renormalising after the
+                # correction, so these cumulative sums may exceed 1 slightly
+                rc = special.ndtri(np.cumsum(tab.sum(axis=1))[:-1])
+                cc = special.ndtri(np.cumsum(tab.sum(axis=0))[:-1])
             corr[i, j] = corr[j, i] = _psych_rho(tab, rc, cc)
     return corr, global_
 

@@ -113,6 +113,25 @@ hs <- read.csv(file.path(datasets_dir, "HolzingerSwineford1939.csv"))[, paste0("
 cut5 <- function(v) cut(v, breaks = quantile(v, probs = seq(0, 1, 0.2)),
                         include.lowest = TRUE, labels = FALSE)
 hs5 <- as.data.frame(lapply(hs, cut5))
+# psych's global = FALSE branch (items with different highest categories): x1-x3 in
+# quintiles, x4-x6 in quartiles (same rule with probs = seq(0, 1, 0.25)).
+cut4 <- function(v) cut(v, breaks = quantile(v, probs = seq(0, 1, 0.25)),
+                        include.lowest = TRUE, labels = FALSE)
+mixed <- cbind(hs5[, paste0("x", 1:3)], as.data.frame(lapply(hs[, paste0("x", 4:6)], cut4)))
+mixed_pc <- suppressWarnings(suppressMessages(psych::polychoric(mixed)))
+writeLines(
+  jsonlite::toJSON(list(
+    provenance = list(generator = "tests/reference/make_polychoric.R",
+                      r_version = R.version.string,
+                      psych_version = as.character(packageVersion("psych")),
+                      date = format(Sys.time(), "%Y-%m-%d %H:%M:%S %Z"),
+                      note = "x1-x3 quintiles, x4-x6 quartiles: psych sets global = FALSE"),
+    items = names(mixed),
+    rho = matrix_list(mixed_pc$rho)
+  ), digits = NA, auto_unbox = TRUE, na = "null", null = "null"),
+  file.path(fixtures_dir, "polychoric_psych_local.json")
+)
+
 write_fixture("holzinger", "HolzingerSwineford1939.csv", hs5,
               list(visual = paste0("x", 1:3), textual = paste0("x", 4:6),
                    speed = paste0("x", 7:9)),
