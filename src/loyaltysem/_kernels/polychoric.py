@@ -366,26 +366,31 @@ def polychoric_gamma(
     ``codes`` is (N, p) with categories ``0 .. K-1`` and ``-1`` for missing; thresholds in
     item order, correlations in lavaan's order (column-wise lower triangle:
     (2,1), (3,1), ..., (p,1), (3,2), ...). Returns lavaan's ``NACOV`` (= ``WLS.W * N``).
+
+    Observation-level scores are functions of the observation's cell, so the scores of
+    the correlations and the cross-products ``A21`` of the correlation scores with the
+    bivariate threshold scores are computed per cell, for all pairs of a table shape at
+    once.
     """
     n, p = codes.shape
-    nth = np.array([len(t) for t in thresholds])
-    th_start = np.concatenate([[0], np.cumsum(nth)[:-1]])
+    ncat = np.asarray(ncat, dtype=np.int64)
+    nth = ncat - 1
+    th_start = np.concatenate([[0], np.cumsum(nth)[:-1]]).astype(np.int64)
     n_th = int(nth.sum())
     pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]
     pstar = len(pairs)
+    valid = codes >= 0
 
-    # univariate threshold scores: obs in category c -> +phi(t_c)/p_c on threshold c,
-    # -phi(t_{c-1})/p_c on threshold c-1
+    # univariate threshold scores: an answer in category c scores +phi(t_c)/p_c on
+    # threshold c and -phi(t_{c-1})/p_c on threshold c-1
     sc_th = np.zeros((n, n_th))
     for i in range(p):
         t = thresholds[i]
         ti = _pad(t)
-        y = codes[:, i]
-        ok = y >= 0
-        yc = y[ok]
+        rows = np.flatnonzero(valid[:, i])
+        yc = codes[rows, i]
         prob = _phi(ti[yc + 1]) - _phi(ti[yc])
         dens = np.exp(-0.5 * t * t) / math.sqrt(_TWOPI)
-        rows = np.flatnonzero(ok)
         k = yc < nth[i]
         sc_th[rows[k], th_start[i] + yc[k]] += dens[yc[k]] / prob[k]
         k = yc > 0
@@ -393,66 +398,63 @@ def polychoric_gamma(
 
     sc_cor = np.zeros((n, pstar))
     a21 = np.zeros((pstar, n_th))
+    groups: dict[tuple[int, int], list[int]] = {}
     for q, (i, j) in enumerate(pairs):
-        # lavaan: fit.y1 = item i, fit.y2 = item j
-        ta, tb = thresholds[i], thresholds[j]
-        r = float(corr[i, j])
-        ka, kb = len(ta) + 1, len(tb) + 1
-        pa, pb = _pad(ta), _pad(tb)
-        pi = cell_probabilities(ta[None], tb[None], np.array([r]))[0]
-        dpi, _ = _dens_terms(ta[None], tb[None], np.array([r]))
-        dpi = dpi[0]
-        rr = math.sqrt(1.0 - r * r)
-        # d PI_ab / d t_a(upper of row a) as a (K1 x K2) table of per-cell contributions
-        with np.errstate(invalid="ignore"):
-            fa = np.exp(-0.5 * pa**2) / math.sqrt(_TWOPI)
-            fa = np.where(np.isfinite(pa), fa, 0.0)
-            cond_a = _phi((pb[None, :] - r * np.where(np.isfinite(pa), pa, 0.0)[:, None]) / rr)
-            za = fa[:, None] * (cond_a[:, 1:] - cond_a[:, :-1])  # (K1+1, K2): corner a, col b
-            fb = np.exp(-0.5 * pb**2) / math.sqrt(_TWOPI)
-            fb = np.where(np.isfinite(pb), fb, 0.0)
-            cond_b = _phi((pa[:, None] - r * np.where(np.isfinite(pb), pb, 0.0)[None, :]) / rr)
-            zb = fb[None, :] * (cond_b[1:, :] - cond_b[:-1, :])  # (K1, K2+1)
-        ya = codes[:, i]
-        yb = codes[:, j]
-        ok = (ya >= 0) & (yb >= 0)
-        lik = pi[ya[ok], yb[ok]]
-        bad = lik <= _PI_FLOOR
-        lik = np.where(bad, np.nan, lik)
-        rows = np.flatnonzero(ok)
-        dx_rho = dpi[ya[ok], yb[ok]] / lik
-        dx_rho = np.where(bad, 0.0, dx_rho)
-        sc_cor[rows, q] = dx_rho
-        # threshold scores of the bivariate likelihood, aggregated into A21
-        yao, ybo = ya[ok], yb[ok]
-        for side, (y_own, y_oth, zz, kk, start) in enumerate(
-            (
-                (yao, ybo, za, ka, th_start[i]),
-                (ybo, yao, zb.T, kb, th_start[j]),
+        groups.setdefault((int(ncat[i]), int(ncat[j])), []).append(q)
+    for (ka, kb), qs in groups.items():
+        ii = np.array([pairs[q][0] for q in qs])
+        jj = np.array([pairs[q][1] for q in qs])
+        ta = np.stack([thresholds[i] for i in ii])  # (P, ka-1): rows, lavaan's fit.y1
+        tb = np.stack([thresholds[j] for j in jj])  # (P, kb-1)
+        r = corr[ii, jj]
+        pi = cell_probabilities(ta, tb, r)
+        dpi, _ = _dens_terms(ta, tb, r)
+        good = pi > _PI_FLOOR  # lavaan sets lik <= sqrt(eps) to NA (score 0)
+        ratio = np.where(good, dpi / pi, 0.0)  # d log PI / d rho per cell
+        # per-observation correlation scores
+        for m, q in enumerate(qs):
+            i, j = pairs[q]
+            rows = np.flatnonzero(valid[:, i] & valid[:, j])
+            sc_cor[rows, q] = ratio[m, codes[rows, i], codes[rows, j]]
+        # cell counts of each pair's table
+        freq = np.zeros((len(qs), ka, kb))
+        for m, q in enumerate(qs):
+            i, j = pairs[q]
+            ok = valid[:, i] & valid[:, j]
+            freq[m] = np.bincount(codes[ok, i] * kb + codes[ok, j], minlength=ka * kb).reshape(
+                ka, kb
             )
-        ):
-            del side
-            # upper corner (own category c -> threshold c), lower corner (c-1)
-            up = zz[y_own + 1, y_oth]
-            dn = zz[y_own, y_oth]
-            for c_off, val, sign in ((0, up, 1.0), (-1, dn, -1.0)):
-                tidx = y_own + c_off
-                keep = (tidx >= 0) & (tidx < kk - 1) & ~bad
-                contrib = np.where(keep, sign * val / np.where(bad, 1.0, lik), 0.0)
-                np.add.at(a21[q], start + np.clip(tidx, 0, kk - 2), dx_rho * contrib)
+        w = np.where(good, freq * dpi / np.where(good, pi * pi, 1.0), 0.0)
+        rr = np.sqrt(1.0 - r * r)[:, None, None]
+        rho3 = r[:, None, None]
+        # d PI_ab / d t_k for the row item at its interior thresholds k (corner k+1):
+        # phi(t_k) [Phi((u_b - r t_k)/R) - Phi((u_{b-1} - r t_k)/R)]
+        pb = _pad(tb)
+        cond = _phi((pb[:, None, :] - rho3 * ta[:, :, None]) / rr)  # (P, ka-1, kb+1)
+        za = (np.exp(-0.5 * ta**2) / math.sqrt(_TWOPI))[:, :, None] * (
+            cond[:, :, 1:] - cond[:, :, :-1]
+        )  # (P, ka-1, kb)
+        a_rows = np.sum(za * (w[:, :-1, :] - w[:, 1:, :]), axis=2)  # (P, ka-1)
+        pa = _pad(ta)
+        cond = _phi((pa[:, :, None] - rho3 * tb[:, None, :]) / rr)  # (P, ka+1, kb-1)
+        zb = (np.exp(-0.5 * tb**2) / math.sqrt(_TWOPI))[:, None, :] * (
+            cond[:, 1:, :] - cond[:, :-1, :]
+        )  # (P, ka, kb-1)
+        a_cols = np.sum(zb * (w[:, :, :-1] - w[:, :, 1:]), axis=1)  # (P, kb-1)
+        for m, q in enumerate(qs):
+            i, j = pairs[q]
+            a21[q, th_start[i] : th_start[i] + nth[i]] = a_rows[m]
+            a21[q, th_start[j] : th_start[j] + nth[j]] = a_cols[m]
     sc = np.concatenate([sc_th, sc_cor], axis=1)
     inner = sc.T @ sc
-    a11 = np.zeros((n_th, n_th))
+    a11_inv = np.zeros((n_th, n_th))
     for i in range(p):
         s = slice(th_start[i], th_start[i] + nth[i])
-        a11[s, s] = inner[s, s]
-    a22 = np.einsum("ij,ij->j", sc_cor, sc_cor)
-    a11_inv = np.linalg.inv(a11)
-    a22_inv = 1.0 / a22
-    a21_inv = -(a22_inv[:, None] * a21) @ a11_inv
+        a11_inv[s, s] = np.linalg.inv(inner[s, s])
+    a22_inv = 1.0 / np.einsum("ij,ij->j", sc_cor, sc_cor)
     b_inv = np.zeros((n_th + pstar, n_th + pstar))
     b_inv[:n_th, :n_th] = a11_inv
-    b_inv[n_th:, :n_th] = a21_inv
+    b_inv[n_th:, :n_th] = -(a22_inv[:, None] * a21) @ a11_inv
     b_inv[n_th:, n_th:] = np.diag(a22_inv)
     wls_w = b_inv @ inner @ b_inv.T
     return wls_w * n
