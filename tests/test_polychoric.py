@@ -21,7 +21,7 @@ from scipy import stats
 
 from loyaltysem import datasets
 from loyaltysem._kernels import polychoric as kern
-from loyaltysem.errors import MissingDataWarning, SurveyDataError
+from loyaltysem.errors import LoyaltySemWarning, MissingDataWarning, SurveyDataError
 from loyaltysem.polychoric import (
     OrdinalAlphaResult,
     PolychoricResult,
@@ -301,12 +301,31 @@ def test_two_by_two_closed_forms_as_lavaan():
     x = pd.DataFrame({"a": [1] * 30 + [2] * 30, "b": [1] * 20 + [2] * 10 + [1] * 10 + [2] * 20})
     res = polychoric(x)
     assert res.correlation.loc["a", "b"] == pytest.approx(-math.cos(2 * math.pi * 20 / 60))
-    # two empty cells: +1
+    # two empty cells: +1 (lavaan: "correlation between variables ... is (nearly) 1.0")
     y = pd.DataFrame({"a": [1] * 10 + [2] * 20, "b": [1] * 10 + [2] * 20})
-    res = polychoric(y)
+    with pytest.warns(LoyaltySemWarning, match=r"nearly\) \+-1 for 1 pair\(s\): a x b"):
+        res = polychoric(y)
     assert res.correlation.loc["a", "b"] == 1.0
     assert res.at_bound == [("a", "b")]
     assert res.empty_cells.loc["a", "b"] == 2
+
+
+def test_two_by_two_one_empty_cell_and_sparse_tables_as_lavaan():
+    # R: lavCor(x, ordered = names(x)) gives a~b 0.91524034303777 (0.5 moved into the
+    # empty cell keeping the margins), c3~d3 0.801241013509732, the others at 0.999
+    a = [1] * 30 + [2] * 40
+    b = [1] * 45 + [2] * 25
+    c3 = [1] * 20 + [2] * 30 + [3] * 20
+    d3 = [1] * 10 + [2] * 10 + [1] * 5 + [2] * 20 + [3] * 5 + [2] * 5 + [3] * 15
+    x = pd.DataFrame({"a": a, "b": b, "c3": c3, "d3": d3}).astype(float)
+    with pytest.warns(LoyaltySemWarning, match="4 pair"):
+        res = polychoric(x)
+    r = res.correlation
+    assert r.loc["a", "b"] == pytest.approx(0.91524034303777, abs=ATOL_CORRELATION)
+    assert r.loc["c3", "d3"] == pytest.approx(0.801241013509732, abs=ATOL_CORRELATION)
+    for pair in [("a", "c3"), ("a", "d3"), ("b", "c3"), ("b", "d3")]:
+        assert r.loc[pair] == pytest.approx(0.999)
+        assert pair in res.at_bound
 
 
 def test_empty_cells_are_counted_per_pair():

@@ -61,7 +61,12 @@ from scipy import special
 
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels import polychoric as _k
-from loyaltysem.errors import MissingDataWarning, SurveyDataError
+from loyaltysem.errors import (
+    ConvergenceWarning,
+    LoyaltySemWarning,
+    MissingDataWarning,
+    SurveyDataError,
+)
 from loyaltysem.survey import Survey
 
 __all__ = [
@@ -546,16 +551,42 @@ def _lavaan_polychoric(
             start = _pearson(a.astype(float), b.astype(float))
             groups.setdefault((ncat[j], ncat[i]), []).append((j, i, tab, start))
     bound: list[tuple[str, str]] = []
+    failed: list[str] = []
     for members in groups.values():
         freq = np.stack([m[2] for m in members]).astype(float)
         t1 = np.stack([taus[m[0]] for m in members])
         t2 = np.stack([taus[m[1]] for m in members])
         start = np.array([m[3] for m in members])
         fit = _k.fit_polychoric(freq, t1, t2, start)
-        for (j, i, _, _), r, code in zip(members, fit.rho, fit.special, strict=True):
+        for (j, i, _, _), r, code, ok in zip(
+            members, fit.rho, fit.special, fit.converged, strict=True
+        ):
             corr[i, j] = corr[j, i] = r
             if code == 2 or abs(r) == 1.0:
                 bound.append((coded.items[j], coded.items[i]))
+            if not ok:
+                failed.append(f"{coded.items[j]} x {coded.items[i]}")
+    if failed:
+        warnings.warn(
+            f"polychoric(): the estimate did not converge for {len(failed)} pair(s): "
+            f"{', '.join(failed)}; inspect their contingency tables",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    near_one = [
+        f"{coded.items[j]} x {coded.items[i]} ({corr[i, j]:.3f})"
+        for j in range(p)
+        for i in range(j + 1, p)
+        if abs(corr[i, j]) > 0.99
+    ]
+    if near_one:
+        warnings.warn(
+            f"polychoric(): correlation (nearly) +-1 for {len(near_one)} pair(s): "
+            f"{', '.join(near_one)}; the items may be redundant or their table too sparse "
+            "(lavaan warns the same)",
+            LoyaltySemWarning,
+            stacklevel=3,
+        )
     return corr, pair_n, empty, bound
 
 
@@ -875,8 +906,7 @@ def ordinal_alpha(
         else:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", MissingDataWarning)
-                coded = _prepare(sub, None, "pairwise", "ordinal_alpha")
-            del coded  # validation only
+                _prepare(sub, None, "pairwise", "ordinal_alpha")  # validation only
             x = sub.to_numpy(dtype=float, na_value=np.nan)
             span = int(np.nanmax(x) - np.nanmin(x)) + 1
             if span > _PSYCH_MAX_CAT:
