@@ -13,10 +13,18 @@ fit + fit measures + standardized solution of
   ``standardizedSolution()`` timed in-process by R (``system.time`` over a loop).
 
 Run: ``python benchmarks/bench_robust.py [--repeat 30]``. Prints milliseconds per fit
-and the ratios; compare ratios from one run, not absolute times.
+and the ratios; compare ratios from one run, not absolute times. BLAS runs on one
+thread (``OPENBLAS_NUM_THREADS=1`` unless set): the matrices are small, and on a shared
+2-core machine a multi-threaded BLAS spinning against another process inflates every
+timing tenfold or more, drowning the ratios in noise.
 """
 
 from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
 import shutil

@@ -300,3 +300,38 @@ def test_bootstrap_refuses_a_mean_structure(hs):
     res = fit(HS, hs, meanstructure=True)
     with pytest.raises(ModelSpecError, match="mean structure"):
         ls.bootstrap(res, 10, data=hs)
+
+
+@pytest.mark.parametrize(
+    "name", ["poldem_sem", "hs_chain_fixed_x", "meanstructure_hs_latent_means"]
+)
+def test_observed_information_is_the_hessian_of_half_f(name):
+    """The analytic observed information against central differences of the gradient."""
+    from loyaltysem._kernels.ml import MLKernel, fisher_scoring
+    from loyaltysem._kernels.partable import compile_partable
+    from loyaltysem.estimation import _start_values, moments_from_data
+    from loyaltysem.specification import specify
+
+    fx = load(name)
+    data = pd.read_csv(DATASETS / fx["provenance"]["data_file"])
+    spec = specify(fx["provenance"]["model_syntax"])
+    moments, _ = moments_from_data(data, list(spec.ov))
+    mean = moments.mean if spec.options["meanstructure"] else None
+    cm = compile_partable(spec.partable(), moments.ov, moments.s, mean)
+    kernel = MLKernel(cm.layout, moments.s, mean)
+    x, _, _, _ = fisher_scoring(kernel, _start_values(cm, moments.s, mean))
+    x = x + 0.01  # away from the optimum too, where S - Sigma matters
+    h = 1e-6
+    q = len(x)
+    cols = [
+        (kernel.gradient(kernel.state(x + h * e)) - kernel.gradient(kernel.state(x - h * e)))
+        / (4 * h)
+        for e in np.eye(q)
+    ]
+    numeric = np.array(cols).T
+    assert_allclose(
+        kernel.observed_information(kernel.state(x)),
+        (numeric + numeric.T) / 2,
+        rtol=1e-6,
+        atol=1e-7 * np.abs(numeric).max(),
+    )

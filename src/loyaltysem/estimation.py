@@ -49,7 +49,6 @@ from loyaltysem._kernels.partable import (
 )
 from loyaltysem._kernels.robust import (
     RobustParts,
-    numeric_hessian,
     robust_baseline,
     robust_mlm,
     robust_mlr,
@@ -799,11 +798,12 @@ def fit_partable(
             "are not to be trusted"
         )
     f_ml = kernel.objective(st)
-    info = kernel.expected_information(st)
     robust: _Robust | None = None
     try:
         if information == "observed":
-            info = numeric_hessian(lambda xs: kernel.gradient_batch(xs) / 2.0, x)
+            info = kernel.observed_information(st)
+        else:
+            info = kernel.expected_information(st)
         if se_type == "standard":
             vcov = np.linalg.inv(info) / n
         else:
@@ -812,7 +812,7 @@ def fit_partable(
         if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
             raise np.linalg.LinAlgError
     except np.linalg.LinAlgError:
-        vcov = np.full_like(info, np.nan)
+        vcov = np.full((cm.layout.n_free, cm.layout.n_free), np.nan)
         warnings.append(
             "the information matrix is singular: the model may not be identified; "
             "standard errors are not available"

@@ -265,6 +265,67 @@ class MLKernel:
                 g += grads[name][:, rows, cols] @ self._selector(name)
         return g
 
+    def observed_information(self, st: FitState, h: float = 1e-6) -> np.ndarray:
+        """Unit observed information: the Hessian of ``F_ML / 2`` at the state.
+
+        Without a mean structure it is analytic: the derivative of each gradient
+        formula along every parameter at once (batched over parameters), with
+        ``dA = A dB A``, ``d(LA) = dLambda A + LA dB A``, ``dW = -W dSigma W`` and
+        ``dG = dW - dW S W - W S dW`` for ``G = W - W S W``. With a mean structure it
+        is the central difference of the analytic gradient (lavaan's
+        ``lav_model_hessian`` is numerical too), evaluated as one batch.
+        """
+        q = self.layout.n_free
+        if self.mean is not None:
+            shifts = h * np.eye(q)
+            g = self.gradient_batch(np.vstack([st.x + shifts, st.x - shifts])) / 2.0
+            out = (g[:q] - g[q:]).T / (2.0 * h)
+            return (out + out.T) / 2.0
+        p, m = self.p, self.layout.n_lat
+        d = {
+            "lambda": np.zeros((q, p, m)),
+            "beta": np.zeros((q, m, m)),
+            "psi": np.zeros((q, m, m)),
+            "theta": np.zeros((q, p, p)),
+        }
+        for name, arr in d.items():
+            rows, cols, idx = self.layout.free[name]
+            if len(idx):
+                np.add.at(arr, (idx, rows, cols), 1.0)
+        mats, a, la, w = st.mats, st.a, st.la, st.sigma_inv
+        psi = mats["psi"]
+        wsw = w @ self.s @ w
+        g = w - wsw
+        tr = _transpose
+        ab = _rmul(d["beta"], a)  # dB A
+        da = _lmul(a, ab)  # A dB A
+        dla = _rmul(d["lambda"], a) + _lmul(la, ab)
+        lpa = la @ psi @ a.T  # p x m
+        dlpa = _rmul(dla, psi @ a.T) + _lmul(la, _rmul(d["psi"], a.T)) + tr(_rmul(da, psi @ la.T))
+        half = _rmul(dla, psi @ la.T)
+        dsigma = half + tr(half) + _lmul(la, _rmul(d["psi"], la.T)) + d["theta"]
+        # dG = -W dS W + W dS (WSW) + (WSW) dS W, with W dS = (dS W)' (both symmetric)
+        x_ = tr(_rmul(dsigma, w))  # W dS
+        dg = -_rmul(x_, w)
+        z = _rmul(x_, wsw)
+        dg += z + tr(z)
+        glpa = g @ lpa
+        gla = g @ la
+        dgrads = {
+            "lambda": 2.0 * (_rmul(dg, lpa) + _lmul(g, dlpa)),
+            "psi": tr(_lmul(gla.T, dla)) + _lmul(la.T, _rmul(dg, la)) + _lmul(la.T @ g, dla),
+            "theta": dg,
+            "beta": 2.0
+            * (tr(_lmul(glpa.T, dla)) + _lmul(la.T, _rmul(dg, lpa)) + _lmul(la.T @ g, dlpa)),
+        }
+        out = np.zeros((q, q))
+        for name in COVARIANCE_MATRICES:
+            rows, cols, _ = self.layout.free[name]
+            if len(rows):
+                out += dgrads[name][:, rows, cols] @ self._selector(name)
+        out = out.T / 2.0  # [k, l]: d grad_k / d x_l, of F / 2
+        return (out + out.T) / 2.0
+
     def casewise_terms(self, st: FitState, rw: np.ndarray) -> np.ndarray:
         """Rows ``t_i = sum_ab (rw_i rw_i')_ab dSigma_ab/dx``: array (N, q).
 
@@ -387,6 +448,23 @@ class MLKernel:
             dmu = self.mean_jacobian(st)
             info = info + dmu @ si @ dmu.T
         return info
+
+
+def _transpose(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x.transpose(0, 2, 1))
+
+
+def _rmul(x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``x[k] @ m`` for a stack ``x`` (q, a, b): one 2-D product."""
+    q, a, b = x.shape
+    return (np.ascontiguousarray(x).reshape(q * a, b) @ m).reshape(q, a, m.shape[1])
+
+
+def _lmul(m: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``m @ x[k]`` for a stack ``x`` (q, a, b): one 2-D product."""
+    q, a, b = x.shape
+    out = m @ np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(a, q * b)
+    return np.ascontiguousarray(out.reshape(m.shape[0], q, b).transpose(1, 0, 2))
 
 
 def _damped_fisher(

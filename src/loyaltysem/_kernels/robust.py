@@ -16,7 +16,8 @@ covariance, divisor N, of ``z_i = (y_i - ybar, vech((y_i - ybar)(y_i - ybar)'))`
   (Satorra & Bentler 1994; lavaan ``lav_test_satorra_bentler_trace_original``).
 - **MLR** (``se = "robust.huber.white"``, ``information = "observed"``,
   ``observed.information = "hessian"``, ``test = "yuan.bentler.mplus"``):
-  ``H`` the observed information (Hessian of ``F_ML / 2``), ``B0`` the cross-product
+  ``H`` the observed information (Hessian of ``F_ML / 2``,
+  :meth:`MLKernel.observed_information`), ``B0`` the cross-product
   of the casewise scores over N, ``vcov = H^-1 B0 H^-1 / N`` (Huber 1967; White
   1982) and ``c = (tr(A1(S) Gamma) - tr(H^-1 B0)) / df`` (Yuan & Bentler 2000, the
   Mplus variant of lavaan ``lav_test_yuan_bentler_mplus_trace``: ``A1`` at the
@@ -27,8 +28,10 @@ the gradient formulas of :class:`~loyaltysem._kernels.ml.MLKernel` evaluated wit
 ``w = W r_i r_i' W`` for all respondents at once (:meth:`MLKernel.casewise_terms`,
 O(N (p m + free entries)) products, no loop over respondents), and
 ``tr(A1(Sigma) Gamma)`` reduces to ``mean_i[r_i' W r_i] + 0.5 mean_i[tr((W M_i)^2)]``,
-``M_i = r_i r_i' - S``, ``W = Sigma^-1``. The observed information is the central
-difference of the analytic gradient at 2q points, evaluated as one batch.
+``M_i = r_i r_i' - S``, ``W = Sigma^-1``. The observed information is analytic
+(:meth:`MLKernel.observed_information`, batched over parameters) without a mean
+structure, and the central difference of the analytic gradient at 2q points,
+evaluated as one batch, with one.
 
 References
 ----------
@@ -45,7 +48,6 @@ covariance structures. British Journal of Mathematical and Statistical Psycholog
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +56,6 @@ from loyaltysem._kernels.ml import FitState, MLKernel
 
 __all__ = [
     "RobustParts",
-    "numeric_hessian",
     "robust_baseline",
     "robust_mlm",
     "robust_mlr",
@@ -190,19 +191,3 @@ def robust_baseline(values: np.ndarray, s: np.ndarray, means: bool, mlr: bool) -
     trace_h1 = trace_a1_gamma(r, w_h1, s, means)
     trace_h0 = float(np.sum(np.diag(meat) / info))
     return RobustParts(vcov, trace_h1 - trace_h0, trace_h1, trace_h0)
-
-
-def numeric_hessian(
-    gradient_batch: Callable[[np.ndarray], np.ndarray], x: np.ndarray, h: float = 1e-6
-) -> np.ndarray:
-    """Hessian from central differences of an analytic gradient, symmetrized.
-
-    As lavaan's ``lav_model_hessian`` (which adds a Richardson step): column j is
-    ``(g(x + h e_j) - g(x - h e_j)) / 2h``; ``gradient_batch`` evaluates the
-    gradient at the 2q shifted points at once.
-    """
-    q = len(x)
-    shifts = h * np.eye(q)
-    g = gradient_batch(np.vstack([x + shifts, x - shifts]))
-    out = (g[:q] - g[q:]).T / (2.0 * h)
-    return (out + out.T) / 2.0
