@@ -646,6 +646,96 @@ def standardized_residuals(
     return out
 
 
+def moment_standardized_residuals(
+    values: np.ndarray,
+    s: np.ndarray,
+    sigma: np.ndarray,
+    delta: np.ndarray,
+    *,
+    adf: bool,
+    observed: bool,
+    mean: np.ndarray | None = None,
+    mu: np.ndarray | None = None,
+    delta_mean: np.ndarray | None = None,
+) -> np.ndarray:
+    """Standardized residuals as lavaan's ``resid(fit, "standardized")``, in general form.
+
+    ``ACOV = Q Gamma Q' / N`` (``lav_residuals_acov``) with ``Q = I - Delta A0^-1
+    Delta' A1``, ``A1`` the information of the moments at the model (expected, or
+    observed for ``information = "observed"``:
+    ``0.5 D'(M kron W + W kron M - W kron W) D`` with ``M = W (S + d d') W``,
+    ``d = ybar - mu``, and ``W E_kl W d`` between means and covariances), ``A0 =
+    Delta' A1 Delta`` (``observed.information = "h1"``), and ``Gamma`` the covariance of
+    the moments (``lav_model_h1_acov``): the ADF one from the data with robust
+    standard errors (``adf``), the normal-theory one at the sample moments otherwise.
+    With a mean structure (``mean``, ``mu``, ``delta_mean`` given) the means are
+    moments too. Covariance residuals are returned (no fixed.x covariates).
+    """
+    n, p = values.shape
+    rows, cols = _vech_pairs(p)
+    half = np.where(rows == cols, 0.5, 1.0)
+    w = np.linalg.inv(sigma)
+    ix = np.ix_
+
+    def kron_vech(y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return np.outer(half, half) * (
+            y[ix(rows, rows)] * z[ix(cols, cols)]
+            + y[ix(rows, cols)] * z[ix(cols, rows)]
+            + y[ix(cols, rows)] * z[ix(rows, cols)]
+            + y[ix(cols, cols)] * z[ix(rows, rows)]
+        )
+
+    means = mean is not None and mu is not None and delta_mean is not None
+    d_mean = (mean - mu) if means else np.zeros(p)
+    if observed:
+        m_ = w @ (s + np.outer(d_mean, d_mean)) @ w
+        a1 = 0.5 * (kron_vech(m_, w) + kron_vech(w, m_) - kron_vech(w, w))
+    else:
+        a1 = 0.5 * kron_vech(w, w)
+    r = values - values.mean(axis=0)
+    if adf:
+        z = r[:, rows] * r[:, cols]
+        if means:
+            z = np.hstack([r, z])
+        z -= z.mean(axis=0)
+        gamma = z.T @ z / n
+    else:  # normal theory at the sample moments: the inverse h1 information
+        gamma = s[ix(rows, rows)] * s[ix(cols, cols)] + s[ix(rows, cols)] * s[ix(cols, rows)]
+        if means:
+            k = len(rows)
+            full = np.zeros((p + k, p + k))
+            full[:p, :p] = s
+            full[p:, p:] = gamma
+            gamma = full
+    d = delta[:, rows, cols].T
+    if means:
+        k = len(rows)
+        wd = w @ d_mean
+        cross = np.zeros((p, k))
+        if observed:
+            # W E_kl W d for mean i and vech (k, l)
+            cross = half[None, :] * (
+                w[:, rows] * wd[cols][None, :] + w[:, cols] * wd[rows][None, :]
+            )
+        full = np.zeros((p + k, p + k))
+        full[:p, :p] = w
+        full[:p, p:] = cross
+        full[p:, :p] = cross.T
+        full[p:, p:] = a1
+        a1 = full
+        d = np.vstack([delta_mean.T, d])
+    q_mat = np.eye(len(d)) - d @ np.linalg.solve(d.T @ a1 @ d, d.T @ a1)
+    acov = q_mat @ gamma @ q_mat.T / n
+    var = np.diag(acov)[-len(rows) :].copy()
+    var[~np.isfinite(var) | (var < np.finfo(float).eps)] = np.nan
+    resid = (s - sigma)[rows, cols]
+    zval = np.where(np.abs(resid) < 1e-5, resid, resid / np.sqrt(var))
+    out = np.empty((p, p))
+    out[rows, cols] = zval
+    out[cols, rows] = zval
+    return out
+
+
 def _std_with_se(
     plan: StandardizationPlan,
     x: np.ndarray,
@@ -873,6 +963,25 @@ def fit_partable(
         measures.update(_scaled_measures({**measures, **extra}, robust))
     fm = pd.Series(measures, name="fit_measures")
     names = pd.Index(cm.ov)
+    std_residuals: Callable[[], np.ndarray]
+    general = se_type != "standard" or meanstructure or information == "observed"
+    if general and moments.values is not None and not ov_x_idx:
+        std_residuals = functools.partial(
+            moment_standardized_residuals,
+            moments.values,
+            s,
+            sigma,
+            kernel.jacobian(st),
+            adf=se_type != "standard",
+            observed=information == "observed",
+            mean=mean,
+            mu=st.mu,
+            delta_mean=kernel.mean_jacobian(st) if meanstructure else None,
+        )
+    else:
+        std_residuals = functools.partial(
+            standardized_residuals, s, sigma, kernel.jacobian(st), vcov, n, ov_x_idx
+        )
     provenance = Provenance(
         estimator=estimator,
         n=n,
@@ -893,9 +1002,7 @@ def fit_partable(
         warnings=tuple(warnings),
         provenance=provenance,
         _modindices=functools.partial(modification_indices, pt, list(cm.ov), s, n, x, mean),
-        _std_residuals=functools.partial(
-            standardized_residuals, s, sigma, kernel.jacobian(st), vcov, n, ov_x_idx
-        ),
+        _std_residuals=std_residuals,
         _x=np.array(x, copy=True),
         _std_all_batch=std_plan.evaluate,
         _implied_mean=None if st.mu is None else pd.Series(st.mu, index=names, name="mean"),

@@ -15,8 +15,9 @@
 # Each holds provenance (R, lavaan, jsonlite versions, date, call, syntax), the options
 # lavaan resolved (lavInspect(fit, "options")), parameterEstimates(fit, standardized =
 # TRUE), standardizedSolution(fit) (std.all with its delta-method SEs from the robust
-# vcov), fitMeasures(fit) (every measure, named), lavInspect(fit, "rsquare") and the
-# implied moments. Numbers at full precision (digits = NA), NA as null.
+# vcov), fitMeasures(fit) (every measure, named), lavInspect(fit, "rsquare"), the
+# implied moments and resid(fit, type = "standardized")$cov (for robust fits: the ADF
+# covariance of the moments, lav_residuals_acov). Numbers at full precision (digits = NA), NA as null.
 # Requires: lavaan, jsonlite (Debian: r-cran-lavaan r-cran-jsonlite).
 
 suppressPackageStartupMessages({
@@ -82,7 +83,8 @@ write_fixture <- function(name, fit, data_file, call, syntax, note) {
     fit_measures = as.list(unclass(fitMeasures(fit))),
     rsquare = as.list(unclass(lavInspect(fit, "rsquare"))),
     implied_cov = mat_json(implied$cov),
-    implied_mean = if (is.null(implied$mean)) NULL else as.list(unclass(implied$mean))
+    implied_mean = if (is.null(implied$mean)) NULL else as.list(unclass(implied$mean)),
+    standardized_residuals = mat_json(resid(fit, type = "standardized")$cov)
   )
   path <- file.path(fixtures_dir, paste0(name, ".json"))
   writeLines(
