@@ -347,3 +347,24 @@ def test_standardized_residuals(case):
     # a z of a near-zero residual (|s - sigma| ~ 3e-4) moves by up to 1.2e-3 with lavaan's
     # looser convergence (estimates differ by ~1e-5): atol 2e-3 on z, rtol as for SEs
     assert_allclose(ours.to_numpy()[ok], ref.to_numpy()[ok], rtol=RTOL_SE, atol=2e-3)
+
+
+def test_just_identified_model_keeps_the_standard_test(hs):
+    """df = 0: lavaan keeps chisq as chisq.scaled, NA scaling factor, robust RMSEA 0.
+
+    In R: ``fitMeasures(cfa("visual =~ x1 + x2 + x3", hs, estimator = "MLR"))``:
+    chisq.scaled 4e-13, chisq.scaling.factor NA, baseline.chisq.scaling.factor 1.075404,
+    cfi.scaled 1, cfi.robust NA, rmsea.scaled NA, rmsea.robust 0 [0, 0], rmsea.pvalue.robust NA.
+    """
+    fm = fit("visual =~ x1 + x2 + x3", hs, estimator="MLR").fit_measures
+    assert fm["df"] == 0 and abs(fm["chisq.scaled"]) < 1e-8
+    assert np.isnan(fm[["chisq.scaling.factor", "pvalue.scaled", "cfi.robust"]]).all()
+    assert np.isnan(fm[["rmsea.scaled", "rmsea.pvalue.robust"]]).all()
+    assert_allclose(fm["baseline.chisq.scaling.factor"], 1.075404, rtol=1e-5)
+    assert fm["cfi.scaled"] == 1.0
+    assert fm[["rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust"]].tolist() == [
+        0,
+        0,
+        0,
+    ]
+    assert "scaling.factor.h1" not in fm.index  # lavaan leaves them out at df = 0

@@ -1055,7 +1055,7 @@ def _scaled_measures(fm: Mapping[str, float], robust: _Robust) -> dict[str, floa
     c_b = robust.baseline.trace_ugamma / df_b if df_b > 0 else math.nan
     if c < 0:
         c = math.nan
-    x2 = chisq / c
+    x2 = chisq / c if df > 0 else chisq  # df = 0: lavaan keeps the standard test
     x2_b = chisq_b / c_b
     out: dict[str, float] = {
         "chisq.scaled": x2,
@@ -1071,7 +1071,7 @@ def _scaled_measures(fm: Mapping[str, float], robust: _Robust) -> dict[str, floa
         "cfi.robust": fi.cfi(chisq, df, chisq_b, df_b, c, c_b),
         "tli.robust": fi.tli(chisq, df, chisq_b, df_b, c, c_b),
     }
-    if math.isfinite(robust.model.trace_h1):  # Yuan-Bentler (Mplus): its two parts
+    if math.isfinite(robust.model.trace_h1) and df > 0:  # Yuan-Bentler (Mplus) parts
         p = round(fm["_p"])
         n_moments = p * (p + 1) // 2 + (p if fm["_means"] else 0)
         out["scaling.factor.h1"] = robust.model.trace_h1 / n_moments

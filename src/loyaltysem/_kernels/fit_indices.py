@@ -150,11 +150,11 @@ def rmsea(x2: float, df: float, n: float, c_hat: float = 1.0) -> float:
     ``c_hat`` is 1, or the scaling factor of a robust test: the robust RMSEA of
     Brosseau-Liard, Savalei & Li (2012) (lavaan ``rmsea.robust``).
     """
-    if math.isnan(df) or math.isnan(c_hat):
+    if math.isnan(df):
         return math.nan
     if df <= 0:
         return 0.0
-    return math.sqrt(max((x2 / n) / df - c_hat / n, 0.0))
+    return math.sqrt(max((x2 / n) / df - c_hat / n, 0.0))  # NaN if c_hat is
 
 
 def rmsea_ci(
