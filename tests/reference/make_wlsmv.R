@@ -1,0 +1,177 @@
+#!/usr/bin/env Rscript
+# Reference fixtures for the ordinal estimators (WLSMV, ULSMV) of loyaltysem.ordinal
+# (tests/test_wlsmv.py).
+#
+# Run from the repository root (the repository's parent holds shared/):
+#   Rscript tests/reference/make_wlsmv.R [DATASETS_DIR] [FIXTURES_DIR]
+# Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/estimation.
+#
+# Writes one JSON file per fitted model, wlsmv_<name>.json, for
+#   sem(model, data, ordered = <all items>, estimator = "WLSMV" | "ULSMV")
+# (lavaan's defaults: parameterization = "delta", two-step thresholds and polychoric
+# correlations, DWLS / ULS estimates, se = "robust.sem", test = "scaled.shifted",
+# listwise deletion). Each holds provenance (R, lavaan, jsonlite versions, date, call,
+# syntax), the options lavaan resolved (lavInspect(fit, "options")), parTable(fit),
+# parameterEstimates(fit, standardized = TRUE), standardizedSolution(fit) (std.all with
+# delta-method SEs from the robust vcov), fitMeasures(fit) (every measure, named),
+# lavInspect(fit, "rsquare"), the scaled.shifted test (lavInspect(fit, "test"):
+# scaling factor, shift parameter, traces of U Gamma and (U Gamma)^2), the sample
+# statistics (thresholds, polychoric correlations, diag of WLS.V) and the implied
+# correlations and thresholds (fitted(fit)). Numbers at full precision (digits = NA), NA
+# as null.
+#
+# Data:
+#   - HolzingerSwineford1939 x1-x9 cut into 5 ordered categories by the rule of
+#     tests/reference/make_polychoric.R:
+#       cut(v, breaks = quantile(v, probs = seq(0, 1, 0.2)), include.lowest = TRUE,
+#           labels = FALSE)
+#   - the bundled e-commerce survey as tests/reference/make_robust.R loads it
+#     (-99 -> NA, LOY4 reversed as 8 - x), all 29 items ordered.
+# Requires: lavaan, jsonlite (Debian: r-cran-lavaan r-cran-jsonlite).
+
+suppressPackageStartupMessages({
+  library(lavaan)
+  library(jsonlite)
+})
+
+args <- commandArgs(trailingOnly = TRUE)
+datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
+fixtures_dir <- if (length(args) >= 2) args[[2]] else file.path("tests", "fixtures", "estimation")
+stopifnot(dir.exists(datasets_dir))
+dir.create(fixtures_dir, showWarnings = FALSE, recursive = TRUE)
+
+df_json <- function(d) {
+  d <- as.data.frame(d, stringsAsFactors = FALSE)
+  rownames(d) <- NULL
+  for (col in names(d)) {
+    if (is.factor(d[[col]])) d[[col]] <- as.character(d[[col]])
+    attributes(d[[col]]) <- NULL
+  }
+  d
+}
+
+mat_json <- function(m) {
+  m <- as.matrix(m)
+  values <- lapply(seq_len(nrow(m)), function(i) unname(as.numeric(m[i, ])))
+  list(names = rownames(m), values = values)
+}
+
+named <- function(v) list(names = names(v), values = unname(as.numeric(v)))
+
+write_fixture <- function(name, fit, data_file, call, syntax, note) {
+  opt <- lavInspect(fit, "options")
+  implied <- fitted(fit)
+  sampstat <- lavInspect(fit, "sampstat")
+  test <- lavInspect(fit, "test")
+  shifted <- test$scaled.shifted
+  fixture <- list(
+    provenance = list(
+      generator = "tests/reference/make_wlsmv.R",
+      r_version = R.version.string,
+      lavaan_version = as.character(packageVersion("lavaan")),
+      jsonlite_version = as.character(packageVersion("jsonlite")),
+      date = format(Sys.time(), "%Y-%m-%d %H:%M:%S %Z"),
+      data_file = data_file,
+      call = call,
+      model_syntax = syntax,
+      note = note
+    ),
+    model_name = name,
+    options = list(
+      estimator = opt$estimator,
+      parameterization = opt$parameterization,
+      se = opt$se,
+      test = I(opt$test),
+      information = I(opt$information),
+      h1.information = I(opt$h1.information),
+      missing = opt$missing,
+      std.lv = opt$std.lv
+    ),
+    nobs = lavInspect(fit, "nobs"),
+    npar = lavInspect(fit, "npar"),
+    converged = lavInspect(fit, "converged"),
+    ordered = I(lavNames(fit, "ov.ord")),
+    names = list(ov = I(lavNames(fit, "ov")), lv = I(lavNames(fit, "lv"))),
+    partable = df_json(parTable(fit)[, c("id", "lhs", "op", "rhs", "user", "free", "ustart",
+                                         "exo", "label", "est", "se")]),
+    parameter_estimates = df_json(parameterEstimates(fit, standardized = TRUE)),
+    standardized_solution = df_json(standardizedSolution(fit, type = "std.all")),
+    fit_measures = as.list(unclass(fitMeasures(fit))),
+    rsquare = as.list(unclass(lavInspect(fit, "rsquare"))),
+    test = list(
+      standard = list(stat = test$standard$stat, df = test$standard$df,
+                      pvalue = test$standard$pvalue),
+      scaled_shifted = list(stat = shifted$stat, df = shifted$df, pvalue = shifted$pvalue,
+                            scaling_factor = shifted$scaling.factor,
+                            shift_parameter = shifted$shift.parameter,
+                            trace_ugamma = shifted$trace.UGamma,
+                            trace_ugamma2 = shifted$trace.UGamma2)
+    ),
+    sample = list(
+      thresholds = named(sampstat$th),
+      correlation = mat_json(sampstat$cov),
+      wls_v_diag = unname(diag(lavInspect(fit, "WLS.V")))
+    ),
+    implied = list(
+      thresholds = named(implied$th),
+      correlation = mat_json(implied$cov)
+    )
+  )
+  path <- file.path(fixtures_dir, paste0(name, ".json"))
+  writeLines(
+    jsonlite::toJSON(fixture, digits = NA, auto_unbox = TRUE, na = "null",
+                     pretty = TRUE, null = "null"),
+    path
+  )
+  message("wrote ", path)
+}
+
+# Holzinger-Swineford x1-x9 in quintile categories (rule of make_polychoric.R)
+hs <- read.csv(file.path(datasets_dir, "HolzingerSwineford1939.csv"))[, paste0("x", 1:9)]
+cut5 <- function(v) cut(v, breaks = quantile(v, probs = seq(0, 1, 0.2)),
+                        include.lowest = TRUE, labels = FALSE)
+hs5 <- as.data.frame(lapply(hs, cut5))
+hs_model <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+"
+
+# the bundled survey as make_robust.R loads it (codebook: -99 missing, LOY4 reversed)
+package_data <- file.path("src", "loyaltysem", "data")
+ecom <- read.csv(file.path(package_data, "ecommerce.csv"))
+items <- setdiff(names(ecom), c("respondent_id", "wave", "gender", "platform", "age"))
+for (v in items) ecom[[v]][ecom[[v]] == -99] <- NA
+ecom$LOY4 <- 8 - ecom$LOY4
+ecom <- ecom[, items]
+ecom_default <- jsonlite::fromJSON(
+  file.path("tests", "fixtures", "estimation", "ecommerce_default.json")
+)$provenance$model_syntax
+ecom_cfa <- "
+REP =~ REP1 + REP2 + REP3
+SEC =~ SEC1 + SEC2 + SEC3
+SQ =~ SQ1 + SQ2 + SQ3 + SQ4
+PQ =~ PQ1 + PQ2 + PQ3
+PRI =~ PRI1 + PRI2 + PRI3
+ASS =~ ASS1 + ASS2 + ASS3
+TRU =~ TRU1 + TRU2 + TRU3
+SAT =~ SAT1 + SAT2 + SAT3
+LOY =~ LOY1 + LOY2 + LOY3 + LOY4
+"
+
+for (est in c("WLSMV", "ULSMV")) {
+  fit <- cfa(hs_model, data = hs5, ordered = names(hs5), estimator = est)
+  write_fixture(paste0("wlsmv_hs_cfa_", tolower(est)), fit, "HolzingerSwineford1939.csv",
+                paste0("cfa(model, data = hs5, ordered = names(hs5), estimator = \"", est,
+                       "\")"),
+                hs_model, "x1-x9 cut into 5 categories at their quintiles (type 7)")
+}
+fit <- cfa(ecom_cfa, data = ecom, ordered = items, estimator = "WLSMV")
+write_fixture("wlsmv_ecommerce_cfa", fit, "src/loyaltysem/data/ecommerce.csv",
+              "cfa(model, data = ecom, ordered = items, estimator = \"WLSMV\")", ecom_cfa,
+              "nine-construct CFA; 29 items ordered; -99 -> NA, LOY4 reversed; listwise")
+fit <- sem(ecom_default, data = ecom, ordered = items, estimator = "WLSMV")
+write_fixture("wlsmv_ecommerce_default", fit, "src/loyaltysem/data/ecommerce.csv",
+              "sem(model, data = ecom, ordered = items, estimator = \"WLSMV\")",
+              ecom_default,
+              "default structural model with := effects; 29 items ordered; listwise")
