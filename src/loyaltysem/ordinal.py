@@ -1,0 +1,792 @@
+"""Ordinal SEM: WLSMV and ULSMV with lavaan 0.6.14's numbers.
+
+:func:`fit_ordinal` computes what
+``lavaan::sem(model, data, ordered = items, estimator = "WLSMV")`` (or ``"ULSMV"``)
+computes with lavaan's defaults: ``parameterization = "delta"``, one group, listwise
+deletion. Conventions that decide the numbers (lavaan source in brackets):
+
+- **Sample statistics** (two-step, ``lav_samplestats_step1/2``): thresholds
+  ``Phi^-1(cumulative proportions)`` and polychoric correlations, and their asymptotic
+  covariance ``Gamma`` (lavaan's ``NACOV``, Muthen 1984), from
+  :func:`loyaltysem.polychoric.polychoric` with ``nacov=True``. Categories are the
+  values observed in a column before deletion (``lavData``).
+- **Parameter table** (``lavaanify`` with ``ordered``): the user rows, then one threshold
+  row ``item | t1, t2, ...`` per item (free), the default variances and covariances
+  (residual variances of the ordinal indicators fixed, shown at
+  ``1 - diag(Lambda A Psi A' Lambda')``), scaling rows ``item ~*~ item`` fixed at 1,
+  intercepts ``item ~ 1`` and latent means ``lv ~ 1`` fixed at 0.
+- **Estimator**: DWLS for WLSMV (weights ``1 / diag(Gamma)``, lavaan ``WLS.VD``), ULS
+  for ULSMV (unit weights); ``fmin = F / 2``, ``chisq = N F``
+  (:mod:`loyaltysem._kernels.dwls`).
+- **Standard errors** ``se = "robust.sem"``: ``E^-1 Delta' W Gamma W Delta E^-1 / N``
+  with ``E = Delta' W Delta`` (``lav_model_vcov``).
+- **Test** ``test = "scaled.shifted"`` (``lav_test_satorra_bentler``):
+  ``chisq.scaled = a chisq + b``, ``a = sqrt(df / tr((U Gamma)^2))``,
+  ``b = df - a tr(U Gamma)``; ``chisq.scaling.factor = 1 / a``,
+  ``chisq.shift.parameters = b``. The baseline model (thresholds free, correlations 0,
+  ``lav_object_independence``) is tested the same way.
+- **Fit measures** (``lav_fit_measures``): CFI/TLI/NNFI/RFI/NFI/PNFI/IFI/RNI from the
+  standard and from the scaled-shifted statistics; RMSEA from ``chisq`` on ``df`` and
+  ``rmsea.scaled`` from ``chisq.scaled`` on ``df`` (``lav_fit_rmsea_lavobject``);
+  ``srmr`` is ``srmr_bentler_nomean`` (correlation residuals over ``p (p + 1) / 2``),
+  the ``rmr``/``srmr_bentler``/``crmr`` versions add the (zero) threshold residuals to
+  the count, ``srmr_mplus`` is NA as in lavaan (``lav_fit_srmr_lavobject``); ``gfi``
+  uses the weights ``W`` over thresholds and correlations (``lav_fit_gfi``), ``wrmr =
+  sqrt(chisq / (thresholds + correlations))``, ``cn_05``, ``cn_01``, ``mfi`` from the
+  standard statistic. No likelihood, information criteria or ``ecvi``.
+- **Standardized solution** (``standardizedSolution``, ``cov.std = TRUE``): the
+  variances of ``y*`` are 1, so ``std.all`` rescales by the latent SDs only; thresholds
+  are unchanged; delta-method SEs from the robust ``vcov``. **R²** of an indicator is
+  ``1 - theta_ii``.
+
+Not implemented (typed errors): continuous indicators mixed with ordinal ones
+(polyserial correlations), observed covariates and observed variables in regressions,
+``parameterization = "theta"``, multiple groups, missing data other than listwise. The
+``*.robust`` fit measures of lavaan 0.6.14 (``cfi.robust``, ``rmsea.robust``, ...: they
+need the catML refit of ``lav_fit_catml_dwls``) are not reported.
+
+References
+----------
+Muthen, B. (1984). A general structural equation model with dichotomous, ordered
+categorical, and continuous latent variable indicators. Psychometrika 49, 115-132.
+Muthen, B., du Toit, S. H. C., & Spisic, D. (1997). Robust inference using weighted least
+squares and quadratic estimating equations in latent variable modeling with categorical
+and continuous outcomes. Unpublished technical report.
+Asparouhov, T., & Muthen, B. (2010). Simple second order chi-square correction.
+Mplus technical appendix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from loyaltysem._kernels import dwls
+from loyaltysem._kernels import fit_indices as fi
+from loyaltysem._kernels.partable import (
+    CompiledModel,
+    ParTable,
+    StandardizationPlan,
+    compile_partable,
+)
+from loyaltysem.errors import (
+    IdentificationError,
+    MissingDataWarning,
+    ModelSpecError,
+    SurveyDataError,
+)
+from loyaltysem.estimation import _DefinedParameters, _start_values, _std_with_se
+from loyaltysem.polychoric import polychoric
+from loyaltysem.results import Provenance, SEMResult
+from loyaltysem.specification import PARAMETER_OPS, Definition, ModelSpec
+
+__all__ = ["ORDINAL_ESTIMATORS", "fit_ordinal", "ordinal_partable"]
+
+#: Estimators for ordinal indicators and the weights of their estimates.
+ORDINAL_ESTIMATORS = {"WLSMV": "DWLS", "ULSMV": "ULS"}
+_Z_95 = float(stats.norm.ppf(0.975))
+
+
+# ----------------------------------------------------------------------------- table
+def ordinal_partable(spec: ModelSpec, n_thresholds: Mapping[str, int]) -> ParTable:
+    """The parameter table lavaan builds for ``sem(model, ordered = items)``.
+
+    Rows in lavaan's order: the user's rows, the thresholds ``item | t1 ... t(K-1)`` of
+    every ordinal item (free), the default rows (residual variances of the ordinal items
+    fixed, ``ustart = 1``; latent variances and covariances as ``sem()``), the scaling
+    rows ``item ~*~ item`` (fixed at 1), the intercepts ``item ~ 1`` and the latent means
+    ``lv ~ 1`` (fixed at 0). Free parameters are numbered in row order (rows sharing a
+    label share a number).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model (every observed variable ordinal).
+    n_thresholds : mapping of str to int
+        Number of thresholds (categories - 1) of each observed variable.
+    """
+    t = spec.table
+    t = t[t["op"].isin(PARAMETER_OPS)]
+    rows: list[dict[str, Any]] = []
+
+    def add(frame: pd.DataFrame) -> None:
+        for rec in frame[["lhs", "op", "rhs", "free", "ustart", "exo", "label"]].to_dict("records"):
+            if rec["op"] == "~~" and rec["lhs"] == rec["rhs"] and rec["lhs"] in spec.ov:
+                rec["free"], rec["ustart"] = 0, 1.0
+            rows.append(rec)
+
+    add(t[t["user"] == 1])
+    for item in spec.ov:
+        for k in range(n_thresholds[item]):
+            rows.append(
+                {"lhs": item, "op": "|", "rhs": f"t{k + 1}", "free": -1, "ustart": np.nan,
+                 "exo": 0, "label": ""}
+            )  # fmt: skip
+    add(t[t["user"] != 1])
+    for item in spec.ov:
+        rows.append(
+            {"lhs": item, "op": "~*~", "rhs": item, "free": 0, "ustart": 1.0, "exo": 0,
+             "label": ""}
+        )  # fmt: skip
+    for name in (*spec.ov, *spec.lv):
+        rows.append(
+            {"lhs": name, "op": "~1", "rhs": "", "free": 0, "ustart": 0.0, "exo": 0,
+             "label": ""}
+        )  # fmt: skip
+    frame = pd.DataFrame(rows)
+    # renumber the free parameters in row order (equal labels keep one number)
+    mapping: dict[int, int] = {}
+    free = []
+    counter = 0
+    for old in frame["free"].to_numpy(dtype=int):
+        if old == 0:
+            free.append(0)
+            continue
+        if old < 0 or old not in mapping:
+            counter += 1
+            if old > 0:
+                mapping[old] = counter
+            free.append(counter)
+        else:
+            free.append(mapping[old])
+    frame["free"] = free
+    frame["label"] = frame["label"].fillna("").astype(str)
+    return ParTable.from_frame(frame)
+
+
+# ----------------------------------------------------------------------------- checks
+def _check_model(spec: ModelSpec, ordered: list[str]) -> None:
+    ov = list(spec.ov)
+    unknown = [o for o in ordered if o not in ov]
+    if unknown:
+        latent = [o for o in unknown if o in spec.lv]
+        raise ModelSpecError(
+            "ordered= names a variable that is not an observed variable of the model"
+            + (" (it is a latent variable)" if latent else ""),
+            column=unknown[0],
+            found=unknown,
+            expected=f"observed variables of the model: {ov}",
+            fix="list only the model's ordinal indicators in ordered=, e.g. ordered=spec.ov",
+        )
+    continuous = [v for v in ov if v not in ordered]
+    if continuous:
+        raise ModelSpecError(
+            "mixing ordinal and continuous observed variables is not supported yet "
+            "(it needs polyserial and Pearson correlations in the weight matrix)",
+            column=continuous[0],
+            line=spec.line_of(continuous[0]),
+            found=continuous,
+            expected="every observed variable of the model listed in ordered=",
+            fix="declare these variables ordered as well (if they are Likert items), or fit "
+            "the model by ML/MLR without ordered=",
+        )
+    if spec.ov_x:
+        raise ModelSpecError(
+            "observed exogenous covariates are not supported with ordinal estimators yet",
+            column=spec.ov_x[0],
+            line=spec.line_of(spec.ov_x[0]),
+            found=list(spec.ov_x),
+            expected="a model whose observed variables are all indicators of latent variables",
+            fix="drop the covariates, or model them as single-indicator latent variables",
+        )
+    t = spec.table
+    for _, row in t.iterrows():
+        op, lhs, rhs = row["op"], row["lhs"], row["rhs"]
+        if op == "~" and (lhs in ov or rhs in ov):
+            name = lhs if lhs in ov else rhs
+            raise ModelSpecError(
+                "an ordinal observed variable in a regression is not supported yet",
+                column=name,
+                line=int(row["line"]) or None,
+                found=f"{lhs} ~ {rhs}",
+                expected="regressions among latent variables only",
+                fix=f"give {name} a latent variable (e.g. 'F_{name} =~ {name}') or drop the path",
+            )
+        if op == "~~" and lhs == rhs and lhs in ov and int(row["user"]) == 1:
+            raise ModelSpecError(
+                "the residual variance of an ordinal indicator is not a parameter in the "
+                "delta parameterization (it is 1 minus the explained variance)",
+                column=lhs,
+                line=int(row["line"]) or None,
+                found=f"{lhs} ~~ {rhs}",
+                expected="no variance line for ordinal indicators",
+                fix=f"delete the line '{lhs} ~~ {rhs}'",
+            )
+        if op == "~1":
+            raise ModelSpecError(
+                "intercepts and means are fixed at 0 with ordinal indicators (the "
+                "thresholds take their place); '~ 1' lines are not supported",
+                column=lhs,
+                line=int(row["line"]) or None,
+                found=f"{lhs} ~ 1",
+                expected="no '~ 1' lines",
+                fix="delete the '~ 1' line (and meanstructure=True)",
+            )
+
+
+def _item_frame(
+    spec: ModelSpec, data: Any, ordered: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    frame = getattr(data, "data", data)
+    if not isinstance(frame, pd.DataFrame):
+        raise SurveyDataError(
+            "ordinal estimation needs the raw answers",
+            found=type(data).__name__,
+            expected="a pandas DataFrame (or Survey) with one column per item",
+            fix="pass the survey or a DataFrame of item scores",
+        )
+    columns = [str(c) for c in frame.columns]
+    absent = [v for v in spec.ov if v not in columns]
+    if absent:
+        raise ModelSpecError(
+            "the model uses variables that are not in the data",
+            line=spec.line_of(absent[0]),
+            column=absent[0],
+            found=absent,
+            expected="columns of the data, or latent variables defined with '=~'",
+            fix="correct the names in the model or add the columns",
+        )
+    items = frame[list(spec.ov)]
+    complete = items.notna().all(axis=1).to_numpy()
+    return items, items[complete], int((~complete).sum())
+
+
+# ----------------------------------------------------------------------------- model
+@dataclass(frozen=True)
+class _Model:
+    """The full table and its split into thresholds and the structural layout."""
+
+    table: ParTable
+    cm: CompiledModel  # structural parameters only (thresholds fixed)
+    struct_free: np.ndarray  # for each structural parameter, its 0-based full index
+    th_free: np.ndarray  # for each threshold (moment order), its 0-based full index
+    th_rows: np.ndarray
+    n_free: int
+
+
+def _split(table: ParTable, ov: list[str], r: np.ndarray) -> _Model:
+    free = table.free
+    is_th = table.op == "|"
+    th_rows = np.flatnonzero(is_th)
+    th_free = free[th_rows] - 1
+    struct_ids = sorted({int(f) for f in free[(free > 0) & ~is_th]})
+    new_index = {f: k + 1 for k, f in enumerate(struct_ids)}
+    struct_free_col = np.array(
+        [new_index.get(int(f), 0) if not th else 0 for f, th in zip(free, is_th, strict=True)],
+        dtype=int,
+    )
+    struct_table = ParTable(
+        lhs=table.lhs,
+        op=table.op,
+        rhs=table.rhs,
+        free=struct_free_col,
+        ustart=table.ustart,
+        exo=table.exo,
+        label=table.label,
+    )
+    cm = compile_partable(struct_table, ov, r)
+    n_free = int(free.max()) if len(free) else 0
+    return _Model(table, cm, np.array(struct_ids, dtype=int) - 1, th_free, th_rows, n_free)
+
+
+class _Standardizer:
+    """Standardized row values (std.lv or std.all) as functions of the full parameters.
+
+    lavaan's ``standardizedSolution()`` with the residual variances of ``y*`` at
+    ``1 - diag(Lambda A Psi A' Lambda')``: the index arrays of
+    :class:`~loyaltysem._kernels.partable.StandardizationPlan` evaluated on matrices
+    whose theta diagonal is recomputed for every parameter vector; threshold rows are
+    divided by the SD of ``y*`` (1), ``~*~`` rows are 1, intercepts and means 0.
+    """
+
+    def __init__(self, model: _Model, kind: str) -> None:
+        self.model = model
+        self.plan = StandardizationPlan.build(model.cm, kind)
+        ops = model.table.op
+        self.scale_rows = np.flatnonzero(ops == "~*~")
+
+    def evaluate(self, xs: np.ndarray) -> np.ndarray:
+        """Row values for a batch of full parameter vectors ``xs`` (B x q)."""
+        xs = np.atleast_2d(xs)
+        m, plan = self.model, self.plan
+        lay = m.cm.layout
+        b = xs.shape[0]
+        xs_s = xs[:, m.struct_free]
+        mats = {}
+        for name, base in lay.fixed.items():
+            mat = np.broadcast_to(base, (b, *base.shape)).copy()
+            rows, cols, idx = lay.free[name]
+            if len(idx):
+                mat[:, rows, cols] = xs_s[:, idx]
+            mats[name] = mat
+        a = np.linalg.inv(np.eye(lay.n_lat)[None] - mats["beta"])
+        veta = np.einsum("bij,bjk,bik->bi", a, mats["psi"], a)
+        la = mats["lambda"] @ a
+        common = np.einsum("bij,bjk,bik->bi", la, mats["psi"], la)
+        d = np.arange(lay.n_obs)
+        mats["theta"][:, d, d] = 1.0 - common
+        vy = common + mats["theta"][:, d, d]
+        est = np.full((b, len(plan.mat_code)), np.nan)
+        stacked = [mats[k] for k in ("lambda", "beta", "psi", "theta", "nu", "alpha")]
+        for code, mat in enumerate(stacked):
+            rows = np.flatnonzero(plan.mat_code == code)
+            if len(rows):
+                est[:, rows] = mat[:, plan.r[rows], plan.c[rows]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f = np.concatenate(
+                [
+                    np.ones((b, 1)),
+                    np.sqrt(np.where(veta >= 0, veta, np.nan)),
+                    np.sqrt(np.where(vy >= 0, vy, np.nan)),
+                    np.sqrt(np.abs(est[:, plan.var_rows])),
+                    np.full((b, 1), np.nan),
+                ],
+                axis=1,
+            )
+            scale = f[:, plan.num[:, 0]] * f[:, plan.num[:, 1]]
+            scale = scale / (f[:, plan.den[:, 0]] * f[:, plan.den[:, 1]])
+            out = est * scale
+        out[:, m.th_rows] = xs[:, m.th_free]
+        out[:, self.scale_rows] = 1.0
+        return out
+
+
+def _rsquare(model: _Model, st: Any) -> pd.Series:
+    cm = model.cm
+    mats = st.mats
+    a = st.a
+    veta = np.diag(a @ mats["psi"] @ a.T)
+    ops, lhs, rhs = cm.table.op, cm.table.lhs, cm.table.rhs
+    names: list[str] = []
+    for op, right in zip(ops, rhs, strict=True):
+        if op == "=~" and right in cm.ov and right not in names:
+            names.append(right)
+    for op, left in zip(ops, lhs, strict=True):
+        if op == "~" and left not in names:
+            names.append(left)
+    lat_pos = {name: j for j, name in enumerate(cm.latent_side)}
+    ov_pos = {name: i for i, name in enumerate(cm.ov)}
+    values = []
+    for name in names:
+        if name in lat_pos:
+            j = lat_pos[name]
+            values.append(1.0 - mats["psi"][j, j] / veta[j])
+        else:
+            i = ov_pos[name]
+            values.append(1.0 - mats["theta"][i, i] / st.sigma[i, i])
+    return pd.Series(values, index=pd.Index(names, name="variable"), name="r2", dtype=float)
+
+
+# ----------------------------------------------------------------------------- measures
+def _fit_measures(
+    *,
+    chisq: float,
+    df: int,
+    n: int,
+    npar: int,
+    test: dwls.ScaledShifted,
+    chisq_b: float,
+    df_b: int,
+    test_b: dwls.ScaledShifted,
+    obs: np.ndarray,
+    est: np.ndarray,
+    w: np.ndarray,
+    cor_resid: np.ndarray,
+    p: int,
+    nth: int,
+    uls: bool,
+) -> dict[str, float]:
+    """The ``fitMeasures()`` of lavaan for a categorical (D)WLS fit (see the module notes).
+
+    RMSEA, CN and MFI use ``N - 1`` (lavaan ``lav_utils_get_ntotal`` for estimators
+    other than ML); the p-values of the standard ULS statistics are NA (its reference
+    distribution is unknown, ``lav_model_test``).
+    """
+    x2, x2_b = test.stat, test_b.stat
+
+    def pchisq(stat: float, dof: float) -> float:
+        return float(stats.chi2.sf(stat, dof)) if dof > 0 else math.nan
+
+    n1 = n - 1
+    out: dict[str, float] = {
+        "npar": float(npar),
+        "fmin": chisq / (2.0 * n),  # = 0.5 (N - 1) / N F
+        "chisq": chisq,
+        "df": float(df),
+        "pvalue": math.nan if uls else pchisq(chisq, df),
+        "chisq.scaled": x2,
+        "df.scaled": float(df),
+        "pvalue.scaled": pchisq(x2, df),
+        "chisq.scaling.factor": test.scaling_factor,
+        "chisq.shift.parameters": test.shift,
+        "baseline.chisq": chisq_b,
+        "baseline.df": float(df_b),
+        "baseline.pvalue": math.nan if uls else pchisq(chisq_b, df_b),
+        "baseline.chisq.scaled": x2_b,
+        "baseline.df.scaled": float(df_b),
+        "baseline.pvalue.scaled": pchisq(x2_b, df_b),
+        "baseline.chisq.scaling.factor": test_b.scaling_factor,
+        "cfi": fi.cfi(chisq, df, chisq_b, df_b),
+        "tli": fi.tli(chisq, df, chisq_b, df_b),
+        "cfi.scaled": fi.cfi(x2, df, x2_b, df_b),
+        "tli.scaled": fi.tli(x2, df, x2_b, df_b),
+    }
+    out["nnfi"] = out["tli"]
+    out["rfi"] = fi.rfi(chisq, df, chisq_b, df_b)
+    out["nfi"] = fi.nfi(chisq, df, chisq_b, df_b)
+    out["pnfi"] = (df / df_b) * (chisq_b - chisq) / chisq_b if chisq_b > 0 else math.nan
+    out["ifi"] = fi.ifi(chisq, df, chisq_b, df_b)
+    out["rni"] = fi.rni(chisq, df, chisq_b, df_b)
+    out["nnfi.scaled"] = out["tli.scaled"]
+    out["rfi.scaled"] = fi.rfi(x2, df, x2_b, df_b)
+    out["nfi.scaled"] = fi.nfi(x2, df, x2_b, df_b)
+    out["pnfi.scaled"] = (df / df_b) * (x2_b - x2) / x2_b if x2_b > 0 else math.nan
+    out["ifi.scaled"] = fi.ifi(x2, df, x2_b, df_b)
+    out["rni.scaled"] = fi.rni(x2, df, x2_b, df_b)
+    out["rmsea"] = fi.rmsea(chisq, df, n1)
+    out["rmsea.ci.lower"], out["rmsea.ci.upper"] = fi.rmsea_ci(chisq, df, n1)
+    out["rmsea.ci.level"] = 0.90
+    out["rmsea.pvalue"] = fi.rmsea_pvalue(chisq, df, n1, 0.05)
+    out["rmsea.close.h0"] = 0.05
+    out["rmsea.notclose.pvalue"] = (
+        1.0 - fi.rmsea_pvalue(chisq, df, n1, 0.08) if df > 0 else math.nan
+    )
+    out["rmsea.notclose.h0"] = 0.08
+    out["rmsea.scaled"] = fi.rmsea(x2, df, n1)
+    out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = fi.rmsea_ci(x2, df, n1)
+    out["rmsea.pvalue.scaled"] = fi.rmsea_pvalue(x2, df, n1, 0.05)
+    out["rmsea.notclose.pvalue.scaled"] = (
+        1.0 - fi.rmsea_pvalue(x2, df, n1, 0.08) if df > 0 else math.nan
+    )
+    # residuals: correlations (threshold residuals are 0 at the estimates but counted)
+    th_resid = (obs - est)[:nth]
+    ss_cor = float(cor_resid @ cor_resid)
+    ss_th = float(th_resid @ th_resid)
+    n_cor = p * (p - 1) // 2
+    out["rmr"] = math.sqrt((ss_cor + ss_th) / (n_cor + nth + p))
+    out["rmr_nomean"] = math.sqrt(ss_cor / (n_cor + p))
+    out["srmr"] = out["rmr_nomean"]
+    out["srmr_bentler"] = out["rmr"]
+    out["srmr_bentler_nomean"] = out["rmr_nomean"]
+    out["crmr"] = math.sqrt((ss_cor + ss_th) / (n_cor + nth))
+    out["crmr_nomean"] = math.sqrt(ss_cor / n_cor) if n_cor else math.nan
+    out["srmr_mplus"] = math.nan
+    out["srmr_mplus_nomean"] = math.nan
+    out["cn_05"] = fi.cn(chisq, df, n1, 0.05)
+    out["cn_01"] = fi.cn(chisq, df, n1, 0.01)
+    diff = obs - est
+    nel = len(obs)
+    gfi = 1.0 - float(diff**2 @ w) / float(obs**2 @ w)
+    out["gfi"] = gfi
+    out["agfi"] = fi.agfi(gfi, nel, df)
+    out["pgfi"] = fi.pgfi(gfi, nel, df)
+    out["mfi"] = math.exp(-0.5 * (chisq - df) / n1)
+    out["wrmr"] = math.sqrt(chisq / nel) if nel > 0 else math.nan
+    return out
+
+
+# ----------------------------------------------------------------------------- fit
+def _hash_frame(frame: pd.DataFrame) -> str:
+    values = np.ascontiguousarray(frame.to_numpy(dtype=float))
+    return hashlib.sha256(values.tobytes()).hexdigest()
+
+
+def fit_ordinal(
+    spec: ModelSpec,
+    frame: pd.DataFrame,
+    ordered: Sequence[str],
+    *,
+    estimator: str = "WLSMV",
+    data_hash: str | None = None,
+    options: Mapping[str, Any] | None = None,
+    definitions: Sequence[Definition] | None = None,
+) -> SEMResult:
+    """Fit a model with ordinal indicators by WLSMV or ULSMV, as lavaan 0.6.14.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model (:func:`loyaltysem.specification.specify`); every observed variable
+        must be an ordinal indicator of a latent variable.
+    frame : DataFrame or Survey
+        Whole-number category codes (NaN = missing) in columns named as the model's
+        observed variables; other columns are ignored.
+    ordered : sequence of str
+        The ordinal items: every observed variable of the model (lavaan ``ordered=``).
+    estimator : {"WLSMV", "ULSMV"}, default "WLSMV"
+        DWLS estimates (diagonal weights ``1 / diag(Gamma)``) or ULS estimates; both
+        with robust (``robust.sem``) standard errors and the scaled-and-shifted test.
+    data_hash : str, optional
+        Hash recorded in the provenance; default the SHA-256 of the item codes used.
+    options : mapping, optional
+        Extra options to record in the provenance (the estimator's are added).
+    definitions : sequence of Definition, optional
+        ``:=`` parameters; default ``spec.definitions``.
+
+    Returns
+    -------
+    SEMResult
+        ``estimates`` with lavaan's rows (``=~ ~ | ~~ ~*~ ~1 :=``) and columns ``lhs, op,
+        rhs, label, free, est, se, z, pvalue, ci_lower, ci_upper, std_lv, std_all,
+        se_std_all``; ``fit_measures`` with lavaan's names (see the module notes);
+        ``r2``; ``sample_cov`` the polychoric and ``implied_cov`` the implied
+        correlation matrix; ``provenance`` (estimator, N, rows deleted, data hash).
+
+    Raises
+    ------
+    ModelSpecError
+        Unknown estimator, ``ordered`` naming a variable not in the model, continuous
+        indicators, covariates, regressions on observed variables, ``~ 1`` lines or
+        residual variances of ordinal indicators in the model.
+    SurveyDataError
+        Codes that cannot be ordinal categories (an item with a single observed value,
+        more than 20 distinct values, non-integer codes), a category emptied by
+        listwise deletion, no complete rows.
+    IdentificationError
+        More free parameters than sample statistics, or a singular information matrix.
+
+    Notes
+    -----
+    Rows with a missing answer are deleted listwise (lavaan's default), counted in
+    ``provenance.n_excluded`` and reported in ``warnings`` and a
+    :class:`~loyaltysem.errors.MissingDataWarning`.
+
+    Examples
+    --------
+    The Holzinger-Swineford CFA on the nine tests cut into quintile categories; in R:
+    ``cfa(model, data = hs5, ordered = names(hs5), estimator = "WLSMV")``.
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from loyaltysem.datasets import load_frame
+    >>> from loyaltysem.ordinal import fit_ordinal
+    >>> from loyaltysem.specification import specify
+    >>> hs = load_frame("holzinger_swineford")
+    >>> cut5 = lambda v: np.clip(np.searchsorted(np.quantile(v, np.linspace(0, 1, 6)), v), 1, 5)
+    >>> hs5 = pd.DataFrame({f"x{i}": cut5(hs[f"x{i}"]) for i in range(1, 10)})
+    >>> spec = specify("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9")
+    >>> res = fit_ordinal(spec, hs5, ordered=list(hs5.columns))
+    >>> fm = res.fit_measures
+    >>> round(float(fm["chisq"]), 3), round(float(fm["chisq.scaled"]), 3), int(fm["df"])
+    (56.779, 83.385, 24)
+    >>> round(float(fm["cfi.scaled"]), 4), round(float(fm["rmsea.scaled"]), 4)
+    (0.9619, 0.0906)
+    >>> row = res.estimates.loc[1]
+    >>> [row["lhs"], row["op"], row["rhs"]], round(float(row["est"]), 4), round(float(row["se"]), 4)
+    (['visual', '=~', 'x2'], 0.5299, 0.0935)
+    """
+    est_name = str(estimator).upper()
+    if est_name not in ORDINAL_ESTIMATORS:
+        raise ModelSpecError(
+            f"estimator={estimator!r} is not available for ordinal indicators",
+            found=estimator,
+            expected=f"estimator in {sorted(ORDINAL_ESTIMATORS)}",
+            fix='use estimator="WLSMV" (lavaan\'s default with ordered=) or "ULSMV"',
+        )
+    if isinstance(ordered, str):
+        ordered = [ordered]
+    ordered = [str(o) for o in ordered]
+    if not ordered:
+        raise ModelSpecError(
+            "ordered= is empty",
+            found=ordered,
+            expected="the ordinal items of the model",
+            fix="pass ordered=list_of_items, or fit without ordered= by ML",
+        )
+    _check_model(spec, ordered)
+    items, complete, n_dropped = _item_frame(spec, frame, ordered)
+    ov = list(spec.ov)
+    notes: list[str] = []
+    if n_dropped:
+        msg = (
+            f"listwise deletion: {n_dropped} of {len(items)} rows with a missing answer on "
+            f"the model's items were left out; {len(complete)} rows analysed"
+        )
+        notes.append(msg)
+        warnings.warn(msg, MissingDataWarning, stacklevel=2)
+    if len(complete) == 0:
+        raise SurveyDataError(
+            "no complete rows left after listwise deletion",
+            found=f"{len(items)} rows, all with a missing answer",
+            expected="respondents answering every item of the model",
+            fix="drop the items few people answered",
+        )
+    # categories from the whole columns (lavData), then listwise: polychoric() does both
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pc = polychoric(items, missing="listwise", nacov=True)
+    for w in caught:
+        if issubclass(w.category, MissingDataWarning):
+            continue  # reported above
+        notes.append(str(w.message))
+        warnings.warn(str(w.message), w.category, stacklevel=2)
+    n = pc.n
+    gamma = np.asarray(pc.gamma, dtype=float)
+    r = pc.correlation.loc[ov, ov].to_numpy()
+    th_obs = pc.thresholds.values.to_numpy()
+    n_th = {item: int((pc.thresholds.table["item"] == item).sum()) for item in ov}
+    table = ordinal_partable(spec, n_th)
+    model = _split(table, ov, r)
+    p, nth = len(ov), len(th_obs)
+    n_cor = p * (p - 1) // 2
+    df = n_cor - len(model.struct_free)
+    if df < 0:
+        raise IdentificationError(
+            "the model has more free parameters than sample statistics (df < 0)",
+            found=f"{len(model.struct_free)} parameters besides the thresholds, "
+            f"{n_cor} polychoric correlations",
+            expected="df >= 0",
+            fix="fix or constrain parameters, or add indicators",
+        )
+    dwls_weights = ORDINAL_ESTIMATORS[est_name] == "DWLS"
+    w_full = 1.0 / np.diag(gamma) if dwls_weights else np.ones(len(gamma))
+    kernel = dwls.CorrelationKernel(model.cm.layout, r, w_full[nth:])
+    x0 = _start_values(model.cm, r)
+    x_s, st, iterations, converged = kernel.fit(x0)
+    result_warnings = list(notes)
+    if not converged:
+        result_warnings.append(
+            f"the optimizer did not converge after {iterations} iterations: the estimates "
+            "are not to be trusted"
+        )
+    x = np.zeros(model.n_free)
+    x[model.struct_free] = x_s
+    x[model.th_free] = th_obs
+    # Jacobian of (thresholds, correlations) with respect to every free parameter
+    delta = np.zeros((nth + n_cor, model.n_free))
+    delta[np.arange(nth), model.th_free] = 1.0
+    delta[nth:, model.struct_free] = kernel.jacobian(st)
+    cor_resid = kernel.residual(st)
+    f_val = float(cor_resid @ (w_full[nth:] * cor_resid))
+    chisq = (n - 1) * f_val  # lavaan: fmin = 0.5 (N - 1) / N F, chisq = 2 N fmin
+    try:
+        vcov, e_inv = dwls.robust_vcov(delta, w_full, gamma, n - 1)
+        if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
+            raise np.linalg.LinAlgError
+    except np.linalg.LinAlgError:
+        vcov = np.full((model.n_free, model.n_free), np.nan)
+        e_inv = None
+        result_warnings.append(
+            "the information matrix is singular: the model may not be identified; "
+            "standard errors and the scaled test are not available"
+        )
+    test = dwls.scaled_shifted(chisq, df, w_full, gamma, delta, e_inv)
+    # baseline: thresholds free, correlations 0 (U = W on the correlation block)
+    w_c, g_c = w_full[nth:], gamma[nth:, nth:]
+    chisq_b = (n - 1) * float(r[kernel.rows, kernel.cols] ** 2 @ w_c)
+    test_b = dwls.scaled_shifted(chisq_b, n_cor, w_c, g_c, None, None)
+    obs = np.concatenate([th_obs, kernel.r_obs])
+    est_stats = np.concatenate([th_obs, st.sigma[kernel.rows, kernel.cols]])
+    measures = _fit_measures(
+        chisq=chisq,
+        df=df,
+        n=n,
+        npar=model.n_free,
+        test=test,
+        chisq_b=chisq_b,
+        df_b=n_cor,
+        test_b=test_b,
+        obs=obs,
+        est=est_stats,
+        w=w_full,
+        cor_resid=cor_resid,
+        p=p,
+        nth=nth,
+        uls=not dwls_weights,
+    )
+    # parameter rows
+    est = np.full(len(table), np.nan)
+    for i, where in enumerate(model.cm.position):
+        if where is not None:
+            mat, rr, cc = where
+            est[i] = st.mats[mat][rr, cc]
+    est[model.th_rows] = x[model.th_free]
+    est[table.op == "~*~"] = 1.0
+    free = table.free
+    is_free = free > 0
+    se = np.zeros(len(table))
+    se[is_free] = np.sqrt(np.diag(vcov))[free[is_free] - 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(is_free, est / se, np.nan)
+    pvalue = 2 * stats.norm.sf(np.abs(z))
+    std_lv = _Standardizer(model, "std.lv").evaluate(x)[0]
+    definitions = spec.definitions if definitions is None else tuple(definitions)
+    defined = _DefinedParameters(definitions, table, est) if definitions else None
+    std_all_plan = _Standardizer(model, "std.all")
+    std_all, se_std_all = _std_with_se(
+        std_all_plan,  # type: ignore[arg-type]  # duck-typed: only .evaluate is used
+        x,
+        vcov,
+        extra=None if defined is None else defined.from_rows,
+    )
+    n_rows = len(table)
+    estimates = pd.DataFrame(
+        {
+            "lhs": table.lhs,
+            "op": table.op,
+            "rhs": table.rhs,
+            "label": table.label,
+            "free": free,
+            "est": est,
+            "se": se,
+            "z": z,
+            "pvalue": pvalue,
+            "ci_lower": est - _Z_95 * se,
+            "ci_upper": est + _Z_95 * se,
+            "std_lv": std_lv,
+            "std_all": std_all[:n_rows],
+            "se_std_all": se_std_all[:n_rows],
+        }
+    )
+    if defined is not None:
+        estimates = defined.append_rows(estimates, x, vcov, std_lv, std_all, se_std_all)
+    ops, lhs, rhs = table.op, table.lhs, table.rhs
+    for i in np.flatnonzero((ops == "~~") & (lhs == rhs)):
+        if est[i] < 0:
+            kind = "residual variance of y*" if lhs[i] in ov else "variance"
+            result_warnings.append(
+                f"negative {kind} (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}"
+            )
+    names = pd.Index(ov)
+    provenance = Provenance(
+        estimator=est_name,
+        n=n,
+        n_excluded=n_dropped,
+        data_hash=data_hash if data_hash is not None else _hash_frame(complete),
+        options=MappingProxyType(
+            {
+                **dict(options or {}),
+                "estimator": est_name,
+                "lavaan_estimator": ORDINAL_ESTIMATORS[est_name],
+                "ordered": tuple(ordered),
+                "parameterization": "delta",
+                "se": "robust.sem",
+                "test": "scaled.shifted",
+                "missing": "listwise",
+            }
+        ),
+    )
+    return SEMResult(
+        model=spec.syntax,
+        _estimates=estimates,
+        _fit_measures=pd.Series(measures, name="fit_measures"),
+        _r2=_rsquare(model, st),
+        _implied_cov=pd.DataFrame(st.sigma, index=names, columns=names),
+        _sample_cov=pd.DataFrame(r, index=names, columns=names),
+        _vcov=pd.DataFrame(vcov),
+        converged=bool(converged),
+        iterations=int(iterations),
+        warnings=tuple(result_warnings),
+        provenance=provenance,
+        _x=np.array(x, copy=True),
+        _std_all_batch=std_all_plan.evaluate,
+    )
