@@ -16,10 +16,12 @@ deletion. Conventions that decide the numbers (lavaan source in brackets):
   ``1 - diag(Lambda A Psi A' Lambda')``), scaling rows ``item ~*~ item`` fixed at 1,
   intercepts ``item ~ 1`` and latent means ``lv ~ 1`` fixed at 0.
 - **Estimator**: DWLS for WLSMV (weights ``1 / diag(Gamma)``, lavaan ``WLS.VD``), ULS
-  for ULSMV (unit weights); ``fmin = F / 2``, ``chisq = N F``
-  (:mod:`loyaltysem._kernels.dwls`).
-- **Standard errors** ``se = "robust.sem"``: ``E^-1 Delta' W Gamma W Delta E^-1 / N``
-  with ``E = Delta' W Delta`` (``lav_model_vcov``).
+  for ULSMV (unit weights); ``fmin = (N - 1) / N F / 2`` and ``chisq = 2 N fmin =
+  (N - 1) F`` (``lav_model_objective``, ``lav_model_test``;
+  :mod:`loyaltysem._kernels.dwls`).
+- **Standard errors** ``se = "robust.sem"``: ``E^-1 Delta' W Gamma W Delta E^-1 / (N - 1)``
+  with ``E = Delta' W Delta`` (``lav_model_vcov`` divides by ``N - 1`` for estimators
+  other than ML).
 - **Test** ``test = "scaled.shifted"`` (``lav_test_satorra_bentler``):
   ``chisq.scaled = a chisq + b``, ``a = sqrt(df / tr((U Gamma)^2))``,
   ``b = df - a tr(U Gamma)``; ``chisq.scaling.factor = 1 / a``,
@@ -27,7 +29,9 @@ deletion. Conventions that decide the numbers (lavaan source in brackets):
   ``lav_object_independence``) is tested the same way.
 - **Fit measures** (``lav_fit_measures``): CFI/TLI/NNFI/RFI/NFI/PNFI/IFI/RNI from the
   standard and from the scaled-shifted statistics; RMSEA from ``chisq`` on ``df`` and
-  ``rmsea.scaled`` from ``chisq.scaled`` on ``df`` (``lav_fit_rmsea_lavobject``);
+  ``rmsea.scaled`` from ``chisq.scaled`` on ``df`` (``lav_fit_rmsea_lavobject``), with
+  ``N - 1`` in place of N (``lav_utils_get_ntotal``), as in ``cn_05``, ``cn_01``, ``mfi``;
+  the p-values of the unscaled ULS statistics are NA (``lav_model_test``);
   ``srmr`` is ``srmr_bentler_nomean`` (correlation residuals over ``p (p + 1) / 2``),
   the ``rmr``/``srmr_bentler``/``crmr`` versions add the (zero) threshold residuals to
   the count, ``srmr_mplus`` is NA as in lavaan (``lav_fit_srmr_lavobject``); ``gfi``
@@ -579,7 +583,7 @@ def fit_ordinal(
     >>> round(float(fm["chisq"]), 3), round(float(fm["chisq.scaled"]), 3), int(fm["df"])
     (56.779, 83.385, 24)
     >>> round(float(fm["cfi.scaled"]), 4), round(float(fm["rmsea.scaled"]), 4)
-    (0.9619, 0.0906)
+    (0.9625, 0.0908)
     >>> row = res.estimates.loc[1]
     >>> [row["lhs"], row["op"], row["rhs"]], round(float(row["est"]), 4), round(float(row["se"]), 4)
     (['visual', '=~', 'x2'], 0.5299, 0.0935)

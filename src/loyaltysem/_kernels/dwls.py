@@ -16,12 +16,13 @@ diagonal) and their asymptotic covariance ``Gamma`` (lavaan's ``NACOV``).
 
 - **Estimates** minimise ``F(x) = (s - sigma(x))' W (s - sigma(x))`` with ``W`` the
   inverted diagonal of ``Gamma`` (DWLS, lavaan ``WLS.VD``) or the identity (ULS);
-  lavaan reports ``fmin = F / 2`` and ``chisq = N F``. The thresholds enter only their
-  own residuals, so at the optimum they equal the sample thresholds and only the
-  correlation structure is iterated (:meth:`CorrelationKernel.fit`: Gauss-Newton with
-  Levenberg-Marquardt damping on the analytic Jacobian).
+  lavaan reports ``fmin = (N - 1) / N F / 2`` and ``chisq = (N - 1) F``. The
+  thresholds enter only their own residuals, so at the optimum they equal the sample
+  thresholds and only the correlation structure is iterated
+  (:meth:`CorrelationKernel.fit`: Gauss-Newton with Levenberg-Marquardt damping on the
+  analytic Jacobian).
 - **Standard errors** (``se = "robust.sem"``): ``E = Delta' W Delta``,
-  ``vcov = E^-1 Delta' W Gamma W Delta E^-1 / N`` (lavaan ``lav_model_vcov``).
+  ``vcov = E^-1 Delta' W Gamma W Delta E^-1 / (N - 1)`` (lavaan ``lav_model_vcov``).
 - **Test** (``test = "scaled.shifted"``, Asparouhov & Muthen 2010; lavaan
   ``lav_test_satorra_bentler``): ``U = W - W Delta E^-1 Delta' W``, ``a = sqrt(df /
   tr((U Gamma)^2))``, shift ``b = df - a tr(U Gamma)``, ``T = a chisq + b``; lavaan's
@@ -186,7 +187,7 @@ class CorrelationKernel:
 def robust_vcov(
     delta: np.ndarray, w: np.ndarray, gamma: np.ndarray, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Sandwich ``E^-1 Delta' W Gamma W Delta E^-1 / N`` with ``E = Delta' W Delta``.
+    """Sandwich ``E^-1 Delta' W Gamma W Delta E^-1 / n`` with ``E = Delta' W Delta``.
 
     Parameters
     ----------
@@ -197,7 +198,7 @@ def robust_vcov(
     gamma : ndarray (m x m)
         Asymptotic covariance of ``sqrt(N)`` times the sample statistics.
     n : int
-        Number of observations.
+        The divisor: ``N - 1`` for lavaan's (D)WLS and ULS (``lav_model_vcov``).
 
     Returns
     -------
