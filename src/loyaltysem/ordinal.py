@@ -38,6 +38,10 @@ deletion. Conventions that decide the numbers (lavaan source in brackets):
   uses the weights ``W`` over thresholds and correlations (``lav_fit_gfi``), ``wrmr =
   sqrt(chisq / (thresholds + correlations))``, ``cn_05``, ``cn_01``, ``mfi`` from the
   standard statistic. No likelihood, information criteria or ``ecvi``.
+- **Robust CFI/TLI/RNI/RMSEA** (``*.robust``, lavaan 0.6.14 ``lav_fit_catml_dwls``): the
+  model evaluated by ML on the polychoric matrix at the (D)WLS estimates (catML),
+  ``XX3 = N F_ML``, scaled by ``c = tr(WiU' V WiU Gamma) / df``; baseline
+  ``-N log|R|`` scaled by ``tr(Gamma) / df_b`` (:func:`loyaltysem._kernels.dwls.catml`).
 - **Standardized solution** (``standardizedSolution``, ``cov.std = TRUE``): the
   variances of ``y*`` are 1, so ``std.all`` rescales by the latent SDs only; thresholds
   are unchanged; delta-method SEs from the robust ``vcov``. **R²** of an indicator is
@@ -45,9 +49,7 @@ deletion. Conventions that decide the numbers (lavaan source in brackets):
 
 Not implemented (typed errors): continuous indicators mixed with ordinal ones
 (polyserial correlations), observed covariates and observed variables in regressions,
-``parameterization = "theta"``, multiple groups, missing data other than listwise. The
-``*.robust`` fit measures of lavaan 0.6.14 (``cfi.robust``, ``rmsea.robust``, ...: they
-need the catML refit of ``lav_fit_catml_dwls``) are not reported.
+``parameterization = "theta"``, multiple groups, missing data other than listwise.
 
 References
 ----------
@@ -408,12 +410,15 @@ def _fit_measures(
     p: int,
     nth: int,
     uls: bool,
+    cat: dwls.CatML | None,
 ) -> dict[str, float]:
     """The ``fitMeasures()`` of lavaan for a categorical (D)WLS fit (see the module notes).
 
     RMSEA, CN and MFI use ``N - 1`` (lavaan ``lav_utils_get_ntotal`` for estimators
     other than ML); the p-values of the standard ULS statistics are NA (its reference
-    distribution is unknown, ``lav_model_test``).
+    distribution is unknown, ``lav_model_test``). The ``*.robust`` measures come from
+    the catML statistics (:func:`loyaltysem._kernels.dwls.catml`), as
+    ``lav_fit_cfi_lavobject`` and ``lav_fit_rmsea_lavobject`` do for categorical data.
     """
     x2, x2_b = test.stat, test_b.stat
 
@@ -450,12 +455,15 @@ def _fit_measures(
     out["pnfi"] = (df / df_b) * (chisq_b - chisq) / chisq_b if chisq_b > 0 else math.nan
     out["ifi"] = fi.ifi(chisq, df, chisq_b, df_b)
     out["rni"] = fi.rni(chisq, df, chisq_b, df_b)
+    robust = _robust_measures(cat, n, n1, df, df_b)
+    out["cfi.robust"], out["tli.robust"] = robust.pop("cfi.robust"), robust.pop("tli.robust")
     out["nnfi.scaled"] = out["tli.scaled"]
     out["rfi.scaled"] = fi.rfi(x2, df, x2_b, df_b)
     out["nfi.scaled"] = fi.nfi(x2, df, x2_b, df_b)
     out["pnfi.scaled"] = (df / df_b) * (x2_b - x2) / x2_b if x2_b > 0 else math.nan
     out["ifi.scaled"] = fi.ifi(x2, df, x2_b, df_b)
     out["rni.scaled"] = fi.rni(x2, df, x2_b, df_b)
+    out["nnfi.robust"], out["rni.robust"] = robust.pop("nnfi.robust"), robust.pop("rni.robust")
     out["rmsea"] = fi.rmsea(chisq, df, n1)
     out["rmsea.ci.lower"], out["rmsea.ci.upper"] = fi.rmsea_ci(chisq, df, n1)
     out["rmsea.ci.level"] = 0.90
@@ -471,6 +479,7 @@ def _fit_measures(
     out["rmsea.notclose.pvalue.scaled"] = (
         1.0 - fi.rmsea_pvalue(x2, df, n1, 0.08) if df > 0 else math.nan
     )
+    out.update(robust)  # rmsea.robust and its interval and tests
     # residuals: correlations (threshold residuals are 0 at the estimates but counted)
     th_resid = (obs - est)[:nth]
     ss_cor = float(cor_resid @ cor_resid)
@@ -495,6 +504,34 @@ def _fit_measures(
     out["pgfi"] = fi.pgfi(gfi, nel, df)
     out["mfi"] = math.exp(-0.5 * (chisq - df) / n1)
     out["wrmr"] = math.sqrt(chisq / nel) if nel > 0 else math.nan
+    return out
+
+
+def _robust_measures(
+    cat: dwls.CatML | None, n: int, n1: int, df: int, df_b: int
+) -> dict[str, float]:
+    """The ``*.robust`` measures of lavaan 0.6.14 for a categorical fit (NaN without catML)."""
+    names = [
+        "cfi.robust", "tli.robust", "nnfi.robust", "rni.robust", "rmsea.robust",
+        "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "rmsea.pvalue.robust",
+        "rmsea.notclose.pvalue.robust",
+    ]  # fmt: skip
+    if cat is None or df <= 0:
+        return dict.fromkeys(names, math.nan)
+    xx3, xx3_null = n * cat.f_ml, n * cat.f_null
+    c3, c3_null = cat.ks / df, cat.kbs / df_b
+    xx3_scaled = xx3 / c3
+    out = {
+        "cfi.robust": fi.cfi(xx3, df, xx3_null, df_b, c3, c3_null),
+        "tli.robust": fi.tli(xx3, df, xx3_null, df_b, c3, c3_null),
+        "rni.robust": fi.rni(xx3, df, xx3_null, df_b, c3, c3_null),
+        "rmsea.robust": fi.rmsea(xx3, df, n1, c3),
+    }
+    out["nnfi.robust"] = out["tli.robust"]
+    lo, hi = fi.rmsea_ci(xx3_scaled, df, n1, c_hat=c3)
+    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo, hi
+    out["rmsea.pvalue.robust"] = fi.rmsea_pvalue(xx3_scaled, df, n1, 0.05, c_hat=c3)
+    out["rmsea.notclose.pvalue.robust"] = 1.0 - fi.rmsea_pvalue(xx3_scaled, df, n1, 0.08, c_hat=c3)
     return out
 
 
@@ -688,6 +725,12 @@ def fit_ordinal(
     w_c, g_c = w_full[nth:], gamma[nth:, nth:]
     chisq_b = (n - 1) * float(r[kernel.rows, kernel.cols] ** 2 @ w_c)
     test_b = dwls.scaled_shifted(chisq_b, n_cor, w_c, g_c, None, None)
+    cat = None
+    if e_inv is not None and df > 0:
+        try:
+            cat = dwls.catml(r, st.sigma, delta[nth:, model.struct_free], w_c, g_c)
+        except np.linalg.LinAlgError:
+            cat = None
     obs = np.concatenate([th_obs, kernel.r_obs])
     est_stats = np.concatenate([th_obs, st.sigma[kernel.rows, kernel.cols]])
     measures = _fit_measures(
@@ -706,6 +749,7 @@ def fit_ordinal(
         p=p,
         nth=nth,
         uls=not dwls_weights,
+        cat=cat,
     )
     # parameter rows
     est = np.full(len(table), np.nan)

@@ -46,8 +46,10 @@ import numpy as np
 from loyaltysem._kernels.ml import FitState, Layout, MLKernel
 
 __all__ = [
+    "CatML",
     "CorrelationKernel",
     "ScaledShifted",
+    "catml",
     "lower_pairs",
     "robust_vcov",
     "scaled_shifted",
@@ -250,3 +252,62 @@ def scaled_shifted(
     a = np.sqrt(df / tr2)
     shift = df - a * tr1
     return ScaledShifted(float(a * chisq + shift), df, float(1.0 / a), float(shift), tr1, tr2)
+
+
+@dataclass(frozen=True)
+class CatML:
+    """The catML parts of lavaan's robust CFI/TLI/RMSEA for categorical data.
+
+    ``f_ml`` and ``f_null``: the ML discrepancies of the model (at the (D)WLS estimates)
+    and of the independence model on the polychoric matrix; ``ks`` and ``kbs``: the
+    traces whose ratio to the degrees of freedom is the scaling factor ``c.hat3``
+    (``c.hat3.null``).
+    """
+
+    f_ml: float
+    f_null: float
+    ks: float
+    kbs: float
+
+
+def catml(
+    r: np.ndarray,
+    sigma: np.ndarray,
+    jac: np.ndarray,
+    w: np.ndarray,
+    gamma: np.ndarray,
+) -> CatML | None:
+    """ML on the polychoric correlations at the (D)WLS estimates (lavaan ``lav_fit_catml_dwls``).
+
+    lavaan 0.6.14 evaluates the model by ML (``estimator = "catML"``, ``correlation =
+    TRUE``, no refit when every indicator is ordinal) at the (D)WLS estimates:
+    ``F = log|P| + tr(R P^-1) - log|R| - p``, ``XX3 = N F``; the normal-theory weight
+    of the correlations ``V_(ij),(kl) = P^ik P^jl + P^il P^jk`` (``P^ab`` entries of
+    ``P^-1``), ``WiU = I - J (J' W J)^-1 J' W`` and ``ks = tr(WiU' V WiU Gamma)``; the
+    independence model gives ``XX3.null = -N log|R|`` and ``kbs = tr(Gamma)`` (its ``V``
+    is the identity). Returns ``None`` where lavaan returns NA: ``R`` with an eigenvalue
+    below ``sqrt(eps)``.
+
+    Parameters
+    ----------
+    r, sigma : ndarray (p x p)
+        Sample (polychoric) and implied correlation matrices.
+    jac : ndarray (p(p-1)/2 x q)
+        Jacobian of the implied correlations with respect to the structural parameters.
+    w : ndarray (p(p-1)/2,)
+        The (D)WLS weights of the correlations.
+    gamma : ndarray (p(p-1)/2 x p(p-1)/2)
+        The correlation block of the NACOV.
+    """
+    if np.min(np.linalg.eigvalsh(r)) < np.sqrt(np.finfo(float).eps):
+        return None
+    p = len(r)
+    rows, cols = lower_pairs(p)
+    pi = np.linalg.inv(sigma)
+    f_ml = float(np.linalg.slogdet(sigma)[1] + np.sum(r * pi) - np.linalg.slogdet(r)[1] - p)
+    v = pi[np.ix_(rows, rows)] * pi[np.ix_(cols, cols)]
+    v += pi[np.ix_(rows, cols)] * pi[np.ix_(cols, rows)]
+    wj = w[:, None] * jac
+    wiu = np.eye(len(w)) - jac @ np.linalg.solve(jac.T @ wj, wj.T)
+    ks = float(np.sum((wiu.T @ v @ wiu) * gamma.T))
+    return CatML(f_ml, float(-np.linalg.slogdet(r)[1]), ks, float(np.trace(gamma)))
