@@ -166,6 +166,12 @@ for (est in c("WLSMV", "ULSMV")) {
                        "\")"),
                 hs_model, "x1-x9 cut into 5 categories at their quintiles (type 7)")
 }
+hs_rescov_model <- paste0(hs_model, "x1 ~~ x4\nx7 ~~ x9\n")
+fit <- cfa(hs_rescov_model, data = hs5, ordered = names(hs5), estimator = "WLSMV")
+write_fixture("wlsmv_hs_cfa_rescov", fit, "HolzingerSwineford1939.csv",
+              "cfa(model, data = hs5, ordered = names(hs5), estimator = \"WLSMV\")",
+              hs_rescov_model,
+              "residual covariances of y* (theta off the diagonal; std.all as correlations)")
 fit <- cfa(ecom_cfa, data = ecom, ordered = items, estimator = "WLSMV")
 write_fixture("wlsmv_ecommerce_cfa", fit, "src/loyaltysem/data/ecommerce.csv",
               "cfa(model, data = ecom, ordered = items, estimator = \"WLSMV\")", ecom_cfa,

@@ -1,0 +1,290 @@
+"""Ordinal estimation (WLSMV, ULSMV) of ``loyaltysem.ordinal.fit_ordinal`` against lavaan 0.6.14.
+
+Fixtures: ``tests/reference/make_wlsmv.R`` (``wlsmv_*.json``; R and lavaan versions,
+date, call and syntax recorded in each). Every parameter row (a row on one side only
+fails), estimate, standard error, standardized value and its standard error, every fit
+measure lavaan reports (a measure on one side only fails) and every R² are compared
+under design.md §4 tolerances. No R is needed: the numbers come from the fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from loyaltysem import load_ecommerce
+from loyaltysem.datasets import load_frame
+from loyaltysem.errors import MissingDataWarning, ModelSpecError, SurveyDataError
+from loyaltysem.ordinal import fit_ordinal
+from loyaltysem.specification import specify
+
+FIXTURES = Path(__file__).parent / "fixtures" / "estimation"
+
+ATOL_EST = 1e-4  # estimates and standardized estimates
+RTOL_SE = 1e-3  # standard errors
+RTOL_CHISQ = 1e-4  # chi-square statistics and their degrees of freedom
+ATOL_INDEX = 1e-4  # CFI, TLI, RMSEA (and CI), SRMR, p-values, other indices
+ATOL_R2 = 1e-4
+
+CASES = [
+    "wlsmv_hs_cfa_wlsmv",
+    "wlsmv_hs_cfa_ulsmv",
+    "wlsmv_hs_cfa_rescov",
+    "wlsmv_ecommerce_cfa",
+    "wlsmv_ecommerce_default",
+]
+CHISQ_LIKE = {
+    "npar", "fmin", "chisq", "df", "chisq.scaled", "df.scaled", "baseline.chisq",
+    "baseline.df", "baseline.chisq.scaled", "baseline.df.scaled", "cn_05", "cn_01",
+    "chisq.shift.parameters",
+}  # fmt: skip
+HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
+
+def cut5(v: np.ndarray) -> np.ndarray:
+    """R: cut(v, quantile(v, seq(0, 1, .2)), include.lowest = TRUE, labels = FALSE)."""
+    breaks = np.quantile(v, np.linspace(0.0, 1.0, 6))  # type 7, as R's default
+    return np.clip(np.searchsorted(breaks, v, side="left"), 1, 5).astype(float)
+
+
+def hs5() -> pd.DataFrame:
+    hs = load_frame("holzinger_swineford")
+    return pd.DataFrame({f"x{i}": cut5(hs[f"x{i}"].to_numpy()) for i in range(1, 10)})
+
+
+def load(name: str) -> dict:
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def run(fx: dict):
+    call = fx["provenance"]["call"]
+    spec = specify(fx["provenance"]["model_syntax"])
+    data = hs5() if "data = hs5" in call else load_ecommerce().data
+    estimator = call.split('estimator = "')[1].split('"')[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingDataWarning)
+        return fit_ordinal(spec, data, ordered=list(spec.ov), estimator=estimator)
+
+
+@pytest.fixture(scope="module", params=CASES)
+def case(request):
+    fx = load(request.param)
+    return request.param, fx, run(fx)
+
+
+def merged(ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
+    """Join on (lhs, op, rhs); a parameter on one side only fails."""
+    m = ours.merge(
+        theirs, on=["lhs", "op", "rhs"], how="outer", suffixes=("", "_R"), indicator=True
+    )
+    one_side = m[m["_merge"] != "both"]
+    assert one_side.empty, f"parameters on one side only:\n{one_side[['lhs', 'op', 'rhs']]}"
+    return m
+
+
+def test_fixture_provenance(case):
+    _, fx, _ = case
+    prov = fx["provenance"]
+    assert prov["lavaan_version"] == "0.6.14"
+    assert prov["generator"] == "tests/reference/make_wlsmv.R"
+    assert fx["options"]["parameterization"] == "delta"
+    assert fx["options"]["se"] == "robust.sem"
+    assert fx["options"]["test"] == ["scaled.shifted"]
+
+
+def test_same_parameter_rows_in_lavaans_order(case):
+    _, fx, res = case
+    theirs = pd.DataFrame(fx["parameter_estimates"])
+    ours = res.estimates
+    assert list(zip(ours.lhs, ours.op, ours.rhs, strict=True)) == list(
+        zip(theirs.lhs, theirs.op, theirs.rhs, strict=True)
+    )
+    # free parameters: lavaan's count (thresholds included)
+    assert int((ours["free"] > 0).sum()) == fx["npar"]
+
+
+def test_estimates_standard_errors_and_standardized_values(case):
+    _, fx, res = case
+    m = merged(res.estimates, pd.DataFrame(fx["parameter_estimates"]))
+    free = m["se_R"] > 0
+    assert free.sum() >= fx["npar"]
+    assert_allclose(m["est"], m["est_R"], atol=ATOL_EST)
+    assert_allclose(m.loc[free, "se"], m.loc[free, "se_R"], rtol=RTOL_SE)
+    assert_allclose(m.loc[free, "z"], m.loc[free, "z_R"], rtol=RTOL_SE)
+    assert_allclose(m.loc[free, "pvalue"], m.loc[free, "pvalue_R"], atol=ATOL_INDEX)
+    assert_allclose(m.loc[free, "ci_lower"], m.loc[free, "ci.lower"], atol=ATOL_EST)
+    assert_allclose(m.loc[free, "ci_upper"], m.loc[free, "ci.upper"], atol=ATOL_EST)
+    assert_allclose(m["std_lv"], m["std.lv"], atol=ATOL_EST)
+    assert_allclose(m["std_all"], m["std.all"], atol=ATOL_EST)
+
+
+def test_standardized_solution_standard_errors(case):
+    _, fx, res = case
+    m = merged(res.estimates, pd.DataFrame(fx["standardized_solution"]))
+    assert_allclose(m["std_all"], m["est.std"], atol=ATOL_EST)
+    positive = m["se_R"] > 1e-8
+    assert_allclose(m.loc[positive, "se_std_all"], m.loc[positive, "se_R"], rtol=RTOL_SE)
+    # residual variances of y* are functions of the free parameters: their SEs too
+    theta = m["op"].eq("~~") & m["lhs"].eq(m["rhs"]) & m["lhs"].isin(fx["names"]["ov"])
+    assert positive[theta].all()
+
+
+def test_thresholds_equal_the_sample_thresholds(case):
+    _, fx, res = case
+    est = res.estimates
+    th = est[est["op"] == "|"]
+    names = (th["lhs"] + "|" + th["rhs"]).tolist()
+    assert names == fx["sample"]["thresholds"]["names"]
+    assert_allclose(th["est"], fx["sample"]["thresholds"]["values"], atol=1e-10)
+
+
+def test_sample_and_implied_correlations(case):
+    _, fx, res = case
+    for ours, key in ((res.sample_cov, "sample"), (res.implied_cov, "implied")):
+        ref = fx[key]["correlation"]
+        theirs = pd.DataFrame(ref["values"], index=ref["names"], columns=ref["names"])
+        assert_allclose(ours.loc[theirs.index, theirs.columns], theirs, atol=ATOL_EST)
+
+
+def test_every_fit_measure(case):
+    _, fx, res = case
+    theirs = dict(fx["fit_measures"])
+    theirs["chisq.shift.parameters"] = fx["test"]["scaled_shifted"]["shift_parameter"]
+    ours = res.fit_measures
+    assert set(ours.index) == set(theirs), (
+        f"only ours: {sorted(set(ours.index) - set(theirs))}; "
+        f"only lavaan's: {sorted(set(theirs) - set(ours.index))}"
+    )
+    for key, value in theirs.items():
+        expected = np.nan if value is None else value
+        tol = {"rtol": RTOL_CHISQ} if key in CHISQ_LIKE else {"atol": ATOL_INDEX}
+        assert_allclose(ours[key], expected, err_msg=key, **tol)
+
+
+def test_scaled_shifted_test_parts(case):
+    _, fx, res = case
+    fm = res.fit_measures
+    t = fx["test"]["scaled_shifted"]
+    assert_allclose(fm["chisq.scaled"], t["stat"], rtol=RTOL_CHISQ)
+    assert_allclose(fm["chisq.scaling.factor"], t["scaling_factor"], atol=ATOL_INDEX)
+    # chisq.scaled = chisq / scaling factor + shift
+    recomposed = fm["chisq"] / fm["chisq.scaling.factor"] + fm["chisq.shift.parameters"]
+    assert_allclose(fm["chisq.scaled"], recomposed, rtol=1e-12)
+
+
+def test_rsquare(case):
+    _, fx, res = case
+    theirs = pd.Series(fx["rsquare"], dtype=float)
+    assert sorted(res.r2.index) == sorted(theirs.index)
+    assert_allclose(res.r2.reindex(theirs.index), theirs, atol=ATOL_R2)
+
+
+def test_provenance_and_listwise_deletion_are_reported(case):
+    name, fx, res = case
+    assert res.converged
+    assert res.provenance.n == fx["nobs"]
+    assert res.provenance.estimator == fx["provenance"]["call"].split('"')[1]
+    assert res.provenance.options["parameterization"] == "delta"
+    if "ecommerce" in name:
+        assert res.provenance.n_excluded == 1225 - fx["nobs"]
+        assert any("listwise deletion: 166 of 1225 rows" in w for w in res.warnings)
+    else:
+        assert res.provenance.n_excluded == 0
+
+
+def test_listwise_deletion_warns():
+    spec = specify("TRU =~ TRU1 + TRU2 + TRU3")
+    with pytest.warns(MissingDataWarning, match="listwise deletion"):
+        res = fit_ordinal(spec, load_ecommerce().data, ordered=list(spec.ov))
+    assert res.provenance.n_excluded > 0
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.fixture(scope="module")
+def data5() -> pd.DataFrame:
+    return hs5()
+
+
+def test_single_category_item_is_refused(data5):
+    data = data5.copy()
+    data["x2"] = 3.0
+    with pytest.raises(SurveyDataError, match="single value") as err:
+        fit_ordinal(specify(HS), data, ordered=list(data.columns))
+    assert err.value.column == "x2"
+    assert "only the value 3" in str(err.value)
+    assert "drop the item" in err.value.fix
+
+
+def test_more_than_twenty_categories_are_refused(data5):
+    data = data5.copy()
+    data["x4"] = np.arange(len(data)) % 25 + 1.0
+    with pytest.raises(SurveyDataError, match="more than 20") as err:
+        fit_ordinal(specify(HS), data, ordered=list(data.columns))
+    assert err.value.column == "x4"
+    assert "25 distinct values" in str(err.value)
+    assert "continuous" in err.value.fix
+
+
+def test_ordered_name_not_in_the_model_is_refused(data5):
+    with pytest.raises(ModelSpecError, match="not an observed variable") as err:
+        fit_ordinal(specify(HS), data5, ordered=[*data5.columns, "x10"])
+    assert err.value.column == "x10"
+    assert "x10" in str(err.value) and "ordered=" in err.value.fix
+    with pytest.raises(ModelSpecError, match="latent variable"):
+        fit_ordinal(specify(HS), data5, ordered=[*data5.columns, "speed"])
+
+
+def test_mixing_ordinal_and_continuous_indicators_is_refused(data5):
+    ordered = [c for c in data5.columns if c != "x7"]
+    with pytest.raises(ModelSpecError, match="mixing ordinal and continuous") as err:
+        fit_ordinal(specify(HS), data5, ordered=ordered)
+    assert err.value.column == "x7"
+    assert err.value.line == 3
+    assert "ordered" in err.value.fix
+
+
+def test_unknown_estimator_is_refused(data5):
+    with pytest.raises(ModelSpecError, match="not available for ordinal") as err:
+        fit_ordinal(specify(HS), data5, ordered=list(data5.columns), estimator="ML")
+    assert "WLSMV" in err.value.fix
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle", "column"),
+    [
+        ("visual ~ x9", "regression", "x9"),
+        ("x1 ~~ x1", "residual variance", "x1"),
+        ("x1 ~ 1", "intercepts", "x1"),
+    ],
+)
+def test_unsupported_model_parts_are_refused(data5, extra, needle, column):
+    spec = specify(HS + "\n" + extra)
+    with pytest.raises(ModelSpecError, match=needle) as err:
+        fit_ordinal(spec, data5, ordered=list(data5.columns))
+    assert err.value.column == column
+    assert err.value.line == 4
+    assert err.value.fix
+
+
+def test_model_variable_missing_from_the_data_is_refused(data5):
+    with pytest.raises(ModelSpecError, match="not in the data") as err:
+        fit_ordinal(specify(HS), data5.drop(columns="x5"), ordered=list(data5.columns))
+    assert err.value.column == "x5"
+
+
+def test_residual_covariance_between_ordinal_items(data5):
+    """A free residual covariance of y* (theta off the diagonal) is estimated."""
+    spec = specify(HS + "\nx1 ~~ x4")
+    res = fit_ordinal(spec, data5, ordered=list(data5.columns))
+    est = res.estimates
+    row = est[(est.lhs == "x1") & (est.op == "~~") & (est.rhs == "x4")]
+    assert len(row) == 1 and row["free"].iloc[0] > 0
+    assert res.fit_measures["df"] == 23
+    # the user row precedes the thresholds, as in lavaan's parTable
+    assert row.index[0] < est.index[est.op == "|"][0]
