@@ -120,53 +120,62 @@ def ordinal_partable(spec: ModelSpec, n_thresholds: Mapping[str, int]) -> ParTab
     n_thresholds : mapping of str to int
         Number of thresholds (categories - 1) of each observed variable.
     """
+    pt = spec.partable()  # the parameter rows (cached numpy columns)
     t = spec.table
-    t = t[t["op"].isin(PARAMETER_OPS)]
-    rows: list[dict[str, Any]] = []
+    user = (t["user"].to_numpy()[t["op"].isin(PARAMETER_OPS).to_numpy()] == 1).tolist()
+    cols = {
+        "lhs": pt.lhs.tolist(),
+        "op": pt.op.tolist(),
+        "rhs": pt.rhs.tolist(),
+        "free": pt.free.tolist(),
+        "ustart": pt.ustart.tolist(),
+        "exo": pt.exo.tolist(),
+        "label": ["" if v is None or v != v else str(v) for v in pt.label.tolist()],
+    }
+    ov = set(spec.ov)
+    rows: list[tuple[str, str, str, int, float, int, str]] = []
 
-    def add(frame: pd.DataFrame) -> None:
-        for rec in frame[["lhs", "op", "rhs", "free", "ustart", "exo", "label"]].to_dict("records"):
-            if rec["op"] == "~~" and rec["lhs"] == rec["rhs"] and rec["lhs"] in spec.ov:
-                rec["free"], rec["ustart"] = 0, 1.0
-            rows.append(rec)
+    def add(want_user: bool) -> None:
+        for i, is_user in enumerate(user):
+            if is_user != want_user:
+                continue
+            lhs, op, rhs = cols["lhs"][i], cols["op"][i], cols["rhs"][i]
+            free, ustart = cols["free"][i], cols["ustart"][i]
+            if op == "~~" and lhs == rhs and lhs in ov:
+                free, ustart = 0, 1.0
+            rows.append((lhs, op, rhs, free, ustart, cols["exo"][i], cols["label"][i]))
 
-    add(t[t["user"] == 1])
+    add(True)
     for item in spec.ov:
-        for k in range(n_thresholds[item]):
-            rows.append(
-                {"lhs": item, "op": "|", "rhs": f"t{k + 1}", "free": -1, "ustart": np.nan,
-                 "exo": 0, "label": ""}
-            )  # fmt: skip
-    add(t[t["user"] != 1])
-    for item in spec.ov:
-        rows.append(
-            {"lhs": item, "op": "~*~", "rhs": item, "free": 0, "ustart": 1.0, "exo": 0,
-             "label": ""}
-        )  # fmt: skip
-    for name in (*spec.ov, *spec.lv):
-        rows.append(
-            {"lhs": name, "op": "~1", "rhs": "", "free": 0, "ustart": 0.0, "exo": 0,
-             "label": ""}
-        )  # fmt: skip
-    frame = pd.DataFrame(rows)
+        rows.extend((item, "|", f"t{k + 1}", -1, np.nan, 0, "") for k in range(n_thresholds[item]))
+    add(False)
+    rows.extend((item, "~*~", item, 0, 1.0, 0, "") for item in spec.ov)
+    rows.extend((name, "~1", "", 0, 0.0, 0, "") for name in (*spec.ov, *spec.lv))
     # renumber the free parameters in row order (equal labels keep one number)
     mapping: dict[int, int] = {}
-    free = []
+    free_col = []
     counter = 0
-    for old in frame["free"].to_numpy(dtype=int):
+    for row in rows:
+        old = row[3]
         if old == 0:
-            free.append(0)
-            continue
-        if old < 0 or old not in mapping:
+            free_col.append(0)
+        elif old > 0 and old in mapping:
+            free_col.append(mapping[old])
+        else:
             counter += 1
             if old > 0:
                 mapping[old] = counter
-            free.append(counter)
-        else:
-            free.append(mapping[old])
-    frame["free"] = free
-    frame["label"] = frame["label"].fillna("").astype(str)
-    return ParTable.from_frame(frame)
+            free_col.append(counter)
+    lhs, op, rhs, _, ustart, exo, label = (list(c) for c in zip(*rows, strict=True))
+    return ParTable(
+        lhs=np.array(lhs, dtype=object),
+        op=np.array(op, dtype=object),
+        rhs=np.array(rhs, dtype=object),
+        free=np.array(free_col, dtype=int),
+        ustart=np.array(ustart, dtype=float),
+        exo=np.array(exo, dtype=int),
+        label=np.array(label, dtype=object),
+    )
 
 
 # ----------------------------------------------------------------------------- checks
@@ -205,8 +214,9 @@ def _check_model(spec: ModelSpec, ordered: list[str]) -> None:
             fix="drop the covariates, or model them as single-indicator latent variables",
         )
     t = spec.table
-    for _, row in t.iterrows():
-        op, lhs, rhs = row["op"], row["lhs"], row["rhs"]
+    columns = [t[c].to_numpy().tolist() for c in ("op", "lhs", "rhs", "line", "user")]
+    for op, lhs, rhs, line, user in zip(*columns, strict=True):
+        row = {"line": line, "user": user}
         if op == "~" and (lhs in ov or rhs in ov):
             name = lhs if lhs in ov else rhs
             raise ModelSpecError(
@@ -674,7 +684,8 @@ def fit_ordinal(
     gamma = np.asarray(pc.gamma, dtype=float)
     r = pc.correlation.loc[ov, ov].to_numpy()
     th_obs = pc.thresholds.values.to_numpy()
-    n_th = {item: int((pc.thresholds.table["item"] == item).sum()) for item in ov}
+    counts = pc.thresholds.table["item"].value_counts()
+    n_th = {item: int(counts.get(item, 0)) for item in ov}
     table = ordinal_partable(spec, n_th)
     model = _split(table, ov, r)
     p, nth = len(ov), len(th_obs)
