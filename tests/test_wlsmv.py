@@ -288,3 +288,18 @@ def test_residual_covariance_between_ordinal_items(data5):
     assert res.fit_measures["df"] == 23
     # the user row precedes the thresholds, as in lavaan's parTable
     assert row.index[0] < est.index[est.op == "|"][0]
+
+
+def test_effects_of_an_ordinal_fit_match_lavaans_defined_rows():
+    """``effects()`` works on an ordinal result: its total effect is lavaan's ``:=`` row."""
+    from loyaltysem import effects
+
+    fx = load("wlsmv_ecommerce_default")
+    res = run(fx)
+    row = effects(res).table.query("source == 'TRU' and target == 'LOY' and kind == 'total'")
+    pe = pd.DataFrame(fx["parameter_estimates"]).set_index("lhs").loc["total_TRU"]
+    ss = pd.DataFrame(fx["standardized_solution"]).set_index("lhs").loc["total_TRU"]
+    assert_allclose(row["est"].iloc[0], pe["est"], atol=ATOL_EST)
+    assert_allclose(row["se"].iloc[0], pe["se"], rtol=RTOL_SE)
+    assert_allclose(row["std_all"].iloc[0], ss["est.std"], atol=ATOL_EST)
+    assert_allclose(row["se_std_all"].iloc[0], ss["se"], rtol=RTOL_SE)
