@@ -36,6 +36,7 @@ CASES = [
     "wlsmv_hs_cfa_wlsmv",
     "wlsmv_hs_cfa_ulsmv",
     "wlsmv_hs_cfa_rescov",
+    "wlsmv_hs_cfa_std_lv",
     "wlsmv_ecommerce_cfa",
     "wlsmv_ecommerce_default",
 ]
@@ -64,7 +65,7 @@ def load(name: str) -> dict:
 
 def run(fx: dict):
     call = fx["provenance"]["call"]
-    spec = specify(fx["provenance"]["model_syntax"])
+    spec = specify(fx["provenance"]["model_syntax"], std_lv="std.lv = TRUE" in call)
     data = hs5() if "data = hs5" in call else load_ecommerce().data
     estimator = call.split('estimator = "')[1].split('"')[0]
     with warnings.catch_warnings():

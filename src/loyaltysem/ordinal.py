@@ -98,6 +98,7 @@ from loyaltysem.specification import (
     ModelSpec,
     evaluate_definitions,
 )
+from loyaltysem.survey import Survey
 
 __all__ = ["ORDINAL_ESTIMATORS", "fit_ordinal", "ordinal_partable"]
 
@@ -256,7 +257,7 @@ def _check_model(spec: ModelSpec, ordered: list[str]) -> None:
 def _item_frame(
     spec: ModelSpec, data: Any, ordered: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    frame = getattr(data, "data", data)
+    frame = data.data if isinstance(data, Survey) else data
     if not isinstance(frame, pd.DataFrame):
         raise SurveyDataError(
             "ordinal estimation needs the raw answers",

@@ -172,6 +172,11 @@ write_fixture("wlsmv_hs_cfa_rescov", fit, "HolzingerSwineford1939.csv",
               "cfa(model, data = hs5, ordered = names(hs5), estimator = \"WLSMV\")",
               hs_rescov_model,
               "residual covariances of y* (theta off the diagonal; std.all as correlations)")
+fit <- cfa(hs_model, data = hs5, ordered = names(hs5), estimator = "WLSMV", std.lv = TRUE)
+write_fixture("wlsmv_hs_cfa_std_lv", fit, "HolzingerSwineford1939.csv",
+              paste("cfa(model, data = hs5, ordered = names(hs5), estimator = \"WLSMV\",",
+                    "std.lv = TRUE)"),
+              hs_model, "latent variances fixed at 1, every loading free")
 fit <- cfa(ecom_cfa, data = ecom, ordered = items, estimator = "WLSMV")
 write_fixture("wlsmv_ecommerce_cfa", fit, "src/loyaltysem/data/ecommerce.csv",
               "cfa(model, data = ecom, ordered = items, estimator = \"WLSMV\")", ecom_cfa,
