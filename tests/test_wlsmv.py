@@ -37,6 +37,7 @@ CASES = [
     "wlsmv_hs_cfa_ulsmv",
     "wlsmv_hs_cfa_rescov",
     "wlsmv_hs_cfa_std_lv",
+    "wlsmv_hs_cfa_mixed_categories",
     "wlsmv_ecommerce_cfa",
     "wlsmv_ecommerce_default",
 ]
@@ -59,6 +60,20 @@ def hs5() -> pd.DataFrame:
     return pd.DataFrame({f"x{i}": cut5(hs[f"x{i}"].to_numpy()) for i in range(1, 10)})
 
 
+def hs_mixed() -> pd.DataFrame:
+    """x1-x3 at the median (R: v > median(v)), x4-x6 at the tertiles, x7-x9 in quintiles."""
+    hs = load_frame("holzinger_swineford")
+    out = hs5()
+    for i in range(1, 7):
+        v = hs[f"x{i}"].to_numpy()
+        if i <= 3:
+            out[f"x{i}"] = (v > np.median(v)) + 1.0
+        else:
+            breaks = np.quantile(v, np.linspace(0.0, 1.0, 4))
+            out[f"x{i}"] = np.clip(np.searchsorted(breaks, v, side="left"), 1, 3).astype(float)
+    return out
+
+
 def load(name: str) -> dict:
     return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
 
@@ -66,7 +81,12 @@ def load(name: str) -> dict:
 def run(fx: dict):
     call = fx["provenance"]["call"]
     spec = specify(fx["provenance"]["model_syntax"], std_lv="std.lv = TRUE" in call)
-    data = hs5() if "data = hs5" in call else load_ecommerce().data
+    if "data = hs5" in call:
+        data = hs5()
+    elif "data = hs_mixed" in call:
+        data = hs_mixed()
+    else:
+        data = load_ecommerce().data
     estimator = call.split('estimator = "')[1].split('"')[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingDataWarning)

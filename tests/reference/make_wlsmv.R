@@ -25,6 +25,7 @@
 #     tests/reference/make_polychoric.R:
 #       cut(v, breaks = quantile(v, probs = seq(0, 1, 0.2)), include.lowest = TRUE,
 #           labels = FALSE)
+#   - for one case x1-x3 split at the median (2 categories) and x4-x6 at the tertiles (3);
 #   - the bundled e-commerce survey as tests/reference/make_robust.R loads it
 #     (-99 -> NA, LOY4 reversed as 8 - x), all 29 items ordered.
 # Requires: lavaan, jsonlite (Debian: r-cran-lavaan r-cran-jsonlite).
@@ -177,6 +178,18 @@ write_fixture("wlsmv_hs_cfa_std_lv", fit, "HolzingerSwineford1939.csv",
               paste("cfa(model, data = hs5, ordered = names(hs5), estimator = \"WLSMV\",",
                     "std.lv = TRUE)"),
               hs_model, "latent variances fixed at 1, every loading free")
+# items with 2, 3 and 5 categories: x1-x3 split at the median (v > median), x4-x6 at the
+# tertiles (the quintile rule with probs = seq(0, 1, 1/3)), x7-x9 in quintiles
+cut3 <- function(v) cut(v, breaks = quantile(v, probs = seq(0, 1, 1 / 3)),
+                        include.lowest = TRUE, labels = FALSE)
+hs_mixed <- hs5
+for (v in paste0("x", 1:3)) hs_mixed[[v]] <- as.integer(hs[[v]] > median(hs[[v]])) + 1L
+for (v in paste0("x", 4:6)) hs_mixed[[v]] <- cut3(hs[[v]])
+fit <- cfa(hs_model, data = hs_mixed, ordered = names(hs_mixed), estimator = "WLSMV")
+write_fixture("wlsmv_hs_cfa_mixed_categories", fit, "HolzingerSwineford1939.csv",
+              "cfa(model, data = hs_mixed, ordered = names(hs_mixed), estimator = \"WLSMV\")",
+              hs_model,
+              "x1-x3 binary (v > median), x4-x6 tertiles, x7-x9 quintiles")
 fit <- cfa(ecom_cfa, data = ecom, ordered = items, estimator = "WLSMV")
 write_fixture("wlsmv_ecommerce_cfa", fit, "src/loyaltysem/data/ecommerce.csv",
               "cfa(model, data = ecom, ordered = items, estimator = \"WLSMV\")", ecom_cfa,
