@@ -531,10 +531,13 @@ def _robust_measures(
         "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "rmsea.pvalue.robust",
         "rmsea.notclose.pvalue.robust",
     ]  # fmt: skip
-    if cat is None or df <= 0:
+    if cat is None:
         return dict.fromkeys(names, math.nan)
     xx3, xx3_null = n * cat.f_ml, n * cat.f_null
-    c3, c3_null = cat.ks / df, cat.kbs / df_b
+    # lavaan divides by df even when it is 0 (R: x / 0 = Inf); the indices then fall
+    # back to their standard forms (CFI 1 - XX3 / (XX3.null - df.null), RMSEA 0)
+    c3 = cat.ks / df if df > 0 else math.inf
+    c3_null = cat.kbs / df_b
     xx3_scaled = xx3 / c3
     out = {
         "cfi.robust": fi.cfi(xx3, df, xx3_null, df_b, c3, c3_null),
@@ -877,7 +880,7 @@ def fit_ordinal(
     chisq_b = (n - 1) * float(r[kernel.rows, kernel.cols] ** 2 @ w_c)
     test_b = dwls.scaled_shifted(chisq_b, n_cor, w_c, g_c, None, None)
     cat = None
-    if e_inv is not None and df > 0:
+    if e_inv is not None:
         try:
             cat = dwls.catml(r, st.sigma, delta[nth:, model.struct_free], w_c, g_c)
         except np.linalg.LinAlgError:

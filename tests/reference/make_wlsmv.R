@@ -199,3 +199,9 @@ write_fixture("wlsmv_ecommerce_default", fit, "src/loyaltysem/data/ecommerce.csv
               "sem(model, data = ecom, ordered = items, estimator = \"WLSMV\")",
               ecom_default,
               "default structural model with := effects; 29 items ordered; listwise")
+tru_model <- "TRU =~ TRU1 + TRU2 + TRU3\n"
+tru_items <- c("TRU1", "TRU2", "TRU3")
+fit <- cfa(tru_model, data = ecom[, tru_items], ordered = tru_items, estimator = "WLSMV")
+write_fixture("wlsmv_ecommerce_tru_df0", fit, "src/loyaltysem/data/ecommerce.csv",
+              "cfa(model, data = ecom[, tru_items], ordered = tru_items, estimator = \"WLSMV\")",
+              tru_model, "one factor, three items: df = 0 (no scaled test, as lavaan)")
