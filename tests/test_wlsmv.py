@@ -336,3 +336,10 @@ def test_effects_of_an_ordinal_fit_match_lavaans_defined_rows():
     assert_allclose(row["se"].iloc[0], pe["se"], rtol=RTOL_SE)
     assert_allclose(row["std_all"].iloc[0], ss["est.std"], atol=ATOL_EST)
     assert_allclose(row["se_std_all"].iloc[0], ss["se"], rtol=RTOL_SE)
+
+
+def test_meanstructure_rows_are_lavaans_fixed_intercepts(data5):
+    """``meanstructure=True`` adds nothing: lavaan's ordinal table has the ~1 rows at 0."""
+    ref = fit_ordinal(specify(HS), data5, ordered=list(data5.columns))
+    res = fit_ordinal(specify(HS, meanstructure=True), data5, ordered=list(data5.columns))
+    pd.testing.assert_frame_equal(res.estimates, ref.estimates)

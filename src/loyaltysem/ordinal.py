@@ -145,6 +145,8 @@ def ordinal_partable(spec: ModelSpec, n_thresholds: Mapping[str, int]) -> ParTab
             if is_user != want_user:
                 continue
             lhs, op, rhs = cols["lhs"][i], cols["op"][i], cols["rhs"][i]
+            if op == "~1":  # meanstructure=True rows: replaced by lavaan's fixed ones below
+                continue
             free, ustart = cols["free"][i], cols["ustart"][i]
             if op == "~~" and lhs == rhs and lhs in ov:
                 free, ustart = 0, 1.0
@@ -242,7 +244,7 @@ def _check_model(spec: ModelSpec, ordered: list[str]) -> None:
                 expected="no variance line for ordinal indicators",
                 fix=f"delete the line '{lhs} ~~ {rhs}'",
             )
-        if op == "~1":
+        if op == "~1" and int(row["user"]) == 1:
             raise ModelSpecError(
                 "intercepts and means are fixed at 0 with ordinal indicators (the "
                 "thresholds take their place); '~ 1' lines are not supported",
@@ -250,7 +252,7 @@ def _check_model(spec: ModelSpec, ordered: list[str]) -> None:
                 line=int(row["line"]) or None,
                 found=f"{lhs} ~ 1",
                 expected="no '~ 1' lines",
-                fix="delete the '~ 1' line (and meanstructure=True)",
+                fix="delete the '~ 1' line (lavaan fixes them at 0 with ordered=)",
             )
 
 
