@@ -273,7 +273,7 @@ def test_options_not_yet_available_are_refused(hs):
     with pytest.raises(ModelSpecError, match="WLSMV"):
         fit(HS_MODEL, hs, estimator="WLSMV")
     with pytest.raises(ModelSpecError, match="missing"):
-        fit(HS_MODEL, hs, missing="ml")
+        fit(HS_MODEL, hs, missing="pairwise")
 
 
 def test_heywood_case_is_flagged_in_warnings_and_summary():

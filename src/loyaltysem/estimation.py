@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.ml import MLKernel, fisher_scoring
 from loyaltysem._kernels.partable import (
@@ -71,6 +72,8 @@ class _Moments:
     n_excluded: int
     mean: np.ndarray | None = None  # sample means (None for a covariance matrix input)
     values: np.ndarray | None = None  # the complete rows (N x p), for robust estimators
+    patterns: fiml_kernel.Patterns | None = None  # missing = "ml": the response patterns
+    h1: fiml_kernel.EMResult | None = None  # missing = "ml": the EM saturated moments
 
 
 def _survey_frame(data: Any) -> tuple[pd.DataFrame, str | None]:
@@ -102,12 +105,12 @@ def moments_from_data(
         Non-numeric columns, fewer complete rows than variables, a constant
         variable, a covariance matrix that is not positive definite.
     """
-    if missing != "listwise":
+    if missing not in ("listwise", "ml"):
         raise ModelSpecError(
-            "only listwise deletion is available for now",
+            f"missing={missing!r} is not available",
             found=missing,
-            expected="missing='listwise'",
-            fix="use missing='listwise' (full-information ML is a planned estimator)",
+            expected="missing='listwise' or 'ml'",
+            fix="use missing='ml' (full-information ML) or 'listwise'",
         )
     frame, data_hash = _survey_frame(data)
     notes: list[str] = []
@@ -122,6 +125,12 @@ def moments_from_data(
             fix="load the data through a codebook (read_survey) or convert the columns",
         )
     values = sub.to_numpy(dtype=float)
+    if data_hash is None:
+        digest = hashlib.sha256("\x1f".join(map(str, ov)).encode("utf-8"))
+        digest.update(np.ascontiguousarray(values).tobytes())
+        data_hash = digest.hexdigest()
+    if missing == "ml":
+        return _fiml_moments(values, list(ov), data_hash)
     complete = np.isfinite(values).all(axis=1)
     n_total = len(values)
     n_excluded = int((~complete).sum())
@@ -150,11 +159,69 @@ def moments_from_data(
             expected="variables whose answers vary",
             fix="remove constant items from the model",
         )
-    if data_hash is None:
-        digest = hashlib.sha256("\x1f".join(map(str, ov)).encode("utf-8"))
-        digest.update(np.ascontiguousarray(sub.to_numpy(dtype=float)).tobytes())
-        data_hash = digest.hexdigest()
     return _Moments(s, n, list(ov), data_hash, n_excluded, values.mean(axis=0), values), notes
+
+
+def _fiml_moments(values: np.ndarray, ov: list[str], data_hash: str) -> tuple[_Moments, list[str]]:
+    """Patterns and EM saturated moments for full-information ML (``missing = "ml"``).
+
+    Respondents who answered none of the model's variables carry no information: they
+    are left out, counted and reported (lavaan does the same, with a warning).
+    """
+    notes: list[str] = []
+    values = np.where(np.isfinite(values), values, np.nan)
+    pat = fiml_kernel.patterns(values)
+    n_total = len(values)
+    n_empty = len(pat.empty)
+    if n_empty:
+        notes.append(
+            f"{n_empty} of {n_total} rows have no observed value on the model variables and "
+            "were excluded (they carry no information under full-information ML)"
+        )
+    counts = np.isfinite(values).sum(axis=0)
+    never = [ov[j] for j in np.flatnonzero(counts < 2)]
+    if never:
+        raise SurveyDataError(
+            "model variables are (almost) never observed",
+            column=never[0],
+            found={name: int(counts[ov.index(name)]) for name in never},
+            expected="at least two observed values per variable (many more, for stable estimates)",
+            fix="remove these variables from the model",
+        )
+    if pat.n <= len(ov):
+        raise SurveyDataError(
+            "too few respondents for the number of observed variables",
+            found=f"{pat.n} respondents with an answer, {len(ov)} variables",
+            expected="more respondents than variables (many more, for stable estimates)",
+            fix="collect more responses, or drop variables from the model",
+        )
+    with np.errstate(invalid="ignore"):
+        var = np.nanvar(values, axis=0)
+    constant = [ov[j] for j in np.flatnonzero(~(var > 0))]
+    if constant:
+        raise SurveyDataError(
+            "model variables have no variance",
+            column=constant[0],
+            found=constant,
+            expected="variables whose answers vary",
+            fix="remove constant items from the model",
+        )
+    n_missing = int(np.isnan(values[np.setdiff1d(np.arange(n_total), pat.empty)]).sum())
+    if n_missing:
+        notes.append(
+            f"full-information ML: {n_missing} missing values in {len(pat.freq)} response "
+            f"patterns; all {pat.n} respondents with an answer are used"
+        )
+    h1 = fiml_kernel.em_saturated(pat)
+    if not h1.converged:
+        notes.append(
+            f"the EM estimates of the saturated moments did not converge in {h1.iterations} "
+            "iterations: chi-square and the fit indices are approximate"
+        )
+    moments = _Moments(
+        h1.sigma, pat.n, list(ov), data_hash, n_empty, h1.mu, None, patterns=pat, h1=h1
+    )
+    return moments, notes
 
 
 def moments_from_summary(
@@ -342,8 +409,15 @@ def _fit_measures(
     npar: int,
     ov_x: list[int],
     mu: np.ndarray | None = None,
+    *,
+    likelihoods: tuple[float, float, float] | None = None,
 ) -> dict[str, float]:
     """Fit measures of an ML fit as lavaan's ``fitMeasures()`` (``mu``: implied means).
+
+    ``likelihoods = (logl, unrestricted.logl, baseline logl)`` replaces the
+    complete-data log-likelihoods (full-information ML: ``kernel`` then holds the EM
+    saturated moments, which take the place of the sample moments in the residual
+    indices, as in lavaan).
 
     With a mean structure the p means are moments too (df and the baseline df count
     them, the baseline model has free means), the log-likelihood carries the mean
@@ -366,6 +440,8 @@ def _fit_measures(
     _, logdet_b = np.linalg.slogdet(sigma_b)
     f_b = logdet_b + np.trace(np.linalg.solve(sigma_b, s)) - kernel.logdet_s - p
     chisq_b = n * f_b
+    if likelihoods is not None:
+        chisq_b = 2.0 * (likelihoods[1] - likelihoods[2])
     df_b = moments - len(nox) * (2 if means else 1) - x_moments
     _, logdet_sigma = np.linalg.slogdet(sigma)
     d_mean = (kernel.mean - mu) if means else np.zeros(p)
@@ -386,6 +462,8 @@ def _fit_measures(
         logl_x = -n / 2 * (px * math.log(2 * math.pi) + logdet_x + px)
         logl -= logl_x
         logl_h1 -= logl_x
+    if likelihoods is not None:
+        logl, logl_h1 = likelihoods[0], likelihoods[1]
     out: dict[str, float] = {
         "npar": float(npar),
         "fmin": f_ml / 2,
@@ -482,7 +560,9 @@ def _rsquare(cm: CompiledModel, x: np.ndarray) -> pd.Series:
         else:
             i = ov_pos[name]
             values.append(1.0 - mats["theta"][i, i] / vy[i])
-    return pd.Series(values, index=pd.Index(names, name="variable"), name="r2", dtype=float)
+    r2 = np.array(values, dtype=float)
+    r2[r2 > 1.0] = np.nan  # a negative residual variance: lavaan reports NA
+    return pd.Series(r2, index=pd.Index(names, name="variable"), name="r2", dtype=float)
 
 
 def _mi_candidates(cm: CompiledModel) -> list[tuple[str, str, str]]:
@@ -878,10 +958,16 @@ def fit_partable(
             fix="pass sample_mean=..., or drop the '~ 1' lines and meanstructure=True",
         )
     cm = compile_partable(pt, moments.ov, s, mean)
-    kernel = MLKernel(cm.layout, s, mean)
+    fiml = moments.patterns is not None and moments.h1 is not None
+    kernel: Any
     warnings: list[str] = list(extra_warnings)
     x0 = _start_values(cm, s, mean)
-    x, st, iterations, converged = fisher_scoring(kernel, x0)
+    if fiml:
+        kernel = fiml_kernel.FIMLKernel(cm.layout, moments.patterns, moments.h1)
+        x, st, iterations, converged = fiml_kernel.optimize(kernel, x0)
+    else:
+        kernel = MLKernel(cm.layout, s, mean)
+        x, st, iterations, converged = fisher_scoring(kernel, x0)
     if not converged:
         warnings.append(
             f"the optimizer did not converge after {iterations} iterations: the estimates "
@@ -957,7 +1043,16 @@ def fit_partable(
     sigma = st.sigma
     ov_x_idx = [cm.ov.index(name) for name in cm.ov_x]
     npar = int(free.max()) if len(free) else 0
-    measures = _fit_measures(kernel, sigma, f_ml, n, npar, ov_x_idx, st.mu)
+    likelihoods = None
+    if fiml:
+        likelihoods = (
+            float(st.loglik),
+            moments.h1.loglik,
+            fiml_kernel.independence_loglik(moments.patterns),
+        )
+    measures = _fit_measures(kernel, sigma, f_ml, n, npar, ov_x_idx, st.mu, likelihoods=likelihoods)
+    if fiml:
+        measures.update(_fiml_measures(kernel, st, measures, information))
     if estimator in ("MLM", "MLR") and robust is not None:
         extra = {"_p": float(len(cm.ov)), "_means": float(meanstructure)}
         measures.update(_scaled_measures({**measures, **extra}, robust))
@@ -965,7 +1060,14 @@ def fit_partable(
     names = pd.Index(cm.ov)
     std_residuals: Callable[[], np.ndarray]
     general = se_type != "standard" or meanstructure or information == "observed"
-    if general and moments.values is not None and not ov_x_idx:
+    if fiml:
+        std_residuals = functools.partial(
+            _not_available,
+            "standardized residuals of a full-information ML fit (missing='ml')",
+            "use residuals('raw') or residuals('cor') (EM moments minus implied), or fit "
+            "with missing='listwise'",
+        )
+    elif general and moments.values is not None and not ov_x_idx:
         std_residuals = functools.partial(
             moment_standardized_residuals,
             moments.values,
@@ -1001,12 +1103,75 @@ def fit_partable(
         iterations=int(iterations),
         warnings=tuple(warnings),
         provenance=provenance,
-        _modindices=functools.partial(modification_indices, pt, list(cm.ov), s, n, x, mean),
+        _modindices=functools.partial(
+            _not_available,
+            "modification indices of a full-information ML fit (missing='ml')",
+            "fit the model with missing='listwise' to screen modification indices",
+        )
+        if fiml
+        else functools.partial(modification_indices, pt, list(cm.ov), s, n, x, mean),
         _std_residuals=std_residuals,
         _x=np.array(x, copy=True),
         _std_all_batch=std_plan.evaluate,
         _implied_mean=None if st.mu is None else pd.Series(st.mu, index=names, name="mean"),
     )
+
+
+def _fiml_measures(
+    kernel: fiml_kernel.FIMLKernel,
+    st: fiml_kernel.FIMLState,
+    fm: Mapping[str, float],
+    information: str,
+) -> dict[str, float]:
+    """GFI and the FIML-corrected ("robust") indices of a ``missing = "ml"`` fit, as lavaan.
+
+    GFI compares the model with lavaan's "sample statistics" of an incomplete data
+    set, the available-case means and pairwise covariances (rescaled by (N - 1)/N),
+    weighted by the FIML expected information at the model (lavaan
+    ``lav_fit_gfi_lavobject``). ``cfi.robust``, ``tli.robust``, ``rmsea.robust`` and
+    its interval and tests are Zhang & Savalei's (2023) corrections
+    (:func:`loyaltysem._kernels.fiml.corrected_test`), as lavaan 0.6.14 reports them.
+    """
+    out: dict[str, float] = {}
+    pat = kernel.pat
+    n = float(kernel.n)
+    df, df_b = fm["df"], fm["baseline.df"]
+    p = kernel.p
+    rows, cols, _ = fiml_kernel.vech_index(p)
+    mean_a, cov_a = fiml_kernel.available_moments(pat)
+    cov_a = cov_a * (n - 1.0) / n
+    obs = np.concatenate([mean_a, cov_a[rows, cols]])
+    est = np.concatenate([st.mu, st.sigma[rows, cols]])
+    v = fiml_kernel.information(pat, st.mu, st.sigma, observed=False)
+    e = obs - est
+    gfi = float(1.0 - e @ v @ e / (obs @ v @ obs))
+    n_moments = len(obs)
+    out["gfi"] = gfi
+    out["agfi"] = fi.agfi(gfi, n_moments, df)
+    out["pgfi"] = fi.pgfi(gfi, n_moments, df)
+    try:
+        ct = fiml_kernel.corrected_test(kernel, st, df, df_b, observed=information == "observed")
+    except (np.linalg.LinAlgError, ValueError):
+        ct = fiml_kernel.CorrectedTest(math.nan, math.nan, math.nan, math.nan)
+    c, c_b = ct.c_hat, ct.c_hat_null
+    out["cfi.robust"] = fi.cfi(ct.chisq, df, ct.chisq_null, df_b, c, c_b)
+    out["tli.robust"] = fi.tli(ct.chisq, df, ct.chisq_null, df_b, c, c_b)
+    out["nnfi.robust"] = out["tli.robust"]
+    out["rni.robust"] = fi.rni(ct.chisq, df, ct.chisq_null, df_b, c, c_b)
+    x2_scaled = ct.chisq / c
+    out["rmsea.robust"] = fi.rmsea(ct.chisq, df, n, c)
+    lo, hi = fi.rmsea_ci(x2_scaled, df, n, c_hat=c)
+    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo, hi
+    out["rmsea.pvalue.robust"] = fi.rmsea_pvalue(x2_scaled, df, n, 0.05, c_hat=c)
+    out["rmsea.notclose.pvalue.robust"] = (
+        1.0 - fi.rmsea_pvalue(x2_scaled, df, n, 0.08, c_hat=c) if df > 0 else math.nan
+    )
+    return out
+
+
+def _not_available(what: str, fix: str) -> Any:
+    """Raise the typed error for a statistic this kind of fit does not offer (yet)."""
+    raise ModelSpecError(f"{what} are not available yet", found=what, fix=fix)
 
 
 @dataclass(frozen=True)
@@ -1109,7 +1274,7 @@ def _hash_matrix(s: np.ndarray) -> str:
 # ---------------------------------------------------------------------------- fit()
 _PLANNED = {
     "estimator": (("ML", "MLM", "MLR"), "ordinal estimators (WLSMV) are planned"),
-    "missing": (("listwise",), "full-information ML (missing='ml') is planned"),
+    "missing": (("listwise", "ml"), "'ml.x' and 'pairwise' are planned"),
 }
 _DEFAULT_SE = {"ML": "standard", "MLM": "robust.sem", "MLR": "robust.huber.white"}
 # (estimator, se) -> information matrices available for the standard errors
@@ -1336,16 +1501,45 @@ def fit(
     estimator = str(estimator).upper()
     _check_option("estimator", estimator)
     _check_option("missing", missing)
+    fiml = missing == "ml"
+    if fiml and estimator != "ML":
+        raise ModelSpecError(
+            f"estimator={estimator!r} with missing='ml' is not available yet",
+            found=f"estimator={estimator!r}, missing='ml'",
+            expected="estimator='ML' with missing='ml'",
+            fix="use estimator='ML' with missing='ml' (FIML with normal-theory standard "
+            f"errors), or {estimator} with missing='listwise'",
+        )
+    if fiml and information is None:
+        information = "observed"  # lavaan's default with missing = "ml"
     se_type, information = _resolve_se(estimator, se, information)
+    if fiml and se_type != "standard":
+        raise ModelSpecError(
+            f"se={se_type!r} with missing='ml' is not available yet",
+            found=se_type,
+            expected="se='standard' with missing='ml'",
+            fix="leave se unset with missing='ml'",
+        )
     if isinstance(model, ModelSpec):
         spec = model
+        if fiml and not spec.options.get("meanstructure", False):
+            spec = specify(spec.syntax, **{**spec.options, "meanstructure": True})
     else:
         spec = specify(
             _model_syntax(model),
             std_lv=std_lv,
             orthogonal=orthogonal,
             fixed_x=fixed_x,
-            meanstructure=meanstructure,
+            meanstructure=meanstructure or fiml,  # FIML models the means (lavaan)
+        )
+    if fiml and spec.ov_x:
+        raise ModelSpecError(
+            "missing='ml' with fixed.x covariates is not available yet",
+            line=spec.line_of(spec.ov_x[0]),
+            found=list(spec.ov_x),
+            expected="a model without observed exogenous covariates, or fixed_x=False",
+            fix="fit with fixed_x=False (the covariates join the likelihood and their missing "
+            "values are handled too), or missing='listwise'",
         )
     if not isinstance(meanstructure, bool):
         raise ModelSpecError(
@@ -1363,6 +1557,13 @@ def fit(
             found="data and sample_cov/sample_cor",
             expected="one source of sample moments",
             fix="drop data=..., or drop sample_cov/sample_cor",
+        )
+    if summary and fiml:
+        raise SurveyDataError(
+            "missing='ml' needs the raw data",
+            found="summary statistics (sample_cov/sample_cor)",
+            expected="data=Survey or DataFrame with NaN for a missing answer",
+            fix="pass the data, or drop missing='ml'",
         )
     if summary:
         matrix = sample_cov if sample_cov is not None else sample_cor

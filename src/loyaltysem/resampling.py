@@ -479,7 +479,7 @@ def _bollen_stine(x: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     n = len(x)
     centered = x - x.mean(axis=0)
     s = centered.T @ centered / n
-    s_inv_sqrt = linalg.inv(linalg.sqrtm(s).real)
+    s_inv_sqrt = np.linalg.inv(linalg.sqrtm(s).real)
     sigma_sqrt = linalg.sqrtm(sigma).real
     return centered @ s_inv_sqrt @ sigma_sqrt + x.mean(axis=0)
 

@@ -22,14 +22,50 @@ variances, zero covariances.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg
 
-__all__ = ["Patterns", "em_saturated", "loglik", "loglik_gradient", "patterns"]
+from loyaltysem._kernels.ml import FitState, Layout, MLKernel, _bfgs, _damped_fisher, fisher_scoring
+
+__all__ = [
+    "CorrectedTest",
+    "FIMLKernel",
+    "FIMLState",
+    "Patterns",
+    "available_moments",
+    "corrected_test",
+    "em_saturated",
+    "independence_loglik",
+    "information",
+    "loglik",
+    "loglik_gradient",
+    "optimize",
+    "patterns",
+    "vech_index",
+]
 
 _LOG2PI = float(np.log(2.0 * np.pi))
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Patterns with the same number ``k`` of observed variables, stacked."""
+
+    ids: np.ndarray  # (G,) pattern numbers
+    index: np.ndarray  # (G, k) observed variables
+    missing: np.ndarray  # (G, p - k) missing variables
+    freq: np.ndarray  # (G,) respondents (float)
+    sums: np.ndarray  # (G, k)
+    cross: np.ndarray  # (G, k, k)
+    ybar: np.ndarray  # (G, k) pattern means
+    s: np.ndarray  # (G, k, k) pattern covariances (divisor n_g)
+
+    def block(self, sigma: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """``sigma[rows_g, cols_g]`` for every pattern: (G, len rows, len cols)."""
+        return sigma[rows[:, :, None], cols[:, None, :]]
 
 
 @dataclass(frozen=True)
@@ -68,6 +104,25 @@ class Patterns:
     def n(self) -> int:
         """Respondents with at least one observed value."""
         return int(self.freq.sum())
+
+    @functools.cached_property
+    def groups(self) -> tuple[_Group, ...]:
+        """The patterns grouped by their number of observed variables (for batching)."""
+        sizes = self.observed.sum(axis=1)
+        out = []
+        for k in np.unique(sizes):
+            ids = np.flatnonzero(sizes == k)
+            index = np.array([np.flatnonzero(self.observed[g]) for g in ids], dtype=np.intp)
+            freq = self.freq[ids].astype(float)
+            sums = np.array([self.sums[g] for g in ids])
+            cross = np.array([self.crossprods[g] for g in ids])
+            ybar = sums / freq[:, None]
+            s = cross / freq[:, None, None] - ybar[:, :, None] * ybar[:, None, :]
+            missing = np.array(
+                [np.flatnonzero(~self.observed[g]) for g in ids], dtype=np.intp
+            ).reshape(len(ids), self.n_vars - int(k))
+            out.append(_Group(ids, index, missing, freq, sums, cross, ybar, s))
+        return tuple(out)
 
     def coverage(self) -> np.ndarray:
         """Share of respondents observing each pair of variables (lavaan ``coverage``).
@@ -123,30 +178,57 @@ def _pattern_moments(pat: Patterns, g: int) -> tuple[np.ndarray, np.ndarray]:
     return ybar, s
 
 
-def loglik(pat: Patterns, mu: np.ndarray, sigma: np.ndarray) -> float:
+@dataclass(frozen=True)
+class _Terms:
+    """Per group of patterns: ``W = Sigma_oo^-1``, ``d = ybar - mu_o``, ``M = S + d d'``."""
+
+    group: _Group
+    inv: np.ndarray
+    d: np.ndarray
+    m: np.ndarray
+    logdet: np.ndarray
+
+
+def _terms(pat: Patterns, mu: np.ndarray, sigma: np.ndarray) -> list[_Terms] | None:
+    """Batched per-pattern quantities (None if some ``Sigma_oo`` is not positive definite)."""
+    out = []
+    for grp in pat.groups:
+        sig = grp.block(sigma, grp.index, grp.index)
+        try:
+            chol = np.linalg.cholesky(sig)
+        except np.linalg.LinAlgError:
+            return None
+        logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+        inv = np.linalg.inv(sig)
+        inv = (inv + inv.transpose(0, 2, 1)) / 2.0
+        d = grp.ybar - mu[grp.index]
+        m = grp.s + d[:, :, None] * d[:, None, :]
+        out.append(_Terms(grp, inv, d, m, logdet))
+    return out
+
+
+def loglik(
+    pat: Patterns, mu: np.ndarray, sigma: np.ndarray, terms: list[_Terms] | None = None
+) -> float:
     r"""FIML log-likelihood of ``(mu, sigma)`` (with the :math:`2\pi` constant).
 
     Returns ``-inf`` when a pattern's :math:`\Sigma_{oo}` is not positive definite.
+    The patterns are batched by their number of observed variables.
     """
-    total = 0.0
-    for g in range(len(pat.freq)):
-        o = pat.observed[g]
-        k = int(o.sum())
-        try:
-            c = linalg.cho_factor(sigma[np.ix_(o, o)], lower=True, check_finite=False)
-        except linalg.LinAlgError:
+    if terms is None:
+        terms = _terms(pat, mu, sigma)
+        if terms is None:
             return -np.inf
-        ybar, s = _pattern_moments(pat, g)
-        d = ybar - mu[o]
-        m = s + np.outer(d, d)
-        logdet = 2.0 * np.log(np.diag(c[0])).sum()
-        tr = np.trace(linalg.cho_solve(c, m, check_finite=False))
-        total -= 0.5 * pat.freq[g] * (k * _LOG2PI + logdet + tr)
+    total = 0.0
+    for tm in terms:
+        k = tm.group.index.shape[1]
+        tr = np.einsum("gij,gji->g", tm.inv, tm.m)
+        total -= 0.5 * float(tm.group.freq @ (k * _LOG2PI + tm.logdet + tr))
     return float(total)
 
 
 def loglik_gradient(
-    pat: Patterns, mu: np.ndarray, sigma: np.ndarray
+    pat: Patterns, mu: np.ndarray, sigma: np.ndarray, terms: list[_Terms] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Gradient of :func:`loglik` with respect to ``mu`` and ``sigma``.
 
@@ -161,17 +243,17 @@ def loglik_gradient(
         \Sigma_{oo}^{-1} - \Sigma_{oo}^{-1}\bigr].
     """
     p = pat.n_vars
+    if terms is None:
+        terms = _terms(pat, mu, sigma)
+        if terms is None:
+            raise np.linalg.LinAlgError("a pattern's covariance matrix is not positive definite")
     g_mu = np.zeros(p)
     g_sigma = np.zeros((p, p))
-    for g in range(len(pat.freq)):
-        o = pat.observed[g]
-        idx = np.flatnonzero(o)
-        inv = linalg.inv(sigma[np.ix_(o, o)], check_finite=False)
-        ybar, s = _pattern_moments(pat, g)
-        d = ybar - mu[o]
-        n_g = pat.freq[g]
-        g_mu[idx] += n_g * (inv @ d)
-        g_sigma[np.ix_(idx, idx)] += 0.5 * n_g * (inv @ (s + np.outer(d, d)) @ inv - inv)
+    for tm in terms:
+        grp, w, n_g = tm.group, tm.inv, tm.group.freq
+        np.add.at(g_mu, grp.index, n_g[:, None] * np.einsum("gij,gj->gi", w, tm.d))
+        part = 0.5 * n_g[:, None, None] * (w @ tm.m @ w - w)
+        np.add.at(g_sigma, (grp.index[:, :, None], grp.index[:, None, :]), part)
     return g_mu, g_sigma
 
 
@@ -214,34 +296,30 @@ def em_saturated(pat: Patterns, *, tol: float = 1e-10, max_iter: int = 10_000) -
     for iterations in range(1, max_iter + 1):  # noqa: B007 (reported after the loop)
         t1 = np.zeros(p)
         t2 = np.zeros((p, p))
-        for g in range(len(pat.freq)):
-            o = pat.observed[g]
-            n_g = pat.freq[g]
-            sy, syy = pat.sums[g], pat.crossprods[g]
-            if o.all():
-                t1 += sy
-                t2 += syy
+        for grp in pat.groups:  # patterns with the same number of observed variables
+            o, m = grp.index, grp.missing
+            sy, syy, n_g = grp.sums, grp.cross, grp.freq
+            np.add.at(t1, o, sy)
+            np.add.at(t2, (o[:, :, None], o[:, None, :]), syy)
+            if m.shape[1] == 0:
                 continue
-            m = ~o
-            oi, mi = np.flatnonzero(o), np.flatnonzero(m)
-            b = linalg.solve(sigma[np.ix_(o, o)], sigma[np.ix_(o, m)], assume_a="pos").T
-            a = mu[m] - b @ mu[o]  # E[y_m | y_o] = a + B y_o
-            s_m = n_g * a + b @ sy
-            cond = sigma[np.ix_(m, m)] - b @ sigma[np.ix_(o, m)]
-            t1[oi] += sy
-            t1[mi] += s_m
-            t2[np.ix_(oi, oi)] += syy
-            cross = np.outer(sy, a) + syy @ b.T  # sum y_o E[y_m]'
-            t2[np.ix_(oi, mi)] += cross
-            t2[np.ix_(mi, oi)] += cross.T
-            bs = b @ sy
-            t2[np.ix_(mi, mi)] += (
-                n_g * np.outer(a, a)
-                + np.outer(a, bs)
-                + np.outer(bs, a)
-                + b @ syy @ b.T
-                + n_g * cond
+            s_oo = grp.block(sigma, o, o)
+            s_om = grp.block(sigma, o, m)
+            b = np.linalg.solve(s_oo, s_om).transpose(0, 2, 1)  # E[y_m | y_o] = a + B y_o
+            a = mu[m] - np.einsum("gij,gj->gi", b, mu[o])
+            bs = np.einsum("gij,gj->gi", b, sy)
+            np.add.at(t1, m, n_g[:, None] * a + bs)
+            cross = sy[:, :, None] * a[:, None, :] + syy @ b.transpose(0, 2, 1)  # sum y_o E[y_m]'
+            np.add.at(t2, (o[:, :, None], m[:, None, :]), cross)
+            np.add.at(t2, (m[:, :, None], o[:, None, :]), cross.transpose(0, 2, 1))
+            cond = grp.block(sigma, m, m) - b @ s_om
+            mm = (
+                n_g[:, None, None] * (a[:, :, None] * a[:, None, :] + cond)
+                + a[:, :, None] * bs[:, None, :]
+                + bs[:, :, None] * a[:, None, :]
+                + b @ syy @ b.transpose(0, 2, 1)
             )
+            np.add.at(t2, (m[:, :, None], m[:, None, :]), mm)
         new_mu = t1 / n
         new_sigma = t2 / n - np.outer(new_mu, new_mu)
         new_sigma = 0.5 * (new_sigma + new_sigma.T)
@@ -251,3 +329,398 @@ def em_saturated(pat: Patterns, *, tol: float = 1e-10, max_iter: int = 10_000) -
             converged = True
             break
     return EMResult(mu, sigma, loglik(pat, mu, sigma), iterations, converged)
+
+
+# ------------------------------------------------------------ moment-space information
+def vech_index(p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``rows, cols`` of ``vech`` (lower triangle, ``np.tril_indices``) and ``pos[a, b]``.
+
+    ``pos`` maps a pair of variables (either order) to its position in ``vech``.
+    """
+    rows, cols = np.tril_indices(p)
+    pos = np.zeros((p, p), dtype=np.int64)
+    pos[rows, cols] = np.arange(len(rows))
+    pos[cols, rows] = np.arange(len(rows))
+    return rows, cols, pos
+
+
+def _kron_vech(y: np.ndarray, z: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``D'(z kron y)D`` for symmetric ``y``, ``z`` (``D`` the duplication matrix)."""
+    half = np.where(rows == cols, 0.5, 1.0)
+    ix = np.ix_
+    return np.outer(half, half) * (
+        y[ix(rows, rows)] * z[ix(cols, cols)]
+        + y[ix(rows, cols)] * z[ix(cols, rows)]
+        + y[ix(cols, rows)] * z[ix(rows, cols)]
+        + y[ix(cols, cols)] * z[ix(rows, rows)]
+    )
+
+
+def _kron_vech_sum(t: np.ndarray, p: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``sum_g n_g D'(Z_g kron Y_g)D`` from ``t[a p + c, b p + d] = sum_g n_g Y_ac Z_bd``."""
+    t4 = t.reshape(p, p, p, p)
+    a, b = rows[:, None], cols[:, None]
+    c, d = rows[None, :], cols[None, :]
+    half = np.where(rows == cols, 0.5, 1.0)
+    return np.outer(half, half) * (
+        t4[a, c, b, d] + t4[a, d, b, c] + t4[b, c, a, d] + t4[b, d, a, c]
+    )
+
+
+def information(pat: Patterns, mu: np.ndarray, sigma: np.ndarray, *, observed: bool) -> np.ndarray:
+    r"""Unit information of the moments ``(mu, vech Sigma)`` under the FIML likelihood.
+
+    The moments are ordered as the means (p), then ``vech(Sigma)`` in the order of
+    :func:`vech_index`; the matrix is divided by :attr:`Patterns.n`. Per pattern
+    :math:`g`, with :math:`W = \Sigma_{oo}^{-1}`, :math:`d = \bar y_g - \mu_o` and
+    :math:`B = W (S_g + d d^\top) W`, the contribution is
+
+    - means: :math:`n_g W`;
+    - covariances: :math:`\tfrac{n_g}{2} D^\top(W \otimes W)D` (expected), or
+      :math:`\tfrac{n_g}{2} D^\top(W\otimes B + B\otimes W - W\otimes W)D` (observed);
+    - means by covariances (observed only): :math:`n_g\, d^\top W E_{kl} W`.
+
+    The expected one is lavaan's ``lav_mvnorm_missing_information_expected``; the
+    observed one the negative Hessian of the log-likelihood
+    (``lav_mvnorm_missing_information_observed_samplestats``). The sums over patterns
+    are formed as matrix products of the patterns' (zero-padded) ``W`` and ``B``,
+    so the cost is a few products of size :math:`p^2 \times` patterns.
+    """
+    p = pat.n_vars
+    n_pat = len(pat.freq)
+    rows, cols, _ = vech_index(p)
+    freq = pat.freq.astype(float)
+    w_all = np.zeros((n_pat, p, p))
+    b_all = np.zeros((n_pat, p, p)) if observed else None
+    v_all = np.zeros((n_pat, p)) if observed else None
+    terms = _terms(pat, mu, sigma)
+    if terms is None:
+        raise np.linalg.LinAlgError("a pattern's covariance matrix is not positive definite")
+    for tm in terms:
+        grp = tm.group
+        at = (grp.ids[:, None, None], grp.index[:, :, None], grp.index[:, None, :])
+        w_all[at] = tm.inv
+        if observed:
+            b_all[at] = tm.inv @ tm.m @ tm.inv
+            v_all[grp.ids[:, None], grp.index] = np.einsum("gij,gj->gi", tm.inv, tm.d)
+    wf = w_all.reshape(n_pat, p * p)
+    wn = wf * freq[:, None]
+    m = p + len(rows)
+    out = np.zeros((m, m))
+    out[:p, :p] = (freq @ wf).reshape(p, p)
+    if observed:
+        bf = b_all.reshape(n_pat, p * p)
+        t_wb = wn.T @ bf
+        out[p:, p:] = 0.5 * (
+            _kron_vech_sum(t_wb, p, rows, cols)
+            + _kron_vech_sum(t_wb.T, p, rows, cols)
+            - _kron_vech_sum(wn.T @ wf, p, rows, cols)
+        )
+        c1 = np.einsum("gic,gd->icd", w_all * freq[:, None, None], v_all)  # sum n W_ic v_d
+        half = np.where(rows == cols, 0.5, 1.0)
+        cross = half[None, :] * (c1[:, rows, cols] + c1[:, cols, rows])
+        out[:p, p:] = cross
+        out[p:, :p] = cross.T
+    else:
+        out[p:, p:] = 0.5 * _kron_vech_sum(wn.T @ wf, p, rows, cols)
+    return out / pat.n
+
+
+# ------------------------------------------------------------------- model kernel
+@dataclass
+class FIMLState:
+    """A model state (:class:`~loyaltysem._kernels.ml.FitState`) and its log-likelihood."""
+
+    base: FitState
+    loglik: float
+    terms: list[_Terms] | None = None
+
+    def __getattr__(self, name: str) -> object:  # x, sigma, mu, mats, ok, ...
+        return getattr(self.base, name)
+
+
+class FIMLKernel:
+    r"""Full-information ML for a covariance and mean structure: the kernel protocol.
+
+    The same protocol as :class:`~loyaltysem._kernels.ml.MLKernel` (``state``,
+    ``objective``, ``gradient``, ``expected_information``), so the same optimizers
+    apply. The discrepancy is
+
+    .. math::
+
+        F(\theta) = 2\{\ell_{h1} - \ell(\theta)\} / N,
+
+    so that :math:`N F` is lavaan's likelihood-ratio statistic against the EM
+    saturated model and the information matrices are those of :math:`F/2` (unit
+    information, lavaan's convention).
+
+    Parameters
+    ----------
+    layout : Layout
+        The model's matrices (with a mean structure).
+    pat : Patterns
+        The data's missing-data patterns.
+    h1 : EMResult
+        Saturated moments (their log-likelihood is :math:`\ell_{h1}`).
+    """
+
+    def __init__(self, layout: Layout, pat: Patterns, h1: EMResult) -> None:
+        self.layout = layout
+        self.pat = pat
+        self.h1 = h1
+        self.p = layout.n_obs
+        self.n = pat.n
+        # the complete-data kernel at the saturated moments evaluates Sigma, mu and
+        # their derivatives; the FIML parts are added per pattern
+        self.ml = MLKernel(layout, h1.sigma, h1.mu)
+        self.s = self.ml.s
+        self.mean = self.ml.mean
+        self.logdet_s = self.ml.logdet_s
+
+    def state(self, x: np.ndarray) -> FIMLState:
+        """Implied moments at ``x`` and their FIML log-likelihood."""
+        base = self.ml.state(x)
+        if not base.ok or base.mu is None:
+            return FIMLState(base, -np.inf)
+        terms = _terms(self.pat, base.mu, base.sigma)
+        if terms is None:
+            return FIMLState(base, -np.inf)
+        return FIMLState(base, loglik(self.pat, base.mu, base.sigma, terms), terms)
+
+    def objective(self, st: FIMLState) -> float:
+        r""":math:`2(\ell_{h1} - \ell)/N` (``inf`` where a pattern's Sigma is not PD)."""
+        if not np.isfinite(st.loglik):
+            return np.inf
+        return 2.0 * (self.h1.loglik - st.loglik) / self.n
+
+    def moment_gradient(self, st: FIMLState) -> tuple[np.ndarray, np.ndarray]:
+        """``dF/dmu`` and ``dF/dSigma`` (symmetric, :func:`loglik_gradient` convention)."""
+        g_mu, g_sigma = loglik_gradient(self.pat, st.base.mu, st.base.sigma, st.terms)
+        return -2.0 * g_mu / self.n, -2.0 * g_sigma / self.n
+
+    def gradient(self, st: FIMLState) -> np.ndarray:
+        """Analytic gradient of :math:`F` with respect to the free parameters."""
+        g_mu, g_sigma = self.moment_gradient(st)
+        return self.ml.constant_terms(st.base, g_sigma) + self.ml.mean_jacobian(st.base) @ g_mu
+
+    def jacobian(self, st: FIMLState) -> np.ndarray:
+        """``dSigma/dx``: (q, p, p)."""
+        return self.ml.jacobian(st.base)
+
+    def mean_jacobian(self, st: FIMLState) -> np.ndarray:
+        """``dmu/dx``: (q, p)."""
+        return self.ml.mean_jacobian(st.base)
+
+    def moment_jacobian(self, st: FIMLState) -> np.ndarray:
+        """Derivatives of ``(mu, vech Sigma)`` (the order of :func:`information`): (m, q)."""
+        rows, cols, _ = vech_index(self.p)
+        delta = self.jacobian(st)[:, rows, cols]
+        return np.vstack([self.mean_jacobian(st).T, delta.T])
+
+    def expected_information(self, st: FIMLState) -> np.ndarray:
+        """Unit expected information ``Delta' A Delta`` (lavaan ``information = "expected"``)."""
+        d = self.moment_jacobian(st)
+        a = information(self.pat, st.base.mu, st.base.sigma, observed=False)
+        return d.T @ a @ d
+
+    def observed_information(self, st: FIMLState, h: float = 1e-6) -> np.ndarray:
+        r"""Unit observed information: the Hessian of :math:`F/2` at the state.
+
+        ``Delta' H Delta`` with ``H`` the observed information of the moments
+        (:func:`information`), plus the curvature of the model:
+        :math:`\sum_m (\partial F/2\partial m)\, \partial^2 m / \partial x \partial x'`,
+        the central difference of ``Delta(x)' g`` with the moment gradient ``g`` held
+        at the state (cheap: no pass over the patterns). lavaan's
+        ``observed.information = "hessian"`` differentiates the whole gradient
+        numerically; both are the same matrix.
+        """
+        d = self.moment_jacobian(st)
+        hmat = information(self.pat, st.base.mu, st.base.sigma, observed=True)
+        g_mu, g_sigma = self.moment_gradient(st)
+        q = self.layout.n_free
+        x = st.base.x
+        curv = np.zeros((q, q))
+        for k in range(q):
+            step = np.zeros(q)
+            step[k] = h
+            up = self.ml.state(x + step)
+            down = self.ml.state(x - step)
+            g_up = self.ml.constant_terms(up, g_sigma) + self.ml.mean_jacobian(up) @ g_mu
+            g_dn = self.ml.constant_terms(down, g_sigma) + self.ml.mean_jacobian(down) @ g_mu
+            curv[:, k] = (g_up - g_dn) / (2.0 * h)
+        out = d.T @ hmat @ d + 0.5 * curv
+        return (out + out.T) / 2.0
+
+
+def independence_loglik(pat: Patterns) -> float:
+    """FIML log-likelihood of the baseline (independence) model at its maximum.
+
+    With a diagonal covariance matrix the likelihood factors by variable, so the
+    maximum is each variable's mean and variance (divisor: its observed count) over
+    the respondents who answered it: the value lavaan's independence model fitted
+    with ``missing = "ml"`` reaches.
+    """
+    p = pat.n_vars
+    total = np.zeros(p)
+    square = np.zeros(p)
+    count = np.zeros(p)
+    for g in range(len(pat.freq)):
+        o = pat.observed[g]
+        total[o] += pat.sums[g]
+        square[o] += np.diag(pat.crossprods[g])
+        count[o] += pat.freq[g]
+    mean = total / count
+    var = square / count - mean**2
+    return float(-0.5 * np.sum(count * (_LOG2PI + np.log(var) + 1.0)))
+
+
+def optimize(
+    kernel: FIMLKernel, x0: np.ndarray, *, tol: float = 1e-8, max_iter: int = 1000
+) -> tuple[np.ndarray, FIMLState, int, bool]:
+    """Maximise the FIML likelihood: complete-data ML at the EM moments, then BFGS.
+
+    1. The complete-data ML fit to the saturated (EM) moments is close to the FIML
+       estimate and cheap (no pass over the patterns): Fisher scoring as for
+       complete data.
+    2. BFGS on :math:`F` from there, its Hessian started at twice the FIML expected
+       information; damped Fisher scoring with the FIML expected information if
+       BFGS stalls.
+
+    Stops when the largest absolute gradient entry is below ``tol``.
+    """
+    x1, _, n1, _ = fisher_scoring(kernel.ml, x0)
+    st = kernel.state(x1)
+    if not np.isfinite(kernel.objective(st)):
+        x1, st = np.asarray(x0, dtype=float), kernel.state(x0)
+        if not np.isfinite(kernel.objective(st)):
+            return x1, st, n1, False
+    x, st, n2, done = _bfgs(kernel, x1, st, max_iter=200, tol=tol)  # type: ignore[arg-type]
+    if done:
+        return x, st, n1 + n2, True
+    x, st, n3, done = _damped_fisher(  # type: ignore[arg-type]
+        kernel, x, st, max_iter=max_iter, tol=tol, until=0.0
+    )
+    return x, st, n1 + n2 + n3, done
+
+
+def available_moments(pat: Patterns) -> tuple[np.ndarray, np.ndarray]:
+    """Available-case means and pairwise covariances (divisor ``n_ab - 1``).
+
+    As R's ``colMeans(x, na.rm = TRUE)`` and ``cov(x, use = "pairwise")``, from the
+    patterns' sums and cross products. lavaan keeps these as the "sample statistics"
+    of a ``missing = "ml"`` fit (its ``WLS.obs``, rescaled by (N - 1)/N), which its
+    GFI compares with the model.
+    """
+    p = pat.n_vars
+    n_ab = np.zeros((p, p))
+    sums = np.zeros((p, p))  # [a, b]: sum of x_a over the rows where a and b are observed
+    cross = np.zeros((p, p))
+    for g in range(len(pat.freq)):
+        o = np.flatnonzero(pat.observed[g])
+        ix = np.ix_(o, o)
+        n_ab[ix] += pat.freq[g]
+        sums[ix] += pat.sums[g][:, None]
+        cross[ix] += pat.crossprods[g]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = (cross - sums * sums.T / n_ab) / (n_ab - 1.0)
+        mean = np.diag(sums) / np.diag(n_ab)
+    return mean, cov
+
+
+@dataclass(frozen=True)
+class CorrectedTest:
+    """The parts of lavaan's FIML-corrected ("robust") RMSEA and CFI.
+
+    Attributes
+    ----------
+    chisq, chisq_null : float
+        Complete-data ML statistics of the model and of the baseline model at the
+        EM saturated moments, with the FIML estimates (lavaan ``XX3``, ``XX3.null``).
+    c_hat, c_hat_null : float
+        Their scaling factors ``k / df`` (``c.hat3``, ``c.hat3.null``).
+    """
+
+    chisq: float
+    c_hat: float
+    chisq_null: float
+    c_hat_null: float
+
+
+def corrected_test(
+    kernel: FIMLKernel,
+    st: FIMLState,
+    df: float,
+    df_null: float,
+    *,
+    observed: bool,
+) -> CorrectedTest:
+    r"""FIML-corrected test parts (Zhang & Savalei 2023; lavaan ``lav_fit_fiml_corrected``).
+
+    With the observed information of the saturated FIML model at the EM moments
+    :math:`W_m`, the complete-data information at the same moments :math:`W_c`, the
+    model's derivatives :math:`\Delta` and its information :math:`E = \Delta^\top A
+    \Delta` from the saturated ("unstructured") FIML information :math:`A` at the EM
+    moments (observed, :math:`A = W_m`, or expected, as the fit's ``information``),
+    :math:`U = W_m - W_m \Delta E^{-1} \Delta^\top W_m` and
+    :math:`k = \operatorname{tr}(W_c W_m^{-1} U W_m^{-1})` (lavaan's version "V6",
+    used without a scaled test), :math:`\hat c = k / df`. The same for the
+    independence model, whose FIML estimates are the available-case means and
+    variances.
+
+    References
+    ----------
+    Zhang, X., & Savalei, V. (2023). New computations for RMSEA and CFI following
+    FIML and TS estimation with missing data. Psychological Methods, 28(2), 263-283.
+    """
+    pat, h1 = kernel.pat, kernel.h1
+    p = pat.n_vars
+    rows, cols, pos = vech_index(p)
+    m = p + len(rows)
+    wm = information(pat, h1.mu, h1.sigma, observed=True)
+    w = np.linalg.inv(h1.sigma)
+    w = (w + w.T) / 2.0
+    wc = np.zeros((m, m))
+    wc[:p, :p] = w
+    wc[p:, p:] = 0.5 * _kron_vech(w, w, rows, cols)
+    wmi = np.linalg.inv(wm)
+    wc_wmi = wc @ wmi
+    a = wm if observed else information(pat, h1.mu, h1.sigma, observed=False)
+
+    def k_value(delta: np.ndarray) -> float:
+        wd = wm @ delta
+        u = wm - wd @ linalg.solve(delta.T @ a @ delta, wd.T, assume_a="pos")
+        return float(np.sum(wc_wmi * (u @ wmi).T))
+
+    delta = kernel.moment_jacobian(st)
+    chisq = kernel.n * kernel.ml.objective(st.base)
+    k = k_value(delta)
+    # the independence model: means and variances free, FIML estimates available-case
+    total = np.zeros(p)
+    square = np.zeros(p)
+    count = np.zeros(p)
+    for g in range(len(pat.freq)):
+        o = pat.observed[g]
+        total[o] += pat.sums[g]
+        square[o] += np.diag(pat.crossprods[g])
+        count[o] += pat.freq[g]
+    mean_b = total / count
+    var_b = square / count - mean_b**2
+    delta_b = np.zeros((m, 2 * p))
+    delta_b[np.arange(p), np.arange(p)] = 1.0
+    delta_b[p + pos[np.arange(p), np.arange(p)], p + np.arange(p)] = 1.0
+    k_b = k_value(delta_b)
+    d = h1.mu - mean_b
+    f_b = (
+        np.sum(np.log(var_b))
+        + np.sum(np.diag(h1.sigma) / var_b)
+        - kernel.logdet_s
+        - p
+        + float(np.sum(d * d / var_b))
+    )
+    chisq_null = kernel.n * float(f_b)
+    return CorrectedTest(
+        chisq=float(chisq),
+        c_hat=k / df if df > 0 else np.nan,
+        chisq_null=chisq_null,
+        c_hat_null=k_b / df_null if df_null > 0 else np.nan,
+    )
