@@ -124,6 +124,22 @@ def ordinal_partable(spec: ModelSpec, n_thresholds: Mapping[str, int]) -> ParTab
         The model (every observed variable ordinal).
     n_thresholds : mapping of str to int
         Number of thresholds (categories - 1) of each observed variable.
+
+    Returns
+    -------
+    ParTable
+
+    Examples
+    --------
+    Two binary items and one with three categories; in R:
+    ``parTable(cfa("f =~ a + b + c", data, ordered = c("a", "b", "c")))``.
+
+    >>> from loyaltysem.specification import specify
+    >>> pt = ordinal_partable(specify("f =~ a + b + c"), {"a": 1, "b": 1, "c": 2})
+    >>> [f"{l} {o} {r}".strip() for l, o, r in zip(pt.lhs, pt.op, pt.rhs)][:8]
+    ['f =~ a', 'f =~ b', 'f =~ c', 'a | t1', 'b | t1', 'c | t1', 'c | t2', 'a ~~ a']
+    >>> pt.free.tolist()
+    [0, 1, 2, 3, 4, 5, 6, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0]
     """
     pt = spec.partable()  # the parameter rows (cached numpy columns)
     t = spec.table

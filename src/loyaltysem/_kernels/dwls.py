@@ -61,6 +61,12 @@ def lower_pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
 
     The order of lavaan's ``lav_matrix_vech(S, diagonal = FALSE)``: (2,1), (3,1), ...,
     (p,1), (3,2), ...
+
+    Examples
+    --------
+    >>> rows, cols = lower_pairs(3)
+    >>> list(zip(rows.tolist(), cols.tolist()))
+    [(1, 0), (2, 0), (2, 1)]
     """
     upper_r, upper_c = np.triu_indices(p, 1)
     return upper_c, upper_r
