@@ -39,6 +39,7 @@ CASES = [
     "wlsmv_hs_cfa_rescov",
     "wlsmv_hs_cfa_std_lv",
     "wlsmv_hs_cfa_mixed_categories",
+    "wlsmv_hs_second_order",
     "wlsmv_ecommerce_cfa",
     "wlsmv_ecommerce_default",
     "wlsmv_ecommerce_tru_df0",

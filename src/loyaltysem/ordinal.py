@@ -407,7 +407,8 @@ def _rsquare(model: _Model, st: Any) -> pd.Series:
     ops, lhs, rhs = cm.table.op, cm.table.lhs, cm.table.rhs
     names: list[str] = []
     for op, right in zip(ops, rhs, strict=True):
-        if op == "=~" and right in cm.ov and right not in names:
+        # indicators, observed or latent (first-order factors of a higher-order one)
+        if op == "=~" and right not in names:
             names.append(right)
     for op, left in zip(ops, lhs, strict=True):
         if op == "~" and left not in names:
@@ -422,7 +423,9 @@ def _rsquare(model: _Model, st: Any) -> pd.Series:
         else:
             i = ov_pos[name]
             values.append(1.0 - mats["theta"][i, i] / st.sigma[i, i])
-    return pd.Series(values, index=pd.Index(names, name="variable"), name="r2", dtype=float)
+    r2 = np.array(values, dtype=float)
+    r2[r2 > 1] = np.nan  # a negative residual variance: lavaan reports NA
+    return pd.Series(r2, index=pd.Index(names, name="variable"), name="r2", dtype=float)
 
 
 # ----------------------------------------------------------------------------- measures

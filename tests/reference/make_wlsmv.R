@@ -190,6 +190,11 @@ write_fixture("wlsmv_hs_cfa_mixed_categories", fit, "HolzingerSwineford1939.csv"
               "cfa(model, data = hs_mixed, ordered = names(hs_mixed), estimator = \"WLSMV\")",
               hs_model,
               "x1-x3 binary (v > median), x4-x6 tertiles, x7-x9 quintiles")
+hs_second_model <- paste0(hs_model, "g =~ visual + textual + speed\nx2 ~~ x3\n")
+fit <- cfa(hs_second_model, data = hs5, ordered = names(hs5), estimator = "WLSMV")
+write_fixture("wlsmv_hs_second_order", fit, "HolzingerSwineford1939.csv",
+              "cfa(model, data = hs5, ordered = names(hs5), estimator = \"WLSMV\")",
+              hs_second_model, "second-order factor and a residual covariance of y*")
 fit <- cfa(ecom_cfa, data = ecom, ordered = items, estimator = "WLSMV")
 write_fixture("wlsmv_ecommerce_cfa", fit, "src/loyaltysem/data/ecommerce.csv",
               "cfa(model, data = ecom, ordered = items, estimator = \"WLSMV\")", ecom_cfa,
