@@ -980,6 +980,9 @@ def fit_partable(
             info = kernel.observed_information(st)
         else:
             info = kernel.expected_information(st)
+        eig = np.linalg.eigvalsh((info + info.T) / 2.0) if info.size else np.ones(1)
+        if not np.all(np.isfinite(eig)) or eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
+            raise np.linalg.LinAlgError  # R's solve() refuses such a matrix (rcond < eps)
         if se_type == "standard":
             vcov = np.linalg.inv(info) / n
         else:
@@ -987,11 +990,17 @@ def fit_partable(
             vcov = robust.model.vcov
         if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
             raise np.linalg.LinAlgError
+        min_eig = float(np.linalg.eigvalsh((vcov + vcov.T) / 2.0)[0]) if vcov.size else 1.0
+        if min_eig < np.finfo(float).eps ** 0.75:  # lavaan lav_model_vcov
+            warnings.append(
+                "the covariance matrix of the estimates (vcov) is not positive definite "
+                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified"
+            )
     except np.linalg.LinAlgError:
         vcov = np.full((cm.layout.n_free, cm.layout.n_free), np.nan)
         warnings.append(
-            "the information matrix is singular: the model may not be identified; "
-            "standard errors are not available"
+            "the information matrix is singular and could not be inverted: the model may "
+            "not be identified; standard errors are not available"
         )
     est = row_estimates(cm, x)
     free = pt.free
@@ -1020,6 +1029,7 @@ def fit_partable(
             warnings.append(
                 f"negative variance estimate (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}"
             )
+    warnings.extend(_post_check(cm, x, est, pt))
     estimates = pd.DataFrame(
         {
             "lhs": lhs,
@@ -1166,6 +1176,44 @@ def _fiml_measures(
     out["rmsea.notclose.pvalue.robust"] = (
         1.0 - fi.rmsea_pvalue(x2_scaled, df, n, 0.08, c_hat=c) if df > 0 else math.nan
     )
+    return out
+
+
+def _post_check(cm: CompiledModel, x: np.ndarray, est: np.ndarray, pt: ParTable) -> list[str]:
+    """Admissibility as lavaan's ``lav_object_post_check``.
+
+    The model-implied covariance matrix of the latent variables (``cov.lv``) and the
+    residual covariance matrix of the observed variables (``theta``) must be positive
+    (semi)definite: an eigenvalue below ``-eps^(3/4)`` is reported. As in lavaan, the
+    first check is skipped when a latent variance is negative and the second when an
+    observed variance is, those being reported already.
+    """
+    out: list[str] = []
+    tol = -(np.finfo(float).eps ** 0.75)
+    mats = cm.layout.matrices(x)
+    variances = (pt.op == "~~") & (pt.lhs == pt.rhs)
+    lv_negative = bool(np.any(variances & np.isin(pt.lhs, list(cm.lv)) & (est < 0)))
+    ov_negative = bool(np.any(variances & np.isin(pt.lhs, list(cm.ov)) & (est < 0)))
+    lat_pos = [cm.latent_side.index(name) for name in cm.lv if name in cm.latent_side]
+    if lat_pos and not lv_negative:
+        try:
+            a = np.linalg.inv(np.eye(cm.layout.n_lat) - mats["beta"])
+        except np.linalg.LinAlgError:
+            a = None
+        if a is not None:
+            cov_lv = (a @ mats["psi"] @ a.T)[np.ix_(lat_pos, lat_pos)]
+            if np.linalg.eigvalsh((cov_lv + cov_lv.T) / 2.0)[0] < tol:
+                out.append(
+                    "the covariance matrix of the latent variables is not positive definite "
+                    "(an inadmissible solution: correlations beyond 1 in absolute value)"
+                )
+    if not ov_negative:
+        theta = mats["theta"]
+        if np.linalg.eigvalsh((theta + theta.T) / 2.0)[0] < tol:
+            out.append(
+                "the covariance matrix of the residuals of the observed variables (theta) is "
+                "not positive definite (an inadmissible solution)"
+            )
     return out
 
 

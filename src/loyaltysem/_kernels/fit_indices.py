@@ -167,6 +167,7 @@ def rmsea_ci(
     """
     if not all(math.isfinite(v) for v in (x2, df, n)):
         return math.nan, math.nan
+    x2 = max(x2, 0.0)  # a statistic at -1e-12 (exact fit): R's pchisq() gives 0 there
     upper_p = 1 - (1 - level) / 2
     lower_p = (1 - level) / 2
 
@@ -194,7 +195,7 @@ def rmsea_pvalue(x2: float, df: float, n: float, h0: float = 0.05, c_hat: float 
     """P-value of the test of close fit, H0: RMSEA <= ``h0`` (noncentrality / ``c_hat``)."""
     if df <= 0 or math.isnan(c_hat):
         return math.nan
-    return float(1.0 - special.chndtr(x2, df, n * df / c_hat * h0**2))
+    return float(1.0 - special.chndtr(max(x2, 0.0), df, n * df / c_hat * h0**2))
 
 
 def cn(x2: float, df: float, n: float, alpha: float = 0.05) -> float:
