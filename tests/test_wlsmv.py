@@ -344,3 +344,22 @@ def test_meanstructure_rows_are_lavaans_fixed_intercepts(data5):
     ref = fit_ordinal(specify(HS), data5, ordered=list(data5.columns))
     res = fit_ordinal(specify(HS, meanstructure=True), data5, ordered=list(data5.columns))
     pd.testing.assert_frame_equal(res.estimates, ref.estimates)
+
+
+def test_more_parameters_than_correlations_is_refused(data5):
+    from loyaltysem.errors import IdentificationError
+
+    spec = specify("f =~ x1 + x2 + x3\nx1 ~~ x2\nx2 ~~ x3")  # 3 correlations, 4 parameters
+    with pytest.raises(IdentificationError, match="df < 0") as err:
+        fit_ordinal(spec, data5, ordered=list(spec.ov))
+    assert err.value.fix
+
+
+def test_heywood_case_is_reported_as_lavaan_warns():
+    """lavaan: 'some estimated lv variances are negative' (second-order fixture)."""
+    fx = load("wlsmv_hs_second_order")
+    res = run(fx)
+    pe = pd.DataFrame(fx["parameter_estimates"]).set_index(["lhs", "op", "rhs"])
+    assert pe.loc[("visual", "~~", "visual"), "est"] < 0
+    assert any("Heywood" in w and "visual ~~ visual" in w for w in res.warnings)
+    assert np.isnan(res.r2["visual"])  # lavaan's rsquare is NA above 1

@@ -888,12 +888,18 @@ def fit_ordinal(
         vcov, e_inv = dwls.robust_vcov(delta, w_full, gamma, n - 1)
         if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
             raise np.linalg.LinAlgError
+        min_eig = float(np.linalg.eigvalsh(vcov)[0]) if vcov.size else 1.0
+        if min_eig < np.finfo(float).eps ** 0.75:  # lavaan lav_model_vcov
+            result_warnings.append(
+                "the covariance matrix of the estimates (vcov) is not positive definite "
+                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified"
+            )
     except np.linalg.LinAlgError:
         vcov = np.full((model.n_free, model.n_free), np.nan)
         e_inv = None
         result_warnings.append(
-            "the information matrix is singular: the model may not be identified; "
-            "standard errors and the scaled test are not available"
+            "the information matrix is singular and could not be inverted: the model may "
+            "not be identified; standard errors and the scaled test are not available"
         )
     test = dwls.scaled_shifted(chisq, df, w_full, gamma, delta, e_inv)
     # baseline: thresholds free, correlations 0 (U = W on the correlation block)
@@ -974,11 +980,23 @@ def fit_ordinal(
         extra_rows = defined.rows_frame(x, vcov, std_lv, std_all, se_std_all)
         estimates = pd.concat([estimates, extra_rows], ignore_index=True)
     ops, lhs, rhs = table.op, table.lhs, table.rhs
+    lv_negative = False
     for i in np.flatnonzero((ops == "~~") & (lhs == rhs)):
         if est[i] < 0:
             kind = "residual variance of y*" if lhs[i] in ov else "variance"
+            lv_negative = lv_negative or lhs[i] not in ov
             result_warnings.append(
                 f"negative {kind} (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}"
+            )
+    # lavaan lav_object_post_check: cov.lv positive definite (theta is not checked for
+    # ordinal indicators)
+    lat = [model.cm.latent_side.index(name) for name in model.cm.lv]
+    if lat and not lv_negative:
+        cov_lv = (st.a @ st.mats["psi"] @ st.a.T)[np.ix_(lat, lat)]
+        if np.linalg.eigvalsh((cov_lv + cov_lv.T) / 2.0)[0] < -(np.finfo(float).eps ** 0.75):
+            result_warnings.append(
+                "the covariance matrix of the latent variables is not positive definite "
+                "(an inadmissible solution: correlations beyond 1 in absolute value)"
             )
     names = pd.Index(ov)
     provenance = Provenance(

@@ -212,9 +212,19 @@ def robust_vcov(
     -------
     vcov, e_inv
         The covariance matrix of the estimates and ``E^-1`` (unit information inverted).
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        ``E`` singular: smallest eigenvalue at most ``eps`` times the largest (where R's
+        ``solve()`` in lavaan refuses it).
     """
     wd = w[:, None] * delta
-    e_inv = np.linalg.inv(delta.T @ wd)
+    info = delta.T @ wd
+    eig = np.linalg.eigvalsh((info + info.T) / 2.0) if info.size else np.ones(1)
+    if not np.all(np.isfinite(eig)) or eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
+        raise np.linalg.LinAlgError("singular information")  # R's solve(): rcond < eps
+    e_inv = np.linalg.inv(info)
     meat = wd.T @ gamma @ wd
     vcov = e_inv @ meat @ e_inv / n
     return (vcov + vcov.T) / 2, e_inv
