@@ -321,6 +321,5 @@ def test_forgotten_reverse_key_is_named():
     assert report.removal.loc["LOY4", "action"] == "check"
 
 
-def test_ordinal_is_refused_until_polychorics_exist():
-    with pytest.raises(ModelSpecError, match="polychoric"):
-        validity.validate(ls.load_holzinger_swineford(), ordinal=True)
+# validate(..., ordinal=True) (polychoric correlations, WLSMV CFA) is checked against
+# lavaan, semTools and psych in tests/test_validity_ordinal.py.
