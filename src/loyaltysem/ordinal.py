@@ -272,9 +272,8 @@ def _check_model(spec: ModelSpec, ordered: list[str]) -> None:
             )
 
 
-def _item_frame(
-    spec: ModelSpec, data: Any, ordered: list[str]
-) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+def _item_frame(spec: ModelSpec, data: Any) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """The model's item columns, their complete rows and the number of rows dropped."""
     frame = data.data if isinstance(data, Survey) else data
     if not isinstance(frame, pd.DataFrame):
         raise SurveyDataError(
@@ -818,7 +817,7 @@ def fit_ordinal(
             fix="pass ordered=list_of_items, or fit without ordered= by ML",
         )
     _check_model(spec, ordered)
-    items, complete, n_dropped = _item_frame(spec, frame, ordered)
+    items, complete, n_dropped = _item_frame(spec, frame)
     ov = list(spec.ov)
     notes: list[str] = []
     if n_dropped:
