@@ -180,8 +180,26 @@ def test_duplicate_ids_name_both_lines(tmp_path: Path):
     path = write(tmp_path, HEADER + "a,1,x,7,7,7,7\nb,1,x,7,7,7,7\na,1,x,6,6,6,6\n")
     with pytest.raises(SurveyDataError, match="appears 2 times") as info:
         read_survey(path, codebook())
-    assert info.value.row == 4
-    assert "[2, 4]" in str(info.value.found)
+    assert info.value.line == 4 and info.value.row is None
+    assert info.value.found == "id a on lines 2 and 4"
+
+
+def test_duplicate_numeric_id_is_named_as_written_and_lines_counted_as_in_the_file(
+    tmp_path: Path,
+):
+    body = "1,1,x,7,7,7,7\n1,1,x,7,7,7,7\n2,1,x,6,6,6,6\n1,1,x,5,5,5,5\n"
+    path = write(tmp_path, HEADER + body)
+    with pytest.raises(SurveyDataError) as info:
+        read_survey(path, codebook())
+    message = str(info.value)
+    # the id as written (not np.int64(1)); one way of counting: lines, header = line 1
+    assert "np.int64" not in message and "row " not in message.split("\n")[0]
+    assert message.startswith(
+        f"file {path}, line 3, column 'rid': respondent id 1 appears 3 times, "
+        "on lines 2, 3 and 5 (the header is line 1); 3 rows share an id with another row"
+    )
+    assert info.value.found == "id 1 on lines 2, 3 and 5"
+    assert info.value.line == 3 and info.value.column == "rid"
 
 
 def test_missing_and_unknown_columns(tmp_path: Path):

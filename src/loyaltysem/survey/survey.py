@@ -161,6 +161,18 @@ class _ItemParser:
                 )
 
 
+def _and_list(parts: list[str]) -> str:
+    """``2 and 3``; ``2, 4 and 7``."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _as_written(value: object) -> str:
+    """A raw cell as the user wrote it: ``1`` for an Excel 1.0, text stripped."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 def _normalize_covariate(series: pd.Series) -> pd.Series:
     """Give a non-item column one dtype whatever the file format."""
     values = series.map(
@@ -453,6 +465,9 @@ class Survey(DisplayMixin):
         id_col = codebook.id_column
         positions = np.arange(len(frame))
         rows = pd.Series([table.row_of(int(p)) for p in positions], dtype="int64")
+        label = table.row_label
+        # a CSV's rows are its lines (header = line 1): say "line" where the error points
+        at = (lambda r: {"line": r}) if label == "line" else (lambda r: {"row": r})
         if id_col is not None and id_col in header:
             ids = _normalize_covariate(frame[id_col])
             blank = ids.isna().to_numpy().nonzero()[0]
@@ -460,7 +475,7 @@ class Survey(DisplayMixin):
                 raise SurveyDataError(
                     f"{len(blank)} respondent(s) have no id",
                     file=file,
-                    row=int(rows.iloc[blank[0]]),
+                    **at(int(rows.iloc[blank[0]])),
                     column=id_col,
                     found="(blank)",
                     expected="an id in every row",
@@ -468,15 +483,28 @@ class Survey(DisplayMixin):
                 )
             dup_mask = ids.duplicated(keep=False).to_numpy()
             if dup_mask.any():
-                first = ids[dup_mask].iloc[0]
-                where = rows[(ids == first).to_numpy()].tolist()
+                first_pos = int(np.flatnonzero(dup_mask)[0])
+                same = (ids == ids.iloc[first_pos]).fillna(False).to_numpy(dtype=bool)
+                where = rows[same].tolist()
+                written = [_as_written(v) for v in frame[id_col].iloc[np.flatnonzero(same)]]
+                shown = written[0]
+                more = ["..."] if len(where) > 10 else []
+                listed = _and_list([str(r) for r in where[:10]] + more)
+                # one word for the place, as in the error's prefix ("line" or "row")
+                word = "line" if label == "line" else "row"
+                notes = {"line": " (the header is line 1)", "case": " (case numbers)"}
+                header_note = notes.get(label, "")
+                spellings = list(dict.fromkeys(written))
+                found = f"id {shown} on {word}s {listed}"
+                if len(spellings) > 1:
+                    found += f", written as {', '.join(spellings)}: the same number"
                 raise SurveyDataError(
-                    f"respondent id {first!r} appears {len(where)} times "
-                    f"({int(dup_mask.sum())} rows share an id with another)",
+                    f"respondent id {shown} appears {len(where)} times, on {word}s {listed}"
+                    f"{header_note}; {int(dup_mask.sum())} rows share an id with another row",
                     file=file,
-                    row=int(where[1]),
+                    **at(int(where[1])),
                     column=id_col,
-                    found=f"{first!r} in {table.row_label}s {where[:10]}",
+                    found=found,
                     expected="unique respondent ids",
                     fix="remove duplicate submissions (keep one per respondent) or correct the ids",
                 )
