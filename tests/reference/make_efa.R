@@ -18,8 +18,23 @@
 #     m in minres, ml (oblimin needs GPArotation: Debian r-cran-gparotation)
 #   - psych::fa.sort(f) item order (print(f, sort = TRUE))
 # Numbers are written at full precision (jsonlite digits = NA), NA as null.
-# Requires: psych, GPArotation, jsonlite.
+# Requires: psych, GPArotation, jsonlite (Debian: r-cran-psych r-cran-gparotation
+# r-cran-jsonlite). GPArotation is NOT pulled in by r-cran-psych (it is only suggested), and
+# without it psych::fa(rotate = "oblimin") stops ("to do this rotation requires the
+# GPArotation package to be installed"); install it with
+#   apt-get install -y --no-install-recommends r-cran-gparotation
+# (or install.packages("GPArotation")). The script stops with that advice if it is missing.
+# Reproducibility: psych::fa.parallel runs its simulations through parallel::mclapply, whose
+# forked workers reseed themselves (mc.set.seed = TRUE), so set.seed() does not make the
+# simulated/resampled eigenvalues identical between runs (a rerun on 2026-12-01 differed by up
+# to about 0.01); everything else is identical. tests/test_efa.py compares those Monte-Carlo
+# quantities within their simulation error.
 
+if (!requireNamespace("GPArotation", quietly = TRUE)) {
+  stop("make_efa.R needs the R package GPArotation (oblimin rotation in psych::fa): ",
+       "apt-get install -y --no-install-recommends r-cran-gparotation ",
+       "(Debian/Ubuntu) or install.packages(\"GPArotation\")", call. = FALSE)
+}
 suppressPackageStartupMessages({
   library(psych)
   library(GPArotation)
