@@ -228,6 +228,36 @@ def test_ordinal_report_says_what_is_still_pearson():
     assert_allclose(harman, fx["harman"]["share"], atol=ATOL)
 
 
+def test_single_item_construct_has_its_variance_fixed_as_lavaan_with_speed_1_speed():
+    name = "holzinger_swineford_single_item"
+    fx = json.loads((FIXTURES / f"ordinal_{name}.json").read_text(encoding="utf-8"))
+    cons = {k: v if isinstance(v, list) else [v] for k, v in fx["constructs"].items()}
+    assert cons["speed"] == ["x7"] and "speed ~~ 1*speed" in fx["model"]
+    data = hs_cut(mixed=False)[[f"x{i}" for i in range(1, 8)]]
+    report = validity.validate(data, cons, ordinal=True, n_boot=0, run_efa=False)
+    assert report.cfa.provenance.n == fx["nobs"] and not report.cfa.warnings
+    items = report.items
+    theirs = pd.DataFrame(fx["standardized_loadings"]).set_index("rhs")
+    assert sorted(items.index) == sorted(theirs.index)
+    assert_allclose(items["loading"], theirs["est.std"].reindex(items.index), atol=ATOL)
+    assert_allclose(items["loading_se"], theirs["se"].reindex(items.index), atol=1e-8)
+    cor = matrix(fx["cor_lv"])
+    off = ~np.eye(len(cor), dtype=bool)
+    assert_allclose(report.fornell_larcker.to_numpy()[off], cor.to_numpy()[off], atol=ATOL)
+    rel = report.reliability
+    formula = pd.DataFrame(fx["formula"]).T
+    assert_allclose(rel["rho_c"], formula["rho_c"].reindex(rel.index), atol=ATOL)
+    assert_allclose(rel["ave"], formula["ave"].reindex(rel.index), atol=ATOL)
+    # semTools drops the single-item construct (dropSingle = TRUE); ours is 1 by
+    # construction (y* is the construct), as the ML CFA's zero residual variance gives
+    multi = [c for c in cons if len(cons[c]) > 1]
+    assert list(fx["omega"]) == multi
+    assert_allclose(rel.loc[multi, "omega"], pd.Series(fx["omega"]), atol=ATOL)
+    assert rel.loc["speed", "omega"] == pytest.approx(1.0, abs=1e-12)
+    assert np.isnan(rel.loc["speed", "alpha"])
+    assert any(n.startswith("speed: one item (x7)") for n in report.notes)
+
+
 def test_categorical_omega_closed_form():
     # two binary items at the median: the numerator and denominator are sums of
     # asin(r) / (2 pi) terms (Sheppard); R: semTools:::omegaCat(...) = 0.5531543026

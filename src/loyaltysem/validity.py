@@ -928,10 +928,16 @@ def _fit_cfa(constructs: Mapping[str, Sequence[str]], data: Any, ordinal: bool) 
     if not ordinal:
         return fit(cfa_model(constructs), data)
     items = [i for v in constructs.values() for i in v]
+    # A single ordinal indicator leaves its factor's variance unidentified (the variance
+    # of y* is 1 by construction; lavaan reports a singular information matrix). Fix it
+    # at 1, so that y* is the construct: the ordinal counterpart of lavaan's zero residual
+    # variance for a single continuous indicator (auto.fix.single) in the ML CFA.
+    singles = [c for c, v in constructs.items() if len(v) == 1]
+    model = "\n".join([cfa_model(constructs), *(f"{c} ~~ 1*{c}" for c in singles)])
     with warnings.catch_warnings():
         # listwise deletion is reported in result.warnings (and so in the report's notes)
         warnings.simplefilter("ignore", MissingDataWarning)
-        return fit_ordinal(specify(cfa_model(constructs)), data, ordered=items)
+        return fit_ordinal(specify(model), data, ordered=items)
 
 
 def _removal_table(
@@ -1136,7 +1142,11 @@ def validate(
         item_stats = ordinal_items
         for construct, k in alpha_table["n_items"].items():
             if k < 2:
-                notes.append(f"{construct}: one item: ordinal alpha undefined")
+                notes.append(
+                    f"{construct}: one item ({cons[construct][0]}): ordinal alpha undefined; "
+                    "in the WLSMV CFA its variance is fixed at 1 (y* is the construct), so its "
+                    "loading, rho_c, AVE and omega are 1 by construction, not measured"
+                )
     rho_a = _rho_a(frame, cons, notes)
     reliability = pd.DataFrame(
         {

@@ -28,7 +28,9 @@
 #     (-99 -> NA, LOY4 reversed as 8 - x);
 #   - HolzingerSwineford1939 x1-x9 cut into 5 ordered categories by the rule of
 #     tests/reference/make_polychoric.R (quantile type 7 breaks, include.lowest = TRUE);
-#   - the same with x1-x3 split at the median and x4-x6 at the tertiles (as make_wlsmv.R).
+#   - the same with x1-x3 split at the median and x4-x6 at the tertiles (as make_wlsmv.R);
+#   - x1-x7 in quintiles with a single-item construct (speed = x7), whose factor variance is
+#     fixed at 1 (speed ~~ 1*speed: unidentified otherwise, as lavaan reports).
 # Numbers at full precision (digits = NA), NA as null.
 # Requires: lavaan, semTools, psych, jsonlite (Debian: r-cran-lavaan r-cran-semtools
 # r-cran-psych r-cran-jsonlite).
@@ -79,6 +81,10 @@ alpha_parts <- function(r) {
 write_case <- function(name, data, constructs, data_file, note, extra = list()) {
   items <- unlist(constructs, use.names = FALSE)
   model <- cfa_syntax(constructs)
+  # a single ordinal indicator leaves its factor variance unidentified: fix it at 1
+  singles <- names(constructs)[lengths(constructs) == 1]
+  if (length(singles)) model <- paste0(model, "\n", paste0(singles, " ~~ 1*", singles,
+                                                           collapse = "\n"))
   complete <- data[complete.cases(data[, items]), items]
   fit <- cfa(model, data = data, ordered = items, estimator = "WLSMV")
   ss <- standardizedSolution(fit)
@@ -86,7 +92,7 @@ write_case <- function(name, data, constructs, data_file, note, extra = list()) 
   rownames(lam) <- NULL
   pc <- lavCor(data[, items], ordered = items, missing = "listwise")
   ev <- eigen(pc, symmetric = TRUE, only.values = TRUE)$values
-  ord_alpha <- lapply(constructs, function(v) {
+  ord_alpha <- lapply(constructs[lengths(constructs) > 1], function(v) {
     rho <- suppressWarnings(suppressMessages(psych::polychoric(complete[, v])))
     list(psych_polychoric = c(alpha_parts(rho$rho), list(global = isTRUE(all(
       apply(complete[, v], 2, max) == max(complete[, v]))))),
@@ -118,8 +124,10 @@ write_case <- function(name, data, constructs, data_file, note, extra = list()) 
     fit_measures = as.list(fitMeasures(fit, c("chisq.scaled", "df", "cfi.scaled",
                                               "tli.scaled", "rmsea.scaled", "srmr"))),
     polychoric = mat_json(unclass(pc)),
-    htmt = mat_json(unclass(htmt(model, data, ordered = items, htmt2 = FALSE))),
-    htmt2 = mat_json(unclass(htmt(model, data, ordered = items, htmt2 = TRUE))),
+    htmt = if (length(singles)) NULL else
+      mat_json(unclass(htmt(model, data, ordered = items, htmt2 = FALSE))),
+    htmt2 = if (length(singles)) NULL else
+      mat_json(unclass(htmt(model, data, ordered = items, htmt2 = TRUE))),
     ordinal_alpha = ord_alpha,
     harman = list(first_eigenvalue = ev[1], share = ev[1] / length(items), n = nrow(complete))
   ), extra)
@@ -167,3 +175,9 @@ for (v in paste0("x", 1:3)) hs_mixed[[v]] <- as.integer(hs[[v]] > median(hs[[v]]
 for (v in paste0("x", 4:6)) hs_mixed[[v]] <- cut3(hs[[v]])
 write_case("holzinger_swineford_mixed", hs_mixed, hs_constructs, "HolzingerSwineford1939.csv",
            "x1-x3 binary (v > median), x4-x6 tertiles, x7-x9 quintiles, as make_wlsmv.R")
+# a single-item construct (speed = x7): its variance fixed at 1 (speed ~~ 1*speed); semTools
+# drops it from compRelSEM and AVE (dropSingle = TRUE) and htmt gives NaN for it (not written)
+write_case("holzinger_swineford_single_item", hs5,
+           list(visual = c("x1", "x2", "x3"), textual = c("x4", "x5", "x6"), speed = "x7"),
+           "HolzingerSwineford1939.csv",
+           "x1-x7 cut into 5 categories; speed measured by x7 alone, speed ~~ 1*speed")
