@@ -41,6 +41,7 @@ CASES = [
     "wlsmv_hs_cfa_mixed_categories",
     "wlsmv_hs_second_order",
     "wlsmv_ecommerce_cfa",
+    "wlsmv_ecommerce_cfa_pairwise",
     "wlsmv_ecommerce_default",
     "wlsmv_ecommerce_tru_df0",
 ]
@@ -91,9 +92,10 @@ def run(fx: dict):
     else:
         data = load_ecommerce().data
     estimator = call.split('estimator = "')[1].split('"')[0]
+    missing = "pairwise" if 'missing = "pairwise"' in call else "listwise"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingDataWarning)
-        return fit_ordinal(spec, data, ordered=list(spec.ov), estimator=estimator)
+        return fit_ordinal(spec, data, ordered=list(spec.ov), estimator=estimator, missing=missing)
 
 
 @pytest.fixture(scope="module", params=CASES)
@@ -224,7 +226,11 @@ def test_provenance_and_listwise_deletion_are_reported(case):
     assert res.provenance.n == fx["nobs"]
     assert res.provenance.estimator == fx["provenance"]["call"].split('"')[1]
     assert res.provenance.options["parameterization"] == "delta"
-    if "ecommerce" in name:
+    assert res.provenance.options["missing"] == fx["options"]["missing"]
+    if "pairwise" in name:
+        assert res.provenance.n_excluded == 1225 - fx["nobs"] == 0
+        assert any("pairwise deletion: 166 of 1225 rows" in w for w in res.warnings)
+    elif "ecommerce" in name:
         dropped = 1225 - fx["nobs"]
         assert res.provenance.n_excluded == dropped
         assert any(f"listwise deletion: {dropped} of 1225 rows" in w for w in res.warnings)
@@ -363,3 +369,9 @@ def test_heywood_case_is_reported_as_lavaan_warns():
     assert pe.loc[("visual", "~~", "visual"), "est"] < 0
     assert any("Heywood" in w and "visual ~~ visual" in w for w in res.warnings)
     assert np.isnan(res.r2["visual"])  # lavaan's rsquare is NA above 1
+
+
+def test_unknown_missing_rule_is_refused(data5):
+    with pytest.raises(ModelSpecError, match="missing='ml'") as err:
+        fit_ordinal(specify(HS), data5, ordered=list(data5.columns), missing="ml")
+    assert "pairwise" in err.value.fix

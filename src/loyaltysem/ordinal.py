@@ -49,7 +49,9 @@ deletion. Conventions that decide the numbers (lavaan source in brackets):
 
 Not implemented (typed errors): continuous indicators mixed with ordinal ones
 (polyserial correlations), observed covariates and observed variables in regressions,
-``parameterization = "theta"``, multiple groups, missing data other than listwise.
+``parameterization = "theta"``, multiple groups, ``missing = "ml"``. Missing answers:
+``missing = "listwise"`` (lavaan's default) or ``"pairwise"`` (lavaan's pairwise
+polychorics and their NACOV).
 
 References
 ----------
@@ -720,6 +722,7 @@ def fit_ordinal(
     ordered: Sequence[str],
     *,
     estimator: str = "WLSMV",
+    missing: str = "listwise",
     data_hash: str | None = None,
     options: Mapping[str, Any] | None = None,
     definitions: Sequence[Definition] | None = None,
@@ -739,6 +742,10 @@ def fit_ordinal(
     estimator : {"WLSMV", "ULSMV"}, default "WLSMV"
         DWLS estimates (diagonal weights ``1 / diag(Gamma)``) or ULS estimates; both
         with robust (``robust.sem``) standard errors and the scaled-and-shifted test.
+    missing : {"listwise", "pairwise"}, default "listwise"
+        lavaan's ``missing=``: complete rows only, or each threshold from every answer
+        to its item and each polychoric correlation (and its NACOV) from the rows
+        answering both items; then N is the number of rows with any answer.
     data_hash : str, optional
         Hash recorded in the provenance; default the SHA-256 of the item codes used.
     options : mapping, optional
@@ -770,9 +777,11 @@ def fit_ordinal(
 
     Notes
     -----
-    Rows with a missing answer are deleted listwise (lavaan's default), counted in
-    ``provenance.n_excluded`` and reported in ``warnings`` and a
-    :class:`~loyaltysem.errors.MissingDataWarning`.
+    With ``missing="listwise"`` (lavaan's default) rows with a missing answer are
+    deleted, counted in ``provenance.n_excluded`` and reported in ``warnings`` and a
+    :class:`~loyaltysem.errors.MissingDataWarning`; with ``missing="pairwise"`` the
+    rows with missing answers are counted and reported the same way, and only rows
+    without any answer are excluded.
 
     Examples
     --------
@@ -816,28 +825,48 @@ def fit_ordinal(
             expected="the ordinal items of the model",
             fix="pass ordered=list_of_items, or fit without ordered= by ML",
         )
+    if missing not in ("listwise", "pairwise"):
+        raise ModelSpecError(
+            f"missing={missing!r} is not available for ordinal indicators",
+            found=missing,
+            expected='missing in ["listwise", "pairwise"]',
+            fix='use missing="listwise" (lavaan\'s default) or missing="pairwise"',
+        )
     _check_model(spec, ordered)
     items, complete, n_dropped = _item_frame(spec, frame)
     ov = list(spec.ov)
     notes: list[str] = []
-    if n_dropped:
+    answered = items.notna().any(axis=1).to_numpy()
+    if missing == "pairwise":
+        n_incomplete, n_dropped = n_dropped, int((~answered).sum())
+        if n_incomplete:
+            msg = (
+                f"pairwise deletion: {n_incomplete} of {len(items)} rows have a missing "
+                f"answer on the model's items; each correlation uses the rows answering "
+                f"both items"
+                + (f"; {n_dropped} rows without any answer were left out" if n_dropped else "")
+            )
+            notes.append(msg)
+            warnings.warn(msg, MissingDataWarning, stacklevel=2)
+    elif n_dropped:
         msg = (
             f"listwise deletion: {n_dropped} of {len(items)} rows with a missing answer on "
             f"the model's items were left out; {len(complete)} rows analysed"
         )
         notes.append(msg)
         warnings.warn(msg, MissingDataWarning, stacklevel=2)
-    if len(complete) == 0:
+    if (len(complete) if missing == "listwise" else int(answered.sum())) == 0:
         raise SurveyDataError(
-            "no complete rows left after listwise deletion",
+            f"no rows left after {missing} deletion",
             found=f"{len(items)} rows, all with a missing answer",
-            expected="respondents answering every item of the model",
-            fix="drop the items few people answered",
+            expected="respondents answering the items of the model",
+            fix="drop the items few people answered"
+            + ("" if missing == "pairwise" else ", or use missing='pairwise'"),
         )
-    # categories from the whole columns (lavData), then listwise: polychoric() does both
+    # categories from the whole columns (lavData), then the deletion: polychoric() does both
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        pc = polychoric(items, missing="listwise", nacov=True)
+        pc = polychoric(items, missing=missing, nacov=True)
     for w in caught:
         if issubclass(w.category, MissingDataWarning):
             continue  # reported above
@@ -1002,7 +1031,9 @@ def fit_ordinal(
         estimator=est_name,
         n=n,
         n_excluded=n_dropped,
-        data_hash=data_hash if data_hash is not None else _hash_frame(complete),
+        data_hash=data_hash
+        if data_hash is not None
+        else _hash_frame(complete if missing == "listwise" else items[answered]),
         options=MappingProxyType(
             {
                 **dict(options or {}),
@@ -1012,7 +1043,7 @@ def fit_ordinal(
                 "parameterization": "delta",
                 "se": "robust.sem",
                 "test": "scaled.shifted",
-                "missing": "listwise",
+                "missing": missing,
             }
         ),
     )

@@ -10,8 +10,8 @@
 #   sem(model, data, ordered = <all items>, estimator = "WLSMV" | "ULSMV")
 # (lavaan's defaults: parameterization = "delta", two-step thresholds and polychoric
 # correlations, DWLS / ULS estimates, se = "robust.sem", test = "scaled.shifted",
-# listwise deletion). Each holds provenance (R, lavaan, jsonlite versions, date, call,
-# syntax), the options lavaan resolved (lavInspect(fit, "options")), parTable(fit),
+# listwise deletion; one case with missing = "pairwise"). Each holds provenance (R,
+# lavaan, jsonlite versions, date, call, syntax), the options lavaan resolved (lavInspect(fit, "options")), parTable(fit),
 # parameterEstimates(fit, standardized = TRUE), standardizedSolution(fit) (std.all with
 # delta-method SEs from the robust vcov), fitMeasures(fit) (every measure, named),
 # lavInspect(fit, "rsquare"), the scaled.shifted test (lavInspect(fit, "test"):
@@ -199,6 +199,11 @@ fit <- cfa(ecom_cfa, data = ecom, ordered = items, estimator = "WLSMV")
 write_fixture("wlsmv_ecommerce_cfa", fit, "src/loyaltysem/data/ecommerce.csv",
               "cfa(model, data = ecom, ordered = items, estimator = \"WLSMV\")", ecom_cfa,
               "nine-construct CFA; 29 items ordered; -99 -> NA, LOY4 reversed; listwise")
+fit <- cfa(ecom_cfa, data = ecom, ordered = items, estimator = "WLSMV", missing = "pairwise")
+write_fixture("wlsmv_ecommerce_cfa_pairwise", fit, "src/loyaltysem/data/ecommerce.csv",
+              paste("cfa(model, data = ecom, ordered = items, estimator = \"WLSMV\",",
+                    "missing = \"pairwise\")"),
+              ecom_cfa, "pairwise polychorics and NACOV; N = rows with any answer")
 fit <- sem(ecom_default, data = ecom, ordered = items, estimator = "WLSMV")
 write_fixture("wlsmv_ecommerce_default", fit, "src/loyaltysem/data/ecommerce.csv",
               "sem(model, data = ecom, ordered = items, estimator = \"WLSMV\")",
