@@ -576,6 +576,15 @@ def _robust_measures(
 
 
 # ----------------------------------------------------------------------------- helpers
+def _positive_definite(a: np.ndarray, tol: float) -> bool:
+    """Whether every eigenvalue of the symmetric ``a`` is at least ``tol`` (one Cholesky)."""
+    try:
+        np.linalg.cholesky((a + a.T) / 2.0 - tol * np.eye(len(a)))
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
 def _start_values(cm: CompiledModel, r: np.ndarray) -> np.ndarray:
     """Start values in the correlation metric of ``y*``.
 
@@ -916,8 +925,8 @@ def fit_ordinal(
         vcov, e_inv = dwls.robust_vcov(delta, w_full, gamma, n - 1)
         if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
             raise np.linalg.LinAlgError
-        min_eig = float(np.linalg.eigvalsh(vcov)[0]) if vcov.size else 1.0
-        if min_eig < np.finfo(float).eps ** 0.75:  # lavaan lav_model_vcov
+        if vcov.size and not _positive_definite(vcov, np.finfo(float).eps ** 0.75):
+            min_eig = float(np.linalg.eigvalsh(vcov)[0])  # lavaan lav_model_vcov
             result_warnings.append(
                 "the covariance matrix of the estimates (vcov) is not positive definite "
                 f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified"

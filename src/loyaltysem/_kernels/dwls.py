@@ -221,13 +221,31 @@ def robust_vcov(
     """
     wd = w[:, None] * delta
     info = delta.T @ wd
-    eig = np.linalg.eigvalsh((info + info.T) / 2.0) if info.size else np.ones(1)
-    if not np.all(np.isfinite(eig)) or eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
-        raise np.linalg.LinAlgError("singular information")  # R's solve(): rcond < eps
+    info = (info + info.T) / 2.0
+    # R's solve() in lavaan refuses rcond < eps; E is block diagonal when the thresholds
+    # have their own columns (the ordinal case), so its eigenvalues come per block
+    eig = _block_eigenvalues(info) if info.size else np.ones(1)
+    if not np.all(np.isfinite(eig)) or eig.min() <= np.finfo(float).eps * max(eig.max(), 1.0):
+        raise np.linalg.LinAlgError("singular information")
     e_inv = np.linalg.inv(info)
     meat = wd.T @ gamma @ wd
     vcov = e_inv @ meat @ e_inv / n
     return (vcov + vcov.T) / 2, e_inv
+
+
+def _block_eigenvalues(a: np.ndarray) -> np.ndarray:
+    """Eigenvalues of a symmetric matrix, block by block.
+
+    Rows without off-diagonal entries contribute their diagonal entry; the rest is
+    decomposed as one block.
+    """
+    off = a - np.diag(np.diag(a))
+    lone = ~np.any(off != 0, axis=1)
+    rest = np.flatnonzero(~lone)
+    parts = [np.diag(a)[lone]]
+    if len(rest):
+        parts.append(np.linalg.eigvalsh(a[np.ix_(rest, rest)]))
+    return np.concatenate(parts)
 
 
 @dataclass(frozen=True)
