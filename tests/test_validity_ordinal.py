@@ -234,7 +234,9 @@ def test_single_item_construct_has_its_variance_fixed_as_lavaan_with_speed_1_spe
     cons = {k: v if isinstance(v, list) else [v] for k, v in fx["constructs"].items()}
     assert cons["speed"] == ["x7"] and "speed ~~ 1*speed" in fx["model"]
     data = hs_cut(mixed=False)[[f"x{i}" for i in range(1, 8)]]
-    report = validity.validate(data, cons, ordinal=True, n_boot=0, run_efa=False)
+    report = validity.validate(
+        data, cons, ordinal=True, n_boot=0, run_efa=False, common_method=False
+    )
     assert report.cfa.provenance.n == fx["nobs"] and not report.cfa.warnings
     items = report.items
     theirs = pd.DataFrame(fx["standardized_loadings"]).set_index("rhs")
@@ -256,6 +258,36 @@ def test_single_item_construct_has_its_variance_fixed_as_lavaan_with_speed_1_spe
     assert rel.loc["speed", "omega"] == pytest.approx(1.0, abs=1e-12)
     assert np.isnan(rel.loc["speed", "alpha"])
     assert any(n.startswith("speed: one item (x7)") for n in report.notes)
+
+
+def test_polychoric_htmt_bootstrap_is_seeded_and_recomputes_the_polychorics():
+    fx = json.loads((FIXTURES / "ordinal_holzinger_swineford_cut5.json").read_text("utf-8"))
+    cons, data = fx["constructs"], hs_cut(mixed=False)
+    a = validity.htmt_bootstrap(data, cons, n_boot=20, random_state=5, ordinal=True)
+    b = validity.htmt_bootstrap(data, cons, n_boot=20, random_state=5, ordinal=True)
+    pd.testing.assert_frame_equal(a, b)
+    assert a.attrs["correlation"] == "polychoric" and a.attrs["n_failed"] == 0
+    theirs = matrix(fx["htmt"])  # the estimate is semTools::htmt(..., ordered = items)
+    assert_allclose(a.loc["visual~speed", "estimate"], theirs.loc["visual", "speed"], atol=ATOL)
+    # one draw by hand: the polychoric HTMT of the resampled rows
+    rows = np.random.default_rng(0).integers(0, len(data), size=(1, len(data)))
+    one = validity.htmt_bootstrap(data, cons, indices=rows, ordinal=True)
+    by_hand = validity.htmt(data.iloc[rows[0]].reset_index(drop=True), cons, ordinal=True)
+    assert_allclose(one.loc["textual~speed", "boot_mean"], by_hand.loc["textual", "speed"])
+    report = validity.validate(
+        data,
+        cons,
+        ordinal=True,
+        n_boot=20,
+        random_state=5,
+        run_efa=False,
+        common_method=False,
+        boot_polychoric=True,
+    )
+    assert report.htmt_inference.attrs["correlation"] == "polychoric"
+    pd.testing.assert_frame_equal(report.htmt_inference, a)
+    assert "bootstrap of the Polychoric HTMT" in report.summary()
+    assert not any("bootstraps the Pearson" in n for n in report.notes)
 
 
 def test_categorical_omega_closed_form():
