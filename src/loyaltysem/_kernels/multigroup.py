@@ -1,0 +1,177 @@
+"""Multi-group maximum likelihood: one ML kernel per group, one parameter vector (numpy only).
+
+Group ``g`` has its own sample moments (``S_g`` with divisor ``n_g``, means
+``ybar_g``) and its own model matrices; the free parameters are global, and a
+parameter shared by several groups (an equality constraint across groups, lavaan's
+``group.equal``) is one entry of the vector. The discrepancy is lavaan's
+multi-group ML fit function::
+
+    F(x) = sum_g (n_g / N) F_ML,g(x_g),
+
+with ``x_g`` the entries of ``x`` that group ``g`` uses, so ``chisq = N F`` and
+``fmin = F / 2``. Gradient and expected information are the weighted sums of the
+groups' (lavaan ``lav_model_gradient`` and ``lav_model_information`` with
+``nobs / ntotal`` weights); standard errors are ``inv(I) / N``.
+
+The kernel offers ``state``, ``objective``, ``gradient`` and
+``expected_information`` as :class:`~loyaltysem._kernels.ml.MLKernel` does, so the
+optimizer :func:`~loyaltysem._kernels.ml.fisher_scoring` runs on it unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from loyaltysem._kernels.ml import FitState, Layout, MLKernel
+
+__all__ = ["GroupState", "MultiGroupKernel", "localize", "score_tests"]
+
+
+def localize(free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber the global free indices of one group's rows to local ones.
+
+    Parameters
+    ----------
+    free : ndarray of int
+        Per row: 0 (fixed) or the 1-based global parameter index.
+
+    Returns
+    -------
+    local_free : ndarray of int
+        Per row: 0 or the 1-based local index (global indices in increasing order).
+    index : ndarray of int
+        For each local parameter (0-based), its 0-based global index.
+
+    Examples
+    --------
+    >>> local, index = localize(np.array([0, 7, 3, 7, 0]))
+    >>> local.tolist(), index.tolist()
+    ([0, 2, 1, 2, 0], [2, 6])
+    """
+    free = np.asarray(free, dtype=int)
+    used = np.unique(free[free > 0])
+    local = np.zeros_like(free)
+    mask = free > 0
+    local[mask] = np.searchsorted(used, free[mask]) + 1
+    return local, used - 1
+
+
+@dataclass
+class GroupState:
+    """The state of every group at one global parameter vector."""
+
+    x: np.ndarray
+    states: list[FitState]
+    ok: bool
+
+
+class MultiGroupKernel:
+    """Weighted sum of per-group ML kernels over one global parameter vector.
+
+    Parameters
+    ----------
+    layouts : sequence of Layout
+        One per group, with local free indices.
+    index : sequence of int arrays
+        Per group: the global index (0-based) of each local parameter.
+    covs, means : sequences of ndarray
+        Per group: sample covariance (divisor ``n_g``) and sample means.
+    nobs : sequence of int
+        Group sizes ``n_g``.
+    n_free : int
+        Number of global free parameters.
+    """
+
+    def __init__(
+        self,
+        layouts: Sequence[Layout],
+        index: Sequence[np.ndarray],
+        covs: Sequence[np.ndarray],
+        means: Sequence[np.ndarray | None],
+        nobs: Sequence[int],
+        n_free: int,
+    ) -> None:
+        self.kernels = [MLKernel(lay, s, m) for lay, s, m in zip(layouts, covs, means, strict=True)]
+        self.index = [np.asarray(i, dtype=int) for i in index]
+        self.nobs = np.asarray(nobs, dtype=float)
+        self.n = float(self.nobs.sum())
+        self.weights = self.nobs / self.n
+        self.n_free = int(n_free)
+
+    def state(self, x: np.ndarray) -> GroupState:
+        """Evaluate every group at the global vector ``x``."""
+        x = np.asarray(x, dtype=float)
+        states = [k.state(x[i]) for k, i in zip(self.kernels, self.index, strict=True)]
+        return GroupState(x, states, all(s.ok for s in states))
+
+    def group_objectives(self, st: GroupState) -> np.ndarray:
+        """``F_ML,g`` of each group (unweighted)."""
+        return np.array([k.objective(s) for k, s in zip(self.kernels, st.states, strict=True)])
+
+    def objective(self, st: GroupState) -> float:
+        """``sum_g (n_g / N) F_ML,g`` (``inf`` where a group's Sigma is not positive definite)."""
+        if not st.ok:
+            return np.inf
+        return float(self.weights @ self.group_objectives(st))
+
+    def gradient(self, st: GroupState) -> np.ndarray:
+        """Gradient of :meth:`objective`: the weighted group gradients, scattered."""
+        g = np.zeros(self.n_free)
+        for k, s, idx, w in zip(self.kernels, st.states, self.index, self.weights, strict=True):
+            np.add.at(g, idx, w * k.gradient(s))
+        return g
+
+    def expected_information(self, st: GroupState) -> np.ndarray:
+        """Unit expected information ``sum_g (n_g / N) I_g`` (q x q)."""
+        info = np.zeros((self.n_free, self.n_free))
+        for k, s, idx, w in zip(self.kernels, st.states, self.index, self.weights, strict=True):
+            info[np.ix_(idx, idx)] += w * k.expected_information(s)
+        return info
+
+
+def score_tests(
+    kernel_full: MultiGroupKernel,
+    x_full: np.ndarray,
+    shared: np.ndarray,
+    released: Sequence[int],
+) -> tuple[np.ndarray, float]:
+    """Score (Lagrange multiplier) tests of equality constraints, as ``lavTestScore``.
+
+    The model is written with one parameter per table row (``kernel_full``, at
+    ``x_full``: the constrained estimates copied to every row); ``shared`` (rows x q,
+    0/1) maps the ``q`` constrained parameters to those rows (``x_full = shared x``).
+    Releasing the constraint of row ``j`` gives it a parameter of its own. With the
+    unit expected information ``I`` and the score ``s = -grad F / 2`` of the row
+    parameterization, lavaan's statistic ``N s' Z1+ s`` (``Z1`` the information
+    bordered by the remaining constraints) is ``N s' B (B' I B)^-1 B' s`` with ``B``
+    a basis of the parameterization that keeps the other constraints: ``shared``
+    with row ``j`` taken out of its column, plus the unit vector of row ``j``. The
+    total test ``N s' I^-1 s`` releases every constraint.
+
+    Returns
+    -------
+    stats : ndarray
+        Univariate statistics, one per entry of ``released`` (rows of the full table).
+    total : float
+        The test of all constraints at once.
+    """
+    st = kernel_full.state(x_full)
+    score = -kernel_full.gradient(st) / 2.0
+    info = kernel_full.expected_information(st)
+    n = kernel_full.n
+    rows = np.asarray(released, dtype=int)
+    eye = np.eye(len(score))
+    # releasing row j: its entry leaves the shared column of K, and e_j joins the basis
+    out = np.empty(len(rows))
+    for m, j in enumerate(rows):
+        k = shared.copy()
+        k[j, :] = 0.0
+        basis = np.column_stack([k, eye[j]])
+        sub = basis.T @ info @ basis
+        s = basis.T @ score
+        out[m] = n * float(s @ np.linalg.solve(sub, s))
+    total = n * float(score @ np.linalg.solve(info, score))
+    return out, total

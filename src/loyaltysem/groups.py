@@ -1,0 +1,1408 @@
+r"""Multi-group SEM and measurement invariance, with lavaan's numbers.
+
+:func:`fit_groups` fits one model in several groups at once, as
+``lavaan::cfa/sem(model, data, group = "wave", group.equal = ..., group.partial =
+...)``; :func:`invariance` fits the invariance ladder configural → metric → scalar →
+strict and tests each level against the one below it.
+
+Conventions that decide the numbers (lavaan 0.6.14 source):
+
+- **Mean structure in every group** (``lav_options_set``: ``meanstructure = TRUE``
+  with groups): intercepts of the observed variables free, latent means fixed at 0 in
+  every group (``lav_partable_flat``, ``int.lv.free = FALSE``). With ``"intercepts"``
+  in ``group_equal`` (and ``"means"`` not), the latent means are free in groups 2..G
+  (``lav_partable_flat``); with ``std_lv=True`` and ``"loadings"`` equal (and
+  ``"lv.variances"`` not), the latent variances are free in groups 2..G.
+- **Equality constraints across groups** (``lav_partable_labels``): every parameter
+  of group 1 of a ``group_equal`` kind (``loadings`` ``=~``; ``intercepts`` ``~1`` of
+  observed non-covariates; ``means`` ``~1`` of latent variables; ``regressions``
+  ``~``; ``residuals`` ``~~`` variances of observed non-covariates;
+  ``residual.covariances`` their covariances; ``lv.variances``, ``lv.covariances``)
+  is shared by the same parameter of every other group, unless it is named in
+  ``group_partial`` (``"LOY =~ LOY2"``, ``"x3 ~ 1"``: spaces do not matter). A label
+  written in the model applies in every group, so it makes the parameter equal
+  across groups. A set of equal parameters with a fixed member is fixed at that value
+  (a marker loading stays 1 everywhere). lavaan writes these constraints as ``==``
+  rows; they are shared parameters here, which gives the same estimates, standard
+  errors and degrees of freedom (``npar`` counts each shared parameter once, as
+  lavaan's ``fitMeasures``).
+- **Discrepancy** ``F = sum_g (n_g / N) F_ML,g``, ``chisq = N F`` (the sum of the
+  groups' ``n_g F_ML,g``, lavaan's "test statistic for each group"); standard errors
+  from the expected information ``sum_g (n_g/N) I_g`` divided by N.
+- **Fit measures** (``lav_fit_measures``): the baseline is the independence model in
+  each group (means and variances free, nothing equal across groups), so
+  ``baseline.chisq`` and ``baseline.df`` are the sums of the groups'; CFI, TLI and the
+  other incremental indices use those sums. RMSEA is multiplied by ``sqrt(G)`` and its
+  close-fit tests use the noncentrality ``N df h0^2 / G`` (Steiger 1998;
+  ``lav_fit_rmsea``, ``lav_fit_rmsea_ci``, ``lav_fit_rmsea_closefit``). SRMR, RMR,
+  CRMR and GFI are the groups' values weighted by ``n_g / N``
+  (``lav_fit_srmr_lavobject``, ``lav_fit_gfi``); the log-likelihoods are sums; AIC,
+  BIC, ECVI, Hoelter's CN and MFI use the total N.
+- **Standardized solution** per group, with that group's implied moments
+  (``cov.std = TRUE``), and delta-method SEs from the joint covariance matrix of the
+  estimates.
+- **Groups** in lavaan's order: the levels of a categorical column, else the values
+  in order of first appearance. Rows with a missing group are left out, counted and
+  reported; rows with a missing answer on a model variable are left out within their
+  group (listwise, lavaan's default), counted per group.
+
+References
+----------
+Jöreskog, K. G. (1971). Simultaneous factor analysis in several populations.
+Psychometrika, 36(4), 409-426.
+Steiger, J. H. (1998). A note on multiple sample extensions of the RMSEA fit index.
+Structural Equation Modeling, 5(4), 411-419.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, ClassVar, cast
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from loyaltysem._display import DisplayMixin
+from loyaltysem._kernels import fit_indices as fi
+from loyaltysem._kernels.ml import MLKernel, fisher_scoring
+from loyaltysem._kernels.multigroup import MultiGroupKernel, localize, score_tests
+from loyaltysem._kernels.partable import (
+    CompiledModel,
+    ParTable,
+    StandardizationPlan,
+    compile_partable,
+    row_estimates,
+)
+from loyaltysem.errors import IdentificationError, LoyaltySemError, ModelSpecError, SurveyDataError
+from loyaltysem.estimation import (
+    _check_variables,
+    _fit_measures,
+    _model_syntax,
+    _post_check,
+    _rsquare,
+    _start_values,
+    _std_with_se,
+    _survey_frame,
+)
+from loyaltysem.results import Provenance
+from loyaltysem.specification import PARAMETER_OPS, ModelSpec, specify
+
+__all__ = [
+    "GROUP_EQUAL",
+    "INVARIANCE_LEVELS",
+    "InvarianceResult",
+    "MultiGroupResult",
+    "fit_groups",
+    "invariance",
+]
+
+#: The ``group.equal`` keywords of a continuous model (lavaan ``lav_partable_labels``).
+GROUP_EQUAL = (
+    "loadings",
+    "intercepts",
+    "means",
+    "residuals",
+    "residual.covariances",
+    "lv.variances",
+    "lv.covariances",
+    "regressions",
+)
+
+#: The invariance ladder: each level's ``group_equal``.
+INVARIANCE_LEVELS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "configural": (),
+        "metric": ("loadings",),
+        "scalar": ("loadings", "intercepts"),
+        "strict": ("loadings", "intercepts", "residuals"),
+    }
+)
+
+#: Cut-offs of the change in fit from one level to the next: ΔCFI ≥ -.010 (Cheung &
+#: Rensvold 2002); ΔRMSEA ≤ .015 and ΔSRMR ≤ .030 for metric, ≤ .010 for scalar and
+#: strict invariance (Chen 2007).
+CUTOFFS: Mapping[str, Mapping[str, float]] = MappingProxyType(
+    {
+        "metric": MappingProxyType({"cfi": -0.010, "rmsea": 0.015, "srmr": 0.030}),
+        "scalar": MappingProxyType({"cfi": -0.010, "rmsea": 0.015, "srmr": 0.010}),
+        "strict": MappingProxyType({"cfi": -0.010, "rmsea": 0.015, "srmr": 0.010}),
+    }
+)
+
+Z_95 = float(stats.norm.ppf(0.975))
+_PANDAS_COW = int(pd.__version__.split(".")[0]) >= 3
+
+
+def _copy(table: Any) -> Any:
+    return table.copy(deep=not _PANDAS_COW)
+
+
+# ------------------------------------------------------------------------- the data
+@dataclass(frozen=True)
+class _GroupData:
+    labels: tuple[Any, ...]
+    covs: tuple[np.ndarray, ...]
+    means: tuple[np.ndarray, ...]
+    nobs: tuple[int, ...]
+    n_excluded: tuple[int, ...]
+    n_group_missing: int
+    data_hash: str
+    notes: tuple[str, ...]
+
+
+def _group_labels(column: pd.Series) -> list[Any]:
+    """Groups in lavaan's order: factor levels (those present), else first appearance."""
+    present = column.dropna()
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        seen = set(present.unique().tolist())
+        return [c for c in column.cat.categories.tolist() if c in seen]
+    return list(pd.unique(present))
+
+
+def _plain(value: Any) -> Any:
+    """A group label as Python data (``3``, not ``np.int64(3)``), for messages and JSON."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _split_groups(data: Any, group: str, ov: Sequence[str]) -> _GroupData:
+    """Per-group sample moments (divisor n_g), listwise within groups, counted."""
+    frame, survey_hash = _survey_frame(data)
+    columns = [str(c) for c in frame.columns]
+    if group not in columns:
+        close = difflib.get_close_matches(str(group), columns, n=3)
+        raise SurveyDataError(
+            "the grouping column is not in the data",
+            column=str(group),
+            found=f"columns {columns[:12]}{' ...' if len(columns) > 12 else ''}",
+            expected="the name of a column that says which group each respondent is in",
+            fix=(f"did you mean {', '.join(close)}? " if close else "")
+            + "pass group='<column>', e.g. group='wave'",
+        )
+    if group in ov:
+        raise ModelSpecError(
+            "the grouping column is also a variable of the model",
+            column=str(group),
+            found=str(group),
+            expected="a grouping column that the model does not use",
+            fix="remove it from the model, or group by another column",
+        )
+    sub = frame[list(ov)]
+    non_numeric = [c for c in ov if not pd.api.types.is_numeric_dtype(sub[c])]
+    if non_numeric:
+        raise SurveyDataError(
+            "model variables are not numeric",
+            column=non_numeric[0],
+            found={c: str(sub[c].dtype) for c in non_numeric},
+            expected="numeric columns",
+            fix="load the data through a codebook (read_survey) or convert the columns",
+        )
+    values = sub.to_numpy(dtype=float)
+    gcol = frame[group]
+    labels = _group_labels(gcol)
+    notes: list[str] = []
+    n_missing = int(gcol.isna().sum())
+    if n_missing:
+        notes.append(
+            f"{n_missing} of {len(frame)} rows have no value in the grouping column "
+            f"{group!r} and were left out"
+        )
+    if len(labels) < 2:
+        raise SurveyDataError(
+            "a multi-group model needs at least two groups",
+            column=str(group),
+            found=f"{len(labels)} group(s): {[_plain(v) for v in labels]}",
+            expected="two or more distinct values in the grouping column",
+            fix="group by a column with several values, or use loyaltysem.fit() for one group",
+        )
+    digest = hashlib.sha256("\x1f".join([str(group), *map(str, ov)]).encode("utf-8"))
+    if survey_hash is not None:
+        digest.update(survey_hash.encode("ascii"))
+    covs, means, nobs, excluded = [], [], [], []
+    p = len(ov)
+    for label in labels:
+        mask = (gcol == label).fillna(False).to_numpy(dtype=bool)
+        block = values[mask]
+        complete = np.isfinite(block).all(axis=1)
+        n_out = int((~complete).sum())
+        block = block[complete]
+        n = len(block)
+        where = f"{group} = {_plain(label)!r}"
+        if n_out:
+            notes.append(
+                f"group {where}: {n_out} of {n + n_out} rows have missing values on model "
+                "variables and were excluded (listwise deletion)"
+            )
+        if n <= p:
+            raise SurveyDataError(
+                f"group {where} has too few complete rows for the number of observed variables",
+                column=str(group),
+                found=f"{n} complete rows in group {_plain(label)!r}, {p} variables",
+                expected="more complete rows than observed variables in every group",
+                fix="merge small groups, drop the group, or collect more responses",
+            )
+        for j, name in enumerate(ov):
+            col = block[:, j]
+            if np.all(col == col[0]):
+                raise SurveyDataError(
+                    f"an item never varies within group {where}",
+                    column=name,
+                    found=f"{name} = {col[0]:g} for all {n} respondents of group {_plain(label)!r}",
+                    expected="answers that vary within every group (a constant item has no "
+                    "variance to model)",
+                    fix=f"drop {name} from the model, or leave group {_plain(label)!r} out",
+                )
+        digest.update(repr(_plain(label)).encode("utf-8"))
+        digest.update(np.ascontiguousarray(block).tobytes())
+        mean = block.mean(axis=0)
+        centered = block - mean
+        covs.append(centered.T @ centered / n)
+        means.append(mean)
+        nobs.append(n)
+        excluded.append(n_out)
+    return _GroupData(
+        labels=tuple(labels),
+        covs=tuple(covs),
+        means=tuple(means),
+        nobs=tuple(nobs),
+        n_excluded=tuple(excluded),
+        n_group_missing=n_missing,
+        data_hash=digest.hexdigest(),
+        notes=tuple(notes),
+    )
+
+
+# ------------------------------------------------------------ the parameter table
+@dataclass(frozen=True)
+class _MultiTable:
+    """The parameter table of all groups (lavaan's ``parTable()`` of a multi-group fit)."""
+
+    frame: pd.DataFrame  # lhs op rhs group free ustart exo label plabel user
+    n_free: int
+    eq_pairs: tuple[tuple[int, int], ...]  # (reference row, constrained row), lavaan order
+
+
+def _normalize_partial(entries: Iterable[str]) -> list[str]:
+    return ["".join(str(e).split()) for e in entries]
+
+
+def _check_group_equal(group_equal: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(group_equal, str):
+        group_equal = [group_equal]
+    out = []
+    for kw in group_equal:
+        if kw not in GROUP_EQUAL:
+            close = difflib.get_close_matches(str(kw), GROUP_EQUAL, n=1)
+            raise ModelSpecError(
+                "unknown group_equal keyword",
+                found=kw,
+                expected=f"some of {list(GROUP_EQUAL)}",
+                fix=f"use {close[0]!r}" if close else "use lavaan's group.equal keywords",
+            )
+        out.append(str(kw))
+    return tuple(dict.fromkeys(out))
+
+
+def _multigroup_table(
+    spec: ModelSpec,
+    n_groups: int,
+    group_equal: tuple[str, ...],
+    group_partial: Sequence[str],
+) -> _MultiTable:
+    """Replicate the single-group table per group and share parameters as lavaan does."""
+    t = spec.table
+    t = t[t["op"].isin(PARAMETER_OPS)].reset_index(drop=True)
+    k = len(t)
+    lhs = np.tile(t["lhs"].to_numpy(dtype=object), n_groups)
+    op = np.tile(t["op"].to_numpy(dtype=object), n_groups)
+    rhs = np.tile(t["rhs"].to_numpy(dtype=object), n_groups)
+    user = np.tile(t["user"].to_numpy(dtype=int), n_groups)
+    base_free = t["free"].to_numpy(dtype=int)
+    free = np.tile(base_free > 0, n_groups)
+    ustart = np.tile(t["ustart"].to_numpy(dtype=float), n_groups)
+    exo = np.tile(t["exo"].to_numpy(dtype=int), n_groups)
+    user_label = np.tile(t["label"].fillna("").astype(str).to_numpy(dtype=object), n_groups)
+    group = np.repeat(np.arange(1, n_groups + 1), k)
+    lv = list(spec.lv)
+    ov_nox = [v for v in spec.ov if v not in spec.ov_x]
+    is_lv = np.isin(lhs, lv)
+    later = group > 1
+    # lav_partable_flat: latent means free in groups 2..G when intercepts are equal
+    if "intercepts" in group_equal and "means" not in group_equal:
+        sel = (op == "~1") & is_lv & (user == 0) & later
+        free[sel], ustart[sel] = True, np.nan
+    if (
+        spec.options.get("std_lv")
+        and "loadings" in group_equal
+        and "lv.variances" not in group_equal
+    ):
+        sel = (op == "~~") & is_lv & (lhs == rhs) & (user == 0) & later
+        free[sel], ustart[sel] = True, np.nan
+    # lav_partable_labels: group-1 parameters of the group.equal kinds label the others
+    first = group == 1
+    in_nox = np.isin(lhs, ov_nox)
+    flag = np.zeros(len(lhs), dtype=bool)
+    kinds = {
+        "loadings": op == "=~",
+        "intercepts": (op == "~1") & in_nox,
+        "means": (op == "~1") & is_lv,
+        "regressions": op == "~",
+        "residuals": (op == "~~") & in_nox & (lhs == rhs),
+        "residual.covariances": (op == "~~") & in_nox & (lhs != rhs),
+        "lv.variances": (op == "~~") & is_lv & (lhs == rhs),
+        "lv.covariances": (op == "~~") & is_lv & (lhs != rhs),
+    }
+    for kw in group_equal:
+        flag |= kinds[kw] & first
+    plain = np.array([f"{a}{o}{b}" for a, o, b in zip(lhs, op, rhs, strict=True)], dtype=object)
+    partial = set(_normalize_partial(group_partial))
+    unknown = sorted(partial - set(plain[first]))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], list(plain[first]), n=3)
+        raise ModelSpecError(
+            "group_partial names a parameter that the model does not have",
+            found=unknown,
+            expected="parameters written as lhs op rhs, e.g. 'LOY =~ LOY2' or 'x3 ~ 1'",
+            fix=(f"did you mean {', '.join(close)}? " if close else "")
+            + "use the names of the model's parameters",
+        )
+    flag &= ~np.isin(plain, list(partial))
+    label = np.array(
+        [s if g == 1 else f"{s}.g{g}" for s, g in zip(plain, group, strict=True)], dtype=object
+    )
+    for i in np.flatnonzero(flag):
+        label[(np.arange(len(lhs)) % k == i) & later] = label[i]
+    has_user = user_label != ""
+    label[has_user] = user_label[has_user]
+    # equality classes: equal labels, plus within-group '==' (shared index in the spec)
+    n = len(lhs)
+    parent = np.arange(n)
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    first_of: dict[str, int] = {}
+    eq_pairs: list[tuple[int, int]] = []
+    dup_order: list[str] = []
+    for i in range(n):
+        if label[i] in first_of:
+            parent[find(i)] = find(first_of[label[i]])
+            if label[i] not in dup_order:
+                dup_order.append(label[i])
+        else:
+            first_of[label[i]] = i
+    base = np.tile(base_free, n_groups)
+    for g in range(n_groups):
+        seen: dict[int, int] = {}
+        for r in range(k):
+            i = g * k + r
+            if base[i] > 0 and free[i]:
+                if base[i] in seen:
+                    parent[find(i)] = find(seen[base[i]])
+                else:
+                    seen[base[i]] = i
+    roots = np.array([find(i) for i in range(n)])
+    # a class with a fixed member is fixed at the first fixed value (lavaan)
+    for root in np.unique(roots):
+        members = np.flatnonzero(roots == root)
+        fixed = members[~free[members]]
+        if len(members) > 1 and len(fixed):
+            free[members] = False
+            ustart[members] = ustart[fixed[0]]
+    free_idx = np.zeros(n, dtype=int)
+    number: dict[int, int] = {}
+    for i in range(n):
+        if free[i]:
+            free_idx[i] = number.setdefault(int(roots[i]), len(number) + 1)
+    plabel = np.array([f".p{i + 1}." for i in range(n)], dtype=object)
+    out_label = user_label.copy()
+    for lab in dup_order:
+        members = np.flatnonzero(label == lab)
+        if free[members].all():
+            ref = members[0]
+            for i in members:
+                if out_label[i] == "":
+                    out_label[i] = plabel[ref]
+            eq_pairs += [(int(ref), int(o)) for o in members[1:]]
+    frame = pd.DataFrame(
+        {
+            "lhs": lhs,
+            "op": op,
+            "rhs": rhs,
+            "group": group,
+            "free": free_idx,
+            "ustart": ustart,
+            "exo": exo,
+            "label": out_label,
+            "plabel": plabel,
+            "user": user,
+        }
+    )
+    return _MultiTable(frame, int(free_idx.max()) if n else 0, tuple(eq_pairs))
+
+
+# ----------------------------------------------------------------------- the result
+@dataclass(frozen=True, eq=False)
+class MultiGroupResult(DisplayMixin):
+    """The result of :func:`fit_groups`: estimates per group, joint fit, R² per group.
+
+    Attributes
+    ----------
+    model : str
+        The model syntax fitted.
+    group : str
+        The grouping column.
+    group_labels : tuple
+        The groups, in lavaan's order (group ``1`` of :attr:`estimates` is the first).
+    group_equal, group_partial : tuple of str
+        The constraints across groups, as given.
+    estimates : DataFrame
+        One row per parameter and group (lavaan ``parameterEstimates(fit, standardized
+        = TRUE)``): ``lhs, op, rhs, group, group_label, label, free, est, se, z,
+        pvalue, ci_lower, ci_upper, std_lv, std_all, se_std_all``. ``group`` is
+        lavaan's group number (1..G); ``label`` holds lavaan's labels (``.p2.`` for a
+        parameter constrained equal across groups).
+    fit_measures : Series
+        The joint fit, keyed by lavaan's ``fitMeasures()`` names.
+    chisq_group : Series
+        Each group's contribution to the chi-square (lavaan's "test statistic for
+        each group").
+    r2 : Series
+        R² per group and endogenous variable (index ``group_label, variable``).
+    nobs : Series
+        Complete rows per group.
+    converged : bool
+    iterations : int
+    warnings : tuple of str
+    provenance : Provenance
+    """
+
+    model: str
+    group: str
+    group_labels: tuple[Any, ...]
+    group_equal: tuple[str, ...]
+    group_partial: tuple[str, ...]
+    _estimates: pd.DataFrame
+    _fit_measures: pd.Series
+    _chisq_group: pd.Series
+    _r2: pd.Series
+    _nobs: pd.Series
+    _implied: Mapping[Any, tuple[pd.DataFrame, pd.Series]]
+    _sample: Mapping[Any, tuple[pd.DataFrame, pd.Series]]
+    _vcov: pd.DataFrame
+    converged: bool
+    iterations: int
+    warnings: tuple[str, ...]
+    provenance: Provenance
+    _score: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+
+    _title: ClassVar[str] = "Multi-group structural equation model"
+    _na_rep: ClassVar[str] = ""
+
+    @property
+    def estimates(self) -> pd.DataFrame:
+        """One row per parameter and group (see the class docstring)."""
+        return _copy(self._estimates)
+
+    @property
+    def fit_measures(self) -> pd.Series:
+        """Fit measures keyed by lavaan's ``fitMeasures()`` names."""
+        return _copy(self._fit_measures)
+
+    @property
+    def chisq_group(self) -> pd.Series:
+        """Chi-square contribution of each group."""
+        return _copy(self._chisq_group)
+
+    @property
+    def r2(self) -> pd.Series:
+        """R² per group (index ``group_label, variable``)."""
+        return _copy(self._r2)
+
+    @property
+    def nobs(self) -> pd.Series:
+        """Complete rows per group."""
+        return _copy(self._nobs)
+
+    @property
+    def vcov(self) -> pd.DataFrame:
+        """Covariance matrix of the free parameters (shared ones once)."""
+        return _copy(self._vcov)
+
+    def implied_cov(self, group: Any) -> pd.DataFrame:
+        """Model-implied covariance matrix of one group (by label)."""
+        return _copy(self._implied[self._label(group)][0])
+
+    def implied_mean(self, group: Any) -> pd.Series:
+        """Model-implied means of one group (by label)."""
+        return _copy(self._implied[self._label(group)][1])
+
+    def sample_cov(self, group: Any) -> pd.DataFrame:
+        """Sample covariance matrix (divisor n_g) of one group."""
+        return _copy(self._sample[self._label(group)][0])
+
+    def sample_mean(self, group: Any) -> pd.Series:
+        """Sample means of one group."""
+        return _copy(self._sample[self._label(group)][1])
+
+    def _label(self, group: Any) -> Any:
+        if group in self._implied:
+            return group
+        raise ModelSpecError(
+            "no such group",
+            column=self.group,
+            found=group,
+            expected=f"one of {[_plain(v) for v in self.group_labels]}",
+            fix="pass a value of the grouping column",
+        )
+
+    def score_tests(self) -> pd.DataFrame:
+        """Score tests of the equality constraints, as ``lavTestScore(fit)$uni``.
+
+        One row per constraint: the parameter it holds equal to group 1's
+        (``lhs, op, rhs, group``: the row lavaan's constraint names on its right-hand
+        side), ``X2`` (1 df), ``pvalue``; largest first. The statistic is what freeing
+        that one parameter in that one group would gain (a Lagrange multiplier test).
+        """
+        if self._score is None:
+            raise ModelSpecError(
+                "this model has no equality constraints to test",
+                found=f"group_equal={list(self.group_equal)}",
+                expected="a model with parameters constrained equal across groups",
+                fix="fit with group_equal=('loadings', ...)",
+            )
+        return self._score()
+
+    # ------------------------------------------------------------------ display
+    def _header(self) -> list[str]:
+        fm = self._fit_measures
+        p = self.provenance
+        sizes = ", ".join(
+            f"{_plain(g)}: {int(n)}" for g, n in zip(self.group_labels, self._nobs, strict=True)
+        )
+        lines = [
+            f"estimator: {p.estimator}, N = {p.n} in {len(self.group_labels)} groups of "
+            f"{self.group!r} ({sizes})" + (f" ({p.n_excluded} excluded)" if p.n_excluded else ""),
+            f"equal across groups: {', '.join(self.group_equal) or 'nothing (configural)'}"
+            + (f"; free: {', '.join(self.group_partial)}" if self.group_partial else ""),
+            f"converged: {self.converged} after {self.iterations} iterations",
+            f"chi-square = {fm['chisq']:.3f}, df = {fm['df']:.0f}, p = {fm['pvalue']:.3f}; "
+            f"CFI = {fm['cfi']:.3f}, TLI = {fm['tli']:.3f}, RMSEA = {fm['rmsea']:.3f} "
+            f"[{fm['rmsea.ci.lower']:.3f}, {fm['rmsea.ci.upper']:.3f}], SRMR = {fm['srmr']:.3f}",
+        ]
+        return lines + [f"WARNING: {w}" for w in self.warnings]
+
+    def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
+        cols = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "std_all"]
+        est = self._estimates
+        for g, label in enumerate(self.group_labels, start=1):
+            table = est.loc[est["group"] == g, cols].copy()
+            fixed = est.loc[est["group"] == g, "free"] == 0
+            table.loc[fixed, ["se", "z", "pvalue"]] = np.nan
+            yield f"Group {g}: {self.group} = {_plain(label)}", table.reset_index(drop=True)
+        yield "Chi-square per group", self._chisq_group
+        if len(self._r2):
+            yield "R-squared", self._r2
+        keys = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
+                "rmsea.ci.upper", "srmr", "aic", "bic"]  # fmt: skip
+        yield "Fit measures", self._fit_measures.reindex(keys).rename("value")
+
+    def __repr__(self) -> str:
+        fm = self._fit_measures
+        return (
+            f"<MultiGroupResult groups={len(self.group_labels)} N={self.provenance.n} "
+            f"npar={int(fm['npar'])} chisq={fm['chisq']:.3f} df={int(fm['df'])} "
+            f"converged={self.converged}>"
+        )
+
+
+# --------------------------------------------------------------------- fit measures
+def _multigroup_measures(
+    per_group: Sequence[Mapping[str, float]],
+    nobs: Sequence[int],
+    npar: int,
+    df: float,
+    n_moments: int,
+) -> dict[str, float]:
+    """Joint fit measures of a multi-group ML fit from the groups' (lavaan's rules)."""
+    n = float(sum(nobs))
+    g_count = len(per_group)
+    w = np.asarray(nobs, dtype=float) / n
+
+    def total(key: str) -> float:
+        return float(sum(m[key] for m in per_group))
+
+    def weighted(key: str) -> float:
+        return float(w @ np.array([m[key] for m in per_group]))
+
+    chisq = total("chisq")
+    chisq_b, df_b = total("baseline.chisq"), total("baseline.df")
+    out: dict[str, float] = {
+        "npar": float(npar),
+        "fmin": chisq / n / 2.0,
+        "chisq": chisq,
+        "df": float(df),
+        "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
+        "baseline.chisq": chisq_b,
+        "baseline.df": df_b,
+        "baseline.pvalue": float(stats.chi2.sf(chisq_b, df_b)),
+        "cfi": fi.cfi(chisq, df, chisq_b, df_b),
+        "tli": fi.tli(chisq, df, chisq_b, df_b),
+    }
+    out["nnfi"] = out["tli"]
+    out["rfi"] = fi.rfi(chisq, df, chisq_b, df_b)
+    out["nfi"] = fi.nfi(chisq, df, chisq_b, df_b)
+    out["pnfi"] = (
+        (df / df_b) * (chisq_b - chisq) / chisq_b if df_b > 0 and chisq_b > 0 else math.nan
+    )
+    out["ifi"] = fi.ifi(chisq, df, chisq_b, df_b)
+    out["rni"] = fi.rni(chisq, df, chisq_b, df_b)
+    out["logl"] = total("logl")
+    out["unrestricted.logl"] = total("unrestricted.logl")
+    out.update(fi.information_criteria(out["logl"], npar, n))
+    out["ntotal"] = n
+    root_g = math.sqrt(g_count)
+    out["rmsea"] = fi.rmsea(chisq, df, n) * root_g
+    lo, hi = fi.rmsea_ci(chisq, df, n)
+    out["rmsea.ci.lower"], out["rmsea.ci.upper"] = lo * root_g, hi * root_g
+    out["rmsea.ci.level"] = 0.90
+    # noncentrality N df h0^2 / G: the single-group formula with N / G
+    out["rmsea.pvalue"] = fi.rmsea_pvalue(chisq, df, n / g_count, 0.05)
+    out["rmsea.close.h0"] = 0.05
+    out["rmsea.notclose.pvalue"] = (
+        1.0 - fi.rmsea_pvalue(chisq, df, n / g_count, 0.08) if df > 0 else math.nan
+    )
+    out["rmsea.notclose.h0"] = 0.08
+    for key in ("rmr", "rmr_nomean", "srmr", "srmr_bentler", "srmr_bentler_nomean", "crmr",
+                "crmr_nomean", "srmr_mplus", "srmr_mplus_nomean"):  # fmt: skip
+        out[key] = weighted(key)
+    out["cn_05"] = fi.cn(chisq, df, n, 0.05)
+    out["cn_01"] = fi.cn(chisq, df, n, 0.01)
+    out["gfi"] = weighted("gfi")
+    out["agfi"] = fi.agfi(out["gfi"], n_moments, df)
+    out["pgfi"] = fi.pgfi(out["gfi"], n_moments, df)
+    out["mfi"] = math.exp(-0.5 * (chisq - df) / n)
+    out["ecvi"] = fi.ecvi(chisq, npar, n)
+    return out
+
+
+# --------------------------------------------------------------------------- fitting
+def _own_parameters(free: np.ndarray, group: np.ndarray, g: int) -> int:
+    """Free parameters that only group ``g`` uses (its data alone must identify them)."""
+    mine = set(free[(group == g) & (free > 0)].tolist())
+    others = set(free[(group != g) & (free > 0)].tolist())
+    return len(mine - others)
+
+
+def fit_groups(
+    model: str | ModelSpec | Any,
+    data: Any,
+    group: str,
+    *,
+    group_equal: Sequence[str] = (),
+    group_partial: Sequence[str] = (),
+    estimator: str = "ML",
+    std_lv: bool = False,
+    orthogonal: bool = False,
+    fixed_x: bool = True,
+) -> MultiGroupResult:
+    """Fit a model in several groups at once, with equality constraints across groups.
+
+    As ``lavaan::cfa/sem(model, data, group = group, group.equal = group_equal,
+    group.partial = group_partial)``: a mean structure in every group, parameters of
+    the ``group_equal`` kinds shared by all groups except those named in
+    ``group_partial``, and the ML discrepancy ``sum_g (n_g / N) F_g``. The
+    conventions, with their lavaan sources, are in the module docstring
+    (:mod:`loyaltysem.groups`).
+
+    Parameters
+    ----------
+    model : str, ModelSpec, Codebook or dict
+        lavaan model syntax (or what :func:`loyaltysem.fit` accepts). A label applies
+        in every group (so a labelled parameter is equal across groups); ``:=`` lines
+        are not available with groups yet.
+    data : Survey or DataFrame
+        The respondents, with the grouping column.
+    group : str
+        The grouping column (e.g. ``"wave"``).
+    group_equal : sequence of str
+        Parameters equal across groups: any of ``"loadings"``, ``"intercepts"``,
+        ``"means"``, ``"residuals"``, ``"residual.covariances"``, ``"lv.variances"``,
+        ``"lv.covariances"``, ``"regressions"``.
+    group_partial : sequence of str
+        Parameters exempt from ``group_equal``, written ``"LOY =~ LOY2"``, ``"x3 ~ 1"``
+        (free in every group).
+    estimator : {"ML"}
+        Maximum likelihood.
+    std_lv : bool, default False
+        Latent variances fixed at 1 instead of marker loadings (in group 1 only when
+        loadings are equal, as lavaan).
+    orthogonal, fixed_x : bool
+        As in :func:`loyaltysem.fit`.
+
+    Returns
+    -------
+    MultiGroupResult
+
+    Raises
+    ------
+    ModelSpecError
+        Syntax errors, unknown ``group_equal`` keywords or ``group_partial`` names, an
+        estimator other than ML, ``:=`` lines.
+    SurveyDataError
+        A missing or single-valued grouping column; a group with too few complete
+        rows (no more than the observed variables, or fewer than the parameters that
+        group alone must identify); an item constant within a group.
+    IdentificationError
+        More free parameters than sample moments (df < 0).
+
+    Examples
+    --------
+    Metric invariance of the Holzinger–Swineford CFA across the two schools; in R:
+    ``cfa(model, data = HolzingerSwineford1939, group = "school", group.equal =
+    "loadings")``.
+
+    >>> from loyaltysem.datasets import load_frame
+    >>> from loyaltysem.groups import fit_groups
+    >>> hs = load_frame("holzinger_swineford")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> res = fit_groups(model, hs, "school", group_equal=["loadings"])
+    >>> fm = res.fit_measures
+    >>> round(float(fm["chisq"]), 3), int(fm["df"]), round(float(fm["rmsea"]), 4)
+    (124.044, 54, 0.0928)
+    >>> res.group_labels
+    ('Pasteur', 'Grant-White')
+    >>> row = res.estimates.query("lhs == 'visual' and rhs == 'x2' and group == 2").iloc[0]
+    >>> round(float(row["est"]), 3), row["label"]
+    (0.599, '.p2.')
+    """
+    estimator = str(estimator).upper()
+    if estimator != "ML":
+        raise ModelSpecError(
+            f"estimator={estimator!r} is not available with groups yet",
+            found=estimator,
+            expected="estimator='ML'",
+            fix="use estimator='ML' (robust and ordinal multi-group fits are planned)",
+        )
+    ge = _check_group_equal(group_equal)
+    if isinstance(group_partial, str):
+        group_partial = [group_partial]
+    spec = _spec(model, std_lv=std_lv, orthogonal=orthogonal, fixed_x=fixed_x)
+    frame, _ = _survey_frame(data)
+    _check_variables(spec, [str(c) for c in frame.columns], "the data")
+    gd = _split_groups(data, group, list(spec.ov))
+    mt = _multigroup_table(spec, len(gd.labels), ge, group_partial)
+    return _fit_table(spec, gd, mt, group, ge, tuple(group_partial))
+
+
+def _spec(model: Any, *, std_lv: bool, orthogonal: bool, fixed_x: bool) -> ModelSpec:
+    if isinstance(model, ModelSpec):
+        spec = specify(model.syntax, **{**model.options, "meanstructure": True})
+    else:
+        spec = specify(
+            _model_syntax(model),
+            std_lv=std_lv,
+            orthogonal=orthogonal,
+            fixed_x=fixed_x,
+            meanstructure=True,
+        )
+    if spec.definitions:
+        raise ModelSpecError(
+            "defined parameters (':=') are not available with groups yet",
+            line=spec.definitions[0].line,
+            found=f"{spec.definitions[0].name} := {spec.definitions[0].expression}",
+            expected="a model without ':=' lines",
+            fix="remove the ':=' lines (fit each group with loyaltysem.fit for its effects)",
+        )
+    return spec
+
+
+def _fit_table(
+    spec: ModelSpec,
+    gd: _GroupData,
+    mt: _MultiTable,
+    group: str,
+    group_equal: tuple[str, ...],
+    group_partial: tuple[str, ...],
+) -> MultiGroupResult:
+    t = mt.frame
+    ov = list(spec.ov)
+    p = len(ov)
+    n_groups = len(gd.labels)
+    gcol = t["group"].to_numpy()
+    free_all = t["free"].to_numpy(dtype=int)
+    q = mt.n_free
+    px = len(spec.ov_x)
+    x_moments = px * (px + 1) // 2 + px
+    n_moments = n_groups * (p * (p + 1) // 2 + p)
+    df = n_moments - q - n_groups * x_moments
+    if df < 0:
+        raise IdentificationError(
+            "the model has more free parameters than sample moments (df < 0)",
+            found=f"{q} free parameters, {n_moments} sample moments (means, variances, "
+            f"covariances of {p} variables in {n_groups} groups), df = {df}",
+            expected="df >= 0",
+            fix="constrain more parameters across groups (group_equal) or fix some",
+        )
+    for g, (label, n_g) in enumerate(zip(gd.labels, gd.nobs, strict=True), start=1):
+        own = _own_parameters(free_all, gcol, g)
+        if n_g < own:
+            raise SurveyDataError(
+                f"group {group} = {_plain(label)!r} has fewer respondents than the parameters "
+                "it alone must identify",
+                column=group,
+                found=f"{n_g} complete rows in group {_plain(label)!r}, {own} free parameters "
+                "of its own",
+                expected="at least as many respondents as group-specific parameters (many more "
+                "for stable estimates)",
+                fix="merge small groups, drop the group, or constrain more parameters across "
+                "groups (group_equal)",
+            )
+    compiled: list[CompiledModel] = []
+    index: list[np.ndarray] = []
+    x0 = np.full(q, np.nan)
+    for g in range(n_groups):
+        rows = t[gcol == g + 1]
+        local, idx = localize(rows["free"].to_numpy(dtype=int))
+        pt = ParTable(
+            lhs=rows["lhs"].to_numpy(dtype=object),
+            op=rows["op"].to_numpy(dtype=object),
+            rhs=rows["rhs"].to_numpy(dtype=object),
+            free=local,
+            ustart=rows["ustart"].to_numpy(dtype=float),
+            exo=rows["exo"].to_numpy(dtype=int),
+            label=rows["label"].to_numpy(dtype=object),
+        )
+        cm = compile_partable(pt, ov, gd.covs[g], gd.means[g])
+        compiled.append(cm)
+        index.append(idx)
+        start = _start_values(cm, gd.covs[g], gd.means[g])
+        unset = np.isnan(x0[idx])
+        x0[idx[unset]] = start[unset]
+    kernel = MultiGroupKernel([cm.layout for cm in compiled], index, gd.covs, gd.means, gd.nobs, q)
+    x, st, iterations, converged = fisher_scoring(cast(MLKernel, kernel), x0)
+    warnings = list(gd.notes)
+    if not converged:
+        warnings.append(
+            f"the optimizer did not converge after {iterations} iterations: the estimates "
+            "are not to be trusted"
+        )
+    n_total = int(sum(gd.nobs))
+    try:
+        info = kernel.expected_information(st)
+        eig = np.linalg.eigvalsh((info + info.T) / 2.0) if info.size else np.ones(1)
+        if not np.all(np.isfinite(eig)) or eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
+            raise np.linalg.LinAlgError
+        vcov = np.linalg.inv(info) / n_total
+        min_eig = float(np.linalg.eigvalsh((vcov + vcov.T) / 2.0)[0]) if vcov.size else 1.0
+        if min_eig < np.finfo(float).eps ** 0.75:
+            warnings.append(
+                "the covariance matrix of the estimates (vcov) is not positive definite "
+                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified"
+            )
+    except np.linalg.LinAlgError:
+        vcov = np.full((q, q), np.nan)
+        warnings.append(
+            "the information matrix is singular and could not be inverted: the model may "
+            "not be identified; standard errors are not available"
+        )
+    se_free = np.sqrt(np.clip(np.diag(vcov), 0.0, None))
+    pieces: list[pd.DataFrame] = []
+    per_group: list[dict[str, float]] = []
+    r2_parts: list[pd.Series] = []
+    implied: dict[Any, tuple[pd.DataFrame, pd.Series]] = {}
+    sample: dict[Any, tuple[pd.DataFrame, pd.Series]] = {}
+    f_groups = kernel.group_objectives(st)
+    names = pd.Index(ov)
+    for g, (cm, idx, gst) in enumerate(zip(compiled, index, st.states, strict=True)):
+        label = gd.labels[g]
+        rows = t[gcol == g + 1]
+        xg = x[idx]
+        est = row_estimates(cm, xg)
+        fr = rows["free"].to_numpy(dtype=int)
+        se = np.where(fr > 0, se_free[np.maximum(fr, 1) - 1], 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(fr > 0, est / se, np.nan)
+        vg = vcov[np.ix_(idx, idx)]
+        std_lv_vals = StandardizationPlan.build(cm, "std.lv").evaluate(xg)[0]
+        std_all, se_std = _std_with_se(StandardizationPlan.build(cm, "std.all"), xg, vg)
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "lhs": rows["lhs"].to_numpy(),
+                    "op": rows["op"].to_numpy(),
+                    "rhs": rows["rhs"].to_numpy(),
+                    "group": g + 1,
+                    "group_label": [_plain(label)] * len(rows),
+                    "label": rows["label"].to_numpy(),
+                    "free": fr,
+                    "est": est,
+                    "se": se,
+                    "z": z,
+                    "pvalue": 2 * stats.norm.sf(np.abs(z)),
+                    "ci_lower": est - Z_95 * se,
+                    "ci_upper": est + Z_95 * se,
+                    "std_lv": std_lv_vals,
+                    "std_all": std_all,
+                    "se_std_all": se_std,
+                }
+            )
+        )
+        ops, lhs, rhs = cm.table.op, cm.table.lhs, cm.table.rhs
+        prefix = f"group {group} = {_plain(label)!r}: "
+        for i in np.flatnonzero((ops == "~~") & (lhs == rhs) & (fr > 0)):
+            if est[i] < 0:
+                warnings.append(
+                    f"{prefix}negative variance estimate (Heywood case): "
+                    f"{lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}"
+                )
+        warnings.extend(prefix + w for w in _post_check(cm, xg, est, cm.table))
+        ov_x_idx = [cm.ov.index(v) for v in cm.ov_x]
+        gk = kernel.kernels[g]
+        per_group.append(
+            _fit_measures(gk, gst.sigma, float(f_groups[g]), gd.nobs[g], q, ov_x_idx, gst.mu)
+        )
+        r2 = _rsquare(cm, xg)
+        r2.index = pd.MultiIndex.from_arrays(
+            [[_plain(label)] * len(r2), list(r2.index)], names=["group_label", "variable"]
+        )
+        r2_parts.append(r2)
+        mu = gst.mu if gst.mu is not None else np.full(p, np.nan)
+        implied[label] = (
+            pd.DataFrame(gst.sigma, index=names, columns=names),
+            pd.Series(mu, index=names, name="mean"),
+        )
+        sample[label] = (
+            pd.DataFrame(gd.covs[g], index=names, columns=names),
+            pd.Series(gd.means[g], index=names, name="mean"),
+        )
+    estimates = pd.concat(pieces, ignore_index=True)
+    measures = _multigroup_measures(per_group, gd.nobs, q, df, n_moments)
+    chisq_group = pd.Series(
+        [gd.nobs[g] * float(f_groups[g]) for g in range(n_groups)],
+        index=pd.Index([_plain(v) for v in gd.labels], name=group),
+        name="chisq",
+    )
+    score = None
+    if mt.eq_pairs:
+        score = _ScoreTests(kernel, compiled, index, t, mt, x, gd)
+    provenance = Provenance(
+        estimator="ML",
+        n=n_total,
+        n_excluded=int(sum(gd.n_excluded)) + gd.n_group_missing,
+        data_hash=gd.data_hash,
+        options=MappingProxyType(
+            {
+                "estimator": "ML",
+                "group": group,
+                "group_labels": [_plain(v) for v in gd.labels],
+                "group_equal": list(group_equal),
+                "group_partial": list(group_partial),
+                "std_lv": bool(spec.options.get("std_lv")),
+                "orthogonal": bool(spec.options.get("orthogonal")),
+                "fixed_x": bool(spec.options.get("fixed_x")),
+                "meanstructure": True,
+                "information": "expected",
+                "missing": "listwise",
+                "n_excluded_per_group": [int(v) for v in gd.n_excluded],
+                "n_group_missing": gd.n_group_missing,
+            }
+        ),
+    )
+    return MultiGroupResult(
+        model=spec.syntax,
+        group=group,
+        group_labels=tuple(_plain(v) for v in gd.labels),
+        group_equal=group_equal,
+        group_partial=group_partial,
+        _estimates=estimates,
+        _fit_measures=pd.Series(measures, name="fit_measures"),
+        _chisq_group=chisq_group,
+        _r2=pd.concat(r2_parts) if r2_parts else pd.Series(dtype=float),
+        _nobs=pd.Series(
+            list(gd.nobs), index=pd.Index([_plain(v) for v in gd.labels], name=group), name="n"
+        ),
+        _implied=MappingProxyType({_plain(k): v for k, v in implied.items()}),
+        _sample=MappingProxyType({_plain(k): v for k, v in sample.items()}),
+        _vcov=pd.DataFrame(vcov),
+        converged=bool(converged),
+        iterations=int(iterations),
+        warnings=tuple(warnings),
+        provenance=provenance,
+        _score=score,
+    )
+
+
+class _ScoreTests:
+    """Deferred ``lavTestScore``: the row parameterization at the constrained estimates."""
+
+    def __init__(
+        self,
+        kernel: MultiGroupKernel,
+        compiled: Sequence[CompiledModel],
+        index: Sequence[np.ndarray],
+        table: pd.DataFrame,
+        mt: _MultiTable,
+        x: np.ndarray,
+        gd: _GroupData,
+    ) -> None:
+        self.kernel, self.compiled, self.index = kernel, compiled, index
+        self.table, self.mt, self.x, self.gd = table, mt, x, gd
+
+    def __call__(self) -> pd.DataFrame:
+        t = self.table
+        free = t["free"].to_numpy(dtype=int)
+        rows = np.flatnonzero(free > 0)
+        row_param = np.zeros(len(t), dtype=int)
+        row_param[rows] = np.arange(1, len(rows) + 1)  # one parameter per free row
+        gcol = t["group"].to_numpy()
+        layouts, idx_full = [], []
+        for g, cm in enumerate(self.compiled):
+            mine = row_param[gcol == g + 1]
+            local, idx = localize(mine)
+            pt = ParTable(
+                cm.table.lhs, cm.table.op, cm.table.rhs, local, cm.table.ustart,
+                cm.table.exo, cm.table.label,
+            )  # fmt: skip
+            layouts.append(compile_partable(pt, cm.ov, self.gd.covs[g], self.gd.means[g]).layout)
+            idx_full.append(idx)
+        full = MultiGroupKernel(
+            layouts, idx_full, self.gd.covs, self.gd.means, self.gd.nobs, len(rows)
+        )
+        x_full = self.x[free[rows] - 1]
+        shared = np.zeros((len(rows), self.mt.n_free))
+        shared[np.arange(len(rows)), free[rows] - 1] = 1.0
+        released = [int(row_param[o]) - 1 for _, o in self.mt.eq_pairs]
+        x2, _ = score_tests(full, x_full, shared, released)
+        other = [o for _, o in self.mt.eq_pairs]
+        ref = [r for r, _ in self.mt.eq_pairs]
+        out = pd.DataFrame(
+            {
+                "lhs": t["lhs"].to_numpy()[other],
+                "op": t["op"].to_numpy()[other],
+                "rhs": t["rhs"].to_numpy()[other],
+                "group": gcol[other],
+                "ref_group": gcol[ref],
+                "constraint": [
+                    f"{t['plabel'].iloc[r]} == {t['plabel'].iloc[o]}" for r, o in self.mt.eq_pairs
+                ],
+                "X2": x2,
+                "df": 1,
+                "pvalue": stats.chi2.sf(x2, 1),
+            }
+        )
+        return out.sort_values("X2", ascending=False, kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------- invariance
+@dataclass(frozen=True, eq=False)
+class InvarianceResult(DisplayMixin):
+    """The invariance ladder: one fit per level, each tested against the level below.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Indexed by level (``configural, metric, scalar, strict``): ``status``
+        (``"fitted"``, ``"not converged"`` or ``"failed"``), ``chisq, df, pvalue, cfi,
+        tli, rmsea, srmr``; against the nearest fitted level below (``compared_with``):
+        ``delta_chisq, delta_df, p_delta`` (lavTestLRT), ``delta_cfi, delta_rmsea,
+        delta_srmr``; ``decision`` (``"baseline"`` for configural, ``"supported"`` when
+        every cut-off holds, else ``"not supported"``, ``"failed"``, ``"not tested"``),
+        ``reason`` (which cut-off failed, or the error).
+    fits : mapping of str to MultiGroupResult
+        The fitted levels.
+    errors : mapping of str to str
+        The levels that could not be fitted, with the error.
+    partial : DataFrame
+        The partial-invariance search (empty unless requested): per step, the level,
+        the parameter freed in every group (``lhs, op, rhs``), the group whose score
+        test was largest, ``X2``, and the changes in fit after freeing it.
+    """
+
+    table: pd.DataFrame
+    fits: Mapping[str, MultiGroupResult]
+    errors: Mapping[str, str]
+    group: str
+    partial: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    _title: ClassVar[str] = "Measurement invariance"
+    _na_rep: ClassVar[str] = ""
+
+    def to_frame(self) -> pd.DataFrame:
+        """The ladder table (:attr:`table`)."""
+        return self.table.copy()
+
+    def _header(self) -> list[str]:
+        lines = [
+            f"groups: {self.group!r}",
+            "cut-offs: ΔCFI ≥ -.010 (Cheung & Rensvold 2002); ΔRMSEA ≤ .015, ΔSRMR ≤ .030 "
+            "(metric) or .010 (scalar, strict) (Chen 2007)",
+        ]
+        return lines + [f"FAILED {k}: {v}" for k, v in self.errors.items()]
+
+    def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
+        yield "Invariance ladder", self.table
+        if len(self.partial):
+            yield "Partial invariance search", self.partial
+
+
+def _decide(level: str, d_cfi: float, d_rmsea: float, d_srmr: float) -> tuple[str, str]:
+    cut = CUTOFFS[level]
+    failed = []
+    if not d_cfi >= cut["cfi"]:
+        failed.append(f"ΔCFI = {d_cfi:.4f} < {cut['cfi']:.3f}")
+    if not d_rmsea <= cut["rmsea"]:
+        failed.append(f"ΔRMSEA = {d_rmsea:.4f} > {cut['rmsea']:.3f}")
+    if not d_srmr <= cut["srmr"]:
+        failed.append(f"ΔSRMR = {d_srmr:.4f} > {cut['srmr']:.3f}")
+    if failed:
+        return "not supported", "; ".join(failed)
+    return "supported", ""
+
+
+def _lrt(restricted: pd.Series, free: pd.Series) -> tuple[float, float, float]:
+    """Likelihood-ratio test of two nested ML fits (lavTestLRT): Δχ², Δdf, p."""
+    d_chisq = round(float(restricted["chisq"] - free["chisq"]), 10)
+    d_df = float(restricted["df"] - free["df"])
+    p = float(stats.chi2.sf(d_chisq, d_df)) if d_df > 0 else math.nan
+    return d_chisq, d_df, p
+
+
+def invariance(
+    model: str | ModelSpec | Any,
+    data: Any,
+    group: str,
+    *,
+    estimator: str = "ML",
+    levels: Sequence[str] = ("configural", "metric", "scalar", "strict"),
+    std_lv: bool = False,
+    partial: bool = False,
+    max_free: int = 10,
+) -> InvarianceResult:
+    r"""Measurement invariance across groups: configural → metric → scalar → strict.
+
+    Each level is :func:`fit_groups` with lavaan's ``group.equal`` for it (metric:
+    ``"loadings"``; scalar: ``+ "intercepts"``; strict: ``+ "residuals"``), fitted on its
+    own: a level that fails (an error, or no convergence) is reported as such in the
+    table and the other levels are still fitted. Each level is compared with the
+    nearest fitted level below it by the likelihood-ratio test of nested ML models
+    (``lavaan::lavTestLRT``) and by the changes in CFI, RMSEA and SRMR; a level is
+    ``"supported"`` when ΔCFI ≥ -.010 (Cheung & Rensvold 2002) and ΔRMSEA ≤ .015 and
+    ΔSRMR ≤ .030 for metric, ≤ .010 for scalar and strict (Chen 2007). The χ²
+    difference is reported but does not decide: with hundreds of respondents per
+    group it rejects trivial differences (Cheung & Rensvold 2002).
+
+    Parameters
+    ----------
+    model, data, group
+        As in :func:`fit_groups`.
+    estimator : {"ML"}
+        Maximum likelihood.
+    levels : sequence of str
+        The levels to fit, in ladder order.
+    std_lv : bool, default False
+        Scale the latent variables by their variances (in group 1) instead of marker
+        loadings. The partial search needs it to test a marker item's loading.
+    partial : bool, default False
+        Search for partial invariance at each level that is not supported: free (in
+        every group, lavaan's ``group.partial``) the constrained parameter of that
+        level's kind with the largest score test (``lavTestScore``), refit, and repeat
+        until the level is supported or ``max_free`` parameters are free. The higher
+        levels then keep the parameters freed below them.
+    max_free : int, default 10
+        Most parameters freed per level by the partial search.
+
+    Returns
+    -------
+    InvarianceResult
+
+    Raises
+    ------
+    ModelSpecError, SurveyDataError
+        Errors that concern every level (the model syntax, the grouping column) are
+        raised at once; the errors of one level are reported in the table.
+
+    References
+    ----------
+    Cheung, G. W., & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes for
+    testing measurement invariance. Structural Equation Modeling, 9(2), 233-255.
+    Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement
+    invariance. Structural Equation Modeling, 14(3), 464-504.
+
+    Examples
+    --------
+    The Holzinger–Swineford CFA across schools; in R (semTools' ladder):
+    ``cfa(model, data, group = "school", group.equal = ...)`` for each level and
+    ``lavTestLRT(configural, metric, scalar, strict)``.
+
+    >>> from loyaltysem.datasets import load_frame
+    >>> from loyaltysem.groups import invariance
+    >>> hs = load_frame("holzinger_swineford")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> inv = invariance(model, hs, "school")
+    >>> inv.table.loc["scalar", ["delta_chisq", "delta_df"]].round(3).tolist()
+    [40.059, 6.0]
+    >>> inv.table["decision"].tolist()
+    ['baseline', 'supported', 'not supported', 'supported']
+    """
+    estimator = str(estimator).upper()
+    unknown = [lv for lv in levels if lv not in INVARIANCE_LEVELS]
+    if unknown or not levels:
+        raise ModelSpecError(
+            "unknown invariance level",
+            found=list(levels),
+            expected=f"levels from {list(INVARIANCE_LEVELS)}",
+            fix="levels=('configural', 'metric', 'scalar', 'strict')",
+        )
+    levels = sorted(dict.fromkeys(levels), key=list(INVARIANCE_LEVELS).index)
+    # errors that concern every level are raised here, before any level is fitted
+    if estimator != "ML":
+        fit_groups(model, data, group, estimator=estimator)  # raises the typed error
+    spec = _spec(model, std_lv=std_lv, orthogonal=False, fixed_x=True)
+    frame, _ = _survey_frame(data)
+    _check_variables(spec, [str(c) for c in frame.columns], "the data")
+    if group not in [str(c) for c in frame.columns]:
+        _split_groups(data, group, list(spec.ov))  # raises the typed error
+    fits: dict[str, MultiGroupResult] = {}
+    errors: dict[str, str] = {}
+    freed: list[str] = []
+    steps: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    last: str | None = None
+    for level in levels:
+        row: dict[str, Any] = {"level": level}
+        try:
+            res = fit_groups(
+                spec, data, group, group_equal=INVARIANCE_LEVELS[level],
+                group_partial=tuple(freed), std_lv=std_lv,
+            )  # fmt: skip
+        except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            errors[level] = f"{type(exc).__name__}: {exc}"
+            row.update(status="failed", decision="failed", reason=str(exc).split("\n")[0])
+            rows.append(row)
+            continue
+        fits[level] = res
+        row.update(_measures_row(res))
+        row["status"] = "fitted" if res.converged else "not converged"
+        if not res.converged:
+            row.update(decision="failed", reason="the optimizer did not converge")
+        elif level == "configural":
+            row.update(decision="baseline", reason="")
+        elif last is None:
+            row.update(decision="not tested", reason="no lower level was fitted to compare with")
+        else:
+            row.update(_compare(level, res, fits[last]))
+            if partial and row["decision"] == "not supported":
+                res, row = _partial_search(
+                    spec, data, group, level, res, fits[last], row, freed, steps, std_lv,
+                    max_free,
+                )  # fmt: skip
+                fits[level] = res
+        rows.append(row)
+        if res.converged:
+            last = level
+    table = pd.DataFrame(rows).set_index("level")
+    columns = ["status", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr",
+               "compared_with", "delta_chisq", "delta_df", "p_delta", "delta_cfi",
+               "delta_rmsea", "delta_srmr", "decision", "reason", "freed"]  # fmt: skip
+    table = table.reindex(columns=columns)
+    return InvarianceResult(
+        table=table,
+        fits=MappingProxyType(fits),
+        errors=MappingProxyType(errors),
+        group=group,
+        partial=pd.DataFrame(steps),
+    )
+
+
+def _measures_row(res: MultiGroupResult) -> dict[str, Any]:
+    fm = res.fit_measures
+    keys = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")
+    return {k: float(fm[k]) for k in keys}
+
+
+def _compare(level: str, res: MultiGroupResult, lower: MultiGroupResult) -> dict[str, Any]:
+    fm, fm0 = res.fit_measures, lower.fit_measures
+    d_chisq, d_df, p = _lrt(fm, fm0)
+    d = {k: float(fm[k] - fm0[k]) for k in ("cfi", "rmsea", "srmr")}
+    decision, reason = _decide(level, d["cfi"], d["rmsea"], d["srmr"])
+    tag = next(k for k, v in INVARIANCE_LEVELS.items() if v == lower.group_equal)
+    return {
+        "compared_with": tag,
+        "delta_chisq": d_chisq,
+        "delta_df": d_df,
+        "p_delta": p,
+        "delta_cfi": d["cfi"],
+        "delta_rmsea": d["rmsea"],
+        "delta_srmr": d["srmr"],
+        "decision": decision,
+        "reason": reason,
+        "freed": ", ".join(res.group_partial),
+    }
+
+
+_LEVEL_KIND = {"metric": "=~", "scalar": "~1", "strict": "~~"}
+
+
+def _partial_search(
+    spec: ModelSpec,
+    data: Any,
+    group: str,
+    level: str,
+    res: MultiGroupResult,
+    lower: MultiGroupResult,
+    row: dict[str, Any],
+    freed: list[str],
+    steps: list[dict[str, Any]],
+    std_lv: bool,
+    max_free: int,
+) -> tuple[MultiGroupResult, dict[str, Any]]:
+    """Free the level's constraint with the largest score test until the level holds."""
+    kind = _LEVEL_KIND[level]
+    for _ in range(max_free):
+        tests = res.score_tests()
+        tests = tests[tests["op"] == kind]
+        if kind == "~~":
+            tests = tests[tests["lhs"] == tests["rhs"]]
+        if kind == "~1":
+            tests = tests[~tests["lhs"].isin(spec.lv)]
+        if not len(tests):
+            break
+        top = tests.iloc[0]
+        name = f"{top['lhs']} {top['op']} {top['rhs']}" if kind != "~1" else f"{top['lhs']} ~ 1"
+        freed.append(name)
+        try:
+            new = fit_groups(
+                spec, data, group, group_equal=INVARIANCE_LEVELS[level],
+                group_partial=tuple(freed), std_lv=std_lv,
+            )  # fmt: skip
+        except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError):
+            freed.pop()
+            break
+        res = new
+        new_row = {**row, **_measures_row(res), **_compare(level, res, lower)}
+        steps.append(
+            {
+                "level": level,
+                "freed": name,
+                "group": res.group_labels[int(top["group"]) - 1],
+                "X2": float(top["X2"]),
+                "delta_cfi": new_row["delta_cfi"],
+                "delta_rmsea": new_row["delta_rmsea"],
+                "delta_srmr": new_row["delta_srmr"],
+                "decision": new_row["decision"],
+            }
+        )
+        row = new_row
+        if row["decision"] == "supported":
+            row["decision"] = "partially supported"
+            break
+    return res, row

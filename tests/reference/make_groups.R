@@ -1,0 +1,211 @@
+#!/usr/bin/env Rscript
+# Reference fixtures for multi-group ML and measurement invariance
+# (loyaltysem.groups.fit_groups and loyaltysem.groups.invariance; tests/test_groups.py).
+#
+# Run from the repository root (the repository's parent holds shared/):
+#   Rscript tests/reference/make_groups.R [DATASETS_DIR] [FIXTURES_DIR]
+# Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/groups.
+#
+# Writes one JSON file per fitted model, <name>.json, holding provenance (R, lavaan,
+# semTools, jsonlite versions, date, call, syntax, group.equal, group.partial), the
+# options lavaan resolved, the group labels and sizes, parameterEstimates(fit,
+# standardized = TRUE) (with its group column; lavaan leaves the "==" rows out),
+# standardizedSolution(fit) (std.all with delta-method SEs), fitMeasures(fit) (every
+# measure, named), the chi-square of each group (lavInspect(fit, "test")), and
+# lavInspect(fit, "rsquare") per group; and one ladder file per data set,
+# ladder_<name>.json, with lavTestLRT between the invariance levels (configural,
+# metric, scalar, strict) and lavTestScore(scalar) (univariate score tests of every
+# equality constraint, with the parameter each constraint frees: lhs, op, rhs, group
+# of its right-hand side). Numbers at full precision (digits = NA), NA as null.
+# Requires: lavaan, semTools, jsonlite (Debian: r-cran-lavaan r-cran-semtools
+# r-cran-jsonlite).
+
+suppressPackageStartupMessages({
+  library(lavaan)
+  library(jsonlite)
+})
+
+args <- commandArgs(trailingOnly = TRUE)
+datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
+fixtures_dir <- if (length(args) >= 2) args[[2]] else file.path("tests", "fixtures", "groups")
+stopifnot(dir.exists(datasets_dir))
+dir.create(fixtures_dir, showWarnings = FALSE, recursive = TRUE)
+
+semtools_version <- tryCatch(as.character(packageVersion("semTools")),
+                             error = function(e) "not installed")
+
+df_json <- function(d) {
+  d <- as.data.frame(d, stringsAsFactors = FALSE)
+  rownames(d) <- NULL
+  for (col in names(d)) {
+    if (is.factor(d[[col]])) d[[col]] <- as.character(d[[col]])
+    attributes(d[[col]]) <- NULL
+  }
+  d
+}
+
+provenance <- function(data_file, call, syntax, group, group_equal, group_partial, note) {
+  list(
+    generator = "tests/reference/make_groups.R",
+    r_version = R.version.string,
+    lavaan_version = as.character(packageVersion("lavaan")),
+    semtools_version = semtools_version,
+    jsonlite_version = as.character(packageVersion("jsonlite")),
+    date = format(Sys.time(), "%Y-%m-%d %H:%M:%S %Z"),
+    data_file = data_file,
+    call = call,
+    model_syntax = syntax,
+    group = group,
+    group_equal = I(group_equal),
+    group_partial = I(group_partial),
+    note = note
+  )
+}
+
+write_json <- function(x, name) {
+  path <- file.path(fixtures_dir, paste0(name, ".json"))
+  writeLines(
+    jsonlite::toJSON(x, digits = NA, auto_unbox = TRUE, na = "null",
+                     pretty = TRUE, null = "null"),
+    path
+  )
+  message("wrote ", path)
+}
+
+fit_case <- function(name, fun, syntax, data, data_file, group, group_equal = character(0),
+                     group_partial = character(0), std_lv = FALSE, note = "") {
+  args <- list(model = syntax, data = data, group = group, std.lv = std_lv)
+  call <- paste0(fun, "(model, data = ", deparse(substitute(data)), ", group = \"", group, "\"")
+  if (length(group_equal)) {
+    args$group.equal <- group_equal
+    call <- paste0(call, ", group.equal = ", paste(deparse(group_equal), collapse = ""))
+  }
+  if (length(group_partial)) {
+    args$group.partial <- group_partial
+    call <- paste0(call, ", group.partial = ", paste(deparse(group_partial), collapse = ""))
+  }
+  if (std_lv) call <- paste0(call, ", std.lv = TRUE")
+  call <- paste0(call, ")")
+  fit <- do.call(fun, args)
+  opt <- lavInspect(fit, "options")
+  test <- lavInspect(fit, "test")$standard
+  labels <- lavInspect(fit, "group.label")
+  r2 <- lavInspect(fit, "rsquare")
+  fixture <- list(
+    provenance = provenance(data_file, call, syntax, group, group_equal, group_partial, note),
+    model_name = name,
+    options = list(
+      estimator = opt$estimator,
+      meanstructure = opt$meanstructure,
+      se = opt$se,
+      test = I(opt$test),
+      information = I(opt$information),
+      fixed.x = opt$fixed.x,
+      std.lv = opt$std.lv,
+      missing = opt$missing
+    ),
+    group_labels = I(labels),
+    nobs = I(unlist(lavInspect(fit, "nobs"))),
+    norig = I(unlist(lavInspect(fit, "norig"))),
+    npar = lavInspect(fit, "npar"),
+    converged = lavInspect(fit, "converged"),
+    chisq_group = I(as.numeric(test$stat.group)),
+    parameter_estimates = df_json(parameterEstimates(fit, standardized = TRUE)),
+    standardized_solution = df_json(standardizedSolution(fit, type = "std.all")),
+    fit_measures = as.list(unclass(fitMeasures(fit))),
+    rsquare = setNames(lapply(r2, function(v) as.list(unclass(v))), labels)
+  )
+  write_json(fixture, name)
+  invisible(fit)
+}
+
+ladder <- function(name, fits, data_file, syntax, group, note) {
+  lrt <- do.call(lavTestLRT, unname(fits))
+  lrt_df <- df_json(as.data.frame(lrt))
+  lrt_df$model <- names(fits)[order(sapply(fits, function(f) fitMeasures(f, "df")))]
+  out <- list(
+    provenance = provenance(data_file, "lavTestLRT(configural, metric, scalar, strict)",
+                            syntax, group, character(0), character(0), note),
+    levels = I(names(fits)),
+    fit_measures = lapply(fits, function(f) as.list(unclass(fitMeasures(f)))),
+    lrt = lrt_df
+  )
+  scalar <- fits[["scalar"]]
+  score <- lavTestScore(scalar)
+  pt <- parTable(scalar)
+  uni <- df_json(score$uni)
+  rows <- match(uni$rhs, pt$plabel)
+  refs <- match(uni$lhs, pt$plabel)
+  uni$par_lhs <- pt$lhs[rows]
+  uni$par_op <- pt$op[rows]
+  uni$par_rhs <- pt$rhs[rows]
+  uni$par_group <- pt$group[rows]
+  uni$ref_group <- pt$group[refs]
+  out$score_test_scalar <- list(total = df_json(score$test), uni = uni)
+  write_json(out, paste0("ladder_", name))
+}
+
+levels_equal <- list(
+  configural = character(0),
+  metric = c("loadings"),
+  scalar = c("loadings", "intercepts"),
+  strict = c("loadings", "intercepts", "residuals")
+)
+
+# -------------------------------------------------- Holzinger & Swineford by school
+hs <- read.csv(file.path(datasets_dir, "HolzingerSwineford1939.csv"))
+hs_model <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+"
+hs_fits <- list()
+for (lev in names(levels_equal)) {
+  hs_fits[[lev]] <- fit_case(paste0("hs_", lev), "cfa", hs_model, hs,
+                             "HolzingerSwineford1939.csv", "school", levels_equal[[lev]],
+                             note = paste("invariance level", lev))
+}
+ladder("hs", hs_fits, "HolzingerSwineford1939.csv", hs_model, "school",
+       "3-factor CFA by school: the invariance ladder")
+fit_case("hs_scalar_partial", "cfa", hs_model, hs, "HolzingerSwineford1939.csv", "school",
+         c("loadings", "intercepts"), c("x3 ~ 1", "x7~1", "visual =~ x2"),
+         note = "partial scalar invariance: two intercepts and one loading free")
+fit_case("hs_metric_std_lv", "cfa", hs_model, hs, "HolzingerSwineford1939.csv", "school",
+         c("loadings"), std_lv = TRUE,
+         note = "std.lv = TRUE with equal loadings: latent variances free in group 2")
+hs_sem <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+speed ~ visual + textual
+x7 ~~ x8
+"
+fit_case("hs_sem_all_equal", "sem", hs_sem, hs, "HolzingerSwineford1939.csv", "school",
+         c("loadings", "intercepts", "means", "residuals", "residual.covariances",
+           "lv.variances", "lv.covariances", "regressions"),
+         note = "every group.equal keyword of a continuous model")
+fit_case("hs_sem_configural", "sem", hs_sem, hs, "HolzingerSwineford1939.csv", "school",
+         note = "structural model with a residual covariance, groups free")
+
+# ------------------------------------------- the bundled e-commerce survey by wave
+package_data <- file.path("src", "loyaltysem", "data")
+ecom <- read.csv(file.path(package_data, "ecommerce.csv"))
+items <- setdiff(names(ecom), c("respondent_id", "wave", "gender", "platform", "age"))
+for (v in items) ecom[[v]][ecom[[v]] == -99] <- NA
+ecom$LOY4 <- 8 - ecom$LOY4
+constructs <- list(REP = 1:3, SEC = 1:3, SQ = 1:4, PQ = 1:3, PRI = 1:3, ASS = 1:3,
+                   TRU = 1:3, SAT = 1:3, LOY = 1:4)
+ecom_cfa <- paste0(
+  paste(sapply(names(constructs), function(k)
+    paste0(k, " =~ ", paste0(k, constructs[[k]], collapse = " + "))), collapse = "\n"),
+  "\n")
+ecom_fits <- list()
+for (lev in names(levels_equal)) {
+  ecom_fits[[lev]] <- fit_case(paste0("ecommerce_", lev), "cfa", ecom_cfa, ecom,
+                               "src/loyaltysem/data/ecommerce.csv", "wave",
+                               levels_equal[[lev]],
+                               note = paste("nine-construct CFA by wave; -99 -> NA, LOY4",
+                                            "reversed (8 - x); listwise deletion; level", lev))
+}
+ladder("ecommerce", ecom_fits, "src/loyaltysem/data/ecommerce.csv", ecom_cfa, "wave",
+       "nine-construct CFA by wave (wave 3 has drifted loadings of TRU2, SAT3, LOY1)")
