@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
@@ -146,6 +149,38 @@ def test_demo_effects_and_mediation(demo_dir):
     assert_allclose(row["est"].iloc[0], total_tru, rtol=1e-12)
     med = pd.read_csv(demo_dir / "sem_mediation.csv").set_index(["source", "target"])
     assert med.loc[("TRU", "LOY"), "type"] == "complementary"
+
+
+def test_validate_command_ordinal(tmp_path, capsys):
+    # Holzinger-Swineford cut into quintile categories (make_validity_ordinal.R's rule)
+    raw = pd.read_csv(dataset_path("holzinger_swineford"))
+    for i in range(1, 10):
+        v = raw[f"x{i}"].to_numpy()
+        breaks = np.quantile(v, np.linspace(0.0, 1.0, 6))
+        raw[f"x{i}"] = np.clip(np.searchsorted(breaks, v, side="left"), 1, 5)
+    path = tmp_path / "hs5.csv"
+    raw.to_csv(path, index=False)
+    code = main(
+        [
+            "validate", str(path),
+            "--codebook", str(dataset_path("holzinger_swineford", "codebook")),
+            "--ordinal", "--n-boot", "0", "--out", str(tmp_path / "v"),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    fx = json.loads(
+        (
+            Path(__file__).parent
+            / "fixtures"
+            / "validity"
+            / "ordinal_holzinger_swineford_cut5.json"
+        ).read_text(encoding="utf-8")
+    )
+    rel = pd.read_csv(tmp_path / "v" / "validation_reliability.csv", index_col=0)
+    assert_allclose(rel["omega"], pd.Series(fx["omega"]).reindex(rel.index), atol=1e-4)
+    poly = pd.read_csv(tmp_path / "v" / "validation_polychoric.csv", index_col=0)
+    assert list(poly.index) == [f"x{i}" for i in range(1, 10)]
+    assert "WLSMV" in capsys.readouterr().out
 
 
 def test_validate_command(tmp_path, capsys):

@@ -104,6 +104,8 @@ def _write_validation(report: MeasurementReport, out: Path) -> list[Path]:
     ]
     if report.htmt_inference is not None:
         paths.append(write_csv(out / "validation_htmt_inference.csv", report.htmt_inference))
+    if report.polychoric is not None:
+        paths.append(write_csv(out / "validation_polychoric.csv", report.polychoric))
     if report.efa is not None:
         paths += [
             write_csv(out / "validation_efa_loadings.csv", report.efa.efa.to_frame(sort=True)),
@@ -228,7 +230,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         args.file, args.codebook, sheet=args.sheet, encoding=args.encoding, invalid=args.invalid
     )
     report = validate(
-        survey, n_boot=args.n_boot, random_state=args.seed, n_jobs=args.jobs, progress=None
+        survey,
+        ordinal=args.ordinal,
+        n_boot=args.n_boot,
+        random_state=args.seed,
+        n_jobs=args.jobs,
+        progress=None,
+        boot_polychoric=args.boot_polychoric,
     )
     print(report.summary())
     if args.out:
@@ -290,6 +298,17 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--n-boot", type=int, default=2000, help="bootstrap draws for HTMT CIs")
     val.add_argument("--seed", type=int, default=None, help="random seed of the bootstrap")
     val.add_argument("--jobs", type=int, default=1, help="processes for the bootstrap (-1: all)")
+    val.add_argument(
+        "--ordinal",
+        action="store_true",
+        help="treat the items as ordinal: polychoric correlations, WLSMV CFA, ordinal alpha, "
+        "categorical omega",
+    )
+    val.add_argument(
+        "--boot-polychoric",
+        action="store_true",
+        help="with --ordinal, bootstrap the polychoric HTMT (slow; default: Pearson HTMT)",
+    )
     val.add_argument("--out", help="folder for the report tables (CSV, full precision)")
     val.add_argument("--sheet", help="Excel sheet with the responses")
     val.add_argument("--encoding", help="text encoding (detected when omitted)")
