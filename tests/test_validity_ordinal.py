@@ -323,6 +323,19 @@ def test_more_than_twenty_categories_is_a_typed_error_naming_it():
     assert "ordinal=False" in err.value.fix
 
 
+def test_category_emptied_by_listwise_deletion_is_a_typed_error_naming_it():
+    data = hs_cut(mixed=False)
+    data.loc[0, "x2"] = 9.0  # the only 9, in a row that misses x5
+    data.loc[0, "x5"] = np.nan
+    cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"]}
+    with pytest.raises(SurveyDataError, match="no answers left") as err:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MissingDataWarning)
+            validity.validate(data, cons, ordinal=True, n_boot=0, run_efa=False)
+    assert err.value.column == "x2" and "'9'" in str(err.value.found)
+    assert "merge the rare category" in err.value.fix and "pairwise" not in err.value.fix
+
+
 def test_continuous_scores_are_refused_under_ordinal():
     hs = ls.load_holzinger_swineford()  # test scores such as 3.333: not categories
     with pytest.raises(SurveyDataError) as err:

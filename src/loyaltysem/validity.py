@@ -205,12 +205,16 @@ def polychoric_matrix(data: Any, constructs: Any) -> pd.DataFrame:
     try:
         res = polychoric(frame[items], missing="listwise")
     except SurveyDataError as err:
+        # validate() analyses complete rows only (as the WLSMV CFA): no missing= option here
+        fix = str(err.fix or "").replace(", or use missing='pairwise'", "")
+        if "listwise" in err.reason:
+            fix += " (or answer/drop the incomplete rows that hold it)"
         raise SurveyDataError(
             f"ordinal=True: {err.reason}",
             column=err.column,
             found=err.found,
             expected=err.expected,
-            fix=f"{err.fix}; or treat the items as continuous (ordinal=False)",
+            fix=f"{fix}; or treat the items as continuous (ordinal=False)",
         ) from err
     return res.correlation
 
