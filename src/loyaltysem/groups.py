@@ -1115,8 +1115,10 @@ class InvarianceResult(DisplayMixin):
         tli, rmsea, srmr``; against the nearest fitted level below (``compared_with``):
         ``delta_chisq, delta_df, p_delta`` (lavTestLRT), ``delta_cfi, delta_rmsea,
         delta_srmr``; ``decision`` (``"baseline"`` for configural, ``"supported"`` when
-        every cut-off holds, else ``"not supported"``, ``"failed"``, ``"not tested"``),
-        ``reason`` (which cut-off failed, or the error).
+        every cut-off holds, ``"partially supported"`` when they hold with some
+        parameters freed (``freed``), else ``"not supported"``, ``"failed"``, ``"not
+        tested"``), ``reason`` (which cut-off failed, or the error), ``freed`` (the
+        parameters free in every group, from the partial search).
     fits : mapping of str to MultiGroupResult
         The fitted levels.
     errors : mapping of str to str
@@ -1186,6 +1188,8 @@ def invariance(
     std_lv: bool = False,
     partial: bool = False,
     max_free: int = 10,
+    partial_criterion: str = "fit",
+    alpha: float = 0.05,
 ) -> InvarianceResult:
     r"""Measurement invariance across groups: configural → metric → scalar → strict.
 
@@ -1219,6 +1223,13 @@ def invariance(
         levels then keep the parameters freed below them.
     max_free : int, default 10
         Most parameters freed per level by the partial search.
+    partial_criterion : {"fit", "chisq"}, default "fit"
+        When the partial search stops: ``"fit"`` as soon as the cut-offs hold;
+        ``"chisq"`` when, in addition, the χ² difference test is not significant at
+        ``alpha`` (the strict rule of Byrne, Shavelson & Muthén 1989, which also
+        frees the smaller differences).
+    alpha : float, default 0.05
+        Significance level of ``partial_criterion="chisq"``.
 
     Returns
     -------
@@ -1263,6 +1274,13 @@ def invariance(
             fix="levels=('configural', 'metric', 'scalar', 'strict')",
         )
     levels = sorted(dict.fromkeys(levels), key=list(INVARIANCE_LEVELS).index)
+    if partial_criterion not in ("fit", "chisq"):
+        raise ModelSpecError(
+            "unknown partial_criterion",
+            found=partial_criterion,
+            expected="'fit' (the cut-offs) or 'chisq' (the cut-offs and the χ² difference)",
+            fix="partial_criterion='fit'",
+        )
     # errors that concern every level are raised here, before any level is fitted
     if estimator != "ML":
         fit_groups(model, data, group, estimator=estimator)  # raises the typed error
@@ -1300,12 +1318,14 @@ def invariance(
             row.update(decision="not tested", reason="no lower level was fitted to compare with")
         else:
             row.update(_compare(level, res, fits[last]))
-            if partial and row["decision"] == "not supported":
+            if partial and not _holds(row, partial_criterion, alpha):
                 res, row = _partial_search(
                     spec, data, group, level, res, fits[last], row, freed, steps, std_lv,
-                    max_free,
+                    max_free, partial_criterion, alpha,
                 )  # fmt: skip
                 fits[level] = res
+        if row["decision"] == "supported" and row.get("freed"):
+            row["decision"] = "partially supported"
         rows.append(row)
         if res.converged:
             last = level
@@ -1364,6 +1384,8 @@ def _partial_search(
     steps: list[dict[str, Any]],
     std_lv: bool,
     max_free: int,
+    criterion: str,
+    alpha: float,
 ) -> tuple[MultiGroupResult, dict[str, Any]]:
     """Free the level's constraint with the largest score test until the level holds."""
     kind = _LEVEL_KIND[level]
@@ -1402,7 +1424,15 @@ def _partial_search(
             }
         )
         row = new_row
-        if row["decision"] == "supported":
-            row["decision"] = "partially supported"
+        if _holds(row, criterion, alpha):
             break
+    if row["decision"] == "supported" and row["freed"]:
+        row["decision"] = "partially supported"
     return res, row
+
+
+def _holds(row: Mapping[str, Any], criterion: str, alpha: float) -> bool:
+    """Whether a level holds under the partial search's stopping rule."""
+    if row["decision"] not in ("supported", "partially supported"):
+        return False
+    return criterion == "fit" or not row["p_delta"] < alpha

@@ -29,6 +29,10 @@ from loyaltysem._kernels.ml import FitState, Layout, MLKernel
 
 __all__ = ["GroupState", "MultiGroupKernel", "localize", "score_tests"]
 
+#: MASS::ginv's tolerance (lavTestScore inverts with it): singular values below
+#: sqrt(eps) times the largest count as zero.
+_GINV_TOL = float(np.sqrt(np.finfo(float).eps))
+
 
 def localize(free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Renumber the global free indices of one group's rows to local ones.
@@ -149,7 +153,9 @@ def score_tests(
     bordered by the remaining constraints) is ``N s' B (B' I B)^-1 B' s`` with ``B``
     a basis of the parameterization that keeps the other constraints: ``shared``
     with row ``j`` taken out of its column, plus the unit vector of row ``j``. The
-    total test ``N s' I^-1 s`` releases every constraint.
+    total test ``N s' I^+ s`` releases every constraint (``I^+`` the Moore-Penrose
+    inverse, as lavaan's ``MASS::ginv``: the model without constraints need not be
+    identified).
 
     Returns
     -------
@@ -172,6 +178,6 @@ def score_tests(
         basis = np.column_stack([k, eye[j]])
         sub = basis.T @ info @ basis
         s = basis.T @ score
-        out[m] = n * float(s @ np.linalg.solve(sub, s))
-    total = n * float(score @ np.linalg.solve(info, score))
+        out[m] = n * float(s @ np.linalg.pinv(sub, rcond=_GINV_TOL, hermitian=True) @ s)
+    total = n * float(score @ np.linalg.pinv(info, rcond=_GINV_TOL, hermitian=True) @ score)
     return out, total
