@@ -74,6 +74,7 @@ class _Moments:
     values: np.ndarray | None = None  # the complete rows (N x p), for robust estimators
     patterns: fiml_kernel.Patterns | None = None  # missing = "ml": the response patterns
     h1: fiml_kernel.EMResult | None = None  # missing = "ml": the EM saturated moments
+    incomplete: np.ndarray | None = None  # missing = "ml": the data, NaN = missing (MLR)
 
 
 def _survey_frame(data: Any) -> tuple[pd.DataFrame, str | None]:
@@ -219,7 +220,16 @@ def _fiml_moments(values: np.ndarray, ov: list[str], data_hash: str) -> tuple[_M
             "iterations: chi-square and the fit indices are approximate"
         )
     moments = _Moments(
-        h1.sigma, pat.n, list(ov), data_hash, n_empty, h1.mu, None, patterns=pat, h1=h1
+        h1.sigma,
+        pat.n,
+        list(ov),
+        data_hash,
+        n_empty,
+        h1.mu,
+        None,
+        patterns=pat,
+        h1=h1,
+        incomplete=values,
     )
     return moments, notes
 
@@ -614,8 +624,12 @@ def modification_indices(
     n: int,
     x: np.ndarray,
     mean: np.ndarray | None = None,
+    missing: tuple[fiml_kernel.Patterns, fiml_kernel.EMResult] | None = None,
 ) -> pd.DataFrame:
     """Modification indices as lavaan's ``modindices()`` (expected information).
+
+    With ``missing = (patterns, h1)`` (a ``missing = "ml"`` fit) the score and the
+    expected information are those of the FIML likelihood, as lavaan's.
 
     For each candidate parameter j fixed at 0: the score ``d_j = dF/dx_j / 2``,
     ``V = I_11 - I_12 I_22^-1 I_21`` from the unit expected information of the model
@@ -637,7 +651,11 @@ def modification_indices(
         np.arange(q + 1, q + 1 + len(cands)),
     )
     ecm = compile_partable(ext, ov, s, mean)
-    kernel = MLKernel(ecm.layout, s, mean)
+    kernel: Any
+    if missing is not None:
+        kernel = fiml_kernel.FIMLKernel(ecm.layout, missing[0], missing[1])
+    else:
+        kernel = MLKernel(ecm.layout, s, mean)
     x_ext = np.concatenate([x, np.zeros(len(cands))])
     st = kernel.state(x_ext)
     score = kernel.gradient(st) / 2.0
@@ -975,6 +993,7 @@ def fit_partable(
         )
     f_ml = kernel.objective(st)
     robust: _Robust | None = None
+    robust_fiml: fiml_kernel.RobustFIML | None = None
     try:
         if information == "observed":
             info = kernel.observed_information(st)
@@ -985,6 +1004,16 @@ def fit_partable(
             raise np.linalg.LinAlgError  # R's solve() refuses such a matrix (rcond < eps)
         if se_type == "standard":
             vcov = np.linalg.inv(info) / n
+        elif fiml:  # MLR with missing data
+            robust_fiml = fiml_kernel.robust_mlr(
+                kernel, st, moments.incomplete, info, observed=information == "observed"
+            )
+            vcov = robust_fiml.vcov
+            rf = robust_fiml
+            robust = _Robust(
+                RobustParts(vcov, rf.trace_h1 - rf.trace_h0, rf.trace_h1, rf.trace_h0),
+                RobustParts(np.empty((0, 0)), rf.trace_h1 - rf.trace_h0_null),
+            )
         else:
             robust = _robust_parts(kernel, st, moments, info, se_type)
             vcov = robust.model.vcov
@@ -1061,11 +1090,12 @@ def fit_partable(
             fiml_kernel.independence_loglik(moments.patterns),
         )
     measures = _fit_measures(kernel, sigma, f_ml, n, npar, ov_x_idx, st.mu, likelihoods=likelihoods)
-    if fiml:
-        measures.update(_fiml_measures(kernel, st, measures, information))
     if estimator in ("MLM", "MLR") and robust is not None:
         extra = {"_p": float(len(cm.ov)), "_means": float(meanstructure)}
         measures.update(_scaled_measures({**measures, **extra}, robust))
+    if fiml:  # the *.robust indices of FIML are Zhang & Savalei's (lavaan 0.6.14)
+        first_order = None if robust_fiml is None else robust_fiml.b1
+        measures.update(_fiml_measures(kernel, st, measures, information, first_order))
     fm = pd.Series(measures, name="fit_measures")
     names = pd.Index(cm.ov)
     std_residuals: Callable[[], np.ndarray]
@@ -1114,12 +1144,15 @@ def fit_partable(
         warnings=tuple(warnings),
         provenance=provenance,
         _modindices=functools.partial(
-            _not_available,
-            "modification indices of a full-information ML fit (missing='ml')",
-            "fit the model with missing='listwise' to screen modification indices",
-        )
-        if fiml
-        else functools.partial(modification_indices, pt, list(cm.ov), s, n, x, mean),
+            modification_indices,
+            pt,
+            list(cm.ov),
+            s,
+            n,
+            x,
+            mean,
+            (moments.patterns, moments.h1) if fiml else None,
+        ),
         _std_residuals=std_residuals,
         _x=np.array(x, copy=True),
         _std_all_batch=std_plan.evaluate,
@@ -1132,6 +1165,7 @@ def _fiml_measures(
     st: fiml_kernel.FIMLState,
     fm: Mapping[str, float],
     information: str,
+    first_order: np.ndarray | None = None,
 ) -> dict[str, float]:
     """GFI and the FIML-corrected ("robust") indices of a ``missing = "ml"`` fit, as lavaan.
 
@@ -1140,7 +1174,9 @@ def _fiml_measures(
     weighted by the FIML expected information at the model (lavaan
     ``lav_fit_gfi_lavobject``). ``cfi.robust``, ``tli.robust``, ``rmsea.robust`` and
     its interval and tests are Zhang & Savalei's (2023) corrections
-    (:func:`loyaltysem._kernels.fiml.corrected_test`), as lavaan 0.6.14 reports them.
+    (:func:`loyaltysem._kernels.fiml.corrected_test`), as lavaan 0.6.14 reports them:
+    version "V6" for ML, "V3" (with the first-order information ``first_order`` of the
+    saturated model) for MLR.
     """
     out: dict[str, float] = {}
     pat = kernel.pat
@@ -1160,7 +1196,9 @@ def _fiml_measures(
     out["agfi"] = fi.agfi(gfi, n_moments, df)
     out["pgfi"] = fi.pgfi(gfi, n_moments, df)
     try:
-        ct = fiml_kernel.corrected_test(kernel, st, df, df_b, observed=information == "observed")
+        ct = fiml_kernel.corrected_test(
+            kernel, st, df, df_b, observed=information == "observed", first_order=first_order
+        )
     except (np.linalg.LinAlgError, ValueError):
         ct = fiml_kernel.CorrectedTest(math.nan, math.nan, math.nan, math.nan)
     c, c_b = ct.c_hat, ct.c_hat_null
@@ -1550,23 +1588,24 @@ def fit(
     _check_option("estimator", estimator)
     _check_option("missing", missing)
     fiml = missing == "ml"
-    if fiml and estimator != "ML":
+    if fiml and estimator not in ("ML", "MLR"):
         raise ModelSpecError(
             f"estimator={estimator!r} with missing='ml' is not available yet",
             found=f"estimator={estimator!r}, missing='ml'",
-            expected="estimator='ML' with missing='ml'",
-            fix="use estimator='ML' with missing='ml' (FIML with normal-theory standard "
-            f"errors), or {estimator} with missing='listwise'",
+            expected="estimator='ML' or 'MLR' with missing='ml'",
+            fix="use estimator='MLR' with missing='ml' (FIML with robust standard errors "
+            f"and a scaled test), or {estimator} with missing='listwise'",
         )
     if fiml and information is None:
         information = "observed"  # lavaan's default with missing = "ml"
     se_type, information = _resolve_se(estimator, se, information)
-    if fiml and se_type != "standard":
+    if fiml and se_type not in ("standard", "robust.huber.white"):
         raise ModelSpecError(
-            f"se={se_type!r} with missing='ml' is not available yet",
+            f"se={se_type!r} with missing='ml' is not available",
             found=se_type,
-            expected="se='standard' with missing='ml'",
-            fix="leave se unset with missing='ml'",
+            expected="se='standard' or 'robust.huber.white' with missing='ml' (lavaan: "
+            "robust.sem needs complete data)",
+            fix="leave se unset with missing='ml', or use estimator='MLR'",
         )
     if isinstance(model, ModelSpec):
         spec = model

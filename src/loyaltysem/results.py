@@ -226,9 +226,12 @@ class SEMResult(DisplayMixin):
     def _header(self) -> list[str]:
         fm = self.fit_measures
         p = self.provenance
+        fiml = p.options.get("missing") == "ml"
+        excluded = "without any answer" if fiml else "listwise"
         lines = [
             f"estimator: {p.estimator}, N = {p.n}"
-            + (f" ({p.n_excluded} excluded listwise)" if p.n_excluded else ""),
+            + (", missing = 'ml' (full-information ML)" if fiml else "")
+            + (f" ({p.n_excluded} excluded {excluded})" if p.n_excluded else ""),
             f"converged: {self.converged} after {self.iterations} iterations",
             f"chi-square = {fm['chisq']:.3f}, df = {fm['df']:.0f}, p = {fm['pvalue']:.3f}; "
             f"CFI = {fm['cfi']:.3f}, TLI = {fm['tli']:.3f}, RMSEA = {fm['rmsea']:.3f} "

@@ -12,7 +12,8 @@
 #   - parameterEstimates(fit, standardized = TRUE), standardizedSolution(fit) (std.all
 #     with delta-method SEs), fitMeasures(fit) (every measure, named),
 #     lavInspect(fit, "rsquare"), the implied moments, the EM (h1) moments
-#     lavInspect(fit, "sampstat.h1") and resid(fit, "raw").
+#     lavInspect(fit, "sampstat.h1"), resid(fit, "raw") and modindices(fit) (all rows,
+#     largest first; lavaan's default information = "expected").
 # Cases: Holzinger-Swineford x1..x9 with 10 % of the cells missing completely at random
 # (the seed of make_missing.R), the Political Democracy SEM with 10 % MCAR cells, the
 # bundled e-commerce survey with its own missing answers and with 10 % MCAR cells added;
@@ -92,7 +93,9 @@ write_fixture <- function(name, fit, data, data_note, call, syntax) {
     h1_cov = mat_json(h1$cov),
     h1_mean = as.list(unclass(h1$mean)),
     residual_cov = mat_json(res$cov),
-    residual_mean = as.list(unclass(res$mean))
+    residual_mean = as.list(unclass(res$mean)),
+    modindices = df_json(modindices(fit, sort. = TRUE)[, c("lhs", "op", "rhs", "mi", "epc",
+                                                           "sepc.lv", "sepc.all", "sepc.nox")])
   )
   path <- file.path(out_dir, paste0(name, ".json"))
   writeLines(

@@ -35,15 +35,18 @@ __all__ = [
     "FIMLKernel",
     "FIMLState",
     "Patterns",
+    "RobustFIML",
     "available_moments",
     "corrected_test",
     "em_saturated",
+    "first_order_information",
     "independence_loglik",
     "information",
     "loglik",
     "loglik_gradient",
     "optimize",
     "patterns",
+    "robust_mlr",
     "vech_index",
 ]
 
@@ -653,6 +656,7 @@ def corrected_test(
     df_null: float,
     *,
     observed: bool,
+    first_order: np.ndarray | None = None,
 ) -> CorrectedTest:
     r"""FIML-corrected test parts (Zhang & Savalei 2023; lavaan ``lav_fit_fiml_corrected``).
 
@@ -663,9 +667,11 @@ def corrected_test(
     moments (observed, :math:`A = W_m`, or expected, as the fit's ``information``),
     :math:`U = W_m - W_m \Delta E^{-1} \Delta^\top W_m` and
     :math:`k = \operatorname{tr}(W_c W_m^{-1} U W_m^{-1})` (lavaan's version "V6",
-    used without a scaled test), :math:`\hat c = k / df`. The same for the
-    independence model, whose FIML estimates are the available-case means and
-    variances.
+    used without a scaled test) or, given the first-order information ``J`` of the
+    saturated model (MLR), :math:`k = \operatorname{tr}(U W_m^{-1} W_c W_m^{-1} U
+    \Gamma)` with :math:`\Gamma = W_m^{-1} J W_m^{-1}` (version "V3");
+    :math:`\hat c = k / df`. The same for the independence model, whose FIML
+    estimates are the available-case means and variances.
 
     References
     ----------
@@ -686,10 +692,15 @@ def corrected_test(
     wc_wmi = wc @ wmi
     a = wm if observed else information(pat, h1.mu, h1.sigma, observed=False)
 
+    gamma = None if first_order is None else wmi @ first_order @ wmi
+
     def k_value(delta: np.ndarray) -> float:
         wd = wm @ delta
         u = wm - wd @ linalg.solve(delta.T @ a @ delta, wd.T, assume_a="pos")
-        return float(np.sum(wc_wmi * (u @ wmi).T))
+        if gamma is None:  # "V6": no scaled test
+            return float(np.sum(wc_wmi * (u @ wmi).T))
+        left = u @ wmi @ wc @ wmi @ u  # "V3", with a scaled (MLR) test
+        return float(np.sum(left * gamma.T))
 
     delta = kernel.moment_jacobian(st)
     chisq = kernel.n * kernel.ml.objective(st.base)
@@ -724,3 +735,117 @@ def corrected_test(
         chisq_null=chisq_null,
         c_hat_null=k_b / df_null if df_null > 0 else np.nan,
     )
+
+
+def first_order_information(
+    pat: Patterns, values: np.ndarray, mu: np.ndarray, sigma: np.ndarray
+) -> np.ndarray:
+    r"""Unit first-order information of the moments: the mean cross product of the scores.
+
+    The casewise score of respondent :math:`i` (pattern :math:`o`,
+    :math:`d_i = y_{i,o} - \mu_o`, :math:`W = \Sigma_{oo}^{-1}`) is :math:`W d_i` for
+    the means and :math:`(2 - \delta_{ab})\tfrac12 (W d_i d_i^\top W - W)_{ab}` for
+    :math:`\sigma_{ab}` (``vech`` order of :func:`vech_index`); the result is
+    :math:`\sum_i z_i z_i^\top / N`, accumulated per pattern (lavaan
+    ``lav_mvnorm_missing_information_firstorder``).
+    """
+    p = pat.n_vars
+    rows, _, pos = vech_index(p)
+    m = p + len(rows)
+    out = np.zeros((m, m))
+    chunk = max(1, min(pat.n, 2_000_000 // m))  # rows of scores held at once
+    block = np.zeros((chunk, m))
+    used = 0
+    for g in range(len(pat.freq)):
+        o = np.flatnonzero(pat.observed[g])
+        w = np.linalg.inv(sigma[np.ix_(o, o)])
+        w = (w + w.T) / 2.0
+        wd = (values[np.ix_(pat.rows[g], o)] - mu[o]) @ w
+        r_g, c_g = np.tril_indices(len(o))
+        half = np.where(r_g == c_g, 0.5, 1.0)
+        z = np.hstack([wd, half * (wd[:, r_g] * wd[:, c_g] - w[r_g, c_g])])
+        idx = np.concatenate([o, p + pos[o[r_g], o[c_g]]])
+        for start in range(0, len(z), chunk):
+            part = z[start : start + chunk]
+            if used + len(part) > chunk:  # the block is full: add its cross product
+                out += block[:used].T @ block[:used]
+                block[:used] = 0.0
+                used = 0
+            block[used : used + len(part), idx] = part
+            used += len(part)
+    out += block[:used].T @ block[:used]
+    return out / pat.n
+
+
+def _baseline_moments(pat: Patterns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """FIML estimates of the independence model and the derivatives of its moments."""
+    p = pat.n_vars
+    total = np.zeros(p)
+    square = np.zeros(p)
+    count = np.zeros(p)
+    for g in range(len(pat.freq)):
+        o = pat.observed[g]
+        total[o] += pat.sums[g]
+        square[o] += np.diag(pat.crossprods[g])
+        count[o] += pat.freq[g]
+    mean_b = total / count
+    var_b = square / count - mean_b**2
+    rows, _, pos = vech_index(p)
+    delta_b = np.zeros((p + len(rows), 2 * p))
+    delta_b[np.arange(p), np.arange(p)] = 1.0
+    delta_b[p + pos[np.arange(p), np.arange(p)], p + np.arange(p)] = 1.0
+    return mean_b, var_b, delta_b
+
+
+@dataclass(frozen=True)
+class RobustFIML:
+    """MLR with missing data: sandwich vcov and the Yuan–Bentler (Mplus) traces.
+
+    ``trace_h1 = tr(B1 A1^-1)`` (saturated model at the EM moments: observed
+    information ``A1``, first-order ``B1``), ``trace_h0 = tr(B0 H^-1)`` (the model),
+    ``trace_h0_null`` the same for the independence model.
+    """
+
+    vcov: np.ndarray
+    trace_h1: float
+    trace_h0: float
+    trace_h0_null: float
+    b1: np.ndarray  # first-order information of the saturated model at the EM moments
+
+
+def robust_mlr(
+    kernel: FIMLKernel,
+    st: FIMLState,
+    values: np.ndarray,
+    information_matrix: np.ndarray,
+    *,
+    observed: bool,
+) -> RobustFIML:
+    r"""Huber–White standard errors and the Yuan–Bentler (Mplus) trace with missing data.
+
+    As lavaan's ``estimator = "MLR", missing = "ml"``: ``vcov = H^{-1} B_0 H^{-1} / N``
+    with ``H`` the observed information (``information_matrix``) and
+    :math:`B_0 = \Delta^\top J(\hat\mu, \hat\Sigma) \Delta` (:func:`first_order_information`
+    at the model); the trace ``tr(U Gamma) = tr(B_1 A_1^{-1}) - tr(B_0 H^{-1})``
+    with the saturated ("unstructured") information ``A_1`` (observed or expected, as
+    the fit's) and first-order information ``B_1`` at the EM moments
+    (``lav_test_yuan_bentler_mplus_trace``). The independence model's ``tr(B_0
+    H^{-1})`` uses its own FIML estimates (available-case means and variances).
+    """
+    pat, h1 = kernel.pat, kernel.h1
+    n = kernel.n
+    delta = kernel.moment_jacobian(st)
+    j0 = first_order_information(pat, values, st.base.mu, st.base.sigma)
+    b0 = delta.T @ j0 @ delta
+    h_inv = np.linalg.inv(information_matrix)
+    vcov = h_inv @ b0 @ h_inv / n
+    a1 = information(pat, h1.mu, h1.sigma, observed=observed)
+    b1 = first_order_information(pat, values, h1.mu, h1.sigma)
+    trace_h1 = float(np.sum(b1 * np.linalg.inv(a1).T))
+    trace_h0 = float(np.sum(b0 * h_inv.T))
+    mean_b, var_b, delta_b = _baseline_moments(pat)
+    sigma_b = np.diag(var_b)
+    jb = delta_b.T @ first_order_information(pat, values, mean_b, sigma_b) @ delta_b
+    hb = delta_b.T @ information(pat, mean_b, sigma_b, observed=observed) @ delta_b
+    trace_h0_null = float(np.sum(jb * np.linalg.inv(hb).T))
+    return RobustFIML(vcov, trace_h1, trace_h0, trace_h0_null, b1)
