@@ -152,7 +152,8 @@ def score_tests(
     parameterization, lavaan's statistic ``N s' Z1+ s`` (``Z1`` the information
     bordered by the remaining constraints) is ``N s' B (B' I B)^-1 B' s`` with ``B``
     a basis of the parameterization that keeps the other constraints: ``shared``
-    with row ``j`` taken out of its column, plus the unit vector of row ``j``. The
+    with row ``j`` taken out of its column, plus the unit vector of row ``j`` (the
+    span of ``shared`` plus that unit vector, so one Schur complement per row). The
     total test ``N s' I^+ s`` releases every constraint (``I^+`` the Moore-Penrose
     inverse, as lavaan's ``MASS::ginv``: the model without constraints need not be
     identified).
@@ -169,15 +170,17 @@ def score_tests(
     info = kernel_full.expected_information(st)
     n = kernel_full.n
     rows = np.asarray(released, dtype=int)
-    eye = np.eye(len(score))
-    # releasing row j: its entry leaves the shared column of K, and e_j joins the basis
-    out = np.empty(len(rows))
-    for m, j in enumerate(rows):
-        k = shared.copy()
-        k[j, :] = 0.0
-        basis = np.column_stack([k, eye[j]])
-        sub = basis.T @ info @ basis
-        s = basis.T @ score
-        out[m] = n * float(s @ np.linalg.pinv(sub, rcond=_GINV_TOL, hermitian=True) @ s)
+    # [K without row j, e_j] spans what [K, e_j] spans, so with A = K'IK, b_j = K'I e_j:
+    # s'B(B'IB)^-1 B's = s_K' A^-1 s_K + (s_j - b_j' A^-1 s_K)^2 / (I_jj - b_j' A^-1 b_j)
+    a = shared.T @ info @ shared
+    b = shared.T @ info[:, rows]
+    s_k = shared.T @ score
+    a_inv_b = np.linalg.solve(a, b)
+    a_inv_s = np.linalg.solve(a, s_k)
+    schur = np.diag(info)[rows] - np.sum(b * a_inv_b, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = n * (s_k @ a_inv_s + (score[rows] - b.T @ a_inv_s) ** 2 / schur)
+    # a release that leaves the model unidentified has no test
+    out[schur <= _GINV_TOL * np.abs(np.diag(info)[rows])] = np.nan
     total = n * float(score @ np.linalg.pinv(info, rcond=_GINV_TOL, hermitian=True) @ score)
     return out, total

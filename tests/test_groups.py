@@ -1,0 +1,408 @@
+"""Multi-group ML and measurement invariance against lavaan 0.6.14.
+
+Fixtures: ``tests/reference/make_groups.R`` (``tests/fixtures/groups/*.json``; R,
+lavaan and semTools versions recorded in each). Every parameter (matched on lhs, op,
+rhs, group; one on a single side fails), standard error, std.all and its SE, label,
+every fit measure lavaan reports, the chi-square of each group, R² per group, the
+likelihood-ratio tests between invariance levels and the score tests of the scalar
+model are compared under design.md §4 tolerances. The tests run without R.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from loyaltysem import load_ecommerce
+from loyaltysem.datasets import load_frame
+from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
+from loyaltysem.groups import (
+    CUTOFFS,
+    INVARIANCE_LEVELS,
+    InvarianceResult,
+    MultiGroupResult,
+    fit_groups,
+    invariance,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "groups"
+
+ATOL_EST = 1e-4
+RTOL_SE = 1e-3
+ATOL_SE_ZERO = 1e-8  # fixed parameters: lavaan 0, ours 0 up to rounding (1e-11)
+RTOL_CHISQ = 1e-4
+ATOL_INDEX = 1e-4
+ATOL_P = 1e-4
+
+#: measures compared relatively (chi-square-like, likelihoods, counts)
+RELATIVE = {
+    "npar", "df", "chisq", "baseline.chisq", "baseline.df", "logl", "unrestricted.logl",
+    "aic", "bic", "bic2", "cn_05", "cn_01", "ntotal", "fmin", "ecvi",
+}  # fmt: skip
+LEVEL_CASES = {
+    "hs": ["hs_configural", "hs_metric", "hs_scalar", "hs_strict"],
+    "ecommerce": [
+        "ecommerce_configural",
+        "ecommerce_metric",
+        "ecommerce_scalar",
+        "ecommerce_strict",
+    ],
+}
+OTHER_CASES = ["hs_scalar_partial", "hs_metric_std_lv", "hs_sem_all_equal", "hs_sem_configural"]
+
+
+def _load(name: str) -> dict[str, Any]:
+    with open(FIXTURES / f"{name}.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@cache
+def _data(kind: str) -> Any:
+    return load_ecommerce() if kind == "ecommerce" else load_frame("holzinger_swineford")
+
+
+def _kind(name: str) -> str:
+    return "ecommerce" if name.startswith("ecommerce") else "hs"
+
+
+@cache
+def _ladder(kind: str) -> InvarianceResult:
+    d = _load(f"ladder_{kind}")
+    return invariance(d["provenance"]["model_syntax"], _data(kind), d["provenance"]["group"])
+
+
+@cache
+def _fit(name: str) -> MultiGroupResult:
+    d = _load(name)
+    kind = _kind(name)
+    level = name.split("_", 1)[1]
+    if name in LEVEL_CASES[kind]:
+        return _ladder(kind).fits[level]  # the ladder's own fit of this level
+    pv = d["provenance"]
+    return fit_groups(
+        pv["model_syntax"],
+        _data(kind),
+        pv["group"],
+        group_equal=pv["group_equal"],
+        group_partial=pv["group_partial"],
+        std_lv=d["options"]["std.lv"],
+    )
+
+
+ALL_CASES = [c for cases in LEVEL_CASES.values() for c in cases] + OTHER_CASES
+
+
+@pytest.mark.parametrize("name", ALL_CASES)
+def test_fixture_provenance(name: str) -> None:
+    d = _load(name)
+    pv = d["provenance"]
+    assert pv["generator"] == "tests/reference/make_groups.R"
+    assert pv["lavaan_version"] == "0.6.14"
+    assert pv["semtools_version"] and pv["r_version"].startswith("R version")
+    assert d["options"]["estimator"] == "ML" and d["options"]["meanstructure"]
+
+
+@pytest.mark.parametrize("name", ALL_CASES)
+def test_estimates(name: str) -> None:
+    d = _load(name)
+    res = _fit(name)
+    assert res.converged and d["converged"]
+    assert [str(v) for v in res.group_labels] == d["group_labels"]  # lavaan: as character
+    ref = pd.DataFrame(d["parameter_estimates"])
+    ours = res.estimates
+    key = ["lhs", "op", "rhs", "group"]
+    m = ref.merge(ours, on=key, how="outer", indicator=True, suffixes=("_R", ""))
+    one_sided = m[m["_merge"] != "both"]
+    assert one_sided.empty, one_sided[[*key, "_merge"]]
+    assert len(ours) == len(ref)
+    assert_allclose(m["est"], m["est_R"], atol=ATOL_EST)
+    assert_allclose(m["se"], m["se_R"], rtol=RTOL_SE, atol=ATOL_SE_ZERO)
+    assert_allclose(m["std_all"], m["std.all"], atol=ATOL_EST)
+    assert_allclose(m["std_lv"], m["std.lv"], atol=ATOL_EST)
+    ref_label = m["label_R"].fillna("") if "label_R" in m else pd.Series("", index=m.index)
+    assert (m["label"].fillna("") == ref_label).all()
+
+
+@pytest.mark.parametrize("name", ALL_CASES)
+def test_standardized_se(name: str) -> None:
+    d = _load(name)
+    ref = pd.DataFrame(d["standardized_solution"])
+    ref = ref.rename(columns={"se": "se_R"})[["lhs", "op", "rhs", "group", "est.std", "se_R"]]
+    m = ref.merge(_fit(name).estimates, on=["lhs", "op", "rhs", "group"], how="outer")
+    assert len(m) == len(ref)
+    assert_allclose(m["std_all"], m["est.std"], atol=ATOL_EST)
+    assert_allclose(m["se_std_all"], m["se_R"], rtol=RTOL_SE, atol=ATOL_SE_ZERO)
+
+
+@pytest.mark.parametrize("name", ALL_CASES)
+def test_fit_measures(name: str) -> None:
+    d = _load(name)
+    fm = _fit(name).fit_measures
+    ref = d["fit_measures"]
+    absent = sorted(set(ref) - set(fm.index))
+    assert not absent, f"lavaan reports measures we do not: {absent}"
+    for key, value in ref.items():
+        if value is None:
+            assert np.isnan(fm[key]), key
+        elif key in RELATIVE:
+            assert_allclose(fm[key], value, rtol=RTOL_CHISQ, err_msg=key)
+        else:
+            assert_allclose(fm[key], value, atol=ATOL_INDEX, err_msg=key)
+
+
+@pytest.mark.parametrize("name", ALL_CASES)
+def test_groups_chisq_nobs_r2(name: str) -> None:
+    d = _load(name)
+    res = _fit(name)
+    assert_allclose(res.chisq_group.to_numpy(), d["chisq_group"], rtol=RTOL_CHISQ)
+    assert_allclose(res.chisq_group.sum(), d["fit_measures"]["chisq"], rtol=RTOL_CHISQ)
+    assert res.nobs.tolist() == d["nobs"]
+    r2 = res.r2
+    expected = {}
+    for label, values in d["rsquare"].items():
+        g = next(v for v in res.group_labels if str(v) == label)
+        expected.update({(g, k): v for k, v in values.items()})
+    assert set(r2.index) == set(expected)
+    keys = list(expected)
+    assert_allclose(r2.loc[keys].to_numpy(), [expected[k] for k in keys], atol=ATOL_EST)
+
+
+@pytest.mark.parametrize("kind", ["hs", "ecommerce"])
+def test_ladder_against_lavtestlrt(kind: str) -> None:
+    d = _load(f"ladder_{kind}")
+    table = _ladder(kind).table
+    assert list(table.index) == d["levels"] == list(INVARIANCE_LEVELS)
+    assert (table["status"] == "fitted").all()
+    for level in d["levels"]:
+        fm = d["fit_measures"][level]
+        assert_allclose(table.loc[level, "chisq"], fm["chisq"], rtol=RTOL_CHISQ)
+        assert table.loc[level, "df"] == fm["df"]
+        for k in ("cfi", "tli", "rmsea", "srmr"):
+            assert_allclose(table.loc[level, k], fm[k], atol=ATOL_INDEX, err_msg=k)
+    lrt = pd.DataFrame(d["lrt"]).set_index("model")
+    for level, lower in zip(d["levels"][1:], d["levels"][:-1], strict=True):
+        row = table.loc[level]
+        assert row["compared_with"] == lower
+        assert_allclose(row["delta_chisq"], lrt.loc[level, "Chisq diff"], rtol=RTOL_CHISQ)
+        assert row["delta_df"] == lrt.loc[level, "Df diff"]
+        assert_allclose(row["p_delta"], lrt.loc[level, "Pr(>Chisq)"], atol=ATOL_P)
+        fm, fm0 = d["fit_measures"][level], d["fit_measures"][lower]
+        deltas = {k: fm[k] - fm0[k] for k in ("cfi", "rmsea", "srmr")}
+        for k, v in deltas.items():
+            assert_allclose(row[f"delta_{k}"], v, atol=ATOL_INDEX, err_msg=k)
+        cut = CUTOFFS[level]
+        holds = (
+            deltas["cfi"] >= cut["cfi"]
+            and deltas["rmsea"] <= cut["rmsea"]
+            and deltas["srmr"] <= cut["srmr"]
+        )
+        assert row["decision"] == ("supported" if holds else "not supported")
+    assert table.loc["configural", "decision"] == "baseline"
+
+
+def test_ladder_detects_the_drifted_wave() -> None:
+    # wave 3 of the bundled survey has drifted loadings (scripts/make_ecommerce.py)
+    table = _ladder("ecommerce").table
+    assert table.loc["metric", "decision"] == "not supported"
+    assert "ΔCFI" in table.loc["metric", "reason"]
+    assert table.loc["metric", "p_delta"] < 0.001
+
+
+@pytest.mark.parametrize("kind", ["hs", "ecommerce"])
+def test_score_tests_against_lavtestscore(kind: str) -> None:
+    d = _load(f"ladder_{kind}")
+    uni = pd.DataFrame(d["score_test_scalar"]["uni"])
+    ours = _ladder(kind).fits["scalar"].score_tests()
+    m = uni.merge(
+        ours,
+        left_on=["par_lhs", "par_op", "par_rhs", "par_group"],
+        right_on=["lhs", "op", "rhs", "group"],
+        how="outer",
+        indicator=True,
+        suffixes=("_R", ""),
+    )
+    assert (m["_merge"] == "both").all()
+    assert len(ours) == len(uni)
+    assert (m["ref_group"] == m["ref_group_R"]).all()
+    assert_allclose(m["X2"], m["X2_R"], rtol=RTOL_CHISQ, atol=1e-5)
+    assert_allclose(m["pvalue"], m["p.value"], atol=ATOL_P)
+
+
+def test_partial_search_names_the_drifted_items() -> None:
+    d = _load("ladder_ecommerce")
+    pv = d["provenance"]
+    inv = invariance(
+        pv["model_syntax"],
+        _data("ecommerce"),
+        "wave",
+        std_lv=True,
+        partial=True,
+        partial_criterion="chisq",
+    )
+    steps = inv.partial
+    metric = steps[steps["level"] == "metric"]
+    assert set(metric["freed"]) == {"LOY =~ LOY1", "TRU =~ TRU2", "SAT =~ SAT3"}
+    assert set(metric["group"]) == {3}
+    assert inv.table.loc["metric", "decision"] == "partially supported"
+    assert inv.table.loc["metric", "p_delta"] >= 0.05
+    # std.lv = TRUE gives the same configural and metric chi-squares as markers
+    assert_allclose(
+        inv.table.loc["configural", "chisq"], d["fit_measures"]["configural"]["chisq"], rtol=1e-4
+    )
+
+
+def test_partial_search_default_stops_on_the_cutoffs() -> None:
+    pv = _load("ladder_ecommerce")["provenance"]
+    inv = invariance(pv["model_syntax"], _data("ecommerce"), "wave", std_lv=True, partial=True)
+    first = inv.partial.iloc[0]
+    assert (first["level"], first["freed"], first["group"]) == ("metric", "LOY =~ LOY1", 3)
+    assert inv.table.loc["metric", "decision"] == "partially supported"
+
+
+# ------------------------------------------------------------------ failing levels
+def _small_school(n: int) -> pd.DataFrame:
+    hs = load_frame("holzinger_swineford")
+    gw = hs[hs["school"] == "Grant-White"].head(n)
+    return pd.concat([hs[hs["school"] == "Pasteur"], gw], ignore_index=True)
+
+
+HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
+
+def test_a_failing_level_does_not_lose_the_others() -> None:
+    # 25 respondents: fewer than the 30 parameters Grant-White alone must identify in the
+    # configural model, more than the 24 of the metric model (6 loadings shared)
+    data = _small_school(25)
+    inv = invariance(HS_MODEL, data, "school")
+    table = inv.table
+    assert table.loc["configural", "status"] == "failed"
+    assert table.loc["configural", "decision"] == "failed"
+    assert "Grant-White" in inv.errors["configural"]
+    assert "30 free parameters" in inv.errors["configural"]
+    assert set(inv.fits) == {"metric", "scalar", "strict"}
+    assert (table.loc[["metric", "scalar", "strict"], "status"] == "fitted").all()
+    assert table.loc["metric", "decision"] == "not tested"
+    assert table.loc["scalar", "compared_with"] == "metric"
+    assert np.isfinite(table.loc["scalar", "delta_chisq"])
+    # the fitted levels are the fits fit_groups gives on their own
+    alone = fit_groups(HS_MODEL, data, "school", group_equal=["loadings", "intercepts"])
+    assert_allclose(table.loc["scalar", "chisq"], alone.fit_measures["chisq"], rtol=1e-10)
+    assert "FAILED configural" in inv.summary()
+
+
+# ---------------------------------------------------------------------- bad input
+def test_group_smaller_than_its_parameters() -> None:
+    with pytest.raises(SurveyDataError) as info:
+        fit_groups(HS_MODEL, _small_school(25), "school")
+    err = info.value
+    assert err.column == "school"
+    msg = str(err)
+    assert "'Grant-White'" in msg and "25 complete rows" in msg and "30 free parameters" in msg
+    assert "merge small groups" in msg
+
+
+def test_group_with_fewer_rows_than_variables() -> None:
+    with pytest.raises(SurveyDataError, match="too few complete rows") as info:
+        fit_groups(
+            HS_MODEL, _small_school(8), "school", group_equal=list(INVARIANCE_LEVELS["strict"])
+        )
+    assert "8 complete rows in group 'Grant-White', 9 variables" in str(info.value)
+
+
+def test_item_constant_within_a_group() -> None:
+    hs = load_frame("holzinger_swineford")
+    hs.loc[hs["school"] == "Pasteur", "x5"] = 4.0
+    with pytest.raises(SurveyDataError, match="never varies") as info:
+        fit_groups(HS_MODEL, hs, "school")
+    err = info.value
+    assert err.column == "x5"
+    assert "x5 = 4 for all 156 respondents of group 'Pasteur'" in str(err)
+    assert "drop x5 from the model" in str(err)
+
+
+def test_group_column_with_missing_values_is_counted() -> None:
+    hs = load_frame("holzinger_swineford")
+    hs.loc[[3, 10, 200], "school"] = np.nan
+    res = fit_groups(HS_MODEL, hs, "school")
+    assert res.nobs.sum() == 298
+    assert res.provenance.n == 298 and res.provenance.n_excluded == 3
+    assert res.provenance.options["n_group_missing"] == 3
+    assert any("3 of 301 rows have no value in the grouping column 'school'" in w
+               for w in res.warnings)  # fmt: skip
+
+
+def test_missing_answers_are_listwise_within_groups() -> None:
+    d = _load("ecommerce_configural")
+    res = _fit("ecommerce_configural")
+    excluded = [o - n for o, n in zip(d["norig"], d["nobs"], strict=True)]
+    assert res.provenance.options["n_excluded_per_group"] == excluded
+    assert res.provenance.n_excluded == sum(excluded)
+    assert sum("listwise" in w for w in res.warnings) == 3
+
+
+def test_unknown_group_column() -> None:
+    with pytest.raises(SurveyDataError, match="grouping column is not in the data") as info:
+        fit_groups(HS_MODEL, load_frame("holzinger_swineford"), "schol")
+    assert info.value.column == "schol" and "did you mean school" in str(info.value)
+
+
+def test_one_group_only() -> None:
+    hs = load_frame("holzinger_swineford")
+    with pytest.raises(SurveyDataError, match="at least two groups"):
+        fit_groups(HS_MODEL, hs[hs["school"] == "Pasteur"], "school")
+
+
+def test_bad_group_equal_and_partial() -> None:
+    hs = load_frame("holzinger_swineford")
+    with pytest.raises(ModelSpecError, match="unknown group_equal keyword") as info:
+        fit_groups(HS_MODEL, hs, "school", group_equal=["loading"])
+    assert "'loadings'" in str(info.value)
+    with pytest.raises(ModelSpecError, match="group_partial names a parameter") as info:
+        fit_groups(HS_MODEL, hs, "school", group_equal=["loadings"], group_partial=["visual=~x22"])
+    assert "visual=~x2" in str(info.value)
+
+
+def test_estimator_definitions_and_levels_refused() -> None:
+    hs = load_frame("holzinger_swineford")
+    with pytest.raises(ModelSpecError, match="not available with groups"):
+        fit_groups(HS_MODEL, hs, "school", estimator="MLR")
+    with pytest.raises(ModelSpecError, match=r"':='"):
+        fit_groups("visual =~ x1 + a*x2 + x3\nd := 2*a", hs, "school")
+    with pytest.raises(ModelSpecError, match="unknown invariance level"):
+        invariance(HS_MODEL, hs, "school", levels=("configural", "weak"))
+    with pytest.raises(SurveyDataError, match="grouping column is not in the data"):
+        invariance(HS_MODEL, hs, "class")
+
+
+def test_negative_df() -> None:
+    hs = load_frame("holzinger_swineford")
+    with pytest.raises(IdentificationError, match="df < 0"):
+        fit_groups("f =~ x1 + x2\nx1 ~~ x2", hs, "school")
+
+
+# ------------------------------------------------------------------ the result object
+def test_result_is_immutable_and_shows_itself() -> None:
+    res = _fit("hs_metric")
+    est = res.estimates
+    est.loc[0, "est"] = 99.0
+    assert res.estimates.loc[0, "est"] != 99.0
+    with pytest.raises(AttributeError):
+        res.converged = False  # type: ignore[misc]
+    text = res.summary()
+    assert "Group 2: school = Grant-White" in text and "equal across groups: loadings" in text
+    assert "<h3>" in res._repr_html_()
+    assert repr(res).startswith("<MultiGroupResult groups=2")
+    assert res.implied_cov("Pasteur").shape == (9, 9)
+    assert res.sample_mean("Grant-White").shape == (9,)
+    with pytest.raises(ModelSpecError, match="no such group"):
+        res.implied_cov("Eton")
+    with pytest.raises(ModelSpecError, match="no equality constraints"):
+        _fit("hs_configural").score_tests()
+    assert "Invariance ladder" in _ladder("hs").summary()
