@@ -276,6 +276,41 @@ def test_options_not_yet_available_are_refused(hs):
         fit(HS_MODEL, hs, missing="pairwise")
 
 
+@pytest.mark.parametrize(
+    ("options", "needle"),
+    [
+        ({"estimator": "WLSMV"}, "needs ordered="),
+        ({"missing": "pairwise"}, "needs ordered="),
+        ({"ordered": True, "estimator": "ML"}, "not available for ordered items"),
+        ({"ordered": True, "estimator": "MLR"}, "not available for ordered items"),
+        ({"ordered": True, "missing": "ml"}, "missing='ml' is not available for ordered"),
+        ({"ordered": True, "se": "standard"}, "se='standard' is not available"),
+    ],
+)
+def test_ordinal_options_are_checked(hs, options, needle):
+    with pytest.raises(ModelSpecError) as err:
+        fit(HS_MODEL, hs, **options)
+    assert needle in str(err.value)
+
+
+def test_ordered_needs_the_raw_data(hs):
+    with pytest.raises(SurveyDataError, match="raw data"):
+        cov = hs[[f"x{i}" for i in range(1, 10)]].cov()
+        fit(HS_MODEL, sample_cov=cov, sample_nobs=301, ordered=True)
+
+
+def test_ordered_defaults_to_wlsmv_as_lavaan():
+    survey = load_ecommerce()
+    model = "TRU =~ TRU1 + TRU2 + TRU3\nSAT =~ SAT1 + SAT2 + SAT3"
+    res = fit(model, survey, ordered=True)
+    assert res.provenance.estimator == "WLSMV"
+    assert res.provenance.options["ordered"] == ("TRU1", "TRU2", "TRU3", "SAT1", "SAT2", "SAT3")
+    assert (res.estimates["op"] == "|").sum() == 6 * 6  # six thresholds per 7-point item
+    assert "chisq.scaled" in res.fit_measures.index
+    listed = fit(model, survey, ordered=["TRU1", "TRU2", "TRU3", "SAT1", "SAT2", "SAT3"])
+    assert_allclose(listed.estimates["est"], res.estimates["est"], rtol=0, atol=0)
+
+
 def test_heywood_case_is_flagged_in_warnings_and_summary():
     # r_ab = r_ac = .8, r_bc = .3: the loading of a is sqrt(.8 * .8 / .3) > 1, so the
     # residual variance of a is negative (1 - 2.13) in this just-identified model

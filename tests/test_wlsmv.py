@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from loyaltysem import load_ecommerce
+from loyaltysem import fit, load_ecommerce
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import MissingDataWarning, ModelSpecError, SurveyDataError
 from loyaltysem.ordinal import fit_ordinal
@@ -83,8 +83,8 @@ def load(name: str) -> dict:
 
 
 def run(fx: dict):
+    """The user's path: ``fit(model, data, ordered=True, estimator=..., missing=...)``."""
     call = fx["provenance"]["call"]
-    spec = specify(fx["provenance"]["model_syntax"], std_lv="std.lv = TRUE" in call)
     if "data = hs5" in call:
         data = hs5()
     elif "data = hs_mixed" in call:
@@ -95,7 +95,14 @@ def run(fx: dict):
     missing = "pairwise" if 'missing = "pairwise"' in call else "listwise"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingDataWarning)
-        return fit_ordinal(spec, data, ordered=list(spec.ov), estimator=estimator, missing=missing)
+        return fit(
+            fx["provenance"]["model_syntax"],
+            data,
+            ordered=True,
+            estimator=estimator,
+            missing=missing,
+            std_lv="std.lv = TRUE" in call,
+        )
 
 
 @pytest.fixture(scope="module", params=CASES)

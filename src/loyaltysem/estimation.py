@@ -55,6 +55,7 @@ from loyaltysem._kernels.robust import (
     robust_mlr,
 )
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
+from loyaltysem.ordinal import fit_ordinal
 from loyaltysem.results import Provenance, SEMResult
 from loyaltysem.specification import Definition, ModelSpec, evaluate_definitions, specify
 
@@ -555,7 +556,8 @@ def _rsquare(cm: CompiledModel, x: np.ndarray) -> pd.Series:
     ops, lhs, rhs = cm.table.op, cm.table.lhs, cm.table.rhs
     names: list[str] = []
     for op, right in zip(ops, rhs, strict=True):
-        if op == "=~" and right in cm.ov and right not in cm.latent_side and right not in names:
+        indicator = (right in cm.ov and right not in cm.latent_side) or right in cm.lv
+        if op == "=~" and indicator and right not in names:  # first-order factors too
             names.append(right)
     for op, left in zip(ops, lhs, strict=True):
         if op == "~" and left not in names:
@@ -1358,9 +1360,10 @@ def _hash_matrix(s: np.ndarray) -> str:
 
 
 # ---------------------------------------------------------------------------- fit()
+_ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV")
 _PLANNED = {
-    "estimator": (("ML", "MLM", "MLR"), "ordinal estimators (WLSMV) are planned"),
-    "missing": (("listwise", "ml"), "'ml.x' and 'pairwise' are planned"),
+    "estimator": (("ML", "MLM", "MLR", *_ORDINAL_ESTIMATORS), "other estimators are planned"),
+    "missing": (("listwise", "ml", "pairwise"), "'ml.x' is planned"),
 }
 _DEFAULT_SE = {"ML": "standard", "MLM": "robust.sem", "MLR": "robust.huber.white"}
 # (estimator, se) -> information matrices available for the standard errors
@@ -1435,6 +1438,91 @@ def _check_option(name: str, value: Any) -> None:
         )
 
 
+def _fit_ordinal(
+    model: Any,
+    data: Any,
+    ordered: bool | str | Sequence[str] | None,
+    *,
+    estimator: str,
+    missing: str,
+    se: str | None,
+    information: str | None,
+    std_lv: bool,
+    orthogonal: bool,
+    summary: bool,
+) -> SEMResult:
+    """``fit()`` with ordinal items: checks the options, then :func:`fit_ordinal`."""
+    if ordered is None or ordered is False:
+        what = f"estimator={estimator!r}" if estimator in _ORDINAL_ESTIMATORS else "missing"
+        raise ModelSpecError(
+            f"{what} is for ordinal items and needs ordered=",
+            found=f"estimator={estimator!r}, missing={missing!r}, ordered=None",
+            expected="ordered=True (every item) or ordered=[items] with WLSMV or ULSMV",
+            fix="pass ordered=True, or use estimator='ML'/'MLR' (missing='ml' for FIML)",
+        )
+    if estimator not in _ORDINAL_ESTIMATORS:
+        raise ModelSpecError(
+            f"estimator={estimator!r} is not available for ordered items",
+            found=f"estimator={estimator!r} with ordered=",
+            expected=f"estimator in {list(_ORDINAL_ESTIMATORS)} (or None: WLSMV)",
+            fix="leave estimator unset (WLSMV, lavaan's default with ordered=), or drop "
+            "ordered= to treat the items as continuous",
+        )
+    if missing not in ("listwise", "pairwise"):
+        raise ModelSpecError(
+            f"missing={missing!r} is not available for ordered items",
+            found=missing,
+            expected="missing='listwise' or 'pairwise' with ordered=",
+            fix="use missing='pairwise' to keep every answer (lavaan's choice with WLSMV)",
+        )
+    for name, value, default in (("se", se, "robust.sem"), ("information", information, None)):
+        if value is not None and value not in (default, "expected", "robust"):
+            raise ModelSpecError(
+                f"{name}={value!r} is not available with {estimator}",
+                found=value,
+                expected=f"{name} unset ({estimator}: robust standard errors, expected "
+                "information)",
+                fix=f"leave {name} unset",
+            )
+    if summary or data is None:
+        raise SurveyDataError(
+            f"{estimator} needs the raw data (the category counts)",
+            found="summary statistics" if summary else "no data",
+            expected="data=Survey or DataFrame with whole-number category codes",
+            fix="pass the survey, e.g. fit(model, survey, ordered=True)",
+        )
+    spec = (
+        model
+        if isinstance(model, ModelSpec)
+        else specify(_model_syntax(model), std_lv=std_lv, orthogonal=orthogonal)
+    )
+    frame, data_hash = _survey_frame(data)
+    _check_variables(spec, [str(c) for c in frame.columns], "the data")
+    if ordered is True:
+        items = list(spec.ov)
+    elif isinstance(ordered, str):
+        items = [ordered]
+    else:
+        items = [str(v) for v in ordered]
+    options = {
+        "estimator": estimator,
+        "missing": missing,
+        "ordered": tuple(items),
+        "std_lv": spec.options.get("std_lv", std_lv),
+        "orthogonal": spec.options.get("orthogonal", orthogonal),
+        "source": "data",
+    }
+    return fit_ordinal(
+        spec,
+        frame,
+        items,
+        estimator=estimator,
+        missing=missing,
+        data_hash=data_hash,
+        options=options,
+    )
+
+
 def _check_variables(spec: ModelSpec, columns: Sequence[str], where: str) -> None:
     absent = [v for v in spec.ov if v not in columns]
     if not absent:
@@ -1455,8 +1543,9 @@ def fit(
     model: str | ModelSpec | Any,
     data: Any = None,
     *,
-    estimator: str = "ML",
+    estimator: str | None = None,
     missing: str = "listwise",
+    ordered: bool | str | Sequence[str] | None = None,
     se: str | None = None,
     information: str | None = None,
     std_lv: bool = False,
@@ -1469,7 +1558,7 @@ def fit(
     sample_mean: pd.Series | Mapping[str, float] | None = None,
     sample_nobs: int | None = None,
 ) -> SEMResult:
-    """Fit a structural equation model by ML, MLM or MLR, with lavaan's numbers.
+    """Fit a structural equation model by ML, MLM, MLR, WLSMV or ULSMV, with lavaan's numbers.
 
     Parameters
     ----------
@@ -1482,7 +1571,8 @@ def fit(
         The respondents. Rows with a missing value on a model variable are
         dropped listwise, counted in ``result.provenance.n_excluded`` and named in
         ``result.warnings``.
-    estimator : {"ML", "MLM", "MLR"}, default "ML"
+    estimator : {None, "ML", "MLM", "MLR", "WLSMV", "ULSMV"}, default None
+        ``None``: lavaan's default, ``"ML"``, or ``"WLSMV"`` when ``ordered`` is given.
         ``"MLM"``: ML estimates, robust (``robust.sem``) standard errors and the
         Satorra–Bentler scaled test; ``"MLR"``: ML estimates, Huber–White standard
         errors with the observed information and the Yuan–Bentler (Mplus variant)
@@ -1490,8 +1580,18 @@ def fit(
         (``chisq.scaled``, ``chisq.scaling.factor``, ``cfi.robust``,
         ``rmsea.robust``, ...). Other estimators raise
         :class:`~loyaltysem.errors.ModelSpecError`.
-    missing : {"listwise"}
-        Listwise deletion (FIML is planned).
+    missing : {"listwise", "ml", "pairwise"}, default "listwise"
+        ``"listwise"``: rows with a missing value are dropped, counted and reported;
+        ``"ml"``: full-information ML (ML or MLR; every respondent with an answer,
+        the EM saturated moments as the unrestricted model, lavaan ``missing = "ml"``);
+        ``"pairwise"``: ordinal fits only, thresholds and polychoric correlations from
+        the available answers (lavaan ``missing = "pairwise"``).
+    ordered : bool, str or sequence of str, optional
+        Ordinal items (lavaan ``ordered =``): ``True`` for every observed variable of
+        the model. The model is then fitted by WLSMV (or ``estimator="ULSMV"``) to
+        thresholds and polychoric correlations, with robust standard errors and the
+        scaled-and-shifted test (see :func:`loyaltysem.ordinal.fit_ordinal` and
+        ``docs/ordinal.md``).
     se : {None, "standard", "robust", "robust.sem", "robust.huber.white"}
         ``None``: lavaan's default for the estimator (``standard``, ``robust.sem``,
         ``robust.huber.white``); ``"robust"`` is ``robust.sem`` for ML/MLM and
@@ -1584,9 +1684,18 @@ def fit(
     >>> means[["lhs", "est"]].head(2).round(3).to_numpy().tolist()
     [['x1', 4.936], ['x2', 6.088]]
     """
+    is_ordinal = ordered is not None and ordered is not False
+    if estimator is None:
+        estimator = "WLSMV" if is_ordinal else "ML"
     estimator = str(estimator).upper()
     _check_option("estimator", estimator)
     _check_option("missing", missing)
+    if is_ordinal or estimator in _ORDINAL_ESTIMATORS or missing == "pairwise":
+        return _fit_ordinal(
+            model, data, ordered, estimator=estimator, missing=missing, se=se,
+            information=information, std_lv=std_lv, orthogonal=orthogonal,
+            summary=sample_cov is not None or sample_cor is not None,
+        )  # fmt: skip
     fiml = missing == "ml"
     if fiml and estimator not in ("ML", "MLR"):
         raise ModelSpecError(

@@ -261,6 +261,8 @@ class SEMResult(DisplayMixin):
             ("Regressions (~)", ops == "~"),
             ("Covariances (~~)", (ops == "~~") & (lhs != rhs)),
             ("Intercepts (~1)", ops == "~1"),
+            ("Thresholds (|)", ops == "|"),
+            ("Scales (~*~)", ops == "~*~"),
             ("Variances (~~)", (ops == "~~") & (lhs == rhs)),
             ("Defined parameters (:=)", ops == ":="),
         ]
