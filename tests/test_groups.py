@@ -406,3 +406,11 @@ def test_result_is_immutable_and_shows_itself() -> None:
     with pytest.raises(ModelSpecError, match="no equality constraints"):
         _fit("hs_configural").score_tests()
     assert "Invariance ladder" in _ladder("hs").summary()
+
+
+def test_data_errors_of_every_level_are_raised_before_the_ladder() -> None:
+    hs = load_frame("holzinger_swineford")
+    hs.loc[hs["school"] == "Grant-White", "x9"] = 5.0
+    with pytest.raises(SurveyDataError, match="never varies") as info:
+        invariance(HS_MODEL, hs, "school")
+    assert info.value.column == "x9" and "'Grant-White'" in str(info.value)

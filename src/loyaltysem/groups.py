@@ -1293,8 +1293,10 @@ def invariance(
     Raises
     ------
     ModelSpecError, SurveyDataError
-        Errors that concern every level (the model syntax, the grouping column) are
-        raised at once; the errors of one level are reported in the table.
+        Errors that concern every level (the model syntax, the grouping column, a
+        group with no more rows than variables, an item constant within a group) are
+        raised at once; the errors of one level (too few respondents for that level's
+        parameters, df < 0) are reported in the table.
 
     References
     ----------
@@ -1342,8 +1344,8 @@ def invariance(
     spec = _spec(model, std_lv=std_lv, orthogonal=False, fixed_x=True)
     frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
-    if group not in [str(c) for c in frame.columns]:
-        _split_groups(data, group, list(spec.ov))  # raises the typed error
+    # the grouping column, the groups, the items: the same data for every level
+    _split_groups(data, group, list(spec.ov))
     fits: dict[str, MultiGroupResult] = {}
     errors: dict[str, str] = {}
     freed: list[str] = []
@@ -1451,6 +1453,7 @@ def _partial_search(
             tests = tests[tests["lhs"] == tests["rhs"]]
         if kind == "~1":
             tests = tests[~tests["lhs"].isin(spec.lv)]
+        tests = tests[np.isfinite(tests["X2"])]
         if not len(tests):
             break
         top = tests.iloc[0]
