@@ -42,6 +42,8 @@ CASES = [
     "fiml_hs_cfa_mlr",
     "fiml_poldem_sem_mlr",
     "fiml_ecommerce_default_mcar10_mlr",
+    "fiml_hs_fixed_x",
+    "fiml_hs_ml_x",
 ]
 CHISQ_LIKE = {
     "npar", "df", "chisq", "baseline.chisq", "baseline.df", "logl", "unrestricted.logl",
@@ -70,7 +72,8 @@ def run(name: str, fx: dict):
         options["estimator"] = "MLR"
     # the bundled survey through its codebook (the path a user takes); else the cells as R had them
     data = load_ecommerce() if name == "fiml_ecommerce_default" else frame(fx)
-    return fit(fx["provenance"]["model_syntax"], data, missing="ml", **options)
+    missing = call.split('missing = "')[1].split('"')[0]
+    return fit(fx["provenance"]["model_syntax"], data, missing=missing, **options)
 
 
 @pytest.fixture(scope="module", params=CASES)
@@ -101,7 +104,7 @@ def test_converged_with_lavaan_sample_size(case):
     _, fx, res = case
     assert res.converged and fx["converged"]
     assert res.provenance.n == fx["nobs"]
-    assert res.provenance.options["missing"] == "ml"
+    assert res.provenance.options["missing"] == fx["options"]["missing"]
     assert res.provenance.options["meanstructure"] is True
     assert res.provenance.options["information"] == fx["options"]["information"][0]
 
@@ -270,8 +273,7 @@ def test_summary_statistics_cannot_be_fitted_by_fiml(hs_complete):
 @pytest.mark.parametrize(
     ("options", "needle"),
     [
-        ({"missing": "pairwise"}, "missing="),
-        ({"missing": "ml.x"}, "missing="),
+        ({"missing": "available.cases"}, "missing="),
         ({"missing": "ml", "estimator": "MLM"}, "MLM"),
         ({"missing": "ml", "se": "robust"}, "se="),
         ({"missing": "ml", "se": "robust.sem"}, "se="),
@@ -283,10 +285,45 @@ def test_unavailable_combinations_are_refused(hs_missing, options, needle):
     assert needle in str(err.value)
 
 
-def test_fixed_x_covariates_are_refused_with_the_fix(hs_missing):
-    with pytest.raises(ModelSpecError, match=r"fixed\.x") as err:
-        fit("visual =~ x1 + x2 + x3\nvisual ~ x4", hs_missing, missing="ml")
-    assert "fixed_x=False" in str(err.value)
+def test_rows_missing_a_fixed_x_covariate_are_counted_and_ml_x_keeps_them():
+    fx = load("fiml_hs_fixed_x")
+    data = frame(fx)
+    syntax = fx["provenance"]["model_syntax"]
+    res = fit(syntax, data, missing="ml")
+    n_x = int(data["ageyr"].isna().sum())
+    assert res.provenance.n == len(data) - n_x == fx["nobs"]
+    assert res.provenance.n_excluded == n_x
+    assert any(f"{n_x} of {len(data)} rows have a missing value on an exogenous" in w
+               for w in res.warnings)  # fmt: skip
+    kept = fit(syntax, data, missing="ml.x")
+    assert kept.provenance.n == len(data) and kept.provenance.n_excluded == 0
+    assert "missing = 'ml.x' (full-information ML)" in kept.summary()
+
+
+def test_pairwise_ml_is_lavaan_s():
+    """ML on pairwise-present covariances (lavaan missing = "pairwise"): every number."""
+    fx = load("pairwise_hs_cfa")
+    res = fit(fx["provenance"]["model_syntax"], frame(fx), missing="pairwise")
+    assert res.provenance.n == fx["nobs"]
+    m = merged(res.estimates, pd.DataFrame(fx["parameter_estimates"]))
+    free = m["se_R"] > 0
+    assert_allclose(m["est"], m["est_R"], atol=ATOL_EST)
+    assert_allclose(m.loc[free, "se"], m.loc[free, "se_R"], rtol=RTOL_SE)
+    assert_allclose(m["std_all"], m["std.all"], atol=ATOL_EST)
+    theirs = fx["fit_measures"]
+    assert set(theirs) <= set(res.fit_measures.index)
+    for key, value in theirs.items():
+        expected = np.nan if value is None else value
+        tol = {"rtol": RTOL_CHISQ} if key in CHISQ_LIKE else {"atol": ATOL_INDEX}
+        assert_allclose(res.fit_measures[key], expected, err_msg=key, **tol)
+    assert any("pairwise deletion" in w for w in res.warnings)
+    with pytest.raises(SurveyDataError, match="raw data"):
+        fit(HS, sample_cov=res.sample_cov, sample_nobs=301, missing="pairwise")
+
+
+def test_robust_standard_errors_need_complete_rows_with_pairwise(hs_missing):
+    with pytest.raises(ModelSpecError, match="pairwise"):
+        fit(HS, hs_missing, missing="pairwise", estimator="MLR")
 
 
 def _mi_merged(ours: pd.DataFrame, fx: dict) -> pd.DataFrame:

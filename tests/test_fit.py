@@ -273,14 +273,13 @@ def test_options_not_yet_available_are_refused(hs):
     with pytest.raises(ModelSpecError, match="WLSMV"):
         fit(HS_MODEL, hs, estimator="WLSMV")
     with pytest.raises(ModelSpecError, match="missing"):
-        fit(HS_MODEL, hs, missing="pairwise")
+        fit(HS_MODEL, hs, missing="available.cases")
 
 
 @pytest.mark.parametrize(
     ("options", "needle"),
     [
         ({"estimator": "WLSMV"}, "needs ordered="),
-        ({"missing": "pairwise"}, "needs ordered="),
         ({"ordered": True, "estimator": "ML"}, "not available for ordered items"),
         ({"ordered": True, "estimator": "MLR"}, "not available for ordered items"),
         ({"ordered": True, "missing": "ml"}, "missing='ml' is not available for ordered"),

@@ -25,6 +25,7 @@ and information matrices, damped Fisher scoring.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import hashlib
@@ -94,7 +95,7 @@ def _survey_frame(data: Any) -> tuple[pd.DataFrame, str | None]:
 
 
 def moments_from_data(
-    data: Any, ov: list[str], *, missing: str = "listwise"
+    data: Any, ov: list[str], *, missing: str = "listwise", ov_x: Sequence[str] = ()
 ) -> tuple[_Moments, list[str]]:
     """Sample covariance (divisor N) of the model's observed variables.
 
@@ -107,11 +108,11 @@ def moments_from_data(
         Non-numeric columns, fewer complete rows than variables, a constant
         variable, a covariance matrix that is not positive definite.
     """
-    if missing not in ("listwise", "ml"):
+    if missing not in ("listwise", "ml", "ml.x", "pairwise"):
         raise ModelSpecError(
             f"missing={missing!r} is not available",
             found=missing,
-            expected="missing='listwise' or 'ml'",
+            expected="missing='listwise', 'pairwise', 'ml' or 'ml.x'",
             fix="use missing='ml' (full-information ML) or 'listwise'",
         )
     frame, data_hash = _survey_frame(data)
@@ -131,8 +132,23 @@ def moments_from_data(
         digest = hashlib.sha256("\x1f".join(map(str, ov)).encode("utf-8"))
         digest.update(np.ascontiguousarray(values).tobytes())
         data_hash = digest.hexdigest()
-    if missing == "ml":
+    if missing == "ml" and len(ov_x):
+        # fixed.x: rows missing a covariate are deleted, counted and reported (lavaan)
+        x_idx = [ov.index(name) for name in ov_x]
+        keep = np.isfinite(values[:, x_idx]).all(axis=1)
+        if not keep.all():
+            fiml_moments, notes = _fiml_moments(values[keep], list(ov), data_hash)
+            n_x = int((~keep).sum())
+            note = (
+                f"{n_x} of {len(values)} rows have a missing value on an exogenous covariate "
+                f"({', '.join(ov_x)}) and were excluded (fixed.x; missing='ml.x' keeps them)"
+            )
+            moments = dataclasses.replace(fiml_moments, n_excluded=fiml_moments.n_excluded + n_x)
+            return moments, [note, *notes]
+    if missing in ("ml", "ml.x"):
         return _fiml_moments(values, list(ov), data_hash)
+    if missing == "pairwise":
+        return _pairwise_moments(values, list(ov), data_hash)
     complete = np.isfinite(values).all(axis=1)
     n_total = len(values)
     n_excluded = int((~complete).sum())
@@ -162,6 +178,63 @@ def moments_from_data(
             fix="remove constant items from the model",
         )
     return _Moments(s, n, list(ov), data_hash, n_excluded, values.mean(axis=0), values), notes
+
+
+def _pairwise_moments(
+    values: np.ndarray, ov: list[str], data_hash: str
+) -> tuple[_Moments, list[str]]:
+    """Pairwise-present covariances and available-case means (``missing = "pairwise"``).
+
+    As lavaan for ML: R's ``cov(x, use = "pairwise")`` rescaled by (N - 1)/N and
+    ``colMeans(x, na.rm = TRUE)``, with N the rows that answered something; then ML
+    as for complete data. Rows with no answer are left out, counted and reported; a
+    pairwise matrix that is not positive definite is refused.
+    """
+    values = np.where(np.isfinite(values), values, np.nan)
+    pat = fiml_kernel.patterns(values)
+    notes: list[str] = []
+    n_total, n_empty = len(values), len(pat.empty)
+    if n_empty:
+        notes.append(
+            f"{n_empty} of {n_total} rows have no observed value on the model variables and "
+            "were excluded"
+        )
+    n = pat.n
+    mean, cov = fiml_kernel.available_moments(pat)
+    bad = [ov[j] for j in range(len(ov)) if not np.isfinite(cov[j]).all()]
+    if bad or n <= len(ov):
+        raise SurveyDataError(
+            "pairwise covariances cannot be computed",
+            column=bad[0] if bad else None,
+            found=bad or f"{n} respondents, {len(ov)} variables",
+            expected="every pair of variables answered together by at least two respondents",
+            fix="use missing='ml' (full-information ML), or drop the variables named",
+        )
+    s = cov * (n - 1) / n
+    constant = [ov[i] for i in np.flatnonzero(np.diag(s) <= 0)]
+    if constant:
+        raise SurveyDataError(
+            "model variables have no variance",
+            column=constant[0],
+            found=constant,
+            expected="variables whose answers vary",
+            fix="remove constant items from the model",
+        )
+    eig = np.linalg.eigvalsh(s)
+    if eig[0] <= 0:
+        raise SurveyDataError(
+            "the pairwise covariance matrix is not positive definite",
+            found=f"smallest eigenvalue {eig[0]:.3g}",
+            expected="a positive definite matrix",
+            fix="use missing='ml' (full-information ML), which never has this problem",
+        )
+    n_missing = int(np.isnan(values).sum()) - n_empty * len(ov)
+    if n_missing:
+        notes.append(
+            f"pairwise deletion: {n_missing} missing values; each covariance uses the "
+            f"respondents who answered both items; N = {n}"
+        )
+    return _Moments(s, n, list(ov), data_hash, n_empty, mean, None), notes
 
 
 def _fiml_moments(values: np.ndarray, ov: list[str], data_hash: str) -> tuple[_Moments, list[str]]:
@@ -422,6 +495,7 @@ def _fit_measures(
     mu: np.ndarray | None = None,
     *,
     likelihoods: tuple[float, float, float] | None = None,
+    x_cov_h1: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Fit measures of an ML fit as lavaan's ``fitMeasures()`` (``mu``: implied means).
 
@@ -467,14 +541,18 @@ def _fit_measures(
         )
     )
     logl_h1 = -n / 2 * (p * math.log(2 * math.pi) + kernel.logdet_s + p)
+    if likelihoods is not None:
+        logl, logl_h1 = likelihoods[0], likelihoods[1]
     if px:
-        # fixed.x: the likelihood is conditional on the covariates (lavaan)
+        # fixed.x: the likelihood is conditional on the covariates (lavaan); with FIML
+        # (missing = "ml.x") their moments are the EM ones, N all respondents
         _, logdet_x = np.linalg.slogdet(s[np.ix_(ov_x, ov_x)])
         logl_x = -n / 2 * (px * math.log(2 * math.pi) + logdet_x + px)
         logl -= logl_x
+        if x_cov_h1 is not None:  # lavaan: the h1 part from its pairwise "sample" moments
+            _, logdet_x = np.linalg.slogdet(x_cov_h1)
+            logl_x = -n / 2 * (px * math.log(2 * math.pi) + logdet_x + px)
         logl_h1 -= logl_x
-    if likelihoods is not None:
-        logl, logl_h1 = likelihoods[0], likelihoods[1]
     out: dict[str, float] = {
         "npar": float(npar),
         "fmin": f_ml / 2,
@@ -667,6 +745,12 @@ def modification_indices(
     v = info[q:, q:] - i12 @ np.linalg.solve(i22, i12.T)
     v_diag = np.diag(v).copy()
     v_diag[v_diag < np.finfo(float).eps ** (1 / 3)] = np.nan
+    if missing is not None and cm.ov_x:
+        # FIML with fixed.x covariates: lavaan has no index for a covariate regressed on
+        # another variable (NA), its moments being fixed
+        cand_lhs = np.array([c[0] for c in cands])
+        cand_op = np.array([c[1] for c in cands])
+        v_diag[(cand_op == "~") & np.isin(cand_lhs, list(cm.ov_x))] = np.nan
     d = score[q:]
     mi = n * d * d / v_diag
     epc = -d / v_diag
@@ -1008,7 +1092,12 @@ def fit_partable(
             vcov = np.linalg.inv(info) / n
         elif fiml:  # MLR with missing data
             robust_fiml = fiml_kernel.robust_mlr(
-                kernel, st, moments.incomplete, info, observed=information == "observed"
+                kernel,
+                st,
+                moments.incomplete,
+                info,
+                observed=information == "observed",
+                ov_x=[cm.ov.index(name) for name in cm.ov_x],
             )
             vcov = robust_fiml.vcov
             rf = robust_fiml
@@ -1089,15 +1178,29 @@ def fit_partable(
         likelihoods = (
             float(st.loglik),
             moments.h1.loglik,
-            fiml_kernel.independence_loglik(moments.patterns),
+            fiml_kernel.independence_loglik(moments.patterns, moments.h1, ov_x_idx),
         )
-    measures = _fit_measures(kernel, sigma, f_ml, n, npar, ov_x_idx, st.mu, likelihoods=likelihoods)
+    x_cov_h1 = None
+    if fiml and ov_x_idx:
+        cov_a = fiml_kernel.available_moments(moments.patterns)[1] * (n - 1) / n
+        x_cov_h1 = cov_a[np.ix_(ov_x_idx, ov_x_idx)]
+    measures = _fit_measures(
+        kernel,
+        sigma,
+        f_ml,
+        n,
+        npar,
+        ov_x_idx,
+        st.mu,
+        likelihoods=likelihoods,
+        x_cov_h1=x_cov_h1,
+    )
     if estimator in ("MLM", "MLR") and robust is not None:
         extra = {"_p": float(len(cm.ov)), "_means": float(meanstructure)}
         measures.update(_scaled_measures({**measures, **extra}, robust))
     if fiml:  # the *.robust indices of FIML are Zhang & Savalei's (lavaan 0.6.14)
         first_order = None if robust_fiml is None else robust_fiml.b1
-        measures.update(_fiml_measures(kernel, st, measures, information, first_order))
+        measures.update(_fiml_measures(kernel, st, measures, information, first_order, ov_x_idx))
     fm = pd.Series(measures, name="fit_measures")
     names = pd.Index(cm.ov)
     std_residuals: Callable[[], np.ndarray]
@@ -1168,6 +1271,7 @@ def _fiml_measures(
     fm: Mapping[str, float],
     information: str,
     first_order: np.ndarray | None = None,
+    ov_x: Sequence[int] = (),
 ) -> dict[str, float]:
     """GFI and the FIML-corrected ("robust") indices of a ``missing = "ml"`` fit, as lavaan.
 
@@ -1191,15 +1295,23 @@ def _fiml_measures(
     obs = np.concatenate([mean_a, cov_a[rows, cols]])
     est = np.concatenate([st.mu, st.sigma[rows, cols]])
     v = fiml_kernel.information(pat, st.mu, st.sigma, observed=False)
+    keep = ~fiml_kernel.x_moments(p, ov_x)  # fixed.x: the covariates' moments are not fitted
+    obs, est, v = obs[keep], est[keep], v[np.ix_(keep, keep)]
     e = obs - est
     gfi = float(1.0 - e @ v @ e / (obs @ v @ obs))
-    n_moments = len(obs)
+    n_moments = len(keep)  # lavaan: all of WLS.obs, the covariates' moments included
     out["gfi"] = gfi
     out["agfi"] = fi.agfi(gfi, n_moments, df)
     out["pgfi"] = fi.pgfi(gfi, n_moments, df)
     try:
         ct = fiml_kernel.corrected_test(
-            kernel, st, df, df_b, observed=information == "observed", first_order=first_order
+            kernel,
+            st,
+            df,
+            df_b,
+            observed=information == "observed",
+            first_order=first_order,
+            ov_x=ov_x,
         )
     except (np.linalg.LinAlgError, ValueError):
         ct = fiml_kernel.CorrectedTest(math.nan, math.nan, math.nan, math.nan)
@@ -1363,7 +1475,7 @@ def _hash_matrix(s: np.ndarray) -> str:
 _ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV")
 _PLANNED = {
     "estimator": (("ML", "MLM", "MLR", *_ORDINAL_ESTIMATORS), "other estimators are planned"),
-    "missing": (("listwise", "ml", "pairwise"), "'ml.x' is planned"),
+    "missing": (("listwise", "ml", "ml.x", "pairwise"), "other treatments are planned"),
 }
 _DEFAULT_SE = {"ML": "standard", "MLM": "robust.sem", "MLR": "robust.huber.white"}
 # (estimator, se) -> information matrices available for the standard errors
@@ -1453,9 +1565,8 @@ def _fit_ordinal(
 ) -> SEMResult:
     """``fit()`` with ordinal items: checks the options, then :func:`fit_ordinal`."""
     if ordered is None or ordered is False:
-        what = f"estimator={estimator!r}" if estimator in _ORDINAL_ESTIMATORS else "missing"
         raise ModelSpecError(
-            f"{what} is for ordinal items and needs ordered=",
+            f"estimator={estimator!r} is for ordinal items and needs ordered=",
             found=f"estimator={estimator!r}, missing={missing!r}, ordered=None",
             expected="ordered=True (every item) or ordered=[items] with WLSMV or ULSMV",
             fix="pass ordered=True, or use estimator='ML'/'MLR' (missing='ml' for FIML)",
@@ -1690,13 +1801,13 @@ def fit(
     estimator = str(estimator).upper()
     _check_option("estimator", estimator)
     _check_option("missing", missing)
-    if is_ordinal or estimator in _ORDINAL_ESTIMATORS or missing == "pairwise":
+    if is_ordinal or estimator in _ORDINAL_ESTIMATORS:
         return _fit_ordinal(
             model, data, ordered, estimator=estimator, missing=missing, se=se,
             information=information, std_lv=std_lv, orthogonal=orthogonal,
             summary=sample_cov is not None or sample_cor is not None,
         )  # fmt: skip
-    fiml = missing == "ml"
+    fiml = missing in ("ml", "ml.x")
     if fiml and estimator not in ("ML", "MLR"):
         raise ModelSpecError(
             f"estimator={estimator!r} with missing='ml' is not available yet",
@@ -1728,15 +1839,6 @@ def fit(
             fixed_x=fixed_x,
             meanstructure=meanstructure or fiml,  # FIML models the means (lavaan)
         )
-    if fiml and spec.ov_x:
-        raise ModelSpecError(
-            "missing='ml' with fixed.x covariates is not available yet",
-            line=spec.line_of(spec.ov_x[0]),
-            found=list(spec.ov_x),
-            expected="a model without observed exogenous covariates, or fixed_x=False",
-            fix="fit with fixed_x=False (the covariates join the likelihood and their missing "
-            "values are handled too), or missing='listwise'",
-        )
     if not isinstance(meanstructure, bool):
         raise ModelSpecError(
             "meanstructure must be True or False",
@@ -1754,12 +1856,19 @@ def fit(
             expected="one source of sample moments",
             fix="drop data=..., or drop sample_cov/sample_cor",
         )
-    if summary and fiml:
+    if summary and missing != "listwise":
         raise SurveyDataError(
-            "missing='ml' needs the raw data",
+            f"missing={missing!r} needs the raw data",
             found="summary statistics (sample_cov/sample_cor)",
             expected="data=Survey or DataFrame with NaN for a missing answer",
-            fix="pass the data, or drop missing='ml'",
+            fix=f"pass the data, or drop missing={missing!r}",
+        )
+    if missing == "pairwise" and se_type != "standard":
+        raise ModelSpecError(
+            f"{estimator} (se={se_type!r}) with missing='pairwise' is not available",
+            found=f"estimator={estimator!r}, missing='pairwise'",
+            expected="estimator='ML' with missing='pairwise'",
+            fix="use missing='ml' with estimator='MLR' (robust FIML), the better choice",
         )
     if summary:
         matrix = sample_cov if sample_cov is not None else sample_cor
@@ -1782,7 +1891,7 @@ def fit(
     else:
         frame, _ = _survey_frame(data)
         _check_variables(spec, [str(c) for c in frame.columns], "the data")
-        moments, notes = moments_from_data(data, ov, missing=missing)
+        moments, notes = moments_from_data(data, ov, missing=missing, ov_x=spec.ov_x)
     p = len(ov)
     has_means = bool(spec.options.get("meanstructure", False))
     n_moments = p * (p + 1) // 2 + (p if has_means else 0)

@@ -226,11 +226,11 @@ class SEMResult(DisplayMixin):
     def _header(self) -> list[str]:
         fm = self.fit_measures
         p = self.provenance
-        fiml = p.options.get("missing") == "ml"
+        fiml = p.options.get("missing") in ("ml", "ml.x")
         excluded = "without any answer" if fiml else "listwise"
         lines = [
             f"estimator: {p.estimator}, N = {p.n}"
-            + (", missing = 'ml' (full-information ML)" if fiml else "")
+            + (f", missing = '{p.options.get('missing')}' (full-information ML)" if fiml else "")
             + (f" ({p.n_excluded} excluded {excluded})" if p.n_excluded else ""),
             f"converged: {self.converged} after {self.iterations} iterations",
             f"chi-square = {fm['chisq']:.3f}, df = {fm['df']:.0f}, p = {fm['pvalue']:.3f}; "

@@ -16,7 +16,9 @@
 #     largest first; lavaan's default information = "expected").
 # Cases: Holzinger-Swineford x1..x9 with 10 % of the cells missing completely at random
 # (the seed of make_missing.R), the Political Democracy SEM with 10 % MCAR cells, the
-# bundled e-commerce survey with its own missing answers and with 10 % MCAR cells added;
+# bundled e-commerce survey with its own missing answers and with 10 % MCAR cells added; a CFA
+# with an observed covariate (missing = "ml", which deletes rows missing the covariate, and
+# "ml.x"); ML with pairwise-present covariances (missing = "pairwise");
 # ML with lavaan's defaults for missing = "ml" (observed information, Hessian), ML with
 # the expected information, and MLR.
 # Numbers at full precision (digits = NA), NA as null.
@@ -51,7 +53,8 @@ mat_json <- function(m) {
 write_fixture <- function(name, fit, data, data_note, call, syntax) {
   opt <- lavInspect(fit, "options")
   implied <- fitted(fit)
-  h1 <- lavInspect(fit, "sampstat.h1")
+  h1 <- tryCatch(lavInspect(fit, "sampstat.h1"), error = function(e) NULL)
+  if (is.null(h1) || is.null(h1$cov)) h1 <- lavInspect(fit, "sampstat")  # no EM (pairwise)
   res <- resid(fit, type = "raw")
   fixture <- list(
     provenance = list(
@@ -164,6 +167,23 @@ write_fixture("fiml_poldem_sem", fit, pd, pd_note, "sem(model, data = pd, missin
 fit <- sem(pd_model, data = pd, missing = "ml", estimator = "MLR")
 write_fixture("fiml_poldem_sem_mlr", fit, pd, pd_note,
               "sem(model, data = pd, missing = \"ml\", estimator = \"MLR\")", pd_model)
+# an observed covariate (fixed.x = TRUE): missing = "ml" deletes the rows missing it,
+# missing = "ml.x" keeps them (the covariate's moments fixed at their EM estimates)
+hsx <- read.csv(file.path(shared, "HolzingerSwineford1939.csv"))[, c(paste0("x", 1:6), "ageyr")]
+hsx <- mcar(hsx, 20261203)
+hsx_note <- "HolzingerSwineford1939.csv x1..x6, ageyr; set.seed(20261203); each cell NA with probability 0.10"
+hsx_model <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual + textual ~ ageyr"
+fit <- sem(hsx_model, data = hsx, missing = "ml")
+write_fixture("fiml_hs_fixed_x", fit, hsx, hsx_note, "sem(model, data = hsx, missing = \"ml\")",
+              hsx_model)
+fit <- sem(hsx_model, data = hsx, missing = "ml.x")
+write_fixture("fiml_hs_ml_x", fit, hsx, hsx_note, "sem(model, data = hsx, missing = \"ml.x\")",
+              hsx_model)
+# ML with pairwise-present covariances
+fit <- cfa(hs_model, data = hs, missing = "pairwise")
+write_fixture("pairwise_hs_cfa", fit, hs, hs_note, "cfa(model, data = hs, missing = \"pairwise\")",
+              hs_model)
+
 fit <- sem(ecom_model, data = ecom, missing = "ml")
 write_fixture("fiml_ecommerce_default", fit, ecom, ecom_note,
               "sem(model, data = ecom, missing = \"ml\")", ecom_model)

@@ -23,6 +23,7 @@ variances, zero covariances.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,7 @@ __all__ = [
     "Patterns",
     "RobustFIML",
     "available_moments",
+    "baseline_moments",
     "corrected_test",
     "em_saturated",
     "first_order_information",
@@ -48,6 +50,7 @@ __all__ = [
     "patterns",
     "robust_mlr",
     "vech_index",
+    "x_moments",
 ]
 
 _LOG2PI = float(np.log(2.0 * np.pi))
@@ -555,26 +558,15 @@ class FIMLKernel:
         return (out + out.T) / 2.0
 
 
-def independence_loglik(pat: Patterns) -> float:
+def independence_loglik(pat: Patterns, h1: EMResult, ov_x: Sequence[int] = ()) -> float:
     """FIML log-likelihood of the baseline (independence) model at its maximum.
 
-    With a diagonal covariance matrix the likelihood factors by variable, so the
-    maximum is each variable's mean and variance (divisor: its observed count) over
-    the respondents who answered it: the value lavaan's independence model fitted
-    with ``missing = "ml"`` reaches.
+    At :func:`baseline_moments` (available-case means and variances; fixed.x
+    covariates at their EM moments): the value lavaan's independence model fitted with
+    ``missing = "ml"`` reaches.
     """
-    p = pat.n_vars
-    total = np.zeros(p)
-    square = np.zeros(p)
-    count = np.zeros(p)
-    for g in range(len(pat.freq)):
-        o = pat.observed[g]
-        total[o] += pat.sums[g]
-        square[o] += np.diag(pat.crossprods[g])
-        count[o] += pat.freq[g]
-    mean = total / count
-    var = square / count - mean**2
-    return float(-0.5 * np.sum(count * (_LOG2PI + np.log(var) + 1.0)))
+    mean_b, sigma_b, _ = baseline_moments(pat, h1, ov_x)
+    return loglik(pat, mean_b, sigma_b)
 
 
 def optimize(
@@ -604,6 +596,21 @@ def optimize(
         kernel, x, st, max_iter=max_iter, tol=tol, until=0.0
     )
     return x, st, n1 + n2 + n3, done
+
+
+def x_moments(p: int, ov_x: Sequence[int]) -> np.ndarray:
+    """Mask of the moments ``(mu, vech Sigma)`` of the fixed.x covariates (means, x-x block)."""
+    rows, cols, _ = vech_index(p)
+    xs = np.zeros(p, dtype=bool)
+    xs[list(ov_x)] = True
+    return np.concatenate([xs, xs[rows] & xs[cols]])
+
+
+def _inv_nonzero(a: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Inverse on the rows/columns ``keep``, zero elsewhere (lavaan's zero.idx rule)."""
+    out = np.zeros_like(a)
+    out[np.ix_(keep, keep)] = np.linalg.inv(a[np.ix_(keep, keep)])
+    return out
 
 
 def available_moments(pat: Patterns) -> tuple[np.ndarray, np.ndarray]:
@@ -657,6 +664,7 @@ def corrected_test(
     *,
     observed: bool,
     first_order: np.ndarray | None = None,
+    ov_x: Sequence[int] = (),
 ) -> CorrectedTest:
     r"""FIML-corrected test parts (Zhang & Savalei 2023; lavaan ``lav_fit_fiml_corrected``).
 
@@ -680,17 +688,21 @@ def corrected_test(
     """
     pat, h1 = kernel.pat, kernel.h1
     p = pat.n_vars
-    rows, cols, pos = vech_index(p)
+    rows, cols, _ = vech_index(p)
     m = p + len(rows)
+    keep = ~x_moments(p, ov_x)  # fixed.x: the covariates' moments carry no information
     wm = information(pat, h1.mu, h1.sigma, observed=True)
     w = np.linalg.inv(h1.sigma)
     w = (w + w.T) / 2.0
     wc = np.zeros((m, m))
     wc[:p, :p] = w
     wc[p:, p:] = 0.5 * _kron_vech(w, w, rows, cols)
-    wmi = np.linalg.inv(wm)
-    wc_wmi = wc @ wmi
     a = wm if observed else information(pat, h1.mu, h1.sigma, observed=False)
+    for mat in (wm, wc, a):
+        mat[~keep, :] = 0.0
+        mat[:, ~keep] = 0.0
+    wmi = _inv_nonzero(wm, keep)
+    wc_wmi = wc @ wmi
 
     gamma = None if first_order is None else wmi @ first_order @ wmi
 
@@ -705,28 +717,17 @@ def corrected_test(
     delta = kernel.moment_jacobian(st)
     chisq = kernel.n * kernel.ml.objective(st.base)
     k = k_value(delta)
-    # the independence model: means and variances free, FIML estimates available-case
-    total = np.zeros(p)
-    square = np.zeros(p)
-    count = np.zeros(p)
-    for g in range(len(pat.freq)):
-        o = pat.observed[g]
-        total[o] += pat.sums[g]
-        square[o] += np.diag(pat.crossprods[g])
-        count[o] += pat.freq[g]
-    mean_b = total / count
-    var_b = square / count - mean_b**2
-    delta_b = np.zeros((m, 2 * p))
-    delta_b[np.arange(p), np.arange(p)] = 1.0
-    delta_b[p + pos[np.arange(p), np.arange(p)], p + np.arange(p)] = 1.0
+    # the independence model at its FIML estimates (covariates fixed at their EM moments)
+    mean_b, sigma_b, delta_b = baseline_moments(pat, h1, ov_x)
     k_b = k_value(delta_b)
     d = h1.mu - mean_b
+    w_b = np.linalg.inv(sigma_b)
     f_b = (
-        np.sum(np.log(var_b))
-        + np.sum(np.diag(h1.sigma) / var_b)
+        np.linalg.slogdet(sigma_b)[1]
+        + float(np.sum(h1.sigma * w_b))
         - kernel.logdet_s
         - p
-        + float(np.sum(d * d / var_b))
+        + float(d @ w_b @ d)
     )
     chisq_null = kernel.n * float(f_b)
     return CorrectedTest(
@@ -777,8 +778,18 @@ def first_order_information(
     return out / pat.n
 
 
-def _baseline_moments(pat: Patterns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """FIML estimates of the independence model and the derivatives of its moments."""
+def baseline_moments(
+    pat: Patterns, h1: EMResult, ov_x: Sequence[int] = ()
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The independence model at its FIML estimates, and the derivatives of its moments.
+
+    Every variable uncorrelated with every other, its mean and variance free: with a
+    diagonal covariance matrix the likelihood factors by variable, so the estimates are
+    the available-case means and variances (divisor: the variable's count). Fixed.x
+    covariates keep their (EM) means and covariance block, not free (lavaan
+    ``lav_object_independence``). Returns ``mean_b``, ``sigma_b`` and ``delta_b``
+    (moments x free parameters, the order of :func:`information`).
+    """
     p = pat.n_vars
     total = np.zeros(p)
     square = np.zeros(p)
@@ -789,12 +800,18 @@ def _baseline_moments(pat: Patterns) -> tuple[np.ndarray, np.ndarray, np.ndarray
         square[o] += np.diag(pat.crossprods[g])
         count[o] += pat.freq[g]
     mean_b = total / count
-    var_b = square / count - mean_b**2
+    sigma_b = np.diag(square / count - mean_b**2)
+    xs = np.asarray(list(ov_x), dtype=np.intp)
+    free = np.setdiff1d(np.arange(p), xs)
+    if len(xs):
+        mean_b[xs] = h1.mu[xs]
+        sigma_b[np.ix_(xs, xs)] = h1.sigma[np.ix_(xs, xs)]
     rows, _, pos = vech_index(p)
-    delta_b = np.zeros((p + len(rows), 2 * p))
-    delta_b[np.arange(p), np.arange(p)] = 1.0
-    delta_b[p + pos[np.arange(p), np.arange(p)], p + np.arange(p)] = 1.0
-    return mean_b, var_b, delta_b
+    k = len(free)
+    delta_b = np.zeros((p + len(rows), 2 * k))
+    delta_b[free, np.arange(k)] = 1.0
+    delta_b[p + pos[free, free], k + np.arange(k)] = 1.0
+    return mean_b, sigma_b, delta_b
 
 
 @dataclass(frozen=True)
@@ -820,6 +837,7 @@ def robust_mlr(
     information_matrix: np.ndarray,
     *,
     observed: bool,
+    ov_x: Sequence[int] = (),
 ) -> RobustFIML:
     r"""Huber–White standard errors and the Yuan–Bentler (Mplus) trace with missing data.
 
@@ -839,12 +857,15 @@ def robust_mlr(
     b0 = delta.T @ j0 @ delta
     h_inv = np.linalg.inv(information_matrix)
     vcov = h_inv @ b0 @ h_inv / n
+    keep = ~x_moments(pat.n_vars, ov_x)  # fixed.x moments: zero information (lavaan)
     a1 = information(pat, h1.mu, h1.sigma, observed=observed)
     b1 = first_order_information(pat, values, h1.mu, h1.sigma)
-    trace_h1 = float(np.sum(b1 * np.linalg.inv(a1).T))
+    for mat in (a1, b1):
+        mat[~keep, :] = 0.0
+        mat[:, ~keep] = 0.0
+    trace_h1 = float(np.sum(b1 * _inv_nonzero(a1, keep).T))
     trace_h0 = float(np.sum(b0 * h_inv.T))
-    mean_b, var_b, delta_b = _baseline_moments(pat)
-    sigma_b = np.diag(var_b)
+    mean_b, sigma_b, delta_b = baseline_moments(pat, h1, ov_x)
     jb = delta_b.T @ first_order_information(pat, values, mean_b, sigma_b) @ delta_b
     hb = delta_b.T @ information(pat, mean_b, sigma_b, observed=observed) @ delta_b
     trace_h0_null = float(np.sum(jb * np.linalg.inv(hb).T))
