@@ -55,7 +55,13 @@ LEVEL_CASES = {
         "ecommerce_strict",
     ],
 }
-OTHER_CASES = ["hs_scalar_partial", "hs_metric_std_lv", "hs_sem_all_equal", "hs_sem_configural"]
+OTHER_CASES = [
+    "hs_scalar_partial",
+    "hs_metric_std_lv",
+    "hs_sem_all_equal",
+    "hs_sem_configural",
+    "hs_sem_fixed_x",
+]
 
 
 def _load(name: str) -> dict[str, Any]:

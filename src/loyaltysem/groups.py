@@ -714,6 +714,36 @@ def _multigroup_measures(
 
 
 # --------------------------------------------------------------------------- fitting
+def _gfi_fixed_x(
+    s: np.ndarray, sigma: np.ndarray, mean: np.ndarray, mu: np.ndarray, ov_x: Sequence[int]
+) -> float:
+    """GFI of one group with fixed.x covariates and a mean structure, as lavaan's.
+
+    ``1 - (e' V e + d' W0 d) / (s' V s + m' W0 m)`` with ``V`` the covariance part of
+    the expected information without the covariate-covariate moments, and ``W0`` =
+    ``Sigma^-1`` with the covariates' rows and columns zeroed (lavaan
+    ``lav_mvnorm_information_expected`` with ``x.idx``: the covariates' means carry
+    no information either). :func:`loyaltysem._kernels.fit_indices.gfi` keeps the
+    covariates' means in the denominator; until it is mended, this is used here.
+    """
+    p = len(s)
+    w = np.linalg.inv(sigma)
+    rows, cols = np.tril_indices(p)
+    xs = set(ov_x)
+    keep = np.array([not (r in xs and c in xs) for r, c in zip(rows, cols, strict=True)])
+    rows, cols = rows[keep], cols[keep]
+    half = np.where(rows == cols, 0.5, 1.0)
+    v = w[rows][:, rows] * w[cols][:, cols] + w[rows][:, cols] * w[cols][:, rows]
+    v = v * half[:, None] * half[None, :]
+    e = (s - sigma)[rows, cols]
+    obs = s[rows, cols]
+    nox = [i for i in range(p) if i not in xs]
+    w0 = w[np.ix_(nox, nox)]
+    d = (mean - mu)[nox]
+    m = mean[nox]
+    return float(1.0 - (e @ v @ e + d @ w0 @ d) / (obs @ v @ obs + m @ w0 @ m))
+
+
 def _own_parameters(free: np.ndarray, group: np.ndarray, g: int) -> int:
     """Free parameters that only group ``g`` uses (its data alone must identify them)."""
     mine = set(free[(group == g) & (free > 0)].tolist())
@@ -990,9 +1020,12 @@ def _fit_table(
         warnings.extend(prefix + w for w in _post_check(cm, xg, est, cm.table))
         ov_x_idx = [cm.ov.index(v) for v in cm.ov_x]
         gk = kernel.kernels[g]
-        per_group.append(
-            _fit_measures(gk, gst.sigma, float(f_groups[g]), gd.nobs[g], q, ov_x_idx, gst.mu)
+        measures_g = _fit_measures(
+            gk, gst.sigma, float(f_groups[g]), gd.nobs[g], q, ov_x_idx, gst.mu
         )
+        if ov_x_idx:
+            measures_g["gfi"] = _gfi_fixed_x(gd.covs[g], gst.sigma, gd.means[g], gst.mu, ov_x_idx)
+        per_group.append(measures_g)
         r2 = _rsquare(cm, xg)
         r2.index = pd.MultiIndex.from_arrays(
             [[_plain(label)] * len(r2), list(r2.index)], names=["group_label", "variable"]

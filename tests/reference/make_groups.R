@@ -187,6 +187,16 @@ fit_case("hs_sem_all_equal", "sem", hs_sem, hs, "HolzingerSwineford1939.csv", "s
 fit_case("hs_sem_configural", "sem", hs_sem, hs, "HolzingerSwineford1939.csv", "school",
          note = "structural model with a residual covariance, groups free")
 
+hs_fixed_x <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+visual ~ ageyr
+textual ~ ageyr
+"
+fit_case("hs_sem_fixed_x", "sem", hs_fixed_x, hs, "HolzingerSwineford1939.csv", "school",
+         c("loadings", "intercepts", "regressions"),
+         note = "an observed covariate (fixed.x: its moments fixed at each group's sample values)")
+
 # ------------------------------------------- the bundled e-commerce survey by wave
 package_data <- file.path("src", "loyaltysem", "data")
 ecom <- read.csv(file.path(package_data, "ecommerce.csv"))
