@@ -1,0 +1,117 @@
+"""Multi-group timings side by side: the invariance ladder, loyaltysem vs lavaan (ratios).
+
+Tasks (the cases of ``tests/reference/make_groups.R``):
+
+1. Holzinger-Swineford 3-factor CFA by ``school`` (2 groups, N = 301);
+2. the nine-construct CFA of the bundled e-commerce survey by ``wave`` (3 groups,
+   N = 1,059 after listwise deletion, 369-387 free table rows).
+
+Each task is the whole ladder: configural, metric, scalar, strict.
+
+- loyaltysem: ``invariance(model, data, group)`` (four fits with every fit measure,
+  standardized solution with SEs and R² per group, the Δ tests and decisions);
+- lavaan (when ``Rscript`` is on PATH), timed in-process by R (``system.time`` over a
+  loop): the four ``cfa(model, data, group = , group.equal = )`` fits alone.
+
+Run: ``python benchmarks/bench_groups.py [--repeat 5]``. Prints milliseconds per ladder
+and the ratios; compare ratios from one run, not absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import loyaltysem as ls
+from loyaltysem.datasets import load_frame
+from loyaltysem.groups import invariance
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "groups"
+
+R_SCRIPT = r"""
+suppressPackageStartupMessages(library(lavaan))
+args <- commandArgs(trailingOnly = TRUE)
+d <- read.csv(args[[1]])
+n <- as.integer(args[[2]])
+model <- paste(readLines(args[[3]]), collapse = "\n")
+group <- args[[4]]
+if (group == "wave") {
+  items <- setdiff(names(d), c("respondent_id", "wave", "gender", "platform", "age"))
+  for (v in items) d[[v]][d[[v]] == -99] <- NA
+  d$LOY4 <- 8 - d$LOY4
+}
+levels <- list("", "loadings", c("loadings", "intercepts"),
+               c("loadings", "intercepts", "residuals"))
+ladder <- function() for (ge in levels) cfa(model, data = d, group = group, group.equal = ge)
+ladder()
+t <- system.time(for (i in 1:n) ladder())
+cat(sprintf("ladder %.6f\n", 1000 * t[["elapsed"]] / n))
+"""
+
+
+def time_ours(model: str, data: object, group: str, repeat: int) -> float:
+    invariance(model, data, group)  # warm-up
+    start = time.perf_counter()
+    for _ in range(repeat):
+        invariance(model, data, group)
+    return 1000 * (time.perf_counter() - start) / repeat
+
+
+def time_lavaan(csv: Path, model: str, group: str, repeat: int) -> float | None:
+    if shutil.which("Rscript") is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "bench.R"
+        script.write_text(R_SCRIPT, encoding="utf-8")
+        syntax = Path(tmp) / "model.txt"
+        syntax.write_text(model, encoding="utf-8")
+        out = subprocess.run(
+            ["Rscript", str(script), str(csv), str(repeat), str(syntax), group],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    return float(next(line.split()[1] for line in out.splitlines() if line.startswith("ladder")))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    hs_model = json.loads((FIXTURES / "hs_configural.json").read_text())["provenance"][
+        "model_syntax"
+    ]
+    ecom_model = json.loads((FIXTURES / "ecommerce_configural.json").read_text())["provenance"][
+        "model_syntax"
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        hs = load_frame("holzinger_swineford")
+        hs_csv = Path(tmp) / "hs.csv"
+        hs.to_csv(hs_csv, index=False)
+        tasks = [
+            ("HS CFA by school", hs_model, hs, "school", hs_csv),
+            (
+                "e-commerce CFA by wave",
+                ecom_model,
+                ls.load_ecommerce(),
+                "wave",
+                ROOT / "src" / "loyaltysem" / "data" / "ecommerce.csv",
+            ),
+        ]
+        print(f"{'task':<26}{'loyaltysem ms':>15}{'lavaan ms':>12}{'ratio':>8}")
+        for name, model, data, group, csv in tasks:
+            ours = time_ours(model, data, group, args.repeat)
+            theirs = time_lavaan(csv, model, group, args.repeat)
+            ratio = f"{theirs / ours:7.1f}x" if theirs else "      -"
+            shown = f"{theirs:12.1f}" if theirs else f"{'-':>12}"
+            print(f"{name:<26}{ours:15.1f}{shown}{ratio}")
+
+
+if __name__ == "__main__":
+    main()
