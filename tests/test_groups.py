@@ -239,6 +239,32 @@ def test_score_tests_against_lavtestscore(kind: str) -> None:
     assert (m["ref_group"] == m["ref_group_R"]).all()
     assert_allclose(m["X2"], m["X2_R"], rtol=RTOL_CHISQ, atol=1e-5)
     assert_allclose(m["pvalue"], m["p.value"], atol=ATOL_P)
+    total = d["score_test_scalar"]["total"][0]
+    ours_total = _ladder(kind).fits["scalar"].score_test_total()
+    assert_allclose(ours_total["X2"], total["X2"], rtol=RTOL_CHISQ)
+    assert ours_total["df"] == total["df"]
+    assert_allclose(ours_total["pvalue"], total["p.value"], atol=ATOL_P)
+
+
+def test_score_tests_std_lv_with_unidentified_release() -> None:
+    # std.lv = TRUE, loadings equal: the model without constraints is not identified (latent
+    # variances free in group 2), so the total test needs lavaan's generalized inverse
+    d = _load("hs_metric_std_lv")
+    res = _fit("hs_metric_std_lv")
+    uni = pd.DataFrame(d["score_test"]["uni"])
+    m = uni.merge(
+        res.score_tests(),
+        left_on=["par_lhs", "par_op", "par_rhs", "par_group"],
+        right_on=["lhs", "op", "rhs", "group"],
+        how="outer",
+        indicator=True,
+        suffixes=("_R", ""),
+    )
+    assert (m["_merge"] == "both").all() and len(m) == len(uni)
+    assert_allclose(m["X2"], m["X2_R"], rtol=RTOL_CHISQ, atol=1e-5)
+    assert_allclose(m["pvalue"], m["p.value"], atol=ATOL_P)
+    total = d["score_test"]["total"][0]
+    assert_allclose(res.score_test_total()["X2"], total["X2"], rtol=RTOL_CHISQ)
 
 
 def test_partial_search_names_the_drifted_items() -> None:

@@ -520,7 +520,7 @@ class MultiGroupResult(DisplayMixin):
     iterations: int
     warnings: tuple[str, ...]
     provenance: Provenance
-    _score: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+    _score: Callable[[], tuple[pd.DataFrame, pd.Series]] | None = field(default=None, repr=False)
 
     _title: ClassVar[str] = "Multi-group structural equation model"
     _na_rep: ClassVar[str] = ""
@@ -590,6 +590,16 @@ class MultiGroupResult(DisplayMixin):
         side), ``X2`` (1 df), ``pvalue``; largest first. The statistic is what freeing
         that one parameter in that one group would gain (a Lagrange multiplier test).
         """
+        return self._score_parts()[0]
+
+    def score_test_total(self) -> pd.Series:
+        """The score test of all equality constraints at once, as ``lavTestScore(fit)$test``.
+
+        ``X2``, ``df`` (the number of constraints) and ``pvalue``.
+        """
+        return self._score_parts()[1]
+
+    def _score_parts(self) -> tuple[pd.DataFrame, pd.Series]:
         if self._score is None:
             raise ModelSpecError(
                 "this model has no equality constraints to test",
@@ -598,7 +608,8 @@ class MultiGroupResult(DisplayMixin):
                 fix="fit with group_equal=('loadings', ...)",
             )
         with _single_blas():
-            return self._score()
+            table, total = self._score()
+        return _copy(table), _copy(total)
 
     # ------------------------------------------------------------------ display
     def _header(self) -> list[str]:
@@ -1144,8 +1155,14 @@ class _ScoreTests:
     ) -> None:
         self.kernel, self.compiled, self.index = kernel, compiled, index
         self.table, self.mt, self.x, self.gd = table, mt, x, gd
+        self._done: tuple[pd.DataFrame, pd.Series] | None = None
 
-    def __call__(self) -> pd.DataFrame:
+    def __call__(self) -> tuple[pd.DataFrame, pd.Series]:
+        if self._done is None:
+            self._done = self._compute()
+        return self._done
+
+    def _compute(self) -> tuple[pd.DataFrame, pd.Series]:
         t = self.table
         free = t["free"].to_numpy(dtype=int)
         rows = np.flatnonzero(free > 0)
@@ -1169,7 +1186,7 @@ class _ScoreTests:
         shared = np.zeros((len(rows), self.mt.n_free))
         shared[np.arange(len(rows)), free[rows] - 1] = 1.0
         released = [int(row_param[o]) - 1 for _, o in self.mt.eq_pairs]
-        x2, _ = score_tests(full, x_full, shared, released)
+        x2, total = score_tests(full, x_full, shared, released)
         other = [o for _, o in self.mt.eq_pairs]
         ref = [r for r, _ in self.mt.eq_pairs]
         out = pd.DataFrame(
@@ -1187,7 +1204,13 @@ class _ScoreTests:
                 "pvalue": stats.chi2.sf(x2, 1),
             }
         )
-        return out.sort_values("X2", ascending=False, kind="stable").reset_index(drop=True)
+        out = out.sort_values("X2", ascending=False, kind="stable").reset_index(drop=True)
+        n_con = len(self.mt.eq_pairs)
+        overall = pd.Series(
+            {"X2": total, "df": float(n_con), "pvalue": float(stats.chi2.sf(total, n_con))},
+            name="score test",
+        )
+        return out, overall
 
 
 # ---------------------------------------------------------------------- invariance

@@ -16,7 +16,7 @@
 # ladder_<name>.json, with lavTestLRT between the invariance levels (configural,
 # metric, scalar, strict) and lavTestScore(scalar) (univariate score tests of every
 # equality constraint, with the parameter each constraint frees: lhs, op, rhs, group
-# of its right-hand side). Numbers at full precision (digits = NA), NA as null.
+# of its right-hand side; also in hs_metric_std_lv.json, with the total test). Numbers at full precision (digits = NA), NA as null.
 # Requires: lavaan, semTools, jsonlite (Debian: r-cran-lavaan r-cran-semtools
 # r-cran-jsonlite).
 
@@ -72,8 +72,22 @@ write_json <- function(x, name) {
   message("wrote ", path)
 }
 
+score_json <- function(fit) {
+  score <- lavTestScore(fit)
+  pt <- parTable(fit)
+  uni <- df_json(score$uni)
+  rows <- match(uni$rhs, pt$plabel)
+  refs <- match(uni$lhs, pt$plabel)
+  uni$par_lhs <- pt$lhs[rows]
+  uni$par_op <- pt$op[rows]
+  uni$par_rhs <- pt$rhs[rows]
+  uni$par_group <- pt$group[rows]
+  uni$ref_group <- pt$group[refs]
+  list(total = df_json(score$test), uni = uni)
+}
+
 fit_case <- function(name, fun, syntax, data, data_file, group, group_equal = character(0),
-                     group_partial = character(0), std_lv = FALSE, note = "") {
+                     group_partial = character(0), std_lv = FALSE, note = "", score = FALSE) {
   args <- list(model = syntax, data = data, group = group, std.lv = std_lv)
   call <- paste0(fun, "(model, data = ", deparse(substitute(data)), ", group = \"", group, "\"")
   if (length(group_equal)) {
@@ -115,6 +129,7 @@ fit_case <- function(name, fun, syntax, data, data_file, group, group_equal = ch
     fit_measures = as.list(unclass(fitMeasures(fit))),
     rsquare = setNames(lapply(r2, function(v) as.list(unclass(v))), labels)
   )
+  if (score) fixture$score_test <- score_json(fit)
   write_json(fixture, name)
   invisible(fit)
 }
@@ -130,18 +145,7 @@ ladder <- function(name, fits, data_file, syntax, group, note) {
     fit_measures = lapply(fits, function(f) as.list(unclass(fitMeasures(f)))),
     lrt = lrt_df
   )
-  scalar <- fits[["scalar"]]
-  score <- lavTestScore(scalar)
-  pt <- parTable(scalar)
-  uni <- df_json(score$uni)
-  rows <- match(uni$rhs, pt$plabel)
-  refs <- match(uni$lhs, pt$plabel)
-  uni$par_lhs <- pt$lhs[rows]
-  uni$par_op <- pt$op[rows]
-  uni$par_rhs <- pt$rhs[rows]
-  uni$par_group <- pt$group[rows]
-  uni$ref_group <- pt$group[refs]
-  out$score_test_scalar <- list(total = df_json(score$test), uni = uni)
+  out$score_test_scalar <- score_json(fits[["scalar"]])
   write_json(out, paste0("ladder_", name))
 }
 
@@ -171,8 +175,9 @@ fit_case("hs_scalar_partial", "cfa", hs_model, hs, "HolzingerSwineford1939.csv",
          c("loadings", "intercepts"), c("x3 ~ 1", "x7~1", "visual =~ x2"),
          note = "partial scalar invariance: two intercepts and one loading free")
 fit_case("hs_metric_std_lv", "cfa", hs_model, hs, "HolzingerSwineford1939.csv", "school",
-         c("loadings"), std_lv = TRUE,
-         note = "std.lv = TRUE with equal loadings: latent variances free in group 2")
+         c("loadings"), std_lv = TRUE, score = TRUE,
+         note = paste("std.lv = TRUE with equal loadings: latent variances free in group 2;",
+                      "lavTestScore (the model without constraints is not identified)"))
 hs_sem <- "
 visual  =~ x1 + x2 + x3
 textual =~ x4 + x5 + x6
