@@ -446,3 +446,14 @@ def test_data_errors_of_every_level_are_raised_before_the_ladder() -> None:
     with pytest.raises(SurveyDataError, match="never varies") as info:
         invariance(HS_MODEL, hs, "school")
     assert info.value.column == "x9" and "'Grant-White'" in str(info.value)
+
+
+def test_groups_in_order_of_first_appearance() -> None:
+    # lavaan: unique(data[[group]]), also for a factor whose levels say otherwise
+    hs = load_frame("holzinger_swineford")
+    hs["school"] = pd.Categorical(hs["school"], categories=["Grant-White", "Pasteur"])
+    res = fit_groups(HS_MODEL, hs, "school", group_equal=["loadings"])
+    assert res.group_labels == ("Pasteur", "Grant-White")
+    assert_allclose(
+        res.fit_measures["chisq"], _load("hs_metric")["fit_measures"]["chisq"], rtol=RTOL_CHISQ
+    )

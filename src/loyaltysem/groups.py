@@ -41,10 +41,11 @@ Conventions that decide the numbers (lavaan 0.6.14 source):
 - **Standardized solution** per group, with that group's implied moments
   (``cov.std = TRUE``), and delta-method SEs from the joint covariance matrix of the
   estimates.
-- **Groups** in lavaan's order: the levels of a categorical column, else the values
-  in order of first appearance. Rows with a missing group are left out, counted and
-  reported; rows with a missing answer on a model variable are left out within their
-  group (listwise, lavaan's default), counted per group.
+- **Groups** in lavaan's order: the values in order of first appearance in the data
+  (``unique()``, also for a factor / categorical column, whatever its levels say).
+  Rows with a missing group are left out, counted and reported; rows with a missing
+  answer on a model variable are left out within their group (listwise, lavaan's
+  default), counted per group.
 
 References
 ----------
@@ -175,12 +176,8 @@ class _GroupData:
 
 
 def _group_labels(column: pd.Series) -> list[Any]:
-    """Groups in lavaan's order: factor levels (those present), else first appearance."""
-    present = column.dropna()
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        seen = set(present.unique().tolist())
-        return [c for c in column.cat.categories.tolist() if c in seen]
-    return list(pd.unique(present))
+    """Groups in lavaan's order: first appearance (also for a categorical column)."""
+    return list(pd.unique(column.dropna()))
 
 
 def _plain(value: Any) -> Any:
