@@ -457,3 +457,10 @@ def test_groups_in_order_of_first_appearance() -> None:
     assert_allclose(
         res.fit_measures["chisq"], _load("hs_metric")["fit_measures"]["chisq"], rtol=RTOL_CHISQ
     )
+
+
+def test_a_step_above_an_unsupported_level_says_so() -> None:
+    table = _ladder("ecommerce").table
+    assert table.loc["scalar", "decision"] == "supported"
+    assert "metric invariance was not supported" in table.loc["scalar", "reason"]
+    assert "metric" not in _ladder("hs").table.loc["metric", "reason"]

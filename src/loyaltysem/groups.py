@@ -1223,7 +1223,8 @@ class InvarianceResult(DisplayMixin):
         tli, rmsea, srmr``; against the nearest fitted level below (``compared_with``):
         ``delta_chisq, delta_df, p_delta`` (lavTestLRT), ``delta_cfi, delta_rmsea,
         delta_srmr``; ``decision`` (``"baseline"`` for configural, ``"supported"`` when
-        every cut-off holds, ``"partially supported"`` when they hold with some
+        every cut-off holds for the step from the level below (``reason`` says when that
+        level itself was not supported), ``"partially supported"`` when they hold with some
         parameters freed (``freed``), else ``"not supported"``, ``"failed"``, ``"not
         tested"``), ``reason`` (which cut-off failed, or the error), ``freed`` (the
         parameters free in every group, from the partial search).
@@ -1436,6 +1437,13 @@ def invariance(
                 fits[level] = res
         if row["decision"] == "supported" and row.get("freed"):
             row["decision"] = "partially supported"
+        below = next((r for r in rows if r["level"] == row.get("compared_with")), None)
+        if below is not None and below["decision"] == "not supported":
+            note = (
+                f"{below['level']} invariance was not supported, and this level includes its "
+                "constraints: the decision is about the step from it only"
+            )
+            row["reason"] = f"{row['reason']}; {note}" if row.get("reason") else note
         rows.append(row)
         if res.converged:
             last = level
