@@ -398,3 +398,31 @@ def test_result_tables_cannot_be_changed_through_the_result(hs):
     assert res.fit_measures["cfi"] != -1.0
     with pytest.raises(AttributeError):
         res.estimates = table  # type: ignore[misc]
+
+
+def test_fit_with_group_is_fit_groups(hs):
+    from loyaltysem import fit as public_fit
+    from loyaltysem import fit_groups
+
+    ours = public_fit(HS_MODEL, hs, group="school", group_equal=["loadings"])
+    direct = fit_groups(HS_MODEL, hs, "school", group_equal=["loadings"])
+    assert_allclose(ours.estimates["est"], direct.estimates["est"], rtol=0, atol=0)
+    assert_allclose(ours.fit_measures["chisq"], direct.fit_measures["chisq"], rtol=0)
+    single = public_fit(HS_MODEL, hs)
+    assert_allclose(single.estimates["est"], fit(HS_MODEL, hs).estimates["est"], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize(
+    ("options", "needle"),
+    [
+        ({"group_equal": ["loadings"]}, "need group="),
+        ({"group": "school", "missing": "ml"}, "not available with group="),
+        ({"group": "school", "ordered": True}, "not available with group="),
+    ],
+)
+def test_group_options_are_checked(hs, options, needle):
+    from loyaltysem import fit as public_fit
+
+    with pytest.raises(ModelSpecError) as err:
+        public_fit(HS_MODEL, hs, **options)
+    assert needle in str(err.value)

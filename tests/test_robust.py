@@ -35,6 +35,7 @@ MEANSTRUCTURE = [
     "meanstructure_hs_cfa",
     "meanstructure_hs_latent_means",
     "meanstructure_poldem_sem",
+    "meanstructure_hs_fixed_x",
 ]
 ROBUST = [
     "robust_hs_cfa_mlm",

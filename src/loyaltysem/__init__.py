@@ -42,7 +42,8 @@ from loyaltysem.errors import (
     ModelSpecError,
     SurveyDataError,
 )
-from loyaltysem.estimation import fit
+from loyaltysem.fitting import fit
+from loyaltysem.groups import InvarianceResult, MultiGroupResult, fit_groups, invariance
 from loyaltysem.guidance import EstimatorRecommendation, recommend_estimator
 from loyaltysem.instruments import DEFAULT_MODEL, ECSI_MODEL, RIVAL_MODEL, default_instrument
 from loyaltysem.missingness import missing_patterns, saturated_moments
@@ -76,11 +77,13 @@ __all__ = [
     "EffectsResult",
     "EstimatorRecommendation",
     "IdentificationError",
+    "InvarianceResult",
     "LoyaltySemError",
     "MeasurementReport",
     "ModelComparison",
     "ModelSpec",
     "ModelSpecError",
+    "MultiGroupResult",
     "PopulationModel",
     "Provenance",
     "SEMBootstrap",
@@ -100,7 +103,9 @@ __all__ = [
     "efa_report",
     "effects",
     "fit",
+    "fit_groups",
     "instruments",
+    "invariance",
     "kmo",
     "load_corp_rep",
     "load_ecommerce",

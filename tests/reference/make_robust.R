@@ -156,6 +156,16 @@ write_fixture("meanstructure_poldem_sem", fit, "PoliticalDemocracy.csv",
               "sem(model, data = pd)", pd_means_model,
               "structural model with a latent intercept (dem60 ~ 1, its marker intercept 0)")
 
+hs_x_model <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+visual + textual ~ ageyr
+"
+fit <- sem(hs_x_model, data = hs, meanstructure = TRUE)
+write_fixture("meanstructure_hs_fixed_x", fit, "HolzingerSwineford1939.csv",
+              "sem(model, data = hs, meanstructure = TRUE)", hs_x_model,
+              "fixed.x covariate with a mean structure: its mean and variance fixed, not fitted")
+
 # ------------------------------------------------------------------ robust ML
 cases <- list(
   list(name = "hs_cfa", model = hs_model, data = "hs", file = "HolzingerSwineford1939.csv",

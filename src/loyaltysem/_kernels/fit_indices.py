@@ -250,9 +250,13 @@ def gfi(
     """
     mean_num = mean_den = 0.0
     if mean is not None and mu is not None:
-        w = np.linalg.inv(sigma)
-        d = mean - mu
-        mean_num, mean_den = float(d @ w @ d), float(mean @ w @ mean)
+        # the covariates' means carry no information (lavaan lav_mvnorm_information_expected
+        # with x.idx): the weight of the means is W[nox, nox]
+        nox = [i for i in range(len(s)) if i not in set(fixed_x or ())]
+        w = np.linalg.inv(sigma)[np.ix_(nox, nox)]
+        d = (mean - mu)[nox]
+        m = np.asarray(mean)[nox]
+        mean_num, mean_den = float(d @ w @ d), float(m @ w @ m)
     if not fixed_x:
         a = np.linalg.solve(sigma, s)
         resid = a - np.eye(len(s))

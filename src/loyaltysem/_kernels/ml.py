@@ -497,6 +497,14 @@ def _damped_fisher(
             f_new = kernel.objective(st_new)
             if np.isfinite(f_new) and f_new <= f:
                 break
+            # at the optimum F stops falling beyond rounding: accept a step that keeps F
+            # within rounding and shrinks the gradient (else the scoring stalls there)
+            if (
+                np.isfinite(f_new)
+                and f_new <= f + 1e-12 * max(1.0, abs(f))
+                and np.max(np.abs(kernel.gradient(st_new))) < gmax
+            ):
+                break
             mu *= 10.0
         else:
             return x, st, it, False
