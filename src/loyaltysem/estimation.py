@@ -1205,13 +1205,23 @@ def fit_partable(
     names = pd.Index(cm.ov)
     std_residuals: Callable[[], np.ndarray]
     general = se_type != "standard" or meanstructure or information == "observed"
-    if fiml:
+    if fiml and information != "observed":
         std_residuals = functools.partial(
             _not_available,
-            "standardized residuals of a full-information ML fit (missing='ml')",
-            "use residuals('raw') or residuals('cor') (EM moments minus implied), or fit "
-            "with missing='listwise'",
+            "standardized residuals of a full-information ML fit with the expected information",
+            "fit with information='observed' (lavaan's default with missing='ml')",
         )
+    elif fiml:
+
+        def std_residuals() -> np.ndarray:
+            return fiml_kernel.standardized_residuals(
+                kernel,
+                st,
+                observed=information == "observed",
+                first_order=None if robust_fiml is None else robust_fiml.b1,
+                ov_x=ov_x_idx,
+            )[1]
+
     elif general and moments.values is not None and not ov_x_idx:
         std_residuals = functools.partial(
             moment_standardized_residuals,

@@ -12,7 +12,8 @@
 #   - parameterEstimates(fit, standardized = TRUE), standardizedSolution(fit) (std.all
 #     with delta-method SEs), fitMeasures(fit) (every measure, named),
 #     lavInspect(fit, "rsquare"), the implied moments, the EM (h1) moments
-#     lavInspect(fit, "sampstat.h1"), resid(fit, "raw") and modindices(fit) (all rows,
+#     lavInspect(fit, "sampstat.h1"), resid(fit, "raw"), resid(fit, "standardized") and
+#     modindices(fit) (all rows,
 #     largest first; lavaan's default information = "expected").
 # Cases: Holzinger-Swineford x1..x9 with 10 % of the cells missing completely at random
 # (the seed of make_missing.R), the Political Democracy SEM with 10 % MCAR cells, the
@@ -56,6 +57,7 @@ write_fixture <- function(name, fit, data, data_note, call, syntax) {
   h1 <- tryCatch(lavInspect(fit, "sampstat.h1"), error = function(e) NULL)
   if (is.null(h1) || is.null(h1$cov)) h1 <- lavInspect(fit, "sampstat")  # no EM (pairwise)
   res <- resid(fit, type = "raw")
+  sres <- resid(fit, type = "standardized")
   fixture <- list(
     provenance = list(
       generator = "tests/reference/make_fiml.R",
@@ -97,6 +99,8 @@ write_fixture <- function(name, fit, data, data_note, call, syntax) {
     h1_mean = as.list(unclass(h1$mean)),
     residual_cov = mat_json(res$cov),
     residual_mean = as.list(unclass(res$mean)),
+    standardized_residual_cov = mat_json(sres$cov),
+    standardized_residual_mean = as.list(unclass(sres$mean)),
     modindices = df_json(modindices(fit, sort. = TRUE)[, c("lhs", "op", "rhs", "mi", "epc",
                                                            "sepc.lv", "sepc.all", "sepc.nox")])
   )

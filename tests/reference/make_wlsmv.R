@@ -10,7 +10,8 @@
 #   sem(model, data, ordered = <all items>, estimator = "WLSMV" | "ULSMV")
 # (lavaan's defaults: parameterization = "delta", two-step thresholds and polychoric
 # correlations, DWLS / ULS estimates, se = "robust.sem", test = "scaled.shifted",
-# listwise deletion; one case with missing = "pairwise"). Each holds provenance (R,
+# listwise deletion; two cases with missing = "pairwise", one of them on HS cut into 5
+# categories with 10 % of the cells MCAR, its data stored). Each holds provenance (R,
 # lavaan, jsonlite versions, date, call, syntax), the options lavaan resolved (lavInspect(fit, "options")), parTable(fit),
 # parameterEstimates(fit, standardized = TRUE), standardizedSolution(fit) (std.all with
 # delta-method SEs from the robust vcov), fitMeasures(fit) (every measure, named),
@@ -59,7 +60,7 @@ mat_json <- function(m) {
 
 named <- function(v) list(names = names(v), values = unname(as.numeric(v)))
 
-write_fixture <- function(name, fit, data_file, call, syntax, note) {
+write_fixture <- function(name, fit, data_file, call, syntax, note, data = NULL) {
   opt <- lavInspect(fit, "options")
   implied <- fitted(fit)
   sampstat <- lavInspect(fit, "sampstat")
@@ -118,6 +119,10 @@ write_fixture <- function(name, fit, data_file, call, syntax, note) {
       correlation = mat_json(implied$cov)
     )
   )
+  if (!is.null(data)) {  # the cells as used (NA = missing): R's RNG is not reproduced in Python
+    fixture$items <- I(colnames(data))
+    fixture$data <- unname(as.matrix(data))
+  }
   path <- file.path(fixtures_dir, paste0(name, ".json"))
   writeLines(
     jsonlite::toJSON(fixture, digits = NA, auto_unbox = TRUE, na = "null",
@@ -204,6 +209,16 @@ write_fixture("wlsmv_ecommerce_cfa_pairwise", fit, "src/loyaltysem/data/ecommerc
               paste("cfa(model, data = ecom, ordered = items, estimator = \"WLSMV\",",
                     "missing = \"pairwise\")"),
               ecom_cfa, "pairwise polychorics and NACOV; N = rows with any answer")
+# HS cut into 5 categories with 10 % of the cells missing completely at random: pairwise
+hs5m <- as.data.frame(lapply(hs5, as.integer))
+set.seed(20261204)
+hs5m[matrix(runif(nrow(hs5m) * ncol(hs5m)) < 0.10, nrow(hs5m), ncol(hs5m))] <- NA
+fit <- cfa(hs_model, data = hs5m, ordered = names(hs5m), estimator = "WLSMV", missing = "pairwise")
+write_fixture("wlsmv_hs_cfa_pairwise_mcar10", fit, "HolzingerSwineford1939.csv",
+              paste("cfa(model, data = hs5m, ordered = names(hs5m), estimator = \"WLSMV\",",
+                    "missing = \"pairwise\")"),
+              hs_model, paste("hs5 with set.seed(20261204), each cell NA with probability 0.10;",
+                              "pairwise polychorics"), data = hs5m)
 fit <- sem(ecom_default, data = ecom, ordered = items, estimator = "WLSMV")
 write_fixture("wlsmv_ecommerce_default", fit, "src/loyaltysem/data/ecommerce.csv",
               "sem(model, data = ecom, ordered = items, estimator = \"WLSMV\")",
