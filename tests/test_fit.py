@@ -373,7 +373,20 @@ def test_a_codebook_mapping_fits_its_cfa(hs):
 RTOL_MI = 1e-3
 
 
-@pytest.mark.parametrize("name", ["ecommerce_default", "hs_defined", "hs_chain_fixed_x"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ecommerce_default",
+        "hs_defined",
+        "hs_chain_fixed_x",
+        "hs_cfa",
+        "hs_cfa_std_lv",
+        "poldem_sem",
+        "poldem_sem_from_cor",
+        "ecommerce_from_cor",
+        "ecsi_mobi",
+    ],
+)
 def test_modification_indices_from_syntax(name):
     fx = load(name)
     ours = run(fx).modification_indices()
@@ -383,8 +396,10 @@ def test_modification_indices_from_syntax(name):
         m = m[~((m["lhs"] == "ageyr") & (m["rhs"] == "textual"))]
     assert m["mi"].notna().all(), m[m["mi"].isna()]
     assert_allclose(m["mi"], m["mi_R"], rtol=RTOL_MI, atol=ATOL_EST)
-    assert_allclose(m["epc"], m["epc_R"], atol=ATOL_EST)
-    assert_allclose(m["sepc.all"], m["sepc.all_R"], atol=ATOL_EST)
+    # mobi: lavaan stops on a flat ridge (see ILL_CONDITIONED): EPCs move with it
+    epc = {"rtol": RTOL_MI} if name in ILL_CONDITIONED else {"atol": ATOL_EST}
+    assert_allclose(m["epc"], m["epc_R"], **epc)
+    assert_allclose(m["sepc.all"], m["sepc.all_R"], **epc)
 
 
 def test_result_tables_cannot_be_changed_through_the_result(hs):
