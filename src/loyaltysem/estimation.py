@@ -758,7 +758,10 @@ def modification_indices(
     out = {"lhs": ext.lhs[rows], "op": ext.op[rows], "rhs": ext.rhs[rows], "mi": mi, "epc": epc}
     for kind, key in (("std.lv", "sepc.lv"), ("std.all", "sepc.all")):
         _, scale = StandardizationPlan.build(ecm, kind).scales_and_values(x_ext)
-        out[key] = epc * scale[0, rows]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = epc * scale[0, rows]
+        # a residual covariance with a zero residual variance has no correlation: NA (lavaan)
+        out[key] = np.where(np.isfinite(value), value, np.nan)
     out["sepc.nox"] = out["sepc.all"]
     table = pd.DataFrame(out)
     table = table[np.isfinite(table["mi"])]
