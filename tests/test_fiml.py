@@ -265,6 +265,15 @@ def test_a_variable_never_observed_is_refused(hs_missing):
     assert "x5" in str(err.value)
 
 
+@pytest.mark.parametrize("missing", ["ml", "pairwise"])
+def test_a_constant_item_is_refused(hs_missing, missing):
+    data = hs_missing.copy()
+    data.loc[data["x4"].notna(), "x4"] = 3.0
+    with pytest.raises(SurveyDataError, match="no variance") as err:
+        fit(HS, data, missing=missing)
+    assert "x4" in str(err.value)
+
+
 def test_summary_statistics_cannot_be_fitted_by_fiml(hs_complete):
     with pytest.raises(SurveyDataError, match="raw data"):
         fit(HS, sample_cov=hs_complete.cov(), sample_nobs=301, missing="ml")

@@ -168,7 +168,13 @@ def moments_from_data(
         )
     centered = values - values.mean(axis=0)
     s = centered.T @ centered / n
-    constant = [ov[i] for i in np.flatnonzero(np.diag(s) <= 0)]
+    _refuse_constant(ov, np.diag(s))
+    return _Moments(s, n, list(ov), data_hash, n_excluded, values.mean(axis=0), values), notes
+
+
+def _refuse_constant(ov: Sequence[str], variances: np.ndarray) -> None:
+    """A typed error naming the model variables whose answers do not vary."""
+    constant = [ov[j] for j in np.flatnonzero(~(np.asarray(variances) > 0))]
     if constant:
         raise SurveyDataError(
             "model variables have no variance",
@@ -177,7 +183,6 @@ def moments_from_data(
             expected="variables whose answers vary",
             fix="remove constant items from the model",
         )
-    return _Moments(s, n, list(ov), data_hash, n_excluded, values.mean(axis=0), values), notes
 
 
 def _pairwise_moments(
@@ -211,15 +216,7 @@ def _pairwise_moments(
             fix="use missing='ml' (full-information ML), or drop the variables named",
         )
     s = cov * (n - 1) / n
-    constant = [ov[i] for i in np.flatnonzero(np.diag(s) <= 0)]
-    if constant:
-        raise SurveyDataError(
-            "model variables have no variance",
-            column=constant[0],
-            found=constant,
-            expected="variables whose answers vary",
-            fix="remove constant items from the model",
-        )
+    _refuse_constant(ov, np.diag(s))
     eig = np.linalg.eigvalsh(s)
     if eig[0] <= 0:
         raise SurveyDataError(
@@ -271,16 +268,7 @@ def _fiml_moments(values: np.ndarray, ov: list[str], data_hash: str) -> tuple[_M
             fix="collect more responses, or drop variables from the model",
         )
     with np.errstate(invalid="ignore"):
-        var = np.nanvar(values, axis=0)
-    constant = [ov[j] for j in np.flatnonzero(~(var > 0))]
-    if constant:
-        raise SurveyDataError(
-            "model variables have no variance",
-            column=constant[0],
-            found=constant,
-            expected="variables whose answers vary",
-            fix="remove constant items from the model",
-        )
+        _refuse_constant(ov, np.nanvar(values, axis=0))
     n_missing = int(np.isnan(values[np.setdiff1d(np.arange(n_total), pat.empty)]).sum())
     if n_missing:
         notes.append(

@@ -264,6 +264,26 @@ def loglik_gradient(
     return g_mu, g_sigma
 
 
+def _available_mean_var(pat: Patterns) -> tuple[np.ndarray, np.ndarray]:
+    """Each variable's mean and variance (divisor: its count) over the rows observing it.
+
+    A variable nobody observed gets 0 and NaN.
+    """
+    p = pat.n_vars
+    total = np.zeros(p)
+    square = np.zeros(p)
+    count = np.zeros(p)
+    for g in range(len(pat.freq)):
+        o = pat.observed[g]
+        total[o] += pat.sums[g]
+        square[o] += np.diag(pat.crossprods[g])
+        count[o] += pat.freq[g]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / count, 0.0)
+        var = np.where(count > 0, square / count - mean**2, np.nan)
+    return mean, var
+
+
 @dataclass(frozen=True)
 class EMResult:
     """Saturated moments by EM: ``mu``, ``sigma`` (divisor N), ``loglik``, iterations."""
@@ -285,17 +305,7 @@ def em_saturated(pat: Patterns, *, tol: float = 1e-10, max_iter: int = 10_000) -
     """
     p = pat.n_vars
     n = pat.n
-    mu = np.zeros(p)
-    sq = np.zeros(p)
-    cnt = np.zeros(p)
-    for g in range(len(pat.freq)):
-        o = pat.observed[g]
-        mu[o] += pat.sums[g]
-        sq[o] += np.diag(pat.crossprods[g])
-        cnt[o] += pat.freq[g]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mu = np.where(cnt > 0, mu / cnt, 0.0)
-        var = np.where(cnt > 0, sq / cnt - mu**2, 1.0)
+    mu, var = _available_mean_var(pat)
     var = np.where(np.isfinite(var) & (var > 0), var, 1.0)
     sigma = np.diag(var)
     converged = False
@@ -792,16 +802,8 @@ def baseline_moments(
     (moments x free parameters, the order of :func:`information`).
     """
     p = pat.n_vars
-    total = np.zeros(p)
-    square = np.zeros(p)
-    count = np.zeros(p)
-    for g in range(len(pat.freq)):
-        o = pat.observed[g]
-        total[o] += pat.sums[g]
-        square[o] += np.diag(pat.crossprods[g])
-        count[o] += pat.freq[g]
-    mean_b = total / count
-    sigma_b = np.diag(square / count - mean_b**2)
+    mean_b, var_b = _available_mean_var(pat)
+    sigma_b = np.diag(var_b)
     xs = np.asarray(list(ov_x), dtype=np.intp)
     free = np.setdiff1d(np.arange(p), xs)
     if len(xs):
