@@ -41,6 +41,7 @@ from scipy import stats
 
 from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
+from loyaltysem._kernels.delta import delta_method
 from loyaltysem._kernels.ml import MLKernel, fisher_scoring
 from loyaltysem._kernels.partable import (
     CompiledModel,
@@ -58,7 +59,7 @@ from loyaltysem._kernels.robust import (
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
 from loyaltysem.ordinal import fit_ordinal
 from loyaltysem.results import Provenance, SEMResult
-from loyaltysem.specification import Definition, ModelSpec, evaluate_definitions, specify
+from loyaltysem.specification import DefinedParameters, Definition, ModelSpec, specify
 
 __all__ = ["fit", "fit_partable", "modification_indices", "standardized_residuals"]
 
@@ -922,90 +923,7 @@ def _std_with_se(
     ``extra`` maps the batch of standardized row values to further columns (the
     defined parameters in the standardized metric), differentiated alike.
     """
-    q = len(x)
-    h = 1e-6 * np.maximum(np.abs(x), 1.0)
-    batch = np.vstack([x[None, :], x + np.diag(h), x - np.diag(h)])
-    values = plan.evaluate(batch)
-    if extra is not None:
-        values = np.hstack([values, extra(values)])
-    jac = (values[1 : q + 1] - values[q + 1 :]) / (2 * h[:, None])  # q x rows
-    jac = np.where(np.isfinite(jac), jac, 0.0)
-    cov = jac.T @ vcov @ jac
-    return values[0], np.sqrt(np.clip(np.diag(cov), 0.0, None))
-
-
-class _DefinedParameters:
-    """``:=`` parameters as functions of the free parameters or of row values.
-
-    As lavaan's ``def.function``: labels of free parameters take their current
-    value; labels of fixed parameters keep their fixed value in every metric.
-    """
-
-    def __init__(self, definitions: Sequence[Definition], pt: ParTable, est: np.ndarray):
-        self.definitions = tuple(definitions)
-        self.free = pt.free
-        self.est = est
-        self.rows: dict[str, int] = {}
-        for i, label in enumerate(pt.label):
-            if label and label not in self.rows:
-                self.rows[label] = i
-
-    def _evaluate(self, value_of_row: Callable[[int], np.ndarray], batch: int) -> np.ndarray:
-        env: dict[str, np.ndarray] = {}
-        for label, i in self.rows.items():
-            env[label] = value_of_row(i) if self.free[i] > 0 else np.full(batch, self.est[i])
-        out = evaluate_definitions(self.definitions, env)
-        return np.column_stack([np.broadcast_to(v, (batch,)) for v in out.values()])
-
-    def from_x(self, xs: np.ndarray) -> np.ndarray:
-        """Defined parameters for a batch of free-parameter vectors (batch, q)."""
-        return self._evaluate(lambda i: xs[:, self.free[i] - 1], len(xs))
-
-    def from_rows(self, values: np.ndarray) -> np.ndarray:
-        """Defined parameters from a batch of row values (batch, rows)."""
-        return self._evaluate(lambda i: values[:, i], len(values))
-
-    def append_rows(
-        self,
-        estimates: pd.DataFrame,
-        x: np.ndarray,
-        vcov: np.ndarray,
-        std_lv: np.ndarray,
-        std_all: np.ndarray,
-        se_std_all: np.ndarray,
-    ) -> pd.DataFrame:
-        """Estimates with the ``:=`` rows appended (delta-method SEs)."""
-        q, k = len(x), len(self.definitions)
-        h = 1e-6 * np.maximum(np.abs(x), 1.0)
-        batch = np.vstack([x[None, :], x + np.diag(h), x - np.diag(h)])
-        values = self.from_x(batch)
-        jac = (values[1 : q + 1] - values[q + 1 :]) / (2 * h[:, None])
-        with np.errstate(invalid="ignore"):
-            se = np.sqrt(np.clip(np.diag(jac.T @ vcov @ jac), 0.0, None))
-        est = values[0]
-        n_rows = len(std_lv)
-        std_lv_def = self.from_rows(std_lv[None, :])[0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = est / se
-        rows = pd.DataFrame(
-            {
-                "lhs": [d.name for d in self.definitions],
-                "op": ":=",
-                "rhs": [d.expression for d in self.definitions],
-                "label": [d.name for d in self.definitions],
-                "free": 0,
-                "est": est,
-                "se": se,
-                "z": z,
-                "pvalue": 2 * stats.norm.sf(np.abs(z)),
-                "ci_lower": est - Z_95 * se,
-                "ci_upper": est + Z_95 * se,
-                "std_lv": std_lv_def,
-                "std_all": std_all[n_rows : n_rows + k],
-                "se_std_all": se_std_all[n_rows : n_rows + k],
-            }
-        )
-        return pd.concat([estimates, rows], ignore_index=True)
+    return delta_method(plan.evaluate, x, vcov, extra)
 
 
 def fit_partable(
@@ -1124,7 +1042,7 @@ def fit_partable(
         z = np.where(is_free, est / se, np.nan)
     pvalue = 2 * stats.norm.sf(np.abs(z))
     std_lv = StandardizationPlan.build(cm, "std.lv").evaluate(x)[0]
-    defined = _DefinedParameters(definitions, pt, est) if definitions else None
+    defined = DefinedParameters(definitions, pt, est) if definitions else None
     std_plan = StandardizationPlan.build(cm, "std.all")
     std_all, se_std_all = _std_with_se(
         std_plan,
@@ -1160,7 +1078,8 @@ def fit_partable(
         }
     )
     if defined is not None:
-        estimates = defined.append_rows(estimates, x, vcov, std_lv, std_all, se_std_all)
+        rows = defined.table(x, vcov, std_lv, std_all, se_std_all)
+        estimates = pd.concat([estimates, rows], ignore_index=True)
     sigma = st.sigma
     ov_x_idx = [cm.ov.index(name) for name in cm.ov_x]
     npar = int(free.max()) if len(free) else 0

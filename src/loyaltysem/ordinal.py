@@ -69,7 +69,7 @@ from __future__ import annotations
 import hashlib
 import math
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -80,6 +80,7 @@ from scipy import stats
 
 from loyaltysem._kernels import dwls
 from loyaltysem._kernels import fit_indices as fi
+from loyaltysem._kernels.delta import delta_method
 from loyaltysem._kernels.partable import (
     CompiledModel,
     ParTable,
@@ -96,9 +97,9 @@ from loyaltysem.polychoric import polychoric
 from loyaltysem.results import Provenance, SEMResult
 from loyaltysem.specification import (
     PARAMETER_OPS,
+    DefinedParameters,
     Definition,
     ModelSpec,
-    evaluate_definitions,
 )
 from loyaltysem.survey import Survey
 
@@ -631,94 +632,6 @@ def _start_values(cm: CompiledModel, r: np.ndarray) -> np.ndarray:
     return x
 
 
-def _std_with_se(
-    evaluate: Callable[[np.ndarray], np.ndarray],
-    x: np.ndarray,
-    vcov: np.ndarray,
-    extra: Callable[[np.ndarray], np.ndarray] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Standardized values and delta-method SEs (central differences, one batch).
-
-    ``extra`` maps the batch of standardized row values to further columns (the defined
-    parameters in the standardized metric), differentiated alike.
-    """
-    q = len(x)
-    h = 1e-6 * np.maximum(np.abs(x), 1.0)
-    values = evaluate(np.vstack([x[None, :], x + np.diag(h), x - np.diag(h)]))
-    if extra is not None:
-        values = np.hstack([values, extra(values)])
-    jac = (values[1 : q + 1] - values[q + 1 :]) / (2 * h[:, None])
-    jac = np.where(np.isfinite(jac), jac, 0.0)
-    with np.errstate(invalid="ignore"):
-        se = np.sqrt(np.clip(np.sum(jac * (vcov @ jac), axis=0), 0.0, None))
-    return values[0], se
-
-
-class _Defined:
-    """``:=`` parameters as functions of the free parameters or of the row values.
-
-    As lavaan's ``def.function``: labels of free parameters take their current value,
-    labels of fixed parameters keep their fixed value in every metric; SEs by the
-    delta method (central differences).
-    """
-
-    def __init__(self, definitions: Sequence[Definition], pt: ParTable, est: np.ndarray):
-        self.definitions = tuple(definitions)
-        self.free = pt.free
-        self.est = est
-        self.rows: dict[str, int] = {}
-        for i, label in enumerate(pt.label):
-            if label and label not in self.rows:
-                self.rows[label] = i
-
-    def _evaluate(self, value_of_row: Callable[[int], np.ndarray], batch: int) -> np.ndarray:
-        env: dict[str, Any] = {}
-        for label, i in self.rows.items():
-            env[label] = value_of_row(i) if self.free[i] > 0 else np.full(batch, self.est[i])
-        out = evaluate_definitions(self.definitions, env)
-        return np.column_stack([np.broadcast_to(v, (batch,)) for v in out.values()])
-
-    def from_x(self, xs: np.ndarray) -> np.ndarray:
-        """Defined parameters for a batch of free-parameter vectors (batch, q)."""
-        return self._evaluate(lambda i: xs[:, self.free[i] - 1], len(xs))
-
-    def from_rows(self, values: np.ndarray) -> np.ndarray:
-        """Defined parameters from a batch of row values (batch, rows)."""
-        return self._evaluate(lambda i: values[:, i], len(values))
-
-    def rows_frame(
-        self,
-        x: np.ndarray,
-        vcov: np.ndarray,
-        std_lv: np.ndarray,
-        std_all: np.ndarray,
-        se_std_all: np.ndarray,
-    ) -> pd.DataFrame:
-        """The ``:=`` rows of the estimates table."""
-        est, se = _std_with_se(self.from_x, x, vcov)
-        k, n_rows = len(self.definitions), len(std_lv)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = est / se
-        return pd.DataFrame(
-            {
-                "lhs": [d.name for d in self.definitions],
-                "op": ":=",
-                "rhs": [d.expression for d in self.definitions],
-                "label": [d.name for d in self.definitions],
-                "free": 0,
-                "est": est,
-                "se": se,
-                "z": z,
-                "pvalue": 2 * stats.norm.sf(np.abs(z)),
-                "ci_lower": est - _Z_95 * se,
-                "ci_upper": est + _Z_95 * se,
-                "std_lv": self.from_rows(std_lv[None, :])[0],
-                "std_all": std_all[n_rows : n_rows + k],
-                "se_std_all": se_std_all[n_rows : n_rows + k],
-            }
-        )
-
-
 # ----------------------------------------------------------------------------- fit
 def _hash_frame(frame: pd.DataFrame) -> str:
     values = np.ascontiguousarray(frame.to_numpy(dtype=float))
@@ -986,9 +899,9 @@ def fit_ordinal(
     pvalue = 2 * stats.norm.sf(np.abs(z))
     std_lv = _Standardizer(model, "std.lv").evaluate(x)[0]
     definitions = spec.definitions if definitions is None else tuple(definitions)
-    defined = _Defined(definitions, table, est) if definitions else None
+    defined = DefinedParameters(definitions, table, est) if definitions else None
     std_all_plan = _Standardizer(model, "std.all")
-    std_all, se_std_all = _std_with_se(
+    std_all, se_std_all = delta_method(
         std_all_plan.evaluate,
         x,
         vcov,
@@ -1014,7 +927,7 @@ def fit_ordinal(
         }
     )
     if defined is not None:
-        extra_rows = defined.rows_frame(x, vcov, std_lv, std_all, se_std_all)
+        extra_rows = defined.table(x, vcov, std_lv, std_all, se_std_all)
         estimates = pd.concat([estimates, extra_rows], ignore_index=True)
     ops, lhs, rhs = table.op, table.lhs, table.rhs
     lv_negative = False

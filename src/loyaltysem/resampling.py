@@ -347,7 +347,7 @@ class _Refitter:
     def __init__(self, spec: Any, pt: Any, ov: list[str], s: np.ndarray, x0: np.ndarray):
         from loyaltysem._kernels.ml import MLKernel
         from loyaltysem._kernels.partable import StandardizationPlan, compile_partable
-        from loyaltysem.estimation import _DefinedParameters
+        from loyaltysem.specification import DefinedParameters
 
         self.pt, self.ov, self.x0 = pt, ov, np.asarray(x0, dtype=float)
         self.cm = compile_partable(pt, ov, s)
@@ -362,7 +362,7 @@ class _Refitter:
         self.n_rows = len(pt)
         self.variances = np.flatnonzero((pt.op == "~~") & (pt.lhs == pt.rhs) & (pt.free > 0))
         self.defined = (
-            _DefinedParameters(spec.definitions, pt, self._rows(self.x0))
+            DefinedParameters(spec.definitions, pt, self._rows(self.x0))
             if spec.definitions
             else None
         )

@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from loyaltysem._kernels.delta import delta_method
 from loyaltysem._kernels.partable import ParTable
 from loyaltysem.errors import IdentificationError, ModelSpecError
 
@@ -1046,3 +1047,87 @@ def evaluate_definitions(
         with np.errstate(all="ignore"):
             out[d.name] = env[d.name] = d.evaluate(env)
     return out
+
+
+_Z_95 = 1.959963984540054  # scipy.stats.norm.ppf(0.975)
+
+
+class DefinedParameters:
+    """``:=`` parameters as functions of the free parameters or of row values.
+
+    As lavaan's ``def.function``: labels of free parameters take their current
+    value; labels of fixed parameters keep their fixed value in every metric. Used by
+    every estimator (``fit()``, ordinal fits) to add the ``:=`` rows with
+    delta-method standard errors.
+
+    Parameters
+    ----------
+    definitions : sequence of Definition
+        The ``:=`` lines, in order.
+    pt : ParTable
+        The parameter table (labels, free-parameter numbers).
+    est : ndarray
+        The estimates of its rows (the values of fixed labelled parameters).
+    """
+
+    def __init__(self, definitions: Sequence[Definition], pt: ParTable, est: np.ndarray):
+        self.definitions = tuple(definitions)
+        self.free = pt.free
+        self.est = est
+        self.rows: dict[str, int] = {}
+        for i, label in enumerate(pt.label):
+            if label and label not in self.rows:
+                self.rows[label] = i
+
+    def _evaluate(self, value_of_row: Callable[[int], np.ndarray], batch: int) -> np.ndarray:
+        env: dict[str, Any] = {}
+        for label, i in self.rows.items():
+            env[label] = value_of_row(i) if self.free[i] > 0 else np.full(batch, self.est[i])
+        out = evaluate_definitions(self.definitions, env)
+        return np.column_stack([np.broadcast_to(v, (batch,)) for v in out.values()])
+
+    def from_x(self, xs: np.ndarray) -> np.ndarray:
+        """Defined parameters for a batch of free-parameter vectors (batch, q)."""
+        return self._evaluate(lambda i: xs[:, self.free[i] - 1], len(xs))
+
+    def from_rows(self, values: np.ndarray) -> np.ndarray:
+        """Defined parameters from a batch of row values (batch, rows)."""
+        return self._evaluate(lambda i: values[:, i], len(values))
+
+    def table(
+        self,
+        x: np.ndarray,
+        vcov: np.ndarray,
+        std_lv: np.ndarray,
+        std_all: np.ndarray,
+        se_std_all: np.ndarray,
+    ) -> pd.DataFrame:
+        """The ``:=`` rows of an estimates table (delta-method SEs, normal tests).
+
+        ``std_all`` and ``se_std_all`` hold the parameter rows followed by the
+        defined parameters (as the standardized solution computes them).
+        """
+        from scipy import stats
+
+        est, se = delta_method(self.from_x, x, vcov)
+        k, n_rows = len(self.definitions), len(std_lv)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = est / se
+        return pd.DataFrame(
+            {
+                "lhs": [d.name for d in self.definitions],
+                "op": ":=",
+                "rhs": [d.expression for d in self.definitions],
+                "label": [d.name for d in self.definitions],
+                "free": 0,
+                "est": est,
+                "se": se,
+                "z": z,
+                "pvalue": 2 * stats.norm.sf(np.abs(z)),
+                "ci_lower": est - _Z_95 * se,
+                "ci_upper": est + _Z_95 * se,
+                "std_lv": self.from_rows(std_lv[None, :])[0],
+                "std_all": std_all[n_rows : n_rows + k],
+                "se_std_all": se_std_all[n_rows : n_rows + k],
+            }
+        )
