@@ -46,6 +46,7 @@ import pandas as pd
 from scipy import linalg, optimize, stats
 
 from loyaltysem._display import DisplayMixin
+from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import (
     ConvergenceWarning,
     HeywoodWarning,
@@ -870,6 +871,7 @@ def _resample_corr(x: np.ndarray, rng: np.random.Generator, columns: pd.Index) -
     )
 
 
+@blas_single_threaded
 def parallel_analysis(
     data: pd.DataFrame | Survey,
     *,
@@ -1438,6 +1440,7 @@ def _scree_acceleration(values: np.ndarray) -> int:
     return max(elbow - 1, 1)
 
 
+@blas_single_threaded
 def suggest_factors(
     data: pd.DataFrame | Survey,
     *,
@@ -1573,6 +1576,7 @@ class EFAReport(DisplayMixin):
         yield from self.efa._sections()
 
 
+@blas_single_threaded
 def efa_report(
     data: pd.DataFrame | Survey,
     n_factors: int | None = None,

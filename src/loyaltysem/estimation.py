@@ -56,6 +56,7 @@ from loyaltysem._kernels.robust import (
     robust_mlm,
     robust_mlr,
 )
+from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
 from loyaltysem.ordinal import fit_ordinal
 from loyaltysem.results import Provenance, SEMResult
@@ -1570,6 +1571,7 @@ def _check_variables(spec: ModelSpec, columns: Sequence[str], where: str) -> Non
     )
 
 
+@blas_single_threaded  # small matrices: BLAS threads only cost (loyaltysem._threads)
 def fit(
     model: str | ModelSpec | Any,
     data: Any = None,

@@ -57,7 +57,6 @@ Structural Equation Modeling, 5(4), 411-419.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import hashlib
 import math
@@ -81,6 +80,7 @@ from loyaltysem._kernels.partable import (
     compile_partable,
     row_estimates,
 )
+from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import IdentificationError, LoyaltySemError, ModelSpecError, SurveyDataError
 from loyaltysem.estimation import (
     _check_variables,
@@ -137,29 +137,12 @@ CUTOFFS: Mapping[str, Mapping[str, float]] = MappingProxyType(
     }
 )
 
-try:  # a dependency of scikit-learn, so present wherever loyaltysem is installed
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover
-    threadpool_limits = None
-
 Z_95 = float(stats.norm.ppf(0.975))
 _PANDAS_COW = int(pd.__version__.split(".")[0]) >= 3
 
 
 def _copy(table: Any) -> Any:
     return table.copy(deep=not _PANDAS_COW)
-
-
-def _single_blas() -> contextlib.AbstractContextManager[Any]:
-    """One BLAS thread while fitting.
-
-    The matrices are small (p x p, q x q per group) and BLAS threads cost more than
-    they give (e-commerce configural fit, 3 groups, 369 parameters, on a 2-core
-    machine: 2.0 s with OpenBLAS threads, 0.26 s without).
-    """
-    if threadpool_limits is None:  # pragma: no cover
-        return contextlib.nullcontext()
-    return cast(contextlib.AbstractContextManager[Any], threadpool_limits(1, user_api="blas"))
 
 
 # ------------------------------------------------------------------------- the data
@@ -604,7 +587,7 @@ class MultiGroupResult(DisplayMixin):
                 expected="a model with parameters constrained equal across groups",
                 fix="fit with group_equal=('loadings', ...)",
             )
-        with _single_blas():
+        with single_blas_thread():
             table, total = self._score()
         return _copy(table), _copy(total)
 
@@ -857,7 +840,7 @@ def fit_groups(
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
     gd = _split_groups(data, group, list(spec.ov))
     mt = _multigroup_table(spec, len(gd.labels), ge, group_partial)
-    with _single_blas():
+    with single_blas_thread():
         return _fit_table(spec, gd, mt, group, ge, tuple(group_partial))
 
 

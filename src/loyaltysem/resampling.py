@@ -41,6 +41,7 @@ from loyaltysem._kernels.resampling import (
     percentile_interval,
     resample_indices,
 )
+from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import SurveyDataError
 
 __all__ = ["BootstrapResult", "SEMBootstrap", "bootstrap", "bootstrap_statistic"]
@@ -484,6 +485,7 @@ def _bollen_stine(x: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     return centered @ s_inv_sqrt @ sigma_sqrt + x.mean(axis=0)
 
 
+@blas_single_threaded
 def bootstrap(
     result: Any,
     n_boot: int = 5000,

@@ -53,6 +53,7 @@ from scipy import special
 
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels.polychoric import bvn_cdf
+from loyaltysem._threads import blas_single_threaded
 from loyaltysem.efa import EFAReport, efa_report
 from loyaltysem.errors import (
     IdentificationError,
@@ -335,6 +336,7 @@ def htmt(
     return pd.DataFrame(out, index=names, columns=names)
 
 
+@blas_single_threaded
 def htmt_bootstrap(
     data: Any,
     constructs: Any,
@@ -1041,6 +1043,7 @@ def _removal_table(
     return pd.DataFrame(rows, columns=columns).set_index("item")
 
 
+@blas_single_threaded
 def validate(
     data: Any,
     constructs: Any = None,
