@@ -144,6 +144,21 @@ def test_htmt_matches_seminr_on_mobi_with_a_single_item_construct():
     )
 
 
+def test_rho_a_with_the_model_s_structural_part_is_seminr_s():
+    """validate(mobi, ECSI syntax): rho_A's PLS weights from the ECSI inner model (seminr)."""
+    m = json.loads((SEMINR / "M7_evaluation_m2.json").read_text(encoding="utf-8"))["reliability"]
+    theirs = pd.DataFrame(m["values"], index=m["rows"], columns=m["cols"])["rhoA"]
+    val = ls.validate(ls.load_mobi(), ls.ECSI_MODEL, n_boot=0, run_efa=False, common_method=False)
+    ours = val.reliability["rho_a"]
+    assert set(ours.index) == set(theirs.index)
+    assert_allclose(ours.loc[theirs.index], theirs.astype(float), atol=ATOL_EXACT)
+    assert not any("saturated inner model" in n for n in val.notes)
+    saturated = ls.validate(
+        ls.load_mobi(), ls.load_mobi().constructs, n_boot=0, run_efa=False, common_method=False
+    )
+    assert any("saturated inner model" in n for n in saturated.notes)
+
+
 def test_htmt_bootstrap_reproduces_seminr_with_its_resample_indices():
     boot = json.loads((SEMINR / "M6b_bootstrap_ecsi.json").read_text(encoding="utf-8"))
     indices = json.loads((SEMINR / "boot_indices_m2.json").read_text(encoding="utf-8"))

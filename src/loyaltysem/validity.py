@@ -1200,7 +1200,7 @@ def validate(
                     "in the WLSMV CFA its variance is fixed at 1 (y* is the construct), so its "
                     "loading, rho_c, AVE and omega are 1 by construction, not measured"
                 )
-    rho_a = _rho_a(frame, cons, notes)
+    rho_a = _rho_a(frame, cons, notes, structural_of(constructs, cons))
     reliability = pd.DataFrame(
         {
             "n_items": pd.Series({c: len(v) for c, v in cons.items()}),
@@ -1357,10 +1357,44 @@ def validate(
     )
 
 
-def _rho_a(frame: pd.DataFrame, cons: Mapping[str, list[str]], notes: list[str]) -> pd.Series:
-    """Dijkstra–Henseler rho_A from PLS weights (NaN with a note if not computable)."""
+def structural_of(constructs: Any, cons: Mapping[str, list[str]]) -> list[tuple[str, str]] | None:
+    """The inner model ``(source, target)`` of lavaan syntax: its ``~`` among constructs.
+
+    ``None`` when there is none (a dict, a codebook, or a measurement model only): then
+    rho_A's PLS weights come from a saturated inner model.
+    """
+    if not isinstance(constructs, str):
+        return None
+    table = specify(constructs).table
+    paths = [
+        (str(src), str(dst))
+        for op, dst, src in zip(table["op"], table["lhs"], table["rhs"], strict=True)
+        if op == "~" and dst in cons and src in cons
+    ]
+    return paths or None
+
+
+def _rho_a(
+    frame: pd.DataFrame,
+    cons: Mapping[str, list[str]],
+    notes: list[str],
+    structural: list[tuple[str, str]] | None = None,
+) -> pd.Series:
+    """Dijkstra–Henseler rho_A from PLS weights (NaN with a note if not computable).
+
+    With the model's structural part (``structural``) the weights are seminr's and
+    SmartPLS's for that model; without one, those of a saturated inner model (said in
+    ``notes``).
+    """
+    if structural is None:
+        notes.append(
+            "rho_A: PLS weights with a saturated inner model (no structural model given; "
+            "pass lavaan syntax with its '~' lines for the weights seminr reports)"
+        )
     try:
-        return pd.Series(rho_a(frame, cons, missing="listwise")).reindex(list(cons))
+        return pd.Series(rho_a(frame, cons, structural=structural, missing="listwise")).reindex(
+            list(cons)
+        )
     except (ModelSpecError, SurveyDataError) as exc:
         notes.append(f"rho_A not computed: {exc.reason}")
         return pd.Series(np.nan, index=list(cons))
