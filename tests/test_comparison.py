@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -66,13 +65,19 @@ def fit_case(name: str) -> dict[str, ls.SEMResult]:
     for i, (model_name, m) in enumerate(case["models"].items()):
         options = m["options"] or {}  # R's empty list() is written as []
         orthogonal = bool(options.get("orthogonal_second")) and i == 1
-        out[model_name] = ls.fit(m["syntax"], data, orthogonal=orthogonal)
+        kwargs = {k: options[k] for k in ("estimator", "missing") if k in options}
+        out[model_name] = ls.fit(m["syntax"], data, orthogonal=orthogonal, **kwargs)
     return out
 
 
 @pytest.mark.parametrize(
     "name",
-    ["hs_three_vs_one_ml", "hs_oblique_vs_orthogonal_ml", "ecommerce_default_vs_rival_ml"],
+    [
+        "hs_three_vs_one_ml",
+        "hs_oblique_vs_orthogonal_ml",
+        "ecommerce_default_vs_rival_ml",
+        "ecommerce_default_vs_rival_fiml_ml",
+    ],
 )
 def test_ml_difference_test_is_lavtestlrt(name):
     fits = fit_case(name)
@@ -100,24 +105,15 @@ def test_rival_adds_nothing_on_the_bundled_survey():
     assert_allclose(row["delta_srmr"], fm_d["srmr"] - fm_r["srmr"], atol=1e-15)
 
 
-def _as_scaled(res: ls.SEMResult, estimator: str, measures: dict) -> ls.SEMResult:
-    fm = res.fit_measures.copy()
-    fm["chisq.scaling.factor"] = measures["chisq.scaling.factor"]
-    prov = dataclasses.replace(res.provenance, estimator=estimator)
-    return dataclasses.replace(res, _fit_measures=fm, provenance=prov)
-
-
-@pytest.mark.parametrize("name", ["hs_three_vs_one_mlr", "hs_three_vs_one_mlm"])
+@pytest.mark.parametrize(
+    "name", ["hs_three_vs_one_mlr", "hs_three_vs_one_mlm", "ecommerce_default_vs_rival_fiml_mlr"]
+)
 def test_scaled_difference_is_satorra_bentler_2001(name):
-    # the scaled statistics are the ML ones; only the scaling factors differ (taken from
-    # lavaan's robust fits, since fit() has no MLM/MLR yet): the formula is what is checked
-    case = FIXTURE[name]
-    fits = fit_case("hs_three_vs_one_ml")
-    est = case["models"]["three"]["options"]["estimator"]
-    scaled = [_as_scaled(fits[m], est, case["models"][m]["fit_measures"]) for m in fits]
-    cmp = compare(*scaled, names=list(fits))
+    """Robust fits (MLR, MLM; MLR with full-information ML): lavTestLRT's scaled test."""
+    fits = fit_case(name)
+    cmp = compare(*fits.values(), names=list(fits))
     assert cmp.method == "satorra.bentler.2001"
-    theirs = lavaan_table(case)
+    theirs = lavaan_table(FIXTURE[name])
     assert "rmsea" not in theirs.columns and np.isnan(cmp.table["rmsea"]).all()
     assert_matches(cmp, theirs)
     assert cmp.table["scaling_factor"].iloc[1] > 0
@@ -135,7 +131,7 @@ def test_bad_input():
     other = ls.fit("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6", hs.data.iloc[:200])
     with pytest.raises(SurveyDataError, match="different data"):
         compare(three, other)
-    mixed = _as_scaled(three, "MLR", {"chisq.scaling.factor": 1.1})
+    mixed = ls.fit("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6", hs, estimator="MLR")
     with pytest.raises(ModelSpecError, match="some models \\(but not all\\)"):
         compare(three, mixed)
 

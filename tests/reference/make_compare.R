@@ -4,7 +4,9 @@
 # Run from the repository root:  Rscript tests/reference/make_compare.R
 # Writes tests/fixtures/compare.json: for each case, the models (syntax, options), each
 # model's fitMeasures(chisq, df, npar, aic, bic, cfi, tli, rmsea, srmr and, when robust,
-# chisq.scaling.factor) and lavTestLRT(...) as lavaan 0.6.14 prints it (every column).
+# chisq.scaling.factor) and lavTestLRT(...) as lavaan 0.6.14 prints it (every column). Cases: HS
+# three factors vs one (ML, MLR, MLM), oblique vs orthogonal; the default vs the rival model on
+# the bundled survey (ML listwise; full-information ML with ML and MLR).
 # Requires: lavaan, jsonlite.
 
 suppressPackageStartupMessages({
@@ -91,6 +93,17 @@ cases[[length(cases) + 1]] <- lrt_case(
   list(default = default_model, rival = rival_model), list(),
   "src/loyaltysem/data/ecommerce.csv",
   "sem(model, ecom); -99 -> NA, LOY4 reversed (8 - x); listwise")
+
+# full-information ML on the survey's own missing answers: ML and MLR (scaled difference)
+for (est in c("ML", "MLR")) {
+  a <- sem(default_model, ecom, missing = "ml", estimator = est)
+  b <- sem(rival_model, ecom, missing = "ml", estimator = est)
+  cases[[length(cases) + 1]] <- lrt_case(
+    paste0("ecommerce_default_vs_rival_fiml_", tolower(est)), list(default = a, rival = b),
+    list(default = default_model, rival = rival_model),
+    list(estimator = est, missing = "ml"), "src/loyaltysem/data/ecommerce.csv",
+    paste0("sem(model, ecom, missing = 'ml', estimator = '", est, "'); -99 -> NA, LOY4 reversed"))
+}
 
 out <- list(
   provenance = list(
