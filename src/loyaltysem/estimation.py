@@ -59,7 +59,7 @@ from loyaltysem._kernels.robust import (
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
 from loyaltysem.ordinal import fit_ordinal
-from loyaltysem.results import Provenance, SEMResult
+from loyaltysem.results import Provenance, SEMResult, estimates_table
 from loyaltysem.specification import DefinedParameters, Definition, ModelSpec, specify
 
 __all__ = ["fit", "fit_partable", "modification_indices", "standardized_residuals"]
@@ -1039,9 +1039,6 @@ def fit_partable(
     se[is_free] = np.sqrt(np.diag(vcov))[free[is_free] - 1]
     is_param = np.isin(pt.op, ["=~", "~", "~~", "~1"])
     se[~is_param] = np.nan
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(is_free, est / se, np.nan)
-    pvalue = 2 * stats.norm.sf(np.abs(z))
     std_lv = StandardizationPlan.build(cm, "std.lv").evaluate(x)[0]
     defined = DefinedParameters(definitions, pt, est) if definitions else None
     std_plan = StandardizationPlan.build(cm, "std.all")
@@ -1051,7 +1048,6 @@ def fit_partable(
         vcov,
         extra=None if defined is None else defined.from_rows,
     )
-    n_rows = len(pt)
     # Heywood cases: negative variances or correlations beyond +-1
     ops, lhs, rhs = pt.op, pt.lhs, pt.rhs
     for i in np.flatnonzero((ops == "~~") & (lhs == rhs) & is_free):
@@ -1060,27 +1056,7 @@ def fit_partable(
                 f"negative variance estimate (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}"
             )
     warnings.extend(_post_check(cm, x, est, pt))
-    estimates = pd.DataFrame(
-        {
-            "lhs": lhs,
-            "op": ops,
-            "rhs": rhs,
-            "label": pt.label,
-            "free": free,
-            "est": est,
-            "se": se,
-            "z": z,
-            "pvalue": pvalue,
-            "ci_lower": est - Z_95 * se,
-            "ci_upper": est + Z_95 * se,
-            "std_lv": std_lv,
-            "std_all": std_all[:n_rows],
-            "se_std_all": se_std_all[:n_rows],
-        }
-    )
-    if defined is not None:
-        rows = defined.table(x, vcov, std_lv, std_all, se_std_all)
-        estimates = pd.concat([estimates, rows], ignore_index=True)
+    estimates = estimates_table(pt, est, se, std_lv, std_all, se_std_all, defined, x, vcov)
     sigma = st.sigma
     ov_x_idx = [cm.ov.index(name) for name in cm.ov_x]
     npar = int(free.max()) if len(free) else 0

@@ -94,7 +94,7 @@ from loyaltysem.errors import (
     SurveyDataError,
 )
 from loyaltysem.polychoric import polychoric
-from loyaltysem.results import Provenance, SEMResult
+from loyaltysem.results import Provenance, SEMResult, estimates_table
 from loyaltysem.specification import (
     PARAMETER_OPS,
     DefinedParameters,
@@ -894,9 +894,6 @@ def fit_ordinal(
     is_free = free > 0
     se = np.zeros(len(table))
     se[is_free] = np.sqrt(np.diag(vcov))[free[is_free] - 1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(is_free, est / se, np.nan)
-    pvalue = 2 * stats.norm.sf(np.abs(z))
     std_lv = _Standardizer(model, "std.lv").evaluate(x)[0]
     definitions = spec.definitions if definitions is None else tuple(definitions)
     defined = DefinedParameters(definitions, table, est) if definitions else None
@@ -907,28 +904,7 @@ def fit_ordinal(
         vcov,
         extra=None if defined is None else defined.from_rows,
     )
-    n_rows = len(table)
-    estimates = pd.DataFrame(
-        {
-            "lhs": table.lhs,
-            "op": table.op,
-            "rhs": table.rhs,
-            "label": table.label,
-            "free": free,
-            "est": est,
-            "se": se,
-            "z": z,
-            "pvalue": pvalue,
-            "ci_lower": est - _Z_95 * se,
-            "ci_upper": est + _Z_95 * se,
-            "std_lv": std_lv,
-            "std_all": std_all[:n_rows],
-            "se_std_all": se_std_all[:n_rows],
-        }
-    )
-    if defined is not None:
-        extra_rows = defined.table(x, vcov, std_lv, std_all, se_std_all)
-        estimates = pd.concat([estimates, extra_rows], ignore_index=True)
+    estimates = estimates_table(table, est, se, std_lv, std_all, se_std_all, defined, x, vcov)
     ops, lhs, rhs = table.op, table.lhs, table.rhs
     lv_negative = False
     for i in np.flatnonzero((ops == "~~") & (lhs == rhs)):

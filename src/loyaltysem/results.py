@@ -12,10 +12,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from loyaltysem._display import DisplayMixin
+from loyaltysem._kernels.partable import ParTable
+from loyaltysem.specification import DefinedParameters
 
-__all__ = ["Provenance", "SEMResult", "library_versions"]
+__all__ = ["Provenance", "SEMResult", "estimates_table", "library_versions"]
 
 _LIBRARIES = ("loyaltysem", "numpy", "scipy", "pandas", "semopy", "factor_analyzer")
 
@@ -281,3 +284,52 @@ class SEMResult(DisplayMixin):
             f"<SEMResult N={self.provenance.n} npar={int(fm['npar'])} "
             f"chisq={fm['chisq']:.3f} df={int(fm['df'])} converged={self.converged}>"
         )
+
+
+_Z_95 = float(stats.norm.ppf(0.975))
+
+
+def estimates_table(
+    pt: ParTable,
+    est: np.ndarray,
+    se: np.ndarray,
+    std_lv: np.ndarray,
+    std_all: np.ndarray,
+    se_std_all: np.ndarray,
+    defined: DefinedParameters | None = None,
+    x: np.ndarray | None = None,
+    vcov: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """A fit's estimates: lavaan's ``parameterEstimates()`` with ``standardizedSolution()``.
+
+    One row per parameter-table row (``z``, ``pvalue`` and the 95 % interval from the
+    normal distribution; ``z`` only for free parameters), then the ``:=`` rows of
+    ``defined`` (delta-method SEs at ``x`` with ``vcov``). ``std_all`` and
+    ``se_std_all`` may carry the defined parameters after the rows.
+    """
+    is_free = pt.free > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(is_free, est / se, np.nan)
+    n_rows = len(pt)
+    table = pd.DataFrame(
+        {
+            "lhs": pt.lhs,
+            "op": pt.op,
+            "rhs": pt.rhs,
+            "label": pt.label,
+            "free": pt.free,
+            "est": est,
+            "se": se,
+            "z": z,
+            "pvalue": 2 * stats.norm.sf(np.abs(z)),
+            "ci_lower": est - _Z_95 * se,
+            "ci_upper": est + _Z_95 * se,
+            "std_lv": std_lv,
+            "std_all": std_all[:n_rows],
+            "se_std_all": se_std_all[:n_rows],
+        }
+    )
+    if defined is not None and x is not None and vcov is not None:
+        rows = defined.table(x, vcov, std_lv, std_all, se_std_all)
+        table = pd.concat([table, rows], ignore_index=True)
+    return table
