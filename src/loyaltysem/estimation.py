@@ -59,7 +59,7 @@ from loyaltysem._kernels.robust import (
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
 from loyaltysem.ordinal import fit_ordinal
-from loyaltysem.results import Provenance, SEMResult, estimates_table
+from loyaltysem.results import Provenance, SEMResult, estimates_table, rsquare
 from loyaltysem.specification import DefinedParameters, Definition, ModelSpec, specify
 
 __all__ = ["fit", "fit_partable", "modification_indices", "standardized_residuals"]
@@ -552,17 +552,8 @@ def _fit_measures(
         "baseline.chisq": chisq_b,
         "baseline.df": float(df_b),
         "baseline.pvalue": float(stats.chi2.sf(chisq_b, df_b)),
-        "cfi": fi.cfi(chisq, df, chisq_b, df_b),
-        "tli": fi.tli(chisq, df, chisq_b, df_b),
+        **fi.incremental_indices(chisq, df, chisq_b, df_b),
     }
-    out["nnfi"] = out["tli"]
-    out["rfi"] = fi.rfi(chisq, df, chisq_b, df_b)
-    out["nfi"] = fi.nfi(chisq, df, chisq_b, df_b)
-    out["pnfi"] = (
-        (df / df_b) * (chisq_b - chisq) / chisq_b if df_b > 0 and chisq_b > 0 else math.nan
-    )
-    out["ifi"] = fi.ifi(chisq, df, chisq_b, df_b)
-    out["rni"] = fi.rni(chisq, df, chisq_b, df_b)
     out["logl"] = logl
     out["unrestricted.logl"] = logl_h1
     out.update(fi.information_criteria(logl, npar, n))
@@ -615,34 +606,8 @@ def _fit_measures(
 
 
 def _rsquare(cm: CompiledModel, x: np.ndarray) -> pd.Series:
-    lay = cm.layout
-    mats = lay.matrices(x)
-    a = np.linalg.inv(np.eye(lay.n_lat) - mats["beta"])
-    veta = np.diag(a @ mats["psi"] @ a.T)
-    la = mats["lambda"] @ a
-    vy = np.diag(la @ mats["psi"] @ la.T + mats["theta"])
-    ops, lhs, rhs = cm.table.op, cm.table.lhs, cm.table.rhs
-    names: list[str] = []
-    for op, right in zip(ops, rhs, strict=True):
-        indicator = (right in cm.ov and right not in cm.latent_side) or right in cm.lv
-        if op == "=~" and indicator and right not in names:  # first-order factors too
-            names.append(right)
-    for op, left in zip(ops, lhs, strict=True):
-        if op == "~" and left not in names:
-            names.append(left)
-    lat_pos = {name: j for j, name in enumerate(cm.latent_side)}
-    ov_pos = {name: i for i, name in enumerate(cm.ov)}
-    values = []
-    for name in names:
-        if name in lat_pos:
-            j = lat_pos[name]
-            values.append(1.0 - mats["psi"][j, j] / veta[j])
-        else:
-            i = ov_pos[name]
-            values.append(1.0 - mats["theta"][i, i] / vy[i])
-    r2 = np.array(values, dtype=float)
-    r2[r2 > 1.0] = np.nan  # a negative residual variance: lavaan reports NA
-    return pd.Series(r2, index=pd.Index(names, name="variable"), name="r2", dtype=float)
+    """R² at the free parameters ``x`` (:func:`loyaltysem.results.rsquare`)."""
+    return rsquare(cm, cm.layout.matrices(x))
 
 
 def _mi_candidates(cm: CompiledModel) -> list[tuple[str, str, str]]:

@@ -664,17 +664,8 @@ def _multigroup_measures(
         "baseline.chisq": chisq_b,
         "baseline.df": df_b,
         "baseline.pvalue": float(stats.chi2.sf(chisq_b, df_b)),
-        "cfi": fi.cfi(chisq, df, chisq_b, df_b),
-        "tli": fi.tli(chisq, df, chisq_b, df_b),
+        **fi.incremental_indices(chisq, df, chisq_b, df_b),
     }
-    out["nnfi"] = out["tli"]
-    out["rfi"] = fi.rfi(chisq, df, chisq_b, df_b)
-    out["nfi"] = fi.nfi(chisq, df, chisq_b, df_b)
-    out["pnfi"] = (
-        (df / df_b) * (chisq_b - chisq) / chisq_b if df_b > 0 and chisq_b > 0 else math.nan
-    )
-    out["ifi"] = fi.ifi(chisq, df, chisq_b, df_b)
-    out["rni"] = fi.rni(chisq, df, chisq_b, df_b)
     out["logl"] = total("logl")
     out["unrestricted.logl"] = total("unrestricted.logl")
     out.update(fi.information_criteria(out["logl"], npar, n))

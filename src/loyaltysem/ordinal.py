@@ -94,7 +94,7 @@ from loyaltysem.errors import (
     SurveyDataError,
 )
 from loyaltysem.polychoric import polychoric
-from loyaltysem.results import Provenance, SEMResult, estimates_table
+from loyaltysem.results import Provenance, SEMResult, estimates_table, rsquare
 from loyaltysem.specification import (
     PARAMETER_OPS,
     DefinedParameters,
@@ -401,35 +401,6 @@ class _Standardizer:
         return out
 
 
-def _rsquare(model: _Model, st: Any) -> pd.Series:
-    cm = model.cm
-    mats = st.mats
-    a = st.a
-    veta = np.diag(a @ mats["psi"] @ a.T)
-    ops, lhs, rhs = cm.table.op, cm.table.lhs, cm.table.rhs
-    names: list[str] = []
-    for op, right in zip(ops, rhs, strict=True):
-        # indicators, observed or latent (first-order factors of a higher-order one)
-        if op == "=~" and right not in names:
-            names.append(right)
-    for op, left in zip(ops, lhs, strict=True):
-        if op == "~" and left not in names:
-            names.append(left)
-    lat_pos = {name: j for j, name in enumerate(cm.latent_side)}
-    ov_pos = {name: i for i, name in enumerate(cm.ov)}
-    values = []
-    for name in names:
-        if name in lat_pos:
-            j = lat_pos[name]
-            values.append(1.0 - mats["psi"][j, j] / veta[j])
-        else:
-            i = ov_pos[name]
-            values.append(1.0 - mats["theta"][i, i] / st.sigma[i, i])
-    r2 = np.array(values, dtype=float)
-    r2[r2 > 1] = np.nan  # a negative residual variance: lavaan reports NA
-    return pd.Series(r2, index=pd.Index(names, name="variable"), name="r2", dtype=float)
-
-
 # ----------------------------------------------------------------------------- measures
 def _fit_measures(
     *,
@@ -482,17 +453,10 @@ def _fit_measures(
         "baseline.df.scaled": float(df_b),
         "baseline.pvalue.scaled": pchisq(x2_b, df_b),
         "baseline.chisq.scaling.factor": test_b.scaling_factor,
-        "cfi": fi.cfi(chisq, df, chisq_b, df_b),
-        "tli": fi.tli(chisq, df, chisq_b, df_b),
+        **fi.incremental_indices(chisq, df, chisq_b, df_b),
         "cfi.scaled": fi.cfi(x2, df, x2_b, df_b),
         "tli.scaled": fi.tli(x2, df, x2_b, df_b),
     }
-    out["nnfi"] = out["tli"]
-    out["rfi"] = fi.rfi(chisq, df, chisq_b, df_b)
-    out["nfi"] = fi.nfi(chisq, df, chisq_b, df_b)
-    out["pnfi"] = (df / df_b) * (chisq_b - chisq) / chisq_b if chisq_b > 0 else math.nan
-    out["ifi"] = fi.ifi(chisq, df, chisq_b, df_b)
-    out["rni"] = fi.rni(chisq, df, chisq_b, df_b)
     robust = _robust_measures(cat, n, n1, df, df_b)
     out["cfi.robust"], out["tli.robust"] = robust.pop("cfi.robust"), robust.pop("tli.robust")
     out["nnfi.scaled"] = out["tli.scaled"]
@@ -949,7 +913,7 @@ def fit_ordinal(
         model=spec.syntax,
         _estimates=estimates,
         _fit_measures=pd.Series(measures, name="fit_measures"),
-        _r2=_rsquare(model, st),
+        _r2=rsquare(model.cm, st.mats),
         _implied_cov=pd.DataFrame(st.sigma, index=names, columns=names),
         _sample_cov=pd.DataFrame(r, index=names, columns=names),
         _vcov=pd.DataFrame(vcov),

@@ -15,10 +15,10 @@ import pandas as pd
 from scipy import stats
 
 from loyaltysem._display import DisplayMixin
-from loyaltysem._kernels.partable import ParTable
+from loyaltysem._kernels.partable import CompiledModel, ParTable
 from loyaltysem.specification import DefinedParameters
 
-__all__ = ["Provenance", "SEMResult", "estimates_table", "library_versions"]
+__all__ = ["Provenance", "SEMResult", "estimates_table", "library_versions", "rsquare"]
 
 _LIBRARIES = ("loyaltysem", "numpy", "scipy", "pandas", "semopy", "factor_analyzer")
 
@@ -333,3 +333,38 @@ def estimates_table(
         rows = defined.table(x, vcov, std_lv, std_all, se_std_all)
         table = pd.concat([table, rows], ignore_index=True)
     return table
+
+
+def rsquare(cm: CompiledModel, mats: dict[str, np.ndarray]) -> pd.Series:
+    """R² of every indicator (observed, or a first-order factor) and every regressed variable.
+
+    ``1 - residual variance / implied variance``, in lavaan's order
+    (``lavInspect(fit, "rsquare")``); above 1 (a negative residual variance) NaN, as
+    lavaan reports NA.
+    """
+    a = np.linalg.inv(np.eye(cm.layout.n_lat) - mats["beta"])
+    veta = np.diag(a @ mats["psi"] @ a.T)
+    la = mats["lambda"] @ a
+    vy = np.diag(la @ mats["psi"] @ la.T + mats["theta"])
+    ops, lhs, rhs = cm.table.op, cm.table.lhs, cm.table.rhs
+    names: list[str] = []
+    for op, right in zip(ops, rhs, strict=True):
+        indicator = (right in cm.ov and right not in cm.latent_side) or right in cm.lv
+        if op == "=~" and indicator and right not in names:  # first-order factors too
+            names.append(right)
+    for op, left in zip(ops, lhs, strict=True):
+        if op == "~" and left not in names:
+            names.append(left)
+    lat_pos = {name: j for j, name in enumerate(cm.latent_side)}
+    ov_pos = {name: i for i, name in enumerate(cm.ov)}
+    values = []
+    for name in names:
+        if name in lat_pos:
+            j = lat_pos[name]
+            values.append(1.0 - mats["psi"][j, j] / veta[j])
+        else:
+            i = ov_pos[name]
+            values.append(1.0 - mats["theta"][i, i] / vy[i])
+    r2 = np.array(values, dtype=float)
+    r2[r2 > 1.0] = np.nan
+    return pd.Series(r2, index=pd.Index(names, name="variable"), name="r2", dtype=float)

@@ -289,3 +289,19 @@ def pgfi(gfi_value: float, nel: int, df: float) -> float:
     if nel == 0 or not all(math.isfinite(v) for v in (gfi_value, nel, df)):
         return math.nan
     return df / nel * gfi_value
+
+
+def incremental_indices(x2: float, df: float, x2_null: float, df_null: float) -> dict[str, float]:
+    """CFI, TLI (= NNFI), RFI, NFI, PNFI, IFI and RNI of a model against its baseline."""
+    pnfi = (df / df_null) * (x2_null - x2) / x2_null if df_null > 0 and x2_null > 0 else math.nan
+    tli_ = tli(x2, df, x2_null, df_null)
+    return {
+        "cfi": cfi(x2, df, x2_null, df_null),
+        "tli": tli_,
+        "nnfi": tli_,
+        "rfi": rfi(x2, df, x2_null, df_null),
+        "nfi": nfi(x2, df, x2_null, df_null),
+        "pnfi": pnfi,
+        "ifi": ifi(x2, df, x2_null, df_null),
+        "rni": rni(x2, df, x2_null, df_null),
+    }
