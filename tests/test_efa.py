@@ -251,6 +251,7 @@ def test_fa_one_factor_and_no_rotation():
 def test_factor_analyzer_cross_check():
     """An independent implementation agrees on complete data (unrotated minres)."""
     import factor_analyzer as fa_mod  # a declared dependency: fail, never skip
+
     data = load_data("holzinger")
     with warnings.catch_warnings():
         # factor_analyzer 0.5.1 passes sklearn's deprecated force_all_finite (FutureWarning)
