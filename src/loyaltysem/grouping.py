@@ -1,0 +1,641 @@
+r"""The data and parameter table of a multi-group model, and its result.
+
+Shared by the continuous multi-group fits (:mod:`loyaltysem.groups`) and the ordinal
+ones (:mod:`loyaltysem.ordinal_groups`): the split of the respondents into groups
+(lavaan's group order, rows left out counted), the multi-group parameter table with
+lavaan's ``group.equal`` / ``group.partial`` labels, the joint fit measures, and
+:class:`MultiGroupResult`. The conventions, with their lavaan sources, are in
+:mod:`loyaltysem.groups`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from loyaltysem._display import DisplayMixin
+from loyaltysem._kernels import fit_indices as fi
+from loyaltysem._threads import single_blas_thread
+from loyaltysem.errors import ModelSpecError, SurveyDataError
+from loyaltysem.estimation import _survey_frame
+from loyaltysem.results import Provenance
+from loyaltysem.specification import PARAMETER_OPS, ModelSpec
+
+__all__ = ["GROUP_EQUAL", "MultiGroupResult"]
+
+#: The ``group.equal`` keywords of a continuous model (lavaan ``lav_partable_labels``).
+GROUP_EQUAL = (
+    "loadings",
+    "intercepts",
+    "means",
+    "residuals",
+    "residual.covariances",
+    "lv.variances",
+    "lv.covariances",
+    "regressions",
+)
+
+Z_95 = float(stats.norm.ppf(0.975))
+_PANDAS_COW = int(pd.__version__.split(".")[0]) >= 3
+
+
+def _copy(table: Any) -> Any:
+    return table.copy(deep=not _PANDAS_COW)
+
+
+# ------------------------------------------------------------------------- the data
+@dataclass(frozen=True)
+class _GroupData:
+    labels: tuple[Any, ...]
+    covs: tuple[np.ndarray, ...]
+    means: tuple[np.ndarray, ...]
+    nobs: tuple[int, ...]
+    n_excluded: tuple[int, ...]
+    n_group_missing: int
+    data_hash: str
+    notes: tuple[str, ...]
+    #: per group: the rows used (NaN = missing answer, only with missing != "listwise")
+    data: tuple[np.ndarray, ...] = ()
+    missing: str = "listwise"
+
+
+def _group_labels(column: pd.Series) -> list[Any]:
+    """Groups in lavaan's order: first appearance (also for a categorical column)."""
+    return list(pd.unique(column.dropna()))
+
+
+def _plain(value: Any) -> Any:
+    """A group label as Python data (``3``, not ``np.int64(3)``), for messages and JSON."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _split_groups(
+    data: Any, group: str, ov: Sequence[str], missing: str = "listwise"
+) -> _GroupData:
+    """Per-group data and sample moments (divisor n_g), counted.
+
+    ``missing="listwise"``: rows with a missing answer on a model variable are left
+    out within their group (counted). ``"ml"`` / ``"pairwise"``: only rows with no
+    answer at all are left out (counted); the moments are then the available-case
+    ones (pairwise complete, divisor = pairs), used for start values only.
+    """
+    frame, survey_hash = _survey_frame(data)
+    columns = [str(c) for c in frame.columns]
+    if group not in columns:
+        close = difflib.get_close_matches(str(group), columns, n=3)
+        raise SurveyDataError(
+            "the grouping column is not in the data",
+            column=str(group),
+            found=f"columns {columns[:12]}{' ...' if len(columns) > 12 else ''}",
+            expected="the name of a column that says which group each respondent is in",
+            fix=(f"did you mean {', '.join(close)}? " if close else "")
+            + "pass group='<column>', e.g. group='wave'",
+        )
+    if group in ov:
+        raise ModelSpecError(
+            "the grouping column is also a variable of the model",
+            column=str(group),
+            found=str(group),
+            expected="a grouping column that the model does not use",
+            fix="remove it from the model, or group by another column",
+        )
+    sub = frame[list(ov)]
+    non_numeric = [c for c in ov if not pd.api.types.is_numeric_dtype(sub[c])]
+    if non_numeric:
+        raise SurveyDataError(
+            "model variables are not numeric",
+            column=non_numeric[0],
+            found={c: str(sub[c].dtype) for c in non_numeric},
+            expected="numeric columns",
+            fix="load the data through a codebook (read_survey) or convert the columns",
+        )
+    values = sub.to_numpy(dtype=float)
+    gcol = frame[group]
+    labels = _group_labels(gcol)
+    notes: list[str] = []
+    n_missing = int(gcol.isna().sum())
+    if n_missing:
+        notes.append(
+            f"{n_missing} of {len(frame)} rows have no value in the grouping column "
+            f"{group!r} and were left out"
+        )
+    if len(labels) < 2:
+        raise SurveyDataError(
+            "a multi-group model needs at least two groups",
+            column=str(group),
+            found=f"{len(labels)} group(s): {[_plain(v) for v in labels]}",
+            expected="two or more distinct values in the grouping column",
+            fix="group by a column with several values, or use loyaltysem.fit() for one group",
+        )
+    digest = hashlib.sha256("\x1f".join([str(group), *map(str, ov)]).encode("utf-8"))
+    if survey_hash is not None:
+        digest.update(survey_hash.encode("ascii"))
+    covs, means, nobs, excluded = [], [], [], []
+    blocks: list[np.ndarray] = []
+    p = len(ov)
+    for label in labels:
+        mask = (gcol == label).fillna(False).to_numpy(dtype=bool)
+        block = values[mask]
+        observed = np.isfinite(block)
+        keep = observed.all(axis=1) if missing == "listwise" else observed.any(axis=1)
+        n_out = int((~keep).sum())
+        block = block[keep]
+        n = len(block)
+        where = f"{group} = {_plain(label)!r}"
+        if n_out and missing == "listwise":
+            notes.append(
+                f"group {where}: {n_out} of {n + n_out} rows have missing values on model "
+                "variables and were excluded (listwise deletion)"
+            )
+        elif n_out:
+            notes.append(
+                f"group {where}: {n_out} of {n + n_out} rows have no answer on any model "
+                "variable and were excluded"
+            )
+        if n <= p:
+            raise SurveyDataError(
+                f"group {where} has too few complete rows for the number of observed variables",
+                column=str(group),
+                found=f"{n} complete rows in group {_plain(label)!r}, {p} variables",
+                expected="more complete rows than observed variables in every group",
+                fix="merge small groups, drop the group, or collect more responses",
+            )
+        for j, name in enumerate(ov):
+            col = block[np.isfinite(block[:, j]), j]
+            if len(col) == 0 or np.all(col == col[0]):
+                raise SurveyDataError(
+                    f"an item never varies within group {where}",
+                    column=name,
+                    found=(
+                        f"{name} = {col[0]:g} for all {len(col)} respondents of group "
+                        f"{_plain(label)!r} who answered it"
+                        if len(col)
+                        else f"no respondent of group {_plain(label)!r} answered {name}"
+                    ),
+                    expected="answers that vary within every group (a constant item has no "
+                    "variance to model)",
+                    fix=f"drop {name} from the model, or leave group {_plain(label)!r} out",
+                )
+        digest.update(repr(_plain(label)).encode("utf-8"))
+        digest.update(np.ascontiguousarray(block).tobytes())
+        if missing == "listwise":
+            mean = block.mean(axis=0)
+            centered = block - mean
+            cov = centered.T @ centered / n
+        else:
+            frame_g = pd.DataFrame(block)
+            mean = frame_g.mean().to_numpy()
+            cov = frame_g.cov(ddof=0).to_numpy() if n > 1 else np.zeros((p, p))
+            cov = np.nan_to_num(cov)
+        covs.append(cov)
+        means.append(mean)
+        blocks.append(block)
+        nobs.append(n)
+        excluded.append(n_out)
+    return _GroupData(
+        labels=tuple(labels),
+        covs=tuple(covs),
+        means=tuple(means),
+        nobs=tuple(nobs),
+        n_excluded=tuple(excluded),
+        n_group_missing=n_missing,
+        data_hash=digest.hexdigest(),
+        notes=tuple(notes),
+        data=tuple(blocks),
+        missing=missing,
+    )
+
+
+# ------------------------------------------------------------ the parameter table
+@dataclass(frozen=True)
+class _MultiTable:
+    """The parameter table of all groups (lavaan's ``parTable()`` of a multi-group fit)."""
+
+    frame: pd.DataFrame  # lhs op rhs group free ustart exo label plabel user
+    n_free: int
+    eq_pairs: tuple[tuple[int, int], ...]  # (reference row, constrained row), lavaan order
+
+
+def _normalize_partial(entries: Iterable[str]) -> list[str]:
+    return ["".join(str(e).split()) for e in entries]
+
+
+def _check_group_equal(group_equal: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(group_equal, str):
+        group_equal = [group_equal]
+    out = []
+    for kw in group_equal:
+        if kw not in GROUP_EQUAL:
+            close = difflib.get_close_matches(str(kw), GROUP_EQUAL, n=1)
+            raise ModelSpecError(
+                "unknown group_equal keyword",
+                found=kw,
+                expected=f"some of {list(GROUP_EQUAL)}",
+                fix=f"use {close[0]!r}" if close else "use lavaan's group.equal keywords",
+            )
+        out.append(str(kw))
+    return tuple(dict.fromkeys(out))
+
+
+def _multigroup_table(
+    spec: ModelSpec,
+    n_groups: int,
+    group_equal: tuple[str, ...],
+    group_partial: Sequence[str],
+) -> _MultiTable:
+    """Replicate the single-group table per group and share parameters as lavaan does."""
+    t = spec.table
+    t = t[t["op"].isin(PARAMETER_OPS)].reset_index(drop=True)
+    k = len(t)
+    lhs = np.tile(t["lhs"].to_numpy(dtype=object), n_groups)
+    op = np.tile(t["op"].to_numpy(dtype=object), n_groups)
+    rhs = np.tile(t["rhs"].to_numpy(dtype=object), n_groups)
+    user = np.tile(t["user"].to_numpy(dtype=int), n_groups)
+    base_free = t["free"].to_numpy(dtype=int)
+    free = np.tile(base_free > 0, n_groups)
+    ustart = np.tile(t["ustart"].to_numpy(dtype=float), n_groups)
+    exo = np.tile(t["exo"].to_numpy(dtype=int), n_groups)
+    user_label = np.tile(t["label"].fillna("").astype(str).to_numpy(dtype=object), n_groups)
+    group = np.repeat(np.arange(1, n_groups + 1), k)
+    lv = list(spec.lv)
+    ov_nox = [v for v in spec.ov if v not in spec.ov_x]
+    is_lv = np.isin(lhs, lv)
+    later = group > 1
+    # lav_partable_flat: latent means free in groups 2..G when intercepts are equal
+    if "intercepts" in group_equal and "means" not in group_equal:
+        sel = (op == "~1") & is_lv & (user == 0) & later
+        free[sel], ustart[sel] = True, np.nan
+    if (
+        spec.options.get("std_lv")
+        and "loadings" in group_equal
+        and "lv.variances" not in group_equal
+    ):
+        sel = (op == "~~") & is_lv & (lhs == rhs) & (user == 0) & later
+        free[sel], ustart[sel] = True, np.nan
+    # lav_partable_labels: group-1 parameters of the group.equal kinds label the others
+    first = group == 1
+    in_nox = np.isin(lhs, ov_nox)
+    flag = np.zeros(len(lhs), dtype=bool)
+    kinds = {
+        "loadings": op == "=~",
+        "intercepts": (op == "~1") & in_nox,
+        "means": (op == "~1") & is_lv,
+        "regressions": op == "~",
+        "residuals": (op == "~~") & in_nox & (lhs == rhs),
+        "residual.covariances": (op == "~~") & in_nox & (lhs != rhs),
+        "lv.variances": (op == "~~") & is_lv & (lhs == rhs),
+        "lv.covariances": (op == "~~") & is_lv & (lhs != rhs),
+    }
+    for kw in group_equal:
+        flag |= kinds[kw] & first
+    plain = np.array([f"{a}{o}{b}" for a, o, b in zip(lhs, op, rhs, strict=True)], dtype=object)
+    partial = set(_normalize_partial(group_partial))
+    unknown = sorted(partial - set(plain[first]))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], list(plain[first]), n=3)
+        raise ModelSpecError(
+            "group_partial names a parameter that the model does not have",
+            found=unknown,
+            expected="parameters written as lhs op rhs, e.g. 'LOY =~ LOY2' or 'x3 ~ 1'",
+            fix=(f"did you mean {', '.join(close)}? " if close else "")
+            + "use the names of the model's parameters",
+        )
+    flag &= ~np.isin(plain, list(partial))
+    label = np.array(
+        [s if g == 1 else f"{s}.g{g}" for s, g in zip(plain, group, strict=True)], dtype=object
+    )
+    for i in np.flatnonzero(flag):
+        label[(np.arange(len(lhs)) % k == i) & later] = label[i]
+    has_user = user_label != ""
+    label[has_user] = user_label[has_user]
+    # equality classes: equal labels, plus within-group '==' (shared index in the spec)
+    n = len(lhs)
+    parent = np.arange(n)
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    first_of: dict[str, int] = {}
+    eq_pairs: list[tuple[int, int]] = []
+    dup_order: list[str] = []
+    for i in range(n):
+        if label[i] in first_of:
+            parent[find(i)] = find(first_of[label[i]])
+            if label[i] not in dup_order:
+                dup_order.append(label[i])
+        else:
+            first_of[label[i]] = i
+    base = np.tile(base_free, n_groups)
+    for g in range(n_groups):
+        seen: dict[int, int] = {}
+        for r in range(k):
+            i = g * k + r
+            if base[i] > 0 and free[i]:
+                if base[i] in seen:
+                    parent[find(i)] = find(seen[base[i]])
+                else:
+                    seen[base[i]] = i
+    roots = np.array([find(i) for i in range(n)])
+    # a class with a fixed member is fixed at the first fixed value (lavaan)
+    for root in np.unique(roots):
+        members = np.flatnonzero(roots == root)
+        fixed = members[~free[members]]
+        if len(members) > 1 and len(fixed):
+            free[members] = False
+            ustart[members] = ustart[fixed[0]]
+    free_idx = np.zeros(n, dtype=int)
+    number: dict[int, int] = {}
+    for i in range(n):
+        if free[i]:
+            free_idx[i] = number.setdefault(int(roots[i]), len(number) + 1)
+    plabel = np.array([f".p{i + 1}." for i in range(n)], dtype=object)
+    out_label = user_label.copy()
+    for lab in dup_order:
+        members = np.flatnonzero(label == lab)
+        if free[members].all():
+            ref = members[0]
+            for i in members:
+                if out_label[i] == "":
+                    out_label[i] = plabel[ref]
+            eq_pairs += [(int(ref), int(o)) for o in members[1:]]
+    frame = pd.DataFrame(
+        {
+            "lhs": lhs,
+            "op": op,
+            "rhs": rhs,
+            "group": group,
+            "free": free_idx,
+            "ustart": ustart,
+            "exo": exo,
+            "label": out_label,
+            "plabel": plabel,
+            "user": user,
+        }
+    )
+    return _MultiTable(frame, int(free_idx.max()) if n else 0, tuple(eq_pairs))
+
+
+# ----------------------------------------------------------------------- the result
+@dataclass(frozen=True, eq=False)
+class MultiGroupResult(DisplayMixin):
+    """The result of :func:`fit_groups`: estimates per group, joint fit, R² per group.
+
+    Attributes
+    ----------
+    model : str
+        The model syntax fitted.
+    group : str
+        The grouping column.
+    group_labels : tuple
+        The groups, in lavaan's order (group ``1`` of :attr:`estimates` is the first).
+    group_equal, group_partial : tuple of str
+        The constraints across groups, as given.
+    estimates : DataFrame
+        One row per parameter and group (lavaan ``parameterEstimates(fit, standardized
+        = TRUE)``): ``lhs, op, rhs, group, group_label, label, free, est, se, z,
+        pvalue, ci_lower, ci_upper, std_lv, std_all, se_std_all``. ``group`` is
+        lavaan's group number (1..G); ``label`` holds lavaan's labels (``.p2.`` for a
+        parameter constrained equal across groups).
+    fit_measures : Series
+        The joint fit, keyed by lavaan's ``fitMeasures()`` names.
+    chisq_group : Series
+        Each group's contribution to the chi-square (lavaan's "test statistic for
+        each group").
+    r2 : Series
+        R² per group and endogenous variable (index ``group_label, variable``).
+    nobs : Series
+        Complete rows per group.
+    converged : bool
+    iterations : int
+    warnings : tuple of str
+    provenance : Provenance
+    """
+
+    model: str
+    group: str
+    group_labels: tuple[Any, ...]
+    group_equal: tuple[str, ...]
+    group_partial: tuple[str, ...]
+    _estimates: pd.DataFrame
+    _fit_measures: pd.Series
+    _chisq_group: pd.Series
+    _r2: pd.Series
+    _nobs: pd.Series
+    _implied: Mapping[Any, tuple[pd.DataFrame, pd.Series]]
+    _sample: Mapping[Any, tuple[pd.DataFrame, pd.Series]]
+    _vcov: pd.DataFrame
+    converged: bool
+    iterations: int
+    warnings: tuple[str, ...]
+    provenance: Provenance
+    _score: Callable[[], tuple[pd.DataFrame, pd.Series]] | None = field(default=None, repr=False)
+
+    _title: ClassVar[str] = "Multi-group structural equation model"
+    _na_rep: ClassVar[str] = ""
+
+    @property
+    def estimates(self) -> pd.DataFrame:
+        """One row per parameter and group (see the class docstring)."""
+        return _copy(self._estimates)
+
+    @property
+    def fit_measures(self) -> pd.Series:
+        """Fit measures keyed by lavaan's ``fitMeasures()`` names."""
+        return _copy(self._fit_measures)
+
+    @property
+    def chisq_group(self) -> pd.Series:
+        """Chi-square contribution of each group."""
+        return _copy(self._chisq_group)
+
+    @property
+    def r2(self) -> pd.Series:
+        """R² per group (index ``group_label, variable``)."""
+        return _copy(self._r2)
+
+    @property
+    def nobs(self) -> pd.Series:
+        """Complete rows per group."""
+        return _copy(self._nobs)
+
+    @property
+    def vcov(self) -> pd.DataFrame:
+        """Covariance matrix of the free parameters (shared ones once)."""
+        return _copy(self._vcov)
+
+    def implied_cov(self, group: Any) -> pd.DataFrame:
+        """Model-implied covariance matrix of one group (by label)."""
+        return _copy(self._implied[self._label(group)][0])
+
+    def implied_mean(self, group: Any) -> pd.Series:
+        """Model-implied means of one group (by label)."""
+        return _copy(self._implied[self._label(group)][1])
+
+    def sample_cov(self, group: Any) -> pd.DataFrame:
+        """Sample covariance matrix (divisor n_g) of one group."""
+        return _copy(self._sample[self._label(group)][0])
+
+    def sample_mean(self, group: Any) -> pd.Series:
+        """Sample means of one group."""
+        return _copy(self._sample[self._label(group)][1])
+
+    def _label(self, group: Any) -> Any:
+        if group in self._implied:
+            return group
+        raise ModelSpecError(
+            "no such group",
+            column=self.group,
+            found=group,
+            expected=f"one of {[_plain(v) for v in self.group_labels]}",
+            fix="pass a value of the grouping column",
+        )
+
+    def score_tests(self) -> pd.DataFrame:
+        """Score tests of the equality constraints, as ``lavTestScore(fit)$uni``.
+
+        One row per constraint: the parameter it holds equal to group 1's
+        (``lhs, op, rhs, group``: the row lavaan's constraint names on its right-hand
+        side), ``X2`` (1 df), ``pvalue``; largest first. The statistic is what freeing
+        that one parameter in that one group would gain (a Lagrange multiplier test).
+        """
+        return self._score_parts()[0]
+
+    def score_test_total(self) -> pd.Series:
+        """The score test of all equality constraints at once, as ``lavTestScore(fit)$test``.
+
+        ``X2``, ``df`` (the number of constraints) and ``pvalue``.
+        """
+        return self._score_parts()[1]
+
+    def _score_parts(self) -> tuple[pd.DataFrame, pd.Series]:
+        if self._score is None:
+            raise ModelSpecError(
+                "this model has no equality constraints to test",
+                found=f"group_equal={list(self.group_equal)}",
+                expected="a model with parameters constrained equal across groups",
+                fix="fit with group_equal=('loadings', ...)",
+            )
+        with single_blas_thread():
+            table, total = self._score()
+        return _copy(table), _copy(total)
+
+    # ------------------------------------------------------------------ display
+    def _header(self) -> list[str]:
+        fm = self._fit_measures
+        p = self.provenance
+        sizes = ", ".join(
+            f"{_plain(g)}: {int(n)}" for g, n in zip(self.group_labels, self._nobs, strict=True)
+        )
+        lines = [
+            f"estimator: {p.estimator}, N = {p.n} in {len(self.group_labels)} groups of "
+            f"{self.group!r} ({sizes})" + (f" ({p.n_excluded} excluded)" if p.n_excluded else ""),
+            f"equal across groups: {', '.join(self.group_equal) or 'nothing (configural)'}"
+            + (f"; free: {', '.join(self.group_partial)}" if self.group_partial else ""),
+            f"converged: {self.converged} after {self.iterations} iterations",
+            f"chi-square = {fm['chisq']:.3f}, df = {fm['df']:.0f}, p = {fm['pvalue']:.3f}; "
+            f"CFI = {fm['cfi']:.3f}, TLI = {fm['tli']:.3f}, RMSEA = {fm['rmsea']:.3f} "
+            f"[{fm['rmsea.ci.lower']:.3f}, {fm['rmsea.ci.upper']:.3f}], SRMR = {fm['srmr']:.3f}",
+        ]
+        return lines + [f"WARNING: {w}" for w in self.warnings]
+
+    def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
+        cols = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "std_all"]
+        est = self._estimates
+        for g, label in enumerate(self.group_labels, start=1):
+            table = est.loc[est["group"] == g, cols].copy()
+            fixed = est.loc[est["group"] == g, "free"] == 0
+            table.loc[fixed, ["se", "z", "pvalue"]] = np.nan
+            yield f"Group {g}: {self.group} = {_plain(label)}", table.reset_index(drop=True)
+        yield "Chi-square per group", self._chisq_group
+        if len(self._r2):
+            yield "R-squared", self._r2
+        keys = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
+                "rmsea.ci.upper", "srmr", "aic", "bic"]  # fmt: skip
+        yield "Fit measures", self._fit_measures.reindex(keys).rename("value")
+
+    def __repr__(self) -> str:
+        fm = self._fit_measures
+        return (
+            f"<MultiGroupResult groups={len(self.group_labels)} N={self.provenance.n} "
+            f"npar={int(fm['npar'])} chisq={fm['chisq']:.3f} df={int(fm['df'])} "
+            f"converged={self.converged}>"
+        )
+
+
+# --------------------------------------------------------------------- fit measures
+def _multigroup_measures(
+    per_group: Sequence[Mapping[str, float]],
+    nobs: Sequence[int],
+    npar: int,
+    df: float,
+    n_moments: int,
+) -> dict[str, float]:
+    """Joint fit measures of a multi-group ML fit from the groups' (lavaan's rules)."""
+    n = float(sum(nobs))
+    g_count = len(per_group)
+    w = np.asarray(nobs, dtype=float) / n
+
+    def total(key: str) -> float:
+        return float(sum(m[key] for m in per_group))
+
+    def weighted(key: str) -> float:
+        return float(w @ np.array([m[key] for m in per_group]))
+
+    chisq = total("chisq")
+    chisq_b, df_b = total("baseline.chisq"), total("baseline.df")
+    out: dict[str, float] = {
+        "npar": float(npar),
+        "fmin": chisq / n / 2.0,
+        "chisq": chisq,
+        "df": float(df),
+        "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
+        "baseline.chisq": chisq_b,
+        "baseline.df": df_b,
+        "baseline.pvalue": float(stats.chi2.sf(chisq_b, df_b)),
+        **fi.incremental_indices(chisq, df, chisq_b, df_b),
+    }
+    out["logl"] = total("logl")
+    out["unrestricted.logl"] = total("unrestricted.logl")
+    out.update(fi.information_criteria(out["logl"], npar, n))
+    out["ntotal"] = n
+    root_g = math.sqrt(g_count)
+    out["rmsea"] = fi.rmsea(chisq, df, n) * root_g
+    lo, hi = fi.rmsea_ci(chisq, df, n)
+    out["rmsea.ci.lower"], out["rmsea.ci.upper"] = lo * root_g, hi * root_g
+    out["rmsea.ci.level"] = 0.90
+    # noncentrality N df h0^2 / G: the single-group formula with N / G
+    out["rmsea.pvalue"] = fi.rmsea_pvalue(chisq, df, n / g_count, 0.05)
+    out["rmsea.close.h0"] = 0.05
+    out["rmsea.notclose.pvalue"] = (
+        1.0 - fi.rmsea_pvalue(chisq, df, n / g_count, 0.08) if df > 0 else math.nan
+    )
+    out["rmsea.notclose.h0"] = 0.08
+    for key in ("rmr", "rmr_nomean", "srmr", "srmr_bentler", "srmr_bentler_nomean", "crmr",
+                "crmr_nomean", "srmr_mplus", "srmr_mplus_nomean"):  # fmt: skip
+        out[key] = weighted(key)
+    out["cn_05"] = fi.cn(chisq, df, n, 0.05)
+    out["cn_01"] = fi.cn(chisq, df, n, 0.01)
+    out["gfi"] = weighted("gfi")
+    out["agfi"] = fi.agfi(out["gfi"], n_moments, df)
+    out["pgfi"] = fi.pgfi(out["gfi"], n_moments, df)
+    out["mfi"] = math.exp(-0.5 * (chisq - df) / n)
+    out["ecvi"] = fi.ecvi(chisq, npar, n)
+    return out
+
+
+def _own_parameters(free: np.ndarray, group: np.ndarray, g: int) -> int:
+    """Free parameters that only group ``g`` uses (its data alone must identify them)."""
+    mine = set(free[(group == g) & (free > 0)].tolist())
+    others = set(free[(group != g) & (free > 0)].tolist())
+    return len(mine - others)
