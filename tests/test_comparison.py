@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -144,3 +145,150 @@ def test_same_df_and_better_fitting_restricted_model_warn():
     assert np.isnan(cmp.table["pvalue"].iloc[1])
     assert any("same degrees of freedom" in w for w in cmp.warnings)
     assert "WARNING" in cmp.summary()
+
+
+# ------------------------------------------------------------------ multi-group fits
+GROUP_FIXTURE = json.loads(
+    (Path(__file__).parent / "fixtures" / "compare_groups.json").read_text(encoding="utf-8")
+)
+
+
+def test_group_fixture_provenance():
+    pv = GROUP_FIXTURE["provenance"]
+    assert pv["generator"] == "tests/reference/make_compare.R"
+    assert pv["lavaan_version"] == "0.6.14" and pv["r_version"].startswith("R version")
+
+
+_GROUP_FITS: dict[tuple[str, str], ls.MultiGroupResult] = {}
+
+
+def fit_group_case(name: str) -> dict[str, ls.MultiGroupResult]:
+    """The case's models fitted as in R (ML), in the order lavTestLRT was given them."""
+    case = GROUP_FIXTURE["cases"][name]
+    kind = "ecommerce" if "ecommerce" in case["data_file"] else "hs"
+    data = ls.load_ecommerce() if kind == "ecommerce" else ls.load_holzinger_swineford()
+    out = {}
+    for model_name, m in case["models"].items():
+        key = (kind, model_name)
+        if key not in _GROUP_FITS:
+            _GROUP_FITS[key] = ls.fit(
+                m["syntax"], data, group=case["group"], group_equal=m["group_equal"]
+            )
+        res = _GROUP_FITS[key]
+        assert [str(v) for v in res.group_labels] == m["group_labels"]
+        assert res.provenance.n == m["ntotal"] and len(res.group_labels) == m["ngroups"]
+        out[model_name] = res
+    return out
+
+
+def assert_deltas(cmp: ModelComparison, case: dict) -> None:
+    """delta_* columns: this model's lavaan fitMeasures minus the one above it."""
+    rows = list(cmp.table.index)
+    for key in ("cfi", "tli", "rmsea", "srmr"):
+        ref = [case["models"][r]["fit_measures"][key] for r in rows]
+        assert_allclose(cmp.table[f"delta_{key}"].iloc[1:], np.diff(ref), atol=ATOL_INDEX)
+    for key in ("aic", "bic"):
+        ref = [case["models"][r]["fit_measures"][key] for r in rows]
+        d = cmp.table[f"delta_{key}"].to_numpy()[1:]
+        assert_allclose(d, np.diff(ref), rtol=0, atol=RTOL_CHISQ * max(map(abs, ref)))
+
+
+@pytest.mark.parametrize("name", ["hs_school_ml", "ecommerce_wave_ml", "hs_school_ml_scalar_first"])
+def test_multigroup_difference_test_is_lavtestlrt(name):
+    """lavTestLRT(configural, metric, scalar) of multi-group ML fits, every column."""
+    case = GROUP_FIXTURE["cases"][name]
+    fits = fit_group_case(name)
+    cmp = compare(*fits.values(), names=list(fits))
+    assert cmp.method == "standard" and not cmp.warnings
+    theirs = lavaan_table(case)
+    assert "rmsea" in theirs.columns
+    assert_matches(cmp, theirs)
+    assert_deltas(cmp, case)
+    assert np.isnan(cmp.table["scaling_factor"]).all()
+
+
+def test_multigroup_rmsea_of_the_difference_has_the_sqrt_g_factor():
+    """Three waves: the single-group formula times sqrt(3) (lav_fit_rmsea, G = ngroups)."""
+    case = GROUP_FIXTURE["cases"]["ecommerce_wave_ml"]
+    fits = fit_group_case("ecommerce_wave_ml")
+    row = compare(*fits.values(), names=list(fits)).table.loc["metric"]
+    n = case["models"]["configural"]["ntotal"]
+    single = np.sqrt(max(row["chisq_diff"] / n / row["df_diff"] - 1 / n, 0))
+    assert_allclose(row["rmsea"], single * np.sqrt(3), rtol=1e-12)
+    ref = lavaan_table(case).loc["metric", "rmsea"]
+    assert_allclose(row["rmsea"], ref, atol=ATOL_INDEX)
+    assert abs(single - ref) > 0.03  # without the factor the RMSEA would be far off
+
+
+@pytest.mark.parametrize("name", ["hs_school_mlr", "ecommerce_wave_mlr"])
+def test_multigroup_scaled_difference_from_lavaan_statistics(name):
+    """The scaled branch with groups, on lavaan's own MLR statistics of each model.
+
+    Each ML fit is given lavaan's MLR fit measures (chisq, df, chisq.scaling.factor,
+    ...) and estimator; compare() must then print lavTestLRT's Satorra-Bentler (2001)
+    table. The multi-group MLR fit itself is tested in
+    test_multigroup_mlr_fits_are_lavtestlrt.
+    """
+    case = GROUP_FIXTURE["cases"][name]
+    ml = fit_group_case(name.replace("_mlr", "_ml"))
+    fits = []
+    for model_name, res in ml.items():
+        fm = pd.Series(case["models"][model_name]["fit_measures"], dtype=float)
+        prov = dataclasses.replace(res.provenance, estimator="MLR")
+        fits.append(dataclasses.replace(res, _fit_measures=fm, provenance=prov))
+    cmp = compare(*fits, names=list(ml))
+    assert cmp.method == "satorra.bentler.2001"
+    theirs = lavaan_table(case)
+    assert "rmsea" not in theirs.columns and np.isnan(cmp.table["rmsea"]).all()
+    assert_matches(cmp, theirs)
+    assert (cmp.table["scaling_factor"].iloc[1:] > 0).all()
+
+
+@pytest.mark.parametrize("name", ["hs_school_mlr", "ecommerce_wave_mlr"])
+def test_multigroup_mlr_fits_are_lavtestlrt(name):
+    case = GROUP_FIXTURE["cases"][name]
+    kind = "ecommerce" if "ecommerce" in case["data_file"] else "hs"
+    data = ls.load_ecommerce() if kind == "ecommerce" else ls.load_holzinger_swineford()
+    fits = {}
+    for model_name, m in case["models"].items():
+        try:
+            fits[model_name] = ls.fit(
+                m["syntax"], data, group=case["group"], group_equal=m["group_equal"],
+                estimator="MLR",
+            )  # fmt: skip
+        except ModelSpecError as exc:  # multi-group MLR is being added
+            if "not available with groups" in str(exc):
+                pytest.skip("multi-group MLR is not available yet")
+            raise
+    cmp = compare(*fits.values(), names=list(fits))
+    assert cmp.method == "satorra.bentler.2001"
+    assert_matches(cmp, lavaan_table(case))
+
+
+def test_multigroup_bad_input():
+    hs = ls.load_holzinger_swineford()
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
+    by_school = ls.fit(model, hs, group="school")
+    single = ls.fit(model, hs)
+    with pytest.raises(ModelSpecError, match="single-group and multi-group") as err:
+        compare(by_school, single)
+    assert err.value.fix and err.value.expected
+    by_sex = ls.fit(model, hs, group="sex")
+    with pytest.raises(SurveyDataError, match="different groups") as err:
+        compare(by_school, by_sex)
+    assert "school" in str(err.value.found) and "sex" in str(err.value.found)
+    frame = hs.to_frame()
+    relabelled = frame.assign(school=frame["school"].map({"Pasteur": "P", "Grant-White": "G"}))
+    other = ls.fit(model, relabelled, group="school", group_equal=["loadings"])
+    with pytest.raises(SurveyDataError, match="different groups"):
+        compare(by_school, other)
+    subset = ls.fit(model, frame.iloc[:250], group="school", group_equal=["loadings"])
+    with pytest.raises(SurveyDataError, match="different data"):
+        compare(by_school, subset)
+
+
+def test_multigroup_summary_prints():
+    fits = fit_group_case("hs_school_ml")
+    cmp = compare(*fits.values(), names=list(fits))
+    text = cmp.summary()
+    assert "scalar" in text and "method: standard" in text

@@ -14,6 +14,13 @@ lavaan does) and tests each against the next:
   and the scaling factors ``chisq.scaling.factor`` (lavaan's default ``method =
   "satorra.bentler.2001"``).
 
+Multi-group fits (:class:`loyaltysem.grouping.MultiGroupResult`, e.g. the
+configural, metric and scalar invariance levels) are compared the same way, as
+``lavTestLRT(fit_configural, fit_metric, fit_scalar)``: the statistics are the joint
+ones (the sums over groups), and the RMSEA of the difference is multiplied by
+:math:`\sqrt{G}` (lavaan 0.6.14 ``lav_test_LRT`` calls ``lav_fit_rmsea(X2, df, N,
+G = ngroups)``, with N and G those of the first model given; Steiger 1998).
+
 Beyond ``lavTestLRT`` the table carries the changes in CFI, TLI, RMSEA and SRMR
 that invariance and model-comparison tables report (Cheung & Rensvold 2002; Chen 2007).
 """
@@ -22,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -30,7 +37,7 @@ from scipy import stats
 
 from loyaltysem._display import DisplayMixin
 from loyaltysem.errors import ModelSpecError, SurveyDataError
-from loyaltysem.results import SEMResult
+from loyaltysem.results import Provenance, SEMResult
 
 __all__ = ["ModelComparison", "compare"]
 
@@ -40,6 +47,35 @@ _ROUND_DIGITS = 10
 _BETTER_TOL = float(np.finfo(float).eps ** (1 / 3))
 _SCALED_ESTIMATORS = ("MLM", "MLR")
 _DELTA_MEASURES = ("cfi", "tli", "rmsea", "srmr")
+
+
+@runtime_checkable
+class _MultiGroupFit(Protocol):
+    """What :func:`compare` reads of a multi-group result (``MultiGroupResult``).
+
+    ``loyaltysem.grouping`` sits above this module, so the class is matched by its
+    attributes rather than imported.
+    """
+
+    group: str
+    group_labels: tuple[Any, ...]
+    converged: bool
+    provenance: Provenance
+
+    @property
+    def fit_measures(self) -> pd.Series: ...
+
+    def sample_cov(self, group: Any) -> pd.DataFrame: ...
+
+
+def _is_multigroup(result: object) -> bool:
+    return not isinstance(result, SEMResult) and isinstance(result, _MultiGroupFit)
+
+
+def _observed(result: SEMResult | _MultiGroupFit) -> tuple[str, ...]:
+    if isinstance(result, SEMResult):
+        return tuple(sorted(map(str, result.implied_cov.index)))
+    return tuple(sorted(map(str, result.sample_cov(result.group_labels[0]).index)))
 
 
 @dataclass(frozen=True)
@@ -86,7 +122,7 @@ class ModelComparison(DisplayMixin):
         yield "Models", self.table
 
 
-def _check_results(results: Sequence[object]) -> list[SEMResult]:
+def _check_results(results: Sequence[object]) -> list[SEMResult | _MultiGroupFit]:
     if len(results) < 2:
         raise ModelSpecError(
             "compare() needs at least two fitted models",
@@ -95,23 +131,50 @@ def _check_results(results: Sequence[object]) -> list[SEMResult]:
             fix="compare(fit(model_a, data), fit(model_b, data))",
         )
     for i, r in enumerate(results):
-        if not isinstance(r, SEMResult):
+        if not isinstance(r, SEMResult) and not _is_multigroup(r):
             raise ModelSpecError(
                 f"argument {i + 1} of compare() is not a fitted model",
                 found=type(r).__name__,
-                expected="a SEMResult from loyaltysem.fit()",
+                expected="a SEMResult or MultiGroupResult from loyaltysem.fit()",
                 fix="pass the results of fit(), not models or data",
             )
-    return list(results)
+    multi = [_is_multigroup(r) for r in results]
+    if any(multi) and not all(multi):
+        raise ModelSpecError(
+            "compare() got single-group and multi-group results together",
+            found=[
+                f"argument {i + 1}: {'multi-group' if m else 'single-group'}"
+                for i, m in enumerate(multi)
+            ],
+            expected="all models fitted with the same group= (or all without it)",
+            fix="fit every model with fit(model, data, group='wave', group_equal=[...])",
+        )
+    if all(multi):
+        groups = [(r.group, tuple(map(str, r.group_labels))) for r in results]  # type: ignore[union-attr]
+        if len(set(groups)) > 1:
+            raise SurveyDataError(
+                "the multi-group models were fitted to different groups, so their "
+                "chi-squares cannot be compared",
+                column=str(groups[0][0]),
+                found=[f"group={g!r}, groups {list(labels)}" for g, labels in groups],
+                expected="the same grouping column and the same groups for every model",
+                fix="fit every model with the same group= on the same data",
+            )
+    return list(results)  # type: ignore[arg-type]
 
 
-def compare(*results: SEMResult, names: Sequence[str] | None = None) -> ModelComparison:
+def compare(
+    *results: SEMResult | _MultiGroupFit, names: Sequence[str] | None = None
+) -> ModelComparison:
     r"""Likelihood-ratio (chi-square difference) tests of nested models.
 
     Parameters
     ----------
-    *results : SEMResult
-        Two or more models fitted to the same data with the same estimator.
+    *results : SEMResult or MultiGroupResult
+        Two or more models fitted to the same data with the same estimator: all
+        single-group, or all multi-group with the same grouping column and groups
+        (``loyaltysem.fit(model, data, group=..., group_equal=...)``, e.g. the
+        configural, metric and scalar invariance levels).
     names : sequence of str, optional
         Model names (default ``model1``, ``model2``, ... in the order given).
 
@@ -123,16 +186,23 @@ def compare(*results: SEMResult, names: Sequence[str] | None = None) -> ModelCom
     ------
     ModelSpecError
         Fewer than two results, something that is not a result, names of the wrong
-        length, or a mix of scaled (MLM/MLR) and unscaled (ML) tests.
+        length, a mix of single-group and multi-group results, or a mix of scaled
+        (MLM/MLR) and unscaled (ML) tests.
     SurveyDataError
-        Models fitted to different data (different N or data hash): their test
-        statistics cannot be compared.
+        Models fitted to different data (different N or data hash), or multi-group
+        models with different grouping columns or groups: their test statistics
+        cannot be compared.
 
     Notes
     -----
     Nesting itself is not checked (lavaan's NET check is not implemented); a
     restricted model that fits better than a less restricted one gets a warning, as
     in lavaan. The p-value of two models with the same degrees of freedom is NaN.
+
+    With groups the RMSEA of the difference is
+    :math:`\sqrt{G}\,\sqrt{\max(0, \Delta\chi^2/(N\,\Delta df) - 1/N)}`, N the
+    total sample size and G the number of groups (lavaan 0.6.14 ``lav_test_LRT``,
+    ``lav_fit_rmsea(..., G = ngroups)``), like the RMSEA of a multi-group model.
 
     Examples
     --------
@@ -147,6 +217,18 @@ def compare(*results: SEMResult, names: Sequence[str] | None = None) -> ModelCom
     (226.959, 3, 0.498)
 
     In R: ``lavTestLRT(fit_three, fit_one)``.
+
+    Measurement invariance across the two schools; in R:
+    ``lavTestLRT(fit_configural, fit_metric, fit_scalar)`` of ``cfa(model, hs, group =
+    "school", group.equal = ...)``.
+
+    >>> model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+    >>> levels = {"configural": [], "metric": ["loadings"],
+    ...           "scalar": ["loadings", "intercepts"]}
+    >>> fits = [ls.fit(model, hs, group="school", group_equal=eq) for eq in levels.values()]
+    >>> cmp = ls.compare(*fits, names=list(levels))
+    >>> cmp.table.loc["scalar", ["chisq_diff", "df_diff", "rmsea"]].round(4).tolist()
+    [40.0593, 6.0, 0.1942]
     """
     fits = _check_results(results)
     if names is None:
@@ -185,7 +267,7 @@ def compare(*results: SEMResult, names: Sequence[str] | None = None) -> ModelCom
     if not all(r.converged for r in fits):
         bad = [n for n, r in zip(names, fits, strict=True) if not r.converged]
         warn.append(f"not all models converged: {', '.join(bad)}")
-    var_sets = {tuple(sorted(r.implied_cov.index)) for r in fits}
+    var_sets = {_observed(r) for r in fits}
     if len(var_sets) > 1:
         warn.append("some models are based on a different set of observed variables")
 
@@ -196,7 +278,10 @@ def compare(*results: SEMResult, names: Sequence[str] | None = None) -> ModelCom
     fm = [fm[i] for i in order]
     df = df[order]
     chisq = np.array([float(m["chisq"]) for m in fm])
+    # lavaan: N and the number of groups of the first model given
     n_total = float(fits[0].provenance.n)
+    first = fits[0]
+    n_groups = len(first.group_labels) if isinstance(first, _MultiGroupFit) else 1
 
     k = len(fm)
     stat_diff = np.full(k, np.nan)
@@ -216,7 +301,8 @@ def compare(*results: SEMResult, names: Sequence[str] | None = None) -> ModelCom
         df_diff[m] = d
         if is_scaled:
             c0 = float(fm[m]["chisq.scaling.factor"])
-            c1 = float(fm[m - 1]["chisq.scaling.factor"])
+            # lav_test_diff_SatorraBentler2001: c1 = 1 for a saturated model (df = 0)
+            c1 = float(fm[m - 1]["chisq.scaling.factor"]) if df[m - 1] > 0 else 1.0
             if d == 0:
                 stat_diff[m] = raw_diff[m]
                 continue
@@ -229,7 +315,9 @@ def compare(*results: SEMResult, names: Sequence[str] | None = None) -> ModelCom
         else:
             stat_diff[m] = raw_diff[m]
             rmsea[m] = (
-                np.sqrt(max(raw_diff[m] / n_total / d - 1.0 / n_total, 0.0)) if d > 0 else 0.0
+                np.sqrt(max(raw_diff[m] / n_total / d - 1.0 / n_total, 0.0)) * np.sqrt(n_groups)
+                if d > 0
+                else 0.0
             )
     stat_diff = np.round(stat_diff, _ROUND_DIGITS)
     with np.errstate(invalid="ignore"):

@@ -1,12 +1,17 @@
 #!/usr/bin/env Rscript
 # Reference fixtures for loyaltysem.comparison.compare (tests/test_comparison.py).
 #
-# Run from the repository root:  Rscript tests/reference/make_compare.R
+# Run from the repository root:  Rscript tests/reference/make_compare.R [all|single|groups]
+# ("single" writes compare.json only, "groups" compare_groups.json only; default: both).
 # Writes tests/fixtures/compare.json: for each case, the models (syntax, options), each
 # model's fitMeasures(chisq, df, npar, aic, bic, cfi, tli, rmsea, srmr and, when robust,
 # chisq.scaling.factor) and lavTestLRT(...) as lavaan 0.6.14 prints it (every column). Cases: HS
 # three factors vs one (ML, MLR, MLM), oblique vs orthogonal; the default vs the rival model on
 # the bundled survey (ML listwise; full-information ML with ML and MLR).
+# Writes tests/fixtures/compare_groups.json: lavTestLRT of multi-group fits (the invariance
+# levels configural, metric, scalar) -- HolzingerSwineford1939 by school (ML, MLR; also the
+# models given out of order) and the bundled survey's nine-construct CFA by wave (three groups;
+# ML, MLR) -- with each model's group.equal, group labels, ntotal, ngroups and fitMeasures.
 # Requires: lavaan, jsonlite.
 
 suppressPackageStartupMessages({
@@ -17,6 +22,10 @@ suppressPackageStartupMessages({
 shared <- file.path("..", "shared", "datasets")
 package_data <- file.path("src", "loyaltysem", "data")
 out_file <- file.path("tests", "fixtures", "compare.json")
+groups_file <- file.path("tests", "fixtures", "compare_groups.json")
+args <- commandArgs(trailingOnly = TRUE)
+part <- if (length(args) >= 1) args[[1]] else "all"
+stopifnot(part %in% c("all", "single", "groups"))
 
 hs <- read.csv(file.path(shared, "HolzingerSwineford1939.csv"))
 three <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
@@ -70,6 +79,7 @@ lrt_case <- function(name, fits, syntaxes, options, data_file, note) {
   )
 }
 
+if (part %in% c("all", "single")) {
 cases <- list()
 f3 <- cfa(three, hs); f1 <- cfa(one, hs)
 cases[[1]] <- lrt_case("hs_three_vs_one_ml", list(three = f3, one = f1),
@@ -117,3 +127,82 @@ out <- list(
 )
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE), out_file)
 cat("wrote", out_file, "\n")
+}
+
+# ------------------------------------------------------------ multi-group fits
+group_model <- function(fit, syntax, group_equal, options) {
+  fm <- fitMeasures(fit)
+  keep <- intersect(c(MEASURES, "chisq.scaling.factor"), names(fm))
+  list(syntax = syntax, group_equal = I(group_equal), options = options,
+       ntotal = lavInspect(fit, "ntotal"), ngroups = lavInspect(fit, "ngroups"),
+       group_labels = I(lavInspect(fit, "group.label")),
+       nobs = I(unlist(lavInspect(fit, "nobs"))),
+       fit_measures = as.list(unclass(fm[keep])))
+}
+
+group_case <- function(name, fits, syntax, group, equal, options, data_file, note) {
+  # lavaan takes the number of groups and N from the first model given
+  tab <- do.call(lavTestLRT, c(unname(fits), list(model.names = names(fits))))
+  list(
+    name = name, data_file = data_file, group = group, note = note,
+    models = setNames(lapply(names(fits), function(m)
+      group_model(fits[[m]], syntax, equal[[m]], options)), names(fits)),
+    lrt = list(rows = rownames(tab), columns = names(tab),
+               values = lapply(names(tab), function(col) unname(tab[[col]])),
+               heading = attr(tab, "heading"))
+  )
+}
+
+if (part %in% c("all", "groups")) {
+  levels_equal <- list(configural = character(0), metric = c("loadings"),
+                       scalar = c("loadings", "intercepts"))
+  constructs <- list(REP = 1:3, SEC = 1:3, SQ = 1:4, PQ = 1:3, PRI = 1:3, ASS = 1:3,
+                     TRU = 1:3, SAT = 1:3, LOY = 1:4)
+  ecom_cfa <- paste0(
+    paste(sapply(names(constructs), function(k)
+      paste0(k, " =~ ", paste0(k, constructs[[k]], collapse = " + "))), collapse = "\n"),
+    "\n")
+  ladder_fits <- function(syntax, data, group, estimator) {
+    lapply(levels_equal, function(eq) {
+      args <- list(syntax, data = data, group = group, estimator = estimator)
+      if (length(eq)) args$group.equal <- eq
+      do.call("cfa", args)
+    })
+  }
+  gcases <- list()
+  for (est in c("ML", "MLR")) {
+    hs_fits <- ladder_fits(three, hs, "school", est)
+    gcases[[length(gcases) + 1]] <- group_case(
+      paste0("hs_school_", tolower(est)), hs_fits, three, "school", levels_equal,
+      list(estimator = est), "HolzingerSwineford1939.csv",
+      paste0("cfa(model, hs, group = 'school', group.equal = ..., estimator = '", est,
+             "'); lavTestLRT(configural, metric, scalar)"))
+    ecom_fits <- ladder_fits(ecom_cfa, ecom, "wave", est)
+    gcases[[length(gcases) + 1]] <- group_case(
+      paste0("ecommerce_wave_", tolower(est)), ecom_fits, ecom_cfa, "wave", levels_equal,
+      list(estimator = est), "src/loyaltysem/data/ecommerce.csv",
+      paste0("cfa(model, ecom, group = 'wave', group.equal = ..., estimator = '", est,
+             "'); -99 -> NA, LOY4 reversed (8 - x); listwise; ",
+             "lavTestLRT(configural, metric, scalar)"))
+    if (est == "ML") {
+      # out of order (scalar first): lavaan sorts by df; N and G are the first model's
+      gcases[[length(gcases) + 1]] <- group_case(
+        "hs_school_ml_scalar_first", hs_fits[c("scalar", "configural")], three, "school",
+        levels_equal, list(estimator = est), "HolzingerSwineford1939.csv",
+        "lavTestLRT(scalar, configural)")
+    }
+  }
+  gout <- list(
+    provenance = list(
+      generator = "tests/reference/make_compare.R",
+      r_version = R.version.string,
+      lavaan_version = as.character(packageVersion("lavaan")),
+      jsonlite_version = as.character(packageVersion("jsonlite")),
+      date = format(Sys.time(), "%Y-%m-%d %H:%M:%S %Z")
+    ),
+    cases = setNames(gcases, vapply(gcases, `[[`, "", "name"))
+  )
+  writeLines(toJSON(gout, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE),
+             groups_file)
+  cat("wrote", groups_file, "\n")
+}
