@@ -45,6 +45,7 @@ ATOL_P = 1e-4
 RELATIVE = {
     "npar", "df", "chisq", "baseline.chisq", "baseline.df", "logl", "unrestricted.logl",
     "aic", "bic", "bic2", "cn_05", "cn_01", "ntotal", "fmin", "ecvi",
+    "chisq.scaled", "df.scaled", "baseline.chisq.scaled", "baseline.df.scaled",
 }  # fmt: skip
 LEVEL_CASES = {
     "hs": ["hs_configural", "hs_metric", "hs_scalar", "hs_strict"],
@@ -62,6 +63,19 @@ OTHER_CASES = [
     "hs_sem_configural",
     "hs_sem_fixed_x",
 ]
+#: robust fits (lavaan's estimator = "MLR" / "MLM"); the MLR ladder is also checked
+#: through invariance(estimator="MLR")
+ROBUST_CASES = [
+    "hs_configural_mlr",
+    "hs_metric_mlr",
+    "hs_scalar_mlr",
+    "hs_strict_mlr",
+    "hs_metric_mlm",
+    "hs_sem_configural_mlr",
+    "ecommerce_scalar_mlr",
+]
+#: lavaan's se option, for the estimator that resolves to it
+_ESTIMATOR_OF_SE = {"standard": "ML", "robust.huber.white": "MLR", "robust.sem": "MLM"}
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -99,10 +113,11 @@ def _fit(name: str) -> MultiGroupResult:
         group_equal=pv["group_equal"],
         group_partial=pv["group_partial"],
         std_lv=d["options"]["std.lv"],
+        estimator=_ESTIMATOR_OF_SE[d["options"]["se"]],
     )
 
 
-ALL_CASES = [c for cases in LEVEL_CASES.values() for c in cases] + OTHER_CASES
+ALL_CASES = [c for cases in LEVEL_CASES.values() for c in cases] + OTHER_CASES + ROBUST_CASES
 
 
 @pytest.mark.parametrize("name", ALL_CASES)
@@ -211,6 +226,30 @@ def test_ladder_against_lavtestlrt(kind: str) -> None:
         )
         assert row["decision"] == ("supported" if holds else "not supported")
     assert table.loc["configural", "decision"] == "baseline"
+
+
+def test_ladder_mlr_against_lavtestlrt() -> None:
+    # invariance(estimator="MLR"): the scaled test and robust indices in the table, and
+    # lavTestLRT's Satorra-Bentler (2001) scaled difference between the levels
+    d = _load("ladder_hs_mlr")
+    pv = d["provenance"]
+    table = invariance(pv["model_syntax"], _data("hs"), pv["group"], estimator="MLR").table
+    assert list(table.index) == d["levels"]
+    lrt = pd.DataFrame(d["lrt"]).set_index("model")
+    for level in d["levels"]:
+        fm = d["fit_measures"][level]
+        assert_allclose(table.loc[level, "chisq"], fm["chisq.scaled"], rtol=RTOL_CHISQ)
+        assert_allclose(table.loc[level, "pvalue"], fm["pvalue.scaled"], atol=ATOL_P)
+        for k in ("cfi", "tli", "rmsea"):
+            assert_allclose(table.loc[level, k], fm[f"{k}.robust"], atol=ATOL_INDEX, err_msg=k)
+        assert_allclose(table.loc[level, "srmr"], fm["srmr"], atol=ATOL_INDEX)
+    for level, lower in zip(d["levels"][1:], d["levels"][:-1], strict=True):
+        row = table.loc[level]
+        assert_allclose(row["delta_chisq"], lrt.loc[level, "Chisq diff"], rtol=RTOL_CHISQ)
+        assert row["delta_df"] == lrt.loc[level, "Df diff"]
+        assert_allclose(row["p_delta"], lrt.loc[level, "Pr(>Chisq)"], atol=ATOL_P)
+        fm, fm0 = d["fit_measures"][level], d["fit_measures"][lower]
+        assert_allclose(row["delta_cfi"], fm["cfi.robust"] - fm0["cfi.robust"], atol=ATOL_INDEX)
 
 
 def test_ladder_detects_the_drifted_wave() -> None:
@@ -403,8 +442,12 @@ def test_bad_group_equal_and_partial() -> None:
 
 def test_estimator_definitions_and_levels_refused() -> None:
     hs = load_frame("holzinger_swineford")
-    with pytest.raises(ModelSpecError, match="not available with groups"):
-        fit_groups(HS_MODEL, hs, "school", estimator="MLR")
+    with pytest.raises(ModelSpecError, match="not available with groups") as info:
+        fit_groups(HS_MODEL, hs, "school", estimator="GLS")
+    assert "'MLR'" in str(info.value)
+    with pytest.raises(ModelSpecError, match=r"fixed\.x covariates") as info:
+        fit_groups("visual =~ x1 + x2 + x3\nvisual ~ ageyr", hs, "school", estimator="MLR")
+    assert "fixed_x=False" in str(info.value)
     with pytest.raises(ModelSpecError, match=r"':='"):
         fit_groups("visual =~ x1 + a*x2 + x3\nd := 2*a", hs, "school")
     with pytest.raises(ModelSpecError, match="unknown invariance level"):

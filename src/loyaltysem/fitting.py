@@ -51,7 +51,8 @@ def fit(
     **options
         Every option of :func:`loyaltysem.estimation.fit` (``estimator``, ``missing``,
         ``ordered``, ``se``, ``information``, ``std_lv``, ``sample_cov``, ...); with
-        ``group``: ``estimator="ML"``, ``std_lv``, ``orthogonal`` and ``fixed_x``.
+        ``group``: ``estimator`` (``"ML"``, ``"MLM"``, ``"MLR"``), ``std_lv``,
+        ``orthogonal`` and ``fixed_x``.
 
     Returns
     -------
@@ -93,7 +94,7 @@ def fit(
         raise ModelSpecError(
             f"options not available with group= yet: {', '.join(other)}",
             found=other,
-            expected=f"with group=: {', '.join(_GROUP_OPTIONS)} (estimator='ML')",
+            expected=f"with group=: {', '.join(_GROUP_OPTIONS)} (estimator='ML', 'MLM', 'MLR')",
             fix="drop these options, or fit each group separately (one fit per subset)",
         )
     return fit_groups(

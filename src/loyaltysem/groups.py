@@ -69,7 +69,13 @@ from scipy import stats
 
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels.ml import MLKernel, fisher_scoring
-from loyaltysem._kernels.multigroup import MultiGroupKernel, localize, score_tests
+from loyaltysem._kernels.multigroup import (
+    MultiGroupKernel,
+    localize,
+    robust_baseline_groups,
+    robust_groups,
+    score_tests,
+)
 from loyaltysem._kernels.partable import (
     CompiledModel,
     ParTable,
@@ -77,6 +83,7 @@ from loyaltysem._kernels.partable import (
     compile_partable,
     row_estimates,
 )
+from loyaltysem._kernels.robust import RobustParts
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import IdentificationError, LoyaltySemError, ModelSpecError, SurveyDataError
 from loyaltysem.estimation import (
@@ -84,7 +91,9 @@ from loyaltysem.estimation import (
     _fit_measures,
     _model_syntax,
     _post_check,
+    _Robust,
     _rsquare,
+    _scaled_measures,
     _start_values,
     _std_with_se,
     _survey_frame,
@@ -205,8 +214,13 @@ def fit_groups(
     group_partial : sequence of str
         Parameters exempt from ``group_equal``, written ``"LOY =~ LOY2"``, ``"x3 ~ 1"``
         (free in every group).
-    estimator : {"ML"}
-        Maximum likelihood.
+    estimator : {"ML", "MLM", "MLR"}
+        Maximum likelihood; ``"MLM"``: ML estimates, robust (``robust.sem``) standard
+        errors from the expected information and the Satorra–Bentler scaled test;
+        ``"MLR"``: Huber–White standard errors from the observed information and the
+        Yuan–Bentler (Mplus) scaled test, the groups' traces summed (lavaan's
+        ``estimator = "MLM"`` / ``"MLR"`` with groups). Both report lavaan's
+        ``*.scaled`` and ``*.robust`` fit measures.
     std_lv : bool, default False
         Latent variances fixed at 1 instead of marker loadings (in group 1 only when
         loadings are equal, as lavaan).
@@ -221,7 +235,7 @@ def fit_groups(
     ------
     ModelSpecError
         Syntax errors, unknown ``group_equal`` keywords or ``group_partial`` names, an
-        estimator other than ML, ``:=`` lines.
+        estimator other than ML/MLM/MLR, MLM/MLR with fixed.x covariates, ``:=`` lines.
     SurveyDataError
         A missing or single-valued grouping column; a group with too few complete
         rows (no more than the observed variables, or fewer than the parameters that
@@ -250,23 +264,32 @@ def fit_groups(
     (0.599, '.p2.')
     """
     estimator = str(estimator).upper()
-    if estimator != "ML":
+    if estimator not in ESTIMATORS:
         raise ModelSpecError(
-            f"estimator={estimator!r} is not available with groups yet",
+            f"estimator={estimator!r} is not available with groups",
             found=estimator,
-            expected="estimator='ML'",
-            fix="use estimator='ML' (robust and ordinal multi-group fits are planned)",
+            expected=f"one of {list(ESTIMATORS)}",
+            fix="use estimator='ML', 'MLM' or 'MLR'",
         )
     ge = _check_group_equal(group_equal)
     if isinstance(group_partial, str):
         group_partial = [group_partial]
     spec = _spec(model, std_lv=std_lv, orthogonal=orthogonal, fixed_x=fixed_x)
+    if estimator != "ML" and spec.ov_x:
+        raise ModelSpecError(
+            f"{estimator} with fixed.x covariates is not available yet",
+            line=spec.line_of(spec.ov_x[0]),
+            found=list(spec.ov_x),
+            expected="a model without observed exogenous covariates, or fixed_x=False",
+            fix="fit with fixed_x=False (the covariates' variances become parameters), or "
+            "estimator='ML'",
+        )
     frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
     gd = _split_groups(data, group, list(spec.ov))
     mt = _multigroup_table(spec, len(gd.labels), ge, group_partial)
     with single_blas_thread():
-        return _fit_table(spec, gd, mt, group, ge, tuple(group_partial))
+        return _fit_table(spec, gd, mt, group, ge, tuple(group_partial), estimator)
 
 
 def _spec(model: Any, *, std_lv: bool, orthogonal: bool, fixed_x: bool) -> ModelSpec:
@@ -298,6 +321,7 @@ def _fit_table(
     group: str,
     group_equal: tuple[str, ...],
     group_partial: tuple[str, ...],
+    estimator: str = "ML",
 ) -> MultiGroupResult:
     t = mt.frame
     ov = list(spec.ov)
@@ -365,12 +389,18 @@ def _fit_table(
             "are not to be trusted"
         )
     n_total = int(sum(gd.nobs))
+    robust: RobustParts | None = None
     try:
-        info = kernel.expected_information(st)
+        if estimator == "ML":
+            info = kernel.expected_information(st)
+        else:
+            robust, info = robust_groups(kernel, st, gd.data, mlr=estimator == "MLR")
         eig = np.linalg.eigvalsh((info + info.T) / 2.0) if info.size else np.ones(1)
         if not np.all(np.isfinite(eig)) or eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
             raise np.linalg.LinAlgError
-        vcov = np.linalg.inv(info) / n_total
+        vcov = np.linalg.inv(info) / n_total if robust is None else robust.vcov
+        if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
+            raise np.linalg.LinAlgError
         min_eig = float(np.linalg.eigvalsh((vcov + vcov.T) / 2.0)[0]) if vcov.size else 1.0
         if min_eig < np.finfo(float).eps ** 0.75:
             warnings.append(
@@ -458,6 +488,12 @@ def _fit_table(
         )
     estimates = pd.concat(pieces, ignore_index=True)
     measures = _multigroup_measures(per_group, gd.nobs, q, df, n_moments)
+    if robust is not None:
+        measures.update(
+            _scaled_group_measures(
+                measures, robust, gd, n_moments, estimator, int((free_all > 0).sum())
+            )
+        )
     chisq_group = pd.Series(
         [gd.nobs[g] * float(f_groups[g]) for g in range(n_groups)],
         index=pd.Index([_plain(v) for v in gd.labels], name=group),
@@ -466,14 +502,17 @@ def _fit_table(
     score = None
     if mt.eq_pairs:
         score = _ScoreTests(kernel, compiled, index, t, mt, x, gd)
+    se_type, information = _SE[estimator]
     provenance = Provenance(
-        estimator="ML",
+        estimator=estimator,
         n=n_total,
         n_excluded=int(sum(gd.n_excluded)) + gd.n_group_missing,
         data_hash=gd.data_hash,
         options=MappingProxyType(
             {
-                "estimator": "ML",
+                "estimator": estimator,
+                "se": se_type,
+                "test": _TEST[estimator],
                 "group": group,
                 "group_labels": [_plain(v) for v in gd.labels],
                 "group_equal": list(group_equal),
@@ -482,7 +521,7 @@ def _fit_table(
                 "orthogonal": bool(spec.options.get("orthogonal")),
                 "fixed_x": bool(spec.options.get("fixed_x")),
                 "meanstructure": True,
-                "information": "expected",
+                "information": information,
                 "missing": "listwise",
                 "n_excluded_per_group": [int(v) for v in gd.n_excluded],
                 "n_group_missing": gd.n_group_missing,
@@ -511,6 +550,44 @@ def _fit_table(
         provenance=provenance,
         _score=score,
     )
+
+
+#: The estimators of continuous multi-group fits, and what lavaan resolves them to.
+ESTIMATORS = ("ML", "MLM", "MLR")
+_SE = {
+    "ML": ("standard", "expected"),
+    "MLM": ("robust.sem", "expected"),
+    "MLR": ("robust.huber.white", "observed"),
+}
+_TEST = {"ML": "standard", "MLM": "satorra.bentler", "MLR": "yuan.bentler.mplus"}
+
+
+def _scaled_group_measures(
+    measures: Mapping[str, float],
+    robust: RobustParts,
+    gd: _GroupData,
+    n_moments: int,
+    estimator: str,
+    n_free_rows: int,
+) -> dict[str, float]:
+    """The ``*.scaled`` and ``*.robust`` measures (lavaan) of a multi-group MLM/MLR fit.
+
+    The single-group formulas (:func:`loyaltysem.estimation._scaled_measures`) with
+    the traces summed over groups (:func:`~loyaltysem._kernels.multigroup.robust_groups`)
+    and the RMSEA family on ``N / G`` (lavaan's ``lav_fit_rmsea``: ``sqrt(G)`` times
+    the single-group value at N, the same thing).
+    """
+    n_groups = len(gd.labels)
+    trace_b = robust_baseline_groups(gd.data, gd.covs, mlr=estimator == "MLR")
+    parts = _Robust(robust, RobustParts(np.empty((0, 0)), trace_b))
+    fm = {**measures, "ntotal": measures["ntotal"] / n_groups, "_p": 1.0, "_means": 1.0}
+    out = _scaled_measures(fm, parts)
+    if "scaling.factor.h1" in out:
+        # lavaan divides by its own counts: every sample moment, and every free row of
+        # the parameter table (a parameter shared by G groups counts G times)
+        out["scaling.factor.h1"] = robust.trace_h1 / n_moments
+        out["scaling.factor.h0"] = robust.trace_h0 / n_free_rows
+    return out
 
 
 def _polish(
@@ -688,9 +765,22 @@ def _decide(level: str, d_cfi: float, d_rmsea: float, d_srmr: float) -> tuple[st
 
 
 def _lrt(restricted: pd.Series, free: pd.Series) -> tuple[float, float, float]:
-    """Likelihood-ratio test of two nested ML fits (lavTestLRT): Δχ², Δdf, p."""
-    d_chisq = round(float(restricted["chisq"] - free["chisq"]), 10)
+    """Likelihood-ratio test of two nested fits (lavTestLRT): Δχ², Δdf, p.
+
+    ML: the difference of the statistics. MLM/MLR (both fits with a
+    ``chisq.scaling.factor``): Satorra & Bentler's (2001) scaled difference, lavaan's
+    default ``method = "satorra.bentler.2001"``: ``c_d = (df_0 c_0 - df_1 c_1) /
+    (df_0 - df_1)``, ``T_d = (chisq_0 - chisq_1) / c_d``.
+    """
+    d_chisq = float(restricted["chisq"] - free["chisq"])
     d_df = float(restricted["df"] - free["df"])
+    if "chisq.scaling.factor" in restricted.index and d_df > 0:
+        c_d = (
+            restricted["df"] * restricted["chisq.scaling.factor"]
+            - free["df"] * free["chisq.scaling.factor"]
+        ) / d_df
+        d_chisq = d_chisq / c_d if c_d > 0 else math.nan
+    d_chisq = round(d_chisq, 10)
     p = float(stats.chi2.sf(d_chisq, d_df)) if d_df > 0 else math.nan
     return d_chisq, d_df, p
 
@@ -725,8 +815,12 @@ def invariance(
     ----------
     model, data, group
         As in :func:`fit_groups`.
-    estimator : {"ML"}
-        Maximum likelihood.
+    estimator : {"ML", "MLM", "MLR"}
+        As in :func:`fit_groups`. With MLM/MLR the table holds the scaled test
+        (``chisq.scaled``, ``pvalue.scaled``) and the robust indices (``cfi.robust``,
+        ``tli.robust``, ``rmsea.robust``) and ``delta_chisq`` is lavTestLRT's
+        Satorra–Bentler (2001) scaled difference; the cut-offs apply to the robust
+        indices.
     levels : sequence of str
         The levels to fit, in ladder order.
     std_lv : bool, default False
@@ -801,7 +895,7 @@ def invariance(
             fix="partial_criterion='fit'",
         )
     # errors that concern every level are raised here, before any level is fitted
-    if estimator != "ML":
+    if estimator not in ESTIMATORS:
         fit_groups(model, data, group, estimator=estimator)  # raises the typed error
     spec = _spec(model, std_lv=std_lv, orthogonal=False, fixed_x=True)
     frame, _ = _survey_frame(data)
@@ -819,7 +913,7 @@ def invariance(
         try:
             res = fit_groups(
                 spec, data, group, group_equal=INVARIANCE_LEVELS[level],
-                group_partial=tuple(freed), std_lv=std_lv,
+                group_partial=tuple(freed), std_lv=std_lv, estimator=estimator,
             )  # fmt: skip
         except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
             errors[level] = f"{type(exc).__name__}: {exc}"
@@ -840,7 +934,7 @@ def invariance(
             if partial and not _holds(row, partial_criterion, alpha):
                 res, row = _partial_search(
                     spec, data, group, level, res, fits[last], row, freed, steps, std_lv,
-                    max_free, partial_criterion, alpha,
+                    max_free, partial_criterion, alpha, estimator,
                 )  # fmt: skip
                 fits[level] = res
         if row["decision"] == "supported" and row.get("freed"):
@@ -869,16 +963,36 @@ def invariance(
     )
 
 
+#: The measures of an invariance table for MLM/MLR fits: the scaled test and the
+#: robust indices (Brosseau-Liard & Savalei 2014), as semTools' ``compareFit`` picks.
+_ROBUST_KEYS = MappingProxyType(
+    {
+        "chisq": "chisq.scaled",
+        "pvalue": "pvalue.scaled",
+        "cfi": "cfi.robust",
+        "tli": "tli.robust",
+        "rmsea": "rmsea.robust",
+    }
+)
+
+
+def _measure(fm: pd.Series, key: str) -> float:
+    """``key`` of a fit, or its robust counterpart for an MLM/MLR fit."""
+    if "chisq.scaling.factor" in fm.index:
+        key = _ROBUST_KEYS.get(key, key)
+    return float(fm[key])
+
+
 def _measures_row(res: MultiGroupResult) -> dict[str, Any]:
     fm = res.fit_measures
     keys = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")
-    return {k: float(fm[k]) for k in keys}
+    return {k: _measure(fm, k) for k in keys}
 
 
 def _compare(level: str, res: MultiGroupResult, lower: MultiGroupResult) -> dict[str, Any]:
     fm, fm0 = res.fit_measures, lower.fit_measures
     d_chisq, d_df, p = _lrt(fm, fm0)
-    d = {k: float(fm[k] - fm0[k]) for k in ("cfi", "rmsea", "srmr")}
+    d = {k: _measure(fm, k) - _measure(fm0, k) for k in ("cfi", "rmsea", "srmr")}
     decision, reason = _decide(level, d["cfi"], d["rmsea"], d["srmr"])
     tag = next(k for k, v in INVARIANCE_LEVELS.items() if v == lower.group_equal)
     return {
@@ -912,8 +1026,13 @@ def _partial_search(
     max_free: int,
     criterion: str,
     alpha: float,
+    estimator: str = "ML",
 ) -> tuple[MultiGroupResult, dict[str, Any]]:
-    """Free the level's constraint with the largest score test until the level holds."""
+    """Free the level's constraint with the largest score test until the level holds.
+
+    The score tests are lavaan's ``lavTestScore`` with the expected information of
+    the ML fit (for MLM/MLR fits too: they only rank the constraints).
+    """
     kind = _LEVEL_KIND[level]
     for _ in range(max_free):
         tests = res.score_tests()
@@ -931,7 +1050,7 @@ def _partial_search(
         try:
             new = fit_groups(
                 spec, data, group, group_equal=INVARIANCE_LEVELS[level],
-                group_partial=tuple(freed), std_lv=std_lv,
+                group_partial=tuple(freed), std_lv=std_lv, estimator=estimator,
             )  # fmt: skip
         except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError):
             freed.pop()

@@ -87,8 +87,11 @@ score_json <- function(fit) {
 }
 
 fit_case <- function(name, fun, syntax, data, data_file, group, group_equal = character(0),
-                     group_partial = character(0), std_lv = FALSE, note = "", score = FALSE) {
+                     group_partial = character(0), std_lv = FALSE, note = "", score = FALSE,
+                     estimator = "ML", missing = "listwise") {
   args <- list(model = syntax, data = data, group = group, std.lv = std_lv)
+  if (estimator != "ML") args$estimator <- estimator
+  if (missing != "listwise") args$missing <- missing
   call <- paste0(fun, "(model, data = ", deparse(substitute(data)), ", group = \"", group, "\"")
   if (length(group_equal)) {
     args$group.equal <- group_equal
@@ -99,6 +102,8 @@ fit_case <- function(name, fun, syntax, data, data_file, group, group_equal = ch
     call <- paste0(call, ", group.partial = ", paste(deparse(group_partial), collapse = ""))
   }
   if (std_lv) call <- paste0(call, ", std.lv = TRUE")
+  if (estimator != "ML") call <- paste0(call, ", estimator = \"", estimator, "\"")
+  if (missing != "listwise") call <- paste0(call, ", missing = \"", missing, "\"")
   call <- paste0(call, ")")
   fit <- do.call(fun, args)
   opt <- lavInspect(fit, "options")
@@ -134,7 +139,7 @@ fit_case <- function(name, fun, syntax, data, data_file, group, group_equal = ch
   invisible(fit)
 }
 
-ladder <- function(name, fits, data_file, syntax, group, note) {
+ladder <- function(name, fits, data_file, syntax, group, note, score = TRUE) {
   lrt <- do.call(lavTestLRT, unname(fits))
   lrt_df <- df_json(as.data.frame(lrt))
   lrt_df$model <- names(fits)[order(sapply(fits, function(f) fitMeasures(f, "df")))]
@@ -145,7 +150,7 @@ ladder <- function(name, fits, data_file, syntax, group, note) {
     fit_measures = lapply(fits, function(f) as.list(unclass(fitMeasures(f)))),
     lrt = lrt_df
   )
-  out$score_test_scalar <- score_json(fits[["scalar"]])
+  if (score) out$score_test_scalar <- score_json(fits[["scalar"]])
   write_json(out, paste0("ladder_", name))
 }
 
@@ -224,3 +229,30 @@ for (lev in names(levels_equal)) {
 }
 ladder("ecommerce", ecom_fits, "src/loyaltysem/data/ecommerce.csv", ecom_cfa, "wave",
        "nine-construct CFA by wave (wave 3 has drifted loadings of TRU2, SAT3, LOY1)")
+
+# ------------------------------------- robust (MLR, MLM) and full-information ML
+hs_mlr <- list()
+for (lev in names(levels_equal)) {
+  hs_mlr[[lev]] <- fit_case(paste0("hs_", lev, "_mlr"), "cfa", hs_model, hs,
+                            "HolzingerSwineford1939.csv", "school", levels_equal[[lev]],
+                            estimator = "MLR",
+                            note = paste("MLR (Huber-White SEs, Yuan-Bentler Mplus test):",
+                                         "invariance level", lev))
+}
+ladder("hs_mlr", hs_mlr, "HolzingerSwineford1939.csv", hs_model, "school",
+       "3-factor CFA by school, MLR: lavTestLRT's scaled difference (satorra.bentler.2001)",
+       score = FALSE)
+fit_case("hs_metric_mlm", "cfa", hs_model, hs, "HolzingerSwineford1939.csv", "school",
+         c("loadings"), estimator = "MLM",
+         note = "MLM (robust.sem SEs, Satorra-Bentler test), equal loadings")
+fit_case("hs_sem_configural_mlr", "sem", hs_sem, hs, "HolzingerSwineford1939.csv", "school",
+         estimator = "MLR", note = "structural model, MLR, groups free")
+fit_case("ecommerce_scalar_mlr", "cfa", ecom_cfa, ecom, "src/loyaltysem/data/ecommerce.csv",
+         "wave", c("loadings", "intercepts"), estimator = "MLR",
+         note = "nine-construct CFA by wave, MLR, listwise deletion, scalar level")
+fit_case("ecommerce_metric_fiml", "cfa", ecom_cfa, ecom, "src/loyaltysem/data/ecommerce.csv",
+         "wave", c("loadings"), missing = "ml",
+         note = "nine-construct CFA by wave, full-information ML (the survey's own -99s)")
+fit_case("ecommerce_metric_fiml_mlr", "cfa", ecom_cfa, ecom,
+         "src/loyaltysem/data/ecommerce.csv", "wave", c("loadings"), missing = "ml",
+         estimator = "MLR", note = "nine-construct CFA by wave, FIML with MLR")

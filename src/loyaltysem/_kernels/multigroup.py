@@ -26,8 +26,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from loyaltysem._kernels.ml import FitState, Layout, MLKernel
+from loyaltysem._kernels.robust import RobustParts, _scores, robust_baseline, trace_a1_gamma
 
-__all__ = ["GroupState", "MultiGroupKernel", "localize", "score_tests"]
+__all__ = [
+    "GroupState",
+    "MultiGroupKernel",
+    "localize",
+    "robust_baseline_groups",
+    "robust_groups",
+    "score_tests",
+]
 
 #: MASS::ginv's tolerance (lavTestScore inverts with it): singular values below
 #: sqrt(eps) times the largest count as zero.
@@ -184,3 +192,80 @@ def score_tests(
     out[schur <= _GINV_TOL * np.abs(np.diag(info)[rows])] = np.nan
     total = n * float(score @ np.linalg.pinv(info, rcond=_GINV_TOL, hermitian=True) @ score)
     return out, total
+
+
+def robust_groups(
+    kernel: MultiGroupKernel, st: GroupState, data: Sequence[np.ndarray], *, mlr: bool
+) -> tuple[RobustParts, np.ndarray]:
+    """Robust standard errors and the trace of a scaled test, all groups at once.
+
+    The single-group formulas (:mod:`loyaltysem._kernels.robust`) with group sums
+    (lavaan ``lav_model_vcov`` with ``nobs / ntotal`` weights,
+    ``lav_test_satorra_bentler_trace_original`` and
+    ``lav_test_yuan_bentler_mplus_trace``): the bread ``I = sum_g w_g I_g`` (the
+    expected information for MLM, the observed one for MLR), the meat ``B =
+    sum_g w_g B_g`` (``B_g`` the cross product of group ``g``'s casewise scores over
+    ``n_g``), ``vcov = I^-1 B I^-1 / N`` and ``tr(U Gamma) = sum_g tr(A1_g Gamma_g) -
+    tr(I^-1 B)`` (the weights cancel in each group's first term). ``w_g = n_g / N``.
+
+    Parameters
+    ----------
+    kernel, st : MultiGroupKernel, GroupState
+        The model at its estimates.
+    data : sequence of ndarray
+        Each group's complete rows (n_g x p).
+    mlr : bool
+        Huber-White with the observed information and the Yuan-Bentler (Mplus) trace
+        (``True``), or Satorra-Bentler with the expected information (``False``).
+
+    Returns
+    -------
+    parts : RobustParts
+        ``vcov``, ``trace_ugamma`` and (MLR) the two parts of the trace.
+    bread : ndarray
+        The unit information used as bread.
+    """
+    q = kernel.n_free
+    bread = np.zeros((q, q))
+    meat = np.zeros((q, q))
+    trace_h1 = 0.0
+    for k, s, idx, w, values in zip(
+        kernel.kernels, st.states, kernel.index, kernel.weights, data, strict=True
+    ):
+        n_g = len(values)
+        means = k.mean is not None
+        ybar = values.mean(axis=0)
+        wmat = s.sigma_inv
+        cell = np.ix_(idx, idx)
+        if mlr:
+            bread[cell] += w * k.observed_information(s)
+            centre = s.mu if means and s.mu is not None else ybar
+            scores = _scores(k, s, (values - centre) @ wmat, wmat, means)
+            trace_h1 += trace_a1_gamma(values - ybar, np.linalg.inv(k.s), k.s, means)
+        else:
+            bread[cell] += w * k.expected_information(s)
+            r = values - ybar
+            scores = _scores(k, s, r @ wmat, wmat @ k.s @ wmat, means)
+            trace_h1 += trace_a1_gamma(r, wmat, k.s, means)
+        meat[cell] += w * (scores.T @ scores / n_g)
+    bread_inv = np.linalg.inv(bread)
+    vcov = bread_inv @ meat @ bread_inv / kernel.n
+    trace_h0 = float(np.sum(bread_inv * meat))
+    return RobustParts(vcov, trace_h1 - trace_h0, trace_h1, trace_h0), bread
+
+
+def robust_baseline_groups(
+    data: Sequence[np.ndarray], covs: Sequence[np.ndarray], *, mlr: bool
+) -> float:
+    """``tr(U Gamma)`` of the multi-group baseline model: the sum of the groups'.
+
+    The baseline (independence) model has no parameter shared by two groups, so its
+    information and meat are block diagonal and the trace is the sum of each group's
+    (:func:`~loyaltysem._kernels.robust.robust_baseline`, with a mean structure).
+    """
+    return float(
+        sum(
+            robust_baseline(values, s, True, mlr=mlr).trace_ugamma
+            for values, s in zip(data, covs, strict=True)
+        )
+    )
