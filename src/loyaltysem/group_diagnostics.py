@@ -1,0 +1,254 @@
+r"""Modification indices of a multi-group ML fit, as lavaan 0.6.14 ``modindices(fit)``.
+
+For a multi-group model (:func:`loyaltysem.groups.fit_groups`) lavaan's
+``modindices`` (``lav_model_modindices`` / ``modindices`` in lavaan 0.6.14) works on
+the model *extended* in every group by
+
+- every fixed parameter of the model (``lav_object_extended(..., all.free = TRUE)``):
+  the marker loadings, the latent means fixed at 0, the latent variances fixed at 1
+  with ``std_lv``; each freed in its own group only, at its fixed value; and
+- every parameter of ``lav_partable_full`` that the model does not have: cross
+  loadings, residual covariances, latent covariances and regressions among the
+  variables of the structural part (the candidates of the single-group
+  :func:`loyaltysem.estimation.modification_indices`, per group).
+
+With ``x`` the estimates (the candidates at their current values), the score ``d =
+dF/dx / 2`` of the joint discrepancy ``F = sum_g (n_g / N) F_ML,g`` and the unit
+expected information ``I = sum_g (n_g / N) I_g`` of the extended model, each
+candidate ``j`` gets
+
+.. math::
+
+    V_{jj} = I_{jj} - I_{j,M} I_{M,M}^{-1} I_{M,j}, \quad
+    \mathrm{mi}_j = N d_j^2 / V_{jj}, \quad \mathrm{epc}_j = -d_j / V_{jj},
+
+``M`` the model's own free parameters. Equality constraints across groups
+(``group_equal``) are shared parameters here; lavaan writes them as ``==`` rows and
+uses the constrained inverse of the model's information, ``K (K' I K)^{-1} K'`` with
+``K`` the map from shared parameters to rows, which is ``I_{M,M}^{-1}`` of the shared
+parameterization: the same numbers. The constraints themselves get no index (lavaan
+leaves the ``==`` rows out; their score tests are :meth:`MultiGroupResult.score_tests`,
+``lavTestScore``). Candidates with ``V_jj < eps^(1/3)`` (not identified, e.g. a marker
+loading when no loading is equal across groups) get no index and are left out, as
+lavaan's ``na.remove = TRUE``. ``sepc.lv`` and ``sepc.all`` standardize the EPC with
+each group's fitted moments (``cov.std = TRUE``); a variance candidate is standardized
+at its current value, lavaan's ``cov.std`` rule. ``sepc.nox`` equals ``sepc.all`` (as in
+the single-group function: the models have no observed covariates to leave
+unstandardized; fixed.x covariate moments are not candidates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from loyaltysem._kernels.multigroup import MultiGroupKernel
+from loyaltysem._kernels.partable import (
+    CompiledModel,
+    ParTable,
+    StandardizationPlan,
+    compile_partable,
+    row_estimates,
+)
+from loyaltysem.errors import IdentificationError, ModelSpecError
+from loyaltysem.estimation import _mi_candidates
+
+if TYPE_CHECKING:
+    from loyaltysem.grouping import _GroupData
+
+__all__ = ["MI_COLUMNS", "modification_indices"]
+
+#: Columns of :func:`modification_indices` (lavaan's, without ``block`` and ``level``).
+MI_COLUMNS = ("lhs", "op", "rhs", "group", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox")
+#: lavaan: candidates with ``V_jj`` below ``.Machine$double.eps^(1/3)`` get NA.
+_V_TOL = float(np.finfo(float).eps ** (1 / 3))
+#: lavaan: variance rows with |EPC| below ``sqrt(.Machine$double.eps)`` get sepc 0.
+_SMALL = float(np.sqrt(np.finfo(float).eps))
+
+
+def _extended_group(
+    cm: CompiledModel, xg: np.ndarray, s: np.ndarray, mean: np.ndarray | None
+) -> tuple[CompiledModel, np.ndarray, np.ndarray]:
+    """One group's model with every candidate free (new local indices after the model's).
+
+    Returns the compiled extended model, the table rows of the candidates (in the
+    order of their new local indices) and the candidates' current values.
+    """
+    pt = cm.table
+    q_g = len(xg)
+    values = row_estimates(cm, xg)
+    fixed = np.flatnonzero((pt.free == 0) & (pt.exo == 0))
+    cands = _mi_candidates(cm)
+    local = pt.free.copy()
+    local[fixed] = q_g + 1 + np.arange(len(fixed))
+    freed = ParTable(pt.lhs, pt.op, pt.rhs, local, pt.ustart, pt.exo, pt.label)
+    ext = freed.extend(
+        [c[0] for c in cands],
+        [c[1] for c in cands],
+        [c[2] for c in cands],
+        q_g + 1 + len(fixed) + np.arange(len(cands)),
+    )
+    ecm = compile_partable(ext, list(cm.ov), s, mean)
+    rows = np.concatenate([fixed, len(pt) + np.arange(len(cands))]).astype(int)
+    start = np.concatenate([values[fixed], np.zeros(len(cands))])
+    return ecm, rows, start
+
+
+def modification_indices(
+    kernel: MultiGroupKernel,
+    compiled: Sequence[CompiledModel],
+    index: Sequence[np.ndarray],
+    table: pd.DataFrame,
+    x: np.ndarray,
+    gd: _GroupData,
+    *,
+    sort: bool = True,
+    minimum_value: float = 0.0,
+) -> pd.DataFrame:
+    r"""Modification indices of a multi-group ML fit, as lavaan's ``modindices(fit)``.
+
+    The conventions and formulas, with their lavaan sources, are in the module
+    docstring (:mod:`loyaltysem.group_diagnostics`).
+
+    Parameters
+    ----------
+    kernel : MultiGroupKernel
+        The fitted model's kernel (global parameters; shared ones once).
+    compiled : sequence of CompiledModel
+        Per group: the compiled model (local free indices).
+    index : sequence of ndarray
+        Per group: the global (0-based) index of each local parameter.
+    table : DataFrame
+        The multi-group parameter table (``lhs, op, rhs, group, free, ...``); its
+        group numbers are the ``group`` column of the result.
+    x : ndarray
+        The estimates (global free parameters).
+    gd : _GroupData
+        Per group: sample covariance (divisor n_g), means and sizes.
+    sort : bool, default True
+        Largest index first (lavaan ``sort. = TRUE``); else by group, then the
+        model's fixed parameters and the candidates in lavaan's ``lav_partable_full``
+        order.
+    minimum_value : float, default 0
+        When positive, only rows with ``mi`` above it (lavaan ``minimum.value``).
+
+    Returns
+    -------
+    DataFrame
+        ``lhs, op, rhs, group`` (1..G, lavaan's group number), ``mi, epc, sepc.lv,
+        sepc.all, sepc.nox``; one row per candidate parameter and group that has an
+        index.
+
+    Raises
+    ------
+    ModelSpecError
+        Inputs that do not belong together (numbers of groups, estimates).
+    IdentificationError
+        The information matrix of the model is singular (lavaan: "could not compute
+        modification indices").
+
+    Examples
+    --------
+    Metric invariance of the Holzinger-Swineford CFA across schools; in R:
+    ``modindices(cfa(model, hs, group = "school", group.equal = "loadings"))``.
+
+    >>> from loyaltysem.datasets import load_frame
+    >>> from loyaltysem.groups import fit_groups
+    >>> hs = load_frame("holzinger_swineford")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> res = fit_groups(model, hs, "school", group_equal=["loadings"])
+    >>> mi = res.modification_indices()  # doctest: +SKIP
+    >>> row = mi.iloc[0]  # doctest: +SKIP
+    >>> row["lhs"], row["op"], row["rhs"], int(row["group"]), round(float(row["mi"]), 2)
+    ... # doctest: +SKIP
+    ('visual', '=~', 'x9', 2, 21.19)
+    """
+    n_groups = len(compiled)
+    x = np.asarray(x, dtype=float)
+    q = int(kernel.n_free)
+    if not (len(index) == n_groups == len(gd.covs) == len(kernel.kernels)) or len(x) != q:
+        raise ModelSpecError(
+            "modification_indices(): the inputs do not belong to one multi-group fit",
+            found=f"{n_groups} compiled groups, {len(index)} indices, {len(gd.covs)} groups "
+            f"of data, {len(kernel.kernels)} kernel groups; {len(x)} estimates for "
+            f"{q} parameters",
+            expected="the kernel, compiled models, indices, table, estimates and group "
+            "data of one fit",
+            fix="call MultiGroupResult.modification_indices()",
+        )
+    group_numbers = np.unique(table["group"].to_numpy(dtype=int))
+    layouts, idx_ext, starts, pieces, models = [], [], [x], [], []
+    next_free = q
+    for g, (cm, idx) in enumerate(zip(compiled, index, strict=True)):
+        idx = np.asarray(idx, dtype=int)
+        ecm, rows, start = _extended_group(cm, x[idx], gd.covs[g], gd.means[g])
+        new = next_free + np.arange(len(rows))
+        next_free += len(rows)
+        layouts.append(ecm.layout)
+        idx_ext.append(np.concatenate([idx, new]))
+        starts.append(start)
+        models.append((ecm, rows, new))
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "lhs": ecm.table.lhs[rows],
+                    "op": ecm.table.op[rows],
+                    "rhs": ecm.table.rhs[rows],
+                    "group": int(group_numbers[g]) if g < len(group_numbers) else g + 1,
+                }
+            )
+        )
+    if next_free == q:
+        return pd.DataFrame(columns=list(MI_COLUMNS))
+    full = MultiGroupKernel(layouts, idx_ext, gd.covs, gd.means, gd.nobs, next_free)
+    x_ext = np.concatenate(starts)
+    st = full.state(x_ext)
+    score = full.gradient(st) / 2.0
+    info = full.expected_information(st)
+    i22 = info[:q, :q]
+    i21 = info[:q, q:]
+    try:
+        sol = np.linalg.solve(i22, i21) if q else np.zeros((0, next_free - q))
+    except np.linalg.LinAlgError as exc:
+        raise IdentificationError(
+            "could not compute modification indices: the information matrix is singular",
+            found=f"{q} free parameters, information of rank {np.linalg.matrix_rank(i22)}",
+            expected="an identified model (a positive definite information matrix)",
+            fix="fix or constrain the parameters that are not identified, then refit",
+        ) from exc
+    v = np.diag(info)[q:] - np.sum(i21 * sol, axis=0)
+    v[~(v >= _V_TOL)] = np.nan
+    d = score[q:]
+    mi = full.n * d * d / v
+    epc = -d / v
+    sepc: dict[str, list[np.ndarray]] = {"sepc.lv": [], "sepc.all": []}
+    for g, (ecm, rows, new) in enumerate(models):
+        xg = x_ext[idx_ext[g]]
+        e = epc[new - q]
+        ops, lhs, rhs = ecm.table.op[rows], ecm.table.lhs[rows], ecm.table.rhs[rows]
+        variance = (ops == "~~") & (lhs == rhs)
+        # lavaan cov.std: a variance is standardized at its value, not at its EPC
+        magnitude = np.where(variance, np.abs(x_ext[new]), np.abs(e))
+        small = variance & (magnitude < _SMALL)
+        for kind, key in (("std.lv", "sepc.lv"), ("std.all", "sepc.all")):
+            _, scale = StandardizationPlan.build(ecm, kind).scales_and_values(xg)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                value = np.sign(e) * magnitude * scale[0, rows]
+            value = np.where(np.isfinite(value), value, np.nan)
+            value[small] = 0.0
+            sepc[key].append(value)
+    out = pd.concat(pieces, ignore_index=True)
+    out["mi"] = mi
+    out["epc"] = epc
+    out["sepc.lv"] = np.concatenate(sepc["sepc.lv"])
+    out["sepc.all"] = np.concatenate(sepc["sepc.all"])
+    out["sepc.nox"] = out["sepc.all"]
+    out = out[np.isfinite(out["mi"].to_numpy())]
+    if minimum_value > 0:
+        out = out[out["mi"] > minimum_value]
+    if sort:
+        out = out.sort_values("mi", ascending=False, kind="stable")
+    return out.reset_index(drop=True)[list(MI_COLUMNS)]

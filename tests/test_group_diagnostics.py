@@ -1,0 +1,184 @@
+"""Modification indices of multi-group ML fits against lavaan 0.6.14 ``modindices(fit)``.
+
+Fixtures: ``tests/reference/make_groups_mi.R`` (``tests/fixtures/groups/mi_*.json``; R and
+lavaan versions recorded in each): Holzinger-Swineford by school (configural; metric,
+loadings equal) and the bundled survey's nine-construct CFA by wave (metric, three
+groups). Every row lavaan reports is matched on (lhs, op, rhs, group), a row on one side
+only fails, and the candidates lavaan has no index for (NA) have none here. The tests run
+without R.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from loyaltysem import load_ecommerce
+from loyaltysem._kernels.multigroup import MultiGroupKernel, localize
+from loyaltysem._kernels.partable import ParTable, compile_partable
+from loyaltysem.datasets import load_frame
+from loyaltysem.errors import ModelSpecError
+from loyaltysem.group_diagnostics import MI_COLUMNS, modification_indices
+from loyaltysem.grouping import _check_group_equal, _multigroup_table, _split_groups
+from loyaltysem.groups import MultiGroupResult, _spec, fit_groups
+
+FIXTURES = Path(__file__).parent / "fixtures" / "groups"
+CASES = ["hs_configural", "hs_metric", "ecommerce_metric"]
+KEY = ["lhs", "op", "rhs", "group"]
+#: as the single-group MI tests (tests/test_fit.py, tests/test_fiml.py): mi relative 1e-3
+#: where it matters (mi >= 3.84, significant at .05), EPCs and standardized EPCs 1e-4
+RTOL_MI = 1e-3
+ATOL_EST = 1e-4
+MI_SIGNIFICANT = 3.84
+
+
+def _load(name: str) -> dict[str, Any]:
+    with open(FIXTURES / f"mi_{name}.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@cache
+def _data(kind: str) -> Any:
+    return load_ecommerce() if kind == "ecommerce" else load_frame("holzinger_swineford")
+
+
+@cache
+def _fit(name: str) -> MultiGroupResult:
+    pv = _load(name)["provenance"]
+    data = _data(name.split("_")[0])
+    return fit_groups(pv["model_syntax"], data, pv["group"], group_equal=pv["group_equal"])
+
+
+@cache
+def _ours(name: str) -> pd.DataFrame:
+    """modification_indices() on the inputs groups._fit_table has, rebuilt from the fit."""
+    pv = _load(name)["provenance"]
+    res = _fit(name)
+    spec = _spec(pv["model_syntax"], std_lv=False, orthogonal=False, fixed_x=True)
+    gd = _split_groups(_data(name.split("_")[0]), pv["group"], list(spec.ov))
+    mt = _multigroup_table(spec, len(gd.labels), _check_group_equal(pv["group_equal"]), ())
+    t = mt.frame
+    est = res.estimates
+    assert (est[["lhs", "op", "rhs", "group"]].to_numpy() == t[KEY].to_numpy()).all()
+    x = np.full(mt.n_free, np.nan)
+    free = t["free"].to_numpy(dtype=int)
+    x[free[free > 0] - 1] = est["est"].to_numpy()[free > 0]
+    compiled, index = [], []
+    for g in range(len(gd.labels)):
+        rows = t[t["group"] == g + 1]
+        local, idx = localize(rows["free"].to_numpy(dtype=int))
+        pt = ParTable(
+            lhs=rows["lhs"].to_numpy(dtype=object),
+            op=rows["op"].to_numpy(dtype=object),
+            rhs=rows["rhs"].to_numpy(dtype=object),
+            free=local,
+            ustart=rows["ustart"].to_numpy(dtype=float),
+            exo=rows["exo"].to_numpy(dtype=int),
+            label=rows["label"].to_numpy(dtype=object),
+        )
+        compiled.append(compile_partable(pt, list(spec.ov), gd.covs[g], gd.means[g]))
+        index.append(idx)
+    kernel = MultiGroupKernel(
+        [cm.layout for cm in compiled], index, gd.covs, gd.means, gd.nobs, mt.n_free
+    )
+    return modification_indices(kernel, compiled, index, t, x, gd)
+
+
+def _merged(name: str) -> pd.DataFrame:
+    theirs = pd.DataFrame(_load(name)["modindices"])
+    theirs = theirs[theirs["mi"].notna()]
+    m = theirs.merge(_ours(name), on=KEY, how="outer", suffixes=("_R", ""), indicator=True)
+    one_side = m[m["_merge"] != "both"]
+    assert one_side.empty, one_side[[*KEY, "mi", "mi_R", "_merge"]]
+    return m
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_fixture_provenance(name):
+    d = _load(name)
+    pv = d["provenance"]
+    assert pv["generator"] == "tests/reference/make_groups_mi.R"
+    assert pv["lavaan_version"] == "0.6.14" and pv["r_version"].startswith("R version")
+    assert d["converged"]
+    res = _fit(name)
+    assert [str(v) for v in res.group_labels] == d["group_labels"]
+    assert_allclose(res.fit_measures["chisq"], d["fit_measures"]["chisq"], rtol=1e-4)
+    assert res.fit_measures["npar"] == d["fit_measures"]["npar"]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_every_row_is_lavaan_s(name):
+    """Every candidate and group lavaan lists, and no other; mi, epc, sepc.*."""
+    m = _merged(name)
+    assert len(m) == len(pd.DataFrame(_load(name)["modindices"]).dropna(subset=["mi"]))
+    big = m[m["mi_R"] >= MI_SIGNIFICANT]
+    assert len(big) > 0
+    assert_allclose(big["mi"], big["mi_R"], rtol=RTOL_MI, atol=ATOL_EST)
+    for col in ("epc", "sepc.lv", "sepc.all", "sepc.nox"):
+        assert_allclose(big[col], big[f"{col}_R"], atol=ATOL_EST, err_msg=col)
+    assert_allclose(m["mi"], m["mi_R"], rtol=5e-3, atol=1e-3)  # all of them, looser
+    assert_allclose(m["epc"], m["epc_R"], rtol=5e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_lavaan_s_na_candidates_have_no_index(name):
+    """lavaan's NA rows (not identified: latent means; marker loadings when configural)."""
+    na = pd.DataFrame(_load(name)["modindices_na"])
+    assert len(na) > 0
+    m = na.merge(_ours(name), on=KEY, how="inner")
+    assert m.empty, m
+
+
+def test_metric_frees_the_marker_loadings_one_group_at_a_time():
+    """With equal loadings the marker loading of one group is identified (lavaan lists it)."""
+    ours = _ours("hs_metric").set_index(KEY)
+    row = ours.loc[("visual", "=~", "x1", 1)]
+    theirs = pd.DataFrame(_load("hs_metric")["modindices"]).set_index(KEY)
+    ref = theirs.loc[("visual", "=~", "x1", 1)]
+    assert_allclose(row["mi"], ref["mi"], rtol=RTOL_MI)
+    assert_allclose(row["epc"], ref["epc"], atol=ATOL_EST)
+    assert ("visual", "=~", "x1", 1) not in _ours("hs_configural").set_index(KEY).index
+    # the equality constraints themselves are lavaan's "==" rows: never in the table
+    assert not (ours.reset_index()["op"] == "==").any()
+
+
+def test_largest_first_and_the_biggest_are_lavaan_s():
+    ours = _ours("ecommerce_metric")
+    assert list(ours.columns) == list(MI_COLUMNS)
+    assert (np.diff(ours["mi"].to_numpy()) <= 0).all()
+    theirs = pd.DataFrame(_load("ecommerce_metric")["modindices"])
+    top = theirs.sort_values("mi", ascending=False).head(10)
+    assert [tuple(r) for r in ours[KEY].head(10).to_numpy()] == [
+        tuple(r) for r in top[KEY].to_numpy()
+    ]
+    assert set(ours["group"]) == {1, 2, 3}
+
+
+def test_bad_inputs():
+    pv = _load("hs_metric")["provenance"]
+    res = _fit("hs_metric")
+    with pytest.raises(ModelSpecError, match="do not belong"):
+        spec = _spec(pv["model_syntax"], std_lv=False, orthogonal=False, fixed_x=True)
+        gd = _split_groups(_data("hs"), "school", list(spec.ov))
+        mt = _multigroup_table(spec, 2, ("loadings",), ())
+        kernel = MultiGroupKernel([], [], [], [], [], mt.n_free)
+        modification_indices(kernel, [], [], mt.frame, np.zeros(3), gd)
+    assert res.converged
+
+
+@pytest.mark.parametrize("name", ["hs_metric"])
+def test_result_method_is_the_function(name):
+    """MultiGroupResult.modification_indices() (wired in groups._fit_table) is this function."""
+    res = _fit(name)
+    ours = res.modification_indices()
+    pd.testing.assert_frame_equal(ours.reset_index(drop=True), _ours(name))
+    top = ours.iloc[0]
+    assert (top["lhs"], top["op"], top["rhs"], int(top["group"])) == ("visual", "=~", "x9", 2)
+    assert_allclose(top["mi"], 21.190127, rtol=RTOL_MI)
