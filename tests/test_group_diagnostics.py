@@ -2,8 +2,8 @@
 
 Fixtures: ``tests/reference/make_groups_mi.R`` (``tests/fixtures/groups/mi_*.json``; R and
 lavaan versions recorded in each): Holzinger-Swineford by school (configural; metric,
-loadings equal) and the bundled survey's nine-construct CFA by wave (metric, three
-groups). Every row lavaan reports is matched on (lhs, op, rhs, group), a row on one side
+loadings equal; a structural model with loadings and regressions equal) and the bundled
+survey's nine-construct CFA by wave (metric, three groups). Every row lavaan reports is matched on (lhs, op, rhs, group), a row on one side
 only fails, and the candidates lavaan has no index for (NA) have none here. The tests run
 without R.
 """
@@ -30,7 +30,7 @@ from loyaltysem.grouping import _check_group_equal, _multigroup_table, _split_gr
 from loyaltysem.groups import MultiGroupResult, _spec, fit_groups
 
 FIXTURES = Path(__file__).parent / "fixtures" / "groups"
-CASES = ["hs_configural", "hs_metric", "ecommerce_metric"]
+CASES = ["hs_configural", "hs_metric", "hs_sem_metric", "ecommerce_metric"]
 KEY = ["lhs", "op", "rhs", "group"]
 #: as the single-group MI tests (tests/test_fit.py, tests/test_fiml.py): mi relative 1e-3
 #: where it matters (mi >= 3.84, significant at .05), EPCs and standardized EPCs 1e-4

@@ -12,7 +12,8 @@
 # epc, sepc.lv, sepc.all, sepc.nox; the "==" rows and NA indices left out, as lavaan does)
 # and modindices(fit, na.remove = FALSE) restricted to the NA rows (the candidates lavaan
 # has no index for). Cases: HolzingerSwineford1939 by school, configural and metric
-# (group.equal = "loadings"); the bundled survey's nine-construct CFA by wave, metric.
+# (group.equal = "loadings"), and a structural model with a residual covariance (loadings and
+# regressions equal); the bundled survey's nine-construct CFA by wave, metric.
 # Numbers at full precision (digits = NA), NA as null.
 # Requires: lavaan, jsonlite (Debian: r-cran-lavaan r-cran-jsonlite).
 
@@ -37,15 +38,15 @@ df_json <- function(d) {
   d
 }
 
-mi_case <- function(name, syntax, data, data_file, group, group_equal, note) {
+mi_case <- function(name, syntax, data, data_file, group, group_equal, note, fun = "cfa") {
   args <- list(model = syntax, data = data, group = group)
-  call <- paste0("cfa(model, data = ", deparse(substitute(data)), ", group = \"", group, "\"")
+  call <- paste0(fun, "(model, data = ", deparse(substitute(data)), ", group = \"", group, "\"")
   if (length(group_equal)) {
     args$group.equal <- group_equal
     call <- paste0(call, ", group.equal = ", paste(deparse(group_equal), collapse = ""))
   }
   call <- paste0(call, ")")
-  fit <- do.call("cfa", args)
+  fit <- do.call(fun, args)
   mi <- modindices(fit)
   all_mi <- modindices(fit, na.remove = FALSE)
   out <- list(
@@ -87,6 +88,16 @@ mi_case("hs_configural", hs_model, hs, "HolzingerSwineford1939.csv", "school", c
         "3-factor CFA by school, nothing equal across groups")
 mi_case("hs_metric", hs_model, hs, "HolzingerSwineford1939.csv", "school", c("loadings"),
         "3-factor CFA by school, loadings equal (lavaan: == rows, left out of modindices)")
+hs_sem <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+speed ~ visual + textual
+x7 ~~ x8
+"
+mi_case("hs_sem_metric", hs_sem, hs, "HolzingerSwineford1939.csv", "school",
+        c("loadings", "regressions"),
+        "structural model by school, loadings and regressions equal", fun = "sem")
 
 package_data <- file.path("src", "loyaltysem", "data")
 ecom <- read.csv(file.path(package_data, "ecommerce.csv"))
