@@ -3,9 +3,9 @@
 Fixtures: ``tests/reference/make_groups_mi.R`` (``tests/fixtures/groups/mi_*.json``; R and
 lavaan versions recorded in each): Holzinger-Swineford by school (configural; metric,
 loadings equal; a structural model with loadings and regressions equal) and the bundled
-survey's nine-construct CFA by wave (metric, three groups). Every row lavaan reports is matched on (lhs, op, rhs, group), a row on one side
-only fails, and the candidates lavaan has no index for (NA) have none here. The tests run
-without R.
+survey's nine-construct CFA by wave (metric, three groups). Every row lavaan reports is
+matched on (lhs, op, rhs, group), a row on one side only fails, and the candidates lavaan
+has no index for (NA) have none here. The tests run without R.
 """
 
 from __future__ import annotations
@@ -57,8 +57,8 @@ def _fit(name: str) -> MultiGroupResult:
 
 
 @cache
-def _ours(name: str) -> pd.DataFrame:
-    """modification_indices() on the inputs groups._fit_table has, rebuilt from the fit."""
+def _inputs(name: str) -> tuple[Any, ...]:
+    """The inputs groups._fit_table has (kernel, compiled, index, table, x, gd), rebuilt."""
     pv = _load(name)["provenance"]
     res = _fit(name)
     spec = _spec(pv["model_syntax"], std_lv=False, orthogonal=False, fixed_x=True)
@@ -88,7 +88,13 @@ def _ours(name: str) -> pd.DataFrame:
     kernel = MultiGroupKernel(
         [cm.layout for cm in compiled], index, gd.covs, gd.means, gd.nobs, mt.n_free
     )
-    return modification_indices(kernel, compiled, index, t, x, gd)
+    return kernel, compiled, index, t, x, gd
+
+
+@cache
+def _ours(name: str) -> pd.DataFrame:
+    """modification_indices() on the rebuilt inputs of groups._fit_table."""
+    return modification_indices(*_inputs(name))
 
 
 def _merged(name: str) -> pd.DataFrame:
@@ -182,3 +188,13 @@ def test_result_method_is_the_function(name):
     top = ours.iloc[0]
     assert (top["lhs"], top["op"], top["rhs"], int(top["group"])) == ("visual", "=~", "x9", 2)
     assert_allclose(top["mi"], 21.190127, rtol=RTOL_MI)
+
+
+def test_full_information_ml_is_refused():
+    import dataclasses
+
+    kernel, compiled, index, t, x, gd = _inputs("hs_metric")
+    fiml = dataclasses.replace(gd, missing="ml")
+    with pytest.raises(ModelSpecError, match="full-information") as err:
+        modification_indices(kernel, compiled, index, t, x, fiml)
+    assert err.value.fix and err.value.expected

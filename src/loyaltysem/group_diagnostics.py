@@ -35,6 +35,10 @@ each group's fitted moments (``cov.std = TRUE``); a variance candidate is standa
 at its current value, lavaan's ``cov.std`` rule. ``sepc.nox`` equals ``sepc.all`` (as in
 the single-group function: the models have no observed covariates to leave
 unstandardized; fixed.x covariate moments are not candidates).
+
+The indices use the ML score and the expected information also for fits with robust
+standard errors and tests (MLM, MLR): lavaan's ``modindices`` does the same
+(``information = "expected"``), at the same (ML) estimates.
 """
 
 from __future__ import annotations
@@ -145,7 +149,9 @@ def modification_indices(
     Raises
     ------
     ModelSpecError
-        Inputs that do not belong together (numbers of groups, estimates).
+        Inputs that do not belong together (numbers of groups, estimates); a fit with
+        missing data handled by full-information ML (not available yet: the score and
+        information would be the FIML ones).
     IdentificationError
         The information matrix of the model is singular (lavaan: "could not compute
         modification indices").
@@ -178,6 +184,15 @@ def modification_indices(
             expected="the kernel, compiled models, indices, table, estimates and group "
             "data of one fit",
             fix="call MultiGroupResult.modification_indices()",
+        )
+    if getattr(gd, "missing", "listwise") != "listwise":
+        raise ModelSpecError(
+            "modification indices of a multi-group fit with missing data (full-information "
+            "ML) are not available yet",
+            found=f"missing={gd.missing!r}",
+            expected="a multi-group fit with listwise deletion (missing='listwise')",
+            fix="fit with missing='listwise' for the indices, or fit each group with "
+            "loyaltysem.fit(..., missing='ml') and use its modification_indices()",
         )
     group_numbers = np.unique(table["group"].to_numpy(dtype=int))
     layouts, idx_ext, starts, pieces, models = [], [], [x], [], []
