@@ -251,15 +251,10 @@ def test_multigroup_mlr_fits_are_lavtestlrt(name):
     data = ls.load_ecommerce() if kind == "ecommerce" else ls.load_holzinger_swineford()
     fits = {}
     for model_name, m in case["models"].items():
-        try:
-            fits[model_name] = ls.fit(
-                m["syntax"], data, group=case["group"], group_equal=m["group_equal"],
-                estimator="MLR",
-            )  # fmt: skip
-        except ModelSpecError as exc:  # multi-group MLR is being added
-            if "not available with groups" in str(exc):
-                pytest.skip("multi-group MLR is not available yet")
-            raise
+        fits[model_name] = ls.fit(
+            m["syntax"], data, group=case["group"], group_equal=m["group_equal"],
+            estimator="MLR",
+        )  # fmt: skip
     cmp = compare(*fits.values(), names=list(fits))
     assert cmp.method == "satorra.bentler.2001"
     assert_matches(cmp, lavaan_table(case))
