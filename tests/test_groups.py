@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+import loyaltysem as ls
 from loyaltysem import load_ecommerce
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
@@ -62,6 +63,7 @@ OTHER_CASES = [
     "hs_sem_all_equal",
     "hs_sem_configural",
     "hs_sem_fixed_x",
+    "hs_sem_defined",  # c(a1, a2) labels and := effects compared between groups
 ]
 #: robust fits (lavaan's estimator = "MLR" / "MLM"); the MLR ladder is also checked
 #: through invariance(estimator="MLR")
@@ -73,6 +75,7 @@ ROBUST_CASES = [
     "hs_metric_mlm",
     "hs_sem_configural_mlr",
     "ecommerce_scalar_mlr",
+    "hs_sem_defined_mlr",
 ]
 #: lavaan's se option, for the estimator that resolves to it
 _ESTIMATOR_OF_SE = {"standard": "ML", "robust.huber.white": "MLR", "robust.sem": "MLM"}
@@ -448,8 +451,12 @@ def test_estimator_definitions_and_levels_refused() -> None:
     with pytest.raises(ModelSpecError, match=r"fixed\.x covariates") as info:
         fit_groups("visual =~ x1 + x2 + x3\nvisual ~ ageyr", hs, "school", estimator="MLR")
     assert "fixed_x=False" in str(info.value)
-    with pytest.raises(ModelSpecError, match=r"':='"):
-        fit_groups("visual =~ x1 + a*x2 + x3\nd := 2*a", hs, "school")
+    with pytest.raises(ModelSpecError, match=r"one value per group") as info:
+        fit_groups("visual =~ x1 + c(a1, a2, a3)*x2 + x3", hs, "school")
+    assert "line 1" in str(info.value) and "c(a1, a2)" in str(info.value)
+    with pytest.raises(ModelSpecError, match=r"single-group model") as info:
+        ls.fit("visual =~ x1 + c(a1, a2)*x2 + x3", hs)
+    assert "group=" in str(info.value)
     with pytest.raises(ModelSpecError, match="unknown invariance level"):
         invariance(HS_MODEL, hs, "school", levels=("configural", "weak"))
     with pytest.raises(SurveyDataError, match="grouping column is not in the data"):

@@ -60,7 +60,13 @@ from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
 from loyaltysem.ordinal import fit_ordinal
 from loyaltysem.results import Provenance, SEMResult, estimates_table, rsquare
-from loyaltysem.specification import DefinedParameters, Definition, ModelSpec, specify
+from loyaltysem.specification import (
+    DefinedParameters,
+    Definition,
+    ModelSpec,
+    refuse_group_modifiers,
+    specify,
+)
 
 __all__ = ["fit", "fit_partable", "modification_indices", "standardized_residuals"]
 
@@ -1469,6 +1475,7 @@ def _fit_ordinal(
         if isinstance(model, ModelSpec)
         else specify(_model_syntax(model), std_lv=std_lv, orthogonal=orthogonal)
     )
+    refuse_group_modifiers(spec)
     frame, data_hash = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
     if ordered is True:
@@ -1710,6 +1717,7 @@ def fit(
             fixed_x=fixed_x,
             meanstructure=meanstructure or fiml,  # FIML models the means (lavaan)
         )
+    refuse_group_modifiers(spec)
     if not isinstance(meanstructure, bool):
         raise ModelSpecError(
             "meanstructure must be True or False",

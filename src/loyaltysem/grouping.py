@@ -245,6 +245,42 @@ def _check_group_equal(group_equal: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def _apply_group_modifiers(
+    t: pd.DataFrame,
+    n_groups: int,
+    free: np.ndarray,
+    ustart: np.ndarray,
+    user_label: np.ndarray,
+) -> None:
+    """``c(a1, a2)``, ``c(1, NA)``: one label, fixed value or NA per group (in place)."""
+    k = len(t)
+    for r, mods in enumerate(t["group_mods"]):
+        if not len(mods):
+            continue
+        if len(mods) != n_groups:
+            raise ModelSpecError(
+                "a c() modifier does not have one value per group",
+                line=int(t["line"].iloc[r]) or None,
+                found=f"c({', '.join(mods)}) on {t['lhs'].iloc[r]} {t['op'].iloc[r]} "
+                f"{t['rhs'].iloc[r]}: {len(mods)} values",
+                expected=f"{n_groups} values, one per group, in the groups' order",
+                fix=f"write {n_groups} labels or values inside c(), e.g. "
+                f"c({', '.join(f'a{g + 1}' for g in range(n_groups))})",
+            )
+        for g, entry in enumerate(mods):
+            i = g * k + r
+            try:
+                value = float(entry)
+            except ValueError:
+                value = None
+            if value is not None and entry not in ("NA", "na"):
+                free[i], ustart[i], user_label[i] = False, value, ""
+            elif entry in ("NA", "na"):
+                free[i], ustart[i] = True, np.nan
+            else:
+                user_label[i] = entry
+
+
 def _multigroup_table(
     spec: ModelSpec,
     n_groups: int,
@@ -265,6 +301,8 @@ def _multigroup_table(
     exo = np.tile(t["exo"].to_numpy(dtype=int), n_groups)
     user_label = np.tile(t["label"].fillna("").astype(str).to_numpy(dtype=object), n_groups)
     group = np.repeat(np.arange(1, n_groups + 1), k)
+    if "group_mods" in t.columns:
+        _apply_group_modifiers(t, n_groups, free, ustart, user_label)
     lv = list(spec.lv)
     ov_nox = [v for v in spec.ov if v not in spec.ov_x]
     is_lv = np.isin(lhs, lv)
@@ -440,6 +478,7 @@ class MultiGroupResult(DisplayMixin):
     warnings: tuple[str, ...]
     provenance: Provenance
     _score: Callable[[], tuple[pd.DataFrame, pd.Series]] | None = field(default=None, repr=False)
+    _modindices: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
 
     _title: ClassVar[str] = "Multi-group structural equation model"
     _na_rep: ClassVar[str] = ""
@@ -517,6 +556,31 @@ class MultiGroupResult(DisplayMixin):
         ``X2``, ``df`` (the number of constraints) and ``pvalue``.
         """
         return self._score_parts()[1]
+
+    def modification_indices(self, *, minimum_value: float = 0.0) -> pd.DataFrame:
+        """Modification indices per group, largest first (lavaan ``modindices(fit)``).
+
+        One row per fixed parameter that freeing (in one group) would improve the fit:
+        ``lhs, op, rhs, group, mi, epc, sepc.lv, sepc.all, sepc.nox``; see
+        :func:`loyaltysem.group_diagnostics.modification_indices`.
+
+        Parameters
+        ----------
+        minimum_value : float, default 0
+            Only rows with ``mi`` above it (lavaan ``minimum.value``).
+        """
+        if self._modindices is None:
+            raise ModelSpecError(
+                "this result has no modification indices",
+                found=f"a multi-group fit with missing={self.provenance.options.get('missing')!r}",
+                expected="a complete-data (listwise) multi-group fit",
+                fix="fit with listwise deletion to inspect modification indices",
+            )
+        with single_blas_thread():
+            table = self._modindices()
+        if minimum_value > 0:
+            table = table[table["mi"] > minimum_value]
+        return _copy(table.reset_index(drop=True))
 
     def _score_parts(self) -> tuple[pd.DataFrame, pd.Series]:
         if self._score is None:

@@ -57,17 +57,20 @@ Structural Equation Modeling, 5(4), 411-419.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 from typing import Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from loyaltysem import group_diagnostics
 from loyaltysem._display import DisplayMixin
+from loyaltysem._kernels.delta import delta_method
 from loyaltysem._kernels.ml import MLKernel, fisher_scoring
 from loyaltysem._kernels.multigroup import (
     MultiGroupKernel,
@@ -112,7 +115,7 @@ from loyaltysem.grouping import (
     _split_groups,
 )
 from loyaltysem.results import Provenance
-from loyaltysem.specification import ModelSpec, specify
+from loyaltysem.specification import DefinedParameters, ModelSpec, specify
 
 __all__ = [
     "GROUP_EQUAL",
@@ -303,14 +306,6 @@ def _spec(model: Any, *, std_lv: bool, orthogonal: bool, fixed_x: bool) -> Model
             fixed_x=fixed_x,
             meanstructure=True,
         )
-    if spec.definitions:
-        raise ModelSpecError(
-            "defined parameters (':=') are not available with groups yet",
-            line=spec.definitions[0].line,
-            found=f"{spec.definitions[0].name} := {spec.definitions[0].expression}",
-            expected="a model without ':=' lines",
-            fix="remove the ':=' lines (fit each group with loyaltysem.fit for its effects)",
-        )
     return spec
 
 
@@ -487,6 +482,11 @@ def _fit_table(
             pd.Series(gd.means[g], index=names, name="mean"),
         )
     estimates = pd.concat(pieces, ignore_index=True)
+    if spec.definitions:
+        estimates = pd.concat(
+            [estimates, _defined_rows(spec, t, compiled, index, estimates, x, vcov)],
+            ignore_index=True,
+        )
     measures = _multigroup_measures(per_group, gd.nobs, q, df, n_moments)
     if robust is not None:
         measures.update(
@@ -549,7 +549,44 @@ def _fit_table(
         warnings=tuple(warnings),
         provenance=provenance,
         _score=score,
+        _modindices=functools.cache(
+            functools.partial(
+                group_diagnostics.modification_indices, kernel, compiled, index, t, x, gd
+            )
+        ),
     )
+
+
+def _defined_rows(
+    spec: ModelSpec,
+    t: pd.DataFrame,
+    compiled: Sequence[CompiledModel],
+    index: Sequence[np.ndarray],
+    estimates: pd.DataFrame,
+    x: np.ndarray,
+    vcov: np.ndarray,
+) -> pd.DataFrame:
+    """The ``:=`` rows of a multi-group fit (lavaan: ``group = 0``), delta-method SEs.
+
+    A label names the parameter in every group that carries it: written plainly it is
+    one parameter equal across groups; ``c(a1, a2)`` gives each group its own label,
+    so ``diff := a1*b1 - a2*b2`` compares an indirect effect between two groups.
+    The standardized values use each group's own standardization.
+    """
+    pt = cast(ParTable, SimpleNamespace(free=t["free"].to_numpy(dtype=int),
+                                        label=t["label"].to_numpy(dtype=object)))  # fmt: skip
+    defined = DefinedParameters(spec.definitions, pt, estimates["est"].to_numpy(dtype=float))
+    plans = [StandardizationPlan.build(cm, "std.all") for cm in compiled]
+
+    def std_all_rows(xs: np.ndarray) -> np.ndarray:
+        parts = [plan.evaluate(xs[:, idx]) for plan, idx in zip(plans, index, strict=True)]
+        return np.hstack(parts)
+
+    std_all, se_std_all = delta_method(std_all_rows, x, vcov, defined.from_rows)
+    rows = defined.table(x, vcov, estimates["std_lv"].to_numpy(dtype=float), std_all, se_std_all)
+    rows["group"] = 0
+    rows["group_label"] = None
+    return rows
 
 
 #: The estimators of continuous multi-group fits, and what lavaan resolves them to.

@@ -101,6 +101,8 @@ class _Term:
     free: bool = False  # NA* frees it (overrides a default fix)
     label: str = ""
     start: float | None = None
+    #: a vector modifier ``c(a1, a2)``: one entry per group (label, number or NA)
+    by_group: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -369,6 +371,7 @@ def _parse_term(text: str, line: int) -> _Term:
     free = False
     label = ""
     start: float | None = None
+    by_group: tuple[str, ...] = ()
     for mod in pieces[:-1]:
         value = _number(mod)
         if value is not None:
@@ -389,6 +392,11 @@ def _parse_term(text: str, line: int) -> _Term:
             func = mod.split("(", 1)[0]
             label = _call_argument(mod, func, line).strip("\"'")
             _check_name(label, line, "the label")
+        elif mod.startswith("c(") and mod.endswith(")") and "," in mod:
+            by_group = tuple(e.strip().strip("\"'") for e in mod[2:-1].split(","))
+            for entry in by_group:
+                if _number(entry) is None and entry not in ("NA", "na"):
+                    _check_name(entry, line, "a label in c()")
         elif mod.startswith("c("):
             _call_argument(mod, "c", line)
             label = mod[2:-1].strip().strip("\"'")
@@ -406,7 +414,7 @@ def _parse_term(text: str, line: int) -> _Term:
                 'label("name") or equal("name")',
                 fix="write e.g. '0.8*x1', 'NA*x1', 'a*x1' or 'start(0.5)*x1'",
             )
-    return _Term(name, fixed, free, label, start)
+    return _Term(name, fixed, free, label, start, by_group)
 
 
 @dataclass(frozen=True)
@@ -529,6 +537,7 @@ def _merge_terms(a: _Term, b: _Term, st: _Statement) -> _Term:
         free=a.free or b.free,
         label=a.label or b.label,
         start=a.start if a.start is not None else b.start,
+        by_group=a.by_group or b.by_group,
     )
 
 
@@ -851,9 +860,12 @@ def _specify(
     # --- user modifiers override the defaults
     label = np.full(n, "", dtype=object)
     line = np.zeros(n, dtype=int)
+    group_mods = np.empty(n, dtype=object)
+    group_mods[:] = [() for _ in range(n)]
     for i, r in enumerate(user):
         t = r.term
         line[i] = r.line
+        group_mods[i] = t.by_group
         if t.fixed is not None:
             free[i], ustart[i] = False, t.fixed
         elif t.free:
@@ -950,10 +962,16 @@ def _specify(
             "line": line,
         }
     )
+    if any(len(m) for m in group_mods):  # c(a1, a2): one modifier per group
+        table["group_mods"] = group_mods
     _check_scales(lhs_a, op_a, rhs_a, free_idx, ustart, lv, first_line)
     # --- defined parameters
     definitions: list[Definition] = []
     known = dict(label_row)
+    for mods in group_mods:  # the group-specific labels of c(a1, a2)
+        for entry in mods:
+            if _number(entry) is None and entry not in ("NA", "na"):
+                known.setdefault(entry, -1)
     for name, expr, ln in raw_defs:
         if name in known or name in ov or name in lv:
             raise ModelSpecError(
@@ -1050,6 +1068,28 @@ def evaluate_definitions(
 
 
 _Z_95 = 1.959963984540054  # scipy.stats.norm.ppf(0.975)
+
+
+def refuse_group_modifiers(spec: ModelSpec) -> None:
+    """Refuse ``c(a1, a2)`` modifiers in a single-group fit (they need ``group=``).
+
+    Raises
+    ------
+    ModelSpecError
+        Naming the model line, as lavaan's "wrong number of elements" error.
+    """
+    t = spec.table
+    if "group_mods" not in t.columns:
+        return
+    i = next(i for i, m in enumerate(t["group_mods"]) if len(m))
+    raise ModelSpecError(
+        "a modifier with one value per group, c(...), in a single-group model",
+        line=int(t["line"].iloc[i]) or None,
+        found=f"c({', '.join(t['group_mods'].iloc[i])}) on {t['lhs'].iloc[i]} "
+        f"{t['op'].iloc[i]} {t['rhs'].iloc[i]}",
+        expected="c() with several values only with group= (one value per group)",
+        fix="fit with group='<column>', or write one label or value instead of c(...)",
+    )
 
 
 class DefinedParameters:

@@ -256,3 +256,21 @@ fit_case("ecommerce_metric_fiml", "cfa", ecom_cfa, ecom, "src/loyaltysem/data/ec
 fit_case("ecommerce_metric_fiml_mlr", "cfa", ecom_cfa, ecom,
          "src/loyaltysem/data/ecommerce.csv", "wave", c("loadings"), missing = "ml",
          estimator = "MLR", note = "nine-construct CFA by wave, FIML with MLR")
+
+# ------------------------------------------ defined parameters (:=) with groups
+hs_defined <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+textual ~ c(a1, a2)*visual
+speed ~ c(b1, b2)*textual + c*visual
+ind1 := a1*b1
+ind2 := a2*b2
+diff := ind1 - ind2
+total1 := c + a1*b1
+"
+fit_case("hs_sem_defined", "sem", hs_defined, hs, "HolzingerSwineford1939.csv", "school",
+         c("loadings"), note = paste("group-specific labels c(a1, a2), one label equal across",
+                                     "groups (c), and := effects compared between groups"))
+fit_case("hs_sem_defined_mlr", "sem", hs_defined, hs, "HolzingerSwineford1939.csv", "school",
+         c("loadings"), estimator = "MLR", note = "the same with MLR (robust delta-method SEs)")
