@@ -1133,6 +1133,30 @@ def fit_partable(
     )
 
 
+def fiml_gfi(
+    kernel: fiml_kernel.FIMLKernel, st: fiml_kernel.FIMLState, ov_x: Sequence[int] = ()
+) -> float:
+    """GFI of a full-information ML fit, as lavaan's ``lav_fit_gfi_lavobject``.
+
+    The model against lavaan's "sample statistics" of an incomplete data set (the
+    available-case means and pairwise covariances, rescaled by (N - 1)/N), weighted by
+    the FIML expected information at the model; fixed.x covariates' moments are not
+    fitted.
+    """
+    pat = kernel.pat
+    n = float(kernel.n)
+    rows, cols, _ = fiml_kernel.vech_index(kernel.p)
+    mean_a, cov_a = fiml_kernel.available_moments(pat)
+    cov_a = cov_a * (n - 1.0) / n
+    obs = np.concatenate([mean_a, cov_a[rows, cols]])
+    est = np.concatenate([st.mu, st.sigma[rows, cols]])
+    v = fiml_kernel.information(pat, st.mu, st.sigma, observed=False)
+    keep = ~fiml_kernel.x_moments(kernel.p, ov_x)
+    obs, est, v = obs[keep], est[keep], v[np.ix_(keep, keep)]
+    e = obs - est
+    return float(1.0 - e @ v @ e / (obs @ v @ obs))
+
+
 def _fiml_measures(
     kernel: fiml_kernel.FIMLKernel,
     st: fiml_kernel.FIMLState,
@@ -1153,21 +1177,11 @@ def _fiml_measures(
     saturated model) for MLR.
     """
     out: dict[str, float] = {}
-    pat = kernel.pat
     n = float(kernel.n)
     df, df_b = fm["df"], fm["baseline.df"]
     p = kernel.p
-    rows, cols, _ = fiml_kernel.vech_index(p)
-    mean_a, cov_a = fiml_kernel.available_moments(pat)
-    cov_a = cov_a * (n - 1.0) / n
-    obs = np.concatenate([mean_a, cov_a[rows, cols]])
-    est = np.concatenate([st.mu, st.sigma[rows, cols]])
-    v = fiml_kernel.information(pat, st.mu, st.sigma, observed=False)
-    keep = ~fiml_kernel.x_moments(p, ov_x)  # fixed.x: the covariates' moments are not fitted
-    obs, est, v = obs[keep], est[keep], v[np.ix_(keep, keep)]
-    e = obs - est
-    gfi = float(1.0 - e @ v @ e / (obs @ v @ obs))
-    n_moments = len(keep)  # lavaan: all of WLS.obs, the covariates' moments included
+    gfi = fiml_gfi(kernel, st, ov_x)
+    n_moments = p * (p + 3) // 2  # lavaan: all of WLS.obs, the covariates' moments included
     out["gfi"] = gfi
     out["agfi"] = fi.agfi(gfi, n_moments, df)
     out["pgfi"] = fi.pgfi(gfi, n_moments, df)

@@ -18,7 +18,7 @@ from loyaltysem.results import SEMResult
 
 __all__ = ["fit"]
 
-_GROUP_OPTIONS = ("estimator", "std_lv", "orthogonal", "fixed_x")
+_GROUP_OPTIONS = ("estimator", "std_lv", "orthogonal", "fixed_x", "missing")
 
 
 def fit(

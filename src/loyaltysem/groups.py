@@ -60,7 +60,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType, SimpleNamespace
 from typing import Any, ClassVar, cast
 
@@ -70,11 +70,13 @@ from scipy import stats
 
 from loyaltysem import group_diagnostics
 from loyaltysem._display import DisplayMixin
+from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels.delta import delta_method
-from loyaltysem._kernels.ml import MLKernel, fisher_scoring
+from loyaltysem._kernels.ml import MLKernel, _bfgs, _damped_fisher, fisher_scoring
 from loyaltysem._kernels.multigroup import (
     MultiGroupKernel,
     localize,
+    observed_information,
     robust_baseline_groups,
     robust_groups,
     score_tests,
@@ -100,6 +102,7 @@ from loyaltysem.estimation import (
     _start_values,
     _std_with_se,
     _survey_frame,
+    fiml_gfi,
 )
 from loyaltysem.grouping import (
     GROUP_EQUAL,
@@ -190,6 +193,7 @@ def fit_groups(
     std_lv: bool = False,
     orthogonal: bool = False,
     fixed_x: bool = True,
+    missing: str = "listwise",
 ) -> MultiGroupResult:
     """Fit a model in several groups at once, with equality constraints across groups.
 
@@ -229,6 +233,13 @@ def fit_groups(
         loadings are equal, as lavaan).
     orthogonal, fixed_x : bool
         As in :func:`loyaltysem.fit`.
+    missing : {"listwise", "ml"}, default "listwise"
+        ``"listwise"``: rows with a missing answer are left out within their group
+        (counted). ``"ml"``: full-information ML with ``estimator="ML"`` (lavaan
+        ``missing = "ml"``): every respondent with an answer, each group's EM
+        saturated moments as h1, standard errors from the observed information. Not
+        yet with MLR/MLM or fixed.x covariates, and without Zhang & Savalei's
+        corrected ``*.robust`` indices, score tests and modification indices.
 
     Returns
     -------
@@ -287,12 +298,66 @@ def fit_groups(
             fix="fit with fixed_x=False (the covariates' variances become parameters), or "
             "estimator='ML'",
         )
+    _check_missing(missing, estimator, spec)
     frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
-    gd = _split_groups(data, group, list(spec.ov))
+    gd = _split_groups(data, group, list(spec.ov), missing=missing)
     mt = _multigroup_table(spec, len(gd.labels), ge, group_partial)
     with single_blas_thread():
-        return _fit_table(spec, gd, mt, group, ge, tuple(group_partial), estimator)
+        fiml = _fiml_groups(gd, group) if missing == "ml" else None
+        if fiml is not None:  # the EM moments stand in for the sample moments
+            gd = replace(
+                gd, covs=tuple(h.sigma for h in fiml[1]), means=tuple(h.mu for h in fiml[1])
+            )
+        return _fit_table(spec, gd, mt, group, ge, tuple(group_partial), estimator, fiml)
+
+
+def _check_missing(missing: str, estimator: str, spec: ModelSpec) -> None:
+    """``missing="listwise"`` (any estimator) or ``"ml"`` (ML, no fixed.x covariates)."""
+    if missing not in ("listwise", "ml"):
+        raise ModelSpecError(
+            "unknown missing-data treatment for a multi-group fit",
+            found=missing,
+            expected="'listwise' (lavaan's default) or 'ml' (full-information ML)",
+            fix="missing='ml' to use every respondent with an answer",
+        )
+    if missing == "ml" and estimator != "ML":
+        raise ModelSpecError(
+            f"missing='ml' with estimator={estimator!r} is not available with groups yet",
+            found=estimator,
+            expected="estimator='ML' with missing='ml'",
+            fix="use estimator='ML' with missing='ml', or fit each group with "
+            "loyaltysem.fit(..., estimator='MLR', missing='ml')",
+        )
+    if missing == "ml" and spec.ov_x:
+        raise ModelSpecError(
+            "missing='ml' with fixed.x covariates is not available with groups yet",
+            line=spec.line_of(spec.ov_x[0]),
+            found=list(spec.ov_x),
+            expected="a model without observed exogenous covariates, or fixed_x=False",
+            fix="fit with fixed_x=False (the covariates become part of the likelihood)",
+        )
+
+
+def _fiml_groups(
+    gd: _GroupData, group: str
+) -> tuple[list[fiml_kernel.Patterns], list[fiml_kernel.EMResult]]:
+    """Each group's missing-data patterns and EM saturated moments (lavaan ``missing="ml"``)."""
+    pats, h1s = [], []
+    for label, values in zip(gd.labels, gd.data, strict=True):
+        pat = fiml_kernel.patterns(values)
+        counts = np.isfinite(values).sum(axis=0)
+        if np.any(counts < 2):
+            raise SurveyDataError(
+                f"a model variable is (almost) never observed in group {group} = {_plain(label)!r}",
+                column=group,
+                found=f"{int(counts.min())} observed value(s) in group {_plain(label)!r}",
+                expected="at least two observed values per variable in every group",
+                fix="drop the variable, or leave the group out",
+            )
+        pats.append(pat)
+        h1s.append(fiml_kernel.em_saturated(pat))
+    return pats, h1s
 
 
 def _spec(model: Any, *, std_lv: bool, orthogonal: bool, fixed_x: bool) -> ModelSpec:
@@ -317,6 +382,7 @@ def _fit_table(
     group_equal: tuple[str, ...],
     group_partial: tuple[str, ...],
     estimator: str = "ML",
+    fiml: tuple[list[fiml_kernel.Patterns], list[fiml_kernel.EMResult]] | None = None,
 ) -> MultiGroupResult:
     t = mt.frame
     ov = list(spec.ov)
@@ -378,6 +444,27 @@ def _fit_table(
         x, st, extra, converged = _polish(kernel, x, st)
         iterations += extra
     warnings = list(gd.notes)
+    if fiml is not None:  # from the ML fit to the EM moments to the FIML optimum
+        pats, h1s = fiml
+        per_group = [
+            fiml_kernel.FIMLKernel(cm.layout, pat, h1)
+            for cm, pat, h1 in zip(compiled, pats, h1s, strict=True)
+        ]
+        kernel = MultiGroupKernel.from_kernels(per_group, index, gd.nobs, q)
+        st = kernel.state(x)
+        x, st, extra, converged = _bfgs(cast(MLKernel, kernel), x, st, max_iter=200, tol=1e-8)
+        iterations += extra
+        if not converged:
+            x, st, extra, converged = _damped_fisher(
+                cast(MLKernel, kernel), x, st, max_iter=1000, tol=1e-8, until=0.0
+            )
+            iterations += extra
+        for label, h1 in zip(gd.labels, h1s, strict=True):
+            if not h1.converged:
+                warnings.append(
+                    f"group {group} = {_plain(label)!r}: the EM estimates of the saturated "
+                    "moments did not converge: chi-square and the fit indices are approximate"
+                )
     if not converged:
         warnings.append(
             f"the optimizer did not converge after {iterations} iterations: the estimates "
@@ -386,7 +473,9 @@ def _fit_table(
     n_total = int(sum(gd.nobs))
     robust: RobustParts | None = None
     try:
-        if estimator == "ML":
+        if fiml is not None:  # lavaan: information = "observed" with missing = "ml"
+            info = observed_information(kernel, st)
+        elif estimator == "ML":
             info = kernel.expected_information(st)
         else:
             robust, info = robust_groups(kernel, st, gd.data, mlr=estimator == "MLR")
@@ -461,10 +550,17 @@ def _fit_table(
         warnings.extend(prefix + w for w in _post_check(cm, xg, est, cm.table))
         ov_x_idx = [cm.ov.index(v) for v in cm.ov_x]
         gk = kernel.kernels[g]
+        likelihoods = None
+        if fiml is not None:
+            pat, h1 = fiml[0][g], fiml[1][g]
+            likelihoods = (float(gst.loglik), h1.loglik, fiml_kernel.independence_loglik(pat, h1))
         measures_g = _fit_measures(
-            gk, gst.sigma, float(f_groups[g]), gd.nobs[g], q, ov_x_idx, gst.mu
-        )
-        if ov_x_idx:
+            gk, gst.sigma, float(f_groups[g]), gd.nobs[g], q, ov_x_idx, gst.mu,
+            likelihoods=likelihoods,
+        )  # fmt: skip
+        if fiml is not None:
+            measures_g["gfi"] = fiml_gfi(gk, gst)
+        elif ov_x_idx:
             measures_g["gfi"] = _gfi_fixed_x(gd.covs[g], gst.sigma, gd.means[g], gst.mu, ov_x_idx)
         per_group.append(measures_g)
         r2 = _rsquare(cm, xg)
@@ -500,7 +596,7 @@ def _fit_table(
         name="chisq",
     )
     score = None
-    if mt.eq_pairs:
+    if mt.eq_pairs and fiml is None:
         score = _ScoreTests(kernel, compiled, index, t, mt, x, gd)
     se_type, information = _SE[estimator]
     provenance = Provenance(
@@ -521,8 +617,8 @@ def _fit_table(
                 "orthogonal": bool(spec.options.get("orthogonal")),
                 "fixed_x": bool(spec.options.get("fixed_x")),
                 "meanstructure": True,
-                "information": information,
-                "missing": "listwise",
+                "information": "observed" if fiml is not None else information,
+                "missing": "ml" if fiml is not None else "listwise",
                 "n_excluded_per_group": [int(v) for v in gd.n_excluded],
                 "n_group_missing": gd.n_group_missing,
             }
@@ -549,7 +645,9 @@ def _fit_table(
         warnings=tuple(warnings),
         provenance=provenance,
         _score=score,
-        _modindices=functools.cache(
+        _modindices=None
+        if fiml is not None
+        else functools.cache(
             functools.partial(
                 group_diagnostics.modification_indices, kernel, compiled, index, t, x, gd
             )

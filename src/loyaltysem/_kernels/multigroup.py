@@ -32,6 +32,7 @@ __all__ = [
     "GroupState",
     "MultiGroupKernel",
     "localize",
+    "observed_information",
     "robust_baseline_groups",
     "robust_groups",
     "score_tests",
@@ -113,6 +114,29 @@ class MultiGroupKernel:
         self.weights = self.nobs / self.n
         self.n_free = int(n_free)
 
+    @classmethod
+    def from_kernels(
+        cls,
+        kernels: Sequence[object],
+        index: Sequence[np.ndarray],
+        nobs: Sequence[int],
+        n_free: int,
+    ) -> MultiGroupKernel:
+        """The weighted sum of any per-group kernels (e.g. full-information ML ones).
+
+        Each kernel offers ``state``, ``objective`` (its own discrepancy, whose
+        ``n_g``-weighted sum over ``N`` is the joint one), ``gradient`` and
+        ``expected_information`` / ``observed_information`` (unit, per respondent).
+        """
+        self = cls.__new__(cls)
+        self.kernels = list(kernels)  # type: ignore[arg-type]
+        self.index = [np.asarray(i, dtype=int) for i in index]
+        self.nobs = np.asarray(nobs, dtype=float)
+        self.n = float(self.nobs.sum())
+        self.weights = self.nobs / self.n
+        self.n_free = int(n_free)
+        return self
+
     def state(self, x: np.ndarray) -> GroupState:
         """Evaluate every group at the global vector ``x``."""
         x = np.asarray(x, dtype=float)
@@ -142,6 +166,14 @@ class MultiGroupKernel:
         for k, s, idx, w in zip(self.kernels, st.states, self.index, self.weights, strict=True):
             info[np.ix_(idx, idx)] += w * k.expected_information(s)
         return info
+
+
+def observed_information(kernel: MultiGroupKernel, st: GroupState) -> np.ndarray:
+    """Unit observed information ``sum_g (n_g / N) H_g`` (q x q)."""
+    info = np.zeros((kernel.n_free, kernel.n_free))
+    for k, s, idx, w in zip(kernel.kernels, st.states, kernel.index, kernel.weights, strict=True):
+        info[np.ix_(idx, idx)] += w * k.observed_information(s)
+    return info
 
 
 def score_tests(
