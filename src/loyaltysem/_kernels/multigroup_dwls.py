@@ -1,0 +1,298 @@
+r"""Multi-group (D)WLS kernel for ordinal indicators (delta parameterization), numpy only.
+
+Per group ``g`` the sample statistics are the thresholds and the polychoric
+correlations ``s_g`` (lavaan's ``WLS.obs`` order) with asymptotic covariance
+``Gamma_g`` (lavaan's ``NACOV``) and diagonal weights ``W_g``. The model (lavaan
+``parameterization = "delta"``; ``computeTH``, ``computeSigmaHat`` with ``delta``):
+
+    tau*_g = Delta_g (tau - nu - Lambda A alpha)      (thresholds, item by item)
+    P_g    = Delta_g (Lambda A Psi A' Lambda' + Theta) Delta_g   (off-diagonal)
+
+with ``Delta_g`` the diagonal of the scaling factors ``~*~`` (1 unless free) and the
+diagonal of ``Theta`` at ``Delta^-2 - diag(Lambda A Psi A' Lambda')`` so that
+``diag P_g = 1`` (``setResidualElements.LISREL``).
+
+- **Estimates** minimise ``sum_g (n_g - 1) (s_g - sigma_g)' W_g (s_g - sigma_g)``
+  (lavaan ``lav_model_objective``: ``fx = sum_g n_g/N * 0.5 (n_g - 1)/n_g F_g``;
+  ``chisq = 2 N fx``) by Gauss-Newton steps with Levenberg-Marquardt damping. The
+  Jacobian is exact (complex-step differentiation of the implied statistics).
+- **Information** ``E = sum_g f_g Delta_g' W_g Delta_g`` with ``f_g = n_g / N``;
+  robust covariance ``E^-1 (sum_g f_g Delta_g' W_g Gamma_g W_g Delta_g) E^-1 / (N -
+  G)`` (lavaan ``lav_model_nvcov_robust_sem`` and the ``N - G`` of
+  ``lav_model_vcov``).
+- **Scaled-shifted test** (``lav_test_satorra_bentler_trace_original``): ``U = V -
+  V D E^-1 D' V`` with ``V = bdiag(f_g W_g)``, ``D`` the stacked Jacobians and
+  ``Gamma = bdiag(Gamma_g / f_g)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from loyaltysem._kernels.dwls import lower_pairs
+from loyaltysem._kernels.ml import Layout
+
+__all__ = ["GroupLayout", "MultiGroupDWLS", "catml_multigroup"]
+
+_STEP = 1e-20  # complex step
+
+
+@dataclass(frozen=True)
+class GroupLayout:
+    """One group's model: structural layout, thresholds and scaling factors.
+
+    Parameters
+    ----------
+    layout : Layout
+        Lambda, Beta, Psi, Theta, nu, alpha with local parameter indices (the
+        threshold and scaling parameters have local indices too, unused by it).
+    th_param : ndarray of int
+        For each threshold (lavaan order): its local parameter index, or -1 if fixed.
+    th_value : ndarray
+        Fixed threshold values (NaN where free).
+    th_item : ndarray of int
+        Item (0-based, in ``ov`` order) of each threshold.
+    delta_param : ndarray of int
+        For each item: local index of its scaling factor, or -1 (fixed).
+    delta_value : ndarray
+        Fixed scaling factors (1 where not free).
+    index : ndarray of int
+        For each local parameter, its 0-based global index.
+    """
+
+    layout: Layout
+    th_param: np.ndarray
+    th_value: np.ndarray
+    th_item: np.ndarray
+    delta_param: np.ndarray
+    delta_value: np.ndarray
+    index: np.ndarray
+
+    @property
+    def p(self) -> int:
+        return self.layout.n_obs
+
+    @property
+    def n_stats(self) -> int:
+        return len(self.th_item) + self.p * (self.p - 1) // 2
+
+    def matrices(self, xs: np.ndarray) -> dict[str, np.ndarray]:
+        """Batched model matrices (B x ...) for parameter vectors ``xs`` (B x q_local)."""
+        b = xs.shape[0]
+        out = {}
+        for name, base in self.layout.fixed.items():
+            mat = np.empty((b, *base.shape), dtype=xs.dtype)
+            mat[...] = base
+            rows, cols, idx = self.layout.free[name]
+            if len(idx):
+                mat[:, rows, cols] = xs[:, idx]
+            out[name] = mat
+        return out
+
+    def parts(self, xs: np.ndarray) -> dict[str, np.ndarray]:
+        """Matrices, ``A``, the common part, the scales, the implied means and thresholds."""
+        mats = self.matrices(xs)
+        m = self.layout.n_lat
+        a = np.linalg.inv(np.eye(m)[None] - mats["beta"])
+        la = mats["lambda"] @ a
+        common = la @ mats["psi"] @ np.swapaxes(la, 1, 2)
+        delta = np.empty((xs.shape[0], self.p), dtype=xs.dtype)
+        delta[...] = self.delta_value
+        free_d = self.delta_param >= 0
+        if free_d.any():
+            delta[:, free_d] = xs[:, self.delta_param[free_d]]
+        mu = mats["nu"][:, :, 0] + (la @ mats["alpha"])[:, :, 0]
+        tau = np.empty((xs.shape[0], len(self.th_item)), dtype=xs.dtype)
+        tau[...] = self.th_value
+        free_t = self.th_param >= 0
+        if free_t.any():
+            tau[:, free_t] = xs[:, self.th_param[free_t]]
+        th = delta[:, self.th_item] * (tau - mu[:, self.th_item])
+        return {**mats, "a": a, "la": la, "common": common, "delta": delta, "mu": mu, "th": th}
+
+    def implied(self, xs: np.ndarray) -> np.ndarray:
+        """Implied thresholds and correlations (B x n_stats) for ``xs`` (B x q_local)."""
+        pt = self.parts(xs)
+        rows, cols = lower_pairs(self.p)
+        sig = pt["common"] + pt["theta"]
+        d = pt["delta"]
+        cor = d[:, rows] * d[:, cols] * sig[:, rows, cols]
+        return np.concatenate([pt["th"], cor], axis=1)
+
+    def jacobian(self, x_local: np.ndarray) -> np.ndarray:
+        """``d sigma / d x_local`` (n_stats x q_local), exact by the complex step."""
+        q = len(x_local)
+        if q == 0:
+            return np.zeros((self.n_stats, 0))
+        xs = x_local[None, :] + 1j * _STEP * np.eye(q)
+        return (self.implied(xs).imag / _STEP).T
+
+
+class MultiGroupDWLS:
+    """The joint (D)WLS discrepancy of several groups and its Gauss-Newton fit.
+
+    Parameters
+    ----------
+    groups : sequence of GroupLayout
+    stats : sequence of ndarray
+        Sample thresholds and correlations per group.
+    weights : sequence of ndarray
+        Diagonal weights per group (``1 / diag(Gamma_g)`` or ones).
+    factors : sequence of float
+        Multiplier of each group's discrepancy in the objective (``(n_g - 1) / N``).
+    n_free : int
+        Number of global parameters.
+    """
+
+    def __init__(
+        self,
+        groups: Sequence[GroupLayout],
+        stats: Sequence[np.ndarray],
+        weights: Sequence[np.ndarray],
+        factors: Sequence[float],
+        n_free: int,
+    ) -> None:
+        self.groups = list(groups)
+        self.stats = [np.asarray(s, dtype=float) for s in stats]
+        self.weights = [np.asarray(w, dtype=float) for w in weights]
+        self.factors = np.asarray(factors, dtype=float)
+        self.q = int(n_free)
+
+    def residuals(self, x: np.ndarray) -> list[np.ndarray]:
+        """``s_g - sigma_g(x)`` per group."""
+        return [
+            s - gl.implied(x[gl.index][None, :])[0]
+            for gl, s in zip(self.groups, self.stats, strict=True)
+        ]
+
+    def group_discrepancies(self, x: np.ndarray) -> np.ndarray:
+        """``F_g = e_g' W_g e_g`` per group."""
+        return np.array(
+            [float(e @ (w * e)) for e, w in zip(self.residuals(x), self.weights, strict=True)]
+        )
+
+    def objective(self, x: np.ndarray) -> float:
+        """``sum_g factor_g F_g``."""
+        return float(self.factors @ self.group_discrepancies(x))
+
+    def jacobians(self, x: np.ndarray) -> list[np.ndarray]:
+        """Per group ``d sigma_g / d x`` (n_stats_g x q), global columns."""
+        out = []
+        for gl in self.groups:
+            jac = np.zeros((gl.n_stats, self.q))
+            jac[:, gl.index] = gl.jacobian(x[gl.index])
+            out.append(jac)
+        return out
+
+    def _normal(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, list[np.ndarray]]:
+        res = self.residuals(x)
+        jacs = self.jacobians(x)
+        h = np.zeros((self.q, self.q))
+        g = np.zeros(self.q)
+        f = 0.0
+        for c, w, e, j in zip(self.factors, self.weights, res, jacs, strict=True):
+            wj = (c * w)[:, None] * j
+            h += j.T @ wj
+            g += wj.T @ e
+            f += c * float(e @ (w * e))
+        return h, g, f, jacs
+
+    def fit(
+        self, x0: np.ndarray, *, max_iter: int = 500, tol: float = 1e-10
+    ) -> tuple[np.ndarray, int, bool]:
+        """Minimise the objective by damped Gauss-Newton steps.
+
+        Each step solves ``(J'WJ + mu D) d = J'W e`` (``D`` the diagonal of ``J'WJ``);
+        stops when the largest gradient entry is below ``tol``.
+
+        Returns
+        -------
+        x, iterations, converged
+        """
+        x = np.asarray(x0, dtype=float).copy()
+        mu = 1e-4
+        h, g, f, _ = self._normal(x)
+        for it in range(1, max_iter + 1):
+            if 2.0 * np.max(np.abs(g), initial=0.0) < tol:
+                return x, it - 1, True
+            diag = np.diag(h).copy()
+            diag[diag <= 0] = 1.0
+            accepted = False
+            for _ in range(40):
+                try:
+                    step = np.linalg.solve(h + mu * np.diag(diag), g)
+                except np.linalg.LinAlgError:
+                    mu *= 10.0
+                    continue
+                x_new = x + step
+                f_new = self.objective(x_new)
+                if np.isfinite(f_new) and f_new <= f:
+                    accepted = True
+                    break
+                mu *= 10.0
+            if not accepted:
+                return x, it, bool(2.0 * np.max(np.abs(g)) < max(tol, 1e-7))
+            small = f - f_new <= 1e-16 * max(f, 1.0) and np.max(np.abs(step)) < 1e-12
+            x = x_new
+            mu = max(mu / 10.0, 1e-12)
+            h, g, f, _ = self._normal(x)
+            if small:
+                return x, it, bool(2.0 * np.max(np.abs(g)) < max(tol, 1e-7))
+        return x, max_iter, bool(2.0 * np.max(np.abs(g)) < tol)
+
+
+def catml_multigroup(
+    r: Sequence[np.ndarray],
+    sigma: Sequence[np.ndarray],
+    jac: Sequence[np.ndarray],
+    w: Sequence[np.ndarray],
+    gamma: Sequence[np.ndarray],
+    fg: np.ndarray,
+    e_inv: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+    """The catML pieces of lavaan 0.6.14's robust CFI/RMSEA for several groups.
+
+    ``lav_fit_catml_dwls``: per group the ML discrepancy ``F_g = log|P_g| + tr(R_g
+    P_g^-1) - log|R_g| - p`` at the (D)WLS estimates and ``-log|R_g|`` (independence),
+    and ``ks = tr(WiU' V WiU Gamma)`` with ``WiU = I - D E^-1 D' W`` (``D`` the stacked
+    correlation rows of the Jacobians, ``W = bdiag(f_g W_g)``, ``V = bdiag(f_g V_g)``
+    with ``V_g`` the normal-theory weight of the correlations, ``Gamma =
+    bdiag(Gamma_g / f_g)``), ``kbs = tr(Gamma)``.
+
+    Returns
+    -------
+    (f_ml per group, f_null per group, ks, kbs), or None where lavaan gives NA (a
+    sample correlation matrix with an eigenvalue below ``sqrt(eps)``).
+    """
+    f_ml, f_null, vs = [], [], []
+    for r_g, s_g in zip(r, sigma, strict=True):
+        if np.min(np.linalg.eigvalsh(r_g)) < np.sqrt(np.finfo(float).eps):
+            return None
+        p = len(r_g)
+        rows, cols = lower_pairs(p)
+        pi = np.linalg.inv(s_g)
+        f_ml.append(
+            float(np.linalg.slogdet(s_g)[1] + np.sum(r_g * pi) - np.linalg.slogdet(r_g)[1] - p)
+        )
+        f_null.append(float(-np.linalg.slogdet(r_g)[1]))
+        v = pi[np.ix_(rows, rows)] * pi[np.ix_(cols, cols)]
+        v += pi[np.ix_(rows, cols)] * pi[np.ix_(cols, rows)]
+        vs.append(v)
+    sizes = [len(v) for v in vs]
+    total = int(sum(sizes))
+    w_all = np.concatenate([f * wg for f, wg in zip(fg, w, strict=True)])
+    v_all = np.zeros((total, total))
+    g_all = np.zeros((total, total))
+    start = 0
+    for f, v, gm in zip(fg, vs, gamma, strict=True):
+        stop = start + len(v)
+        v_all[start:stop, start:stop] = f * v
+        g_all[start:stop, start:stop] = gm / f
+        start = stop
+    d_all = np.vstack(jac)
+    wiu = np.eye(total) - d_all @ e_inv @ (d_all.T * w_all[None, :])
+    ks = float(np.sum((wiu.T @ v_all @ wiu) * g_all.T))
+    return np.array(f_ml), np.array(f_null), ks, float(np.trace(g_all))

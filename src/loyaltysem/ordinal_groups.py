@@ -1,0 +1,1371 @@
+r"""Multi-group ordinal SEM (WLSMV, ULSMV) and threshold invariance, as lavaan 0.6.14.
+
+:func:`fit_groups_ordinal` computes what ``lavaan::cfa(model, data, group = g, ordered
+= items, estimator = "WLSMV", group.equal = ..., group.partial = ...)`` computes
+(``parameterization = "delta"``); :func:`lrt_ordinal` is ``lavTestLRT()`` of two nested
+ordinal fits (lavaan's default for DWLS/ULS: ``method = "satorra.2000"``,
+``scaled.shifted = TRUE``); :func:`invariance_ordinal` fits the ordinal invariance
+ladder configural -> thresholds -> scalar. Conventions that decide the numbers (lavaan
+source in brackets):
+
+- **Sample statistics per group** (``lav_samplestats``): each group's thresholds,
+  polychoric correlations and their asymptotic covariance ``Gamma_g`` (``NACOV``),
+  from :func:`loyaltysem.polychoric.polychoric`. Every category of an item must occur
+  in every group (lavaan refuses otherwise: "some categories of variable are empty in
+  group"); the number of thresholds of an item comes from its categories over all
+  groups.
+- **Parameter table** (``lav_partable_flat``): the single-group ordinal table
+  (:func:`loyaltysem.ordinal.ordinal_partable`) in every group: thresholds free,
+  intercepts ``item ~ 1`` and latent means fixed at 0, residual variances of ``y*``
+  not free, scaling factors ``item ~*~ item`` fixed at 1. In groups 2..G: the latent
+  means are free when ``"thresholds"`` or ``"intercepts"`` is in ``group_equal`` (and
+  ``"means"`` is not); the scaling factors are free when ``"thresholds"`` is in
+  ``group_equal``; with ``std_lv=True`` and equal loadings (and ``"lv.variances"``
+  not equal) the latent variances are free.
+- **Equality constraints** (``lav_partable_labels``): as the continuous multi-group
+  fits (:mod:`loyaltysem.groups`), with ``"thresholds"`` (the ``|`` rows) as a further
+  ``group_equal`` keyword; ``group_partial`` names thresholds as ``"x3 | t1"``. A set
+  of equal parameters with a fixed member is fixed (so ``"intercepts"`` and
+  ``"residuals"`` change nothing in the delta parameterization: both are fixed).
+- **Estimator** (``lav_model_objective``): ``sum_g (n_g - 1) F_g`` with ``F_g`` the
+  DWLS (weights ``1 / diag(Gamma_g)``) or ULS discrepancy of group ``g``; ``chisq`` is
+  that sum, ``fmin = chisq / (2 N)``; each group's contribution is ``chisq_group``.
+- **Standard errors** (``lav_model_nvcov_robust_sem``, ``lav_model_vcov``): ``E^-1
+  (sum_g f_g Delta_g' W_g Gamma_g W_g Delta_g) E^-1 / (N - G)`` with ``E = sum_g f_g
+  Delta_g' W_g Delta_g``, ``f_g = n_g / N``.
+- **Scaled-shifted test** (``lav_test_satorra_bentler``): ``U = V - V D E^-1 D' V``
+  with ``V = bdiag(f_g W_g)``, ``Gamma = bdiag(Gamma_g / f_g)``; ``a = sqrt(df /
+  tr((U Gamma)^2))``, ``chisq.scaled = a chisq + df - a tr(U Gamma)``. The baseline
+  (thresholds free in every group, correlations 0) alike.
+- **Fit measures** (``lav_fit_measures``): as the single-group ordinal fit
+  (:mod:`loyaltysem.ordinal`) with ``N - G`` in place of ``N - 1`` (``RMSEA``, ``CN``,
+  ``MFI``: ``lav_utils_get_ntotal``), ``RMSEA`` times ``sqrt(G)`` and its close-fit
+  tests with the noncentrality divided by ``G``; SRMR/RMR/CRMR and GFI the groups'
+  values weighted by ``n_g / N``; WRMR over the statistics of group 1 (lavaan's
+  ``lav_fit_wrmr`` call). The ``*.robust`` (catML) measures are NA when thresholds
+  are constrained across groups (lavaan's catML refit fails on the ``==`` rows of the
+  removed thresholds), as lavaan reports them.
+- **Standardized solution**: per group with ``var(y*) = 1 / delta^2``: ``std.all`` of
+  a loading is ``lambda sd(eta) delta``, of a threshold ``tau delta``, of a residual
+  variance ``theta delta^2``; scaling factors standardize to 1.
+
+Not implemented (typed errors): ``parameterization = "theta"``, continuous indicators
+mixed with ordinal ones, covariates, ``missing = "ml"``, ``:=`` lines.
+
+References
+----------
+Wu, H., & Estabrook, R. (2016). Identification of confirmatory factor analysis models
+of different levels of invariance for ordered categorical outcomes. Psychometrika,
+81(4), 1014-1045.
+Satorra, A. (2000). Scaled and adjusted restricted tests in multi-sample analysis of
+moment structures. In Heijmans, Pollock & Satorra (Eds.), Innovations in
+Multivariate Statistical Analysis (pp. 233-247). Kluwer.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import linalg as sla
+from scipy import stats
+
+from loyaltysem._kernels import dwls
+from loyaltysem._kernels import fit_indices as fi
+from loyaltysem._kernels.delta import delta_method
+from loyaltysem._kernels.multigroup import localize
+from loyaltysem._kernels.multigroup_dwls import GroupLayout, MultiGroupDWLS, catml_multigroup
+from loyaltysem._kernels.partable import ParTable, compile_partable
+from loyaltysem._threads import single_blas_thread
+from loyaltysem.errors import (
+    IdentificationError,
+    LoyaltySemError,
+    MissingDataWarning,
+    ModelSpecError,
+    SurveyDataError,
+)
+from loyaltysem.estimation import _check_variables, _model_syntax, _survey_frame
+from loyaltysem.grouping import (
+    GROUP_EQUAL,
+    Z_95,
+    MultiGroupResult,
+    _normalize_partial,
+    _plain,
+    _split_groups,
+)
+from loyaltysem.ordinal import (
+    ORDINAL_ESTIMATORS,
+    _check_model,
+    _start_values,
+    ordinal_partable,
+)
+from loyaltysem.polychoric import polychoric
+from loyaltysem.results import Provenance
+from loyaltysem.specification import PARAMETER_OPS, ModelSpec, specify
+
+__all__ = [
+    "ORDINAL_GROUP_EQUAL",
+    "ORDINAL_INVARIANCE_LEVELS",
+    "fit_groups_ordinal",
+    "invariance_ordinal",
+    "lrt_ordinal",
+]
+
+#: The ``group.equal`` keywords of an ordinal model (lavaan ``lav_partable_labels``).
+ORDINAL_GROUP_EQUAL = (*GROUP_EQUAL, "thresholds")
+
+#: The ordinal invariance ladder: each level's ``group_equal``.
+ORDINAL_INVARIANCE_LEVELS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "configural": (),
+        "thresholds": ("thresholds",),
+        "scalar": ("thresholds", "loadings"),
+    }
+)
+
+#: Cut-offs of the change in the scaled fit indices from one level to the next:
+#: ΔCFI ≥ -.010 (Cheung & Rensvold 2002); ΔRMSEA ≤ .015, ΔSRMR ≤ .030 for the first
+#: constrained level and ≤ .010 for scalar (Chen 2007).
+ORDINAL_CUTOFFS: Mapping[str, Mapping[str, float]] = MappingProxyType(
+    {
+        "thresholds": MappingProxyType({"cfi": -0.010, "rmsea": 0.015, "srmr": 0.030}),
+        "scalar": MappingProxyType({"cfi": -0.010, "rmsea": 0.015, "srmr": 0.010}),
+    }
+)
+
+
+# ------------------------------------------------------------------------ internals
+@dataclass(frozen=True)
+class _OrdinalInternals:
+    """What :func:`lrt_ordinal` needs of a fit (kept on the result, never shown).
+
+    ``jac``: per group the Jacobian of the implied thresholds and correlations with
+    respect to the free parameters (shared ones once); ``w``: the diagonal weights;
+    ``gamma``: the NACOV; ``nobs``; ``e_inv``: the inverted information ``(sum_g f_g
+    J_g' W_g J_g)^-1``; ``chisq``/``df``: the standard test; ``data_hash`` and
+    ``estimator`` to check that two fits are comparable.
+    """
+
+    jac: tuple[np.ndarray, ...]
+    w: tuple[np.ndarray, ...]
+    gamma: tuple[np.ndarray, ...]
+    nobs: tuple[int, ...]
+    e_inv: np.ndarray | None
+    chisq: float
+    df: float
+    data_hash: str
+    estimator: str
+
+
+# ---------------------------------------------------------------------- the table
+def _check_group_equal(group_equal: Sequence[str] | str) -> tuple[str, ...]:
+    if isinstance(group_equal, str):
+        group_equal = [group_equal]
+    out = []
+    for kw in group_equal:
+        if kw not in ORDINAL_GROUP_EQUAL:
+            close = difflib.get_close_matches(str(kw), ORDINAL_GROUP_EQUAL, n=1)
+            raise ModelSpecError(
+                "unknown group_equal keyword",
+                found=kw,
+                expected=f"some of {list(ORDINAL_GROUP_EQUAL)}",
+                fix=f"use {close[0]!r}" if close else "use lavaan's group.equal keywords",
+            )
+        out.append(str(kw))
+    return tuple(dict.fromkeys(out))
+
+
+def _ordinal_table(
+    spec: ModelSpec,
+    n_th: Mapping[str, int],
+    n_groups: int,
+    group_equal: tuple[str, ...],
+    group_partial: Sequence[str],
+    std_lv: bool,
+) -> tuple[pd.DataFrame, int]:
+    """The multi-group ordinal parameter table (lavaan's ``parTable()``, no ``==`` rows)."""
+    base = ordinal_partable(spec, n_th)
+    t = spec.table
+    par = t[t["op"].isin(PARAMETER_OPS)]
+    n_user = int(((par["user"] == 1) & (par["op"] != "~1")).sum())
+    k = len(base)
+    user1 = np.zeros(k, dtype=bool)
+    user1[:n_user] = True
+    tile = lambda a: np.tile(np.asarray(a), n_groups)  # noqa: E731
+    lhs, op, rhs = tile(base.lhs).astype(object), tile(base.op).astype(object), tile(base.rhs)
+    rhs = rhs.astype(object)
+    free = tile(base.free > 0)
+    ustart = tile(base.ustart).astype(float)
+    exo = tile(base.exo).astype(int)
+    user = tile(user1)
+    user_label = np.array(["" if v is None else str(v) for v in tile(base.label)], dtype=object)
+    base_free = tile(base.free).astype(int)
+    group = np.repeat(np.arange(1, n_groups + 1), k)
+    lv = list(spec.lv)
+    ov = list(spec.ov)
+    is_lv = np.isin(lhs, lv)
+    later = group > 1
+    ge = set(group_equal)
+    # lav_partable_flat, groups 2..G
+    if ({"intercepts", "thresholds"} & ge) and "means" not in ge:
+        sel = (op == "~1") & is_lv & ~user & later
+        free[sel], ustart[sel] = True, np.nan
+    if std_lv and "loadings" in ge and "lv.variances" not in ge:
+        sel = (op == "~~") & is_lv & (lhs == rhs) & ~user & later
+        free[sel], ustart[sel] = True, np.nan
+    if "thresholds" in ge:
+        sel = (op == "~*~") & later
+        free[sel], ustart[sel] = True, np.nan
+    # lav_partable_labels
+    first = group == 1
+    in_ov = np.isin(lhs, ov)
+    kinds = {
+        "loadings": op == "=~",
+        "intercepts": (op == "~1") & in_ov,
+        "thresholds": (op == "|") & in_ov,
+        "means": (op == "~1") & is_lv,
+        "regressions": op == "~",
+        "residuals": (op == "~~") & in_ov & (lhs == rhs),
+        "residual.covariances": (op == "~~") & in_ov & (lhs != rhs),
+        "lv.variances": (op == "~~") & is_lv & (lhs == rhs),
+        "lv.covariances": (op == "~~") & is_lv & (lhs != rhs),
+    }
+    flag = np.zeros(len(lhs), dtype=bool)
+    for kw in group_equal:
+        flag |= kinds[kw] & first
+    plain = np.array([f"{a}{o}{b}" for a, o, b in zip(lhs, op, rhs, strict=True)], dtype=object)
+    partial = set(_normalize_partial(group_partial))
+    unknown = sorted(partial - set(plain[first]))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], list(plain[first]), n=3)
+        raise ModelSpecError(
+            "group_partial names a parameter that the model does not have",
+            found=unknown,
+            expected="parameters written as lhs op rhs, e.g. 'SAT =~ SAT2' or 'SAT2 | t1'",
+            fix=(f"did you mean {', '.join(close)}? " if close else "")
+            + "use the names of the model's parameters",
+        )
+    flag &= ~np.isin(plain, list(partial))
+    label = np.array(
+        [s if g == 1 else f"{s}.g{g}" for s, g in zip(plain, group, strict=True)], dtype=object
+    )
+    pos = np.arange(len(lhs)) % k
+    for i in np.flatnonzero(flag):
+        label[(pos == i) & later] = label[i]
+    has_user = user_label != ""
+    label[has_user] = user_label[has_user]
+    n = len(lhs)
+    parent = np.arange(n)
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    first_of: dict[str, int] = {}
+    dup_order: list[str] = []
+    for i in range(n):
+        if label[i] in first_of:
+            parent[find(i)] = find(first_of[label[i]])
+            if label[i] not in dup_order:
+                dup_order.append(label[i])
+        else:
+            first_of[label[i]] = i
+    for g in range(n_groups):
+        seen: dict[int, int] = {}
+        for r in range(k):
+            i = g * k + r
+            if base_free[i] > 0 and free[i]:
+                if base_free[i] in seen:
+                    parent[find(i)] = find(seen[base_free[i]])
+                else:
+                    seen[base_free[i]] = i
+    roots = np.array([find(i) for i in range(n)])
+    for root in np.unique(roots):
+        members = np.flatnonzero(roots == root)
+        fixed = members[~free[members]]
+        if len(members) > 1 and len(fixed):
+            free[members] = False
+            ustart[members] = ustart[fixed[0]]
+    free_idx = np.zeros(n, dtype=int)
+    number: dict[int, int] = {}
+    for i in range(n):
+        if free[i]:
+            free_idx[i] = number.setdefault(int(roots[i]), len(number) + 1)
+    plabel = np.array([f".p{i + 1}." for i in range(n)], dtype=object)
+    out_label = user_label.copy()
+    for lab in dup_order:
+        members = np.flatnonzero(label == lab)
+        if free[members].all():
+            for i in members:
+                if out_label[i] == "":
+                    out_label[i] = plabel[members[0]]
+    frame = pd.DataFrame(
+        {
+            "lhs": lhs,
+            "op": op,
+            "rhs": rhs,
+            "group": group,
+            "free": free_idx,
+            "ustart": ustart,
+            "exo": exo,
+            "label": out_label,
+            "plabel": plabel,
+            "user": user.astype(int),
+        }
+    )
+    return frame, int(free_idx.max()) if n else 0
+
+
+# ------------------------------------------------------------------------- the data
+def _check_categories(
+    blocks: Sequence[np.ndarray], ov: Sequence[str], labels: Sequence[Any], group: str
+) -> dict[str, int]:
+    """Categories per item over all groups; every category in every group (as lavaan)."""
+    n_th: dict[str, int] = {}
+    for j, name in enumerate(ov):
+        values = np.concatenate([b[:, j] for b in blocks])
+        values = values[np.isfinite(values)]
+        cats = np.unique(values)
+        if len(cats) > 20 or np.any(cats != np.round(cats)):
+            raise SurveyDataError(
+                "an ordinal item must have whole-number category codes (at most 20)",
+                column=name,
+                found=f"{len(cats)} distinct values: {cats[:8].tolist()}",
+                expected="category codes such as 1..5",
+                fix=f"recode {name} into ordered categories, or fit it as continuous (ML)",
+            )
+        for label, block in zip(labels, blocks, strict=True):
+            col = block[:, j]
+            col = col[np.isfinite(col)]
+            counts = {float(c): int(np.sum(col == c)) for c in cats}
+            empty = [c for c, v in counts.items() if v == 0]
+            if empty:
+                shown = {f"{c:g}": v for c, v in counts.items()}
+                raise SurveyDataError(
+                    f"some categories of an ordinal item are empty in group "
+                    f"{group} = {_plain(label)!r} (lavaan: 'some categories of variable "
+                    f"are empty in group')",
+                    column=name,
+                    found=f"{name} in group {_plain(label)!r}: frequencies {shown}; "
+                    f"category {', '.join(f'{c:g}' for c in empty)} never chosen",
+                    expected="every category of an item chosen in every group (the "
+                    "thresholds are defined per group)",
+                    fix=f"merge category {empty[0]:g} of {name} with its neighbour in every "
+                    "group (e.g. recode it before fitting), or leave the group out",
+                )
+        n_th[name] = len(cats) - 1
+    return n_th
+
+
+# ----------------------------------------------------------------------- the fit
+def fit_groups_ordinal(
+    model: str | ModelSpec | Any,
+    data: Any,
+    group: str,
+    *,
+    ordered: bool | Sequence[str] = True,
+    estimator: str = "WLSMV",
+    group_equal: Sequence[str] = (),
+    group_partial: Sequence[str] = (),
+    std_lv: bool = False,
+    missing: str = "listwise",
+    parameterization: str = "delta",
+) -> MultiGroupResult:
+    """Fit a model with ordinal indicators in several groups at once (WLSMV or ULSMV).
+
+    As ``lavaan::cfa(model, data, group = group, ordered = items, estimator =
+    estimator, group.equal = group_equal, group.partial = group_partial)`` with
+    lavaan's delta parameterization. The conventions, with their lavaan sources, are in
+    the module docstring (:mod:`loyaltysem.ordinal_groups`).
+
+    Parameters
+    ----------
+    model : str, ModelSpec, Codebook or dict
+        lavaan model syntax (every observed variable an ordinal indicator).
+    data : Survey or DataFrame
+        The respondents, with the grouping column; whole-number category codes.
+    group : str
+        The grouping column.
+    ordered : True or sequence of str, default True
+        The ordinal items: ``True`` for every observed variable of the model.
+    estimator : {"WLSMV", "ULSMV"}
+        DWLS or ULS estimates, robust standard errors, scaled-shifted test.
+    group_equal : sequence of str
+        Parameters equal across groups: ``"thresholds"``, ``"loadings"`` and the
+        other keywords of :func:`loyaltysem.groups.fit_groups`.
+    group_partial : sequence of str
+        Parameters exempt from ``group_equal`` (``"x3 | t1"``, ``"visual =~ x2"``).
+    std_lv : bool, default False
+        Latent variances fixed at 1 (in group 1 only when loadings are equal).
+    missing : {"listwise", "pairwise"}
+        lavaan's ``missing=``: complete rows per group, or pairwise polychorics.
+    parameterization : {"delta"}
+        lavaan's default; ``"theta"`` is not implemented.
+
+    Returns
+    -------
+    MultiGroupResult
+        ``estimates`` with lavaan's rows per group (``=~ | ~~ ~*~ ~1``),
+        ``fit_measures`` with lavaan's names (``chisq.scaled``, ``cfi.scaled``,
+        ``rmsea.scaled``, ``cfi.robust``, ...), ``chisq_group``; ``implied_cov`` /
+        ``sample_cov`` are correlation matrices of ``y*`` and ``implied_mean`` /
+        ``sample_mean`` the thresholds.
+
+    Raises
+    ------
+    ModelSpecError
+        Unknown estimator, ``group_equal`` keyword or ``group_partial`` name; theta
+        parameterization; continuous indicators, covariates, ``~ 1`` lines.
+    SurveyDataError
+        A category of an item empty in one group, bad category codes, a missing or
+        single-valued grouping column, too few rows in a group.
+    IdentificationError
+        More free parameters than sample statistics (df < 0).
+
+    Examples
+    --------
+    Threshold and loading invariance of the Holzinger-Swineford CFA (tests cut into
+    quintiles) across schools; in R: ``cfa(model, data = hs5, group = "school", ordered
+    = items, estimator = "WLSMV", group.equal = c("thresholds", "loadings"))``.
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from loyaltysem.datasets import load_frame
+    >>> from loyaltysem.ordinal_groups import fit_groups_ordinal
+    >>> hs = load_frame("holzinger_swineford")
+    >>> cut5 = lambda v: np.clip(np.searchsorted(np.quantile(v, np.linspace(0, 1, 6)), v), 1, 5)
+    >>> hs5 = pd.DataFrame({f"x{i}": cut5(hs[f"x{i}"]) for i in range(1, 10)})
+    >>> hs5["school"] = hs["school"]
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> res = fit_groups_ordinal(model, hs5, "school", group_equal=["thresholds", "loadings"])
+    >>> fm = res.fit_measures
+    >>> round(float(fm["chisq"]), 3), round(float(fm["chisq.scaled"]), 3), int(fm["df"])
+    (145.587, 194.737, 78)
+    """
+    est_name = str(estimator).upper()
+    if est_name not in ORDINAL_ESTIMATORS:
+        raise ModelSpecError(
+            f"estimator={estimator!r} is not available for ordinal indicators",
+            found=estimator,
+            expected=f"estimator in {sorted(ORDINAL_ESTIMATORS)}",
+            fix='use estimator="WLSMV" (lavaan\'s default with ordered=) or "ULSMV"',
+        )
+    if parameterization != "delta":
+        raise ModelSpecError(
+            f"parameterization={parameterization!r} is not implemented",
+            found=parameterization,
+            expected='parameterization="delta" (lavaan\'s default)',
+            fix='use parameterization="delta"',
+        )
+    if missing not in ("listwise", "pairwise"):
+        raise ModelSpecError(
+            f"missing={missing!r} is not available for ordinal indicators",
+            found=missing,
+            expected='missing in ["listwise", "pairwise"]',
+            fix='use missing="listwise" (lavaan\'s default) or missing="pairwise"',
+        )
+    ge = _check_group_equal(group_equal)
+    gp = (group_partial,) if isinstance(group_partial, str) else tuple(group_partial)
+    spec = _spec(model, std_lv=std_lv)
+    frame, _ = _survey_frame(data)
+    _check_variables(spec, [str(c) for c in frame.columns], "the data")
+    items = list(spec.ov) if ordered is True else _ordered_list(ordered)
+    _check_model(spec, items)
+    gd = _split_groups(data, group, list(spec.ov), missing=missing)
+    with single_blas_thread():
+        return _fit(spec, gd, group, est_name, ge, gp, bool(std_lv), missing, items)
+
+
+def _ordered_list(ordered: Any) -> list[str]:
+    if ordered is False or ordered is None:
+        raise ModelSpecError(
+            "ordered= is required for an ordinal multi-group fit",
+            found=ordered,
+            expected="ordered=True or the list of ordinal items",
+            fix="pass ordered=True, or fit by ML with loyaltysem.groups.fit_groups",
+        )
+    return [ordered] if isinstance(ordered, str) else [str(o) for o in ordered]
+
+
+def _spec(model: Any, *, std_lv: bool) -> ModelSpec:
+    if isinstance(model, ModelSpec):
+        spec = specify(
+            model.syntax,
+            **{**model.options, "std_lv": std_lv or model.options.get("std_lv", False)},
+        )
+    else:
+        spec = specify(_model_syntax(model), std_lv=std_lv)
+    if spec.definitions:
+        raise ModelSpecError(
+            "defined parameters (':=') are not available with groups yet",
+            line=spec.definitions[0].line,
+            found=f"{spec.definitions[0].name} := {spec.definitions[0].expression}",
+            expected="a model without ':=' lines",
+            fix="remove the ':=' lines",
+        )
+    return spec
+
+
+@dataclass(frozen=True)
+class _Group:
+    gl: GroupLayout
+    cm: Any
+    rows: pd.DataFrame
+    th_obs: np.ndarray
+    r: np.ndarray
+    gamma: np.ndarray
+    w: np.ndarray
+    n: int
+
+
+def _build_group(rows: pd.DataFrame, ov: list[str], pc: Any, dwls_weights: bool) -> _Group:
+    local, idx = localize(rows["free"].to_numpy(dtype=int))
+    pt = ParTable(
+        lhs=rows["lhs"].to_numpy(dtype=object),
+        op=rows["op"].to_numpy(dtype=object),
+        rhs=rows["rhs"].to_numpy(dtype=object),
+        free=local,
+        ustart=rows["ustart"].to_numpy(dtype=float),
+        exo=rows["exo"].to_numpy(dtype=int),
+        label=rows["label"].to_numpy(dtype=object),
+    )
+    p = len(ov)
+    cm = compile_partable(pt, ov, np.eye(p))
+    ops = pt.op
+    pos = {name: i for i, name in enumerate(ov)}
+    th_rows = np.flatnonzero(ops == "|")
+    d_rows = np.flatnonzero(ops == "~*~")
+    delta_param = np.full(p, -1, dtype=int)
+    delta_value = np.ones(p)
+    for i in d_rows:
+        j = pos[pt.lhs[i]]
+        delta_param[j] = local[i] - 1
+        delta_value[j] = pt.ustart[i] if local[i] == 0 and np.isfinite(pt.ustart[i]) else 1.0
+    gl = GroupLayout(
+        layout=cm.layout,
+        th_param=local[th_rows] - 1,
+        th_value=np.where(local[th_rows] > 0, np.nan, pt.ustart[th_rows]),
+        th_item=np.array([pos[pt.lhs[i]] for i in th_rows], dtype=int),
+        delta_param=delta_param,
+        delta_value=delta_value,
+        index=idx,
+    )
+    gamma = np.asarray(pc.gamma, dtype=float)
+    w = 1.0 / np.diag(gamma) if dwls_weights else np.ones(len(gamma))
+    r = pc.correlation.loc[ov, ov].to_numpy()
+    return _Group(gl, cm, rows, pc.thresholds.values.to_numpy(), r, gamma, w, int(pc.n))
+
+
+def _fit(
+    spec: ModelSpec,
+    gd: Any,
+    group: str,
+    est_name: str,
+    ge: tuple[str, ...],
+    gp: tuple[str, ...],
+    std_lv: bool,
+    missing: str,
+    items: list[str],
+) -> MultiGroupResult:
+    ov = list(spec.ov)
+    p = len(ov)
+    n_groups = len(gd.labels)
+    n_th = _check_categories(gd.data, ov, gd.labels, group)
+    table, q = _ordinal_table(spec, n_th, n_groups, ge, gp, std_lv)
+    notes = list(gd.notes)
+    for note in gd.notes:
+        warnings.warn(note, MissingDataWarning, stacklevel=3)
+    dwls_weights = ORDINAL_ESTIMATORS[est_name] == "DWLS"
+    groups: list[_Group] = []
+    for g in range(n_groups):
+        block = pd.DataFrame(gd.data[g], columns=ov)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pc = polychoric(block, missing=missing, nacov=True)
+        for w_ in caught:
+            if issubclass(w_.category, MissingDataWarning):
+                continue
+            msg = f"group {group} = {_plain(gd.labels[g])!r}: {w_.message}"
+            notes.append(msg)
+            warnings.warn(msg, w_.category, stacklevel=3)
+        groups.append(_build_group(table[table["group"] == g + 1], ov, pc, dwls_weights))
+    n_cor = p * (p - 1) // 2
+    sizes = [len(gr.th_obs) + n_cor for gr in groups]
+    df = int(sum(sizes)) - q
+    if df < 0:
+        raise IdentificationError(
+            "the model has more free parameters than sample statistics (df < 0)",
+            found=f"{q} free parameters, {sum(sizes)} thresholds and polychoric "
+            f"correlations in {n_groups} groups",
+            expected="df >= 0",
+            fix="constrain more parameters across groups (group_equal) or fix some",
+        )
+    nobs = [gr.n for gr in groups]
+    n_total = int(sum(nobs))
+    rows_i, cols_i = dwls.lower_pairs(p)
+    stats_g = [np.concatenate([gr.th_obs, gr.r[rows_i, cols_i]]) for gr in groups]
+    # start values: loadings/variances per group from the polychorics, thresholds from
+    # the group's sample thresholds, scaling factors 1, means 0
+    x0 = np.full(q, np.nan)
+    for gr in groups:
+        xs = _start_values(gr.cm, gr.r)
+        tf = gr.gl.th_param >= 0
+        xs[gr.gl.th_param[tf]] = gr.th_obs[tf]
+        df_ = gr.gl.delta_param >= 0
+        xs[gr.gl.delta_param[df_]] = 1.0
+        unset = np.isnan(x0[gr.gl.index])
+        x0[gr.gl.index[unset]] = xs[unset]
+    x0 = np.nan_to_num(x0)
+    kernel = MultiGroupDWLS(
+        [gr.gl for gr in groups],
+        stats_g,
+        [gr.w for gr in groups],
+        [(n - 1) / n_total for n in nobs],
+        q,
+    )
+    x, iterations, converged = kernel.fit(x0)
+    result_warnings = list(notes)
+    if not converged:
+        result_warnings.append(
+            f"the optimizer did not converge after {iterations} iterations: the estimates "
+            "are not to be trusted"
+        )
+    fg = np.array(nobs, dtype=float) / n_total
+    jacs = kernel.jacobians(x)
+    f_groups = kernel.group_discrepancies(x)
+    chisq_g = np.array([(n - 1) * f for n, f in zip(nobs, f_groups, strict=True)])
+    chisq = float(chisq_g.sum())
+    info = np.zeros((q, q))
+    meat = np.zeros((q, q))
+    for f, gr, j in zip(fg, groups, jacs, strict=True):
+        wj = gr.w[:, None] * j
+        info += f * (j.T @ wj)
+        meat += f * (wj.T @ gr.gamma @ wj)
+    info = (info + info.T) / 2.0
+    e_inv: np.ndarray | None
+    try:
+        eig = np.linalg.eigvalsh(info) if q else np.ones(1)
+        if not np.all(np.isfinite(eig)) or eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
+            raise np.linalg.LinAlgError
+        e_inv = np.linalg.inv(info)
+        vcov = e_inv @ meat @ e_inv / (n_total - n_groups)
+        vcov = (vcov + vcov.T) / 2.0
+    except np.linalg.LinAlgError:
+        e_inv = None
+        vcov = np.full((q, q), np.nan)
+        result_warnings.append(
+            "the information matrix is singular and could not be inverted: the model may "
+            "not be identified; standard errors and the scaled test are not available"
+        )
+    w_all = np.concatenate([f * gr.w for f, gr in zip(fg, groups, strict=True)])
+    gamma_all = sla.block_diag(*[gr.gamma / f for f, gr in zip(fg, groups, strict=True)])
+    if e_inv is not None:
+        test = dwls.scaled_shifted(chisq, df, w_all, gamma_all, np.vstack(jacs), e_inv)
+    else:
+        test = dwls.ScaledShifted(math.nan, df, math.nan, math.nan, math.nan, math.nan)
+    # baseline: thresholds free per group, correlations 0
+    nth = [len(gr.th_obs) for gr in groups]
+    chisq_b = float(
+        sum(
+            (n - 1) * float(s[k:] ** 2 @ gr.w[k:])
+            for n, s, gr, k in zip(nobs, stats_g, groups, nth, strict=True)
+        )
+    )
+    df_b = n_groups * n_cor
+    w_c = np.concatenate([f * gr.w[k:] for f, gr, k in zip(fg, groups, nth, strict=True)])
+    g_c = sla.block_diag(*[gr.gamma[k:, k:] / f for f, gr, k in zip(fg, groups, nth, strict=True)])
+    test_b = dwls.scaled_shifted(chisq_b, df_b, w_c, g_c, None, None)
+    # implied statistics per group
+    parts = [gr.gl.parts(x[gr.gl.index][None, :]) for gr in groups]
+    implied = [gr.gl.implied(x[gr.gl.index][None, :])[0] for gr in groups]
+    sigmas = []
+    for imp in implied:
+        s = np.eye(p)
+        s[rows_i, cols_i] = imp[len(imp) - n_cor :]
+        s[cols_i, rows_i] = imp[len(imp) - n_cor :]
+        sigmas.append(s)
+    cat = None
+    constrained_th = _thresholds_constrained(table)
+    if e_inv is not None and not constrained_th:
+        try:
+            cat = catml_multigroup(
+                [gr.r for gr in groups],
+                sigmas,
+                [j[k:] for j, k in zip(jacs, nth, strict=True)],
+                [gr.w[k:] for gr, k in zip(groups, nth, strict=True)],
+                [gr.gamma[k:, k:] for gr, k in zip(groups, nth, strict=True)],
+                fg,
+                e_inv,
+            )
+        except np.linalg.LinAlgError:
+            cat = None
+    measures = _measures(
+        chisq=chisq,
+        df=df,
+        nobs=nobs,
+        npar=q,
+        test=test,
+        chisq_b=chisq_b,
+        df_b=df_b,
+        test_b=test_b,
+        stats_g=stats_g,
+        implied=implied,
+        weights=[gr.w for gr in groups],
+        nth=nth,
+        p=p,
+        uls=not dwls_weights,
+        cat=cat,
+    )
+    # parameter rows
+    se_free = np.sqrt(np.clip(np.diag(vcov), 0.0, None))
+    pieces: list[pd.DataFrame] = []
+    r2_parts: list[pd.Series] = []
+    implied_map: dict[Any, tuple[pd.DataFrame, pd.Series]] = {}
+    sample_map: dict[Any, tuple[pd.DataFrame, pd.Series]] = {}
+    names = pd.Index(ov)
+    for g, gr in enumerate(groups):
+        label = gd.labels[g]
+        rows = gr.rows
+        fr = rows["free"].to_numpy(dtype=int)
+        std = _Std(gr, ov)
+        est, std_lv_v = std.evaluate(x[None, gr.gl.index], kind="std.lv")
+        est = est[0]
+        std_lv_v = std_lv_v[0]
+
+        def std_all_batch(xs: np.ndarray, std: _Std = std, idx: np.ndarray = gr.gl.index):
+            return std.evaluate(xs[:, idx], kind="std.all")[1]
+
+        std_all, se_std = delta_method(std_all_batch, x, np.nan_to_num(vcov))
+        if e_inv is None:
+            se_std = np.full_like(se_std, np.nan)
+        se = np.where(fr > 0, se_free[np.maximum(fr, 1) - 1], 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(fr > 0, est / se, np.nan)
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "lhs": rows["lhs"].to_numpy(),
+                    "op": rows["op"].to_numpy(),
+                    "rhs": rows["rhs"].to_numpy(),
+                    "group": g + 1,
+                    "group_label": [_plain(label)] * len(rows),
+                    "label": rows["label"].to_numpy(),
+                    "free": fr,
+                    "est": est,
+                    "se": se,
+                    "z": z,
+                    "pvalue": 2 * stats.norm.sf(np.abs(z)),
+                    "ci_lower": est - Z_95 * se,
+                    "ci_upper": est + Z_95 * se,
+                    "std_lv": std_lv_v,
+                    "std_all": std_all,
+                    "se_std_all": se_std,
+                }
+            )
+        )
+        prefix = f"group {group} = {_plain(label)!r}: "
+        ops, lhs = rows["op"].to_numpy(), rows["lhs"].to_numpy()
+        rhs = rows["rhs"].to_numpy()
+        for i in np.flatnonzero((ops == "~~") & (lhs == rhs)):
+            if est[i] < 0:
+                kind = "residual variance of y*" if lhs[i] in ov else "variance"
+                result_warnings.append(
+                    f"{prefix}negative {kind} (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}"
+                )
+        pt_ = parts[g]
+        d = pt_["delta"][0].real
+        common = np.diag(pt_["common"][0].real)
+        r2 = pd.Series(common * d**2, index=ov, name="r2")
+        r2.index = pd.MultiIndex.from_arrays(
+            [[_plain(label)] * len(r2), list(r2.index)], names=["group_label", "variable"]
+        )
+        r2_parts.append(r2)
+        th_names = [f"{a}|{b}" for a, b in zip(lhs[ops == "|"], rhs[ops == "|"], strict=True)]
+        implied_map[_plain(label)] = (
+            pd.DataFrame(sigmas[g], index=names, columns=names),
+            pd.Series(implied[g][: nth[g]], index=th_names, name="threshold"),
+        )
+        sample_map[_plain(label)] = (
+            pd.DataFrame(gr.r, index=names, columns=names),
+            pd.Series(gr.th_obs, index=th_names, name="threshold"),
+        )
+    estimates = pd.concat(pieces, ignore_index=True)
+    labels_plain = [_plain(v) for v in gd.labels]
+    chisq_group = pd.Series(chisq_g, index=pd.Index(labels_plain, name=group), name="chisq")
+    internals = _OrdinalInternals(
+        jac=tuple(jacs),
+        w=tuple(gr.w for gr in groups),
+        gamma=tuple(gr.gamma for gr in groups),
+        nobs=tuple(nobs),
+        e_inv=e_inv,
+        chisq=chisq,
+        df=float(df),
+        data_hash=gd.data_hash,
+        estimator=est_name,
+    )
+    provenance = Provenance(
+        estimator=est_name,
+        n=n_total,
+        n_excluded=int(sum(gd.n_excluded)) + gd.n_group_missing,
+        data_hash=gd.data_hash,
+        options=MappingProxyType(
+            {
+                "estimator": est_name,
+                "lavaan_estimator": ORDINAL_ESTIMATORS[est_name],
+                "ordered": tuple(items),
+                "parameterization": "delta",
+                "se": "robust.sem",
+                "test": "scaled.shifted",
+                "group": group,
+                "group_labels": labels_plain,
+                "group_equal": list(ge),
+                "group_partial": list(gp),
+                "std_lv": bool(std_lv),
+                "missing": missing,
+                "n_excluded_per_group": [int(v) for v in gd.n_excluded],
+                "n_group_missing": gd.n_group_missing,
+            }
+        ),
+    )
+    return MultiGroupResult(
+        model=spec.syntax,
+        group=group,
+        group_labels=tuple(labels_plain),
+        group_equal=ge,
+        group_partial=gp,
+        _estimates=estimates,
+        _fit_measures=pd.Series(measures, name="fit_measures"),
+        _chisq_group=chisq_group,
+        _r2=pd.concat(r2_parts),
+        _nobs=pd.Series(nobs, index=pd.Index(labels_plain, name=group), name="n"),
+        _implied=MappingProxyType(implied_map),
+        _sample=MappingProxyType(sample_map),
+        _vcov=pd.DataFrame(vcov),
+        converged=bool(converged),
+        iterations=int(iterations),
+        warnings=tuple(result_warnings),
+        provenance=provenance,
+        _internals=internals,
+    )
+
+
+def _thresholds_constrained(table: pd.DataFrame) -> bool:
+    """Whether a threshold or a mean shares a parameter with another row (catML fails)."""
+    sel = table["op"].isin(["|", "~1"]) & (table["free"] > 0)
+    free = table["free"].to_numpy()
+    counts = pd.Series(free[free > 0]).value_counts()
+    shared = set(counts[counts > 1].index)
+    return bool(np.isin(free[sel.to_numpy()], list(shared)).any())
+
+
+class _Std:
+    """Row values (unstandardized, std.lv, std.all) of one group for batches of x."""
+
+    def __init__(self, gr: _Group, ov: list[str]) -> None:
+        self.gr = gr
+        rows = gr.rows
+        self.ops = rows["op"].to_numpy()
+        self.lhs = rows["lhs"].to_numpy()
+        self.rhs = rows["rhs"].to_numpy()
+        self.pos = gr.cm.position
+        self.ov = {name: i for i, name in enumerate(ov)}
+        self.lat = {name: i for i, name in enumerate(gr.cm.latent_side)}
+        self.th_rows = np.flatnonzero(self.ops == "|")
+        self.d_rows = np.flatnonzero(self.ops == "~*~")
+
+    def evaluate(self, xs: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(est, std)`` for a batch ``xs`` (B x q_local); ``kind`` std.lv or std.all."""
+        gl = self.gr.gl
+        pt = gl.parts(np.asarray(xs, dtype=float))
+        b = xs.shape[0]
+        a, psi = pt["a"], pt["psi"]
+        veta = np.einsum("bij,bjk,bik->bi", a, psi, a)
+        with np.errstate(invalid="ignore"):
+            sd_eta = np.sqrt(np.where(veta >= 0, veta, np.nan))
+        delta = pt["delta"]
+        common = np.einsum("bii->bi", pt["common"])
+        n_rows = len(self.ops)
+        est = np.full((b, n_rows), np.nan)
+        std = np.full((b, n_rows), np.nan)
+        all_ = kind == "std.all"
+        for i, where in enumerate(self.pos):
+            if where is None:
+                continue
+            mat, r, c = where
+            if mat == "theta" and r == c:
+                val = 1.0 / delta[:, r] ** 2 - common[:, r]
+            else:
+                val = pt[mat][:, r, c]
+            est[:, i] = val
+            if mat == "lambda":
+                s = val * sd_eta[:, c]
+                std[:, i] = s * delta[:, r] if all_ else s
+            elif mat == "beta":
+                std[:, i] = val * sd_eta[:, c] / sd_eta[:, r]
+            elif mat == "psi":
+                std[:, i] = val / (sd_eta[:, r] * sd_eta[:, c])
+            elif mat == "theta":
+                std[:, i] = val * delta[:, r] * delta[:, c] if all_ else val
+            elif mat == "alpha":
+                std[:, i] = val / sd_eta[:, r]
+            elif mat == "nu":
+                std[:, i] = val * delta[:, r] if all_ else val
+        tau = pt["th"] / delta[:, gl.th_item]  # tau - mu
+        mu = pt["mu"]
+        tau_raw = tau + mu[:, gl.th_item]
+        est[:, self.th_rows] = tau_raw
+        std[:, self.th_rows] = tau_raw * delta[:, gl.th_item] if all_ else tau_raw
+        d_items = np.array([self.ov[n] for n in self.lhs[self.d_rows]], dtype=int)
+        est[:, self.d_rows] = delta[:, d_items]
+        std[:, self.d_rows] = 1.0 if all_ else delta[:, d_items]
+        return est, std
+
+
+# --------------------------------------------------------------------- fit measures
+def _measures(
+    *,
+    chisq: float,
+    df: int,
+    nobs: Sequence[int],
+    npar: int,
+    test: dwls.ScaledShifted,
+    chisq_b: float,
+    df_b: int,
+    test_b: dwls.ScaledShifted,
+    stats_g: Sequence[np.ndarray],
+    implied: Sequence[np.ndarray],
+    weights: Sequence[np.ndarray],
+    nth: Sequence[int],
+    p: int,
+    uls: bool,
+    cat: tuple[np.ndarray, np.ndarray, float, float] | None,
+) -> dict[str, float]:
+    """Lavaan's ``fitMeasures()`` of a multi-group categorical (D)WLS fit."""
+    n = int(sum(nobs))
+    g_count = len(nobs)
+    n1 = n - g_count
+    root_g = math.sqrt(g_count)
+    x2, x2_b = test.stat, test_b.stat
+
+    def pchisq(stat: float, dof: float) -> float:
+        return float(stats.chi2.sf(stat, dof)) if dof > 0 else math.nan
+
+    out: dict[str, float] = {
+        "npar": float(npar),
+        "fmin": chisq / (2.0 * n),
+        "chisq": chisq,
+        "df": float(df),
+        "pvalue": math.nan if uls else pchisq(chisq, df),
+        "chisq.scaled": x2,
+        "df.scaled": float(df),
+        "pvalue.scaled": pchisq(x2, df),
+        "chisq.scaling.factor": test.scaling_factor,
+        "chisq.shift.parameters": test.shift,
+        "baseline.chisq": chisq_b,
+        "baseline.df": float(df_b),
+        "baseline.pvalue": math.nan if uls else pchisq(chisq_b, df_b),
+        "baseline.chisq.scaled": x2_b,
+        "baseline.df.scaled": float(df_b),
+        "baseline.pvalue.scaled": pchisq(x2_b, df_b),
+        "baseline.chisq.scaling.factor": test_b.scaling_factor,
+        **fi.incremental_indices(chisq, df, chisq_b, df_b),
+        "cfi.scaled": fi.cfi(x2, df, x2_b, df_b),
+        "tli.scaled": fi.tli(x2, df, x2_b, df_b),
+    }
+    robust = _robust(cat, nobs, n1, df, df_b, g_count)
+    out["cfi.robust"], out["tli.robust"] = robust.pop("cfi.robust"), robust.pop("tli.robust")
+    out["nnfi.scaled"] = out["tli.scaled"]
+    out["rfi.scaled"] = fi.rfi(x2, df, x2_b, df_b)
+    out["nfi.scaled"] = fi.nfi(x2, df, x2_b, df_b)
+    out["pnfi.scaled"] = (df / df_b) * (x2_b - x2) / x2_b if x2_b > 0 else math.nan
+    out["ifi.scaled"] = fi.ifi(x2, df, x2_b, df_b)
+    out["rni.scaled"] = fi.rni(x2, df, x2_b, df_b)
+    out["nnfi.robust"], out["rni.robust"] = robust.pop("nnfi.robust"), robust.pop("rni.robust")
+    for suffix, stat in (("", chisq), (".scaled", x2)):
+        out[f"rmsea{suffix}"] = fi.rmsea(stat, df, n1) * root_g
+        lo, hi = fi.rmsea_ci(stat, df, n1)
+        out[f"rmsea.ci.lower{suffix}"], out[f"rmsea.ci.upper{suffix}"] = lo * root_g, hi * root_g
+        if suffix == "":
+            out["rmsea.ci.level"] = 0.90
+        out[f"rmsea.pvalue{suffix}"] = fi.rmsea_pvalue(stat, df, n1 / g_count, 0.05)
+        if suffix == "":
+            out["rmsea.close.h0"] = 0.05
+        out[f"rmsea.notclose.pvalue{suffix}"] = (
+            1.0 - fi.rmsea_pvalue(stat, df, n1 / g_count, 0.08) if df > 0 else math.nan
+        )
+        if suffix == "":
+            out["rmsea.notclose.h0"] = 0.08
+    out.update(robust)
+    wts = np.asarray(nobs, dtype=float) / n
+    n_cor = p * (p - 1) // 2
+    acc: dict[str, list[float]] = {k: [] for k in ("rmr", "rmr_nomean", "crmr", "crmr_nomean")}
+    gfi_g = []
+    for s, e, w, k in zip(stats_g, implied, weights, nth, strict=True):
+        resid = s - e
+        ss_th = float(resid[:k] @ resid[:k])
+        ss_cor = float(resid[k:] @ resid[k:])
+        acc["rmr"].append(math.sqrt((ss_cor + ss_th) / (n_cor + k + p)))
+        acc["rmr_nomean"].append(math.sqrt(ss_cor / (n_cor + p)))
+        acc["crmr"].append(math.sqrt((ss_cor + ss_th) / (n_cor + k)))
+        acc["crmr_nomean"].append(math.sqrt(ss_cor / n_cor) if n_cor else math.nan)
+        gfi_g.append(1.0 - float(resid**2 @ w) / float(s**2 @ w))
+    out["rmr"] = float(wts @ acc["rmr"])
+    out["rmr_nomean"] = float(wts @ acc["rmr_nomean"])
+    out["srmr"] = out["rmr_nomean"]
+    out["srmr_bentler"] = out["rmr"]
+    out["srmr_bentler_nomean"] = out["rmr_nomean"]
+    out["crmr"] = float(wts @ acc["crmr"])
+    out["crmr_nomean"] = float(wts @ acc["crmr_nomean"])
+    out["srmr_mplus"] = math.nan
+    out["srmr_mplus_nomean"] = math.nan
+    out["cn_05"] = fi.cn(chisq, df, n1, 0.05)
+    out["cn_01"] = fi.cn(chisq, df, n1, 0.01)
+    gfi = float(wts @ np.array(gfi_g))
+    nel = int(sum(len(s) for s in stats_g))
+    out["gfi"] = gfi
+    out["agfi"] = fi.agfi(gfi, nel, df)
+    out["pgfi"] = fi.pgfi(gfi, nel, df)
+    out["mfi"] = math.exp(-0.5 * (chisq - df) / n1)
+    nel1 = len(stats_g[0])
+    out["wrmr"] = math.sqrt(chisq / nel1) if nel1 > 0 else math.nan
+    return out
+
+
+def _robust(
+    cat: tuple[np.ndarray, np.ndarray, float, float] | None,
+    nobs: Sequence[int],
+    n1: int,
+    df: int,
+    df_b: int,
+    g_count: int,
+) -> dict[str, float]:
+    names = [
+        "cfi.robust", "tli.robust", "nnfi.robust", "rni.robust", "rmsea.robust",
+        "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "rmsea.pvalue.robust",
+        "rmsea.notclose.pvalue.robust",
+    ]  # fmt: skip
+    if cat is None:
+        return dict.fromkeys(names, math.nan)
+    f_ml, f_null, ks, kbs = cat
+    nn = np.asarray(nobs, dtype=float)
+    xx3, xx3_null = float(nn @ f_ml), float(nn @ f_null)
+    c3 = ks / df if df > 0 else math.inf
+    c3_null = kbs / df_b
+    root_g = math.sqrt(g_count)
+    out = {
+        "cfi.robust": fi.cfi(xx3, df, xx3_null, df_b, c3, c3_null),
+        "tli.robust": fi.tli(xx3, df, xx3_null, df_b, c3, c3_null),
+        "rni.robust": fi.rni(xx3, df, xx3_null, df_b, c3, c3_null),
+        "rmsea.robust": fi.rmsea(xx3, df, n1, c3) * root_g,
+    }
+    out["nnfi.robust"] = out["tli.robust"]
+    scaled = xx3 / c3
+    lo, hi = fi.rmsea_ci(scaled, df, n1, c_hat=c3)
+    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo * root_g, hi * root_g
+    out["rmsea.pvalue.robust"] = fi.rmsea_pvalue(scaled, df, n1 / g_count, 0.05, c_hat=c3)
+    out["rmsea.notclose.pvalue.robust"] = 1.0 - fi.rmsea_pvalue(
+        scaled, df, n1 / g_count, 0.08, c_hat=c3
+    )
+    return out
+
+
+# ------------------------------------------------------------------------------ LRT
+def _internals(res: Any) -> _OrdinalInternals:
+    internals = getattr(res, "_internals", None)
+    if not isinstance(internals, _OrdinalInternals):
+        raise ModelSpecError(
+            "lrt_ordinal needs fits made by fit_groups_ordinal (WLSMV or ULSMV)",
+            found=type(res).__name__,
+            expected="results of loyaltysem.ordinal_groups.fit_groups_ordinal",
+            fix="fit both models with fit_groups_ordinal on the same data",
+        )
+    return internals
+
+
+def _orth_complement(h: np.ndarray) -> np.ndarray:
+    """Rows spanning the orthogonal complement of the columns of ``h``."""
+    u, s, _ = np.linalg.svd(h, full_matrices=True)
+    tol = max(h.shape) * np.finfo(float).eps * (s[0] if len(s) else 0.0)
+    rank = int(np.sum(s > max(tol, 1e-7 * (s[0] if len(s) else 0.0))))
+    return u[:, rank:].T
+
+
+def lrt_ordinal(restricted: Any, free: Any) -> tuple[float, float, float]:
+    r"""Scaled-shifted difference test of two nested ordinal fits, as ``lavTestLRT()``.
+
+    lavaan's default for DWLS and ULS fits (``method = "satorra.2000"``,
+    ``scaled.shifted = TRUE``, ``A.method = "delta"``; ``lav_test_diff_Satorra2000``):
+    with ``D_1``, ``D_0`` the stacked Jacobians of the less and the more restricted
+    model, ``H = D_1^+ D_0``, ``A`` the orthogonal complement of ``H`` (the
+    restrictions, as rows), ``E^-1`` the inverted information of the less restricted
+    model and ``M = E^-1 A' (A E^-1 A')^+ A E^-1``: ``U = V D_1 M D_1' V`` (``V =
+    bdiag(W_g)``), ``Gamma = bdiag(f_g Gamma_g)``, ``a = sqrt(m / tr((U Gamma)^2))``,
+    ``b = m - a tr(U Gamma)`` and ``T = a (chisq_0 - chisq_1) + b`` on ``m = df_0 -
+    df_1`` degrees of freedom.
+
+    Parameters
+    ----------
+    restricted, free : MultiGroupResult
+        Two fits of :func:`fit_groups_ordinal` on the same data and items, the first
+        nested in the second (the order does not matter: the one with more degrees of
+        freedom is taken as the restricted model, as lavaan sorts them).
+
+    Returns
+    -------
+    delta_chisq, delta_df, pvalue
+        lavaan's ``Chisq diff``, ``Df diff``, ``Pr(>Chisq)``.
+
+    Raises
+    ------
+    ModelSpecError
+        A result not made by :func:`fit_groups_ordinal`, fits on different data or by
+        different estimators, or a fit whose information matrix is singular.
+
+    Examples
+    --------
+    Threshold invariance against the configural model; in R: ``lavTestLRT(configural,
+    thresholds)``.
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from loyaltysem.datasets import load_frame
+    >>> from loyaltysem.ordinal_groups import fit_groups_ordinal, lrt_ordinal
+    >>> hs = load_frame("holzinger_swineford")
+    >>> cut5 = lambda v: np.clip(np.searchsorted(np.quantile(v, np.linspace(0, 1, 6)), v), 1, 5)
+    >>> hs5 = pd.DataFrame({f"x{i}": cut5(hs[f"x{i}"]) for i in range(1, 10)})
+    >>> hs5["school"] = hs["school"]
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> conf = fit_groups_ordinal(model, hs5, "school")
+    >>> thr = fit_groups_ordinal(model, hs5, "school", group_equal=["thresholds"])
+    >>> d_chisq, d_df, p = lrt_ordinal(thr, conf)
+    >>> round(d_chisq, 3), d_df
+    (93.889, 24.0)
+    """
+    m0, m1 = _internals(restricted), _internals(free)
+    if m0.df < m1.df:
+        m0, m1 = m1, m0
+    if m0.data_hash != m1.data_hash or [len(w) for w in m0.w] != [len(w) for w in m1.w]:
+        raise ModelSpecError(
+            "the two fits are not on the same data (groups, items, rows)",
+            found="different data hashes",
+            expected="two models fitted to the same data, one nested in the other",
+            fix="fit both models on the same data and grouping column",
+        )
+    if m0.estimator != m1.estimator:
+        raise ModelSpecError(
+            "the two fits use different estimators",
+            found=f"{m0.estimator} and {m1.estimator}",
+            expected="the same estimator",
+            fix="fit both models with the same estimator",
+        )
+    m = m0.df - m1.df
+    d_stat = m0.chisq - m1.chisq
+    if m == 0:
+        return float(d_stat), 0.0, math.nan
+    if m1.e_inv is None:
+        raise ModelSpecError(
+            "the less restricted model has a singular information matrix",
+            found="no standard errors in the less restricted fit",
+            expected="an identified model",
+            fix="check the identification of the less restricted model",
+        )
+    with single_blas_thread():
+        d1 = np.vstack(m1.jac)
+        d0 = np.vstack(m0.jac)
+        h = np.linalg.pinv(d1) @ d0
+        a = _orth_complement(h)
+        e_inv = m1.e_inv
+        apa = a @ e_inv @ a.T
+        keep = ~(
+            (np.abs(apa.sum(axis=0)) < np.sqrt(np.finfo(float).eps))
+            & (np.abs(apa.sum(axis=1)) < np.sqrt(np.finfo(float).eps))
+        )
+        a = a[keep]
+        mid = e_inv @ a.T @ np.linalg.pinv(a @ e_inv @ a.T) @ a @ e_inv
+        n_total = float(sum(m1.nobs))
+        fg = np.array(m1.nobs, dtype=float) / n_total
+        tr1 = 0.0
+        for f, j, w, gm in zip(fg, m1.jac, m1.w, m1.gamma, strict=True):
+            wgw = w[:, None] * gm * w[None, :]
+            tr1 += f * float(np.sum(wgw * (j @ mid @ j.T)))
+        v_all = np.concatenate(m1.w)
+        g_all = sla.block_diag(*[f * gm for f, gm in zip(fg, m1.gamma, strict=True)])
+        vd = v_all[:, None] * d1
+        u = vd @ mid @ vd.T
+        ug = u @ g_all
+        tr2 = float(np.sum(ug * ug.T))
+    a_fac = math.sqrt(m / tr2)
+    b = m - a_fac * tr1
+    stat = d_stat * a_fac + b
+    return float(stat), float(m), float(stats.chi2.sf(stat, m))
+
+
+# ------------------------------------------------------------------------ invariance
+def invariance_ordinal(
+    model: str | ModelSpec | Any,
+    data: Any,
+    group: str,
+    *,
+    ordered: bool | Sequence[str] = True,
+    estimator: str = "WLSMV",
+    levels: Sequence[str] = ("configural", "thresholds", "scalar"),
+    std_lv: bool = False,
+    missing: str = "listwise",
+) -> dict[str, Any]:
+    r"""The ordinal invariance ladder configural -> thresholds -> scalar.
+
+    Each level is :func:`fit_groups_ordinal` with lavaan's ``group.equal`` for it:
+    ``configural`` nothing equal; ``thresholds`` the thresholds equal (Wu & Estabrook
+    2016: lavaan then frees the latent means and the scaling factors of groups 2..G);
+    ``scalar`` thresholds and loadings equal (with the intercepts of ``y*`` at 0 in
+    every group, this is Wu & Estabrook's threshold, loading and intercept invariance,
+    and Mplus' "scalar" model for WLSMV). Each level is compared with the nearest
+    fitted level below it by :func:`lrt_ordinal` (``lavTestLRT``) and the changes in
+    the scaled CFI and RMSEA and in SRMR; cut-offs: ΔCFI ≥ -.010 (Cheung & Rensvold
+    2002), ΔRMSEA ≤ .015, ΔSRMR ≤ .030 (thresholds) / .010 (scalar) (Chen 2007). A
+    loadings-only ("metric") level is not on the ladder: with lavaan's default
+    identification it is not nested between the others (Wu & Estabrook 2016); fit it
+    with ``fit_groups_ordinal(..., group_equal=["loadings"])`` if needed. Strict
+    invariance needs the theta parameterization (the residual variances of ``y*`` are
+    not parameters in the delta one) and is not available.
+
+    Parameters
+    ----------
+    model, data, group, ordered, estimator, std_lv, missing
+        As in :func:`fit_groups_ordinal`.
+    levels : sequence of str
+        Levels from ``("configural", "thresholds", "scalar")``, in ladder order.
+
+    Returns
+    -------
+    dict
+        ``table``: DataFrame indexed by level with the columns of
+        :class:`loyaltysem.groups.InvarianceResult` (``status, chisq, df, pvalue,
+        cfi, tli, rmsea, srmr, compared_with, delta_chisq, delta_df, p_delta,
+        delta_cfi, delta_rmsea, delta_srmr, decision, reason, freed``), where
+        ``chisq, pvalue, cfi, tli, rmsea`` are lavaan's scaled values
+        (``chisq.scaled``, ...) and ``delta_chisq, delta_df, p_delta`` the
+        :func:`lrt_ordinal` test; ``fits``: level -> MultiGroupResult; ``errors``:
+        level -> message.
+
+    Raises
+    ------
+    ModelSpecError
+        An unknown level.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from loyaltysem.datasets import load_frame
+    >>> from loyaltysem.ordinal_groups import invariance_ordinal
+    >>> hs = load_frame("holzinger_swineford")
+    >>> cut5 = lambda v: np.clip(np.searchsorted(np.quantile(v, np.linspace(0, 1, 6)), v), 1, 5)
+    >>> hs5 = pd.DataFrame({f"x{i}": cut5(hs[f"x{i}"]) for i in range(1, 10)})
+    >>> hs5["school"] = hs["school"]
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> inv = invariance_ordinal(model, hs5, "school")
+    >>> inv["table"]["delta_df"].tolist()[1:]
+    [24.0, 6.0]
+    """
+    unknown = [lv for lv in levels if lv not in ORDINAL_INVARIANCE_LEVELS]
+    if unknown or not levels:
+        hint = ""
+        if "metric" in unknown or "strict" in unknown:
+            hint = (
+                " ('metric' = loadings only is not nested in this ladder with lavaan's "
+                "identification; 'strict' needs the theta parameterization)"
+            )
+        raise ModelSpecError(
+            "unknown ordinal invariance level" + hint,
+            found=list(levels),
+            expected=f"levels from {list(ORDINAL_INVARIANCE_LEVELS)}",
+            fix="levels=('configural', 'thresholds', 'scalar')",
+        )
+    order = list(ORDINAL_INVARIANCE_LEVELS)
+    levels = sorted(dict.fromkeys(levels), key=order.index)
+    fits: dict[str, MultiGroupResult] = {}
+    errors: dict[str, str] = {}
+    rows: list[dict[str, Any]] = []
+    last: str | None = None
+    for level in levels:
+        row: dict[str, Any] = {"level": level}
+        try:
+            res = fit_groups_ordinal(
+                model, data, group, ordered=ordered, estimator=estimator,
+                group_equal=ORDINAL_INVARIANCE_LEVELS[level], std_lv=std_lv, missing=missing,
+            )  # fmt: skip
+        except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            if level == levels[0] and isinstance(exc, (ModelSpecError, SurveyDataError)):
+                raise
+            errors[level] = f"{type(exc).__name__}: {exc}"
+            row.update(status="failed", decision="failed", reason=str(exc).split("\n")[0])
+            rows.append(row)
+            continue
+        fits[level] = res
+        fm = res.fit_measures
+        row.update(
+            chisq=float(fm["chisq.scaled"]),
+            df=float(fm["df"]),
+            pvalue=float(fm["pvalue.scaled"]),
+            cfi=float(fm["cfi.scaled"]),
+            tli=float(fm["tli.scaled"]),
+            rmsea=float(fm["rmsea.scaled"]),
+            srmr=float(fm["srmr"]),
+            status="fitted" if res.converged else "not converged",
+        )
+        if not res.converged:
+            row.update(decision="failed", reason="the optimizer did not converge")
+        elif level == "configural":
+            row.update(decision="baseline", reason="")
+        elif last is None:
+            row.update(decision="not tested", reason="no lower level was fitted to compare with")
+        else:
+            lower = fits[last]
+            fm0 = lower.fit_measures
+            try:
+                d_chisq, d_df, p = lrt_ordinal(res, lower)
+            except ModelSpecError:
+                d_chisq, d_df, p = math.nan, float(fm["df"] - fm0["df"]), math.nan
+            d = {
+                "cfi": float(fm["cfi.scaled"] - fm0["cfi.scaled"]),
+                "rmsea": float(fm["rmsea.scaled"] - fm0["rmsea.scaled"]),
+                "srmr": float(fm["srmr"] - fm0["srmr"]),
+            }
+            cut = ORDINAL_CUTOFFS[level]
+            failed = []
+            if not d["cfi"] >= cut["cfi"]:
+                failed.append(f"ΔCFI = {d['cfi']:.4f} < {cut['cfi']:.3f}")
+            if not d["rmsea"] <= cut["rmsea"]:
+                failed.append(f"ΔRMSEA = {d['rmsea']:.4f} > {cut['rmsea']:.3f}")
+            if not d["srmr"] <= cut["srmr"]:
+                failed.append(f"ΔSRMR = {d['srmr']:.4f} > {cut['srmr']:.3f}")
+            row.update(
+                compared_with=last,
+                delta_chisq=d_chisq,
+                delta_df=d_df,
+                p_delta=p,
+                delta_cfi=d["cfi"],
+                delta_rmsea=d["rmsea"],
+                delta_srmr=d["srmr"],
+                decision="not supported" if failed else "supported",
+                reason="; ".join(failed),
+                freed="",
+            )
+        rows.append(row)
+        if res.converged:
+            last = level
+    columns = ["status", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr",
+               "compared_with", "delta_chisq", "delta_df", "p_delta", "delta_cfi",
+               "delta_rmsea", "delta_srmr", "decision", "reason", "freed"]  # fmt: skip
+    table = pd.DataFrame(rows).set_index("level").reindex(columns=columns)
+    return {"table": table, "fits": MappingProxyType(fits), "errors": MappingProxyType(errors)}
