@@ -96,6 +96,7 @@ from loyaltysem.grouping import (
     GROUP_EQUAL,
     Z_95,
     MultiGroupResult,
+    _GroupData,
     _normalize_partial,
     _plain,
     _split_groups,
@@ -107,7 +108,7 @@ from loyaltysem.ordinal import (
     ordinal_partable,
 )
 from loyaltysem.polychoric import polychoric
-from loyaltysem.results import Provenance
+from loyaltysem.results import Provenance, SEMResult
 from loyaltysem.specification import PARAMETER_OPS, ModelSpec, specify
 
 __all__ = [
@@ -1079,16 +1080,84 @@ def _robust(
 
 
 # ------------------------------------------------------------------------------ LRT
-def _internals(res: Any) -> _OrdinalInternals:
-    internals = getattr(res, "_internals", None)
-    if not isinstance(internals, _OrdinalInternals):
+def _single_group_internals(res: SEMResult, data: Any) -> _OrdinalInternals:
+    """The internals of a single-group ordinal fit, recomputed from its data.
+
+    The model is refitted as one group by this module's kernel (the numbers of
+    :func:`loyaltysem.ordinal.fit_ordinal`, checked on the chi-square).
+    """
+    opts = res.provenance.options
+    spec = specify(
+        res.model,
+        std_lv=bool(opts.get("std_lv", False)),
+        orthogonal=bool(opts.get("orthogonal", False)),
+    )
+    missing = str(opts.get("missing", "listwise"))
+    frame, survey_hash = _survey_frame(data)
+    _check_variables(spec, [str(c) for c in frame.columns], "the data")
+    ov = list(spec.ov)
+    values = frame[ov].to_numpy(dtype=float)
+    observed = np.isfinite(values)
+    keep = observed.all(axis=1) if missing == "listwise" else observed.any(axis=1)
+    block = values[keep]
+    gd = _GroupData(
+        labels=("all",),
+        covs=(np.eye(len(ov)),),
+        means=(np.zeros(len(ov)),),
+        nobs=(len(block),),
+        n_excluded=(int((~keep).sum()),),
+        n_group_missing=0,
+        data_hash=str(survey_hash or "") + str(len(block)),
+        notes=(),
+        data=(block,),
+        missing=missing,
+    )
+    items = [str(v) for v in opts.get("ordered", ov)]
+    _check_model(spec, items)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = _fit(spec, gd, "", str(res.provenance.estimator), (), (), False, missing, items)
+    internals = _internals(one)
+    chisq = float(res.fit_measures["chisq"])
+    if not math.isclose(internals.chisq, chisq, rel_tol=1e-5, abs_tol=1e-6):
         raise ModelSpecError(
-            "lrt_ordinal needs fits made by fit_groups_ordinal (WLSMV or ULSMV)",
-            found=type(res).__name__,
-            expected="results of loyaltysem.ordinal_groups.fit_groups_ordinal",
-            fix="fit both models with fit_groups_ordinal on the same data",
+            "the data given are not the data the model was fitted to",
+            found=f"chi-square {internals.chisq:.6g} on these data, {chisq:.6g} in the fit",
+            expected="the data passed to loyaltysem.fit(..., ordered=...)",
+            fix="pass data= the same survey or DataFrame as in the fit",
         )
-    return internals
+    return _OrdinalInternals(
+        jac=internals.jac,
+        w=internals.w,
+        gamma=internals.gamma,
+        nobs=internals.nobs,
+        e_inv=internals.e_inv,
+        chisq=chisq,
+        df=float(res.fit_measures["df"]),
+        data_hash=res.provenance.data_hash,
+        estimator=internals.estimator,
+    )
+
+
+def _internals(res: Any, data: Any = None) -> _OrdinalInternals:
+    internals = getattr(res, "_internals", None)
+    if isinstance(internals, _OrdinalInternals):
+        return internals
+    if isinstance(res, SEMResult) and res.provenance.estimator in ORDINAL_ESTIMATORS:
+        if data is None:
+            raise ModelSpecError(
+                "lrt_ordinal needs the data of single-group ordinal fits",
+                found="data=None with a single-group WLSMV/ULSMV result",
+                expected="data= the survey or DataFrame the models were fitted to",
+                fix="call lrt_ordinal(restricted, free, data=survey)",
+            )
+        return _single_group_internals(res, data)
+    raise ModelSpecError(
+        "lrt_ordinal needs WLSMV or ULSMV fits",
+        found=f"{type(res).__name__} (estimator {getattr(res, 'provenance', None)})",
+        expected="results of fit_groups_ordinal, or of loyaltysem.fit(..., ordered=...)",
+        fix="fit both models with the same ordinal estimator on the same data",
+    )
 
 
 def _orth_complement(h: np.ndarray) -> np.ndarray:
@@ -1099,7 +1168,7 @@ def _orth_complement(h: np.ndarray) -> np.ndarray:
     return u[:, rank:].T
 
 
-def lrt_ordinal(restricted: Any, free: Any) -> tuple[float, float, float]:
+def lrt_ordinal(restricted: Any, free: Any, *, data: Any = None) -> tuple[float, float, float]:
     r"""Scaled-shifted difference test of two nested ordinal fits, as ``lavTestLRT()``.
 
     lavaan's default for DWLS and ULS fits (``method = "satorra.2000"``,
@@ -1114,10 +1183,14 @@ def lrt_ordinal(restricted: Any, free: Any) -> tuple[float, float, float]:
 
     Parameters
     ----------
-    restricted, free : MultiGroupResult
-        Two fits of :func:`fit_groups_ordinal` on the same data and items, the first
-        nested in the second (the order does not matter: the one with more degrees of
-        freedom is taken as the restricted model, as lavaan sorts them).
+    restricted, free : MultiGroupResult or SEMResult
+        Two fits of :func:`fit_groups_ordinal` on the same data and items, or two
+        single-group fits of ``loyaltysem.fit(..., ordered=...)``, the first nested in
+        the second (the order does not matter: the one with more degrees of freedom is
+        taken as the restricted model, as lavaan sorts them).
+    data : Survey or DataFrame, optional
+        Needed for single-group fits only (their Jacobians and NACOV are recomputed
+        from the data; the chi-square of each fit is checked against it).
 
     Returns
     -------
@@ -1150,7 +1223,7 @@ def lrt_ordinal(restricted: Any, free: Any) -> tuple[float, float, float]:
     >>> round(d_chisq, 3), d_df
     (93.889, 24.0)
     """
-    m0, m1 = _internals(restricted), _internals(free)
+    m0, m1 = _internals(restricted, data), _internals(free, data)
     if m0.df < m1.df:
         m0, m1 = m1, m0
     if m0.data_hash != m1.data_hash or [len(w) for w in m0.w] != [len(w) for w in m1.w]:
