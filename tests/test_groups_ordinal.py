@@ -1,0 +1,313 @@
+"""Multi-group ordinal fits (WLSMV, ULSMV), threshold invariance and lavTestLRT vs lavaan 0.6.14.
+
+Fixtures: ``tests/reference/make_groups_ordinal.R`` (``tests/fixtures/groups_ordinal``;
+R, lavaan and semTools versions recorded in each). Every parameter (matched on lhs, op,
+rhs, group; one on a single side fails), its label, estimate, robust standard error,
+std.lv and std.all, every fit measure lavaan reports (a measure on one side only
+fails; NA must be NaN), the standard and scaled-shifted tests with each group's
+chi-square, and lavTestLRT (satorra.2000, scaled.shifted) between invariance levels
+and between nested single-group fits are compared under design.md §4 tolerances. The
+tests run without R.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from loyaltysem import fit, load_ecommerce
+from loyaltysem.datasets import load_frame
+from loyaltysem.errors import ModelSpecError, SurveyDataError
+from loyaltysem.grouping import MultiGroupResult
+from loyaltysem.ordinal_groups import (
+    ORDINAL_INVARIANCE_LEVELS,
+    fit_groups_ordinal,
+    invariance_ordinal,
+    lrt_ordinal,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "groups_ordinal"
+
+ATOL_EST = 1e-4  # estimates and standardized estimates
+RTOL_SE = 1e-3  # standard errors
+ATOL_SE_ZERO = 1e-8  # fixed parameters: lavaan 0, ours 0
+RTOL_CHISQ = 1e-4  # chi-square statistics, df, counts
+ATOL_INDEX = 1e-4  # CFI, TLI, RMSEA (and CI), SRMR, p-values, other indices
+ATOL_P = 1e-4
+
+#: measures compared relatively (chi-square-like, counts)
+RELATIVE = {
+    "npar", "fmin", "chisq", "df", "chisq.scaled", "df.scaled", "baseline.chisq",
+    "baseline.df", "baseline.chisq.scaled", "baseline.df.scaled", "cn_05", "cn_01",
+    "chisq.shift.parameters", "chisq.scaling.factor", "baseline.chisq.scaling.factor",
+    "ntotal",
+}  # fmt: skip
+LEVEL_CASES = {
+    "hs": ["hs_configural", "hs_thresholds", "hs_scalar"],
+    "ecommerce": ["ecommerce_configural", "ecommerce_thresholds", "ecommerce_scalar"],
+}
+OTHER_CASES = [
+    "hs_metric_loadings",
+    "hs_scalar_ulsmv",
+    "hs_configural_ulsmv",
+    "hs_scalar_partial",
+    "hs_scalar_std_lv",
+    "hs_scalar_all",
+    "hs_scalar_pairwise",
+]
+ALL_CASES = [c for cases in LEVEL_CASES.values() for c in cases] + OTHER_CASES
+HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
+
+def cut5(v: np.ndarray) -> np.ndarray:
+    """R: cut(v, quantile(v, seq(0, 1, .2)), include.lowest = TRUE, labels = FALSE)."""
+    breaks = np.quantile(v, np.linspace(0.0, 1.0, 6))  # type 7, as R's default
+    return np.clip(np.searchsorted(breaks, v, side="left"), 1, 5).astype(float)
+
+
+@cache
+def hs5() -> pd.DataFrame:
+    hs = load_frame("holzinger_swineford")
+    out = pd.DataFrame({f"x{i}": cut5(hs[f"x{i}"].to_numpy()) for i in range(1, 10)})
+    out["school"] = hs["school"].to_numpy()
+    return out
+
+
+def _load(name: str) -> dict[str, Any]:
+    with open(FIXTURES / f"{name}.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _data(name: str) -> Any:
+    if name.startswith("ecommerce"):
+        return load_ecommerce()
+    if name == "hs_scalar_pairwise":
+        return pd.read_csv(FIXTURES / "hs5_mcar10.csv")  # R's MCAR cells, as used
+    return hs5()
+
+
+@cache
+def _fit(name: str) -> MultiGroupResult:
+    d = _load(name)
+    pv = d["provenance"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # deletion notes
+        return fit_groups_ordinal(
+            pv["model_syntax"],
+            _data(name),
+            pv["group"],
+            ordered=d["ordered"],
+            estimator="ULSMV" if d["options"]["estimator"] == "ULS" else "WLSMV",
+            group_equal=pv["group_equal"],
+            group_partial=pv["group_partial"],
+            std_lv=d["options"]["std.lv"],
+            missing=d["options"]["missing"],
+        )
+
+
+@pytest.mark.parametrize("name", ALL_CASES)
+def test_fixture_provenance(name: str) -> None:
+    d = _load(name)
+    pv = d["provenance"]
+    assert pv["generator"] == "tests/reference/make_groups_ordinal.R"
+    assert pv["lavaan_version"] == "0.6.14"
+    assert pv["r_version"].startswith("R version")
+    assert d["options"]["parameterization"] == "delta"
+    assert d["options"]["estimator"] in ("DWLS", "ULS")
+
+
+@pytest.mark.parametrize("name", ALL_CASES)
+def test_estimates(name: str) -> None:
+    d = _load(name)
+    res = _fit(name)
+    assert res.converged and d["converged"]
+    assert [str(v) for v in res.group_labels] == d["group_labels"]
+    assert_allclose(res.nobs.to_numpy(), d["nobs"])
+    ref = pd.DataFrame(d["parameter_estimates"])
+    ref = ref[ref["op"] != "=="]
+    ours = res.estimates
+    key = ["lhs", "op", "rhs", "group"]
+    m = ref.merge(ours, on=key, how="outer", indicator=True, suffixes=("_R", ""))
+    one_sided = m[m["_merge"] != "both"]
+    assert one_sided.empty, one_sided[[*key, "_merge"]]
+    assert len(ours) == len(ref)
+    assert_allclose(m["est"], m["est_R"], atol=ATOL_EST, err_msg=f"{name}: est")
+    free = m["se_R"] > 0
+    assert_allclose(m.loc[free, "se"], m.loc[free, "se_R"], rtol=RTOL_SE, err_msg="se")
+    assert_allclose(m.loc[~free, "se"], 0.0, atol=ATOL_SE_ZERO)
+    assert_allclose(m["std_lv"], m["std.lv"], atol=ATOL_EST, err_msg="std.lv")
+    assert_allclose(m["std_all"], m["std.all"], atol=ATOL_EST, err_msg="std.all")
+    ref_label = m["label_R"] if "label_R" in m else pd.Series("", index=m.index)
+    ref_label = ref_label.fillna("")
+    assert (m["label"] == ref_label).all(), m.loc[m["label"] != ref_label, [*key, "label"]]
+    # lavInspect(fit, "npar") counts the parameters before the "==" constraints
+    n_eq = sum(row["op"] == "==" for row in d["partable"])
+    assert int(res.fit_measures["npar"]) == d["npar"] - n_eq
+
+
+@pytest.mark.parametrize("name", ALL_CASES)
+def test_fit_measures(name: str) -> None:
+    d = _load(name)
+    fm = _fit(name).fit_measures
+    ref = d["fit_measures"]
+    missing = sorted(set(ref) - set(fm.index))
+    assert not missing, missing
+    for key, value in ref.items():
+        ours = float(fm[key])
+        if value is None:
+            assert math.isnan(ours), f"{name}: {key} is NA in lavaan, {ours} here"
+            continue
+        assert not math.isnan(ours), f"{name}: {key} = {value} in lavaan, NaN here"
+        if key in RELATIVE:
+            assert_allclose(ours, value, rtol=RTOL_CHISQ, err_msg=f"{name}: {key}")
+        else:
+            assert_allclose(ours, value, atol=ATOL_INDEX, err_msg=f"{name}: {key}")
+
+
+@pytest.mark.parametrize("name", ALL_CASES)
+def test_tests_per_group(name: str) -> None:
+    d = _load(name)
+    res = _fit(name)
+    std = d["test"]["standard"]
+    assert_allclose(res.chisq_group.to_numpy(), std["stat_group"], rtol=RTOL_CHISQ)
+    sh = d["test"]["scaled_shifted"]
+    fm = res.fit_measures
+    assert_allclose(fm["chisq.scaled"], sh["stat"], rtol=RTOL_CHISQ)
+    assert_allclose(fm["chisq.scaling.factor"], sh["scaling_factor"], rtol=RTOL_CHISQ)
+    assert_allclose(fm["chisq.shift.parameters"], sh["shift_parameter"], rtol=RTOL_CHISQ)
+    assert_allclose(fm["pvalue.scaled"], sh["pvalue"], atol=ATOL_P)
+
+
+@pytest.mark.parametrize("name", ["hs_scalar", "ecommerce_thresholds", "hs_scalar_pairwise"])
+def test_sample_and_implied_statistics(name: str) -> None:
+    d = _load(name)
+    res = _fit(name)
+    for label, sample in d["sample"].items():
+        key = next(g for g in res.group_labels if str(g) == label)
+        assert_allclose(res.sample_mean(key).to_numpy(), sample["thresholds"]["values"], atol=1e-6)
+        assert_allclose(
+            res.sample_cov(key).to_numpy(), np.array(sample["correlation"]["values"]), atol=1e-6
+        )
+
+
+@pytest.mark.parametrize("kind", ["hs", "ecommerce"])
+def test_lrt_between_levels(kind: str) -> None:
+    d = _load(f"ladder_{kind}")
+    fits = {level: _fit(f"{kind}_{level}") for level in d["levels"]}
+    pairs = {
+        "thresholds_vs_configural": ("thresholds", "configural"),
+        "scalar_vs_thresholds": ("scalar", "thresholds"),
+        "scalar_vs_configural": ("scalar", "configural"),
+    }
+    for key, (restricted, free) in pairs.items():
+        ref = d["pairs"][key]
+        d_chisq, d_df, p = lrt_ordinal(fits[restricted], fits[free])
+        assert_allclose(d_chisq, ref["delta_chisq"], rtol=RTOL_CHISQ, err_msg=key)
+        assert d_df == ref["delta_df"]
+        assert_allclose(p, ref["pvalue"], atol=ATOL_P)
+        # the order of the arguments does not matter (lavaan sorts by df)
+        assert lrt_ordinal(fits[free], fits[restricted]) == (d_chisq, d_df, p)
+
+
+@pytest.mark.parametrize("kind", ["hs", "ecommerce"])
+def test_invariance_ladder(kind: str) -> None:
+    d = _load(f"ladder_{kind}")
+    pv = d["provenance"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inv = invariance_ordinal(pv["model_syntax"], _data(kind), pv["group"])
+    table = inv["table"]
+    assert list(table.index) == d["levels"] == list(ORDINAL_INVARIANCE_LEVELS)
+    assert {k: list(v) for k, v in ORDINAL_INVARIANCE_LEVELS.items()} == {
+        k: [v] if isinstance(v, str) else list(v) for k, v in d["group_equal"].items()
+    }  # jsonlite writes a one-element vector as a string
+    lrt = pd.DataFrame(d["lrt"]["table"]).set_index("model")
+    for level in d["levels"]:
+        fm = d["fit_measures"][level]
+        row = table.loc[level]
+        assert_allclose(row["chisq"], fm["chisq.scaled"], rtol=RTOL_CHISQ)
+        assert_allclose(row[["cfi", "tli", "rmsea", "srmr"]].to_numpy(dtype=float),
+                        [fm["cfi.scaled"], fm["tli.scaled"], fm["rmsea.scaled"], fm["srmr"]],
+                        atol=ATOL_INDEX)  # fmt: skip
+        if level == "configural":
+            assert row["decision"] == "baseline"
+            continue
+        assert_allclose(row["delta_chisq"], lrt.loc[level, "Chisq diff"], rtol=RTOL_CHISQ)
+        assert row["delta_df"] == lrt.loc[level, "Df diff"]
+        assert_allclose(row["p_delta"], lrt.loc[level, "Pr(>Chisq)"], atol=ATOL_P)
+        assert row["decision"] in ("supported", "not supported")
+
+
+def test_lrt_single_group() -> None:
+    d = _load("lrt_single")
+    data = hs5().drop(columns="school")
+    free = fit(d["provenance"]["model_syntax"], data, ordered=True)
+    cases = {
+        "orthogonal": fit(d["orthogonal_syntax"], data, ordered=True),
+        "equal": fit(d["equal_syntax"], data, ordered=True),
+    }
+    for key, restricted in cases.items():
+        ref = d[key]
+        assert_allclose(restricted.fit_measures["chisq"], ref["chisq_restricted"], rtol=RTOL_CHISQ)
+        d_chisq, d_df, p = lrt_ordinal(restricted, free, data=data)
+        assert_allclose(d_chisq, ref["delta_chisq"], rtol=RTOL_CHISQ, err_msg=key)
+        assert d_df == ref["delta_df"]
+        assert_allclose(p, ref["pvalue"], atol=ATOL_P)
+    with pytest.raises(ModelSpecError, match="needs the data"):
+        lrt_ordinal(cases["equal"], free)
+    other = data.copy()
+    other.loc[:20, "x1"] = 1.0
+    with pytest.raises(ModelSpecError, match="not the data"):
+        lrt_ordinal(cases["equal"], free, data=other)
+
+
+# ------------------------------------------------------------------------ bad input
+def test_category_empty_in_one_group() -> None:
+    d = _load("errors")
+    assert "some categories of variable `x1' are empty in group 1" in d["error"]
+    data = hs5().copy()
+    data.loc[(data["school"] == "Pasteur") & (data["x1"] == 1), "x1"] = 2.0
+    with pytest.raises(SurveyDataError, match="empty in group") as err:
+        fit_groups_ordinal(HS, data, "school")
+    assert err.value.column == "x1"
+    assert "Pasteur" in str(err.value) and "merge category 1" in str(err.value)
+
+
+def test_bad_options() -> None:
+    with pytest.raises(ModelSpecError, match="group_equal"):
+        fit_groups_ordinal(HS, hs5(), "school", group_equal=["threshold"])
+    with pytest.raises(ModelSpecError, match="parameterization"):
+        fit_groups_ordinal(HS, hs5(), "school", parameterization="theta")
+    with pytest.raises(ModelSpecError, match="missing"):
+        fit_groups_ordinal(HS, hs5(), "school", missing="ml")
+    with pytest.raises(ModelSpecError, match="estimator"):
+        fit_groups_ordinal(HS, hs5(), "school", estimator="ML")
+    with pytest.raises(ModelSpecError, match="continuous"):
+        fit_groups_ordinal(HS, hs5(), "school", ordered=["x1", "x2"])
+    with pytest.raises(ModelSpecError, match="group_partial"):
+        fit_groups_ordinal(HS, hs5(), "school", group_equal=["thresholds"],
+                           group_partial=["x1 | t9"])  # fmt: skip
+    with pytest.raises(SurveyDataError, match="grouping column"):
+        fit_groups_ordinal(HS, hs5(), "schol")
+    with pytest.raises(ModelSpecError, match="strict"):
+        invariance_ordinal(HS, hs5(), "school", levels=("configural", "strict"))
+
+
+def test_lrt_refuses_other_results() -> None:
+    conf = _fit("hs_configural")
+    ml = fit(HS, load_frame("holzinger_swineford"))
+    with pytest.raises(ModelSpecError, match="WLSMV or ULSMV"):
+        lrt_ordinal(conf, ml)
+    with pytest.raises(ModelSpecError, match="same data"):
+        lrt_ordinal(conf, _fit("ecommerce_configural"))
+    with pytest.raises(ModelSpecError, match="different estimators"):
+        lrt_ordinal(_fit("hs_configural_ulsmv"), _fit("hs_scalar"))
