@@ -431,7 +431,7 @@ def test_fit_with_group_is_fit_groups(hs):
     ("options", "needle"),
     [
         ({"group_equal": ["loadings"]}, "need group="),
-        ({"group": "school", "missing": "ml"}, "not available with group="),
+        ({"group": "school", "se": "robust"}, "not available with group="),
         ({"group": "school", "ordered": True}, "not available with group="),
     ],
 )
