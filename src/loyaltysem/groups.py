@@ -374,6 +374,39 @@ def _spec(model: Any, *, std_lv: bool, orthogonal: bool, fixed_x: bool) -> Model
     return spec
 
 
+def _compile_groups(
+    t: pd.DataFrame,
+    ov: Sequence[str],
+    q: int,
+    covs: Sequence[np.ndarray],
+    means: Sequence[np.ndarray],
+) -> tuple[list[CompiledModel], list[np.ndarray], np.ndarray]:
+    """Each group's compiled model, its global parameter index, and start values."""
+    gcol = t["group"].to_numpy()
+    compiled: list[CompiledModel] = []
+    index: list[np.ndarray] = []
+    x0 = np.full(q, np.nan)
+    for g in range(len(covs)):
+        rows = t[gcol == g + 1]
+        local, idx = localize(rows["free"].to_numpy(dtype=int))
+        pt = ParTable(
+            lhs=rows["lhs"].to_numpy(dtype=object),
+            op=rows["op"].to_numpy(dtype=object),
+            rhs=rows["rhs"].to_numpy(dtype=object),
+            free=local,
+            ustart=rows["ustart"].to_numpy(dtype=float),
+            exo=rows["exo"].to_numpy(dtype=int),
+            label=rows["label"].to_numpy(dtype=object),
+        )
+        cm = compile_partable(pt, list(ov), covs[g], means[g])
+        compiled.append(cm)
+        index.append(idx)
+        start = _start_values(cm, covs[g], means[g])
+        unset = np.isnan(x0[idx])
+        x0[idx[unset]] = start[unset]
+    return compiled, index, x0
+
+
 def _fit_table(
     spec: ModelSpec,
     gd: _GroupData,
@@ -417,27 +450,7 @@ def _fit_table(
                 fix="merge small groups, drop the group, or constrain more parameters across "
                 "groups (group_equal)",
             )
-    compiled: list[CompiledModel] = []
-    index: list[np.ndarray] = []
-    x0 = np.full(q, np.nan)
-    for g in range(n_groups):
-        rows = t[gcol == g + 1]
-        local, idx = localize(rows["free"].to_numpy(dtype=int))
-        pt = ParTable(
-            lhs=rows["lhs"].to_numpy(dtype=object),
-            op=rows["op"].to_numpy(dtype=object),
-            rhs=rows["rhs"].to_numpy(dtype=object),
-            free=local,
-            ustart=rows["ustart"].to_numpy(dtype=float),
-            exo=rows["exo"].to_numpy(dtype=int),
-            label=rows["label"].to_numpy(dtype=object),
-        )
-        cm = compile_partable(pt, ov, gd.covs[g], gd.means[g])
-        compiled.append(cm)
-        index.append(idx)
-        start = _start_values(cm, gd.covs[g], gd.means[g])
-        unset = np.isnan(x0[idx])
-        x0[idx[unset]] = start[unset]
+    compiled, index, x0 = _compile_groups(t, ov, q, gd.covs, gd.means)
     kernel = MultiGroupKernel([cm.layout for cm in compiled], index, gd.covs, gd.means, gd.nobs, q)
     x, st, iterations, converged = fisher_scoring(cast(MLKernel, kernel), x0)
     if not converged:
