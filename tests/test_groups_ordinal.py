@@ -5,8 +5,9 @@ R, lavaan and semTools versions recorded in each). Every parameter (matched on l
 rhs, group; one on a single side fails), its label, estimate, robust standard error,
 std.lv and std.all, every fit measure lavaan reports (a measure on one side only
 fails; NA must be NaN), the standard and scaled-shifted tests with each group's
-chi-square, and lavTestLRT (satorra.2000, scaled.shifted) between invariance levels
-and between nested single-group fits are compared under design.md §4 tolerances. The
+chi-square, lavTestScore of the equality constraints, and lavTestLRT (satorra.2000,
+scaled.shifted) between invariance levels and between nested single-group fits are
+compared under design.md §4 tolerances. The
 tests run without R.
 """
 
@@ -197,6 +198,35 @@ def test_sample_and_implied_statistics(name: str) -> None:
         assert_allclose(
             res.sample_cov(key).to_numpy(), np.array(sample["correlation"]["values"]), atol=1e-6
         )
+
+
+SCORE_CASES = ["hs_thresholds", "hs_scalar", "hs_scalar_partial", "ecommerce_scalar"]
+ATOL_SCORE = 1e-4  # a score statistic near 0 differs by lavaan's optimizer tolerance
+
+
+@pytest.mark.parametrize("name", SCORE_CASES)
+def test_score_tests_against_lavtestscore(name: str) -> None:
+    d = _load(name)
+    res = _fit(name)
+    ref = pd.DataFrame(d["score_test"]["uni"])
+    ours = res.score_tests()
+    key_r = ["par_lhs", "par_op", "par_rhs", "par_group"]
+    key = ["lhs", "op", "rhs", "group"]
+    m = ref.merge(ours, left_on=key_r, right_on=key, how="outer", indicator=True,
+                  suffixes=("_R", ""))  # fmt: skip
+    assert (m["_merge"] == "both").all(), m.loc[m["_merge"] != "both", key_r + key]
+    assert_allclose(m["X2"], m["X2_R"], rtol=RTOL_CHISQ, atol=ATOL_SCORE)
+    assert (m["ref_group_R"] == m["ref_group"]).all()
+    total = d["score_test"]["total"][0]
+    ours_total = res.score_test_total()
+    assert_allclose(ours_total["X2"], total["X2"], rtol=RTOL_CHISQ)
+    assert ours_total["df"] == total["df"]
+    assert_allclose(ours_total["pvalue"], total["p.value"], atol=ATOL_P)
+
+
+def test_no_constraints_no_score_tests() -> None:
+    with pytest.raises(ModelSpecError, match="no equality constraints"):
+        _fit("hs_configural").score_tests()
 
 
 @pytest.mark.parametrize("kind", ["hs", "ecommerce"])

@@ -70,7 +70,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -80,7 +80,7 @@ from scipy import stats
 from loyaltysem._kernels import dwls
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.delta import delta_method
-from loyaltysem._kernels.multigroup import localize
+from loyaltysem._kernels.multigroup import localize, score_tests
 from loyaltysem._kernels.multigroup_dwls import GroupLayout, MultiGroupDWLS, catml_multigroup
 from loyaltysem._kernels.partable import ParTable, compile_partable
 from loyaltysem._threads import single_blas_thread
@@ -190,8 +190,12 @@ def _ordinal_table(
     group_equal: tuple[str, ...],
     group_partial: Sequence[str],
     std_lv: bool,
-) -> tuple[pd.DataFrame, int]:
-    """The multi-group ordinal parameter table (lavaan's ``parTable()``, no ``==`` rows)."""
+) -> tuple[pd.DataFrame, int, tuple[tuple[int, int], ...]]:
+    """The multi-group ordinal parameter table (lavaan's ``parTable()``, no ``==`` rows).
+
+    Returns the table, the number of free parameters and the equality constraints as
+    (reference row, constrained row) pairs in lavaan's order of its ``==`` rows.
+    """
     base = ordinal_partable(spec, n_th)
     t = spec.table
     par = t[t["op"].isin(PARAMETER_OPS)]
@@ -303,12 +307,14 @@ def _ordinal_table(
             free_idx[i] = number.setdefault(int(roots[i]), len(number) + 1)
     plabel = np.array([f".p{i + 1}." for i in range(n)], dtype=object)
     out_label = user_label.copy()
+    eq_pairs: list[tuple[int, int]] = []
     for lab in dup_order:
         members = np.flatnonzero(label == lab)
         if free[members].all():
             for i in members:
                 if out_label[i] == "":
                     out_label[i] = plabel[members[0]]
+            eq_pairs += [(int(members[0]), int(o)) for o in members[1:]]
     frame = pd.DataFrame(
         {
             "lhs": lhs,
@@ -323,7 +329,7 @@ def _ordinal_table(
             "user": user.astype(int),
         }
     )
-    return frame, int(free_idx.max()) if n else 0
+    return frame, int(free_idx.max()) if n else 0, tuple(eq_pairs)
 
 
 # ------------------------------------------------------------------------- the data
@@ -528,7 +534,8 @@ class _Group:
     n: int
 
 
-def _build_group(rows: pd.DataFrame, ov: list[str], pc: Any, dwls_weights: bool) -> _Group:
+def _group_layout(rows: pd.DataFrame, ov: list[str]) -> tuple[GroupLayout, Any]:
+    """One group's :class:`GroupLayout` (and compiled model) from its table rows."""
     local, idx = localize(rows["free"].to_numpy(dtype=int))
     pt = ParTable(
         lhs=rows["lhs"].to_numpy(dtype=object),
@@ -560,6 +567,11 @@ def _build_group(rows: pd.DataFrame, ov: list[str], pc: Any, dwls_weights: bool)
         delta_value=delta_value,
         index=idx,
     )
+    return gl, cm
+
+
+def _build_group(rows: pd.DataFrame, ov: list[str], pc: Any, dwls_weights: bool) -> _Group:
+    gl, cm = _group_layout(rows, ov)
     gamma = np.asarray(pc.gamma, dtype=float)
     w = 1.0 / np.diag(gamma) if dwls_weights else np.ones(len(gamma))
     r = pc.correlation.loc[ov, ov].to_numpy()
@@ -581,7 +593,7 @@ def _fit(
     p = len(ov)
     n_groups = len(gd.labels)
     n_th = _check_categories(gd.data, ov, gd.labels, group)
-    table, q = _ordinal_table(spec, n_th, n_groups, ge, gp, std_lv)
+    table, q, eq_pairs = _ordinal_table(spec, n_th, n_groups, ge, gp, std_lv)
     notes = list(gd.notes)
     for note in gd.notes:
         warnings.warn(note, MissingDataWarning, stacklevel=3)
@@ -855,8 +867,108 @@ def _fit(
         iterations=int(iterations),
         warnings=tuple(result_warnings),
         provenance=provenance,
+        _score=_OrdinalScore(table, eq_pairs, groups, stats_g, x, n_total, ov)
+        if eq_pairs
+        else None,
         _internals=internals,
     )
+
+
+class _ScoreAdapter:
+    """The row parameterization of an ordinal fit, as :func:`score_tests` reads a kernel.
+
+    ``gradient`` is ``-2 s`` with ``s = sum_g (n_g - 1)/N J_g' W_g e_g`` (lavaan's
+    ``lav_model_gradient`` for DWLS/ULS, sign aside), ``expected_information`` is
+    ``sum_g f_g J_g' W_g J_g`` (``lav_model_information_expected``), ``n`` is N.
+    """
+
+    def __init__(self, score: np.ndarray, info: np.ndarray, n: int) -> None:
+        self._score, self._info, self.n = score, info, n
+
+    def state(self, x: np.ndarray) -> np.ndarray:
+        return x
+
+    def gradient(self, st: np.ndarray) -> np.ndarray:
+        return -2.0 * self._score
+
+    def expected_information(self, st: np.ndarray) -> np.ndarray:
+        return self._info
+
+
+class _OrdinalScore:
+    """Deferred ``lavTestScore`` of an ordinal multi-group fit (one parameter per row)."""
+
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        eq_pairs: tuple[tuple[int, int], ...],
+        groups: Sequence[_Group],
+        stats_g: Sequence[np.ndarray],
+        x: np.ndarray,
+        n_total: int,
+        ov: list[str],
+    ) -> None:
+        self.table, self.eq_pairs, self.groups = table, eq_pairs, list(groups)
+        self.stats_g, self.x, self.n_total, self.ov = list(stats_g), x, n_total, ov
+        self._done: tuple[pd.DataFrame, pd.Series] | None = None
+
+    def __call__(self) -> tuple[pd.DataFrame, pd.Series]:
+        if self._done is None:
+            self._done = self._compute()
+        return self._done
+
+    def _compute(self) -> tuple[pd.DataFrame, pd.Series]:
+        t = self.table
+        free = t["free"].to_numpy(dtype=int)
+        rows = np.flatnonzero(free > 0)
+        row_param = np.zeros(len(t), dtype=int)
+        row_param[rows] = np.arange(1, len(rows) + 1)
+        gcol = t["group"].to_numpy()
+        n_rows = len(rows)
+        x_full = self.x[free[rows] - 1]
+        score = np.zeros(n_rows)
+        info = np.zeros((n_rows, n_rows))
+        for g, gr in enumerate(self.groups):
+            sub = t[gcol == g + 1].copy()
+            sub["free"] = row_param[gcol == g + 1]
+            gl, _ = _group_layout(sub, self.ov)
+            xl = x_full[gl.index]
+            e = self.stats_g[g] - gl.implied(xl[None, :])[0]
+            j = gl.jacobian(xl)
+            wj = gr.w[:, None] * j
+            f = gr.n / self.n_total
+            score[gl.index] += (gr.n - 1) / self.n_total * (wj.T @ e)
+            info[np.ix_(gl.index, gl.index)] += f * (j.T @ wj)
+        shared = np.zeros((n_rows, int(free.max())))
+        shared[np.arange(n_rows), free[rows] - 1] = 1.0
+        released = [int(row_param[o]) - 1 for _, o in self.eq_pairs]
+        with single_blas_thread():
+            x2, total = score_tests(
+                cast(Any, _ScoreAdapter(score, info, self.n_total)), x_full, shared, released
+            )
+        other = [o for _, o in self.eq_pairs]
+        ref = [r for r, _ in self.eq_pairs]
+        plabel = t["plabel"].to_numpy()
+        out = pd.DataFrame(
+            {
+                "lhs": t["lhs"].to_numpy()[other],
+                "op": t["op"].to_numpy()[other],
+                "rhs": t["rhs"].to_numpy()[other],
+                "group": gcol[other],
+                "ref_group": gcol[ref],
+                "constraint": [f"{plabel[r]} == {plabel[o]}" for r, o in self.eq_pairs],
+                "X2": x2,
+                "df": 1,
+                "pvalue": stats.chi2.sf(x2, 1),
+            }
+        )
+        out = out.sort_values("X2", ascending=False, kind="stable").reset_index(drop=True)
+        n_con = len(self.eq_pairs)
+        overall = pd.Series(
+            {"X2": total, "df": float(n_con), "pvalue": float(stats.chi2.sf(total, n_con))},
+            name="score test",
+        )
+        return out, overall
 
 
 def _thresholds_constrained(table: pd.DataFrame) -> bool:

@@ -5,7 +5,7 @@
 # Run from the repository root (the repository's parent holds shared/):
 #   Rscript tests/reference/make_groups_ordinal.R [DATASETS_DIR] [FIXTURES_DIR]
 # Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/groups_ordinal.
-# Takes about a minute.
+# Takes about two minutes (most of it lavTestScore on the survey).
 #
 # Writes one JSON file per fitted model, <name>.json, for
 #   cfa(model, data, group = <g>, ordered = <items>, estimator = "WLSMV" | "ULSMV",
@@ -17,7 +17,9 @@
 # lavaan leaves the "==" rows out), fitMeasures(fit) (every measure, named), the standard
 # and scaled.shifted tests (lavInspect(fit, "test"), with the chi-square of each group),
 # and per group the sample thresholds, polychoric correlations and the diagonal of WLS.V.
-# One file per data set, ladder_<name>.json, holds lavTestLRT() between the invariance
+# lavTestScore(fit) (univariate score tests of every equality constraint, with the
+# parameter each frees: lhs, op, rhs, group of its right-hand side, and the total test) in
+# the thresholds and scalar fits. One file per data set, ladder_<name>.json, holds lavTestLRT() between the invariance
 # levels (configural, thresholds, scalar = thresholds + loadings; lavaan's default
 # method for DWLS/ULS fits: satorra.2000 with scaled.shifted = TRUE), and each pairwise
 # lavTestLRT with its a and b. lrt_single.json: lavTestLRT of two nested single-group
@@ -110,7 +112,7 @@ test_json <- function(fit) {
 
 fit_case <- function(name, syntax, data, data_file, group, items, estimator = "WLSMV",
                      group_equal = character(0), group_partial = character(0),
-                     std_lv = FALSE, missing = "listwise", note = "") {
+                     std_lv = FALSE, missing = "listwise", note = "", score = FALSE) {
   args <- list(model = syntax, data = data, group = group, ordered = items,
                estimator = estimator, std.lv = std_lv, missing = missing)
   call <- paste0("cfa(model, data = ", deparse(substitute(data)), ", group = \"", group,
@@ -160,8 +162,23 @@ fit_case <- function(name, syntax, data, data_file, group, items, estimator = "W
     test = test_json(fit),
     sample = sample
   )
+  if (score) fixture$score_test <- score_json(fit)
   write_json(fixture, name)
   invisible(fit)
+}
+
+score_json <- function(fit) {
+  score <- lavTestScore(fit)
+  pt <- parTable(fit)
+  uni <- df_json(score$uni)
+  rows <- match(uni$rhs, pt$plabel)
+  refs <- match(uni$lhs, pt$plabel)
+  uni$par_lhs <- pt$lhs[rows]
+  uni$par_op <- pt$op[rows]
+  uni$par_rhs <- pt$rhs[rows]
+  uni$par_group <- pt$group[rows]
+  uni$ref_group <- pt$group[refs]
+  list(total = df_json(score$test), uni = uni)
 }
 
 lrt_json <- function(...) {
@@ -223,7 +240,7 @@ hs_file <- "HolzingerSwineford1939.csv"
 hs_fits <- list()
 for (lev in names(levels_equal)) {
   hs_fits[[lev]] <- fit_case(paste0("hs_", lev), hs_model, hs5, hs_file, "school", hs_items,
-                             group_equal = levels_equal[[lev]],
+                             group_equal = levels_equal[[lev]], score = lev != "configural",
                              note = paste("x1-x9 in quintile categories; invariance level", lev))
 }
 ladder("hs", hs_fits, hs_file, hs_model, "school",
@@ -237,7 +254,7 @@ fit_case("hs_configural_ulsmv", hs_model, hs5, hs_file, "school", hs_items,
          estimator = "ULSMV", note = "ULSMV, configural")
 fit_case("hs_scalar_partial", hs_model, hs5, hs_file, "school", hs_items,
          group_equal = c("thresholds", "loadings"),
-         group_partial = c("x3|t1", "x3|t2", "visual=~x2"),
+         group_partial = c("x3|t1", "x3|t2", "visual=~x2"), score = TRUE,
          note = "partial: two thresholds of x3 and one loading free")
 fit_case("hs_scalar_std_lv", hs_model, hs5, hs_file, "school", hs_items,
          group_equal = c("thresholds", "loadings"), std_lv = TRUE,
@@ -304,6 +321,7 @@ ecom_fits <- list()
 for (lev in names(levels_equal)) {
   ecom_fits[[lev]] <- fit_case(paste0("ecommerce_", lev), ecom_model, ecom, ecom_file, "wave",
                                ecom_items, group_equal = levels_equal[[lev]],
+                               score = lev == "scalar",
                                note = paste("-99 -> NA, LOY4 reversed, listwise; level", lev))
 }
 ladder("ecommerce", ecom_fits, ecom_file, ecom_model, "wave",
