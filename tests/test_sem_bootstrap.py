@@ -154,3 +154,79 @@ def test_bad_input(fitted):
     summary = ls.fit(FX["model"], sample_cov=res.sample_cov, sample_nobs=75)
     with pytest.raises(ModelSpecError, match="summary statistics"):
         bootstrap(summary, 10, data=data)
+
+
+# ------------------------------------------------------------ multi-group bootstrap
+FXG = json.loads(
+    (Path(__file__).parent / "fixtures" / "bootstrap" / "hs_groups_indirect.json").read_text(
+        encoding="utf-8"
+    )
+)
+
+
+@pytest.fixture(scope="module")
+def groups_fitted():
+    from loyaltysem.groups import fit_groups
+
+    hs = load_frame("holzinger_swineford")
+    res = fit_groups(FXG["model"], hs, FXG["group"], group_equal=FXG["group_equal"])
+    return res, hs
+
+
+@pytest.fixture(scope="module")
+def groups_with_lavaan_indices(groups_fitted):
+    res, hs = groups_fitted
+    idx = [np.array(block) - 1 for block in FXG["indices"]]  # R's 1-based, per group
+    return bootstrap(res, data=hs, indices=idx)
+
+
+def test_multigroup_draws_are_lavaans_draws(groups_fitted, groups_with_lavaan_indices):
+    # bootstrapLavaan resamples within each group; with its indices, every draw's
+    # estimates, := effects and std.all of every row (both groups) are lavaan's
+    res, _ = groups_fitted
+    boot = groups_with_lavaan_indices
+    assert [str(v) for v in res.group_labels] == FXG["group_labels"]
+    assert boot.n_boot == 200 and boot.n_ok + boot.n_failed == 200
+    assert boot.n_failed == len(FXG["error_idx"]) == 0
+    rows = FXG["rows"]
+    k = len(rows["lhs"])
+    lav = np.array(FXG["draws"], dtype=float)
+    assert lav.shape == (200, 2 * k)
+    ours_rows = list(
+        zip(res.estimates["lhs"], res.estimates["op"], res.estimates["rhs"],
+            res.estimates["group"], strict=True)
+    )  # fmt: skip
+    theirs = list(zip(rows["lhs"], rows["op"], rows["rhs"], rows["group"], strict=True))
+    assert sorted(ours_rows) == sorted(theirs)  # one row missing on either side fails
+    draws = boot.draws.draws
+    for j, (a, o, b, g) in enumerate(theirs):
+        name = f"{a} {o} {b} [{g}]"
+        assert_allclose(draws[f"est:{name}"], lav[:, j], atol=ATOL_DRAW, err_msg=name)
+        ref_std = lav[:, k + j]
+        if np.all(np.isfinite(ref_std)):
+            assert_allclose(draws[f"std:{name}"], ref_std, atol=ATOL_STD_DRAW, err_msg=name)
+    table = boot.draws.table()
+    for j, (a, o, b, g) in enumerate(theirs):
+        if o == ":=" or np.ptp(lav[:, j]) > 0:
+            se = lav[:, j].std(ddof=1)
+            assert_allclose(table.loc[f"est:{a} {o} {b} [{g}]", "boot_se"], se, atol=ATOL_SE)
+    est = boot.estimates
+    assert "group" in est.columns
+    diff = est[est["lhs"] == "diff"].iloc[0]
+    j = theirs.index(("diff", ":=", "ind1-ind2", 0))
+    lo, hi = np.quantile(lav[:, j], [0.025, 0.975])
+    assert_allclose([diff["ci_lower"], diff["ci_upper"]], [lo, hi], atol=ATOL_DRAW)
+
+
+def test_multigroup_bootstrap_is_seeded_and_refuses_what_it_cannot_do(groups_fitted):
+    res, hs = groups_fitted
+    a = bootstrap(res, 20, data=hs, random_state=3)
+    b = bootstrap(res, 20, data=hs, random_state=3)
+    assert a.random_state == 3
+    assert_allclose(a.draws.draws.to_numpy(), b.draws.draws.to_numpy(), rtol=0, atol=0)
+    with pytest.raises(SurveyDataError, match="do not fit the groups"):
+        bootstrap(res, data=hs, indices=[np.zeros((5, 10), dtype=int)])
+    with pytest.raises(ModelSpecError, match="Bollen-Stine"):
+        bootstrap(res, 20, data=hs, kind="bollen-stine")
+    with pytest.raises(SurveyDataError, match="not the data"):
+        bootstrap(res, 20, data=hs.iloc[:-1])

@@ -28,7 +28,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -43,6 +43,7 @@ from loyaltysem._kernels.resampling import (
 )
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import SurveyDataError
+from loyaltysem.grouping import MultiGroupResult
 
 __all__ = ["BootstrapResult", "SEMBootstrap", "bootstrap", "bootstrap_statistic"]
 
@@ -509,8 +510,11 @@ def bootstrap(
 
     Parameters
     ----------
-    result : SEMResult
-        A model fitted by :func:`loyaltysem.fit` to raw data (ML, listwise).
+    result : SEMResult or MultiGroupResult
+        A model fitted by :func:`loyaltysem.fit` to raw data (ML, listwise; MLM/MLR
+        fits of several groups too, whose estimates are ML). A multi-group fit is
+        resampled within each group, as lavaan's ``bootstrapLavaan`` does, and its
+        table has a ``group`` column (0 for ``:=`` rows).
     n_boot : int, default 5000
     data : Survey or DataFrame
         The data the model was fitted to (checked against the result's data hash).
@@ -524,9 +528,11 @@ def bootstrap(
         Seed; recorded.
     n_jobs : int, default 1
         Processes (``-1``: every core).
-    indices : ndarray, optional
+    indices : ndarray or list of ndarray, optional
         Explicit (n_boot, N) 0-based resample indices (e.g. lavaan's ``boot.idx``
-        minus one): reproduces that bootstrap exactly.
+        minus one): reproduces that bootstrap exactly. For a multi-group fit, one
+        (n_boot, n_g) array per group of row numbers within the group (lavaan's
+        ``attr(boot, "boot.idx")`` minus one).
     progress : bool, optional
         Progress bar on stderr.
 
@@ -573,6 +579,11 @@ def bootstrap(
             expected=f"one of {list(BOOT_KINDS)}",
             fix="kind='nonparametric' (or 'bollen-stine' for the chi-square p-value)",
         )
+    if isinstance(result, MultiGroupResult):
+        return _bootstrap_groups(
+            result, n_boot, data=data, ci=ci, level=level, kind=kind,
+            random_state=random_state, n_jobs=n_jobs, indices=indices, progress=progress,
+        )  # fmt: skip
     prov = result.provenance
     opts = dict(prov.options)
     if opts.get("source") == "summary statistics":
@@ -640,13 +651,28 @@ def bootstrap(
         progress=progress,
         jackknife=(ci == "bca"),
     )
+    chisq = float(result.fit_measures["chisq"]) if kind == "bollen-stine" else None
+    return _sem_bootstrap_table(est_tab, boot, level, ci, kind, chisq_observed=chisq)
+
+
+def _sem_bootstrap_table(
+    est_tab: pd.DataFrame,
+    boot: BootstrapResult,
+    level: float,
+    ci: str,
+    kind: str,
+    *,
+    extra: Sequence[str] = (),
+    chisq_observed: float | None = None,
+) -> SEMBootstrap:
+    """The :class:`SEMBootstrap` of the draws of every row (``est:``, ``std:``) of a fit."""
     table = boot.table(level=level, ci=ci)
     draws = boot.draws
     n_inadmissible = int((draws["admissible"] < 0.5).sum()) if len(draws) else 0
-    k = len(labels)
+    k = len(est_tab)
     est_part = table.iloc[:k]
     std_part = table.iloc[k : 2 * k]
-    out = est_tab[["lhs", "op", "rhs", "label"]].copy()
+    out = est_tab[["lhs", "op", "rhs", *extra, "label"]].copy()
     out["est"] = est_tab["est"].to_numpy()
     out["boot_se"] = est_part["boot_se"].to_numpy()
     out["ci_lower"] = est_part["ci_lower"].to_numpy()
@@ -658,9 +684,8 @@ def bootstrap(
     fixed = (est_tab["free"].to_numpy() == 0) & (est_tab["op"].to_numpy() != ":=")
     out.loc[fixed, ["boot_se", "ci_lower", "ci_upper"]] = np.nan
     chisq_p = np.nan
-    if kind == "bollen-stine" and len(draws):
-        observed = float(result.fit_measures["chisq"])
-        chisq_p = float(np.mean(draws["chisq"].to_numpy() >= observed))
+    if chisq_observed is not None and len(draws):
+        chisq_p = float(np.mean(draws["chisq"].to_numpy() >= chisq_observed))
     return SEMBootstrap(
         estimates=out,
         draws=boot,
@@ -673,3 +698,209 @@ def bootstrap(
         random_state=boot.random_state,
         chisq_pvalue=chisq_p,
     )
+
+
+# ------------------------------------------------------------ multi-group bootstrap
+class _GroupRefitter:
+    """Refit a multi-group model to respondents resampled within their groups.
+
+    The rows it gets carry the group number (0-based) in their last column; each
+    draw's groups get their own moments (divisor ``n_g``), and the joint ML
+    discrepancy is minimised by BFGS from the original estimates (Fisher scoring as a
+    fallback), as :func:`loyaltysem.groups.fit_groups` does. Returns every row of every
+    group, the ``:=`` parameters, their standardized values, the chi-square and an
+    admissibility flag. Fixed.x covariate moments are taken from each resample.
+    """
+
+    def __init__(self, spec: Any, table: pd.DataFrame, ov: list[str], gd: Any, x0: np.ndarray):
+        from loyaltysem._kernels.partable import StandardizationPlan
+        from loyaltysem.groups import _compile_groups
+        from loyaltysem.specification import DefinedParameters
+
+        self.table, self.ov, self.x0 = table, ov, np.asarray(x0, dtype=float)
+        self.q = int(table["free"].max())
+        self.n_groups = len(gd.covs)
+        self.compiled, self.index, _ = _compile_groups(table, ov, self.q, gd.covs, gd.means)
+        self.plans = [StandardizationPlan.build(cm, "std.all") for cm in self.compiled]
+        self.has_fixed_x = bool(np.any(table["exo"].to_numpy() == 1))
+        free = table["free"].to_numpy(dtype=int)
+        is_var = (table["op"] == "~~").to_numpy() & (table["lhs"] == table["rhs"]).to_numpy()
+        self.variances = np.flatnonzero(is_var & (free > 0))
+        self.defined = None
+        if spec.definitions:
+            from types import SimpleNamespace
+
+            pt = SimpleNamespace(free=free, label=table["label"].to_numpy(dtype=object))
+            self.defined = DefinedParameters(spec.definitions, pt, self._rows(self.compiled, x0))  # type: ignore[arg-type]
+
+    def _rows(self, compiled: Sequence[Any], x: np.ndarray) -> np.ndarray:
+        from loyaltysem._kernels.partable import row_estimates
+
+        return np.concatenate(
+            [row_estimates(cm, x[idx]) for cm, idx in zip(compiled, self.index, strict=True)]
+        )
+
+    def __call__(self, data: np.ndarray) -> np.ndarray:
+        from loyaltysem._kernels.ml import _bfgs, fisher_scoring
+        from loyaltysem._kernels.multigroup import MultiGroupKernel
+        from loyaltysem._kernels.partable import StandardizationPlan
+        from loyaltysem.groups import _compile_groups
+
+        codes = data[:, -1].astype(int)
+        y = data[:, :-1]
+        covs, means, nobs = [], [], []
+        for g in range(self.n_groups):
+            block = y[codes == g]
+            if len(block) <= y.shape[1]:
+                raise ArithmeticError(f"group {g + 1} has too few rows in this draw")
+            mean = block.mean(axis=0)
+            centered = block - mean
+            covs.append(centered.T @ centered / len(block))
+            means.append(mean)
+            nobs.append(len(block))
+        compiled, plans = self.compiled, self.plans
+        if self.has_fixed_x:
+            compiled = _compile_groups(self.table, self.ov, self.q, covs, means)[0]
+            plans = [StandardizationPlan.build(cm, "std.all") for cm in compiled]
+        layouts = [cm.layout for cm in compiled]
+        kernel = MultiGroupKernel(layouts, self.index, covs, means, nobs, self.q)
+        st = kernel.state(self.x0)
+        x, st, _, converged = _bfgs(kernel, self.x0, st, max_iter=200, tol=1e-8)  # type: ignore[arg-type]
+        if not converged:
+            x, st, _, converged = fisher_scoring(kernel, self.x0)  # type: ignore[arg-type]
+        if not converged:
+            grad = kernel.gradient(st)
+            if not (np.all(np.isfinite(grad)) and np.max(np.abs(grad)) < _REFIT_GRAD_TOL):
+                raise ArithmeticError("the refit did not converge")
+        est = self._rows(compiled, x)
+        std = np.concatenate(
+            [plan.evaluate(x[idx][None, :])[0] for plan, idx in zip(plans, self.index, strict=True)]
+        )
+        parts, std_parts = [est], [std]
+        if self.defined is not None:
+            parts.append(self.defined.from_x(x[None, :])[0])
+            std_parts.append(self.defined.from_rows(std[None, :])[0])
+        chisq = kernel.n * kernel.objective(st)
+        admissible = float(np.all(est[self.variances] >= 0))
+        return np.concatenate([*parts, *std_parts, [chisq, admissible]])
+
+
+def _stratified_indices(
+    nobs: Sequence[int],
+    n_boot: int,
+    random_state: int | None,
+    indices: Any,
+) -> np.ndarray:
+    """(n_boot, N) row indices that resample every group within itself (lavaan).
+
+    ``indices``: one (n_boot, n_g) array of 0-based row numbers within group g per
+    group (lavaan's ``boot.idx`` of a multi-group fit, minus one), or None to draw
+    them (group after group, from one generator seeded with ``random_state``).
+    """
+    offsets = np.concatenate([[0], np.cumsum(nobs)[:-1]])
+    if indices is None:
+        if int(n_boot) != n_boot or n_boot < 2:
+            raise SurveyDataError(
+                "n_boot must be a whole number of at least 2",
+                found=n_boot,
+                expected="e.g. 5000",
+                fix="pass n_boot=5000",
+            )
+        rng = np.random.default_rng(random_state)
+        blocks = [resample_indices(int(n), int(n_boot), rng) for n in nobs]
+    else:
+        blocks = [np.asarray(b) for b in indices]
+        bad = len(blocks) != len(nobs) or any(
+            b.ndim != 2 or b.shape[1] != n or len(b) != len(blocks[0]) or b.min() < 0
+            or b.max() >= n
+            for b, n in zip(blocks, nobs, strict=False)
+        )  # fmt: skip
+        if bad:
+            raise SurveyDataError(
+                "explicit bootstrap indices do not fit the groups",
+                found=[getattr(b, "shape", None) for b in blocks],
+                expected=f"one (n_boot, n_g) array per group, n_g = {list(nobs)}, with "
+                "0-based row numbers within the group (R's boot.idx minus one)",
+                fix="pass indices=[idx_group1, idx_group2, ...]",
+            )
+    return np.hstack([b + o for b, o in zip(blocks, offsets, strict=True)])
+
+
+def _bootstrap_groups(
+    result: Any,
+    n_boot: int,
+    *,
+    data: Any,
+    ci: str,
+    level: float,
+    kind: str,
+    random_state: int | None,
+    n_jobs: int,
+    indices: Any,
+    progress: bool | None,
+) -> SEMBootstrap:
+    """:func:`bootstrap` of a :class:`~loyaltysem.groups.MultiGroupResult`."""
+    from loyaltysem.errors import ModelSpecError
+    from loyaltysem.groups import _check_group_equal, _multigroup_table, _spec, _split_groups
+
+    opts = dict(result.provenance.options)
+    if kind != "nonparametric":
+        raise ModelSpecError(
+            "the Bollen-Stine bootstrap of a multi-group fit is not available yet",
+            found=kind,
+            expected="kind='nonparametric'",
+            fix="use kind='nonparametric'",
+        )
+    if opts.get("missing", "listwise") != "listwise":
+        raise ModelSpecError(
+            "the bootstrap of a full-information ML multi-group fit is not available yet",
+            found=f"missing={opts.get('missing')!r}",
+            expected="a multi-group fit with listwise deletion",
+            fix="bootstrap the listwise fit, or use the delta-method SEs of the FIML fit",
+        )
+    if data is None:
+        raise SurveyDataError(
+            "the bootstrap needs the data the model was fitted to",
+            expected="data=<the Survey or DataFrame passed to fit()>",
+            fix="bootstrap(result, n_boot, data=survey)",
+        )
+    spec = _spec(
+        result.model,
+        std_lv=bool(opts.get("std_lv")),
+        orthogonal=bool(opts.get("orthogonal")),
+        fixed_x=bool(opts.get("fixed_x", True)),
+    )
+    ov = list(spec.ov)
+    gd = _split_groups(data, result.group, ov)
+    if gd.data_hash != result.provenance.data_hash:
+        raise SurveyDataError(
+            "these are not the data the model was fitted to",
+            found=f"data hash {gd.data_hash[:12]}...",
+            expected=f"data hash {str(result.provenance.data_hash)[:12]}...",
+            fix="pass the same Survey or DataFrame that was given to fit()",
+        )
+    mt = _multigroup_table(
+        spec, len(gd.labels), _check_group_equal(result.group_equal), result.group_partial
+    )
+    est_tab = result.estimates
+    params = est_tab[est_tab["op"] != ":="]
+    x0 = np.zeros(mt.n_free)
+    free = params["free"].to_numpy(dtype=int)
+    x0[free[free > 0] - 1] = params["est"].to_numpy(dtype=float)[free > 0]
+    refit = _GroupRefitter(spec, mt.frame, ov, gd, x0)
+    stacked = np.vstack(
+        [np.column_stack([block, np.full(len(block), g)]) for g, block in enumerate(gd.data)]
+    )
+    idx = _stratified_indices(gd.nobs, n_boot, random_state, indices)
+    labels = [
+        f"{a} {o} {b} [{g}]"
+        for a, o, b, g in zip(est_tab["lhs"], est_tab["op"], est_tab["rhs"], est_tab["group"],
+                              strict=True)
+    ]  # fmt: skip
+    names = [f"est:{i}" for i in labels] + [f"std:{i}" for i in labels] + ["chisq", "admissible"]
+    boot = bootstrap_statistic(
+        stacked, refit, names, indices=idx, n_jobs=n_jobs, progress=progress,
+        jackknife=(ci == "bca"),
+    )  # fmt: skip
+    boot = replace(boot, random_state=None if indices is not None else random_state)
+    return _sem_bootstrap_table(est_tab, boot, level, ci, kind, extra=["group"])

@@ -2,7 +2,8 @@
 # Reference fixtures for loyaltysem.bootstrap.bootstrap (tests/test_sem_bootstrap.py).
 #
 # Run from the repository root:  Rscript tests/reference/make_bootstrap.R
-# Writes tests/fixtures/bootstrap/poldem_indirect.json: lavaan's bootstrapLavaan() of the
+# Writes tests/fixtures/bootstrap/poldem_indirect.json (and hs_groups_indirect.json, a
+# multi-group bootstrap, described at its section below): lavaan's bootstrapLavaan() of the
 # Political Democracy model with a labelled indirect effect, R = 200 draws, with the resample
 # indices it used (keep.idx = TRUE, iseed = 20261122), and for every draw the free parameters
 # (coef), the defined parameter and the standardized solution (std.all of every row), so
@@ -71,5 +72,56 @@ out <- list(
                       chisq_observed = unname(fitMeasures(fit, "chisq")))
 )
 path <- file.path(out_dir, "poldem_indirect.json")
+writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE), path)
+cat("wrote", path, "\n")
+
+# ------------------------------------------------------ a multi-group bootstrap
+# Holzinger-Swineford by school, equal loadings, group-specific regressions c(a1, a2) and
+# c(b1, b2), one equal across groups (c), and := indirect effects compared between the
+# schools: bootstrapLavaan() resamples within each group; its indices (one R x n_g matrix
+# per group), and for every draw the estimates and std.all of every row of
+# parameterEstimates() (groups 1, 2, then the := rows) -> hs_groups_indirect.json.
+hs <- read.csv(file.path(shared, "HolzingerSwineford1939.csv"))
+hs_model <- paste(
+  "visual =~ x1 + x2 + x3",
+  "textual =~ x4 + x5 + x6",
+  "speed =~ x7 + x8 + x9",
+  "textual ~ c(a1, a2)*visual",
+  "speed ~ c(b1, b2)*textual + c*visual",
+  "ind1 := a1*b1",
+  "ind2 := a2*b2",
+  "diff := ind1 - ind2",
+  sep = "\n"
+)
+hs_fit <- sem(hs_model, data = hs, group = "school", group.equal = "loadings")
+grab_rows <- function(f) {
+  c(parameterEstimates(f)$est,
+    standardizedSolution(f, se = FALSE, zstat = FALSE, pvalue = FALSE, ci = FALSE)$est.std)
+}
+hs_boot <- bootstrapLavaan(hs_fit, R = R, FUN = grab_rows, keep.idx = TRUE, iseed = 20261201)
+pe <- parameterEstimates(hs_fit)
+out <- list(
+  provenance = list(
+    generator = "tests/reference/make_bootstrap.R",
+    r_version = R.version.string,
+    lavaan_version = as.character(packageVersion("lavaan")),
+    jsonlite_version = as.character(packageVersion("jsonlite")),
+    date = format(Sys.time(), "%Y-%m-%d %H:%M:%S %Z"),
+    data_file = "HolzingerSwineford1939.csv",
+    call = paste("bootstrapLavaan(sem(model, hs, group = \"school\", group.equal =",
+                 "\"loadings\"), R = 200, FUN = grab_rows, keep.idx = TRUE, iseed = 20261201);",
+                 "grab_rows = parameterEstimates()$est and standardizedSolution()$est.std")
+  ),
+  model = hs_model,
+  group = "school",
+  group_equal = I("loadings"),
+  group_labels = I(lavInspect(hs_fit, "group.label")),
+  nobs = I(unlist(lavInspect(hs_fit, "nobs"))),
+  rows = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, group = pe$group),
+  indices = lapply(attr(hs_boot, "boot.idx"), unname),
+  draws = unname(hs_boot[, , drop = FALSE]),
+  error_idx = as.integer(attr(hs_boot, "error.idx"))
+)
+path <- file.path(out_dir, "hs_groups_indirect.json")
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE), path)
 cat("wrote", path, "\n")
