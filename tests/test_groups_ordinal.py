@@ -277,6 +277,25 @@ def test_invariance_ladder(kind: str) -> None:
         assert row["decision"] in ("supported", "not supported")
 
 
+def test_partial_search_names_the_drifted_wave() -> None:
+    # wave 3 of the bundled survey has drifted loadings (scripts/make_ecommerce.py:
+    # TRU2, SAT3, LOY1); the search frees the largest score test of the scalar level
+    pv = _load("ladder_ecommerce")["provenance"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inv = invariance_ordinal(pv["model_syntax"], _data("ecommerce"), "wave", std_lv=True,
+                                 partial=True)  # fmt: skip
+    table, steps = inv["table"], inv["partial"]
+    assert table.loc["thresholds", "decision"] == "supported"
+    assert table.loc["scalar", "decision"] == "partially supported"
+    assert steps["freed"].iloc[0] == "LOY =~ LOY1"
+    assert set(steps["freed"]) <= {"LOY =~ LOY1", "SAT =~ SAT3", "TRU =~ TRU2"}
+    assert (steps["group"] == 3).all() and (steps["level"] == "scalar").all()
+    assert inv["fits"]["scalar"].group_partial == tuple(steps["freed"])
+    with pytest.raises(ModelSpecError, match="partial_criterion"):
+        invariance_ordinal(HS, hs5(), "school", partial=True, partial_criterion="aic")
+
+
 def test_lrt_single_group() -> None:
     d = _load("lrt_single")
     data = hs5().drop(columns="school")

@@ -1405,6 +1405,10 @@ def invariance_ordinal(
     levels: Sequence[str] = ("configural", "thresholds", "scalar"),
     std_lv: bool = False,
     missing: str = "listwise",
+    partial: bool = False,
+    max_free: int = 10,
+    partial_criterion: str = "fit",
+    alpha: float = 0.05,
 ) -> dict[str, Any]:
     r"""The ordinal invariance ladder configural -> thresholds -> scalar.
 
@@ -1429,6 +1433,20 @@ def invariance_ordinal(
         As in :func:`fit_groups_ordinal`.
     levels : sequence of str
         Levels from ``("configural", "thresholds", "scalar")``, in ladder order.
+    partial : bool, default False
+        Search for partial invariance at each level that is not supported: free (in
+        every group, ``group.partial``) the constrained parameter of that level's kind
+        (thresholds ``|`` at the thresholds level, loadings ``=~`` at the scalar level)
+        with the largest score test (``lavTestScore``), refit, and repeat until the
+        level is supported or ``max_free`` parameters are free. Higher levels keep the
+        parameters freed below them.
+    max_free : int, default 10
+        Most parameters freed per level by the partial search.
+    partial_criterion : {"fit", "chisq"}, default "fit"
+        Stop as soon as the cut-offs hold (``"fit"``), or when the χ² difference test
+        is also not significant at ``alpha`` (``"chisq"``).
+    alpha : float, default 0.05
+        Significance level of ``partial_criterion="chisq"``.
 
     Returns
     -------
@@ -1440,12 +1458,15 @@ def invariance_ordinal(
         ``chisq, pvalue, cfi, tli, rmsea`` are lavaan's scaled values
         (``chisq.scaled``, ...) and ``delta_chisq, delta_df, p_delta`` the
         :func:`lrt_ordinal` test; ``fits``: level -> MultiGroupResult; ``errors``:
-        level -> message.
+        level -> message; ``partial``: the steps of the partial search (level, freed
+        parameter, group with the largest score test, ``X2``, changes in fit,
+        decision).
 
     Raises
     ------
     ModelSpecError
-        An unknown level.
+        An unknown level or ``partial_criterion``; errors of the first level's fit
+        (syntax, options) and the data errors of :func:`fit_groups_ordinal`.
 
     Examples
     --------
@@ -1476,19 +1497,33 @@ def invariance_ordinal(
             expected=f"levels from {list(ORDINAL_INVARIANCE_LEVELS)}",
             fix="levels=('configural', 'thresholds', 'scalar')",
         )
+    if partial_criterion not in ("fit", "chisq"):
+        raise ModelSpecError(
+            "unknown partial_criterion",
+            found=partial_criterion,
+            expected="'fit' (the cut-offs) or 'chisq' (the cut-offs and the χ² difference)",
+            fix="partial_criterion='fit'",
+        )
     order = list(ORDINAL_INVARIANCE_LEVELS)
     levels = sorted(dict.fromkeys(levels), key=order.index)
+
+    def fit_level(level: str, freed: Sequence[str]) -> MultiGroupResult:
+        return fit_groups_ordinal(
+            model, data, group, ordered=ordered, estimator=estimator,
+            group_equal=ORDINAL_INVARIANCE_LEVELS[level], group_partial=tuple(freed),
+            std_lv=std_lv, missing=missing,
+        )  # fmt: skip
+
     fits: dict[str, MultiGroupResult] = {}
     errors: dict[str, str] = {}
     rows: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
+    freed: list[str] = []
     last: str | None = None
     for level in levels:
         row: dict[str, Any] = {"level": level}
         try:
-            res = fit_groups_ordinal(
-                model, data, group, ordered=ordered, estimator=estimator,
-                group_equal=ORDINAL_INVARIANCE_LEVELS[level], std_lv=std_lv, missing=missing,
-            )  # fmt: skip
+            res = fit_level(level, freed)
         except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
             if level == levels[0] and isinstance(exc, (ModelSpecError, SurveyDataError)):
                 raise
@@ -1497,17 +1532,7 @@ def invariance_ordinal(
             rows.append(row)
             continue
         fits[level] = res
-        fm = res.fit_measures
-        row.update(
-            chisq=float(fm["chisq.scaled"]),
-            df=float(fm["df"]),
-            pvalue=float(fm["pvalue.scaled"]),
-            cfi=float(fm["cfi.scaled"]),
-            tli=float(fm["tli.scaled"]),
-            rmsea=float(fm["rmsea.scaled"]),
-            srmr=float(fm["srmr"]),
-            status="fitted" if res.converged else "not converged",
-        )
+        row.update(_level_row(res))
         if not res.converged:
             row.update(decision="failed", reason="the optimizer did not converge")
         elif level == "configural":
@@ -1515,37 +1540,42 @@ def invariance_ordinal(
         elif last is None:
             row.update(decision="not tested", reason="no lower level was fitted to compare with")
         else:
-            lower = fits[last]
-            fm0 = lower.fit_measures
-            try:
-                d_chisq, d_df, p = lrt_ordinal(res, lower)
-            except ModelSpecError:
-                d_chisq, d_df, p = math.nan, float(fm["df"] - fm0["df"]), math.nan
-            d = {
-                "cfi": float(fm["cfi.scaled"] - fm0["cfi.scaled"]),
-                "rmsea": float(fm["rmsea.scaled"] - fm0["rmsea.scaled"]),
-                "srmr": float(fm["srmr"] - fm0["srmr"]),
-            }
-            cut = ORDINAL_CUTOFFS[level]
-            failed = []
-            if not d["cfi"] >= cut["cfi"]:
-                failed.append(f"ΔCFI = {d['cfi']:.4f} < {cut['cfi']:.3f}")
-            if not d["rmsea"] <= cut["rmsea"]:
-                failed.append(f"ΔRMSEA = {d['rmsea']:.4f} > {cut['rmsea']:.3f}")
-            if not d["srmr"] <= cut["srmr"]:
-                failed.append(f"ΔSRMR = {d['srmr']:.4f} > {cut['srmr']:.3f}")
-            row.update(
-                compared_with=last,
-                delta_chisq=d_chisq,
-                delta_df=d_df,
-                p_delta=p,
-                delta_cfi=d["cfi"],
-                delta_rmsea=d["rmsea"],
-                delta_srmr=d["srmr"],
-                decision="not supported" if failed else "supported",
-                reason="; ".join(failed),
-                freed="",
-            )
+            row.update(_compare_levels(level, res, fits[last], last))
+            if partial and not _level_holds(row, partial_criterion, alpha):
+                for _ in range(max_free):
+                    top = _top_score(res, level, list(fits[last].group_partial))
+                    if top is None:
+                        break
+                    name, top_group, x2 = top
+                    freed.append(name)
+                    try:
+                        new = fit_level(level, freed)
+                    except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError):
+                        freed.pop()
+                        break
+                    res = new
+                    row = {
+                        **row,
+                        **_level_row(res),
+                        **_compare_levels(level, res, fits[last], last),
+                    }
+                    steps.append(
+                        {
+                            "level": level,
+                            "freed": name,
+                            "group": res.group_labels[top_group - 1],
+                            "X2": x2,
+                            "delta_cfi": row["delta_cfi"],
+                            "delta_rmsea": row["delta_rmsea"],
+                            "delta_srmr": row["delta_srmr"],
+                            "decision": row["decision"],
+                        }
+                    )
+                    if _level_holds(row, partial_criterion, alpha):
+                        break
+                fits[level] = res
+            if row["decision"] == "supported" and row.get("freed"):
+                row["decision"] = "partially supported"
         rows.append(row)
         if res.converged:
             last = level
@@ -1553,4 +1583,83 @@ def invariance_ordinal(
                "compared_with", "delta_chisq", "delta_df", "p_delta", "delta_cfi",
                "delta_rmsea", "delta_srmr", "decision", "reason", "freed"]  # fmt: skip
     table = pd.DataFrame(rows).set_index("level").reindex(columns=columns)
-    return {"table": table, "fits": MappingProxyType(fits), "errors": MappingProxyType(errors)}
+    return {
+        "table": table,
+        "fits": MappingProxyType(fits),
+        "errors": MappingProxyType(errors),
+        "partial": pd.DataFrame(steps),
+    }
+
+
+def _level_row(res: MultiGroupResult) -> dict[str, Any]:
+    fm = res.fit_measures
+    return {
+        "chisq": float(fm["chisq.scaled"]),
+        "df": float(fm["df"]),
+        "pvalue": float(fm["pvalue.scaled"]),
+        "cfi": float(fm["cfi.scaled"]),
+        "tli": float(fm["tli.scaled"]),
+        "rmsea": float(fm["rmsea.scaled"]),
+        "srmr": float(fm["srmr"]),
+        "status": "fitted" if res.converged else "not converged",
+    }
+
+
+def _compare_levels(
+    level: str, res: MultiGroupResult, lower: MultiGroupResult, lower_level: str
+) -> dict[str, Any]:
+    fm, fm0 = res.fit_measures, lower.fit_measures
+    try:
+        d_chisq, d_df, p = lrt_ordinal(res, lower)
+    except ModelSpecError:
+        d_chisq, d_df, p = math.nan, float(fm["df"] - fm0["df"]), math.nan
+    d = {
+        "cfi": float(fm["cfi.scaled"] - fm0["cfi.scaled"]),
+        "rmsea": float(fm["rmsea.scaled"] - fm0["rmsea.scaled"]),
+        "srmr": float(fm["srmr"] - fm0["srmr"]),
+    }
+    cut = ORDINAL_CUTOFFS[level]
+    failed = []
+    if not d["cfi"] >= cut["cfi"]:
+        failed.append(f"ΔCFI = {d['cfi']:.4f} < {cut['cfi']:.3f}")
+    if not d["rmsea"] <= cut["rmsea"]:
+        failed.append(f"ΔRMSEA = {d['rmsea']:.4f} > {cut['rmsea']:.3f}")
+    if not d["srmr"] <= cut["srmr"]:
+        failed.append(f"ΔSRMR = {d['srmr']:.4f} > {cut['srmr']:.3f}")
+    return {
+        "compared_with": lower_level,
+        "delta_chisq": d_chisq,
+        "delta_df": d_df,
+        "p_delta": p,
+        "delta_cfi": d["cfi"],
+        "delta_rmsea": d["rmsea"],
+        "delta_srmr": d["srmr"],
+        "decision": "not supported" if failed else "supported",
+        "reason": "; ".join(failed),
+        "freed": ", ".join(res.group_partial),
+    }
+
+
+def _level_holds(row: Mapping[str, Any], criterion: str, alpha: float) -> bool:
+    if row["decision"] not in ("supported", "partially supported"):
+        return False
+    return criterion == "fit" or not row["p_delta"] < alpha
+
+
+#: the kind of parameter each level constrains (what its partial search frees)
+_LEVEL_OP = {"thresholds": "|", "scalar": "=~"}
+
+
+def _top_score(
+    res: MultiGroupResult, level: str, keep: Sequence[str]
+) -> tuple[str, int, float] | None:
+    """The level's constraint with the largest score test: (name, group, X2)."""
+    tests = res.score_tests()
+    tests = tests[(tests["op"] == _LEVEL_OP[level]) & np.isfinite(tests["X2"])]
+    if not len(tests):
+        return None
+    top = tests.iloc[0]
+    name = f"{top['lhs']} {top['op']} {top['rhs']}"
+    if "".join(name.split()) in set(_normalize_partial(keep)):
+        return None
+    return name, int(top["group"]), float(top["X2"])
