@@ -1266,7 +1266,8 @@ def _internals(res: Any, data: Any = None) -> _OrdinalInternals:
         return _single_group_internals(res, data)
     raise ModelSpecError(
         "lrt_ordinal needs WLSMV or ULSMV fits",
-        found=f"{type(res).__name__} (estimator {getattr(res, 'provenance', None)})",
+        found=f"{type(res).__name__} (estimator "
+        f"{getattr(getattr(res, 'provenance', None), 'estimator', None)!r})",
         expected="results of fit_groups_ordinal, or of loyaltysem.fit(..., ordered=...)",
         fix="fit both models with the same ordinal estimator on the same data",
     )
