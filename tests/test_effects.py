@@ -157,3 +157,62 @@ def test_a_model_without_regressions_is_refused():
     )
     with pytest.raises(ModelSpecError, match="no regressions"):
         effects(res)
+
+
+# ------------------------------------------------------------------ several groups
+def test_multigroup_effects_are_lavaans_defined_parameters() -> None:
+    # hs_sem_defined (tests/reference/make_groups.R): textual ~ c(a1, a2)*visual,
+    # speed ~ c(b1, b2)*textual + c*visual, ind1 := a1*b1, ind2 := a2*b2, total1 := c + a1*b1
+    from loyaltysem.groups import fit_groups
+
+    fx = json.loads(
+        (Path(__file__).parent / "fixtures" / "groups" / "hs_sem_defined.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    pv = fx["provenance"]
+    hs = load_frame("holzinger_swineford")
+    res = fit_groups(pv["model_syntax"], hs, pv["group"], group_equal=pv["group_equal"])
+    eff = ls.effects(res)
+    table = eff.table
+    assert list(table.columns[:2]) == ["group", "group_label"]
+    assert table["group_label"].unique().tolist() == list(res.group_labels)
+    pe = pd.DataFrame(fx["parameter_estimates"]).set_index("lhs")
+    ss = pd.DataFrame(fx["standardized_solution"]).set_index("lhs")
+    cases = {
+        (1, "specific"): "ind1",
+        (2, "specific"): "ind2",
+        (1, "total"): "total1",
+    }
+    for (g, kind), name in cases.items():
+        row = table.query(
+            f"group == {g} and source == 'visual' and target == 'speed' and kind == '{kind}'"
+        ).iloc[0]
+        assert_allclose(row["est"], pe.loc[name, "est"], atol=ATOL_EST)
+        assert_allclose(row["se"], pe.loc[name, "se"], rtol=RTOL_SE)
+        assert_allclose(row["std_all"], ss.loc[name, "est.std"], atol=ATOL_EST)
+        assert_allclose(row["se_std_all"], ss.loc[name, "se"], rtol=RTOL_SE)
+    med = eff.mediation
+    assert set(med["group"]) == {1, 2}
+    assert (
+        med["type"]
+        .isin(["complementary", "competitive", "indirect-only", "direct-only", "no effect"])
+        .all()
+    )
+
+
+def test_multigroup_effects_with_a_multigroup_bootstrap() -> None:
+    from loyaltysem.groups import fit_groups
+
+    hs = load_frame("holzinger_swineford")
+    model = (
+        "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9; "
+        "textual ~ visual; speed ~ textual + visual"
+    )
+    res = fit_groups(model, hs, "school", group_equal=["loadings"])
+    boot = ls.bootstrap(res, 60, data=hs, random_state=5)
+    eff = ls.effects(res, boot).table
+    row = eff.query("group == 2 and source == 'visual' and target == 'speed' and kind == 'direct'")
+    draws = boot.draws.draws["est:speed ~ visual [2]"]
+    assert_allclose(row["boot_se"].iloc[0], draws.std(ddof=1), rtol=1e-12)
+    assert (eff["boot_ci_lower"] <= eff["boot_ci_upper"]).all()

@@ -41,7 +41,6 @@ from scipy import stats
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels.resampling import percentile_interval
 from loyaltysem.errors import ModelSpecError
-from loyaltysem.results import SEMResult
 
 __all__ = ["EffectsResult", "effects", "mediation_type"]
 
@@ -60,7 +59,7 @@ class _Structure:
     recursive: bool
 
 
-def _structure(result: SEMResult) -> _Structure:
+def _structure(result: Any) -> _Structure:
     est = result.estimates
     reg = est[est["op"] == "~"]
     if reg.empty:
@@ -173,13 +172,46 @@ class EffectsResult(DisplayMixin):
         yield "Effects", self.table
 
 
-def effects(result: SEMResult, bootstrap: Any = None, level: float = 0.95) -> EffectsResult:
+@dataclass(frozen=True)
+class _GroupView:
+    """One group of a multi-group fit, seen as a single-group result by :func:`effects`.
+
+    ``vcov`` and ``_x`` are the joint ones (the ``free`` column of the group's rows
+    holds global parameter numbers), so the delta-method SEs account for parameters
+    shared across groups; ``tag`` is the group suffix of the bootstrap draws' names.
+    """
+
+    estimates: pd.DataFrame
+    vcov: pd.DataFrame
+    model: str
+    _x: np.ndarray | None
+    _std_all_batch: Any
+    tag: str
+
+
+def _group_views(result: Any) -> list[tuple[Any, _GroupView]]:
+    est = result.estimates
+    views = []
+    for g, label in enumerate(result.group_labels, start=1):
+        rows = est[est["group"] == g].reset_index(drop=True)
+        batch = result._std_all_batches[g - 1] if result._std_all_batches else None
+        views.append(
+            (label, _GroupView(rows, result.vcov, result.model, result._x, batch, f" [{g}]"))
+        )
+    return views
+
+
+def effects(result: Any, bootstrap: Any = None, level: float = 0.95) -> EffectsResult:
     """Direct, total indirect, specific indirect and total effects of a fitted model.
 
     Parameters
     ----------
-    result : SEMResult
-        A model with regressions (``~``).
+    result : SEMResult or MultiGroupResult
+        A model with regressions (``~``). For a multi-group fit, the effects of every
+        group (``group``, ``group_label`` columns first), each with its own
+        coefficients and delta-method SEs from the joint covariance matrix of the
+        estimates (parameters equal across groups count once); with a multi-group
+        ``bootstrap``, the intervals of every group's draws.
     bootstrap : SEMBootstrap, optional
         The result of :func:`loyaltysem.bootstrap` for ``result``: every effect is then
         recomputed on every draw, giving ``boot_se``, ``boot_ci_lower``,
@@ -209,7 +241,40 @@ def effects(result: SEMResult, bootstrap: Any = None, level: float = 0.95) -> Ef
 
     In R: ``total_TRU := d1 + b1*d2`` in the lavaan model, then
     ``parameterEstimates(fit)``.
+
+    Several groups (in R: ``c(a1, a2)`` labels and one ``:=`` per group):
+
+    >>> from loyaltysem.datasets import load_frame
+    >>> hs = load_frame("holzinger_swineford")
+    >>> model = ("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9; "
+    ...          "textual ~ visual; speed ~ textual + visual")
+    >>> mg = ls.fit(model, hs, group="school", group_equal=["loadings"])
+    >>> eff = ls.effects(mg).table
+    >>> ind = eff.query("source == 'visual' and target == 'speed' and kind == 'indirect'")
+    >>> ind[["group_label", "est"]].round(4).values.tolist()
+    [['Pasteur', 0.0656], ['Grant-White', 0.0341]]
     """
+    if hasattr(result, "group_labels"):  # a MultiGroupResult (grouping sits above us)
+        parts, meds = [], []
+        recursive = True
+        for g, (label, view) in enumerate(_group_views(result), start=1):
+            one = _effects_one(view, bootstrap, level, view.tag)
+            for frame, out in ((one.table, parts), (one.mediation, meds)):
+                frame = frame.copy()
+                frame.insert(0, "group_label", label)
+                frame.insert(0, "group", g)
+                out.append(frame)
+            recursive = recursive and one.recursive
+        return EffectsResult(
+            table=pd.concat(parts, ignore_index=True),
+            mediation=pd.concat(meds, ignore_index=True),
+            recursive=recursive,
+        )
+    return _effects_one(result, bootstrap, level, "")
+
+
+def _effects_one(result: Any, bootstrap: Any, level: float, tag: str) -> EffectsResult:
+    """:func:`effects` of one (group's) result; ``tag`` names its bootstrap draws."""
     st = _structure(result)
     k = len(st.names)
     eye = np.eye(k)
@@ -302,18 +367,19 @@ def effects(result: SEMResult, bootstrap: Any = None, level: float = 0.95) -> Ef
     table["se_std_all"] = _std_se(result, st, recipes, vcov)
     interval = ("ci_lower", "ci_upper")
     if bootstrap is not None:
-        _add_bootstrap(table, result, st, recipes, bootstrap, level)
+        _add_bootstrap(table, result, st, recipes, bootstrap, level, tag)
         interval = ("boot_ci_lower", "boot_ci_upper")
     return EffectsResult(table=table, mediation=_mediation(table, interval), recursive=st.recursive)
 
 
 def _add_bootstrap(
     table: pd.DataFrame,
-    result: SEMResult,
+    result: Any,
     st: _Structure,
     recipes: list[tuple[str, int, int, tuple[int, ...]]],
     bootstrap: Any,
     level: float,
+    tag: str = "",
 ) -> None:
     """Effects recomputed on every bootstrap draw of the regression coefficients."""
     draws = bootstrap.draws.draws
@@ -322,7 +388,7 @@ def _add_bootstrap(
     cols, std_cols = [], []
     for y, x in has:
         row = est.iloc[st.pos[y, x]]
-        name = f"{row['lhs']} {row['op']} {row['rhs']}"
+        name = f"{row['lhs']} {row['op']} {row['rhs']}{tag}"
         if f"est:{name}" not in draws.columns:
             raise ModelSpecError(
                 "the bootstrap does not belong to this model",
@@ -368,7 +434,7 @@ def _std_values(bs: np.ndarray, recipes: list[tuple[str, int, int, tuple[int, ..
 
 
 def _std_se(
-    result: SEMResult,
+    result: Any,
     st: _Structure,
     recipes: list[tuple[str, int, int, tuple[int, ...]]],
     vcov: np.ndarray,

@@ -481,6 +481,11 @@ class MultiGroupResult(DisplayMixin):
     #: fit internals kept for later tests (ordinal fits: what lrt_ordinal needs)
     _internals: Any = field(default=None, repr=False)
     _modindices: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+    #: the free parameters, and per group: the map of a batch of them to std.all rows
+    _x: np.ndarray | None = field(default=None, repr=False)
+    _std_all_batches: tuple[Callable[[np.ndarray], np.ndarray], ...] = field(
+        default=(), repr=False
+    )
 
     _title: ClassVar[str] = "Multi-group structural equation model"
     _na_rep: ClassVar[str] = ""

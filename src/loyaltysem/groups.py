@@ -658,6 +658,11 @@ def _fit_table(
         warnings=tuple(warnings),
         provenance=provenance,
         _score=score,
+        _x=np.array(x, copy=True),
+        _std_all_batches=tuple(
+            _GroupStd(StandardizationPlan.build(cm, "std.all"), idx)
+            for cm, idx in zip(compiled, index, strict=True)
+        ),
         _modindices=None
         if fiml is not None
         else functools.cache(
@@ -666,6 +671,17 @@ def _fit_table(
             )
         ),
     )
+
+
+@dataclass(frozen=True)
+class _GroupStd:
+    """One group's std.all rows from a batch of the global parameter vectors."""
+
+    plan: StandardizationPlan
+    index: np.ndarray
+
+    def __call__(self, xs: np.ndarray) -> np.ndarray:
+        return self.plan.evaluate(np.atleast_2d(xs)[:, self.index])
 
 
 def _defined_rows(
