@@ -46,6 +46,12 @@ Conventions that decide the numbers (lavaan 0.6.14 source):
   Rows with a missing group are left out, counted and reported; rows with a missing
   answer on a model variable are left out within their group (listwise, lavaan's
   default), counted per group.
+- **Full-information ML** (``missing="ml"``, ML or MLR): each group's patterns and EM
+  saturated moments; SEs from the observed information (MLR: its sandwich with the
+  groups' casewise scores, ``n_g / N`` weights). The ``*.robust`` indices are Zhang &
+  Savalei's corrected ones (``lav_fit_fiml_corrected``: the groups' saturated
+  informations stacked block-diagonally, ``k`` on the joint model, the RMSEA family on
+  ``N / G``); score tests with the FIML expected information (``lavTestScore``).
 
 References
 ----------
@@ -53,6 +59,8 @@ Jöreskog, K. G. (1971). Simultaneous factor analysis in several populations.
 Psychometrika, 36(4), 409-426.
 Steiger, J. H. (1998). A note on multiple sample extensions of the RMSEA fit index.
 Structural Equation Modeling, 5(4), 411-419.
+Zhang, X., & Savalei, V. (2023). New computations for RMSEA and CFI following FIML and
+TS estimation with missing data. Psychological Methods, 28(2), 263-283.
 """
 
 from __future__ import annotations
@@ -71,14 +79,18 @@ from scipy import stats
 from loyaltysem import group_diagnostics
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels import fiml as fiml_kernel
+from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.delta import delta_method
 from loyaltysem._kernels.ml import MLKernel, _bfgs, _damped_fisher, fisher_scoring
 from loyaltysem._kernels.multigroup import (
     MultiGroupKernel,
+    RobustFIMLGroups,
+    corrected_groups,
     localize,
     observed_information,
     robust_baseline_groups,
     robust_groups,
+    robust_mlr_groups,
     score_tests,
 )
 from loyaltysem._kernels.partable import (
@@ -235,11 +247,15 @@ def fit_groups(
         As in :func:`loyaltysem.fit`.
     missing : {"listwise", "ml"}, default "listwise"
         ``"listwise"``: rows with a missing answer are left out within their group
-        (counted). ``"ml"``: full-information ML with ``estimator="ML"`` (lavaan
-        ``missing = "ml"``): every respondent with an answer, each group's EM
-        saturated moments as h1, standard errors from the observed information. Not
-        yet with MLR/MLM or fixed.x covariates, and without Zhang & Savalei's
-        corrected ``*.robust`` indices, score tests and modification indices.
+        (counted). ``"ml"``: full-information ML (lavaan ``missing = "ml"``): every
+        respondent with an answer, each group's EM saturated moments as h1,
+        standard errors from the observed information; with ``estimator="MLR"``
+        Huber–White standard errors from the casewise scores of every row (the
+        groups' ``n_g / N``-weighted meats) and the Yuan–Bentler (Mplus) scaled
+        test. The ``*.robust`` indices are Zhang & Savalei's (2023) FIML-corrected
+        ones (lavaan 0.6.14), and ``score_tests()`` uses the FIML expected
+        information (lavTestScore's default). Not with MLM (lavaan refuses it with
+        missing data) or fixed.x covariates; no modification indices.
 
     Returns
     -------
@@ -249,7 +265,8 @@ def fit_groups(
     ------
     ModelSpecError
         Syntax errors, unknown ``group_equal`` keywords or ``group_partial`` names, an
-        estimator other than ML/MLM/MLR, MLM/MLR with fixed.x covariates, ``:=`` lines.
+        estimator other than ML/MLM/MLR, MLM/MLR with fixed.x covariates, ``:=`` lines,
+        ``missing="ml"`` with MLM or with fixed.x covariates.
     SurveyDataError
         A missing or single-valued grouping column; a group with too few complete
         rows (no more than the observed variables, or fewer than the parameters that
@@ -313,7 +330,11 @@ def fit_groups(
 
 
 def _check_missing(missing: str, estimator: str, spec: ModelSpec) -> None:
-    """``missing="listwise"`` (any estimator) or ``"ml"`` (ML, no fixed.x covariates)."""
+    """``missing="listwise"`` (any estimator) or ``"ml"`` (ML or MLR, no fixed.x covariates).
+
+    lavaan refuses MLM with missing data (its Satorra–Bentler test needs complete
+    data); MLR is its robust estimator with ``missing = "ml"``.
+    """
     if missing not in ("listwise", "ml"):
         raise ModelSpecError(
             "unknown missing-data treatment for a multi-group fit",
@@ -321,13 +342,14 @@ def _check_missing(missing: str, estimator: str, spec: ModelSpec) -> None:
             expected="'listwise' (lavaan's default) or 'ml' (full-information ML)",
             fix="missing='ml' to use every respondent with an answer",
         )
-    if missing == "ml" and estimator != "ML":
+    if missing == "ml" and estimator not in ("ML", "MLR"):
         raise ModelSpecError(
-            f"missing='ml' with estimator={estimator!r} is not available with groups yet",
+            f"missing='ml' with estimator={estimator!r} is not available: the "
+            "Satorra-Bentler (MLM) correction needs complete data (lavaan refuses it too)",
             found=estimator,
-            expected="estimator='ML' with missing='ml'",
-            fix="use estimator='ML' with missing='ml', or fit each group with "
-            "loyaltysem.fit(..., estimator='MLR', missing='ml')",
+            expected="estimator='ML' or 'MLR' with missing='ml'",
+            fix="use estimator='MLR' with missing='ml' for robust standard errors and a "
+            "scaled test, or missing='listwise' with MLM",
         )
     if missing == "ml" and spec.ov_x:
         raise ModelSpecError(
@@ -485,9 +507,13 @@ def _fit_table(
         )
     n_total = int(sum(gd.nobs))
     robust: RobustParts | None = None
+    robust_fiml: RobustFIMLGroups | None = None
     try:
         if fiml is not None:  # lavaan: information = "observed" with missing = "ml"
             info = observed_information(kernel, st)
+            if estimator == "MLR":  # Huber-White from the casewise scores of every row
+                robust_fiml = robust_mlr_groups(kernel, st, gd.data, info, observed=True)
+                robust = robust_fiml.parts
         elif estimator == "ML":
             info = kernel.expected_information(st)
         else:
@@ -598,19 +624,23 @@ def _fit_table(
         )
     measures = _multigroup_measures(per_group, gd.nobs, q, df, n_moments)
     if robust is not None:
-        measures.update(
-            _scaled_group_measures(
-                measures, robust, gd, n_moments, estimator, int((free_all > 0).sum())
-            )
+        trace_null = None if robust_fiml is None else robust_fiml.trace_null
+        n_rows = int((free_all > 0).sum())
+        scaled = _scaled_group_measures(
+            measures, robust, gd, n_moments, estimator, n_rows, trace_null=trace_null
         )
+        measures.update(scaled)
+    if fiml is not None:  # Zhang & Savalei's corrected *.robust indices (lavaan 0.6.14)
+        first_order = None if robust_fiml is None else robust_fiml.first_order
+        measures.update(_fiml_group_measures(kernel, st, measures, n_groups, first_order))
     chisq_group = pd.Series(
         [gd.nobs[g] * float(f_groups[g]) for g in range(n_groups)],
         index=pd.Index([_plain(v) for v in gd.labels], name=group),
         name="chisq",
     )
     score = None
-    if mt.eq_pairs and fiml is None:
-        score = _ScoreTests(kernel, compiled, index, t, mt, x, gd)
+    if mt.eq_pairs:
+        score = _ScoreTests(kernel, compiled, index, t, mt, x, gd, fiml)
     se_type, information = _SE[estimator]
     provenance = Provenance(
         estimator=estimator,
@@ -733,16 +763,22 @@ def _scaled_group_measures(
     n_moments: int,
     estimator: str,
     n_free_rows: int,
+    trace_null: float | None = None,
 ) -> dict[str, float]:
     """The ``*.scaled`` and ``*.robust`` measures (lavaan) of a multi-group MLM/MLR fit.
 
     The single-group formulas (:func:`loyaltysem.estimation._scaled_measures`) with
     the traces summed over groups (:func:`~loyaltysem._kernels.multigroup.robust_groups`)
     and the RMSEA family on ``N / G`` (lavaan's ``lav_fit_rmsea``: ``sqrt(G)`` times
-    the single-group value at N, the same thing).
+    the single-group value at N, the same thing). ``trace_null``: the baseline
+    model's ``tr(U Gamma)`` when it is not that of complete data (FIML,
+    :func:`~loyaltysem._kernels.multigroup.robust_mlr_groups`).
     """
     n_groups = len(gd.labels)
-    trace_b = robust_baseline_groups(gd.data, gd.covs, mlr=estimator == "MLR")
+    if trace_null is None:
+        trace_b = robust_baseline_groups(gd.data, gd.covs, mlr=estimator == "MLR")
+    else:
+        trace_b = trace_null
     parts = _Robust(robust, RobustParts(np.empty((0, 0)), trace_b))
     fm = {**measures, "ntotal": measures["ntotal"] / n_groups, "_p": 1.0, "_means": 1.0}
     out = _scaled_measures(fm, parts)
@@ -751,6 +787,48 @@ def _scaled_group_measures(
         # the parameter table (a parameter shared by G groups counts G times)
         out["scaling.factor.h1"] = robust.trace_h1 / n_moments
         out["scaling.factor.h0"] = robust.trace_h0 / n_free_rows
+    return out
+
+
+def _fiml_group_measures(
+    kernel: MultiGroupKernel,
+    st: Any,
+    fm: Mapping[str, float],
+    n_groups: int,
+    first_order: Sequence[np.ndarray] | None,
+) -> dict[str, float]:
+    """Zhang & Savalei's FIML-corrected ``*.robust`` indices of a multi-group fit.
+
+    As lavaan 0.6.14 (``lav_fit_cfi_lavobject``, ``lav_fit_rmsea_lavobject`` with
+    ``missing = "ml"``): the corrected statistics and scaling factors of all groups
+    (:func:`~loyaltysem._kernels.multigroup.corrected_groups`; version "V6" for ML,
+    "V3" with each group's first-order information for MLR) in the single-group
+    formulas, CFI/TLI/RNI with the summed baseline, the RMSEA family multiplied by
+    ``sqrt(G)`` and its close-fit tests with the noncentrality ``N df h0^2 / (c G)``.
+    These replace the complete-data ``*.robust`` values of an MLR fit.
+    """
+    df, df_b = fm["df"], fm["baseline.df"]
+    n = float(kernel.n)
+    try:
+        ct = corrected_groups(kernel, st, df, df_b, observed=True, first_order=first_order)
+    except (np.linalg.LinAlgError, ValueError):
+        ct = fiml_kernel.CorrectedTest(math.nan, math.nan, math.nan, math.nan)
+    c, c_b = ct.c_hat, ct.c_hat_null
+    out: dict[str, float] = {
+        "cfi.robust": fi.cfi(ct.chisq, df, ct.chisq_null, df_b, c, c_b),
+        "tli.robust": fi.tli(ct.chisq, df, ct.chisq_null, df_b, c, c_b),
+        "rni.robust": fi.rni(ct.chisq, df, ct.chisq_null, df_b, c, c_b),
+    }
+    out["nnfi.robust"] = out["tli.robust"]
+    root_g = math.sqrt(n_groups)
+    x2_scaled = ct.chisq / c
+    out["rmsea.robust"] = fi.rmsea(ct.chisq, df, n / n_groups, c)
+    lo, hi = fi.rmsea_ci(x2_scaled, df, n, c_hat=c)  # lavaan: sqrt(c lambda / (N df)) sqrt(G)
+    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo * root_g, hi * root_g
+    out["rmsea.pvalue.robust"] = fi.rmsea_pvalue(x2_scaled, df, n / n_groups, 0.05, c_hat=c)
+    out["rmsea.notclose.pvalue.robust"] = (
+        1.0 - fi.rmsea_pvalue(x2_scaled, df, n / n_groups, 0.08, c_hat=c) if df > 0 else math.nan
+    )
     return out
 
 
@@ -787,7 +865,15 @@ def _polish(
 
 
 class _ScoreTests:
-    """Deferred ``lavTestScore``: the row parameterization at the constrained estimates."""
+    """Deferred ``lavTestScore``: the row parameterization at the constrained estimates.
+
+    lavTestScore's default ``information = "expected"``: for a full-information ML
+    fit (``fiml``: each group's patterns and EM moments) the FIML expected
+    information at the model's moments (lavaan's structured h1 information) and the
+    gradient of the FIML log-likelihood, from one
+    :class:`~loyaltysem._kernels.fiml.FIMLKernel` per group; for MLR fits the same
+    ordinary score test (lavaan warns that it is not robust).
+    """
 
     def __init__(
         self,
@@ -798,9 +884,11 @@ class _ScoreTests:
         mt: _MultiTable,
         x: np.ndarray,
         gd: _GroupData,
+        fiml: tuple[list[fiml_kernel.Patterns], list[fiml_kernel.EMResult]] | None = None,
     ) -> None:
         self.kernel, self.compiled, self.index = kernel, compiled, index
         self.table, self.mt, self.x, self.gd = table, mt, x, gd
+        self.fiml = fiml
         self._done: tuple[pd.DataFrame, pd.Series] | None = None
 
     def __call__(self) -> tuple[pd.DataFrame, pd.Series]:
@@ -825,9 +913,16 @@ class _ScoreTests:
             )  # fmt: skip
             layouts.append(compile_partable(pt, cm.ov, self.gd.covs[g], self.gd.means[g]).layout)
             idx_full.append(idx)
-        full = MultiGroupKernel(
-            layouts, idx_full, self.gd.covs, self.gd.means, self.gd.nobs, len(rows)
-        )
+        if self.fiml is None:
+            full = MultiGroupKernel(
+                layouts, idx_full, self.gd.covs, self.gd.means, self.gd.nobs, len(rows)
+            )
+        else:
+            per_group = [
+                fiml_kernel.FIMLKernel(lay, pat, h1)
+                for lay, pat, h1 in zip(layouts, *self.fiml, strict=True)
+            ]
+            full = MultiGroupKernel.from_kernels(per_group, idx_full, self.gd.nobs, len(rows))
         x_full = self.x[free[rows] - 1]
         shared = np.zeros((len(rows), self.mt.n_free))
         shared[np.arange(len(rows)), free[rows] - 1] = 1.0
@@ -961,6 +1056,7 @@ def invariance(
     max_free: int = 10,
     partial_criterion: str = "fit",
     alpha: float = 0.05,
+    missing: str = "listwise",
 ) -> InvarianceResult:
     r"""Measurement invariance across groups: configural → metric → scalar → strict.
 
@@ -1005,6 +1101,13 @@ def invariance(
         frees the smaller differences).
     alpha : float, default 0.05
         Significance level of ``partial_criterion="chisq"``.
+    missing : {"listwise", "ml"}, default "listwise"
+        As in :func:`fit_groups`, for every level and every refit of the partial
+        search: ``"ml"`` fits each level by full-information ML (lavaan ``missing =
+        "ml"``; ML or MLR), so every level uses every respondent with an answer and
+        the same saturated (EM) moments, and the χ² differences are lavTestLRT's
+        for those fits. The partial search ranks the constraints by lavTestScore's
+        tests with the FIML expected information.
 
     Returns
     -------
@@ -1062,10 +1165,11 @@ def invariance(
     if estimator not in ESTIMATORS:
         fit_groups(model, data, group, estimator=estimator)  # raises the typed error
     spec = _spec(model, std_lv=std_lv, orthogonal=False, fixed_x=True)
+    _check_missing(missing, estimator, spec)
     frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
     # the grouping column, the groups, the items: the same data for every level
-    _split_groups(data, group, list(spec.ov))
+    _split_groups(data, group, list(spec.ov), missing=missing)
     fits: dict[str, MultiGroupResult] = {}
     errors: dict[str, str] = {}
     freed: list[str] = []
@@ -1078,6 +1182,7 @@ def invariance(
             res = fit_groups(
                 spec, data, group, group_equal=INVARIANCE_LEVELS[level],
                 group_partial=tuple(freed), std_lv=std_lv, estimator=estimator,
+                missing=missing,
             )  # fmt: skip
         except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
             errors[level] = f"{type(exc).__name__}: {exc}"
@@ -1098,7 +1203,7 @@ def invariance(
             if partial and not _holds(row, partial_criterion, alpha):
                 res, row = _partial_search(
                     spec, data, group, level, res, fits[last], row, freed, steps, std_lv,
-                    max_free, partial_criterion, alpha, estimator,
+                    max_free, partial_criterion, alpha, estimator, missing,
                 )  # fmt: skip
                 fits[level] = res
         if row["decision"] == "supported" and row.get("freed"):
@@ -1191,11 +1296,13 @@ def _partial_search(
     criterion: str,
     alpha: float,
     estimator: str = "ML",
+    missing: str = "listwise",
 ) -> tuple[MultiGroupResult, dict[str, Any]]:
     """Free the level's constraint with the largest score test until the level holds.
 
     The score tests are lavaan's ``lavTestScore`` with the expected information of
-    the ML fit (for MLM/MLR fits too: they only rank the constraints).
+    the ML fit (for MLM/MLR fits too: they only rank the constraints; with
+    ``missing="ml"`` the FIML expected information).
     """
     kind = _LEVEL_KIND[level]
     for _ in range(max_free):
@@ -1215,6 +1322,7 @@ def _partial_search(
             new = fit_groups(
                 spec, data, group, group_equal=INVARIANCE_LEVELS[level],
                 group_partial=tuple(freed), std_lv=std_lv, estimator=estimator,
+                missing=missing,
             )  # fmt: skip
         except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError):
             freed.pop()

@@ -37,7 +37,9 @@ __all__ = [
     "FIMLState",
     "Patterns",
     "RobustFIML",
+    "SaturatedParts",
     "available_moments",
+    "baseline_chisq",
     "baseline_moments",
     "corrected_test",
     "em_saturated",
@@ -49,6 +51,8 @@ __all__ = [
     "optimize",
     "patterns",
     "robust_mlr",
+    "saturated_parts",
+    "saturated_traces",
     "standardized_residuals",
     "vech_index",
     "x_moments",
@@ -697,22 +701,8 @@ def corrected_test(
     Zhang, X., & Savalei, V. (2023). New computations for RMSEA and CFI following
     FIML and TS estimation with missing data. Psychological Methods, 28(2), 263-283.
     """
-    pat, h1 = kernel.pat, kernel.h1
-    p = pat.n_vars
-    rows, cols, _ = vech_index(p)
-    m = p + len(rows)
-    keep = ~x_moments(p, ov_x)  # fixed.x: the covariates' moments carry no information
-    wm = information(pat, h1.mu, h1.sigma, observed=True)
-    w = np.linalg.inv(h1.sigma)
-    w = (w + w.T) / 2.0
-    wc = np.zeros((m, m))
-    wc[:p, :p] = w
-    wc[p:, p:] = 0.5 * _kron_vech(w, w, rows, cols)
-    a = wm if observed else information(pat, h1.mu, h1.sigma, observed=False)
-    for mat in (wm, wc, a):
-        mat[~keep, :] = 0.0
-        mat[:, ~keep] = 0.0
-    wmi = _inv_nonzero(wm, keep)
+    parts = saturated_parts(kernel, observed=observed, ov_x=ov_x)
+    wm, wmi, wc, a = parts.wm, parts.wmi, parts.wc, parts.a
     wc_wmi = wc @ wmi
 
     gamma = None if first_order is None else wmi @ first_order @ wmi
@@ -729,24 +719,76 @@ def corrected_test(
     chisq = kernel.n * kernel.ml.objective(st.base)
     k = k_value(delta)
     # the independence model at its FIML estimates (covariates fixed at their EM moments)
-    mean_b, sigma_b, delta_b = baseline_moments(pat, h1, ov_x)
-    k_b = k_value(delta_b)
-    d = h1.mu - mean_b
-    w_b = np.linalg.inv(sigma_b)
-    f_b = (
-        np.linalg.slogdet(sigma_b)[1]
-        + float(np.sum(h1.sigma * w_b))
-        - kernel.logdet_s
-        - p
-        + float(d @ w_b @ d)
-    )
-    chisq_null = kernel.n * float(f_b)
+    k_b = k_value(parts.delta_b)
+    chisq_null = baseline_chisq(kernel, ov_x)
     return CorrectedTest(
         chisq=float(chisq),
         c_hat=k / df if df > 0 else np.nan,
         chisq_null=chisq_null,
         c_hat_null=k_b / df_null if df_null > 0 else np.nan,
     )
+
+
+@dataclass(frozen=True)
+class SaturatedParts:
+    """The saturated model's informations at the EM moments (:func:`corrected_test`).
+
+    ``wm`` observed FIML information, ``wmi`` its inverse (zero on the fixed.x
+    moments), ``wc`` the complete-data information, ``a`` the FIML information the
+    model's ``E`` is formed with (``wm``, or the expected one), ``delta_b`` the
+    independence model's moment derivatives (:func:`baseline_moments`). Unit
+    information (divided by the group's N); the fixed.x covariates' rows and
+    columns are zero.
+    """
+
+    wm: np.ndarray
+    wmi: np.ndarray
+    wc: np.ndarray
+    a: np.ndarray
+    delta_b: np.ndarray
+
+
+def saturated_parts(
+    kernel: FIMLKernel, *, observed: bool, ov_x: Sequence[int] = ()
+) -> SaturatedParts:
+    """The informations of the saturated model at the EM moments (:class:`SaturatedParts`)."""
+    pat, h1 = kernel.pat, kernel.h1
+    p = pat.n_vars
+    rows, cols, _ = vech_index(p)
+    m = p + len(rows)
+    keep = ~x_moments(p, ov_x)  # fixed.x: the covariates' moments carry no information
+    wm = information(pat, h1.mu, h1.sigma, observed=True)
+    w = np.linalg.inv(h1.sigma)
+    w = (w + w.T) / 2.0
+    wc = np.zeros((m, m))
+    wc[:p, :p] = w
+    wc[p:, p:] = 0.5 * _kron_vech(w, w, rows, cols)
+    a = wm if observed else information(pat, h1.mu, h1.sigma, observed=False)
+    for mat in (wm, wc, a):
+        mat[~keep, :] = 0.0
+        mat[:, ~keep] = 0.0
+    wmi = _inv_nonzero(wm, keep)
+    delta_b = baseline_moments(pat, h1, ov_x)[2]
+    return SaturatedParts(wm, wmi, wc, a, delta_b)
+
+
+def baseline_chisq(kernel: FIMLKernel, ov_x: Sequence[int] = ()) -> float:
+    """Complete-data ML statistic of the independence model at its FIML estimates.
+
+    Against the EM saturated moments (lavaan's ``XX3.null`` of one group).
+    """
+    pat, h1 = kernel.pat, kernel.h1
+    mean_b, sigma_b, _ = baseline_moments(pat, h1, ov_x)
+    d = h1.mu - mean_b
+    w_b = np.linalg.inv(sigma_b)
+    f_b = (
+        np.linalg.slogdet(sigma_b)[1]
+        + float(np.sum(h1.sigma * w_b))
+        - kernel.logdet_s
+        - pat.n_vars
+        + float(d @ w_b @ d)
+    )
+    return kernel.n * float(f_b)
 
 
 def first_order_information(
@@ -853,13 +895,29 @@ def robust_mlr(
     (``lav_test_yuan_bentler_mplus_trace``). The independence model's ``tr(B_0
     H^{-1})`` uses its own FIML estimates (available-case means and variances).
     """
-    pat, h1 = kernel.pat, kernel.h1
+    pat = kernel.pat
     n = kernel.n
     delta = kernel.moment_jacobian(st)
     j0 = first_order_information(pat, values, st.base.mu, st.base.sigma)
     b0 = delta.T @ j0 @ delta
     h_inv = np.linalg.inv(information_matrix)
     vcov = h_inv @ b0 @ h_inv / n
+    trace_h0 = float(np.sum(b0 * h_inv.T))
+    trace_h1, trace_h0_null, b1 = saturated_traces(kernel, values, observed=observed, ov_x=ov_x)
+    return RobustFIML(vcov, trace_h1, trace_h0, trace_h0_null, b1)
+
+
+def saturated_traces(
+    kernel: FIMLKernel, values: np.ndarray, *, observed: bool, ov_x: Sequence[int] = ()
+) -> tuple[float, float, np.ndarray]:
+    """The model-free parts of :func:`robust_mlr`: ``trace_h1``, ``trace_h0_null``, ``B1``.
+
+    ``trace_h1 = tr(B_1 A_1^{-1})`` of the saturated model at the EM moments,
+    ``trace_h0_null = tr(J_b H_b^{-1})`` of the independence model at its FIML
+    estimates, and ``B_1`` (the first-order information at the EM moments, zero on
+    the fixed.x moments).
+    """
+    pat, h1 = kernel.pat, kernel.h1
     keep = ~x_moments(pat.n_vars, ov_x)  # fixed.x moments: zero information (lavaan)
     a1 = information(pat, h1.mu, h1.sigma, observed=observed)
     b1 = first_order_information(pat, values, h1.mu, h1.sigma)
@@ -867,12 +925,11 @@ def robust_mlr(
         mat[~keep, :] = 0.0
         mat[:, ~keep] = 0.0
     trace_h1 = float(np.sum(b1 * _inv_nonzero(a1, keep).T))
-    trace_h0 = float(np.sum(b0 * h_inv.T))
     mean_b, sigma_b, delta_b = baseline_moments(pat, h1, ov_x)
     jb = delta_b.T @ first_order_information(pat, values, mean_b, sigma_b) @ delta_b
     hb = delta_b.T @ information(pat, mean_b, sigma_b, observed=observed) @ delta_b
     trace_h0_null = float(np.sum(jb * np.linalg.inv(hb).T))
-    return RobustFIML(vcov, trace_h1, trace_h0, trace_h0_null, b1)
+    return trace_h1, trace_h0_null, b1
 
 
 def standardized_residuals(

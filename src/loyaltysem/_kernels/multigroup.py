@@ -25,16 +25,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from loyaltysem._kernels import fiml
 from loyaltysem._kernels.ml import FitState, Layout, MLKernel
 from loyaltysem._kernels.robust import RobustParts, _scores, robust_baseline, trace_a1_gamma
 
 __all__ = [
     "GroupState",
     "MultiGroupKernel",
+    "RobustFIMLGroups",
+    "corrected_groups",
     "localize",
     "observed_information",
     "robust_baseline_groups",
     "robust_groups",
+    "robust_mlr_groups",
     "score_tests",
 ]
 
@@ -301,3 +305,194 @@ def robust_baseline_groups(
             for values, s in zip(data, covs, strict=True)
         )
     )
+
+
+def _scatter_columns(delta: np.ndarray, idx: np.ndarray, q: int) -> np.ndarray:
+    """A group's moment derivatives (m x local q) as columns of the global vector (m x q)."""
+    out = np.zeros((delta.shape[0], q))
+    np.add.at(out.T, idx, delta.T)
+    return out
+
+
+def _corrected_k(
+    wm: Sequence[np.ndarray],
+    wmi: Sequence[np.ndarray],
+    wc: Sequence[np.ndarray],
+    a: Sequence[np.ndarray],
+    delta: Sequence[np.ndarray],
+    weights: np.ndarray,
+    gamma: Sequence[np.ndarray] | None,
+) -> float:
+    r"""``k`` of the FIML-corrected test over all groups (lavaan's block-diagonal forms).
+
+    lavaan stacks the groups: ``Wm = bdiag(f_g Wm_g)``, ``Wc = bdiag(f_g Wc_g)``,
+    ``Wm^-1 = bdiag(Wm_g^-1 / f_g)``, ``Gamma = bdiag(Gamma_g / f_g)`` (``f_g = n_g /
+    N``), ``Delta = rbind(Delta_g)``, ``E = sum_g f_g Delta_g' A_g Delta_g`` and
+    ``U = Wm - L E^-1 L'`` with ``L = Wm Delta``. The traces are formed from the
+    blocks without the stacked matrices: "V6" ``tr(Wc Wm^-1 U Wm^-1)`` and "V3"
+    ``tr(U Wm^-1 Wc Wm^-1 U Gamma) = tr(D M D Gamma) - 2 tr(R L' M D Gamma L) +
+    tr(R L' M L R L' Gamma L)`` with ``D = bdiag(f_g Wm_g)``, ``M = Wm^-1 Wc Wm^-1``
+    and ``R = E^-1``.
+    """
+    q = delta[0].shape[1]
+    e = np.zeros((q, q))
+    for f, a_g, d_g in zip(weights, a, delta, strict=True):
+        e += f * d_g.T @ a_g @ d_g
+    r = np.linalg.inv((e + e.T) / 2.0)
+    if gamma is None:  # "V6"
+        k = 0.0
+        p_term = np.zeros((q, q))
+        for f, wm_g, wmi_g, wc_g, d_g in zip(weights, wm, wmi, wc, delta, strict=True):
+            k += float(np.sum((wc_g @ wmi_g) * (wm_g @ wmi_g).T))
+            pg = wmi_g @ wm_g @ d_g  # Wm^-1 L, per block (the weights cancel)
+            p_term += f * pg.T @ wc_g @ pg
+        return k - float(np.sum(r * p_term))
+    k = 0.0
+    cross = np.zeros((q, q))
+    lml = np.zeros((q, q))
+    lgl = np.zeros((q, q))
+    for f, wm_g, wmi_g, wc_g, d_g, gam in zip(weights, wm, wmi, wc, delta, gamma, strict=True):
+        d_blk = f * wm_g
+        m_blk = wmi_g @ wc_g @ wmi_g / f
+        g_blk = gam / f
+        l_blk = d_blk @ d_g
+        md = m_blk @ d_blk
+        k += float(np.sum((d_blk @ md) * g_blk.T))
+        cross += l_blk.T @ md @ g_blk @ l_blk
+        lml += l_blk.T @ m_blk @ l_blk
+        lgl += l_blk.T @ g_blk @ l_blk
+    return k - 2.0 * float(np.sum(r * cross.T)) + float(np.sum((r @ lml @ r) * lgl.T))
+
+
+def corrected_groups(
+    kernel: MultiGroupKernel,
+    st: GroupState,
+    df: float,
+    df_null: float,
+    *,
+    observed: bool,
+    first_order: Sequence[np.ndarray] | None = None,
+) -> fiml.CorrectedTest:
+    r"""Zhang & Savalei's FIML-corrected test parts of a multi-group fit.
+
+    lavaan 0.6.14 ``lav_fit_fiml_corrected`` with groups: the complete-data ML
+    statistics at the groups' EM moments with the FIML estimates, summed over
+    groups (``XX3``: the model, ``XX3.null``: the independence model at its FIML
+    estimates, each group's available-case means and variances), and ``k`` from the
+    groups' stacked saturated informations (:func:`_corrected_k`): the model's
+    information ``E`` is the ``n_g / N``-weighted sum over groups, so a parameter
+    shared by several groups ties their blocks together. The independence model has
+    no shared parameter and its ``k`` is the sum of the groups'. Version "V6"
+    without ``first_order``; "V3" (MLR) with each group's first-order information of
+    the saturated model at its EM moments (``Gamma_g = Wm_g^-1 J_g Wm_g^-1``).
+    ``c_hat = k / df``. Each group kernel is a :class:`~loyaltysem._kernels.fiml.FIMLKernel`.
+
+    References
+    ----------
+    Zhang, X., & Savalei, V. (2023). New computations for RMSEA and CFI following
+    FIML and TS estimation with missing data. Psychological Methods, 28(2), 263-283.
+    """
+    wm, wmi, wc, a, delta, delta_b, gamma = [], [], [], [], [], [], []
+    chisq = chisq_null = 0.0
+    nb = 0
+    for g, (k, s, idx) in enumerate(zip(kernel.kernels, st.states, kernel.index, strict=True)):
+        parts = fiml.saturated_parts(k, observed=observed)
+        wm.append(parts.wm)
+        wmi.append(parts.wmi)
+        wc.append(parts.wc)
+        a.append(parts.a)
+        delta.append(_scatter_columns(k.moment_jacobian(s), idx, kernel.n_free))
+        if first_order is not None:
+            gamma.append(parts.wmi @ first_order[g] @ parts.wmi)
+        chisq += k.n * k.ml.objective(s.base)
+        chisq_null += fiml.baseline_chisq(k)
+        delta_b.append(parts.delta_b)
+        nb += parts.delta_b.shape[1]
+    # the independence model: each group's parameters in their own columns
+    start = 0
+    for g, d_b in enumerate(delta_b):
+        full = np.zeros((d_b.shape[0], nb))
+        full[:, start : start + d_b.shape[1]] = d_b
+        start += d_b.shape[1]
+        delta_b[g] = full
+    gam = gamma if first_order is not None else None
+    k_model = _corrected_k(wm, wmi, wc, a, delta, kernel.weights, gam)
+    k_null = _corrected_k(wm, wmi, wc, a, delta_b, kernel.weights, gam)
+    return fiml.CorrectedTest(
+        chisq=float(chisq),
+        c_hat=k_model / df if df > 0 else np.nan,
+        chisq_null=float(chisq_null),
+        c_hat_null=k_null / df_null if df_null > 0 else np.nan,
+    )
+
+
+@dataclass(frozen=True)
+class RobustFIMLGroups:
+    """MLR with missing data in several groups (:func:`robust_mlr_groups`).
+
+    ``parts``: the sandwich ``vcov`` and the model's trace (``trace_h1``,
+    ``trace_h0``); ``trace_null``: ``tr(U Gamma)`` of the independence model;
+    ``first_order``: each group's first-order information of the saturated model at
+    its EM moments (the ``J_g`` of the corrected "V3" indices).
+    """
+
+    parts: RobustParts
+    trace_null: float
+    first_order: list[np.ndarray]
+
+
+def robust_mlr_groups(
+    kernel: MultiGroupKernel,
+    st: GroupState,
+    data: Sequence[np.ndarray],
+    information_matrix: np.ndarray,
+    *,
+    observed: bool,
+) -> RobustFIMLGroups:
+    r"""Huber–White standard errors and the Yuan–Bentler (Mplus) trace, FIML, all groups.
+
+    lavaan's ``estimator = "MLR", missing = "ml"`` with groups (``lav_model_vcov``
+    and ``lav_test_yuan_bentler_mplus_trace`` with ``nobs / ntotal`` weights ``f_g``):
+    the bread is the unit observed information ``H = sum_g f_g H_g``
+    (``information_matrix``), the meat ``B_0 = sum_g f_g Delta_g' J_g Delta_g`` with
+    ``J_g`` the mean cross product of group ``g``'s casewise scores at the model
+    (:func:`~loyaltysem._kernels.fiml.first_order_information`, incomplete rows
+    included), ``vcov = H^-1 B_0 H^-1 / N``; ``tr(U Gamma) = sum_g tr(B_1,g
+    A_1,g^-1) - tr(B_0 H^-1)`` with each group's saturated information ``A_1,g`` and
+    first-order information ``B_1,g`` at its EM moments (the weights cancel in each
+    group's term). The independence model shares no parameter between groups: its
+    trace is the sum of the groups' (:func:`~loyaltysem._kernels.fiml.robust_mlr`).
+
+    Parameters
+    ----------
+    kernel, st : MultiGroupKernel, GroupState
+        The model at its FIML estimates, one
+        :class:`~loyaltysem._kernels.fiml.FIMLKernel` per group.
+    data : sequence of ndarray
+        Each group's rows (NaN for a missing answer), those its patterns were built from.
+    information_matrix : ndarray
+        The unit information used as bread (q x q).
+    observed : bool
+        Whether the saturated informations are the observed ones (lavaan's default
+        with ``missing = "ml"``) or the expected ones.
+    """
+    q = kernel.n_free
+    meat = np.zeros((q, q))
+    trace_h1 = 0.0
+    trace_null = 0.0
+    first_order: list[np.ndarray] = []
+    for k, s, idx, w, values in zip(
+        kernel.kernels, st.states, kernel.index, kernel.weights, data, strict=True
+    ):
+        delta = k.moment_jacobian(s)
+        j0 = fiml.first_order_information(k.pat, values, s.base.mu, s.base.sigma)
+        meat[np.ix_(idx, idx)] += w * (delta.T @ j0 @ delta)
+        t_h1, t_null, b1 = fiml.saturated_traces(k, values, observed=observed)
+        trace_h1 += t_h1
+        trace_null += t_h1 - t_null
+        first_order.append(b1)
+    h_inv = np.linalg.inv(information_matrix)
+    vcov = h_inv @ meat @ h_inv / kernel.n
+    trace_h0 = float(np.sum(meat * h_inv.T))
+    parts = RobustParts(vcov, trace_h1 - trace_h0, trace_h1, trace_h0)
+    return RobustFIMLGroups(parts, trace_null, first_order)
