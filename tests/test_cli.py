@@ -36,6 +36,8 @@ def test_demo_writes_screening_and_sem_tables(demo_dir):
         "validation_efa_loadings.csv", "validation_efa_kmo.csv", "validation_efa_factors.csv",
         "estimator_items.csv", "estimator_recommendation.txt",
         "missing_patterns.csv", "missing_coverage.csv", "sem_effects.csv", "sem_mediation.csv",
+        "invariance_table.csv", "invariance_summary.txt", "invariance_partial.csv",
+        "invariance_configural_estimates.csv", "invariance_strict_estimates.csv",
     }  # fmt: skip
     assert expected <= names
     assert not [n for n in names if n.endswith(".tmp")]
@@ -195,3 +197,46 @@ def test_validate_command(tmp_path, capsys):
     rel = pd.read_csv(tmp_path / "v" / "validation_reliability.csv", index_col=0)
     assert list(rel.index) == ["visual", "textual", "speed"]
     assert "Measurement report" in capsys.readouterr().out
+
+
+def test_demo_tests_invariance_across_waves_and_finds_the_drifted_item(demo_dir):
+    # wave 3 of the bundled survey drifts on LOY1, TRU2 and SAT3 (scripts/make_ecommerce.py)
+    table = pd.read_csv(demo_dir / "invariance_table.csv", index_col=0)
+    assert list(table.index) == ["configural", "metric", "scalar", "strict"]
+    assert (table["status"] == "fitted").all()
+    partial = pd.read_csv(demo_dir / "invariance_partial.csv")
+    first = partial[partial["level"] == "metric"].iloc[0]
+    assert first["freed"] == "LOY =~ LOY1" and first["group"] == 3
+
+
+def test_invariance_command_gives_the_ladder(tmp_path, capsys):
+    ladder = json.loads(
+        (Path(__file__).parent / "fixtures" / "groups" / "ladder_hs.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    model = tmp_path / "cfa.lav"
+    model.write_text(ladder["provenance"]["model_syntax"], encoding="utf-8")
+    out = tmp_path / "inv"
+    code = main(
+        [
+            "invariance", str(dataset_path("holzinger_swineford")),
+            "--codebook", str(dataset_path("holzinger_swineford", "codebook")),
+            "--group", "school", "--model", str(model), "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    table = pd.read_csv(out / "invariance_table.csv", index_col=0)
+    for level in ladder["levels"]:
+        assert_allclose(
+            table.loc[level, "chisq"], ladder["fit_measures"][level]["chisq"], rtol=1e-4
+        )
+    assert "Invariance ladder" in capsys.readouterr().out
+    assert main(
+        [
+            "invariance", str(dataset_path("holzinger_swineford")),
+            "--codebook", str(dataset_path("holzinger_swineford", "codebook")),
+            "--group", "class",
+        ]
+    ) == 2  # fmt: skip
+    assert "grouping column" in capsys.readouterr().err

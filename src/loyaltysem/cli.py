@@ -16,6 +16,10 @@ Screen your own questionnaire export::
 Fit a model (lavaan syntax in a file, or the default e-commerce model)::
 
     loyaltysem fit responses.csv --codebook codebook.csv --model model.lav --out sem
+
+Test measurement invariance across survey waves::
+
+    loyaltysem invariance responses.csv --codebook codebook.csv --group wave --partial
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from loyaltysem.screening import ScreeningReport
 from loyaltysem.survey import Survey, read_survey
 
 if TYPE_CHECKING:
+    from loyaltysem.groups import InvarianceResult
     from loyaltysem.validity import MeasurementReport
 
 __all__ = ["main"]
@@ -87,6 +92,31 @@ def _write_sem(result: SEMResult, out: Path, prefix: str = "sem") -> list[Path]:
             write_csv(out / f"{prefix}_mediation.csv", eff.mediation, index=False),
         ]
     return paths
+
+
+def _write_invariance(inv: InvarianceResult, out: Path) -> list[Path]:
+    """Write the invariance ladder (full precision), the partial search and the summary."""
+    paths = [
+        write_csv(out / "invariance_table.csv", inv.table),
+        write_text(out / "invariance_summary.txt", inv.summary()),
+    ]
+    if len(inv.partial):
+        paths.append(write_csv(out / "invariance_partial.csv", inv.partial, index=False))
+    for level, res in inv.fits.items():
+        paths.append(
+            write_csv(out / f"invariance_{level}_estimates.csv", res.estimates, index=False)
+        )
+    return paths
+
+
+def _invariance_estimator(rec: EstimatorRecommendation) -> tuple[str, str]:
+    """The recommended estimator if the ladder has it (listwise), else ML; and why."""
+    if rec.estimator in ("ML", "MLR", "MLM"):
+        how = f"{rec.estimator} with listwise deletion"
+        if rec.missing != "listwise":
+            how += f" (recommended: missing={rec.missing!r}, not yet used for the ladder)"
+        return rec.estimator, how
+    return "ML", f"ML with listwise deletion (the recommended {rec.estimator} is not used here)"
 
 
 def _write_validation(report: MeasurementReport, out: Path) -> list[Path]:
@@ -141,6 +171,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     ]
     result, how = _fit_recommended(DEFAULT_MODEL, cleaned, rec)
     paths += _write_sem(result, out)
+    from loyaltysem.groups import invariance
+    from loyaltysem.instruments import default_instrument
+
+    estimator, inv_how = _invariance_estimator(rec)
+    inv = invariance(
+        default_instrument(), cleaned, "wave", estimator=estimator, std_lv=True, partial=True
+    )
+    paths += _write_invariance(inv, out)
     print(f"loyaltysem {__version__} demo: bundled e-commerce survey ({dataset_path('ecommerce')})")
     print(
         f"  respondents read: {survey.n}; after screening policy: {cleaned.n} "
@@ -151,6 +189,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(rec.summary())
     print(f"SEM: {how}")
     print(result.summary())
+    print(f"measurement invariance across the survey waves: {inv_how}")
+    print(inv.summary())
     print(f"wrote {len(paths)} files to {out}:")
     for p in paths:
         print(f"  {p.name}")
@@ -223,6 +263,39 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_invariance(args: argparse.Namespace) -> int:
+    from loyaltysem.groups import invariance
+
+    survey = read_survey(
+        args.file, args.codebook, sheet=args.sheet, encoding=args.encoding, invalid=args.invalid
+    )
+    if args.model is None:
+        model: object = survey.codebook  # the codebook's constructs: one factor each
+    else:
+        path = Path(args.model)
+        if not path.is_file():
+            raise ModelSpecError(
+                "the model file does not exist",
+                file=str(path),
+                expected="a text file with lavaan syntax (the measurement model)",
+                fix="check the path, or leave --model out to use the codebook's constructs",
+            )
+        model = path.read_text(encoding="utf-8-sig")
+    inv = invariance(
+        model,
+        survey,
+        args.group,
+        estimator=args.estimator,
+        std_lv=args.std_lv or args.partial,
+        partial=args.partial,
+    )
+    print(inv.summary())
+    if args.out:
+        paths = _write_invariance(inv, Path(args.out))
+        print(f"wrote {len(paths)} files to {args.out}")
+    return EXIT_OK
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from loyaltysem.validity import validate
 
@@ -291,6 +364,30 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--encoding", help="text encoding (detected when omitted)")
     fit.add_argument("--invalid", choices=["raise", "missing"], default="raise")
     fit.set_defaults(func=_cmd_fit)
+
+    inv = sub.add_parser(
+        "invariance",
+        help="measurement invariance across groups or waves (configural to strict)",
+    )
+    inv.add_argument("file", help="survey file: .csv .tsv .xlsx .sav .dta .parquet")
+    inv.add_argument("--codebook", required=True, help="codebook: .csv .xlsx .toml .yaml .json")
+    inv.add_argument("--group", required=True, help="the grouping column, e.g. wave")
+    inv.add_argument(
+        "--model", help="lavaan syntax file of the measurement model (default: the codebook's)"
+    )
+    inv.add_argument("--estimator", choices=["ML", "MLR", "MLM"], default="ML")
+    inv.add_argument(
+        "--partial",
+        action="store_true",
+        help="search for partial invariance where a level fails (frees the largest score "
+        "tests; implies --std-lv so that every loading can be tested)",
+    )
+    inv.add_argument("--std-lv", action="store_true", help="scale latents by their variance")
+    inv.add_argument("--out", help="folder for the tables (CSV, full precision)")
+    inv.add_argument("--sheet", help="Excel sheet with the responses")
+    inv.add_argument("--encoding", help="text encoding (detected when omitted)")
+    inv.add_argument("--invalid", choices=["raise", "missing"], default="raise")
+    inv.set_defaults(func=_cmd_invariance)
 
     val = sub.add_parser("validate", help="reliability, convergent and discriminant validity")
     val.add_argument("file", help="survey file: .csv .tsv .xlsx .sav .dta .parquet")
