@@ -319,6 +319,52 @@ def test_lrt_single_group() -> None:
         lrt_ordinal(cases["equal"], free, data=other)
 
 
+def test_result_display_and_accessors() -> None:
+    res = _fit("hs_scalar_ulsmv")
+    text = str(res)
+    assert "estimator: ULSMV" in text and "thresholds, loadings" in text
+    assert "~*~" in text and "Chi-square per group" in text  # scaling rows, per group
+    assert repr(res).startswith("<MultiGroupResult groups=2")
+    assert res.provenance.options["parameterization"] == "delta"
+    imp = res.implied_cov("Grant-White")
+    assert_allclose(np.diag(imp.to_numpy()), 1.0)
+    assert list(res.implied_mean("Pasteur").index[:2]) == ["x1|t1", "x1|t2"]
+    assert res.r2.index.names == ["group_label", "variable"]
+    assert ((res.r2 > 0) & (res.r2 < 1)).all()
+
+
+def test_kernel_jacobian_matches_finite_differences() -> None:
+    from loyaltysem._kernels.multigroup_dwls import GroupLayout
+    from loyaltysem._kernels.partable import ParTable, compile_partable
+
+    # f =~ a + b + c (marker a), thresholds, a latent mean, a free scale of a, var(f)
+    pt = ParTable(
+        lhs=np.array(["f", "f", "f", "a", "b", "c", "f", "a", "f"], dtype=object),
+        op=np.array(["=~", "=~", "=~", "|", "|", "|", "~1", "~*~", "~~"], dtype=object),
+        rhs=np.array(["a", "b", "c", "t1", "t1", "t1", "", "a", "f"], dtype=object),
+        free=np.array([0, 1, 2, 3, 4, 5, 6, 7, 8]),
+        ustart=np.array([1.0, *[np.nan] * 8]),
+        exo=np.zeros(9, dtype=int),
+        label=np.full(9, "", dtype=object),
+    )
+    cm = compile_partable(pt, ["a", "b", "c"], np.eye(3))
+    gl = GroupLayout(cm.layout, np.array([2, 3, 4]), np.full(3, np.nan), np.array([0, 1, 2]),
+                     np.array([6, -1, -1]), np.ones(3), np.arange(8))  # fmt: skip
+    x0 = np.array([0.8, 0.7, -0.3, 0.1, 0.4, 0.2, 1.1, 0.6])
+    jac = gl.jacobian(x0)
+    h = 1e-6
+    num = np.column_stack([
+        (gl.implied((x0 + h * e)[None])[0] - gl.implied((x0 - h * e)[None])[0]) / (2 * h)
+        for e in np.eye(len(x0))
+    ])  # fmt: skip
+    assert np.abs(jac).max() > 0.1
+    assert_allclose(jac, num, atol=1e-8)
+    # implied: thresholds delta (tau - lambda alpha), correlations delta_i delta_j lam lam psi
+    imp = gl.implied(x0[None])[0]
+    assert_allclose(imp[0], 1.1 * (-0.3 - 1.0 * 0.2))
+    assert_allclose(imp[3], 1.1 * 1.0 * 0.8 * 0.6)  # (b, a)
+
+
 # ------------------------------------------------------------------------ bad input
 def test_category_empty_in_one_group() -> None:
     d = _load("errors")
