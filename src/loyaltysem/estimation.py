@@ -616,46 +616,176 @@ def _rsquare(cm: CompiledModel, x: np.ndarray) -> pd.Series:
     return rsquare(cm, cm.layout.matrices(x))
 
 
-def _mi_candidates(cm: CompiledModel) -> list[tuple[str, str, str]]:
-    """Parameters not in the model that lavaan's ``modindices()`` considers.
+#: lavaan ``modindices``: candidates with ``V_jj`` below ``.Machine$double.eps^(1/3)`` get NA.
+_MI_V_TOL = float(np.finfo(float).eps ** (1 / 3))
+#: lavaan ``modindices``: variance rows with |EPC| below ``sqrt(.Machine$double.eps)`` get
+#: standardized EPCs of 0.
+_MI_SMALL = float(np.sqrt(np.finfo(float).eps))
+#: Columns of :func:`modification_indices` (lavaan's, single group).
+MI_COLUMNS = ("lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox")
 
-    As ``lav_partable_full``: loadings of every latent on every observed non-x
-    variable that is not a dependent variable of a regression; covariances among
-    observed non-x variables (not those outside the measurement and structural
-    parts); covariances among latent variables; regressions among the variables of
-    the structural equations (not of an indicator on a latent variable).
+
+def _mi_candidates(cm: CompiledModel) -> list[tuple[str, str, str]]:
+    """Parameters not in the model that lavaan's ``modindices()`` adds to it.
+
+    As ``lav_partable_full`` (lavaan 0.6.14, ``strict.exo = FALSE``), less the rows the
+    model has: loadings of every latent on every observed non-x variable that is not
+    a variable of the structural equations (``eqs.y``); covariances among observed
+    non-x variables that are all indicators of latent variables (a pair with an
+    observed variable that is no indicator, e.g. a regression outcome of a path
+    model, is left out: lavaan's ``ov.other``); covariances among latent variables;
+    regressions among the variables of the structural equations (not of an indicator
+    on a latent variable); with a mean structure, intercepts of every observed and
+    latent variable.
     """
     ops, lhs, rhs = cm.table.op, cm.table.lhs, cm.table.rhs
     lv = cm.lv
     ov_nox = [v for v in cm.ov if v not in cm.ov_x]
-    ov_ind = [v for v in cm.ov if any((ops == "=~") & (rhs == v))]
+    ov_ind = {v for v in cm.ov if any((ops == "=~") & (rhs == v))}
     eqs = list(dict.fromkeys([*lhs[ops == "~"], *rhs[ops == "~"]]))
-    eqs_y = eqs
-    eqs_x = eqs
     cands: list[tuple[str, str, str]] = []
     for latent in lv:
         for v in ov_nox:
-            if v not in eqs_y:
+            if v not in eqs:
                 cands.append((latent, "=~", v))
-    other = [v for v in cm.ov if v not in ov_ind and v not in cm.ov_x and v not in eqs]
     for j, a in enumerate(ov_nox):
         for b in ov_nox[j:]:
-            if a in other or b in other:
-                continue
-            cands.append((a, "~~", b))
+            if a in ov_ind and b in ov_ind:
+                cands.append((a, "~~", b))
     for j, a in enumerate(lv):
         for b in lv[j:]:
             cands.append((a, "~~", b))
-    for y in eqs_y:
-        for xv in eqs_x:
+    for y in eqs:
+        for xv in eqs:
             if y != xv and not (y in ov_ind and xv in lv):
                 cands.append((y, "~", xv))
+    if np.any(ops == "~1"):
+        cands.extend((v, "~1", "") for v in [*cm.ov, *lv])
     present = set()
     for op, left, right in zip(ops, lhs, rhs, strict=True):
         present.add((left, op, right))
         if op == "~~":
             present.add((right, op, left))
     return [c for c in cands if c not in present]
+
+
+def _extended_model(
+    cm: CompiledModel,
+    x: np.ndarray,
+    s: np.ndarray,
+    mean: np.ndarray | None,
+    *,
+    free_exo: bool = False,
+) -> tuple[CompiledModel, np.ndarray, np.ndarray]:
+    """The model as lavaan's ``modindices()`` extends it (one group, local indices).
+
+    lavaan 0.6.14 ``lav_object_extended(fit, add = lav_partable_full(...), all.free =
+    TRUE)``: every fixed parameter of the model that is not a fixed.x row (marker
+    loadings, latent means fixed at 0, covariances fixed at 0 by ``orthogonal``, a
+    user's ``0*x`` or ``0.5*x``, ...) is freed at its current value, and every
+    candidate of :func:`_mi_candidates` is added at 0. The model's own free
+    parameters keep their indices ``1..len(x)``; the new ones follow.
+
+    Returns the compiled extended model, the table rows of the new parameters (in
+    the order of their new indices) and their current values.
+    """
+    pt = cm.table
+    q = len(x)
+    values = row_estimates(cm, x)
+    kept = np.ones(len(pt), dtype=bool) if free_exo else pt.exo == 0
+    fixed = np.flatnonzero((pt.free == 0) & kept & np.isin(pt.op, ["=~", "~", "~~", "~1"]))
+    cands = _mi_candidates(cm)
+    local = pt.free.copy()
+    local[fixed] = q + 1 + np.arange(len(fixed))
+    freed = ParTable(pt.lhs, pt.op, pt.rhs, local, pt.ustart, pt.exo, pt.label)
+    ext = freed.extend(
+        [c[0] for c in cands],
+        [c[1] for c in cands],
+        [c[2] for c in cands],
+        q + 1 + len(fixed) + np.arange(len(cands)),
+    )
+    ecm = compile_partable(ext, list(cm.ov), s, mean)
+    rows = np.concatenate([fixed, len(pt) + np.arange(len(cands))]).astype(int)
+    start = np.concatenate([values[fixed], np.zeros(len(cands))])
+    return ecm, rows, start
+
+
+def _standardized_epc(
+    ecm: CompiledModel,
+    rows: np.ndarray,
+    epc: np.ndarray,
+    x_ext: np.ndarray,
+    ov_x: Sequence[str],
+) -> dict[str, np.ndarray]:
+    """``sepc.lv``, ``sepc.all``, ``sepc.nox`` of the new rows, as lavaan's ``modindices``.
+
+    ``cov.std = TRUE``: covariances are scaled by the current (residual) variances; a
+    variance row is standardized at its current value, not at its EPC, with the EPC's
+    sign, and one whose value is below ``sqrt(eps)`` gets 0 (lavaan 0.6.14
+    ``modindices``). ``sepc.nox`` (``lav_standardize_all_nox``) is ``sepc.all`` except
+    that a regression on a fixed.x covariate (``ov_x``, of the fitted model) is not
+    multiplied by the covariate's standard deviation.
+    """
+    ops, lhs, rhs = ecm.table.op[rows], ecm.table.lhs[rows], ecm.table.rhs[rows]
+    exo = ecm.table.exo[rows] == 1
+    variance = (ops == "~~") & (lhs == rhs)
+    # lavaan cov.std: a variance is standardized at its value (not a fixed.x one)
+    at_value = variance & ~exo
+    magnitude = np.where(at_value, np.abs(x_ext[ecm.table.free[rows] - 1]), np.abs(epc))
+    small = variance & (magnitude < _MI_SMALL)
+    out: dict[str, np.ndarray] = {}
+    for kind, key in (("std.lv", "sepc.lv"), ("std.all", "sepc.all")):
+        _, scale = StandardizationPlan.build(ecm, kind).scales_and_values(x_ext)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.sign(epc) * magnitude * scale[0, rows]
+        # a residual covariance with a zero residual variance has no correlation: NA
+        value = np.where(np.isfinite(value), value, np.nan)
+        value[small] = 0.0
+        out[key] = value
+    exo_cov = exo & (ops == "~~") & (lhs != rhs)
+    if exo_cov.any():
+        # freed fixed.x covariances (lavaan frees them too): their variances enter cov.std
+        # at their EPCs (NA below sqrt(eps)), and sepc.nox leaves them unstandardized
+        var_epc = {a: abs(e) for a, e, v in zip(lhs, epc, variance & exo, strict=True) if v}
+        for i in np.flatnonzero(exo_cov):
+            va, vb = var_epc.get(lhs[i], np.nan), var_epc.get(rhs[i], np.nan)
+            ok = va >= _MI_SMALL and vb >= _MI_SMALL
+            out["sepc.all"][i] = epc[i] / np.sqrt(va * vb) if ok else np.nan
+    nox = out["sepc.all"].copy()
+    nox[exo_cov] = epc[exo_cov]
+    on_x = (ops == "~") & np.isin(rhs, list(ov_x))
+    if on_x.any():
+        mats = ecm.layout.matrices(x_ext)
+        la = mats["lambda"] @ np.linalg.inv(np.eye(ecm.layout.n_lat) - mats["beta"])
+        var = np.einsum("ij,jk,ik->i", la, mats["psi"], la) + np.diag(mats["theta"])
+        pos = {name: i for i, name in enumerate(ecm.ov)}
+        sd = np.sqrt(var[[pos[v] for v in rhs[on_x]]])
+        nox[on_x] = nox[on_x] / sd
+    out["sepc.nox"] = nox
+    return out
+
+
+def _fixed_x_information(kernel: MLKernel, st: Any, x_idx: Sequence[int]) -> np.ndarray:
+    """Unit expected information without the moments of the fixed.x covariates.
+
+    lavaan 0.6.14 ``lav_mvnorm_information_expected(..., x.idx)`` zeroes the rows and
+    columns of the covariates' variances, covariances (and means) in the information
+    of the sample moments; a candidate that would move them (a covariate regressed
+    on another variable) gets its information from the other moments only.
+    """
+    if not len(x_idx):
+        return kernel.expected_information(st)
+    xi = np.asarray(x_idx, dtype=int)
+    delta = kernel.jacobian(st)
+    delta[:, xi[:, None], xi[None, :]] = 0.0
+    info = kernel.expected_information(st, delta)
+    if kernel.mean is not None:
+        dmu = kernel.mean_jacobian(st)
+        kept = dmu.copy()
+        kept[:, xi] = 0.0
+        si = st.sigma_inv
+        info = info - dmu @ si @ dmu.T + kept @ si @ kept.T
+    return info
 
 
 def modification_indices(
@@ -667,65 +797,129 @@ def modification_indices(
     mean: np.ndarray | None = None,
     missing: tuple[fiml_kernel.Patterns, fiml_kernel.EMResult] | None = None,
 ) -> pd.DataFrame:
-    """Modification indices as lavaan's ``modindices()`` (expected information).
+    r"""Modification indices of a single-group ML fit, as lavaan 0.6.14 ``modindices()``.
+
+    lavaan works on the model extended by ``lav_object_extended(fit, add =
+    lav_partable_full(...), all.free = TRUE)`` (here :func:`_extended_model`): every
+    fixed parameter of the model is freed at its current value (marker loadings,
+    latent covariances fixed at 0 by ``orthogonal=True``, a user's ``0*x``, a fixed
+    residual variance, latent means fixed at 0 with a mean structure, ...), and the
+    parameters the model does not have are added at 0 (cross loadings, residual
+    covariances among indicators, latent covariances, regressions among the
+    variables of the structural part, intercepts with a mean structure; see
+    :func:`_mi_candidates`). The variances and covariances of fixed.x covariates are
+    no candidates (lavaan frees them too, then gives them no index: their moments
+    are left out of the information).
+
+    For each new parameter ``j``, with the score ``d = dF/dx / 2`` and the unit
+    expected information ``I`` of the extended model at the estimates,
+
+    .. math::
+
+        V_{jj} = I_{jj} - I_{j,M} I_{M,M}^{-1} I_{M,j}, \quad
+        \mathrm{mi}_j = N d_j^2 / V_{jj}, \quad \mathrm{epc}_j = -d_j / V_{jj},
+
+    ``M`` the model's free parameters. The information leaves out the moments of the
+    fixed.x covariates (lavaan's ``x.idx``). Candidates with ``V_jj <
+    eps^(1/3)`` (equivalent to the model or not identified: a freed marker loading,
+    a latent mean of a model with free intercepts, a latent variance with
+    ``std_lv``) get no index and are left out, as lavaan's ``na.remove = TRUE``.
+    ``sepc.lv``, ``sepc.all``, ``sepc.nox`` standardize the EPC with the fitted
+    model's standard deviations (``cov.std = TRUE``; see :func:`_standardized_epc`).
 
     With ``missing = (patterns, h1)`` (a ``missing = "ml"`` fit) the score and the
-    expected information are those of the FIML likelihood, as lavaan's.
+    expected information are those of the FIML likelihood, as lavaan's. The indices
+    use the ML score and the expected information also for fits with robust
+    standard errors and tests (lavaan's ``information = "expected"``).
 
-    For each candidate parameter j fixed at 0: the score ``d_j = dF/dx_j / 2``,
-    ``V = I_11 - I_12 I_22^-1 I_21`` from the unit expected information of the model
-    extended by all candidates, ``mi = N d_j^2 / V_jj`` and the expected parameter
-    change ``epc = -d_j / V_jj``; ``sepc.lv``, ``sepc.all`` standardize the EPC with
-    the fitted model's standard deviations (``cov.std = TRUE``). Candidates with
-    ``V_jj < eps^(1/3)`` (equivalent to the model or not identified) get no index.
+    Parameters
+    ----------
+    pt : ParTable
+        The fitted model's parameter table.
+    ov : list of str
+        Observed variables, in the order of ``s``.
+    s : ndarray
+        Sample covariance (divisor N).
+    n : int
+        Number of observations.
+    x : ndarray
+        The estimates (free parameters of ``pt``).
+    mean : ndarray, optional
+        Sample means, with a mean structure.
+    missing : tuple, optional
+        ``(patterns, h1)`` of a full-information ML fit.
+
+    Returns
+    -------
+    DataFrame
+        ``lhs, op, rhs, mi, epc, sepc.lv, sepc.all, sepc.nox``, largest ``mi`` first
+        (lavaan ``modindices(fit, sort. = TRUE)``); one row per new parameter with an
+        index.
+
+    Raises
+    ------
+    IdentificationError
+        The information matrix of the model is singular (lavaan: "could not compute
+        modification indices").
+
+    Examples
+    --------
+    The Holzinger-Swineford CFA with uncorrelated factors; in R:
+    ``modindices(cfa(model, hs, orthogonal = TRUE), sort. = TRUE)``.
+
+    >>> from loyaltysem import fit
+    >>> from loyaltysem.datasets import load_frame
+    >>> hs = load_frame("holzinger_swineford")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> mi = fit(model, hs, orthogonal=True).modification_indices()
+    >>> row = mi[(mi["lhs"] == "visual") & (mi["rhs"] == "textual")].iloc[0]
+    >>> row["op"], round(float(row["mi"]), 2), round(float(row["sepc.all"]), 3)
+    ('~~', 26.55, 0.388)
     """
     cm = compile_partable(pt, ov, s, mean)
-    cands = _mi_candidates(cm)
+    x = np.asarray(x, dtype=float)
     q = len(x)
-    columns = ["lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox"]
-    if not cands:
-        return pd.DataFrame(columns=columns)
-    ext = pt.extend(
-        [c[0] for c in cands],
-        [c[1] for c in cands],
-        [c[2] for c in cands],
-        np.arange(q + 1, q + 1 + len(cands)),
-    )
-    ecm = compile_partable(ext, ov, s, mean)
+    ecm, rows, start = _extended_model(cm, x, s, mean, free_exo=missing is None)
+    if not len(rows):
+        return pd.DataFrame(columns=list(MI_COLUMNS))
     kernel: Any
+    x_ext = np.concatenate([x, start])
+    pos = {name: i for i, name in enumerate(ov)}
+    x_idx = [pos[v] for v in cm.ov_x]
     if missing is not None:
         kernel = fiml_kernel.FIMLKernel(ecm.layout, missing[0], missing[1])
+        st = kernel.state(x_ext)
+        info = kernel.expected_information(st)
     else:
         kernel = MLKernel(ecm.layout, s, mean)
-    x_ext = np.concatenate([x, np.zeros(len(cands))])
-    st = kernel.state(x_ext)
+        st = kernel.state(x_ext)
+        info = _fixed_x_information(kernel, st, x_idx)
     score = kernel.gradient(st) / 2.0
-    info = kernel.expected_information(st)
     i22 = info[:q, :q]
-    i12 = info[q:, :q]
-    v = info[q:, q:] - i12 @ np.linalg.solve(i22, i12.T)
-    v_diag = np.diag(v).copy()
-    v_diag[v_diag < np.finfo(float).eps ** (1 / 3)] = np.nan
+    i21 = info[:q, q:]
+    try:
+        sol = np.linalg.solve(i22, i21) if q else np.zeros((0, len(rows)))
+    except np.linalg.LinAlgError as exc:
+        raise IdentificationError(
+            "could not compute modification indices: the information matrix is singular",
+            found=f"{q} free parameters, information of rank {np.linalg.matrix_rank(i22)}",
+            expected="an identified model (a positive definite information matrix)",
+            fix="fix or constrain the parameters that are not identified, then refit",
+        ) from exc
+    v = np.diag(info)[q:] - np.sum(i21 * sol, axis=0)
+    v[~(v >= _MI_V_TOL)] = np.nan
+    ops, lhs, rhs = ecm.table.op[rows], ecm.table.lhs[rows], ecm.table.rhs[rows]
     if missing is not None and cm.ov_x:
         # FIML with fixed.x covariates: lavaan has no index for a covariate regressed on
         # another variable (NA), its moments being fixed
-        cand_lhs = np.array([c[0] for c in cands])
-        cand_op = np.array([c[1] for c in cands])
-        v_diag[(cand_op == "~") & np.isin(cand_lhs, list(cm.ov_x))] = np.nan
+        v[(ops == "~") & np.isin(lhs, list(cm.ov_x))] = np.nan
     d = score[q:]
-    mi = n * d * d / v_diag
-    epc = -d / v_diag
-    rows = np.arange(len(pt), len(ext))
-    out = {"lhs": ext.lhs[rows], "op": ext.op[rows], "rhs": ext.rhs[rows], "mi": mi, "epc": epc}
-    for kind, key in (("std.lv", "sepc.lv"), ("std.all", "sepc.all")):
-        _, scale = StandardizationPlan.build(ecm, kind).scales_and_values(x_ext)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            value = epc * scale[0, rows]
-        # a residual covariance with a zero residual variance has no correlation: NA (lavaan)
-        out[key] = np.where(np.isfinite(value), value, np.nan)
-    out["sepc.nox"] = out["sepc.all"]
-    table = pd.DataFrame(out)
-    table = table[np.isfinite(table["mi"])]
+    mi = n * d * d / v
+    epc = -d / v
+    out = {"lhs": lhs, "op": ops, "rhs": rhs, "mi": mi, "epc": epc}
+    out.update(_standardized_epc(ecm, rows, epc, x_ext, cm.ov_x))
+    table = pd.DataFrame(out)[list(MI_COLUMNS)]
+    table = table[np.isfinite(table["mi"].to_numpy(dtype=float))]
     return table.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
 
 

@@ -1,0 +1,223 @@
+#!/usr/bin/env Rscript
+# Reference fixtures for the single-group modification indices
+# (loyaltysem.estimation.modification_indices, SEMResult.modification_indices();
+# tests/test_modindices.py).
+#
+# Run from the repository root (the repository's parent holds shared/):
+#   Rscript tests/reference/make_modindices.R [DATASETS_DIR] [FIXTURES_DIR]
+# Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/estimation.
+#
+# lavaan 0.6.14's modindices() works on lav_object_extended(fit, add = lav_partable_full(...),
+# all.free = TRUE): besides the parameters the model does not have (cross loadings, residual
+# and latent covariances, regressions among the variables of the structural part, intercepts
+# with a mean structure) every FIXED parameter of the model is freed at its current value
+# (marker loadings, covariances fixed at 0 by orthogonal = TRUE, a user's 0*x, latent means
+# fixed at 0, fixed residual variances, ...). These cases have such parameters.
+#
+# Writes mi_<name>.json per fitted model: provenance (R, lavaan, jsonlite versions, date,
+# data, call, syntax, note), nobs, the options lavaan resolved, parTable(fit) (with est, so
+# that the formula can be checked at lavaan's own estimates), modindices(fit, sort. = TRUE)
+# (lavaan's defaults: every candidate with an index, NA rows left out) and the candidates
+# lavaan has no index for (modindices(fit, na.remove = FALSE) rows with NA mi), and for the
+# missing = "ml" case the data as used (NA = missing).
+# Numbers at full precision (digits = NA), NA as null.
+# Requires: lavaan, jsonlite (Debian: r-cran-lavaan r-cran-jsonlite).
+
+suppressPackageStartupMessages({
+  library(lavaan)
+  library(jsonlite)
+})
+
+args <- commandArgs(trailingOnly = TRUE)
+datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
+fixtures_dir <- if (length(args) >= 2) args[[2]] else file.path("tests", "fixtures", "estimation")
+stopifnot(dir.exists(datasets_dir))
+dir.create(fixtures_dir, showWarnings = FALSE, recursive = TRUE)
+
+df_json <- function(d) {
+  d <- as.data.frame(d, stringsAsFactors = FALSE)
+  rownames(d) <- NULL
+  for (col in names(d)) {
+    if (is.factor(d[[col]])) d[[col]] <- as.character(d[[col]])
+    attributes(d[[col]]) <- NULL
+  }
+  d
+}
+
+mi_case <- function(name, syntax, data, data_file, options, note, fun = "cfa",
+                    store_data = FALSE) {
+  call_args <- c(list(model = syntax, data = data), options)
+  fit <- do.call(fun, call_args)
+  call <- paste0(fun, "(model, data = ", data_file$name,
+                 paste0(vapply(names(options), function(o) {
+                   paste0(", ", o, " = ", deparse(options[[o]]))
+                 }, ""), collapse = ""), ")")
+  mi <- modindices(fit, sort. = TRUE)
+  all_mi <- modindices(fit, na.remove = FALSE)
+  opt <- lavInspect(fit, "options")
+  out <- list(
+    provenance = list(
+      generator = "tests/reference/make_modindices.R",
+      r_version = R.version.string,
+      lavaan_version = as.character(packageVersion("lavaan")),
+      jsonlite_version = as.character(packageVersion("jsonlite")),
+      date = format(Sys.time(), "%Y-%m-%d %H:%M:%S %Z"),
+      data_file = data_file$file,
+      call = call,
+      mi_call = "modindices(fit, sort. = TRUE)",
+      model_syntax = syntax,
+      note = note
+    ),
+    model_name = name,
+    options = list(
+      std.lv = opt$std.lv,
+      orthogonal = opt$orthogonal,
+      fixed.x = opt$fixed.x,
+      meanstructure = opt$meanstructure,
+      missing = opt$missing,
+      estimator = opt$estimator,
+      information = opt$information[1]
+    ),
+    nobs = lavInspect(fit, "nobs"),
+    converged = lavInspect(fit, "converged"),
+    fit_measures = as.list(unclass(fitMeasures(fit, c("chisq", "df", "npar")))),
+    partable = df_json(parTable(fit)),
+    modindices = df_json(mi),
+    modindices_na = df_json(all_mi[is.na(all_mi$mi), c("lhs", "op", "rhs")])
+  )
+  if (store_data) {
+    out$items <- I(colnames(data))
+    out$data <- unname(as.matrix(data))
+  }
+  path <- file.path(fixtures_dir, paste0("mi_", name, ".json"))
+  writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", pretty = FALSE,
+                    null = "null"), path)
+  message("wrote ", path)
+}
+
+hs <- read.csv(file.path(datasets_dir, "HolzingerSwineford1939.csv"))
+hs_file <- list(name = "hs", file = "HolzingerSwineford1939.csv")
+hs_model <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+
+# ------------------------------------------------------- fixed parameters of the model
+mi_case("hs_orthogonal", hs_model, hs, hs_file, list(orthogonal = TRUE),
+        "3-factor CFA with orthogonal = TRUE: the latent covariances fixed at 0 are freed")
+mi_case("hs_std_lv_orthogonal", hs_model, hs, hs_file, list(std.lv = TRUE, orthogonal = TRUE),
+        paste("std.lv = TRUE and orthogonal = TRUE: latent variances fixed at 1 (freed, not",
+              "identified: NA) and covariances fixed at 0 (freed)"))
+hs_fixed <- paste0(
+  "visual =~ x1 + x2 + x3 + 0*x9\n",
+  "textual =~ x4 + x5 + x6\n",
+  "speed =~ x7 + x8 + x9\n",
+  "x2 ~~ 0.5*x2\n",
+  "visual ~~ 0*speed\n"
+)
+mi_case("hs_fixed_values", hs_fixed, hs, hs_file, list(),
+        paste("user-fixed parameters: a loading fixed at 0 (0*x9), a residual variance fixed",
+              "at 0.5 and a latent covariance fixed at 0"))
+mi_case("hs_meanstructure", hs_model, hs, hs_file, list(meanstructure = TRUE),
+        "mean structure: latent means fixed at 0 (freed, not identified: NA)")
+hs_means <- paste0(hs_model, "x8 ~ a*1\nx9 ~ a*1\n")
+mi_case("hs_latent_means", hs_means, hs, hs_file, list(meanstructure = TRUE),
+        paste("mean structure with the intercepts of x8 and x9 (sample means 5.53, 5.37) equal:",
+              "the mean of speed, fixed at 0, is identified when freed; those of visual and",
+              "textual are not (NA)"))
+
+# ---------------------------------------------------------- observed covariates (fixed.x)
+hs_x_model <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\ntextual ~ visual + ageyr\n"
+mi_case("hs_chain_fixed_x", hs_x_model, hs, hs_file, list(),
+        paste("observed covariate ageyr (fixed.x = TRUE): its variance row is exogenous and no",
+              "candidate; the expected information has its moments zeroed"),
+        fun = "sem")
+mi_case("hs_chain_fixed_x_meanstructure", hs_x_model, hs, hs_file, list(meanstructure = TRUE),
+        "as hs_chain_fixed_x with a mean structure (latent intercepts fixed at 0)", fun = "sem")
+
+hs_path <- "x4 ~ x1 + x2\nx5 ~ x4 + x3\nx6 ~ x4\n"
+mi_case("hs_path", hs_path, hs, hs_file, list(),
+        paste("path analysis of observed variables: no residual covariance is a candidate",
+              "(lavaan's ov.other: the outcomes are no indicators); every covariate is",
+              "regressed on something in the extended model, and its fixed.x rows are",
+              "listed (mi 0)"), fun = "sem")
+hs_mixed <- "visual =~ x1 + x2 + x3\nx7 ~ visual + ageyr\nx8 ~ x7\n"
+mi_case("hs_mixed_path", hs_mixed, hs, hs_file, list(),
+        paste("observed outcomes x7, x8 of a latent and a covariate: no residual covariance",
+              "with them is a candidate; the covariate's variance has no index (NA)"),
+        fun = "sem")
+
+# ------------------------------------------------------------------ Political Democracy
+pd <- read.csv(file.path(datasets_dir, "PoliticalDemocracy.csv"))
+pd_model <- paste0(
+  "ind60 =~ x1 + x2 + x3\n",
+  "dem60 =~ y1 + y2 + y3 + y4\n",
+  "dem65 =~ y5 + y6 + y7 + y8\n",
+  "dem60 ~ ind60\n",
+  "dem65 ~ ind60 + dem60\n",
+  "y1 ~~ y5\n",
+  "y2 ~~ y4 + y6\n",
+  "y3 ~~ y7\n",
+  "y4 ~~ y8\n",
+  "y6 ~~ y8\n"
+)
+mi_case("poldem_sem", pd_model, pd, list(name = "pd", file = "PoliticalDemocracy.csv"),
+        list(), "lavaan tutorial SEM (Bollen 1989) with its residual covariances", fun = "sem")
+
+# ------------------------------------------------- the default e-commerce model (bundled)
+# loaded as its codebook says: -99 is missing, LOY4 reverse-keyed (8 - x); listwise deletion.
+# The syntax is loyaltysem.instruments.DEFAULT_MODEL (tests/test_fit.py checks it is).
+package_data <- file.path("src", "loyaltysem", "data")
+ecom <- read.csv(file.path(package_data, "ecommerce.csv"))
+items <- setdiff(names(ecom), c("respondent_id", "wave", "gender", "platform", "age"))
+for (v in items) ecom[[v]][ecom[[v]] == -99] <- NA
+ecom$LOY4 <- 8 - ecom$LOY4
+ecom_model <- paste0(
+  "# Measurement model\n",
+  "REP =~ REP1 + REP2 + REP3\n",
+  "SEC =~ SEC1 + SEC2 + SEC3\n",
+  "SQ =~ SQ1 + SQ2 + SQ3 + SQ4\n",
+  "PQ =~ PQ1 + PQ2 + PQ3\n",
+  "PRI =~ PRI1 + PRI2 + PRI3\n",
+  "ASS =~ ASS1 + ASS2 + ASS3\n",
+  "TRU =~ TRU1 + TRU2 + TRU3\n",
+  "SAT =~ SAT1 + SAT2 + SAT3\n",
+  "LOY =~ LOY1 + LOY2 + LOY3 + LOY4\n",
+  "# Structural model\n",
+  "TRU ~ a1*REP + a2*SEC + a3*SQ\n",
+  "SAT ~ b1*TRU + c1*PQ + c2*PRI + c3*ASS\n",
+  "LOY ~ d1*TRU + d2*SAT\n",
+  "# Indirect effects on loyalty\n",
+  "ind_REP_TRU := a1*d1\n",
+  "ind_REP_TRU_SAT := a1*b1*d2\n",
+  "ind_REP := a1*d1 + a1*b1*d2\n",
+  "ind_SEC_TRU := a2*d1\n",
+  "ind_SEC_TRU_SAT := a2*b1*d2\n",
+  "ind_SEC := a2*d1 + a2*b1*d2\n",
+  "ind_SQ_TRU := a3*d1\n",
+  "ind_SQ_TRU_SAT := a3*b1*d2\n",
+  "ind_SQ := a3*d1 + a3*b1*d2\n",
+  "ind_PQ_SAT := c1*d2\n",
+  "ind_PRI_SAT := c2*d2\n",
+  "ind_ASS_SAT := c3*d2\n",
+  "ind_TRU_SAT := b1*d2\n",
+  "total_TRU := d1 + b1*d2\n"
+)
+mi_case("ecommerce_default", ecom_model, ecom,
+        list(name = "ecom", file = "src/loyaltysem/data/ecommerce.csv"), list(),
+        paste("the default model on the bundled survey, all three waves; -99 -> NA, LOY4",
+              "reversed; listwise deletion (lavaan default)"), fun = "sem")
+
+# ------------------------------------------------ full-information ML (missing = "ml")
+# Holzinger-Swineford x1..x9 with the 10 % MCAR cells of make_missing.R / make_fiml.R
+mcar <- function(d, seed, rate = 0.10) {
+  set.seed(seed)
+  d[matrix(runif(nrow(d) * ncol(d)) < rate, nrow(d), ncol(d))] <- NA
+  d
+}
+hs_mcar <- mcar(hs[, paste0("x", 1:9)], 20261122)
+mi_case("fiml_hs_orthogonal", hs_model, hs_mcar,
+        list(name = "hs_mcar", file = paste("HolzingerSwineford1939.csv x1..x9;",
+                                            "set.seed(20261122); each cell NA with",
+                                            "probability 0.10")),
+        list(missing = "ml", orthogonal = TRUE),
+        paste("FIML (mean structure: latent means fixed at 0, freed, not identified: NA) with",
+              "the latent covariances fixed at 0 by orthogonal = TRUE"),
+        store_data = TRUE)
