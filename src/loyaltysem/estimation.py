@@ -788,6 +788,29 @@ def _fixed_x_information(kernel: MLKernel, st: Any, x_idx: Sequence[int]) -> np.
     return info
 
 
+def _mi_variances(info: np.ndarray, q: int) -> np.ndarray:
+    """``V_jj = I_jj - I_jM I_MM^-1 I_Mj`` of the new parameters (after the first ``q``).
+
+    NaN where ``V_jj < eps^(1/3)`` (lavaan ``modindices``: equivalent or not
+    identified). Raises :class:`IdentificationError` when ``I_MM`` is singular (lavaan:
+    "could not compute modification indices; information matrix is singular").
+    """
+    i22 = info[:q, :q]
+    i21 = info[:q, q:]
+    try:
+        sol = np.linalg.solve(i22, i21) if q else np.zeros((0, info.shape[0] - q))
+    except np.linalg.LinAlgError as exc:
+        raise IdentificationError(
+            "could not compute modification indices: the information matrix is singular",
+            found=f"{q} free parameters, information of rank {np.linalg.matrix_rank(i22)}",
+            expected="an identified model (a positive definite information matrix)",
+            fix="fix or constrain the parameters that are not identified, then refit",
+        ) from exc
+    v = np.diag(info)[q:] - np.sum(i21 * sol, axis=0)
+    v[~(v >= _MI_V_TOL)] = np.nan
+    return v
+
+
 def modification_indices(
     pt: ParTable,
     ov: list[str],
@@ -895,19 +918,7 @@ def modification_indices(
         st = kernel.state(x_ext)
         info = _fixed_x_information(kernel, st, x_idx)
     score = kernel.gradient(st) / 2.0
-    i22 = info[:q, :q]
-    i21 = info[:q, q:]
-    try:
-        sol = np.linalg.solve(i22, i21) if q else np.zeros((0, len(rows)))
-    except np.linalg.LinAlgError as exc:
-        raise IdentificationError(
-            "could not compute modification indices: the information matrix is singular",
-            found=f"{q} free parameters, information of rank {np.linalg.matrix_rank(i22)}",
-            expected="an identified model (a positive definite information matrix)",
-            fix="fix or constrain the parameters that are not identified, then refit",
-        ) from exc
-    v = np.diag(info)[q:] - np.sum(i21 * sol, axis=0)
-    v[~(v >= _MI_V_TOL)] = np.nan
+    v = _mi_variances(info, q)
     ops, lhs, rhs = ecm.table.op[rows], ecm.table.lhs[rows], ecm.table.rhs[rows]
     if missing is not None and cm.ov_x:
         # FIML with fixed.x covariates: lavaan has no index for a covariate regressed on

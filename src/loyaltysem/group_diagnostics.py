@@ -32,9 +32,11 @@ leaves the ``==`` rows out; their score tests are :meth:`MultiGroupResult.score_
 loading when no loading is equal across groups) get no index and are left out, as
 lavaan's ``na.remove = TRUE``. ``sepc.lv`` and ``sepc.all`` standardize the EPC with
 each group's fitted moments (``cov.std = TRUE``); a variance candidate is standardized
-at its current value, lavaan's ``cov.std`` rule. ``sepc.nox`` equals ``sepc.all`` (as in
-the single-group function: the models have no observed covariates to leave
-unstandardized; fixed.x covariate moments are not candidates).
+at its current value, lavaan's ``cov.std`` rule. ``sepc.nox`` is ``sepc.all`` except for
+regressions on fixed.x covariates, left unstandardized in the covariate (fixed.x covariate
+moments are not candidates). The extended model of each group and the standardized EPCs
+are those of the single-group function
+(:func:`loyaltysem.estimation._extended_model`, :func:`loyaltysem.estimation._standardized_epc`).
 
 The indices use the ML score and the expected information also for fits with robust
 standard errors and tests (MLM, MLR): lavaan's ``modindices`` does the same
@@ -50,15 +52,9 @@ import numpy as np
 import pandas as pd
 
 from loyaltysem._kernels.multigroup import MultiGroupKernel
-from loyaltysem._kernels.partable import (
-    CompiledModel,
-    ParTable,
-    StandardizationPlan,
-    compile_partable,
-    row_estimates,
-)
-from loyaltysem.errors import IdentificationError, ModelSpecError
-from loyaltysem.estimation import _mi_candidates
+from loyaltysem._kernels.partable import CompiledModel
+from loyaltysem.errors import ModelSpecError
+from loyaltysem.estimation import _extended_model, _mi_variances, _standardized_epc
 
 if TYPE_CHECKING:
     from loyaltysem.grouping import _GroupData
@@ -67,38 +63,6 @@ __all__ = ["MI_COLUMNS", "modification_indices"]
 
 #: Columns of :func:`modification_indices` (lavaan's, without ``block`` and ``level``).
 MI_COLUMNS = ("lhs", "op", "rhs", "group", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox")
-#: lavaan: candidates with ``V_jj`` below ``.Machine$double.eps^(1/3)`` get NA.
-_V_TOL = float(np.finfo(float).eps ** (1 / 3))
-#: lavaan: variance rows with |EPC| below ``sqrt(.Machine$double.eps)`` get sepc 0.
-_SMALL = float(np.sqrt(np.finfo(float).eps))
-
-
-def _extended_group(
-    cm: CompiledModel, xg: np.ndarray, s: np.ndarray, mean: np.ndarray | None
-) -> tuple[CompiledModel, np.ndarray, np.ndarray]:
-    """One group's model with every candidate free (new local indices after the model's).
-
-    Returns the compiled extended model, the table rows of the candidates (in the
-    order of their new local indices) and the candidates' current values.
-    """
-    pt = cm.table
-    q_g = len(xg)
-    values = row_estimates(cm, xg)
-    fixed = np.flatnonzero((pt.free == 0) & (pt.exo == 0))
-    cands = _mi_candidates(cm)
-    local = pt.free.copy()
-    local[fixed] = q_g + 1 + np.arange(len(fixed))
-    freed = ParTable(pt.lhs, pt.op, pt.rhs, local, pt.ustart, pt.exo, pt.label)
-    ext = freed.extend(
-        [c[0] for c in cands],
-        [c[1] for c in cands],
-        [c[2] for c in cands],
-        q_g + 1 + len(fixed) + np.arange(len(cands)),
-    )
-    ecm = compile_partable(ext, list(cm.ov), s, mean)
-    rows = np.concatenate([fixed, len(pt) + np.arange(len(cands))]).astype(int)
-    start = np.concatenate([values[fixed], np.zeros(len(cands))])
-    return ecm, rows, start
 
 
 def modification_indices(
@@ -198,7 +162,7 @@ def modification_indices(
     next_free = q
     for g, (cm, idx) in enumerate(zip(compiled, index, strict=True)):
         idx = np.asarray(idx, dtype=int)
-        ecm, rows, start = _extended_group(cm, x[idx], gd.covs[g], gd.means[g])
+        ecm, rows, start = _extended_model(cm, x[idx], gd.covs[g], gd.means[g])
         new = next_free + np.arange(len(rows))
         next_free += len(rows)
         layouts.append(ecm.layout)
@@ -222,44 +186,21 @@ def modification_indices(
     st = full.state(x_ext)
     score = full.gradient(st) / 2.0
     info = full.expected_information(st)
-    i22 = info[:q, :q]
-    i21 = info[:q, q:]
-    try:
-        sol = np.linalg.solve(i22, i21) if q else np.zeros((0, next_free - q))
-    except np.linalg.LinAlgError as exc:
-        raise IdentificationError(
-            "could not compute modification indices: the information matrix is singular",
-            found=f"{q} free parameters, information of rank {np.linalg.matrix_rank(i22)}",
-            expected="an identified model (a positive definite information matrix)",
-            fix="fix or constrain the parameters that are not identified, then refit",
-        ) from exc
-    v = np.diag(info)[q:] - np.sum(i21 * sol, axis=0)
-    v[~(v >= _V_TOL)] = np.nan
+    v = _mi_variances(info, q)
     d = score[q:]
     mi = full.n * d * d / v
     epc = -d / v
-    sepc: dict[str, list[np.ndarray]] = {"sepc.lv": [], "sepc.all": []}
+    sepc: dict[str, list[np.ndarray]] = {"sepc.lv": [], "sepc.all": [], "sepc.nox": []}
     for g, (ecm, rows, new) in enumerate(models):
-        xg = x_ext[idx_ext[g]]
-        e = epc[new - q]
-        ops, lhs, rhs = ecm.table.op[rows], ecm.table.lhs[rows], ecm.table.rhs[rows]
-        variance = (ops == "~~") & (lhs == rhs)
-        # lavaan cov.std: a variance is standardized at its value, not at its EPC
-        magnitude = np.where(variance, np.abs(x_ext[new]), np.abs(e))
-        small = variance & (magnitude < _SMALL)
-        for kind, key in (("std.lv", "sepc.lv"), ("std.all", "sepc.all")):
-            _, scale = StandardizationPlan.build(ecm, kind).scales_and_values(xg)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                value = np.sign(e) * magnitude * scale[0, rows]
-            value = np.where(np.isfinite(value), value, np.nan)
-            value[small] = 0.0
+        parts = _standardized_epc(ecm, rows, epc[new - q], x_ext[idx_ext[g]], compiled[g].ov_x)
+        for key, value in parts.items():
             sepc[key].append(value)
     out = pd.concat(pieces, ignore_index=True)
     out["mi"] = mi
     out["epc"] = epc
     out["sepc.lv"] = np.concatenate(sepc["sepc.lv"])
     out["sepc.all"] = np.concatenate(sepc["sepc.all"])
-    out["sepc.nox"] = out["sepc.all"]
+    out["sepc.nox"] = np.concatenate(sepc["sepc.nox"])
     out = out[np.isfinite(out["mi"].to_numpy())]
     if minimum_value > 0:
         out = out[out["mi"] > minimum_value]

@@ -20,6 +20,12 @@
 # (lavaan's defaults: every candidate with an index, NA rows left out) and the candidates
 # lavaan has no index for (modindices(fit, na.remove = FALSE) rows with NA mi), and for the
 # missing = "ml" case the data as used (NA = missing).
+# Cases: Holzinger-Swineford CFA with orthogonal = TRUE (also with std.lv = TRUE), with
+# user-fixed values (0*x9, x2 ~~ 0.5*x2, visual ~~ 0*speed), with a mean structure (also
+# with two equal intercepts that identify a latent mean), a chain with the fixed.x
+# covariate ageyr (also with a mean structure), two path models with observed outcomes,
+# Political Democracy and the default e-commerce model (their syntax read from the
+# fixtures of make_estimation.R, which must have run first), and FIML with orthogonal.
 # Numbers at full precision (digits = NA), NA as null.
 # Requires: lavaan, jsonlite (Debian: r-cran-lavaan r-cran-jsonlite).
 
@@ -146,60 +152,24 @@ mi_case("hs_mixed_path", hs_mixed, hs, hs_file, list(),
 
 # ------------------------------------------------------------------ Political Democracy
 pd <- read.csv(file.path(datasets_dir, "PoliticalDemocracy.csv"))
-pd_model <- paste0(
-  "ind60 =~ x1 + x2 + x3\n",
-  "dem60 =~ y1 + y2 + y3 + y4\n",
-  "dem65 =~ y5 + y6 + y7 + y8\n",
-  "dem60 ~ ind60\n",
-  "dem65 ~ ind60 + dem60\n",
-  "y1 ~~ y5\n",
-  "y2 ~~ y4 + y6\n",
-  "y3 ~~ y7\n",
-  "y4 ~~ y8\n",
-  "y6 ~~ y8\n"
-)
+# the syntax make_estimation.R fitted (recorded in its fixture), not a copy
+estimation_syntax <- function(name) {
+  fromJSON(file.path(fixtures_dir, paste0(name, ".json")))$provenance$model_syntax
+}
+pd_model <- estimation_syntax("poldem_sem")
 mi_case("poldem_sem", pd_model, pd, list(name = "pd", file = "PoliticalDemocracy.csv"),
         list(), "lavaan tutorial SEM (Bollen 1989) with its residual covariances", fun = "sem")
 
 # ------------------------------------------------- the default e-commerce model (bundled)
 # loaded as its codebook says: -99 is missing, LOY4 reverse-keyed (8 - x); listwise deletion.
-# The syntax is loyaltysem.instruments.DEFAULT_MODEL (tests/test_fit.py checks it is).
+# The syntax is make_estimation.R's, loyaltysem.instruments.DEFAULT_MODEL (tests/test_fit.py
+# checks that they are identical).
 package_data <- file.path("src", "loyaltysem", "data")
 ecom <- read.csv(file.path(package_data, "ecommerce.csv"))
 items <- setdiff(names(ecom), c("respondent_id", "wave", "gender", "platform", "age"))
 for (v in items) ecom[[v]][ecom[[v]] == -99] <- NA
 ecom$LOY4 <- 8 - ecom$LOY4
-ecom_model <- paste0(
-  "# Measurement model\n",
-  "REP =~ REP1 + REP2 + REP3\n",
-  "SEC =~ SEC1 + SEC2 + SEC3\n",
-  "SQ =~ SQ1 + SQ2 + SQ3 + SQ4\n",
-  "PQ =~ PQ1 + PQ2 + PQ3\n",
-  "PRI =~ PRI1 + PRI2 + PRI3\n",
-  "ASS =~ ASS1 + ASS2 + ASS3\n",
-  "TRU =~ TRU1 + TRU2 + TRU3\n",
-  "SAT =~ SAT1 + SAT2 + SAT3\n",
-  "LOY =~ LOY1 + LOY2 + LOY3 + LOY4\n",
-  "# Structural model\n",
-  "TRU ~ a1*REP + a2*SEC + a3*SQ\n",
-  "SAT ~ b1*TRU + c1*PQ + c2*PRI + c3*ASS\n",
-  "LOY ~ d1*TRU + d2*SAT\n",
-  "# Indirect effects on loyalty\n",
-  "ind_REP_TRU := a1*d1\n",
-  "ind_REP_TRU_SAT := a1*b1*d2\n",
-  "ind_REP := a1*d1 + a1*b1*d2\n",
-  "ind_SEC_TRU := a2*d1\n",
-  "ind_SEC_TRU_SAT := a2*b1*d2\n",
-  "ind_SEC := a2*d1 + a2*b1*d2\n",
-  "ind_SQ_TRU := a3*d1\n",
-  "ind_SQ_TRU_SAT := a3*b1*d2\n",
-  "ind_SQ := a3*d1 + a3*b1*d2\n",
-  "ind_PQ_SAT := c1*d2\n",
-  "ind_PRI_SAT := c2*d2\n",
-  "ind_ASS_SAT := c3*d2\n",
-  "ind_TRU_SAT := b1*d2\n",
-  "total_TRU := d1 + b1*d2\n"
-)
+ecom_model <- estimation_syntax("ecommerce_default")
 mi_case("ecommerce_default", ecom_model, ecom,
         list(name = "ecom", file = "src/loyaltysem/data/ecommerce.csv"), list(),
         paste("the default model on the bundled survey, all three waves; -99 -> NA, LOY4",
