@@ -95,12 +95,26 @@ def _fit(name: str) -> SEMResult:
     return fit(fx["provenance"]["model_syntax"], _data(name), missing=missing, **_options(fx))
 
 
-def _merged(ours: pd.DataFrame, name: str) -> pd.DataFrame:
-    theirs = pd.DataFrame(_load(name)["modindices"])
+def merged_strict(ours: pd.DataFrame, theirs: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
+    """lavaan's rows with ours beside them (suffix ``_R``: lavaan's); a row on one side fails.
+
+    With ``top``, ``theirs`` is lavaan's ``top`` largest indices (``modindices(fit, sort. =
+    TRUE)`` cut at ``top`` rows, the fixtures of make_estimation.R): each of them must be
+    ours, and when the list is cut, each row of ours above its smallest index (by more
+    than the mi tolerance) must be lavaan's. Also used by tests/test_fit.py and
+    tests/test_estimation_engine.py.
+    """
     m = theirs.merge(ours, on=KEY, how="outer", suffixes=("_R", ""), indicator=True)
+    if top is not None and len(theirs) >= top:
+        cutoff = float(theirs["mi"].min()) * (1 + RTOL_MI) + ATOL_EST
+        m = m[(m["_merge"] != "right_only") | (m["mi"] > cutoff)]
     one_side = m[m["_merge"] != "both"]
     assert one_side.empty, f"rows on one side only:\n{one_side[[*KEY, 'mi_R', 'mi', '_merge']]}"
-    return m
+    return m.drop(columns="_merge").reset_index(drop=True)
+
+
+def _merged(ours: pd.DataFrame, name: str) -> pd.DataFrame:
+    return merged_strict(ours, pd.DataFrame(_load(name)["modindices"]))
 
 
 def _assert_close(
