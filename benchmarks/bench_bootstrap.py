@@ -9,6 +9,10 @@ Side by side, in one run (the machine is noisy: read the ratios):
 - lavaan (when ``Rscript`` is on PATH): ``bootstrapLavaan(fit, R = 2000, FUN = "coef")``
   on the same model (fewer quantities per draw than ours), timed inside R.
 
+Then the same for a multi-group model (Holzinger–Swineford by school, equal loadings,
+group-specific indirect effects and their difference): ``bootstrap()`` resamples within
+groups, as ``bootstrapLavaan`` of a multi-group fit does.
+
 Run: ``python benchmarks/bench_bootstrap.py [n_draws]``.
 """
 
@@ -39,6 +43,28 @@ y6 ~~ y8
 ind := a*b
 """
 
+GROUP_MODEL = """
+visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + x8 + x9
+textual ~ c(a1, a2)*visual
+speed ~ c(b1, b2)*textual + c*visual
+ind1 := a1*b1
+ind2 := a2*b2
+diff := ind1 - ind2
+"""
+
+R_GROUP_SCRIPT = r"""
+suppressPackageStartupMessages(library(lavaan))
+args <- commandArgs(trailingOnly = TRUE)
+hs <- read.csv(args[[1]])
+model <- paste(readLines(args[[3]]), collapse = "\n")
+fit <- sem(model, data = hs, group = "school", group.equal = "loadings")
+t <- system.time(suppressWarnings(bootstrapLavaan(fit, R = as.integer(args[[2]]),
+                                                  FUN = "coef", iseed = 1)))
+cat(sprintf("%.6f\n", t[["elapsed"]]))
+"""
+
 R_SCRIPT = r"""
 suppressPackageStartupMessages(library(lavaan))
 args <- commandArgs(trailingOnly = TRUE)
@@ -51,8 +77,62 @@ cat(sprintf("%.6f\n", t[["elapsed"]]))
 """
 
 
+def _lavaan_seconds(
+    script_text: str, data_file: Path, n_draws: int, model: str
+) -> tuple[float | None, str]:
+    """Run one timing script in R: (seconds, note)."""
+    if not shutil.which("Rscript"):
+        return None, "lavaan: Rscript not found, not measured"
+    with tempfile.TemporaryDirectory() as tmp:
+        script, model_file = Path(tmp, "boot.R"), Path(tmp, "model.lav")
+        script.write_text(script_text, encoding="utf-8")
+        model_file.write_text(model, encoding="utf-8")
+        out = subprocess.run(
+            ["Rscript", str(script), str(data_file), str(n_draws), str(model_file)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+    if out.returncode != 0:
+        return None, f"lavaan: Rscript failed: {out.stderr.strip()[:200]}"
+    return float(out.stdout.strip().splitlines()[-1]), (
+        "lavaan: bootstrapLavaan(fit, R, FUN = 'coef'), timed in R"
+    )
+
+
+def _groups(n_draws: int) -> None:
+    data = load_frame("holzinger_swineford")
+    res = ls.fit(GROUP_MODEL, data, group="school", group_equal=["loadings"])
+    timings: dict[str, float] = {}
+    for name, jobs in (("loyaltysem 1 core", 1), (f"loyaltysem {os.cpu_count()} cores", -1)):
+        start = time.perf_counter()
+        boot = ls.bootstrap(res, n_draws, data=data, random_state=1, n_jobs=jobs)
+        timings[name] = time.perf_counter() - start
+        assert boot.n_ok + boot.n_failed == n_draws
+    sec, note = _lavaan_seconds(
+        R_GROUP_SCRIPT, dataset_path("holzinger_swineford"), n_draws, GROUP_MODEL
+    )
+    if sec is not None:
+        timings["lavaan"] = sec
+    print(f"Holzinger-Swineford by school, {n_draws} draws within groups (refit, 3 :=, std.all)")
+    _report(timings, note)
+
+
+def _report(timings: dict[str, float], note: str) -> None:
+    for name, sec in timings.items():
+        print(f"  {name:<22} {sec:8.2f} s")
+    if "lavaan" in timings:
+        for name, sec in timings.items():
+            if name != "lavaan":
+                print(f"  {name} is {timings['lavaan'] / sec:5.1f}x faster than lavaan")
+    print(f"  {note}")
+
+
 def main() -> None:
     n_draws = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    _single(n_draws)
+    _groups(n_draws)
+
+
+def _single(n_draws: int) -> None:
     data = load_frame("political_democracy")
     res = ls.fit(MODEL, data)
     timings: dict[str, float] = {}
@@ -61,30 +141,11 @@ def main() -> None:
         boot = ls.bootstrap(res, n_draws, data=data, random_state=1, n_jobs=jobs)
         timings[name] = time.perf_counter() - start
         assert boot.n_ok + boot.n_failed == n_draws
-    note = "lavaan: Rscript not found, not measured"
-    if shutil.which("Rscript"):
-        with tempfile.TemporaryDirectory() as tmp:
-            script, model_file = Path(tmp, "boot.R"), Path(tmp, "model.lav")
-            script.write_text(R_SCRIPT, encoding="utf-8")
-            model_file.write_text(MODEL, encoding="utf-8")
-            out = subprocess.run(
-                ["Rscript", str(script), str(dataset_path("political_democracy")),
-                 str(n_draws), str(model_file)],
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            if out.returncode == 0:
-                timings["lavaan"] = float(out.stdout.strip().splitlines()[-1])
-                note = "lavaan: bootstrapLavaan(fit, R, FUN = 'coef'), timed in R"
-            else:
-                note = f"lavaan: Rscript failed: {out.stderr.strip()[:200]}"
+    sec, note = _lavaan_seconds(R_SCRIPT, dataset_path("political_democracy"), n_draws, MODEL)
+    if sec is not None:
+        timings["lavaan"] = sec
     print(f"Political Democracy, {n_draws} bootstrap draws (refit, ind := a*b, std.all)")
-    for name, sec in timings.items():
-        print(f"  {name:<22} {sec:8.2f} s")
-    if "lavaan" in timings:
-        for name, sec in timings.items():
-            if name != "lavaan":
-                print(f"  {name} is {timings['lavaan'] / sec:5.1f}x faster than lavaan")
-    print(f"  {note}")
+    _report(timings, note)
 
 
 if __name__ == "__main__":
