@@ -4,18 +4,19 @@ Fixtures: ``tests/reference/make_modindices.R`` (``tests/fixtures/estimation/mi_
 lavaan and jsonlite versions recorded in each). lavaan extends the model by
 ``lav_object_extended(..., all.free = TRUE)``: every fixed parameter is freed at its current
 value and the missing candidates of ``lav_partable_full`` are added. The cases have such
-fixed parameters: ``orthogonal = TRUE`` (latent covariances fixed at 0), ``std.lv`` with
-``orthogonal``, a user's ``0*x9`` loading, a residual variance fixed at 0.5 and a covariance
-fixed at 0, a mean structure with latent means fixed at 0 (not identified when freed, and
-identified through two equal intercepts), fixed.x covariates (with and without a mean
-structure), path models of observed variables, Political Democracy, the default
-e-commerce model on the bundled survey and a full-information ML fit (``missing = "ml"``).
+fixed parameters: ``orthogonal = TRUE`` (latent covariances fixed at 0; also with MLR,
+which has the same indices: lavaan's expected information), ``std.lv`` with ``orthogonal``,
+a user's ``0*x9`` loading, a residual variance fixed at 0.5 and a covariance fixed at 0, a
+mean structure with latent means fixed at 0 (not identified when freed, and identified
+through two equal intercepts), fixed.x covariates (with and without a mean structure), path
+models of observed variables, Political Democracy, the default e-commerce model on the
+bundled survey and a full-information ML fit (``missing = "ml"``).
 
 Every row lavaan reports is matched on (lhs, op, rhs); a row on one side only fails, and
 the candidates lavaan has no index for (NA) have none here. Tolerances as the other MI
 tests (tests/test_fit.py, tests/test_fiml.py; design.md §4): mi relative 1e-3 (absolute
-1e-4), EPCs and standardized EPCs absolute 1e-4. At lavaan's own estimates the formula
-agrees to 1e-6. The tests run without R.
+1e-4), EPCs and standardized EPCs absolute 1e-4 (relative 1e-4 beyond 1). At lavaan's own
+estimates the formula agrees to 1e-6. The tests run without R.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "estimation"
 DATASETS = Path(__file__).parents[2] / "shared" / "datasets"
 CASES = [
     "hs_orthogonal",
+    "hs_orthogonal_mlr",
     "hs_std_lv_orthogonal",
     "hs_fixed_values",
     "hs_meanstructure",
@@ -75,6 +77,11 @@ def _options(fx: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _estimator(fx: dict[str, Any]) -> dict[str, Any]:
+    """``estimator="MLR"`` where lavaan's call has it (MLR resolves to estimator "ML")."""
+    return {"estimator": "MLR"} if 'estimator = "MLR"' in fx["provenance"]["call"] else {}
+
+
 @cache
 def _data(name: str) -> pd.DataFrame:
     fx = _load(name)
@@ -92,7 +99,8 @@ def _data(name: str) -> pd.DataFrame:
 def _fit(name: str) -> SEMResult:
     fx = _load(name)
     missing = "ml" if fx["options"]["missing"] == "ml" else "listwise"
-    return fit(fx["provenance"]["model_syntax"], _data(name), missing=missing, **_options(fx))
+    options = {**_options(fx), **_estimator(fx)}
+    return fit(fx["provenance"]["model_syntax"], _data(name), missing=missing, **options)
 
 
 def merged_strict(ours: pd.DataFrame, theirs: pd.DataFrame, top: int | None = None) -> pd.DataFrame:

@@ -20,7 +20,7 @@
 # (lavaan's defaults: every candidate with an index, NA rows left out) and the candidates
 # lavaan has no index for (modindices(fit, na.remove = FALSE) rows with NA mi), and for the
 # missing = "ml" case the data as used (NA = missing).
-# Cases: Holzinger-Swineford CFA with orthogonal = TRUE (also with std.lv = TRUE), with
+# Cases: Holzinger-Swineford CFA with orthogonal = TRUE (also with std.lv = TRUE, and MLR), with
 # user-fixed values (0*x9, x2 ~~ 0.5*x2, visual ~~ 0*speed), with a mean structure (also
 # with two equal intercepts that identify a latent mean), a chain with the fixed.x
 # covariate ageyr (also with a mean structure), two path models with observed outcomes,
@@ -108,6 +108,9 @@ hs_model <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 +
 # ------------------------------------------------------- fixed parameters of the model
 mi_case("hs_orthogonal", hs_model, hs, hs_file, list(orthogonal = TRUE),
         "3-factor CFA with orthogonal = TRUE: the latent covariances fixed at 0 are freed")
+mi_case("hs_orthogonal_mlr", hs_model, hs, hs_file, list(orthogonal = TRUE, estimator = "MLR"),
+        paste("as hs_orthogonal with estimator = \"MLR\": the same ML estimates; modindices",
+              "uses the expected information (its default) whatever the fit's"))
 mi_case("hs_std_lv_orthogonal", hs_model, hs, hs_file, list(std.lv = TRUE, orthogonal = TRUE),
         paste("std.lv = TRUE and orthogonal = TRUE: latent variances fixed at 1 (freed, not",
               "identified: NA) and covariances fixed at 0 (freed)"))
