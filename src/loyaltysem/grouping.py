@@ -625,6 +625,15 @@ class MultiGroupResult(DisplayMixin):
             f"CFI = {fm['cfi']:.3f}, TLI = {fm['tli']:.3f}, RMSEA = {fm['rmsea']:.3f} "
             f"[{fm['rmsea.ci.lower']:.3f}, {fm['rmsea.ci.upper']:.3f}], SRMR = {fm['srmr']:.3f}",
         ]
+        if "chisq.scaled" in fm.index:  # MLM/MLR/WLSMV/ULSMV: the test to report
+            kind = "robust" if np.isfinite(fm.get("cfi.robust", np.nan)) else "scaled"
+            lines.append(
+                f"scaled: chi-square = {fm['chisq.scaled']:.3f}, df = {fm['df.scaled']:.3f}, "
+                f"p = {fm['pvalue.scaled']:.3f}, scaling factor = "
+                f"{fm.get('chisq.scaling.factor', np.nan):.3f}; {kind}: "
+                f"CFI = {fm[f'cfi.{kind}']:.3f}, TLI = {fm[f'tli.{kind}']:.3f}, "
+                f"RMSEA = {fm[f'rmsea.{kind}']:.3f}"
+            )
         return lines + [f"WARNING: {w}" for w in self.warnings]
 
     def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
