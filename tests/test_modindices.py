@@ -237,3 +237,20 @@ def test_minimum_value():
     mi = _fit("hs_orthogonal").modification_indices(minimum_value=10.0)
     theirs = pd.DataFrame(_load("hs_orthogonal")["modindices"])
     assert len(mi) == int((theirs["mi"] > 10.0).sum())
+
+
+def test_multi_group_with_a_covariate():
+    """group_diagnostics shares the extended model and the fixed.x information: by school,
+    every row of lavaan's modindices(sem(model, hs, group = "school")) with its numbers."""
+    from loyaltysem import fit_groups
+
+    fx = _load("groups_hs_chain_fixed_x")
+    res = fit_groups(fx["provenance"]["model_syntax"], load_frame("holzinger_swineford"), "school")
+    ours = res.modification_indices()
+    theirs = pd.DataFrame(fx["modindices"])
+    m = theirs.merge(ours, on=[*KEY, "group"], how="outer", suffixes=("_R", ""), indicator=True)
+    assert (m["_merge"] == "both").all(), m[m["_merge"] != "both"]
+    assert len(m) == len(theirs) > 0
+    _assert_close(m)
+    na = pd.DataFrame(fx["modindices_na"]).merge(ours, on=[*KEY, "group"], how="inner")
+    assert na.empty, na

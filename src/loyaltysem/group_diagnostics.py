@@ -14,8 +14,9 @@ the model *extended* in every group by
 
 With ``x`` the estimates (the candidates at their current values), the score ``d =
 dF/dx / 2`` of the joint discrepancy ``F = sum_g (n_g / N) F_ML,g`` and the unit
-expected information ``I = sum_g (n_g / N) I_g`` of the extended model, each
-candidate ``j`` gets
+expected information ``I = sum_g (n_g / N) I_g`` of the extended model (each ``I_g``
+without the moments of the group's fixed.x covariates, lavaan's ``x.idx``; their freed
+variance rows get no index), each candidate ``j`` gets
 
 .. math::
 
@@ -33,10 +34,11 @@ loading when no loading is equal across groups) get no index and are left out, a
 lavaan's ``na.remove = TRUE``. ``sepc.lv`` and ``sepc.all`` standardize the EPC with
 each group's fitted moments (``cov.std = TRUE``); a variance candidate is standardized
 at its current value, lavaan's ``cov.std`` rule. ``sepc.nox`` is ``sepc.all`` except for
-regressions on fixed.x covariates, left unstandardized in the covariate (fixed.x covariate
-moments are not candidates). The extended model of each group and the standardized EPCs
-are those of the single-group function
-(:func:`loyaltysem.estimation._extended_model`, :func:`loyaltysem.estimation._standardized_epc`).
+regressions on fixed.x covariates, left unstandardized in the covariate. The extended
+model of each group, its information without the covariates' moments, ``V`` and the
+standardized EPCs are those of the single-group function
+(:func:`loyaltysem.estimation._extended_model`, ``_fixed_x_information``,
+``_mi_variances``, ``_standardized_epc``).
 
 The indices use the ML score and the expected information also for fits with robust
 standard errors and tests (MLM, MLR): lavaan's ``modindices`` does the same
@@ -54,7 +56,12 @@ import pandas as pd
 from loyaltysem._kernels.multigroup import MultiGroupKernel
 from loyaltysem._kernels.partable import CompiledModel
 from loyaltysem.errors import ModelSpecError
-from loyaltysem.estimation import _extended_model, _mi_variances, _standardized_epc
+from loyaltysem.estimation import (
+    _extended_model,
+    _fixed_x_information,
+    _mi_variances,
+    _standardized_epc,
+)
 
 if TYPE_CHECKING:
     from loyaltysem.grouping import _GroupData
@@ -162,7 +169,7 @@ def modification_indices(
     next_free = q
     for g, (cm, idx) in enumerate(zip(compiled, index, strict=True)):
         idx = np.asarray(idx, dtype=int)
-        ecm, rows, start = _extended_model(cm, x[idx], gd.covs[g], gd.means[g])
+        ecm, rows, start = _extended_model(cm, x[idx], gd.covs[g], gd.means[g], free_exo=True)
         new = next_free + np.arange(len(rows))
         next_free += len(rows)
         layouts.append(ecm.layout)
@@ -185,7 +192,14 @@ def modification_indices(
     x_ext = np.concatenate(starts)
     st = full.state(x_ext)
     score = full.gradient(st) / 2.0
-    info = full.expected_information(st)
+    # per group, without the moments of its fixed.x covariates (lavaan's x.idx)
+    info = np.zeros((next_free, next_free))
+    for g, (k, s_g, idx, w) in enumerate(
+        zip(full.kernels, st.states, full.index, full.weights, strict=True)
+    ):
+        pos = {name: i for i, name in enumerate(compiled[g].ov)}
+        x_idx = [pos[v] for v in compiled[g].ov_x]
+        info[np.ix_(idx, idx)] += w * _fixed_x_information(k, s_g, x_idx)
     v = _mi_variances(info, q)
     d = score[q:]
     mi = full.n * d * d / v

@@ -20,12 +20,13 @@
 # (lavaan's defaults: every candidate with an index, NA rows left out) and the candidates
 # lavaan has no index for (modindices(fit, na.remove = FALSE) rows with NA mi), and for the
 # missing = "ml" case the data as used (NA = missing).
-# Cases: Holzinger-Swineford CFA with orthogonal = TRUE (also with std.lv = TRUE, and MLR), with
-# user-fixed values (0*x9, x2 ~~ 0.5*x2, visual ~~ 0*speed), with a mean structure (also
-# with two equal intercepts that identify a latent mean), a chain with the fixed.x
-# covariate ageyr (also with a mean structure), two path models with observed outcomes,
-# Political Democracy and the default e-commerce model (their syntax read from the
-# fixtures of make_estimation.R, which must have run first), and FIML with orthogonal.
+# Cases: Holzinger-Swineford CFA with orthogonal = TRUE (also with std.lv = TRUE, and
+# MLR), with user-fixed values (0*x9, x2 ~~ 0.5*x2, visual ~~ 0*speed), with a mean
+# structure (also with two equal intercepts that identify a latent mean), a chain with the
+# fixed.x covariate ageyr (also with a mean structure, and by school: multi-group), two path
+# models with observed outcomes, Political Democracy and the default e-commerce model (their
+# syntax read from the fixtures of make_estimation.R, which must have run first), and FIML
+# with orthogonal = TRUE.
 # Numbers at full precision (digits = NA), NA as null.
 # Requires: lavaan, jsonlite (Debian: r-cran-lavaan r-cran-jsonlite).
 
@@ -89,7 +90,8 @@ mi_case <- function(name, syntax, data, data_file, options, note, fun = "cfa",
     fit_measures = as.list(unclass(fitMeasures(fit, c("chisq", "df", "npar")))),
     partable = df_json(parTable(fit)),
     modindices = df_json(mi),
-    modindices_na = df_json(all_mi[is.na(all_mi$mi), c("lhs", "op", "rhs")])
+    modindices_na = df_json(all_mi[is.na(all_mi$mi),
+                                   intersect(c("lhs", "op", "rhs", "group"), names(all_mi))])
   )
   if (store_data) {
     out$items <- I(colnames(data))
@@ -138,6 +140,9 @@ mi_case("hs_chain_fixed_x", hs_x_model, hs, hs_file, list(),
         paste("observed covariate ageyr (fixed.x = TRUE): its variance row is exogenous and no",
               "candidate; the expected information has its moments zeroed"),
         fun = "sem")
+mi_case("groups_hs_chain_fixed_x", hs_x_model, hs, hs_file, list(group = "school"),
+        paste("hs_chain_fixed_x by school (multi-group, group_diagnostics): the covariate's",
+              "moments are left out of each group's information"), fun = "sem")
 mi_case("hs_chain_fixed_x_meanstructure", hs_x_model, hs, hs_file, list(meanstructure = TRUE),
         "as hs_chain_fixed_x with a mean structure (latent intercepts fixed at 0)", fun = "sem")
 
