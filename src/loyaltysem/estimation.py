@@ -42,7 +42,7 @@ from scipy import stats
 from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.delta import delta_method
-from loyaltysem._kernels.ml import MLKernel, fisher_scoring
+from loyaltysem._kernels.ml import FitState, MLKernel, fisher_scoring
 from loyaltysem._kernels.partable import (
     CompiledModel,
     ParTable,
@@ -765,7 +765,7 @@ def _standardized_epc(
     return out
 
 
-def _fixed_x_information(kernel: MLKernel, st: Any, x_idx: Sequence[int]) -> np.ndarray:
+def _fixed_x_information(kernel: MLKernel, st: FitState, x_idx: Sequence[int]) -> np.ndarray:
     """Unit expected information without the moments of the fixed.x covariates.
 
     lavaan 0.6.14 ``lav_mvnorm_information_expected(..., x.idx)`` zeroes the rows and
@@ -1024,10 +1024,27 @@ def moment_standardized_residuals(
     With a mean structure (``mean``, ``mu``, ``delta_mean`` given) the means are
     moments too. Covariance residuals are returned (no fixed.x covariates).
     """
+    parts = residual_parts(
+        values, s, sigma, delta, adf=adf, observed=observed, mean=mean, mu=mu,
+        delta_mean=delta_mean,
+    )  # fmt: skip
+    return parts.standardize(parts.a0_inv(), len(values))
+
+
+def _residual_a1_gamma(
+    values: np.ndarray,
+    s: np.ndarray,
+    w: np.ndarray,
+    d_mean: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    adf: bool,
+    observed: bool,
+    means: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The covariance block of ``A1`` and the ``Gamma`` of the moments."""
     n, p = values.shape
-    rows, cols = _vech_pairs(p)
     half = np.where(rows == cols, 0.5, 1.0)
-    w = np.linalg.inv(sigma)
     ix = np.ix_
 
     def kron_vech(y: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -1038,8 +1055,6 @@ def moment_standardized_residuals(
             + y[ix(cols, cols)] * z[ix(rows, rows)]
         )
 
-    means = mean is not None and mu is not None and delta_mean is not None
-    d_mean = (mean - mu) if means else np.zeros(p)
     if observed:
         m_ = w @ (s + np.outer(d_mean, d_mean)) @ w
         a1 = 0.5 * (kron_vech(m_, w) + kron_vech(w, m_) - kron_vech(w, w))
@@ -1060,8 +1075,86 @@ def moment_standardized_residuals(
             full[:p, :p] = s
             full[p:, p:] = gamma
             gamma = full
+    return a1, gamma
+
+
+@dataclass(frozen=True)
+class _ResidualParts:
+    """One group's pieces of lavaan's ``lav_residuals_acov`` (0.6.14)."""
+
+    a1: np.ndarray  # information of the moments (means first, with a mean structure)
+    gamma: np.ndarray  # covariance of the moments
+    d: np.ndarray  # Jacobian of the moments (m x q)
+    resid: np.ndarray  # vech(S - Sigma)
+    rows: np.ndarray
+    cols: np.ndarray
+    p: int
+
+    def a0(self) -> np.ndarray:
+        """``Delta' A1 Delta`` (unit information with ``observed.information = "h1"``)."""
+        return self.d.T @ self.a1 @ self.d
+
+    def a0_inv(self) -> np.ndarray:
+        return np.linalg.inv(self.a0())
+
+    def standardize(self, a0_inv: np.ndarray, n: int) -> np.ndarray:
+        """``z = r / sqrt(diag(Q Gamma Q') / n)``, ``Q = I - Delta a0_inv Delta' A1``.
+
+        For group ``g`` of a multi-group fit, ``a0_inv`` is the joint inverted
+        information restricted to the group's parameters times ``n_g / N`` (lavaan
+        0.6.14 ``lav_residuals_acov``, group by group), and ``n`` is ``n_g``.
+        """
+        q_mat = np.eye(len(self.d)) - self.d @ a0_inv @ self.d.T @ self.a1
+        acov = q_mat @ self.gamma @ q_mat.T / n
+        var = np.diag(acov)[-len(self.rows) :].copy()
+        var[~np.isfinite(var) | (var < np.finfo(float).eps)] = np.nan
+        zval = np.where(np.abs(self.resid) < 1e-5, self.resid, self.resid / np.sqrt(var))
+        out = np.empty((self.p, self.p))
+        out[self.rows, self.cols] = zval
+        out[self.cols, self.rows] = zval
+        return out
+
+
+def residual_parts(
+    values: np.ndarray,
+    s: np.ndarray,
+    sigma: np.ndarray,
+    delta: np.ndarray,
+    *,
+    adf: bool,
+    observed: bool,
+    mean: np.ndarray | None = None,
+    mu: np.ndarray | None = None,
+    delta_mean: np.ndarray | None = None,
+) -> _ResidualParts:
+    """The pieces of :func:`moment_standardized_residuals` (same arguments), unfinished."""
+    p = values.shape[1]
+    rows, cols = _vech_pairs(p)
+    w = np.linalg.inv(sigma)
+    means = mean is not None and mu is not None and delta_mean is not None
+    d_mean = (mean - mu) if means else np.zeros(p)
+    a1, gamma = _residual_a1_gamma(values, s, w, d_mean, rows, cols, adf, observed, means)
+    return _residual_parts(s, sigma, delta, a1, gamma, w, d_mean, rows, cols, observed,
+                           delta_mean if means else None)  # fmt: skip
+
+
+def _residual_parts(
+    s: np.ndarray,
+    sigma: np.ndarray,
+    delta: np.ndarray,
+    a1: np.ndarray,
+    gamma: np.ndarray,
+    w: np.ndarray,
+    d_mean: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    observed: bool,
+    delta_mean: np.ndarray | None,
+) -> _ResidualParts:
+    p = len(s)
+    half = np.where(rows == cols, 0.5, 1.0)
     d = delta[:, rows, cols].T
-    if means:
+    if delta_mean is not None:
         k = len(rows)
         wd = w @ d_mean
         cross = np.zeros((p, k))
@@ -1077,16 +1170,7 @@ def moment_standardized_residuals(
         full[p:, p:] = a1
         a1 = full
         d = np.vstack([delta_mean.T, d])
-    q_mat = np.eye(len(d)) - d @ np.linalg.solve(d.T @ a1 @ d, d.T @ a1)
-    acov = q_mat @ gamma @ q_mat.T / n
-    var = np.diag(acov)[-len(rows) :].copy()
-    var[~np.isfinite(var) | (var < np.finfo(float).eps)] = np.nan
-    resid = (s - sigma)[rows, cols]
-    zval = np.where(np.abs(resid) < 1e-5, resid, resid / np.sqrt(var))
-    out = np.empty((p, p))
-    out[rows, cols] = zval
-    out[cols, rows] = zval
-    return out
+    return _ResidualParts(a1, gamma, d, (s - sigma)[rows, cols], rows, cols, p)
 
 
 def _std_with_se(
