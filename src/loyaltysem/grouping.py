@@ -483,9 +483,8 @@ class MultiGroupResult(DisplayMixin):
     _modindices: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
     #: the free parameters, and per group: the map of a batch of them to std.all rows
     _x: np.ndarray | None = field(default=None, repr=False)
-    _std_all_batches: tuple[Callable[[np.ndarray], np.ndarray], ...] = field(
-        default=(), repr=False
-    )
+    _std_all_batches: tuple[Callable[[np.ndarray], np.ndarray], ...] = field(default=(), repr=False)
+    _std_residuals: Callable[[], tuple[np.ndarray, ...]] | None = field(default=None, repr=False)
 
     _title: ClassVar[str] = "Multi-group structural equation model"
     _na_rep: ClassVar[str] = ""
@@ -535,6 +534,54 @@ class MultiGroupResult(DisplayMixin):
     def sample_mean(self, group: Any) -> pd.Series:
         """Sample means of one group."""
         return _copy(self._sample[self._label(group)][1])
+
+    def residuals(self, group: Any, kind: str = "raw") -> pd.DataFrame:
+        """Residual covariances ``S_g - Sigma_g`` of one group (lavaan ``resid(fit)[[g]]$cov``).
+
+        Parameters
+        ----------
+        group
+            A value of the grouping column.
+        kind : {"raw", "cor", "standardized"}
+            ``raw``: covariance residuals (``type = "raw"``); ``cor``: ``cor(S_g) -
+            cor(Sigma_g)`` (``type = "cor.bollen"``); ``standardized``: raw residuals
+            over their standard errors (``type = "standardized"``, lavaan 0.6.14's
+            group-by-group ``lav_residuals_acov``). Standardized residuals of fits with
+            fixed.x covariates or full-information ML are not available yet.
+
+        Raises
+        ------
+        ModelSpecError
+            An unknown group or kind, or standardized residuals that are not available.
+        """
+        label = self._label(group)
+        s = self._sample[label][0]
+        sigma = self._implied[label][0]
+        if kind == "raw":
+            values = s.to_numpy() - sigma.to_numpy()
+        elif kind == "cor":
+            ds = np.sqrt(np.diag(s.to_numpy()))
+            dm = np.sqrt(np.diag(sigma.to_numpy()))
+            values = s.to_numpy() / np.outer(ds, ds) - sigma.to_numpy() / np.outer(dm, dm)
+        elif kind == "standardized":
+            if self._std_residuals is None:
+                raise ModelSpecError(
+                    "standardized residuals of this multi-group fit are not available yet",
+                    found=f"missing={self.provenance.options.get('missing')!r}, fixed.x "
+                    "covariates or an ordinal fit",
+                    expected="a complete-data fit of continuous indicators without covariates",
+                    fix="use kind='raw' or 'cor', or fit with listwise deletion",
+                )
+            with single_blas_thread():
+                values = self._std_residuals()[self.group_labels.index(label)]
+        else:
+            raise ModelSpecError(
+                "unknown kind of residuals",
+                found=kind,
+                expected="'raw', 'cor' or 'standardized'",
+                fix="residuals(group, kind='cor')",
+            )
+        return pd.DataFrame(values, index=s.index, columns=s.columns)
 
     def _label(self, group: Any) -> Any:
         if group in self._implied:

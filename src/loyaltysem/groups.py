@@ -115,6 +115,7 @@ from loyaltysem.estimation import (
     _std_with_se,
     _survey_frame,
     fiml_gfi,
+    residual_parts,
 )
 from loyaltysem.grouping import (
     GROUP_EQUAL,
@@ -693,6 +694,9 @@ def _fit_table(
             _GroupStd(StandardizationPlan.build(cm, "std.all"), idx)
             for cm, idx in zip(compiled, index, strict=True)
         ),
+        _std_residuals=None
+        if fiml is not None or spec.ov_x
+        else functools.cache(functools.partial(_std_residuals, kernel, st, gd, estimator)),
         _modindices=None
         if fiml is not None
         else functools.cache(
@@ -700,6 +704,36 @@ def _fit_table(
                 group_diagnostics.modification_indices, kernel, compiled, index, t, x, gd
             )
         ),
+    )
+
+
+def _std_residuals(
+    kernel: MultiGroupKernel, st: Any, gd: _GroupData, estimator: str
+) -> tuple[np.ndarray, ...]:
+    """Each group's standardized covariance residuals, as lavaan 0.6.14.
+
+    ``lav_residuals_acov`` group by group: ``Q_g = I - (n_g/N) Delta_g A0^-1 Delta_g'
+    A1_g`` with ``A0 = sum_g (n_g/N) Delta_g' A1_g Delta_g`` the joint information
+    (``observed.information = "h1"``), ``ACOV_g = Q_g Gamma_g Q_g' / n_g``; ``Gamma_g``
+    normal-theory at the sample moments for ML, ADF for MLM/MLR; ``A1_g`` expected,
+    or observed for MLR (see :func:`loyaltysem.estimation.moment_standardized_residuals`).
+    lavaan 0.7 adds the terms that equality constraints carry between groups; 0.6.14,
+    our reference, does not.
+    """
+    parts = [
+        residual_parts(
+            values, k.s, s.sigma, k.jacobian(s), adf=estimator != "ML",
+            observed=estimator == "MLR", mean=k.mean, mu=s.mu, delta_mean=k.mean_jacobian(s),
+        )
+        for k, s, values in zip(kernel.kernels, st.states, gd.data, strict=True)
+    ]  # fmt: skip
+    a0 = np.zeros((kernel.n_free, kernel.n_free))
+    for part, idx, w in zip(parts, kernel.index, kernel.weights, strict=True):
+        a0[np.ix_(idx, idx)] += w * part.a0()
+    a0_inv = np.linalg.pinv(a0, hermitian=True)  # lavaan: use.ginv = TRUE
+    return tuple(
+        part.standardize(w * a0_inv[np.ix_(idx, idx)], n)
+        for part, idx, w, n in zip(parts, kernel.index, kernel.weights, gd.nobs, strict=True)
     )
 
 
