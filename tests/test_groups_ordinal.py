@@ -13,6 +13,7 @@ tests run without R.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import warnings
@@ -311,8 +312,13 @@ def test_lrt_single_group() -> None:
         assert_allclose(d_chisq, ref["delta_chisq"], rtol=RTOL_CHISQ, err_msg=key)
         assert d_df == ref["delta_df"]
         assert_allclose(p, ref["pvalue"], atol=ATOL_P)
+        # the fits keep their Jacobian, weights, NACOV and information: no data needed
+        kept = lrt_ordinal(restricted, free)
+        assert kept[1] == d_df
+        assert_allclose(kept[::2], (d_chisq, p), rtol=1e-6, err_msg=key)
+    bare = dataclasses.replace(cases["equal"], _internals=None)
     with pytest.raises(ModelSpecError, match="needs the data"):
-        lrt_ordinal(cases["equal"], free)
+        lrt_ordinal(bare, free)
     other = data.copy()
     other.loc[:20, "x1"] = 1.0
     with pytest.raises(ModelSpecError, match="not the data"):

@@ -12,7 +12,14 @@ lavaan does) and tests each against the next:
   :math:`c_d = (df_0 c_0 - df_1 c_1)/(df_0 - df_1)`,
   :math:`T_d = (\chi^2_0 - \chi^2_1)/c_d`, computed from the *unscaled* statistics
   and the scaling factors ``chisq.scaling.factor`` (lavaan's default ``method =
-  "satorra.bentler.2001"``).
+  "satorra.bentler.2001"``);
+- WLSMV and ULSMV (ordinal items, ``fit(..., ordered=...)``, single- or multi-group):
+  the scaled-shifted difference of Satorra (2000), lavaan's default ``method =
+  "satorra.2000"`` (``scaled.shifted = TRUE``, ``A.method = "delta"``;
+  ``lav_test_diff_Satorra2000``), :math:`T_d = a(\chi^2_0 - \chi^2_1) + b` on
+  :math:`\Delta df` degrees of freedom, from the Jacobians, weights, NACOV and
+  inverted information that each ordinal fit keeps
+  (:func:`loyaltysem._kernels.multigroup_dwls.satorra_2000`).
 
 Multi-group fits (:class:`loyaltysem.grouping.MultiGroupResult`, e.g. the
 configural, metric and scalar invariance levels) are compared the same way, as
@@ -36,6 +43,8 @@ import pandas as pd
 from scipy import stats
 
 from loyaltysem._display import DisplayMixin
+from loyaltysem._kernels.multigroup_dwls import OrdinalInternals, satorra_2000
+from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import ModelSpecError, SurveyDataError
 from loyaltysem.results import Provenance, SEMResult
 
@@ -46,6 +55,7 @@ _ROUND_DIGITS = 10
 #: lavaan's tolerance for "a restricted model fits better": .Machine$double.eps^(1/3).
 _BETTER_TOL = float(np.finfo(float).eps ** (1 / 3))
 _SCALED_ESTIMATORS = ("MLM", "MLR")
+_ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV")
 _DELTA_MEASURES = ("cfi", "tli", "rmsea", "srmr")
 
 
@@ -85,14 +95,18 @@ class ModelComparison(DisplayMixin):
     Attributes
     ----------
     table : DataFrame
-        Indexed by model name: ``df, aic, bic, chisq`` (each model's unscaled test),
-        then for each model against the one above it ``chisq_diff`` (scaled for
-        MLM/MLR), ``df_diff``, ``pvalue``, ``scaling_factor`` (the Satorra–Bentler
-        :math:`c_d`, NaN for ML), ``rmsea`` (RMSEA of the difference, ML only, as
-        lavaan 0.6.14 prints it), and ``delta_aic, delta_bic, delta_cfi, delta_tli,
-        delta_rmsea, delta_srmr`` (this model minus the one above).
+        Indexed by model name: ``df, aic, bic, chisq`` (each model's unscaled test;
+        AIC and BIC NaN for WLSMV/ULSMV, as lavaan prints them), then for each model
+        against the one above it ``chisq_diff`` (scaled for MLM/MLR, scaled and
+        shifted for WLSMV/ULSMV), ``df_diff``, ``pvalue``, ``scaling_factor`` (the
+        Satorra–Bentler :math:`c_d` that divides the difference; for WLSMV/ULSMV the
+        scale :math:`a` that multiplies it, lavaan's ``attr(, "scale")``; NaN for ML),
+        ``shift`` (WLSMV/ULSMV: the shift :math:`b`, lavaan's ``attr(, "shift")``;
+        NaN otherwise), ``rmsea`` (RMSEA of the difference, ML only, as lavaan 0.6.14
+        prints it), and ``delta_aic, delta_bic, delta_cfi, delta_tli, delta_rmsea,
+        delta_srmr`` (this model minus the one above; the standard, unscaled indices).
     method : str
-        ``"standard"`` or ``"satorra.bentler.2001"``.
+        ``"standard"``, ``"satorra.bentler.2001"`` or ``"satorra.2000"``.
     warnings : tuple of str
         Models not converged, restricted models fitting better, equal degrees of
         freedom, different variables.
@@ -161,6 +175,21 @@ def _check_results(results: Sequence[object]) -> list[SEMResult | _MultiGroupFit
                 fix="fit every model with the same group= on the same data",
             )
     return list(results)  # type: ignore[arg-type]
+
+
+def _ordinal_internals(result: SEMResult | _MultiGroupFit, name: str) -> OrdinalInternals:
+    """The Jacobians, weights, NACOV and information an ordinal fit keeps."""
+    internals = getattr(result, "_internals", None)
+    if not isinstance(internals, OrdinalInternals):
+        raise ModelSpecError(
+            f"the ordinal fit {name!r} carries no Jacobian and NACOV for the "
+            "scaled-shifted difference test",
+            found=f"{type(result).__name__} without internals",
+            expected="a result of loyaltysem.fit(..., ordered=...) or fit_groups_ordinal()",
+            fix="refit the model, or call loyaltysem.ordinal_groups.lrt_ordinal(restricted, "
+            "free, data=survey), which recomputes them from the data",
+        )
+    return internals
 
 
 def compare(
@@ -252,6 +281,26 @@ def compare(
             "missing-data treatment)",
         )
     estimators = [r.provenance.estimator.upper() for r in fits]
+    ordinal = [e in _ORDINAL_ESTIMATORS for e in estimators]
+    if any(ordinal) and not all(ordinal):
+        raise ModelSpecError(
+            "compare() got ordinal (WLSMV/ULSMV) and continuous fits together: their "
+            "test statistics cannot be compared",
+            found=dict(zip(names, estimators, strict=True)),
+            expected="every model fitted with ordered= (WLSMV or ULSMV), or none",
+            fix="refit every model with the same ordered= and estimator",
+        )
+    is_ordinal = all(ordinal)
+    if is_ordinal and len(set(estimators)) > 1:
+        raise ModelSpecError(
+            "the ordinal models were fitted with different estimators",
+            found=dict(zip(names, estimators, strict=True)),
+            expected="the same estimator (WLSMV or ULSMV) for every model",
+            fix="refit every model with the same estimator",
+        )
+    internals = (
+        [_ordinal_internals(r, n) for r, n in zip(fits, names, strict=True)] if is_ordinal else []
+    )
     scaled = [e in _SCALED_ESTIMATORS for e in estimators]
     if any(scaled) and not all(scaled):
         raise ModelSpecError(
@@ -261,7 +310,7 @@ def compare(
             fix="refit every model with the same estimator",
         )
     is_scaled = all(scaled)
-    method = "satorra.bentler.2001" if is_scaled else "standard"
+    method = "satorra.2000" if is_ordinal else "satorra.bentler.2001" if is_scaled else "standard"
 
     warn: list[str] = []
     if not all(r.converged for r in fits):
@@ -276,6 +325,7 @@ def compare(
     order = np.argsort(df, kind="stable")
     names = [names[i] for i in order]
     fm = [fm[i] for i in order]
+    internals = [internals[i] for i in order] if is_ordinal else []
     df = df[order]
     chisq = np.array([float(m["chisq"]) for m in fm])
     # lavaan: N and the number of groups of the first model given
@@ -287,6 +337,7 @@ def compare(
     stat_diff = np.full(k, np.nan)
     df_diff = np.full(k, np.nan)
     c_d = np.full(k, np.nan)
+    shift = np.full(k, np.nan)
     rmsea = np.full(k, np.nan)
     raw_diff = np.r_[np.nan, np.diff(chisq)]
     raw_df = np.r_[np.nan, np.diff(df)]
@@ -299,6 +350,20 @@ def compare(
     for m in range(1, k):
         d = raw_df[m]
         df_diff[m] = d
+        if is_ordinal:
+            # lavTestLRT: lav_test_diff_Satorra2000(mods[[m]], mods[[m + 1]]), unrounded
+            with single_blas_thread():
+                test = satorra_2000(internals[m], internals[m - 1])
+            if test is None:
+                raise ModelSpecError(
+                    f"{names[m - 1]!r} (the less restricted model of the pair "
+                    f"{names[m - 1]!r}, {names[m]!r}) has a singular information matrix",
+                    found="no standard errors in the less restricted fit",
+                    expected="an identified model",
+                    fix="check the identification of the less restricted model",
+                )
+            stat_diff[m], c_d[m], shift[m] = test.stat, test.scale, test.shift
+            continue
         if is_scaled:
             c0 = float(fm[m]["chisq.scaling.factor"])
             # lav_test_diff_SatorraBentler2001: c1 = 1 for a saturated model (df = 0)
@@ -319,7 +384,8 @@ def compare(
                 if d > 0
                 else 0.0
             )
-    stat_diff = np.round(stat_diff, _ROUND_DIGITS)
+    if not is_ordinal:
+        stat_diff = np.round(stat_diff, _ROUND_DIGITS)
     with np.errstate(invalid="ignore"):
         pvalue = stats.chi2.sf(stat_diff, df_diff)
     same_df = [m for m in range(1, k) if df_diff[m] == 0]
@@ -341,6 +407,7 @@ def compare(
             "df_diff": df_diff,
             "pvalue": pvalue,
             "scaling_factor": c_d,
+            "shift": shift,
             "rmsea": rmsea,
         },
         index=pd.Index(names, name="model"),

@@ -81,6 +81,7 @@ from scipy import stats
 from loyaltysem._kernels import dwls
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.delta import delta_method
+from loyaltysem._kernels.multigroup_dwls import OrdinalInternals
 from loyaltysem._kernels.partable import (
     CompiledModel,
     ParTable,
@@ -889,13 +890,25 @@ def fit_ordinal(
                 "(an inadmissible solution: correlations beyond 1 in absolute value)"
             )
     names = pd.Index(ov)
+    if data_hash is None:
+        data_hash = _hash_frame(complete if missing == "listwise" else items[answered])
+    # the scaled-shifted difference test of two fits (compare(), lrt_ordinal)
+    internals = OrdinalInternals(
+        jac=(delta,),
+        w=(w_full,),
+        gamma=(gamma,),
+        nobs=(int(n),),
+        e_inv=e_inv,
+        chisq=float(chisq),
+        df=float(df),
+        data_hash=data_hash,
+        estimator=est_name,
+    )
     provenance = Provenance(
         estimator=est_name,
         n=n,
         n_excluded=n_dropped,
-        data_hash=data_hash
-        if data_hash is not None
-        else _hash_frame(complete if missing == "listwise" else items[answered]),
+        data_hash=data_hash,
         options=MappingProxyType(
             {
                 **dict(options or {}),
@@ -923,4 +936,5 @@ def fit_ordinal(
         provenance=provenance,
         _x=np.array(x, copy=True),
         _std_all_batch=std_all_plan.evaluate,
+        _internals=internals,
     )

@@ -81,7 +81,13 @@ from loyaltysem._kernels import dwls
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.delta import delta_method
 from loyaltysem._kernels.multigroup import localize, score_tests
-from loyaltysem._kernels.multigroup_dwls import GroupLayout, MultiGroupDWLS, catml_multigroup
+from loyaltysem._kernels.multigroup_dwls import (
+    GroupLayout,
+    MultiGroupDWLS,
+    OrdinalInternals,
+    catml_multigroup,
+    satorra_2000,
+)
 from loyaltysem._kernels.partable import ParTable, compile_partable
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import (
@@ -143,26 +149,10 @@ ORDINAL_CUTOFFS: Mapping[str, Mapping[str, float]] = MappingProxyType(
 
 
 # ------------------------------------------------------------------------ internals
-@dataclass(frozen=True)
-class _OrdinalInternals:
-    """What :func:`lrt_ordinal` needs of a fit (kept on the result, never shown).
-
-    ``jac``: per group the Jacobian of the implied thresholds and correlations with
-    respect to the free parameters (shared ones once); ``w``: the diagonal weights;
-    ``gamma``: the NACOV; ``nobs``; ``e_inv``: the inverted information ``(sum_g f_g
-    J_g' W_g J_g)^-1``; ``chisq``/``df``: the standard test; ``data_hash`` and
-    ``estimator`` to check that two fits are comparable.
-    """
-
-    jac: tuple[np.ndarray, ...]
-    w: tuple[np.ndarray, ...]
-    gamma: tuple[np.ndarray, ...]
-    nobs: tuple[int, ...]
-    e_inv: np.ndarray | None
-    chisq: float
-    df: float
-    data_hash: str
-    estimator: str
+#: What :func:`lrt_ordinal` needs of a fit (kept on the result as ``_internals``); the
+#: class lives in the kernel so that single-group fits (loyaltysem.ordinal) and
+#: compare() (loyaltysem.comparison), both below this module, share it.
+_OrdinalInternals = OrdinalInternals
 
 
 # ---------------------------------------------------------------------- the table
@@ -1252,18 +1242,22 @@ def _single_group_internals(res: SEMResult, data: Any) -> _OrdinalInternals:
 
 
 def _internals(res: Any, data: Any = None) -> _OrdinalInternals:
+    """The fit's internals; for a single-group fit with ``data`` given, recomputed."""
     internals = getattr(res, "_internals", None)
+    single = isinstance(res, SEMResult) and res.provenance.estimator in ORDINAL_ESTIMATORS
+    if single and data is not None:
+        return _single_group_internals(res, data)
     if isinstance(internals, _OrdinalInternals):
         return internals
-    if isinstance(res, SEMResult) and res.provenance.estimator in ORDINAL_ESTIMATORS:
-        if data is None:
-            raise ModelSpecError(
-                "lrt_ordinal needs the data of single-group ordinal fits",
-                found="data=None with a single-group WLSMV/ULSMV result",
-                expected="data= the survey or DataFrame the models were fitted to",
-                fix="call lrt_ordinal(restricted, free, data=survey)",
-            )
-        return _single_group_internals(res, data)
+    if single:
+        raise ModelSpecError(
+            "lrt_ordinal needs the data of single-group ordinal fits made without their internals",
+            found="data=None with a single-group WLSMV/ULSMV result that carries no "
+            "Jacobian and NACOV",
+            expected="a result of loyaltysem.fit(..., ordered=...), or data= the survey "
+            "or DataFrame the models were fitted to",
+            fix="refit the models, or call lrt_ordinal(restricted, free, data=survey)",
+        )
     raise ModelSpecError(
         "lrt_ordinal needs WLSMV or ULSMV fits",
         found=f"{type(res).__name__} (estimator "
@@ -1271,14 +1265,6 @@ def _internals(res: Any, data: Any = None) -> _OrdinalInternals:
         expected="results of fit_groups_ordinal, or of loyaltysem.fit(..., ordered=...)",
         fix="fit both models with the same ordinal estimator on the same data",
     )
-
-
-def _orth_complement(h: np.ndarray) -> np.ndarray:
-    """Rows spanning the orthogonal complement of the columns of ``h``."""
-    u, s, _ = np.linalg.svd(h, full_matrices=True)
-    tol = max(h.shape) * np.finfo(float).eps * (s[0] if len(s) else 0.0)
-    rank = int(np.sum(s > max(tol, 1e-7 * (s[0] if len(s) else 0.0))))
-    return u[:, rank:].T
 
 
 def lrt_ordinal(restricted: Any, free: Any, *, data: Any = None) -> tuple[float, float, float]:
@@ -1302,8 +1288,10 @@ def lrt_ordinal(restricted: Any, free: Any, *, data: Any = None) -> tuple[float,
         the second (the order does not matter: the one with more degrees of freedom is
         taken as the restricted model, as lavaan sorts them).
     data : Survey or DataFrame, optional
-        Needed for single-group fits only (their Jacobians and NACOV are recomputed
-        from the data; the chi-square of each fit is checked against it).
+        Not needed: every fit keeps the Jacobian, weights, NACOV and inverted
+        information of its estimates. For single-group fits given with ``data``
+        (e.g. results without these internals) they are recomputed from the data by
+        refitting, and the chi-square of each fit is checked against it.
 
     Returns
     -------
@@ -1313,8 +1301,9 @@ def lrt_ordinal(restricted: Any, free: Any, *, data: Any = None) -> tuple[float,
     Raises
     ------
     ModelSpecError
-        A result not made by :func:`fit_groups_ordinal`, fits on different data or by
-        different estimators, or a fit whose information matrix is singular.
+        A result that is not a WLSMV/ULSMV fit, fits on different data or by
+        different estimators, a fit whose information matrix is singular, or
+        ``data`` that are not the data of a single-group fit.
 
     Examples
     --------
@@ -1353,46 +1342,18 @@ def lrt_ordinal(restricted: Any, free: Any, *, data: Any = None) -> tuple[float,
             expected="the same estimator",
             fix="fit both models with the same estimator",
         )
-    m = m0.df - m1.df
-    d_stat = m0.chisq - m1.chisq
-    if m == 0:
-        return float(d_stat), 0.0, math.nan
-    if m1.e_inv is None:
+    with single_blas_thread():
+        test = satorra_2000(m0, m1)
+    if test is None:
         raise ModelSpecError(
             "the less restricted model has a singular information matrix",
             found="no standard errors in the less restricted fit",
             expected="an identified model",
             fix="check the identification of the less restricted model",
         )
-    with single_blas_thread():
-        d1 = np.vstack(m1.jac)
-        d0 = np.vstack(m0.jac)
-        h = np.linalg.pinv(d1) @ d0
-        a = _orth_complement(h)
-        e_inv = m1.e_inv
-        apa = a @ e_inv @ a.T
-        keep = ~(
-            (np.abs(apa.sum(axis=0)) < np.sqrt(np.finfo(float).eps))
-            & (np.abs(apa.sum(axis=1)) < np.sqrt(np.finfo(float).eps))
-        )
-        a = a[keep]
-        mid = e_inv @ a.T @ np.linalg.pinv(a @ e_inv @ a.T) @ a @ e_inv
-        n_total = float(sum(m1.nobs))
-        fg = np.array(m1.nobs, dtype=float) / n_total
-        tr1 = 0.0
-        for f, j, w, gm in zip(fg, m1.jac, m1.w, m1.gamma, strict=True):
-            wgw = w[:, None] * gm * w[None, :]
-            tr1 += f * float(np.sum(wgw * (j @ mid @ j.T)))
-        v_all = np.concatenate(m1.w)
-        g_all = sla.block_diag(*[f * gm for f, gm in zip(fg, m1.gamma, strict=True)])
-        vd = v_all[:, None] * d1
-        u = vd @ mid @ vd.T
-        ug = u @ g_all
-        tr2 = float(np.sum(ug * ug.T))
-    a_fac = math.sqrt(m / tr2)
-    b = m - a_fac * tr1
-    stat = d_stat * a_fac + b
-    return float(stat), float(m), float(stats.chi2.sf(stat, m))
+    if test.df == 0:
+        return test.stat, 0.0, math.nan
+    return test.stat, test.df, float(stats.chi2.sf(test.stat, test.df))
 
 
 # ------------------------------------------------------------------------ invariance

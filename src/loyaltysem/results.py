@@ -140,6 +140,9 @@ class SEMResult(DisplayMixin):
     _x: np.ndarray | None = field(default=None, repr=False)
     _std_all_batch: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
     _implied_mean: pd.Series | None = field(default=None, repr=False)
+    # ordinal (WLSMV/ULSMV) fits: what the scaled-shifted difference test needs
+    # (loyaltysem._kernels.multigroup_dwls.OrdinalInternals); None otherwise
+    _internals: Any = field(default=None, repr=False)
 
     _title: ClassVar[str] = "Structural equation model"
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env Rscript
 # Reference fixtures for loyaltysem.comparison.compare (tests/test_comparison.py).
 #
-# Run from the repository root:  Rscript tests/reference/make_compare.R [all|single|groups]
-# ("single" writes compare.json only, "groups" compare_groups.json only; default: both).
+# Run from the repository root:
+#   Rscript tests/reference/make_compare.R [all|single|groups|ordinal]
+# ("single" writes compare.json only, "groups" compare_groups.json only, "ordinal"
+# compare_ordinal.json only; default: all three).
 # Writes tests/fixtures/compare.json: for each case, the models (syntax, options), each
 # model's fitMeasures(chisq, df, npar, aic, bic, cfi, tli, rmsea, srmr and, when robust,
 # chisq.scaling.factor) and lavTestLRT(...) as lavaan 0.6.14 prints it (every column). Cases: HS
@@ -12,6 +14,14 @@
 # levels configural, metric, scalar) -- HolzingerSwineford1939 by school (ML, MLR; also the
 # models given out of order) and the bundled survey's nine-construct CFA by wave (three groups;
 # ML, MLR) -- with each model's group.equal, group labels, ntotal, ngroups and fitMeasures.
+# Writes tests/fixtures/compare_ordinal.json: lavTestLRT of ordinal fits (ordered = the items,
+# estimator WLSMV or ULSMV; lavaan's default method = "satorra.2000", scaled.shifted, A.method =
+# "delta"), every column and the attributes "scale" (a) and "shift" (b): HolzingerSwineford1939
+# x1-x9 cut into 5 categories at their quintiles as tests/reference/make_wlsmv.R cuts them
+# (three factors vs one, WLSMV and ULSMV; three nested models given out of order), the bundled
+# survey's TRU, SAT, LOY items (a CFA vs the model without the TRU -> LOY path), and
+# multi-group WLSMV/ULSMV fits by school (configural vs scalar = thresholds + loadings; the
+# ULSMV ladder configural, thresholds, scalar).
 # Requires: lavaan, jsonlite.
 
 suppressPackageStartupMessages({
@@ -25,7 +35,8 @@ out_file <- file.path("tests", "fixtures", "compare.json")
 groups_file <- file.path("tests", "fixtures", "compare_groups.json")
 args <- commandArgs(trailingOnly = TRUE)
 part <- if (length(args) >= 1) args[[1]] else "all"
-stopifnot(part %in% c("all", "single", "groups"))
+stopifnot(part %in% c("all", "single", "groups", "ordinal"))
+ordinal_file <- file.path("tests", "fixtures", "compare_ordinal.json")
 
 hs <- read.csv(file.path(shared, "HolzingerSwineford1939.csv"))
 three <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
@@ -205,4 +216,108 @@ if (part %in% c("all", "groups")) {
   writeLines(toJSON(gout, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE),
              groups_file)
   cat("wrote", groups_file, "\n")
+}
+
+# ------------------------------------------------------------------ ordinal fits
+ORD_MEASURES <- c("chisq", "df", "npar", "chisq.scaled", "df.scaled", "chisq.scaling.factor",
+                  "chisq.shift.parameters", "cfi", "tli", "rmsea", "srmr", "cfi.scaled",
+                  "tli.scaled", "rmsea.scaled")
+
+ordinal_case <- function(name, fits, syntaxes, options, group, equal, data_file, note) {
+  tab <- do.call(lavTestLRT, c(unname(fits), list(model.names = names(fits))))
+  models <- setNames(lapply(names(fits), function(m) {
+    fit <- fits[[m]]
+    fm <- fitMeasures(fit)
+    list(syntax = syntaxes[[m]], options = options,
+         group_equal = I(if (is.null(equal)) character(0) else equal[[m]]),
+         ordered = I(lavNames(fit, "ov.ord")), estimator = lavInspect(fit, "options")$estimator,
+         ntotal = lavInspect(fit, "ntotal"), ngroups = lavInspect(fit, "ngroups"),
+         fit_measures = as.list(unclass(fm[intersect(ORD_MEASURES, names(fm))])))
+  }), names(fits))
+  list(
+    name = name, data_file = data_file, group = group, note = note, models = models,
+    lrt = list(rows = rownames(tab), columns = names(tab),
+               values = lapply(names(tab), function(col) unname(tab[[col]])),
+               heading = attr(tab, "heading"),
+               scale = attr(tab, "scale"), shift = attr(tab, "shift"))
+  )
+}
+
+if (part %in% c("all", "ordinal")) {
+  # the rule of tests/reference/make_wlsmv.R
+  cut5 <- function(v) cut(v, breaks = quantile(v, probs = seq(0, 1, 0.2)),
+                          include.lowest = TRUE, labels = FALSE)
+  hs_items <- paste0("x", 1:9)
+  hs5 <- as.data.frame(lapply(hs[, hs_items], cut5))
+  hs5$school <- hs$school
+  equal <- "visual =~ x1 + a*x2 + a*x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+  equal_orth <- paste0(equal, "\nvisual ~~ 0*textual\nvisual ~~ 0*speed\ntextual ~~ 0*speed")
+  ocases <- list()
+  for (est in c("WLSMV", "ULSMV")) {
+    a <- cfa(three, hs5, ordered = hs_items, estimator = est)
+    b <- cfa(one, hs5, ordered = hs_items, estimator = est)
+    ocases[[length(ocases) + 1]] <- ordinal_case(
+      paste0("hs5_three_vs_one_", tolower(est)), list(three = a, one = b),
+      list(three = three, one = one), list(estimator = est), NULL, NULL,
+      "HolzingerSwineford1939.csv",
+      paste0("cfa(model, hs5, ordered = paste0('x', 1:9), estimator = '", est,
+             "'); x1-x9 cut into 5 categories at their quintiles (type 7)"))
+  }
+  # three nested models given out of order: lavaan sorts them by df
+  f_three <- cfa(three, hs5, ordered = hs_items)
+  f_eq <- cfa(equal, hs5, ordered = hs_items)
+  f_eqo <- cfa(equal_orth, hs5, ordered = hs_items)
+  ocases[[length(ocases) + 1]] <- ordinal_case(
+    "hs5_nested_three_wlsmv", list(equal_orthogonal = f_eqo, three = f_three, equal = f_eq),
+    list(equal_orthogonal = equal_orth, three = three, equal = equal),
+    list(estimator = "WLSMV"), NULL, NULL, "HolzingerSwineford1939.csv",
+    "lavTestLRT(equal_orthogonal, three, equal) of cfa(model, hs5, ordered = ...) (WLSMV)")
+
+  # the bundled survey: TRU, SAT, LOY items ordered; the CFA vs no TRU -> LOY path
+  ecom_items <- c(paste0("TRU", 1:3), paste0("SAT", 1:3), paste0("LOY", 1:4))
+  measure3 <- "TRU =~ TRU1 + TRU2 + TRU3\nSAT =~ SAT1 + SAT2 + SAT3\nLOY =~ LOY1 + LOY2 + LOY3 + LOY4\n"
+  full_paths <- paste0(measure3, "SAT ~ TRU\nLOY ~ TRU + SAT\n")
+  no_path <- paste0(measure3, "SAT ~ TRU\nLOY ~ SAT\n")
+  a <- sem(full_paths, ecom, ordered = ecom_items)
+  b <- sem(no_path, ecom, ordered = ecom_items)
+  ocases[[length(ocases) + 1]] <- ordinal_case(
+    "ecommerce_paths_wlsmv", list(full = a, no_tru_loy = b),
+    list(full = full_paths, no_tru_loy = no_path), list(estimator = "WLSMV"), NULL, NULL,
+    "src/loyaltysem/data/ecommerce.csv",
+    "sem(model, ecom, ordered = items); -99 -> NA, LOY4 reversed (8 - x); listwise")
+
+  # multi-group: configural vs scalar (thresholds + loadings), WLSMV; the ULSMV ladder
+  ord_levels <- list(configural = character(0), thresholds = c("thresholds"),
+                     scalar = c("thresholds", "loadings"))
+  ord_fit <- function(eq, est) {
+    args <- list(three, data = hs5, group = "school", ordered = hs_items, estimator = est)
+    if (length(eq)) args$group.equal <- eq
+    do.call("cfa", args)
+  }
+  g_conf <- ord_fit(ord_levels$configural, "WLSMV")
+  g_scal <- ord_fit(ord_levels$scalar, "WLSMV")
+  ocases[[length(ocases) + 1]] <- ordinal_case(
+    "hs5_school_configural_vs_scalar_wlsmv", list(configural = g_conf, scalar = g_scal),
+    list(configural = three, scalar = three), list(estimator = "WLSMV"), "school",
+    ord_levels[c("configural", "scalar")], "HolzingerSwineford1939.csv",
+    "cfa(model, hs5, group = 'school', ordered = ..., group.equal = ...)")
+  u_fits <- lapply(ord_levels, ord_fit, est = "ULSMV")
+  ocases[[length(ocases) + 1]] <- ordinal_case(
+    "hs5_school_ladder_ulsmv", u_fits, setNames(rep(list(three), 3), names(ord_levels)),
+    list(estimator = "ULSMV"), "school", ord_levels, "HolzingerSwineford1939.csv",
+    "lavTestLRT(configural, thresholds, scalar) of cfa(..., group = 'school', estimator = 'ULSMV')")
+
+  oout <- list(
+    provenance = list(
+      generator = "tests/reference/make_compare.R",
+      r_version = R.version.string,
+      lavaan_version = as.character(packageVersion("lavaan")),
+      jsonlite_version = as.character(packageVersion("jsonlite")),
+      date = format(Sys.time(), "%Y-%m-%d %H:%M:%S %Z")
+    ),
+    cases = setNames(ocases, vapply(ocases, `[[`, "", "name"))
+  )
+  writeLines(toJSON(oout, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE),
+             ordinal_file)
+  cat("wrote", ordinal_file, "\n")
 }

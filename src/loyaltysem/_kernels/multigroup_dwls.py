@@ -23,6 +23,10 @@ diagonal of ``Theta`` at ``Delta^-2 - diag(Lambda A Psi A' Lambda')`` so that
 - **Scaled-shifted test** (``lav_test_satorra_bentler_trace_original``): ``U = V -
   V D E^-1 D' V`` with ``V = bdiag(f_g W_g)``, ``D`` the stacked Jacobians and
   ``Gamma = bdiag(Gamma_g / f_g)``.
+- **Scaled-shifted difference test** of two nested fits (lavaan 0.6.14
+  ``lav_test_diff_Satorra2000`` with ``H1 = TRUE``, ``scaled.shifted = TRUE``, ``A.method
+  = "delta"``), from what each fit keeps (:class:`OrdinalInternals`):
+  :func:`satorra_2000`. Single-group fits are the case ``G = 1``.
 """
 
 from __future__ import annotations
@@ -35,7 +39,14 @@ import numpy as np
 from loyaltysem._kernels.dwls import lower_pairs
 from loyaltysem._kernels.ml import Layout
 
-__all__ = ["GroupLayout", "MultiGroupDWLS", "catml_multigroup"]
+__all__ = [
+    "GroupLayout",
+    "MultiGroupDWLS",
+    "OrdinalInternals",
+    "Satorra2000",
+    "catml_multigroup",
+    "satorra_2000",
+]
 
 _STEP = 1e-20  # complex step
 
@@ -296,3 +307,137 @@ def catml_multigroup(
     wiu = np.eye(total) - d_all @ e_inv @ (d_all.T * w_all[None, :])
     ks = float(np.sum((wiu.T @ v_all @ wiu) * g_all.T))
     return np.array(f_ml), np.array(f_null), ks, float(np.trace(g_all))
+
+
+@dataclass(frozen=True)
+class OrdinalInternals:
+    """What the scaled-shifted difference test needs of an ordinal fit (never shown).
+
+    Kept on single-group (``SEMResult``) and multi-group (``MultiGroupResult``)
+    WLSMV/ULSMV results as their private ``_internals``.
+
+    Attributes
+    ----------
+    jac : tuple of ndarray
+        Per group the Jacobian of the implied thresholds and correlations (lavaan's
+        ``WLS.obs`` order) with respect to the free parameters (n_stats_g x q; shared
+        parameters once, lavaan's ``computeDelta``).
+    w : tuple of ndarray
+        Per group the diagonal weights (``1 / diag(Gamma_g)`` for DWLS, ones for ULS;
+        lavaan's ``WLS.V``).
+    gamma : tuple of ndarray
+        Per group the asymptotic covariance of the sample statistics (``NACOV``).
+    nobs : tuple of int
+        Observations per group.
+    e_inv : ndarray or None
+        Inverted unit information ``(sum_g f_g J_g' W_g J_g)^-1``, ``f_g = n_g / N``;
+        ``None`` when the information is singular.
+    chisq, df : float
+        The standard (unscaled) test statistic and its degrees of freedom.
+    data_hash : str
+        Hash of the data the model was fitted to.
+    estimator : str
+        ``"WLSMV"`` or ``"ULSMV"``.
+    """
+
+    jac: tuple[np.ndarray, ...]
+    w: tuple[np.ndarray, ...]
+    gamma: tuple[np.ndarray, ...]
+    nobs: tuple[int, ...]
+    e_inv: np.ndarray | None
+    chisq: float
+    df: float
+    data_hash: str
+    estimator: str
+
+
+@dataclass(frozen=True)
+class Satorra2000:
+    """The scaled-shifted difference test: ``stat = scale * (chisq_0 - chisq_1) + shift``.
+
+    ``scale`` and ``shift`` are lavaan's ``attr(lavTestLRT(...), "scale")`` and
+    ``"shift"`` (NaN when the degrees of freedom are equal).
+    """
+
+    stat: float
+    df: float
+    scale: float
+    shift: float
+
+
+def orthogonal_complement(h: np.ndarray) -> np.ndarray:
+    """Rows spanning the orthogonal complement of the columns of ``h``.
+
+    lavaan ``lav_matrix_orthogonal_complement`` (transposed, as ``lav_test_diff_A``
+    uses it): the left singular vectors beyond the numerical rank of ``h``.
+    """
+    u, s, _ = np.linalg.svd(h, full_matrices=True)
+    tol = max(h.shape) * np.finfo(float).eps * (s[0] if len(s) else 0.0)
+    rank = int(np.sum(s > max(tol, 1e-7 * (s[0] if len(s) else 0.0))))
+    return u[:, rank:].T
+
+
+def _block_diag(blocks: Sequence[np.ndarray]) -> np.ndarray:
+    sizes = [len(b) for b in blocks]
+    out = np.zeros((sum(sizes), sum(sizes)))
+    start = 0
+    for b, k in zip(blocks, sizes, strict=True):
+        out[start : start + k, start : start + k] = b
+        start += k
+    return out
+
+
+def satorra_2000(restricted: OrdinalInternals, free: OrdinalInternals) -> Satorra2000 | None:
+    r"""Scaled-shifted difference test of two nested ordinal fits (Satorra 2000).
+
+    lavaan 0.6.14 ``lav_test_diff_Satorra2000(m1 = free, m0 = restricted, H1 = TRUE,
+    scaled.shifted = TRUE, A.method = "delta")``: with ``D_1``, ``D_0`` the stacked
+    Jacobians of the less and the more restricted model, ``H = D_1^+ D_0``, ``A`` the
+    orthogonal complement of ``H`` (the restrictions, as rows; rows with ``A E^-1 A'``
+    empty dropped), ``E^-1`` the inverted information of the less restricted model and
+    ``M = E^-1 A' (A E^-1 A')^+ A E^-1``: ``U = V D_1 M D_1' V`` (``V = bdiag(W_g)``),
+    ``Gamma = bdiag(f_g Gamma_g)``, ``a = sqrt(m / tr((U Gamma)^2))``, ``b = m - a
+    tr(U Gamma)`` (``tr(U Gamma) = sum_g f_g tr(W_g Gamma_g W_g D_g M D_g')``) and ``T =
+    a (chisq_0 - chisq_1) + b`` on ``m = df_0 - df_1`` degrees of freedom.
+
+    Parameters
+    ----------
+    restricted, free : OrdinalInternals
+        The more and the less restricted model (``restricted.df >= free.df``).
+
+    Returns
+    -------
+    Satorra2000 or None
+        ``None`` when the degrees of freedom differ but the less restricted model has
+        no inverted information (``free.e_inv is None``). Equal degrees of freedom give
+        ``stat = chisq_0 - chisq_1`` on 0 df (lavaan's ``m == 0`` branch).
+    """
+    m = float(restricted.df - free.df)
+    d_stat = float(restricted.chisq - free.chisq)
+    if m == 0:
+        return Satorra2000(stat=d_stat, df=0.0, scale=float("nan"), shift=float("nan"))
+    if free.e_inv is None:
+        return None
+    d1 = np.vstack(free.jac)
+    d0 = np.vstack(restricted.jac)
+    h = np.linalg.pinv(d1) @ d0
+    a = orthogonal_complement(h)
+    e_inv = free.e_inv
+    apa = a @ e_inv @ a.T
+    small = np.sqrt(np.finfo(float).eps)
+    keep = ~((np.abs(apa.sum(axis=0)) < small) & (np.abs(apa.sum(axis=1)) < small))
+    a = a[keep]
+    mid = e_inv @ a.T @ np.linalg.pinv(a @ e_inv @ a.T) @ a @ e_inv
+    fg = np.asarray(free.nobs, dtype=float) / float(sum(free.nobs))
+    tr1 = 0.0
+    for f, j, w, gm in zip(fg, free.jac, free.w, free.gamma, strict=True):
+        wgw = w[:, None] * gm * w[None, :]
+        tr1 += f * float(np.sum(wgw * (j @ mid @ j.T)))
+    v_all = np.concatenate(free.w)
+    g_all = _block_diag([f * gm for f, gm in zip(fg, free.gamma, strict=True)])
+    vd = v_all[:, None] * d1
+    ug = (vd @ mid @ vd.T) @ g_all
+    tr2 = float(np.sum(ug * ug.T))
+    scale = float(np.sqrt(m / tr2))
+    shift = float(m - scale * tr1)
+    return Satorra2000(stat=float(d_stat * scale + shift), df=m, scale=scale, shift=shift)
