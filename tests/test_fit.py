@@ -431,7 +431,7 @@ def test_fit_with_group_is_fit_groups(hs):
     [
         ({"group_equal": ["loadings"]}, "need group="),
         ({"group": "school", "se": "robust"}, "not available with group="),
-        ({"group": "school", "ordered": True}, "not available with group="),
+        ({"group": "school", "information": "observed"}, "not available with group="),
     ],
 )
 def test_group_options_are_checked(hs, options, needle):

@@ -412,3 +412,32 @@ def test_lrt_refuses_other_results() -> None:
         lrt_ordinal(conf, _fit("ecommerce_configural"))
     with pytest.raises(ModelSpecError, match="different estimators"):
         lrt_ordinal(_fit("hs_configural_ulsmv"), _fit("hs_scalar"))
+
+
+# ------------------------------------------------- the public entry points dispatch
+@pytest.mark.parametrize("kind", ["hs", "ecommerce"])
+def test_public_invariance_with_ordered_is_the_ordinal_ladder(kind: str) -> None:
+    # ls.invariance(..., ordered=...) and ls.fit(..., group=, ordered=) are the ordinal
+    # fits: the same lavaan numbers as invariance_ordinal / fit_groups_ordinal
+    import loyaltysem as ls
+
+    d = _load(f"ladder_{kind}")
+    pv = d["provenance"]
+    ordered = d.get("ordered", True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inv = ls.invariance(pv["model_syntax"], _data(kind), group=pv["group"], ordered=ordered)
+        scalar = ls.fit(
+            pv["model_syntax"], _data(kind), group=pv["group"], ordered=ordered,
+            group_equal=list(ORDINAL_INVARIANCE_LEVELS["scalar"]),
+        )  # fmt: skip
+    assert inv.kind == "ordinal" and list(inv.table.index) == d["levels"]
+    assert "thresholds" in inv.summary() and "satorra.2000" in inv.summary()
+    lrt = pd.DataFrame(d["lrt"]["table"]).set_index("model")
+    for level in d["levels"][1:]:
+        assert_allclose(inv.table.loc[level, "delta_chisq"], lrt.loc[level, "Chisq diff"],
+                        rtol=RTOL_CHISQ)  # fmt: skip
+    fm = d["fit_measures"]["scalar"]
+    assert scalar.provenance.estimator == "WLSMV"
+    assert_allclose(scalar.fit_measures["chisq.scaled"], fm["chisq.scaled"], rtol=RTOL_CHISQ)
+    assert_allclose(inv.table.loc["scalar", "chisq"], fm["chisq.scaled"], rtol=RTOL_CHISQ)

@@ -18,7 +18,9 @@ from loyaltysem.results import SEMResult
 
 __all__ = ["fit"]
 
-_GROUP_OPTIONS = ("estimator", "std_lv", "orthogonal", "fixed_x", "missing")
+_GROUP_OPTIONS = (
+    "estimator", "std_lv", "orthogonal", "fixed_x", "missing", "ordered", "parameterization",
+)  # fmt: skip
 
 
 def fit(
@@ -51,8 +53,9 @@ def fit(
     **options
         Every option of :func:`loyaltysem.estimation.fit` (``estimator``, ``missing``,
         ``ordered``, ``se``, ``information``, ``std_lv``, ``sample_cov``, ...); with
-        ``group``: ``estimator`` (``"ML"``, ``"MLM"``, ``"MLR"``), ``std_lv``,
-        ``orthogonal`` and ``fixed_x``.
+        ``group``: ``estimator`` (``"ML"``, ``"MLM"``, ``"MLR"``; ``"WLSMV"``,
+        ``"ULSMV"`` with ``ordered``), ``std_lv``, ``orthogonal``, ``fixed_x``,
+        ``missing`` and ``ordered`` / ``parameterization``.
 
     Returns
     -------
@@ -94,7 +97,7 @@ def fit(
         raise ModelSpecError(
             f"options not available with group= yet: {', '.join(other)}",
             found=other,
-            expected=f"with group=: {', '.join(_GROUP_OPTIONS)} (estimator='ML', 'MLM', 'MLR')",
+            expected=f"with group=: {', '.join(_GROUP_OPTIONS)}",
             fix="drop these options, or fit each group separately (one fit per subset)",
         )
     return fit_groups(

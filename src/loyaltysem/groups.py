@@ -130,6 +130,11 @@ from loyaltysem.grouping import (
     _plain,
     _split_groups,
 )
+from loyaltysem.ordinal_groups import (
+    ORDINAL_INVARIANCE_LEVELS,
+    fit_groups_ordinal,
+    invariance_ordinal,
+)
 from loyaltysem.results import Provenance
 from loyaltysem.specification import DefinedParameters, ModelSpec, specify
 
@@ -202,11 +207,13 @@ def fit_groups(
     *,
     group_equal: Sequence[str] = (),
     group_partial: Sequence[str] = (),
-    estimator: str = "ML",
+    estimator: str | None = None,
     std_lv: bool = False,
     orthogonal: bool = False,
     fixed_x: bool = True,
     missing: str = "listwise",
+    ordered: bool | Sequence[str] | None = None,
+    parameterization: str = "delta",
 ) -> MultiGroupResult:
     """Fit a model in several groups at once, with equality constraints across groups.
 
@@ -246,6 +253,13 @@ def fit_groups(
         loadings are equal, as lavaan).
     orthogonal, fixed_x : bool
         As in :func:`loyaltysem.fit`.
+    ordered : bool or sequence of str, optional
+        Ordinal indicators (lavaan ``ordered =``): ``True`` for every indicator, or the
+        names. The fit is then :func:`loyaltysem.ordinal_groups.fit_groups_ordinal`
+        (WLSMV by default, or ``estimator="ULSMV"``; ``group_equal`` also takes
+        ``"thresholds"``; ``missing`` ``"listwise"`` or ``"pairwise"``).
+    parameterization : {"delta"}
+        Of an ordinal fit (lavaan's default).
     missing : {"listwise", "ml"}, default "listwise"
         ``"listwise"``: rows with a missing answer are left out within their group
         (counted). ``"ml"``: full-information ML (lavaan ``missing = "ml"``): every
@@ -295,7 +309,14 @@ def fit_groups(
     >>> round(float(row["est"]), 3), row["label"]
     (0.599, '.p2.')
     """
-    estimator = str(estimator).upper()
+    if ordered is not None and ordered is not False:
+        return fit_groups_ordinal(
+            model, data, group, ordered=ordered,
+            estimator="WLSMV" if estimator is None else str(estimator).upper(),
+            group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
+            missing=missing, parameterization=parameterization,
+        )  # fmt: skip
+    estimator = "ML" if estimator is None else str(estimator).upper()
     if estimator not in ESTIMATORS:
         raise ModelSpecError(
             f"estimator={estimator!r} is not available with groups",
@@ -1021,6 +1042,9 @@ class InvarianceResult(DisplayMixin):
     errors: Mapping[str, str]
     group: str
     partial: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: "continuous" (configural, metric, scalar, strict) or "ordinal" (configural,
+    #: thresholds, scalar: :func:`loyaltysem.ordinal_groups.invariance_ordinal`)
+    kind: str = "continuous"
 
     _title: ClassVar[str] = "Measurement invariance"
     _na_rep: ClassVar[str] = ""
@@ -1030,11 +1054,18 @@ class InvarianceResult(DisplayMixin):
         return self.table.copy()
 
     def _header(self) -> list[str]:
+        first = "thresholds" if self.kind == "ordinal" else "metric"
+        rest = "scalar" if self.kind == "ordinal" else "scalar, strict"
         lines = [
             f"groups: {self.group!r}",
             "cut-offs: ΔCFI ≥ -.010 (Cheung & Rensvold 2002); ΔRMSEA ≤ .015, ΔSRMR ≤ .030 "
-            "(metric) or .010 (scalar, strict) (Chen 2007)",
+            f"({first}) or .010 ({rest}) (Chen 2007)",
         ]
+        if self.kind == "ordinal":
+            lines.append(
+                "ordinal ladder (Wu & Estabrook 2016): chi-square, CFI, TLI, RMSEA are the "
+                "scaled ones; Δχ² is lavTestLRT's scaled-shifted difference (satorra.2000)"
+            )
         return lines + [f"FAILED {k}: {v}" for k, v in self.errors.items()]
 
     def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
@@ -1083,14 +1114,15 @@ def invariance(
     data: Any,
     group: str,
     *,
-    estimator: str = "ML",
-    levels: Sequence[str] = ("configural", "metric", "scalar", "strict"),
+    estimator: str | None = None,
+    levels: Sequence[str] | None = None,
     std_lv: bool = False,
     partial: bool = False,
     max_free: int = 10,
     partial_criterion: str = "fit",
     alpha: float = 0.05,
     missing: str = "listwise",
+    ordered: bool | Sequence[str] | None = None,
 ) -> InvarianceResult:
     r"""Measurement invariance across groups: configural → metric → scalar → strict.
 
@@ -1115,8 +1147,8 @@ def invariance(
         ``tli.robust``, ``rmsea.robust``) and ``delta_chisq`` is lavTestLRT's
         Satorra–Bentler (2001) scaled difference; the cut-offs apply to the robust
         indices.
-    levels : sequence of str
-        The levels to fit, in ladder order.
+    levels : sequence of str, optional
+        The levels to fit, in ladder order (default: all of them).
     std_lv : bool, default False
         Scale the latent variables by their variances (in group 1) instead of marker
         loadings. The partial search needs it to test a marker item's loading.
@@ -1142,6 +1174,12 @@ def invariance(
         the same saturated (EM) moments, and the χ² differences are lavTestLRT's
         for those fits. The partial search ranks the constraints by lavTestScore's
         tests with the FIML expected information.
+
+    ordered : bool or sequence of str, optional
+        Ordinal indicators: the ordinal ladder configural → thresholds → scalar of
+        :func:`loyaltysem.ordinal_groups.invariance_ordinal` (WLSMV, or
+        ``estimator="ULSMV"``; Wu & Estabrook 2016), with lavTestLRT's scaled-shifted
+        differences and the scaled indices in the table.
 
     Returns
     -------
@@ -1178,7 +1216,24 @@ def invariance(
     >>> inv.table["decision"].tolist()
     ['baseline', 'supported', 'not supported', 'supported']
     """
-    estimator = str(estimator).upper()
+    if ordered is not None and ordered is not False:
+        out = invariance_ordinal(
+            model, data, group, ordered=ordered,
+            estimator="WLSMV" if estimator is None else str(estimator).upper(),
+            levels=tuple(ORDINAL_INVARIANCE_LEVELS) if levels is None else levels,
+            std_lv=std_lv, missing=missing, partial=partial, max_free=max_free,
+            partial_criterion=partial_criterion, alpha=alpha,
+        )  # fmt: skip
+        return InvarianceResult(
+            table=out["table"],
+            fits=MappingProxyType(dict(out["fits"])),
+            errors=MappingProxyType(dict(out["errors"])),
+            group=group,
+            partial=out["partial"],
+            kind="ordinal",
+        )
+    estimator = "ML" if estimator is None else str(estimator).upper()
+    levels = tuple(INVARIANCE_LEVELS) if levels is None else levels
     unknown = [lv for lv in levels if lv not in INVARIANCE_LEVELS]
     if unknown or not levels:
         raise ModelSpecError(
