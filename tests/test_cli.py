@@ -240,3 +240,19 @@ def test_invariance_command_gives_the_ladder(tmp_path, capsys):
         ]
     ) == 2  # fmt: skip
     assert "grouping column" in capsys.readouterr().err
+
+
+def test_invariance_command_ordinal(tmp_path):
+    out = tmp_path / "inv"
+    code = main(
+        [
+            "invariance", str(dataset_path("ecommerce")),
+            "--codebook", str(dataset_path("ecommerce", "codebook")),
+            "--group", "wave", "--ordered", "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    table = pd.read_csv(out / "invariance_table.csv", index_col=0)
+    assert list(table.index) == ["configural", "thresholds", "scalar"]
+    assert (table["status"] == "fitted").all()
+    assert table.loc["scalar", "compared_with"] == "thresholds"

@@ -288,6 +288,7 @@ def _cmd_invariance(args: argparse.Namespace) -> int:
         estimator=args.estimator,
         std_lv=args.std_lv or args.partial,
         partial=args.partial,
+        ordered=True if args.ordered else None,
     )
     print(inv.summary())
     if args.out:
@@ -375,7 +376,17 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument(
         "--model", help="lavaan syntax file of the measurement model (default: the codebook's)"
     )
-    inv.add_argument("--estimator", choices=["ML", "MLR", "MLM"], default="ML")
+    inv.add_argument(
+        "--estimator",
+        choices=["ML", "MLR", "MLM", "WLSMV", "ULSMV"],
+        help="default: ML, or WLSMV with --ordered",
+    )
+    inv.add_argument(
+        "--ordered",
+        action="store_true",
+        help="items as ordinal: WLSMV on polychoric correlations, the ladder configural -> "
+        "thresholds -> scalar (Wu & Estabrook 2016)",
+    )
     inv.add_argument(
         "--partial",
         action="store_true",
