@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -287,3 +288,135 @@ def test_multigroup_summary_prints():
     cmp = compare(*fits.values(), names=list(fits))
     text = cmp.summary()
     assert "scalar" in text and "method: standard" in text
+
+
+# ------------------------------------------------------------------ ordinal fits
+ORDINAL_FIXTURE = json.loads(
+    (Path(__file__).parent / "fixtures" / "compare_ordinal.json").read_text(encoding="utf-8")
+)
+ORDINAL_CASES = list(ORDINAL_FIXTURE["cases"])
+#: lavaan's shift b of a difference on 1 df is 0 up to rounding (2e-15 in R, 4e-15 here)
+ATOL_SHIFT = 1e-8
+
+
+def _cut5(v: np.ndarray) -> np.ndarray:
+    """R: cut(v, quantile(v, seq(0, 1, .2)), include.lowest = TRUE, labels = FALSE)."""
+    breaks = np.quantile(v, np.linspace(0.0, 1.0, 6))  # type 7, as R's default
+    return np.clip(np.searchsorted(breaks, v, side="left"), 1, 5).astype(float)
+
+
+def _hs5() -> pd.DataFrame:
+    """HolzingerSwineford1939 x1-x9 cut at their quintiles (make_wlsmv.R), with school."""
+    hs = ls.load_holzinger_swineford().to_frame()
+    out = pd.DataFrame({f"x{i}": _cut5(hs[f"x{i}"].to_numpy()) for i in range(1, 10)})
+    out["school"] = hs["school"].to_numpy()
+    return out
+
+
+_ORDINAL_FITS: dict[tuple[str, str], ls.SEMResult | ls.MultiGroupResult] = {}
+
+
+def fit_ordinal_case(name: str) -> dict[str, ls.SEMResult | ls.MultiGroupResult]:
+    """The case's models fitted as in R, in the order lavTestLRT was given them."""
+    case = ORDINAL_FIXTURE["cases"][name]
+    out = {}
+    for model_name, m in case["models"].items():
+        key = (name, model_name)
+        if key not in _ORDINAL_FITS:
+            estimator = {"DWLS": "WLSMV", "ULS": "ULSMV"}[m["estimator"]]
+            kwargs = {"ordered": m["ordered"], "estimator": estimator}
+            if case["group"]:
+                kwargs |= {"group": case["group"], "group_equal": m["group_equal"]}
+            if "ecommerce" in case["data_file"]:
+                data = ls.load_ecommerce()
+            else:
+                data = _hs5() if case["group"] else _hs5().drop(columns="school")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # listwise-deletion notes
+                _ORDINAL_FITS[key] = ls.fit(m["syntax"], data, **kwargs)
+        res = _ORDINAL_FITS[key]
+        assert res.provenance.n == m["ntotal"]
+        assert_allclose(res.fit_measures["chisq"], m["fit_measures"]["chisq"], rtol=RTOL_CHISQ)
+        out[model_name] = res
+    return out
+
+
+def test_ordinal_fixture_provenance():
+    pv = ORDINAL_FIXTURE["provenance"]
+    assert pv["generator"] == "tests/reference/make_compare.R"
+    assert pv["lavaan_version"] == "0.6.14" and pv["r_version"].startswith("R version")
+    for case in ORDINAL_FIXTURE["cases"].values():
+        assert "satorra.2000" in case["lrt"]["heading"]
+
+
+@pytest.mark.parametrize("name", ORDINAL_CASES)
+def test_ordinal_difference_test_is_lavtestlrt(name):
+    """lavTestLRT of WLSMV/ULSMV fits (satorra.2000, scaled.shifted): every column.
+
+    Single-group (HS cut into 5 categories; the survey's TRU, SAT, LOY items) and
+    multi-group (by school: configural vs scalar, the ULSMV ladder); lavaan prints no
+    RMSEA of the difference and no AIC/BIC (NA) for these estimators.
+    """
+    case = ORDINAL_FIXTURE["cases"][name]
+    fits = fit_ordinal_case(name)
+    cmp = compare(*fits.values(), names=list(fits))
+    assert cmp.method == "satorra.2000" and not cmp.warnings
+    theirs = lavaan_table(case)
+    assert "rmsea" not in theirs.columns and np.isnan(cmp.table["rmsea"]).all()
+    assert theirs["aic"].isna().all() and theirs["bic"].isna().all()
+    assert_matches(cmp, theirs)  # aic, bic NaN on both sides; chisq the standard tests
+    scale = np.array([np.nan if v is None else v for v in case["lrt"]["scale"]])
+    shift = np.array([np.nan if v is None else v for v in case["lrt"]["shift"]])
+    assert np.isnan(cmp.table["scaling_factor"].iloc[0]) and np.isnan(shift[0])
+    assert_allclose(cmp.table["scaling_factor"].iloc[1:], scale[1:], rtol=RTOL_CHISQ)
+    assert_allclose(cmp.table["shift"].iloc[1:], shift[1:], rtol=RTOL_CHISQ, atol=ATOL_SHIFT)
+    # T_d = a (chisq_0 - chisq_1) + b, lavaan's attributes
+    t = cmp.table
+    assert_allclose(
+        t["chisq_diff"].iloc[1:],
+        t["scaling_factor"].iloc[1:] * np.diff(t["chisq"]) + t["shift"].iloc[1:],
+        rtol=1e-12,
+    )
+
+
+def test_ordinal_compare_is_lrt_ordinal():
+    """compare() and ordinal_groups.lrt_ordinal give one and the same test."""
+    from loyaltysem.ordinal_groups import lrt_ordinal
+
+    fits = fit_ordinal_case("hs5_school_configural_vs_scalar_wlsmv")
+    row = compare(fits["scalar"], fits["configural"]).table.iloc[1]
+    d_chisq, d_df, p = lrt_ordinal(fits["scalar"], fits["configural"])
+    assert (row["chisq_diff"], row["df_diff"], row["pvalue"]) == (d_chisq, d_df, p)
+    single = fit_ordinal_case("hs5_three_vs_one_wlsmv")
+    row = compare(*single.values()).table.iloc[1]
+    assert row["chisq_diff"] == lrt_ordinal(single["one"], single["three"])[0]
+
+
+def test_ordinal_bad_input():
+    single = fit_ordinal_case("hs5_three_vs_one_wlsmv")
+    uls = fit_ordinal_case("hs5_three_vs_one_ulsmv")
+    data = _hs5().drop(columns="school")
+    ml = ls.fit(ORDINAL_FIXTURE["cases"]["hs5_three_vs_one_wlsmv"]["models"]["one"]["syntax"], data)
+    with pytest.raises(ModelSpecError, match=r"ordinal .* and continuous") as err:
+        compare(single["three"], ml)
+    assert err.value.fix and "WLSMV" in str(err.value.found) and "ML" in str(err.value.found)
+    with pytest.raises(ModelSpecError, match="different estimators"):
+        compare(single["three"], uls["one"])
+    bare = dataclasses.replace(single["one"], _internals=None)
+    with pytest.raises(ModelSpecError, match="no Jacobian") as err:
+        compare(single["three"], bare)
+    assert "lrt_ordinal" in str(err.value.fix)
+    groups = fit_ordinal_case("hs5_school_configural_vs_scalar_wlsmv")
+    model = ORDINAL_FIXTURE["cases"]["hs5_school_configural_vs_scalar_wlsmv"]["models"]
+    ml_groups = ls.fit(model["configural"]["syntax"], _hs5(), group="school")
+    with pytest.raises(ModelSpecError, match=r"ordinal .* and continuous"):
+        compare(groups["scalar"], ml_groups)
+    with pytest.raises(ModelSpecError, match="single-group and multi-group"):
+        compare(groups["scalar"], single["three"])
+
+
+def test_ordinal_summary_prints_the_method():
+    fits = fit_ordinal_case("hs5_nested_three_wlsmv")
+    text = compare(*fits.values(), names=list(fits)).summary()
+    assert "method: satorra.2000" in text and "standard test statistic" in text
+    assert "equal_orthogonal" in text and "shift" in text

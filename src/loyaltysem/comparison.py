@@ -126,9 +126,11 @@ class ModelComparison(DisplayMixin):
     def _header(self) -> list[str]:
         lines = [f"method: {self.method}"]
         if self.method != "standard":
+            # lavaan's note under its scaled difference tests
             lines.append(
-                "chisq holds each model's standard statistic; the difference test is "
-                "scaled (a function of the two standard statistics and scaling factors)"
+                "chisq holds each model's standard test statistic, not the robust test "
+                "that should be reported per model; the robust difference test is a "
+                "function of two standard (not robust) statistics"
             )
         return lines + [f"WARNING: {w}" for w in self.warnings]
 
@@ -270,16 +272,6 @@ def compare(
             expected=f"{len(fits)} distinct names",
             fix="names=['default', 'rival']",
         )
-    ns = {r.provenance.n for r in fits}
-    hashes = {r.provenance.data_hash for r in fits}
-    if len(ns) > 1 or len(hashes) > 1:
-        raise SurveyDataError(
-            "the models were fitted to different data, so their chi-squares cannot be compared",
-            found=f"N = {sorted(ns)}, {len(hashes)} different data hash(es)",
-            expected="the same respondents for every model",
-            fix="fit every model to the same data (the same cleaned survey, the same "
-            "missing-data treatment)",
-        )
     estimators = [r.provenance.estimator.upper() for r in fits]
     ordinal = [e in _ORDINAL_ESTIMATORS for e in estimators]
     if any(ordinal) and not all(ordinal):
@@ -311,6 +303,17 @@ def compare(
         )
     is_scaled = all(scaled)
     method = "satorra.2000" if is_ordinal else "satorra.bentler.2001" if is_scaled else "standard"
+
+    ns = {r.provenance.n for r in fits}
+    hashes = {r.provenance.data_hash for r in fits}
+    if len(ns) > 1 or len(hashes) > 1:
+        raise SurveyDataError(
+            "the models were fitted to different data, so their chi-squares cannot be compared",
+            found=f"N = {sorted(ns)}, {len(hashes)} different data hash(es)",
+            expected="the same respondents for every model",
+            fix="fit every model to the same data (the same cleaned survey, the same "
+            "missing-data treatment)",
+        )
 
     warn: list[str] = []
     if not all(r.converged for r in fits):
