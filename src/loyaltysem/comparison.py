@@ -205,7 +205,8 @@ def compare(
         Two or more models fitted to the same data with the same estimator: all
         single-group, or all multi-group with the same grouping column and groups
         (``loyaltysem.fit(model, data, group=..., group_equal=...)``, e.g. the
-        configural, metric and scalar invariance levels).
+        configural, metric and scalar invariance levels). Ordinal fits
+        (``ordered=``, WLSMV or ULSMV) are compared with each other only.
     names : sequence of str, optional
         Model names (default ``model1``, ``model2``, ... in the order given).
 
@@ -217,8 +218,11 @@ def compare(
     ------
     ModelSpecError
         Fewer than two results, something that is not a result, names of the wrong
-        length, a mix of single-group and multi-group results, or a mix of scaled
-        (MLM/MLR) and unscaled (ML) tests.
+        length, a mix of single-group and multi-group results, a mix of scaled
+        (MLM/MLR) and unscaled (ML) tests, a mix of ordinal (WLSMV/ULSMV) and
+        continuous fits or of WLSMV and ULSMV fits, an ordinal result without its
+        internals (the Jacobian and NACOV), or a less restricted ordinal model with a
+        singular information matrix.
     SurveyDataError
         Models fitted to different data (different N or data hash), or multi-group
         models with different grouping columns or groups: their test statistics
@@ -234,6 +238,21 @@ def compare(
     :math:`\sqrt{G}\,\sqrt{\max(0, \Delta\chi^2/(N\,\Delta df) - 1/N)}`, N the
     total sample size and G the number of groups (lavaan 0.6.14 ``lav_test_LRT``,
     ``lav_fit_rmsea(..., G = ngroups)``), like the RMSEA of a multi-group model.
+
+    Ordinal fits (WLSMV, ULSMV) get lavaan's ``method = "satorra.2000"`` with
+    ``scaled.shifted = TRUE`` and ``A.method = "delta"``: for each model (restricted,
+    :math:`\chi^2_0` on :math:`df_0`) against the one above it (:math:`\chi^2_1`,
+    :math:`df_1`), with :math:`D_1, D_0` their Jacobians of the implied thresholds and
+    correlations, :math:`A` the orthogonal complement of :math:`D_1^+ D_0`,
+    :math:`E^{-1}` the inverted information of the less restricted model and
+    :math:`M = E^{-1}A'(AE^{-1}A')^+AE^{-1}`, :math:`U = V D_1 M D_1' V` (:math:`V` the
+    weights), :math:`\Gamma` the NACOV (by groups, weighted by :math:`n_g/N`):
+    :math:`a = \sqrt{m/\mathrm{tr}((U\Gamma)^2)}`, :math:`b = m -
+    a\,\mathrm{tr}(U\Gamma)` and :math:`T_d = a(\chi^2_0 - \chi^2_1) + b` on :math:`m
+    = df_0 - df_1` degrees of freedom. ``chisq`` holds the standard (unscaled)
+    statistics, as lavaan prints them; ``scaling_factor`` and ``shift`` are
+    :math:`a` and :math:`b`; no RMSEA of the difference, AIC or BIC (lavaan prints
+    none for these estimators).
 
     Examples
     --------
@@ -260,6 +279,24 @@ def compare(
     >>> cmp = ls.compare(*fits, names=list(levels))
     >>> cmp.table.loc["scalar", ["chisq_diff", "df_diff", "rmsea"]].round(4).tolist()
     [40.0593, 6.0, 0.1942]
+
+    Ordinal items: the nine tests cut into quintile categories, WLSMV; in R:
+    ``lavTestLRT(cfa(three, hs5, ordered = items), cfa(one, hs5, ordered = items))``
+    (``method = "satorra.2000"``).
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> frame = hs.to_frame()
+    >>> cut5 = lambda v: np.clip(np.searchsorted(np.quantile(v, np.linspace(0, 1, 6)), v), 1, 5)
+    >>> hs5 = pd.DataFrame({f"x{i}": cut5(frame[f"x{i}"]) for i in range(1, 10)})
+    >>> three_o = ls.fit(model, hs5, ordered=True)
+    >>> one_o = ls.fit("g =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9", hs5, ordered=True)
+    >>> cmp = ls.compare(three_o, one_o, names=["three", "one"])
+    >>> cmp.method
+    'satorra.2000'
+    >>> cols = ["chisq", "chisq_diff", "df_diff", "scaling_factor", "shift"]
+    >>> cmp.table.loc["one", cols].round(4).tolist()
+    [299.6815, 136.7691, 3.0, 0.5622, 0.2021]
     """
     fits = _check_results(results)
     if names is None:
