@@ -274,3 +274,30 @@ fit_case("hs_sem_defined", "sem", hs_defined, hs, "HolzingerSwineford1939.csv", 
                                      "groups (c), and := effects compared between groups"))
 fit_case("hs_sem_defined_mlr", "sem", hs_defined, hs, "HolzingerSwineford1939.csv", "school",
          c("loadings"), estimator = "MLR", note = "the same with MLR (robust delta-method SEs)")
+
+# ------------------------------ full-information ML invariance ladders (missing = "ml")
+# The nine-construct CFA by wave on the survey's own missing answers (-99): every
+# level with missing = "ml" (estimator ML, then MLR), lavTestLRT between the levels
+# (MLR: the scaled difference, satorra.bentler.2001) and lavTestScore of the ML
+# scalar model (lavTestScore uses the expected information; with MLR it warns and
+# gives the same ordinary score test, so it is not repeated). The metric fits rewrite
+# ecommerce_metric_fiml.json and ecommerce_metric_fiml_mlr.json from above (the same call).
+ecom_fiml <- list()
+ecom_fiml_mlr <- list()
+for (lev in names(levels_equal)) {
+  ecom_fiml[[lev]] <- fit_case(paste0("ecommerce_", lev, "_fiml"), "cfa", ecom_cfa, ecom,
+                               "src/loyaltysem/data/ecommerce.csv", "wave",
+                               levels_equal[[lev]], missing = "ml",
+                               note = paste("nine-construct CFA by wave, full-information ML",
+                                            "(the survey's own -99s); level", lev))
+  ecom_fiml_mlr[[lev]] <- fit_case(paste0("ecommerce_", lev, "_fiml_mlr"), "cfa", ecom_cfa,
+                                   ecom, "src/loyaltysem/data/ecommerce.csv", "wave",
+                                   levels_equal[[lev]], missing = "ml", estimator = "MLR",
+                                   note = paste("nine-construct CFA by wave, FIML with MLR;",
+                                                "level", lev))
+}
+ladder("ecommerce_fiml", ecom_fiml, "src/loyaltysem/data/ecommerce.csv", ecom_cfa, "wave",
+       "nine-construct CFA by wave, missing = \"ml\": the invariance ladder")
+ladder("ecommerce_fiml_mlr", ecom_fiml_mlr, "src/loyaltysem/data/ecommerce.csv", ecom_cfa,
+       "wave", paste("nine-construct CFA by wave, missing = \"ml\", MLR: lavTestLRT's scaled",
+                     "difference (satorra.bentler.2001)"), score = FALSE)
