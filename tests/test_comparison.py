@@ -413,6 +413,12 @@ def test_ordinal_bad_input():
         compare(groups["scalar"], ml_groups)
     with pytest.raises(ModelSpecError, match="single-group and multi-group"):
         compare(groups["scalar"], single["three"])
+    # the same items in another order: the statistics would be misaligned
+    reordered = ls.fit("g =~ x9 + x8 + x7 + x6 + x5 + x4 + x3 + x2 + x1", data, ordered=True)
+    assert_allclose(reordered.fit_measures["chisq"], single["one"].fit_measures["chisq"], rtol=1e-6)
+    with pytest.raises(ModelSpecError, match="same order") as err:
+        compare(single["three"], reordered)
+    assert "x9" in str(err.value.found)
 
 
 def test_ordinal_summary_prints_the_method():

@@ -82,10 +82,13 @@ def _is_multigroup(result: object) -> bool:
     return not isinstance(result, SEMResult) and isinstance(result, _MultiGroupFit)
 
 
-def _observed(result: SEMResult | _MultiGroupFit) -> tuple[str, ...]:
+def _observed(result: SEMResult | _MultiGroupFit, *, ordered: bool = False) -> tuple[str, ...]:
+    """The observed variables of a fit: sorted, or in the model's order."""
     if isinstance(result, SEMResult):
-        return tuple(sorted(map(str, result.implied_cov.index)))
-    return tuple(sorted(map(str, result.sample_cov(result.group_labels[0]).index)))
+        names = tuple(map(str, result.implied_cov.index))
+    else:
+        names = tuple(map(str, result.sample_cov(result.group_labels[0]).index))
+    return names if ordered else tuple(sorted(names))
 
 
 @dataclass(frozen=True)
@@ -220,9 +223,10 @@ def compare(
         Fewer than two results, something that is not a result, names of the wrong
         length, a mix of single-group and multi-group results, a mix of scaled
         (MLM/MLR) and unscaled (ML) tests, a mix of ordinal (WLSMV/ULSMV) and
-        continuous fits or of WLSMV and ULSMV fits, an ordinal result without its
-        internals (the Jacobian and NACOV), or a less restricted ordinal model with a
-        singular information matrix.
+        continuous fits or of WLSMV and ULSMV fits, ordinal models without the same
+        items in the same order (their statistics could not be matched), an ordinal
+        result without its internals (the Jacobian and NACOV), or a less restricted
+        ordinal model with a singular information matrix.
     SurveyDataError
         Models fitted to different data (different N or data hash), or multi-group
         models with different grouping columns or groups: their test statistics
@@ -330,6 +334,15 @@ def compare(
     internals = (
         [_ordinal_internals(r, n) for r, n in zip(fits, names, strict=True)] if is_ordinal else []
     )
+    if is_ordinal and len({_observed(r, ordered=True) for r in fits}) > 1:
+        # the Jacobians' rows are the thresholds and correlations in the model's order
+        raise ModelSpecError(
+            "the ordinal models do not have the same items in the same order, so their "
+            "thresholds and polychoric correlations cannot be matched",
+            found={n: list(_observed(r, ordered=True)) for n, r in zip(names, fits, strict=True)},
+            expected="the same ordinal items, in the same order, in every model",
+            fix="list the items in the same order in every model's syntax",
+        )
     scaled = [e in _SCALED_ESTIMATORS for e in estimators]
     if any(scaled) and not all(scaled):
         raise ModelSpecError(
