@@ -230,3 +230,59 @@ def test_multigroup_bootstrap_is_seeded_and_refuses_what_it_cannot_do(groups_fit
         bootstrap(res, 20, data=hs, kind="bollen-stine")
     with pytest.raises(SurveyDataError, match="not the data"):
         bootstrap(res, 20, data=hs.iloc[:-1])
+
+
+# ------------------------- tightly converged lavaan refits: the 1e-6 agreement target
+#: lavaan's refits converged by Gauss-Newton to optim.gn.tol.x = 1e-12 (fixture "tight"):
+#: with lavaan's own optimizer error removed, SEs and percentile intervals agree to this
+ATOL_TIGHT = 1e-6
+
+
+def _percentiles(values: np.ndarray) -> np.ndarray:
+    return np.quantile(values, [0.025, 0.975], axis=0)  # R's quantile type 7
+
+
+def test_tight_lavaan_bootstrap_agrees_to_1e6(fitted):
+    res, data = fitted
+    t = FX["tight"]
+    assert t["options"]["optim.method"] == "GN" and t["gradient"] < 1e-9
+    assert np.array_equal(np.array(t["indices"]), np.array(FX["indices"]))  # same draws
+    assert t["error_idx"] == []
+    boot = bootstrap(res, data=data, indices=np.array(t["indices"])[0] - 1)
+    lav = np.array(t["draws"])
+    q = len(FX["coef_names"])
+    draws = boot.draws.draws
+    ours = np.column_stack([draws[_free_columns(res)].to_numpy(), draws["est:ind := a*b"]])
+    ref = lav[:, : q + 1]
+    assert_allclose(ours, ref, atol=ATOL_TIGHT)
+    assert_allclose(ours.std(axis=0, ddof=1), ref.std(axis=0, ddof=1), atol=ATOL_TIGHT)
+    assert_allclose(_percentiles(ours), _percentiles(ref), atol=ATOL_TIGHT)
+    std = draws[[c for c in draws.columns if c.startswith("std:")]].to_numpy()
+    std_ref = lav[:, q + 1 :]
+    ok = ~np.isnan(std_ref)
+    assert_allclose(std[ok], std_ref[ok], atol=ATOL_TIGHT)
+    # the table of the result: the SEs and intervals of every free parameter and of ind
+    table = boot.estimates
+    row = table[table["lhs"] == "ind"].iloc[0]
+    assert_allclose(row["boot_se"], ref[:, q].std(ddof=1), atol=ATOL_TIGHT)
+    assert_allclose([row["ci_lower"], row["ci_upper"]], _percentiles(ref[:, q]), atol=ATOL_TIGHT)
+
+
+def test_tight_lavaan_multigroup_bootstrap_agrees_to_1e6(groups_fitted):
+    res, hs = groups_fitted
+    t = FXG["tight"]
+    assert t["gradient"] < 1e-9 and t["error_idx"] == []
+    boot = bootstrap(res, data=hs, indices=[np.array(b) - 1 for b in t["indices"]])
+    lav = np.array(t["draws"], dtype=float)
+    rows = FXG["rows"]
+    k = len(rows["lhs"])
+    draws = boot.draws.draws
+    names = [f"{a} {o} {b} [{g}]" for a, o, b, g in
+             zip(rows["lhs"], rows["op"], rows["rhs"], rows["group"], strict=True)]  # fmt: skip
+    ours = draws[[f"est:{n}" for n in names]].to_numpy()
+    assert_allclose(ours, lav[:, :k], atol=ATOL_TIGHT)
+    assert_allclose(ours.std(axis=0, ddof=1), lav[:, :k].std(axis=0, ddof=1), atol=ATOL_TIGHT)
+    assert_allclose(_percentiles(ours), _percentiles(lav[:, :k]), atol=ATOL_TIGHT)
+    std = draws[[f"std:{n}" for n in names]].to_numpy()
+    ok = np.isfinite(lav[:, k:])
+    assert_allclose(std[ok], lav[:, k:][ok], atol=ATOL_TIGHT)

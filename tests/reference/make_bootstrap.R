@@ -9,6 +9,8 @@
 # (coef), the defined parameter and the standardized solution (std.all of every row), so
 # that the same indices must give the same numbers. lavaan's defaults throughout (nlminb
 # rel.tol = 1e-10; tighter settings make nlminb report false convergence on some draws).
+# Each file also holds, under "tight", the same bootstrap (same seed and indices) with
+# every refit converged by lavaan's Gauss-Newton optimizer to optim.gn.tol.x = 1e-12.
 # Also the ordinary and Bollen-Stine
 # bootstrap of the chi-square (FUN = fitMeasures "chisq"), for the Bollen-Stine p-value.
 # Requires: lavaan, jsonlite.
@@ -45,6 +47,18 @@ grab <- function(f) {
 }
 R <- 200L
 boot <- bootstrapLavaan(fit, R = R, FUN = grab, keep.idx = TRUE, iseed = 20261122)
+# The same bootstrap (same seed, hence the same indices) with every refit converged
+# tightly: lavaan's Gauss-Newton optimizer with optim.gn.tol.x = 1e-12 (its default
+# nlminb stops each draw up to ~1e-4 from the optimum, which bounds any agreement).
+tight_options <- list(optim.method = "GN", optim.gn.tol.x = 1e-12, optim.gn.iter.max = 1000L)
+tight <- function(f, ...) {
+  fit_t <- do.call("update", c(list(f), tight_options))
+  b <- bootstrapLavaan(fit_t, R = R, keep.idx = TRUE, ...)
+  list(options = tight_options, gradient = max(abs(lavInspect(fit_t, "optim.gradient"))),
+       indices = unname(attr(b, "boot.idx")), draws = unname(b[, , drop = FALSE]),
+       error_idx = as.integer(attr(b, "error.idx")))
+}
+boot_tight <- tight(fit, FUN = grab, iseed = 20261122)
 idx <- attr(boot, "boot.idx")
 bs <- bootstrapLavaan(fit, R = R, type = "bollen.stine", FUN = fitMeasures,
                       fit.measures = "chisq", keep.idx = TRUE, iseed = 20261122)
@@ -67,6 +81,7 @@ out <- list(
   indices = unname(idx),
   draws = unname(boot[, , drop = FALSE]),
   error_idx = as.integer(attr(boot, "error.idx")),
+  tight = boot_tight,
   bollen_stine = list(indices = unname(attr(bs, "boot.idx")), chisq = as.numeric(bs[, 1]),
                       error_idx = as.integer(attr(bs, "error.idx")),
                       chisq_observed = unname(fitMeasures(fit, "chisq")))
@@ -99,6 +114,8 @@ grab_rows <- function(f) {
     standardizedSolution(f, se = FALSE, zstat = FALSE, pvalue = FALSE, ci = FALSE)$est.std)
 }
 hs_boot <- bootstrapLavaan(hs_fit, R = R, FUN = grab_rows, keep.idx = TRUE, iseed = 20261201)
+hs_tight <- tight(hs_fit, FUN = grab_rows, iseed = 20261201)
+hs_tight$indices <- lapply(hs_tight$indices, unname)
 pe <- parameterEstimates(hs_fit)
 out <- list(
   provenance = list(
@@ -120,7 +137,8 @@ out <- list(
   rows = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, group = pe$group),
   indices = lapply(attr(hs_boot, "boot.idx"), unname),
   draws = unname(hs_boot[, , drop = FALSE]),
-  error_idx = as.integer(attr(hs_boot, "error.idx"))
+  error_idx = as.integer(attr(hs_boot, "error.idx")),
+  tight = hs_tight
 )
 path <- file.path(out_dir, "hs_groups_indirect.json")
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE), path)
