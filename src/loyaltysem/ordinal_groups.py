@@ -1305,6 +1305,12 @@ def lrt_ordinal(restricted: Any, free: Any, *, data: Any = None) -> tuple[float,
         different estimators, a fit whose information matrix is singular, or
         ``data`` that are not the data of a single-group fit.
 
+    See Also
+    --------
+    loyaltysem.compare : the same test between consecutive models of two or more
+        ordinal fits, as lavaan's full ``lavTestLRT`` table.
+    loyaltysem._kernels.multigroup_dwls.satorra_2000 : the computation.
+
     Examples
     --------
     Threshold invariance against the configural model; in R: ``lavTestLRT(configural,

@@ -411,6 +411,25 @@ def satorra_2000(restricted: OrdinalInternals, free: OrdinalInternals) -> Satorr
         ``None`` when the degrees of freedom differ but the less restricted model has
         no inverted information (``free.e_inv is None``). Equal degrees of freedom give
         ``stat = chisq_0 - chisq_1`` on 0 df (lavaan's ``m == 0`` branch).
+
+    Examples
+    --------
+    HS in quintile categories, one factor against three (WLSMV); in R:
+    ``lavTestLRT(cfa(three, hs5, ordered = items), cfa(one, hs5, ordered = items))``,
+    whose attributes ``scale`` and ``shift`` are ``a`` and ``b``.
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import loyaltysem as ls
+    >>> hs = ls.load_holzinger_swineford().to_frame()
+    >>> cut5 = lambda v: np.clip(np.searchsorted(np.quantile(v, np.linspace(0, 1, 6)), v), 1, 5)
+    >>> hs5 = pd.DataFrame({f"x{i}": cut5(hs[f"x{i}"]) for i in range(1, 10)})
+    >>> three = ls.fit("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; "
+    ...                "speed =~ x7 + x8 + x9", hs5, ordered=True)
+    >>> one = ls.fit("g =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9", hs5, ordered=True)
+    >>> test = satorra_2000(one._internals, three._internals)
+    >>> round(test.stat, 3), test.df, round(test.scale, 4), round(test.shift, 4)
+    (136.769, 3.0, 0.5622, 0.2021)
     """
     m = float(restricted.df - free.df)
     d_stat = float(restricted.chisq - free.chisq)
