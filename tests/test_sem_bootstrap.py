@@ -226,8 +226,6 @@ def test_multigroup_bootstrap_is_seeded_and_refuses_what_it_cannot_do(groups_fit
     assert_allclose(a.draws.draws.to_numpy(), b.draws.draws.to_numpy(), rtol=0, atol=0)
     with pytest.raises(SurveyDataError, match="do not fit the groups"):
         bootstrap(res, data=hs, indices=[np.zeros((5, 10), dtype=int)])
-    with pytest.raises(ModelSpecError, match="Bollen-Stine"):
-        bootstrap(res, 20, data=hs, kind="bollen-stine")
     with pytest.raises(SurveyDataError, match="not the data"):
         bootstrap(res, 20, data=hs.iloc[:-1])
 
@@ -286,3 +284,29 @@ def test_tight_lavaan_multigroup_bootstrap_agrees_to_1e6(groups_fitted):
     std = draws[[f"std:{n}" for n in names]].to_numpy()
     ok = np.isfinite(lav[:, k:])
     assert_allclose(std[ok], lav[:, k:][ok], atol=ATOL_TIGHT)
+
+
+def test_multigroup_bollen_stine_chisq_and_pvalue(groups_fitted):
+    # every group transformed to its implied covariances and means, then resampled
+    # within groups: lavaan's bootstrapLavaan(type = "bollen.stine") draw by draw
+    res, hs = groups_fitted
+    bs = FXG["bollen_stine"]
+    assert bs["error_idx"] == []
+    boot = bootstrap(
+        res, data=hs, indices=[np.array(b) - 1 for b in bs["indices"]], kind="bollen-stine"
+    )
+    chisq = boot.draws.draws["chisq"].to_numpy()
+    assert_allclose(chisq, bs["chisq"], rtol=RTOL_CHISQ)
+    assert_allclose(res.fit_measures["chisq"], bs["chisq_observed"], rtol=RTOL_CHISQ)
+    p_lavaan = float(np.mean(np.array(bs["chisq"]) >= bs["chisq_observed"]))
+    assert boot.chisq_pvalue == p_lavaan
+
+
+def test_ordinal_multigroup_bootstrap_is_refused():
+    from loyaltysem.ordinal_groups import fit_groups_ordinal
+
+    survey = ls.load_ecommerce()
+    with pytest.warns(Warning):
+        res = fit_groups_ordinal("TRU =~ TRU1 + TRU2 + TRU3", survey, "wave")
+    with pytest.raises(ModelSpecError, match="ordinal multi-group"):
+        bootstrap(res, 10, data=survey)

@@ -474,8 +474,13 @@ class SEMBootstrap(DisplayMixin):
         yield "Estimates", self.estimates
 
 
-def _bollen_stine(x: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """Transform the data so that its covariance is the model-implied one (lavaan)."""
+def _bollen_stine(x: np.ndarray, sigma: np.ndarray, mu: np.ndarray | None = None) -> np.ndarray:
+    """Transform the data so that its covariance (and means) are the model-implied ones.
+
+    As lavaan's ``bootstrapLavaan(type = "bollen.stine")``: centred data times
+    ``S^-1/2 Sigma^1/2``, plus the implied means ``mu`` with a mean structure (else the
+    sample means).
+    """
     from scipy import linalg
 
     n = len(x)
@@ -483,7 +488,7 @@ def _bollen_stine(x: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     s = centered.T @ centered / n
     s_inv_sqrt = np.linalg.inv(linalg.sqrtm(s).real)
     sigma_sqrt = linalg.sqrtm(sigma).real
-    return centered @ s_inv_sqrt @ sigma_sqrt + x.mean(axis=0)
+    return centered @ s_inv_sqrt @ sigma_sqrt + (x.mean(axis=0) if mu is None else mu)
 
 
 @blas_single_threaded
@@ -844,12 +849,12 @@ def _bootstrap_groups(
     from loyaltysem.groups import _check_group_equal, _multigroup_table, _spec, _split_groups
 
     opts = dict(result.provenance.options)
-    if kind != "nonparametric":
+    if str(result.provenance.estimator).upper() not in ("ML", "MLM", "MLR"):
         raise ModelSpecError(
-            "the Bollen-Stine bootstrap of a multi-group fit is not available yet",
-            found=kind,
-            expected="kind='nonparametric'",
-            fix="use kind='nonparametric'",
+            "the bootstrap of an ordinal multi-group fit is not available yet",
+            found=f"estimator={result.provenance.estimator}",
+            expected="a multi-group fit by ML, MLM or MLR",
+            fix="use the robust standard errors of the WLSMV fit, or bootstrap an ML fit",
         )
     if opts.get("missing", "listwise") != "listwise":
         raise ModelSpecError(
@@ -888,8 +893,18 @@ def _bootstrap_groups(
     free = params["free"].to_numpy(dtype=int)
     x0[free[free > 0] - 1] = params["est"].to_numpy(dtype=float)[free > 0]
     refit = _GroupRefitter(spec, mt.frame, ov, gd, x0)
+    blocks = list(gd.data)
+    if kind == "bollen-stine":  # every group transformed to its implied moments (lavaan)
+        blocks = [
+            _bollen_stine(
+                block,
+                result.implied_cov(label).loc[ov, ov].to_numpy(),
+                result.implied_mean(label).loc[ov].to_numpy(),
+            )
+            for label, block in zip(result.group_labels, blocks, strict=True)
+        ]
     stacked = np.vstack(
-        [np.column_stack([block, np.full(len(block), g)]) for g, block in enumerate(gd.data)]
+        [np.column_stack([block, np.full(len(block), g)]) for g, block in enumerate(blocks)]
     )
     idx = _stratified_indices(gd.nobs, n_boot, random_state, indices)
     labels = [
@@ -903,4 +918,7 @@ def _bootstrap_groups(
         jackknife=(ci == "bca"),
     )  # fmt: skip
     boot = replace(boot, random_state=None if indices is not None else random_state)
-    return _sem_bootstrap_table(est_tab, boot, level, ci, kind, extra=["group"])
+    chisq = float(result.fit_measures["chisq"]) if kind == "bollen-stine" else None
+    return _sem_bootstrap_table(
+        est_tab, boot, level, ci, kind, extra=["group"], chisq_observed=chisq
+    )

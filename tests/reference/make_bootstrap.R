@@ -115,6 +115,8 @@ grab_rows <- function(f) {
 }
 hs_boot <- bootstrapLavaan(hs_fit, R = R, FUN = grab_rows, keep.idx = TRUE, iseed = 20261201)
 hs_tight <- tight(hs_fit, FUN = grab_rows, iseed = 20261201)
+hs_bs <- bootstrapLavaan(hs_fit, R = R, type = "bollen.stine", FUN = fitMeasures,
+                         fit.measures = "chisq", keep.idx = TRUE, iseed = 20261201)
 hs_tight$indices <- lapply(hs_tight$indices, unname)
 pe <- parameterEstimates(hs_fit)
 out <- list(
@@ -138,7 +140,11 @@ out <- list(
   indices = lapply(attr(hs_boot, "boot.idx"), unname),
   draws = unname(hs_boot[, , drop = FALSE]),
   error_idx = as.integer(attr(hs_boot, "error.idx")),
-  tight = hs_tight
+  tight = hs_tight,
+  bollen_stine = list(indices = lapply(attr(hs_bs, "boot.idx"), unname),
+                      chisq = as.numeric(hs_bs[, 1]),
+                      error_idx = as.integer(attr(hs_bs, "error.idx")),
+                      chisq_observed = unname(fitMeasures(hs_fit, "chisq")))
 )
 path <- file.path(out_dir, "hs_groups_indirect.json")
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE), path)
