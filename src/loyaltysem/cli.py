@@ -109,14 +109,24 @@ def _write_invariance(inv: InvarianceResult, out: Path) -> list[Path]:
     return paths
 
 
-def _invariance_estimator(rec: EstimatorRecommendation) -> tuple[str, str]:
-    """The recommended estimator if the ladder has it (listwise), else ML; and why."""
-    if rec.estimator in ("ML", "MLR", "MLM"):
-        how = f"{rec.estimator} with listwise deletion"
-        if rec.missing != "listwise":
-            how += f" (recommended: missing={rec.missing!r}, not yet used for the ladder)"
-        return rec.estimator, how
-    return "ML", f"ML with listwise deletion (the recommended {rec.estimator} is not used here)"
+def _invariance_recommended(
+    model: object, survey: Survey, group: str, rec: EstimatorRecommendation
+) -> tuple[InvarianceResult, str]:
+    """The ladder with the recommended estimator; ML listwise (saying so) if not available."""
+    from loyaltysem.groups import invariance
+
+    options = {"std_lv": True, "partial": True, "partial_criterion": "chisq"}
+    try:
+        inv = invariance(model, survey, group, **options, **rec.fit_kwargs)
+        return inv, f"{rec.estimator}, missing={rec.missing!r} (recommended)"
+    except ModelSpecError as exc:
+        if "not available" not in str(exc):
+            raise
+        inv = invariance(model, survey, group, **options)
+        return inv, (
+            f"the recommended {rec.estimator} (missing={rec.missing!r}) is not available for "
+            f"the ladder yet; ML with listwise deletion instead ({exc.reason})"
+        )
 
 
 def _write_validation(report: MeasurementReport, out: Path) -> list[Path]:
@@ -171,13 +181,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     ]
     result, how = _fit_recommended(DEFAULT_MODEL, cleaned, rec)
     paths += _write_sem(result, out)
-    from loyaltysem.groups import invariance
     from loyaltysem.instruments import default_instrument
 
-    estimator, inv_how = _invariance_estimator(rec)
-    inv = invariance(
-        default_instrument(), cleaned, "wave", estimator=estimator, std_lv=True, partial=True
-    )
+    inv, inv_how = _invariance_recommended(default_instrument(), cleaned, "wave", rec)
     paths += _write_invariance(inv, out)
     print(f"loyaltysem {__version__} demo: bundled e-commerce survey ({dataset_path('ecommerce')})")
     print(
