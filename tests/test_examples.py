@@ -47,5 +47,13 @@ def test_thesis_chapter_runs_end_to_end(tmp_path):
     rel = tables["reliability"]
     assert list(rel.index) == list(survey.constructs)
     assert (rel["alpha"] > 0.7).all()
+    inv = tables["invariance"]
+    assert list(inv.index) == ["configural", "metric", "scalar", "strict"]
+    freed = set(tables["invariance_partial"].query("level == 'metric'")["freed"])
+    assert freed == {"LOY =~ LOY1", "TRU =~ TRU2", "SAT =~ SAT3"}  # the drifted items
+    wave = tables["wave_mediation"]
+    assert list(wave["group"]) == [1, 2, 3] and (wave["interval"] == "bootstrap percentile").all()
+    diff = tables["wave_difference"].set_index("lhs").loc["diff31"]
+    assert diff["ci_lower"] < diff["est"] < diff["ci_upper"]
     reread = pd.read_csv(tmp_path / "paths.csv", index_col=0)
     assert_allclose(reread["est"].to_numpy(), tables["paths"]["est"].to_numpy(), rtol=1e-15)
