@@ -45,6 +45,14 @@ CASES = [
     "wlsmv_hs_cfa_pairwise_mcar10",
     "wlsmv_ecommerce_default",
     "wlsmv_ecommerce_tru_df0",
+    # parameterization = "theta" (residual variances of y* fixed at 1)
+    "wlsmv_theta_hs_cfa",
+    "wlsmv_theta_hs_cfa_ulsmv",
+    "wlsmv_theta_hs_cfa_rescov",
+    "wlsmv_theta_hs_cfa_std_lv",
+    "wlsmv_theta_hs_cfa_mixed_categories",
+    "wlsmv_theta_ecommerce_cfa_pairwise",
+    "wlsmv_theta_ecommerce_default",
 ]
 CHISQ_LIKE = {
     "npar", "fmin", "chisq", "df", "chisq.scaled", "df.scaled", "baseline.chisq",
@@ -83,6 +91,11 @@ def load(name: str) -> dict:
     return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
 
 
+def parameterization(fx: dict) -> str:
+    """lavaan's ``parameterization=`` of the fixture's call (default delta)."""
+    return "theta" if 'parameterization = "theta"' in fx["provenance"]["call"] else "delta"
+
+
 def run(fx: dict):
     """The user's path: ``fit(model, data, ordered=True, estimator=..., missing=...)``."""
     call = fx["provenance"]["call"]
@@ -105,6 +118,7 @@ def run(fx: dict):
             estimator=estimator,
             missing=missing,
             std_lv="std.lv = TRUE" in call,
+            parameterization=parameterization(fx),
         )
 
 
@@ -129,7 +143,7 @@ def test_fixture_provenance(case):
     prov = fx["provenance"]
     assert prov["lavaan_version"] == "0.6.14"
     assert prov["generator"] == "tests/reference/make_wlsmv.R"
-    assert fx["options"]["parameterization"] == "delta"
+    assert fx["options"]["parameterization"] == parameterization(fx)
     assert fx["options"]["se"] == "robust.sem"
     assert fx["options"]["test"] == ["scaled.shifted"]
 
@@ -154,8 +168,13 @@ def test_estimates_standard_errors_and_standardized_values(case):
     assert_allclose(m.loc[free, "se"], m.loc[free, "se_R"], rtol=RTOL_SE)
     assert_allclose(m.loc[free, "z"], m.loc[free, "z_R"], rtol=RTOL_SE)
     assert_allclose(m.loc[free, "pvalue"], m.loc[free, "pvalue_R"], atol=ATOL_INDEX)
-    assert_allclose(m.loc[free, "ci_lower"], m.loc[free, "ci.lower"], atol=ATOL_EST)
-    assert_allclose(m.loc[free, "ci_upper"], m.loc[free, "ci.upper"], atol=ATOL_EST)
+    # CI = est -/+ z se: the bounds within the estimate's tolerance, their half-widths
+    # within the SE's (theta's large SEs, e.g. 22, make 1e-4 absolute too tight there)
+    f = m.loc[free]
+    assert_allclose(f["ci_lower"], f["ci.lower"], atol=ATOL_EST + 2.0 * RTOL_SE * f["se_R"].max())
+    assert_allclose(f["ci_upper"], f["ci.upper"], atol=ATOL_EST + 2.0 * RTOL_SE * f["se_R"].max())
+    assert_allclose(f["est"] - f["ci_lower"], f["est_R"] - f["ci.lower"], rtol=RTOL_SE)
+    assert_allclose(f["ci_upper"] - f["est"], f["ci.upper"] - f["est_R"], rtol=RTOL_SE)
     assert_allclose(m["std_lv"], m["std.lv"], atol=ATOL_EST)
     assert_allclose(m["std_all"], m["std.all"], atol=ATOL_EST)
 
@@ -172,12 +191,16 @@ def test_standardized_solution_standard_errors(case):
 
 
 def test_thresholds_equal_the_sample_thresholds(case):
+    """Delta: the estimates are the sample thresholds; theta: their std.all (tau / sd(y*))."""
     _, fx, res = case
     est = res.estimates
     th = est[est["op"] == "|"]
     names = (th["lhs"] + "|" + th["rhs"]).tolist()
     assert names == fx["sample"]["thresholds"]["names"]
-    assert_allclose(th["est"], fx["sample"]["thresholds"]["values"], atol=1e-10)
+    assert names == fx["implied"]["thresholds"]["names"]
+    column = "est" if parameterization(fx) == "delta" else "std_all"
+    assert_allclose(th[column], fx["sample"]["thresholds"]["values"], atol=1e-10)
+    assert_allclose(th[column], fx["implied"]["thresholds"]["values"], atol=ATOL_EST)
 
 
 def test_sample_and_implied_correlations(case):
@@ -235,7 +258,7 @@ def test_provenance_and_listwise_deletion_are_reported(case):
     assert res.converged
     assert res.provenance.n == fx["nobs"]
     assert res.provenance.estimator == fx["provenance"]["call"].split('"')[1]
-    assert res.provenance.options["parameterization"] == "delta"
+    assert res.provenance.options["parameterization"] == parameterization(fx)
     assert res.provenance.options["missing"] == fx["options"]["missing"]
     if name == "wlsmv_hs_cfa_pairwise_mcar10":
         data = np.array(fx["data"], dtype=float)

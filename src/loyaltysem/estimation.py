@@ -1733,6 +1733,7 @@ def _fit_ordinal(
     std_lv: bool,
     orthogonal: bool,
     summary: bool,
+    parameterization: str = "delta",
 ) -> SEMResult:
     """``fit()`` with ordinal items: checks the options, then :func:`fit_ordinal`."""
     if ordered is None or ordered is False:
@@ -1801,6 +1802,7 @@ def _fit_ordinal(
         items,
         estimator=estimator,
         missing=missing,
+        parameterization=parameterization,
         data_hash=data_hash,
         options=options,
     )
@@ -1830,6 +1832,7 @@ def fit(
     estimator: str | None = None,
     missing: str = "listwise",
     ordered: bool | str | Sequence[str] | None = None,
+    parameterization: str | None = None,
     se: str | None = None,
     information: str | None = None,
     std_lv: bool = False,
@@ -1876,6 +1879,10 @@ def fit(
         thresholds and polychoric correlations, with robust standard errors and the
         scaled-and-shifted test (see :func:`loyaltysem.ordinal.fit_ordinal` and
         ``docs/ordinal.md``).
+    parameterization : {None, "delta", "theta"}, optional
+        Ordinal fits only (lavaan ``parameterization =``): ``None`` or ``"delta"``
+        (lavaan's default: ``var(y*) = 1``), ``"theta"`` (residual variances of ``y*``
+        fixed at 1; see :func:`loyaltysem.ordinal.fit_ordinal`).
     se : {None, "standard", "robust", "robust.sem", "robust.huber.white"}
         ``None``: lavaan's default for the estimator (``standard``, ``robust.sem``,
         ``robust.huber.white``); ``"robust"`` is ``robust.sem`` for ML/MLM and
@@ -1987,7 +1994,15 @@ def fit(
             model, data, ordered, estimator=estimator, missing=missing, se=se,
             information=information, std_lv=std_lv, orthogonal=orthogonal,
             summary=sample_cov is not None or sample_cor is not None,
+            parameterization=parameterization or "delta",
         )  # fmt: skip
+    if parameterization is not None:
+        raise ModelSpecError(
+            "parameterization= is for ordinal items (the scale of y*) and needs ordered=",
+            found=f"parameterization={parameterization!r}, ordered={ordered!r}",
+            expected="ordered=True (or the list of ordinal items) with parameterization=",
+            fix="drop parameterization=, or pass ordered=",
+        )
     fiml = missing in ("ml", "ml.x")
     if fiml and estimator not in ("ML", "MLR"):
         raise ModelSpecError(

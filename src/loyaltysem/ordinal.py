@@ -81,7 +81,13 @@ from scipy import stats
 from loyaltysem._kernels import dwls
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.delta import delta_method
-from loyaltysem._kernels.multigroup_dwls import OrdinalInternals
+from loyaltysem._kernels.multigroup import localize
+from loyaltysem._kernels.multigroup_dwls import (
+    GroupLayout,
+    MultiGroupDWLS,
+    OrdinalInternals,
+    RowValues,
+)
 from loyaltysem._kernels.partable import (
     CompiledModel,
     ParTable,
@@ -104,10 +110,12 @@ from loyaltysem.specification import (
 )
 from loyaltysem.survey import Survey
 
-__all__ = ["ORDINAL_ESTIMATORS", "fit_ordinal", "ordinal_partable"]
+__all__ = ["ORDINAL_ESTIMATORS", "PARAMETERIZATIONS", "fit_ordinal", "ordinal_partable"]
 
 #: Estimators for ordinal indicators and the weights of their estimates.
 ORDINAL_ESTIMATORS = {"WLSMV": "DWLS", "ULSMV": "ULS"}
+#: lavaan's ``parameterization=`` for ordinal indicators.
+PARAMETERIZATIONS = ("delta", "theta")
 _Z_95 = float(stats.norm.ppf(0.975))
 
 
@@ -206,7 +214,7 @@ def ordinal_partable(spec: ModelSpec, n_thresholds: Mapping[str, int]) -> ParTab
 
 
 # ----------------------------------------------------------------------------- checks
-def _check_model(spec: ModelSpec, ordered: list[str]) -> None:
+def _check_model(spec: ModelSpec, ordered: list[str], parameterization: str = "delta") -> None:
     ov = list(spec.ov)
     unknown = [o for o in ordered if o not in ov]
     if unknown:
@@ -255,14 +263,26 @@ def _check_model(spec: ModelSpec, ordered: list[str]) -> None:
                 fix=f"give {name} a latent variable (e.g. 'F_{name} =~ {name}') or drop the path",
             )
         if op == "~~" and lhs == rhs and lhs in ov and int(row["user"]) == 1:
+            theta = parameterization == "theta"
             raise ModelSpecError(
-                "the residual variance of an ordinal indicator is not a parameter in the "
-                "delta parameterization (it is 1 minus the explained variance)",
+                (
+                    "the residual variance of an ordinal indicator is fixed at 1 in the "
+                    "theta parameterization of one group (it sets the scale of y*)"
+                    if theta
+                    else "the residual variance of an ordinal indicator is not a parameter "
+                    "in the delta parameterization (it is 1 minus the explained variance)"
+                ),
                 column=lhs,
                 line=int(row["line"]) or None,
                 found=f"{lhs} ~~ {rhs}",
                 expected="no variance line for ordinal indicators",
-                fix=f"delete the line '{lhs} ~~ {rhs}'",
+                fix=f"delete the line '{lhs} ~~ {rhs}'"
+                + (
+                    "; residual variances are free in groups 2..G of a multi-group fit "
+                    "with equal thresholds (fit_groups_ordinal)"
+                    if theta
+                    else "; parameterization='theta' makes them parameters"
+                ),
             )
         if op == "~1" and int(row["user"]) == 1:
             raise ModelSpecError(
@@ -597,6 +617,107 @@ def _start_values(cm: CompiledModel, r: np.ndarray) -> np.ndarray:
     return x
 
 
+def group_layout(
+    pt: ParTable, ov: Sequence[str], *, theta: bool = False
+) -> tuple[GroupLayout, CompiledModel]:
+    """The (D)WLS layout of one group's ordinal table (thresholds and scales included).
+
+    Parameters
+    ----------
+    pt : ParTable
+        One group's rows with global 1-based ``free`` indices (0 = fixed).
+    ov : sequence of str
+        The ordinal items, in the model's order.
+    theta : bool, default False
+        lavaan's ``parameterization = "theta"``: the scaling factors ``~*~`` follow from
+        the implied variances of ``y*`` and the diagonal of ``Theta`` holds the residual
+        variances (``setDeltaElements.LISREL``).
+
+    Returns
+    -------
+    GroupLayout, CompiledModel
+        The layout (local parameter indices, ``index`` their global positions) and the
+        compiled structural model.
+    """
+    local, idx = localize(pt.free)
+    local_pt = ParTable(
+        lhs=pt.lhs, op=pt.op, rhs=pt.rhs, free=local, ustart=pt.ustart, exo=pt.exo,
+        label=pt.label,
+    )  # fmt: skip
+    p = len(ov)
+    cm = compile_partable(local_pt, list(ov), np.eye(p))
+    ops = local_pt.op
+    pos = {name: i for i, name in enumerate(ov)}
+    th_rows = np.flatnonzero(ops == "|")
+    d_rows = np.flatnonzero(ops == "~*~")
+    delta_param = np.full(p, -1, dtype=int)
+    delta_value = np.ones(p)
+    for i in d_rows:
+        j = pos[local_pt.lhs[i]]
+        delta_param[j] = local[i] - 1
+        fixed = local[i] == 0 and np.isfinite(local_pt.ustart[i])
+        delta_value[j] = local_pt.ustart[i] if fixed else 1.0
+    gl = GroupLayout(
+        layout=cm.layout,
+        th_param=local[th_rows] - 1,
+        th_value=np.where(local[th_rows] > 0, np.nan, local_pt.ustart[th_rows]),
+        th_item=np.array([pos[local_pt.lhs[i]] for i in th_rows], dtype=int),
+        delta_param=delta_param,
+        delta_value=delta_value,
+        index=idx,
+        theta=theta,
+    )
+    return gl, cm
+
+
+@dataclass(frozen=True)
+class _ThetaFit:
+    """A single-group theta fit: estimates, Jacobian and implied statistics."""
+
+    x: np.ndarray  # every free parameter (thresholds included)
+    jac: np.ndarray  # d (thresholds, correlations) / d x
+    implied: np.ndarray  # implied thresholds and correlations (WLS.obs order)
+    sigma: np.ndarray  # implied correlation matrix
+    mats: dict[str, np.ndarray]  # model matrices (theta diagonal: the parameters)
+    a: np.ndarray
+    rows: RowValues
+    iterations: int
+    converged: bool
+
+
+def _fit_theta(
+    model: _Model, ov: list[str], r: np.ndarray, th_obs: np.ndarray, w: np.ndarray
+) -> _ThetaFit:
+    """DWLS/ULS fit of the theta parameterization (lavaan ``parameterization = "theta"``).
+
+    The implied statistics are ``Delta (tau - 0)`` and ``Delta Sigma* Delta`` with
+    ``Sigma* = Lambda A Psi A' Lambda' + Theta`` (diagonal of ``Theta`` fixed at 1) and
+    ``Delta = diag(Sigma*)^-1/2`` (lavaan ``computeTH``, ``computeSigmaHat``); every
+    parameter, thresholds included, is iterated jointly (damped Gauss-Newton on the
+    complex-step Jacobian). Start: the correlation-metric start values, thresholds at
+    the sample thresholds times ``sqrt(diag Sigma*)``.
+    """
+    gl, cm = group_layout(model.table, ov, theta=True)
+    x0 = np.zeros(model.n_free)
+    x0[model.struct_free] = _start_values(model.cm, r)
+    var = np.einsum("bii->bi", gl.parts(x0[None, :])["common"])[0] + 1.0
+    x0[model.th_free] = th_obs * np.sqrt(var[gl.th_item])
+    rows_i, cols_i = dwls.lower_pairs(len(ov))
+    stats_obs = np.concatenate([th_obs, r[rows_i, cols_i]])
+    kernel = MultiGroupDWLS([gl], [stats_obs], [w], [1.0], model.n_free)
+    x, iterations, converged = kernel.fit(x0)
+    jac = kernel.jacobians(x)[0]
+    implied = gl.implied(x[None, :])[0]
+    sigma = np.eye(len(ov))
+    n_th = len(th_obs)
+    sigma[rows_i, cols_i] = implied[n_th:]
+    sigma[cols_i, rows_i] = implied[n_th:]
+    parts = gl.parts(x[None, :])
+    mats = {k: parts[k][0] for k in ("lambda", "beta", "psi", "theta", "nu", "alpha")}
+    values = RowValues(gl, cm.position, model.table.op, model.table.lhs, ov)
+    return _ThetaFit(x, jac, implied, sigma, mats, parts["a"][0], values, iterations, converged)
+
+
 # ----------------------------------------------------------------------------- fit
 def _hash_frame(frame: pd.DataFrame) -> str:
     values = np.ascontiguousarray(frame.to_numpy(dtype=float))
@@ -610,6 +731,7 @@ def fit_ordinal(
     *,
     estimator: str = "WLSMV",
     missing: str = "listwise",
+    parameterization: str = "delta",
     data_hash: str | None = None,
     options: Mapping[str, Any] | None = None,
     definitions: Sequence[Definition] | None = None,
@@ -633,6 +755,16 @@ def fit_ordinal(
         lavaan's ``missing=``: complete rows only, or each threshold from every answer
         to its item and each polychoric correlation (and its NACOV) from the rows
         answering both items; then N is the number of rows with any answer.
+    parameterization : {"delta", "theta"}, default "delta"
+        lavaan's ``parameterization=``. ``"delta"``: the variances of ``y*`` are 1 and
+        the residual variances ``1 - diag(Lambda A Psi A' Lambda')`` are not
+        parameters. ``"theta"``: the residual variances of ``y*`` are parameters, fixed
+        at 1 (``lav_partable_flat``), the variances of ``y*`` are ``diag(Sigma*)`` with
+        ``Sigma* = Lambda A Psi A' Lambda' + Theta`` and the scaling factors ``~*~``
+        are ``diag(Sigma*)^-1/2``; the implied thresholds are ``tau / sd(y*)``
+        (``computeTH``). The two are the same model (same chi-square and fit
+        measures) in different units; loadings, thresholds and their SEs differ,
+        ``std.all`` agrees.
     data_hash : str, optional
         Hash recorded in the provenance; default the SHA-256 of the item codes used.
     options : mapping, optional
@@ -719,7 +851,14 @@ def fit_ordinal(
             expected='missing in ["listwise", "pairwise"]',
             fix='use missing="listwise" (lavaan\'s default) or missing="pairwise"',
         )
-    _check_model(spec, ordered)
+    if parameterization not in PARAMETERIZATIONS:
+        raise ModelSpecError(
+            f"parameterization={parameterization!r} is not available for ordinal indicators",
+            found=parameterization,
+            expected=f"parameterization in {list(PARAMETERIZATIONS)}",
+            fix='use parameterization="delta" (lavaan\'s default) or "theta"',
+        )
+    _check_model(spec, ordered, parameterization)
     items, complete, n_dropped = _item_frame(spec, frame)
     ov = list(spec.ov)
     notes: list[str] = []
@@ -780,23 +919,34 @@ def fit_ordinal(
         )
     dwls_weights = ORDINAL_ESTIMATORS[est_name] == "DWLS"
     w_full = 1.0 / np.diag(gamma) if dwls_weights else np.ones(len(gamma))
-    kernel = dwls.CorrelationKernel(model.cm.layout, r, w_full[nth:])
-    x0 = _start_values(model.cm, r)
-    x_s, st, iterations, converged = kernel.fit(x0)
+    rows_i, cols_i = dwls.lower_pairs(p)
+    r_obs = r[rows_i, cols_i]
+    theta_fit: _ThetaFit | None = None
+    if parameterization == "theta":
+        theta_fit = _fit_theta(model, ov, r, th_obs, w_full)
+        x, iterations, converged = theta_fit.x, theta_fit.iterations, theta_fit.converged
+        delta = theta_fit.jac
+        sigma, mats, a_mat = theta_fit.sigma, theta_fit.mats, theta_fit.a
+        th_implied = theta_fit.implied[:nth]
+    else:
+        kernel = dwls.CorrelationKernel(model.cm.layout, r, w_full[nth:])
+        x_s, st, iterations, converged = kernel.fit(_start_values(model.cm, r))
+        x = np.zeros(model.n_free)
+        x[model.struct_free] = x_s
+        x[model.th_free] = th_obs
+        # Jacobian of (thresholds, correlations) with respect to every free parameter
+        delta = np.zeros((nth + n_cor, model.n_free))
+        delta[np.arange(nth), model.th_free] = 1.0
+        delta[nth:, model.struct_free] = kernel.jacobian(st)
+        sigma, mats, a_mat = st.sigma, st.mats, st.a
+        th_implied = th_obs
     result_warnings = list(notes)
     if not converged:
         result_warnings.append(
             f"the optimizer did not converge after {iterations} iterations: the estimates "
             "are not to be trusted"
         )
-    x = np.zeros(model.n_free)
-    x[model.struct_free] = x_s
-    x[model.th_free] = th_obs
-    # Jacobian of (thresholds, correlations) with respect to every free parameter
-    delta = np.zeros((nth + n_cor, model.n_free))
-    delta[np.arange(nth), model.th_free] = 1.0
-    delta[nth:, model.struct_free] = kernel.jacobian(st)
-    cor_resid = kernel.residual(st)
+    cor_resid = r_obs - sigma[rows_i, cols_i]
     f_val = float(cor_resid @ (w_full[nth:] * cor_resid))
     chisq = (n - 1) * f_val  # lavaan: fmin = 0.5 (N - 1) / N F, chisq = 2 N fmin
     try:
@@ -819,16 +969,16 @@ def fit_ordinal(
     test = dwls.scaled_shifted(chisq, df, w_full, gamma, delta, e_inv)
     # baseline: thresholds free, correlations 0 (U = W on the correlation block)
     w_c, g_c = w_full[nth:], gamma[nth:, nth:]
-    chisq_b = (n - 1) * float(r[kernel.rows, kernel.cols] ** 2 @ w_c)
+    chisq_b = (n - 1) * float(r_obs**2 @ w_c)
     test_b = dwls.scaled_shifted(chisq_b, n_cor, w_c, g_c, None, None)
     cat = None
     if e_inv is not None:
         try:
-            cat = dwls.catml(r, st.sigma, delta[nth:, model.struct_free], w_c, g_c)
+            cat = dwls.catml(r, sigma, delta[nth:, model.struct_free], w_c, g_c)
         except np.linalg.LinAlgError:
             cat = None
-    obs = np.concatenate([th_obs, kernel.r_obs])
-    est_stats = np.concatenate([th_obs, st.sigma[kernel.rows, kernel.cols]])
+    obs = np.concatenate([th_obs, r_obs])
+    est_stats = np.concatenate([th_implied, sigma[rows_i, cols_i]])
     measures = _fit_measures(
         chisq=chisq,
         df=df,
@@ -848,23 +998,32 @@ def fit_ordinal(
         cat=cat,
     )
     # parameter rows
-    est = np.full(len(table), np.nan)
-    for i, where in enumerate(model.cm.position):
-        if where is not None:
-            mat, rr, cc = where
-            est[i] = st.mats[mat][rr, cc]
-    est[model.th_rows] = x[model.th_free]
-    est[table.op == "~*~"] = 1.0
     free = table.free
     is_free = free > 0
     se = np.zeros(len(table))
     se[is_free] = np.sqrt(np.diag(vcov))[free[is_free] - 1]
-    std_lv = _Standardizer(model, "std.lv").evaluate(x)[0]
     definitions = spec.definitions if definitions is None else tuple(definitions)
+    std_all_eval: Any
+    if theta_fit is not None:
+        values = theta_fit.rows
+        est, std_lv = (v[0] for v in values.evaluate(x[None, :], kind="std.lv"))
+
+        def std_all_eval(xs: np.ndarray, values: RowValues = values) -> np.ndarray:
+            return values.evaluate(np.atleast_2d(xs), kind="std.all")[1]
+
+    else:
+        est = np.full(len(table), np.nan)
+        for i, where in enumerate(model.cm.position):
+            if where is not None:
+                mat, rr, cc = where
+                est[i] = mats[mat][rr, cc]
+        est[model.th_rows] = x[model.th_free]
+        est[table.op == "~*~"] = 1.0
+        std_lv = _Standardizer(model, "std.lv").evaluate(x)[0]
+        std_all_eval = _Standardizer(model, "std.all").evaluate
     defined = DefinedParameters(definitions, table, est) if definitions else None
-    std_all_plan = _Standardizer(model, "std.all")
     std_all, se_std_all = delta_method(
-        std_all_plan.evaluate,
+        std_all_eval,
         x,
         vcov,
         extra=None if defined is None else defined.from_rows,
@@ -883,7 +1042,7 @@ def fit_ordinal(
     # ordinal indicators)
     lat = [model.cm.latent_side.index(name) for name in model.cm.lv]
     if lat and not lv_negative:
-        cov_lv = (st.a @ st.mats["psi"] @ st.a.T)[np.ix_(lat, lat)]
+        cov_lv = (a_mat @ mats["psi"] @ a_mat.T)[np.ix_(lat, lat)]
         if np.linalg.eigvalsh((cov_lv + cov_lv.T) / 2.0)[0] < -(np.finfo(float).eps ** 0.75):
             result_warnings.append(
                 "the covariance matrix of the latent variables is not positive definite "
@@ -915,7 +1074,7 @@ def fit_ordinal(
                 "estimator": est_name,
                 "lavaan_estimator": ORDINAL_ESTIMATORS[est_name],
                 "ordered": tuple(ordered),
-                "parameterization": "delta",
+                "parameterization": parameterization,
                 "se": "robust.sem",
                 "test": "scaled.shifted",
                 "missing": missing,
@@ -926,8 +1085,8 @@ def fit_ordinal(
         model=spec.syntax,
         _estimates=estimates,
         _fit_measures=pd.Series(measures, name="fit_measures"),
-        _r2=rsquare(model.cm, st.mats),
-        _implied_cov=pd.DataFrame(st.sigma, index=names, columns=names),
+        _r2=rsquare(model.cm, mats),
+        _implied_cov=pd.DataFrame(sigma, index=names, columns=names),
         _sample_cov=pd.DataFrame(r, index=names, columns=names),
         _vcov=pd.DataFrame(vcov),
         converged=bool(converged),
@@ -935,6 +1094,6 @@ def fit_ordinal(
         warnings=tuple(result_warnings),
         provenance=provenance,
         _x=np.array(x, copy=True),
-        _std_all_batch=std_all_plan.evaluate,
+        _std_all_batch=std_all_eval,
         _internals=internals,
     )

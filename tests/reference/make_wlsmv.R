@@ -3,8 +3,10 @@
 # (tests/test_wlsmv.py).
 #
 # Run from the repository root (the repository's parent holds shared/):
-#   Rscript tests/reference/make_wlsmv.R [DATASETS_DIR] [FIXTURES_DIR]
+#   Rscript tests/reference/make_wlsmv.R [--theta-only] [DATASETS_DIR] [FIXTURES_DIR]
 # Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/estimation.
+# --theta-only writes only the parameterization = "theta" cases (wlsmv_theta_*.json, the
+# last part of this script); without it every fixture is written.
 #
 # Writes one JSON file per fitted model, wlsmv_<name>.json, for
 #   sem(model, data, ordered = <all items>, estimator = "WLSMV" | "ULSMV")
@@ -37,6 +39,8 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
+theta_only <- "--theta-only" %in% args
+args <- setdiff(args, "--theta-only")
 datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
 fixtures_dir <- if (length(args) >= 2) args[[2]] else file.path("tests", "fixtures", "estimation")
 stopifnot(dir.exists(datasets_dir))
@@ -165,6 +169,15 @@ SAT =~ SAT1 + SAT2 + SAT3
 LOY =~ LOY1 + LOY2 + LOY3 + LOY4
 "
 
+# items with 2, 3 and 5 categories: x1-x3 split at the median (v > median), x4-x6 at the
+# tertiles (the quintile rule with probs = seq(0, 1, 1/3)), x7-x9 in quintiles
+cut3 <- function(v) cut(v, breaks = quantile(v, probs = seq(0, 1, 1 / 3)),
+                        include.lowest = TRUE, labels = FALSE)
+hs_mixed <- hs5
+for (v in paste0("x", 1:3)) hs_mixed[[v]] <- as.integer(hs[[v]] > median(hs[[v]])) + 1L
+for (v in paste0("x", 4:6)) hs_mixed[[v]] <- cut3(hs[[v]])
+
+if (!theta_only) {
 for (est in c("WLSMV", "ULSMV")) {
   fit <- cfa(hs_model, data = hs5, ordered = names(hs5), estimator = est)
   write_fixture(paste0("wlsmv_hs_cfa_", tolower(est)), fit, "HolzingerSwineford1939.csv",
@@ -183,13 +196,6 @@ write_fixture("wlsmv_hs_cfa_std_lv", fit, "HolzingerSwineford1939.csv",
               paste("cfa(model, data = hs5, ordered = names(hs5), estimator = \"WLSMV\",",
                     "std.lv = TRUE)"),
               hs_model, "latent variances fixed at 1, every loading free")
-# items with 2, 3 and 5 categories: x1-x3 split at the median (v > median), x4-x6 at the
-# tertiles (the quintile rule with probs = seq(0, 1, 1/3)), x7-x9 in quintiles
-cut3 <- function(v) cut(v, breaks = quantile(v, probs = seq(0, 1, 1 / 3)),
-                        include.lowest = TRUE, labels = FALSE)
-hs_mixed <- hs5
-for (v in paste0("x", 1:3)) hs_mixed[[v]] <- as.integer(hs[[v]] > median(hs[[v]])) + 1L
-for (v in paste0("x", 4:6)) hs_mixed[[v]] <- cut3(hs[[v]])
 fit <- cfa(hs_model, data = hs_mixed, ordered = names(hs_mixed), estimator = "WLSMV")
 write_fixture("wlsmv_hs_cfa_mixed_categories", fit, "HolzingerSwineford1939.csv",
               "cfa(model, data = hs_mixed, ordered = names(hs_mixed), estimator = \"WLSMV\")",
@@ -230,3 +236,42 @@ fit <- cfa(tru_model, data = ecom[, tru_items], ordered = tru_items, estimator =
 write_fixture("wlsmv_ecommerce_tru_df0", fit, "src/loyaltysem/data/ecommerce.csv",
               "cfa(model, data = ecom[, tru_items], ordered = tru_items, estimator = \"WLSMV\")",
               tru_model, "one factor, three items: df = 0 (no scaled test, as lavaan)")
+}  # end of the delta cases
+
+# ------------------------------------------------------------------ parameterization = "theta"
+# The residual variances of y* are parameters fixed at 1 (lav_partable_flat), the scaling
+# factors ~*~ are diag(Sigma*)^-1/2 (setDeltaElements.LISREL), the implied thresholds tau /
+# sd(y*) (computeTH). Same model as delta (same chi-square and fit measures), other units.
+theta_case <- function(name, syntax, data, data_expr, items, estimator = "WLSMV",
+                       std_lv = FALSE, missing = "listwise", data_file, note) {
+  fit <- cfa(syntax, data = data, ordered = items, estimator = estimator,
+             parameterization = "theta", std.lv = std_lv, missing = missing)
+  call <- paste0("cfa(model, data = ", data_expr, ", ordered = items, estimator = \"",
+                 estimator, "\", parameterization = \"theta\"",
+                 if (std_lv) ", std.lv = TRUE" else "",
+                 if (missing != "listwise") paste0(", missing = \"", missing, "\"") else "",
+                 ")")
+  write_fixture(name, fit, data_file, call, syntax, note)
+}
+hs_file <- "HolzingerSwineford1939.csv"
+theta_case("wlsmv_theta_hs_cfa", hs_model, hs5, "hs5", names(hs5), data_file = hs_file,
+           note = "theta parameterization; x1-x9 in quintile categories")
+theta_case("wlsmv_theta_hs_cfa_ulsmv", hs_model, hs5, "hs5", names(hs5), estimator = "ULSMV",
+           data_file = hs_file, note = "theta parameterization, ULSMV")
+theta_case("wlsmv_theta_hs_cfa_rescov", paste0(hs_model, "x1 ~~ x4\nx7 ~~ x9\n"), hs5, "hs5",
+           names(hs5), data_file = hs_file,
+           note = "theta parameterization; residual covariances of y* are parameters too")
+theta_case("wlsmv_theta_hs_cfa_std_lv", hs_model, hs5, "hs5", names(hs5), std_lv = TRUE,
+           data_file = hs_file, note = "theta parameterization, std.lv = TRUE")
+theta_case("wlsmv_theta_hs_cfa_mixed_categories", hs_model, hs_mixed, "hs_mixed",
+           names(hs_mixed), data_file = hs_file,
+           note = "theta parameterization; x1-x3 binary, x4-x6 tertiles, x7-x9 quintiles")
+theta_case("wlsmv_theta_ecommerce_cfa_pairwise", ecom_cfa, ecom, "ecom", items,
+           missing = "pairwise", data_file = "src/loyaltysem/data/ecommerce.csv",
+           note = "theta parameterization; nine-construct CFA, pairwise polychorics")
+fit <- sem(ecom_default, data = ecom, ordered = items, estimator = "WLSMV",
+           parameterization = "theta")
+write_fixture("wlsmv_theta_ecommerce_default", fit, "src/loyaltysem/data/ecommerce.csv",
+              "sem(model, data = ecom, ordered = items, estimator = \"WLSMV\", parameterization = \"theta\")",
+              ecom_default,
+              "theta parameterization; default structural model with := effects; listwise")

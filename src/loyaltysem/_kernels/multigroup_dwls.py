@@ -1,4 +1,4 @@
-r"""Multi-group (D)WLS kernel for ordinal indicators (delta parameterization), numpy only.
+r"""Multi-group (D)WLS kernel for ordinal indicators (delta or theta), numpy only.
 
 Per group ``g`` the sample statistics are the thresholds and the polychoric
 correlations ``s_g`` (lavaan's ``WLS.obs`` order) with asymptotic covariance
@@ -8,9 +8,13 @@ correlations ``s_g`` (lavaan's ``WLS.obs`` order) with asymptotic covariance
     tau*_g = Delta_g (tau - nu - Lambda A alpha)      (thresholds, item by item)
     P_g    = Delta_g (Lambda A Psi A' Lambda' + Theta) Delta_g   (off-diagonal)
 
-with ``Delta_g`` the diagonal of the scaling factors ``~*~`` (1 unless free) and the
-diagonal of ``Theta`` at ``Delta^-2 - diag(Lambda A Psi A' Lambda')`` so that
-``diag P_g = 1`` (``setResidualElements.LISREL``).
+with, in the delta parameterization, ``Delta_g`` the diagonal of the scaling factors
+``~*~`` (1 unless free) and the diagonal of ``Theta`` at ``Delta^-2 - diag(Lambda A Psi
+A' Lambda')`` so that ``diag P_g = 1`` (``setResidualElements.LISREL``); in the theta
+parameterization (``GroupLayout(theta=True)``) the diagonal of ``Theta`` holds the
+residual variances of ``y*`` (parameters, fixed at 1 unless freed) and the scaling
+factors follow from the implied variances, ``Delta_g = diag(Lambda A Psi A' Lambda' +
+Theta)^-1/2`` (``setDeltaElements.LISREL``); the two formulas then coincide.
 
 - **Estimates** minimise ``sum_g (n_g - 1) (s_g - sigma_g)' W_g (s_g - sigma_g)``
   (lavaan ``lav_model_objective``: ``fx = sum_g n_g/N * 0.5 (n_g - 1)/n_g F_g``;
@@ -43,6 +47,7 @@ __all__ = [
     "GroupLayout",
     "MultiGroupDWLS",
     "OrdinalInternals",
+    "RowValues",
     "Satorra2000",
     "catml_multigroup",
     "satorra_2000",
@@ -72,6 +77,10 @@ class GroupLayout:
         Fixed scaling factors (1 where not free).
     index : ndarray of int
         For each local parameter, its 0-based global index.
+    theta : bool, default False
+        The theta parameterization: the scaling factors are ``diag(Lambda A Psi A'
+        Lambda' + Theta)^-1/2`` (``delta_param`` and ``delta_value`` unused) and the
+        diagonal of ``Theta`` comes from the layout (lavaan ``setDeltaElements.LISREL``).
     """
 
     layout: Layout
@@ -81,6 +90,7 @@ class GroupLayout:
     delta_param: np.ndarray
     delta_value: np.ndarray
     index: np.ndarray
+    theta: bool = False
 
     @property
     def p(self) -> int:
@@ -110,11 +120,17 @@ class GroupLayout:
         a = np.linalg.inv(np.eye(m)[None] - mats["beta"])
         la = mats["lambda"] @ a
         common = la @ mats["psi"] @ np.swapaxes(la, 1, 2)
-        delta = np.empty((xs.shape[0], self.p), dtype=xs.dtype)
-        delta[...] = self.delta_value
-        free_d = self.delta_param >= 0
-        if free_d.any():
-            delta[:, free_d] = xs[:, self.delta_param[free_d]]
+        if self.theta:  # Delta = diag(Sigma*)^-1/2 (complex-step safe)
+            var = np.einsum("bii->bi", common + mats["theta"])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                pos_var = var if np.iscomplexobj(var) else np.where(var > 0, var, np.nan)
+                delta = 1.0 / np.sqrt(pos_var)
+        else:
+            delta = np.empty((xs.shape[0], self.p), dtype=xs.dtype)
+            delta[...] = self.delta_value
+            free_d = self.delta_param >= 0
+            if free_d.any():
+                delta[:, free_d] = xs[:, self.delta_param[free_d]]
         mu = mats["nu"][:, :, 0] + (la @ mats["alpha"])[:, :, 0]
         tau = np.empty((xs.shape[0], len(self.th_item)), dtype=xs.dtype)
         tau[...] = self.th_value
@@ -140,6 +156,96 @@ class GroupLayout:
             return np.zeros((self.n_stats, 0))
         xs = x_local[None, :] + 1j * _STEP * np.eye(q)
         return (self.implied(xs).imag / _STEP).T
+
+
+class RowValues:
+    """Parameter-table row values (unstandardized, std.lv, std.all) of one group.
+
+    lavaan's ``standardizedSolution()`` for ordinal indicators, with ``var(y*) =
+    Delta^-2`` (delta: the scaling factors; theta: the implied variances): ``std.all``
+    of a loading is ``lambda sd(eta) Delta``, of a threshold ``tau Delta``, of a
+    residual (co)variance of ``y*`` ``theta_ij Delta_i Delta_j``; scaling rows ``~*~``
+    standardize to 1. The residual variance of ``y*`` is ``Delta^-2 - diag(Lambda A Psi
+    A' Lambda')``: in the delta parameterization its implied value, in the theta one
+    the parameter itself.
+
+    Parameters
+    ----------
+    gl : GroupLayout
+    position : sequence
+        Per row ``(matrix, row, col)`` or ``None`` (``CompiledModel.position``).
+    ops, lhs : ndarray
+        The rows' operators and left-hand sides.
+    ov : sequence of str
+        Observed variables in layout order.
+    """
+
+    def __init__(
+        self,
+        gl: GroupLayout,
+        position: Sequence[tuple[str, int, int] | None],
+        ops: np.ndarray,
+        lhs: np.ndarray,
+        ov: Sequence[str],
+    ) -> None:
+        self.gl = gl
+        self.pos = list(position)
+        self.ops = np.asarray(ops)
+        self.lhs = np.asarray(lhs)
+        self.ov = {name: i for i, name in enumerate(ov)}
+        self.th_rows = np.flatnonzero(self.ops == "|")
+        self.d_rows = np.flatnonzero(self.ops == "~*~")
+
+    def evaluate(self, xs: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(est, std)`` for a batch ``xs`` (B x q_local); ``kind`` std.lv or std.all."""
+        gl = self.gl
+        pt = gl.parts(np.asarray(xs, dtype=float))
+        b = xs.shape[0]
+        a, psi = pt["a"], pt["psi"]
+        veta = np.einsum("bij,bjk,bik->bi", a, psi, a)
+        with np.errstate(invalid="ignore"):
+            sd_eta = np.sqrt(np.where(veta >= 0, veta, np.nan))
+        delta = pt["delta"]
+        common = np.einsum("bii->bi", pt["common"])
+        n_rows = len(self.ops)
+        est = np.full((b, n_rows), np.nan)
+        std = np.full((b, n_rows), np.nan)
+        all_ = kind == "std.all"
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if gl.theta:
+                resid = np.einsum("bii->bi", pt["theta"])
+            else:
+                resid = 1.0 / delta**2 - common
+            for i, where in enumerate(self.pos):
+                if where is None:
+                    continue
+                mat, r, c = where
+                val = resid[:, r] if mat == "theta" and r == c else pt[mat][:, r, c]
+                est[:, i] = val
+                if mat == "lambda":
+                    s = val * sd_eta[:, c]
+                    std[:, i] = s * delta[:, r] if all_ else s
+                elif mat == "beta":
+                    std[:, i] = val * sd_eta[:, c] / sd_eta[:, r]
+                elif mat == "psi":
+                    std[:, i] = val / (sd_eta[:, r] * sd_eta[:, c])
+                elif mat == "theta" and r == c:
+                    std[:, i] = val * delta[:, r] ** 2 if all_ else val
+                elif mat == "theta":  # cov.std = TRUE: a correlation of the residuals
+                    std[:, i] = val / np.sqrt(resid[:, r] * resid[:, c]) if all_ else val
+                elif mat == "alpha":
+                    std[:, i] = val / sd_eta[:, r]
+                elif mat == "nu":
+                    std[:, i] = val * delta[:, r] if all_ else val
+            tau = pt["th"] / delta[:, gl.th_item]  # tau - mu
+        mu = pt["mu"]
+        tau_raw = tau + mu[:, gl.th_item]
+        est[:, self.th_rows] = tau_raw
+        std[:, self.th_rows] = tau_raw * delta[:, gl.th_item] if all_ else tau_raw
+        d_items = np.array([self.ov[n] for n in self.lhs[self.d_rows]], dtype=int)
+        est[:, self.d_rows] = delta[:, d_items]
+        std[:, self.d_rows] = 1.0 if all_ else delta[:, d_items]
+        return est, std
 
 
 class MultiGroupDWLS:
