@@ -32,6 +32,7 @@ from loyaltysem.errors import ModelSpecError, SurveyDataError
 from loyaltysem.grouping import MultiGroupResult
 from loyaltysem.ordinal_groups import (
     ORDINAL_INVARIANCE_LEVELS,
+    ORDINAL_THETA_LEVELS,
     fit_groups_ordinal,
     invariance_ordinal,
     lrt_ordinal,
@@ -45,6 +46,7 @@ ATOL_SE_ZERO = 1e-8  # fixed parameters: lavaan 0, ours 0
 RTOL_CHISQ = 1e-4  # chi-square statistics, df, counts
 ATOL_INDEX = 1e-4  # CFI, TLI, RMSEA (and CI), SRMR, p-values, other indices
 ATOL_P = 1e-4
+RTOL_THETA_EST = 1e-4  # theta's unstandardized estimates: plus relative (see test_estimates)
 
 #: measures compared relatively (chi-square-like, counts)
 RELATIVE = {
@@ -66,7 +68,14 @@ OTHER_CASES = [
     "hs_scalar_all",
     "hs_scalar_pairwise",
 ]
-ALL_CASES = [c for cases in LEVEL_CASES.values() for c in cases] + OTHER_CASES
+#: parameterization = "theta": the ladder with strict, and variants
+THETA_LEVEL_CASES = {
+    kind: [f"theta_{kind}_{level}" for level in ("configural", "thresholds", "scalar", "strict")]
+    for kind in ("hs", "ecommerce")
+}
+THETA_OTHER_CASES = ["theta_hs_strict_std_lv", "theta_hs_scalar_ulsmv", "theta_hs_scalar_partial"]
+THETA_CASES = [c for cases in THETA_LEVEL_CASES.values() for c in cases] + THETA_OTHER_CASES
+ALL_CASES = [c for cases in LEVEL_CASES.values() for c in cases] + OTHER_CASES + THETA_CASES
 HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 
 
@@ -90,6 +99,7 @@ def _load(name: str) -> dict[str, Any]:
 
 
 def _data(name: str) -> Any:
+    name = name.removeprefix("theta_")
     if name.startswith("ecommerce"):
         return load_ecommerce()
     if name == "hs_scalar_pairwise":
@@ -113,6 +123,7 @@ def _fit(name: str) -> MultiGroupResult:
             group_partial=pv["group_partial"],
             std_lv=d["options"]["std.lv"],
             missing=d["options"]["missing"],
+            parameterization=d["options"]["parameterization"],
         )
 
 
@@ -123,7 +134,10 @@ def test_fixture_provenance(name: str) -> None:
     assert pv["generator"] == "tests/reference/make_groups_ordinal.R"
     assert pv["lavaan_version"] == "0.6.14"
     assert pv["r_version"].startswith("R version")
-    assert d["options"]["parameterization"] == "delta"
+    theta = 'parameterization = "theta"' in pv["call"]
+    assert d["options"]["parameterization"] == ("theta" if theta else "delta")
+    assert theta == name.startswith("theta_")
+    assert _fit(name).provenance.options["parameterization"] == d["options"]["parameterization"]
     assert d["options"]["estimator"] in ("DWLS", "ULS")
 
 
@@ -142,11 +156,14 @@ def test_estimates(name: str) -> None:
     one_sided = m[m["_merge"] != "both"]
     assert one_sided.empty, one_sided[[*key, "_merge"]]
     assert len(ours) == len(ref)
-    assert_allclose(m["est"], m["est_R"], atol=ATOL_EST, err_msg=f"{name}: est")
+    # theta: the unstandardized values are in units of sd(y*) (up to 3.5 here): lavaan's
+    # nlminb stopping (relative 5e-5, as in the delta fits) is then up to 1.8e-4 absolute
+    rtol = RTOL_THETA_EST if name.startswith("theta_") else 0.0
+    assert_allclose(m["est"], m["est_R"], atol=ATOL_EST, rtol=rtol, err_msg=f"{name}: est")
     free = m["se_R"] > 0
     assert_allclose(m.loc[free, "se"], m.loc[free, "se_R"], rtol=RTOL_SE, err_msg="se")
     assert_allclose(m.loc[~free, "se"], 0.0, atol=ATOL_SE_ZERO)
-    assert_allclose(m["std_lv"], m["std.lv"], atol=ATOL_EST, err_msg="std.lv")
+    assert_allclose(m["std_lv"], m["std.lv"], atol=ATOL_EST, rtol=rtol, err_msg="std.lv")
     assert_allclose(m["std_all"], m["std.all"], atol=ATOL_EST, err_msg="std.all")
     ref_label = m["label_R"] if "label_R" in m else pd.Series("", index=m.index)
     ref_label = ref_label.fillna("")
@@ -201,7 +218,10 @@ def test_sample_and_implied_statistics(name: str) -> None:
         )
 
 
-SCORE_CASES = ["hs_thresholds", "hs_scalar", "hs_scalar_partial", "ecommerce_scalar"]
+SCORE_CASES = [
+    "hs_thresholds", "hs_scalar", "hs_scalar_partial", "ecommerce_scalar",
+    "theta_hs_thresholds", "theta_hs_scalar",
+]  # fmt: skip
 ATOL_SCORE = 1e-4  # a score statistic near 0 differs by lavaan's optimizer tolerance
 
 
@@ -387,7 +407,7 @@ def test_bad_options() -> None:
     with pytest.raises(ModelSpecError, match="group_equal"):
         fit_groups_ordinal(HS, hs5(), "school", group_equal=["threshold"])
     with pytest.raises(ModelSpecError, match="parameterization"):
-        fit_groups_ordinal(HS, hs5(), "school", parameterization="theta")
+        fit_groups_ordinal(HS, hs5(), "school", parameterization="Theta")
     with pytest.raises(ModelSpecError, match="missing"):
         fit_groups_ordinal(HS, hs5(), "school", missing="ml")
     with pytest.raises(ModelSpecError, match="estimator"):
@@ -441,3 +461,96 @@ def test_public_invariance_with_ordered_is_the_ordinal_ladder(kind: str) -> None
     assert scalar.provenance.estimator == "WLSMV"
     assert_allclose(scalar.fit_measures["chisq.scaled"], fm["chisq.scaled"], rtol=RTOL_CHISQ)
     assert_allclose(inv.table.loc["scalar", "chisq"], fm["chisq.scaled"], rtol=RTOL_CHISQ)
+
+
+# ----------------------------------------------------------------- theta and strict
+THETA_PAIRS = {
+    "thresholds_vs_configural": ("thresholds", "configural"),
+    "scalar_vs_thresholds": ("scalar", "thresholds"),
+    "strict_vs_scalar": ("strict", "scalar"),
+    "strict_vs_configural": ("strict", "configural"),
+}
+
+
+@pytest.mark.parametrize("kind", ["hs", "ecommerce"])
+def test_theta_lrt_between_levels(kind: str) -> None:
+    d = _load(f"ladder_theta_{kind}")
+    fits = {level: _fit(f"theta_{kind}_{level}") for level in d["levels"]}
+    for key, (restricted, free) in THETA_PAIRS.items():
+        ref = d["pairs"][key]
+        d_chisq, d_df, p = lrt_ordinal(fits[restricted], fits[free])
+        assert_allclose(d_chisq, ref["delta_chisq"], rtol=RTOL_CHISQ, err_msg=key)
+        assert d_df == ref["delta_df"]
+        assert_allclose(p, ref["pvalue"], atol=ATOL_P)
+
+
+@pytest.mark.parametrize("kind", ["hs", "ecommerce"])
+def test_theta_invariance_ladder_with_strict(kind: str) -> None:
+    d = _load(f"ladder_theta_{kind}")
+    pv = d["provenance"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inv = invariance_ordinal(pv["model_syntax"], _data(kind), pv["group"],
+                                 parameterization="theta")  # fmt: skip
+    table = inv["table"]
+    assert list(table.index) == d["levels"] == list(ORDINAL_THETA_LEVELS)
+    assert {k: list(v) for k, v in ORDINAL_THETA_LEVELS.items()} == {
+        k: [v] if isinstance(v, str) else list(v) for k, v in d["group_equal"].items()
+    }
+    lrt = pd.DataFrame(d["lrt"]["table"]).set_index("model")
+    for level in d["levels"]:
+        fm = d["fit_measures"][level]
+        row = table.loc[level]
+        assert_allclose(row["chisq"], fm["chisq.scaled"], rtol=RTOL_CHISQ)
+        assert_allclose(row[["cfi", "tli", "rmsea", "srmr"]].to_numpy(dtype=float),
+                        [fm["cfi.scaled"], fm["tli.scaled"], fm["rmsea.scaled"], fm["srmr"]],
+                        atol=ATOL_INDEX)  # fmt: skip
+        if level == "configural":
+            continue
+        assert row["compared_with"] == d["levels"][d["levels"].index(level) - 1]
+        assert_allclose(row["delta_chisq"], lrt.loc[level, "Chisq diff"], rtol=RTOL_CHISQ)
+        assert row["delta_df"] == lrt.loc[level, "Df diff"]
+        assert_allclose(row["p_delta"], lrt.loc[level, "Pr(>Chisq)"], atol=ATOL_P)
+
+
+def test_theta_and_delta_lower_levels_are_the_same_model() -> None:
+    """configural, thresholds, scalar: same chi-square in both parameterizations."""
+    for level in ("configural", "thresholds", "scalar"):
+        delta, theta = _fit(f"hs_{level}").fit_measures, _fit(f"theta_hs_{level}").fit_measures
+        for key in ("chisq", "df", "chisq.scaled", "npar"):
+            assert_allclose(theta[key], delta[key], rtol=1e-6, err_msg=f"{level}: {key}")
+
+
+def test_theta_residual_variances_free_in_later_groups_and_equal_when_strict() -> None:
+    """lav_partable_flat (theta): y* residual variances 1 in group 1, free in group 2 with
+    equal thresholds; group.equal "residuals" keeps them at group 1's 1."""
+    for level, free_later in (("configural", False), ("scalar", True), ("strict", False)):
+        est = _fit(f"theta_hs_{level}").estimates
+        resid = est[(est["op"] == "~~") & (est["lhs"] == est["rhs"]) & est["lhs"].str.match(r"x\d")]
+        g1, g2 = resid[resid["group"] == 1], resid[resid["group"] == 2]
+        assert (g1["free"] == 0).all() and np.allclose(g1["est"], 1.0)
+        assert (g2["free"] > 0).all() if free_later else (g2["free"] == 0).all(), level
+        if not free_later:
+            assert np.allclose(g2["est"], 1.0)
+        scales = est[est["op"] == "~*~"]
+        assert (scales["free"] == 0).all()  # computed from the implied variances
+
+
+def test_semtools_strict_model_is_lavaans_strict() -> None:
+    """semTools measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016", theta,
+    group.equal = thresholds, loadings, intercepts, residuals) is our strict level."""
+    ref = _load("ladder_theta_hs")["semtools_strict"]["fit_measures"]
+    fm = _fit("theta_hs_strict_std_lv").fit_measures
+    for key in ("npar", "chisq", "df", "chisq.scaled"):
+        assert_allclose(fm[key], ref[key], rtol=RTOL_CHISQ, err_msg=key)
+    for key in ("cfi.scaled", "rmsea.scaled", "srmr"):
+        assert_allclose(fm[key], ref[key], atol=ATOL_INDEX, err_msg=key)
+
+
+def test_strict_needs_theta() -> None:
+    with pytest.raises(ModelSpecError, match="theta") as err:
+        invariance_ordinal(HS, hs5(), "school", levels=("configural", "strict"))
+    assert "parameterization='theta'" in err.value.fix
+    with pytest.raises(ModelSpecError, match="unknown ordinal invariance level"):
+        invariance_ordinal(HS, hs5(), "school", levels=("configural", "metric"),
+                           parameterization="theta")  # fmt: skip

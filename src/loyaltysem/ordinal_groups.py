@@ -80,15 +80,16 @@ from scipy import stats
 from loyaltysem._kernels import dwls
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.delta import delta_method
-from loyaltysem._kernels.multigroup import localize, score_tests
+from loyaltysem._kernels.multigroup import score_tests
 from loyaltysem._kernels.multigroup_dwls import (
     GroupLayout,
     MultiGroupDWLS,
     OrdinalInternals,
+    RowValues,
     catml_multigroup,
     satorra_2000,
 )
-from loyaltysem._kernels.partable import ParTable, compile_partable
+from loyaltysem._kernels.partable import ParTable
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import (
     IdentificationError,
@@ -109,8 +110,10 @@ from loyaltysem.grouping import (
 )
 from loyaltysem.ordinal import (
     ORDINAL_ESTIMATORS,
+    PARAMETERIZATIONS,
     _check_model,
     _start_values,
+    group_layout,
     ordinal_partable,
 )
 from loyaltysem.polychoric import polychoric
@@ -120,6 +123,7 @@ from loyaltysem.specification import PARAMETER_OPS, ModelSpec, specify
 __all__ = [
     "ORDINAL_GROUP_EQUAL",
     "ORDINAL_INVARIANCE_LEVELS",
+    "ORDINAL_THETA_LEVELS",
     "fit_groups_ordinal",
     "invariance_ordinal",
     "lrt_ordinal",
@@ -137,6 +141,14 @@ ORDINAL_INVARIANCE_LEVELS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 
+#: The ladder of the theta parameterization: + ``strict`` (thresholds, loadings and the
+#: residual variances of ``y*`` equal: 1 in every group; Wu & Estabrook 2016, semTools
+#: ``measEq.syntax(..., parameterization = "theta", group.equal = c("thresholds",
+#: "loadings", "intercepts", "residuals"))``).
+ORDINAL_THETA_LEVELS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {**ORDINAL_INVARIANCE_LEVELS, "strict": ("thresholds", "loadings", "residuals")}
+)
+
 #: Cut-offs of the change in the scaled fit indices from one level to the next:
 #: ΔCFI ≥ -.010 (Cheung & Rensvold 2002); ΔRMSEA ≤ .015, ΔSRMR ≤ .030 for the first
 #: constrained level and ≤ .010 for scalar (Chen 2007).
@@ -144,6 +156,7 @@ ORDINAL_CUTOFFS: Mapping[str, Mapping[str, float]] = MappingProxyType(
     {
         "thresholds": MappingProxyType({"cfi": -0.010, "rmsea": 0.015, "srmr": 0.030}),
         "scalar": MappingProxyType({"cfi": -0.010, "rmsea": 0.015, "srmr": 0.010}),
+        "strict": MappingProxyType({"cfi": -0.010, "rmsea": 0.015, "srmr": 0.010}),
     }
 )
 
@@ -180,6 +193,7 @@ def _ordinal_table(
     group_equal: tuple[str, ...],
     group_partial: Sequence[str],
     std_lv: bool,
+    parameterization: str = "delta",
 ) -> tuple[pd.DataFrame, int, tuple[tuple[int, int], ...]]:
     """The multi-group ordinal parameter table (lavaan's ``parTable()``, no ``==`` rows).
 
@@ -215,8 +229,11 @@ def _ordinal_table(
     if std_lv and "loadings" in ge and "lv.variances" not in ge:
         sel = (op == "~~") & is_lv & (lhs == rhs) & ~user & later
         free[sel], ustart[sel] = True, np.nan
-    if "thresholds" in ge:
+    if "thresholds" in ge and parameterization == "delta":  # auto.delta
         sel = (op == "~*~") & later
+        free[sel], ustart[sel] = True, np.nan
+    elif "thresholds" in ge:  # theta: the residual variances of y*
+        sel = (op == "~~") & np.isin(lhs, ov) & (lhs == rhs) & later
         free[sel], ustart[sel] = True, np.nan
     # lav_partable_labels
     first = group == 1
@@ -405,8 +422,14 @@ def fit_groups_ordinal(
         Latent variances fixed at 1 (in group 1 only when loadings are equal).
     missing : {"listwise", "pairwise"}
         lavaan's ``missing=``: complete rows per group, or pairwise polychorics.
-    parameterization : {"delta"}
-        lavaan's default; ``"theta"`` is not implemented.
+    parameterization : {"delta", "theta"}, default "delta"
+        lavaan's ``parameterization=``. ``"delta"``: ``var(y*) = 1`` in group 1, the
+        scaling factors ``~*~`` free in groups 2..G when thresholds are equal.
+        ``"theta"``: the residual variances of ``y*`` fixed at 1 in group 1 (every group
+        unless thresholds are equal), free in groups 2..G when thresholds are equal
+        (``lav_partable_flat``); ``"residuals"`` in ``group_equal`` then makes them
+        equal, i.e. 1 in every group (strict invariance). The scaling factors follow
+        from the implied variances, ``diag(Sigma*_g)^-1/2``.
 
     Returns
     -------
@@ -420,8 +443,8 @@ def fit_groups_ordinal(
     Raises
     ------
     ModelSpecError
-        Unknown estimator, ``group_equal`` keyword or ``group_partial`` name; theta
-        parameterization; continuous indicators, covariates, ``~ 1`` lines.
+        Unknown estimator, parameterization, ``group_equal`` keyword or
+        ``group_partial`` name; continuous indicators, covariates, ``~ 1`` lines.
     SurveyDataError
         A category of an item empty in one group, bad category codes, a missing or
         single-valued grouping column, too few rows in a group.
@@ -456,12 +479,12 @@ def fit_groups_ordinal(
             expected=f"estimator in {sorted(ORDINAL_ESTIMATORS)}",
             fix='use estimator="WLSMV" (lavaan\'s default with ordered=) or "ULSMV"',
         )
-    if parameterization != "delta":
+    if parameterization not in PARAMETERIZATIONS:
         raise ModelSpecError(
-            f"parameterization={parameterization!r} is not implemented",
+            f"parameterization={parameterization!r} is not available for ordinal indicators",
             found=parameterization,
-            expected='parameterization="delta" (lavaan\'s default)',
-            fix='use parameterization="delta"',
+            expected=f"parameterization in {list(PARAMETERIZATIONS)}",
+            fix='use parameterization="delta" (lavaan\'s default) or "theta"',
         )
     if missing not in ("listwise", "pairwise"):
         raise ModelSpecError(
@@ -476,10 +499,12 @@ def fit_groups_ordinal(
     frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
     items = list(spec.ov) if ordered is True else _ordered_list(ordered)
-    _check_model(spec, items)
+    _check_model(spec, items, parameterization)
     gd = _split_groups(data, group, list(spec.ov), missing=missing)
     with single_blas_thread():
-        return _fit(spec, gd, group, est_name, ge, gp, bool(std_lv), missing, items)
+        return _fit(
+            spec, gd, group, est_name, ge, gp, bool(std_lv), missing, items, parameterization
+        )
 
 
 def _ordered_list(ordered: Any) -> list[str]:
@@ -524,44 +549,26 @@ class _Group:
     n: int
 
 
-def _group_layout(rows: pd.DataFrame, ov: list[str]) -> tuple[GroupLayout, Any]:
+def _group_layout(
+    rows: pd.DataFrame, ov: list[str], theta: bool = False
+) -> tuple[GroupLayout, Any]:
     """One group's :class:`GroupLayout` (and compiled model) from its table rows."""
-    local, idx = localize(rows["free"].to_numpy(dtype=int))
     pt = ParTable(
         lhs=rows["lhs"].to_numpy(dtype=object),
         op=rows["op"].to_numpy(dtype=object),
         rhs=rows["rhs"].to_numpy(dtype=object),
-        free=local,
+        free=rows["free"].to_numpy(dtype=int),
         ustart=rows["ustart"].to_numpy(dtype=float),
         exo=rows["exo"].to_numpy(dtype=int),
         label=rows["label"].to_numpy(dtype=object),
     )
-    p = len(ov)
-    cm = compile_partable(pt, ov, np.eye(p))
-    ops = pt.op
-    pos = {name: i for i, name in enumerate(ov)}
-    th_rows = np.flatnonzero(ops == "|")
-    d_rows = np.flatnonzero(ops == "~*~")
-    delta_param = np.full(p, -1, dtype=int)
-    delta_value = np.ones(p)
-    for i in d_rows:
-        j = pos[pt.lhs[i]]
-        delta_param[j] = local[i] - 1
-        delta_value[j] = pt.ustart[i] if local[i] == 0 and np.isfinite(pt.ustart[i]) else 1.0
-    gl = GroupLayout(
-        layout=cm.layout,
-        th_param=local[th_rows] - 1,
-        th_value=np.where(local[th_rows] > 0, np.nan, pt.ustart[th_rows]),
-        th_item=np.array([pos[pt.lhs[i]] for i in th_rows], dtype=int),
-        delta_param=delta_param,
-        delta_value=delta_value,
-        index=idx,
-    )
-    return gl, cm
+    return group_layout(pt, ov, theta=theta)
 
 
-def _build_group(rows: pd.DataFrame, ov: list[str], pc: Any, dwls_weights: bool) -> _Group:
-    gl, cm = _group_layout(rows, ov)
+def _build_group(
+    rows: pd.DataFrame, ov: list[str], pc: Any, dwls_weights: bool, theta: bool = False
+) -> _Group:
+    gl, cm = _group_layout(rows, ov, theta)
     gamma = np.asarray(pc.gamma, dtype=float)
     w = 1.0 / np.diag(gamma) if dwls_weights else np.ones(len(gamma))
     r = pc.correlation.loc[ov, ov].to_numpy()
@@ -578,12 +585,14 @@ def _fit(
     std_lv: bool,
     missing: str,
     items: list[str],
+    parameterization: str = "delta",
 ) -> MultiGroupResult:
     ov = list(spec.ov)
+    theta = parameterization == "theta"
     p = len(ov)
     n_groups = len(gd.labels)
     n_th = _check_categories(gd.data, ov, gd.labels, group)
-    table, q, eq_pairs = _ordinal_table(spec, n_th, n_groups, ge, gp, std_lv)
+    table, q, eq_pairs = _ordinal_table(spec, n_th, n_groups, ge, gp, std_lv, parameterization)
     notes = list(gd.notes)
     for note in gd.notes:
         warnings.warn(note, MissingDataWarning, stacklevel=3)
@@ -600,7 +609,7 @@ def _fit(
             msg = f"group {group} = {_plain(gd.labels[g])!r}: {w_.message}"
             notes.append(msg)
             warnings.warn(msg, w_.category, stacklevel=3)
-        groups.append(_build_group(table[table["group"] == g + 1], ov, pc, dwls_weights))
+        groups.append(_build_group(table[table["group"] == g + 1], ov, pc, dwls_weights, theta))
     n_cor = p * (p - 1) // 2
     sizes = [len(gr.th_obs) + n_cor for gr in groups]
     df = int(sum(sizes)) - q
@@ -622,7 +631,11 @@ def _fit(
     for gr in groups:
         xs = _start_values(gr.cm, gr.r)
         tf = gr.gl.th_param >= 0
-        xs[gr.gl.th_param[tf]] = gr.th_obs[tf]
+        scale = np.ones(len(gr.th_obs))
+        if theta:  # thresholds in the units of y*: sample thresholds times sd(y*)
+            var = np.einsum("bii->bi", gr.gl.parts(xs[None, :])["common"])[0] + 1.0
+            scale = np.sqrt(np.where(var > 0, var, 1.0))[gr.gl.th_item]
+        xs[gr.gl.th_param[tf]] = (gr.th_obs * scale)[tf]
         df_ = gr.gl.delta_param >= 0
         xs[gr.gl.delta_param[df_]] = 1.0
         unset = np.isnan(x0[gr.gl.index])
@@ -825,7 +838,7 @@ def _fit(
                 "estimator": est_name,
                 "lavaan_estimator": ORDINAL_ESTIMATORS[est_name],
                 "ordered": tuple(items),
-                "parameterization": "delta",
+                "parameterization": parameterization,
                 "se": "robust.sem",
                 "test": "scaled.shifted",
                 "group": group,
@@ -921,7 +934,7 @@ class _OrdinalScore:
         for g, gr in enumerate(self.groups):
             sub = t[gcol == g + 1].copy()
             sub["free"] = row_param[gcol == g + 1]
-            gl, _ = _group_layout(sub, self.ov)
+            gl, _ = _group_layout(sub, self.ov, gr.gl.theta)
             xl = x_full[gl.index]
             e = self.stats_g[g] - gl.implied(xl[None, :])[0]
             j = gl.jacobian(xl)
@@ -970,67 +983,12 @@ def _thresholds_constrained(table: pd.DataFrame) -> bool:
     return bool(np.isin(free[sel.to_numpy()], list(shared)).any())
 
 
-class _Std:
+class _Std(RowValues):
     """Row values (unstandardized, std.lv, std.all) of one group for batches of x."""
 
     def __init__(self, gr: _Group, ov: list[str]) -> None:
-        self.gr = gr
         rows = gr.rows
-        self.ops = rows["op"].to_numpy()
-        self.lhs = rows["lhs"].to_numpy()
-        self.rhs = rows["rhs"].to_numpy()
-        self.pos = gr.cm.position
-        self.ov = {name: i for i, name in enumerate(ov)}
-        self.lat = {name: i for i, name in enumerate(gr.cm.latent_side)}
-        self.th_rows = np.flatnonzero(self.ops == "|")
-        self.d_rows = np.flatnonzero(self.ops == "~*~")
-
-    def evaluate(self, xs: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(est, std)`` for a batch ``xs`` (B x q_local); ``kind`` std.lv or std.all."""
-        gl = self.gr.gl
-        pt = gl.parts(np.asarray(xs, dtype=float))
-        b = xs.shape[0]
-        a, psi = pt["a"], pt["psi"]
-        veta = np.einsum("bij,bjk,bik->bi", a, psi, a)
-        with np.errstate(invalid="ignore"):
-            sd_eta = np.sqrt(np.where(veta >= 0, veta, np.nan))
-        delta = pt["delta"]
-        common = np.einsum("bii->bi", pt["common"])
-        n_rows = len(self.ops)
-        est = np.full((b, n_rows), np.nan)
-        std = np.full((b, n_rows), np.nan)
-        all_ = kind == "std.all"
-        for i, where in enumerate(self.pos):
-            if where is None:
-                continue
-            mat, r, c = where
-            if mat == "theta" and r == c:
-                val = 1.0 / delta[:, r] ** 2 - common[:, r]
-            else:
-                val = pt[mat][:, r, c]
-            est[:, i] = val
-            if mat == "lambda":
-                s = val * sd_eta[:, c]
-                std[:, i] = s * delta[:, r] if all_ else s
-            elif mat == "beta":
-                std[:, i] = val * sd_eta[:, c] / sd_eta[:, r]
-            elif mat == "psi":
-                std[:, i] = val / (sd_eta[:, r] * sd_eta[:, c])
-            elif mat == "theta":
-                std[:, i] = val * delta[:, r] * delta[:, c] if all_ else val
-            elif mat == "alpha":
-                std[:, i] = val / sd_eta[:, r]
-            elif mat == "nu":
-                std[:, i] = val * delta[:, r] if all_ else val
-        tau = pt["th"] / delta[:, gl.th_item]  # tau - mu
-        mu = pt["mu"]
-        tau_raw = tau + mu[:, gl.th_item]
-        est[:, self.th_rows] = tau_raw
-        std[:, self.th_rows] = tau_raw * delta[:, gl.th_item] if all_ else tau_raw
-        d_items = np.array([self.ov[n] for n in self.lhs[self.d_rows]], dtype=int)
-        est[:, self.d_rows] = delta[:, d_items]
-        std[:, self.d_rows] = 1.0 if all_ else delta[:, d_items]
-        return est, std
+        super().__init__(gr.gl, gr.cm.position, rows["op"].to_numpy(), rows["lhs"].to_numpy(), ov)
 
 
 # --------------------------------------------------------------------- fit measures
@@ -1370,15 +1328,16 @@ def invariance_ordinal(
     *,
     ordered: bool | Sequence[str] = True,
     estimator: str = "WLSMV",
-    levels: Sequence[str] = ("configural", "thresholds", "scalar"),
+    levels: Sequence[str] | None = None,
     std_lv: bool = False,
     missing: str = "listwise",
     partial: bool = False,
     max_free: int = 10,
     partial_criterion: str = "fit",
     alpha: float = 0.05,
+    parameterization: str = "delta",
 ) -> dict[str, Any]:
-    r"""The ordinal invariance ladder configural -> thresholds -> scalar.
+    r"""The ordinal invariance ladder configural -> thresholds -> scalar (-> strict).
 
     Each level is :func:`fit_groups_ordinal` with lavaan's ``group.equal`` for it:
     ``configural`` nothing equal; ``thresholds`` the thresholds equal (Wu & Estabrook
@@ -1391,23 +1350,34 @@ def invariance_ordinal(
     2002), ΔRMSEA ≤ .015, ΔSRMR ≤ .030 (thresholds) / .010 (scalar) (Chen 2007). A
     loadings-only ("metric") level is not on the ladder: with lavaan's default
     identification it is not nested between the others (Wu & Estabrook 2016); fit it
-    with ``fit_groups_ordinal(..., group_equal=["loadings"])`` if needed. Strict
-    invariance needs the theta parameterization (the residual variances of ``y*`` are
-    not parameters in the delta one) and is not available.
+    with ``fit_groups_ordinal(..., group_equal=["loadings"])`` if needed.
+
+    ``strict`` (``parameterization="theta"`` only): thresholds, loadings and the
+    residual variances of ``y*`` equal (``group.equal = c("thresholds", "loadings",
+    "residuals")``; the residual variances are 1 in group 1, so 1 in every group),
+    compared with ``scalar`` (where they are free in groups 2..G); cut-offs as scalar
+    (ΔSRMR ≤ .010, Chen 2007). It is semTools' strict model of ``measEq.syntax(...,
+    ID.cat = "Wu.Estabrook.2016", parameterization = "theta", group.equal =
+    c("thresholds", "loadings", "intercepts", "residuals"))``. In the delta
+    parameterization the residual variances are not parameters: ``"strict"`` is
+    refused there with a :class:`~loyaltysem.errors.ModelSpecError`. The lower levels
+    have the same fit in both parameterizations.
 
     Parameters
     ----------
-    model, data, group, ordered, estimator, std_lv, missing
+    model, data, group, ordered, estimator, std_lv, missing, parameterization
         As in :func:`fit_groups_ordinal`.
-    levels : sequence of str
-        Levels from ``("configural", "thresholds", "scalar")``, in ladder order.
+    levels : sequence of str, optional
+        Levels in ladder order; default ``("configural", "thresholds", "scalar")``, and
+        with ``parameterization="theta"`` also ``"strict"``.
     partial : bool, default False
         Search for partial invariance at each level that is not supported: free (in
         every group, ``group.partial``) the constrained parameter of that level's kind
-        (thresholds ``|`` at the thresholds level, loadings ``=~`` at the scalar level)
-        with the largest score test (``lavTestScore``), refit, and repeat until the
-        level is supported or ``max_free`` parameters are free. Higher levels keep the
-        parameters freed below them.
+        (thresholds ``|`` at the thresholds level, loadings ``=~`` at the scalar level,
+        residual variances ``~~`` at the strict level) with the largest score test
+        (``lavTestScore``), refit, and repeat until the level is supported or
+        ``max_free`` parameters are free. Higher levels keep the parameters freed below
+        them.
     max_free : int, default 10
         Most parameters freed per level by the partial search.
     partial_criterion : {"fit", "chisq"}, default "fit"
@@ -1451,19 +1421,40 @@ def invariance_ordinal(
     >>> inv["table"]["delta_df"].tolist()[1:]
     [24.0, 6.0]
     """
-    unknown = [lv for lv in levels if lv not in ORDINAL_INVARIANCE_LEVELS]
+    if parameterization not in PARAMETERIZATIONS:
+        raise ModelSpecError(
+            f"parameterization={parameterization!r} is not available for ordinal indicators",
+            found=parameterization,
+            expected=f"parameterization in {list(PARAMETERIZATIONS)}",
+            fix='use parameterization="delta" (lavaan\'s default) or "theta"',
+        )
+    ladder = ORDINAL_THETA_LEVELS if parameterization == "theta" else ORDINAL_INVARIANCE_LEVELS
+    if levels is None:
+        levels = tuple(ladder)
+    if isinstance(levels, str):
+        levels = (levels,)
+    if "strict" in levels and parameterization != "theta":
+        raise ModelSpecError(
+            "strict ordinal invariance needs the theta parameterization: in the delta "
+            "parameterization the residual variances of y* are not parameters",
+            found=f"levels={list(levels)}, parameterization={parameterization!r}",
+            expected="parameterization='theta' with 'strict'",
+            fix="pass parameterization='theta' (lavaan parameterization = \"theta\"), or "
+            "drop 'strict' from levels",
+        )
+    unknown = [lv for lv in levels if lv not in ladder]
     if unknown or not levels:
         hint = ""
-        if "metric" in unknown or "strict" in unknown:
+        if "metric" in unknown:
             hint = (
                 " ('metric' = loadings only is not nested in this ladder with lavaan's "
-                "identification; 'strict' needs the theta parameterization)"
+                "identification)"
             )
         raise ModelSpecError(
             "unknown ordinal invariance level" + hint,
             found=list(levels),
-            expected=f"levels from {list(ORDINAL_INVARIANCE_LEVELS)}",
-            fix="levels=('configural', 'thresholds', 'scalar')",
+            expected=f"levels from {list(ladder)}",
+            fix=f"levels={tuple(ladder)}",
         )
     if partial_criterion not in ("fit", "chisq"):
         raise ModelSpecError(
@@ -1472,14 +1463,14 @@ def invariance_ordinal(
             expected="'fit' (the cut-offs) or 'chisq' (the cut-offs and the χ² difference)",
             fix="partial_criterion='fit'",
         )
-    order = list(ORDINAL_INVARIANCE_LEVELS)
+    order = list(ladder)
     levels = sorted(dict.fromkeys(levels), key=order.index)
 
     def fit_level(level: str, freed: Sequence[str]) -> MultiGroupResult:
         return fit_groups_ordinal(
             model, data, group, ordered=ordered, estimator=estimator,
-            group_equal=ORDINAL_INVARIANCE_LEVELS[level], group_partial=tuple(freed),
-            std_lv=std_lv, missing=missing,
+            group_equal=ladder[level], group_partial=tuple(freed),
+            std_lv=std_lv, missing=missing, parameterization=parameterization,
         )  # fmt: skip
 
     fits: dict[str, MultiGroupResult] = {}
@@ -1615,7 +1606,7 @@ def _level_holds(row: Mapping[str, Any], criterion: str, alpha: float) -> bool:
 
 
 #: the kind of parameter each level constrains (what its partial search frees)
-_LEVEL_OP = {"thresholds": "|", "scalar": "=~"}
+_LEVEL_OP = {"thresholds": "|", "scalar": "=~", "strict": "~~"}
 
 
 def _top_score(

@@ -3,8 +3,10 @@
 # measurement invariance (loyaltysem.ordinal_groups; tests/test_groups_ordinal.py).
 #
 # Run from the repository root (the repository's parent holds shared/):
-#   Rscript tests/reference/make_groups_ordinal.R [DATASETS_DIR] [FIXTURES_DIR]
+#   Rscript tests/reference/make_groups_ordinal.R [--theta-only] [DATASETS_DIR] [FIXTURES_DIR]
 # Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/groups_ordinal.
+# --theta-only writes only the parameterization = "theta" fixtures (theta_*.json,
+# ladder_theta_*.json: the last part of this script).
 # Takes about two minutes (most of it lavTestScore on the survey).
 #
 # Writes one JSON file per fitted model, <name>.json, for
@@ -39,6 +41,8 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
+theta_only <- "--theta-only" %in% args
+args <- setdiff(args, "--theta-only")
 datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
 fixtures_dir <- if (length(args) >= 2) args[[2]] else
   file.path("tests", "fixtures", "groups_ordinal")
@@ -112,9 +116,11 @@ test_json <- function(fit) {
 
 fit_case <- function(name, syntax, data, data_file, group, items, estimator = "WLSMV",
                      group_equal = character(0), group_partial = character(0),
-                     std_lv = FALSE, missing = "listwise", note = "", score = FALSE) {
+                     std_lv = FALSE, missing = "listwise", note = "", score = FALSE,
+                     parameterization = "delta") {
   args <- list(model = syntax, data = data, group = group, ordered = items,
-               estimator = estimator, std.lv = std_lv, missing = missing)
+               estimator = estimator, std.lv = std_lv, missing = missing,
+               parameterization = parameterization)
   call <- paste0("cfa(model, data = ", deparse(substitute(data)), ", group = \"", group,
                  "\", ordered = items, estimator = \"", estimator, "\"")
   if (length(group_equal)) {
@@ -126,6 +132,8 @@ fit_case <- function(name, syntax, data, data_file, group, items, estimator = "W
     call <- paste0(call, ", group.partial = ", paste(deparse(group_partial), collapse = ""))
   }
   if (std_lv) call <- paste0(call, ", std.lv = TRUE")
+  if (parameterization != "delta")
+    call <- paste0(call, ", parameterization = \"", parameterization, "\"")
   if (missing != "listwise") call <- paste0(call, ", missing = \"", missing, "\"")
   call <- paste0(call, ")")
   fit <- do.call("cfa", args)
@@ -237,6 +245,7 @@ textual =~ x4 + x5 + x6
 speed   =~ x7 + x8 + x9
 "
 hs_file <- "HolzingerSwineford1939.csv"
+if (!theta_only) {
 hs_fits <- list()
 for (lev in names(levels_equal)) {
   hs_fits[[lev]] <- fit_case(paste0("hs_", lev), hs_model, hs5, hs_file, "school", hs_items,
@@ -301,6 +310,7 @@ write_json(list(
                           "x1 = 1 recoded to 2 in Pasteur: category 1 of x1 empty in group 1"),
   error = if (is.character(err)) err else "no error"
 ), "errors")
+}  # end of the delta HS cases
 
 # ------------------------------------------------ the bundled survey by wave (1-7 answers)
 package_data <- file.path("src", "loyaltysem", "data")
@@ -317,6 +327,7 @@ LOY =~ LOY1 + LOY2 + LOY3 + LOY4
 ecom_items <- c(paste0("SQ", 1:4), paste0("TRU", 1:3), paste0("SAT", 1:3), paste0("LOY", 1:4))
 ecom <- ecom[, c("wave", ecom_items)]
 ecom_file <- "src/loyaltysem/data/ecommerce.csv"
+if (!theta_only) {
 ecom_fits <- list()
 for (lev in names(levels_equal)) {
   ecom_fits[[lev]] <- fit_case(paste0("ecommerce_", lev), ecom_model, ecom, ecom_file, "wave",
@@ -326,3 +337,79 @@ for (lev in names(levels_equal)) {
 }
 ladder("ecommerce", ecom_fits, ecom_file, ecom_model, "wave",
        "four constructs by wave, 7 categories: the ordinal invariance ladder")
+}  # end of the delta survey cases
+
+# ------------------------------------------------------------ parameterization = "theta"
+# lav_partable_flat: the residual variances of y* fixed at 1; in groups 2..G free when the
+# thresholds are equal (and the scaling factors ~*~ not free: they follow from the implied
+# variances); "residuals" in group.equal then fixes them at group 1's 1 (strict).
+theta_equal <- c(levels_equal, list(strict = c("thresholds", "loadings", "residuals")))
+theta_ladder <- function(name, fits, data_file, syntax, group, note, extra = list()) {
+  out <- list(
+    provenance = provenance(data_file,
+                            paste("lavTestLRT(configural, thresholds, scalar, strict),",
+                                  "parameterization = \"theta\""),
+                            syntax, group, character(0), character(0), note),
+    levels = I(names(fits)),
+    group_equal = theta_equal,
+    fit_measures = lapply(fits, function(f) as.list(unclass(fitMeasures(f)))),
+    lrt = do.call(lrt_json, fits),
+    pairs = list(
+      thresholds_vs_configural = pair_json(fits$configural, fits$thresholds),
+      scalar_vs_thresholds = pair_json(fits$thresholds, fits$scalar),
+      strict_vs_scalar = pair_json(fits$scalar, fits$strict),
+      strict_vs_configural = pair_json(fits$configural, fits$strict)
+    )
+  )
+  write_json(c(out, extra), paste0("ladder_theta_", name))
+}
+hs_theta <- list()
+for (lev in names(theta_equal)) {
+  hs_theta[[lev]] <- fit_case(paste0("theta_hs_", lev), hs_model, hs5, hs_file, "school",
+                              hs_items, group_equal = theta_equal[[lev]],
+                              parameterization = "theta",
+                              score = lev %in% c("thresholds", "scalar"),
+                              note = paste("theta parameterization; invariance level", lev))
+}
+# semTools' strict model (Wu & Estabrook 2016 identification, theta): the same model as
+# lavaan's group.equal = c("thresholds", "loadings", "residuals") with std.lv = TRUE
+semtools_strict <- NULL
+if (requireNamespace("semTools", quietly = TRUE)) {
+  fit_me <- semTools::measEq.syntax(hs_model, data = hs5, group = "school", ordered = hs_items,
+                                    ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016",
+                                    parameterization = "theta",
+                                    group.equal = c("thresholds", "loadings", "intercepts",
+                                                    "residuals"),
+                                    return.fit = TRUE)
+  semtools_strict <- list(
+    call = paste("measEq.syntax(model, data = hs5, group = \"school\", ordered = items,",
+                 "ID.fac = \"std.lv\", ID.cat = \"Wu.Estabrook.2016\",",
+                 "parameterization = \"theta\", group.equal = c(\"thresholds\",",
+                 "\"loadings\", \"intercepts\", \"residuals\"), return.fit = TRUE)"),
+    fit_measures = as.list(unclass(fitMeasures(fit_me, c("npar", "chisq", "df",
+                                                         "chisq.scaled", "cfi.scaled",
+                                                         "rmsea.scaled", "srmr"))))
+  )
+}
+theta_ladder("hs", hs_theta, hs_file, hs_model, "school",
+             "3-factor CFA by school, 5 categories, theta: the ladder with strict",
+             extra = list(semtools_strict = semtools_strict))
+fit_case("theta_hs_strict_std_lv", hs_model, hs5, hs_file, "school", hs_items,
+         group_equal = theta_equal$strict, std_lv = TRUE, parameterization = "theta",
+         note = "theta, strict, std.lv = TRUE (semTools' ID.fac = \"std.lv\")")
+fit_case("theta_hs_scalar_ulsmv", hs_model, hs5, hs_file, "school", hs_items,
+         estimator = "ULSMV", group_equal = theta_equal$scalar, parameterization = "theta",
+         note = "theta, ULSMV, thresholds and loadings equal")
+fit_case("theta_hs_scalar_partial", hs_model, hs5, hs_file, "school", hs_items,
+         group_equal = theta_equal$strict, group_partial = c("x3|t1", "visual=~x2"),
+         parameterization = "theta", note = "theta, strict with a threshold and a loading free")
+ecom_theta <- list()
+for (lev in names(theta_equal)) {
+  ecom_theta[[lev]] <- fit_case(paste0("theta_ecommerce_", lev), ecom_model, ecom, ecom_file,
+                                "wave", ecom_items, group_equal = theta_equal[[lev]],
+                                parameterization = "theta",
+                                note = paste("theta; -99 -> NA, LOY4 reversed, listwise; level",
+                                             lev))
+}
+theta_ladder("ecommerce", ecom_theta, ecom_file, ecom_model, "wave",
+             "four constructs by wave, 7 categories, theta: the ladder with strict")
