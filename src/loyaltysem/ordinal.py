@@ -3,7 +3,8 @@
 :func:`fit_ordinal` computes what
 ``lavaan::sem(model, data, ordered = items, estimator = "WLSMV")`` (or ``"ULSMV"``)
 computes with lavaan's defaults: ``parameterization = "delta"``, one group, listwise
-deletion. Conventions that decide the numbers (lavaan source in brackets):
+deletion; with ``parameterization="theta"`` what ``sem(..., parameterization =
+"theta")`` computes. Conventions that decide the numbers (lavaan source in brackets):
 
 - **Sample statistics** (two-step, ``lav_samplestats_step1/2``): thresholds
   ``Phi^-1(cumulative proportions)`` and polychoric correlations, and their asymptotic
@@ -46,10 +47,21 @@ deletion. Conventions that decide the numbers (lavaan source in brackets):
   variances of ``y*`` are 1, so ``std.all`` rescales by the latent SDs only; thresholds
   are unchanged; delta-method SEs from the robust ``vcov``. **R²** of an indicator is
   ``1 - theta_ii``.
+- **Theta parameterization** (``parameterization = "theta"``): the residual variances
+  of ``y*`` are parameters fixed at 1 (``lav_partable_flat``); ``Sigma* = Lambda A Psi
+  A' Lambda' + Theta``, the scaling factors ``~*~`` are ``Delta = diag(Sigma*)^-1/2``
+  (``setDeltaElements.LISREL``, shown in the ``~*~`` rows), the implied correlations
+  ``Delta Sigma* Delta`` and thresholds ``Delta tau`` (``computeSigmaHat``,
+  ``computeTH``). The same model as delta (chi-square, tests and every fit measure
+  equal), in other units: the thresholds are no longer the sample thresholds (their
+  ``std.all`` are), so every parameter is iterated jointly (complex-step Jacobian,
+  :class:`loyaltysem._kernels.multigroup_dwls.MultiGroupDWLS` with one group).
+  ``std.all`` divides by ``sd(y*) = sqrt(diag Sigma*)``; residual covariances become
+  correlations ``theta_ij / sqrt(theta_ii theta_jj)``; R² ``1 - theta_ii / var(y*)``.
 
 Not implemented (typed errors): continuous indicators mixed with ordinal ones
 (polyserial correlations), observed covariates and observed variables in regressions,
-``parameterization = "theta"``, multiple groups, ``missing = "ml"``. Missing answers:
+multiple groups (see :mod:`loyaltysem.ordinal_groups`), ``missing = "ml"``. Missing answers:
 ``missing = "listwise"`` (lavaan's default) or ``"pairwise"`` (lavaan's pairwise
 polychorics and their NACOV).
 
@@ -825,6 +837,20 @@ def fit_ordinal(
     >>> row = res.estimates.loc[1]
     >>> [row["lhs"], row["op"], row["rhs"]], round(float(row["est"]), 4), round(float(row["se"]), 4)
     (['visual', '=~', 'x2'], 0.5299, 0.0935)
+
+    The theta parameterization: the same fit, loadings in units of the residual SD of
+    ``y*``; in R: ``cfa(model, data = hs5, ordered = names(hs5), parameterization =
+    "theta")``.
+
+    >>> th = fit_ordinal(spec, hs5, ordered=list(hs5.columns), parameterization="theta")
+    >>> round(float(th.fit_measures["chisq.scaled"]), 3)
+    83.385
+    >>> row = th.estimates.loc[1]
+    >>> round(float(row["est"]), 4), round(float(row["se"]), 4), round(float(row["std_all"]), 4)
+    (0.3237, 0.1116, 0.4434)
+    >>> scale = th.estimates.query("op == '~*~'").iloc[0]
+    >>> scale["lhs"], round(float(scale["est"]), 4)
+    ('x1', 0.5475)
     """
     est_name = str(estimator).upper()
     if est_name not in ORDINAL_ESTIMATORS:

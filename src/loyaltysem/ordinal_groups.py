@@ -2,10 +2,11 @@ r"""Multi-group ordinal SEM (WLSMV, ULSMV) and threshold invariance, as lavaan 0
 
 :func:`fit_groups_ordinal` computes what ``lavaan::cfa(model, data, group = g, ordered
 = items, estimator = "WLSMV", group.equal = ..., group.partial = ...)`` computes
-(``parameterization = "delta"``); :func:`lrt_ordinal` is ``lavTestLRT()`` of two nested
-ordinal fits (lavaan's default for DWLS/ULS: ``method = "satorra.2000"``,
-``scaled.shifted = TRUE``); :func:`invariance_ordinal` fits the ordinal invariance
-ladder configural -> thresholds -> scalar. Conventions that decide the numbers (lavaan
+(``parameterization = "delta"``, or ``"theta"``); :func:`lrt_ordinal` is
+``lavTestLRT()`` of two nested ordinal fits (lavaan's default for DWLS/ULS: ``method =
+"satorra.2000"``, ``scaled.shifted = TRUE``); :func:`invariance_ordinal` fits the
+ordinal invariance ladder configural -> thresholds -> scalar (-> strict with theta).
+Conventions that decide the numbers (lavaan
 source in brackets):
 
 - **Sample statistics per group** (``lav_samplestats``): each group's thresholds,
@@ -22,11 +23,17 @@ source in brackets):
   ``"means"`` is not); the scaling factors are free when ``"thresholds"`` is in
   ``group_equal``; with ``std_lv=True`` and equal loadings (and ``"lv.variances"``
   not equal) the latent variances are free.
+- **Theta parameterization** (``lav_partable_flat``, ``setDeltaElements.LISREL``): the
+  residual variances of ``y*`` are parameters, fixed at 1; in groups 2..G they (not the
+  scaling factors) are free when ``"thresholds"`` is in ``group_equal``; the scaling
+  factors are ``diag(Sigma*_g)^-1/2`` in every group. ``"residuals"`` then labels them
+  equal to group 1's fixed 1: strict invariance (1 in every group).
 - **Equality constraints** (``lav_partable_labels``): as the continuous multi-group
   fits (:mod:`loyaltysem.groups`), with ``"thresholds"`` (the ``|`` rows) as a further
   ``group_equal`` keyword; ``group_partial`` names thresholds as ``"x3 | t1"``. A set
   of equal parameters with a fixed member is fixed (so ``"intercepts"`` and
-  ``"residuals"`` change nothing in the delta parameterization: both are fixed).
+  ``"residuals"`` change nothing in the delta parameterization: both are fixed; in
+  the theta one ``"residuals"`` fixes the residual variances of groups 2..G at 1).
 - **Estimator** (``lav_model_objective``): ``sum_g (n_g - 1) F_g`` with ``F_g`` the
   DWLS (weights ``1 / diag(Gamma_g)``) or ULS discrepancy of group ``g``; ``chisq`` is
   that sum, ``fmin = chisq / (2 N)``; each group's contribution is ``chisq_group``.
@@ -47,10 +54,11 @@ source in brackets):
   removed thresholds), as lavaan reports them.
 - **Standardized solution**: per group with ``var(y*) = 1 / delta^2``: ``std.all`` of
   a loading is ``lambda sd(eta) delta``, of a threshold ``tau delta``, of a residual
-  variance ``theta delta^2``; scaling factors standardize to 1.
+  variance ``theta delta^2``, of a residual covariance ``theta_ij / sqrt(theta_ii
+  theta_jj)`` (``cov.std = TRUE``); scaling factors standardize to 1.
 
-Not implemented (typed errors): ``parameterization = "theta"``, continuous indicators
-mixed with ordinal ones, covariates, ``missing = "ml"``, ``:=`` lines.
+Not implemented (typed errors): continuous indicators mixed with ordinal ones,
+covariates, ``missing = "ml"``, ``:=`` lines.
 
 References
 ----------
@@ -470,6 +478,15 @@ def fit_groups_ordinal(
     >>> fm = res.fit_measures
     >>> round(float(fm["chisq"]), 3), round(float(fm["chisq.scaled"]), 3), int(fm["df"])
     (145.587, 194.737, 78)
+
+    Strict invariance needs the theta parameterization; in R: ``cfa(..., group.equal =
+    c("thresholds", "loadings", "residuals"), parameterization = "theta")``.
+
+    >>> strict = fit_groups_ordinal(model, hs5, "school", parameterization="theta",
+    ...                             group_equal=["thresholds", "loadings", "residuals"])
+    >>> fm = strict.fit_measures
+    >>> round(float(fm["chisq"]), 3), round(float(fm["chisq.scaled"]), 3), int(fm["df"])
+    (156.083, 206.855, 87)
     """
     est_name = str(estimator).upper()
     if est_name not in ORDINAL_ESTIMATORS:
@@ -1420,6 +1437,15 @@ def invariance_ordinal(
     >>> inv = invariance_ordinal(model, hs5, "school")
     >>> inv["table"]["delta_df"].tolist()[1:]
     [24.0, 6.0]
+
+    With the theta parameterization the ladder ends with strict; in R:
+    ``lavTestLRT(scalar, strict)`` of the two ``cfa(..., parameterization = "theta")``
+    fits.
+
+    >>> inv = invariance_ordinal(model, hs5, "school", parameterization="theta")
+    >>> row = inv["table"].loc["strict"]
+    >>> row["compared_with"], round(float(row["delta_chisq"]), 3), float(row["delta_df"])
+    ('scalar', 14.31, 9.0)
     """
     if parameterization not in PARAMETERIZATIONS:
         raise ModelSpecError(
