@@ -414,3 +414,32 @@ def test_unknown_missing_rule_is_refused(data5):
     with pytest.raises(ModelSpecError, match="missing='ml'") as err:
         fit_ordinal(specify(HS), data5, ordered=list(data5.columns), missing="ml")
     assert "pairwise" in err.value.fix
+
+
+# ----------------------------------------------------------------------------- theta
+def test_theta_is_the_delta_model_in_other_units(data5):
+    """Same chi-square, fit measures and std.all; the ~*~ rows are sd(y*)^-1 (lavaan)."""
+    fx_d, fx_t = load("wlsmv_hs_cfa_wlsmv"), load("wlsmv_theta_hs_cfa")
+    delta, theta = run(fx_d), run(fx_t)
+    keys = ["chisq", "chisq.scaled", "cfi.scaled", "rmsea.scaled", "cfi.robust", "srmr"]
+    assert_allclose(theta.fit_measures[keys], delta.fit_measures[keys], rtol=1e-7)
+    assert_allclose(theta.estimates["std_all"], delta.estimates["std_all"], atol=1e-6)
+    est = theta.estimates
+    resid = est[(est["op"] == "~~") & (est["lhs"] == est["rhs"]) & est["lhs"].str.match(r"x\d")]
+    assert (resid["free"] == 0).all() and np.allclose(resid["est"], 1.0)
+    scales = est[est["op"] == "~*~"].set_index("lhs")["est"]
+    # Delta = 1 / sd(y*) and var(y*) = 1 / (1 - R^2) with theta_ii = 1
+    assert_allclose(scales.loc[theta.r2.index], np.sqrt(1.0 - theta.r2), rtol=1e-10)
+
+
+def test_theta_options_are_checked(data5):
+    spec = specify(HS)
+    with pytest.raises(ModelSpecError, match="parameterization") as err:
+        fit_ordinal(spec, data5, ordered=list(data5.columns), parameterization="Theta")
+    assert "theta" in err.value.fix
+    with pytest.raises(ModelSpecError, match="fixed at 1 in the theta") as err:
+        fit_ordinal(specify(HS + "\nx1 ~~ x1"), data5, ordered=list(data5.columns),
+                    parameterization="theta")  # fmt: skip
+    assert err.value.column == "x1"
+    with pytest.raises(ModelSpecError, match="needs ordered="):
+        fit(HS, load_frame("holzinger_swineford"), parameterization="theta")
