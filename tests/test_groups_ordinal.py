@@ -73,7 +73,12 @@ THETA_LEVEL_CASES = {
     kind: [f"theta_{kind}_{level}" for level in ("configural", "thresholds", "scalar", "strict")]
     for kind in ("hs", "ecommerce")
 }
-THETA_OTHER_CASES = ["theta_hs_strict_std_lv", "theta_hs_scalar_ulsmv", "theta_hs_scalar_partial"]
+THETA_OTHER_CASES = [
+    "theta_hs_strict_std_lv",
+    "theta_hs_scalar_ulsmv",
+    "theta_hs_scalar_partial",
+    "theta_hs_strict_partial_residual",
+]
 THETA_CASES = [c for cases in THETA_LEVEL_CASES.values() for c in cases] + THETA_OTHER_CASES
 ALL_CASES = [c for cases in LEVEL_CASES.values() for c in cases] + OTHER_CASES + THETA_CASES
 HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
@@ -554,3 +559,20 @@ def test_strict_needs_theta() -> None:
     with pytest.raises(ModelSpecError, match="unknown ordinal invariance level"):
         invariance_ordinal(HS, hs5(), "school", levels=("configural", "metric"),
                            parameterization="theta")  # fmt: skip
+
+
+def test_lrt_single_group_theta() -> None:
+    """lavTestLRT of nested single-group theta fits, from the kept and the recomputed parts."""
+    d = _load("lrt_single_theta")
+    data = hs5().drop(columns="school")
+    kw = {"ordered": True, "parameterization": "theta"}
+    free = fit(d["provenance"]["model_syntax"], data, **kw)
+    for key in ("orthogonal", "equal"):
+        ref = d[key]
+        restricted = fit(d[f"{key}_syntax"], data, **kw)
+        assert_allclose(restricted.fit_measures["chisq"], ref["chisq_restricted"], rtol=RTOL_CHISQ)
+        for args in ({}, {"data": data}):
+            d_chisq, d_df, p = lrt_ordinal(restricted, free, **args)
+            assert_allclose(d_chisq, ref["delta_chisq"], rtol=RTOL_CHISQ, err_msg=key)
+            assert d_df == ref["delta_df"]
+            assert_allclose(p, ref["pvalue"], atol=ATOL_P)

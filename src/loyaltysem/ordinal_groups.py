@@ -1190,10 +1190,14 @@ def _single_group_internals(res: SEMResult, data: Any) -> _OrdinalInternals:
         missing=missing,
     )
     items = [str(v) for v in opts.get("ordered", ov)]
-    _check_model(spec, items)
+    parameterization = str(opts.get("parameterization", "delta"))
+    _check_model(spec, items, parameterization)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        one = _fit(spec, gd, "", str(res.provenance.estimator), (), (), False, missing, items)
+        one = _fit(
+            spec, gd, "", str(res.provenance.estimator), (), (), False, missing, items,
+            parameterization,
+        )  # fmt: skip
     internals = _internals(one)
     chisq = float(res.fit_measures["chisq"])
     if not math.isclose(internals.chisq, chisq, rel_tol=1e-5, abs_tol=1e-6):

@@ -413,3 +413,27 @@ for (lev in names(theta_equal)) {
 }
 theta_ladder("ecommerce", ecom_theta, ecom_file, ecom_model, "wave",
              "four constructs by wave, 7 categories, theta: the ladder with strict")
+fit_case("theta_hs_strict_partial_residual", hs_model, hs5, hs_file, "school", hs_items,
+         group_equal = theta_equal$strict, group_partial = c("x3~~x3"),
+         parameterization = "theta",
+         note = "theta, strict with the residual variance of x3 free in group 2")
+# single group, theta: nested models (with equal loadings theta is another model than delta)
+fit_free_t <- cfa(hs_model, data = hs5[, hs_items], ordered = hs_items, estimator = "WLSMV",
+                  parameterization = "theta")
+fit_orth_t <- cfa(hs_model, data = hs5[, hs_items], ordered = hs_items, estimator = "WLSMV",
+                  orthogonal = TRUE, parameterization = "theta")
+fit_eq_t <- cfa("visual =~ x1 + a*x2 + a*x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n",
+                data = hs5[, hs_items], ordered = hs_items, estimator = "WLSMV",
+                parameterization = "theta")
+write_json(list(
+  provenance = provenance(hs_file,
+                          paste("lavTestLRT(free, orthogonal); lavTestLRT(free, equal);",
+                                "parameterization = \"theta\""),
+                          hs_model, "", character(0), character(0),
+                          "single-group WLSMV, theta: orthogonal factors; two equal loadings"),
+  orthogonal_syntax = paste0(hs_model, "visual ~~ 0*textual\nvisual ~~ 0*speed\n",
+                             "textual ~~ 0*speed\n"),
+  equal_syntax = "visual =~ x1 + a*x2 + a*x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n",
+  orthogonal = pair_json(fit_free_t, fit_orth_t),
+  equal = pair_json(fit_free_t, fit_eq_t)
+), "lrt_single_theta")
