@@ -294,13 +294,22 @@ def test_summary_reports_the_scaled_test_and_robust_indices(hs):
     assert "scaled chi-square = 87.132" in text and "robust CFI = 0.930" in text
 
 
-def test_bootstrap_refuses_a_mean_structure(hs):
+def test_bootstrap_with_a_mean_structure(hs):
+    # free intercepts: each draw's intercept is the resample's mean, and every other
+    # estimate is the one of the covariance-structure model on the same resample
     import loyaltysem as ls
-    from loyaltysem.errors import ModelSpecError
 
     res = fit(HS, hs, meanstructure=True)
-    with pytest.raises(ModelSpecError, match="mean structure"):
-        ls.bootstrap(res, 10, data=hs)
+    plain = fit(HS, hs)
+    rng = np.random.default_rng(7)
+    idx = rng.integers(0, len(hs), size=(20, len(hs)))
+    boot = ls.bootstrap(res, data=hs, indices=idx)
+    boot_plain = ls.bootstrap(plain, data=hs, indices=idx)
+    draws, draws_plain = boot.draws.draws, boot_plain.draws.draws
+    x1 = hs["x1"].to_numpy()
+    assert_allclose(draws["est:x1 ~1 "], x1[idx].mean(axis=1), atol=1e-7)  # refit tolerance
+    shared = [c for c in draws_plain.columns if c.startswith("est:") and "~~" in c]
+    assert_allclose(draws[shared].to_numpy(), draws_plain[shared].to_numpy(), atol=1e-6)
 
 
 @pytest.mark.parametrize(

@@ -310,3 +310,68 @@ def test_ordinal_multigroup_bootstrap_is_refused():
         res = fit_groups_ordinal("TRU =~ TRU1 + TRU2 + TRU3", survey, "wave")
     with pytest.raises(ModelSpecError, match="ordinal multi-group"):
         bootstrap(res, 10, data=survey)
+
+
+# ------------------------------------------------ full-information ML bootstraps
+FXF = json.loads(
+    (Path(__file__).parent / "fixtures" / "bootstrap" / "ecommerce_fiml_indirect.json").read_text(
+        encoding="utf-8"
+    )
+)
+#: lavaan's FIML refits stop ~1e-5 from each draw's optimum (nlminb; its Gauss-Newton
+#: optimizer does not converge with missing = "ml"): draws, SEs and intervals to these
+ATOL_FIML_DRAW = 1e-4
+ATOL_FIML_SE = 1e-5
+ATOL_FIML_CI = 1e-4
+
+
+def _compare_draws(boot, rows, lav, with_group):
+    k = len(rows["lhs"])
+    groups = rows.get("group") or [0] * k  # single group: no group column in lavaan
+    keys = zip(rows["lhs"], rows["op"], rows["rhs"], groups, strict=True)
+    names = [f"{a} {o} {b}" + (f" [{g}]" if with_group else "") for a, o, b, g in keys]
+    draws = boot.draws.draws
+    ours = draws[[f"est:{n}" for n in names]].to_numpy()
+    ref = np.asarray(lav, dtype=float)[:, :k]
+    assert_allclose(ours, ref, atol=ATOL_FIML_DRAW)
+    assert_allclose(ours.std(axis=0, ddof=1), ref.std(axis=0, ddof=1), atol=ATOL_FIML_SE)
+    assert_allclose(_percentiles(ours), _percentiles(ref), atol=ATOL_FIML_CI)
+    std = draws[[f"std:{n}" for n in names]].to_numpy()
+    ok = np.isfinite(np.asarray(lav, dtype=float)[:, k:])
+    assert_allclose(std[ok], np.asarray(lav, dtype=float)[:, k:][ok], atol=ATOL_FIML_DRAW)
+
+
+def test_fiml_bootstrap_resamples_incomplete_rows_as_lavaan():
+    survey = ls.load_ecommerce()
+    res = ls.fit(FXF["model"], survey, missing="ml")
+    assert res.provenance.n == FXF["nobs"]  # every respondent with an answer
+    ref = FXF["default"]
+    assert ref["error_idx"] == []
+    boot = bootstrap(res, data=survey, indices=np.array(ref["indices"][0]) - 1)
+    assert boot.n_ok == 200 and boot.n_failed == 0
+    _compare_draws(boot, FXF["rows"], ref["draws"], with_group=False)
+    # the same with MLR: its estimates are ML, so are the bootstrap's
+    mlr = ls.fit(FXF["model"], survey, missing="ml", estimator="MLR")
+    boot_mlr = bootstrap(mlr, data=survey, indices=np.array(ref["indices"][0]) - 1)
+    assert_allclose(boot_mlr.draws.draws.to_numpy(), boot.draws.draws.to_numpy(), atol=1e-9)
+
+
+def test_fiml_multigroup_bootstrap_resamples_within_waves_as_lavaan():
+    from loyaltysem.groups import fit_groups
+
+    survey = ls.load_ecommerce()
+    g = FXF["groups"]
+    res = fit_groups(FXF["model"], survey, g["group"], group_equal=g["group_equal"], missing="ml")
+    assert [str(v) for v in res.group_labels] == g["group_labels"]
+    assert res.nobs.tolist() == g["nobs"]
+    ref = g["default"]
+    assert ref["error_idx"] == []
+    boot = bootstrap(res, data=survey, indices=[np.array(b) - 1 for b in ref["indices"]])
+    _compare_draws(boot, g["rows"], ref["draws"], with_group=True)
+
+
+def test_fiml_bootstrap_refuses_bollen_stine():
+    survey = ls.load_ecommerce()
+    res = ls.fit(FXF["model"], survey, missing="ml")
+    with pytest.raises(ModelSpecError, match="Bollen-Stine"):
+        bootstrap(res, 10, data=survey, kind="bollen-stine")

@@ -343,17 +343,31 @@ class _Refitter:
     Warm start at the original estimates, ML by the same Fisher scoring/BFGS as
     :func:`loyaltysem.fit`; returns the parameter rows, the ``:=`` parameters, their
     standardized (``std.all``) values, the chi-square and an admissibility flag.
-    Fixed.x covariances are taken from each resample, as lavaan does.
+    Fixed.x covariances are taken from each resample, as lavaan does. With a mean
+    structure (``mean`` given) the sample means of each resample are fitted too; with
+    ``fiml=True`` each resample (rows with missing answers included) gets its own
+    missing-data patterns and EM saturated moments, and the full-information
+    likelihood is maximised (lavaan ``bootstrapLavaan`` of a ``missing = "ml"`` fit).
     """
 
-    def __init__(self, spec: Any, pt: Any, ov: list[str], s: np.ndarray, x0: np.ndarray):
+    def __init__(
+        self,
+        spec: Any,
+        pt: Any,
+        ov: list[str],
+        s: np.ndarray,
+        x0: np.ndarray,
+        mean: np.ndarray | None = None,
+        fiml: bool = False,
+    ):
         from loyaltysem._kernels.ml import MLKernel
         from loyaltysem._kernels.partable import StandardizationPlan, compile_partable
         from loyaltysem.specification import DefinedParameters
 
         self.pt, self.ov, self.x0 = pt, ov, np.asarray(x0, dtype=float)
-        self.cm = compile_partable(pt, ov, s)
-        kernel = MLKernel(self.cm.layout, s)
+        self.means, self.fiml = mean is not None, bool(fiml)
+        self.cm = compile_partable(pt, ov, s, mean)
+        kernel = MLKernel(self.cm.layout, s, mean)
         try:
             self.h0_inv = np.linalg.inv(2.0 * kernel.expected_information(kernel.state(self.x0)))
         except np.linalg.LinAlgError:
@@ -379,31 +393,52 @@ class _Refitter:
         k = len(self.definitions)
         return 2 * (self.n_rows + k) + 2
 
-    def __call__(self, data: np.ndarray) -> np.ndarray:
-        from loyaltysem._kernels.ml import MLKernel, fisher_scoring
-        from loyaltysem._kernels.partable import StandardizationPlan, compile_partable
+    def _refit(self, data: np.ndarray) -> tuple[Any, Any, np.ndarray, Any, int]:
+        """The compiled model, the kernel, the estimates, the state and N of a resample."""
+        from loyaltysem._kernels import fiml as fiml_kernel
+        from loyaltysem._kernels.ml import MLKernel, _bfgs, fisher_scoring
+        from loyaltysem._kernels.partable import compile_partable
         from loyaltysem._kernels.refit import bfgs_refit
 
+        cm = self.cm
+        if self.fiml:
+            pat = fiml_kernel.patterns(data)
+            h1 = fiml_kernel.em_saturated(pat)
+            kernel: Any = fiml_kernel.FIMLKernel(cm.layout, pat, h1)
+            st = kernel.state(self.x0)
+            x, st, _, converged = _bfgs(kernel, self.x0, st, max_iter=200, tol=1e-8)
+            if not converged:
+                x, st, _, converged = fiml_kernel.optimize(kernel, self.x0)
+            return cm, kernel, x, st, pat.n if converged else -1
         n = len(data)
-        centered = data - data.mean(axis=0)
+        mean = data.mean(axis=0)
+        centered = data - mean
         s = centered.T @ centered / n
-        cm, plan = self.cm, self.std_plan
         if self.has_fixed_x:
-            cm = compile_partable(self.pt, self.ov, s)
-            plan = StandardizationPlan.build(cm, "std.all")
-        kernel = MLKernel(cm.layout, s)
-        x, st, _, converged = bfgs_refit(kernel, self.x0, self.h0_inv)
+            cm = compile_partable(self.pt, self.ov, s, mean if self.means else None)
+        kernel = MLKernel(cm.layout, s, mean if self.means else None)
+        if self.means:
+            st = kernel.state(self.x0)
+            x, st, _, converged = _bfgs(kernel, self.x0, st, max_iter=200, tol=1e-8)
+        else:
+            x, st, _, converged = bfgs_refit(kernel, self.x0, self.h0_inv)
         if not converged:  # the robust path of fit() as a fallback
             x, st, _, converged = fisher_scoring(kernel, self.x0)
-        if not converged:
+        return cm, kernel, x, st, n if converged else -1
+
+    def __call__(self, data: np.ndarray) -> np.ndarray:
+        from loyaltysem._kernels.partable import StandardizationPlan, row_estimates
+
+        cm, kernel, x, st, n = self._refit(data)
+        if n < 0:
             # ill-conditioned draws (often near-Heywood) can stall just above the strict
             # gradient tolerance of fit() at the optimum; accept them at 1e-6 (lavaan's
             # nlminb stops on the relative change of the objective, which is looser)
             grad = kernel.gradient(st)
             if not (np.all(np.isfinite(grad)) and np.max(np.abs(grad)) < _REFIT_GRAD_TOL):
                 raise ArithmeticError("the refit did not converge")
-        from loyaltysem._kernels.partable import row_estimates
-
+            n = kernel.pat.n if self.fiml else len(data)
+        plan = self.std_plan if cm is self.cm else StandardizationPlan.build(cm, "std.all")
         est = row_estimates(cm, x)
         std = plan.evaluate(x[None, :])[0]
         parts = [est]
@@ -598,20 +633,22 @@ def bootstrap(
             expected="a model fitted to raw data",
             fix="fit the model to the respondents' data, then bootstrap",
         )
-    if str(prov.estimator).upper() != "ML" or opts.get("missing", "listwise") != "listwise":
+    missing = opts.get("missing", "listwise")
+    if str(prov.estimator).upper() not in ("ML", "MLM", "MLR") or missing not in ("listwise", "ml"):
         raise ModelSpecError(
-            "the bootstrap is available for ML with listwise deletion",
-            found=f"estimator={prov.estimator}, missing={opts.get('missing')}",
-            expected="estimator='ML', missing='listwise'",
-            fix="bootstrap an ML fit",
+            "the bootstrap is available for ML estimates (ML, MLM, MLR) with listwise "
+            "deletion or full-information ML",
+            found=f"estimator={prov.estimator}, missing={missing}",
+            expected="estimator='ML'/'MLM'/'MLR', missing='listwise' or 'ml'",
+            fix="bootstrap an ML fit (the robust SEs of an ordinal fit need no bootstrap)",
         )
-    if opts.get("meanstructure"):
+    fiml = missing == "ml"
+    if fiml and kind == "bollen-stine":
         raise ModelSpecError(
-            "the bootstrap of a model with a mean structure is not available yet",
-            found="meanstructure=True or '~ 1' lines",
-            expected="a covariance-structure model",
-            fix="bootstrap the model without intercepts (they do not change the other "
-            "estimates when they are free)",
+            "the Bollen-Stine bootstrap of a full-information ML fit is not available",
+            found="kind='bollen-stine', missing='ml'",
+            expected="kind='nonparametric' with missing data (lavaan refuses it too)",
+            fix="use kind='nonparametric'",
         )
     if data is None:
         raise SurveyDataError(
@@ -619,14 +656,24 @@ def bootstrap(
             expected="data=<the Survey or DataFrame passed to fit()>",
             fix="bootstrap(result, n_boot, data=survey)",
         )
+    means = bool(opts.get("meanstructure")) or fiml
     spec = specify(
         result.model,
         std_lv=bool(opts.get("std_lv", False)),
         orthogonal=bool(opts.get("orthogonal", False)),
         fixed_x=bool(opts.get("fixed_x", True)),
+        meanstructure=means,
     )
+    if fiml and spec.ov_x:
+        raise ModelSpecError(
+            "the bootstrap of a full-information ML fit with fixed.x covariates is not "
+            "available yet",
+            found=list(spec.ov_x),
+            expected="a model without observed exogenous covariates",
+            fix="refit with fixed_x=False, or bootstrap a listwise fit",
+        )
     ov = list(result.sample_cov.index)
-    moments, _ = moments_from_data(data, ov)
+    moments, _ = moments_from_data(data, ov, missing=missing)
     if moments.data_hash != prov.data_hash or moments.n != prov.n:
         raise SurveyDataError(
             "these are not the data the model was fitted to",
@@ -636,11 +683,15 @@ def bootstrap(
         )
     frame = data.to_frame() if hasattr(data, "to_frame") else data
     x = frame[ov].to_numpy(dtype=float)
-    x = x[np.isfinite(x).all(axis=1)]
+    # the rows the fit used: complete ones, or (FIML) every row with an answer
+    x = x[np.isfinite(x).any(axis=1)] if fiml else x[np.isfinite(x).all(axis=1)]
     if kind == "bollen-stine":
-        x = _bollen_stine(x, result.implied_cov.to_numpy())
+        mu = result.implied_mean.to_numpy() if means and result.implied_mean is not None else None
+        x = _bollen_stine(x, result.implied_cov.to_numpy(), mu)
     pt = spec.partable()
-    refit = _Refitter(spec, pt, ov, moments.s, result._x)
+    refit = _Refitter(
+        spec, pt, ov, moments.s, result._x, moments.mean if means else None, fiml=fiml
+    )
     est_tab = result.estimates
     labels = [f"{a} {o} {b}" for a, o, b in zip(est_tab["lhs"], est_tab["op"], est_tab["rhs"],
                                                  strict=True)]  # fmt: skip
@@ -717,12 +768,21 @@ class _GroupRefitter:
     admissibility flag. Fixed.x covariate moments are taken from each resample.
     """
 
-    def __init__(self, spec: Any, table: pd.DataFrame, ov: list[str], gd: Any, x0: np.ndarray):
+    def __init__(
+        self,
+        spec: Any,
+        table: pd.DataFrame,
+        ov: list[str],
+        gd: Any,
+        x0: np.ndarray,
+        fiml: bool = False,
+    ):
         from loyaltysem._kernels.partable import StandardizationPlan
         from loyaltysem.groups import _compile_groups
         from loyaltysem.specification import DefinedParameters
 
         self.table, self.ov, self.x0 = table, ov, np.asarray(x0, dtype=float)
+        self.fiml = bool(fiml)
         self.q = int(table["free"].max())
         self.n_groups = len(gd.covs)
         self.compiled, self.index, _ = _compile_groups(table, ov, self.q, gd.covs, gd.means)
@@ -753,22 +813,34 @@ class _GroupRefitter:
 
         codes = data[:, -1].astype(int)
         y = data[:, :-1]
-        covs, means, nobs = [], [], []
-        for g in range(self.n_groups):
-            block = y[codes == g]
-            if len(block) <= y.shape[1]:
-                raise ArithmeticError(f"group {g + 1} has too few rows in this draw")
-            mean = block.mean(axis=0)
-            centered = block - mean
-            covs.append(centered.T @ centered / len(block))
-            means.append(mean)
-            nobs.append(len(block))
         compiled, plans = self.compiled, self.plans
-        if self.has_fixed_x:
-            compiled = _compile_groups(self.table, self.ov, self.q, covs, means)[0]
-            plans = [StandardizationPlan.build(cm, "std.all") for cm in compiled]
-        layouts = [cm.layout for cm in compiled]
-        kernel = MultiGroupKernel(layouts, self.index, covs, means, nobs, self.q)
+        if self.fiml:  # each group's patterns and EM moments of this resample
+            from loyaltysem._kernels import fiml as fiml_kernel
+
+            kernels = []
+            for g, cm in enumerate(compiled):
+                pat = fiml_kernel.patterns(y[codes == g])
+                kernels.append(
+                    fiml_kernel.FIMLKernel(cm.layout, pat, fiml_kernel.em_saturated(pat))
+                )
+            nobs = [k.n for k in kernels]
+            kernel = MultiGroupKernel.from_kernels(kernels, self.index, nobs, self.q)
+        else:
+            covs, means, nobs = [], [], []
+            for g in range(self.n_groups):
+                block = y[codes == g]
+                if len(block) <= y.shape[1]:
+                    raise ArithmeticError(f"group {g + 1} has too few rows in this draw")
+                mean = block.mean(axis=0)
+                centered = block - mean
+                covs.append(centered.T @ centered / len(block))
+                means.append(mean)
+                nobs.append(len(block))
+            if self.has_fixed_x:
+                compiled = _compile_groups(self.table, self.ov, self.q, covs, means)[0]
+                plans = [StandardizationPlan.build(cm, "std.all") for cm in compiled]
+            layouts = [cm.layout for cm in compiled]
+            kernel = MultiGroupKernel(layouts, self.index, covs, means, nobs, self.q)
         st = kernel.state(self.x0)
         x, st, _, converged = _bfgs(kernel, self.x0, st, max_iter=200, tol=1e-8)  # type: ignore[arg-type]
         if not converged:
@@ -856,12 +928,13 @@ def _bootstrap_groups(
             expected="a multi-group fit by ML, MLM or MLR",
             fix="use the robust standard errors of the WLSMV fit, or bootstrap an ML fit",
         )
-    if opts.get("missing", "listwise") != "listwise":
+    missing = opts.get("missing", "listwise")
+    if missing == "ml" and kind == "bollen-stine":
         raise ModelSpecError(
-            "the bootstrap of a full-information ML multi-group fit is not available yet",
-            found=f"missing={opts.get('missing')!r}",
-            expected="a multi-group fit with listwise deletion",
-            fix="bootstrap the listwise fit, or use the delta-method SEs of the FIML fit",
+            "the Bollen-Stine bootstrap of a full-information ML fit is not available",
+            found="kind='bollen-stine', missing='ml'",
+            expected="kind='nonparametric' with missing data (lavaan refuses it too)",
+            fix="use kind='nonparametric'",
         )
     if data is None:
         raise SurveyDataError(
@@ -876,7 +949,7 @@ def _bootstrap_groups(
         fixed_x=bool(opts.get("fixed_x", True)),
     )
     ov = list(spec.ov)
-    gd = _split_groups(data, result.group, ov)
+    gd = _split_groups(data, result.group, ov, missing=missing)
     if gd.data_hash != result.provenance.data_hash:
         raise SurveyDataError(
             "these are not the data the model was fitted to",
@@ -892,7 +965,7 @@ def _bootstrap_groups(
     x0 = np.zeros(mt.n_free)
     free = params["free"].to_numpy(dtype=int)
     x0[free[free > 0] - 1] = params["est"].to_numpy(dtype=float)[free > 0]
-    refit = _GroupRefitter(spec, mt.frame, ov, gd, x0)
+    refit = _GroupRefitter(spec, mt.frame, ov, gd, x0, fiml=missing == "ml")
     blocks = list(gd.data)
     if kind == "bollen-stine":  # every group transformed to its implied moments (lavaan)
         blocks = [
