@@ -637,13 +637,6 @@ class MultiGroupResult(DisplayMixin):
         return _copy(table.reset_index(drop=True))
 
     def _score_parts(self) -> tuple[pd.DataFrame, pd.Series]:
-        if self._score is None and self.provenance.options.get("missing") == "ml":
-            raise ModelSpecError(
-                "score tests of a full-information ML multi-group fit are not available yet",
-                found="missing='ml'",
-                expected="a complete-data (listwise) multi-group fit",
-                fix="fit with listwise deletion for lavTestScore's tests",
-            )
         if self._score is None:
             raise ModelSpecError(
                 "this model has no equality constraints to test",
