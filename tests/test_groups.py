@@ -652,3 +652,30 @@ def test_a_step_above_an_unsupported_level_says_so() -> None:
     assert table.loc["scalar", "decision"] == "supported"
     assert "metric invariance was not supported" in table.loc["scalar", "reason"]
     assert "metric" not in _ladder("hs").table.loc["metric", "reason"]
+
+
+def test_a_configural_level_that_does_not_converge_is_reported(monkeypatch) -> None:
+    # the ladder's bookkeeping when the optimizer gives up on one level: that level says
+    # so, the others are still fitted, and no level is compared with it
+    import dataclasses
+
+    import loyaltysem.groups as groups_module
+
+    real = groups_module.fit_groups
+
+    def stalled_configural(*args: Any, **kwargs: Any) -> MultiGroupResult:
+        res = real(*args, **kwargs)
+        if not kwargs.get("group_equal"):
+            return dataclasses.replace(res, converged=False)
+        return res
+
+    monkeypatch.setattr(groups_module, "fit_groups", stalled_configural)
+    inv = invariance(HS_MODEL, _data("hs"), "school")
+    table = inv.table
+    assert table.loc["configural", "status"] == "not converged"
+    assert table.loc["configural", "decision"] == "failed"
+    assert "did not converge" in table.loc["configural", "reason"]
+    assert (table.loc[["metric", "scalar", "strict"], "status"] == "fitted").all()
+    assert table.loc["metric", "decision"] == "not tested"  # nothing fitted below it
+    assert table.loc["scalar", "compared_with"] == "metric"
+    assert np.isfinite(table.loc["scalar", "delta_chisq"])

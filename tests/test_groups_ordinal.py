@@ -576,3 +576,22 @@ def test_lrt_single_group_theta() -> None:
             assert_allclose(d_chisq, ref["delta_chisq"], rtol=RTOL_CHISQ, err_msg=key)
             assert d_df == ref["delta_df"]
             assert_allclose(p, ref["pvalue"], atol=ATOL_P)
+
+
+@pytest.mark.parametrize("kind", ["hs", "ecommerce"])
+def test_public_invariance_theta_goes_on_to_strict(kind: str) -> None:
+    import loyaltysem as ls
+
+    d = _load(f"ladder_theta_{kind}")
+    pv = d["provenance"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inv = ls.invariance(
+            pv["model_syntax"], _data(kind), group=pv["group"], ordered=True,
+            parameterization="theta",
+        )  # fmt: skip
+    assert list(inv.table.index) == d["levels"] == ["configural", "thresholds", "scalar", "strict"]
+    assert "(scalar, strict)" in inv.summary()
+    for level in d["levels"]:
+        assert_allclose(inv.table.loc[level, "chisq"], d["fit_measures"][level]["chisq.scaled"],
+                        rtol=RTOL_CHISQ)  # fmt: skip

@@ -130,11 +130,7 @@ from loyaltysem.grouping import (
     _plain,
     _split_groups,
 )
-from loyaltysem.ordinal_groups import (
-    ORDINAL_INVARIANCE_LEVELS,
-    fit_groups_ordinal,
-    invariance_ordinal,
-)
+from loyaltysem.ordinal_groups import fit_groups_ordinal, invariance_ordinal
 from loyaltysem.results import Provenance
 from loyaltysem.specification import DefinedParameters, ModelSpec, specify
 
@@ -258,8 +254,10 @@ def fit_groups(
         names. The fit is then :func:`loyaltysem.ordinal_groups.fit_groups_ordinal`
         (WLSMV by default, or ``estimator="ULSMV"``; ``group_equal`` also takes
         ``"thresholds"``; ``missing`` ``"listwise"`` or ``"pairwise"``).
-    parameterization : {"delta"}
-        Of an ordinal fit (lavaan's default).
+    parameterization : {"delta", "theta"}
+        Of an ordinal fit: lavaan's default ``"delta"`` (scaling factors of y*), or
+        ``"theta"`` (residual variances of y* as parameters; needed for strict
+        invariance).
     missing : {"listwise", "ml"}, default "listwise"
         ``"listwise"``: rows with a missing answer are left out within their group
         (counted). ``"ml"``: full-information ML (lavaan ``missing = "ml"``): every
@@ -1055,7 +1053,7 @@ class InvarianceResult(DisplayMixin):
 
     def _header(self) -> list[str]:
         first = "thresholds" if self.kind == "ordinal" else "metric"
-        rest = "scalar" if self.kind == "ordinal" else "scalar, strict"
+        rest = ", ".join(lv for lv in self.table.index if lv in ("scalar", "strict")) or "scalar"
         lines = [
             f"groups: {self.group!r}",
             "cut-offs: ΔCFI ≥ -.010 (Cheung & Rensvold 2002); ΔRMSEA ≤ .015, ΔSRMR ≤ .030 "
@@ -1123,6 +1121,7 @@ def invariance(
     alpha: float = 0.05,
     missing: str = "listwise",
     ordered: bool | Sequence[str] | None = None,
+    parameterization: str = "delta",
 ) -> InvarianceResult:
     r"""Measurement invariance across groups: configural → metric → scalar → strict.
 
@@ -1180,6 +1179,9 @@ def invariance(
         :func:`loyaltysem.ordinal_groups.invariance_ordinal` (WLSMV, or
         ``estimator="ULSMV"``; Wu & Estabrook 2016), with lavTestLRT's scaled-shifted
         differences and the scaled indices in the table.
+    parameterization : {"delta", "theta"}
+        Of the ordinal ladder: with ``"theta"`` it goes on to ``strict`` (the residual
+        variances of y* equal across groups).
 
     Returns
     -------
@@ -1220,7 +1222,7 @@ def invariance(
         out = invariance_ordinal(
             model, data, group, ordered=ordered,
             estimator="WLSMV" if estimator is None else str(estimator).upper(),
-            levels=tuple(ORDINAL_INVARIANCE_LEVELS) if levels is None else levels,
+            levels=levels, parameterization=parameterization,
             std_lv=std_lv, missing=missing, partial=partial, max_free=max_free,
             partial_criterion=partial_criterion, alpha=alpha,
         )  # fmt: skip
