@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType, SimpleNamespace
@@ -384,7 +385,16 @@ def _check_missing(missing: str, estimator: str, spec: ModelSpec) -> None:
 def _fiml_groups(
     gd: _GroupData, group: str
 ) -> tuple[list[fiml_kernel.Patterns], list[fiml_kernel.EMResult]]:
-    """Each group's missing-data patterns and EM saturated moments (lavaan ``missing="ml"``)."""
+    """Each group's missing-data patterns and EM saturated moments (lavaan ``missing="ml"``).
+
+    They depend on the data only, so the last few are kept (keyed by the data hash, which
+    covers the grouping column, the variables and every value): the levels of an
+    invariance ladder and the refits of its partial search run the EM once.
+    """
+    cached = _FIML_CACHE.get(gd.data_hash)
+    if cached is not None:
+        _FIML_CACHE.move_to_end(gd.data_hash)
+        return cached
     pats, h1s = [], []
     for label, values in zip(gd.labels, gd.data, strict=True):
         pat = fiml_kernel.patterns(values)
@@ -399,7 +409,15 @@ def _fiml_groups(
             )
         pats.append(pat)
         h1s.append(fiml_kernel.em_saturated(pat))
+    _FIML_CACHE[gd.data_hash] = (pats, h1s)
+    while len(_FIML_CACHE) > _FIML_CACHE_SIZE:
+        _FIML_CACHE.popitem(last=False)
     return pats, h1s
+
+
+#: The EM moments of the last few data sets fitted with missing="ml" (see _fiml_groups).
+_FIML_CACHE: OrderedDict[str, tuple[list[Any], list[Any]]] = OrderedDict()
+_FIML_CACHE_SIZE = 4
 
 
 def _spec(model: Any, *, std_lv: bool, orthogonal: bool, fixed_x: bool) -> ModelSpec:
