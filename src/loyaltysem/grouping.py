@@ -29,7 +29,7 @@ from loyaltysem.estimation import _survey_frame
 from loyaltysem.results import Provenance
 from loyaltysem.specification import PARAMETER_OPS, ModelSpec
 
-__all__ = ["GROUP_EQUAL", "MultiGroupResult"]
+__all__ = ["GROUP_EQUAL", "MultiGroupResult", "group_estimates"]
 
 #: The ``group.equal`` keywords of a continuous model (lavaan ``lav_partable_labels``).
 GROUP_EQUAL = (
@@ -214,6 +214,47 @@ def _split_groups(
     )
 
 
+def group_estimates(
+    rows: pd.DataFrame,
+    group: int,
+    label: Any,
+    est: np.ndarray,
+    se: np.ndarray,
+    std_lv: np.ndarray,
+    std_all: np.ndarray,
+    se_std_all: np.ndarray,
+) -> pd.DataFrame:
+    """One group's rows of a multi-group estimates table (``parameterEstimates()``).
+
+    ``rows``: the group's rows of the parameter table (``lhs, op, rhs, label, free``);
+    ``z``, ``pvalue`` and the 95 % interval from the normal distribution, ``z`` for free
+    parameters only.
+    """
+    fr = rows["free"].to_numpy(dtype=int)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(fr > 0, est / se, np.nan)
+    return pd.DataFrame(
+        {
+            "lhs": rows["lhs"].to_numpy(),
+            "op": rows["op"].to_numpy(),
+            "rhs": rows["rhs"].to_numpy(),
+            "group": group,
+            "group_label": [_plain(label)] * len(rows),
+            "label": rows["label"].to_numpy(),
+            "free": fr,
+            "est": est,
+            "se": se,
+            "z": z,
+            "pvalue": 2 * stats.norm.sf(np.abs(z)),
+            "ci_lower": est - Z_95 * se,
+            "ci_upper": est + Z_95 * se,
+            "std_lv": std_lv,
+            "std_all": std_all,
+            "se_std_all": se_std_all,
+        }
+    )
+
+
 # ------------------------------------------------------------ the parameter table
 @dataclass(frozen=True)
 class _MultiTable:
@@ -279,6 +320,88 @@ def _apply_group_modifiers(
                 free[i], ustart[i] = True, np.nan
             else:
                 user_label[i] = entry
+
+
+def _equality_classes(
+    label: np.ndarray,
+    user_label: np.ndarray,
+    free: np.ndarray,
+    ustart: np.ndarray,
+    base_free: np.ndarray,
+    n_groups: int,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], np.ndarray]:
+    """Number the free parameters of a multi-group table, as lavaan's constraints do.
+
+    Rows with the same ``label`` (lavaan's ``lav_partable_labels``: a group-1 parameter of
+    a ``group.equal`` kind labels the same parameter of the other groups; a user label is
+    the same in every group) form one parameter, and so do rows sharing a free index of
+    the single-group table (``base_free``: its own labels and ``==``) within a group. A
+    class with a fixed member is fixed at the first fixed value (``free``, ``ustart``
+    are updated in place). Rows are ``n_groups`` blocks of ``k``.
+
+    Returns
+    -------
+    free_idx : ndarray of int
+        1-based parameter number of each row (0 fixed).
+    out_label : ndarray of str
+        lavaan's labels: the user's, else the ``plabel`` of the class's first row.
+    eq_pairs : list of (int, int)
+        (reference row, constrained row) of each constraint, in lavaan's order of ``==``.
+    plabel : ndarray of str
+        ``.p1.``, ``.p2.``, ... per row.
+    """
+    n = len(label)
+    parent = np.arange(n)
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    first_of: dict[str, int] = {}
+    dup_order: list[str] = []
+    for i in range(n):
+        if label[i] in first_of:
+            parent[find(i)] = find(first_of[label[i]])
+            if label[i] not in dup_order:
+                dup_order.append(label[i])
+        else:
+            first_of[label[i]] = i
+    for g in range(n_groups):
+        seen: dict[int, int] = {}
+        for r in range(k):
+            i = g * k + r
+            if base_free[i] > 0 and free[i]:
+                if base_free[i] in seen:
+                    parent[find(i)] = find(seen[base_free[i]])
+                else:
+                    seen[base_free[i]] = i
+    roots = np.array([find(i) for i in range(n)])
+    # a class with a fixed member is fixed at the first fixed value (lavaan)
+    for root in np.unique(roots):
+        members = np.flatnonzero(roots == root)
+        fixed = members[~free[members]]
+        if len(members) > 1 and len(fixed):
+            free[members] = False
+            ustart[members] = ustart[fixed[0]]
+    free_idx = np.zeros(n, dtype=int)
+    number: dict[int, int] = {}
+    for i in range(n):
+        if free[i]:
+            free_idx[i] = number.setdefault(int(roots[i]), len(number) + 1)
+    plabel = np.array([f".p{i + 1}." for i in range(n)], dtype=object)
+    out_label = user_label.copy()
+    eq_pairs: list[tuple[int, int]] = []
+    for lab in dup_order:
+        members = np.flatnonzero(label == lab)
+        if free[members].all():
+            for i in members:
+                if out_label[i] == "":
+                    out_label[i] = plabel[members[0]]
+            eq_pairs += [(int(members[0]), int(o)) for o in members[1:]]
+    return free_idx, out_label, eq_pairs, plabel
 
 
 def _multigroup_table(
@@ -355,58 +478,10 @@ def _multigroup_table(
     has_user = user_label != ""
     label[has_user] = user_label[has_user]
     # equality classes: equal labels, plus within-group '==' (shared index in the spec)
-    n = len(lhs)
-    parent = np.arange(n)
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = int(parent[i])
-        return i
-
-    first_of: dict[str, int] = {}
-    eq_pairs: list[tuple[int, int]] = []
-    dup_order: list[str] = []
-    for i in range(n):
-        if label[i] in first_of:
-            parent[find(i)] = find(first_of[label[i]])
-            if label[i] not in dup_order:
-                dup_order.append(label[i])
-        else:
-            first_of[label[i]] = i
     base = np.tile(base_free, n_groups)
-    for g in range(n_groups):
-        seen: dict[int, int] = {}
-        for r in range(k):
-            i = g * k + r
-            if base[i] > 0 and free[i]:
-                if base[i] in seen:
-                    parent[find(i)] = find(seen[base[i]])
-                else:
-                    seen[base[i]] = i
-    roots = np.array([find(i) for i in range(n)])
-    # a class with a fixed member is fixed at the first fixed value (lavaan)
-    for root in np.unique(roots):
-        members = np.flatnonzero(roots == root)
-        fixed = members[~free[members]]
-        if len(members) > 1 and len(fixed):
-            free[members] = False
-            ustart[members] = ustart[fixed[0]]
-    free_idx = np.zeros(n, dtype=int)
-    number: dict[int, int] = {}
-    for i in range(n):
-        if free[i]:
-            free_idx[i] = number.setdefault(int(roots[i]), len(number) + 1)
-    plabel = np.array([f".p{i + 1}." for i in range(n)], dtype=object)
-    out_label = user_label.copy()
-    for lab in dup_order:
-        members = np.flatnonzero(label == lab)
-        if free[members].all():
-            ref = members[0]
-            for i in members:
-                if out_label[i] == "":
-                    out_label[i] = plabel[ref]
-            eq_pairs += [(int(ref), int(o)) for o in members[1:]]
+    free_idx, out_label, eq_pairs, plabel = _equality_classes(
+        label, user_label, free, ustart, base, n_groups, k
+    )
     frame = pd.DataFrame(
         {
             "lhs": lhs,
@@ -421,7 +496,7 @@ def _multigroup_table(
             "user": user,
         }
     )
-    return _MultiTable(frame, int(free_idx.max()) if n else 0, tuple(eq_pairs))
+    return _MultiTable(frame, int(free_idx.max()) if len(free_idx) else 0, tuple(eq_pairs))
 
 
 # ----------------------------------------------------------------------- the result

@@ -120,7 +120,6 @@ from loyaltysem.estimation import (
 )
 from loyaltysem.grouping import (
     GROUP_EQUAL,
-    Z_95,
     MultiGroupResult,
     _check_group_equal,
     _GroupData,
@@ -130,6 +129,7 @@ from loyaltysem.grouping import (
     _own_parameters,
     _plain,
     _split_groups,
+    group_estimates,
 )
 from loyaltysem.ordinal_groups import fit_groups_ordinal, invariance_ordinal
 from loyaltysem.results import Provenance
@@ -589,33 +589,10 @@ def _fit_table(
         est = row_estimates(cm, xg)
         fr = rows["free"].to_numpy(dtype=int)
         se = np.where(fr > 0, se_free[np.maximum(fr, 1) - 1], 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(fr > 0, est / se, np.nan)
         vg = vcov[np.ix_(idx, idx)]
         std_lv_vals = StandardizationPlan.build(cm, "std.lv").evaluate(xg)[0]
         std_all, se_std = _std_with_se(StandardizationPlan.build(cm, "std.all"), xg, vg)
-        pieces.append(
-            pd.DataFrame(
-                {
-                    "lhs": rows["lhs"].to_numpy(),
-                    "op": rows["op"].to_numpy(),
-                    "rhs": rows["rhs"].to_numpy(),
-                    "group": g + 1,
-                    "group_label": [_plain(label)] * len(rows),
-                    "label": rows["label"].to_numpy(),
-                    "free": fr,
-                    "est": est,
-                    "se": se,
-                    "z": z,
-                    "pvalue": 2 * stats.norm.sf(np.abs(z)),
-                    "ci_lower": est - Z_95 * se,
-                    "ci_upper": est + Z_95 * se,
-                    "std_lv": std_lv_vals,
-                    "std_all": std_all,
-                    "se_std_all": se_std,
-                }
-            )
-        )
+        pieces.append(group_estimates(rows, g + 1, label, est, se, std_lv_vals, std_all, se_std))
         ops, lhs, rhs = cm.table.op, cm.table.lhs, cm.table.rhs
         prefix = f"group {group} = {_plain(label)!r}: "
         for i in np.flatnonzero((ops == "~~") & (lhs == rhs) & (fr > 0)):

@@ -109,12 +109,13 @@ from loyaltysem.errors import (
 from loyaltysem.estimation import _check_variables, _model_syntax, _survey_frame
 from loyaltysem.grouping import (
     GROUP_EQUAL,
-    Z_95,
     MultiGroupResult,
+    _equality_classes,
     _GroupData,
     _normalize_partial,
     _plain,
     _split_groups,
+    group_estimates,
 )
 from loyaltysem.ordinal import (
     ORDINAL_ESTIMATORS,
@@ -281,55 +282,9 @@ def _ordinal_table(
         label[(pos == i) & later] = label[i]
     has_user = user_label != ""
     label[has_user] = user_label[has_user]
-    n = len(lhs)
-    parent = np.arange(n)
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = int(parent[i])
-        return i
-
-    first_of: dict[str, int] = {}
-    dup_order: list[str] = []
-    for i in range(n):
-        if label[i] in first_of:
-            parent[find(i)] = find(first_of[label[i]])
-            if label[i] not in dup_order:
-                dup_order.append(label[i])
-        else:
-            first_of[label[i]] = i
-    for g in range(n_groups):
-        seen: dict[int, int] = {}
-        for r in range(k):
-            i = g * k + r
-            if base_free[i] > 0 and free[i]:
-                if base_free[i] in seen:
-                    parent[find(i)] = find(seen[base_free[i]])
-                else:
-                    seen[base_free[i]] = i
-    roots = np.array([find(i) for i in range(n)])
-    for root in np.unique(roots):
-        members = np.flatnonzero(roots == root)
-        fixed = members[~free[members]]
-        if len(members) > 1 and len(fixed):
-            free[members] = False
-            ustart[members] = ustart[fixed[0]]
-    free_idx = np.zeros(n, dtype=int)
-    number: dict[int, int] = {}
-    for i in range(n):
-        if free[i]:
-            free_idx[i] = number.setdefault(int(roots[i]), len(number) + 1)
-    plabel = np.array([f".p{i + 1}." for i in range(n)], dtype=object)
-    out_label = user_label.copy()
-    eq_pairs: list[tuple[int, int]] = []
-    for lab in dup_order:
-        members = np.flatnonzero(label == lab)
-        if free[members].all():
-            for i in members:
-                if out_label[i] == "":
-                    out_label[i] = plabel[members[0]]
-            eq_pairs += [(int(members[0]), int(o)) for o in members[1:]]
+    free_idx, out_label, eq_pairs, plabel = _equality_classes(
+        label, user_label, free, ustart, base_free, n_groups, k
+    )
     frame = pd.DataFrame(
         {
             "lhs": lhs,
@@ -344,7 +299,7 @@ def _ordinal_table(
             "user": user.astype(int),
         }
     )
-    return frame, int(free_idx.max()) if n else 0, tuple(eq_pairs)
+    return frame, int(free_idx.max()) if len(free_idx) else 0, tuple(eq_pairs)
 
 
 # ------------------------------------------------------------------------- the data
@@ -545,11 +500,21 @@ def _spec(model: Any, *, std_lv: bool) -> ModelSpec:
         spec = specify(_model_syntax(model), std_lv=std_lv)
     if spec.definitions:
         raise ModelSpecError(
-            "defined parameters (':=') are not available with groups yet",
+            "defined parameters (':=') are not available with ordinal groups yet",
             line=spec.definitions[0].line,
             found=f"{spec.definitions[0].name} := {spec.definitions[0].expression}",
             expected="a model without ':=' lines",
-            fix="remove the ':=' lines",
+            fix="remove the ':=' lines (continuous multi-group fits have them)",
+        )
+    if "group_mods" in spec.table.columns:
+        i = next(i for i, m in enumerate(spec.table["group_mods"]) if len(m))
+        row = spec.table.iloc[i]
+        raise ModelSpecError(
+            "modifiers with one value per group, c(...), are not available with ordinal groups yet",
+            line=int(row["line"]) or None,
+            found=f"c({', '.join(row['group_mods'])}) on {row['lhs']} {row['op']} {row['rhs']}",
+            expected="plain labels (equal in every group) or group_equal / group_partial",
+            fix="use group_equal and group_partial for equalities across groups",
         )
     return spec
 
@@ -781,30 +746,7 @@ def _fit(
         if e_inv is None:
             se_std = np.full_like(se_std, np.nan)
         se = np.where(fr > 0, se_free[np.maximum(fr, 1) - 1], 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(fr > 0, est / se, np.nan)
-        pieces.append(
-            pd.DataFrame(
-                {
-                    "lhs": rows["lhs"].to_numpy(),
-                    "op": rows["op"].to_numpy(),
-                    "rhs": rows["rhs"].to_numpy(),
-                    "group": g + 1,
-                    "group_label": [_plain(label)] * len(rows),
-                    "label": rows["label"].to_numpy(),
-                    "free": fr,
-                    "est": est,
-                    "se": se,
-                    "z": z,
-                    "pvalue": 2 * stats.norm.sf(np.abs(z)),
-                    "ci_lower": est - Z_95 * se,
-                    "ci_upper": est + Z_95 * se,
-                    "std_lv": std_lv_v,
-                    "std_all": std_all,
-                    "se_std_all": se_std,
-                }
-            )
-        )
+        pieces.append(group_estimates(rows, g + 1, label, est, se, std_lv_v, std_all, se_std))
         prefix = f"group {group} = {_plain(label)!r}: "
         ops, lhs = rows["op"].to_numpy(), rows["lhs"].to_numpy()
         rhs = rows["rhs"].to_numpy()
