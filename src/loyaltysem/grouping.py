@@ -269,17 +269,20 @@ def _normalize_partial(entries: Iterable[str]) -> list[str]:
     return ["".join(str(e).split()) for e in entries]
 
 
-def _check_group_equal(group_equal: Sequence[str]) -> tuple[str, ...]:
+def _check_group_equal(
+    group_equal: Sequence[str] | str, allowed: Sequence[str] = GROUP_EQUAL
+) -> tuple[str, ...]:
+    """The ``group_equal`` keywords, checked against ``allowed``, without repeats."""
     if isinstance(group_equal, str):
         group_equal = [group_equal]
     out = []
     for kw in group_equal:
-        if kw not in GROUP_EQUAL:
-            close = difflib.get_close_matches(str(kw), GROUP_EQUAL, n=1)
+        if kw not in allowed:
+            close = difflib.get_close_matches(str(kw), list(allowed), n=1)
             raise ModelSpecError(
                 "unknown group_equal keyword",
                 found=kw,
-                expected=f"some of {list(GROUP_EQUAL)}",
+                expected=f"some of {list(allowed)}",
                 fix=f"use {close[0]!r}" if close else "use lavaan's group.equal keywords",
             )
         out.append(str(kw))

@@ -435,6 +435,53 @@ class _Standardizer:
 
 
 # ----------------------------------------------------------------------------- measures
+def scaled_test_measures(
+    npar: int,
+    n: float,
+    chisq: float,
+    df: float,
+    test: Any,
+    chisq_b: float,
+    df_b: float,
+    test_b: Any,
+    uls: bool,
+) -> dict[str, float]:
+    """The test statistics of an ordinal fit and its baseline, as lavaan's ``fitMeasures()``.
+
+    ``chisq``, its scaled-and-shifted version (``test``: ``stat``, ``scaling_factor``,
+    ``shift``), the baseline's, their p-values (none for the unscaled ULS test, as
+    lavaan), the incremental indices and their ``.scaled`` CFI/TLI. ``fmin`` is
+    ``chisq / 2N`` (= 0.5 (N - 1) / N F).
+    """
+    x2, x2_b = test.stat, test_b.stat
+
+    def pchisq(stat: float, dof: float) -> float:
+        return float(stats.chi2.sf(stat, dof)) if dof > 0 else math.nan
+
+    return {
+        "npar": float(npar),
+        "fmin": chisq / (2.0 * n),
+        "chisq": chisq,
+        "df": float(df),
+        "pvalue": math.nan if uls else pchisq(chisq, df),
+        "chisq.scaled": x2,
+        "df.scaled": float(df),
+        "pvalue.scaled": pchisq(x2, df),
+        "chisq.scaling.factor": test.scaling_factor,
+        "chisq.shift.parameters": test.shift,
+        "baseline.chisq": chisq_b,
+        "baseline.df": float(df_b),
+        "baseline.pvalue": math.nan if uls else pchisq(chisq_b, df_b),
+        "baseline.chisq.scaled": x2_b,
+        "baseline.df.scaled": float(df_b),
+        "baseline.pvalue.scaled": pchisq(x2_b, df_b),
+        "baseline.chisq.scaling.factor": test_b.scaling_factor,
+        **fi.incremental_indices(chisq, df, chisq_b, df_b),
+        "cfi.scaled": fi.cfi(x2, df, x2_b, df_b),
+        "tli.scaled": fi.tli(x2, df, x2_b, df_b),
+    }
+
+
 def _fit_measures(
     *,
     chisq: float,
@@ -464,32 +511,8 @@ def _fit_measures(
     """
     x2, x2_b = test.stat, test_b.stat
 
-    def pchisq(stat: float, dof: float) -> float:
-        return float(stats.chi2.sf(stat, dof)) if dof > 0 else math.nan
-
     n1 = n - 1
-    out: dict[str, float] = {
-        "npar": float(npar),
-        "fmin": chisq / (2.0 * n),  # = 0.5 (N - 1) / N F
-        "chisq": chisq,
-        "df": float(df),
-        "pvalue": math.nan if uls else pchisq(chisq, df),
-        "chisq.scaled": x2,
-        "df.scaled": float(df),
-        "pvalue.scaled": pchisq(x2, df),
-        "chisq.scaling.factor": test.scaling_factor,
-        "chisq.shift.parameters": test.shift,
-        "baseline.chisq": chisq_b,
-        "baseline.df": float(df_b),
-        "baseline.pvalue": math.nan if uls else pchisq(chisq_b, df_b),
-        "baseline.chisq.scaled": x2_b,
-        "baseline.df.scaled": float(df_b),
-        "baseline.pvalue.scaled": pchisq(x2_b, df_b),
-        "baseline.chisq.scaling.factor": test_b.scaling_factor,
-        **fi.incremental_indices(chisq, df, chisq_b, df_b),
-        "cfi.scaled": fi.cfi(x2, df, x2_b, df_b),
-        "tli.scaled": fi.tli(x2, df, x2_b, df_b),
-    }
+    out = scaled_test_measures(npar, n, chisq, df, test, chisq_b, df_b, test_b, uls)
     robust = _robust_measures(cat, n, n1, df, df_b)
     out["cfi.robust"], out["tli.robust"] = robust.pop("cfi.robust"), robust.pop("tli.robust")
     out["nnfi.scaled"] = out["tli.scaled"]

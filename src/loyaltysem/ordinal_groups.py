@@ -117,6 +117,9 @@ from loyaltysem.grouping import (
     _split_groups,
     group_estimates,
 )
+from loyaltysem.grouping import (
+    _check_group_equal as _check_group_equal_kinds,
+)
 from loyaltysem.ordinal import (
     ORDINAL_ESTIMATORS,
     PARAMETERIZATIONS,
@@ -124,6 +127,7 @@ from loyaltysem.ordinal import (
     _start_values,
     group_layout,
     ordinal_partable,
+    scaled_test_measures,
 )
 from loyaltysem.polychoric import polychoric
 from loyaltysem.results import Provenance, SEMResult
@@ -179,20 +183,7 @@ _OrdinalInternals = OrdinalInternals
 
 # ---------------------------------------------------------------------- the table
 def _check_group_equal(group_equal: Sequence[str] | str) -> tuple[str, ...]:
-    if isinstance(group_equal, str):
-        group_equal = [group_equal]
-    out = []
-    for kw in group_equal:
-        if kw not in ORDINAL_GROUP_EQUAL:
-            close = difflib.get_close_matches(str(kw), ORDINAL_GROUP_EQUAL, n=1)
-            raise ModelSpecError(
-                "unknown group_equal keyword",
-                found=kw,
-                expected=f"some of {list(ORDINAL_GROUP_EQUAL)}",
-                fix=f"use {close[0]!r}" if close else "use lavaan's group.equal keywords",
-            )
-        out.append(str(kw))
-    return tuple(dict.fromkeys(out))
+    return _check_group_equal_kinds(group_equal, ORDINAL_GROUP_EQUAL)
 
 
 def _ordinal_table(
@@ -976,31 +967,7 @@ def _measures(
     root_g = math.sqrt(g_count)
     x2, x2_b = test.stat, test_b.stat
 
-    def pchisq(stat: float, dof: float) -> float:
-        return float(stats.chi2.sf(stat, dof)) if dof > 0 else math.nan
-
-    out: dict[str, float] = {
-        "npar": float(npar),
-        "fmin": chisq / (2.0 * n),
-        "chisq": chisq,
-        "df": float(df),
-        "pvalue": math.nan if uls else pchisq(chisq, df),
-        "chisq.scaled": x2,
-        "df.scaled": float(df),
-        "pvalue.scaled": pchisq(x2, df),
-        "chisq.scaling.factor": test.scaling_factor,
-        "chisq.shift.parameters": test.shift,
-        "baseline.chisq": chisq_b,
-        "baseline.df": float(df_b),
-        "baseline.pvalue": math.nan if uls else pchisq(chisq_b, df_b),
-        "baseline.chisq.scaled": x2_b,
-        "baseline.df.scaled": float(df_b),
-        "baseline.pvalue.scaled": pchisq(x2_b, df_b),
-        "baseline.chisq.scaling.factor": test_b.scaling_factor,
-        **fi.incremental_indices(chisq, df, chisq_b, df_b),
-        "cfi.scaled": fi.cfi(x2, df, x2_b, df_b),
-        "tli.scaled": fi.tli(x2, df, x2_b, df_b),
-    }
+    out = scaled_test_measures(npar, n, chisq, df, test, chisq_b, df_b, test_b, uls)
     robust = _robust(cat, nobs, n1, df, df_b, g_count)
     out["cfi.robust"], out["tli.robust"] = robust.pop("cfi.robust"), robust.pop("tli.robust")
     out["nnfi.scaled"] = out["tli.scaled"]
