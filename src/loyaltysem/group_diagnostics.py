@@ -43,6 +43,18 @@ standardized EPCs are those of the single-group function
 The indices use the ML score and the expected information also for fits with robust
 standard errors and tests (MLM, MLR): lavaan's ``modindices`` does the same
 (``information = "expected"``), at the same (ML) estimates.
+
+Full-information ML (``missing = "ml"``; ``fiml``: each group's response patterns and
+EM saturated moments): the extended model of every group is a
+:class:`~loyaltysem._kernels.fiml.FIMLKernel` on that group's patterns, so ``d`` is the
+score of the FIML discrepancy ``F = sum_g 2 (l_h1,g - l_g) / N`` (lavaan's
+``gradient.logl``) and ``I = sum_g (n_g / N) I_g`` the *expected* FIML information at
+the model's moments (``modindices(information = "expected")``, lavaan's default
+there, with ``h1.information = "structured"``: ``lav_mvnorm_missing_information_expected``
+at the implied mean and covariance), not the observed information the standard errors
+of such a fit use; with MLR the same (ML) indices. The sample moments that start and
+standardize are the EM ones. Multi-group FIML fits have no fixed.x covariates
+(:func:`loyaltysem.groups.fit_groups` refuses them).
 """
 
 from __future__ import annotations
@@ -53,9 +65,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels.multigroup import MultiGroupKernel
 from loyaltysem._kernels.partable import CompiledModel
-from loyaltysem.errors import ModelSpecError
+from loyaltysem.errors import IdentificationError, ModelSpecError
 from loyaltysem.estimation import (
     _extended_model,
     _fixed_x_information,
@@ -82,6 +95,7 @@ def modification_indices(
     *,
     sort: bool = True,
     minimum_value: float = 0.0,
+    fiml: tuple[Sequence[fiml_kernel.Patterns], Sequence[fiml_kernel.EMResult]] | None = None,
 ) -> pd.DataFrame:
     r"""Modification indices of a multi-group ML fit, as lavaan's ``modindices(fit)``.
 
@@ -102,13 +116,18 @@ def modification_indices(
     x : ndarray
         The estimates (global free parameters).
     gd : _GroupData
-        Per group: sample covariance (divisor n_g), means and sizes.
+        Per group: sample covariance (divisor n_g), means and sizes (with ``fiml``:
+        the EM moments).
     sort : bool, default True
         Largest index first (lavaan ``sort. = TRUE``); else by group, then the
         model's fixed parameters and the candidates in lavaan's ``lav_partable_full``
         order.
     minimum_value : float, default 0
         When positive, only rows with ``mi`` above it (lavaan ``minimum.value``).
+    fiml : tuple, optional
+        A full-information ML fit (``gd.missing == "ml"``): per group, the response
+        patterns and the EM saturated moments (``groups._fiml_groups``); the score and
+        the expected information are then the FIML ones.
 
     Returns
     -------
@@ -120,9 +139,9 @@ def modification_indices(
     Raises
     ------
     ModelSpecError
-        Inputs that do not belong together (numbers of groups, estimates); a fit with
-        missing data handled by full-information ML (not available yet: the score and
-        information would be the FIML ones).
+        Inputs that do not belong together (numbers of groups, estimates, patterns); a
+        fit with missing data (``gd.missing != "listwise"``) without its ``fiml``
+        patterns and EM moments; ``fiml`` with fixed.x covariates (no such fit).
     IdentificationError
         The information matrix of the model is singular (lavaan: "could not compute
         modification indices").
@@ -155,15 +174,33 @@ def modification_indices(
             "data of one fit",
             fix="call MultiGroupResult.modification_indices()",
         )
-    if getattr(gd, "missing", "listwise") != "listwise":
+    missing = getattr(gd, "missing", "listwise")
+    if fiml is None and missing != "listwise":
         raise ModelSpecError(
-            "modification indices of a multi-group fit with missing data (full-information "
-            "ML) are not available yet",
-            found=f"missing={gd.missing!r}",
-            expected="a multi-group fit with listwise deletion (missing='listwise')",
-            fix="fit with missing='listwise' for the indices, or fit each group with "
-            "loyaltysem.fit(..., missing='ml') and use its modification_indices()",
+            "modification indices of a multi-group fit with missing data need each group's "
+            "response patterns and EM moments (full-information ML)",
+            found=f"missing={missing!r} without fiml=",
+            expected="a listwise multi-group fit, or fiml=(patterns, EM moments) per group",
+            fix="call MultiGroupResult.modification_indices() of the fit",
         )
+    if fiml is not None:
+        pats, h1s = fiml
+        if not (len(pats) == len(h1s) == n_groups) or missing not in ("ml", "listwise"):
+            raise ModelSpecError(
+                "modification_indices(): the full-information ML inputs do not belong to the fit",
+                found=f"{len(pats)} pattern sets and {len(h1s)} EM results for {n_groups} "
+                f"groups; missing={missing!r}",
+                expected="one set of patterns and EM moments per group of a missing='ml' fit",
+                fix="call MultiGroupResult.modification_indices()",
+            )
+        if any(cm.ov_x for cm in compiled):
+            raise ModelSpecError(
+                "modification indices of a full-information ML multi-group fit with fixed.x "
+                "covariates are not available",
+                found=sorted({v for cm in compiled for v in cm.ov_x}),
+                expected="a model without observed exogenous covariates",
+                fix="fit with fixed_x=False",
+            )
     group_numbers = np.unique(table["group"].to_numpy(dtype=int))
     layouts, idx_ext, starts, pieces, models = [], [], [x], [], []
     next_free = q
@@ -188,18 +225,36 @@ def modification_indices(
         )
     if next_free == q:
         return pd.DataFrame(columns=list(MI_COLUMNS))
-    full = MultiGroupKernel(layouts, idx_ext, gd.covs, gd.means, gd.nobs, next_free)
     x_ext = np.concatenate(starts)
-    st = full.state(x_ext)
+    if fiml is None:
+        full = MultiGroupKernel(layouts, idx_ext, gd.covs, gd.means, gd.nobs, next_free)
+        st = full.state(x_ext)
+        # per group, without the moments of its fixed.x covariates (lavaan's x.idx)
+        info = np.zeros((next_free, next_free))
+        for g, (k, s_g, idx, w) in enumerate(
+            zip(full.kernels, st.states, full.index, full.weights, strict=True)
+        ):
+            pos = {name: i for i, name in enumerate(compiled[g].ov)}
+            x_idx = [pos[v] for v in compiled[g].ov_x]
+            info[np.ix_(idx, idx)] += w * _fixed_x_information(k, s_g, x_idx)
+    else:  # FIML score and expected FIML information at the model (lavaan's)
+        per_group = [
+            fiml_kernel.FIMLKernel(lay, pat, h1)
+            for lay, pat, h1 in zip(layouts, *fiml, strict=True)
+        ]
+        full = MultiGroupKernel.from_kernels(per_group, idx_ext, gd.nobs, next_free)
+        st = full.state(x_ext)
+        if not (st.ok and all(np.isfinite(s_g.loglik) for s_g in st.states)):
+            raise IdentificationError(
+                "could not compute modification indices: the implied moments of a group "
+                "are not positive definite at the estimates",
+                found="a group whose implied covariance matrix (or one of its missing-data "
+                "patterns) is not positive definite",
+                expected="a converged fit with positive definite implied moments",
+                fix="check the fit's warnings (Heywood cases, convergence) and refit",
+            )
+        info = full.expected_information(st)
     score = full.gradient(st) / 2.0
-    # per group, without the moments of its fixed.x covariates (lavaan's x.idx)
-    info = np.zeros((next_free, next_free))
-    for g, (k, s_g, idx, w) in enumerate(
-        zip(full.kernels, st.states, full.index, full.weights, strict=True)
-    ):
-        pos = {name: i for i, name in enumerate(compiled[g].ov)}
-        x_idx = [pos[v] for v in compiled[g].ov_x]
-        info[np.ix_(idx, idx)] += w * _fixed_x_information(k, s_g, x_idx)
     v = _mi_variances(info, q)
     d = score[q:]
     mi = full.n * d * d / v

@@ -711,11 +711,9 @@ def _fit_table(
         _std_residuals=None
         if fiml is not None or spec.ov_x
         else functools.cache(functools.partial(_std_residuals, kernel, st, gd, estimator)),
-        _modindices=None
-        if fiml is not None
-        else functools.cache(
+        _modindices=functools.cache(
             functools.partial(
-                group_diagnostics.modification_indices, kernel, compiled, index, t, x, gd
+                group_diagnostics.modification_indices, kernel, compiled, index, t, x, gd, fiml=fiml
             )
         ),
     )

@@ -113,3 +113,65 @@ ecom_cfa <- paste0(
 mi_case("ecommerce_metric", ecom_cfa, ecom, "src/loyaltysem/data/ecommerce.csv", "wave",
         c("loadings"),
         "nine-construct CFA by wave, loadings equal; -99 -> NA, LOY4 reversed (8 - x); listwise")
+
+# ------------------------------ full-information ML (missing = "ml")
+# The same nine-construct CFA by wave on the survey's own missing answers (-99 -> NA):
+# configural and metric, estimator ML and MLR. modindices() of such a fit uses the
+# FIML score and the *expected* FIML information at the model (its default
+# information = "expected"; lavaan's structured h1 information), also for MLR (the ML
+# estimates; the robust corrections do not enter). Same outputs as mi_case().
+mi_case_fiml <- function(name, syntax, data, data_file, group, group_equal, estimator,
+                         note) {
+  args <- list(model = syntax, data = data, group = group, missing = "ml",
+               estimator = estimator)
+  call <- paste0("cfa(model, data = ecom, group = \"", group, "\"")
+  if (length(group_equal)) {
+    args$group.equal <- group_equal
+    call <- paste0(call, ", group.equal = ", paste(deparse(group_equal), collapse = ""))
+  }
+  call <- paste0(call, ", missing = \"ml\", estimator = \"", estimator, "\")")
+  fit <- do.call("cfa", args)
+  mi <- modindices(fit)
+  all_mi <- modindices(fit, na.remove = FALSE)
+  out <- list(
+    provenance = list(
+      generator = "tests/reference/make_groups_mi.R",
+      r_version = R.version.string,
+      lavaan_version = as.character(packageVersion("lavaan")),
+      jsonlite_version = as.character(packageVersion("jsonlite")),
+      date = format(Sys.time(), "%Y-%m-%d %H:%M:%S %Z"),
+      data_file = data_file,
+      call = call,
+      mi_call = "modindices(fit)",
+      model_syntax = syntax,
+      group = group,
+      group_equal = I(group_equal),
+      missing = "ml",
+      estimator = estimator,
+      note = note
+    ),
+    group_labels = I(lavInspect(fit, "group.label")),
+    nobs = I(unlist(lavInspect(fit, "nobs"))),
+    converged = lavInspect(fit, "converged"),
+    fit_measures = as.list(unclass(fitMeasures(fit, c("chisq", "df", "npar")))),
+    n_equality_constraints = sum(parTable(fit)$op == "=="),
+    modindices = df_json(mi),
+    modindices_na = df_json(all_mi[is.na(all_mi$mi), c("lhs", "op", "rhs", "group")])
+  )
+  path <- file.path(fixtures_dir, paste0("mi_", name, ".json"))
+  writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE,
+                    null = "null"), path)
+  message("wrote ", path)
+}
+
+for (est in c("ML", "MLR")) {
+  suffix <- if (est == "ML") "_fiml" else "_fiml_mlr"
+  mi_case_fiml(paste0("ecommerce_configural", suffix), ecom_cfa, ecom,
+               "src/loyaltysem/data/ecommerce.csv", "wave", character(0), est,
+               paste0("nine-construct CFA by wave, nothing equal; -99 -> NA, LOY4 reversed ",
+                      "(8 - x); missing = \"ml\", estimator ", est))
+  mi_case_fiml(paste0("ecommerce_metric", suffix), ecom_cfa, ecom,
+               "src/loyaltysem/data/ecommerce.csv", "wave", c("loadings"), est,
+               paste0("nine-construct CFA by wave, loadings equal; -99 -> NA, LOY4 reversed ",
+                      "(8 - x); missing = \"ml\", estimator ", est))
+}
