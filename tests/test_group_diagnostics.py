@@ -3,7 +3,9 @@
 Fixtures: ``tests/reference/make_groups_mi.R`` (``tests/fixtures/groups/mi_*.json``; R and
 lavaan versions recorded in each): Holzinger-Swineford by school (configural; metric,
 loadings equal; a structural model with loadings and regressions equal) and the bundled
-survey's nine-construct CFA by wave (metric, three groups). Every row lavaan reports is
+survey's nine-construct CFA by wave (metric, three groups); and full-information ML fits
+of the survey by wave on its own missing answers (``missing = "ml"``; configural and metric,
+ML and MLR: the FIML score and expected FIML information). Every row lavaan reports is
 matched on (lhs, op, rhs, group), a row on one side only fails, and the candidates lavaan
 has no index for (NA) have none here. The tests run without R.
 """
@@ -198,3 +200,141 @@ def test_full_information_ml_is_refused():
     with pytest.raises(ModelSpecError, match="full-information") as err:
         modification_indices(kernel, compiled, index, t, x, fiml)
     assert err.value.fix and err.value.expected
+
+
+# ------------------------------------------------------- full-information ML (missing="ml")
+#: make_groups_mi.R's FIML cases: the survey by wave on its own missing answers (-99)
+FIML_CASES = [
+    "ecommerce_configural_fiml",
+    "ecommerce_metric_fiml",
+    "ecommerce_configural_fiml_mlr",
+    "ecommerce_metric_fiml_mlr",
+]
+
+
+@cache
+def _fit_fiml(name: str) -> MultiGroupResult:
+    pv = _load(name)["provenance"]
+    return fit_groups(
+        pv["model_syntax"],
+        _data("ecommerce"),
+        pv["group"],
+        group_equal=pv["group_equal"],
+        missing=pv["missing"],
+        estimator=pv["estimator"],
+    )
+
+
+@cache
+def _ours_fiml(name: str) -> pd.DataFrame:
+    return _fit_fiml(name).modification_indices()
+
+
+def _merged_fiml(name: str) -> pd.DataFrame:
+    theirs = pd.DataFrame(_load(name)["modindices"])
+    theirs = theirs[theirs["mi"].notna()]
+    m = theirs.merge(_ours_fiml(name), on=KEY, how="outer", suffixes=("_R", ""), indicator=True)
+    one_side = m[m["_merge"] != "both"]
+    assert one_side.empty, one_side[[*KEY, "mi", "mi_R", "_merge"]]
+    return m
+
+
+@pytest.mark.parametrize("name", FIML_CASES)
+def test_fiml_fixture_provenance(name):
+    d = _load(name)
+    pv = d["provenance"]
+    assert pv["generator"] == "tests/reference/make_groups_mi.R"
+    assert pv["lavaan_version"] == "0.6.14" and pv["r_version"].startswith("R version")
+    assert pv["missing"] == "ml" and pv["estimator"] in ("ML", "MLR")
+    assert d["converged"]
+    res = _fit_fiml(name)
+    assert res.converged
+    assert res.provenance.options["missing"] == "ml"
+    assert res.provenance.estimator == pv["estimator"]
+    assert [str(v) for v in res.group_labels] == d["group_labels"]
+    # every respondent with an answer (1,225), not the 1,059 of listwise deletion
+    assert res.nobs.tolist() == d["nobs"] == [410, 395, 420]
+    assert_allclose(res.fit_measures["chisq"], d["fit_measures"]["chisq"], rtol=1e-4)
+    assert res.fit_measures["npar"] == d["fit_measures"]["npar"]
+
+
+@pytest.mark.parametrize("name", FIML_CASES)
+def test_fiml_every_row_is_lavaan_s(name):
+    """Every candidate and group lavaan lists for a FIML fit, and no other."""
+    m = _merged_fiml(name)
+    assert len(m) == len(pd.DataFrame(_load(name)["modindices"]).dropna(subset=["mi"]))
+    big = m[m["mi_R"] >= MI_SIGNIFICANT]
+    assert len(big) > 50
+    assert_allclose(big["mi"], big["mi_R"], rtol=RTOL_MI, atol=ATOL_EST)
+    for col in ("epc", "sepc.lv", "sepc.all", "sepc.nox"):
+        assert_allclose(big[col], big[f"{col}_R"], atol=ATOL_EST, err_msg=col)
+    assert_allclose(m["mi"], m["mi_R"], rtol=5e-3, atol=1e-3)  # all of them, looser
+    assert_allclose(m["epc"], m["epc_R"], rtol=5e-3, atol=1e-3)
+    assert set(m["group"]) == {1, 2, 3}
+
+
+@pytest.mark.parametrize("name", FIML_CASES)
+def test_fiml_lavaan_s_na_candidates_have_no_index(name):
+    """lavaan's NA rows (latent means; with configural, also the marker loadings)."""
+    na = pd.DataFrame(_load(name)["modindices_na"])
+    assert len(na) > 0
+    m = na.merge(_ours_fiml(name), on=KEY, how="inner")
+    assert m.empty, m
+    markers = na[(na["op"] == "=~")]
+    assert markers.empty == name.startswith("ecommerce_metric")
+
+
+def test_fiml_metric_top_rows_and_marker_loadings():
+    ours = _ours_fiml("ecommerce_metric_fiml")
+    assert list(ours.columns) == list(MI_COLUMNS)
+    assert (np.diff(ours["mi"].to_numpy()) <= 0).all()
+    theirs = pd.DataFrame(_load("ecommerce_metric_fiml")["modindices"])
+    top = theirs.sort_values("mi", ascending=False).head(10)
+    assert [tuple(r) for r in ours[KEY].head(10).to_numpy()] == [
+        tuple(r) for r in top[KEY].to_numpy()
+    ]
+    # with equal loadings, a marker loading freed in one group has an index (lavaan's too)
+    key = ("REP", "=~", "REP1", 1)
+    row = ours.set_index(KEY).loc[key]
+    ref = theirs.set_index(KEY).loc[key]
+    assert_allclose(row["mi"], ref["mi"], rtol=RTOL_MI, atol=ATOL_EST)
+    assert_allclose(row["epc"], ref["epc"], atol=ATOL_EST)
+    assert key not in _ours_fiml("ecommerce_configural_fiml").set_index(KEY).index
+    assert not (ours["op"] == "==").any()
+
+
+@pytest.mark.parametrize("level", ["configural", "metric"])
+def test_fiml_mlr_indices_are_the_ml_ones(level):
+    """lavaan's modindices of an MLR fit: the ML score and expected information (same rows)."""
+    ml, mlr = _ours_fiml(f"ecommerce_{level}_fiml"), _ours_fiml(f"ecommerce_{level}_fiml_mlr")
+    m = ml.merge(mlr, on=KEY, how="outer", suffixes=("", "_mlr"), indicator=True)
+    assert (m["_merge"] == "both").all()
+    for col in ("mi", "epc", "sepc.all"):
+        assert_allclose(m[col], m[f"{col}_mlr"], rtol=1e-5, atol=1e-6, err_msg=col)
+    r_ml = pd.DataFrame(_load(f"ecommerce_{level}_fiml")["modindices"])
+    r_mlr = pd.DataFrame(_load(f"ecommerce_{level}_fiml_mlr")["modindices"])
+    pd.testing.assert_frame_equal(r_ml, r_mlr)
+
+
+def test_fiml_result_method_is_the_function_and_bad_fiml_inputs():
+    """The wired partial (groups._fit_table) passes each group's patterns and EM moments."""
+    import dataclasses
+
+    res = _fit_fiml("ecommerce_metric_fiml")
+    part = res._modindices.__wrapped__  # functools.cache over the partial
+    kernel, compiled, index, t, x, gd = part.args
+    pats, h1s = part.keywords["fiml"]
+    assert gd.missing == "ml" and len(pats) == len(h1s) == 3
+    direct = modification_indices(kernel, compiled, index, t, x, gd, fiml=(pats, h1s))
+    pd.testing.assert_frame_equal(direct, _ours_fiml("ecommerce_metric_fiml"))
+    big = direct[direct["mi"] > 10.0]
+    assert len(res.modification_indices(minimum_value=10.0)) == len(big) > 0
+    with pytest.raises(ModelSpecError, match="do not belong") as err:
+        modification_indices(kernel, compiled, index, t, x, gd, fiml=(pats[:2], h1s[:2]))
+    assert err.value.fix
+    # without the patterns a missing='ml' fit is refused, not computed from the EM moments
+    with pytest.raises(ModelSpecError, match="full-information"):
+        modification_indices(kernel, compiled, index, t, x, gd)
+    pairwise = dataclasses.replace(gd, missing="pairwise")
+    with pytest.raises(ModelSpecError, match="do not belong"):
+        modification_indices(kernel, compiled, index, t, x, pairwise, fiml=(pats, h1s))
