@@ -78,6 +78,7 @@ Mplus technical appendix.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import warnings
@@ -93,6 +94,7 @@ from scipy import stats
 from loyaltysem._kernels import dwls
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.delta import delta_method
+from loyaltysem._kernels.modindices import _extended_model, _mi_variances, _standardized_epc
 from loyaltysem._kernels.multigroup import localize
 from loyaltysem._kernels.multigroup_dwls import (
     GroupLayout,
@@ -122,7 +124,15 @@ from loyaltysem.specification import (
 )
 from loyaltysem.survey import Survey
 
-__all__ = ["ORDINAL_ESTIMATORS", "PARAMETERIZATIONS", "fit_ordinal", "ordinal_partable"]
+__all__ = [
+    "ORDINAL_ESTIMATORS",
+    "ORDINAL_MI_COLUMNS",
+    "PARAMETERIZATIONS",
+    "MIGroup",
+    "fit_ordinal",
+    "ordinal_modification_indices",
+    "ordinal_partable",
+]
 
 #: Estimators for ordinal indicators and the weights of their estimates.
 ORDINAL_ESTIMATORS = {"WLSMV": "DWLS", "ULSMV": "ULS"}
@@ -753,6 +763,224 @@ def _fit_theta(
     return _ThetaFit(x, jac, implied, sigma, mats, parts["a"][0], values, iterations, converged)
 
 
+# ----------------------------------------------------------------- modification indices
+#: Columns of :func:`ordinal_modification_indices` (lavaan's ``modindices()``).
+ORDINAL_MI_COLUMNS = ("lhs", "op", "rhs", "group", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox")
+#: The fixed rows lavaan's ``lav_object_extended(all.free = TRUE)`` frees in ordinal models.
+_MI_FREED_OPS = ("=~", "~", "~~", "~1", "|", "~*~")
+
+
+@dataclass(frozen=True)
+class MIGroup:
+    """One group of an ordinal fit, as :func:`ordinal_modification_indices` reads it.
+
+    Attributes
+    ----------
+    table : ParTable
+        The group's rows with their global 1-based ``free`` indices (0 = fixed; rows
+        shared across groups carry one index).
+    values : ndarray
+        The current value of every row (the ``est`` column: the residual variances of
+        ``y*`` and the scaling factors as shown).
+    stats : ndarray
+        Sample thresholds and polychoric correlations (lavaan's ``WLS.obs`` order).
+    w : ndarray
+        Diagonal weights of the statistics (lavaan's ``WLS.VD``).
+    n : int
+        Observations of the group.
+    group : int
+        lavaan's group number (1..G).
+    """
+
+    table: ParTable
+    values: np.ndarray
+    stats: np.ndarray
+    w: np.ndarray
+    n: int
+    group: int = 1
+
+
+def ordinal_modification_indices(
+    groups: Sequence[MIGroup],
+    ov: Sequence[str],
+    x: np.ndarray,
+    *,
+    theta: bool = False,
+) -> pd.DataFrame:
+    r"""Modification indices of a (multi-group) WLSMV/ULSMV fit, as lavaan 0.6.14.
+
+    lavaan's ``modindices(fit)`` for ordinal indicators (estimators DWLS and ULS):
+
+    - **Extended model** (``lav_object_extended(fit, add = lav_partable_full(...),
+      all.free = TRUE)``): in every group every fixed row is freed at its current value
+      (marker loadings, the intercepts of ``y*`` and latent means fixed at 0, the
+      scaling factors ``~*~``, the residual variances of ``y*``), and the rows of
+      ``lav_partable_full`` the model does not have are added at 0 (cross loadings,
+      residual covariances of ``y*``, latent covariances; the candidates of
+      :func:`loyaltysem._kernels.modindices._extended_model`).
+    - **Score** (``lav_model_gradient`` for DWLS/ULS, not negated): ``d = -sum_g (n_g
+      - 1) / N  J_g' W_g (s_g - sigma_g)``, ``J_g`` the Jacobian of the implied
+      thresholds and correlations (``computeDelta``), ``W_g`` the diagonal weights.
+    - **Information** (``lav_model_information_expected``): ``I = sum_g (n_g / N) J_g'
+      W_g J_g``; ``V_jj = I_jj - I_jM I_MM^-1 I_Mj`` over the model's free parameters
+      ``M`` (shared parameters once: lavaan's constrained inverse).
+    - ``mi = N d_j^2 / V_jj``, ``epc = -d_j / V_jj``; candidates with ``V_jj <
+      eps^(1/3)`` get no index and are left out (``na.remove = TRUE``). In one group
+      only cross loadings and residual covariances of ``y*`` remain: a freed
+      threshold scale, intercept, latent mean or residual variance is equivalent to
+      the free thresholds and loadings. With constraints across groups (equal
+      thresholds, loadings) the intercepts of ``y*``, the scaling factors and (theta)
+      the residual variances get indices.
+    - **Jacobian**: the implied statistics ``Delta (tau - nu - Lambda A alpha)`` and
+      ``Delta Sigma* Delta`` differentiated exactly (complex step). In the delta
+      parameterization the residual variances of ``y*`` do not enter the statistics
+      (their diagonal is ``Delta^-2 - diag(common)``, ``setResidualElements.LISREL``):
+      no index. In the theta parameterization ``Delta = diag(Sigma*)^-1/2``
+      (``setDeltaElements.LISREL``) and lavaan's ``computeDelta`` differentiates a
+      freed scaling factor of item ``i`` in its thresholds only, ``d tau*_k / d
+      Delta_i = tau_k - mu_i`` (the correlations are computed from ``Sigma*`` without
+      it); that column is used as lavaan's.
+    - **Standardized EPCs** (``cov.std = TRUE``) with the fitted model's ``var(y*) =
+      Delta^-2`` and latent variances
+      (:func:`loyaltysem._kernels.modindices._standardized_epc`): a variance row is
+      standardized at its current value, a residual covariance by the residual
+      variances; ``lav_standardize_all`` divides a threshold by ``sd(y*)`` and sets a
+      scaling factor to 1 (``sepc.all = sign(epc)``). ``sepc.nox = sepc.all`` (no
+      covariates).
+
+    The same indices are reported for ULSMV (unit weights) and WLSMV fits.
+
+    Parameters
+    ----------
+    groups : sequence of MIGroup
+        The fit's groups (one for a single-group fit).
+    ov : sequence of str
+        The ordinal items, in the order of the statistics.
+    x : ndarray
+        The estimates (global free parameters).
+    theta : bool, default False
+        lavaan's ``parameterization = "theta"``.
+
+    Returns
+    -------
+    DataFrame
+        ``lhs, op, rhs, group, mi, epc, sepc.lv, sepc.all, sepc.nox``, largest ``mi``
+        first (``sort. = TRUE``).
+
+    Raises
+    ------
+    IdentificationError
+        The information of the model is singular.
+
+    Examples
+    --------
+    HS cut into quintile categories; in R: ``modindices(cfa(model, hs5, ordered =
+    names(hs5)), sort. = TRUE)``.
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import loyaltysem as ls
+    >>> hs = ls.load_holzinger_swineford().to_frame()
+    >>> cut5 = lambda v: np.clip(np.searchsorted(np.quantile(v, np.linspace(0, 1, 6)), v), 1, 5)
+    >>> hs5 = pd.DataFrame({f"x{i}": cut5(hs[f"x{i}"]) for i in range(1, 10)})
+    >>> res = ls.fit("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; "
+    ...              "speed =~ x7 + x8 + x9", hs5, ordered=True)
+    >>> mi = res.modification_indices()
+    >>> top = mi.iloc[0]
+    >>> top["lhs"], top["op"], top["rhs"], round(float(top["mi"]), 3)
+    ('x7', '~~', 'x8', 29.281)
+    >>> round(float(top["epc"]), 3), round(float(top["sepc.all"]), 3)
+    (0.423, 0.646)
+    """
+    x = np.asarray(x, dtype=float)
+    q = len(x)
+    ov = list(ov)
+    p = len(ov)
+    eye = np.eye(p)
+    n_total = int(sum(gr.n for gr in groups))
+    next_free = q
+    starts = [x]
+    built = []
+    for gr in groups:
+        pt = gr.table
+        local, idx = localize(pt.free)
+        local_pt = ParTable(pt.lhs, pt.op, pt.rhs, local, pt.ustart, pt.exo, pt.label)
+        cm = compile_partable(local_pt, ov, eye)
+        ecm, rows, start = _extended_model(
+            cm, x[idx], eye, None, ops=_MI_FREED_OPS, values=np.asarray(gr.values, dtype=float)
+        )
+        new = next_free + np.arange(len(rows))
+        next_free += len(rows)
+        starts.append(start)
+        to_global = np.concatenate([idx, new])
+        ext = ecm.table
+        gfree = np.where(ext.free > 0, to_global[np.maximum(ext.free, 1) - 1] + 1, 0)
+        gl, _ = group_layout(
+            ParTable(ext.lhs, ext.op, ext.rhs, gfree, ext.ustart, ext.exo, ext.label),
+            ov,
+            theta=theta,
+        )
+        built.append((gr, ecm, rows, new, to_global, gl))
+    columns = list(ORDINAL_MI_COLUMNS)
+    if next_free == q:
+        return pd.DataFrame(columns=columns)
+    x_ext = np.concatenate(starts)
+    score = np.zeros(next_free)
+    info = np.zeros((next_free, next_free))
+    for gr, _, _, _, _, gl in built:
+        xl = x_ext[gl.index]
+        jac = gl.jacobian(xl)
+        if theta and np.any(gl.delta_param >= 0):
+            # lavaan computeDelta (theta): a freed scaling factor moves its thresholds only
+            parts = gl.parts(xl[None, :])
+            tau = parts["th"][0] / parts["delta"][0][gl.th_item]
+            for item in np.flatnonzero(gl.delta_param >= 0):
+                col = gl.delta_param[item]
+                jac[:, col] = 0.0
+                mine = np.flatnonzero(gl.th_item == item)
+                jac[mine, col] = tau[mine]
+        e = gr.stats - gl.implied(xl[None, :])[0]
+        wj = gr.w[:, None] * jac
+        score[gl.index] -= (gr.n - 1) / n_total * (wj.T @ e)
+        info[np.ix_(gl.index, gl.index)] += gr.n / n_total * (jac.T @ wj)
+    v = _mi_variances((info + info.T) / 2.0, q)
+    d = score[q:]
+    mi = n_total * d * d / v
+    epc = -d / v
+    pieces = []
+    for gr, ecm, rows, new, to_global, gl in built:
+        e_g = epc[new - q]
+        sepc = _standardized_epc(ecm, rows, e_g, x_ext[to_global], [])
+        ops = ecm.table.op[rows]
+        delta = gl.parts(x_ext[gl.index][None, :])["delta"][0].real
+        pos = {name: i for i, name in enumerate(ov)}
+        th_rows = np.flatnonzero(ops == "|")
+        if len(th_rows):  # lav_standardize_all: a threshold over sd(y*) = 1 / Delta
+            d_th = delta[[pos[v_] for v_ in ecm.table.lhs[rows][th_rows]]]
+            sepc["sepc.lv"][th_rows] = e_g[th_rows]
+            sepc["sepc.all"][th_rows] = e_g[th_rows] * d_th
+        scales = np.flatnonzero(ops == "~*~")
+        sepc["sepc.lv"][scales] = e_g[scales]
+        sepc["sepc.all"][scales] = np.sign(e_g[scales])
+        sepc["sepc.nox"] = sepc["sepc.all"].copy()
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "lhs": ecm.table.lhs[rows],
+                    "op": ops,
+                    "rhs": ecm.table.rhs[rows],
+                    "group": gr.group,
+                    "mi": mi[new - q],
+                    "epc": e_g,
+                    **sepc,
+                }
+            )
+        )
+    out = pd.concat(pieces, ignore_index=True)[columns]
+    out = out[np.isfinite(out["mi"].to_numpy(dtype=float))]
+    return out.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
+
+
 # ----------------------------------------------------------------------------- fit
 def _hash_frame(frame: pd.DataFrame) -> str:
     values = np.ascontiguousarray(frame.to_numpy(dtype=float))
@@ -1145,4 +1373,17 @@ def fit_ordinal(
         _x=np.array(x, copy=True),
         _std_all_batch=std_all_eval,
         _internals=internals,
+        _modindices=functools.partial(
+            _single_group_mi,
+            MIGroup(table, est, obs, w_full, int(n)),
+            tuple(ov),
+            np.array(x, copy=True),
+            parameterization == "theta",
+        ),
     )
+
+
+def _single_group_mi(group: MIGroup, ov: Sequence[str], x: np.ndarray, theta: bool) -> pd.DataFrame:
+    """``modindices(fit)`` of a single-group ordinal fit (no group column)."""
+    table = ordinal_modification_indices([group], ov, x, theta=theta)
+    return table.drop(columns="group")

@@ -73,6 +73,7 @@ Multivariate Statistical Analysis (pp. 233-247). Kluwer.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -123,9 +124,11 @@ from loyaltysem.grouping import (
 from loyaltysem.ordinal import (
     ORDINAL_ESTIMATORS,
     PARAMETERIZATIONS,
+    MIGroup,
     _check_model,
     _start_values,
     group_layout,
+    ordinal_modification_indices,
     ordinal_partable,
     scaled_test_measures,
 )
@@ -522,11 +525,9 @@ class _Group:
     n: int
 
 
-def _group_layout(
-    rows: pd.DataFrame, ov: list[str], theta: bool = False
-) -> tuple[GroupLayout, Any]:
-    """One group's :class:`GroupLayout` (and compiled model) from its table rows."""
-    pt = ParTable(
+def _rows_table(rows: pd.DataFrame) -> ParTable:
+    """One group's table rows (global ``free`` indices) as a :class:`ParTable`."""
+    return ParTable(
         lhs=rows["lhs"].to_numpy(dtype=object),
         op=rows["op"].to_numpy(dtype=object),
         rhs=rows["rhs"].to_numpy(dtype=object),
@@ -535,7 +536,13 @@ def _group_layout(
         exo=rows["exo"].to_numpy(dtype=int),
         label=rows["label"].to_numpy(dtype=object),
     )
-    return group_layout(pt, ov, theta=theta)
+
+
+def _group_layout(
+    rows: pd.DataFrame, ov: list[str], theta: bool = False
+) -> tuple[GroupLayout, Any]:
+    """One group's :class:`GroupLayout` (and compiled model) from its table rows."""
+    return group_layout(_rows_table(rows), ov, theta=theta)
 
 
 def _build_group(
@@ -721,6 +728,7 @@ def _fit(
     implied_map: dict[Any, tuple[pd.DataFrame, pd.Series]] = {}
     sample_map: dict[Any, tuple[pd.DataFrame, pd.Series]] = {}
     names = pd.Index(ov)
+    mi_groups: list[MIGroup] = []
     for g, gr in enumerate(groups):
         label = gd.labels[g]
         rows = gr.rows
@@ -728,6 +736,7 @@ def _fit(
         std = _Std(gr, ov)
         est, std_lv_v = std.evaluate(x[None, gr.gl.index], kind="std.lv")
         est = est[0]
+        mi_groups.append(MIGroup(_rows_table(rows), est, stats_g[g], gr.w, gr.n, g + 1))
         std_lv_v = std_lv_v[0]
 
         def std_all_batch(xs: np.ndarray, std: _Std = std, idx: np.ndarray = gr.gl.index):
@@ -824,6 +833,9 @@ def _fit(
         if eq_pairs
         else None,
         _internals=internals,
+        _modindices=functools.partial(
+            ordinal_modification_indices, tuple(mi_groups), tuple(ov), x.copy(), theta=theta
+        ),
     )
 
 
