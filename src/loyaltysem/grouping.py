@@ -29,7 +29,7 @@ from loyaltysem.estimation import _survey_frame
 from loyaltysem.results import Provenance
 from loyaltysem.specification import PARAMETER_OPS, ModelSpec
 
-__all__ = ["GROUP_EQUAL", "MultiGroupResult", "group_estimates"]
+__all__ = ["GROUP_EQUAL", "MultiGroupResult", "group_estimates", "score_table"]
 
 #: The ``group.equal`` keywords of a continuous model (lavaan ``lav_partable_labels``).
 GROUP_EQUAL = (
@@ -253,6 +253,44 @@ def group_estimates(
             "se_std_all": se_std_all,
         }
     )
+
+
+def score_table(
+    table: pd.DataFrame,
+    eq_pairs: Sequence[tuple[int, int]],
+    x2: np.ndarray,
+    total: float,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """``lavTestScore``'s tables: one row per equality constraint, largest first, and the total.
+
+    ``table``: the multi-group parameter table (``lhs, op, rhs, group, plabel``);
+    ``eq_pairs``: (reference row, constrained row) of each constraint; ``x2``: the
+    univariate statistics in that order; ``total``: the test of all constraints.
+    """
+    other = [o for _, o in eq_pairs]
+    ref = [r for r, _ in eq_pairs]
+    gcol = table["group"].to_numpy()
+    plabel = table["plabel"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "lhs": table["lhs"].to_numpy()[other],
+            "op": table["op"].to_numpy()[other],
+            "rhs": table["rhs"].to_numpy()[other],
+            "group": gcol[other],
+            "ref_group": gcol[ref],
+            "constraint": [f"{plabel[r]} == {plabel[o]}" for r, o in eq_pairs],
+            "X2": x2,
+            "df": 1,
+            "pvalue": stats.chi2.sf(x2, 1),
+        }
+    )
+    out = out.sort_values("X2", ascending=False, kind="stable").reset_index(drop=True)
+    n_con = len(eq_pairs)
+    overall = pd.Series(
+        {"X2": total, "df": float(n_con), "pvalue": float(stats.chi2.sf(total, n_con))},
+        name="score test",
+    )
+    return out, overall
 
 
 # ------------------------------------------------------------ the parameter table
@@ -704,9 +742,10 @@ class MultiGroupResult(DisplayMixin):
         if self._modindices is None:
             raise ModelSpecError(
                 "this result has no modification indices",
-                found=f"a multi-group fit with missing={self.provenance.options.get('missing')!r}",
-                expected="a complete-data (listwise) multi-group fit",
-                fix="fit with listwise deletion to inspect modification indices",
+                found=f"a multi-group fit by {self.provenance.estimator}",
+                expected="a multi-group fit by ML, MLM or MLR (listwise or missing='ml')",
+                fix="inspect the score tests (score_tests()) of the equality constraints, or "
+                "refit by ML for modification indices",
             )
         with single_blas_thread():
             table = self._modindices()

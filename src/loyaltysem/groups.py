@@ -130,6 +130,7 @@ from loyaltysem.grouping import (
     _plain,
     _split_groups,
     group_estimates,
+    score_table,
 )
 from loyaltysem.ordinal_groups import fit_groups_ordinal, invariance_ordinal
 from loyaltysem.results import Provenance
@@ -269,7 +270,7 @@ def fit_groups(
         test. The ``*.robust`` indices are Zhang & Savalei's (2023) FIML-corrected
         ones (lavaan 0.6.14), and ``score_tests()`` uses the FIML expected
         information (lavTestScore's default). Not with MLM (lavaan refuses it with
-        missing data) or fixed.x covariates; no modification indices.
+        missing data) or fixed.x covariates.
 
     Returns
     -------
@@ -974,30 +975,7 @@ class _ScoreTests:
         shared[np.arange(len(rows)), free[rows] - 1] = 1.0
         released = [int(row_param[o]) - 1 for _, o in self.mt.eq_pairs]
         x2, total = score_tests(full, x_full, shared, released)
-        other = [o for _, o in self.mt.eq_pairs]
-        ref = [r for r, _ in self.mt.eq_pairs]
-        out = pd.DataFrame(
-            {
-                "lhs": t["lhs"].to_numpy()[other],
-                "op": t["op"].to_numpy()[other],
-                "rhs": t["rhs"].to_numpy()[other],
-                "group": gcol[other],
-                "ref_group": gcol[ref],
-                "constraint": [
-                    f"{t['plabel'].iloc[r]} == {t['plabel'].iloc[o]}" for r, o in self.mt.eq_pairs
-                ],
-                "X2": x2,
-                "df": 1,
-                "pvalue": stats.chi2.sf(x2, 1),
-            }
-        )
-        out = out.sort_values("X2", ascending=False, kind="stable").reset_index(drop=True)
-        n_con = len(self.mt.eq_pairs)
-        overall = pd.Series(
-            {"X2": total, "df": float(n_con), "pvalue": float(stats.chi2.sf(total, n_con))},
-            name="score test",
-        )
-        return out, overall
+        return score_table(t, self.mt.eq_pairs, x2, total)
 
 
 # ---------------------------------------------------------------------- invariance

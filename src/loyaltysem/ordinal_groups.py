@@ -117,6 +117,7 @@ from loyaltysem.grouping import (
     _plain,
     _split_groups,
     group_estimates,
+    score_table,
 )
 from loyaltysem.grouping import (
     _check_group_equal as _check_group_equal_kinds,
@@ -911,29 +912,7 @@ class _OrdinalScore:
             x2, total = score_tests(
                 cast(Any, _ScoreAdapter(score, info, self.n_total)), x_full, shared, released
             )
-        other = [o for _, o in self.eq_pairs]
-        ref = [r for r, _ in self.eq_pairs]
-        plabel = t["plabel"].to_numpy()
-        out = pd.DataFrame(
-            {
-                "lhs": t["lhs"].to_numpy()[other],
-                "op": t["op"].to_numpy()[other],
-                "rhs": t["rhs"].to_numpy()[other],
-                "group": gcol[other],
-                "ref_group": gcol[ref],
-                "constraint": [f"{plabel[r]} == {plabel[o]}" for r, o in self.eq_pairs],
-                "X2": x2,
-                "df": 1,
-                "pvalue": stats.chi2.sf(x2, 1),
-            }
-        )
-        out = out.sort_values("X2", ascending=False, kind="stable").reset_index(drop=True)
-        n_con = len(self.eq_pairs)
-        overall = pd.Series(
-            {"X2": total, "df": float(n_con), "pvalue": float(stats.chi2.sf(total, n_con))},
-            name="score test",
-        )
-        return out, overall
+        return score_table(t, self.eq_pairs, x2, total)
 
 
 def _thresholds_constrained(table: pd.DataFrame) -> bool:
@@ -1315,11 +1294,15 @@ def invariance_ordinal(
     partial : bool, default False
         Search for partial invariance at each level that is not supported: free (in
         every group, ``group.partial``) the constrained parameter of that level's kind
-        (thresholds ``|`` at the thresholds level, loadings ``=~`` at the scalar level,
-        residual variances ``~~`` at the strict level) with the largest score test
-        (``lavTestScore``), refit, and repeat until the level is supported or
-        ``max_free`` parameters are free. Higher levels keep the parameters freed below
-        them.
+        (thresholds ``|`` at the thresholds level, loadings ``=~`` at the scalar level)
+        with the largest score test (``lavTestScore``), refit, and repeat until the
+        level is supported or ``max_free`` parameters are free. At the strict level the
+        residual variances of ``y*`` are fixed at 1 in every group, not constrained
+        equal (no score test): the residual variance ``item ~~ item`` with the largest
+        modification index (lavaan ``modindices()``) of freeing it in one of groups
+        2..G is freed (``group.partial``: free in groups 2..G, 1 in group 1); the
+        ``X2`` of its step is that index. Higher levels keep the parameters freed
+        below them.
     max_free : int, default 10
         Most parameters freed per level by the partial search.
     partial_criterion : {"fit", "chisq"}, default "fit"
@@ -1339,8 +1322,8 @@ def invariance_ordinal(
         (``chisq.scaled``, ...) and ``delta_chisq, delta_df, p_delta`` the
         :func:`lrt_ordinal` test; ``fits``: level -> MultiGroupResult; ``errors``:
         level -> message; ``partial``: the steps of the partial search (level, freed
-        parameter, group with the largest score test, ``X2``, changes in fit,
-        decision).
+        parameter, group with the largest score test (strict: modification index),
+        ``X2`` (strict: the index), changes in fit, decision).
 
     Raises
     ------
@@ -1563,7 +1546,15 @@ _LEVEL_OP = {"thresholds": "|", "scalar": "=~", "strict": "~~"}
 def _top_score(
     res: MultiGroupResult, level: str, keep: Sequence[str]
 ) -> tuple[str, int, float] | None:
-    """The level's constraint with the largest score test: (name, group, X2)."""
+    """The level's constraint with the largest score test: (name, group, X2).
+
+    At ``strict`` (theta) the residual variances of ``y*`` are fixed at 1 in every
+    group, not constrained equal, so there is no score test: the residual variance
+    with the largest modification index of freeing it in a group is taken
+    (:func:`_top_modindex`).
+    """
+    if level == "strict":
+        return _top_modindex(res, keep)
     tests = res.score_tests()
     tests = tests[(tests["op"] == _LEVEL_OP[level]) & np.isfinite(tests["X2"])]
     if not len(tests):
@@ -1573,3 +1564,32 @@ def _top_score(
     if "".join(name.split()) in set(_normalize_partial(keep)):
         return None
     return name, int(top["group"]), float(top["X2"])
+
+
+def _top_modindex(res: MultiGroupResult, keep: Sequence[str]) -> tuple[str, int, float] | None:
+    """The residual variance of ``y*`` whose release has the largest index: (name, group, mi).
+
+    lavaan's ``group.equal = "residuals"`` in the theta parameterization fixes the
+    residual variances of groups 2..G at group 1's 1 (a set of equal parameters with a
+    fixed member is fixed), so ``lavTestScore`` has nothing to test. The candidates
+    are the rows ``item ~~ item`` of ``modindices(fit)`` in groups 2..G (the groups
+    where ``group.partial`` frees them; in group 1 the residual variances set the scale
+    of ``y*``), not already freed; the largest ``mi`` is released.
+    """
+    est = res.estimates
+    items = set(est.loc[est["op"] == "|", "lhs"])
+    mi = res.modification_indices()
+    done = set(_normalize_partial(keep))
+    names = mi["lhs"] + " ~~ " + mi["rhs"]
+    sel = (
+        (mi["op"] == "~~")
+        & (mi["lhs"] == mi["rhs"])
+        & mi["lhs"].isin(items)
+        & (mi["group"] > 1)
+        & ~names.map(lambda v: "".join(v.split()) in done)
+        & np.isfinite(mi["mi"])
+    )
+    if not sel.any():
+        return None
+    top = mi[sel].sort_values("mi", ascending=False, kind="stable").iloc[0]
+    return f"{top['lhs']} ~~ {top['rhs']}", int(top["group"]), float(top["mi"])
