@@ -16,6 +16,7 @@ from scipy import stats
 
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels.partable import CompiledModel, ParTable
+from loyaltysem.errors import ModelSpecError
 from loyaltysem.specification import DefinedParameters
 
 __all__ = ["Provenance", "SEMResult", "estimates_table", "library_versions", "rsquare"]
@@ -188,15 +189,27 @@ class SEMResult(DisplayMixin):
 
         Columns ``lhs, op, rhs, mi, epc, sepc.lv, sepc.all, sepc.nox``; computed on
         request from the expected information of the model extended by every
-        parameter lavaan considers (see :func:`loyaltysem.estimation.modification_indices`).
+        parameter lavaan considers (ML fits:
+        :func:`loyaltysem.estimation.modification_indices`; WLSMV/ULSMV fits:
+        :func:`loyaltysem.ordinal.ordinal_modification_indices`).
 
         Parameters
         ----------
         minimum_value : float, default 0
             Only rows with ``mi`` above this value (lavaan ``minimum.value``).
+
+        Raises
+        ------
+        ModelSpecError
+            A result without modification indices (built without the data they need).
         """
         if self._modindices is None:
-            raise ValueError("this result has no modification indices")
+            raise ModelSpecError(
+                "this result has no modification indices",
+                found=f"a result of estimator {self.provenance.estimator!r}",
+                expected="a result of loyaltysem.fit() on data or summary statistics",
+                fix="refit the model with loyaltysem.fit() and call modification_indices()",
+            )
         table = self._modindices()
         return table[table["mi"] > minimum_value].reset_index(drop=True)
 

@@ -17,8 +17,9 @@
 # Cases:
 #   - HolzingerSwineford1939 x1-x9 cut into 5 ordered categories at their quintiles (the
 #     rule of tests/reference/make_wlsmv.R), the three-factor CFA: single group, delta and
-#     theta parameterization; by school: configural and scalar (group.equal = c(
-#     "thresholds", "loadings")) delta, scalar and strict (+ "residuals") theta;
+#     theta parameterization, and ULSMV; by school: configural and scalar (group.equal = c(
+#     "thresholds", "loadings")) delta, scalar and strict (+ "residuals") theta, and
+#     strict theta with the group.partial thresholds of the partial search;
 #   - the bundled e-commerce survey (-99 -> NA, LOY4 reversed as 8 - x, listwise), 1-7
 #     answers ordered: the nine-construct CFA (29 items) single group; SQ, TRU, SAT, LOY by
 #     wave: configural and scalar (delta).
@@ -47,7 +48,7 @@ df_json <- function(d) {
 }
 
 write_case <- function(name, fit, call, syntax, data_file, note, group = NULL,
-                       group_equal = character(0)) {
+                       group_equal = character(0), group_partial = character(0)) {
   mi <- modindices(fit, sort. = TRUE)
   cols <- intersect(c("lhs", "op", "rhs", "group", "mi", "epc", "sepc.lv", "sepc.all",
                       "sepc.nox"), names(mi))
@@ -63,6 +64,7 @@ write_case <- function(name, fit, call, syntax, data_file, note, group = NULL,
       model_syntax = syntax,
       group = if (is.null(group)) NULL else group,
       group_equal = I(group_equal),
+      group_partial = I(group_partial),
       parameterization = lavInspect(fit, "options")$parameterization,
       estimator = lavInspect(fit, "options")$estimator,
       note = note
@@ -101,21 +103,36 @@ for (par in c("delta", "theta")) {
              paste0("cfa(model, data = hs5, ordered = items, parameterization = \"", par,
                     "\")"), hs_model, hs_file, hs_note)
 }
+fit <- cfa(hs_model, data = hs5[, hs_items], ordered = hs_items, estimator = "ULSMV")
+write_case("hs_ulsmv", fit, "cfa(model, data = hs5, ordered = items, estimator = \"ULSMV\")",
+           hs_model, hs_file, paste(hs_note, "; ULSMV (unit weights)"))
 groups_hs <- list(
   hs_configural = list(equal = character(0), par = "delta"),
   hs_scalar = list(equal = c("thresholds", "loadings"), par = "delta"),
   hs_theta_scalar = list(equal = c("thresholds", "loadings"), par = "theta"),
   hs_theta_strict = list(equal = c("thresholds", "loadings", "residuals"), par = "theta")
 )
+# the strict level of invariance_ordinal(..., parameterization = "theta", partial = TRUE)
+# on these data: the thresholds its search freed at the thresholds level (its ranking of
+# the residual variances is this fit's modindices)
+groups_hs$hs_theta_strict_partial <- list(
+  equal = c("thresholds", "loadings", "residuals"), par = "theta",
+  partial = c("x3|t1", "x3|t2", "x7|t4", "x7|t3")
+)
 for (name in names(groups_hs)) {
   case <- groups_hs[[name]]
+  partial <- if (is.null(case$partial)) "" else case$partial
   fit <- cfa(hs_model, data = hs5, group = "school", ordered = hs_items,
-             group.equal = ge(case$equal), parameterization = case$par)
+             group.equal = ge(case$equal), group.partial = partial,
+             parameterization = case$par)
   write_case(name, fit,
              paste0("cfa(model, data = hs5, group = \"school\", ordered = items, ",
                     "group.equal = ", paste(deparse(case$equal), collapse = ""),
+                    if (is.null(case$partial)) "" else
+                      paste0(", group.partial = ", paste(deparse(case$partial), collapse = "")),
                     ", parameterization = \"", case$par, "\")"),
-             hs_model, hs_file, hs_note, group = "school", group_equal = case$equal)
+             hs_model, hs_file, hs_note, group = "school", group_equal = case$equal,
+             group_partial = if (is.null(case$partial)) character(0) else case$partial)
 }
 
 # --------------------------------------------- the bundled survey (1-7 answers)
