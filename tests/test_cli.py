@@ -259,3 +259,30 @@ def test_invariance_command_ordinal(tmp_path):
     assert list(table.index) == ["configural", "thresholds", "scalar"]
     assert (table["status"] == "fitted").all()
     assert table.loc["scalar", "compared_with"] == "thresholds"
+
+
+def test_invariance_command_fiml(tmp_path):
+    out = tmp_path / "inv"
+    code = main(
+        [
+            "invariance", str(dataset_path("ecommerce")),
+            "--codebook", str(dataset_path("ecommerce", "codebook")),
+            "--group", "wave", "--estimator", "MLR", "--missing", "ml", "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    fits = pd.read_csv(out / "invariance_configural_estimates.csv")
+    assert set(fits["group"]) >= {1, 2, 3}
+    table = pd.read_csv(out / "invariance_table.csv", index_col=0)
+    assert (table["status"] == "fitted").all()
+    # the codebook's nine constructs: lavaan's FIML/MLR ladder (tests/reference/make_groups.R)
+    ladder = json.loads(
+        (
+            Path(__file__).parent / "fixtures" / "groups" / "ladder_ecommerce_fiml_mlr.json"
+        ).read_text(encoding="utf-8")
+    )
+    for level in ladder["levels"]:
+        expected = ladder["fit_measures"][level]["chisq.scaled"]
+        assert_allclose(table.loc[level, "chisq"], expected, rtol=1e-4)
+    summary = (out / "invariance_summary.txt").read_text(encoding="utf-8")
+    assert "Invariance ladder" in summary

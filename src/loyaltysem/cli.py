@@ -295,6 +295,7 @@ def _cmd_invariance(args: argparse.Namespace) -> int:
         std_lv=args.std_lv or args.partial,
         partial=args.partial,
         ordered=True if args.ordered else None,
+        missing=args.missing,
     )
     print(inv.summary())
     if args.out:
@@ -398,6 +399,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="search for partial invariance where a level fails (frees the largest score "
         "tests; implies --std-lv so that every loading can be tested)",
+    )
+    inv.add_argument(
+        "--missing",
+        choices=["listwise", "ml", "pairwise"],
+        default="listwise",
+        help="missing answers: listwise deletion (default), full-information ML (ml; ML or "
+        "MLR), or pairwise (with --ordered)",
     )
     inv.add_argument("--std-lv", action="store_true", help="scale latents by their variance")
     inv.add_argument("--out", help="folder for the tables (CSV, full precision)")
