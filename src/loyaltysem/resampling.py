@@ -551,10 +551,11 @@ def bootstrap(
     Parameters
     ----------
     result : SEMResult or MultiGroupResult
-        A model fitted by :func:`loyaltysem.fit` to raw data (ML, listwise; MLM/MLR
-        fits of several groups too, whose estimates are ML). A multi-group fit is
-        resampled within each group, as lavaan's ``bootstrapLavaan`` does, and its
-        table has a ``group`` column (0 for ``:=`` rows).
+        A model fitted by :func:`loyaltysem.fit` to raw data with ML estimates (ML,
+        MLM or MLR; listwise or ``missing="ml"``, whose incomplete rows are resampled
+        too). A multi-group fit is resampled within each group, as lavaan's
+        ``bootstrapLavaan`` does, and its table has a ``group`` column (0 for ``:=``
+        rows).
     n_boot : int, default 5000
     data : Survey or DataFrame
         The data the model was fitted to (checked against the result's data hash).
@@ -765,7 +766,9 @@ class _GroupRefitter:
     discrepancy is minimised by BFGS from the original estimates (Fisher scoring as a
     fallback), as :func:`loyaltysem.groups.fit_groups` does. Returns every row of every
     group, the ``:=`` parameters, their standardized values, the chi-square and an
-    admissibility flag. Fixed.x covariate moments are taken from each resample.
+    admissibility flag. Fixed.x covariate moments are taken from each resample. With
+    ``fiml=True`` the rows may be incomplete: each group of a resample gets its own
+    missing-data patterns and EM moments and the joint FIML likelihood is maximised.
     """
 
     def __init__(
