@@ -239,8 +239,9 @@ def fit_groups(
     group_partial : sequence of str
         Parameters exempt from ``group_equal``, written ``"LOY =~ LOY2"``, ``"x3 ~ 1"``
         (free in every group).
-    estimator : {"ML", "MLM", "MLR"}
-        Maximum likelihood; ``"MLM"``: ML estimates, robust (``robust.sem``) standard
+    estimator : {None, "ML", "MLM", "MLR", "WLSMV", "ULSMV"}
+        ``None``: ML, or WLSMV with ``ordered``. ``"ML"``: maximum likelihood; ``"MLM"``:
+        ML estimates, robust (``robust.sem``) standard
         errors from the expected information and the Satorra–Bentler scaled test;
         ``"MLR"``: Huber–White standard errors from the observed information and the
         Yuan–Bentler (Mplus) scaled test, the groups' traces summed (lavaan's
@@ -280,8 +281,9 @@ def fit_groups(
     ------
     ModelSpecError
         Syntax errors, unknown ``group_equal`` keywords or ``group_partial`` names, an
-        estimator other than ML/MLM/MLR, MLM/MLR with fixed.x covariates, ``:=`` lines,
-        ``missing="ml"`` with MLM or with fixed.x covariates.
+        estimator other than ML/MLM/MLR (WLSMV/ULSMV with ``ordered``), MLM/MLR with
+        fixed.x covariates, ``missing="ml"`` with MLM or with fixed.x covariates, a
+        ``c()`` modifier without one value per group.
     SurveyDataError
         A missing or single-valued grouping column; a group with too few complete
         rows (no more than the observed variables, or fewer than the parameters that
