@@ -1199,15 +1199,14 @@ def fit_partable(
             "fit with information='observed' (lavaan's default with missing='ml')",
         )
     elif fiml:
-
-        def std_residuals() -> np.ndarray:
-            return fiml_kernel.standardized_residuals(
-                kernel,
-                st,
-                observed=information == "observed",
-                first_order=None if robust_fiml is None else robust_fiml.b1,
-                ov_x=ov_x_idx,
-            )[1]
+        std_residuals = functools.partial(
+            _fiml_std_residuals,
+            kernel,
+            st,
+            information == "observed",
+            None if robust_fiml is None else robust_fiml.b1,
+            ov_x_idx,
+        )
 
     elif general and moments.values is not None and not ov_x_idx:
         std_residuals = functools.partial(
@@ -1284,6 +1283,19 @@ def fiml_gfi(
     obs, est, v = obs[keep], est[keep], v[np.ix_(keep, keep)]
     e = obs - est
     return float(1.0 - e @ v @ e / (obs @ v @ obs))
+
+
+def _fiml_std_residuals(
+    kernel: fiml_kernel.FIMLKernel,
+    st: fiml_kernel.FIMLState,
+    observed: bool,
+    first_order: np.ndarray | None,
+    ov_x: Sequence[int],
+) -> np.ndarray:
+    """Standardized covariance residuals of a FIML fit (a picklable deferred computation)."""
+    return fiml_kernel.standardized_residuals(
+        kernel, st, observed=observed, first_order=first_order, ov_x=ov_x
+    )[1]
 
 
 def _fiml_measures(

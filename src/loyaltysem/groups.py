@@ -102,6 +102,7 @@ from loyaltysem._kernels.partable import (
     row_estimates,
 )
 from loyaltysem._kernels.robust import RobustParts
+from loyaltysem._pickling import Once
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import IdentificationError, LoyaltySemError, ModelSpecError, SurveyDataError
 from loyaltysem.estimation import (
@@ -713,8 +714,8 @@ def _fit_table(
         ),
         _std_residuals=None
         if fiml is not None or spec.ov_x
-        else functools.cache(functools.partial(_std_residuals, kernel, st, gd, estimator)),
-        _modindices=functools.cache(
+        else Once(functools.partial(_std_residuals, kernel, st, gd, estimator)),
+        _modindices=Once(
             functools.partial(
                 group_diagnostics.modification_indices, kernel, compiled, index, t, x, gd, fiml=fiml
             )

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from loyaltysem import _pickling  # noqa: F401  (read-only mappings pickle)
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels.partable import CompiledModel, ParTable
 from loyaltysem.errors import ModelSpecError

@@ -457,6 +457,8 @@ class FIMLState:
     terms: list[_Terms] | None = None
 
     def __getattr__(self, name: str) -> object:  # x, sigma, mu, mats, ok, ...
+        if name == "base" or name.startswith("__"):  # unpickling: base is not set yet
+            raise AttributeError(name)
         return getattr(self.base, name)
 
 
