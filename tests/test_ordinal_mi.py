@@ -1,12 +1,14 @@
 """Modification indices of ordinal (WLSMV/ULSMV) fits against lavaan 0.6.14.
 
 Fixtures: tests/reference/make_ordinal_mi.R (``modindices(fit, sort. = TRUE)`` of
-single-group fits (HS in quintile categories, delta, theta and ULSMV; the bundled
-survey's nine-construct CFA) and of multi-group fits (HS by school: configural and
-scalar delta, scalar, strict and partially strict theta; the survey by wave:
-configural and scalar)). Every row is matched on ``(lhs, op, rhs[, group])``; a row on
-one side only fails. Tolerances as tests/test_modindices.py: ``mi`` rtol 1e-3,
-``epc`` and ``sepc.*`` rtol 1e-4, both with atol 1e-4.
+single-group fits (HS in quintile categories: delta, theta, ULSMV, ``std_lv``, theta
+with residual covariances, a Heywood residual correlation (delta and theta); the
+bundled survey's nine-construct CFA, listwise and pairwise) and of multi-group fits
+(HS by school: configural and scalar delta, scalar with ``std_lv``, scalar, strict and
+partially strict theta; the survey by wave: configural and scalar)). Every row is
+matched on ``(lhs, op, rhs[, group])``; a row on one side only fails. Tolerances as
+tests/test_modindices.py: ``mi`` rtol 1e-3, ``epc`` and ``sepc.*`` rtol 1e-4, both with
+atol 1e-4.
 """
 
 from __future__ import annotations
@@ -33,10 +35,21 @@ FIXTURES = Path(__file__).parent / "fixtures" / "groups_ordinal"
 RTOL_MI = 1e-3
 RTOL_EPC = 1e-4
 ATOL = 1e-4
-SINGLE = ["hs_delta", "hs_theta", "hs_ulsmv", "ecommerce_cfa"]
+SINGLE = [
+    "hs_delta",
+    "hs_theta",
+    "hs_ulsmv",
+    "hs_std_lv",
+    "hs_theta_rescov",
+    "hs_heywood_delta",
+    "hs_heywood_theta",
+    "ecommerce_cfa",
+    "ecommerce_cfa_pairwise",
+]
 GROUPS = [
     "hs_configural",
     "hs_scalar",
+    "hs_scalar_std_lv",
     "hs_theta_scalar",
     "hs_theta_strict",
     "hs_theta_strict_partial",
@@ -73,15 +86,17 @@ def _fit(name: str) -> Any:
     pv = _load(name)["provenance"]
     data: Any = load_ecommerce() if name.startswith("ecommerce") else _hs5()
     par = pv["parameterization"]
+    std_lv = "std.lv = TRUE" in pv["call"]
+    missing = _call_option(pv["call"], "missing", "listwise")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # listwise deletion notes
         if pv["group"] is None:
             estimator = _call_option(pv["call"], "estimator", "WLSMV")
             return fit(pv["model_syntax"], data, ordered=True, estimator=estimator,
-                       parameterization=par)  # fmt: skip
+                       parameterization=par, std_lv=std_lv, missing=missing)  # fmt: skip
         return fit_groups_ordinal(
             pv["model_syntax"], data, pv["group"], group_equal=pv["group_equal"],
-            group_partial=pv["group_partial"], parameterization=par,
+            group_partial=pv["group_partial"], parameterization=par, std_lv=std_lv,
         )  # fmt: skip
 
 
@@ -194,3 +209,13 @@ def test_result_without_indices_raises_typed_error() -> None:
     res = dataclasses.replace(_fit("hs_delta"), _modindices=None)
     with pytest.raises(ModelSpecError, match="no modification indices"):
         res.modification_indices()
+
+
+def test_heywood_residual_correlation_start_check() -> None:
+    # x7 ~~ x9 implies a residual correlation of y* beyond 1: lavaan evaluates the
+    # extended model at start values shrunk by lav_start_check_cov (delta: visual =~ x7
+    # gets 101.57), and in the theta parameterization four cross loadings lose their index
+    delta = _fit("hs_heywood_delta").modification_indices().set_index(["lhs", "op", "rhs"])
+    assert_allclose(delta.loc[("visual", "=~", "x7"), "mi"], 101.570, atol=5e-4)
+    theta = _fit("hs_heywood_theta").modification_indices()
+    assert not ((theta["op"] == "=~") & theta["rhs"].isin(["x7", "x9"])).any()

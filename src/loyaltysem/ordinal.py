@@ -824,6 +824,12 @@ def ordinal_modification_indices(
     - **Information** (``lav_model_information_expected``): ``I = sum_g (n_g / N) J_g'
       W_g J_g``; ``V_jj = I_jj - I_jM I_MM^-1 I_Mj`` over the model's free parameters
       ``M`` (shared parameters once: lavaan's constrained inverse).
+    - **Evaluation point** (``lav_object_extended`` fits nothing): the extended model's
+      start values, the estimates, as ``lavaan()`` checks them (``lav_start_check_cov``,
+      :func:`_check_cov_starts`): a covariance implying a correlation beyond 1 (a
+      Heywood residual correlation of ``y*``) is divided by ``1.1 cor``. ``d``,
+      ``I_jj`` and ``I_jM`` are taken there, ``I_MM^-1`` is the fitted model's (at the
+      estimates). Without such a covariance both points are the estimates.
     - ``mi = N d_j^2 / V_jj``, ``epc = -d_j / V_jj``; candidates with ``V_jj <
       eps^(1/3)`` get no index and are left out (``na.remove = TRUE``). In one group
       only cross loadings and residual covariances of ``y*`` remain: a freed
@@ -925,24 +931,29 @@ def ordinal_modification_indices(
     if next_free == q:
         return pd.DataFrame(columns=columns)
     x_ext = np.concatenate(starts)
+    # the point lavaan evaluates the extended model at: its start values after
+    # lav_start_check_cov (sepc keep the fitted values, lavaan's object GLIST)
+    x_eval = x_ext.copy()
+    for gr, ecm, _, _, to_global, _ in built:
+        _check_cov_starts(ecm.table, np.asarray(gr.values, dtype=float), to_global, x_eval)
     score = np.zeros(next_free)
     info = np.zeros((next_free, next_free))
+    moved = not np.array_equal(x_eval, x_ext)
     for gr, _, _, _, _, gl in built:
-        xl = x_ext[gl.index]
-        jac = gl.jacobian(xl)
-        if theta and np.any(gl.delta_param >= 0):
-            # lavaan computeDelta (theta): a freed scaling factor moves its thresholds only
-            parts = gl.parts(xl[None, :])
-            tau = parts["th"][0] / parts["delta"][0][gl.th_item]
-            for item in np.flatnonzero(gl.delta_param >= 0):
-                col = gl.delta_param[item]
-                jac[:, col] = 0.0
-                mine = np.flatnonzero(gl.th_item == item)
-                jac[mine, col] = tau[mine]
+        xl = x_eval[gl.index]
+        jac = _mi_jacobian(gl, xl, theta)
         e = gr.stats - gl.implied(xl[None, :])[0]
         wj = gr.w[:, None] * jac
         score[gl.index] -= (gr.n - 1) / n_total * (wj.T @ e)
         info[np.ix_(gl.index, gl.index)] += gr.n / n_total * (jac.T @ wj)
+    if moved:
+        # lavaan: I_MM^-1 is the fitted object's (at the estimates), I_jM and I_jj the
+        # extended model's (at its checked start values)
+        info_mm = np.zeros((next_free, next_free))
+        for gr, _, _, _, _, gl in built:
+            jac = _mi_jacobian(gl, x_ext[gl.index], theta)
+            info_mm[np.ix_(gl.index, gl.index)] += gr.n / n_total * (jac.T @ (gr.w[:, None] * jac))
+        info[:q, :q] = info_mm[:q, :q]
     v = _mi_variances((info + info.T) / 2.0, q)
     d = score[q:]
     mi = n_total * d * d / v
@@ -1381,6 +1392,60 @@ def fit_ordinal(
             parameterization == "theta",
         ),
     )
+
+
+def _mi_jacobian(gl: GroupLayout, xl: np.ndarray, theta: bool) -> np.ndarray:
+    """The Jacobian of a group's implied statistics, as lavaan's ``computeDelta``.
+
+    Exact (complex step); in the theta parameterization a freed scaling factor ``~*~``
+    of item ``i`` moves its thresholds only, ``d tau*_k / d Delta_i = tau_k - mu_i``.
+    """
+    jac = gl.jacobian(xl)
+    if theta and np.any(gl.delta_param >= 0):
+        parts = gl.parts(xl[None, :])
+        tau = parts["th"][0] / parts["delta"][0][gl.th_item]
+        for item in np.flatnonzero(gl.delta_param >= 0):
+            col = gl.delta_param[item]
+            jac[:, col] = 0.0
+            mine = np.flatnonzero(gl.th_item == item)
+            jac[mine, col] = tau[mine]
+    return jac
+
+
+def _check_cov_starts(
+    ext: ParTable, values: np.ndarray, to_global: np.ndarray, x_eval: np.ndarray
+) -> None:
+    """Lavaan's ``lav_start_check_cov`` on the start values of the extended model.
+
+    ``lav_object_extended`` refits nothing (``do.fit = FALSE``): the extended model is
+    evaluated at its start values, the estimates, after ``lavaan()`` checks them. A
+    covariance (``~~`` between two variables, not 0) whose start implies a correlation
+    beyond 1 with the start variances (a Heywood residual correlation of ``y*``) is
+    divided by ``1.1 cor``; one with a variance at 0 is set to 0, one whose correlation
+    is not finite (a negative variance) is set to 0 and its variances to 1. Modifies
+    ``x_eval`` (global parameters) in place.
+    """
+    n_old = len(values)
+    start = np.concatenate([values, np.zeros(len(ext) - n_old)])
+    ops, lhs, rhs, free = ext.op, ext.lhs, ext.rhs, ext.free
+    var_row = {lhs[i]: i for i in range(len(ext)) if ops[i] == "~~" and lhs[i] == rhs[i]}
+    changed = False
+    for i in np.flatnonzero((ops == "~~") & (lhs != rhs) & (ext.exo == 0)):
+        if start[i] == 0 or lhs[i] not in var_row or rhs[i] not in var_row:
+            continue
+        a, b = var_row[lhs[i]], var_row[rhs[i]]
+        if start[a] == 0 or start[b] == 0:
+            start[i], changed = 0.0, True
+            continue
+        with np.errstate(invalid="ignore"):
+            cor = start[i] / np.sqrt(start[a] * start[b])
+        if not np.isfinite(cor):
+            start[[a, b, i]], changed = (1.0, 1.0, 0.0), True
+        elif abs(cor) > 1:
+            start[i], changed = start[i] / (cor * 1.1), True
+    if changed:
+        rows = np.flatnonzero(free > 0)
+        x_eval[to_global[free[rows] - 1]] = start[rows]
 
 
 def _single_group_mi(group: MIGroup, ov: Sequence[str], x: np.ndarray, theta: bool) -> pd.DataFrame:

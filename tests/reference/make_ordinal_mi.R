@@ -17,12 +17,14 @@
 # Cases:
 #   - HolzingerSwineford1939 x1-x9 cut into 5 ordered categories at their quintiles (the
 #     rule of tests/reference/make_wlsmv.R), the three-factor CFA: single group, delta and
-#     theta parameterization, and ULSMV; by school: configural and scalar (group.equal = c(
-#     "thresholds", "loadings")) delta, scalar and strict (+ "residuals") theta, and
+#     theta parameterization, ULSMV, std.lv = TRUE, theta with two residual covariances,
+#     delta and theta with a Heywood residual correlation of y* (x7 ~~ x9);
+#     by school: configural and scalar (group.equal = c("thresholds", "loadings")) delta,
+#     scalar with std.lv = TRUE, scalar and strict (+ "residuals") theta, and
 #     strict theta with the group.partial thresholds of the partial search;
 #   - the bundled e-commerce survey (-99 -> NA, LOY4 reversed as 8 - x, listwise), 1-7
-#     answers ordered: the nine-construct CFA (29 items) single group; SQ, TRU, SAT, LOY by
-#     wave: configural and scalar (delta).
+#     answers ordered: the nine-construct CFA (29 items) single group (listwise and
+#     missing = "pairwise"); SQ, TRU, SAT, LOY by wave: configural and scalar (delta).
 # Requires: lavaan, jsonlite (Debian: r-cran-lavaan r-cran-jsonlite).
 
 suppressPackageStartupMessages({
@@ -106,10 +108,29 @@ for (par in c("delta", "theta")) {
 fit <- cfa(hs_model, data = hs5[, hs_items], ordered = hs_items, estimator = "ULSMV")
 write_case("hs_ulsmv", fit, "cfa(model, data = hs5, ordered = items, estimator = \"ULSMV\")",
            hs_model, hs_file, paste(hs_note, "; ULSMV (unit weights)"))
+fit <- cfa(hs_model, data = hs5[, hs_items], ordered = hs_items, std.lv = TRUE)
+write_case("hs_std_lv", fit, "cfa(model, data = hs5, ordered = items, std.lv = TRUE)",
+           hs_model, hs_file, paste(hs_note, "; latent variances fixed at 1"))
+hs_rescov <- paste0(hs_model, "x1 ~~ x4\nx3 ~~ x9\n")
+fit <- cfa(hs_rescov, data = hs5[, hs_items], ordered = hs_items, parameterization = "theta")
+write_case("hs_theta_rescov", fit,
+           "cfa(model, data = hs5, ordered = items, parameterization = \"theta\")",
+           hs_rescov, hs_file, paste(hs_note, "; two residual covariances of y*"))
+# x7 ~~ x9 makes a residual correlation of y* beyond 1 (a Heywood case): lavaan's
+# extended model is evaluated at start values that lav_start_check_cov shrinks
+hs_heywood <- paste0(hs_model, "x1 ~~ x4\nx7 ~~ x9\n")
+for (par in c("delta", "theta")) {
+  fit <- cfa(hs_heywood, data = hs5[, hs_items], ordered = hs_items, parameterization = par)
+  write_case(paste0("hs_heywood_", par), fit,
+             paste0("cfa(model, data = hs5, ordered = items, parameterization = \"", par,
+                    "\")"), hs_heywood, hs_file,
+             paste(hs_note, "; x7 ~~ x9 implies a residual correlation beyond 1"))
+}
 groups_hs <- list(
   hs_configural = list(equal = character(0), par = "delta"),
   hs_scalar = list(equal = c("thresholds", "loadings"), par = "delta"),
   hs_theta_scalar = list(equal = c("thresholds", "loadings"), par = "theta"),
+  hs_scalar_std_lv = list(equal = c("thresholds", "loadings"), par = "delta", std.lv = TRUE),
   hs_theta_strict = list(equal = c("thresholds", "loadings", "residuals"), par = "theta")
 )
 # the strict level of invariance_ordinal(..., parameterization = "theta", partial = TRUE)
@@ -124,13 +145,14 @@ for (name in names(groups_hs)) {
   partial <- if (is.null(case$partial)) "" else case$partial
   fit <- cfa(hs_model, data = hs5, group = "school", ordered = hs_items,
              group.equal = ge(case$equal), group.partial = partial,
-             parameterization = case$par)
+             parameterization = case$par, std.lv = isTRUE(case$std.lv))
   write_case(name, fit,
              paste0("cfa(model, data = hs5, group = \"school\", ordered = items, ",
                     "group.equal = ", paste(deparse(case$equal), collapse = ""),
                     if (is.null(case$partial)) "" else
                       paste0(", group.partial = ", paste(deparse(case$partial), collapse = "")),
-                    ", parameterization = \"", case$par, "\")"),
+                    ", parameterization = \"", case$par, "\"",
+                    if (isTRUE(case$std.lv)) ", std.lv = TRUE" else "", ")"),
              hs_model, hs_file, hs_note, group = "school", group_equal = case$equal,
              group_partial = if (is.null(case$partial)) character(0) else case$partial)
 }
@@ -157,6 +179,10 @@ LOY =~ LOY1 + LOY2 + LOY3 + LOY4
 fit <- cfa(ecom_cfa, data = ecom[, all_items], ordered = all_items)
 write_case("ecommerce_cfa", fit, "cfa(model, data = ecom, ordered = items)", ecom_cfa,
            ecom_file, ecom_note)
+fit <- cfa(ecom_cfa, data = ecom[, all_items], ordered = all_items, missing = "pairwise")
+write_case("ecommerce_cfa_pairwise", fit,
+           "cfa(model, data = ecom, ordered = items, missing = \"pairwise\")", ecom_cfa,
+           ecom_file, "-99 -> NA, LOY4 reversed as 8 - x; pairwise polychorics and NACOV")
 ecom_model <- "
 SQ =~ SQ1 + SQ2 + SQ3 + SQ4
 TRU =~ TRU1 + TRU2 + TRU3
