@@ -216,3 +216,18 @@ def test_multigroup_effects_with_a_multigroup_bootstrap() -> None:
     draws = boot.draws.draws["est:speed ~ visual [2]"]
     assert_allclose(row["boot_se"].iloc[0], draws.std(ddof=1), rtol=1e-12)
     assert (eff["boot_ci_lower"] <= eff["boot_ci_upper"]).all()
+
+
+def test_result_effects_method_is_the_function() -> None:
+    # the API: result.effects() (single and multi-group) is ls.effects(result)
+    from pandas.testing import assert_frame_equal
+
+    hs = load_frame("holzinger_swineford")
+    model = (
+        "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9; "
+        "textual ~ visual; speed ~ textual + visual"
+    )
+    res = ls.fit(model, hs)
+    assert_frame_equal(res.effects().table, effects(res).table)
+    mg = ls.fit(model, hs, group="school", group_equal=["loadings"])
+    assert_frame_equal(mg.effects().mediation, effects(mg).mediation)

@@ -24,6 +24,7 @@ from scipy import stats
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._threads import single_blas_thread
+from loyaltysem.effects import EffectsResult, effects
 from loyaltysem.errors import ModelSpecError, SurveyDataError
 from loyaltysem.estimation import _survey_frame
 from loyaltysem.results import Provenance
@@ -650,6 +651,15 @@ class MultiGroupResult(DisplayMixin):
     def sample_mean(self, group: Any) -> pd.Series:
         """Sample means of one group."""
         return _copy(self._sample[self._label(group)][1])
+
+    def effects(self, bootstrap: Any = None, level: float = 0.95) -> EffectsResult:
+        """Every group's direct, indirect, specific and total effects and mediation types.
+
+        :func:`loyaltysem.effects.effects` of this result: ``group`` and
+        ``group_label`` columns first; with a multi-group ``bootstrap`` also every
+        group's percentile intervals.
+        """
+        return effects(self, bootstrap, level)
 
     def residuals(self, group: Any, kind: str = "raw") -> pd.DataFrame:
         """Residual covariances ``S_g - Sigma_g`` of one group (lavaan ``resid(fit)[[g]]$cov``).

@@ -17,6 +17,7 @@ from scipy import stats
 from loyaltysem import _pickling  # noqa: F401  (read-only mappings pickle)
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels.partable import CompiledModel, ParTable
+from loyaltysem.effects import EffectsResult, effects
 from loyaltysem.errors import ModelSpecError
 from loyaltysem.specification import DefinedParameters
 
@@ -213,6 +214,22 @@ class SEMResult(DisplayMixin):
             )
         table = self._modindices()
         return table[table["mi"] > minimum_value].reset_index(drop=True)
+
+    def effects(self, bootstrap: Any = None, level: float = 0.95) -> EffectsResult:
+        """Direct, indirect, specific and total effects and the mediation types.
+
+        :func:`loyaltysem.effects.effects` of this result (delta-method SEs; with
+        ``bootstrap=loyaltysem.bootstrap(result, ...)`` also percentile intervals).
+
+        Examples
+        --------
+        >>> import loyaltysem as ls
+        >>> res = ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce())
+        >>> eff = res.effects()  # R: := definitions + parameterEstimates(fit)
+        >>> eff.mediation.set_index(["source", "target"]).loc[("TRU", "LOY"), "type"]
+        'complementary'
+        """
+        return effects(self, bootstrap, level)
 
     def residuals(self, kind: str = "raw") -> pd.DataFrame:
         """Residual covariances ``S - Sigma``.
