@@ -12,7 +12,8 @@
 # jsonlite versions, date, call, syntax, group, group.equal, parameterization), the fit's
 # chisq and npar, and modindices(fit, sort. = TRUE) (lavaan's defaults: information =
 # "expected", cov.std = TRUE, na.remove = TRUE; every row, with its group in multi-group
-# fits). Numbers at full precision (digits = NA), NA as null.
+# fits) and parameterEstimates(fit) (lhs, op, rhs, group, est: the point lavaan's indices
+# are computed at). Numbers at full precision (digits = NA), NA as null.
 #
 # Cases:
 #   - HolzingerSwineford1939 x1-x9 cut into 5 ordered categories at their quintiles (the
@@ -24,7 +25,7 @@
 #     strict theta with the group.partial thresholds of the partial search;
 #   - the bundled e-commerce survey (-99 -> NA, LOY4 reversed as 8 - x, listwise), 1-7
 #     answers ordered: the nine-construct CFA (29 items) single group (listwise and
-#     missing = "pairwise"); SQ, TRU, SAT, LOY by wave: configural and scalar (delta).
+#     missing = "pairwise") and the default structural model (sem()); SQ, TRU, SAT, LOY by wave: configural and scalar (delta).
 # Requires: lavaan, jsonlite (Debian: r-cran-lavaan r-cran-jsonlite).
 
 suppressPackageStartupMessages({
@@ -48,6 +49,8 @@ df_json <- function(d) {
   }
   d
 }
+
+pe_cols <- function(fit) parameterEstimates(fit)[0, ]
 
 write_case <- function(name, fit, call, syntax, data_file, note, group = NULL,
                        group_equal = character(0), group_partial = character(0)) {
@@ -74,7 +77,9 @@ write_case <- function(name, fit, call, syntax, data_file, note, group = NULL,
     chisq = unname(fitMeasures(fit, "chisq")),
     npar = lavInspect(fit, "npar"),
     converged = lavInspect(fit, "converged"),
-    modindices = df_json(mi[, cols])
+    modindices = df_json(mi[, cols]),
+    estimates = df_json(parameterEstimates(fit)[, intersect(c("lhs", "op", "rhs", "group",
+                                                              "est"), names(pe_cols(fit)))])
   )
   path <- file.path(fixtures_dir, paste0("mi_", name, ".json"))
   writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE,
@@ -179,6 +184,12 @@ LOY =~ LOY1 + LOY2 + LOY3 + LOY4
 fit <- cfa(ecom_cfa, data = ecom[, all_items], ordered = all_items)
 write_case("ecommerce_cfa", fit, "cfa(model, data = ecom, ordered = items)", ecom_cfa,
            ecom_file, ecom_note)
+ecom_default <- jsonlite::fromJSON(
+  file.path("tests", "fixtures", "estimation", "ecommerce_default.json")
+)$provenance$model_syntax
+fit <- sem(ecom_default, data = ecom[, all_items], ordered = all_items)
+write_case("ecommerce_sem", fit, "sem(model, data = ecom, ordered = items)", ecom_default,
+           ecom_file, paste(ecom_note, "; the default structural model (:= effects)"))
 fit <- cfa(ecom_cfa, data = ecom[, all_items], ordered = all_items, missing = "pairwise")
 write_case("ecommerce_cfa_pairwise", fit,
            "cfa(model, data = ecom, ordered = items, missing = \"pairwise\")", ecom_cfa,
