@@ -58,6 +58,9 @@ deletion; with ``parameterization="theta"`` what ``sem(..., parameterization =
   :class:`loyaltysem._kernels.multigroup_dwls.MultiGroupDWLS` with one group).
   ``std.all`` divides by ``sd(y*) = sqrt(diag Sigma*)``; residual covariances become
   correlations ``theta_ij / sqrt(theta_ii theta_jj)``; R² ``1 - theta_ii / var(y*)``.
+- **Modification indices** (``modindices()``, ``res.modification_indices()``): the DWLS
+  score and expected information of the extended model
+  (:func:`ordinal_modification_indices`).
 
 Not implemented (typed errors): continuous indicators mixed with ordinal ones
 (polyserial correlations), observed covariates and observed variables in regressions,

@@ -56,6 +56,11 @@ source in brackets):
   a loading is ``lambda sd(eta) delta``, of a threshold ``tau delta``, of a residual
   variance ``theta delta^2``, of a residual covariance ``theta_ij / sqrt(theta_ii
   theta_jj)`` (``cov.std = TRUE``); scaling factors standardize to 1.
+- **Modification indices** (``modindices()``): ``MultiGroupResult.modification_indices()``
+  with the DWLS score and expected information of the model extended in every group
+  (:func:`loyaltysem.ordinal.ordinal_modification_indices`); the partial search of the
+  ``strict`` level ranks the residual variances of ``y*`` by them
+  (:func:`invariance_ordinal`).
 
 Not implemented (typed errors): continuous indicators mixed with ordinal ones,
 covariates, ``missing = "ml"``, ``:=`` lines.
