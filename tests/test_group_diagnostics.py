@@ -321,7 +321,7 @@ def test_fiml_result_method_is_the_function_and_bad_fiml_inputs():
     import dataclasses
 
     res = _fit_fiml("ecommerce_metric_fiml")
-    part = res._modindices.__wrapped__  # functools.cache over the partial
+    part = res._modindices.func  # the deferred computation (_pickling.Once) over the partial
     kernel, compiled, index, t, x, gd = part.args
     pats, h1s = part.keywords["fiml"]
     assert gd.missing == "ml" and len(pats) == len(h1s) == 3
@@ -345,7 +345,7 @@ def test_fiml_at_lavaan_s_estimates_is_lavaan_s_to_rounding(level):
     """At lavaan's own estimates (make_groups.R's parameterEstimates) the FIML indices agree
     to rounding: the differences above are lavaan's optimizer stopping ~5e-5 early."""
     name = f"ecommerce_{level}_fiml"
-    part = _fit_fiml(name)._modindices.__wrapped__
+    part = _fit_fiml(name)._modindices.func
     kernel, compiled, index, t, x, gd = part.args
     with open(FIXTURES / f"{name}.json", encoding="utf-8") as fh:
         pe = pd.DataFrame(json.load(fh)["parameter_estimates"])
