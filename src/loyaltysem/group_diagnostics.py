@@ -53,8 +53,8 @@ the model's moments (``modindices(information = "expected")``, lavaan's default
 there, with ``h1.information = "structured"``: ``lav_mvnorm_missing_information_expected``
 at the implied mean and covariance), not the observed information the standard errors
 of such a fit use; with MLR the same (ML) indices. The sample moments that start and
-standardize are the EM ones. Multi-group FIML fits have no fixed.x covariates
-(:func:`loyaltysem.groups.fit_groups` refuses them).
+standardize are the EM ones. Multi-group FIML fits with fixed.x covariates
+(``missing="ml"`` / ``"ml.x"``) are refused here with a typed error.
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def modification_indices(
         )
     if fiml is not None:
         pats, h1s = fiml
-        if not (len(pats) == len(h1s) == n_groups) or missing not in ("ml", "listwise"):
+        if not (len(pats) == len(h1s) == n_groups) or missing not in ("ml", "ml.x", "listwise"):
             raise ModelSpecError(
                 "modification_indices(): the full-information ML inputs do not belong to the fit",
                 found=f"{len(pats)} pattern sets and {len(h1s)} EM results for {n_groups} "

@@ -79,14 +79,22 @@ def _plain(value: Any) -> Any:
 
 
 def _split_groups(
-    data: Any, group: str, ov: Sequence[str], missing: str = "listwise"
+    data: Any,
+    group: str,
+    ov: Sequence[str],
+    missing: str = "listwise",
+    ov_x: Sequence[str] = (),
 ) -> _GroupData:
     """Per-group data and sample moments (divisor n_g), counted.
 
     ``missing="listwise"``: rows with a missing answer on a model variable are left
-    out within their group (counted). ``"ml"`` / ``"pairwise"``: only rows with no
-    answer at all are left out (counted); the moments are then the available-case
-    ones (pairwise complete, divisor = pairs), used for start values only.
+    out within their group (counted). ``"ml"`` / ``"ml.x"`` / ``"pairwise"``: only rows
+    with no answer at all are left out (counted); the moments are then the
+    available-case ones (pairwise complete, divisor = pairs), used for start values
+    only. With ``missing="ml"`` and fixed.x covariates ``ov_x``, rows missing a
+    covariate are also deleted within their group, counted and reported, as lavaan
+    0.6.14 does ("<k> cases were deleted in group <label> due to missing values in
+    exogenous variable(s), while fixed.x = TRUE"); ``"ml.x"`` keeps them.
     """
     frame, survey_hash = _survey_frame(data)
     columns = [str(c) for c in frame.columns]
@@ -147,6 +155,11 @@ def _split_groups(
         block = values[mask]
         observed = np.isfinite(block)
         keep = observed.all(axis=1) if missing == "listwise" else observed.any(axis=1)
+        n_x = 0
+        if missing == "ml" and len(ov_x):  # fixed.x: rows missing a covariate (lavaan)
+            has_x = observed[:, [list(ov).index(v) for v in ov_x]].all(axis=1)
+            n_x = int((keep & ~has_x).sum())
+            keep &= has_x
         n_out = int((~keep).sum())
         block = block[keep]
         n = len(block)
@@ -156,10 +169,16 @@ def _split_groups(
                 f"group {where}: {n_out} of {n + n_out} rows have missing values on model "
                 "variables and were excluded (listwise deletion)"
             )
-        elif n_out:
+        elif n_out > n_x:
             notes.append(
-                f"group {where}: {n_out} of {n + n_out} rows have no answer on any model "
-                "variable and were excluded"
+                f"group {where}: {n_out - n_x} of {n + n_out} rows have no answer on any "
+                "model variable and were excluded"
+            )
+        if n_x:
+            notes.append(
+                f"group {where}: {n_x} of {n + n_out} rows have a missing value on an "
+                f"exogenous covariate ({', '.join(ov_x)}) and were excluded (fixed.x; "
+                "missing='ml.x' keeps them)"
             )
         if n <= p:
             raise SurveyDataError(
@@ -292,6 +311,40 @@ def score_table(
         name="score test",
     )
     return out, overall
+
+
+def defined_rows(
+    definitions: Sequence[Any],
+    table: pd.DataFrame,
+    estimates: pd.DataFrame,
+    x: np.ndarray,
+    vcov: np.ndarray,
+    std_all_rows: Callable[[np.ndarray], np.ndarray],
+) -> pd.DataFrame:
+    """The ``:=`` rows of a multi-group fit (lavaan: ``group = 0``), delta-method SEs.
+
+    A label names the parameter in every group that carries it: written plainly it is
+    one parameter equal across groups; ``c(a1, a2)`` gives each group its own label,
+    so ``diff := a1*b1 - a2*b2`` compares an indirect effect between two groups.
+    ``table`` is the multi-group parameter table (``free`` with global numbers,
+    ``label``), ``estimates`` its rows in the same order, and ``std_all_rows`` maps a
+    batch of parameter vectors to every row's std.all value (each group standardized
+    on its own), for the standardized ``:=`` values and their SEs.
+    """
+    from types import SimpleNamespace
+
+    from loyaltysem._kernels.delta import delta_method
+    from loyaltysem.specification import DefinedParameters
+
+    pt = SimpleNamespace(
+        free=table["free"].to_numpy(dtype=int), label=table["label"].to_numpy(dtype=object)
+    )
+    defined = DefinedParameters(definitions, pt, estimates["est"].to_numpy(dtype=float))  # type: ignore[arg-type]
+    std_all, se_std_all = delta_method(std_all_rows, x, vcov, defined.from_rows)
+    rows = defined.table(x, vcov, estimates["std_lv"].to_numpy(dtype=float), std_all, se_std_all)
+    rows["group"] = 0
+    rows["group_label"] = None
+    return rows
 
 
 # ------------------------------------------------------------ the parameter table

@@ -52,6 +52,9 @@ Conventions that decide the numbers (lavaan 0.6.14 source):
   Savalei's corrected ones (``lav_fit_fiml_corrected``: the groups' saturated
   informations stacked block-diagonally, ``k`` on the joint model, the RMSEA family on
   ``N / G``); score tests with the FIML expected information (``lavTestScore``).
+  Fixed.x covariates: ``"ml"`` deletes the rows missing one within their group
+  (counted, reported, as lavaan 0.6.14), ``"ml.x"`` keeps them; the likelihoods are
+  conditional on the covariates and their moments carry no information (lavaan).
 
 References
 ----------
@@ -70,7 +73,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType, SimpleNamespace
+from types import MappingProxyType
 from typing import Any, ClassVar, cast
 
 import numpy as np
@@ -81,7 +84,6 @@ from loyaltysem import group_diagnostics
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
-from loyaltysem._kernels.delta import delta_method
 from loyaltysem._kernels.ml import MLKernel, _bfgs, _damped_fisher, fisher_scoring
 from loyaltysem._kernels.multigroup import (
     MultiGroupKernel,
@@ -130,12 +132,13 @@ from loyaltysem.grouping import (
     _own_parameters,
     _plain,
     _split_groups,
+    defined_rows,
     group_estimates,
     score_table,
 )
 from loyaltysem.ordinal_groups import fit_groups_ordinal, invariance_ordinal
 from loyaltysem.results import Provenance
-from loyaltysem.specification import DefinedParameters, ModelSpec, specify
+from loyaltysem.specification import ModelSpec, specify
 
 __all__ = [
     "GROUP_EQUAL",
@@ -262,7 +265,7 @@ def fit_groups(
         Of an ordinal fit: lavaan's default ``"delta"`` (scaling factors of y*), or
         ``"theta"`` (residual variances of y* as parameters; needed for strict
         invariance).
-    missing : {"listwise", "ml"}, default "listwise"
+    missing : {"listwise", "ml", "ml.x"}, default "listwise"
         ``"listwise"``: rows with a missing answer are left out within their group
         (counted). ``"ml"``: full-information ML (lavaan ``missing = "ml"``): every
         respondent with an answer, each group's EM saturated moments as h1,
@@ -272,7 +275,10 @@ def fit_groups(
         test. The ``*.robust`` indices are Zhang & Savalei's (2023) FIML-corrected
         ones (lavaan 0.6.14), and ``score_tests()`` uses the FIML expected
         information (lavTestScore's default). Not with MLM (lavaan refuses it with
-        missing data) or fixed.x covariates.
+        missing data). With fixed.x covariates ``"ml"`` deletes the rows missing a
+        covariate within their group (counted per group and reported in
+        ``warnings``, as lavaan's "cases were deleted in group ... while fixed.x =
+        TRUE"); ``"ml.x"`` keeps them (lavaan ``missing = "ml.x"``).
 
     Returns
     -------
@@ -283,7 +289,7 @@ def fit_groups(
     ModelSpecError
         Syntax errors, unknown ``group_equal`` keywords or ``group_partial`` names, an
         estimator other than ML/MLM/MLR (WLSMV/ULSMV with ``ordered``), MLM/MLR with
-        fixed.x covariates, ``missing="ml"`` with MLM or with fixed.x covariates, a
+        fixed.x covariates and listwise deletion, ``missing="ml"``/``"ml.x"`` with MLM, a
         ``c()`` modifier without one value per group.
     SurveyDataError
         A missing or single-valued grouping column; a group with too few complete
@@ -331,7 +337,7 @@ def fit_groups(
     if isinstance(group_partial, str):
         group_partial = [group_partial]
     spec = _spec(model, std_lv=std_lv, orthogonal=orthogonal, fixed_x=fixed_x)
-    if estimator != "ML" and spec.ov_x:
+    if estimator != "ML" and spec.ov_x and not (estimator == "MLR" and missing in FIML):
         raise ModelSpecError(
             f"{estimator} with fixed.x covariates is not available yet",
             line=spec.line_of(spec.ov_x[0]),
@@ -343,10 +349,10 @@ def fit_groups(
     _check_missing(missing, estimator, spec)
     frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
-    gd = _split_groups(data, group, list(spec.ov), missing=missing)
+    gd = _split_groups(data, group, list(spec.ov), missing=missing, ov_x=spec.ov_x)
     mt = _multigroup_table(spec, len(gd.labels), ge, group_partial)
     with single_blas_thread():
-        fiml = _fiml_groups(gd, group) if missing == "ml" else None
+        fiml = _fiml_groups(gd, group) if missing in FIML else None
         if fiml is not None:  # the EM moments stand in for the sample moments
             gd = replace(
                 gd, covs=tuple(h.sigma for h in fiml[1]), means=tuple(h.mu for h in fiml[1])
@@ -355,35 +361,34 @@ def fit_groups(
 
 
 def _check_missing(missing: str, estimator: str, spec: ModelSpec) -> None:
-    """``missing="listwise"`` (any estimator) or ``"ml"`` (ML or MLR, no fixed.x covariates).
+    """``missing="listwise"`` (any estimator), ``"ml"`` or ``"ml.x"`` (ML or MLR).
 
     lavaan refuses MLM with missing data (its Satorra–Bentler test needs complete
-    data); MLR is its robust estimator with ``missing = "ml"``.
+    data); MLR is its robust estimator with ``missing = "ml"``. With fixed.x
+    covariates ``"ml"`` deletes the rows missing a covariate within their group
+    (counted, reported) and ``"ml.x"`` keeps them; without covariates the two agree.
     """
-    if missing not in ("listwise", "ml"):
+    if missing not in ("listwise", *FIML):
         raise ModelSpecError(
             "unknown missing-data treatment for a multi-group fit",
             found=missing,
-            expected="'listwise' (lavaan's default) or 'ml' (full-information ML)",
+            expected="'listwise' (lavaan's default), 'ml' (full-information ML) or 'ml.x' "
+            "(full-information ML keeping rows with a missing covariate)",
             fix="missing='ml' to use every respondent with an answer",
         )
-    if missing == "ml" and estimator not in ("ML", "MLR"):
+    if missing in FIML and estimator not in ("ML", "MLR"):
         raise ModelSpecError(
-            f"missing='ml' with estimator={estimator!r} is not available: the "
+            f"missing={missing!r} with estimator={estimator!r} is not available: the "
             "Satorra-Bentler (MLM) correction needs complete data (lavaan refuses it too)",
             found=estimator,
             expected="estimator='ML' or 'MLR' with missing='ml'",
             fix="use estimator='MLR' with missing='ml' for robust standard errors and a "
             "scaled test, or missing='listwise' with MLM",
         )
-    if missing == "ml" and spec.ov_x:
-        raise ModelSpecError(
-            "missing='ml' with fixed.x covariates is not available with groups yet",
-            line=spec.line_of(spec.ov_x[0]),
-            found=list(spec.ov_x),
-            expected="a model without observed exogenous covariates, or fixed_x=False",
-            fix="fit with fixed_x=False (the covariates become part of the likelihood)",
-        )
+
+
+#: lavaan's full-information ML treatments (``"ml.x"`` keeps rows missing a covariate)
+FIML = ("ml", "ml.x")
 
 
 def _fiml_groups(
@@ -548,13 +553,16 @@ def _fit_table(
             "are not to be trusted"
         )
     n_total = int(sum(gd.nobs))
+    ov_x_all = [ov.index(v) for v in spec.ov_x]  # the covariates' positions, every group
     robust: RobustParts | None = None
     robust_fiml: RobustFIMLGroups | None = None
     try:
         if fiml is not None:  # lavaan: information = "observed" with missing = "ml"
             info = observed_information(kernel, st)
             if estimator == "MLR":  # Huber-White from the casewise scores of every row
-                robust_fiml = robust_mlr_groups(kernel, st, gd.data, info, observed=True)
+                robust_fiml = robust_mlr_groups(
+                    kernel, st, gd.data, info, observed=True, ov_x=ov_x_all
+                )
                 robust = robust_fiml.parts
         elif estimator == "ML":
             info = kernel.expected_information(st)
@@ -609,15 +617,21 @@ def _fit_table(
         ov_x_idx = [cm.ov.index(v) for v in cm.ov_x]
         gk = kernel.kernels[g]
         likelihoods = None
+        x_cov_h1 = None
         if fiml is not None:
             pat, h1 = fiml[0][g], fiml[1][g]
-            likelihoods = (float(gst.loglik), h1.loglik, fiml_kernel.independence_loglik(pat, h1))
+            logl_b = fiml_kernel.independence_loglik(pat, h1, ov_x_idx)
+            likelihoods = (float(gst.loglik), h1.loglik, logl_b)
+            if ov_x_idx:  # lavaan: the covariates' h1 part from the pairwise moments
+                n_g = gd.nobs[g]
+                cov_a = fiml_kernel.available_moments(pat)[1] * (n_g - 1) / n_g
+                x_cov_h1 = cov_a[np.ix_(ov_x_idx, ov_x_idx)]
         measures_g = _fit_measures(
             gk, gst.sigma, float(f_groups[g]), gd.nobs[g], q, ov_x_idx, gst.mu,
-            likelihoods=likelihoods,
+            likelihoods=likelihoods, x_cov_h1=x_cov_h1,
         )  # fmt: skip
         if fiml is not None:
-            measures_g["gfi"] = fiml_gfi(gk, gst)
+            measures_g["gfi"] = fiml_gfi(gk, gst, ov_x_idx)
         elif ov_x_idx:
             measures_g["gfi"] = _gfi_fixed_x(gd.covs[g], gst.sigma, gd.means[g], gst.mu, ov_x_idx)
         per_group.append(measures_g)
@@ -645,13 +659,15 @@ def _fit_table(
     if robust is not None:
         trace_null = None if robust_fiml is None else robust_fiml.trace_null
         n_rows = int((free_all > 0).sum())
+        # lavaan's scaling.factor.h1 divides by the moments without the fixed.x ones
         scaled = _scaled_group_measures(
-            measures, robust, gd, n_moments, estimator, n_rows, trace_null=trace_null
-        )
+            measures, robust, gd, n_moments - n_groups * x_moments, estimator, n_rows,
+            trace_null=trace_null,
+        )  # fmt: skip
         measures.update(scaled)
     if fiml is not None:  # Zhang & Savalei's corrected *.robust indices (lavaan 0.6.14)
         first_order = None if robust_fiml is None else robust_fiml.first_order
-        measures.update(_fiml_group_measures(kernel, st, measures, n_groups, first_order))
+        measures.update(_fiml_group_measures(kernel, st, measures, n_groups, first_order, ov_x_all))
     chisq_group = pd.Series(
         [gd.nobs[g] * float(f_groups[g]) for g in range(n_groups)],
         index=pd.Index([_plain(v) for v in gd.labels], name=group),
@@ -680,7 +696,7 @@ def _fit_table(
                 "fixed_x": bool(spec.options.get("fixed_x")),
                 "meanstructure": True,
                 "information": "observed" if fiml is not None else information,
-                "missing": "ml" if fiml is not None else "listwise",
+                "missing": gd.missing if fiml is not None else "listwise",
                 "n_excluded_per_group": [int(v) for v in gd.n_excluded],
                 "n_group_missing": gd.n_group_missing,
             }
@@ -773,27 +789,14 @@ def _defined_rows(
     x: np.ndarray,
     vcov: np.ndarray,
 ) -> pd.DataFrame:
-    """The ``:=`` rows of a multi-group fit (lavaan: ``group = 0``), delta-method SEs.
-
-    A label names the parameter in every group that carries it: written plainly it is
-    one parameter equal across groups; ``c(a1, a2)`` gives each group its own label,
-    so ``diff := a1*b1 - a2*b2`` compares an indirect effect between two groups.
-    The standardized values use each group's own standardization.
-    """
-    pt = cast(ParTable, SimpleNamespace(free=t["free"].to_numpy(dtype=int),
-                                        label=t["label"].to_numpy(dtype=object)))  # fmt: skip
-    defined = DefinedParameters(spec.definitions, pt, estimates["est"].to_numpy(dtype=float))
+    """The ``:=`` rows (:func:`loyaltysem.grouping.defined_rows`), each group's std.all."""
     plans = [StandardizationPlan.build(cm, "std.all") for cm in compiled]
 
     def std_all_rows(xs: np.ndarray) -> np.ndarray:
         parts = [plan.evaluate(xs[:, idx]) for plan, idx in zip(plans, index, strict=True)]
         return np.hstack(parts)
 
-    std_all, se_std_all = delta_method(std_all_rows, x, vcov, defined.from_rows)
-    rows = defined.table(x, vcov, estimates["std_lv"].to_numpy(dtype=float), std_all, se_std_all)
-    rows["group"] = 0
-    rows["group_label"] = None
-    return rows
+    return defined_rows(spec.definitions, t, estimates, x, vcov, std_all_rows)
 
 
 #: The estimators of continuous multi-group fits, and what lavaan resolves them to.
@@ -846,6 +849,7 @@ def _fiml_group_measures(
     fm: Mapping[str, float],
     n_groups: int,
     first_order: Sequence[np.ndarray] | None,
+    ov_x: Sequence[int] = (),
 ) -> dict[str, float]:
     """Zhang & Savalei's FIML-corrected ``*.robust`` indices of a multi-group fit.
 
@@ -855,12 +859,15 @@ def _fiml_group_measures(
     "V3" with each group's first-order information for MLR) in the single-group
     formulas, CFI/TLI/RNI with the summed baseline, the RMSEA family multiplied by
     ``sqrt(G)`` and its close-fit tests with the noncentrality ``N df h0^2 / (c G)``.
-    These replace the complete-data ``*.robust`` values of an MLR fit.
+    These replace the complete-data ``*.robust`` values of an MLR fit. ``ov_x``: the
+    fixed.x covariates' positions (their moments carry no information).
     """
     df, df_b = fm["df"], fm["baseline.df"]
     n = float(kernel.n)
     try:
-        ct = corrected_groups(kernel, st, df, df_b, observed=True, first_order=first_order)
+        ct = corrected_groups(
+            kernel, st, df, df_b, observed=True, first_order=first_order, ov_x=ov_x
+        )
     except (np.linalg.LinAlgError, ValueError):
         ct = fiml_kernel.CorrectedTest(math.nan, math.nan, math.nan, math.nan)
     c, c_b = ct.c_hat, ct.c_hat_null
@@ -1234,7 +1241,7 @@ def invariance(
     frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
     # the grouping column, the groups, the items: the same data for every level
-    _split_groups(data, group, list(spec.ov), missing=missing)
+    _split_groups(data, group, list(spec.ov), missing=missing, ov_x=spec.ov_x)
     fits: dict[str, MultiGroupResult] = {}
     errors: dict[str, str] = {}
     freed: list[str] = []

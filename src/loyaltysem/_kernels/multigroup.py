@@ -372,6 +372,7 @@ def corrected_groups(
     *,
     observed: bool,
     first_order: Sequence[np.ndarray] | None = None,
+    ov_x: Sequence[int] = (),
 ) -> fiml.CorrectedTest:
     r"""Zhang & Savalei's FIML-corrected test parts of a multi-group fit.
 
@@ -386,6 +387,9 @@ def corrected_groups(
     without ``first_order``; "V3" (MLR) with each group's first-order information of
     the saturated model at its EM moments (``Gamma_g = Wm_g^-1 J_g Wm_g^-1``).
     ``c_hat = k / df``. Each group kernel is a :class:`~loyaltysem._kernels.fiml.FIMLKernel`.
+    ``ov_x``: the positions of the fixed.x covariates (the same in every group); their
+    moments carry no information and keep their EM values in the independence model,
+    as in the single-group :func:`~loyaltysem._kernels.fiml.corrected_test`.
 
     References
     ----------
@@ -396,7 +400,7 @@ def corrected_groups(
     chisq = chisq_null = 0.0
     nb = 0
     for g, (k, s, idx) in enumerate(zip(kernel.kernels, st.states, kernel.index, strict=True)):
-        parts = fiml.saturated_parts(k, observed=observed)
+        parts = fiml.saturated_parts(k, observed=observed, ov_x=ov_x)
         wm.append(parts.wm)
         wmi.append(parts.wmi)
         wc.append(parts.wc)
@@ -405,7 +409,7 @@ def corrected_groups(
         if first_order is not None:
             gamma.append(parts.wmi @ first_order[g] @ parts.wmi)
         chisq += k.n * k.ml.objective(s.base)
-        chisq_null += fiml.baseline_chisq(k)
+        chisq_null += fiml.baseline_chisq(k, ov_x)
         delta_b.append(parts.delta_b)
         nb += parts.delta_b.shape[1]
     # the independence model: each group's parameters in their own columns
@@ -448,6 +452,7 @@ def robust_mlr_groups(
     information_matrix: np.ndarray,
     *,
     observed: bool,
+    ov_x: Sequence[int] = (),
 ) -> RobustFIMLGroups:
     r"""Huber–White standard errors and the Yuan–Bentler (Mplus) trace, FIML, all groups.
 
@@ -475,6 +480,9 @@ def robust_mlr_groups(
     observed : bool
         Whether the saturated informations are the observed ones (lavaan's default
         with ``missing = "ml"``) or the expected ones.
+    ov_x : sequence of int
+        Positions of the fixed.x covariates (the same in every group): their moments
+        carry no information in the saturated and independence models (lavaan).
     """
     q = kernel.n_free
     meat = np.zeros((q, q))
@@ -487,7 +495,7 @@ def robust_mlr_groups(
         delta = k.moment_jacobian(s)
         j0 = fiml.first_order_information(k.pat, values, s.base.mu, s.base.sigma)
         meat[np.ix_(idx, idx)] += w * (delta.T @ j0 @ delta)
-        t_h1, t_null, b1 = fiml.saturated_traces(k, values, observed=observed)
+        t_h1, t_null, b1 = fiml.saturated_traces(k, values, observed=observed, ov_x=ov_x)
         trace_h1 += t_h1
         trace_null += t_h1 - t_null
         first_order.append(b1)
