@@ -67,6 +67,7 @@ OTHER_CASES = [
     "hs_scalar_std_lv",
     "hs_scalar_all",
     "hs_scalar_pairwise",
+    "hs_sem_defined",  # c(a1, a2) structural labels and := effects compared by school
 ]
 #: parameterization = "theta": the ladder with strict, and variants
 THETA_LEVEL_CASES = {

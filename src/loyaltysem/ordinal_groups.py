@@ -116,11 +116,13 @@ from loyaltysem.estimation import _check_variables, _model_syntax, _survey_frame
 from loyaltysem.grouping import (
     GROUP_EQUAL,
     MultiGroupResult,
+    _apply_group_modifiers,
     _equality_classes,
     _GroupData,
     _normalize_partial,
     _plain,
     _split_groups,
+    defined_rows,
     group_estimates,
     score_table,
 )
@@ -226,6 +228,24 @@ def _ordinal_table(
     user_label = np.array(["" if v is None else str(v) for v in tile(base.label)], dtype=object)
     base_free = tile(base.free).astype(int)
     group = np.repeat(np.arange(1, n_groups + 1), k)
+    if "group_mods" in t.columns:  # c(a1, a2): the spec's rows, matched by lhs op rhs
+        mods = {
+            (a, o, b): (m, int(ln))
+            for a, o, b, m, ln in zip(t["lhs"], t["op"], t["rhs"], t["group_mods"], t["line"],
+                                      strict=True)
+            if isinstance(m, tuple) and len(m)
+        }  # fmt: skip
+        keys = list(zip(base.lhs, base.op, base.rhs, strict=True))
+        rows_mods = pd.DataFrame(
+            {
+                "lhs": base.lhs,
+                "op": base.op,
+                "rhs": base.rhs,
+                "group_mods": [mods.get(key, ((), 0))[0] for key in keys],
+                "line": [mods.get(key, ((), 0))[1] for key in keys],
+            }
+        )
+        _apply_group_modifiers(rows_mods, n_groups, free, ustart, user_label)
     lv = list(spec.lv)
     ov = list(spec.ov)
     is_lv = np.isin(lhs, lv)
@@ -498,24 +518,6 @@ def _spec(model: Any, *, std_lv: bool) -> ModelSpec:
         )
     else:
         spec = specify(_model_syntax(model), std_lv=std_lv)
-    if spec.definitions:
-        raise ModelSpecError(
-            "defined parameters (':=') are not available with ordinal groups yet",
-            line=spec.definitions[0].line,
-            found=f"{spec.definitions[0].name} := {spec.definitions[0].expression}",
-            expected="a model without ':=' lines",
-            fix="remove the ':=' lines (continuous multi-group fits have them)",
-        )
-    if "group_mods" in spec.table.columns:
-        i = next(i for i, m in enumerate(spec.table["group_mods"]) if len(m))
-        row = spec.table.iloc[i]
-        raise ModelSpecError(
-            "modifiers with one value per group, c(...), are not available with ordinal groups yet",
-            line=int(row["line"]) or None,
-            found=f"c({', '.join(row['group_mods'])}) on {row['lhs']} {row['op']} {row['rhs']}",
-            expected="plain labels (equal in every group) or group_equal / group_partial",
-            fix="use group_equal and group_partial for equalities across groups",
-        )
     return spec
 
 
@@ -735,6 +737,7 @@ def _fit(
     sample_map: dict[Any, tuple[pd.DataFrame, pd.Series]] = {}
     names = pd.Index(ov)
     mi_groups: list[MIGroup] = []
+    std_batches: list[Any] = []
     for g, gr in enumerate(groups):
         label = gd.labels[g]
         rows = gr.rows
@@ -748,6 +751,7 @@ def _fit(
         def std_all_batch(xs: np.ndarray, std: _Std = std, idx: np.ndarray = gr.gl.index):
             return std.evaluate(xs[:, idx], kind="std.all")[1]
 
+        std_batches.append(std_all_batch)
         std_all, se_std = delta_method(std_all_batch, x, np.nan_to_num(vcov))
         if e_inv is None:
             se_std = np.full_like(se_std, np.nan)
@@ -780,6 +784,12 @@ def _fit(
             pd.Series(gr.th_obs, index=th_names, name="threshold"),
         )
     estimates = pd.concat(pieces, ignore_index=True)
+    if spec.definitions:
+        estimates = pd.concat(
+            [estimates, defined_rows(spec.definitions, table, estimates, x, np.nan_to_num(vcov),
+                                     functools.partial(_stacked, std_batches))],
+            ignore_index=True,
+        )  # fmt: skip
     labels_plain = [_plain(v) for v in gd.labels]
     chisq_group = pd.Series(chisq_g, index=pd.Index(labels_plain, name=group), name="chisq")
     internals = _OrdinalInternals(
@@ -918,6 +928,11 @@ class _OrdinalScore:
                 cast(Any, _ScoreAdapter(score, info, self.n_total)), x_full, shared, released
             )
         return score_table(t, self.eq_pairs, x2, total)
+
+
+def _stacked(batches: Sequence[Any], xs: np.ndarray) -> np.ndarray:
+    """Every group's std.all rows for a batch of parameter vectors, side by side."""
+    return np.hstack([f(xs) for f in batches])
 
 
 def _thresholds_constrained(table: pd.DataFrame) -> bool:

@@ -1081,7 +1081,7 @@ def refuse_group_modifiers(spec: ModelSpec) -> None:
     t = spec.table
     if "group_mods" not in t.columns:
         return
-    i = next(i for i, m in enumerate(t["group_mods"]) if len(m))
+    i = next(i for i, m in enumerate(t["group_mods"]) if isinstance(m, tuple) and len(m))
     raise ModelSpecError(
         "a modifier with one value per group, c(...), in a single-group model",
         line=int(t["line"].iloc[i]) or None,

@@ -3,8 +3,10 @@
 # measurement invariance (loyaltysem.ordinal_groups; tests/test_groups_ordinal.py).
 #
 # Run from the repository root (the repository's parent holds shared/):
-#   Rscript tests/reference/make_groups_ordinal.R [--theta-only] [DATASETS_DIR] [FIXTURES_DIR]
+#   Rscript tests/reference/make_groups_ordinal.R [--theta-only] [--defined-only] [DATASETS_DIR] [FIXTURES_DIR]
 # Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/groups_ordinal.
+# --defined-only writes only the structural model with c() labels and := effects
+# (hs_sem_defined.json, at the end of this script).
 # --theta-only writes only the parameterization = "theta" fixtures (theta_*.json,
 # ladder_theta_*.json: the last part of this script).
 # Takes about two minutes (most of it lavTestScore on the survey).
@@ -42,7 +44,8 @@ suppressPackageStartupMessages({
 
 args <- commandArgs(trailingOnly = TRUE)
 theta_only <- "--theta-only" %in% args
-args <- setdiff(args, "--theta-only")
+defined_only <- "--defined-only" %in% args
+args <- setdiff(args, c("--theta-only", "--defined-only"))
 datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
 fixtures_dir <- if (length(args) >= 2) args[[2]] else
   file.path("tests", "fixtures", "groups_ordinal")
@@ -245,6 +248,27 @@ textual =~ x4 + x5 + x6
 speed   =~ x7 + x8 + x9
 "
 hs_file <- "HolzingerSwineford1939.csv"
+# group-specific labels c(a1, a2) on the structural paths and := effects compared between
+# the schools (thresholds and loadings equal)
+hs_sem_defined <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+textual ~ c(a1, a2)*visual
+speed ~ c(b1, b2)*textual + visual
+ind1 := a1*b1
+ind2 := a2*b2
+diff := ind1 - ind2
+"
+defined_cases <- function() {
+  fit_case("hs_sem_defined", hs_sem_defined, hs5, hs_file, "school", hs_items,
+           group_equal = c("thresholds", "loadings"),
+           note = "c(a1, a2) / c(b1, b2) structural labels and := effects by school")
+}
+if (defined_only) {
+  defined_cases()
+  quit(save = "no")
+}
 if (!theta_only) {
 hs_fits <- list()
 for (lev in names(levels_equal)) {
@@ -437,3 +461,4 @@ write_json(list(
   orthogonal = pair_json(fit_free_t, fit_orth_t),
   equal = pair_json(fit_free_t, fit_eq_t)
 ), "lrt_single_theta")
+defined_cases()
