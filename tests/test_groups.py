@@ -674,9 +674,24 @@ def test_fiml_fixed_x_rows_deleted_per_group(name: str) -> None:
     assert len(ours) == len(lavaan) == (2 if d["options"]["missing"] == "ml" else 0)
     for w, hit in zip(ours, lavaan, strict=True):
         assert hit is not None and f"= {hit.group(2)!r}: {hit.group(1)} of " in w
-    # FIML modification indices with fixed.x covariates: a typed refusal
-    with pytest.raises(ModelSpecError, match=r"fixed\.x covariates are not available"):
-        res.modification_indices()
+
+
+@pytest.mark.parametrize("name", FIML_X_CASES)
+def test_fiml_fixed_x_modindices_against_lavaan(name: str) -> None:
+    # modindices(fit): FIML score and expected information, the covariates' moments fixed;
+    # every row lavaan lists and no other, none of its NA candidates
+    d = _load(name)
+    ours = _fit(name).modification_indices()
+    key = ["lhs", "op", "rhs", "group"]
+    ref = pd.DataFrame(d["modindices"]).dropna(subset=["mi"])
+    m = ref.merge(ours, on=key, how="outer", indicator=True, suffixes=("_R", ""))
+    assert (m["_merge"] == "both").all(), m[m["_merge"] != "both"][key]
+    assert len(ours) == len(ref) > 40
+    assert_allclose(m["mi"], m["mi_R"], rtol=1e-3, atol=1e-4)
+    for col in ("epc", "sepc.lv", "sepc.all", "sepc.nox"):
+        assert_allclose(m[col], m[f"{col}_R"], atol=ATOL_EST, err_msg=col)
+    na = pd.DataFrame(d["modindices_na"])
+    assert len(na) > 0 and na.merge(ours, on=key, how="inner").empty
 
 
 def test_negative_df() -> None:

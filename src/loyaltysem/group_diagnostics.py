@@ -53,8 +53,9 @@ the model's moments (``modindices(information = "expected")``, lavaan's default
 there, with ``h1.information = "structured"``: ``lav_mvnorm_missing_information_expected``
 at the implied mean and covariance), not the observed information the standard errors
 of such a fit use; with MLR the same (ML) indices. The sample moments that start and
-standardize are the EM ones. Multi-group FIML fits with fixed.x covariates
-(``missing="ml"`` / ``"ml.x"``) are refused here with a typed error.
+standardize are the EM ones. With fixed.x covariates (``missing="ml"`` / ``"ml.x"``) the
+covariates' moments stay fixed in the extended model and a covariate regressed on
+another variable gets no index, as the single-group FIML indices (lavaan's NA).
 """
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ def modification_indices(
     ModelSpecError
         Inputs that do not belong together (numbers of groups, estimates, patterns); a
         fit with missing data (``gd.missing != "listwise"``) without its ``fiml``
-        patterns and EM moments; ``fiml`` with fixed.x covariates (no such fit).
+        patterns and EM moments.
     IdentificationError
         The information matrix of the model is singular (lavaan: "could not compute
         modification indices").
@@ -193,20 +194,15 @@ def modification_indices(
                 expected="one set of patterns and EM moments per group of a missing='ml' fit",
                 fix="call MultiGroupResult.modification_indices()",
             )
-        if any(cm.ov_x for cm in compiled):
-            raise ModelSpecError(
-                "modification indices of a full-information ML multi-group fit with fixed.x "
-                "covariates are not available",
-                found=sorted({v for cm in compiled for v in cm.ov_x}),
-                expected="a model without observed exogenous covariates",
-                fix="fit with fixed_x=False",
-            )
     group_numbers = np.unique(table["group"].to_numpy(dtype=int))
     layouts, idx_ext, starts, pieces, models = [], [], [x], [], []
     next_free = q
     for g, (cm, idx) in enumerate(zip(compiled, index, strict=True)):
         idx = np.asarray(idx, dtype=int)
-        ecm, rows, start = _extended_model(cm, x[idx], gd.covs[g], gd.means[g], free_exo=True)
+        # FIML: the covariates' moments stay fixed (the single-group FIML rule)
+        ecm, rows, start = _extended_model(
+            cm, x[idx], gd.covs[g], gd.means[g], free_exo=fiml is None
+        )
         new = next_free + np.arange(len(rows))
         next_free += len(rows)
         layouts.append(ecm.layout)
@@ -256,6 +252,12 @@ def modification_indices(
         info = full.expected_information(st)
     score = full.gradient(st) / 2.0
     v = _mi_variances(info, q)
+    if fiml is not None:
+        # FIML with fixed.x covariates: lavaan has no index for a covariate regressed on
+        # another variable (NA), its moments being fixed
+        for g, (ecm, rows, new) in enumerate(models):
+            is_x = np.isin(ecm.table.lhs[rows], list(compiled[g].ov_x))
+            v[new[(ecm.table.op[rows] == "~") & is_x] - q] = np.nan
     d = score[q:]
     mi = full.n * d * d / v
     epc = -d / v

@@ -18,7 +18,8 @@
 # (ageyr an observed exogenous covariate, fixed.x = TRUE), group.equal = "loadings".
 # Fits: missing = "ml" (rows missing ageyr deleted within their group) and "ml.x" (kept),
 # with estimator ML and MLR; lavTestScore(fit) of the equal loadings ("score_test", as
-# make_groups.R's score_json).
+# make_groups.R's score_json); modindices(fit) ("modindices": lhs, op, rhs, group, mi, epc,
+# sepc.*) and the candidates with mi NA ("modindices_na", modindices(na.remove = FALSE)).
 # Requires: lavaan, jsonlite.
 
 suppressPackageStartupMessages({
@@ -135,6 +136,10 @@ fit_case <- function(name, syntax, data, data_file, group, group_equal, note,
     data = unname(as.matrix(data[, cols]))
   )
   fixture$score_test <- score_json(fit)
+  mi_cols <- c("lhs", "op", "rhs", "group", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox")
+  fixture$modindices <- df_json(modindices(fit)[, mi_cols])
+  all_mi <- modindices(fit, na.remove = FALSE)
+  fixture$modindices_na <- df_json(all_mi[is.na(all_mi$mi), c("lhs", "op", "rhs", "group")])
   write_json(fixture, name)
   invisible(fit)
 }
