@@ -375,3 +375,13 @@ def test_fiml_bootstrap_refuses_bollen_stine():
     res = ls.fit(FXF["model"], survey, missing="ml")
     with pytest.raises(ModelSpecError, match="Bollen-Stine"):
         bootstrap(res, 10, data=survey, kind="bollen-stine")
+
+
+def test_fiml_multigroup_bootstrap_with_a_covariate_is_refused():
+    from loyaltysem.groups import fit_groups
+
+    hs = load_frame("holzinger_swineford")
+    res = fit_groups("visual =~ x1 + x2 + x3\nvisual ~ ageyr", hs, "school", missing="ml")
+    with pytest.raises(ModelSpecError, match=r"fixed\.x covariates") as info:
+        bootstrap(res, 10, data=hs)
+    assert "ageyr" in str(info.value)

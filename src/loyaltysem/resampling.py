@@ -932,10 +932,11 @@ def _bootstrap_groups(
             fix="use the robust standard errors of the WLSMV fit, or bootstrap an ML fit",
         )
     missing = opts.get("missing", "listwise")
-    if missing == "ml" and kind == "bollen-stine":
+    fiml = missing in ("ml", "ml.x")
+    if fiml and kind == "bollen-stine":
         raise ModelSpecError(
             "the Bollen-Stine bootstrap of a full-information ML fit is not available",
-            found="kind='bollen-stine', missing='ml'",
+            found=f"kind='bollen-stine', missing={missing!r}",
             expected="kind='nonparametric' with missing data (lavaan refuses it too)",
             fix="use kind='nonparametric'",
         )
@@ -951,6 +952,14 @@ def _bootstrap_groups(
         orthogonal=bool(opts.get("orthogonal")),
         fixed_x=bool(opts.get("fixed_x", True)),
     )
+    if fiml and spec.ov_x:
+        raise ModelSpecError(
+            "the bootstrap of a full-information ML multi-group fit with fixed.x covariates "
+            "is not available yet",
+            found=list(spec.ov_x),
+            expected="a model without observed exogenous covariates",
+            fix="refit with fixed_x=False, or bootstrap a listwise fit",
+        )
     ov = list(spec.ov)
     gd = _split_groups(data, result.group, ov, missing=missing)
     if gd.data_hash != result.provenance.data_hash:
@@ -968,7 +977,7 @@ def _bootstrap_groups(
     x0 = np.zeros(mt.n_free)
     free = params["free"].to_numpy(dtype=int)
     x0[free[free > 0] - 1] = params["est"].to_numpy(dtype=float)[free > 0]
-    refit = _GroupRefitter(spec, mt.frame, ov, gd, x0, fiml=missing == "ml")
+    refit = _GroupRefitter(spec, mt.frame, ov, gd, x0, fiml=fiml)
     blocks = list(gd.data)
     if kind == "bollen-stine":  # every group transformed to its implied moments (lavaan)
         blocks = [
