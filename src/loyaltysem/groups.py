@@ -728,9 +728,18 @@ def _fit_table(
             _GroupStd(StandardizationPlan.build(cm, "std.all"), idx)
             for cm, idx in zip(compiled, index, strict=True)
         ),
-        _std_residuals=None
-        if fiml is not None or spec.ov_x
-        else Once(functools.partial(_std_residuals, kernel, st, gd, estimator)),
+        _std_residuals=Once(
+            functools.partial(
+                _std_residuals,
+                kernel,
+                st,
+                gd,
+                estimator,
+                fiml is not None,
+                tuple(ov_x_all),
+                None if robust_fiml is None else tuple(robust_fiml.first_order),
+            )
+        ),
         _modindices=Once(
             functools.partial(
                 group_diagnostics.modification_indices, kernel, compiled, index, t, x, gd, fiml=fiml
@@ -740,7 +749,13 @@ def _fit_table(
 
 
 def _std_residuals(
-    kernel: MultiGroupKernel, st: Any, gd: _GroupData, estimator: str
+    kernel: MultiGroupKernel,
+    st: Any,
+    gd: _GroupData,
+    estimator: str,
+    fiml: bool = False,
+    ov_x: tuple[int, ...] = (),
+    first_order: tuple[np.ndarray, ...] | None = None,
 ) -> tuple[np.ndarray, ...]:
     """Each group's standardized covariance residuals, as lavaan 0.6.14.
 
@@ -751,7 +766,18 @@ def _std_residuals(
     or observed for MLR (see :func:`loyaltysem.estimation.moment_standardized_residuals`).
     lavaan 0.7 adds the terms that equality constraints carry between groups; 0.6.14,
     our reference, does not.
+
+    With full-information ML (``fiml``) or fixed.x covariates (``ov_x``, their
+    positions) the moments are the means and ``vech`` of every group
+    (:func:`_moment_residual_parts`): ``A1_g`` the (FIML, observed for ``missing =
+    "ml"``) information at the implied moments, ``Gamma_g / n_g`` the inverse of the
+    same information at the saturated moments (the EM estimates with missing data)
+    over ``n_g`` -- the sandwich with the first-order information ``first_order`` for
+    MLR (``lav_model_h1_acov``) -- and the covariates' moments carry no information
+    (zero rows and columns, inverted on the rest), as in lavaan.
     """
+    if fiml or ov_x:
+        return _moment_std_residuals(kernel, st, gd, fiml, ov_x, first_order)
     parts = [
         residual_parts(
             values, k.s, s.sigma, k.jacobian(s), adf=estimator != "ML",
@@ -767,6 +793,75 @@ def _std_residuals(
         part.standardize(w * a0_inv[np.ix_(idx, idx)], n)
         for part, idx, w, n in zip(parts, kernel.index, kernel.weights, gd.nobs, strict=True)
     )
+
+
+def _moment_std_residuals(
+    kernel: MultiGroupKernel,
+    st: Any,
+    gd: _GroupData,
+    fiml: bool,
+    ov_x: tuple[int, ...],
+    first_order: tuple[np.ndarray, ...] | None,
+) -> tuple[np.ndarray, ...]:
+    """:func:`_std_residuals` of FIML fits and fits with fixed.x covariates.
+
+    Per group ``g`` (moments ``(mu, vech Sigma)``, the order of
+    :func:`loyaltysem._kernels.fiml.information`): ``A1_g`` at the implied moments,
+    ``ACOV_h1_g = A_h1_g^+ [J_g A_h1_g^+] / n_g`` at the saturated ones (``^+``: the
+    inverse on the moments that are not the covariates'), ``A0 = sum_g (n_g/N)
+    Delta_g' A1_g Delta_g`` (pseudo-inverted, lavaan's ``use.ginv``), ``Q_g = I -
+    (n_g/N) Delta_g A0^-1 Delta_g' A1_g`` and ``z = r / sqrt(diag(Q_g ACOV_h1_g
+    Q_g'))``, with lavaan's rules for tiny residuals and variances
+    (:func:`loyaltysem._kernels.fiml.standardized_residuals`, the one-group case).
+    Complete data without FIML: expected information, normal theory (ML only).
+    """
+    a1s: list[np.ndarray] = []
+    acovs: list[np.ndarray] = []
+    deltas: list[np.ndarray] = []
+    resids: list[np.ndarray] = []
+    for g, (k, s) in enumerate(zip(kernel.kernels, st.states, strict=True)):
+        p = len(gd.covs[g])
+        rows, cols, _ = fiml_kernel.vech_index(p)
+        keep = ~fiml_kernel.x_moments(p, ov_x)
+        if fiml:
+            fk = cast(fiml_kernel.FIMLKernel, k)
+            pat, mu, sigma = fk.pat, s.base.mu, s.base.sigma
+            delta = fk.moment_jacobian(s)
+        else:
+            pat, mu, sigma = fiml_kernel.patterns(gd.data[g]), s.mu, s.sigma
+            delta = np.vstack([k.mean_jacobian(s).T, k.jacobian(s)[:, rows, cols].T])
+        a_h1 = fiml_kernel.information(pat, gd.means[g], gd.covs[g], observed=fiml)
+        a1 = fiml_kernel.information(pat, mu, sigma, observed=fiml)
+        for mat in (a_h1, a1):
+            mat[~keep, :] = 0.0
+            mat[:, ~keep] = 0.0
+        acov = fiml_kernel._inv_nonzero(a_h1, keep)
+        if first_order is not None:
+            acov = acov @ first_order[g] @ acov
+        a1s.append(a1)
+        acovs.append(acov / gd.nobs[g])
+        deltas.append(delta)
+        resids.append(np.concatenate([gd.means[g] - mu, (gd.covs[g] - sigma)[rows, cols]]))
+    a0 = np.zeros((kernel.n_free, kernel.n_free))
+    for a1, delta, idx, w in zip(a1s, deltas, kernel.index, kernel.weights, strict=True):
+        a0[np.ix_(idx, idx)] += w * (delta.T @ a1 @ delta)
+    a0_inv = np.linalg.pinv(a0, hermitian=True)  # lavaan: use.ginv = TRUE
+    out: list[np.ndarray] = []
+    for a1, acov, delta, resid, idx, w in zip(
+        a1s, acovs, deltas, resids, kernel.index, kernel.weights, strict=True
+    ):
+        q_mat = np.eye(len(delta)) - w * delta @ a0_inv[np.ix_(idx, idx)] @ delta.T @ a1
+        var = np.diag(q_mat @ acov @ q_mat.T).copy()
+        var[~np.isfinite(var) | (var < np.finfo(float).eps)] = np.nan
+        with np.errstate(invalid="ignore"):
+            z = np.where(np.abs(resid) < 1e-5, resid, resid / np.sqrt(var))
+        p = len(gd.covs[len(out)])
+        rows, cols, _ = fiml_kernel.vech_index(p)
+        z_cov = np.empty((p, p))
+        z_cov[rows, cols] = z[p:]
+        z_cov[cols, rows] = z[p:]
+        out.append(z_cov)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
