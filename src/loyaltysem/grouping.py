@@ -725,8 +725,8 @@ class MultiGroupResult(DisplayMixin):
             ``raw``: covariance residuals (``type = "raw"``); ``cor``: ``cor(S_g) -
             cor(Sigma_g)`` (``type = "cor.bollen"``); ``standardized``: raw residuals
             over their standard errors (``type = "standardized"``, lavaan 0.6.14's
-            group-by-group ``lav_residuals_acov``). Standardized residuals of fits with
-            fixed.x covariates or full-information ML are not available yet.
+            group-by-group ``lav_residuals_acov``; ML, MLM, MLR, full-information ML,
+            fixed.x covariates). Not yet for ordinal multi-group fits.
 
         Raises
         ------
@@ -746,10 +746,9 @@ class MultiGroupResult(DisplayMixin):
             if self._std_residuals is None:
                 raise ModelSpecError(
                     "standardized residuals of this multi-group fit are not available yet",
-                    found=f"missing={self.provenance.options.get('missing')!r}, fixed.x "
-                    "covariates or an ordinal fit",
-                    expected="a complete-data fit of continuous indicators without covariates",
-                    fix="use kind='raw' or 'cor', or fit with listwise deletion",
+                    found=f"a multi-group fit by {self.provenance.estimator}",
+                    expected="a multi-group fit of continuous indicators (ML, MLM, MLR)",
+                    fix="use kind='raw' or 'cor'",
                 )
             with single_blas_thread():
                 values = self._std_residuals()[self.group_labels.index(label)]
