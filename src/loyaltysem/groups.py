@@ -230,8 +230,9 @@ def fit_groups(
     ----------
     model : str, ModelSpec, Codebook or dict
         lavaan model syntax (or what :func:`loyaltysem.fit` accepts). A label applies
-        in every group (so a labelled parameter is equal across groups); ``:=`` lines
-        are not available with groups yet.
+        in every group (so a labelled parameter is equal across groups); ``c(a1, a2)``
+        gives one label, value or ``NA`` per group, and ``:=`` lines define effects
+        from the labels (rows with ``group = 0``).
     data : Survey or DataFrame
         The respondents, with the grouping column.
     group : str
