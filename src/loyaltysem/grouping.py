@@ -499,6 +499,54 @@ def _equality_classes(
     return free_idx, out_label, eq_pairs, plabel
 
 
+def _group_labels_of(
+    lhs: np.ndarray,
+    op: np.ndarray,
+    rhs: np.ndarray,
+    group: np.ndarray,
+    flag: np.ndarray,
+    group_partial: Sequence[str],
+    user_label: np.ndarray,
+    k: int,
+    example: str,
+) -> np.ndarray:
+    """Lavaan's labels of a multi-group table (``lav_partable_labels``).
+
+    Every row is labelled ``lhs op rhs`` (``.g2``, ... in groups 2..G); a group-1 row
+    flagged by ``group_equal`` gives its label to the same row of the other groups,
+    unless ``group_partial`` names it; a user label overrides. Rows are ``n_groups``
+    blocks of ``k``. ``example`` shows the ``group_partial`` spelling in the error.
+
+    Raises
+    ------
+    ModelSpecError
+        ``group_partial`` names a parameter the model does not have (closest names).
+    """
+    first, later = group == 1, group > 1
+    plain = np.array([f"{a}{o}{b}" for a, o, b in zip(lhs, op, rhs, strict=True)], dtype=object)
+    partial = set(_normalize_partial(group_partial))
+    unknown = sorted(partial - set(plain[first]))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], list(plain[first]), n=3)
+        raise ModelSpecError(
+            "group_partial names a parameter that the model does not have",
+            found=unknown,
+            expected=f"parameters written as lhs op rhs, e.g. {example}",
+            fix=(f"did you mean {', '.join(close)}? " if close else "")
+            + "use the names of the model's parameters",
+        )
+    flag = flag & ~np.isin(plain, list(partial))
+    label = np.array(
+        [s if g == 1 else f"{s}.g{g}" for s, g in zip(plain, group, strict=True)], dtype=object
+    )
+    pos = np.arange(len(lhs)) % k
+    for i in np.flatnonzero(flag):
+        label[(pos == i) & later] = label[i]
+    has_user = user_label != ""
+    label[has_user] = user_label[has_user]
+    return label
+
+
 def _multigroup_table(
     spec: ModelSpec,
     n_groups: int,
@@ -552,26 +600,9 @@ def _multigroup_table(
     }
     for kw in group_equal:
         flag |= kinds[kw] & first
-    plain = np.array([f"{a}{o}{b}" for a, o, b in zip(lhs, op, rhs, strict=True)], dtype=object)
-    partial = set(_normalize_partial(group_partial))
-    unknown = sorted(partial - set(plain[first]))
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], list(plain[first]), n=3)
-        raise ModelSpecError(
-            "group_partial names a parameter that the model does not have",
-            found=unknown,
-            expected="parameters written as lhs op rhs, e.g. 'LOY =~ LOY2' or 'x3 ~ 1'",
-            fix=(f"did you mean {', '.join(close)}? " if close else "")
-            + "use the names of the model's parameters",
-        )
-    flag &= ~np.isin(plain, list(partial))
-    label = np.array(
-        [s if g == 1 else f"{s}.g{g}" for s, g in zip(plain, group, strict=True)], dtype=object
+    label = _group_labels_of(
+        lhs, op, rhs, group, flag, group_partial, user_label, k, "'LOY =~ LOY2' or 'x3 ~ 1'"
     )
-    for i in np.flatnonzero(flag):
-        label[(np.arange(len(lhs)) % k == i) & later] = label[i]
-    has_user = user_label != ""
-    label[has_user] = user_label[has_user]
     # equality classes: equal labels, plus within-group '==' (shared index in the spec)
     base = np.tile(base_free, n_groups)
     free_idx, out_label, eq_pairs, plabel = _equality_classes(

@@ -77,7 +77,6 @@ Multivariate Statistical Analysis (pp. 233-247). Kluwer.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 import warnings
@@ -118,6 +117,7 @@ from loyaltysem.grouping import (
     MultiGroupResult,
     _apply_group_modifiers,
     _equality_classes,
+    _group_labels_of,
     _GroupData,
     _normalize_partial,
     _plain,
@@ -281,27 +281,9 @@ def _ordinal_table(
     flag = np.zeros(len(lhs), dtype=bool)
     for kw in group_equal:
         flag |= kinds[kw] & first
-    plain = np.array([f"{a}{o}{b}" for a, o, b in zip(lhs, op, rhs, strict=True)], dtype=object)
-    partial = set(_normalize_partial(group_partial))
-    unknown = sorted(partial - set(plain[first]))
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], list(plain[first]), n=3)
-        raise ModelSpecError(
-            "group_partial names a parameter that the model does not have",
-            found=unknown,
-            expected="parameters written as lhs op rhs, e.g. 'SAT =~ SAT2' or 'SAT2 | t1'",
-            fix=(f"did you mean {', '.join(close)}? " if close else "")
-            + "use the names of the model's parameters",
-        )
-    flag &= ~np.isin(plain, list(partial))
-    label = np.array(
-        [s if g == 1 else f"{s}.g{g}" for s, g in zip(plain, group, strict=True)], dtype=object
+    label = _group_labels_of(
+        lhs, op, rhs, group, flag, group_partial, user_label, k, "'SAT =~ SAT2' or 'SAT2 | t1'"
     )
-    pos = np.arange(len(lhs)) % k
-    for i in np.flatnonzero(flag):
-        label[(pos == i) & later] = label[i]
-    has_user = user_label != ""
-    label[has_user] = user_label[has_user]
     free_idx, out_label, eq_pairs, plabel = _equality_classes(
         label, user_label, free, ustart, base_free, n_groups, k
     )
