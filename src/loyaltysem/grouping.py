@@ -30,7 +30,13 @@ from loyaltysem.estimation import _survey_frame
 from loyaltysem.results import Provenance
 from loyaltysem.specification import PARAMETER_OPS, ModelSpec
 
-__all__ = ["GROUP_EQUAL", "MultiGroupResult", "group_estimates", "score_table"]
+__all__ = [
+    "GROUP_EQUAL",
+    "MultiGroupResult",
+    "RowParameterization",
+    "group_estimates",
+    "score_table",
+]
 
 #: The ``group.equal`` keywords of a continuous model (lavaan ``lav_partable_labels``).
 GROUP_EQUAL = (
@@ -273,6 +279,37 @@ def group_estimates(
             "se_std_all": se_std_all,
         }
     )
+
+
+@dataclass(frozen=True)
+class RowParameterization:
+    """lavaan's unconstrained parameterization of a multi-group table, for ``lavTestScore``.
+
+    One parameter per free row (``row_param``: 1-based per row, 0 fixed); ``x_full``
+    the constrained estimates copied to every row; ``shared`` (rows x q, 0/1) maps the
+    constrained parameters to the rows; ``released``: for each equality constraint the
+    0-based row parameter it frees.
+    """
+
+    rows: np.ndarray
+    row_param: np.ndarray
+    x_full: np.ndarray
+    shared: np.ndarray
+    released: list[int]
+
+    @classmethod
+    def build(
+        cls, table: pd.DataFrame, eq_pairs: Sequence[tuple[int, int]], x: np.ndarray
+    ) -> RowParameterization:
+        """The parameterization of ``table`` (``free``) at the estimates ``x``."""
+        free = table["free"].to_numpy(dtype=int)
+        rows = np.flatnonzero(free > 0)
+        row_param = np.zeros(len(table), dtype=int)
+        row_param[rows] = np.arange(1, len(rows) + 1)
+        shared = np.zeros((len(rows), int(free.max()) if len(rows) else 0))
+        shared[np.arange(len(rows)), free[rows] - 1] = 1.0
+        released = [int(row_param[o]) - 1 for _, o in eq_pairs]
+        return cls(rows, row_param, np.asarray(x)[free[rows] - 1], shared, released)
 
 
 def score_table(

@@ -124,6 +124,7 @@ from loyaltysem.estimation import (
 from loyaltysem.grouping import (
     GROUP_EQUAL,
     MultiGroupResult,
+    RowParameterization,
     _check_group_equal,
     _GroupData,
     _multigroup_measures,
@@ -676,7 +677,7 @@ def _fit_table(
     )
     score = None
     if mt.eq_pairs:
-        score = _ScoreTests(kernel, compiled, index, t, mt, x, gd, fiml)
+        score = Once(_ScoreTests(kernel, compiled, index, t, mt, x, gd, fiml))
     se_type, information = _SE[estimator]
     provenance = Provenance(
         estimator=estimator,
@@ -1042,45 +1043,32 @@ class _ScoreTests:
         self.kernel, self.compiled, self.index = kernel, compiled, index
         self.table, self.mt, self.x, self.gd = table, mt, x, gd
         self.fiml = fiml
-        self._done: tuple[pd.DataFrame, pd.Series] | None = None
 
     def __call__(self) -> tuple[pd.DataFrame, pd.Series]:
-        if self._done is None:
-            self._done = self._compute()
-        return self._done
-
-    def _compute(self) -> tuple[pd.DataFrame, pd.Series]:
         t = self.table
-        free = t["free"].to_numpy(dtype=int)
-        rows = np.flatnonzero(free > 0)
-        row_param = np.zeros(len(t), dtype=int)
-        row_param[rows] = np.arange(1, len(rows) + 1)  # one parameter per free row
+        rp = RowParameterization.build(t, self.mt.eq_pairs, self.x)
         gcol = t["group"].to_numpy()
         layouts, idx_full = [], []
         for g, cm in enumerate(self.compiled):
-            mine = row_param[gcol == g + 1]
-            local, idx = localize(mine)
+            local, idx = localize(rp.row_param[gcol == g + 1])
             pt = ParTable(
                 cm.table.lhs, cm.table.op, cm.table.rhs, local, cm.table.ustart,
                 cm.table.exo, cm.table.label,
             )  # fmt: skip
             layouts.append(compile_partable(pt, cm.ov, self.gd.covs[g], self.gd.means[g]).layout)
             idx_full.append(idx)
+        n_rows = len(rp.rows)
         if self.fiml is None:
             full = MultiGroupKernel(
-                layouts, idx_full, self.gd.covs, self.gd.means, self.gd.nobs, len(rows)
+                layouts, idx_full, self.gd.covs, self.gd.means, self.gd.nobs, n_rows
             )
         else:
             per_group = [
                 fiml_kernel.FIMLKernel(lay, pat, h1)
                 for lay, pat, h1 in zip(layouts, *self.fiml, strict=True)
             ]
-            full = MultiGroupKernel.from_kernels(per_group, idx_full, self.gd.nobs, len(rows))
-        x_full = self.x[free[rows] - 1]
-        shared = np.zeros((len(rows), self.mt.n_free))
-        shared[np.arange(len(rows)), free[rows] - 1] = 1.0
-        released = [int(row_param[o]) - 1 for _, o in self.mt.eq_pairs]
-        x2, total = score_tests(full, x_full, shared, released)
+            full = MultiGroupKernel.from_kernels(per_group, idx_full, self.gd.nobs, n_rows)
+        x2, total = score_tests(full, rp.x_full, rp.shared, rp.released)
         return score_table(t, self.mt.eq_pairs, x2, total)
 
 

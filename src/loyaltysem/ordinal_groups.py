@@ -103,6 +103,7 @@ from loyaltysem._kernels.multigroup_dwls import (
     satorra_2000,
 )
 from loyaltysem._kernels.partable import ParTable
+from loyaltysem._pickling import Once
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import (
     IdentificationError,
@@ -115,6 +116,7 @@ from loyaltysem.estimation import _check_variables, _model_syntax, _survey_frame
 from loyaltysem.grouping import (
     GROUP_EQUAL,
     MultiGroupResult,
+    RowParameterization,
     _apply_group_modifiers,
     _equality_classes,
     _group_labels_of,
@@ -827,7 +829,7 @@ def _fit(
         iterations=int(iterations),
         warnings=tuple(result_warnings),
         provenance=provenance,
-        _score=_OrdinalScore(table, eq_pairs, groups, stats_g, x, n_total, ov)
+        _score=Once(_OrdinalScore(table, eq_pairs, groups, stats_g, x, n_total, ov))
         if eq_pairs
         else None,
         _internals=internals,
@@ -873,22 +875,13 @@ class _OrdinalScore:
     ) -> None:
         self.table, self.eq_pairs, self.groups = table, eq_pairs, list(groups)
         self.stats_g, self.x, self.n_total, self.ov = list(stats_g), x, n_total, ov
-        self._done: tuple[pd.DataFrame, pd.Series] | None = None
 
     def __call__(self) -> tuple[pd.DataFrame, pd.Series]:
-        if self._done is None:
-            self._done = self._compute()
-        return self._done
-
-    def _compute(self) -> tuple[pd.DataFrame, pd.Series]:
         t = self.table
-        free = t["free"].to_numpy(dtype=int)
-        rows = np.flatnonzero(free > 0)
-        row_param = np.zeros(len(t), dtype=int)
-        row_param[rows] = np.arange(1, len(rows) + 1)
+        rp = RowParameterization.build(t, self.eq_pairs, self.x)
+        row_param, x_full = rp.row_param, rp.x_full
         gcol = t["group"].to_numpy()
-        n_rows = len(rows)
-        x_full = self.x[free[rows] - 1]
+        n_rows = len(rp.rows)
         score = np.zeros(n_rows)
         info = np.zeros((n_rows, n_rows))
         for g, gr in enumerate(self.groups):
@@ -902,12 +895,9 @@ class _OrdinalScore:
             f = gr.n / self.n_total
             score[gl.index] += (gr.n - 1) / self.n_total * (wj.T @ e)
             info[np.ix_(gl.index, gl.index)] += f * (j.T @ wj)
-        shared = np.zeros((n_rows, int(free.max())))
-        shared[np.arange(n_rows), free[rows] - 1] = 1.0
-        released = [int(row_param[o]) - 1 for _, o in self.eq_pairs]
         with single_blas_thread():
             x2, total = score_tests(
-                cast(Any, _ScoreAdapter(score, info, self.n_total)), x_full, shared, released
+                cast(Any, _ScoreAdapter(score, info, self.n_total)), x_full, rp.shared, rp.released
             )
         return score_table(t, self.eq_pairs, x2, total)
 
