@@ -27,8 +27,9 @@ __all__ = ["ROLES", "Codebook", "Construct", "Item", "normalize_label"]
 ItemType = Literal["likert", "continuous"]
 #: Roles a non-item column may play. ``id`` identifies respondents (must be unique),
 #: ``group`` splits them (wave, platform, gender), ``covariate`` is kept as data,
-#: ``ignore`` is read but not kept.
-ROLES = ("id", "group", "covariate", "ignore")
+#: ``duration`` (time taken, as exported: ``230``, ``230秒``, ``3分50秒``), ``start`` and
+#: ``end`` (submission times) are kept for the speeder screen, ``ignore`` is read but not kept.
+ROLES = ("id", "group", "covariate", "duration", "start", "end", "ignore")
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0", "r", "reverse", "reversed", "是", "反向"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0", "", "否", "正向"}

@@ -598,7 +598,11 @@ class Survey(DisplayMixin):
                     )
                 )
         # non-item columns
-        keep = [c for c in header if codebook.columns.get(c) in ("group", "covariate")]
+        keep = [
+            c
+            for c in header
+            if codebook.columns.get(c) in ("group", "covariate", "duration", "start", "end")
+        ]
         if unknown and unknown_columns == "keep":
             keep += unknown
             log.append(
