@@ -9,8 +9,9 @@ error variance fixed to 1. The ``sem`` package fits the matrix as given (divisor
 N - 1); lavaan and loyaltysem rescale an input covariance matrix by (N - 1) / N, so
 the matrix is passed multiplied by N / (N - 1) to fit exactly what ``sem`` fitted.
 
-The published values are in ``shared/datasets/reference/semPLS_vignette_mobi/
-pls_vs_cbsem_paths.csv``; ``tests/test_examples.py`` checks all twelve paths to 1e-4.
+The published values are in ``tests/thirdparty/semPLS_vignette_mobi/pls_vs_cbsem_paths.csv``
+(provenance in ``tests/thirdparty/README.md``); ``tests/test_examples.py`` checks all
+twelve paths to 1e-4.
 
 Run: ``python examples/sempls_cbsem_mobi.py``.
 """

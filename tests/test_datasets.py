@@ -23,7 +23,6 @@ from loyaltysem.datasets import (
 from loyaltysem.errors import SurveyDataError
 
 REAL = ["mobi", "holzinger_swineford", "political_democracy", "corp_rep"]
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 def _provenance_section(name: str) -> str:
@@ -59,12 +58,6 @@ def test_provenance_names_source_citation_and_licence(name, citation, source):
     assert f"**Shape:** {rows} rows × {cols} columns." in section
     assert "**Missing codes:**" in section and "**Cite:**" in section
     assert citation in list_datasets().set_index("name").loc[name, "citation"]
-
-
-@pytest.mark.parametrize("name", REAL)
-def test_packaged_file_is_a_byte_copy_of_the_shared_one(name):
-    path = dataset_path(name)
-    assert path.read_bytes() == (SHARED / path.name).read_bytes()
 
 
 # --------------------------------------------------------------- loading

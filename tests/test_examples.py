@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose
 import loyaltysem as ls
 
 ROOT = Path(__file__).parents[1]
-SHARED = ROOT.parent / "shared" / "datasets" / "reference"
+REF = ROOT / "tests" / "thirdparty"
 ATOL_PUBLISHED = 1e-4  # the published table has 8 decimals from R's sem package
 
 
@@ -23,7 +23,7 @@ def load_example(name: str):
 
 
 def test_sempls_vignette_cbsem_paths_on_mobi():
-    published = pd.read_csv(SHARED / "semPLS_vignette_mobi" / "pls_vs_cbsem_paths.csv")
+    published = pd.read_csv(REF / "semPLS_vignette_mobi" / "pls_vs_cbsem_paths.csv")
     ours = load_example("sempls_cbsem_mobi").fit_sempls_cbsem()
     ours["path"] = ours["rhs"] + " -> " + ours["lhs"]
     merged = published.merge(ours, on="path", how="outer", indicator=True)

@@ -19,12 +19,11 @@ from numpy.testing import assert_allclose
 from test_modindices import merged_strict
 
 from loyaltysem import DEFAULT_MODEL, fit, load_ecommerce
+from loyaltysem.datasets import dataset_path
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "estimation"
-DATASETS = Path(__file__).parents[2] / "shared" / "datasets"
-if not DATASETS.exists():  # CI: ../shared beside the clone
-    DATASETS = Path(__file__).parents[1].parent / "shared" / "datasets"
+DATASETS = dataset_path("mobi").parent  # the packaged copies (src/loyaltysem/data)
 
 ATOL_EST = 1e-4
 RTOL_SE = 1e-3

@@ -21,7 +21,7 @@ from loyaltysem.instruments import (
 from loyaltysem.survey import Codebook
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "loyaltysem" / "data"
-MOBI = Path("/work/shared/datasets/mobi.csv")
+MOBI = DATA / "mobi.csv"
 CONSTRUCTS = {
     "REP": 3,
     "SEC": 3,

@@ -32,13 +32,13 @@ import pytest
 from numpy.testing import assert_allclose
 
 from loyaltysem import estimation, fit, load_ecommerce
-from loyaltysem.datasets import load_frame
+from loyaltysem.datasets import dataset_path, load_frame
 from loyaltysem.estimation import MI_COLUMNS
 from loyaltysem.results import SEMResult
 from loyaltysem.specification import specify
 
 FIXTURES = Path(__file__).parent / "fixtures" / "estimation"
-DATASETS = Path(__file__).parents[2] / "shared" / "datasets"
+DATASETS = dataset_path("mobi").parent  # the packaged copies (src/loyaltysem/data)
 CASES = [
     "hs_orthogonal",
     "hs_orthogonal_mlr",

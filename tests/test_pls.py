@@ -1,6 +1,6 @@
-"""PLS path modelling against seminr and SmartPLS 2 (``../shared/datasets/reference``).
+"""PLS path modelling against seminr and SmartPLS 2 (``tests/thirdparty``).
 
-References (provenance in ``../shared/datasets/README.md`` §2a):
+References (provenance and licences in ``tests/thirdparty/README.md``):
 
 - ``seminr_ts_expected/M2_full_ecsi.json`` and ``M7_evaluation_m2.json``: seminr
   2.5.0.9000, full ECSI model on mobi, path weighting, maxIt 300, stopCriterion 7;
@@ -23,12 +23,11 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from loyaltysem.datasets import load_mobi
+from loyaltysem.datasets import dataset_path, load_mobi
 from loyaltysem.errors import ConvergenceWarning, ModelSpecError, SurveyDataError
 from loyaltysem.pls import PLSResult, parse_structural, pls, rho_a
 
-SHARED = Path(__file__).parents[2] / "shared" / "datasets"
-REF = SHARED / "reference"
+REF = Path(__file__).resolve().parent / "thirdparty"  # provenance: thirdparty/README.md
 SEMINR_TS = REF / "seminr_ts_expected"
 SEMINR_FIX = REF / "seminr_fixtures_V_3_6_0"
 SMARTPLS = REF / "smartpls2_ecsi_mobi_semPLS"
@@ -97,9 +96,9 @@ def small(mobi) -> PLSResult:
     return pls(mobi, SMALL_MM, SMALL_SM)
 
 
-def test_mobi_equals_shared_csv(mobi):
-    shared = pd.read_csv(SHARED / "mobi.csv")
-    assert_allclose(mobi[shared.columns].to_numpy(float), shared.to_numpy(float), rtol=0, atol=0)
+def test_mobi_equals_the_packaged_csv(mobi):
+    raw = pd.read_csv(dataset_path("mobi"))
+    assert_allclose(mobi[raw.columns].to_numpy(float), raw.to_numpy(float), rtol=0, atol=0)
 
 
 # ----------------------------------------------------------------------------- seminr, ECSI

@@ -3,7 +3,7 @@
 Reference fixtures come from ``tests/reference/make_reliability.R`` (psych::alpha with its
 defaults: total, alpha.drop, item.stats, response.freq, the Feldt interval of alpha.ci and
 the Duhachek interval print(alpha(x)) shows) on the bundled example survey and on real
-survey data; the seminr numbers are seminr-ts fixtures in ``../shared/datasets/reference``.
+survey data; the seminr numbers are seminr-ts fixtures in ``tests/thirdparty``.
 R is not needed here.
 """
 
@@ -51,7 +51,7 @@ ATOL_PRINTED = 5e-4
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
-SEMINR = REPO.parent / "shared" / "datasets" / "reference" / "seminr_ts_expected"
+SEMINR = REPO / "tests" / "thirdparty" / "seminr_ts_expected"
 
 
 def _ecommerce_unreversed() -> pd.DataFrame:

@@ -18,11 +18,10 @@ import pytest
 from numpy.testing import assert_allclose
 
 from loyaltysem import fit, load_ecommerce
+from loyaltysem.datasets import dataset_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "estimation"
-DATASETS = Path(__file__).parents[2] / "shared" / "datasets"
-if not DATASETS.exists():  # CI: ../shared beside the clone
-    DATASETS = Path(__file__).parents[1].parent / "shared" / "datasets"
+DATASETS = dataset_path("mobi").parent  # the packaged copies (src/loyaltysem/data)
 
 ATOL_EST = 1e-4
 RTOL_SE = 1e-3

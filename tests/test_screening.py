@@ -2,7 +2,7 @@
 
 Reference fixtures come from ``tests/reference/make_screening.R`` (psych::describe,
 psych::mardia, stats::mahalanobis, and the base-R expressions of careless::irv and
-careless::longstring) on real survey data in ``../shared/datasets``; R is not needed here.
+careless::longstring) on real survey data shipped in ``src/loyaltysem/data``; R is not needed here.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
 import loyaltysem.screening as screening_module
+from loyaltysem.datasets import dataset_path
 from loyaltysem.errors import MissingDataWarning, SurveyDataError
 from loyaltysem.screening import (
     DESCRIBE_COLUMNS,
@@ -47,7 +48,7 @@ ATOL_EXACT = 1e-10
 ATOL_PVALUE = 1e-12
 
 REPO = Path(__file__).resolve().parents[1]
-DATASETS = REPO.parent / "shared" / "datasets"
+DATASETS = dataset_path("mobi").parent  # the packaged copies (src/loyaltysem/data)
 FIXTURES = REPO / "tests" / "fixtures"
 
 CORP_ITEMS = [

@@ -2,7 +2,7 @@
 
 Fixtures: ``tests/reference/make_validity.R`` (lavaan 0.6.14, semTools 0.5.6) on the bundled
 e-commerce survey, Holzinger–Swineford and corp_rep; seminr reference results for mobi in
-``../shared/datasets/reference/seminr_ts_expected`` (HTMT, and HTMT bootstrap with R's
+``tests/thirdparty/seminr_ts_expected`` (HTMT, and HTMT bootstrap with R's
 resample indices).
 """
 
@@ -21,7 +21,7 @@ from loyaltysem import validity
 from loyaltysem.errors import ModelSpecError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validity"
-SEMINR = Path(__file__).parents[2] / "shared" / "datasets" / "reference" / "seminr_ts_expected"
+SEMINR = Path(__file__).resolve().parent / "thirdparty" / "seminr_ts_expected"
 ATOL_EST = 1e-4  # estimates, reliabilities, correlations
 ATOL_EXACT = 1e-10  # closed forms on the same correlations
 LOADERS = {

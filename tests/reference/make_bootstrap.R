@@ -20,9 +20,9 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 
-shared <- file.path("..", "shared", "datasets")
+datasets_dir <- file.path("src", "loyaltysem", "data")
 out_dir <- file.path("tests", "fixtures", "bootstrap")
-pd <- read.csv(file.path(shared, "PoliticalDemocracy.csv"))
+pd <- read.csv(file.path(datasets_dir, "PoliticalDemocracy.csv"))
 
 model <- paste(
   "ind60 =~ x1 + x2 + x3",
@@ -96,7 +96,7 @@ cat("wrote", path, "\n")
 # schools: bootstrapLavaan() resamples within each group; its indices (one R x n_g matrix
 # per group), and for every draw the estimates and std.all of every row of
 # parameterEstimates() (groups 1, 2, then the := rows) -> hs_groups_indirect.json.
-hs <- read.csv(file.path(shared, "HolzingerSwineford1939.csv"))
+hs <- read.csv(file.path(datasets_dir, "HolzingerSwineford1939.csv"))
 hs_model <- paste(
   "visual =~ x1 + x2 + x3",
   "textual =~ x4 + x5 + x6",

@@ -29,7 +29,7 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 
-shared <- file.path("..", "shared", "datasets")
+datasets_dir <- file.path("src", "loyaltysem", "data")
 package_data <- file.path("src", "loyaltysem", "data")
 out_file <- file.path("tests", "fixtures", "compare.json")
 groups_file <- file.path("tests", "fixtures", "compare_groups.json")
@@ -38,7 +38,7 @@ part <- if (length(args) >= 1) args[[1]] else "all"
 stopifnot(part %in% c("all", "single", "groups", "ordinal"))
 ordinal_file <- file.path("tests", "fixtures", "compare_ordinal.json")
 
-hs <- read.csv(file.path(shared, "HolzingerSwineford1939.csv"))
+hs <- read.csv(file.path(datasets_dir, "HolzingerSwineford1939.csv"))
 three <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 one <- "g =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9"
 

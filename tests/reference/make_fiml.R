@@ -2,7 +2,7 @@
 # Reference fixtures for full-information ML, fit(..., missing = "ml")
 # (tests/test_fiml.py).
 #
-# Run from the repository root (the repository's parent holds shared/):
+# Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_fiml.R
 # Writes tests/fixtures/estimation/fiml_<name>.json, one per fitted model, each with
 #   - provenance (R, lavaan, jsonlite versions, date, call, syntax, how the data were made);
@@ -30,10 +30,10 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 
-shared <- file.path("..", "shared", "datasets")
+datasets_dir <- file.path("src", "loyaltysem", "data")
 package_data <- file.path("src", "loyaltysem", "data")
 out_dir <- file.path("tests", "fixtures", "estimation")
-stopifnot(dir.exists(shared), dir.exists(package_data), dir.exists(out_dir))
+stopifnot(dir.exists(datasets_dir), dir.exists(package_data), dir.exists(out_dir))
 
 df_json <- function(d) {
   d <- as.data.frame(d, stringsAsFactors = FALSE)
@@ -133,11 +133,11 @@ y6 ~~ y8
 "
 
 # Holzinger-Swineford: exactly the cells of make_missing.R (hs_mcar10)
-hs <- read.csv(file.path(shared, "HolzingerSwineford1939.csv"))[, paste0("x", 1:9)]
+hs <- read.csv(file.path(datasets_dir, "HolzingerSwineford1939.csv"))[, paste0("x", 1:9)]
 hs <- mcar(hs, 20261122)
 hs_note <- "HolzingerSwineford1939.csv x1..x9; set.seed(20261122); each cell NA with probability 0.10"
 
-pd <- read.csv(file.path(shared, "PoliticalDemocracy.csv"))
+pd <- read.csv(file.path(datasets_dir, "PoliticalDemocracy.csv"))
 pd <- pd[, c(paste0("y", 1:8), paste0("x", 1:3))]
 pd <- mcar(pd, 20261201)
 pd_note <- "PoliticalDemocracy.csv y1..y8, x1..x3; set.seed(20261201); each cell NA with probability 0.10"
@@ -173,7 +173,7 @@ write_fixture("fiml_poldem_sem_mlr", fit, pd, pd_note,
               "sem(model, data = pd, missing = \"ml\", estimator = \"MLR\")", pd_model)
 # an observed covariate (fixed.x = TRUE): missing = "ml" deletes the rows missing it,
 # missing = "ml.x" keeps them (the covariate's moments fixed at their EM estimates)
-hsx <- read.csv(file.path(shared, "HolzingerSwineford1939.csv"))[, c(paste0("x", 1:6), "ageyr")]
+hsx <- read.csv(file.path(datasets_dir, "HolzingerSwineford1939.csv"))[, c(paste0("x", 1:6), "ageyr")]
 hsx <- mcar(hsx, 20261203)
 hsx_note <- "HolzingerSwineford1939.csv x1..x6, ageyr; set.seed(20261203); each cell NA with probability 0.10"
 hsx_model <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual + textual ~ ageyr"

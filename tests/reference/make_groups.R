@@ -2,9 +2,9 @@
 # Reference fixtures for multi-group ML and measurement invariance
 # (loyaltysem.groups.fit_groups and loyaltysem.groups.invariance; tests/test_groups.py).
 #
-# Run from the repository root (the repository's parent holds shared/):
+# Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_groups.R [DATASETS_DIR] [FIXTURES_DIR]
-# Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/groups.
+# Defaults: DATASETS_DIR = src/loyaltysem/data, FIXTURES_DIR = tests/fixtures/groups.
 #
 # Writes one JSON file per fitted model, <name>.json, holding provenance (R, lavaan,
 # semTools, jsonlite versions, date, call, syntax, group.equal, group.partial), the
@@ -26,7 +26,7 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
-datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
+datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("src", "loyaltysem", "data")
 fixtures_dir <- if (length(args) >= 2) args[[2]] else file.path("tests", "fixtures", "groups")
 stopifnot(dir.exists(datasets_dir))
 dir.create(fixtures_dir, showWarnings = FALSE, recursive = TRUE)

@@ -2,9 +2,9 @@
 # Reference fixtures for multi-group full-information ML with a fixed.x covariate
 # (loyaltysem.groups.fit_groups(..., missing="ml"|"ml.x"); tests/test_groups.py).
 #
-# Run from the repository root (the repository's parent holds shared/):
+# Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_groups_fiml_x.R [DATASETS_DIR] [FIXTURES_DIR]
-# Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/groups.
+# Defaults: DATASETS_DIR = src/loyaltysem/data, FIXTURES_DIR = tests/fixtures/groups.
 #
 # A small companion of make_groups.R (which takes ~20 min in full): the same JSON layout
 # as its fit_case() (helpers copied from it), plus the data fitted ("data": the rows as
@@ -28,7 +28,7 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
-datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
+datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("src", "loyaltysem", "data")
 fixtures_dir <- if (length(args) >= 2) args[[2]] else file.path("tests", "fixtures", "groups")
 stopifnot(dir.exists(datasets_dir))
 dir.create(fixtures_dir, showWarnings = FALSE, recursive = TRUE)

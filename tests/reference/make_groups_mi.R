@@ -2,9 +2,9 @@
 # Reference fixtures for the modification indices of multi-group ML fits
 # (loyaltysem.group_diagnostics.modification_indices; tests/test_group_diagnostics.py).
 #
-# Run from the repository root (the repository's parent holds shared/):
+# Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_groups_mi.R [DATASETS_DIR] [FIXTURES_DIR]
-# Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/groups.
+# Defaults: DATASETS_DIR = src/loyaltysem/data, FIXTURES_DIR = tests/fixtures/groups.
 #
 # Writes mi_<name>.json per fitted model: provenance (R, lavaan, jsonlite versions, date,
 # call, syntax, group, group.equal), group labels and sizes, the fit's chisq, df and npar,
@@ -23,7 +23,7 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
-datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
+datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("src", "loyaltysem", "data")
 fixtures_dir <- if (length(args) >= 2) args[[2]] else file.path("tests", "fixtures", "groups")
 stopifnot(dir.exists(datasets_dir))
 dir.create(fixtures_dir, showWarnings = FALSE, recursive = TRUE)

@@ -2,9 +2,9 @@
 # Reference fixtures for multi-group ordinal fits (WLSMV, ULSMV) and ordinal (threshold)
 # measurement invariance (loyaltysem.ordinal_groups; tests/test_groups_ordinal.py).
 #
-# Run from the repository root (the repository's parent holds shared/):
+# Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_groups_ordinal.R [--theta-only] [--defined-only] [DATASETS_DIR] [FIXTURES_DIR]
-# Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/groups_ordinal.
+# Defaults: DATASETS_DIR = src/loyaltysem/data, FIXTURES_DIR = tests/fixtures/groups_ordinal.
 # --defined-only writes only the structural model with c() labels and := effects
 # (hs_sem_defined.json, at the end of this script).
 # --theta-only writes only the parameterization = "theta" fixtures (theta_*.json,
@@ -46,7 +46,7 @@ args <- commandArgs(trailingOnly = TRUE)
 theta_only <- "--theta-only" %in% args
 defined_only <- "--defined-only" %in% args
 args <- setdiff(args, c("--theta-only", "--defined-only"))
-datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
+datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("src", "loyaltysem", "data")
 fixtures_dir <- if (length(args) >= 2) args[[2]] else
   file.path("tests", "fixtures", "groups_ordinal")
 stopifnot(dir.exists(datasets_dir))

@@ -2,7 +2,7 @@
 # Reference fixtures for the residuals of multi-group fits
 # (loyaltysem MultiGroupResult.residuals; tests/test_groups.py).
 #
-# Run from the repository root (the repository's parent holds shared/):
+# Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_groups_residuals.R
 # Writes tests/fixtures/groups/residuals_<name>.json: for each fit, per group (in lavaan's
 # group order) the covariance residuals of residuals(fit, type = "raw"), "cor.bollen" and
@@ -16,7 +16,7 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 
-datasets_dir <- file.path("..", "shared", "datasets")
+datasets_dir <- file.path("src", "loyaltysem", "data")
 fixtures_dir <- file.path("tests", "fixtures", "groups")
 
 hs <- read.csv(file.path(datasets_dir, "HolzingerSwineford1939.csv"))

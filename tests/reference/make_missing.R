@@ -20,10 +20,10 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 
-shared <- file.path("..", "shared", "datasets")
+datasets_dir <- file.path("src", "loyaltysem", "data")
 package_data <- file.path("src", "loyaltysem", "data")
 out_dir <- file.path("tests", "fixtures", "missing")
-stopifnot(dir.exists(shared), dir.exists(package_data), dir.exists(out_dir))
+stopifnot(dir.exists(datasets_dir), dir.exists(package_data), dir.exists(out_dir))
 
 mat <- function(m) list(rows = rownames(m), cols = colnames(m), values = unname(m))
 
@@ -76,7 +76,7 @@ case <- function(name, data, model, note, data_file) {
 }
 
 # Holzinger-Swineford x1..x9 with 10% of the cells missing completely at random
-hs <- read.csv(file.path(shared, "HolzingerSwineford1939.csv"))[, paste0("x", 1:9)]
+hs <- read.csv(file.path(datasets_dir, "HolzingerSwineford1939.csv"))[, paste0("x", 1:9)]
 set.seed(20261122)
 hs[matrix(runif(nrow(hs) * 9) < 0.10, nrow(hs), 9)] <- NA
 case("hs_mcar10", hs,

@@ -3,9 +3,9 @@
 # (loyaltysem.estimation.modification_indices, SEMResult.modification_indices();
 # tests/test_modindices.py).
 #
-# Run from the repository root (the repository's parent holds shared/):
+# Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_modindices.R [DATASETS_DIR] [FIXTURES_DIR]
-# Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/estimation.
+# Defaults: DATASETS_DIR = src/loyaltysem/data, FIXTURES_DIR = tests/fixtures/estimation.
 #
 # lavaan 0.6.14's modindices() works on lav_object_extended(fit, add = lav_partable_full(...),
 # all.free = TRUE): besides the parameters the model does not have (cross loadings, residual
@@ -36,7 +36,7 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
-datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
+datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("src", "loyaltysem", "data")
 fixtures_dir <- if (length(args) >= 2) args[[2]] else file.path("tests", "fixtures", "estimation")
 stopifnot(dir.exists(datasets_dir))
 dir.create(fixtures_dir, showWarnings = FALSE, recursive = TRUE)

@@ -3,9 +3,9 @@
 # multi-group (loyaltysem: SEMResult / MultiGroupResult.modification_indices();
 # tests/test_ordinal_mi.py).
 #
-# Run from the repository root (the repository's parent holds shared/):
+# Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_ordinal_mi.R [DATASETS_DIR] [FIXTURES_DIR]
-# Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/groups_ordinal.
+# Defaults: DATASETS_DIR = src/loyaltysem/data, FIXTURES_DIR = tests/fixtures/groups_ordinal.
 # Takes about a minute.
 #
 # Writes one JSON file per fitted model, mi_<name>.json, holding provenance (R, lavaan,
@@ -34,7 +34,7 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
-datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
+datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("src", "loyaltysem", "data")
 fixtures_dir <- if (length(args) >= 2) args[[2]] else
   file.path("tests", "fixtures", "groups_ordinal")
 stopifnot(dir.exists(datasets_dir))

@@ -1,9 +1,9 @@
 #!/usr/bin/env Rscript
 # Reference fixtures for loyaltysem.polychoric (tests/test_polychoric.py).
 #
-# Run from the repository root (the repository's parent holds shared/):
+# Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_polychoric.R [DATASETS_DIR] [FIXTURES_DIR]
-# Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures.
+# Defaults: DATASETS_DIR = src/loyaltysem/data, FIXTURES_DIR = tests/fixtures.
 #
 # Writes tests/fixtures/polychoric_{holzinger,ecommerce,corp_rep}.json with, for item data x:
 #   - lavaan::lavCor(x, ordered = names(x), missing = m, output = "th")     thresholds
@@ -31,7 +31,7 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
-datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
+datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("src", "loyaltysem", "data")
 fixtures_dir <- if (length(args) >= 2) args[[2]] else file.path("tests", "fixtures")
 package_data <- file.path("src", "loyaltysem", "data")
 stopifnot(dir.exists(datasets_dir), dir.exists(fixtures_dir), dir.exists(package_data))

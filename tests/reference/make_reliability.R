@@ -1,9 +1,9 @@
 #!/usr/bin/env Rscript
 # Reference fixtures for loyaltysem.reliability (tests/test_reliability.py).
 #
-# Run from the repository root (the repository's parent holds shared/):
+# Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_reliability.R [DATASETS_DIR] [FIXTURES_DIR]
-# Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures.
+# Defaults: DATASETS_DIR = src/loyaltysem/data, FIXTURES_DIR = tests/fixtures.
 # The example survey is read from the repository: src/loyaltysem/data/ecommerce.csv.
 #
 # Writes tests/fixtures/reliability_{ecommerce,ecommerce_loy4_unreversed,holzinger,
@@ -21,7 +21,7 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
-datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
+datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("src", "loyaltysem", "data")
 fixtures_dir <- if (length(args) >= 2) args[[2]] else file.path("tests", "fixtures")
 stopifnot(dir.exists(datasets_dir), dir.exists(fixtures_dir))
 

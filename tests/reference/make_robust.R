@@ -2,9 +2,9 @@
 # Reference fixtures for the mean structure and the robust ML estimators (MLM, MLR) of
 # loyaltysem.fit() (tests/test_robust.py).
 #
-# Run from the repository root (the repository's parent holds shared/):
+# Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_robust.R [DATASETS_DIR] [FIXTURES_DIR]
-# Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/estimation.
+# Defaults: DATASETS_DIR = src/loyaltysem/data, FIXTURES_DIR = tests/fixtures/estimation.
 #
 # Writes one JSON file per fitted model:
 #   - meanstructure_<name>.json: ML with meanstructure = TRUE (or '~ 1' in the syntax);
@@ -26,7 +26,7 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
-datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
+datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("src", "loyaltysem", "data")
 fixtures_dir <- if (length(args) >= 2) args[[2]] else file.path("tests", "fixtures", "estimation")
 stopifnot(dir.exists(datasets_dir))
 dir.create(fixtures_dir, showWarnings = FALSE, recursive = TRUE)

@@ -1,7 +1,7 @@
 #!/usr/bin/env Rscript
 # Reference fixtures for loyaltysem.validity (tests/test_validity.py).
 #
-# Run from the repository root (the repository's parent holds shared/):
+# Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_validity.R
 # For each data set: the CFA of its constructs with lavaan (cfa() defaults, listwise),
 # semTools::compRelSEM (omega), semTools::AVE, the composite reliability and AVE computed by
@@ -16,7 +16,7 @@ suppressPackageStartupMessages({
   library(semTools)
   library(jsonlite)
 })
-shared <- file.path("..", "shared", "datasets")
+datasets_dir <- file.path("src", "loyaltysem", "data")
 out_dir <- file.path("tests", "fixtures", "validity")
 dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
 
@@ -115,7 +115,7 @@ write_case("ecommerce", ecom, ecom_constructs, "src/loyaltysem/data/ecommerce.cs
            )))
 
 # ---------------------------------------------------------------- Holzinger-Swineford
-hs <- read.csv(file.path(shared, "HolzingerSwineford1939.csv"))
+hs <- read.csv(file.path(datasets_dir, "HolzingerSwineford1939.csv"))
 hs_constructs <- list(visual = c("x1", "x2", "x3"), textual = c("x4", "x5", "x6"),
                       speed = c("x7", "x8", "x9"))
 hs_items <- unlist(hs_constructs)
@@ -139,7 +139,7 @@ write_case("holzinger_swineford", hs, hs_constructs,
            )))
 
 # ---------------------------------------------------------------- corp_rep
-cr <- read.csv(file.path(shared, "corp_rep_data.csv"))
+cr <- read.csv(file.path(datasets_dir, "corp_rep_data.csv"))
 cr[cr == -99] <- NA
 write_case("corp_rep", cr,
            list(COMP = c("comp_1", "comp_2", "comp_3"), LIKE = c("like_1", "like_2", "like_3"),

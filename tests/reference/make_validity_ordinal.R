@@ -2,9 +2,9 @@
 # Reference fixtures for loyaltysem.validate(..., ordinal = TRUE)
 # (tests/test_validity_ordinal.py).
 #
-# Run from the repository root (the repository's parent holds shared/):
+# Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_validity_ordinal.R [DATASETS_DIR] [FIXTURES_DIR]
-# Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/validity.
+# Defaults: DATASETS_DIR = src/loyaltysem/data, FIXTURES_DIR = tests/fixtures/validity.
 #
 # For each data set, all items declared ordered, listwise deletion over all the items:
 #   - the WLSMV CFA of its constructs: cfa(model, data, ordered = items, estimator = "WLSMV")
@@ -43,7 +43,7 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
-datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
+datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("src", "loyaltysem", "data")
 out_dir <- if (length(args) >= 2) args[[2]] else file.path("tests", "fixtures", "validity")
 stopifnot(dir.exists(datasets_dir))
 dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)

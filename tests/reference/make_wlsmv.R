@@ -2,9 +2,9 @@
 # Reference fixtures for the ordinal estimators (WLSMV, ULSMV) of loyaltysem.ordinal
 # (tests/test_wlsmv.py).
 #
-# Run from the repository root (the repository's parent holds shared/):
+# Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_wlsmv.R [--theta-only] [DATASETS_DIR] [FIXTURES_DIR]
-# Defaults: DATASETS_DIR = ../shared/datasets, FIXTURES_DIR = tests/fixtures/estimation.
+# Defaults: DATASETS_DIR = src/loyaltysem/data, FIXTURES_DIR = tests/fixtures/estimation.
 # --theta-only writes only the parameterization = "theta" cases (wlsmv_theta_*.json, the
 # last part of this script); without it every fixture is written.
 #
@@ -41,7 +41,7 @@ suppressPackageStartupMessages({
 args <- commandArgs(trailingOnly = TRUE)
 theta_only <- "--theta-only" %in% args
 args <- setdiff(args, "--theta-only")
-datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("..", "shared", "datasets")
+datasets_dir <- if (length(args) >= 1) args[[1]] else file.path("src", "loyaltysem", "data")
 fixtures_dir <- if (length(args) >= 2) args[[2]] else file.path("tests", "fixtures", "estimation")
 stopifnot(dir.exists(datasets_dir))
 dir.create(fixtures_dir, showWarnings = FALSE, recursive = TRUE)
