@@ -43,7 +43,6 @@ Examples
 
 from __future__ import annotations
 
-import ast
 import functools
 import re
 from collections import Counter
@@ -58,6 +57,7 @@ import pandas as pd
 from loyaltysem._kernels.delta import delta_method
 from loyaltysem._kernels.partable import ParTable
 from loyaltysem.errors import IdentificationError, ModelSpecError
+from loyaltysem.expressions import compile_expression
 
 __all__ = ["Definition", "ModelSpec", "parse_syntax", "specify"]
 
@@ -78,20 +78,6 @@ _UNSUPPORTED = {
     "<": "inequality constraints ('<') are not supported",
     ">": "inequality constraints ('>') are not supported",
 }
-_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType(
-    {
-        "sqrt": np.sqrt,
-        "abs": np.abs,
-        "exp": np.exp,
-        "log": np.log,
-        "log10": np.log10,
-        "sin": np.sin,
-        "cos": np.cos,
-        "tan": np.tan,
-        "tanh": np.tanh,
-        "atan": np.arctan,
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -133,104 +119,12 @@ class Definition:
     _code: Any = field(repr=False, compare=False)
 
     def evaluate(self, values: Mapping[str, Any]) -> Any:
-        """Evaluate on label values (scalars or numpy arrays, for batches)."""
-        env = {name: values[name] for name in self.labels}
-        return _evaluate(self._code, env)
+        """Evaluate on label values (scalars or numpy arrays, for batches).
 
-
-def _evaluate(node: ast.AST, env: Mapping[str, Any]) -> Any:
-    """Evaluate a checked expression tree (numbers, names, + - * / **, functions)."""
-    if isinstance(node, ast.Expression):
-        return _evaluate(node.body, env)
-    if isinstance(node, ast.Constant):
-        return float(node.value)
-    if isinstance(node, ast.Name):
-        return env[node.id]
-    if isinstance(node, ast.UnaryOp):
-        value = _evaluate(node.operand, env)
-        return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.BinOp):
-        a, b = _evaluate(node.left, env), _evaluate(node.right, env)
-        if isinstance(node.op, ast.Add):
-            return a + b
-        if isinstance(node.op, ast.Sub):
-            return a - b
-        if isinstance(node.op, ast.Mult):
-            return a * b
-        if isinstance(node.op, ast.Div):
-            return a / b
-        return a**b
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        return _FUNCTIONS[node.func.id](*(_evaluate(arg, env) for arg in node.args))
-    raise TypeError(f"unexpected node {ast.dump(node)}")  # pragma: no cover - checked before
-
-
-def _compile_expression(text: str, line: int) -> tuple[ast.Expression, tuple[str, ...]]:
-    """Parse a ``:=`` right-hand side into a whitelisted expression tree (no ``eval``)."""
-    source = text.replace("^", "**")
-    # lavaan names may contain dots (.p1.); map them to Python identifiers
-    names: dict[str, str] = {}
-
-    def alias(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token in _FUNCTIONS:
-            return token
-        return names.setdefault(token, f"_v{len(names)}")
-
-    python = re.sub(r"\.?[^\W\d][\w.]*", alias, source)
-    try:
-        tree = ast.parse(python, mode="eval")
-    except SyntaxError:
-        raise ModelSpecError(
-            "cannot read the expression of a defined parameter",
-            line=line,
-            found=text,
-            expected=f"labels, numbers, + - * / ^, parentheses and functions {sorted(_FUNCTIONS)}",
-            fix="write it as in lavaan, e.g. 'ind := a*b'",
-        ) from None
-    allowed = (
-        ast.Expression,
-        ast.Constant,
-        ast.Name,
-        ast.Load,
-        ast.UnaryOp,
-        ast.USub,
-        ast.UAdd,
-        ast.BinOp,
-        ast.Add,
-        ast.Sub,
-        ast.Mult,
-        ast.Div,
-        ast.Pow,
-        ast.Call,
-    )
-    for node in ast.walk(tree):
-        bad = not isinstance(node, allowed)
-        bad |= isinstance(node, ast.Constant) and not isinstance(node.value, (int, float))
-        bad |= isinstance(node, ast.Call) and (
-            not isinstance(node.func, ast.Name)
-            or node.func.id not in _FUNCTIONS
-            or bool(node.keywords)
-        )
-        if bad:
-            raise ModelSpecError(
-                "a defined parameter uses something other than arithmetic on labels",
-                line=line,
-                found=text,
-                expected="labels, numbers, + - * / ^, parentheses and functions "
-                f"{sorted(_FUNCTIONS)}",
-                fix="rewrite the expression with those elements only",
-            )
-    back = {v: k for k, v in names.items()}
-
-    class _Rename(ast.NodeTransformer):
-        def visit_Name(self, node: ast.Name) -> ast.AST:
-            if node.id in back:
-                return ast.copy_location(ast.Name(id=back[node.id], ctx=node.ctx), node)
-            return node
-
-    tree = _Rename().visit(tree)
-    return tree, tuple(names)
+        See :mod:`loyaltysem.expressions`: no side effects on ``values``; division by
+        zero and overflow give ``inf``/``nan`` as in R.
+        """
+        return self._code.evaluate(values)
 
 
 # ---------------------------------------------------------------------------- parsing
@@ -981,7 +875,8 @@ def _specify(
                 expected="a new name",
                 fix=f"rename the defined parameter, e.g. '{name}_def'",
             )
-        tree, used = _compile_expression(expr, ln)
+        compiled = compile_expression(expr, ln)
+        used = compiled.labels
         unknown = [u for u in used if u not in known]
         if unknown:
             raise ModelSpecError(
@@ -993,7 +888,7 @@ def _specify(
                 else "labels given in the model (e.g. 'TRU ~ a*REP')",
                 fix="label the parameters in the model lines ('a*REP') and use those labels",
             )
-        definitions.append(Definition(name, expr.replace(" ", ""), ln, used, tree))
+        definitions.append(Definition(name, expr.replace(" ", ""), ln, used, compiled))
         known[name] = -1
     if definitions:
         extra = pd.DataFrame(
