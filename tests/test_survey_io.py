@@ -12,6 +12,7 @@ from numpy.testing import assert_array_equal
 
 from loyaltysem.errors import CodebookError, SurveyDataError
 from loyaltysem.survey import Codebook, Survey, read_survey
+from loyaltysem.survey.io import read_table
 
 ITEMS = ["TRU1", "TRU2", "LOY1", "LOY4"]
 
@@ -79,8 +80,6 @@ def test_every_format_loads_the_same_survey(tmp_path: Path):
     paths = {
         "utf8.csv": lambda p: frame.to_csv(p, index=False),
         "bom.csv": lambda p: frame.to_csv(p, index=False, encoding="utf-8-sig"),
-        "gbk.csv": lambda p: frame.to_csv(p, index=False, encoding="gbk"),
-        "gb18030.csv": lambda p: frame.to_csv(p, index=False, encoding="gb18030", sep=";"),
         "tab.tsv": lambda p: frame.to_csv(p, index=False, sep="\t"),
         "pipe.txt": lambda p: frame.to_csv(p, index=False, sep="|"),
         "book.xlsx": lambda p: frame.to_excel(p, index=False),
@@ -96,6 +95,74 @@ def test_every_format_loads_the_same_survey(tmp_path: Path):
         assert loaded.source == str(path)
 
 
+def test_a_gbk_file_too_short_to_tell_is_refused_with_candidates_then_read(tmp_path: Path):
+    # the only non-ASCII text is "上海": GBK, EUC-JIS, Johab and CP932 all decode it cleanly
+    frame = numeric_frame()
+    path = tmp_path / "gbk.csv"
+    frame.to_csv(path, index=False, encoding="gbk")
+    with pytest.raises(SurveyDataError) as err:
+        read_survey(path, codebook())
+    message = str(err.value)
+    assert "ambiguous" in message and err.value.line == 2
+    assert "gb18030 read it as 'R000,1,上海,2" in message
+    assert "--encoding" in message and "encoding=" in message
+    loaded = read_survey(path, codebook(), encoding="gbk")
+    assert_same_survey(Survey.from_frame(frame, codebook()), loaded)
+    assert any("encoding gbk (as stated)" in e.detail for e in loaded.log if e.step == "read")
+
+
+def test_encodings_are_detected_when_the_bytes_make_them_clear(tmp_path: Path):
+    rng = np.random.default_rng(7)
+    simplified = (
+        "编号,城市,评价",
+        ["北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "南京"],
+    )
+    traditional = (
+        "編號,城市,評價",
+        ["臺北", "高雄", "臺中", "新竹", "嘉義", "臺南", "基隆", "花蓮"],
+    )
+    answers = {
+        "simplified": ["非常同意", "同意", "一般", "不同意", "非常不同意"],
+        "traditional": ["非常同意", "同意", "普通", "不同意", "非常不同意"],
+    }
+    cases = [("gbk", "simplified", "gb18030"), ("gb18030", "simplified", "gb18030")]
+    cases.append(("big5", "traditional", "big5"))
+    for encoding, script, expected in cases:
+        header, cities = simplified if script == "simplified" else traditional
+        lines = [header] + [
+            f"{i},{rng.choice(cities)},{rng.choice(answers[script])}" for i in range(1, 201)
+        ]
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+        table = read_table(path)
+        assert table.frame.iloc[:, 2].tolist() == [line.split(",")[2] for line in lines[1:]]
+        assert any(f"encoding {expected} (detected)" in note for note in table.notes), table.notes
+
+
+def test_a_cp1252_export_is_never_read_as_chinese(tmp_path: Path):
+    path = tmp_path / "cp1252.csv"
+    path.write_bytes("id,city,TRU1\n1,Zürich,5\n2,Genève,4\n3,Köln,3\n".encode("cp1252"))
+    with pytest.raises(SurveyDataError) as err:
+        read_table(path)
+    assert "ambiguous" in err.value.reason and "cp1252 read it as '1,Zürich,5'" in str(err.value)
+    assert "黵" not in str(err.value)
+    assert read_table(path, encoding="cp1252").frame["city"].tolist() == [
+        "Zürich",
+        "Genève",
+        "Köln",
+    ]
+
+
+def test_a_file_mixing_utf8_and_gbk_lines_is_refused_naming_the_first_other_line(tmp_path: Path):
+    path = tmp_path / "mixed.csv"
+    head = "id,城市\n1,北京\n2,上海\n".encode()
+    path.write_bytes(head + "3,广州\n4,深圳\n".encode("gbk"))
+    with pytest.raises(SurveyDataError) as err:
+        read_table(path)
+    assert "mixes encodings" in err.value.reason and err.value.line == 4
+    assert "3 line(s) of UTF-8 text" in str(err.value)
+
+
 def test_text_answers_map_through_labels_in_any_language(tmp_path: Path):
     frame = numeric_frame().astype(object)
     frame.loc[0, "TRU1"] = "Strongly agree"
@@ -104,7 +171,7 @@ def test_text_answers_map_through_labels_in_any_language(tmp_path: Path):
     frame.loc[3, "LOY4"] = "中立"
     path = tmp_path / "labels.csv"
     frame.to_csv(path, index=False, encoding="gbk")
-    s = read_survey(path, codebook())
+    s = read_survey(path, codebook(), encoding="gbk")  # too few Chinese characters to tell
     assert s.data.loc["R000", "TRU1"] == 7
     assert s.data.loc["R001", "TRU1"] == 7
     assert s.data.loc["R002", "TRU1"] == 1
@@ -229,7 +296,7 @@ def test_structural_problems(tmp_path: Path):
         read_survey(write(tmp_path, "rid,rid,TRU1\n1,2,3\n", "d.csv"), codebook())
     bad = tmp_path / "bad.csv"
     bad.write_bytes(HEADER.encode() + b"a,1,x,7,7,7,7\nb,1,\x80\x20,7,7,7,7\n")
-    with pytest.raises(SurveyDataError, match="neither UTF-8 nor GBK") as info:
+    with pytest.raises(SurveyDataError, match="encoding is ambiguous") as info:
         read_survey(bad, codebook())
     assert info.value.line == 3
     with pytest.raises(SurveyDataError, match="not supported"):

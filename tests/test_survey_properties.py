@@ -97,8 +97,18 @@ def test_csv_loads_exactly_or_raises_typed_error(spec):
         path.write_bytes(buf.getvalue().encode(encoding))
         try:
             survey = read_survey(path, CODEBOOK)
-        except (SurveyDataError, CodebookError):
+        except (SurveyDataError, CodebookError) as err:
             loaded = False
+            if "encoding is ambiguous" in str(err):
+                # a few CJK characters do not make GB18030 clear: the refusal names it,
+                # and the file reads when the encoding is stated
+                assert encoding == "gb18030" and "gb18030" in str(err) and "--encoding" in str(err)
+                try:
+                    survey = read_survey(path, CODEBOOK, encoding=encoding)
+                except (SurveyDataError, CodebookError):
+                    pass
+                else:
+                    loaded = True
         else:
             loaded = True
 

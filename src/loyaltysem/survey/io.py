@@ -70,7 +70,21 @@ class RawTable:
     notes: tuple[str, ...] = ()
 
 
+#: Candidates named when no encoding can be told from the bytes alone.
+COMMON_ENCODINGS = ("utf-8", "gb18030", "big5", "cp1252", "shift_jis")
+_PLAUSIBLE_CHAOS = 0.1  # charset-normalizer's "mess" ratio: above it a decoding is garbled
+
+
 def _decode(data: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
+    """Decode a text file: the stated encoding, a BOM, UTF-8, or clear evidence; else refuse.
+
+    Without ``encoding``: a byte-order mark decides; text that is valid UTF-8 is UTF-8;
+    otherwise charset-normalizer lists the encodings that decode the file without
+    garbling it. When they all give the same text (GBK and GB18030 often do) that text is
+    used and the encoding recorded; when they disagree, or some lines are UTF-8 and others
+    not (a file pasted together from two exports), the file is refused with the
+    candidates and what each makes of the first differing line. Never a silent guess.
+    """
     if encoding is not None:
         try:
             return data.decode(encoding), encoding
@@ -80,10 +94,14 @@ def _decode(data: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
                 file=str(path),
                 found=str(exc),
                 expected="text in the stated encoding",
-                fix="pass the right encoding=, e.g. 'utf-8' or 'gb18030'",
+                fix="pass the right encoding (encoding= in Python, --encoding on the command "
+                "line), e.g. 'utf-8' or 'gb18030'",
             ) from None
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            _refuse_mixed(data, path, exc, bom=True)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
@@ -91,21 +109,97 @@ def _decode(data: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
             pass
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as utf8_error:
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    _refuse_mixed(data, path, utf8_error, bom=False)
+    return _detect(data, path, utf8_error)
+
+
+def _refuse_mixed(data: bytes, path: Path, error: UnicodeDecodeError, *, bom: bool) -> None:
+    """Refuse a file whose lines are partly UTF-8 (with non-ASCII text) and partly not."""
+    utf8_lines, other = [], []
+    for number, line in enumerate(data.split(b"\n"), 1):
+        if line.isascii():
+            continue
         try:
-            # GB18030 is a superset of GBK and GB2312, which Chinese survey platforms export.
-            return data.decode("gb18030"), "gb18030"
+            line.decode("utf-8")
         except UnicodeDecodeError:
-            line = data[: utf8_error.start].count(b"\n") + 1
-            bad = data[utf8_error.start : utf8_error.start + 4]
-            raise SurveyDataError(
-                "the file is neither UTF-8 nor GBK/GB18030 text",
-                file=str(path),
-                line=line,
-                found=f"bytes {bad!r} at offset {utf8_error.start}",
-                expected="UTF-8 (with or without BOM), GBK or GB18030",
-                fix="re-export as UTF-8 CSV, or pass encoding= (e.g. 'cp1252', 'big5')",
-            ) from None
+            other.append(number)
+        else:
+            utf8_lines.append(number)
+    if (utf8_lines and other) or bom:
+        shown = ", ".join(map(str, other[:5])) + (" ..." if len(other) > 5 else "")
+        raise SurveyDataError(
+            "the file mixes encodings: some lines are UTF-8 text, others are not",
+            file=str(path),
+            line=other[0] if other else data[: error.start].count(b"\n") + 1,
+            found=f"{len(utf8_lines)} line(s) of UTF-8 text with non-ASCII characters; "
+            f"lines {shown} are not UTF-8",
+            expected="one encoding for the whole file",
+            fix="re-export the file in one piece as UTF-8, or convert the other lines to "
+            "UTF-8 before reading",
+        )
+
+
+def _detect(data: bytes, path: Path, utf8_error: UnicodeDecodeError) -> tuple[str, str]:
+    from charset_normalizer import from_bytes
+
+    texts: dict[str, str] = {}
+    for match in from_bytes(data):
+        if match.chaos > _PLAUSIBLE_CHAOS:
+            continue
+        try:
+            texts.setdefault(match.encoding, data.decode(match.encoding))
+        except (UnicodeDecodeError, LookupError):
+            continue
+    distinct = set(texts.values())
+    if len(distinct) == 1:
+        name = next(iter(texts))
+        if name.replace("_", "").lower() in ("gbk", "gb2312", "gb18030"):
+            name = "gb18030"  # GB18030 extends GBK and GB2312: the same text, the wider name
+        return next(iter(distinct)), name
+    line = data[: utf8_error.start].count(b"\n") + 1
+    if not texts:
+        raise SurveyDataError(
+            "the file's encoding cannot be recognised: it is not UTF-8, and no other "
+            "encoding decodes it without garbling it",
+            file=str(path),
+            line=line,
+            found=f"bytes {data[utf8_error.start : utf8_error.start + 4]!r} at offset "
+            f"{utf8_error.start}",
+            expected=f"text in one encoding, e.g. {', '.join(COMMON_ENCODINGS)}",
+            fix="re-export the file as UTF-8 CSV, or name its encoding (encoding= in Python, "
+            "--encoding on the command line)",
+        )
+    # candidates that read the file alike are one reading; the usual encodings first
+    order = {name: i for i, name in enumerate(COMMON_ENCODINGS)}
+    names = sorted(texts, key=lambda n: order.get(n, len(order)))
+    readings: dict[str, list[str]] = {}
+    for name in names:
+        readings.setdefault(texts[name], []).append(name)
+    line, shown = _first_difference(list(readings))
+    parts = [
+        f"{'/'.join(group)} read it as {text!r}"
+        for group, text in zip(readings.values(), shown, strict=True)
+    ]
+    raise SurveyDataError(
+        f"the file's encoding is ambiguous: {len(readings)} encodings read it differently",
+        file=str(path),
+        line=line,
+        found="; ".join(parts[:4]) + ("; ..." if len(parts) > 4 else ""),
+        expected="bytes that make one encoding clear (UTF-8 is always clear)",
+        fix="name the encoding the file was saved in: encoding='...' in Python or --encoding "
+        f"... on the command line (candidates: {', '.join(names)}), or re-export as UTF-8",
+    )
+
+
+def _first_difference(texts: list[str]) -> tuple[int, list[str]]:
+    """The first line on which the readings differ, and that line in each reading."""
+    split = [text.splitlines() for text in texts]
+    for number, lines in enumerate(zip(*split, strict=False), 1):
+        if len(set(lines)) > 1:
+            return number, [line[:60] for line in lines]
+    return 1, [lines[0][:60] if lines else "" for lines in split]
 
 
 def _sniff_delimiter(text: str, path: Path) -> str:
@@ -190,7 +284,8 @@ def read_table(
                 fix="look for a stray delimiter or a missing cell in that line",
             )
     frame = pd.DataFrame(body, columns=header, dtype=object)
-    notes = [f"read {path.name}: encoding {used}, delimiter {sep!r}, {len(body)} data rows"]
+    how = "as stated" if encoding is not None else "detected"
+    notes = [f"read {path.name}: encoding {used} ({how}), delimiter {sep!r}, {len(body)} data rows"]
     if blank:
         shown = ", ".join(str(b) for b in blank[:10]) + (" ..." if len(blank) > 10 else "")
         notes.append(f"skipped {len(blank)} blank line(s): {shown}")
