@@ -308,3 +308,57 @@ def test_continuous_items_need_no_range():
         Codebook.from_dict(
             {"items": [{"item": "x1", "construct": "v", "type": "continuous", "reverse": True}]}
         )
+
+
+# ------------------------------------------------------------------ bounded loaders
+
+BILLION_LAUGHS = """\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+def test_yaml_aliases_that_expand_beyond_memory_are_refused_before_building(tmp_path: Path):
+    path = tmp_path / "laughs.yaml"
+    path.write_text(BILLION_LAUGHS, encoding="utf-8")
+    assert path.stat().st_size < 600
+    with pytest.raises(CodebookError) as err:
+        Codebook.read(path)
+    assert "too many values" in err.value.reason and err.value.file == str(path)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text"),
+    [
+        (".yaml", "items: " + "[" * 5000 + "]" * 5000),
+        (".yaml", "items:\n" + "".join("  " * i + "- \n" for i in range(40))),
+        (".json", '{"items": ' + "[" * 5000 + "]" * 5000 + "}"),
+        (".toml", "items = " + "[" * 5000 + "]" * 5000),
+    ],
+)
+def test_deep_nesting_is_a_codebook_error_not_a_recursion_error(tmp_path: Path, suffix, text):
+    path = tmp_path / f"deep{suffix}"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CodebookError) as err:
+        Codebook.read(path)
+    assert err.value.file == str(path) and err.value.fix
+
+
+def test_yaml_with_sparing_anchors_still_loads(tmp_path: Path):
+    path = tmp_path / "anchors.yaml"
+    path.write_text(
+        "scale: &scale {min: 1, max: 7}\n"
+        "items:\n"
+        "  - {item: TRU1, construct: TRU, <<: *scale}\n"
+        "  - {item: TRU2, construct: TRU, <<: *scale}\n",
+        encoding="utf-8",
+    )
+    cb = Codebook.read(path)
+    assert [(i.name, i.min, i.max) for i in cb.items] == [("TRU1", 1, 7), ("TRU2", 1, 7)]

@@ -252,6 +252,96 @@ def _label_lookup(
     return lookup
 
 
+#: A codebook file larger than this is not a codebook (a survey has at most a few
+#: thousand items); nesting deeper than _MAX_DEPTH or more than _MAX_NODES values once
+#: YAML aliases are expanded is refused before anything is built from it.
+_MAX_BYTES = 20_000_000
+_MAX_DEPTH = 32
+_MAX_NODES = 1_000_000
+
+
+def _check_size(path: Path, kind: str) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CodebookError(
+            f"the {kind} codebook cannot be read",
+            file=str(path),
+            found=exc.strerror or type(exc).__name__,
+            expected="a readable file",
+            fix="check the path and its permissions",
+        ) from None
+    if size > _MAX_BYTES:
+        raise CodebookError(
+            f"the {kind} codebook is too large to be a codebook",
+            file=str(path),
+            found=f"{size:,} bytes",
+            expected=f"at most {_MAX_BYTES:,} bytes",
+            fix="check that the path names the codebook, not the data",
+        )
+
+
+def _too_deep(path: Path, kind: str) -> CodebookError:
+    return CodebookError(
+        f"the {kind} codebook is nested too deeply",
+        file=str(path),
+        expected=f"at most {_MAX_DEPTH} levels (items, their labels, ...)",
+        fix="see docs/codebook.md for the layout",
+    )
+
+
+def _load_yaml_bounded(text: str, path: Path) -> Any:
+    """``yaml.safe_load`` with limits: depth, and values counted with aliases expanded.
+
+    A few hundred bytes of nested aliases ("billion laughs") expand to more values than
+    memory holds; the node graph is measured (each node once, sizes memoised) before any
+    Python object is built from it.
+    """
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise _too_deep(path, "YAML") from None
+        if node is None:
+            return None
+        sizes: dict[int, int] = {}
+        stack: list[tuple[yaml.Node, int, bool]] = [(node, 1, False)]
+        while stack:  # post-order, iterative: no recursion on hostile input
+            current, depth, done = stack.pop()
+            if depth > _MAX_DEPTH:
+                raise _too_deep(path, "YAML")
+            if isinstance(current, yaml.ScalarNode):
+                sizes[id(current)] = 1
+                continue
+            children = (
+                [c for pair in current.value for c in pair]
+                if isinstance(current, yaml.MappingNode)
+                else list(current.value)
+            )
+            if done:
+                sizes[id(current)] = 1 + sum(sizes[id(c)] for c in children)
+                if sizes[id(current)] > _MAX_NODES:
+                    raise CodebookError(
+                        "the YAML codebook expands to too many values",
+                        file=str(path),
+                        found=f"more than {_MAX_NODES:,} values once its aliases are expanded",
+                        expected="a codebook (anchors and aliases used sparingly)",
+                        fix="write the repeated parts out, or use CSV/Excel/TOML",
+                    )
+            elif id(current) not in sizes:
+                stack.append((current, depth, True))
+                stack.extend((c, depth + 1, False) for c in children if id(c) not in sizes)
+        try:
+            return loader.construct_document(node)
+        except RecursionError:
+            raise _too_deep(path, "YAML") from None
+    finally:
+        loader.dispose()
+
+
 @dataclass(frozen=True)
 class Codebook:
     """The data contract of a survey: items, constructs, scales, keying, labels, codes.
@@ -470,9 +560,12 @@ class Codebook:
         except ModuleNotFoundError:  # pragma: no cover - Python 3.10
             import tomli as tomllib  # type: ignore[no-redef]
         p = Path(path)
+        _check_size(p, "TOML")
         try:
             with p.open("rb") as fh:
                 data = tomllib.load(fh)
+        except RecursionError:
+            raise _too_deep(p, "TOML") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise CodebookError(
                 "the TOML codebook cannot be parsed",
@@ -489,8 +582,9 @@ class Codebook:
         import yaml
 
         p = Path(path)
+        _check_size(p, "YAML")
         try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8"))
+            data = _load_yaml_bounded(p.read_text(encoding="utf-8"), p)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise CodebookError(
                 "the YAML codebook cannot be parsed",
@@ -513,8 +607,11 @@ class Codebook:
     def from_json(cls, path: str | Path) -> Codebook:
         """Read a JSON codebook (the shape of :meth:`from_dict`)."""
         p = Path(path)
+        _check_size(p, "JSON")
         try:
             data = json.loads(p.read_text(encoding="utf-8"))
+        except RecursionError:
+            raise _too_deep(p, "JSON") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CodebookError(
                 "the JSON codebook cannot be parsed",
