@@ -12,15 +12,36 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+from _csv_roundtrip import assert_reads_back, record_csv_writes
+
 from loyaltysem.cli import main
 from loyaltysem.datasets import dataset_path
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
+def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    assert main(["demo", "--out", str(out)]) == 0
-    return out
+    with pytest.MonkeyPatch.context() as mp:
+        written = record_csv_writes(mp)
+        assert main(["demo", "--out", str(out)]) == 0
+    return out, written
+
+
+@pytest.fixture(scope="module")
+def demo_dir(demo_run):
+    return demo_run[0]
+
+
+def test_every_demo_csv_reads_back_with_pandas_to_the_same_values(demo_run):
+    out, written = demo_run
+    csvs = sorted(p.name for p in out.glob("*.csv"))
+    assert sorted(p.name for p, _, _ in written) == csvs and len(csvs) >= 35
+    for path, frame, index in written:
+        assert_reads_back(path, frame, index)
+    est = pd.read_csv(out / "sem_estimates.csv")
+    assert (est["op"] == "=~").sum() == 29 and (est["op"] == "~").sum() == 9
+    inv = pd.read_csv(out / "invariance_metric_estimates.csv")
+    assert (inv["op"] == "=~").sum() == 3 * 29
 
 
 def test_demo_writes_screening_and_sem_tables(demo_dir):

@@ -498,9 +498,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _with_fallback(run: Callable[..., Any], kwargs: dict[str, Any], what: str) -> tuple[Any, str]:
     """Run with the estimator options; ML listwise (saying so) if they are not available yet."""
-    described = ", ".join(f"{k}={v!r}" for k, v in kwargs.items() if k != "ordered")
+    described = ", ".join(
+        str(v) if k == "estimator" else f"{k}={v!r}" for k, v in kwargs.items() if k != "ordered"
+    )
+    if "ordered" in kwargs:
+        described += ", ordered items"
     try:
-        return run(**kwargs), f"{what} ({described})"
+        return run(**kwargs), f"{what}: {described}"
     except ModelSpecError as exc:
         if "not available" not in str(exc):
             raise
