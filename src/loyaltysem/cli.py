@@ -326,6 +326,16 @@ def _read(args: argparse.Namespace) -> Survey:
     )
 
 
+def _note_invalid(survey: Survey) -> None:
+    """Say how many answers ``--invalid missing`` set missing (the survey log has each)."""
+    n = len(survey.invalid)
+    if n:
+        print(
+            f"note: {n} invalid answer{'s' if n > 1 else ''} set missing (--invalid missing); "
+            "each is listed in invalid_cells.csv of `loyaltysem screen ... --out DIR`"
+        )
+
+
 def _model(spec: str | None) -> tuple[str, str]:
     """The model text of ``--model`` and how to name it; no model is an error."""
     from loyaltysem.instruments import DEFAULT_MODEL, RIVAL_MODEL
@@ -427,6 +437,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
             n_jobs=args.jobs,
         )
     print(f"model: {model_name}")
+    _note_invalid(survey)
     if args.clean:
         print(f"screening policy --clean: {_clean_note(survey, data)}")
     print(result.summary())
@@ -471,6 +482,7 @@ def _cmd_invariance(args: argparse.Namespace) -> int:
         missing=args.missing or "listwise",
         **options,
     )
+    _note_invalid(survey)
     print(inv.summary())
     if args.out:
         _print_written(_write_invariance(inv, Path(args.out)), Path(args.out))
@@ -490,6 +502,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         progress=None,
         boot_polychoric=args.boot_polychoric,
     )
+    _note_invalid(survey)
     print(report.summary())
     if args.out:
         _print_written(_write_validation(report, Path(args.out)), Path(args.out))
