@@ -248,10 +248,9 @@ def _write_sem(
         ]
     if (result.estimates["op"] == "~").any():  # a structural model: its effects
         eff = effects(result, boot) if boot is not None else effects(result)
-        paths += [
-            write_csv(out / f"{prefix}_effects.csv", eff.table, index=False),
-            write_csv(out / f"{prefix}_mediation.csv", eff.mediation, index=False),
-        ]
+        paths.append(write_csv(out / f"{prefix}_effects.csv", eff.table, index=False))
+        if len(eff.mediation.columns):  # no indirect effects, no mediation table
+            paths.append(write_csv(out / f"{prefix}_mediation.csv", eff.mediation, index=False))
     return paths
 
 
