@@ -589,6 +589,7 @@ def _run_chain(
     print(header)
     print(f"  model: {model_name}")
     print(f"  {_clean_note(survey, cleaned)}")
+    _note_invalid(survey)
     print(report.summary())
     print(report_mm.summary())
     print(rec.summary())
@@ -715,8 +716,8 @@ def _add_estimator_options(p: argparse.ArgumentParser, *, ordered_help: str) -> 
         "--missing",
         choices=MISSING,
         help="missing answers: listwise deletion (default), full-information ML (ml; ML or "
-        "MLR), ml.x (FIML keeping respondents missing a covariate), or pairwise (with "
-        "--ordered)",
+        "MLR), ml.x (FIML keeping respondents missing a covariate), or pairwise "
+        "(pairwise-present covariances; with --ordered, thresholds and polychorics)",
     )
     p.add_argument(
         "--ordered",
