@@ -11,9 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from _csv_roundtrip import assert_reads_back, record_csv_writes
+from hypothesis import given
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from loyaltysem.cli import main
+from loyaltysem.cli import CLI_OPTIONS, main
 from loyaltysem.datasets import dataset_path
 
 
@@ -663,3 +665,22 @@ def test_api_error_raised_under_the_cli_names_the_option(hs_model, capsys):
     fix = err.split("fix: ")[1]
     assert fix.startswith("use --ordered, or use --estimator ML/MLR (--missing ml for FIML)")
     assert "estimator='WLSMV'" in err  # the value found is quoted as it is
+
+
+_WORDS = st.text(alphabet=st.sampled_from(list("abcxyz019 _.,;=~'\"()[]/-跳过")), max_size=40)
+_VALUE = st.text(alphabet=st.sampled_from(list("abcXYZ019._<>-")), min_size=1, max_size=10)
+
+
+@given(text=_WORDS)
+def test_cli_terms_leaves_text_without_api_keywords_alone(text):
+    from loyaltysem.cli import cli_terms
+
+    assert cli_terms(text) == text
+
+
+@given(keyword=st.sampled_from(sorted(CLI_OPTIONS)), value=_VALUE, quote=st.sampled_from("'\""))
+def test_cli_terms_rewrites_any_keyword_value(keyword, value, quote):
+    from loyaltysem.cli import cli_terms
+
+    text = f"fix: pass {keyword}={quote}{value}{quote} and retry"
+    assert cli_terms(text) == f"fix: use {CLI_OPTIONS[keyword]} {value} and retry"
