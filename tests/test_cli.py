@@ -684,3 +684,22 @@ def test_cli_terms_rewrites_any_keyword_value(keyword, value, quote):
 
     text = f"fix: pass {keyword}={quote}{value}{quote} and retry"
     assert cli_terms(text) == f"fix: use {CLI_OPTIONS[keyword]} {value} and retry"
+
+
+def test_internal_error_is_exit_1_with_a_traceback(monkeypatch, capsys):
+    import loyaltysem.cli as cli
+
+    def broken(args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "_cmd_screen", broken)
+    assert main(["screen", HS, "--codebook", HS_CB]) == 1
+    err = capsys.readouterr().err
+    assert "internal error" in err and "Traceback" in err and "RuntimeError: a bug" in err
+
+
+def test_help_is_exit_0_and_a_missing_command_exit_2(capsys):
+    assert main(["fit", "--help"]) == 0
+    assert "--group-equal" in capsys.readouterr().out
+    assert main([]) == 2
+    assert "required" in capsys.readouterr().err
