@@ -703,3 +703,38 @@ def test_help_is_exit_0_and_a_missing_command_exit_2(capsys):
     assert "--group-equal" in capsys.readouterr().out
     assert main([]) == 2
     assert "required" in capsys.readouterr().err
+
+
+def test_fit_group_partial_gives_lavaans_partial_scalar_model(tmp_path, hs_model):
+    # lavaan: cfa(model, hs, group = "school", group.equal = c("loadings", "intercepts"),
+    #             group.partial = c("x3 ~ 1", "x7~1", "visual =~ x2"))
+    fx = json.loads((FIXTURES / "groups" / "hs_scalar_partial.json").read_text(encoding="utf-8"))
+    out = tmp_path / "out"
+    code = main(["fit", HS, "--codebook", HS_CB, "--model", hs_model, "--group", "school",
+                 "--group-equal", "loadings,intercepts", "--group-partial", "x3 ~ 1",
+                 "--group-partial", "x7~1", "--group-partial", "visual =~ x2",
+                 "--out", str(out)])  # fmt: skip
+    assert code == 0
+    fm = pd.read_csv(out / "sem_fit_measures.csv", index_col=0)["value"]
+    assert fm["df"] == fx["fit_measures"]["df"] == 57
+    assert_allclose(fm["chisq"], fx["fit_measures"]["chisq"], rtol=1e-4)
+
+
+def test_sheet_and_encoding_options_reach_the_reader(tmp_path, hs_model):
+    frame = pd.read_csv(HS)
+    xlsx = tmp_path / "hs.xlsx"
+    with pd.ExcelWriter(xlsx) as writer:
+        pd.DataFrame({"note": ["cover sheet"]}).to_excel(writer, sheet_name="说明", index=False)
+        frame.to_excel(writer, sheet_name="答卷", index=False)
+    assert main(["screen", str(xlsx), "--codebook", HS_CB]) == 2  # the cover sheet is read
+    assert main(["screen", str(xlsx), "--codebook", HS_CB, "--sheet", "答卷"]) == 0
+    gbk = tmp_path / "hs_gbk.csv"
+    frame.assign(school=frame["school"].map({"Pasteur": "巴斯德", "Grant-White": "格兰特"})).to_csv(
+        gbk, index=False, encoding="gbk"
+    )
+    out = tmp_path / "out"
+    code = main(["fit", str(gbk), "--codebook", HS_CB, "--encoding", "gbk", "--model", hs_model,
+                 "--group", "school", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    est = pd.read_csv(out / "sem_estimates.csv")
+    assert set(est["group_label"]) == {"巴斯德", "格兰特"}
