@@ -10,17 +10,39 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _csv_roundtrip import assert_reads_back, record_csv_writes
+from hypothesis import given
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from loyaltysem.cli import main
+from loyaltysem.cli import CLI_OPTIONS, main
 from loyaltysem.datasets import dataset_path
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
+def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    assert main(["demo", "--out", str(out)]) == 0
-    return out
+    with pytest.MonkeyPatch.context() as mp:
+        written = record_csv_writes(mp)
+        assert main(["demo", "--out", str(out)]) == 0
+    return out, written
+
+
+@pytest.fixture(scope="module")
+def demo_dir(demo_run):
+    return demo_run[0]
+
+
+def test_every_demo_csv_reads_back_with_pandas_to_the_same_values(demo_run):
+    out, written = demo_run
+    csvs = sorted(p.name for p in out.glob("*.csv"))
+    assert sorted(p.name for p, _, _ in written) == csvs and len(csvs) >= 35
+    for path, frame, index in written:
+        assert_reads_back(path, frame, index)
+    est = pd.read_csv(out / "sem_estimates.csv")
+    assert (est["op"] == "=~").sum() == 29 and (est["op"] == "~").sum() == 9
+    inv = pd.read_csv(out / "invariance_metric_estimates.csv")
+    assert (inv["op"] == "=~").sum() == 3 * 29
 
 
 def test_demo_writes_screening_and_sem_tables(demo_dir):
@@ -286,3 +308,433 @@ def test_invariance_command_fiml(tmp_path):
         assert_allclose(table.loc[level, "chisq"], expected, rtol=1e-4)
     summary = (out / "invariance_summary.txt").read_text(encoding="utf-8")
     assert "Invariance ladder" in summary
+
+
+# --- the command line does what the API does ---------------------------------------------
+
+HS = str(dataset_path("holzinger_swineford"))
+HS_CB = str(dataset_path("holzinger_swineford", "codebook"))
+HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+ECOM = str(dataset_path("ecommerce"))
+ECOM_CB = str(dataset_path("ecommerce", "codebook"))
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def hs_model(tmp_path):
+    path = tmp_path / "hs.lav"
+    path.write_text(HS_MODEL, encoding="utf-8")
+    return str(path)
+
+
+def test_fit_without_model_is_exit_2_naming_the_choices(capsys):
+    assert main(["fit", HS, "--codebook", HS_CB]) == 2
+    err = capsys.readouterr().err
+    assert "no model given" in err
+    assert "--model default" in err and "--model rival" in err and "--model FILE" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("options", "api"),
+    [
+        ([], {}),
+        (["--estimator", "MLR"], {"estimator": "MLR"}),
+        (["--estimator", "MLM", "--std-lv"], {"estimator": "MLM", "std_lv": True}),
+        (["--missing", "ml"], {"missing": "ml"}),
+    ],
+)
+def test_fit_options_give_the_api_numbers(tmp_path, hs_model, options, api):
+    import loyaltysem as ls
+
+    out = tmp_path / "out"
+    assert main(["fit", HS, "--codebook", HS_CB, "--model", hs_model, *options,
+                 "--out", str(out)]) == 0  # fmt: skip
+    expected = ls.fit(HS_MODEL, ls.read_survey(HS, HS_CB), **api)
+    est = pd.read_csv(out / "sem_estimates.csv")
+    np.testing.assert_array_equal(est["est"], expected.estimates["est"])
+    np.testing.assert_array_equal(est["se"], expected.estimates["se"])
+    fm = pd.read_csv(out / "sem_fit_measures.csv", index_col=0)["value"]
+    assert list(fm.index) == list(expected.fit_measures.index)
+    np.testing.assert_array_equal(fm.to_numpy(), expected.fit_measures.to_numpy())
+
+
+def test_fit_group_equal_gives_lavaans_metric_mlr_model(tmp_path, hs_model):
+    # lavaan: cfa(model, hs, group = "school", group.equal = "loadings", estimator = "MLR")
+    fx = json.loads((FIXTURES / "groups" / "hs_metric_mlr.json").read_text(encoding="utf-8"))
+    out = tmp_path / "out"
+    code = main(["fit", HS, "--codebook", HS_CB, "--model", hs_model, "--group", "school",
+                 "--group-equal", "loadings", "--estimator", "MLR", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    fm = pd.read_csv(out / "sem_fit_measures.csv", index_col=0)["value"]
+    for key in ("chisq", "chisq.scaled", "df", "cfi.robust", "rmsea.robust", "srmr"):
+        assert_allclose(fm[key], fx["fit_measures"][key], rtol=1e-4, atol=1e-4)
+    est = pd.read_csv(out / "sem_estimates.csv")
+    assert set(est["group_label"]) == {"Pasteur", "Grant-White"}
+    res = pd.read_csv(out / "sem_residuals_cor.csv")
+    assert set(res["group_label"]) == {"Pasteur", "Grant-White"} and len(res) == 2 * 9
+
+
+def test_fit_ordered_items_as_the_api(tmp_path):
+    import loyaltysem as ls
+
+    model = tmp_path / "m.lav"
+    model.write_text("TRU =~ TRU1 + TRU2 + TRU3\nSAT =~ SAT1 + SAT2 + SAT3\n", encoding="utf-8")
+    survey = ls.read_survey(ECOM, ECOM_CB)
+    text = model.read_text(encoding="utf-8")
+    for options, api in [
+        (["--ordered"], {"ordered": True}),
+        (["--ordered", "TRU1,TRU2,TRU3,SAT1,SAT2,SAT3", "--estimator", "ULSMV"],
+         {"ordered": ["TRU1", "TRU2", "TRU3", "SAT1", "SAT2", "SAT3"], "estimator": "ULSMV"}),
+    ]:  # fmt: skip
+        out = tmp_path / "-".join(options)[:20]
+        code = main(["fit", ECOM, "--codebook", ECOM_CB, "--model", str(model), *options,
+                     "--out", str(out)])  # fmt: skip
+        assert code == 0
+        expected = ls.fit(text, survey, **api)
+        est = pd.read_csv(out / "sem_estimates.csv")
+        assert (est["op"] == "|").sum() == 6 * 6  # six thresholds of each 7-point item
+        np.testing.assert_array_equal(est["est"], expected.estimates["est"])
+        fm = pd.read_csv(out / "sem_fit_measures.csv", index_col=0)["value"]
+        assert fm["chisq.scaled"] == expected.fit_measures["chisq.scaled"]
+
+
+def test_fit_bootstrap_writes_the_apis_bootstrap(tmp_path, hs_model, capsys):
+    import loyaltysem as ls
+
+    out = tmp_path / "out"
+    code = main(["fit", HS, "--codebook", HS_CB, "--model", hs_model, "--bootstrap", "40",
+                 "--seed", "7", "--ci", "bc", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    result = ls.fit(HS_MODEL, ls.read_survey(HS, HS_CB))
+    boot = ls.bootstrap(result, 40, data=ls.read_survey(HS, HS_CB), ci="bc", random_state=7)
+    table = pd.read_csv(out / "sem_bootstrap.csv")
+    np.testing.assert_array_equal(table["boot_se"], boot.estimates["boot_se"])
+    np.testing.assert_array_equal(table["ci_lower"], boot.estimates["ci_lower"])
+    assert (table["boot_se"].dropna() > 0).all()
+    assert "random_state: 7" in (out / "sem_bootstrap_summary.txt").read_text(encoding="utf-8")
+    assert "bootstrap" in capsys.readouterr().out
+
+
+def test_fit_clean_removes_careless_respondents_as_survey_clean(tmp_path, capsys):
+    import loyaltysem as ls
+
+    out = tmp_path / "out"
+    code = main(["fit", ECOM, "--codebook", ECOM_CB, "--model", "default", "--clean",
+                 "--out", str(out)])  # fmt: skip
+    assert code == 0
+    survey = ls.read_survey(ECOM, ECOM_CB)
+    cleaned = survey.clean()
+    excluded = pd.read_csv(out / "cleaned_exclusions.csv")
+    assert len(excluded) == len(cleaned.exclusions) == survey.n - cleaned.n > 0
+    text = capsys.readouterr().out
+    assert f"after screening policy: {cleaned.n} ({len(cleaned.exclusions)} excluded" in text
+    assert "the bundled default e-commerce model" in text
+    expected = ls.fit(ls.DEFAULT_MODEL, cleaned)
+    fm = pd.read_csv(out / "sem_fit_measures.csv", index_col=0)["value"]
+    assert fm["ntotal"] == cleaned.n - expected.provenance.n_excluded
+    assert fm["chisq"] == expected.fit_measures["chisq"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "names"),
+    [
+        ("--estimator", "GLS", "MLR"),
+        ("--missing", "fiml", "ml.x"),
+        ("--group-equal", "loading", "loadings"),
+        ("--bootstrap", "0", "positive"),
+        ("--ci", "bootstrap", "percentile"),
+        ("--unknown-columns", "drop", "ignore"),
+        ("--invalid", "skip", "missing"),
+        ("--parameterization", "gamma", "theta"),
+    ],
+)
+def test_bad_option_values_are_exit_2_naming_the_option_and_the_choices(
+    option, value, names, capsys
+):
+    argv = ["fit", HS, "--codebook", HS_CB, "--model", "default", option, value]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}" in err and value in err and names in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (["--group-equal", "loadings"], "need --group"),
+        (["--group", "school", "--group-partial", "visual =~ x2"], "give --group-equal"),
+        (["--seed", "3"], "give --bootstrap"),
+    ],
+)
+def test_options_that_need_another_option_are_exit_2(extra, says, capsys):
+    assert main(["fit", HS, "--codebook", HS_CB, "--model", "default", *extra]) == 2
+    assert says in capsys.readouterr().err
+
+
+def test_every_option_has_help_text():
+    from loyaltysem.cli import _parser
+
+    parser = _parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    checked = 0
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            if action.dest == "help":
+                continue
+            assert action.help, f"{name} {action.option_strings or action.dest}: no help"
+            checked += 1
+    assert checked > 60
+
+
+def _survey_with_extra_column(tmp_path, bad_value=False):
+    frame = pd.read_csv(HS)
+    frame["note"] = "x"
+    if bad_value:
+        frame = frame.drop(columns="note")
+        frame["x1"] = frame["x1"].astype(object)
+        frame.loc[4, "x1"] = "abc"
+    path = tmp_path / "hs_extra.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+COMMANDS = {
+    "screen": [],
+    "validate": ["--n-boot", "0"],
+    "fit": ["--model", "default"],
+    "invariance": ["--group", "school"],
+    "analyze": ["--model", "default", "--out", "unused"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_unknown_columns_error_says_the_option_to_type(command, tmp_path, capsys):
+    path = _survey_with_extra_column(tmp_path)
+    assert main([command, path, "--codebook", HS_CB, *COMMANDS[command]]) == 2
+    err = capsys.readouterr().err
+    assert "'note'" in err
+    assert "use --unknown-columns keep or ignore" in err and "unknown_columns=" not in err
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_invalid_answer_error_says_the_option_to_type(command, tmp_path, capsys):
+    path = _survey_with_extra_column(tmp_path, bad_value=True)
+    assert main([command, path, "--codebook", HS_CB, *COMMANDS[command]]) == 2
+    err = capsys.readouterr().err
+    assert "'x1'" in err and "abc" in err
+    assert "--invalid missing" in err and "invalid=" not in err
+
+
+def test_unknown_columns_and_invalid_options_are_honoured(tmp_path, hs_model, capsys):
+    path = _survey_with_extra_column(tmp_path)
+    assert main(["screen", path, "--codebook", HS_CB, "--unknown-columns", "ignore"]) == 0
+    bad = _survey_with_extra_column(tmp_path, bad_value=True)
+    out = tmp_path / "fit"
+    code = main(["fit", bad, "--codebook", HS_CB, "--model", hs_model, "--invalid", "missing",
+                 "--out", str(out)])  # fmt: skip
+    assert code == 0
+    fm = pd.read_csv(out / "sem_fit_measures.csv", index_col=0)["value"]
+    assert fm["ntotal"] == 300  # the cell set missing, its respondent dropped listwise
+    assert "1 invalid answer set missing (--invalid missing)" in capsys.readouterr().out
+
+
+def test_analyze_runs_the_demo_chain_on_a_users_file(tmp_path, hs_model, capsys):
+    import loyaltysem as ls
+
+    out = tmp_path / "analysis"
+    code = main(["analyze", HS, "--codebook", HS_CB, "--model", hs_model, "--group", "school",
+                 "--n-boot", "0", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "screening_items.csv", "cleaned_exclusions.csv", "validation_reliability.csv",
+        "estimator_recommendation.txt", "missing_patterns.csv", "sem_estimates.csv",
+        "sem_fit_measures.csv", "invariance_table.csv", "invariance_summary.txt",
+    } <= names  # fmt: skip
+    survey = ls.read_survey(HS, HS_CB)
+    cleaned = survey.clean()
+    rec = ls.recommend_estimator(cleaned)
+    expected = ls.fit(HS_MODEL, cleaned, **rec.fit_kwargs)
+    fm = pd.read_csv(out / "sem_fit_measures.csv", index_col=0)["value"]
+    assert fm["chisq"] == expected.fit_measures["chisq"]
+    table = pd.read_csv(out / "invariance_table.csv", index_col=0)
+    assert list(table.index) == ["configural", "metric", "scalar", "strict"]
+    text = capsys.readouterr().out
+    assert f"the model in {hs_model}" in text and "measurement invariance across 'school'" in text
+
+
+def test_analyze_without_model_is_exit_2(tmp_path, capsys):
+    assert main(["analyze", HS, "--codebook", HS_CB, "--out", str(tmp_path / "a")]) == 2
+    assert "--model default" in capsys.readouterr().err
+
+
+def test_version_is_fast_and_imports_nothing_heavy():
+    import subprocess
+    import sys
+    import time
+
+    import loyaltysem
+
+    src = str(Path(loyaltysem.__file__).resolve().parents[1])
+    code = (
+        "import sys\n"
+        "from loyaltysem.cli import main\n"
+        "rc = main(['--version'])\n"
+        "print(sorted(m for m in ('numpy', 'pandas', 'scipy') if m in sys.modules), rc)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": src}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    elapsed = time.perf_counter() - start
+    assert done.stdout.splitlines() == [f"loyaltysem {loyaltysem.__version__}", "[] 0"]
+    assert elapsed < 3.0  # ~0.1-0.25 s measured; importing pandas and scipy took 1.3 s
+
+
+@pytest.mark.parametrize(
+    ("api", "cli"),
+    [
+        ("pass invalid='missing' to set such cells to missing",
+         "use --invalid missing to set such cells to missing"),
+        ("add them to the codebook, or pass unknown_columns='keep' or 'ignore'",
+         "add them to the codebook, or use --unknown-columns keep or ignore"),
+        ("re-export as UTF-8 CSV, or pass encoding= (e.g. 'cp1252', 'big5')",
+         "re-export as UTF-8 CSV, or use --encoding (e.g. 'cp1252', 'big5')"),
+        ("pass sheet= with one of those names", "use --sheet with one of those names"),
+        ("pass ordered=True, or use estimator='ML'/'MLR' (missing='ml' for FIML)",
+         "use --ordered, or use --estimator ML/MLR (--missing ml for FIML)"),
+        ("missing='listwise', 'pairwise', 'ml' or 'ml.x'",
+         "--missing listwise, pairwise, ml or ml.x"),
+        ("drop parameterization=, or pass ordered=", "drop --parameterization, or use --ordered"),
+        ("pass parameterization='theta' (lavaan parameterization = \"theta\")",
+         "use --parameterization theta (lavaan parameterization = \"theta\")"),
+        ("pass group='<column>', e.g. group='wave'", "use --group <column>, e.g. --group wave"),
+        ("fit(model, survey, group='wave', group_equal=['loadings'])",
+         "fit(model, survey, --group wave, --group-equal loadings)"),
+        ("pass n_boot=5000", "use --bootstrap 5000"),
+        ("max_missing_pct=50 and sample_nobs=N", "max_missing_pct=50 and sample_nobs=N"),
+    ],
+)  # fmt: skip
+def test_api_fixes_in_cli_terms(api, cli):
+    from loyaltysem.cli import cli_terms
+
+    assert cli_terms(api) == cli
+
+
+def _api_fix_texts():
+    """Every string literal given as ``fix=`` (or ``expected=``) in the package's sources."""
+    import ast
+
+    import loyaltysem
+
+    texts = []
+    for path in sorted(Path(loyaltysem.__file__).parent.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg in ("fix", "expected"):
+                parts = [
+                    n.value
+                    for n in ast.walk(node.value)
+                    if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                ]
+                if parts:
+                    texts.append((path.name, "".join(parts)))
+    return texts
+
+
+def test_every_api_fix_with_a_cli_option_is_rewritten():
+    import re
+
+    from loyaltysem.cli import CLI_OPTIONS, cli_terms
+
+    keyword = re.compile(r"(?<![\w.])(" + "|".join(CLI_OPTIONS) + r")=(?!=)")
+    found = [(name, t) for name, t in _api_fix_texts() if keyword.search(t)]
+    assert len(found) >= 10  # the phrases of survey, io, estimation, groups, resampling ...
+    for name, text in found:
+        rewritten = cli_terms(text)
+        assert not keyword.search(rewritten), f"{name}: {text!r} -> {rewritten!r}"
+        assert "--" in rewritten
+
+
+def test_api_error_raised_under_the_cli_names_the_option(hs_model, capsys):
+    # WLSMV needs ordinal items: the API's fix says "pass ordered=True, or use estimator=..."
+    code = main(["fit", HS, "--codebook", HS_CB, "--model", hs_model, "--estimator", "WLSMV"])
+    assert code == 2
+    err = capsys.readouterr().err
+    fix = err.split("fix: ")[1]
+    assert fix.startswith("use --ordered, or use --estimator ML/MLR (--missing ml for FIML)")
+    assert "estimator='WLSMV'" in err  # the value found is quoted as it is
+
+
+_WORDS = st.text(alphabet=st.sampled_from(list("abcxyz019 _.,;=~'\"()[]/-跳过")), max_size=40)
+_VALUE = st.text(alphabet=st.sampled_from(list("abcXYZ019._<>-")), min_size=1, max_size=10)
+
+
+@given(text=_WORDS)
+def test_cli_terms_leaves_text_without_api_keywords_alone(text):
+    from loyaltysem.cli import cli_terms
+
+    assert cli_terms(text) == text
+
+
+@given(keyword=st.sampled_from(sorted(CLI_OPTIONS)), value=_VALUE, quote=st.sampled_from("'\""))
+def test_cli_terms_rewrites_any_keyword_value(keyword, value, quote):
+    from loyaltysem.cli import cli_terms
+
+    text = f"fix: pass {keyword}={quote}{value}{quote} and retry"
+    assert cli_terms(text) == f"fix: use {CLI_OPTIONS[keyword]} {value} and retry"
+
+
+def test_internal_error_is_exit_1_with_a_traceback(monkeypatch, capsys):
+    import loyaltysem.cli as cli
+
+    def broken(args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "_cmd_screen", broken)
+    assert main(["screen", HS, "--codebook", HS_CB]) == 1
+    err = capsys.readouterr().err
+    assert "internal error" in err and "Traceback" in err and "RuntimeError: a bug" in err
+
+
+def test_help_is_exit_0_and_a_missing_command_exit_2(capsys):
+    assert main(["fit", "--help"]) == 0
+    assert "--group-equal" in capsys.readouterr().out
+    assert main([]) == 2
+    assert "required" in capsys.readouterr().err
+
+
+def test_fit_group_partial_gives_lavaans_partial_scalar_model(tmp_path, hs_model):
+    # lavaan: cfa(model, hs, group = "school", group.equal = c("loadings", "intercepts"),
+    #             group.partial = c("x3 ~ 1", "x7~1", "visual =~ x2"))
+    fx = json.loads((FIXTURES / "groups" / "hs_scalar_partial.json").read_text(encoding="utf-8"))
+    out = tmp_path / "out"
+    code = main(["fit", HS, "--codebook", HS_CB, "--model", hs_model, "--group", "school",
+                 "--group-equal", "loadings,intercepts", "--group-partial", "x3 ~ 1",
+                 "--group-partial", "x7~1", "--group-partial", "visual =~ x2",
+                 "--out", str(out)])  # fmt: skip
+    assert code == 0
+    fm = pd.read_csv(out / "sem_fit_measures.csv", index_col=0)["value"]
+    assert fm["df"] == fx["fit_measures"]["df"] == 57
+    assert_allclose(fm["chisq"], fx["fit_measures"]["chisq"], rtol=1e-4)
+
+
+def test_sheet_and_encoding_options_reach_the_reader(tmp_path, hs_model):
+    frame = pd.read_csv(HS)
+    xlsx = tmp_path / "hs.xlsx"
+    with pd.ExcelWriter(xlsx) as writer:
+        pd.DataFrame({"note": ["cover sheet"]}).to_excel(writer, sheet_name="说明", index=False)
+        frame.to_excel(writer, sheet_name="答卷", index=False)
+    assert main(["screen", str(xlsx), "--codebook", HS_CB]) == 2  # the cover sheet is read
+    assert main(["screen", str(xlsx), "--codebook", HS_CB, "--sheet", "答卷"]) == 0
+    gbk = tmp_path / "hs_gbk.csv"
+    frame.assign(school=frame["school"].map({"Pasteur": "巴斯德", "Grant-White": "格兰特"})).to_csv(
+        gbk, index=False, encoding="gbk"
+    )
+    out = tmp_path / "out"
+    code = main(["fit", str(gbk), "--codebook", HS_CB, "--encoding", "gbk", "--model", hs_model,
+                 "--group", "school", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    est = pd.read_csv(out / "sem_estimates.csv")
+    assert set(est["group_label"]) == {"巴斯德", "格兰特"}

@@ -21,50 +21,158 @@ Examples
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
-from loyaltysem import datasets, instruments
-from loyaltysem.comparison import ModelComparison, compare
-from loyaltysem.datasets import (
-    load_corp_rep,
-    load_ecommerce,
-    load_holzinger_swineford,
-    load_mobi,
-    load_political_democracy,
-)
-from loyaltysem.efa import bartlett, efa_report, kmo, parallel_analysis, suggest_factors
-from loyaltysem.effects import EffectsResult, effects
-from loyaltysem.errors import (
-    CodebookError,
-    ConvergenceError,
-    IdentificationError,
-    LoyaltySemError,
-    ModelSpecError,
-    SurveyDataError,
-)
-from loyaltysem.fitting import fit
-from loyaltysem.groups import InvarianceResult, MultiGroupResult, fit_groups, invariance
-from loyaltysem.guidance import EstimatorRecommendation, recommend_estimator
-from loyaltysem.instruments import DEFAULT_MODEL, ECSI_MODEL, RIVAL_MODEL, default_instrument
-from loyaltysem.missingness import missing_patterns, saturated_moments
-from loyaltysem.reliability import alpha
-from loyaltysem.resampling import (
-    BootstrapResult,
-    SEMBootstrap,
-    bootstrap,
-    bootstrap_statistic,
-)
-from loyaltysem.results import Provenance, SEMResult
-from loyaltysem.screening import ScreeningReport, describe, mardia, screen
-from loyaltysem.simulation import PopulationModel, simulate_survey
-from loyaltysem.specification import ModelSpec, specify
-from loyaltysem.survey import Codebook, Survey, read_survey
-from loyaltysem.validity import MeasurementReport, validate
+# The public names are imported on first use (PEP 562), so that ``import loyaltysem``
+# and ``loyaltysem --version`` load neither pandas nor scipy; the block below is what a
+# type checker and a reader see.
+if TYPE_CHECKING:
+    from loyaltysem import datasets, instruments
+    from loyaltysem.comparison import ModelComparison, compare
+    from loyaltysem.datasets import (
+        load_corp_rep,
+        load_ecommerce,
+        load_holzinger_swineford,
+        load_mobi,
+        load_political_democracy,
+    )
+    from loyaltysem.efa import bartlett, efa_report, kmo, parallel_analysis, suggest_factors
+    from loyaltysem.effects import EffectsResult, effects
+    from loyaltysem.errors import (
+        CodebookError,
+        ConvergenceError,
+        IdentificationError,
+        LoyaltySemError,
+        ModelSpecError,
+        SurveyDataError,
+    )
+    from loyaltysem.fitting import fit
+    from loyaltysem.groups import InvarianceResult, MultiGroupResult, fit_groups, invariance
+    from loyaltysem.guidance import EstimatorRecommendation, recommend_estimator
+    from loyaltysem.instruments import DEFAULT_MODEL, ECSI_MODEL, RIVAL_MODEL, default_instrument
+    from loyaltysem.missingness import missing_patterns, saturated_moments
+    from loyaltysem.reliability import alpha
+    from loyaltysem.resampling import (
+        BootstrapResult,
+        SEMBootstrap,
+        bootstrap,
+        bootstrap_statistic,
+    )
+    from loyaltysem.results import Provenance, SEMResult
+    from loyaltysem.screening import ScreeningReport, describe, mardia, screen
+    from loyaltysem.simulation import PopulationModel, simulate_survey
+    from loyaltysem.specification import ModelSpec, specify
+    from loyaltysem.survey import Codebook, Survey, read_survey
+    from loyaltysem.validity import MeasurementReport, validate
 
-try:
-    __version__ = version("loyaltysem")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+#: public name -> the module that defines it (imported on first access)
+_EXPORTS: dict[str, str] = {
+    "ModelComparison": "loyaltysem.comparison",
+    "compare": "loyaltysem.comparison",
+    "load_corp_rep": "loyaltysem.datasets",
+    "load_ecommerce": "loyaltysem.datasets",
+    "load_holzinger_swineford": "loyaltysem.datasets",
+    "load_mobi": "loyaltysem.datasets",
+    "load_political_democracy": "loyaltysem.datasets",
+    "bartlett": "loyaltysem.efa",
+    "efa_report": "loyaltysem.efa",
+    "kmo": "loyaltysem.efa",
+    "parallel_analysis": "loyaltysem.efa",
+    "suggest_factors": "loyaltysem.efa",
+    "EffectsResult": "loyaltysem.effects",
+    "effects": "loyaltysem.effects",
+    "CodebookError": "loyaltysem.errors",
+    "ConvergenceError": "loyaltysem.errors",
+    "IdentificationError": "loyaltysem.errors",
+    "LoyaltySemError": "loyaltysem.errors",
+    "ModelSpecError": "loyaltysem.errors",
+    "SurveyDataError": "loyaltysem.errors",
+    "fit": "loyaltysem.fitting",
+    "InvarianceResult": "loyaltysem.groups",
+    "MultiGroupResult": "loyaltysem.groups",
+    "fit_groups": "loyaltysem.groups",
+    "invariance": "loyaltysem.groups",
+    "EstimatorRecommendation": "loyaltysem.guidance",
+    "recommend_estimator": "loyaltysem.guidance",
+    "DEFAULT_MODEL": "loyaltysem.instruments",
+    "ECSI_MODEL": "loyaltysem.instruments",
+    "RIVAL_MODEL": "loyaltysem.instruments",
+    "default_instrument": "loyaltysem.instruments",
+    "missing_patterns": "loyaltysem.missingness",
+    "saturated_moments": "loyaltysem.missingness",
+    "alpha": "loyaltysem.reliability",
+    "BootstrapResult": "loyaltysem.resampling",
+    "SEMBootstrap": "loyaltysem.resampling",
+    "bootstrap": "loyaltysem.resampling",
+    "bootstrap_statistic": "loyaltysem.resampling",
+    "Provenance": "loyaltysem.results",
+    "SEMResult": "loyaltysem.results",
+    "ScreeningReport": "loyaltysem.screening",
+    "describe": "loyaltysem.screening",
+    "mardia": "loyaltysem.screening",
+    "screen": "loyaltysem.screening",
+    "PopulationModel": "loyaltysem.simulation",
+    "simulate_survey": "loyaltysem.simulation",
+    "ModelSpec": "loyaltysem.specification",
+    "specify": "loyaltysem.specification",
+    "Codebook": "loyaltysem.survey",
+    "Survey": "loyaltysem.survey",
+    "read_survey": "loyaltysem.survey",
+    "MeasurementReport": "loyaltysem.validity",
+    "validate": "loyaltysem.validity",
+}
+_SUBMODULES = ("datasets", "instruments")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("loyaltysem")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use (PEP 562)."""
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"loyaltysem.{name}")
+    else:
+        raise AttributeError(f"module 'loyaltysem' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+#: exported functions named like the submodule that defines them
+_SHADOWED = frozenset({"effects"})
+
+
+class _Package(types.ModuleType):
+    """The package module: a function keeps its name over a submodule of the same name.
+
+    ``loyaltysem.effects`` is the function :func:`~loyaltysem.effects.effects`, as it was
+    when this package imported everything eagerly; importing the submodule
+    ``loyaltysem.effects`` must not replace it with the module.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "DEFAULT_MODEL",

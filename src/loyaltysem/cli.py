@@ -1,7 +1,10 @@
-"""The ``loyaltysem`` command line: a thin layer over the Python API.
+r"""The ``loyaltysem`` command line: a thin layer over the Python API.
 
 This is the only module that prints or exits. Exit codes: 0 success, 2 bad input
-(a message on stderr, no traceback), 1 internal error.
+(a bad option or value, a file, codebook or model that cannot be used: a message on
+stderr naming it and the option to type, no traceback), 1 internal error (a
+traceback for a bug report). ``loyaltysem --version`` imports neither pandas nor
+scipy. Every command is documented in ``docs/cli.md``.
 
 Examples
 --------
@@ -9,13 +12,20 @@ Run the whole chain on the bundled example and write its tables::
 
     loyaltysem demo --out demo-output
 
+The same chain on your own export and codebook::
+
+    loyaltysem analyze responses.csv --codebook codebook.csv --model default \
+        --group wave --out analysis
+
 Screen your own questionnaire export::
 
     loyaltysem screen responses.csv --codebook codebook.csv --out screening
 
-Fit a model (lavaan syntax in a file, or the default e-commerce model)::
+Fit a model (lavaan syntax in a file, or ``default`` / ``rival``, the e-commerce
+templates) with the options of :func:`loyaltysem.fit`::
 
-    loyaltysem fit responses.csv --codebook codebook.csv --model model.lav --out sem
+    loyaltysem fit responses.csv --codebook codebook.csv --model model.lav \
+        --estimator MLR --missing ml --clean --bootstrap 2000 --seed 1 --out sem
 
 Test measurement invariance across survey waves::
 
@@ -25,26 +35,27 @@ Test measurement invariance across survey waves::
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from loyaltysem import __version__
-from loyaltysem._files import write_csv, write_text
-from loyaltysem.errors import LoyaltySemError, ModelSpecError
-from loyaltysem.guidance import EstimatorRecommendation, recommend_estimator
-from loyaltysem.missingness import missing_patterns
-from loyaltysem.results import SEMResult
-from loyaltysem.screening import ScreeningReport
-from loyaltysem.survey import Survey, read_survey
+from loyaltysem.errors import LoyaltySemError, ModelSpecError, _compose, _LocatedError
 
 if TYPE_CHECKING:
-    from loyaltysem.groups import InvarianceResult
+    import pandas as pd
+
+    from loyaltysem.groups import InvarianceResult, MultiGroupResult
+    from loyaltysem.guidance import EstimatorRecommendation
+    from loyaltysem.resampling import SEMBootstrap
+    from loyaltysem.results import SEMResult
+    from loyaltysem.screening import ScreeningReport
+    from loyaltysem.survey import Survey
     from loyaltysem.validity import MeasurementReport
 
-__all__ = ["main"]
+__all__ = ["cli_terms", "main"]
 
 #: Seed of the demo's bootstrap (HTMT intervals), so the demo's outputs are reproducible.
 DEMO_SEED = 20261122
@@ -53,9 +64,136 @@ EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 
+ESTIMATORS = ("ML", "MLM", "MLR", "WLSMV", "ULSMV")
+MISSING = ("listwise", "ml", "ml.x", "pairwise")
+GROUP_EQUAL = (
+    "loadings", "intercepts", "means", "residuals", "residual.covariances",
+    "lv.variances", "lv.covariances", "regressions",
+)  # fmt: skip
+MODEL_CHOICES = (
+    "--model default (the bundled e-commerce model: 9 constructs, 29 items, "
+    "TRU ~ REP + SEC + SQ; SAT ~ TRU + PQ + PRI + ASS; LOY ~ TRU + SAT), "
+    "--model rival (the same plus LOY ~ PQ + PRI + ASS), "
+    "or --model FILE (a text file with lavaan syntax)"
+)
+
+# ---------------------------------------------------------------------------------------
+# Error messages in command-line terms
+# ---------------------------------------------------------------------------------------
+
+#: API keyword -> the command-line option that sets it (every command).
+CLI_OPTIONS: dict[str, str] = {
+    "invalid": "--invalid",
+    "unknown_columns": "--unknown-columns",
+    "encoding": "--encoding",
+    "sheet": "--sheet",
+    "estimator": "--estimator",
+    "missing": "--missing",
+    "ordered": "--ordered",
+    "parameterization": "--parameterization",
+    "group": "--group",
+    "group_equal": "--group-equal",
+    "group_partial": "--group-partial",
+    "std_lv": "--std-lv",
+    "n_boot": "--bootstrap",
+    "random_state": "--seed",
+    "n_jobs": "--jobs",
+    "ci": "--ci",
+}
+#: Where a command names an option differently.
+COMMAND_OPTIONS: dict[str, dict[str, str]] = {
+    "validate": {"n_boot": "--n-boot"},
+    "analyze": {"n_boot": "--n-boot"},
+    "demo": {"n_boot": "--n-boot"},
+}
+
+_QUOTED = r"'[^']*'|\"[^\"]*\""
+_KEYWORD = re.compile(
+    r"(?P<pass>\bpass\s+)?(?<![\w.])(?P<kw>" + "|".join(CLI_OPTIONS) + r")=(?!=)"
+    r"(?P<value>" + _QUOTED + r"|\[[^\]]*\]|[\w.<>-]+)?"
+    r"(?P<alts>(?:\s*(?:/|,|\bor\b)\s*(?:" + _QUOTED + r"))*)"
+)
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
+
+
+def cli_terms(text: str, command: str | None = None) -> str:
+    """Rewrite the API's keyword hints in a message as the command-line options to type.
+
+    ``pass invalid='missing'`` becomes ``use --invalid missing``; ``ordered=True``
+    becomes ``--ordered``; ``estimator='ML'/'MLR'`` becomes ``--estimator ML/MLR``;
+    ``group_equal=["loadings"]`` becomes ``--group-equal loadings``. Keywords without a
+    command-line option are left as they are.
+
+    Parameters
+    ----------
+    text : str
+        A message, an ``expected`` or a ``fix`` of a :class:`~loyaltysem.errors.LoyaltySemError`.
+    command : str, optional
+        The command being run (options differ: ``--n-boot`` in ``validate``, ``--bootstrap``
+        in ``fit``).
+
+    Examples
+    --------
+    >>> cli_terms("pass invalid='missing' to set such cells to missing")
+    'use --invalid missing to set such cells to missing'
+    >>> cli_terms("pass unknown_columns='keep' or 'ignore'")
+    'use --unknown-columns keep or ignore'
+    >>> cli_terms("use estimator='ML'/'MLR' (missing='ml' for FIML)")
+    'use --estimator ML/MLR (--missing ml for FIML)'
+    >>> cli_terms("pass n_boot=5000", "validate")
+    'use --n-boot 5000'
+    """
+    options = {**CLI_OPTIONS, **COMMAND_OPTIONS.get(command or "", {})}
+
+    def replace(match: re.Match[str]) -> str:
+        option = options[match["kw"]]
+        value = match["value"]
+        if value is None or value == "True":
+            words = option
+        elif value.startswith("["):
+            items = [_unquote(v) for v in value[1:-1].split(",") if v.strip()]
+            words = f"{option} {','.join(items)}"
+        else:
+            words = f"{option} {_unquote(value)}"
+        for sep, alt in re.findall(r"\s*(/|,|\bor\b)\s*(" + _QUOTED + ")", match["alts"]):
+            words += "/" if sep == "/" else f"{sep} " if sep == "," else f" {sep} "
+            words += _unquote(alt)
+        return ("use " if match["pass"] else "") + words
+
+    return _KEYWORD.sub(replace, text)
+
+
+def _message(exc: LoyaltySemError, command: str | None) -> str:
+    """The error's message with its fix (and reason, expected) in command-line terms."""
+    if isinstance(exc, _LocatedError):
+        return _compose(
+            cli_terms(exc.reason, command),
+            file=exc.file,
+            row=exc.row,
+            column=exc.column,
+            line=exc.line,
+            found=exc.found,
+            expected=None if exc.expected is None else cli_terms(exc.expected, command),
+            fix=None if exc.fix is None else cli_terms(exc.fix, command),
+        )
+    return cli_terms(str(exc), command)
+
+
+# ---------------------------------------------------------------------------------------
+# Writing results
+# ---------------------------------------------------------------------------------------
+
 
 def _write_screening(survey: Survey, report: ScreeningReport, out: Path) -> list[Path]:
     """Write the survey log and every screening table; return the paths written."""
+    from loyaltysem._files import write_csv, write_text
+
     written = [
         write_csv(out / "survey_log.csv", survey.log_frame(), index=False),
         write_csv(out / "screening_items.csv", report.items),
@@ -72,8 +210,26 @@ def _write_screening(survey: Survey, report: ScreeningReport, out: Path) -> list
     return written
 
 
-def _write_sem(result: SEMResult, out: Path, prefix: str = "sem") -> list[Path]:
+def _residuals_cor(result: SEMResult | MultiGroupResult) -> pd.DataFrame:
+    """Correlation residuals; of a multi-group fit, stacked with the group label first."""
+    import pandas as pd
+
+    from loyaltysem.groups import MultiGroupResult
+
+    if not isinstance(result, MultiGroupResult):
+        return result.residuals("cor")
+    parts = {label: result.residuals(label, "cor") for label in result.group_labels}
+    return pd.concat(parts, names=["group_label", "variable"])
+
+
+def _write_sem(
+    result: SEMResult | MultiGroupResult,
+    out: Path,
+    prefix: str = "sem",
+    boot: SEMBootstrap | None = None,
+) -> list[Path]:
     """Write the tables of a fitted model (full precision) and its summary."""
+    from loyaltysem._files import write_csv, write_text
     from loyaltysem.effects import effects
 
     mi = result.modification_indices(minimum_value=3.84)
@@ -81,21 +237,27 @@ def _write_sem(result: SEMResult, out: Path, prefix: str = "sem") -> list[Path]:
         write_csv(out / f"{prefix}_estimates.csv", result.estimates, index=False),
         write_csv(out / f"{prefix}_fit_measures.csv", result.fit_measures.to_frame("value")),
         write_csv(out / f"{prefix}_r2.csv", result.r2.to_frame("r2")),
-        write_csv(out / f"{prefix}_residuals_cor.csv", result.residuals("cor")),
+        write_csv(out / f"{prefix}_residuals_cor.csv", _residuals_cor(result)),
         write_csv(out / f"{prefix}_modification_indices.csv", mi, index=False),
         write_text(out / f"{prefix}_summary.txt", result.summary()),
     ]
-    if (result.estimates["op"] == "~").any():  # a structural model: its effects
-        eff = effects(result)
+    if boot is not None:
         paths += [
-            write_csv(out / f"{prefix}_effects.csv", eff.table, index=False),
-            write_csv(out / f"{prefix}_mediation.csv", eff.mediation, index=False),
+            write_csv(out / f"{prefix}_bootstrap.csv", boot.estimates, index=False),
+            write_text(out / f"{prefix}_bootstrap_summary.txt", boot.summary()),
         ]
+    if (result.estimates["op"] == "~").any():  # a structural model: its effects
+        eff = effects(result, boot) if boot is not None else effects(result)
+        paths.append(write_csv(out / f"{prefix}_effects.csv", eff.table, index=False))
+        if len(eff.mediation.columns):  # no indirect effects, no mediation table
+            paths.append(write_csv(out / f"{prefix}_mediation.csv", eff.mediation, index=False))
     return paths
 
 
 def _write_invariance(inv: InvarianceResult, out: Path) -> list[Path]:
     """Write the invariance ladder (full precision), the partial search and the summary."""
+    from loyaltysem._files import write_csv, write_text
+
     paths = [
         write_csv(out / "invariance_table.csv", inv.table),
         write_text(out / "invariance_summary.txt", inv.summary()),
@@ -109,28 +271,10 @@ def _write_invariance(inv: InvarianceResult, out: Path) -> list[Path]:
     return paths
 
 
-def _invariance_recommended(
-    model: object, survey: Survey, group: str, rec: EstimatorRecommendation
-) -> tuple[InvarianceResult, str]:
-    """The ladder with the recommended estimator; ML listwise (saying so) if not available."""
-    from loyaltysem.groups import invariance
-
-    options = {"std_lv": True, "partial": True, "partial_criterion": "chisq"}
-    try:
-        inv = invariance(model, survey, group, **options, **rec.fit_kwargs)
-        return inv, f"{rec.estimator}, missing={rec.missing!r} (recommended)"
-    except ModelSpecError as exc:
-        if "not available" not in str(exc):
-            raise
-        inv = invariance(model, survey, group, **options)
-        return inv, (
-            f"the recommended {rec.estimator} (missing={rec.missing!r}) is not available for "
-            f"the ladder yet; ML with listwise deletion instead ({exc.reason})"
-        )
-
-
 def _write_validation(report: MeasurementReport, out: Path) -> list[Path]:
     """Write the measurement report's tables (full precision) and its summary."""
+    from loyaltysem._files import write_csv, write_text
+
     paths = [
         write_csv(out / "validation_reliability.csv", report.reliability),
         write_csv(out / "validation_items.csv", report.items),
@@ -155,76 +299,23 @@ def _write_validation(report: MeasurementReport, out: Path) -> list[Path]:
     return paths
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from loyaltysem.datasets import dataset_path, load_ecommerce
-
-    out = Path(args.out)
-    survey = load_ecommerce()
-    report = survey.screen()
-    cleaned = survey.clean(report)
-    paths = _write_screening(survey, report, out)
-    paths.append(write_csv(out / "cleaned_exclusions.csv", cleaned.exclusions))
-    from loyaltysem.instruments import DEFAULT_MODEL
-    from loyaltysem.validity import validate
-
-    report_mm = validate(cleaned, n_boot=1000, random_state=DEMO_SEED)
-    paths += _write_validation(report_mm, out)
-    patterns = missing_patterns(cleaned)
-    paths += [
-        write_csv(out / "missing_patterns.csv", patterns.table),
-        write_csv(out / "missing_coverage.csv", patterns.coverage),
-    ]
-    rec = recommend_estimator(cleaned)
-    paths += [
-        write_csv(out / "estimator_items.csv", rec.items),
-        write_text(out / "estimator_recommendation.txt", rec.summary()),
-    ]
-    result, how = _fit_recommended(DEFAULT_MODEL, cleaned, rec)
-    paths += _write_sem(result, out)
-    from loyaltysem.instruments import default_instrument
-
-    inv, inv_how = _invariance_recommended(default_instrument(), cleaned, "wave", rec)
-    paths += _write_invariance(inv, out)
-    print(f"loyaltysem {__version__} demo: bundled e-commerce survey ({dataset_path('ecommerce')})")
-    print(
-        f"  respondents read: {survey.n}; after screening policy: {cleaned.n} "
-        f"({len(cleaned.exclusions)} excluded, reasons in cleaned_exclusions.csv)"
-    )
-    print(report.summary())
-    print(report_mm.summary())
-    print(rec.summary())
-    print(f"SEM: {how}")
-    print(result.summary())
-    print(f"measurement invariance across the survey waves: {inv_how}")
-    print(inv.summary())
-    print(f"wrote {len(paths)} files to {out}:")
-    for p in paths:
-        print(f"  {p.name}")
-    return EXIT_OK
+def _print_written(paths: Sequence[Path], out: Path, *, names: bool = False) -> None:
+    print(f"wrote {len(paths)} files to {out}" + (":" if names else ""))
+    if names:
+        for p in paths:
+            print(f"  {p.name}")
 
 
-def _fit_recommended(
-    model: str, survey: Survey, rec: EstimatorRecommendation
-) -> tuple[SEMResult, str]:
-    """Fit with the recommended estimator; fall back to ML (saying so) if not yet available."""
-    from loyaltysem.estimation import fit
-
-    try:
-        return fit(model, survey, **rec.fit_kwargs), (
-            f"fitted with the recommended estimator {rec.estimator} (missing={rec.missing!r})"
-        )
-    except ModelSpecError as exc:
-        if "is not available" not in str(exc):
-            raise
-        return fit(model, survey), (
-            f"the recommended estimator {rec.estimator} (missing={rec.missing!r}) is not "
-            "available yet in this version; fitted ML with listwise deletion instead "
-            f"({exc.reason})"
-        )
+# ---------------------------------------------------------------------------------------
+# Reading inputs
+# ---------------------------------------------------------------------------------------
 
 
-def _cmd_screen(args: argparse.Namespace) -> int:
-    survey = read_survey(
+def _read(args: argparse.Namespace) -> Survey:
+    """Read the survey file of a command with its reading options."""
+    from loyaltysem.survey import read_survey
+
+    return read_survey(
         args.file,
         args.codebook,
         sheet=args.sheet,
@@ -232,49 +323,138 @@ def _cmd_screen(args: argparse.Namespace) -> int:
         unknown_columns=args.unknown_columns,
         invalid=args.invalid,
     )
+
+
+def _note_invalid(survey: Survey) -> None:
+    """Say how many answers ``--invalid missing`` set missing (the survey log has each)."""
+    n = len(survey.invalid)
+    if n:
+        print(
+            f"note: {n} invalid answer{'s' if n > 1 else ''} set missing (--invalid missing); "
+            "each is listed in invalid_cells.csv of `loyaltysem screen ... --out DIR`"
+        )
+
+
+def _model(spec: str | None) -> tuple[str, str]:
+    """The model text of ``--model`` and how to name it; no model is an error."""
+    from loyaltysem.instruments import DEFAULT_MODEL, RIVAL_MODEL
+
+    if spec is None:
+        raise ModelSpecError(
+            "no model given: say which model to fit",
+            expected=MODEL_CHOICES,
+            fix="add --model default to fit the bundled e-commerce model, or --model model.lav",
+        )
+    templates = {
+        "default": (DEFAULT_MODEL, "the bundled default e-commerce model (--model default)"),
+        "rival": (RIVAL_MODEL, "the bundled rival e-commerce model (--model rival)"),
+    }
+    if spec in templates:
+        return templates[spec]
+    path = Path(spec)
+    if not path.is_file():
+        raise ModelSpecError(
+            "the model file does not exist",
+            file=str(path),
+            expected=MODEL_CHOICES,
+            fix="check the path, or use --model default",
+        )
+    return path.read_text(encoding="utf-8-sig"), f"the model in {path}"
+
+
+def _fit_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments of :func:`loyaltysem.fit` set on the command line (others: defaults)."""
+    options: dict[str, Any] = {}
+    if args.estimator is not None:
+        options["estimator"] = args.estimator
+    if args.missing is not None:
+        options["missing"] = args.missing
+    if args.ordered is not None:
+        options["ordered"] = args.ordered
+    if args.parameterization is not None:
+        options["parameterization"] = args.parameterization
+    if args.std_lv:
+        options["std_lv"] = True
+    return options
+
+
+def _clean(survey: Survey) -> tuple[Survey, ScreeningReport]:
+    """The screening policy of ``--clean`` (and of ``analyze``): careless respondents out."""
+    report = survey.screen()
+    return survey.clean(report), report
+
+
+def _clean_note(survey: Survey, cleaned: Survey) -> str:
+    return (
+        f"respondents read: {survey.n}; after screening policy: {cleaned.n} "
+        f"({len(cleaned.exclusions)} excluded, reasons in cleaned_exclusions.csv)"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------
+
+
+def _cmd_screen(args: argparse.Namespace) -> int:
+    survey = _read(args)
     report = survey.screen()
     print(survey.summary())
     print(report.summary())
     if args.out:
-        paths = _write_screening(survey, report, Path(args.out))
-        print(f"wrote {len(paths)} files to {args.out}")
+        _print_written(_write_screening(survey, report, Path(args.out)), Path(args.out))
     return EXIT_OK
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
-    from loyaltysem.estimation import fit
-    from loyaltysem.instruments import DEFAULT_MODEL, RIVAL_MODEL
+    from loyaltysem._files import write_csv
+    from loyaltysem.fitting import fit
 
-    templates = {"default": DEFAULT_MODEL, "rival": RIVAL_MODEL}
-    if args.model in templates:
-        model = templates[args.model]
-    else:
-        path = Path(args.model)
-        if not path.is_file():
-            raise ModelSpecError(
-                "the model file does not exist",
-                file=str(path),
-                expected="a text file with lavaan syntax, or 'default' / 'rival'",
-                fix="check the path, or use --model default",
-            )
-        model = path.read_text(encoding="utf-8-sig")
-    survey = read_survey(
-        args.file, args.codebook, sheet=args.sheet, encoding=args.encoding, invalid=args.invalid
-    )
-    result = fit(model, survey, std_lv=args.std_lv)
+    model, model_name = _model(args.model)
+    survey = _read(args)
+    data = survey
+    if args.clean:
+        data, _ = _clean(survey)
+    group_options: dict[str, Any] = {}
+    if args.group is not None:
+        group_options = {
+            "group": args.group,
+            "group_equal": args.group_equal or (),
+            "group_partial": args.group_partial or (),
+        }
+    result = fit(model, data, **group_options, **_fit_options(args))
+    boot = None
+    if args.bootstrap:
+        from loyaltysem.resampling import bootstrap
+
+        boot = bootstrap(
+            result,
+            args.bootstrap,
+            data=data,
+            ci=args.ci,
+            random_state=args.seed,
+            n_jobs=args.jobs,
+        )
+    print(f"model: {model_name}")
+    _note_invalid(survey)
+    if args.clean:
+        print(f"screening policy --clean: {_clean_note(survey, data)}")
     print(result.summary())
+    if boot is not None:
+        print(boot.summary())
     if args.out:
-        paths = _write_sem(result, Path(args.out))
-        print(f"wrote {len(paths)} files to {args.out}")
+        out = Path(args.out)
+        paths = _write_sem(result, out, boot=boot)
+        if args.clean:
+            paths.append(write_csv(out / "cleaned_exclusions.csv", data.exclusions))
+        _print_written(paths, out)
     return EXIT_OK
 
 
 def _cmd_invariance(args: argparse.Namespace) -> int:
     from loyaltysem.groups import invariance
 
-    survey = read_survey(
-        args.file, args.codebook, sheet=args.sheet, encoding=args.encoding, invalid=args.invalid
-    )
+    survey = _read(args)
     if args.model is None:
         model: object = survey.codebook  # the codebook's constructs: one factor each
     else:
@@ -287,6 +467,9 @@ def _cmd_invariance(args: argparse.Namespace) -> int:
                 fix="check the path, or leave --model out to use the codebook's constructs",
             )
         model = path.read_text(encoding="utf-8-sig")
+    options: dict[str, Any] = {}
+    if args.parameterization is not None:
+        options["parameterization"] = args.parameterization
     inv = invariance(
         model,
         survey,
@@ -294,22 +477,21 @@ def _cmd_invariance(args: argparse.Namespace) -> int:
         estimator=args.estimator,
         std_lv=args.std_lv or args.partial,
         partial=args.partial,
-        ordered=True if args.ordered else None,
-        missing=args.missing,
+        ordered=args.ordered,
+        missing=args.missing or "listwise",
+        **options,
     )
+    _note_invalid(survey)
     print(inv.summary())
     if args.out:
-        paths = _write_invariance(inv, Path(args.out))
-        print(f"wrote {len(paths)} files to {args.out}")
+        _print_written(_write_invariance(inv, Path(args.out)), Path(args.out))
     return EXIT_OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from loyaltysem.validity import validate
 
-    survey = read_survey(
-        args.file, args.codebook, sheet=args.sheet, encoding=args.encoding, invalid=args.invalid
-    )
+    survey = _read(args)
     report = validate(
         survey,
         ordinal=args.ordinal,
@@ -319,80 +501,362 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         progress=None,
         boot_polychoric=args.boot_polychoric,
     )
+    _note_invalid(survey)
     print(report.summary())
     if args.out:
-        paths = _write_validation(report, Path(args.out))
-        print(f"wrote {len(paths)} files to {args.out}")
+        _print_written(_write_validation(report, Path(args.out)), Path(args.out))
     return EXIT_OK
 
 
+def _with_fallback(run: Callable[..., Any], kwargs: dict[str, Any], what: str) -> tuple[Any, str]:
+    """Run with the estimator options; ML listwise (saying so) if they are not available yet."""
+    described = ", ".join(
+        str(v) if k == "estimator" else f"{k}={v!r}" for k, v in kwargs.items() if k != "ordered"
+    )
+    if "ordered" in kwargs:
+        described += ", ordered items"
+    try:
+        return run(**kwargs), f"{what}: {described}"
+    except ModelSpecError as exc:
+        if "not available" not in str(exc):
+            raise
+        return run(), (
+            f"{what} ({described}) is not available here yet; ML with listwise deletion "
+            f"instead ({exc.reason})"
+        )
+
+
+def _chain_estimator(
+    args: argparse.Namespace, rec: EstimatorRecommendation
+) -> tuple[dict[str, Any], str]:
+    """The estimator options of the chain: the user's, else the recommendation."""
+    chosen = {
+        k: v for k, v in (("estimator", args.estimator), ("missing", args.missing)) if v is not None
+    }
+    if args.ordered is not None:
+        chosen["ordered"] = args.ordered
+    if chosen:
+        return chosen, "the estimator given on the command line"
+    return dict(rec.fit_kwargs), f"the recommended estimator {rec.estimator}"
+
+
+def _run_chain(
+    survey: Survey,
+    args: argparse.Namespace,
+    *,
+    model: str,
+    model_name: str,
+    measurement: object,
+    header: str,
+) -> int:
+    """The demo's chain: screen, clean, validate, recommend, fit with effects, invariance."""
+    from loyaltysem._files import write_csv, write_text
+    from loyaltysem.fitting import fit
+    from loyaltysem.groups import invariance
+    from loyaltysem.guidance import recommend_estimator
+    from loyaltysem.missingness import missing_patterns
+    from loyaltysem.validity import validate
+
+    out = Path(args.out)
+    report = survey.screen()
+    cleaned = survey.clean(report)
+    paths = _write_screening(survey, report, out)
+    paths.append(write_csv(out / "cleaned_exclusions.csv", cleaned.exclusions))
+    report_mm = validate(cleaned, n_boot=args.n_boot, random_state=args.seed, n_jobs=args.jobs)
+    paths += _write_validation(report_mm, out)
+    patterns = missing_patterns(cleaned)
+    paths += [
+        write_csv(out / "missing_patterns.csv", patterns.table),
+        write_csv(out / "missing_coverage.csv", patterns.coverage),
+    ]
+    rec = recommend_estimator(cleaned)
+    paths += [
+        write_csv(out / "estimator_items.csv", rec.items),
+        write_text(out / "estimator_recommendation.txt", rec.summary()),
+    ]
+    kwargs, source = _chain_estimator(args, rec)
+    result, how = _with_fallback(lambda **kw: fit(model, cleaned, **kw), kwargs, source)
+    paths += _write_sem(result, out)
+    inv = inv_how = None
+    if args.group is not None:
+        ladder = {"std_lv": True, "partial": True, "partial_criterion": "chisq"}
+        inv, inv_how = _with_fallback(
+            lambda **kw: invariance(measurement, cleaned, args.group, **ladder, **kw),
+            kwargs,
+            source,
+        )
+        paths += _write_invariance(inv, out)
+    print(header)
+    print(f"  model: {model_name}")
+    print(f"  {_clean_note(survey, cleaned)}")
+    _note_invalid(survey)
+    print(report.summary())
+    print(report_mm.summary())
+    print(rec.summary())
+    print(f"SEM: fitted with {how}")
+    print(result.summary())
+    if inv is not None:
+        print(f"measurement invariance across {args.group!r}: {inv_how}")
+        print(inv.summary())
+    _print_written(paths, out, names=True)
+    return EXIT_OK
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from loyaltysem import __version__
+
+    model, model_name = _model(args.model)
+    survey = _read(args)
+    header = f"loyaltysem {__version__} analyze: {args.file} (codebook {args.codebook})"
+    return _run_chain(
+        survey,
+        args,
+        model=model,
+        model_name=model_name,
+        measurement=survey.codebook,
+        header=header,
+    )
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from loyaltysem import __version__
+    from loyaltysem.datasets import dataset_path, load_ecommerce
+    from loyaltysem.instruments import DEFAULT_MODEL, default_instrument
+
+    chain = argparse.Namespace(
+        out=args.out,
+        n_boot=1000,
+        seed=DEMO_SEED,
+        jobs=1,
+        group="wave",
+        estimator=None,
+        missing=None,
+        ordered=None,
+    )
+    header = (
+        f"loyaltysem {__version__} demo: bundled e-commerce survey ({dataset_path('ecommerce')})"
+    )
+    return _run_chain(
+        load_ecommerce(),
+        chain,
+        model=DEFAULT_MODEL,
+        model_name="the bundled default e-commerce model (--model default)",
+        measurement=default_instrument(),
+        header=header,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The parser
+# ---------------------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def _ordered(text: str) -> list[str]:
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(
+            f"expected item names separated by commas (e.g. LOY1,LOY2), got {text!r}; "
+            "or give --ordered alone for every item"
+        )
+    return items
+
+
+def _group_equal(text: str) -> list[str]:
+    kinds = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [k for k in kinds if k not in GROUP_EQUAL]
+    if bad or not kinds:
+        raise argparse.ArgumentTypeError(
+            f"unknown kind {', '.join(map(repr, bad)) or repr(text)}; choose from "
+            f"{', '.join(GROUP_EQUAL)}, separated by commas (e.g. --group-equal "
+            "loadings,intercepts)"
+        )
+    return kinds
+
+
+def _add_survey_options(p: argparse.ArgumentParser) -> None:
+    """The survey file and the options of reading it (every command that reads a survey)."""
+    p.add_argument("file", help="survey file: .csv .tsv .xlsx .sav .dta .parquet")
+    p.add_argument("--codebook", required=True, help="codebook: .csv .xlsx .toml .yaml .json")
+    p.add_argument("--sheet", help="Excel sheet with the responses (default: the first)")
+    p.add_argument("--encoding", help="text encoding of a CSV (detected when omitted)")
+    p.add_argument(
+        "--unknown-columns",
+        choices=["error", "keep", "ignore"],
+        default="error",
+        help="columns of the file the codebook does not name: stop with an error naming "
+        "them (default), keep them beside the items, or ignore them",
+    )
+    p.add_argument(
+        "--invalid",
+        choices=["raise", "missing"],
+        default="raise",
+        help="out-of-range or unlabelled answers: stop with an error naming the cell "
+        "(default), or set them missing and count them in the survey log",
+    )
+
+
+def _add_estimator_options(p: argparse.ArgumentParser, *, ordered_help: str) -> None:
+    p.add_argument(
+        "--estimator",
+        choices=ESTIMATORS,
+        help="ML (default), MLM or MLR (robust), WLSMV or ULSMV (with --ordered; the "
+        "default then is WLSMV)",
+    )
+    p.add_argument(
+        "--missing",
+        choices=MISSING,
+        help="missing answers: listwise deletion (default), full-information ML (ml; ML or "
+        "MLR), ml.x (FIML keeping respondents missing a covariate), or pairwise "
+        "(pairwise-present covariances; with --ordered, thresholds and polychorics)",
+    )
+    p.add_argument(
+        "--ordered",
+        nargs="?",
+        const=True,
+        type=_ordered,
+        metavar="ITEMS",
+        help=ordered_help,
+    )
+    p.add_argument(
+        "--parameterization",
+        choices=["delta", "theta"],
+        help="with --ordered: delta (default: var(y*) = 1) or theta (residual variances 1)",
+    )
+    p.add_argument("--std-lv", action="store_true", help="scale latents by their variance")
+
+
 def _parser() -> argparse.ArgumentParser:
+    from loyaltysem import __version__
+
     parser = argparse.ArgumentParser(
         prog="loyaltysem",
-        description="Survey-based SEM for e-commerce trust and loyalty research.",
+        description="Survey-based SEM for e-commerce trust and loyalty research. Exit codes: "
+        "0 success, 2 bad input (the message names it and the fix), 1 internal error.",
     )
     parser.add_argument("--version", action="version", version=f"loyaltysem {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="run the whole chain on the bundled example survey")
+    demo = sub.add_parser(
+        "demo",
+        help="run the whole chain on the bundled example survey (analyze on the bundled "
+        "file, codebook and default model, across the waves)",
+    )
     demo.add_argument("--out", default="loyaltysem-demo", help="output folder (created)")
     demo.set_defaults(func=_cmd_demo)
 
+    ana = sub.add_parser(
+        "analyze",
+        help="run the demo's chain on your own file and codebook: screening, cleaning, "
+        "measurement report, estimator recommendation, the fit with its effects, invariance",
+    )
+    _add_survey_options(ana)
+    ana.add_argument("--model", help="the structural model: " + MODEL_CHOICES)
+    ana.add_argument(
+        "--group",
+        help="grouping column (e.g. wave): test measurement invariance across its groups",
+    )
+    ana.add_argument("--out", required=True, help="output folder (created)")
+    ana.add_argument(
+        "--estimator",
+        choices=ESTIMATORS,
+        help="the estimator of the fit and the ladder (default: the recommended one)",
+    )
+    ana.add_argument(
+        "--missing", choices=MISSING, help="missing answers (default: the recommended way)"
+    )
+    ana.add_argument(
+        "--ordered",
+        nargs="?",
+        const=True,
+        type=_ordered,
+        metavar="ITEMS",
+        help="items as ordinal (all, or a comma list), instead of the recommendation",
+    )
+    ana.add_argument(
+        "--n-boot", type=int, default=1000, help="bootstrap draws for HTMT CIs (default 1000)"
+    )
+    ana.add_argument("--seed", type=int, help="random seed of the bootstrap (reproducible runs)")
+    ana.add_argument("--jobs", type=int, default=1, help="processes for the bootstrap (-1: all)")
+    ana.set_defaults(func=_cmd_analyze)
+
     scr = sub.add_parser("screen", help="load a survey file with its codebook and screen it")
-    scr.add_argument("file", help="survey file: .csv .tsv .xlsx .sav .dta .parquet")
-    scr.add_argument("--codebook", required=True, help="codebook: .csv .xlsx .toml .yaml .json")
+    _add_survey_options(scr)
     scr.add_argument("--out", help="folder for the screening tables (CSV, full precision)")
-    scr.add_argument("--sheet", help="Excel sheet with the responses")
-    scr.add_argument("--encoding", help="text encoding (detected when omitted)")
-    scr.add_argument(
-        "--unknown-columns",
-        choices=["error", "keep", "ignore"],
-        default="error",
-        help="columns the codebook does not name (default: error)",
-    )
-    scr.add_argument(
-        "--invalid",
-        choices=["raise", "missing"],
-        default="raise",
-        help="out-of-range or unlabelled answers: stop (default) or set missing and count",
-    )
     scr.set_defaults(func=_cmd_screen)
 
-    fit = sub.add_parser("fit", help="fit a structural equation model (ML, lavaan's numbers)")
-    fit.add_argument("file", help="survey file: .csv .tsv .xlsx .sav .dta .parquet")
-    fit.add_argument("--codebook", required=True, help="codebook: .csv .xlsx .toml .yaml .json")
-    fit.add_argument(
-        "--model",
-        default="default",
-        help="lavaan syntax file, or 'default' / 'rival' (the e-commerce templates)",
+    fit = sub.add_parser(
+        "fit", help="fit a structural equation model (lavaan's numbers), as loyaltysem.fit"
     )
-    fit.add_argument("--std-lv", action="store_true", help="scale latents by their variance")
+    _add_survey_options(fit)
+    fit.add_argument("--model", help="the model to fit (required): " + MODEL_CHOICES)
+    _add_estimator_options(
+        fit,
+        ordered_help="items as ordinal (lavaan ordered=): --ordered alone for every item of "
+        "the model, or a comma list (--ordered LOY1,LOY2); put it after the file name",
+    )
+    fit.add_argument("--group", help="grouping column: fit the model in every group at once")
+    fit.add_argument(
+        "--group-equal",
+        type=_group_equal,
+        metavar="KINDS",
+        help="with --group, parameters equal across groups, comma-separated: "
+        + ", ".join(GROUP_EQUAL),
+    )
+    fit.add_argument(
+        "--group-partial",
+        action="append",
+        metavar="PARAMETER",
+        help="with --group-equal, a parameter freed from it (e.g. 'LOY =~ LOY2'); repeatable",
+    )
+    fit.add_argument(
+        "--clean",
+        action="store_true",
+        help="screening policy: remove careless respondents (as survey.clean()) before the "
+        "fit; their number is printed and the reasons written to cleaned_exclusions.csv",
+    )
+    fit.add_argument(
+        "--bootstrap",
+        type=_positive_int,
+        metavar="N",
+        help="bootstrap N draws: SEs and intervals of every estimate, written to "
+        "sem_bootstrap.csv (ML, MLM, MLR)",
+    )
+    fit.add_argument("--seed", type=int, help="with --bootstrap: the random seed")
+    fit.add_argument(
+        "--ci",
+        choices=["percentile", "bc", "bca"],
+        default="percentile",
+        help="with --bootstrap: the interval type (default percentile)",
+    )
+    fit.add_argument(
+        "--jobs", type=int, default=1, help="with --bootstrap: processes (-1: every core)"
+    )
     fit.add_argument("--out", help="folder for the result tables (CSV, full precision)")
-    fit.add_argument("--sheet", help="Excel sheet with the responses")
-    fit.add_argument("--encoding", help="text encoding (detected when omitted)")
-    fit.add_argument("--invalid", choices=["raise", "missing"], default="raise")
     fit.set_defaults(func=_cmd_fit)
 
     inv = sub.add_parser(
         "invariance",
         help="measurement invariance across groups or waves (configural to strict)",
     )
-    inv.add_argument("file", help="survey file: .csv .tsv .xlsx .sav .dta .parquet")
-    inv.add_argument("--codebook", required=True, help="codebook: .csv .xlsx .toml .yaml .json")
+    _add_survey_options(inv)
     inv.add_argument("--group", required=True, help="the grouping column, e.g. wave")
     inv.add_argument(
         "--model", help="lavaan syntax file of the measurement model (default: the codebook's)"
     )
-    inv.add_argument(
-        "--estimator",
-        choices=["ML", "MLR", "MLM", "WLSMV", "ULSMV"],
-        help="default: ML, or WLSMV with --ordered",
-    )
-    inv.add_argument(
-        "--ordered",
-        action="store_true",
-        help="items as ordinal: WLSMV on polychoric correlations, the ladder configural -> "
-        "thresholds -> scalar (Wu & Estabrook 2016)",
+    _add_estimator_options(
+        inv,
+        ordered_help="items as ordinal (all, or a comma list): WLSMV on polychoric "
+        "correlations, the ladder configural -> thresholds -> scalar (Wu & Estabrook 2016)",
     )
     inv.add_argument(
         "--partial",
@@ -400,23 +864,11 @@ def _parser() -> argparse.ArgumentParser:
         help="search for partial invariance where a level fails (frees the largest score "
         "tests; implies --std-lv so that every loading can be tested)",
     )
-    inv.add_argument(
-        "--missing",
-        choices=["listwise", "ml", "pairwise"],
-        default="listwise",
-        help="missing answers: listwise deletion (default), full-information ML (ml; ML or "
-        "MLR), or pairwise (with --ordered)",
-    )
-    inv.add_argument("--std-lv", action="store_true", help="scale latents by their variance")
     inv.add_argument("--out", help="folder for the tables (CSV, full precision)")
-    inv.add_argument("--sheet", help="Excel sheet with the responses")
-    inv.add_argument("--encoding", help="text encoding (detected when omitted)")
-    inv.add_argument("--invalid", choices=["raise", "missing"], default="raise")
     inv.set_defaults(func=_cmd_invariance)
 
     val = sub.add_parser("validate", help="reliability, convergent and discriminant validity")
-    val.add_argument("file", help="survey file: .csv .tsv .xlsx .sav .dta .parquet")
-    val.add_argument("--codebook", required=True, help="codebook: .csv .xlsx .toml .yaml .json")
+    _add_survey_options(val)
     val.add_argument("--n-boot", type=int, default=2000, help="bootstrap draws for HTMT CIs")
     val.add_argument("--seed", type=int, default=None, help="random seed of the bootstrap")
     val.add_argument("--jobs", type=int, default=1, help="processes for the bootstrap (-1: all)")
@@ -432,20 +884,43 @@ def _parser() -> argparse.ArgumentParser:
         help="with --ordinal, bootstrap the polychoric HTMT (slow; default: Pearson HTMT)",
     )
     val.add_argument("--out", help="folder for the report tables (CSV, full precision)")
-    val.add_argument("--sheet", help="Excel sheet with the responses")
-    val.add_argument("--encoding", help="text encoding (detected when omitted)")
-    val.add_argument("--invalid", choices=["raise", "missing"], default="raise")
     val.set_defaults(func=_cmd_validate)
+
+    # `codebook draft EXPORT --out codebook.xlsx` (the intake part of issue 11) adds its
+    # own parser block here and a _cmd_codebook_draft function above.
     return parser
 
 
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Options that only mean something together (argparse cannot say so)."""
+    if args.command != "fit":
+        return
+    if args.group is None and (args.group_equal or args.group_partial):
+        parser.error("--group-equal and --group-partial need --group (e.g. --group wave)")
+    if args.group_partial and not args.group_equal:
+        parser.error("--group-partial frees a parameter of --group-equal: give --group-equal")
+    if not args.bootstrap and (args.seed is not None or args.jobs != 1):
+        parser.error("--seed and --jobs set the bootstrap: give --bootstrap N (e.g. 2000)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
-    args = _parser().parse_args(argv)
+    """Run the command line; return the exit code (0 success, 2 bad input, 1 internal error).
+
+    Examples
+    --------
+    >>> main(["fit", "responses.csv", "--codebook", "cb.csv", "--estimator", "GLS"])
+    2
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+        _check(parser, args)
+    except SystemExit as exc:  # --help, --version, or a bad option (argparse printed it)
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     try:
         return int(args.func(args))
     except LoyaltySemError as exc:
-        print(f"loyaltysem: error: {exc}", file=sys.stderr)
+        print(f"loyaltysem: error: {_message(exc, args.command)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # pragma: no cover - interactive
         return 130
