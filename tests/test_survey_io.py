@@ -105,7 +105,7 @@ def test_a_gbk_file_too_short_to_tell_is_refused_with_candidates_then_read(tmp_p
     message = str(err.value)
     assert "ambiguous" in message and err.value.line == 2
     assert "gb18030 read it as 'R000,1,上海,2" in message
-    assert "--encoding" in message and "encoding=" in message
+    assert "encoding='gb18030' (candidates: gb18030, " in message
     loaded = read_survey(path, codebook(), encoding="gbk")
     assert_same_survey(Survey.from_frame(frame, codebook()), loaded)
     assert any("encoding gbk (as stated)" in e.detail for e in loaded.log if e.step == "read")

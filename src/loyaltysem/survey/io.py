@@ -94,8 +94,7 @@ def _decode(data: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
                 file=str(path),
                 found=str(exc),
                 expected="text in the stated encoding",
-                fix="pass the right encoding (encoding= in Python, --encoding on the command "
-                "line), e.g. 'utf-8' or 'gb18030'",
+                fix="pass the right encoding, e.g. encoding='utf-8' or encoding='gb18030'",
             ) from None
     if data.startswith(b"\xef\xbb\xbf"):
         try:
@@ -168,8 +167,7 @@ def _detect(data: bytes, path: Path, utf8_error: UnicodeDecodeError) -> tuple[st
             found=f"bytes {data[utf8_error.start : utf8_error.start + 4]!r} at offset "
             f"{utf8_error.start}",
             expected=f"text in one encoding, e.g. {', '.join(COMMON_ENCODINGS)}",
-            fix="re-export the file as UTF-8 CSV, or name its encoding (encoding= in Python, "
-            "--encoding on the command line)",
+            fix="re-export the file as UTF-8 CSV, or name its encoding, e.g. encoding='cp1252'",
         )
     # candidates that read the file alike are one reading; the usual encodings first
     order = {name: i for i, name in enumerate(COMMON_ENCODINGS)}
@@ -188,8 +186,8 @@ def _detect(data: bytes, path: Path, utf8_error: UnicodeDecodeError) -> tuple[st
         line=line,
         found="; ".join(parts[:4]) + ("; ..." if len(parts) > 4 else ""),
         expected="bytes that make one encoding clear (UTF-8 is always clear)",
-        fix="name the encoding the file was saved in: encoding='...' in Python or --encoding "
-        f"... on the command line (candidates: {', '.join(names)}), or re-export as UTF-8",
+        fix=f"name the encoding the file was saved in, e.g. encoding='{names[0]}' (candidates: "
+        f"{', '.join(names)}), or re-export the file as UTF-8",
     )
 
 
