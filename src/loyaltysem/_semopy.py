@@ -23,9 +23,10 @@ without indicators (``latent:``, ``DEFINE(latent)``), bounds (``bound``/``BOUND`
 non-linear constraints (``constraint``/``CONSTRAINT``), ``FORCE`` and any other operation;
 random-effects models (``ModelEffects``, ``ModelGeneralizedEffects``) and baseline models.
 
-The model is then lavaan's: lavaan's ``sem()`` defaults apply (specification.py), which
-differ from semopy's in one place: lavaan correlates the residuals of observed outcome
-variables that are not indicators (``auto.cov.y``), semopy only with ``mimic_lavaan=True``.
+The model is then lavaan's: lavaan's ``sem()`` defaults apply (specification.py). Where they
+differ from semopy's (the one place we found in semopy 2.3.11's ``Model``): lavaan
+correlates the residuals of observed outcome variables that are not indicators
+(``auto.cov.y``), semopy only with ``mimic_lavaan=True``.
 """
 
 from __future__ import annotations
