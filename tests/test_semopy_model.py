@@ -22,7 +22,7 @@ from test_fit import ATOL_EST, ATOL_INDEX, RTOL_CHISQ, RTOL_SE, load, merged
 from loyaltysem import fit
 from loyaltysem._semopy import from_semopy, is_semopy_model
 from loyaltysem.datasets import load_frame
-from loyaltysem.errors import ModelSpecError
+from loyaltysem.errors import LoyaltySemWarning, ModelSpecError
 from loyaltysem.specification import specify
 
 POLDEM = load("poldem_sem")
@@ -231,3 +231,27 @@ def test_translation_gives_the_parameter_table_of_the_same_syntax(desc):
     read = from_semopy(semopy.Model(desc))
     assert read.syntax.splitlines() == [line.strip() for line in desc.splitlines()]
     pd.testing.assert_frame_equal(specify(read.syntax).table, specify(desc).table)
+
+
+PATH_DESC = "f =~ x1 + x2 + x3\ny1 ~ f + x4\ny2 ~ f\ny3 ~ y2"
+
+
+def test_lavaan_auto_cov_y_is_announced_when_semopy_left_it_out():
+    read = from_semopy(semopy.Model(PATH_DESC))
+    assert len(read.notes) == 1
+    assert "y1 ~~ y3" in read.notes[0] and "y1 ~~ 0*y3" in read.notes[0]
+    # the same set as semopy's own lavaan mimicry, so nothing to announce there
+    assert from_semopy(semopy.Model(PATH_DESC, mimic_lavaan=True)).notes == ()
+    assert semopy.Model(PATH_DESC, mimic_lavaan=True).vars["output"] == {"y1", "y3"}
+    # written by the user: no difference
+    assert from_semopy(semopy.Model(PATH_DESC + "\ny3 ~~ y1")).notes == ()
+
+
+def test_fit_warns_about_auto_cov_y(hs):
+    data = hs.rename(columns={"x5": "y1", "x6": "y2", "x7": "y3"})
+    with pytest.warns(LoyaltySemWarning, match="auto.cov.y"):
+        res = fit(semopy.Model(PATH_DESC), data)
+    rows = res.estimates.query("op == '~~' and lhs != rhs")
+    assert list(zip(rows.lhs, rows.rhs, strict=True)) == [("y1", "y3")]
+    kept = fit(semopy.Model(PATH_DESC + "\ny1 ~~ 0*y3"), data)
+    assert kept.fit_measures["df"] == res.fit_measures["df"] + 1

@@ -26,7 +26,9 @@ random-effects models (``ModelEffects``, ``ModelGeneralizedEffects``) and baseli
 The model is then lavaan's: lavaan's ``sem()`` defaults apply (specification.py). Where they
 differ from semopy's (the one place we found in semopy 2.3.11's ``Model``): lavaan
 correlates the residuals of observed outcome variables that are not indicators
-(``auto.cov.y``), semopy only with ``mimic_lavaan=True``.
+(``auto.cov.y``), semopy only with ``mimic_lavaan=True``. When that changes the model
+(``mimic_lavaan=False`` and two such variables without a covariance line),
+:attr:`SemopyModel.notes` says so and how to fit semopy's model instead (``y1 ~~ 0*y2``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Any
 
 from loyaltysem.errors import ModelSpecError
@@ -74,11 +77,14 @@ class SemopyModel:
         ``meanstructure``, ``orthogonal``).
     semopy_class : str
         The semopy class the model was built with (``"Model"``, ``"ModelMeans"``).
+    notes : tuple of str
+        Where lavaan's reading of the description differs from semopy's model.
     """
 
     syntax: str
     options: Mapping[str, Any] = field(default_factory=dict)
     semopy_class: str = "Model"
+    notes: tuple[str, ...] = ()
 
 
 def _semopy_class(obj: Any) -> str | None:
@@ -260,4 +266,32 @@ def from_semopy(model: Any) -> SemopyModel:
         )
     if ordered:
         options["ordered"] = ordered
-    return SemopyModel("\n".join(lines), options, name)
+    covariances = {
+        frozenset((left, var))
+        for _, statements in effects
+        for left, op, rvalues in statements
+        if op == "~~"
+        for var in rvalues
+    }
+    return SemopyModel("\n".join(lines), options, name, _cov_y_notes(model, covariances))
+
+
+def _cov_y_notes(model: Any, written: set[frozenset[str]]) -> tuple[str, ...]:
+    """Lavaan's auto.cov.y pairs that a semopy model without mimic_lavaan leaves out."""
+    variables = getattr(model, "vars", None)
+    if getattr(model, "mimic_lavaan", False) or not isinstance(variables, Mapping):
+        return ()
+    outcomes = sorted(
+        set(variables.get("_output", ())) - set(variables.get("indicator", ()))
+        - set(variables.get("latent", ()))
+    )  # fmt: skip
+    pairs = [(a, b) for a, b in combinations(outcomes, 2) if frozenset((a, b)) not in written]
+    if not pairs:
+        return ()
+    listed = ", ".join(f"{a} ~~ {b}" for a, b in pairs)
+    zeros = "; ".join(f"{a} ~~ 0*{b}" for a, b in pairs)
+    return (
+        f"lavaan correlates the residuals of observed outcome variables ({listed}; "
+        "lavaan auto.cov.y), which this semopy model (mimic_lavaan=False) does not; "
+        f"to fit semopy's model, add '{zeros}' to the description",
+    )

@@ -9,12 +9,13 @@ A semopy ``Model`` is read as lavaan reads its description (:mod:`loyaltysem._se
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from loyaltysem import estimation
 from loyaltysem._semopy import from_semopy, is_semopy_model
-from loyaltysem.errors import ModelSpecError
+from loyaltysem.errors import LoyaltySemWarning, ModelSpecError
 from loyaltysem.groups import MultiGroupResult, fit_groups
 from loyaltysem.results import SEMResult
 
@@ -50,7 +51,8 @@ def fit(
         estimates are ignored and nothing in it is changed. lavaan's defaults apply to
         the description: residuals of observed outcome variables that are not
         indicators are correlated (lavaan ``auto.cov.y``; semopy only with
-        ``mimic_lavaan=True``).
+        ``mimic_lavaan=True``; a :class:`~loyaltysem.errors.LoyaltySemWarning` says
+        when this changes the model, and how to keep semopy's).
     data : Survey or DataFrame, optional
         The respondents (or summary statistics through ``options``, single group only).
     group : str, optional
@@ -107,6 +109,8 @@ def fit(
     if is_semopy_model(model):
         read = from_semopy(model)
         model = read.syntax
+        for note in read.notes:
+            warnings.warn(note, LoyaltySemWarning, stacklevel=2)
         for key, value in read.options.items():
             if key in options and options[key] != value:
                 raise ModelSpecError(
