@@ -255,3 +255,11 @@ def test_fit_warns_about_auto_cov_y(hs):
     assert list(zip(rows.lhs, rows.rhs, strict=True)) == [("y1", "y3")]
     kept = fit(semopy.Model(PATH_DESC + "\ny1 ~~ 0*y3"), data)
     assert kept.fit_measures["df"] == res.fit_measures["df"] + 1
+
+
+def test_semopy_model_with_groups(hs):
+    expected = fit(HS_MODEL, hs, group="school", group_equal=["loadings"])
+    for model in (semopy.Model(HS_MODEL), semopy.ModelMeans(HS_MODEL)):
+        res = fit(model, hs, group="school", group_equal=["loadings"])
+        assert_allclose(res.fit_measures["chisq"], expected.fit_measures["chisq"], rtol=1e-12)
+    assert_allclose(float(expected.fit_measures["chisq"]), 124.044, atol=1e-3)  # lavaan's

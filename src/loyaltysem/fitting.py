@@ -112,6 +112,8 @@ def fit(
         for note in read.notes:
             warnings.warn(note, LoyaltySemWarning, stacklevel=2)
         for key, value in read.options.items():
+            if key == "meanstructure" and group is not None:
+                continue  # a multi-group model always has its mean structure (lavaan)
             if key in options and options[key] != value:
                 raise ModelSpecError(
                     f"{key}={options[key]!r} contradicts the semopy model",
