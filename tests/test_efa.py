@@ -250,7 +250,7 @@ def test_fa_one_factor_and_no_rotation():
 
 def test_factor_analyzer_cross_check():
     """An independent implementation agrees on complete data (unrotated minres)."""
-    import factor_analyzer as fa_mod  # a declared dependency: fail, never skip
+    import factor_analyzer as fa_mod  # the crosscheck extra (in .[test]): fail, never skip
 
     data = load_data("holzinger")
     with warnings.catch_warnings():

@@ -4,15 +4,18 @@ Without ``group`` it is :func:`loyaltysem.estimation.fit` (ML, MLM, MLR, FIML, W
 ULSMV; every option documented there). With ``group="wave"`` it fits the model in every
 group at once with equality constraints across groups, as :func:`loyaltysem.groups.fit_groups`
 (lavaan ``sem(model, data, group = "wave", group.equal = ..., group.partial = ...)``).
+A semopy ``Model`` is read as lavaan reads its description (:mod:`loyaltysem._semopy`).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from loyaltysem import estimation
-from loyaltysem.errors import ModelSpecError
+from loyaltysem._semopy import from_semopy, is_semopy_model
+from loyaltysem.errors import LoyaltySemWarning, ModelSpecError
 from loyaltysem.groups import MultiGroupResult, fit_groups
 from loyaltysem.results import SEMResult
 
@@ -36,9 +39,20 @@ def fit(
 
     Parameters
     ----------
-    model : str, ModelSpec, Codebook or dict
-        lavaan model syntax, a template of :mod:`loyaltysem.instruments`, or
-        ``{construct: [items]}``.
+    model : str, ModelSpec, Codebook, dict or semopy Model
+        lavaan model syntax, a template of :mod:`loyaltysem.instruments`,
+        ``{construct: [items]}``, or a ``semopy.Model`` / ``semopy.ModelMeans``: its
+        description (``model.description``) is read as lavaan syntax and fitted here with
+        lavaan's numbers (fit measures, standardized solution with SEs, reports). semopy's
+        ``ordinal:``, ``start():``, ``ModelMeans`` and ``cov_diag=True`` become
+        ``ordered=``, ``start()*``, ``meanstructure=True`` and ``orthogonal=True``;
+        ``latent:``, ``bound``, ``constraint`` and random-effects models are refused,
+        naming the line. A semopy model that was already fitted is accepted: its
+        estimates are ignored and nothing in it is changed. lavaan's defaults apply to
+        the description: residuals of observed outcome variables that are not
+        indicators are correlated (lavaan ``auto.cov.y``; semopy only with
+        ``mimic_lavaan=True``; a :class:`~loyaltysem.errors.LoyaltySemWarning` says
+        when this changes the model, and how to keep semopy's).
     data : Survey or DataFrame, optional
         The respondents (or summary statistics through ``options``, single group only).
     group : str, optional
@@ -67,8 +81,9 @@ def fit(
     ------
     ModelSpecError
         ``group_equal``/``group_partial`` without ``group``, or an option not
-        available with groups (each error says which and what to do), and every error
-        of the two fitting functions.
+        available with groups (each error says which and what to do), a semopy model
+        or line without a lavaan counterpart, an option that contradicts the semopy
+        model, and every error of the two fitting functions.
 
     Examples
     --------
@@ -82,7 +97,31 @@ def fit(
     >>> metric = ls.fit(model, hs, group="school", group_equal=["loadings"])
     >>> round(float(one.fit_measures["chisq"]), 3), round(float(metric.fit_measures["chisq"]), 3)
     (85.306, 124.044)
+
+    A semopy model gives the same fit as its description in lavaan syntax (R: the same
+    ``cfa(model, data = hs)``):
+
+    >>> import semopy
+    >>> from_semopy_model = ls.fit(semopy.Model(model), hs)
+    >>> round(float(from_semopy_model.fit_measures["chisq"]), 3)
+    85.306
     """
+    if is_semopy_model(model):
+        read = from_semopy(model)
+        model = read.syntax
+        for note in read.notes:
+            warnings.warn(note, LoyaltySemWarning, stacklevel=2)
+        for key, value in read.options.items():
+            if key == "meanstructure" and group is not None:
+                continue  # a multi-group model always has its mean structure (lavaan)
+            if key in options and options[key] != value:
+                raise ModelSpecError(
+                    f"{key}={options[key]!r} contradicts the semopy model",
+                    found={key: options[key], f"from the {read.semopy_class}": value},
+                    expected=f"{key} unset, or {key}={value!r}",
+                    fix=f"drop {key}= (the semopy model sets it), or change the model",
+                )
+            options[key] = value
     if group is None:
         if group_equal or group_partial:
             raise ModelSpecError(

@@ -23,11 +23,24 @@ from loyaltysem.specification import DefinedParameters
 
 __all__ = ["Provenance", "SEMResult", "estimates_table", "library_versions", "rsquare"]
 
-_LIBRARIES = ("loyaltysem", "numpy", "scipy", "pandas", "semopy", "factor_analyzer")
+#: the libraries whose code computes a result's numbers. semopy and factor_analyzer (the
+#: ``crosscheck`` extra) are not among them: the library never imports them, so a result
+#: does not depend on whether or which version of them is installed.
+_LIBRARIES = ("loyaltysem", "numpy", "scipy", "pandas")
 
 
 def library_versions() -> dict[str, str]:
-    """Versions of Python and of the libraries a result depends on."""
+    """Versions of Python and of the libraries a result depends on.
+
+    A library that is not installed (``loyaltysem`` itself when run from a source tree
+    without ``pip install``) is recorded as ``"not installed"``, never an error.
+
+    Examples
+    --------
+    >>> from loyaltysem.results import library_versions
+    >>> sorted(library_versions())
+    ['loyaltysem', 'numpy', 'pandas', 'python', 'scipy']
+    """
     return dict(_library_versions())
 
 
