@@ -2,7 +2,9 @@
 
 Reference fixtures come from ``tests/reference/make_screening.R`` (psych::describe,
 psych::mardia, stats::mahalanobis, and the base-R expressions of careless::irv and
-careless::longstring) on real survey data in ``../shared/datasets``; R is not needed here.
+careless::longstring) on real survey data that the package ships (``src/loyaltysem/data``,
+byte-identical to the files the R script read; provenance in ``data/PROVENANCE.md``); R is
+not needed here.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
 import loyaltysem.screening as screening_module
+from loyaltysem.datasets import dataset_path
 from loyaltysem.errors import MissingDataWarning, SurveyDataError
 from loyaltysem.screening import (
     DESCRIBE_COLUMNS,
@@ -47,7 +50,6 @@ ATOL_EXACT = 1e-10
 ATOL_PVALUE = 1e-12
 
 REPO = Path(__file__).resolve().parents[1]
-DATASETS = REPO.parent / "shared" / "datasets"
 FIXTURES = REPO / "tests" / "fixtures"
 
 CORP_ITEMS = [
@@ -67,11 +69,11 @@ CORP_ITEMS = [
 def load_dataset(name: str) -> pd.DataFrame:
     """The data exactly as make_screening.R gives it to R; index = 1-based CSV row."""
     if name == "mobi":
-        df = pd.read_csv(DATASETS / "mobi.csv")
+        df = pd.read_csv(dataset_path("mobi"))
     elif name == "holzinger":
-        df = pd.read_csv(DATASETS / "HolzingerSwineford1939.csv")[[f"x{i}" for i in range(1, 10)]]
+        df = pd.read_csv(dataset_path("holzinger_swineford"))[[f"x{i}" for i in range(1, 10)]]
     elif name == "corp_rep":
-        df = pd.read_csv(DATASETS / "corp_rep_data.csv")[CORP_ITEMS]
+        df = pd.read_csv(dataset_path("corp_rep"))[CORP_ITEMS]
         df = df.mask(df == -99)
     else:  # pragma: no cover - guards the parametrisation
         raise AssertionError(name)
@@ -402,6 +404,8 @@ def test_screen_default_policy_and_overrides():
         "irv_min": 0.0,
         "mahalanobis_alpha": 0.001,
         "max_missing_pct": 15.0,
+        "reverse_keyed": [],
+        "speeder_fraction": 0.3,
     }
     assert default.items["out_of_range"].isna().all()
     custom = screen(
@@ -672,7 +676,10 @@ def test_screening_imports_respect_layers():
             )
     allowed = {
         "__future__",
+        "datetime",
         "math",
+        "re",
+        "unicodedata",
         "warnings",
         "collections",
         "dataclasses",
