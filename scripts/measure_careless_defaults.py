@@ -23,10 +23,10 @@ N = 300
 #: 5-point items whose answers lean towards agreement (a common thesis survey).
 SKEWED_5_POINT = (-2.0, -1.3, -0.5, 0.5)
 SHORT_SETS = {
-    "TRU, SAT, LOY (10 items)": ["TRU1", "TRU2", "TRU3", "SAT1", "SAT2", "SAT3"]
-    + ["LOY1", "LOY2", "LOY3", "LOY4"],
-    "REP, SEC, SQ (10 items)": ["REP1", "REP2", "REP3", "SEC1", "SEC2", "SEC3"]
-    + ["SQ1", "SQ2", "SQ3", "SQ4"],
+    "TRU, SAT, LOY (10 items)": [f"{c}{i}" for c in ("TRU", "SAT") for i in (1, 2, 3)]
+    + [f"LOY{i}" for i in (1, 2, 3, 4)],
+    "REP, SEC, SQ (10 items)": [f"{c}{i}" for c in ("REP", "SEC") for i in (1, 2, 3)]
+    + [f"SQ{i}" for i in (1, 2, 3, 4)],
 }
 
 
