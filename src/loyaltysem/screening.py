@@ -7,10 +7,15 @@ distances (as :func:`stats::mahalanobis`), and :func:`screen`, which runs them a
 under a stated, overridable policy and returns a :class:`ScreeningReport`.
 
 Every function takes a :class:`pandas.DataFrame` of numeric item scores, one column
-per item and one row per respondent (the index holds respondent ids), already
-reverse-coded, with ``NaN`` for a missing answer. Nothing here changes the data;
-:meth:`ScreeningReport.exclusions` lists whom a policy would exclude and why, and the
-survey layer acts on that list.
+per item and one row per respondent (the index holds respondent ids), with ``NaN`` for
+a missing answer. :func:`screen` takes them reverse-coded, as ``Survey.data`` holds
+them, and computes the careless-responding indices on the answers as given (its
+``reverse_keyed`` option); :func:`longstring` and :func:`irv` take the answers as given.
+Completion times as platforms export them (``230秒``, ``3分50秒``, start and end times)
+are read by :func:`parse_duration`, :func:`parse_timestamp` and
+:func:`completion_times`; :func:`speeders` flags respondents far faster than the median.
+Nothing here changes the data; :meth:`ScreeningReport.exclusions` lists whom a policy
+would exclude and why, and the survey layer acts on that list.
 
 Numbers are stored at full precision; rounding happens only on display.
 """
@@ -295,7 +300,8 @@ def longstring(data: pd.DataFrame) -> pd.Series:
     Parameters
     ----------
     data : DataFrame
-        Item scores, one column per item in presentation order, ``NaN`` = missing.
+        The answers as given (before reverse keying), one column per item in
+        presentation order, ``NaN`` = missing.
 
     Returns
     -------
@@ -369,8 +375,11 @@ def irv(data: pd.DataFrame) -> pd.Series:
     Parameters
     ----------
     data : DataFrame
-        Item scores, ``NaN`` = missing. Reverse-code first: IRV on raw scores of
-        mixed-keyed items measures something else.
+        The answers as given (before reverse keying), ``NaN`` = missing. A respondent
+        who ticked one answer throughout then has IRV 0; after reverse keying some
+        items, the same respondent would vary (IRV 0.371 for 29 answers of 5 on a
+        1–7 scale with one item reversed to 3). :func:`screen` recovers the answers as
+        given from reverse-coded scores (``reverse_keyed``).
 
     Returns
     -------
