@@ -751,6 +751,9 @@ def test_generated_survey_straightliners_flagged_ordinary_respondents_not():
     counts = careless.groupby("kind")["flagged"].sum().to_dict()
     assert counts == {"attentive": 0, "random": 0, "straightline": 10}
     assert careless.loc[careless["kind"] == "attentive", "longstring"].max() == 7
+    # random answering is what Mahalanobis D² finds (off by default in exclusions())
+    outliers = report.outliers.join(kind).groupby("kind")["flagged"].sum().to_dict()
+    assert outliers == {"attentive": 1, "random": 10, "straightline": 0}
     excl = report.exclusions()
     assert_same_labels(excl.index, straight.index, "excluded = the straight-liners")
     assert (excl["reasons"] == "longstring; irv").all()

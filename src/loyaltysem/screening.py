@@ -1461,7 +1461,9 @@ class ScreeningReport(DisplayMixin):
         ]
         if p.reverse_keyed:
             keyed = ", ".join(map(str, p.reverse_keyed))
-            lines.append(f"careless indices on the answers as given ({keyed} not reverse-keyed)")
+            lines.append(
+                f"careless indices on the answers as given (reverse keying of {keyed} undone)"
+            )
         if self.speeders_screened:
             median = float(np.nanmedian(self.speeders["seconds"].to_numpy(dtype=float)))
             lines.append(
