@@ -1079,6 +1079,24 @@ def test_survey_start_end_columns_and_bad_cell_row(tmp_path):
     )
 
 
+def test_codebook_timing_roles_must_be_usable():
+    from loyaltysem.survey import Codebook, Survey
+
+    frame = pd.DataFrame({"Q1": [4, 5], "Q2": [3, 5], "开始答题时间": ["2024/5/6 10:00"] * 2})
+    items = [{"item": q, "construct": "C", "min": 1, "max": 5} for q in ("Q1", "Q2")]
+    only_start = Codebook.from_dict({"items": items, "columns": {"开始答题时间": "start"}})
+    survey = Survey.from_frame(frame, only_start)
+    with pytest.raises(SurveyDataError, match="a start column but no end column") as err:
+        survey.screen()
+    assert err.value.column == "开始答题时间"
+    absent = Codebook.from_dict(
+        {"items": items, "columns": {"开始答题时间": "start", "所用时间": "duration"}}
+    )
+    with pytest.raises(SurveyDataError, match="a column the data does not have") as err:
+        Survey.from_frame(frame, absent).completion_times()
+    assert err.value.column == "所用时间"
+
+
 def test_durations_must_match_respondents():
     data = small_survey()
     with pytest.raises(SurveyDataError, match="same respondents"):

@@ -768,8 +768,10 @@ class Survey(DisplayMixin):
         ------
         SurveyDataError
             A cell that is not a duration or a date and time, or an end before its
-            start; the error names the file, the row as the file shows it, the column
-            and the value.
+            start (the error names the file, the row as the file shows it, the column
+            and the value); a codebook that gives a timing role to a column the data
+            does not have, or names a start column without an end column (or the
+            reverse) and no duration column.
 
         Examples
         --------
@@ -786,8 +788,29 @@ class Survey(DisplayMixin):
         from loyaltysem.screening import completion_times
 
         roles = self.codebook.columns
-        present = [c for c in roles if c in self._raw.columns]
-        by_role = {r: [c for c in present if roles[c] == r] for r in ("duration", "start", "end")}
+        timing = [c for c, r in roles.items() if r in ("duration", "start", "end")]
+        absent = [c for c in timing if c not in self._raw.columns]
+        if absent:
+            raise SurveyDataError(
+                f"the codebook gives the role {roles[absent[0]]!r} to a column the data does "
+                "not have",
+                file=self.source,
+                column=absent[0],
+                found=list(map(str, self._raw.columns)),
+                expected=f"a column {absent[0]!r}{_close(absent[0], list(self._raw.columns))}",
+                fix="correct the column name in the codebook, or remove its role",
+            )
+        by_role = {r: [c for c in timing if roles[c] == r] for r in ("duration", "start", "end")}
+        if not by_role["duration"] and bool(by_role["start"]) != bool(by_role["end"]):
+            have, lack = ("start", "end") if by_role["start"] else ("end", "start")
+            raise SurveyDataError(
+                f"the codebook names a {have} column but no {lack} column",
+                file=self.source,
+                column=by_role[have][0],
+                found=f"{have}: {by_role[have][0]!r}",
+                expected="a duration column, or both a start and an end column",
+                fix=f"give the {lack} time column the role {lack!r}, or remove the role {have!r}",
+            )
 
         def cells(column: str) -> pd.Series:
             raw = self._raw[column]
