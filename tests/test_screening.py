@@ -2,7 +2,9 @@
 
 Reference fixtures come from ``tests/reference/make_screening.R`` (psych::describe,
 psych::mardia, stats::mahalanobis, and the base-R expressions of careless::irv and
-careless::longstring) on real survey data shipped in ``src/loyaltysem/data``; R is not needed here.
+careless::longstring) on real survey data that the package ships (``src/loyaltysem/data``,
+byte-identical to the files the R script read; provenance in ``data/PROVENANCE.md``); R is
+not needed here.
 """
 
 from __future__ import annotations
@@ -48,7 +50,6 @@ ATOL_EXACT = 1e-10
 ATOL_PVALUE = 1e-12
 
 REPO = Path(__file__).resolve().parents[1]
-DATASETS = dataset_path("mobi").parent  # the packaged copies (src/loyaltysem/data)
 FIXTURES = REPO / "tests" / "fixtures"
 
 CORP_ITEMS = [
@@ -68,11 +69,11 @@ CORP_ITEMS = [
 def load_dataset(name: str) -> pd.DataFrame:
     """The data exactly as make_screening.R gives it to R; index = 1-based CSV row."""
     if name == "mobi":
-        df = pd.read_csv(DATASETS / "mobi.csv")
+        df = pd.read_csv(dataset_path("mobi"))
     elif name == "holzinger":
-        df = pd.read_csv(DATASETS / "HolzingerSwineford1939.csv")[[f"x{i}" for i in range(1, 10)]]
+        df = pd.read_csv(dataset_path("holzinger_swineford"))[[f"x{i}" for i in range(1, 10)]]
     elif name == "corp_rep":
-        df = pd.read_csv(DATASETS / "corp_rep_data.csv")[CORP_ITEMS]
+        df = pd.read_csv(dataset_path("corp_rep"))[CORP_ITEMS]
         df = df.mask(df == -99)
     else:  # pragma: no cover - guards the parametrisation
         raise AssertionError(name)
@@ -403,6 +404,8 @@ def test_screen_default_policy_and_overrides():
         "irv_min": 0.0,
         "mahalanobis_alpha": 0.001,
         "max_missing_pct": 15.0,
+        "reverse_keyed": [],
+        "speeder_fraction": 0.3,
     }
     assert default.items["out_of_range"].isna().all()
     custom = screen(
@@ -673,7 +676,10 @@ def test_screening_imports_respect_layers():
             )
     allowed = {
         "__future__",
+        "datetime",
         "math",
+        "re",
+        "unicodedata",
         "warnings",
         "collections",
         "dataclasses",
@@ -693,3 +699,410 @@ def test_mardia_result_is_frozen_value():
     assert isinstance(result, MardiaResult)
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.b1p = 0.0  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- as given
+
+
+def simulated_survey(seed: int = 11, *, n_attentive: int = 300, k: int = 10):
+    """N attentive respondents from the default model + k straight-liners + k random.
+
+    Returns the survey (LOY4 reverse-keyed as the codebook says) and each respondent's
+    true type, from loyaltysem.simulation with a fixed seed.
+    """
+    from loyaltysem.instruments import default_instrument
+    from loyaltysem.simulation import simulate_survey
+    from loyaltysem.survey import Codebook, Survey
+
+    n = n_attentive + 2 * k
+    df = simulate_survey(
+        n=n,
+        random_state=seed,
+        careless={"straightline": k / n, "random": k / n},
+        return_latent=True,
+    )
+    kind = pd.Series(df["respondent_type"].to_numpy(), index=df["respondent_id"], name="kind")
+    items = default_instrument().item_names
+    frame = df[["respondent_id", "wave", "gender", "platform", "age", *items]]
+    columns = {"wave": "group", "gender": "group", "platform": "group", "age": "covariate"}
+    cb = Codebook.from_dict(
+        {**default_instrument().to_dict(), "columns": columns, "id_column": "respondent_id"}
+    )
+    return Survey.from_frame(frame, cb), kind, frame
+
+
+def test_generated_survey_straightliners_flagged_ordinary_respondents_not():
+    """300 attentive + 10 straight-liners + 10 random responders, seed 11.
+
+    Asserted: every straight-liner is flagged by both indices (IRV 0 and a long string
+    of all 29 items, LOY4 included although it is reverse-keyed in survey.data); no
+    attentive respondent is flagged by the default policy (0 of 300); random
+    responders are not what long strings and IRV detect (0 of 10 flagged; documented).
+    """
+    survey, kind, _ = simulated_survey()
+    assert kind.value_counts().to_dict() == {"attentive": 300, "straightline": 10, "random": 10}
+    report = survey.screen()
+    assert report.policy.reverse_keyed == ("LOY4",)
+    assert report.policy.longstring_max == 14  # ceil(29 / 2) - 1: a run of 15+ is flagged
+    careless = report.careless.join(kind)
+    straight = careless[careless["kind"] == "straightline"]
+    assert (straight["irv"] == 0).all() and (straight["longstring"] == 29).all()
+    assert straight["longstring_flag"].all() and straight["irv_flag"].all()
+    counts = careless.groupby("kind")["flagged"].sum().to_dict()
+    assert counts == {"attentive": 0, "random": 0, "straightline": 10}
+    assert careless.loc[careless["kind"] == "attentive", "longstring"].max() == 7
+    # random answering is what Mahalanobis D² finds (off by default in exclusions())
+    outliers = report.outliers.join(kind).groupby("kind")["flagged"].sum().to_dict()
+    assert outliers == {"attentive": 1, "random": 10, "straightline": 0}
+    excl = report.exclusions()
+    assert_same_labels(excl.index, straight.index, "excluded = the straight-liners")
+    assert (excl["reasons"] == "longstring; irv").all()
+    cleaned = survey.clean(report)
+    assert cleaned.n == 310 and len(cleaned.exclusions) == 10
+
+
+def test_reverse_keyed_items_screened_as_given():
+    """On survey.data (LOY4 reverse-keyed) a straight-liner has IRV > 0; as given, 0."""
+    survey, kind, frame = simulated_survey()
+    straight = kind.index[kind == "straightline"]
+    keyed = screen(survey.data, item_min=1, item_max=7)  # the old behaviour
+    # 7 of the 10 straight-liners escape IRV <= 0 there; the 3 who answered the midpoint 4
+    # throughout (4 -> 8 - 4 = 4) do not
+    assert (keyed.careless.loc[straight, "irv"] > 0).sum() == 7
+    assert keyed.careless.loc[straight, "longstring"].value_counts().to_dict() == {28: 7, 29: 3}
+    given = screen(survey.data, item_min=1, item_max=7, reverse_keyed=["LOY4"])
+    answers = frame.set_index("respondent_id")[survey.items].astype(float)
+    assert_allclose(given.careless["irv"], irv(answers), rtol=0, atol=1e-12)
+    assert_array_equal(given.careless["longstring"], longstring(answers))
+    # the item table, Mahalanobis and Mardia still describe the keyed scores
+    pd.testing.assert_frame_equal(given.items, keyed.items)
+    pd.testing.assert_frame_equal(given.outliers, keyed.outliers)
+    assert given.mardia == keyed.mardia
+
+
+def test_reverse_keyed_is_an_involution_and_needs_bounds():
+    data = small_survey()
+    report = screen(data, item_min=1, item_max=7, reverse_keyed=["Q2", "Q5"])
+    flipped = data.assign(Q2=8 - data["Q2"], Q5=8 - data["Q5"])
+    assert_allclose(report.careless["irv"], irv(flipped), rtol=0, atol=1e-12)
+    with pytest.raises(SurveyDataError, match="needs item_min and item_max") as err:
+        screen(data, item_max=7, reverse_keyed=["Q2"])
+    assert err.value.column == "Q2"
+    with pytest.raises(SurveyDataError, match="not in the data"):
+        screen(data, item_min=1, item_max=7, reverse_keyed=["Q99"])
+    with pytest.raises(SurveyDataError, match="list of item names"):
+        screen(data, item_min=1, item_max=7, reverse_keyed="Q2")
+
+
+def test_codebook_order_is_longstring_order():
+    """Survey.data keeps codebook order, so a run is counted as the questionnaire shows it."""
+    survey, _, _ = simulated_survey()
+    assert list(survey.data.columns) == survey.codebook.item_names
+
+
+# --------------------------------------------------------------------------- durations
+
+
+@pytest.mark.parametrize(
+    ("cell", "seconds"),
+    [
+        (230, 230.0),
+        (230.5, 230.5),
+        (np.int64(12), 12.0),
+        ("230", 230.0),
+        ("230秒", 230.0),
+        (" 230 秒 ", 230.0),
+        ("２３０秒", 230.0),  # full-width digits
+        ("3分50秒", 230.0),
+        ("3分钟50秒", 230.0),
+        ("1小时2分3秒", 3723.0),
+        ("1时", 3600.0),
+        ("2分", 120.0),
+        ("3m50s", 230.0),
+        ("1h 2m 3s", 3723.0),
+        ("90 sec", 90.0),
+        ("00:03:50", 230.0),
+        ("1:02:03", 3723.0),
+        ("0:00:01.5", 1.5),
+        ("1天1小时", 90000.0),
+        (pd.Timedelta(seconds=230), 230.0),
+        (__import__("datetime").time(0, 3, 50), 230.0),
+    ],
+)
+def test_parse_duration_forms(cell, seconds):
+    assert screening_module.parse_duration(cell) == seconds
+
+
+@pytest.mark.parametrize("cell", [None, np.nan, "", "   ", pd.NA])
+def test_parse_duration_empty(cell):
+    assert math.isnan(screening_module.parse_duration(cell))
+
+
+@pytest.mark.parametrize(
+    "cell", ["3:50", "abc", "230毫秒", "-5", -5, "秒", "1e400", float("inf"), True, "5分3小时"]
+)
+def test_parse_duration_refuses(cell):
+    with pytest.raises(SurveyDataError) as err:
+        screening_module.parse_duration(cell)
+    assert err.value.found == cell
+    assert "230秒" in err.value.expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=20), st.integers(), st.floats(allow_nan=True)))
+def test_parse_duration_any_input_is_seconds_or_typed_error(value):
+    try:
+        out = screening_module.parse_duration(value)
+    except SurveyDataError as err:
+        assert err.found == value or (isinstance(value, float) and math.isnan(value))
+        return
+    assert math.isnan(out) or (math.isfinite(out) and out >= 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 99),
+    st.integers(0, 59),
+    st.integers(0, 59),
+    st.sampled_from(["{h}小时{m}分{s}秒", "{h}h{m}m{s}s", "{h}:{m:02d}:{s:02d}", "{t}秒", "{t}"]),
+)
+def test_parse_duration_round_trips_written_forms(h, m, s, form):
+    total = h * 3600 + m * 60 + s
+    text = form.format(h=h, m=m, s=s, t=total)
+    assert screening_module.parse_duration(text) == float(total)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "seconds"),
+    [
+        ("2024/5/6 10:11:12", "2024/5/6 10:15:02", 230.0),  # 问卷星
+        ("2024-05-06 10:11:12", "2024-05-06 10:15:02", 230.0),  # 腾讯问卷, Qualtrics
+        ("2024-05-06T10:11:12", "2024-05-06T10:15:02", 230.0),  # ISO 8601
+        ("2024年5月6日 10:11:12", "2024年5月6日 10时15分2秒", 230.0),
+        ("2024/5/6 23:59:00", "2024/5/7 0:01:00", 120.0),  # across midnight
+        ("2024-05-06T10:11:12+08:00", "2024-05-06T02:15:02Z", 230.0),  # time zones
+        ("2024/5/6 10:11", "2024/5/6 10:15", 240.0),  # minutes only
+        (pd.Timestamp("2024-05-06 10:11:12"), "2024-05-06 10:15:02", 230.0),  # an Excel date
+    ],
+)
+def test_completion_times_from_start_and_end(start, end, seconds):
+    times = screening_module.completion_times(
+        start=pd.Series([start], name="开始答题时间"), end=pd.Series([end], name="结束答题时间")
+    )
+    assert times.tolist() == [seconds]
+
+
+@pytest.mark.parametrize(
+    "cell", ["2024/5/6", "2024/13/6 10:11:12", "2024/5/6 25:00:00", "45383.42", 45383.42, "x"]
+)
+def test_parse_timestamp_refuses(cell):
+    with pytest.raises(SurveyDataError, match="date and time"):
+        screening_module.parse_timestamp(cell)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(max_size=30), st.integers(), st.floats()))
+def test_parse_timestamp_any_input_is_a_time_or_typed_error(value):
+    try:
+        seconds, aware = screening_module.parse_timestamp(value)
+    except SurveyDataError:
+        return
+    assert math.isnan(seconds) or math.isfinite(seconds)
+    assert isinstance(aware, bool)
+
+
+def test_completion_time_errors_name_the_place():
+    rows = pd.Series([2, 3, 4], index=["a", "b", "c"])
+    with pytest.raises(SurveyDataError, match="not a completion time") as err:
+        screening_module.completion_times(
+            duration=pd.Series(["230秒", "快", "100"], index=rows.index, name="所用时间"),
+            rows=rows,
+            file="export.csv",
+        )
+    assert (err.value.file, err.value.row, err.value.column, err.value.found) == (
+        "export.csv",
+        3,
+        "所用时间",
+        "快",
+    )
+    start = pd.Series(["2024/5/6 10:00:00", "2024/5/6 10:05:00"], name="start")
+    end = pd.Series(["2024/5/6 10:04:00", "2024/5/6 10:01:00"], name="end")
+    with pytest.raises(SurveyDataError, match="end time is before the start") as err:
+        screening_module.completion_times(start=start, end=end)
+    assert (err.value.row, err.value.column) == (2, "end")
+    with pytest.raises(SurveyDataError, match="time zone"):
+        screening_module.completion_times(
+            start=pd.Series(["2024/5/6 10:00:00+08:00"]), end=pd.Series(["2024/5/6 10:04:00"])
+        )
+    with pytest.raises(SurveyDataError, match="a start and an end column"):
+        screening_module.completion_times(start=start)
+
+
+# --------------------------------------------------------------------------- speeders
+
+
+def test_speeders_rule_and_boundary():
+    t = pd.Series([100.0, 200.0, 300.0, 400.0, 500.0, 90.0, 89.9, np.nan], index=list("abcdefgh"))
+    out = screening_module.speeders(t)  # median of the 7 known times: 200
+    assert list(out.columns) == ["seconds", "relative", "flagged"]
+    assert_allclose(out["relative"], t / 200.0)
+    # flagged strictly below 0.3 x 200 = 60 s: nobody; at 0.5 (Leiner's RSI 2), below
+    # 100 s: f and g (a, at exactly 100 s, is not)
+    assert not out["flagged"].any()
+    half = screening_module.speeders(t, fraction=0.5)
+    assert half.index[half["flagged"]].tolist() == ["f", "g"]
+    assert not half.loc["h", "flagged"] and np.isnan(half.loc["h", "relative"])
+    exact = screening_module.speeders(pd.Series([60.0, 200.0, 200.0]), fraction=0.3)
+    assert not exact["flagged"].any()  # 60 = 0.3 x 200 is not faster than the cut-off
+
+
+@pytest.mark.parametrize(
+    ("times", "fraction", "match"),
+    [
+        (pd.Series([1.0, 2.0]), 0.0, "out of range"),
+        (pd.Series([1.0, 2.0]), 1.0, "out of range"),
+        (pd.Series([1.0, 2.0]), "0.3", "must be a number"),
+        (pd.Series([1.0, -2.0]), 0.3, "not negative"),
+        (pd.Series([1.0, np.inf]), 0.3, "finite"),
+        (pd.Series([np.nan, np.nan]), 0.3, "no respondent has a completion time"),
+        (pd.Series(["230秒"]), 0.3, "numeric Series"),
+        ([230.0], 0.3, "numeric Series"),
+    ],
+)
+def test_speeders_bad_input(times, fraction, match):
+    with pytest.raises(SurveyDataError, match=match):
+        screening_module.speeders(times, fraction=fraction)
+
+
+def timed_survey(seed: int = 11):
+    """The generated survey plus a 问卷星 所用时间 column: 10 planted speeders.
+
+    Attentive and careless respondents take log-normal times (median 300 s, sd of the
+    log 0.35); the 10 speeders (the first 10 attentive respondents) take 40-80 s.
+    """
+    from loyaltysem.survey import Codebook, Survey
+
+    survey, kind, frame = simulated_survey(seed)
+    rng = np.random.default_rng(seed)
+    seconds = np.round(300.0 * np.exp(0.35 * rng.standard_normal(len(frame))))
+    fast = kind.index[kind == "attentive"][:10]
+    ids = frame["respondent_id"].to_numpy()
+    seconds[np.isin(ids, fast)] = rng.integers(40, 81, size=10)
+    frame = frame.assign(所用时间=[f"{int(s)}秒" for s in seconds])
+    spec = survey.codebook.to_dict()
+    spec["columns"] = {**spec.get("columns", {}), "所用时间": "duration"}
+    return Survey.from_frame(frame, Codebook.from_dict(spec)), kind, fast
+
+
+def test_survey_speeder_screen_from_wjx_duration():
+    survey, _, fast = timed_survey()
+    report = survey.screen()
+    assert report.speeders_screened and report.speed_source == "所用时间"
+    assert not any("speeder screen not run" in note for note in report.notes)
+    median = float(report.speeders["seconds"].median())
+    assert 280 <= median <= 320
+    flagged = report.speeders.index[report.speeders["flagged"]]
+    assert_same_labels(sorted(flagged), sorted(fast), "speeders = the 10 planted")
+    excl = report.exclusions()
+    assert list(excl.columns) == ["missing", "longstring", "irv", "speeder", "reasons"]
+    assert (excl.loc[fast, "reasons"] == "speeder").all()
+    assert len(excl) == 20  # 10 straight-liners + 10 speeders
+    text = report.summary()
+    assert "speeders: faster than 0.3 x the median time" in text and "所用时间" in text
+    assert "speeders_flagged=10" in repr(report)
+
+    cleaned = survey.clean(report)
+    assert cleaned.n == 300
+    assert set(cleaned.exclusions.index) == set(excl.index)
+    assert (cleaned.exclusions.loc[fast, "reasons"] == "speeder").all()
+    details = [e.detail for e in cleaned.log if e.step == "exclude"]
+    counts = {e.detail: e.count for e in cleaned.log if e.step == "exclude"}
+    assert counts["excluded: speeder"] == 10 and counts["excluded: irv"] == 10
+    assert any("speeders=True" in d for d in details)
+    kept_speeders = survey.clean(report, speeders=False)
+    assert kept_speeders.n == 310
+    assert "speeder" not in kept_speeders.exclusions.columns
+
+
+def test_survey_without_duration_says_so():
+    survey, _, _ = simulated_survey()
+    assert survey.completion_times() is None
+    report = survey.screen()
+    assert not report.speeders_screened
+    assert report.speeders["seconds"].isna().all() and not report.speeders["flagged"].any()
+    assert any(note.startswith("speeder screen not run") for note in report.notes)
+    assert "speeder" not in report.exclusions().columns
+    assert "speeders_flagged=n/a" in repr(report)
+    cleaned = survey.clean(report)
+    assert any(
+        e.detail.startswith("speeders not screened") for e in cleaned.log if e.step == "exclude"
+    )
+    with pytest.raises(SurveyDataError, match="no completion times"):
+        survey.clean(report, speeders=True)
+
+
+def test_survey_start_end_columns_and_bad_cell_row(tmp_path):
+    from loyaltysem.survey import Codebook, read_survey
+
+    spec = {
+        "items": [{"item": f"Q{j}", "construct": "C", "min": 1, "max": 5} for j in (1, 2, 3)],
+        "columns": {"开始答题时间": "start", "结束答题时间": "end"},
+        "id_column": "序号",
+    }
+    rows = [
+        ("1", "4", "5", "4", "2024/5/6 10:00:00", "2024/5/6 10:05:00"),
+        ("2", "3", "3", "3", "2024/5/6 11:00:00", "2024/5/6 11:00:40"),
+        ("3", "2", "4", "1", "2024/5/6 12:00:00", "2024/5/6 12:04:00"),
+        ("4", "5", "4", "5", "", ""),
+    ]
+    header = "序号,Q1,Q2,Q3,开始答题时间,结束答题时间\n"
+    path = tmp_path / "wjx.csv"
+    path.write_text(header + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    survey = read_survey(path, Codebook.from_dict(spec))
+    times = survey.completion_times()
+    assert times.name == "结束答题时间 - 开始答题时间"
+    assert times.iloc[:3].tolist() == [300.0, 40.0, 240.0] and np.isnan(times.iloc[3])
+    report = survey.screen()
+    assert report.speeders["flagged"].tolist() == [False, True, False, False]  # 40 < .3 x 240
+    assert any("1 of 4 respondents have no completion time" in n for n in report.notes)
+
+    bad = [*rows[:2], ("3", "2", "4", "1", "2024/5/6 12:00:00", "noon")]
+    path.write_text(header + "".join(",".join(r) + "\n" for r in bad), encoding="utf-8")
+    survey = read_survey(path, Codebook.from_dict(spec))
+    with pytest.raises(SurveyDataError, match="not a date and time") as err:
+        survey.screen()
+    assert err.value.row == int(survey.rows.iloc[2]) == 4  # line 4: the header is line 1
+    assert (err.value.column, err.value.found, err.value.file) == (
+        "结束答题时间",
+        "noon",
+        str(path),
+    )
+
+
+def test_codebook_timing_roles_must_be_usable():
+    from loyaltysem.survey import Codebook, Survey
+
+    frame = pd.DataFrame({"Q1": [4, 5], "Q2": [3, 5], "开始答题时间": ["2024/5/6 10:00"] * 2})
+    items = [{"item": q, "construct": "C", "min": 1, "max": 5} for q in ("Q1", "Q2")]
+    only_start = Codebook.from_dict({"items": items, "columns": {"开始答题时间": "start"}})
+    survey = Survey.from_frame(frame, only_start)
+    with pytest.raises(SurveyDataError, match="a start column but no end column") as err:
+        survey.screen()
+    assert err.value.column == "开始答题时间"
+    absent = Codebook.from_dict(
+        {"items": items, "columns": {"开始答题时间": "start", "所用时间": "duration"}}
+    )
+    with pytest.raises(SurveyDataError, match="a column the data does not have") as err:
+        Survey.from_frame(frame, absent).completion_times()
+    assert err.value.column == "所用时间"
+
+
+def test_durations_must_match_respondents():
+    data = small_survey()
+    with pytest.raises(SurveyDataError, match="same respondents"):
+        screen(data, durations=pd.Series(300.0, index=data.index[:-1]))
+    with pytest.raises(SurveyDataError, match="Series of seconds"):
+        screen(data, durations=[300.0] * len(data))
+    times = pd.Series(300.0, index=data.index[::-1], name="t")  # any order: aligned by id
+    report = screen(data, durations=times)
+    assert report.speeders.index.equals(data.index) and report.speed_source == "t"

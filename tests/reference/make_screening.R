@@ -1,9 +1,12 @@
 #!/usr/bin/env Rscript
 # Reference fixtures for loyaltysem.screening (tests/test_screening.py).
 #
-# Run from the repository root (data: the packaged copies in src/loyaltysem/data):
+# Run from the repository root:
 #   Rscript tests/reference/make_screening.R [DATASETS_DIR] [FIXTURES_DIR]
-# Defaults: DATASETS_DIR = src/loyaltysem/data, FIXTURES_DIR = tests/fixtures.
+# Defaults: DATASETS_DIR = src/loyaltysem/data (the package's copies of mobi.csv,
+# HolzingerSwineford1939.csv and corp_rep_data.csv, byte-identical to the files the
+# fixtures were first made from; provenance in src/loyaltysem/data/PROVENANCE.md),
+# FIXTURES_DIR = tests/fixtures.
 #
 # Writes tests/fixtures/screening_{mobi,holzinger,corp_rep}.json with
 #   - psych::describe(x)            (defaults: type = 3 skew/kurtosis, sd with n - 1)

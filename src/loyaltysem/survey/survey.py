@@ -714,10 +714,18 @@ class Survey(DisplayMixin):
         return self._replace(keep, [entry], excl)
 
     def screen(self, **options: Any) -> ScreeningReport:
-        """Screen the items: missing, range, distribution, careless answers, outliers.
+        """Screen the items: missing, range, distribution, careless answers, speed, outliers.
 
-        Keyword options are passed to :func:`loyaltysem.screening.screen`; the item
-        ranges come from the codebook.
+        Keyword options are passed to :func:`loyaltysem.screening.screen`. From the
+        codebook come the item ranges, the reverse-keyed items (the careless indices
+        are computed on the answers as given, in codebook order) and the completion
+        times (:meth:`completion_times`) for the speeder screen.
+
+        Raises
+        ------
+        SurveyDataError
+            An option is invalid, or a duration, start or end cell cannot be read
+            (the error names the file, row, column and value).
 
         Examples
         --------
@@ -725,6 +733,8 @@ class Survey(DisplayMixin):
         >>> report = load_ecommerce().screen()
         >>> bool(report.items.loc["LOY4", "n"] > 0)
         True
+        >>> report.policy.reverse_keyed, report.speeders_screened  # no duration column
+        (('LOY4',), False)
         """
         from loyaltysem.screening import screen
 
@@ -732,7 +742,91 @@ class Survey(DisplayMixin):
         hi = {it.name: it.max for it in self.codebook.items if it.max is not None}
         options.setdefault("item_min", lo)
         options.setdefault("item_max", hi)
+        options.setdefault("reverse_keyed", [it.name for it in self.codebook.items if it.reverse])
+        if "durations" not in options:
+            options["durations"] = self.completion_times()
         return screen(self._data, **options)
+
+    def completion_times(self) -> pd.Series | None:
+        """Each respondent's completion time in seconds, from the exported columns.
+
+        Read from the column with role ``duration`` (问卷星 ``所用时间`` as ``230秒``,
+        腾讯问卷 ``答题时长``, Qualtrics ``Duration (in seconds)``), else from the
+        columns with roles ``start`` and ``end`` (``end - start``); the first such
+        column in the codebook is used. Cells are parsed as
+        :func:`loyaltysem.screening.parse_duration` and
+        :func:`~loyaltysem.screening.parse_timestamp` describe.
+
+        Returns
+        -------
+        Series or None
+            Float seconds indexed like :attr:`data` (``NaN`` where the cell is empty),
+            named after the column(s) used; ``None`` if the codebook names no duration
+            column and no start and end pair.
+
+        Raises
+        ------
+        SurveyDataError
+            A cell that is not a duration or a date and time, or an end before its
+            start (the error names the file, the row as the file shows it, the column
+            and the value); a codebook that gives a timing role to a column the data
+            does not have, or names a start column without an end column (or the
+            reverse) and no duration column.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from loyaltysem.survey import Codebook, Survey
+        >>> cb = Codebook.from_dict({
+        ...     "items": [{"item": "Q1", "construct": "C", "min": 1, "max": 5}],
+        ...     "columns": {"所用时间": "duration"},
+        ... })
+        >>> s = Survey.from_frame(pd.DataFrame({"Q1": [4, 5], "所用时间": ["230秒", "3分5秒"]}), cb)
+        >>> s.completion_times().tolist()
+        [230.0, 185.0]
+        """
+        from loyaltysem.screening import completion_times
+
+        roles = self.codebook.columns
+        timing = [c for c, r in roles.items() if r in ("duration", "start", "end")]
+        absent = [c for c in timing if c not in self._raw.columns]
+        if absent:
+            raise SurveyDataError(
+                f"the codebook gives the role {roles[absent[0]]!r} to a column the data does "
+                "not have",
+                file=self.source,
+                column=absent[0],
+                found=list(map(str, self._raw.columns)),
+                expected=f"a column {absent[0]!r}{_close(absent[0], list(self._raw.columns))}",
+                fix="correct the column name in the codebook, or remove its role",
+            )
+        by_role = {r: [c for c in timing if roles[c] == r] for r in ("duration", "start", "end")}
+        if not by_role["duration"] and bool(by_role["start"]) != bool(by_role["end"]):
+            have, lack = ("start", "end") if by_role["start"] else ("end", "start")
+            raise SurveyDataError(
+                f"the codebook names a {have} column but no {lack} column",
+                file=self.source,
+                column=by_role[have][0],
+                found=f"{have}: {by_role[have][0]!r}",
+                expected="a duration column, or both a start and an end column",
+                fix=f"give the {lack} time column the role {lack!r}, or remove the role {have!r}",
+            )
+
+        def cells(column: str) -> pd.Series:
+            raw = self._raw[column]
+            blank = raw.map(lambda v: isinstance(v, str) and v.strip() in NA_TOKENS)
+            return raw.mask(blank.astype(bool), None)
+
+        common = {"rows": self._rows, "file": self.source}
+        if by_role["duration"]:
+            column = by_role["duration"][0]
+            times = completion_times(duration=cells(column), **common)
+            return times.rename(column)
+        if by_role["start"] and by_role["end"]:
+            first, last = by_role["start"][0], by_role["end"][0]
+            times = completion_times(start=cells(first), end=cells(last), **common)
+            return times.rename(f"{last} - {first}")
+        return None
 
     def clean(
         self,
@@ -741,6 +835,7 @@ class Survey(DisplayMixin):
         careless: bool = True,
         outliers: bool = False,
         max_missing_pct: float | None = None,
+        speeders: bool | None = None,
         **screen_options: Any,
     ) -> Survey:
         """Return a new survey without the respondents a stated policy excludes.
@@ -750,12 +845,18 @@ class Survey(DisplayMixin):
         report : ScreeningReport, optional
             A report from :meth:`screen` (computed with ``screen_options`` if omitted).
         careless : bool, default True
-            Exclude respondents flagged as careless (long strings, low variability).
+            Exclude respondents flagged as careless (long strings, low variability,
+            on the answers as given).
         outliers : bool, default False
             Exclude multivariate outliers (Mahalanobis D², flagged at the report's
             alpha).
         max_missing_pct : float, optional
             Exclude respondents missing more than this percentage of the items.
+        speeders : bool, optional
+            Exclude speeders (faster than the report's ``speeder_fraction`` of the
+            median completion time). Default: yes when the survey has completion
+            times; without them the log says the speeder screen was not run.
+            ``True`` without completion times raises :class:`SurveyDataError`.
 
         Returns
         -------
@@ -774,7 +875,10 @@ class Survey(DisplayMixin):
         if report is None:
             report = self.screen(**screen_options)
         excl = report.exclusions(
-            careless=careless, outliers=outliers, max_missing_pct=max_missing_pct
+            careless=careless,
+            outliers=outliers,
+            max_missing_pct=max_missing_pct,
+            speeders=speeders,
         )
         unknown = excl.index.difference(self._data.index)
         if len(unknown):
@@ -790,13 +894,24 @@ class Survey(DisplayMixin):
             count = int(excl[column].sum())
             if count:
                 entries.append(LogEntry("exclude", None, count, f"excluded: {column}"))
+        speed = "speeder" in excl.columns
+        if not report.speeders_screened:
+            entries.append(
+                LogEntry(
+                    "exclude",
+                    None,
+                    0,
+                    "speeders not screened: no completion times (codebook roles duration, "
+                    "or start and end)",
+                )
+            )
         entries.append(
             LogEntry(
                 "exclude",
                 None,
                 len(excl),
                 f"kept {int(keep.sum())} of {self.n} respondents "
-                f"(careless={careless}, outliers={outliers}, "
+                f"(careless={careless}, speeders={speed}, outliers={outliers}, "
                 f"max_missing_pct={max_missing_pct})",
             )
         )
