@@ -58,7 +58,7 @@ from loyaltysem.results import Provenance, SEMResult
 from loyaltysem.screening import ScreeningReport, describe, mardia, screen
 from loyaltysem.simulation import PopulationModel, simulate_survey
 from loyaltysem.specification import ModelSpec, specify
-from loyaltysem.survey import Codebook, Survey, read_survey
+from loyaltysem.survey import Codebook, CodebookDraft, Survey, draft_codebook, read_survey
 from loyaltysem.validity import MeasurementReport, validate
 
 try:
@@ -72,6 +72,7 @@ __all__ = [
     "RIVAL_MODEL",
     "BootstrapResult",
     "Codebook",
+    "CodebookDraft",
     "CodebookError",
     "ConvergenceError",
     "EffectsResult",
@@ -100,6 +101,7 @@ __all__ = [
     "datasets",
     "default_instrument",
     "describe",
+    "draft_codebook",
     "efa_report",
     "effects",
     "fit",
