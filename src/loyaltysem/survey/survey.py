@@ -196,7 +196,8 @@ def _normalize_covariate(series: pd.Series) -> pd.Series:
         if len(finite) and (finite == finite.round()).all() and finite.abs().max() < 2**53:
             return numeric.astype("Int64")
         return numeric.astype("float64")
-    return values.map(lambda v: None if v is None else str(v).strip()).astype("string")
+    # map() may turn None into NaN: test for blank, never write the text "nan"
+    return values.map(lambda v: None if _is_blank(v) else str(v).strip()).astype("string")
 
 
 @dataclass(frozen=True, eq=False)
@@ -672,7 +673,11 @@ class Survey(DisplayMixin):
                     lambda v: isinstance(v, str) and normalize_label(v) in text_codes
                 ).astype(bool)
                 if is_text.any():
-                    kept = raw_col.mask(is_text)
+                    kept = pd.Series(
+                        [None if t else v for v, t in zip(raw_col, is_text, strict=True)],
+                        index=index,
+                        dtype=object,
+                    )
                     covariates[c] = _normalize_covariate(kept)
                     col = covariates[c]
                     log.append(
