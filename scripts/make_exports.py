@@ -85,7 +85,9 @@ def simulate() -> pd.DataFrame:
 
 def straightliners(frame: pd.DataFrame) -> list[int]:
     """Respondent numbers (1-based) of the planted straight-liners."""
-    return [int(i) + 1 for i in np.flatnonzero(frame["respondent_type"].to_numpy() == "straightline")]
+    return [
+        int(i) + 1 for i in np.flatnonzero(frame["respondent_type"].to_numpy() == "straightline")
+    ]
 
 
 def _matrix_headers() -> list[tuple[str, str, str]]:
@@ -259,7 +261,9 @@ def write_all(out: Path) -> list[Path]:
     wjx(frame, text=False).to_csv(
         out / "wjx_numeric.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n"
     )
-    tencent(frame).to_csv(out / "tencent.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+    tencent(frame).to_csv(
+        out / "tencent.csv", index=False, encoding="utf-8-sig", lineterminator="\n"
+    )
     qualtrics(frame).to_csv(out / "qualtrics.csv", index=False, encoding="utf-8-sig")
     write_sav(frame, out / "spss.sav")
     written = [out / name for name in FILES]

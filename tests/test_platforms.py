@@ -27,7 +27,9 @@ EXPORTS = ROOT / "tests" / "data" / "exports"
 
 
 def _load_script():
-    spec = importlib.util.spec_from_file_location("make_exports", ROOT / "scripts" / "make_exports.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_exports", ROOT / "scripts" / "make_exports.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules["make_exports"] = module
     spec.loader.exec_module(module)
@@ -38,16 +40,42 @@ MX = _load_script()
 
 #: export → (layout, {header: role} spot checks, answer scale of the items)
 LAYOUTS = {
-    "wjx_text.xlsx": ("wjx", {"序号": "id", "所用时间": "duration", "提交答卷时间": "end",
-                              "来自IP": "ignore", "1、您的性别：": "covariate"}),
+    "wjx_text.xlsx": (
+        "wjx",
+        {
+            "序号": "id",
+            "所用时间": "duration",
+            "提交答卷时间": "end",
+            "来自IP": "ignore",
+            "1、您的性别：": "covariate",
+        },
+    ),
     "wjx_text.csv": ("wjx", {"序号": "id", "所用时间": "duration", "来源详情": "ignore"}),
-    "wjx_numeric.csv": ("wjx", {"序号": "id", "所用时间": "duration",
-                                "3、您最常使用的购物平台：": "covariate"}),
-    "tencent.csv": ("tencent", {"编号": "id", "开始答题时间": "start", "结束答题时间": "end",
-                                "答题时长": "duration", "IP": "ignore"}),
-    "qualtrics.csv": ("qualtrics", {"ResponseId": "id", "StartDate": "start", "EndDate": "end",
-                                    "Duration (in seconds)": "duration", "IPAddress": "ignore",
-                                    "Q2": "covariate"}),
+    "wjx_numeric.csv": (
+        "wjx",
+        {"序号": "id", "所用时间": "duration", "3、您最常使用的购物平台：": "covariate"},
+    ),
+    "tencent.csv": (
+        "tencent",
+        {
+            "编号": "id",
+            "开始答题时间": "start",
+            "结束答题时间": "end",
+            "答题时长": "duration",
+            "IP": "ignore",
+        },
+    ),
+    "qualtrics.csv": (
+        "qualtrics",
+        {
+            "ResponseId": "id",
+            "StartDate": "start",
+            "EndDate": "end",
+            "Duration (in seconds)": "duration",
+            "IPAddress": "ignore",
+            "Q2": "covariate",
+        },
+    ),
     "spss.sav": ("spss", {"id": "id", "duration": "duration", "gender": "covariate"}),
 }
 
@@ -238,7 +266,8 @@ def test_cli_codebook_draft_then_fit(name, tmp_path, capsys):
         layout=LAYOUTS[name][0],
         notes=(),
         missing_codes=tuple(
-            c for c in str(settings.set_index("key").loc["missing_codes", "value"]).split(";")
+            c
+            for c in str(settings.set_index("key").loc["missing_codes", "value"]).split(";")
             if c and c != "nan"
         ),
         source=name,
@@ -248,8 +277,14 @@ def test_cli_codebook_draft_then_fit(name, tmp_path, capsys):
     out = tmp_path / "sem"
     code = main(
         [
-            "fit", str(EXPORTS / name), "--codebook", str(tmp_path / "edited.xlsx"),
-            "--model", str(tmp_path / "model.lav"), "--out", str(out),
+            "fit",
+            str(EXPORTS / name),
+            "--codebook",
+            str(tmp_path / "edited.xlsx"),
+            "--model",
+            str(tmp_path / "model.lav"),
+            "--out",
+            str(out),
         ]
     )
     assert code == 0

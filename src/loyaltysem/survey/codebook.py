@@ -456,9 +456,7 @@ class Codebook:
                 "text": it.text,
                 "text_zh": it.text_zh,
                 "column": it.column,
-                "missing": ";".join(
-                    [f"{c:g}" for c in it.missing_codes] + list(it.missing_text)
-                ),
+                "missing": ";".join([f"{c:g}" for c in it.missing_codes] + list(it.missing_text)),
             }
             for it in self.items
         ]

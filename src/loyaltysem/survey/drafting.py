@@ -213,8 +213,11 @@ class CodebookDraft:
                     lines.append(f"{key} = {_toml_str(str(value))}")
             if r["missing"]:
                 lines.append(f"missing_codes = {_toml_list(str(r['missing']))}")
-            labels = [(lang, r[col]) for lang, col in (("en", "value_labels"),
-                                                       ("zh", "value_labels_zh")) if r[col]]
+            labels = [
+                (lang, r[col])
+                for lang, col in (("en", "value_labels"), ("zh", "value_labels_zh"))
+                if r[col]
+            ]
             if labels:
                 inner = ", ".join(f"{lang} = {_toml_str(spec)}" for lang, spec in labels)
                 lines.append(f"value_labels = {{ {inner} }}")
@@ -369,15 +372,25 @@ def draft_codebook(
     --------
     >>> import pandas as pd, tempfile, pathlib
     >>> frame = pd.DataFrame({"序号": [1, 2, 3], "所用时间": ["230秒", "95秒", "41秒"],
+    ...     "提交答卷时间": ["2026/11/02 10:00:00"] * 3,
     ...     "1(该平台口碑很好)": ["同意", "非常同意", "(跳过)"],
     ...     "1(该平台值得信赖)": ["一般", "非常同意", "不同意"]})
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "wjx.csv"
     >>> frame.to_csv(path, index=False)
     >>> draft = draft_codebook(path)
     >>> draft.layout
-    'unknown'
-    >>> draft.frame[["item", "role", "construct", "min", "max"]].to_string()
-    '       item      role construct  min  max\\n0        id  ignore            NaN  NaN\\n1  duration  ignore            NaN  NaN\\n2     C1_1      item        C1  1.0  5.0\\n3     C1_2      item        C1  1.0  5.0'
+    'wjx'
+    >>> draft.frame[["item", "role", "construct", "min", "max"]]
+            item      role construct  min  max
+    0         id        id            NaN  NaN
+    1   duration  duration            NaN  NaN
+    2  submitted       end            NaN  NaN
+    3       C1_1      item        C1  1.0  5.0
+    4       C1_2      item        C1  1.0  5.0
+    >>> draft.missing_codes
+    ('(跳过)',)
+    >>> draft.to_codebook().column_of["C1_1"]
+    '1(该平台口碑很好)'
     """
     p = Path(path)
     table = read_raw(p, sheet=sheet, encoding=encoding)
@@ -446,9 +459,7 @@ def _variable_labels(path: Path) -> dict[str, str]:
     import pyreadstat
 
     _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
-    return {
-        str(k): str(v) for k, v in (meta.column_names_to_labels or {}).items() if v is not None
-    }
+    return {str(k): str(v) for k, v in (meta.column_names_to_labels or {}).items() if v is not None}
 
 
 def _columns(table: RawTable, layout: str, question_texts: Mapping[str, str]) -> list[_Column]:
@@ -606,6 +617,5 @@ def _global_codes(columns: list[_Column]) -> tuple[float | str, ...]:
         for code in col.missing:
             if code not in seen:
                 seen.append(code)
-    return tuple(
-        sorted((c for c in seen if isinstance(c, float)))  # type: ignore[type-var]
-    ) + tuple(c for c in seen if isinstance(c, str))
+    numbers = sorted(c for c in seen if isinstance(c, float))
+    return (*numbers, *(c for c in seen if isinstance(c, str)))

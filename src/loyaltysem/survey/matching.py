@@ -37,7 +37,9 @@ _NUMBER = re.compile(r"^\s*(?:(?P<q>[Qq])|第)?\s*(?P<n>\d{1,4})\s*(?:题)?")
 _SUB_NUM = re.compile(r"^(?:[_\-](?P<a>\d{1,3})|\((?P<b>\d{1,3})\))(?=$|[\s.、:：)(\-—_])")
 _SUB_TEXT = re.compile(r"^\((?P<t>[^()]+)\)")
 _SEPARATOR = re.compile(r"^(?:$|[\s.、:：]|[—\-]{1,2})")
-_BARE = re.compile(r"^\s*(?:[Qq]|第)?\s*\d{1,4}\s*(?:题)?\s*(?:[_\-]\d{1,3}|\(\d{1,3}\))?\s*[.、:：]?\s*$")
+_BARE = re.compile(
+    r"^\s*(?:[Qq]|第)?\s*\d{1,4}\s*(?:题)?\s*(?:[_\-]\d{1,3}|\(\d{1,3}\))?\s*[.、:：]?\s*$"
+)
 
 
 def normalize_header(text: object) -> str:
@@ -171,8 +173,8 @@ def resolve_columns(
     Returns
     -------
     dict
-        Header → short name, only for headers that are renamed (a header already
-        equal to its short name is left out).
+        Header → short name in header order, only for headers that are renamed (a
+        header already equal to its short name is left out).
 
     Raises
     ------
@@ -207,8 +209,7 @@ def resolve_columns(
     def claim(name: str, found: str, how: str) -> None:
         if found in taken and taken[found] != name:
             raise SurveyDataError(
-                f"the codebook rows {taken[found]!r} and {name!r} both match the column "
-                f"{found!r}",
+                f"the codebook rows {taken[found]!r} and {name!r} both match the column {found!r}",
                 file=file,
                 column=found,
                 found=f"{taken[found]!r} and {name!r} ({how})",
@@ -292,4 +293,4 @@ def resolve_columns(
             fix=f"give the column {mapping[h]!r} a role (e.g. ignore) under another name, or "
             "rename the codebook row",
         )
-    return mapping
+    return {h: mapping[h] for h in header if h in mapping}

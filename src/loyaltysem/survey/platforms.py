@@ -27,7 +27,8 @@ __all__ = [
 KNOWN_LAYOUTS: Mapping[str, str] = {
     "wjx": "问卷星 (Wenjuanxing) Excel/CSV download: 序号, 提交答卷时间, 所用时间, 来源, 来源详情, "
     "来自IP; questions numbered 1、 or 1.",
-    "tencent": "腾讯问卷 (Tencent Questionnaire) download: 编号, 开始答题时间, 结束答题时间, 答题时长",
+    "tencent": "腾讯问卷 (Tencent Questionnaire) download: 编号, 开始答题时间, 结束答题时间, "
+    "答题时长",
     "qualtrics": "Qualtrics CSV: three header rows (names, question texts, ImportId), StartDate, "
     "EndDate, Duration (in seconds), ResponseId",
     "spss": "SPSS .sav: variable labels and value labels",
@@ -141,7 +142,7 @@ def qualtrics_header_rows(table: RawTable) -> int:
             return pos + 1
     names = {_norm(c) for c in frame.columns}
     if len(frame) and "startdate" in names and "responseid" in names:
-        start = [c for c in frame.columns if _norm(c) == "startdate"][0]
+        start = next(c for c in frame.columns if _norm(c) == "startdate")
         if _norm(frame.iloc[0][start]) == "start date":
             return 1
     return 0

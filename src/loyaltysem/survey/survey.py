@@ -438,7 +438,9 @@ class Survey(DisplayMixin):
         log: list[LogEntry] = [LogEntry("read", None, len(table.frame), n) for n in table.notes]
         if not table.notes:
             log.append(
-                LogEntry("read", None, len(table.frame), f"{len(table.frame)} rows from a data frame")
+                LogEntry(
+                    "read", None, len(table.frame), f"{len(table.frame)} rows from a data frame"
+                )
             )
         renamed = resolve_columns(list(table.frame.columns), codebook, file=file)
         if renamed:
