@@ -290,3 +290,16 @@ def test_cli_codebook_draft_then_fit(name, tmp_path, capsys):
     assert code == 0
     est = pd.read_csv(out / "sem_estimates.csv", encoding="utf-8-sig")
     assert {"REP", "LOY"} <= set(est["lhs"])
+
+
+def test_formula_like_header_stays_text_in_the_excel_draft(tmp_path):
+    path = tmp_path / "odd.csv"
+    pd.DataFrame({"=1+2": [1, 2, 4, 5], "x": [3, 4, 5, 1]}).to_csv(path, index=False)
+    draft = draft_codebook(path)
+    out = draft.write(tmp_path / "odd.xlsx")
+    sheet = pd.read_excel(out, sheet_name="items", dtype=object)
+    assert sheet["column"].tolist() == ["=1+2", "x"]
+    cb = Codebook.read(out)
+    assert cb.column_of["C1_1"] == "=1+2"
+    survey = read_survey(path, out)
+    assert survey.data["C1_1"].tolist() == [1.0, 2.0, 4.0, 5.0]

@@ -14,7 +14,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -84,7 +83,6 @@ class CodebookDraft:
     notes: tuple[str, ...]
     missing_codes: tuple[float | str, ...] = ()
     source: str = ""
-    _settings: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __repr__(self) -> str:
         items = int((self.frame["role"] == "item").sum())
