@@ -13,11 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from loyaltysem import CodebookDraft, draft_codebook, read_survey
 from loyaltysem.cli import main
-from loyaltysem.errors import CodebookError
+from loyaltysem.errors import CodebookError, SurveyDataError
 from loyaltysem.estimation import fit
 from loyaltysem.instruments import DEFAULT_MODEL, default_instrument
 from loyaltysem.survey import Codebook, Survey
@@ -303,3 +305,57 @@ def test_formula_like_header_stays_text_in_the_excel_draft(tmp_path):
     assert cb.column_of["C1_1"] == "=1+2"
     survey = read_survey(path, out)
     assert survey.data["C1_1"].tolist() == [1.0, 2.0, 4.0, 5.0]
+
+
+_CELL = st.one_of(
+    st.integers(min_value=-99, max_value=120),
+    st.sampled_from(
+        ["非常不同意", "不同意", "一般", "同意", "非常同意", "(跳过)", "", "男", "230秒"]
+    ),
+    st.text(max_size=6),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    headers=st.lists(
+        st.text(min_size=1, max_size=10).map(str.strip).filter(bool),
+        min_size=1,
+        max_size=5,
+        unique_by=lambda h: h,
+    ),
+    rows=st.integers(min_value=1, max_value=8),
+    data=st.data(),
+)
+def test_any_table_gets_a_draft_listing_every_column(tmp_path_factory, headers, rows, data):
+    assume(all("\r" not in h and "\n" not in h for h in headers))
+    frame = pd.DataFrame(
+        {h: data.draw(st.lists(_CELL, min_size=rows, max_size=rows)) for h in headers}
+    )
+    path = tmp_path_factory.mktemp("any") / "export.csv"
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    try:
+        draft = draft_codebook(path)
+    except SurveyDataError as exc:  # an unreadable table is a typed error naming the file
+        assert exc.file == str(path) and exc.fix
+        return
+    assert draft.frame["column"].tolist() == [str(c) for c in pd.read_csv(path, dtype=str).columns]
+    assert draft.frame["item"].is_unique
+    assert set(draft.frame["role"]) <= {
+        "item",
+        "id",
+        "duration",
+        "start",
+        "end",
+        "ignore",
+        "covariate",
+    }
+    if (draft.frame["role"] == "item").any():
+        try:
+            cb = draft.to_codebook()
+        except CodebookError as exc:
+            assert exc.fix
+            return
+        assert set(cb.column_of.values()) <= set(draft.frame["column"])

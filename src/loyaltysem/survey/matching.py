@@ -194,6 +194,7 @@ def resolve_columns(
     {'序号': 'id', '4、平台可靠': 'REP1', '5. 平台知名': 'REP2', '6、口碑好': 'REP3'}
     """
     header = [str(h) for h in header]
+    where = f" ({codebook.source})" if codebook.source else ""
     exact: dict[str, list[str]] = {}
     for h in header:
         exact.setdefault(normalize_header(h), []).append(h)
@@ -209,7 +210,8 @@ def resolve_columns(
     def claim(name: str, found: str, how: str) -> None:
         if found in taken and taken[found] != name:
             raise SurveyDataError(
-                f"the codebook rows {taken[found]!r} and {name!r} both match the column {found!r}",
+                f"the codebook rows {taken[found]!r} and {name!r}{where} both match the "
+                f"column {found!r}",
                 file=file,
                 column=found,
                 found=f"{taken[found]!r} and {name!r} ({how})",
@@ -236,7 +238,7 @@ def resolve_columns(
         near = difflib.get_close_matches(spec, header, n=3, cutoff=0.5)
         if not hits:
             raise SurveyDataError(
-                f"the codebook row {name!r} reads the column {spec!r}, which the data does "
+                f"the codebook row {name!r}{where} reads the column {spec!r}, which the data does "
                 "not have",
                 file=file,
                 column=spec,
@@ -246,7 +248,7 @@ def resolve_columns(
                 fix="copy the header from the export into the codebook's column field",
             )
         raise SurveyDataError(
-            f"the column {spec!r} of codebook row {name!r} matches {len(hits)} headers",
+            f"the column {spec!r} of the codebook row {name!r}{where} matches {len(hits)} headers",
             file=file,
             column=spec,
             found=hits[:10],
@@ -273,7 +275,7 @@ def resolve_columns(
                 break
             if len(hits) > 1:
                 raise SurveyDataError(
-                    f"the wording of codebook row {name!r} matches {len(hits)} headers",
+                    f"the wording of the codebook row {name!r}{where} matches {len(hits)} headers",
                     file=file,
                     column=name,
                     found=hits[:10],
