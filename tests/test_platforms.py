@@ -359,3 +359,14 @@ def test_any_table_gets_a_draft_listing_every_column(tmp_path_factory, headers, 
             assert exc.fix
             return
         assert set(cb.column_of.values()) <= set(draft.frame["column"])
+
+
+def test_cli_codebook_draft_bad_suffix_and_unknown_layout(tmp_path, capsys):
+    path = tmp_path / "plain.csv"
+    pd.DataFrame({"a": [1, 2, 5], "b": [2, 4, 5]}).to_csv(path, index=False)
+    assert main(["codebook", "draft", str(path), "--out", str(tmp_path / "cb.docx")]) == 2
+    assert ".xlsx, .csv or .toml" in capsys.readouterr().err
+    assert main(["codebook", "draft", str(path), "--out", str(tmp_path / "cb.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "layout: unknown" in out and "Known layouts" in out
+    assert (tmp_path / "cb.csv").read_bytes().startswith(b"\xef\xbb\xbf")
