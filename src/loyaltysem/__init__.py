@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from loyaltysem.screening import ScreeningReport, describe, mardia, screen
     from loyaltysem.simulation import PopulationModel, simulate_survey
     from loyaltysem.specification import ModelSpec, specify
-    from loyaltysem.survey import Codebook, Survey, read_survey
+    from loyaltysem.survey import Codebook, CodebookDraft, Survey, draft_codebook, read_survey
     from loyaltysem.validity import MeasurementReport, validate
 
 #: public name -> the module that defines it (imported on first access)
@@ -119,6 +119,8 @@ _EXPORTS: dict[str, str] = {
     "ModelSpec": "loyaltysem.specification",
     "specify": "loyaltysem.specification",
     "Codebook": "loyaltysem.survey",
+    "CodebookDraft": "loyaltysem.survey",
+    "draft_codebook": "loyaltysem.survey",
     "Survey": "loyaltysem.survey",
     "read_survey": "loyaltysem.survey",
     "MeasurementReport": "loyaltysem.validity",
@@ -180,6 +182,7 @@ __all__ = [
     "RIVAL_MODEL",
     "BootstrapResult",
     "Codebook",
+    "CodebookDraft",
     "CodebookError",
     "ConvergenceError",
     "EffectsResult",
@@ -208,6 +211,7 @@ __all__ = [
     "datasets",
     "default_instrument",
     "describe",
+    "draft_codebook",
     "efa_report",
     "effects",
     "fit",

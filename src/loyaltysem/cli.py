@@ -508,6 +508,36 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_codebook_draft(args: argparse.Namespace) -> int:
+    """``loyaltysem codebook draft EXPORT --out codebook.xlsx``: a codebook draft to edit."""
+    from loyaltysem.survey.drafting import draft_codebook
+
+    draft = draft_codebook(args.export, sheet=args.sheet, encoding=args.encoding)
+    path = draft.write(args.out)
+    print(f"layout: {draft.layout}")
+    for note in draft.notes:
+        print(f"- {note}")
+    print(f"wrote {path} ({len(draft.frame)} columns): edit it, then pass it as --codebook")
+    return EXIT_OK
+
+
+def _add_codebook_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    codebook = sub.add_parser("codebook", help="codebook tools (draft one from an export)")
+    tools = codebook.add_subparsers(dest="codebook_command", required=True)
+    draft = tools.add_parser(
+        "draft",
+        help="read a survey export (问卷星, 腾讯问卷, Qualtrics, SPSS, any table) and write a "
+        "codebook draft to edit: one row per column, roles, scales, suggested constructs",
+    )
+    draft.add_argument("export", help="the export: .csv .tsv .xlsx .sav .dta .parquet")
+    draft.add_argument(
+        "--out", required=True, help="the draft to write: .xlsx (to edit in Excel), .csv, .toml"
+    )
+    draft.add_argument("--sheet", help="Excel sheet with the responses (default: the first)")
+    draft.add_argument("--encoding", help="text encoding of a CSV (detected when omitted)")
+    draft.set_defaults(func=_cmd_codebook_draft)
+
+
 def _with_fallback(run: Callable[..., Any], kwargs: dict[str, Any], what: str) -> tuple[Any, str]:
     """Run with the estimator options; ML listwise (saying so) if they are not available yet."""
     described = ", ".join(
@@ -886,8 +916,7 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--out", help="folder for the report tables (CSV, full precision)")
     val.set_defaults(func=_cmd_validate)
 
-    # `codebook draft EXPORT --out codebook.xlsx` (the intake part of issue 11) adds its
-    # own parser block here and a _cmd_codebook_draft function above.
+    _add_codebook_parser(sub)
     return parser
 
 

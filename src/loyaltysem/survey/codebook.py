@@ -33,7 +33,7 @@ ROLES = ("id", "group", "covariate", "duration", "start", "end", "ignore")
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0", "r", "reverse", "reversed", "是", "反向"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0", "", "否", "正向"}
-_ITEM_COLUMNS = ("item", "construct", "min", "max", "reverse", "text", "text_zh")
+_ITEM_COLUMNS = ("item", "construct", "min", "max", "reverse", "text", "text_zh", "column")
 
 
 def normalize_label(label: str) -> str:
@@ -76,6 +76,13 @@ class Item:
         Text answers this item accepts, in addition to the codebook-wide labels.
     missing_codes : tuple of float
         Codes meaning "no answer" for this item, in addition to the codebook-wide ones.
+    missing_text : tuple of str
+        Text codes meaning "no answer" for this item (``(跳过)``, ``不适用``), as
+        written; answers are matched to them after :func:`normalize_label`.
+    column : str
+        The column as the survey platform exported it (``4. 该平台口碑很好``,
+        ``Q4_1``) or its question number (``4``, ``Q7_1``, ``7(1)``); blank when the
+        data column is called ``name``. The column is renamed to ``name`` when read.
     """
 
     name: str
@@ -88,6 +95,8 @@ class Item:
     text_zh: str = ""
     value_labels: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     missing_codes: tuple[float, ...] = ()
+    missing_text: tuple[str, ...] = ()
+    column: str = ""
 
     def reverse_code(self, values: Any) -> Any:
         """Return ``min + max - values`` if the item is reverse-keyed, else ``values``."""
@@ -169,7 +178,13 @@ def _parse_bool(
 
 def _parse_codes(
     value: object, *, file: str | None, row: int | None, column: str, item: str | None
-) -> tuple[float, ...]:
+) -> tuple[float | str, ...]:
+    """Parse missing-value codes: numbers (``-99``) and text codes (``(跳过)``, ``不适用``).
+
+    A part that reads as a finite number is a numeric code; any other text is a text
+    code, kept as written (stripped). Lists may mix both; a string is split at ``;``
+    ``,`` and ``|``.
+    """
     if _is_blank(value):
         return ()
     if isinstance(value, (list, tuple)):
@@ -178,14 +193,50 @@ def _parse_codes(
         parts = [value]
     else:
         parts = [p for p in re.split(r"[;,|]", str(value)) if p.strip()]
-    codes = []
+    codes: list[float | str] = []
     for part in parts:
-        number = _parse_number(
+        if _is_blank(part):
+            continue
+        if isinstance(part, bool) or not isinstance(part, (int, float, str)):
+            raise CodebookError(
+                "a missing-value code is neither a number nor text",
+                file=file,
+                row=row,
+                column=column,
+                found=part,
+                expected="numbers such as -99 or text codes such as (跳过)",
+                fix="write each code as a number or as the text the export uses",
+            )
+        if isinstance(part, str):
+            try:
+                number = float(part.strip())
+            except ValueError:
+                codes.append(part.strip())
+                continue
+            if not math.isfinite(number):
+                codes.append(part.strip())
+                continue
+            codes.append(number)
+            continue
+        parsed = _parse_number(
             part, what="missing-value code", file=file, row=row, column=column, item=item
         )
-        if number is not None:
-            codes.append(number)
+        if parsed is not None:
+            codes.append(parsed)
     return tuple(codes)
+
+
+def _split_codes(codes: Iterable[float | str]) -> tuple[tuple[float, ...], tuple[str, ...]]:
+    """Split parsed codes into numeric codes and text codes (order kept, no repeats)."""
+    numbers: list[float] = []
+    texts: list[str] = []
+    for code in codes:
+        if isinstance(code, str):
+            if code not in texts:
+                texts.append(code)
+        elif float(code) not in numbers:
+            numbers.append(float(code))
+    return tuple(numbers), tuple(texts)
 
 
 def _parse_label_spec(
@@ -356,11 +407,19 @@ class Codebook:
         Every construct named by an item, with its labels (English and Chinese).
     missing_codes : tuple of float
         Codes meaning "no answer" for every item (e.g. ``-99``, ``99``).
+    missing_text : tuple of str
+        Text codes meaning "no answer" for every item and for group and covariate
+        columns (e.g. ``(跳过)``, ``不适用``), matched after :func:`normalize_label`.
+        In files and dicts they are written beside the numeric codes
+        (``missing_codes = [-99, "(跳过)"]``).
     value_labels : mapping of language to mapping of value to label
         Labels shared by every Likert item, e.g. ``{"en": {1: "Strongly disagree", ...},
         "zh": {1: "非常不同意", ...}}``. Text answers are mapped to numbers through them.
     columns : mapping of column name to role
         Non-item columns and their roles (see :data:`ROLES`).
+    role_columns : mapping of column name to exported column
+        For non-item columns read under another name: the header as exported
+        (``序号``, ``所用时间``) or its question number. See :attr:`column_of`.
     name : str
         Name of the instrument.
     source : str or None
@@ -394,6 +453,8 @@ class Codebook:
     columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     name: str = ""
     source: str | None = None
+    missing_text: tuple[str, ...] = ()
+    role_columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     # ------------------------------------------------------------------ queries
     @property
@@ -407,6 +468,17 @@ class Codebook:
         out: dict[str, list[str]] = {}
         for it in self.items:
             out.setdefault(it.construct, []).append(it.name)
+        return out
+
+    @property
+    def column_of(self) -> dict[str, str]:
+        """Name (item code or role column) → the exported column it is read from.
+
+        Only names whose codebook row gives a ``column`` are listed; the others are
+        read from a data column of their own name (or matched by ``text``/``text_zh``).
+        """
+        out = {it.name: it.column for it in self.items if it.column}
+        out.update(self.role_columns)
         return out
 
     @property
@@ -473,6 +545,8 @@ class Codebook:
                 "reverse": it.reverse,
                 "text": it.text,
                 "text_zh": it.text_zh,
+                "column": it.column,
+                "missing": ";".join([f"{c:g}" for c in it.missing_codes] + list(it.missing_text)),
             }
             for it in self.items
         ]
@@ -482,8 +556,13 @@ class Codebook:
         """Return a JSON-safe dict that :meth:`from_dict` reads back to an equal codebook."""
         return {
             "name": self.name,
-            "missing_codes": list(self.missing_codes),
-            "columns": dict(self.columns),
+            "missing_codes": [*self.missing_codes, *self.missing_text],
+            "columns": {
+                col: {"role": role, "column": self.role_columns[col]}
+                if col in self.role_columns
+                else role
+                for col, role in self.columns.items()
+            },
             "value_labels": {
                 lang: {f"{v:g}": lab for v, lab in m.items()}
                 for lang, m in self.value_labels.items()
@@ -502,7 +581,8 @@ class Codebook:
                     "text": it.text,
                     "text_zh": it.text_zh,
                     "value_labels": dict(it.value_labels),
-                    "missing_codes": list(it.missing_codes),
+                    "missing_codes": [*it.missing_codes, *it.missing_text],
+                    **({"column": it.column} if it.column else {}),
                 }
                 for it in self.items
             ],
@@ -685,7 +765,34 @@ class Codebook:
                 expected="construct code → {label, label_zh}",
                 fix="write constructs as a table keyed by construct code",
             )
-        columns = dict(data.get("columns") or {})
+        raw_columns = data.get("columns") or {}
+        if not isinstance(raw_columns, Mapping):
+            raise CodebookError(
+                "'columns' is not a mapping",
+                file=source,
+                found=raw_columns,
+                expected='column → role, or column → {role = "id", column = "序号"}',
+                fix="write columns as a table keyed by column name",
+            )
+        columns: dict[str, str] = {}
+        role_columns: dict[str, str] = {}
+        for col, spec in raw_columns.items():
+            if isinstance(spec, Mapping):
+                extra = sorted(set(spec) - {"role", "column"})
+                if extra or _is_blank(spec.get("role")):
+                    raise CodebookError(
+                        f"column {col!r} is not described as role (and column)",
+                        file=source,
+                        column=str(col),
+                        found=dict(spec),
+                        expected='{role = "duration", column = "所用时间"}',
+                        fix="give the role and, optionally, the header as exported",
+                    )
+                columns[str(col)] = normalize_label(str(spec["role"]))
+                if not _is_blank(spec.get("column")):
+                    role_columns[str(col)] = str(spec["column"]).strip()
+            else:
+                columns[str(col)] = spec
         id_column = data.get("id_column")
         if id_column:
             if columns.get(id_column, "id") != "id":
@@ -714,6 +821,7 @@ class Codebook:
             name=str(data.get("name", "")),
             source=source,
             row_of=lambda pos: None,
+            role_columns=role_columns,
         )
 
     @classmethod
@@ -721,7 +829,7 @@ class Codebook:
         cls,
         path: str | Path,
         *,
-        missing_codes: Iterable[float] = (),
+        missing_codes: Iterable[float | str] = (),
         value_labels: Mapping[str, Mapping[float, str]] | None = None,
         columns: Mapping[str, str] | None = None,
         id_column: str | None = None,
@@ -733,8 +841,10 @@ class Codebook:
         Required columns: ``item``, ``construct``, ``min``, ``max``. Optional:
         ``reverse`` (true/false, blank = false), ``text``, ``text_zh``, ``type``
         (``likert``/``continuous``), ``role`` (``item`` or one of :data:`ROLES`, for
-        non-item columns of the data), ``missing`` (item-specific codes such as
-        ``-99;99``), ``value_labels`` and ``value_labels_<lang>`` (``1=Strongly
+        non-item columns of the data), ``column`` (the header as the platform
+        exported it, or its question number: the column is renamed to ``item`` when
+        read), ``missing`` (item-specific codes such as ``-99;99`` or ``-99;(跳过)``),
+        ``value_labels`` and ``value_labels_<lang>`` (``1=Strongly
         disagree; 7=Strongly agree``), ``construct_label``, ``construct_label_zh``.
 
         Row numbers in error messages are the lines of the CSV file (header = 1).
@@ -759,7 +869,7 @@ class Codebook:
         path: str | Path,
         *,
         sheet: str | int | None = None,
-        missing_codes: Iterable[float] = (),
+        missing_codes: Iterable[float | str] = (),
         value_labels: Mapping[str, Mapping[float, str]] | None = None,
         columns: Mapping[str, str] | None = None,
         id_column: str | None = None,
@@ -814,7 +924,7 @@ class Codebook:
                 labels[str(lang)] = _parse_label_spec(
                     spec, file=f"{p} [value_labels]", row=None, column=str(lang), item=None
                 )
-        codes = list(missing_codes)
+        codes: list[float | str] = list(missing_codes)
         if "settings" in lower:
             st = sheets[lower["settings"]].frame
             if not {"key", "value"} <= set(st.columns):
@@ -855,7 +965,7 @@ class Codebook:
         *,
         source: str,
         row_of: Any,
-        missing_codes: Iterable[float],
+        missing_codes: Iterable[float | str],
         value_labels: Mapping[str, Mapping[float, str]] | None,
         columns: Mapping[str, str] | None,
         id_column: str | None,
@@ -874,6 +984,7 @@ class Codebook:
                 fix="add the missing columns to the header row",
             )
         all_columns = dict(columns or {})
+        role_columns: dict[str, str] = {}
         if id_column:
             all_columns[id_column] = "id"
         constructs: dict[str, dict[str, str]] = {}
@@ -895,17 +1006,32 @@ class Codebook:
                         expected=f"item or one of {', '.join(ROLES)}",
                         fix="use item for questionnaire items; id/group/covariate/ignore otherwise",
                     )
-                if _is_blank(row["item"]):
+                exported = row["column"] if "column" in frame.columns else None
+                if _is_blank(row["item"]) and _is_blank(exported):
                     raise CodebookError(
                         "a non-item row has no column name",
                         file=source,
                         row=line,
                         column="item",
                         found="",
-                        expected="the data column's name",
+                        expected="the data column's name (item), or the header as exported "
+                        "(column)",
                         fix="fill in the column name or delete the row",
                     )
-                all_columns[str(row["item"]).strip()] = role
+                short = str(exported if _is_blank(row["item"]) else row["item"]).strip()
+                if short in all_columns:
+                    raise CodebookError(
+                        f"column {short!r} is listed twice",
+                        file=source,
+                        row=line,
+                        column="item",
+                        found=short,
+                        expected="each column once",
+                        fix="delete or rename the duplicate row",
+                    )
+                all_columns[short] = role
+                if not _is_blank(exported):
+                    role_columns[short] = str(exported).strip()
                 continue
             entry: dict[str, Any] = {k: row[k] for k in frame.columns if k in _ITEM_COLUMNS}
             if "type" in frame.columns:
@@ -945,12 +1071,15 @@ class Codebook:
         return cls._build(
             records,
             constructs=constructs,
-            missing_codes=tuple(float(c) for c in missing_codes),
+            missing_codes=_parse_codes(
+                list(missing_codes), file=source, row=None, column="missing_codes", item=None
+            ),
             value_labels={k: dict(v) for k, v in (value_labels or {}).items()},
             columns=all_columns,
             name=name,
             source=source,
             row_of=lambda line: line,
+            role_columns=role_columns,
         )
 
     @classmethod
@@ -959,13 +1088,16 @@ class Codebook:
         records: list[tuple[int | None, dict[str, Any]]],
         *,
         constructs: Mapping[str, Any],
-        missing_codes: tuple[float, ...],
+        missing_codes: tuple[float | str, ...],
         value_labels: Mapping[str, Mapping[float, str]],
         columns: Mapping[str, str],
         name: str,
         source: str | None,
         row_of: Any,
+        role_columns: Mapping[str, str] | None = None,
     ) -> Codebook:
+        all_codes, missing_text = _split_codes(missing_codes)
+        missing_codes = all_codes
         if not records:
             raise CodebookError(
                 "the codebook lists no items",
@@ -1086,12 +1218,14 @@ class Codebook:
                     expected="both end points, since reversing maps x to min + max - x",
                     fix="fill in min and max",
                 )
-            item_codes = _parse_codes(
-                entry.get("missing_codes"),
-                file=source,
-                row=line,
-                column="missing",
-                item=item_name,
+            item_codes, item_text = _split_codes(
+                _parse_codes(
+                    entry.get("missing_codes"),
+                    file=source,
+                    row=line,
+                    column="missing",
+                    item=item_name,
+                )
             )
             for code in (*missing_codes, *item_codes):
                 if lo is not None and hi is not None and lo <= code <= hi:
@@ -1139,6 +1273,19 @@ class Codebook:
                         expected=f"{global_lookup[label]:g}",
                         fix="make the item's labels agree with the shared ones, or rename them",
                     )
+            for text_code in (*missing_text, *item_text):
+                key = normalize_label(text_code)
+                if key in item_lookup or key in global_lookup:
+                    raise CodebookError(
+                        f"the text {text_code!r} of item {item_name!r} is both a missing-value "
+                        "code and a value label",
+                        file=source,
+                        row=line,
+                        column="missing",
+                        found=text_code,
+                        expected="a text code that no answer label uses",
+                        fix="delete it from the missing codes or from the value labels",
+                    )
             for label, value in {**global_lookup, **item_lookup}.items():
                 outside = lo is not None and hi is not None and not lo <= value <= hi
                 if outside and value not in (*missing_codes, *item_codes):
@@ -1166,6 +1313,8 @@ class Codebook:
                     else str(entry["text_zh"]).strip(),
                     value_labels=MappingProxyType(item_lookup),
                     missing_codes=item_codes,
+                    missing_text=item_text,
+                    column="" if _is_blank(entry.get("column")) else str(entry["column"]).strip(),
                 )
             )
         for col, role in columns.items():
@@ -1178,6 +1327,22 @@ class Codebook:
                     expected=f"one of {', '.join(ROLES)}",
                     fix="use id, group, covariate or ignore",
                 )
+        specs: dict[str, str] = {}
+        for owner, spec in [
+            *((it.name, it.column) for it in items if it.column),
+            *(role_columns or {}).items(),
+        ]:
+            key = normalize_label(spec)
+            if key in specs:
+                raise CodebookError(
+                    f"{specs[key]!r} and {owner!r} are both read from the column {spec!r}",
+                    file=source,
+                    column="column",
+                    found=spec,
+                    expected="each exported column mapped to one item or role",
+                    fix="correct the column of one of the two rows",
+                )
+            specs[key] = owner
         ids = [c for c, r in columns.items() if r == "id"]
         if len(ids) > 1:
             raise CodebookError(
@@ -1224,4 +1389,6 @@ class Codebook:
             columns=MappingProxyType(dict(columns)),
             name=name,
             source=source,
+            missing_text=missing_text,
+            role_columns=MappingProxyType(dict(role_columns or {})),
         )

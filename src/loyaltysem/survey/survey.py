@@ -16,6 +16,8 @@ from loyaltysem._display import DisplayMixin
 from loyaltysem.errors import CodebookError, SurveyDataError
 from loyaltysem.survey.codebook import Codebook, _is_blank, normalize_label
 from loyaltysem.survey.io import NA_TOKENS, RawTable, read_raw
+from loyaltysem.survey.matching import resolve_columns
+from loyaltysem.survey.platforms import qualtrics_header_rows, skip_header_rows
 
 if TYPE_CHECKING:
     from loyaltysem.screening import ScreeningReport
@@ -77,6 +79,13 @@ class _ItemParser:
         self.name = name
         file_codes = table.missing_codes.get(name, ())
         self.codes = {*codebook.missing_codes, *self.item.missing_codes, *file_codes}
+        self.text_codes = {
+            normalize_label(t) for t in (*codebook.missing_text, *self.item.missing_text)
+        }
+        self.shown_codes = [f"{c:g}" for c in sorted(self.codes)] + [
+            *codebook.missing_text,
+            *self.item.missing_text,
+        ]
         self.labels = codebook.label_lookup(name)
         self.problems: list[_Problem] = []
         self.counts = {"missing-code": 0, "na-token": 0, "label": 0}
@@ -107,6 +116,9 @@ class _ItemParser:
                 number = float(cell)
             else:
                 text = str(cell).strip()
+                if self.text_codes and normalize_label(text) in self.text_codes:
+                    self.counts["missing-code"] += 1
+                    continue
                 if text in NA_TOKENS:
                     self.counts["na-token"] += 1
                     continue
@@ -184,7 +196,8 @@ def _normalize_covariate(series: pd.Series) -> pd.Series:
         if len(finite) and (finite == finite.round()).all() and finite.abs().max() < 2**53:
             return numeric.astype("Int64")
         return numeric.astype("float64")
-    return values.map(lambda v: None if v is None else str(v).strip()).astype("string")
+    # map() may turn None into NaN: test for blank, never write the text "nan"
+    return values.map(lambda v: None if _is_blank(v) else str(v).strip()).astype("string")
 
 
 @dataclass(frozen=True, eq=False)
@@ -421,11 +434,28 @@ class Survey(DisplayMixin):
                 expected="loyaltysem.Codebook (Codebook.read(path) or Codebook.from_dict(...))",
                 fix="load the codebook first",
             )
-        frame = table.frame
         file = table.source
-        log: list[LogEntry] = [LogEntry("read", None, len(frame), note) for note in table.notes]
+        log: list[LogEntry] = [LogEntry("read", None, len(table.frame), n) for n in table.notes]
         if not table.notes:
-            log.append(LogEntry("read", None, len(frame), f"{len(frame)} rows from a data frame"))
+            log.append(
+                LogEntry(
+                    "read", None, len(table.frame), f"{len(table.frame)} rows from a data frame"
+                )
+            )
+        renamed = resolve_columns(list(table.frame.columns), codebook, file=file)
+        if renamed:
+            table = _renamed(table, renamed)
+            shown = "; ".join(f"{old!r} -> {new}" for old, new in list(renamed.items())[:5])
+            log.append(
+                LogEntry(
+                    "columns",
+                    None,
+                    len(renamed),
+                    f"exported columns renamed to the codebook's codes: {shown}"
+                    + (" ..." if len(renamed) > 5 else ""),
+                )
+            )
+        frame = table.frame
         header = list(frame.columns)
         missing = [i for i in codebook.item_names if i not in header]
         if missing:
@@ -436,7 +466,9 @@ class Survey(DisplayMixin):
                 column=missing[0],
                 found=missing,
                 expected=f"columns named as the codebook's items: {hints}",
-                fix="rename the data columns to the codebook's item names, or correct the codebook",
+                fix="give each codebook row a 'column' with the header as exported or its "
+                "question number (see docs/codebook.md), rename the data columns to the "
+                "codebook's item names, or correct the codebook",
             )
         absent_roles = [c for c, r in codebook.columns.items() if r == "id" and c not in header]
         if absent_roles:
@@ -529,7 +561,7 @@ class Survey(DisplayMixin):
                     )
                 )
             if parser.counts["missing-code"]:
-                shown = ", ".join(f"{c:g}" for c in sorted(parser.codes))
+                shown = ", ".join(parser.shown_codes)
                 log.append(
                     LogEntry(
                         "missing-code",
@@ -563,8 +595,10 @@ class Survey(DisplayMixin):
                     column=first.column,
                     found=first.value,
                     expected=first.expected,
-                    fix="correct the cell, add a value label or missing code to the codebook, or "
-                    "pass invalid='missing' to set such cells to missing (they are counted)",
+                    fix="correct the cell; or add a value label, or a missing code (numbers such "
+                    "as -99 or text such as (跳过), in the codebook's missing column or "
+                    "missing_codes), to the codebook; or pass invalid='missing' (CLI: --invalid "
+                    "missing) to set such cells to missing (they are counted)",
                 )
             invalid_frame = pd.DataFrame(
                 {
@@ -632,8 +666,30 @@ class Survey(DisplayMixin):
         )
         # the codebook-wide missing-value codes hold for group and covariate columns too
         codes = list(codebook.missing_codes)
+        text_codes = {normalize_label(t) for t in codebook.missing_text}
         for c in keep:
             col = covariates[c]
+            if text_codes:
+                raw_col = frame[c].set_axis(index)
+                is_text = raw_col.map(
+                    lambda v: isinstance(v, str) and normalize_label(v) in text_codes
+                ).astype(bool)
+                if is_text.any():
+                    kept = pd.Series(
+                        [None if t else v for v, t in zip(raw_col, is_text, strict=True)],
+                        index=index,
+                        dtype=object,
+                    )
+                    covariates[c] = _normalize_covariate(kept)
+                    col = covariates[c]
+                    log.append(
+                        LogEntry(
+                            "missing-code",
+                            c,
+                            int(is_text.sum()),
+                            f"missing-value codes {list(codebook.missing_text)} set to missing",
+                        )
+                    )
             if codes and pd.api.types.is_numeric_dtype(col):
                 hit = col.isin(codes).fillna(False).astype(bool)
                 if hit.any():
@@ -920,6 +976,19 @@ class Survey(DisplayMixin):
         return self._replace(np.asarray(keep), entries, excl)
 
 
+def _renamed(table: RawTable, renamed: Mapping[str, str]) -> RawTable:
+    """The table with its exported headers renamed to the codebook's short codes."""
+    return RawTable(
+        frame=table.frame.rename(columns=dict(renamed)),
+        row_of=table.row_of,
+        source=table.source,
+        row_label=table.row_label,
+        missing_codes={renamed.get(k, k): v for k, v in table.missing_codes.items()},
+        value_labels={renamed.get(k, k): v for k, v in table.value_labels.items()},
+        notes=table.notes,
+    )
+
+
 def _empty_invalid() -> pd.DataFrame:
     return pd.DataFrame(columns=["respondent", "row", "column", "value", "reason"])
 
@@ -944,9 +1013,14 @@ def read_survey(
     ----------
     path : str or Path
         CSV/TSV (UTF-8, UTF-8 with BOM, GBK/GB18030; delimiter sniffed), XLSX, SAV,
-        DTA or Parquet.
+        DTA or Parquet. A Qualtrics CSV's extra header rows (question texts and
+        ``{"ImportId": ...}`` tags) are skipped and the skip is logged; row numbers
+        stay those of the file.
     codebook : Codebook, path or dict
-        The data contract (see :class:`Codebook`).
+        The data contract (see :class:`Codebook`). Columns are matched to its rows
+        by their ``column`` (header as exported, or question number), their short
+        code, or their ``text``/``text_zh`` (see :mod:`loyaltysem.survey.matching`),
+        and renamed to the short codes.
     sheet : str or int, optional
         Excel sheet with the responses (default: the first).
     encoding, delimiter : str, optional
@@ -984,6 +1058,9 @@ def read_survey(
     else:
         cb = Codebook.read(codebook)
     table = read_raw(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    extra = qualtrics_header_rows(table)
+    if extra:
+        table = skip_header_rows(table, extra, "Qualtrics question texts / ImportId tags")
     return Survey._from_table(
         table, cb, source=str(path), unknown_columns=unknown_columns, invalid=invalid
     )
