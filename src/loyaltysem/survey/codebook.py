@@ -275,6 +275,10 @@ class Codebook:
         Name of the instrument.
     source : str or None
         The file the codebook came from, used in error messages.
+    column_labels : mapping of column name to mapping of value to label
+        Value labels of group and covariate columns (``{"gender": {1: "男", 2: "女"}}``):
+        the labels that name the groups in every table. They take precedence over the
+        labels stored in an SPSS or Stata file.
 
     Examples
     --------
@@ -304,6 +308,9 @@ class Codebook:
     columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     name: str = ""
     source: str | None = None
+    column_labels: Mapping[str, Mapping[float, str]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     # ------------------------------------------------------------------ queries
     @property
@@ -395,8 +402,8 @@ class Codebook:
             "missing_codes": list(self.missing_codes),
             "columns": dict(self.columns),
             "value_labels": {
-                lang: {f"{v:g}": lab for v, lab in m.items()}
-                for lang, m in self.value_labels.items()
+                key: {f"{v:g}": lab for v, lab in m.items()}
+                for key, m in (*self.value_labels.items(), *self.column_labels.items())
             },
             "constructs": {
                 c.code: {"label": c.label, "label_zh": c.label_zh} for c in self.constructs.values()
@@ -601,18 +608,22 @@ class Codebook:
                     fix="give the identifier column one role only",
                 )
             columns[str(id_column)] = "id"
+        # value_labels.<column> of a non-item column labels that column; any other key is
+        # a language of the labels shared by the items
+        labels = {
+            str(key): _parse_label_spec(
+                m, file=source, row=None, column=f"value_labels.{key}", item=None
+            )
+            for key, m in (data.get("value_labels") or {}).items()
+        }
         return cls._build(
             records,
             constructs={str(k): v for k, v in constructs.items()},
             missing_codes=_parse_codes(
                 data.get("missing_codes"), file=source, row=None, column="missing_codes", item=None
             ),
-            value_labels={
-                str(lang): _parse_label_spec(
-                    m, file=source, row=None, column=f"value_labels.{lang}", item=None
-                )
-                for lang, m in (data.get("value_labels") or {}).items()
-            },
+            value_labels={k: v for k, v in labels.items() if k not in columns},
+            column_labels={k: v for k, v in labels.items() if k in columns},
             columns=columns,
             name=str(data.get("name", "")),
             source=source,
@@ -780,6 +791,7 @@ class Codebook:
         if id_column:
             all_columns[id_column] = "id"
         constructs: dict[str, dict[str, str]] = {}
+        column_labels: dict[str, dict[float, str]] = {}
         records = []
         for pos in range(len(frame)):
             row = frame.iloc[pos]
@@ -808,7 +820,17 @@ class Codebook:
                         expected="the data column's name",
                         fix="fill in the column name or delete the row",
                     )
-                all_columns[str(row["item"]).strip()] = role
+                column_name = str(row["item"]).strip()
+                all_columns[column_name] = role
+                # a group or covariate column is labelled by its first value_labels cell
+                labelled = role in ("group", "covariate")
+                for col in frame.columns if labelled else ():
+                    if (col == "value_labels" or col.startswith("value_labels_")) and not (
+                        _is_blank(row[col]) or column_name in column_labels
+                    ):
+                        column_labels[column_name] = _parse_label_spec(
+                            row[col], file=source, row=line, column=col, item=column_name
+                        )
                 continue
             entry: dict[str, Any] = {k: row[k] for k in frame.columns if k in _ITEM_COLUMNS}
             if "type" in frame.columns:
@@ -854,6 +876,7 @@ class Codebook:
             name=name,
             source=source,
             row_of=lambda line: line,
+            column_labels=column_labels,
         )
 
     @classmethod
@@ -868,6 +891,7 @@ class Codebook:
         name: str,
         source: str | None,
         row_of: Any,
+        column_labels: Mapping[str, Mapping[float, str]] | None = None,
     ) -> Codebook:
         if not records:
             raise CodebookError(
@@ -1081,6 +1105,27 @@ class Codebook:
                     expected=f"one of {', '.join(ROLES)}",
                     fix="use id, group, covariate or ignore",
                 )
+        for col, labels in (column_labels or {}).items():
+            if columns.get(col) not in ("group", "covariate"):
+                raise CodebookError(
+                    f"value labels are given for column {col!r}, which is not a group or "
+                    "covariate column",
+                    file=source,
+                    column=col,
+                    found=columns.get(col, "(no role)"),
+                    expected="value labels on a column with role group or covariate",
+                    fix="give the column the role group or covariate, or remove its labels",
+                )
+            texts = [normalize_label(v) for v in labels.values()]
+            if len(set(texts)) != len(texts):
+                raise CodebookError(
+                    f"two values of column {col!r} have the same label",
+                    file=source,
+                    column=col,
+                    found=dict(labels),
+                    expected="one label per value",
+                    fix="make the labels distinct",
+                )
         ids = [c for c, r in columns.items() if r == "id"]
         if len(ids) > 1:
             raise CodebookError(
@@ -1127,4 +1172,7 @@ class Codebook:
             columns=MappingProxyType(dict(columns)),
             name=name,
             source=source,
+            column_labels=MappingProxyType(
+                {k: MappingProxyType(dict(v)) for k, v in (column_labels or {}).items()}
+            ),
         )
