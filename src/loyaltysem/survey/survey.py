@@ -199,13 +199,12 @@ def labelled_column(codes: pd.Series, labels: Mapping[float, str]) -> pd.Series:
     """
     order = sorted(labels)
     categories = [labels[k] for k in order]
-    position = {float(k): i for i, k in enumerate(order)}
-    numbers = pd.to_numeric(codes, errors="coerce").astype("float64")
-    cat_codes = numbers.map(lambda v: position.get(float(v), -1) if v == v else -1)
+    keys = np.array(order, dtype=float)
+    numbers = pd.to_numeric(codes, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    pos = np.minimum(np.searchsorted(keys, numbers), len(keys) - 1)
+    cat_codes = np.where(keys[pos] == numbers, pos, -1)  # NaN and unlabelled codes: -1
     return pd.Series(
-        pd.Categorical.from_codes(
-            cat_codes.to_numpy(dtype=int), categories=categories, ordered=True
-        ),
+        pd.Categorical.from_codes(cat_codes, categories=categories, ordered=True),
         index=codes.index,
         name=codes.name,
     )
