@@ -164,6 +164,7 @@ def test_invariance_tables_name_the_groups(sav_survey):
     first = steps[steps["level"] == "scalar"].iloc[0]
     assert first["freed"] == "TRU1 ~ 1" and first["group"] == "女"
     assert set(steps["group"]) <= {"男", "女"}
+    assert "groups: 'gender' (男: 282, 女: 317)" in inv.summary()
 
 
 def test_a_labelled_covariate_stays_a_number_in_a_model(sav_survey):
