@@ -121,6 +121,30 @@ def test_common_latent_factor_reports_its_improper_solutions():
     assert "Heywood case" in heywood.reason
 
 
+def test_wave_2_boundary_and_non_convergence_are_not_assessable():
+    # wave 2 as loaded: the CLF fit stops after 1000 iterations with a chi-square above the
+    # CFA's (delta chi-square -3.0): no verdict
+    raw = ls.load_ecommerce(wave=2)
+    clf = validity.common_latent_factor(raw, raw.constructs)
+    assert clf.delta_chisq < -3.0
+    assert not clf.assessable
+    assert "did not converge after 1000 iterations" in clf.reason
+    # wave 2 cleaned: the optimizer stops a hair from m = 0 and the near-singular
+    # information is inverted (SEs in the millions): the boundary, said in words
+    clean = raw.clean()
+    clf = validity.common_latent_factor(clean, clean.constructs)
+    assert clf.result.converged and clf.delta_chisq == pytest.approx(0.0, abs=1e-8)
+    est = clf.result.estimates
+    assert (est.loc[(est["lhs"] == "CMF") & (est["op"] == "=~"), "se"] > 1e5).all()
+    assert not clf.assessable
+    assert "shared method loading is at its boundary" in clf.reason
+    # waves 1 and 3: a small but proper method factor keeps its verdict
+    wave1 = ls.load_ecommerce(wave=1)
+    clf = validity.common_latent_factor(wave1, wave1.constructs)
+    assert clf.assessable and clf.reason == ""
+    assert clf.delta_chisq == pytest.approx(1.062, abs=1e-3)
+
+
 def test_improper_reasons_reads_the_fit_status():
     hs = ls.load_holzinger_swineford()
     proper = ls.fit(validity.cfa_model(hs.constructs), hs)

@@ -747,6 +747,10 @@ _IMPROPER_WARNINGS = (
 )
 
 
+#: A standardized method loading below this is the boundary m = 0 of the common latent factor.
+_BOUNDARY = 1e-6
+
+
 def improper_reasons(result: SEMResult) -> tuple[str, ...]:
     """Why a fitted solution is improper: the reasons a verdict on it cannot be given.
 
@@ -822,7 +826,9 @@ def common_latent_factor(
     loading sits at its boundary ``m = 0``, where the sign of ``m`` is not identified and
     the information matrix is singular (lavaan warns the same): the likelihood-ratio test
     is then Δχ² = 0, p = 1, which is no evidence either way, not a verdict of "no method
-    variance".
+    variance". When the optimizer stops a hair from ``m = 0`` (a standardized method
+    loading below 1e-6) the information is inverted only numerically (standard errors in
+    the millions): that boundary is reported in the same words.
 
     Examples
     --------
@@ -857,6 +863,16 @@ def common_latent_factor(
     change = pd.DataFrame({"without_clf": a, "with_clf": b})
     change["difference"] = change["without_clf"] - change["with_clf"]
     reasons = [f"CFA with the common latent factor: {r}" for r in improper_reasons(with_clf)]
+    est = with_clf.estimates
+    shared = est[(est["lhs"] == "CMF") & (est["op"] == "=~")]["std_all"].abs()
+    if not reasons and len(shared) and float(shared.max()) < _BOUNDARY:
+        # the optimizer stopped a hair from m = 0 and the near-singular information was
+        # inverted: the same boundary as above, said in words
+        reasons.append(
+            "CFA with the common latent factor: the shared method loading is at its boundary "
+            f"(largest standardized value {float(shared.max()):.2g}), where the information "
+            "matrix is singular (the model depends on m only through m²): the test cannot tell"
+        )
     reasons += [f"CFA without it: {r}" for r in improper_reasons(base)]
     return CommonLatentFactor(
         model, with_clf, d_chisq, d_df, p, change, not reasons, "; ".join(reasons)
