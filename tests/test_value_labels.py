@@ -167,6 +167,18 @@ def test_invariance_tables_name_the_groups(sav_survey):
     assert "groups: 'gender' (男: 282, 女: 317)" in inv.summary()
 
 
+def test_ordinal_groups_are_named_by_labels(sav_survey):
+    # WLSMV in groups (TRU1 is left out: 女's shifted answers leave category 1 empty)
+    model = "SAT =~ SAT1 + SAT2 + SAT3\nTRU =~ TRU2 + TRU3 + SAT1"
+    ordered = ["SAT1", "SAT2", "SAT3", "TRU2", "TRU3"]
+    with pytest.warns(ls.errors.MissingDataWarning, match="no value in the grouping column"):
+        res = ls.fit(model, sav_survey, group="gender", ordered=ordered)
+    assert res.group_labels == ("男", "女")
+    est = res.estimates
+    assert est[["group", "group_label"]].drop_duplicates().values.tolist() == [[1, "男"], [2, "女"]]
+    assert res.nobs.to_dict() == {"男": 282, "女": 317}
+
+
 def test_a_labelled_covariate_stays_a_number_in_a_model(sav_survey):
     res = ls.fit("SAT =~ SAT1 + SAT2 + SAT3\nSAT ~ gender", sav_survey)
     row = res.estimates.query("lhs == 'SAT' and op == '~' and rhs == 'gender'")
