@@ -29,6 +29,7 @@ from loyaltysem.errors import ModelSpecError, SurveyDataError
 from loyaltysem.estimation import _survey_frame
 from loyaltysem.results import Provenance
 from loyaltysem.specification import PARAMETER_OPS, ModelSpec
+from loyaltysem.survey.survey import labelled_column
 
 __all__ = [
     "GROUP_EQUAL",
@@ -74,9 +75,30 @@ class _GroupData:
     missing: str = "listwise"
 
 
-def _group_labels(column: pd.Series) -> list[Any]:
-    """Groups in lavaan's order: first appearance (also for a categorical column)."""
+def _group_labels(column: pd.Series, *, code_order: bool = False) -> list[Any]:
+    """Groups in lavaan's order: first appearance (also for a categorical column).
+
+    ``code_order=True`` (a column with value labels, as an ordered categorical of its
+    labels): the labels present, in code order, as lavaan orders them given
+    ``group.label`` in that order.
+    """
+    if code_order:
+        present = set(column.dropna())
+        return [label for label in column.cat.categories if label in present]
     return list(pd.unique(column.dropna()))
+
+
+def _group_column(data: Any, frame: pd.DataFrame, group: str) -> tuple[pd.Series, bool]:
+    """The grouping column, by its value labels when the survey has them for it.
+
+    A :class:`~loyaltysem.survey.Survey` keeps the codes of a labelled group column and
+    its labels in ``Survey.value_labels``: the groups are then named by the labels
+    (``男``, ``女``) and ordered by code (1 before 2) in every table.
+    """
+    labels = {} if isinstance(data, pd.DataFrame) else getattr(data, "value_labels", None)
+    if isinstance(labels, Mapping) and group in labels:
+        return labelled_column(frame[group], labels[group]), True
+    return frame[group], False
 
 
 def _plain(value: Any) -> Any:
@@ -133,8 +155,8 @@ def _split_groups(
             fix="load the data through a codebook (read_survey) or convert the columns",
         )
     values = sub.to_numpy(dtype=float)
-    gcol = frame[group]
-    labels = _group_labels(gcol)
+    gcol, code_order = _group_column(data, frame, group)
+    labels = _group_labels(gcol, code_order=code_order)
     notes: list[str] = []
     n_missing = int(gcol.isna().sum())
     if n_missing:
@@ -845,10 +867,25 @@ class MultiGroupResult(DisplayMixin):
 
         One row per constraint: the parameter it holds equal to group 1's
         (``lhs, op, rhs, group``: the row lavaan's constraint names on its right-hand
-        side), ``X2`` (1 df), ``pvalue``; largest first. The statistic is what freeing
-        that one parameter in that one group would gain (a Lagrange multiplier test).
+        side; ``group_label``: that group's label), ``X2`` (1 df), ``pvalue``; largest
+        first. The statistic is what freeing that one parameter in that one group would
+        gain (a Lagrange multiplier test).
         """
-        return self._score_parts()[0]
+        return self._with_group_labels(self._score_parts()[0])
+
+    def _with_group_labels(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` with a ``group_label`` column after its lavaan group numbers."""
+        if "group" not in table.columns or "group_label" in table.columns:
+            return table
+        out = table.copy()
+        labels = [_plain(v) for v in self.group_labels]
+        numbers = pd.to_numeric(out["group"], errors="coerce")
+        out.insert(
+            list(out.columns).index("group") + 1,
+            "group_label",
+            [labels[int(g) - 1] if g == g and 1 <= g <= len(labels) else None for g in numbers],
+        )
+        return out
 
     def score_test_total(self) -> pd.Series:
         """The score test of all equality constraints at once, as ``lavTestScore(fit)$test``.

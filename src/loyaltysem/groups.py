@@ -1119,8 +1119,13 @@ class InvarianceResult(DisplayMixin):
     def _header(self) -> list[str]:
         first = "thresholds" if self.kind == "ordinal" else "metric"
         rest = ", ".join(lv for lv in self.table.index if lv in ("scalar", "strict")) or "scalar"
+        fitted = next(iter(self.fits.values()), None)
+        named = ""
+        if fitted is not None:
+            sizes = fitted.nobs
+            named = " (" + ", ".join(f"{_plain(g)}: {int(n)}" for g, n in sizes.items()) + ")"
         lines = [
-            f"groups: {self.group!r}",
+            f"groups: {self.group!r}{named}",
             "cut-offs: ΔCFI ≥ -.010 (Cheung & Rensvold 2002); ΔRMSEA ≤ .015, ΔSRMR ≤ .030 "
             f"({first}) or .010 ({rest}) (Chen 2007)",
         ]

@@ -1005,5 +1005,5 @@ def _bootstrap_groups(
     boot = replace(boot, random_state=None if indices is not None else random_state)
     chisq = float(result.fit_measures["chisq"]) if kind == "bollen-stine" else None
     return _sem_bootstrap_table(
-        est_tab, boot, level, ci, kind, extra=["group"], chisq_observed=chisq
+        est_tab, boot, level, ci, kind, extra=["group", "group_label"], chisq_observed=chisq
     )

@@ -82,6 +82,7 @@ __all__ = [
     "htmt",
     "htmt_polychoric_statistic",
     "htmt_statistic",
+    "improper_reasons",
     "latent_correlations",
     "ordinal_alpha_table",
     "polychoric_matrix",
@@ -732,9 +733,71 @@ def harman_single_factor(data: Any, constructs: Any, *, ordinal: bool = False) -
     return {"first_eigenvalue": float(ev[0]), "share": float(ev[0] / len(items)), "n": len(x)}
 
 
+#: Phrases of the warnings that :func:`loyaltysem.fit` and
+#: :func:`loyaltysem.ordinal.fit_ordinal` put in ``SEMResult.warnings`` for an improper
+#: solution: no convergence, a Heywood case (a negative variance, a covariance matrix of the
+#: latent variables or of the residuals that is not positive definite, i.e. |r| > 1), and a
+#: singular information matrix or covariance matrix of the estimates (not identified).
+_IMPROPER_WARNINGS = (
+    "did not converge",
+    "Heywood case",
+    "inadmissible solution",
+    "information matrix is singular",
+    "(vcov) is not positive definite",
+)
+
+
+#: A standardized method loading below this is the boundary m = 0 of the common latent factor.
+_BOUNDARY = 1e-6
+
+
+def improper_reasons(result: SEMResult) -> tuple[str, ...]:
+    """Why a fitted solution is improper: the reasons a verdict on it cannot be given.
+
+    Read from the fit's own status (``result.converged`` and the warnings the estimator
+    wrote in ``result.warnings``), not detected again: non-convergence, a Heywood case
+    (negative variance, latent or residual covariance matrix not positive definite) and
+    a singular information matrix (the model is not identified at the solution).
+
+    Returns
+    -------
+    tuple of str
+        Empty for a proper solution.
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> from loyaltysem.validity import cfa_model, improper_reasons
+    >>> hs = ls.load_holzinger_swineford()
+    >>> improper_reasons(ls.fit(cfa_model(hs.constructs), hs))
+    ()
+    """
+    reasons = [w for w in result.warnings if any(m in w for m in _IMPROPER_WARNINGS)]
+    if not result.converged and not any("did not converge" in w for w in reasons):
+        reasons.insert(0, "the optimizer did not converge")
+    return tuple(reasons)
+
+
 @dataclass(frozen=True)
 class CommonLatentFactor:
-    """The CFA with a common latent (method) factor, compared with the CFA without it."""
+    """The CFA with a common latent (method) factor, compared with the CFA without it.
+
+    Attributes
+    ----------
+    model : str
+        The syntax of the CFA with the method factor ``CMF``.
+    result : SEMResult
+        Its fit.
+    delta_chisq, delta_df, p_value
+        The likelihood-ratio test against the CFA without the method factor.
+    loading_change : DataFrame
+        Standardized loadings ``without_clf``, ``with_clf`` and their ``difference``.
+    assessable : bool
+        False when either model's solution is improper (no convergence, a Heywood
+        case, a singular information matrix): then no verdict is drawn from the numbers.
+    reason : str
+        Why the check is not assessable ("" when it is).
+    """
 
     model: str
     result: SEMResult
@@ -742,6 +805,8 @@ class CommonLatentFactor:
     delta_df: int
     p_value: float
     loading_change: pd.DataFrame
+    assessable: bool = True
+    reason: str = ""
 
 
 def common_latent_factor(
@@ -755,6 +820,26 @@ def common_latent_factor(
 
     Compared with the CFA without it by the likelihood-ratio test and by the change in
     every standardized loading (Podsakoff et al. 2003, method-factor approach).
+
+    The check is not assessable (``assessable=False``, with the ``reason``) when either
+    solution is improper (:func:`improper_reasons`). Without method variance the shared
+    loading sits at its boundary ``m = 0``, where the sign of ``m`` is not identified and
+    the information matrix is singular (lavaan warns the same): the likelihood-ratio test
+    is then Δχ² = 0, p = 1, which is no evidence either way, not a verdict of "no method
+    variance". When the optimizer stops a hair from ``m = 0`` (a standardized method
+    loading below 1e-6) the information is inverted only numerically (standard errors in
+    the millions): that boundary is reported in the same words.
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> from loyaltysem.validity import common_latent_factor
+    >>> s = ls.load_ecommerce()
+    >>> clf = common_latent_factor(s, s.constructs)
+    >>> round(clf.delta_chisq, 6), clf.assessable
+    (0.0, False)
+    >>> clf.reason.startswith("CFA with the common latent factor: the information matrix")
+    True
     """
     from scipy import stats
 
@@ -777,7 +862,21 @@ def common_latent_factor(
     b = b[b["lhs"] != "CMF"].set_index(["lhs", "rhs"])["std_all"]
     change = pd.DataFrame({"without_clf": a, "with_clf": b})
     change["difference"] = change["without_clf"] - change["with_clf"]
-    return CommonLatentFactor(model, with_clf, d_chisq, d_df, p, change)
+    reasons = [f"CFA with the common latent factor: {r}" for r in improper_reasons(with_clf)]
+    est = with_clf.estimates
+    shared = est[(est["lhs"] == "CMF") & (est["op"] == "=~")]["std_all"].abs()
+    if not reasons and len(shared) and float(shared.max()) < _BOUNDARY:
+        # the optimizer stopped a hair from m = 0 and the near-singular information was
+        # inverted: the same boundary as above, said in words
+        reasons.append(
+            "CFA with the common latent factor: the shared method loading is at its boundary "
+            f"(largest standardized value {float(shared.max()):.2g}), where the information "
+            "matrix is singular (the model depends on m only through m²): the test cannot tell"
+        )
+    reasons += [f"CFA without it: {r}" for r in improper_reasons(base)]
+    return CommonLatentFactor(
+        model, with_clf, d_chisq, d_df, p, change, not reasons, "; ".join(reasons)
+    )
 
 
 # ---------------------------------------------------------------------------- verdicts
@@ -827,17 +926,40 @@ SOURCES = {
 }
 
 
+_VERDICT_COLUMNS = ["criterion", "subject", "value", "threshold", "met", "status", "reason"]
+_VERDICT_COLUMNS += ["source"]
+
+
 def _verdict(
-    rows: list[dict[str, Any]], criterion: str, subject: str, value: float, met: bool
+    rows: list[dict[str, Any]],
+    criterion: str,
+    subject: str,
+    value: float,
+    met: bool,
+    reason: str = "",
 ) -> None:
+    """Append one verdict: ``met``, ``not met`` or ``not assessable`` (with the reason).
+
+    A verdict is not assessable when ``reason`` is given (the solution it rests on is
+    improper) or when the statistic is undefined; ``met`` is then False.
+    """
     threshold, source = SOURCES[criterion]
+    number = float(value) if value is not None else np.nan
+    if reason:
+        status = "not assessable"
+    elif not np.isfinite(number):
+        status, reason = "not assessable", "the statistic is undefined (NaN)"
+    else:
+        status = "met" if met else "not met"
     rows.append(
         {
             "criterion": criterion,
             "subject": subject,
-            "value": float(value) if value is not None else np.nan,
+            "value": number,
             "threshold": threshold,
-            "met": bool(met) if np.isfinite(value) else False,
+            "met": status == "met",
+            "status": status,
+            "reason": reason,
             "source": source,
         }
     )
@@ -872,9 +994,13 @@ class MeasurementReport(DisplayMixin):
         factors as constructs (:func:`loyaltysem.efa.efa_report`); None with
         ``run_efa=False`` or when the EFA cannot run (the reason is in ``notes``).
     common_method : DataFrame
-        Harman's single-factor share and the common-latent-factor comparison.
+        Harman's single-factor share and the common-latent-factor comparison
+        (``value``), with the ``reason`` a check is not assessable ("" when it is).
     verdicts : DataFrame
-        ``criterion, subject, value, threshold, met, source``.
+        ``criterion, subject, value, threshold, met, status, reason, source``:
+        ``status`` is ``met``, ``not met`` or ``not assessable`` (``met`` is True only
+        for ``met``); ``reason`` says why a verdict is not assessable: the solution it
+        rests on is improper (:func:`improper_reasons`) or the statistic is undefined.
     removal : DataFrame
         Items recommended for removal, why, and what removing each changes.
     notes : tuple of str
@@ -912,12 +1038,14 @@ class MeasurementReport(DisplayMixin):
 
     def _header(self) -> list[str]:
         fm = self.cfa.fit_measures
-        failed = self.verdicts[~self.verdicts["met"]]
+        status = self.verdicts["status"]
+        unassessed = int((status == "not assessable").sum())
         lines = [
             f"constructs: {len(self.constructs)}, items: {len(self.items)}, "
             f"N (CFA) = {self.cfa.provenance.n}",
             self._fit_line(fm),
-            f"criteria: {len(self.verdicts)} checked, {len(failed)} not met",
+            f"criteria: {len(self.verdicts)} checked, {int((status == 'not met').sum())} not met"
+            + (f", {unassessed} not assessable" if unassessed else ""),
             f"bootstrap: {self.n_boot} draws, random_state = {self.random_state}",
         ]
         lines += [f"NOTE: {n}" for n in self.notes]
@@ -957,9 +1085,13 @@ class MeasurementReport(DisplayMixin):
             )
             yield "Number of factors", self.efa.suggestions.table[["suggestion", "source"]]
         yield "Common method variance", self.common_method
-        failed = self.verdicts[~self.verdicts["met"]]
+        v = self.verdicts
+        failed = v[v["status"] == "not met"]
         if len(failed):
-            yield "Criteria not met", failed
+            yield "Criteria not met", failed.drop(columns=["status", "reason"])
+        unassessed = v[v["status"] == "not assessable"]
+        if len(unassessed):
+            yield "Criteria not assessable (no verdict on an improper solution)", unassessed
         if len(self.removal):
             yield "Items recommended for removal", self.removal
 
@@ -1258,39 +1390,44 @@ def validate(
         else:
             ev = np.linalg.eigvalsh(poly.to_numpy())[::-1]
             harman = {"share": float(ev[0] / len(poly))}
-        cm_rows.append({"check": "harman_share", "value": harman["share"]})
+        cm_rows.append({"check": "harman_share", "value": harman["share"], "reason": ""})
         _verdict(verdicts, "harman", "all items", harman["share"], harman["share"] < 0.5)
         try:
             clf = common_latent_factor(data, cons, base=None if ordinal else cfa)
             biggest = float(clf.loading_change["difference"].abs().max())
             cm_rows += [
-                {"check": "clf_delta_chisq", "value": clf.delta_chisq},
-                {"check": "clf_delta_df", "value": float(clf.delta_df)},
-                {"check": "clf_p_value", "value": clf.p_value},
-                {"check": "clf_max_loading_change", "value": biggest},
+                {"check": "clf_delta_chisq", "value": clf.delta_chisq, "reason": clf.reason},
+                {"check": "clf_delta_df", "value": float(clf.delta_df), "reason": clf.reason},
+                {"check": "clf_p_value", "value": clf.p_value, "reason": clf.reason},
+                {"check": "clf_max_loading_change", "value": biggest, "reason": clf.reason},
             ]
-            _verdict(verdicts, "clf", "all items", biggest, biggest < 0.20)
+            _verdict(verdicts, "clf", "all items", biggest, biggest < 0.20, clf.reason)
             if clf.result.warnings:
                 notes.append("common latent factor model: " + "; ".join(clf.result.warnings[-1:]))
         except (ModelSpecError, SurveyDataError) as exc:
             notes.append(f"common latent factor model not estimable: {exc.reason}")
-    cm = pd.DataFrame(cm_rows, columns=["check", "value"]).set_index("check")
-    # verdicts
+            reason = f"the common latent factor model is not estimable: {exc.reason}"
+            _verdict(verdicts, "clf", "all items", np.nan, False, reason)
+    cm = pd.DataFrame(cm_rows, columns=["check", "value", "reason"]).set_index("check")
+    # verdicts; those resting on the CFA are not assessable when its solution is improper
+    cfa_improper = improper_reasons(cfa)
+    on_cfa = f"CFA: {'; '.join(cfa_improper)}" if cfa_improper else ""
     for c in cons:
         r = reliability.loc[c]
         _verdict(verdicts, "alpha", c, r["alpha"], r["alpha"] >= 0.70)
-        _verdict(verdicts, "omega", c, r["omega"], r["omega"] >= 0.70)
-        _verdict(verdicts, "rho_c", c, r["rho_c"], r["rho_c"] >= 0.70)
-        _verdict(verdicts, "rho_c_max", c, r["rho_c"], r["rho_c"] <= 0.95)
+        _verdict(verdicts, "omega", c, r["omega"], r["omega"] >= 0.70, on_cfa)
+        _verdict(verdicts, "rho_c", c, r["rho_c"], r["rho_c"] >= 0.70, on_cfa)
+        _verdict(verdicts, "rho_c_max", c, r["rho_c"], r["rho_c"] <= 0.95, on_cfa)
         if np.isfinite(r["rho_a"]):
             _verdict(verdicts, "rho_a", c, r["rho_a"], r["rho_a"] >= 0.70)
-        _verdict(verdicts, "ave", c, r["ave"], r["ave"] >= 0.50)
+        _verdict(verdicts, "ave", c, r["ave"], r["ave"] >= 0.50, on_cfa)
         others = fl.loc[c].drop(c).abs()
         if len(others):
             margin = fl.loc[c, c] - others.max()
-            _verdict(verdicts, "fornell_larcker", c, margin, margin > 0)
+            _verdict(verdicts, "fornell_larcker", c, margin, margin > 0, on_cfa)
     for item, row in items.iterrows():
-        _verdict(verdicts, "loading", str(item), row["loading"], row["loading"] >= 0.708)
+        ok = row["loading"] >= 0.708
+        _verdict(verdicts, "loading", str(item), row["loading"], ok, on_cfa)
         if np.isfinite(row["r_drop"]):
             _verdict(verdicts, "r_drop", str(item), row["r_drop"], row["r_drop"] >= 0.30)
         if len(cons) > 1:
@@ -1309,10 +1446,11 @@ def validate(
                 _verdict(verdicts, "htmt_ci_1", pair, upper, upper < 1.0)
     fm = cfa.fit_measures
     suffix, subject = (".scaled", "CFA (WLSMV, scaled)") if ordinal else ("", "CFA")
-    for key, ok in (("cfi", lambda v: v >= 0.95), ("tli", lambda v: v >= 0.95)):
-        _verdict(verdicts, key, subject, fm[key + suffix], ok(fm[key + suffix]))
-    _verdict(verdicts, "rmsea", subject, fm["rmsea" + suffix], fm["rmsea" + suffix] <= 0.06)
-    _verdict(verdicts, "srmr", subject, fm["srmr"], fm["srmr"] <= 0.08)
+    for key in ("cfi", "tli"):
+        _verdict(verdicts, key, subject, fm[key + suffix], fm[key + suffix] >= 0.95, on_cfa)
+    rmsea = fm["rmsea" + suffix]
+    _verdict(verdicts, "rmsea", subject, rmsea, rmsea <= 0.06, on_cfa)
+    _verdict(verdicts, "srmr", subject, fm["srmr"], fm["srmr"] <= 0.08, on_cfa)
     if efa_part is not None:
         _efa_verdicts(efa_part, cons, verdicts)
     negative = items.index[items["r_drop"] < 0].tolist()
@@ -1347,7 +1485,7 @@ def validate(
         cfa=cfa,
         efa=efa_part,
         common_method=cm,
-        verdicts=pd.DataFrame(verdicts),
+        verdicts=pd.DataFrame(verdicts, columns=_VERDICT_COLUMNS),
         removal=_removal_table(data, cons, cfa, reliability, items, ordinal),
         notes=tuple(notes),
         random_state=random_state,

@@ -424,6 +424,10 @@ class Codebook:
         Name of the instrument.
     source : str or None
         The file the codebook came from, used in error messages.
+    column_labels : mapping of column name to mapping of value to label
+        Value labels of group and covariate columns (``{"gender": {1: "男", 2: "女"}}``):
+        the labels that name the groups in every table. They take precedence over the
+        labels stored in an SPSS or Stata file.
 
     Examples
     --------
@@ -455,6 +459,9 @@ class Codebook:
     source: str | None = None
     missing_text: tuple[str, ...] = ()
     role_columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    column_labels: Mapping[str, Mapping[float, str]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     # ------------------------------------------------------------------ queries
     @property
@@ -564,8 +571,8 @@ class Codebook:
                 for col, role in self.columns.items()
             },
             "value_labels": {
-                lang: {f"{v:g}": lab for v, lab in m.items()}
-                for lang, m in self.value_labels.items()
+                key: {f"{v:g}": lab for v, lab in m.items()}
+                for key, m in (*self.value_labels.items(), *self.column_labels.items())
             },
             "constructs": {
                 c.code: {"label": c.label, "label_zh": c.label_zh} for c in self.constructs.values()
@@ -805,18 +812,22 @@ class Codebook:
                     fix="give the identifier column one role only",
                 )
             columns[str(id_column)] = "id"
+        # value_labels.<column> of a non-item column labels that column; any other key is
+        # a language of the labels shared by the items
+        labels = {
+            str(key): _parse_label_spec(
+                m, file=source, row=None, column=f"value_labels.{key}", item=None
+            )
+            for key, m in (data.get("value_labels") or {}).items()
+        }
         return cls._build(
             records,
             constructs={str(k): v for k, v in constructs.items()},
             missing_codes=_parse_codes(
                 data.get("missing_codes"), file=source, row=None, column="missing_codes", item=None
             ),
-            value_labels={
-                str(lang): _parse_label_spec(
-                    m, file=source, row=None, column=f"value_labels.{lang}", item=None
-                )
-                for lang, m in (data.get("value_labels") or {}).items()
-            },
+            value_labels={k: v for k, v in labels.items() if k not in columns},
+            column_labels={k: v for k, v in labels.items() if k in columns},
             columns=columns,
             name=str(data.get("name", "")),
             source=source,
@@ -988,6 +999,7 @@ class Codebook:
         if id_column:
             all_columns[id_column] = "id"
         constructs: dict[str, dict[str, str]] = {}
+        column_labels: dict[str, dict[float, str]] = {}
         records = []
         for pos in range(len(frame)):
             row = frame.iloc[pos]
@@ -1032,6 +1044,16 @@ class Codebook:
                 all_columns[short] = role
                 if not _is_blank(exported):
                     role_columns[short] = str(exported).strip()
+                column_name = short
+                # a group or covariate column is labelled by its first value_labels cell
+                labelled = role in ("group", "covariate")
+                for col in frame.columns if labelled else ():
+                    if (col == "value_labels" or col.startswith("value_labels_")) and not (
+                        _is_blank(row[col]) or column_name in column_labels
+                    ):
+                        column_labels[column_name] = _parse_label_spec(
+                            row[col], file=source, row=line, column=col, item=column_name
+                        )
                 continue
             entry: dict[str, Any] = {k: row[k] for k in frame.columns if k in _ITEM_COLUMNS}
             if "type" in frame.columns:
@@ -1080,6 +1102,7 @@ class Codebook:
             source=source,
             row_of=lambda line: line,
             role_columns=role_columns,
+            column_labels=column_labels,
         )
 
     @classmethod
@@ -1095,6 +1118,7 @@ class Codebook:
         source: str | None,
         row_of: Any,
         role_columns: Mapping[str, str] | None = None,
+        column_labels: Mapping[str, Mapping[float, str]] | None = None,
     ) -> Codebook:
         all_codes, missing_text = _split_codes(missing_codes)
         missing_codes = all_codes
@@ -1343,6 +1367,27 @@ class Codebook:
                     fix="correct the column of one of the two rows",
                 )
             specs[key] = owner
+        for col, labels in (column_labels or {}).items():
+            if columns.get(col) not in ("group", "covariate"):
+                raise CodebookError(
+                    f"value labels are given for column {col!r}, which is not a group or "
+                    "covariate column",
+                    file=source,
+                    column=col,
+                    found=columns.get(col, "(no role)"),
+                    expected="value labels on a column with role group or covariate",
+                    fix="give the column the role group or covariate, or remove its labels",
+                )
+            texts = [normalize_label(v) for v in labels.values()]
+            if len(set(texts)) != len(texts):
+                raise CodebookError(
+                    f"two values of column {col!r} have the same label",
+                    file=source,
+                    column=col,
+                    found=dict(labels),
+                    expected="one label per value",
+                    fix="make the labels distinct",
+                )
         ids = [c for c, r in columns.items() if r == "id"]
         if len(ids) > 1:
             raise CodebookError(
@@ -1391,4 +1436,7 @@ class Codebook:
             source=source,
             missing_text=missing_text,
             role_columns=MappingProxyType(dict(role_columns or {})),
+            column_labels=MappingProxyType(
+                {k: MappingProxyType(dict(v)) for k, v in (column_labels or {}).items()}
+            ),
         )

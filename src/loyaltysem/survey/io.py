@@ -432,11 +432,33 @@ def _read_stat(path: Path, kind: str) -> RawTable:
                 vals.extend(float(v) for v in range(int(lo), int(hi) + 1))
         if vals:
             codes[col] = tuple(vals)
+    # value labels of every column (items, groups, covariates); Stata labels of its
+    # extended missing values (.a-.z, letter keys) are not values and are left out
     labels = {
-        col: {float(k): str(v) for k, v in m.items() if isinstance(k, (int, float))}
+        col: {
+            float(k): str(v)
+            for k, v in m.items()
+            if isinstance(k, (int, float)) and not isinstance(k, bool)
+        }
         for col, m in (getattr(meta, "variable_value_labels", None) or {}).items()
     }
     obj = frame.astype(object).where(frame.notna(), None)
+    notes = [f"read {path.name}: {len(frame)} cases ({kind})"]
+    if kind == "stata":
+        # with user_missing=True pyreadstat returns Stata's extended missing values
+        # (.a to .z) as their letters: missing by definition in Stata
+        types = getattr(meta, "readstat_variable_types", None) or {}
+        counts: dict[str, int] = {}
+        for col in frame.columns:
+            if types.get(col) == "string" or frame[col].dtype != object:
+                continue
+            hit = obj[col].map(lambda v: isinstance(v, str) and len(v) == 1 and "a" <= v <= "z")
+            if hit.any():
+                obj[col] = obj[col].mask(hit.astype(bool), None)
+                counts[str(col)] = int(hit.sum())
+        if counts:
+            listed = ", ".join(f"{c} ({n})" for c, n in counts.items())
+            notes.append(f"Stata extended missing values (.a to .z) read as missing: {listed}")
     return RawTable(
         frame=obj,
         row_of=lambda i: i + 1,
@@ -444,7 +466,7 @@ def _read_stat(path: Path, kind: str) -> RawTable:
         row_label="case",
         missing_codes=codes,
         value_labels=labels,
-        notes=(f"read {path.name}: {len(frame)} cases ({kind})",),
+        notes=tuple(notes),
     )
 
 

@@ -22,7 +22,7 @@ from loyaltysem.survey.platforms import qualtrics_header_rows, skip_header_rows
 if TYPE_CHECKING:
     from loyaltysem.screening import ScreeningReport
 
-__all__ = ["LogEntry", "Survey", "read_survey"]
+__all__ = ["LogEntry", "Survey", "labelled_column", "read_survey"]
 
 _PANDAS_COW = int(pd.__version__.split(".")[0]) >= 3
 
@@ -200,6 +200,124 @@ def _normalize_covariate(series: pd.Series) -> pd.Series:
     return values.map(lambda v: None if _is_blank(v) else str(v).strip()).astype("string")
 
 
+def labelled_column(codes: pd.Series, labels: Mapping[float, str]) -> pd.Series:
+    """Codes → an ordered categorical of their labels, categories in code order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> col = labelled_column(pd.Series([2, 1, None], dtype="Int64"), {1: "男", 2: "女"})
+    >>> col.tolist(), list(col.cat.categories)
+    (['女', '男', nan], ['男', '女'])
+    """
+    order = sorted(labels)
+    categories = [labels[k] for k in order]
+    keys = np.array(order, dtype=float)
+    numbers = pd.to_numeric(codes, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    pos = np.minimum(np.searchsorted(keys, numbers), len(keys) - 1)
+    cat_codes = np.where(keys[pos] == numbers, pos, -1)  # NaN and unlabelled codes: -1
+    return pd.Series(
+        pd.Categorical.from_codes(cat_codes, categories=categories, ordered=True),
+        index=codes.index,
+        name=codes.name,
+    )
+
+
+def _code(value: float) -> float:
+    """A code as written: ``1`` for 1.0."""
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+def _label_columns(
+    covariates: pd.DataFrame,
+    keep: Sequence[str],
+    codebook: Codebook,
+    table: RawTable,
+    rows: pd.Series,
+    log: list[LogEntry],
+) -> dict[str, dict[float, str]]:
+    """Attach value labels to group and covariate columns (changes ``covariates`` in place).
+
+    The codebook's labels of a column win over the file's. A text column with codebook
+    labels is mapped to its codes (``男`` → 1). Labels must name every value the column
+    holds: a value without one is an error naming the cell when the codebook gave the
+    labels; with the file's labels the column keeps its codes and the log says why.
+    """
+    out: dict[str, dict[float, str]] = {}
+    for c in keep:
+        from_codebook = c in codebook.column_labels
+        given = codebook.column_labels.get(c) or table.value_labels.get(c) or {}
+        codes = {*codebook.missing_codes, *table.missing_codes.get(c, ())}
+        labels = {float(k): str(v) for k, v in given.items() if float(k) not in codes}
+        if not labels:
+            continue
+        where = "the codebook" if from_codebook else "the file"
+        col = covariates[c]
+        if not pd.api.types.is_numeric_dtype(col):
+            if not from_codebook:
+                continue
+            lookup = {normalize_label(v): k for k, v in labels.items()}
+            numbers = np.full(len(col), np.nan)
+            for pos, cell in enumerate(col.tolist()):
+                if cell is None or cell is pd.NA:
+                    continue
+                text = str(cell)
+                try:
+                    numbers[pos] = float(text)
+                except ValueError:
+                    numbers[pos] = lookup.get(normalize_label(text), np.inf)
+            bad = np.flatnonzero(np.isinf(numbers))
+            if len(bad):
+                _unlabelled_error(c, col.iloc[bad[0]], rows.iloc[bad[0]], labels, table)
+            col = pd.Series(numbers, index=col.index, name=c)
+            if (col.dropna() == col.dropna().round()).all():
+                col = col.astype("Int64")
+            covariates[c] = col
+            log.append(
+                LogEntry("label", c, int(col.notna().sum()), "text mapped to codes by its labels")
+            )
+        observed = col.dropna()
+        uncovered = ~observed.astype("float64").isin(list(labels))
+        if uncovered.any():
+            first = int(np.flatnonzero(col.notna().to_numpy())[np.flatnonzero(uncovered)[0]])
+            if from_codebook:
+                _unlabelled_error(c, col.iloc[first], rows.iloc[first], labels, table)
+            values = sorted({_code(v) for v in observed[uncovered]})
+            log.append(
+                LogEntry(
+                    "value-labels",
+                    c,
+                    int(uncovered.sum()),
+                    f"the file's value labels do not name the values {values[:10]}: the column "
+                    "keeps its codes (give the column value labels in the codebook)",
+                )
+            )
+            continue
+        out[c] = {_code(k): labels[k] for k in sorted(labels)}
+        shown = ", ".join(f"{_code(k)} = {v}" for k, v in out[c].items())
+        log.append(
+            LogEntry("value-labels", c, int(observed.size), f"value labels from {where}: {shown}")
+        )
+    return out
+
+
+def _unlabelled_error(
+    column: str, value: object, row: int, labels: Mapping[float, str], table: RawTable
+) -> None:
+    shown = ", ".join(f"{_code(k)} = {v}" for k, v in sorted(labels.items()))
+    raise SurveyDataError(
+        "a value of a labelled column has no value label",
+        file=table.source,
+        **({"line": int(row)} if table.row_label == "line" else {"row": int(row)}),
+        column=column,
+        found=_as_written(value),
+        expected=f"one of the labelled values ({shown}) or a missing code",
+        fix=f"add a label for {_as_written(value)} to the codebook's value labels of column "
+        f"{column!r}, or declare it a missing-value code",
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class Survey(DisplayMixin):
     """A loaded, typed, reverse-coded survey with the record of how it was made.
@@ -245,6 +363,7 @@ class Survey(DisplayMixin):
     log: tuple[LogEntry, ...] = ()
     _invalid: pd.DataFrame = field(default_factory=lambda: _empty_invalid())
     _exclusions: pd.DataFrame = field(default_factory=lambda: _empty_exclusions())
+    _value_labels: Mapping[str, Mapping[float, str]] = field(default_factory=dict)
 
     _title = "Survey"
 
@@ -263,6 +382,30 @@ class Survey(DisplayMixin):
     def covariates(self) -> pd.DataFrame:
         """Non-item columns (group, covariate) aligned with :attr:`data`."""
         return _protected(self._covariates)
+
+    @property
+    def value_labels(self) -> dict[str, dict[float, str]]:
+        """Value labels of the group and covariate columns: column → {code: label}.
+
+        From the codebook's labels for the column, else from the SPSS/Stata file; only
+        when they name every value the column holds (missing codes left out). The
+        columns of :attr:`covariates` keep the codes (so a covariate stays a number in a
+        model); :attr:`labelled_covariates` shows the labels, and a multi-group fit
+        names its groups by them.
+        """
+        return {c: dict(m) for c, m in self._value_labels.items()}
+
+    @property
+    def labelled_covariates(self) -> pd.DataFrame:
+        """:attr:`covariates` with every labelled column as an ordered categorical.
+
+        The categories are the labels in code order (``1 = 男`` before ``2 = 女``);
+        unlabelled columns are as in :attr:`covariates`.
+        """
+        out = _protected(self._covariates)
+        for column, labels in self._value_labels.items():
+            out[column] = labelled_column(self._covariates[column], labels)
+        return out
 
     @property
     def rows(self) -> pd.Series:
@@ -664,10 +807,11 @@ class Survey(DisplayMixin):
         covariates = pd.DataFrame(
             {c: _normalize_covariate(frame[c]).set_axis(index) for c in keep}, index=index
         )
-        # the codebook-wide missing-value codes hold for group and covariate columns too
-        codes = list(codebook.missing_codes)
+        # the codebook-wide missing-value codes (numbers and text) and the file's own
+        # (SPSS user-missing) codes hold for group and covariate columns too
         text_codes = {normalize_label(t) for t in codebook.missing_text}
         for c in keep:
+            codes = sorted({*codebook.missing_codes, *table.missing_codes.get(c, ())})
             col = covariates[c]
             if text_codes:
                 raw_col = frame[c].set_axis(index)
@@ -694,14 +838,16 @@ class Survey(DisplayMixin):
                 hit = col.isin(codes).fillna(False).astype(bool)
                 if hit.any():
                     covariates[c] = col.mask(hit)
+                    shown = [int(v) if float(v).is_integer() else v for v in codes]
                     log.append(
                         LogEntry(
                             "missing-code",
                             c,
                             int(hit.sum()),
-                            f"missing-value codes {codes} set to missing",
+                            f"missing-value codes {shown} set to missing",
                         )
                     )
+        value_labels = _label_columns(covariates, keep, codebook, table, rows, log)
         raw = frame.copy()
         raw.index = index
         rows.index = index
@@ -714,6 +860,7 @@ class Survey(DisplayMixin):
             source=source,
             log=tuple(log),
             _invalid=invalid_frame,
+            _value_labels=value_labels,
         )
 
     # --------------------------------------------------------------- derive
@@ -732,6 +879,7 @@ class Survey(DisplayMixin):
             _exclusions=pd.concat([self._exclusions, exclusions])
             if len(exclusions)
             else self._exclusions,
+            _value_labels=self._value_labels,
         )
 
     def subset(self, mask: pd.Series | np.ndarray | Sequence[bool], *, reason: str) -> Survey:
