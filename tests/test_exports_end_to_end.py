@@ -93,6 +93,8 @@ def test_analyze_runs_the_demo_chain_on_a_wjx_export_by_gender(tmp_path):
     written = {p.name for p in out.iterdir()}
     for expected in ["screening_careless.csv", "validation_verdicts.csv", "sem_estimates.csv"]:
         assert expected in written, sorted(written)
+    times = pd.read_csv(out / "screening_speeders.csv", index_col=0)
+    assert len(times) == 300 and sorted(times.index[times["flagged"]]) == SPEEDERS
     excluded = pd.read_csv(out / "cleaned_exclusions.csv", index_col=0)
     assert sorted(excluded.index) == sorted(STRAIGHTLINERS + SPEEDERS)
     ladder = pd.read_csv(out / "invariance_table.csv")

@@ -203,6 +203,8 @@ def _write_screening(survey: Survey, report: ScreeningReport, out: Path) -> list
         write_csv(out / "screening_mardia.csv", report.mardia.to_frame()),
         write_csv(out / "exclusions.csv", report.exclusions()),
     ]
+    if report.speeders_screened:
+        written.append(write_csv(out / "screening_speeders.csv", report.speeders))
     if len(survey.invalid):
         written.append(write_csv(out / "invalid_cells.csv", survey.invalid, index=False))
     text = survey.summary() + "\n" + report.summary()
