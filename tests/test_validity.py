@@ -338,3 +338,18 @@ def test_forgotten_reverse_key_is_named():
 
 # validate(..., ordinal=True) (polychoric correlations, WLSMV CFA) is checked against
 # lavaan, semTools and psych in tests/test_validity_ordinal.py.
+
+
+def test_question_texts_as_item_names_get_the_codebook_route_not_a_syntax_error():
+    # issue 11: an export read with its question texts as item names reached validate()
+    # and stopped with "line 1: the variable is not a valid variable name"
+    rng = np.random.default_rng(1)
+    items = ["4. 该平台口碑很好", "5. 该平台信誉好", "6. 我信任该平台", "满意1", "满意2", "满意3"]
+    scores = rng.integers(1, 8, size=(60, 6)).astype(float)
+    frame = pd.DataFrame(scores, columns=items)
+    constructs = {"REP": items[:3], "满意度": items[3:]}
+    with pytest.raises(ModelSpecError) as err:
+        ls.validate(frame, constructs, n_boot=0)
+    assert err.value.line is None
+    assert err.value.found == items[:3]
+    assert "column = '4. 该平台口碑很好'" in err.value.fix and "codebook draft" in err.value.fix

@@ -218,6 +218,17 @@ def _statements(syntax: str) -> list[_Statement]:
     return out
 
 
+def is_model_name(name: str) -> bool:
+    """Whether ``name`` can stand for a variable in model syntax (as lavaan reads it).
+
+    Examples
+    --------
+    >>> is_model_name("REP1"), is_model_name("4. 该平台口碑很好"), is_model_name("满意度")
+    (True, False, True)
+    """
+    return _NAME.fullmatch(name) is not None
+
+
 def _check_name(name: str, line: int, what: str) -> str:
     if not _NAME.fullmatch(name):
         raise ModelSpecError(

@@ -69,7 +69,7 @@ from loyaltysem.polychoric import polychoric
 from loyaltysem.reliability import item_table, reliability_table
 from loyaltysem.resampling import bootstrap_statistic
 from loyaltysem.results import SEMResult
-from loyaltysem.specification import specify
+from loyaltysem.specification import is_model_name, specify
 
 __all__ = [
     "categorical_omega",
@@ -141,7 +141,31 @@ def constructs_of(constructs: Any, data: pd.DataFrame | None = None) -> dict[str
                 expected="columns of the data",
                 fix="check the item names against the data's columns",
             )
+    _check_model_names(out)
     return out
+
+
+def _check_model_names(constructs: Mapping[str, list[str]]) -> None:
+    """Items and constructs must be names a model can use (the CFA is written in lavaan syntax).
+
+    An export read without short codes keeps its question texts as item names
+    (``4. 该平台口碑很好``); loading and screening take any name, a model does not.
+    """
+    bad_items = [i for items in constructs.values() for i in items if not is_model_name(i)]
+    bad_constructs = [c for c in constructs if not is_model_name(c)]
+    if bad_items or bad_constructs:
+        bad = bad_items + bad_constructs
+        first = bad[0]
+        raise ModelSpecError(
+            f"{len(bad_items)} item and {len(bad_constructs)} construct name(s) cannot be used "
+            "in a model",
+            found=first if len(bad) == 1 else bad,
+            expected="short codes that start with a letter (letters, digits, '_' and '.' after "
+            "it), e.g. REP1",
+            fix="give each item a short code in the codebook (item = REP1) and keep the header "
+            f"as exported in its column field (column = {first!r}); "
+            "`loyaltysem codebook draft EXPORT --out codebook.xlsx` writes such a codebook",
+        )
 
 
 def _items_frame(data: Any) -> pd.DataFrame:
@@ -540,7 +564,7 @@ def cfa_reliability(result: SEMResult, constructs: Mapping[str, Sequence[str]]) 
     >>> import pandas as pd
     >>> from loyaltysem.datasets import load_frame
     >>> from loyaltysem.ordinal import fit_ordinal
-    >>> from loyaltysem.specification import specify
+    >>> from loyaltysem.specification import is_model_name, specify
     >>> from loyaltysem.validity import cfa_model, cfa_reliability
     >>> hs = load_frame("holzinger_swineford")
     >>> cut5 = lambda v: np.clip(np.searchsorted(np.quantile(v, np.linspace(0, 1, 6)), v), 1, 5)
