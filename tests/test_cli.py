@@ -474,15 +474,26 @@ def test_options_that_need_another_option_are_exit_2(extra, says, capsys):
 def test_every_option_has_help_text():
     from loyaltysem.cli import _parser
 
-    parser = _parser()
-    sub = next(a for a in parser._actions if a.dest == "command")
-    checked = 0
-    for name, command in sub.choices.items():
-        for action in command._actions:
-            if action.dest == "help":
+    import argparse
+
+    def walk(parser, path):
+        for action in parser._actions:
+            if action.dest == "help" or (path == "" and action.dest == "command"):
+                if isinstance(action, argparse._SubParsersAction):
+                    for name, command in action.choices.items():
+                        yield from walk(command, name)
                 continue
-            assert action.help, f"{name} {action.option_strings or action.dest}: no help"
-            checked += 1
+            yield path, action
+            if isinstance(action, argparse._SubParsersAction):  # nested: codebook draft
+                for name, command in action.choices.items():
+                    yield from walk(command, f"{path} {name}")
+
+    checked = 0
+    for path, action in walk(_parser(), ""):
+        if path == "":
+            continue  # --version
+        assert action.help, f"{path} {action.option_strings or action.dest}: no help"
+        checked += 1
     assert checked > 60
 
 

@@ -525,7 +525,11 @@ def _cmd_codebook_draft(args: argparse.Namespace) -> int:
 
 def _add_codebook_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     codebook = sub.add_parser("codebook", help="codebook tools (draft one from an export)")
-    tools = codebook.add_subparsers(dest="codebook_command", required=True)
+    tools = codebook.add_subparsers(
+        dest="codebook_command",
+        required=True,
+        help="draft: write a codebook draft from a survey export",
+    )
     draft = tools.add_parser(
         "draft",
         help="read a survey export (问卷星, 腾讯问卷, Qualtrics, SPSS, any table) and write a "
