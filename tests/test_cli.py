@@ -472,9 +472,9 @@ def test_options_that_need_another_option_are_exit_2(extra, says, capsys):
 
 
 def test_every_option_has_help_text():
-    from loyaltysem.cli import _parser
-
     import argparse
+
+    from loyaltysem.cli import _parser
 
     def walk(parser, path):
         for action in parser._actions:
