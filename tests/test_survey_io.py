@@ -364,3 +364,70 @@ def test_from_frame_rejects_non_frames_and_empty():
         Survey.from_frame([[1, 2]], codebook())  # type: ignore[arg-type]
     with pytest.raises(SurveyDataError, match="no rows"):
         Survey.from_frame(numeric_frame().iloc[:0], codebook())
+
+
+# ------------------------------------------------------------------ large plain files
+
+
+def _large_export(tmp_path: Path, n: int = 60_000) -> tuple[Path, pd.DataFrame]:
+    """A plain CSV over the fast reader's 1 MB threshold, with labels, codes and bad cells."""
+    rng = np.random.default_rng(12)
+    frame = pd.DataFrame(rng.integers(1, 8, size=(n, 4)), columns=ITEMS).astype(object)
+    frame.loc[rng.choice(n, 300, replace=False), "TRU1"] = "非常同意"
+    frame.loc[rng.choice(n, 200, replace=False), "TRU2"] = -99
+    frame.loc[rng.choice(n, 100, replace=False), "LOY1"] = ""
+    frame.loc[rng.choice(n, 50, replace=False), "LOY4"] = " NA "
+    frame.loc[[7, 4000], "LOY1"] = 9  # outside the scale
+    frame.insert(0, "rid", [f"R{i:06d}" for i in range(n)])
+    frame.insert(1, "wave", rng.integers(1, 4, n))
+    frame.insert(2, "city", rng.choice(["上海", "Beijing", ""], n))
+    path = tmp_path / "large.csv"
+    frame.to_csv(path, index=False)
+    assert path.stat().st_size > 1_000_000
+    return path, frame
+
+
+def test_the_fast_reader_of_large_plain_files_equals_the_careful_one(tmp_path, monkeypatch):
+    from loyaltysem.survey import io as survey_io
+
+    path, _ = _large_export(tmp_path)
+    fast = read_survey(path, codebook(), invalid="missing")
+    assert isinstance(fast.raw["TRU1"].dtype, pd.CategoricalDtype)  # the fast reader ran
+    monkeypatch.setattr(survey_io, "_FAST_MIN_BYTES", 10**12)
+    careful = read_survey(path, codebook(), invalid="missing")
+    assert careful.raw["TRU1"].dtype == object  # the csv module's cells
+    assert_same_survey(careful, fast)
+    pd.testing.assert_series_equal(careful.rows, fast.rows)
+    pd.testing.assert_frame_equal(careful.invalid, fast.invalid)
+    assert careful.log_frame().equals(fast.log_frame())
+    assert careful.raw.astype(str).equals(fast.raw.astype(str))
+    counts = {(e.step, e.column): e.count for e in fast.log}
+    assert counts[("label", "TRU1")] == 300 and counts[("missing-code", "TRU2")] == 200
+    assert counts[("na-token", "LOY1")] == 100 and counts[("na-token", "LOY4")] == 50
+    assert fast.invalid["line"].tolist() == [9, 4002]  # header = line 1, position 7 = line 9
+
+
+@pytest.mark.parametrize(
+    ("damage", "needle", "line"),
+    [
+        (lambda lines: lines.insert(5000, ""), "blank line", None),
+        (lambda lines: lines.__setitem__(7000, lines[7000] + ",7"), "fields but the header", 7001),
+        (lambda lines: lines.__setitem__(100, '"R1",1,x,1,1,1,1'), None, None),
+    ],
+)
+def test_large_files_the_fast_reader_cannot_take_go_to_the_careful_one(
+    tmp_path, damage, needle, line
+):
+    path, _ = _large_export(tmp_path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    damage(lines)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if needle == "fields but the header":
+        with pytest.raises(SurveyDataError, match=needle) as err:
+            read_survey(path, codebook(), invalid="missing")
+        assert err.value.line == line
+        return
+    survey = read_survey(path, codebook(), invalid="missing")
+    assert survey.raw["TRU1"].dtype == object  # read by the csv module
+    if needle:
+        assert any(needle in e.detail for e in survey.log)

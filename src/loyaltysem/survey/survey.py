@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -103,50 +104,80 @@ class _ItemParser:
         return text
 
     def parse(self, values: pd.Series) -> np.ndarray:
-        out = np.full(len(values), np.nan)
-        codes = self.codes
-        for pos, cell in enumerate(values.tolist()):
-            if cell is None or (isinstance(cell, float) and np.isnan(cell)):
-                self.counts["na-token"] += 1
-                continue
-            if isinstance(cell, (bool, np.bool_)):
-                self._problem(pos, cell, "a true/false value where a rating was expected")
-                continue
-            if isinstance(cell, (int, float, np.integer, np.floating)):
-                number = float(cell)
+        """The column's numbers (NaN = missing); problems and counts are collected.
+
+        Each distinct cell is interpreted once (:meth:`_cell`) and the results are spread
+        over the rows: a Likert column of a million answers has a handful of distinct
+        cells. Columns whose cells mix booleans with numbers are read cell by cell, since
+        ``True == 1`` would merge them.
+        """
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes = np.asarray(values.cat.codes, dtype=np.int64)
+            uniques: Sequence[object] = list(values.cat.categories)
+        else:
+            cells = values.to_numpy(dtype=object)
+            kind = pd.api.types.infer_dtype(cells, skipna=True)
+            if kind not in ("string", "integer", "floating", "mixed-integer-float", "empty"):
+                codes = np.arange(len(cells))
+                uniques = list(cells)
             else:
-                text = str(cell).strip()
-                if self.text_codes and normalize_label(text) in self.text_codes:
-                    self.counts["missing-code"] += 1
-                    continue
-                if text in NA_TOKENS:
-                    self.counts["na-token"] += 1
-                    continue
-                try:
-                    number = float(text)
-                except ValueError:
-                    key = normalize_label(text)
-                    if key in self.labels:
-                        number = self.labels[key]
-                        self.counts["label"] += 1
-                    else:
-                        self._problem(pos, cell, "a text answer with no value label")
-                        continue
-            if number in codes:
-                self.counts["missing-code"] += 1
-                continue
-            if not np.isfinite(number):
-                self._problem(pos, cell, "not a finite number")
-                continue
-            it = self.item
-            if it.type == "likert" and number != round(number):
-                self._problem(pos, cell, "not a whole number")
-                continue
-            if (it.min is not None and number < it.min) or (it.max is not None and number > it.max):
-                self._problem(pos, cell, "outside the scale")
-                continue
-            out[pos] = number
+                codes, found = pd.factorize(cells, use_na_sentinel=True)
+                uniques = list(found)
+        results = [self._cell(cell) for cell in uniques]
+        numbers = np.array([r[0] for r in results] + [np.nan], dtype=float)
+        out = numbers[codes]  # code -1 (a missing cell) takes the last entry, NaN
+        occurrences = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        self.counts["na-token"] += int((codes < 0).sum())
+        bad: dict[int, str] = {}
+        for k, (_, outcome) in enumerate(results):
+            if outcome in self.counts:
+                self.counts[outcome] += int(occurrences[k])
+            elif outcome != "ok":
+                bad[k] = outcome
+        if bad:
+            where = np.flatnonzero(np.isin(codes, list(bad)))
+            for pos in where.tolist():
+                self._problem(pos, values.iloc[pos], bad[int(codes[pos])])
         return out
+
+    def _cell(self, cell: object) -> tuple[float, str]:
+        """One cell → (number or NaN, what it was: ``ok``, a count's name, or a problem)."""
+        nan = float("nan")
+        if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+            return nan, "na-token"
+        if isinstance(cell, (bool, np.bool_)):
+            return nan, "a true/false value where a rating was expected"
+        if isinstance(cell, (int, float, np.integer, np.floating)):
+            number = float(cell)
+        else:
+            text = str(cell).strip()
+            if self.text_codes and normalize_label(text) in self.text_codes:
+                return nan, "missing-code"
+            if text in NA_TOKENS:
+                return nan, "na-token"
+            try:
+                number = float(text)
+            except ValueError:
+                key = normalize_label(text)
+                if key not in self.labels:
+                    return nan, "a text answer with no value label"
+                number = self.labels[key]
+                if number in self.codes:
+                    return nan, "missing-code"
+                return self._checked(number, "label")
+        if number in self.codes:
+            return nan, "missing-code"
+        return self._checked(number, "ok")
+
+    def _checked(self, number: float, outcome: str) -> tuple[float, str]:
+        if not np.isfinite(number):
+            return float("nan"), "not a finite number"
+        it = self.item
+        if it.type == "likert" and number != round(number):
+            return float("nan"), "not a whole number"
+        if (it.min is not None and number < it.min) or (it.max is not None and number > it.max):
+            return float("nan"), "outside the scale"
+        return number, outcome
 
     def _problem(self, pos: int, value: object, reason: str) -> None:
         self.problems.append(
@@ -437,9 +468,9 @@ class Survey(DisplayMixin):
         """Construct → its items."""
         return self.codebook.construct_items
 
-    @property
+    @functools.cached_property
     def data_hash(self) -> str:
-        """SHA-256 of the item scores and respondent index (for provenance)."""
+        """SHA-256 of the item scores and respondent index (for provenance; computed once)."""
         hashed = pd.util.hash_pandas_object(self._data, index=True).to_numpy()
         digest = hashlib.sha256(hashed.tobytes())
         digest.update("|".join(map(str, self._data.columns)).encode())
@@ -638,8 +669,7 @@ class Survey(DisplayMixin):
             )
         # respondent identifiers
         id_col = codebook.id_column
-        positions = np.arange(len(frame))
-        rows = pd.Series([table.row_of(int(p)) for p in positions], dtype="int64")
+        rows = pd.Series(table.row_numbers(), dtype="int64")
         label = table.row_label
         # a CSV's rows are its lines (header = line 1): say "line" where the error points
         at = (lambda r: {"line": r}) if label == "line" else (lambda r: {"row": r})
@@ -687,12 +717,13 @@ class Survey(DisplayMixin):
         else:
             index = pd.RangeIndex(1, len(frame) + 1, name="row")
         # items
-        scores: dict[str, np.ndarray] = {}
+        # one float matrix filled column by column: no copy when the frame is built
+        scores = np.empty((len(frame), len(codebook.item_names)), order="F")
         problems: list[_Problem] = []
-        for name in codebook.item_names:
+        for j, name in enumerate(codebook.item_names):
             parser = _ItemParser(codebook, table, name)
             parser.check_file_labels()
-            scores[name] = parser.parse(frame[name])
+            scores[:, j] = parser.parse(frame[name])
             problems.extend(parser.problems)
             if parser.counts["na-token"]:
                 log.append(
@@ -761,19 +792,19 @@ class Survey(DisplayMixin):
                         "invalid answers set to missing (see Survey.invalid)",
                     )
                 )
-        data = pd.DataFrame(scores, index=index)
         # reverse keying, applied once
-        for it in codebook.items:
+        for j, it in enumerate(codebook.items):
             if it.reverse:
-                data[it.name] = it.reverse_code(data[it.name])
+                scores[:, j] = it.reverse_code(scores[:, j])
                 log.append(
                     LogEntry(
                         "reverse",
                         it.name,
-                        int(data[it.name].notna().sum()),
+                        int(np.isfinite(scores[:, j]).sum()),
                         f"reverse-keyed: x -> {it.min:g} + {it.max:g} - x",
                     )
                 )
+        data = pd.DataFrame(scores, index=index, columns=codebook.item_names, copy=False)
         # non-item columns
         keep = [
             c
