@@ -431,3 +431,43 @@ def test_large_files_the_fast_reader_cannot_take_go_to_the_careful_one(
     assert survey.raw["TRU1"].dtype == object  # read by the csv module
     if needle:
         assert any(needle in e.detail for e in survey.log)
+
+
+def test_spss_missing_ranges_stay_ranges(tmp_path: Path):
+    # issue 12: "LO THRU -1" was expanded into every integer it holds (OverflowError), and a
+    # 0 to 1e9 range ran out of memory
+    frame = numeric_frame().drop(columns=["city"])
+    frame.loc[0, "TRU1"] = -3
+    frame.loc[1, "TRU2"] = -1
+    frame.loc[2, "LOY1"] = 500_000_000
+    frame["wave"] = [1] * 5 + [-2] + [2] * 6
+    path = tmp_path / "ranges.sav"
+    huge = {"lo": 0, "hi": 1e9}
+    lowest = {"lo": -1.7976931348623157e308, "hi": -1}  # SPSS LO THRU -1
+    pyreadstat.write_sav(
+        frame,
+        path,
+        missing_ranges={
+            "TRU1": [lowest],
+            "TRU2": [lowest],
+            "LOY1": [{"lo": 100, "hi": 1e9}],
+            "wave": [lowest],
+            "LOY4": [huge, {"lo": -99, "hi": -99}],
+        },
+    )
+    cb = Codebook.from_dict(
+        {
+            "columns": {"rid": "id", "wave": "group"},
+            "items": [{"item": i, "construct": i[:3], "min": 1, "max": 7} for i in ITEMS] + [],
+        }
+    )
+    survey = read_survey(path, cb)
+    data = survey.data
+    assert np.isnan(data.loc["R000", "TRU1"]) and np.isnan(data.loc["R001", "TRU2"])
+    assert np.isnan(data.loc["R002", "LOY1"])
+    # LOY4 answers 1-7 lie in the declared 0 to 1e9 range: all missing, counted
+    assert data["LOY4"].isna().all()
+    counts = {(e.step, e.column): e.count for e in survey.log}
+    assert counts[("missing-code", "LOY4")] == 12
+    assert counts[("missing-code", "wave")] == 1
+    assert survey.covariates["wave"].isna().sum() == 1

@@ -14,6 +14,7 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,6 +72,16 @@ class RawTable:
     notes: tuple[str, ...] = ()
     #: ``row_of`` is ``position + first_row`` for every row (a plain file): vectorised
     first_row: int | None = None
+    #: Ranges of codes the file declares missing (SPSS ``LO THRU -1``), kept as ranges
+    missing_ranges: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
+
+    def is_missing_code(self, column: str, values: Any) -> Any:
+        """Whether ``values`` (a number or an array) are missing codes the file declares."""
+        numbers = np.asarray(values, dtype=float)
+        hit = np.isin(numbers, np.asarray(self.missing_codes.get(column, ()), dtype=float))
+        for lo, hi in self.missing_ranges.get(column, ()):
+            hit |= (numbers >= lo) & (numbers <= hi)
+        return hit
 
     def row_numbers(self) -> np.ndarray:
         """The row number a user sees for every position (``row_of`` over all rows)."""
@@ -515,17 +526,21 @@ def _read_stat(path: Path, kind: str) -> RawTable:
     header = [str(c) for c in frame.columns]
     _check_header(header, path=str(path), row=0, row_label="row")
     codes: dict[str, tuple[float, ...]] = {}
+    spans: dict[str, tuple[tuple[float, float], ...]] = {}
     for col, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
         vals: list[float] = []
+        pairs: list[tuple[float, float]] = []
         for rng in ranges:
             lo, hi = rng.get("lo"), rng.get("hi")
             if lo == hi and isinstance(lo, (int, float)):
                 vals.append(float(lo))
             elif isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
-                # Ranges are expanded to the integers they contain (rating-scale codes).
-                vals.extend(float(v) for v in range(int(lo), int(hi) + 1))
+                # kept as a range (LO THRU -1 holds ~1e308 integers): checked by comparison
+                pairs.append((float(min(lo, hi)), float(max(lo, hi))))
         if vals:
             codes[col] = tuple(vals)
+        if pairs:
+            spans[col] = tuple(pairs)
     # value labels of every column (items, groups, covariates); Stata labels of its
     # extended missing values (.a-.z, letter keys) are not values and are left out
     labels = {
@@ -559,6 +574,7 @@ def _read_stat(path: Path, kind: str) -> RawTable:
         source=str(path),
         row_label="case",
         missing_codes=codes,
+        missing_ranges=spans,
         value_labels=labels,
         notes=tuple(notes),
     )

@@ -8,6 +8,7 @@ question column: that is :mod:`loyaltysem.survey.drafting`'s job, and the user's
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -153,14 +154,12 @@ def skip_header_rows(table: RawTable, count: int, why: str) -> RawTable:
     if count <= 0:
         return table
     row_of = table.row_of
-    return RawTable(
+    return dataclasses.replace(
+        table,
         frame=table.frame.iloc[count:].reset_index(drop=True),
         row_of=lambda i: row_of(i + count),
-        source=table.source,
-        row_label=table.row_label,
-        missing_codes=table.missing_codes,
-        value_labels=table.value_labels,
         notes=(*table.notes, f"skipped {count} extra header row(s): {why}"),
+        first_row=None if table.first_row is None else table.first_row + count,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import hashlib
@@ -80,10 +81,12 @@ class _ItemParser:
         self.name = name
         file_codes = table.missing_codes.get(name, ())
         self.codes = {*codebook.missing_codes, *self.item.missing_codes, *file_codes}
+        self.ranges = table.missing_ranges.get(name, ())
         self.text_codes = {
             normalize_label(t) for t in (*codebook.missing_text, *self.item.missing_text)
         }
-        self.shown_codes = [f"{c:g}" for c in sorted(self.codes)] + [
+        self.shown_codes = [f"{c:g}" for c in sorted(self.codes)]
+        self.shown_codes += [f"{lo:g} to {hi:g}" for lo, hi in self.ranges] + [
             *codebook.missing_text,
             *self.item.missing_text,
         ]
@@ -162,12 +165,15 @@ class _ItemParser:
                 if key not in self.labels:
                     return nan, "a text answer with no value label"
                 number = self.labels[key]
-                if number in self.codes:
+                if self._is_code(number):
                     return nan, "missing-code"
                 return self._checked(number, "label")
-        if number in self.codes:
+        if self._is_code(number):
             return nan, "missing-code"
         return self._checked(number, "ok")
+
+    def _is_code(self, number: float) -> bool:
+        return number in self.codes or any(lo <= number <= hi for lo, hi in self.ranges)
 
     def _checked(self, number: float, outcome: str) -> tuple[float, str]:
         if not np.isfinite(number):
@@ -189,7 +195,7 @@ class _ItemParser:
         file_labels = self.table.value_labels.get(self.name, {})
         for value, label in file_labels.items():
             key = normalize_label(label)
-            if value in self.codes:
+            if self._is_code(value):
                 continue
             if key in self.labels and self.labels[key] != value:
                 raise SurveyDataError(
@@ -280,7 +286,11 @@ def _label_columns(
         from_codebook = c in codebook.column_labels
         given = codebook.column_labels.get(c) or table.value_labels.get(c) or {}
         codes = {*codebook.missing_codes, *table.missing_codes.get(c, ())}
-        labels = {float(k): str(v) for k, v in given.items() if float(k) not in codes}
+        labels = {
+            float(k): str(v)
+            for k, v in given.items()
+            if float(k) not in codes and not table.is_missing_code(c, float(k))
+        }
         if not labels:
             continue
         where = "the codebook" if from_codebook else "the file"
@@ -865,11 +875,16 @@ class Survey(DisplayMixin):
                             f"missing-value codes {list(codebook.missing_text)} set to missing",
                         )
                     )
-            if codes and pd.api.types.is_numeric_dtype(col):
+            spans = table.missing_ranges.get(c, ())
+            if (codes or spans) and pd.api.types.is_numeric_dtype(col):
                 hit = col.isin(codes).fillna(False).astype(bool)
+                numbers = col.to_numpy(dtype=float, na_value=np.nan)
+                for lo, hi in spans:
+                    hit |= (numbers >= lo) & (numbers <= hi)
                 if hit.any():
                     covariates[c] = col.mask(hit)
                     shown = [int(v) if float(v).is_integer() else v for v in codes]
+                    shown += [f"{lo:g} to {hi:g}" for lo, hi in spans]
                     log.append(
                         LogEntry(
                             "missing-code",
@@ -1157,14 +1172,12 @@ class Survey(DisplayMixin):
 
 def _renamed(table: RawTable, renamed: Mapping[str, str]) -> RawTable:
     """The table with its exported headers renamed to the codebook's short codes."""
-    return RawTable(
+    return dataclasses.replace(
+        table,
         frame=table.frame.rename(columns=dict(renamed)),
-        row_of=table.row_of,
-        source=table.source,
-        row_label=table.row_label,
         missing_codes={renamed.get(k, k): v for k, v in table.missing_codes.items()},
+        missing_ranges={renamed.get(k, k): v for k, v in table.missing_ranges.items()},
         value_labels={renamed.get(k, k): v for k, v in table.value_labels.items()},
-        notes=table.notes,
     )
 
 
