@@ -43,6 +43,7 @@ __all__ = [
     "format_unit",
     "html_section",
     "is_p_name",
+    "repr_p",
     "short_repr",
     "status_text",
     "text_section",
@@ -481,6 +482,18 @@ def html_section(
     """Render a titled table as HTML, in a box that scrolls sideways when it is too wide."""
     table = format_frame(frame, digits, na_rep).to_html(na_rep=na_rep, classes="ls-frame")
     return f"<h4>{html.escape(title)}</h4>\n<div class='ls-table'>{table}</div>\n"
+
+
+def repr_p(name: str, p: float) -> str:
+    """A p-value as one ``repr`` part: ``p<.001``, ``p=.032``, ``p=NA``.
+
+    Examples
+    --------
+    >>> repr_p("p", 0.00001), repr_p("skew_p", 0.0321)
+    ('p<.001', 'skew_p=.032')
+    """
+    text = format_p(p, na_rep="NA")
+    return f"{name}<{text[2:]}" if text.startswith("<") else f"{name}={text}"
 
 
 def short_repr(kind: str, parts: Iterable[str], limit: int = REPR_MAX) -> str:

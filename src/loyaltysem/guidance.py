@@ -69,7 +69,7 @@ SOURCES: Mapping[str, str] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class EstimatorRecommendation(DisplayMixin):
     """The recommended estimator, missing-data treatment and ordered items, with reasons.
 
@@ -105,6 +105,16 @@ class EstimatorRecommendation(DisplayMixin):
     n_complete: int
 
     _title: ClassVar[str] = "Recommended estimator"
+
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"estimator={self.estimator}",
+            f"missing={self.missing}",
+            f"ordered={len(self.ordered)}",
+            f"n={self.n}",
+            f"complete={self.n_complete}",
+            f"reasons={len(self.reasons)}",
+        ]
 
     @property
     def fit_kwargs(self) -> dict[str, Any]:

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from loyaltysem._display import DisplayMixin
+from loyaltysem._display import DisplayMixin, status_text
 from loyaltysem._kernels.polychoric import bvn_cdf
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.efa import EFAReport, efa_report
@@ -844,7 +844,7 @@ def _verdict(
 
 
 # ---------------------------------------------------------------------------- the report
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class MeasurementReport(DisplayMixin):
     """Everything the measurement chapter of a thesis reports, with verdicts.
 
@@ -909,6 +909,19 @@ class MeasurementReport(DisplayMixin):
     polychoric: pd.DataFrame | None = None
 
     _title: ClassVar[str] = "Measurement report"
+
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"constructs={len(self.constructs)}",
+            f"items={sum(len(v) for v in self.constructs.values())}",
+            f"N={self.cfa.provenance.n}",
+            f"estimator={self.cfa.provenance.estimator}",
+            status_text(self.cfa.converged, self.cfa.warnings).replace(", ", ",").replace(" ", "_"),
+            f"criteria_not_met={int((~self.verdicts['met'].astype(bool)).sum())}"
+            if "met" in self.verdicts
+            else "",
+            "ordinal" if self.ordinal else "",
+        ]
 
     def _header(self) -> list[str]:
         fm = self.cfa.fit_measures
