@@ -43,6 +43,7 @@ __all__ = [
     "format_unit",
     "html_section",
     "is_p_name",
+    "p_phrase",
     "repr_p",
     "short_repr",
     "status_text",
@@ -320,10 +321,12 @@ def fit_table(fit_measures: pd.Series, n: int | None = None) -> pd.DataFrame:
     return pd.DataFrame(data, index=pd.Index(labels, name="measure"), dtype=float)
 
 
-def fit_sentence(fit_measures: pd.Series) -> str:
+def fit_sentence(fit_measures: pd.Series, kind: str | None = None) -> str:
     """One line of global fit as APA writes it: ``χ²(df) = …, p …; CFI = …``.
 
-    The scaled χ² and robust indices when the fit has them (a robust estimator).
+    The scaled χ² and robust indices when the fit has them (a robust estimator);
+    ``kind="scaled"`` for the scaled indices (``cfi.scaled``, ...), ``"standard"`` for
+    the normal-theory ones.
 
     Examples
     --------
@@ -347,12 +350,14 @@ def fit_sentence(fit_measures: pd.Series) -> str:
         return _format_number(_get(fit_measures, key), 3, "NA")
 
     suffix = ".robust" if "chisq.scaled" in fit_measures.index else ""
-    if suffix and math.isnan(_get(fit_measures, "cfi.robust")):
+    if suffix and (kind == "scaled" or math.isnan(_get(fit_measures, "cfi.robust"))):
         suffix = ".scaled"
+    if kind == "standard":
+        suffix = ""
     if suffix:
         chisq = (
             f"scaled χ²({df_text('df.scaled')}) = {_get(fit_measures, 'chisq.scaled'):.3f}, "
-            f"{p_text('pvalue.scaled')}; robust "
+            f"{p_text('pvalue.scaled')}; {suffix[1:]} "
         )
     else:
         chisq = f"χ²({df_text('df')}) = {_get(fit_measures, 'chisq'):.3f}, {p_text('pvalue')}; "
@@ -482,6 +487,18 @@ def html_section(
     """Render a titled table as HTML, in a box that scrolls sideways when it is too wide."""
     table = format_frame(frame, digits, na_rep).to_html(na_rep=na_rep, classes="ls-frame")
     return f"<h4>{html.escape(title)}</h4>\n<div class='ls-table'>{table}</div>\n"
+
+
+def p_phrase(p: float) -> str:
+    """``= .032`` or ``< .001``: what follows a *p* in running text.
+
+    Examples
+    --------
+    >>> "p " + p_phrase(0.0), "p " + p_phrase(0.0321)
+    ('p < .001', 'p = .032')
+    """
+    text = format_p(p, na_rep="NA")
+    return text if text.startswith("<") else f"= {text}"
 
 
 def repr_p(name: str, p: float) -> str:

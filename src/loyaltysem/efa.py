@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, stats
 
-from loyaltysem._display import DisplayMixin, repr_p
+from loyaltysem._display import DisplayMixin, p_phrase, repr_p
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import (
     ConvergenceWarning,
@@ -1609,7 +1609,7 @@ class EFAReport(DisplayMixin):
         return [
             f"KMO overall MSA = {self.kmo.msa:.3f}",
             f"Bartlett chi-square = {self.bartlett.chisq:.2f}, df = {self.bartlett.df}, "
-            f"p = {self.bartlett.pvalue:.3g}",
+            f"p {p_phrase(self.bartlett.pvalue)}",
             self.suggestions.parallel.message,
             *self.efa._header(),
         ]

@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from loyaltysem._display import DisplayMixin, repr_p
+from loyaltysem._display import DisplayMixin, format_p, repr_p
 from loyaltysem._kernels.resampling import (
     bca_interval,
     bias_corrected_interval,
@@ -526,7 +526,7 @@ class SEMBootstrap(DisplayMixin):
                 "(nonadmissible; kept, as lavaan keeps them)"
             )
         if np.isfinite(self.chisq_pvalue):
-            lines.append(f"Bollen-Stine p-value of the chi-square: {self.chisq_pvalue:.4f}")
+            lines.append(f"Bollen-Stine p-value of the chi-square: {format_p(self.chisq_pvalue)}")
         return lines
 
     def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:

@@ -49,7 +49,7 @@ def _library_versions() -> tuple[tuple[str, str], ...]:
     return tuple(out.items())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Provenance:
     """Where a result came from: enough to reproduce it.
 
@@ -81,6 +81,18 @@ class Provenance:
         default_factory=lambda: MappingProxyType(library_versions())
     )
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __repr__(self) -> str:
+        digest = (self.data_hash or "")[:12]
+        parts = [
+            f"estimator={self.estimator}",
+            f"n={self.n}",
+            f"n_excluded={self.n_excluded}",
+            f"data_hash={digest}…" if digest else "",
+            f"random_state={self.random_state}",
+            f"loyaltysem={self.versions.get('loyaltysem', '?')}",
+        ]
+        return short_repr("Provenance", parts)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict."""
