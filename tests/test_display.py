@@ -143,7 +143,7 @@ def test_format_frame_formats_p_columns_and_leaves_the_data_alone(ps):
     shown = format_frame(frame)
     pd.testing.assert_frame_equal(frame, before)  # full precision kept
     assert all(APA_P.fullmatch(v) for v in shown["pvalue"])
-    assert shown["est"].tolist() == frame["est"].round(3).tolist()
+    assert shown["est"].tolist() == [f"{v:.3f}" for v in frame["est"]]
 
 
 def test_p_names():
@@ -157,9 +157,9 @@ def test_p_names():
 def test_bounded_quantities_lose_the_leading_zero_only_when_bounded():
     shown = format_frame(pd.DataFrame({"std_all": [0.81234, -0.04], "est": [0.5, 0.25]}))
     assert shown["std_all"].tolist() == [".812", "-.040"]
-    assert shown["est"].tolist() == [0.5, 0.25]
+    assert shown["est"].tolist() == ["0.500", "0.250"]  # not bounded: leading zero kept
     heywood = format_frame(pd.DataFrame({"std_all": [1.02, 0.5]}))  # not bounded here
-    assert heywood["std_all"].tolist() == [1.02, 0.5]
+    assert heywood["std_all"].tolist() == ["1.020", "0.500"]
 
 
 def _column(block: str, name: str) -> list[str]:

@@ -97,6 +97,8 @@ BOUNDED_NAMES = frozenset(
     }
 )
 
+_COUNT_NAME = re.compile(r"df|n|npar|ntotal|n_.*|.*_n|.*_df|df_.*|delta_df|count|iterations")
+
 _P_NAME = re.compile(r"(?:.*[_.\s])?(?:p|pvalue|p_value|p\.value|pval|pr\(>chisq\))(?:[_.\s].*)?")
 
 _CSS = (
@@ -176,15 +178,21 @@ def _format_number(x: Any, digits: int, na_rep: str) -> str:
     return f"{x:.{digits}f}"
 
 
+def _whole(values: pd.Series) -> bool:
+    finite = values.dropna()
+    return bool(len(finite)) and bool(np.all(np.isfinite(finite) & (finite % 1 == 0)))
+
+
 def format_frame(
     frame: pd.DataFrame | pd.Series, digits: int = DEFAULT_DIGITS, na_rep: str = "NaN"
 ) -> pd.DataFrame:
     """Return a copy of ``frame`` formatted for display (the input is not modified).
 
-    Float columns are rounded to ``digits``; p-value columns (:func:`is_p_name`) become
-    APA strings (:func:`format_p`); columns of :data:`BOUNDED_NAMES` with every value in
-    [-1, 1] lose their leading zero. In a one-column table (a Series of named values),
-    rows named as p-values are shown as p-values.
+    Float columns are shown with ``digits`` decimals (as strings); p-value columns
+    (:func:`is_p_name`) become APA strings (:func:`format_p`); columns of
+    :data:`BOUNDED_NAMES` with every value in [-1, 1] lose their leading zero; whole-number
+    counts (``df``, ``n``, ``n_*``, ``*_df``) lose their ``.0``. In a one-column table (a
+    Series of named values), rows named as p-values are shown as p-values.
 
     Parameters
     ----------
@@ -207,9 +215,9 @@ def format_frame(
            x
     0  0.123
     >>> format_frame(pd.DataFrame({"est": [0.5, 1.25], "pvalue": [0.0, 0.04321]}))
-        est  pvalue
-    0  0.50  < .001
-    1  1.25    .043
+         est  pvalue
+    0  0.500  < .001
+    1  1.250    .043
     """
     df = frame.to_frame() if isinstance(frame, pd.Series) else frame
     out = df.copy()
@@ -219,11 +227,12 @@ def format_frame(
             continue
         if is_p_name(col):
             shown = [format_p(v, na_rep) for v in values]
+        elif _COUNT_NAME.fullmatch(str(col).lower()) and _whole(values):
+            shown = [_format_number(v, digits, na_rep) for v in values]  # no ".0"
         elif str(col).lower() in BOUNDED_NAMES and bool((values.abs().fillna(0) <= 1).all()):
             shown = [format_unit(v, digits, na_rep) for v in values]
-        else:
-            out.isetitem(pos, values.round(digits))
-            continue
+        else:  # fixed decimals, so that a column reads down evenly (2.540, not 2.54)
+            shown = [na_rep if math.isnan(v) else f"{v:.{digits}f}" for v in values]
         out.isetitem(pos, pd.Series(shown, index=out.index, dtype=object))
     if out.shape[1] == 1 and pd.api.types.is_float_dtype(out.iloc[:, 0]):
         p_rows = [is_p_name(i) for i in out.index]

@@ -156,6 +156,7 @@ class EffectsResult(DisplayMixin):
     recursive: bool
 
     _title: ClassVar[str] = "Effects"
+    _na_rep: ClassVar[str] = ""  # no direct path: a blank cell, not NaN
 
     def _kind_counts(self) -> dict[str, int]:
         if "kind" not in self.table.columns:
