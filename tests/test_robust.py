@@ -290,7 +290,9 @@ def test_compare_of_robust_fits_is_lavtestlrt(name):
 def test_summary_reports_the_scaled_test_and_robust_indices(hs):
     text = fit(HS, hs, estimator="MLR").summary()
     assert "estimator: MLR" in text
-    assert "scaled chi-square = 87.132" in text and "robust CFI = 0.930" in text
+    # APA: chi-square with its df, no leading zero for CFI (display of issue 11)
+    assert "scaled χ²(24) = 87.132" in text and "robust CFI = .930" in text
+    assert "robust" in text.split("Fit measures")[1]  # the fit table's robust column
 
 
 def test_bootstrap_with_a_mean_structure(hs):

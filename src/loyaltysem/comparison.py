@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from loyaltysem._display import DisplayMixin
+from loyaltysem._display import DisplayMixin, repr_p
 from loyaltysem._kernels.multigroup_dwls import OrdinalInternals, satorra_2000
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import ModelSpecError, SurveyDataError
@@ -91,7 +91,7 @@ def _observed(result: SEMResult | _MultiGroupFit, *, ordered: bool = False) -> t
     return names if ordered else tuple(sorted(names))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ModelComparison(DisplayMixin):
     """Nested-model comparison, one row per model (least restricted first).
 
@@ -120,6 +120,15 @@ class ModelComparison(DisplayMixin):
     warnings: tuple[str, ...]
 
     _title: ClassVar[str] = "Chi-squared difference test"
+
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"models={len(self.table)}",
+            f"method={self.method}",
+            *(repr_p(f"{name}:p", p) for name, p in self.table["pvalue"].items() if p == p),
+            f"warnings={len(self.warnings)}" if self.warnings else "",
+        ]
+
     _na_rep: ClassVar[str] = ""
 
     def to_frame(self) -> pd.DataFrame:

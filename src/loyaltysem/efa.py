@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, stats
 
-from loyaltysem._display import DisplayMixin
+from loyaltysem._display import DisplayMixin, p_phrase, repr_p
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import (
     ConvergenceWarning,
@@ -316,7 +316,7 @@ def _n_header(prep_n: int, n_complete: int, min_pairwise: int) -> str:
 # --------------------------------------------------------------------------- KMO
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class KMOResult(DisplayMixin):
     """Kaiser–Meyer–Olkin measure of sampling adequacy, as ``psych::KMO``.
 
@@ -338,6 +338,9 @@ class KMOResult(DisplayMixin):
     min_pairwise_n: int
 
     _title: ClassVar[str] = "Kaiser-Meyer-Olkin measure of sampling adequacy"
+
+    def _repr_parts(self) -> list[str]:
+        return [f"n={self.n}", f"items={len(self.msa_items)}", f"msa={self.msa:.3f}"]
 
     def to_frame(self) -> pd.DataFrame:
         """Per-item MSA and, in the last row (``overall``), the overall MSA."""
@@ -431,7 +434,7 @@ def kmo(data: pd.DataFrame | Survey) -> KMOResult:
 # --------------------------------------------------------------------------- Bartlett
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class BartlettResult(DisplayMixin):
     r"""Bartlett's test of sphericity, as ``psych::cortest.bartlett``.
 
@@ -457,6 +460,14 @@ class BartlettResult(DisplayMixin):
     min_pairwise_n: int
 
     _title: ClassVar[str] = "Bartlett's test of sphericity"
+
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"n={self.n}",
+            f"chisq={self.chisq:.3f}",
+            f"df={self.df}",
+            repr_p("p", self.pvalue),
+        ]
 
     def to_frame(self) -> pd.DataFrame:
         """The test as a one-row table (``chisq``, ``df``, ``pvalue``, ``n``)."""
@@ -764,7 +775,7 @@ def _smc_values(corr: np.ndarray) -> np.ndarray:
     return _eigvals_desc(reduced)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ParallelResult(DisplayMixin):
     """Parallel analysis, as ``psych::fa.parallel`` reports it.
 
@@ -818,6 +829,16 @@ class ParallelResult(DisplayMixin):
     min_pairwise_n: int
 
     _title: ClassVar[str] = "Parallel analysis"
+
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"n={self.n}",
+            f"items={len(self.eigenvalues)}",
+            f"factors={self.n_factors}",
+            f"components={self.n_components}",
+            f"n_iter={self.n_iter}",
+            f"random_state={self.random_state}",
+        ]
 
     @property
     def message(self) -> str:
@@ -1049,7 +1070,7 @@ def parallel_analysis(
 # --------------------------------------------------------------------------- EFA
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class EFAResult(DisplayMixin):
     r"""An exploratory factor analysis, as ``psych::fa`` reports it.
 
@@ -1113,6 +1134,16 @@ class EFAResult(DisplayMixin):
     min_pairwise_n: int
 
     _title: ClassVar[str] = "Exploratory factor analysis"
+
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"n={self.n}",
+            f"items={len(self.loadings)}",
+            f"factors={self.n_factors}",
+            f"method={self.method}",
+            f"rotation={self.rotation}",
+            "converged" if self.converged else "NOT_converged",
+        ]
 
     def to_frame(self, sort: bool = False) -> pd.DataFrame:
         """Loadings with ``h2``, ``u2`` and ``com`` columns, as psych prints them.
@@ -1401,7 +1432,7 @@ def efa(
 # --------------------------------------------------------------------------- suggestions
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class FactorSuggestions(DisplayMixin):
     """How many factors each retention rule suggests.
 
@@ -1419,6 +1450,9 @@ class FactorSuggestions(DisplayMixin):
     parallel: ParallelResult
 
     _title: ClassVar[str] = "Number of factors to retain"
+
+    def _repr_parts(self) -> list[str]:
+        return [f"{rule}={value}" for rule, value in self.table.iloc[:, 0].items()]
 
     def to_frame(self) -> pd.DataFrame:
         """The rule table (:attr:`table`)."""
@@ -1538,7 +1572,7 @@ def suggest_factors(
 # --------------------------------------------------------------------------- report
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class EFAReport(DisplayMixin):
     """The exploratory part of a measurement chapter, in one object.
 
@@ -1561,11 +1595,21 @@ class EFAReport(DisplayMixin):
 
     _title: ClassVar[str] = "Exploratory factor analysis report"
 
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"n={self.efa.n}",
+            f"kmo={self.kmo.msa:.3f}",
+            repr_p("bartlett_p", self.bartlett.pvalue),
+            f"factors={self.efa.n_factors}",
+            f"rotation={self.efa.rotation}",
+            "converged" if self.efa.converged else "NOT_converged",
+        ]
+
     def _header(self) -> list[str]:
         return [
             f"KMO overall MSA = {self.kmo.msa:.3f}",
             f"Bartlett chi-square = {self.bartlett.chisq:.2f}, df = {self.bartlett.df}, "
-            f"p = {self.bartlett.pvalue:.3g}",
+            f"p {p_phrase(self.bartlett.pvalue)}",
             self.suggestions.parallel.message,
             *self.efa._header(),
         ]

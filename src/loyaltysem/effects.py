@@ -129,7 +129,7 @@ def mediation_type(
     return "no effect"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class EffectsResult(DisplayMixin):
     """Every effect of the structural model, with SEs, and the mediation types.
 
@@ -156,6 +156,20 @@ class EffectsResult(DisplayMixin):
     recursive: bool
 
     _title: ClassVar[str] = "Effects"
+    _na_rep: ClassVar[str] = ""  # no direct path: a blank cell, not NaN
+
+    def _kind_counts(self) -> dict[str, int]:
+        if "kind" not in self.table.columns:
+            return {}
+        return {str(k): int(v) for k, v in self.table["kind"].value_counts(sort=False).items()}
+
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"effects={len(self.table)}",
+            f"mediation_pairs={len(self.mediation)}",
+            *(f"{k}={v}" for k, v in self._kind_counts().items()),
+            "" if self.recursive else "nonrecursive",
+        ]
 
     def to_frame(self) -> pd.DataFrame:
         """The effects table (:attr:`table`)."""

@@ -21,7 +21,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from loyaltysem._display import DisplayMixin
+from loyaltysem._display import (
+    DisplayMixin,
+    fit_sentence,
+    fit_table,
+    format_fit_table,
+    short_repr,
+    status_text,
+)
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.effects import EffectsResult, effects
@@ -945,19 +952,10 @@ class MultiGroupResult(DisplayMixin):
             f"equal across groups: {', '.join(self.group_equal) or 'nothing (configural)'}"
             + (f"; free: {', '.join(self.group_partial)}" if self.group_partial else ""),
             f"converged: {self.converged} after {self.iterations} iterations",
-            f"chi-square = {fm['chisq']:.3f}, df = {fm['df']:.0f}, p = {fm['pvalue']:.3f}; "
-            f"CFI = {fm['cfi']:.3f}, TLI = {fm['tli']:.3f}, RMSEA = {fm['rmsea']:.3f} "
-            f"[{fm['rmsea.ci.lower']:.3f}, {fm['rmsea.ci.upper']:.3f}], SRMR = {fm['srmr']:.3f}",
+            *fit_sentence(fm).split("; "),
         ]
-        if "chisq.scaled" in fm.index:  # MLM/MLR/WLSMV/ULSMV: the test to report
-            kind = "robust" if np.isfinite(fm.get("cfi.robust", np.nan)) else "scaled"
-            lines.append(
-                f"scaled: chi-square = {fm['chisq.scaled']:.3f}, df = {fm['df.scaled']:.3f}, "
-                f"p = {fm['pvalue.scaled']:.3f}, scaling factor = "
-                f"{fm.get('chisq.scaling.factor', np.nan):.3f}; {kind}: "
-                f"CFI = {fm[f'cfi.{kind}']:.3f}, TLI = {fm[f'tli.{kind}']:.3f}, "
-                f"RMSEA = {fm[f'rmsea.{kind}']:.3f}"
-            )
+        if np.isfinite(fm.get("chisq.scaling.factor", np.nan)):
+            lines.append(f"scaling factor = {fm['chisq.scaling.factor']:.3f}")
         return lines + [f"WARNING: {w}" for w in self.warnings]
 
     def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
@@ -971,17 +969,40 @@ class MultiGroupResult(DisplayMixin):
         yield "Chi-square per group", self._chisq_group
         if len(self._r2):
             yield "R-squared", self._r2
-        keys = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
-                "rmsea.ci.upper", "srmr", "aic", "bic"]  # fmt: skip
-        yield "Fit measures", self._fit_measures.reindex(keys).rename("value")
+        yield "Fit measures", format_fit_table(self.fit_table())
+
+    def fit_table(self) -> pd.DataFrame:
+        """The joint fit indices a reader reports, as a compact table (full precision).
+
+        As :meth:`loyaltysem.SEMResult.fit_table`: χ², df, p, CFI, TLI, RMSEA with its
+        90 % CI and close-fit p, SRMR, AIC, BIC and N (all groups); with a robust estimator
+        a second column ``robust``. :attr:`fit_measures` keeps every measure.
+
+        Examples
+        --------
+        >>> import loyaltysem as ls
+        >>> cfa = "TRU =~ TRU1 + TRU2 + TRU3"
+        >>> res = ls.fit_groups(cfa, ls.load_ecommerce(), "wave", estimator="MLR")
+        >>> res.fit_table().columns.tolist()
+        ['standard', 'robust']
+        """
+        return fit_table(self._fit_measures, self.provenance.n)
 
     def __repr__(self) -> str:
         fm = self._fit_measures
-        return (
-            f"<MultiGroupResult groups={len(self.group_labels)} N={self.provenance.n} "
-            f"npar={int(fm['npar'])} chisq={fm['chisq']:.3f} df={int(fm['df'])} "
-            f"converged={self.converged}>"
-        )
+        scaled = "chisq.scaled" in fm.index
+        parts = [
+            f"groups={len(self.group_labels)}",
+            f"N={self.provenance.n}",
+            f"estimator={self.provenance.estimator}",
+            status_text(self.converged, self.warnings).replace(", ", ",").replace(" ", "_"),
+            f"npar={int(fm['npar'])}",
+            f"{'chisq.scaled' if scaled else 'chisq'}="
+            f"{fm['chisq.scaled' if scaled else 'chisq']:.3f}",
+            f"df={fm['df']:.0f}",
+            f"equal={','.join(self.group_equal) or 'none'}",
+        ]
+        return short_repr("MultiGroupResult", parts)
 
 
 # --------------------------------------------------------------------- fit measures

@@ -1073,7 +1073,7 @@ class _ScoreTests:
 
 
 # ---------------------------------------------------------------------- invariance
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class InvarianceResult(DisplayMixin):
     """The invariance ladder: one fit per level, each tested against the level below.
 
@@ -1110,6 +1110,18 @@ class InvarianceResult(DisplayMixin):
     kind: str = "continuous"
 
     _title: ClassVar[str] = "Measurement invariance"
+
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"group={self.group!r}",
+            f"kind={self.kind}",
+            *(
+                f"{level}={str(d).replace(' ', '_') or 'failed'}"
+                for level, d in self.table["decision"].items()
+            ),
+            f"errors={len(self.errors)}" if self.errors else "",
+        ]
+
     _na_rep: ClassVar[str] = ""
 
     def to_frame(self) -> pd.DataFrame:

@@ -42,7 +42,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from loyaltysem._display import DisplayMixin
+from loyaltysem._display import DisplayMixin, p_phrase
 from loyaltysem.errors import SurveyDataError
 from loyaltysem.screening import describe, mardia
 from loyaltysem.survey import Survey
@@ -69,7 +69,7 @@ SOURCES: Mapping[str, str] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class EstimatorRecommendation(DisplayMixin):
     """The recommended estimator, missing-data treatment and ordered items, with reasons.
 
@@ -105,6 +105,16 @@ class EstimatorRecommendation(DisplayMixin):
     n_complete: int
 
     _title: ClassVar[str] = "Recommended estimator"
+
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"estimator={self.estimator}",
+            f"missing={self.missing}",
+            f"ordered={len(self.ordered)}",
+            f"n={self.n}",
+            f"complete={self.n_complete}",
+            f"reasons={len(self.reasons)}",
+        ]
 
     @property
     def fit_kwargs(self) -> dict[str, Any]:
@@ -274,7 +284,7 @@ def recommend_estimator(
             reasons.append(
                 f"the items are {strength}multivariate non-normal (Mardia's kurtosis "
                 f"{m.b2p:.1f} vs {expected} under normality, z = {z:.2f}, "
-                f"p = {m.kurtosis_pvalue:.3g}; skewness p = {m.skew_pvalue:.3g}): "
+                f"p {p_phrase(m.kurtosis_pvalue)}; skewness p {p_phrase(m.skew_pvalue)}): "
                 "robust standard errors and a scaled "
                 f"test (MLR) ({SOURCES['multivariate']})"
             )

@@ -57,7 +57,7 @@ def _items(data: object, caller: str) -> pd.DataFrame:
     return frame
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class MissingPatterns(DisplayMixin):
     """Missing-data patterns and coverage of a set of items.
 
@@ -87,6 +87,15 @@ class MissingPatterns(DisplayMixin):
     missing_cells: int
 
     _title: ClassVar[str] = "Missing-data patterns"
+
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"n={self.n}",
+            f"items={self.coverage.shape[1]}",
+            f"complete={self.n_complete}",
+            f"patterns={len(self.table)}",
+            f"missing_cells={self.missing_cells}",
+        ]
 
     def to_frame(self) -> pd.DataFrame:
         """The pattern table (:attr:`table`)."""
@@ -152,7 +161,7 @@ def missing_patterns(data: Survey | pd.DataFrame) -> MissingPatterns:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SaturatedMoments(DisplayMixin):
     """Maximum-likelihood means and covariances under MAR (EM), lavaan's h1 moments.
 
@@ -180,6 +189,14 @@ class SaturatedMoments(DisplayMixin):
     iterations: int
 
     _title: ClassVar[str] = "Saturated moments (EM, missing at random)"
+
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"n={self.n}",
+            f"items={len(self.mean)}",
+            f"iterations={self.iterations}",
+            f"loglik={self.loglik:.3f}",
+        ]
 
     def _header(self) -> list[str]:
         return [

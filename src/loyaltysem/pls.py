@@ -204,7 +204,8 @@ class PLSResult(DisplayMixin):
     def __repr__(self) -> str:
         return (
             f"<PLSResult: {len(self.measurement)} constructs, {len(self.structural)} paths, "
-            f"n={self.n}, scheme={self.scheme!r}, iterations={self.iterations}>"
+            f"n={self.n}, scheme={self.scheme!r}, iterations={self.iterations}, "
+            f"{'converged' if self.converged else 'NOT converged'}>"
         )
 
 

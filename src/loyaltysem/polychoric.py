@@ -306,6 +306,14 @@ class ThresholdResult(DisplayMixin):
 
     _title: ClassVar[str] = "Thresholds (probit of cumulative proportions)"
 
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"items={len(self.n)}",
+            f"rows={self.n_rows}",
+            f"incomplete={self.n_incomplete_rows}",
+            f"missing={self.missing}",
+        ]
+
     @property
     def values(self) -> pd.Series:
         """The thresholds as a Series named as lavaan names them (``lavCor(output="th")``)."""
@@ -475,6 +483,15 @@ class PolychoricResult(DisplayMixin):
     at_bound: list[tuple[str, str]] = field(default_factory=list)
 
     _title: ClassVar[str] = "Polychoric correlations"
+
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"items={self.correlation.shape[0]}",
+            f"n={self.n}",
+            f"method={self.method}",
+            f"missing={self.missing}",
+            f"at_bound={len(self.at_bound)}" if self.at_bound else "",
+        ]
 
     def _header(self) -> list[str]:
         n_empty_tables = int((self.empty_cells.to_numpy() > 0).sum() // 2)
@@ -790,6 +807,9 @@ class OrdinalAlphaResult(DisplayMixin):
     missing: str
 
     _title: ClassVar[str] = "Ordinal alpha (Zumbo, Gadermann & Zeisser 2007)"
+
+    def _repr_parts(self) -> list[str]:
+        return [f"constructs={len(self.table)}", f"method={self.method}", f"missing={self.missing}"]
 
     def _header(self) -> list[str]:
         return [f"polychoric correlations: {self.method}; missing = {self.missing}"]

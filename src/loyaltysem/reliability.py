@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from loyaltysem._display import DisplayMixin
+from loyaltysem._display import DisplayMixin, short_repr
 from loyaltysem.errors import CodebookError, HeywoodWarning, SurveyDataError
 from loyaltysem.survey import Survey
 
@@ -508,10 +508,14 @@ class AlphaResult(DisplayMixin):
         return pd.DataFrame([row], index=pd.Index(["total"], name="scale"))
 
     def __repr__(self) -> str:
-        return (
-            f"AlphaResult(items={list(self.items)}, raw_alpha={self.raw_alpha:.4f}, "
-            f"std_alpha={self.std_alpha:.4f}, n_rows={self.n_rows})"
-        )
+        parts = [
+            f"items={self.n_items}",
+            f"n_rows={self.n_rows}",
+            f"raw_alpha={self.raw_alpha:.4f}",
+            f"std_alpha={self.std_alpha:.4f}",
+            f"feldt_ci=[{self.feldt_lower:.3f}, {self.feldt_upper:.3f}]",
+        ]
+        return short_repr("AlphaResult", parts)
 
     def _header(self) -> list[str]:
         pct = f"{self.ci_level * 100:g}%"

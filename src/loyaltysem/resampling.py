@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from loyaltysem._display import DisplayMixin
+from loyaltysem._display import DisplayMixin, format_p, repr_p
 from loyaltysem._kernels.resampling import (
     bca_interval,
     bias_corrected_interval,
@@ -51,7 +51,7 @@ CI_KINDS = ("percentile", "bc", "bca")
 _PANDAS_COW = int(pd.__version__.split(".")[0]) >= 3
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class BootstrapResult(DisplayMixin):
     """Bootstrap draws of a statistic, with what failed.
 
@@ -78,6 +78,15 @@ class BootstrapResult(DisplayMixin):
     random_state: int | None
     _jackknife: pd.DataFrame | None = None
     _title: ClassVar[str] = "Bootstrap"
+
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"statistics={len(self._estimate)}",
+            f"n_boot={self.n_boot}",
+            f"ok={self.n_ok}",
+            f"failed={len(self._failed)}",
+            f"random_state={self.random_state}",
+        ]
 
     @property
     def estimate(self) -> pd.Series:
@@ -451,7 +460,7 @@ class _Refitter:
         return np.concatenate([*parts, *std_parts, [chisq, admissible]])
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class SEMBootstrap(DisplayMixin):
     """Bootstrap of a fitted model: SEs and intervals of every estimate.
 
@@ -488,6 +497,21 @@ class SEMBootstrap(DisplayMixin):
     chisq_pvalue: float
 
     _title: ClassVar[str] = "Bootstrap of a structural equation model"
+
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"kind={self.kind}",
+            f"ci={self.ci}",
+            f"n_boot={self.n_boot}",
+            f"ok={self.n_ok}",
+            f"failed={self.n_failed}",
+            f"inadmissible={self.n_inadmissible}",
+            f"random_state={self.random_state}",
+            repr_p("bollen_stine_p", self.chisq_pvalue)
+            if self.chisq_pvalue == self.chisq_pvalue
+            else "",
+        ]
+
     _na_rep: ClassVar[str] = ""
 
     def _header(self) -> list[str]:
@@ -502,7 +526,7 @@ class SEMBootstrap(DisplayMixin):
                 "(nonadmissible; kept, as lavaan keeps them)"
             )
         if np.isfinite(self.chisq_pvalue):
-            lines.append(f"Bollen-Stine p-value of the chi-square: {self.chisq_pvalue:.4f}")
+            lines.append(f"Bollen-Stine p-value of the chi-square: {format_p(self.chisq_pvalue)}")
         return lines
 
     def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:

@@ -15,7 +15,14 @@ import pandas as pd
 from scipy import stats
 
 from loyaltysem import _pickling  # noqa: F401  (read-only mappings pickle)
-from loyaltysem._display import DisplayMixin
+from loyaltysem._display import (
+    DisplayMixin,
+    fit_sentence,
+    fit_table,
+    format_fit_table,
+    short_repr,
+    status_text,
+)
 from loyaltysem._kernels.partable import CompiledModel, ParTable
 from loyaltysem.effects import EffectsResult, effects
 from loyaltysem.errors import ModelSpecError
@@ -55,7 +62,7 @@ def _library_versions() -> tuple[tuple[str, str], ...]:
     return tuple(out.items())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Provenance:
     """Where a result came from: enough to reproduce it.
 
@@ -87,6 +94,18 @@ class Provenance:
         default_factory=lambda: MappingProxyType(library_versions())
     )
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __repr__(self) -> str:
+        digest = (self.data_hash or "")[:12]
+        parts = [
+            f"estimator={self.estimator}",
+            f"n={self.n}",
+            f"n_excluded={self.n_excluded}",
+            f"data_hash={digest}…" if digest else "",
+            f"random_state={self.random_state}",
+            f"loyaltysem={self.versions.get('loyaltysem', '?')}",
+        ]
+        return short_repr("Provenance", parts)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict."""
@@ -272,9 +291,27 @@ class SEMResult(DisplayMixin):
             raise ValueError(f"kind must be 'raw', 'cor' or 'standardized', got {kind!r}")
         return pd.DataFrame(values, index=self.sample_cov.index, columns=self.sample_cov.columns)
 
+    def fit_table(self) -> pd.DataFrame:
+        """The fit indices a reader reports, as a compact table (full precision).
+
+        χ², df, p, CFI, TLI, RMSEA with its 90 % CI and close-fit p, SRMR, AIC, BIC and
+        N; with a robust estimator (MLM, MLR, WLSMV, ULSMV) a second column ``robust``
+        with the scaled χ² and the robust CFI, TLI and RMSEA
+        (:func:`loyaltysem._display.fit_table`). :attr:`fit_measures` keeps every
+        measure lavaan's ``fitMeasures()`` gives.
+
+        Examples
+        --------
+        >>> import loyaltysem as ls
+        >>> res = ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce())
+        >>> table = res.fit_table()  # R: fitMeasures(fit, c("chisq", "df", "pvalue", ...))
+        >>> table.columns.tolist(), int(table.loc["df", "standard"])
+        (['standard'], 353)
+        """
+        return fit_table(self._fit_measures, self.provenance.n)
+
     # ------------------------------------------------------------------ display
     def _header(self) -> list[str]:
-        fm = self.fit_measures
         p = self.provenance
         fiml = p.options.get("missing") in ("ml", "ml.x")
         excluded = "without any answer" if fiml else "listwise"
@@ -283,18 +320,8 @@ class SEMResult(DisplayMixin):
             + (f", missing = '{p.options.get('missing')}' (full-information ML)" if fiml else "")
             + (f" ({p.n_excluded} excluded {excluded})" if p.n_excluded else ""),
             f"converged: {self.converged} after {self.iterations} iterations",
-            f"chi-square = {fm['chisq']:.3f}, df = {fm['df']:.0f}, p = {fm['pvalue']:.3f}; "
-            f"CFI = {fm['cfi']:.3f}, TLI = {fm['tli']:.3f}, RMSEA = {fm['rmsea']:.3f} "
-            f"[{fm['rmsea.ci.lower']:.3f}, {fm['rmsea.ci.upper']:.3f}], SRMR = {fm['srmr']:.3f}",
+            *fit_sentence(self._fit_measures).split("; "),
         ]
-        if "chisq.scaled" in fm.index:  # MLM / MLR
-            lines.append(
-                f"scaled chi-square = {fm['chisq.scaled']:.3f} (scaling factor "
-                f"{fm['chisq.scaling.factor']:.3f}), p = {fm['pvalue.scaled']:.3f}; robust "
-                f"CFI = {fm['cfi.robust']:.3f}, TLI = {fm['tli.robust']:.3f}, RMSEA = "
-                f"{fm['rmsea.robust']:.3f} [{fm['rmsea.ci.lower.robust']:.3f}, "
-                f"{fm['rmsea.ci.upper.robust']:.3f}]"
-            )
         lines += [f"WARNING: {w}" for w in self.warnings]
         return lines
 
@@ -321,16 +348,25 @@ class SEMResult(DisplayMixin):
                 yield title, table[mask]
         if len(self.r2):
             yield "R-squared", self.r2.rename("r2")
-        keys = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
-                "rmsea.ci.upper", "srmr", "aic", "bic"]  # fmt: skip
-        yield "Fit measures", self.fit_measures.reindex(keys).rename("value")
+        yield "Fit measures", format_fit_table(self.fit_table())
+
+    def _repr_parts(self) -> list[str]:
+        fm = self._fit_measures
+        scaled = "chisq.scaled" in fm.index
+        chisq = fm["chisq.scaled"] if scaled else fm["chisq"]
+        return [
+            f"N={self.provenance.n}",
+            f"estimator={self.provenance.estimator}",
+            status_text(self.converged, self.warnings).replace(", ", ",").replace(" ", "_"),
+            f"npar={int(fm['npar'])}",
+            f"{'chisq.scaled' if scaled else 'chisq'}={chisq:.3f}",
+            f"df={fm['df']:.0f}",
+            f"cfi={fm.get('cfi.robust' if scaled else 'cfi', np.nan):.3f}",
+            f"rmsea={fm.get('rmsea.robust' if scaled else 'rmsea', np.nan):.3f}",
+        ]
 
     def __repr__(self) -> str:
-        fm = self.fit_measures
-        return (
-            f"<SEMResult N={self.provenance.n} npar={int(fm['npar'])} "
-            f"chisq={fm['chisq']:.3f} df={int(fm['df'])} converged={self.converged}>"
-        )
+        return short_repr("SEMResult", self._repr_parts())
 
 
 _Z_95 = float(stats.norm.ppf(0.975))

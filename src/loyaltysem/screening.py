@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
-from loyaltysem._display import DisplayMixin
+from loyaltysem._display import DisplayMixin, repr_p
 from loyaltysem.errors import MissingDataWarning, SurveyDataError
 
 __all__ = [
@@ -493,7 +493,7 @@ def _sum_cubed_inner(z: np.ndarray) -> float:
     return float(np.sum(m**2))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class MardiaResult(DisplayMixin):
     r"""Mardia's multivariate skewness and kurtosis, as :func:`psych::mardia` reports them.
 
@@ -534,6 +534,15 @@ class MardiaResult(DisplayMixin):
     note: str = ""
 
     _title: ClassVar[str] = "Mardia's multivariate normality tests"
+
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"n={self.n}",
+            f"items={self.n_items}",
+            repr_p("skew_p", self.skew_pvalue),
+            f"kurtosis_z={self.kurtosis:.3f}",
+            repr_p("kurtosis_p", self.kurtosis_pvalue),
+        ]
 
     @property
     def computed(self) -> bool:

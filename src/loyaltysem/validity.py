@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from loyaltysem._display import DisplayMixin
+from loyaltysem._display import DisplayMixin, fit_sentence, p_phrase, status_text
 from loyaltysem._kernels.polychoric import bvn_cdf
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.efa import EFAReport, efa_report
@@ -990,7 +990,7 @@ def _verdict(
 
 
 # ---------------------------------------------------------------------------- the report
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class MeasurementReport(DisplayMixin):
     """Everything the measurement chapter of a thesis reports, with verdicts.
 
@@ -1060,6 +1060,19 @@ class MeasurementReport(DisplayMixin):
 
     _title: ClassVar[str] = "Measurement report"
 
+    def _repr_parts(self) -> list[str]:
+        return [
+            f"constructs={len(self.constructs)}",
+            f"items={sum(len(v) for v in self.constructs.values())}",
+            f"N={self.cfa.provenance.n}",
+            f"estimator={self.cfa.provenance.estimator}",
+            status_text(self.cfa.converged, self.cfa.warnings).replace(", ", ",").replace(" ", "_"),
+            f"criteria_not_met={int((~self.verdicts['met'].astype(bool)).sum())}"
+            if "met" in self.verdicts
+            else "",
+            "ordinal" if self.ordinal else "",
+        ]
+
     def _header(self) -> list[str]:
         fm = self.cfa.fit_measures
         status = self.verdicts["status"]
@@ -1078,15 +1091,10 @@ class MeasurementReport(DisplayMixin):
     def _fit_line(self, fm: pd.Series) -> str:
         if self.ordinal:
             return (
-                f"CFA (WLSMV, all items ordinal): scaled chi-square = {fm['chisq.scaled']:.3f}, "
-                f"df = {fm['df']:.0f}, CFI = {fm['cfi.scaled']:.3f}, "
-                f"TLI = {fm['tli.scaled']:.3f}, RMSEA = {fm['rmsea.scaled']:.3f}, "
-                f"SRMR = {fm['srmr']:.3f} (scaled-shifted statistics)"
+                f"CFA (WLSMV, all items ordinal): {fit_sentence(fm, 'scaled')} "
+                "(scaled-shifted statistics)"
             )
-        return (
-            f"CFA: chi-square = {fm['chisq']:.3f}, df = {fm['df']:.0f}, CFI = {fm['cfi']:.3f}, "
-            f"TLI = {fm['tli']:.3f}, RMSEA = {fm['rmsea']:.3f}, SRMR = {fm['srmr']:.3f}"
-        )
+        return f"CFA: {fit_sentence(fm)}"
 
     def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
         title = "Reliability and convergent validity"
@@ -1104,7 +1112,7 @@ class MeasurementReport(DisplayMixin):
             yield (
                 f"EFA ({self.efa.efa.n_factors} factors, {self.efa.efa.method}, "
                 f"{self.efa.efa.rotation}; KMO = {self.efa.kmo.msa:.3f}, "
-                f"Bartlett p = {self.efa.bartlett.pvalue:.3g})",
+                f"Bartlett p {p_phrase(self.efa.bartlett.pvalue)})",
                 self.efa.efa.to_frame(sort=True),
             )
             yield "Number of factors", self.efa.suggestions.table[["suggestion", "source"]]

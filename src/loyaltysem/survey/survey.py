@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from loyaltysem._display import DisplayMixin
+from loyaltysem._display import DisplayMixin, short_repr
 from loyaltysem.errors import CodebookError, SurveyDataError
 from loyaltysem.survey.codebook import Codebook, _is_blank, normalize_label
 from loyaltysem.survey.io import NA_TOKENS, RawTable, read_raw
@@ -513,7 +513,16 @@ class Survey(DisplayMixin):
         return [("Log", self.log_frame())]
 
     def __repr__(self) -> str:
-        return f"<Survey n={self.n} items={len(self.items)} source={self.source!r}>"
+        source = self.source.replace("\\", "/").rsplit("/", 1)[-1] if self.source else None
+        parts = [
+            f"n={self.n}",
+            f"items={len(self.items)}",
+            f"constructs={len(self.constructs)}",
+            f"excluded={len(self._exclusions)}" if len(self._exclusions) else "",
+            f"invalid_cells={len(self._invalid)}" if len(self._invalid) else "",
+            f"source={source!r}",
+        ]
+        return short_repr("Survey", parts)
 
     # ------------------------------------------------------------ construct
     @classmethod
