@@ -145,6 +145,18 @@ def constructs_of(constructs: Any, data: pd.DataFrame | None = None) -> dict[str
     return out
 
 
+def _verdict_counts(verdicts: pd.DataFrame) -> str:
+    """``criteria_not_met=8 not_assessable=1`` for a short repr."""
+    if "status" in verdicts:
+        counts = verdicts["status"].value_counts()
+        text = f"criteria_not_met={int(counts.get('not met', 0))}"
+        assessable = int(counts.get("not assessable", 0))
+        return text + (f" not_assessable={assessable}" if assessable else "")
+    if "met" in verdicts:
+        return f"criteria_not_met={int((~verdicts['met'].astype(bool)).sum())}"
+    return ""
+
+
 def _check_model_names(constructs: Mapping[str, list[str]]) -> None:
     """Items and constructs must be names a model can use (the CFA is written in lavaan syntax).
 
@@ -1067,9 +1079,7 @@ class MeasurementReport(DisplayMixin):
             f"N={self.cfa.provenance.n}",
             f"estimator={self.cfa.provenance.estimator}",
             status_text(self.cfa.converged, self.cfa.warnings).replace(", ", ",").replace(" ", "_"),
-            f"criteria_not_met={int((~self.verdicts['met'].astype(bool)).sum())}"
-            if "met" in self.verdicts
-            else "",
+            _verdict_counts(self.verdicts),
             "ordinal" if self.ordinal else "",
         ]
 
