@@ -36,8 +36,10 @@ __all__ = [
     "MIN_FREE_BYTES",
     "OutputFolder",
     "atomic_write",
+    "check_writable_file",
     "escape_formula",
     "file_sha256",
+    "output_error",
     "write_csv",
     "write_text",
 ]
@@ -284,9 +286,19 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _disk_error(exc: OSError, where: Path, target: Path) -> OutputError:
-    """An OS error while writing an output, as an :class:`OutputError` with its fix."""
-    path = exc.filename or where
+def output_error(exc: OSError, target: str | Path) -> OutputError:
+    """An OS error while writing an output, as an :class:`OutputError` naming it and the fix.
+
+    Examples
+    --------
+    >>> import errno
+    >>> err = output_error(OSError(errno.ENOSPC, "No space left on device"), "/data/out")
+    >>> err.reason
+    'cannot write the output (No space left on device)'
+    >>> err.fix.split(";")[0]
+    'free space on the disk of /data (or choose --out on another disk)'
+    """
+    target = Path(target)
     reason = exc.strerror or str(exc)
     if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         fix = (
@@ -294,10 +306,51 @@ def _disk_error(exc: OSError, where: Path, target: Path) -> OutputError:
             f"the previous output in {target}, if any, is unchanged"
         )
     elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        fix = "choose an --out folder where you may write (e.g. in your home folder)"
+        fix = "choose an --out where you may write (e.g. a folder in your home folder)"
     else:
         fix = "check the --out folder and its disk, or choose another --out"
-    return OutputError(f"cannot write the output: {reason}", path=path, fix=fix)
+    return OutputError(
+        f"cannot write the output ({reason})", path=target, found=exc.filename, fix=fix
+    )
+
+
+def check_writable_file(path: str | Path) -> Path:
+    """Check, before any work, that an output file can be created where it is to go.
+
+    The file's folder is created when missing; a probe file is written and removed.
+
+    Raises
+    ------
+    OutputError
+        The path is a folder, or its folder cannot be created or written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> check_writable_file(folder / "new" / "codebook.xlsx").name
+    'codebook.xlsx'
+    >>> check_writable_file(folder)
+    Traceback (most recent call last):
+    ...
+    loyaltysem.errors.OutputError: ...: the output is a folder, not a file
+      fix: give the name of the file to write, e.g. codebook.xlsx
+    """
+    target = Path(os.path.abspath(path))
+    if target.is_dir():
+        raise OutputError(
+            "the output is a folder, not a file",
+            path=target,
+            fix="give the name of the file to write, e.g. codebook.xlsx",
+        )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise output_error(exc, target) from exc
+    return target
 
 
 class OutputFolder:
@@ -383,6 +436,12 @@ class OutputFolder:
                 path=target,
                 fix="give --out a new folder, e.g. --out results",
             )
+        if parent.exists() and not parent.is_dir():
+            raise OutputError(
+                "the folder of the output is a file",
+                path=parent,
+                fix="choose an --out folder inside a folder (not inside a file)",
+            )
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -407,7 +466,7 @@ class OutputFolder:
             probe.unlink()
         except OSError as exc:
             self.discard()
-            raise _disk_error(exc, parent, target) from exc
+            raise output_error(exc, target) from exc
 
     def commit(self) -> list[Path]:
         """Write the manifest and put the staging folder in the target's place.
@@ -434,6 +493,7 @@ class OutputFolder:
                 "inputs": [
                     {"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size}
                     for p in self.inputs
+                    if p.is_file()
                 ],
                 "files": [
                     {
@@ -452,7 +512,7 @@ class OutputFolder:
             self.discard()
             if isinstance(exc, OutputError):
                 raise
-            raise _disk_error(exc, self.staging, self.target) from exc
+            raise output_error(exc, self.target) from exc
         self._committed = True
         return [self.target / name for name in [*names, MANIFEST]]
 
