@@ -452,7 +452,6 @@ class OutputFolder:
             ) from exc
         self._clean_leftovers()
         self._check_replaceable()
-        self._check_space()
         token = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.staging = parent / f".{target.name}.partial-{token}"
         try:
@@ -467,6 +466,11 @@ class OutputFolder:
         except OSError as exc:
             self.discard()
             raise output_error(exc, target) from exc
+        try:
+            self._check_space()
+        except OutputError:
+            self.discard()
+            raise
 
     def commit(self) -> list[Path]:
         """Write the manifest and put the staging folder in the target's place.
@@ -557,11 +561,12 @@ class OutputFolder:
             shown = ", ".join(foreign[:5]) + (
                 f" and {len(foreign) - 5} more" if foreign[5:] else ""
             )
+            why = f"no readable {MANIFEST}" if listed is None else f"not in its {MANIFEST}"
             raise OutputError(
                 "the output folder holds files that are not a previous loyaltysem output "
-                "(an output folder is replaced as a whole)",
+                f"({why}; an output folder is replaced as a whole)",
                 path=target,
-                found=shown if listed is not None else f"no {MANIFEST}: {len(entries)} entries",
+                found=shown or MANIFEST,
                 expected=f"a new or empty folder, or a previous output (the files its {MANIFEST} "
                 "lists)",
                 fix="choose a new --out folder, or move these files elsewhere",
