@@ -14,6 +14,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -196,11 +197,23 @@ def test_out_inside_a_file_exits_2_before_the_analysis(tmp_path, models, no_fit,
     assert blocker.read_text(encoding="utf-8") == "a file"
 
 
-def test_read_only_out_exits_2_before_the_analysis(tmp_path, models, no_fit, capsys):
+def test_read_only_out_exits_2_before_the_analysis(
+    tmp_path, models, no_fit, monkeypatch, record_property, capsys
+):
     with mounted_tmpfs(tmp_path / "ro", "ro,size=1m") as disk:
-        if disk is None:  # not root: a folder without write permission
+        record_property("disk", "tmpfs" if disk is not None else "simulated")
+        if disk is None:  # a folder without write permission
             disk = tmp_path / "ro"
             disk.chmod(0o555)
+            if os.access(disk, os.W_OK):  # root ignores permissions: a read-only mkdir
+                mkdir = Path.mkdir
+
+                def read_only(self, *args, **kwargs):
+                    if self.parent == disk:
+                        raise OSError(errno.EROFS, "Read-only file system", str(self))
+                    return mkdir(self, *args, **kwargs)
+
+                monkeypatch.setattr(Path, "mkdir", read_only)
         start = time.perf_counter()
         assert main(fit_argv(models["cfa"], disk / "out")) == 2
         assert time.perf_counter() - start < 2 and no_fit == []
@@ -210,41 +223,66 @@ def test_read_only_out_exits_2_before_the_analysis(tmp_path, models, no_fit, cap
         assert list(disk.iterdir()) == []
 
 
-def test_too_little_free_space_exits_2_before_the_analysis(tmp_path, models, no_fit, capsys):
-    with mounted_tmpfs(tmp_path / "small", "size=256k") as disk:
-        if disk is None:
-            pytest.fail("this test needs root to mount a 256 kB tmpfs (see the full-disk test)")
-        assert main(fit_argv(models["cfa"], disk / "out")) == 2
-        err = capsys.readouterr().err
-        assert f"{disk}: not enough free space for the output" in err
-        assert "expected: at least 16.0 MB" in err and no_fit == [] and list(disk.iterdir()) == []
+@pytest.fixture
+def small_disk(tmp_path, record_property):
+    """A 256 kB tmpfs where it can be mounted (root on Linux), else a plain folder.
+
+    Which one is recorded in the test report (``disk``: ``tmpfs`` or ``simulated``); on
+    a plain folder the tests below simulate the small disk (``shutil.disk_usage``) and the
+    full one (``ENOSPC`` from the file writer) instead.
+    """
+    with mounted_tmpfs(tmp_path / "disk", "size=256k") as disk:
+        record_property("disk", "simulated" if disk is None else "tmpfs")
+        yield (tmp_path / "disk", disk is not None)
+
+
+def test_too_little_free_space_exits_2_before_the_analysis(
+    small_disk, models, no_fit, monkeypatch, capsys
+):
+    disk, real = small_disk
+    if not real:
+        usage = shutil.disk_usage(disk)._replace(free=200 * 1024)
+        monkeypatch.setattr(shutil, "disk_usage", lambda path: usage)
+    assert main(fit_argv(models["cfa"], disk / "out")) == 2
+    err = capsys.readouterr().err
+    assert f"{disk}: not enough free space for the output" in err
+    assert "expected: at least 16.0 MB" in err and no_fit == [] and list(disk.iterdir()) == []
 
 
 def test_full_disk_during_the_write_exits_2_and_keeps_the_previous_output(
-    tmp_path, models, monkeypatch, capsys
+    small_disk, models, monkeypatch, capsys
 ):
     """A real ENOSPC on a 256 kB tmpfs (the free-space check set to zero to get there)."""
+    disk, real = small_disk
     monkeypatch.setattr(_files, "MIN_FREE_BYTES", 0)
     monkeypatch.setattr(_files, "FREE_SPACE_FACTOR", 0)
-    with mounted_tmpfs(tmp_path / "disk", "size=256k") as disk:
-        if disk is None:
-            pytest.fail("this test needs root to mount a 256 kB tmpfs")
-        out = disk / "out"
-        assert main(fit_argv(models["cfa"], out)) == 0
-        before = complete(out)
-        # fill the disk, leaving room for the probe file but not for the tables
+    out = disk / "out"
+    assert main(fit_argv(models["cfa"], out)) == 0
+    before = complete(out)
+    if real:  # fill the disk, leaving room for the probe file but not for the tables
         with open(disk / "filler", "wb", buffering=0) as f:
             with contextlib.suppress(OSError):
                 while True:
                     f.write(b"\0" * 4096)
         (disk / "filler").write_bytes(b"\0" * ((disk / "filler").stat().st_size - 3 * 4096))
-        capsys.readouterr()
-        assert main(fit_argv(models["sem"], out)) == 2
-        err = capsys.readouterr().err
-        assert f"{out}: cannot write the output (No space left on device)" in err
-        assert f"the previous output in {out}, if any, is unchanged" in err
-        assert "Traceback" not in err
-        assert complete(out) == before and leftovers(out) == []
+    else:  # the third file written fails as on a full disk
+        calls = []
+        original = _files.atomic_write
+
+        def full(path, write):
+            calls.append(path)
+            if len(calls) >= 3:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return original(path, write)
+
+        monkeypatch.setattr(_files, "atomic_write", full)
+    capsys.readouterr()
+    assert main(fit_argv(models["sem"], out)) == 2
+    err = capsys.readouterr().err
+    assert f"{out}: cannot write the output (No space left on device)" in err
+    assert f"the previous output in {out}, if any, is unchanged" in err
+    assert "Traceback" not in err
+    assert complete(out) == before and leftovers(out) == []
 
 
 def test_os_errors_of_the_commit_become_output_errors(tmp_path, monkeypatch):
