@@ -303,7 +303,8 @@ def _write_validation(report: MeasurementReport, out: Path) -> list[Path]:
 
 
 def _print_written(paths: Sequence[Path], out: Path, *, names: bool = False) -> None:
-    print(f"wrote {len(paths)} files to {out} (listed with their SHA-256 in manifest.json)")
+    listed = "(listed with their SHA-256 in manifest.json)" + (":" if names else "")
+    print(f"wrote {len(paths)} files to {out} {listed}")
     if names:
         for p in paths:
             print(f"  {p.name}")
