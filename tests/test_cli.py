@@ -37,8 +37,8 @@ def test_every_demo_csv_reads_back_with_pandas_to_the_same_values(demo_run):
     out, written = demo_run
     csvs = sorted(p.name for p in out.glob("*.csv"))
     assert sorted(p.name for p, _, _ in written) == csvs and len(csvs) >= 35
-    for path, frame, index in written:
-        assert_reads_back(path, frame, index)
+    for path, frame, index in written:  # written in the staging folder, read in --out
+        assert_reads_back(out / path.name, frame, index)
     est = pd.read_csv(out / "sem_estimates.csv")
     assert (est["op"] == "=~").sum() == 29 and (est["op"] == "~").sum() == 9
     inv = pd.read_csv(out / "invariance_metric_estimates.csv")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import codecs
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -166,8 +168,16 @@ def cli_writes(tmp_path_factory):
     return out, written
 
 
+def _final(path: Path) -> Path:
+    """Where a file written in a staging folder ``.NAME.partial-PID-RANDOM`` ends up."""
+    match = re.fullmatch(r"\.(.+)\.partial-\d+-[0-9a-f]+", path.parent.name)
+    assert match is not None, path
+    return path.parent.parent / match[1] / path.name
+
+
 def test_every_csv_of_fit_and_screen_reads_back(cli_writes):
     out, written = cli_writes
+    written = [(_final(p), frame, index) for p, frame, index in written]
     names = {p.relative_to(out).as_posix() for p, _, _ in written}
     assert {
         "screen/invalid_cells.csv", "groups/sem_residuals_cor.csv", "groups/sem_effects.csv",

@@ -47,6 +47,7 @@ from loyaltysem.errors import LoyaltySemError, ModelSpecError, _compose, _Locate
 if TYPE_CHECKING:
     import pandas as pd
 
+    from loyaltysem._files import OutputFolder
     from loyaltysem.groups import InvarianceResult, MultiGroupResult
     from loyaltysem.guidance import EstimatorRecommendation
     from loyaltysem.resampling import SEMBootstrap
@@ -302,10 +303,62 @@ def _write_validation(report: MeasurementReport, out: Path) -> list[Path]:
 
 
 def _print_written(paths: Sequence[Path], out: Path, *, names: bool = False) -> None:
-    print(f"wrote {len(paths)} files to {out}" + (":" if names else ""))
+    listed = "(listed with their SHA-256 in manifest.json)" + (":" if names else "")
+    print(f"wrote {len(paths)} files to {out} {listed}")
     if names:
         for p in paths:
             print(f"  {p.name}")
+
+
+def _inputs(args: argparse.Namespace) -> list[Path]:
+    """The input files of a command (hashed into the manifest, sizing the free space)."""
+    if args.command == "demo":
+        from loyaltysem.datasets import dataset_path
+
+        return [Path(dataset_path("ecommerce")), Path(dataset_path("ecommerce", "codebook"))]
+    files = [Path(args.file), Path(args.codebook)]
+    model = getattr(args, "model", None)
+    if model is not None and model not in ("default", "rival"):
+        files.append(Path(model))
+    return [p for p in files if p.is_file()]
+
+
+def _output_folder(args: argparse.Namespace, argv: Sequence[str]) -> OutputFolder | None:
+    """The ``--out`` folder of a command, checked and staged before the analysis starts.
+
+    The command writes into ``args.write_dir`` (the staging folder beside ``--out``);
+    :func:`main` moves it into place when the command succeeded.
+    """
+    args.write_dir = None
+    if args.command == "codebook" or not getattr(args, "out", None):
+        return None
+    from loyaltysem import __version__
+    from loyaltysem._files import OutputFolder
+
+    folder = OutputFolder(
+        args.out, command=["loyaltysem", *argv], inputs=_inputs(args), version=__version__
+    )
+    folder.prepare()
+    for note in folder.notes:
+        print(f"note: {note}", file=sys.stderr)
+    args.write_dir = folder.staging
+    return folder
+
+
+def _os_error_message(exc: OSError, folder: OutputFolder | None) -> str:
+    """An OS error as one message naming the path and the fix (no traceback)."""
+    from loyaltysem._files import output_error
+
+    if folder is not None:  # while writing the output folder: say that it is unchanged
+        staged = str(folder.staging)
+        if exc.filename is None or str(exc.filename).startswith(staged):
+            return str(output_error(exc, folder.target))
+    reason = exc.strerror or str(exc)
+    where = f"{exc.filename}: " if exc.filename is not None else ""
+    return (
+        f"{where}{reason}\n  fix: check that the path exists and that you may read it (an "
+        "input) or write it (an output), and that its disk has free space"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -404,7 +457,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     print(survey.summary())
     print(report.summary())
     if args.out:
-        _print_written(_write_screening(survey, report, Path(args.out)), Path(args.out))
+        _write_screening(survey, report, args.write_dir)
     return EXIT_OK
 
 
@@ -445,11 +498,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     if boot is not None:
         print(boot.summary())
     if args.out:
-        out = Path(args.out)
-        paths = _write_sem(result, out, boot=boot)
+        _write_sem(result, args.write_dir, boot=boot)
         if args.clean:
-            paths.append(write_csv(out / "cleaned_exclusions.csv", data.exclusions))
-        _print_written(paths, out)
+            write_csv(args.write_dir / "cleaned_exclusions.csv", data.exclusions)
     return EXIT_OK
 
 
@@ -486,7 +537,7 @@ def _cmd_invariance(args: argparse.Namespace) -> int:
     _note_invalid(survey)
     print(inv.summary())
     if args.out:
-        _print_written(_write_invariance(inv, Path(args.out)), Path(args.out))
+        _write_invariance(inv, args.write_dir)
     return EXIT_OK
 
 
@@ -506,14 +557,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     _note_invalid(survey)
     print(report.summary())
     if args.out:
-        _print_written(_write_validation(report, Path(args.out)), Path(args.out))
+        _write_validation(report, args.write_dir)
     return EXIT_OK
 
 
 def _cmd_codebook_draft(args: argparse.Namespace) -> int:
     """``loyaltysem codebook draft EXPORT --out codebook.xlsx``: a codebook draft to edit."""
+    from loyaltysem._files import check_writable_file
     from loyaltysem.survey.drafting import draft_codebook
 
+    check_writable_file(args.out)  # before reading the export
     draft = draft_codebook(args.export, sheet=args.sheet, encoding=args.encoding)
     path = draft.write(args.out)
     print(f"layout: {draft.layout}")
@@ -593,26 +646,22 @@ def _run_chain(
     from loyaltysem.missingness import missing_patterns
     from loyaltysem.validity import validate
 
-    out = Path(args.out)
+    out: Path = args.write_dir
     report = survey.screen()
     cleaned = survey.clean(report)
-    paths = _write_screening(survey, report, out)
-    paths.append(write_csv(out / "cleaned_exclusions.csv", cleaned.exclusions))
+    _write_screening(survey, report, out)
+    write_csv(out / "cleaned_exclusions.csv", cleaned.exclusions)
     report_mm = validate(cleaned, n_boot=args.n_boot, random_state=args.seed, n_jobs=args.jobs)
-    paths += _write_validation(report_mm, out)
+    _write_validation(report_mm, out)
     patterns = missing_patterns(cleaned)
-    paths += [
-        write_csv(out / "missing_patterns.csv", patterns.table),
-        write_csv(out / "missing_coverage.csv", patterns.coverage),
-    ]
+    write_csv(out / "missing_patterns.csv", patterns.table)
+    write_csv(out / "missing_coverage.csv", patterns.coverage)
     rec = recommend_estimator(cleaned)
-    paths += [
-        write_csv(out / "estimator_items.csv", rec.items),
-        write_text(out / "estimator_recommendation.txt", rec.summary()),
-    ]
+    write_csv(out / "estimator_items.csv", rec.items)
+    write_text(out / "estimator_recommendation.txt", rec.summary())
     kwargs, source = _chain_estimator(args, rec)
     result, how = _with_fallback(lambda **kw: fit(model, cleaned, **kw), kwargs, source)
-    paths += _write_sem(result, out)
+    _write_sem(result, out)
     inv = inv_how = None
     if args.group is not None:
         ladder = {"std_lv": True, "partial": True, "partial_criterion": "chisq"}
@@ -621,7 +670,7 @@ def _run_chain(
             kwargs,
             source,
         )
-        paths += _write_invariance(inv, out)
+        _write_invariance(inv, out)
     print(header)
     print(f"  model: {model_name}")
     print(f"  {_clean_note(survey, cleaned)}")
@@ -634,7 +683,6 @@ def _run_chain(
     if inv is not None:
         print(f"measurement invariance across {args.group!r}: {inv_how}")
         print(inv.summary())
-    _print_written(paths, out, names=True)
     return EXIT_OK
 
 
@@ -661,6 +709,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     chain = argparse.Namespace(
         out=args.out,
+        write_dir=args.write_dir,
         n_boot=1000,
         seed=DEMO_SEED,
         jobs=1,
@@ -952,10 +1001,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check(parser, args)
     except SystemExit as exc:  # --help, --version, or a bad option (argparse printed it)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    folder: OutputFolder | None = None
     try:
-        return int(args.func(args))
+        folder = _output_folder(args, sys.argv[1:] if argv is None else list(argv))
+        code = int(args.func(args))
+        if folder is not None:
+            written = folder.commit()
+            _print_written(written, Path(args.out), names=args.command in ("demo", "analyze"))
+        return code
     except LoyaltySemError as exc:
         print(f"loyaltysem: error: {_message(exc, args.command)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # permission, full or read-only disk: the path and the fix
+        print(f"loyaltysem: error: {_os_error_message(exc, folder)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # pragma: no cover - interactive
         return 130
@@ -963,6 +1021,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("loyaltysem: internal error (please report it with this traceback):", file=sys.stderr)
         traceback.print_exc()
         return EXIT_INTERNAL
+    finally:
+        if folder is not None:
+            folder.discard()  # after a failure: the staging folder goes, the target stays
 
 
 if __name__ == "__main__":  # pragma: no cover

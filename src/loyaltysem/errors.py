@@ -24,6 +24,7 @@ __all__ = [
     "LoyaltySemWarning",
     "MissingDataWarning",
     "ModelSpecError",
+    "OutputError",
     "SurveyDataError",
 ]
 
@@ -122,6 +123,41 @@ class IdentificationError(_LocatedError):
 
 class ConvergenceError(LoyaltySemError, ValueError):
     """An estimation that did not converge where a converged result was required."""
+
+
+class OutputError(LoyaltySemError, OSError):
+    """An output that cannot be written: permission, a full or read-only disk, a folder in the way.
+
+    Attributes ``path`` (the file or folder), ``found``, ``expected`` and ``fix`` say what
+    and where; it is an :class:`OSError`, so code catching ``OSError`` keeps working.
+
+    Examples
+    --------
+    >>> err = OutputError("cannot write here", path="/x/out", fix="choose another --out")
+    >>> isinstance(err, OSError), err.path
+    (True, '/x/out')
+    >>> print(err)
+    /x/out: cannot write here
+      fix: choose another --out
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: object,
+        found: object = None,
+        expected: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.reason = message
+        self.path = str(path)
+        self.found = found
+        self.expected = expected
+        self.fix = fix
+        super().__init__(
+            _compose(f"{self.path}: {message}", found=found, expected=expected, fix=fix)
+        )
 
 
 class LoyaltySemWarning(UserWarning):
