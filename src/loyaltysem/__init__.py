@@ -64,8 +64,8 @@ if TYPE_CHECKING:
     from loyaltysem.results import Provenance, SEMResult
     from loyaltysem.screening import ScreeningReport, describe, mardia, screen
     from loyaltysem.simulation import PopulationModel, simulate_survey
-    from loyaltysem.status import Status
     from loyaltysem.specification import ModelSpec, specify
+    from loyaltysem.status import Status
     from loyaltysem.survey import Codebook, CodebookDraft, Survey, draft_codebook, read_survey
     from loyaltysem.validity import MeasurementReport, validate
 

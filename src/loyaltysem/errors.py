@@ -138,8 +138,10 @@ class HeywoodWarning(LoyaltySemWarning):
 
 
 class IdentificationWarning(LoyaltySemWarning):
-    """The information matrix is singular or the covariance matrix of the estimates is not
-    positive definite: the model may not be identified; standard errors are not to be trusted.
+    """The model may not be identified: standard errors are not to be trusted.
+
+    The information matrix is singular, or the covariance matrix of the estimates is not
+    positive definite.
     """
 
 

@@ -68,7 +68,6 @@ from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
 from loyaltysem.ordinal import fit_ordinal
 from loyaltysem.results import Provenance, SEMResult, estimates_table, rsquare
-from loyaltysem.status import Status, classify, warn_status
 from loyaltysem.specification import (
     DefinedParameters,
     Definition,
@@ -76,6 +75,7 @@ from loyaltysem.specification import (
     refuse_group_modifiers,
     specify,
 )
+from loyaltysem.status import Status, classify, warn_status
 
 __all__ = ["fit", "fit_partable", "modification_indices", "standardized_residuals"]
 
@@ -254,10 +254,11 @@ def _refuse_singular(
         [names[i] for i in idx], w, np.asarray(means, dtype=float)[[keep[i] for i in idx]]
     )
     listed = [names[i] for i in involved]
-    who = " and ".join(listed) if len(listed) == 2 else ", ".join(listed[:-1]) + f" and {listed[-1]}"
+    who = (
+        " and ".join(listed) if len(listed) == 2 else ", ".join(listed[:-1]) + f" and {listed[-1]}"
+    )
     raise SurveyDataError(
-        f"the sample covariance matrix is singular: {who} are perfectly collinear "
-        f"({dependency})",
+        f"the sample covariance matrix is singular: {who} are perfectly collinear ({dependency})",
         column=listed[0],
         found=f"{int(null.sum())} zero eigenvalue(s) of the sample correlation matrix of "
         f"{len(keep)} variables (smallest {eig[0]:.3g})",

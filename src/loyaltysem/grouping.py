@@ -27,7 +27,6 @@ from loyaltysem._display import (
     fit_table,
     format_fit_table,
     short_repr,
-    status_text,
 )
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._threads import single_blas_thread
@@ -36,6 +35,7 @@ from loyaltysem.errors import ModelSpecError, SurveyDataError
 from loyaltysem.estimation import _survey_frame
 from loyaltysem.results import Provenance
 from loyaltysem.specification import PARAMETER_OPS, ModelSpec
+from loyaltysem.status import Status
 from loyaltysem.survey.survey import labelled_column
 
 __all__ = [
@@ -725,6 +725,9 @@ class MultiGroupResult(DisplayMixin):
     iterations : int
     warnings : tuple of str
     provenance : Provenance
+    status : Status
+        Converged, admissible (in every group), identified, with the reasons
+        (:mod:`loyaltysem.status`); shown first by ``summary()``.
     """
 
     model: str
@@ -755,6 +758,11 @@ class MultiGroupResult(DisplayMixin):
 
     _title: ClassVar[str] = "Multi-group structural equation model"
     _na_rep: ClassVar[str] = ""
+
+    @property
+    def status(self) -> Status:
+        """Converged, admissible in every group, identified, with the reasons."""
+        return Status.from_warnings(self.converged, self.warnings)
 
     @property
     def estimates(self) -> pd.DataFrame:
@@ -947,6 +955,7 @@ class MultiGroupResult(DisplayMixin):
             f"{_plain(g)}: {int(n)}" for g, n in zip(self.group_labels, self._nobs, strict=True)
         )
         lines = [
+            f"status: {self.status.label}",
             f"estimator: {p.estimator}, N = {p.n} in {len(self.group_labels)} groups of "
             f"{self.group!r} ({sizes})" + (f" ({p.n_excluded} excluded)" if p.n_excluded else ""),
             f"equal across groups: {', '.join(self.group_equal) or 'nothing (configural)'}"
@@ -995,7 +1004,7 @@ class MultiGroupResult(DisplayMixin):
             f"groups={len(self.group_labels)}",
             f"N={self.provenance.n}",
             f"estimator={self.provenance.estimator}",
-            status_text(self.converged, self.warnings).replace(", ", ",").replace(" ", "_"),
+            self.status.repr_part(),
             f"npar={int(fm['npar'])}",
             f"{'chisq.scaled' if scaled else 'chisq'}="
             f"{fm['chisq.scaled' if scaled else 'chisq']:.3f}",

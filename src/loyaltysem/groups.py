@@ -140,6 +140,7 @@ from loyaltysem.grouping import (
 from loyaltysem.ordinal_groups import fit_groups_ordinal, invariance_ordinal
 from loyaltysem.results import Provenance
 from loyaltysem.specification import ModelSpec, specify
+from loyaltysem.status import Status, quiet, warn_status
 
 __all__ = [
     "GROUP_EQUAL",
@@ -321,12 +322,14 @@ def fit_groups(
     (0.599, '.p2.')
     """
     if ordered is not None and ordered is not False:
-        return fit_groups_ordinal(
+        result = fit_groups_ordinal(
             model, data, group, ordered=ordered,
             estimator="WLSMV" if estimator is None else str(estimator).upper(),
             group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
             missing=missing, parameterization=parameterization,
         )  # fmt: skip
+        warn_status(result.status)
+        return result
     estimator = "ML" if estimator is None else str(estimator).upper()
     if estimator not in ESTIMATORS:
         raise ModelSpecError(
@@ -359,7 +362,9 @@ def fit_groups(
             gd = replace(
                 gd, covs=tuple(h.sigma for h in fiml[1]), means=tuple(h.mu for h in fiml[1])
             )
-        return _fit_table(spec, gd, mt, group, ge, tuple(group_partial), estimator, fiml)
+        result = _fit_table(spec, gd, mt, group, ge, tuple(group_partial), estimator, fiml)
+    warn_status(result.status)
+    return result
 
 
 def _check_missing(missing: str, estimator: str, spec: ModelSpec) -> None:
@@ -1081,7 +1086,9 @@ class InvarianceResult(DisplayMixin):
     ----------
     table : DataFrame
         Indexed by level (``configural, metric, scalar, strict``): ``status``
-        (``"fitted"``, ``"not converged"`` or ``"failed"``), ``chisq, df, pvalue, cfi,
+        (``"fitted"``, ``"not converged"``, ``"improper: ..."`` with what is wrong, e.g.
+        ``"improper: converged; inadmissible: x1 ~~ x1 = -0.04"``, or ``"failed"``;
+        :attr:`loyaltysem.status.Status.outcome`), ``chisq, df, pvalue, cfi,
         tli, rmsea, srmr``; against the nearest fitted level below (``compared_with``):
         ``delta_chisq, delta_df, p_delta`` (lavTestLRT), ``delta_cfi, delta_rmsea,
         delta_srmr``; ``decision`` (``"baseline"`` for configural, ``"supported"`` when
@@ -1111,6 +1118,15 @@ class InvarianceResult(DisplayMixin):
 
     _title: ClassVar[str] = "Measurement invariance"
 
+    @property
+    def status(self) -> Status:
+        """The ladder's status: every fitted level's, its reasons prefixed by the level.
+
+        A level whose fit is improper also says so in its row of :attr:`table`
+        (``status``, ``reason``).
+        """
+        return Status.combine({level: res.status for level, res in self.fits.items()})
+
     def _repr_parts(self) -> list[str]:
         return [
             f"group={self.group!r}",
@@ -1137,6 +1153,7 @@ class InvarianceResult(DisplayMixin):
             sizes = fitted.nobs
             named = " (" + ", ".join(f"{_plain(g)}: {int(n)}" for g, n in sizes.items()) + ")"
         lines = [
+            *self.status.header(),
             f"groups: {self.group!r}{named}",
             "cut-offs: ΔCFI ≥ -.010 (Cheung & Rensvold 2002); ΔRMSEA ≤ .015, ΔSRMR ≤ .030 "
             f"({first}) or .010 ({rest}) (Chen 2007)",
@@ -1301,14 +1318,15 @@ def invariance(
     ['baseline', 'supported', 'not supported', 'supported']
     """
     if ordered is not None and ordered is not False:
-        out = invariance_ordinal(
-            model, data, group, ordered=ordered,
-            estimator="WLSMV" if estimator is None else str(estimator).upper(),
-            levels=levels, parameterization=parameterization,
-            std_lv=std_lv, missing=missing, partial=partial, max_free=max_free,
-            partial_criterion=partial_criterion, alpha=alpha,
-        )  # fmt: skip
-        return InvarianceResult(
+        with quiet():
+            out = invariance_ordinal(
+                model, data, group, ordered=ordered,
+                estimator="WLSMV" if estimator is None else str(estimator).upper(),
+                levels=levels, parameterization=parameterization,
+                std_lv=std_lv, missing=missing, partial=partial, max_free=max_free,
+                partial_criterion=partial_criterion, alpha=alpha,
+            )  # fmt: skip
+        result = InvarianceResult(
             table=out["table"],
             fits=MappingProxyType(dict(out["fits"])),
             errors=MappingProxyType(dict(out["errors"])),
@@ -1316,6 +1334,8 @@ def invariance(
             partial=out["partial"],
             kind="ordinal",
         )
+        warn_status(result.status, "invariance: ")
+        return result
     estimator = "ML" if estimator is None else str(estimator).upper()
     levels = tuple(INVARIANCE_LEVELS) if levels is None else levels
     unknown = [lv for lv in levels if lv not in INVARIANCE_LEVELS]
@@ -1349,60 +1369,69 @@ def invariance(
     steps: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
     last: str | None = None
-    for level in levels:
-        row: dict[str, Any] = {"level": level}
-        try:
-            res = fit_groups(
-                spec, data, group, group_equal=INVARIANCE_LEVELS[level],
-                group_partial=tuple(freed), std_lv=std_lv, estimator=estimator,
-                missing=missing,
-            )  # fmt: skip
-        except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
-            errors[level] = f"{type(exc).__name__}: {exc}"
-            row.update(status="failed", decision="failed", reason=str(exc).split("\n")[0])
-            rows.append(row)
-            continue
-        fits[level] = res
-        row.update(_measures_row(res))
-        row["status"] = "fitted" if res.converged else "not converged"
-        if not res.converged:
-            row.update(decision="failed", reason="the optimizer did not converge")
-        elif level == "configural":
-            row.update(decision="baseline", reason="")
-        elif last is None:
-            row.update(decision="not tested", reason="no lower level was fitted to compare with")
-        else:
-            row.update(_compare(level, res, fits[last]))
-            if partial and not _holds(row, partial_criterion, alpha):
-                res, row = _partial_search(
-                    spec, data, group, level, res, fits[last], row, freed, steps, std_lv,
-                    max_free, partial_criterion, alpha, estimator, missing,
+    with quiet():  # one warning of the ladder's status below, not one per fit
+        for level in levels:
+            row: dict[str, Any] = {"level": level}
+            try:
+                res = fit_groups(
+                    spec, data, group, group_equal=INVARIANCE_LEVELS[level],
+                    group_partial=tuple(freed), std_lv=std_lv, estimator=estimator,
+                    missing=missing,
                 )  # fmt: skip
-                fits[level] = res
-        if row["decision"] == "supported" and row.get("freed"):
-            row["decision"] = "partially supported"
-        below = next((r for r in rows if r["level"] == row.get("compared_with")), None)
-        if below is not None and below["decision"] == "not supported":
-            note = (
-                f"{below['level']} invariance was not supported, and this level includes its "
-                "constraints: the decision is about the step from it only"
-            )
-            row["reason"] = f"{row['reason']}; {note}" if row.get("reason") else note
-        rows.append(row)
-        if res.converged:
-            last = level
+            except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+                errors[level] = f"{type(exc).__name__}: {exc}"
+                row.update(status="failed", decision="failed", reason=str(exc).split("\n")[0])
+                rows.append(row)
+                continue
+            fits[level] = res
+            row.update(_measures_row(res))
+            row["status"] = res.status.outcome
+            if not res.converged:
+                row.update(decision="failed", reason="the optimizer did not converge")
+            elif level == "configural":
+                row.update(decision="baseline", reason="")
+            elif last is None:
+                row.update(
+                    decision="not tested", reason="no lower level was fitted to compare with"
+                )
+            else:
+                row.update(_compare(level, res, fits[last]))
+                if partial and not _holds(row, partial_criterion, alpha):
+                    res, row = _partial_search(
+                        spec, data, group, level, res, fits[last], row, freed, steps, std_lv,
+                        max_free, partial_criterion, alpha, estimator, missing,
+                    )  # fmt: skip
+                    fits[level] = res
+            if row["decision"] == "supported" and row.get("freed"):
+                row["decision"] = "partially supported"
+            row["status"] = res.status.outcome  # after the partial search's refits
+            if res.converged and not res.status.ok:
+                note = f"the fit of this level is improper ({res.status.label})"
+                row["reason"] = f"{row['reason']}; {note}" if row.get("reason") else note
+            below = next((r for r in rows if r["level"] == row.get("compared_with")), None)
+            if below is not None and below["decision"] == "not supported":
+                note = (
+                    f"{below['level']} invariance was not supported, and this level includes its "
+                    "constraints: the decision is about the step from it only"
+                )
+                row["reason"] = f"{row['reason']}; {note}" if row.get("reason") else note
+            rows.append(row)
+            if res.converged:
+                last = level
     table = pd.DataFrame(rows).set_index("level")
     columns = ["status", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr",
                "compared_with", "delta_chisq", "delta_df", "p_delta", "delta_cfi",
                "delta_rmsea", "delta_srmr", "decision", "reason", "freed"]  # fmt: skip
     table = table.reindex(columns=columns)
-    return InvarianceResult(
+    result = InvarianceResult(
         table=table,
         fits=MappingProxyType(fits),
         errors=MappingProxyType(errors),
         group=group,
         partial=pd.DataFrame(steps),
     )
+    warn_status(result.status, "invariance: ")
+    return result
 
 
 #: The measures of an invariance table for MLM/MLR fits: the scaled test and the

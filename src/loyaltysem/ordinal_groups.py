@@ -1486,7 +1486,7 @@ def _level_row(res: MultiGroupResult) -> dict[str, Any]:
         "tli": float(fm["tli.scaled"]),
         "rmsea": float(fm["rmsea.scaled"]),
         "srmr": float(fm["srmr"]),
-        "status": "fitted" if res.converged else "not converged",
+        "status": res.status.outcome,
     }
 
 

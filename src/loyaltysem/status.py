@@ -209,7 +209,7 @@ class Status:
         )
 
     def with_reasons(self, reasons: Iterable[tuple[str, str]]) -> Status:
-        """This status with more ``(kind, sentence)`` reasons (the checks follow them)."""
+        """The status with more ``(kind, sentence)`` reasons (the checks follow them)."""
         extra = Status.from_reasons(reasons)
         return Status(
             converged=self.converged and extra.converged,
@@ -279,6 +279,23 @@ class Status:
     def repr_part(self) -> str:
         """:attr:`brief` as one ``repr`` token: ``converged,admissible,identified``."""
         return self.brief.replace(", ", ",").replace(" ", "_")
+
+    @property
+    def outcome(self) -> str:
+        """A fit as one cell of a table: ``fitted``, ``not converged`` or ``improper: ...``.
+
+        Examples
+        --------
+        >>> Status().outcome, Status(converged=False).outcome
+        ('fitted', 'not converged')
+        >>> Status(identified=False).outcome
+        'improper: converged; NOT identified'
+        """
+        if self.ok:
+            return "fitted"
+        if not self.converged:
+            return "not converged"
+        return f"improper: {self.label}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict: the three checks, ``ok``, ``label`` and the reasons with kinds."""
@@ -352,9 +369,7 @@ def user_stacklevel() -> int:
     """
     frame = sys._getframe(1)  # the function that will call warnings.warn (level 1)
     level = 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
-        _PACKAGE_DIR
-    ):
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
         frame = frame.f_back
         level += 1
     return level
@@ -392,9 +407,12 @@ def warn_status(status: Status, what: str = "") -> None:
         }[kind]
         if not failed:
             continue
-        text = "; ".join(reasons) or {
-            "convergence": "the optimizer did not converge",
-            "admissibility": "the solution is inadmissible",
-            "identification": "the model may not be identified",
-        }[kind]
+        text = (
+            "; ".join(reasons)
+            or {
+                "convergence": "the optimizer did not converge",
+                "admissibility": "the solution is inadmissible",
+                "identification": "the model may not be identified",
+            }[kind]
+        )
         _warnings.warn(what + text, _CATEGORY[kind], stacklevel=user_stacklevel())
