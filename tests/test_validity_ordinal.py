@@ -102,8 +102,9 @@ def test_reliability_omega_rho_c_ave_as_semtools(case):
     assert list(rel.index) == list(fx["omega"]) == list(fx["constructs"])
     assert list(rel.columns) == [
         "n_items", "alpha", "alpha_std", "alpha_ci_lower", "alpha_ci_upper",
-        "omega", "omega_latent", "rho_c", "rho_a", "ave",
+        "omega", "omega_latent", "rho_c", "rho_a", "ave", "reason",
     ]  # fmt: skip
+    assert (rel["reason"] == "").all()  # a proper CFA: every reliability reported
     assert_allclose(rel["omega"], pd.Series(fx["omega"]), atol=ATOL)  # compRelSEM(fit)
     assert_allclose(rel["omega_latent"], pd.Series(fx["omega_latent"]), atol=ATOL)
     formula = pd.DataFrame(fx["formula"]).T

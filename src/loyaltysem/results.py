@@ -196,9 +196,10 @@ class SEMResult(DisplayMixin):
         >>> ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce()).status.label
         'converged, admissible, identified'
         """
-        if self._status is not None:
-            return self._status
-        return Status.from_warnings(self.converged, self.warnings)
+        own = self._status
+        if own is not None and own.converged == self.converged and own.reasons == self.warnings:
+            return own
+        return Status.from_warnings(self.converged, self.warnings)  # e.g. after replace()
 
     # Tables are handed out as copies (cheap under pandas copy-on-write), so that changing
     # one never changes the result: a result is data, fixed once fitted.

@@ -39,12 +39,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import os
 import sys
 import warnings as _warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -56,6 +57,7 @@ __all__ = [
     "quiet",
     "user_stacklevel",
     "warn_status",
+    "warns_status",
 ]
 
 #: The kinds of a reason: which check it fails (``note``: said, but fails none).
@@ -416,3 +418,28 @@ def warn_status(status: Status, what: str = "") -> None:
             }[kind]
         )
         _warnings.warn(what + text, _CATEGORY[kind], stacklevel=user_stacklevel())
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def warns_status(what: str) -> Callable[[_F], _F]:
+    """Decorate a public function whose result has a ``status``: one warning of it.
+
+    The fits made inside the function are :func:`quiet`; the result's status is then
+    issued once by :func:`warn_status`, prefixed by ``what`` (e.g. ``"validate: "``).
+    """
+
+    def decorate(func: _F) -> _F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with quiet():
+                result = func(*args, **kwargs)
+            status = getattr(result, "status", None)
+            if isinstance(status, Status):
+                warn_status(status, what)
+            return result
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
