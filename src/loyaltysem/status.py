@@ -102,7 +102,12 @@ def classify(reason: str) -> str:
 
 
 def _short(reason: str, kind: str) -> str:
-    """The few words of a reason that the one-line label shows."""
+    """The few words of a reason that the one-line label shows (with its group or level)."""
+    for start in ("negative ", "the "):
+        at = reason.find(start)
+        if at > 0 and reason[:at].endswith(": "):  # "metric: group g = 'x': negative ..."
+            where = reason[:at].replace("group ", "")
+            return where + _short(reason[at:], kind)
     if "(Heywood case): " in reason:
         return reason.rsplit("(Heywood case): ", 1)[1]
     low = reason.lower()
