@@ -539,7 +539,7 @@ def test_a_failing_level_does_not_lose_the_others() -> None:
     assert set(inv.fits) == {"metric", "scalar", "strict"}
     # the metric fit has a Heywood case in the small school: its row says so (issue 12)
     assert table.loc["metric", "status"] == (
-        "improper: converged; inadmissible: x8 ~~ x8 = -0.2521"
+        "improper: converged; inadmissible: school = 'Grant-White': x8 ~~ x8 = -0.2521"
     )
     assert (table.loc[["scalar", "strict"], "status"] == "fitted").all()
     assert table.loc["metric", "decision"] == "not tested"
