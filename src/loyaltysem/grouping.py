@@ -755,6 +755,8 @@ class MultiGroupResult(DisplayMixin):
     _x: np.ndarray | None = field(default=None, repr=False)
     _std_all_batches: tuple[Callable[[np.ndarray], np.ndarray], ...] = field(default=(), repr=False)
     _std_residuals: Callable[[], tuple[np.ndarray, ...]] | None = field(default=None, repr=False)
+    # the status as classified where the warnings arose (None: from the warning sentences)
+    _status: Status | None = field(default=None, repr=False)
 
     _title: ClassVar[str] = "Multi-group structural equation model"
     _na_rep: ClassVar[str] = ""
@@ -762,7 +764,10 @@ class MultiGroupResult(DisplayMixin):
     @property
     def status(self) -> Status:
         """Converged, admissible in every group, identified, with the reasons."""
-        return Status.from_warnings(self.converged, self.warnings)
+        own = self._status
+        if own is not None and own.converged == self.converged and own.reasons == self.warnings:
+            return own
+        return Status.from_warnings(self.converged, self.warnings)  # e.g. after replace()
 
     @property
     def estimates(self) -> pd.DataFrame:

@@ -140,7 +140,7 @@ from loyaltysem.grouping import (
 from loyaltysem.ordinal_groups import fit_groups_ordinal, invariance_ordinal
 from loyaltysem.results import Provenance
 from loyaltysem.specification import ModelSpec, specify
-from loyaltysem.status import Status, quiet, warn_status
+from loyaltysem.status import Findings, Status, quiet, warn_status
 
 __all__ = [
     "GROUP_EQUAL",
@@ -532,7 +532,7 @@ def _fit_table(
     if not converged:
         x, st, extra, converged = _polish(kernel, x, st)
         iterations += extra
-    warnings = list(gd.notes)
+    warnings = Findings(gd.notes)
     if fiml is not None:  # from the ML fit to the EM moments to the FIML optimum
         pats, h1s = fiml
         per_group = [
@@ -550,14 +550,16 @@ def _fit_table(
             iterations += extra
         for label, h1 in zip(gd.labels, h1s, strict=True):
             if not h1.converged:
-                warnings.append(
+                warnings.add(
+                    "note",
                     f"group {group} = {_plain(label)!r}: the EM estimates of the saturated "
-                    "moments did not converge: chi-square and the fit indices are approximate"
+                    "moments did not converge: chi-square and the fit indices are approximate",
                 )
     if not converged:
-        warnings.append(
+        warnings.add(
+            "convergence",
             f"the optimizer did not converge after {iterations} iterations: the estimates "
-            "are not to be trusted"
+            "are not to be trusted",
         )
     n_total = int(sum(gd.nobs))
     ov_x_all = [ov.index(v) for v in spec.ov_x]  # the covariates' positions, every group
@@ -583,15 +585,17 @@ def _fit_table(
             raise np.linalg.LinAlgError
         min_eig = float(np.linalg.eigvalsh((vcov + vcov.T) / 2.0)[0]) if vcov.size else 1.0
         if min_eig < np.finfo(float).eps ** 0.75:
-            warnings.append(
+            warnings.add(
+                "identification",
                 "the covariance matrix of the estimates (vcov) is not positive definite "
-                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified"
+                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified",
             )
     except np.linalg.LinAlgError:
         vcov = np.full((q, q), np.nan)
-        warnings.append(
+        warnings.add(
+            "identification",
             "the information matrix is singular and could not be inverted: the model may "
-            "not be identified; standard errors are not available"
+            "not be identified; standard errors are not available",
         )
     se_free = np.sqrt(np.clip(np.diag(vcov), 0.0, None))
     pieces: list[pd.DataFrame] = []
@@ -616,11 +620,12 @@ def _fit_table(
         prefix = f"group {group} = {_plain(label)!r}: "
         for i in np.flatnonzero((ops == "~~") & (lhs == rhs) & (fr > 0)):
             if est[i] < 0:
-                warnings.append(
+                warnings.add(
+                    "admissibility",
                     f"{prefix}negative variance estimate (Heywood case): "
-                    f"{lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}"
+                    f"{lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}",
                 )
-        warnings.extend(prefix + w for w in _post_check(cm, xg, est, cm.table))
+        warnings.add_all("admissibility", (prefix + w for w in _post_check(cm, xg, est, cm.table)))
         ov_x_idx = [cm.ov.index(v) for v in cm.ov_x]
         gk = kernel.kernels[g]
         likelihoods = None
@@ -728,6 +733,7 @@ def _fit_table(
         converged=bool(converged),
         iterations=int(iterations),
         warnings=tuple(warnings),
+        _status=warnings.status(bool(converged)),
         provenance=provenance,
         _score=score,
         _x=np.array(x, copy=True),

@@ -53,6 +53,7 @@ from loyaltysem.errors import ConvergenceWarning, HeywoodWarning, Identification
 
 __all__ = [
     "KINDS",
+    "Findings",
     "Status",
     "quiet",
     "user_stacklevel",
@@ -362,6 +363,46 @@ class Status:
     def header(self) -> list[str]:
         """The lines a summary shows first: ``status: <label>`` and each problem."""
         return [f"status: {self.label}"] + [f"  - {r}" for r in self.problems()]
+
+
+class Findings(list[str]):
+    """A result's warning sentences, each with its kind, recorded where it is found.
+
+    A list of str (what ``result.warnings`` holds) that also keeps the kind of each
+    sentence: :meth:`add` a problem with its kind; the notes given at creation are
+    classified by :func:`classify`. :meth:`status` builds the result's :class:`Status`.
+
+    Examples
+    --------
+    >>> found = Findings(["3 rows were excluded (listwise deletion)"])
+    >>> found.add("admissibility", "negative variance estimate (Heywood case): a ~~ a = -1")
+    >>> found.status(True).label
+    'converged; inadmissible: a ~~ a = -1'
+    >>> len(found)
+    2
+    """
+
+    def __init__(self, notes: Iterable[str] = ()) -> None:
+        super().__init__(notes)
+        self.kinds = [classify(n) for n in self]
+
+    def add(self, kind: str, text: str) -> None:
+        """Record one sentence of a known kind (:data:`KINDS`)."""
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        self.append(text)
+        self.kinds.append(kind)
+
+    def add_all(self, kind: str, texts: Iterable[str]) -> None:
+        """Record several sentences of one kind."""
+        for text in texts:
+            self.add(kind, text)
+
+    def status(self, converged: bool) -> Status:
+        """The status of a result with these findings."""
+        if len(self.kinds) != len(self):  # appended to as a plain list: classify those
+            self.kinds += [classify(t) for t in self[len(self.kinds) :]]
+        return Status.from_reasons(zip(self.kinds, self, strict=True), converged=converged)
 
 
 # ---------------------------------------------------------------------- warnings
