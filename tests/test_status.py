@@ -60,6 +60,7 @@ def test_a_heywood_case_is_inadmissible_warned_at_the_callers_line():
     res, caught = _record(ls.fit, "f =~ a + b + c", sample_cov=_heywood_cov(), sample_nobs=200)
     theta_a = (1 - 0.8 * 0.8 / 0.3) * 199 / 200  # -1.1277
     status = res.status
+    assert status is res._status  # classified where fit_partable found it
     assert (status.converged, status.admissible, status.identified, status.ok) == (
         True, False, True, False,
     )  # fmt: skip
@@ -139,6 +140,29 @@ def test_a_status_survives_replace_only_when_it_still_holds(hs):
     stalled = dataclasses.replace(res, converged=False)
     assert not stalled.status.converged  # rebuilt from the flag, not the stale status
     assert validity.improper_reasons(stalled) == ("the optimizer did not converge",)
+
+
+def _hs5(hs: pd.DataFrame) -> pd.DataFrame:
+    """Holzinger-Swineford cut into quintiles (as tests/test_wlsmv.py and its R fixtures)."""
+    out = {}
+    for i in range(1, 10):
+        v = hs[f"x{i}"].to_numpy()
+        breaks = np.quantile(v, np.linspace(0.0, 1.0, 6))
+        out[f"x{i}"] = np.clip(np.searchsorted(breaks, v, side="left"), 1, 5).astype(float)
+    return pd.DataFrame(out)
+
+
+def test_an_ordinal_heywood_case_is_classified_where_it_is_found(hs):
+    # lavaan: "some estimated lv variances are negative" (tests/fixtures/estimation/
+    # wlsmv_hs_second_order.json, the second-order CFA of the quintiles)
+    model = HS_MODEL + "\ng =~ visual + textual + speed\nx2 ~~ x3"
+    res, caught = _record(ls.fit, model, _hs5(hs), ordered=True)
+    assert res.provenance.estimator == "WLSMV"
+    assert res._status is not None and res.status is res._status  # classified at the source
+    assert res.status.converged and not res.status.admissible and res.status.identified
+    assert res.status.label.startswith("converged; inadmissible: visual ~~ visual = -")
+    assert [w.category for w in caught] == [HeywoodWarning]
+    assert caught[0].filename == __file__
 
 
 # ------------------------------------------------------------- collinear items
@@ -224,6 +248,8 @@ def test_a_proper_ladder_is_fitted_and_ok(hs):
 def test_fit_groups_warns_at_the_callers_line():
     res, caught = _record(ls.fit_groups, "f =~ a + b + c + d", _heywood_groups(), "region")
     assert not res.status.admissible
+    assert res.status is res._status  # classified where _fit_table found the problems
+    assert res.status.kinds == ("admissibility", "admissibility")
     assert [w.category for w in caught] == [HeywoodWarning]
     assert caught[0].filename == __file__
     assert res.summary().splitlines()[2].startswith("status: converged; inadmissible:")
