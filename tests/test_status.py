@@ -190,6 +190,17 @@ def test_a_linear_combination_of_items_is_named(hs):
     )
 
 
+def test_collinear_items_within_a_group_are_named_with_the_group(hs):
+    data = hs.copy()
+    data["x2"] = data["x1"]
+    with pytest.raises(SurveyDataError) as err:
+        ls.fit_groups(HS_MODEL, data, "school")
+    assert err.value.reason == (
+        "the sample covariance matrix in group school = 'Pasteur' is singular: x1 and x2 are "
+        "perfectly collinear (x2 = x1)"
+    )
+
+
 def test_nearly_but_not_perfectly_collinear_items_still_fit(hs):
     data = hs.copy()
     rng = np.random.default_rng(3)

@@ -223,7 +223,11 @@ def _dependency_text(names: Sequence[str], w: np.ndarray, means: np.ndarray) -> 
 
 
 def _refuse_singular(
-    ov: Sequence[str], s: np.ndarray, means: np.ndarray, ov_x: Sequence[str] = ()
+    ov: Sequence[str],
+    s: np.ndarray,
+    means: np.ndarray,
+    ov_x: Sequence[str] = (),
+    where: str = "",
 ) -> None:
     """A typed error naming perfectly collinear model variables (a singular sample covariance).
 
@@ -232,7 +236,8 @@ def _refuse_singular(
     optimiser stops at once and reports non-convergence. The dependency is read from
     the null vectors of the correlation matrix: the variables with a non-zero weight are
     named, and the first dependency is written out (``TRU2 = TRU1`` for two identical
-    columns). Exogenous covariates (fixed.x) are not modelled and are left out.
+    columns). Exogenous covariates (fixed.x) are not modelled and are left out. ``where``
+    names the subset (``"in group wave = 2"``).
     """
     keep = [j for j, name in enumerate(ov) if name not in set(ov_x)]
     if len(keep) < 2:
@@ -258,7 +263,8 @@ def _refuse_singular(
         " and ".join(listed) if len(listed) == 2 else ", ".join(listed[:-1]) + f" and {listed[-1]}"
     )
     raise SurveyDataError(
-        f"the sample covariance matrix is singular: {who} are perfectly collinear ({dependency})",
+        f"the sample covariance matrix{' ' + where if where else ''} is singular: {who} are "
+        f"perfectly collinear ({dependency})",
         column=listed[0],
         found=f"{int(null.sum())} zero eigenvalue(s) of the sample correlation matrix of "
         f"{len(keep)} variables (smallest {eig[0]:.3g})",

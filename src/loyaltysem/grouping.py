@@ -32,7 +32,7 @@ from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.effects import EffectsResult, effects
 from loyaltysem.errors import ModelSpecError, SurveyDataError
-from loyaltysem.estimation import _survey_frame
+from loyaltysem.estimation import _refuse_singular, _survey_frame
 from loyaltysem.results import Provenance
 from loyaltysem.specification import PARAMETER_OPS, ModelSpec
 from loyaltysem.status import Status
@@ -245,6 +245,7 @@ def _split_groups(
             mean = block.mean(axis=0)
             centered = block - mean
             cov = centered.T @ centered / n
+            _refuse_singular(list(ov), cov, mean, ov_x, where=f"in group {where}")
         else:
             frame_g = pd.DataFrame(block)
             mean = frame_g.mean().to_numpy()
