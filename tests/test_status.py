@@ -8,6 +8,7 @@ built on an improper fit (invariance, validate, bootstrap, compare) say so.
 
 from __future__ import annotations
 
+import json
 import warnings
 from types import SimpleNamespace
 
@@ -444,6 +445,7 @@ def test_a_status_is_consistent_with_its_reasons(pairs, converged):
     ]
     assert set(frame["check"]) >= {"converged", "admissible", "identified"}
     assert status.to_dict()["reasons"] == [{"kind": k, "reason": r} for k, r in pairs]
+    assert json.loads(json.dumps(status.to_dict())) == status.to_dict()  # JSON-safe
     assert Status.combine([status]) == status
 
 
