@@ -222,8 +222,9 @@ def test_report_reliability_assembles_the_reference_numbers(ecommerce_report):
     rel = ecommerce_report.reliability
     assert list(rel.columns) == [
         "n_items", "alpha", "alpha_std", "alpha_ci_lower", "alpha_ci_upper",
-        "omega", "rho_c", "rho_a", "ave",
+        "omega", "rho_c", "rho_a", "ave", "reason",
     ]  # fmt: skip
+    assert (rel["reason"] == "").all()  # a proper CFA: every reliability reported
     assert_allclose(rel["omega"], pd.Series(fx["omega"]), atol=ATOL_EST)
     formula = pd.DataFrame(fx["formula"]).T
     assert_allclose(rel["ave"], formula["ave"], atol=ATOL_EST)

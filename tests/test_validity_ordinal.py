@@ -102,8 +102,13 @@ def test_reliability_omega_rho_c_ave_as_semtools(case):
     assert list(rel.index) == list(fx["omega"]) == list(fx["constructs"])
     assert list(rel.columns) == [
         "n_items", "alpha", "alpha_std", "alpha_ci_lower", "alpha_ci_upper",
-        "omega", "omega_latent", "rho_c", "rho_a", "ave",
+        "omega", "omega_latent", "rho_c", "rho_a", "ave", "reason",
     ]  # fmt: skip
+    # a proper CFA: every CFA reliability reported; a PLS rho_A above 1 (speed of the
+    # mixed case, 1.07) is not a reliability and is NaN with its reason
+    above = rel["reason"] != ""
+    assert rel.loc[above, "reason"].str.match(r"rho_a = 1\.\d+ above 1").all()
+    assert rel.loc[above, "rho_a"].isna().all() and rel.loc[~above, "rho_a"].notna().all()
     assert_allclose(rel["omega"], pd.Series(fx["omega"]), atol=ATOL)  # compRelSEM(fit)
     assert_allclose(rel["omega_latent"], pd.Series(fx["omega_latent"]), atol=ATOL)
     formula = pd.DataFrame(fx["formula"]).T

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from loyaltysem.screening import ScreeningReport, describe, mardia, screen
     from loyaltysem.simulation import PopulationModel, simulate_survey
     from loyaltysem.specification import ModelSpec, specify
+    from loyaltysem.status import Status
     from loyaltysem.survey import Codebook, CodebookDraft, Survey, draft_codebook, read_survey
     from loyaltysem.validity import MeasurementReport, validate
 
@@ -116,6 +117,7 @@ _EXPORTS: dict[str, str] = {
     "screen": "loyaltysem.screening",
     "PopulationModel": "loyaltysem.simulation",
     "simulate_survey": "loyaltysem.simulation",
+    "Status": "loyaltysem.status",
     "ModelSpec": "loyaltysem.specification",
     "specify": "loyaltysem.specification",
     "Codebook": "loyaltysem.survey",
@@ -200,6 +202,7 @@ __all__ = [
     "SEMBootstrap",
     "SEMResult",
     "ScreeningReport",
+    "Status",
     "Survey",
     "SurveyDataError",
     "__version__",

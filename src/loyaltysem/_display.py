@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from loyaltysem.status import Status
+
 __all__ = [
     "BOUNDED_NAMES",
     "DISPLAY_WIDTH",
@@ -539,9 +541,10 @@ def short_repr(kind: str, parts: Iterable[str], limit: int = REPR_MAX) -> str:
 def status_text(converged: bool, warnings: Iterable[str] = ()) -> str:
     """A fit's status in two words: convergence, then admissibility.
 
+    A shorthand of :class:`loyaltysem.status.Status` (results show ``result.status``):
     ``inadmissible`` when a warning reports a Heywood case or a not positive definite
-    latent covariance matrix; ``singular information`` when the information matrix could
-    not be inverted (standard errors unavailable).
+    latent or residual covariance matrix; ``singular information`` when the model may not
+    be identified (the information matrix could not be inverted).
 
     Examples
     --------
@@ -552,13 +555,11 @@ def status_text(converged: bool, warnings: Iterable[str] = ()) -> str:
     >>> status_text(False)
     'NOT converged'
     """
-    if not converged:
+    status = Status.from_warnings(converged, warnings)
+    if not status.converged:
         return "NOT converged"
-    text = " ".join(warnings).lower()
-    parts = ["converged"]
-    bad = ("heywood", "inadmissible", "negative variance")
-    parts.append("inadmissible" if any(b in text for b in bad) else "admissible")
-    if "singular" in text:
+    parts = ["converged", "admissible" if status.admissible else "inadmissible"]
+    if not status.identified:
         parts.append("singular information")
     return ", ".join(parts)
 

@@ -35,7 +35,7 @@ that invariance and model-comparison tables report (Cheung & Rensvold 2002; Chen
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
@@ -47,6 +47,7 @@ from loyaltysem._kernels.multigroup_dwls import OrdinalInternals, satorra_2000
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import ModelSpecError, SurveyDataError
 from loyaltysem.results import Provenance, SEMResult
+from loyaltysem.status import Status, warns_status
 
 __all__ = ["ModelComparison", "compare"]
 
@@ -113,11 +114,16 @@ class ModelComparison(DisplayMixin):
     warnings : tuple of str
         Models not converged, restricted models fitting better, equal degrees of
         freedom, different variables.
+    status : Status
+        The models' statuses combined (reasons prefixed by the model name): a test
+        between improper solutions says so here, first in the summary, and in the
+        table's ``status`` column (``fitted``, ``not converged``, ``improper: ...``).
     """
 
     table: pd.DataFrame
     method: str
     warnings: tuple[str, ...]
+    status: Status = field(default_factory=Status)
 
     _title: ClassVar[str] = "Chi-squared difference test"
 
@@ -136,7 +142,7 @@ class ModelComparison(DisplayMixin):
         return self.table
 
     def _header(self) -> list[str]:
-        lines = [f"method: {self.method}"]
+        lines = [*self.status.header(), f"method: {self.method}"]
         if self.method != "standard":
             # lavaan's note under its scaled difference tests
             lines.append(
@@ -206,6 +212,7 @@ def _ordinal_internals(result: SEMResult | _MultiGroupFit, name: str) -> Ordinal
     return internals
 
 
+@warns_status("compare: ")
 def compare(
     *results: SEMResult | _MultiGroupFit, names: Sequence[str] | None = None
 ) -> ModelComparison:
@@ -476,4 +483,15 @@ def compare(
     )
     for key in ("aic", "bic", *_DELTA_MEASURES):
         table[f"delta_{key}"] = np.r_[np.nan, np.diff(measure(key))]
-    return ModelComparison(table=table, method=method, warnings=tuple(warn))
+    statuses = {n: _status_of(r) for n, r in zip(names, fits, strict=True)}
+    table["status"] = [st.outcome for st in statuses.values()]
+    return ModelComparison(
+        table=table, method=method, warnings=tuple(warn), status=Status.combine(statuses)
+    )
+
+
+def _status_of(result: Any) -> Status:
+    status = getattr(result, "status", None)
+    if isinstance(status, Status):
+        return status
+    return Status.from_warnings(bool(result.converged), tuple(result.warnings))

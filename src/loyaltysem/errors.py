@@ -20,6 +20,7 @@ __all__ = [
     "ConvergenceWarning",
     "HeywoodWarning",
     "IdentificationError",
+    "IdentificationWarning",
     "LoyaltySemError",
     "LoyaltySemWarning",
     "MissingDataWarning",
@@ -170,6 +171,14 @@ class ConvergenceWarning(LoyaltySemWarning):
 
 class HeywoodWarning(LoyaltySemWarning):
     """A negative variance or a correlation beyond ±1 was estimated (a Heywood case)."""
+
+
+class IdentificationWarning(LoyaltySemWarning):
+    """The model may not be identified: standard errors are not to be trusted.
+
+    The information matrix is singular, or the covariance matrix of the estimates is not
+    positive definite.
+    """
 
 
 class MissingDataWarning(LoyaltySemWarning):

@@ -75,6 +75,7 @@ from loyaltysem.specification import (
     refuse_group_modifiers,
     specify,
 )
+from loyaltysem.status import Status, classify, warn_status
 
 __all__ = ["fit", "fit_partable", "modification_indices", "standardized_residuals"]
 
@@ -185,7 +186,93 @@ def moments_from_data(
     centered = values - values.mean(axis=0)
     s = centered.T @ centered / n
     _refuse_constant(ov, np.diag(s))
+    _refuse_singular(ov, s, values.mean(axis=0), ov_x)
     return _Moments(s, n, list(ov), data_hash, n_excluded, values.mean(axis=0), values), notes
+
+
+#: smallest eigenvalue of the sample correlation matrix taken as zero (perfect collinearity)
+_SINGULAR_TOL = 1e-10
+
+
+def _coef(b: float) -> str:
+    return f"{b:.6g}"
+
+
+def _dependency_text(names: Sequence[str], w: np.ndarray, means: np.ndarray) -> str:
+    """``TRU2 = TRU1`` or ``C = 2 + A - 0.5*B``: the exact linear dependency of items.
+
+    ``w`` is a null vector of the covariance matrix (in the items' own units): the
+    last item with a non-zero weight is written as a function of the others.
+    """
+    k = len(names) - 1
+    b = -w[:k] / w[k]
+    intercept = float(means[k] - b @ means[:k])
+    terms: list[str] = []
+    if abs(intercept) > 1e-8 * max(1.0, float(np.max(np.abs(means)))):
+        terms.append(_coef(intercept))
+    for name, coef in zip(names[:k], b, strict=True):
+        if abs(coef - 1.0) < 1e-8:
+            term = name
+        elif abs(coef + 1.0) < 1e-8:
+            term = f"-{name}"
+        else:
+            term = f"{_coef(coef)}*{name}"
+        terms.append(term)
+    rhs = " + ".join(terms).replace("+ -", "- ")
+    return f"{names[k]} = {rhs}"
+
+
+def _refuse_singular(
+    ov: Sequence[str],
+    s: np.ndarray,
+    means: np.ndarray,
+    ov_x: Sequence[str] = (),
+    where: str = "",
+) -> None:
+    """A typed error naming perfectly collinear model variables (a singular sample covariance).
+
+    lavaan refuses ML on a sample covariance matrix that is not positive definite
+    ("sample covariance matrix is not positive-definite"); without this check the
+    optimiser stops at once and reports non-convergence. The dependency is read from
+    the null vectors of the correlation matrix: the variables with a non-zero weight are
+    named, and the first dependency is written out (``TRU2 = TRU1`` for two identical
+    columns). Exogenous covariates (fixed.x) are not modelled and are left out. ``where``
+    names the subset (``"in group wave = 2"``).
+    """
+    keep = [j for j, name in enumerate(ov) if name not in set(ov_x)]
+    if len(keep) < 2:
+        return
+    sub = s[np.ix_(keep, keep)]
+    sd = np.sqrt(np.diag(sub))
+    r = sub / np.outer(sd, sd)
+    eig, vec = np.linalg.eigh((r + r.T) / 2.0)
+    null = eig < _SINGULAR_TOL * len(keep)
+    if not null.any():
+        return
+    names = [ov[j] for j in keep]
+    weights = np.abs(vec[:, null])
+    involved = np.flatnonzero((weights > 1e-6 * weights.max(axis=0)).any(axis=1))
+    first = vec[:, np.flatnonzero(null)[0]]
+    idx = np.flatnonzero(np.abs(first) > 1e-6 * np.abs(first).max())
+    w = first[idx] / sd[idx]  # back to the items' own units
+    dependency = _dependency_text(
+        [names[i] for i in idx], w, np.asarray(means, dtype=float)[[keep[i] for i in idx]]
+    )
+    listed = [names[i] for i in involved]
+    who = (
+        " and ".join(listed) if len(listed) == 2 else ", ".join(listed[:-1]) + f" and {listed[-1]}"
+    )
+    raise SurveyDataError(
+        f"the sample covariance matrix{' ' + where if where else ''} is singular: {who} are "
+        f"perfectly collinear ({dependency})",
+        column=listed[0],
+        found=f"{int(null.sum())} zero eigenvalue(s) of the sample correlation matrix of "
+        f"{len(keep)} variables (smallest {eig[0]:.3g})",
+        expected="a positive definite sample covariance matrix (lavaan refuses ML otherwise): "
+        "no variable an exact linear function of others",
+        fix=f"drop one of {', '.join(listed)} from the model (a duplicated column, or a total "
+        "score beside its items)",
+    )
 
 
 def _refuse_constant(ov: Sequence[str], variances: np.ndarray) -> None:
@@ -1075,6 +1162,8 @@ def fit_partable(
     fiml = moments.patterns is not None and moments.h1 is not None
     kernel: Any
     warnings: list[str] = list(extra_warnings)
+    # the kind of each warning (loyaltysem.status.KINDS), classified here where it arises
+    kinds: list[str] = [classify(w) for w in extra_warnings]
     x0 = _start_values(cm, s, mean)
     if fiml:
         kernel = fiml_kernel.FIMLKernel(cm.layout, moments.patterns, moments.h1)
@@ -1087,6 +1176,7 @@ def fit_partable(
             f"the optimizer did not converge after {iterations} iterations: the estimates "
             "are not to be trusted"
         )
+        kinds.append("convergence")
     f_ml = kernel.objective(st)
     robust: _Robust | None = None
     robust_fiml: fiml_kernel.RobustFIML | None = None
@@ -1126,12 +1216,14 @@ def fit_partable(
                 "the covariance matrix of the estimates (vcov) is not positive definite "
                 f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified"
             )
+            kinds.append("identification")
     except np.linalg.LinAlgError:
         vcov = np.full((cm.layout.n_free, cm.layout.n_free), np.nan)
         warnings.append(
             "the information matrix is singular and could not be inverted: the model may "
             "not be identified; standard errors are not available"
         )
+        kinds.append("identification")
     est = row_estimates(cm, x)
     free = pt.free
     se = np.zeros(len(pt))
@@ -1155,7 +1247,10 @@ def fit_partable(
             warnings.append(
                 f"negative variance estimate (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}"
             )
-    warnings.extend(_post_check(cm, x, est, pt))
+            kinds.append("admissibility")
+    post = _post_check(cm, x, est, pt)
+    warnings.extend(post)
+    kinds.extend("admissibility" for _ in post)
     estimates = estimates_table(pt, est, se, std_lv, std_all, se_std_all, defined, x, vcov)
     sigma = st.sigma
     ov_x_idx = [cm.ov.index(name) for name in cm.ov_x]
@@ -1244,6 +1339,7 @@ def fit_partable(
         iterations=int(iterations),
         warnings=tuple(warnings),
         provenance=provenance,
+        _status=Status.from_reasons(zip(kinds, warnings, strict=True), converged=converged),
         _modindices=functools.partial(
             modification_indices,
             pt,
@@ -1783,7 +1879,20 @@ def fit(
         moments (negative degrees of freedom).
     SurveyDataError
         Data or summary statistics that cannot be used (not numeric, too few
-        rows, not positive definite).
+        rows, not positive definite, perfectly collinear variables: the error names
+        them and writes out the dependency, e.g. ``TRU2 = TRU1``).
+
+    Warns
+    -----
+    ConvergenceWarning
+        The optimiser did not converge (``result.status.converged`` is False).
+    HeywoodWarning
+        An inadmissible solution: a negative variance, a correlation beyond ±1, a latent
+        or residual covariance matrix not positive definite.
+    IdentificationWarning
+        A singular information matrix or a covariance matrix of the estimates that is
+        not positive definite. Every warning points at the caller's line; the same
+        reasons are in ``result.status`` and first in ``result.summary()``.
 
     Examples
     --------
@@ -1842,12 +1951,12 @@ def fit(
     _check_option("estimator", estimator)
     _check_option("missing", missing)
     if is_ordinal or estimator in _ORDINAL_ESTIMATORS:
-        return _fit_ordinal(
+        return _issued(_fit_ordinal(
             model, data, ordered, estimator=estimator, missing=missing, se=se,
             information=information, std_lv=std_lv, orthogonal=orthogonal,
             summary=sample_cov is not None or sample_cor is not None,
             parameterization=parameterization or "delta",
-        )  # fmt: skip
+        ))  # fmt: skip
     if parameterization is not None:
         raise ModelSpecError(
             "parameterization= is for ordinal items (the scale of y*) and needs ordered=",
@@ -1983,14 +2092,22 @@ def fit(
         "meanstructure": has_means,
         "source": "summary statistics" if summary else "data",
     }
-    return fit_partable(
-        spec.partable(),
-        moments,
-        model_text=spec.syntax,
-        options=options,
-        definitions=spec.definitions,
-        extra_warnings=notes,
-        estimator=estimator,
-        se_type=se_type,
-        information=information,
+    return _issued(
+        fit_partable(
+            spec.partable(),
+            moments,
+            model_text=spec.syntax,
+            options=options,
+            definitions=spec.definitions,
+            extra_warnings=notes,
+            estimator=estimator,
+            se_type=se_type,
+            information=information,
+        )
     )
+
+
+def _issued(result: SEMResult) -> SEMResult:
+    """``result``, its status issued as warnings pointing at the user's call."""
+    warn_status(result.status)
+    return result

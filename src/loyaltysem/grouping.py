@@ -27,15 +27,15 @@ from loyaltysem._display import (
     fit_table,
     format_fit_table,
     short_repr,
-    status_text,
 )
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.effects import EffectsResult, effects
 from loyaltysem.errors import ModelSpecError, SurveyDataError
-from loyaltysem.estimation import _survey_frame
+from loyaltysem.estimation import _refuse_singular, _survey_frame
 from loyaltysem.results import Provenance
 from loyaltysem.specification import PARAMETER_OPS, ModelSpec
+from loyaltysem.status import Status
 from loyaltysem.survey.survey import labelled_column
 
 __all__ = [
@@ -245,6 +245,7 @@ def _split_groups(
             mean = block.mean(axis=0)
             centered = block - mean
             cov = centered.T @ centered / n
+            _refuse_singular(list(ov), cov, mean, ov_x, where=f"in group {where}")
         else:
             frame_g = pd.DataFrame(block)
             mean = frame_g.mean().to_numpy()
@@ -725,6 +726,9 @@ class MultiGroupResult(DisplayMixin):
     iterations : int
     warnings : tuple of str
     provenance : Provenance
+    status : Status
+        Converged, admissible (in every group), identified, with the reasons
+        (:mod:`loyaltysem.status`); shown first by ``summary()``.
     """
 
     model: str
@@ -752,9 +756,19 @@ class MultiGroupResult(DisplayMixin):
     _x: np.ndarray | None = field(default=None, repr=False)
     _std_all_batches: tuple[Callable[[np.ndarray], np.ndarray], ...] = field(default=(), repr=False)
     _std_residuals: Callable[[], tuple[np.ndarray, ...]] | None = field(default=None, repr=False)
+    # the status as classified where the warnings arose (None: from the warning sentences)
+    _status: Status | None = field(default=None, repr=False)
 
     _title: ClassVar[str] = "Multi-group structural equation model"
     _na_rep: ClassVar[str] = ""
+
+    @property
+    def status(self) -> Status:
+        """Converged, admissible in every group, identified, with the reasons."""
+        own = self._status
+        if own is not None and own.converged == self.converged and own.reasons == self.warnings:
+            return own
+        return Status.from_warnings(self.converged, self.warnings)  # e.g. after replace()
 
     @property
     def estimates(self) -> pd.DataFrame:
@@ -947,6 +961,7 @@ class MultiGroupResult(DisplayMixin):
             f"{_plain(g)}: {int(n)}" for g, n in zip(self.group_labels, self._nobs, strict=True)
         )
         lines = [
+            f"status: {self.status.label}",
             f"estimator: {p.estimator}, N = {p.n} in {len(self.group_labels)} groups of "
             f"{self.group!r} ({sizes})" + (f" ({p.n_excluded} excluded)" if p.n_excluded else ""),
             f"equal across groups: {', '.join(self.group_equal) or 'nothing (configural)'}"
@@ -995,7 +1010,7 @@ class MultiGroupResult(DisplayMixin):
             f"groups={len(self.group_labels)}",
             f"N={self.provenance.n}",
             f"estimator={self.provenance.estimator}",
-            status_text(self.converged, self.warnings).replace(", ", ",").replace(" ", "_"),
+            self.status.repr_part(),
             f"npar={int(fm['npar'])}",
             f"{'chisq.scaled' if scaled else 'chisq'}="
             f"{fm['chisq.scaled' if scaled else 'chisq']:.3f}",

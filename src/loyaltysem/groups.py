@@ -140,6 +140,7 @@ from loyaltysem.grouping import (
 from loyaltysem.ordinal_groups import fit_groups_ordinal, invariance_ordinal
 from loyaltysem.results import Provenance
 from loyaltysem.specification import ModelSpec, specify
+from loyaltysem.status import Findings, Status, quiet, warn_status
 
 __all__ = [
     "GROUP_EQUAL",
@@ -321,12 +322,14 @@ def fit_groups(
     (0.599, '.p2.')
     """
     if ordered is not None and ordered is not False:
-        return fit_groups_ordinal(
+        result = fit_groups_ordinal(
             model, data, group, ordered=ordered,
             estimator="WLSMV" if estimator is None else str(estimator).upper(),
             group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
             missing=missing, parameterization=parameterization,
         )  # fmt: skip
+        warn_status(result.status)
+        return result
     estimator = "ML" if estimator is None else str(estimator).upper()
     if estimator not in ESTIMATORS:
         raise ModelSpecError(
@@ -359,7 +362,9 @@ def fit_groups(
             gd = replace(
                 gd, covs=tuple(h.sigma for h in fiml[1]), means=tuple(h.mu for h in fiml[1])
             )
-        return _fit_table(spec, gd, mt, group, ge, tuple(group_partial), estimator, fiml)
+        result = _fit_table(spec, gd, mt, group, ge, tuple(group_partial), estimator, fiml)
+    warn_status(result.status)
+    return result
 
 
 def _check_missing(missing: str, estimator: str, spec: ModelSpec) -> None:
@@ -527,7 +532,7 @@ def _fit_table(
     if not converged:
         x, st, extra, converged = _polish(kernel, x, st)
         iterations += extra
-    warnings = list(gd.notes)
+    warnings = Findings(gd.notes)
     if fiml is not None:  # from the ML fit to the EM moments to the FIML optimum
         pats, h1s = fiml
         per_group = [
@@ -545,14 +550,16 @@ def _fit_table(
             iterations += extra
         for label, h1 in zip(gd.labels, h1s, strict=True):
             if not h1.converged:
-                warnings.append(
+                warnings.add(
+                    "note",
                     f"group {group} = {_plain(label)!r}: the EM estimates of the saturated "
-                    "moments did not converge: chi-square and the fit indices are approximate"
+                    "moments did not converge: chi-square and the fit indices are approximate",
                 )
     if not converged:
-        warnings.append(
+        warnings.add(
+            "convergence",
             f"the optimizer did not converge after {iterations} iterations: the estimates "
-            "are not to be trusted"
+            "are not to be trusted",
         )
     n_total = int(sum(gd.nobs))
     ov_x_all = [ov.index(v) for v in spec.ov_x]  # the covariates' positions, every group
@@ -578,15 +585,17 @@ def _fit_table(
             raise np.linalg.LinAlgError
         min_eig = float(np.linalg.eigvalsh((vcov + vcov.T) / 2.0)[0]) if vcov.size else 1.0
         if min_eig < np.finfo(float).eps ** 0.75:
-            warnings.append(
+            warnings.add(
+                "identification",
                 "the covariance matrix of the estimates (vcov) is not positive definite "
-                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified"
+                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified",
             )
     except np.linalg.LinAlgError:
         vcov = np.full((q, q), np.nan)
-        warnings.append(
+        warnings.add(
+            "identification",
             "the information matrix is singular and could not be inverted: the model may "
-            "not be identified; standard errors are not available"
+            "not be identified; standard errors are not available",
         )
     se_free = np.sqrt(np.clip(np.diag(vcov), 0.0, None))
     pieces: list[pd.DataFrame] = []
@@ -611,11 +620,12 @@ def _fit_table(
         prefix = f"group {group} = {_plain(label)!r}: "
         for i in np.flatnonzero((ops == "~~") & (lhs == rhs) & (fr > 0)):
             if est[i] < 0:
-                warnings.append(
+                warnings.add(
+                    "admissibility",
                     f"{prefix}negative variance estimate (Heywood case): "
-                    f"{lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}"
+                    f"{lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}",
                 )
-        warnings.extend(prefix + w for w in _post_check(cm, xg, est, cm.table))
+        warnings.add_all("admissibility", (prefix + w for w in _post_check(cm, xg, est, cm.table)))
         ov_x_idx = [cm.ov.index(v) for v in cm.ov_x]
         gk = kernel.kernels[g]
         likelihoods = None
@@ -723,6 +733,7 @@ def _fit_table(
         converged=bool(converged),
         iterations=int(iterations),
         warnings=tuple(warnings),
+        _status=warnings.status(bool(converged)),
         provenance=provenance,
         _score=score,
         _x=np.array(x, copy=True),
@@ -1081,7 +1092,9 @@ class InvarianceResult(DisplayMixin):
     ----------
     table : DataFrame
         Indexed by level (``configural, metric, scalar, strict``): ``status``
-        (``"fitted"``, ``"not converged"`` or ``"failed"``), ``chisq, df, pvalue, cfi,
+        (``"fitted"``, ``"not converged"``, ``"improper: ..."`` with what is wrong, e.g.
+        ``"improper: converged; inadmissible: x1 ~~ x1 = -0.04"``, or ``"failed"``;
+        :attr:`loyaltysem.status.Status.outcome`), ``chisq, df, pvalue, cfi,
         tli, rmsea, srmr``; against the nearest fitted level below (``compared_with``):
         ``delta_chisq, delta_df, p_delta`` (lavTestLRT), ``delta_cfi, delta_rmsea,
         delta_srmr``; ``decision`` (``"baseline"`` for configural, ``"supported"`` when
@@ -1111,6 +1124,15 @@ class InvarianceResult(DisplayMixin):
 
     _title: ClassVar[str] = "Measurement invariance"
 
+    @property
+    def status(self) -> Status:
+        """The ladder's status: every fitted level's, its reasons prefixed by the level.
+
+        A level whose fit is improper also says so in its row of :attr:`table`
+        (``status``, ``reason``).
+        """
+        return Status.combine({level: res.status for level, res in self.fits.items()})
+
     def _repr_parts(self) -> list[str]:
         return [
             f"group={self.group!r}",
@@ -1137,6 +1159,7 @@ class InvarianceResult(DisplayMixin):
             sizes = fitted.nobs
             named = " (" + ", ".join(f"{_plain(g)}: {int(n)}" for g, n in sizes.items()) + ")"
         lines = [
+            *self.status.header(),
             f"groups: {self.group!r}{named}",
             "cut-offs: ΔCFI ≥ -.010 (Cheung & Rensvold 2002); ΔRMSEA ≤ .015, ΔSRMR ≤ .030 "
             f"({first}) or .010 ({rest}) (Chen 2007)",
@@ -1301,14 +1324,15 @@ def invariance(
     ['baseline', 'supported', 'not supported', 'supported']
     """
     if ordered is not None and ordered is not False:
-        out = invariance_ordinal(
-            model, data, group, ordered=ordered,
-            estimator="WLSMV" if estimator is None else str(estimator).upper(),
-            levels=levels, parameterization=parameterization,
-            std_lv=std_lv, missing=missing, partial=partial, max_free=max_free,
-            partial_criterion=partial_criterion, alpha=alpha,
-        )  # fmt: skip
-        return InvarianceResult(
+        with quiet():
+            out = invariance_ordinal(
+                model, data, group, ordered=ordered,
+                estimator="WLSMV" if estimator is None else str(estimator).upper(),
+                levels=levels, parameterization=parameterization,
+                std_lv=std_lv, missing=missing, partial=partial, max_free=max_free,
+                partial_criterion=partial_criterion, alpha=alpha,
+            )  # fmt: skip
+        result = InvarianceResult(
             table=out["table"],
             fits=MappingProxyType(dict(out["fits"])),
             errors=MappingProxyType(dict(out["errors"])),
@@ -1316,6 +1340,8 @@ def invariance(
             partial=out["partial"],
             kind="ordinal",
         )
+        warn_status(result.status, "invariance: ")
+        return result
     estimator = "ML" if estimator is None else str(estimator).upper()
     levels = tuple(INVARIANCE_LEVELS) if levels is None else levels
     unknown = [lv for lv in levels if lv not in INVARIANCE_LEVELS]
@@ -1349,60 +1375,69 @@ def invariance(
     steps: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
     last: str | None = None
-    for level in levels:
-        row: dict[str, Any] = {"level": level}
-        try:
-            res = fit_groups(
-                spec, data, group, group_equal=INVARIANCE_LEVELS[level],
-                group_partial=tuple(freed), std_lv=std_lv, estimator=estimator,
-                missing=missing,
-            )  # fmt: skip
-        except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
-            errors[level] = f"{type(exc).__name__}: {exc}"
-            row.update(status="failed", decision="failed", reason=str(exc).split("\n")[0])
-            rows.append(row)
-            continue
-        fits[level] = res
-        row.update(_measures_row(res))
-        row["status"] = "fitted" if res.converged else "not converged"
-        if not res.converged:
-            row.update(decision="failed", reason="the optimizer did not converge")
-        elif level == "configural":
-            row.update(decision="baseline", reason="")
-        elif last is None:
-            row.update(decision="not tested", reason="no lower level was fitted to compare with")
-        else:
-            row.update(_compare(level, res, fits[last]))
-            if partial and not _holds(row, partial_criterion, alpha):
-                res, row = _partial_search(
-                    spec, data, group, level, res, fits[last], row, freed, steps, std_lv,
-                    max_free, partial_criterion, alpha, estimator, missing,
+    with quiet():  # one warning of the ladder's status below, not one per fit
+        for level in levels:
+            row: dict[str, Any] = {"level": level}
+            try:
+                res = fit_groups(
+                    spec, data, group, group_equal=INVARIANCE_LEVELS[level],
+                    group_partial=tuple(freed), std_lv=std_lv, estimator=estimator,
+                    missing=missing,
                 )  # fmt: skip
-                fits[level] = res
-        if row["decision"] == "supported" and row.get("freed"):
-            row["decision"] = "partially supported"
-        below = next((r for r in rows if r["level"] == row.get("compared_with")), None)
-        if below is not None and below["decision"] == "not supported":
-            note = (
-                f"{below['level']} invariance was not supported, and this level includes its "
-                "constraints: the decision is about the step from it only"
-            )
-            row["reason"] = f"{row['reason']}; {note}" if row.get("reason") else note
-        rows.append(row)
-        if res.converged:
-            last = level
+            except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+                errors[level] = f"{type(exc).__name__}: {exc}"
+                row.update(status="failed", decision="failed", reason=str(exc).split("\n")[0])
+                rows.append(row)
+                continue
+            fits[level] = res
+            row.update(_measures_row(res))
+            row["status"] = res.status.outcome
+            if not res.converged:
+                row.update(decision="failed", reason="the optimizer did not converge")
+            elif level == "configural":
+                row.update(decision="baseline", reason="")
+            elif last is None:
+                row.update(
+                    decision="not tested", reason="no lower level was fitted to compare with"
+                )
+            else:
+                row.update(_compare(level, res, fits[last]))
+                if partial and not _holds(row, partial_criterion, alpha):
+                    res, row = _partial_search(
+                        spec, data, group, level, res, fits[last], row, freed, steps, std_lv,
+                        max_free, partial_criterion, alpha, estimator, missing,
+                    )  # fmt: skip
+                    fits[level] = res
+            if row["decision"] == "supported" and row.get("freed"):
+                row["decision"] = "partially supported"
+            row["status"] = res.status.outcome  # after the partial search's refits
+            if res.converged and not res.status.ok:
+                note = f"the fit of this level is improper ({res.status.label})"
+                row["reason"] = f"{row['reason']}; {note}" if row.get("reason") else note
+            below = next((r for r in rows if r["level"] == row.get("compared_with")), None)
+            if below is not None and below["decision"] == "not supported":
+                note = (
+                    f"{below['level']} invariance was not supported, and this level includes its "
+                    "constraints: the decision is about the step from it only"
+                )
+                row["reason"] = f"{row['reason']}; {note}" if row.get("reason") else note
+            rows.append(row)
+            if res.converged:
+                last = level
     table = pd.DataFrame(rows).set_index("level")
     columns = ["status", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr",
                "compared_with", "delta_chisq", "delta_df", "p_delta", "delta_cfi",
                "delta_rmsea", "delta_srmr", "decision", "reason", "freed"]  # fmt: skip
     table = table.reindex(columns=columns)
-    return InvarianceResult(
+    result = InvarianceResult(
         table=table,
         fits=MappingProxyType(fits),
         errors=MappingProxyType(errors),
         group=group,
         partial=pd.DataFrame(steps),
     )
+    warn_status(result.status, "invariance: ")
+    return result
 
 
 #: The measures of an invariance table for MLM/MLR fits: the scaled test and the

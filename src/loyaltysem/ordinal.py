@@ -125,6 +125,7 @@ from loyaltysem.specification import (
     Definition,
     ModelSpec,
 )
+from loyaltysem.status import Findings
 from loyaltysem.survey import Survey
 
 __all__ = [
@@ -1231,11 +1232,12 @@ def fit_ordinal(
         delta[nth:, model.struct_free] = kernel.jacobian(st)
         sigma, mats, a_mat = st.sigma, st.mats, st.a
         th_implied = th_obs
-    result_warnings = list(notes)
+    result_warnings = Findings(notes)
     if not converged:
-        result_warnings.append(
+        result_warnings.add(
+            "convergence",
             f"the optimizer did not converge after {iterations} iterations: the estimates "
-            "are not to be trusted"
+            "are not to be trusted",
         )
     cor_resid = r_obs - sigma[rows_i, cols_i]
     f_val = float(cor_resid @ (w_full[nth:] * cor_resid))
@@ -1246,16 +1248,18 @@ def fit_ordinal(
             raise np.linalg.LinAlgError
         if vcov.size and not _positive_definite(vcov, np.finfo(float).eps ** 0.75):
             min_eig = float(np.linalg.eigvalsh(vcov)[0])  # lavaan lav_model_vcov
-            result_warnings.append(
+            result_warnings.add(
+                "identification",
                 "the covariance matrix of the estimates (vcov) is not positive definite "
-                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified"
+                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified",
             )
     except np.linalg.LinAlgError:
         vcov = np.full((model.n_free, model.n_free), np.nan)
         e_inv = None
-        result_warnings.append(
+        result_warnings.add(
+            "identification",
             "the information matrix is singular and could not be inverted: the model may "
-            "not be identified; standard errors and the scaled test are not available"
+            "not be identified; standard errors and the scaled test are not available",
         )
     test = dwls.scaled_shifted(chisq, df, w_full, gamma, delta, e_inv)
     # baseline: thresholds free, correlations 0 (U = W on the correlation block)
@@ -1326,8 +1330,9 @@ def fit_ordinal(
         if est[i] < 0:
             kind = "residual variance of y*" if lhs[i] in ov else "variance"
             lv_negative = lv_negative or lhs[i] not in ov
-            result_warnings.append(
-                f"negative {kind} (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}"
+            result_warnings.add(
+                "admissibility",
+                f"negative {kind} (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}",
             )
     # lavaan lav_object_post_check: cov.lv positive definite (theta is not checked for
     # ordinal indicators)
@@ -1335,9 +1340,10 @@ def fit_ordinal(
     if lat and not lv_negative:
         cov_lv = (a_mat @ mats["psi"] @ a_mat.T)[np.ix_(lat, lat)]
         if np.linalg.eigvalsh((cov_lv + cov_lv.T) / 2.0)[0] < -(np.finfo(float).eps ** 0.75):
-            result_warnings.append(
+            result_warnings.add(
+                "admissibility",
                 "the covariance matrix of the latent variables is not positive definite "
-                "(an inadmissible solution: correlations beyond 1 in absolute value)"
+                "(an inadmissible solution: correlations beyond 1 in absolute value)",
             )
     names = pd.Index(ov)
     if data_hash is None:
@@ -1384,6 +1390,7 @@ def fit_ordinal(
         iterations=int(iterations),
         warnings=tuple(result_warnings),
         provenance=provenance,
+        _status=result_warnings.status(bool(converged)),
         _x=np.array(x, copy=True),
         _std_all_batch=std_all_eval,
         _internals=internals,

@@ -145,6 +145,7 @@ from loyaltysem.ordinal import (
 from loyaltysem.polychoric import polychoric
 from loyaltysem.results import Provenance, SEMResult
 from loyaltysem.specification import PARAMETER_OPS, ModelSpec, specify
+from loyaltysem.status import Findings
 
 __all__ = [
     "ORDINAL_GROUP_EQUAL",
@@ -621,11 +622,12 @@ def _fit(
         q,
     )
     x, iterations, converged = kernel.fit(x0)
-    result_warnings = list(notes)
+    result_warnings = Findings(notes)
     if not converged:
-        result_warnings.append(
+        result_warnings.add(
+            "convergence",
             f"the optimizer did not converge after {iterations} iterations: the estimates "
-            "are not to be trusted"
+            "are not to be trusted",
         )
     fg = np.array(nobs, dtype=float) / n_total
     jacs = kernel.jacobians(x)
@@ -650,9 +652,10 @@ def _fit(
     except np.linalg.LinAlgError:
         e_inv = None
         vcov = np.full((q, q), np.nan)
-        result_warnings.append(
+        result_warnings.add(
+            "identification",
             "the information matrix is singular and could not be inverted: the model may "
-            "not be identified; standard errors and the scaled test are not available"
+            "not be identified; standard errors and the scaled test are not available",
         )
     w_all = np.concatenate([f * gr.w for f, gr in zip(fg, groups, strict=True)])
     gamma_all = sla.block_diag(*[gr.gamma / f for f, gr in zip(fg, groups, strict=True)])
@@ -747,8 +750,9 @@ def _fit(
         for i in np.flatnonzero((ops == "~~") & (lhs == rhs)):
             if est[i] < 0:
                 kind = "residual variance of y*" if lhs[i] in ov else "variance"
-                result_warnings.append(
-                    f"{prefix}negative {kind} (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}"
+                result_warnings.add(
+                    "admissibility",
+                    f"{prefix}negative {kind} (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}",
                 )
         pt_ = parts[g]
         d = pt_["delta"][0].real
@@ -828,6 +832,7 @@ def _fit(
         converged=bool(converged),
         iterations=int(iterations),
         warnings=tuple(result_warnings),
+        _status=result_warnings.status(bool(converged)),
         provenance=provenance,
         _score=Once(_OrdinalScore(table, eq_pairs, groups, stats_g, x, n_total, ov))
         if eq_pairs
@@ -1486,7 +1491,7 @@ def _level_row(res: MultiGroupResult) -> dict[str, Any]:
         "tli": float(fm["tli.scaled"]),
         "rmsea": float(fm["rmsea.scaled"]),
         "srmr": float(fm["srmr"]),
-        "status": "fitted" if res.converged else "not converged",
+        "status": res.status.outcome,
     }
 
 

@@ -51,6 +51,7 @@ import pandas as pd
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels import pls as _k
 from loyaltysem.errors import ConvergenceWarning, ModelSpecError, SurveyDataError
+from loyaltysem.status import Status
 
 __all__ = ["RELIABILITY_COLUMNS", "PLSResult", "parse_structural", "pls", "rho_a"]
 
@@ -175,11 +176,37 @@ class PLSResult(DisplayMixin):
         """Construct names in model order."""
         return list(self.measurement)
 
+    @property
+    def status(self) -> Status:
+        """Converged or not (PLS has no admissibility or identification checks).
+
+        Examples
+        --------
+        >>> from loyaltysem.datasets import load_mobi
+        >>> from loyaltysem.pls import pls
+        >>> mobi = load_mobi()
+        >>> mm = {k: mobi.constructs[k] for k in ["Image", "Value", "Satisfaction"]}
+        >>> pls(mobi, mm, "Satisfaction ~ Image + Value").status.label
+        'converged, admissible, identified'
+        """
+        if self.converged:
+            return Status()
+        return Status.from_reasons(
+            [
+                (
+                    "convergence",
+                    f"PLS did not converge in {self.max_iter} iterations (weight change "
+                    f"{self.weight_diff:.3g} >= tol {self.tol:g})",
+                )
+            ]
+        )
+
     def _header(self) -> list[str]:
         status = "converged" if self.converged else "NOT converged"
         lines = [
+            f"status: {self.status.label}",
             f"n = {self.n}; scheme = {self.scheme}; {status} after {self.iterations} "
-            f"iterations (seminr count; max_iter = {self.max_iter}, tol = {self.tol:g})"
+            f"iterations (seminr count; max_iter = {self.max_iter}, tol = {self.tol:g})",
         ]
         if self.n_dropped:
             verb = "dropped" if self.missing == "listwise" else "mean-filled"

@@ -28,7 +28,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -42,8 +42,9 @@ from loyaltysem._kernels.resampling import (
     resample_indices,
 )
 from loyaltysem._threads import blas_single_threaded
-from loyaltysem.errors import SurveyDataError
+from loyaltysem.errors import ConvergenceError, SurveyDataError
 from loyaltysem.grouping import MultiGroupResult
+from loyaltysem.status import Status, warns_status
 
 __all__ = ["BootstrapResult", "SEMBootstrap", "bootstrap", "bootstrap_statistic"]
 
@@ -107,6 +108,11 @@ class BootstrapResult(DisplayMixin):
     def n_ok(self) -> int:
         """Number of successful draws."""
         return len(self._draws)
+
+    @property
+    def status(self) -> Status:
+        """The bootstrap's status: the failed draws as a note (a statistic has no fit)."""
+        return Status().with_reasons(_failed_notes(self._failed, self.n_boot))
 
     def table(self, level: float = 0.95, ci: str = "percentile") -> pd.DataFrame:
         """Estimate, bootstrap mean, SE (SD of the draws, n - 1), bias and interval.
@@ -173,6 +179,12 @@ class BootstrapResult(DisplayMixin):
 
     def _sections(self):
         yield "Percentile intervals (95%)", self.table()
+
+
+def _failed_notes(failed: pd.DataFrame, n_boot: int) -> list[tuple[str, str]]:
+    if not len(failed):
+        return []
+    return [("note", f"{len(failed)} of {n_boot} bootstrap draws failed and were left out")]
 
 
 class _Progress:
@@ -483,6 +495,9 @@ class SEMBootstrap(DisplayMixin):
     chisq_pvalue : float
         Bollen–Stine bootstrap p-value of the chi-square (share of draws with a
         chi-square at least the observed one); NaN for the ordinary bootstrap.
+    status : Status
+        The status of the fit bootstrapped (an inadmissible or not identified fit says
+        so here), with notes of the failed and the inadmissible draws.
     """
 
     estimates: pd.DataFrame
@@ -495,6 +510,7 @@ class SEMBootstrap(DisplayMixin):
     ci: str
     random_state: int | None
     chisq_pvalue: float
+    status: Status = field(default_factory=Status)
 
     _title: ClassVar[str] = "Bootstrap of a structural equation model"
 
@@ -516,6 +532,8 @@ class SEMBootstrap(DisplayMixin):
 
     def _header(self) -> list[str]:
         lines = [
+            f"status of the fit bootstrapped: {self.status.label}",
+            *(f"  - {r}" for r in self.status.problems()),
             f"{self.kind} bootstrap, {self.ci} intervals; draws: {self.n_boot} requested, "
             f"{self.n_ok} used, {self.n_failed} failed (not converged, left out)",
             f"random_state: {self.random_state}",
@@ -550,6 +568,7 @@ def _bollen_stine(x: np.ndarray, sigma: np.ndarray, mu: np.ndarray | None = None
     return centered @ s_inv_sqrt @ sigma_sqrt + (x.mean(axis=0) if mu is None else mu)
 
 
+@warns_status("bootstrap: the fit bootstrapped: ")
 @blas_single_threaded
 def bootstrap(
     result: Any,
@@ -607,6 +626,8 @@ def bootstrap(
 
     Raises
     ------
+    ConvergenceError
+        The fit did not converge (``result.status.converged`` is False).
     SurveyDataError
         No data, data other than the model was fitted to, bad indices or options.
     ModelSpecError
@@ -644,10 +665,14 @@ def bootstrap(
             expected=f"one of {list(BOOT_KINDS)}",
             fix="kind='nonparametric' (or 'bollen-stine' for the chi-square p-value)",
         )
+    _require_converged(result)
     if isinstance(result, MultiGroupResult):
-        return _bootstrap_groups(
-            result, n_boot, data=data, ci=ci, level=level, kind=kind,
-            random_state=random_state, n_jobs=n_jobs, indices=indices, progress=progress,
+        return _with_status(
+            _bootstrap_groups(
+                result, n_boot, data=data, ci=ci, level=level, kind=kind,
+                random_state=random_state, n_jobs=n_jobs, indices=indices, progress=progress,
+            ),
+            result,
         )  # fmt: skip
     prov = result.provenance
     opts = dict(prov.options)
@@ -733,7 +758,40 @@ def bootstrap(
         jackknife=(ci == "bca"),
     )
     chisq = float(result.fit_measures["chisq"]) if kind == "bollen-stine" else None
-    return _sem_bootstrap_table(est_tab, boot, level, ci, kind, chisq_observed=chisq)
+    return _with_status(
+        _sem_bootstrap_table(est_tab, boot, level, ci, kind, chisq_observed=chisq), result
+    )
+
+
+def _require_converged(result: Any) -> None:
+    """A typed error for a fit that did not converge: its estimates are no starting point."""
+    status = getattr(result, "status", None)
+    if isinstance(status, Status) and not status.converged:
+        iterations = getattr(result, "iterations", "?")
+        raise ConvergenceError(
+            "the model to bootstrap did not converge: its estimates are neither a result to "
+            "bootstrap nor a starting point for the refits"
+            f"\n  found: {status.label} (after {iterations} iterations)"
+            "\n  expected: a converged fit (result.status.converged is True)"
+            "\n  fix: make the fit converge first (simplify the model, check the data for "
+            "outliers or nearly collinear items, or give start values), then bootstrap it"
+        )
+
+
+def _with_status(boot: SEMBootstrap, result: Any) -> SEMBootstrap:
+    """The bootstrap with the status of the fit and notes of failed/inadmissible draws."""
+    notes = _failed_notes(boot.draws.failed, boot.n_boot)
+    if boot.n_inadmissible:
+        notes.append(
+            (
+                "note",
+                f"{boot.n_inadmissible} of {boot.n_ok} bootstrap draws used have a negative "
+                "variance estimate (inadmissible; kept, as lavaan keeps them)",
+            )
+        )
+    status = getattr(result, "status", None)
+    base = status if isinstance(status, Status) else Status()
+    return replace(boot, status=base.with_reasons(notes))
 
 
 def _sem_bootstrap_table(

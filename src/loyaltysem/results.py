@@ -21,12 +21,12 @@ from loyaltysem._display import (
     fit_table,
     format_fit_table,
     short_repr,
-    status_text,
 )
 from loyaltysem._kernels.partable import CompiledModel, ParTable
 from loyaltysem.effects import EffectsResult, effects
 from loyaltysem.errors import ModelSpecError
 from loyaltysem.specification import DefinedParameters
+from loyaltysem.status import Status
 
 __all__ = ["Provenance", "SEMResult", "estimates_table", "library_versions", "rsquare"]
 
@@ -154,6 +154,9 @@ class SEMResult(DisplayMixin):
     warnings : tuple of str
         Everything a reader must know (non-convergence, Heywood cases, dropped rows).
     provenance : Provenance
+    status : Status
+        Converged, admissible, identified, with the reasons (:mod:`loyaltysem.status`);
+        shown first by ``summary()``.
     """
 
     model: str
@@ -178,8 +181,25 @@ class SEMResult(DisplayMixin):
     # ordinal (WLSMV/ULSMV) fits: what the scaled-shifted difference test needs
     # (loyaltysem._kernels.multigroup_dwls.OrdinalInternals); None otherwise
     _internals: Any = field(default=None, repr=False)
+    # the status as classified where the warnings arose (None: from the warning sentences)
+    _status: Status | None = field(default=None, repr=False)
 
     _title: ClassVar[str] = "Structural equation model"
+
+    @property
+    def status(self) -> Status:
+        """Converged, admissible, identified, with the reasons (:class:`Status`).
+
+        Examples
+        --------
+        >>> import loyaltysem as ls
+        >>> ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce()).status.label
+        'converged, admissible, identified'
+        """
+        own = self._status
+        if own is not None and own.converged == self.converged and own.reasons == self.warnings:
+            return own
+        return Status.from_warnings(self.converged, self.warnings)  # e.g. after replace()
 
     # Tables are handed out as copies (cheap under pandas copy-on-write), so that changing
     # one never changes the result: a result is data, fixed once fitted.
@@ -316,6 +336,7 @@ class SEMResult(DisplayMixin):
         fiml = p.options.get("missing") in ("ml", "ml.x")
         excluded = "without any answer" if fiml else "listwise"
         lines = [
+            f"status: {self.status.label}",
             f"estimator: {p.estimator}, N = {p.n}"
             + (f", missing = '{p.options.get('missing')}' (full-information ML)" if fiml else "")
             + (f" ({p.n_excluded} excluded {excluded})" if p.n_excluded else ""),
@@ -357,7 +378,7 @@ class SEMResult(DisplayMixin):
         return [
             f"N={self.provenance.n}",
             f"estimator={self.provenance.estimator}",
-            status_text(self.converged, self.warnings).replace(", ", ",").replace(" ", "_"),
+            self.status.repr_part(),
             f"npar={int(fm['npar'])}",
             f"{'chisq.scaled' if scaled else 'chisq'}={chisq:.3f}",
             f"df={fm['df']:.0f}",

@@ -42,6 +42,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from loyaltysem._display import DisplayMixin, fit_sentence, p_phrase, status_text
+from loyaltysem._display import DisplayMixin, fit_sentence, p_phrase
 from loyaltysem._kernels.polychoric import bvn_cdf
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.efa import EFAReport, efa_report
@@ -70,6 +71,7 @@ from loyaltysem.reliability import item_table, reliability_table
 from loyaltysem.resampling import bootstrap_statistic
 from loyaltysem.results import SEMResult
 from loyaltysem.specification import is_model_name, specify
+from loyaltysem.status import Status, warns_status
 
 __all__ = [
     "categorical_omega",
@@ -769,20 +771,6 @@ def harman_single_factor(data: Any, constructs: Any, *, ordinal: bool = False) -
     return {"first_eigenvalue": float(ev[0]), "share": float(ev[0] / len(items)), "n": len(x)}
 
 
-#: Phrases of the warnings that :func:`loyaltysem.fit` and
-#: :func:`loyaltysem.ordinal.fit_ordinal` put in ``SEMResult.warnings`` for an improper
-#: solution: no convergence, a Heywood case (a negative variance, a covariance matrix of the
-#: latent variables or of the residuals that is not positive definite, i.e. |r| > 1), and a
-#: singular information matrix or covariance matrix of the estimates (not identified).
-_IMPROPER_WARNINGS = (
-    "did not converge",
-    "Heywood case",
-    "inadmissible solution",
-    "information matrix is singular",
-    "(vcov) is not positive definite",
-)
-
-
 #: A standardized method loading below this is the boundary m = 0 of the common latent factor.
 _BOUNDARY = 1e-6
 
@@ -790,10 +778,10 @@ _BOUNDARY = 1e-6
 def improper_reasons(result: SEMResult) -> tuple[str, ...]:
     """Why a fitted solution is improper: the reasons a verdict on it cannot be given.
 
-    Read from the fit's own status (``result.converged`` and the warnings the estimator
-    wrote in ``result.warnings``), not detected again: non-convergence, a Heywood case
-    (negative variance, latent or residual covariance matrix not positive definite) and
-    a singular information matrix (the model is not identified at the solution).
+    The problems of the fit's :class:`~loyaltysem.status.Status` (``result.status``,
+    classified where the estimator found them), not detected again: non-convergence, a
+    Heywood case (negative variance, latent or residual covariance matrix not positive
+    definite) and a singular information matrix or vcov (not identified).
 
     Returns
     -------
@@ -808,10 +796,66 @@ def improper_reasons(result: SEMResult) -> tuple[str, ...]:
     >>> improper_reasons(ls.fit(cfa_model(hs.constructs), hs))
     ()
     """
-    reasons = [w for w in result.warnings if any(m in w for m in _IMPROPER_WARNINGS)]
-    if not result.converged and not any("did not converge" in w for w in reasons):
+    status = getattr(result, "status", None)
+    if not isinstance(status, Status):
+        status = Status.from_warnings(bool(result.converged), result.warnings)
+    reasons = list(status.problems())
+    if not status.converged and not status.problems("convergence"):
         reasons.insert(0, "the optimizer did not converge")
     return tuple(reasons)
+
+
+#: Reliability and validity quantities of the CFA: undefined on an improper solution.
+_CFA_QUANTITIES = ("omega", "omega_latent", "rho_c", "ave")
+
+
+def _undefined_on_improper(
+    reliability: pd.DataFrame, cfa: SEMResult, cons: Mapping[str, list[str]]
+) -> pd.DataFrame:
+    """NaN, with the reason, for CFA-based reliabilities that are not numbers to report.
+
+    Omega, rho_c and AVE of a CFA that did not converge or is not identified are
+    undefined for every construct; of an inadmissible CFA (a Heywood case) for the
+    constructs whose factor or items the inadmissibility names (every construct when it
+    names none, e.g. a latent covariance matrix that is not positive definite). A value
+    above 1, proper solution or not, is not a reliability either.
+    """
+    out = reliability.copy()
+    reasons = {c: [] for c in out.index}
+    status = cfa.status
+    columns = [c for c in _CFA_QUANTITIES if c in out.columns]
+    if not status.converged or not status.identified:
+        for c in out.index:
+            reasons[c].append(f"CFA {status.label}")
+    elif not status.admissible:
+        problems = status.problems("admissibility")
+        named = {
+            c
+            for c in out.index
+            for text in problems
+            for name in [c, *cons.get(c, [])]
+            if re.search(rf"(?<![\w.]){re.escape(str(name))}(?![\w.])", text)
+        }
+        for c in named or set(out.index):
+            mine = [t for t in problems if any(n in t for n in [c, *cons.get(c, [])])]
+            reasons[c].append("CFA inadmissible: " + "; ".join(mine or problems))
+    for c in out.index:
+        if reasons[c]:
+            out.loc[c, columns] = np.nan
+            continue
+        above = [f"{k} = {out.loc[c, k]:.3g}" for k in columns if out.loc[c, k] > 1.0]
+        if above:
+            out.loc[c, columns] = np.nan
+            reasons[c].append(
+                f"{', '.join(above)} above 1: not a reliability (an improper solution)"
+            )
+    if "rho_a" in out.columns:  # PLS weights, not the CFA: only a value above 1
+        for c in out.index:
+            if out.loc[c, "rho_a"] > 1.0:
+                reasons[c].append(f"rho_a = {out.loc[c, 'rho_a']:.3g} above 1: not a reliability")
+                out.loc[c, "rho_a"] = np.nan
+    out["reason"] = pd.Series({c: "; ".join(v) for c, v in reasons.items()}, dtype=object)
+    return out
 
 
 @dataclass(frozen=True)
@@ -1013,7 +1057,10 @@ class MeasurementReport(DisplayMixin):
     reliability : DataFrame
         By construct: ``n_items, alpha, alpha_std, alpha_ci_lower, alpha_ci_upper``
         (psych ``alpha``, Feldt interval), ``omega`` (semTools ``compRelSEM``),
-        ``rho_c``, ``rho_a`` (Dijkstra–Henseler, PLS weights), ``ave``.
+        ``rho_c``, ``rho_a`` (Dijkstra–Henseler, PLS weights), ``ave``; ``reason``
+        says why omega, rho_c and AVE are NaN: undefined when the CFA did not converge,
+        is not identified or is inadmissible for the construct (a Heywood case), or
+        above 1 (never reported as numbers).
     items : DataFrame
         By item: ``construct, loading, loading_se`` (standardized CFA loading and its
         delta-method SE), ``r_drop`` (corrected item–total), ``alpha_if_deleted``.
@@ -1072,13 +1119,18 @@ class MeasurementReport(DisplayMixin):
 
     _title: ClassVar[str] = "Measurement report"
 
+    @property
+    def status(self) -> Status:
+        """The CFA's status (:attr:`cfa`): every CFA-based verdict and number rests on it."""
+        return self.cfa.status
+
     def _repr_parts(self) -> list[str]:
         return [
             f"constructs={len(self.constructs)}",
             f"items={sum(len(v) for v in self.constructs.values())}",
             f"N={self.cfa.provenance.n}",
             f"estimator={self.cfa.provenance.estimator}",
-            status_text(self.cfa.converged, self.cfa.warnings).replace(", ", ",").replace(" ", "_"),
+            self.status.repr_part(),
             _verdict_counts(self.verdicts),
             "ordinal" if self.ordinal else "",
         ]
@@ -1088,6 +1140,7 @@ class MeasurementReport(DisplayMixin):
         status = self.verdicts["status"]
         unassessed = int((status == "not assessable").sum())
         lines = [
+            f"status: CFA {self.status.label}",
             f"constructs: {len(self.constructs)}, items: {len(self.items)}, "
             f"N (CFA) = {self.cfa.provenance.n}",
             self._fit_line(fm),
@@ -1217,6 +1270,7 @@ def _removal_table(
     return pd.DataFrame(rows, columns=columns).set_index("item")
 
 
+@warns_status("validate: the CFA: ")
 @blas_single_threaded
 def validate(
     data: Any,
@@ -1390,6 +1444,10 @@ def validate(
     ).reindex(list(cons))
     if ordinal:
         reliability.insert(6, "omega_latent", rel_cfa["omega_latent"].reindex(list(cons)))
+    reliability = _undefined_on_improper(reliability, cfa, cons)
+    for construct, why in reliability["reason"].items():
+        if why:
+            notes.append(f"{construct}: reliabilities not reported: {why}")
     loads = _loadings(cfa).set_index("rhs")
     items = pd.DataFrame(
         {
