@@ -749,3 +749,30 @@ def test_sheet_and_encoding_options_reach_the_reader(tmp_path, hs_model):
     assert code == 0
     est = pd.read_csv(out / "sem_estimates.csv")
     assert set(est["group_label"]) == {"巴斯德", "格兰特"}
+
+
+def test_an_improper_solution_is_flagged_in_the_outputs_and_on_stderr(tmp_path, capsys):
+    # issue 12: `loyaltysem fit` on a Heywood solution exited 0 and no file carried a flag
+    rng = np.random.default_rng(3)
+    target = np.array([[1.0, 0.8, 0.8], [0.8, 1.0, 0.3], [0.8, 0.3, 1.0]])  # loading of a > 1
+    z = rng.standard_normal((200, 3))
+    z = (z - z.mean(0)) @ np.linalg.inv(np.linalg.cholesky(np.cov(z.T, bias=True)).T)
+    data = pd.DataFrame(z @ np.linalg.cholesky(target).T, columns=["a", "b", "c"])
+    data.to_csv(tmp_path / "heywood.csv", index=False)
+    items = [{"item": v, "construct": "F", "type": "continuous"} for v in "abc"]
+    (tmp_path / "cb.json").write_text(json.dumps({"items": items}), encoding="utf-8")
+    (tmp_path / "m.lav").write_text("F =~ a + b + c\n", encoding="utf-8")
+    out = tmp_path / "sem"
+    argv = ["fit", str(tmp_path / "heywood.csv"), "--codebook", str(tmp_path / "cb.json")]
+    code = main([*argv, "--model", str(tmp_path / "m.lav"), "--out", str(out)])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "warning (HeywoodWarning): negative variance estimate (Heywood case): a ~~ a" in err
+    status = pd.read_csv(out / "sem_status.csv")
+    assert not status["ok"].any()
+    admissible = status[status["check"] == "admissible"]
+    assert admissible["passed"].tolist() == [False]
+    assert admissible["reason"].str.startswith("negative variance estimate").all()
+    assert status.loc[status["check"] == "converged", "passed"].tolist() == [True]
+    summary = (out / "sem_summary.txt").read_text(encoding="utf-8-sig")
+    assert "inadmissible: a ~~ a = " in "\n".join(summary.splitlines()[:4])

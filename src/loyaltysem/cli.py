@@ -38,11 +38,18 @@ import argparse
 import re
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from loyaltysem.errors import LoyaltySemError, ModelSpecError, _compose, _LocatedError
+from loyaltysem.errors import (
+    LoyaltySemError,
+    LoyaltySemWarning,
+    ModelSpecError,
+    _compose,
+    _LocatedError,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,6 +60,7 @@ if TYPE_CHECKING:
     from loyaltysem.resampling import SEMBootstrap
     from loyaltysem.results import SEMResult
     from loyaltysem.screening import ScreeningReport
+    from loyaltysem.status import Status
     from loyaltysem.survey import Survey
     from loyaltysem.validity import MeasurementReport
 
@@ -243,11 +251,13 @@ def _write_sem(
         write_csv(out / f"{prefix}_residuals_cor.csv", _residuals_cor(result)),
         write_csv(out / f"{prefix}_modification_indices.csv", mi, index=False),
         write_text(out / f"{prefix}_summary.txt", result.summary()),
+        _write_status(out, prefix, result.status),
     ]
     if boot is not None:
         paths += [
             write_csv(out / f"{prefix}_bootstrap.csv", boot.estimates, index=False),
             write_text(out / f"{prefix}_bootstrap_summary.txt", boot.summary()),
+            _write_status(out, f"{prefix}_bootstrap", boot.status),
         ]
     if (result.estimates["op"] == "~").any():  # a structural model: its effects
         eff = effects(result, boot) if boot is not None else effects(result)
@@ -264,6 +274,7 @@ def _write_invariance(inv: InvarianceResult, out: Path) -> list[Path]:
     paths = [
         write_csv(out / "invariance_table.csv", inv.table),
         write_text(out / "invariance_summary.txt", inv.summary()),
+        _write_status(out, "invariance", inv.status),
     ]
     if len(inv.partial):
         paths.append(write_csv(out / "invariance_partial.csv", inv.partial, index=False))
@@ -288,6 +299,7 @@ def _write_validation(report: MeasurementReport, out: Path) -> list[Path]:
         write_csv(out / "validation_verdicts.csv", report.verdicts, index=False),
         write_csv(out / "validation_removal.csv", report.removal),
         write_text(out / "validation_summary.txt", report.summary()),
+        _write_status(out, "validation", report.status),
     ]
     if report.htmt_inference is not None:
         paths.append(write_csv(out / "validation_htmt_inference.csv", report.htmt_inference))
@@ -987,6 +999,29 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error("--seed and --jobs set the bootstrap: give --bootstrap N (e.g. 2000)")
 
 
+def _print_warnings(caught: list[warnings.WarningMessage], command: str) -> None:
+    """The library's warnings (improper solutions, missing data), each once, on stderr."""
+    seen: set[str] = set()
+    for w in caught:
+        if not issubclass(w.category, LoyaltySemWarning):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+            continue
+        text = cli_terms(str(w.message), command)
+        if text not in seen:
+            seen.add(text)
+            print(f"loyaltysem: warning ({w.category.__name__}): {text}", file=sys.stderr)
+
+
+def _write_status(out: Path, name: str, status: Status) -> Path:
+    """``NAME_status.csv``: each check (converged, admissible, identified) and its reasons."""
+    from loyaltysem._files import write_csv
+
+    table = status.to_frame()
+    table.insert(0, "result", name)
+    table.insert(1, "ok", status.ok)
+    return write_csv(out / f"{name}_status.csv", table, index=False)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 success, 2 bad input, 1 internal error).
 
@@ -1004,7 +1039,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     folder: OutputFolder | None = None
     try:
         folder = _output_folder(args, sys.argv[1:] if argv is None else list(argv))
-        code = int(args.func(args))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", LoyaltySemWarning)
+            code = int(args.func(args))
+        _print_warnings(caught, args.command)
         if folder is not None:
             written = folder.commit()
             _print_written(written, Path(args.out), names=args.command in ("demo", "analyze"))
