@@ -824,7 +824,10 @@ class Codebook:
                     "reverse": it.reverse,
                     "text": it.text,
                     "text_zh": it.text_zh,
-                    "value_labels": dict(it.value_labels),
+                    # label → value, as matched (read back by from_dict as one language)
+                    "value_labels": {"normalized": dict(it.value_labels)}
+                    if it.value_labels
+                    else {},
                     "missing_codes": [*it.missing_codes, *it.missing_text],
                     **({"column": it.column} if it.column else {}),
                 }
