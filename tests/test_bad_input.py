@@ -154,8 +154,8 @@ scalar = (
 )
 key = (
     st.sampled_from(
-        ["items", "constructs", "missing_codes", "value_labels", "columns", "id_column", "name"]
-        + ["item", "construct", "min", "max", "reverse", "type", "text", "column", "role", "en"]
+        "items constructs missing_codes value_labels columns id_column name "
+        "item construct min max reverse type text column role en".split()
     )
     | st.integers(-2, 3)
     | st.text(max_size=3)
