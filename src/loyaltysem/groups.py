@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -106,7 +107,13 @@ from loyaltysem._kernels.partable import (
 from loyaltysem._kernels.robust import RobustParts
 from loyaltysem._pickling import Once
 from loyaltysem._threads import single_blas_thread
-from loyaltysem.errors import IdentificationError, LoyaltySemError, ModelSpecError, SurveyDataError
+from loyaltysem.errors import (
+    IdentificationError,
+    LoyaltySemError,
+    MissingDataWarning,
+    ModelSpecError,
+    SurveyDataError,
+)
 from loyaltysem.estimation import (
     _check_variables,
     _fit_measures,
@@ -133,6 +140,7 @@ from loyaltysem.grouping import (
     _own_parameters,
     _plain,
     _split_groups,
+    _warn_user,
     defined_rows,
     group_estimates,
     score_table,
@@ -352,6 +360,8 @@ def fit_groups(
     frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
     gd = _split_groups(data, group, list(spec.ov), missing=missing, ov_x=spec.ov_x)
+    if gd.lost_note:
+        _warn_user(gd.lost_note, MissingDataWarning)
     mt = _multigroup_table(spec, len(gd.labels), ge, group_partial)
     with single_blas_thread():
         fiml = _fiml_groups(gd, group) if missing in FIML else None
@@ -1098,6 +1108,12 @@ class InvarianceResult(DisplayMixin):
         The partial-invariance search (empty unless requested): per step, the level,
         the parameter freed in every group (``lhs, op, rhs``), the group whose score
         test was largest, ``X2``, and the changes in fit after freeing it.
+    notes : tuple of str
+        What the ladder leaves out, counted: "166 of 1,225 rows were left out of the
+        analysis by group 'gender': 40 with no value of 'gender' and 126 with missing
+        answers on model variables (listwise deletion)", then per group, then the
+        answers set to missing when the survey was read. Shown in :meth:`summary`; a
+        :class:`~loyaltysem.errors.MissingDataWarning` says the first.
     """
 
     table: pd.DataFrame
@@ -1108,6 +1124,9 @@ class InvarianceResult(DisplayMixin):
     #: "continuous" (configural, metric, scalar, strict) or "ordinal" (configural,
     #: thresholds, scalar: :func:`loyaltysem.ordinal_groups.invariance_ordinal`)
     kind: str = "continuous"
+    #: The rows every level leaves out, counted ("166 of 1,225 rows were left out ..."),
+    #: and answers set to missing when the survey was read: the ladder's table notes
+    notes: tuple[str, ...] = ()
 
     _title: ClassVar[str] = "Measurement invariance"
     _na_rep: ClassVar[str] = ""
@@ -1134,6 +1153,7 @@ class InvarianceResult(DisplayMixin):
                 "ordinal ladder (Wu & Estabrook 2016): chi-square, CFI, TLI, RMSEA are the "
                 "scaled ones; Δχ² is lavTestLRT's scaled-shifted difference (satorra.2000)"
             )
+        lines += [f"note: {note}" for note in self.notes]
         return lines + [f"FAILED {k}: {v}" for k, v in self.errors.items()]
 
     def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
@@ -1330,7 +1350,32 @@ def invariance(
     frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
     # the grouping column, the groups, the items: the same data for every level
-    _split_groups(data, group, list(spec.ov), missing=missing, ov_x=spec.ov_x)
+    gd = _split_groups(data, group, list(spec.ov), missing=missing, ov_x=spec.ov_x)
+    if gd.lost_note:  # once for the ladder, not once per level
+        _warn_user(gd.lost_note, MissingDataWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingDataWarning)
+        return _ladder(
+            spec, data, group, levels, estimator, std_lv, partial, max_free,
+            partial_criterion, alpha, missing, gd.notes,
+        )  # fmt: skip
+
+
+def _ladder(
+    spec: ModelSpec,
+    data: Any,
+    group: str,
+    levels: Sequence[str],
+    estimator: str,
+    std_lv: bool,
+    partial: bool,
+    max_free: int,
+    partial_criterion: str,
+    alpha: float,
+    missing: str,
+    notes: tuple[str, ...],
+) -> InvarianceResult:
+    """The levels of :func:`invariance`, fitted in turn (the checks done)."""
     fits: dict[str, MultiGroupResult] = {}
     errors: dict[str, str] = {}
     freed: list[str] = []
@@ -1390,6 +1435,7 @@ def invariance(
         errors=MappingProxyType(errors),
         group=group,
         partial=pd.DataFrame(steps),
+        notes=notes,
     )
 
 
