@@ -598,7 +598,7 @@ def test_missing_answers_are_listwise_within_groups() -> None:
     assert res.provenance.n_excluded == sum(excluded)
     assert sum(w.startswith("group wave = ") and "listwise" in w for w in res.warnings) == 3
     assert res.warnings[0] == (
-        f"{sum(excluded)} of {sum(d['norig'])} rows were left out of the analysis by group "
+        f"{sum(excluded)} of {sum(d['norig']):,} rows were left out of the analysis by group "
         f"'wave': {sum(excluded)} with missing answers on model variables (listwise deletion)"
     )
 
