@@ -9,14 +9,20 @@ from __future__ import annotations
 import copy
 import json
 import re
+import tempfile
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loyaltysem.errors import CodebookError, LoyaltySemError
-from loyaltysem.survey import Codebook
+from loyaltysem import fit, invariance
+from loyaltysem.errors import CodebookError, LoyaltySemError, MissingDataWarning, SurveyDataError
+from loyaltysem.survey import Codebook, Survey, read_survey
+from loyaltysem.survey.io import NA_TOKENS
 
 # ---------------------------------------------------------------- codebook structures
 
@@ -242,3 +248,191 @@ def test_json_and_yaml_codebooks_raise_only_located_codebook_errors(
         Codebook.read(folder / "cb.yaml")
     except LoyaltySemError as err:
         assert isinstance(err, CodebookError) and err.file is not None
+
+
+# ------------------------------------------------- missing text values, lost answers
+
+ITEMS2 = [f"{c}{i}" for c in "AB" for i in (1, 2, 3)]
+CB2 = Codebook.from_dict(
+    {
+        "items": [{"item": i, "construct": i[0], "min": 1, "max": 7} for i in ITEMS2],
+        "columns": {"gender": "group", "city": "covariate", "rid": "id"},
+    }
+)
+
+
+def _two_factor(n: int = 240, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    f = rng.normal(size=(n, 2))
+    cols = {}
+    for k, c in enumerate("AB"):
+        for i in (1, 2, 3):
+            noise = rng.normal(size=n)
+            cols[f"{c}{i}"] = np.clip(np.round(4 + 1.2 * f[:, k] + noise), 1, 7)
+    frame = pd.DataFrame(cols)
+    frame["gender"] = np.where(np.arange(n) % 2 == 0, "男", "女").astype(object)
+    frame["city"] = np.where(np.arange(n) % 3 == 0, "Zürich", "上海").astype(object)
+    frame["rid"] = [f"r{i:03d}" for i in range(n)]
+    return frame
+
+
+MODEL2 = "A =~ A1 + A2 + A3\nB =~ B1 + B2 + B3"
+
+
+@pytest.fixture(scope="module")
+def gender_gaps(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """240 respondents, 60 of whom skipped the text gender question (blank or NA token)."""
+    frame = _two_factor()
+    frame.loc[:29, "gender"] = None  # blank cells in the CSV
+    frame.loc[30:44, "gender"] = "NA"
+    frame.loc[45:59, "gender"] = " "
+    frame.loc[[1, 2], "city"] = None
+    path = tmp_path_factory.mktemp("gaps") / "gaps.csv"
+    frame.to_csv(path, index=False)
+    return read_survey(path, CB2)
+
+
+def test_blank_text_group_cells_are_missing_and_counted(gender_gaps: Any) -> None:
+    gender = gender_gaps.covariates["gender"]
+    assert int(gender.isna().sum()) == 60
+    assert set(gender.dropna()) == {"男", "女"}
+    assert "nan" not in set(gender.dropna()) and "NA" not in set(gender.dropna())
+    log = gender_gaps.log_frame()
+    counted = log[(log["step"] == "na-token") & (log["column"] == "gender")]["count"]
+    assert counted.tolist() == [60]
+    assert gender_gaps.covariates["city"].isna().sum() == 2
+    assert "60 respondents with no value of 'gender'" in gender_gaps.summary()
+
+
+def test_fit_by_group_leaves_missing_groups_out_and_says_so(gender_gaps: Any) -> None:
+    with pytest.warns(MissingDataWarning) as caught:
+        res = fit(MODEL2, gender_gaps, group="gender")
+    note = "60 of 240 rows were left out of the analysis by group 'gender': 60 with no value"
+    lost = [w for w in caught if issubclass(w.category, MissingDataWarning)]
+    assert len(lost) == 1 and str(lost[0].message).startswith(note)
+    assert lost[0].filename == __file__  # stacklevel: the user's call
+    assert set(res.group_labels) == {"男", "女"}
+    assert int(res.nobs.sum()) == 180 and res.provenance.n_excluded == 60
+    assert res.warnings[0].startswith(note)
+    assert note in res.summary()
+
+
+def test_invariance_counts_the_rows_it_leaves_out(gender_gaps: Any) -> None:
+    with pytest.warns(MissingDataWarning) as caught:
+        inv = invariance(MODEL2, gender_gaps, "gender", levels=("configural", "metric"))
+    lost = [w for w in caught if issubclass(w.category, MissingDataWarning)]
+    assert len(lost) == 1  # once for the ladder, not once per level
+    assert lost[0].filename == __file__
+    assert inv.notes[0].startswith("60 of 240 rows were left out")
+    assert "note: 60 of 240 rows were left out" in inv.summary()
+
+
+def test_invariance_counts_listwise_deletion() -> None:
+    frame = _two_factor()
+    frame.loc[[5, 6, 7], "A1"] = np.nan  # three incomplete respondents
+    frame.loc[[8], "gender"] = None
+    survey = Survey.from_frame(frame, CB2)
+    with pytest.warns(MissingDataWarning, match="4 of 240 rows were left out"):
+        inv = invariance(MODEL2, survey, "gender", levels=("configural",))
+    assert inv.notes[0] == (
+        "4 of 240 rows were left out of the analysis by group 'gender': 1 with no value of "
+        "'gender' and 3 with missing answers on model variables (listwise deletion)"
+    )
+
+
+def test_a_data_frame_with_blank_group_strings() -> None:
+    frame = _two_factor()
+    frame.loc[:9, "gender"] = ""
+    with pytest.warns(MissingDataWarning, match="10 of 240 rows"):
+        res = fit(MODEL2, frame.drop(columns=["city", "rid"]), group="gender")
+    assert set(res.group_labels) == {"男", "女"}
+
+
+@pytest.mark.parametrize("blank", [None, np.nan, pd.NA, "", "  ", "NA"])
+def test_a_blank_id_in_a_data_frame_is_refused(blank: Any) -> None:
+    frame = _two_factor(20)
+    frame["rid"] = frame["rid"].astype(object)
+    frame.loc[4, "rid"] = blank
+    with pytest.raises(SurveyDataError, match=r"1 respondent\(s\) have no id") as info:
+        Survey.from_frame(frame, CB2)
+    assert info.value.column == "rid" and info.value.row == 5
+
+
+def test_a_blank_id_in_csv_excel_and_spss_is_refused(tmp_path: Path) -> None:
+    import pyreadstat
+
+    frame = _two_factor(20)
+    frame.loc[4, "rid"] = ""
+    frame.to_csv(tmp_path / "ids.csv", index=False)
+    frame.to_excel(tmp_path / "ids.xlsx", index=False)
+    pyreadstat.write_sav(frame, tmp_path / "ids.sav")
+    # a CSV counts lines (header = line 1), Excel rows (header = row 1), SPSS cases
+    for name, where in (
+        ("ids.csv", ("line", 6)),
+        ("ids.xlsx", ("row", 6)),
+        ("ids.sav", ("row", 5)),
+    ):
+        with pytest.raises(SurveyDataError, match="have no id") as info:
+            read_survey(tmp_path / name, CB2)
+        assert info.value.column == "rid"
+        assert getattr(info.value, where[0]) == where[1], (name, str(info.value))
+
+
+def test_invalid_answers_set_to_missing_are_reported_as_such() -> None:
+    frame = _two_factor(120)
+    frame.loc[[3, 4], "A1"] = 9  # outside 1..7
+    frame.loc[[5], "B2"] = 0
+    survey = Survey.from_frame(frame, CB2, invalid="missing")
+    line = "3 answers were invalid and set to missing (see Survey.invalid)"
+    assert survey.loss_notes() == (line,)
+    assert line in survey.summary()
+    assert line in survey.screen().notes and f"note: {line}" in survey.screen().summary()
+    with pytest.warns(MissingDataWarning):
+        res = fit(MODEL2, survey, group="gender")
+    assert line in res.warnings
+
+
+def test_excel_cells_read_as_missing_are_noted(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["A1", "A2", "A3", "B1", "B2", "B3", "gender"])
+    ws.append([1, 2, 3, 4, 5, 6, "男"])
+    ws.append([None] * 7)  # a blank row between data rows
+    ws.append([2, "=A2+1", 3, 4, 5, 6, "女"])  # a formula saved without its value
+    ws.append([3, 4, 5, 6, 7, 1, "男"])
+    ws.append([4, 5, 6, 7, 1, 2, "女"])
+    ws.merge_cells("G5:G6")  # G6 reads as missing
+    book.save(tmp_path / "cells.xlsx")
+    cb = Codebook.from_dict({**CB2.to_dict(), "columns": {"gender": "group"}})
+    survey = read_survey(tmp_path / "cells.xlsx", cb)
+    log = survey.log_frame()
+    excel = log[log["step"] == "excel"]
+    assert excel["count"].tolist() == [1, 1, 1]
+    details = "\n".join(excel["detail"])
+    assert "1 blank row(s) between the data rows skipped (rows 3)" in details
+    assert "1 cell(s) inside merged ranges read as missing" in details and "G6" in details
+    assert "1 formula cell(s) have no stored value" in details and "(B4)" in details
+    assert np.isnan(survey.data["A2"].iloc[1])
+    assert survey.covariates["gender"].isna().tolist() == [False, False, False, True]
+    assert all(d in survey.summary() for d in excel["detail"])
+
+
+group_cell = st.sampled_from(["男", "女", "", " ", "NA", "nan", "N/A", "(跳过)", "其他"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(group_cell, min_size=30, max_size=30))
+def test_group_cells_equal_their_oracle(cells: list[str]) -> None:
+    frame = _two_factor(30)
+    frame["gender"] = cells
+    text = frame.to_csv(index=False)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "g.csv"
+        path.write_text(text, encoding="utf-8")
+        cb = Codebook.from_dict({**CB2.to_dict(), "missing_codes": ["(跳过)"]})
+        survey = read_survey(path, cb)
+    expected = [None if c.strip() in NA_TOKENS or c == "(跳过)" else c for c in cells]
+    got = [None if pd.isna(v) else v for v in survey.covariates["gender"]]
+    assert got == expected
