@@ -10,6 +10,7 @@ import copy
 import json
 import re
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -180,9 +181,9 @@ json_like = st.recursive(
 
 
 @st.composite
-def near_valid(draw: st.DrawFn) -> Any:
-    """The valid codebook with one to three values replaced by arbitrary structures."""
-    data = copy.deepcopy(VALID)
+def near_valid(draw: st.DrawFn, base: dict[str, Any] = VALID) -> Any:
+    """A valid codebook with one to three values replaced by arbitrary structures."""
+    data = copy.deepcopy(base)
     for _ in range(draw(st.integers(1, 3))):
         node: Any = data
         while True:
@@ -436,3 +437,90 @@ def test_group_cells_equal_their_oracle(cells: list[str]) -> None:
     expected = [None if c.strip() in NA_TOKENS or c == "(跳过)" else c for c in cells]
     got = [None if pd.isna(v) else v for v in survey.covariates["gender"]]
     assert got == expected
+
+
+# ------------------------------------------------------------------ the command line
+
+CLI_CODEBOOK = {**CB2.to_dict(), "columns": {"gender": "group", "rid": "id"}}
+CLI_MODEL = "A =~ A1 + A2 + A3\nB =~ B1 + B2 + B3\n"
+model_line = st.sampled_from(
+    [
+        *("A =~ A1 + A2 + A3", "B =~ B1 + B2 + B3", "A ~~ B", "B ~ A", "d := a*b"),
+        *("A =~ a*A1 + A2", "x =~ Q1", "A =~", "~~~", "A ~ 1", "A =~ A1 + A1", "B ~ c(a,b)*A"),
+        *("# note", ""),
+    ]
+) | st.text(max_size=20)
+data_cell = st.sampled_from(["1", "4", "7", "", "NA", "9", "-99", "x", "男", "1.5"]) | st.text(
+    max_size=4
+)
+
+
+@st.composite
+def cli_case(draw: st.DrawFn) -> tuple[str, list[str], dict[str, bytes]]:
+    """A command with one of its inputs (data, codebook or model) made malformed."""
+    kind = draw(st.sampled_from(["data", "data bytes", "codebook", "model"]))
+    frame = _two_factor(120).drop(columns=["city"])
+    data = frame.to_csv(index=False).encode()
+    codebook = json.dumps(CLI_CODEBOOK).encode()
+    model = CLI_MODEL.encode()
+    if kind == "data":
+        for _ in range(draw(st.integers(1, 6))):
+            row = draw(st.integers(0, len(frame) - 1))
+            col = draw(st.sampled_from(list(frame.columns)))
+            frame[col] = frame[col].astype(object)
+            frame.loc[row, col] = draw(data_cell)
+        lines = frame.to_csv(index=False).splitlines()
+        if draw(st.booleans()):  # one line replaced by arbitrary text
+            lines[draw(st.integers(0, len(lines) - 1))] = draw(st.text(max_size=30))
+        data = "\n".join(lines).encode()
+    elif kind == "data bytes":
+        data = data[: draw(st.integers(0, 400))] + draw(st.binary(max_size=60))
+    elif kind == "codebook":
+        if draw(st.booleans()):
+            mutated = draw(near_valid(CLI_CODEBOOK))
+            codebook = json.dumps(mutated, default=str, skipkeys=True).encode()
+        else:
+            codebook = draw(st.text(max_size=80)).encode()
+    else:
+        model = "\n".join(draw(st.lists(model_line, min_size=1, max_size=5))).encode()
+        if draw(st.integers(0, 4)) == 0:
+            model += draw(st.binary(max_size=10))
+    command = draw(st.sampled_from(["screen", "fit", "fit --group", "validate", "invariance"]))
+    args = [command.split()[0], "data.csv", "--codebook", "cb.json"]
+    if command != "screen":
+        args += ["--model", "model.lav"]
+    if command in ("fit --group", "invariance"):
+        args += ["--group", "gender"]
+    if draw(st.booleans()):
+        args += ["--invalid", "missing"]
+    return kind, args, {"data.csv": data, "cb.json": codebook, "model.lav": model}
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=cli_case())
+def test_cli_on_malformed_input_exits_0_or_2_naming_the_place(
+    case: tuple[str, list[str], dict[str, bytes]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from loyaltysem.cli import main
+
+    kind, args, files = case
+    with tempfile.TemporaryDirectory() as folder:
+        for name, content in files.items():
+            (Path(folder) / name).write_bytes(content)
+        named = {name: str(Path(folder) / name) for name in files}
+        argv = [named.get(a, a) for a in args] + ["--out", str(Path(folder) / "out")]
+        capsys.readouterr()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            code = main(argv)
+        err = capsys.readouterr().err
+    assert code in (0, 2), f"{kind}: {argv}\n{err}"
+    if code == 2:
+        # a file, a line or row, a column or model line, or the option to change
+        assert any(w in err for w in (folder, "line ", "row ", "column ", "--")), (
+            f"{kind}: {argv}\n{err}"
+        )
