@@ -524,3 +524,62 @@ def test_cli_on_malformed_input_exits_0_or_2_naming_the_place(
         assert any(w in err for w in (folder, "line ", "row ", "column ", "--")), (
             f"{kind}: {argv}\n{err}"
         )
+
+
+# ------------------------------------------------------------- CSV and Excel codebooks
+
+
+def test_a_file_of_blank_fields_is_refused_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "blank.csv").write_text('""\n,,\n', encoding="utf-8")
+    with pytest.raises(SurveyDataError, match="holds only blank lines") as info:
+        Codebook.read(tmp_path / "blank.csv")
+    assert info.value.file == str(tmp_path / "blank.csv") and info.value.line == 2
+    with pytest.raises(SurveyDataError, match="holds only blank lines"):
+        read_survey(tmp_path / "blank.csv", CB2)
+
+
+table_header = st.lists(
+    st.sampled_from(
+        (
+            "item construct min max reverse role column missing value_labels value_labels_zh "
+            "type text construct_label x "
+        ).split(" ")
+    ),
+    min_size=1,
+    max_size=8,
+)
+table_cell = st.sampled_from(
+    "A1|A|1|7|true|group|id|covariate|-99|1=a;2=b|=|likert||ignore|x;y|1=;|nan".split("|")
+) | st.text(alphabet=st.characters(min_codepoint=32, exclude_categories=("Cs",)), max_size=5)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    table_header,
+    st.lists(st.lists(table_cell, min_size=1, max_size=9), max_size=5),
+    st.sampled_from(["csv", "xlsx"]),
+)
+def test_table_codebooks_raise_only_located_errors(
+    header: list[str], rows: list[list[str]], ext: str
+) -> None:
+    import csv
+    import io
+
+    import openpyxl
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"cb.{ext}"
+        if ext == "csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerows([header, *rows])
+            path.write_text(buffer.getvalue(), encoding="utf-8")
+        else:
+            book = openpyxl.Workbook()
+            for row in [header, *rows]:
+                book.active.append([f"'{c}" if c.startswith("=") else c for c in row])
+            book.save(path)
+        try:
+            Codebook.read(path)
+        except LoyaltySemError as err:
+            assert _names_place(err), str(err)

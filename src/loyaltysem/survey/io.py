@@ -308,6 +308,14 @@ def read_table(
             expected="fields separated by one delimiter, quotes balanced",
             fix="re-export the file as CSV",
         ) from None
+    if not rows:  # only blank fields ("", ",,,", quoted empty strings)
+        raise SurveyDataError(
+            f"the {what} file holds only blank lines",
+            file=str(path),
+            line=blank[-1] if blank else None,
+            expected="a header row and at least one data row",
+            fix="check that the export finished",
+        )
     header = [h.strip() for h in rows[0]]
     header_line = lines[0]
     _check_header(header, path=str(path), row=header_line, row_label="line")
