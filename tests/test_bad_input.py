@@ -583,3 +583,22 @@ def test_table_codebooks_raise_only_located_errors(
             Codebook.read(path)
         except LoyaltySemError as err:
             assert _names_place(err), str(err)
+
+
+def test_the_ordinal_ladder_counts_the_rows_it_leaves_out_once() -> None:
+    frame = _two_factor(400, seed=5)
+    for item in ITEMS2:
+        frame[item] = np.clip(frame[item] - 2, 1, 4)  # four categories, all used per group
+    frame.loc[[5, 6], "A1"] = np.nan
+    frame.loc[[8, 9, 10], "gender"] = None
+    survey = Survey.from_frame(frame, CB2)
+    with pytest.warns(MissingDataWarning) as caught:
+        inv = invariance(
+            MODEL2, survey, "gender", ordered=True, levels=("configural", "thresholds")
+        )
+    lost = [str(w.message) for w in caught if w.category is MissingDataWarning]
+    assert lost == [
+        "5 of 400 rows were left out of the analysis by group 'gender': 3 with no value of "
+        "'gender' and 2 with missing answers on model variables (listwise deletion)"
+    ]
+    assert inv.notes[0] == lost[0] and f"note: {lost[0]}" in inv.summary()

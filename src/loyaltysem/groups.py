@@ -1309,13 +1309,24 @@ def invariance(
     ['baseline', 'supported', 'not supported', 'supported']
     """
     if ordered is not None and ordered is not False:
-        out = invariance_ordinal(
-            model, data, group, ordered=ordered,
-            estimator="WLSMV" if estimator is None else str(estimator).upper(),
-            levels=levels, parameterization=parameterization,
-            std_lv=std_lv, missing=missing, partial=partial, max_free=max_free,
-            partial_criterion=partial_criterion, alpha=alpha,
-        )  # fmt: skip
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = invariance_ordinal(
+                model, data, group, ordered=ordered,
+                estimator="WLSMV" if estimator is None else str(estimator).upper(),
+                levels=levels, parameterization=parameterization,
+                std_lv=std_lv, missing=missing, partial=partial, max_free=max_free,
+                partial_criterion=partial_criterion, alpha=alpha,
+            )  # fmt: skip
+        # every level warns of the same lost rows: say it once, at the user's call
+        notes = tuple(
+            dict.fromkeys(str(w.message) for w in caught if w.category is MissingDataWarning)
+        )
+        for w in caught:
+            if w.category is not MissingDataWarning:
+                _warn_user(str(w.message), w.category)
+        if notes:
+            _warn_user(notes[0], MissingDataWarning)
         return InvarianceResult(
             table=out["table"],
             fits=MappingProxyType(dict(out["fits"])),
@@ -1323,6 +1334,7 @@ def invariance(
             group=group,
             partial=out["partial"],
             kind="ordinal",
+            notes=notes,
         )
     estimator = "ML" if estimator is None else str(estimator).upper()
     levels = tuple(INVARIANCE_LEVELS) if levels is None else levels
