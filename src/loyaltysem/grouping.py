@@ -106,7 +106,7 @@ def _lost_note(
         how = (
             "missing answers on model variables (listwise deletion)"
             if missing == "listwise"
-            else "no usable answers on model variables"
+            else "missing answers (see the notes per group)"
         )
         parts.append(f"{n_excluded:,} with {how}")
     return (
