@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
+import os
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -81,9 +82,7 @@ class _GroupData:
 
 def _warn_user(message: str, category: type[Warning]) -> None:
     """Warn with ``stacklevel`` at the first frame outside loyaltysem (the user's call)."""
-    import loyaltysem
-
-    root = loyaltysem.__file__.rsplit("__init__.py", 1)[0]
+    root = os.path.dirname(__file__) + os.sep  # the loyaltysem package
     frame = sys._getframe(0)
     level = 1
     while frame.f_back is not None and frame.f_code.co_filename.startswith(root):
