@@ -602,3 +602,19 @@ def test_the_ordinal_ladder_counts_the_rows_it_leaves_out_once() -> None:
         "'gender' and 2 with missing answers on model variables (listwise deletion)"
     ]
     assert inv.notes[0] == lost[0] and f"note: {lost[0]}" in inv.summary()
+
+
+@pytest.mark.parametrize("path", [5, None, ["a.csv"]])
+def test_paths_of_the_wrong_type_are_typed_errors(path: Any) -> None:
+    with pytest.raises(SurveyDataError, match="the survey path is not a file name"):
+        read_survey(path, CB2)
+    with pytest.raises(CodebookError, match="the codebook path is not a file name"):
+        Codebook.read(path)
+
+
+@pytest.mark.parametrize("codebook", [5, None, ["cb.csv"]])
+def test_a_codebook_of_the_wrong_type_is_a_codebook_error(codebook: Any, tmp_path: Path) -> None:
+    _two_factor(20).to_csv(tmp_path / "ok.csv", index=False)
+    with pytest.raises(CodebookError, match="not a Codebook, a dict or a path") as info:
+        read_survey(tmp_path / "ok.csv", codebook)
+    assert info.value.found == type(codebook).__name__

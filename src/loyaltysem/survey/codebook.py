@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import reprlib
 import unicodedata
@@ -849,6 +850,14 @@ class Codebook:
         CodebookError
             If the file is missing, of an unknown type, or malformed.
         """
+        if not isinstance(path, (str, os.PathLike)):
+            raise CodebookError(
+                "the codebook path is not a file name",
+                found=type(path).__name__,
+                expected="a path (str or pathlib.Path) to a .csv, .xlsx, .toml, .yaml or .json "
+                "codebook",
+                fix="pass the codebook's path, or build it with Codebook.from_dict(...)",
+            )
         p = Path(path)
         if not p.is_file():
             raise CodebookError(

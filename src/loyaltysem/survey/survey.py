@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -1286,12 +1287,27 @@ def read_survey(
     >>> int(s.data["cusl_2"].isna().sum())  # four -99 codes
     4
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise SurveyDataError(
+            "the survey path is not a file name",
+            found=type(path).__name__,
+            expected="a path (str or pathlib.Path) to a .csv, .xlsx, .sav, .dta or .parquet file",
+            fix="pass the file's path; for a DataFrame use Survey.from_frame(df, codebook)",
+        )
     if isinstance(codebook, Codebook):
         cb = codebook
     elif isinstance(codebook, Mapping):
         cb = Codebook.from_dict(codebook)
-    else:
+    elif isinstance(codebook, (str, os.PathLike)):
         cb = Codebook.read(codebook)
+    else:
+        raise CodebookError(
+            "the codebook is not a Codebook, a dict or a path",
+            found=type(codebook).__name__,
+            expected="loyaltysem.Codebook, a dict in the TOML/YAML/JSON layout, or the path "
+            "of a .csv, .xlsx, .toml, .yaml or .json codebook",
+            fix="pass the codebook's path, e.g. read_survey('survey.csv', 'codebook.csv')",
+        )
     table = read_raw(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
     extra = qualtrics_header_rows(table)
     if extra:
