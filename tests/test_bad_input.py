@@ -618,3 +618,40 @@ def test_a_codebook_of_the_wrong_type_is_a_codebook_error(codebook: Any, tmp_pat
     with pytest.raises(CodebookError, match="not a Codebook, a dict or a path") as info:
         read_survey(tmp_path / "ok.csv", codebook)
     assert info.value.found == type(codebook).__name__
+
+
+odd_value = st.sampled_from(
+    [
+        *(None, np.nan, pd.NA, pd.NaT, float("nan"), np.float64("nan"), "", " ", "NA", "nan"),
+        *(".", "男", "女", " 女 ", 1, 2.0, np.int64(3), True, b"7", "(跳过)"),
+    ]
+) | st.text(max_size=3)
+
+
+def _blank(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() in NA_TOKENS
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(odd_value, min_size=30, max_size=30), st.booleans())
+def test_a_data_frame_group_column_of_any_values(values: list[Any], as_group: bool) -> None:
+    frame = _two_factor(30)
+    frame["gender"] = pd.Series(values, dtype=object)
+    codebook = (
+        CB2
+        if as_group
+        else Codebook.from_dict(
+            {**CB2.to_dict(), "columns": {"gender": "covariate", "city": "covariate", "rid": "id"}}
+        )
+    )
+    survey = Survey.from_frame(frame, codebook)  # any value of a group column is accepted
+    gender = survey.covariates["gender"]
+    assert int(gender.isna().sum()) == sum(_blank(v) for v in values)
+    texts = {str(v).strip() for v in gender.dropna()}
+    assert not texts & {"nan", "NaN", "<NA>", "NaT", "None", ""}
+    logged = survey.log_frame().query("step == 'na-token' and column == 'gender'")["count"]
+    assert logged.sum() == sum(_blank(v) for v in values)
