@@ -655,3 +655,64 @@ def test_a_data_frame_group_column_of_any_values(values: list[Any], as_group: bo
     assert not texts & {"nan", "NaN", "<NA>", "NaT", "None", ""}
     logged = survey.log_frame().query("step == 'na-token' and column == 'gender'")["count"]
     assert logged.sum() == sum(_blank(v) for v in values)
+
+
+@st.composite
+def excel_sheet(draw: st.DrawFn) -> tuple[list[list[Any]], list[int], list[tuple[int, int]]]:
+    """Data rows (answers 1..7, gender), blank rows between them, merges in the gender column."""
+    n = draw(st.integers(3, 12))
+    rows = [
+        [*draw(st.lists(st.integers(1, 7), min_size=6, max_size=6)), draw(st.sampled_from("男女"))]
+        for _ in range(n)
+    ]
+    blanks = sorted(set(draw(st.lists(st.integers(1, n - 1), max_size=3))))  # before data row k
+    merges: list[tuple[int, int]] = []
+    k = 0
+    while k < n - 1:  # non-overlapping runs of data rows, merged in the gender column
+        if draw(st.integers(0, 3)) == 0:
+            length = draw(st.integers(2, min(3, n - k)))
+            merges.append((k, k + length - 1))
+            k += length
+        else:
+            k += 1
+    return rows, blanks, merges
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(excel_sheet())
+def test_excel_sheets_equal_their_oracle_with_every_loss_counted(
+    sheet: tuple[list[list[Any]], list[int], list[tuple[int, int]]],
+) -> None:
+    import openpyxl
+
+    rows, blanks, merges = sheet
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append([*ITEMS2, "gender"])
+    excel_row: list[int] = []  # the Excel row of each data row
+    for k, row in enumerate(rows):
+        if k in blanks:
+            ws.append([None] * 7)
+        ws.append(row)
+        excel_row.append(ws.max_row)
+    hidden = 0
+    for first, last in merges:
+        if excel_row[last] - excel_row[first] != last - first:
+            continue  # a blank row inside the run: not merged
+        ws.merge_cells(f"G{excel_row[first]}:G{excel_row[last]}")
+        hidden += last - first
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sheet.xlsx"
+        book.save(path)
+        cb = Codebook.from_dict({**CB2.to_dict(), "columns": {"gender": "group"}})
+        survey = read_survey(path, cb)
+    assert survey.data.to_numpy().tolist() == [[float(v) for v in r[:6]] for r in rows]
+    assert survey.rows.tolist() == excel_row
+    losses = survey.log_frame().query("step == 'excel'")
+    counted = {
+        d.split(": ", 1)[1].split(" ")[1]: c
+        for d, c in zip(losses["detail"], losses["count"], strict=True)
+    }
+    assert counted.get("blank", 0) == len(blanks)
+    assert counted.get("cell(s)", 0) == hidden
+    assert int(survey.covariates["gender"].isna().sum()) == hidden
