@@ -508,15 +508,6 @@ def _excel_losses(
     sheet = f"{path.name} sheet {title!r}"
     losses: list[tuple[int, str]] = []
     last = max((r for r, v in raw_rows if any(_filled(c) for c in v)), default=header_row)
-    blank = [r for r, v in raw_rows if header_row < r < last and not any(_filled(c) for c in v)]
-    if blank:
-        losses.append(
-            (
-                len(blank),
-                f"{sheet}: {len(blank)} blank row(s) between the data rows skipped (rows "
-                f"{_cells([str(r) for r in blank])})",
-            )
-        )
     if structure is None:
         return tuple(losses)
     merged, formulas = structure
@@ -566,10 +557,10 @@ def _filled(cell: object) -> bool:
 def read_excel_sheets(path: Path) -> dict[str, RawTable]:
     """Read every sheet of an Excel workbook as a :class:`RawTable` (header = row 1).
 
-    Cells read as missing are counted in :attr:`RawTable.losses`: blank rows between
-    data rows, the cells of a merged range other than its first, formula cells saved
-    without a value (openpyxl reads the stored results; a file written by a program that
-    does not calculate has none).
+    Blank rows between data rows are skipped and noted (row numbers kept). Cells read as
+    missing are counted in :attr:`RawTable.losses`: the cells of a merged range other
+    than its first, formula cells saved without a value (openpyxl reads the stored
+    results; a file written by a program that does not calculate has none).
     """
     if not path.is_file():
         raise SurveyDataError(
@@ -634,12 +625,21 @@ def read_excel_sheets(path: Path) -> dict[str, RawTable]:
             losses = _excel_losses(
                 path, ws.title, structure.get(ws.title), raw_rows, header_row, len(header)
             )
+            notes = [f"read {path.name} sheet {ws.title!r}: {len(body)} data rows"]
+            last = body_rows[-1] if body_rows else header_row
+            kept = set(body_rows)
+            blank = [r for r, _ in raw_rows if header_row < r < last and r not in kept]
+            if blank:  # skipped (no answer is lost), row numbers kept
+                notes.append(
+                    f"{len(blank)} blank row(s) between the data rows skipped (rows "
+                    f"{_cells([str(r) for r in blank])})"
+                )
             out[ws.title] = RawTable(
                 frame=frame,
                 row_of=body_rows.__getitem__,
                 source=where,
                 row_label="row",
-                notes=(f"read {path.name} sheet {ws.title!r}: {len(body)} data rows",),
+                notes=tuple(notes),
                 losses=losses,
             )
     finally:
