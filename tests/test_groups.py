@@ -588,8 +588,10 @@ def test_group_column_with_missing_values_is_counted() -> None:
     assert res.nobs.sum() == 298
     assert res.provenance.n == 298 and res.provenance.n_excluded == 3
     assert res.provenance.options["n_group_missing"] == 3
-    assert any("3 of 301 rows have no value in the grouping column 'school'" in w
-               for w in res.warnings)  # fmt: skip
+    assert res.warnings[0] == (
+        "3 of 301 rows were left out of the analysis by group 'school': 3 with no value of 'school'"
+    )
+    assert not any("nan" in str(g) for g in res.group_labels)
 
 
 def test_missing_answers_are_listwise_within_groups() -> None:
@@ -598,7 +600,11 @@ def test_missing_answers_are_listwise_within_groups() -> None:
     excluded = [o - n for o, n in zip(d["norig"], d["nobs"], strict=True)]
     assert res.provenance.options["n_excluded_per_group"] == excluded
     assert res.provenance.n_excluded == sum(excluded)
-    assert sum("listwise" in w for w in res.warnings) == 3
+    assert sum(w.startswith("group wave = ") and "listwise" in w for w in res.warnings) == 3
+    assert res.warnings[0] == (
+        f"{sum(excluded)} of {sum(d['norig']):,} rows were left out of the analysis by group "
+        f"'wave': {sum(excluded)} with missing answers on model variables (listwise deletion)"
+    )
 
 
 def test_unknown_group_column() -> None:

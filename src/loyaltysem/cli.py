@@ -426,7 +426,44 @@ def _model(spec: str | None) -> tuple[str, str]:
             expected=MODEL_CHOICES,
             fix="check the path, or use --model default",
         )
-    return path.read_text(encoding="utf-8-sig"), f"the model in {path}"
+    return _read_model_file(path), f"the model in {path}"
+
+
+def _read_model_file(path: Path) -> str:
+    """A model file's text (UTF-8, with or without BOM); unreadable bytes name the file."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ModelSpecError(
+            "the model file is not UTF-8 text",
+            file=str(path),
+            line=line,
+            found=exc.object[exc.start : exc.start + 8],
+            expected="a text file with lavaan syntax, saved as UTF-8",
+            fix="save the model file as UTF-8 (plain text)",
+        ) from None
+    except OSError as exc:
+        raise ModelSpecError(
+            "the model file cannot be read",
+            file=str(path),
+            found=exc.strerror or type(exc).__name__,
+            expected="a readable text file with lavaan syntax",
+            fix="check the path and its permissions",
+        ) from None
+
+
+def _with_model_file(exc: LoyaltySemError, args: argparse.Namespace) -> LoyaltySemError:
+    """A model error that names no place is about the ``--model`` file: name it."""
+    spec = getattr(args, "model", None)
+    if (
+        isinstance(exc, ModelSpecError)
+        and exc.file is None
+        and spec is not None
+        and Path(spec).is_file()
+    ):
+        exc.file = str(spec)
+    return exc
 
 
 def _fit_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -531,7 +568,7 @@ def _cmd_invariance(args: argparse.Namespace) -> int:
                 expected="a text file with lavaan syntax (the measurement model)",
                 fix="check the path, or leave --model out to use the codebook's constructs",
             )
-        model = path.read_text(encoding="utf-8-sig")
+        model = _read_model_file(path)
     options: dict[str, Any] = {}
     if args.parameterization is not None:
         options["parameterization"] = args.parameterization
@@ -1048,6 +1085,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _print_written(written, Path(args.out), names=args.command in ("demo", "analyze"))
         return code
     except LoyaltySemError as exc:
+        exc = _with_model_file(exc, args)
         print(f"loyaltysem: error: {_message(exc, args.command)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:  # permission, full or read-only disk: the path and the fix

@@ -2050,6 +2050,9 @@ def fit(
         frame, _ = _survey_frame(data)
         _check_variables(spec, [str(c) for c in frame.columns], "the data")
         moments, notes = moments_from_data(data, ov, missing=missing, ov_x=spec.ov_x)
+        losses = getattr(data, "loss_notes", None)
+        if callable(losses):  # answers set to missing when read (invalid="missing", Excel)
+            notes = [*notes, *losses()]
     p = len(ov)
     has_means = bool(spec.options.get("meanstructure", False))
     n_moments = p * (p + 1) // 2 + (p if has_means else 0)

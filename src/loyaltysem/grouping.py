@@ -13,6 +13,9 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
+import os
+import sys
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -80,6 +83,42 @@ class _GroupData:
     #: per group: the rows used (NaN = missing answer, only with missing != "listwise")
     data: tuple[np.ndarray, ...] = ()
     missing: str = "listwise"
+    #: "166 of 1,225 rows were left out ...": every row lost, counted ("" if none)
+    lost_note: str = ""
+
+
+def _warn_user(message: str, category: type[Warning]) -> None:
+    """Warn with ``stacklevel`` at the first frame outside loyaltysem (the user's call)."""
+    root = os.path.dirname(__file__) + os.sep  # the loyaltysem package
+    frame = sys._getframe(0)
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(root):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+def _lost_note(
+    group: str, n_total: int, n_group_missing: int, n_excluded: int, missing: str
+) -> str:
+    """One sentence that counts every row a multi-group analysis leaves out."""
+    lost = n_group_missing + n_excluded
+    if not lost:
+        return ""
+    parts = []
+    if n_group_missing:
+        parts.append(f"{n_group_missing:,} with no value of {group!r}")
+    if n_excluded:
+        how = (
+            "missing answers on model variables (listwise deletion)"
+            if missing == "listwise"
+            else "missing answers (see the notes per group)"
+        )
+        parts.append(f"{n_excluded:,} with {how}")
+    return (
+        f"{lost:,} of {n_total:,} rows were left out of the analysis by group {group!r}: "
+        + " and ".join(parts)
+    )
 
 
 def _group_labels(column: pd.Series, *, code_order: bool = False) -> list[Any]:
@@ -105,7 +144,13 @@ def _group_column(data: Any, frame: pd.DataFrame, group: str) -> tuple[pd.Series
     labels = {} if isinstance(data, pd.DataFrame) else getattr(data, "value_labels", None)
     if isinstance(labels, Mapping) and group in labels:
         return labelled_column(frame[group], labels[group]), True
-    return frame[group], False
+    column = frame[group]
+    if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+        # a blank cell is a missing group, never a group named "" (or "nan")
+        blank = column.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+        if blank.any():
+            column = column.mask(blank)
+    return column, False
 
 
 def _plain(value: Any) -> Any:
@@ -166,11 +211,6 @@ def _split_groups(
     labels = _group_labels(gcol, code_order=code_order)
     notes: list[str] = []
     n_missing = int(gcol.isna().sum())
-    if n_missing:
-        notes.append(
-            f"{n_missing} of {len(frame)} rows have no value in the grouping column "
-            f"{group!r} and were left out"
-        )
     if len(labels) < 2:
         raise SurveyDataError(
             "a multi-group model needs at least two groups",
@@ -256,6 +296,10 @@ def _split_groups(
         blocks.append(block)
         nobs.append(n)
         excluded.append(n_out)
+    lost = _lost_note(str(group), len(frame), n_missing, int(sum(excluded)), missing)
+    # answers set to missing when the survey was read (invalid="missing", Excel cells)
+    read_losses = getattr(data, "loss_notes", None)
+    earlier = list(read_losses()) if callable(read_losses) else []
     return _GroupData(
         labels=tuple(labels),
         covs=tuple(covs),
@@ -264,9 +308,10 @@ def _split_groups(
         n_excluded=tuple(excluded),
         n_group_missing=n_missing,
         data_hash=digest.hexdigest(),
-        notes=tuple(notes),
+        notes=tuple([lost] if lost else []) + tuple(notes) + tuple(earlier),
         data=tuple(blocks),
         missing=missing,
+        lost_note=lost,
     )
 
 

@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -106,7 +107,13 @@ from loyaltysem._kernels.partable import (
 from loyaltysem._kernels.robust import RobustParts
 from loyaltysem._pickling import Once
 from loyaltysem._threads import single_blas_thread
-from loyaltysem.errors import IdentificationError, LoyaltySemError, ModelSpecError, SurveyDataError
+from loyaltysem.errors import (
+    IdentificationError,
+    LoyaltySemError,
+    MissingDataWarning,
+    ModelSpecError,
+    SurveyDataError,
+)
 from loyaltysem.estimation import (
     _check_variables,
     _fit_measures,
@@ -133,6 +140,7 @@ from loyaltysem.grouping import (
     _own_parameters,
     _plain,
     _split_groups,
+    _warn_user,
     defined_rows,
     group_estimates,
     score_table,
@@ -355,6 +363,8 @@ def fit_groups(
     frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
     gd = _split_groups(data, group, list(spec.ov), missing=missing, ov_x=spec.ov_x)
+    if gd.lost_note:
+        _warn_user(gd.lost_note, MissingDataWarning)
     mt = _multigroup_table(spec, len(gd.labels), ge, group_partial)
     with single_blas_thread():
         fiml = _fiml_groups(gd, group) if missing in FIML else None
@@ -1111,6 +1121,12 @@ class InvarianceResult(DisplayMixin):
         The partial-invariance search (empty unless requested): per step, the level,
         the parameter freed in every group (``lhs, op, rhs``), the group whose score
         test was largest, ``X2``, and the changes in fit after freeing it.
+    notes : tuple of str
+        What the ladder leaves out, counted: "166 of 1,225 rows were left out of the
+        analysis by group 'gender': 40 with no value of 'gender' and 126 with missing
+        answers on model variables (listwise deletion)", then per group, then the
+        answers set to missing when the survey was read. Shown in :meth:`summary`; a
+        :class:`~loyaltysem.errors.MissingDataWarning` says the first.
     """
 
     table: pd.DataFrame
@@ -1121,6 +1137,9 @@ class InvarianceResult(DisplayMixin):
     #: "continuous" (configural, metric, scalar, strict) or "ordinal" (configural,
     #: thresholds, scalar: :func:`loyaltysem.ordinal_groups.invariance_ordinal`)
     kind: str = "continuous"
+    #: The rows every level leaves out, counted ("166 of 1,225 rows were left out ..."),
+    #: and answers set to missing when the survey was read: the ladder's table notes
+    notes: tuple[str, ...] = ()
 
     _title: ClassVar[str] = "Measurement invariance"
 
@@ -1169,6 +1188,7 @@ class InvarianceResult(DisplayMixin):
                 "ordinal ladder (Wu & Estabrook 2016): chi-square, CFI, TLI, RMSEA are the "
                 "scaled ones; Δχ² is lavTestLRT's scaled-shifted difference (satorra.2000)"
             )
+        lines += [f"note: {note}" for note in self.notes]
         return lines + [f"FAILED {k}: {v}" for k, v in self.errors.items()]
 
     def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
@@ -1324,7 +1344,8 @@ def invariance(
     ['baseline', 'supported', 'not supported', 'supported']
     """
     if ordered is not None and ordered is not False:
-        with quiet():
+        with quiet(), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             out = invariance_ordinal(
                 model, data, group, ordered=ordered,
                 estimator="WLSMV" if estimator is None else str(estimator).upper(),
@@ -1332,6 +1353,15 @@ def invariance(
                 std_lv=std_lv, missing=missing, partial=partial, max_free=max_free,
                 partial_criterion=partial_criterion, alpha=alpha,
             )  # fmt: skip
+        # every level warns of the same lost rows: say it once, at the user's call
+        notes = tuple(
+            dict.fromkeys(str(w.message) for w in caught if w.category is MissingDataWarning)
+        )
+        for w in caught:
+            if w.category is not MissingDataWarning:
+                _warn_user(str(w.message), w.category)
+        if notes:
+            _warn_user(notes[0], MissingDataWarning)
         result = InvarianceResult(
             table=out["table"],
             fits=MappingProxyType(dict(out["fits"])),
@@ -1339,6 +1369,7 @@ def invariance(
             group=group,
             partial=out["partial"],
             kind="ordinal",
+            notes=notes,
         )
         warn_status(result.status, "invariance: ")
         return result
@@ -1368,7 +1399,32 @@ def invariance(
     frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
     # the grouping column, the groups, the items: the same data for every level
-    _split_groups(data, group, list(spec.ov), missing=missing, ov_x=spec.ov_x)
+    gd = _split_groups(data, group, list(spec.ov), missing=missing, ov_x=spec.ov_x)
+    if gd.lost_note:  # once for the ladder, not once per level
+        _warn_user(gd.lost_note, MissingDataWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingDataWarning)
+        return _ladder(
+            spec, data, group, levels, estimator, std_lv, partial, max_free,
+            partial_criterion, alpha, missing, gd.notes,
+        )  # fmt: skip
+
+
+def _ladder(
+    spec: ModelSpec,
+    data: Any,
+    group: str,
+    levels: Sequence[str],
+    estimator: str,
+    std_lv: bool,
+    partial: bool,
+    max_free: int,
+    partial_criterion: str,
+    alpha: float,
+    missing: str,
+    notes: tuple[str, ...],
+) -> InvarianceResult:
+    """The levels of :func:`invariance`, fitted in turn (the checks done)."""
     fits: dict[str, MultiGroupResult] = {}
     errors: dict[str, str] = {}
     freed: list[str] = []
@@ -1435,6 +1491,7 @@ def invariance(
         errors=MappingProxyType(errors),
         group=group,
         partial=pd.DataFrame(steps),
+        notes=notes,
     )
     warn_status(result.status, "invariance: ")
     return result

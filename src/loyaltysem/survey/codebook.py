@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import reprlib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -393,6 +396,241 @@ def _load_yaml_bounded(text: str, path: Path) -> Any:
         loader.dispose()
 
 
+class _Found:
+    """A value shown in a message: shortened, and safe for any nesting depth."""
+
+    _repr = reprlib.Repr()
+    _repr.maxlevel = 3
+    _repr.maxstring = 60
+    _repr.maxother = 60
+
+    def __init__(self, value: object) -> None:
+        try:
+            self.text = self._repr.repr(value)
+        except Exception:  # a hostile __repr__: show the type only
+            self.text = f"<{type(value).__name__}>"
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+_SCALARS = (str, int, float)
+#: item fields that hold text (a name, a code, a wording) and fields that hold numbers
+_TEXT_FIELDS = ("item", "construct", "type", "text", "text_zh", "column", "label")
+_NUMBER_FIELDS = ("min", "max")
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return type(value).__name__
+
+
+def _malformed(
+    path: str, value: object, expected: str, fix: str, *, source: str | None
+) -> CodebookError:
+    return CodebookError(
+        f"{path} is {_kind(value)}",
+        file=source,
+        column=path,
+        found=_Found(value),
+        expected=expected,
+        fix=fix,
+    )
+
+
+def _check_keys(mapping: Mapping[Any, Any], path: str, *, source: str | None) -> None:
+    """Every key of a mapping is text (YAML and Python dicts allow other keys)."""
+    for key in mapping:
+        if not isinstance(key, str) or isinstance(key, bool):
+            raise CodebookError(
+                f"{path} has a key that is not text",
+                file=source,
+                column=f"{path}[{_Found(key)!r}]",
+                found=_Found(key),
+                expected="text keys (names of fields, items, constructs, columns or languages)",
+                fix="write the key as text (in quotes in YAML/TOML/JSON)",
+            )
+
+
+def _check_scalar(
+    value: object, path: str, *, source: str | None, text: bool, blank: bool = True
+) -> None:
+    """A field holds one value: text or a number (blank allowed unless ``blank=False``)."""
+    if value is None and blank:
+        return
+    if isinstance(value, bool) or not isinstance(value, _SCALARS):
+        what = "text, such as a name or a code" if text else "a number or text"
+        raise _malformed(
+            path,
+            value,
+            f"{what}" + (" (or nothing)" if blank else ""),
+            "write a single value" + (" in quotes" if text else ""),
+            source=source,
+        )
+
+
+def _check_labels(value: object, path: str, *, source: str | None, nested: bool) -> None:
+    """Value labels: ``{"1": "Never", ...}`` or ``"1=Never; 7=Always"``; by language if nested."""
+    if value is None or isinstance(value, str):
+        return
+    if not isinstance(value, Mapping):
+        raise _malformed(
+            path,
+            value,
+            "language → {value: label}" if nested else "{value: label} or 'value=label; ...'",
+            'write e.g. value_labels = {en = {"1" = "Never", "7" = "Always"}}',
+            source=source,
+        )
+    if nested:
+        _check_keys(value, path, source=source)
+        for lang, spec in value.items():
+            _check_labels(spec, f"{path}.{lang}", source=source, nested=False)
+        return
+    for key, label in value.items():
+        where = f"{path}[{_Found(key)!r}]"
+        _check_scalar(key, where, source=source, text=False, blank=False)
+        _check_scalar(label, where, source=source, text=False, blank=False)
+
+
+def _check_codes(value: object, path: str, *, source: str | None) -> None:
+    if isinstance(value, (list, tuple)):
+        for pos, code in enumerate(value):
+            _check_scalar(code, f"{path}[{pos}]", source=source, text=False)
+        return
+    _check_scalar(value, path, source=source, text=False)
+
+
+def _check_structure(data: object, source: str | None) -> None:
+    """Check the shape of a codebook dict before anything is built from it.
+
+    Each malformed part raises a :class:`CodebookError` whose ``column`` is its key path
+    (``items[3].min``, ``columns.gender``, ``value_labels.en``), so that no TypeError or
+    AttributeError escapes on a dict of any shape.
+    """
+    if not isinstance(data, Mapping):
+        raise _malformed(
+            "the codebook",
+            data,
+            "a mapping with keys such as items, constructs, missing_codes",
+            "see docs/codebook.md for the layout",
+            source=source,
+        )
+    _check_keys(data, "the codebook", source=source)
+    raw_items = data.get("items")
+    if not isinstance(raw_items, (list, tuple)) or not raw_items:
+        raise CodebookError(
+            "the codebook lists no items",
+            file=source,
+            column="items",
+            found=_Found(raw_items),
+            expected="a non-empty list 'items' of {item, construct, min, max, reverse}",
+            fix="add one entry per questionnaire item",
+        )
+    for pos, entry in enumerate(raw_items):
+        path = f"items[{pos}]"
+        if not isinstance(entry, Mapping):
+            raise _malformed(
+                path,
+                entry,
+                "{item: ..., construct: ..., min: ..., max: ...}",
+                "write each item as a table/mapping",
+                source=source,
+            )
+        _check_keys(entry, path, source=source)
+        for field_name in (*_TEXT_FIELDS, *_NUMBER_FIELDS):
+            if field_name in entry:
+                _check_scalar(
+                    entry[field_name],
+                    f"{path}.{field_name}",
+                    source=source,
+                    text=field_name in _TEXT_FIELDS,
+                )
+        if not isinstance(entry.get("reverse"), bool):  # true/false, or 1/0, yes/no
+            _check_scalar(entry.get("reverse"), f"{path}.reverse", source=source, text=False)
+        if "value_labels" in entry:
+            _check_labels(entry["value_labels"], f"{path}.value_labels", source=source, nested=True)
+        if "missing_codes" in entry:
+            _check_codes(entry["missing_codes"], f"{path}.missing_codes", source=source)
+    constructs = data.get("constructs")
+    if constructs is not None:
+        if not isinstance(constructs, Mapping):
+            raise _malformed(
+                "constructs",
+                constructs,
+                "construct code → {label, label_zh}",
+                "write constructs as a table keyed by construct code",
+                source=source,
+            )
+        _check_keys(constructs, "constructs", source=source)
+        for code, spec in constructs.items():
+            if spec is None:
+                continue
+            if not isinstance(spec, Mapping):
+                raise _malformed(
+                    f"constructs.{code}",
+                    spec,
+                    "{label = ..., label_zh = ...}",
+                    "write the construct's labels as a table",
+                    source=source,
+                )
+            _check_keys(spec, f"constructs.{code}", source=source)
+            for key, label in spec.items():
+                _check_scalar(label, f"constructs.{code}.{key}", source=source, text=True)
+    columns = data.get("columns")
+    if columns is not None:
+        if not isinstance(columns, Mapping):
+            raise _malformed(
+                "columns",
+                columns,
+                'column → role, or column → {role = "id", column = "序号"}',
+                "write columns as a table keyed by column name",
+                source=source,
+            )
+        _check_keys(columns, "columns", source=source)
+        for col, spec in columns.items():
+            if isinstance(spec, Mapping):
+                _check_keys(spec, f"columns.{col}", source=source)
+                for key, value in spec.items():
+                    _check_scalar(value, f"columns.{col}.{key}", source=source, text=True)
+            elif not isinstance(spec, str):
+                raise _malformed(
+                    f"columns.{col}",
+                    spec,
+                    f"a role ({', '.join(ROLES)}) or {{role = ..., column = ...}}",
+                    'write e.g. gender = "group"',
+                    source=source,
+                )
+    for key in ("id_column", "name"):
+        if key in data:
+            _check_scalar(data[key], key, source=source, text=True)
+    if "missing_codes" in data:
+        _check_codes(data["missing_codes"], "missing_codes", source=source)
+    labels = data.get("value_labels")
+    if labels is not None:
+        if not isinstance(labels, Mapping):
+            raise _malformed(
+                "value_labels",
+                labels,
+                "language (or group/covariate column) → {value: label}",
+                'write e.g. value_labels = {en = {"1" = "Never", "7" = "Always"}}',
+                source=source,
+            )
+        _check_keys(labels, "value_labels", source=source)
+        for key, spec in labels.items():
+            _check_labels(spec, f"value_labels.{key}", source=source, nested=False)
+
+
 @dataclass(frozen=True)
 class Codebook:
     """The data contract of a survey: items, constructs, scales, keying, labels, codes.
@@ -587,7 +825,10 @@ class Codebook:
                     "reverse": it.reverse,
                     "text": it.text,
                     "text_zh": it.text_zh,
-                    "value_labels": dict(it.value_labels),
+                    # label → value, as matched (read back by from_dict as one language)
+                    "value_labels": {"normalized": dict(it.value_labels)}
+                    if it.value_labels
+                    else {},
                     "missing_codes": [*it.missing_codes, *it.missing_text],
                     **({"column": it.column} if it.column else {}),
                 }
@@ -609,6 +850,14 @@ class Codebook:
         CodebookError
             If the file is missing, of an unknown type, or malformed.
         """
+        if not isinstance(path, (str, os.PathLike)):
+            raise CodebookError(
+                "the codebook path is not a file name",
+                found=type(path).__name__,
+                expected="a path (str or pathlib.Path) to a .csv, .xlsx, .toml, .yaml or .json "
+                "codebook",
+                fix="pass the codebook's path, or build it with Codebook.from_dict(...)",
+            )
         p = Path(path)
         if not p.is_file():
             raise CodebookError(
@@ -732,6 +981,7 @@ class Codebook:
         CodebookError
             Naming the item and field that is malformed.
         """
+        _check_structure(data, source)
         known = {"items", "constructs", "missing_codes", "value_labels", "columns"}
         known |= {"id_column", "name", "description", "version", "scale"}
         unknown = sorted(set(data) - known)
@@ -753,10 +1003,10 @@ class Codebook:
                 fix="add one entry per questionnaire item",
             )
         records = []
-        for pos, entry in enumerate(raw_items, start=1):
+        for pos, entry in enumerate(raw_items):
             if not isinstance(entry, Mapping):
                 raise CodebookError(
-                    f"item entry {pos} is not a mapping",
+                    f"item entry {pos + 1} is not a mapping",
                     file=source,
                     found=entry,
                     expected="{item: ..., construct: ..., min: ..., max: ...}",
@@ -832,6 +1082,7 @@ class Codebook:
             name=str(data.get("name", "")),
             source=source,
             row_of=lambda pos: None,
+            field_of=lambda pos, name: f"items[{pos}].{name}",
             role_columns=role_columns,
         )
 
@@ -1119,6 +1370,7 @@ class Codebook:
         row_of: Any,
         role_columns: Mapping[str, str] | None = None,
         column_labels: Mapping[str, Mapping[float, str]] | None = None,
+        field_of: Any = None,
     ) -> Codebook:
         all_codes, missing_text = _split_codes(missing_codes)
         missing_codes = all_codes
@@ -1134,6 +1386,7 @@ class Codebook:
         seen: dict[str, int | None] = {}
         for key, entry in records:
             line = row_of(key)
+            at_field = str if field_of is None else partial(field_of, key)
             allowed = set(_ITEM_COLUMNS) | {"type", "value_labels", "missing_codes", "label"}
             extra = sorted(set(entry) - allowed)
             if extra:
@@ -1151,7 +1404,7 @@ class Codebook:
                     "an item has no name",
                     file=source,
                     row=line,
-                    column="item",
+                    column=at_field("item"),
                     found=raw_name,
                     expected="the item's column name in the data file",
                     fix="fill in the item column or delete the row",
@@ -1162,7 +1415,7 @@ class Codebook:
                     f"item {item_name!r} is listed twice",
                     file=source,
                     row=line,
-                    column="item",
+                    column=at_field("item"),
                     found=item_name,
                     expected="each item once",
                     fix="delete or rename the duplicate row",
@@ -1173,7 +1426,7 @@ class Codebook:
                     f"{item_name!r} is both an item and a {columns[item_name]} column",
                     file=source,
                     row=line,
-                    column="item",
+                    column=at_field("item"),
                     found=item_name,
                     expected="one role per column",
                     fix="remove it from the items or from the non-item columns",
@@ -1184,7 +1437,7 @@ class Codebook:
                     f"item {item_name!r} has no construct",
                     file=source,
                     row=line,
-                    column="construct",
+                    column=at_field("construct"),
                     found=construct,
                     expected="the code of the construct it measures, e.g. TRU",
                     fix="fill in the construct, or give the column a role such as covariate",
@@ -1196,19 +1449,33 @@ class Codebook:
                     f"item {item_name!r} has an unknown type",
                     file=source,
                     row=line,
-                    column="type",
+                    column=at_field("type"),
                     found=kind_raw,
                     expected="likert or continuous",
                     fix="use likert for integer rating scales, continuous for measurements",
                 )
             lo = _parse_number(
-                entry.get("min"), what="min", file=source, row=line, column="min", item=item_name
+                entry.get("min"),
+                what="min",
+                file=source,
+                row=line,
+                column=at_field("min"),
+                item=item_name,
             )
             hi = _parse_number(
-                entry.get("max"), what="max", file=source, row=line, column="max", item=item_name
+                entry.get("max"),
+                what="max",
+                file=source,
+                row=line,
+                column=at_field("max"),
+                item=item_name,
             )
             reverse = _parse_bool(
-                entry.get("reverse", False), file=source, row=line, column="reverse", item=item_name
+                entry.get("reverse", False),
+                file=source,
+                row=line,
+                column=at_field("reverse"),
+                item=item_name,
             )
             if kind == "likert":
                 for bound, label in ((lo, "min"), (hi, "max")):
@@ -1227,7 +1494,7 @@ class Codebook:
                     f"the range of item {item_name!r} is empty or inverted",
                     file=source,
                     row=line,
-                    column="max",
+                    column=at_field("max"),
                     found=f"min={lo:g}, max={hi:g}",
                     expected="min < max",
                     fix="swap or correct the end points",
@@ -1237,7 +1504,7 @@ class Codebook:
                     f"reverse-keyed item {item_name!r} needs both min and max",
                     file=source,
                     row=line,
-                    column="reverse",
+                    column=at_field("reverse"),
                     found=f"min={lo}, max={hi}",
                     expected="both end points, since reversing maps x to min + max - x",
                     fix="fill in min and max",
@@ -1247,7 +1514,7 @@ class Codebook:
                     entry.get("missing_codes"),
                     file=source,
                     row=line,
-                    column="missing",
+                    column=at_field("missing"),
                     item=item_name,
                 )
             )
@@ -1257,7 +1524,7 @@ class Codebook:
                         f"missing-value code {code:g} lies inside the scale of item {item_name!r}",
                         file=source,
                         row=line,
-                        column="missing",
+                        column=at_field("missing"),
                         found=f"{code:g} within {lo:g}..{hi:g}",
                         expected="codes outside the answer scale, e.g. -99 or 99",
                         fix="use a code no real answer can take",
@@ -1268,7 +1535,7 @@ class Codebook:
                     f"value_labels of item {item_name!r} is not a mapping",
                     file=source,
                     row=line,
-                    column="value_labels",
+                    column=at_field("value_labels"),
                     found=raw_labels,
                     expected="language → {value: label}",
                     fix='write e.g. value_labels = {en = {"1" = "Never"}}',
@@ -1282,7 +1549,7 @@ class Codebook:
                     parsed[str(lang)] = {float(v): str(k) for k, v in spec.items()}
                 else:
                     parsed[str(lang)] = _parse_label_spec(
-                        spec, file=source, row=line, column="value_labels", item=item_name
+                        spec, file=source, row=line, column=at_field("value_labels"), item=item_name
                     )
             item_lookup = _label_lookup(parsed, file=source, where=f"item {item_name!r}")
             for label, value in item_lookup.items():
@@ -1292,7 +1559,7 @@ class Codebook:
                         f"labels say {global_lookup[label]:g}",
                         file=source,
                         row=line,
-                        column="value_labels",
+                        column=at_field("value_labels"),
                         found=value,
                         expected=f"{global_lookup[label]:g}",
                         fix="make the item's labels agree with the shared ones, or rename them",
@@ -1305,7 +1572,7 @@ class Codebook:
                         "code and a value label",
                         file=source,
                         row=line,
-                        column="missing",
+                        column=at_field("missing"),
                         found=text_code,
                         expected="a text code that no answer label uses",
                         fix="delete it from the missing codes or from the value labels",
@@ -1318,7 +1585,7 @@ class Codebook:
                         f"{item_name!r}",
                         file=source,
                         row=line,
-                        column="value_labels",
+                        column=at_field("value_labels"),
                         found=value,
                         expected=f"a value within {lo:g}..{hi:g} or a missing code",
                         fix="correct the label's value or the item's range",

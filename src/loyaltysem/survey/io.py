@@ -74,6 +74,9 @@ class RawTable:
     first_row: int | None = None
     #: Ranges of codes the file declares missing (SPSS ``LO THRU -1``), kept as ranges
     missing_ranges: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
+    #: Cells the reader could only read as missing, counted: (count, what happened);
+    #: an Excel sheet's blank rows, merged cells, formulas without a stored value
+    losses: tuple[tuple[int, str], ...] = ()
 
     def is_missing_code(self, column: str, values: Any) -> Any:
         """Whether ``values`` (a number or an array) are missing codes the file declares."""
@@ -305,6 +308,14 @@ def read_table(
             expected="fields separated by one delimiter, quotes balanced",
             fix="re-export the file as CSV",
         ) from None
+    if not rows:  # only blank fields ("", ",,,", quoted empty strings)
+        raise SurveyDataError(
+            f"the {what} file holds only blank lines",
+            file=str(path),
+            line=blank[-1] if blank else None,
+            expected="a header row and at least one data row",
+            fix="check that the export finished",
+        )
     header = [h.strip() for h in rows[0]]
     header_line = lines[0]
     _check_header(header, path=str(path), row=header_line, row_label="line")
@@ -436,8 +447,121 @@ def _excel_cell(value: object) -> object:
     return value
 
 
+def _cells(refs: list[str]) -> str:
+    """``B3, C4`` (at most five, then ``...``)."""
+    return ", ".join(refs[:5]) + (" ..." if len(refs) > 5 else "")
+
+
+def _excel_structure(path: Path) -> dict[str, tuple[list[Any], set[tuple[int, int]]]]:
+    """Per sheet: merged ranges and formula cells, when the workbook has any.
+
+    The cell values are read in read-only mode, which sees neither; the workbook is
+    read a second time (in full) only when its sheets contain a merge or a formula.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            found = False
+            for name in archive.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    with archive.open(name) as fh:
+                        data = fh.read()
+                    if b"<mergeCell " in data or b"<f>" in data or b"<f " in data:
+                        found = True
+                        break
+    except (OSError, zipfile.BadZipFile):
+        return {}
+    if not found:
+        return {}
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, data_only=False)
+    try:
+        return {
+            ws.title: (
+                list(ws.merged_cells.ranges),
+                {
+                    (cell.row, cell.column)
+                    for row in ws.iter_rows()
+                    for cell in row
+                    if cell.data_type == "f"
+                },
+            )
+            for ws in book.worksheets
+        }
+    finally:
+        book.close()
+
+
+def _excel_losses(
+    path: Path,
+    title: str,
+    structure: tuple[list[Any], set[tuple[int, int]]] | None,
+    raw_rows: list[tuple[int, list[object]]],
+    header_row: int,
+    n_columns: int,
+) -> tuple[tuple[int, str], ...]:
+    """What an Excel sheet's cells lose when read as values: counted, with the cells."""
+    from openpyxl.utils import get_column_letter
+
+    sheet = f"{path.name} sheet {title!r}"
+    losses: list[tuple[int, str]] = []
+    last = max((r for r, v in raw_rows if any(_filled(c) for c in v)), default=header_row)
+    if structure is None:
+        return tuple(losses)
+    merged, formulas = structure
+    values = {r: v for r, v in raw_rows}
+    hidden: list[str] = []
+    for rng in merged:
+        for r in range(max(rng.min_row, header_row + 1), min(rng.max_row, last) + 1):
+            for c in range(rng.min_col, min(rng.max_col, n_columns) + 1):
+                if (r, c) != (rng.min_row, rng.min_col):
+                    hidden.append(f"{get_column_letter(c)}{r}")
+    if hidden:
+        losses.append(
+            (
+                len(hidden),
+                f"{sheet}: {len(hidden)} cell(s) inside merged ranges read as missing (only "
+                f"the first cell of a merged range holds its value: {_cells(hidden)}); unmerge "
+                "them and fill in the values",
+            )
+        )
+
+    def value_at(r: int, c: int) -> object:
+        row = values.get(r) or []
+        return row[c - 1] if c <= len(row) else None
+
+    uncached = sorted(
+        (r, c)
+        for r, c in formulas
+        if header_row < r <= last and c <= n_columns and not _filled(value_at(r, c))
+    )
+    if uncached:
+        refs = [f"{get_column_letter(c)}{r}" for r, c in uncached]
+        losses.append(
+            (
+                len(refs),
+                f"{sheet}: {len(refs)} formula cell(s) have no stored value and were read as "
+                f"missing ({_cells(refs)}); open the file in Excel (or LibreOffice) and save it "
+                "to store the results",
+            )
+        )
+    return tuple(losses)
+
+
+def _filled(cell: object) -> bool:
+    return cell is not None and str(cell).strip() != ""
+
+
 def read_excel_sheets(path: Path) -> dict[str, RawTable]:
-    """Read every sheet of an Excel workbook as a :class:`RawTable` (header = row 1)."""
+    """Read every sheet of an Excel workbook as a :class:`RawTable` (header = row 1).
+
+    Blank rows between data rows are skipped and noted (row numbers kept). Cells read as
+    missing are counted in :attr:`RawTable.losses`: the cells of a merged range other
+    than its first, formula cells saved without a value (openpyxl reads the stored
+    results; a file written by a program that does not calculate has none).
+    """
     if not path.is_file():
         raise SurveyDataError(
             "the Excel file does not exist",
@@ -449,6 +573,7 @@ def read_excel_sheets(path: Path) -> dict[str, RawTable]:
         import openpyxl
 
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        structure = _excel_structure(path)
     except Exception as exc:  # any reader failure becomes a typed error
         raise SurveyDataError(
             "the Excel file cannot be opened",
@@ -497,12 +622,25 @@ def read_excel_sheets(path: Path) -> dict[str, RawTable]:
                 body.append(padded)
                 body_rows.append(r)
             frame = pd.DataFrame(body, columns=header, dtype=object)
+            losses = _excel_losses(
+                path, ws.title, structure.get(ws.title), raw_rows, header_row, len(header)
+            )
+            notes = [f"read {path.name} sheet {ws.title!r}: {len(body)} data rows"]
+            last = body_rows[-1] if body_rows else header_row
+            kept = set(body_rows)
+            blank = [r for r, _ in raw_rows if header_row < r < last and r not in kept]
+            if blank:  # skipped (no answer is lost), row numbers kept
+                notes.append(
+                    f"{len(blank)} blank row(s) between the data rows skipped (rows "
+                    f"{_cells([str(r) for r in blank])})"
+                )
             out[ws.title] = RawTable(
                 frame=frame,
                 row_of=body_rows.__getitem__,
                 source=where,
                 row_label="row",
-                notes=(f"read {path.name} sheet {ws.title!r}: {len(body)} data rows",),
+                notes=tuple(notes),
+                losses=losses,
             )
     finally:
         book.close()

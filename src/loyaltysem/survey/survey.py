@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import functools
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -42,7 +42,8 @@ class LogEntry:
     ----------
     step : str
         ``read``, ``missing-code``, ``na-token``, ``label``, ``reverse``, ``invalid``,
-        ``exclude``, ``subset``.
+        ``exclude``, ``subset``, ``excel`` (cells of an Excel sheet read as missing:
+        blank rows, merged cells, formulas without a stored value).
     column : str or None
         The column concerned, if one.
     count : int
@@ -505,8 +506,15 @@ class Survey(DisplayMixin):
         ]
         if len(self._exclusions):
             lines.append(f"excluded respondents: {len(self._exclusions)}")
-        if len(self._invalid):
-            lines.append(f"invalid cells set to missing: {len(self._invalid)}")
+        lines += self.loss_notes()
+        for column in self.codebook.group_columns:
+            if column in self._covariates.columns:
+                k = int(self._covariates[column].isna().sum())
+                if k:
+                    lines.append(
+                        f"{k} respondent{'s' if k != 1 else ''} with no value of {column!r} "
+                        "(left out of multi-group analyses by it)"
+                    )
         return lines
 
     def _sections(self) -> list[tuple[str, pd.DataFrame]]:
@@ -629,6 +637,7 @@ class Survey(DisplayMixin):
             )
         file = table.source
         log: list[LogEntry] = [LogEntry("read", None, len(table.frame), n) for n in table.notes]
+        log += [LogEntry("excel", None, count, what) for count, what in table.losses]
         if not table.notes:
             log.append(
                 LogEntry(
@@ -857,6 +866,10 @@ class Survey(DisplayMixin):
         covariates = pd.DataFrame(
             {c: _normalize_covariate(frame[c]).set_axis(index) for c in keep}, index=index
         )
+        for c in keep:  # blank and NA cells of non-item columns: missing, never "nan"
+            n_blank = int(covariates[c].isna().sum())
+            if n_blank:
+                log.append(LogEntry("na-token", c, n_blank, "empty or NA cells read as missing"))
         # the codebook-wide missing-value codes (numbers and text) and the file's own
         # (SPSS user-missing) codes hold for group and covariate columns too
         text_codes = {normalize_label(t) for t in codebook.missing_text}
@@ -1004,7 +1017,38 @@ class Survey(DisplayMixin):
         options.setdefault("reverse_keyed", [it.name for it in self.codebook.items if it.reverse])
         if "durations" not in options:
             options["durations"] = self.completion_times()
-        return screen(self._data, **options)
+        report = screen(self._data, **options)
+        lost = self.loss_notes()
+        if lost:  # answers lost before screening are counted where the screening is read
+            report = replace(report, notes=(*lost, *report.notes))
+        return report
+
+    def loss_notes(self) -> tuple[str, ...]:
+        """Answers lost or altered when the survey was read, one sentence each.
+
+        Invalid answers set to missing (``invalid="missing"``) and cells of an Excel
+        file read as missing (blank rows, merged cells, formulas without a stored
+        value). :meth:`screen` and the fits of this survey show them in their notes.
+
+        Examples
+        --------
+        >>> from loyaltysem.survey import Codebook, Survey
+        >>> import pandas as pd
+        >>> cb = Codebook.from_dict({"items": [{"item": "A1", "construct": "A", "min": 1,
+        ...                                     "max": 5}]})
+        >>> s = Survey.from_frame(pd.DataFrame({"A1": [1, 9, 3]}), cb, invalid="missing")
+        >>> s.loss_notes()
+        ('1 answer was invalid and set to missing (see Survey.invalid)',)
+        """
+        notes: list[str] = []
+        k = len(self._invalid)
+        if k:
+            notes.append(
+                f"{k} answer{'s were' if k != 1 else ' was'} invalid and set to missing "
+                "(see Survey.invalid)"
+            )
+        notes += [e.detail for e in self.log if e.step == "excel"]
+        return tuple(notes)
 
     def completion_times(self) -> pd.Series | None:
         """Each respondent's completion time in seconds, from the exported columns.
@@ -1181,7 +1225,7 @@ class Survey(DisplayMixin):
 
 def _renamed(table: RawTable, renamed: Mapping[str, str]) -> RawTable:
     """The table with its exported headers renamed to the codebook's short codes."""
-    return dataclasses.replace(
+    return replace(
         table,
         frame=table.frame.rename(columns=dict(renamed)),
         missing_codes={renamed.get(k, k): v for k, v in table.missing_codes.items()},
@@ -1252,12 +1296,27 @@ def read_survey(
     >>> int(s.data["cusl_2"].isna().sum())  # four -99 codes
     4
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise SurveyDataError(
+            "the survey path is not a file name",
+            found=type(path).__name__,
+            expected="a path (str or pathlib.Path) to a .csv, .xlsx, .sav, .dta or .parquet file",
+            fix="pass the file's path; for a DataFrame use Survey.from_frame(df, codebook)",
+        )
     if isinstance(codebook, Codebook):
         cb = codebook
     elif isinstance(codebook, Mapping):
         cb = Codebook.from_dict(codebook)
-    else:
+    elif isinstance(codebook, (str, os.PathLike)):
         cb = Codebook.read(codebook)
+    else:
+        raise CodebookError(
+            "the codebook is not a Codebook, a dict or a path",
+            found=type(codebook).__name__,
+            expected="loyaltysem.Codebook, a dict in the TOML/YAML/JSON layout, or the path "
+            "of a .csv, .xlsx, .toml, .yaml or .json codebook",
+            fix="pass the codebook's path, e.g. read_survey('survey.csv', 'codebook.csv')",
+        )
     table = read_raw(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
     extra = qualtrics_header_rows(table)
     if extra:
