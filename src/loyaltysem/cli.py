@@ -47,6 +47,7 @@ from loyaltysem.errors import (
     LoyaltySemError,
     LoyaltySemWarning,
     ModelSpecError,
+    SurveyDataError,
     _compose,
     _LocatedError,
 )
@@ -454,7 +455,11 @@ def _read_model_file(path: Path) -> str:
 
 
 def _with_model_file(exc: LoyaltySemError, args: argparse.Namespace) -> LoyaltySemError:
-    """A model error that names no place is about the ``--model`` file: name it."""
+    """Name the file an error that names no place is about.
+
+    A model error: the ``--model`` file; a data error (too few complete rows, say): the
+    survey file.
+    """
     spec = getattr(args, "model", None)
     if (
         isinstance(exc, ModelSpecError)
@@ -463,6 +468,16 @@ def _with_model_file(exc: LoyaltySemError, args: argparse.Namespace) -> LoyaltyS
         and Path(spec).is_file()
     ):
         exc.file = str(spec)
+    data = getattr(args, "file", None)
+    if (
+        isinstance(exc, SurveyDataError)
+        and exc.file is None
+        and exc.row is None
+        and exc.line is None
+        and exc.column is None
+        and data is not None
+    ):
+        exc.file = str(data)
     return exc
 
 
