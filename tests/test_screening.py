@@ -1106,3 +1106,12 @@ def test_durations_must_match_respondents():
     times = pd.Series(300.0, index=data.index[::-1], name="t")  # any order: aligned by id
     report = screen(data, durations=times)
     assert report.speeders.index.equals(data.index) and report.speed_source == "t"
+
+
+def test_an_unknown_screening_option_is_a_typed_error_with_a_suggestion():
+    from loyaltysem.datasets import load_ecommerce
+
+    with pytest.raises(SurveyDataError) as err:
+        load_ecommerce().screen(longstring_maxx=10)
+    assert err.value.found == ["longstring_maxx"]
+    assert "(did you mean 'longstring_max'?)" in err.value.fix

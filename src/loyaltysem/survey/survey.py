@@ -1008,8 +1008,19 @@ class Survey(DisplayMixin):
         >>> report.policy.reverse_keyed, report.speeders_screened  # no duration column
         (('LOY4',), False)
         """
+        import inspect
+
         from loyaltysem.screening import screen
 
+        accepted = [n for n in inspect.signature(screen).parameters if n != "data"]
+        unknown = sorted(set(options) - set(accepted))
+        if unknown:
+            raise SurveyDataError(
+                f"unknown screening option{'s' if len(unknown) > 1 else ''}",
+                found=unknown,
+                expected=f"options of loyaltysem.screening.screen: {', '.join(accepted)}",
+                fix=f"check the spelling of the option{_close(unknown[0], accepted)}",
+            )
         lo = {it.name: it.min for it in self.codebook.items if it.min is not None}
         hi = {it.name: it.max for it in self.codebook.items if it.max is not None}
         options.setdefault("item_min", lo)
