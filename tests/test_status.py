@@ -452,3 +452,14 @@ def test_a_status_is_consistent_with_its_reasons(pairs, converged):
 @given(st.text(max_size=80))
 def test_classify_gives_a_known_kind(text):
     assert classify(text) in KINDS
+
+
+def test_effects_show_the_status_of_the_fit_they_come_from():
+    cov = _heywood_cov().assign(y=[0.5, 0.4, 0.4]).T.assign(y=[0.5, 0.4, 0.4, 1.0]).T
+    res, _ = _record(ls.fit, "f =~ a + b + c\ny ~ f", sample_cov=cov, sample_nobs=200)
+    eff = ls.effects(res)
+    assert eff.status == res.status and not eff.status.ok
+    assert eff.summary().splitlines()[2] == f"status: {res.status.label}"
+    assert "inadmissible" in repr(eff)
+    fine = ls.effects(ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce()))
+    assert fine.status.ok and fine.summary().splitlines()[2].startswith("status: converged")

@@ -29,9 +29,10 @@ same sign), *competitive* (both significant, opposite signs), *indirect-only*,
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -41,6 +42,7 @@ from scipy import stats
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels.resampling import percentile_interval
 from loyaltysem.errors import ModelSpecError
+from loyaltysem.status import Status
 
 __all__ = ["EffectsResult", "effects", "mediation_type"]
 
@@ -154,6 +156,9 @@ class EffectsResult(DisplayMixin):
     table: pd.DataFrame
     mediation: pd.DataFrame
     recursive: bool
+    #: the status of the fit the effects come from (shown first: effects of an improper
+    #: solution are not to be read as if it were fine)
+    status: Status = field(default_factory=Status)
 
     _title: ClassVar[str] = "Effects"
     _na_rep: ClassVar[str] = ""  # no direct path: a blank cell, not NaN
@@ -165,6 +170,7 @@ class EffectsResult(DisplayMixin):
 
     def _repr_parts(self) -> list[str]:
         return [
+            self.status.repr_part(),
             f"effects={len(self.table)}",
             f"mediation_pairs={len(self.mediation)}",
             *(f"{k}={v}" for k, v in self._kind_counts().items()),
@@ -176,7 +182,7 @@ class EffectsResult(DisplayMixin):
         return self.table
 
     def _header(self) -> list[str]:
-        lines = ["delta-method standard errors; 95% normal intervals"]
+        lines = [*self.status.header(), "delta-method standard errors; 95% normal intervals"]
         if not self.recursive:
             lines.append("non-recursive model: specific indirect effects are not listed")
         return lines
@@ -283,8 +289,16 @@ def effects(result: Any, bootstrap: Any = None, level: float = 0.95) -> EffectsR
             table=pd.concat(parts, ignore_index=True),
             mediation=pd.concat(meds, ignore_index=True),
             recursive=recursive,
+            status=_status_of(result),
         )
-    return _effects_one(result, bootstrap, level, "")
+    return dataclasses.replace(
+        _effects_one(result, bootstrap, level, ""), status=_status_of(result)
+    )
+
+
+def _status_of(result: Any) -> Status:
+    status = getattr(result, "status", None)
+    return status if isinstance(status, Status) else Status()
 
 
 def _effects_one(result: Any, bootstrap: Any, level: float, tag: str) -> EffectsResult:
