@@ -33,6 +33,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
 from matplotlib.path import Path as MplPath
@@ -294,7 +295,7 @@ class Diagram:
         >>> from loyaltysem.report.diagram import diagram
         >>> dot = diagram(ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce())).to_dot()
         >>> dot.splitlines()[0], dot.count(" -> ")
-        ('digraph sem {', 56)
+        ('digraph sem {', 53)
         """
 
         def esc(text: str) -> str:
@@ -843,6 +844,7 @@ def diagram(
     top_h = title_h + (0.3 if panel_titles else 0.0)
     fig_w, fig_h = width * len(per_panel), height + top_h + caption_h
     figure = Figure(figsize=(fig_w, fig_h))
+    FigureCanvasAgg(figure)  # figure.canvas.get_renderer() measures the drawn text
     figure.text(
         0.5,
         1 - 0.3 / fig_h,
