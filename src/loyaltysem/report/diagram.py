@@ -783,8 +783,25 @@ def diagram(
                 # an arc on the right: both ends leave the right side of the ellipses
                 top, bottom = (na, nb) if na.y > nb.y else (nb, na)
                 span = top.y - bottom.y
-                start = np.array([top.x + top.width / 2 * 0.9, top.y - top.height * 0.15])
-                end = np.array([bottom.x + bottom.width / 2 * 0.9, bottom.y + bottom.height * 0.15])
+                # arcs to farther partners leave further round the ellipse, so that the
+                # ends of the arcs at one node are spread instead of bundled
+                column = sorted(
+                    (g for g in node_list if abs(g.x - na.x) < 1e-9), key=lambda g: -g.y
+                )
+                rank = min(abs(column.index(top) - column.index(bottom)), 6)
+                angle = math.radians(8 + 11 * (rank - 1))
+                start = np.array(
+                    [
+                        top.x + top.width / 2 * math.cos(angle),
+                        top.y - top.height / 2 * math.sin(angle),
+                    ]
+                )
+                end = np.array(
+                    [
+                        bottom.x + bottom.width / 2 * math.cos(angle),
+                        bottom.y + bottom.height / 2 * math.sin(angle),
+                    ]
+                )
                 points = np.empty((0, 2))
                 for k in range(30):
                     bulge = 0.35 + 0.22 * span + 0.25 * k
