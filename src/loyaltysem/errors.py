@@ -26,6 +26,7 @@ __all__ = [
     "MissingDataWarning",
     "ModelSpecError",
     "OutputError",
+    "ReportError",
     "SurveyDataError",
 ]
 
@@ -108,6 +109,10 @@ class SurveyDataError(_LocatedError):
     number counting the header as line 1, an Excel row number, a case number in
     SPSS/Stata), ``column``, ``found``, ``expected`` and ``fix`` say what and where.
     """
+
+
+class ReportError(_LocatedError):
+    """A report, table or figure that cannot be made from what was given (result type, option)."""
 
 
 class CodebookError(_LocatedError):
