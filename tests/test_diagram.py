@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import warnings
 from pathlib import Path
@@ -193,8 +194,9 @@ def test_political_democracy(poldem):
 def test_chinese_diagram_uses_a_font_that_covers_every_character(ecommerce, tmp_path):
     s, res = ecommerce
     font = find_cjk_font()
-    if font is None:  # the CI image installs fonts-noto-cjk: a missing font is a failure there
-        pytest.fail("no CJK font found: apt-get install fonts-noto-cjk")
+    if font is None:  # .ci/run installs fonts-noto-cjk: a missing font is a failure there
+        reason = "no CJK font found: apt-get install fonts-noto-cjk"
+        pytest.fail(reason) if os.environ.get("CI") else pytest.skip(reason)
     d = diagram(res, codebook=s, lang="zh")
     assert d.nodes["TRU"].label == s.codebook.constructs["TRU"].label_zh == "信任"
     assert d.title == "路径图"
