@@ -26,6 +26,7 @@ __all__ = [
     "MissingDataWarning",
     "ModelSpecError",
     "OutputError",
+    "ReportError",
     "SurveyDataError",
 ]
 
@@ -116,6 +117,10 @@ class CodebookError(_LocatedError):
 
 class ModelSpecError(_LocatedError):
     """A model description (lavaan syntax) that cannot be parsed or does not fit the data."""
+
+
+class ReportError(_LocatedError):
+    """A report input of a type or content the report cannot use (says which it takes)."""
 
 
 class IdentificationError(_LocatedError):

@@ -1,0 +1,1 @@
+"""Reports: tables as data, APA formatting, diagrams, figures, documents and methods text."""
