@@ -508,22 +508,18 @@ def _missing(
         cells = screening.n * screening.n_items
         n_missing = float(miss["missing"].sum())
         worst = miss["missing_pct"].idxmax()
+        total = w.pct(100 * n_missing / cells, "screening.items.missing.sum() / cells", 2)
+        most = w.pct(miss["missing_pct"].max(), "screening.items.missing_pct.max()", 2)
         w.say(
             "missing_data",
             _t(
                 lang,
                 f"Of the {w.count(cells, 'screening.n * screening.n_items')} item answers of the "
-                f"{w.count(screening.n, 'screening.n')} responses screened, "
-                f"{w.pct(100 * n_missing / cells, 'screening.items.missing.sum() / cells', 2)} "
-                "were missing (at most "
-                f"{w.pct(miss['missing_pct'].max(), 'screening.items.missing_pct.max()', 2)} "
-                f"per item, {worst}).",
+                f"{w.count(screening.n, 'screening.n')} responses screened, {total} were "
+                f"missing (at most {most} per item, {worst}).",
                 f"在筛查的 {w.count(screening.n, 'screening.n')} 份问卷的 "
                 f"{w.count(cells, 'screening.n * screening.n_items')} 个题项作答中，缺失比例为 "
-                f"{w.pct(100 * n_missing / cells, 'screening.items.missing.sum() / cells', 2)}"
-                f"（单题最高 {w.pct(miss['missing_pct'].max(), 'screening.items.missing_pct.max()', 2)}"
-                "，"
-                f"{worst}）。",
+                f"{total}（单题最高 {most}，{worst}）。",
             ),
         )
     if recommendation is not None and recommendation.n_complete < recommendation.n:
