@@ -134,6 +134,13 @@ _LEVEL_NAME = {
     "en": {"configural": "configural", "metric": "metric", "scalar": "scalar", "strict": "strict"},
     "zh": {"configural": "形态", "metric": "弱（度量）", "scalar": "强（标量）", "strict": "严格"},
 }
+_DECISION_ZH = {
+    "supported": "支持",
+    "partially supported": "部分支持",
+    "not supported": "不支持",
+    "failed": "拟合失败",
+    "not tested": "未检验",
+}
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])-?(?:\d[\d,]*(?:\.\d+)*|\.\d+)")
 
 
@@ -440,8 +447,9 @@ def _sample(w: _Writer, survey: Survey | None, fit: SEMResult | None) -> None:
         if len(excl):
             why = _join(
                 [
-                    f"{names.get(k, k)} ({_t(lang, 'n = ', 'n = ')}"
-                    f"{w.count(v, f'survey.exclusions[{k!r}]')})"
+                    _t(lang, f"{names.get(k, k)} (n = ", f"{names.get(k, k)}（n = ")
+                    + w.count(v, f"survey.exclusions[{k!r}]")
+                    + _t(lang, ")", "）")
                     for k, v in counts.items()
                 ],
                 lang,
@@ -547,10 +555,18 @@ def _missing(
                 "Missing answers were handled by full-information maximum likelihood (FIML), "
                 "which uses every observed answer under the missing-at-random assumption "
                 f"(Enders, {w.const('2010')}); "
-                f"{w.count(lost, 'fit.provenance.n_excluded')} respondents were lost.",
+                + (
+                    "no respondent was lost."
+                    if lost == 0
+                    else f"{w.count(lost, 'fit.provenance.n_excluded')} respondents were lost."
+                ),
                 "缺失值采用全信息极大似然法（FIML）处理，在随机缺失（MAR）假设下利用全部已观测作答"
-                f"（Enders, {w.const('2010')}），未损失样本"
-                f"（损失 {w.count(lost, 'fit.provenance.n_excluded')} 人）。",
+                f"（Enders, {w.const('2010')}），"
+                + (
+                    "未损失样本。"
+                    if lost == 0
+                    else f"损失 {w.count(lost, 'fit.provenance.n_excluded')} 人。"
+                ),
             )
         elif missing == "pairwise":
             text = _t(
@@ -1079,7 +1095,8 @@ def _measurement(w: _Writer, validation: MeasurementReport, survey: Survey | Non
         lo, hi = rel[col].min(), rel[col].max()
         lo_t = w.unit(lo, f"validation.reliability[{col}].min()")
         hi_t = w.unit(hi, f"validation.reliability[{col}].max()")
-        parts.append(_t(lang, f"{en} from {lo_t} to {hi_t}", f"{zh} 介于 {lo_t} 至 {hi_t}"))
+        verb = "ranged from" if not parts else "from"
+        parts.append(_t(lang, f"{en} {verb} {lo_t} to {hi_t}", f"{zh} 介于 {lo_t} 至 {hi_t}"))
     low_ave = [str(c) for c in rel.index[rel["ave"] < 0.5]]
     low_rel = [str(c) for c in rel.index[(rel["alpha"] < 0.7) | (rel["rho_c"] < 0.7)]]
     text = _t(
@@ -1196,10 +1213,9 @@ def _structural(w: _Writer, fit: SEMResult, survey: Survey | None, alpha: float)
     for idx, row in paths.iterrows():
         src = f"fit.estimates.loc[{idx}]"
         name = f"{_label(survey, str(row['rhs']), lang)} → {_label(survey, str(row['lhs']), lang)}"
-        text = (
-            f"{name} (β = {w.unit(row['std_all'], src + '.std_all')}, "
-            f"{w.p(row['pvalue'], src + '.pvalue')})"
-        )
+        beta = w.unit(row["std_all"], src + ".std_all")
+        p_text = w.p(row["pvalue"], src + ".pvalue")
+        text = _t(lang, f"{name} (β = {beta}, {p_text})", f"{name}（β = {beta}，{p_text}）")
         (sig if float(row["pvalue"]) < alpha else ns).append(text)
     text = ""
     if sig:
@@ -1264,10 +1280,15 @@ def _indirect(w: _Writer, effects: EffectsResult, survey: Survey | None, level: 
             f"{_label(survey, str(row['target']), lang)}"
         )
         kind = _MEDIATION_NAME[lang].get(str(row["type"]), str(row["type"]))
+        b = w.num(row["indirect"], src + ".indirect")
+        lo = w.num(row["indirect_ci_lower"], src + ".indirect_ci_lower")
+        hi = w.num(row["indirect_ci_upper"], src + ".indirect_ci_upper")
         parts.append(
-            f"{name}: b = {w.num(row['indirect'], src + '.indirect')}, "
-            f"[{w.num(row['indirect_ci_lower'], src + '.indirect_ci_lower')}, "
-            f"{w.num(row['indirect_ci_upper'], src + '.indirect_ci_upper')}], {kind}"
+            _t(
+                lang,
+                f"{name}: b = {b}, [{lo}, {hi}], {kind}",
+                f"{name}：b = {b}，[{lo}, {hi}]，{kind}",
+            )
         )
     w.say(
         "indirect_effects",
@@ -1309,10 +1330,14 @@ def _invariance(w: _Writer, invariance: InvarianceResult) -> None:
                 f"{w.num(row['delta_chisq'], src + '.delta_chisq')}, "
                 f"{w.p(row['p_delta'], src + '.p_delta')}, "
                 f"ΔCFI = {w.unit(row['delta_cfi'], src + '.delta_cfi', 3)}, "
-                f"ΔRMSEA = {w.unit(row['delta_rmsea'], src + '.delta_rmsea', 3)} ({decision})"
+                f"ΔRMSEA = {w.unit(row['delta_rmsea'], src + '.delta_rmsea', 3)} "
+                + _t(lang, f"({decision})", f"（{_DECISION_ZH.get(decision, decision)}）")
             )
         else:
-            steps.append(f"{names.get(str(level), str(level))}: {decision}")
+            steps.append(
+                f"{names.get(str(level), str(level))}: "
+                + _t(lang, decision, _DECISION_ZH.get(decision, decision))
+            )
     if held is None:
         conclusion = _t(
             lang, "Even configural invariance could not be established", "形态等值亦未能建立"
