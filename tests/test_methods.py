@@ -138,6 +138,8 @@ DERIVED = {
     "max |fit.residuals(standardized)|",
     "count HTMT >= .85",
     "len(recommendation.ordered)",
+    "count supported hypotheses",
+    "len(hypotheses)",
 }
 
 
@@ -161,7 +163,7 @@ def _check_numbers(text: Paragraphs, objs: dict[str, Any]) -> int:
             else:
                 tol = 0.5 * 10 ** -_decimals(number.shown) + 1e-9
                 assert abs(number.value - shown) <= tol, number
-            if number.source == "constant" or number.source.endswith(".status"):
+            if number.source in ("constant", "hypotheses") or number.source.endswith(".status"):
                 continue
             if number.source.startswith("survey.exclusions["):
                 reason = number.source.split("'")[1]
@@ -371,3 +373,23 @@ def test_parse_numbers() -> None:
     ]
     assert parse_numbers("共回收问卷 1,225 份，R² = .47") == ["1,225", ".47"]
     assert math.isclose(float(".47"), 0.47)
+
+
+def test_hypotheses_by_label_or_path(chain: dict[str, Any]) -> None:
+    fit = chain["fit"]
+    names = {"a1": "H1", "SEC -> TRU": "H2", "LOY ~ SAT": "Hypothesis 3"}
+    for lang, summary in (
+        ("en", "3 of the 3 hypotheses were supported (H1, H2, Hypothesis 3)."),
+        ("zh", "3 项假设中 3 项成立（H1、H2、Hypothesis 3）。"),
+    ):
+        text = results_text(fit=fit, survey=chain["survey"], hypotheses=names, lang=lang)
+        assert summary in text.text
+        _check_numbers(text, chain)
+    text = results_text(fit=fit, hypotheses=names).text
+    row = fit.estimates[(fit.estimates["label"] == "a1")].iloc[0]
+    assert row["lhs"] == "TRU" and row["rhs"] == "REP"
+    beta = f"{row['std_all']:.2f}".lstrip("0")
+    assert f"REP → TRU (H1, supported; β = {beta}, p < .001)" in text
+    with pytest.raises(ReportError, match="a path the model does not have") as info:
+        results_text(fit=fit, hypotheses={"REP -> LOY": "H9"})
+    assert info.value.found == ["REP -> LOY"] and "REP -> TRU" in str(info.value.expected)

@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from loyaltysem._display import format_p
 from loyaltysem.effects import EffectsResult
@@ -1203,20 +1204,71 @@ def _measurement(w: _Writer, validation: MeasurementReport, survey: Survey | Non
         )
 
 
-def _structural(w: _Writer, fit: SEMResult, survey: Survey | None, alpha: float) -> None:
+def _path_keys(row: pd.Series) -> tuple[str, ...]:
+    """The names a user may give a structural path: its label, ``X -> Y``, ``Y ~ X``."""
+    keys = [f"{row['rhs']} -> {row['lhs']}", f"{row['lhs']} ~ {row['rhs']}"]
+    label = row.get("label")
+    if isinstance(label, str) and label:
+        keys.insert(0, label)
+    return tuple(keys)
+
+
+def _hypothesis_names(fit: SEMResult, hypotheses: Mapping[str, str] | None) -> dict[int, str]:
+    """Row index of each structural path -> its hypothesis name (checked against the model)."""
+    if not hypotheses:
+        return {}
+    est = fit.estimates
+    paths = est[est["op"] == "~"]
+    index = {key: idx for idx, row in paths.iterrows() for key in _path_keys(row)}
+    unknown = [k for k in hypotheses if k not in index]
+    if unknown:
+        raise ReportError(
+            "hypotheses= names a path the model does not have",
+            found=unknown,
+            expected="path labels or paths of the model: " + ", ".join(sorted(index)),
+            fix="key each hypothesis by a label (a1) or a path ('REP -> TRU'), e.g. "
+            "hypotheses={'REP -> TRU': 'H1'}",
+        )
+    return {index[k]: str(v) for k, v in hypotheses.items()}
+
+
+def _structural(
+    w: _Writer,
+    fit: SEMResult,
+    survey: Survey | None,
+    alpha: float,
+    hypotheses: Mapping[str, str] | None,
+) -> None:
     lang = w.lang
     est = fit.estimates
     paths = est[est["op"] == "~"]
     if not len(paths):
         return
+    names = _hypothesis_names(fit, hypotheses)
     sig, ns = [], []
+    supported = []
     for idx, row in paths.iterrows():
         src = f"fit.estimates.loc[{idx}]"
         name = f"{_label(survey, str(row['rhs']), lang)} → {_label(survey, str(row['lhs']), lang)}"
         beta = w.unit(row["std_all"], src + ".std_all")
         p_text = w.p(row["pvalue"], src + ".pvalue")
-        text = _t(lang, f"{name} (β = {beta}, {p_text})", f"{name}（β = {beta}，{p_text}）")
-        (sig if float(row["pvalue"]) < alpha else ns).append(text)
+        significant = float(row["pvalue"]) < alpha
+        tag = ""
+        if idx in names:
+            if significant:
+                supported.append(names[idx])
+            verdict = (
+                _t(lang, "supported", "成立")
+                if significant
+                else _t(lang, "not supported", "不成立")
+            )
+            tag = _t(lang, f"{names[idx]}, {verdict}; ", f"{names[idx]}，{verdict}；")
+            for token in parse_numbers(names[idx]):  # "Hypothesis 1": printed as given
+                w._add("hypotheses", float(token.replace(",", "")), token)
+        text = _t(
+            lang, f"{name} ({tag}β = {beta}, {p_text})", f"{name}（{tag}β = {beta}，{p_text}）"
+        )
+        (sig if significant else ns).append(text)
     text = ""
     if sig:
         text = _t(
@@ -1231,6 +1283,21 @@ def _structural(w: _Writer, fit: SEMResult, survey: Survey | None, alpha: float)
             f"不显著的路径为：{'；'.join(ns)}。",
         )
     w.say("structural", text)
+    if names:
+        n_sup = w.count(len(supported), "count supported hypotheses")
+        n_all = w.count(len(names), "len(hypotheses)")
+        for token in parse_numbers(" ".join(supported)):
+            w._add("hypotheses", float(token.replace(",", "")), token)
+        w.say(
+            "structural",
+            _t(
+                lang,
+                f"{n_sup} of the {n_all} hypotheses were supported"
+                + (f" ({', '.join(supported)})." if supported else "."),
+                f"{n_all} 项假设中 {n_sup} 项成立"
+                + (f"（{'、'.join(supported)}）。" if supported else "。"),
+            ),
+        )
     r2 = fit.r2
     ends = [str(v) for v in dict.fromkeys(paths["lhs"]) if v in r2.index]
     if ends:
@@ -1380,6 +1447,7 @@ def results_text(
     invariance: InvarianceResult | None = None,
     level: float = 0.95,
     alpha: float = 0.05,
+    hypotheses: Mapping[str, str] | None = None,
     lang: str = "en",
 ) -> Paragraphs:
     r"""The results paragraphs: solution status, fit, measurement, paths, effects, invariance.
@@ -1404,6 +1472,10 @@ def results_text(
         Confidence level of the intervals (as passed to ``effects``/``bootstrap``).
     alpha : float, default 0.05
         Significance level for the structural paths.
+    hypotheses : mapping of str to str, optional
+        Hypothesis names of structural paths, keyed by the path's label in the model
+        (``"a1"``), ``"REP -> TRU"`` or ``"TRU ~ REP"``: each named path is said to be
+        supported (p < ``alpha``) or not, and the supported ones are counted.
     lang : {"en", "zh"}, default "en"
 
     Returns
@@ -1451,7 +1523,7 @@ def results_text(
         _measurement(w, validation, survey)
         paragraphs.append(w.take())
     if fit is not None:
-        _structural(w, fit, survey, alpha)
+        _structural(w, fit, survey, alpha, hypotheses)
     if effects is not None:
         _indirect(w, effects, survey, level)
     paragraphs.append(w.take())
