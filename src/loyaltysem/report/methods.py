@@ -49,7 +49,15 @@ from loyaltysem.screening import ScreeningReport
 from loyaltysem.survey import Survey
 from loyaltysem.validity import MeasurementReport
 
-__all__ = ["JARS_ITEMS", "Number", "Paragraphs", "Sentence", "methods_text", "results_text"]
+__all__ = [
+    "JARS_ITEMS",
+    "Number",
+    "Paragraphs",
+    "Sentence",
+    "methods_text",
+    "parse_numbers",
+    "results_text",
+]
 
 #: The JARS-Quant SEM items each text covers, in the order they are written.
 JARS_ITEMS: dict[str, tuple[str, ...]] = {
