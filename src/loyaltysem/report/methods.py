@@ -1382,13 +1382,15 @@ def _invariance(w: _Writer, invariance: InvarianceResult) -> None:
     steps = []
     held = None
     broke = None
+    colon = _t(lang, ": ", "：")
     for level, row in table.iterrows():
         src = f"invariance.table.loc[{level!r}]"
         decision = str(row["decision"])
         if decision == "baseline":
             held = str(level)
             steps.append(
-                f"{names.get(str(level), str(level))}: χ²({w.count(row['df'], src + '.df')}) = "
+                f"{names.get(str(level), str(level))}{colon}"
+                f"χ²({w.count(row['df'], src + '.df')}) = "
                 f"{w.num(row['chisq'], src + '.chisq')}, CFI = "
                 f"{w.unit(row['cfi'], src + '.cfi', 3)}, "
                 f"RMSEA = {w.unit(row['rmsea'], src + '.rmsea', 3)}"
@@ -1400,17 +1402,17 @@ def _invariance(w: _Writer, invariance: InvarianceResult) -> None:
             broke = str(level)
         if not math.isnan(float(row.get("delta_cfi", np.nan))):
             steps.append(
-                f"{names.get(str(level), str(level))}: "
+                f"{names.get(str(level), str(level))}{colon}"
                 f"Δχ²({w.count(row['delta_df'], src + '.delta_df')}) = "
                 f"{w.num(row['delta_chisq'], src + '.delta_chisq')}, "
                 f"{w.p(row['p_delta'], src + '.p_delta')}, "
                 f"ΔCFI = {w.unit(row['delta_cfi'], src + '.delta_cfi', 3)}, "
-                f"ΔRMSEA = {w.unit(row['delta_rmsea'], src + '.delta_rmsea', 3)} "
-                + _t(lang, f"({decision})", f"（{_DECISION_ZH.get(decision, decision)}）")
+                f"ΔRMSEA = {w.unit(row['delta_rmsea'], src + '.delta_rmsea', 3)}"
+                + _t(lang, f" ({decision})", f"（{_DECISION_ZH.get(decision, decision)}）")
             )
         else:
             steps.append(
-                f"{names.get(str(level), str(level))}: "
+                f"{names.get(str(level), str(level))}{colon}"
                 + _t(lang, decision, _DECISION_ZH.get(decision, decision))
             )
     if held is None:
