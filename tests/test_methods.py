@@ -100,6 +100,7 @@ def _resolve(source: str, objs: dict[str, Any]) -> Any:
             lambda c, k: val.htmt_inference.loc[k, c],
         ),
         (r"validation\.(n_boot|random_state)", lambda k: getattr(val, k)),
+        (r"validation\.htmt\.loc\[(\w+), (\w+)\]", lambda a, b: val.htmt.loc[a, b]),
         (
             r"bootstrap\.(n_boot|n_ok|n_failed|n_inadmissible|random_state)",
             lambda k: getattr(objs["bootstrap"], k),
@@ -393,3 +394,14 @@ def test_hypotheses_by_label_or_path(chain: dict[str, Any]) -> None:
     with pytest.raises(ReportError, match="a path the model does not have") as info:
         results_text(fit=fit, hypotheses={"REP -> LOY": "H9"})
     assert info.value.found == ["REP -> LOY"] and "REP -> TRU" in str(info.value.expected)
+
+
+def test_htmt_without_bootstrap(chain: dict[str, Any]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        val = ls.validate(chain["survey"], n_boot=0, run_efa=False, common_method=False)
+    text = results_text(validation=val)
+    assert "no bootstrap intervals" in text.text
+    top = np.nanmax(val.htmt.to_numpy())
+    assert f"(largest {top:.2f}".replace("0.", ".") in text.text
+    _check_numbers(text, {"validation": val})

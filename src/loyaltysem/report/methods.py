@@ -143,6 +143,11 @@ _LEVEL_NAME = {
     "en": {"configural": "configural", "metric": "metric", "scalar": "scalar", "strict": "strict"},
     "zh": {"configural": "形态", "metric": "弱（度量）", "scalar": "强（标量）", "strict": "严格"},
 }
+_PROBLEM_ZH = (
+    ("negative variance estimate (Heywood case)", "负方差估计（Heywood 情形）"),
+    ("the optimizer did not converge", "优化算法未收敛"),
+    ("not positive definite", "非正定"),
+)
 _DECISION_ZH = {
     "supported": "支持",
     "partially supported": "部分支持",
@@ -434,6 +439,9 @@ def _status_problem(w: _Writer, status: Any, source: str) -> str:
     """The problems of an improper status, numbers recorded as read from its text."""
     reasons = status.problems() or (status.label,)
     text = "; ".join(reasons)
+    if w.lang == "zh":
+        for en, zh in _PROBLEM_ZH:
+            text = text.replace(en, zh)
     for token in parse_numbers(text):
         w._add(source, float(token.replace(",", "")), token)
     return text
@@ -1185,6 +1193,20 @@ def _measurement(w: _Writer, validation: MeasurementReport, survey: Survey | Non
                 else f"有 {w.count(n_over, 'count HTMT >= .85')} 个 HTMT 值达到 {w.const('.85')}"
             )
             + f"（最大值 {largest}，{pair}{ci}）",
+        )
+    elif validation.htmt is not None and validation.htmt.size:
+        mat = validation.htmt
+        pairs = mat.where(np.tril(np.ones(mat.shape, dtype=bool), k=-1)).stack()
+        (a, b), top_value = pairs.idxmax(), float(pairs.max())
+        pair = f"{_label(survey, str(b), lang)}–{_label(survey, str(a), lang)}"
+        largest = w.unit(top_value, f"validation.htmt.loc[{a}, {b}]")
+        below = top_value < 0.85
+        htmt_text = _t(
+            lang,
+            ("every HTMT ratio was below" if below else "HTMT reached")
+            + f" {w.const('.85')} (largest {largest}, {pair}; no bootstrap intervals)",
+            ("所有 HTMT 值均低于" if below else "HTMT 值达到")
+            + f" {w.const('.85')}（最大值 {largest}，{pair}；未作 Bootstrap 区间估计）",
         )
     if fl_text or htmt_text:
         joined = _t(
