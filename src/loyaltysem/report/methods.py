@@ -612,29 +612,31 @@ def _software(w: _Writer, fit: SEMResult) -> None:
     lang = w.lang
     versions = dict(fit.provenance.versions)
     ls_version = versions.get("loyaltysem", "")
+    released = bool(ls_version) and ls_version[0].isdigit()
     ls_text = (
         f"loyaltysem {w.version(ls_version, 'fit.provenance.versions[loyaltysem]')}"
-        if ls_version and ls_version[0].isdigit()
-        else _t(lang, "loyaltysem (development version)", "loyaltysem（开发版）")
+        if released
+        else "loyaltysem"
     )
+    inner = [] if released else [_t(lang, "development version", "开发版")]
     libs = [
         f"{name} {w.version(versions[name], f'fit.provenance.versions[{name}]')}"
         for name in ("numpy", "scipy", "pandas")
         if name in versions and versions[name][:1].isdigit()
     ]
+    if libs:
+        inner.append(_join(libs, lang))
+    detail = _t(lang, f" ({'; '.join(inner)})", f"（{'；'.join(inner)}）") if inner else ""
     py = versions.get("python", "")
     py_text = f"Python {w.version(py, 'fit.provenance.versions[python]')}" if py else "Python"
     w.say(
         "software",
         _t(
             lang,
-            f"Analyses were run in {py_text} with {ls_text}"
-            + (f" ({_join(libs, lang)})" if libs else "")
-            + ", whose estimates reproduce those of lavaan (Rosseel, "
-            + f"{w.const('2012')}).",
-            f"数据分析使用 {py_text} 与 {ls_text}"
-            + (f"（{_join(libs, lang)}）" if libs else "")
-            + f"完成，其估计结果与 lavaan（Rosseel, {w.const('2012')}）一致。",
+            f"Analyses were run in {py_text} with {ls_text}{detail}, whose estimates are "
+            f"tested against those of lavaan (Rosseel, {w.const('2012')}).",
+            f"数据分析使用 {py_text} 与 {ls_text}{detail}完成，其估计结果经与 lavaan"
+            f"（Rosseel, {w.const('2012')}）对照检验。",
         ),
     )
 
