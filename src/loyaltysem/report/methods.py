@@ -491,8 +491,8 @@ def _sample(w: _Writer, survey: Survey | None, fit: SEMResult | None) -> None:
                 _t(
                     lang,
                     f"All {w.count(survey.n, 'survey.n')} responses received were analysed; "
-                    "none met an exclusion criterion.",
-                    f"共回收问卷 {w.count(survey.n, 'survey.n')} 份，均未符合剔除标准，"
+                    "none was excluded.",
+                    f"共回收问卷 {w.count(survey.n, 'survey.n')} 份，未剔除任何问卷，"
                     "全部纳入分析。",
                 ),
             )
