@@ -280,6 +280,12 @@ def test_ml_fit_reports_the_normal_theory_test(chain: dict[str, Any]) -> None:
     assert f"listwise deletion: {lost} respondents" in methods
     assert f"leaving N = {fit.provenance.n:,d}" in methods
     assert "maximum likelihood (ML)" in methods
+    # the recommendation was MLR: the text says the fit departs from it, and gives no
+    # Mardia-based reason for ML
+    both = methods_text(fit=fit, recommendation=chain["recommendation"])
+    assert "by maximum likelihood (ML), although MLR was recommended for these data." in both.text
+    assert "Mardia" not in both.text
+    _check_numbers(both, {**chain, "fit": fit})
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
