@@ -26,6 +26,7 @@ __all__ = [
     "MissingDataWarning",
     "ModelSpecError",
     "OutputError",
+    "ReportError",
     "SurveyDataError",
 ]
 
@@ -120,6 +121,10 @@ class ModelSpecError(_LocatedError):
 
 class IdentificationError(_LocatedError):
     """A model that is not identified (negative degrees of freedom, a latent without a scale)."""
+
+
+class ReportError(_LocatedError):
+    """A report input the report wing does not take: an unknown result type, language or format."""
 
 
 class ConvergenceError(LoyaltySemError, ValueError):

@@ -1,0 +1,1130 @@
+r"""Tables as data: a full-precision DataFrame plus how each column prints (APA 7).
+
+A :class:`Table` holds the numbers of one thesis table exactly as the result object holds
+them, and a :class:`Column` per printed column saying how to show them: decimals, a leading
+zero or not (quantities bounded by 1), p-values as APA prints them (``< .001``, ``.032``),
+confidence intervals ``[lo, hi]``, significance stars, italic statistic symbols in the header.
+Rounding happens only when a renderer (:mod:`loyaltysem.report.render`) writes the table.
+
+Each builder reads one result object and never recomputes what the result holds:
+
+- :func:`fit_table`: χ², *df*, *p*, CFI, TLI, RMSEA [90% CI], SRMR of one or several
+  :class:`~loyaltysem.SEMResult`; under MLM/MLR/WLSMV the scaled χ² and the robust
+  CFI/TLI/RMSEA (never the naive ones, the mistake lavaanExtra's ``nice_fit`` makes);
+- :func:`measurement_table`: construct, item and wording, standardized loading (*SE*),
+  α, ρ\ :sub:`c`, AVE from :func:`~loyaltysem.validate`;
+- :func:`fornell_larcker_table`, :func:`htmt_table`: discriminant validity;
+- :func:`hypotheses_table`: H-number, path, β, *b*, *SE*, *z*, *p*, 95% *CI*, supported;
+- :func:`indirect_effects_table`: indirect effects with bootstrap intervals and the
+  mediation type from :func:`~loyaltysem.effects`;
+- :func:`r2_table`: R² of the endogenous constructs.
+
+Every table carries the :class:`~loyaltysem.status.Status` of its source: when the result is
+not converged, inadmissible or not identified, every rendering shows a warning line.
+
+Examples
+--------
+>>> import loyaltysem as ls
+>>> from loyaltysem.report import fit_table
+>>> res = ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce())
+>>> t = fit_table(res)
+>>> print(t.to_markdown())  # doctest: +ELLIPSIS
+**Table 1**
+<BLANKLINE>
+*Global Fit of the Structural Equation Model*
+<BLANKLINE>
+| Model | *χ*² | *df* | *p* | CFI | TLI | RMSEA [90% *CI*] | SRMR |
+|:--|--:|--:|--:|--:|--:|--:|--:|
+| Model | 335.85 | 353 | .736 | 1.000 | 1.002 | .000 [.000, .009] | .020 |
+...
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from loyaltysem._display import format_p
+from loyaltysem.errors import ReportError
+from loyaltysem.status import Status
+
+__all__ = [
+    "CUTOFFS",
+    "LANGS",
+    "STARS",
+    "Column",
+    "Table",
+    "fit_table",
+    "fornell_larcker_table",
+    "htmt_table",
+    "hypotheses_table",
+    "indirect_effects_table",
+    "measurement_table",
+    "r2_table",
+]
+
+#: Languages of titles, headers and notes.
+LANGS = ("en", "zh")
+
+#: Significance stars: (threshold, stars), the APA convention.
+STARS: tuple[tuple[float, str], ...] = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
+
+#: Cut-offs in fit-table notes, with their source.
+CUTOFFS = {
+    "en": "Cut-offs for good fit (Hu & Bentler, 1999): CFI and TLI ≥ .95, RMSEA ≤ .06, SRMR ≤ .08.",
+    "zh": "良好拟合的临界值（Hu & Bentler, 1999）：CFI 与 TLI ≥ .95，RMSEA ≤ .06，SRMR ≤ .08。",
+}
+
+#: Column kinds a :class:`Column` accepts.
+KINDS = ("number", "bounded", "p", "integer", "text", "ci", "percent")
+
+_ROBUST = {"MLM", "MLR", "MLMV", "MLMVS", "WLSMV", "WLSM", "ULSMV", "ULSM"}
+
+
+@dataclass(frozen=True)
+class Column:
+    r"""How one printed column shows its numbers.
+
+    Attributes
+    ----------
+    header : str
+        The header; ``*...*`` marks an italic statistic symbol (``"*SE*"``, ``"95% *CI*"``),
+        which each renderer writes in its own way (HTML ``<i>``, Word italic run, LaTeX
+        ``\textit``, Markdown as is; Excel drops the marks).
+    source : tuple of str
+        The DataFrame column(s) shown: one, or two (lower, upper) for ``kind="ci"``, or
+        three (value, lower, upper) for a value followed by its interval.
+    kind : str
+        ``"number"``, ``"bounded"`` (no leading zero: p, r, β, loadings, CFI, RMSEA),
+        ``"p"`` (APA: ``< .001``, ``.032``), ``"integer"``, ``"text"``, ``"ci"``,
+        ``"percent"``.
+    decimals : int
+        Decimals shown (numbers, bounded quantities, intervals).
+    stars : str or None
+        A p-value column of the DataFrame whose stars follow the number.
+    bounded : bool
+        For ``kind="ci"``: the quantity is bounded by 1 (RMSEA, β), so no leading zero.
+    """
+
+    header: str
+    source: tuple[str, ...]
+    kind: str = "number"
+    decimals: int = 2
+    stars: str | None = None
+    bounded: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ReportError(
+                "unknown column kind",
+                found=self.kind,
+                expected=", ".join(KINDS),
+                fix="give one of the accepted kinds",
+            )
+        if isinstance(self.source, str):
+            object.__setattr__(self, "source", (self.source,))
+
+    @property
+    def plain_header(self) -> str:
+        """The header without italic marks (Excel, plain text)."""
+        return self.header.replace("*", "")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One APA table: full-precision data plus its number, title, note and column formats.
+
+    Attributes
+    ----------
+    data : DataFrame
+        The numbers at full precision, as the source result holds them (never rounded).
+    columns : tuple of Column
+        The printed columns, in order.
+    number : int
+        The table number (``Table 1``).
+    title : str
+        The title (APA: in italic title case, below the number).
+    note : str
+        The general note generated from the result (N, estimator, missing data, CI type and
+        draws, abbreviations, star levels, cut-offs).
+    status : Status
+        The source result's status; when not ``ok`` every rendering shows :attr:`warning`.
+    group : str or None
+        A DataFrame column whose values start row groups (a spanning row per group).
+    lang : str
+        ``"en"`` or ``"zh"``.
+    """
+
+    data: pd.DataFrame
+    columns: tuple[Column, ...]
+    number: int = 1
+    title: str = ""
+    note: str = ""
+    status: Status = field(default_factory=Status)
+    group: str | None = None
+    lang: str = "en"
+
+    # ------------------------------------------------------------------ text
+    @property
+    def label(self) -> str:
+        """``Table 1`` or ``表 1``."""
+        return f"表 {self.number}" if self.lang == "zh" else f"Table {self.number}"
+
+    @property
+    def warning(self) -> str:
+        """The warning line of an improper result (empty when the status is ok)."""
+        return status_warning(self.status, self.lang)
+
+    @property
+    def note_lines(self) -> list[str]:
+        """The lines under the table: the warning first (if any), then the note."""
+        lines = [self.warning] if self.warning else []
+        if self.note:
+            lines.append(self.note)
+        return lines
+
+    def cells(self) -> list[list[str]]:
+        """The body as display strings, one list per DataFrame row (rounded here only)."""
+        return [[format_cell(row, c) for c in self.columns] for _, row in self.data.iterrows()]
+
+    def groups(self) -> list[str | None]:
+        """The row-group label starting at each row (``None`` where no group starts)."""
+        if self.group is None:
+            return [None] * len(self.data)
+        out: list[str | None] = []
+        prev: object = object()
+        for value in self.data[self.group]:
+            out.append(str(value) if value != prev else None)
+            prev = value
+        return out
+
+    # ------------------------------------------------------------------ renderers
+    def to_markdown(self) -> str:
+        """The table as Markdown (pipe table, italic symbols as ``*...*``)."""
+        from loyaltysem.report.render import to_markdown
+
+        return to_markdown(self)
+
+    def to_html(self, *, standalone: bool = False) -> str:
+        """The table as self-contained HTML (inline CSS; a red banner when not ok)."""
+        from loyaltysem.report.render import to_html
+
+        return to_html(self, standalone=standalone)
+
+    def to_latex(self) -> str:
+        """The table as LaTeX with booktabs rules and no vertical lines."""
+        from loyaltysem.report.render import to_latex
+
+        return to_latex(self)
+
+    def to_excel(self, target: Any, *, sheet: str | None = None) -> Any:
+        """Write the table to an openpyxl worksheet or an ``.xlsx`` path (numbers as numbers)."""
+        from loyaltysem.report.render import to_excel
+
+        return to_excel(self, target, sheet=sheet)
+
+    def to_docx(self, document: Any = None) -> Any:
+        """Add the table to a python-docx ``Document`` (APA rules written as border XML)."""
+        from loyaltysem.report.render import to_docx
+
+        return to_docx(self, document)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __str__(self) -> str:
+        return self.to_markdown()
+
+
+# ---------------------------------------------------------------------- formatting
+def _isnan(x: object) -> bool:
+    return x is None or (isinstance(x, float | np.floating) and math.isnan(x)) or x is pd.NA
+
+
+def _num(x: float, decimals: int, bounded: bool) -> str:
+    s = f"{float(x):.{decimals}f}"
+    if s.startswith("-") and float(s) == 0:
+        s = s[1:]
+    if bounded:
+        s = re.sub(r"^(-?)0\.", r"\1.", s)
+    return s.replace("-", "−")
+
+
+def stars_for(p: float) -> str:
+    """Stars for a p-value (:data:`STARS`).
+
+    Examples
+    --------
+    >>> stars_for(0.0004), stars_for(0.004), stars_for(0.04), stars_for(0.4)
+    ('***', '**', '*', '')
+    """
+    if _isnan(p):
+        return ""
+    for cut, s in STARS:
+        if p < cut:
+            return s
+    return ""
+
+
+def format_value(x: object, kind: str, decimals: int) -> str:
+    """One value as printed.
+
+    Examples
+    --------
+    >>> format_value(0.31, "bounded", 2), format_value(-0.0041, "bounded", 3)
+    ('.31', '−.004')
+    >>> format_value(0.0321, "p", 3), format_value(1e-9, "p", 3), format_value(353.0, "integer", 0)
+    ('.032', '< .001', '353')
+    """
+    if _isnan(x):
+        return ""
+    if kind == "text":
+        return str(x)
+    if kind == "p":
+        return format_p(float(x))  # type: ignore[arg-type]
+    if kind == "integer":
+        return f"{round(float(x)):d}"  # type: ignore[arg-type]
+    if kind == "percent":
+        return _num(float(x), decimals, False)  # type: ignore[arg-type]
+    return _num(float(x), decimals, kind == "bounded")  # type: ignore[arg-type]
+
+
+def format_cell(row: pd.Series, col: Column) -> str:
+    """The display string of one cell (value, interval, stars)."""
+    vals = [row.get(s) for s in col.source]
+    if col.kind == "ci":
+        lo, hi = vals[-2], vals[-1]
+        inner = "bounded" if col.bounded else "number"
+        ci = (
+            ""
+            if _isnan(lo) or _isnan(hi)
+            else "["
+            + format_value(lo, inner, col.decimals)
+            + ", "
+            + format_value(hi, inner, col.decimals)
+            + "]"
+        )
+        if len(vals) == 3:
+            head = format_value(vals[0], inner, col.decimals)
+            return f"{head} {ci}".strip()
+        return ci
+    text = format_value(vals[0], col.kind, col.decimals)
+    if col.stars and text:
+        text += stars_for(row.get(col.stars))
+    return text
+
+
+def status_warning(status: Status, lang: str = "en") -> str:
+    """The warning line of an improper result; empty when ``status.ok``.
+
+    Examples
+    --------
+    >>> status_warning(Status(admissible=False))
+    'WARNING: improper solution (converged; inadmissible). These estimates must not be ...'
+    """
+    if status.ok:
+        return ""
+    if lang == "zh":
+        return f"警告：解不合理（{status.label}）。这些估计值不能按正常模型解读。"
+    return (
+        f"WARNING: improper solution ({status.label}). "
+        "These estimates must not be interpreted as if the model were fine."
+    )
+
+
+# ---------------------------------------------------------------------- helpers
+_T = {
+    "en": {
+        "model": "Model",
+        "fit_title": "Global Fit of the Structural Equation Model",
+        "fit_title_many": "Global Fit of the Compared Models",
+        "meas_title": "Measurement Model: Standardized Loadings, Reliability and "
+        "Convergent Validity",
+        "construct": "Construct",
+        "item": "Item",
+        "wording": "Wording",
+        "hyp_title": "Structural Paths and Hypothesis Tests",
+        "hyp": "Hypothesis",
+        "path": "Path",
+        "supported": "Supported",
+        "yes": "Yes",
+        "no": "No",
+        "ind_title": "Indirect Effects with Bootstrap Confidence Intervals",
+        "effect": "Effect",
+        "type": "Mediation type",
+        "fl_title": "Discriminant Validity: Fornell–Larcker Criterion",
+        "htmt_title": "Discriminant Validity: Heterotrait–Monotrait Ratios (HTMT)",
+        "r2_title": "Explained Variance of the Endogenous Constructs",
+    },
+    "zh": {
+        "model": "模型",
+        "fit_title": "结构方程模型的整体拟合",
+        "fit_title_many": "比较模型的整体拟合",
+        "meas_title": "测量模型：标准化因子载荷、信度与聚合效度",
+        "construct": "构念",
+        "item": "题项",
+        "wording": "题项内容",
+        "hyp_title": "结构路径与假设检验",
+        "hyp": "假设",
+        "path": "路径",
+        "supported": "是否支持",
+        "yes": "支持",
+        "no": "不支持",
+        "ind_title": "间接效应及其 Bootstrap 置信区间",
+        "effect": "效应",
+        "type": "中介类型",
+        "fl_title": "区分效度：Fornell–Larcker 准则",
+        "htmt_title": "区分效度：异质–单质比率（HTMT）",
+        "r2_title": "内生构念的解释方差",
+    },
+}
+
+_MEDIATION_ZH = {
+    "indirect-only": "完全中介（仅间接）",
+    "complementary": "互补型部分中介",
+    "competitive": "竞争型部分中介",
+    "direct-only": "仅直接效应（无中介）",
+    "no-effect": "无效应",
+}
+
+
+def _lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ReportError(
+            "unknown report language",
+            found=lang,
+            expected='"en" or "zh"',
+            fix='pass lang="en" or lang="zh"',
+        )
+    return lang
+
+
+def _need(obj: object, attrs: Sequence[str], what: str, fix: str) -> None:
+    if not all(hasattr(obj, a) for a in attrs):
+        raise ReportError(
+            f"{what} needs a result with {', '.join(attrs)}",
+            found=type(obj).__name__,
+            expected=what.split(" ")[0] + "'s source: " + fix,
+            fix=fix,
+        )
+
+
+def _sem(res: object, what: str) -> None:
+    _need(res, ("estimates", "fit_measures", "status", "provenance"), what, "pass ls.fit(...)")
+
+
+def _labels(codebook: Any, lang: str) -> dict[str, str]:
+    """Construct code -> label in ``lang`` (the code when the codebook has none)."""
+    out: dict[str, str] = {}
+    if codebook is None:
+        return out
+    for code, c in getattr(codebook, "constructs", {}).items():
+        label = (getattr(c, "label_zh", "") if lang == "zh" else "") or getattr(c, "label", "")
+        out[code] = label or code
+    return out
+
+
+def _codebook(source: Any) -> Any:
+    """The codebook of a Survey, or the codebook itself, or None."""
+    if source is None:
+        return None
+    return getattr(source, "codebook", source)
+
+
+def _wording(codebook: Any, item: str, lang: str) -> str:
+    if codebook is None:
+        return ""
+    try:
+        it = codebook.item(item)
+    except (KeyError, ValueError, LookupError):
+        return ""
+    return ((it.text_zh if lang == "zh" else "") or it.text or "").strip()
+
+
+def _sample_note(res: Any, lang: str) -> str:
+    """N, estimator and missing-data handling from a result's provenance."""
+    prov = res.provenance
+    opts = dict(getattr(prov, "options", {}) or {})
+    est = getattr(prov, "estimator", opts.get("estimator", "ML"))
+    missing = opts.get("missing", "listwise")
+    excl = int(getattr(prov, "n_excluded", 0) or 0)
+    n = int(prov.n)
+    if lang == "zh":
+        miss = {
+            "listwise": "列删除",
+            "ml": "全信息极大似然（FIML）",
+            "fiml": "全信息极大似然（FIML）",
+        }
+        m = miss.get(str(missing).lower(), str(missing))
+        text = f"N = {n}；估计方法：{est}；缺失数据：{m}"
+        if excl:
+            text += f"（排除 {excl} 个个案）"
+        return text + "。"
+    miss = {
+        "listwise": "listwise deletion",
+        "ml": "full-information maximum likelihood",
+        "fiml": "full-information maximum likelihood",
+    }
+    m = miss.get(str(missing).lower(), str(missing))
+    text = f"N = {n}; estimator: {est}; missing data: {m}"
+    if excl:
+        text += f" ({excl} cases excluded)"
+    return text + "."
+
+
+def _stars_note(lang: str) -> str:
+    if lang == "zh":
+        return "*p < .05，**p < .01，***p < .001。"
+    return "*p < .05. **p < .01. ***p < .001."
+
+
+def _is_robust(res: Any) -> bool:
+    est = str(getattr(res.provenance, "estimator", "ML")).upper()
+    return est in _ROBUST
+
+
+# ---------------------------------------------------------------------- fit
+def fit_table(
+    results: Any,
+    *,
+    number: int = 1,
+    title: str | None = None,
+    lang: str = "en",
+) -> Table:
+    """The global fit of one model, or of several side by side (APA 7).
+
+    χ², *df*, *p*, CFI, TLI, RMSEA [90% *CI*] and SRMR from ``fit_measures``. When the
+    estimator is robust (MLM, MLR, WLSMV...), the row shows the scaled χ² with its *df* and
+    *p* and the robust CFI, TLI and RMSEA with its interval (lavaan's ``*.scaled`` and
+    ``*.robust`` measures), and the note says so; the naive indices are never shown then.
+
+    Parameters
+    ----------
+    results : SEMResult or mapping of name to SEMResult
+        One fit, or several in the order to print (``{"Default": res, "Rival": rival}``).
+    number : int, default 1
+        The table number.
+    title : str, optional
+        The title; a standard one otherwise.
+    lang : {"en", "zh"}, default "en"
+        Language of title and note.
+
+    Returns
+    -------
+    Table
+
+    Raises
+    ------
+    ReportError
+        A result that is not a fit of :func:`loyaltysem.fit`, or an unknown language.
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> res = ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce(), estimator="MLR")
+    >>> t = fit_table(res)
+    >>> bool(t.data.loc["Model", "chisq"] == res.fit_measures["chisq.scaled"])
+    True
+    >>> "scaled" in t.note
+    True
+    """
+    lang = _lang(lang)
+    models = dict(results) if isinstance(results, Mapping) else {_T[lang]["model"]: results}
+    if not models:
+        raise ReportError(
+            "fit_table needs at least one result",
+            found="an empty mapping",
+            expected="a SEMResult or {name: SEMResult}",
+            fix="pass ls.fit(...) or a dict of fits",
+        )
+    rows = []
+    robust_any = False
+    for name, res in models.items():
+        _sem(res, "fit_table")
+        fm = res.fit_measures
+        rob = _is_robust(res)
+        robust_any |= rob
+
+        def g(key: str, fm: pd.Series = fm) -> float:
+            return float(fm[key]) if key in fm.index else float("nan")
+
+        if rob:
+            chi, df, p = g("chisq.scaled"), g("df.scaled"), g("pvalue.scaled")
+            cfi, tli = g("cfi.robust"), g("tli.robust")
+            rm, lo, hi = g("rmsea.robust"), g("rmsea.ci.lower.robust"), g("rmsea.ci.upper.robust")
+        else:
+            chi, df, p = g("chisq"), g("df"), g("pvalue")
+            cfi, tli = g("cfi"), g("tli")
+            rm, lo, hi = g("rmsea"), g("rmsea.ci.lower"), g("rmsea.ci.upper")
+        rows.append(
+            {
+                "model": str(name),
+                "chisq": chi,
+                "df": df,
+                "pvalue": p,
+                "cfi": cfi,
+                "tli": tli,
+                "rmsea": rm,
+                "rmsea_ci_lower": lo,
+                "rmsea_ci_upper": hi,
+                "srmr": g("srmr"),
+                "n": float(res.provenance.n),
+                "estimator": str(res.provenance.estimator),
+            }
+        )
+    data = pd.DataFrame(rows).set_index("model", drop=False)
+    data.index.name = None
+    columns = (
+        Column(_T[lang]["model"], ("model",), "text"),
+        Column("*χ*²", ("chisq",), "number", 2),
+        Column("*df*", ("df",), "integer"),
+        Column("*p*", ("pvalue",), "p"),
+        Column("CFI", ("cfi",), "number", 3),
+        Column("TLI", ("tli",), "number", 3),
+        Column(
+            "RMSEA [90% *CI*]", ("rmsea", "rmsea_ci_lower", "rmsea_ci_upper"), "ci", 3, bounded=True
+        ),
+        Column("SRMR", ("srmr",), "bounded", 3),
+    )
+    first = next(iter(models.values()))
+    parts = [("注：" if lang == "zh" else "Note. ") + _sample_note(first, lang)]
+    if len(models) > 1 and len({r["n"] for r in rows}) > 1:
+        ns = "; ".join(f"{r['model']}: N = {int(r['n'])}" for r in rows)
+        parts.append(ns + ("。" if lang == "zh" else "."))
+    if robust_any:
+        parts.append(
+            "稳健估计：χ² 为 Satorra–Bentler/Yuan–Bentler 校正（scaled）χ²，"
+            "CFI、TLI、RMSEA 为稳健（robust）版本。"
+            if lang == "zh"
+            else "Robust estimation: χ² is the scaled (Satorra–Bentler / Yuan–Bentler) "
+            "test statistic; CFI, TLI and RMSEA are the robust versions."
+        )
+    parts.append(
+        "CFI = 比较拟合指数；TLI = Tucker–Lewis 指数；RMSEA = 近似误差均方根；"
+        "CI = 置信区间；SRMR = 标准化残差均方根。"
+        if lang == "zh"
+        else "CFI = comparative fit index; TLI = Tucker–Lewis index; RMSEA = root mean square "
+        "error of approximation; CI = confidence interval; SRMR = standardized root mean "
+        "square residual."
+    )
+    parts.append(CUTOFFS[lang])
+    status = (
+        Status.combine({k: v.status for k, v in models.items()})
+        if len(models) > 1
+        else (first.status)
+    )
+    default_title = _T[lang]["fit_title" if len(models) == 1 else "fit_title_many"]
+    return Table(
+        data=data,
+        columns=columns,
+        number=number,
+        title=title or default_title,
+        note=" ".join(parts),
+        status=status,
+        lang=lang,
+    )
+
+
+# ---------------------------------------------------------------------- hypotheses
+def hypotheses_table(
+    result: Any,
+    *,
+    hypotheses: Mapping[str, str] | None = None,
+    alpha: float = 0.05,
+    number: int = 1,
+    title: str | None = None,
+    codebook: Any = None,
+    lang: str = "en",
+) -> Table:
+    """The structural paths as hypothesis tests: H, path, β, *b*, *SE*, *z*, *p*, 95% *CI*.
+
+    One row per regression (``~``) between latent constructs, in the model's order. A
+    hypothesis is supported when *p* < ``alpha`` (two-sided, the Wald *z* of the result);
+    the direction is not checked (state directional hypotheses in the text).
+
+    Parameters
+    ----------
+    result : SEMResult
+        The fit.
+    hypotheses : mapping, optional
+        Hypothesis name per path: keys are the model's labels (``"a1"``) or paths written
+        ``"TRU ~ REP"``; without it, paths are numbered H1, H2, ... in model order.
+    alpha : float, default 0.05
+        The significance level for "supported".
+    number, title, lang
+        As in :func:`fit_table`.
+    codebook : Codebook or Survey, optional
+        Construct labels (``label`` / ``label_zh``) for the path column.
+
+    Returns
+    -------
+    Table
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> s = ls.load_ecommerce()
+    >>> t = hypotheses_table(ls.fit(ls.DEFAULT_MODEL, s), codebook=s)
+    >>> t.data[["hypothesis", "path"]].iloc[0].tolist()
+    ['H1', 'Platform reputation → Trust']
+    """
+    lang = _lang(lang)
+    _sem(result, "hypotheses_table")
+    est = result.estimates
+    paths = est[est["op"] == "~"]
+    if "group" in paths.columns:
+        paths = paths[paths["group"] == paths["group"].iloc[0]] if len(paths) else paths
+    if paths.empty:
+        raise ReportError(
+            "hypotheses_table needs a model with structural paths",
+            found="no '~' rows in result.estimates",
+            expected="a model with regressions such as 'LOY ~ SAT'",
+            fix="use fit_table or measurement_table for a CFA",
+        )
+    labels = _labels(_codebook(codebook), lang)
+    hyp = dict(hypotheses or {})
+    rows = []
+    for i, (_, r) in enumerate(paths.iterrows(), start=1):
+        key = f"{r['lhs']} ~ {r['rhs']}"
+        lab = str(r.get("label", "") or "")
+        name = hyp.get(lab) if lab and lab in hyp else hyp.get(key, f"H{i}" if not hyp else "")
+        p = float(r["pvalue"])
+        rows.append(
+            {
+                "hypothesis": name,
+                "path": f"{labels.get(r['rhs'], r['rhs'])} → {labels.get(r['lhs'], r['lhs'])}",
+                "label": lab,
+                "beta": float(r["std_all"]),
+                "b": float(r["est"]),
+                "se": float(r["se"]),
+                "z": float(r["z"]),
+                "pvalue": p,
+                "ci_lower": float(r["ci_lower"]),
+                "ci_upper": float(r["ci_upper"]),
+                "supported": bool(p < alpha),
+            }
+        )
+    data = pd.DataFrame(rows)
+    t = _T[lang]
+    data["supported_text"] = [t["yes"] if s else t["no"] for s in data["supported"]]
+    columns = (
+        Column(t["hyp"], ("hypothesis",), "text"),
+        Column(t["path"], ("path",), "text"),
+        Column("*β*", ("beta",), "bounded", 2, stars="pvalue"),
+        Column("*b*", ("b",), "number", 2),
+        Column("*SE*", ("se",), "number", 2),
+        Column("*z*", ("z",), "number", 2),
+        Column("*p*", ("pvalue",), "p"),
+        Column("95% *CI*", ("ci_lower", "ci_upper"), "ci", 2),
+        Column(t["supported"], ("supported_text",), "text"),
+    )
+    a = _num(alpha, 2, True)
+    if lang == "zh":
+        note = (
+            f"注：{_sample_note(result, lang)}β = 标准化路径系数；b = 非标准化系数；SE = 标准误；"
+            f"CI = b 的 95% Wald 置信区间。p < {a} 时假设得到支持（双侧）。{_stars_note(lang)}"
+        )
+    else:
+        note = (
+            f"Note. {_sample_note(result, lang)} β = standardized path coefficient; "
+            "b = unstandardized coefficient; SE = standard error; CI = 95% Wald confidence "
+            f"interval of b. A hypothesis is supported when p < {a} (two-sided). "
+            + _stars_note(lang)
+        )
+    return Table(
+        data=data,
+        columns=columns,
+        number=number,
+        title=title or t["hyp_title"],
+        note=note,
+        status=result.status,
+        lang=lang,
+    )
+
+
+# ---------------------------------------------------------------------- measurement
+def measurement_table(
+    report: Any,
+    *,
+    codebook: Any = None,
+    number: int = 1,
+    title: str | None = None,
+    lang: str = "en",
+) -> Table:
+    """Construct, item and wording, standardized loading (*SE*), α, ρc and AVE.
+
+    All numbers from a :class:`~loyaltysem.validity.MeasurementReport` (``ls.validate``):
+    loadings and their SEs from ``report.items`` (the CFA's standardized solution; WLSMV
+    loadings for ordinal reports), α, ρc and AVE from ``report.reliability`` (ordinal α
+    for ordinal reports). Rows are grouped by construct.
+
+    Parameters
+    ----------
+    report : MeasurementReport
+        From :func:`loyaltysem.validate`.
+    codebook : Codebook or Survey, optional
+        Construct labels and item wordings (``text`` / ``text_zh``).
+    number, title, lang
+        As in :func:`fit_table`.
+
+    Returns
+    -------
+    Table
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> s = ls.load_ecommerce()
+    >>> mr = ls.validate(s, ls.DEFAULT_MODEL, n_boot=0, run_efa=False, common_method=False)
+    >>> t = measurement_table(mr, codebook=s, lang="zh")
+    >>> t.data.iloc[0][["construct", "item"]].tolist()
+    ['平台口碑', 'REP1']
+    """
+    lang = _lang(lang)
+    _need(report, ("items", "reliability", "status"), "measurement_table", "pass ls.validate(...)")
+    cb = _codebook(codebook)
+    labels = _labels(cb, lang)
+    items = report.items
+    rel = report.reliability
+    rows = []
+    for name, r in items.iterrows():
+        code = str(r["construct"])
+        rr = rel.loc[code] if code in rel.index else pd.Series(dtype=float)
+        rows.append(
+            {
+                "construct_code": code,
+                "construct": labels.get(code, code),
+                "item": str(name),
+                "wording": _wording(cb, str(name), lang),
+                "loading": float(r["loading"]),
+                "loading_se": float(r.get("loading_se", float("nan"))),
+                "alpha": float(rr.get("alpha", float("nan"))),
+                "rho_c": float(rr.get("rho_c", float("nan"))),
+                "ave": float(rr.get("ave", float("nan"))),
+            }
+        )
+    data = pd.DataFrame(rows)
+    # construct-level values print once, on the first row of each construct
+    first = ~data["construct_code"].duplicated()
+    for c in ("alpha", "rho_c", "ave"):
+        data[c + "_shown"] = data[c].where(first)
+    data["loading_se_paren"] = data["loading_se"]
+    t = _T[lang]
+    cols = [Column(t["item"], ("item",), "text")]
+    if data["wording"].str.len().gt(0).any():
+        cols.append(Column(t["wording"], ("wording",), "text"))
+    cols += [
+        Column("*λ*", ("loading",), "bounded", 2),
+        Column("*SE*", ("loading_se",), "bounded", 3),
+        Column("*α*", ("alpha_shown",), "bounded", 2),
+        Column("*ρ*c", ("rho_c_shown",), "bounded", 2),
+        Column("AVE", ("ave_shown",), "bounded", 2),
+    ]
+    ordinal = bool(getattr(report, "ordinal", False))
+    n = getattr(getattr(report, "cfa", None), "provenance", None)
+    if lang == "zh":
+        note = "注："
+        if n is not None:
+            note += _sample_note(report.cfa, lang)
+        note += (
+            "λ = 验证性因子分析的标准化因子载荷；SE = 其标准误；α = Cronbach's α；"
+            "ρc = 组合信度；AVE = 平均方差抽取量。"
+        )
+        if ordinal:
+            note += "有序数据：序数 α，WLSMV 载荷。"
+    else:
+        note = "Note. "
+        if n is not None:
+            note += _sample_note(report.cfa, lang) + " "
+        note += (
+            "λ = standardized CFA loading; SE = its standard error; α = Cronbach's alpha; "
+            "ρc = composite reliability; AVE = average variance extracted."
+        )
+        if ordinal:
+            note += " Ordinal data: ordinal alpha and WLSMV loadings."
+    return Table(
+        data=data,
+        columns=tuple(cols),
+        number=number,
+        title=title or t["meas_title"],
+        note=note,
+        status=report.status,
+        group="construct",
+        lang=lang,
+    )
+
+
+def _square(
+    report: Any, frame: pd.DataFrame, codebook: Any, lang: str, number: int, title: str, note: str
+) -> Table:
+    labels = _labels(_codebook(codebook), lang)
+    codes = [str(c) for c in frame.columns]
+    data = frame.copy()
+    data.columns = codes
+    data.insert(0, "construct", [labels.get(str(c), str(c)) for c in frame.index])
+    cols = [Column(_T[lang]["construct"], ("construct",), "text")]
+    cols += [Column(labels.get(c, c), (c,), "bounded", 2) for c in codes]
+    return Table(
+        data=data.reset_index(drop=True),
+        columns=tuple(cols),
+        number=number,
+        title=title,
+        note=note,
+        status=report.status,
+        lang=lang,
+    )
+
+
+def fornell_larcker_table(
+    report: Any,
+    *,
+    codebook: Any = None,
+    number: int = 1,
+    title: str | None = None,
+    lang: str = "en",
+) -> Table:
+    """The Fornell–Larcker matrix: √AVE on the diagonal, latent correlations below it.
+
+    Values from ``report.fornell_larcker`` (:func:`loyaltysem.validate`); the upper
+    triangle is left blank.
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> mr = ls.validate(ls.load_ecommerce(), ls.DEFAULT_MODEL, n_boot=0, run_efa=False,
+    ...                  common_method=False)
+    >>> t = fornell_larcker_table(mr)
+    >>> t.cells()[0][:3]
+    ['REP', '.75', '']
+    """
+    lang = _lang(lang)
+    _need(report, ("fornell_larcker", "status"), "fornell_larcker_table", "pass ls.validate(...)")
+    fl = report.fornell_larcker.astype(float)
+    lower = fl.where(np.tril(np.ones(fl.shape, dtype=bool)))
+    note = (
+        "注：对角线为 AVE 的平方根，对角线以下为构念间相关。"
+        "对角线值大于其所在行列的相关时满足区分效度。"
+        if lang == "zh"
+        else "Note. The diagonal shows the square root of the AVE; below it, the correlations "
+        "between constructs. Discriminant validity holds when each diagonal value exceeds the "
+        "correlations in its row and column (Fornell & Larcker, 1981)."
+    )
+    return _square(report, lower, codebook, lang, number, title or _T[lang]["fl_title"], note)
+
+
+def htmt_table(
+    report: Any,
+    *,
+    codebook: Any = None,
+    number: int = 1,
+    title: str | None = None,
+    lang: str = "en",
+) -> Table:
+    """The HTMT ratios (lower triangle) from ``report.htmt`` (:func:`loyaltysem.validate`).
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> mr = ls.validate(ls.load_ecommerce(), ls.DEFAULT_MODEL, n_boot=0, run_efa=False,
+    ...                  common_method=False)
+    >>> htmt_table(mr).cells()[1][:3]
+    ['SEC', '.50', '']
+    """
+    lang = _lang(lang)
+    _need(report, ("htmt", "status"), "htmt_table", "pass ls.validate(...)")
+    h = report.htmt.astype(float)
+    lower = h.where(np.tril(np.ones(h.shape, dtype=bool), k=-1))
+    note = (
+        "注：HTMT = 异质–单质比率（Henseler 等，2015）；HTMT < .85（或 < .90）支持区分效度。"
+        if lang == "zh"
+        else "Note. HTMT = heterotrait–monotrait ratio of correlations (Henseler et al., 2015); "
+        "values below .85 (liberal: .90) support discriminant validity."
+    )
+    return _square(report, lower, codebook, lang, number, title or _T[lang]["htmt_title"], note)
+
+
+# ---------------------------------------------------------------------- effects
+def indirect_effects_table(
+    effects: Any,
+    *,
+    result: Any = None,
+    bootstrap: Any = None,
+    codebook: Any = None,
+    number: int = 1,
+    title: str | None = None,
+    lang: str = "en",
+) -> Table:
+    """Specific and total indirect effects with their (bootstrap) intervals and mediation type.
+
+    Rows are the ``specific`` and ``indirect`` (total indirect) rows of
+    ``effects.table`` (:func:`loyaltysem.effects`); the interval is the bootstrap one
+    (``boot_ci_lower``/``boot_ci_upper``) when the effects were computed with a bootstrap,
+    otherwise the delta-method one, and the note says which. The mediation type per
+    (source, target) pair comes from ``effects.mediation``.
+
+    Parameters
+    ----------
+    effects : EffectsResult
+        From ``ls.effects(result, bootstrap)``.
+    result : SEMResult, optional
+        The fit behind the effects: N, estimator and missing data for the note, and its
+        status (an improper fit puts the warning line in every rendering). Give it.
+    bootstrap : SEMBootstrap, optional
+        The bootstrap behind the intervals: its draws (``n_boot``, ``n_ok``) for the note
+        and its status.
+    codebook : Codebook or Survey, optional
+        Construct labels for the paths.
+    number, title, lang
+        As in :func:`fit_table`.
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> res = ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce())
+    >>> t = indirect_effects_table(ls.effects(res), result=res)
+    >>> t.data["path"].iloc[0]
+    'REP → TRU → SAT'
+    """
+    lang = _lang(lang)
+    _need(effects, ("table", "mediation"), "indirect_effects_table", "pass ls.effects(res, boot)")
+    tab = effects.table
+    picked = []  # per (source, target): its specific paths, then the total indirect if > 1
+    for _, pair in tab.groupby(["source", "target"], sort=False):
+        spec = pair[pair["kind"] == "specific"]
+        total = pair[pair["kind"] == "indirect"]
+        picked.append(spec if len(spec) == 1 or total.empty else pd.concat([spec, total]))
+    rows = pd.concat(picked) if picked else tab.iloc[:0]
+    boot = "boot_ci_lower" in rows.columns and rows["boot_ci_lower"].notna().any()
+    labels = _labels(_codebook(codebook), lang)
+    med = effects.mediation
+    mtype = {(r["source"], r["target"]): str(r["type"]) for _, r in med.iterrows()}
+    if lang == "zh":
+        mtype = {k: _MEDIATION_ZH.get(v, v) for k, v in mtype.items()}
+    total_word = "总间接效应" if lang == "zh" else "total indirect"
+
+    def pathname(r: pd.Series) -> str:
+        if r["kind"] == "indirect":
+            s, t = labels.get(r["source"], r["source"]), labels.get(r["target"], r["target"])
+            return f"{s} → {t} ({total_word})" if lang == "en" else f"{s} → {t}（{total_word}）"
+        return " → ".join(labels.get(p.strip(), p.strip()) for p in str(r["path"]).split("->"))
+
+    data = pd.DataFrame(
+        {
+            "source": rows["source"].astype(str).to_numpy(),
+            "target": rows["target"].astype(str).to_numpy(),
+            "kind": rows["kind"].astype(str).to_numpy(),
+            "path": [pathname(r) for _, r in rows.iterrows()],
+            "b": rows["est"].to_numpy(float),
+            "beta": rows["std_all"].to_numpy(float),
+            "se": (rows["boot_se"] if boot else rows["se"]).to_numpy(float),
+            "ci_lower": (rows["boot_ci_lower"] if boot else rows["ci_lower"]).to_numpy(float),
+            "ci_upper": (rows["boot_ci_upper"] if boot else rows["ci_upper"]).to_numpy(float),
+            "pvalue": rows["pvalue"].to_numpy(float),
+        }
+    )
+    last = ~data.duplicated(["source", "target"], keep="last")
+    data["type"] = [
+        mtype.get((s, t), "") if is_last else ""
+        for s, t, is_last in zip(data["source"], data["target"], last, strict=True)
+    ]
+    t = _T[lang]
+    ci_head = "95% *CI*"
+    n_boot = getattr(bootstrap, "n_boot", None)
+    n_ok = getattr(bootstrap, "n_ok", n_boot)
+    parts = {k: v.status for k, v in (("fit", result), ("bootstrap", bootstrap)) if v is not None}
+    status = Status.combine(parts) if parts else Status()
+    sample = (
+        _sample_note(result, lang) + ("" if lang == "zh" else " ") if result is not None else ""
+    )
+    columns = (
+        Column(t["effect"], ("path",), "text"),
+        Column("*b*", ("b",), "number", 3),
+        Column("*β*", ("beta",), "bounded", 3),
+        Column("*SE*", ("se",), "number", 3),
+        Column(ci_head, ("ci_lower", "ci_upper"), "ci", 3),
+        Column(t["type"], ("type",), "text"),
+    )
+    interval = str(med["interval"].iloc[0]) if len(med) and "interval" in med else ""
+    if lang == "zh":
+        if boot:
+            draws = f"{n_boot} 次（成功 {n_ok} 次）" if n_boot else ""
+            ci = (
+                f"CI = {draws}非参数 Bootstrap 抽样的 95% 置信区间（{interval}）；"
+                "SE = Bootstrap 标准误。"
+            )
+        else:
+            ci = "CI = 95% Delta 法置信区间；SE = Delta 法标准误。"
+        note = f"注：{sample}b = 非标准化效应；β = 标准化效应；{ci}置信区间不含 0 时间接效应显著。"
+    else:
+        if boot:
+            draws = f"{n_boot} (successful: {n_ok}) " if n_boot else ""
+            ci = (
+                f"CI = 95% confidence interval from {draws}nonparametric bootstrap draws "
+                f"({interval}); SE = bootstrap standard error."
+            )
+        else:
+            ci = "CI = 95% delta-method confidence interval; SE = delta-method standard error."
+        note = (
+            f"Note. {sample}b = unstandardized effect; β = standardized effect; {ci} An indirect "
+            "effect is significant when its interval excludes zero."
+        )
+    return Table(
+        data=data,
+        columns=columns,
+        number=number,
+        title=title or t["ind_title"],
+        note=note,
+        status=status,
+        lang=lang,
+    )
+
+
+def r2_table(
+    result: Any,
+    *,
+    codebook: Any = None,
+    number: int = 1,
+    title: str | None = None,
+    lang: str = "en",
+) -> Table:
+    """R² of the endogenous constructs (``result.r2``, latent variables that are regressed).
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> r2_table(ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce())).cells()[0]
+    ['TRU', '.52']
+    """
+    lang = _lang(lang)
+    _sem(result, "r2_table")
+    est = result.estimates
+    endo = list(dict.fromkeys(est.loc[est["op"] == "~", "lhs"].astype(str)))
+    r2 = result.r2
+    labels = _labels(_codebook(codebook), lang)
+    data = pd.DataFrame(
+        {
+            "construct_code": endo,
+            "construct": [labels.get(c, c) for c in endo],
+            "r2": [float(r2[c]) for c in endo],
+        }
+    )
+    columns = (
+        Column(_T[lang]["construct"], ("construct",), "text"),
+        Column("*R*²", ("r2",), "bounded", 2),
+    )
+    note = ("注：" if lang == "zh" else "Note. ") + _sample_note(result, lang)
+    return Table(
+        data=data,
+        columns=columns,
+        number=number,
+        title=title or _T[lang]["r2_title"],
+        note=note,
+        status=result.status,
+        lang=lang,
+    )
