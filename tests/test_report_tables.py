@@ -417,3 +417,78 @@ def test_bad_input_raises_typed_errors(res, mreport, heywood):
     with pytest.raises(ReportError, match="unknown column kind"):
         rp.Column("x", ("x",), "money")
     assert issubclass(ReportError, ValueError)
+
+
+# ---------------------------------------------------------------------- items, ladders, local fit
+def test_items_table_equals_screening(survey):
+    sc = survey.screen()
+    t = rp.items_table(sc, codebook=survey)
+    rows = [r for r in md_rows(t.to_markdown()) if not r[0].startswith("**")]
+    assert len(rows) == len(sc.items) == 29
+    for row, (name, it) in zip(rows, sc.items.iterrows(), strict=True):
+        assert row == [
+            name,
+            f"{int(it['n'])}",
+            apa(it["mean"], 2),
+            apa(it["sd"], 2),
+            apa(it["skew"], 2),
+            apa(it["kurtosis"], 2),
+            apa(it["missing_pct"], 1),
+        ]
+    assert md_rows(t.to_markdown())[0][0] == f"**{survey.codebook.constructs['REP'].label}**"
+
+
+def test_local_fit_table_largest_residual_correlations(res):
+    t = rp.local_fit_table(res, top=4)
+    rc = res.residuals("cor")
+    mask = np.tril(np.ones(rc.shape, dtype=bool), k=-1)
+    largest = np.sort(np.abs(rc.to_numpy()[mask]))[::-1][:4]
+    assert np.array_equal(np.abs(t.data["resid_cor"].to_numpy()), largest)
+    r0 = t.data.iloc[0]
+    assert r0["resid_cor"] == rc.loc[r0["var1"], r0["var2"]]
+    assert r0["std_resid"] == res.residuals("standardized").loc[r0["var1"], r0["var2"]]
+    assert md_rows(t.to_markdown())[0][2:] == [
+        apa(r0["resid_cor"], 3, bounded=True),
+        apa(r0["std_resid"], 2),
+    ]
+
+
+def test_invariance_and_comparison_tables(survey):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inv = ls.invariance(
+            "REP =~ REP1 + REP2 + REP3\nTRU =~ TRU1 + TRU2 + TRU3", survey, "gender"
+        )
+    t = rp.invariance_table(inv)
+    rows = md_rows(t.to_markdown())
+    tab = inv.table
+    assert [r[0] for r in rows] == list(tab.index)
+    m = tab.loc["metric"]
+    assert rows[1][1:3] == [apa(m["chisq"], 2), f"{int(m['df'])}"]
+    assert rows[1][6:] == [
+        apa(m["delta_chisq"], 2),
+        f"{int(m['delta_df'])}",
+        apa_p(m["p_delta"]),
+        apa(m["delta_cfi"], 3, bounded=True),
+        apa(m["delta_rmsea"], 3, bounded=True),
+        m["decision"],
+    ]
+    zh = md_rows(rp.invariance_table(inv, lang="zh").to_markdown())
+    assert zh[0][0] == "形态等同"
+    a = ls.fit("F =~ REP1 + REP2 + REP3 + SEC1 + SEC2 + SEC3", survey)
+    b = ls.fit("REP =~ REP1 + REP2 + REP3\nSEC =~ SEC1 + SEC2 + SEC3", survey)
+    cmp = ls.compare(b, a, names=["Two", "One"])
+    rows = md_rows(rp.comparison_table(cmp).to_markdown())
+    c = cmp.table.loc["One"]
+    assert rows[1] == [
+        "One",
+        apa(c["chisq"], 2),
+        f"{int(c['df'])}",
+        apa(c["aic"], 1),
+        apa(c["bic"], 1),
+        apa(c["chisq_diff"], 2),
+        f"{int(c['df_diff'])}",
+        apa_p(c["pvalue"]),
+        apa(c["delta_cfi"], 3, bounded=True),
+        apa(c["delta_rmsea"], 3, bounded=True),
+    ]

@@ -60,11 +60,15 @@ __all__ = [
     "STARS",
     "Column",
     "Table",
+    "comparison_table",
     "fit_table",
     "fornell_larcker_table",
     "htmt_table",
     "hypotheses_table",
     "indirect_effects_table",
+    "invariance_table",
+    "items_table",
+    "local_fit_table",
     "measurement_table",
     "r2_table",
 ]
@@ -1124,6 +1128,299 @@ def r2_table(
         columns=columns,
         number=number,
         title=title or _T[lang]["r2_title"],
+        note=note,
+        status=result.status,
+        lang=lang,
+    )
+
+
+# ---------------------------------------------------------------------- items, ladders, local fit
+_T["en"].update(
+    {
+        "items_title": "Descriptive Statistics of the Items",
+        "skew": "Skewness",
+        "kurt": "Kurtosis",
+        "missing": "Missing %",
+        "cmp_title": "Comparison of Nested Models",
+        "inv_title": "Measurement Invariance Across Groups",
+        "level": "Level",
+        "decision": "Decision",
+        "local_title": "Largest Residual Correlations (Local Fit)",
+        "var1": "Variable 1",
+        "var2": "Variable 2",
+    }
+)
+_T["zh"].update(
+    {
+        "items_title": "题项的描述性统计",
+        "skew": "偏度",
+        "kurt": "峰度",
+        "missing": "缺失 %",
+        "cmp_title": "嵌套模型比较",
+        "inv_title": "跨组测量不变性",
+        "level": "层级",
+        "decision": "结论",
+        "local_title": "最大的残差相关（局部拟合）",
+        "var1": "变量 1",
+        "var2": "变量 2",
+    }
+)
+_LEVEL_ZH = {
+    "configural": "形态等同",
+    "metric": "弱等同（载荷）",
+    "scalar": "强等同（截距）",
+    "strict": "严格等同（残差）",
+}
+_DECISION_ZH = {
+    "baseline": "基准",
+    "supported": "成立",
+    "not supported": "不成立",
+    "rejected": "不成立",
+    "partial": "部分成立",
+}
+
+
+def items_table(
+    screening: Any,
+    *,
+    codebook: Any = None,
+    number: int = 1,
+    title: str | None = None,
+    lang: str = "en",
+) -> Table:
+    """Item descriptives: *n*, *M*, *SD*, skewness, kurtosis and missing % per item.
+
+    All from ``screening.items`` of :func:`loyaltysem.screen` (psych ``describe``
+    conventions: skewness and excess kurtosis as the report computed them); rows grouped
+    by construct when a codebook is given.
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> s = ls.load_ecommerce()
+    >>> items_table(s.screen(), codebook=s).cells()[0][:3]
+    ['REP1', '1219', '4.91']
+    """
+    lang = _lang(lang)
+    _need(screening, ("items", "n"), "items_table", "pass ls.screen(...) or survey.screen()")
+    cb = _codebook(codebook)
+    labels = _labels(cb, lang)
+    it = screening.items
+    data = pd.DataFrame(
+        {
+            "item": [str(i) for i in it.index],
+            "n": it["n"].to_numpy(float),
+            "mean": it["mean"].to_numpy(float),
+            "sd": it["sd"].to_numpy(float),
+            "skew": it["skew"].to_numpy(float),
+            "kurtosis": it["kurtosis"].to_numpy(float),
+            "missing_pct": it["missing_pct"].to_numpy(float),
+        }
+    )
+    group = None
+    if cb is not None:
+        codes = []
+        for name in data["item"]:
+            try:
+                codes.append(str(cb.item(name).construct or ""))
+            except (KeyError, ValueError, LookupError):
+                codes.append("")
+        data.insert(0, "construct", [labels.get(c, c) for c in codes])
+        group = "construct"
+    t = _T[lang]
+    columns = (
+        Column(t["item"], ("item",), "text"),
+        Column("*n*", ("n",), "integer"),
+        Column("*M*", ("mean",), "number", 2),
+        Column("*SD*", ("sd",), "number", 2),
+        Column(t["skew"], ("skew",), "number", 2),
+        Column(t["kurt"], ("kurtosis",), "number", 2),
+        Column(t["missing"], ("missing_pct",), "percent", 1),
+    )
+    n = int(screening.n)
+    note = (
+        f"注：N = {n}（筛查的应答数）。峰度为超额峰度（正态分布为 0）。"
+        if lang == "zh"
+        else f"Note. N = {n} responses screened. Kurtosis is excess kurtosis (0 for a normal "
+        "distribution); n = answers per item."
+    )
+    return Table(
+        data=data,
+        columns=columns,
+        number=number,
+        title=title or t["items_title"],
+        note=note,
+        status=getattr(screening, "status", Status()),
+        group=group,
+        lang=lang,
+    )
+
+
+def comparison_table(
+    comparison: Any, *, number: int = 1, title: str | None = None, lang: str = "en"
+) -> Table:
+    r"""Nested-model comparison: χ², *df*, AIC, BIC, Δχ², Δ*df*, *p*, ΔCFI, ΔRMSEA.
+
+    From ``comparison.table`` of :func:`loyaltysem.compare` (lavaan ``lavTestLRT``; the
+    scaled difference test under robust estimators, as the comparison computed it).
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> s = ls.load_ecommerce()
+    >>> a = ls.fit("F =~ REP1 + REP2 + REP3 + SEC1 + SEC2 + SEC3", s)
+    >>> b = ls.fit("REP =~ REP1 + REP2 + REP3\nSEC =~ SEC1 + SEC2 + SEC3", s)
+    >>> comparison_table(ls.compare(b, a, names=["Two factors", "One factor"])).cells()[1][0]
+    'One factor'
+    """
+    lang = _lang(lang)
+    _need(comparison, ("table", "status"), "comparison_table", "pass ls.compare(...)")
+    tab = comparison.table
+    data = tab.reset_index().rename(columns={tab.index.name or "index": "model"})
+    data["model"] = data["model"].astype(str)
+    columns = (
+        Column(_T[lang]["model"], ("model",), "text"),
+        Column("*χ*²", ("chisq",), "number", 2),
+        Column("*df*", ("df",), "integer"),
+        Column("AIC", ("aic",), "number", 1),
+        Column("BIC", ("bic",), "number", 1),
+        Column("Δ*χ*²", ("chisq_diff",), "number", 2),
+        Column("Δ*df*", ("df_diff",), "integer"),
+        Column("*p*", ("pvalue",), "p"),
+        Column("ΔCFI", ("delta_cfi",), "bounded", 3),
+        Column("ΔRMSEA", ("delta_rmsea",), "bounded", 3),
+    )
+    method = str(getattr(comparison, "method", "") or "")
+    note = (
+        f"注：Δ 为与上一模型之差（{method}）。AIC/BIC 越小越好。"
+        if lang == "zh"
+        else f"Note. Δ = difference from the model above ({method}). Smaller AIC and BIC "
+        "indicate the better trade-off of fit and parsimony."
+    )
+    return Table(
+        data=data,
+        columns=columns,
+        number=number,
+        title=title or _T[lang]["cmp_title"],
+        note=note,
+        status=comparison.status,
+        lang=lang,
+    )
+
+
+def invariance_table(
+    invariance: Any, *, number: int = 1, title: str | None = None, lang: str = "en"
+) -> Table:
+    """The invariance ladder: fit per level and the change from the level below.
+
+    From ``invariance.table`` of :func:`loyaltysem.invariance` (semTools
+    ``measEq.syntax`` levels): χ², *df*, CFI, RMSEA, SRMR, Δχ², Δ*df*, *p*, ΔCFI, ΔRMSEA
+    and the ladder's own decision. Cut-offs (Chen, 2007) in the note.
+
+    Examples
+    --------
+    >>> import loyaltysem as ls, warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     inv = ls.invariance("REP =~ REP1 + REP2 + REP3", ls.load_ecommerce(), "gender")
+    >>> [r[0] for r in invariance_table(inv).cells()]
+    ['configural', 'metric', 'scalar', 'strict']
+    """
+    lang = _lang(lang)
+    _need(invariance, ("table", "status", "group"), "invariance_table", "pass ls.invariance(...)")
+    tab = invariance.table
+    data = tab.reset_index().rename(columns={tab.index.name or "index": "level"})
+    data["level"] = data["level"].astype(str)
+    data["decision"] = data["decision"].astype(str)
+    if lang == "zh":
+        data["level"] = [_LEVEL_ZH.get(v, v) for v in data["level"]]
+        data["decision"] = [_DECISION_ZH.get(v, v) for v in data["decision"]]
+    t = _T[lang]
+    columns = (
+        Column(t["level"], ("level",), "text"),
+        Column("*χ*²", ("chisq",), "number", 2),
+        Column("*df*", ("df",), "integer"),
+        Column("CFI", ("cfi",), "number", 3),
+        Column("RMSEA", ("rmsea",), "bounded", 3),
+        Column("SRMR", ("srmr",), "bounded", 3),
+        Column("Δ*χ*²", ("delta_chisq",), "number", 2),
+        Column("Δ*df*", ("delta_df",), "integer"),
+        Column("*p*", ("p_delta",), "p"),
+        Column("ΔCFI", ("delta_cfi",), "bounded", 3),
+        Column("ΔRMSEA", ("delta_rmsea",), "bounded", 3),
+        Column(t["decision"], ("decision",), "text"),
+    )
+    group = str(invariance.group)
+    note = (
+        f"注：分组变量：{group}。Δ 为与前一层级之差；ΔCFI ≥ −.010 且 ΔRMSEA ≤ .015 时支持不变性"
+        "（Chen, 2007）。"
+        if lang == "zh"
+        else f"Note. Groups: {group}. Δ = change from the level below; invariance is supported "
+        "when ΔCFI ≥ −.010 and ΔRMSEA ≤ .015 (Chen, 2007)."
+    )
+    return Table(
+        data=data,
+        columns=columns,
+        number=number,
+        title=title or t["inv_title"],
+        note=note,
+        status=invariance.status,
+        lang=lang,
+    )
+
+
+def local_fit_table(
+    result: Any, *, top: int = 10, number: int = 1, title: str | None = None, lang: str = "en"
+) -> Table:
+    """The largest residual correlations (local fit), with their standardized residuals.
+
+    ``result.residuals("cor")`` (lavaan ``"cor.bollen"``) ranked by absolute size; the
+    standardized residual (*z*) of the same covariance from ``result.residuals
+    ("standardized")``. Kline (2016): |*r*| > .10 flags local misfit.
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> t = local_fit_table(ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce()), top=3)
+    >>> len(t.data)
+    3
+    """
+    lang = _lang(lang)
+    _sem(result, "local_fit_table")
+    _need(result, ("residuals",), "local_fit_table", "pass ls.fit(...)")
+    rc = result.residuals("cor")
+    try:
+        rz = result.residuals("standardized")
+    except (ValueError, np.linalg.LinAlgError):  # no standardized residuals: column blank
+        rz = None
+    names = [str(c) for c in rc.columns]
+    rows = []
+    for i in range(len(names)):
+        for j in range(i):
+            z = float(rz.iloc[i, j]) if rz is not None else float("nan")
+            rows.append((names[i], names[j], float(rc.iloc[i, j]), z))
+    data = pd.DataFrame(rows, columns=["var1", "var2", "resid_cor", "std_resid"])
+    order = data["resid_cor"].abs().sort_values(ascending=False, kind="stable").index
+    data = data.loc[order[: max(int(top), 1)]].reset_index(drop=True)
+    t = _T[lang]
+    columns = (
+        Column(t["var1"], ("var1",), "text"),
+        Column(t["var2"], ("var2",), "text"),
+        Column("Residual *r*" if lang == "en" else "残差 *r*", ("resid_cor",), "bounded", 3),
+        Column("*z*", ("std_resid",), "number", 2),
+    )
+    note = (
+        f"注：{_sample_note(result, lang)}残差相关 = 样本相关 − 模型隐含相关；"
+        "|r| > .10 提示局部不拟合（Kline, 2016）；z = 标准化残差。"
+        if lang == "zh"
+        else f"Note. {_sample_note(result, lang)} Residual r = sample minus model-implied "
+        "correlation; |r| > .10 flags local misfit (Kline, 2016); z = standardized residual."
+    )
+    return Table(
+        data=data,
+        columns=columns,
+        number=number,
+        title=title or t["local_title"],
         note=note,
         status=result.status,
         lang=lang,
