@@ -87,7 +87,8 @@ def stars(p: float) -> str:
 def md_rows(md: str) -> list[list[str]]:
     """Body rows of the pipe table in a Markdown rendering."""
     rows = [ln for ln in md.splitlines() if ln.startswith("| ")]
-    return [[c.strip() for c in ln.strip("|").split(" | ")] for ln in rows[1:]]
+    cells = [[c.strip() for c in ln.strip("|").split(" | ")] for ln in rows[1:]]
+    return [[c.replace("\\*", "*") for c in row] for row in cells]
 
 
 # ---------------------------------------------------------------------- golden Markdown

@@ -54,7 +54,10 @@ def _note_head(line: str, lang: str) -> tuple[str, str]:
 
 # ---------------------------------------------------------------------- Markdown
 def to_markdown(table: Table) -> str:
-    """The table as Markdown: number in bold, title in italic, pipe table, note.
+    r"""The table as Markdown: number in bold, title in italic, pipe table, note.
+
+    Italic symbols in headers are written ``*...*``; a literal ``*`` in cells and notes
+    (significance stars) is escaped ``\*`` so that no renderer reads it as emphasis.
 
     Examples
     --------
@@ -72,12 +75,12 @@ def to_markdown(table: Table) -> str:
     | .12 | < .001 |
     """
 
-    def esc(s: str) -> str:
-        return s.replace("|", "\\|")
+    def esc(s: str) -> str:  # cell text: a literal "|" or "*" (stars) is escaped
+        return s.replace("|", "\\|").replace("*", "\\*")
 
     cols = table.columns
     lines = [f"**{table.label}**", "", f"*{table.title}*", ""]
-    lines.append("| " + " | ".join(esc(c.header) for c in cols) + " |")
+    lines.append("| " + " | ".join(c.header.replace("|", "\\|") for c in cols) + " |")
     lines.append("|" + "|".join(":--" if c.kind == "text" else "--:" for c in cols) + "|")
     for grp, row in zip(table.groups(), table.cells(), strict=True):
         if grp is not None:
@@ -85,10 +88,10 @@ def to_markdown(table: Table) -> str:
         lines.append("| " + " | ".join(esc(c) for c in row) + " |")
     notes = []
     if table.warning:
-        notes.append(f"**{table.warning}**")
+        notes.append(f"**{esc(table.warning)}**")
     if table.note:
         lead, rest = _note_head(table.note, table.lang)
-        notes.append((f"*{lead}*" if lead else "") + rest)
+        notes.append((f"*{lead}*" if lead else "") + esc(rest))
     if notes:
         lines += [""] + [n + "  " if i < len(notes) - 1 else n for i, n in enumerate(notes)]
     return "\n".join(lines)

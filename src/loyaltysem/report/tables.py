@@ -451,6 +451,9 @@ def _wording(codebook: Any, item: str, lang: str) -> str:
     return ((it.text_zh if lang == "zh" else "") or it.text or "").strip()
 
 
+_SE = {"robust.huber.white": "robust (Huber–White)", "robust.sem": "robust (Satorra–Bentler)"}
+
+
 def _sample_note(res: Any, lang: str) -> str:
     """N, estimator and missing-data handling from a result's provenance."""
     prov = res.provenance
@@ -458,6 +461,7 @@ def _sample_note(res: Any, lang: str) -> str:
     est = getattr(prov, "estimator", opts.get("estimator", "ML"))
     missing = opts.get("missing", "listwise")
     excl = int(getattr(prov, "n_excluded", 0) or 0)
+    se = str(opts.get("se", "standard") or "standard")
     n = int(prov.n)
     if lang == "zh":
         miss = {
@@ -469,6 +473,8 @@ def _sample_note(res: Any, lang: str) -> str:
         text = f"N = {n}；估计方法：{est}；缺失数据：{m}"
         if excl:
             text += f"（排除 {excl} 个个案）"
+        if se not in ("standard", "", None):
+            text += f"；标准误：{_SE.get(se, se)}"
         return text + "。"
     miss = {
         "listwise": "listwise deletion",
@@ -479,6 +485,8 @@ def _sample_note(res: Any, lang: str) -> str:
     text = f"N = {n}; estimator: {est}; missing data: {m}"
     if excl:
         text += f" ({excl} cases excluded)"
+    if se not in ("standard", "", None):
+        text += f"; standard errors: {_SE.get(se, se)}"
     return text + "."
 
 
