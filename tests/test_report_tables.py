@@ -493,3 +493,26 @@ def test_invariance_and_comparison_tables(survey):
         apa(c["delta_cfi"], 3, bounded=True),
         apa(c["delta_rmsea"], 3, bounded=True),
     ]
+
+
+def test_sample_table_flow_and_demographics(survey, res):
+    excluded = survey.screen().exclusions()
+    t = rp.sample_table(survey, excluded=excluded, result=res)
+    d = t.data.set_index("category")
+    assert d.loc["Responses received", "n"] == survey.n == 1225
+    assert d.loc["Excluded in screening (any reason)", "n"] == len(excluded)
+    assert (
+        d.loc["Excluded: longstring", "n"] == excluded["reasons"].str.contains("longstring").sum()
+    )
+    assert d.loc["Analysed", "n"] == res.provenance.n == 1059
+    assert d.loc["Excluded listwise (missing answers on model variables)", "n"] == 166
+    gender = t.data[t.data["section"] == "gender"].set_index("category")
+    counts = survey.covariates["gender"].value_counts()
+    assert gender["n"].to_dict() == {k: float(v) for k, v in counts.items()}
+    rows = md_rows(t.to_markdown())
+    female = next(r for r in rows if r[0] == "female")
+    assert female == ["female", f"{counts['female']}", apa(100 * counts["female"] / 1225, 1)]
+    # the fit ran on all 1225 rows, not on the 1201 kept after screening: the note says so
+    assert f"fitted to 1225 rows, not to the {1225 - len(excluded)} rows" in t.note
+    with pytest.raises(ReportError, match="no column 'income'"):
+        rp.sample_table(survey, columns=["income"])

@@ -33,6 +33,7 @@ from loyaltysem.report.tables import (
     local_fit_table,
     measurement_table,
     r2_table,
+    sample_table,
 )
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "local_fit_table",
     "measurement_table",
     "r2_table",
+    "sample_table",
     "to_docx",
     "to_excel",
     "to_html",

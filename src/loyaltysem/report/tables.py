@@ -71,6 +71,7 @@ __all__ = [
     "local_fit_table",
     "measurement_table",
     "r2_table",
+    "sample_table",
 ]
 
 #: Languages of titles, headers and notes.
@@ -1431,5 +1432,165 @@ def local_fit_table(
         title=title or t["local_title"],
         note=note,
         status=result.status,
+        lang=lang,
+    )
+
+
+# ---------------------------------------------------------------------- sample
+_T["en"].update(
+    {
+        "sample_title": "Sample: From Responses Received to Analysed, and Demographics",
+        "flow": "Sample flow",
+        "received": "Responses received",
+        "excluded_any": "Excluded in screening (any reason)",
+        "excluded_reason": "Excluded: {reason}",
+        "after": "Remaining after screening",
+        "listwise": "Excluded listwise (missing answers on model variables)",
+        "analysed": "Analysed",
+        "category": "Category",
+        "missing_value": "(missing)",
+    }
+)
+_T["zh"].update(
+    {
+        "sample_title": "样本：从回收问卷到分析样本，以及人口统计特征",
+        "flow": "样本流程",
+        "received": "回收问卷",
+        "excluded_any": "筛查剔除（任一原因）",
+        "excluded_reason": "剔除：{reason}",
+        "after": "筛查后保留",
+        "listwise": "列删除（模型变量有缺失）",
+        "analysed": "进入分析",
+        "category": "类别",
+        "missing_value": "（缺失）",
+    }
+)
+_REASON_ZH = {
+    "missing": "缺失过多",
+    "longstring": "长串相同作答",
+    "irv": "作答变异过低（IRV）",
+    "outlier": "多元离群值",
+    "speeder": "作答过快",
+}
+
+
+def sample_table(
+    survey: Any,
+    *,
+    excluded: pd.DataFrame | None = None,
+    result: Any = None,
+    columns: Sequence[str] | None = None,
+    number: int = 1,
+    title: str | None = None,
+    lang: str = "en",
+) -> Table:
+    """The sample flow (received, excluded by reason, analysed) and the demographics.
+
+    The flow: responses received (``survey.n``); the respondents a screening policy
+    excludes, per reason, from ``excluded`` (``survey.screen().exclusions()``: one row per
+    excluded respondent, reasons joined by ``"; "``; a respondent can have several); the
+    listwise exclusions and the analysed N of a fit (``result.provenance``). The
+    demographics: frequencies and percentages of the codebook's group columns (or
+    ``columns``), with their value labels (``survey.labelled_covariates``).
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> s = ls.load_ecommerce()
+    >>> t = sample_table(s, excluded=s.screen().exclusions(), columns=["gender"])
+    >>> t.cells()[0]
+    ['Responses received', '1225', '100.0']
+    """
+    lang = _lang(lang)
+    _need(survey, ("n", "codebook"), "sample_table", "pass the Survey (ls.read_survey(...))")
+    t = _T[lang]
+    n = int(survey.n)
+    rows: list[dict[str, Any]] = [{"section": t["flow"], "category": t["received"], "n": float(n)}]
+    if excluded is not None:
+        reasons: dict[str, int] = {}
+        for text in excluded.get("reasons", pd.Series(dtype=str)).astype(str):
+            for r in (x.strip() for x in text.split(";")):
+                if r:
+                    reasons[r] = reasons.get(r, 0) + 1
+        for r, k in reasons.items():
+            name = _REASON_ZH.get(r, r) if lang == "zh" else r
+            rows.append(
+                {
+                    "section": t["flow"],
+                    "category": t["excluded_reason"].format(reason=name),
+                    "n": float(k),
+                }
+            )
+        rows.append(
+            {"section": t["flow"], "category": t["excluded_any"], "n": float(len(excluded))}
+        )
+        rows.append({"section": t["flow"], "category": t["after"], "n": float(n - len(excluded))})
+    if result is not None:
+        _sem(result, "sample_table")
+        prov = result.provenance
+        rows.append(
+            {"section": t["flow"], "category": t["listwise"], "n": float(prov.n_excluded or 0)}
+        )
+        rows.append({"section": t["flow"], "category": t["analysed"], "n": float(prov.n)})
+    for r in rows:
+        r["pct"] = 100.0 * r["n"] / n if n else float("nan")
+    labelled = getattr(survey, "labelled_covariates", None)
+    frame = labelled() if callable(labelled) else labelled
+    cols = list(columns) if columns is not None else list(survey.codebook.group_columns)
+    for col in cols:
+        if frame is None or col not in frame.columns:
+            raise ReportError(
+                f"sample_table: no column {col!r} among the survey's covariates",
+                found=col,
+                expected=", ".join(map(str, [] if frame is None else frame.columns)),
+                fix="pass columns= with covariate names of the codebook",
+            )
+        values = frame[col]
+        counts = values.value_counts(dropna=False, sort=False)
+        try:
+            counts = counts.sort_index()
+        except TypeError:  # mixed types: keep the order of appearance
+            pass
+        for value, k in counts.items():
+            missing = value is None or (isinstance(value, float) and math.isnan(value))
+            rows.append(
+                {
+                    "section": str(col),
+                    "category": t["missing_value"] if missing else str(value),
+                    "n": float(k),
+                    "pct": 100.0 * float(k) / len(values) if len(values) else float("nan"),
+                }
+            )
+    data = pd.DataFrame(rows, columns=["section", "category", "n", "pct"])
+    columns_ = (
+        Column(t["category"], ("category",), "text"),
+        Column("*n*", ("n",), "integer"),
+        Column("%", ("pct",), "percent", 1),
+    )
+    if lang == "zh":
+        note = f"注：百分比以回收问卷数（N = {n}）为基数；一个应答者可有多个剔除原因。"
+    else:
+        note = (
+            f"Note. Percentages of the {n} responses received; a respondent can be excluded "
+            "for several reasons."
+        )
+    if result is not None:
+        fitted = int(result.provenance.n) + int(result.provenance.n_excluded or 0)
+        expected = n - (len(excluded) if excluded is not None else 0)
+        if fitted != expected:  # the fit was not run on the screened sample: say so
+            note += (
+                f"模型拟合所用的数据有 {fitted} 行，而非筛查后保留的 {expected} 行。"
+                if lang == "zh"
+                else f" The model was fitted to {fitted} rows, not to the {expected} rows "
+                "remaining after screening."
+            )
+    return Table(
+        data=data,
+        columns=columns_,
+        number=number,
+        title=title or t["sample_title"],
+        note=note,
+        status=result.status if result is not None else Status(),
+        group="section",
         lang=lang,
     )
