@@ -516,3 +516,26 @@ def test_sample_table_flow_and_demographics(survey, res):
     assert f"fitted to 1225 rows, not to the {1225 - len(excluded)} rows" in t.note
     with pytest.raises(ReportError, match="no column 'income'"):
         rp.sample_table(survey, columns=["income"])
+
+
+def test_construct_table_means_correlations_sqrt_ave(mreport, survey):
+    t = rp.construct_table(mreport, survey)
+    rows = md_rows(t.to_markdown())
+    codes = list(mreport.fornell_larcker.columns)
+    est = mreport.cfa.estimates
+    for i, (row, code) in enumerate(zip(rows, codes, strict=True)):
+        items = mreport.constructs[code]
+        score = survey.data[items].astype(float).mean(axis=1)
+        label = survey.codebook.constructs[code].label
+        assert row[:3] == [f"{i + 1}. {label}", apa(score.mean(), 2), apa(score.std(), 2)]
+        assert row[3 + i] == apa(mreport.fornell_larcker.loc[code, code], 2, bounded=True)
+        for j in range(i):
+            other = codes[j]
+            cov = est[(est["op"] == "~~") & (est["lhs"] == other) & (est["rhs"] == code)]
+            p = cov["pvalue"].iloc[0]
+            r = mreport.fornell_larcker.loc[code, other]
+            assert row[3 + j] == apa(r, 2, bounded=True) + stars(p)
+        assert all(c == "" for c in row[4 + i :])
+    assert np.sqrt(mreport.reliability.loc["LOY", "ave"]) == pytest.approx(
+        t.data.loc[8, "LOY"], abs=1e-12
+    )

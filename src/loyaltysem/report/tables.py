@@ -61,6 +61,7 @@ __all__ = [
     "Column",
     "Table",
     "comparison_table",
+    "construct_table",
     "fit_table",
     "fornell_larcker_table",
     "htmt_table",
@@ -1592,5 +1593,104 @@ def sample_table(
         note=note,
         status=result.status if result is not None else Status(),
         group="section",
+        lang=lang,
+    )
+
+
+# ---------------------------------------------------------------------- constructs
+_T["en"]["construct_title"] = "Means, Standard Deviations and Correlations of the Constructs"
+_T["zh"]["construct_title"] = "构念的均值、标准差与相关"
+
+
+def construct_table(
+    report: Any,
+    survey: Any,
+    *,
+    number: int = 1,
+    title: str | None = None,
+    lang: str = "en",
+) -> Table:
+    """The construct table every thesis has: *M*, *SD*, correlations with stars, √AVE.
+
+    *M* and *SD* are those of the construct scores, the mean of each respondent's answers
+    to the construct's items (``survey.data``, already reverse-coded; items a respondent
+    skipped are left out of their mean). The correlations are the latent correlations of
+    the CFA (``report.fornell_larcker``, below the diagonal) with the stars of the CFA's
+    covariance tests (``report.cfa.estimates``, lavaan ``parameterEstimates``); the
+    diagonal holds √AVE (Fornell & Larcker, 1981).
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> s = ls.load_ecommerce()
+    >>> mr = ls.validate(s, ls.DEFAULT_MODEL, n_boot=0, run_efa=False, common_method=False)
+    >>> construct_table(mr, s).cells()[1][:5]
+    ['2. Transaction security', '4.90', '1.27', '.50***', '.75']
+    """
+    lang = _lang(lang)
+    _need(
+        report,
+        ("fornell_larcker", "constructs", "cfa", "status"),
+        "construct_table",
+        "pass ls.validate(...)",
+    )
+    _need(survey, ("data", "codebook"), "construct_table", "pass the Survey as second argument")
+    labels = _labels(survey.codebook, lang)
+    fl = report.fornell_larcker.astype(float)
+    codes = [str(c) for c in fl.columns]
+    est = report.cfa.estimates
+    cov = est[(est["op"] == "~~") & (est["lhs"] != est["rhs"])]
+    pval = {}
+    for _, r in cov.iterrows():
+        pval[(str(r["lhs"]), str(r["rhs"]))] = pval[(str(r["rhs"]), str(r["lhs"]))] = float(
+            r["pvalue"]
+        )
+    rows = []
+    for i, code in enumerate(codes):
+        items = [str(x) for x in report.constructs[code]]
+        score = survey.data[items].astype(float).mean(axis=1, skipna=True)
+        row: dict[str, Any] = {
+            "construct_code": code,
+            "construct": f"{i + 1}. {labels.get(code, code)}",
+            "mean": float(score.mean()),
+            "sd": float(score.std(ddof=1)),
+        }
+        for j, other in enumerate(codes):
+            if j < i:
+                row[other] = float(fl.loc[code, other])
+                row["p_" + other] = pval.get((code, other), float("nan"))
+            elif j == i:
+                row[other] = float(fl.loc[code, code])  # sqrt(AVE)
+                row["p_" + other] = float("nan")
+            else:
+                row[other] = float("nan")
+                row["p_" + other] = float("nan")
+        rows.append(row)
+    data = pd.DataFrame(rows)
+    t = _T[lang]
+    cols = [
+        Column(t["construct"], ("construct",), "text"),
+        Column("*M*", ("mean",), "number", 2),
+        Column("*SD*", ("sd",), "number", 2),
+    ]
+    cols += [Column(str(j + 1), (c,), "bounded", 2, stars="p_" + c) for j, c in enumerate(codes)]
+    if lang == "zh":
+        note = (
+            "注：M、SD 为构念得分（题项均值）的均值与标准差；对角线为 AVE 的平方根，"
+            f"对角线以下为验证性因子分析的潜变量相关。{_stars_note(lang)}"
+        )
+    else:
+        note = (
+            "Note. M and SD of the construct scores (mean of the items); the square root of "
+            "the AVE on the diagonal; below it, the latent correlations of the "
+            f"CFA. {_stars_note(lang)}"
+        )
+    return Table(
+        data=data,
+        columns=tuple(cols),
+        number=number,
+        title=title or t["construct_title"],
+        note=note,
+        status=report.status,
         lang=lang,
     )
