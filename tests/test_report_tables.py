@@ -170,7 +170,9 @@ def test_several_models_side_by_side(res, mlr):
     rows = md_rows(t.to_markdown())
     assert [r[0] for r in rows] == ["ML", "MLR"]
     assert rows[0][1] == "335.85" and rows[1][1] == "317.87"
-    assert "Robust estimation" in t.note and t.title.endswith("Compared Models")
+    assert "Rows MLR: robust estimation: χ² is the scaled" in t.note
+    assert "ML: N = 1059, estimator ML; MLR: N = 1059, estimator MLR." in t.note
+    assert t.title.endswith("Compared Models")
 
 
 # ---------------------------------------------------------------------- Word
@@ -408,7 +410,9 @@ def test_r2_and_htmt(res, mreport):
 def test_bad_input_raises_typed_errors(res, mreport, heywood):
     with pytest.raises(ReportError, match="fit_table needs a result") as err:
         rp.fit_table("model.csv")
-    assert "found: 'str'" in str(err.value) and "fix: pass ls.fit(...)" in str(err.value)
+    msg = str(err.value)
+    assert "found: 'str'" in msg and "expected: the result of ls.fit(...)" in msg
+    assert "fix: pass ls.fit(...)" in msg
     with pytest.raises(ReportError, match="unknown report language"):
         rp.fit_table(res, lang="fr")
     with pytest.raises(ReportError, match="measurement_table needs"):

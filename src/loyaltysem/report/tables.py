@@ -416,7 +416,7 @@ def _need(obj: object, attrs: Sequence[str], what: str, fix: str) -> None:
         raise ReportError(
             f"{what} needs a result with {', '.join(attrs)}",
             found=type(obj).__name__,
-            expected=what.split(" ")[0] + "'s source: " + fix,
+            expected="the result of " + fix.removeprefix("pass "),
             fix=fix,
         )
 
@@ -558,12 +558,13 @@ def fit_table(
             fix="pass ls.fit(...) or a dict of fits",
         )
     rows = []
-    robust_any = False
+    robust_names: list[str] = []
     for name, res in models.items():
         _sem(res, "fit_table")
         fm = res.fit_measures
         rob = _is_robust(res)
-        robust_any |= rob
+        if rob:
+            robust_names.append(str(name))
 
         def g(key: str, fm: pd.Series = fm) -> float:
             return float(fm[key]) if key in fm.index else float("nan")
@@ -608,17 +609,26 @@ def fit_table(
     )
     first = next(iter(models.values()))
     parts = [("注：" if lang == "zh" else "Note. ") + _sample_note(first, lang)]
-    if len(models) > 1 and len({r["n"] for r in rows}) > 1:
-        ns = "; ".join(f"{r['model']}: N = {int(r['n'])}" for r in rows)
+    if len(models) > 1 and len({(r["n"], r["estimator"]) for r in rows}) > 1:
+        word = "估计方法" if lang == "zh" else "estimator"
+        ns = "; ".join(f"{r['model']}: N = {int(r['n'])}, {word} {r['estimator']}" for r in rows)
         parts.append(ns + ("。" if lang == "zh" else "."))
-    if robust_any:
-        parts.append(
+    if robust_names:
+        which = ""
+        if len(robust_names) < len(models):  # mixed: name the rows that are robust
+            which = (
+                ("、".join(robust_names) + "：")
+                if lang == "zh"
+                else ("Rows " + ", ".join(robust_names) + ": ")
+            )
+        sentence = (
             "稳健估计：χ² 为 Satorra–Bentler/Yuan–Bentler 校正（scaled）χ²，"
             "CFI、TLI、RMSEA 为稳健（robust）版本。"
             if lang == "zh"
             else "Robust estimation: χ² is the scaled (Satorra–Bentler / Yuan–Bentler) "
             "test statistic; CFI, TLI and RMSEA are the robust versions."
         )
+        parts.append(which + (sentence[0].lower() + sentence[1:] if which else sentence))
     parts.append(
         "CFI = 比较拟合指数；TLI = Tucker–Lewis 指数；RMSEA = 近似误差均方根；"
         "CI = 置信区间；SRMR = 标准化残差均方根。"
@@ -692,8 +702,13 @@ def hypotheses_table(
     _sem(result, "hypotheses_table")
     est = result.estimates
     paths = est[est["op"] == "~"]
-    if "group" in paths.columns:
-        paths = paths[paths["group"] == paths["group"].iloc[0]] if len(paths) else paths
+    if "group" in paths.columns and paths["group"].nunique() > 1:
+        raise ReportError(
+            "hypotheses_table takes a single-group fit",
+            found=f"paths of {paths['group'].nunique()} groups",
+            expected="a SEMResult of one group",
+            fix="fit each group separately (or use the multi-group result's per-group fits)",
+        )
     if paths.empty:
         raise ReportError(
             "hypotheses_table needs a model with structural paths",
