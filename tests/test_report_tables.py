@@ -543,3 +543,16 @@ def test_construct_table_means_correlations_sqrt_ave(mreport, survey):
     assert np.sqrt(mreport.reliability.loc["LOY", "ave"]) == pytest.approx(
         t.data.loc[8, "LOY"], abs=1e-12
     )
+
+
+def test_excel_formula_like_text_stays_text(tmp_path):
+    t = rp.Table(
+        pd.DataFrame({"name": ['=HYPERLINK("http://x","y")', "-1 item"], "v": [0.5, -0.25]}),
+        (rp.Column("Name", ("name",), "text"), rp.Column("*r*", ("v",), "bounded", 2)),
+    )
+    t.to_excel(tmp_path / "f.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "f.xlsx").active
+    assert ws.cell(4, 1).value == '=HYPERLINK("http://x","y")' and ws.cell(4, 1).data_type == "s"
+    assert ws.cell(5, 1).value == "-1 item"
+    assert ws.cell(5, 2).value == -0.25 and ws.cell(5, 2).number_format == "#.00;-#.00"
+    assert md_rows(t.to_markdown())[1] == ["-1 item", "−.25"]

@@ -208,6 +208,9 @@ def _tex(s: str) -> str:
 def to_latex(table: Table) -> str:
     r"""The table as LaTeX (``booktabs``, no vertical lines, ``threeparttable`` note).
 
+    The preamble needs ``\usepackage{booktabs, threeparttable, caption}`` (and ``xeCJK``
+    with XeLaTeX for Chinese).
+
     Examples
     --------
     >>> import pandas as pd
