@@ -556,3 +556,18 @@ def test_excel_formula_like_text_stays_text(tmp_path):
     assert ws.cell(5, 1).value == "-1 item"
     assert ws.cell(5, 2).value == -0.25 and ws.cell(5, 2).number_format == "#.00;-#.00"
     assert md_rows(t.to_markdown())[1] == ["-1 item", "−.25"]
+
+
+def test_htmt_table_with_bootstrap_intervals(survey):
+    mr = ls.validate(
+        survey, ls.DEFAULT_MODEL, n_boot=100, random_state=3, run_efa=False, common_method=False
+    )
+    t = rp.htmt_table(mr)
+    rows = md_rows(t.to_markdown())
+    inf = mr.htmt_inference.loc["REP~SEC"]
+    assert rows[1][1] == (
+        f"{apa(mr.htmt.loc['SEC', 'REP'], 2, bounded=True)} "
+        f"[{apa(inf['ci_lower'], 2, bounded=True)}, {apa(inf['ci_upper'], 2, bounded=True)}]"
+    )
+    assert rows[0][1] == "" and rows[1][2] == ""
+    assert "(100 draws)" in t.note

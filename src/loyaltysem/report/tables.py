@@ -975,7 +975,47 @@ def htmt_table(
         else "Note. HTMT = heterotrait–monotrait ratio of correlations (Henseler et al., 2015); "
         "values below .85 (liberal: .90) support discriminant validity."
     )
-    return _square(report, lower, codebook, lang, number, title or _T[lang]["htmt_title"], note)
+    table = _square(report, lower, codebook, lang, number, title or _T[lang]["htmt_title"], note)
+    inf = getattr(report, "htmt_inference", None)
+    if inf is None or len(inf) == 0:
+        return table
+    # bootstrap intervals: "value [lo, hi]" in each lower-triangle cell
+    data = table.data.copy()
+    codes = [str(c) for c in h.columns]
+    for j, other in enumerate(codes):
+        lo, hi = [], []
+        for i, code in enumerate(codes):
+            key = f"{other}~{code}"
+            ok = i > j and key in inf.index
+            lo.append(float(inf.loc[key, "ci_lower"]) if ok else float("nan"))
+            hi.append(float(inf.loc[key, "ci_upper"]) if ok else float("nan"))
+        data[other + "_ci_lower"], data[other + "_ci_upper"] = lo, hi
+    cols = [table.columns[0]] + [
+        Column(
+            c.header,
+            (c.source[0], c.source[0] + "_ci_lower", c.source[0] + "_ci_upper"),
+            "ci",
+            2,
+            bounded=True,
+        )
+        for c in table.columns[1:]
+    ]
+    n_boot = int(getattr(report, "n_boot", 0) or 0)
+    extra = (
+        f"方括号内为 {n_boot} 次 Bootstrap 抽样的 95% 百分位置信区间；上限 < 1 支持区分效度。"
+        if lang == "zh"
+        else f" Brackets: 95% percentile bootstrap confidence intervals ({n_boot} draws); an "
+        "upper bound below 1 supports discriminant validity."
+    )
+    return Table(
+        data=data,
+        columns=tuple(cols),
+        number=table.number,
+        title=table.title,
+        note=table.note + extra,
+        status=table.status,
+        lang=lang,
+    )
 
 
 # ---------------------------------------------------------------------- effects
