@@ -419,6 +419,9 @@ def test_bad_input_raises_typed_errors(res, mreport, heywood):
         rp.measurement_table(res)
     with pytest.raises(ReportError, match="no '~' rows"):
         rp.hypotheses_table(heywood)
+    with pytest.raises(ReportError, match="do not exist") as err:
+        rp.Table(pd.DataFrame({"b": [1.0]}), (rp.Column("b", ("beta",)),))
+    assert "found: ['beta']" in str(err.value)
     with pytest.raises(ReportError, match="unknown column kind"):
         rp.Column("x", ("x",), "money")
     assert issubclass(ReportError, ValueError)

@@ -176,6 +176,20 @@ class Table:
     group: str | None = None
     lang: str = "en"
 
+    def __post_init__(self) -> None:
+        _lang(self.lang)
+        have = set(map(str, self.data.columns))
+        wanted = [s for c in self.columns for s in c.source]
+        wanted += [c.stars for c in self.columns if c.stars] + [self.group] * bool(self.group)
+        missing = [s for s in wanted if s not in have]
+        if missing:
+            raise ReportError(
+                "a Table column refers to data columns that do not exist",
+                found=missing,
+                expected=f"columns of the data: {sorted(have)}",
+                fix="name existing DataFrame columns in Column.source, stars and group",
+            )
+
     # ------------------------------------------------------------------ text
     @property
     def label(self) -> str:
