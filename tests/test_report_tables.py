@@ -574,3 +574,22 @@ def test_htmt_table_with_bootstrap_intervals(survey):
     )
     assert rows[0][1] == "" and rows[1][2] == ""
     assert "(100 draws)" in t.note
+
+
+def test_docx_row_groups_and_loadings(mreport, survey, tmp_path):
+    t = rp.measurement_table(mreport, codebook=survey)
+    t.to_docx().save(tmp_path / "m.docx")
+    tbl = docx.Document(tmp_path / "m.docx").tables[0]
+    first = tbl.rows[1].cells
+    assert {c.text for c in first} == {survey.codebook.constructs["REP"].label}  # one merged cell
+    assert len({id(c._tc) for c in first}) == 1
+    item = mreport.items.loc["REP2"]
+    row = [c.text for c in tbl.rows[3].cells]
+    assert row[0] == "REP2" and row[2:4] == [
+        apa(item["loading"], 2, bounded=True),
+        apa(item["loading_se"], 3, bounded=True),
+    ]
+    n_items = sum(len(v) for v in mreport.constructs.values())
+    assert len(tbl.rows) == 1 + n_items + len(mreport.constructs)
+    last = tbl.rows[-1].cells[0]._tc.tcPr.find(qn("w:tcBorders"))
+    assert last.find(qn("w:bottom")).get(qn("w:val")) == "single"

@@ -483,30 +483,50 @@ def to_docx(table: Table, document: Any = None) -> Any:
     ncol = len(table.columns)
     tbl = doc.add_table(rows=n_rows, cols=ncol)
     _no_table_borders(tbl)
+    # rows that start a group: one cell spanning the table (merged before the grid is read)
+    group_rows: dict[int, str] = {}
+    i = 1
+    for grp in groups:
+        if grp is not None:
+            group_rows[i] = grp
+            i += 1
+        i += 1
+    for i in group_rows:
+        tbl.cell(i, 0).merge(tbl.cell(i, ncol - 1))
+    # the grid read once (Table.cell(i, j) re-reads the whole table on every call)
+    grid = tbl._cells if hasattr(tbl, "_cells") else [c for r in tbl.rows for c in r.cells]
+
+    def at(i: int, j: int) -> Any:
+        return grid[i * ncol + j]
+
     for j, c in enumerate(table.columns):
-        cell = tbl.cell(0, j)
-        par = cell.paragraphs[0]
+        par = at(0, j).paragraphs[0]
         for text, it in _segments(c.header):
             _run(par, text, lang=lang, italic=it)
-        _border_xml(cell, top="single", bottom="single")
     i = 1
-    for grp, row in zip(groups, cells, strict=True):
-        if grp is not None:
-            merged = tbl.cell(i, 0).merge(tbl.cell(i, ncol - 1))
-            _run(merged.paragraphs[0], grp, lang=lang, italic=True)
+    for row in cells:
+        if i in group_rows:
+            _run(at(i, 0).paragraphs[0], group_rows[i], lang=lang, italic=True)
             i += 1
         for j, (c, v) in enumerate(zip(table.columns, row, strict=True)):
-            par = tbl.cell(i, j).paragraphs[0]
+            par = at(i, j).paragraphs[0]
             _run(par, v, lang=lang)
             if c.kind != "text":
                 par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         i += 1
-    for r_i, row_ in enumerate(tbl.rows):
-        if r_i == 0:
-            continue
-        last = r_i == n_rows - 1
-        for cell in row_.cells:
-            _border_xml(cell, bottom="single") if last else _border_xml(cell)
+    done: set[int] = set()
+    for i in range(n_rows):
+        for j in range(ncol):
+            cell = at(i, j)
+            if id(cell._tc) in done:  # a merged cell appears once per spanned column
+                continue
+            done.add(id(cell._tc))
+            if i == 0:
+                _border_xml(cell, top="single", bottom="single")
+            elif i == n_rows - 1:
+                _border_xml(cell, bottom="single")
+            else:
+                _border_xml(cell)
     for line in table.note_lines:
         par = doc.add_paragraph()
         if line == table.warning:
