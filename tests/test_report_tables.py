@@ -326,6 +326,7 @@ def test_heywood_case_warns_in_every_format(heywood, tmp_path):
     assert t.warning.startswith("WARNING: improper solution (converged; inadmissible")
     assert "a ~~ a" in t.warning
     assert f"**{t.warning}**" in t.to_markdown()
+    assert md_rows(t.to_markdown())[0][0] == "Model (improper solution)"  # in the row itself
     assert f"<div class='apa-status' role='alert'>{t.warning}" in t.to_html()
     assert r"\textbf{WARNING: improper solution" in t.to_latex()
     t.to_excel(tmp_path / "h.xlsx")

@@ -591,9 +591,11 @@ def fit_table(
             chi, df, p = g("chisq"), g("df"), g("pvalue")
             cfi, tli = g("cfi"), g("tli")
             rm, lo, hi = g("rmsea"), g("rmsea.ci.lower"), g("rmsea.ci.upper")
+        flag = "" if res.status.ok else ("（解不合理）" if lang == "zh" else " (improper solution)")
         rows.append(
             {
                 "model": str(name),
+                "model_shown": str(name) + flag,
                 "chisq": chi,
                 "df": df,
                 "pvalue": p,
@@ -610,7 +612,7 @@ def fit_table(
     data = pd.DataFrame(rows).set_index("model", drop=False)
     data.index.name = None
     columns = (
-        Column(_T[lang]["model"], ("model",), "text"),
+        Column(_T[lang]["model"], ("model_shown",), "text"),
         Column("*χ*²", ("chisq",), "number", 2),
         Column("*df*", ("df",), "integer"),
         Column("*p*", ("pvalue",), "p"),
