@@ -107,7 +107,7 @@ def test_fit_table_numbers_equal_fit_measures(res):
         apa(fm["chisq"], 2),
         f"{int(fm['df'])}",
         apa_p(fm["pvalue"]),
-        apa(fm["cfi"], 3),
+        apa(fm["cfi"], 3, bounded=True),  # CFI is bounded by 1; TLI is not
         apa(fm["tli"], 3),
         f"{apa(fm['rmsea'], 3, bounded=True)} [{apa(fm['rmsea.ci.lower'], 3, bounded=True)}, "
         f"{apa(fm['rmsea.ci.upper'], 3, bounded=True)}]",
@@ -163,6 +163,26 @@ def test_mlr_fit_table_shows_scaled_and_robust_only(mlr):
     md = t.to_markdown()
     assert apa(fm["chisq"], 2) not in md and apa(fm["rmsea.ci.upper"], 3, bounded=True) not in md
     assert "scaled" in t.note and "robust" in t.note and "MLR" in t.note
+
+
+def test_invariance_levels_side_by_side(survey):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inv = ls.invariance(
+            "REP =~ REP1 + REP2 + REP3\nTRU =~ TRU1 + TRU2 + TRU3", survey, "gender"
+        )
+    rows = md_rows(rp.fit_table(dict(inv.fits)).to_markdown())
+    assert [r[0] for r in rows] == ["configural", "metric", "scalar", "strict"]
+    fm = inv.fits["configural"].fit_measures
+    assert rows[0][1:6] == [
+        apa(fm["chisq"], 2),
+        f"{int(fm['df'])}",
+        apa_p(fm["pvalue"]),
+        apa(fm["cfi"], 3, bounded=True),
+        apa(fm["tli"], 3),
+    ]
+    # CFI .9996 rounds to 1.000; TLI (.9992) can exceed 1, so it keeps its leading zero
+    assert rows[0][4:6] == ["1.000", "0.999"]
 
 
 def test_several_models_side_by_side(res, mlr):

@@ -616,7 +616,7 @@ def fit_table(
         Column("*χ*²", ("chisq",), "number", 2),
         Column("*df*", ("df",), "integer"),
         Column("*p*", ("pvalue",), "p"),
-        Column("CFI", ("cfi",), "number", 3),
+        Column("CFI", ("cfi",), "bounded", 3),
         Column("TLI", ("tli",), "number", 3),
         Column(
             "RMSEA [90% *CI*]", ("rmsea", "rmsea_ci_lower", "rmsea_ci_upper"), "ci", 3, bounded=True
@@ -1421,7 +1421,7 @@ def invariance_table(
         Column(t["level"], ("level",), "text"),
         Column("*χ*²", ("chisq",), "number", 2),
         Column("*df*", ("df",), "integer"),
-        Column("CFI", ("cfi",), "number", 3),
+        Column("CFI", ("cfi",), "bounded", 3),
         Column("RMSEA", ("rmsea",), "bounded", 3),
         Column("SRMR", ("srmr",), "bounded", 3),
         Column("Δ*χ*²", ("delta_chisq",), "number", 2),
