@@ -142,7 +142,7 @@ class Column:
         return self.header.replace("*", "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # a DataFrame has no truth value: compare .data instead
 class Table:
     """One APA table: full-precision data plus its number, title, note and column formats.
 
