@@ -42,7 +42,12 @@ SRC = ROOT / "src" / "loyaltysem"
 HS = dataset_path("holzinger_swineford")
 PEERS = {"semopy", "factor-analyzer", "scikit-learn"}
 # import name -> distribution name, where they differ
-DISTRIBUTION = {"yaml": "pyyaml", "sklearn": "scikit-learn", "factor_analyzer": "factor-analyzer"}
+DISTRIBUTION = {
+    "docx": "python-docx",
+    "yaml": "pyyaml",
+    "sklearn": "scikit-learn",
+    "factor_analyzer": "factor-analyzer",
+}
 # declared and used, but imported by pandas on our behalf (none: pyarrow is also imported by
 # the reader of large CSV files, survey/io.py)
 USED_THROUGH_PANDAS: set[str] = set()

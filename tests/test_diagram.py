@@ -1,4 +1,4 @@
-"""Path diagrams (loyaltysem.report.diagram): geometry, numbers, DOT, Chinese, groups, status.
+"""Path diagrams (loyaltysem.report.diagrams): geometry, numbers, DOT, Chinese, groups, status.
 
 Geometry is checked on what matplotlib drew: the window extents of every node patch, every text
 inside a node and every coefficient label, measured by the Agg renderer; no two node or label
@@ -22,8 +22,8 @@ from matplotlib.ft2font import FT2Font
 
 import loyaltysem as ls
 from loyaltysem.errors import HeywoodWarning, LoyaltySemWarning, ReportError
-from loyaltysem.report import diagram as diagram_module
-from loyaltysem.report.diagram import diagram, find_cjk_font, format_coef
+from loyaltysem.report import diagrams as diagram_module
+from loyaltysem.report.diagrams import diagram, find_cjk_font, format_coef
 
 FIXTURES = Path(__file__).parent / "fixtures" / "estimation"
 

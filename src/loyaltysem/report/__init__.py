@@ -1,1 +1,73 @@
-"""Reports: tables as data, APA formatting, diagrams, figures, documents, methods text."""
+"""The report wing: tables as data, APA 7 formatting, renderers (design.md §1 and §6).
+
+A :class:`Table` holds a full-precision DataFrame with its number, title, note, column
+formats and the source result's status; the builders make one from a result object, and
+one renderer per format writes it: Markdown, HTML, LaTeX, Excel and Word. :func:`diagram`
+draws the path diagram; :func:`methods_text` and :func:`results_text` write the methods and
+results paragraphs.
+
+Examples
+--------
+>>> import loyaltysem as ls
+>>> from loyaltysem import report
+>>> res = ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce())
+>>> report.hypotheses_table(res).cells()[0][:3]
+['H1', 'REP → TRU', '.31***']
+"""
+
+from __future__ import annotations
+
+from loyaltysem.report.diagrams import Diagram, diagram
+from loyaltysem.report.methods import Paragraphs, methods_text, results_text
+from loyaltysem.report.render import to_docx, to_excel, to_html, to_latex, to_markdown
+from loyaltysem.report.tables import (
+    CUTOFFS,
+    LANGS,
+    STARS,
+    Column,
+    Table,
+    comparison_table,
+    construct_table,
+    fit_table,
+    fornell_larcker_table,
+    htmt_table,
+    hypotheses_table,
+    indirect_effects_table,
+    invariance_table,
+    items_table,
+    local_fit_table,
+    measurement_table,
+    r2_table,
+    sample_table,
+)
+
+__all__ = [
+    "CUTOFFS",
+    "LANGS",
+    "STARS",
+    "Column",
+    "Diagram",
+    "Paragraphs",
+    "Table",
+    "comparison_table",
+    "construct_table",
+    "diagram",
+    "fit_table",
+    "fornell_larcker_table",
+    "htmt_table",
+    "hypotheses_table",
+    "indirect_effects_table",
+    "invariance_table",
+    "items_table",
+    "local_fit_table",
+    "measurement_table",
+    "methods_text",
+    "r2_table",
+    "results_text",
+    "sample_table",
+    "to_docx",
+    "to_excel",
+    "to_html",
+    "to_latex",
+    "to_markdown",
+]

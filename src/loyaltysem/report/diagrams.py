@@ -15,7 +15,7 @@ need a hand-made layout for a measurement plus structural model.
 Examples
 --------
 >>> import loyaltysem as ls
->>> from loyaltysem.report.diagram import diagram
+>>> from loyaltysem.report.diagrams import diagram
 >>> d = diagram(ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce()))
 >>> len(d.nodes), d.edge_label("TRU", "LOY")
 (38, '.37***')
@@ -292,7 +292,7 @@ class Diagram:
         Examples
         --------
         >>> import loyaltysem as ls
-        >>> from loyaltysem.report.diagram import diagram
+        >>> from loyaltysem.report.diagrams import diagram
         >>> dot = diagram(ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce())).to_dot()
         >>> dot.splitlines()[0], dot.count(" -> ")
         ('digraph sem {', 53)
@@ -690,7 +690,7 @@ def diagram(
     Examples
     --------
     >>> import loyaltysem as ls
-    >>> from loyaltysem.report.diagram import diagram
+    >>> from loyaltysem.report.diagrams import diagram
     >>> s = ls.load_ecommerce()
     >>> d = diagram(ls.fit(ls.DEFAULT_MODEL, s), structural_only=True, codebook=s)
     >>> d.nodes["TRU"].label, format_coef(d.nodes["TRU"].r2[0])
