@@ -155,7 +155,11 @@ _DECISION_ZH = {
     "failed": "拟合失败",
     "not tested": "未检验",
 }
-_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])-?(?:\d[\d,]*(?:\.\d+)*|\.\d+)")
+# a number, or a version with its PEP 440 suffix (0.1.0.dev0, 2.0rc1, 1.2.3+local)
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9_.])-?(?:\d[\d,]*(?:\.\d+)*(?:\.?(?:dev|rc|a|b|post)\d+)*"
+    r"(?:\+[A-Za-z0-9.]+)?|\.\d+)"
+)
 
 
 class Number(NamedTuple):
@@ -257,6 +261,8 @@ def parse_numbers(text: str) -> list[str]:
     --------
     >>> parse_numbers("χ²(353) = 294.43, p = .990; SQ3 and 1,201 (Python 3.11.7)")
     ['353', '294.43', '.990', '1,201', '3.11.7']
+    >>> parse_numbers("loyaltysem 0.1.0.dev0 (numpy 2.4.6)")
+    ['0.1.0.dev0', '2.4.6']
     """
     return [m.group(0).rstrip(",") for m in _NUMBER.finditer(text)]
 
