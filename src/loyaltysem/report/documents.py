@@ -220,8 +220,10 @@ def _sections(inputs: dict[str, Any], lang: str) -> list[_Section]:
         sec = _Section("model", head["model"])
         sec.banners = _banner(fit.status, head["model"], lang)
         sec.tables.append(fit_table(fit, number=next(number), lang=lang))
-        sec.tables.append(hypotheses_table(fit, codebook=codebook, number=next(number), lang=lang))
-        sec.tables.append(r2_table(fit, codebook=codebook, number=next(number), lang=lang))
+        if (fit.estimates["op"] == "~").any():  # a CFA has no paths and no R² of constructs
+            kw = {"codebook": codebook, "lang": lang}
+            sec.tables.append(hypotheses_table(fit, number=next(number), **kw))
+            sec.tables.append(r2_table(fit, number=next(number), **kw))
         sec.tables.append(local_fit_table(fit, number=next(number), lang=lang))
         sec.diagram = diagram(fit, codebook=codebook, lang=lang)
         out.append(sec)
@@ -368,10 +370,10 @@ def _docx(sections: list[_Section], lang: str, path: Path) -> Path:
         st.element.get_or_add_rPr().get_or_add_rFonts().set(
             qn("w:eastAsia"), "SimSun" if lang == "zh" else "Times New Roman"
         )
-    doc.add_heading(_HEAD[lang]["title"], level=0)
+    _docx_run(doc.add_heading("", level=0), _HEAD[lang]["title"], lang)
     figures = 0
     for s in sections:
-        doc.add_heading(s.heading, level=1)
+        _docx_run(doc.add_heading("", level=1), s.heading, lang)
         for b in s.banners:
             _docx_run(doc.add_paragraph(), b, lang, bold=True, red=True)
         if s.paragraphs is not None:
