@@ -190,7 +190,7 @@ def _sections(inputs: dict[str, Any], lang: str) -> list[_Section]:
     head = _HEAD[lang]
     codebook = survey.codebook if survey is not None else None
     number = iter(range(1, 1000))
-    text_inputs = {k: v for k, v in inputs.items()}
+    text_inputs = dict(inputs)
     out: list[_Section] = [
         _Section("methods", head["methods"], paragraphs=methods_text(**text_inputs, lang=lang))
     ]
