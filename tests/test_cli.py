@@ -60,6 +60,7 @@ def test_demo_writes_screening_and_sem_tables(demo_dir):
         "missing_patterns.csv", "missing_coverage.csv", "sem_effects.csv", "sem_mediation.csv",
         "invariance_table.csv", "invariance_summary.txt", "invariance_partial.csv",
         "invariance_configural_estimates.csv", "invariance_strict_estimates.csv",
+        "report.html", "report.docx", "report.xlsx", "report.md",
     }  # fmt: skip
     assert expected <= names
     assert not [n for n in names if n.endswith(".tmp")]
@@ -776,3 +777,14 @@ def test_an_improper_solution_is_flagged_in_the_outputs_and_on_stderr(tmp_path, 
     assert status.loc[status["check"] == "converged", "passed"].tolist() == [True]
     summary = (out / "sem_summary.txt").read_text(encoding="utf-8-sig")
     assert "inadmissible: a ~~ a = " in "\n".join(summary.splitlines()[:4])
+
+
+def test_demo_writes_the_report_with_every_section(demo_dir):
+    page = (demo_dir / "report.html").read_text(encoding="utf-8")
+    for key in ("methods", "screening", "validation", "model", "effects", "invariance"):
+        assert f'<section id="{key}">' in page
+    assert "<svg" in page
+    fm = pd.read_csv(demo_dir / "sem_fit_measures.csv", index_col=0)["value"]
+    md = (demo_dir / "report.md").read_text(encoding="utf-8")
+    chisq = f"{fm['chisq.scaled']:.2f}"  # the demo's fit is MLR: the scaled χ²
+    assert f"| Model | {chisq} | {int(fm['df'])} |" in md

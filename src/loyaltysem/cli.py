@@ -735,6 +735,21 @@ def _run_chain(
             source,
         )
         _write_invariance(inv, out)
+    from loyaltysem.effects import effects
+    from loyaltysem.report import write as write_report
+
+    structural = (result.estimates["op"] == "~").any()  # a CFA has no effects
+    written = write_report(
+        out,
+        survey=cleaned,
+        screening=report,
+        validation=report_mm,
+        fit=result,
+        effects=effects(result) if structural else None,
+        invariance=inv,
+        recommendation=rec,
+        lang=args.lang,
+    )
     print(header)
     print(f"  model: {model_name}")
     print(f"  {_clean_note(survey, cleaned)}")
@@ -747,6 +762,7 @@ def _run_chain(
     if inv is not None:
         print(f"measurement invariance across {args.group!r}: {inv_how}")
         print(inv.summary())
+    print("report: " + ", ".join(p.name for p in written))
     return EXIT_OK
 
 
@@ -781,6 +797,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         estimator=None,
         missing=None,
         ordered=None,
+        lang=args.lang,
     )
     header = (
         f"loyaltysem {__version__} demo: bundled e-commerce survey ({dataset_path('ecommerce')})"
@@ -884,6 +901,9 @@ def _add_estimator_options(p: argparse.ArgumentParser, *, ordered_help: str) -> 
     p.add_argument("--std-lv", action="store_true", help="scale latents by their variance")
 
 
+LANG_HELP = "language of the report (report.html, .docx, .xlsx, .md): en, or zh (Chinese labels)"
+
+
 def _parser() -> argparse.ArgumentParser:
     from loyaltysem import __version__
 
@@ -901,6 +921,7 @@ def _parser() -> argparse.ArgumentParser:
         "file, codebook and default model, across the waves)",
     )
     demo.add_argument("--out", default="loyaltysem-demo", help="output folder (created)")
+    demo.add_argument("--lang", choices=("en", "zh"), default="en", help=LANG_HELP)
     demo.set_defaults(func=_cmd_demo)
 
     ana = sub.add_parser(
@@ -915,6 +936,7 @@ def _parser() -> argparse.ArgumentParser:
         help="grouping column (e.g. wave): test measurement invariance across its groups",
     )
     ana.add_argument("--out", required=True, help="output folder (created)")
+    ana.add_argument("--lang", choices=("en", "zh"), default="en", help=LANG_HELP)
     ana.add_argument(
         "--estimator",
         choices=ESTIMATORS,

@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 from loyaltysem.report.diagrams import Diagram, diagram
+from loyaltysem.report.documents import FORMATS, write
 from loyaltysem.report.methods import Paragraphs, methods_text, results_text
 from loyaltysem.report.render import to_docx, to_excel, to_html, to_latex, to_markdown
 from loyaltysem.report.tables import (
@@ -43,6 +44,7 @@ from loyaltysem.report.tables import (
 
 __all__ = [
     "CUTOFFS",
+    "FORMATS",
     "LANGS",
     "STARS",
     "Column",
@@ -70,4 +72,5 @@ __all__ = [
     "to_html",
     "to_latex",
     "to_markdown",
+    "write",
 ]
