@@ -231,3 +231,71 @@ def test_bad_input_raises_report_error(chain, tmp_path):
     with pytest.raises(ReportError, match="no result"):
         report.write(tmp_path)
     assert list(tmp_path.iterdir()) == []  # nothing written on bad input
+
+
+# ---------------------------------------------------------------------- options
+@pytest.fixture(scope="module")
+def multigroup(chain):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ls.fit(ls.DEFAULT_MODEL, chain["survey"], group="gender")
+
+
+def test_multi_group_report_goes_group_by_group(multigroup, chain, tmp_path):
+    paths = _by_name(
+        report.write(tmp_path, fit=multigroup, survey=chain["survey"], formats=("md", "docx"))
+    )
+    md = paths[".md"].read_text(encoding="utf-8")
+    for g in multigroup.group_labels:
+        assert f"| **{g}** |" in md  # a row group per group in the paths, R², local fit
+        assert f"In group {g}, significant paths were" in md
+    est = multigroup.estimates
+    paths_ = est[est["op"] == "~"]
+    doc = docx.Document(str(paths[".docx"]))
+    hyp = next(t for t in doc.tables if "Supported" in [c.text for c in t.rows[0].cells])
+    body = [r for r in hyp.rows[1:] if r.cells[0].text != r.cells[1].text]  # not group rows
+    assert len(hyp.rows) - 1 - len(body) == len(multigroup.group_labels)
+    betas = [r.cells[2].text.rstrip("*") for r in body]
+    assert betas == [apa(b, 2, bounded=True) for b in paths_["std_all"]]  # group by group
+
+
+def test_hypotheses_comparison_and_provenance(chain, tmp_path):
+    s = chain["survey"]
+    rival = ls.fit(ls.DEFAULT_MODEL + "\nLOY ~ REP", s)
+    cmp = ls.compare(chain["fit"], rival, names=["Default", "Rival"])
+    (md,) = report.write(
+        tmp_path,
+        fit=chain["fit"],
+        survey=s,
+        comparison=cmp,
+        hypotheses={"a1": "H1a", "LOY ~ SAT": "H5"},
+        formats=("md",),
+    )
+    text = md.read_text(encoding="utf-8")
+    assert "| H1a | Platform reputation → Trust |" in text
+    assert "| H5 | Satisfaction → Loyalty |" in text
+    assert "## 4 Model comparison" in text
+    assert (
+        report.comparison_table(cmp, number=6).to_markdown() in text
+    )  # after sample, fit, paths, R², local fit
+    prov = chain["fit"].provenance
+    assert "## 6 Provenance" in text
+    assert prov.data_hash[:16] in text and prov.versions["loyaltysem"] in text
+    with pytest.raises(ReportError, match="does not have"):
+        report.write(tmp_path / "x", fit=chain["fit"], hypotheses={"LOY ~ PQ": "H9"})
+
+
+def test_latex_report_with_figure_files(chain, tmp_path):
+    paths = report.write(tmp_path, fit=chain["fit"], survey=chain["survey"], formats=("tex",))
+    names = [p.name for p in paths]
+    assert names[-1] == "report.tex" and "report-figure-1.pdf" in names
+    tex = (tmp_path / "report.tex").read_text(encoding="utf-8")
+    assert tex.count(r"\begin{table}") + tex.count(r"\begin{threeparttable}") >= 5
+    assert r"\toprule" in tex and r"\includegraphics[width=\linewidth]{report-figure-1.pdf}" in tex
+    specs = re.findall(r"\\begin\{tabular\}\{([^}]*)\}", tex)
+    assert specs and all(set(spec) <= set("lrc") for spec in specs)  # no vertical rules
+    fm = chain["fit"].fit_measures
+    assert f"{fm['chisq']:.2f}" in tex and tex.rstrip().endswith(r"\end{document}")
+    assert (tmp_path / "report-figure-1.pdf").read_bytes()[:4] == b"%PDF"
+    zh = report.write(tmp_path / "zh", fit=chain["fit"], formats=("tex",), lang="zh")
+    assert "ctexart" in zh[-1].read_text(encoding="utf-8")

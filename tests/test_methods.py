@@ -79,6 +79,16 @@ def _resolve(source: str, objs: dict[str, Any]) -> Any:
         (r"fit\.fit_measures\[(.+)\]", lambda k: fit.fit_measures[k]),
         (r"fit\.estimates\.loc\[(\d+)\]\.(\w+)", lambda i, c: fit.estimates.loc[int(i), c]),
         (r"fit\.r2\[(\w+)\]", lambda v: fit.r2[v]),
+        (r"fit\.r2\[(\w+)\]\[(\w+)\]", lambda g, v: fit.r2[(g, v)]),
+        (
+            r"fit\.nobs\[(\w+)\]",
+            lambda g: (
+                dict(zip(fit.group_labels, fit.nobs.values()))[g]
+                if isinstance(fit.nobs, dict)
+                else dict(zip(fit.group_labels, fit.nobs))[g]
+            ),
+        ),
+        (r"len\(fit\.group_labels\)", lambda: len(fit.group_labels)),
         (r"fit\.provenance\.versions\[(\w+)\]", lambda k: fit.provenance.versions[k]),
         (r"fit\.provenance\.(n|n_excluded)", lambda k: getattr(fit.provenance, k)),
         (r"fit\.iterations", lambda: fit.iterations),
@@ -356,17 +366,53 @@ def test_bad_input_is_a_typed_error(chain: dict[str, Any]) -> None:
     with pytest.raises(ReportError, match="SEMResult") as info:
         results_text(fit="model.csv")
     assert info.value.found == "str" and info.value.fix
-    with pytest.raises(ReportError, match="every result was left out"):
+    with pytest.raises(ReportError, match="was given no result"):
         results_text()
     with pytest.raises(ReportError, match="between 0 and 1"):
         results_text(fit=chain["fit"], level=95)
     with pytest.raises(ReportError, match="MeasurementReport"):
         results_text(validation=chain["fit"])
+    with pytest.raises(ReportError, match="path the model does not have"):
+        results_text(fit=chain["fit"], hypotheses={"LOY ~ REP": "H9"})
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_multi_group_text_goes_group_by_group(chain: dict[str, Any], lang: str) -> None:
+    """A multi-group fit: the design (groups, n, constraints) in the methods, then local fit,
+    paths and R² per group in the results; every number equals the result's."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        groups = ls.fit(INV_MODEL, chain["survey"], group="gender")
-    with pytest.raises(ReportError, match="multi-group text is not written yet"):
-        results_text(fit=groups)
+        groups = ls.fit(ls.DEFAULT_MODEL, chain["survey"], group="gender", group_equal=["loadings"])
+    objs = {"fit": groups, "survey": chain["survey"]}
+    methods = methods_text(fit=groups, survey=chain["survey"], lang=lang)
+    results = results_text(fit=groups, survey=chain["survey"], hypotheses={"a1": "H1"}, lang=lang)
+    _check_numbers(methods, objs)
+    checked = _check_numbers(results, objs)
+    labels = groups.group_labels
+    assert labels == ("female", "male")
+    nobs = (
+        [int(n) for n in groups.nobs.values()]
+        if isinstance(groups.nobs, dict)
+        else list(map(int, groups.nobs))
+    )
+    for g, n in zip(labels, nobs, strict=True):
+        assert (f"{g}, n = {n:,d}" if lang == "en" else f"{g}，n = {n:,d}") in methods.text
+    assert ("loadings constrained equal" if lang == "en" else "约束loadings跨组相等") in (
+        methods.text
+    )
+    for g in labels:
+        prefix = f"In group {g}, " if lang == "en" else f"在 {g} 组中，"
+        said = [x.text for x in results.sentences if x.text.startswith(prefix)]
+        assert len(said) == 3, said  # local fit, paths, R²
+        r2 = f"{groups.r2[(g, 'TRU')]:.2f}".lstrip("0")
+        assert any(f"R² = {r2}" in x for x in said)
+    est = groups.estimates
+    first = est[(est["op"] == "~") & (est["label"] == "a1")]
+    assert len(first) == 2  # the same label names the path of both groups
+    for _, row in first.iterrows():
+        beta = f"{row['std_all']:.2f}".lstrip("0")
+        assert f"H1, supported; β = {beta}" in results.text or lang == "zh"
+    assert checked > 40
 
 
 def test_parse_numbers() -> None:

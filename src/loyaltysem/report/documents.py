@@ -29,20 +29,24 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loyaltysem.comparison import ModelComparison
 from loyaltysem.effects import EffectsResult
 from loyaltysem.errors import OutputError, ReportError
+from loyaltysem.grouping import MultiGroupResult
 from loyaltysem.groups import InvarianceResult
 from loyaltysem.guidance import EstimatorRecommendation
-from loyaltysem.report.diagrams import Diagram, diagram
+from loyaltysem.report.diagrams import diagram
+from loyaltysem.report.inputs import check_inputs
 from loyaltysem.report.methods import Paragraphs, methods_text, results_text
-from loyaltysem.report.render import to_docx, to_excel, to_html, to_markdown
+from loyaltysem.report.render import tex_text, to_docx, to_excel, to_html, to_latex, to_markdown
 from loyaltysem.report.tables import (
     Table,
+    comparison_table,
     construct_table,
     fit_table,
     fornell_larcker_table,
@@ -53,6 +57,7 @@ from loyaltysem.report.tables import (
     items_table,
     local_fit_table,
     measurement_table,
+    provenance_table,
     r2_table,
     sample_table,
     status_warning,
@@ -71,28 +76,7 @@ FORMATS: dict[str, str] = {
     "docx": "report.docx",
     "xlsx": "report.xlsx",
     "md": "report.md",
-}
-
-_ACCEPTED: dict[str, tuple[type, ...]] = {
-    "survey": (Survey,),
-    "screening": (ScreeningReport,),
-    "validation": (MeasurementReport,),
-    "fit": (SEMResult,),
-    "effects": (EffectsResult,),
-    "bootstrap": (SEMBootstrap,),
-    "invariance": (InvarianceResult,),
-    "recommendation": (EstimatorRecommendation,),
-}
-
-_WHERE = {
-    "survey": "ls.read_survey(...) or ls.load_ecommerce()",
-    "screening": "survey.screen()",
-    "validation": "ls.validate(survey)",
-    "fit": "ls.fit(model, survey)",
-    "effects": "ls.effects(fit)",
-    "bootstrap": "ls.bootstrap(fit)",
-    "invariance": "ls.invariance(model, survey, group)",
-    "recommendation": "ls.recommend_estimator(survey)",
+    "tex": "report.tex",
 }
 
 _HEAD = {
@@ -106,6 +90,8 @@ _HEAD = {
         "effects": "Effects",
         "invariance": "Measurement invariance",
         "results": "Results",
+        "provenance": "Provenance",
+        "comparison": "Model comparison",
         "figure": "Figure",
         "diagram": "Path diagram with standardized coefficients",
         "warning": "WARNING",
@@ -120,6 +106,8 @@ _HEAD = {
         "effects": "效应分析",
         "invariance": "测量不变性",
         "results": "研究结果",
+        "provenance": "来源信息",
+        "comparison": "模型比较",
         "figure": "图",
         "diagram": "路径图（标准化系数）",
         "warning": "警告",
@@ -128,12 +116,32 @@ _HEAD = {
 
 
 @dataclass
+class _Figure:
+    """A figure of the report: its title, its note and what draws it (a Diagram or a Figure)."""
+
+    title: str
+    note: str
+    art: Any  # has .figure, a matplotlib Figure
+
+    def svg(self) -> str:
+        buffer = io.StringIO()
+        self.art.figure.savefig(buffer, format="svg")
+        return _strip_svg_prolog(buffer.getvalue())
+
+    def png(self) -> io.BytesIO:
+        buffer = io.BytesIO()
+        self.art.figure.savefig(buffer, format="png", dpi=150)
+        buffer.seek(0)
+        return buffer
+
+
+@dataclass
 class _Section:
     key: str
     heading: str
     paragraphs: Paragraphs | None = None
     tables: list[Table] = field(default_factory=list)
-    diagram: Diagram | None = None
+    figures: list[_Figure] = field(default_factory=list)
     banners: list[str] = field(default_factory=list)
 
 
@@ -155,22 +163,7 @@ def _check(inputs: dict[str, Any], formats: Sequence[str], lang: str) -> tuple[s
             expected=f"one or more of {sorted(FORMATS)}",
             fix='pass e.g. formats=("html", "docx", "xlsx", "md")',
         )
-    for name, value in inputs.items():
-        if value is not None and not isinstance(value, _ACCEPTED[name]):
-            raise ReportError(
-                f"report.write does not know this {name} result",
-                found=type(value).__name__,
-                expected=f"{name}={_ACCEPTED[name][0].__name__} from {_WHERE[name]}",
-                fix="pass each result under its keyword: "
-                + ", ".join(f"{k}={v[0].__name__}" for k, v in _ACCEPTED.items()),
-            )
-    if all(v is None for v in inputs.values()):
-        raise ReportError(
-            "report.write was given no result",
-            found="no result",
-            expected="one or more of " + ", ".join(_ACCEPTED),
-            fix="pass e.g. survey=..., fit=ls.fit(model, survey)",
-        )
+    check_inputs(inputs, "report.write")
     return tuple(dict.fromkeys(formats))
 
 
@@ -179,7 +172,15 @@ def _banner(status: Any, what: str, lang: str) -> list[str]:
     return [f"{what}: {text}"] if text else []
 
 
-def _sections(inputs: dict[str, Any], lang: str) -> list[_Section]:
+def _sections(
+    inputs: dict[str, Any],
+    lang: str,
+    *,
+    hypotheses: Mapping[str, str] | None = None,
+    alpha: float = 0.05,
+    level: float = 0.95,
+    diagram_options: Mapping[str, Any] | None = None,
+) -> list[_Section]:
     survey: Survey | None = inputs["survey"]
     screening = inputs["screening"]
     validation = inputs["validation"]
@@ -187,13 +188,13 @@ def _sections(inputs: dict[str, Any], lang: str) -> list[_Section]:
     effects = inputs["effects"]
     bootstrap = inputs["bootstrap"]
     invariance = inputs["invariance"]
+    comparison = inputs.get("comparison")
+    diagram_options = dict(diagram_options or {})
     head = _HEAD[lang]
     codebook = survey.codebook if survey is not None else None
     number = iter(range(1, 1000))
-    text_inputs = dict(inputs)
-    out: list[_Section] = [
-        _Section("methods", head["methods"], paragraphs=methods_text(**text_inputs, lang=lang))
-    ]
+    text_inputs = {k: v for k, v in inputs.items() if k != "comparison"}
+    out: list[_Section] = [_Section("methods", head["methods"])]  # paragraphs: below
     if survey is not None or screening is not None:
         sec = _Section("screening", head["screening"])
         if survey is not None:
@@ -222,10 +223,17 @@ def _sections(inputs: dict[str, Any], lang: str) -> list[_Section]:
         sec.tables.append(fit_table(fit, number=next(number), lang=lang))
         if (fit.estimates["op"] == "~").any():  # a CFA has no paths and no R² of constructs
             kw = {"codebook": codebook, "lang": lang}
-            sec.tables.append(hypotheses_table(fit, number=next(number), **kw))
+            sec.tables.append(
+                hypotheses_table(fit, hypotheses=hypotheses, alpha=alpha, number=next(number), **kw)
+            )
             sec.tables.append(r2_table(fit, number=next(number), **kw))
         sec.tables.append(local_fit_table(fit, number=next(number), lang=lang))
-        sec.diagram = diagram(fit, codebook=codebook, lang=lang)
+        drawn = diagram(fit, **{"codebook": codebook, "lang": lang, **dict(diagram_options)})
+        sec.figures.append(_Figure(_HEAD[lang]["diagram"], drawn.caption, drawn))
+        out.append(sec)
+    if comparison is not None:
+        sec = _Section("comparison", head["comparison"])
+        sec.tables.append(comparison_table(comparison, number=next(number), lang=lang))
         out.append(sec)
     if effects is not None:
         sec = _Section("effects", head["effects"])
@@ -246,9 +254,20 @@ def _sections(inputs: dict[str, Any], lang: str) -> list[_Section]:
         sec.banners = _banner(invariance.status, head["invariance"], lang)
         sec.tables.append(invariance_table(invariance, number=next(number), lang=lang))
         out.append(sec)
-    out.append(
-        _Section("results", head["results"], paragraphs=results_text(**text_inputs, lang=lang))
-    )
+    text_opts = {"level": level, "lang": lang}
+    out[0].paragraphs = methods_text(**text_inputs, **text_opts)
+    results = results_text(**text_inputs, alpha=alpha, hypotheses=hypotheses, **text_opts)
+    out.append(_Section("results", head["results"], paragraphs=results))
+    named = {
+        _HEAD[lang]["model"]: fit,
+        _HEAD[lang]["validation"]: validation,
+        "Bootstrap": bootstrap,
+    }
+    if any(r is not None for r in named.values()):
+        sec = _Section("provenance", head["provenance"])
+        kept = {k: v for k, v in named.items() if v is not None}
+        sec.tables.append(provenance_table(kept, number=next(number), lang=lang))
+        out.append(sec)
     for i, sec in enumerate(out, start=1):
         sec.heading = f"{i} {sec.heading}"
     return out
@@ -264,7 +283,7 @@ font-weight:bold;margin:1em 0}
 nav ul{list-style:none;padding-left:0}
 figure{margin:1em 0}
 figure svg{max-width:100%;height:auto}
-figcaption{font-style:italic}
+figcaption{font-size:.9em}
 """
 
 
@@ -272,9 +291,8 @@ def _paragraph_text(par: Paragraphs) -> list[str]:
     return [p for p in par.text.split("\n\n") if p]
 
 
-def _figure_caption(lang: str, number: int) -> tuple[str, str]:
-    head = _HEAD[lang]
-    return f"{head['figure']} {number}", head["diagram"]
+def _figure_label(lang: str, number: int) -> str:
+    return f"{_HEAD[lang]['figure']} {number}"
 
 
 def _strip_svg_prolog(svg: str) -> str:
@@ -304,13 +322,12 @@ def _html(sections: list[_Section], lang: str) -> str:
                     + "</div>"
                 )
             body += [f"<p>{html.escape(p)}</p>" for p in _paragraph_text(s.paragraphs)]
-        if s.diagram is not None:
+        for f in s.figures:
             figures += 1
-            label, caption = _figure_caption(lang, figures)
-            svg = _strip_svg_prolog(s.diagram._repr_svg_())
             body.append(
-                f"<figure>{svg}<figcaption><b>{label}</b> {html.escape(caption)}</figcaption>"
-                "</figure>"
+                f"<figure><p><b>{_figure_label(lang, figures)}</b></p>"
+                f"<p><i>{html.escape(f.title)}</i></p>{f.svg()}"
+                f"<figcaption>{html.escape(f.note)}</figcaption></figure>"
             )
         body += [to_html(t) for t in s.tables]
         body.append("</section>")
@@ -335,10 +352,10 @@ def _markdown(sections: list[_Section], lang: str) -> str:
         lines += [f"**{b}**\n" for b in s.banners]
         if s.paragraphs is not None:
             lines += [p + "\n" for p in _paragraph_text(s.paragraphs)]
-        if s.diagram is not None:
+        for f in s.figures:
             figures += 1
-            label, caption = _figure_caption(lang, figures)
-            lines += [f"**{label}** *{caption}* (report.html, report.docx)", ""]
+            label = _figure_label(lang, figures)
+            lines += [f"**{label}** *{f.title}* (report.html, report.docx). {f.note}", ""]
         for t in s.tables:
             lines += [to_markdown(t), ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -379,17 +396,15 @@ def _docx(sections: list[_Section], lang: str, path: Path) -> Path:
         if s.paragraphs is not None:
             for p in _paragraph_text(s.paragraphs):
                 _docx_run(doc.add_paragraph(), p, lang)
-        if s.diagram is not None:
+        for f in s.figures:
             figures += 1
-            buffer = io.BytesIO()
-            s.diagram.figure.savefig(buffer, format="png", dpi=150)
-            buffer.seek(0)
-            label, caption = _figure_caption(lang, figures)
-            _docx_run(doc.add_paragraph(), label, lang, bold=True)
+            _docx_run(doc.add_paragraph(), _figure_label(lang, figures), lang, bold=True)
             cap = doc.add_paragraph()
-            _docx_run(cap, caption, lang)
+            _docx_run(cap, f.title, lang)
             cap.runs[0].italic = True
-            doc.add_picture(buffer, width=Inches(6.0))
+            doc.add_picture(f.png(), width=Inches(6.0))
+            if f.note:
+                _docx_run(doc.add_paragraph(), f.note, lang)
         for t in s.tables:
             to_docx(t, doc)
             doc.add_paragraph()
@@ -421,21 +436,79 @@ def _xlsx(sections: list[_Section], lang: str, path: Path) -> Path:
     return path
 
 
+def _latex(sections: list[_Section], lang: str, path: Path) -> list[Path]:
+    """``report.tex`` (booktabs) and one PDF per figure beside it; zh needs XeLaTeX (ctex)."""
+    head = _HEAD[lang]
+    if lang == "zh":
+        preamble = [r"\documentclass[UTF8]{ctexart}  % compile with xelatex"]
+    else:
+        preamble = [
+            r"\documentclass{article}",
+            r"\usepackage[T1]{fontenc}",
+            r"\usepackage[utf8]{inputenc}",
+            r"\usepackage{textcomp}",
+        ]
+    preamble += [
+        r"\usepackage{booktabs}",
+        r"\usepackage{threeparttable}",
+        r"\usepackage{caption}",
+        r"\usepackage{graphicx}",
+        r"\usepackage{xcolor}",
+        r"\usepackage[margin=2.5cm]{geometry}",
+        rf"\title{{{tex_text(head['title'])}}}",
+        r"\date{}",
+        r"\begin{document}",
+        r"\maketitle",
+        r"\tableofcontents",
+    ]
+    lines = list(preamble)
+    written = [path]
+    figures = 0
+    for s in sections:
+        lines += ["", rf"\section{{{tex_text(s.heading.split(' ', 1)[-1])}}}"]
+        lines += [rf"\textcolor{{red}}{{\textbf{{{tex_text(b)}}}}}\par" for b in s.banners]
+        if s.paragraphs is not None:
+            lines += [tex_text(p) + "\n" for p in _paragraph_text(s.paragraphs)]
+        for f in s.figures:
+            figures += 1
+            name = f"{path.stem}-figure-{figures}.pdf"
+            f.art.figure.savefig(path.with_name(name), format="pdf")
+            written.append(path.with_name(name))
+            lines += [
+                r"\begin{figure}[htbp]",
+                r"\centering",
+                rf"\caption{{{tex_text(f.title)}}}",
+                rf"\includegraphics[width=\linewidth]{{{name}}}",
+                rf"\par\small {tex_text(f.note)}",
+                r"\end{figure}",
+            ]
+        for t in s.tables:
+            lines += [to_latex(t), ""]
+    lines += ["", r"\end{document}", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return written
+
+
 def write(
     out: str | Path,
     *,
     survey: Survey | None = None,
     screening: ScreeningReport | None = None,
     validation: MeasurementReport | None = None,
-    fit: SEMResult | None = None,
+    fit: SEMResult | MultiGroupResult | None = None,
     effects: EffectsResult | None = None,
     bootstrap: SEMBootstrap | None = None,
     invariance: InvarianceResult | None = None,
     recommendation: EstimatorRecommendation | None = None,
+    comparison: ModelComparison | None = None,
     formats: Sequence[str] = ("html", "docx", "xlsx", "md"),
     lang: str = "en",
+    hypotheses: Mapping[str, str] | None = None,
+    alpha: float = 0.05,
+    level: float = 0.95,
+    diagram_options: Mapping[str, Any] | None = None,
 ) -> list[Path]:
-    """Write the report of an analysis: HTML, Word, Excel and Markdown.
+    """Write the report of an analysis: HTML, Word, Excel, Markdown and LaTeX.
 
     Parameters
     ----------
@@ -444,13 +517,28 @@ def write(
         ``report.docx``, ``report.xlsx`` and ``report.md``.
     survey, screening, validation, fit, effects, bootstrap, invariance, recommendation
         The results of the analysis; only the sections of the given ones are written
-        (screening → validation → model → effects → invariance), after the methods
-        paragraphs and before the results paragraphs.
-    formats : sequence of {"html", "docx", "xlsx", "md"}
-        The formats to write.
+        (screening → validation → model → comparison → effects → invariance), after the
+        methods paragraphs and before the results paragraphs and the provenance table
+        (estimator, N, seed, data hash, versions). ``fit`` may be a multi-group fit
+        (``ls.fit(..., group=...)``): its tables and paragraphs go group by group.
+    comparison : ModelComparison, optional
+        Nested models compared with :func:`loyaltysem.compare` (default vs rival).
+    formats : sequence of {"html", "docx", "xlsx", "md", "tex"}
+        The formats to write. ``tex`` writes ``report.tex`` (booktabs tables; XeLaTeX with
+        ``ctex`` for Chinese) and one ``report-figure-N.pdf`` per figure beside it.
     lang : {"en", "zh"}
         English, or Chinese (the codebook's ``label_zh`` and ``text_zh``; SimSun as the
         East Asian font in Word).
+    hypotheses : mapping of str to str, optional
+        Hypothesis names keyed by path label (``"a1"``) or path (``"TRU ~ REP"``), for the
+        hypotheses table and the results text (R: the labels of the lavaan model).
+    alpha : float, default 0.05
+        Significance level for "supported".
+    level : float, default 0.95
+        Confidence level of the intervals, as passed to ``effects``/``bootstrap``.
+    diagram_options : mapping, optional
+        Keyword arguments of :func:`loyaltysem.report.diagram` (``structural_only``,
+        ``loadings``, ``layout``, ``multigroup``, ``covariances``).
 
     Returns
     -------
@@ -485,10 +573,18 @@ def write(
         "bootstrap": bootstrap,
         "effects": effects,
         "invariance": invariance,
+        "comparison": comparison,
     }
     wanted = _check(inputs, formats, lang)
     folder = Path(out)
-    sections = _sections(inputs, lang)
+    sections = _sections(
+        inputs,
+        lang,
+        hypotheses=hypotheses,
+        alpha=alpha,
+        level=level,
+        diagram_options=diagram_options,
+    )
     written: list[Path] = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -500,6 +596,8 @@ def write(
                 path.write_text(_markdown(sections, lang), encoding="utf-8")
             elif fmt == "docx":
                 _docx(sections, lang, path)
+            elif fmt == "tex":
+                written += _latex(sections, lang, path)[1:]  # the figures' PDFs
             else:
                 _xlsx(sections, lang, path)
             written.append(path)

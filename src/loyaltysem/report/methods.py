@@ -41,8 +41,10 @@ import pandas as pd
 from loyaltysem._display import format_p
 from loyaltysem.effects import EffectsResult
 from loyaltysem.errors import ReportError
+from loyaltysem.grouping import MultiGroupResult
 from loyaltysem.groups import InvarianceResult
 from loyaltysem.guidance import EstimatorRecommendation
+from loyaltysem.report.inputs import check_inputs
 from loyaltysem.resampling import SEMBootstrap
 from loyaltysem.results import SEMResult
 from loyaltysem.screening import ScreeningReport
@@ -345,22 +347,8 @@ class _Writer:
 # -- input checks ------------------------------------------------------------
 
 
-_TAKES = {
-    "survey": (Survey, "a Survey (loyaltysem.read_survey / load_ecommerce, after .clean())"),
-    "screening": (ScreeningReport, "a ScreeningReport (survey.screen())"),
-    "recommendation": (
-        EstimatorRecommendation,
-        "an EstimatorRecommendation (loyaltysem.recommend_estimator(survey))",
-    ),
-    "fit": (SEMResult, "a single-group SEMResult (loyaltysem.fit(model, survey))"),
-    "validation": (MeasurementReport, "a MeasurementReport (loyaltysem.validate(survey))"),
-    "bootstrap": (SEMBootstrap, "an SEMBootstrap (loyaltysem.bootstrap(result, data=survey))"),
-    "effects": (EffectsResult, "an EffectsResult (loyaltysem.effects(result, bootstrap))"),
-    "invariance": (InvarianceResult, "an InvarianceResult (loyaltysem.invariance(...))"),
-}
-
-
 def _check(inputs: dict[str, Any], lang: str, level: float) -> None:
+    check_inputs(inputs, "the methods and results text")
     if lang not in _LANGS:
         raise ReportError(
             "unknown report language",
@@ -374,28 +362,6 @@ def _check(inputs: dict[str, Any], lang: str, level: float) -> None:
             found=level,
             expected="the level passed to effects() / bootstrap(), e.g. 0.95",
             fix="pass level=0.95",
-        )
-    for name, value in inputs.items():
-        if value is None:
-            continue
-        cls, what = _TAKES[name]
-        if not isinstance(value, cls):
-            fix = f"pass {name}=<{cls.__name__}> or leave it out"
-            if name == "fit" and type(value).__name__ == "MultiGroupResult":
-                fix = (
-                    "fit the model to one group for the text (multi-group text is not written yet)"
-                )
-            raise ReportError(
-                f"{name}= is not a result the methods text can use",
-                found=type(value).__name__,
-                expected=what,
-                fix=fix,
-            )
-    if not any(v is not None for v in inputs.values()):
-        raise ReportError(
-            "nothing to write about: every result was left out",
-            expected="at least one of " + ", ".join(f"{k}=" for k in _TAKES),
-            fix="pass the results of the analysis, e.g. fit=loyaltysem.fit(model, survey)",
         )
 
 
@@ -835,7 +801,7 @@ def methods_text(
     survey: Survey | None = None,
     screening: ScreeningReport | None = None,
     recommendation: EstimatorRecommendation | None = None,
-    fit: SEMResult | None = None,
+    fit: SEMResult | MultiGroupResult | None = None,
     validation: MeasurementReport | None = None,
     bootstrap: SEMBootstrap | None = None,
     effects: EffectsResult | None = None,
@@ -915,6 +881,7 @@ def methods_text(
     if fit is not None or recommendation is not None:
         _estimator(w, fit, recommendation)
     if fit is not None:
+        _groups_method(w, fit)
         _fit_criteria(w, fit)
         _improper_method(w)
     _bootstrap_method(w, bootstrap, validation, effects, level)
@@ -1064,9 +1031,63 @@ def _global_fit(w: _Writer, fit: SEMResult) -> None:
     )
 
 
-def _local_fit(w: _Writer, fit: SEMResult) -> None:
+def _groups(fit: Any) -> tuple[str, ...]:
+    """The group labels of a multi-group fit; ``()`` for one group."""
+    labels = getattr(fit, "group_labels", None)
+    return tuple(str(g) for g in labels) if labels else ()
+
+
+def _in_group(lang: str, group: str | None, text: str) -> str:
+    """``In group female, the largest ...`` (the sentence as is without a group)."""
+    if group is None:
+        return text
+    if lang == "zh":
+        return f"在 {group} 组中，{text}"
+    return f"In group {group}, {text[0].lower()}{text[1:]}"
+
+
+def _groups_method(w: _Writer, fit: Any) -> None:
+    """The multi-group design: the grouping column, the groups' n and the equality constraints."""
+    groups = _groups(fit)
+    if not groups:
+        return
     lang = w.lang
-    cor = fit.residuals("cor")
+    nobs = list(fit.nobs.values()) if isinstance(fit.nobs, dict) else list(fit.nobs)
+    each = [
+        _t(lang, f"{g}, n = ", f"{g}，n = ") + w.count(n, f"fit.nobs[{g}]")
+        for g, n in zip(groups, nobs, strict=True)
+    ]
+    equal = list(getattr(fit, "group_equal", ()) or ())
+    constraint = (
+        _t(
+            lang,
+            f", with {', '.join(equal)} constrained equal across groups",
+            f"，并约束{'、'.join(equal)}跨组相等",
+        )
+        if equal
+        else _t(lang, ", with every parameter free in each group", "，各组参数自由估计")
+    )
+    w.say(
+        "estimator",
+        _t(
+            lang,
+            f"The model was fitted to the {w.count(len(groups), 'len(fit.group_labels)')} "
+            f"groups of {fit.group} simultaneously ({'; '.join(each)}){constraint}.",
+            f"模型在 {fit.group} 的 {w.count(len(groups), 'len(fit.group_labels)')} 个组中同时估计"
+            f"（{'；'.join(each)}）{constraint}。",
+        ),
+    )
+
+
+def _local_fit(w: _Writer, fit: Any) -> None:
+    for group in _groups(fit) or (None,):
+        _local_fit_group(w, fit, group)
+
+
+def _local_fit_group(w: _Writer, fit: Any, group: str | None) -> None:
+    lang = w.lang
+    args = () if group is None else (group,)
+    cor = fit.residuals(*args, "cor")
     values = cor.to_numpy(dtype=float)
     low = np.tril_indices_from(values, k=-1)
     off = np.abs(values[low])
@@ -1090,7 +1111,7 @@ def _local_fit(w: _Writer, fit: SEMResult) -> None:
         f"{w.count(big, 'count |fit.residuals(cor)| > .10')} 个绝对值超过 {w.const('.10')}",
     )
     try:
-        std = fit.residuals("standardized").to_numpy(dtype=float)
+        std = fit.residuals(*args, "standardized").to_numpy(dtype=float)
     except Exception:
         std = np.full_like(values, np.nan)
     sv = np.abs(std[np.tril_indices_from(std)])
@@ -1105,7 +1126,7 @@ def _local_fit(w: _Writer, fit: SEMResult) -> None:
         )
     else:
         text += _t(lang, ".", "。")
-    w.say("local_fit", text)
+    w.say("local_fit", _in_group(lang, group, text))
 
 
 def _measurement(w: _Writer, validation: MeasurementReport, survey: Survey | None) -> None:
@@ -1251,13 +1272,19 @@ def _path_keys(row: pd.Series) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def _hypothesis_names(fit: SEMResult, hypotheses: Mapping[str, str] | None) -> dict[int, str]:
-    """Row index of each structural path -> its hypothesis name (checked against the model)."""
+def _hypothesis_names(fit: Any, hypotheses: Mapping[str, str] | None) -> dict[int, str]:
+    """Row index of each structural path -> its hypothesis name (checked against the model).
+
+    In a multi-group fit the same path of every group gets the same name.
+    """
     if not hypotheses:
         return {}
     est = fit.estimates
     paths = est[est["op"] == "~"]
-    index = {key: idx for idx, row in paths.iterrows() for key in _path_keys(row)}
+    index: dict[str, list[Any]] = {}
+    for idx, row in paths.iterrows():
+        for key in _path_keys(row):
+            index.setdefault(key, []).append(idx)
     unknown = [k for k in hypotheses if k not in index]
     if unknown:
         raise ReportError(
@@ -1267,22 +1294,37 @@ def _hypothesis_names(fit: SEMResult, hypotheses: Mapping[str, str] | None) -> d
             fix="key each hypothesis by a label (a1) or a path ('REP -> TRU'), e.g. "
             "hypotheses={'REP -> TRU': 'H1'}",
         )
-    return {index[k]: str(v) for k, v in hypotheses.items()}
+    return {idx: str(v) for k, v in hypotheses.items() for idx in index[k]}
 
 
 def _structural(
     w: _Writer,
-    fit: SEMResult,
+    fit: Any,
     survey: Survey | None,
     alpha: float,
     hypotheses: Mapping[str, str] | None,
 ) -> None:
-    lang = w.lang
     est = fit.estimates
     paths = est[est["op"] == "~"]
     if not len(paths):
         return
     names = _hypothesis_names(fit, hypotheses)
+    groups = _groups(fit)
+    for group in groups or (None,):
+        shown = paths if group is None else paths[paths["group_label"].astype(str) == group]
+        _structural_group(w, fit, shown, survey, alpha, names, group)
+
+
+def _structural_group(
+    w: _Writer,
+    fit: Any,
+    paths: pd.DataFrame,
+    survey: Survey | None,
+    alpha: float,
+    names: Mapping[Any, str],
+    group: str | None,
+) -> None:
+    lang = w.lang
     sig, ns = [], []
     supported = []
     for idx, row in paths.iterrows():
@@ -1320,10 +1362,10 @@ def _structural(
             (" " if text else "") + f"Not significant were {_join(ns, lang)}.",
             f"不显著的路径为：{'；'.join(ns)}。",
         )
-    w.say("structural", text)
+    w.say("structural", _in_group(lang, group, text))
     if names:
         n_sup = w.count(len(supported), "count supported hypotheses")
-        n_all = w.count(len(names), "len(hypotheses)")
+        n_all = w.count(sum(idx in names for idx in paths.index), "len(hypotheses)")
         for token in parse_numbers(" ".join(supported)):
             w._add("hypotheses", float(token.replace(",", "")), token)
         w.say(
@@ -1336,21 +1378,26 @@ def _structural(
                 + (f"（{'、'.join(supported)}）。" if supported else "。"),
             ),
         )
-    r2 = fit.r2
+    r2 = fit.r2 if group is None else fit.r2[group]
+    where = "fit.r2" if group is None else f"fit.r2[{group}]"
     ends = [str(v) for v in dict.fromkeys(paths["lhs"]) if v in r2.index]
     if ends:
         parts = [
-            f"{_label(survey, v, lang)} (R² = {w.unit(r2[v], f'fit.r2[{v}]')})"
+            f"{_label(survey, v, lang)} (R² = {w.unit(r2[v], f'{where}[{v}]')})"
             if lang == "en"
-            else f"{_label(survey, v, lang)}（R² = {w.unit(r2[v], f'fit.r2[{v}]')}）"
+            else f"{_label(survey, v, lang)}（R² = {w.unit(r2[v], f'{where}[{v}]')}）"
             for v in ends
         ]
         w.say(
             "structural",
-            _t(
+            _in_group(
                 lang,
-                f"The model explained the variance of {_join(parts, lang)}.",
-                f"模型对{'、'.join(parts)}的方差解释率如括号所示。",
+                group,
+                _t(
+                    lang,
+                    f"The model explained the variance of {_join(parts, lang)}.",
+                    f"模型对{'、'.join(parts)}的方差解释率如括号所示。",
+                ),
             ),
         )
 
@@ -1480,7 +1527,7 @@ def results_text(
     survey: Survey | None = None,
     screening: ScreeningReport | None = None,
     recommendation: EstimatorRecommendation | None = None,
-    fit: SEMResult | None = None,
+    fit: SEMResult | MultiGroupResult | None = None,
     validation: MeasurementReport | None = None,
     bootstrap: SEMBootstrap | None = None,
     effects: EffectsResult | None = None,

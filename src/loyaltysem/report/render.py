@@ -200,7 +200,14 @@ _TEX_SYMBOLS = {
 }
 
 
-def _tex(s: str) -> str:
+def tex_text(s: str) -> str:
+    r"""Text escaped for LaTeX, with Greek letters and symbols in math mode.
+
+    Examples
+    --------
+    >>> print(tex_text("χ² = 5% & β → R²"))
+    $\chi$$^2$ = 5\% \& $\beta$ $\rightarrow$ R$^2$
+    """
     out = "".join(_TEX_ESCAPE.get(ch, ch) for ch in s)
     return "".join(_TEX_SYMBOLS.get(ch, ch) for ch in out)
 
@@ -222,7 +229,9 @@ def to_latex(table: Table) -> str:
     """
 
     def head(c: Column) -> str:
-        return "".join(f"\\textit{{{_tex(s)}}}" if it else _tex(s) for s, it in _segments(c.header))
+        return "".join(
+            f"\\textit{{{tex_text(s)}}}" if it else tex_text(s) for s, it in _segments(c.header)
+        )
 
     align = "".join("l" if c.kind == "text" else "r" for c in table.columns)
     n = len(table.columns)
@@ -230,27 +239,27 @@ def to_latex(table: Table) -> str:
         "\\begin{table}[htbp]",
         "\\centering",
         "\\begin{threeparttable}",
-        f"\\caption*{{\\textbf{{{_tex(table.label)}}}\\\\\\textit{{{_tex(table.title)}}}}}",
+        f"\\caption*{{\\textbf{{{tex_text(table.label)}}}\\\\\\textit{{{tex_text(table.title)}}}}}",
     ]
     if table.warning:
-        lines.append(f"\\textbf{{{_tex(table.warning)}}}\\\\")
+        lines.append(f"\\textbf{{{tex_text(table.warning)}}}\\\\")
     lines += [f"\\begin{{tabular}}{{{align}}}", "\\toprule"]
     lines.append(" & ".join(head(c) for c in table.columns) + " \\\\")
     lines.append("\\midrule")
     for grp, row in zip(table.groups(), table.cells(), strict=True):
         if grp is not None:
-            lines.append(f"\\multicolumn{{{n}}}{{l}}{{\\textit{{{_tex(grp)}}}}} \\\\")
-        lines.append(" & ".join(_tex(v) for v in row) + " \\\\")
+            lines.append(f"\\multicolumn{{{n}}}{{l}}{{\\textit{{{tex_text(grp)}}}}} \\\\")
+        lines.append(" & ".join(tex_text(v) for v in row) + " \\\\")
     lines += ["\\bottomrule", "\\end{tabular}"]
     if table.note_lines:
         lines.append("\\begin{tablenotes}\\small")
         for line in table.note_lines:
             if line == table.warning:
-                lines.append(f"\\item \\textbf{{{_tex(line)}}}")
+                lines.append(f"\\item \\textbf{{{tex_text(line)}}}")
                 continue
             lead, rest = _note_head(line, table.lang)
-            italic = "\\textit{" + _tex(lead) + "}" if lead else ""
-            lines.append(f"\\item {italic}{_tex(rest)}")
+            italic = "\\textit{" + tex_text(lead) + "}" if lead else ""
+            lines.append(f"\\item {italic}{tex_text(rest)}")
         lines.append("\\end{tablenotes}")
     lines += ["\\end{threeparttable}", "\\end{table}"]
     return "\n".join(lines)

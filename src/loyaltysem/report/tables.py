@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltysem._display import format_p
-from loyaltysem.errors import ReportError
+from loyaltysem.errors import ModelSpecError, ReportError
 from loyaltysem.status import Status
 
 __all__ = [
@@ -439,6 +439,36 @@ def _sem(res: object, what: str) -> None:
     _need(res, ("estimates", "fit_measures", "status", "provenance"), what, "pass ls.fit(...)")
 
 
+def _group_labels(result: Any) -> tuple[str, ...]:
+    """The group labels of a multi-group fit (``ls.fit(..., group=...)``); ``()`` for one group."""
+    labels = getattr(result, "group_labels", None)
+    return tuple(str(g) for g in labels) if labels else ()
+
+
+def _group_rows(est: pd.DataFrame, label: str | None) -> pd.DataFrame:
+    """The rows of one group of a multi-group estimates table (all rows for one group)."""
+    if label is None or "group_label" not in est.columns:
+        return est
+    return est[est["group_label"].astype(str) == label]
+
+
+def _group_note(result: Any, lang: str) -> str:
+    """A sentence naming the grouping of a multi-group fit and the groups' N."""
+    labels = _group_labels(result)
+    if not labels:
+        return ""
+    nobs = getattr(result, "nobs", None)
+    ns = [] if nobs is None else list(nobs.values() if isinstance(nobs, dict) else nobs)
+    if len(ns) == len(labels):
+        each = "; ".join(f"{g}: n = {int(n)}" for g, n in zip(labels, ns, strict=True))
+    else:
+        each = ", ".join(labels)
+    column = getattr(result, "group", "")
+    if lang == "zh":
+        return f"多组模型（分组变量 {column}；{each}），各组分别列出。"
+    return f"Multi-group model (grouped by {column}; {each}); rows are grouped by group."
+
+
 def _labels(codebook: Any, lang: str) -> dict[str, str]:
     """Construct code -> label in ``lang`` (the code when the codebook has none)."""
     out: dict[str, str] = {}
@@ -672,6 +702,35 @@ def fit_table(
 
 
 # ---------------------------------------------------------------------- hypotheses
+def _hypothesis_row(
+    r: pd.Series,
+    i: int,
+    hyp: Mapping[str, str],
+    labels: Mapping[str, str],
+    alpha: float,
+    group: str | None,
+) -> dict[str, Any]:
+    """One path of ``result.estimates`` as a row of the hypotheses table."""
+    key = f"{r['lhs']} ~ {r['rhs']}"
+    lab = str(r.get("label", "") or "")
+    name = hyp.get(lab) if lab and lab in hyp else hyp.get(key, f"H{i}" if not hyp else "")
+    p = float(r["pvalue"])
+    return {
+        "group": group or "",
+        "hypothesis": name,
+        "path": f"{labels.get(r['rhs'], r['rhs'])} → {labels.get(r['lhs'], r['lhs'])}",
+        "label": lab,
+        "beta": float(r["std_all"]),
+        "b": float(r["est"]),
+        "se": float(r["se"]),
+        "z": float(r["z"]),
+        "pvalue": p,
+        "ci_lower": float(r["ci_lower"]),
+        "ci_upper": float(r["ci_upper"]),
+        "supported": bool(p < alpha),
+    }
+
+
 def hypotheses_table(
     result: Any,
     *,
@@ -718,13 +777,6 @@ def hypotheses_table(
     _sem(result, "hypotheses_table")
     est = result.estimates
     paths = est[est["op"] == "~"]
-    if "group" in paths.columns and paths["group"].nunique() > 1:
-        raise ReportError(
-            "hypotheses_table takes a single-group fit",
-            found=f"paths of {paths['group'].nunique()} groups",
-            expected="a SEMResult of one group",
-            fix="fit each group separately (or use the multi-group result's per-group fits)",
-        )
     if paths.empty:
         raise ReportError(
             "hypotheses_table needs a model with structural paths",
@@ -734,27 +786,24 @@ def hypotheses_table(
         )
     labels = _labels(_codebook(codebook), lang)
     hyp = dict(hypotheses or {})
-    rows = []
-    for i, (_, r) in enumerate(paths.iterrows(), start=1):
-        key = f"{r['lhs']} ~ {r['rhs']}"
-        lab = str(r.get("label", "") or "")
-        name = hyp.get(lab) if lab and lab in hyp else hyp.get(key, f"H{i}" if not hyp else "")
-        p = float(r["pvalue"])
-        rows.append(
-            {
-                "hypothesis": name,
-                "path": f"{labels.get(r['rhs'], r['rhs'])} → {labels.get(r['lhs'], r['lhs'])}",
-                "label": lab,
-                "beta": float(r["std_all"]),
-                "b": float(r["est"]),
-                "se": float(r["se"]),
-                "z": float(r["z"]),
-                "pvalue": p,
-                "ci_lower": float(r["ci_lower"]),
-                "ci_upper": float(r["ci_upper"]),
-                "supported": bool(p < alpha),
-            }
+    unknown = sorted(
+        set(hyp)
+        - {f"{r['lhs']} ~ {r['rhs']}" for _, r in paths.iterrows()}
+        - {str(v) for v in paths.get("label", pd.Series(dtype=str)) if v}
+    )
+    if unknown:
+        raise ReportError(
+            "hypotheses names paths that are not regressions of the model",
+            found=unknown,
+            expected="labels of '~' rows or paths written 'TRU ~ REP'",
+            fix="use the model's labels (e.g. 'TRU ~ a1*REP' gives 'a1') or 'outcome ~ predictor'",
         )
+    groups = _group_labels(result)
+    rows = []
+    for group in groups or (None,):
+        shown = _group_rows(paths, group)
+        for i, (_, r) in enumerate(shown.iterrows(), start=1):
+            rows.append(_hypothesis_row(r, i, hyp, labels, alpha, group))
     data = pd.DataFrame(rows)
     t = _T[lang]
     data["supported_text"] = [t["yes"] if s else t["no"] for s in data["supported"]]
@@ -772,12 +821,14 @@ def hypotheses_table(
     a = _num(alpha, 2, True)
     if lang == "zh":
         note = (
-            f"注：{_sample_note(result, lang)}β = 标准化路径系数；b = 非标准化系数；SE = 标准误；"
+            f"注：{_sample_note(result, lang)}{_group_note(result, lang)}"
+            "β = 标准化路径系数；b = 非标准化系数；SE = 标准误；"
             f"CI = b 的 95% Wald 置信区间。p < {a} 时假设得到支持（双侧）。{_stars_note(lang)}"
         )
     else:
         note = (
-            f"Note. {_sample_note(result, lang)} β = standardized path coefficient; "
+            f"Note. {_sample_note(result, lang)} {_group_note(result, lang)}".rstrip()
+            + " β = standardized path coefficient; "
             "b = unstandardized coefficient; SE = standard error; CI = 95% Wald confidence "
             f"interval of b. A hypothesis is supported when p < {a} (two-sided). "
             + _stars_note(lang)
@@ -789,6 +840,7 @@ def hypotheses_table(
         title=title or t["hyp_title"],
         note=note,
         status=result.status,
+        group="group" if groups else None,
         lang=lang,
     )
 
@@ -1192,18 +1244,26 @@ def r2_table(
     endo = list(dict.fromkeys(est.loc[est["op"] == "~", "lhs"].astype(str)))
     r2 = result.r2
     labels = _labels(_codebook(codebook), lang)
+    groups = _group_labels(result)
     data = pd.DataFrame(
-        {
-            "construct_code": endo,
-            "construct": [labels.get(c, c) for c in endo],
-            "r2": [float(r2[c]) for c in endo],
-        }
+        [
+            {
+                "group": g or "",
+                "construct_code": c,
+                "construct": labels.get(c, c),
+                "r2": float(r2[(g, c)] if g is not None else r2[c]),
+            }
+            for g in (groups or (None,))
+            for c in endo
+        ]
     )
     columns = (
         Column(_T[lang]["construct"], ("construct",), "text"),
         Column("*R*²", ("r2",), "bounded", 2),
     )
     note = ("注：" if lang == "zh" else "Note. ") + _sample_note(result, lang)
+    if groups:
+        note += ("" if lang == "zh" else " ") + _group_note(result, lang)
     return Table(
         data=data,
         columns=columns,
@@ -1211,6 +1271,7 @@ def r2_table(
         title=title or _T[lang]["r2_title"],
         note=note,
         status=result.status,
+        group="group" if groups else None,
         lang=lang,
     )
 
@@ -1450,6 +1511,25 @@ def invariance_table(
     )
 
 
+def _largest_residuals(result: Any, group: str | None, top: int) -> pd.DataFrame:
+    """The ``top`` largest residual correlations of one group (all of a one-group fit)."""
+    args = () if group is None else (group,)
+    rc = result.residuals(*args, "cor")
+    try:
+        rz = result.residuals(*args, "standardized")
+    except (ValueError, ModelSpecError, np.linalg.LinAlgError):  # none: the column is blank
+        rz = None
+    names = [str(c) for c in rc.columns]
+    rows = []
+    for i in range(len(names)):
+        for j in range(i):
+            z = float(rz.iloc[i, j]) if rz is not None else float("nan")
+            rows.append((group or "", names[i], names[j], float(rc.iloc[i, j]), z))
+    data = pd.DataFrame(rows, columns=["group", "var1", "var2", "resid_cor", "std_resid"])
+    order = data["resid_cor"].abs().sort_values(ascending=False, kind="stable").index
+    return data.loc[order[: max(int(top), 1)]].reset_index(drop=True)
+
+
 def local_fit_table(
     result: Any, *, top: int = 10, number: int = 1, title: str | None = None, lang: str = "en"
 ) -> Table:
@@ -1469,20 +1549,10 @@ def local_fit_table(
     lang = _lang(lang)
     _sem(result, "local_fit_table")
     _need(result, ("residuals",), "local_fit_table", "pass ls.fit(...)")
-    rc = result.residuals("cor")
-    try:
-        rz = result.residuals("standardized")
-    except (ValueError, np.linalg.LinAlgError):  # no standardized residuals: column blank
-        rz = None
-    names = [str(c) for c in rc.columns]
-    rows = []
-    for i in range(len(names)):
-        for j in range(i):
-            z = float(rz.iloc[i, j]) if rz is not None else float("nan")
-            rows.append((names[i], names[j], float(rc.iloc[i, j]), z))
-    data = pd.DataFrame(rows, columns=["var1", "var2", "resid_cor", "std_resid"])
-    order = data["resid_cor"].abs().sort_values(ascending=False, kind="stable").index
-    data = data.loc[order[: max(int(top), 1)]].reset_index(drop=True)
+    groups = _group_labels(result)
+    data = pd.concat(
+        [_largest_residuals(result, g, top) for g in (groups or (None,))], ignore_index=True
+    )
     t = _T[lang]
     columns = (
         Column(t["var1"], ("var1",), "text"),
@@ -1502,8 +1572,9 @@ def local_fit_table(
         columns=columns,
         number=number,
         title=title or t["local_title"],
-        note=note,
+        note=note + (("" if lang == "zh" else " ") + _group_note(result, lang) if groups else ""),
         status=result.status,
+        group="group" if groups else None,
         lang=lang,
     )
 
@@ -1763,5 +1834,132 @@ def construct_table(
         title=title or t["construct_title"],
         note=note,
         status=report.status,
+        lang=lang,
+    )
+
+
+# ---------------------------------------------------------------------- provenance
+_T["en"].update(
+    {
+        "prov_title": "Provenance of the Results",
+        "result": "Result",
+        "estimator": "Estimator",
+        "excluded": "Excluded",
+        "seed": "Seed",
+        "hash": "Data SHA-256",
+    }
+)
+_T["zh"].update(
+    {
+        "prov_title": "结果的来源信息",
+        "result": "结果",
+        "estimator": "估计方法",
+        "excluded": "排除",
+        "seed": "随机种子",
+        "hash": "数据 SHA-256",
+    }
+)
+
+
+def provenance_table(
+    results: Mapping[str, Any], *, number: int = 1, title: str | None = None, lang: str = "en"
+) -> Table:
+    """Where each result came from: estimator, N, exclusions, seed, data hash and versions.
+
+    Design.md §6: every report carries its provenance. One row per result that has a
+    ``provenance`` (a fit, the CFA of a validation, a bootstrap's seed); the library
+    versions of the first result are listed in the note.
+
+    Parameters
+    ----------
+    results : mapping of str to result
+        Name shown -> result (``{"Structural model": fit, "Validation": report}``); a
+        :class:`~loyaltysem.validity.MeasurementReport` gives its CFA's provenance, a
+        bootstrap its seed and draws.
+    number, title, lang
+        As in :func:`fit_table`.
+
+    Returns
+    -------
+    Table
+
+    Raises
+    ------
+    ReportError
+        When no result has a provenance.
+
+    Examples
+    --------
+    >>> import loyaltysem as ls
+    >>> res = ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce())
+    >>> t = provenance_table({"Model": res})
+    >>> t.cells()[0][:3]
+    ['Model', 'ML', '1059']
+    >>> t.data.loc[0, "data_hash"] == res.provenance.data_hash
+    True
+    """
+    lang = _lang(lang)
+    rows = []
+    versions: Mapping[str, str] = {}
+    for name, res in results.items():
+        prov = getattr(res, "provenance", None)
+        if prov is None and getattr(res, "cfa", None) is not None:
+            prov = getattr(res.cfa, "provenance", None)
+        if prov is not None:
+            versions = versions or dict(getattr(prov, "versions", {}) or {})
+            seed = prov.random_state
+            rows.append(
+                {
+                    "result": str(name),
+                    "estimator": str(prov.estimator),
+                    "n": int(prov.n),
+                    "n_excluded": int(prov.n_excluded or 0),
+                    "seed": "" if seed is None else str(seed),
+                    "data_hash": prov.data_hash or "",
+                }
+            )
+        elif hasattr(res, "n_boot") and hasattr(res, "random_state"):  # a bootstrap
+            seed = res.random_state
+            rows.append(
+                {
+                    "result": f"{name} ({int(res.n_boot)} draws)",
+                    "estimator": str(getattr(res, "kind", "")),
+                    "n": float("nan"),
+                    "n_excluded": float("nan"),
+                    "seed": "" if seed is None else str(seed),
+                    "data_hash": "",
+                }
+            )
+    if not rows:
+        raise ReportError(
+            "provenance_table found no result with a provenance",
+            found=sorted(map(str, results)),
+            expected="results of ls.fit, ls.validate or ls.bootstrap",
+            fix="pass e.g. {'Model': ls.fit(model, survey)}",
+        )
+    data = pd.DataFrame(rows)
+    data["hash_shown"] = [h[:16] + ("…" if len(h) > 16 else "") for h in data["data_hash"]]
+    t = _T[lang]
+    columns = (
+        Column(t["result"], ("result",), "text"),
+        Column(t["estimator"], ("estimator",), "text"),
+        Column("*N*", ("n",), "integer"),
+        Column(t["excluded"], ("n_excluded",), "integer"),
+        Column(t["seed"], ("seed",), "text"),
+        Column(t["hash"], ("hash_shown",), "text"),
+    )
+    listed = ", ".join(f"{k} {v}" for k, v in versions.items())
+    note = (
+        f"注：软件版本：{listed}。数据 SHA-256 为所分析数据的哈希（显示前 16 位）。"
+        if lang == "zh"
+        else f"Note. Software: {listed}. Data SHA-256 is the hash of the analysed data "
+        "(first 16 hex digits shown)."
+    )
+    return Table(
+        data=data,
+        columns=columns,
+        number=number,
+        title=title or t["prov_title"],
+        note=note,
         lang=lang,
     )
