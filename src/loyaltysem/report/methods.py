@@ -45,6 +45,7 @@ from loyaltysem.grouping import MultiGroupResult
 from loyaltysem.groups import InvarianceResult
 from loyaltysem.guidance import EstimatorRecommendation
 from loyaltysem.report.inputs import check_inputs
+from loyaltysem.report.tables import path_keys
 from loyaltysem.resampling import SEMBootstrap
 from loyaltysem.results import SEMResult
 from loyaltysem.screening import ScreeningReport
@@ -1263,15 +1264,6 @@ def _measurement(w: _Writer, validation: MeasurementReport, survey: Survey | Non
         )
 
 
-def _path_keys(row: pd.Series) -> tuple[str, ...]:
-    """The names a user may give a structural path: its label, ``X -> Y``, ``Y ~ X``."""
-    keys = [f"{row['rhs']} -> {row['lhs']}", f"{row['lhs']} ~ {row['rhs']}"]
-    label = row.get("label")
-    if isinstance(label, str) and label:
-        keys.insert(0, label)
-    return tuple(keys)
-
-
 def _hypothesis_names(fit: Any, hypotheses: Mapping[str, str] | None) -> dict[int, str]:
     """Row index of each structural path -> its hypothesis name (checked against the model).
 
@@ -1283,7 +1275,7 @@ def _hypothesis_names(fit: Any, hypotheses: Mapping[str, str] | None) -> dict[in
     paths = est[est["op"] == "~"]
     index: dict[str, list[Any]] = {}
     for idx, row in paths.iterrows():
-        for key in _path_keys(row):
+        for key in path_keys(row):
             index.setdefault(key, []).append(idx)
     unknown = [k for k in hypotheses if k not in index]
     if unknown:

@@ -702,6 +702,21 @@ def fit_table(
 
 
 # ---------------------------------------------------------------------- hypotheses
+def path_keys(row: pd.Series) -> tuple[str, ...]:
+    """The names a user may give a structural path: its label, ``X -> Y``, ``Y ~ X``.
+
+    Examples
+    --------
+    >>> path_keys(pd.Series({"lhs": "TRU", "op": "~", "rhs": "REP", "label": "a1"}))
+    ('a1', 'REP -> TRU', 'TRU ~ REP')
+    """
+    keys = [f"{row['rhs']} -> {row['lhs']}", f"{row['lhs']} ~ {row['rhs']}"]
+    label = row.get("label")
+    if isinstance(label, str) and label:
+        keys.insert(0, label)
+    return tuple(keys)
+
+
 def _hypothesis_row(
     r: pd.Series,
     i: int,
@@ -711,9 +726,9 @@ def _hypothesis_row(
     group: str | None,
 ) -> dict[str, Any]:
     """One path of ``result.estimates`` as a row of the hypotheses table."""
-    key = f"{r['lhs']} ~ {r['rhs']}"
     lab = str(r.get("label", "") or "")
-    name = hyp.get(lab) if lab and lab in hyp else hyp.get(key, f"H{i}" if not hyp else "")
+    given = [hyp[k] for k in path_keys(r) if k in hyp]
+    name = given[0] if given else ("" if hyp else f"H{i}")
     p = float(r["pvalue"])
     return {
         "group": group or "",
@@ -753,7 +768,8 @@ def hypotheses_table(
         The fit.
     hypotheses : mapping, optional
         Hypothesis name per path: keys are the model's labels (``"a1"``) or paths written
-        ``"TRU ~ REP"``; without it, paths are numbered H1, H2, ... in model order.
+        ``"REP -> TRU"`` or ``"TRU ~ REP"``; without it, paths are numbered H1, H2, ... in
+        model order; with it, paths it does not name are left unnamed.
     alpha : float, default 0.05
         The significance level for "supported".
     number, title, lang
@@ -786,17 +802,15 @@ def hypotheses_table(
         )
     labels = _labels(_codebook(codebook), lang)
     hyp = dict(hypotheses or {})
-    unknown = sorted(
-        set(hyp)
-        - {f"{r['lhs']} ~ {r['rhs']}" for _, r in paths.iterrows()}
-        - {str(v) for v in paths.get("label", pd.Series(dtype=str)) if v}
-    )
+    known = {key for _, r in paths.iterrows() for key in path_keys(r)}
+    unknown = [k for k in hyp if k not in known]
     if unknown:
         raise ReportError(
-            "hypotheses names paths that are not regressions of the model",
+            "hypotheses= names a path the model does not have",
             found=unknown,
-            expected="labels of '~' rows or paths written 'TRU ~ REP'",
-            fix="use the model's labels (e.g. 'TRU ~ a1*REP' gives 'a1') or 'outcome ~ predictor'",
+            expected="path labels or paths of the model: " + ", ".join(sorted(known)),
+            fix="key each hypothesis by a label (a1) or a path ('REP -> TRU' or 'TRU ~ REP'), "
+            "e.g. hypotheses={'REP -> TRU': 'H1'}",
         )
     groups = _group_labels(result)
     rows = []
