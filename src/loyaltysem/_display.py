@@ -21,6 +21,7 @@ Display conventions (APA 7, *Publication Manual* §6.36 and §6.38):
 from __future__ import annotations
 
 import html
+import importlib
 import math
 import re
 import textwrap
@@ -236,7 +237,7 @@ def format_frame(
         else:  # fixed decimals, so that a column reads down evenly (2.540, not 2.54)
             shown = [na_rep if math.isnan(v) else f"{v:.{digits}f}" for v in values]
         out.isetitem(pos, pd.Series(shown, index=out.index, dtype=object))
-    if out.shape[1] == 1 and pd.api.types.is_float_dtype(out.iloc[:, 0]):
+    if out.shape[1] == 1 and pd.api.types.is_float_dtype(df.iloc[:, 0]):
         p_rows = [is_p_name(i) for i in out.index]
         if any(p_rows):
             col = df.iloc[:, 0]
@@ -615,9 +616,26 @@ class DisplayMixin:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<p>{html.escape(line)}</p>" for line in self._header())
-        body = "".join(html_section(t, f, na_rep=self._na_rep) for t, f in self._sections())
-        return (
-            f"<div class='loyaltysem-result'>{_CSS}<h3>{html.escape(self._title)}</h3>"
-            f"{head}{body}</div>"
-        )
+        """Jupyter's view: the APA tables, drawn by the report wing's one renderer."""
+        return report_backend("notebook").repr_html(self)
+
+
+def report_backend(name: str) -> Any:
+    """A module of the report wing, imported when a result asks to be shown or drawn.
+
+    Results sit below the report wing and never import it (design.md §1): they name
+    the module by string, as pandas names its plotting backend, and it is imported
+    only when a notebook asks for HTML (``_repr_html_``) or a result for its diagram
+    (``result.diagram()``).
+
+    Examples
+    --------
+    >>> report_backend("notebook").__name__
+    'loyaltysem.report.notebook'
+    """
+    if name not in _BACKENDS:
+        raise ValueError(f"unknown report backend {name!r}: one of {sorted(_BACKENDS)}")
+    return importlib.import_module(f"loyaltysem.report.{name}")
+
+
+_BACKENDS = ("notebook", "diagrams")

@@ -29,6 +29,7 @@ from loyaltysem._display import (
     fit_sentence,
     fit_table,
     format_fit_table,
+    report_backend,
     short_repr,
 )
 from loyaltysem._kernels import fit_indices as fi
@@ -1030,6 +1031,36 @@ class MultiGroupResult(DisplayMixin):
         if len(self._r2):
             yield "R-squared", self._r2
         yield "Fit measures", format_fit_table(self.fit_table())
+
+    def diagram(self, **options: Any) -> Any:
+        """Draw the path diagram (:func:`loyaltysem.report.diagram` with this result).
+
+        R: ``semPlot::semPaths(fit, "std")`` or ``lavaanPlot(model = fit)``, with an
+        automatic SEM layout (constructs in columns by causal order, indicators fanned
+        outward) and the result's status in the title when it is not ok.
+
+        Parameters
+        ----------
+        **options
+            The keywords of :func:`loyaltysem.report.diagram`: ``structural_only``,
+            ``loadings``, ``lang``, ``layout``, ``group``, ``multigroup``, ``codebook``,
+            ``covariances``.
+
+        Returns
+        -------
+        Diagram
+            Save it with ``.save("model.svg")``; Jupyter shows it as SVG.
+
+        Examples
+        --------
+        >>> import loyaltysem as ls, warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     mg = ls.fit("REP =~ REP1 + REP2 + REP3", ls.load_ecommerce(), group="gender")
+        >>> mg.diagram().panels
+        ('female', 'male')
+        """
+        return report_backend("diagrams").diagram(self, **options)
 
     def fit_table(self) -> pd.DataFrame:
         """The joint fit indices a reader reports, as a compact table (full precision).

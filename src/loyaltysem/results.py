@@ -20,6 +20,7 @@ from loyaltysem._display import (
     fit_sentence,
     fit_table,
     format_fit_table,
+    report_backend,
     short_repr,
 )
 from loyaltysem._kernels.partable import CompiledModel, ParTable
@@ -310,6 +311,35 @@ class SEMResult(DisplayMixin):
         else:
             raise ValueError(f"kind must be 'raw', 'cor' or 'standardized', got {kind!r}")
         return pd.DataFrame(values, index=self.sample_cov.index, columns=self.sample_cov.columns)
+
+    def diagram(self, **options: Any) -> Any:
+        """Draw the path diagram (:func:`loyaltysem.report.diagram` with this result).
+
+        R: ``semPlot::semPaths(fit, "std")`` or ``lavaanPlot(model = fit)``, with an
+        automatic SEM layout (constructs in columns by causal order, indicators fanned
+        outward) and the result's status in the title when it is not ok.
+
+        Parameters
+        ----------
+        **options
+            The keywords of :func:`loyaltysem.report.diagram`: ``structural_only``,
+            ``loadings``, ``lang``, ``layout``, ``group``, ``multigroup``, ``codebook``,
+            ``covariances``.
+
+        Returns
+        -------
+        Diagram
+            Save it with ``.save("model.svg")``; Jupyter shows it as SVG.
+
+        Examples
+        --------
+        >>> import loyaltysem as ls
+        >>> s = ls.load_ecommerce()
+        >>> d = ls.fit(ls.DEFAULT_MODEL, s).diagram(codebook=s, structural_only=True)
+        >>> d.edge_label("TRU", "LOY")
+        '.37***'
+        """
+        return report_backend("diagrams").diagram(self, **options)
 
     def fit_table(self) -> pd.DataFrame:
         """The fit indices a reader reports, as a compact table (full precision).

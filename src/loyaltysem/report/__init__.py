@@ -17,8 +17,8 @@ Examples
 
 from __future__ import annotations
 
-from loyaltysem.report.diagrams import Diagram, diagram
-from loyaltysem.report.documents import FORMATS, write
+from typing import TYPE_CHECKING, Any
+
 from loyaltysem.report.methods import Paragraphs, methods_text, results_text
 from loyaltysem.report.render import to_docx, to_excel, to_html, to_latex, to_markdown
 from loyaltysem.report.tables import (
@@ -41,6 +41,34 @@ from loyaltysem.report.tables import (
     r2_table,
     sample_table,
 )
+
+if TYPE_CHECKING:
+    from loyaltysem.report.diagrams import Diagram, diagram
+    from loyaltysem.report.documents import FORMATS, write
+
+#: Names whose modules import matplotlib or python-docx: imported on first use, so that a
+#: notebook's table view (``_repr_html_``) does not load a figure library.
+_LAZY = {
+    "Diagram": "loyaltysem.report.diagrams",
+    "diagram": "loyaltysem.report.diagrams",
+    "FORMATS": "loyaltysem.report.documents",
+    "write": "loyaltysem.report.documents",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'loyaltysem.report' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "CUTOFFS",
