@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import html
 import io
+import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,104 @@ def _banner(status: Any, what: str, lang: str) -> list[str]:
     return [f"{what}: {text}"] if text else []
 
 
+@dataclass
+class _Context:
+    """What every section builder needs: language, codebook, table numbers and options."""
+
+    lang: str
+    codebook: Any
+    hypotheses: Mapping[str, str] | None
+    alpha: float
+    diagram_options: Mapping[str, Any]
+    counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def number(self) -> int:
+        return next(self.counter)
+
+    @property
+    def head(self) -> dict[str, str]:
+        return _HEAD[self.lang]
+
+
+def _screening_section(c: _Context, survey: Survey | None, screening: Any, fit: Any) -> _Section:
+    sec = _Section("screening", c.head["screening"])
+    if survey is not None:
+        excluded = screening.exclusions() if screening is not None else None
+        sec.tables.append(
+            sample_table(survey, excluded=excluded, result=fit, number=c.number(), lang=c.lang)
+        )
+    if screening is not None:
+        sec.tables.append(
+            items_table(screening, codebook=c.codebook, number=c.number(), lang=c.lang)
+        )
+    return sec
+
+
+def _validation_section(c: _Context, validation: Any, survey: Survey | None) -> _Section:
+    sec = _Section("validation", c.head["validation"])
+    sec.banners = _banner(getattr(validation, "status", None), c.head["validation"], c.lang)
+    kw = {"codebook": c.codebook, "lang": c.lang}
+    sec.tables.append(measurement_table(validation, number=c.number(), **kw))
+    if survey is not None:
+        sec.tables.append(construct_table(validation, survey, number=c.number(), lang=c.lang))
+    sec.tables.append(fornell_larcker_table(validation, number=c.number(), **kw))
+    sec.tables.append(htmt_table(validation, number=c.number(), **kw))
+    return sec
+
+
+def _model_section(c: _Context, fit: Any) -> _Section:
+    sec = _Section("model", c.head["model"])
+    sec.banners = _banner(fit.status, c.head["model"], c.lang)
+    sec.tables.append(fit_table(fit, number=c.number(), lang=c.lang))
+    if (fit.estimates["op"] == "~").any():  # a CFA has no paths and no R² of constructs
+        kw = {"codebook": c.codebook, "lang": c.lang}
+        sec.tables.append(
+            hypotheses_table(fit, hypotheses=c.hypotheses, alpha=c.alpha, number=c.number(), **kw)
+        )
+        sec.tables.append(r2_table(fit, number=c.number(), **kw))
+    sec.tables.append(local_fit_table(fit, number=c.number(), lang=c.lang))
+    options = {"codebook": c.codebook, "lang": c.lang, **dict(c.diagram_options)}
+    drawn = diagram(fit, **options)
+    sec.figures.append(_Figure(c.head["diagram"], drawn.caption, drawn))
+    return sec
+
+
+def _comparison_section(c: _Context, comparison: Any) -> _Section:
+    sec = _Section("comparison", c.head["comparison"])
+    sec.banners = _banner(getattr(comparison, "status", None), c.head["comparison"], c.lang)
+    sec.tables.append(comparison_table(comparison, number=c.number(), lang=c.lang))
+    return sec
+
+
+def _effects_section(c: _Context, effects: Any, fit: Any, bootstrap: Any) -> _Section:
+    sec = _Section("effects", c.head["effects"])
+    sec.banners = _banner(getattr(bootstrap, "status", None), c.head["effects"], c.lang)
+    sec.tables.append(
+        indirect_effects_table(
+            effects,
+            result=fit,
+            bootstrap=bootstrap,
+            codebook=c.codebook,
+            number=c.number(),
+            lang=c.lang,
+        )
+    )
+    return sec
+
+
+def _invariance_section(c: _Context, invariance: Any) -> _Section:
+    sec = _Section("invariance", c.head["invariance"])
+    sec.banners = _banner(invariance.status, c.head["invariance"], c.lang)
+    sec.tables.append(invariance_table(invariance, number=c.number(), lang=c.lang))
+    return sec
+
+
+def _provenance_section(c: _Context, named: Mapping[str, Any]) -> _Section:
+    sec = _Section("provenance", c.head["provenance"])
+    sec.tables.append(provenance_table(named, number=c.number(), lang=c.lang))
+    return sec
+
+
 def _sections(
     inputs: dict[str, Any],
     lang: str,
@@ -181,93 +280,33 @@ def _sections(
     level: float = 0.95,
     diagram_options: Mapping[str, Any] | None = None,
 ) -> list[_Section]:
+    """The report's sections, in the order of an analysis, for the results given."""
     survey: Survey | None = inputs["survey"]
-    screening = inputs["screening"]
-    validation = inputs["validation"]
-    fit = inputs["fit"]
-    effects = inputs["effects"]
-    bootstrap = inputs["bootstrap"]
-    invariance = inputs["invariance"]
-    comparison = inputs.get("comparison")
-    diagram_options = dict(diagram_options or {})
-    head = _HEAD[lang]
+    fit, validation, bootstrap = inputs["fit"], inputs["validation"], inputs["bootstrap"]
     codebook = survey.codebook if survey is not None else None
-    number = iter(range(1, 1000))
-    text_inputs = {k: v for k, v in inputs.items() if k != "comparison"}
-    out: list[_Section] = [_Section("methods", head["methods"])]  # paragraphs: below
-    if survey is not None or screening is not None:
-        sec = _Section("screening", head["screening"])
-        if survey is not None:
-            excluded = screening.exclusions() if screening is not None else None
-            sec.tables.append(
-                sample_table(survey, excluded=excluded, result=fit, number=next(number), lang=lang)
-            )
-        if screening is not None:
-            sec.tables.append(
-                items_table(screening, codebook=codebook, number=next(number), lang=lang)
-            )
-        out.append(sec)
+    c = _Context(lang, codebook, hypotheses, alpha, dict(diagram_options or {}))
+    out = [_Section("methods", c.head["methods"])]  # its paragraphs: below
+    if survey is not None or inputs["screening"] is not None:
+        out.append(_screening_section(c, survey, inputs["screening"], fit))
     if validation is not None:
-        sec = _Section("validation", head["validation"])
-        sec.banners = _banner(getattr(validation, "status", None), head["validation"], lang)
-        kw = {"codebook": codebook, "lang": lang}
-        sec.tables.append(measurement_table(validation, number=next(number), **kw))
-        if survey is not None:
-            sec.tables.append(construct_table(validation, survey, number=next(number), lang=lang))
-        sec.tables.append(fornell_larcker_table(validation, number=next(number), **kw))
-        sec.tables.append(htmt_table(validation, number=next(number), **kw))
-        out.append(sec)
+        out.append(_validation_section(c, validation, survey))
     if fit is not None:
-        sec = _Section("model", head["model"])
-        sec.banners = _banner(fit.status, head["model"], lang)
-        sec.tables.append(fit_table(fit, number=next(number), lang=lang))
-        if (fit.estimates["op"] == "~").any():  # a CFA has no paths and no R² of constructs
-            kw = {"codebook": codebook, "lang": lang}
-            sec.tables.append(
-                hypotheses_table(fit, hypotheses=hypotheses, alpha=alpha, number=next(number), **kw)
-            )
-            sec.tables.append(r2_table(fit, number=next(number), **kw))
-        sec.tables.append(local_fit_table(fit, number=next(number), lang=lang))
-        drawn = diagram(fit, **{"codebook": codebook, "lang": lang, **dict(diagram_options)})
-        sec.figures.append(_Figure(_HEAD[lang]["diagram"], drawn.caption, drawn))
-        out.append(sec)
-    if comparison is not None:
-        sec = _Section("comparison", head["comparison"])
-        sec.tables.append(comparison_table(comparison, number=next(number), lang=lang))
-        out.append(sec)
-    if effects is not None:
-        sec = _Section("effects", head["effects"])
-        sec.banners = _banner(getattr(bootstrap, "status", None), head["effects"], lang)
-        sec.tables.append(
-            indirect_effects_table(
-                effects,
-                result=fit,
-                bootstrap=bootstrap,
-                codebook=codebook,
-                number=next(number),
-                lang=lang,
-            )
-        )
-        out.append(sec)
-    if invariance is not None:
-        sec = _Section("invariance", head["invariance"])
-        sec.banners = _banner(invariance.status, head["invariance"], lang)
-        sec.tables.append(invariance_table(invariance, number=next(number), lang=lang))
-        out.append(sec)
-    text_opts = {"level": level, "lang": lang}
-    out[0].paragraphs = methods_text(**text_inputs, **text_opts)
-    results = results_text(**text_inputs, alpha=alpha, hypotheses=hypotheses, **text_opts)
-    out.append(_Section("results", head["results"], paragraphs=results))
-    named = {
-        _HEAD[lang]["model"]: fit,
-        _HEAD[lang]["validation"]: validation,
-        "Bootstrap": bootstrap,
-    }
+        out.append(_model_section(c, fit))
+    if inputs["comparison"] is not None:
+        out.append(_comparison_section(c, inputs["comparison"]))
+    if inputs["effects"] is not None:
+        out.append(_effects_section(c, inputs["effects"], fit, bootstrap))
+    if inputs["invariance"] is not None:
+        out.append(_invariance_section(c, inputs["invariance"]))
+    text_inputs = {k: v for k, v in inputs.items() if k != "comparison"}
+    out[0].paragraphs = methods_text(**text_inputs, level=level, lang=lang)
+    results = results_text(
+        **text_inputs, level=level, alpha=alpha, hypotheses=hypotheses, lang=lang
+    )
+    out.append(_Section("results", c.head["results"], paragraphs=results))
+    named = {c.head["model"]: fit, c.head["validation"]: validation, "Bootstrap": bootstrap}
     if any(r is not None for r in named.values()):
-        sec = _Section("provenance", head["provenance"])
-        kept = {k: v for k, v in named.items() if v is not None}
-        sec.tables.append(provenance_table(kept, number=next(number), lang=lang))
-        out.append(sec)
+        out.append(_provenance_section(c, {k: v for k, v in named.items() if v is not None}))
     for i, sec in enumerate(out, start=1):
         sec.heading = f"{i} {sec.heading}"
     return out
