@@ -3,7 +3,9 @@
 A :class:`Table` holds a full-precision DataFrame with its number, title, note, column
 formats and the source result's status; the builders make one from a result object, and
 one renderer per format writes it: Markdown, HTML, LaTeX, Excel and Word. :func:`diagram`
-draws the path diagram; :func:`methods_text` and :func:`results_text` write the methods and
+draws the path diagram; the ``*_figure`` functions (:mod:`loyaltysem.report.figures`)
+draw Likert bars, missing-data patterns, HTMT and residual heatmaps, a forest plot of the
+effects and the invariance ladder; :func:`methods_text` and :func:`results_text` write the methods and
 results paragraphs.
 
 Examples
@@ -19,6 +21,15 @@ from __future__ import annotations
 
 from loyaltysem.report.diagrams import Diagram, diagram
 from loyaltysem.report.documents import FORMATS, write
+from loyaltysem.report.figures import (
+    Figure,
+    forest_figure,
+    htmt_figure,
+    invariance_figure,
+    likert_figure,
+    missing_figure,
+    residual_figure,
+)
 from loyaltysem.report.methods import Paragraphs, methods_text, results_text
 from loyaltysem.report.render import to_docx, to_excel, to_html, to_latex, to_markdown
 from loyaltysem.report.tables import (
@@ -49,22 +60,29 @@ __all__ = [
     "STARS",
     "Column",
     "Diagram",
+    "Figure",
     "Paragraphs",
     "Table",
     "comparison_table",
     "construct_table",
     "diagram",
     "fit_table",
+    "forest_figure",
     "fornell_larcker_table",
+    "htmt_figure",
     "htmt_table",
     "hypotheses_table",
     "indirect_effects_table",
+    "invariance_figure",
     "invariance_table",
     "items_table",
+    "likert_figure",
     "local_fit_table",
     "measurement_table",
     "methods_text",
+    "missing_figure",
     "r2_table",
+    "residual_figure",
     "results_text",
     "sample_table",
     "to_docx",
