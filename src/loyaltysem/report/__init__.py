@@ -5,8 +5,8 @@ formats and the source result's status; the builders make one from a result obje
 one renderer per format writes it: Markdown, HTML, LaTeX, Excel and Word. :func:`diagram`
 draws the path diagram; the ``*_figure`` functions (:mod:`loyaltysem.report.figures`)
 draw Likert bars, missing-data patterns, HTMT and residual heatmaps, a forest plot of the
-effects and the invariance ladder; :func:`methods_text` and :func:`results_text` write the methods and
-results paragraphs.
+effects and the invariance ladder; :func:`methods_text` and :func:`results_text` write the
+methods and results paragraphs.
 
 Examples
 --------
