@@ -425,3 +425,16 @@ def test_wrong_results_and_options_raise_report_errors(survey, fitted, measureme
         forest_figure(ls.effects(fitted), kinds=["mediated"])
     with pytest.raises(ReportError, match="unknown kind of residual"):
         residual_figure(fitted, kind="raw")
+
+
+def test_residuals_of_one_group_of_a_multigroup_fit(survey):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LoyaltySemWarning)  # listwise deletion, tested elsewhere
+        res = ls.fit("TRU =~ TRU1 + TRU2 + TRU3\nSAT =~ SAT1 + SAT2 + SAT3", survey, group="gender")
+    fig = residual_figure(res, group="male")
+    resid = res.residuals("male", "cor")
+    lower = np.tril(np.ones(resid.shape, bool), -1)
+    assert_allclose(np.asarray(fig.axes[0].images[0].get_array())[lower], resid.to_numpy()[lower])
+    assert "Group: male." in fig.caption
+    with pytest.raises(ReportError, match="one group of a multi-group result"):
+        residual_figure(res)

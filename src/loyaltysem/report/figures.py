@@ -606,6 +606,10 @@ def likert_figure(
     left = min(3.6, 0.35 + longest * _TEXT_PT / 72 * 0.55)
     k = len(points)
     mid = (lo + hi) / 2
+    fig_w = max(left + 4.6, 5.0)
+    entry_w = 0.35 + max(len(t) * (1.8 if drawn == "zh" else 1.0) for t in legend) * 0.05
+    ncol = max(1, min(k, int((fig_w - 0.3) // entry_w)))
+    nrow = math.ceil(k / ncol)
     reversed_items = [i for i in getattr(cb, "reversed_items", []) if i in names]
     if drawn == "zh":
         caption = (
@@ -627,12 +631,12 @@ def likert_figure(
             caption += f" Reverse-keyed items ({', '.join(reversed_items)}) are shown recoded."
     status = Status()
     canvas = _canvas(
-        width=left + 4.6,
+        width=fig_w,
         axes_h=0.24 * len(rows) + 0.1,
         left=left,
         right=0.7,
         bottom=0.45,
-        top_extra=0.25 * math.ceil(k / 4) + 0.1,
+        top_extra=0.2 * nrow + 0.15,
         number=number,
         title=title or words["likert"],
         caption=caption,
@@ -672,8 +676,8 @@ def likert_figure(
         ax.set_xticks([0, 25, 50, 75, 100])
     ax.set_ylim(-len(rows) + 0.4, 0.6)
     ax.set_yticks(y, [ylabels[i] for i in names])
-    ax.tick_params(axis="y", length=0)
     _apa_axes(ax)
+    ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
     ax.set_xlabel(words["pct"], fontproperties=_sized(prop, _TEXT_PT))
     trans = blended_transform_factory(ax.transAxes, ax.transData)
@@ -697,10 +701,15 @@ def likert_figure(
         share = 100 * data.loc[i, "missing"] / n_resp
         ax.text(1.03, ypos[i], f"{share:.1f}%", transform=trans, ha="left", va="center",
                 fontproperties=_sized(prop, _SMALL_PT), color="dimgray")  # fmt: skip
+    # matplotlib fills legend columns first: reorder so that the scale reads along rows
+    handles, texts = ax.get_legend_handles_labels()
+    order = [r * ncol + c for c in range(ncol) for r in range(nrow) if r * ncol + c < k]
     ax.legend(
-        loc="lower center",
-        bbox_to_anchor=(0.5, 1.0),
-        ncol=min(k, 4),
+        [handles[j] for j in order],
+        [texts[j] for j in order],
+        loc="lower left",
+        bbox_to_anchor=((0.1 - left) / (fig_w - left - 0.7), 1.0),
+        ncol=ncol,
         frameon=False,
         prop=_sized(prop, _SMALL_PT + 0.5),
         handlelength=1.2,
@@ -1036,6 +1045,7 @@ def residual_figure(
     *,
     kind: str = "cor",
     threshold: float | None = None,
+    group: Any = None,
     annotate: bool = True,
     lang: str = "en",
     number: int = 1,
@@ -1045,8 +1055,8 @@ def residual_figure(
 
     Parameters
     ----------
-    result : SEMResult
-        From :func:`loyaltysem.fit` (single group).
+    result : SEMResult or MultiGroupResult
+        From :func:`loyaltysem.fit`; for a multi-group fit name the ``group`` to draw.
     kind : {"cor", "standardized"}
         ``result.residuals("cor")``: sample minus model-implied correlations (lavaan's
         ``resid(fit, type = "cor.bollen")``); ``"standardized"``: residuals over their
@@ -1054,6 +1064,8 @@ def residual_figure(
     threshold : float, optional
         Cells whose absolute residual exceeds it are framed (and their value printed):
         .10 for correlations (Kline 2016), 1.96 for standardized residuals.
+    group : optional
+        For a multi-group result: the group (a value of the grouping column) to draw.
     annotate : bool, default True
         Print the values of the framed cells.
     lang : {"en", "zh"}
@@ -1088,14 +1100,25 @@ def residual_figure(
             expected="'cor' (residual correlations) or 'standardized' (z)",
             fix="pass kind='cor' or kind='standardized'",
         )
-    resid = result.residuals(kind)
-    if not isinstance(resid, pd.DataFrame):
+    labels = list(getattr(result, "group_labels", None) or [])
+    if labels:
+        if group not in labels:
+            raise ReportError(
+                "residual_figure draws one group of a multi-group result",
+                found=f"group={group!r}",
+                expected="one of " + ", ".join(map(repr, labels)),
+                fix="pass group=<a value of the grouping column>, one figure per group",
+            )
+        resid = result.residuals(group, kind)
+    elif group is not None:
         raise ReportError(
-            "residual_figure draws one group's residuals",
-            found=type(resid).__name__,
-            expected="a single-group SEMResult",
-            fix="fit one group (or draw each group's fit separately)",
+            "group= names a group of a multi-group result, but this result has one group",
+            found=f"group={group!r}",
+            expected="group=None",
+            fix="leave group out, or fit with ls.fit(model, survey, group=column)",
         )
+    else:
+        resid = result.residuals(kind)
     cut = float(threshold) if threshold is not None else (0.10 if kind == "cor" else 1.96)
     prop, drawn = _fonts(lang)
     words = _WORDS[drawn]
@@ -1135,8 +1158,10 @@ def residual_figure(
             f"{what}. Framed: |{sym}| > {_num(cut)} ({rule}): {n_flag} of {len(data)} pairs; "
             f"largest: {big}."
         )
+    if labels:
+        caption += f" Group: {group}." if drawn == "en" else f"组：{group}。"
     n_obs = getattr(getattr(result, "provenance", None), "n", None)
-    if n_obs is not None:
+    if n_obs is not None and not labels:
         caption += f" N = {n_obs}." if drawn == "en" else f"N = {n_obs}。"
     caption += _status_note(status, drawn)
     k = len(names)
