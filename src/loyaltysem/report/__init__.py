@@ -3,8 +3,10 @@
 A :class:`Table` holds a full-precision DataFrame with its number, title, note, column
 formats and the source result's status; the builders make one from a result object, and
 one renderer per format writes it: Markdown, HTML, LaTeX, Excel and Word. :func:`diagram`
-draws the path diagram; :func:`methods_text` and :func:`results_text` write the methods and
-results paragraphs.
+draws the path diagram; the ``*_figure`` functions (:mod:`loyaltysem.report.figures`)
+draw Likert bars, missing-data patterns, HTMT and residual heatmaps, a forest plot of the
+effects and the invariance ladder; :func:`methods_text` and :func:`results_text` write the
+methods and results paragraphs.
 
 Examples
 --------
@@ -45,6 +47,15 @@ from loyaltysem.report.tables import (
 if TYPE_CHECKING:
     from loyaltysem.report.diagrams import Diagram, diagram
     from loyaltysem.report.documents import FORMATS, write
+    from loyaltysem.report.figures import (
+        Figure,
+        forest_figure,
+        htmt_figure,
+        invariance_figure,
+        likert_figure,
+        missing_figure,
+        residual_figure,
+    )
 
 #: Names whose modules import matplotlib or python-docx: imported on first use, so that a
 #: notebook's table view (``_repr_html_``) does not load a figure library.
@@ -53,6 +64,18 @@ _LAZY = {
     "diagram": "loyaltysem.report.diagrams",
     "FORMATS": "loyaltysem.report.documents",
     "write": "loyaltysem.report.documents",
+    **dict.fromkeys(
+        (
+            "Figure",
+            "forest_figure",
+            "htmt_figure",
+            "invariance_figure",
+            "likert_figure",
+            "missing_figure",
+            "residual_figure",
+        ),
+        "loyaltysem.report.figures",
+    ),
 }
 
 
@@ -77,22 +100,29 @@ __all__ = [
     "STARS",
     "Column",
     "Diagram",
+    "Figure",
     "Paragraphs",
     "Table",
     "comparison_table",
     "construct_table",
     "diagram",
     "fit_table",
+    "forest_figure",
     "fornell_larcker_table",
+    "htmt_figure",
     "htmt_table",
     "hypotheses_table",
     "indirect_effects_table",
+    "invariance_figure",
     "invariance_table",
     "items_table",
+    "likert_figure",
     "local_fit_table",
     "measurement_table",
     "methods_text",
+    "missing_figure",
     "r2_table",
+    "residual_figure",
     "results_text",
     "sample_table",
     "to_docx",
