@@ -126,8 +126,9 @@ def test_word_fit_table_numbers_equal_the_result(written, chain):
     text = "\n".join(p.text for p in doc.paragraphs)
     for head in SECTIONS_EN:
         assert head in text
-    assert "Figure 1" in text
-    assert len(doc.inline_shapes) == 1  # the path diagram as a PNG
+    assert "Figure 4" in text  # the diagram: its number as text (after Likert, missing, HTMT)
+    # Likert bars, missing patterns, HTMT, path diagram, residuals, forest plot: PNGs
+    assert len(doc.inline_shapes) == 6
     fonts = {r.font.name for p in doc.paragraphs for r in p.runs if r.text.strip()}
     assert fonts == {"Times New Roman"}
 
@@ -299,3 +300,16 @@ def test_latex_report_with_figure_files(chain, tmp_path):
     assert (tmp_path / "report-figure-1.pdf").read_bytes()[:4] == b"%PDF"
     zh = report.write(tmp_path / "zh", fit=chain["fit"], formats=("tex",), lang="zh")
     assert "ctexart" in zh[-1].read_text(encoding="utf-8")
+
+
+def test_figures_numbered_in_order_and_optional(chain, written, tmp_path):
+    page = _by_name(written[0])[".html"].read_text(encoding="utf-8")
+    ids = [int(i) for i in re.findall(r'<figure id="figure-(\d+)"', page)]
+    assert ids == [1, 2, 3, 4, 5, 6]
+    labels = re.findall(r'<figure id="figure-\d+"(?: aria-label="([^"]*)")?', page)
+    assert [bool(label) for label in labels] == [True, True, True, False, True, True]
+    assert labels[0].startswith("Figure 1: Distribution of Answers")  # Likert bars
+    assert "HTMT" in labels[2] and "Residual" in labels[4] and "Indirect" in labels[5]
+    (md,) = report.write(tmp_path, **chain, formats=("md",), figures=False)
+    text = md.read_text(encoding="utf-8")
+    assert "**Figure 1** *Path diagram" in text and "Figure 2" not in text

@@ -30,7 +30,7 @@ import html
 import io
 import itertools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,15 @@ from loyaltysem.grouping import MultiGroupResult
 from loyaltysem.groups import InvarianceResult
 from loyaltysem.guidance import EstimatorRecommendation
 from loyaltysem.report.diagrams import diagram
+from loyaltysem.report.figures import (
+    Figure,
+    forest_figure,
+    htmt_figure,
+    invariance_figure,
+    likert_figure,
+    missing_figure,
+    residual_figure,
+)
 from loyaltysem.report.inputs import check_inputs
 from loyaltysem.report.methods import Paragraphs, methods_text, results_text
 from loyaltysem.report.render import tex_text, to_docx, to_excel, to_html, to_latex, to_markdown
@@ -123,6 +132,12 @@ class _Figure:
     title: str
     note: str
     art: Any  # has .figure, a matplotlib Figure
+    number: int = 0
+
+    @property
+    def self_labelled(self) -> bool:
+        """Whether the drawing carries its own number, title and note (a report Figure)."""
+        return isinstance(self.art, Figure)
 
     def svg(self) -> str:
         buffer = io.StringIO()
@@ -182,10 +197,20 @@ class _Context:
     hypotheses: Mapping[str, str] | None
     alpha: float
     diagram_options: Mapping[str, Any]
+    figures: bool = True
     counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    figure_counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def number(self) -> int:
         return next(self.counter)
+
+    def figure(self, sec: _Section, draw: Callable[..., Any], *args: Any, **kw: Any) -> None:
+        """Draw a report figure with the next figure number and add it to ``sec``."""
+        if not self.figures:
+            return
+        number = next(self.figure_counter)
+        fig = draw(*args, number=number, lang=self.lang, **kw)
+        sec.figures.append(_Figure(fig.title, fig.caption, fig, number))
 
     @property
     def head(self) -> dict[str, str]:
@@ -203,6 +228,10 @@ def _screening_section(c: _Context, survey: Survey | None, screening: Any, fit: 
         sec.tables.append(
             items_table(screening, codebook=c.codebook, number=c.number(), lang=c.lang)
         )
+    if survey is not None and survey.items:
+        c.figure(sec, likert_figure, survey, codebook=c.codebook)
+        if survey.data[survey.items].isna().to_numpy().any():
+            c.figure(sec, missing_figure, survey)
     return sec
 
 
@@ -215,6 +244,7 @@ def _validation_section(c: _Context, validation: Any, survey: Survey | None) -> 
         sec.tables.append(construct_table(validation, survey, number=c.number(), lang=c.lang))
     sec.tables.append(fornell_larcker_table(validation, number=c.number(), **kw))
     sec.tables.append(htmt_table(validation, number=c.number(), **kw))
+    c.figure(sec, htmt_figure, validation, codebook=c.codebook)
     return sec
 
 
@@ -231,7 +261,9 @@ def _model_section(c: _Context, fit: Any) -> _Section:
     sec.tables.append(local_fit_table(fit, number=c.number(), lang=c.lang))
     options = {"codebook": c.codebook, "lang": c.lang, **dict(c.diagram_options)}
     drawn = diagram(fit, **options)
-    sec.figures.append(_Figure(c.head["diagram"], drawn.caption, drawn))
+    sec.figures.append(_Figure(c.head["diagram"], drawn.caption, drawn, next(c.figure_counter)))
+    for group in getattr(fit, "group_labels", None) or (None,):
+        c.figure(sec, residual_figure, fit, group=group)
     return sec
 
 
@@ -255,6 +287,7 @@ def _effects_section(c: _Context, effects: Any, fit: Any, bootstrap: Any) -> _Se
             lang=c.lang,
         )
     )
+    c.figure(sec, forest_figure, effects, bootstrap, result=fit, codebook=c.codebook)
     return sec
 
 
@@ -262,6 +295,7 @@ def _invariance_section(c: _Context, invariance: Any) -> _Section:
     sec = _Section("invariance", c.head["invariance"])
     sec.banners = _banner(invariance.status, c.head["invariance"], c.lang)
     sec.tables.append(invariance_table(invariance, number=c.number(), lang=c.lang))
+    c.figure(sec, invariance_figure, invariance)
     return sec
 
 
@@ -279,12 +313,13 @@ def _sections(
     alpha: float = 0.05,
     level: float = 0.95,
     diagram_options: Mapping[str, Any] | None = None,
+    figures: bool = True,
 ) -> list[_Section]:
     """The report's sections, in the order of an analysis, for the results given."""
     survey: Survey | None = inputs["survey"]
     fit, validation, bootstrap = inputs["fit"], inputs["validation"], inputs["bootstrap"]
     codebook = survey.codebook if survey is not None else None
-    c = _Context(lang, codebook, hypotheses, alpha, dict(diagram_options or {}))
+    c = _Context(lang, codebook, hypotheses, alpha, dict(diagram_options or {}), figures)
     out = [_Section("methods", c.head["methods"])]  # its paragraphs: below
     if survey is not None or inputs["screening"] is not None:
         out.append(_screening_section(c, survey, inputs["screening"], fit))
@@ -345,7 +380,6 @@ def _html(sections: list[_Section], lang: str) -> str:
     head = _HEAD[lang]
     toc = "".join(f'<li><a href="#{s.key}">{html.escape(s.heading)}</a></li>' for s in sections)
     body: list[str] = []
-    figures = 0
     for s in sections:
         body.append(f'<section id="{s.key}"><h2>{html.escape(s.heading)}</h2>')
         body += [f'<div class="banner">{html.escape(b)}</div>' for b in s.banners]
@@ -361,14 +395,19 @@ def _html(sections: list[_Section], lang: str) -> str:
                     + "</div>"
                 )
             body += [f"<p>{html.escape(p)}</p>" for p in _paragraph_text(s.paragraphs)]
+        body += [to_html(t) for t in s.tables]
         for f in s.figures:
-            figures += 1
+            label = html.escape(f"{_figure_label(lang, f.number)}: {f.title}")
+            if f.self_labelled:  # number, title and note are drawn in the figure
+                body.append(
+                    f'<figure id="figure-{f.number}" aria-label="{label}">{f.svg()}</figure>'
+                )
+                continue
             body.append(
-                f"<figure><p><b>{_figure_label(lang, figures)}</b></p>"
+                f'<figure id="figure-{f.number}"><p><b>{_figure_label(lang, f.number)}</b></p>'
                 f"<p><i>{html.escape(f.title)}</i></p>{f.svg()}"
                 f"<figcaption>{html.escape(f.note)}</figcaption></figure>"
             )
-        body += [to_html(t) for t in s.tables]
         body.append("</section>")
     html_lang = "zh-CN" if lang == "zh" else "en"
     return (
@@ -385,18 +424,16 @@ def _markdown(sections: list[_Section], lang: str) -> str:
     lines = [f"# {head['title']}", "", f"**{head['contents']}**", ""]
     lines += [f"- {s.heading}" for s in sections]
     lines.append("")
-    figures = 0
     for s in sections:
         lines += [f"## {s.heading}", ""]
         lines += [f"**{b}**\n" for b in s.banners]
         if s.paragraphs is not None:
             lines += [p + "\n" for p in _paragraph_text(s.paragraphs)]
-        for f in s.figures:
-            figures += 1
-            label = _figure_label(lang, figures)
-            lines += [f"**{label}** *{f.title}* (report.html, report.docx). {f.note}", ""]
         for t in s.tables:
             lines += [to_markdown(t), ""]
+        for f in s.figures:
+            label = _figure_label(lang, f.number)
+            lines += [f"**{label}** *{f.title}* (report.html, report.docx). {f.note}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -427,7 +464,6 @@ def _docx(sections: list[_Section], lang: str, path: Path) -> Path:
             qn("w:eastAsia"), "SimSun" if lang == "zh" else "Times New Roman"
         )
     _docx_run(doc.add_heading("", level=0), _HEAD[lang]["title"], lang)
-    figures = 0
     for s in sections:
         _docx_run(doc.add_heading("", level=1), s.heading, lang)
         for b in s.banners:
@@ -435,18 +471,16 @@ def _docx(sections: list[_Section], lang: str, path: Path) -> Path:
         if s.paragraphs is not None:
             for p in _paragraph_text(s.paragraphs):
                 _docx_run(doc.add_paragraph(), p, lang)
-        for f in s.figures:
-            figures += 1
-            _docx_run(doc.add_paragraph(), _figure_label(lang, figures), lang, bold=True)
-            cap = doc.add_paragraph()
-            _docx_run(cap, f.title, lang)
-            cap.runs[0].italic = True
-            doc.add_picture(f.png(), width=Inches(6.0))
-            if f.note:
-                _docx_run(doc.add_paragraph(), f.note, lang)
         for t in s.tables:
             to_docx(t, doc)
             doc.add_paragraph()
+        for f in s.figures:
+            if not f.self_labelled:  # a report Figure draws its number, title and note
+                _docx_run(doc.add_paragraph(), _figure_label(lang, f.number), lang, bold=True)
+                cap = doc.add_paragraph()
+                _docx_run(cap, f.title, lang)
+                cap.runs[0].italic = True
+            doc.add_picture(f.png(), width=Inches(6.0))
     doc.save(str(path))
     return path
 
@@ -502,27 +536,24 @@ def _latex(sections: list[_Section], lang: str, path: Path) -> list[Path]:
     ]
     lines = list(preamble)
     written = [path]
-    figures = 0
     for s in sections:
         lines += ["", rf"\section{{{tex_text(s.heading.split(' ', 1)[-1])}}}"]
         lines += [rf"\textcolor{{red}}{{\textbf{{{tex_text(b)}}}}}\par" for b in s.banners]
         if s.paragraphs is not None:
             lines += [tex_text(p) + "\n" for p in _paragraph_text(s.paragraphs)]
+        for t in s.tables:
+            lines += [to_latex(t), ""]
         for f in s.figures:
-            figures += 1
-            name = f"{path.stem}-figure-{figures}.pdf"
+            name = f"{path.stem}-figure-{f.number}.pdf"
             f.art.figure.savefig(path.with_name(name), format="pdf")
             written.append(path.with_name(name))
             lines += [
                 r"\begin{figure}[htbp]",
                 r"\centering",
-                rf"\caption{{{tex_text(f.title)}}}",
+                rf"\caption*{{{tex_text(_figure_label(lang, f.number))}: {tex_text(f.title)}}}",
                 rf"\includegraphics[width=\linewidth]{{{name}}}",
-                rf"\par\small {tex_text(f.note)}",
                 r"\end{figure}",
             ]
-        for t in s.tables:
-            lines += [to_latex(t), ""]
     lines += ["", r"\end{document}", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
     return written
@@ -546,6 +577,7 @@ def write(
     alpha: float = 0.05,
     level: float = 0.95,
     diagram_options: Mapping[str, Any] | None = None,
+    figures: bool = True,
 ) -> list[Path]:
     """Write the report of an analysis: HTML, Word, Excel, Markdown and LaTeX.
 
@@ -578,6 +610,11 @@ def write(
     diagram_options : mapping, optional
         Keyword arguments of :func:`loyaltysem.report.diagram` (``structural_only``,
         ``loadings``, ``layout``, ``multigroup``, ``covariances``).
+    figures : bool, default True
+        Add the figures of :mod:`loyaltysem.report.figures` beside the tables: Likert bars
+        and missing patterns (survey), the HTMT heatmap (validation), the residual
+        correlations (fit; one per group), the forest plot (effects) and the invariance
+        ladder. The path diagram is always drawn.
 
     Returns
     -------
@@ -623,6 +660,7 @@ def write(
         alpha=alpha,
         level=level,
         diagram_options=diagram_options,
+        figures=figures,
     )
     written: list[Path] = []
     try:
