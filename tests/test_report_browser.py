@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import _browser
 import pandas as pd
 import pytest
 from _browser import browser, read_dom, visit
@@ -223,3 +224,16 @@ def test_harness_sees_errors_and_requests(chromium, tmp_path: Path):
     assert "https://example.invalid/a.css" in record.blocked
     assert any(u.endswith("/missing.png") for u in record.blocked)
     assert len(record.problems) >= 4
+
+
+@pytest.mark.parametrize("ci", [None, "true"])
+def test_missing_chromium_skips_with_the_install_command_but_fails_on_ci(ci, monkeypatch):
+    monkeypatch.setattr(_browser.shutil, "which", lambda name: None)
+    monkeypatch.delenv("LOYALTYSEM_CHROMIUM", raising=False)
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    outcome = pytest.fail.Exception if ci else pytest.skip.Exception
+    with pytest.raises(outcome, match="apt-get install -y --no-install-recommends chromium"):
+        _browser.chromium_path()
