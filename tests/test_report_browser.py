@@ -193,6 +193,19 @@ def test_improper_fit_shows_a_visible_red_banner(heywood, chromium, tmp_path):
             " return [s.color, s.backgroundColor, s.borderTopColor]; }"
         )
         box = banner.bounding_box()
+        # the paragraphs' sections say so too, and every table of the fit carries its warning
+        sections = page.eval_on_selector_all(
+            ".banner",
+            "(bs) => bs.map((b) => [b.closest('section').id, b.checkVisibility()])",
+        )
+        tables = page.eval_on_selector_all(
+            "table",
+            "(ts) => ts.map((t) => t.parentElement.querySelector('.apa-status'))"
+            ".map((w) => w !== null && w.checkVisibility()"
+            " && getComputedStyle(w).color === 'rgb(164, 0, 0)')",
+        )
+    assert sections == [["methods", True], ["model", True], ["results", True]]
+    assert tables == [True, True]  # the fit table and the local-fit table
     assert record.problems == []
     assert text.startswith("Model: WARNING: improper solution")
     assert style == ["rgb(176, 0, 32)", "rgb(253, 231, 234)", "rgb(176, 0, 32)"]
