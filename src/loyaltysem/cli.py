@@ -40,6 +40,7 @@ import sys
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from loyaltysem._files import OutputFolder
+    from loyaltysem.effects import EffectsResult
     from loyaltysem.groups import InvarianceResult, MultiGroupResult
     from loyaltysem.guidance import EstimatorRecommendation
     from loyaltysem.resampling import SEMBootstrap
@@ -114,6 +116,7 @@ CLI_OPTIONS: dict[str, str] = {
 COMMAND_OPTIONS: dict[str, dict[str, str]] = {
     "validate": {"n_boot": "--n-boot"},
     "analyze": {"n_boot": "--n-boot"},
+    "report": {"n_boot": "--n-boot"},
     "demo": {"n_boot": "--n-boot"},
 }
 
@@ -693,6 +696,80 @@ def _chain_estimator(
     return dict(rec.fit_kwargs), f"the recommended estimator {rec.estimator}"
 
 
+@dataclass
+class _Chain:
+    """The results of the chain (screen, clean, validate, recommend, fit, effects, invariance)."""
+
+    survey: Survey
+    cleaned: Survey
+    screening: ScreeningReport
+    validation: MeasurementReport
+    recommendation: EstimatorRecommendation
+    fit: SEMResult
+    how: str
+    effects: EffectsResult | None
+    invariance: InvarianceResult | None
+    invariance_how: str | None
+
+
+def _chain(survey: Survey, args: argparse.Namespace, *, model: str, measurement: object) -> _Chain:
+    """Run the chain of ``analyze``, ``demo`` and ``report`` (nothing is written here)."""
+    from loyaltysem.effects import effects
+    from loyaltysem.fitting import fit
+    from loyaltysem.groups import invariance
+    from loyaltysem.guidance import recommend_estimator
+    from loyaltysem.validity import validate
+
+    report = survey.screen()
+    cleaned = survey.clean(report)
+    report_mm = validate(cleaned, n_boot=args.n_boot, random_state=args.seed, n_jobs=args.jobs)
+    rec = recommend_estimator(cleaned)
+    kwargs, source = _chain_estimator(args, rec)
+    result, how = _with_fallback(lambda **kw: fit(model, cleaned, **kw), kwargs, source)
+    inv = inv_how = None
+    if args.group is not None:
+        ladder = {"std_lv": True, "partial": True, "partial_criterion": "chisq"}
+        inv, inv_how = _with_fallback(
+            lambda **kw: invariance(measurement, cleaned, args.group, **ladder, **kw),
+            kwargs,
+            source,
+        )
+    structural = (result.estimates["op"] == "~").any()  # a CFA has no effects
+    return _Chain(
+        survey=survey,
+        cleaned=cleaned,
+        screening=report,
+        validation=report_mm,
+        recommendation=rec,
+        fit=result,
+        how=how,
+        effects=effects(result) if structural else None,
+        invariance=inv,
+        invariance_how=inv_how,
+    )
+
+
+def _write_chain_report(
+    chain: _Chain, out: Path, *, formats: Sequence[str] | None, lang: str
+) -> list[Path]:
+    """The report documents of the chain (``report.write``; its default formats if None)."""
+    from loyaltysem.report import write as write_report
+
+    chosen = {} if formats is None else {"formats": tuple(formats)}
+    return write_report(
+        out,
+        survey=chain.cleaned,
+        screening=chain.screening,
+        validation=chain.validation,
+        fit=chain.fit,
+        effects=chain.effects,
+        invariance=chain.invariance,
+        recommendation=chain.recommendation,
+        lang=lang,
+        **chosen,
+    )
+
+
 def _run_chain(
     survey: Survey,
     args: argparse.Namespace,
@@ -704,52 +781,29 @@ def _run_chain(
 ) -> int:
     """The demo's chain: screen, clean, validate, recommend, fit with effects, invariance."""
     from loyaltysem._files import write_csv, write_text
-    from loyaltysem.fitting import fit
-    from loyaltysem.groups import invariance
-    from loyaltysem.guidance import recommend_estimator
     from loyaltysem.missingness import missing_patterns
-    from loyaltysem.validity import validate
 
     out: Path = args.write_dir
-    report = survey.screen()
-    cleaned = survey.clean(report)
+    chain = _chain(survey, args, model=model, measurement=measurement)
+    report, cleaned, report_mm, rec = (
+        chain.screening,
+        chain.cleaned,
+        chain.validation,
+        chain.recommendation,
+    )
+    result, inv = chain.fit, chain.invariance
     _write_screening(survey, report, out)
     write_csv(out / "cleaned_exclusions.csv", cleaned.exclusions)
-    report_mm = validate(cleaned, n_boot=args.n_boot, random_state=args.seed, n_jobs=args.jobs)
     _write_validation(report_mm, out)
     patterns = missing_patterns(cleaned)
     write_csv(out / "missing_patterns.csv", patterns.table)
     write_csv(out / "missing_coverage.csv", patterns.coverage)
-    rec = recommend_estimator(cleaned)
     write_csv(out / "estimator_items.csv", rec.items)
     write_text(out / "estimator_recommendation.txt", rec.summary())
-    kwargs, source = _chain_estimator(args, rec)
-    result, how = _with_fallback(lambda **kw: fit(model, cleaned, **kw), kwargs, source)
     _write_sem(result, out)
-    inv = inv_how = None
-    if args.group is not None:
-        ladder = {"std_lv": True, "partial": True, "partial_criterion": "chisq"}
-        inv, inv_how = _with_fallback(
-            lambda **kw: invariance(measurement, cleaned, args.group, **ladder, **kw),
-            kwargs,
-            source,
-        )
+    if inv is not None:
         _write_invariance(inv, out)
-    from loyaltysem.effects import effects
-    from loyaltysem.report import write as write_report
-
-    structural = (result.estimates["op"] == "~").any()  # a CFA has no effects
-    written = write_report(
-        out,
-        survey=cleaned,
-        screening=report,
-        validation=report_mm,
-        fit=result,
-        effects=effects(result) if structural else None,
-        invariance=inv,
-        recommendation=rec,
-        lang=args.lang,
-    )
+    written = _write_chain_report(chain, out, formats=None, lang=args.lang)
     print(header)
     print(f"  model: {model_name}")
     print(f"  {_clean_note(survey, cleaned)}")
@@ -757,10 +811,10 @@ def _run_chain(
     print(report.summary())
     print(report_mm.summary())
     print(rec.summary())
-    print(f"SEM: fitted with {how}")
+    print(f"SEM: fitted with {chain.how}")
     print(result.summary())
     if inv is not None:
-        print(f"measurement invariance across {args.group!r}: {inv_how}")
+        print(f"measurement invariance across {args.group!r}: {chain.invariance_how}")
         print(inv.summary())
     print("report: " + ", ".join(p.name for p in written))
     return EXIT_OK
@@ -812,6 +866,34 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    """``loyaltysem report``: the chain of ``analyze``, writing only the report documents."""
+    from loyaltysem import __version__
+
+    model, model_name = _model(args.model)
+    survey = _read(args)
+    chain = _chain(survey, args, model=model, measurement=survey.codebook)
+    written = _write_chain_report(chain, args.write_dir, formats=args.format, lang=args.lang)
+    print(f"loyaltysem {__version__} report: {args.file} (codebook {args.codebook})")
+    print(f"  model: {model_name}")
+    cleaned = chain.cleaned
+    print(
+        f"  respondents read: {survey.n}; after screening policy: {cleaned.n} "
+        f"({len(cleaned.exclusions)} excluded, by reason in the report's sample table)"
+    )
+    _note_invalid(survey)
+    print(f"  SEM: fitted with {chain.how} ({chain.fit.status.label})")
+    if chain.invariance is not None:
+        print(
+            f"  measurement invariance across {args.group!r}: {chain.invariance_how} "
+            f"({chain.invariance.status.label})"
+        )
+    if not chain.fit.status.ok:
+        print("  the report marks the improper result (a red banner in report.html)")
+    print("report: " + ", ".join(p.name for p in written))
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------------------
 # The parser
 # ---------------------------------------------------------------------------------------
@@ -847,6 +929,20 @@ def _group_equal(text: str) -> list[str]:
             "loadings,intercepts)"
         )
     return kinds
+
+
+def _formats(text: str) -> list[str]:
+    """``--format``: report formats separated by commas, each one ``report.write`` writes."""
+    from loyaltysem.report import FORMATS
+
+    chosen = [t.strip().lower().lstrip(".") for t in text.split(",") if t.strip()]
+    bad = [f for f in chosen if f not in FORMATS]
+    if bad or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown report format {', '.join(map(repr, bad)) or repr(text)}; choose from "
+            f"{', '.join(FORMATS)}, separated by commas (e.g. --format html,docx)"
+        )
+    return list(dict.fromkeys(chosen))
 
 
 def _add_survey_options(p: argparse.ArgumentParser) -> None:
@@ -959,6 +1055,47 @@ def _parser() -> argparse.ArgumentParser:
     ana.add_argument("--seed", type=int, help="random seed of the bootstrap (reproducible runs)")
     ana.add_argument("--jobs", type=int, default=1, help="processes for the bootstrap (-1: all)")
     ana.set_defaults(func=_cmd_analyze)
+
+    rep = sub.add_parser(
+        "report",
+        help="the chain of analyze (screening, cleaning, validation, the fit with its effects, "
+        "invariance with --group), writing only the report: HTML, Word, Excel, Markdown",
+    )
+    _add_survey_options(rep)
+    rep.add_argument("--model", help="the structural model: " + MODEL_CHOICES)
+    rep.add_argument(
+        "--group", help="grouping column (e.g. wave): the invariance section across its groups"
+    )
+    rep.add_argument("--out", required=True, help="output folder (created)")
+    rep.add_argument(
+        "--format",
+        type=_formats,
+        metavar="FORMATS",
+        help="report formats separated by commas: html, docx, xlsx, md (default: all of them)",
+    )
+    rep.add_argument("--lang", choices=("en", "zh"), default="en", help=LANG_HELP)
+    rep.add_argument(
+        "--estimator",
+        choices=ESTIMATORS,
+        help="the estimator of the fit and the ladder (default: the recommended one)",
+    )
+    rep.add_argument(
+        "--missing", choices=MISSING, help="missing answers (default: the recommended way)"
+    )
+    rep.add_argument(
+        "--ordered",
+        nargs="?",
+        const=True,
+        type=_ordered,
+        metavar="ITEMS",
+        help="items as ordinal (all, or a comma list), instead of the recommendation",
+    )
+    rep.add_argument(
+        "--n-boot", type=int, default=1000, help="bootstrap draws for HTMT CIs (default 1000)"
+    )
+    rep.add_argument("--seed", type=int, help="random seed of the bootstrap (reproducible runs)")
+    rep.add_argument("--jobs", type=int, default=1, help="processes for the bootstrap (-1: all)")
+    rep.set_defaults(func=_cmd_report)
 
     scr = sub.add_parser("screen", help="load a survey file with its codebook and screen it")
     _add_survey_options(scr)
@@ -1119,7 +1256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_warnings(caught, args.command)
         if folder is not None:
             written = folder.commit()
-            _print_written(written, Path(args.out), names=args.command in ("demo", "analyze"))
+            _print_written(
+                written, Path(args.out), names=args.command in ("demo", "analyze", "report")
+            )
         return code
     except LoyaltySemError as exc:
         exc = _with_model_file(exc, args)
