@@ -80,14 +80,7 @@ def _resolve(source: str, objs: dict[str, Any]) -> Any:
         (r"fit\.estimates\.loc\[(\d+)\]\.(\w+)", lambda i, c: fit.estimates.loc[int(i), c]),
         (r"fit\.r2\[(\w+)\]", lambda v: fit.r2[v]),
         (r"fit\.r2\[(\w+)\]\[(\w+)\]", lambda g, v: fit.r2[(g, v)]),
-        (
-            r"fit\.nobs\[(\w+)\]",
-            lambda g: (
-                dict(zip(fit.group_labels, fit.nobs.values()))[g]
-                if isinstance(fit.nobs, dict)
-                else dict(zip(fit.group_labels, fit.nobs))[g]
-            ),
-        ),
+        (r"fit\.nobs\[(\w+)\]", lambda g: fit.nobs[g]),
         (r"len\(fit\.group_labels\)", lambda: len(fit.group_labels)),
         (r"fit\.provenance\.versions\[(\w+)\]", lambda k: fit.provenance.versions[k]),
         (r"fit\.provenance\.(n|n_excluded)", lambda k: getattr(fit.provenance, k)),

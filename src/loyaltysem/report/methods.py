@@ -1053,10 +1053,9 @@ def _groups_method(w: _Writer, fit: Any) -> None:
     if not groups:
         return
     lang = w.lang
-    nobs = list(fit.nobs.values()) if isinstance(fit.nobs, dict) else list(fit.nobs)
     each = [
-        _t(lang, f"{g}, n = ", f"{g}，n = ") + w.count(n, f"fit.nobs[{g}]")
-        for g, n in zip(groups, nobs, strict=True)
+        _t(lang, f"{g}, n = ", f"{g}，n = ") + w.count(fit.nobs[g], f"fit.nobs[{g}]")
+        for g in groups
     ]
     equal = list(getattr(fit, "group_equal", ()) or ())
     constraint = (

@@ -457,12 +457,8 @@ def _group_note(result: Any, lang: str) -> str:
     labels = _group_labels(result)
     if not labels:
         return ""
-    nobs = getattr(result, "nobs", None)
-    ns = [] if nobs is None else list(nobs.values() if isinstance(nobs, dict) else nobs)
-    if len(ns) == len(labels):
-        each = "; ".join(f"{g}: n = {int(n)}" for g, n in zip(labels, ns, strict=True))
-    else:
-        each = ", ".join(labels)
+    nobs = result.nobs  # a Series indexed by the group labels
+    each = "; ".join(f"{g}: n = {int(nobs[g])}" for g in labels)
     column = getattr(result, "group", "")
     if lang == "zh":
         return f"多组模型（分组变量 {column}；{each}），各组分别列出。"
