@@ -50,7 +50,8 @@ def test_report_writes_only_the_report_documents(reported):
     code, out = reported
     assert code == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted([*FORMATS.values(), "manifest.json"])
+    default = ("html", "docx", "xlsx", "md")  # report.write's defaults; tex on request
+    assert names == sorted([*(FORMATS[f] for f in default), "manifest.json"])
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert "report" in json.dumps(manifest["command"])
 
@@ -98,7 +99,7 @@ def test_report_formats_and_language(model_file, tmp_path, capsys):
     assert "measurement invariance across 'school'" in text
 
 
-@pytest.mark.parametrize("given", ["tex", "html,pdf", ","])
+@pytest.mark.parametrize("given", ["pdf", "html,rtf", ","])
 def test_unknown_format_is_exit_2_listing_the_formats(given, model_file, tmp_path, capsys):
     out = tmp_path / "bad"
     assert main(_args(model_file, out, "--format", given)) == 2
@@ -124,3 +125,14 @@ def test_failed_run_leaves_no_folder(model_file, tmp_path, capsys):
     assert "column 'nosuch'" in err and "--group" in err
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []  # no staging folder left beside it either
+
+
+def test_latex_on_request(model_file, tmp_path):
+    out = tmp_path / "tex"
+    assert main(_args(model_file, out, "--format", "tex,md")) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert "report.tex" in names and "report.md" in names and "report.html" not in names
+    figures = [n for n in names if n.startswith("report-figure-")]
+    assert figures and all((out / n).read_bytes()[:4] == b"%PDF" for n in figures)
+    tex = (out / "report.tex").read_text(encoding="utf-8")
+    assert all(f"{{{n}}}" in tex for n in figures)  # every figure file is included

@@ -383,12 +383,7 @@ def test_multi_group_text_goes_group_by_group(chain: dict[str, Any], lang: str) 
     checked = _check_numbers(results, objs)
     labels = groups.group_labels
     assert labels == ("female", "male")
-    nobs = (
-        [int(n) for n in groups.nobs.values()]
-        if isinstance(groups.nobs, dict)
-        else list(map(int, groups.nobs))
-    )
-    for g, n in zip(labels, nobs, strict=True):
+    for g, n in groups.nobs.items():
         assert (f"{g}, n = {n:,d}" if lang == "en" else f"{g}，n = {n:,d}") in methods.text
     assert ("loadings constrained equal" if lang == "en" else "约束loadings跨组相等") in (
         methods.text

@@ -29,7 +29,16 @@ from playwright.sync_api import Browser
 import loyaltysem as ls
 from loyaltysem import report
 
-SECTIONS = ["methods", "screening", "validation", "model", "effects", "invariance", "results"]
+SECTIONS = [
+    "methods",
+    "screening",
+    "validation",
+    "model",
+    "effects",
+    "invariance",
+    "results",
+    "provenance",
+]
 HEADINGS_EN = [
     "Methods",
     "Screening and sample",
@@ -38,6 +47,7 @@ HEADINGS_EN = [
     "Effects",
     "Measurement invariance",
     "Results",
+    "Provenance",
 ]
 HEADINGS_ZH = [
     "研究方法",
@@ -47,6 +57,7 @@ HEADINGS_ZH = [
     "效应分析",
     "测量不变性",
     "研究结果",
+    "来源信息",
 ]
 
 
@@ -131,18 +142,21 @@ def test_every_section_present_in_order(english):
         "effects": 1,
         "invariance": 1,
         "results": 0,
+        "provenance": 1,
     }
     assert dom["lang"] == "en" and dom["title"] == "Analysis report"
 
 
 def test_inline_svg_rendered(english):
     dom, _ = english
-    assert len(dom["svgs"]) == 1  # the path diagram
-    (svg,) = dom["svgs"]
-    width, height = svg["size"]
-    assert width > 100 and height > 100
-    assert svg["inSection"] == "model"
-    assert svg["drawn"] > 50  # constructs, items, arrows and labels laid out by the browser
+    # Likert bars, missing patterns; HTMT; path diagram, residuals; forest plot; the ladder
+    where = [svg["inSection"] for svg in dom["svgs"]]
+    sections = ["screening", "screening", "validation", "model", "model", "effects"]
+    assert where == [*sections, "invariance"]
+    for svg in dom["svgs"]:
+        width, height = svg["size"]
+        assert width > 100 and height > 100
+        assert svg["drawn"] > 50  # bars, cells, arrows and labels laid out by the browser
 
 
 def test_contents_links_resolve(english):
@@ -155,7 +169,7 @@ def test_contents_links_resolve(english):
 
 def test_tables_numbered_and_fit_numbers_equal_the_result(english, chain):
     dom, _ = english
-    assert [t["label"] for t in dom["tables"]] == [f"Table {i}" for i in range(1, 13)]
+    assert [t["label"] for t in dom["tables"]] == [f"Table {i}" for i in range(1, 14)]
     assert all(t["size"][0] > 0 and t["size"][1] > 0 for t in dom["tables"])
     fit = next(t for t in dom["tables"] if t["head"][:2] == ["Model", "χ²"])
     row = dict(zip(fit["head"], fit["rows"][0], strict=True))
@@ -205,7 +219,7 @@ def test_improper_fit_shows_a_visible_red_banner(heywood, chromium, tmp_path):
             " && getComputedStyle(w).color === 'rgb(164, 0, 0)')",
         )
     assert sections == [["methods", True], ["model", True], ["results", True]]
-    assert tables == [True, True]  # the fit table and the local-fit table
+    assert tables == [True, True, True]  # the fit table, the local-fit table, provenance
     assert record.problems == []
     assert text.startswith("Model: WARNING: improper solution")
     assert style == ["rgb(176, 0, 32)", "rgb(253, 231, 234)", "rgb(176, 0, 32)"]

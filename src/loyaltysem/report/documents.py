@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from loyaltysem.comparison import ModelComparison
 from loyaltysem.effects import EffectsResult
 from loyaltysem.errors import OutputError, ReportError
@@ -228,11 +230,26 @@ def _screening_section(c: _Context, survey: Survey | None, screening: Any, fit: 
         sec.tables.append(
             items_table(screening, codebook=c.codebook, number=c.number(), lang=c.lang)
         )
-    if survey is not None and survey.items:
+    if survey is not None and _answers_on_a_scale(survey):
         c.figure(sec, likert_figure, survey, codebook=c.codebook)
         if survey.data[survey.items].isna().to_numpy().any():
             c.figure(sec, missing_figure, survey)
     return sec
+
+
+def _answers_on_a_scale(survey: Survey) -> bool:
+    """Whether the items are answers on a rating scale (whole numbers, at most 11 points).
+
+    Likert bars are drawn only then; test scores and other continuous items (Holzinger and
+    Swineford's) have no answer categories to stack.
+    """
+    if not survey.items:
+        return False
+    answers = survey.data[survey.items].to_numpy(dtype=float)
+    answers = answers[~np.isnan(answers)]
+    return bool(
+        answers.size and np.all(answers == np.round(answers)) and np.unique(answers).size <= 11
+    )
 
 
 def _validation_section(c: _Context, validation: Any, survey: Survey | None) -> _Section:
@@ -287,7 +304,8 @@ def _effects_section(c: _Context, effects: Any, fit: Any, bootstrap: Any) -> _Se
             lang=c.lang,
         )
     )
-    c.figure(sec, forest_figure, effects, bootstrap, result=fit, codebook=c.codebook)
+    if len(effects.mediation):  # a model without indirect paths has nothing to plot
+        c.figure(sec, forest_figure, effects, bootstrap, result=fit, codebook=c.codebook)
     return sec
 
 

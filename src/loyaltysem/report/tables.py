@@ -1965,11 +1965,13 @@ def provenance_table(
         else f"Note. Software: {listed}. Data SHA-256 is the hash of the analysed data "
         "(first 16 hex digits shown)."
     )
+    statuses = {str(k): r.status for k, r in results.items() if hasattr(r, "status")}
     return Table(
         data=data,
         columns=columns,
         number=number,
         title=title or t["prov_title"],
         note=note,
+        status=Status.combine(statuses) if statuses else Status(),
         lang=lang,
     )
