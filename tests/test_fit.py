@@ -439,3 +439,20 @@ def test_group_options_are_checked(hs, options, needle):
     with pytest.raises(ModelSpecError) as err:
         public_fit(HS_MODEL, hs, **options)
     assert needle in str(err.value)
+
+
+def test_standardized_residuals_computed_once_and_never_shared():
+    """A report asks twice (local-fit table, results text): the second call is the cache."""
+    import time
+
+    res = fit(DEFAULT_MODEL, load_ecommerce(), missing="ml")
+    start = time.perf_counter()
+    first = res.residuals("standardized")
+    once = time.perf_counter() - start
+    start = time.perf_counter()
+    second = res.residuals("standardized")
+    again = time.perf_counter() - start
+    pd.testing.assert_frame_equal(first, second)
+    assert again < once / 5
+    first.iloc[0, 1] = 99.0  # a caller's frame is its own
+    assert res.residuals("standardized").iloc[0, 1] == second.iloc[0, 1] != 99.0

@@ -303,7 +303,13 @@ class SEMResult(DisplayMixin):
         elif kind == "standardized":
             if self._std_residuals is None:
                 raise ValueError("this result has no standardized residuals")
-            values = self._std_residuals()
+            # computed once (their asymptotic covariance is the costly part; a report asks
+            # for them twice): the result is immutable, so the values never change
+            cached = self.__dict__.get("_std_residuals_values")
+            if cached is None:
+                cached = np.asarray(self._std_residuals(), dtype=float)
+                object.__setattr__(self, "_std_residuals_values", cached)
+            values = cached.copy()
         elif kind == "cor":
             ds = np.sqrt(np.diag(s))
             dm = np.sqrt(np.diag(sigma))

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -392,14 +393,16 @@ def _construct_label(name: str, codebook: Any, lang: str) -> str:
 # geometry
 
 
+@functools.lru_cache(maxsize=4096)
+def _line_width(line: str, size: float, prop: font_manager.FontProperties) -> float:
+    """Width of one line in inches (laid out once per text, size and font: it is slow)."""
+    return float(TextPath((0, 0), line or " ", size=size, prop=prop).get_extents().width) / 72
+
+
 def _text_size(text: str, size: float, prop: font_manager.FontProperties) -> tuple[float, float]:
     """Width and height of ``text`` in inches (one line per newline)."""
-    widths, height = [], 0.0
-    for line in text.split("\n"):
-        ext = TextPath((0, 0), line or " ", size=size, prop=prop).get_extents()
-        widths.append(ext.width / 72)
-        height += size * 1.25 / 72
-    return max(widths), height
+    lines = text.split("\n")
+    return max(_line_width(line, size, prop) for line in lines), len(lines) * size * 1.25 / 72
 
 
 def _boundary(node: DiagramNode, towards: tuple[float, float]) -> tuple[float, float]:
