@@ -313,3 +313,27 @@ def test_figures_numbered_in_order_and_optional(chain, written, tmp_path):
     (md,) = report.write(tmp_path, **chain, formats=("md",), figures=False)
     text = md.read_text(encoding="utf-8")
     assert "**Figure 1** *Path diagram" in text and "Figure 2" not in text
+
+
+def test_pdf_printed_by_chromium(chain, tmp_path):
+    from _browser import chromium_path  # skips off CI without Chromium, fails on CI
+
+    chromium_path()
+    (pdf,) = report.write(tmp_path, fit=chain["fit"], survey=chain["survey"], formats=("pdf",))
+    data = pdf.read_bytes()
+    assert pdf.name == "report.pdf" and data[:5] == b"%PDF-"
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+    assert pages >= 4  # methods, sample, model tables, diagram and figures, results
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.pdf"]  # no HTML left over
+
+
+def test_pdf_without_chromium_says_how_to_install_it(chain, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("LOYALTYSEM_CHROMIUM", raising=False)
+    with pytest.raises(ReportError, match="needs Chromium") as e:
+        report.write(tmp_path / "out", fit=chain["fit"], formats=("html", "pdf"))
+    assert "apt-get install chromium" in e.value.fix
+    assert not (tmp_path / "out").exists()  # refused before anything is written
+    monkeypatch.setenv("LOYALTYSEM_CHROMIUM", str(tmp_path / "nowhere" / "chrome"))
+    with pytest.raises(ReportError, match="LOYALTYSEM_CHROMIUM names no file"):
+        report.write(tmp_path / "out", fit=chain["fit"], formats=("pdf",))

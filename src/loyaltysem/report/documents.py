@@ -30,6 +30,7 @@ import html
 import io
 import itertools
 import re
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,7 @@ from loyaltysem.report.figures import (
 )
 from loyaltysem.report.inputs import check_inputs
 from loyaltysem.report.methods import Paragraphs, methods_text, results_text
+from loyaltysem.report.pdf import find_chromium, html_to_pdf
 from loyaltysem.report.render import tex_text, to_docx, to_excel, to_html, to_latex, to_markdown
 from loyaltysem.report.tables import (
     Table,
@@ -89,6 +91,7 @@ FORMATS: dict[str, str] = {
     "xlsx": "report.xlsx",
     "md": "report.md",
     "tex": "report.tex",
+    "pdf": "report.pdf",
 }
 
 _HEAD = {
@@ -182,6 +185,8 @@ def _check(inputs: dict[str, Any], formats: Sequence[str], lang: str) -> tuple[s
             fix='pass e.g. formats=("html", "docx", "xlsx", "md")',
         )
     check_inputs(inputs, "report.write")
+    if "pdf" in formats:
+        find_chromium()  # before anything is written: says how to install one
     return tuple(dict.fromkeys(formats))
 
 
@@ -612,9 +617,11 @@ def write(
         (``ls.fit(..., group=...)``): its tables and paragraphs go group by group.
     comparison : ModelComparison, optional
         Nested models compared with :func:`loyaltysem.compare` (default vs rival).
-    formats : sequence of {"html", "docx", "xlsx", "md", "tex"}
+    formats : sequence of {"html", "docx", "xlsx", "md", "tex", "pdf"}
         The formats to write. ``tex`` writes ``report.tex`` (booktabs tables; XeLaTeX with
-        ``ctex`` for Chinese) and one ``report-figure-N.pdf`` per figure beside it.
+        ``ctex`` for Chinese) and one ``report-figure-N.pdf`` per figure beside it; ``pdf``
+        prints the HTML page with a headless Chromium found on the machine
+        (:func:`loyaltysem.report.pdf.find_chromium`).
     lang : {"en", "zh"}
         English, or Chinese (the codebook's ``label_zh`` and ``text_zh``; SimSun as the
         East Asian font in Word).
@@ -642,8 +649,9 @@ def write(
     Raises
     ------
     ReportError
-        An unknown format or language, a result of a type the report does not know, or no
-        result at all.
+        An unknown format or language, a result of a type the report does not know, no
+        result at all, or ``pdf`` without a Chromium on the machine (saying how to install
+        one).
     OutputError
         The folder or a file cannot be written.
 
@@ -693,6 +701,11 @@ def write(
                 _docx(sections, lang, path)
             elif fmt == "tex":
                 written += _latex(sections, lang, path)[1:]  # the figures' PDFs
+            elif fmt == "pdf":
+                with tempfile.TemporaryDirectory(prefix="loyaltysem-report-") as tmp:
+                    page = Path(tmp) / "report.html"
+                    page.write_text(_html(sections, lang), encoding="utf-8")
+                    html_to_pdf(page, path)
             else:
                 _xlsx(sections, lang, path)
             written.append(path)
