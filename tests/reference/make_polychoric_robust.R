@@ -22,6 +22,9 @@
 #               floored likelihood has two local maxima;
 #       flat:   N in {15, ..., 150}, 3-7 categories, |rho| ~ U(0.6, 0.99), tables whose
 #               likelihood rises towards +-1 and flattens (estimate at or near the bound).
+#   - "random": every table from gen_random() over seeds 5001-5600 in which both items
+#     use all their categories (2-7 each, N 10-300, |rho| < 0.98, 0-3 answers replaced by
+#     random ones), with lavCor's estimate only: a broad check of the optimizer path.
 # The tables themselves are written to the fixture, so the Python test needs no RNG.
 # Numbers at full precision (jsonlite digits = NA). Requires: lavaan, psych, jsonlite.
 
@@ -73,6 +76,28 @@ gen_flat <- function(seed) {
   unclass(table(factor(a, 1:k), factor(b, 1:k)))
 }
 
+gen_random <- function(seed) {
+  set.seed(seed)
+  n <- sample(c(10, 20, 40, 80, 150, 300), 1)
+  k1 <- sample(2:7, 1)
+  k2 <- sample(2:7, 1)
+  rho <- runif(1, -0.98, 0.98)
+  z1 <- rnorm(n)
+  z2 <- rho * z1 + sqrt(1 - rho^2) * rnorm(n)
+  th1 <- sort(rnorm(k1 - 1, rnorm(1, 0, 0.7), 1))
+  th2 <- sort(rnorm(k2 - 1, rnorm(1, 0, 0.7), 1))
+  a <- findInterval(z1, th1) + 1
+  b <- findInterval(z2, th2) + 1
+  m <- sample(0:3, 1)
+  if (m > 0) {
+    idx <- sample(n, m)
+    a[idx] <- sample(1:k1, m, TRUE)
+    b[idx] <- sample(1:k2, m, TRUE)
+  }
+  if (length(unique(a)) < k1 || length(unique(b)) < k2) return(NULL)
+  unclass(table(factor(a, 1:k1), factor(b, 1:k2)))
+}
+
 one_case <- function(name, tab, note) {
   tab <- matrix(as.integer(tab), nrow(tab))
   x <- expand(tab)
@@ -114,6 +139,17 @@ for (s in flat_seeds) {
   )
 }
 
+random <- list()
+for (s in 5001:5600) {
+  tab <- gen_random(s)
+  if (is.null(tab)) next
+  tab <- matrix(as.integer(tab), nrow(tab))
+  rho <- suppressWarnings(lavCor(expand(tab), ordered = c("a", "b")))[1, 2]
+  random[[length(random) + 1]] <- list(
+    seed = s, table = lapply(seq_len(nrow(tab)), function(i) tab[i, ]), lavaan_rho = rho
+  )
+}
+
 fixture <- list(
   provenance = list(
     generator = "tests/reference/make_polychoric_robust.R",
@@ -126,7 +162,8 @@ fixture <- list(
               "lavaan::lavCor(x, ordered = c('a', 'b'), output = 'th')",
               "psych::polychoric(x)$rho", "psych::tetrachoric(x)$rho (2 x 2 only)")
   ),
-  cases = cases
+  cases = cases,
+  random = random
 )
 path <- file.path(fixtures_dir, "polychoric_robust.json")
 writeLines(jsonlite::toJSON(fixture, digits = NA, auto_unbox = TRUE, na = "null",
