@@ -9,8 +9,12 @@ missing answer) and is vectorised over cells and over item pairs that share a ta
   ``pbivnorm``, which lavaan calls.
 - :func:`univariate_thresholds`: probit of the cumulative proportions.
 - :func:`fit_polychoric`: the two-step polychoric correlation (thresholds fixed, rho by
-  maximum likelihood of the contingency table) for many pairs at once, by safeguarded
-  Newton iterations inside the bounds ``[-0.999, 0.999]`` that lavaan's ``nlminb`` uses.
+  maximum likelihood of the contingency table) for many pairs at once, as lavaan's
+  ``lav_bvord_cor_twostep_fit``: its objective (cell probabilities floored at
+  ``sqrt(eps)``, floored cells left out of gradient and Hessian) minimised by a
+  one-dimensional rendering of R's ``nlminb`` (PORT, :func:`_nlminb_1d`) from the
+  Pearson start inside ``[-0.999, 0.999]``, so that where the floored likelihood has
+  several maxima or flattens out we stop where lavaan stops.
 - :func:`polychoric_gamma`: the asymptotic covariance matrix of thresholds and
   polychoric correlations from the observation-level scores (Muthen 1984; lavaan's
   ``muthen1984()``), the ``NACOV`` on which WLSMV is built.
@@ -28,6 +32,10 @@ Olsson, U. (1979). Maximum likelihood estimation of the polychoric correlation
 coefficient. Psychometrika 44, 443-460.
 Muthen, B. (1984). A general structural equation model with dichotomous, ordered
 categorical, and continuous latent variable indicators. Psychometrika 49, 115-132.
+Gay, D. M. (1983). Algorithm 611: Subroutines for unconstrained minimization using a
+model/trust-region approach. ACM Transactions on Mathematical Software 9, 503-524.
+Gay, D. M. (1990). Usage summary for selected optimization routines. Computing Science
+Technical Report 153, AT&T Bell Laboratories (PORT, R's ``nlminb``).
 """
 
 from __future__ import annotations
