@@ -25,6 +25,12 @@
 #   - "random": every table from gen_random() over seeds 5001-5600 in which both items
 #     use all their categories (2-7 each, N 10-300, |rho| < 0.98, 0-3 answers replaced by
 #     random ones), with lavCor's estimate only: a broad check of the optimizer path.
+#   - "wlsmv": gen_items(138), four 7-point items of one factor (N 300) with two careless
+#     respondents answering 1 on y1 and 7 on y2, so the y1-y2 table has two maxima;
+#     cfa("f =~ y1 + y2 + y3 + y4", x, ordered = TRUE, estimator = "WLSMV"):
+#     parameterEstimates(fit), fitMeasures(fit), lavCor(x, ordered = TRUE) and
+#     psych::polychoric(x)$rho; the data are stored (seed chosen among 1-150 where
+#     lavCor and psych differ by more than 0.03).
 # The tables themselves are written to the fixture, so the Python test needs no RNG.
 # Numbers at full precision (jsonlite digits = NA). Requires: lavaan, psych, jsonlite.
 
@@ -98,6 +104,22 @@ gen_random <- function(seed) {
   unclass(table(factor(a, 1:k1), factor(b, 1:k2)))
 }
 
+gen_items <- function(seed) {
+  set.seed(seed)
+  n <- 300
+  k <- 7
+  f <- rnorm(n)
+  lam <- c(0.85, 0.9, 0.8, 0.88)
+  th <- c(-2.2, -1.5, -0.9, -0.3, 0.4, 1.2)
+  y <- sapply(lam, function(l) findInterval(l * f + sqrt(1 - l^2) * rnorm(n), th) + 1)
+  idx <- sample(n, 2)
+  y[idx, 1] <- 1
+  y[idx, 2] <- k
+  d <- as.data.frame(y)
+  names(d) <- paste0("y", 1:4)
+  d
+}
+
 one_case <- function(name, tab, note) {
   tab <- matrix(as.integer(tab), nrow(tab))
   x <- expand(tab)
@@ -150,6 +172,24 @@ for (s in 5001:5600) {
   )
 }
 
+items <- gen_items(138)
+stopifnot(all(sapply(items, function(v) length(unique(v))) == 7))
+wl_syntax <- "f =~ y1 + y2 + y3 + y4"
+wl_fit <- suppressWarnings(cfa(wl_syntax, data = items, ordered = TRUE, estimator = "WLSMV"))
+wl_pe <- parameterEstimates(wl_fit)
+wl_fm <- fitMeasures(wl_fit)
+wlsmv <- list(
+  call = "cfa('f =~ y1 + y2 + y3 + y4', data = items, ordered = TRUE, estimator = 'WLSMV')",
+  model_syntax = wl_syntax,
+  items = names(items),
+  data = unname(as.matrix(items)),
+  lavcor = unname(unclass(suppressWarnings(lavCor(items, ordered = names(items))))),
+  psych_rho = unname(suppressWarnings(suppressMessages(psych::polychoric(items)))$rho),
+  parameter_estimates = list(lhs = wl_pe$lhs, op = wl_pe$op, rhs = wl_pe$rhs,
+                             est = wl_pe$est, se = wl_pe$se),
+  fit_measures = as.list(unclass(wl_fm))
+)
+
 fixture <- list(
   provenance = list(
     generator = "tests/reference/make_polychoric_robust.R",
@@ -163,7 +203,8 @@ fixture <- list(
               "psych::polychoric(x)$rho", "psych::tetrachoric(x)$rho (2 x 2 only)")
   ),
   cases = cases,
-  random = random
+  random = random,
+  wlsmv = wlsmv
 )
 path <- file.path(fixtures_dir, "polychoric_robust.json")
 writeLines(jsonlite::toJSON(fixture, digits = NA, auto_unbox = TRUE, na = "null",
