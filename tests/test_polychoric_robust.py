@@ -260,3 +260,48 @@ def lavaan_polychoric_matrix(items: pd.DataFrame) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return polychoric(items).correlation.to_numpy()
+
+
+def test_failed_optimizer_restarts_then_returns_the_start_as_lavaan(monkeypatch):
+    # lavaan: nlminb from 0 on [-0.995, 0.995] when the first run does not converge, and
+    # the Pearson start value with a warning when that fails too. One iteration allowed:
+    # both runs stop at their iteration limit.
+    from loyaltysem.errors import ConvergenceWarning
+
+    case = CASES["sparse_116"]
+    tab = np.asarray(case["table"], dtype=float)
+    t1 = kern.univariate_thresholds(tab.sum(axis=1))[None, :]
+    t2 = kern.univariate_thresholds(tab.sum(axis=0))[None, :]
+    monkeypatch.setattr(kern, "_ITER_MAX", 1)
+    fit = kern.fit_polychoric(tab[None], t1, t2, np.array([case["pearson_start"]]))
+    assert not fit.converged[0]
+    assert fit.rho[0] == case["pearson_start"]
+    assert fit.special[0] == 3
+    with pytest.warns(ConvergenceWarning, match="Pearson start value"):
+        res = polychoric(expand(case["table"]))
+    assert res.correlation.loc["a", "b"] == pytest.approx(case["pearson_start"], abs=1e-14)
+    monkeypatch.setattr(kern, "_ITER_MAX", 150)
+    restart = kern.fit_polychoric(tab[None], t1, t2, np.array([case["pearson_start"]]))
+    assert restart.converged[0] and restart.special[0] == 0
+
+
+def test_restart_runs_from_zero_within_the_narrower_bounds(monkeypatch):
+    case = CASES["tetrachoric_187_3_14_18"]
+    tab = np.asarray(case["table"], dtype=float)
+    t1 = kern.univariate_thresholds(tab.sum(axis=1))[None, :]
+    t2 = kern.univariate_thresholds(tab.sum(axis=0))[None, :]
+    original = kern._nlminb_1d
+    starts = []
+
+    def first_run_fails(x_start, lower, upper):
+        starts.append((x_start, lower, upper))
+        if upper == kern.RHO_BOUND:
+            yield x_start  # one evaluation, then "no convergence"
+            return x_start, False, 1
+        return (yield from original(x_start, lower, upper))
+
+    monkeypatch.setattr(kern, "_nlminb_1d", first_run_fails)
+    fit = kern.fit_polychoric(tab[None], t1, t2, np.array([case["pearson_start"]]))
+    assert starts == [(case["pearson_start"], -0.999, 0.999), (0.0, -0.995, 0.995)]
+    assert fit.converged[0] and fit.special[0] == 3
+    assert_allclose(fit.rho[0], case["lavaan_rho"], atol=ATOL_CORRELATION)

@@ -594,8 +594,9 @@ def fit_polychoric(
     path from the Pearson start decides which one lavaan reports, and so it decides ours.
     If nlminb does not converge lavaan restarts from 0 on ``[-0.995, 0.995]`` without
     derivatives (finite differences); we restart from 0 on those bounds with the analytic
-    derivatives (the same optimum wherever the restart converges). If that fails too,
-    lavaan returns the start value with a warning; so do we (``converged`` False).
+    derivatives (an approximation of that restart: its path can differ; no fixture has
+    needed it). If that fails too, lavaan returns the start value with a warning; so do we
+    (``converged`` False).
 
     Parameters
     ----------
