@@ -17,7 +17,13 @@ Conventions (lavaan 0.6's two-step estimator, ``lav_samplestats_step1/2``,
 - **Polychoric correlation.** With both items' thresholds fixed, ``rho`` maximises the
   bivariate-normal likelihood of the pair's contingency table ``sum n_ab log P_ab(rho)``
   (Olsson 1979, two-step), inside ``[-0.999, 0.999]`` as lavaan's ``nlminb`` bounds. Cell
-  probabilities below ``sqrt(.Machine$double.eps)`` are floored as lavaan does. A 2 x 2
+  probabilities below ``sqrt(.Machine$double.eps)`` are floored as lavaan does, and the
+  floored cells are left out of the gradient and Hessian as lavaan leaves them out. On
+  sparse tables this floored likelihood can have two local maxima, or flatten towards
+  +-1; the estimate is then the point lavaan's ``nlminb`` reaches from the Pearson
+  correlation of the codes, which we reproduce by following the same PORT trust-region
+  path (not always the higher maximum; psych, maximising the unfloored likelihood, can
+  differ by 0.05-0.15 on such tables: see docs/polychoric.md). A 2 x 2
   table with one empty cell gets 0.5 added and subtracted keeping the margins
   (lavaan's ``zero.add = c(0.5, 0)``, ``zero.keep.margins = TRUE``); with two empty
   cells rho is +1 or -1; larger tables are not corrected.
@@ -465,7 +471,8 @@ class PolychoricResult(DisplayMixin):
     wls_v : Series or None
         ``1 / diag(gamma)``: the diagonal weights of DWLS/WLSMV.
     at_bound : list of tuple
-        Pairs whose estimate sits at +-0.999 (lavaan's bounds) or was fixed at +-1.
+        Pairs whose estimate sits at +-0.999 (lavaan's bounds; +-0.995 after lavaan's
+        restart) or was fixed at +-1.
     """
 
     correlation: pd.DataFrame
@@ -586,7 +593,8 @@ def _lavaan_polychoric(
     if failed:
         warnings.warn(
             f"polychoric(): the estimate did not converge for {len(failed)} pair(s): "
-            f"{', '.join(failed)}; inspect their contingency tables",
+            f"{', '.join(failed)}; their correlation is the Pearson start value, as "
+            "lavaan returns it; inspect their contingency tables",
             ConvergenceWarning,
             stacklevel=3,
         )
@@ -644,8 +652,10 @@ def polychoric(
     Two-step estimator (Olsson 1979): thresholds from the margins, then per pair
     ``rho = argmax sum_ab n_ab log P_ab(rho)`` with
     ``P_ab = Phi2(t_a, u_b) - Phi2(t_a-1, u_b) - Phi2(t_a, u_b-1) + Phi2(t_a-1, u_b-1)``
-    (bivariate normal distribution function by Genz's algorithm), solved by Newton steps
-    for all pairs of a table shape at once.
+    (bivariate normal distribution function by Genz's algorithm), maximised from the
+    Pearson correlation of the codes along the path of lavaan's ``nlminb`` (PORT trust
+    region, ``step.min = 0.1``), for all pairs of a table shape at once. Where the
+    floored likelihood has several maxima (sparse tables) this lands on lavaan's.
 
     Examples
     --------

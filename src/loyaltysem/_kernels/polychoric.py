@@ -9,8 +9,12 @@ missing answer) and is vectorised over cells and over item pairs that share a ta
   ``pbivnorm``, which lavaan calls.
 - :func:`univariate_thresholds`: probit of the cumulative proportions.
 - :func:`fit_polychoric`: the two-step polychoric correlation (thresholds fixed, rho by
-  maximum likelihood of the contingency table) for many pairs at once, by safeguarded
-  Newton iterations inside the bounds ``[-0.999, 0.999]`` that lavaan's ``nlminb`` uses.
+  maximum likelihood of the contingency table) for many pairs at once, as lavaan's
+  ``lav_bvord_cor_twostep_fit``: its objective (cell probabilities floored at
+  ``sqrt(eps)``, floored cells left out of gradient and Hessian) minimised by a
+  one-dimensional rendering of R's ``nlminb`` (PORT, :func:`_nlminb_1d`) from the
+  Pearson start inside ``[-0.999, 0.999]``, so that where the floored likelihood has
+  several maxima or flattens out we stop where lavaan stops.
 - :func:`polychoric_gamma`: the asymptotic covariance matrix of thresholds and
   polychoric correlations from the observation-level scores (Muthen 1984; lavaan's
   ``muthen1984()``), the ``NACOV`` on which WLSMV is built.
@@ -28,12 +32,16 @@ Olsson, U. (1979). Maximum likelihood estimation of the polychoric correlation
 coefficient. Psychometrika 44, 443-460.
 Muthen, B. (1984). A general structural equation model with dichotomous, ordered
 categorical, and continuous latent variable indicators. Psychometrika 49, 115-132.
+Gay, D. M. (1983). Algorithm 611: Subroutines for unconstrained minimization using a
+model/trust-region approach. ACM Transactions on Mathematical Software 9, 503-524.
+Gay, D. M. (1990). Usage summary for selected optimization routines. Computing Science
+Technical Report 153, AT&T Bell Laboratories (PORT, R's ``nlminb``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +61,8 @@ __all__ = [
 
 #: lavaan's bounds for rho in ``lav_bvord_cor_twostep_fit`` (``nlminb(lower=-0.999, ...)``).
 RHO_BOUND = 0.999
+#: lavaan's bounds when it restarts a failed ``nlminb`` from 0.
+_RHO_BOUND_RESTART = 0.995
 #: lavaan floors cell probabilities at ``sqrt(.Machine$double.eps)``.
 _PI_FLOOR = math.sqrt(np.finfo(float).eps)
 _TWOPI = 2.0 * math.pi
@@ -241,29 +251,272 @@ def _dens_terms(t1: np.ndarray, t2: np.ndarray, rho: np.ndarray) -> tuple[np.nda
     return _corner_diff(dens), _corner_diff(dens * guv)
 
 
-def _loglik(freq: np.ndarray, t1: np.ndarray, t2: np.ndarray, rho: np.ndarray) -> np.ndarray:
-    pi = cell_probabilities(t1, t2, rho)
-    return np.sum(freq * np.log(pi), axis=(1, 2))
-
-
-def _grad_hess(
+def _objective(
     freq: np.ndarray, t1: np.ndarray, t2: np.ndarray, rho: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Objective for rho and its first two derivatives as lavaan has them, for P tables.
+
+    ``f = -sum(n * log(PI)) / N`` with the cell probabilities floored at ``sqrt(eps)``
+    (``lav_bvord_min_objective``). The gradient and Hessian leave the floored cells out,
+    as lavaan does (it sets ``PI <= sqrt(eps)`` to ``NA`` and sums with ``na.rm =
+    TRUE``): they are the derivatives of the floored objective between its kinks.
+    """
     pi = cell_probabilities(t1, t2, rho)
     dpi, d2pi = _dens_terms(t1, t2, rho)
-    grad = np.sum(freq * dpi / pi, axis=(1, 2))
-    hess = np.sum(freq * d2pi / pi, axis=(1, 2)) - np.sum(freq * dpi * dpi / (pi * pi), axis=(1, 2))
-    return grad, hess
+    n = freq.sum(axis=(1, 2))
+    good = pi > _PI_FLOOR
+    ratio = np.where(good, dpi / pi, 0.0)
+    curv = np.where(good, d2pi / pi, 0.0)
+    f = -np.sum(freq * np.log(pi), axis=(1, 2)) / n
+    g = -np.sum(freq * ratio, axis=(1, 2)) / n
+    h = -np.sum(freq * (curv - ratio * ratio), axis=(1, 2)) / n
+    return f, g, h
+
+
+# nlminb's PORT settings as lavaan calls it: control = list(step.min = 0.1) sets the
+# first step bound LMAX0; the rest are R's defaults (rel.tol, x.tol, xf.tol, step.max,
+# sing.tol, iter.max, eval.max) and PORT's own (DV7DFL).
+_LMAX0 = 0.1
+_LMAXS = 1.0
+_RFCTOL = 1e-10
+_SCTOL = 1e-10
+_XCTOL = 1.5e-8
+_XFTOL = 2.2e-14
+_PHMXFC = 0.1
+_RDFCMN = 0.1
+_RDFCMX = 4.0
+_INCFAC = 2.0
+_TUNER1 = 0.1
+_TUNER2 = 1e-4
+_TUNER3 = 0.75
+_TUNER4 = 0.5
+_TUNER5 = 0.75
+_ITER_MAX = 150
+_EVAL_MAX = 200
+
+#: what the optimizer needs at a point: (objective, gradient, Hessian)
+_FGH = tuple[float, float, float]
+
+
+def _trust_step(
+    g: float, h: float, radius: float, x0: float, lower: float, upper: float
+) -> tuple[float, bool]:
+    """The step of nlminb's bounded Goldfeld-Quandt-Trotter routine in one dimension.
+
+    The Newton step when the Hessian is positive and the step is at most
+    ``(1 + PHMXFC) * radius`` long; otherwise a step of exactly ``radius`` downhill (in one
+    dimension the Levenberg-Marquardt parameter that gives that length is found in one
+    Hebden step). The step is cut at the bounds. Returns ``(step, newton)``.
+    """
+    if h > 0.0 and abs(g / h) - radius <= _PHMXFC * radius:
+        s, newton = -g / h, True
+    elif g == 0.0:
+        s, newton = 0.0, h > 0.0
+    else:
+        s, newton = -math.copysign(radius, g), False
+    if x0 + s > upper:
+        s = upper - x0
+    elif x0 + s < lower:
+        s = lower - x0
+    return s, newton
+
+
+def _nlminb_1d(
+    x_start: float, lower: float, upper: float
+) -> Generator[float, _FGH, tuple[float, bool, int]]:
+    """R's ``nlminb`` (PORT ``DRMNHB``) with analytic gradient and Hessian, for one parameter.
+
+    A generator: it yields each point at which it needs ``(f, g, h)`` and is sent them;
+    it returns ``(x, converged, iterations)`` as ``nlminb`` reports ``par``,
+    ``convergence == 0`` and ``iterations``. The algorithm is PORT's (Gay 1983, 1990):
+    a trust region whose first radius is ``step.min / 1.1``, the step assessment of
+    ``DA7SST`` (radius increases by up to 4 and repeated longer steps while the decrease
+    keeps its promise, Fletcher's decrease on poor steps, return to the best point seen),
+    the radius kept between iterations unless it shrinks, the gradient tests that double
+    it, and the stopping rules: relative function convergence (Newton step predicts a
+    decrease of at most ``rel.tol * |f|``), x-convergence (relative step at most
+    ``x.tol``), false and singular convergence. Written from PORT's documentation and
+    the logic of its Fortran, for the one-dimensional case only, so that the polychoric
+    estimate lands on the local maximum lavaan lands on.
+    """
+    x = min(max(x_start, lower), upper)
+    f, g, h = yield x
+    n_eval = 1
+    radius = _LMAX0 / (1.0 + _PHMXFC)
+    radfac = 1.0
+    step = 0.0
+    for niter in range(1, _ITER_MAX + 1):
+        if (x <= lower and g > 0.0) or (x >= upper and g < 0.0):
+            return x, True, niter - 1  # no free variable: PORT stops with convergence
+        if niter > 1:
+            t = radfac * abs(step)
+            if radfac < 1.0 or t > radius:
+                radius = t
+        x0, f0, g0, h0 = x, f, g, h
+        if h0 > 0.0:
+            dst0, nreduc = abs(g0 / h0), 0.5 * g0 * g0 / h0
+        else:
+            dst0, nreduc = h0, 0.0
+        # assessment state of this iteration
+        irc = 4
+        stage_new = True
+        radinc = 0
+        flstgd = f0
+        restor = 0
+        fdif = 0.0
+        dstsav = plstgd = gtslst = 0.0
+        saved: tuple[float, float, float, float] | None = None
+        fx, gx, hx = f, g, h  # the values at x, the point PORT holds in X
+        while True:
+            s, newton = _trust_step(g0, h0, radius, x0, lower, upper)
+            dstnrm = abs(s)
+            gtstep = g0 * s
+            preduc = -(g0 * s + 0.5 * h0 * s * s)
+            if dstnrm <= 0.0:
+                evaluate, rstrst = False, 3
+            elif irc == 5 and radfac > 1.0 and preduc <= 1.2 * fdif:
+                evaluate, rstrst = False, (0 if restor == 2 else 3)
+            else:
+                evaluate, rstrst = True, 3
+            if evaluate:
+                if n_eval >= _EVAL_MAX:
+                    return x, False, niter
+                x = x0 + s
+                fx, gx, hx = yield x
+                n_eval += 1
+                f = fx
+            step = x - x0 if not evaluate else s
+            denom = abs(x) + abs(x0)
+            reldx = abs(x - x0) / denom if denom > 0.0 else 0.0
+            # ---- DA7SST: assess the candidate step
+            restor = 0
+            rfac1 = 1.0
+            goodx = True
+            if stage_new:
+                stage_new = False
+                radinc = 0
+                flstgd = f0
+            elif irc == 1:
+                radinc = -1
+            elif not f < flstgd and flstgd < f0:  # irc == 5, the longer step lost
+                restor = 1
+                f = flstgd
+                preduc, gtstep = plstgd, gtslst
+                rfac1 = dstnrm / dstsav
+                dstnrm = dstsav
+                goodx = False
+            fdif = f0 - f
+            save = False
+            if fdif > _TUNER2 * preduc or radinc > 0:
+                rfac1 = 1.0
+                dstsav = dstnrm
+                if fdif > preduc * _TUNER1:
+                    if fdif < -_TUNER3 * gtstep or radinc < 0 or restor == 1:
+                        radfac, irc = 1.0, 3
+                    else:
+                        radfac = _RDFCMX
+                        if fdif < (0.5 / radfac - 1.0) * gtstep:
+                            radfac = max(_INCFAC, 0.5 * gtstep / (gtstep + fdif))
+                        irc = 4
+                        if not newton and not (
+                            dst0 >= 0.0 and (dst0 < 2.0 * dstnrm or nreduc < 1.2 * fdif)
+                        ):
+                            irc = 5
+                            radinc += 1
+                            save = True
+                    fletcher = False
+                else:
+                    irc = 4
+                    fletcher = True
+            else:
+                if not f < f0:
+                    flstgd = f
+                    f = f0
+                    restor = 1
+                irc = 5
+                radinc -= 1
+                fletcher = True
+            if fletcher:
+                emax = gtstep + fdif
+                radfac = 0.5 * rfac1
+                if emax < gtstep:
+                    radfac = rfac1 * max(_RDFCMN, 0.5 * gtstep / emax)
+                if reldx <= _XFTOL:
+                    irc = 12
+                elif f < f0:
+                    save = True
+            if save:
+                flstgd = f
+                if restor != 1:
+                    restor = 2
+                dstsav = dstnrm
+                plstgd = preduc
+                gtslst = gtstep
+            if restor == 1 and flstgd < f0:
+                restor = 3
+            if not 0.5 * fdif > preduc:
+                emax = _RFCTOL * abs(f0)
+                emaxs = _SCTOL * abs(f0)
+                if preduc <= emaxs and (dstnrm > _LMAXS or newton):
+                    irc = 11
+                if dst0 >= 0.0:
+                    i = 0
+                    if (0.0 < nreduc <= emax) or (nreduc == 0.0 and preduc == 0.0):
+                        i = 2
+                    if newton and reldx <= _XCTOL and goodx:
+                        i += 1
+                    if i > 0:
+                        irc = i + 6
+                if (irc <= 5 or irc == 12) and not newton:
+                    # singular convergence test with a step of length step.max
+                    if dstnrm > _LMAXS:
+                        check = 0.5 * dstnrm > _LMAXS and (
+                            (_LMAXS / dstnrm) * (2.0 - _LMAXS / dstnrm) * preduc < emaxs
+                        )
+                    else:
+                        check = preduc < emaxs and (dst0 <= 0.0 or 0.5 * dst0 > _LMAXS)
+                    if check and nreduc >= 0.0:
+                        sl, _ = _trust_step(g0, h0, _LMAXS, x0, lower, upper)
+                        if -(g0 * sl + 0.5 * h0 * sl * sl) <= _RFCTOL * abs(f0):
+                            irc = 11
+            # ---- back in DRMNHB: restore or save x as the assessment says
+            if save or restor == 2:
+                saved = (x, fx, gx, hx)
+            if restor == 1:
+                x, fx, gx, hx = x0, f0, g0, h0
+            elif restor == 3 and saved is not None:
+                x, fx, gx, hx = saved
+                step = x - x0
+                restor = rstrst
+            if irc in (1, 5):
+                radius = radfac * dstnrm
+                continue
+            if irc >= 7:  # 7-10: x-, relative, both, absolute; 11 singular; 12 false
+                return x, irc <= 10, niter
+            # accept the step: gradient and Hessian at x (computed with f above)
+            step = x - x0
+            f, g, h = fx, gx, hx
+            if irc == 3:
+                model_g = h0 * step + g0 - g
+                if abs(model_g) <= abs(g) * _TUNER4 or g * step < gtstep * _TUNER5:
+                    radfac = _INCFAC
+            break
+    return x, False, _ITER_MAX
 
 
 @dataclass(frozen=True)
 class PairFit:
-    """Polychoric estimates for a batch of pairs of one table shape."""
+    """Polychoric estimates for a batch of pairs of one table shape.
+
+    ``special`` codes how each estimate arose: 0 maximum likelihood, 1 closed form
+    (2 x 2 table with both thresholds 0 or a product of odds equal to one, or two empty
+    cells), 2 at a bound (+-0.999), 3 lavaan's fallback optimizer was needed.
+    """
 
     rho: np.ndarray
     converged: np.ndarray
     iterations: int
-    special: np.ndarray  # code: 0 ML, 1 closed form (2x2), 2 at a bound
+    special: np.ndarray
 
 
 def _special_2x2(
@@ -292,64 +545,106 @@ def _special_2x2(
     return freq, rho, np.isfinite(rho)
 
 
+def _run_nlminb(
+    freq: np.ndarray,
+    t1: np.ndarray,
+    t2: np.ndarray,
+    start: np.ndarray,
+    bound: float,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Run :func:`_nlminb_1d` for every table in lockstep, evaluating all points at once."""
+    p = freq.shape[0]
+    rho = np.zeros(p)
+    ok = np.zeros(p, dtype=bool)
+    runs: dict[int, Generator[float, _FGH, tuple[float, bool, int]]] = {}
+    asked: dict[int, float] = {}
+    for i in range(p):
+        gen = _nlminb_1d(float(start[i]), -bound, bound)
+        runs[i] = gen
+        asked[i] = next(gen)
+    rounds = 0
+    while asked:
+        rounds += 1
+        idx = np.fromiter(asked, dtype=np.int64, count=len(asked))
+        xs = np.array([asked[i] for i in idx])
+        f, g, h = _objective(freq[idx], t1[idx], t2[idx], xs)
+        nxt: dict[int, float] = {}
+        for m, i in enumerate(idx):
+            try:
+                nxt[int(i)] = runs[int(i)].send((float(f[m]), float(g[m]), float(h[m])))
+            except StopIteration as stop:
+                rho[i], ok[i], _ = stop.value
+        asked = nxt
+    return rho, ok, rounds
+
+
 def fit_polychoric(
     freq: np.ndarray,
     t1: np.ndarray,
     t2: np.ndarray,
     start: np.ndarray,
-    *,
-    tol: float = 1e-12,
-    max_iter: int = 100,
 ) -> PairFit:
-    """Two-step polychoric correlations for P tables of one shape.
+    """Two-step polychoric correlations for P tables of one shape, as lavaan computes them.
 
-    Maximises ``sum(freq * log(PI(rho)))`` over ``rho`` in ``[-0.999, 0.999]`` with the
-    thresholds fixed, by Newton steps kept inside a bracket of the root of the score
-    (bisection when a Newton step leaves it), for all pairs at once.
+    lavaan's ``lav_bvord_cor_twostep_fit``: the 2 x 2 special cases first (see
+    :func:`_special_2x2`), then ``nlminb`` from ``start`` (the Pearson correlation of the
+    category codes) on ``[-0.999, 0.999]`` with lavaan's objective, gradient and Hessian
+    (:func:`_objective`) and ``step.min = 0.1``, reproduced by :func:`_nlminb_1d`. The
+    floored likelihood can have more than one local maximum on sparse tables; nlminb's
+    path from the Pearson start decides which one lavaan reports, and so it decides ours.
+    If nlminb does not converge lavaan restarts from 0 on ``[-0.995, 0.995]`` without
+    derivatives (finite differences); we restart from 0 on those bounds with the analytic
+    derivatives (an approximation of that restart: its path can differ; no fixture has
+    needed it). If that fails too, lavaan returns the start value with a warning; so do we
+    (``converged`` False).
 
     Parameters
     ----------
     freq : (P, K1, K2) array of counts.
     t1, t2 : (P, K1-1) and (P, K2-1) thresholds.
-    start : (P,) starting values (lavaan: the Pearson correlation of the codes).
+    start : (P,) starting values.
+
+    Returns
+    -------
+    PairFit
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tab = np.array([[[187.0, 3.0], [14.0, 18.0]]])  # lavCor: 0.9145425
+    >>> t1 = univariate_thresholds(tab[0].sum(axis=1))[None, :]
+    >>> t2 = univariate_thresholds(tab[0].sum(axis=0))[None, :]
+    >>> round(float(fit_polychoric(tab, t1, t2, np.array([0.62])).rho[0]), 5)
+    0.91454
     """
     freq = np.asarray(freq, dtype=float)
     p = freq.shape[0]
     rho_fixed = np.full(p, np.nan)
     if freq.shape[1] == 2 and freq.shape[2] == 2:
         freq, rho_fixed, _ = _special_2x2(freq, t1, t2)
-    lo = np.full(p, -RHO_BOUND)
-    hi = np.full(p, RHO_BOUND)
-    g_lo, _ = _grad_hess(freq, t1, t2, lo)
-    g_hi, _ = _grad_hess(freq, t1, t2, hi)
-    at_lo = g_lo <= 0  # log-likelihood decreasing from the lower bound on
-    at_hi = g_hi >= 0
-    rho = np.clip(np.where(np.isfinite(start), start, 0.0), -RHO_BOUND, RHO_BOUND)
-    active = ~(at_lo | at_hi | np.isfinite(rho_fixed))
-    converged = ~active
-    it = 0
-    while active.any() and it < max_iter:
-        it += 1
-        idx = np.flatnonzero(active)
-        r = rho[idx]
-        g, h = _grad_hess(freq[idx], t1[idx], t2[idx], r)
-        # bracket update: the score decreases through its root
-        lo[idx] = np.where(g > 0, np.maximum(lo[idx], r), lo[idx])
-        hi[idx] = np.where(g < 0, np.minimum(hi[idx], r), hi[idx])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = r - g / h
-        ok = (h < 0) & (newton > lo[idx]) & (newton < hi[idx])
-        new = np.where(ok, newton, 0.5 * (lo[idx] + hi[idx]))
-        step = np.abs(new - r)
-        rho[idx] = new
-        done = (step < tol) | (g == 0) | ((hi[idx] - lo[idx]) < tol)
-        converged[idx[done]] = True
-        active[idx[done]] = False
-    rho = np.where(at_lo, -RHO_BOUND, rho)
-    rho = np.where(at_hi, RHO_BOUND, rho)
-    rho = np.where(np.isfinite(rho_fixed), rho_fixed, rho)
-    special_code = np.where(np.isfinite(rho_fixed), 1, np.where(at_lo | at_hi, 2, 0))
-    return PairFit(rho=rho, converged=converged, iterations=it, special=special_code)
+    todo = np.flatnonzero(~np.isfinite(rho_fixed))
+    rho = rho_fixed.copy()
+    converged = np.ones(p, dtype=bool)
+    code = np.where(np.isfinite(rho_fixed), 1, 0)
+    rounds = 0
+    if todo.size:
+        st = np.where(np.isfinite(start[todo]), start[todo], 0.0)
+        r, ok, rounds = _run_nlminb(freq[todo], t1[todo], t2[todo], st, RHO_BOUND)
+        bad = np.flatnonzero(~ok)
+        if bad.size:
+            sub = todo[bad]
+            r2, ok2, more = _run_nlminb(
+                freq[sub], t1[sub], t2[sub], np.zeros(sub.size), _RHO_BOUND_RESTART
+            )
+            rounds += more
+            r[bad] = np.where(ok2, r2, st[bad])
+            ok[bad] = ok2
+            code[sub] = 3
+        rho[todo] = r
+        converged[todo] = ok
+        at_bound = np.abs(r) >= np.where(code[todo] == 3, _RHO_BOUND_RESTART, RHO_BOUND)
+        code[todo] = np.where(at_bound, 2, code[todo])
+    return PairFit(rho=rho, converged=converged, iterations=rounds, special=code)
 
 
 # --------------------------------------------------------------------------- NACOV
