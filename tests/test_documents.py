@@ -222,7 +222,7 @@ def test_improper_result_is_marked_in_every_format(heywood, tmp_path):
 # ---------------------------------------------------------------------- bad input
 def test_bad_input_raises_report_error(chain, tmp_path):
     with pytest.raises(ReportError, match="unknown report format") as e:
-        report.write(tmp_path, fit=chain["fit"], formats=("pdf",))
+        report.write(tmp_path, fit=chain["fit"], formats=("rtf",))
     assert "docx" in str(e.value)
     with pytest.raises(ReportError, match="unknown report language"):
         report.write(tmp_path, fit=chain["fit"], lang="de")
