@@ -17,13 +17,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# An editable install is the documented way; without one, the source tree is used (and the
-# notebook kernels started by myst-nb get the same path through PYTHONPATH).
-if str(ROOT / "src") not in sys.path:
-    sys.path.insert(0, str(ROOT / "src"))
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p
-    )
+# The documentation is of this source tree: autodoc imports it from src/, and the notebook
+# kernels that myst-nb starts (in docs/tutorials/) get the same path through PYTHONPATH, made
+# absolute, so that a relative PYTHONPATH=src or a missing editable install does not matter.
+SRC = str(ROOT / "src")
+sys.path.insert(0, SRC)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (SRC, os.environ.get("PYTHONPATH", "")) if p
+)
 
 import loyaltysem  # noqa: E402
 
