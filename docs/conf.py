@@ -60,6 +60,9 @@ nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True
+# Anything a tutorial writes to stderr (a DeprecationWarning, a ConvergenceWarning) becomes a
+# Sphinx warning, so an error: the tutorials show clean runs.
+nb_output_stderr = "warn"
 
 # --- API reference ----------------------------------------------------------------------
 # autosummary writes one page per object into docs/generated/ at build time (not committed);
