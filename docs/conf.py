@@ -22,15 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 # absolute, so that a relative PYTHONPATH=src or a missing editable install does not matter.
 SRC = str(ROOT / "src")
 sys.path.insert(0, SRC)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (SRC, os.environ.get("PYTHONPATH", "")) if p
-)
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH", "")) if p)
 
 import loyaltysem  # noqa: E402
 
 project = "loyaltysem"
 author = "loyaltysem developers"
-copyright = "loyaltysem developers, GPL-3.0-or-later"  # noqa: A001
+copyright = "loyaltysem developers, GPL-3.0-or-later"
 release = loyaltysem.__version__
 version = release
 
