@@ -83,4 +83,7 @@ html_static_path = ["_static"]
 html_theme_options = {
     "description": "Survey-based SEM for e-commerce trust and loyalty research",
     "fixed_sidebar": False,
+    # wide enough for the APA tables and 100-character code lines of the tutorials
+    "page_width": "1240px",
+    "body_max_width": "none",
 }
