@@ -1547,7 +1547,7 @@ def local_fit_table(
 
     ``result.residuals("cor")`` (lavaan ``"cor.bollen"``) ranked by absolute size; the
     standardized residual (*z*) of the same covariance from ``result.residuals
-    ("standardized")``. Kline (2016): |*r*| > .10 flags local misfit.
+    ("standardized")``. Kline (2016): an absolute *r* above .10 flags local misfit.
 
     Examples
     --------
