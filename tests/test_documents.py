@@ -90,7 +90,9 @@ def test_all_formats_written_fast(written):
     paths, seconds = written
     assert [p.name for p in paths] == ["report.html", "report.docx", "report.xlsx", "report.md"]
     assert all(p.stat().st_size > 1000 for p in paths)
-    assert seconds < 10  # the budget for every format (no bootstrap)
+    # the budget is 10 s (benchmarks/bench_report.py measures it); here a guard
+    # against regressions that holds on a CI machine busy with other tests
+    assert seconds < 20
 
 
 def test_word_fit_table_numbers_equal_the_result(written, chain):

@@ -614,3 +614,24 @@ def test_docx_row_groups_and_loadings(mreport, survey, tmp_path):
     assert len(tbl.rows) == 1 + n_items + len(mreport.constructs)
     last = tbl.rows[-1].cells[0]._tc.tcPr.find(qn("w:tcBorders"))
     assert last.find(qn("w:bottom")).get(qn("w:val")) == "single"
+
+
+def test_sample_flow_from_a_cleaned_survey_counts_every_response_received():
+    """The report is given the cleaned survey: its left-out respondents were received too."""
+    raw = ls.load_ecommerce()
+    screening = raw.screen()
+    cleaned = raw.clean(screening)
+    res = ls.fit(ls.DEFAULT_MODEL, cleaned)
+    from_raw = rp.sample_table(raw, excluded=screening.exclusions(), result=res)
+    from_clean = rp.sample_table(cleaned, result=res)
+    both = rp.sample_table(cleaned, excluded=screening.exclusions(), result=res)
+    assert from_clean.cells()[:7] == from_raw.cells()[:7]  # the flow; demographics: of whom
+    assert both.cells() == from_clean.cells()  # the survey each describes
+    flow = {r[0]: int(r[1]) for r in from_clean.cells()[:7]}
+    assert flow["Responses received"] == raw.n == cleaned.n + len(cleaned.exclusions)
+    assert flow["Remaining after screening"] == cleaned.n
+    assert flow["Analysed"] == res.provenance.n
+    assert "The model was fitted to" not in from_clean.note  # the fit used the cleaned rows
+    other = screening.exclusions().iloc[:3]  # not the 24 the survey was cleaned of
+    with pytest.raises(ReportError, match="other respondents"):
+        rp.sample_table(cleaned, excluded=other)

@@ -1627,6 +1627,27 @@ _REASON_ZH = {
 }
 
 
+def _received(survey: Any, excluded: pd.DataFrame | None) -> tuple[pd.DataFrame | None, int]:
+    """The exclusions to show and the responses received, from a raw or a cleaned survey.
+
+    A cleaned survey (``survey.clean(report)``) holds only the kept respondents and lists
+    the others in ``survey.exclusions``: they count as received, and they are the
+    exclusions (``excluded``, when also given, must name the same respondents).
+    """
+    applied = getattr(survey, "exclusions", None)
+    if not isinstance(applied, pd.DataFrame) or applied.empty:
+        return excluded, int(survey.n)
+    if excluded is not None and set(map(str, excluded.index)) != set(map(str, applied.index)):
+        raise ReportError(
+            "sample_table: the cleaned survey left out other respondents than excluded= names",
+            found=f"{len(applied)} left out by clean(), {len(excluded)} in excluded=",
+            expected="the exclusions of the screening the survey was cleaned with",
+            fix="pass the survey before cleaning with excluded=report.exclusions(), or the "
+            "cleaned survey without excluded=",
+        )
+    return applied, int(survey.n) + len(applied)
+
+
 def sample_table(
     survey: Any,
     *,
@@ -1639,9 +1660,11 @@ def sample_table(
 ) -> Table:
     """The sample flow (received, excluded by reason, analysed) and the demographics.
 
-    The flow: responses received (``survey.n``); the respondents a screening policy
-    excludes, per reason, from ``excluded`` (``survey.screen().exclusions()``: one row per
-    excluded respondent, reasons joined by ``"; "``; a respondent can have several); the
+    The flow: responses received (``survey.n``, plus the respondents a cleaned survey
+    left out); the respondents a screening policy excludes, per reason, from ``excluded``
+    (``survey.screen().exclusions()``: one row per excluded respondent, reasons joined by
+    ``"; "``; a respondent can have several), or those a cleaned survey
+    (``survey.clean(report)``) records in ``survey.exclusions``; the
     listwise exclusions and the analysed N of a fit (``result.provenance``). The
     demographics: frequencies and percentages of the codebook's group columns (or
     ``columns``), with their value labels (``survey.labelled_covariates``).
@@ -1653,11 +1676,14 @@ def sample_table(
     >>> t = sample_table(s, excluded=s.screen().exclusions(), columns=["gender"])
     >>> t.cells()[0]
     ['Responses received', '1225', '100.0']
+    >>> cleaned = s.clean(s.screen())  # the same flow from the cleaned survey
+    >>> sample_table(cleaned, columns=["gender"]).cells()[:5] == t.cells()[:5]
+    True
     """
     lang = _lang(lang)
     _need(survey, ("n", "codebook"), "sample_table", "pass the Survey (ls.read_survey(...))")
     t = _T[lang]
-    n = int(survey.n)
+    excluded, n = _received(survey, excluded)
     rows: list[dict[str, Any]] = [{"section": t["flow"], "category": t["received"], "n": float(n)}]
     if excluded is not None:
         reasons: dict[str, int] = {}
