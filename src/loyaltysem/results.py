@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from loyaltysem import _pickling  # noqa: F401  (read-only mappings pickle)
 from loyaltysem._display import (
@@ -455,7 +455,7 @@ def estimates_table(
             "est": est,
             "se": se,
             "z": z,
-            "pvalue": 2 * stats.norm.sf(np.abs(z)),
+            "pvalue": 2 * special.ndtr(-np.abs(z)),  # stats.norm.sf, without its overhead
             "ci_lower": est - _Z_95 * se,
             "ci_upper": est + _Z_95 * se,
             "std_lv": std_lv,

@@ -436,7 +436,7 @@ class MLKernel:
         Delta_mu`` with a mean structure (the cross terms vanish under normality).
         """
         if delta is None:
-            delta = self.jacobian(st)
+            return self._expected_information_terms(st)
         q, p = delta.shape[0], self.p
         si = st.sigma_inv
         # (Sigma^-1 kron Sigma^-1) vec(D_k) = vec(Sigma^-1 D_k Sigma^-1); with D_k and
@@ -444,6 +444,72 @@ class MLKernel:
         right = (delta.reshape(q * p, p) @ si).reshape(q, p, p)
         sandwich = right.transpose(0, 2, 1).reshape(q * p, p) @ si
         info = 0.5 * delta.reshape(q, -1) @ sandwich.reshape(q, -1).T
+        if self.mean is not None:
+            dmu = self.mean_jacobian(st)
+            info = info + dmu @ si @ dmu.T
+        return info
+
+    def _derivative_terms(self, st: FitState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``dSigma / dx_k`` as sums of outer products ``a_t b_t'`` over terms ``t``.
+
+        Returns ``a`` and ``b`` (T x p) and the parameter index of each term (T,). The
+        terms are those :meth:`jacobian` scatters: a loading ``Lambda[i, j]`` gives
+        ``e_i h_j' + h_j e_i'`` (``h = A Psi A' Lambda'``), a regression ``B[r, c]``
+        ``(LA)_r h_c' + h_c (LA)_r'``, a position ``Psi[r, c]`` ``(LA)_r (LA)_c'`` and
+        ``Theta[r, c]`` ``e_r e_c'`` (symmetric positions are listed in both triangles,
+        so each parameter's sum is symmetric).
+        """
+        free = self.layout.free
+        la = st.la
+        eye = np.eye(self.p)
+        h = None
+        lefts: list[np.ndarray] = []
+        rights: list[np.ndarray] = []
+        index: list[np.ndarray] = []
+        rows, cols, idx = free["lambda"]
+        if len(idx):
+            h = st.a @ st.mats["psi"] @ la.T
+            lefts += [eye[rows], h[cols]]
+            rights += [h[cols], eye[rows]]
+            index += [idx, idx]
+        rows, cols, idx = free["beta"]
+        if len(idx):
+            h = st.a @ st.mats["psi"] @ la.T if h is None else h
+            lefts += [la[:, rows].T, h[cols]]
+            rights += [h[cols], la[:, rows].T]
+            index += [idx, idx]
+        rows, cols, idx = free["psi"]
+        if len(idx):
+            lefts.append(la[:, rows].T)
+            rights.append(la[:, cols].T)
+            index.append(idx)
+        rows, cols, idx = free["theta"]
+        if len(idx):
+            lefts.append(eye[rows])
+            rights.append(eye[cols])
+            index.append(idx)
+        if not index:
+            empty = np.zeros((0, self.p))
+            return empty, empty, np.zeros(0, dtype=int)
+        return np.vstack(lefts), np.vstack(rights), np.concatenate(index)
+
+    def _expected_information_terms(self, st: FitState) -> np.ndarray:
+        """:meth:`expected_information` without forming the (q, p, p) Jacobian.
+
+        With ``dSigma / dx_k = sum_t a_t b_t'`` (:meth:`_derivative_terms`),
+        ``tr(W a_t b_t' W a_s b_s') = M_ts M_st`` for ``M = A W B'`` (``W = Sigma^-1``),
+        so the covariance part ``0.5 tr(W D_k W D_l)`` is ``0.5 (M o M')`` summed over
+        the terms of each parameter: O(T^2 p) for T terms instead of O(q^2 p^2).
+        """
+        q = self.layout.n_free
+        a, b, idx = self._derivative_terms(st)
+        si = st.sigma_inv
+        mm = (a @ si) @ b.T
+        terms = 0.5 * (mm * mm.T)
+        sel = np.zeros((len(idx), q))
+        sel[np.arange(len(idx)), idx] = 1.0
+        info = sel.T @ terms @ sel
+        info = (info + info.T) / 2.0
         if self.mean is not None:
             dmu = self.mean_jacobian(st)
             info = info + dmu @ si @ dmu.T
