@@ -64,6 +64,7 @@ from loyaltysem._kernels.robust import (
     robust_mlm,
     robust_mlr,
 )
+from loyaltysem._pickling import Once
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
 from loyaltysem.ordinal import fit_ordinal
@@ -1318,7 +1319,6 @@ def fit_partable(
         first_order = None if robust_fiml is None else robust_fiml.b1
         measures.update(_fiml_measures(kernel, st, measures, information, first_order, ov_x_idx))
     fm = pd.Series(measures, name="fit_measures")
-    names = pd.Index(cm.ov)
     std_residuals: Callable[[], np.ndarray]
     general = se_type != "standard" or meanstructure or information == "observed"
     if fiml and information != "observed":
@@ -1360,10 +1360,10 @@ def fit_partable(
         model=model_text,
         _estimates=estimates,
         _fit_measures=fm,
-        _r2=_rsquare(cm, x),
-        _implied_cov=pd.DataFrame(sigma, index=names, columns=names),
-        _sample_cov=pd.DataFrame(s, index=names, columns=names),
-        _vcov=pd.DataFrame(vcov),
+        _r2=Once(functools.partial(_rsquare, cm, x)),
+        _implied_cov=Once(functools.partial(_square_frame, sigma, cm.ov)),
+        _sample_cov=Once(functools.partial(_square_frame, s, cm.ov)),
+        _vcov=Once(functools.partial(pd.DataFrame, vcov)),
         converged=bool(converged),
         iterations=int(iterations),
         warnings=tuple(warnings),
@@ -1382,8 +1382,20 @@ def fit_partable(
         _std_residuals=std_residuals,
         _x=np.array(x, copy=True),
         _std_all_batch=std_plan.evaluate,
-        _implied_mean=None if st.mu is None else pd.Series(st.mu, index=names, name="mean"),
+        _implied_mean=(
+            None if st.mu is None else Once(functools.partial(_mean_series, st.mu, cm.ov))
+        ),
     )
+
+
+def _square_frame(values: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
+    """A p x p matrix labelled by the observed variables (implied or sample moments)."""
+    index = pd.Index(list(names))
+    return pd.DataFrame(values, index=index, columns=index)
+
+
+def _mean_series(values: np.ndarray, names: Sequence[str]) -> pd.Series:
+    return pd.Series(values, index=pd.Index(list(names)), name="mean")
 
 
 def _std_residuals_at(
