@@ -38,6 +38,8 @@ from scipy import linalg
 
 __all__ = ["FitState", "Layout", "MLKernel", "fisher_scoring"]
 
+_potrf, _potri = linalg.lapack.get_lapack_funcs(("potrf", "potri"), (np.zeros(1),))
+
 MATRICES = ("lambda", "beta", "psi", "theta", "nu", "alpha")
 COVARIANCE_MATRICES = ("lambda", "beta", "psi", "theta")
 
@@ -119,6 +121,7 @@ class MLKernel:
         sign, logdet_s = np.linalg.slogdet(self.s)
         self.logdet_s = logdet_s if sign > 0 else np.nan
         self._eye_m = np.eye(layout.n_lat)
+        self._diag = np.diag_indices(self.p)
         # mean structure: the sample means enter the discrepancy
         self.mean = None if mean is None else np.asarray(mean, dtype=float).ravel()
 
@@ -142,12 +145,16 @@ class MLKernel:
         la = mats["lambda"] @ a
         sigma = la @ mats["psi"] @ la.T + mats["theta"]
         sigma = (sigma + sigma.T) / 2
-        try:
-            c, lower = linalg.cho_factor(sigma, lower=True, check_finite=False)
-        except (linalg.LinAlgError, ValueError):
+        # LAPACK's Cholesky factor and inverse from it (dpotrf, dpotri) directly: the
+        # scipy wrappers cost more than the factorization of a p x p matrix
+        c, info = _potrf(sigma, lower=1)  # the strict upper triangle of c is set to 0
+        if info == 0:
+            inv_lower, info = _potri(c, lower=1)  # fills the lower triangle only
+        if info != 0 or not np.isfinite(c.diagonal()).all():
             return FitState(x, mats, a, la, sigma, np.full_like(sigma, np.nan), np.nan, False)
-        logdet = 2.0 * float(np.sum(np.log(np.diag(c))))
-        sigma_inv = linalg.cho_solve((c, lower), np.eye(self.p), check_finite=False)
+        logdet = 2.0 * float(np.sum(np.log(c.diagonal())))
+        sigma_inv = inv_lower + inv_lower.T
+        sigma_inv[self._diag] = inv_lower[self._diag]
         return FitState(x, mats, a, la, sigma, sigma_inv, logdet, True, self._mu(mats, la, a))
 
     def _mu(self, mats: dict[str, np.ndarray], la: np.ndarray, a: np.ndarray) -> np.ndarray | None:
@@ -449,6 +456,43 @@ class MLKernel:
             info = info + dmu @ si @ dmu.T
         return info
 
+    def _term_layout(self) -> tuple[np.ndarray, np.ndarray, list[tuple[str, np.ndarray]]]:
+        """What :meth:`_derivative_terms` needs beyond the state, made once per kernel.
+
+        The parameter index of each term, the 0/1 matrix (terms x q) that sums terms into
+        parameters, and which blocks of rows to fill at a state (``e_i`` rows of the
+        identity for loadings and Theta are constants).
+        """
+        cached = self.__dict__.get("_terms")
+        if cached is not None:
+            return cached
+        free = self.layout.free
+        eye = np.eye(self.p)
+        index: list[np.ndarray] = []
+        blocks: list[tuple[str, np.ndarray]] = []  # (kind, argument) per left/right block
+        rows, cols, idx = free["lambda"]
+        if len(idx):
+            blocks += [("const", eye[rows]), ("h", cols), ("h", cols), ("const", eye[rows])]
+            index += [idx, idx]
+        rows, cols, idx = free["beta"]
+        if len(idx):
+            blocks += [("la", rows), ("h", cols), ("h", cols), ("la", rows)]
+            index += [idx, idx]
+        rows, cols, idx = free["psi"]
+        if len(idx):
+            blocks += [("la", rows), ("la", cols)]
+            index.append(idx)
+        rows, cols, idx = free["theta"]
+        if len(idx):
+            blocks += [("const", eye[rows]), ("const", eye[cols])]
+            index.append(idx)
+        term_index = np.concatenate(index) if index else np.zeros(0, dtype=int)
+        sel = np.zeros((len(term_index), self.layout.n_free))
+        sel[np.arange(len(term_index)), term_index] = 1.0
+        cached = (term_index, sel, blocks)
+        self.__dict__["_terms"] = cached
+        return cached
+
     def _derivative_terms(self, st: FitState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``dSigma / dx_k`` as sums of outer products ``a_t b_t'`` over terms ``t``.
 
@@ -459,39 +503,22 @@ class MLKernel:
         ``Theta[r, c]`` ``e_r e_c'`` (symmetric positions are listed in both triangles,
         so each parameter's sum is symmetric).
         """
-        free = self.layout.free
-        la = st.la
-        eye = np.eye(self.p)
-        h = None
-        lefts: list[np.ndarray] = []
-        rights: list[np.ndarray] = []
-        index: list[np.ndarray] = []
-        rows, cols, idx = free["lambda"]
-        if len(idx):
-            h = st.a @ st.mats["psi"] @ la.T
-            lefts += [eye[rows], h[cols]]
-            rights += [h[cols], eye[rows]]
-            index += [idx, idx]
-        rows, cols, idx = free["beta"]
-        if len(idx):
-            h = st.a @ st.mats["psi"] @ la.T if h is None else h
-            lefts += [la[:, rows].T, h[cols]]
-            rights += [h[cols], la[:, rows].T]
-            index += [idx, idx]
-        rows, cols, idx = free["psi"]
-        if len(idx):
-            lefts.append(la[:, rows].T)
-            rights.append(la[:, cols].T)
-            index.append(idx)
-        rows, cols, idx = free["theta"]
-        if len(idx):
-            lefts.append(eye[rows])
-            rights.append(eye[cols])
-            index.append(idx)
-        if not index:
+        term_index, _, blocks = self._term_layout()
+        if not blocks:
             empty = np.zeros((0, self.p))
-            return empty, empty, np.zeros(0, dtype=int)
-        return np.vstack(lefts), np.vstack(rights), np.concatenate(index)
+            return empty, empty, term_index
+        la_t = st.la.T
+        h = st.a @ st.mats["psi"] @ la_t if any(kind == "h" for kind, _ in blocks) else None
+        parts = []
+        for kind, arg in blocks:
+            if kind == "const":
+                parts.append(arg)
+            elif kind == "h":
+                parts.append(h[arg])
+            else:
+                parts.append(la_t[arg])
+        lefts, rights = parts[0::2], parts[1::2]
+        return np.vstack(lefts), np.vstack(rights), term_index
 
     def _expected_information_terms(self, st: FitState) -> np.ndarray:
         """:meth:`expected_information` without forming the (q, p, p) Jacobian.
@@ -501,13 +528,11 @@ class MLKernel:
         so the covariance part ``0.5 tr(W D_k W D_l)`` is ``0.5 (M o M')`` summed over
         the terms of each parameter: O(T^2 p) for T terms instead of O(q^2 p^2).
         """
-        q = self.layout.n_free
-        a, b, idx = self._derivative_terms(st)
+        a, b, _ = self._derivative_terms(st)
+        _, sel, _ = self._term_layout()
         si = st.sigma_inv
         mm = (a @ si) @ b.T
         terms = 0.5 * (mm * mm.T)
-        sel = np.zeros((len(idx), q))
-        sel[np.arange(len(idx)), idx] = 1.0
         info = sel.T @ terms @ sel
         info = (info + info.T) / 2.0
         if self.mean is not None:
