@@ -1318,7 +1318,7 @@ def fit_partable(
     if fiml:  # the *.robust indices of FIML are Zhang & Savalei's (lavaan 0.6.14)
         first_order = None if robust_fiml is None else robust_fiml.b1
         measures.update(_fiml_measures(kernel, st, measures, information, first_order, ov_x_idx))
-    fm = pd.Series(measures, name="fit_measures")
+    fm = _measures_series(measures)
     std_residuals: Callable[[], np.ndarray]
     general = se_type != "standard" or meanstructure or information == "observed"
     if fiml and information != "observed":
@@ -1386,6 +1386,21 @@ def fit_partable(
             None if st.mu is None else Once(functools.partial(_mean_series, st.mu, cm.ov))
         ),
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _measure_names(names: tuple[str, ...]) -> pd.Index:
+    """The index of a fit-measure Series (a handful of distinct name sets; immutable)."""
+    return pd.Index(list(names))
+
+
+def _measures_series(measures: Mapping[str, float]) -> pd.Series:
+    """``pd.Series(measures, name="fit_measures")``, its index made once per set of names."""
+    try:
+        values = np.fromiter(measures.values(), dtype=float, count=len(measures))
+    except (TypeError, ValueError):  # pragma: no cover - every measure is a number
+        return pd.Series(measures, name="fit_measures")
+    return pd.Series(values, index=_measure_names(tuple(measures)), name="fit_measures")
 
 
 def _square_frame(values: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
@@ -1533,9 +1548,10 @@ def _post_check(cm: CompiledModel, x: np.ndarray, est: np.ndarray, pt: ParTable)
     out: list[str] = []
     tol = -(np.finfo(float).eps ** 0.75)
     mats = cm.layout.matrices(x)
-    variances = (pt.op == "~~") & (pt.lhs == pt.rhs)
-    lv_negative = bool(np.any(variances & np.isin(pt.lhs, list(cm.lv)) & (est < 0)))
-    ov_negative = bool(np.any(variances & np.isin(pt.lhs, list(cm.ov)) & (est < 0)))
+    negative = (pt.op == "~~") & (pt.lhs == pt.rhs) & (est < 0)
+    negative_names = set(pt.lhs[negative].tolist()) if negative.any() else set()
+    lv_negative = bool(negative_names & set(cm.lv))
+    ov_negative = bool(negative_names & set(cm.ov))
     lat_pos = [cm.latent_side.index(name) for name in cm.lv if name in cm.latent_side]
     if lat_pos and not lv_negative:
         try:

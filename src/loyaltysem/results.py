@@ -455,10 +455,7 @@ def estimates_table(
     n_rows = len(pt)
     table = pd.DataFrame(
         {
-            "lhs": pt.lhs,
-            "op": pt.op,
-            "rhs": pt.rhs,
-            "label": pt.label,
+            **pt.text_columns,  # lhs, op, rhs, label
             "free": pt.free,
             "est": est,
             "se": se,

@@ -459,9 +459,10 @@ class MLKernel:
     def _term_layout(self) -> tuple[np.ndarray, np.ndarray, list[tuple[str, np.ndarray]]]:
         """What :meth:`_derivative_terms` needs beyond the state, made once per kernel.
 
-        The parameter index of each term, the 0/1 matrix (terms x q) that sums terms into
-        parameters, and which blocks of rows to fill at a state (``e_i`` rows of the
-        identity for loadings and Theta are constants).
+        The parameter index and weight of each term, and which rows make its ``u`` and
+        ``v`` at a state (rows of the identity, for loadings and Theta, are constants).
+        Symmetric matrices list each free position in both triangles: one term is kept
+        per pair (weight 1; 1/2 on the diagonal, where ``u v' + v u'`` counts it twice).
         """
         cached = self.__dict__.get("_terms")
         if cached is not None:
@@ -469,39 +470,44 @@ class MLKernel:
         free = self.layout.free
         eye = np.eye(self.p)
         index: list[np.ndarray] = []
-        blocks: list[tuple[str, np.ndarray]] = []  # (kind, argument) per left/right block
+        weight: list[np.ndarray] = []
+        blocks: list[tuple[str, np.ndarray]] = []  # (kind, argument): u block, v block, ...
         rows, cols, idx = free["lambda"]
-        if len(idx):
-            blocks += [("const", eye[rows]), ("h", cols), ("h", cols), ("const", eye[rows])]
-            index += [idx, idx]
+        if len(idx):  # Lambda[i, j]: e_i h_j' + h_j e_i'
+            blocks += [("const", eye[rows]), ("h", cols)]
+            index.append(idx)
+            weight.append(np.ones(len(idx)))
         rows, cols, idx = free["beta"]
-        if len(idx):
-            blocks += [("la", rows), ("h", cols), ("h", cols), ("la", rows)]
-            index += [idx, idx]
-        rows, cols, idx = free["psi"]
-        if len(idx):
-            blocks += [("la", rows), ("la", cols)]
+        if len(idx):  # B[r, c]: (LA)_r h_c' + h_c (LA)_r'
+            blocks += [("la", rows), ("h", cols)]
             index.append(idx)
-        rows, cols, idx = free["theta"]
-        if len(idx):
-            blocks += [("const", eye[rows]), ("const", eye[cols])]
-            index.append(idx)
+            weight.append(np.ones(len(idx)))
+        for name, kind in (("psi", "la"), ("theta", "const")):
+            rows, cols, idx = free[name]
+            lower = rows >= cols
+            rows, cols, idx = rows[lower], cols[lower], idx[lower]
+            if len(idx):  # Psi[r, c]: (LA)_r (LA)_c' + (LA)_c (LA)_r'; Theta: e_r e_c' + ...
+                if kind == "const":
+                    blocks += [("const", eye[rows]), ("const", eye[cols])]
+                else:
+                    blocks += [("la", rows), ("la", cols)]
+                index.append(idx)
+                weight.append(np.where(rows == cols, 0.5, 1.0))
         term_index = np.concatenate(index) if index else np.zeros(0, dtype=int)
-        sel = np.zeros((len(term_index), self.layout.n_free))
-        sel[np.arange(len(term_index)), term_index] = 1.0
-        cached = (term_index, sel, blocks)
+        term_weight = np.concatenate(weight) if weight else np.zeros(0)
+        cached = (term_index, term_weight, blocks)
         self.__dict__["_terms"] = cached
         return cached
 
     def _derivative_terms(self, st: FitState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``dSigma / dx_k`` as sums of outer products ``a_t b_t'`` over terms ``t``.
+        """``dSigma / dx_k`` as sums of symmetric terms ``w_t (u_t v_t' + v_t u_t')``.
 
-        Returns ``a`` and ``b`` (T x p) and the parameter index of each term (T,). The
-        terms are those :meth:`jacobian` scatters: a loading ``Lambda[i, j]`` gives
-        ``e_i h_j' + h_j e_i'`` (``h = A Psi A' Lambda'``), a regression ``B[r, c]``
-        ``(LA)_r h_c' + h_c (LA)_r'``, a position ``Psi[r, c]`` ``(LA)_r (LA)_c'`` and
-        ``Theta[r, c]`` ``e_r e_c'`` (symmetric positions are listed in both triangles,
-        so each parameter's sum is symmetric).
+        Returns ``u`` and ``v`` (T x p) and the parameter index of each term (T,); the
+        weights are in :meth:`_term_layout`. The terms are those :meth:`jacobian`
+        scatters: a loading ``Lambda[i, j]`` gives ``e_i h_j' + h_j e_i'`` (``h = A Psi
+        A' Lambda'``), a regression ``B[r, c]`` ``(LA)_r h_c' + h_c (LA)_r'``, a
+        covariance ``Psi[r, c]`` ``(LA)_r (LA)_c' + (LA)_c (LA)_r'`` and ``Theta[r, c]``
+        ``e_r e_c' + e_c e_r'`` (half of it on the diagonal).
         """
         term_index, _, blocks = self._term_layout()
         if not blocks:
@@ -517,23 +523,33 @@ class MLKernel:
                 parts.append(h[arg])
             else:
                 parts.append(la_t[arg])
-        lefts, rights = parts[0::2], parts[1::2]
-        return np.vstack(lefts), np.vstack(rights), term_index
+        return np.vstack(parts[0::2]), np.vstack(parts[1::2]), term_index
 
     def _expected_information_terms(self, st: FitState) -> np.ndarray:
         """:meth:`expected_information` without forming the (q, p, p) Jacobian.
 
-        With ``dSigma / dx_k = sum_t a_t b_t'`` (:meth:`_derivative_terms`),
-        ``tr(W a_t b_t' W a_s b_s') = M_ts M_st`` for ``M = A W B'`` (``W = Sigma^-1``),
-        so the covariance part ``0.5 tr(W D_k W D_l)`` is ``0.5 (M o M')`` summed over
-        the terms of each parameter: O(T^2 p) for T terms instead of O(q^2 p^2).
+        With ``dSigma / dx_k = sum_t w_t (u_t v_t' + v_t u_t')`` (:meth:`_derivative_terms`)
+        and ``W = Sigma^-1``, ``0.5 tr(W D_s W D_t) = w_s w_t (G^uu G^vv + G^uv G^vu)_st``
+        with ``G^uv = U W V'``: three products of T x p matrices (T about q) instead of
+        O(q^2 p^2); terms of one parameter (equality constraints) are summed.
         """
-        a, b, _ = self._derivative_terms(st)
-        _, sel, _ = self._term_layout()
+        u, v, index = self._derivative_terms(st)
+        _, weight, _ = self._term_layout()
         si = st.sigma_inv
-        mm = (a @ si) @ b.T
-        terms = 0.5 * (mm * mm.T)
-        info = sel.T @ terms @ sel
+        uw = u @ si
+        guv = uw @ v.T
+        terms = (uw @ u.T) * (v @ si @ v.T) + guv * guv.T
+        terms *= np.outer(weight, weight)
+        sel = self.__dict__.get("_term_sum")
+        if sel is None:  # the parameters' own order, or the 0/1 matrix summing terms
+            q = self.layout.n_free
+            if len(index) == q and np.array_equal(np.sort(index), np.arange(q)):
+                sel = np.argsort(index)
+            else:
+                sel = np.zeros((len(index), q))
+                sel[np.arange(len(index)), index] = 1.0
+            self.__dict__["_term_sum"] = sel
+        info = terms[np.ix_(sel, sel)] if sel.ndim == 1 else sel.T @ terms @ sel
         info = (info + info.T) / 2.0
         if self.mean is not None:
             dmu = self.mean_jacobian(st)

@@ -13,7 +13,9 @@ Only numpy and pandas are used here.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +53,17 @@ class ParTable:
 
     def __len__(self) -> int:
         return len(self.op)
+
+    @functools.cached_property
+    def text_columns(self) -> dict[str, Any]:
+        """``lhs``, ``op``, ``rhs`` and ``label`` as pandas arrays, converted once.
+
+        The arrays a DataFrame built from these columns holds (pandas' own inference,
+        the ``str`` dtype under pandas 3); the table is immutable, so every estimates
+        table of every fit of it reuses them instead of converting the strings again.
+        """
+        frame = pd.DataFrame({"lhs": self.lhs, "op": self.op, "rhs": self.rhs, "label": self.label})
+        return {name: frame[name].array for name in ("lhs", "op", "rhs", "label")}
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> ParTable:
