@@ -185,13 +185,14 @@ class MLKernel:
         s = self.s if d is None else self.s + np.outer(d, d)
         w = st.sigma_inv - st.sigma_inv @ s @ st.sigma_inv
         mats, a, la = st.mats, st.a, st.la
-        psi = mats["psi"]
+        psi_at = mats["psi"] @ a.T
         wla = w @ la  # p x m
+        lwla = la.T @ wla
         grads = {
-            "lambda": 2.0 * wla @ psi @ a.T,
-            "psi": la.T @ wla,
+            "lambda": 2.0 * wla @ psi_at,
+            "psi": lwla,
             "theta": w,
-            "beta": 2.0 * (la.T @ wla) @ psi @ a.T,
+            "beta": 2.0 * lwla @ psi_at,
         }
         if d is not None:
             # d/dx of (ybar - mu)' Sigma^-1 (ybar - mu), mu = nu + Lambda A alpha
