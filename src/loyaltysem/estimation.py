@@ -2143,11 +2143,13 @@ def fit(
     p = len(ov)
     has_means = bool(spec.options.get("meanstructure", False))
     n_moments = p * (p + 1) // 2 + (p if has_means else 0)
-    df = n_moments - spec.npar
+    free = spec.partable().free  # spec.npar, without a pandas reduction
+    npar = int(free.max()) if len(free) else 0
+    df = n_moments - npar
     if df < 0:
         raise IdentificationError(
             "the model has more free parameters than sample moments (df < 0)",
-            found=f"{spec.npar} free parameters, {n_moments} sample moments (variances, "
+            found=f"{npar} free parameters, {n_moments} sample moments (variances, "
             f"covariances{' and means' if has_means else ''}) of {p} observed variables, "
             f"df = {df}",
             expected="df >= 0",
