@@ -96,7 +96,7 @@ cat(as.character(packageVersion("lavaan")), "\n")
 
 def time_per_call(fn, repeat: int, blocks: int = 5) -> tuple[float, float]:
     """Milliseconds per call, wall clock and CPU: the best of ``blocks`` blocks of calls."""
-    for _ in range(3):
+    for _ in range(max(repeat // 5, 3)):  # warm-up: imports, caches, allocator
         fn()
     best = best_cpu = float("inf")
     for _ in range(blocks):
