@@ -465,7 +465,7 @@ class MLKernel:
         Symmetric matrices list each free position in both triangles: one term is kept
         per pair (weight 1; 1/2 on the diagonal, where ``u v' + v u'`` counts it twice).
         """
-        cached = self.__dict__.get("_terms")
+        cached = self.layout.__dict__.get("_terms")  # the layout is immutable: made once
         if cached is not None:
             return cached
         free = self.layout.free
@@ -497,7 +497,7 @@ class MLKernel:
         term_index = np.concatenate(index) if index else np.zeros(0, dtype=int)
         term_weight = np.concatenate(weight) if weight else np.zeros(0)
         cached = (term_index, term_weight, blocks)
-        self.__dict__["_terms"] = cached
+        self.layout.__dict__["_terms"] = cached
         return cached
 
     def _derivative_terms(self, st: FitState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -541,7 +541,7 @@ class MLKernel:
         guv = uw @ v.T
         terms = (uw @ u.T) * (v @ si @ v.T) + guv * guv.T
         terms *= np.outer(weight, weight)
-        sel = self.__dict__.get("_term_sum")
+        sel = self.layout.__dict__.get("_term_sum")
         if sel is None:  # the parameters' own order, or the 0/1 matrix summing terms
             q = self.layout.n_free
             if len(index) == q and np.array_equal(np.sort(index), np.arange(q)):
@@ -549,7 +549,7 @@ class MLKernel:
             else:
                 sel = np.zeros((len(index), q))
                 sel[np.arange(len(index)), index] = 1.0
-            self.__dict__["_term_sum"] = sel
+            self.layout.__dict__["_term_sum"] = sel
         info = terms[np.ix_(sel, sel)] if sel.ndim == 1 else sel.T @ terms @ sel
         info = (info + info.T) / 2.0
         if self.mean is not None:

@@ -151,7 +151,23 @@ def compile_partable(
         ``exo == 1``). Intercepts (``~1``) of observed variables go to ``nu``, means
         and intercepts of latent variables, and of observed variables carried by a
         phantom latent, to ``alpha`` (as lavaan's LISREL representation).
+
+    Without fixed.x rows the compiled model depends on the table and ``ov`` only: it is
+    made once per table and variable order and reused (both are immutable).
     """
+    data_free = not bool(np.any(pt.exo == 1))
+    if data_free:
+        cache = pt.__dict__.setdefault("_compiled", {})
+        cached = cache.get(tuple(ov))
+        if cached is None:
+            cached = cache[tuple(ov)] = _compile(pt, ov, s, mean)
+        return cached
+    return _compile(pt, ov, s, mean)
+
+
+def _compile(
+    pt: ParTable, ov: list[str], s: np.ndarray, mean: np.ndarray | None = None
+) -> CompiledModel:
     ops, lhs, rhs = pt.op, pt.lhs, pt.rhs
     lv = list(dict.fromkeys(lhs[ops == "=~"]))
     ov_pos = {name: i for i, name in enumerate(ov)}
@@ -305,8 +321,16 @@ class StandardizationPlan:
 
     @classmethod
     def build(cls, model: CompiledModel, kind: str) -> StandardizationPlan:
+        """The plan of ``kind`` for ``model``, made once per compiled model (immutable)."""
         if kind not in ("std.lv", "std.all"):
             raise ValueError(f"kind must be 'std.lv' or 'std.all', got {kind!r}")
+        plans = model.__dict__.setdefault("_plans", {})
+        if kind not in plans:
+            plans[kind] = cls._build(model, kind)
+        return plans[kind]
+
+    @classmethod
+    def _build(cls, model: CompiledModel, kind: str) -> StandardizationPlan:
         codes = {"lambda": 0, "beta": 1, "psi": 2, "theta": 3, "nu": 4, "alpha": 5}
         n = len(model.position)
         mat_code = np.full(n, -1)
