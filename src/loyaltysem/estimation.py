@@ -64,6 +64,7 @@ from loyaltysem._kernels.robust import (
     robust_mlm,
     robust_mlr,
 )
+from loyaltysem._pickling import Once
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
 from loyaltysem.ordinal import fit_ordinal
@@ -134,17 +135,7 @@ def moments_from_data(
         )
     frame, data_hash = _survey_frame(data)
     notes: list[str] = []
-    sub = frame[ov]
-    non_numeric = [c for c in ov if not pd.api.types.is_numeric_dtype(sub[c])]
-    if non_numeric:
-        raise SurveyDataError(
-            "model variables are not numeric",
-            column=non_numeric[0],
-            found={c: str(sub[c].dtype) for c in non_numeric},
-            expected="numeric columns",
-            fix="load the data through a codebook (read_survey) or convert the columns",
-        )
-    values = sub.to_numpy(dtype=float)
+    values = _model_values(frame, ov)
     if data_hash is None:
         digest = hashlib.sha256("\x1f".join(map(str, ov)).encode("utf-8"))
         digest.update(np.ascontiguousarray(values).tobytes())
@@ -183,11 +174,55 @@ def moments_from_data(
             expected="more complete rows than variables (many more, for stable estimates)",
             fix="collect more responses, or drop variables from the model",
         )
-    centered = values - values.mean(axis=0)
+    mean = values.mean(axis=0)
+    centered = values - mean
     s = centered.T @ centered / n
     _refuse_constant(ov, np.diag(s))
-    _refuse_singular(ov, s, values.mean(axis=0), ov_x)
-    return _Moments(s, n, list(ov), data_hash, n_excluded, values.mean(axis=0), values), notes
+    _refuse_singular(ov, s, mean, ov_x)
+    return _Moments(s, n, list(ov), data_hash, n_excluded, mean, values), notes
+
+
+def _is_numeric(dtype: Any) -> bool:
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in "biufc"
+    return bool(pd.api.types.is_numeric_dtype(dtype))
+
+
+def _model_values(frame: pd.DataFrame, ov: Sequence[str]) -> np.ndarray:
+    """The model variables' columns of ``frame`` as a float array (N x p), in ``ov``'s order.
+
+    Read from the frame's own numpy blocks when every model column has a numpy dtype
+    (no intermediate DataFrame: ``frame[ov]`` costs more than the moments of a small
+    model); pandas' own conversion otherwise (nullable and extension dtypes).
+
+    Raises
+    ------
+    SurveyDataError
+        A model variable that is not numeric, naming it and its dtype.
+    """
+    dtypes = frame.dtypes
+    if frame.columns.is_unique:
+        position = {name: j for j, name in enumerate(frame.columns.tolist())}
+        kinds = dtypes.tolist()
+        chosen = [kinds[position[name]] for name in ov]
+    else:  # duplicated column names: pandas resolves them as before
+        chosen = [frame[name].dtype for name in ov]
+    non_numeric = [name for name, dt in zip(ov, chosen, strict=True) if not _is_numeric(dt)]
+    if non_numeric:
+        raise SurveyDataError(
+            "model variables are not numeric",
+            column=non_numeric[0],
+            found={c: str(frame[c].dtype) for c in non_numeric},
+            expected="numeric columns",
+            fix="load the data through a codebook (read_survey) or convert the columns",
+        )
+    if frame.columns.is_unique and all(isinstance(dt, np.dtype) for dt in chosen):
+        cols = [position[name] for name in ov]
+        narrow = len(kinds) <= 2 * len(cols)  # no copy of many columns the model leaves out
+        if narrow and all(isinstance(dt, np.dtype) and dt.kind in "biuf" for dt in kinds):
+            return np.ascontiguousarray(frame.to_numpy(dtype=float)[:, cols])
+        return np.ascontiguousarray(frame.iloc[:, cols].to_numpy(dtype=float))
+    return np.ascontiguousarray(frame[list(ov)].to_numpy(dtype=float))
 
 
 #: smallest eigenvalue of the sample correlation matrix taken as zero (perfect collinearity)
@@ -649,10 +684,10 @@ def _fit_measures(
         "fmin": f_ml / 2,
         "chisq": chisq,
         "df": float(df),
-        "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
+        "pvalue": fi.chi2_sf(chisq, df) if df > 0 else math.nan,
         "baseline.chisq": chisq_b,
         "baseline.df": float(df_b),
-        "baseline.pvalue": float(stats.chi2.sf(chisq_b, df_b)),
+        "baseline.pvalue": fi.chi2_sf(chisq_b, df_b),
         **fi.incremental_indices(chisq, df, chisq_b, df_b),
     }
     out["logl"] = logl
@@ -1283,8 +1318,7 @@ def fit_partable(
     if fiml:  # the *.robust indices of FIML are Zhang & Savalei's (lavaan 0.6.14)
         first_order = None if robust_fiml is None else robust_fiml.b1
         measures.update(_fiml_measures(kernel, st, measures, information, first_order, ov_x_idx))
-    fm = pd.Series(measures, name="fit_measures")
-    names = pd.Index(cm.ov)
+    fm = _measures_series(measures)
     std_residuals: Callable[[], np.ndarray]
     general = se_type != "standard" or meanstructure or information == "observed"
     if fiml and information != "observed":
@@ -1305,21 +1339,16 @@ def fit_partable(
 
     elif general and moments.values is not None and not ov_x_idx:
         std_residuals = functools.partial(
-            moment_standardized_residuals,
+            _moment_std_residuals_at,
+            kernel,
+            st,
             moments.values,
-            s,
-            sigma,
-            kernel.jacobian(st),
             adf=se_type != "standard",
             observed=information == "observed",
             mean=mean,
-            mu=st.mu,
-            delta_mean=kernel.mean_jacobian(st) if meanstructure else None,
         )
     else:
-        std_residuals = functools.partial(
-            standardized_residuals, s, sigma, kernel.jacobian(st), vcov, n, ov_x_idx
-        )
+        std_residuals = functools.partial(_std_residuals_at, kernel, st, vcov, n, ov_x_idx)
     provenance = Provenance(
         estimator=estimator,
         n=n,
@@ -1331,10 +1360,10 @@ def fit_partable(
         model=model_text,
         _estimates=estimates,
         _fit_measures=fm,
-        _r2=_rsquare(cm, x),
-        _implied_cov=pd.DataFrame(sigma, index=names, columns=names),
-        _sample_cov=pd.DataFrame(s, index=names, columns=names),
-        _vcov=pd.DataFrame(vcov),
+        _r2=Once(functools.partial(_rsquare, cm, x)),
+        _implied_cov=Once(functools.partial(_square_frame, sigma, cm.ov)),
+        _sample_cov=Once(functools.partial(_square_frame, s, cm.ov)),
+        _vcov=Once(functools.partial(pd.DataFrame, vcov)),
         converged=bool(converged),
         iterations=int(iterations),
         warnings=tuple(warnings),
@@ -1353,7 +1382,64 @@ def fit_partable(
         _std_residuals=std_residuals,
         _x=np.array(x, copy=True),
         _std_all_batch=std_plan.evaluate,
-        _implied_mean=None if st.mu is None else pd.Series(st.mu, index=names, name="mean"),
+        _implied_mean=(
+            None if st.mu is None else Once(functools.partial(_mean_series, st.mu, cm.ov))
+        ),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _measure_names(names: tuple[str, ...]) -> pd.Index:
+    """The index of a fit-measure Series (a handful of distinct name sets; immutable)."""
+    return pd.Index(list(names))
+
+
+def _measures_series(measures: Mapping[str, float]) -> pd.Series:
+    """``pd.Series(measures, name="fit_measures")``, its index made once per set of names."""
+    try:
+        values = np.fromiter(measures.values(), dtype=float, count=len(measures))
+    except (TypeError, ValueError):  # pragma: no cover - every measure is a number
+        return pd.Series(measures, name="fit_measures")
+    return pd.Series(values, index=_measure_names(tuple(measures)), name="fit_measures")
+
+
+def _square_frame(values: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
+    """A p x p matrix labelled by the observed variables (implied or sample moments)."""
+    index = pd.Index(list(names))
+    return pd.DataFrame(values, index=index, columns=index)
+
+
+def _mean_series(values: np.ndarray, names: Sequence[str]) -> pd.Series:
+    return pd.Series(values, index=pd.Index(list(names)), name="mean")
+
+
+def _std_residuals_at(
+    kernel: MLKernel, st: FitState, vcov: np.ndarray, n: int, ov_x: list[int]
+) -> np.ndarray:
+    """:func:`standardized_residuals` at a fitted state (the Jacobian formed on first use)."""
+    return standardized_residuals(kernel.s, st.sigma, kernel.jacobian(st), vcov, n, ov_x)
+
+
+def _moment_std_residuals_at(
+    kernel: MLKernel,
+    st: FitState,
+    values: np.ndarray,
+    *,
+    adf: bool,
+    observed: bool,
+    mean: np.ndarray | None,
+) -> np.ndarray:
+    """:func:`moment_standardized_residuals` at a fitted state (Jacobians on first use)."""
+    return moment_standardized_residuals(
+        values,
+        kernel.s,
+        st.sigma,
+        kernel.jacobian(st),
+        adf=adf,
+        observed=observed,
+        mean=mean,
+        mu=st.mu,
+        delta_mean=kernel.mean_jacobian(st) if mean is not None else None,
     )
 
 
@@ -1462,9 +1548,10 @@ def _post_check(cm: CompiledModel, x: np.ndarray, est: np.ndarray, pt: ParTable)
     out: list[str] = []
     tol = -(np.finfo(float).eps ** 0.75)
     mats = cm.layout.matrices(x)
-    variances = (pt.op == "~~") & (pt.lhs == pt.rhs)
-    lv_negative = bool(np.any(variances & np.isin(pt.lhs, list(cm.lv)) & (est < 0)))
-    ov_negative = bool(np.any(variances & np.isin(pt.lhs, list(cm.ov)) & (est < 0)))
+    negative = (pt.op == "~~") & (pt.lhs == pt.rhs) & (est < 0)
+    negative_names = set(pt.lhs[negative].tolist()) if negative.any() else set()
+    lv_negative = bool(negative_names & set(cm.lv))
+    ov_negative = bool(negative_names & set(cm.ov))
     lat_pos = [cm.latent_side.index(name) for name in cm.lv if name in cm.latent_side]
     if lat_pos and not lv_negative:
         try:
@@ -1544,11 +1631,11 @@ def _scaled_measures(fm: Mapping[str, float], robust: _Robust) -> dict[str, floa
     out: dict[str, float] = {
         "chisq.scaled": x2,
         "df.scaled": df,
-        "pvalue.scaled": float(stats.chi2.sf(x2, df)) if df > 0 else math.nan,
+        "pvalue.scaled": fi.chi2_sf(x2, df) if df > 0 else math.nan,
         "chisq.scaling.factor": c,
         "baseline.chisq.scaled": x2_b,
         "baseline.df.scaled": df_b,
-        "baseline.pvalue.scaled": float(stats.chi2.sf(x2_b, df_b)),
+        "baseline.pvalue.scaled": fi.chi2_sf(x2_b, df_b),
         "baseline.chisq.scaling.factor": c_b,
         "cfi.scaled": fi.cfi(x2, df, x2_b, df_b),
         "tli.scaled": fi.tli(x2, df, x2_b, df_b),
@@ -2056,11 +2143,13 @@ def fit(
     p = len(ov)
     has_means = bool(spec.options.get("meanstructure", False))
     n_moments = p * (p + 1) // 2 + (p if has_means else 0)
-    df = n_moments - spec.npar
+    free = spec.partable().free  # spec.npar, without a pandas reduction
+    npar = int(free.max()) if len(free) else 0
+    df = n_moments - npar
     if df < 0:
         raise IdentificationError(
             "the model has more free parameters than sample moments (df < 0)",
-            found=f"{spec.npar} free parameters, {n_moments} sample moments (variances, "
+            found=f"{npar} free parameters, {n_moments} sample moments (variances, "
             f"covariances{' and means' if has_means else ''}) of {p} observed variables, "
             f"df = {df}",
             expected="df >= 0",

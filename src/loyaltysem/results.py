@@ -12,9 +12,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
-from loyaltysem import _pickling  # noqa: F401  (read-only mappings pickle)
 from loyaltysem._display import (
     DisplayMixin,
     fit_sentence,
@@ -24,6 +23,7 @@ from loyaltysem._display import (
     short_repr,
 )
 from loyaltysem._kernels.partable import CompiledModel, ParTable
+from loyaltysem._pickling import Once  # (importing it makes read-only mappings pickle)
 from loyaltysem.effects import EffectsResult, effects
 from loyaltysem.errors import ModelSpecError
 from loyaltysem.specification import DefinedParameters
@@ -125,7 +125,12 @@ _PANDAS_COW = int(pd.__version__.split(".")[0]) >= 3
 
 
 def _copy(table: Any) -> Any:
-    return table.copy(deep=not _PANDAS_COW)
+    return _made(table).copy(deep=not _PANDAS_COW)
+
+
+def _made(table: Any) -> Any:
+    """A table, or one deferred (:class:`~loyaltysem._pickling.Once`) made on first use."""
+    return table() if isinstance(table, Once) else table
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,13 +165,16 @@ class SEMResult(DisplayMixin):
         shown first by ``summary()``.
     """
 
+    # the tables a fit always reports are made with it; the others (R², implied and sample
+    # moments, vcov) may be deferred (a Once, made on first use and kept: one fit with
+    # its fit measures and standardized solution does not pay for tables nobody reads)
     model: str
     _estimates: pd.DataFrame
     _fit_measures: pd.Series
-    _r2: pd.Series
-    _implied_cov: pd.DataFrame
-    _sample_cov: pd.DataFrame
-    _vcov: pd.DataFrame
+    _r2: pd.Series | Once[pd.Series]
+    _implied_cov: pd.DataFrame | Once[pd.DataFrame]
+    _sample_cov: pd.DataFrame | Once[pd.DataFrame]
+    _vcov: pd.DataFrame | Once[pd.DataFrame]
     converged: bool
     iterations: int
     warnings: tuple[str, ...]
@@ -178,7 +186,7 @@ class SEMResult(DisplayMixin):
     # derived from the standardized solution (effects)
     _x: np.ndarray | None = field(default=None, repr=False)
     _std_all_batch: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
-    _implied_mean: pd.Series | None = field(default=None, repr=False)
+    _implied_mean: pd.Series | Once[pd.Series] | None = field(default=None, repr=False)
     # ordinal (WLSMV/ULSMV) fits: what the scaled-shifted difference test needs
     # (loyaltysem._kernels.multigroup_dwls.OrdinalInternals); None otherwise
     _internals: Any = field(default=None, repr=False)
@@ -453,15 +461,12 @@ def estimates_table(
     n_rows = len(pt)
     table = pd.DataFrame(
         {
-            "lhs": pt.lhs,
-            "op": pt.op,
-            "rhs": pt.rhs,
-            "label": pt.label,
+            **pt.text_columns,  # lhs, op, rhs, label
             "free": pt.free,
             "est": est,
             "se": se,
             "z": z,
-            "pvalue": 2 * stats.norm.sf(np.abs(z)),
+            "pvalue": 2 * special.ndtr(-np.abs(z)),  # stats.norm.sf, without its overhead
             "ci_lower": est - _Z_95 * se,
             "ci_upper": est + _Z_95 * se,
             "std_lv": std_lv,

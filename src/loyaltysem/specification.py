@@ -984,9 +984,9 @@ def refuse_group_modifiers(spec: ModelSpec) -> None:
     ModelSpecError
         Naming the model line, as lavaan's "wrong number of elements" error.
     """
-    t = spec.table
-    if "group_mods" not in t.columns:
+    if "group_mods" not in spec._table.columns:  # (no copy of the table on the way)
         return
+    t = spec.table
     i = next(i for i, m in enumerate(t["group_mods"]) if isinstance(m, tuple) and len(m))
     raise ModelSpecError(
         "a modifier with one value per group, c(...), in a single-group model",

@@ -38,6 +38,8 @@ from scipy import linalg
 
 __all__ = ["FitState", "Layout", "MLKernel", "fisher_scoring"]
 
+_potrf, _potri = linalg.lapack.get_lapack_funcs(("potrf", "potri"), (np.zeros(1),))
+
 MATRICES = ("lambda", "beta", "psi", "theta", "nu", "alpha")
 COVARIANCE_MATRICES = ("lambda", "beta", "psi", "theta")
 
@@ -119,6 +121,7 @@ class MLKernel:
         sign, logdet_s = np.linalg.slogdet(self.s)
         self.logdet_s = logdet_s if sign > 0 else np.nan
         self._eye_m = np.eye(layout.n_lat)
+        self._diag = np.diag_indices(self.p)
         # mean structure: the sample means enter the discrepancy
         self.mean = None if mean is None else np.asarray(mean, dtype=float).ravel()
 
@@ -142,12 +145,16 @@ class MLKernel:
         la = mats["lambda"] @ a
         sigma = la @ mats["psi"] @ la.T + mats["theta"]
         sigma = (sigma + sigma.T) / 2
-        try:
-            c, lower = linalg.cho_factor(sigma, lower=True, check_finite=False)
-        except (linalg.LinAlgError, ValueError):
+        # LAPACK's Cholesky factor and inverse from it (dpotrf, dpotri) directly: the
+        # scipy wrappers cost more than the factorization of a p x p matrix
+        c, info = _potrf(sigma, lower=1)  # the strict upper triangle of c is set to 0
+        if info == 0:
+            inv_lower, info = _potri(c, lower=1)  # fills the lower triangle only
+        if info != 0 or not np.isfinite(c.diagonal()).all():
             return FitState(x, mats, a, la, sigma, np.full_like(sigma, np.nan), np.nan, False)
-        logdet = 2.0 * float(np.sum(np.log(np.diag(c))))
-        sigma_inv = linalg.cho_solve((c, lower), np.eye(self.p), check_finite=False)
+        logdet = 2.0 * float(np.sum(np.log(c.diagonal())))
+        sigma_inv = inv_lower + inv_lower.T
+        sigma_inv[self._diag] = inv_lower[self._diag]
         return FitState(x, mats, a, la, sigma, sigma_inv, logdet, True, self._mu(mats, la, a))
 
     def _mu(self, mats: dict[str, np.ndarray], la: np.ndarray, a: np.ndarray) -> np.ndarray | None:
@@ -178,13 +185,14 @@ class MLKernel:
         s = self.s if d is None else self.s + np.outer(d, d)
         w = st.sigma_inv - st.sigma_inv @ s @ st.sigma_inv
         mats, a, la = st.mats, st.a, st.la
-        psi = mats["psi"]
+        psi_at = mats["psi"] @ a.T
         wla = w @ la  # p x m
+        lwla = la.T @ wla
         grads = {
-            "lambda": 2.0 * wla @ psi @ a.T,
-            "psi": la.T @ wla,
+            "lambda": 2.0 * wla @ psi_at,
+            "psi": lwla,
             "theta": w,
-            "beta": 2.0 * (la.T @ wla) @ psi @ a.T,
+            "beta": 2.0 * lwla @ psi_at,
         }
         if d is not None:
             # d/dx of (ybar - mu)' Sigma^-1 (ybar - mu), mu = nu + Lambda A alpha
@@ -436,7 +444,7 @@ class MLKernel:
         Delta_mu`` with a mean structure (the cross terms vanish under normality).
         """
         if delta is None:
-            delta = self.jacobian(st)
+            return self._expected_information_terms(st)
         q, p = delta.shape[0], self.p
         si = st.sigma_inv
         # (Sigma^-1 kron Sigma^-1) vec(D_k) = vec(Sigma^-1 D_k Sigma^-1); with D_k and
@@ -444,6 +452,106 @@ class MLKernel:
         right = (delta.reshape(q * p, p) @ si).reshape(q, p, p)
         sandwich = right.transpose(0, 2, 1).reshape(q * p, p) @ si
         info = 0.5 * delta.reshape(q, -1) @ sandwich.reshape(q, -1).T
+        if self.mean is not None:
+            dmu = self.mean_jacobian(st)
+            info = info + dmu @ si @ dmu.T
+        return info
+
+    def _term_layout(self) -> tuple[np.ndarray, np.ndarray, list[tuple[str, np.ndarray]]]:
+        """What :meth:`_derivative_terms` needs beyond the state, made once per kernel.
+
+        The parameter index and weight of each term, and which rows make its ``u`` and
+        ``v`` at a state (rows of the identity, for loadings and Theta, are constants).
+        Symmetric matrices list each free position in both triangles: one term is kept
+        per pair (weight 1; 1/2 on the diagonal, where ``u v' + v u'`` counts it twice).
+        """
+        cached = self.layout.__dict__.get("_terms")  # the layout is immutable: made once
+        if cached is not None:
+            return cached
+        free = self.layout.free
+        eye = np.eye(self.p)
+        index: list[np.ndarray] = []
+        weight: list[np.ndarray] = []
+        blocks: list[tuple[str, np.ndarray]] = []  # (kind, argument): u block, v block, ...
+        rows, cols, idx = free["lambda"]
+        if len(idx):  # Lambda[i, j]: e_i h_j' + h_j e_i'
+            blocks += [("const", eye[rows]), ("h", cols)]
+            index.append(idx)
+            weight.append(np.ones(len(idx)))
+        rows, cols, idx = free["beta"]
+        if len(idx):  # B[r, c]: (LA)_r h_c' + h_c (LA)_r'
+            blocks += [("la", rows), ("h", cols)]
+            index.append(idx)
+            weight.append(np.ones(len(idx)))
+        for name, kind in (("psi", "la"), ("theta", "const")):
+            rows, cols, idx = free[name]
+            lower = rows >= cols
+            rows, cols, idx = rows[lower], cols[lower], idx[lower]
+            if len(idx):  # Psi[r, c]: (LA)_r (LA)_c' + (LA)_c (LA)_r'; Theta: e_r e_c' + ...
+                if kind == "const":
+                    blocks += [("const", eye[rows]), ("const", eye[cols])]
+                else:
+                    blocks += [("la", rows), ("la", cols)]
+                index.append(idx)
+                weight.append(np.where(rows == cols, 0.5, 1.0))
+        term_index = np.concatenate(index) if index else np.zeros(0, dtype=int)
+        term_weight = np.concatenate(weight) if weight else np.zeros(0)
+        cached = (term_index, term_weight, blocks)
+        self.layout.__dict__["_terms"] = cached
+        return cached
+
+    def _derivative_terms(self, st: FitState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``dSigma / dx_k`` as sums of symmetric terms ``w_t (u_t v_t' + v_t u_t')``.
+
+        Returns ``u`` and ``v`` (T x p) and the parameter index of each term (T,); the
+        weights are in :meth:`_term_layout`. The terms are those :meth:`jacobian`
+        scatters: a loading ``Lambda[i, j]`` gives ``e_i h_j' + h_j e_i'`` (``h = A Psi
+        A' Lambda'``), a regression ``B[r, c]`` ``(LA)_r h_c' + h_c (LA)_r'``, a
+        covariance ``Psi[r, c]`` ``(LA)_r (LA)_c' + (LA)_c (LA)_r'`` and ``Theta[r, c]``
+        ``e_r e_c' + e_c e_r'`` (half of it on the diagonal).
+        """
+        term_index, _, blocks = self._term_layout()
+        if not blocks:
+            empty = np.zeros((0, self.p))
+            return empty, empty, term_index
+        la_t = st.la.T
+        h = st.a @ st.mats["psi"] @ la_t if any(kind == "h" for kind, _ in blocks) else None
+        parts = []
+        for kind, arg in blocks:
+            if kind == "const":
+                parts.append(arg)
+            elif kind == "h":
+                parts.append(h[arg])
+            else:
+                parts.append(la_t[arg])
+        return np.vstack(parts[0::2]), np.vstack(parts[1::2]), term_index
+
+    def _expected_information_terms(self, st: FitState) -> np.ndarray:
+        """:meth:`expected_information` without forming the (q, p, p) Jacobian.
+
+        With ``dSigma / dx_k = sum_t w_t (u_t v_t' + v_t u_t')`` (:meth:`_derivative_terms`)
+        and ``W = Sigma^-1``, ``0.5 tr(W D_s W D_t) = w_s w_t (G^uu G^vv + G^uv G^vu)_st``
+        with ``G^uv = U W V'``: three products of T x p matrices (T about q) instead of
+        O(q^2 p^2); terms of one parameter (equality constraints) are summed.
+        """
+        u, v, index = self._derivative_terms(st)
+        _, weight, _ = self._term_layout()
+        si = st.sigma_inv
+        uw = u @ si
+        guv = uw @ v.T
+        terms = (uw @ u.T) * (v @ si @ v.T) + guv * guv.T
+        terms *= np.outer(weight, weight)
+        sel = self.layout.__dict__.get("_term_sum")
+        if sel is None:  # the parameters' own order, or the 0/1 matrix summing terms
+            q = self.layout.n_free
+            if len(index) == q and np.array_equal(np.sort(index), np.arange(q)):
+                sel = np.argsort(index)
+            else:
+                sel = np.zeros((len(index), q))
+                sel[np.arange(len(index)), index] = 1.0
+            self.layout.__dict__["_term_sum"] = sel
+        info = terms[np.ix_(sel, sel)] if sel.ndim == 1 else sel.T @ terms @ sel
+        info = (info + info.T) / 2.0
         if self.mean is not None:
             dmu = self.mean_jacobian(st)
             info = info + dmu @ si @ dmu.T

@@ -13,7 +13,9 @@ Only numpy and pandas are used here.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +53,17 @@ class ParTable:
 
     def __len__(self) -> int:
         return len(self.op)
+
+    @functools.cached_property
+    def text_columns(self) -> dict[str, Any]:
+        """``lhs``, ``op``, ``rhs`` and ``label`` as pandas arrays, converted once.
+
+        The arrays a DataFrame built from these columns holds (pandas' own inference,
+        the ``str`` dtype under pandas 3); the table is immutable, so every estimates
+        table of every fit of it reuses them instead of converting the strings again.
+        """
+        frame = pd.DataFrame({"lhs": self.lhs, "op": self.op, "rhs": self.rhs, "label": self.label})
+        return {name: frame[name].array for name in ("lhs", "op", "rhs", "label")}
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> ParTable:
@@ -138,7 +151,23 @@ def compile_partable(
         ``exo == 1``). Intercepts (``~1``) of observed variables go to ``nu``, means
         and intercepts of latent variables, and of observed variables carried by a
         phantom latent, to ``alpha`` (as lavaan's LISREL representation).
+
+    Without fixed.x rows the compiled model depends on the table and ``ov`` only: it is
+    made once per table and variable order and reused (both are immutable).
     """
+    data_free = not bool(np.any(pt.exo == 1))
+    if data_free:
+        cache = pt.__dict__.setdefault("_compiled", {})
+        cached = cache.get(tuple(ov))
+        if cached is None:
+            cached = cache[tuple(ov)] = _compile(pt, ov, s, mean)
+        return cached
+    return _compile(pt, ov, s, mean)
+
+
+def _compile(
+    pt: ParTable, ov: list[str], s: np.ndarray, mean: np.ndarray | None = None
+) -> CompiledModel:
     ops, lhs, rhs = pt.op, pt.lhs, pt.rhs
     lv = list(dict.fromkeys(lhs[ops == "=~"]))
     ov_pos = {name: i for i, name in enumerate(ov)}
@@ -292,8 +321,16 @@ class StandardizationPlan:
 
     @classmethod
     def build(cls, model: CompiledModel, kind: str) -> StandardizationPlan:
+        """The plan of ``kind`` for ``model``, made once per compiled model (immutable)."""
         if kind not in ("std.lv", "std.all"):
             raise ValueError(f"kind must be 'std.lv' or 'std.all', got {kind!r}")
+        plans = model.__dict__.setdefault("_plans", {})
+        if kind not in plans:
+            plans[kind] = cls._build(model, kind)
+        return plans[kind]
+
+    @classmethod
+    def _build(cls, model: CompiledModel, kind: str) -> StandardizationPlan:
         codes = {"lambda": 0, "beta": 1, "psi": 2, "theta": 3, "nu": 4, "alpha": 5}
         n = len(model.position)
         mat_code = np.full(n, -1)
@@ -349,31 +386,68 @@ class StandardizationPlan:
             den[i, : len(de)] = de
         return cls(model, mat_code, r, c, num, den, np.array(var_rows, dtype=int))
 
+    def _row_sources(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row: its fixed value (NaN off the matrices), and the free rows' parameters.
+
+        A row's value is its matrix entry: the fixed value, or ``x[k]`` where a free
+        parameter sits (what :func:`_batched_matrices` would scatter and read back).
+        """
+        cached = self.__dict__.get("_sources")
+        if cached is not None:
+            return cached
+        lay = self.model.layout
+        names = ("lambda", "beta", "psi", "theta", "nu", "alpha")
+        where = {
+            name: dict(
+                zip(zip(rows.tolist(), cols.tolist(), strict=True), idx.tolist(), strict=True)
+            )
+            for name, (rows, cols, idx) in ((n, lay.free[n]) for n in names)
+        }
+        fixed = np.full(len(self.mat_code), np.nan)
+        free_rows: list[int] = []
+        free_idx: list[int] = []
+        for i, code in enumerate(self.mat_code.tolist()):
+            if code < 0:
+                continue
+            name, r, c = names[code], int(self.r[i]), int(self.c[i])
+            k = where[name].get((r, c))
+            if k is None:
+                fixed[i] = lay.fixed[name][r, c]
+            else:
+                fixed[i] = 0.0
+                free_rows.append(i)
+                free_idx.append(k)
+        out = (fixed, np.array(free_rows, dtype=int), np.array(free_idx, dtype=int))
+        object.__setattr__(self, "_sources", out)
+        return out
+
     def scales_and_values(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Row values and their standardization factors for a batch ``xs`` (B x q)."""
         xs = np.atleast_2d(xs)
         lay = self.model.layout
-        mats = _batched_matrices(lay, xs)
         b = xs.shape[0]
+        mats = {}
+        for name in ("lambda", "beta", "psi"):  # small (m columns); Theta only by its diagonal
+            base = lay.fixed[name]
+            mat = np.broadcast_to(base, (b, *base.shape)).copy()
+            rows, cols, idx = lay.free[name]
+            if len(idx):
+                mat[:, rows, cols] = xs[:, idx]
+            mats[name] = mat
+        theta_diag = np.broadcast_to(np.diagonal(lay.fixed["theta"]), (b, lay.n_obs)).copy()
+        rows, cols, idx = lay.free["theta"]
+        on_diag = rows == cols
+        if on_diag.any():
+            theta_diag[:, rows[on_diag]] = xs[:, idx[on_diag]]
         a = np.linalg.inv(np.eye(lay.n_lat)[None] - mats["beta"])
-        veta = np.einsum("bij,bjk,bik->bi", a, mats["psi"], a)
+        # diagonals of A Psi A' and LA Psi (LA)' + Theta: row sums of (X Psi) o X, one
+        # batched product each (a three-operand einsum loops in C without BLAS)
+        veta = np.sum((a @ mats["psi"]) * a, axis=2)
         la = mats["lambda"] @ a
-        vy = np.einsum("bij,bjk,bik->bi", la, mats["psi"], la) + np.diagonal(
-            mats["theta"], axis1=1, axis2=2
-        )
-        est = np.full((b, len(self.mat_code)), np.nan)
-        stacked = [
-            mats["lambda"],
-            mats["beta"],
-            mats["psi"],
-            mats["theta"],
-            mats["nu"],
-            mats["alpha"],
-        ]
-        for code, mat in enumerate(stacked):
-            rows = np.flatnonzero(self.mat_code == code)
-            if len(rows):
-                est[:, rows] = mat[:, self.r[rows], self.c[rows]]
+        vy = np.sum((la @ mats["psi"]) * la, axis=2) + theta_diag
+        fixed, free_rows, free_idx = self._row_sources()
+        est = np.broadcast_to(fixed, (b, len(fixed))).copy()
+        est[:, free_rows] = xs[:, free_idx]
         with np.errstate(invalid="ignore", divide="ignore"):
             f = np.concatenate(
                 [
