@@ -1188,10 +1188,10 @@ def fit_partable(
     starts = _starts(cm, s, mean)
     if fiml:
         kernel = fiml_kernel.FIMLKernel(cm.layout, moments.patterns, moments.h1)
-        run = minimize(kernel, starts, fiml_kernel.optimize)
+        run = minimize(kernel, starts, fiml_kernel.optimize, information=information)
     else:
         kernel = MLKernel(cm.layout, s, mean)
-        run = minimize(kernel, starts, fisher_scoring)
+        run = minimize(kernel, starts, fisher_scoring, information=information)
     x, st, iterations, converged = run.x, run.state, run.iterations, run.converged
     if not converged:
         warnings.append(f"{run.reason}: the estimates are not to be trusted")
@@ -1200,7 +1200,9 @@ def fit_partable(
     robust: _Robust | None = None
     robust_fiml: fiml_kernel.RobustFIML | None = None
     try:
-        if information == "observed":
+        if run.information is not None:  # the check's matrix at this point: computed once
+            info = run.information
+        elif information == "observed":
             info = kernel.observed_information(st)
         else:
             info = kernel.expected_information(st)

@@ -79,6 +79,8 @@ class Run:
         The discrepancy at ``x``.
     total_iterations : int
         Iterations of every run together.
+    information : ndarray or None
+        The unit information matrix the check evaluated at ``x`` (None if it did not).
     """
 
     x: np.ndarray
@@ -89,9 +91,12 @@ class Run:
     start: str
     objective: float
     total_iterations: int
+    information: np.ndarray | None = None
 
 
-def check_point(kernel: Any, state: Any, *, tol: float = GRADIENT_TOL) -> str:
+def check_point(
+    kernel: Any, state: Any, *, tol: float = GRADIENT_TOL, information: str = "observed"
+) -> str:
     """Why ``state`` is not a minimum of the kernel's discrepancy (``""`` if it is one).
 
     Parameters
@@ -103,6 +108,10 @@ def check_point(kernel: Any, state: Any, *, tol: float = GRADIENT_TOL) -> str:
         The kernel's state at the point.
     tol : float
         Largest absolute gradient entry accepted.
+    information : {"observed", "expected"}
+        The information matrix tested for positive definiteness: the Hessian (which
+        also tells a saddle point), or the expected information (positive semidefinite
+        by construction: it tells a ridge only).
 
     Returns
     -------
@@ -121,36 +130,48 @@ def check_point(kernel: Any, state: Any, *, tol: float = GRADIENT_TOL) -> str:
     >>> check_point(Saddle(), None)
     'the optimizer stopped at a saddle point, not at a minimum (the Hessian has a negative eigenvalue, -1)'
     """  # noqa: E501 (a doctest output line)
+    return _check(kernel, state, tol, information)[0]
+
+
+def _check(kernel: Any, state: Any, tol: float, information: str) -> tuple[str, np.ndarray | None]:
+    """:func:`check_point`, and the information matrix it evaluated (None if none)."""
     f = kernel.objective(state)
     if not np.isfinite(f):
-        return "the optimizer stopped where the implied covariance matrix is not positive definite"
+        why = "the optimizer stopped where the implied covariance matrix is not positive definite"
+        return why, None
     g = np.asarray(kernel.gradient(state))
     gmax = float(np.max(np.abs(g))) if g.size else 0.0
     if not gmax < tol:
-        return f"the largest gradient element is {gmax:.3g}, not (near) zero"
+        return f"the largest gradient element is {gmax:.3g}, not (near) zero", None
     if not g.size:
-        return ""
+        return "", None
+    name = "Hessian" if information == "observed" else "information matrix"
     try:
-        info = np.asarray(kernel.observed_information(state), dtype=float)
+        if information == "observed":
+            info = np.asarray(kernel.observed_information(state), dtype=float)
+        else:
+            info = np.asarray(kernel.expected_information(state), dtype=float)
         eig = np.linalg.eigvalsh((info + info.T) / 2.0)
     except (np.linalg.LinAlgError, ValueError, FloatingPointError):
-        return "the Hessian at the point could not be evaluated"
+        return f"the {name} at the point could not be evaluated", None
     if not np.all(np.isfinite(eig)):
-        return "the Hessian at the point is not finite"
+        return f"the {name} at the point is not finite", None
     # the numerical Hessians (mean structure, FIML) carry errors of about 1e-6 relative
     if eig[0] < -1e-6 * max(abs(eig[-1]), 1.0):
-        return (
-            "the optimizer stopped at a saddle point, not at a minimum (the Hessian has a "
-            f"negative eigenvalue, {eig[0]:.3g})"
+        why = (
+            "the optimizer stopped at a saddle point, not at a minimum (the "
+            f"{name} has a negative eigenvalue, {eig[0]:.3g})"
         )
+        return why, info
     # R's solve() refuses a matrix whose reciprocal condition is below machine epsilon:
     # on a ridge (a latent variance near 0, loadings without bound) every derivative fades
     if eig[0] <= np.finfo(float).eps * eig[-1]:
-        return (
+        why = (
             "the optimizer stopped where the information matrix is not positive definite "
             f"(eigenvalues from {eig[0]:.3g} to {eig[-1]:.3g}): not a proper minimum"
         )
-    return ""
+        return why, info
+    return "", info
 
 
 def minimize(
@@ -159,6 +180,7 @@ def minimize(
     optimizer: Optimizer,
     *,
     tol: float = GRADIENT_TOL,
+    information: str = "observed",
 ) -> Run:
     """Run ``optimizer`` from each start until a point passes :func:`check_point`.
 
@@ -172,6 +194,9 @@ def minimize(
         ``optimizer(kernel, x0) -> (x, state, iterations, converged)``.
     tol : float
         Largest absolute gradient entry accepted.
+    information : {"observed", "expected"}
+        The matrix :func:`check_point` tests (the one the standard errors use, so that
+        it is computed once: :attr:`Run.information`).
 
     Returns
     -------
@@ -186,11 +211,12 @@ def minimize(
         x, st, iterations, done = optimizer(kernel, np.asarray(x0, dtype=float))
         total += int(iterations)
         f = float(kernel.objective(st))
+        info = None
         if done:
-            reason = check_point(kernel, st, tol=tol)
+            reason, info = _check(kernel, st, tol, information)
         else:
             reason = f"the optimizer did not converge after {iterations} iterations"
-        run = Run(x, st, int(iterations), not reason, reason, name, f, total)
+        run = Run(x, st, int(iterations), not reason, reason, name, f, total, info)
         if run.converged:
             return run
         if first is None:
