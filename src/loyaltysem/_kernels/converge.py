@@ -1,22 +1,26 @@
 """Converge wherever lavaan converges: several starts, and a check of the point reached.
 
 One optimizer run can end three ways: at a minimum of the discrepancy (the gradient zero
-and the Hessian positive definite), at a point that only looks like one (the gradient
+and the information positive definite), at a point that only looks like one (the gradient
 below the tolerance at a saddle point, or on a ridge where a latent variance slides to
 zero while loadings grow without bound and every derivative fades), or after the
-iteration limit. :func:`minimize` runs the optimizer from each start in turn (lavaan's
-``"default"`` starts first, see :mod:`loyaltysem._kernels.starts`), accepts the first run
-that passes :func:`check_point`, and otherwise returns the first run with the reason it
-failed, so that a result never reads ``converged`` where it is not.
+iteration limit. :func:`minimize` runs the optimizer from each start in turn (the fit
+tries principal-component starts, then lavaan's ``"default"`` and ``"simple"`` starts,
+see :mod:`loyaltysem._kernels.starts`), accepts the first run that passes
+:func:`check_point`, and otherwise returns the first run with the reason it failed, so
+that a result does not read ``converged`` where it is not.
 
 The check is lavaan's ``check.gradient`` (every element of the gradient of the
 discrepancy near zero; lavaan's tolerance ``optim.dx.tol`` is 1e-3, ours is the
-optimizer's own 1e-8) plus the second-order condition: the unit observed information (the
-Hessian of ``F / 2``) is positive definite, with no negative eigenvalue beyond the
-rounding of a numerical Hessian (1e-6 of the largest) and its smallest eigenvalue above
-machine epsilon times its largest (the test R's ``solve()`` applies before lavaan
-inverts the information). A ridge point fails the second test: every derivative
-fades there, so the gradient alone would pass it.
+optimizer's own 1e-8) plus the second-order condition on the information matrix the
+standard errors use (the unit observed information, the Hessian of ``F / 2``, or the
+expected information): no negative eigenvalue beyond the rounding of a numerical Hessian
+(1e-6 of the largest: a saddle point), and the smallest eigenvalue above machine epsilon
+times the largest (the test R's ``solve()`` applies before lavaan inverts the
+information). A ridge point fails the second test: every derivative fades there, so the
+gradient alone would pass it. A model that is not identified has a singular information
+at every start: when no start does better, its first stationary run is reported converged
+and NOT identified, as lavaan reports it.
 
 Only numpy is used here.
 
@@ -53,6 +57,9 @@ __all__ = ["Run", "check_point", "minimize"]
 
 #: The optimizer's convergence tolerance on the largest absolute gradient entry.
 GRADIENT_TOL = 1e-8
+
+#: How the reason for a singular information matrix at a stationary point begins.
+SINGULAR = "the optimizer stopped where the information matrix is not positive definite"
 
 Optimizer = Callable[[Any, np.ndarray], tuple[np.ndarray, Any, int, bool]]
 
@@ -165,11 +172,8 @@ def _check(kernel: Any, state: Any, tol: float, information: str) -> tuple[str, 
         return why, info
     # R's solve() refuses a matrix whose reciprocal condition is below machine epsilon:
     # on a ridge (a latent variance near 0, loadings without bound) every derivative fades
-    if eig[0] <= np.finfo(float).eps * eig[-1]:
-        why = (
-            "the optimizer stopped where the information matrix is not positive definite "
-            f"(eigenvalues from {eig[0]:.3g} to {eig[-1]:.3g}): not a proper minimum"
-        )
+    if eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
+        why = f"{SINGULAR} (eigenvalues from {eig[0]:.3g} to {eig[-1]:.3g}): not a proper minimum"
         return why, info
     return "", info
 
@@ -201,12 +205,16 @@ def minimize(
     Returns
     -------
     Run
-        The first run that passes the check; if none does, the run from the first
-        start, with ``converged=False`` and the reason it failed (the estimates of a
-        failed fit are not a result, whichever start they came from).
+        The first run that passes the check. If none does but one stopped at a
+        stationary point whose information is singular, that run, reported converged:
+        the model is not identified there (lavaan reports such fits converged; the
+        standard errors, computed from the same matrix, say it, and the result's status
+        reads ``NOT identified``). Otherwise the run from the first start, with
+        ``converged=False`` and the reason it failed.
     """
     total = 0
     first: Run | None = None
+    singular: Run | None = None
     for name, x0 in starts:
         x, st, iterations, done = optimizer(kernel, np.asarray(x0, dtype=float))
         total += int(iterations)
@@ -221,6 +229,12 @@ def minimize(
             return run
         if first is None:
             first = run
+        if singular is None and reason.startswith(SINGULAR):
+            singular = run
     if first is None:
         raise ValueError("minimize() needs at least one start")
+    if singular is not None:
+        # no start reaches a proper minimum: a model that is not identified (lavaan reports
+        # it converged and says so in its standard errors; the result's status does too)
+        return dataclasses.replace(singular, converged=True, reason="", total_iterations=total)
     return dataclasses.replace(first, total_iterations=total)
