@@ -580,7 +580,7 @@ def _start_values(cm: CompiledModel, s: np.ndarray, mean: np.ndarray | None = No
 
 def _starts(
     cm: CompiledModel, s: np.ndarray, mean: np.ndarray | None
-) -> list[tuple[str, np.ndarray]]:
+) -> list[tuple[str, np.ndarray | Callable[[], np.ndarray | None]]]:
     """The start values :func:`~loyaltysem._kernels.converge.minimize` tries, in order.
 
     One-factor principal-component starts (:func:`_start_values`, close to the optimum
@@ -588,12 +588,23 @@ def _starts(
     (FABIN 3 loadings, :func:`~loyaltysem._kernels.starts.fabin_starts`), from which
     lavaan reaches its optimum; then lavaan's ``"simple"`` starts. The next is tried only
     when a run fails the convergence check
-    (:func:`~loyaltysem._kernels.converge.check_point`).
+    (:func:`~loyaltysem._kernels.converge.check_point`), and built only then.
     """
+
+    def guarded(build: Callable[..., np.ndarray]) -> Callable[[], np.ndarray | None]:
+        def make() -> np.ndarray | None:
+            try:
+                with np.errstate(all="ignore"):
+                    return build(cm, s, mean)
+            except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+                return None  # e.g. a variance of 0: this start is skipped
+
+        return make
+
     return [
         ("principal component", _start_values(cm, s, mean)),
-        ("default", fabin_starts(cm, s, mean)),
-        ("simple", simple_starts(cm, s, mean)),
+        ("default", guarded(fabin_starts)),
+        ("simple", guarded(simple_starts)),
     ]
 
 

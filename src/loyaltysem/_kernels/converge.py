@@ -180,7 +180,7 @@ def _check(kernel: Any, state: Any, tol: float, information: str) -> tuple[str, 
 
 def minimize(
     kernel: Any,
-    starts: Sequence[tuple[str, np.ndarray]],
+    starts: Sequence[tuple[str, np.ndarray | Callable[[], np.ndarray | None]]],
     optimizer: Optimizer,
     *,
     tol: float = GRADIENT_TOL,
@@ -193,7 +193,8 @@ def minimize(
     kernel : object
         The discrepancy (see :func:`check_point`).
     starts : sequence of (name, x0)
-        Start values in the order they are tried.
+        Start values in the order they are tried; ``x0`` may be a function that builds
+        them when they are needed (returning None, or non-finite values, skips it).
     optimizer : callable
         ``optimizer(kernel, x0) -> (x, state, iterations, converged)``.
     tol : float
@@ -215,7 +216,10 @@ def minimize(
     total = 0
     first: Run | None = None
     singular: Run | None = None
-    for name, x0 in starts:
+    for name, start in starts:
+        x0 = start() if callable(start) else start
+        if x0 is None or not np.all(np.isfinite(x0)):
+            continue  # a start that cannot be built for this model
         x, st, iterations, done = optimizer(kernel, np.asarray(x0, dtype=float))
         total += int(iterations)
         f = float(kernel.objective(st))
