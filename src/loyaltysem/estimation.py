@@ -41,6 +41,7 @@ from scipy import stats
 
 from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
+from loyaltysem._kernels.converge import minimize
 from loyaltysem._kernels.delta import delta_method
 from loyaltysem._kernels.ml import FitState, MLKernel, fisher_scoring
 from loyaltysem._kernels.modindices import (  # noqa: F401 (shared with group_diagnostics)
@@ -64,6 +65,7 @@ from loyaltysem._kernels.robust import (
     robust_mlm,
     robust_mlr,
 )
+from loyaltysem._kernels.starts import fabin_starts, simple_starts
 from loyaltysem._pickling import Once
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
@@ -609,6 +611,36 @@ def _start_values(cm: CompiledModel, s: np.ndarray, mean: np.ndarray | None = No
         elif ops[i] == "~1" and mean is not None and lhs[i] in ov_pos:
             x[k] = mean[ov_pos[lhs[i]]]
     return x
+
+
+def _starts(
+    cm: CompiledModel, s: np.ndarray, mean: np.ndarray | None
+) -> list[tuple[str, np.ndarray | Callable[[], np.ndarray | None]]]:
+    """The start values :func:`~loyaltysem._kernels.converge.minimize` tries, in order.
+
+    One-factor principal-component starts (:func:`_start_values`, close to the optimum
+    of most survey models: few iterations) first; then lavaan's ``"default"`` starts
+    (FABIN 3 loadings, :func:`~loyaltysem._kernels.starts.fabin_starts`), from which
+    lavaan reaches its optimum; then lavaan's ``"simple"`` starts. The next is tried only
+    when a run fails the convergence check
+    (:func:`~loyaltysem._kernels.converge.check_point`), and built only then.
+    """
+
+    def guarded(build: Callable[..., np.ndarray]) -> Callable[[], np.ndarray | None]:
+        def make() -> np.ndarray | None:
+            try:
+                with np.errstate(all="ignore"):
+                    return build(cm, s, mean)
+            except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+                return None  # e.g. a variance of 0: this start is skipped
+
+        return make
+
+    return [
+        ("principal component", _start_values(cm, s, mean)),
+        ("default", guarded(fabin_starts)),
+        ("simple", guarded(simple_starts)),
+    ]
 
 
 def _fit_measures(
@@ -1199,24 +1231,24 @@ def fit_partable(
     warnings: list[str] = list(extra_warnings)
     # the kind of each warning (loyaltysem.status.KINDS), classified here where it arises
     kinds: list[str] = [classify(w) for w in extra_warnings]
-    x0 = _start_values(cm, s, mean)
+    starts = _starts(cm, s, mean)
     if fiml:
         kernel = fiml_kernel.FIMLKernel(cm.layout, moments.patterns, moments.h1)
-        x, st, iterations, converged = fiml_kernel.optimize(kernel, x0)
+        run = minimize(kernel, starts, fiml_kernel.optimize, information=information)
     else:
         kernel = MLKernel(cm.layout, s, mean)
-        x, st, iterations, converged = fisher_scoring(kernel, x0)
+        run = minimize(kernel, starts, fisher_scoring, information=information)
+    x, st, iterations, converged = run.x, run.state, run.iterations, run.converged
     if not converged:
-        warnings.append(
-            f"the optimizer did not converge after {iterations} iterations: the estimates "
-            "are not to be trusted"
-        )
+        warnings.append(f"{run.reason}: the estimates are not to be trusted")
         kinds.append("convergence")
     f_ml = kernel.objective(st)
     robust: _Robust | None = None
     robust_fiml: fiml_kernel.RobustFIML | None = None
     try:
-        if information == "observed":
+        if run.information is not None:  # the check's matrix at this point: computed once
+            info = run.information
+        elif information == "observed":
             info = kernel.observed_information(st)
         else:
             info = kernel.expected_information(st)
