@@ -235,9 +235,17 @@ def chi2_ppf(prob: float, df: float) -> float:
 
 
 def cn(x2: float, df: float, n: float, alpha: float = 0.05) -> float:
-    """Hoelter's critical N."""
+    """Hoelter's critical N (``Inf`` at a chi-square of 0, as R divides).
+
+    Examples
+    --------
+    >>> cn(0.0, 2.0, 100.0), round(cn(10.0, 2.0, 100.0), 2)
+    (inf, 60.91)
+    """
     if df == 0 and x2 < math.sqrt(np.finfo(float).eps):
         return math.nan
+    if x2 == 0:
+        return math.inf
     return float(chi2_ppf(1 - alpha, df) / (x2 / n) + 1)
 
 
