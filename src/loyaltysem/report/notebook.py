@@ -71,16 +71,10 @@ def _structural(res: Any) -> bool:
 
 
 #: Result type -> the builders of its APA tables, in the order a thesis shows them.
-_BUILDERS: list[tuple[type, Callable[[Any], list[Callable[[], Table]]]]] = [
+_Builders = Callable[[Any], list[Callable[[], Table]]]
+_BUILDERS: list[tuple[type | tuple[type, ...], _Builders]] = [
     (
-        SEMResult,
-        lambda r: (
-            [lambda: fit_table(r)]
-            + ([lambda: hypotheses_table(r), lambda: r2_table(r)] if _structural(r) else [])
-        ),
-    ),
-    (
-        MultiGroupResult,
+        (SEMResult, MultiGroupResult),
         lambda r: (
             [lambda: fit_table(r)]
             + ([lambda: hypotheses_table(r), lambda: r2_table(r)] if _structural(r) else [])
