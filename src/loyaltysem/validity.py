@@ -918,7 +918,7 @@ def common_latent_factor(
     >>> clf = common_latent_factor(s, s.constructs)
     >>> round(clf.delta_chisq, 6), clf.assessable
     (0.0, False)
-    >>> clf.reason.startswith("CFA with the common latent factor: the information matrix")
+    >>> "may not be identified" in clf.reason  # the information singular to rounding
     True
     """
     from scipy import stats
