@@ -145,8 +145,11 @@ class _Figure:
         return isinstance(self.art, Figure)
 
     def svg(self) -> str:
-        """Inline SVG whose words stay text (``svg.fonttype = "none"``): the page can be
-        searched and read aloud, and it is drawn in half the time of glyph outlines."""
+        """Inline SVG whose words stay text (``svg.fonttype = "none"``).
+
+        The page can be searched and read aloud, and it is drawn in half the time of
+        glyph outlines.
+        """
         import matplotlib
 
         buffer = io.StringIO()
