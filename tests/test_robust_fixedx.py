@@ -162,5 +162,5 @@ def test_the_covariates_change_the_scaling_factor():
 def test_mlr_with_missing_ml_and_covariates_is_refused_with_a_typed_error():
     fx = load("robust_fixedx_hs_mlr")
     data = pd.read_csv(DATASETS / DATA_FILES["hs"])
-    with pytest.raises(ModelSpecError, match="fixed.x covariates"):
+    with pytest.raises(ModelSpecError, match=r"fixed\.x covariates"):
         fit(fx["provenance"]["model_syntax"], data, estimator="MLR", missing="ml")
