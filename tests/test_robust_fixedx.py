@@ -3,7 +3,8 @@
 Fixtures: ``tests/reference/make_robust_fixedx.R`` (``robust_fixedx_*.json``; R and
 lavaan versions recorded in each): Political Democracy with ``x1`` an observed predictor,
 Holzinger–Swineford with ``ageyr`` and ``grade`` (also with a mean structure), and the
-bundled e-commerce survey with ``age`` and ``female`` (gender coded 1 = female). Every
+bundled e-commerce survey with ``age`` and ``female`` (gender coded 1 = female; also MLR
+with ``missing = "ml"``, the items having missing answers). Every
 estimate, standard error and standardized value, and every fit measure lavaan reports
 for the test (``chisq.scaled``, the scaling factors, ``cfi.robust``, ``rmsea.robust``,
 ...), is compared under design.md §4 tolerances; a parameter on one side only fails, and
@@ -38,7 +39,11 @@ CASES = [
     f"robust_fixedx_{name}_{est}"
     for name in ("poldem", "hs", "ecommerce")
     for est in ("mlm", "mlr")
-] + ["robust_fixedx_hs_mlm_means", "robust_fixedx_hs_mlr_means"]
+] + [
+    "robust_fixedx_hs_mlm_means",
+    "robust_fixedx_hs_mlr_means",
+    "robust_fixedx_ecommerce_mlr_fiml",
+]
 
 CHISQ_LIKE = {
     "npar", "df", "chisq", "baseline.chisq", "baseline.df", "logl", "unrestricted.logl",
@@ -79,6 +84,8 @@ def run(fx: dict):
         "estimator": call.split('estimator = "')[1].split('"')[0],
         "meanstructure": "meanstructure = TRUE" in call,
     }
+    if 'missing = "ml"' in call:
+        options["missing"] = "ml"
     key = call.split("data = ")[1].split(",")[0]
     data = ecommerce_with_covariates() if key == "ecom" else pd.read_csv(DATASETS / DATA_FILES[key])
     return fit(fx["provenance"]["model_syntax"], data, **options)
@@ -159,8 +166,9 @@ def test_the_covariates_change_the_scaling_factor():
     assert abs(free_x.fit_measures["chisq.scaling.factor"] - c) > 1e-3
 
 
-def test_mlr_with_missing_ml_and_covariates_is_refused_with_a_typed_error():
-    fx = load("robust_fixedx_hs_mlr")
+def test_mlm_with_missing_ml_and_covariates_is_refused_with_a_typed_error():
+    """lavaan has no MLM with missing = "ml"; neither with covariates."""
+    fx = load("robust_fixedx_hs_mlm")
     data = pd.read_csv(DATASETS / DATA_FILES["hs"])
-    with pytest.raises(ModelSpecError, match=r"fixed\.x covariates"):
-        fit(fx["provenance"]["model_syntax"], data, estimator="MLR", missing="ml")
+    with pytest.raises(ModelSpecError, match="missing"):
+        fit(fx["provenance"]["model_syntax"], data, estimator="MLM", missing="ml")

@@ -1268,8 +1268,10 @@ def fit_partable(
             )
             vcov = robust_fiml.vcov
             rf = robust_fiml
+            px = len(cm.ov_x)  # fixed.x: the covariates' own moments are not counted
+            n_h1 = len(cm.ov) * (len(cm.ov) + 3) // 2 - px * (px + 3) // 2 if px else 0
             robust = _Robust(
-                RobustParts(vcov, rf.trace_h1 - rf.trace_h0, rf.trace_h1, rf.trace_h0),
+                RobustParts(vcov, rf.trace_h1 - rf.trace_h0, rf.trace_h1, rf.trace_h0, n_h1),
                 RobustParts(np.empty((0, 0)), rf.trace_h1 - rf.trace_h0_null),
             )
         else:
@@ -2200,15 +2202,6 @@ def fit(
             found="summary statistics (sample_cov/sample_cor)",
             expected="data=Survey or DataFrame: the fourth moments come from the respondents",
             fix="pass the data, or use estimator='ML' with summary statistics",
-        )
-    if se_type != "standard" and spec.ov_x and missing in ("ml", "ml.x"):
-        raise ModelSpecError(
-            f"{estimator} with fixed.x covariates is not available yet",
-            line=spec.line_of(spec.ov_x[0]),
-            found=list(spec.ov_x),
-            expected="a model without observed exogenous covariates, or fixed_x=False",
-            fix="fit with fixed_x=False (the covariates' variances become parameters), or "
-            "estimator='ML'",
         )
     options = {
         "estimator": estimator,

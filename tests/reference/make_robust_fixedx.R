@@ -148,3 +148,8 @@ for (est in c("MLM", "MLR")) {
                 paste0("sem(model, data = hs, estimator = \"", est, "\", meanstructure = TRUE)"),
                 hs_model, paste(est, "with a mean structure and fixed.x covariates"))
 }
+# MLR with full-information ML (missing = "ml"): the survey's items have missing answers
+fit <- sem(ecom_model, data = ecom, estimator = "MLR", missing = "ml")
+write_fixture("robust_fixedx_ecommerce_mlr_fiml", fit, "ecommerce.csv",
+              "sem(model, data = ecom, estimator = \"MLR\", missing = \"ml\")", ecom_model,
+              "MLR with missing = \"ml\" and fixed.x covariates (age, female; none missing)")
