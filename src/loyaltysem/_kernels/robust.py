@@ -69,7 +69,9 @@ from loyaltysem._kernels.ml import FitState, MLKernel
 
 __all__ = [
     "RobustParts",
+    "adf_scores",
     "fitted_on_x",
+    "h1_trace",
     "robust_baseline",
     "robust_mlm",
     "robust_mlr",
@@ -239,6 +241,48 @@ def _scores(
     return out
 
 
+def adf_scores(
+    kernel: MLKernel, st: FitState, values: np.ndarray, x_idx: list[int] | None = None
+) -> tuple[np.ndarray, float]:
+    """Rows ``Delta' A1(Sigma) (z_i - zbar)`` and ``tr(A1(Sigma) Gamma)`` for MLM.
+
+    ``z_i`` the moments of row ``i`` (Browne's ADF Gamma is their covariance); with
+    fixed.x covariates (``x_idx``) ``z(y_i) - z(yhat_i)`` (see the module notes), whose
+    rows for the covariates' own moments are zero.
+    """
+    n = len(values)
+    means = kernel.mean is not None
+    w = st.sigma_inv
+    if x_idx:
+        r, h = fitted_on_x(values, x_idx)
+        c = (r.T @ r - h.T @ h) / n
+        scores = 0.5 * (
+            kernel.casewise_terms(st, r @ w)
+            - kernel.casewise_terms(st, h @ w)
+            - kernel.constant_terms(st, w @ c @ w)[None, :]
+        )
+        if means:
+            scores += (r - h) @ w @ kernel.mean_jacobian(st).T
+        return scores, trace_a1_gamma_x(r, h, w, means)
+    r = values - values.mean(axis=0)
+    scores = _scores(kernel, st, r @ w, w @ kernel.s @ w, means)
+    return scores, trace_a1_gamma(r, w, kernel.s, means)
+
+
+def h1_trace(
+    values: np.ndarray, s: np.ndarray, means: bool, x_idx: list[int] | None = None
+) -> tuple[float, int]:
+    """The h1 part of the Yuan–Bentler (Mplus) trace at ``S`` and lavaan's ``h1.ndat``.
+
+    ``tr(A1(S) Gamma)`` over every sample moment (the count returned as 0: all of
+    them), or :func:`trace_h1_fixed_x` with fixed.x covariates.
+    """
+    r = values - values.mean(axis=0)
+    if x_idx:
+        return trace_h1_fixed_x(r, s, x_idx, means)
+    return trace_a1_gamma(r, np.linalg.inv(s), s, means), 0
+
+
 def robust_mlm(
     kernel: MLKernel,
     st: FitState,
@@ -261,28 +305,11 @@ def robust_mlm(
         z(yhat_i)`` (see the module notes).
     """
     n = len(values)
-    means = kernel.mean is not None
-    w = st.sigma_inv
-    e_inv = np.linalg.inv(info)
-    if x_idx:
-        r, h = fitted_on_x(values, x_idx)
-        c = (r.T @ r - h.T @ h) / n
-        scores = 0.5 * (
-            kernel.casewise_terms(st, r @ w)
-            - kernel.casewise_terms(st, h @ w)
-            - kernel.constant_terms(st, w @ c @ w)[None, :]
-        )
-        if means:
-            scores += (r - h) @ w @ kernel.mean_jacobian(st).T
-        meat = scores.T @ scores / n
-        trace = trace_a1_gamma_x(r, h, w, means) - float(np.sum(e_inv * meat))
-        return RobustParts(e_inv @ meat @ e_inv / n, trace)
-    r = values - values.mean(axis=0)
-    scores = _scores(kernel, st, r @ w, w @ kernel.s @ w, means)  # Delta' A1 (z_i - zbar)
+    scores, trace_h1 = adf_scores(kernel, st, values, x_idx)
     meat = scores.T @ scores / n
+    e_inv = np.linalg.inv(info)
     vcov = e_inv @ meat @ e_inv / n
-    trace = trace_a1_gamma(r, w, kernel.s, means) - float(np.sum(e_inv * meat))
-    return RobustParts(vcov, trace)
+    return RobustParts(vcov, trace_h1 - float(np.sum(e_inv * meat)))
 
 
 def robust_mlr(
@@ -315,13 +342,9 @@ def robust_mlr(
     b0 = scores.T @ scores / n
     h_inv = np.linalg.inv(hessian)
     vcov = h_inv @ b0 @ h_inv / n
-    s = kernel.s
     trace_h0 = float(np.sum(h_inv * b0))
-    if x_idx:
-        trace_h1, n_h1 = trace_h1_fixed_x(values - ybar, s, x_idx, means)
-        return RobustParts(vcov, trace_h1 - trace_h0, trace_h1, trace_h0, n_h1)
-    trace_h1 = trace_a1_gamma(values - ybar, np.linalg.inv(s), s, means)
-    return RobustParts(vcov, trace_h1 - trace_h0, trace_h1, trace_h0)
+    trace_h1, n_h1 = h1_trace(values, kernel.s, means, x_idx)
+    return RobustParts(vcov, trace_h1 - trace_h0, trace_h1, trace_h0, n_h1)
 
 
 def robust_baseline(
@@ -369,9 +392,8 @@ def robust_baseline(
     meat = scores.T @ scores / n
     vcov = meat / np.outer(info, info) / n
     trace_h0 = float(np.sum(np.diag(meat) / info))
-    if x_idx:  # MLR
-        trace_h1, n_h1 = trace_h1_fixed_x(r, s, x_idx, means)
+    if mlr:
+        trace_h1, n_h1 = h1_trace(values, s, means, x_idx)
         return RobustParts(vcov, trace_h1 - trace_h0, trace_h1, trace_h0, n_h1)
-    w_h1 = np.linalg.inv(s) if mlr else np.diag(1.0 / var)
-    trace_h1 = trace_a1_gamma(r, w_h1, s, means)
+    trace_h1 = trace_a1_gamma(r, np.diag(1.0 / var), s, means)
     return RobustParts(vcov, trace_h1 - trace_h0, trace_h1, trace_h0)
