@@ -4,7 +4,8 @@ Fixtures: ``tests/reference/make_robust_fixedx.R`` (``robust_fixedx_*.json``; R 
 lavaan versions recorded in each): Political Democracy with ``x1`` an observed predictor,
 Holzinger–Swineford with ``ageyr`` and ``grade`` (also with a mean structure), and the
 bundled e-commerce survey with ``age`` and ``female`` (gender coded 1 = female; also MLR
-with ``missing = "ml"``, the items having missing answers). Every
+with ``missing = "ml"``, the items having missing answers), and a two-group model
+(Holzinger–Swineford by school, ``ageyr``). Every
 estimate, standard error and standardized value, and every fit measure lavaan reports
 for the test (``chisq.scaled``, the scaling factors, ``cfi.robust``, ``rmsea.robust``,
 ...), is compared under design.md §4 tolerances; a parameter on one side only fails, and
@@ -43,6 +44,8 @@ CASES = [
     "robust_fixedx_hs_mlm_means",
     "robust_fixedx_hs_mlr_means",
     "robust_fixedx_ecommerce_mlr_fiml",
+    "robust_fixedx_hs_groups_mlm",
+    "robust_fixedx_hs_groups_mlr",
 ]
 
 CHISQ_LIKE = {
@@ -80,12 +83,13 @@ def ecommerce_with_covariates() -> pd.DataFrame:
 
 def run(fx: dict):
     call = fx["provenance"]["call"]
-    options = {
-        "estimator": call.split('estimator = "')[1].split('"')[0],
-        "meanstructure": "meanstructure = TRUE" in call,
-    }
+    options: dict[str, object] = {"estimator": call.split('estimator = "')[1].split('"')[0]}
+    if "meanstructure = TRUE" in call:
+        options["meanstructure"] = True
     if 'missing = "ml"' in call:
         options["missing"] = "ml"
+    if 'group = "school"' in call:
+        options["group"] = "school"
     key = call.split("data = ")[1].split(",")[0]
     data = ecommerce_with_covariates() if key == "ecom" else pd.read_csv(DATASETS / DATA_FILES[key])
     return fit(fx["provenance"]["model_syntax"], data, **options)
@@ -98,12 +102,11 @@ def case(request):
 
 
 def merged(ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
-    """Join on (lhs, op, rhs); a parameter on one side only fails."""
+    """Join on (lhs, op, rhs[, group]); a parameter on one side only fails."""
     ours = ours[ours["op"].isin(OPS)]
     theirs = theirs[theirs["op"].isin(OPS)]
-    m = ours.merge(
-        theirs, on=["lhs", "op", "rhs"], how="outer", suffixes=("", "_R"), indicator=True
-    )
+    keys = ["lhs", "op", "rhs"] + (["group"] if "group" in theirs else [])
+    m = ours.merge(theirs, on=keys, how="outer", suffixes=("", "_R"), indicator=True)
     one_side = m[m["_merge"] != "both"]
     assert one_side.empty, f"parameters on one side only:\n{one_side[['lhs', 'op', 'rhs']]}"
     return m
@@ -113,7 +116,7 @@ def test_fixture_provenance(case):
     _, fx, res = case
     assert fx["provenance"]["lavaan_version"] == "0.6.14"
     assert fx["options"]["fixed.x"] is True
-    assert res.fit_measures["ntotal"] == fx["nobs"]
+    assert res.fit_measures["ntotal"] == np.sum(fx["nobs"])  # per group with group=
     assert res.converged and fx["converged"]
 
 

@@ -48,6 +48,7 @@ mat_json <- function(m) {
 write_fixture <- function(name, fit, data_file, call, syntax, note) {
   opt <- lavInspect(fit, "options")
   implied <- fitted(fit)
+  groups <- lavInspect(fit, "ngroups") > 1  # per group: implied moments, no residuals
   fixture <- list(
     provenance = list(
       generator = "tests/reference/make_robust_fixedx.R",
@@ -80,9 +81,12 @@ write_fixture <- function(name, fit, data_file, call, syntax, note) {
     standardized_solution = df_json(standardizedSolution(fit, type = "std.all")),
     fit_measures = as.list(unclass(fitMeasures(fit))),
     rsquare = as.list(unclass(lavInspect(fit, "rsquare"))),
-    implied_cov = mat_json(implied$cov),
-    implied_mean = if (is.null(implied$mean)) NULL else as.list(unclass(implied$mean)),
-    standardized_residuals = mat_json(resid(fit, type = "standardized")$cov)
+    implied_cov = if (groups) lapply(implied, function(g) mat_json(g$cov)) else
+      mat_json(implied$cov),
+    implied_mean = if (groups) lapply(implied, function(g) as.list(unclass(g$mean))) else
+      if (is.null(implied$mean)) NULL else as.list(unclass(implied$mean)),
+    standardized_residuals = if (groups) NULL else
+      mat_json(resid(fit, type = "standardized")$cov)
   )
   path <- file.path(fixtures_dir, paste0(name, ".json"))
   writeLines(
@@ -153,3 +157,16 @@ fit <- sem(ecom_model, data = ecom, estimator = "MLR", missing = "ml")
 write_fixture("robust_fixedx_ecommerce_mlr_fiml", fit, "ecommerce.csv",
               "sem(model, data = ecom, estimator = \"MLR\", missing = \"ml\")", ecom_model,
               "MLR with missing = \"ml\" and fixed.x covariates (age, female; none missing)")
+# multi-group (school): the fixed.x Gamma and h1 trace within each group
+hs_mg_model <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+visual + textual ~ ageyr
+"
+for (est in c("MLM", "MLR")) {
+  fit <- sem(hs_mg_model, data = hs, group = "school", estimator = est)
+  write_fixture(paste0("robust_fixedx_hs_groups_", tolower(est)), fit,
+                "HolzingerSwineford1939.csv",
+                paste0("sem(model, data = hs, group = \"school\", estimator = \"", est, "\")"),
+                hs_mg_model, paste(est, "by school with the fixed.x covariate ageyr"))
+}
