@@ -189,7 +189,7 @@ def trace_h1_fixed_x(
     model at ``(ybar, S)`` (``r`` the centred data), ``A1`` its information at ``S``;
     the moments of the covariates alone (their means, variances and covariances) are
     dropped from both before ``A1`` is inverted, as lavaan's
-    ``lav_test_yuan_bentler_mplus_trace`` does with the rows ``x.idx`` zeroes. Without
+    ``lav_test_yuan_bentler_mplus_trace`` does with the rows that ``x.idx`` zeroes. Without
     covariates this equals :func:`trace_a1_gamma` at ``S``.
 
     Examples
