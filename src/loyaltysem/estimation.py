@@ -1971,8 +1971,8 @@ def fit(
         Uncorrelated latent variables (lavaan ``orthogonal = TRUE``).
     fixed_x : bool, default True
         Observed exogenous covariates fixed at their sample moments (lavaan
-        ``fixed.x = TRUE``). MLM and MLR need ``fixed_x=False`` when the model has
-        such covariates (for now).
+        ``fixed.x = TRUE``). With MLM and MLR their moments carry no information:
+        lavaan's fixed.x Gamma and h1 trace (see :mod:`loyaltysem._kernels.robust`).
     meanstructure : bool, default False
         Intercepts and means (lavaan ``meanstructure = TRUE``): free intercepts of
         the observed variables, latent means fixed at 0. A ``~ 1`` line in the model
