@@ -634,9 +634,7 @@ def test_estimator_definitions_and_levels_refused() -> None:
     with pytest.raises(ModelSpecError, match="not available with groups") as info:
         fit_groups(HS_MODEL, hs, "school", estimator="GLS")
     assert "'MLR'" in str(info.value)
-    with pytest.raises(ModelSpecError, match=r"fixed\.x covariates") as info:
-        fit_groups("visual =~ x1 + x2 + x3\nvisual ~ ageyr", hs, "school", estimator="MLR")
-    assert "fixed_x=False" in str(info.value)
+    # MLM/MLR with fixed.x covariates: fitted, against lavaan in test_robust_fixedx.py
     with pytest.raises(ModelSpecError, match=r"one value per group") as info:
         fit_groups("visual =~ x1 + c(a1, a2, a3)*x2 + x3", hs, "school")
     assert "line 1" in str(info.value) and "c(a1, a2)" in str(info.value)

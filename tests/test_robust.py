@@ -224,18 +224,17 @@ def test_unavailable_option_combinations_are_refused(hs, options, needle):
     assert err.value.fix
 
 
-def test_robust_estimators_need_raw_data_and_no_fixed_x_covariates(hs):
-    from loyaltysem.errors import ModelSpecError, SurveyDataError
+def test_robust_estimators_need_raw_data(hs):
+    from loyaltysem.errors import SurveyDataError
 
     cov = hs[["x1", "x2", "x3", "x4", "x5", "x6"]].cov()
     with pytest.raises(SurveyDataError, match="raw data"):
         fit("f =~ x1 + x2 + x3", sample_cov=cov, sample_nobs=301, estimator="MLR")
+    # fixed.x covariates: compared with lavaan in test_robust_fixedx.py
     model = "visual =~ x1 + x2 + x3\nvisual ~ ageyr"
-    with pytest.raises(ModelSpecError, match=r"fixed\.x") as err:
-        fit(model, hs, estimator="MLM")
-    assert err.value.line == 2
-    res = fit(model, hs, estimator="MLM", fixed_x=False)
-    assert np.isfinite(res.fit_measures["chisq.scaled"])
+    for fixed_x in (True, False):
+        res = fit(model, hs, estimator="MLM", fixed_x=fixed_x)
+        assert np.isfinite(res.fit_measures["chisq.scaled"])
 
 
 def test_mean_structure_from_summary_statistics_needs_means():

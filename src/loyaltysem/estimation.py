@@ -1268,12 +1268,15 @@ def fit_partable(
             )
             vcov = robust_fiml.vcov
             rf = robust_fiml
+            px = len(cm.ov_x)  # fixed.x: the covariates' own moments are not counted
+            n_h1 = len(cm.ov) * (len(cm.ov) + 3) // 2 - px * (px + 3) // 2 if px else 0
             robust = _Robust(
-                RobustParts(vcov, rf.trace_h1 - rf.trace_h0, rf.trace_h1, rf.trace_h0),
+                RobustParts(vcov, rf.trace_h1 - rf.trace_h0, rf.trace_h1, rf.trace_h0, n_h1),
                 RobustParts(np.empty((0, 0)), rf.trace_h1 - rf.trace_h0_null),
             )
         else:
-            robust = _robust_parts(kernel, st, moments, info, se_type)
+            x_idx = [cm.ov.index(name) for name in cm.ov_x]
+            robust = _robust_parts(kernel, st, moments, info, se_type, x_idx)
             vcov = robust.model.vcov
         if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
             raise np.linalg.LinAlgError
@@ -1626,17 +1629,21 @@ def _robust_parts(
     moments: _Moments,
     info: np.ndarray,
     se_type: str,
+    x_idx: list[int],
 ) -> _Robust:
-    """Sandwich vcov and ``tr(U Gamma)`` of the model and of the baseline model."""
+    """Sandwich vcov and ``tr(U Gamma)`` of the model and of the baseline model.
+
+    ``x_idx``: positions of the fixed.x covariates (see :mod:`loyaltysem._kernels.robust`).
+    """
     values = moments.values
     if values is None:  # pragma: no cover - fit() refuses summary input before
         raise SurveyDataError("robust estimators need the raw data")
     means = kernel.mean is not None
     if se_type == "robust.sem":
-        model = robust_mlm(kernel, st, values, info)
+        model = robust_mlm(kernel, st, values, info, x_idx)
     else:
-        model = robust_mlr(kernel, st, values, info)
-    baseline = robust_baseline(values, kernel.s, means, mlr=se_type != "robust.sem")
+        model = robust_mlr(kernel, st, values, info, x_idx)
+    baseline = robust_baseline(values, kernel.s, means, se_type != "robust.sem", x_idx)
     return _Robust(model, baseline)
 
 
@@ -1676,7 +1683,7 @@ def _scaled_measures(fm: Mapping[str, float], robust: _Robust) -> dict[str, floa
     }
     if math.isfinite(robust.model.trace_h1) and df > 0:  # Yuan-Bentler (Mplus) parts
         p = round(fm["_p"])
-        n_moments = p * (p + 1) // 2 + (p if fm["_means"] else 0)
+        n_moments = robust.model.n_h1 or p * (p + 1) // 2 + (p if fm["_means"] else 0)
         out["scaling.factor.h1"] = robust.model.trace_h1 / n_moments
         out["scaling.factor.h0"] = robust.model.trace_h0 / fm["npar"]
     out["nnfi.scaled"] = out["tli.scaled"]
@@ -1964,8 +1971,8 @@ def fit(
         Uncorrelated latent variables (lavaan ``orthogonal = TRUE``).
     fixed_x : bool, default True
         Observed exogenous covariates fixed at their sample moments (lavaan
-        ``fixed.x = TRUE``). MLM and MLR need ``fixed_x=False`` when the model has
-        such covariates (for now).
+        ``fixed.x = TRUE``). With MLM and MLR their moments carry no information:
+        lavaan's fixed.x Gamma and h1 trace (see :mod:`loyaltysem._kernels.robust`).
     meanstructure : bool, default False
         Intercepts and means (lavaan ``meanstructure = TRUE``): free intercepts of
         the observed variables, latent means fixed at 0. A ``~ 1`` line in the model
@@ -2195,15 +2202,6 @@ def fit(
             found="summary statistics (sample_cov/sample_cor)",
             expected="data=Survey or DataFrame: the fourth moments come from the respondents",
             fix="pass the data, or use estimator='ML' with summary statistics",
-        )
-    if se_type != "standard" and spec.ov_x:
-        raise ModelSpecError(
-            f"{estimator} with fixed.x covariates is not available yet",
-            line=spec.line_of(spec.ov_x[0]),
-            found=list(spec.ov_x),
-            expected="a model without observed exogenous covariates, or fixed_x=False",
-            fix="fit with fixed_x=False (the covariates' variances become parameters), or "
-            "estimator='ML'",
         )
     options = {
         "estimator": estimator,

@@ -299,9 +299,9 @@ def fit_groups(
     ------
     ModelSpecError
         Syntax errors, unknown ``group_equal`` keywords or ``group_partial`` names, an
-        estimator other than ML/MLM/MLR (WLSMV/ULSMV with ``ordered``), MLM/MLR with
-        fixed.x covariates and listwise deletion, ``missing="ml"``/``"ml.x"`` with MLM, a
-        ``c()`` modifier without one value per group.
+        estimator other than ML/MLM/MLR (WLSMV/ULSMV with ``ordered``),
+        ``missing="ml"``/``"ml.x"`` with MLM, a ``c()`` modifier without one value per
+        group.
     SurveyDataError
         A missing or single-valued grouping column; a group with too few complete
         rows (no more than the observed variables, or fewer than the parameters that
@@ -350,15 +350,6 @@ def fit_groups(
     if isinstance(group_partial, str):
         group_partial = [group_partial]
     spec = _spec(model, std_lv=std_lv, orthogonal=orthogonal, fixed_x=fixed_x)
-    if estimator != "ML" and spec.ov_x and not (estimator == "MLR" and missing in FIML):
-        raise ModelSpecError(
-            f"{estimator} with fixed.x covariates is not available yet",
-            line=spec.line_of(spec.ov_x[0]),
-            found=list(spec.ov_x),
-            expected="a model without observed exogenous covariates, or fixed_x=False",
-            fix="fit with fixed_x=False (the covariates' variances become parameters), or "
-            "estimator='ML'",
-        )
     _check_missing(missing, estimator, spec)
     frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
@@ -586,7 +577,7 @@ def _fit_table(
         elif estimator == "ML":
             info = kernel.expected_information(st)
         else:
-            robust, info = robust_groups(kernel, st, gd.data, mlr=estimator == "MLR")
+            robust, info = robust_groups(kernel, st, gd.data, mlr=estimator == "MLR", ov_x=ov_x_all)
         eig = np.linalg.eigvalsh((info + info.T) / 2.0) if info.size else np.ones(1)
         if not np.all(np.isfinite(eig)) or eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
             raise np.linalg.LinAlgError
@@ -684,7 +675,7 @@ def _fit_table(
         # lavaan's scaling.factor.h1 divides by the moments without the fixed.x ones
         scaled = _scaled_group_measures(
             measures, robust, gd, n_moments - n_groups * x_moments, estimator, n_rows,
-            trace_null=trace_null,
+            trace_null=trace_null, ov_x=ov_x_all,
         )  # fmt: skip
         measures.update(scaled)
     if fiml is not None:  # Zhang & Savalei's corrected *.robust indices (lavaan 0.6.14)
@@ -935,6 +926,7 @@ def _scaled_group_measures(
     estimator: str,
     n_free_rows: int,
     trace_null: float | None = None,
+    ov_x: Sequence[int] = (),
 ) -> dict[str, float]:
     """The ``*.scaled`` and ``*.robust`` measures (lavaan) of a multi-group MLM/MLR fit.
 
@@ -943,11 +935,12 @@ def _scaled_group_measures(
     and the RMSEA family on ``N / G`` (lavaan's ``lav_fit_rmsea``: ``sqrt(G)`` times
     the single-group value at N, the same thing). ``trace_null``: the baseline
     model's ``tr(U Gamma)`` when it is not that of complete data (FIML,
-    :func:`~loyaltysem._kernels.multigroup.robust_mlr_groups`).
+    :func:`~loyaltysem._kernels.multigroup.robust_mlr_groups`). ``ov_x``: the fixed.x
+    covariates' positions.
     """
     n_groups = len(gd.labels)
     if trace_null is None:
-        trace_b = robust_baseline_groups(gd.data, gd.covs, mlr=estimator == "MLR")
+        trace_b = robust_baseline_groups(gd.data, gd.covs, mlr=estimator == "MLR", ov_x=ov_x)
     else:
         trace_b = trace_null
     parts = _Robust(robust, RobustParts(np.empty((0, 0)), trace_b))

@@ -27,7 +27,13 @@ import numpy as np
 
 from loyaltysem._kernels import fiml
 from loyaltysem._kernels.ml import FitState, Layout, MLKernel
-from loyaltysem._kernels.robust import RobustParts, _scores, robust_baseline, trace_a1_gamma
+from loyaltysem._kernels.robust import (
+    RobustParts,
+    _scores,
+    adf_scores,
+    h1_trace,
+    robust_baseline,
+)
 
 __all__ = [
     "GroupState",
@@ -231,7 +237,12 @@ def score_tests(
 
 
 def robust_groups(
-    kernel: MultiGroupKernel, st: GroupState, data: Sequence[np.ndarray], *, mlr: bool
+    kernel: MultiGroupKernel,
+    st: GroupState,
+    data: Sequence[np.ndarray],
+    *,
+    mlr: bool,
+    ov_x: Sequence[int] = (),
 ) -> tuple[RobustParts, np.ndarray]:
     """Robust standard errors and the trace of a scaled test, all groups at once.
 
@@ -253,6 +264,11 @@ def robust_groups(
     mlr : bool
         Huber-White with the observed information and the Yuan-Bentler (Mplus) trace
         (``True``), or Satorra-Bentler with the expected information (``False``).
+    ov_x : sequence of int
+        Positions of the fixed.x covariates (the same in every group): lavaan's
+        fixed.x Gamma and h1 trace within each group
+        (:func:`~loyaltysem._kernels.robust.adf_scores`,
+        :func:`~loyaltysem._kernels.robust.h1_trace`).
 
     Returns
     -------
@@ -265,6 +281,7 @@ def robust_groups(
     bread = np.zeros((q, q))
     meat = np.zeros((q, q))
     trace_h1 = 0.0
+    x_idx = list(ov_x)
     for k, s, idx, w, values in zip(
         kernel.kernels, st.states, kernel.index, kernel.weights, data, strict=True
     ):
@@ -277,12 +294,11 @@ def robust_groups(
             bread[cell] += w * k.observed_information(s)
             centre = s.mu if means and s.mu is not None else ybar
             scores = _scores(k, s, (values - centre) @ wmat, wmat, means)
-            trace_h1 += trace_a1_gamma(values - ybar, np.linalg.inv(k.s), k.s, means)
+            trace_h1 += h1_trace(values, k.s, means, x_idx)[0]
         else:
             bread[cell] += w * k.expected_information(s)
-            r = values - ybar
-            scores = _scores(k, s, r @ wmat, wmat @ k.s @ wmat, means)
-            trace_h1 += trace_a1_gamma(r, wmat, k.s, means)
+            scores, trace_g = adf_scores(k, s, values, x_idx)
+            trace_h1 += trace_g
         meat[cell] += w * (scores.T @ scores / n_g)
     bread_inv = np.linalg.inv(bread)
     vcov = bread_inv @ meat @ bread_inv / kernel.n
@@ -291,17 +307,22 @@ def robust_groups(
 
 
 def robust_baseline_groups(
-    data: Sequence[np.ndarray], covs: Sequence[np.ndarray], *, mlr: bool
+    data: Sequence[np.ndarray],
+    covs: Sequence[np.ndarray],
+    *,
+    mlr: bool,
+    ov_x: Sequence[int] = (),
 ) -> float:
     """``tr(U Gamma)`` of the multi-group baseline model: the sum of the groups'.
 
     The baseline (independence) model has no parameter shared by two groups, so its
     information and meat are block diagonal and the trace is the sum of each group's
-    (:func:`~loyaltysem._kernels.robust.robust_baseline`, with a mean structure).
+    (:func:`~loyaltysem._kernels.robust.robust_baseline`, with a mean structure;
+    ``ov_x`` the fixed.x covariates' positions).
     """
     return float(
         sum(
-            robust_baseline(values, s, True, mlr=mlr).trace_ugamma
+            robust_baseline(values, s, True, mlr, list(ov_x)).trace_ugamma
             for values, s in zip(data, covs, strict=True)
         )
     )
