@@ -523,19 +523,13 @@ class _Refitter:
         k = self.n_values
         if not self.batchable or n_draws == 0:
             return _run_chunk(self, data, rows, k)
-        p = data.shape[1]
-        # the draws' moments from the counts of each row: mean and covariance (divisor n)
-        # of data centred at the full-sample mean (small cancellation), as BLAS products
-        centred = data - data.mean(axis=0)
-        counts = (
-            np.bincount((rows + n * np.arange(n_draws)[:, None]).ravel(), minlength=n_draws * n)
-            .reshape(n_draws, n)
-            .astype(float)
-        )
-        mean = counts @ centred / n
-        second = (counts @ (centred[:, :, None] * centred[:, None, :]).reshape(n, p * p)) / n
-        covs = second.reshape(n_draws, p, p) - mean[:, :, None] * mean[:, None, :]
-        covs = (covs + covs.transpose(0, 2, 1)) / 2
+        # each draw's covariance matrix (divisor n) computed as __call__ computes it, so
+        # that a draw's refit starts from the same numbers (a loop of BLAS products)
+        covs = np.empty((n_draws, data.shape[1], data.shape[1]))
+        for i, r in enumerate(rows):
+            sample = data[r]
+            centred = sample - sample.mean(axis=0)
+            covs[i] = centred.T @ centred / n
         layout = self.cm.layout
         x, converged, _ = fit_batched(layout, covs, self.x0, self.h0_inv)
         out = np.full((n_draws, k), np.nan)
