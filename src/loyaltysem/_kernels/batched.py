@@ -94,6 +94,18 @@ class _Plan:
             sel = np.zeros((len(idx), self.q))
             sel[np.arange(len(idx)), idx] = 1.0
             self.selectors[name] = sel
+        # a recursive model's B is nilpotent: (I - B)^-1 = I + B + ... + B^(k-1), k the
+        # length of its longest chain of regressions plus one (None: B has a cycle)
+        rows, cols, _ = layout.free["beta"]
+        pattern = layout.fixed["beta"] != 0
+        pattern[rows, cols] = True
+        power = np.eye(layout.n_lat, dtype=bool)
+        self.nilpotency: int | None = None
+        for k in range(1, layout.n_lat + 2):
+            power = (power.astype(int) @ pattern.astype(int)) > 0
+            if not power.any():
+                self.nilpotency = k
+                break
 
 
 def _matrices(layout: Layout, xs: np.ndarray) -> dict[str, np.ndarray]:
@@ -134,11 +146,18 @@ def _cholesky(sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _state(plan: _Plan, xs: np.ndarray) -> BatchedState:
     mats = _matrices(plan.layout, xs)
-    i_b = plan.eye_m[None] - mats["beta"]
-    ok = np.abs(np.linalg.det(i_b)) > 1e-12
-    if not ok.all():
-        i_b[~ok] = plan.eye_m
-    a = np.linalg.inv(i_b)
+    ok = np.ones(len(xs), dtype=bool)
+    if plan.nilpotency is not None:  # a recursive model: the finite Neumann series
+        beta = mats["beta"]
+        a = np.broadcast_to(plan.eye_m, beta.shape).copy()
+        for _ in range(plan.nilpotency - 1):
+            a = plan.eye_m + beta @ a
+    else:
+        i_b = plan.eye_m[None] - mats["beta"]
+        ok = np.abs(np.linalg.det(i_b)) > 1e-12
+        if not ok.all():
+            i_b[~ok] = plan.eye_m
+        a = np.linalg.inv(i_b)
     la = mats["lambda"] @ a
     sigma = la @ mats["psi"] @ la.transpose(0, 2, 1) + mats["theta"]
     sigma = (sigma + sigma.transpose(0, 2, 1)) / 2
