@@ -562,8 +562,11 @@ class _Refitter:
 #: Refit the draws of the supported case together (:meth:`_Refitter.batch`); False
 #: refits every draw one by one (the benchmark's "before").
 _BATCH_REFITS = True
-#: Draws refitted together in one batch at most (memory: a few q x q matrices per draw).
+#: Draws refitted together in one batch at most.
 _BATCH_SIZE = 1000
+#: Entries of one (draws x q x q) array of a batch at most (5e6 doubles: 40 MB): a model
+#: with many free parameters gets smaller batches (each draw holds a q x q inverse Hessian).
+_BATCH_ENTRIES = 5_000_000
 
 
 def _batched_statistic(
@@ -588,7 +591,9 @@ def _batched_statistic(
     estimate = np.asarray(refit(x), dtype=float).reshape(-1)
     show = sys.stderr.isatty() if progress is None else bool(progress)
     bar = _Progress(n_boot, show, "bootstrap")
-    n_chunks = -(-n_boot // _BATCH_SIZE)
+    q = len(refit.x0)
+    size = max(1, min(_BATCH_SIZE, _BATCH_ENTRIES // max(q * q, 1)))
+    n_chunks = -(-n_boot // size)
     if n_jobs != 1:  # a batch per worker at least
         from joblib import effective_n_jobs
 
