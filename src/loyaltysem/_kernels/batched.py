@@ -127,12 +127,15 @@ def _cholesky(sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         c = np.linalg.cholesky(sigma)
         ok = np.isfinite(np.diagonal(c, axis1=1, axis2=2)).all(axis=1)
     except np.linalg.LinAlgError:  # at least one member is not positive definite
-        ok = np.linalg.eigvalsh(sigma)[:, 0] > 0
+        try:
+            ok = np.linalg.eigvalsh(sigma)[:, 0] > 0
+        except np.linalg.LinAlgError:  # not finite: each member on its own below
+            ok = np.isfinite(sigma).all(axis=(1, 2))
         c = np.broadcast_to(np.eye(sigma.shape[1]), sigma.shape).copy()
         if ok.any():
             try:
                 c[ok] = np.linalg.cholesky(sigma[ok])
-            except np.linalg.LinAlgError:  # at the edge of positive definiteness
+            except np.linalg.LinAlgError:  # at the edge of positive definiteness, or NaN
                 for i in np.flatnonzero(ok):
                     try:
                         c[i] = np.linalg.cholesky(sigma[i])
@@ -170,7 +173,8 @@ def _state(plan: _Plan, xs: np.ndarray) -> BatchedState:
 
 
 def _objective(plan: _Plan, st: BatchedState, s: np.ndarray, logdet_s: np.ndarray) -> np.ndarray:
-    f = st.logdet + np.einsum("bij,bij->b", s, st.sigma_inv) - logdet_s - plan.p
+    # tr(S Sigma^-1) summed as MLKernel.objective sums it (the same rounding, draw by draw)
+    f = st.logdet + np.sum(s * st.sigma_inv, axis=(1, 2)) - logdet_s - plan.p
     return np.where(st.ok, f, np.inf)
 
 
