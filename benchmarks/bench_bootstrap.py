@@ -2,10 +2,13 @@
 
 Side by side, in one run (the machine is noisy: read the ratios):
 
-- loyaltysem: ``bootstrap(fit(model, data), 2000, data=data)``, one process and every
-  core (``n_jobs=-1``; the first parallel call includes starting the worker processes),
-  each draw refitting the model and recomputing ``ind := a*b`` and the standardized
-  solution;
+- loyaltysem: ``bootstrap(fit(model, data), 2000, data=data)``, each draw refitting the
+  model and recomputing ``ind := a*b`` and the standardized solution: on one core with
+  every draw refitted one by one (``resampling._BATCH_REFITS = False``: the engine
+  before the batched refits), on one core with the draws refitted together in batches
+  (the default for a single-group complete-data ML fit, ``_kernels/batched.py``), and
+  batched on every core (``n_jobs=-1``; the first parallel call includes starting the
+  worker processes);
 - lavaan (when ``Rscript`` is on PATH): ``bootstrapLavaan(fit, R = 2000, FUN = "coef")``
   on the same model (fewer quantities per draw than ours), timed inside R.
 
@@ -27,6 +30,7 @@ import time
 from pathlib import Path
 
 import loyaltysem as ls
+from loyaltysem import resampling
 from loyaltysem.datasets import dataset_path, load_frame
 
 MODEL = """
@@ -118,11 +122,14 @@ def _groups(n_draws: int) -> None:
 
 def _report(timings: dict[str, float], note: str) -> None:
     for name, sec in timings.items():
-        print(f"  {name:<22} {sec:8.2f} s")
+        print(f"  {name:<32} {sec:8.2f} s")
     if "lavaan" in timings:
         for name, sec in timings.items():
             if name != "lavaan":
                 print(f"  {name} is {timings['lavaan'] / sec:5.1f}x faster than lavaan")
+    before, after = "loyaltysem 1 core, one by one", "loyaltysem 1 core, batched"
+    if before in timings and after in timings:
+        print(f"  batched refits: {timings[before] / timings[after]:5.1f}x the one-by-one refits")
     print(f"  {note}")
 
 
@@ -136,11 +143,21 @@ def _single(n_draws: int) -> None:
     data = load_frame("political_democracy")
     res = ls.fit(MODEL, data)
     timings: dict[str, float] = {}
-    for name, jobs in (("loyaltysem 1 core", 1), (f"loyaltysem {os.cpu_count()} cores", -1)):
-        start = time.perf_counter()
-        boot = ls.bootstrap(res, n_draws, data=data, random_state=1, n_jobs=jobs)
-        timings[name] = time.perf_counter() - start
+    runs = (
+        ("loyaltysem 1 core, one by one", 1, False),
+        ("loyaltysem 1 core, batched", 1, True),
+        (f"loyaltysem {os.cpu_count()} cores, batched", -1, True),
+    )
+    for name, jobs, batched in runs:
+        resampling._BATCH_REFITS = batched
+        try:
+            start = time.perf_counter()
+            boot = ls.bootstrap(res, n_draws, data=data, random_state=1, n_jobs=jobs)
+            timings[name] = time.perf_counter() - start
+        finally:
+            resampling._BATCH_REFITS = True
         assert boot.n_ok + boot.n_failed == n_draws
+        print(f"  ({name}: {boot.n_ok} draws used, {boot.n_failed} failed)")
     sec, note = _lavaan_seconds(R_SCRIPT, dataset_path("political_democracy"), n_draws, MODEL)
     if sec is not None:
         timings["lavaan"] = sec

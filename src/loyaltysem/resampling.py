@@ -208,6 +208,32 @@ class _Progress:
         sys.stderr.flush()
 
 
+def _resample_rows(
+    n: int, n_boot: int, random_state: int | None, indices: np.ndarray | None
+) -> tuple[np.ndarray, int]:
+    """The (n_boot, n) row indices of the draws: explicit ones checked, or drawn from the seed."""
+    if indices is not None:
+        idx = np.asarray(indices)
+        if idx.ndim != 2 or idx.shape[1] != n or idx.min() < 0 or idx.max() >= n:
+            raise SurveyDataError(
+                "explicit bootstrap indices do not fit the data",
+                found=f"shape {idx.shape}, range {idx.min()}..{idx.max()}",
+                expected=f"(n_boot, {n}) integers in 0..{n - 1} (R's indices minus one)",
+                fix="subtract 1 from R's 1-based indices and check N",
+            )
+        n_boot = len(idx)
+    else:
+        if int(n_boot) != n_boot or n_boot < 2:
+            raise SurveyDataError(
+                "n_boot must be a whole number of at least 2",
+                found=n_boot,
+                expected="e.g. 5000",
+                fix="pass n_boot=5000",
+            )
+        idx = resample_indices(n, int(n_boot), np.random.default_rng(random_state))
+    return idx, int(n_boot)
+
+
 def _run_chunk(
     statistic: Callable[[np.ndarray], np.ndarray], x: np.ndarray, rows: np.ndarray, k: int
 ) -> tuple[np.ndarray, list[str]]:
@@ -278,25 +304,7 @@ def bootstrap_statistic(
             fix="pass a DataFrame with one row per respondent",
         )
     n, k = len(x), len(names)
-    if indices is not None:
-        idx = np.asarray(indices)
-        if idx.ndim != 2 or idx.shape[1] != n or idx.min() < 0 or idx.max() >= n:
-            raise SurveyDataError(
-                "explicit bootstrap indices do not fit the data",
-                found=f"shape {idx.shape}, range {idx.min()}..{idx.max()}",
-                expected=f"(n_boot, {n}) integers in 0..{n - 1} (R's indices minus one)",
-                fix="subtract 1 from R's 1-based indices and check N",
-            )
-        n_boot = len(idx)
-    else:
-        if int(n_boot) != n_boot or n_boot < 2:
-            raise SurveyDataError(
-                "n_boot must be a whole number of at least 2",
-                found=n_boot,
-                expected="e.g. 5000",
-                fix="pass n_boot=5000",
-            )
-        idx = resample_indices(n, int(n_boot), np.random.default_rng(random_state))
+    idx, n_boot = _resample_rows(n, n_boot, random_state, indices)
     estimate = np.asarray(statistic(x), dtype=float).reshape(-1)
     if estimate.shape != (k,):
         raise SurveyDataError(
@@ -324,6 +332,24 @@ def bootstrap_statistic(
         ):
             results.append(res)
             bar.update(len(c))
+    return _collect(
+        results, statistic, x, estimate, names, int(n_boot),
+        None if indices is not None else random_state, jackknife,
+    )  # fmt: skip
+
+
+def _collect(
+    results: Sequence[tuple[np.ndarray, list[str]]],
+    statistic: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    estimate: np.ndarray,
+    names: Sequence[str],
+    n_boot: int,
+    random_state: int | None,
+    jackknife: bool,
+) -> BootstrapResult:
+    """The :class:`BootstrapResult` of the chunks' values and reasons (and the jackknife)."""
+    n = len(x)
     values = np.vstack([r[0] for r in results])
     reasons = [why for r in results for why in r[1]]
     ok = np.array([why == "" for why in reasons])
@@ -347,7 +373,7 @@ def bootstrap_statistic(
         _draws=pd.DataFrame(values[ok], index=np.flatnonzero(ok), columns=list(names)),
         _failed=failed,
         n_boot=int(n_boot),
-        random_state=None if indices is not None else random_state,
+        random_state=random_state,
         _jackknife=jack,
     )
 
@@ -470,6 +496,127 @@ class _Refitter:
         chisq = n * kernel.objective(st)
         admissible = float(np.all(est[self.variances] >= 0))
         return np.concatenate([*parts, *std_parts, [chisq, admissible]])
+
+    @property
+    def batchable(self) -> bool:
+        """Whether the draws can be refitted together (:meth:`batch`).
+
+        The single-group complete-data ML case without a mean structure and without
+        fixed.x covariates (whose fixed values would change from draw to draw).
+        """
+        return not (self.fiml or self.means or self.has_fixed_x)
+
+    def batch(self, data: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """The values of :meth:`__call__` for the resamples ``data[rows[b]]``, all at once.
+
+        The draws' covariance matrices are stacked and refitted together by
+        :func:`loyaltysem._kernels.batched.fit_batched` (each draw taking the steps of
+        its own one-by-one refit); a draw it does not bring to convergence is refitted
+        by :meth:`__call__`, so nothing changes for it. Returns the values (one row per
+        draw, NaN for a failed one) and the reasons of failure (``""`` when it worked),
+        as the one-by-one chunks of :func:`bootstrap_statistic` do.
+        """
+        from loyaltysem._kernels.batched import fit_batched, objective_batched
+
+        rows = np.asarray(rows)
+        n_draws, n = rows.shape
+        k = self.n_values
+        if not self.batchable or n_draws == 0:
+            return _run_chunk(self, data, rows, k)
+        # each draw's covariance matrix (divisor n) computed as __call__ computes it, so
+        # that a draw's refit starts from the same numbers (a loop of BLAS products)
+        covs = np.empty((n_draws, data.shape[1], data.shape[1]))
+        for i, r in enumerate(rows):
+            sample = data[r]
+            centred = sample - sample.mean(axis=0)
+            covs[i] = centred.T @ centred / n
+        layout = self.cm.layout
+        x, converged, _ = fit_batched(layout, covs, self.x0, self.h0_inv)
+        out = np.full((n_draws, k), np.nan)
+        reasons = [""] * n_draws
+        done = np.flatnonzero(converged)
+        if len(done):
+            xs = x[done]
+            est, scale = self.std_plan.scales_and_values(xs)
+            std = est * scale
+            parts, std_parts = [est], [std]
+            if self.defined is not None:
+                parts.append(self.defined.from_x(xs))
+                std_parts.append(self.defined.from_rows(std))
+            chisq = n * objective_batched(layout, covs[done], xs)
+            admissible = np.all(est[:, self.variances] >= 0, axis=1).astype(float)
+            values = np.column_stack([*parts, *std_parts, chisq, admissible])
+            finite = np.all(np.isfinite(values), axis=1)
+            out[done[finite]] = values[finite]
+            for i in done[~finite]:
+                reasons[i] = "non-finite value"
+        rest = np.flatnonzero(~converged)
+        if len(rest):  # one by one, exactly as without batching
+            values, why = _run_chunk(self, data, rows[rest], k)
+            out[rest] = values
+            for i, reason in zip(rest, why, strict=True):
+                reasons[i] = reason
+        return out, reasons
+
+
+#: Refit the draws of the supported case together (:meth:`_Refitter.batch`); False
+#: refits every draw one by one (the benchmark's "before").
+_BATCH_REFITS = True
+#: Draws refitted together in one batch at most.
+_BATCH_SIZE = 1000
+#: Entries of one (draws x q x q) array of a batch at most (5e6 doubles: 40 MB): a model
+#: with many free parameters gets smaller batches (each draw holds a q x q inverse Hessian).
+_BATCH_ENTRIES = 5_000_000
+
+
+def _batched_statistic(
+    x: np.ndarray,
+    refit: _Refitter,
+    names: Sequence[str],
+    *,
+    n_boot: int,
+    random_state: int | None,
+    indices: np.ndarray | None,
+    n_jobs: int,
+    progress: bool | None,
+    jackknife: bool,
+) -> BootstrapResult:
+    """:func:`bootstrap_statistic` of a :class:`_Refitter` whose draws are refitted in batches.
+
+    The same draws (indices from the same seed), the same values and the same result;
+    only the refits of a chunk of draws run together.
+    """
+    n = len(x)
+    idx, n_boot = _resample_rows(n, n_boot, random_state, indices)
+    estimate = np.asarray(refit(x), dtype=float).reshape(-1)
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    bar = _Progress(n_boot, show, "bootstrap")
+    q = len(refit.x0)
+    size = max(1, min(_BATCH_SIZE, _BATCH_ENTRIES // max(q * q, 1)))
+    n_chunks = -(-n_boot // size)
+    if n_jobs != 1:  # a batch per worker at least
+        from joblib import effective_n_jobs
+
+        n_chunks = max(n_chunks, effective_n_jobs(n_jobs))
+    chunks = np.array_split(np.arange(n_boot), min(n_boot, n_chunks))
+    results: list[tuple[np.ndarray, list[str]]] = []
+    if n_jobs == 1:
+        for c in chunks:
+            results.append(refit.batch(x, idx[c]))
+            bar.update(len(c))
+    else:
+        from joblib import Parallel, delayed
+
+        runner = Parallel(n_jobs=n_jobs, return_as="generator")
+        for c, res in zip(
+            chunks, runner(delayed(refit.batch)(x, idx[c]) for c in chunks), strict=True
+        ):
+            results.append(res)
+            bar.update(len(c))
+    return _collect(
+        results, refit, x, estimate, names, n_boot,
+        None if indices is not None else random_state, jackknife,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -746,7 +893,8 @@ def bootstrap(
     labels = [f"{a} {o} {b}" for a, o, b in zip(est_tab["lhs"], est_tab["op"], est_tab["rhs"],
                                                  strict=True)]  # fmt: skip
     names = [f"est:{i}" for i in labels] + [f"std:{i}" for i in labels] + ["chisq", "admissible"]
-    boot = bootstrap_statistic(
+    run = _batched_statistic if _BATCH_REFITS and refit.batchable else bootstrap_statistic
+    boot = run(
         x,
         refit,
         names,
