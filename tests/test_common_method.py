@@ -49,8 +49,9 @@ def test_bundled_survey_clf_is_not_assessable_singular_information(ecommerce_rep
     # the issue: delta chi-square 0, p = 1 with a singular information matrix was judged
     cm = ecommerce_report.common_method
     assert cm.loc["clf_delta_chisq", "value"] == pytest.approx(0.0, abs=1e-6)
-    # p of a chi-square near 0 on 1 df moves as its square root: .999998 at 7.5e-12
-    assert cm.loc["clf_p_value", "value"] == pytest.approx(1.0, abs=1e-3)
+    # p of a chi-square near 0 on 1 df moves as its square root: .999998 at 7.5e-12;
+    # design.md section 4 tolerance for p-values
+    assert cm.loc["clf_p_value", "value"] == pytest.approx(1.0, abs=1e-4)
     v = ecommerce_report.verdicts
     clf = v[v["criterion"] == "clf"]
     assert len(clf) == 1
