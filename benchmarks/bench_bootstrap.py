@@ -30,8 +30,8 @@ import time
 from pathlib import Path
 
 import loyaltysem as ls
-from loyaltysem import resampling
 from loyaltysem.datasets import dataset_path, load_frame
+from loyaltysem.sem import bootstrap as resampling
 
 MODEL = """
 ind60 =~ x1 + x2 + x3

@@ -11,7 +11,7 @@ Tasks: fit + fit measures + standardized solution of
   delta-method SEs are part of every result);
 - loyaltysem given a semopy model: ``fit(semopy.Model(desc), data)`` with the semopy model
   built once beforehand (what a semopy user calls: the description is read as lavaan syntax,
-  ``loyaltysem._semopy``; the same numbers as ``fit(desc, data)``);
+  ``loyaltysem.sem._semopy``; the same numbers as ``fit(desc, data)``);
 - semopy: ``Model(desc).fit(data)`` + ``calc_stats(m)`` + ``m.inspect(std_est=True)``;
 - lavaan (when ``Rscript`` is on PATH): ``sem()`` + ``fitMeasures()`` +
   ``standardizedSolution()`` timed in-process by R itself (``system.time`` over a loop),

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from loyaltysem.datasets import load_ecommerce
 from loyaltysem.errors import MissingDataWarning
-from loyaltysem.polychoric import polychoric
+from loyaltysem.sem.polychoric import polychoric
 
 R_SCRIPT = r"""
 suppressPackageStartupMessages({library(lavaan); library(psych)})

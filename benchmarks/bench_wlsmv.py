@@ -41,8 +41,8 @@ import pandas as pd
 import loyaltysem
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import MissingDataWarning
-from loyaltysem.ordinal import fit_ordinal
-from loyaltysem.specification import specify
+from loyaltysem.sem.ordinal import fit_ordinal
+from loyaltysem.sem.specification import specify
 
 HS_MODEL = """
 visual  =~ x1 + x2 + x3

@@ -1,6 +1,6 @@
 """Regenerate the bundled example survey ``src/loyaltysem/data/ecommerce.csv``.
 
-The data are simulated by :func:`loyaltysem.simulation.simulate_survey` from the
+The data are simulated by :func:`loyaltysem.planning.simulation.simulate_survey` from the
 default e-commerce model (population values in ``loyaltysem.instruments.POPULATION``)
 with a fixed seed, so the file can be rebuilt byte for byte:
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from loyaltysem._files import write_text
-from loyaltysem.simulation import DESIGN_COLUMNS, PopulationModel, simulate_survey
+from loyaltysem.planning.simulation import DESIGN_COLUMNS, PopulationModel, simulate_survey
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "src" / "loyaltysem" / "data"
 INSTRUMENT = DATA_DIR / "ecommerce_instrument.toml"

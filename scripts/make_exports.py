@@ -1,7 +1,7 @@
 """Write the survey-platform test exports in ``tests/data/exports/``.
 
 One simulated survey (the default e-commerce instrument, 29 items in nine constructs,
-:func:`loyaltysem.simulation.simulate_survey` with a fixed seed) is written in the
+:func:`loyaltysem.planning.simulation.simulate_survey` with a fixed seed) is written in the
 layouts of 问卷星 (text download as .xlsx and GB18030 .csv; numeric download as .csv),
 腾讯问卷 (.csv), Qualtrics (.csv with its three header rows) and SPSS (.sav with
 variable and value labels). Straight-liners and speeders are planted: their
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltysem.instruments import default_instrument
-from loyaltysem.simulation import simulate_survey
+from loyaltysem.planning.simulation import simulate_survey
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "exports"
 SEED = 20261207

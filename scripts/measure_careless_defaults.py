@@ -2,7 +2,7 @@
 
 Writes the table behind docs/screening.md ("What the defaults flag: measured"):
 respondents drawn from the default population model by
-:func:`loyaltysem.simulation.simulate_survey` (fixed seeds), indices on the answers
+:func:`loyaltysem.planning.simulation.simulate_survey` (fixed seeds), indices on the answers
 as given, long-string threshold ceil(k / 2) - 1 (Curran 2016) and IRV <= 0.
 
     PYTHONPATH=src python scripts/measure_careless_defaults.py
@@ -15,8 +15,8 @@ import math
 
 import pandas as pd
 
-from loyaltysem.screening import irv, longstring
-from loyaltysem.simulation import PopulationModel, simulate_survey
+from loyaltysem.planning.simulation import PopulationModel, simulate_survey
+from loyaltysem.survey.screening import irv, longstring
 
 SEEDS = range(10)
 N = 300

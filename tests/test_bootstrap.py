@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from loyaltysem.errors import SurveyDataError
-from loyaltysem.resampling import bootstrap_statistic
+from loyaltysem.sem.bootstrap import bootstrap_statistic
 
 
 def mean_and_sd(x: np.ndarray) -> np.ndarray:

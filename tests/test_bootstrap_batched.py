@@ -25,8 +25,8 @@ from numpy.testing import assert_allclose
 
 import loyaltysem as ls
 import loyaltysem._kernels.batched as batched_kernel
-from loyaltysem import resampling
 from loyaltysem.datasets import load_frame
+from loyaltysem.sem import bootstrap as resampling
 
 ATOL_DRAW = 1e-8
 RTOL_CHISQ = 1e-10
@@ -96,7 +96,7 @@ def test_the_batch_takes_the_one_by_one_bfgs_steps(poldem):
     """Draw by draw, the kernel's estimates are bfgs_refit's on the same covariance matrix."""
     from loyaltysem._kernels.ml import MLKernel
     from loyaltysem._kernels.refit import bfgs_refit
-    from loyaltysem.specification import specify
+    from loyaltysem.sem.specification import specify
 
     res, data, idx = poldem
     spec = specify(res.model)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import loyaltysem as ls
-from loyaltysem import validity
+from loyaltysem.measurement import validity
 
 CFA_CRITERIA = {
     "omega", "rho_c", "rho_c_max", "ave", "fornell_larcker", "loading",

@@ -13,8 +13,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 import loyaltysem as ls
-from loyaltysem.comparison import ModelComparison, compare
 from loyaltysem.errors import ModelSpecError, SurveyDataError
+from loyaltysem.sem.comparison import ModelComparison, compare
 
 FIXTURE = json.loads(
     (Path(__file__).parent / "fixtures" / "compare.json").read_text(encoding="utf-8")
@@ -381,7 +381,7 @@ def test_ordinal_difference_test_is_lavtestlrt(name):
 
 def test_ordinal_compare_is_lrt_ordinal():
     """compare() and ordinal_groups.lrt_ordinal give one and the same test."""
-    from loyaltysem.ordinal_groups import lrt_ordinal
+    from loyaltysem.sem.ordinal_multigroup import lrt_ordinal
 
     fits = fit_ordinal_case("hs5_school_configural_vs_scalar_wlsmv")
     row = compare(fits["scalar"], fits["configural"]).table.iloc[1]

@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-import loyaltysem.estimation as estimation
+import loyaltysem.sem.single_group as estimation
 from loyaltysem import fit
 from loyaltysem._kernels import converge, starts
 from loyaltysem._kernels import fiml as fiml_kernel

@@ -108,7 +108,9 @@ def test_the_default_install_is_exactly_what_the_library_imports():
 def test_semopy_is_called_in_one_module_only_when_given_a_semopy_model():
     found = {k: v for k, v in imported_distributions().items() if k in PEERS}
     assert set(found) == {"semopy"}  # factor_analyzer and scikit-learn: nowhere
-    assert {where.split(":")[0] for where, _ in found["semopy"]} == {"src/loyaltysem/_semopy.py"}
+    assert {where.split(":")[0] for where, _ in found["semopy"]} == {
+        "src/loyaltysem/sem/_semopy.py"
+    }
     assert not any(module_level for _, module_level in found["semopy"])
 
 

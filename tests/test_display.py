@@ -33,9 +33,9 @@ from loyaltysem._display import (
     status_text,
     text_section,
 )
-from loyaltysem.efa import efa
+from loyaltysem.measurement.efa import efa
+from loyaltysem.measurement.polychoric import ordinal_alpha, polychoric, thresholds
 from loyaltysem.pls import pls
-from loyaltysem.polychoric import ordinal_alpha, polychoric, thresholds
 
 #: what an APA p-value looks like: "< .001", ".032", "1.000"
 APA_P = re.compile(r"< \.001|\.\d{3}|1\.000")

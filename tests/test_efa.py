@@ -16,7 +16,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 from loyaltysem import datasets
-from loyaltysem.efa import (
+from loyaltysem.errors import HeywoodWarning, IdentificationError, SurveyDataError
+from loyaltysem.measurement.efa import (
     BartlettResult,
     EFAResult,
     FactorSuggestions,
@@ -28,7 +29,6 @@ from loyaltysem.efa import (
     parallel_analysis,
     suggest_factors,
 )
-from loyaltysem.errors import HeywoodWarning, IdentificationError, SurveyDataError
 
 # Tolerances (measured maxima in docs/efa.md).
 # KMO and Bartlett are closed-form: rounding error only.

@@ -17,8 +17,8 @@ from numpy.testing import assert_allclose
 
 import loyaltysem as ls
 from loyaltysem.datasets import load_frame
-from loyaltysem.effects import effects, mediation_type
 from loyaltysem.errors import ModelSpecError
+from loyaltysem.sem.effects import effects, mediation_type
 
 FIXTURES = Path(__file__).parent / "fixtures" / "estimation"
 #: design.md section 4
@@ -163,7 +163,7 @@ def test_a_model_without_regressions_is_refused():
 def test_multigroup_effects_are_lavaans_defined_parameters() -> None:
     # hs_sem_defined (tests/reference/make_groups.R): textual ~ c(a1, a2)*visual,
     # speed ~ c(b1, b2)*textual + c*visual, ind1 := a1*b1, ind2 := a2*b2, total1 := c + a1*b1
-    from loyaltysem.groups import fit_groups
+    from loyaltysem.sem.multigroup import fit_groups
 
     fx = json.loads(
         (Path(__file__).parent / "fixtures" / "groups" / "hs_sem_defined.json").read_text(
@@ -202,7 +202,7 @@ def test_multigroup_effects_are_lavaans_defined_parameters() -> None:
 
 
 def test_multigroup_effects_with_a_multigroup_bootstrap() -> None:
-    from loyaltysem.groups import fit_groups
+    from loyaltysem.sem.multigroup import fit_groups
 
     hs = load_frame("holzinger_swineford")
     model = (

@@ -17,7 +17,7 @@ import pytest
 from numpy.testing import assert_allclose
 from test_modindices import merged_strict
 
-from loyaltysem.estimation import _Moments, fit_partable
+from loyaltysem.sem.single_group import _Moments, fit_partable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "estimation"
 

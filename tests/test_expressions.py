@@ -13,8 +13,8 @@ from numpy.testing import assert_allclose
 
 from loyaltysem import fit, load_political_democracy
 from loyaltysem.errors import LoyaltySemError, ModelSpecError
-from loyaltysem.expressions import FUNCTIONS, compile_expression
-from loyaltysem.specification import specify
+from loyaltysem.sem.expressions import FUNCTIONS, compile_expression
+from loyaltysem.sem.specification import specify
 
 POLDEM = """
 ind60 =~ x1 + x2 + x3

@@ -353,7 +353,7 @@ def test_latent_correlation_beyond_one_is_flagged():
 
 
 def test_an_optimizer_stopped_early_is_reported(hs, monkeypatch):
-    import loyaltysem.estimation as estimation
+    import loyaltysem.sem.single_group as estimation
 
     real = estimation.fisher_scoring
     monkeypatch.setattr(estimation, "fisher_scoring", lambda k, x0: real(k, x0, max_iter=2))

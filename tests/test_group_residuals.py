@@ -23,8 +23,8 @@ from numpy.testing import assert_allclose
 from loyaltysem import load_ecommerce
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import ModelSpecError
-from loyaltysem.groups import fit_groups
-from loyaltysem.ordinal_groups import fit_groups_ordinal
+from loyaltysem.sem.multigroup import fit_groups
+from loyaltysem.sem.ordinal_multigroup import fit_groups_ordinal
 
 FIXTURES = Path(__file__).parent / "fixtures" / "groups"
 ATOL_RESID = 1e-4  # raw and correlation residuals: differences of moments

@@ -25,7 +25,7 @@ import loyaltysem as ls
 from loyaltysem import load_ecommerce
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
-from loyaltysem.groups import (
+from loyaltysem.sem.multigroup import (
     CUTOFFS,
     INVARIANCE_LEVELS,
     InvarianceResult,
@@ -760,7 +760,7 @@ def test_a_configural_level_that_does_not_converge_is_reported(monkeypatch) -> N
     # so, the others are still fitted, and no level is compared with it
     import dataclasses
 
-    import loyaltysem.groups as groups_module
+    import loyaltysem.sem.multigroup as groups_module
 
     real = groups_module.fit_groups
 

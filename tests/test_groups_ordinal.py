@@ -29,8 +29,8 @@ from numpy.testing import assert_allclose
 from loyaltysem import fit, load_ecommerce
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import ModelSpecError, SurveyDataError
-from loyaltysem.grouping import MultiGroupResult
-from loyaltysem.ordinal_groups import (
+from loyaltysem.sem.group_blocks import MultiGroupResult
+from loyaltysem.sem.ordinal_multigroup import (
     ORDINAL_INVARIANCE_LEVELS,
     ORDINAL_THETA_LEVELS,
     fit_groups_ordinal,

@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose
 
 import loyaltysem as ls
 from loyaltysem.errors import SurveyDataError
-from loyaltysem.guidance import EstimatorRecommendation, recommend_estimator
+from loyaltysem.sem.guidance import EstimatorRecommendation, recommend_estimator
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: psych::mardia numbers are reproduced to this (see test_screening.py).

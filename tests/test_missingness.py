@@ -18,7 +18,7 @@ from numpy.testing import assert_allclose
 import loyaltysem as ls
 from loyaltysem._kernels import fiml
 from loyaltysem.errors import MissingDataWarning, SurveyDataError
-from loyaltysem.missingness import missing_patterns, saturated_moments
+from loyaltysem.survey.missingness import missing_patterns, saturated_moments
 
 FIXTURES = Path(__file__).parent / "fixtures" / "missing"
 CASES = ["hs_mcar10", "ecommerce"]

@@ -31,11 +31,12 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from loyaltysem import estimation, fit, load_ecommerce
+from loyaltysem import fit, load_ecommerce
 from loyaltysem.datasets import dataset_path, load_frame
-from loyaltysem.estimation import MI_COLUMNS
-from loyaltysem.results import SEMResult
-from loyaltysem.specification import specify
+from loyaltysem.sem import single_group as estimation
+from loyaltysem.sem.results import SEMResult
+from loyaltysem.sem.single_group import MI_COLUMNS
+from loyaltysem.sem.specification import specify
 
 FIXTURES = Path(__file__).parent / "fixtures" / "estimation"
 DATASETS = dataset_path("mobi").parent  # the packaged copies (src/loyaltysem/data)

@@ -153,7 +153,7 @@ def test_an_empty_existing_folder_is_filled(tmp_path, models):
 @pytest.fixture
 def no_fit(monkeypatch):
     """Make fitting fail loudly: a command that reached it would exit 1, not 2."""
-    import loyaltysem.fitting
+    import loyaltysem.sem.dispatch
 
     calls = []
 
@@ -161,7 +161,7 @@ def no_fit(monkeypatch):
         calls.append(args)
         raise AssertionError("the analysis started")
 
-    monkeypatch.setattr(loyaltysem.fitting, "fit", fail)
+    monkeypatch.setattr(loyaltysem.sem.dispatch, "fit", fail)
     return calls
 
 

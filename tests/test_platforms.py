@@ -20,8 +20,8 @@ from numpy.testing import assert_allclose
 from loyaltysem import CodebookDraft, draft_codebook, read_survey
 from loyaltysem.cli import main
 from loyaltysem.errors import CodebookError, SurveyDataError
-from loyaltysem.estimation import fit
 from loyaltysem.instruments import DEFAULT_MODEL, default_instrument
+from loyaltysem.sem.single_group import fit
 from loyaltysem.survey import Codebook, Survey
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,7 +22,7 @@ from scipy import stats
 from loyaltysem import datasets
 from loyaltysem._kernels import polychoric as kern
 from loyaltysem.errors import LoyaltySemWarning, MissingDataWarning, SurveyDataError
-from loyaltysem.polychoric import (
+from loyaltysem.measurement.polychoric import (
     OrdinalAlphaResult,
     PolychoricResult,
     ThresholdResult,

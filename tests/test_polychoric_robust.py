@@ -5,7 +5,7 @@ Fixture: ``tests/fixtures/polychoric_robust.json`` from
 2 x 2 table [[187, 3], [14, 18]] of issue 14 and simulated sparse tables on which
 lavaan's floored likelihood has two local maxima or flattens towards +-1. Each table is
 expanded to raw answers here, as the R script expands it, and given to
-:func:`loyaltysem.polychoric.polychoric`. R is not needed.
+:func:`loyaltysem.sem.polychoric.polychoric`. R is not needed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from numpy.testing import assert_allclose
 from scipy import optimize
 
 from loyaltysem._kernels import polychoric as kern
-from loyaltysem.polychoric import polychoric
+from loyaltysem.sem.polychoric import polychoric
 
 # design.md section 4: estimates atol 1e-4. We hold the correlations to 1e-5 as
 # tests/test_polychoric.py does; measured max |ours - lavaan| over the fixture: 5e-11

@@ -26,7 +26,7 @@ from loyaltysem.datasets import (
     load_mobi,
 )
 from loyaltysem.errors import CodebookError, HeywoodWarning, SurveyDataError
-from loyaltysem.reliability import (
+from loyaltysem.measurement.reliability import (
     ALPHA_DROP_COLUMNS,
     ITEM_STATS_COLUMNS,
     ITEM_TABLE_COLUMNS,

@@ -263,7 +263,7 @@ def test_mean_structure_from_summary_statistics_needs_means():
 def test_compare_of_robust_fits_is_lavtestlrt(name):
     """compare() on fit(estimator="MLM"/"MLR") results: lavTestLRT's scaled difference."""
     import loyaltysem as ls
-    from loyaltysem.comparison import compare
+    from loyaltysem.sem.comparison import compare
 
     case = json.loads((FIXTURES.parent / "compare.json").read_text(encoding="utf-8"))["cases"][name]
     hs = ls.load_holzinger_swineford()
@@ -319,8 +319,8 @@ def test_observed_information_is_the_hessian_of_half_f(name):
     """The analytic observed information against central differences of the gradient."""
     from loyaltysem._kernels.ml import MLKernel, fisher_scoring
     from loyaltysem._kernels.partable import compile_partable
-    from loyaltysem.estimation import _start_values, moments_from_data
-    from loyaltysem.specification import specify
+    from loyaltysem.sem.single_group import _start_values, moments_from_data
+    from loyaltysem.sem.specification import specify
 
     fx = load(name)
     data = pd.read_csv(DATASETS / fx["provenance"]["data_file"])

@@ -25,10 +25,10 @@ from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
-import loyaltysem.screening as screening_module
+import loyaltysem.survey.screening as screening_module
 from loyaltysem.datasets import dataset_path
 from loyaltysem.errors import MissingDataWarning, SurveyDataError
-from loyaltysem.screening import (
+from loyaltysem.survey.screening import (
     DESCRIBE_COLUMNS,
     MardiaResult,
     ScreeningReport,
@@ -708,10 +708,10 @@ def simulated_survey(seed: int = 11, *, n_attentive: int = 300, k: int = 10):
     """N attentive respondents from the default model + k straight-liners + k random.
 
     Returns the survey (LOY4 reverse-keyed as the codebook says) and each respondent's
-    true type, from loyaltysem.simulation with a fixed seed.
+    true type, from loyaltysem.planning.simulation with a fixed seed.
     """
     from loyaltysem.instruments import default_instrument
-    from loyaltysem.simulation import simulate_survey
+    from loyaltysem.planning.simulation import simulate_survey
     from loyaltysem.survey import Codebook, Survey
 
     n = n_attentive + 2 * k

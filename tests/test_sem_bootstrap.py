@@ -23,8 +23,8 @@ import loyaltysem as ls
 from loyaltysem._kernels.ml import MLKernel
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import ModelSpecError, SurveyDataError
-from loyaltysem.resampling import SEMBootstrap, _Refitter, bootstrap
-from loyaltysem.specification import specify
+from loyaltysem.sem.bootstrap import SEMBootstrap, _Refitter, bootstrap
+from loyaltysem.sem.specification import specify
 
 FX = json.loads(
     (Path(__file__).parent / "fixtures" / "bootstrap" / "poldem_indirect.json").read_text(
@@ -166,7 +166,7 @@ FXG = json.loads(
 
 @pytest.fixture(scope="module")
 def groups_fitted():
-    from loyaltysem.groups import fit_groups
+    from loyaltysem.sem.multigroup import fit_groups
 
     hs = load_frame("holzinger_swineford")
     res = fit_groups(FXG["model"], hs, FXG["group"], group_equal=FXG["group_equal"])
@@ -303,7 +303,7 @@ def test_multigroup_bollen_stine_chisq_and_pvalue(groups_fitted):
 
 
 def test_ordinal_multigroup_bootstrap_is_refused():
-    from loyaltysem.ordinal_groups import fit_groups_ordinal
+    from loyaltysem.sem.ordinal_multigroup import fit_groups_ordinal
 
     survey = ls.load_ecommerce()
     with pytest.warns(Warning):
@@ -357,7 +357,7 @@ def test_fiml_bootstrap_resamples_incomplete_rows_as_lavaan():
 
 
 def test_fiml_multigroup_bootstrap_resamples_within_waves_as_lavaan():
-    from loyaltysem.groups import fit_groups
+    from loyaltysem.sem.multigroup import fit_groups
 
     survey = ls.load_ecommerce()
     g = FXF["groups"]
@@ -378,7 +378,7 @@ def test_fiml_bootstrap_refuses_bollen_stine():
 
 
 def test_fiml_multigroup_bootstrap_with_a_covariate_is_refused():
-    from loyaltysem.groups import fit_groups
+    from loyaltysem.sem.multigroup import fit_groups
 
     hs = load_frame("holzinger_swineford")
     res = fit_groups("visual =~ x1 + x2 + x3\nvisual ~ ageyr", hs, "school", missing="ml")

@@ -1,6 +1,6 @@
 """``loyaltysem.fit(semopy.Model(...), data)``: a semopy model fitted with lavaan's numbers.
 
-A semopy model's description is read as lavaan syntax (``loyaltysem._semopy``). On Political
+A semopy model's description is read as lavaan syntax (``loyaltysem.sem._semopy``). On Political
 Democracy the semopy model built from the lavaan fixture's syntax gives exactly the result of
 ``fit(syntax, data)``, and that result matches lavaan 0.6.14 (``tests/fixtures/estimation/``,
 written by ``tests/reference/make_estimation.R``) with the tolerances of design.md §4, compared
@@ -20,10 +20,10 @@ from numpy.testing import assert_allclose
 from test_fit import ATOL_EST, ATOL_INDEX, RTOL_CHISQ, RTOL_SE, load, merged
 
 from loyaltysem import fit
-from loyaltysem._semopy import from_semopy, is_semopy_model
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import LoyaltySemWarning, ModelSpecError
-from loyaltysem.specification import specify
+from loyaltysem.sem._semopy import from_semopy, is_semopy_model
+from loyaltysem.sem.specification import specify
 
 POLDEM = load("poldem_sem")
 SYNTAX = POLDEM["provenance"]["model_syntax"]

@@ -12,7 +12,7 @@ import pytest
 
 from loyaltysem.errors import ModelSpecError, SurveyDataError
 from loyaltysem.instruments import default_instrument
-from loyaltysem.simulation import DESIGN_COLUMNS, PopulationModel, simulate_survey
+from loyaltysem.planning.simulation import DESIGN_COLUMNS, PopulationModel, simulate_survey
 from loyaltysem.survey import Codebook, read_survey
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from loyaltysem.errors import IdentificationError, ModelSpecError
-from loyaltysem.specification import specify
+from loyaltysem.sem.specification import specify
 
 CASES = json.loads(
     (Path(__file__).parent / "fixtures" / "estimation" / "partable_cases.json").read_text(

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 import loyaltysem as ls
-from loyaltysem import validity
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import (
     ConvergenceError,
@@ -30,6 +29,7 @@ from loyaltysem.errors import (
     LoyaltySemWarning,
     SurveyDataError,
 )
+from loyaltysem.measurement import validity
 from loyaltysem.status import KINDS, Status, classify, quiet, warn_status
 
 HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
@@ -101,7 +101,7 @@ def test_a_proper_fit_is_ok_and_silent(hs):
 
 
 def test_non_convergence_gives_a_convergence_warning_at_the_callers_line(hs, monkeypatch):
-    import loyaltysem.estimation as estimation
+    import loyaltysem.sem.single_group as estimation
 
     real = estimation.fisher_scoring
     monkeypatch.setattr(estimation, "fisher_scoring", lambda k, x0: real(k, x0, max_iter=2))
@@ -336,7 +336,7 @@ def test_a_non_converged_cfa_leaves_every_construct_without_cfa_reliability():
 
 # ------------------------------------------------------------------- bootstrap
 def test_bootstrap_of_a_non_converged_fit_raises_convergence_error(hs, monkeypatch):
-    import loyaltysem.estimation as estimation
+    import loyaltysem.sem.single_group as estimation
 
     real = estimation.fisher_scoring
     monkeypatch.setattr(estimation, "fisher_scoring", lambda k, x0: real(k, x0, max_iter=2))

@@ -11,9 +11,10 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 import loyaltysem
-from loyaltysem import _threads, estimation
+from loyaltysem import _threads
 from loyaltysem._threads import blas_single_threaded, blas_thread_counts, single_blas_thread
 from loyaltysem.datasets import load_frame
+from loyaltysem.sem import single_group as estimation
 
 HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 

@@ -17,8 +17,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 import loyaltysem as ls
-from loyaltysem import validity
 from loyaltysem.errors import ModelSpecError
+from loyaltysem.measurement import validity
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validity"
 SEMINR = Path(__file__).resolve().parent / "thirdparty" / "seminr_ts_expected"
@@ -229,7 +229,7 @@ def test_report_reliability_assembles_the_reference_numbers(ecommerce_report):
     formula = pd.DataFrame(fx["formula"]).T
     assert_allclose(rel["ave"], formula["ave"], atol=ATOL_EST)
     # alpha as psych::alpha (tests/test_reliability.py checks reliability_table against it)
-    from loyaltysem.reliability import reliability_table
+    from loyaltysem.measurement.reliability import reliability_table
 
     direct = reliability_table(ls.load_ecommerce().data, fx["constructs"])
     assert_allclose(rel["alpha"], direct["alpha"], atol=ATOL_EXACT)

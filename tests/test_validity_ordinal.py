@@ -19,11 +19,11 @@ import pytest
 from numpy.testing import assert_allclose
 
 import loyaltysem as ls
-from loyaltysem import validity
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import MissingDataWarning, SurveyDataError
-from loyaltysem.ordinal import fit_ordinal
-from loyaltysem.specification import specify
+from loyaltysem.measurement import validity
+from loyaltysem.sem.ordinal import fit_ordinal
+from loyaltysem.sem.specification import specify
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validity"
 ATOL = 1e-4  # estimates, standardized values, reliability coefficients

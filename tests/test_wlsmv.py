@@ -1,4 +1,4 @@
-"""Ordinal estimation (WLSMV, ULSMV) of ``loyaltysem.ordinal.fit_ordinal`` against lavaan 0.6.14.
+"""Ordinal estimation (WLSMV, ULSMV) of ``loyaltysem.sem.ordinal.fit_ordinal`` against lavaan.
 
 Fixtures: ``tests/reference/make_wlsmv.R`` (``wlsmv_*.json``; R and lavaan versions,
 date, call and syntax recorded in each). Every parameter row (a row on one side only
@@ -21,8 +21,8 @@ from numpy.testing import assert_allclose
 from loyaltysem import fit, load_ecommerce
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import MissingDataWarning, ModelSpecError, SurveyDataError
-from loyaltysem.ordinal import fit_ordinal
-from loyaltysem.specification import specify
+from loyaltysem.sem.ordinal import fit_ordinal
+from loyaltysem.sem.specification import specify
 
 FIXTURES = Path(__file__).parent / "fixtures" / "estimation"
 

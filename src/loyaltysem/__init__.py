@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 # type checker and a reader see.
 if TYPE_CHECKING:
     from loyaltysem import datasets, instruments
-    from loyaltysem.comparison import ModelComparison, compare
     from loyaltysem.datasets import (
         load_corp_rep,
         load_ecommerce,
@@ -39,8 +38,6 @@ if TYPE_CHECKING:
         load_mobi,
         load_political_democracy,
     )
-    from loyaltysem.efa import bartlett, efa_report, kmo, parallel_analysis, suggest_factors
-    from loyaltysem.effects import EffectsResult, effects
     from loyaltysem.errors import (
         CodebookError,
         ConvergenceError,
@@ -49,84 +46,93 @@ if TYPE_CHECKING:
         ModelSpecError,
         SurveyDataError,
     )
-    from loyaltysem.fitting import fit
-    from loyaltysem.groups import InvarianceResult, MultiGroupResult, fit_groups, invariance
-    from loyaltysem.guidance import EstimatorRecommendation, recommend_estimator
     from loyaltysem.instruments import DEFAULT_MODEL, ECSI_MODEL, RIVAL_MODEL, default_instrument
-    from loyaltysem.missingness import missing_patterns, saturated_moments
-    from loyaltysem.reliability import alpha
-    from loyaltysem.resampling import (
+    from loyaltysem.measurement.efa import (
+        bartlett,
+        efa_report,
+        kmo,
+        parallel_analysis,
+        suggest_factors,
+    )
+    from loyaltysem.measurement.reliability import alpha
+    from loyaltysem.measurement.validity import MeasurementReport, validate
+    from loyaltysem.planning.simulation import PopulationModel, simulate_survey
+    from loyaltysem.sem.bootstrap import (
         BootstrapResult,
         SEMBootstrap,
         bootstrap,
         bootstrap_statistic,
     )
-    from loyaltysem.results import Provenance, SEMResult
-    from loyaltysem.screening import ScreeningReport, describe, mardia, screen
-    from loyaltysem.simulation import PopulationModel, simulate_survey
-    from loyaltysem.specification import ModelSpec, specify
+    from loyaltysem.sem.comparison import ModelComparison, compare
+    from loyaltysem.sem.dispatch import fit
+    from loyaltysem.sem.effects import EffectsResult, effects
+    from loyaltysem.sem.guidance import EstimatorRecommendation, recommend_estimator
+    from loyaltysem.sem.multigroup import InvarianceResult, MultiGroupResult, fit_groups, invariance
+    from loyaltysem.sem.results import Provenance, SEMResult
+    from loyaltysem.sem.specification import ModelSpec, specify
     from loyaltysem.status import Status
     from loyaltysem.survey import Codebook, CodebookDraft, Survey, draft_codebook, read_survey
-    from loyaltysem.validity import MeasurementReport, validate
+    from loyaltysem.survey.missingness import missing_patterns, saturated_moments
+    from loyaltysem.survey.screening import ScreeningReport, describe, mardia, screen
 
 #: public name -> the module that defines it (imported on first access)
 _EXPORTS: dict[str, str] = {
-    "ModelComparison": "loyaltysem.comparison",
-    "compare": "loyaltysem.comparison",
+    "ModelComparison": "loyaltysem.sem.comparison",
+    "compare": "loyaltysem.sem.comparison",
     "load_corp_rep": "loyaltysem.datasets",
     "load_ecommerce": "loyaltysem.datasets",
     "load_holzinger_swineford": "loyaltysem.datasets",
     "load_mobi": "loyaltysem.datasets",
     "load_political_democracy": "loyaltysem.datasets",
-    "bartlett": "loyaltysem.efa",
-    "efa_report": "loyaltysem.efa",
-    "kmo": "loyaltysem.efa",
-    "parallel_analysis": "loyaltysem.efa",
-    "suggest_factors": "loyaltysem.efa",
-    "EffectsResult": "loyaltysem.effects",
-    "effects": "loyaltysem.effects",
+    "bartlett": "loyaltysem.measurement.efa",
+    "efa_report": "loyaltysem.measurement.efa",
+    "kmo": "loyaltysem.measurement.efa",
+    "parallel_analysis": "loyaltysem.measurement.efa",
+    "suggest_factors": "loyaltysem.measurement.efa",
+    "EffectsResult": "loyaltysem.sem.effects",
+    "effects": "loyaltysem.sem.effects",
     "CodebookError": "loyaltysem.errors",
     "ConvergenceError": "loyaltysem.errors",
     "IdentificationError": "loyaltysem.errors",
     "LoyaltySemError": "loyaltysem.errors",
     "ModelSpecError": "loyaltysem.errors",
     "SurveyDataError": "loyaltysem.errors",
-    "fit": "loyaltysem.fitting",
-    "InvarianceResult": "loyaltysem.groups",
-    "MultiGroupResult": "loyaltysem.groups",
-    "fit_groups": "loyaltysem.groups",
-    "invariance": "loyaltysem.groups",
-    "EstimatorRecommendation": "loyaltysem.guidance",
-    "recommend_estimator": "loyaltysem.guidance",
+    "fit": "loyaltysem.sem.dispatch",
+    "InvarianceResult": "loyaltysem.sem.multigroup",
+    "MultiGroupResult": "loyaltysem.sem.multigroup",
+    "fit_groups": "loyaltysem.sem.multigroup",
+    "invariance": "loyaltysem.sem.multigroup",
+    "EstimatorRecommendation": "loyaltysem.sem.guidance",
+    "recommend_estimator": "loyaltysem.sem.guidance",
     "DEFAULT_MODEL": "loyaltysem.instruments",
     "ECSI_MODEL": "loyaltysem.instruments",
     "RIVAL_MODEL": "loyaltysem.instruments",
     "default_instrument": "loyaltysem.instruments",
-    "missing_patterns": "loyaltysem.missingness",
-    "saturated_moments": "loyaltysem.missingness",
-    "alpha": "loyaltysem.reliability",
-    "BootstrapResult": "loyaltysem.resampling",
-    "SEMBootstrap": "loyaltysem.resampling",
-    "bootstrap": "loyaltysem.resampling",
-    "bootstrap_statistic": "loyaltysem.resampling",
-    "Provenance": "loyaltysem.results",
-    "SEMResult": "loyaltysem.results",
-    "ScreeningReport": "loyaltysem.screening",
-    "describe": "loyaltysem.screening",
-    "mardia": "loyaltysem.screening",
-    "screen": "loyaltysem.screening",
-    "PopulationModel": "loyaltysem.simulation",
-    "simulate_survey": "loyaltysem.simulation",
+    "missing_patterns": "loyaltysem.survey.missingness",
+    "saturated_moments": "loyaltysem.survey.missingness",
+    "alpha": "loyaltysem.measurement.reliability",
+    "BootstrapResult": "loyaltysem.sem.bootstrap",
+    "SEMBootstrap": "loyaltysem.sem.bootstrap",
+    "bootstrap": "loyaltysem.sem.bootstrap",
+    "bootstrap_statistic": "loyaltysem.sem.bootstrap",
+    "Provenance": "loyaltysem.sem.results",
+    "SEMResult": "loyaltysem.sem.results",
+    "ScreeningReport": "loyaltysem.survey.screening",
+    "describe": "loyaltysem.survey.screening",
+    "mardia": "loyaltysem.survey.screening",
+    "screen": "loyaltysem.survey.screening",
+    "PopulationModel": "loyaltysem.planning.simulation",
+    "simulate_survey": "loyaltysem.planning.simulation",
     "Status": "loyaltysem.status",
-    "ModelSpec": "loyaltysem.specification",
-    "specify": "loyaltysem.specification",
+    "ModelSpec": "loyaltysem.sem.specification",
+    "specify": "loyaltysem.sem.specification",
     "Codebook": "loyaltysem.survey",
     "CodebookDraft": "loyaltysem.survey",
     "draft_codebook": "loyaltysem.survey",
     "Survey": "loyaltysem.survey",
     "read_survey": "loyaltysem.survey",
-    "MeasurementReport": "loyaltysem.validity",
-    "validate": "loyaltysem.validity",
+    "MeasurementReport": "loyaltysem.measurement.validity",
+    "validate": "loyaltysem.measurement.validity",
 }
 _SUBMODULES = ("datasets", "instruments")
 
@@ -165,9 +171,9 @@ _SHADOWED = frozenset({"effects"})
 class _Package(types.ModuleType):
     """The package module: a function keeps its name over a submodule of the same name.
 
-    ``loyaltysem.effects`` is the function :func:`~loyaltysem.effects.effects`, as it was
+    ``loyaltysem.sem.effects`` is the function :func:`~loyaltysem.sem.effects.effects`, as it was
     when this package imported everything eagerly; importing the submodule
-    ``loyaltysem.effects`` must not replace it with the module.
+    ``loyaltysem.sem.effects`` must not replace it with the module.
     """
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -177,6 +183,11 @@ class _Package(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _Package
+
+# The modules that moved into the wings before 0.1.0 keep their old names, with a warning.
+from loyaltysem import _moved  # noqa: E402
+
+_moved.install()
 
 __all__ = [
     "DEFAULT_MODEL",

@@ -57,15 +57,15 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from loyaltysem._files import OutputFolder
-    from loyaltysem.effects import EffectsResult
-    from loyaltysem.groups import InvarianceResult, MultiGroupResult
-    from loyaltysem.guidance import EstimatorRecommendation
-    from loyaltysem.resampling import SEMBootstrap
-    from loyaltysem.results import SEMResult
-    from loyaltysem.screening import ScreeningReport
+    from loyaltysem.measurement.validity import MeasurementReport
+    from loyaltysem.sem.bootstrap import SEMBootstrap
+    from loyaltysem.sem.effects import EffectsResult
+    from loyaltysem.sem.guidance import EstimatorRecommendation
+    from loyaltysem.sem.multigroup import InvarianceResult, MultiGroupResult
+    from loyaltysem.sem.results import SEMResult
     from loyaltysem.status import Status
     from loyaltysem.survey import Survey
-    from loyaltysem.validity import MeasurementReport
+    from loyaltysem.survey.screening import ScreeningReport
 
 __all__ = ["cli_terms", "main"]
 
@@ -229,7 +229,7 @@ def _residuals_cor(result: SEMResult | MultiGroupResult) -> pd.DataFrame:
     """Correlation residuals; of a multi-group fit, stacked with the group label first."""
     import pandas as pd
 
-    from loyaltysem.groups import MultiGroupResult
+    from loyaltysem.sem.multigroup import MultiGroupResult
 
     if not isinstance(result, MultiGroupResult):
         return result.residuals("cor")
@@ -245,7 +245,7 @@ def _write_sem(
 ) -> list[Path]:
     """Write the tables of a fitted model (full precision) and its summary."""
     from loyaltysem._files import write_csv, write_text
-    from loyaltysem.effects import effects
+    from loyaltysem.sem.effects import effects
 
     mi = result.modification_indices(minimum_value=3.84)
     paths = [
@@ -530,7 +530,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
 
 def _cmd_fit(args: argparse.Namespace) -> int:
     from loyaltysem._files import write_csv
-    from loyaltysem.fitting import fit
+    from loyaltysem.sem.dispatch import fit
 
     model, model_name = _model(args.model)
     survey = _read(args)
@@ -547,7 +547,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     result = fit(model, data, **group_options, **_fit_options(args))
     boot = None
     if args.bootstrap:
-        from loyaltysem.resampling import bootstrap
+        from loyaltysem.sem.bootstrap import bootstrap
 
         boot = bootstrap(
             result,
@@ -572,7 +572,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _cmd_invariance(args: argparse.Namespace) -> int:
-    from loyaltysem.groups import invariance
+    from loyaltysem.sem.multigroup import invariance
 
     survey = _read(args)
     if args.model is None:
@@ -609,7 +609,7 @@ def _cmd_invariance(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from loyaltysem.validity import validate
+    from loyaltysem.measurement.validity import validate
 
     survey = _read(args)
     report = validate(
@@ -714,11 +714,11 @@ class _Chain:
 
 def _chain(survey: Survey, args: argparse.Namespace, *, model: str, measurement: object) -> _Chain:
     """Run the chain of ``analyze``, ``demo`` and ``report`` (nothing is written here)."""
-    from loyaltysem.effects import effects
-    from loyaltysem.fitting import fit
-    from loyaltysem.groups import invariance
-    from loyaltysem.guidance import recommend_estimator
-    from loyaltysem.validity import validate
+    from loyaltysem.measurement.validity import validate
+    from loyaltysem.sem.dispatch import fit
+    from loyaltysem.sem.effects import effects
+    from loyaltysem.sem.guidance import recommend_estimator
+    from loyaltysem.sem.multigroup import invariance
 
     report = survey.screen()
     cleaned = survey.clean(report)
@@ -781,7 +781,7 @@ def _run_chain(
 ) -> int:
     """The demo's chain: screen, clean, validate, recommend, fit with effects, invariance."""
     from loyaltysem._files import write_csv, write_text
-    from loyaltysem.missingness import missing_patterns
+    from loyaltysem.survey.missingness import missing_patterns
 
     out: Path = args.write_dir
     chain = _chain(survey, args, model=model, measurement=measurement)

@@ -28,7 +28,7 @@ This module holds
 - :data:`ECSI_MODEL`: the European Customer Satisfaction Index model for the ``mobi``
   data (Tenenhaus et al. 2005);
 - :func:`measurement_model`: ``=~`` lines from a codebook or a mapping;
-- :data:`POPULATION`: the population values from which ``loyaltysem.simulation``
+- :data:`POPULATION`: the population values from which ``loyaltysem.planning.simulation``
   draws the bundled example survey.
 
 Examples
@@ -368,7 +368,7 @@ def _item_thresholds() -> dict[str, tuple[float, ...]]:
 
 
 #: Population values of the default model, from which the bundled example survey is
-#: simulated (``loyaltysem.simulation.PopulationModel.default()``).
+#: simulated (``loyaltysem.planning.simulation.PopulationModel.default()``).
 #:
 #: - **Loadings** (standardized, keyed direction): REP .78 .82 .74; SEC .80 .76 .72;
 #:   SQ .75 .79 .72 .70; PQ .81 .84 .73; PRI .77 .80 .71; ASS .79 .83 .75;

@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Reference fixtures for loyaltysem.comparison.compare (tests/test_comparison.py).
+# Reference fixtures for loyaltysem.sem.comparison.compare (tests/test_comparison.py).
 #
 # Run from the repository root:
 #   Rscript tests/reference/make_compare.R [all|single|groups|ordinal]

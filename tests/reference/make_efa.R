@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Reference fixtures for loyaltysem.efa (tests/test_efa.py).
+# Reference fixtures for loyaltysem.measurement.efa (tests/test_efa.py).
 #
 # Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_efa.R [DATASETS_DIR] [FIXTURES_DIR]

@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Reference fixtures for loyaltysem.specification and loyaltysem.estimation
+# Reference fixtures for loyaltysem.sem.specification and loyaltysem.sem.single_group
 # (tests/test_estimation_fixtures.py, tests/test_specification.py).
 #
 # Run from the repository root (data: the packaged copies in src/loyaltysem/data):

@@ -1,6 +1,6 @@
 #!/usr/bin/env Rscript
 # Reference fixtures for multi-group full-information ML with a fixed.x covariate
-# (loyaltysem.groups.fit_groups(..., missing="ml"|"ml.x"); tests/test_groups.py).
+# (loyaltysem.sem.multigroup.fit_groups(..., missing="ml"|"ml.x"); tests/test_groups.py).
 #
 # Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_groups_fiml_x.R [DATASETS_DIR] [FIXTURES_DIR]

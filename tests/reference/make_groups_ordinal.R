@@ -1,6 +1,6 @@
 #!/usr/bin/env Rscript
 # Reference fixtures for multi-group ordinal fits (WLSMV, ULSMV) and ordinal (threshold)
-# measurement invariance (loyaltysem.ordinal_groups; tests/test_groups_ordinal.py).
+# measurement invariance (loyaltysem.sem.ordinal_multigroup; tests/test_groups_ordinal.py).
 #
 # Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_groups_ordinal.R [--theta-only] [--defined-only] [DATASETS_DIR] [FIXTURES_DIR]

@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Reference fixtures for loyaltysem.missingness and loyaltysem._kernels.fiml
+# Reference fixtures for loyaltysem.survey.missingness and loyaltysem._kernels.fiml
 # (tests/test_missingness.py).
 #
 # Run from the repository root:  Rscript tests/reference/make_missing.R

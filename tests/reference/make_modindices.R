@@ -1,6 +1,6 @@
 #!/usr/bin/env Rscript
 # Reference fixtures for the single-group modification indices
-# (loyaltysem.estimation.modification_indices, SEMResult.modification_indices();
+# (loyaltysem.sem.single_group.modification_indices, SEMResult.modification_indices();
 # tests/test_modindices.py).
 #
 # Run from the repository root (data: the packaged copies in src/loyaltysem/data):

@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Reference fixtures for loyaltysem.polychoric (tests/test_polychoric.py).
+# Reference fixtures for loyaltysem.sem.polychoric (tests/test_polychoric.py).
 #
 # Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_polychoric.R [DATASETS_DIR] [FIXTURES_DIR]

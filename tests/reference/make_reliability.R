@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Reference fixtures for loyaltysem.reliability (tests/test_reliability.py).
+# Reference fixtures for loyaltysem.measurement.reliability (tests/test_reliability.py).
 #
 # Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_reliability.R [DATASETS_DIR] [FIXTURES_DIR]

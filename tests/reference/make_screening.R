@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Reference fixtures for loyaltysem.screening (tests/test_screening.py).
+# Reference fixtures for loyaltysem.survey.screening (tests/test_screening.py).
 #
 # Run from the repository root:
 #   Rscript tests/reference/make_screening.R [DATASETS_DIR] [FIXTURES_DIR]

@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Reference fixtures for loyaltysem.validity (tests/test_validity.py).
+# Reference fixtures for loyaltysem.measurement.validity (tests/test_validity.py).
 #
 # Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_validity.R

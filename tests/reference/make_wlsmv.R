@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Reference fixtures for the ordinal estimators (WLSMV, ULSMV) of loyaltysem.ordinal
+# Reference fixtures for the ordinal estimators (WLSMV, ULSMV) of loyaltysem.sem.ordinal
 # (tests/test_wlsmv.py).
 #
 # Run from the repository root (data: the packaged copies in src/loyaltysem/data):

@@ -38,12 +38,8 @@ from typing import Any
 
 import numpy as np
 
-from loyaltysem.comparison import ModelComparison
-from loyaltysem.effects import EffectsResult
 from loyaltysem.errors import OutputError, ReportError
-from loyaltysem.grouping import MultiGroupResult
-from loyaltysem.groups import InvarianceResult
-from loyaltysem.guidance import EstimatorRecommendation
+from loyaltysem.measurement.validity import MeasurementReport
 from loyaltysem.report.diagrams import diagram
 from loyaltysem.report.figures import (
     Figure,
@@ -76,11 +72,15 @@ from loyaltysem.report.tables import (
     sample_table,
     status_warning,
 )
-from loyaltysem.resampling import SEMBootstrap
-from loyaltysem.results import SEMResult
-from loyaltysem.screening import ScreeningReport
+from loyaltysem.sem.bootstrap import SEMBootstrap
+from loyaltysem.sem.comparison import ModelComparison
+from loyaltysem.sem.effects import EffectsResult
+from loyaltysem.sem.group_blocks import MultiGroupResult
+from loyaltysem.sem.guidance import EstimatorRecommendation
+from loyaltysem.sem.multigroup import InvarianceResult
+from loyaltysem.sem.results import SEMResult
 from loyaltysem.survey import Survey
-from loyaltysem.validity import MeasurementReport
+from loyaltysem.survey.screening import ScreeningReport
 
 __all__ = ["FORMATS", "write"]
 

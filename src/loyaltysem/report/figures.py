@@ -768,7 +768,7 @@ def missing_figure(
     """
     lang = _lang(lang)
     if hasattr(source, "data") and hasattr(source, "codebook") and hasattr(source, "screen"):
-        from loyaltysem.missingness import missing_patterns
+        from loyaltysem.survey.missingness import missing_patterns
 
         source = missing_patterns(source)
     _need(
@@ -1230,7 +1230,7 @@ def forest_figure(
     Parameters
     ----------
     effects : EffectsResult
-        From :func:`loyaltysem.effects` (with a bootstrap: ``ls.effects(res, boot)``, its
+        From :func:`loyaltysem.sem.effects` (with a bootstrap: ``ls.effects(res, boot)``, its
         ``boot_ci_lower``/``boot_ci_upper`` are drawn; otherwise the delta-method ones).
     bootstrap : SEMBootstrap, optional
         The bootstrap behind the intervals: its interval type and draws go in the note, its

@@ -19,17 +19,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from loyaltysem.comparison import ModelComparison
-from loyaltysem.effects import EffectsResult
 from loyaltysem.errors import ReportError
-from loyaltysem.grouping import MultiGroupResult
-from loyaltysem.groups import InvarianceResult
-from loyaltysem.guidance import EstimatorRecommendation
-from loyaltysem.resampling import SEMBootstrap
-from loyaltysem.results import SEMResult
-from loyaltysem.screening import ScreeningReport
+from loyaltysem.measurement.validity import MeasurementReport
+from loyaltysem.sem.bootstrap import SEMBootstrap
+from loyaltysem.sem.comparison import ModelComparison
+from loyaltysem.sem.effects import EffectsResult
+from loyaltysem.sem.group_blocks import MultiGroupResult
+from loyaltysem.sem.guidance import EstimatorRecommendation
+from loyaltysem.sem.multigroup import InvarianceResult
+from loyaltysem.sem.results import SEMResult
 from loyaltysem.survey import Survey
-from loyaltysem.validity import MeasurementReport
+from loyaltysem.survey.screening import ScreeningReport
 
 __all__ = ["ACCEPTED", "Accepted", "check_inputs"]
 

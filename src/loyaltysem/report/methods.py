@@ -2,13 +2,13 @@
 
 :func:`methods_text` and :func:`results_text` turn the objects of one analysis (a
 cleaned :class:`~loyaltysem.survey.Survey`, its
-:class:`~loyaltysem.screening.ScreeningReport`, the
-:class:`~loyaltysem.guidance.EstimatorRecommendation`, the
-:class:`~loyaltysem.results.SEMResult`, the
-:class:`~loyaltysem.validity.MeasurementReport`, the
-:class:`~loyaltysem.resampling.SEMBootstrap`, the
-:class:`~loyaltysem.effects.EffectsResult` and the
-:class:`~loyaltysem.groups.InvarianceResult`) into the paragraphs a thesis chapter needs.
+:class:`~loyaltysem.survey.screening.ScreeningReport`, the
+:class:`~loyaltysem.sem.guidance.EstimatorRecommendation`, the
+:class:`~loyaltysem.sem.results.SEMResult`, the
+:class:`~loyaltysem.measurement.validity.MeasurementReport`, the
+:class:`~loyaltysem.sem.bootstrap.SEMBootstrap`, the
+:class:`~loyaltysem.sem.effects.EffectsResult` and the
+:class:`~loyaltysem.sem.multigroup.InvarianceResult`) into the paragraphs a thesis chapter needs.
 They cover the items APA's JARS-Quant asks of a structural equation model (Appelbaum
 et al. 2018, table 7; Hoyle & Isherwood 2013): software and versions, the estimator and
 why, missing data, N and exclusions, two classes of global fit plus local fit, improper
@@ -39,18 +39,18 @@ import numpy as np
 import pandas as pd
 
 from loyaltysem._display import format_p
-from loyaltysem.effects import EffectsResult
 from loyaltysem.errors import ReportError
-from loyaltysem.grouping import MultiGroupResult
-from loyaltysem.groups import InvarianceResult
-from loyaltysem.guidance import EstimatorRecommendation
+from loyaltysem.measurement.validity import MeasurementReport
 from loyaltysem.report.inputs import check_inputs
 from loyaltysem.report.tables import path_keys
-from loyaltysem.resampling import SEMBootstrap
-from loyaltysem.results import SEMResult
-from loyaltysem.screening import ScreeningReport
+from loyaltysem.sem.bootstrap import SEMBootstrap
+from loyaltysem.sem.effects import EffectsResult
+from loyaltysem.sem.group_blocks import MultiGroupResult
+from loyaltysem.sem.guidance import EstimatorRecommendation
+from loyaltysem.sem.multigroup import InvarianceResult
+from loyaltysem.sem.results import SEMResult
 from loyaltysem.survey import Survey
-from loyaltysem.validity import MeasurementReport
+from loyaltysem.survey.screening import ScreeningReport
 
 __all__ = [
     "JARS_ITEMS",
@@ -834,7 +834,7 @@ def methods_text(
         The grouping variable and the criteria of the invariance ladder.
     level : float, default 0.95
         The confidence level passed to :func:`loyaltysem.bootstrap` /
-        :func:`loyaltysem.effects` (the results do not store it).
+        :func:`loyaltysem.sem.effects` (the results do not store it).
     lang : {"en", "zh"}, default "en"
         English or (academic) Chinese.
 

@@ -32,11 +32,8 @@ from typing import Any
 import pandas as pd
 
 from loyaltysem._display import DEFAULT_DIGITS, format_frame
-from loyaltysem.comparison import ModelComparison
-from loyaltysem.effects import EffectsResult
 from loyaltysem.errors import LoyaltySemError
-from loyaltysem.grouping import MultiGroupResult
-from loyaltysem.groups import InvarianceResult
+from loyaltysem.measurement.validity import MeasurementReport
 from loyaltysem.report.tables import (
     Column,
     Table,
@@ -51,9 +48,12 @@ from loyaltysem.report.tables import (
     measurement_table,
     r2_table,
 )
-from loyaltysem.results import SEMResult
-from loyaltysem.screening import ScreeningReport
-from loyaltysem.validity import MeasurementReport
+from loyaltysem.sem.comparison import ModelComparison
+from loyaltysem.sem.effects import EffectsResult
+from loyaltysem.sem.group_blocks import MultiGroupResult
+from loyaltysem.sem.multigroup import InvarianceResult
+from loyaltysem.sem.results import SEMResult
+from loyaltysem.survey.screening import ScreeningReport
 
 __all__ = ["apa_tables", "frame_table", "repr_html"]
 

@@ -16,7 +16,7 @@ Each builder reads one result object and never recomputes what the result holds:
 - :func:`fornell_larcker_table`, :func:`htmt_table`: discriminant validity;
 - :func:`hypotheses_table`: H-number, path, β, *b*, *SE*, *z*, *p*, 95% *CI*, supported;
 - :func:`indirect_effects_table`: indirect effects with bootstrap intervals and the
-  mediation type from :func:`~loyaltysem.effects`;
+  mediation type from :func:`~loyaltysem.sem.effects`;
 - :func:`r2_table`: R² of the endogenous constructs.
 
 Every table carries the :class:`~loyaltysem.status.Status` of its source: when the result is
@@ -866,7 +866,8 @@ def measurement_table(
 ) -> Table:
     """Construct, item and wording, standardized loading (*SE*), α, ρc and AVE.
 
-    All numbers from a :class:`~loyaltysem.validity.MeasurementReport` (``ls.validate``):
+    All numbers from a :class:`~loyaltysem.measurement.validity.MeasurementReport`
+    (``ls.validate``):
     loadings and their SEs from ``report.items`` (the CFA's standardized solution; WLSMV
     loadings for ordinal reports), α, ρc and AVE from ``report.reliability`` (ordinal α
     for ordinal reports). Rows are grouped by construct.
@@ -1110,7 +1111,7 @@ def indirect_effects_table(
     """Specific and total indirect effects with their (bootstrap) intervals and mediation type.
 
     Rows are the ``specific`` and ``indirect`` (total indirect) rows of
-    ``effects.table`` (:func:`loyaltysem.effects`); the interval is the bootstrap one
+    ``effects.table`` (:func:`loyaltysem.sem.effects`); the interval is the bootstrap one
     (``boot_ci_lower``/``boot_ci_upper``) when the effects were computed with a bootstrap,
     otherwise the delta-method one, and the note says which. The mediation type per
     (source, target) pair comes from ``effects.mediation``.
@@ -1910,7 +1911,7 @@ def provenance_table(
     ----------
     results : mapping of str to result
         Name shown -> result (``{"Structural model": fit, "Validation": report}``); a
-        :class:`~loyaltysem.validity.MeasurementReport` gives its CFA's provenance, a
+        :class:`~loyaltysem.measurement.validity.MeasurementReport` gives its CFA's provenance, a
         bootstrap its seed and draws.
     number, title, lang
         As in :func:`fit_table`.

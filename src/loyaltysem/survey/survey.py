@@ -22,7 +22,7 @@ from loyaltysem.survey.matching import resolve_columns
 from loyaltysem.survey.platforms import qualtrics_header_rows, skip_header_rows
 
 if TYPE_CHECKING:
-    from loyaltysem.screening import ScreeningReport
+    from loyaltysem.survey.screening import ScreeningReport
 
 __all__ = ["LogEntry", "Survey", "labelled_column", "read_survey"]
 
@@ -988,7 +988,7 @@ class Survey(DisplayMixin):
     def screen(self, **options: Any) -> ScreeningReport:
         """Screen the items: missing, range, distribution, careless answers, speed, outliers.
 
-        Keyword options are passed to :func:`loyaltysem.screening.screen`. From the
+        Keyword options are passed to :func:`loyaltysem.survey.screening.screen`. From the
         codebook come the item ranges, the reverse-keyed items (the careless indices
         are computed on the answers as given, in codebook order) and the completion
         times (:meth:`completion_times`) for the speeder screen.
@@ -1010,7 +1010,7 @@ class Survey(DisplayMixin):
         """
         import inspect
 
-        from loyaltysem.screening import screen
+        from loyaltysem.survey.screening import screen
 
         accepted = [n for n in inspect.signature(screen).parameters if n != "data"]
         unknown = sorted(set(options) - set(accepted))
@@ -1018,7 +1018,7 @@ class Survey(DisplayMixin):
             raise SurveyDataError(
                 f"unknown screening option{'s' if len(unknown) > 1 else ''}",
                 found=unknown,
-                expected=f"options of loyaltysem.screening.screen: {', '.join(accepted)}",
+                expected=f"options of loyaltysem.survey.screening.screen: {', '.join(accepted)}",
                 fix=f"check the spelling of the option{_close(unknown[0], accepted)}",
             )
         lo = {it.name: it.min for it in self.codebook.items if it.min is not None}
@@ -1068,8 +1068,8 @@ class Survey(DisplayMixin):
         腾讯问卷 ``答题时长``, Qualtrics ``Duration (in seconds)``), else from the
         columns with roles ``start`` and ``end`` (``end - start``); the first such
         column in the codebook is used. Cells are parsed as
-        :func:`loyaltysem.screening.parse_duration` and
-        :func:`~loyaltysem.screening.parse_timestamp` describe.
+        :func:`loyaltysem.survey.screening.parse_duration` and
+        :func:`~loyaltysem.survey.screening.parse_timestamp` describe.
 
         Returns
         -------
@@ -1099,7 +1099,7 @@ class Survey(DisplayMixin):
         >>> s.completion_times().tolist()
         [230.0, 185.0]
         """
-        from loyaltysem.screening import completion_times
+        from loyaltysem.survey.screening import completion_times
 
         roles = self.codebook.columns
         timing = [c for c, r in roles.items() if r in ("duration", "start", "end")]

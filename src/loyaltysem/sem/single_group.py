@@ -69,9 +69,9 @@ from loyaltysem._kernels.starts import fabin_starts, simple_starts
 from loyaltysem._pickling import Once
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
-from loyaltysem.ordinal import fit_ordinal
-from loyaltysem.results import Provenance, SEMResult, estimates_table, rsquare
-from loyaltysem.specification import (
+from loyaltysem.sem.ordinal import fit_ordinal
+from loyaltysem.sem.results import Provenance, SEMResult, estimates_table, rsquare
+from loyaltysem.sem.specification import (
     DefinedParameters,
     Definition,
     ModelSpec,
@@ -774,7 +774,7 @@ def _fit_measures(
 
 
 def _rsquare(cm: CompiledModel, x: np.ndarray) -> pd.Series:
-    """R² at the free parameters ``x`` (:func:`loyaltysem.results.rsquare`)."""
+    """R² at the free parameters ``x`` (:func:`loyaltysem.sem.results.rsquare`)."""
     return rsquare(cm, cm.layout.matrices(x))
 
 
@@ -1951,12 +1951,12 @@ def fit(
         Ordinal items (lavaan ``ordered =``): ``True`` for every observed variable of
         the model. The model is then fitted by WLSMV (or ``estimator="ULSMV"``) to
         thresholds and polychoric correlations, with robust standard errors and the
-        scaled-and-shifted test (see :func:`loyaltysem.ordinal.fit_ordinal` and
+        scaled-and-shifted test (see :func:`loyaltysem.sem.ordinal.fit_ordinal` and
         ``docs/ordinal.md``).
     parameterization : {None, "delta", "theta"}, optional
         Ordinal fits only (lavaan ``parameterization =``): ``None`` or ``"delta"``
         (lavaan's default: ``var(y*) = 1``), ``"theta"`` (residual variances of ``y*``
-        fixed at 1; see :func:`loyaltysem.ordinal.fit_ordinal`).
+        fixed at 1; see :func:`loyaltysem.sem.ordinal.fit_ordinal`).
     se : {None, "standard", "robust", "robust.sem", "robust.huber.white"}
         ``None``: lavaan's default for the estimator (``standard``, ``robust.sem``,
         ``robust.huber.white``); ``"robust"`` is ``robust.sem`` for ML/MLM and

@@ -134,7 +134,7 @@ def missing_patterns(data: Survey | pd.DataFrame) -> MissingPatterns:
     Examples
     --------
     >>> import loyaltysem as ls
-    >>> from loyaltysem.missingness import missing_patterns
+    >>> from loyaltysem.survey.missingness import missing_patterns
     >>> mp = missing_patterns(ls.load_ecommerce())
     >>> mp.n, mp.n_complete, len(mp.table), mp.missing_cells
     (1225, 1059, 39, 178)
@@ -247,7 +247,7 @@ def saturated_moments(
     Examples
     --------
     >>> import loyaltysem as ls
-    >>> from loyaltysem.missingness import saturated_moments
+    >>> from loyaltysem.survey.missingness import saturated_moments
     >>> h1 = saturated_moments(ls.load_ecommerce().data[["TRU1", "TRU2", "TRU3"]])
     >>> h1.n, round(float(h1.mean["TRU1"]), 4), round(h1.loglik, 3)
     (1225, 4.9503, -6182.257)

@@ -1,6 +1,6 @@
 r"""Modification indices of a multi-group ML fit, as lavaan 0.6.14 ``modindices(fit)``.
 
-For a multi-group model (:func:`loyaltysem.groups.fit_groups`) lavaan's
+For a multi-group model (:func:`loyaltysem.sem.multigroup.fit_groups`) lavaan's
 ``modindices`` (``lav_model_modindices`` / ``modindices`` in lavaan 0.6.14) works on
 the model *extended* in every group by
 
@@ -10,7 +10,7 @@ the model *extended* in every group by
 - every parameter of ``lav_partable_full`` that the model does not have: cross
   loadings, residual covariances, latent covariances and regressions among the
   variables of the structural part (the candidates of the single-group
-  :func:`loyaltysem.estimation.modification_indices`, per group).
+  :func:`loyaltysem.sem.single_group.modification_indices`, per group).
 
 With ``x`` the estimates (the candidates at their current values), the score ``d =
 dF/dx / 2`` of the joint discrepancy ``F = sum_g (n_g / N) F_ML,g`` and the unit
@@ -37,7 +37,7 @@ at its current value, lavaan's ``cov.std`` rule. ``sepc.nox`` is ``sepc.all`` ex
 regressions on fixed.x covariates, left unstandardized in the covariate. The extended
 model of each group, its information without the covariates' moments, ``V`` and the
 standardized EPCs are those of the single-group function
-(:func:`loyaltysem.estimation._extended_model`, ``_fixed_x_information``,
+(:func:`loyaltysem.sem.single_group._extended_model`, ``_fixed_x_information``,
 ``_mi_variances``, ``_standardized_epc``).
 
 The indices use the ML score and the expected information also for fits with robust
@@ -70,7 +70,7 @@ from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels.multigroup import MultiGroupKernel
 from loyaltysem._kernels.partable import CompiledModel
 from loyaltysem.errors import IdentificationError, ModelSpecError
-from loyaltysem.estimation import (
+from loyaltysem.sem.single_group import (
     _extended_model,
     _fixed_x_information,
     _mi_variances,
@@ -78,7 +78,7 @@ from loyaltysem.estimation import (
 )
 
 if TYPE_CHECKING:
-    from loyaltysem.grouping import _GroupData
+    from loyaltysem.sem.group_blocks import _GroupData
 
 __all__ = ["MI_COLUMNS", "modification_indices"]
 
@@ -101,7 +101,7 @@ def modification_indices(
     r"""Modification indices of a multi-group ML fit, as lavaan's ``modindices(fit)``.
 
     The conventions and formulas, with their lavaan sources, are in the module
-    docstring (:mod:`loyaltysem.group_diagnostics`).
+    docstring (:mod:`loyaltysem.sem.multigroup_modindices`).
 
     Parameters
     ----------
@@ -153,7 +153,7 @@ def modification_indices(
     ``modindices(cfa(model, hs, group = "school", group.equal = "loadings"))``.
 
     >>> from loyaltysem.datasets import load_frame
-    >>> from loyaltysem.groups import fit_groups
+    >>> from loyaltysem.sem.multigroup import fit_groups
     >>> hs = load_frame("holzinger_swineford")
     >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
     >>> res = fit_groups(model, hs, "school", group_equal=["loadings"])

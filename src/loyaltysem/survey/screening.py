@@ -249,7 +249,7 @@ def describe(data: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> from loyaltysem.screening import describe
+    >>> from loyaltysem.survey.screening import describe
     >>> data = pd.DataFrame(
     ...     {"SAT1": [5.0, 6.0, 7.0, 4.0, 6.0], "SAT2": [5.0, 7.0, 7.0, 3.0, None]},
     ...     index=pd.Index([101, 102, 103, 104, 105], name="rid"),
@@ -337,7 +337,7 @@ def longstring(data: pd.DataFrame) -> pd.Series:
     --------
     >>> import numpy as np
     >>> import pandas as pd
-    >>> from loyaltysem.screening import longstring
+    >>> from loyaltysem.survey.screening import longstring
     >>> data = pd.DataFrame(
     ...     [[4, 4, 4, 2, 2], [1, 2, 3, 4, 5], [7, 7, np.nan, 7, 7], [np.nan] * 5],
     ...     columns=["Q1", "Q2", "Q3", "Q4", "Q5"],
@@ -403,7 +403,7 @@ def irv(data: pd.DataFrame) -> pd.Series:
     --------
     >>> import numpy as np
     >>> import pandas as pd
-    >>> from loyaltysem.screening import irv
+    >>> from loyaltysem.survey.screening import irv
     >>> data = pd.DataFrame([[4, 4, 4, 4], [1, 3, 5, 7], [2, np.nan, 4, np.nan]])
     >>> irv(data).round(4)  # In R: careless::irv(data)  (= apply(data, 1, sd, na.rm = TRUE))
     0    0.0000
@@ -689,7 +689,7 @@ def mardia(data: pd.DataFrame) -> MardiaResult:
     --------
     >>> import numpy as np
     >>> import pandas as pd
-    >>> from loyaltysem.screening import mardia
+    >>> from loyaltysem.survey.screening import mardia
     >>> rng = np.random.default_rng(1)
     >>> data = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "c"])
     >>> m = mardia(data)  # In R: psych::mardia(data, plot = FALSE)
@@ -768,7 +768,7 @@ def mahalanobis(data: pd.DataFrame, *, alpha: float = DEFAULT_MAHALANOBIS_ALPHA)
     --------
     >>> import numpy as np
     >>> import pandas as pd
-    >>> from loyaltysem.screening import mahalanobis
+    >>> from loyaltysem.survey.screening import mahalanobis
     >>> rng = np.random.default_rng(7)
     >>> data = pd.DataFrame(rng.normal(size=(100, 3)), columns=["a", "b", "c"])
     >>> data.iloc[0] = [6.0, -6.0, 6.0]
@@ -846,7 +846,7 @@ def parse_duration(value: object) -> float:
 
     Examples
     --------
-    >>> from loyaltysem.screening import parse_duration
+    >>> from loyaltysem.survey.screening import parse_duration
     >>> [parse_duration(v) for v in (230, "230秒", "3分50秒", "1小时2分3秒", "00:03:50")]
     [230.0, 230.0, 230.0, 3723.0, 230.0]
     >>> parse_duration("")
@@ -929,7 +929,7 @@ def parse_timestamp(value: object) -> tuple[float, bool]:
 
     Examples
     --------
-    >>> from loyaltysem.screening import parse_timestamp
+    >>> from loyaltysem.survey.screening import parse_timestamp
     >>> start, _ = parse_timestamp("2024/5/6 10:11:12")
     >>> end, _ = parse_timestamp("2024-05-06 10:15:02")
     >>> end - start
@@ -1038,7 +1038,7 @@ def completion_times(
     Examples
     --------
     >>> import pandas as pd
-    >>> from loyaltysem.screening import completion_times
+    >>> from loyaltysem.survey.screening import completion_times
     >>> completion_times(duration=pd.Series(["230秒", "3分50秒", None], name="所用时间"))
     0    230.0
     1    230.0
@@ -1166,7 +1166,7 @@ def speeders(durations: pd.Series, *, fraction: float = DEFAULT_SPEEDER_FRACTION
     Examples
     --------
     >>> import pandas as pd
-    >>> from loyaltysem.screening import speeders
+    >>> from loyaltysem.survey.screening import speeders
     >>> t = pd.Series([300.0, 280.0, 320.0, 60.0, 410.0], index=list("abcde"))
     >>> speeders(t)  # median 300 s: faster than 90 s is flagged
        seconds  relative  flagged
@@ -1408,7 +1408,7 @@ class ScreeningReport(DisplayMixin):
         --------
         >>> import numpy as np
         >>> import pandas as pd
-        >>> from loyaltysem.screening import screen
+        >>> from loyaltysem.survey.screening import screen
         >>> nan = np.nan
         >>> data = pd.DataFrame(
         ...     {"Q1": [1, 2, 4, 5, 5, 3, 6], "Q2": [2, 2, 5, 4, 5, 3, 6],
@@ -1615,7 +1615,7 @@ def screen(
     --------
     >>> import numpy as np
     >>> import pandas as pd
-    >>> from loyaltysem.screening import screen
+    >>> from loyaltysem.survey.screening import screen
     >>> nan = np.nan
     >>> data = pd.DataFrame(
     ...     {"Q1": [1, 2, 4, 5, 5, 3, 6], "Q2": [2, 2, 5, 4, 5, 3, 6],

@@ -25,7 +25,7 @@ variables that appear only in covariances.
 
 Examples
 --------
->>> from loyaltysem.specification import specify
+>>> from loyaltysem.sem.specification import specify
 >>> spec = specify('''
 ... visual  =~ x1 + x2 + x3
 ... textual =~ x4 + x5 + x6
@@ -57,7 +57,7 @@ import pandas as pd
 from loyaltysem._kernels.delta import delta_method
 from loyaltysem._kernels.partable import ParTable
 from loyaltysem.errors import IdentificationError, ModelSpecError
-from loyaltysem.expressions import compile_expression
+from loyaltysem.sem.expressions import compile_expression
 
 __all__ = ["Definition", "ModelSpec", "parse_syntax", "specify"]
 
@@ -121,7 +121,7 @@ class Definition:
     def evaluate(self, values: Mapping[str, Any]) -> Any:
         """Evaluate on label values (scalars or numpy arrays, for batches).
 
-        See :mod:`loyaltysem.expressions`: no side effects on ``values``; division by
+        See :mod:`loyaltysem.sem.expressions`: no side effects on ``values``; division by
         zero and overflow give ``inf``/``nan`` as in R.
         """
         return self._code.evaluate(values)

@@ -9,7 +9,7 @@ deletion; with ``parameterization="theta"`` what ``sem(..., parameterization =
 - **Sample statistics** (two-step, ``lav_samplestats_step1/2``): thresholds
   ``Phi^-1(cumulative proportions)`` and polychoric correlations, and their asymptotic
   covariance ``Gamma`` (lavaan's ``NACOV``, Muthen 1984), from
-  :func:`loyaltysem.polychoric.polychoric` with ``nacov=True``. Categories are the
+  :func:`loyaltysem.sem.polychoric.polychoric` with ``nacov=True``. Categories are the
   values observed in a column before deletion (``lavData``).
 - **Parameter table** (``lavaanify`` with ``ordered``): the user rows, then one threshold
   row ``item | t1, t2, ...`` per item (free), the default variances and covariances
@@ -64,7 +64,7 @@ deletion; with ``parameterization="theta"`` what ``sem(..., parameterization =
 
 Not implemented (typed errors): continuous indicators mixed with ordinal ones
 (polyserial correlations), observed covariates and observed variables in regressions,
-multiple groups (see :mod:`loyaltysem.ordinal_groups`), ``missing = "ml"``. Missing answers:
+multiple groups (see :mod:`loyaltysem.sem.ordinal_multigroup`), ``missing = "ml"``. Missing answers:
 ``missing = "listwise"`` (lavaan's default) or ``"pairwise"`` (lavaan's pairwise
 polychorics and their NACOV).
 
@@ -117,9 +117,9 @@ from loyaltysem.errors import (
     ModelSpecError,
     SurveyDataError,
 )
-from loyaltysem.polychoric import polychoric
-from loyaltysem.results import Provenance, SEMResult, estimates_table, rsquare
-from loyaltysem.specification import (
+from loyaltysem.sem.polychoric import polychoric
+from loyaltysem.sem.results import Provenance, SEMResult, estimates_table, rsquare
+from loyaltysem.sem.specification import (
     PARAMETER_OPS,
     DefinedParameters,
     Definition,
@@ -172,7 +172,7 @@ def ordinal_partable(spec: ModelSpec, n_thresholds: Mapping[str, int]) -> ParTab
     Two binary items and one with three categories; in R:
     ``parTable(cfa("f =~ a + b + c", data, ordered = c("a", "b", "c")))``.
 
-    >>> from loyaltysem.specification import specify
+    >>> from loyaltysem.sem.specification import specify
     >>> pt = ordinal_partable(specify("f =~ a + b + c"), {"a": 1, "b": 1, "c": 2})
     >>> [f"{l} {o} {r}".strip() for l, o, r in zip(pt.lhs, pt.op, pt.rhs)][:8]
     ['f =~ a', 'f =~ b', 'f =~ c', 'a | t1', 'b | t1', 'c | t1', 'c | t2', 'a ~~ a']
@@ -1019,7 +1019,7 @@ def fit_ordinal(
     Parameters
     ----------
     spec : ModelSpec
-        The model (:func:`loyaltysem.specification.specify`); every observed variable
+        The model (:func:`loyaltysem.sem.specification.specify`); every observed variable
         must be an ordinal indicator of a latent variable.
     frame : DataFrame or Survey
         Whole-number category codes (NaN = missing) in columns named as the model's
@@ -1088,8 +1088,8 @@ def fit_ordinal(
     >>> import numpy as np
     >>> import pandas as pd
     >>> from loyaltysem.datasets import load_frame
-    >>> from loyaltysem.ordinal import fit_ordinal
-    >>> from loyaltysem.specification import specify
+    >>> from loyaltysem.sem.ordinal import fit_ordinal
+    >>> from loyaltysem.sem.specification import specify
     >>> hs = load_frame("holzinger_swineford")
     >>> cut5 = lambda v: np.clip(np.searchsorted(np.quantile(v, np.linspace(0, 1, 6)), v), 1, 5)
     >>> hs5 = pd.DataFrame({f"x{i}": cut5(hs[f"x{i}"]) for i in range(1, 10)})

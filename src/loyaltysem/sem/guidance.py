@@ -44,8 +44,8 @@ import pandas as pd
 
 from loyaltysem._display import DisplayMixin, p_phrase
 from loyaltysem.errors import SurveyDataError
-from loyaltysem.screening import describe, mardia
 from loyaltysem.survey import Survey
+from loyaltysem.survey.screening import describe, mardia
 
 __all__ = ["EstimatorRecommendation", "recommend_estimator"]
 
@@ -192,7 +192,7 @@ def recommend_estimator(
     Examples
     --------
     >>> import loyaltysem as ls
-    >>> from loyaltysem.guidance import recommend_estimator
+    >>> from loyaltysem.sem.guidance import recommend_estimator
     >>> rec = recommend_estimator(ls.load_holzinger_swineford())
     >>> rec.estimator, rec.missing
     ('MLR', 'listwise')

@@ -403,7 +403,7 @@ def kmo(data: pd.DataFrame | Survey) -> KMOResult:
     Examples
     --------
     >>> from loyaltysem.datasets import load_holzinger_swineford
-    >>> from loyaltysem.efa import kmo
+    >>> from loyaltysem.measurement.efa import kmo
     >>> hs = load_holzinger_swineford().data  # x1..x9
     >>> res = kmo(hs)  # In R: psych::KMO(hs[, paste0("x", 1:9)])
     >>> round(res.msa, 4)
@@ -521,7 +521,7 @@ def bartlett(data: pd.DataFrame | Survey) -> BartlettResult:
     Examples
     --------
     >>> from loyaltysem.datasets import load_holzinger_swineford
-    >>> from loyaltysem.efa import bartlett
+    >>> from loyaltysem.measurement.efa import bartlett
     >>> hs = load_holzinger_swineford().data
     >>> res = bartlett(hs)  # In R: psych::cortest.bartlett(cor(hs), n = 301)
     >>> round(res.chisq, 2), res.df, res.n
@@ -959,7 +959,7 @@ def parallel_analysis(
     Examples
     --------
     >>> from loyaltysem.datasets import load_holzinger_swineford
-    >>> from loyaltysem.efa import parallel_analysis
+    >>> from loyaltysem.measurement.efa import parallel_analysis
     >>> hs = load_holzinger_swineford().data
     >>> pa = parallel_analysis(hs, n_iter=100, random_state=1)
     >>> print(pa.message)  # In R: psych::fa.parallel(hs[, paste0("x", 1:9)])
@@ -1316,7 +1316,7 @@ def efa(
     Examples
     --------
     >>> from loyaltysem.datasets import load_holzinger_swineford
-    >>> from loyaltysem.efa import efa
+    >>> from loyaltysem.measurement.efa import efa
     >>> hs = load_holzinger_swineford().data
     >>> res = efa(hs, 3)  # In R: psych::fa(hs[, paste0("x", 1:9)], nfactors = 3)
     >>> res.sorted_loadings().round(2)
@@ -1524,7 +1524,7 @@ def suggest_factors(
     Examples
     --------
     >>> from loyaltysem.datasets import load_holzinger_swineford
-    >>> from loyaltysem.efa import suggest_factors
+    >>> from loyaltysem.measurement.efa import suggest_factors
     >>> hs = load_holzinger_swineford().data
     >>> s = suggest_factors(hs, random_state=1)
     >>> s.table["suggestion"]
@@ -1661,7 +1661,7 @@ def efa_report(
     Examples
     --------
     >>> from loyaltysem.datasets import load_holzinger_swineford
-    >>> from loyaltysem.efa import efa_report
+    >>> from loyaltysem.measurement.efa import efa_report
     >>> rep = efa_report(load_holzinger_swineford().data, random_state=1)
     >>> round(rep.kmo.msa, 3), rep.efa.n_factors
     (0.752, 3)

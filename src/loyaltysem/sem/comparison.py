@@ -21,7 +21,7 @@ lavaan does) and tests each against the next:
   inverted information that each ordinal fit keeps
   (:func:`loyaltysem._kernels.multigroup_dwls.satorra_2000`).
 
-Multi-group fits (:class:`loyaltysem.grouping.MultiGroupResult`, e.g. the
+Multi-group fits (:class:`loyaltysem.sem.group_blocks.MultiGroupResult`, e.g. the
 configural, metric and scalar invariance levels) are compared the same way, as
 ``lavTestLRT(fit_configural, fit_metric, fit_scalar)``: the statistics are the joint
 ones (the sums over groups), and the RMSEA of the difference is multiplied by
@@ -46,7 +46,7 @@ from loyaltysem._display import DisplayMixin, repr_p
 from loyaltysem._kernels.multigroup_dwls import OrdinalInternals, satorra_2000
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import ModelSpecError, SurveyDataError
-from loyaltysem.results import Provenance, SEMResult
+from loyaltysem.sem.results import Provenance, SEMResult
 from loyaltysem.status import Status, warns_status
 
 __all__ = ["ModelComparison", "compare"]
@@ -64,7 +64,7 @@ _DELTA_MEASURES = ("cfi", "tli", "rmsea", "srmr")
 class _MultiGroupFit(Protocol):
     """What :func:`compare` reads of a multi-group result (``MultiGroupResult``).
 
-    ``loyaltysem.grouping`` sits above this module, so the class is matched by its
+    ``loyaltysem.sem.group_blocks`` sits above this module, so the class is matched by its
     attributes rather than imported.
     """
 
@@ -206,7 +206,8 @@ def _ordinal_internals(result: SEMResult | _MultiGroupFit, name: str) -> Ordinal
             "scaled-shifted difference test",
             found=f"{type(result).__name__} without internals",
             expected="a result of loyaltysem.fit(..., ordered=...) or fit_groups_ordinal()",
-            fix="refit the model, or call loyaltysem.ordinal_groups.lrt_ordinal(restricted, "
+            fix="refit the model, or call "
+            "loyaltysem.sem.ordinal_multigroup.lrt_ordinal(restricted, "
             "free, data=survey), which recomputes them from the data",
         )
     return internals

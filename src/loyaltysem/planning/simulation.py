@@ -22,7 +22,7 @@ The data-generating process, for respondent *i*:
 
 Examples
 --------
->>> from loyaltysem.simulation import simulate_survey
+>>> from loyaltysem.planning.simulation import simulate_survey
 >>> df = simulate_survey(n=6, random_state=7)
 >>> df.shape
 (6, 34)

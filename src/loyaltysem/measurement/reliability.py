@@ -433,7 +433,7 @@ class AlphaResult(DisplayMixin):
     Examples
     --------
     >>> from loyaltysem.datasets import load_holzinger_swineford
-    >>> from loyaltysem.reliability import alpha
+    >>> from loyaltysem.measurement.reliability import alpha
     >>> hs = load_holzinger_swineford().data
     >>> res = alpha(hs[["x1", "x2", "x3"]])  # In R: psych::alpha(hs[, c("x1","x2","x3")])
     >>> round(res.raw_alpha, 4), round(res.std_alpha, 4), res.n_rows
@@ -704,7 +704,7 @@ def alpha(
     Examples
     --------
     >>> from loyaltysem.datasets import load_holzinger_swineford
-    >>> from loyaltysem.reliability import alpha
+    >>> from loyaltysem.measurement.reliability import alpha
     >>> hs = load_holzinger_swineford().data
     >>> res = alpha(hs[["x1", "x2", "x3"]])  # In R: psych::alpha(hs[, c("x1","x2","x3")])
     >>> res.total.round(4)
@@ -937,7 +937,7 @@ def reliability_table(
     Examples
     --------
     >>> from loyaltysem.datasets import load_holzinger_swineford
-    >>> from loyaltysem.reliability import reliability_table
+    >>> from loyaltysem.measurement.reliability import reliability_table
     >>> hs = load_holzinger_swineford()
     >>> table = reliability_table(hs)  # psych::alpha(hs$data[, items]) per construct
     >>> table[["n_items", "n", "alpha", "alpha_ci_lower", "alpha_ci_upper"]].round(3)
@@ -1022,7 +1022,7 @@ def item_table(
     Examples
     --------
     >>> from loyaltysem.datasets import load_holzinger_swineford
-    >>> from loyaltysem.reliability import item_table
+    >>> from loyaltysem.measurement.reliability import item_table
     >>> hs = load_holzinger_swineford()
     >>> item_table(hs)[["construct", "r_drop", "alpha_if_deleted"]].head(3).round(3)
          construct  r_drop  alpha_if_deleted
@@ -1148,7 +1148,7 @@ def composite_reliability(std_loadings: Sequence[float] | np.ndarray | pd.Series
 
     Examples
     --------
-    >>> from loyaltysem.reliability import composite_reliability
+    >>> from loyaltysem.measurement.reliability import composite_reliability
     >>> round(composite_reliability([0.8, 0.75, 0.7]), 4)
     0.7947
     """
@@ -1196,7 +1196,7 @@ def average_variance_extracted(std_loadings: Sequence[float] | np.ndarray | pd.S
 
     Examples
     --------
-    >>> from loyaltysem.reliability import average_variance_extracted
+    >>> from loyaltysem.measurement.reliability import average_variance_extracted
     >>> round(average_variance_extracted([0.8, 0.75, 0.7]), 4)
     0.5642
     """

@@ -1,10 +1,11 @@
 """``loyaltysem.fit``: one entry point for single-group and multi-group models.
 
-Without ``group`` it is :func:`loyaltysem.estimation.fit` (ML, MLM, MLR, FIML, WLSMV,
+Without ``group`` it is :func:`loyaltysem.sem.single_group.fit` (ML, MLM, MLR, FIML, WLSMV,
 ULSMV; every option documented there). With ``group="wave"`` it fits the model in every
-group at once with equality constraints across groups, as :func:`loyaltysem.groups.fit_groups`
+group at once with equality constraints across groups, as
+:func:`loyaltysem.sem.multigroup.fit_groups`
 (lavaan ``sem(model, data, group = "wave", group.equal = ..., group.partial = ...)``).
-A semopy ``Model`` is read as lavaan reads its description (:mod:`loyaltysem._semopy`).
+A semopy ``Model`` is read as lavaan reads its description (:mod:`loyaltysem.sem._semopy`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from loyaltysem import estimation
-from loyaltysem._semopy import from_semopy, is_semopy_model
 from loyaltysem.errors import LoyaltySemWarning, ModelSpecError
-from loyaltysem.groups import MultiGroupResult, fit_groups
-from loyaltysem.results import SEMResult
+from loyaltysem.sem import single_group
+from loyaltysem.sem._semopy import from_semopy, is_semopy_model
+from loyaltysem.sem.multigroup import MultiGroupResult, fit_groups
+from loyaltysem.sem.results import SEMResult
 
 __all__ = ["fit"]
 
@@ -65,7 +66,7 @@ def fit(
         Parameters freed from those constraints (lavaan ``group.partial``), e.g.
         ``["LOY =~ LOY2"]``.
     **options
-        Every option of :func:`loyaltysem.estimation.fit` (``estimator``, ``missing``,
+        Every option of :func:`loyaltysem.sem.single_group.fit` (``estimator``, ``missing``,
         ``ordered``, ``se``, ``information``, ``std_lv``, ``sample_cov``, ...); with
         ``group``: ``estimator`` (``"ML"``, ``"MLM"``, ``"MLR"``; ``"WLSMV"``,
         ``"ULSMV"`` with ``ordered``), ``std_lv``, ``orthogonal``, ``fixed_x``,
@@ -74,8 +75,8 @@ def fit(
     Returns
     -------
     SEMResult or MultiGroupResult
-        A :class:`~loyaltysem.results.SEMResult` without ``group``; a
-        :class:`~loyaltysem.groups.MultiGroupResult` with it.
+        A :class:`~loyaltysem.sem.results.SEMResult` without ``group``; a
+        :class:`~loyaltysem.sem.multigroup.MultiGroupResult` with it.
 
     Raises
     ------
@@ -130,7 +131,7 @@ def fit(
                 expected="group='<grouping column>' with them",
                 fix="pass group=, e.g. fit(model, survey, group='wave', group_equal=['loadings'])",
             )
-        return estimation.fit(model, data, **options)
+        return single_group.fit(model, data, **options)
     other = sorted(k for k in options if k not in _GROUP_OPTIONS)
     if other:
         raise ModelSpecError(

@@ -1,11 +1,11 @@
 r"""The data and parameter table of a multi-group model, and its result.
 
-Shared by the continuous multi-group fits (:mod:`loyaltysem.groups`) and the ordinal
-ones (:mod:`loyaltysem.ordinal_groups`): the split of the respondents into groups
+Shared by the continuous multi-group fits (:mod:`loyaltysem.sem.multigroup`) and the ordinal
+ones (:mod:`loyaltysem.sem.ordinal_multigroup`): the split of the respondents into groups
 (lavaan's group order, rows left out counted), the multi-group parameter table with
 lavaan's ``group.equal`` / ``group.partial`` labels, the joint fit measures, and
 :class:`MultiGroupResult`. The conventions, with their lavaan sources, are in
-:mod:`loyaltysem.groups`.
+:mod:`loyaltysem.sem.multigroup`.
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ from loyaltysem._display import (
 )
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._threads import single_blas_thread
-from loyaltysem.effects import EffectsResult, effects
 from loyaltysem.errors import ModelSpecError, SurveyDataError
-from loyaltysem.estimation import _refuse_singular, _survey_frame
-from loyaltysem.results import Provenance
-from loyaltysem.specification import PARAMETER_OPS, ModelSpec
+from loyaltysem.sem.effects import EffectsResult, effects
+from loyaltysem.sem.results import Provenance
+from loyaltysem.sem.single_group import _refuse_singular, _survey_frame
+from loyaltysem.sem.specification import PARAMETER_OPS, ModelSpec
 from loyaltysem.status import Status
 from loyaltysem.survey.survey import labelled_column
 
@@ -447,7 +447,7 @@ def defined_rows(
     from types import SimpleNamespace
 
     from loyaltysem._kernels.delta import delta_method
-    from loyaltysem.specification import DefinedParameters
+    from loyaltysem.sem.specification import DefinedParameters
 
     pt = SimpleNamespace(
         free=table["free"].to_numpy(dtype=int), label=table["label"].to_numpy(dtype=object)
@@ -865,7 +865,7 @@ class MultiGroupResult(DisplayMixin):
     def effects(self, bootstrap: Any = None, level: float = 0.95) -> EffectsResult:
         """Every group's direct, indirect, specific and total effects and mediation types.
 
-        :func:`loyaltysem.effects.effects` of this result: ``group`` and
+        :func:`loyaltysem.sem.effects.effects` of this result: ``group`` and
         ``group_label`` columns first; with a multi-group ``bootstrap`` also every
         group's percentile intervals.
         """
@@ -966,7 +966,7 @@ class MultiGroupResult(DisplayMixin):
 
         One row per fixed parameter that freeing (in one group) would improve the fit:
         ``lhs, op, rhs, group, mi, epc, sepc.lv, sepc.all, sepc.nox``; see
-        :func:`loyaltysem.group_diagnostics.modification_indices`.
+        :func:`loyaltysem.sem.multigroup_modindices.modification_indices`.
 
         Parameters
         ----------

@@ -21,7 +21,7 @@ Every number here has a reference implementation (design.md §4):
   the item correlations (Podsakoff, MacKenzie, Lee & Podsakoff 2003).
 
 Ordinal items (``ordinal=True`` in :func:`validate`, ``ordinal=True`` in :func:`htmt` and
-:func:`harman_single_factor`, or an ordinal CFA from :func:`loyaltysem.ordinal.fit_ordinal`
+:func:`harman_single_factor`, or an ordinal CFA from :func:`loyaltysem.sem.ordinal.fit_ordinal`
 in :func:`cfa_reliability`): the correlations are lavaan's polychoric correlations of the
 complete rows (``lavCor(x, ordered = items, missing = "listwise")``) and the CFA is
 lavaan's WLSMV CFA (``cfa(model, data, ordered = items, estimator = "WLSMV")``);
@@ -33,7 +33,7 @@ Zumbo, Gadermann & Zeisser (2007), ``psych::alpha(psych::polychoric(x)$rho)``
 Examples
 --------
 >>> from loyaltysem.datasets import load_holzinger_swineford
->>> from loyaltysem.validity import htmt
+>>> from loyaltysem.measurement.validity import htmt
 >>> hs = load_holzinger_swineford()
 >>> round(float(htmt(hs.data, hs.constructs).loc["visual", "textual"]), 3)  # semTools::htmt
 0.424
@@ -55,7 +55,6 @@ from scipy import special
 from loyaltysem._display import DisplayMixin, fit_sentence, p_phrase
 from loyaltysem._kernels.polychoric import bvn_cdf
 from loyaltysem._threads import blas_single_threaded
-from loyaltysem.efa import EFAReport, efa_report
 from loyaltysem.errors import (
     IdentificationError,
     LoyaltySemWarning,
@@ -63,14 +62,15 @@ from loyaltysem.errors import (
     ModelSpecError,
     SurveyDataError,
 )
-from loyaltysem.estimation import fit
-from loyaltysem.ordinal import ORDINAL_ESTIMATORS, fit_ordinal
+from loyaltysem.measurement.efa import EFAReport, efa_report
+from loyaltysem.measurement.reliability import item_table, reliability_table
 from loyaltysem.pls import rho_a
-from loyaltysem.polychoric import polychoric
-from loyaltysem.reliability import item_table, reliability_table
-from loyaltysem.resampling import bootstrap_statistic
-from loyaltysem.results import SEMResult
-from loyaltysem.specification import is_model_name, specify
+from loyaltysem.sem.bootstrap import bootstrap_statistic
+from loyaltysem.sem.ordinal import ORDINAL_ESTIMATORS, fit_ordinal
+from loyaltysem.sem.polychoric import polychoric
+from loyaltysem.sem.results import SEMResult
+from loyaltysem.sem.single_group import fit
+from loyaltysem.sem.specification import is_model_name, specify
 from loyaltysem.status import Status, warns_status
 
 __all__ = [
@@ -206,7 +206,7 @@ def polychoric_matrix(data: Any, constructs: Any) -> pd.DataFrame:
     """Polychoric correlations of the constructs' items over the complete rows.
 
     As ``lavaan::lavCor(x[, items], ordered = items, missing = "listwise")`` (two-step
-    thresholds and correlations, :func:`loyaltysem.polychoric.polychoric`): the matrix
+    thresholds and correlations, :func:`loyaltysem.sem.polychoric.polychoric`): the matrix
     that ``semTools::htmt(..., ordered = items)`` and the WLSMV CFA of the constructs
     start from. Rows with a missing answer to any item are left out (a
     :class:`~loyaltysem.errors.MissingDataWarning` says how many).
@@ -227,14 +227,14 @@ def polychoric_matrix(data: Any, constructs: Any) -> pd.DataFrame:
     ------
     SurveyDataError
         An item that cannot be ordinal: a single observed category, more than
-        :data:`loyaltysem.polychoric.MAX_CATEGORIES` (20) distinct values, codes that
+        :data:`loyaltysem.sem.polychoric.MAX_CATEGORIES` (20) distinct values, codes that
         are not whole numbers, or a category emptied by listwise deletion. The message
         names the item.
 
     Examples
     --------
     >>> import loyaltysem as ls
-    >>> from loyaltysem.validity import polychoric_matrix
+    >>> from loyaltysem.measurement.validity import polychoric_matrix
     >>> r = polychoric_matrix(ls.load_ecommerce(), {"TRU": ["TRU1", "TRU2", "TRU3"]})
     >>> round(float(r.loc["TRU1", "TRU2"]), 3)  # R: lavCor(x, ordered = names(x))
     0.57
@@ -295,7 +295,7 @@ def htmt_statistic(
 ) -> np.ndarray:
     """HTMT of every pair of constructs (upper triangle, row by row) from raw scores.
 
-    A picklable statistic for :func:`loyaltysem.resampling.bootstrap_statistic`
+    A picklable statistic for :func:`loyaltysem.sem.bootstrap.bootstrap_statistic`
     (use ``functools.partial`` to fix ``groups``).
     """
     r = np.corrcoef(x, rowvar=False)
@@ -309,7 +309,7 @@ def htmt_polychoric_statistic(
     """HTMT of every pair of constructs from raw category codes, on polychoric correlations.
 
     The polychoric counterpart of :func:`htmt_statistic` (two-step lavaan estimates of
-    the rows given, :func:`loyaltysem.polychoric.polychoric`); picklable through
+    the rows given, :func:`loyaltysem.sem.polychoric.polychoric`); picklable through
     ``functools.partial``. A resample in which an item shows a single category raises
     :class:`~loyaltysem.errors.SurveyDataError`, which the bootstrap counts as a failed
     draw. Warnings of the polychoric step (e.g. ``|r| > 0.99``) are silenced per draw.
@@ -355,7 +355,7 @@ def htmt(
     Examples
     --------
     >>> import loyaltysem as ls
-    >>> from loyaltysem.validity import htmt
+    >>> from loyaltysem.measurement.validity import htmt
     >>> survey = ls.load_ecommerce()
     >>> cons = {"TRU": ["TRU1", "TRU2", "TRU3"], "SAT": ["SAT1", "SAT2", "SAT3"]}
     >>> h = htmt(survey, cons, ordinal=True)  # semTools::htmt(model, x, ordered = items,
@@ -509,7 +509,7 @@ def categorical_omega(
     Two binary items at the median, loadings .8 and .7 on a unit-variance factor, whose
     latent responses correlate .56 (the model holds exactly):
 
-    >>> from loyaltysem.validity import categorical_omega
+    >>> from loyaltysem.measurement.validity import categorical_omega
     >>> r = [[1.0, 0.56], [0.56, 1.0]]
     >>> round(categorical_omega([0.8, 0.7], 1.0, [[0.0], [0.0]], r), 4)  # semTools:::omegaCat
     0.5532
@@ -577,9 +577,9 @@ def cfa_reliability(result: SEMResult, constructs: Mapping[str, Sequence[str]]) 
     >>> import numpy as np
     >>> import pandas as pd
     >>> from loyaltysem.datasets import load_frame
-    >>> from loyaltysem.ordinal import fit_ordinal
-    >>> from loyaltysem.specification import is_model_name, specify
-    >>> from loyaltysem.validity import cfa_model, cfa_reliability
+    >>> from loyaltysem.sem.ordinal import fit_ordinal
+    >>> from loyaltysem.sem.specification import is_model_name, specify
+    >>> from loyaltysem.measurement.validity import cfa_model, cfa_reliability
     >>> hs = load_frame("holzinger_swineford")
     >>> cut5 = lambda v: np.clip(np.searchsorted(np.quantile(v, np.linspace(0, 1, 6)), v), 1, 5)
     >>> hs5 = pd.DataFrame({f"x{i}": cut5(hs[f"x{i}"]) for i in range(1, 10)})
@@ -655,7 +655,7 @@ def ordinal_alpha_table(
       of the others' (psych ``item.stats$r.drop`` on R);
     - ``alpha_if_deleted``: ordinal alpha of the other items (psych
       ``alpha.drop$raw_alpha`` on R); ``NaN`` for a two-item construct (alpha of one
-      item is undefined), as :func:`loyaltysem.reliability.item_table`.
+      item is undefined), as :func:`loyaltysem.measurement.reliability.item_table`.
 
     Parameters
     ----------
@@ -674,7 +674,7 @@ def ordinal_alpha_table(
     Examples
     --------
     >>> import loyaltysem as ls
-    >>> from loyaltysem.validity import ordinal_alpha_table, polychoric_matrix
+    >>> from loyaltysem.measurement.validity import ordinal_alpha_table, polychoric_matrix
     >>> cons = {"TRU": ["TRU1", "TRU2", "TRU3"]}
     >>> r = polychoric_matrix(ls.load_ecommerce(), cons)
     >>> rel, items = ordinal_alpha_table(r, cons)  # psych::alpha(lavCor(x, ordered = ...))
@@ -791,7 +791,7 @@ def improper_reasons(result: SEMResult) -> tuple[str, ...]:
     Examples
     --------
     >>> import loyaltysem as ls
-    >>> from loyaltysem.validity import cfa_model, improper_reasons
+    >>> from loyaltysem.measurement.validity import cfa_model, improper_reasons
     >>> hs = ls.load_holzinger_swineford()
     >>> improper_reasons(ls.fit(cfa_model(hs.constructs), hs))
     ()
@@ -913,7 +913,7 @@ def common_latent_factor(
     Examples
     --------
     >>> import loyaltysem as ls
-    >>> from loyaltysem.validity import common_latent_factor
+    >>> from loyaltysem.measurement.validity import common_latent_factor
     >>> s = ls.load_ecommerce()
     >>> clf = common_latent_factor(s, s.constructs)
     >>> round(clf.delta_chisq, 6), clf.assessable
@@ -1074,7 +1074,7 @@ class MeasurementReport(DisplayMixin):
         The CFA of the constructs.
     efa : EFAReport or None
         KMO, Bartlett, parallel analysis and the exploratory solution with as many
-        factors as constructs (:func:`loyaltysem.efa.efa_report`); None with
+        factors as constructs (:func:`loyaltysem.measurement.efa.efa_report`); None with
         ``run_efa=False`` or when the EFA cannot run (the reason is in ``notes``).
     common_method : DataFrame
         Harman's single-factor share and the common-latent-factor comparison

@@ -24,9 +24,9 @@ from loyaltysem._display import (
 )
 from loyaltysem._kernels.partable import CompiledModel, ParTable
 from loyaltysem._pickling import Once  # (importing it makes read-only mappings pickle)
-from loyaltysem.effects import EffectsResult, effects
 from loyaltysem.errors import ModelSpecError
-from loyaltysem.specification import DefinedParameters
+from loyaltysem.sem.effects import EffectsResult, effects
+from loyaltysem.sem.specification import DefinedParameters
 from loyaltysem.status import Status
 
 __all__ = ["Provenance", "SEMResult", "estimates_table", "library_versions", "rsquare"]
@@ -45,7 +45,7 @@ def library_versions() -> dict[str, str]:
 
     Examples
     --------
-    >>> from loyaltysem.results import library_versions
+    >>> from loyaltysem.sem.results import library_versions
     >>> sorted(library_versions())
     ['loyaltysem', 'numpy', 'pandas', 'python', 'scipy']
     """
@@ -253,8 +253,8 @@ class SEMResult(DisplayMixin):
         Columns ``lhs, op, rhs, mi, epc, sepc.lv, sepc.all, sepc.nox``; computed on
         request from the expected information of the model extended by every
         parameter lavaan considers (ML fits:
-        :func:`loyaltysem.estimation.modification_indices`; WLSMV/ULSMV fits:
-        :func:`loyaltysem.ordinal.ordinal_modification_indices`).
+        :func:`loyaltysem.sem.single_group.modification_indices`; WLSMV/ULSMV fits:
+        :func:`loyaltysem.sem.ordinal.ordinal_modification_indices`).
 
         Parameters
         ----------
@@ -279,7 +279,7 @@ class SEMResult(DisplayMixin):
     def effects(self, bootstrap: Any = None, level: float = 0.95) -> EffectsResult:
         """Direct, indirect, specific and total effects and the mediation types.
 
-        :func:`loyaltysem.effects.effects` of this result (delta-method SEs; with
+        :func:`loyaltysem.sem.effects.effects` of this result (delta-method SEs; with
         ``bootstrap=loyaltysem.bootstrap(result, ...)`` also percentile intervals).
 
         Examples
@@ -302,7 +302,7 @@ class SEMResult(DisplayMixin):
             ``cor``: correlation residuals ``cor(S) - cor(Sigma)``
             (``type = "cor.bollen"``, lavaan's ``"cor"``); ``standardized``: raw
             residuals divided by their standard errors (``type = "standardized"``, see
-            :func:`loyaltysem.estimation.standardized_residuals`).
+            :func:`loyaltysem.sem.single_group.standardized_residuals`).
         """
         s = self.sample_cov.to_numpy()
         sigma = self.implied_cov.to_numpy()

@@ -11,7 +11,7 @@ finite is counted and reported (never silently dropped), and explicit resample
 Examples
 --------
 >>> import numpy as np, pandas as pd
->>> from loyaltysem.resampling import bootstrap_statistic
+>>> from loyaltysem.sem.bootstrap import bootstrap_statistic
 >>> x = pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) ** 0.5})
 >>> res = bootstrap_statistic(
 ...     x, lambda d: np.array([np.corrcoef(d[:, 0], d[:, 1])[0, 1]]), ["r"],
@@ -43,7 +43,7 @@ from loyaltysem._kernels.resampling import (
 )
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import ConvergenceError, SurveyDataError
-from loyaltysem.grouping import MultiGroupResult
+from loyaltysem.sem.group_blocks import MultiGroupResult
 from loyaltysem.status import Status, warns_status
 
 __all__ = ["BootstrapResult", "SEMBootstrap", "bootstrap", "bootstrap_statistic"]
@@ -409,7 +409,7 @@ class _Refitter:
     ):
         from loyaltysem._kernels.ml import MLKernel
         from loyaltysem._kernels.partable import StandardizationPlan, compile_partable
-        from loyaltysem.specification import DefinedParameters
+        from loyaltysem.sem.specification import DefinedParameters
 
         self.pt, self.ov, self.x0 = pt, ov, np.asarray(x0, dtype=float)
         self.means, self.fiml = mean is not None, bool(fiml)
@@ -802,8 +802,8 @@ def bootstrap(
     In R: ``bootstrapLavaan(fit, R = 200, FUN = "coef")``.
     """
     from loyaltysem.errors import ModelSpecError
-    from loyaltysem.estimation import moments_from_data
-    from loyaltysem.specification import specify
+    from loyaltysem.sem.single_group import moments_from_data
+    from loyaltysem.sem.specification import specify
 
     if kind not in BOOT_KINDS:
         raise SurveyDataError(
@@ -994,7 +994,7 @@ class _GroupRefitter:
     The rows it gets carry the group number (0-based) in their last column; each
     draw's groups get their own moments (divisor ``n_g``), and the joint ML
     discrepancy is minimised by BFGS from the original estimates (Fisher scoring as a
-    fallback), as :func:`loyaltysem.groups.fit_groups` does. Returns every row of every
+    fallback), as :func:`loyaltysem.sem.multigroup.fit_groups` does. Returns every row of every
     group, the ``:=`` parameters, their standardized values, the chi-square and an
     admissibility flag. Fixed.x covariate moments are taken from each resample. With
     ``fiml=True`` the rows may be incomplete: each group of a resample gets its own
@@ -1011,8 +1011,8 @@ class _GroupRefitter:
         fiml: bool = False,
     ):
         from loyaltysem._kernels.partable import StandardizationPlan
-        from loyaltysem.groups import _compile_groups
-        from loyaltysem.specification import DefinedParameters
+        from loyaltysem.sem.multigroup import _compile_groups
+        from loyaltysem.sem.specification import DefinedParameters
 
         self.table, self.ov, self.x0 = table, ov, np.asarray(x0, dtype=float)
         self.fiml = bool(fiml)
@@ -1042,7 +1042,7 @@ class _GroupRefitter:
         from loyaltysem._kernels.ml import _bfgs, fisher_scoring
         from loyaltysem._kernels.multigroup import MultiGroupKernel
         from loyaltysem._kernels.partable import StandardizationPlan
-        from loyaltysem.groups import _compile_groups
+        from loyaltysem.sem.multigroup import _compile_groups
 
         codes = data[:, -1].astype(int)
         y = data[:, :-1]
@@ -1149,9 +1149,14 @@ def _bootstrap_groups(
     indices: Any,
     progress: bool | None,
 ) -> SEMBootstrap:
-    """:func:`bootstrap` of a :class:`~loyaltysem.groups.MultiGroupResult`."""
+    """:func:`bootstrap` of a :class:`~loyaltysem.sem.multigroup.MultiGroupResult`."""
     from loyaltysem.errors import ModelSpecError
-    from loyaltysem.groups import _check_group_equal, _multigroup_table, _spec, _split_groups
+    from loyaltysem.sem.multigroup import (
+        _check_group_equal,
+        _multigroup_table,
+        _spec,
+        _split_groups,
+    )
 
     opts = dict(result.provenance.options)
     if str(result.provenance.estimator).upper() not in ("ML", "MLM", "MLR"):

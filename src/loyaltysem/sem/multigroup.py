@@ -81,7 +81,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from loyaltysem import group_diagnostics
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
@@ -114,21 +113,8 @@ from loyaltysem.errors import (
     ModelSpecError,
     SurveyDataError,
 )
-from loyaltysem.estimation import (
-    _check_variables,
-    _fit_measures,
-    _model_syntax,
-    _post_check,
-    _Robust,
-    _rsquare,
-    _scaled_measures,
-    _start_values,
-    _std_with_se,
-    _survey_frame,
-    fiml_gfi,
-    residual_parts,
-)
-from loyaltysem.grouping import (
+from loyaltysem.sem import multigroup_modindices
+from loyaltysem.sem.group_blocks import (
     GROUP_EQUAL,
     MultiGroupResult,
     RowParameterization,
@@ -145,9 +131,23 @@ from loyaltysem.grouping import (
     group_estimates,
     score_table,
 )
-from loyaltysem.ordinal_groups import fit_groups_ordinal, invariance_ordinal
-from loyaltysem.results import Provenance
-from loyaltysem.specification import ModelSpec, specify
+from loyaltysem.sem.ordinal_multigroup import fit_groups_ordinal, invariance_ordinal
+from loyaltysem.sem.results import Provenance
+from loyaltysem.sem.single_group import (
+    _check_variables,
+    _fit_measures,
+    _model_syntax,
+    _post_check,
+    _Robust,
+    _rsquare,
+    _scaled_measures,
+    _start_values,
+    _std_with_se,
+    _survey_frame,
+    fiml_gfi,
+    residual_parts,
+)
+from loyaltysem.sem.specification import ModelSpec, specify
 from loyaltysem.status import Findings, Status, quiet, warn_status
 
 __all__ = [
@@ -234,7 +234,7 @@ def fit_groups(
     the ``group_equal`` kinds shared by all groups except those named in
     ``group_partial``, and the ML discrepancy ``sum_g (n_g / N) F_g``. The
     conventions, with their lavaan sources, are in the module docstring
-    (:mod:`loyaltysem.groups`).
+    (:mod:`loyaltysem.sem.multigroup`).
 
     Parameters
     ----------
@@ -269,7 +269,7 @@ def fit_groups(
         As in :func:`loyaltysem.fit`.
     ordered : bool or sequence of str, optional
         Ordinal indicators (lavaan ``ordered =``): ``True`` for every indicator, or the
-        names. The fit is then :func:`loyaltysem.ordinal_groups.fit_groups_ordinal`
+        names. The fit is then :func:`loyaltysem.sem.ordinal_multigroup.fit_groups_ordinal`
         (WLSMV by default, or ``estimator="ULSMV"``; ``group_equal`` also takes
         ``"thresholds"``; ``missing`` ``"listwise"`` or ``"pairwise"``).
     parameterization : {"delta", "theta"}
@@ -316,7 +316,7 @@ def fit_groups(
     "loadings")``.
 
     >>> from loyaltysem.datasets import load_frame
-    >>> from loyaltysem.groups import fit_groups
+    >>> from loyaltysem.sem.multigroup import fit_groups
     >>> hs = load_frame("holzinger_swineford")
     >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
     >>> res = fit_groups(model, hs, "school", group_equal=["loadings"])
@@ -756,7 +756,14 @@ def _fit_table(
         ),
         _modindices=Once(
             functools.partial(
-                group_diagnostics.modification_indices, kernel, compiled, index, t, x, gd, fiml=fiml
+                multigroup_modindices.modification_indices,
+                kernel,
+                compiled,
+                index,
+                t,
+                x,
+                gd,
+                fiml=fiml,
             )
         ),
     )
@@ -777,7 +784,7 @@ def _std_residuals(
     A1_g`` with ``A0 = sum_g (n_g/N) Delta_g' A1_g Delta_g`` the joint information
     (``observed.information = "h1"``), ``ACOV_g = Q_g Gamma_g Q_g' / n_g``; ``Gamma_g``
     normal-theory at the sample moments for ML, ADF for MLM/MLR; ``A1_g`` expected,
-    or observed for MLR (see :func:`loyaltysem.estimation.moment_standardized_residuals`).
+    or observed for MLR (see :func:`loyaltysem.sem.single_group.moment_standardized_residuals`).
     lavaan 0.7 adds the terms that equality constraints carry between groups; 0.6.14,
     our reference, does not.
 
@@ -898,7 +905,7 @@ def _defined_rows(
     x: np.ndarray,
     vcov: np.ndarray,
 ) -> pd.DataFrame:
-    """The ``:=`` rows (:func:`loyaltysem.grouping.defined_rows`), each group's std.all."""
+    """The ``:=`` rows (:func:`loyaltysem.sem.group_blocks.defined_rows`), each group's std.all."""
     plans = [StandardizationPlan.build(cm, "std.all") for cm in compiled]
 
     def std_all_rows(xs: np.ndarray) -> np.ndarray:
@@ -930,7 +937,7 @@ def _scaled_group_measures(
 ) -> dict[str, float]:
     """The ``*.scaled`` and ``*.robust`` measures (lavaan) of a multi-group MLM/MLR fit.
 
-    The single-group formulas (:func:`loyaltysem.estimation._scaled_measures`) with
+    The single-group formulas (:func:`loyaltysem.sem.single_group._scaled_measures`) with
     the traces summed over groups (:func:`~loyaltysem._kernels.multigroup.robust_groups`)
     and the RMSEA family on ``N / G`` (lavaan's ``lav_fit_rmsea``: ``sqrt(G)`` times
     the single-group value at N, the same thing). ``trace_null``: the baseline
@@ -1128,7 +1135,7 @@ class InvarianceResult(DisplayMixin):
     group: str
     partial: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: "continuous" (configural, metric, scalar, strict) or "ordinal" (configural,
-    #: thresholds, scalar: :func:`loyaltysem.ordinal_groups.invariance_ordinal`)
+    #: thresholds, scalar: :func:`loyaltysem.sem.ordinal_multigroup.invariance_ordinal`)
     kind: str = "continuous"
     #: The rows every level leaves out, counted ("166 of 1,225 rows were left out ..."),
     #: and answers set to missing when the survey was read: the ladder's table notes
@@ -1294,7 +1301,7 @@ def invariance(
 
     ordered : bool or sequence of str, optional
         Ordinal indicators: the ordinal ladder configural → thresholds → scalar of
-        :func:`loyaltysem.ordinal_groups.invariance_ordinal` (WLSMV, or
+        :func:`loyaltysem.sem.ordinal_multigroup.invariance_ordinal` (WLSMV, or
         ``estimator="ULSMV"``; Wu & Estabrook 2016), with lavTestLRT's scaled-shifted
         differences and the scaled indices in the table.
     parameterization : {"delta", "theta"}
@@ -1327,7 +1334,7 @@ def invariance(
     ``lavTestLRT(configural, metric, scalar, strict)``.
 
     >>> from loyaltysem.datasets import load_frame
-    >>> from loyaltysem.groups import invariance
+    >>> from loyaltysem.sem.multigroup import invariance
     >>> hs = load_frame("holzinger_swineford")
     >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
     >>> inv = invariance(model, hs, "school")

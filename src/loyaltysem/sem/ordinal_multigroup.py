@@ -11,12 +11,12 @@ source in brackets):
 
 - **Sample statistics per group** (``lav_samplestats``): each group's thresholds,
   polychoric correlations and their asymptotic covariance ``Gamma_g`` (``NACOV``),
-  from :func:`loyaltysem.polychoric.polychoric`. Every category of an item must occur
+  from :func:`loyaltysem.sem.polychoric.polychoric`. Every category of an item must occur
   in every group (lavaan refuses otherwise: "some categories of variable are empty in
   group"); the number of thresholds of an item comes from its categories over all
   groups.
 - **Parameter table** (``lav_partable_flat``): the single-group ordinal table
-  (:func:`loyaltysem.ordinal.ordinal_partable`) in every group: thresholds free,
+  (:func:`loyaltysem.sem.ordinal.ordinal_partable`) in every group: thresholds free,
   intercepts ``item ~ 1`` and latent means fixed at 0, residual variances of ``y*``
   not free, scaling factors ``item ~*~ item`` fixed at 1. In groups 2..G: the latent
   means are free when ``"thresholds"`` or ``"intercepts"`` is in ``group_equal`` (and
@@ -29,7 +29,7 @@ source in brackets):
   factors are ``diag(Sigma*_g)^-1/2`` in every group. ``"residuals"`` then labels them
   equal to group 1's fixed 1: strict invariance (1 in every group).
 - **Equality constraints** (``lav_partable_labels``): as the continuous multi-group
-  fits (:mod:`loyaltysem.groups`), with ``"thresholds"`` (the ``|`` rows) as a further
+  fits (:mod:`loyaltysem.sem.multigroup`), with ``"thresholds"`` (the ``|`` rows) as a further
   ``group_equal`` keyword; ``group_partial`` names thresholds as ``"x3 | t1"``. A set
   of equal parameters with a fixed member is fixed (so ``"intercepts"`` and
   ``"residuals"`` change nothing in the delta parameterization: both are fixed; in
@@ -45,7 +45,7 @@ source in brackets):
   tr((U Gamma)^2))``, ``chisq.scaled = a chisq + df - a tr(U Gamma)``. The baseline
   (thresholds free in every group, correlations 0) alike.
 - **Fit measures** (``lav_fit_measures``): as the single-group ordinal fit
-  (:mod:`loyaltysem.ordinal`) with ``N - G`` in place of ``N - 1`` (``RMSEA``, ``CN``,
+  (:mod:`loyaltysem.sem.ordinal`) with ``N - G`` in place of ``N - 1`` (``RMSEA``, ``CN``,
   ``MFI``: ``lav_utils_get_ntotal``), ``RMSEA`` times ``sqrt(G)`` and its close-fit
   tests with the noncentrality divided by ``G``; SRMR/RMR/CRMR and GFI the groups'
   values weighted by ``n_g / N``; WRMR over the statistics of group 1 (lavaan's
@@ -58,7 +58,7 @@ source in brackets):
   theta_jj)`` (``cov.std = TRUE``); scaling factors standardize to 1.
 - **Modification indices** (``modindices()``): ``MultiGroupResult.modification_indices()``
   with the DWLS score and expected information of the model extended in every group
-  (:func:`loyaltysem.ordinal.ordinal_modification_indices`); the partial search of the
+  (:func:`loyaltysem.sem.ordinal.ordinal_modification_indices`); the partial search of the
   ``strict`` level ranks the residual variances of ``y*`` by them
   (:func:`invariance_ordinal`).
 
@@ -112,8 +112,7 @@ from loyaltysem.errors import (
     ModelSpecError,
     SurveyDataError,
 )
-from loyaltysem.estimation import _check_variables, _model_syntax, _survey_frame
-from loyaltysem.grouping import (
+from loyaltysem.sem.group_blocks import (
     GROUP_EQUAL,
     MultiGroupResult,
     RowParameterization,
@@ -128,10 +127,10 @@ from loyaltysem.grouping import (
     group_estimates,
     score_table,
 )
-from loyaltysem.grouping import (
+from loyaltysem.sem.group_blocks import (
     _check_group_equal as _check_group_equal_kinds,
 )
-from loyaltysem.ordinal import (
+from loyaltysem.sem.ordinal import (
     ORDINAL_ESTIMATORS,
     PARAMETERIZATIONS,
     MIGroup,
@@ -142,9 +141,10 @@ from loyaltysem.ordinal import (
     ordinal_partable,
     scaled_test_measures,
 )
-from loyaltysem.polychoric import polychoric
-from loyaltysem.results import Provenance, SEMResult
-from loyaltysem.specification import PARAMETER_OPS, ModelSpec, specify
+from loyaltysem.sem.polychoric import polychoric
+from loyaltysem.sem.results import Provenance, SEMResult
+from loyaltysem.sem.single_group import _check_variables, _model_syntax, _survey_frame
+from loyaltysem.sem.specification import PARAMETER_OPS, ModelSpec, specify
 from loyaltysem.status import Findings
 
 __all__ = [
@@ -190,8 +190,8 @@ ORDINAL_CUTOFFS: Mapping[str, Mapping[str, float]] = MappingProxyType(
 
 # ------------------------------------------------------------------------ internals
 #: What :func:`lrt_ordinal` needs of a fit (kept on the result as ``_internals``); the
-#: class lives in the kernel so that single-group fits (loyaltysem.ordinal) and
-#: compare() (loyaltysem.comparison), both below this module, share it.
+#: class lives in the kernel so that single-group fits (loyaltysem.sem.ordinal) and
+#: compare() (loyaltysem.sem.comparison), both below this module, share it.
 _OrdinalInternals = OrdinalInternals
 
 
@@ -367,7 +367,7 @@ def fit_groups_ordinal(
     As ``lavaan::cfa(model, data, group = group, ordered = items, estimator =
     estimator, group.equal = group_equal, group.partial = group_partial)`` with
     lavaan's delta parameterization. The conventions, with their lavaan sources, are in
-    the module docstring (:mod:`loyaltysem.ordinal_groups`).
+    the module docstring (:mod:`loyaltysem.sem.ordinal_multigroup`).
 
     Parameters
     ----------
@@ -383,7 +383,7 @@ def fit_groups_ordinal(
         DWLS or ULS estimates, robust standard errors, scaled-shifted test.
     group_equal : sequence of str
         Parameters equal across groups: ``"thresholds"``, ``"loadings"`` and the
-        other keywords of :func:`loyaltysem.groups.fit_groups`.
+        other keywords of :func:`loyaltysem.sem.multigroup.fit_groups`.
     group_partial : sequence of str
         Parameters exempt from ``group_equal`` (``"x3 | t1"``, ``"visual =~ x2"``).
     std_lv : bool, default False
@@ -428,7 +428,7 @@ def fit_groups_ordinal(
     >>> import numpy as np
     >>> import pandas as pd
     >>> from loyaltysem.datasets import load_frame
-    >>> from loyaltysem.ordinal_groups import fit_groups_ordinal
+    >>> from loyaltysem.sem.ordinal_multigroup import fit_groups_ordinal
     >>> hs = load_frame("holzinger_swineford")
     >>> cut5 = lambda v: np.clip(np.searchsorted(np.quantile(v, np.linspace(0, 1, 6)), v), 1, 5)
     >>> hs5 = pd.DataFrame({f"x{i}": cut5(hs[f"x{i}"]) for i in range(1, 10)})
@@ -490,7 +490,7 @@ def _ordered_list(ordered: Any) -> list[str]:
             "ordered= is required for an ordinal multi-group fit",
             found=ordered,
             expected="ordered=True or the list of ordinal items",
-            fix="pass ordered=True, or fit by ML with loyaltysem.groups.fit_groups",
+            fix="pass ordered=True, or fit by ML with loyaltysem.sem.multigroup.fit_groups",
         )
     return [ordered] if isinstance(ordered, str) else [str(o) for o in ordered]
 
@@ -1058,7 +1058,7 @@ def _single_group_internals(res: SEMResult, data: Any) -> _OrdinalInternals:
     """The internals of a single-group ordinal fit, recomputed from its data.
 
     The model is refitted as one group by this module's kernel (the numbers of
-    :func:`loyaltysem.ordinal.fit_ordinal`, checked on the chi-square).
+    :func:`loyaltysem.sem.ordinal.fit_ordinal`, checked on the chi-square).
     """
     opts = res.provenance.options
     spec = specify(
@@ -1195,7 +1195,7 @@ def lrt_ordinal(restricted: Any, free: Any, *, data: Any = None) -> tuple[float,
     >>> import numpy as np
     >>> import pandas as pd
     >>> from loyaltysem.datasets import load_frame
-    >>> from loyaltysem.ordinal_groups import fit_groups_ordinal, lrt_ordinal
+    >>> from loyaltysem.sem.ordinal_multigroup import fit_groups_ordinal, lrt_ordinal
     >>> hs = load_frame("holzinger_swineford")
     >>> cut5 = lambda v: np.clip(np.searchsorted(np.quantile(v, np.linspace(0, 1, 6)), v), 1, 5)
     >>> hs5 = pd.DataFrame({f"x{i}": cut5(hs[f"x{i}"]) for i in range(1, 10)})
@@ -1312,7 +1312,7 @@ def invariance_ordinal(
     -------
     dict
         ``table``: DataFrame indexed by level with the columns of
-        :class:`loyaltysem.groups.InvarianceResult` (``status, chisq, df, pvalue,
+        :class:`loyaltysem.sem.multigroup.InvarianceResult` (``status, chisq, df, pvalue,
         cfi, tli, rmsea, srmr, compared_with, delta_chisq, delta_df, p_delta,
         delta_cfi, delta_rmsea, delta_srmr, decision, reason, freed``), where
         ``chisq, pvalue, cfi, tli, rmsea`` are lavaan's scaled values
@@ -1333,7 +1333,7 @@ def invariance_ordinal(
     >>> import numpy as np
     >>> import pandas as pd
     >>> from loyaltysem.datasets import load_frame
-    >>> from loyaltysem.ordinal_groups import invariance_ordinal
+    >>> from loyaltysem.sem.ordinal_multigroup import invariance_ordinal
     >>> hs = load_frame("holzinger_swineford")
     >>> cut5 = lambda v: np.clip(np.searchsorted(np.quantile(v, np.linspace(0, 1, 6)), v), 1, 5)
     >>> hs5 = pd.DataFrame({f"x{i}": cut5(hs[f"x{i}"]) for i in range(1, 10)})

@@ -1,0 +1,96 @@
+"""Deprecation aliases for the modules that moved into the domain wings (before 0.1.0).
+
+``loyaltysem.estimation`` is now :mod:`loyaltysem.sem.single_group`, and so on
+(:data:`MOVED`). The old module name still imports, with a :class:`DeprecationWarning`,
+and is the new module itself (``sys.modules`` maps the old name to it), so every name,
+private ones included, every monkeypatch and every pickle written before the move keep
+working until the aliases go. No file stands at the old names: :class:`MovedFinder`, put
+on :data:`sys.meta_path` by ``import loyaltysem``, answers for them.
+
+Examples
+--------
+>>> import sys, warnings
+>>> _ = sys.modules.pop("loyaltysem.estimation", None)  # imported before: no new warning
+>>> with warnings.catch_warnings(record=True) as caught:
+...     warnings.simplefilter("always")
+...     import loyaltysem.estimation as old
+>>> import loyaltysem.sem.single_group as new
+>>> old is new, caught[0].category.__name__
+(True, 'DeprecationWarning')
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+import types
+import warnings
+from typing import Any
+
+#: old module -> the module it moved to
+MOVED: dict[str, str] = {
+    "loyaltysem.comparison": "loyaltysem.sem.comparison",
+    "loyaltysem.effects": "loyaltysem.sem.effects",
+    "loyaltysem.efa": "loyaltysem.measurement.efa",
+    "loyaltysem.estimation": "loyaltysem.sem.single_group",
+    "loyaltysem.expressions": "loyaltysem.sem.expressions",
+    "loyaltysem.fitting": "loyaltysem.sem.dispatch",
+    "loyaltysem.group_diagnostics": "loyaltysem.sem.multigroup_modindices",
+    "loyaltysem.grouping": "loyaltysem.sem.group_blocks",
+    "loyaltysem.groups": "loyaltysem.sem.multigroup",
+    "loyaltysem.guidance": "loyaltysem.sem.guidance",
+    "loyaltysem.missingness": "loyaltysem.survey.missingness",
+    "loyaltysem.ordinal": "loyaltysem.sem.ordinal",
+    "loyaltysem.ordinal_groups": "loyaltysem.sem.ordinal_multigroup",
+    "loyaltysem.polychoric": "loyaltysem.measurement.polychoric",
+    "loyaltysem.reliability": "loyaltysem.measurement.reliability",
+    "loyaltysem.resampling": "loyaltysem.sem.bootstrap",
+    "loyaltysem.results": "loyaltysem.sem.results",
+    "loyaltysem.screening": "loyaltysem.survey.screening",
+    "loyaltysem.simulation": "loyaltysem.planning.simulation",
+    "loyaltysem.specification": "loyaltysem.sem.specification",
+    "loyaltysem.validity": "loyaltysem.measurement.validity",
+    "loyaltysem._semopy": "loyaltysem.sem._semopy",
+}
+
+
+class _AliasLoader(importlib.abc.Loader):
+    """Loads an old module name as the module it moved to."""
+
+    _spec: importlib.machinery.ModuleSpec | None = None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        new = MOVED[spec.name]
+        warnings.warn(
+            f"{spec.name} moved to {new}; import from {new}, or the "
+            "public name from loyaltysem itself; the old name goes in a later release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        module = importlib.import_module(new)
+        self._spec = module.__spec__
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """The module is already executed under its new name: give back its own spec."""
+        module.__spec__ = self._spec
+
+
+class MovedFinder(importlib.abc.MetaPathFinder):
+    """Finds the old names of moved modules (last on :data:`sys.meta_path`)."""
+
+    def find_spec(
+        self, fullname: str, path: Any = None, target: types.ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        """A spec for an old module name; ``None`` for every other name."""
+        if fullname not in MOVED:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader())
+
+
+def install() -> None:
+    """Put :class:`MovedFinder` on :data:`sys.meta_path` (once)."""
+    if not any(isinstance(f, MovedFinder) for f in sys.meta_path):
+        sys.meta_path.append(MovedFinder())

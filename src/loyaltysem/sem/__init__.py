@@ -1,0 +1,25 @@
+"""The SEM wing: from lavaan syntax to a fitted model and everything built on it.
+
+Read it in this order (each module imports only those above it in the list, and the
+wings below it: :mod:`loyaltysem.survey`, :mod:`loyaltysem._kernels`):
+
+- :mod:`~loyaltysem.sem.expressions`, :mod:`~loyaltysem.sem.specification`: lavaan syntax
+  → :class:`~loyaltysem.sem.specification.ModelSpec` → the parameter table;
+- :mod:`~loyaltysem.sem.polychoric`: thresholds and polychoric correlations (the sample
+  statistics of ordered items);
+- :mod:`~loyaltysem.sem.effects`, :mod:`~loyaltysem.sem.results`: the standardized
+  solution, total and indirect effects; :class:`~loyaltysem.sem.results.SEMResult`;
+- the estimation paths: :mod:`~loyaltysem.sem.ordinal` (one group, WLSMV/ULSMV),
+  :mod:`~loyaltysem.sem.single_group` (one group, ML/MLM/MLR/FIML),
+  :mod:`~loyaltysem.sem.group_blocks` (data split into groups, equality constraints across
+  groups, :class:`~loyaltysem.sem.group_blocks.MultiGroupResult`),
+  :mod:`~loyaltysem.sem.ordinal_multigroup`, :mod:`~loyaltysem.sem.multigroup_modindices`,
+  :mod:`~loyaltysem.sem.multigroup` (several groups; measurement invariance);
+- built on a fit: :mod:`~loyaltysem.sem.comparison` (nested-model tests),
+  :mod:`~loyaltysem.sem.bootstrap`, :mod:`~loyaltysem.sem.guidance` (which estimator);
+- :mod:`~loyaltysem.sem.dispatch`: :func:`loyaltysem.fit`, the one entry point.
+
+The numeric work (objectives, gradients, information matrices, batched refits) is in
+:mod:`loyaltysem._kernels`, numpy only. The public names are exported by
+:mod:`loyaltysem`; import them from there.
+"""
