@@ -31,7 +31,7 @@ from pathlib import Path
 
 import loyaltysem as ls
 from loyaltysem.datasets import load_frame
-from loyaltysem.sem.multigroup import invariance
+from loyaltysem.sem.invariance import invariance
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "groups"

@@ -25,14 +25,9 @@ import loyaltysem as ls
 from loyaltysem import load_ecommerce
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
-from loyaltysem.sem.multigroup import (
-    CUTOFFS,
-    INVARIANCE_LEVELS,
-    InvarianceResult,
-    MultiGroupResult,
-    fit_groups,
-    invariance,
-)
+from loyaltysem.sem.group_blocks import MultiGroupResult
+from loyaltysem.sem.invariance import CUTOFFS, INVARIANCE_LEVELS, InvarianceResult, invariance
+from loyaltysem.sem.multigroup import fit_groups
 
 FIXTURES = Path(__file__).parent / "fixtures" / "groups"
 
@@ -760,7 +755,7 @@ def test_a_configural_level_that_does_not_converge_is_reported(monkeypatch) -> N
     # so, the others are still fitted, and no level is compared with it
     import dataclasses
 
-    import loyaltysem.sem.multigroup as groups_module
+    import loyaltysem.sem.invariance as groups_module
 
     real = groups_module.fit_groups
 

@@ -30,13 +30,12 @@ from loyaltysem import fit, load_ecommerce
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import ModelSpecError, SurveyDataError
 from loyaltysem.sem.group_blocks import MultiGroupResult
-from loyaltysem.sem.ordinal_multigroup import (
+from loyaltysem.sem.invariance import (
     ORDINAL_INVARIANCE_LEVELS,
     ORDINAL_THETA_LEVELS,
-    fit_groups_ordinal,
     invariance_ordinal,
-    lrt_ordinal,
 )
+from loyaltysem.sem.ordinal_multigroup import fit_groups_ordinal, lrt_ordinal
 
 FIXTURES = Path(__file__).parent / "fixtures" / "groups_ordinal"
 

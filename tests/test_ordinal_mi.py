@@ -28,8 +28,9 @@ from numpy.testing import assert_allclose
 from loyaltysem import fit, load_ecommerce
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import ModelSpecError
+from loyaltysem.sem.invariance import _top_modindex, invariance_ordinal
 from loyaltysem.sem.ordinal import ORDINAL_MI_COLUMNS, ordinal_modification_indices
-from loyaltysem.sem.ordinal_multigroup import _top_modindex, fit_groups_ordinal, invariance_ordinal
+from loyaltysem.sem.ordinal_multigroup import fit_groups_ordinal
 
 FIXTURES = Path(__file__).parent / "fixtures" / "groups_ordinal"
 RTOL_MI = 1e-3

@@ -66,8 +66,10 @@ if TYPE_CHECKING:
     from loyaltysem.sem.comparison import ModelComparison, compare
     from loyaltysem.sem.dispatch import fit
     from loyaltysem.sem.effects import EffectsResult, effects
+    from loyaltysem.sem.group_blocks import MultiGroupResult
     from loyaltysem.sem.guidance import EstimatorRecommendation, recommend_estimator
-    from loyaltysem.sem.multigroup import InvarianceResult, MultiGroupResult, fit_groups, invariance
+    from loyaltysem.sem.invariance import InvarianceResult, invariance
+    from loyaltysem.sem.multigroup import fit_groups
     from loyaltysem.sem.results import Provenance, SEMResult
     from loyaltysem.sem.specification import ModelSpec, specify
     from loyaltysem.status import Status
@@ -98,10 +100,10 @@ _EXPORTS: dict[str, str] = {
     "ModelSpecError": "loyaltysem.errors",
     "SurveyDataError": "loyaltysem.errors",
     "fit": "loyaltysem.sem.dispatch",
-    "InvarianceResult": "loyaltysem.sem.multigroup",
-    "MultiGroupResult": "loyaltysem.sem.multigroup",
+    "InvarianceResult": "loyaltysem.sem.invariance",
+    "MultiGroupResult": "loyaltysem.sem.group_blocks",
     "fit_groups": "loyaltysem.sem.multigroup",
-    "invariance": "loyaltysem.sem.multigroup",
+    "invariance": "loyaltysem.sem.invariance",
     "EstimatorRecommendation": "loyaltysem.sem.guidance",
     "recommend_estimator": "loyaltysem.sem.guidance",
     "DEFAULT_MODEL": "loyaltysem.instruments",

@@ -4,8 +4,10 @@
 (:data:`MOVED`). The old module name still imports, with a :class:`DeprecationWarning`,
 and is the new module itself (``sys.modules`` maps the old name to it), so every name,
 private ones included, every monkeypatch and every pickle written before the move keep
-working until the aliases go. No file stands at the old names: :class:`MovedFinder`, put
-on :data:`sys.meta_path` by ``import loyaltysem``, answers for them.
+working until the aliases go. Two old modules were split (:data:`SPLIT`): their old
+names are a proxy that finds each name in the modules it went to, and sets it there.
+No file stands at the old names: :class:`MovedFinder`, put on :data:`sys.meta_path` by
+``import loyaltysem``, answers for them.
 
 Examples
 --------
@@ -55,6 +57,37 @@ MOVED: dict[str, str] = {
     "loyaltysem._semopy": "loyaltysem.sem._semopy",
 }
 
+#: old module -> further modules that took part of it (measurement invariance)
+SPLIT: dict[str, tuple[str, ...]] = {
+    "loyaltysem.groups": ("loyaltysem.sem.invariance", "loyaltysem.sem.group_blocks"),
+    "loyaltysem.ordinal_groups": ("loyaltysem.sem.invariance",),
+}
+
+
+class _SplitModule(types.ModuleType):
+    """An old module name over the several modules its contents went to."""
+
+    def __init__(self, name: str, parts: tuple[types.ModuleType, ...]) -> None:
+        super().__init__(name)
+        object.__setattr__(self, "_parts", parts)
+
+    def _owner(self, attr: str) -> types.ModuleType:
+        parts: tuple[types.ModuleType, ...] = object.__getattribute__(self, "_parts")
+        return next((m for m in parts if attr in vars(m)), parts[0])
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._owner(attr), attr)
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        if attr.startswith("__"):
+            object.__setattr__(self, attr, value)
+        else:
+            setattr(self._owner(attr), attr, value)
+
+    def __dir__(self) -> list[str]:
+        parts: tuple[types.ModuleType, ...] = object.__getattribute__(self, "_parts")
+        return sorted({n for m in parts for n in dir(m)})
+
 
 class _AliasLoader(importlib.abc.Loader):
     """Loads an old module name as the module it moved to."""
@@ -70,12 +103,16 @@ class _AliasLoader(importlib.abc.Loader):
             stacklevel=2,
         )
         module = importlib.import_module(new)
+        if spec.name in SPLIT:
+            parts = (module, *(importlib.import_module(m) for m in SPLIT[spec.name]))
+            return _SplitModule(spec.name, parts)
         self._spec = module.__spec__
         return module
 
     def exec_module(self, module: types.ModuleType) -> None:
         """The module is already executed under its new name: give back its own spec."""
-        module.__spec__ = self._spec
+        if self._spec is not None:
+            module.__spec__ = self._spec
 
 
 class MovedFinder(importlib.abc.MetaPathFinder):

@@ -60,8 +60,9 @@ if TYPE_CHECKING:
     from loyaltysem.measurement.validity import MeasurementReport
     from loyaltysem.sem.bootstrap import SEMBootstrap
     from loyaltysem.sem.effects import EffectsResult
+    from loyaltysem.sem.group_blocks import MultiGroupResult
     from loyaltysem.sem.guidance import EstimatorRecommendation
-    from loyaltysem.sem.multigroup import InvarianceResult, MultiGroupResult
+    from loyaltysem.sem.invariance import InvarianceResult
     from loyaltysem.sem.results import SEMResult
     from loyaltysem.status import Status
     from loyaltysem.survey import Survey
@@ -572,7 +573,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _cmd_invariance(args: argparse.Namespace) -> int:
-    from loyaltysem.sem.multigroup import invariance
+    from loyaltysem.sem.invariance import invariance
 
     survey = _read(args)
     if args.model is None:
@@ -718,7 +719,7 @@ def _chain(survey: Survey, args: argparse.Namespace, *, model: str, measurement:
     from loyaltysem.sem.dispatch import fit
     from loyaltysem.sem.effects import effects
     from loyaltysem.sem.guidance import recommend_estimator
-    from loyaltysem.sem.multigroup import invariance
+    from loyaltysem.sem.invariance import invariance
 
     report = survey.screen()
     cleaned = survey.clean(report)

@@ -1,6 +1,6 @@
 #!/usr/bin/env Rscript
 # Reference fixtures for multi-group ML and measurement invariance
-# (loyaltysem.sem.multigroup.fit_groups and loyaltysem.sem.multigroup.invariance; tests/test_groups.py).
+# (loyaltysem.sem.multigroup.fit_groups and loyaltysem.sem.invariance.invariance; tests/test_groups.py).
 #
 # Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_groups.R [DATASETS_DIR] [FIXTURES_DIR]

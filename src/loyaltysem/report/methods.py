@@ -8,7 +8,7 @@ cleaned :class:`~loyaltysem.survey.Survey`, its
 :class:`~loyaltysem.measurement.validity.MeasurementReport`, the
 :class:`~loyaltysem.sem.bootstrap.SEMBootstrap`, the
 :class:`~loyaltysem.sem.effects.EffectsResult` and the
-:class:`~loyaltysem.sem.multigroup.InvarianceResult`) into the paragraphs a thesis chapter needs.
+:class:`~loyaltysem.sem.invariance.InvarianceResult`) into the paragraphs a thesis chapter needs.
 They cover the items APA's JARS-Quant asks of a structural equation model (Appelbaum
 et al. 2018, table 7; Hoyle & Isherwood 2013): software and versions, the estimator and
 why, missing data, N and exclusions, two classes of global fit plus local fit, improper
@@ -47,7 +47,7 @@ from loyaltysem.sem.bootstrap import SEMBootstrap
 from loyaltysem.sem.effects import EffectsResult
 from loyaltysem.sem.group_blocks import MultiGroupResult
 from loyaltysem.sem.guidance import EstimatorRecommendation
-from loyaltysem.sem.multigroup import InvarianceResult
+from loyaltysem.sem.invariance import InvarianceResult
 from loyaltysem.sem.results import SEMResult
 from loyaltysem.survey import Survey
 from loyaltysem.survey.screening import ScreeningReport

@@ -51,7 +51,7 @@ from loyaltysem.report.tables import (
 from loyaltysem.sem.comparison import ModelComparison
 from loyaltysem.sem.effects import EffectsResult
 from loyaltysem.sem.group_blocks import MultiGroupResult
-from loyaltysem.sem.multigroup import InvarianceResult
+from loyaltysem.sem.invariance import InvarianceResult
 from loyaltysem.sem.results import SEMResult
 from loyaltysem.survey.screening import ScreeningReport
 

@@ -14,9 +14,10 @@ wings below it: :mod:`loyaltysem.survey`, :mod:`loyaltysem._kernels`):
   :mod:`~loyaltysem.sem.group_blocks` (data split into groups, equality constraints across
   groups, :class:`~loyaltysem.sem.group_blocks.MultiGroupResult`),
   :mod:`~loyaltysem.sem.ordinal_multigroup`, :mod:`~loyaltysem.sem.multigroup_modindices`,
-  :mod:`~loyaltysem.sem.multigroup` (several groups; measurement invariance);
+  :mod:`~loyaltysem.sem.multigroup` (several groups);
 - built on a fit: :mod:`~loyaltysem.sem.comparison` (nested-model tests),
-  :mod:`~loyaltysem.sem.bootstrap`, :mod:`~loyaltysem.sem.guidance` (which estimator);
+  :mod:`~loyaltysem.sem.invariance` (measurement invariance),
+  :mod:`~loyaltysem.sem.bootstrap`; :mod:`~loyaltysem.sem.guidance` (which estimator);
 - :mod:`~loyaltysem.sem.dispatch`: :func:`loyaltysem.fit`, the one entry point.
 
 The numeric work (objectives, gradients, information matrices, batched refits) is in

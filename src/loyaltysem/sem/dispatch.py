@@ -17,7 +17,8 @@ from typing import Any
 from loyaltysem.errors import LoyaltySemWarning, ModelSpecError
 from loyaltysem.sem import single_group
 from loyaltysem.sem._semopy import from_semopy, is_semopy_model
-from loyaltysem.sem.multigroup import MultiGroupResult, fit_groups
+from loyaltysem.sem.group_blocks import MultiGroupResult
+from loyaltysem.sem.multigroup import fit_groups
 from loyaltysem.sem.results import SEMResult
 
 __all__ = ["fit"]
