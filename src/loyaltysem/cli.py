@@ -39,8 +39,7 @@ import re
 import sys
 import traceback
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +47,7 @@ from loyaltysem.errors import (
     LoyaltySemError,
     LoyaltySemWarning,
     ModelSpecError,
+    StudyError,
     SurveyDataError,
     _compose,
     _LocatedError,
@@ -59,12 +59,11 @@ if TYPE_CHECKING:
     from loyaltysem._files import OutputFolder
     from loyaltysem.measurement.validity import MeasurementReport
     from loyaltysem.sem.bootstrap import SEMBootstrap
-    from loyaltysem.sem.effects import EffectsResult
     from loyaltysem.sem.group_blocks import MultiGroupResult
-    from loyaltysem.sem.guidance import EstimatorRecommendation
     from loyaltysem.sem.invariance import InvarianceResult
     from loyaltysem.sem.results import SEMResult
     from loyaltysem.status import Status
+    from loyaltysem.study.chain import Analysis
     from loyaltysem.survey import Survey
     from loyaltysem.survey.screening import ScreeningReport
 
@@ -76,6 +75,8 @@ DEMO_SEED = 20261122
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
+#: ``loyaltysem run``: the study ran, and at least one wave failed (each is reported)
+EXIT_WAVES_FAILED = 3
 
 ESTIMATORS = ("ML", "MLM", "MLR", "WLSMV", "ULSMV")
 MISSING = ("listwise", "ml", "ml.x", "pairwise")
@@ -347,7 +348,7 @@ def _output_folder(args: argparse.Namespace, argv: Sequence[str]) -> OutputFolde
     :func:`main` moves it into place when the command succeeded.
     """
     args.write_dir = None
-    if args.command == "codebook" or not getattr(args, "out", None):
+    if args.command in ("codebook", "study", "run") or not getattr(args, "out", None):
         return None
     from loyaltysem import __version__
     from loyaltysem._files import OutputFolder
@@ -644,6 +645,70 @@ def _cmd_codebook_draft(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_study_init(args: argparse.Namespace) -> int:
+    """``loyaltysem study init [study.toml]``: a commented example study file."""
+    from loyaltysem._files import check_writable_file, write_text
+    from loyaltysem.study.config import TEMPLATE
+
+    path = Path(args.path)
+    if path.exists() and not args.force:
+        raise StudyError(
+            "the study file exists already",
+            file=str(path),
+            fix="choose another name, or add --force to overwrite it",
+        )
+    check_writable_file(path)
+    write_text(path, TEMPLATE)
+    print(f"wrote {path}: edit it, then run `loyaltysem run {path} --out results`")
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    """``loyaltysem run study.toml --out DIR``: the study's chain on every wave."""
+    from loyaltysem.study.run import run_study
+
+    out = args.out or "study-output"
+    result = run_study(
+        args.study,
+        out,
+        jobs=args.jobs,
+        resume=args.resume,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+    )
+    if not args.quiet:
+        print(result.summary())
+    for w in result.failed:
+        print(f"loyaltysem: wave {w.wave} failed ({w.source}): {w.reason}", file=sys.stderr)
+    print(f"wrote {out}: study_long.csv/.parquet/.xlsx, study_manifest.json, waves/")
+    return EXIT_WAVES_FAILED if result.failed else EXIT_OK
+
+
+def _add_study_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    study = sub.add_parser("study", help="study files (init: write a commented example)")
+    tools = study.add_subparsers(
+        dest="study_command", required=True, help="init: write an example study.toml"
+    )
+    init = tools.add_parser("init", help="write a commented example study file to edit")
+    init.add_argument("path", nargs="?", default="study.toml", help="the file (study.toml)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(func=_cmd_study_init)
+    run = sub.add_parser(
+        "run",
+        help="run a study file: the whole chain on every survey wave, then the tables "
+        "across waves (failed waves are reported; exit code 3 when any failed)",
+    )
+    run.add_argument("study", help="the study file (study.toml; see `loyaltysem study init`)")
+    run.add_argument("--out", help="output folder (default study-output)")
+    run.add_argument("--jobs", type=int, default=1, help="waves analysed at once (-1: all cores)")
+    run.add_argument(
+        "--resume", action="store_true", help="keep the waves an earlier run finished unchanged"
+    )
+    run.add_argument("--scheduler", help="a Dask scheduler address (tcp://host:8786)")
+    run.add_argument("--quiet", action="store_true", help="no progress lines (for cron)")
+    run.set_defaults(func=_cmd_run)
+
+
 def _add_codebook_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     codebook = sub.add_parser("codebook", help="codebook tools (draft one from an export)")
     tools = codebook.add_subparsers(
@@ -665,93 +730,32 @@ def _add_codebook_parser(sub: argparse._SubParsersAction) -> None:  # type: igno
     draft.set_defaults(func=_cmd_codebook_draft)
 
 
-def _with_fallback(run: Callable[..., Any], kwargs: dict[str, Any], what: str) -> tuple[Any, str]:
-    """Run with the estimator options; ML listwise (saying so) if they are not available yet."""
-    described = ", ".join(
-        str(v) if k == "estimator" else f"{k}={v!r}" for k, v in kwargs.items() if k != "ordered"
-    )
-    if "ordered" in kwargs:
-        described += ", ordered items"
-    try:
-        return run(**kwargs), f"{what}: {described}"
-    except ModelSpecError as exc:
-        if "not available" not in str(exc):
-            raise
-        return run(), (
-            f"{what} ({described}) is not available here yet; ML with listwise deletion "
-            f"instead ({exc.reason})"
-        )
+def _chain(
+    survey: Survey, args: argparse.Namespace, *, model: str, measurement: object
+) -> Analysis:
+    """Run the chain of ``analyze``, ``demo`` and ``report`` (nothing is written here)."""
+    from loyaltysem.study.chain import analyze
 
-
-def _chain_estimator(
-    args: argparse.Namespace, rec: EstimatorRecommendation
-) -> tuple[dict[str, Any], str]:
-    """The estimator options of the chain: the user's, else the recommendation."""
     chosen = {
         k: v for k, v in (("estimator", args.estimator), ("missing", args.missing)) if v is not None
     }
     if args.ordered is not None:
         chosen["ordered"] = args.ordered
-    if chosen:
-        return chosen, "the estimator given on the command line"
-    return dict(rec.fit_kwargs), f"the recommended estimator {rec.estimator}"
-
-
-@dataclass
-class _Chain:
-    """The results of the chain (screen, clean, validate, recommend, fit, effects, invariance)."""
-
-    survey: Survey
-    cleaned: Survey
-    screening: ScreeningReport
-    validation: MeasurementReport
-    recommendation: EstimatorRecommendation
-    fit: SEMResult
-    how: str
-    effects: EffectsResult | None
-    invariance: InvarianceResult | None
-    invariance_how: str | None
-
-
-def _chain(survey: Survey, args: argparse.Namespace, *, model: str, measurement: object) -> _Chain:
-    """Run the chain of ``analyze``, ``demo`` and ``report`` (nothing is written here)."""
-    from loyaltysem.measurement.validity import validate
-    from loyaltysem.sem.dispatch import fit
-    from loyaltysem.sem.effects import effects
-    from loyaltysem.sem.guidance import recommend_estimator
-    from loyaltysem.sem.invariance import invariance
-
-    report = survey.screen()
-    cleaned = survey.clean(report)
-    report_mm = validate(cleaned, n_boot=args.n_boot, random_state=args.seed, n_jobs=args.jobs)
-    rec = recommend_estimator(cleaned)
-    kwargs, source = _chain_estimator(args, rec)
-    result, how = _with_fallback(lambda **kw: fit(model, cleaned, **kw), kwargs, source)
-    inv = inv_how = None
-    if args.group is not None:
-        ladder = {"std_lv": True, "partial": True, "partial_criterion": "chisq"}
-        inv, inv_how = _with_fallback(
-            lambda **kw: invariance(measurement, cleaned, args.group, **ladder, **kw),
-            kwargs,
-            source,
-        )
-    structural = (result.estimates["op"] == "~").any()  # a CFA has no effects
-    return _Chain(
-        survey=survey,
-        cleaned=cleaned,
-        screening=report,
-        validation=report_mm,
-        recommendation=rec,
-        fit=result,
-        how=how,
-        effects=effects(result) if structural else None,
-        invariance=inv,
-        invariance_how=inv_how,
+    return analyze(
+        survey,
+        model=model,
+        measurement=measurement,
+        estimator=chosen or None,
+        estimator_source="the estimator given on the command line",
+        n_boot=args.n_boot,
+        random_state=args.seed,
+        n_jobs=args.jobs,
+        group=args.group,
     )
 
 
 def _write_chain_report(
-    chain: _Chain, out: Path, *, formats: Sequence[str] | None, lang: str
+    chain: Analysis, out: Path, *, formats: Sequence[str] | None, lang: str
 ) -> list[Path]:
     """The report documents of the chain (``report.write``; its default formats if None)."""
     from loyaltysem.report import write as write_report
@@ -1196,6 +1200,7 @@ def _parser() -> argparse.ArgumentParser:
     val.set_defaults(func=_cmd_validate)
 
     _add_codebook_parser(sub)
+    _add_study_parsers(sub)
     return parser
 
 

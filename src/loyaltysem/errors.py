@@ -27,6 +27,7 @@ __all__ = [
     "ModelSpecError",
     "OutputError",
     "ReportError",
+    "StudyError",
     "SurveyDataError",
 ]
 
@@ -42,6 +43,7 @@ def _compose(
     row: int | None = None,
     column: str | None = None,
     line: int | None = None,
+    key: str | None = None,
     found: object = None,
     expected: str | None = None,
     fix: str | None = None,
@@ -51,6 +53,8 @@ def _compose(
         where.append(f"file {file!s}")
     if line is not None:
         where.append(f"line {line}")
+    if key is not None:
+        where.append(f"key {key!r}")
     if row is not None:
         where.append(f"row {row}")
     if column is not None:
@@ -76,6 +80,7 @@ class _LocatedError(LoyaltySemError, ValueError):
         row: int | None = None,
         column: str | None = None,
         line: int | None = None,
+        key: str | None = None,
         found: object = None,
         expected: str | None = None,
         fix: str | None = None,
@@ -85,6 +90,7 @@ class _LocatedError(LoyaltySemError, ValueError):
         self.row = row
         self.column = column
         self.line = line
+        self.key = key
         self.found = found
         self.expected = expected
         self.fix = fix
@@ -95,6 +101,7 @@ class _LocatedError(LoyaltySemError, ValueError):
                 row=row,
                 column=column,
                 line=line,
+                key=key,
                 found=found,
                 expected=expected,
                 fix=fix,
@@ -117,6 +124,14 @@ class ReportError(_LocatedError):
 
 class CodebookError(_LocatedError):
     """A malformed codebook: missing columns, bad ranges, bad reverse flags, bad labels."""
+
+
+class StudyError(_LocatedError):
+    """A study file (``study.toml``) or a study run that cannot be used as given.
+
+    Attributes ``file``, ``line`` (TOML syntax errors), ``key`` (such as
+    ``model.estimator``), ``found``, ``expected`` and ``fix`` say what and where.
+    """
 
 
 class ModelSpecError(_LocatedError):

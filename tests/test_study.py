@@ -1,0 +1,361 @@
+"""Study runs over survey waves (issue 15): the study file, the run, failures, resume, workers.
+
+The waves are the bundled e-commerce survey's three waves, written as one CSV file per
+wave (and as an SQLite table); broken waves are copies of a good one corrupted in one
+way each. The numbers of every wave are compared with the same chain run directly
+(``ls.fit`` on the wave cleaned by its own screening), not with typed values.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+import loyaltysem as ls
+from loyaltysem.cli import EXIT_WAVES_FAILED, main
+from loyaltysem.datasets import dataset_path
+from loyaltysem.errors import StudyError
+from loyaltysem.study import TEMPLATE, load_study, run_study
+from loyaltysem.study.run import LONG_COLUMNS, wave_seed
+
+DATA = dataset_path("ecommerce")
+CODEBOOK = dataset_path("ecommerce", kind="codebook")
+FAST = {"study": {"formats": ["md"], "seed": 7}, "bootstrap": {"draws": 0}}
+
+
+def _study_file(folder: Path, data: str, extra: str = "") -> Path:
+    shutil.copy(CODEBOOK, folder / "codebook.toml")
+    text = f"""
+[study]
+name = "test tracker"
+seed = 7
+formats = ["md"]
+
+[data]
+{data}
+codebook = "codebook.toml"
+
+[model]
+syntax = "default"
+estimator = "ML"
+
+[bootstrap]
+draws = 0
+{extra}
+"""
+    path = folder / "study.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _wave_files(folder: Path, broken: bool = False) -> None:
+    frame = pd.read_csv(DATA)
+    (folder / "waves").mkdir()
+    for w, rows in frame.groupby("wave"):
+        rows.to_csv(folder / "waves" / f"2026Q{w}.csv", index=False)
+    if broken:
+        good = frame[frame["wave"] == 1]
+        out_of_range = good.copy()
+        out_of_range.loc[out_of_range.index[4], "REP1"] = 9
+        out_of_range.to_csv(folder / "waves" / "2026Q4.csv", index=False)
+        good.drop(columns=["LOY4"]).to_csv(folder / "waves" / "2026Q5.csv", index=False)
+        (folder / "waves" / "2026Q6.csv").write_bytes(b"\x00\xff\xfe" * 400)
+
+
+# --------------------------------------------------------------------------- the study file
+def test_the_template_loads_and_names_the_bundled_survey(tmp_path):
+    path = tmp_path / "study.toml"
+    assert main(["study", "init", str(path)]) == 0
+    assert path.read_text(encoding="utf-8") == TEMPLATE
+    study = load_study(path)
+    assert study.data.column == "wave" and study.model.syntax == "default"
+    assert study.model.rival == "rival" and study.bootstrap.draws == 1000
+    assert main(["study", "init", str(path)]) == 2  # exists: refused without --force
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "found"),
+    [
+        ({"model": {"syntax": "default", "estimatr": "MLR"}}, "model.estimatr", "MLR"),
+        ({"model": {"syntax": "default", "estimator": "GLS"}}, "model.estimator", "GLS"),
+        ({"bootstrap": {"draws": -5}}, "bootstrap.draws", -5),
+        ({"study": {"seed": "one"}}, "study.seed", "one"),
+        ({"study": {"language": "fr"}}, "study.language", "fr"),
+        ({"model": {"syntax": "missing.lav"}}, "model.syntax", "missing.lav"),
+    ],
+)
+def test_a_bad_value_names_the_key_the_value_and_the_fix(change, key, found):
+    content = {
+        "data": {"file": "bundled:ecommerce", "column": "wave", "codebook": "bundled:ecommerce"},
+        "model": {"syntax": "default"},
+        **change,
+    }
+    with pytest.raises(StudyError) as info:
+        load_study(content)
+    assert info.value.key == key
+    assert info.value.found == found
+    assert info.value.fix
+
+
+def test_the_waves_come_from_exactly_one_source(tmp_path):
+    with pytest.raises(StudyError, match="exactly one source") as info:
+        load_study(
+            {
+                "data": {"file": "bundled:ecommerce", "files": "*.csv", "codebook": "x"},
+                "model": {"syntax": "default"},
+            }
+        )
+    assert info.value.key == "data" and info.value.found == ["files", "file"]
+    with pytest.raises(StudyError, match="column that names the wave"):
+        load_study(
+            {
+                "data": {"file": "bundled:ecommerce", "codebook": "bundled:ecommerce"},
+                "model": {"syntax": "default"},
+            }
+        )
+
+
+def test_a_toml_syntax_error_names_the_line(tmp_path):
+    path = tmp_path / "study.toml"
+    path.write_text('[study]\nname = "x"\nseed = = 3\n', encoding="utf-8")
+    with pytest.raises(StudyError, match="not valid TOML") as info:
+        load_study(path)
+    assert info.value.line == 3 and info.value.file == str(path)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(
+        st.sampled_from(["study", "data", "model", "bootstrap", "screening", "other"]),
+        st.dictionaries(
+            st.text(min_size=1, max_size=8),
+            st.one_of(st.integers(), st.text(max_size=10), st.booleans(), st.none()),
+            max_size=4,
+        ),
+        max_size=5,
+    )
+)
+def test_any_content_loads_or_raises_a_study_error(content):
+    try:
+        load_study(content)
+    except StudyError as exc:
+        assert exc.fix or exc.expected
+    # a study without data and model never loads
+    else:  # pragma: no cover - hypothesis would have to guess a valid study
+        assert "data" in content and "model" in content
+
+
+def test_wave_seeds_depend_on_the_wave_not_on_its_position():
+    seeds = [wave_seed(7, w) for w in ("2026Q1", "2026Q2", "2026Q3")]
+    assert len(set(seeds)) == 3
+    assert [wave_seed(7, w) for w in ("2026Q3", "2026Q1")] == [seeds[2], seeds[0]]
+    assert wave_seed(8, "2026Q1") != seeds[0]
+
+
+# --------------------------------------------------------------------------- runs
+@pytest.fixture(scope="module")
+def broken_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("study")
+    _wave_files(folder, broken=True)
+    study = _study_file(folder, 'files = "waves/*.csv"')
+    out = folder / "out"
+    code = main(["run", str(study), "--out", str(out), "--quiet"])
+    return folder, study, out, code
+
+
+def _direct(wave: int) -> tuple[ls.Survey, ls.SEMResult]:
+    frame = pd.read_csv(DATA)
+    rows = frame[frame["wave"] == wave]
+    survey = ls.Survey.from_frame(rows, ls.Codebook.read(CODEBOOK))
+    cleaned = survey.clean(survey.screen())
+    return cleaned, ls.fit(ls.DEFAULT_MODEL, cleaned, estimator="ML")
+
+
+def test_every_wave_is_analysed_and_the_broken_ones_are_named(broken_run):
+    folder, _, out, code = broken_run
+    assert code == EXIT_WAVES_FAILED
+    manifest = json.loads((out / "study_manifest.json").read_text(encoding="utf-8"))
+    status = {w["wave"]: w for w in manifest["waves"]}
+    assert [w["wave"] for w in manifest["waves"]] == [f"2026Q{i}" for i in range(1, 7)]
+    assert [status[f"2026Q{i}"]["status"] for i in (1, 2, 3)] == ["ok"] * 3
+    assert all(status[f"2026Q{i}"]["status"] == "failed" for i in (4, 5, 6))
+    assert "REP1" in status["2026Q4"]["reason"] and "9" in status["2026Q4"]["reason"]
+    assert "LOY4" in status["2026Q5"]["reason"]
+    assert "2026Q6.csv" in status["2026Q6"]["source"]
+    for i in (4, 5, 6):
+        err = (out / "waves" / f"2026Q{i}" / "error.txt").read_text(encoding="utf-8")
+        assert f"2026Q{i}.csv" in err
+    for i in (1, 2, 3):
+        assert (out / "waves" / f"2026Q{i}" / "report.md").is_file()
+        assert not (out / "waves" / f"2026Q{i}" / "error.txt").exists()
+
+
+def test_the_long_table_holds_each_waves_own_numbers(broken_run):
+    _, _, out, _ = broken_run
+    table = pd.read_parquet(out / "study_long.parquet")
+    assert tuple(table.columns) == LONG_COLUMNS
+    assert set(table["wave"]) == {"2026Q1", "2026Q2", "2026Q3"}
+    csv = pd.read_csv(out / "study_long.csv", encoding="utf-8-sig", dtype={"wave": str})
+    pd.testing.assert_frame_equal(csv, table, check_dtype=False)
+    for i in (1, 3):
+        cleaned, res = _direct(i)
+        rows = table[table["wave"] == f"2026Q{i}"].set_index(["kind", "quantity"])
+        assert rows.loc[("sample", "n_kept"), "estimate"] == cleaned.n
+        est = res.estimates[res.estimates["op"] == "~"]
+        ours = rows.loc["path"].loc[est["lhs"] + " ~ " + est["rhs"]]
+        assert_allclose(ours["estimate"], est["est"], rtol=0, atol=1e-10)
+        assert_allclose(ours["se"], est["se"], rtol=1e-10)
+        assert_allclose(ours["std_all"], est["std_all"], rtol=0, atol=1e-10)
+        fm = res.fit_measures
+        for key in ("chisq", "cfi", "rmsea", "srmr"):
+            assert rows.loc[("fit", key), "estimate"] == pytest.approx(fm[key], abs=1e-10)
+        assert_allclose(rows.loc["r2"].loc[res.r2.index, "estimate"], res.r2, atol=1e-10)
+        fx = ls.effects(res).table
+        ind = fx[(fx["kind"] == "indirect") & (fx["target"] == "LOY")]
+        got = rows.loc["effect"].loc["indirect " + ind["source"] + " -> LOY"]
+        assert_allclose(got["estimate"], ind["est"], atol=1e-10)
+        assert_allclose(got["ci_lower"], ind["ci_lower"], atol=1e-10)
+        rel = ls.validate(cleaned, n_boot=0).reliability
+        assert rows.loc[("reliability", "TRU rho_c"), "estimate"] == pytest.approx(
+            rel.loc["TRU", "rho_c"], abs=1e-10
+        )
+
+
+def test_a_killed_run_resumes_to_the_same_outputs(broken_run, tmp_path):
+    folder, study, out, _ = broken_run
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    # killed while analysing wave 2: its folder is only a staging folder
+    shutil.rmtree(copy / "waves" / "2026Q2")
+    (copy / "waves" / ".2026Q2.partial-123-abcd").mkdir()
+    (copy / "study_long.csv").unlink()
+    lines: list[str] = []
+    res = run_study(study, copy, resume=True, progress=lines.append)
+    resumed = {w.wave: w.resumed for w in res.waves}
+    assert resumed == {
+        "2026Q1": True,
+        "2026Q2": False,
+        "2026Q3": True,
+        "2026Q4": True,
+        "2026Q5": True,
+        "2026Q6": True,
+    }
+    assert not (copy / "waves" / ".2026Q2.partial-123-abcd").exists()
+    for name in ("study_long.csv", "waves/2026Q2/quantities.csv", "waves/2026Q2/report.md"):
+        assert (copy / name).read_bytes() == (out / name).read_bytes(), name
+    # a changed wave file is redone, the others are kept
+    wave3 = folder / "waves" / "2026Q3.csv"
+    frame = pd.read_csv(wave3)
+    frame.iloc[:20].to_csv(wave3, index=False)
+    res2 = run_study(study, copy, resume=True, progress=False)
+    assert {w.wave for w in res2.waves if not w.resumed} == {"2026Q3"}
+    frame.to_csv(wave3, index=False)
+
+
+def test_results_do_not_depend_on_the_number_of_workers(tmp_path):
+    _wave_files(tmp_path)
+    study = load_study(_study_file(tmp_path, 'files = "waves/*.csv"', "").as_posix())
+    study = study.model_copy(update={"bootstrap": study.bootstrap.model_copy(update={"draws": 30})})
+    study._path = tmp_path / "study.toml"
+    one = run_study(study, tmp_path / "one", jobs=1, progress=False)
+    two = run_study(study, tmp_path / "two", jobs=2, progress=False)
+    pd.testing.assert_frame_equal(one.table, two.table)
+    effects = one.table[one.table["kind"] == "effect"]
+    assert effects["ci_lower"].notna().all()  # bootstrap intervals, seeded per wave
+    a = (tmp_path / "one" / "study_long.csv").read_bytes()
+    assert a == (tmp_path / "two" / "study_long.csv").read_bytes()
+
+
+def test_a_wave_column_and_an_sqlite_source_give_the_same_waves(tmp_path):
+    column = load_study(
+        {
+            "data": {"file": str(DATA), "column": "wave", "codebook": str(CODEBOOK)},
+            "model": {"syntax": "default", "estimator": "ML"},
+            **FAST,
+        }
+    )
+    db = tmp_path / "tracker.db"
+    with sqlite3.connect(db) as con:
+        pd.read_csv(DATA).to_sql("responses", con, index=False)
+    sql = load_study(
+        {
+            "data": {
+                "sql": f"sqlite:///{db}",
+                "query": "SELECT * FROM responses WHERE wave = :wave",
+                "waves": ["1", "2", "3"],
+                "codebook": str(CODEBOOK),
+            },
+            "model": {"syntax": "default", "estimator": "ML"},
+            **FAST,
+        }
+    )
+    a = run_study(column, tmp_path / "column", progress=False)
+    b = run_study(sql, tmp_path / "sql", progress=False)
+    assert [w.status for w in b.waves] == ["ok"] * 3
+    assert [w.n_kept for w in a.waves] == [w.n_kept for w in b.waves]
+    pd.testing.assert_frame_equal(a.table, b.table)
+
+
+def test_an_sql_wave_that_fails_is_reported(tmp_path):
+    db = tmp_path / "tracker.db"
+    with sqlite3.connect(db) as con:
+        pd.read_csv(DATA).to_sql("responses", con, index=False)
+    study = load_study(
+        {
+            "data": {
+                "sql": f"sqlite:///{db}",
+                "query": "SELECT * FROM responses WHERE wave = :wave",
+                "waves": ["1", "9"],
+                "codebook": str(CODEBOOK),
+            },
+            "model": {"syntax": "default", "estimator": "ML"},
+            **FAST,
+        }
+    )
+    res = run_study(study, tmp_path / "out", progress=False)
+    assert [w.status for w in res.waves] == ["ok", "failed"]
+    assert "no rows" in res.waves[1].reason
+
+
+def test_an_output_folder_of_other_files_is_refused(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "thesis.docx").write_bytes(b"mine")
+    study = load_study(
+        {
+            "data": {"file": str(DATA), "column": "wave", "codebook": str(CODEBOOK)},
+            "model": {"syntax": "default"},
+            **FAST,
+        }
+    )
+    with pytest.raises(StudyError, match="not a study's output"):
+        run_study(study, tmp_path / "out", progress=False)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["thesis.docx"]
+
+
+def test_the_run_command_in_a_subprocess(tmp_path):
+    _wave_files(tmp_path)
+    frame = pd.read_csv(tmp_path / "waves" / "2026Q1.csv")
+    shutil.rmtree(tmp_path / "waves")
+    (tmp_path / "waves").mkdir()
+    frame.to_csv(tmp_path / "waves" / "only.csv", index=False)
+    study = _study_file(tmp_path, 'files = "waves/*.csv"')
+    run = subprocess.run(
+        [sys.executable, "-m", "loyaltysem.cli", "run", str(study), "--out", "o"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "wave only: ok" in run.stdout
+    assert np.isfinite(pd.read_csv(tmp_path / "o" / "study_long.csv")["estimate"]).any()
