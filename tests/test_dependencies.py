@@ -96,8 +96,23 @@ def imported_distributions() -> dict[str, list[tuple[str, bool]]]:
     return out
 
 
+#: imported by src only inside functions, declared in an extra (docs/dependencies.md)
+#: (extra, requirement in it)
+OPTIONAL = {"sqlalchemy": ("sql", "sqlalchemy"), "distributed": ("dask", "dask")}
+
+
+def test_optional_libraries_are_in_their_extras_and_imported_lazily():
+    found = imported_distributions()
+    for dist, (extra, name) in OPTIONAL.items():
+        assert name in requirements(extra), dist
+        assert found[dist], dist
+        assert not any(module_level for _, module_level in found[dist]), dist
+    assert "distributed" in requirements("dask")["dask"].extras
+    assert {"crosscheck", "sql", "dask"} <= requirements("test")["loyaltysem"].extras
+
+
 def test_the_default_install_is_exactly_what_the_library_imports():
-    imported = set(imported_distributions()) - PEERS
+    imported = set(imported_distributions()) - PEERS - set(OPTIONAL)
     declared = set(requirements())
     assert imported - declared == set(), "imported by src but not a declared dependency"
     assert declared - imported == USED_THROUGH_PANDAS, "declared but never imported"

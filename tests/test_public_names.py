@@ -34,8 +34,8 @@ def test_the_recorded_modules_are_the_moved_ones():
 
 
 def test_the_package_exports_what_it_exported():
-    assert sorted(loyaltysem.__all__) == NAMES["loyaltysem"]
-    for name in NAMES["loyaltysem"]:
+    assert set(NAMES["loyaltysem"]) <= set(loyaltysem.__all__)  # it may grow, never shrink
+    for name in loyaltysem.__all__:
         assert getattr(loyaltysem, name) is not None, name
 
 

@@ -9,6 +9,7 @@ way each. The numbers of every wave are compared with the same chain run directl
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -183,7 +184,7 @@ def _direct(wave: int) -> tuple[ls.Survey, ls.SEMResult]:
 
 
 def test_every_wave_is_analysed_and_the_broken_ones_are_named(broken_run):
-    folder, _, out, code = broken_run
+    _, _, out, code = broken_run
     assert code == EXIT_WAVES_FAILED
     manifest = json.loads((out / "study_manifest.json").read_text(encoding="utf-8"))
     status = {w["wave"]: w for w in manifest["waves"]}
@@ -355,7 +356,24 @@ def test_the_run_command_in_a_subprocess(tmp_path):
         cwd=tmp_path,
         capture_output=True,
         text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(ls.__file__).resolve().parents[1])},
     )
     assert run.returncode == 0, run.stderr
     assert "wave only: ok" in run.stdout
     assert np.isfinite(pd.read_csv(tmp_path / "o" / "study_long.csv")["estimate"]).any()
+
+
+def test_a_dask_local_cluster_gives_the_same_results(tmp_path):
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    _wave_files(tmp_path)
+    path = _study_file(tmp_path, 'files = "waves/*.csv"', "")
+    study = load_study(path)
+    one = run_study(study, tmp_path / "one", progress=False)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        on_cluster = run_study(
+            study, tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False
+        )
+    pd.testing.assert_frame_equal(one.table, on_cluster.table)
+    assert [w.seed for w in one.waves] == [w.seed for w in on_cluster.waves]

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         IdentificationError,
         LoyaltySemError,
         ModelSpecError,
+        StudyError,
         SurveyDataError,
     )
     from loyaltysem.instruments import DEFAULT_MODEL, ECSI_MODEL, RIVAL_MODEL, default_instrument
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
     from loyaltysem.sem.results import Provenance, SEMResult
     from loyaltysem.sem.specification import ModelSpec, specify
     from loyaltysem.status import Status
+    from loyaltysem.study import Study, StudyResult, load_study, run_study
     from loyaltysem.survey import Codebook, CodebookDraft, Survey, draft_codebook, read_survey
     from loyaltysem.survey.missingness import missing_patterns, saturated_moments
     from loyaltysem.survey.screening import ScreeningReport, describe, mardia, screen
@@ -98,6 +100,7 @@ _EXPORTS: dict[str, str] = {
     "IdentificationError": "loyaltysem.errors",
     "LoyaltySemError": "loyaltysem.errors",
     "ModelSpecError": "loyaltysem.errors",
+    "StudyError": "loyaltysem.errors",
     "SurveyDataError": "loyaltysem.errors",
     "fit": "loyaltysem.sem.dispatch",
     "InvarianceResult": "loyaltysem.sem.invariance",
@@ -126,6 +129,10 @@ _EXPORTS: dict[str, str] = {
     "PopulationModel": "loyaltysem.planning.simulation",
     "simulate_survey": "loyaltysem.planning.simulation",
     "Status": "loyaltysem.status",
+    "Study": "loyaltysem.study",
+    "StudyResult": "loyaltysem.study",
+    "load_study": "loyaltysem.study",
+    "run_study": "loyaltysem.study",
     "ModelSpec": "loyaltysem.sem.specification",
     "specify": "loyaltysem.sem.specification",
     "Codebook": "loyaltysem.survey",
@@ -216,6 +223,9 @@ __all__ = [
     "SEMResult",
     "ScreeningReport",
     "Status",
+    "Study",
+    "StudyError",
+    "StudyResult",
     "Survey",
     "SurveyDataError",
     "__version__",
@@ -240,11 +250,13 @@ __all__ = [
     "load_holzinger_swineford",
     "load_mobi",
     "load_political_democracy",
+    "load_study",
     "mardia",
     "missing_patterns",
     "parallel_analysis",
     "read_survey",
     "recommend_estimator",
+    "run_study",
     "saturated_moments",
     "screen",
     "simulate_survey",

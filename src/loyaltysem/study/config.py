@@ -25,6 +25,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -357,7 +358,8 @@ def load_study(source: str | Path | Mapping[str, Any]) -> Study:
                 fix="save the study file as UTF-8",
             ) from exc
         except tomllib.TOMLDecodeError as exc:
-            line = getattr(exc, "lineno", None)
+            at = re.search(r"at line (\d+)", str(exc))  # tomllib < 3.14 has no lineno
+            line = int(at.group(1)) if at else None
             raise StudyError(
                 "the study file is not valid TOML",
                 file=file,

@@ -418,19 +418,20 @@ def _execute(
     tasks: Sequence[tuple[Study, Wave, Path, str, int]],
     jobs: int,
     scheduler: str | None,
-    report: Callable[[str], None],
-) -> list[dict[str, Any]]:
+    done: Callable[[dict[str, Any]], None],
+) -> None:
     if scheduler is not None:
-        return _on_dask(tasks, scheduler)
-    if jobs == 1 or len(tasks) <= 1:
-        done = []
+        for result in _on_dask(tasks, scheduler):
+            done(result)
+    elif jobs == 1 or len(tasks) <= 1:
         for task in tasks:
-            report(f"wave {task[1].name}: analysing")
-            done.append(_run_wave(*task))
-        return done
-    from joblib import Parallel, delayed
+            done(_run_wave(*task))
+    else:
+        from joblib import Parallel, delayed
 
-    return list(Parallel(n_jobs=jobs)(delayed(_run_wave)(*task) for task in tasks))
+        parallel = Parallel(n_jobs=jobs, return_as="generator")
+        for result in parallel(delayed(_run_wave)(*task) for task in tasks):
+            done(result)
 
 
 def _on_dask(tasks: Sequence[tuple[Study, Wave, Path, str, int]], address: str) -> list[Any]:
@@ -505,10 +506,14 @@ def run_study(
             results[wave.name] = kept
         else:
             tasks.append((study, wave, target, key, wave_seed(study.study.seed, wave.name)))
-    for done in _execute(tasks, jobs, scheduler, report):
+
+    def finished(done: dict[str, Any]) -> None:
         o = done["outcome"]
         results[o.wave] = done
-        report(f"wave {o.wave}: {o.status} ({o.reason})")
+        report(f"wave {o.wave}: {o.status} ({o.reason}) in {o.seconds:.1f} s")
+
+    report(f"{len(tasks)} of {len(waves)} waves to analyse")
+    _execute(tasks, jobs, scheduler, finished)
     ordered = [results[w.name] for w in waves]
     outcomes = tuple(r["outcome"] for r in ordered)
     frames = [r["table"] for r in ordered if len(r["table"])]
