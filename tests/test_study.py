@@ -28,6 +28,7 @@ from loyaltysem.cli import EXIT_WAVES_FAILED, main
 from loyaltysem.datasets import dataset_path
 from loyaltysem.errors import StudyError
 from loyaltysem.study import TEMPLATE, load_study, run_study
+from loyaltysem.study.drift import holm
 from loyaltysem.study.run import LONG_COLUMNS, wave_seed
 
 DATA = dataset_path("ecommerce")
@@ -377,3 +378,88 @@ def test_a_dask_local_cluster_gives_the_same_results(tmp_path):
         )
     pd.testing.assert_frame_equal(one.table, on_cluster.table)
     assert [w.seed for w in one.waves] == [w.seed for w in on_cluster.waves]
+
+
+# --------------------------------------------------------------------------- drift
+def test_the_bundled_drift_is_found_and_nothing_else(broken_run):
+    _, _, out, _ = broken_run
+    table = pd.read_csv(out / "study_drift.csv", encoding="utf-8-sig")
+    flagged = table[table["flagged"]]
+    # docs/instrument.md: wave 3 (2026Q3 here) was simulated with TRU2, SAT3, LOY1 drifting
+    assert set(flagged["family"]) == {"measurement"}
+    params = {q.split(" (")[0] for q in flagged["quantity"]}
+    assert params == {"LOY =~ LOY1", "TRU =~ TRU2", "SAT =~ SAT3"}
+    assert set(flagged["wave"].astype(str)) == {"2026Q3"}
+    report = (out / "study_report.md").read_text(encoding="utf-8")
+    assert "Measurement: LOY =~ LOY1 differs across the waves" in report
+    assert "No path, indirect effect, construct mean or sample share moved in wave 2026Q3" in report
+    assert "Wave 2026Q4 failed" in report and "REP1" in report
+    tested = table[table["family"] == "path"]
+    assert len(tested) == 9 and tested["p_holm"].between(0, 1).all()
+
+
+def test_a_drifting_path_and_loading_are_found_in_simulated_waves(tmp_path):
+    from dataclasses import replace
+
+    from loyaltysem.planning.simulation import PopulationModel, simulate_survey
+
+    model = PopulationModel.default()
+    earlier = simulate_survey(model, waves=[500, 500, 500], random_state=11)
+    paths = {k: dict(v) for k, v in model.paths.items()}
+    paths["LOY"]["SAT"] = 0.10  # was 0.45
+    moved = simulate_survey(
+        replace(model, paths=paths), waves=[500], drift={1: {"TRU2": 0.40}}, random_state=12
+    )
+    moved["wave"] = 4
+    moved["respondent_id"] = "N" + moved["respondent_id"].astype(str)
+    (tmp_path / "waves").mkdir()
+    for w, rows in pd.concat([earlier, moved]).groupby("wave"):
+        rows.to_csv(tmp_path / "waves" / f"w{w}.csv", index=False)
+    study = _study_file(tmp_path, 'files = "waves/*.csv"')
+    res = run_study(study, tmp_path / "out", progress=False)
+    assert [w.status for w in res.waves] == ["ok"] * 4
+    d = res.drift
+    assert d is not None and d.newest == "w4" and d.earlier == ("w1", "w2", "w3")
+    flagged = d.table[d.table["flagged"]]
+    by_family = {f: set(g["quantity"]) for f, g in flagged.groupby("family")}
+    assert {q.split(" (")[0] for q in by_family.pop("measurement")} == {"TRU =~ TRU2"}
+    assert by_family.pop("path") == {"LOY ~ SAT"}
+    # what the path carries moves with it: indirect effects on LOY through SAT only
+    assert all(q.endswith("-> LOY") for q in by_family.pop("indirect", set()))
+    assert by_family == {}  # no construct mean, no sample share
+    row = d.table[(d.table["family"] == "path") & (d.table["quantity"] == "LOY ~ SAT")].iloc[0]
+    assert row["ci_lower"] < row["difference"] < row["ci_upper"] < 0
+    assert row["newest"] == pytest.approx(
+        res.table.query("wave == 'w4' and quantity == 'LOY ~ SAT'")["std_all"].iloc[0]
+    )
+
+
+def test_drift_sentences_in_chinese_carry_the_numbers():
+    from loyaltysem.study.drift import DRIFT_COLUMNS, _sentences
+
+    row = dict.fromkeys(DRIFT_COLUMNS, np.nan)
+    row.update(
+        family="path",
+        quantity="LOY ~ SAT",
+        newest=0.10,
+        earlier=0.45,
+        difference=-0.35,
+        ci_lower=-0.45,
+        ci_upper=-0.25,
+        pvalue=1e-6,
+        p_holm=9e-6,
+        flagged=True,
+    )
+    table = pd.DataFrame([row])
+    zh = _sentences(table, "w4", ("w1", "w2"), 0.05, "zh")
+    assert zh == [
+        "路径 LOY ~ SAT：第 w4 波为 .10，此前各波（w1, w2）为 .45，差值 -.35, "
+        "95% CI [-.45, -.25]，Holm 校正 p < .001。"
+    ]
+    en = _sentences(table, "w4", ("w1", "w2"), 0.05, "en")
+    assert en == [
+        "Path LOY ~ SAT: .10 in wave w4 against .45 in waves w1, w2, a difference of -.35, "
+        "95% CI [-.45, -.25], Holm-adjusted p < .001."
+    ]
+    assert "90% CI" in _sentences(table, "w4", ("w1",), 0.05, "en", level=0.90)[0]
+    assert holm([0.01, 0.04, 0.03]).tolist() == pytest.approx([0.03, 0.06, 0.06])

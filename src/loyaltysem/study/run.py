@@ -59,9 +59,12 @@ from loyaltysem.instruments import DEFAULT_MODEL, RIVAL_MODEL
 from loyaltysem.report import write as write_report
 from loyaltysem.sem.comparison import compare
 from loyaltysem.sem.dispatch import fit
+from loyaltysem.sem.guidance import recommend_estimator
 from loyaltysem.sem.results import library_versions
 from loyaltysem.study.chain import Analysis, analyze
 from loyaltysem.study.config import Study, load_study
+from loyaltysem.study.drift import DriftReport, drift
+from loyaltysem.study.summary import write_study_report
 from loyaltysem.study.waves import Wave, waves_of
 
 __all__ = ["LONG_COLUMNS", "StudyResult", "WaveOutcome", "run_study", "wave_seed"]
@@ -77,6 +80,7 @@ LONG_COLUMNS = (
     "ci_upper",
     "pvalue",
     "std_all",
+    "se_std_all",
     "status",
 )
 _FIT_KEYS = (
@@ -161,12 +165,16 @@ class StudyResult(DisplayMixin):
         Every wave in order, failed ones included.
     table : DataFrame
         The long table (:data:`LONG_COLUMNS`): every key quantity of every analysed wave.
+    drift : DriftReport or None
+        What moved in the newest analysed wave against the earlier ones (``None`` with
+        fewer than two analysed waves).
     """
 
     study: Study
     out: Path
     waves: tuple[WaveOutcome, ...]
     table: pd.DataFrame
+    drift: DriftReport | None = None
 
     _title: ClassVar[str] = "Study run over waves"
 
@@ -187,6 +195,8 @@ class StudyResult(DisplayMixin):
         lines = [f"study: {self.study.study.name}", f"output: {self.out}"]
         for w in self.failed:
             lines.append(f"wave {w.wave} FAILED ({w.source}): {w.reason}")
+        if self.drift is not None:
+            lines += self.drift.sentences
         return lines
 
     def _sections(self) -> Any:
@@ -521,8 +531,36 @@ def run_study(
         pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(LONG_COLUMNS))
     )
     table["wave"] = table["wave"].astype(str)
-    _write_study(out, study, outcomes, table, waves)
-    return StudyResult(study=study, out=out, waves=outcomes, table=table)
+    report("drift: the newest wave against the earlier waves")
+    moved = _drift(study, waves, outcomes, table)
+    _write_study(out, study, outcomes, table, waves, moved)
+    return StudyResult(study=study, out=out, waves=outcomes, table=table, drift=moved)
+
+
+def _drift(
+    study: Study, waves: Sequence[Wave], outcomes: Sequence[WaveOutcome], table: pd.DataFrame
+) -> DriftReport | None:
+    analysed = [w for w, o in zip(waves, outcomes, strict=True) if o.status != "failed"]
+    if len(analysed) < 2:
+        return None
+    surveys = {}
+    for w in analysed:
+        s = w.read()
+        surveys[w.name] = s.clean(s.screen()) if study.screening.clean else s
+    newest = surveys[analysed[-1].name]
+    est = study.model.estimator
+    options: dict[str, Any] = {"estimator": est}
+    if est == "auto":  # the newest wave's recommendation, as its own fit used
+        options = dict(recommend_estimator(newest).fit_kwargs)
+    elif est in ("WLSMV", "ULSMV"):
+        options["ordered"] = list(newest.items)
+    return drift(
+        table,
+        surveys,
+        measurement=newest.codebook,
+        invariance_options=options,
+        lang=study.study.language,
+    )
 
 
 def _reporter(progress: bool | Callable[[str], None]) -> Callable[[str], None]:
@@ -539,8 +577,25 @@ def _write_study(
     outcomes: Sequence[WaveOutcome],
     table: pd.DataFrame,
     waves: Sequence[Wave],
+    moved: DriftReport | None,
 ) -> None:
     write_csv(out / "study_long.csv", table, index=False)
+    files = ["study_long.csv", "study_long.parquet", "study_long.xlsx"]
+    if moved is not None:
+        write_csv(out / "study_drift.csv", moved.table, index=False)
+        files.append("study_drift.csv")
+    outcomes_frame = pd.DataFrame([o.to_dict() for o in outcomes]).set_index("wave")
+    shown = outcomes_frame[["status", "reason", "n_received", "n_kept"]]
+    written = write_study_report(
+        out,
+        name=study.study.name,
+        outcomes=shown,
+        long=table,
+        drift=moved,
+        failed=[o.to_dict() for o in outcomes if o.status == "failed"],
+        lang=study.study.language,
+    )
+    files += [p.name for p in written]
     atomic_write(out / "study_long.parquet", lambda p: table.to_parquet(p, index=False))
     atomic_write(out / "study_long.xlsx", lambda p: table.to_excel(p, index=False))
     manifest = {
@@ -554,6 +609,6 @@ def _write_study(
             {**o.to_dict(), "input_sha256": w.fingerprint}
             for o, w in zip(outcomes, waves, strict=True)
         ],
-        "files": ["study_long.csv", "study_long.parquet", "study_long.xlsx"],
+        "files": files,
     }
     write_text(out / "study_manifest.json", json.dumps(manifest, indent=1) + "\n")
