@@ -198,6 +198,8 @@ def test_every_wave_is_analysed_and_the_broken_ones_are_named(broken_run):
     for i in (4, 5, 6):
         err = (out / "waves" / f"2026Q{i}" / "error.txt").read_text(encoding="utf-8")
         assert f"2026Q{i}.csv" in err
+    log = (out / "study.log").read_text(encoding="utf-8")
+    assert "wave 2026Q5: failed" in log and "done: 3 waves analysed, 3 failed" in log
     for i in (1, 2, 3):
         assert (out / "waves" / f"2026Q{i}" / "report.md").is_file()
         assert not (out / "waves" / f"2026Q{i}" / "error.txt").exists()

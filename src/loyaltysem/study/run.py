@@ -414,7 +414,7 @@ def _check_out(out: Path) -> None:
         )
     if out.is_dir() and any(out.iterdir()) and not (out / "study_manifest.json").exists():
         stray = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-        if stray and stray != ["waves"]:
+        if stray and set(stray) - {"waves", "study.log"}:
             raise StudyError(
                 "the output folder holds files that are not a study's output",
                 file=str(out),
@@ -501,10 +501,11 @@ def run_study(
     if not isinstance(study, Study):
         study = load_study(study)
     out = Path(out)
-    report = _reporter(progress)
     waves = waves_of(study)
     _check_out(out)
     (out / "waves").mkdir(parents=True, exist_ok=True)
+    report = _logged(_reporter(progress), out / "study.log")
+    report(f"loyaltysem {library_versions().get('loyaltysem', '')} run: {study.study.name}")
     results: dict[str, dict[str, Any]] = {}
     tasks = []
     for wave in waves:
@@ -534,6 +535,8 @@ def run_study(
     report("drift: the newest wave against the earlier waves")
     moved = _drift(study, waves, outcomes, table)
     _write_study(out, study, outcomes, table, waves, moved)
+    failed = sum(o.status == "failed" for o in outcomes)
+    report(f"done: {len(outcomes) - failed} waves analysed, {failed} failed")
     return StudyResult(study=study, out=out, waves=outcomes, table=table, drift=moved)
 
 
@@ -561,6 +564,18 @@ def _drift(
         invariance_options=options,
         lang=study.study.language,
     )
+
+
+def _logged(show: Callable[[str], None], log: Path) -> Callable[[str], None]:
+    """Show a progress line and append it, timed, to the study's log file."""
+
+    def report(line: str) -> None:
+        show(line)
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{stamp} {line}\n")
+
+    return report
 
 
 def _reporter(progress: bool | Callable[[str], None]) -> Callable[[str], None]:
