@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import tempfile
 import warnings
 from functools import cache
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -101,6 +103,24 @@ def _results() -> dict[str, Any]:
                 "Satisfaction ~ Image",
             ),
         }
+        study = ls.run_study(
+            ls.load_study(
+                {
+                    "data": {
+                        "file": "bundled:ecommerce",
+                        "column": "wave",
+                        "codebook": "bundled:ecommerce",
+                    },
+                    "model": {"syntax": "default", "estimator": "ML"},
+                    "study": {"formats": ["md"]},
+                    "bootstrap": {"draws": 0},
+                }
+            ),
+            Path(tempfile.mkdtemp()) / "study",
+            progress=False,
+        )
+        out["StudyResult"] = study
+        out["DriftReport"] = study.drift
     return out
 
 

@@ -298,7 +298,7 @@ def _measurement_family(
                     "reason": str(row.get("reason", "")),
                 }
             )
-    return pd.DataFrame(rows), inv, []
+    return pd.DataFrame(rows), inv, [f"invariance ladder: {n}" for n in inv.notes[:1]]
 
 
 # --------------------------------------------------------------------------- words
@@ -325,13 +325,13 @@ def _sentences(
     meas = table[table["family"] == "measurement"]
     for _, r in meas.iterrows():
         if r["decision"] == "differs":
-            param, level = str(r["quantity"]).rsplit(" (", 1)
-            level = level.rstrip(")")
+            param, step = str(r["quantity"]).rsplit(" (", 1)
+            step = step.rstrip(")")
             out.append(
-                f"测量：{param} 在各波次间不等（{level} 不变性只有在各波放开它时才成立；"
+                f"测量：{param} 在各波次间不等（{step} 不变性只有在各波放开它时才成立；"
                 f"最大的分数检验在第 {r['wave']} 波，X² = {r['statistic']:.2f}）。"
                 if zh
-                else f"Measurement: {param} differs across the waves ({level} invariance "
+                else f"Measurement: {param} differs across the waves ({step} invariance "
                 f"holds only with it free in every wave; the largest score test is wave "
                 f"{r['wave']}'s, X² = {r['statistic']:.2f})."
             )

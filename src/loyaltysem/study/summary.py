@@ -85,7 +85,7 @@ def write_study_report(
     """Write ``study_report.md`` and ``study_report.html``; return their paths."""
     text = _TEXT["zh" if lang == "zh" else "en"]
     claims = [text["failed"].format(**f) for f in failed]
-    claims += list(drift.sentences) if drift is not None else [text["no_drift"]]
+    claims += [*drift.sentences, *drift.notes] if drift is not None else [text["no_drift"]]
     tables = [frame_table(text["waves"], outcomes, number=1)]
     trend = trend_table(long)
     if not trend.empty:
