@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-__all__ = ["FitState", "Layout", "MLKernel", "fisher_scoring"]
+__all__ = ["FitState", "Layout", "MLKernel", "fisher_scoring", "inverse_i_minus_b"]
 
 _potrf, _potri, _gesv = linalg.lapack.get_lapack_funcs(("potrf", "potri", "gesv"), (np.zeros(1),))
 
@@ -112,6 +112,40 @@ class _Plan:
     grad_positions: np.ndarray
     grad_index: np.ndarray
     grad_size: int
+
+
+def inverse_i_minus_b(layout: Layout, beta: np.ndarray) -> np.ndarray:
+    """``(I - B)^-1`` for one ``B`` (m x m) or a stack (k x m x m) of ``layout``'s model.
+
+    A recursive model's ``B`` is nilpotent (``B^k = 0``, :class:`_Plan`), and the inverse
+    is the finite series ``I + B + ... + B^(k-1)`` (Horner's rule: a few small products
+    instead of an LU factorization per matrix); ``np.linalg.inv`` otherwise.
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        ``I - B`` is singular (a non-recursive model only).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> e = np.array([], dtype=int)
+    >>> layout = Layout(1, 3, {"lambda": np.zeros((1, 3)), "beta": np.zeros((3, 3)),
+    ...                        "psi": np.eye(3), "theta": np.zeros((1, 1))},
+    ...                 {"lambda": (e, e, e), "psi": (e, e, e), "theta": (e, e, e),
+    ...                  "beta": (np.array([1, 2]), np.array([0, 1]), np.array([0, 1]))}, 2)
+    >>> beta = np.array([[0.0, 0, 0], [0.5, 0, 0], [0, 2.0, 0]])
+    >>> bool(np.allclose(inverse_i_minus_b(layout, beta), np.linalg.inv(np.eye(3) - beta)))
+    True
+    """
+    eye = np.eye(layout.n_lat)
+    nilpotency = _plan(layout).nilpotency
+    if nilpotency is None:
+        return np.linalg.inv(eye - beta)
+    a = np.broadcast_to(eye, beta.shape).copy()
+    for _ in range(nilpotency - 1):
+        a = eye + beta @ a
+    return a
 
 
 def _plan(layout: Layout) -> _Plan:
