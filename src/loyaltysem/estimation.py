@@ -43,7 +43,7 @@ from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.converge import minimize
 from loyaltysem._kernels.delta import delta_method
-from loyaltysem._kernels.ml import FitState, MLKernel, fisher_scoring
+from loyaltysem._kernels.ml import FitState, MLKernel, fisher_scoring, inverse_i_minus_b
 from loyaltysem._kernels.modindices import (  # noqa: F401 (shared with group_diagnostics)
     _MI_SMALL,
     _MI_V_TOL,
@@ -1663,7 +1663,7 @@ def _post_check(cm: CompiledModel, x: np.ndarray, est: np.ndarray, pt: ParTable)
     lat_pos = [cm.latent_side.index(name) for name in cm.lv if name in cm.latent_side]
     if lat_pos and not lv_negative:
         try:
-            a = np.linalg.inv(np.eye(cm.layout.n_lat) - mats["beta"])
+            a = inverse_i_minus_b(cm.layout, mats["beta"])
         except np.linalg.LinAlgError:
             a = None
         if a is not None:

@@ -32,7 +32,7 @@ Bollen, K. A. (1989). Structural Equations with Latent Variables. Wiley, ch. 4.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import linalg
@@ -212,6 +212,11 @@ class FitState:
     logdet: float
     ok: bool
     mu: np.ndarray | None = None  # nu + Lambda A alpha (mean structure only)
+    # the kernel that made the state, and its objective and gradient there once evaluated
+    # (the optimizer and the convergence check ask for them again at the same point)
+    owner: object = field(default=None, repr=False, compare=False)
+    f: float | None = field(default=None, repr=False, compare=False)
+    g: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 class MLKernel:
@@ -281,7 +286,7 @@ class MLKernel:
         diag = inv_lower.diagonal()
         np.fill_diagonal(sigma_inv, diag)
         mu = None if self.mean is None else self._mu(mats, la, a)
-        return FitState(x, mats, a, la, sigma, sigma_inv, logdet, True, mu)
+        return FitState(x, mats, a, la, sigma, sigma_inv, logdet, True, mu, self)
 
     def _mu(self, mats: dict[str, np.ndarray], la: np.ndarray, a: np.ndarray) -> np.ndarray | None:
         """Implied means ``nu + Lambda A alpha`` (None without a mean structure)."""
@@ -299,14 +304,26 @@ class MLKernel:
         """F_ML at the state (``inf`` where Sigma is not positive definite)."""
         if not st.ok:
             return np.inf
+        if st.f is not None and st.owner is self:
+            return st.f
         f = float(st.logdet + np.sum(self.s * st.sigma_inv) - self.logdet_s - self.p)
         d = self._mean_residual(st)
         if d is not None:
             f += float(d @ st.sigma_inv @ d)
+        if st.owner is self:
+            st.f = f
         return f
 
     def gradient(self, st: FitState) -> np.ndarray:
         """Analytic gradient of F_ML with respect to the free parameters."""
+        if st.g is not None and st.owner is self:
+            return st.g.copy()  # a copy: callers may change theirs
+        g = self._gradient(st)
+        if st.owner is self:
+            st.g = g.copy()
+        return g
+
+    def _gradient(self, st: FitState) -> np.ndarray:
         d = self._mean_residual(st)
         s = self.s if d is None else self.s + np.outer(d, d)
         w = st.sigma_inv - st.sigma_inv @ s @ st.sigma_inv
