@@ -1274,7 +1274,7 @@ def fit_partable(
     if isinstance(pt, pd.DataFrame):
         pt = ParTable.from_frame(pt)
     s, n = moments.s, moments.n
-    meanstructure = bool(np.any(pt.op == "~1"))
+    meanstructure = _table_masks(pt).meanstructure
     mean = moments.mean if meanstructure else None
     if meanstructure and mean is None:
         raise SurveyDataError(
@@ -1338,10 +1338,8 @@ def fit_partable(
             vcov = robust.model.vcov
         if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
             raise np.linalg.LinAlgError
-        if se_type == "standard" and vcov.size:  # vcov = info^-1 / N: the eigenvalues of info
-            min_eig = 1.0 / (n * float(eig[-1]))
-        else:
-            min_eig = float(np.linalg.eigvalsh((vcov + vcov.T) / 2.0)[0]) if vcov.size else 1.0
+        # of the inverse as computed: near a singular information its rounding shows here
+        min_eig = float(np.linalg.eigvalsh((vcov + vcov.T) / 2.0)[0]) if vcov.size else 1.0
         if min_eig < np.finfo(float).eps ** 0.75:  # lavaan lav_model_vcov
             warnings.append(
                 "the covariance matrix of the estimates (vcov) is not positive definite "
@@ -1360,7 +1358,7 @@ def fit_partable(
     se = np.zeros(len(pt))
     is_free = free > 0
     se[is_free] = np.sqrt(np.diag(vcov))[free[is_free] - 1]
-    is_param = _is_param(pt)
+    is_param = _table_masks(pt).parameters
     se[~is_param] = np.nan
     std_lv = StandardizationPlan.build(cm, "std.lv").evaluate(x)[0]
     defined = DefinedParameters(definitions, pt, est) if definitions else None
@@ -1372,8 +1370,9 @@ def fit_partable(
         extra=None if defined is None else defined.from_rows,
     )
     # Heywood cases: negative variances or correlations beyond +-1
-    ops, lhs, rhs = pt.op, pt.lhs, pt.rhs
-    for i in np.flatnonzero((ops == "~~") & (lhs == rhs) & is_free):
+    lhs, rhs = pt.lhs, pt.rhs
+    free_variances = _table_masks(pt).variances & is_free
+    for i in np.flatnonzero(free_variances & (est < 0)):
         if est[i] < 0:
             warnings.append(
                 f"negative variance estimate (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}"
@@ -1486,13 +1485,24 @@ def fit_partable(
     )
 
 
-def _is_param(pt: ParTable) -> np.ndarray:
-    """Rows that are model parameters (``=~ ~ ~~ ~1``), made once per table (immutable)."""
-    cached = pt.__dict__.get("_is_param")
+@dataclass(frozen=True)
+class _TableMasks:
+    """Row masks of a parameter table a fit reads, made once per table (read-only)."""
+
+    parameters: np.ndarray  # model parameters: =~ ~ ~~ ~1
+    variances: np.ndarray  # variances: ~~ with lhs == rhs
+    meanstructure: bool  # a ~1 row
+
+
+def _table_masks(pt: ParTable) -> _TableMasks:
+    """The :class:`_TableMasks` of ``pt`` (cached on it: a parameter table is immutable)."""
+    cached = pt.__dict__.get("_masks")
     if cached is None:
-        cached = np.isin(pt.op, ["=~", "~", "~~", "~1"])
-        cached.flags.writeable = False
-        pt.__dict__["_is_param"] = cached
+        parameters = np.isin(pt.op, ["=~", "~", "~~", "~1"])
+        variances = (pt.op == "~~") & (pt.lhs == pt.rhs)
+        parameters.flags.writeable = variances.flags.writeable = False
+        cached = _TableMasks(parameters, variances, bool(np.any(pt.op == "~1")))
+        pt.__dict__["_masks"] = cached
     return cached
 
 
@@ -1656,7 +1666,7 @@ def _post_check(cm: CompiledModel, x: np.ndarray, est: np.ndarray, pt: ParTable)
     out: list[str] = []
     tol = -(np.finfo(float).eps ** 0.75)
     mats = cm.layout.matrices(x)
-    negative = (pt.op == "~~") & (pt.lhs == pt.rhs) & (est < 0)
+    negative = _table_masks(pt).variances & (est < 0)
     negative_names = set(pt.lhs[negative].tolist()) if negative.any() else set()
     lv_negative = bool(negative_names & set(cm.lv))
     ov_negative = bool(negative_names & set(cm.ov))
