@@ -2259,8 +2259,10 @@ def fit(
         frame, _ = _survey_frame(data)
         _check_variables(spec, [str(c) for c in frame.columns], "the data")
         moments, notes = moments_from_data(data, ov, missing=missing, ov_x=spec.ov_x)
-        losses = getattr(data, "loss_notes", None)
-        if callable(losses):  # answers set to missing when read (invalid="missing", Excel)
+        # a Survey's answers set to missing when read (invalid="missing", Excel); a
+        # DataFrame has none (and its attribute lookup searches the columns first)
+        losses = None if isinstance(data, pd.DataFrame) else getattr(data, "loss_notes", None)
+        if callable(losses):
             notes = [*notes, *losses()]
     p = len(ov)
     has_means = bool(spec.options.get("meanstructure", False))
