@@ -242,6 +242,12 @@ class MLKernel:
         # mean structure: the sample means enter the discrepancy
         self.mean = None if mean is None else np.asarray(mean, dtype=float).ravel()
 
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Unpickle; a kernel pickled before the layout plan existed gets it made."""
+        self.__dict__.update(state)
+        if "_plan" not in state:
+            self._plan = _plan(self.layout)
+
     # ------------------------------------------------------------------ state
     def state(self, x: np.ndarray) -> FitState:
         """Evaluate the implied covariance (and its inverse) at ``x``."""
@@ -614,7 +620,7 @@ class MLKernel:
         every parameter has exactly one term, the terms are put in the parameters' order,
         so that the information needs no summing of terms.
         """
-        cached = self.layout.__dict__.get("_terms")  # the layout is immutable: made once
+        cached = self.layout.__dict__.get("_derivative_terms")  # the layout is immutable
         if cached is not None:
             return cached
         free = self.layout.free
@@ -674,7 +680,7 @@ class MLKernel:
             uses_h=uses_h,
             eye=np.eye(p),
         )
-        self.layout.__dict__["_terms"] = cached
+        self.layout.__dict__["_derivative_terms"] = cached
         return cached
 
     def _derivative_terms(self, st: FitState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
