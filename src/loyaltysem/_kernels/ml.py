@@ -31,14 +31,15 @@ Bollen, K. A. (1989). Structural Equations with Latent Variables. Wiley, ch. 4.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import linalg
 
-__all__ = ["FitState", "Layout", "MLKernel", "fisher_scoring"]
+__all__ = ["FitState", "Layout", "MLKernel", "fisher_scoring", "inverse_i_minus_b"]
 
-_potrf, _potri = linalg.lapack.get_lapack_funcs(("potrf", "potri"), (np.zeros(1),))
+_potrf, _potri, _gesv = linalg.lapack.get_lapack_funcs(("potrf", "potri", "gesv"), (np.zeros(1),))
 
 MATRICES = ("lambda", "beta", "psi", "theta", "nu", "alpha")
 COVARIANCE_MATRICES = ("lambda", "beta", "psi", "theta")
@@ -78,15 +79,124 @@ class Layout:
             self.free.setdefault(name, (empty, empty, empty))
 
     def matrices(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        """Fill the model matrices with the parameter vector ``x``."""
-        out = {}
-        for name in MATRICES:
-            mat = self.fixed[name].copy()
-            rows, cols, idx = self.free[name]
-            if len(idx):
-                mat[rows, cols] = x[idx]
-            out[name] = mat
-        return out
+        """Fill the model matrices with the parameter vector ``x``.
+
+        The six matrices are views into one buffer, filled by one copy of the fixed
+        values and one scatter of ``x`` (:func:`_plan`): the same numbers as filling each
+        matrix in turn, with a fraction of the per-call overhead.
+        """
+        plan = _plan(self)
+        buf = plan.base.copy()
+        buf[plan.positions] = x[plan.index]
+        return {name: buf[start:stop].reshape(shape) for name, start, stop, shape in plan.slices}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a layout's evaluations need beyond ``x``, made once per layout.
+
+    ``base`` holds the fixed values of the six matrices one after another (``slices``:
+    name, start, stop, shape), ``positions`` the flat position of every free entry in it
+    and ``index`` its parameter. ``nilpotency`` is ``k`` when ``B`` (its free and fixed
+    non-zero pattern) has no cycle, so that ``B^k = 0`` and ``(I - B)^-1 = I + B + ... +
+    B^(k-1)``; ``None`` when it has one. ``grad_positions`` and ``grad_index`` are the
+    free entries of the covariance matrices, for the gradient.
+    """
+
+    base: np.ndarray
+    slices: tuple[tuple[str, int, int, tuple[int, int]], ...]
+    positions: np.ndarray
+    index: np.ndarray
+    nilpotency: int | None
+    has_free: frozenset[str]
+    grad_positions: np.ndarray
+    grad_index: np.ndarray
+    grad_size: int
+
+
+def inverse_i_minus_b(layout: Layout, beta: np.ndarray) -> np.ndarray:
+    """``(I - B)^-1`` for one ``B`` (m x m) or a stack (k x m x m) of ``layout``'s model.
+
+    A recursive model's ``B`` is nilpotent (``B^k = 0``, :class:`_Plan`), and the inverse
+    is the finite series ``I + B + ... + B^(k-1)`` (Horner's rule: a few small products
+    instead of an LU factorization per matrix); ``np.linalg.inv`` otherwise.
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        ``I - B`` is singular (a non-recursive model only).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> e = np.array([], dtype=int)
+    >>> layout = Layout(1, 3, {"lambda": np.zeros((1, 3)), "beta": np.zeros((3, 3)),
+    ...                        "psi": np.eye(3), "theta": np.zeros((1, 1))},
+    ...                 {"lambda": (e, e, e), "psi": (e, e, e), "theta": (e, e, e),
+    ...                  "beta": (np.array([1, 2]), np.array([0, 1]), np.array([0, 1]))}, 2)
+    >>> beta = np.array([[0.0, 0, 0], [0.5, 0, 0], [0, 2.0, 0]])
+    >>> bool(np.allclose(inverse_i_minus_b(layout, beta), np.linalg.inv(np.eye(3) - beta)))
+    True
+    """
+    eye = np.eye(layout.n_lat)
+    nilpotency = _plan(layout).nilpotency
+    if nilpotency is None:
+        return np.linalg.inv(eye - beta)
+    a = np.broadcast_to(eye, beta.shape).copy()
+    for _ in range(nilpotency - 1):
+        a = eye + beta @ a
+    return a
+
+
+def _plan(layout: Layout) -> _Plan:
+    """The :class:`_Plan` of ``layout`` (cached on it: the layout is immutable)."""
+    cached = layout.__dict__.get("_plan")
+    if cached is not None:
+        return cached
+    parts, slices, positions, index = [], [], [], []
+    grad_positions, grad_index = [], []
+    start = 0
+    for name in MATRICES:
+        fixed = np.asarray(layout.fixed[name], dtype=float)
+        rows, cols, idx = layout.free[name]
+        stop = start + fixed.size
+        flat = (
+            start
+            + np.asarray(rows, dtype=np.intp) * fixed.shape[1]
+            + np.asarray(cols, dtype=np.intp)
+        )
+        parts.append(fixed.ravel())
+        slices.append((name, start, stop, fixed.shape))
+        positions.append(flat)
+        index.append(np.asarray(idx, dtype=np.intp))
+        if name in COVARIANCE_MATRICES:
+            grad_positions.append(flat)
+            grad_index.append(np.asarray(idx, dtype=np.intp))
+        start = stop
+    # a recursive model's B is nilpotent: B^k = 0 for k one more than its longest chain
+    rows, cols, _ = layout.free["beta"]
+    pattern = np.asarray(layout.fixed["beta"]) != 0
+    pattern[rows, cols] = True
+    power = np.eye(layout.n_lat, dtype=bool)
+    nilpotency: int | None = None
+    for k in range(1, layout.n_lat + 2):
+        power = (power.astype(np.intp) @ pattern.astype(np.intp)) > 0
+        if not power.any():
+            nilpotency = k
+            break
+    plan = _Plan(
+        base=np.concatenate(parts),
+        slices=tuple(slices),
+        positions=np.concatenate(positions),
+        index=np.concatenate(index),
+        nilpotency=nilpotency,
+        has_free=frozenset(name for name in MATRICES if len(layout.free[name][2])),
+        grad_positions=np.concatenate(grad_positions),
+        grad_index=np.concatenate(grad_index),
+        grad_size=slices[len(COVARIANCE_MATRICES) - 1][2],
+    )
+    layout.__dict__["_plan"] = plan
+    return plan
 
 
 @dataclass
@@ -102,6 +212,11 @@ class FitState:
     logdet: float
     ok: bool
     mu: np.ndarray | None = None  # nu + Lambda A alpha (mean structure only)
+    # the kernel that made the state, and its objective and gradient there once evaluated
+    # (the optimizer and the convergence check ask for them again at the same point)
+    owner: object = field(default=None, repr=False, compare=False)
+    f: float | None = field(default=None, repr=False, compare=False)
+    g: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 class MLKernel:
@@ -121,41 +236,63 @@ class MLKernel:
         sign, logdet_s = np.linalg.slogdet(self.s)
         self.logdet_s = logdet_s if sign > 0 else np.nan
         self._eye_m = np.eye(layout.n_lat)
+        self._eye_m.flags.writeable = False  # A of a model without regressions: shared
         self._diag = np.diag_indices(self.p)
+        self._plan = _plan(layout)
         # mean structure: the sample means enter the discrepancy
         self.mean = None if mean is None else np.asarray(mean, dtype=float).ravel()
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Unpickle; a kernel pickled before the layout plan existed gets it made."""
+        self.__dict__.update(state)
+        if "_plan" not in state:
+            self._plan = _plan(self.layout)
 
     # ------------------------------------------------------------------ state
     def state(self, x: np.ndarray) -> FitState:
         """Evaluate the implied covariance (and its inverse) at ``x``."""
         mats = self.layout.matrices(x)
-        try:
-            a = np.linalg.inv(self._eye_m - mats["beta"])
-        except np.linalg.LinAlgError:
-            return FitState(
-                x,
-                mats,
-                self._eye_m,
-                mats["lambda"],
-                np.full((self.p, self.p), np.nan),
-                np.full((self.p, self.p), np.nan),
-                np.nan,
-                False,
-            )
-        la = mats["lambda"] @ a
-        sigma = la @ mats["psi"] @ la.T + mats["theta"]
+        nilpotency = self._plan.nilpotency
+        if nilpotency == 1:  # no regressions among the latent variables: A = I
+            a, la = self._eye_m, mats["lambda"]
+        else:
+            beta = mats["beta"]
+            if nilpotency is not None:
+                # recursive: (I - B)^-1 = I + B + ... + B^(k-1), by Horner's rule
+                a = self._eye_m + beta
+                for _ in range(nilpotency - 2):
+                    a = self._eye_m + beta @ a
+            else:
+                try:
+                    a = np.linalg.inv(self._eye_m - beta)
+                except np.linalg.LinAlgError:
+                    return FitState(
+                        x,
+                        mats,
+                        self._eye_m,
+                        mats["lambda"],
+                        np.full((self.p, self.p), np.nan),
+                        np.full((self.p, self.p), np.nan),
+                        np.nan,
+                        False,
+                    )
+            la = mats["lambda"] @ a
+        sigma = la @ mats["psi"] @ la.T
+        sigma += mats["theta"]
         sigma = (sigma + sigma.T) / 2
         # LAPACK's Cholesky factor and inverse from it (dpotrf, dpotri) directly: the
         # scipy wrappers cost more than the factorization of a p x p matrix
         c, info = _potrf(sigma, lower=1)  # the strict upper triangle of c is set to 0
         if info == 0:
             inv_lower, info = _potri(c, lower=1)  # fills the lower triangle only
-        if info != 0 or not np.isfinite(c.diagonal()).all():
+        logdet = 2.0 * float(np.log(c.diagonal()).sum()) if info == 0 else math.nan
+        if not math.isfinite(logdet):  # also a factor with a non-finite diagonal
             return FitState(x, mats, a, la, sigma, np.full_like(sigma, np.nan), np.nan, False)
-        logdet = 2.0 * float(np.sum(np.log(c.diagonal())))
         sigma_inv = inv_lower + inv_lower.T
-        sigma_inv[self._diag] = inv_lower[self._diag]
-        return FitState(x, mats, a, la, sigma, sigma_inv, logdet, True, self._mu(mats, la, a))
+        diag = inv_lower.diagonal()
+        np.fill_diagonal(sigma_inv, diag)
+        mu = None if self.mean is None else self._mu(mats, la, a)
+        return FitState(x, mats, a, la, sigma, sigma_inv, logdet, True, mu, self)
 
     def _mu(self, mats: dict[str, np.ndarray], la: np.ndarray, a: np.ndarray) -> np.ndarray | None:
         """Implied means ``nu + Lambda A alpha`` (None without a mean structure)."""
@@ -173,43 +310,59 @@ class MLKernel:
         """F_ML at the state (``inf`` where Sigma is not positive definite)."""
         if not st.ok:
             return np.inf
+        if st.f is not None and st.owner is self:
+            return st.f
         f = float(st.logdet + np.sum(self.s * st.sigma_inv) - self.logdet_s - self.p)
         d = self._mean_residual(st)
         if d is not None:
             f += float(d @ st.sigma_inv @ d)
+        if st.owner is self:
+            st.f = f
         return f
 
     def gradient(self, st: FitState) -> np.ndarray:
         """Analytic gradient of F_ML with respect to the free parameters."""
+        if st.g is not None and st.owner is self:
+            return st.g.copy()  # a copy: callers may change theirs
+        g = self._gradient(st)
+        if st.owner is self:
+            st.g = g.copy()
+        return g
+
+    def _gradient(self, st: FitState) -> np.ndarray:
         d = self._mean_residual(st)
         s = self.s if d is None else self.s + np.outer(d, d)
         w = st.sigma_inv - st.sigma_inv @ s @ st.sigma_inv
         mats, a, la = st.mats, st.a, st.la
-        psi_at = mats["psi"] @ a.T
+        plan = self._plan
+        free = plan.has_free
         wla = w @ la  # p x m
         lwla = la.T @ wla
-        grads = {
-            "lambda": 2.0 * wla @ psi_at,
-            "psi": lwla,
-            "theta": w,
-            "beta": 2.0 * lwla @ psi_at,
-        }
+        psi_at = mats["psi"] @ a.T
+        # each matrix's derivative written where the matrix sits in the layout's buffer
+        # (only matrices with free entries), then one gather and one sum over positions
+        buf = np.empty(plan.base.size if d is not None else plan.grad_size)
+        views = {name: buf[lo:hi].reshape(shape) for name, lo, hi, shape in plan.slices[:4]}
+        if "lambda" in free or d is not None:
+            np.matmul(2.0 * wla, psi_at, out=views["lambda"])
+        if "beta" in free or d is not None:
+            np.matmul(2.0 * lwla, psi_at, out=views["beta"])
+        views["psi"][...] = lwla
+        views["theta"][...] = w
         if d is not None:
             # d/dx of (ybar - mu)' Sigma^-1 (ybar - mu), mu = nu + Lambda A alpha
             wd = -2.0 * (st.sigma_inv @ d)  # dF/dmu
             eta = a @ mats["alpha"][:, 0]  # A alpha: latent means
             law = la.T @ wd
-            grads["nu"] = wd[:, None]
-            grads["alpha"] = law[:, None]
-            grads["lambda"] = grads["lambda"] + np.outer(wd, eta)
-            grads["beta"] = grads["beta"] + np.outer(law, eta)
-        q = self.layout.n_free
-        g = np.zeros(q)
-        for name in MATRICES if d is not None else COVARIANCE_MATRICES:
-            rows, cols, idx = self.layout.free[name]
-            if len(idx):
-                g += np.bincount(idx, weights=grads[name][rows, cols], minlength=q)
-        return g
+            (_, lo_nu, hi_nu, _), (_, lo_al, hi_al, _) = plan.slices[4:]
+            buf[lo_nu:hi_nu] = wd
+            buf[lo_al:hi_al] = law
+            views["lambda"] += np.outer(wd, eta)
+            views["beta"] += np.outer(law, eta)
+            positions, index = plan.positions, plan.index
+        else:
+            positions, index = plan.grad_positions, plan.grad_index
+        return np.bincount(index, weights=buf[positions], minlength=self.layout.n_free)
 
     def _selector(self, name: str) -> np.ndarray:
         """0/1 matrix (free positions of a matrix x q): sums positions into parameters."""
@@ -457,47 +610,77 @@ class MLKernel:
             info = info + dmu @ si @ dmu.T
         return info
 
-    def _term_layout(self) -> tuple[np.ndarray, np.ndarray, list[tuple[str, np.ndarray]]]:
-        """What :meth:`_derivative_terms` needs beyond the state, made once per kernel.
+    def _term_layout(self) -> _Terms:
+        """What :meth:`_derivative_terms` needs beyond the state, made once per layout.
 
-        The parameter index and weight of each term, and which rows make its ``u`` and
-        ``v`` at a state (rows of the identity, for loadings and Theta, are constants).
-        Symmetric matrices list each free position in both triangles: one term is kept
-        per pair (weight 1; 1/2 on the diagonal, where ``u v' + v u'`` counts it twice).
+        The parameter index and weight of each term, and which rows of ``[I_p; H; (LA)']``
+        (``H = A Psi A' Lambda'``) make its ``u`` and ``v`` at a state. Symmetric
+        matrices list each free position in both triangles: one term is kept per pair
+        (weight 1; 1/2 on the diagonal, where ``u v' + v u'`` counts it twice). When
+        every parameter has exactly one term, the terms are put in the parameters' order,
+        so that the information needs no summing of terms.
         """
-        cached = self.layout.__dict__.get("_terms")  # the layout is immutable: made once
+        cached = self.layout.__dict__.get("_derivative_terms")  # the layout is immutable
         if cached is not None:
             return cached
         free = self.layout.free
-        eye = np.eye(self.p)
+        p, m, q = self.p, self.layout.n_lat, self.layout.n_free
+        # rows of the stacked source [I_p; H; (LA)']: identity rows, H rows, (LA)' rows
+        eye_row, h_row, la_row = 0, p, p + m
+        u_rows: list[np.ndarray] = []
+        v_rows: list[np.ndarray] = []
         index: list[np.ndarray] = []
         weight: list[np.ndarray] = []
-        blocks: list[tuple[str, np.ndarray]] = []  # (kind, argument): u block, v block, ...
         rows, cols, idx = free["lambda"]
         if len(idx):  # Lambda[i, j]: e_i h_j' + h_j e_i'
-            blocks += [("const", eye[rows]), ("h", cols)]
+            u_rows.append(eye_row + rows)
+            v_rows.append(h_row + cols)
             index.append(idx)
             weight.append(np.ones(len(idx)))
         rows, cols, idx = free["beta"]
         if len(idx):  # B[r, c]: (LA)_r h_c' + h_c (LA)_r'
-            blocks += [("la", rows), ("h", cols)]
+            u_rows.append(la_row + rows)
+            v_rows.append(h_row + cols)
             index.append(idx)
             weight.append(np.ones(len(idx)))
-        for name, kind in (("psi", "la"), ("theta", "const")):
+        for name, offset in (("psi", la_row), ("theta", eye_row)):
             rows, cols, idx = free[name]
             lower = rows >= cols
             rows, cols, idx = rows[lower], cols[lower], idx[lower]
             if len(idx):  # Psi[r, c]: (LA)_r (LA)_c' + (LA)_c (LA)_r'; Theta: e_r e_c' + ...
-                if kind == "const":
-                    blocks += [("const", eye[rows]), ("const", eye[cols])]
-                else:
-                    blocks += [("la", rows), ("la", cols)]
+                u_rows.append(offset + rows)
+                v_rows.append(offset + cols)
                 index.append(idx)
                 weight.append(np.where(rows == cols, 0.5, 1.0))
-        term_index = np.concatenate(index) if index else np.zeros(0, dtype=int)
-        term_weight = np.concatenate(weight) if weight else np.zeros(0)
-        cached = (term_index, term_weight, blocks)
-        self.layout.__dict__["_terms"] = cached
+
+        def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+        term_index = cat(index, np.intp)
+        term_weight = cat(weight, float)
+        u_idx, v_idx = cat(u_rows, np.intp), cat(v_rows, np.intp)
+        summing: np.ndarray | None = None
+        if len(term_index) == q and np.array_equal(np.sort(term_index), np.arange(q)):
+            order = np.argsort(term_index)  # one term per parameter: the parameters' order
+            term_index, term_weight = term_index[order], term_weight[order]
+            u_idx, v_idx = u_idx[order], v_idx[order]
+        else:  # equality constraints: a 0/1 matrix sums the terms of a parameter
+            summing = np.zeros((len(term_index), q))
+            summing[np.arange(len(term_index)), term_index] = 1.0
+        uses_h = bool(np.any((u_idx >= h_row) & (u_idx < la_row))) or bool(
+            np.any((v_idx >= h_row) & (v_idx < la_row))
+        )
+        cached = _Terms(
+            index=term_index,
+            weight=term_weight,
+            weights=None if np.all(term_weight == 1.0) else np.outer(term_weight, term_weight),
+            u_rows=u_idx,
+            v_rows=v_idx,
+            summing=summing,
+            uses_h=uses_h,
+            eye=np.eye(p),
+        )
+        self.layout.__dict__["_derivative_terms"] = cached
         return cached
 
     def _derivative_terms(self, st: FitState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -510,21 +693,14 @@ class MLKernel:
         covariance ``Psi[r, c]`` ``(LA)_r (LA)_c' + (LA)_c (LA)_r'`` and ``Theta[r, c]``
         ``e_r e_c' + e_c e_r'`` (half of it on the diagonal).
         """
-        term_index, _, blocks = self._term_layout()
-        if not blocks:
-            empty = np.zeros((0, self.p))
-            return empty, empty, term_index
+        terms = self._term_layout()
         la_t = st.la.T
-        h = st.a @ st.mats["psi"] @ la_t if any(kind == "h" for kind, _ in blocks) else None
-        parts = []
-        for kind, arg in blocks:
-            if kind == "const":
-                parts.append(arg)
-            elif kind == "h":
-                parts.append(h[arg])
-            else:
-                parts.append(la_t[arg])
-        return np.vstack(parts[0::2]), np.vstack(parts[1::2]), term_index
+        if terms.uses_h:
+            h = st.a @ st.mats["psi"] @ la_t
+        else:
+            h = np.zeros((self.layout.n_lat, self.p))
+        source = np.concatenate((terms.eye, h, la_t))
+        return source[terms.u_rows], source[terms.v_rows], terms.index
 
     def _expected_information_terms(self, st: FitState) -> np.ndarray:
         """:meth:`expected_information` without forming the (q, p, p) Jacobian.
@@ -534,28 +710,36 @@ class MLKernel:
         with ``G^uv = U W V'``: three products of T x p matrices (T about q) instead of
         O(q^2 p^2); terms of one parameter (equality constraints) are summed.
         """
-        u, v, index = self._derivative_terms(st)
-        _, weight, _ = self._term_layout()
+        layout = self._term_layout()
+        u, v, _ = self._derivative_terms(st)
         si = st.sigma_inv
         uw = u @ si
         guv = uw @ v.T
-        terms = (uw @ u.T) * (v @ si @ v.T) + guv * guv.T
-        terms *= np.outer(weight, weight)
-        sel = self.layout.__dict__.get("_term_sum")
-        if sel is None:  # the parameters' own order, or the 0/1 matrix summing terms
-            q = self.layout.n_free
-            if len(index) == q and np.array_equal(np.sort(index), np.arange(q)):
-                sel = np.argsort(index)
-            else:
-                sel = np.zeros((len(index), q))
-                sel[np.arange(len(index)), index] = 1.0
-            self.layout.__dict__["_term_sum"] = sel
-        info = terms[np.ix_(sel, sel)] if sel.ndim == 1 else sel.T @ terms @ sel
+        info = (uw @ u.T) * (v @ si @ v.T)
+        info += guv * guv.T
+        if layout.weights is not None:
+            info *= layout.weights
+        if layout.summing is not None:
+            info = layout.summing.T @ info @ layout.summing
         info = (info + info.T) / 2.0
         if self.mean is not None:
             dmu = self.mean_jacobian(st)
             info = info + dmu @ si @ dmu.T
         return info
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """The terms of ``dSigma / dx`` (:meth:`MLKernel._term_layout`)."""
+
+    index: np.ndarray  # parameter of each term
+    weight: np.ndarray  # its weight (1/2 for a diagonal position of Psi or Theta)
+    weights: np.ndarray | None  # outer(weight, weight), None when every weight is 1
+    u_rows: np.ndarray  # rows of [I_p; H; (LA)'] making u
+    v_rows: np.ndarray  # and v
+    summing: np.ndarray | None  # terms x q, summing terms into parameters (None: one each)
+    uses_h: bool  # some term reads H = A Psi A' Lambda'
+    eye: np.ndarray  # I_p
 
 
 def _transpose(x: np.ndarray) -> np.ndarray:
@@ -575,6 +759,22 @@ def _lmul(m: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(out.reshape(m.shape[0], q, b).transpose(1, 0, 2))
 
 
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.linalg.solve(a, b)`` by LAPACK's ``dgesv`` directly.
+
+    The same LU with partial pivoting, without numpy's per-call argument handling.
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        ``a`` is singular, as ``np.linalg.solve`` raises.
+    """
+    _, _, x, info = _gesv(a, b)
+    if info != 0:
+        raise np.linalg.LinAlgError("Singular matrix")
+    return x
+
+
 def _damped_fisher(
     kernel: MLKernel,
     x: np.ndarray,
@@ -589,15 +789,18 @@ def _damped_fisher(
     g = kernel.gradient(st)
     mu = 1e-3
     for it in range(1, max_iter + 1):
-        gmax = np.max(np.abs(g))
+        gmax = abs(g).max()
         if gmax < max(tol, until):
             return x, st, it - 1, gmax < tol
         info = kernel.expected_information(st)
-        diag = np.diag(info).copy()
+        diag = info.diagonal().copy()
         diag[diag <= 0] = 1.0
+        on_diagonal = slice(None, None, len(diag) + 1)
         for _ in range(30):
+            damped = info.copy()  # info + mu * diag(diag)
+            damped.flat[on_diagonal] += mu * diag
             try:
-                step = -np.linalg.solve(info + mu * np.diag(diag), g / 2.0)
+                step = -_solve(damped, g / 2.0)
             except np.linalg.LinAlgError:
                 mu *= 10.0
                 continue
@@ -610,7 +813,7 @@ def _damped_fisher(
             if (
                 np.isfinite(f_new)
                 and f_new <= f + 1e-12 * max(1.0, abs(f))
-                and np.max(np.abs(kernel.gradient(st_new))) < gmax
+                and abs(kernel.gradient(st_new)).max() < gmax
             ):
                 break
             mu *= 10.0
@@ -630,10 +833,10 @@ def _bfgs(
     g = kernel.gradient(st)
     h = 2.0 * kernel.expected_information(st)
     for it in range(1, max_iter + 1):
-        if np.max(np.abs(g)) < tol:
+        if abs(g).max() < tol:
             return x, st, it - 1, True
         try:
-            step = -np.linalg.solve(h, g)
+            step = -_solve(h, g)
         except np.linalg.LinAlgError:
             return x, st, it, False
         slope = float(g @ step)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loyaltysem._kernels.ml import Layout
+from loyaltysem._kernels.ml import Layout, inverse_i_minus_b
 
 __all__ = [
     "CompiledModel",
@@ -439,7 +439,7 @@ class StandardizationPlan:
         on_diag = rows == cols
         if on_diag.any():
             theta_diag[:, rows[on_diag]] = xs[:, idx[on_diag]]
-        a = np.linalg.inv(np.eye(lay.n_lat)[None] - mats["beta"])
+        a = inverse_i_minus_b(lay, mats["beta"])  # a recursive model's: a finite series
         # diagonals of A Psi A' and LA Psi (LA)' + Theta: row sums of (X Psi) o X, one
         # batched product each (a three-operand einsum loops in C without BLAS)
         veta = np.sum((a @ mats["psi"]) * a, axis=2)

@@ -43,7 +43,7 @@ from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.converge import minimize
 from loyaltysem._kernels.delta import delta_method
-from loyaltysem._kernels.ml import FitState, MLKernel, fisher_scoring
+from loyaltysem._kernels.ml import FitState, MLKernel, fisher_scoring, inverse_i_minus_b
 from loyaltysem._kernels.modindices import (  # noqa: F401 (shared with group_diagnostics)
     _MI_SMALL,
     _MI_V_TOL,
@@ -282,6 +282,8 @@ def _refuse_singular(
     sub = s[np.ix_(keep, keep)]
     sd = np.sqrt(np.diag(sub))
     r = sub / np.outer(sd, sd)
+    if np.linalg.eigvalsh((r + r.T) / 2.0)[0] >= _SINGULAR_TOL * len(keep):
+        return  # the usual case, told by the eigenvalues alone (half the work of eigh)
     eig, vec = np.linalg.eigh((r + r.T) / 2.0)
     null = eig < _SINGULAR_TOL * len(keep)
     if not null.any():
@@ -553,36 +555,19 @@ def _start_values(cm: CompiledModel, s: np.ndarray, mean: np.ndarray | None = No
     variances of observed variables in structural relations at their sample
     variance, intercepts of observed variables at their sample mean, latent means at 0.
     """
-    lay = cm.layout
-    x = np.zeros(lay.n_free)
-    pt = cm.table
-    ops, lhs, rhs, free, ustart = pt.op, pt.lhs, pt.rhs, pt.free, pt.ustart
-    ov_pos = {name: i for i, name in enumerate(cm.ov)}
+    plan = _start_plan(cm)
+    x = np.zeros(cm.layout.n_free)
     loading: dict[int, float] = {}  # row -> start value
     lv_var: dict[str, float] = {}
     explained = np.zeros(len(cm.ov))
-    for latent in cm.lv:
-        rows = [
-            i for i in range(len(pt)) if ops[i] == "=~" and lhs[i] == latent and rhs[i] in ov_pos
-        ]
-        if not rows:
-            continue
-        idx = [ov_pos[rhs[i]] for i in rows]
+    for latent, rows, idx, marker, marker_value in plan.factors:
         sub = s[np.ix_(idx, idx)]
         vals, vecs = np.linalg.eigh(sub)
         pc = vecs[:, -1] * math.sqrt(max(vals[-1], 1e-8))
         if pc.sum() < 0:
             pc = -pc
-        marker = next(
-            (
-                k
-                for k, i in enumerate(rows)
-                if free[i] == 0 and np.isfinite(ustart[i]) and ustart[i] != 0
-            ),
-            None,
-        )
         if marker is not None and abs(pc[marker]) > 1e-8:
-            scale = ustart[rows[marker]] / pc[marker]
+            scale = marker_value / pc[marker]
             lam = pc * scale
             lv_var[latent] = 1.0 / scale**2
         else:
@@ -591,26 +576,86 @@ def _start_values(cm: CompiledModel, s: np.ndarray, mean: np.ndarray | None = No
         for k, i in enumerate(rows):
             loading[i] = lam[k]
             explained[idx[k]] += lam[k] ** 2 * lv_var[latent]
-    for i in range(len(pt)):
+    for i, k, kind, name, j in plan.rows:
+        if x[k] != 0:
+            continue
+        if kind == "=~":
+            x[k] = loading.get(i, 1.0)
+        elif kind == "lv":
+            x[k] = lv_var[name] if name in lv_var else 0.05
+        elif kind == "ov.side":  # observed variable in a structural relation
+            x[k] = s[j, j]
+        elif kind == "ov":
+            x[k] = max(s[j, j] - explained[j], 0.05 * s[j, j])
+        elif kind == "other":
+            x[k] = 0.05
+        elif mean is not None:  # "~1" of an observed variable
+            x[k] = mean[j]
+    return x
+
+
+@dataclass(frozen=True)
+class _StartPlan:
+    """What :func:`_start_values` reads from the model, made once per compiled model.
+
+    ``factors``: per latent variable with observed indicators, its name, the rows of its
+    loadings, the indicators' positions, the position of its marker among them (a fixed
+    non-zero loading; None) and the marker's value. ``rows``: the free rows that get a
+    start other than 0, in table order, as (row, parameter, kind, variable, position).
+    """
+
+    factors: tuple[tuple[str, list[int], list[int], int | None, float], ...]
+    rows: tuple[tuple[int, int, str, str, int], ...]
+
+
+def _start_plan(cm: CompiledModel) -> _StartPlan:
+    """The :class:`_StartPlan` of ``cm`` (cached on it: a compiled model is immutable)."""
+    cached = cm.__dict__.get("_start_plan")
+    if cached is not None:
+        return cached
+    pt = cm.table
+    ops, lhs, rhs = pt.op.tolist(), pt.lhs.tolist(), pt.rhs.tolist()
+    free, ustart = pt.free.tolist(), pt.ustart.tolist()
+    ov_pos = {name: i for i, name in enumerate(cm.ov)}
+    lv = set(cm.lv)
+    factors = []
+    for latent in cm.lv:
+        rows = [
+            i for i in range(len(ops)) if ops[i] == "=~" and lhs[i] == latent and rhs[i] in ov_pos
+        ]
+        if not rows:
+            continue
+        marker = next(
+            (
+                k
+                for k, i in enumerate(rows)
+                if free[i] == 0 and math.isfinite(ustart[i]) and ustart[i] != 0
+            ),
+            None,
+        )
+        value = float(ustart[rows[marker]]) if marker is not None else math.nan
+        factors.append((latent, rows, [ov_pos[rhs[i]] for i in rows], marker, value))
+    starts: list[tuple[int, int, str, str, int]] = []
+    for i in range(len(ops)):
         k = free[i] - 1
-        if k < 0 or x[k] != 0:
+        if k < 0:
             continue
         if ops[i] == "=~":
-            x[k] = loading.get(i, 1.0)
+            starts.append((i, k, "=~", "", -1))
         elif ops[i] == "~~" and lhs[i] == rhs[i]:
-            if lhs[i] in lv_var:
-                x[k] = lv_var[lhs[i]]
-            elif lhs[i] in ov_pos:
-                j = ov_pos[lhs[i]]
-                if lhs[i] in cm.latent_side:  # observed variable in a structural relation
-                    x[k] = s[j, j]
-                else:
-                    x[k] = max(s[j, j] - explained[j], 0.05 * s[j, j])
+            name = lhs[i]
+            if name in lv:
+                starts.append((i, k, "lv", name, -1))
+            elif name in ov_pos:
+                kind = "ov.side" if name in cm.latent_side else "ov"
+                starts.append((i, k, kind, name, ov_pos[name]))
             else:
-                x[k] = 0.05
-        elif ops[i] == "~1" and mean is not None and lhs[i] in ov_pos:
-            x[k] = mean[ov_pos[lhs[i]]]
-    return x
+                starts.append((i, k, "other", name, -1))
+        elif ops[i] == "~1" and lhs[i] in ov_pos:
+            starts.append((i, k, "~1", lhs[i], ov_pos[lhs[i]]))
+    plan = _StartPlan(tuple(factors), tuple(starts))
+    cm.__dict__["_start_plan"] = plan
+    return plan
 
 
 def _starts(
@@ -643,6 +688,14 @@ def _starts(
     ]
 
 
+@functools.lru_cache(maxsize=32)
+def _tril(p: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.tril_indices(p, k)``, made once per size (read-only)."""
+    rows, cols = np.tril_indices(p, k)
+    rows.flags.writeable = cols.flags.writeable = False
+    return rows, cols
+
+
 def _fit_measures(
     kernel: MLKernel,
     sigma: np.ndarray,
@@ -654,8 +707,13 @@ def _fit_measures(
     *,
     likelihoods: tuple[float, float, float] | None = None,
     x_cov_h1: np.ndarray | None = None,
+    sigma_inv: np.ndarray | None = None,
+    logdet: float = math.nan,
 ) -> dict[str, float]:
     """Fit measures of an ML fit as lavaan's ``fitMeasures()`` (``mu``: implied means).
+
+    ``sigma_inv`` and ``logdet``, when given, are the inverse and log-determinant of
+    ``sigma`` (the optimizer's, so that they are not computed again).
 
     ``likelihoods = (logl, unrestricted.logl, baseline logl)`` replaces the
     complete-data log-likelihoods (full-information ML: ``kernel`` then holds the EM
@@ -677,27 +735,27 @@ def _fit_measures(
     chisq = n * f_ml
     df = moments - npar - x_moments
     # baseline (independence) model: variances of the non-x variables free, x block fixed
-    sigma_b = np.diag(np.diag(s))
     if px:
+        sigma_b = np.diag(np.diag(s))
         sigma_b[np.ix_(ov_x, ov_x)] = s[np.ix_(ov_x, ov_x)]
-    _, logdet_b = np.linalg.slogdet(sigma_b)
-    f_b = logdet_b + np.trace(np.linalg.solve(sigma_b, s)) - kernel.logdet_s - p
+        _, logdet_b = np.linalg.slogdet(sigma_b)
+        f_b = logdet_b + np.trace(np.linalg.solve(sigma_b, s)) - kernel.logdet_s - p
+    else:  # diagonal: log|D| = sum log s_jj, tr(D^-1 S) = p
+        f_b = float(np.log(np.diag(s)).sum()) + p - kernel.logdet_s - p
     chisq_b = n * f_b
     if likelihoods is not None:
         chisq_b = 2.0 * (likelihoods[1] - likelihoods[2])
     df_b = moments - len(nox) * (2 if means else 1) - x_moments
-    _, logdet_sigma = np.linalg.slogdet(sigma)
     d_mean = (kernel.mean - mu) if means else np.zeros(p)
-    logl = (
-        -n
-        / 2
-        * (
-            p * math.log(2 * math.pi)
-            + logdet_sigma
-            + np.trace(np.linalg.solve(sigma, s))
-            + d_mean @ np.linalg.solve(sigma, d_mean)
-        )
-    )
+    if sigma_inv is None:
+        _, logdet_sigma = np.linalg.slogdet(sigma)
+        trace = np.trace(np.linalg.solve(sigma, s))
+        mean_term = d_mean @ np.linalg.solve(sigma, d_mean)
+    else:  # the optimizer's own inverse and log-determinant of Sigma
+        logdet_sigma = logdet
+        trace = float(np.sum(s * sigma_inv))  # tr(Sigma^-1 S), both symmetric
+        mean_term = float(d_mean @ sigma_inv @ d_mean)
+    logl = -n / 2 * (p * math.log(2 * math.pi) + logdet_sigma + trace + mean_term)
     logl_h1 = -n / 2 * (p * math.log(2 * math.pi) + kernel.logdet_s + p)
     if likelihoods is not None:
         logl, logl_h1 = likelihoods[0], likelihoods[1]
@@ -735,13 +793,13 @@ def _fit_measures(
     out["rmsea.notclose.pvalue"] = 1.0 - fi.rmsea_pvalue(chisq, df, n, 0.08) if df > 0 else math.nan
     out["rmsea.notclose.h0"] = 0.08
     resid = s - sigma
-    tri = np.tril_indices(p)
+    tri = _tril(p, 0)
     pstar = p * (p + 1) // 2
     ds, dm = np.sqrt(np.diag(s)), np.sqrt(np.diag(sigma))
     ss_raw = float(np.sum(resid[tri] ** 2))
     ss_std = float(np.sum((resid / np.outer(ds, ds))[tri] ** 2))
     rcor = s / np.outer(ds, ds) - sigma / np.outer(dm, dm)
-    strict = np.tril_indices(p, -1)
+    strict = _tril(p, -1)
     ss_cor = float(np.sum(rcor[strict] ** 2))
     out["rmr_nomean"] = math.sqrt(ss_raw / pstar)
     out["srmr_bentler_nomean"] = math.sqrt(ss_std / pstar)
@@ -1216,7 +1274,7 @@ def fit_partable(
     if isinstance(pt, pd.DataFrame):
         pt = ParTable.from_frame(pt)
     s, n = moments.s, moments.n
-    meanstructure = bool(np.any(pt.op == "~1"))
+    meanstructure = _table_masks(pt).meanstructure
     mean = moments.mean if meanstructure else None
     if meanstructure and mean is None:
         raise SurveyDataError(
@@ -1280,6 +1338,7 @@ def fit_partable(
             vcov = robust.model.vcov
         if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
             raise np.linalg.LinAlgError
+        # of the inverse as computed: near a singular information its rounding shows here
         min_eig = float(np.linalg.eigvalsh((vcov + vcov.T) / 2.0)[0]) if vcov.size else 1.0
         if min_eig < np.finfo(float).eps ** 0.75:  # lavaan lav_model_vcov
             warnings.append(
@@ -1299,7 +1358,7 @@ def fit_partable(
     se = np.zeros(len(pt))
     is_free = free > 0
     se[is_free] = np.sqrt(np.diag(vcov))[free[is_free] - 1]
-    is_param = np.isin(pt.op, ["=~", "~", "~~", "~1"])
+    is_param = _table_masks(pt).parameters
     se[~is_param] = np.nan
     std_lv = StandardizationPlan.build(cm, "std.lv").evaluate(x)[0]
     defined = DefinedParameters(definitions, pt, est) if definitions else None
@@ -1311,8 +1370,9 @@ def fit_partable(
         extra=None if defined is None else defined.from_rows,
     )
     # Heywood cases: negative variances or correlations beyond +-1
-    ops, lhs, rhs = pt.op, pt.lhs, pt.rhs
-    for i in np.flatnonzero((ops == "~~") & (lhs == rhs) & is_free):
+    lhs, rhs = pt.lhs, pt.rhs
+    free_variances = _table_masks(pt).variances & is_free
+    for i in np.flatnonzero(free_variances & (est < 0)):
         if est[i] < 0:
             warnings.append(
                 f"negative variance estimate (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}"
@@ -1346,6 +1406,8 @@ def fit_partable(
         st.mu,
         likelihoods=likelihoods,
         x_cov_h1=x_cov_h1,
+        sigma_inv=None if fiml else st.sigma_inv,
+        logdet=math.nan if fiml else st.logdet,
     )
     if estimator in ("MLM", "MLR") and robust is not None:
         extra = {"_p": float(len(cm.ov)), "_means": float(meanstructure)}
@@ -1421,6 +1483,27 @@ def fit_partable(
             None if st.mu is None else Once(functools.partial(_mean_series, st.mu, cm.ov))
         ),
     )
+
+
+@dataclass(frozen=True)
+class _TableMasks:
+    """Row masks of a parameter table a fit reads, made once per table (read-only)."""
+
+    parameters: np.ndarray  # model parameters: =~ ~ ~~ ~1
+    variances: np.ndarray  # variances: ~~ with lhs == rhs
+    meanstructure: bool  # a ~1 row
+
+
+def _table_masks(pt: ParTable) -> _TableMasks:
+    """The :class:`_TableMasks` of ``pt`` (cached on it: a parameter table is immutable)."""
+    cached = pt.__dict__.get("_masks")
+    if cached is None:
+        parameters = np.isin(pt.op, ["=~", "~", "~~", "~1"])
+        variances = (pt.op == "~~") & (pt.lhs == pt.rhs)
+        parameters.flags.writeable = variances.flags.writeable = False
+        cached = _TableMasks(parameters, variances, bool(np.any(pt.op == "~1")))
+        pt.__dict__["_masks"] = cached
+    return cached
 
 
 @functools.lru_cache(maxsize=64)
@@ -1583,14 +1666,14 @@ def _post_check(cm: CompiledModel, x: np.ndarray, est: np.ndarray, pt: ParTable)
     out: list[str] = []
     tol = -(np.finfo(float).eps ** 0.75)
     mats = cm.layout.matrices(x)
-    negative = (pt.op == "~~") & (pt.lhs == pt.rhs) & (est < 0)
+    negative = _table_masks(pt).variances & (est < 0)
     negative_names = set(pt.lhs[negative].tolist()) if negative.any() else set()
     lv_negative = bool(negative_names & set(cm.lv))
     ov_negative = bool(negative_names & set(cm.ov))
     lat_pos = [cm.latent_side.index(name) for name in cm.lv if name in cm.latent_side]
     if lat_pos and not lv_negative:
         try:
-            a = np.linalg.inv(np.eye(cm.layout.n_lat) - mats["beta"])
+            a = inverse_i_minus_b(cm.layout, mats["beta"])
         except np.linalg.LinAlgError:
             a = None
         if a is not None:
@@ -2176,8 +2259,10 @@ def fit(
         frame, _ = _survey_frame(data)
         _check_variables(spec, [str(c) for c in frame.columns], "the data")
         moments, notes = moments_from_data(data, ov, missing=missing, ov_x=spec.ov_x)
-        losses = getattr(data, "loss_notes", None)
-        if callable(losses):  # answers set to missing when read (invalid="missing", Excel)
+        # a Survey's answers set to missing when read (invalid="missing", Excel); a
+        # DataFrame has none (and its attribute lookup searches the columns first)
+        losses = None if isinstance(data, pd.DataFrame) else getattr(data, "loss_notes", None)
+        if callable(losses):
             notes = [*notes, *losses()]
     p = len(ov)
     has_means = bool(spec.options.get("meanstructure", False))
