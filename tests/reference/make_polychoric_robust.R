@@ -14,6 +14,8 @@
 #     lavaan on sparse tables (see docs/polychoric.md).
 # Data:
 #   - "tetrachoric_187_3_14_18": the 2 x 2 table [[187, 3], [14, 18]] (issue 14).
+#   - "tetrachoric_56_1_49_256": [[56, 1], [49, 256]], found by the property test: lavaan's
+#     own stop at the bound (the unfloored maximum is 0.953).
 #   - "sparse_<seed>" / "flat_<seed>": simulated tables (generators below, seeds chosen
 #     from a search over seeds 1-2500 / 1-3000 for tables where lavaan and psych differ
 #     by more than 1e-3; the search loop is the same generator over all seeds):
@@ -145,6 +147,9 @@ one_case <- function(name, tab, note) {
 cases <- list(one_case(
   "tetrachoric_187_3_14_18", matrix(c(187, 14, 3, 18), 2),
   "no empty cell; lavaan's nlminb iterates from the Pearson start to 0.9145"
+), one_case(
+  "tetrachoric_56_1_49_256", matrix(c(56, 49, 1, 256), 2),
+  "lavaan stops at the bound 0.999, where the one-answer cell's probability is floored"
 ))
 sparse_seeds <- c(116, 722, 1533, 2114, 1071, 929, 489, 1307, 281, 529, 91)
 for (s in sparse_seeds) {
