@@ -121,7 +121,12 @@ DATASETS = {
 }
 
 GROUP_EQUAL = {
-    "mg_ml": [[], ["loadings"], ["loadings", "intercepts"], ["loadings", "intercepts", "residuals"]],
+    "mg_ml": [
+        [],
+        ["loadings"],
+        ["loadings", "intercepts"],
+        ["loadings", "intercepts", "residuals"],
+    ],
     "mg_wlsmv": [[], ["loadings"], ["thresholds"], ["thresholds", "loadings"]],
 }
 
@@ -348,8 +353,10 @@ def main(argv: list[str] | None = None) -> int:
         tally[2] += not lav["ok"] and not ours["ok"]
         report.append({"id": case["id"], "agree": not why, "why": why})
         if why:
-            print(f"\n{case['id']} ({case['dataset']}, std_lv={case['std_lv']}, "
-                  f"group={case['group']}, equal={case['group_equal']}):")
+            print(
+                f"\n{case['id']} ({case['dataset']}, std_lv={case['std_lv']}, "
+                f"group={case['group']}, equal={case['group_equal']}):"
+            )
             print("  " + case["syntax"].replace("\n", "\n  "))
             for w in why:
                 print("  -> " + w)

@@ -35,12 +35,19 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
 from loyaltysem._kernels.partable import CompiledModel
 
-__all__ = ["fabin3_loadings", "fabin_starts", "simple_starts", "three_indicator_loadings"]
+__all__ = [
+    "fabin3_loadings",
+    "fabin_starts",
+    "lavaan_starts",
+    "simple_starts",
+    "three_indicator_loadings",
+]
 
 
 def three_indicator_loadings(s: np.ndarray) -> tuple[np.ndarray, float, bool]:
@@ -326,3 +333,41 @@ def _free_values(cm: CompiledModel, start: np.ndarray, n_free: int) -> np.ndarra
         x[k] = pt.ustart[i] if np.isfinite(pt.ustart[i]) else start[i]
     x[~np.isfinite(x)] = 0.5
     return x
+
+
+def lavaan_starts(
+    cm: CompiledModel, s: np.ndarray, mean: np.ndarray | None = None
+) -> list[tuple[str, Callable[[], np.ndarray | None]]]:
+    """Lavaan's ``"default"`` and ``"simple"`` starts, each built when it is needed.
+
+    The entries :func:`~loyaltysem._kernels.converge.minimize` takes after a fit's own
+    first start: a start that cannot be built for the model (a variance of 0, a
+    singular matrix) returns None and is skipped. ``s`` may be a correlation matrix (the
+    polychorics of ordinal indicators, whose residual variances are not free).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from loyaltysem._kernels.partable import ParTable, compile_partable
+    >>> pt = ParTable.from_frame(pd.DataFrame({
+    ...     "lhs": ["f", "f", "y1", "y2", "f"], "op": ["=~", "=~", "~~", "~~", "~~"],
+    ...     "rhs": ["y1", "y2", "y1", "y2", "f"], "free": [0, 1, 2, 3, 4],
+    ...     "ustart": [1.0, np.nan, np.nan, np.nan, np.nan]}))
+    >>> r = np.array([[1.0, 0.5], [0.5, 1.0]])
+    >>> cm = compile_partable(pt, ["y1", "y2"], r)
+    >>> [(name, np.round(make(), 4).tolist()) for name, make in lavaan_starts(cm, r)]
+    [('default', [0.5, 0.5, 0.5, 0.05]), ('simple', [0.7, 1.0, 1.0, 1.0])]
+    """
+
+    def guarded(build: Callable[..., np.ndarray]) -> Callable[[], np.ndarray | None]:
+        def make() -> np.ndarray | None:
+            try:
+                with np.errstate(all="ignore"):
+                    return build(cm, s, mean)
+            except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+                return None
+
+        return make
+
+    return [("default", guarded(fabin_starts)), ("simple", guarded(simple_starts))]
