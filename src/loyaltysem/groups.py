@@ -85,18 +85,21 @@ from loyaltysem import group_diagnostics
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
-from loyaltysem._kernels.ml import MLKernel, _bfgs, _damped_fisher, fisher_scoring
+from loyaltysem._kernels.converge import minimize
+from loyaltysem._kernels.ml import MLKernel, _bfgs, _damped_fisher
 from loyaltysem._kernels.multigroup import (
     MultiGroupKernel,
     RobustFIMLGroups,
     corrected_groups,
     localize,
     observed_information,
+    polish,
     robust_baseline_groups,
     robust_groups,
     robust_mlr_groups,
     score_tests,
 )
+from loyaltysem._kernels.multigroup import optimize as mg_optimize
 from loyaltysem._kernels.partable import (
     CompiledModel,
     ParTable,
@@ -105,6 +108,7 @@ from loyaltysem._kernels.partable import (
     row_estimates,
 )
 from loyaltysem._kernels.robust import RobustParts
+from loyaltysem._kernels.starts import group_starts
 from loyaltysem._pickling import Once
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import (
@@ -529,10 +533,11 @@ def _fit_table(
             )
     compiled, index, x0 = _compile_groups(t, ov, q, gd.covs, gd.means)
     kernel = MultiGroupKernel([cm.layout for cm in compiled], index, gd.covs, gd.means, gd.nobs, q)
-    x, st, iterations, converged = fisher_scoring(cast(MLKernel, kernel), x0)
-    if not converged:
-        x, st, extra, converged = _polish(kernel, x, st)
-        iterations += extra
+    # principal-component starts, then lavaan's per group; the point checked (issue 14)
+    starts: list[tuple[str, Any]] = [("principal component", x0)]
+    starts += group_starts(compiled, index, gd.covs, gd.means, q)
+    run = minimize(kernel, starts, mg_optimize, information="expected")
+    x, st, iterations, converged = run.x, run.state, run.iterations, run.converged
     warnings = Findings(gd.notes)
     if fiml is not None:  # from the ML fit to the EM moments to the FIML optimum
         pats, h1s = fiml
@@ -1000,36 +1005,8 @@ def _fiml_group_measures(
     return out
 
 
-def _polish(
-    kernel: MultiGroupKernel, x: np.ndarray, st: Any, *, tol: float = 1e-8, steps: int = 20
-) -> tuple[np.ndarray, Any, int, bool]:
-    """Undamped Fisher steps where the damped optimizer stalled next to the optimum.
-
-    Near the optimum, F changes by less than its rounding error (1e-16 relative), so a
-    line search that asks F to decrease refuses steps that still shrink the gradient.
-    Here a step is accepted while the largest gradient entry shrinks and F does not
-    rise beyond rounding; convergence is the optimizer's: max |gradient| < ``tol``.
-    """
-    g = kernel.gradient(st)
-    f = kernel.objective(st)
-    gmax = float(np.max(np.abs(g)))
-    if not (np.isfinite(f) and gmax < 1e-4):
-        return x, st, 0, False
-    for it in range(1, steps + 1):
-        try:
-            step = -np.linalg.solve(kernel.expected_information(st), g / 2.0)
-        except np.linalg.LinAlgError:
-            return x, st, it, False
-        st_new = kernel.state(x + step)
-        f_new = kernel.objective(st_new)
-        g_new = kernel.gradient(st_new)
-        gmax_new = float(np.max(np.abs(g_new)))
-        if not (np.isfinite(f_new) and f_new <= f + 1e-12 * max(1.0, abs(f)) and gmax_new < gmax):
-            return x, st, it, gmax < tol
-        x, st, f, g, gmax = x + step, st_new, f_new, g_new, gmax_new
-        if gmax < tol:
-            return x, st, it, True
-    return x, st, steps, gmax < tol
+#: Undamped Fisher steps where the damped optimizer stalled (now in the kernel).
+_polish = polish
 
 
 class _ScoreTests:
