@@ -213,10 +213,10 @@ def polish(
 
 
 def optimize(kernel: MultiGroupKernel, x0: np.ndarray) -> tuple[np.ndarray, GroupState, int, bool]:
-    """The multi-group optimizer: :func:`~loyaltysem._kernels.ml.fisher_scoring`, then
-    :func:`polish` where it stalled next to the optimum.
+    """The multi-group optimizer: damped scoring and BFGS, then :func:`polish`.
 
-    The ``optimizer`` that :func:`~loyaltysem._kernels.converge.minimize` runs from
+    :func:`~loyaltysem._kernels.ml.fisher_scoring`, and :func:`polish` where it stalled
+    next to the optimum. The ``optimizer`` that :func:`~loyaltysem._kernels.converge.minimize` runs from
     each start (principal-component starts, then lavaan's per group).
     """
     x, st, iterations, converged = fisher_scoring(kernel, x0)  # type: ignore[arg-type]
