@@ -216,8 +216,9 @@ def optimize(kernel: MultiGroupKernel, x0: np.ndarray) -> tuple[np.ndarray, Grou
     """The multi-group optimizer: damped scoring and BFGS, then :func:`polish`.
 
     :func:`~loyaltysem._kernels.ml.fisher_scoring`, and :func:`polish` where it stalled
-    next to the optimum. The ``optimizer`` that :func:`~loyaltysem._kernels.converge.minimize` runs from
-    each start (principal-component starts, then lavaan's per group).
+    next to the optimum: the ``optimizer`` that
+    :func:`~loyaltysem._kernels.converge.minimize` runs from each start
+    (principal-component starts, then lavaan's per group).
     """
     x, st, iterations, converged = fisher_scoring(kernel, x0)  # type: ignore[arg-type]
     if not converged:
