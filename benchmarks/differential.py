@@ -193,11 +193,17 @@ def draw_case(family: str, number: int, rng: np.random.Generator) -> dict[str, A
 def draw_cases(per_family: int, seed: int) -> list[dict[str, Any]]:
     """``per_family`` random models of each family (one generator, seeded)."""
     rng = np.random.default_rng(seed)
-    return [
-        draw_case(family, i, rng)
-        for family in ("mg_ml", "wlsmv", "mg_wlsmv")
-        for i in range(per_family)
-    ]
+    cases, seen = [], set()
+    for family in ("mg_ml", "wlsmv", "mg_wlsmv"):
+        for i in range(per_family):
+            for _ in range(100):  # a model drawn before is drawn again
+                case = draw_case(family, i, rng)
+                key = json.dumps({k: v for k, v in case.items() if k != "id"}, sort_keys=True)
+                if key not in seen:
+                    break
+            seen.add(key)
+            cases.append(case)
+    return cases
 
 
 _FRAMES: dict[str, pd.DataFrame] = {}
@@ -347,10 +353,13 @@ def main(argv: list[str] | None = None) -> int:
             continue
         ours = fit_ours(case)
         why = compare(case, lav, ours)
-        tally = counts.setdefault(case["family"], [0, 0, 0])
+        tally = counts.setdefault(case["family"], [0, 0, 0, 0.0, 0.0])
         tally[0] += 1
         tally[1] += not why
         tally[2] += not lav["ok"] and not ours["ok"]
+        if lav["ok"] and ours["ok"]:
+            tally[3] += float(lav["seconds"])
+            tally[4] += ours["seconds"]
         report.append({"id": case["id"], "agree": not why, "why": why})
         if why:
             print(
@@ -361,8 +370,11 @@ def main(argv: list[str] | None = None) -> int:
             for w in why:
                 print("  -> " + w)
     print()
-    for family, (n, agree, refused) in counts.items():
-        print(f"{family:9s} {agree}/{n} agree ({refused} refused by both)")
+    for family, (n, agree, refused, t_lav, t_ours) in counts.items():
+        print(
+            f"{family:9s} {agree}/{n} agree ({refused} refused by both); fit time of the "
+            f"fitted ones: lavaan {t_lav:.1f} s, ours {t_ours:.1f} s"
+        )
     (args.out / "report.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     return 0
 
