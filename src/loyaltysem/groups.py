@@ -579,8 +579,10 @@ def _fit_table(
                     kernel, st, gd.data, info, observed=True, ov_x=ov_x_all
                 )
                 robust = robust_fiml.parts
-        elif estimator == "ML":
-            info = kernel.expected_information(st)
+        elif estimator == "ML":  # the convergence check's matrix at this point: computed once
+            info = (
+                run.information if run.information is not None else kernel.expected_information(st)
+            )
         else:
             robust, info = robust_groups(kernel, st, gd.data, mlr=estimator == "MLR", ov_x=ov_x_all)
         eig = np.linalg.eigvalsh((info + info.T) / 2.0) if info.size else np.ones(1)

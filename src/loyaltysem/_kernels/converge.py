@@ -256,10 +256,10 @@ def with_fallback(first: Optimizer, fallback: Optimizer, *, tol: float = GRADIEN
     """An optimizer that runs ``first`` and, where it stops short, ``fallback``.
 
     Where ``first`` reports convergence with the largest gradient entry below ``tol``
-    its run is returned unchanged (so fits it finishes keep their numbers). Where it
-    reports convergence short of ``tol`` (a tolerance of its own), ``fallback``
-    continues from the point reached; where it does not converge, ``fallback`` starts
-    again from ``x0`` (the point reached may lie on a ridge). Iterations add up.
+    its run is returned unchanged (so fits it finishes keep their numbers). Otherwise
+    (it converged to a tolerance of its own, or ran out of iterations) ``fallback``
+    continues from the point reached, or from ``x0`` where the discrepancy is not finite
+    there. Iterations add up; :func:`minimize` checks the point either way.
 
     Parameters
     ----------
@@ -297,9 +297,7 @@ def with_fallback(first: Optimizer, fallback: Optimizer, *, tol: float = GRADIEN
             g = np.asarray(kernel.gradient(st))
             if not g.size or float(np.max(np.abs(g))) < tol:
                 return x, st, iterations, True
-            x1, st1, more, done1 = fallback(kernel, x)
-        else:
-            x1, st1, more, done1 = fallback(kernel, x0)
+        x1, st1, more, done1 = fallback(kernel, x if np.isfinite(kernel.objective(st)) else x0)
         return x1, st1, iterations + more, done1
 
     return optimize

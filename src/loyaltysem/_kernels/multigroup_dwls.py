@@ -320,6 +320,15 @@ class MultiGroupDWLS:
         return self._normal(x)[0]
 
     def _normal(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, list[np.ndarray]]:
+        key = np.asarray(x, dtype=float).tobytes()
+        cached = getattr(self, "_last", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]  # the check after a fit asks for the point's again
+        out = self._normal_at(x)
+        self._last = (key, out)
+        return out
+
+    def _normal_at(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, list[np.ndarray]]:
         res = self.residuals(x)
         jacs = self.jacobians(x)
         h = np.zeros((self.q, self.q))
