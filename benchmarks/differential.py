@@ -5,7 +5,8 @@ Issue 14, item 3 ("converge wherever lavaan converges"). Three families of fits:
 ``mg_ml``
     multi-group ML (``fit_groups``; lavaan ``sem(group = g, group.equal = ...)``) on
     ``ecommerce.csv`` (by gender, platform or wave), ``HolzingerSwineford1939.csv`` (by
-    school) and ``corp_rep_data.csv`` (by service type);
+    school), ``corp_rep_data.csv`` and seven of its items with two-indicator factors
+    (``tests/data/corp_rep_data_servicetype.csv``) by service type;
 ``wlsmv``
     single-group WLSMV with every model item ordered (``fit(ordered=...)``; lavaan
     ``sem(ordered = items)``) on ``ecommerce.csv``, ``corp_rep_data.csv`` and
@@ -16,7 +17,8 @@ Issue 14, item 3 ("converge wherever lavaan converges"). Three families of fits:
 Each model is drawn at random (seeded): 2 to 4 factors of the data set's constructs, 2
 indicators to all of a construct's, a CFA or a structural model (each later factor
 regressed on earlier ones), marker scaling or ``std_lv``, and equality constraints
-(``group_equal`` levels across groups; a pair of loadings labelled equal in one group).
+(``group_equal`` levels across groups; a pair of loadings labelled equal in one group);
+a model drawn before is drawn again.
 The rows complete on the model's variables (and the group) are fitted on both sides; the
 data files are the package's and the tests' copies (provenance in
 ``src/loyaltysem/data/PROVENANCE.md`` and ``tests/data/README.md``).
@@ -107,6 +109,16 @@ DATASETS = {
         ("servicetype",),
         ordinal=True,
         na=(-99,),
+    ),
+    "corp_rep_items": DataSet(
+        "tests/data/corp_rep_data_servicetype.csv",
+        {
+            "COMP": ["comp_1", "comp_3"],
+            "PERF": ["perf_1", "perf_3", "perf_4"],
+            "CUSL": ["cusl_1", "cusl_3"],
+        },
+        ("servicetype",),
+        ordinal=True,
     ),
     "corp_rep2": DataSet(
         "tests/data/corp_rep_data2_items.csv",

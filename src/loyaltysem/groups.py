@@ -93,7 +93,6 @@ from loyaltysem._kernels.multigroup import (
     corrected_groups,
     localize,
     observed_information,
-    polish,
     robust_baseline_groups,
     robust_groups,
     robust_mlr_groups,
@@ -1005,10 +1004,6 @@ def _fiml_group_measures(
         1.0 - fi.rmsea_pvalue(x2_scaled, df, n / n_groups, 0.08, c_hat=c) if df > 0 else math.nan
     )
     return out
-
-
-#: Undamped Fisher steps where the damped optimizer stalled (now in the kernel).
-_polish = polish
 
 
 class _ScoreTests:

@@ -212,7 +212,7 @@ def _gauss_newton(
 
 
 def _scoring(kernel: CorrelationKernel, x0: np.ndarray) -> tuple[np.ndarray, _State, int, bool]:
-    return fisher_scoring(kernel, x0)  # type: ignore[arg-type]  # the same interface
+    return fisher_scoring(kernel, x0, max_iter=300)  # type: ignore[arg-type]  # same interface
 
 
 #: The optimizer of the (D)WLS fits: :meth:`CorrelationKernel.fit` (damped Gauss-Newton),

@@ -391,7 +391,7 @@ def _gauss_newton(kernel: MultiGroupDWLS, x0: np.ndarray) -> tuple[np.ndarray, A
 
 
 def _scoring(kernel: MultiGroupDWLS, x0: np.ndarray) -> tuple[np.ndarray, Any, int, bool]:
-    return fisher_scoring(kernel, x0)  # type: ignore[arg-type]  # the same interface
+    return fisher_scoring(kernel, x0, max_iter=300)  # type: ignore[arg-type]  # same interface
 
 
 #: The optimizer of the multi-group (D)WLS fits: :meth:`MultiGroupDWLS.fit` (damped
