@@ -296,3 +296,41 @@ def test_lavaan_stops_short_along_a_flat_direction():
 def test_items_of_reads_the_syntax():
     syntax = "REP =~ REP1 + a*REP2 + a*REP3\nSAT =~ SAT1 + SAT2\nSAT ~ REP"
     assert items_of(syntax) == ["REP1", "REP2", "REP3", "SAT1", "SAT2"]
+
+
+def test_a_multigroup_fiml_fit_is_checked_at_its_point(monkeypatch):
+    import loyaltysem.groups as groups
+
+    data = pd.read_csv(ROOT / "tests" / "data" / "corp_rep_data_servicetype.csv")
+    rng = np.random.default_rng(3)
+    items = [c for c in data.columns if c != "servicetype"]
+    holes = data[items].mask(rng.random((len(data), len(items))) < 0.05)
+    data = pd.concat([data[["servicetype"]], holes], axis=1)
+    model = "COMP =~ comp_1 + comp_3\nPERF =~ perf_1 + perf_3 + perf_4"
+    seen = []
+    real = groups.converge_check
+
+    def spy(kernel, st, tol, information):
+        reason, info = real(kernel, st, tol, information)
+        seen.append((information, reason, info))
+        return reason, info
+
+    monkeypatch.setattr(groups, "converge_check", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_groups(model, data, group="servicetype", missing="ml")
+    assert res.converged
+    assert [(i, r) for i, r, _ in seen] == [("observed", "")]  # checked once, passed
+    # the check's observed information is the one the standard errors use
+    assert np.all(np.linalg.eigvalsh(seen[0][2]) > 0)
+
+    def saddle(kernel, st, tol, information):
+        return "the optimizer stopped at a saddle point, not at a minimum", None
+
+    monkeypatch.setattr(groups, "converge_check", saddle)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_groups(model, data, group="servicetype", missing="ml")
+    assert not res.converged and not res.status.converged
+    assert sum("saddle point" in w for w in res.warnings) == 1
+    assert not any("did not converge after" in w for w in res.warnings)

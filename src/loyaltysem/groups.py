@@ -85,7 +85,8 @@ from loyaltysem import group_diagnostics
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
-from loyaltysem._kernels.converge import minimize
+from loyaltysem._kernels.converge import GRADIENT_TOL, SINGULAR, minimize
+from loyaltysem._kernels.converge import _check as converge_check
 from loyaltysem._kernels.ml import MLKernel, _bfgs, _damped_fisher
 from loyaltysem._kernels.multigroup import (
     MultiGroupKernel,
@@ -538,6 +539,7 @@ def _fit_table(
     run = minimize(kernel, starts, mg_optimize, information="expected")
     x, st, iterations, converged = run.x, run.state, run.iterations, run.converged
     warnings = Findings(gd.notes)
+    fiml_info: np.ndarray | None = None
     if fiml is not None:  # from the ML fit to the EM moments to the FIML optimum
         pats, h1s = fiml
         per_group = [
@@ -553,6 +555,11 @@ def _fit_table(
                 cast(MLKernel, kernel), x, st, max_iter=1000, tol=1e-8, until=0.0
             )
             iterations += extra
+        if converged:  # the point checked as the single-group FIML fit's (issue 14)
+            reason, fiml_info = converge_check(kernel, st, GRADIENT_TOL, "observed")
+            if reason and not reason.startswith(SINGULAR):  # singular: not identified
+                converged = False
+                warnings.add("convergence", f"{reason}: the estimates are not to be trusted")
         for label, h1 in zip(gd.labels, h1s, strict=True):
             if not h1.converged:
                 warnings.add(
@@ -560,7 +567,7 @@ def _fit_table(
                     f"group {group} = {_plain(label)!r}: the EM estimates of the saturated "
                     "moments did not converge: chi-square and the fit indices are approximate",
                 )
-    if not converged:
+    if not converged and "convergence" not in warnings.kinds:
         warnings.add(
             "convergence",
             f"the optimizer did not converge after {iterations} iterations: the estimates "
@@ -572,7 +579,7 @@ def _fit_table(
     robust_fiml: RobustFIMLGroups | None = None
     try:
         if fiml is not None:  # lavaan: information = "observed" with missing = "ml"
-            info = observed_information(kernel, st)
+            info = fiml_info if fiml_info is not None else observed_information(kernel, st)
             if estimator == "MLR":  # Huber-White from the casewise scores of every row
                 robust_fiml = robust_mlr_groups(
                     kernel, st, gd.data, info, observed=True, ov_x=ov_x_all

@@ -172,6 +172,10 @@ class MultiGroupKernel:
             np.add.at(g, idx, w * k.gradient(s))
         return g
 
+    def observed_information(self, st: GroupState) -> np.ndarray:
+        """Unit observed information ``sum_g (n_g / N) H_g``: :func:`observed_information`."""
+        return _observed_information(self, st)
+
     def expected_information(self, st: GroupState) -> np.ndarray:
         """Unit expected information ``sum_g (n_g / N) I_g`` (q x q)."""
         info = np.zeros((self.n_free, self.n_free))
@@ -233,6 +237,9 @@ def observed_information(kernel: MultiGroupKernel, st: GroupState) -> np.ndarray
     for k, s, idx, w in zip(kernel.kernels, st.states, kernel.index, kernel.weights, strict=True):
         info[np.ix_(idx, idx)] += w * k.observed_information(s)
     return info
+
+
+_observed_information = observed_information
 
 
 def score_tests(
