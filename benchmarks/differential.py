@@ -31,10 +31,12 @@ within ``atol=1e-4`` and the standard error within ``rtol=1e-3`` (design.md §4)
 Run from the repository root (R with lavaan and jsonlite on the PATH)::
 
     PYTHONPATH=src python benchmarks/differential.py --per-family 60
-    PYTHONPATH=src python benchmarks/differential.py --lavaan lavaan.json  # reuse R's side
+    PYTHONPATH=src python benchmarks/differential.py \\
+        --lavaan .benchmarks/differential/lavaan.json  # reuse lavaan's side of a run
 
-It writes the cases and lavaan's results (``--out``, default ``differential_out/``) and
-prints each disagreement and the agreement counts per family.
+It writes the cases, lavaan's results and a report (``--out``, default
+``.benchmarks/differential/``, git-ignored) and prints each disagreement and the
+agreement counts per family (measured: docs/estimation.md, "Convergence").
 """
 
 from __future__ import annotations
@@ -343,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--per-family", type=int, default=60)
     parser.add_argument("--seed", type=int, default=20261207)
-    parser.add_argument("--out", type=Path, default=Path("differential_out"))
+    parser.add_argument("--out", type=Path, default=Path(".benchmarks") / "differential")
     parser.add_argument("--lavaan", type=Path, help="lavaan's results of an earlier run")
     parser.add_argument("--only", nargs="*", help="case ids to run")
     args = parser.parse_args(argv)
