@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from loyaltysem._kernels import fiml
-from loyaltysem._kernels.ml import FitState, Layout, MLKernel
+from loyaltysem._kernels.ml import FitState, Layout, MLKernel, fisher_scoring
 from loyaltysem._kernels.robust import (
     RobustParts,
     _scores,
@@ -42,6 +42,8 @@ __all__ = [
     "corrected_groups",
     "localize",
     "observed_information",
+    "optimize",
+    "polish",
     "robust_baseline_groups",
     "robust_groups",
     "robust_mlr_groups",
@@ -170,6 +172,10 @@ class MultiGroupKernel:
             np.add.at(g, idx, w * k.gradient(s))
         return g
 
+    def observed_information(self, st: GroupState) -> np.ndarray:
+        """Unit observed information ``sum_g (n_g / N) H_g``: :func:`observed_information`."""
+        return _observed_information(self, st)
+
     def expected_information(self, st: GroupState) -> np.ndarray:
         """Unit expected information ``sum_g (n_g / N) I_g`` (q x q)."""
         info = np.zeros((self.n_free, self.n_free))
@@ -178,12 +184,62 @@ class MultiGroupKernel:
         return info
 
 
+def polish(
+    kernel: MultiGroupKernel, x: np.ndarray, st: GroupState, *, tol: float = 1e-8, steps: int = 20
+) -> tuple[np.ndarray, GroupState, int, bool]:
+    """Undamped Fisher steps where the damped optimizer stalled next to the optimum.
+
+    Near the optimum, F changes by less than its rounding error (1e-16 relative), so a
+    line search that asks F to decrease refuses steps that still shrink the gradient.
+    Here a step is accepted while the largest gradient entry shrinks and F does not
+    rise beyond rounding; convergence is the optimizer's: max |gradient| < ``tol``.
+    """
+    g = kernel.gradient(st)
+    f = kernel.objective(st)
+    gmax = float(np.max(np.abs(g)))
+    if not (np.isfinite(f) and gmax < 1e-4):
+        return x, st, 0, False
+    for it in range(1, steps + 1):
+        try:
+            step = -np.linalg.solve(kernel.expected_information(st), g / 2.0)
+        except np.linalg.LinAlgError:
+            return x, st, it, False
+        st_new = kernel.state(x + step)
+        f_new = kernel.objective(st_new)
+        g_new = kernel.gradient(st_new)
+        gmax_new = float(np.max(np.abs(g_new)))
+        if not (np.isfinite(f_new) and f_new <= f + 1e-12 * max(1.0, abs(f)) and gmax_new < gmax):
+            return x, st, it, gmax < tol
+        x, st, f, g, gmax = x + step, st_new, f_new, g_new, gmax_new
+        if gmax < tol:
+            return x, st, it, True
+    return x, st, steps, gmax < tol
+
+
+def optimize(kernel: MultiGroupKernel, x0: np.ndarray) -> tuple[np.ndarray, GroupState, int, bool]:
+    """The multi-group optimizer: damped scoring and BFGS, then :func:`polish`.
+
+    :func:`~loyaltysem._kernels.ml.fisher_scoring`, and :func:`polish` where it stalled
+    next to the optimum: the ``optimizer`` that
+    :func:`~loyaltysem._kernels.converge.minimize` runs from each start
+    (principal-component starts, then lavaan's per group).
+    """
+    x, st, iterations, converged = fisher_scoring(kernel, x0)  # type: ignore[arg-type]
+    if not converged:
+        x, st, extra, converged = polish(kernel, x, st)
+        iterations += extra
+    return x, st, iterations, converged
+
+
 def observed_information(kernel: MultiGroupKernel, st: GroupState) -> np.ndarray:
     """Unit observed information ``sum_g (n_g / N) H_g`` (q x q)."""
     info = np.zeros((kernel.n_free, kernel.n_free))
     for k, s, idx, w in zip(kernel.kernels, st.states, kernel.index, kernel.weights, strict=True):
         info[np.ix_(idx, idx)] += w * k.observed_information(s)
     return info
+
+
+_observed_information = observed_information
 
 
 def score_tests(

@@ -37,11 +37,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from loyaltysem._kernels.converge import with_fallback
 from loyaltysem._kernels.dwls import lower_pairs
-from loyaltysem._kernels.ml import Layout
+from loyaltysem._kernels.ml import Layout, fisher_scoring
 
 __all__ = [
     "GroupLayout",
@@ -50,6 +52,7 @@ __all__ = [
     "RowValues",
     "Satorra2000",
     "catml_multigroup",
+    "optimize",
     "satorra_2000",
 ]
 
@@ -304,7 +307,28 @@ class MultiGroupDWLS:
             out.append(jac)
         return out
 
+    def state(self, x: np.ndarray) -> np.ndarray:
+        """The point itself (the interface of :func:`~loyaltysem._kernels.ml.fisher_scoring`)."""
+        return np.asarray(x, dtype=float)
+
+    def gradient(self, x: np.ndarray) -> np.ndarray:
+        """Gradient of :meth:`objective`: ``-2 sum_g factor_g J_g' W_g e_g``."""
+        return -2.0 * self._normal(x)[1]
+
+    def expected_information(self, x: np.ndarray) -> np.ndarray:
+        """``sum_g factor_g J_g' W_g J_g``: the Gauss-Newton matrix, expected Hessian of F / 2."""
+        return self._normal(x)[0]
+
     def _normal(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, list[np.ndarray]]:
+        key = np.asarray(x, dtype=float).tobytes()
+        cached = getattr(self, "_last", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]  # the check after a fit asks for the point's again
+        out = self._normal_at(x)
+        self._last = (key, out)
+        return out
+
+    def _normal_at(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, list[np.ndarray]]:
         res = self.residuals(x)
         jacs = self.jacobians(x)
         h = np.zeros((self.q, self.q))
@@ -359,6 +383,21 @@ class MultiGroupDWLS:
             if small:
                 return x, it, bool(2.0 * np.max(np.abs(g)) < max(tol, 1e-7))
         return x, max_iter, bool(2.0 * np.max(np.abs(g)) < tol)
+
+
+def _gauss_newton(kernel: MultiGroupDWLS, x0: np.ndarray) -> tuple[np.ndarray, Any, int, bool]:
+    x, iterations, converged = kernel.fit(x0)
+    return x, x, iterations, converged
+
+
+def _scoring(kernel: MultiGroupDWLS, x0: np.ndarray) -> tuple[np.ndarray, Any, int, bool]:
+    return fisher_scoring(kernel, x0, max_iter=300)  # type: ignore[arg-type]  # same interface
+
+
+#: The optimizer of the multi-group (D)WLS fits: :meth:`MultiGroupDWLS.fit` (damped
+#: Gauss-Newton), and where it stops short of a zero gradient damped scoring then BFGS
+#: (:func:`~loyaltysem._kernels.converge.with_fallback`); the state is the point itself.
+optimize = with_fallback(_gauss_newton, _scoring)
 
 
 def catml_multigroup(

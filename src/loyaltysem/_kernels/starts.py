@@ -35,12 +35,20 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from loyaltysem._kernels.partable import CompiledModel
 
-__all__ = ["fabin3_loadings", "fabin_starts", "simple_starts", "three_indicator_loadings"]
+__all__ = [
+    "fabin3_loadings",
+    "fabin_starts",
+    "group_starts",
+    "lavaan_starts",
+    "simple_starts",
+    "three_indicator_loadings",
+]
 
 
 def three_indicator_loadings(s: np.ndarray) -> tuple[np.ndarray, float, bool]:
@@ -326,3 +334,102 @@ def _free_values(cm: CompiledModel, start: np.ndarray, n_free: int) -> np.ndarra
         x[k] = pt.ustart[i] if np.isfinite(pt.ustart[i]) else start[i]
     x[~np.isfinite(x)] = 0.5
     return x
+
+
+def lavaan_starts(
+    cm: CompiledModel, s: np.ndarray, mean: np.ndarray | None = None
+) -> list[tuple[str, Callable[[], np.ndarray | None]]]:
+    """Lavaan's ``"default"`` and ``"simple"`` starts, each built when it is needed.
+
+    The entries :func:`~loyaltysem._kernels.converge.minimize` takes after a fit's own
+    first start: a start that cannot be built for the model (a variance of 0, a
+    singular matrix) returns None and is skipped. ``s`` may be a correlation matrix (the
+    polychorics of ordinal indicators, whose residual variances are not free).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from loyaltysem._kernels.partable import ParTable, compile_partable
+    >>> pt = ParTable.from_frame(pd.DataFrame({
+    ...     "lhs": ["f", "f", "y1", "y2", "f"], "op": ["=~", "=~", "~~", "~~", "~~"],
+    ...     "rhs": ["y1", "y2", "y1", "y2", "f"], "free": [0, 1, 2, 3, 4],
+    ...     "ustart": [1.0, np.nan, np.nan, np.nan, np.nan]}))
+    >>> r = np.array([[1.0, 0.5], [0.5, 1.0]])
+    >>> cm = compile_partable(pt, ["y1", "y2"], r)
+    >>> [(name, np.round(make(), 4).tolist()) for name, make in lavaan_starts(cm, r)]
+    [('default', [0.5, 0.5, 0.5, 0.05]), ('simple', [0.7, 1.0, 1.0, 1.0])]
+    """
+
+    def guarded(build: Callable[..., np.ndarray]) -> Callable[[], np.ndarray | None]:
+        def make() -> np.ndarray | None:
+            try:
+                with np.errstate(all="ignore"):
+                    return build(cm, s, mean)
+            except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+                return None
+
+        return make
+
+    return [("default", guarded(fabin_starts)), ("simple", guarded(simple_starts))]
+
+
+def group_starts(
+    compiled: Sequence[CompiledModel],
+    index: Sequence[np.ndarray],
+    covs: Sequence[np.ndarray],
+    means: Sequence[np.ndarray | None],
+    n_free: int,
+) -> list[tuple[str, Callable[[], np.ndarray | None]]]:
+    """:func:`lavaan_starts` of a multi-group model: each group's, on one vector.
+
+    Group ``g``'s starts come from its own sample moments; a parameter shared by
+    several groups (an equality constraint) takes the first group's value.
+
+    Parameters
+    ----------
+    compiled : sequence of CompiledModel
+        One per group, with local free indices.
+    index : sequence of int arrays
+        Per group: the global index (0-based) of each local parameter.
+    covs, means : sequences of ndarray
+        Per group: sample covariance (divisor ``n_g``) and means.
+    n_free : int
+        Number of global free parameters.
+
+    Returns
+    -------
+    list of (name, builder)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from loyaltysem._kernels.partable import ParTable, compile_partable
+    >>> pt = ParTable.from_frame(pd.DataFrame({
+    ...     "lhs": ["f", "f", "y1", "y2", "f"], "op": ["=~", "=~", "~~", "~~", "~~"],
+    ...     "rhs": ["y1", "y2", "y1", "y2", "f"], "free": [0, 1, 2, 3, 4],
+    ...     "ustart": [1.0, np.nan, np.nan, np.nan, np.nan]}))
+    >>> s1, s2 = np.array([[1.0, 0.5], [0.5, 1.0]]), np.array([[2.0, 0.5], [0.5, 2.0]])
+    >>> cms = [compile_partable(pt, ["y1", "y2"], s) for s in (s1, s2)]
+    >>> index = [np.array([0, 1, 2, 3]), np.array([0, 4, 5, 6])]  # the loading shared
+    >>> make = dict(group_starts(cms, index, [s1, s2], [None, None], 7))["default"]
+    >>> np.round(make(), 4).tolist()
+    [0.5, 0.5, 0.5, 0.05, 1.0, 1.0, 0.05]
+    """
+    per_group = [lavaan_starts(cm, s, m) for cm, s, m in zip(compiled, covs, means, strict=True)]
+
+    def combined(k: int) -> Callable[[], np.ndarray | None]:
+        def make() -> np.ndarray | None:
+            x = np.full(n_free, np.nan)
+            for starts, idx in zip(per_group, index, strict=True):
+                xs = starts[k][1]()
+                if xs is None:
+                    return None
+                unset = np.isnan(x[idx])
+                x[idx[unset]] = xs[unset]
+            return np.nan_to_num(x, nan=0.0)
+
+        return make
+
+    return [(per_group[0][k][0], combined(k)) for k in range(len(per_group[0]))]

@@ -81,7 +81,9 @@ import pandas as pd
 
 from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
-from loyaltysem._kernels.ml import MLKernel, _bfgs, _damped_fisher, fisher_scoring
+from loyaltysem._kernels.converge import GRADIENT_TOL, SINGULAR, minimize
+from loyaltysem._kernels.converge import _check as converge_check
+from loyaltysem._kernels.ml import MLKernel, _bfgs, _damped_fisher
 from loyaltysem._kernels.multigroup import (
     MultiGroupKernel,
     RobustFIMLGroups,
@@ -93,6 +95,7 @@ from loyaltysem._kernels.multigroup import (
     robust_mlr_groups,
     score_tests,
 )
+from loyaltysem._kernels.multigroup import optimize as mg_optimize
 from loyaltysem._kernels.partable import (
     CompiledModel,
     ParTable,
@@ -101,6 +104,7 @@ from loyaltysem._kernels.partable import (
     row_estimates,
 )
 from loyaltysem._kernels.robust import RobustParts
+from loyaltysem._kernels.starts import group_starts
 from loyaltysem._pickling import Once
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import (
@@ -501,11 +505,13 @@ def _fit_table(
             )
     compiled, index, x0 = _compile_groups(t, ov, q, gd.covs, gd.means)
     kernel = MultiGroupKernel([cm.layout for cm in compiled], index, gd.covs, gd.means, gd.nobs, q)
-    x, st, iterations, converged = fisher_scoring(cast(MLKernel, kernel), x0)
-    if not converged:
-        x, st, extra, converged = _polish(kernel, x, st)
-        iterations += extra
+    # principal-component starts, then lavaan's per group; the point checked (issue 14)
+    starts: list[tuple[str, Any]] = [("principal component", x0)]
+    starts += group_starts(compiled, index, gd.covs, gd.means, q)
+    run = minimize(kernel, starts, mg_optimize, information="expected")
+    x, st, iterations, converged = run.x, run.state, run.iterations, run.converged
     warnings = Findings(gd.notes)
+    fiml_info: np.ndarray | None = None
     if fiml is not None:  # from the ML fit to the EM moments to the FIML optimum
         pats, h1s = fiml
         per_group = [
@@ -521,6 +527,11 @@ def _fit_table(
                 cast(MLKernel, kernel), x, st, max_iter=1000, tol=1e-8, until=0.0
             )
             iterations += extra
+        if converged:  # the point checked as the single-group FIML fit's (issue 14)
+            reason, fiml_info = converge_check(kernel, st, GRADIENT_TOL, "observed")
+            if reason and not reason.startswith(SINGULAR):  # singular: not identified
+                converged = False
+                warnings.add("convergence", f"{reason}: the estimates are not to be trusted")
         for label, h1 in zip(gd.labels, h1s, strict=True):
             if not h1.converged:
                 warnings.add(
@@ -528,7 +539,7 @@ def _fit_table(
                     f"group {group} = {_plain(label)!r}: the EM estimates of the saturated "
                     "moments did not converge: chi-square and the fit indices are approximate",
                 )
-    if not converged:
+    if not converged and "convergence" not in warnings.kinds:
         warnings.add(
             "convergence",
             f"the optimizer did not converge after {iterations} iterations: the estimates "
@@ -540,14 +551,16 @@ def _fit_table(
     robust_fiml: RobustFIMLGroups | None = None
     try:
         if fiml is not None:  # lavaan: information = "observed" with missing = "ml"
-            info = observed_information(kernel, st)
+            info = fiml_info if fiml_info is not None else observed_information(kernel, st)
             if estimator == "MLR":  # Huber-White from the casewise scores of every row
                 robust_fiml = robust_mlr_groups(
                     kernel, st, gd.data, info, observed=True, ov_x=ov_x_all
                 )
                 robust = robust_fiml.parts
-        elif estimator == "ML":
-            info = kernel.expected_information(st)
+        elif estimator == "ML":  # the convergence check's matrix at this point: computed once
+            info = (
+                run.information if run.information is not None else kernel.expected_information(st)
+            )
         else:
             robust, info = robust_groups(kernel, st, gd.data, mlr=estimator == "MLR", ov_x=ov_x_all)
         eig = np.linalg.eigvalsh((info + info.T) / 2.0) if info.size else np.ones(1)
@@ -977,38 +990,6 @@ def _fiml_group_measures(
         1.0 - fi.rmsea_pvalue(x2_scaled, df, n / n_groups, 0.08, c_hat=c) if df > 0 else math.nan
     )
     return out
-
-
-def _polish(
-    kernel: MultiGroupKernel, x: np.ndarray, st: Any, *, tol: float = 1e-8, steps: int = 20
-) -> tuple[np.ndarray, Any, int, bool]:
-    """Undamped Fisher steps where the damped optimizer stalled next to the optimum.
-
-    Near the optimum, F changes by less than its rounding error (1e-16 relative), so a
-    line search that asks F to decrease refuses steps that still shrink the gradient.
-    Here a step is accepted while the largest gradient entry shrinks and F does not
-    rise beyond rounding; convergence is the optimizer's: max |gradient| < ``tol``.
-    """
-    g = kernel.gradient(st)
-    f = kernel.objective(st)
-    gmax = float(np.max(np.abs(g)))
-    if not (np.isfinite(f) and gmax < 1e-4):
-        return x, st, 0, False
-    for it in range(1, steps + 1):
-        try:
-            step = -np.linalg.solve(kernel.expected_information(st), g / 2.0)
-        except np.linalg.LinAlgError:
-            return x, st, it, False
-        st_new = kernel.state(x + step)
-        f_new = kernel.objective(st_new)
-        g_new = kernel.gradient(st_new)
-        gmax_new = float(np.max(np.abs(g_new)))
-        if not (np.isfinite(f_new) and f_new <= f + 1e-12 * max(1.0, abs(f)) and gmax_new < gmax):
-            return x, st, it, gmax < tol
-        x, st, f, g, gmax = x + step, st_new, f_new, g_new, gmax_new
-        if gmax < tol:
-            return x, st, it, True
-    return x, st, steps, gmax < tol
 
 
 class _ScoreTests:

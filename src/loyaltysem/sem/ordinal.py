@@ -96,6 +96,7 @@ from scipy import stats
 
 from loyaltysem._kernels import dwls
 from loyaltysem._kernels import fit_indices as fi
+from loyaltysem._kernels.converge import minimize
 from loyaltysem._kernels.delta import delta_method
 from loyaltysem._kernels.modindices import _extended_model, _mi_variances, _standardized_epc
 from loyaltysem._kernels.multigroup import localize
@@ -111,6 +112,7 @@ from loyaltysem._kernels.partable import (
     StandardizationPlan,
     compile_partable,
 )
+from loyaltysem._kernels.starts import lavaan_starts
 from loyaltysem.errors import (
     IdentificationError,
     MissingDataWarning,
@@ -1222,7 +1224,11 @@ def fit_ordinal(
         th_implied = theta_fit.implied[:nth]
     else:
         kernel = dwls.CorrelationKernel(model.cm.layout, r, w_full[nth:])
-        x_s, st, iterations, converged = kernel.fit(_start_values(model.cm, r))
+        # principal-component starts, then lavaan's; the point checked (issue 14)
+        starts: list[tuple[str, Any]] = [("principal component", _start_values(model.cm, r))]
+        starts += lavaan_starts(model.cm, r)
+        run = minimize(kernel, starts, dwls.optimize, information="expected")
+        x_s, st, iterations, converged = run.x, run.state, run.iterations, run.converged
         x = np.zeros(model.n_free)
         x[model.struct_free] = x_s
         x[model.th_free] = th_obs

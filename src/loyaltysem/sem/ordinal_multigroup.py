@@ -92,6 +92,7 @@ from scipy import stats
 
 from loyaltysem._kernels import dwls
 from loyaltysem._kernels import fit_indices as fi
+from loyaltysem._kernels.converge import minimize
 from loyaltysem._kernels.delta import delta_method
 from loyaltysem._kernels.multigroup import score_tests
 from loyaltysem._kernels.multigroup_dwls import (
@@ -102,7 +103,9 @@ from loyaltysem._kernels.multigroup_dwls import (
     catml_multigroup,
     satorra_2000,
 )
+from loyaltysem._kernels.multigroup_dwls import optimize as mg_dwls_optimize
 from loyaltysem._kernels.partable import ParTable
+from loyaltysem._kernels.starts import lavaan_starts
 from loyaltysem._pickling import Once
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import (
@@ -564,22 +567,31 @@ def _fit(
     n_total = int(sum(nobs))
     rows_i, cols_i = dwls.lower_pairs(p)
     stats_g = [np.concatenate([gr.th_obs, gr.r[rows_i, cols_i]]) for gr in groups]
+
     # start values: loadings/variances per group from the polychorics, thresholds from
     # the group's sample thresholds, scaling factors 1, means 0
-    x0 = np.full(q, np.nan)
-    for gr in groups:
-        xs = _start_values(gr.cm, gr.r)
-        tf = gr.gl.th_param >= 0
-        scale = np.ones(len(gr.th_obs))
-        if theta:  # thresholds in the units of y*: sample thresholds times sd(y*)
-            var = np.einsum("bii->bi", gr.gl.parts(xs[None, :])["common"])[0] + 1.0
-            scale = np.sqrt(np.where(var > 0, var, 1.0))[gr.gl.th_item]
-        xs[gr.gl.th_param[tf]] = (gr.th_obs * scale)[tf]
-        df_ = gr.gl.delta_param >= 0
-        xs[gr.gl.delta_param[df_]] = 1.0
-        unset = np.isnan(x0[gr.gl.index])
-        x0[gr.gl.index[unset]] = xs[unset]
-    x0 = np.nan_to_num(x0)
+    def start_vector(name: str) -> np.ndarray | None:
+        x0 = np.full(q, np.nan)
+        for gr in groups:
+            if name == "principal component":
+                xs = _start_values(gr.cm, gr.r)
+            else:  # lavaan's per group, from the group's polychorics (issue 14)
+                made = dict(lavaan_starts(gr.cm, gr.r))[name]()
+                if made is None:
+                    return None
+                xs = made
+            tf = gr.gl.th_param >= 0
+            scale = np.ones(len(gr.th_obs))
+            if theta:  # thresholds in the units of y*: sample thresholds times sd(y*)
+                var = np.einsum("bii->bi", gr.gl.parts(xs[None, :])["common"])[0] + 1.0
+                scale = np.sqrt(np.where(var > 0, var, 1.0))[gr.gl.th_item]
+            xs[gr.gl.th_param[tf]] = (gr.th_obs * scale)[tf]
+            df_ = gr.gl.delta_param >= 0
+            xs[gr.gl.delta_param[df_]] = 1.0
+            unset = np.isnan(x0[gr.gl.index])
+            x0[gr.gl.index[unset]] = xs[unset]
+        return np.nan_to_num(x0)
+
     kernel = MultiGroupDWLS(
         [gr.gl for gr in groups],
         stats_g,
@@ -587,7 +599,12 @@ def _fit(
         [(n - 1) / n_total for n in nobs],
         q,
     )
-    x, iterations, converged = kernel.fit(x0)
+    starts = [
+        (name, functools.partial(start_vector, name))
+        for name in ("principal component", "default", "simple")
+    ]
+    run = minimize(kernel, starts, mg_dwls_optimize, information="expected")
+    x, iterations, converged = run.x, run.iterations, run.converged
     result_warnings = Findings(notes)
     if not converged:
         result_warnings.add(
