@@ -158,7 +158,7 @@ def test_fit_measures_are_lavaans(fixed):
 
 def _ordinal_kernel(fx: dict):
     """The single-group correlation kernel and compiled model the WLSMV fit builds."""
-    import loyaltysem.ordinal as ordinal
+    import loyaltysem.sem.ordinal as ordinal
 
     seen = {}
     real = ordinal.minimize
@@ -208,7 +208,7 @@ def test_principal_component_starts_fail_and_lavaans_start_converges():
 
 
 def test_multigroup_principal_component_starts_run_out_and_lavaans_converge():
-    import loyaltysem.groups as groups
+    import loyaltysem.sem.multigroup as groups
 
     fx = load("mg_ml_marker_sem_equal_loadings")
     seen = {}
@@ -237,7 +237,7 @@ def test_multigroup_principal_component_starts_run_out_and_lavaans_converge():
 
 def test_group_starts_take_each_groups_lavaan_starts():
     fx = load("mg_ml_marker_sem_equal_loadings")
-    import loyaltysem.groups as groups
+    import loyaltysem.sem.multigroup as groups
 
     seen = {}
     real = groups.group_starts
@@ -299,7 +299,7 @@ def test_items_of_reads_the_syntax():
 
 
 def test_a_multigroup_fiml_fit_is_checked_at_its_point(monkeypatch):
-    import loyaltysem.groups as groups
+    import loyaltysem.sem.multigroup as groups
 
     data = pd.read_csv(ROOT / "tests" / "data" / "corp_rep_data_servicetype.csv")
     rng = np.random.default_rng(3)
