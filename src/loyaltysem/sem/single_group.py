@@ -2166,6 +2166,58 @@ def fit(
             summary=sample_cov is not None or sample_cor is not None,
             parameterization=parameterization or "delta",
         ))  # fmt: skip
+    se_type, information, fiml = _ml_options(
+        estimator, se, information, missing, parameterization, ordered
+    )
+    spec = _ml_spec(model, fiml, std_lv, orthogonal, fixed_x, meanstructure)
+    summary = sample_cov is not None or sample_cor is not None
+    _check_source(data, summary, missing, estimator, se_type)
+    if summary:
+        moments = _summary_moments(
+            spec, sample_cov, sample_cor, sample_sd, sample_nobs, sample_mean
+        )
+        notes: list[str] = []
+    else:
+        moments, notes = _data_moments(spec, data, missing)
+    has_means = _check_df(spec)
+    options = {
+        "estimator": estimator,
+        "missing": missing,
+        "se": se_type,
+        "information": information,
+        "std_lv": spec.options.get("std_lv", std_lv),
+        "orthogonal": spec.options.get("orthogonal", orthogonal),
+        "fixed_x": spec.options.get("fixed_x", fixed_x),
+        "meanstructure": has_means,
+        "source": "summary statistics" if summary else "data",
+    }
+    return _issued(
+        fit_partable(
+            spec.partable(),
+            moments,
+            model_text=spec.syntax,
+            options=options,
+            definitions=spec.definitions,
+            extra_warnings=notes,
+            estimator=estimator,
+            se_type=se_type,
+            information=information,
+        )
+    )
+
+
+def _ml_options(
+    estimator: str,
+    se: str | None,
+    information: str | None,
+    missing: str,
+    parameterization: str | None,
+    ordered: Any,
+) -> tuple[str, str, bool]:
+    """The standard-error type and information of an ML-family fit, or the error to fix.
+
+    Returns ``(se_type, information, fiml)``.
+    """
     if parameterization is not None:
         raise ModelSpecError(
             "parameterization= is for ordinal items (the scale of y*) and needs ordered=",
@@ -2193,6 +2245,13 @@ def fit(
             "robust.sem needs complete data)",
             fix="leave se unset with missing='ml', or use estimator='MLR'",
         )
+    return se_type, information, fiml
+
+
+def _ml_spec(
+    model: Any, fiml: bool, std_lv: bool, orthogonal: bool, fixed_x: bool, meanstructure: Any
+) -> ModelSpec:
+    """The model read with lavaan's defaults (FIML models the means, as lavaan does)."""
     if isinstance(model, ModelSpec):
         spec = model
         if fiml and not spec.options.get("meanstructure", False):
@@ -2203,7 +2262,7 @@ def fit(
             std_lv=std_lv,
             orthogonal=orthogonal,
             fixed_x=fixed_x,
-            meanstructure=meanstructure or fiml,  # FIML models the means (lavaan)
+            meanstructure=meanstructure or fiml,
         )
     refuse_group_modifiers(spec)
     if not isinstance(meanstructure, bool):
@@ -2213,9 +2272,11 @@ def fit(
             expected="meanstructure=True (intercepts and means) or False (lavaan's default)",
             fix="pass a bool",
         )
-    ov = list(spec.ov)
-    notes: list[str] = []
-    summary = sample_cov is not None or sample_cor is not None
+    return spec
+
+
+def _check_source(data: Any, summary: bool, missing: str, estimator: str, se_type: str) -> None:
+    """One source of moments, and options it can serve (robust SEs need the raw data)."""
     if summary and data is not None:
         raise SurveyDataError(
             "give either data or summary statistics, not both",
@@ -2237,34 +2298,59 @@ def fit(
             expected="estimator='ML' with missing='pairwise'",
             fix="use missing='ml' with estimator='MLR' (robust FIML), the better choice",
         )
-    if summary:
-        matrix = sample_cov if sample_cov is not None else sample_cor
-        if isinstance(matrix, pd.DataFrame):
-            _check_variables(spec, list(matrix.columns), "the sample covariance matrix")
-        moments = moments_from_summary(
-            ov,
-            sample_cov=sample_cov,
-            sample_cor=sample_cor,
-            sample_sd=sample_sd,
-            sample_nobs=sample_nobs,
-            sample_mean=sample_mean,
-        )
-    elif data is None:
+    if not summary and data is None:
         raise SurveyDataError(
             "no data to fit the model to",
             expected="data=Survey or DataFrame, or sample_cov=/sample_cor= with sample_nobs=",
             fix="pass the survey, e.g. fit(model, loyaltysem.load_ecommerce())",
         )
-    else:
-        frame, _ = _survey_frame(data)
-        _check_variables(spec, [str(c) for c in frame.columns], "the data")
-        moments, notes = moments_from_data(data, ov, missing=missing, ov_x=spec.ov_x)
-        # a Survey's answers set to missing when read (invalid="missing", Excel); a
-        # DataFrame has none (and its attribute lookup searches the columns first)
-        losses = None if isinstance(data, pd.DataFrame) else getattr(data, "loss_notes", None)
-        if callable(losses):
-            notes = [*notes, *losses()]
-    p = len(ov)
+    if summary and se_type != "standard":
+        raise SurveyDataError(
+            f"robust standard errors ({estimator}, se={se_type!r}) need the raw data",
+            found="summary statistics (sample_cov/sample_cor)",
+            expected="data=Survey or DataFrame: the fourth moments come from the respondents",
+            fix="pass the data, or use estimator='ML' with summary statistics",
+        )
+
+
+def _summary_moments(
+    spec: ModelSpec,
+    sample_cov: Any,
+    sample_cor: Any,
+    sample_sd: Any,
+    sample_nobs: Any,
+    sample_mean: Any,
+) -> _Moments:
+    """The sample moments given as summary statistics (lavaan ``sample.cov=``)."""
+    matrix = sample_cov if sample_cov is not None else sample_cor
+    if isinstance(matrix, pd.DataFrame):
+        _check_variables(spec, list(matrix.columns), "the sample covariance matrix")
+    return moments_from_summary(
+        list(spec.ov),
+        sample_cov=sample_cov,
+        sample_cor=sample_cor,
+        sample_sd=sample_sd,
+        sample_nobs=sample_nobs,
+        sample_mean=sample_mean,
+    )
+
+
+def _data_moments(spec: ModelSpec, data: Any, missing: str) -> tuple[_Moments, list[str]]:
+    """The sample moments of the data, and every respondent left out, counted."""
+    frame, _ = _survey_frame(data)
+    _check_variables(spec, [str(c) for c in frame.columns], "the data")
+    moments, notes = moments_from_data(data, list(spec.ov), missing=missing, ov_x=spec.ov_x)
+    # a Survey's answers set to missing when read (invalid="missing", Excel); a
+    # DataFrame has none (and its attribute lookup searches the columns first)
+    losses = None if isinstance(data, pd.DataFrame) else getattr(data, "loss_notes", None)
+    if callable(losses):
+        notes = [*notes, *losses()]
+    return moments, notes
+
+
+def _check_df(spec: ModelSpec) -> bool:
+    """Refuse a model with more free parameters than moments; return whether it has means."""
+    p = len(spec.ov)
     has_means = bool(spec.options.get("meanstructure", False))
     n_moments = p * (p + 1) // 2 + (p if has_means else 0)
     free = spec.partable().free  # spec.npar, without a pandas reduction
@@ -2280,38 +2366,7 @@ def fit(
             fix="fix or constrain parameters (e.g. drop free residual covariances), or add "
             "indicators",
         )
-    robust = se_type != "standard" or information == "observed"
-    if robust and summary and se_type != "standard":
-        raise SurveyDataError(
-            f"robust standard errors ({estimator}, se={se_type!r}) need the raw data",
-            found="summary statistics (sample_cov/sample_cor)",
-            expected="data=Survey or DataFrame: the fourth moments come from the respondents",
-            fix="pass the data, or use estimator='ML' with summary statistics",
-        )
-    options = {
-        "estimator": estimator,
-        "missing": missing,
-        "se": se_type,
-        "information": information,
-        "std_lv": spec.options.get("std_lv", std_lv),
-        "orthogonal": spec.options.get("orthogonal", orthogonal),
-        "fixed_x": spec.options.get("fixed_x", fixed_x),
-        "meanstructure": has_means,
-        "source": "summary statistics" if summary else "data",
-    }
-    return _issued(
-        fit_partable(
-            spec.partable(),
-            moments,
-            model_text=spec.syntax,
-            options=options,
-            definitions=spec.definitions,
-            extra_warnings=notes,
-            estimator=estimator,
-            se_type=se_type,
-            information=information,
-        )
-    )
+    return has_means
 
 
 def _issued(result: SEMResult) -> SEMResult:
