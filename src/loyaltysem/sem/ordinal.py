@@ -1120,78 +1120,10 @@ def fit_ordinal(
     >>> scale["lhs"], round(float(scale["est"]), 4)
     ('x1', 0.5475)
     """
-    est_name = str(estimator).upper()
-    if est_name not in ORDINAL_ESTIMATORS:
-        raise ModelSpecError(
-            f"estimator={estimator!r} is not available for ordinal indicators",
-            found=estimator,
-            expected=f"estimator in {sorted(ORDINAL_ESTIMATORS)}",
-            fix='use estimator="WLSMV" (lavaan\'s default with ordered=) or "ULSMV"',
-        )
-    if isinstance(ordered, str):
-        ordered = [ordered]
-    ordered = [str(o) for o in ordered]
-    if not ordered:
-        raise ModelSpecError(
-            "ordered= is empty",
-            found=ordered,
-            expected="the ordinal items of the model",
-            fix="pass ordered=list_of_items, or fit without ordered= by ML",
-        )
-    if missing not in ("listwise", "pairwise"):
-        raise ModelSpecError(
-            f"missing={missing!r} is not available for ordinal indicators",
-            found=missing,
-            expected='missing in ["listwise", "pairwise"]',
-            fix='use missing="listwise" (lavaan\'s default) or missing="pairwise"',
-        )
-    if parameterization not in PARAMETERIZATIONS:
-        raise ModelSpecError(
-            f"parameterization={parameterization!r} is not available for ordinal indicators",
-            found=parameterization,
-            expected=f"parameterization in {list(PARAMETERIZATIONS)}",
-            fix='use parameterization="delta" (lavaan\'s default) or "theta"',
-        )
+    est_name, ordered = _ordinal_options(estimator, ordered, missing, parameterization)
     _check_model(spec, ordered, parameterization)
-    items, complete, n_dropped = _item_frame(spec, frame)
+    items, complete, n_dropped, answered, pc, notes = _ordinal_sample(spec, frame, missing)
     ov = list(spec.ov)
-    notes: list[str] = []
-    answered = items.notna().any(axis=1).to_numpy()
-    if missing == "pairwise":
-        n_incomplete, n_dropped = n_dropped, int((~answered).sum())
-        if n_incomplete:
-            msg = (
-                f"pairwise deletion: {n_incomplete} of {len(items)} rows have a missing "
-                f"answer on the model's items; each correlation uses the rows answering "
-                f"both items"
-                + (f"; {n_dropped} rows without any answer were left out" if n_dropped else "")
-            )
-            notes.append(msg)
-            warnings.warn(msg, MissingDataWarning, stacklevel=2)
-    elif n_dropped:
-        msg = (
-            f"listwise deletion: {n_dropped} of {len(items)} rows with a missing answer on "
-            f"the model's items were left out; {len(complete)} rows analysed"
-        )
-        notes.append(msg)
-        warnings.warn(msg, MissingDataWarning, stacklevel=2)
-    if (len(complete) if missing == "listwise" else int(answered.sum())) == 0:
-        raise SurveyDataError(
-            f"no rows left after {missing} deletion",
-            found=f"{len(items)} rows, all with a missing answer",
-            expected="respondents answering the items of the model",
-            fix="drop the items few people answered"
-            + ("" if missing == "pairwise" else ", or use missing='pairwise'"),
-        )
-    # categories from the whole columns (lavData), then the deletion: polychoric() does both
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        pc = polychoric(items, missing=missing, nacov=True)
-    for w in caught:
-        if issubclass(w.category, MissingDataWarning):
-            continue  # reported above
-        notes.append(str(w.message))
-        warnings.warn(str(w.message), w.category, stacklevel=2)
     n = pc.n
     gamma = np.asarray(pc.gamma, dtype=float)
     r = pc.correlation.loc[ov, ov].to_numpy()
@@ -1215,29 +1147,10 @@ def fit_ordinal(
     w_full = 1.0 / np.diag(gamma) if dwls_weights else np.ones(len(gamma))
     rows_i, cols_i = dwls.lower_pairs(p)
     r_obs = r[rows_i, cols_i]
-    theta_fit: _ThetaFit | None = None
-    if parameterization == "theta":
-        theta_fit = _fit_theta(model, ov, r, th_obs, w_full)
-        x, iterations, converged = theta_fit.x, theta_fit.iterations, theta_fit.converged
-        delta = theta_fit.jac
-        sigma, mats, a_mat = theta_fit.sigma, theta_fit.mats, theta_fit.a
-        th_implied = theta_fit.implied[:nth]
-    else:
-        kernel = dwls.CorrelationKernel(model.cm.layout, r, w_full[nth:])
-        # principal-component starts, then lavaan's; the point checked (issue 14)
-        starts: list[tuple[str, Any]] = [("principal component", _start_values(model.cm, r))]
-        starts += lavaan_starts(model.cm, r)
-        run = minimize(kernel, starts, dwls.optimize, information="expected")
-        x_s, st, iterations, converged = run.x, run.state, run.iterations, run.converged
-        x = np.zeros(model.n_free)
-        x[model.struct_free] = x_s
-        x[model.th_free] = th_obs
-        # Jacobian of (thresholds, correlations) with respect to every free parameter
-        delta = np.zeros((nth + n_cor, model.n_free))
-        delta[np.arange(nth), model.th_free] = 1.0
-        delta[nth:, model.struct_free] = kernel.jacobian(st)
-        sigma, mats, a_mat = st.sigma, st.mats, st.a
-        th_implied = th_obs
+    solution = _solve(model, ov, r, th_obs, w_full, parameterization)
+    x, iterations, converged = solution.x, solution.iterations, solution.converged
+    delta, theta_fit = solution.delta, solution.theta_fit
+    sigma, mats, a_mat, th_implied = solution.sigma, solution.mats, solution.a, solution.th
     result_warnings = Findings(notes)
     if not converged:
         result_warnings.add(
@@ -1248,80 +1161,27 @@ def fit_ordinal(
     cor_resid = r_obs - sigma[rows_i, cols_i]
     f_val = float(cor_resid @ (w_full[nth:] * cor_resid))
     chisq = (n - 1) * f_val  # lavaan: fmin = 0.5 (N - 1) / N F, chisq = 2 N fmin
-    try:
-        vcov, e_inv = dwls.robust_vcov(delta, w_full, gamma, n - 1)
-        if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
-            raise np.linalg.LinAlgError
-        if vcov.size and not _positive_definite(vcov, np.finfo(float).eps ** 0.75):
-            min_eig = float(np.linalg.eigvalsh(vcov)[0])  # lavaan lav_model_vcov
-            result_warnings.add(
-                "identification",
-                "the covariance matrix of the estimates (vcov) is not positive definite "
-                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified",
-            )
-    except np.linalg.LinAlgError:
-        vcov = np.full((model.n_free, model.n_free), np.nan)
-        e_inv = None
-        result_warnings.add(
-            "identification",
-            "the information matrix is singular and could not be inverted: the model may "
-            "not be identified; standard errors and the scaled test are not available",
-        )
-    test = dwls.scaled_shifted(chisq, df, w_full, gamma, delta, e_inv)
-    # baseline: thresholds free, correlations 0 (U = W on the correlation block)
-    w_c, g_c = w_full[nth:], gamma[nth:, nth:]
-    chisq_b = (n - 1) * float(r_obs**2 @ w_c)
-    test_b = dwls.scaled_shifted(chisq_b, n_cor, w_c, g_c, None, None)
-    cat = None
-    if e_inv is not None:
-        try:
-            cat = dwls.catml(r, sigma, delta[nth:, model.struct_free], w_c, g_c)
-        except np.linalg.LinAlgError:
-            cat = None
+    vcov, e_inv = _robust_vcov(delta, w_full, gamma, n, model.n_free, result_warnings)
     obs = np.concatenate([th_obs, r_obs])
     est_stats = np.concatenate([th_implied, sigma[rows_i, cols_i]])
-    measures = _fit_measures(
+    measures = _ordinal_measures(
         chisq=chisq,
         df=df,
         n=n,
-        npar=model.n_free,
-        test=test,
-        chisq_b=chisq_b,
-        df_b=n_cor,
-        test_b=test_b,
+        model=model,
+        r=r,
+        sigma=sigma,
+        delta=delta,
+        w_full=w_full,
+        gamma=gamma,
+        e_inv=e_inv,
         obs=obs,
         est=est_stats,
-        w=w_full,
         cor_resid=cor_resid,
-        p=p,
-        nth=nth,
         uls=not dwls_weights,
-        cat=cat,
     )
-    # parameter rows
-    free = table.free
-    is_free = free > 0
-    se = np.zeros(len(table))
-    se[is_free] = np.sqrt(np.diag(vcov))[free[is_free] - 1]
     definitions = spec.definitions if definitions is None else tuple(definitions)
-    std_all_eval: Any
-    if theta_fit is not None:
-        values = theta_fit.rows
-        est, std_lv = (v[0] for v in values.evaluate(x[None, :], kind="std.lv"))
-
-        def std_all_eval(xs: np.ndarray, values: RowValues = values) -> np.ndarray:
-            return values.evaluate(np.atleast_2d(xs), kind="std.all")[1]
-
-    else:
-        est = np.full(len(table), np.nan)
-        for i, where in enumerate(model.cm.position):
-            if where is not None:
-                mat, rr, cc = where
-                est[i] = mats[mat][rr, cc]
-        est[model.th_rows] = x[model.th_free]
-        est[table.op == "~*~"] = 1.0
-        std_lv = _Standardizer(model, "std.lv").evaluate(x)[0]
-        std_all_eval = _Standardizer(model, "std.all").evaluate
+    est, se, std_lv, std_all_eval = _row_values(table, model, x, vcov, mats, theta_fit)
     defined = DefinedParameters(definitions, table, est) if definitions else None
     std_all, se_std_all = delta_method(
         std_all_eval,
@@ -1330,27 +1190,7 @@ def fit_ordinal(
         extra=None if defined is None else defined.from_rows,
     )
     estimates = estimates_table(table, est, se, std_lv, std_all, se_std_all, defined, x, vcov)
-    ops, lhs, rhs = table.op, table.lhs, table.rhs
-    lv_negative = False
-    for i in np.flatnonzero((ops == "~~") & (lhs == rhs)):
-        if est[i] < 0:
-            kind = "residual variance of y*" if lhs[i] in ov else "variance"
-            lv_negative = lv_negative or lhs[i] not in ov
-            result_warnings.add(
-                "admissibility",
-                f"negative {kind} (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}",
-            )
-    # lavaan lav_object_post_check: cov.lv positive definite (theta is not checked for
-    # ordinal indicators)
-    lat = [model.cm.latent_side.index(name) for name in model.cm.lv]
-    if lat and not lv_negative:
-        cov_lv = (a_mat @ mats["psi"] @ a_mat.T)[np.ix_(lat, lat)]
-        if np.linalg.eigvalsh((cov_lv + cov_lv.T) / 2.0)[0] < -(np.finfo(float).eps ** 0.75):
-            result_warnings.add(
-                "admissibility",
-                "the covariance matrix of the latent variables is not positive definite "
-                "(an inadmissible solution: correlations beyond 1 in absolute value)",
-            )
+    _check_admissible(table, model, est, ov, a_mat, mats, result_warnings)
     names = pd.Index(ov)
     if data_hash is None:
         data_hash = _hash_frame(complete if missing == "listwise" else items[answered])
@@ -1408,6 +1248,298 @@ def fit_ordinal(
             parameterization == "theta",
         ),
     )
+
+
+def _ordinal_measures(
+    *,
+    chisq: float,
+    df: int,
+    n: int,
+    model: _Model,
+    r: np.ndarray,
+    sigma: np.ndarray,
+    delta: np.ndarray,
+    w_full: np.ndarray,
+    gamma: np.ndarray,
+    e_inv: np.ndarray | None,
+    obs: np.ndarray,
+    est: np.ndarray,
+    cor_resid: np.ndarray,
+    uls: bool,
+) -> dict[str, float]:
+    """Fit measures: the scaled-shifted test, its baseline (correlations 0), RMSEA, SRMR."""
+    p = len(r)
+    nth = len(obs) - p * (p - 1) // 2
+    n_cor = p * (p - 1) // 2
+    test = dwls.scaled_shifted(chisq, df, w_full, gamma, delta, e_inv)
+    # baseline: thresholds free, correlations 0 (U = W on the correlation block)
+    w_c, g_c = w_full[nth:], gamma[nth:, nth:]
+    chisq_b = (n - 1) * float(obs[nth:] ** 2 @ w_c)
+    test_b = dwls.scaled_shifted(chisq_b, n_cor, w_c, g_c, None, None)
+    cat = None
+    if e_inv is not None:
+        try:
+            cat = dwls.catml(r, sigma, delta[nth:, model.struct_free], w_c, g_c)
+        except np.linalg.LinAlgError:
+            cat = None
+    return _fit_measures(
+        chisq=chisq,
+        df=df,
+        n=n,
+        npar=model.n_free,
+        test=test,
+        chisq_b=chisq_b,
+        df_b=n_cor,
+        test_b=test_b,
+        obs=obs,
+        est=est,
+        w=w_full,
+        cor_resid=cor_resid,
+        p=p,
+        nth=nth,
+        uls=uls,
+        cat=cat,
+    )
+
+
+def _ordinal_options(
+    estimator: str, ordered: Sequence[str] | str, missing: str, parameterization: str
+) -> tuple[str, list[str]]:
+    """The estimator's name and the ordinal items, or the error naming the option to fix."""
+    est_name = str(estimator).upper()
+    if est_name not in ORDINAL_ESTIMATORS:
+        raise ModelSpecError(
+            f"estimator={estimator!r} is not available for ordinal indicators",
+            found=estimator,
+            expected=f"estimator in {sorted(ORDINAL_ESTIMATORS)}",
+            fix='use estimator="WLSMV" (lavaan\'s default with ordered=) or "ULSMV"',
+        )
+    if isinstance(ordered, str):
+        ordered = [ordered]
+    ordered = [str(o) for o in ordered]
+    if not ordered:
+        raise ModelSpecError(
+            "ordered= is empty",
+            found=ordered,
+            expected="the ordinal items of the model",
+            fix="pass ordered=list_of_items, or fit without ordered= by ML",
+        )
+    if missing not in ("listwise", "pairwise"):
+        raise ModelSpecError(
+            f"missing={missing!r} is not available for ordinal indicators",
+            found=missing,
+            expected='missing in ["listwise", "pairwise"]',
+            fix='use missing="listwise" (lavaan\'s default) or missing="pairwise"',
+        )
+    if parameterization not in PARAMETERIZATIONS:
+        raise ModelSpecError(
+            f"parameterization={parameterization!r} is not available for ordinal indicators",
+            found=parameterization,
+            expected=f"parameterization in {list(PARAMETERIZATIONS)}",
+            fix='use parameterization="delta" (lavaan\'s default) or "theta"',
+        )
+    return est_name, ordered
+
+
+def _ordinal_sample(
+    spec: ModelSpec, frame: pd.DataFrame, missing: str
+) -> tuple[pd.DataFrame, pd.DataFrame, int, np.ndarray, Any, list[str]]:
+    """The items, their deletion (counted and warned) and the polychoric correlations.
+
+    Returns ``(items, complete rows, rows dropped, answered mask, PolychoricResult, notes)``.
+    """
+    items, complete, n_dropped = _item_frame(spec, frame)
+    notes: list[str] = []
+    answered = items.notna().any(axis=1).to_numpy()
+    if missing == "pairwise":
+        n_incomplete, n_dropped = n_dropped, int((~answered).sum())
+        if n_incomplete:
+            msg = (
+                f"pairwise deletion: {n_incomplete} of {len(items)} rows have a missing "
+                f"answer on the model's items; each correlation uses the rows answering "
+                f"both items"
+                + (f"; {n_dropped} rows without any answer were left out" if n_dropped else "")
+            )
+            notes.append(msg)
+            warnings.warn(msg, MissingDataWarning, stacklevel=3)
+    elif n_dropped:
+        msg = (
+            f"listwise deletion: {n_dropped} of {len(items)} rows with a missing answer on "
+            f"the model's items were left out; {len(complete)} rows analysed"
+        )
+        notes.append(msg)
+        warnings.warn(msg, MissingDataWarning, stacklevel=3)
+    if (len(complete) if missing == "listwise" else int(answered.sum())) == 0:
+        raise SurveyDataError(
+            f"no rows left after {missing} deletion",
+            found=f"{len(items)} rows, all with a missing answer",
+            expected="respondents answering the items of the model",
+            fix="drop the items few people answered"
+            + ("" if missing == "pairwise" else ", or use missing='pairwise'"),
+        )
+    # categories from the whole columns (lavData), then the deletion: polychoric() does both
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pc = polychoric(items, missing=missing, nacov=True)
+    for w in caught:
+        if issubclass(w.category, MissingDataWarning):
+            continue  # reported above
+        notes.append(str(w.message))
+        warnings.warn(str(w.message), w.category, stacklevel=3)
+    return items, complete, n_dropped, answered, pc, notes
+
+
+@dataclass(frozen=True)
+class _Solution:
+    """The estimates of the structural parameters and what the tests need of them."""
+
+    x: np.ndarray
+    iterations: int
+    converged: bool
+    delta: np.ndarray
+    sigma: np.ndarray
+    mats: dict[str, np.ndarray]
+    a: np.ndarray
+    th: np.ndarray
+    theta_fit: _ThetaFit | None
+
+
+def _solve(
+    model: _Model,
+    ov: list[str],
+    r: np.ndarray,
+    th_obs: np.ndarray,
+    w_full: np.ndarray,
+    parameterization: str,
+) -> _Solution:
+    """Minimise the (D)WLS discrepancy: theta by its own fit, delta from several starts."""
+    nth = len(th_obs)
+    n_cor = len(ov) * (len(ov) - 1) // 2
+    theta_fit: _ThetaFit | None = None
+    if parameterization == "theta":
+        theta_fit = _fit_theta(model, ov, r, th_obs, w_full)
+        x, iterations, converged = theta_fit.x, theta_fit.iterations, theta_fit.converged
+        delta = theta_fit.jac
+        sigma, mats, a_mat = theta_fit.sigma, theta_fit.mats, theta_fit.a
+        th_implied = theta_fit.implied[:nth]
+    else:
+        kernel = dwls.CorrelationKernel(model.cm.layout, r, w_full[nth:])
+        # principal-component starts, then lavaan's; the point checked (issue 14)
+        starts: list[tuple[str, Any]] = [("principal component", _start_values(model.cm, r))]
+        starts += lavaan_starts(model.cm, r)
+        run = minimize(kernel, starts, dwls.optimize, information="expected")
+        x_s, st, iterations, converged = run.x, run.state, run.iterations, run.converged
+        x = np.zeros(model.n_free)
+        x[model.struct_free] = x_s
+        x[model.th_free] = th_obs
+        # Jacobian of (thresholds, correlations) with respect to every free parameter
+        delta = np.zeros((nth + n_cor, model.n_free))
+        delta[np.arange(nth), model.th_free] = 1.0
+        delta[nth:, model.struct_free] = kernel.jacobian(st)
+        sigma, mats, a_mat = st.sigma, st.mats, st.a
+        th_implied = th_obs
+    return _Solution(
+        x, int(iterations), bool(converged), delta, sigma, mats, a_mat, th_implied, theta_fit
+    )
+
+
+def _robust_vcov(
+    delta: np.ndarray,
+    w_full: np.ndarray,
+    gamma: np.ndarray,
+    n: int,
+    n_free: int,
+    result_warnings: Findings,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The sandwich covariance of the estimates (lavaan ``robust.sem``), or NaN, saying why."""
+    try:
+        vcov, e_inv = dwls.robust_vcov(delta, w_full, gamma, n - 1)
+        if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
+            raise np.linalg.LinAlgError
+        if vcov.size and not _positive_definite(vcov, np.finfo(float).eps ** 0.75):
+            min_eig = float(np.linalg.eigvalsh(vcov)[0])  # lavaan lav_model_vcov
+            result_warnings.add(
+                "identification",
+                "the covariance matrix of the estimates (vcov) is not positive definite "
+                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified",
+            )
+    except np.linalg.LinAlgError:
+        vcov = np.full((n_free, n_free), np.nan)
+        e_inv = None
+        result_warnings.add(
+            "identification",
+            "the information matrix is singular and could not be inverted: the model may "
+            "not be identified; standard errors and the scaled test are not available",
+        )
+    return vcov, e_inv
+
+
+def _row_values(
+    table: ParTable,
+    model: _Model,
+    x: np.ndarray,
+    vcov: np.ndarray,
+    mats: dict[str, np.ndarray],
+    theta_fit: _ThetaFit | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any]:
+    """Every parameter row's estimate, SE and std.lv, and the std.all map of a batch."""
+    # parameter rows
+    free = table.free
+    is_free = free > 0
+    se = np.zeros(len(table))
+    se[is_free] = np.sqrt(np.diag(vcov))[free[is_free] - 1]
+    std_all_eval: Any
+    if theta_fit is not None:
+        values = theta_fit.rows
+        est, std_lv = (v[0] for v in values.evaluate(x[None, :], kind="std.lv"))
+
+        def std_all_eval(xs: np.ndarray, values: RowValues = values) -> np.ndarray:
+            return values.evaluate(np.atleast_2d(xs), kind="std.all")[1]
+
+    else:
+        est = np.full(len(table), np.nan)
+        for i, where in enumerate(model.cm.position):
+            if where is not None:
+                mat, rr, cc = where
+                est[i] = mats[mat][rr, cc]
+        est[model.th_rows] = x[model.th_free]
+        est[table.op == "~*~"] = 1.0
+        std_lv = _Standardizer(model, "std.lv").evaluate(x)[0]
+        std_all_eval = _Standardizer(model, "std.all").evaluate
+    return est, se, std_lv, std_all_eval
+
+
+def _check_admissible(
+    table: ParTable,
+    model: _Model,
+    est: np.ndarray,
+    ov: list[str],
+    a_mat: np.ndarray,
+    mats: dict[str, np.ndarray],
+    result_warnings: Findings,
+) -> None:
+    """Heywood cases and a latent covariance matrix that is not positive definite."""
+    ops, lhs, rhs = table.op, table.lhs, table.rhs
+    lv_negative = False
+    for i in np.flatnonzero((ops == "~~") & (lhs == rhs)):
+        if est[i] < 0:
+            kind = "residual variance of y*" if lhs[i] in ov else "variance"
+            lv_negative = lv_negative or lhs[i] not in ov
+            result_warnings.add(
+                "admissibility",
+                f"negative {kind} (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}",
+            )
+    # lavaan lav_object_post_check: cov.lv positive definite (theta is not checked for
+    # ordinal indicators)
+    lat = [model.cm.latent_side.index(name) for name in model.cm.lv]
+    if lat and not lv_negative:
+        cov_lv = (a_mat @ mats["psi"] @ a_mat.T)[np.ix_(lat, lat)]
+        if np.linalg.eigvalsh((cov_lv + cov_lv.T) / 2.0)[0] < -(np.finfo(float).eps ** 0.75):
+            result_warnings.add(
+                "admissibility",
+                "the covariance matrix of the latent variables is not positive definite "
+                "(an inadmissible solution: correlations beyond 1 in absolute value)",
+            )
 
 
 def _mi_jacobian(gl: GroupLayout, xl: np.ndarray, theta: bool) -> np.ndarray:
