@@ -477,32 +477,7 @@ def _fit_table(
     gcol = t["group"].to_numpy()
     free_all = t["free"].to_numpy(dtype=int)
     q = mt.n_free
-    px = len(spec.ov_x)
-    x_moments = px * (px + 1) // 2 + px
-    n_moments = n_groups * (p * (p + 1) // 2 + p)
-    df = n_moments - q - n_groups * x_moments
-    if df < 0:
-        raise IdentificationError(
-            "the model has more free parameters than sample moments (df < 0)",
-            found=f"{q} free parameters, {n_moments} sample moments (means, variances, "
-            f"covariances of {p} variables in {n_groups} groups), df = {df}",
-            expected="df >= 0",
-            fix="constrain more parameters across groups (group_equal) or fix some",
-        )
-    for g, (label, n_g) in enumerate(zip(gd.labels, gd.nobs, strict=True), start=1):
-        own = _own_parameters(free_all, gcol, g)
-        if n_g < own:
-            raise SurveyDataError(
-                f"group {group} = {_plain(label)!r} has fewer respondents than the parameters "
-                "it alone must identify",
-                column=group,
-                found=f"{n_g} complete rows in group {_plain(label)!r}, {own} free parameters "
-                "of its own",
-                expected="at least as many respondents as group-specific parameters (many more "
-                "for stable estimates)",
-                fix="merge small groups, drop the group, or constrain more parameters across "
-                "groups (group_equal)",
-            )
+    df, n_moments, x_moments = _check_identified(spec, gd, mt, group)
     compiled, index, x0 = _compile_groups(t, ov, q, gd.covs, gd.means)
     kernel = MultiGroupKernel([cm.layout for cm in compiled], index, gd.covs, gd.means, gd.nobs, q)
     # principal-component starts, then lavaan's per group; the point checked (issue 14)
@@ -513,32 +488,10 @@ def _fit_table(
     warnings = Findings(gd.notes)
     fiml_info: np.ndarray | None = None
     if fiml is not None:  # from the ML fit to the EM moments to the FIML optimum
-        pats, h1s = fiml
-        per_group = [
-            fiml_kernel.FIMLKernel(cm.layout, pat, h1)
-            for cm, pat, h1 in zip(compiled, pats, h1s, strict=True)
-        ]
-        kernel = MultiGroupKernel.from_kernels(per_group, index, gd.nobs, q)
-        st = kernel.state(x)
-        x, st, extra, converged = _bfgs(cast(MLKernel, kernel), x, st, max_iter=200, tol=1e-8)
+        kernel, st, x, extra, converged, fiml_info = _fiml_optimum(
+            compiled, index, gd, q, fiml, x, group, warnings
+        )
         iterations += extra
-        if not converged:
-            x, st, extra, converged = _damped_fisher(
-                cast(MLKernel, kernel), x, st, max_iter=1000, tol=1e-8, until=0.0
-            )
-            iterations += extra
-        if converged:  # the point checked as the single-group FIML fit's (issue 14)
-            reason, fiml_info = converge_check(kernel, st, GRADIENT_TOL, "observed")
-            if reason and not reason.startswith(SINGULAR):  # singular: not identified
-                converged = False
-                warnings.add("convergence", f"{reason}: the estimates are not to be trusted")
-        for label, h1 in zip(gd.labels, h1s, strict=True):
-            if not h1.converged:
-                warnings.add(
-                    "note",
-                    f"group {group} = {_plain(label)!r}: the EM estimates of the saturated "
-                    "moments did not converge: chi-square and the fit indices are approximate",
-                )
     if not converged and "convergence" not in warnings.kinds:
         warnings.add(
             "convergence",
@@ -547,42 +500,9 @@ def _fit_table(
         )
     n_total = int(sum(gd.nobs))
     ov_x_all = [ov.index(v) for v in spec.ov_x]  # the covariates' positions, every group
-    robust: RobustParts | None = None
-    robust_fiml: RobustFIMLGroups | None = None
-    try:
-        if fiml is not None:  # lavaan: information = "observed" with missing = "ml"
-            info = fiml_info if fiml_info is not None else observed_information(kernel, st)
-            if estimator == "MLR":  # Huber-White from the casewise scores of every row
-                robust_fiml = robust_mlr_groups(
-                    kernel, st, gd.data, info, observed=True, ov_x=ov_x_all
-                )
-                robust = robust_fiml.parts
-        elif estimator == "ML":  # the convergence check's matrix at this point: computed once
-            info = (
-                run.information if run.information is not None else kernel.expected_information(st)
-            )
-        else:
-            robust, info = robust_groups(kernel, st, gd.data, mlr=estimator == "MLR", ov_x=ov_x_all)
-        eig = np.linalg.eigvalsh((info + info.T) / 2.0) if info.size else np.ones(1)
-        if not np.all(np.isfinite(eig)) or eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
-            raise np.linalg.LinAlgError
-        vcov = np.linalg.inv(info) / n_total if robust is None else robust.vcov
-        if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
-            raise np.linalg.LinAlgError
-        min_eig = float(np.linalg.eigvalsh((vcov + vcov.T) / 2.0)[0]) if vcov.size else 1.0
-        if min_eig < np.finfo(float).eps ** 0.75:
-            warnings.add(
-                "identification",
-                "the covariance matrix of the estimates (vcov) is not positive definite "
-                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified",
-            )
-    except np.linalg.LinAlgError:
-        vcov = np.full((q, q), np.nan)
-        warnings.add(
-            "identification",
-            "the information matrix is singular and could not be inverted: the model may "
-            "not be identified; standard errors are not available",
-        )
+    vcov, robust, robust_fiml = _group_vcov(
+        kernel, st, run, gd, estimator, fiml, fiml_info, q, ov_x_all, warnings
+    )
     se_free = np.sqrt(np.clip(np.diag(vcov), 0.0, None))
     pieces: list[pd.DataFrame] = []
     per_group: list[dict[str, float]] = []
@@ -752,6 +672,143 @@ def _fit_table(
             )
         ),
     )
+
+
+def _check_identified(
+    spec: ModelSpec, gd: _GroupData, mt: _MultiTable, group: str
+) -> tuple[int, int, int]:
+    """Refuse df < 0 and groups smaller than their own parameters.
+
+    Returns ``(df, sample moments, covariate moments per group)``.
+    """
+    t = mt.frame
+    p = len(spec.ov)
+    n_groups = len(gd.labels)
+    gcol = t["group"].to_numpy()
+    free_all = t["free"].to_numpy(dtype=int)
+    q = mt.n_free
+    px = len(spec.ov_x)
+    x_moments = px * (px + 1) // 2 + px
+    n_moments = n_groups * (p * (p + 1) // 2 + p)
+    df = n_moments - q - n_groups * x_moments
+    if df < 0:
+        raise IdentificationError(
+            "the model has more free parameters than sample moments (df < 0)",
+            found=f"{q} free parameters, {n_moments} sample moments (means, variances, "
+            f"covariances of {p} variables in {n_groups} groups), df = {df}",
+            expected="df >= 0",
+            fix="constrain more parameters across groups (group_equal) or fix some",
+        )
+    for g, (label, n_g) in enumerate(zip(gd.labels, gd.nobs, strict=True), start=1):
+        own = _own_parameters(free_all, gcol, g)
+        if n_g < own:
+            raise SurveyDataError(
+                f"group {group} = {_plain(label)!r} has fewer respondents than the parameters "
+                "it alone must identify",
+                column=group,
+                found=f"{n_g} complete rows in group {_plain(label)!r}, {own} free parameters "
+                "of its own",
+                expected="at least as many respondents as group-specific parameters (many more "
+                "for stable estimates)",
+                fix="merge small groups, drop the group, or constrain more parameters across "
+                "groups (group_equal)",
+            )
+    return df, n_moments, x_moments
+
+
+def _fiml_optimum(
+    compiled: Sequence[CompiledModel],
+    index: Sequence[np.ndarray],
+    gd: _GroupData,
+    q: int,
+    fiml: tuple[list[fiml_kernel.Patterns], list[fiml_kernel.EMResult]],
+    x: np.ndarray,
+    group: str,
+    warnings: Findings,
+) -> tuple[MultiGroupKernel, Any, np.ndarray, int, bool, np.ndarray | None]:
+    """From the ML fit to the EM moments on to the full-information optimum, checked."""
+    fiml_info: np.ndarray | None = None
+    iterations = 0
+    pats, h1s = fiml
+    per_group = [
+        fiml_kernel.FIMLKernel(cm.layout, pat, h1)
+        for cm, pat, h1 in zip(compiled, pats, h1s, strict=True)
+    ]
+    kernel = MultiGroupKernel.from_kernels(per_group, index, gd.nobs, q)
+    st = kernel.state(x)
+    x, st, extra, converged = _bfgs(cast(MLKernel, kernel), x, st, max_iter=200, tol=1e-8)
+    iterations += extra
+    if not converged:
+        x, st, extra, converged = _damped_fisher(
+            cast(MLKernel, kernel), x, st, max_iter=1000, tol=1e-8, until=0.0
+        )
+        iterations += extra
+    if converged:  # the point checked as the single-group FIML fit's (issue 14)
+        reason, fiml_info = converge_check(kernel, st, GRADIENT_TOL, "observed")
+        if reason and not reason.startswith(SINGULAR):  # singular: not identified
+            converged = False
+            warnings.add("convergence", f"{reason}: the estimates are not to be trusted")
+    for label, h1 in zip(gd.labels, h1s, strict=True):
+        if not h1.converged:
+            warnings.add(
+                "note",
+                f"group {group} = {_plain(label)!r}: the EM estimates of the saturated "
+                "moments did not converge: chi-square and the fit indices are approximate",
+            )
+    return kernel, st, x, iterations, converged, fiml_info
+
+
+def _group_vcov(
+    kernel: MultiGroupKernel,
+    st: Any,
+    run: Any,
+    gd: _GroupData,
+    estimator: str,
+    fiml: Any,
+    fiml_info: np.ndarray | None,
+    q: int,
+    ov_x_all: list[int],
+    warnings: Findings,
+) -> tuple[np.ndarray, RobustParts | None, RobustFIMLGroups | None]:
+    """The covariance of the estimates (expected, observed or robust), or NaN, saying why."""
+    n_total = int(sum(gd.nobs))
+    robust: RobustParts | None = None
+    robust_fiml: RobustFIMLGroups | None = None
+    try:
+        if fiml is not None:  # lavaan: information = "observed" with missing = "ml"
+            info = fiml_info if fiml_info is not None else observed_information(kernel, st)
+            if estimator == "MLR":  # Huber-White from the casewise scores of every row
+                robust_fiml = robust_mlr_groups(
+                    kernel, st, gd.data, info, observed=True, ov_x=ov_x_all
+                )
+                robust = robust_fiml.parts
+        elif estimator == "ML":  # the convergence check's matrix at this point: computed once
+            info = (
+                run.information if run.information is not None else kernel.expected_information(st)
+            )
+        else:
+            robust, info = robust_groups(kernel, st, gd.data, mlr=estimator == "MLR", ov_x=ov_x_all)
+        eig = np.linalg.eigvalsh((info + info.T) / 2.0) if info.size else np.ones(1)
+        if not np.all(np.isfinite(eig)) or eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
+            raise np.linalg.LinAlgError
+        vcov = np.linalg.inv(info) / n_total if robust is None else robust.vcov
+        if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
+            raise np.linalg.LinAlgError
+        min_eig = float(np.linalg.eigvalsh((vcov + vcov.T) / 2.0)[0]) if vcov.size else 1.0
+        if min_eig < np.finfo(float).eps ** 0.75:
+            warnings.add(
+                "identification",
+                "the covariance matrix of the estimates (vcov) is not positive definite "
+                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified",
+            )
+    except np.linalg.LinAlgError:
+        vcov = np.full((q, q), np.nan)
+        warnings.add(
+            "identification",
+            "the information matrix is singular and could not be inverted: the model may "
+            "not be identified; standard errors are not available",
+        )
+    return vcov, robust, robust_fiml
 
 
 def _std_residuals(
