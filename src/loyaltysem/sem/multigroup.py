@@ -522,36 +522,8 @@ def _fit_table(
         std_lv_vals = StandardizationPlan.build(cm, "std.lv").evaluate(xg)[0]
         std_all, se_std = _std_with_se(StandardizationPlan.build(cm, "std.all"), xg, vg)
         pieces.append(group_estimates(rows, g + 1, label, est, se, std_lv_vals, std_all, se_std))
-        ops, lhs, rhs = cm.table.op, cm.table.lhs, cm.table.rhs
-        prefix = f"group {group} = {_plain(label)!r}: "
-        for i in np.flatnonzero((ops == "~~") & (lhs == rhs) & (fr > 0)):
-            if est[i] < 0:
-                warnings.add(
-                    "admissibility",
-                    f"{prefix}negative variance estimate (Heywood case): "
-                    f"{lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}",
-                )
-        warnings.add_all("admissibility", (prefix + w for w in _post_check(cm, xg, est, cm.table)))
-        ov_x_idx = [cm.ov.index(v) for v in cm.ov_x]
-        gk = kernel.kernels[g]
-        likelihoods = None
-        x_cov_h1 = None
-        if fiml is not None:
-            pat, h1 = fiml[0][g], fiml[1][g]
-            logl_b = fiml_kernel.independence_loglik(pat, h1, ov_x_idx)
-            likelihoods = (float(gst.loglik), h1.loglik, logl_b)
-            if ov_x_idx:  # lavaan: the covariates' h1 part from the pairwise moments
-                n_g = gd.nobs[g]
-                cov_a = fiml_kernel.available_moments(pat)[1] * (n_g - 1) / n_g
-                x_cov_h1 = cov_a[np.ix_(ov_x_idx, ov_x_idx)]
-        measures_g = _fit_measures(
-            gk, gst.sigma, float(f_groups[g]), gd.nobs[g], q, ov_x_idx, gst.mu,
-            likelihoods=likelihoods, x_cov_h1=x_cov_h1,
-        )  # fmt: skip
-        if fiml is not None:
-            measures_g["gfi"] = fiml_gfi(gk, gst, ov_x_idx)
-        elif ov_x_idx:
-            measures_g["gfi"] = _gfi_fixed_x(gd.covs[g], gst.sigma, gd.means[g], gst.mu, ov_x_idx)
+        _check_group_admissible(cm, xg, est, fr, f"group {group} = {_plain(label)!r}: ", warnings)
+        measures_g = _group_measures(kernel, g, gst, float(f_groups[g]), cm, gd, q, fiml)
         per_group.append(measures_g)
         r2 = _rsquare(cm, xg)
         r2.index = pd.MultiIndex.from_arrays(
@@ -672,6 +644,60 @@ def _fit_table(
             )
         ),
     )
+
+
+def _group_measures(
+    kernel: MultiGroupKernel,
+    g: int,
+    gst: Any,
+    f_g: float,
+    cm: CompiledModel,
+    gd: _GroupData,
+    q: int,
+    fiml: Any,
+) -> dict[str, float]:
+    """One group's fit measures (its chi-square part, GFI; likelihoods under FIML)."""
+    ov_x_idx = [cm.ov.index(v) for v in cm.ov_x]
+    gk = kernel.kernels[g]
+    likelihoods = None
+    x_cov_h1 = None
+    if fiml is not None:
+        pat, h1 = fiml[0][g], fiml[1][g]
+        logl_b = fiml_kernel.independence_loglik(pat, h1, ov_x_idx)
+        likelihoods = (float(gst.loglik), h1.loglik, logl_b)
+        if ov_x_idx:  # lavaan: the covariates' h1 part from the pairwise moments
+            n_g = gd.nobs[g]
+            cov_a = fiml_kernel.available_moments(pat)[1] * (n_g - 1) / n_g
+            x_cov_h1 = cov_a[np.ix_(ov_x_idx, ov_x_idx)]
+    measures_g = _fit_measures(
+        gk, gst.sigma, f_g, gd.nobs[g], q, ov_x_idx, gst.mu,
+        likelihoods=likelihoods, x_cov_h1=x_cov_h1,
+    )  # fmt: skip
+    if fiml is not None:
+        measures_g["gfi"] = fiml_gfi(gk, gst, ov_x_idx)
+    elif ov_x_idx:
+        measures_g["gfi"] = _gfi_fixed_x(gd.covs[g], gst.sigma, gd.means[g], gst.mu, ov_x_idx)
+    return measures_g
+
+
+def _check_group_admissible(
+    cm: CompiledModel,
+    xg: np.ndarray,
+    est: np.ndarray,
+    fr: np.ndarray,
+    prefix: str,
+    warnings: Findings,
+) -> None:
+    """One group's Heywood cases and lavaan's post-checks, each named with its group."""
+    ops, lhs, rhs = cm.table.op, cm.table.lhs, cm.table.rhs
+    for i in np.flatnonzero((ops == "~~") & (lhs == rhs) & (fr > 0)):
+        if est[i] < 0:
+            warnings.add(
+                "admissibility",
+                f"{prefix}negative variance estimate (Heywood case): "
+                f"{lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}",
+            )
+    warnings.add_all("admissibility", (prefix + w for w in _post_check(cm, xg, est, cm.table)))
 
 
 def _check_identified(
