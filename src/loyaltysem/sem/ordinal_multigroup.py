@@ -539,19 +539,7 @@ def _fit(
     for note in gd.notes:
         warnings.warn(note, MissingDataWarning, stacklevel=3)
     dwls_weights = ORDINAL_ESTIMATORS[est_name] == "DWLS"
-    groups: list[_Group] = []
-    for g in range(n_groups):
-        block = pd.DataFrame(gd.data[g], columns=ov)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            pc = polychoric(block, missing=missing, nacov=True)
-        for w_ in caught:
-            if issubclass(w_.category, MissingDataWarning):
-                continue
-            msg = f"group {group} = {_plain(gd.labels[g])!r}: {w_.message}"
-            notes.append(msg)
-            warnings.warn(msg, w_.category, stacklevel=3)
-        groups.append(_build_group(table[table["group"] == g + 1], ov, pc, dwls_weights, theta))
+    groups = _group_blocks(gd, ov, table, group, missing, dwls_weights, theta, notes)
     n_cor = p * (p - 1) // 2
     sizes = [len(gr.th_obs) + n_cor for gr in groups]
     df = int(sum(sizes)) - q
@@ -568,30 +556,6 @@ def _fit(
     rows_i, cols_i = dwls.lower_pairs(p)
     stats_g = [np.concatenate([gr.th_obs, gr.r[rows_i, cols_i]]) for gr in groups]
 
-    # start values: loadings/variances per group from the polychorics, thresholds from
-    # the group's sample thresholds, scaling factors 1, means 0
-    def start_vector(name: str) -> np.ndarray | None:
-        x0 = np.full(q, np.nan)
-        for gr in groups:
-            if name == "principal component":
-                xs = _start_values(gr.cm, gr.r)
-            else:  # lavaan's per group, from the group's polychorics (issue 14)
-                made = dict(lavaan_starts(gr.cm, gr.r))[name]()
-                if made is None:
-                    return None
-                xs = made
-            tf = gr.gl.th_param >= 0
-            scale = np.ones(len(gr.th_obs))
-            if theta:  # thresholds in the units of y*: sample thresholds times sd(y*)
-                var = np.einsum("bii->bi", gr.gl.parts(xs[None, :])["common"])[0] + 1.0
-                scale = np.sqrt(np.where(var > 0, var, 1.0))[gr.gl.th_item]
-            xs[gr.gl.th_param[tf]] = (gr.th_obs * scale)[tf]
-            df_ = gr.gl.delta_param >= 0
-            xs[gr.gl.delta_param[df_]] = 1.0
-            unset = np.isnan(x0[gr.gl.index])
-            x0[gr.gl.index[unset]] = xs[unset]
-        return np.nan_to_num(x0)
-
     kernel = MultiGroupDWLS(
         [gr.gl for gr in groups],
         stats_g,
@@ -600,7 +564,7 @@ def _fit(
         q,
     )
     starts = [
-        (name, functools.partial(start_vector, name))
+        (name, functools.partial(_start_vector, name, groups, q, theta))
         for name in ("principal component", "default", "simple")
     ]
     run = minimize(kernel, starts, mg_dwls_optimize, information="expected")
@@ -617,87 +581,19 @@ def _fit(
     f_groups = kernel.group_discrepancies(x)
     chisq_g = np.array([(n - 1) * f for n, f in zip(nobs, f_groups, strict=True)])
     chisq = float(chisq_g.sum())
-    info = np.zeros((q, q))
-    meat = np.zeros((q, q))
-    for f, gr, j in zip(fg, groups, jacs, strict=True):
-        wj = gr.w[:, None] * j
-        info += f * (j.T @ wj)
-        meat += f * (wj.T @ gr.gamma @ wj)
-    info = (info + info.T) / 2.0
-    e_inv: np.ndarray | None
-    try:
-        eig = np.linalg.eigvalsh(info) if q else np.ones(1)
-        if not np.all(np.isfinite(eig)) or eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
-            raise np.linalg.LinAlgError
-        e_inv = np.linalg.inv(info)
-        vcov = e_inv @ meat @ e_inv / (n_total - n_groups)
-        vcov = (vcov + vcov.T) / 2.0
-    except np.linalg.LinAlgError:
-        e_inv = None
-        vcov = np.full((q, q), np.nan)
-        result_warnings.add(
-            "identification",
-            "the information matrix is singular and could not be inverted: the model may "
-            "not be identified; standard errors and the scaled test are not available",
-        )
-    w_all = np.concatenate([f * gr.w for f, gr in zip(fg, groups, strict=True)])
-    gamma_all = sla.block_diag(*[gr.gamma / f for f, gr in zip(fg, groups, strict=True)])
-    if e_inv is not None:
-        test = dwls.scaled_shifted(chisq, df, w_all, gamma_all, np.vstack(jacs), e_inv)
-    else:
-        test = dwls.ScaledShifted(math.nan, df, math.nan, math.nan, math.nan, math.nan)
-    # baseline: thresholds free per group, correlations 0
-    nth = [len(gr.th_obs) for gr in groups]
-    chisq_b = float(
-        sum(
-            (n - 1) * float(s[k:] ** 2 @ gr.w[k:])
-            for n, s, gr, k in zip(nobs, stats_g, groups, nth, strict=True)
-        )
-    )
-    df_b = n_groups * n_cor
-    w_c = np.concatenate([f * gr.w[k:] for f, gr, k in zip(fg, groups, nth, strict=True)])
-    g_c = sla.block_diag(*[gr.gamma[k:, k:] / f for f, gr, k in zip(fg, groups, nth, strict=True)])
-    test_b = dwls.scaled_shifted(chisq_b, df_b, w_c, g_c, None, None)
-    # implied statistics per group
-    parts = [gr.gl.parts(x[gr.gl.index][None, :]) for gr in groups]
-    implied = [gr.gl.implied(x[gr.gl.index][None, :])[0] for gr in groups]
-    sigmas = []
-    for imp in implied:
-        s = np.eye(p)
-        s[rows_i, cols_i] = imp[len(imp) - n_cor :]
-        s[cols_i, rows_i] = imp[len(imp) - n_cor :]
-        sigmas.append(s)
-    cat = None
-    constrained_th = _thresholds_constrained(table)
-    if e_inv is not None and not constrained_th:
-        try:
-            cat = catml_multigroup(
-                [gr.r for gr in groups],
-                sigmas,
-                [j[k:] for j, k in zip(jacs, nth, strict=True)],
-                [gr.w[k:] for gr, k in zip(groups, nth, strict=True)],
-                [gr.gamma[k:, k:] for gr, k in zip(groups, nth, strict=True)],
-                fg,
-                e_inv,
-            )
-        except np.linalg.LinAlgError:
-            cat = None
-    measures = _measures(
+    vcov, e_inv = _sandwich(groups, jacs, fg, q, n_total, result_warnings)
+    measures, implied, sigmas, parts, nth = _group_tests(
+        groups=groups,
+        table=table,
+        x=x,
+        jacs=jacs,
+        fg=fg,
+        nobs=nobs,
+        stats_g=stats_g,
         chisq=chisq,
         df=df,
-        nobs=nobs,
-        npar=q,
-        test=test,
-        chisq_b=chisq_b,
-        df_b=df_b,
-        test_b=test_b,
-        stats_g=stats_g,
-        implied=implied,
-        weights=[gr.w for gr in groups],
-        nth=nth,
-        p=p,
+        e_inv=e_inv,
         uls=not dwls_weights,
-        cat=cat,
     )
     # parameter rows
     se_free = np.sqrt(np.clip(np.diag(vcov), 0.0, None))
@@ -825,6 +721,182 @@ def _fit(
             ordinal_modification_indices, tuple(mi_groups), tuple(ov), x.copy(), theta=theta
         ),
     )
+
+
+def _group_blocks(
+    gd: Any,
+    ov: list[str],
+    table: pd.DataFrame,
+    group: str,
+    missing: str,
+    dwls_weights: bool,
+    theta: bool,
+    notes: list[str],
+) -> list[_Group]:
+    """Each group's thresholds and polychorics (their warnings named with the group)."""
+    groups: list[_Group] = []
+    for g in range(len(gd.labels)):
+        block = pd.DataFrame(gd.data[g], columns=ov)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pc = polychoric(block, missing=missing, nacov=True)
+        for w_ in caught:
+            if issubclass(w_.category, MissingDataWarning):
+                continue
+            msg = f"group {group} = {_plain(gd.labels[g])!r}: {w_.message}"
+            notes.append(msg)
+            warnings.warn(msg, w_.category, stacklevel=4)
+        groups.append(_build_group(table[table["group"] == g + 1], ov, pc, dwls_weights, theta))
+    return groups
+
+
+def _start_vector(name: str, groups: Sequence[_Group], q: int, theta: bool) -> np.ndarray | None:
+    """Start values of one kind (principal component, lavaan's default or simple).
+
+    Group by group: loadings and variances from the group's polychorics, thresholds from
+    its sample thresholds, scaling factors 1, means 0.
+    """
+    x0 = np.full(q, np.nan)
+    for gr in groups:
+        if name == "principal component":
+            xs = _start_values(gr.cm, gr.r)
+        else:  # lavaan's per group, from the group's polychorics (issue 14)
+            made = dict(lavaan_starts(gr.cm, gr.r))[name]()
+            if made is None:
+                return None
+            xs = made
+        tf = gr.gl.th_param >= 0
+        scale = np.ones(len(gr.th_obs))
+        if theta:  # thresholds in the units of y*: sample thresholds times sd(y*)
+            var = np.einsum("bii->bi", gr.gl.parts(xs[None, :])["common"])[0] + 1.0
+            scale = np.sqrt(np.where(var > 0, var, 1.0))[gr.gl.th_item]
+        xs[gr.gl.th_param[tf]] = (gr.th_obs * scale)[tf]
+        df_ = gr.gl.delta_param >= 0
+        xs[gr.gl.delta_param[df_]] = 1.0
+        unset = np.isnan(x0[gr.gl.index])
+        x0[gr.gl.index[unset]] = xs[unset]
+    return np.nan_to_num(x0)
+
+
+def _sandwich(
+    groups: Sequence[_Group],
+    jacs: Sequence[np.ndarray],
+    fg: np.ndarray,
+    q: int,
+    n_total: int,
+    result_warnings: Findings,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Lavaan's robust.sem covariance over groups, or NaN, saying why."""
+    n_groups = len(groups)
+    info = np.zeros((q, q))
+    meat = np.zeros((q, q))
+    for f, gr, j in zip(fg, groups, jacs, strict=True):
+        wj = gr.w[:, None] * j
+        info += f * (j.T @ wj)
+        meat += f * (wj.T @ gr.gamma @ wj)
+    info = (info + info.T) / 2.0
+    e_inv: np.ndarray | None
+    try:
+        eig = np.linalg.eigvalsh(info) if q else np.ones(1)
+        if not np.all(np.isfinite(eig)) or eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
+            raise np.linalg.LinAlgError
+        e_inv = np.linalg.inv(info)
+        vcov = e_inv @ meat @ e_inv / (n_total - n_groups)
+        vcov = (vcov + vcov.T) / 2.0
+    except np.linalg.LinAlgError:
+        e_inv = None
+        vcov = np.full((q, q), np.nan)
+        result_warnings.add(
+            "identification",
+            "the information matrix is singular and could not be inverted: the model may "
+            "not be identified; standard errors and the scaled test are not available",
+        )
+    return vcov, e_inv
+
+
+def _group_tests(
+    *,
+    groups: Sequence[_Group],
+    table: pd.DataFrame,
+    x: np.ndarray,
+    jacs: Sequence[np.ndarray],
+    fg: np.ndarray,
+    nobs: Sequence[int],
+    stats_g: Sequence[np.ndarray],
+    chisq: float,
+    df: int,
+    e_inv: np.ndarray | None,
+    uls: bool,
+) -> tuple[dict[str, float], list[np.ndarray], list[np.ndarray], list[Any], list[int]]:
+    """The scaled-shifted test, its baseline, CatML and the fit measures over groups.
+
+    Returns ``(measures, implied statistics, implied correlation matrices, parts, nth)``.
+    """
+    n_groups = len(groups)
+    p = len(groups[0].r)
+    n_cor = p * (p - 1) // 2
+    rows_i, cols_i = dwls.lower_pairs(p)
+    q = len(x)
+    w_all = np.concatenate([f * gr.w for f, gr in zip(fg, groups, strict=True)])
+    gamma_all = sla.block_diag(*[gr.gamma / f for f, gr in zip(fg, groups, strict=True)])
+    if e_inv is not None:
+        test = dwls.scaled_shifted(chisq, df, w_all, gamma_all, np.vstack(jacs), e_inv)
+    else:
+        test = dwls.ScaledShifted(math.nan, df, math.nan, math.nan, math.nan, math.nan)
+    # baseline: thresholds free per group, correlations 0
+    nth = [len(gr.th_obs) for gr in groups]
+    chisq_b = float(
+        sum(
+            (n - 1) * float(s[k:] ** 2 @ gr.w[k:])
+            for n, s, gr, k in zip(nobs, stats_g, groups, nth, strict=True)
+        )
+    )
+    df_b = n_groups * n_cor
+    w_c = np.concatenate([f * gr.w[k:] for f, gr, k in zip(fg, groups, nth, strict=True)])
+    g_c = sla.block_diag(*[gr.gamma[k:, k:] / f for f, gr, k in zip(fg, groups, nth, strict=True)])
+    test_b = dwls.scaled_shifted(chisq_b, df_b, w_c, g_c, None, None)
+    # implied statistics per group
+    parts = [gr.gl.parts(x[gr.gl.index][None, :]) for gr in groups]
+    implied = [gr.gl.implied(x[gr.gl.index][None, :])[0] for gr in groups]
+    sigmas = []
+    for imp in implied:
+        s = np.eye(p)
+        s[rows_i, cols_i] = imp[len(imp) - n_cor :]
+        s[cols_i, rows_i] = imp[len(imp) - n_cor :]
+        sigmas.append(s)
+    cat = None
+    constrained_th = _thresholds_constrained(table)
+    if e_inv is not None and not constrained_th:
+        try:
+            cat = catml_multigroup(
+                [gr.r for gr in groups],
+                sigmas,
+                [j[k:] for j, k in zip(jacs, nth, strict=True)],
+                [gr.w[k:] for gr, k in zip(groups, nth, strict=True)],
+                [gr.gamma[k:, k:] for gr, k in zip(groups, nth, strict=True)],
+                fg,
+                e_inv,
+            )
+        except np.linalg.LinAlgError:
+            cat = None
+    measures = _measures(
+        chisq=chisq,
+        df=df,
+        nobs=nobs,
+        npar=q,
+        test=test,
+        chisq_b=chisq_b,
+        df_b=df_b,
+        test_b=test_b,
+        stats_g=stats_g,
+        implied=implied,
+        weights=[gr.w for gr in groups],
+        nth=nth,
+        p=p,
+        uls=uls,
+        cat=cat,
+    )
+    return measures, implied, sigmas, parts, nth
 
 
 class _ScoreAdapter:
