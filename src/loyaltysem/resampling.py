@@ -571,7 +571,7 @@ _BATCH_ENTRIES = 5_000_000
 
 def _batched_statistic(
     x: np.ndarray,
-    refit: _Refitter,
+    refit: _Refitter | _GroupRefitter,
     names: Sequence[str],
     *,
     n_boot: int,
@@ -1021,10 +1021,16 @@ class _GroupRefitter:
         self.compiled, self.index, _ = _compile_groups(table, ov, self.q, gd.covs, gd.means)
         self.plans = [StandardizationPlan.build(cm, "std.all") for cm in self.compiled]
         self.has_fixed_x = bool(np.any(table["exo"].to_numpy() == 1))
+        self.nobs = [int(n) for n in gd.nobs]
+        self.h0_inv = _group_h0_inv(
+            [cm.layout for cm in self.compiled], self.index, gd.covs, gd.means, self.nobs,
+            self.q, self.x0,
+        )  # fmt: skip
         free = table["free"].to_numpy(dtype=int)
         is_var = (table["op"] == "~~").to_numpy() & (table["lhs"] == table["rhs"]).to_numpy()
         self.variances = np.flatnonzero(is_var & (free > 0))
         self.defined = None
+        self.n_defined = len(spec.definitions)
         if spec.definitions:
             from types import SimpleNamespace
 
@@ -1074,8 +1080,16 @@ class _GroupRefitter:
                 plans = [StandardizationPlan.build(cm, "std.all") for cm in compiled]
             layouts = [cm.layout for cm in compiled]
             kernel = MultiGroupKernel(layouts, self.index, covs, means, nobs, self.q)
-        st = kernel.state(self.x0)
-        x, st, _, converged = _bfgs(kernel, self.x0, st, max_iter=200, tol=1e-8)  # type: ignore[arg-type]
+        if self.fiml:
+            st = kernel.state(self.x0)
+            x, st, _, converged = _bfgs(kernel, self.x0, st, max_iter=200, tol=1e-8)  # type: ignore[arg-type]
+        else:  # the steps of the batched refits (batch), draw by draw
+            from loyaltysem._kernels.batched_groups import refit_one
+
+            h0_inv = self.h0_inv
+            if self.has_fixed_x:  # this draw's covariate moments: its own Fisher Hessian
+                h0_inv = _group_h0_inv(layouts, self.index, covs, means, nobs, self.q, self.x0)
+            x, st, _, converged = refit_one(kernel, self.x0, h0_inv)
         if not converged:
             x, st, _, converged = fisher_scoring(kernel, self.x0)  # type: ignore[arg-type]
         if not converged:
@@ -1093,6 +1107,109 @@ class _GroupRefitter:
         chisq = kernel.n * kernel.objective(st)
         admissible = float(np.all(est[self.variances] >= 0))
         return np.concatenate([*parts, *std_parts, [chisq, admissible]])
+
+    @property
+    def batchable(self) -> bool:
+        """Whether the draws can be refitted together (:meth:`batch`).
+
+        Complete data (listwise) without fixed.x covariates (whose fixed values would
+        change from draw to draw).
+        """
+        return not (self.fiml or self.has_fixed_x)
+
+    def batch(self, data: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """The values of :meth:`__call__` for the resamples ``data[rows[b]]``, all at once.
+
+        Each group's covariance matrices and means of the draws are stacked and the
+        joint model refitted by
+        :func:`loyaltysem._kernels.batched_groups.fit_batched_groups` (each draw taking
+        the steps of its own one-by-one refit); a draw it does not bring to convergence
+        is refitted by :meth:`__call__`. Values and reasons as
+        :meth:`_Refitter.batch`.
+        """
+        from loyaltysem._kernels.batched_groups import fit_batched_groups, objective_batched_groups
+
+        rows = np.asarray(rows)
+        n_draws = len(rows)
+        k = self.n_values
+        p = data.shape[1] - 1
+        if not self.batchable or n_draws == 0 or min(self.nobs) <= p:
+            return _run_chunk(self, data, rows, k)
+        # each group's moments of each draw, computed as __call__ computes them (the
+        # groups' rows of a draw are consecutive columns of its indices, in order)
+        covs = [np.empty((n_draws, p, p)) for _ in self.nobs]
+        means = [np.empty((n_draws, p)) for _ in self.nobs]
+        y = data[:, :-1]
+        for i, r in enumerate(rows):
+            codes = data[r, -1].astype(int)
+            sample = y[r]
+            for g in range(self.n_groups):
+                block = sample[codes == g]
+                mean = block.mean(axis=0)
+                centered = block - mean
+                covs[g][i] = centered.T @ centered / len(block)
+                means[g][i] = mean
+        layouts = [cm.layout for cm in self.compiled]
+        weights = np.asarray(self.nobs, dtype=float) / float(sum(self.nobs))
+        x, converged, _ = fit_batched_groups(
+            layouts, self.index, covs, means, weights, self.x0, self.h0_inv
+        )
+        out = np.full((n_draws, k), np.nan)
+        reasons = [""] * n_draws
+        done = np.flatnonzero(converged)
+        if len(done):
+            xs = x[done]
+            ests, stds = [], []
+            for plan, idx in zip(self.plans, self.index, strict=True):
+                est_g, scale = plan.scales_and_values(xs[:, idx])
+                ests.append(est_g)
+                stds.append(est_g * scale)
+            est, std = np.hstack(ests), np.hstack(stds)
+            parts, std_parts = [est], [std]
+            if self.defined is not None:
+                parts.append(self.defined.from_x(xs))
+                std_parts.append(self.defined.from_rows(std))
+            f = objective_batched_groups(
+                layouts, self.index, [c[done] for c in covs], [m[done] for m in means],
+                weights, xs,
+            )  # fmt: skip
+            chisq = float(sum(self.nobs)) * f
+            admissible = np.all(est[:, self.variances] >= 0, axis=1).astype(float)
+            values = np.column_stack([*parts, *std_parts, chisq, admissible])
+            finite = np.all(np.isfinite(values), axis=1)
+            out[done[finite]] = values[finite]
+            for i in done[~finite]:
+                reasons[i] = "non-finite value"
+        rest = np.flatnonzero(~converged)
+        if len(rest):  # one by one, exactly as without batching
+            values, why = _run_chunk(self, data, rows[rest], k)
+            out[rest] = values
+            for i, reason in zip(rest, why, strict=True):
+                reasons[i] = reason
+        return out, reasons
+
+    @property
+    def n_values(self) -> int:
+        return 2 * (sum(len(cm.position) for cm in self.compiled) + self.n_defined) + 2
+
+
+def _group_h0_inv(
+    layouts: Sequence[Any],
+    index: Sequence[np.ndarray],
+    covs: Sequence[np.ndarray],
+    means: Sequence[np.ndarray],
+    nobs: Sequence[int],
+    q: int,
+    x0: np.ndarray,
+) -> np.ndarray:
+    """The inverse of the Fisher Hessian ``2 I(x0)`` of the joint discrepancy (refit start)."""
+    from loyaltysem._kernels.multigroup import MultiGroupKernel
+
+    kernel = MultiGroupKernel(layouts, index, covs, means, nobs, q)
+    try:
+        return np.linalg.inv(2.0 * kernel.expected_information(kernel.state(x0)))
+    except np.linalg.LinAlgError:
+        return np.eye(q)
 
 
 def _stratified_indices(
@@ -1228,9 +1345,10 @@ def _bootstrap_groups(
                               strict=True)
     ]  # fmt: skip
     names = [f"est:{i}" for i in labels] + [f"std:{i}" for i in labels] + ["chisq", "admissible"]
-    boot = bootstrap_statistic(
-        stacked, refit, names, indices=idx, n_jobs=n_jobs, progress=progress,
-        jackknife=(ci == "bca"),
+    run = _batched_statistic if _BATCH_REFITS and refit.batchable else bootstrap_statistic
+    boot = run(
+        stacked, refit, names, n_boot=len(idx), random_state=None, indices=idx,  # type: ignore[arg-type]
+        n_jobs=n_jobs, progress=progress, jackknife=(ci == "bca"),
     )  # fmt: skip
     boot = replace(boot, random_state=None if indices is not None else random_state)
     chisq = float(result.fit_measures["chisq"]) if kind == "bollen-stine" else None
