@@ -42,6 +42,7 @@ from loyaltysem._kernels.resampling import (
     resample_indices,
 )
 from loyaltysem._threads import blas_single_threaded
+from loyaltysem._workers import effective_workers, run_tasks
 from loyaltysem.errors import ConvergenceError, SurveyDataError
 from loyaltysem.grouping import MultiGroupResult
 from loyaltysem.status import Status, warns_status
@@ -317,21 +318,10 @@ def bootstrap_statistic(
     bar = _Progress(int(n_boot), show, "bootstrap")
     chunks = np.array_split(np.arange(int(n_boot)), max(1, min(int(n_boot), 20 * max(n_jobs, 1))))
     results: list[tuple[np.ndarray, list[str]]] = []
-    if n_jobs == 1:
-        for c in chunks:
-            results.append(_run_chunk(statistic, x, idx[c], k))
-            bar.update(len(c))
-    else:
-        from joblib import Parallel, delayed
-
-        runner = Parallel(n_jobs=n_jobs, return_as="generator")
-        for c, res in zip(
-            chunks,
-            runner(delayed(_run_chunk)(statistic, x, idx[c], k) for c in chunks),
-            strict=True,
-        ):
-            results.append(res)
-            bar.update(len(c))
+    tasks = [(statistic, x, idx[c], k) for c in chunks]
+    for c, res in zip(chunks, run_tasks(_run_chunk, tasks, n_jobs), strict=True):
+        results.append(res)
+        bar.update(len(c))
     return _collect(
         results, statistic, x, estimate, names, int(n_boot),
         None if indices is not None else random_state, jackknife,
@@ -594,25 +584,15 @@ def _batched_statistic(
     q = len(refit.x0)
     size = max(1, min(_BATCH_SIZE, _BATCH_ENTRIES // max(q * q, 1)))
     n_chunks = -(-n_boot // size)
-    if n_jobs != 1:  # a batch per worker at least
-        from joblib import effective_n_jobs
-
-        n_chunks = max(n_chunks, effective_n_jobs(n_jobs))
+    workers = effective_workers(n_jobs)
+    if workers > 1:  # a whole number of batches per worker
+        n_chunks = workers * -(-n_chunks // workers)
     chunks = np.array_split(np.arange(n_boot), min(n_boot, n_chunks))
     results: list[tuple[np.ndarray, list[str]]] = []
-    if n_jobs == 1:
-        for c in chunks:
-            results.append(refit.batch(x, idx[c]))
-            bar.update(len(c))
-    else:
-        from joblib import Parallel, delayed
-
-        runner = Parallel(n_jobs=n_jobs, return_as="generator")
-        for c, res in zip(
-            chunks, runner(delayed(refit.batch)(x, idx[c]) for c in chunks), strict=True
-        ):
-            results.append(res)
-            bar.update(len(c))
+    tasks = [(x, idx[c]) for c in chunks]
+    for c, res in zip(chunks, run_tasks(refit.batch, tasks, n_jobs), strict=True):
+        results.append(res)
+        bar.update(len(c))
     return _collect(
         results, refit, x, estimate, names, n_boot,
         None if indices is not None else random_state, jackknife,
