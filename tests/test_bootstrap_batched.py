@@ -175,12 +175,12 @@ def test_bollen_stine_is_batched_too(poldem, monkeypatch):
 
 
 def test_other_cases_keep_the_one_by_one_path(monkeypatch):
-    """A mean structure or fixed.x covariates are not batched: batch() is never called."""
+    """Fixed.x covariates are not batched: batch() is never called.
+
+    (A mean structure is batched: tests/test_bootstrap_batched_groups.py.)
+    """
     data = load_frame("political_democracy")
-    for model, opts in (
-        (PD_MODEL, {"meanstructure": True}),
-        ("dem60 =~ y1 + y2 + y3 + y4\ndem60 ~ x1 + x2", {}),
-    ):
+    for model, opts in (("dem60 =~ y1 + y2 + y3 + y4\ndem60 ~ x1 + x2", {}),):
         res = ls.fit(model, data, **opts)
 
         def no_batch(*args, **kwargs):

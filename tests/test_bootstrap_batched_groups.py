@@ -246,3 +246,32 @@ def test_fixed_x_and_fiml_keep_the_one_by_one_path(monkeypatch):
             m.setattr(resampling._GroupRefitter, "batch", no_batch)
             boot = ls.bootstrap(res, 10, data=data, random_state=1)
         assert boot.n_ok + boot.n_failed == 10
+
+
+def test_one_group_with_a_mean_structure_is_batched(monkeypatch):
+    """A single-group fit with meanstructure=True: the case G = 1 of the same batch."""
+    data = load_frame("political_democracy")
+    model = """
+    ind60 =~ x1 + x2 + x3
+    dem60 =~ y1 + y2 + y3 + y4
+    dem60 ~ a*ind60
+    y1 ~ 0.5*1
+    """
+    res = ls.fit(model, data, meanstructure=True)
+    idx = np.random.default_rng(4).integers(0, len(data), size=(120, len(data)))
+    calls = []
+    real = batched_groups.fit_batched_groups
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        calls.append(int(out[1].sum()))
+        return out
+
+    with monkeypatch.context() as m:
+        m.setattr(batched_groups, "fit_batched_groups", spy)
+        fast = ls.bootstrap(res, data=data, indices=idx)
+    slow = _one_by_one(monkeypatch, res, data=data, indices=idx)
+    assert calls == [120] and fast.n_ok == slow.n_ok == 120
+    _assert_same_draws(fast, slow)
+    intercepts = fast.estimates.query("op == '~1' and lhs == 'y2'")
+    assert len(intercepts) == 1 and intercepts["boot_se"].iloc[0] > 0

@@ -454,9 +454,10 @@ class _Refitter:
         if self.has_fixed_x:
             cm = compile_partable(self.pt, self.ov, s, mean if self.means else None)
         kernel = MLKernel(cm.layout, s, mean if self.means else None)
-        if self.means:
-            st = kernel.state(self.x0)
-            x, st, _, converged = _bfgs(kernel, self.x0, st, max_iter=200, tol=1e-8)
+        if self.means:  # the steps of the batched refits (batch), draw by draw
+            from loyaltysem._kernels.batched_groups import refit_one
+
+            x, st, _, converged = refit_one(kernel, self.x0, self.h0_inv)
         else:
             x, st, _, converged = bfgs_refit(kernel, self.x0, self.h0_inv)
         if not converged:  # the robust path of fit() as a fallback
@@ -491,10 +492,10 @@ class _Refitter:
     def batchable(self) -> bool:
         """Whether the draws can be refitted together (:meth:`batch`).
 
-        The single-group complete-data ML case without a mean structure and without
-        fixed.x covariates (whose fixed values would change from draw to draw).
+        The single-group complete-data ML case, with or without a mean structure,
+        without fixed.x covariates (whose fixed values would change from draw to draw).
         """
-        return not (self.fiml or self.means or self.has_fixed_x)
+        return not (self.fiml or self.has_fixed_x)
 
     def batch(self, data: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """The values of :meth:`__call__` for the resamples ``data[rows[b]]``, all at once.
@@ -507,6 +508,10 @@ class _Refitter:
         as the one-by-one chunks of :func:`bootstrap_statistic` do.
         """
         from loyaltysem._kernels.batched import fit_batched, objective_batched
+        from loyaltysem._kernels.batched_groups import (
+            fit_batched_groups,
+            objective_batched_groups,
+        )
 
         rows = np.asarray(rows)
         n_draws, n = rows.shape
@@ -516,12 +521,20 @@ class _Refitter:
         # each draw's covariance matrix (divisor n) computed as __call__ computes it, so
         # that a draw's refit starts from the same numbers (a loop of BLAS products)
         covs = np.empty((n_draws, data.shape[1], data.shape[1]))
+        means = np.empty((n_draws, data.shape[1]))
         for i, r in enumerate(rows):
             sample = data[r]
-            centred = sample - sample.mean(axis=0)
+            means[i] = sample.mean(axis=0)
+            centred = sample - means[i]
             covs[i] = centred.T @ centred / n
         layout = self.cm.layout
-        x, converged, _ = fit_batched(layout, covs, self.x0, self.h0_inv)
+        index = [np.arange(len(self.x0))]
+        if self.means:  # the case G = 1 of the multi-group batch
+            x, converged, _ = fit_batched_groups(
+                [layout], index, [covs], [means], [1.0], self.x0, self.h0_inv
+            )
+        else:
+            x, converged, _ = fit_batched(layout, covs, self.x0, self.h0_inv)
         out = np.full((n_draws, k), np.nan)
         reasons = [""] * n_draws
         done = np.flatnonzero(converged)
@@ -533,7 +546,13 @@ class _Refitter:
             if self.defined is not None:
                 parts.append(self.defined.from_x(xs))
                 std_parts.append(self.defined.from_rows(std))
-            chisq = n * objective_batched(layout, covs[done], xs)
+            if self.means:
+                f = objective_batched_groups(
+                    [layout], index, [covs[done]], [means[done]], [1.0], xs
+                )
+            else:
+                f = objective_batched(layout, covs[done], xs)
+            chisq = n * f
             admissible = np.all(est[:, self.variances] >= 0, axis=1).astype(float)
             values = np.column_stack([*parts, *std_parts, chisq, admissible])
             finite = np.all(np.isfinite(values), axis=1)
