@@ -230,22 +230,66 @@ def test_bollen_stine_is_batched_too(hs, monkeypatch):
     assert fast.chisq_pvalue == slow.chisq_pvalue
 
 
-def test_fixed_x_and_fiml_keep_the_one_by_one_path(monkeypatch):
-    """Covariates with fixed.x, or missing="ml", are not batched: batch() is never called."""
+def test_fiml_keeps_the_one_by_one_path(monkeypatch):
+    """missing="ml" is not batched (each draw has its own patterns): batch() is never called."""
     data = load_frame("holzinger_swineford")
 
     def no_batch(*args, **kwargs):
         raise AssertionError("batched")
 
-    for model, opts in (
-        ("visual =~ x1 + x2 + x3\nvisual ~ x4", {}),
-        (HS_CFA, {"missing": "ml"}),
-    ):
-        res = ls.fit(model, data, group="school", **opts)
-        with monkeypatch.context() as m:
-            m.setattr(resampling._GroupRefitter, "batch", no_batch)
-            boot = ls.bootstrap(res, 10, data=data, random_state=1)
-        assert boot.n_ok + boot.n_failed == 10
+    res = ls.fit(HS_CFA, data, group="school", missing="ml")
+    with monkeypatch.context() as m:
+        m.setattr(resampling._GroupRefitter, "batch", no_batch)
+        boot = ls.bootstrap(res, 10, data=data, random_state=1)
+    assert boot.n_ok + boot.n_failed == 10
+
+
+def _spy_batches(monkeypatch) -> list[int]:
+    """Record the number of draws each call of fit_batched_groups brings to convergence."""
+    calls: list[int] = []
+    real = batched_groups.fit_batched_groups
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        calls.append(int(out[1].sum()))
+        return out
+
+    monkeypatch.setattr(batched_groups, "fit_batched_groups", spy)
+    return calls
+
+
+@pytest.mark.parametrize("meanstructure", [False, True])
+def test_one_group_with_fixed_x_covariates_is_batched(monkeypatch, meanstructure):
+    """Fixed.x covariates: each draw's covariate moments are its fixed values (lavaan)."""
+    data = load_frame("political_democracy")
+    model = "dem60 =~ y1 + y2 + y3 + y4\ndem60 ~ b1*x1 + b2*x2\nd := b1 - b2"
+    res = ls.fit(model, data, meanstructure=meanstructure)
+    idx = np.random.default_rng(6).integers(0, len(data), size=(100, len(data)))
+    with monkeypatch.context() as m:
+        calls = _spy_batches(m)
+        fast = ls.bootstrap(res, data=data, indices=idx)
+    slow = _one_by_one(monkeypatch, res, data=data, indices=idx)
+    assert calls == [100] and fast.n_ok == slow.n_ok == 100
+    _assert_same_draws(fast, slow)
+    # the covariates' variance is fixed at each draw's sample value: it varies by draw
+    col = "est:x1 ~~ x1"
+    assert fast.draws.draws[col].std() > 0
+    assert_allclose(fast.draws.draws[col], slow.draws.draws[col], rtol=0, atol=1e-12)
+
+
+def test_groups_with_fixed_x_covariates_are_batched(monkeypatch):
+    data = load_frame("holzinger_swineford")
+    model = "visual =~ x1 + x2 + x3\nvisual ~ c(g1, g2)*x4 + x5\ndg := g1 - g2"
+    res = ls.fit(model, data, group="school", group_equal=["loadings"])
+    idx = _indices(res, 100, 9)
+    with monkeypatch.context() as m:
+        calls = _spy_batches(m)
+        fast = ls.bootstrap(res, data=data, indices=idx)
+    slow = _one_by_one(monkeypatch, res, data=data, indices=idx)
+    assert calls == [100] and fast.n_ok == slow.n_ok == 100
+    _assert_same_draws(fast, slow)
+    for col in ("est:x4 ~~ x5 [1]", "est:x4 ~1  [2]", "std:dg := g1-g2 [0]"):
+        assert col in fast.draws.draws.columns, col
 
 
 def test_one_group_with_a_mean_structure_is_batched(monkeypatch):

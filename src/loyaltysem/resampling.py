@@ -492,10 +492,10 @@ class _Refitter:
     def batchable(self) -> bool:
         """Whether the draws can be refitted together (:meth:`batch`).
 
-        The single-group complete-data ML case, with or without a mean structure,
-        without fixed.x covariates (whose fixed values would change from draw to draw).
+        The single-group complete-data ML case, with or without a mean structure and
+        fixed.x covariates (whose fixed values each draw gets from its own moments).
         """
-        return not (self.fiml or self.has_fixed_x)
+        return not self.fiml
 
     def batch(self, data: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """The values of :meth:`__call__` for the resamples ``data[rows[b]]``, all at once.
@@ -529,9 +529,12 @@ class _Refitter:
             covs[i] = centred.T @ centred / n
         layout = self.cm.layout
         index = [np.arange(len(self.x0))]
-        if self.means:  # the case G = 1 of the multi-group batch
+        mean_list = [means] if self.means else None
+        # fixed.x covariates: each draw's moments in the fixed entries
+        fixed = [_fixed_x_values(self.cm, covs, means)] if self.has_fixed_x else None
+        if self.means or fixed is not None:  # the case G = 1 of the multi-group batch
             x, converged, _ = fit_batched_groups(
-                [layout], index, [covs], [means], [1.0], self.x0, self.h0_inv
+                [layout], index, [covs], mean_list, [1.0], self.x0, self.h0_inv, fixed=fixed
             )
         else:
             x, converged, _ = fit_batched(layout, covs, self.x0, self.h0_inv)
@@ -540,16 +543,18 @@ class _Refitter:
         done = np.flatnonzero(converged)
         if len(done):
             xs = x[done]
-            est, scale = self.std_plan.scales_and_values(xs)
+            fixed_done = None if fixed is None else _take_fixed(fixed[0], done)
+            est, scale = self.std_plan.scales_and_values(xs, fixed_done)
             std = est * scale
             parts, std_parts = [est], [std]
             if self.defined is not None:
                 parts.append(self.defined.from_x(xs))
                 std_parts.append(self.defined.from_rows(std))
-            if self.means:
+            if self.means or fixed_done is not None:
                 f = objective_batched_groups(
-                    [layout], index, [covs[done]], [means[done]], [1.0], xs
-                )
+                    [layout], index, [covs[done]], None if mean_list is None else [means[done]],
+                    [1.0], xs, None if fixed_done is None else [fixed_done],
+                )  # fmt: skip
             else:
                 f = objective_batched(layout, covs[done], xs)
             chisq = n * f
@@ -1085,10 +1090,7 @@ class _GroupRefitter:
         else:  # the steps of the batched refits (batch), draw by draw
             from loyaltysem._kernels.batched_groups import refit_one
 
-            h0_inv = self.h0_inv
-            if self.has_fixed_x:  # this draw's covariate moments: its own Fisher Hessian
-                h0_inv = _group_h0_inv(layouts, self.index, covs, means, nobs, self.q, self.x0)
-            x, st, _, converged = refit_one(kernel, self.x0, h0_inv)
+            x, st, _, converged = refit_one(kernel, self.x0, self.h0_inv)
         if not converged:
             x, st, _, converged = fisher_scoring(kernel, self.x0)  # type: ignore[arg-type]
         if not converged:
@@ -1111,10 +1113,10 @@ class _GroupRefitter:
     def batchable(self) -> bool:
         """Whether the draws can be refitted together (:meth:`batch`).
 
-        Complete data (listwise) without fixed.x covariates (whose fixed values would
-        change from draw to draw).
+        Complete data (listwise), with or without fixed.x covariates (whose fixed
+        values each draw gets from its own moments).
         """
-        return not (self.fiml or self.has_fixed_x)
+        return not self.fiml
 
     def batch(self, data: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """The values of :meth:`__call__` for the resamples ``data[rows[b]]``, all at once.
@@ -1150,8 +1152,14 @@ class _GroupRefitter:
                 means[g][i] = mean
         layouts = [cm.layout for cm in self.compiled]
         weights = np.asarray(self.nobs, dtype=float) / float(sum(self.nobs))
+        fixed = None
+        if self.has_fixed_x:  # each draw's covariate moments in the fixed entries
+            fixed = [
+                _fixed_x_values(cm, c, m) for cm, c, m in zip(self.compiled, covs, means,
+                                                              strict=True)
+            ]  # fmt: skip
         x, converged, _ = fit_batched_groups(
-            layouts, self.index, covs, means, weights, self.x0, self.h0_inv
+            layouts, self.index, covs, means, weights, self.x0, self.h0_inv, fixed=fixed
         )
         out = np.full((n_draws, k), np.nan)
         reasons = [""] * n_draws
@@ -1159,8 +1167,10 @@ class _GroupRefitter:
         if len(done):
             xs = x[done]
             ests, stds = [], []
-            for plan, idx in zip(self.plans, self.index, strict=True):
-                est_g, scale = plan.scales_and_values(xs[:, idx])
+            fixed_done = None if fixed is None else [_take_fixed(fx, done) for fx in fixed]
+            for g, (plan, idx) in enumerate(zip(self.plans, self.index, strict=True)):
+                fx = None if fixed_done is None else fixed_done[g]
+                est_g, scale = plan.scales_and_values(xs[:, idx], fx)
                 ests.append(est_g)
                 stds.append(est_g * scale)
             est, std = np.hstack(ests), np.hstack(stds)
@@ -1170,7 +1180,7 @@ class _GroupRefitter:
                 std_parts.append(self.defined.from_rows(std))
             f = objective_batched_groups(
                 layouts, self.index, [c[done] for c in covs], [m[done] for m in means],
-                weights, xs,
+                weights, xs, fixed_done,
             )  # fmt: skip
             chisq = float(sum(self.nobs)) * f
             admissible = np.all(est[:, self.variances] >= 0, axis=1).astype(float)
@@ -1209,6 +1219,37 @@ def _group_h0_inv(
         return np.linalg.inv(2.0 * kernel.expected_information(kernel.state(x0)))
     except np.linalg.LinAlgError:
         return np.eye(q)
+
+
+def _fixed_x_values(cm: Any, covs: np.ndarray, means: np.ndarray) -> dict[str, np.ndarray]:
+    """Each draw's fixed matrices where fixed.x rows take the draw's moments (B x r x c).
+
+    The values :func:`loyaltysem._kernels.partable.compile_partable` gives the fixed.x
+    rows of one resample (its covariances and, with a mean structure, its means),
+    for a stack of draws at once.
+    """
+    pt, lay = cm.table, cm.layout
+    pos = {name: i for i, name in enumerate(cm.ov)}
+    out: dict[str, np.ndarray] = {}
+    for i in np.flatnonzero((pt.exo == 1) & (pt.free == 0)):
+        where = cm.position[i]
+        if where is None:
+            continue
+        mat, r, c = where
+        if mat not in out:
+            out[mat] = np.broadcast_to(lay.fixed[mat], (len(covs), *lay.fixed[mat].shape)).copy()
+        if pt.op[i] == "~1":
+            value = means[:, pos[pt.lhs[i]]]
+        else:
+            value = covs[:, pos[pt.lhs[i]], pos[pt.rhs[i]]]
+        out[mat][:, r, c] = value
+        if mat in ("psi", "theta"):
+            out[mat][:, c, r] = value
+    return out
+
+
+def _take_fixed(fixed: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    return {name: values[rows] for name, values in fixed.items()}
 
 
 def _stratified_indices(

@@ -25,8 +25,8 @@ the same code; so is a single group with a mean structure. Draws that fail (samp
 covariance singular, implied covariance not positive definite, an ascent direction,
 line search or iteration limit) are reported, for the caller to refit them one by one.
 
-The model matrices are the same for every draw (no fixed.x rows taking their values
-from each resample). numpy only.
+Fixed.x covariates take their moments from each resample: their fixed matrix entries
+are then given per draw (``fixed``). numpy only.
 
 Examples
 --------
@@ -213,15 +213,24 @@ class _GroupState:
         )
 
 
-def _group_state(plan: _GroupPlan, xs: np.ndarray) -> _GroupState:
-    """The group's matrices and implied moments at the global vectors ``xs`` (B x q)."""
+def _group_state(
+    plan: _GroupPlan, xs: np.ndarray, fixed: dict[str, np.ndarray] | None = None
+) -> _GroupState:
+    """The group's matrices and implied moments at the global vectors ``xs`` (B x q).
+
+    ``fixed``: each draw's fixed values of the matrices (B x r x c; fixed.x covariates'
+    moments), instead of the layout's.
+    """
     lay = plan.layout
     local = xs[:, plan.index]
     b = len(xs)
     mats = {}
     for name in plan.names:
-        base = lay.fixed[name]
-        mat = np.broadcast_to(base, (b, *base.shape)).copy()
+        if fixed is not None and name in fixed:
+            mat = fixed[name].copy()
+        else:
+            base = lay.fixed[name]
+            mat = np.broadcast_to(base, (b, *base.shape)).copy()
         rows, cols, idx = lay.free[name]
         if len(idx):
             mat[:, rows, cols] = local[:, idx]
@@ -312,8 +321,10 @@ class _Problem:
         covs: list[np.ndarray],
         means: list[np.ndarray | None],
         weights: np.ndarray,
+        fixed: list[dict[str, np.ndarray] | None] | None = None,
     ) -> None:
         self.plans, self.covs, self.means = plans, covs, means
+        self.fixed = [None] * len(plans) if fixed is None else list(fixed)
         self.weights = np.asarray(weights, dtype=float)
         signs, logdets = zip(*(np.linalg.slogdet(c) for c in covs), strict=True)
         self.logdet_s = list(logdets)
@@ -326,12 +337,15 @@ class _Problem:
         out.plans, out.weights = self.plans, self.weights
         out.covs = [c[keep] for c in self.covs]
         out.means = [None if m is None else m[keep] for m in self.means]
+        out.fixed = [
+            None if fx is None else {k: v[keep] for k, v in fx.items()} for fx in self.fixed
+        ]
         out.logdet_s = [ld[keep] for ld in self.logdet_s]
         out.regular = self.regular[keep]
         return out
 
     def states(self, xs: np.ndarray) -> list[_GroupState]:
-        return [_group_state(plan, xs) for plan in self.plans]
+        return [_group_state(plan, xs, fx) for plan, fx in zip(self.plans, self.fixed, strict=True)]
 
     def objective(self, sts: list[_GroupState], rows: np.ndarray | None = None) -> np.ndarray:
         """``sum_g (n_g / N) F_g`` of the draws ``rows`` (all draws when None)."""
@@ -379,8 +393,12 @@ def objective_batched_groups(
     means: Sequence[np.ndarray] | None,
     weights: Sequence[float],
     xs: np.ndarray,
+    fixed: Sequence[dict[str, np.ndarray] | None] | None = None,
 ) -> np.ndarray:
     """The joint ``sum_g (n_g / N) F_g`` of each draw ``b`` at ``xs[b]`` (``inf`` if not PD).
+
+    ``fixed``: per group, each draw's fixed matrix values (B x r x c), or None (the
+    layout's), as in :func:`fit_batched_groups`.
 
     Examples
     --------
@@ -399,7 +417,13 @@ def objective_batched_groups(
     xs = np.asarray(xs, dtype=float)
     mlist = [None] * len(layouts) if means is None else [np.asarray(m, float) for m in means]
     plans = _plans(layouts, index, xs.shape[1], means is not None)
-    prob = _Problem(plans, [np.asarray(c, dtype=float) for c in covs], mlist, np.asarray(weights))
+    prob = _Problem(
+        plans,
+        [np.asarray(c, dtype=float) for c in covs],
+        mlist,
+        np.asarray(weights),
+        None if fixed is None else list(fixed),
+    )
     return prob.objective(prob.states(xs))
 
 
@@ -412,6 +436,7 @@ def fit_batched_groups(
     x0: np.ndarray,
     h0_inv: np.ndarray,
     *,
+    fixed: Sequence[dict[str, np.ndarray] | None] | None = None,
     tol: float = 1e-8,
     max_iter: int = 200,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -440,6 +465,10 @@ def fit_batched_groups(
         First inverse-Hessian approximation of every draw (the inverse of ``2 I(x0)``,
         the Fisher Hessian of the joint discrepancy: the same for every draw of a
         bootstrap within groups, whose group sizes do not change).
+    fixed : sequence of dict, optional
+        Per group: each draw's values of the fixed matrix entries (``name`` to a
+        B x r x c stack; fixed.x covariates take their moments from each resample), or
+        None for the layout's fixed values (the default for every group).
     tol : float, default 1e-8
         A draw has converged when its largest absolute gradient entry is below ``tol``.
     max_iter : int, default 200
@@ -459,7 +488,7 @@ def fit_batched_groups(
     covs = [np.asarray(c, dtype=float) for c in covs]
     mlist = [None] * len(layouts) if means is None else [np.asarray(m, float) for m in means]
     plans = _plans(layouts, index, q, means is not None)
-    full = _Problem(plans, covs, mlist, np.asarray(weights))
+    full = _Problem(plans, covs, mlist, np.asarray(weights), None if fixed is None else list(fixed))
     n_draws = len(covs[0])
     x = np.broadcast_to(np.asarray(x0, dtype=float), (n_draws, q)).copy()
     converged = np.zeros(n_draws, dtype=bool)
