@@ -22,8 +22,8 @@ exactly the steps of its own refit and leaves the batch when it has converged, s
 its estimates do not depend on the batch it is in and equal its one-by-one refit to
 rounding. One group without a mean structure (``means=None``) is the case ``G = 1`` of
 the same code; so is a single group with a mean structure. Draws that fail (sample
-covariance singular, implied covariance not positive definite, an ascent direction,
-line search or iteration limit) are reported, for the caller to refit them one by one.
+covariance singular, implied covariance not positive definite at the start, line search
+or iteration limit) are reported, for the caller to refit them one by one.
 
 Fixed.x covariates take their moments from each resample: their fixed matrix entries
 are then given per draw (``fixed``). numpy only.
@@ -347,17 +347,10 @@ class _Problem:
     def states(self, xs: np.ndarray) -> list[_GroupState]:
         return [_group_state(plan, xs, fx) for plan, fx in zip(self.plans, self.fixed, strict=True)]
 
-    def objective(self, sts: list[_GroupState], rows: np.ndarray | None = None) -> np.ndarray:
-        """``sum_g (n_g / N) F_g`` of the draws ``rows`` (all draws when None)."""
-        sel = slice(None) if rows is None else rows
+    def objective(self, sts: list[_GroupState]) -> np.ndarray:
+        """``sum_g (n_g / N) F_g`` of every draw (``inf`` where a group's is)."""
         fs = [
-            _group_objective(
-                plan,
-                st,
-                s[sel],
-                None if m is None else m[sel],
-                ld[sel],
-            )
+            _group_objective(plan, st, s, m, ld)
             for plan, st, s, m, ld in zip(
                 self.plans, sts, self.covs, self.means, self.logdet_s, strict=True
             )
@@ -368,13 +361,13 @@ class _Problem:
         ok = np.all([np.isfinite(fg) for fg in fs], axis=0)
         return np.where(ok, f, np.inf)
 
-    def gradient(self, sts: list[_GroupState], rows: np.ndarray | None = None) -> np.ndarray:
-        sel = slice(None) if rows is None else rows
+    def gradient(self, sts: list[_GroupState]) -> np.ndarray:
+        """The gradient of :meth:`objective` in the global parameters (B x q)."""
         g = None
         for plan, st, s, m, w in zip(
             self.plans, sts, self.covs, self.means, self.weights, strict=True
         ):
-            part = w * _group_gradient(plan, st, s[sel], None if m is None else m[sel])
+            part = w * _group_gradient(plan, st, s, m)
             g = part if g is None else g + part
         assert g is not None
         return g
