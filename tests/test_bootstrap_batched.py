@@ -174,24 +174,6 @@ def test_bollen_stine_is_batched_too(poldem, monkeypatch):
     assert fast.chisq_pvalue == slow.chisq_pvalue
 
 
-def test_other_cases_keep_the_one_by_one_path(monkeypatch):
-    """A mean structure or fixed.x covariates are not batched: batch() is never called."""
-    data = load_frame("political_democracy")
-    for model, opts in (
-        (PD_MODEL, {"meanstructure": True}),
-        ("dem60 =~ y1 + y2 + y3 + y4\ndem60 ~ x1 + x2", {}),
-    ):
-        res = ls.fit(model, data, **opts)
-
-        def no_batch(*args, **kwargs):
-            raise AssertionError("batched")
-
-        with monkeypatch.context() as m:
-            m.setattr(resampling._Refitter, "batch", no_batch)
-            boot = ls.bootstrap(res, 20, data=data, random_state=1)
-        assert boot.n_ok + boot.n_failed == 20
-
-
 def test_default_model_draws_equal_their_one_by_one_refits(monkeypatch):
     survey = ls.load_ecommerce()
     res = ls.fit(ls.DEFAULT_MODEL, survey)

@@ -421,20 +421,33 @@ class StandardizationPlan:
         object.__setattr__(self, "_sources", out)
         return out
 
-    def scales_and_values(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Row values and their standardization factors for a batch ``xs`` (B x q)."""
+    def scales_and_values(
+        self, xs: np.ndarray, fixed: dict[str, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Row values and their standardization factors for a batch ``xs`` (B x q).
+
+        ``fixed``: each member's fixed matrix values (``name`` to B x r x c: fixed.x
+        covariates' moments of a bootstrap draw) instead of the layout's.
+        """
         xs = np.atleast_2d(xs)
         lay = self.model.layout
         b = xs.shape[0]
+        fixed_b = {} if fixed is None else fixed
         mats = {}
         for name in ("lambda", "beta", "psi"):  # small (m columns); Theta only by its diagonal
             base = lay.fixed[name]
-            mat = np.broadcast_to(base, (b, *base.shape)).copy()
+            if name in fixed_b:
+                mat = fixed_b[name].copy()
+            else:
+                mat = np.broadcast_to(base, (b, *base.shape)).copy()
             rows, cols, idx = lay.free[name]
             if len(idx):
                 mat[:, rows, cols] = xs[:, idx]
             mats[name] = mat
-        theta_diag = np.broadcast_to(np.diagonal(lay.fixed["theta"]), (b, lay.n_obs)).copy()
+        if "theta" in fixed_b:
+            theta_diag = np.diagonal(fixed_b["theta"], axis1=1, axis2=2).copy()
+        else:
+            theta_diag = np.broadcast_to(np.diagonal(lay.fixed["theta"]), (b, lay.n_obs)).copy()
         rows, cols, idx = lay.free["theta"]
         on_diag = rows == cols
         if on_diag.any():
@@ -447,6 +460,12 @@ class StandardizationPlan:
         vy = np.sum((la @ mats["psi"]) * la, axis=2) + theta_diag
         fixed, free_rows, free_idx = self._row_sources()
         est = np.broadcast_to(fixed, (b, len(fixed))).copy()
+        if fixed_b:  # the fixed rows' values of each member
+            names = ("lambda", "beta", "psi", "theta", "nu", "alpha")
+            for code, name in enumerate(names):
+                if name in fixed_b:
+                    rows_i = np.flatnonzero(self.mat_code == code)
+                    est[:, rows_i] = fixed_b[name][:, self.r[rows_i], self.c[rows_i]]
         est[:, free_rows] = xs[:, free_idx]
         with np.errstate(invalid="ignore", divide="ignore"):
             f = np.concatenate(

@@ -42,6 +42,7 @@ from loyaltysem._kernels.resampling import (
     resample_indices,
 )
 from loyaltysem._threads import blas_single_threaded
+from loyaltysem._workers import effective_workers, run_tasks
 from loyaltysem.errors import ConvergenceError, SurveyDataError
 from loyaltysem.sem.group_blocks import MultiGroupResult
 from loyaltysem.status import Status, warns_status
@@ -317,21 +318,10 @@ def bootstrap_statistic(
     bar = _Progress(int(n_boot), show, "bootstrap")
     chunks = np.array_split(np.arange(int(n_boot)), max(1, min(int(n_boot), 20 * max(n_jobs, 1))))
     results: list[tuple[np.ndarray, list[str]]] = []
-    if n_jobs == 1:
-        for c in chunks:
-            results.append(_run_chunk(statistic, x, idx[c], k))
-            bar.update(len(c))
-    else:
-        from joblib import Parallel, delayed
-
-        runner = Parallel(n_jobs=n_jobs, return_as="generator")
-        for c, res in zip(
-            chunks,
-            runner(delayed(_run_chunk)(statistic, x, idx[c], k) for c in chunks),
-            strict=True,
-        ):
-            results.append(res)
-            bar.update(len(c))
+    tasks = [(statistic, x, idx[c], k) for c in chunks]
+    for c, res in zip(chunks, run_tasks(_run_chunk, tasks, n_jobs), strict=True):
+        results.append(res)
+        bar.update(len(c))
     return _collect(
         results, statistic, x, estimate, names, int(n_boot),
         None if indices is not None else random_state, jackknife,
@@ -464,9 +454,10 @@ class _Refitter:
         if self.has_fixed_x:
             cm = compile_partable(self.pt, self.ov, s, mean if self.means else None)
         kernel = MLKernel(cm.layout, s, mean if self.means else None)
-        if self.means:
-            st = kernel.state(self.x0)
-            x, st, _, converged = _bfgs(kernel, self.x0, st, max_iter=200, tol=1e-8)
+        if self.means:  # the steps of the batched refits (batch), draw by draw
+            from loyaltysem._kernels.batched_groups import refit_one
+
+            x, st, _, converged = refit_one(kernel, self.x0, self.h0_inv)
         else:
             x, st, _, converged = bfgs_refit(kernel, self.x0, self.h0_inv)
         if not converged:  # the robust path of fit() as a fallback
@@ -501,10 +492,10 @@ class _Refitter:
     def batchable(self) -> bool:
         """Whether the draws can be refitted together (:meth:`batch`).
 
-        The single-group complete-data ML case without a mean structure and without
-        fixed.x covariates (whose fixed values would change from draw to draw).
+        The single-group complete-data ML case, with or without a mean structure and
+        fixed.x covariates (whose fixed values each draw gets from its own moments).
         """
-        return not (self.fiml or self.means or self.has_fixed_x)
+        return not self.fiml
 
     def batch(self, data: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """The values of :meth:`__call__` for the resamples ``data[rows[b]]``, all at once.
@@ -517,6 +508,10 @@ class _Refitter:
         as the one-by-one chunks of :func:`bootstrap_statistic` do.
         """
         from loyaltysem._kernels.batched import fit_batched, objective_batched
+        from loyaltysem._kernels.batched_groups import (
+            fit_batched_groups,
+            objective_batched_groups,
+        )
 
         rows = np.asarray(rows)
         n_draws, n = rows.shape
@@ -526,24 +521,43 @@ class _Refitter:
         # each draw's covariance matrix (divisor n) computed as __call__ computes it, so
         # that a draw's refit starts from the same numbers (a loop of BLAS products)
         covs = np.empty((n_draws, data.shape[1], data.shape[1]))
+        means = np.empty((n_draws, data.shape[1]))
         for i, r in enumerate(rows):
             sample = data[r]
-            centred = sample - sample.mean(axis=0)
+            means[i] = sample.mean(axis=0)
+            centred = sample - means[i]
             covs[i] = centred.T @ centred / n
         layout = self.cm.layout
-        x, converged, _ = fit_batched(layout, covs, self.x0, self.h0_inv)
+        index = [np.arange(len(self.x0))]
+        mean_list = [means] if self.means else None
+        # fixed.x covariates: each draw's moments in the fixed entries
+        fixed = [_fixed_x_values(self.cm, covs, means)] if self.has_fixed_x else None
+        if self.means or fixed is not None:  # the case G = 1 of the multi-group batch
+            x, converged, _ = fit_batched_groups(
+                [layout], index, [covs], mean_list, [1.0], self.x0, self.h0_inv, fixed=fixed
+            )
+        else:
+            x, converged, _ = fit_batched(layout, covs, self.x0, self.h0_inv)
         out = np.full((n_draws, k), np.nan)
         reasons = [""] * n_draws
         done = np.flatnonzero(converged)
         if len(done):
             xs = x[done]
-            est, scale = self.std_plan.scales_and_values(xs)
+            fixed_done = None if fixed is None else _take_fixed(fixed[0], done)
+            est, scale = self.std_plan.scales_and_values(xs, fixed_done)
             std = est * scale
             parts, std_parts = [est], [std]
             if self.defined is not None:
                 parts.append(self.defined.from_x(xs))
                 std_parts.append(self.defined.from_rows(std))
-            chisq = n * objective_batched(layout, covs[done], xs)
+            if self.means or fixed_done is not None:
+                f = objective_batched_groups(
+                    [layout], index, [covs[done]], None if mean_list is None else [means[done]],
+                    [1.0], xs, None if fixed_done is None else [fixed_done],
+                )  # fmt: skip
+            else:
+                f = objective_batched(layout, covs[done], xs)
+            chisq = n * f
             admissible = np.all(est[:, self.variances] >= 0, axis=1).astype(float)
             values = np.column_stack([*parts, *std_parts, chisq, admissible])
             finite = np.all(np.isfinite(values), axis=1)
@@ -571,7 +585,7 @@ _BATCH_ENTRIES = 5_000_000
 
 def _batched_statistic(
     x: np.ndarray,
-    refit: _Refitter,
+    refit: _Refitter | _GroupRefitter,
     names: Sequence[str],
     *,
     n_boot: int,
@@ -594,25 +608,15 @@ def _batched_statistic(
     q = len(refit.x0)
     size = max(1, min(_BATCH_SIZE, _BATCH_ENTRIES // max(q * q, 1)))
     n_chunks = -(-n_boot // size)
-    if n_jobs != 1:  # a batch per worker at least
-        from joblib import effective_n_jobs
-
-        n_chunks = max(n_chunks, effective_n_jobs(n_jobs))
+    workers = effective_workers(n_jobs)
+    if workers > 1:  # a whole number of batches per worker
+        n_chunks = workers * -(-n_chunks // workers)
     chunks = np.array_split(np.arange(n_boot), min(n_boot, n_chunks))
     results: list[tuple[np.ndarray, list[str]]] = []
-    if n_jobs == 1:
-        for c in chunks:
-            results.append(refit.batch(x, idx[c]))
-            bar.update(len(c))
-    else:
-        from joblib import Parallel, delayed
-
-        runner = Parallel(n_jobs=n_jobs, return_as="generator")
-        for c, res in zip(
-            chunks, runner(delayed(refit.batch)(x, idx[c]) for c in chunks), strict=True
-        ):
-            results.append(res)
-            bar.update(len(c))
+    tasks = [(x, idx[c]) for c in chunks]
+    for c, res in zip(chunks, run_tasks(refit.batch, tasks, n_jobs), strict=True):
+        results.append(res)
+        bar.update(len(c))
     return _collect(
         results, refit, x, estimate, names, n_boot,
         None if indices is not None else random_state, jackknife,
@@ -1021,10 +1025,16 @@ class _GroupRefitter:
         self.compiled, self.index, _ = _compile_groups(table, ov, self.q, gd.covs, gd.means)
         self.plans = [StandardizationPlan.build(cm, "std.all") for cm in self.compiled]
         self.has_fixed_x = bool(np.any(table["exo"].to_numpy() == 1))
+        self.nobs = [int(n) for n in gd.nobs]
+        self.h0_inv = _group_h0_inv(
+            [cm.layout for cm in self.compiled], self.index, gd.covs, gd.means, self.nobs,
+            self.q, self.x0,
+        )  # fmt: skip
         free = table["free"].to_numpy(dtype=int)
         is_var = (table["op"] == "~~").to_numpy() & (table["lhs"] == table["rhs"]).to_numpy()
         self.variances = np.flatnonzero(is_var & (free > 0))
         self.defined = None
+        self.n_defined = len(spec.definitions)
         if spec.definitions:
             from types import SimpleNamespace
 
@@ -1074,8 +1084,13 @@ class _GroupRefitter:
                 plans = [StandardizationPlan.build(cm, "std.all") for cm in compiled]
             layouts = [cm.layout for cm in compiled]
             kernel = MultiGroupKernel(layouts, self.index, covs, means, nobs, self.q)
-        st = kernel.state(self.x0)
-        x, st, _, converged = _bfgs(kernel, self.x0, st, max_iter=200, tol=1e-8)  # type: ignore[arg-type]
+        if self.fiml:
+            st = kernel.state(self.x0)
+            x, st, _, converged = _bfgs(kernel, self.x0, st, max_iter=200, tol=1e-8)  # type: ignore[arg-type]
+        else:  # the steps of the batched refits (batch), draw by draw
+            from loyaltysem._kernels.batched_groups import refit_one
+
+            x, st, _, converged = refit_one(kernel, self.x0, self.h0_inv)
         if not converged:
             x, st, _, converged = fisher_scoring(kernel, self.x0)  # type: ignore[arg-type]
         if not converged:
@@ -1093,6 +1108,148 @@ class _GroupRefitter:
         chisq = kernel.n * kernel.objective(st)
         admissible = float(np.all(est[self.variances] >= 0))
         return np.concatenate([*parts, *std_parts, [chisq, admissible]])
+
+    @property
+    def batchable(self) -> bool:
+        """Whether the draws can be refitted together (:meth:`batch`).
+
+        Complete data (listwise), with or without fixed.x covariates (whose fixed
+        values each draw gets from its own moments).
+        """
+        return not self.fiml
+
+    def batch(self, data: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """The values of :meth:`__call__` for the resamples ``data[rows[b]]``, all at once.
+
+        Each group's covariance matrices and means of the draws are stacked and the
+        joint model refitted by
+        :func:`loyaltysem._kernels.batched_groups.fit_batched_groups` (each draw taking
+        the steps of its own one-by-one refit); a draw it does not bring to convergence
+        is refitted by :meth:`__call__`. Values and reasons as
+        :meth:`_Refitter.batch`.
+        """
+        from loyaltysem._kernels.batched_groups import fit_batched_groups, objective_batched_groups
+
+        rows = np.asarray(rows)
+        n_draws = len(rows)
+        k = self.n_values
+        p = data.shape[1] - 1
+        if not self.batchable or n_draws == 0 or min(self.nobs) <= p:
+            return _run_chunk(self, data, rows, k)
+        # each group's moments of each draw, computed as __call__ computes them (the
+        # groups' rows of a draw are consecutive columns of its indices, in order)
+        covs = [np.empty((n_draws, p, p)) for _ in self.nobs]
+        means = [np.empty((n_draws, p)) for _ in self.nobs]
+        y = data[:, :-1]
+        for i, r in enumerate(rows):
+            codes = data[r, -1].astype(int)
+            sample = y[r]
+            for g in range(self.n_groups):
+                block = sample[codes == g]
+                mean = block.mean(axis=0)
+                centered = block - mean
+                covs[g][i] = centered.T @ centered / len(block)
+                means[g][i] = mean
+        layouts = [cm.layout for cm in self.compiled]
+        weights = np.asarray(self.nobs, dtype=float) / float(sum(self.nobs))
+        fixed = None
+        if self.has_fixed_x:  # each draw's covariate moments in the fixed entries
+            fixed = [
+                _fixed_x_values(cm, c, m) for cm, c, m in zip(self.compiled, covs, means,
+                                                              strict=True)
+            ]  # fmt: skip
+        x, converged, _ = fit_batched_groups(
+            layouts, self.index, covs, means, weights, self.x0, self.h0_inv, fixed=fixed
+        )
+        out = np.full((n_draws, k), np.nan)
+        reasons = [""] * n_draws
+        done = np.flatnonzero(converged)
+        if len(done):
+            xs = x[done]
+            ests, stds = [], []
+            fixed_done = None if fixed is None else [_take_fixed(fx, done) for fx in fixed]
+            for g, (plan, idx) in enumerate(zip(self.plans, self.index, strict=True)):
+                fx = None if fixed_done is None else fixed_done[g]
+                est_g, scale = plan.scales_and_values(xs[:, idx], fx)
+                ests.append(est_g)
+                stds.append(est_g * scale)
+            est, std = np.hstack(ests), np.hstack(stds)
+            parts, std_parts = [est], [std]
+            if self.defined is not None:
+                parts.append(self.defined.from_x(xs))
+                std_parts.append(self.defined.from_rows(std))
+            f = objective_batched_groups(
+                layouts, self.index, [c[done] for c in covs], [m[done] for m in means],
+                weights, xs, fixed_done,
+            )  # fmt: skip
+            chisq = float(sum(self.nobs)) * f
+            admissible = np.all(est[:, self.variances] >= 0, axis=1).astype(float)
+            values = np.column_stack([*parts, *std_parts, chisq, admissible])
+            finite = np.all(np.isfinite(values), axis=1)
+            out[done[finite]] = values[finite]
+            for i in done[~finite]:
+                reasons[i] = "non-finite value"
+        rest = np.flatnonzero(~converged)
+        if len(rest):  # one by one, exactly as without batching
+            values, why = _run_chunk(self, data, rows[rest], k)
+            out[rest] = values
+            for i, reason in zip(rest, why, strict=True):
+                reasons[i] = reason
+        return out, reasons
+
+    @property
+    def n_values(self) -> int:
+        return 2 * (sum(len(cm.position) for cm in self.compiled) + self.n_defined) + 2
+
+
+def _group_h0_inv(
+    layouts: Sequence[Any],
+    index: Sequence[np.ndarray],
+    covs: Sequence[np.ndarray],
+    means: Sequence[np.ndarray],
+    nobs: Sequence[int],
+    q: int,
+    x0: np.ndarray,
+) -> np.ndarray:
+    """The inverse of the Fisher Hessian ``2 I(x0)`` of the joint discrepancy (refit start)."""
+    from loyaltysem._kernels.multigroup import MultiGroupKernel
+
+    kernel = MultiGroupKernel(layouts, index, covs, means, nobs, q)
+    try:
+        return np.linalg.inv(2.0 * kernel.expected_information(kernel.state(x0)))
+    except np.linalg.LinAlgError:
+        return np.eye(q)
+
+
+def _fixed_x_values(cm: Any, covs: np.ndarray, means: np.ndarray) -> dict[str, np.ndarray]:
+    """Each draw's fixed matrices where fixed.x rows take the draw's moments (B x r x c).
+
+    The values :func:`loyaltysem._kernels.partable.compile_partable` gives the fixed.x
+    rows of one resample (its covariances and, with a mean structure, its means),
+    for a stack of draws at once.
+    """
+    pt, lay = cm.table, cm.layout
+    pos = {name: i for i, name in enumerate(cm.ov)}
+    out: dict[str, np.ndarray] = {}
+    for i in np.flatnonzero((pt.exo == 1) & (pt.free == 0)):
+        where = cm.position[i]
+        if where is None:
+            continue
+        mat, r, c = where
+        if mat not in out:
+            out[mat] = np.broadcast_to(lay.fixed[mat], (len(covs), *lay.fixed[mat].shape)).copy()
+        if pt.op[i] == "~1":
+            value = means[:, pos[pt.lhs[i]]]
+        else:
+            value = covs[:, pos[pt.lhs[i]], pos[pt.rhs[i]]]
+        out[mat][:, r, c] = value
+        if mat in ("psi", "theta"):
+            out[mat][:, c, r] = value
+    return out
+
+
+def _take_fixed(fixed: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    return {name: values[rows] for name, values in fixed.items()}
 
 
 def _stratified_indices(
@@ -1233,9 +1390,10 @@ def _bootstrap_groups(
                               strict=True)
     ]  # fmt: skip
     names = [f"est:{i}" for i in labels] + [f"std:{i}" for i in labels] + ["chisq", "admissible"]
-    boot = bootstrap_statistic(
-        stacked, refit, names, indices=idx, n_jobs=n_jobs, progress=progress,
-        jackknife=(ci == "bca"),
+    run = _batched_statistic if _BATCH_REFITS and refit.batchable else bootstrap_statistic
+    boot = run(
+        stacked, refit, names, n_boot=len(idx), random_state=None, indices=idx,  # type: ignore[arg-type]
+        n_jobs=n_jobs, progress=progress, jackknife=(ci == "bca"),
     )  # fmt: skip
     boot = replace(boot, random_state=None if indices is not None else random_state)
     chisq = float(result.fit_measures["chisq"]) if kind == "bollen-stine" else None
