@@ -54,6 +54,7 @@ import pandas as pd
 
 from loyaltysem._display import DisplayMixin
 from loyaltysem._files import OutputFolder, atomic_write, write_csv, write_text
+from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import LoyaltySemError, StudyError
 from loyaltysem.instruments import DEFAULT_MODEL, RIVAL_MODEL
 from loyaltysem.report import write as write_report
@@ -66,6 +67,7 @@ from loyaltysem.study.config import Study, load_study
 from loyaltysem.study.drift import DriftReport, drift
 from loyaltysem.study.summary import write_study_report
 from loyaltysem.study.waves import Wave, waves_of
+from loyaltysem.survey import Survey
 
 __all__ = ["LONG_COLUMNS", "StudyResult", "WaveOutcome", "run_study", "wave_seed"]
 
@@ -328,11 +330,21 @@ def _outcome_status(a: Analysis) -> tuple[str, str]:
 
 
 def _run_wave(study: Study, wave: Wave, target: Path, key: str, seed: int) -> dict[str, Any]:
-    """Analyse one wave into its folder; never raises for a broken wave (it is reported)."""
+    """Analyse one wave into its folder; never raises for a broken wave (it is reported).
+
+    BLAS runs one thread (as every fit does): waves run side by side on the cores, and a
+    Dask worker does not limit its threads itself.
+    """
+    with single_blas_thread():
+        return _analyse_wave(study, wave, target, key, seed)
+
+
+def _analyse_wave(study: Study, wave: Wave, target: Path, key: str, seed: int) -> dict[str, Any]:
     start = time.perf_counter()
     version = library_versions().get("loyaltysem", "")
     with OutputFolder(target, command=["loyaltysem", "run"], version=version) as folder:
         survey = None
+        cleaned = None
         table = pd.DataFrame(columns=list(LONG_COLUMNS))
         try:
             survey = wave.read()
@@ -351,6 +363,7 @@ def _run_wave(study: Study, wave: Wave, target: Path, key: str, seed: int) -> di
             table = _write_wave(a, study, folder.staging, wave.name)
             status, reason = _outcome_status(a)
             n_received, n_kept = a.survey.n, a.cleaned.n
+            cleaned = a.cleaned
         except Exception as exc:
             status = "failed"
             reason = _reason(exc)
@@ -373,7 +386,8 @@ def _run_wave(study: Study, wave: Wave, target: Path, key: str, seed: int) -> di
         write_csv(folder.staging / "quantities.csv", table, index=False)
         write_text(folder.staging / "wave.json", json.dumps(outcome.to_dict(), indent=1) + "\n")
         folder.commit()
-    return {"outcome": outcome, "table": table}
+    # the cleaned wave goes back for the drift across waves (not read and screened again)
+    return {"outcome": outcome, "table": table, "cleaned": cleaned}
 
 
 def _reason(exc: BaseException) -> str:
@@ -395,7 +409,7 @@ def _resumed(target: Path, key: str) -> dict[str, Any] | None:
         return None
     data["resumed"] = True
     frame = pd.read_csv(table, encoding="utf-8-sig", dtype={"wave": str})
-    return {"outcome": WaveOutcome(**data), "table": frame}
+    return {"outcome": WaveOutcome(**data), "table": frame, "cleaned": None}
 
 
 # --------------------------------------------------------------------------- the study
@@ -533,7 +547,8 @@ def run_study(
     )
     table["wave"] = table["wave"].astype(str)
     report("drift: the newest wave against the earlier waves")
-    moved = _drift(study, waves, outcomes, table)
+    cleaned = {name: r["cleaned"] for name, r in results.items() if r["cleaned"] is not None}
+    moved = _drift(study, waves, outcomes, table, cleaned)
     _write_study(out, study, outcomes, table, waves, moved)
     failed = sum(o.status == "failed" for o in outcomes)
     report(f"done: {len(outcomes) - failed} waves analysed, {failed} failed")
@@ -541,14 +556,21 @@ def run_study(
 
 
 def _drift(
-    study: Study, waves: Sequence[Wave], outcomes: Sequence[WaveOutcome], table: pd.DataFrame
+    study: Study,
+    waves: Sequence[Wave],
+    outcomes: Sequence[WaveOutcome],
+    table: pd.DataFrame,
+    cleaned: dict[str, Survey],
 ) -> DriftReport | None:
     analysed = [w for w, o in zip(waves, outcomes, strict=True) if o.status != "failed"]
     if len(analysed) < 2:
         return None
     surveys = {}
     for w in analysed:
-        s = w.read()
+        if w.name in cleaned:  # analysed in this run
+            surveys[w.name] = cleaned[w.name]
+            continue
+        s = w.read()  # resumed: read and screened again, as its analysis did
         surveys[w.name] = s.clean(s.screen()) if study.screening.clean else s
     newest = surveys[analysed[-1].name]
     est = study.model.estimator
