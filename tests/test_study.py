@@ -465,3 +465,20 @@ def test_drift_sentences_in_chinese_carry_the_numbers():
     ]
     assert "90% CI" in _sentences(table, "w4", ("w1",), 0.05, "en", level=0.90)[0]
     assert holm([0.01, 0.04, 0.03]).tolist() == pytest.approx([0.03, 0.06, 0.06])
+
+
+def test_the_resume_key_follows_every_setting_but_the_name():
+    base = {
+        "data": {"file": "bundled:ecommerce", "column": "wave", "codebook": "bundled:ecommerce"},
+        "model": {"syntax": "default"},
+    }
+    key = load_study(base).fingerprint()
+    assert load_study({**base, "study": {"name": "renamed"}}).fingerprint() == key
+    for change in (
+        {"study": {"formats": ["docx"]}},
+        {"study": {"language": "zh"}},
+        {"study": {"seed": 2}},
+        {"bootstrap": {"draws": 10}},
+        {"screening": {"clean": False}},
+    ):
+        assert load_study({**base, **change}).fingerprint() != key, change

@@ -176,9 +176,8 @@ class Study(_Section):
         return p if p.is_absolute() else self.folder / p
 
     def fingerprint(self) -> str:
-        """SHA-256 of what decides the numbers (everything but the path and the formats)."""
+        """SHA-256 of what decides a wave's outputs (every setting but the study's name)."""
         content = self.model_dump(mode="json")
-        content["study"].pop("formats", None)
         content["study"].pop("name", None)
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 

@@ -18,7 +18,7 @@ Rules a run keeps:
   when complete (:class:`loyaltysem._files.OutputFolder`); the study files are written
   atomically after the waves.
 - **Resumable.** A wave's key is the SHA-256 of its input (its rows or file, and the
-  codebook), of the study's settings that decide numbers and of the loyaltysem version.
+  codebook), of the study's settings (all but its name) and of the loyaltysem version.
   ``resume=True`` keeps every wave folder whose ``wave.json`` has the same key and redoes
   the rest; a run killed midway and resumed ends with the same outputs as an
   uninterrupted run (timings and the manifests' times aside).
