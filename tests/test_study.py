@@ -354,6 +354,8 @@ def test_the_run_command_in_a_subprocess(tmp_path):
     (tmp_path / "waves").mkdir()
     frame.to_csv(tmp_path / "waves" / "only.csv", index=False)
     study = _study_file(tmp_path, 'files = "waves/*.csv"')
+    text = study.read_text(encoding="utf-8")
+    study.write_text(text.replace('estimator = "ML"', 'estimator = "ML"\nrival = "rival"'))
     run = subprocess.run(
         [sys.executable, "-m", "loyaltysem.cli", "run", str(study), "--out", "o"],
         cwd=tmp_path,
@@ -363,6 +365,9 @@ def test_the_run_command_in_a_subprocess(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert "wave only: ok" in run.stdout
+    report = (tmp_path / "o" / "waves" / "only" / "report.md").read_text(encoding="utf-8")
+    assert "Model comparison" in report  # the rival model of the study file
+    assert not (tmp_path / "o" / "waves" / "only" / "rival_error.txt").exists()
     assert np.isfinite(pd.read_csv(tmp_path / "o" / "study_long.csv")["estimate"]).any()
 
 

@@ -293,8 +293,13 @@ def quantities(wave: str, a: Analysis) -> pd.DataFrame:
 def _write_wave(a: Analysis, study: Study, folder: Path, wave: str) -> pd.DataFrame:
     comparison = None
     if study.model.rival is not None and a.fit.converged:
-        rival = fit(_model_text(study, study.model.rival), a.cleaned, **_fit_options(a))
-        comparison = compare(rival, a.fit)
+        try:
+            rival = fit(_model_text(study, study.model.rival), a.cleaned, **_fit_options(a))
+            comparison = compare(rival, a.fit)
+        except LoyaltySemError as exc:  # the wave stands; the comparison says why it is absent
+            write_text(
+                folder / "rival_error.txt", f"the rival model could not be compared: {exc}\n"
+            )
     write_report(
         folder,
         survey=a.cleaned,
