@@ -487,3 +487,29 @@ def test_the_resume_key_follows_every_setting_but_the_name():
         {"screening": {"clean": False}},
     ):
         assert load_study({**base, **change}).fingerprint() != key, change
+
+
+def test_trend_figures_draw_the_long_tables_numbers(broken_run):
+    from loyaltysem.report import trend_figure
+
+    _, _, out, _ = broken_run
+    table = pd.read_parquet(out / "study_long.parquet")
+    fig = trend_figure(table, kind="path", level=0.90)
+    paths = table[table["kind"] == "path"]
+    assert_allclose(fig.data["value"], paths["std_all"], rtol=0, atol=0)
+    from scipy import stats
+
+    z = stats.norm.ppf(0.95)
+    assert_allclose(fig.data["upper"], paths["std_all"] + z * paths["se_std_all"], rtol=1e-12)
+    assert fig.status.ok and len(fig.axes[0].get_lines()) == 9
+    improper = table.copy()
+    improper.loc[improper["wave"] == "2026Q2", "status"] = "NOT converged"
+    bad = trend_figure(improper, kind="fit")
+    assert not bad.status.converged and "wave 2026Q2: NOT converged" in bad.status.reasons
+    assert "WARNING" in bad.caption
+    for kind in ("path", "effect", "fit"):
+        assert (out / f"study_trend_{kind}.png").stat().st_size > 10_000
+    page = (out / "study_report.html").read_text(encoding="utf-8")
+    assert page.count("<svg") == 3
+    with pytest.raises(ls.errors.ReportError, match="no r2 rows"):
+        trend_figure(table[table["kind"] != "r2"], kind="r2")

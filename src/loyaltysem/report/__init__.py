@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         likert_figure,
         missing_figure,
         residual_figure,
+        trend_figure,
     )
 
 #: Names whose modules import matplotlib or python-docx: imported on first use, so that a
@@ -73,6 +74,7 @@ _LAZY = {
             "likert_figure",
             "missing_figure",
             "residual_figure",
+            "trend_figure",
         ),
         "loyaltysem.report.figures",
     ),
@@ -130,5 +132,6 @@ __all__ = [
     "to_html",
     "to_latex",
     "to_markdown",
+    "trend_figure",
     "write",
 ]

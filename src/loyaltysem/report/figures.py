@@ -52,6 +52,7 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
+from scipy import stats
 
 from loyaltysem.errors import LoyaltySemWarning, ReportError
 from loyaltysem.report.diagrams import find_cjk_font
@@ -65,6 +66,7 @@ __all__ = [
     "likert_figure",
     "missing_figure",
     "residual_figure",
+    "trend_figure",
 ]
 
 _TITLE_PT = 11.0
@@ -1583,3 +1585,172 @@ def invariance_figure(
         canvas.figure, "invariance", number, title or words["invariance"], caption, status,
         data, drawn, tuple(canvas.axes),
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------
+# trends across survey waves
+
+_TREND_TITLES = {
+    "en": {
+        "path": "Standardized Paths by Wave",
+        "effect": "Standardized Indirect Effects by Wave",
+        "fit": "Model Fit by Wave",
+        "r2": "Explained Variance (R²) by Wave",
+        "wave": "Wave",
+    },
+    "zh": {
+        "path": "各波次的标准化路径系数",
+        "effect": "各波次的标准化间接效应",
+        "fit": "各波次的模型拟合",
+        "r2": "各波次的解释方差（R²）",
+        "wave": "波次",
+    },
+}
+_TREND_FIT = ("cfi", "tli", "rmsea", "srmr")
+
+
+def _trend_status(rows: pd.DataFrame) -> Status:
+    """The status of the waves drawn, from the status labels of the long table."""
+    bad = rows.drop_duplicates("wave")
+    bad = bad[bad["status"] != "converged, admissible, identified"]
+    labels = [str(s) for s in bad["status"]]
+    return Status(
+        converged=not any("NOT converged" in s for s in labels),
+        admissible=not any("inadmissible" in s for s in labels),
+        identified=not any("NOT identified" in s for s in labels),
+        reasons=tuple(f"wave {w}: {s}" for w, s in zip(bad["wave"], labels, strict=True)),
+    )
+
+
+def trend_figure(
+    long: pd.DataFrame,
+    *,
+    kind: str = "path",
+    level: float = 0.95,
+    lang: str = "en",
+    number: int = 1,
+    title: str | None = None,
+) -> Figure:
+    """Key quantities across survey waves: one line per quantity, with its intervals.
+
+    Parameters
+    ----------
+    long : DataFrame
+        A study's long table (``loyaltysem.study.run.LONG_COLUMNS``: ``wave, kind, quantity,
+        estimate, std_all, se_std_all, status``, ...).
+    kind : {"path", "effect", "fit", "r2"}
+        Standardized paths or indirect effects (std.all with ``level`` normal intervals from
+        their delta-method SEs), fit indices (CFI, TLI, RMSEA, SRMR) or R².
+    level : float
+        Level of the intervals.
+    lang : {"en", "zh"}
+    number : int
+    title : str, optional
+
+    Returns
+    -------
+    Figure
+        ``data`` holds the plotted values (``wave, quantity, value, lower, upper``); a wave
+        whose fit is improper makes the figure's status improper (red, with the wave named).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ok = "converged, admissible, identified"
+    >>> long = pd.DataFrame({"wave": ["1", "2"], "kind": "path", "quantity": "LOY ~ SAT",
+    ...                      "estimate": [0.5, 0.4], "std_all": [0.45, 0.30],
+    ...                      "se_std_all": [0.05, 0.05], "status": ok})
+    >>> fig = trend_figure(long)
+    >>> fig.data["value"].tolist(), fig.status.ok
+    ([0.45, 0.3], True)
+    """
+    lang = _lang(lang)
+    if kind not in ("path", "effect", "fit", "r2"):
+        raise ReportError(
+            "unknown trend", found=kind, expected='"path", "effect", "fit" or "r2"',
+            fix='kind="path"',
+        )  # fmt: skip
+    _need(long, ("columns",), "the long table", "a study's long table", "pass res.table")
+    rows = long[long["kind"] == kind]
+    if kind == "effect":
+        rows = rows[rows["quantity"].str.startswith("indirect ")]
+    if kind == "fit":
+        rows = rows[rows["quantity"].isin(_TREND_FIT)]
+    if rows.empty:
+        raise ReportError(
+            f"the long table has no {kind} rows to draw",
+            found=sorted(set(long["kind"])),
+            expected=f"rows of kind {kind!r}",
+            fix="pass the long table of a study run (StudyResult.table)",
+        )
+    waves = list(dict.fromkeys(long["wave"].astype(str)))
+    standardized = kind in ("path", "effect")
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    value = rows["std_all"] if standardized else rows["estimate"]
+    se = rows["se_std_all"] if standardized and "se_std_all" in rows else np.nan * value
+    data = pd.DataFrame(
+        {
+            "wave": rows["wave"].astype(str).to_numpy(),
+            "quantity": rows["quantity"].astype(str).str.removeprefix("indirect ").to_numpy(),
+            "value": value.to_numpy(dtype=float),
+            "lower": (value - z * se).to_numpy(dtype=float),
+            "upper": (value + z * se).to_numpy(dtype=float),
+        }
+    )
+    status = _trend_status(rows)
+    prop, lang = _fonts(lang)
+    words = _TREND_TITLES[lang]
+    quantities = list(dict.fromkeys(data["quantity"]))
+    caption = (
+        f"{len(waves)} waves; "
+        + (
+            f"std.all with {round(100 * level)}% normal intervals from delta-method SEs."
+            if standardized and lang == "en"
+            else (
+                f"标准化估计及其 {round(100 * level)}% 置信区间（delta 法标准误）。"
+                if standardized
+                else ("Values as estimated in each wave." if lang == "en" else "各波次的估计值。")
+            )
+        )
+        + _status_note(status, lang)
+    )
+    canvas = _canvas(
+        width=6.5,
+        axes_h=2.8,
+        left=0.7,
+        right=2.2,
+        bottom=0.5,
+        top_extra=0.0,
+        number=number,
+        title=title or words[kind],
+        caption=caption,
+        status=status,
+        prop=prop,
+        lang=lang,
+    )
+    ax = canvas.axes[0]
+    pos = {w: i for i, w in enumerate(waves)}
+    for k, q in enumerate(quantities):
+        d = data[data["quantity"] == q]
+        xs = np.array([pos[w] for w in d["wave"]]) + (k - len(quantities) / 2) * 0.02
+        (line,) = ax.plot(xs, d["value"], marker="o", markersize=3, linewidth=1, label=q)
+        if standardized:
+            ax.vlines(xs, d["lower"], d["upper"], linewidth=0.6, alpha=0.6, color=line.get_color())
+    ax.set_xticks(range(len(waves)), waves)
+    ax.set_xlabel(words["wave"], fontproperties=_sized(prop, _TEXT_PT))
+    _style_ticks(ax, prop)
+    _apa_axes(ax)
+    ax.legend(
+        prop=_sized(prop, _SMALL_PT), loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False
+    )
+    return Figure(
+        figure=canvas.figure,
+        kind="trend",
+        number=number,
+        title=title or words[kind],
+        caption=caption,
+        status=status,
+        data=data,
+        lang=lang,
+        axes=tuple(canvas.axes),
+    )

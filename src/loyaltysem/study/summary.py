@@ -1,5 +1,8 @@
 """The study report: what moved, in words, then the waves, the trends and the tests.
 
+Trend figures (standardized paths, indirect effects, fit by wave: ``trend_figure``) are
+written as PNG files beside the report and drawn inline in the HTML page.
+
 Written by :func:`loyaltysem.study.run_study` as ``study_report.md`` and
 ``study_report.html`` (self-contained, no network), in the study's language.
 """
@@ -12,12 +15,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from loyaltysem._files import write_text
+from loyaltysem._files import atomic_write, write_text
+from loyaltysem.report.figures import trend_figure
 from loyaltysem.report.notebook import frame_table
 from loyaltysem.report.render import to_html, to_markdown
 from loyaltysem.study.drift import DriftReport
 
-__all__ = ["TREND_QUANTITIES", "trend_table", "write_study_report"]
+__all__ = ["TREND_FIGURES", "TREND_QUANTITIES", "trend_table", "write_study_report"]
+
+#: The trend figures of the study report (``report.figures.trend_figure`` kinds).
+TREND_FIGURES = ("path", "effect", "fit")
 
 #: The key quantities of the trend table: (kind, quantity prefix, column shown).
 TREND_QUANTITIES = (
@@ -94,12 +101,26 @@ def write_study_report(
         shown = drift.table.drop(columns=[c for c in ("reason",) if c in drift.table])
         tables.append(frame_table(text["tests"], shown, number=len(tables) + 1))
     title = f"{text['title']}: {name}"
+    figures = []
+    if long["wave"].nunique() >= 2:
+        for i, kind in enumerate(TREND_FIGURES, start=1):
+            if (long["kind"] == kind).any():
+                figures.append((kind, trend_figure(long, kind=kind, lang=lang, number=i)))
+    written = []
     md = [f"# {title}", "", f"## {text['moved']}", ""]
     md += [f"- {c}" for c in claims]
     md += [""] + [to_markdown(t) + "\n" for t in tables]
     body = [f"<h1>{html.escape(title)}</h1>", f"<h2>{html.escape(text['moved'])}</h2>", "<ul>"]
     body += [f"<li>{html.escape(c)}</li>" for c in claims]
     body += ["</ul>"] + [to_html(t) for t in tables]
+    for kind, fig in figures:
+        png = out / f"study_trend_{kind}.png"
+        atomic_write(png, lambda p, fig=fig: fig.figure.savefig(p, dpi=150, format="png"))
+        written.append(png)
+        md.append(f"![Figure {fig.number}. {fig.title}]({png.name})\n")
+        svg = fig.to_svg()
+        body.append(f"<figure>{svg[svg.index('<svg') :]}</figure>")
+        fig.figure.clear()
     page = (
         '<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{t}</title>'
         "<style>body{{font-family:sans-serif;max-width:70em;margin:2em auto}}"
@@ -107,6 +128,7 @@ def write_study_report(
         "<body>\n{b}\n</body></html>\n"
     ).format(lang="zh" if lang == "zh" else "en", t=html.escape(title), b="\n".join(body))
     return [
+        *written,
         write_text(out / "study_report.md", "\n".join(md)),
         write_text(out / "study_report.html", page),
     ]
