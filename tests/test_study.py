@@ -513,3 +513,19 @@ def test_trend_figures_draw_the_long_tables_numbers(broken_run):
     assert page.count("<svg") == 3
     with pytest.raises(ls.errors.ReportError, match="no r2 rows"):
         trend_figure(table[table["kind"] != "r2"], kind="r2")
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode)))
+def test_run_on_a_random_study_file_exits_2_naming_it(tmp_path, capsys, content):
+    path = tmp_path / "study.toml"
+    path.write_bytes(content)
+    out = tmp_path / "out"
+    capsys.readouterr()
+    code = main(["run", str(path), "--out", str(out), "--quiet"])
+    assert code == 2  # bad input, never an internal error, never a run
+    err = capsys.readouterr().err
+    assert "loyaltysem: error:" in err and ("study.toml" in err or "key '" in err), err
+    assert not out.exists()  # nothing written
