@@ -372,7 +372,8 @@ def test_the_run_command_in_a_subprocess(tmp_path):
 
 
 def test_a_dask_local_cluster_gives_the_same_results(tmp_path):
-    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    import distributed  # the dask extra, in the test extra: never skipped
+
     _wave_files(tmp_path)
     path = _study_file(tmp_path, 'files = "waves/*.csv"', "")
     study = load_study(path)

@@ -149,17 +149,29 @@ def _cholesky(sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _state(plan: _Plan, xs: np.ndarray) -> BatchedState:
     mats = _matrices(plan.layout, xs)
-    ok = np.ones(len(xs), dtype=bool)
-    if plan.nilpotency is not None:  # a recursive model: the finite Neumann series
+    a, la, sigma_inv, logdet, ok = implied(mats, plan.eye_m, plan.nilpotency)
+    return BatchedState(xs, mats, a, la, sigma_inv, logdet, ok)
+
+
+def implied(
+    mats: dict[str, np.ndarray], eye_m: np.ndarray, nilpotency: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each draw's ``(I - B)^-1``, ``Lambda (I - B)^-1``, ``Sigma^-1``, ``log|Sigma|``, ok.
+
+    ``ok`` is false for a draw whose ``I - B`` is singular or whose ``Sigma`` is not
+    positive definite. Shared by the one-group and the several-group batches.
+    """
+    ok = np.ones(len(mats["beta"]), dtype=bool)
+    if nilpotency is not None:  # a recursive model: the finite Neumann series
         beta = mats["beta"]
-        a = np.broadcast_to(plan.eye_m, beta.shape).copy()
-        for _ in range(plan.nilpotency - 1):
-            a = plan.eye_m + beta @ a
+        a = np.broadcast_to(eye_m, beta.shape).copy()
+        for _ in range(nilpotency - 1):
+            a = eye_m + beta @ a
     else:
-        i_b = plan.eye_m[None] - mats["beta"]
+        i_b = eye_m[None] - mats["beta"]
         ok = np.abs(np.linalg.det(i_b)) > 1e-12
         if not ok.all():
-            i_b[~ok] = plan.eye_m
+            i_b[~ok] = eye_m
         a = np.linalg.inv(i_b)
     la = mats["lambda"] @ a
     sigma = la @ mats["psi"] @ la.transpose(0, 2, 1) + mats["theta"]
@@ -169,7 +181,7 @@ def _state(plan: _Plan, xs: np.ndarray) -> BatchedState:
     c_inv = np.linalg.inv(c)
     sigma_inv = c_inv.transpose(0, 2, 1) @ c_inv
     logdet = 2.0 * np.sum(np.log(np.diagonal(c, axis1=1, axis2=2)), axis=1)
-    return BatchedState(xs, mats, a, la, sigma_inv, logdet, ok)
+    return a, la, sigma_inv, logdet, ok
 
 
 def _objective(plan: _Plan, st: BatchedState, s: np.ndarray, logdet_s: np.ndarray) -> np.ndarray:

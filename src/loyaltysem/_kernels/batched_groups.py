@@ -78,7 +78,7 @@ from typing import Any
 
 import numpy as np
 
-from loyaltysem._kernels.batched import _cholesky
+from loyaltysem._kernels.batched import implied
 from loyaltysem._kernels.ml import COVARIANCE_MATRICES, MATRICES, Layout
 
 __all__ = ["fit_batched_groups", "objective_batched_groups", "refit_one"]
@@ -235,26 +235,7 @@ def _group_state(
         if len(idx):
             mat[:, rows, cols] = local[:, idx]
         mats[name] = mat
-    ok = np.ones(b, dtype=bool)
-    if plan.nilpotency is not None:  # a recursive model: the finite Neumann series
-        beta = mats["beta"]
-        a = np.broadcast_to(plan.eye_m, beta.shape).copy()
-        for _ in range(plan.nilpotency - 1):
-            a = plan.eye_m + beta @ a
-    else:
-        i_b = plan.eye_m[None] - mats["beta"]
-        ok = np.abs(np.linalg.det(i_b)) > 1e-12
-        if not ok.all():
-            i_b[~ok] = plan.eye_m
-        a = np.linalg.inv(i_b)
-    la = mats["lambda"] @ a
-    sigma = la @ mats["psi"] @ la.transpose(0, 2, 1) + mats["theta"]
-    sigma = (sigma + sigma.transpose(0, 2, 1)) / 2
-    c, pd_ok = _cholesky(sigma)
-    ok &= pd_ok
-    c_inv = np.linalg.inv(c)
-    sigma_inv = c_inv.transpose(0, 2, 1) @ c_inv
-    logdet = 2.0 * np.sum(np.log(np.diagonal(c, axis1=1, axis2=2)), axis=1)
+    a, la, sigma_inv, logdet, ok = implied(mats, plan.eye_m, plan.nilpotency)
     mu = None
     if plan.means:
         mu = mats["nu"][:, :, 0] + np.einsum("bij,bj->bi", la, mats["alpha"][:, :, 0])

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from loyaltysem._display import DisplayMixin
+from loyaltysem._display import DisplayMixin, format_unit, p_phrase
 from loyaltysem.sem.invariance import InvarianceResult, invariance
 from loyaltysem.survey import Codebook, Survey
 
@@ -302,13 +302,12 @@ def _measurement_family(
 
 
 # --------------------------------------------------------------------------- words
-def _fmt(x: float, digits: int = 2) -> str:
-    s = f"{x:.{digits}f}"
-    return s.replace("0.", ".", 1) if abs(x) < 1 else s
+def _fmt(x: float) -> str:
+    return format_unit(x, 2)
 
 
 def _p(p: float) -> str:
-    return "p < .001" if p < 0.001 else f"p = {_fmt(p, 3)}"
+    return "p " + p_phrase(p)
 
 
 def _sentences(
