@@ -143,6 +143,10 @@ class PLSResult(DisplayMixin):
         How missing answers were handled.
     max_iter, tol :
         The stop settings used.
+    data : DataFrame
+        The item scores estimated from, raw units, rows as used (after listwise
+        deletion or mean replacement): what resampling, prediction, group comparison
+        and IPMA re-estimate from.
     """
 
     weights: pd.DataFrame
@@ -167,6 +171,7 @@ class PLSResult(DisplayMixin):
     max_iter: int = 300
     tol: float = 1e-7
     notes: tuple[str, ...] = field(default=())
+    data: pd.DataFrame | None = None
 
     _title: ClassVar[str] = "PLS path model"
     _na_rep: ClassVar[str] = ""
@@ -747,6 +752,7 @@ def pls(
         max_iter=max_iter,
         tol=tol,
         notes=tuple(notes),
+        data=clean,
     )
 
 
