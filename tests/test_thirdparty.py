@@ -29,7 +29,7 @@ def test_every_file_is_listed_and_every_listed_file_exists():
         for p in THIRDPARTY.rglob("*")
         if p.is_file() and p.name != "README.md"
     }
-    assert len(present) == 31
+    assert len(present) >= 31  # grows as PLS fixtures are added; equality with LISTED below
     assert present == set(LISTED)
 
 
