@@ -142,7 +142,8 @@ def test_estimates_table_equals_the_dict_constructor(poldem):
     rebuilt = pd.DataFrame({name: table[name].to_numpy() for name in table.columns})
     rebuilt = rebuilt.astype(table.dtypes.to_dict())
     pd.testing.assert_frame_equal(table, rebuilt, check_exact=True)
-    assert list(table.columns[:5]) == ["lhs", "op", "rhs", "label", "free"]
+    assert list(table.columns[:6]) == ["lhs", "op", "rhs", "group", "label", "free"]
+    assert (table["group"] == 1).all() and table["group"].dtype == np.int64
     assert table["free"].dtype == np.int64
     # the table owns its numbers: changing one leaves the next fit's table as it was
     table.loc[0, "free"] = 99

@@ -67,11 +67,10 @@ if TYPE_CHECKING:
     from loyaltysem.sem.comparison import ModelComparison, compare
     from loyaltysem.sem.dispatch import fit
     from loyaltysem.sem.effects import EffectsResult, effects
-    from loyaltysem.sem.group_blocks import MultiGroupResult
     from loyaltysem.sem.guidance import EstimatorRecommendation, recommend_estimator
     from loyaltysem.sem.invariance import InvarianceResult, invariance
     from loyaltysem.sem.multigroup import fit_groups
-    from loyaltysem.sem.results import Provenance, SEMResult
+    from loyaltysem.sem.results import MultiGroupResult, Provenance, SEMResult
     from loyaltysem.sem.specification import ModelSpec, specify
     from loyaltysem.status import Status
     from loyaltysem.study import Study, StudyResult, load_study, run_study
@@ -104,7 +103,7 @@ _EXPORTS: dict[str, str] = {
     "SurveyDataError": "loyaltysem.errors",
     "fit": "loyaltysem.sem.dispatch",
     "InvarianceResult": "loyaltysem.sem.invariance",
-    "MultiGroupResult": "loyaltysem.sem.group_blocks",
+    "MultiGroupResult": "loyaltysem.sem.results",
     "fit_groups": "loyaltysem.sem.multigroup",
     "invariance": "loyaltysem.sem.invariance",
     "EstimatorRecommendation": "loyaltysem.sem.guidance",

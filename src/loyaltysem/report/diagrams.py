@@ -338,7 +338,7 @@ def _panels(result: Any, group: Any, multigroup: str) -> tuple[list[Any], list[p
             fix="pass the result of ls.fit(model, survey)",
         )
     est = result.estimates
-    if "group" not in est.columns:
+    if "group_label" not in est.columns:  # one group
         if group is not None:
             raise ReportError(
                 "group= names a group of a multi-group result, but this result has one group",

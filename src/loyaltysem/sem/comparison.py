@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,7 @@ from loyaltysem._display import DisplayMixin, repr_p
 from loyaltysem._kernels.multigroup_dwls import OrdinalInternals, satorra_2000
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import ModelSpecError, SurveyDataError
-from loyaltysem.sem.results import Provenance, SEMResult
+from loyaltysem.sem.results import SEMResult
 from loyaltysem.status import Status, warns_status
 
 __all__ = ["ModelComparison", "compare"]
@@ -60,32 +60,13 @@ _ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV")
 _DELTA_MEASURES = ("cfi", "tli", "rmsea", "srmr")
 
 
-@runtime_checkable
-class _MultiGroupFit(Protocol):
-    """What :func:`compare` reads of a multi-group result (``MultiGroupResult``).
-
-    ``loyaltysem.sem.group_blocks`` sits above this module, so the class is matched by its
-    attributes rather than imported.
-    """
-
-    group: str
-    group_labels: tuple[Any, ...]
-    converged: bool
-    provenance: Provenance
-
-    @property
-    def fit_measures(self) -> pd.Series: ...
-
-    def sample_cov(self, group: Any) -> pd.DataFrame: ...
-
-
 def _is_multigroup(result: object) -> bool:
-    return not isinstance(result, SEMResult) and isinstance(result, _MultiGroupFit)
+    return isinstance(result, SEMResult) and result.n_groups > 1
 
 
-def _observed(result: SEMResult | _MultiGroupFit, *, ordered: bool = False) -> tuple[str, ...]:
+def _observed(result: SEMResult, *, ordered: bool = False) -> tuple[str, ...]:
     """The observed variables of a fit: sorted, or in the model's order."""
-    if isinstance(result, SEMResult):
+    if result.n_groups == 1:
         names = tuple(map(str, result.implied_cov.index))
     else:
         names = tuple(map(str, result.sample_cov(result.group_labels[0]).index))
@@ -156,7 +137,7 @@ class ModelComparison(DisplayMixin):
         yield "Models", self.table
 
 
-def _check_results(results: Sequence[object]) -> list[SEMResult | _MultiGroupFit]:
+def _check_results(results: Sequence[object]) -> list[SEMResult]:
     if len(results) < 2:
         raise ModelSpecError(
             "compare() needs at least two fitted models",
@@ -165,7 +146,7 @@ def _check_results(results: Sequence[object]) -> list[SEMResult | _MultiGroupFit
             fix="compare(fit(model_a, data), fit(model_b, data))",
         )
     for i, r in enumerate(results):
-        if not isinstance(r, SEMResult) and not _is_multigroup(r):
+        if not isinstance(r, SEMResult):
             raise ModelSpecError(
                 f"argument {i + 1} of compare() is not a fitted model",
                 found=type(r).__name__,
@@ -184,7 +165,7 @@ def _check_results(results: Sequence[object]) -> list[SEMResult | _MultiGroupFit
             fix="fit every model with fit(model, data, group='wave', group_equal=[...])",
         )
     if all(multi):
-        groups = [(r.group, tuple(map(str, r.group_labels))) for r in results]  # type: ignore[union-attr]
+        groups = [(r.group, tuple(map(str, r.group_labels))) for r in results]  # type: ignore[attr-defined]
         if len(set(groups)) > 1:
             raise SurveyDataError(
                 "the multi-group models were fitted to different groups, so their "
@@ -197,7 +178,7 @@ def _check_results(results: Sequence[object]) -> list[SEMResult | _MultiGroupFit
     return list(results)  # type: ignore[arg-type]
 
 
-def _ordinal_internals(result: SEMResult | _MultiGroupFit, name: str) -> OrdinalInternals:
+def _ordinal_internals(result: SEMResult, name: str) -> OrdinalInternals:
     """The Jacobians, weights, NACOV and information an ordinal fit keeps."""
     internals = getattr(result, "_internals", None)
     if not isinstance(internals, OrdinalInternals):
@@ -214,9 +195,7 @@ def _ordinal_internals(result: SEMResult | _MultiGroupFit, name: str) -> Ordinal
 
 
 @warns_status("compare: ")
-def compare(
-    *results: SEMResult | _MultiGroupFit, names: Sequence[str] | None = None
-) -> ModelComparison:
+def compare(*results: SEMResult, names: Sequence[str] | None = None) -> ModelComparison:
     r"""Likelihood-ratio (chi-square difference) tests of nested models.
 
     Parameters
@@ -401,7 +380,7 @@ def compare(
     # lavaan: N and the number of groups of the first model given
     n_total = float(fits[0].provenance.n)
     first = fits[0]
-    n_groups = len(first.group_labels) if isinstance(first, _MultiGroupFit) else 1
+    n_groups = first.n_groups
 
     k = len(fm)
     stat_diff = np.full(k, np.nan)

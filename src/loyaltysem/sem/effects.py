@@ -274,7 +274,7 @@ def effects(result: Any, bootstrap: Any = None, level: float = 0.95) -> EffectsR
     >>> ind[["group_label", "est"]].round(4).values.tolist()
     [['Pasteur', 0.0656], ['Grant-White', 0.0341]]
     """
-    if hasattr(result, "group_labels"):  # a MultiGroupResult (grouping sits above us)
+    if getattr(result, "n_groups", 1) > 1:  # several groups: each group's effects
         parts, meds = [], []
         recursive = True
         for g, (label, view) in enumerate(_group_views(result), start=1):

@@ -1175,7 +1175,11 @@ def _single_group_internals(res: SEMResult, data: Any) -> _OrdinalInternals:
 def _internals(res: Any, data: Any = None) -> _OrdinalInternals:
     """The fit's internals; for a single-group fit with ``data`` given, recomputed."""
     internals = getattr(res, "_internals", None)
-    single = isinstance(res, SEMResult) and res.provenance.estimator in ORDINAL_ESTIMATORS
+    single = (
+        isinstance(res, SEMResult)
+        and res.n_groups == 1
+        and res.provenance.estimator in ORDINAL_ESTIMATORS
+    )
     if single and data is not None:
         return _single_group_internals(res, data)
     if isinstance(internals, _OrdinalInternals):

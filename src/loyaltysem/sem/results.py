@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import platform
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from types import MappingProxyType
@@ -24,12 +24,21 @@ from loyaltysem._display import (
 )
 from loyaltysem._kernels.partable import CompiledModel, ParTable
 from loyaltysem._pickling import Once  # (importing it makes read-only mappings pickle)
+from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import ModelSpecError
 from loyaltysem.sem.effects import EffectsResult, effects
 from loyaltysem.sem.specification import DefinedParameters
 from loyaltysem.status import Status
 
-__all__ = ["Provenance", "SEMResult", "estimates_table", "library_versions", "rsquare"]
+__all__ = [
+    "GroupTables",
+    "MultiGroupResult",
+    "Provenance",
+    "SEMResult",
+    "estimates_table",
+    "library_versions",
+    "rsquare",
+]
 
 #: the libraries whose code computes a result's numbers. semopy and factor_analyzer (the
 #: ``crosscheck`` extra) are not among them: the library never imports them, so a result
@@ -133,9 +142,44 @@ def _made(table: Any) -> Any:
     return table() if isinstance(table, Once) else table
 
 
+class GroupTables(Mapping[Any, Any]):
+    """One table per group of a multi-group result, by group label.
+
+    ``result.implied_cov("urban")`` (a call, as before) or ``result.implied_cov["urban"]``;
+    iterating gives the labels in lavaan's group order. Each table is handed out as a
+    copy: changing it never changes the result. (lavaan: ``fitted(fit)`` returns a list
+    with one element per group.)
+    """
+
+    def __init__(self, result: SEMResult, tables: Mapping[Any, Any], index: int) -> None:
+        self._result = result
+        self._tables = tables
+        self._index = index  # which table of each group's tuple
+
+    def __getitem__(self, group: Any) -> Any:
+        return _copy(self._tables[self._result._label(group)][self._index])
+
+    def __call__(self, group: Any) -> Any:
+        """The table of ``group`` (as the multi-group methods took it before)."""
+        return self[group]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._result.group_labels)
+
+    def __len__(self) -> int:
+        return len(self._result.group_labels)
+
+    def __repr__(self) -> str:
+        return f"<GroupTables of groups {list(self)!r}>"
+
+
 @dataclass(frozen=True, eq=False)
 class SEMResult(DisplayMixin):
     """The result of :func:`loyaltysem.fit`: estimates, fit, R², implied moments.
+
+    One type for every fit: a single group is the case G = 1 (lavaan's own
+    representation), a fit with ``group=`` has G > 1 groups and is returned as its
+    named subclass :class:`MultiGroupResult`.
 
     Attributes
     ----------
@@ -143,26 +187,42 @@ class SEMResult(DisplayMixin):
         The model syntax fitted.
     estimates : DataFrame
         One row per parameter (lavaan ``parameterEstimates()`` joined with
-        ``standardizedSolution()``): ``lhs, op, rhs, label, free, est, se, z, pvalue,
-        ci_lower, ci_upper, std_lv, std_all, se_std_all``.
+        ``standardizedSolution()``): ``lhs, op, rhs, group, label, free, est, se, z,
+        pvalue, ci_lower, ci_upper, std_lv, std_all, se_std_all``. ``group`` is
+        lavaan's group number (1..G; 1 for one group; 0 on ``:=`` rows, as lavaan's
+        ``parTable()``); with several groups ``group_label`` follows it.
     fit_measures : Series
-        Keyed by lavaan's ``fitMeasures()`` names.
+        Keyed by lavaan's ``fitMeasures()`` names (the joint fit with several groups).
     r2 : Series
-        R² of every endogenous variable (lavaan ``lavInspect(fit, "rsquare")``).
-    implied_cov, sample_cov : DataFrame
-        Model-implied and sample covariance matrices (divisor N).
-    implied_mean : Series or None
+        R² of every endogenous variable (lavaan ``lavInspect(fit, "rsquare")``); with
+        several groups indexed ``group_label, variable``.
+    implied_cov, sample_cov : DataFrame, or GroupTables with several groups
+        Model-implied and sample covariance matrices (divisor N, per group N_g);
+        with several groups a :class:`GroupTables`: ``implied_cov("urban")``.
+    implied_mean : Series, None, or GroupTables with several groups
         Model-implied means, with a mean structure.
+    sample_mean : None, or GroupTables with several groups
+        Sample means per group (a single-group fit keeps none).
     vcov : DataFrame
-        Covariance matrix of the free parameters.
+        Covariance matrix of the free parameters (shared ones once).
+    n_groups : int
+        G; 1 without ``group=``.
+    group : str or None
+        The grouping column (lavaan ``group =``).
+    group_labels : tuple
+        The groups in lavaan's order (empty for one group).
+    group_equal, group_partial : tuple of str
+        The constraints across groups, as given.
+    nobs, chisq_group : Series
+        Rows used and the chi-square contribution per group.
     converged : bool
     iterations : int
     warnings : tuple of str
         Everything a reader must know (non-convergence, Heywood cases, dropped rows).
     provenance : Provenance
     status : Status
-        Converged, admissible, identified, with the reasons (:mod:`loyaltysem.status`);
-        shown first by ``summary()``.
+        Converged, admissible (in every group), identified, with the reasons
+        (:mod:`loyaltysem.status`); shown first by ``summary()``.
     """
 
     # the tables a fit always reports are made with it; the others (R², implied and sample
@@ -172,21 +232,35 @@ class SEMResult(DisplayMixin):
     _estimates: pd.DataFrame
     _fit_measures: pd.Series
     _r2: pd.Series | Once[pd.Series]
-    _implied_cov: pd.DataFrame | Once[pd.DataFrame]
-    _sample_cov: pd.DataFrame | Once[pd.DataFrame]
     _vcov: pd.DataFrame | Once[pd.DataFrame]
     converged: bool
     iterations: int
     warnings: tuple[str, ...]
     provenance: Provenance
+    # one group (G = 1): its moments
+    _implied_cov: pd.DataFrame | Once[pd.DataFrame] | None = field(default=None, repr=False)
+    _sample_cov: pd.DataFrame | Once[pd.DataFrame] | None = field(default=None, repr=False)
+    _implied_mean: pd.Series | Once[pd.Series] | None = field(default=None, repr=False)
+    # several groups (G > 1): the grouping and each group's moments, by label
+    group: str | None = None
+    group_labels: tuple[Any, ...] = ()
+    group_equal: tuple[str, ...] = ()
+    group_partial: tuple[str, ...] = ()
+    _chisq_group: pd.Series | None = field(default=None, repr=False)
+    _nobs: pd.Series | None = field(default=None, repr=False)
+    _implied: Mapping[Any, tuple[pd.DataFrame, pd.Series]] | None = field(default=None, repr=False)
+    _sample: Mapping[Any, tuple[pd.DataFrame, pd.Series]] | None = field(default=None, repr=False)
+    # score tests of the equality constraints across groups (None: there are none)
+    _score: Callable[[], tuple[pd.DataFrame, pd.Series]] | None = field(default=None, repr=False)
     _modindices: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
-    _std_residuals: Callable[[], np.ndarray] | None = field(default=None, repr=False)
+    # standardized residuals: one matrix (G = 1) or one per group
+    _std_residuals: Callable[[], Any] | None = field(default=None, repr=False)
     # the free-parameter estimates and the map from a batch of them (batch, q) to the
     # std.all values of the parameter rows (batch, rows): delta-method SEs of quantities
-    # derived from the standardized solution (effects)
+    # derived from the standardized solution (effects); one map per group with G > 1
     _x: np.ndarray | None = field(default=None, repr=False)
     _std_all_batch: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
-    _implied_mean: pd.Series | Once[pd.Series] | None = field(default=None, repr=False)
+    _std_all_batches: tuple[Callable[[np.ndarray], np.ndarray], ...] = field(default=(), repr=False)
     # ordinal (WLSMV/ULSMV) fits: what the scaled-shifted difference test needs
     # (loyaltysem._kernels.multigroup_dwls.OrdinalInternals); None otherwise
     _internals: Any = field(default=None, repr=False)
@@ -194,6 +268,24 @@ class SEMResult(DisplayMixin):
     _status: Status | None = field(default=None, repr=False)
 
     _title: ClassVar[str] = "Structural equation model"
+    _na_rep: ClassVar[str] = ""
+
+    @property
+    def n_groups(self) -> int:
+        """G, the number of groups (1 without ``group=``).
+
+        Examples
+        --------
+        >>> import loyaltysem as ls, warnings
+        >>> s = ls.load_ecommerce()
+        >>> ls.fit("TRU =~ TRU1 + TRU2 + TRU3", s).n_groups
+        1
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")  # 8 rows without answers, counted
+        ...     ls.fit("TRU =~ TRU1 + TRU2 + TRU3", s, group="wave").n_groups
+        3
+        """
+        return max(1, len(self.group_labels))
 
     @property
     def status(self) -> Status:
@@ -214,7 +306,7 @@ class SEMResult(DisplayMixin):
     # one never changes the result: a result is data, fixed once fitted.
     @property
     def estimates(self) -> pd.DataFrame:
-        """One row per parameter (see the class docstring)."""
+        """One row per parameter (and group; see the class docstring)."""
         return _copy(self._estimates)
 
     @property
@@ -224,37 +316,88 @@ class SEMResult(DisplayMixin):
 
     @property
     def r2(self) -> pd.Series:
-        """R² of every endogenous variable."""
+        """R² of every endogenous variable (per group with several)."""
         return _copy(self._r2)
 
     @property
-    def implied_cov(self) -> pd.DataFrame:
-        """Model-implied covariance matrix."""
+    def implied_cov(self) -> Any:
+        """Model-implied covariance matrix; with several groups, one per group.
+
+        Examples
+        --------
+        >>> import loyaltysem as ls, warnings
+        >>> s = ls.load_ecommerce()
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")  # 8 rows without answers, counted
+        ...     mg = ls.fit("TRU =~ TRU1 + TRU2 + TRU3", s, group="wave")
+        >>> mg.implied_cov(1).shape, list(mg.implied_cov)  # R: fitted(fit)[["1"]]$cov
+        ((3, 3), [1, 2, 3])
+        """
+        if self._implied is not None:
+            return GroupTables(self, self._implied, 0)
         return _copy(self._implied_cov)
 
     @property
-    def implied_mean(self) -> pd.Series | None:
-        """Model-implied means (``None`` without a mean structure)."""
+    def implied_mean(self) -> Any:
+        """Model-implied means (``None`` without a mean structure); per group with several."""
+        if self._implied is not None:
+            return GroupTables(self, self._implied, 1)
         return None if self._implied_mean is None else _copy(self._implied_mean)
 
     @property
-    def sample_cov(self) -> pd.DataFrame:
-        """Sample covariance matrix (divisor N)."""
+    def sample_cov(self) -> Any:
+        """Sample covariance matrix (divisor N); per group (divisor N_g) with several."""
+        if self._sample is not None:
+            return GroupTables(self, self._sample, 0)
         return _copy(self._sample_cov)
 
     @property
+    def sample_mean(self) -> Any:
+        """Sample means per group (a :class:`GroupTables`); ``None`` for one group."""
+        return None if self._sample is None else GroupTables(self, self._sample, 1)
+
+    @property
     def vcov(self) -> pd.DataFrame:
-        """Covariance matrix of the free parameters."""
+        """Covariance matrix of the free parameters (shared ones once)."""
         return _copy(self._vcov)
+
+    @property
+    def nobs(self) -> pd.Series:
+        """Rows used, per group (one entry for one group)."""
+        if self._nobs is not None:
+            return _copy(self._nobs)
+        return pd.Series([self.provenance.n], name="n")
+
+    @property
+    def chisq_group(self) -> pd.Series:
+        """Chi-square contribution of each group (lavaan's "test statistic for each group")."""
+        if self._chisq_group is not None:
+            return _copy(self._chisq_group)
+        return pd.Series([self._fit_measures.get("chisq", np.nan)], name="chisq")
+
+    def _label(self, group: Any) -> Any:
+        if self._implied is not None and group in self._implied:
+            return group
+        raise ModelSpecError(
+            "no such group",
+            column=self.group,
+            found=group,
+            expected=f"one of {[_plain(v) for v in self.group_labels]}"
+            if self.group_labels
+            else "no group: this model was fitted to one group",
+            fix="pass a value of the grouping column",
+        )
 
     def modification_indices(self, *, minimum_value: float = 0.0) -> pd.DataFrame:
         """Modification indices, largest first (lavaan ``modindices(fit, sort. = TRUE)``).
 
-        Columns ``lhs, op, rhs, mi, epc, sepc.lv, sepc.all, sepc.nox``; computed on
+        Columns ``lhs, op, rhs, mi, epc, sepc.lv, sepc.all, sepc.nox`` (with several
+        groups also ``group``: freeing the parameter in that one group); computed on
         request from the expected information of the model extended by every
         parameter lavaan considers (ML fits:
         :func:`loyaltysem.sem.single_group.modification_indices`; WLSMV/ULSMV fits:
-        :func:`loyaltysem.sem.ordinal.ordinal_modification_indices`).
+        :func:`loyaltysem.sem.ordinal.ordinal_modification_indices`; several groups:
+        :func:`loyaltysem.sem.multigroup_modindices.modification_indices`).
 
         Parameters
         ----------
@@ -267,20 +410,82 @@ class SEMResult(DisplayMixin):
             A result without modification indices (built without the data they need).
         """
         if self._modindices is None:
+            several = self.n_groups > 1
             raise ModelSpecError(
                 "this result has no modification indices",
-                found=f"a result of estimator {self.provenance.estimator!r}",
-                expected="a result of loyaltysem.fit() on data or summary statistics",
-                fix="refit the model with loyaltysem.fit() and call modification_indices()",
+                found=f"a {'multi-group ' if several else ''}fit by {self.provenance.estimator}",
+                expected="a multi-group fit by ML, MLM or MLR (listwise or missing='ml')"
+                if several
+                else "a result of loyaltysem.fit() on data or summary statistics",
+                fix="inspect the score tests (score_tests()) of the equality constraints, or "
+                "refit by ML for modification indices"
+                if several
+                else "refit the model with loyaltysem.fit() and call modification_indices()",
             )
-        table = self._modindices()
-        return table[table["mi"] > minimum_value].reset_index(drop=True)
+        if self.n_groups == 1:
+            table = self._modindices()
+            return table[table["mi"] > minimum_value].reset_index(drop=True)
+        with single_blas_thread():
+            table = self._modindices()
+        if minimum_value > 0:
+            table = table[table["mi"] > minimum_value]
+        return _copy(table.reset_index(drop=True))
+
+    def score_tests(self) -> pd.DataFrame:
+        """Score tests of the equality constraints, as ``lavTestScore(fit)$uni``.
+
+        One row per constraint: the parameter it holds equal to group 1's
+        (``lhs, op, rhs, group``: the row lavaan's constraint names on its right-hand
+        side; ``group_label``: that group's label), ``X2`` (1 df), ``pvalue``; largest
+        first. The statistic is what freeing that one parameter in that one group would
+        gain (a Lagrange multiplier test).
+
+        Raises
+        ------
+        ModelSpecError
+            A model without equality constraints across groups.
+        """
+        return self._with_group_labels(self._score_parts()[0])
+
+    def score_test_total(self) -> pd.Series:
+        """The score test of all equality constraints at once, as ``lavTestScore(fit)$test``.
+
+        ``X2``, ``df`` (the number of constraints) and ``pvalue``.
+        """
+        return self._score_parts()[1]
+
+    def _with_group_labels(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` with a ``group_label`` column after its lavaan group numbers."""
+        if "group" not in table.columns or "group_label" in table.columns:
+            return table
+        out = table.copy()
+        labels = [_plain(v) for v in self.group_labels]
+        numbers = pd.to_numeric(out["group"], errors="coerce")
+        out.insert(
+            list(out.columns).index("group") + 1,
+            "group_label",
+            [labels[int(g) - 1] if g == g and 1 <= g <= len(labels) else None for g in numbers],
+        )
+        return out
+
+    def _score_parts(self) -> tuple[pd.DataFrame, pd.Series]:
+        if self._score is None:
+            raise ModelSpecError(
+                "this model has no equality constraints to test",
+                found=f"group_equal={list(self.group_equal)}",
+                expected="a model with parameters constrained equal across groups",
+                fix="fit with group=..., group_equal=('loadings', ...)",
+            )
+        with single_blas_thread():
+            table, total = self._score()
+        return _copy(table), _copy(total)
 
     def effects(self, bootstrap: Any = None, level: float = 0.95) -> EffectsResult:
         """Direct, indirect, specific and total effects and the mediation types.
 
         :func:`loyaltysem.sem.effects.effects` of this result (delta-method SEs; with
-        ``bootstrap=loyaltysem.bootstrap(result, ...)`` also percentile intervals).
+        ``bootstrap=loyaltysem.bootstrap(result, ...)`` also percentile intervals); with
+        several groups every group's, ``group`` and ``group_label`` columns first.
 
         Examples
         --------
@@ -292,46 +497,103 @@ class SEMResult(DisplayMixin):
         """
         return effects(self, bootstrap, level)
 
-    def residuals(self, kind: str = "raw") -> pd.DataFrame:
-        """Residual covariances ``S - Sigma``.
+    def residuals(self, group: Any = None, kind: str | None = None) -> pd.DataFrame:
+        """Residual covariances ``S - Sigma`` (of one group, with several).
+
+        ``residuals(kind)`` with one group, ``residuals(group, kind)`` with several
+        (lavaan ``resid(fit)``, a list with one element per group).
 
         Parameters
         ----------
-        kind : {"raw", "cor", "standardized"}
+        group
+            With several groups: a value of the grouping column. With one group it may
+            be left out, and a kind given in its place (``residuals("cor")``).
+        kind : {"raw", "cor", "standardized"}, default "raw"
             ``raw``: covariance residuals (lavaan ``resid(fit, type = "raw")``);
-            ``cor``: correlation residuals ``cor(S) - cor(Sigma)``
-            (``type = "cor.bollen"``, lavaan's ``"cor"``); ``standardized``: raw
-            residuals divided by their standard errors (``type = "standardized"``, see
-            :func:`loyaltysem.sem.single_group.standardized_residuals`).
+            ``cor``: ``cor(S) - cor(Sigma)`` (``type = "cor.bollen"``, lavaan's
+            ``"cor"``); ``standardized``: raw residuals divided by their standard
+            errors (``type = "standardized"``, see
+            :func:`loyaltysem.sem.single_group.standardized_residuals`; with several
+            groups lavaan 0.6.14's group-by-group ``lav_residuals_acov`` for ML, MLM,
+            MLR, full-information ML and fixed.x covariates, not yet ordinal).
+
+        Raises
+        ------
+        ModelSpecError
+            An unknown group or kind, or standardized residuals that are not available.
+
+        Examples
+        --------
+        >>> import loyaltysem as ls, warnings
+        >>> s = ls.load_ecommerce()
+        >>> one = ls.fit("TRU =~ TRU1 + TRU2 + TRU3", s)
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")  # 8 rows without answers, counted
+        ...     mg = ls.fit("TRU =~ TRU1 + TRU2 + TRU3", s, group="wave")
+        >>> one.residuals("cor").shape, mg.residuals(2, "cor").shape
+        ((3, 3), (3, 3))
         """
-        s = self.sample_cov.to_numpy()
-        sigma = self.implied_cov.to_numpy()
-        if kind == "raw":
-            values = s - sigma
-        elif kind == "standardized":
-            if self._std_residuals is None:
-                raise ValueError("this result has no standardized residuals")
-            # computed once (their asymptotic covariance is the costly part; a report asks
-            # for them twice): the result is immutable, so the values never change
-            cached = self.__dict__.get("_std_residuals_values")
-            if cached is None:
-                cached = np.asarray(self._std_residuals(), dtype=float)
-                object.__setattr__(self, "_std_residuals_values", cached)
-            values = cached.copy()
-        elif kind == "cor":
-            ds = np.sqrt(np.diag(s))
-            dm = np.sqrt(np.diag(sigma))
-            values = s / np.outer(ds, ds) - sigma / np.outer(dm, dm)
+        if self.n_groups == 1:
+            if kind is None and group is not None:  # residuals("cor"): the kind
+                group, kind = None, group
+            if group is not None:
+                self._label(group)  # raises: no groups
+            s, sigma = _made(self._sample_cov), _made(self._implied_cov)
         else:
-            raise ValueError(f"kind must be 'raw', 'cor' or 'standardized', got {kind!r}")
-        return pd.DataFrame(values, index=self.sample_cov.index, columns=self.sample_cov.columns)
+            label = self._label(group)
+            s, sigma = self._sample[label][0], self._implied[label][0]  # type: ignore[index]
+        kind = "raw" if kind is None else kind
+        if kind == "raw":
+            values = s.to_numpy() - sigma.to_numpy()
+        elif kind == "cor":
+            ds = np.sqrt(np.diag(s.to_numpy()))
+            dm = np.sqrt(np.diag(sigma.to_numpy()))
+            values = s.to_numpy() / np.outer(ds, ds) - sigma.to_numpy() / np.outer(dm, dm)
+        elif kind == "standardized":
+            values = self._standardized_residuals(group)
+        else:
+            raise ModelSpecError(
+                "unknown kind of residuals",
+                found=kind,
+                expected="'raw', 'cor' or 'standardized'",
+                fix="residuals(kind='cor')" if self.n_groups == 1 else "residuals(group, 'cor')",
+            )
+        return pd.DataFrame(values, index=s.index, columns=s.columns)
+
+    def _standardized_residuals(self, group: Any) -> np.ndarray:
+        if self._std_residuals is None:
+            several = self.n_groups > 1
+            raise ModelSpecError(
+                "standardized residuals of this fit are not available yet",
+                found=f"a {'multi-group ' if several else ''}fit by {self.provenance.estimator}",
+                expected="a fit of continuous indicators (ML, MLM, MLR)"
+                if several
+                else "a fit by loyaltysem.fit() on data or summary statistics",
+                fix="use kind='raw' or 'cor'",
+            )
+        # computed once (their asymptotic covariance is the costly part; a report asks
+        # for them twice): the result is immutable, so the values never change
+        cached = self.__dict__.get("_std_residuals_values")
+        if cached is None:
+            with single_blas_thread():
+                made = self._std_residuals()
+            cached = (
+                np.asarray(made, dtype=float)
+                if self.n_groups == 1
+                else tuple(np.asarray(m, dtype=float) for m in made)
+            )
+            object.__setattr__(self, "_std_residuals_values", cached)
+        if self.n_groups == 1:
+            return cached.copy()
+        return cached[self.group_labels.index(self._label(group))].copy()
 
     def diagram(self, **options: Any) -> Any:
         """Draw the path diagram (:func:`loyaltysem.report.diagram` with this result).
 
         R: ``semPlot::semPaths(fit, "std")`` or ``lavaanPlot(model = fit)``, with an
         automatic SEM layout (constructs in columns by causal order, indicators fanned
-        outward) and the result's status in the title when it is not ok.
+        outward) and the result's status in the title when it is not ok; with several
+        groups one panel per group.
 
         Parameters
         ----------
@@ -347,11 +609,16 @@ class SEMResult(DisplayMixin):
 
         Examples
         --------
-        >>> import loyaltysem as ls
+        >>> import loyaltysem as ls, warnings
         >>> s = ls.load_ecommerce()
         >>> d = ls.fit(ls.DEFAULT_MODEL, s).diagram(codebook=s, structural_only=True)
         >>> d.edge_label("TRU", "LOY")
         '.37***'
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     mg = ls.fit("REP =~ REP1 + REP2 + REP3", s, group="gender")
+        >>> mg.diagram().panels
+        ('female', 'male')
         """
         return report_backend("diagrams").diagram(self, **options)
 
@@ -359,8 +626,8 @@ class SEMResult(DisplayMixin):
         """The fit indices a reader reports, as a compact table (full precision).
 
         χ², df, p, CFI, TLI, RMSEA with its 90 % CI and close-fit p, SRMR, AIC, BIC and
-        N; with a robust estimator (MLM, MLR, WLSMV, ULSMV) a second column ``robust``
-        with the scaled χ² and the robust CFI, TLI and RMSEA
+        N (all groups); with a robust estimator (MLM, MLR, WLSMV, ULSMV) a second column
+        ``robust`` with the scaled χ² and the robust CFI, TLI and RMSEA
         (:func:`loyaltysem._display.fit_table`). :attr:`fit_measures` keeps every
         measure lavaan's ``fitMeasures()`` gives.
 
@@ -371,11 +638,20 @@ class SEMResult(DisplayMixin):
         >>> table = res.fit_table()  # R: fitMeasures(fit, c("chisq", "df", "pvalue", ...))
         >>> table.columns.tolist(), int(table.loc["df", "standard"])
         (['standard'], 353)
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")  # 8 rows without answers, counted
+        ...     mg = ls.fit_groups("TRU =~ TRU1 + TRU2 + TRU3", ls.load_ecommerce(), "wave",
+        ...                        estimator="MLR")
+        >>> mg.fit_table().columns.tolist()
+        ['standard', 'robust']
         """
         return fit_table(self._fit_measures, self.provenance.n)
 
     # ------------------------------------------------------------------ display
     def _header(self) -> list[str]:
+        if self.n_groups > 1:
+            return self._header_groups()
         p = self.provenance
         fiml = p.options.get("missing") in ("ml", "ml.x")
         excluded = "without any answer" if fiml else "listwise"
@@ -390,9 +666,29 @@ class SEMResult(DisplayMixin):
         lines += [f"WARNING: {w}" for w in self.warnings]
         return lines
 
-    _na_rep: ClassVar[str] = ""
+    def _header_groups(self) -> list[str]:
+        fm = self._fit_measures
+        p = self.provenance
+        sizes = ", ".join(
+            f"{_plain(g)}: {int(n)}" for g, n in zip(self.group_labels, self.nobs, strict=True)
+        )
+        lines = [
+            f"status: {self.status.label}",
+            f"estimator: {p.estimator}, N = {p.n} in {len(self.group_labels)} groups of "
+            f"{self.group!r} ({sizes})" + (f" ({p.n_excluded} excluded)" if p.n_excluded else ""),
+            f"equal across groups: {', '.join(self.group_equal) or 'nothing (configural)'}"
+            + (f"; free: {', '.join(self.group_partial)}" if self.group_partial else ""),
+            f"converged: {self.converged} after {self.iterations} iterations",
+            *fit_sentence(fm).split("; "),
+        ]
+        if np.isfinite(fm.get("chisq.scaling.factor", np.nan)):
+            lines.append(f"scaling factor = {fm['chisq.scaling.factor']:.3f}")
+        return lines + [f"WARNING: {w}" for w in self.warnings]
 
     def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
+        if self.n_groups > 1:
+            yield from self._sections_groups()
+            return
         cols = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "std_all"]
         table = self.estimates[cols].copy()
         fixed = (self.estimates["free"] == 0) & (self.estimates["op"] != ":=")
@@ -415,10 +711,34 @@ class SEMResult(DisplayMixin):
             yield "R-squared", self.r2.rename("r2")
         yield "Fit measures", format_fit_table(self.fit_table())
 
+    def _sections_groups(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
+        cols = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "std_all"]
+        est = self._estimates
+        for g, label in enumerate(self.group_labels, start=1):
+            table = est.loc[est["group"] == g, cols].copy()
+            fixed = est.loc[est["group"] == g, "free"] == 0
+            table.loc[fixed, ["se", "z", "pvalue"]] = np.nan
+            yield f"Group {g}: {self.group} = {_plain(label)}", table.reset_index(drop=True)
+        yield "Chi-square per group", self.chisq_group
+        if len(self._r2):
+            yield "R-squared", self.r2
+        yield "Fit measures", format_fit_table(self.fit_table())
+
     def _repr_parts(self) -> list[str]:
         fm = self._fit_measures
         scaled = "chisq.scaled" in fm.index
         chisq = fm["chisq.scaled"] if scaled else fm["chisq"]
+        if self.n_groups > 1:
+            return [
+                f"groups={len(self.group_labels)}",
+                f"N={self.provenance.n}",
+                f"estimator={self.provenance.estimator}",
+                self.status.repr_part(),
+                f"npar={int(fm['npar'])}",
+                f"{'chisq.scaled' if scaled else 'chisq'}={chisq:.3f}",
+                f"df={fm['df']:.0f}",
+                f"equal={','.join(self.group_equal) or 'none'}",
+            ]
         return [
             f"N={self.provenance.n}",
             f"estimator={self.provenance.estimator}",
@@ -431,7 +751,30 @@ class SEMResult(DisplayMixin):
         ]
 
     def __repr__(self) -> str:
-        return short_repr("SEMResult", self._repr_parts())
+        return short_repr(type(self).__name__, self._repr_parts())
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class MultiGroupResult(SEMResult):
+    """A :class:`SEMResult` with G > 1 groups: what :func:`fit_groups` returns.
+
+    The same type (every attribute and method is :class:`SEMResult`'s); the name is
+    kept so that code testing ``isinstance(result, MultiGroupResult)`` goes on
+    working. Per-group tables: ``estimates`` has ``group`` (lavaan's group number 1..G)
+    and ``group_label``; ``label`` holds lavaan's labels (``.p2.`` for a parameter
+    constrained equal across groups); ``r2`` is indexed ``group_label, variable``;
+    ``implied_cov(group)``, ``implied_mean(group)``, ``sample_cov(group)``,
+    ``sample_mean(group)`` and ``residuals(group, kind)`` take a group label;
+    ``chisq_group`` and ``nobs`` have one entry per group; ``score_tests()`` and
+    ``score_test_total()`` test the equality constraints.
+    """
+
+    _title: ClassVar[str] = "Multi-group structural equation model"
+
+
+def _plain(value: Any) -> Any:
+    """A group label as Python data (``3``, not ``np.int64(3)``), for messages and JSON."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 _Z_95 = float(stats.norm.ppf(0.975))
@@ -451,7 +794,8 @@ def estimates_table(
     """A fit's estimates: lavaan's ``parameterEstimates()`` with ``standardizedSolution()``.
 
     One row per parameter-table row (``z``, ``pvalue`` and the 95 % interval from the
-    normal distribution; ``z`` only for free parameters), then the ``:=`` rows of
+    normal distribution; ``z`` only for free parameters; ``group`` 1, lavaan's number of
+    the one group, and 0 on ``:=`` rows as in ``parTable()``), then the ``:=`` rows of
     ``defined`` (delta-method SEs at ``x`` with ``vcov``). ``std_all`` and
     ``se_std_all`` may carry the defined parameters after the rows.
     """
@@ -459,8 +803,13 @@ def estimates_table(
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(is_free, est / se, np.nan)
     n_rows = len(pt)
+    text = pt.text_columns
     columns = {
-        **pt.text_columns,  # lhs, op, rhs, label
+        "lhs": text["lhs"],
+        "op": text["op"],
+        "rhs": text["rhs"],
+        "group": np.ones(n_rows, dtype=np.int64),  # lavaan's group number: one group
+        "label": text["label"],
         "free": pt.free.copy(),
         "est": est,
         "se": se,
@@ -475,6 +824,7 @@ def estimates_table(
     table = _frame(columns, n_rows)
     if defined is not None and x is not None and vcov is not None:
         rows = defined.table(x, vcov, std_lv, std_all, se_std_all)
+        rows.insert(3, "group", np.zeros(len(rows), dtype=np.int64))  # lavaan: group 0
         table = pd.concat([table, rows], ignore_index=True)
     return table
 
