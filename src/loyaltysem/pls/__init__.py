@@ -51,9 +51,19 @@ import pandas as pd
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels import pls as _k
 from loyaltysem.errors import ConvergenceWarning, ModelSpecError, SurveyDataError
+from loyaltysem.pls.model import PLSModel, fit_pls, parse_pls_model
 from loyaltysem.status import Status
 
-__all__ = ["RELIABILITY_COLUMNS", "PLSResult", "parse_structural", "pls", "rho_a"]
+__all__ = [
+    "RELIABILITY_COLUMNS",
+    "PLSModel",
+    "PLSResult",
+    "fit_pls",
+    "parse_pls_model",
+    "parse_structural",
+    "pls",
+    "rho_a",
+]
 
 RELIABILITY_COLUMNS: tuple[str, ...] = ("alpha", "rho_a", "rho_c", "ave")
 """Columns of :attr:`PLSResult.reliability`, in order."""
