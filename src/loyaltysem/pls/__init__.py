@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -191,6 +192,65 @@ class PLSResult(DisplayMixin):
         """Construct names in model order."""
         return list(self.measurement)
 
+    # ------------------------------------------------------------ quality measures
+    # computed on first use (loyaltysem.pls.quality); cached in the instance dict
+
+    @functools.cached_property
+    def total_effects(self) -> pd.DataFrame:
+        """Total effects, source × target (seminr ``total_effects``)."""
+        from loyaltysem.pls import quality
+
+        return quality.total_effects(self)
+
+    @functools.cached_property
+    def indirect_effects(self) -> pd.DataFrame:
+        """Total indirect effects, source × target (seminr ``total_indirect_effects``)."""
+        from loyaltysem.pls import quality
+
+        return quality.indirect_effects(self)
+
+    @functools.cached_property
+    def specific_effects(self) -> pd.DataFrame:
+        """Every specific indirect effect (seminr ``specific_effect_significance`` labels)."""
+        from loyaltysem.pls import quality
+
+        return quality.specific_effects(self)
+
+    @functools.cached_property
+    def f2(self) -> pd.DataFrame:
+        """Cohen's f² per path, source × target, by re-estimation (seminr ``fSquared``)."""
+        from loyaltysem.pls import quality
+
+        return quality.f_squared(self)
+
+    @functools.cached_property
+    def vif_inner(self) -> pd.DataFrame:
+        """VIF of the antecedents of each endogenous construct, source × target."""
+        from loyaltysem.pls import quality
+
+        return quality.vif_inner(self)
+
+    @functools.cached_property
+    def vif_outer(self) -> pd.DataFrame:
+        """VIF of each item within its block (columns ``construct``, ``vif``)."""
+        from loyaltysem.pls import quality
+
+        return quality.vif_outer(self)
+
+    @functools.cached_property
+    def fornell_larcker(self) -> pd.DataFrame:
+        """Fornell–Larcker table: correlations below, √AVE on the diagonal."""
+        from loyaltysem.pls import quality
+
+        return quality.fornell_larcker(self)
+
+    @functools.cached_property
+    def fit_measures(self) -> pd.DataFrame:
+        """SRMR, d_ULS, d_G of the saturated and estimated model (cSEM definitions)."""
+        from loyaltysem.pls import quality
+
+        return quality.fit_measures(self)
+
     @property
     def status(self) -> Status:
         """Converged or not (PLS has no admissibility or identification checks).
@@ -241,7 +301,23 @@ class PLSResult(DisplayMixin):
             ("Outer weights", self.weights),
             ("Reliability", self.reliability),
             ("HTMT", self.htmt),
+            ("Fornell–Larcker criterion (√AVE on the diagonal)", self.fornell_larcker),
+            ("VIF, items", self.vif_outer),
+            ("VIF, antecedents", self._long(self.vif_inner, "vif")),
+            ("f²", self._long(self.f2, "f2")),
+            ("Total effects", self._long(self.total_effects, "total")),
+            ("Specific indirect effects", self.specific_effects),
+            ("Model fit (SRMR, d_ULS, d_G)", self.fit_measures),
         ]
+
+    def _long(self, table: pd.DataFrame, name: str) -> pd.DataFrame:
+        rows = [
+            (s, t, float(table.loc[s, t]))
+            for s in self.constructs
+            for t in self.constructs
+            if (s, t) in self.structural or (name == "total" and table.loc[s, t] != 0)
+        ]
+        return pd.DataFrame(rows, columns=["source", "target", name])
 
     def __repr__(self) -> str:
         return (
