@@ -49,6 +49,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
+from loyaltysem import _pickling  # noqa: F401 - read-only mappings pickle (results save)
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels import pls as _k
 from loyaltysem.errors import ConvergenceWarning, ModelSpecError, SurveyDataError

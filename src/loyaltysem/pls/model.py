@@ -223,7 +223,7 @@ def parse_pls_model(syntax: str) -> PLSModel:
     pairs: list[tuple[str, str]] = []
     labels: dict[str, int] = {}
     zero_residuals: list[tuple[int, str, str]] = []
-    defined: list[tuple[int, str]] = []
+    defined: list[tuple[int, str, list[str]]] = []
     for line, text in _statements(syntax):
         found = _operator(text)
         if found is None:
@@ -237,9 +237,19 @@ def parse_pls_model(syntax: str) -> PLSModel:
         op, at = found
         lhs, rhs = text[:at].strip(), text[at + len(op) :].strip()
         if op == ":=":
-            if not _NAME_RE.match(lhs) or not re.fullmatch(rf"[\s*+()]*({_NAME}[\s*+()]*)+", rhs):
-                raise _refuse(line, text, "this definition", "remove the ':=' line")
-            defined.append((line, text))
+            names = re.findall(_NAME, rhs)
+            if (
+                not _NAME_RE.match(lhs)
+                or not re.fullmatch(rf"[\s*+()]*({_NAME}[\s*+()]*)+", rhs)
+                or re.search(rf"{_NAME}\s*\(", rhs)
+            ):
+                raise _refuse(
+                    line,
+                    text,
+                    "this definition (only sums of products of path labels are accepted)",
+                    "remove the ':=' line; PLS reports every indirect effect",
+                )
+            defined.append((line, text, names))
             continue
         if op in ("==", "<", ">"):
             raise _refuse(line, text, "a constraint", "remove the constraint line")
@@ -303,6 +313,15 @@ def parse_pls_model(syntax: str) -> PLSModel:
                 text,
                 f"a fixed residual variance of {item!r}",
                 "only 'x ~~ 0*x' for the single item of a one-item construct is accepted",
+            )
+    for line, text, names in defined:
+        unknown = [n for n in names if n not in labels]
+        if unknown:
+            raise _refuse(
+                line,
+                text,
+                f"a definition with names that are not path labels ({', '.join(unknown)})",
+                "remove the ':=' line; PLS reports every indirect effect",
             )
     notes: list[str] = []
     if labels:
@@ -405,8 +424,9 @@ def _resolve(model: Any, data: Any, structural: str | Sequence[tuple[str, str]] 
             expected=f"constructs of the codebook: {list(book)}",
             fix="check the spelling, or add the construct to the codebook",
         )
-    measurement = {c: [book[c]] if isinstance(book[c], str) else list(book[c]) for c in used}
-    return PLSModel(measurement, dict.fromkeys(used, "A"), pairs)
+    ordered = [c for c in book if c in used]  # codebook order, as seminr's constructs()
+    measurement = {c: [book[c]] if isinstance(book[c], str) else list(book[c]) for c in ordered}
+    return PLSModel(measurement, dict.fromkeys(ordered, "A"), pairs)
 
 
 def fit_pls(

@@ -75,8 +75,8 @@ if TYPE_CHECKING:
     from loyaltysem.pls import PLSResult
 
 __all__ = [
-    "fit_measures",
     "f_squared",
+    "fit_measures",
     "fornell_larcker",
     "implied_correlation",
     "indirect_effects",
@@ -94,7 +94,7 @@ def _paths(res: PLSResult) -> np.ndarray:
 
 
 def total_effects(res: PLSResult) -> pd.DataFrame:
-    """Total effects, source × target: ``(I − B)⁻¹ − I`` (seminr ``total_effects``).
+    r"""Total effects, source × target: ``(I − B)⁻¹ − I`` (seminr ``total_effects``).
 
     Examples
     --------
@@ -113,14 +113,17 @@ def total_effects(res: PLSResult) -> pd.DataFrame:
 
 
 def indirect_effects(res: PLSResult) -> pd.DataFrame:
-    """Total indirect effects, source × target: total minus direct (seminr
-    ``total_indirect_effects``)."""
+    """Total indirect effects, source × target: total minus direct effects.
+
+    As seminr ``total_indirect_effects`` and SmartPLS "total indirect effects".
+    """
     return total_effects(res) - res.paths.loc[res.constructs, res.constructs]
 
 
 def specific_effects(res: PLSResult) -> pd.DataFrame:
-    """Every specific indirect effect: the product of the paths along each directed
-    path with at least one mediator.
+    """Every specific indirect effect: the product of the paths along each route.
+
+    Every directed route from a construct to another through at least one mediator.
 
     Returns
     -------
@@ -131,8 +134,10 @@ def specific_effects(res: PLSResult) -> pd.DataFrame:
     """
     names = res.constructs
     b = _paths(res)
-    succ = {i: [j for j in range(len(names)) if (names[i], names[j]) in res.structural]
-            for i in range(len(names))}
+    succ = {
+        i: [j for j in range(len(names)) if (names[i], names[j]) in res.structural]
+        for i in range(len(names))
+    }
     rows = []
 
     def walk(route: list[int]) -> None:
@@ -162,8 +167,9 @@ def specific_effects(res: PLSResult) -> pd.DataFrame:
 
 
 def f_squared(res: PLSResult) -> pd.DataFrame:
-    """Cohen's f² of every path by re-estimating the model without it (seminr
-    ``fSquared``), source × target, 0 where there is no path.
+    """Cohen's f² of every path, by re-estimating the model without it (seminr ``fSquared``).
+
+    Source × target, 0 where there is no path.
 
     The reduced models are estimated from ``res.data`` (the rows and values used,
     after missing-data handling) with the same modes, scheme and stop settings.
@@ -198,8 +204,11 @@ def f_squared(res: PLSResult) -> pd.DataFrame:
 
 
 def vif_outer(res: PLSResult) -> pd.DataFrame:
-    """VIF of every item within its block, ``diag(R_bb⁻¹)``: columns ``construct``,
-    ``vif``, indexed by item (seminr ``summary()$validity$vif_items``)."""
+    """VIF of every item within its block, ``diag(R_bb⁻¹)``.
+
+    Columns ``construct``, ``vif``, indexed by item (seminr
+    ``summary()$validity$vif_items``; SmartPLS "outer VIF values").
+    """
     if res.data is None:  # pragma: no cover
         raise ValueError("VIF needs res.data")
     rows = []
@@ -215,9 +224,11 @@ def vif_outer(res: PLSResult) -> pd.DataFrame:
 
 
 def vif_inner(res: PLSResult) -> pd.DataFrame:
-    """VIF of each endogenous construct's antecedents, source × target, NaN where
-    there is no path (seminr ``summary()$vif_antecedents``; a lone antecedent gets 1,
-    seminr prints NA)."""
+    """VIF of each endogenous construct's antecedents, source × target.
+
+    NaN where there is no path (seminr ``summary()$vif_antecedents``, SmartPLS "inner
+    VIF values"; a lone antecedent gets 1 as in SmartPLS, seminr prints NA).
+    """
     c = res.construct_cor.loc[res.constructs, res.constructs].to_numpy(dtype=float)
     names = res.constructs
     out = pd.DataFrame(np.nan, index=res.paths.index, columns=res.paths.columns)
