@@ -574,10 +574,12 @@ def _complete_data(
             fix="missing='listwise'",
         )
     sub = frame[items]
+    numeric = all(getattr(dtype, "kind", "O") in "fiu" for dtype in sub.dtypes)
     bad = [
         str(c)
         for c, dtype in sub.dtypes.items()
-        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype)
+        if not numeric
+        and (pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype))
     ]
     if bad:
         raise SurveyDataError(
@@ -622,7 +624,7 @@ def _complete_data(
             expected=">= 3 rows",
             fix="check the filter or the missing answers",
         )
-    sd = out.std(ddof=1).to_numpy()
+    sd = np.std(out.to_numpy(), axis=0, ddof=1)
     if np.any(~(sd > 0)):
         flat = [str(c) for c in out.columns[~(sd > 0)]]
         raise SurveyDataError(
@@ -652,14 +654,36 @@ def _reliability(
     modes: list[str],
     names: list[str],
 ) -> pd.DataFrame:
-    rows = []
+    # all constructs at once (the formulas of _kernels.pls.cronbach_alpha_std, rho_a and
+    # rho_c_ave, column by column: weights and loadings are zero outside their block)
+    mask = np.zeros_like(loadings)
     for j, b in enumerate(blocks):
-        rb = r[np.ix_(b, b)]
-        single = len(b) == 1
-        alpha = _k.cronbach_alpha_std(rb)
-        rho = 1.0 if (single or modes[j] == "B") else _k.rho_a(rb, weights[b, j])
-        rho_c, ave = _k.rho_c_ave(loadings[b, j])
-        rows.append((alpha, rho, rho_c, ave))
+        mask[b, j] = 1.0
+    k = mask.sum(axis=0)
+    single = k == 1
+    kk = np.where(single, 2.0, k)  # placeholders where a single item gets 1 below
+    d = np.diag(r)
+    alpha = kk / (kk - 1.0) * (1.0 - (d @ mask) / np.einsum("ij,ik,kj->j", mask, r, mask))
+    w = weights / np.sqrt(np.einsum("ij,ik,kj->j", weights, r, weights))
+    ww = np.sum(w**2, axis=0)
+    num = 1.0 - d @ (w**2)  # w'(S - diag S)w with w'Sw = 1
+    den = ww**2 - np.sum(w**4, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = ww**2 * num / den
+    lam = loadings * mask
+    s2 = np.sum(lam, axis=0) ** 2
+    sq = np.sum(lam**2, axis=0)
+    rho_c = s2 / (s2 + (k - sq))
+    ave = sq / k
+    mode_b = np.array([mode == "B" for mode in modes])
+    rows = np.column_stack(
+        [
+            np.where(single, 1.0, alpha),
+            np.where(single | mode_b, 1.0, rho),
+            np.where(single, 1.0, rho_c),
+            np.where(single, 1.0, ave),
+        ]
+    )
     return pd.DataFrame(rows, index=pd.Index(names, name="construct"), columns=RELIABILITY_COLUMNS)
 
 

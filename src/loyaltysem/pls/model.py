@@ -116,12 +116,13 @@ def _statements(text: str) -> list[tuple[int, str]]:
     return out
 
 
+_OPERATOR_RE = re.compile("|".join(re.escape(op) for op in _OPERATORS))
+
+
 def _operator(text: str) -> tuple[str, int] | None:
-    for i in range(len(text)):
-        for op in _OPERATORS:
-            if text.startswith(op, i):
-                return op, i
-    return None
+    """The leftmost operator (the longer one where two start at the same place)."""
+    found = _OPERATOR_RE.search(text)
+    return None if found is None else (found.group(), found.start())
 
 
 def _refuse(line: int, text: str, what: str, fix: str) -> ModelSpecError:
@@ -209,7 +210,7 @@ def parse_pls_model(syntax: str) -> PLSModel:
     >>> parse_pls_model("A =~ a1 + a2\nB =~ b1\nB ~ 0.3*A")
     Traceback (most recent call last):
     ...
-    loyaltysem.errors.ModelSpecError: PLS cannot estimate a fixed value ...
+    loyaltysem.errors.ModelSpecError: line 3: PLS cannot estimate a fixed value ...
     """
     if not isinstance(syntax, str):
         raise ModelSpecError(
@@ -507,8 +508,8 @@ def fit_pls(
     ... ''', corp)
     >>> round(float(res.paths.loc["CUSA", "CUSL"]), 4)  # seminr: 0.5045
     0.5045
-    >>> res.n, res.n_dropped
-    (344, 4)
+    >>> res.n, res.n_dropped  # 8 respondents with a -99 in the model's items
+    (344, 8)
     """
     from loyaltysem.pls import pls
 

@@ -58,7 +58,7 @@ Examples
 ...     Satisfaction ~ Image + Expectation
 ... ''', load_mobi())
 >>> res.specific_effects[["path", "estimate"]].round(4).values.tolist()
-[['Image->Expectation->Satisfaction', 0.0481]]
+[['Image->Expectation->Satisfaction', 0.1104]]
 >>> sorted(res.fit_measures.index)
 ['d_g', 'd_uls', 'srmr']
 """
@@ -100,7 +100,7 @@ def total_effects(res: PLSResult) -> pd.DataFrame:
     --------
     >>> from loyaltysem.datasets import load_mobi
     >>> from loyaltysem.pls import fit_pls
-    >>> res = fit_pls("A =~ IMAG1 + IMAG2\\nB =~ CUEX1 + CUEX2\\nC =~ CUSA1\\nB ~ A\\nC ~ B",
+    >>> res = fit_pls("A =~ IMAG1 + IMAG2\nB =~ CUEX1 + CUEX2\nC =~ CUSA1\nB ~ A\nC ~ B",
     ...               load_mobi())
     >>> bool(abs(res.total_effects.loc["A", "C"]
     ...          - res.paths.loc["A", "B"] * res.paths.loc["B", "C"]) < 1e-12)
