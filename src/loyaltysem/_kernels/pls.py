@@ -48,6 +48,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg.lapack import dgesv
 
 __all__ = [
     "SCHEMES",
@@ -124,6 +125,12 @@ def standardize(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         z = centered / sd
     return z, mean, sd
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.linalg.solve`` for one small system (LAPACK gesv, as numpy) without its overhead."""
+    _, _, x, info = dgesv(a, b)
+    return x if info == 0 else np.linalg.solve(a, b)  # a singular system raises there
 
 
 def _mask(p: int, blocks: Sequence[np.ndarray]) -> np.ndarray:
@@ -233,7 +240,7 @@ def pls_moments(
                 if len(pred) == 1:  # one predecessor: its correlation (C has unit diagonal)
                     e[pred, j] = c[pred, j] / c[pred, pred]
                 else:
-                    e[pred, j] = np.linalg.solve(c[sub], c[pred, j])
+                    e[pred, j] = _solve(c[sub], c[pred, j])
         e[lone, lone] = 1.0
         return e
 
@@ -265,7 +272,7 @@ def pls_moments(
     paths = np.zeros((m, m))
     r2 = np.full(m, np.nan)
     for j, pred, sub in preds:
-        paths[pred, j] = np.linalg.solve(c[sub], c[pred, j])
+        paths[pred, j] = _solve(c[sub], c[pred, j])
         r2[j] = float(c[pred, j] @ paths[pred, j])  # standardized: R² = r' C⁻¹ r
     return PLSEstimate(
         weights=w,

@@ -70,6 +70,9 @@ __all__ = [
 RELIABILITY_COLUMNS: tuple[str, ...] = ("alpha", "rho_a", "rho_c", "ave")
 """Columns of :attr:`PLSResult.reliability`, in order."""
 
+_RELIABILITY_INDEX = pd.Index(RELIABILITY_COLUMNS)
+_R2_INDEX = pd.Index(["r2", "adj_r2"])
+
 _SCHEME_ALIASES = {
     "path": "path",
     "path_weighting": "path",
@@ -563,17 +566,22 @@ def _stop(max_iter: object, tol: object) -> tuple[int, float]:
     return int(max_iter), float(tol)
 
 
-def _complete_data(
-    frame: pd.DataFrame, items: list[Any], missing: str, caller: str
-) -> tuple[pd.DataFrame, int]:
-    if missing not in _MISSING:
-        raise SurveyDataError(
-            "unknown missing-data option",
-            found=missing,
-            expected=f"one of {list(_MISSING)}",
-            fix="missing='listwise'",
-        )
-    sub = frame[items]
+def _numeric_block(frame: pd.DataFrame, items: list[Any]) -> np.ndarray | None:
+    """The items as floats when the frame is one numeric block with finite values, else None.
+
+    A frame of float or integer columns only (a Survey's item scores) converts to one
+    array without a copy; the items are taken from it by position. Anything else (text,
+    booleans, infinite values) goes through :func:`_checked_values`, which names the
+    offending columns.
+    """
+    whole = frame.to_numpy()
+    if whole.dtype.kind not in "fiu" or frame.columns.has_duplicates:
+        return None
+    values = whole[:, frame.columns.get_indexer(items)].astype(float)
+    return None if np.isinf(values).any() else values
+
+
+def _checked_values(sub: pd.DataFrame) -> tuple[np.ndarray, pd.Index, pd.Index]:
     numeric = all(getattr(dtype, "kind", "O") in "fiu" for dtype in sub.dtypes)
     bad = [
         str(c)
@@ -599,9 +607,28 @@ def _complete_data(
             expected="finite numbers or NaN",
             fix="replace infinite values by NaN (missing) or by the intended score",
         )
+    return values, sub.index, sub.columns
+
+
+def _complete_data(
+    frame: pd.DataFrame, items: list[Any], missing: str, caller: str
+) -> tuple[pd.DataFrame, int]:
+    if missing not in _MISSING:
+        raise SurveyDataError(
+            "unknown missing-data option",
+            found=missing,
+            expected=f"one of {list(_MISSING)}",
+            fix="missing='listwise'",
+        )
+    fast = _numeric_block(frame, items)
+    if fast is not None:
+        values, index, columns = fast, frame.index, pd.Index(items)
+    else:
+        sub = frame[items]
+        values, index, columns = _checked_values(sub)
     incomplete = np.isnan(values).any(axis=1)
     n_bad = int(incomplete.sum())
-    out = pd.DataFrame(values, index=sub.index, columns=sub.columns)
+    out = pd.DataFrame(values, index=index, columns=columns)
     if n_bad:
         per_item = {str(c): int(k) for c, k in out.isna().sum().items() if k}
         if missing == "error":
@@ -652,7 +679,7 @@ def _reliability(
     weights: np.ndarray,
     loadings: np.ndarray,
     modes: list[str],
-    names: list[str],
+    names: list[str] | pd.Index,
 ) -> pd.DataFrame:
     # all constructs at once (the formulas of _kernels.pls.cronbach_alpha_std, rho_a and
     # rho_c_ave, column by column: weights and loadings are zero outside their block)
@@ -663,8 +690,8 @@ def _reliability(
     single = k == 1
     kk = np.where(single, 2.0, k)  # placeholders where a single item gets 1 below
     d = np.diag(r)
-    alpha = kk / (kk - 1.0) * (1.0 - (d @ mask) / np.einsum("ij,ik,kj->j", mask, r, mask))
-    w = weights / np.sqrt(np.einsum("ij,ik,kj->j", weights, r, weights))
+    alpha = kk / (kk - 1.0) * (1.0 - (d @ mask) / np.sum(mask * (r @ mask), axis=0))
+    w = weights / np.sqrt(np.sum(weights * (r @ weights), axis=0))
     ww = np.sum(w**2, axis=0)
     num = 1.0 - d @ (w**2)  # w'(S - diag S)w with w'Sw = 1
     den = ww**2 - np.sum(w**4, axis=0)
@@ -684,7 +711,8 @@ def _reliability(
             np.where(single, 1.0, ave),
         ]
     )
-    return pd.DataFrame(rows, index=pd.Index(names, name="construct"), columns=RELIABILITY_COLUMNS)
+    index = names if isinstance(names, pd.Index) else pd.Index(names, name="construct")
+    return pd.DataFrame(rows, index=index, columns=_RELIABILITY_INDEX)
 
 
 # --------------------------------------------------------------------------- pls
@@ -822,19 +850,17 @@ def pls(
             stacklevel=2,
         )
 
-    item_index = pd.Index(items, name="item")
+    item_index = clean.columns.rename("item")
     con_index = pd.Index(names, name="construct")
     n = len(clean)
     endo = [j for j in range(len(names)) if inner[:, j].any()]
-    r2 = pd.DataFrame(
-        {
-            "r2": fit.r2[endo],
-            "adj_r2": [
-                1.0 - (1.0 - fit.r2[j]) * (n - 1) / (n - int(inner[:, j].sum()) - 1) for j in endo
-            ],
-        },
-        index=pd.Index([names[j] for j in endo], name="construct"),
+    r2_values = np.column_stack(
+        [
+            fit.r2[endo],
+            [1.0 - (1.0 - fit.r2[j]) * (n - 1) / (n - int(inner[:, j].sum()) - 1) for j in endo],
+        ]
     )
+    r2 = pd.DataFrame(r2_values, index=con_index[endo], columns=_R2_INDEX)
     notes = [] if fit.converged else [f"NOT converged within max_iter = {max_iter}"]
     return PLSResult(
         weights=pd.DataFrame(fit.weights, index=item_index, columns=con_index),
@@ -842,13 +868,13 @@ def pls(
         cross_loadings=pd.DataFrame(fit.cross_loadings, index=item_index, columns=con_index),
         paths=pd.DataFrame(
             fit.paths,
-            index=pd.Index(names, name="source"),
-            columns=pd.Index(names, name="target"),
+            index=con_index.rename("source"),
+            columns=con_index.rename("target"),
         ),
         r2=r2,
         scores=pd.DataFrame(_k.scores(z, fit.weights), index=clean.index, columns=con_index),
         construct_cor=pd.DataFrame(fit.construct_cor, index=con_index, columns=con_index),
-        reliability=_reliability(r, blocks, fit.weights, fit.loadings, mode_list, names),
+        reliability=_reliability(r, blocks, fit.weights, fit.loadings, mode_list, con_index),
         htmt=pd.DataFrame(_k.htmt_seminr(r, blocks), index=con_index, columns=con_index),
         measurement=MappingProxyType({c: tuple(v) for c, v in cons.items()}),
         structural=tuple(pairs),
