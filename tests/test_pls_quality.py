@@ -252,3 +252,99 @@ def test_summary_shows_the_quality_tables(ecsi):
         "SRMR",
     ):
         assert title in text
+
+
+# ----------------------------------------------------------------------------- reporting
+
+
+def test_pls_tables_hold_full_precision(ecsi):
+    from loyaltysem.report.pls_tables import pls_tables
+
+    tables = pls_tables(ecsi, start=3)
+    assert [t.number for t in tables] == list(range(3, 11))
+    meas, rel, fl, htmt, paths, r2, effects, fit = tables
+    assert_allclose(r2.data["adj_r2"], ecsi.r2["adj_r2"])
+    assert_allclose(paths.data["beta"], [ecsi.paths.loc[s, t] for s, t in ecsi.structural])
+    assert_allclose(paths.data["f2"], [ecsi.f2.loc[s, t] for s, t in ecsi.structural])
+    assert_allclose(rel.data["rho_a"], ecsi.reliability["rho_a"])
+    assert_allclose(
+        meas.data["weight"],
+        [ecsi.weights.loc[i, c] for c, v in ecsi.measurement.items() for i in v],
+    )
+    assert_allclose(fit.data["estimated"], ecsi.fit_measures["estimated"])
+    total = effects.data[effects.data["kind"] == "total"]
+    assert len(total) == ecsi.specific_effects.groupby(["source", "target"]).ngroups
+    assert fl.cells()[0][:2] == ["Image", f"{ecsi.fornell_larcker.iloc[0, 0]:.2f}"[1:]]
+    assert htmt.status.ok and "No bootstrap" in paths.note and "N = 250" in paths.note
+    assert paths.cells()[0][0] == "Image → Expectation"
+    assert not any("*" in cell for row in paths.cells() for cell in row)  # no p-values
+    zh = pls_tables(ecsi, lang="zh")
+    assert zh[0].title.startswith("PLS 测量模型") and "路径加权" in zh[4].note
+
+
+def test_not_converged_is_visible_everywhere(mobi, tmp_path):
+    from loyaltysem import report
+    from loyaltysem.report.diagrams import diagram
+    from loyaltysem.report.pls_tables import pls_methods_text, pls_tables
+
+    with pytest.warns(ls.errors.ConvergenceWarning):
+        res = fit_pls(FOUR, mobi, max_iter=1)
+    assert not res.status.ok and "NOT converged" in res.summary()
+    for table in pls_tables(res):
+        assert table.warning.startswith("WARNING") and "WARNING" in table.to_markdown()
+    drawn = diagram(res)
+    assert drawn.improper and "did not converge" in drawn.title + drawn.caption + str(
+        res.status.reasons
+    )
+    assert not pls_methods_text(res).ok
+    (md,) = report.write(tmp_path, pls=res, formats=("md",))
+    assert "WARNING" in md.read_text(encoding="utf-8")
+
+
+def test_diagram_of_a_pls_model(mobi):
+    from loyaltysem.report.diagrams import diagram, format_coef
+
+    res = fit_pls(M1 + "Value ~ Image\n", mobi)
+    d = diagram(res)
+    assert not d.improper and "PLS-SEM estimates" in d.caption
+    assert d.edge_label("Image", "Satisfaction") == format_coef(
+        res.paths.loc["Image", "Satisfaction"]
+    )
+    assert d.edge_label("Value", "PERV1") == format_coef(res.weights.loc["PERV1", "Value"])
+    assert d.edge_label("Image", "IMAG1") == format_coef(res.loadings.loc["IMAG1", "Image"])
+    assert d.nodes["Satisfaction"].r2 == (pytest.approx(res.r2.loc["Satisfaction", "r2"]),)
+
+    def distance(point, name):
+        node = d.nodes[name]
+        return float(np.hypot(point[0] - node.x, point[1] - node.y))
+
+    composite = d.edge("Value", "PERV1").points  # drawn from the item into the composite
+    assert distance(composite[-1], "Value") < distance(composite[0], "Value")
+    reflective = d.edge("Image", "IMAG1").points  # drawn from the construct to the item
+    assert distance(reflective[0], "Image") < distance(reflective[-1], "Image")
+
+
+def test_report_write_takes_a_pls_result(ecsi, tmp_path):
+    from loyaltysem import report
+    from loyaltysem.errors import ReportError
+
+    paths = report.write(tmp_path / "a", pls=ecsi, formats=("md", "html", "docx", "xlsx"))
+    assert [p.name for p in paths] == ["report.md", "report.html", "report.docx", "report.xlsx"]
+    text = paths[0].read_text(encoding="utf-8")
+    assert "## 2 PLS path model" in text and "partial least squares" in text
+    assert "Table 8" in text and "Figure 1" in text
+    import openpyxl
+
+    assert len(openpyxl.load_workbook(paths[3]).sheetnames) >= 8
+    survey = ls.load_ecommerce()
+    both = report.write(
+        tmp_path / "b",
+        survey=survey,
+        fit=ls.fit(ls.DEFAULT_MODEL, survey),
+        pls=fit_pls(ls.DEFAULT_MODEL, survey),
+        formats=("md",),
+        figures=False,
+    )[0].read_text(encoding="utf-8")
+    assert "## 3 Model" in both and "## 4 PLS path model" in both and "## 5 Results" in both
+    with pytest.raises(ReportError, match="does not know this pls result"):
+        report.write(tmp_path / "c", pls="not a result", formats=("md",))

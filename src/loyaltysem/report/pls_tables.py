@@ -430,8 +430,12 @@ def pls_methods_text(res: Any, *, lang: str = "en") -> Paragraphs:
     """
     lang = _lang(lang)
     _pls(res, "pls_methods_text")
-    from loyaltysem import __version__
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        __version__ = version("loyaltysem")
+    except PackageNotFoundError:  # run from a source tree (PYTHONPATH=src)
+        __version__ = "0.0.0"
     scheme = _SCHEME[lang].get(res.scheme, res.scheme)
     n_a = sum(1 for m in res.modes.values() if m == "A")
     n_b = len(res.modes) - n_a
