@@ -258,7 +258,7 @@ def test_summary_shows_the_quality_tables(ecsi):
 
 
 def test_pls_tables_hold_full_precision(ecsi):
-    from loyaltysem.report.pls_tables import pls_tables
+    from loyaltysem.report.pls import pls_tables
 
     tables = pls_tables(ecsi, start=3)
     assert [t.number for t in tables] == list(range(3, 11))
@@ -285,7 +285,7 @@ def test_pls_tables_hold_full_precision(ecsi):
 def test_not_converged_is_visible_everywhere(mobi, tmp_path):
     from loyaltysem import report
     from loyaltysem.report.diagrams import diagram
-    from loyaltysem.report.pls_tables import pls_methods_text, pls_tables
+    from loyaltysem.report.pls import pls_methods_text, pls_tables
 
     with pytest.warns(ls.errors.ConvergenceWarning):
         res = fit_pls(FOUR, mobi, max_iter=1)

@@ -54,7 +54,7 @@ from loyaltysem.report.figures import (
 from loyaltysem.report.inputs import check_inputs
 from loyaltysem.report.methods import Paragraphs, methods_text, results_text
 from loyaltysem.report.pdf import find_chromium, html_to_pdf
-from loyaltysem.report.pls_tables import pls_methods_text, pls_tables
+from loyaltysem.report.pls import pls_methods_text, pls_tables
 from loyaltysem.report.render import tex_text, to_docx, to_excel, to_html, to_latex, to_markdown
 from loyaltysem.report.tables import (
     Table,
@@ -659,7 +659,7 @@ def write(
         Nested models compared with :func:`loyaltysem.compare` (default vs rival).
     pls : PLSResult, optional
         A PLS path model (:func:`loyaltysem.fit_pls`): a section with its tables
-        (:func:`loyaltysem.report.pls_tables.pls_tables`) and path diagram, and its
+        (:func:`loyaltysem.report.pls.pls_tables`) and path diagram, and its
         methods paragraph.
     formats : sequence of {"html", "docx", "xlsx", "md", "tex", "pdf"}
         The formats to write. ``tex`` writes ``report.tex`` (booktabs tables; XeLaTeX with

@@ -21,7 +21,7 @@ Without a bootstrap there are no p-values: the tables show no stars and say so.
 Examples
 --------
 >>> import loyaltysem as ls
->>> from loyaltysem.report.pls_tables import pls_paths_table
+>>> from loyaltysem.report.pls import pls_paths_table
 >>> res = ls.fit_pls(ls.ECSI_MODEL, ls.load_mobi())
 >>> pls_paths_table(res).cells()[0]
 ['Image → Expectation', '.50', '0.342', '1.000']
