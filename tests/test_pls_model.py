@@ -296,3 +296,22 @@ def test_parse_is_pure():
         warnings.simplefilter("error")
         m = parse_pls_model("A =~ a1 + a2\nB ~ a*A")
     assert m.structural == [("A", "B")] and m.notes
+
+
+def test_benchmark_runs(capsys):
+    """``benchmarks/bench_pls.py`` runs as a user runs it (timings not asserted: shared CPU)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_pls.py"
+    spec = importlib.util.spec_from_file_location("bench_pls", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    times = bench.main(2, 1)
+    assert times["loyaltysem fit_pls(ECSI_MODEL, mobi)"] > 0
+    out = capsys.readouterr().out
+    if any(k.startswith("seminr") for k in times):  # seminr's Python port is a dev extra
+        assert times["max_path_diff"] < 1e-10
+        assert "seminr / fit_pls" in out
+    else:
+        assert "seminr (Python port) not installed" in out
