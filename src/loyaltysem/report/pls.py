@@ -168,7 +168,9 @@ def pls_measurement_table(
         for item in items:
             rows.append(
                 {
-                    "construct": f"{labels.get(c, c)} (mode {mode})",
+                    "construct": f"{labels.get(c, c)}（模式 {mode}）"
+                    if lang == "zh"
+                    else f"{labels.get(c, c)} (mode {mode})",
                     "item": item,
                     "loading": float(res.loadings.loc[item, c]),
                     "weight": float(res.weights.loc[item, c]),
@@ -450,7 +452,8 @@ def pls_methods_text(res: Any, *, lang: str = "en") -> Paragraphs:
             if res.converged
             else f"警告：算法在 {res.max_iter} 次迭代内未收敛，估计值不可解读。"
         )
-        data = f"样本量 N = {res.n}；缺失数据处理：{res.missing}（{res.n_dropped} 个个案）。"
+        how = {"mean": "均值替换", "listwise": "列删除"}.get(res.missing, res.missing)
+        data = f"样本量 N = {res.n}；缺失数据处理：{how}（{res.n_dropped} 个个案）。"
     else:
         first = (
             f"The model was estimated by partial least squares path modelling (PLS-SEM; "
