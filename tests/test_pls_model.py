@@ -315,3 +315,13 @@ def test_benchmark_runs(capsys):
         assert "seminr / fit_pls" in out
     else:
         assert "seminr (Python port) not installed" in out
+
+
+def test_no_convergence_names_the_constructs(mobi):
+    with pytest.warns(ls.errors.ConvergenceWarning, match="still moving most: ") as caught:
+        res = fit_pls(ECSI_MODEL, mobi, max_iter=1)
+    assert not res.converged and 1 <= len(res.unsettled) <= 3
+    assert set(res.unsettled) <= set(res.constructs)
+    assert all(name in str(caught[0].message) for name in res.unsettled)
+    assert all(name in res.status.reasons[0] for name in res.unsettled)
+    assert "NOT converged" in res.summary()

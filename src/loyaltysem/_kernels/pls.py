@@ -90,6 +90,8 @@ class PLSEstimate:
         Whether the weight change fell below ``tol`` within ``max_iter`` iterations.
     weight_diff : float
         The last ``sum |W_new - W_old|``.
+    block_diff : ndarray, shape (m,)
+        That last change by construct (what did not settle when not converged).
     """
 
     weights: np.ndarray
@@ -101,6 +103,7 @@ class PLSEstimate:
     iterations: int
     converged: bool
     weight_diff: float
+    block_diff: np.ndarray | None = None
 
 
 def standardize(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -261,7 +264,8 @@ def pls_moments(
             b = blocks[j]
             new[b, j] = inverse_blocks[j] @ cov_xz[b, j]
         new = scale(new)
-        diff = float(np.sum(np.abs(new - w)))
+        change = np.abs(new - w)
+        diff = float(np.sum(change))
         w = new
         if diff < tol:
             converged = True
@@ -284,6 +288,7 @@ def pls_moments(
         iterations=int(iterations),
         converged=converged,
         weight_diff=diff,
+        block_diff=change.sum(axis=0),
     )
 
 

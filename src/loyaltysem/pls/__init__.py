@@ -162,6 +162,9 @@ class PLSResult(DisplayMixin):
         The item scores estimated from, raw units, rows as used (after listwise
         deletion or mean replacement): what resampling, prediction, group comparison
         and IPMA re-estimate from.
+    unsettled : tuple of str
+        When not converged: the (up to three) constructs whose weights still changed
+        most in the last iteration, named in the warning and the status.
     """
 
     weights: pd.DataFrame
@@ -187,6 +190,7 @@ class PLSResult(DisplayMixin):
     tol: float = 1e-7
     notes: tuple[str, ...] = field(default=())
     data: pd.DataFrame | None = None
+    unsettled: tuple[str, ...] = ()
 
     _title: ClassVar[str] = "PLS path model"
     _na_rep: ClassVar[str] = ""
@@ -275,7 +279,12 @@ class PLSResult(DisplayMixin):
                 (
                     "convergence",
                     f"PLS did not converge in {self.max_iter} iterations (weight change "
-                    f"{self.weight_diff:.3g} >= tol {self.tol:g})",
+                    f"{self.weight_diff:.3g} >= tol {self.tol:g}"
+                    + (
+                        f"; still moving most: {', '.join(self.unsettled)})"
+                        if self.unsettled
+                        else ")"
+                    ),
                 )
             ]
         )
@@ -842,10 +851,16 @@ def pls(
     r = np.corrcoef(z, rowvar=False)
     mode_list = [modes[c] for c in names]
     fit = _k.pls_moments(r, blocks, inner, mode_list, inner_scheme, max_iter, tol)
+    unsettled: tuple[str, ...] = ()
     if not fit.converged:
+        moved = np.zeros(len(names)) if fit.block_diff is None else fit.block_diff
+        order = np.argsort(-moved, kind="stable")
+        unsettled = tuple(names[j] for j in order if moved[j] > 0)[:3]
         warnings.warn(
             f"PLS did not converge in {max_iter} iterations (weight change "
-            f"{fit.weight_diff:.3g} >= tol {tol:g}); the estimates are not to be trusted",
+            f"{fit.weight_diff:.3g} >= tol {tol:g}; still moving most: "
+            f"{', '.join(unsettled) or 'none'}); the estimates are not to be trusted — "
+            "raise max_iter, or check those constructs' items",
             ConvergenceWarning,
             stacklevel=2,
         )
@@ -890,6 +905,7 @@ def pls(
         tol=tol,
         notes=tuple(notes),
         data=clean,
+        unsettled=unsettled,
     )
 
 
