@@ -586,7 +586,8 @@ def _numeric_block(frame: pd.DataFrame, items: list[Any]) -> np.ndarray | None:
     whole = frame.to_numpy()
     if whole.dtype.kind not in "fiu" or frame.columns.has_duplicates:
         return None
-    values = whole[:, frame.columns.get_indexer(items)].astype(float)
+    position = {c: i for i, c in enumerate(frame.columns.tolist())}  # faster than get_indexer
+    values = whole[:, [position[c] for c in items]].astype(float)
     return None if np.isinf(values).any() else values
 
 
@@ -875,7 +876,8 @@ def pls(
             [1.0 - (1.0 - fit.r2[j]) * (n - 1) / (n - int(inner[:, j].sum()) - 1) for j in endo],
         ]
     )
-    r2 = pd.DataFrame(r2_values, index=con_index[endo], columns=_R2_INDEX)
+    endo_index = pd.Index([names[j] for j in endo], name="construct")
+    r2 = pd.DataFrame(r2_values, index=endo_index, columns=_R2_INDEX)
     notes = [] if fit.converged else [f"NOT converged within max_iter = {max_iter}"]
     return PLSResult(
         weights=pd.DataFrame(fit.weights, index=item_index, columns=con_index),
