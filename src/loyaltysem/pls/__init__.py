@@ -1,5 +1,12 @@
 """PLS path modelling (PLS-SEM) as seminr and SmartPLS estimate it.
 
+:func:`fit_pls` takes the model in the syntax :func:`loyaltysem.fit` takes (``=~`` mode A,
+``<~`` mode B, ``~`` paths; :mod:`loyaltysem.pls.model`) or a codebook with
+``structural=``, and estimates it with :func:`pls`. The result also gives total,
+indirect and specific indirect effects, f², VIFs, the Fornell–Larcker table and SRMR,
+d_ULS and d_G (:mod:`loyaltysem.pls.quality`), and goes through the report wing
+(:mod:`loyaltysem.report.pls`).
+
 :func:`pls` runs the Wold/Lohmöller PLS algorithm (kernel:
 :mod:`loyaltysem._kernels.pls`) with seminr's defaults — path weighting, at most 300
 iterations, stop when the summed absolute change of the outer weights is below
