@@ -325,3 +325,15 @@ def test_no_convergence_names_the_constructs(mobi):
     assert all(name in str(caught[0].message) for name in res.unsettled)
     assert all(name in res.status.reasons[0] for name in res.unsettled)
     assert "NOT converged" in res.summary()
+
+
+@pytest.mark.parametrize(
+    ("scheme", "folder"),
+    [("path", "pathWeighting"), ("factorial", "factorial"), ("centroid", "centroid")],
+)
+def test_ecsi_template_equals_smartpls_in_every_scheme(mobi, scheme, folder):
+    """SmartPLS 2.0.M3 output (``smartpls2_ecsi_mobi_semPLS``), printed to 8 decimals."""
+    res = fit_pls(ECSI_MODEL, mobi, scheme=scheme)
+    for name, ours in (("pathCoefficients", res.paths), ("outerWeights", res.weights)):
+        ref = pd.read_csv(REF / "smartpls2_ecsi_mobi_semPLS" / folder / f"{name}.csv", index_col=0)
+        compare(ours, ref, f"{scheme} {name}")
