@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from loyaltysem.measurement.reliability import alpha
     from loyaltysem.measurement.validity import MeasurementReport, validate
     from loyaltysem.planning.simulation import PopulationModel, simulate_survey
+    from loyaltysem.pls import PLSResult, fit_pls
     from loyaltysem.sem.bootstrap import (
         BootstrapResult,
         SEMBootstrap,
@@ -127,6 +128,8 @@ _EXPORTS: dict[str, str] = {
     "screen": "loyaltysem.survey.screening",
     "PopulationModel": "loyaltysem.planning.simulation",
     "simulate_survey": "loyaltysem.planning.simulation",
+    "PLSResult": "loyaltysem.pls",
+    "fit_pls": "loyaltysem.pls",
     "Status": "loyaltysem.status",
     "Study": "loyaltysem.study",
     "StudyResult": "loyaltysem.study",
@@ -216,6 +219,7 @@ __all__ = [
     "ModelSpec",
     "ModelSpecError",
     "MultiGroupResult",
+    "PLSResult",
     "PopulationModel",
     "Provenance",
     "SEMBootstrap",
@@ -241,6 +245,7 @@ __all__ = [
     "effects",
     "fit",
     "fit_groups",
+    "fit_pls",
     "instruments",
     "invariance",
     "kmo",

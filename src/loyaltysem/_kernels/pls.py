@@ -48,6 +48,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg.lapack import dgesv
 
 __all__ = [
     "SCHEMES",
@@ -89,6 +90,8 @@ class PLSEstimate:
         Whether the weight change fell below ``tol`` within ``max_iter`` iterations.
     weight_diff : float
         The last ``sum |W_new - W_old|``.
+    block_diff : ndarray, shape (m,)
+        That last change by construct (what did not settle when not converged).
     """
 
     weights: np.ndarray
@@ -100,6 +103,7 @@ class PLSEstimate:
     iterations: int
     converged: bool
     weight_diff: float
+    block_diff: np.ndarray | None = None
 
 
 def standardize(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -124,6 +128,12 @@ def standardize(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         z = centered / sd
     return z, mean, sd
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.linalg.solve`` for one small system (LAPACK gesv, as numpy) without its overhead."""
+    _, _, x, info = dgesv(a, b)
+    return x if info == 0 else np.linalg.solve(a, b)  # a singular system raises there
 
 
 def _mask(p: int, blocks: Sequence[np.ndarray]) -> np.ndarray:
@@ -210,39 +220,64 @@ def pls_moments(
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {SCHEMES}, not {scheme!r}")
     mask = _mask(p, blocks)
-    inverse_blocks = {
-        j: np.linalg.inv(r[np.ix_(b, b)]) for j, b in enumerate(blocks) if modes[j] == "B"
-    }
+    mode_b = [j for j in range(m) if modes[j] == "B"]
+    inverse_blocks = {j: np.linalg.inv(r[np.ix_(blocks[j], blocks[j])]) for j in mode_b}
+    mask_a = mask.copy()
+    mask_a[:, mode_b] = 0.0
+    # the inner model's shape is fixed: work it out once, outside the loop
+    adjacent = (inner + inner.T) != 0
+    successor_of = inner.T != 0
+    lone = np.flatnonzero(~adjacent.any(axis=0))
+    preds = [
+        (j, pred, np.ix_(pred, pred)) for j, pred in enumerate(_predecessors(inner)) if len(pred)
+    ]
+
+    def inner_weights(c: np.ndarray) -> np.ndarray:
+        if scheme == "factorial":
+            e = np.where(adjacent, c, 0.0)
+        elif scheme == "centroid":
+            e = np.where(adjacent, np.sign(c), 0.0)
+        else:  # path: successors get their correlation, predecessors regression weights
+            e = np.where(successor_of, c, 0.0)
+            for j, pred, sub in preds:
+                if len(pred) == 1:  # one predecessor: its correlation (C has unit diagonal)
+                    e[pred, j] = c[pred, j] / c[pred, pred]
+                else:
+                    e[pred, j] = _solve(c[sub], c[pred, j])
+        e[lone, lone] = 1.0
+        return e
+
+    def scale(w: np.ndarray) -> np.ndarray:
+        return w / np.sqrt(np.sum(w * (r @ w), axis=0))
 
     w = mask.copy()
     diff = np.inf
     iterations = 0
     converged = False
     for iterations in range(max_iter + 1):  # noqa: B007 - the counter is reported
-        ws = _scale_weights(r, w)
-        c = ws.T @ r @ ws
-        e = _inner_weights(c, inner, scheme)
-        cov_xz = r @ ws @ e  # cov(X, Z) up to a positive factor per column
-        new = np.zeros_like(w)
-        for j, b in enumerate(blocks):
-            target = cov_xz[b, j]
-            new[b, j] = inverse_blocks[j] @ target if modes[j] == "B" else target
-        new = _scale_weights(r, new)
-        diff = float(np.sum(np.abs(new - w)))
+        ws = scale(w)
+        rw = r @ ws
+        c = ws.T @ rw
+        cov_xz = rw @ inner_weights(c)  # cov(X, Z) up to a positive factor per column
+        new = cov_xz * mask_a
+        for j in mode_b:
+            b = blocks[j]
+            new[b, j] = inverse_blocks[j] @ cov_xz[b, j]
+        new = scale(new)
+        change = np.abs(new - w)
+        diff = float(np.sum(change))
         w = new
         if diff < tol:
             converged = True
             break
 
-    c = w.T @ r @ w
     cross = r @ w
+    c = w.T @ cross
     paths = np.zeros((m, m))
     r2 = np.full(m, np.nan)
-    for j, pred in enumerate(_predecessors(inner)):
-        if len(pred):
-            paths[pred, j] = np.linalg.solve(c[np.ix_(pred, pred)], c[pred, j])
-            sub = np.append(pred, j)
-            r2[j] = 1.0 - 1.0 / np.linalg.inv(c[np.ix_(sub, sub)])[-1, -1]
+    for j, pred, sub in preds:
+        paths[pred, j] = _solve(c[sub], c[pred, j])
+        r2[j] = float(c[pred, j] @ paths[pred, j])  # standardized: R² = r' C⁻¹ r
     return PLSEstimate(
         weights=w,
         loadings=cross * mask,
@@ -253,6 +288,7 @@ def pls_moments(
         iterations=int(iterations),
         converged=converged,
         weight_diff=diff,
+        block_diff=change.sum(axis=0),
     )
 
 
@@ -339,13 +375,14 @@ def htmt_seminr(r: np.ndarray, blocks: Sequence[np.ndarray]) -> np.ndarray:
     """
     a = np.abs(np.asarray(r, dtype=float))
     m = len(blocks)
+    mask = _mask(a.shape[0], blocks)
+    sizes = mask.sum(axis=0)
+    sums = mask.T @ a @ mask  # summed |r| between (and within) blocks
+    within = np.diag(sums) - sizes  # off-diagonal |r| within each block, both triangles
+    pairs = sizes * (sizes - 1)
     mono = np.ones(m)
-    for j, b in enumerate(blocks):
-        if len(b) > 1:
-            mono[j] = float(np.mean(a[np.ix_(b, b)][np.triu_indices(len(b), 1)]))
-    out = np.full((m, m), np.nan)
-    for i in range(m):
-        for j in range(i + 1, m):
-            hetero = float(np.mean(a[np.ix_(blocks[i], blocks[j])]))
-            out[i, j] = out[j, i] = hetero / np.sqrt(mono[i] * mono[j])
+    many = sizes > 1
+    mono[many] = within[many] / pairs[many]
+    out = sums / np.outer(sizes, sizes) / np.sqrt(np.outer(mono, mono))
+    np.fill_diagonal(out, np.nan)
     return out

@@ -1,5 +1,12 @@
 """PLS path modelling (PLS-SEM) as seminr and SmartPLS estimate it.
 
+:func:`fit_pls` takes the model in the syntax :func:`loyaltysem.fit` takes (``=~`` mode A,
+``<~`` mode B, ``~`` paths; :mod:`loyaltysem.pls.model`) or a codebook with
+``structural=``, and estimates it with :func:`pls`. The result also gives total,
+indirect and specific indirect effects, f², VIFs, the Fornell–Larcker table and SRMR,
+d_ULS and d_G (:mod:`loyaltysem.pls.quality`), and goes through the report wing
+(:mod:`loyaltysem.report.pls`).
+
 :func:`pls` runs the Wold/Lohmöller PLS algorithm (kernel:
 :mod:`loyaltysem._kernels.pls`) with seminr's defaults — path weighting, at most 300
 iterations, stop when the summed absolute change of the outer weights is below
@@ -38,6 +45,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -48,15 +56,29 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
+from loyaltysem import _pickling  # noqa: F401 - read-only mappings pickle (results save)
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels import pls as _k
 from loyaltysem.errors import ConvergenceWarning, ModelSpecError, SurveyDataError
+from loyaltysem.pls.model import PLSModel, fit_pls, parse_pls_model
 from loyaltysem.status import Status
 
-__all__ = ["RELIABILITY_COLUMNS", "PLSResult", "parse_structural", "pls", "rho_a"]
+__all__ = [
+    "RELIABILITY_COLUMNS",
+    "PLSModel",
+    "PLSResult",
+    "fit_pls",
+    "parse_pls_model",
+    "parse_structural",
+    "pls",
+    "rho_a",
+]
 
 RELIABILITY_COLUMNS: tuple[str, ...] = ("alpha", "rho_a", "rho_c", "ave")
 """Columns of :attr:`PLSResult.reliability`, in order."""
+
+_RELIABILITY_INDEX = pd.Index(RELIABILITY_COLUMNS)
+_R2_INDEX = pd.Index(["r2", "adj_r2"])
 
 _SCHEME_ALIASES = {
     "path": "path",
@@ -147,6 +169,9 @@ class PLSResult(DisplayMixin):
         The item scores estimated from, raw units, rows as used (after listwise
         deletion or mean replacement): what resampling, prediction, group comparison
         and IPMA re-estimate from.
+    unsettled : tuple of str
+        When not converged: the (up to three) constructs whose weights still changed
+        most in the last iteration, named in the warning and the status.
     """
 
     weights: pd.DataFrame
@@ -172,6 +197,7 @@ class PLSResult(DisplayMixin):
     tol: float = 1e-7
     notes: tuple[str, ...] = field(default=())
     data: pd.DataFrame | None = None
+    unsettled: tuple[str, ...] = ()
 
     _title: ClassVar[str] = "PLS path model"
     _na_rep: ClassVar[str] = ""
@@ -180,6 +206,65 @@ class PLSResult(DisplayMixin):
     def constructs(self) -> list[str]:
         """Construct names in model order."""
         return list(self.measurement)
+
+    # ------------------------------------------------------------ quality measures
+    # computed on first use (loyaltysem.pls.quality); cached in the instance dict
+
+    @functools.cached_property
+    def total_effects(self) -> pd.DataFrame:
+        """Total effects, source × target (seminr ``total_effects``)."""
+        from loyaltysem.pls import quality
+
+        return quality.total_effects(self)
+
+    @functools.cached_property
+    def indirect_effects(self) -> pd.DataFrame:
+        """Total indirect effects, source × target (seminr ``total_indirect_effects``)."""
+        from loyaltysem.pls import quality
+
+        return quality.indirect_effects(self)
+
+    @functools.cached_property
+    def specific_effects(self) -> pd.DataFrame:
+        """Every specific indirect effect (seminr ``specific_effect_significance`` labels)."""
+        from loyaltysem.pls import quality
+
+        return quality.specific_effects(self)
+
+    @functools.cached_property
+    def f2(self) -> pd.DataFrame:
+        """Cohen's f² per path, source × target, by re-estimation (seminr ``fSquared``)."""
+        from loyaltysem.pls import quality
+
+        return quality.f_squared(self)
+
+    @functools.cached_property
+    def vif_inner(self) -> pd.DataFrame:
+        """VIF of the antecedents of each endogenous construct, source × target."""
+        from loyaltysem.pls import quality
+
+        return quality.vif_inner(self)
+
+    @functools.cached_property
+    def vif_outer(self) -> pd.DataFrame:
+        """VIF of each item within its block (columns ``construct``, ``vif``)."""
+        from loyaltysem.pls import quality
+
+        return quality.vif_outer(self)
+
+    @functools.cached_property
+    def fornell_larcker(self) -> pd.DataFrame:
+        """Fornell–Larcker table: correlations below, √AVE on the diagonal."""
+        from loyaltysem.pls import quality
+
+        return quality.fornell_larcker(self)
+
+    @functools.cached_property
+    def fit_measures(self) -> pd.DataFrame:
+        """SRMR, d_ULS, d_G of the saturated and estimated model (cSEM definitions)."""
+        from loyaltysem.pls import quality
+
+        return quality.fit_measures(self)
 
     @property
     def status(self) -> Status:
@@ -201,7 +286,12 @@ class PLSResult(DisplayMixin):
                 (
                     "convergence",
                     f"PLS did not converge in {self.max_iter} iterations (weight change "
-                    f"{self.weight_diff:.3g} >= tol {self.tol:g})",
+                    f"{self.weight_diff:.3g} >= tol {self.tol:g}"
+                    + (
+                        f"; still moving most: {', '.join(self.unsettled)})"
+                        if self.unsettled
+                        else ")"
+                    ),
                 )
             ]
         )
@@ -231,7 +321,23 @@ class PLSResult(DisplayMixin):
             ("Outer weights", self.weights),
             ("Reliability", self.reliability),
             ("HTMT", self.htmt),
+            ("Fornell–Larcker criterion (√AVE on the diagonal)", self.fornell_larcker),
+            ("VIF, items", self.vif_outer),
+            ("VIF, antecedents", self._long(self.vif_inner, "vif")),
+            ("f²", self._long(self.f2, "f2")),
+            ("Total effects", self._long(self.total_effects, "total")),
+            ("Specific indirect effects", self.specific_effects),
+            ("Model fit (SRMR, d_ULS, d_G)", self.fit_measures),
         ]
+
+    def _long(self, table: pd.DataFrame, name: str) -> pd.DataFrame:
+        rows = [
+            (s, t, float(table.loc[s, t]))
+            for s in self.constructs
+            for t in self.constructs
+            if (s, t) in self.structural or (name == "total" and table.loc[s, t] != 0)
+        ]
+        return pd.DataFrame(rows, columns=["source", "target", name])
 
     def __repr__(self) -> str:
         return (
@@ -476,21 +582,29 @@ def _stop(max_iter: object, tol: object) -> tuple[int, float]:
     return int(max_iter), float(tol)
 
 
-def _complete_data(
-    frame: pd.DataFrame, items: list[Any], missing: str, caller: str
-) -> tuple[pd.DataFrame, int]:
-    if missing not in _MISSING:
-        raise SurveyDataError(
-            "unknown missing-data option",
-            found=missing,
-            expected=f"one of {list(_MISSING)}",
-            fix="missing='listwise'",
-        )
-    sub = frame[items]
+def _numeric_block(frame: pd.DataFrame, items: list[Any]) -> np.ndarray | None:
+    """The items as floats when the frame is one numeric block with finite values, else None.
+
+    A frame of float or integer columns only (a Survey's item scores) converts to one
+    array without a copy; the items are taken from it by position. Anything else (text,
+    booleans, infinite values) goes through :func:`_checked_values`, which names the
+    offending columns.
+    """
+    whole = frame.to_numpy()
+    if whole.dtype.kind not in "fiu" or frame.columns.has_duplicates:
+        return None
+    position = {c: i for i, c in enumerate(frame.columns.tolist())}  # faster than get_indexer
+    values = whole[:, [position[c] for c in items]].astype(float)
+    return None if np.isinf(values).any() else values
+
+
+def _checked_values(sub: pd.DataFrame) -> tuple[np.ndarray, pd.Index, pd.Index]:
+    numeric = all(getattr(dtype, "kind", "O") in "fiu" for dtype in sub.dtypes)
     bad = [
         str(c)
         for c, dtype in sub.dtypes.items()
-        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype)
+        if not numeric
+        and (pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype))
     ]
     if bad:
         raise SurveyDataError(
@@ -510,9 +624,28 @@ def _complete_data(
             expected="finite numbers or NaN",
             fix="replace infinite values by NaN (missing) or by the intended score",
         )
+    return values, sub.index, sub.columns
+
+
+def _complete_data(
+    frame: pd.DataFrame, items: list[Any], missing: str, caller: str
+) -> tuple[pd.DataFrame, int]:
+    if missing not in _MISSING:
+        raise SurveyDataError(
+            "unknown missing-data option",
+            found=missing,
+            expected=f"one of {list(_MISSING)}",
+            fix="missing='listwise'",
+        )
+    fast = _numeric_block(frame, items)
+    if fast is not None:
+        values, index, columns = fast, frame.index, pd.Index(items)
+    else:
+        sub = frame[items]
+        values, index, columns = _checked_values(sub)
     incomplete = np.isnan(values).any(axis=1)
     n_bad = int(incomplete.sum())
-    out = pd.DataFrame(values, index=sub.index, columns=sub.columns)
+    out = pd.DataFrame(values, index=index, columns=columns)
     if n_bad:
         per_item = {str(c): int(k) for c, k in out.isna().sum().items() if k}
         if missing == "error":
@@ -535,7 +668,7 @@ def _complete_data(
             expected=">= 3 rows",
             fix="check the filter or the missing answers",
         )
-    sd = out.std(ddof=1).to_numpy()
+    sd = np.std(out.to_numpy(), axis=0, ddof=1)
     if np.any(~(sd > 0)):
         flat = [str(c) for c in out.columns[~(sd > 0)]]
         raise SurveyDataError(
@@ -563,17 +696,40 @@ def _reliability(
     weights: np.ndarray,
     loadings: np.ndarray,
     modes: list[str],
-    names: list[str],
+    names: list[str] | pd.Index,
 ) -> pd.DataFrame:
-    rows = []
+    # all constructs at once (the formulas of _kernels.pls.cronbach_alpha_std, rho_a and
+    # rho_c_ave, column by column: weights and loadings are zero outside their block)
+    mask = np.zeros_like(loadings)
     for j, b in enumerate(blocks):
-        rb = r[np.ix_(b, b)]
-        single = len(b) == 1
-        alpha = _k.cronbach_alpha_std(rb)
-        rho = 1.0 if (single or modes[j] == "B") else _k.rho_a(rb, weights[b, j])
-        rho_c, ave = _k.rho_c_ave(loadings[b, j])
-        rows.append((alpha, rho, rho_c, ave))
-    return pd.DataFrame(rows, index=pd.Index(names, name="construct"), columns=RELIABILITY_COLUMNS)
+        mask[b, j] = 1.0
+    k = mask.sum(axis=0)
+    single = k == 1
+    kk = np.where(single, 2.0, k)  # placeholders where a single item gets 1 below
+    d = np.diag(r)
+    alpha = kk / (kk - 1.0) * (1.0 - (d @ mask) / np.sum(mask * (r @ mask), axis=0))
+    w = weights / np.sqrt(np.sum(weights * (r @ weights), axis=0))
+    ww = np.sum(w**2, axis=0)
+    num = 1.0 - d @ (w**2)  # w'(S - diag S)w with w'Sw = 1
+    den = ww**2 - np.sum(w**4, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = ww**2 * num / den
+    lam = loadings * mask
+    s2 = np.sum(lam, axis=0) ** 2
+    sq = np.sum(lam**2, axis=0)
+    rho_c = s2 / (s2 + (k - sq))
+    ave = sq / k
+    mode_b = np.array([mode == "B" for mode in modes])
+    rows = np.column_stack(
+        [
+            np.where(single, 1.0, alpha),
+            np.where(single | mode_b, 1.0, rho),
+            np.where(single, 1.0, rho_c),
+            np.where(single, 1.0, ave),
+        ]
+    )
+    index = names if isinstance(names, pd.Index) else pd.Index(names, name="construct")
+    return pd.DataFrame(rows, index=index, columns=_RELIABILITY_INDEX)
 
 
 # --------------------------------------------------------------------------- pls
@@ -703,27 +859,32 @@ def pls(
     r = np.corrcoef(z, rowvar=False)
     mode_list = [modes[c] for c in names]
     fit = _k.pls_moments(r, blocks, inner, mode_list, inner_scheme, max_iter, tol)
+    unsettled: tuple[str, ...] = ()
     if not fit.converged:
+        moved = np.zeros(len(names)) if fit.block_diff is None else fit.block_diff
+        order = np.argsort(-moved, kind="stable")
+        unsettled = tuple(names[j] for j in order if moved[j] > 0)[:3]
         warnings.warn(
             f"PLS did not converge in {max_iter} iterations (weight change "
-            f"{fit.weight_diff:.3g} >= tol {tol:g}); the estimates are not to be trusted",
+            f"{fit.weight_diff:.3g} >= tol {tol:g}; still moving most: "
+            f"{', '.join(unsettled) or 'none'}); the estimates are not to be trusted — "
+            "raise max_iter, or check those constructs' items",
             ConvergenceWarning,
             stacklevel=2,
         )
 
-    item_index = pd.Index(items, name="item")
+    item_index = clean.columns.rename("item")
     con_index = pd.Index(names, name="construct")
     n = len(clean)
     endo = [j for j in range(len(names)) if inner[:, j].any()]
-    r2 = pd.DataFrame(
-        {
-            "r2": fit.r2[endo],
-            "adj_r2": [
-                1.0 - (1.0 - fit.r2[j]) * (n - 1) / (n - int(inner[:, j].sum()) - 1) for j in endo
-            ],
-        },
-        index=pd.Index([names[j] for j in endo], name="construct"),
+    r2_values = np.column_stack(
+        [
+            fit.r2[endo],
+            [1.0 - (1.0 - fit.r2[j]) * (n - 1) / (n - int(inner[:, j].sum()) - 1) for j in endo],
+        ]
     )
+    endo_index = pd.Index([names[j] for j in endo], name="construct")
+    r2 = pd.DataFrame(r2_values, index=endo_index, columns=_R2_INDEX)
     notes = [] if fit.converged else [f"NOT converged within max_iter = {max_iter}"]
     return PLSResult(
         weights=pd.DataFrame(fit.weights, index=item_index, columns=con_index),
@@ -731,13 +892,13 @@ def pls(
         cross_loadings=pd.DataFrame(fit.cross_loadings, index=item_index, columns=con_index),
         paths=pd.DataFrame(
             fit.paths,
-            index=pd.Index(names, name="source"),
-            columns=pd.Index(names, name="target"),
+            index=con_index.rename("source"),
+            columns=con_index.rename("target"),
         ),
         r2=r2,
         scores=pd.DataFrame(_k.scores(z, fit.weights), index=clean.index, columns=con_index),
         construct_cor=pd.DataFrame(fit.construct_cor, index=con_index, columns=con_index),
-        reliability=_reliability(r, blocks, fit.weights, fit.loadings, mode_list, names),
+        reliability=_reliability(r, blocks, fit.weights, fit.loadings, mode_list, con_index),
         htmt=pd.DataFrame(_k.htmt_seminr(r, blocks), index=con_index, columns=con_index),
         measurement=MappingProxyType({c: tuple(v) for c, v in cons.items()}),
         structural=tuple(pairs),
@@ -753,6 +914,7 @@ def pls(
         tol=tol,
         notes=tuple(notes),
         data=clean,
+        unsettled=unsettled,
     )
 
 

@@ -6,7 +6,9 @@ one renderer per format writes it: Markdown, HTML, LaTeX, Excel and Word. :func:
 draws the path diagram; the ``*_figure`` functions (:mod:`loyaltysem.report.figures`)
 draw Likert bars, missing-data patterns, HTMT and residual heatmaps, a forest plot of the
 effects and the invariance ladder; :func:`methods_text` and :func:`results_text` write the
-methods and results paragraphs.
+methods and results paragraphs. A PLS path model (:func:`loyaltysem.fit_pls`) has its own
+tables (:func:`pls_tables`, :mod:`loyaltysem.report.pls`) and goes through :func:`diagram`
+and :func:`write` (``pls=``).
 
 Examples
 --------
@@ -22,6 +24,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from loyaltysem.report.methods import Paragraphs, methods_text, results_text
+from loyaltysem.report.pls import (
+    pls_effects_table,
+    pls_fit_table,
+    pls_measurement_table,
+    pls_methods_text,
+    pls_paths_table,
+    pls_r2_table,
+    pls_reliability_table,
+    pls_tables,
+)
 from loyaltysem.report.render import to_docx, to_excel, to_html, to_latex, to_markdown
 from loyaltysem.report.tables import (
     CUTOFFS,
@@ -123,6 +135,14 @@ __all__ = [
     "measurement_table",
     "methods_text",
     "missing_figure",
+    "pls_effects_table",
+    "pls_fit_table",
+    "pls_measurement_table",
+    "pls_methods_text",
+    "pls_paths_table",
+    "pls_r2_table",
+    "pls_reliability_table",
+    "pls_tables",
     "r2_table",
     "residual_figure",
     "results_text",

@@ -79,6 +79,9 @@ _TEXT = {
         "stars": "* p < .05, ** p < .01, *** p < .001",
         "group": "Group",
         "not_drawn": "residual covariances of indicators not drawn",
+        "pls": "PLS-SEM estimates ({scheme} scheme; N = {n}): outer loadings of =~ constructs, "
+        "outer weights of <~ composites (arrows into the composite), path coefficients; no "
+        "significance without a bootstrap.",
     },
     "zh": {
         "title": "路径图",
@@ -87,6 +90,8 @@ _TEXT = {
         "stars": "* p < .05, ** p < .01, *** p < .001",
         "group": "组",
         "not_drawn": "个指标残差协方差未画出",
+        "pls": "PLS-SEM 估计值（{scheme} 方案；N = {n}）：=~ 构念为外部载荷，<~ 复合构念为外部权重"
+        "（箭头指向复合构念），以及路径系数；未做 Bootstrap，不标显著性。",
     },
 }
 
@@ -631,6 +636,42 @@ def _layout(
 # the public function
 
 
+class _PLSView:
+    """A PLS result (:func:`loyaltysem.fit_pls`) seen as the diagram reads a SEM fit.
+
+    Loadings of ``=~`` constructs and weights of ``<~`` composites (whose arrows point
+    into the composite) label the indicator edges; the paths label the structural ones;
+    there are no p-values (no stars) without a bootstrap.
+    """
+
+    def __init__(self, res: Any) -> None:
+        rows = []
+        for c, items in res.measurement.items():
+            table = res.weights if res.modes[c] == "B" else res.loadings
+            for item in items:
+                value = float(table.loc[item, c])
+                rows.append(("=~", c, item, value))
+        for s, t in res.structural:
+            rows.append(("~", t, s, float(res.paths.loc[s, t])))
+        est = pd.DataFrame(rows, columns=["op", "lhs", "rhs", "est"])
+        est["std_all"] = est["est"]
+        est["pvalue"] = math.nan
+        est["free"] = True
+        self.estimates = est
+        self.r2 = res.r2["r2"]
+        self.status = res.status
+        self.provenance = None
+        self.composites = {c for c, m in res.modes.items() if m == "B"}
+        self.n = res.n
+        self.scheme = res.scheme
+
+
+def _is_pls(result: Any) -> bool:
+    return all(hasattr(result, a) for a in ("weights", "modes", "paths")) and not hasattr(
+        result, "estimates"
+    )
+
+
 def diagram(
     result: Any,
     *,
@@ -647,8 +688,10 @@ def diagram(
 
     Parameters
     ----------
-    result : SEMResult or MultiGroupResult
-        From :func:`loyaltysem.fit`.
+    result : SEMResult, MultiGroupResult or PLSResult
+        From :func:`loyaltysem.fit`, or :func:`loyaltysem.fit_pls` (loadings of ``=~``
+        constructs, weights of ``<~`` composites with their arrows into the composite,
+        path coefficients and R², no stars without a bootstrap).
     structural_only : bool, default False
         Draw the constructs and the structural paths only (no indicators).
     loadings : bool, default True
@@ -709,6 +752,9 @@ def diagram(
             fix="pass lang='en' or lang='zh'",
         )
     codebook = getattr(codebook, "codebook", codebook)
+    if _is_pls(result):
+        result = _PLSView(result)
+    composites: set[str] = getattr(result, "composites", set())
     labels, frames = _panels(result, group, multigroup)
     r2s = _r2_of(result, labels)
     spec = _spec(frames[0], structural_only)
@@ -776,7 +822,10 @@ def diagram(
     routed: list[tuple[str, str, str, np.ndarray]] = []
     for lv, items in spec.indicators.items():
         for item in items:
-            routed.append((lv, item, "loading", _route(geometry[lv], geometry[item], node_list)))
+            points = _route(geometry[lv], geometry[item], node_list)
+            if lv in composites:  # a composite (<~) is formed by its indicators
+                points = points[::-1]
+            routed.append((lv, item, "loading", points))
     for src, dst in spec.regressions:
         routed.append((src, dst, "regression", _route(geometry[src], geometry[dst], node_list)))
     if covariances:
@@ -853,6 +902,8 @@ def diagram(
         title = f"{words['improper']}: {status.label}"
     n_obs = getattr(result.provenance, "n", None)
     caption = f"{words['std']}; {words['stars']}."
+    if isinstance(result, _PLSView):
+        caption = words["pls"].format(n=result.n, scheme=result.scheme)
     if n_obs is not None:
         caption += f" N = {n_obs}, {result.provenance.estimator}."
     if spec.not_drawn and not structural_only:

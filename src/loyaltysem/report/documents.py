@@ -40,6 +40,7 @@ import numpy as np
 
 from loyaltysem.errors import OutputError, ReportError
 from loyaltysem.measurement.validity import MeasurementReport
+from loyaltysem.pls import PLSResult
 from loyaltysem.report.diagrams import diagram
 from loyaltysem.report.figures import (
     Figure,
@@ -53,6 +54,7 @@ from loyaltysem.report.figures import (
 from loyaltysem.report.inputs import check_inputs
 from loyaltysem.report.methods import Paragraphs, methods_text, results_text
 from loyaltysem.report.pdf import find_chromium, html_to_pdf
+from loyaltysem.report.pls import pls_methods_text, pls_tables
 from loyaltysem.report.render import tex_text, to_docx, to_excel, to_html, to_latex, to_markdown
 from loyaltysem.report.tables import (
     Table,
@@ -109,6 +111,8 @@ _HEAD = {
         "comparison": "Model comparison",
         "figure": "Figure",
         "diagram": "Path diagram with standardized coefficients",
+        "pls": "PLS path model",
+        "pls_diagram": "PLS path diagram: loadings, weights and path coefficients",
         "warning": "WARNING",
     },
     "zh": {
@@ -125,6 +129,8 @@ _HEAD = {
         "comparison": "模型比较",
         "figure": "图",
         "diagram": "路径图（标准化系数）",
+        "pls": "PLS 路径模型",
+        "pls_diagram": "PLS 路径图：载荷、权重与路径系数",
         "warning": "警告",
     },
 }
@@ -330,6 +336,19 @@ def _invariance_section(c: _Context, invariance: Any) -> _Section:
     return sec
 
 
+def _pls_section(c: _Context, res: PLSResult) -> _Section:
+    sec = _Section("pls", c.head["pls"])
+    sec.banners = _banner(res.status, c.head["pls"], c.lang)
+    tables = pls_tables(res, codebook=c.codebook, lang=c.lang, start=c.number())
+    for _ in tables[1:]:
+        c.number()  # the numbers pls_tables gave
+    sec.tables.extend(tables)
+    options = {"codebook": c.codebook, "lang": c.lang, **dict(c.diagram_options)}
+    drawn = diagram(res, **options)
+    sec.figures.append(_Figure(c.head["pls_diagram"], drawn.caption, drawn, next(c.figure_counter)))
+    return sec
+
+
 def _provenance_section(c: _Context, named: Mapping[str, Any]) -> _Section:
     sec = _Section("provenance", c.head["provenance"])
     sec.tables.append(provenance_table(named, number=c.number(), lang=c.lang))
@@ -364,12 +383,24 @@ def _sections(
         out.append(_effects_section(c, inputs["effects"], fit, bootstrap))
     if inputs["invariance"] is not None:
         out.append(_invariance_section(c, inputs["invariance"]))
-    text_inputs = {k: v for k, v in inputs.items() if k != "comparison"}
-    out[0].paragraphs = methods_text(**text_inputs, level=level, lang=lang)
-    results = results_text(
-        **text_inputs, level=level, alpha=alpha, hypotheses=hypotheses, lang=lang
-    )
-    out.append(_Section("results", c.head["results"], paragraphs=results))
+    pls = inputs.get("pls")
+    if pls is not None:
+        out.append(_pls_section(c, pls))
+    text_inputs = {k: v for k, v in inputs.items() if k not in ("comparison", "pls")}
+    if any(v is not None for v in text_inputs.values()):
+        methods = methods_text(**text_inputs, level=level, lang=lang)
+        if pls is not None:
+            extra = pls_methods_text(pls, lang=lang)
+            methods = Paragraphs(
+                "methods", lang, methods.paragraphs + extra.paragraphs, methods.ok and extra.ok
+            )
+        out[0].paragraphs = methods
+        results = results_text(
+            **text_inputs, level=level, alpha=alpha, hypotheses=hypotheses, lang=lang
+        )
+        out.append(_Section("results", c.head["results"], paragraphs=results))
+    else:  # a PLS model alone: its methods paragraph; the tables are its results
+        out[0].paragraphs = pls_methods_text(pls, lang=lang)
     named = {c.head["model"]: fit, c.head["validation"]: validation, "Bootstrap": bootstrap}
     if any(r is not None for r in named.values()):
         out.append(_provenance_section(c, {k: v for k, v in named.items() if v is not None}))
@@ -602,6 +633,7 @@ def write(
     invariance: InvarianceResult | None = None,
     recommendation: EstimatorRecommendation | None = None,
     comparison: ModelComparison | None = None,
+    pls: PLSResult | None = None,
     formats: Sequence[str] = ("html", "docx", "xlsx", "md"),
     lang: str = "en",
     hypotheses: Mapping[str, str] | None = None,
@@ -625,6 +657,10 @@ def write(
         (``ls.fit(..., group=...)``): its tables and paragraphs go group by group.
     comparison : ModelComparison, optional
         Nested models compared with :func:`loyaltysem.compare` (default vs rival).
+    pls : PLSResult, optional
+        A PLS path model (:func:`loyaltysem.fit_pls`): a section with its tables
+        (:func:`loyaltysem.report.pls.pls_tables`) and path diagram, and its
+        methods paragraph.
     formats : sequence of {"html", "docx", "xlsx", "md", "tex", "pdf"}
         The formats to write. ``tex`` writes ``report.tex`` (booktabs tables; XeLaTeX with
         ``ctex`` for Chinese) and one ``report-figure-N.pdf`` per figure beside it; ``pdf``
@@ -684,6 +720,7 @@ def write(
         "effects": effects,
         "invariance": invariance,
         "comparison": comparison,
+        "pls": pls,
     }
     wanted = _check(inputs, formats, lang)
     folder = Path(out)

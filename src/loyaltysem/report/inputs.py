@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from loyaltysem.errors import ReportError
 from loyaltysem.measurement.validity import MeasurementReport
+from loyaltysem.pls import PLSResult
 from loyaltysem.sem.bootstrap import SEMBootstrap
 from loyaltysem.sem.comparison import ModelComparison
 from loyaltysem.sem.effects import EffectsResult
@@ -54,6 +55,7 @@ ACCEPTED: dict[str, Accepted] = {
     "effects": Accepted((EffectsResult,), "ls.effects(fit) or ls.effects(fit, bootstrap)"),
     "invariance": Accepted((InvarianceResult,), "ls.invariance(model, survey, group)"),
     "comparison": Accepted((ModelComparison,), "ls.compare(model_a, model_b)"),
+    "pls": Accepted((PLSResult,), "ls.fit_pls(model, survey)"),
 }
 
 
