@@ -19,12 +19,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from numpy.testing import assert_allclose
 
 from loyaltysem._kernels import pls as _k
 from loyaltysem._kernels.plsc import consistent as consistent_kernel
 from loyaltysem.datasets import load_mobi
+from loyaltysem.errors import HeywoodWarning, ModelSpecError
 from loyaltysem.pls import pls
+from loyaltysem.pls.consistent import consistent
 
 REF = Path(__file__).resolve().parent / "thirdparty"
 SEMINR_TS = REF / "seminr_ts_expected"
@@ -135,3 +138,125 @@ def test_kernel_mode_b_single_item_and_unit_rho_get_one():
     assert est.rho_a[0] == 1.0 and est.rho_a[1] == 1.0
     # a mode-B construct keeps its PLS loadings
     assert_allclose(est.loadings[:5, 0], res.loadings.to_numpy()[:5, 0], atol=0)
+
+
+# ----------------------------------------------------------------------------- PLSResult
+
+
+def test_consistent_result_equals_seminr_ts_m3_and_evaluation():
+    res = consistent(pls(load_mobi(), SMALL_MM, SMALL_SM))
+    ref = _ts("M3_reflective_plsc.json")
+    paths = _frame(ref["pathCoef"])
+    assert_allclose(res.paths.loc[paths.index, paths.columns], paths, atol=ATOL, rtol=0)
+    loadings = _frame(ref["outerLoadings"])
+    assert_allclose(res.loadings.loc[loadings.index, loadings.columns], loadings, atol=ATOL, rtol=0)
+    weights = _frame(ref["outerWeights"])
+    assert_allclose(res.weights.loc[weights.index, weights.columns], weights, atol=ATOL, rtol=0)
+    assert_allclose(
+        res.r2.loc["Satisfaction", ["r2", "adj_r2"]].to_numpy(dtype=float),
+        ref["rSquared"]["values"],
+        atol=ATOL,
+        rtol=0,
+    )
+    ev = _ts("M7_evaluation_m3.json")
+    rel = _frame(ev["reliability"])
+    assert_allclose(res.reliability.loc[rel.index].to_numpy(), rel.to_numpy(), atol=1e-4, rtol=0)
+    htmt = _frame(ev["htmt"]).astype(float)
+    upper = np.triu(np.ones(htmt.shape, dtype=bool), 1)
+    assert_allclose(
+        res.htmt.loc[htmt.index, htmt.columns].to_numpy()[upper],
+        htmt.to_numpy()[upper],
+        atol=1e-4,
+        rtol=0,
+    )
+    report = _frame(ev["pathsReport"])
+    assert_allclose(
+        res.paths.loc[["Image", "Expectation", "Value"], "Satisfaction"],
+        report.loc[["Image", "Expectation", "Value"], "Satisfaction"],
+        atol=ATOL,
+        rtol=0,
+    )
+    assert any(note.startswith("PLSc") for note in res.notes)
+
+
+def test_consistent_result_factorial_equals_seminr_testthat():
+    res = consistent(pls(load_mobi(), SMALL_MM, SMALL_SM, scheme="factorial"))
+    assert_allclose(res.reliability["rho_a"], _fix("rho1.csv")["rhoA"], atol=ATOL, rtol=0)
+    ref = _fix("path_coef1.csv")
+    assert_allclose(res.paths.loc[ref.index, ref.columns], ref, atol=ATOL, rtol=0)
+    ref = _fix("loadings1.csv")
+    assert_allclose(res.loadings.loc[ref.index, ref.columns], ref, atol=ATOL, rtol=0)
+    ref = _fix("rsquaredplsc.csv")
+    assert_allclose(
+        res.r2.loc["Satisfaction", ["r2", "adj_r2"]].to_numpy(dtype=float),
+        ref.loc[["Rsq", "AdjRsq"], "Satisfaction"].to_numpy(),
+        atol=ATOL,
+        rtol=0,
+    )
+
+
+def test_construct_cor_disattenuated_and_scores_kept():
+    base = pls(load_mobi(), SMALL_MM, SMALL_SM)
+    res = consistent(base)
+    rho = base.reliability["rho_a"]
+    expected = base.construct_cor.loc["Image", "Value"] / np.sqrt(rho["Image"] * rho["Value"])
+    assert_allclose(res.construct_cor.loc["Image", "Value"], expected, atol=1e-14)
+    pd.testing.assert_frame_equal(res.scores, base.scores)
+    pd.testing.assert_frame_equal(res.weights, base.weights)
+    assert base.notes == ()  # the input result is not changed
+
+
+def test_composite_mode_a_keeps_loadings_and_single_item_rho_one():
+    mm = {**SMALL_MM, "Complaints": ["CUSCO"]}
+    base = pls(load_mobi(), mm, SMALL_SM + "\nComplaints ~ Satisfaction")
+    res = consistent(base, common_factor=["Image", "Value", "Satisfaction", "Complaints"])
+    assert_allclose(res.loadings["Expectation"], base.loadings["Expectation"], atol=0)
+    assert res.reliability.loc["Complaints", "rho_a"] == 1.0
+    assert_allclose(res.loadings.loc["CUSCO", "Complaints"], 1.0, atol=1e-14)
+    # Expectation is still disattenuated by its rho_A, as seminr does for composites
+    rho = base.reliability["rho_a"]
+    expected = base.construct_cor.loc["Image", "Expectation"] / np.sqrt(
+        rho["Image"] * rho["Expectation"]
+    )
+    assert_allclose(res.construct_cor.loc["Image", "Expectation"], expected, atol=1e-14)
+
+
+def test_mode_b_gets_rho_one():
+    base = pls(load_mobi(), SMALL_MM, SMALL_SM, mode={"Image": "B"})
+    res = consistent(base)
+    assert_allclose(res.loadings["Image"], base.loadings["Image"], atol=0)
+    c = base.construct_cor
+    rho = base.reliability["rho_a"]
+    assert rho["Image"] == 1.0
+    assert_allclose(
+        res.construct_cor.loc["Image", "Value"],
+        c.loc["Image", "Value"] / np.sqrt(rho["Value"]),
+        atol=1e-14,
+    )
+
+
+def test_bad_input_named():
+    base = pls(load_mobi(), SMALL_MM, SMALL_SM, mode={"Image": "B"})
+    with pytest.raises(ModelSpecError, match="not in the model") as err:
+        consistent(base, common_factor=["Imagee"])
+    assert "Imagee" in str(err.value)
+    with pytest.raises(ModelSpecError, match="mode-B") as err:
+        consistent(base, common_factor=["Image"])
+    assert "Image" in str(err.value)
+    with pytest.raises(ModelSpecError, match="already PLSc"):
+        consistent(consistent(base))
+
+
+def test_heywood_case_warns_and_notes():
+    """Two 2-item blocks correlated more across than within: disattenuated r > 1."""
+    rng = np.random.default_rng(1)
+    f = rng.normal(size=(400, 1))
+    data = pd.DataFrame(
+        f + rng.normal(scale=[1.0, 1.0, 1.0, 1.0], size=(400, 4)),
+        columns=["a1", "a2", "b1", "b2"],
+    )
+    data["a2"] = -0.2 * data["a1"] + rng.normal(size=400) + 0.6 * f[:, 0]
+    base = pls(data, {"A": ["a1", "a2"], "B": ["b1", "b2"]}, "B ~ A")
+    with pytest.warns(HeywoodWarning, match="A~B"):
+        res = consistent(base)
+    assert any("inadmissible" in note for note in res.notes)
