@@ -194,6 +194,7 @@ def consistent(result: PLSResult, *, common_factor: Sequence[str] | None = None)
         notes.append(_inadmissible(est, names))
         warnings.warn(notes[-1], HeywoodWarning, stacklevel=2)
     reliability = _reliability(r, blocks, result.weights.to_numpy(), est.loadings, modes, names)
+    reliability["rho_a"] = est.rho_a  # 1 for interaction terms too, as seminr
     return dataclasses.replace(
         result,
         paths=pd.DataFrame(est.paths, index=result.paths.index, columns=result.paths.columns),
