@@ -299,6 +299,33 @@ def moderation(
     frame = _items_frame(data, "moderation")
     cons = _measurement(measurement, frame)
     ints = _as_interactions(interactions)
+    pairs = _check(cons, ints, structural)
+    base_modes: dict[str, str]
+    if isinstance(mode, Mapping):
+        base_modes = {c: str(mode.get(c, "A")) for c in cons}
+        extra = [str(k) for k in mode if k not in cons]
+        if extra:
+            raise ModelSpecError(
+                "mode names constructs that are not in the measurement model",
+                found=extra,
+                expected=f"some of {list(cons)} (set an interaction's mode in interaction_term)",
+                fix="interaction_term(iv, moderator, weights='B') for the interaction term",
+            )
+    else:
+        base_modes = dict.fromkeys(cons, str(mode))
+
+    items = [i for v in cons.values() for i in v]
+    clean, n_bad = _complete_data(frame, items, missing, "moderation")
+    settings: dict[str, Any] = {"scheme": scheme, "max_iter": max_iter, "tol": tol}
+    return _estimate(clean, cons, pairs, ints, base_modes, settings, n_bad, missing)
+
+
+def _check(
+    cons: Mapping[str, Sequence[str]],
+    ints: list[Interaction],
+    structural: str | Sequence[tuple[str, str]],
+) -> list[tuple[str, str]]:
+    """Check the interaction terms against the constructs; parse the paths."""
     for spec in ints:
         unknown = [c for c in (spec.iv, spec.moderator) if c not in cons]
         if unknown:
@@ -334,24 +361,22 @@ def moderation(
             expected="interaction terms only as predictors",
             fix="remove the paths into the interaction term",
         )
-    base_modes: dict[str, str]
-    if isinstance(mode, Mapping):
-        base_modes = {c: str(mode.get(c, "A")) for c in cons}
-        extra = [str(k) for k in mode if k not in cons]
-        if extra:
-            raise ModelSpecError(
-                "mode names constructs that are not in the measurement model",
-                found=extra,
-                expected=f"some of {list(cons)} (set an interaction's mode in interaction_term)",
-                fix="interaction_term(iv, moderator, weights='B') for the interaction term",
-            )
-    else:
-        base_modes = dict.fromkeys(cons, str(mode))
+    return pairs
 
-    items = [i for v in cons.values() for i in v]
-    clean, n_bad = _complete_data(frame, items, missing, "moderation")
+
+def _estimate(
+    clean: pd.DataFrame,
+    cons: Mapping[str, Sequence[str]],
+    pairs: list[tuple[str, str]],
+    ints: list[Interaction],
+    base_modes: Mapping[str, str],
+    settings: Mapping[str, Any],
+    n_bad: int,
+    missing: str,
+) -> PLSResult:
+    """Build the interaction indicators from complete data and estimate, as seminr."""
+    int_names = [spec.name for spec in ints]
     base_pairs = [(s, t) for s, t in pairs if s not in int_names]
-    settings: dict[str, Any] = {"scheme": scheme, "max_iter": max_iter, "tol": tol}
     first_stage: PLSResult | None = None
     columns: list[pd.DataFrame] = []
     int_mm: dict[str, list[str]] = {}
