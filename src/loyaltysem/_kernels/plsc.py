@@ -39,8 +39,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from loyaltysem._kernels.pls import rho_a
-
 __all__ = ["PLScEstimate", "consistent"]
 
 
@@ -72,6 +70,22 @@ class PLScEstimate:
     paths: np.ndarray
     r2: np.ndarray
     admissible: bool
+
+
+def _rho_a_all(r: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """rho_A of every block at once (weights zero outside their block).
+
+    The same formula as :func:`loyaltysem._kernels.pls.rho_a`, vectorized over the
+    columns of ``weights``; NaN for a one-item block (the caller sets it to 1).
+    """
+    var = np.einsum("ij,ik,kj->j", weights, r, weights)
+    w = weights / np.sqrt(var)
+    w2 = w * w
+    ww = w2.sum(axis=0)
+    num = 1.0 - (w2 * np.diag(r)[:, None]).sum(axis=0)  # w'Sw = 1 after scaling
+    den = ww**2 - (w2 * w2).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return ww**2 * num / den
 
 
 def consistent(
@@ -130,10 +144,9 @@ def consistent(
         common_factor = [mode == "A" for mode in modes]
     if unit_rho is None:
         unit_rho = [False] * m
-    rho = np.ones(m)
-    for j, b in enumerate(blocks):
-        if modes[j] == "A" and len(b) > 1 and not unit_rho[j]:
-            rho[j] = rho_a(r[np.ix_(b, b)], weights[b, j])
+    sizes = np.array([len(b) for b in blocks])
+    estimate = np.array([modes[j] == "A" and not unit_rho[j] for j in range(m)]) & (sizes > 1)
+    rho = np.where(estimate, _rho_a_all(r, weights), 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         adjustment = np.sqrt(np.outer(rho, rho))
         np.fill_diagonal(adjustment, 1.0)
@@ -143,9 +156,9 @@ def consistent(
     for j in range(m):
         pred = np.flatnonzero(inner[:, j])
         if len(pred):
-            paths[pred, j] = np.linalg.solve(cor[np.ix_(pred, pred)], cor[pred, j])
-            sub = np.append(pred, j)
-            r2[j] = 1.0 - 1.0 / np.linalg.inv(cor[np.ix_(sub, sub)])[-1, -1]
+            beta = np.linalg.solve(cor[pred][:, pred], cor[pred, j])
+            paths[pred, j] = beta
+            r2[j] = float(cor[pred, j] @ beta)  # = 1 - 1 / (C_SS^-1)_dd (seminr)
     new_loadings = np.array(loadings, dtype=float, copy=True)
     for j, b in enumerate(blocks):
         if common_factor[j]:
