@@ -24,6 +24,7 @@ from numpy.testing import assert_allclose
 
 from loyaltysem._kernels import pls as _k
 from loyaltysem._kernels.plsc import consistent as consistent_kernel
+from loyaltysem._kernels.plsc import consistent_batched
 from loyaltysem.datasets import load_mobi
 from loyaltysem.errors import HeywoodWarning, ModelSpecError
 from loyaltysem.pls import pls
@@ -260,3 +261,51 @@ def test_heywood_case_warns_and_notes():
     with pytest.warns(HeywoodWarning, match="A~B"):
         res = consistent(base)
     assert any("inadmissible" in note for note in res.notes)
+
+
+def test_batched_kernel_equals_the_single_kernel_per_draw():
+    """consistent_batched over 20 bootstrap draws of the full ECSI model (a single item,
+    a mode-B construct) equals consistent() draw by draw (a different code path)."""
+    mobi = load_mobi()
+    sm = """
+    Expectation ~ Image
+    Quality ~ Expectation
+    Value ~ Expectation + Quality
+    Satisfaction ~ Image + Expectation + Quality + Value
+    Complaints ~ Satisfaction
+    Loyalty ~ Image + Satisfaction + Complaints
+    """
+    base = pls(mobi, mobi.constructs, sm, mode={"Quality": "B"})
+    names = base.constructs
+    items = [i for c in names for i in base.measurement[c]]
+    blocks, start = [], 0
+    for c in names:
+        blocks.append(np.arange(start, start + len(base.measurement[c])))
+        start += len(base.measurement[c])
+    inner = np.zeros((len(names), len(names)))
+    for s, t in base.structural:
+        inner[names.index(s), names.index(t)] = 1
+    modes = [base.modes[c] for c in names]
+    rng = np.random.default_rng(7)
+    x = base.data[items].to_numpy()
+    rs, ws, cs, singles = [], [], [], []
+    for _ in range(20):
+        z, _, _ = _k.standardize(x[rng.integers(0, len(x), len(x))])
+        r = np.corrcoef(z, rowvar=False)
+        fit = _k.pls_moments(r, blocks, inner, modes)
+        rs.append(r)
+        ws.append(fit.weights)
+        cs.append(fit.construct_cor)
+        singles.append(
+            consistent_kernel(r, blocks, fit.weights, fit.loadings, fit.construct_cor, inner, modes)
+        )
+    estimate = np.array([m == "A" and len(b) > 1 for m, b in zip(modes, blocks, strict=True)])
+    factor = np.array([m == "A" for m in modes])
+    batch = consistent_batched(np.array(rs), np.array(ws), np.array(cs), inner, estimate, factor)
+    for k, one in enumerate(singles):
+        assert_allclose(batch.rho_a[k], one.rho_a, atol=1e-12)
+        assert_allclose(batch.paths[k], one.paths, atol=1e-12)
+        assert_allclose(batch.r2[k], one.r2, atol=1e-12)
+        assert_allclose(batch.construct_cor[k], one.construct_cor, atol=1e-12)
+        assert_allclose(batch.loadings[k][:, factor], one.loadings[:, factor], atol=1e-12)
+    assert batch.admissible == all(one.admissible for one in singles)

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PLScEstimate", "consistent"]
+__all__ = ["PLScEstimate", "consistent", "consistent_batched"]
 
 
 @dataclass(frozen=True)
@@ -178,4 +178,91 @@ def consistent(
         paths=paths,
         r2=r2,
         admissible=admissible,
+    )
+
+
+def consistent_batched(
+    r: np.ndarray,
+    weights: np.ndarray,
+    construct_cor: np.ndarray,
+    inner: np.ndarray,
+    estimate_rho: np.ndarray,
+    common_factor: np.ndarray,
+) -> PLScEstimate:
+    """:func:`consistent` for B estimates at once (bootstrap draws), numpy only.
+
+    Parameters
+    ----------
+    r : ndarray, shape (B, p, p)
+        Item correlation matrices, one per draw.
+    weights : ndarray, shape (B, p, m)
+        PLS outer weights per draw (zero outside each block).
+    construct_cor : ndarray, shape (B, m, m)
+        Construct score correlations per draw.
+    inner : ndarray, shape (m, m)
+        ``inner[i, j] != 0`` when construct i predicts j (the same for every draw).
+    estimate_rho : ndarray of bool, shape (m,)
+        Constructs whose rho_A is estimated: mode A, more than one item, not an
+        interaction term; the others get 1 (as :func:`consistent`).
+    common_factor : ndarray of bool, shape (m,)
+        Constructs whose loadings are corrected.
+
+    Returns
+    -------
+    PLScEstimate
+        Every array with a leading axis B: ``rho_a`` (B, m), ``loadings`` (B, p, m),
+        only the common factors' columns filled (the others are zero: take them from
+        the PLS estimate), ``construct_cor`` (B, m, m), ``paths`` (B, m, m), ``r2``
+        (B, m); ``admissible`` is True only if every draw is admissible.
+
+    Examples
+    --------
+    >>> r = np.array([[1.0, 0.49, 0.245, 0.245], [0.49, 1.0, 0.245, 0.245],
+    ...               [0.245, 0.245, 1.0, 0.49], [0.245, 0.245, 0.49, 1.0]])
+    >>> w = np.zeros((4, 2)); w[:2, 0] = w[2:, 1] = 1 / np.sqrt(2.98)
+    >>> c = w.T @ r @ w
+    >>> est = consistent_batched(r[None], w[None], c[None], np.array([[0, 1], [0, 0]]),
+    ...                          np.array([True, True]), np.array([True, True]))
+    >>> round(float(est.paths[0, 0, 1]), 6)
+    0.5
+    """
+    r = np.asarray(r, dtype=float)
+    weights = np.asarray(weights, dtype=float)
+    cor = np.array(construct_cor, dtype=float, copy=True)
+    inner = np.asarray(inner)
+    b, p, m = weights.shape
+    var = np.einsum("bij,bik,bkj->bj", weights, r, weights)
+    w = weights / np.sqrt(var)[:, None, :]
+    w2 = w * w
+    ww = w2.sum(axis=1)
+    diag = np.einsum("bii->bi", r)
+    num = 1.0 - (w2 * diag[:, :, None]).sum(axis=1)
+    den = ww**2 - (w2 * w2).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = np.where(estimate_rho[None, :], ww**2 * num / den, 1.0)
+        adjustment = np.sqrt(rho[:, :, None] * rho[:, None, :])
+    eye = np.eye(m, dtype=bool)
+    adjustment[:, eye] = 1.0
+    cor = cor / adjustment
+    paths = np.zeros((b, m, m))
+    r2 = np.full((b, m), np.nan)
+    for j in range(m):
+        pred = np.flatnonzero(inner[:, j])
+        if len(pred):
+            rhs = cor[:, pred, j]
+            beta = np.linalg.solve(cor[:, pred][:, :, pred], rhs[:, :, None])[:, :, 0]
+            paths[:, pred, j] = beta
+            r2[:, j] = np.sum(rhs * beta, axis=1)
+    loadings = np.zeros((b, p, m))
+    cf = np.asarray(common_factor, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        loadings[:, :, cf] = w[:, :, cf] * (np.sqrt(rho[:, cf]) / ww[:, cf])[:, None, :]
+    finite = r2[:, ~np.isnan(r2).all(axis=0)]
+    admissible = bool(
+        np.all(rho > 0)
+        and np.all(np.abs(cor[:, ~eye]) <= 1.0)
+        and np.all((finite >= 0) & (finite <= 1))
+    )
+    return PLScEstimate(
+        rho_a=rho, loadings=loadings, construct_cor=cor, paths=paths, r2=r2, admissible=admissible
     )
