@@ -309,3 +309,12 @@ def test_batched_kernel_equals_the_single_kernel_per_draw():
         assert_allclose(batch.construct_cor[k], one.construct_cor, atol=1e-12)
         assert_allclose(batch.loadings[k][:, factor], one.loadings[:, factor], atol=1e-12)
     assert batch.admissible == all(one.admissible for one in singles)
+
+
+def test_result_without_data_refused():
+    import dataclasses
+
+    base = dataclasses.replace(pls(load_mobi(), SMALL_MM, SMALL_SM), data=None)
+    with pytest.raises(ModelSpecError, match="item scores") as err:
+        consistent(base)
+    assert "result.data is None" in str(err.value)
