@@ -115,6 +115,7 @@ def test_plsc_with_orthogonal_interaction_equals_seminr_testthat():
     # seminr's fixture holds the paths and R² rounded to 3 decimals
     assert_allclose(res.paths.loc[preds, "Satisfaction"].round(3), paths[preds], atol=1e-12)
     assert_allclose(res.r2.loc["Satisfaction"].round(3), paths[["R^2", "AdjR^2"]], atol=1e-12)
+    assert any("Becker" in note for note in res.notes)
     rel = pd.read_csv(SEMINR_FIX / "plsc-interaction-reliability.csv", index_col=0)
     rel = rel.rename(columns={"rhoA": "rho_a", "rhoC": "rho_c", "AVE": "ave"})
     assert_allclose(

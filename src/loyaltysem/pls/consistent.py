@@ -190,6 +190,11 @@ def consistent(result: PLSResult, *, common_factor: Sequence[str] | None = None)
         index=result.r2.index,
     )
     notes = [*result.notes, PLSC_NOTE]
+    if any(is_interaction(c) for c in names):
+        notes.append(
+            "PLSc with interaction terms is subject to some bias (Becker, Ringle & Sarstedt "
+            "2018), as seminr warns"
+        )
     if not est.admissible:
         notes.append(_inadmissible(est, names))
         warnings.warn(notes[-1], HeywoodWarning, stacklevel=2)
