@@ -1019,3 +1019,36 @@ def rho_a(
         for j, b in enumerate(blocks)
     ]
     return pd.Series(values, index=pd.Index(names, name="construct"), name="rho_a")
+
+
+# PLSc, moderation, higher-order constructs (issue 16 item 2); imported last: they build on
+# the names above.
+from loyaltysem.pls.consistent import consistent  # noqa: E402
+from loyaltysem.pls.higher_order import (  # noqa: E402
+    HigherOrder,
+    HigherOrderStages,
+    higher_composite,
+    higher_order,
+    higher_order_stages,
+)
+from loyaltysem.pls.moderation import (  # noqa: E402
+    Interaction,
+    SimpleSlopes,
+    interaction_term,
+    moderation,
+    simple_slopes,
+)
+
+__all__ += [
+    "HigherOrder",
+    "HigherOrderStages",
+    "Interaction",
+    "SimpleSlopes",
+    "consistent",
+    "higher_composite",
+    "higher_order",
+    "higher_order_stages",
+    "interaction_term",
+    "moderation",
+    "simple_slopes",
+]
