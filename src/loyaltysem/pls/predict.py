@@ -75,7 +75,17 @@ from loyaltysem._workers import run_tasks
 from loyaltysem.errors import ConvergenceWarning, LoyaltySemWarning, ModelSpecError, SurveyDataError
 from loyaltysem.status import Status
 
-__all__ = ["CVPAT", "TECHNIQUES", "PLSPredict", "cvpat", "predict_pls", "r_cut_folds"]
+__all__ = [
+    "CVPAT",
+    "TECHNIQUES",
+    "PLSNewPredictions",
+    "PLSPredict",
+    "cvpat",
+    "paired_t",
+    "predict_new",
+    "predict_pls",
+    "r_cut_folds",
+]
 
 TECHNIQUES: tuple[str, ...] = ("direct_antecedent", "earliest_antecedent")
 """Prediction techniques: seminr ``predict_DA`` and ``predict_EA``."""
@@ -778,6 +788,144 @@ def predict_pls(
             stacklevel=2,
         )
     return out
+
+
+# --------------------------------------------------------------------------- new data
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class PLSNewPredictions(DisplayMixin):
+    """Predictions of a fitted PLS model for new rows (:func:`predict_new`).
+
+    Attributes
+    ----------
+    items : DataFrame
+        Predicted scores of every item (seminr ``$predicted_items``).
+    item_residuals : DataFrame
+        Observed minus predicted item scores (seminr ``$item_residuals``).
+    composites : DataFrame
+        Predicted construct scores: exogenous constructs are the new rows' scores under
+        the model's weights, endogenous ones predicted by the technique (seminr
+        ``$predicted_composite_scores``).
+    scores : DataFrame
+        The new rows' construct scores under the model's weights (standardized with
+        the estimation sample's means and standard deviations).
+    technique : str
+        ``"direct_antecedent"`` or ``"earliest_antecedent"``.
+    """
+
+    items: pd.DataFrame
+    item_residuals: pd.DataFrame
+    composites: pd.DataFrame
+    scores: pd.DataFrame
+    technique: str
+
+    _title: ClassVar[str] = "PLS predictions for new data"
+
+    def _header(self) -> list[str]:
+        return [f"{len(self.items)} rows, technique = {self.technique}"]
+
+    def _sections(self) -> list[tuple[str, pd.DataFrame | pd.Series]]:
+        return [("Predicted items", self.items), ("Predicted construct scores", self.composites)]
+
+    def __repr__(self) -> str:
+        return f"<PLSNewPredictions: {len(self.items)} rows, {self.technique}>"
+
+
+def predict_new(
+    result: Any,
+    new_data: pd.DataFrame,
+    *,
+    technique: Technique | str = "direct_antecedent",
+) -> PLSNewPredictions:
+    """Predict the items and construct scores of new rows with a fitted PLS model.
+
+    The new rows are standardized with the estimation sample's means and standard
+    deviations (divisor n − 1), weighted by the outer weights, passed through the
+    structural model (``technique``) and mapped back to the items through the loadings,
+    as seminr's ``predict(model, testData, technique)``.
+
+    Parameters
+    ----------
+    result : PLSResult
+        The fitted model (its ``data`` supplies the means and standard deviations).
+    new_data : DataFrame
+        Item scores of the new rows, one column per item of the model, complete.
+    technique : {"direct_antecedent", "earliest_antecedent"}
+        seminr ``predict_DA`` (default) or ``predict_EA``.
+
+    Returns
+    -------
+    PLSNewPredictions
+
+    Raises
+    ------
+    SurveyDataError
+        Items of the model missing from ``new_data``, or missing / non-numeric answers.
+
+    Examples
+    --------
+    >>> from loyaltysem.datasets import load_mobi
+    >>> from loyaltysem.pls import pls
+    >>> mobi = load_mobi()
+    >>> mm = {k: mobi.constructs[k] for k in ["Image", "Expectation", "Value", "Satisfaction"]}
+    >>> res = pls(mobi, mm, "Satisfaction ~ Image + Expectation + Value")
+    >>> new = predict_new(res, mobi.data.iloc[:3])  # R: predict(model, testData = mobi[1:3, ])
+    >>> new.items.shape
+    (3, 13)
+    """
+    spec = _spec(result, "predict_new")
+    tech = _technique(technique)
+    if not isinstance(new_data, pd.DataFrame):
+        raise SurveyDataError(
+            "predict_new() needs the new rows as a pandas DataFrame",
+            found=type(new_data).__name__,
+            expected="DataFrame with one column per item of the model",
+            fix="pass e.g. survey.data or a DataFrame read with pandas",
+        )
+    absent = [i for i in spec.items if i not in new_data.columns]
+    if absent:
+        raise SurveyDataError(
+            "items of the model are not in the new data",
+            column=str(absent[0]),
+            found=absent,
+            expected=f"the model's items: {spec.items}",
+            fix="add the missing item columns (same names as in the estimation data)",
+        )
+    try:
+        x = new_data[spec.items].to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise SurveyDataError(
+            "item scores of the new data must be numeric",
+            found={c: str(new_data[c].dtype) for c in spec.items},
+            expected="float or integer columns",
+            fix="resolve text answers and missing-value codes first, e.g. with read_survey()",
+        ) from None
+    if not np.isfinite(x).all():
+        bad = [spec.items[j] for j in np.flatnonzero(~np.isfinite(x).all(axis=0))]
+        raise SurveyDataError(
+            "the new data have missing or infinite item scores",
+            column=bad[0],
+            found=bad,
+            expected="complete, finite answers",
+            fix="drop the incomplete rows, or fill them as the estimation data were filled",
+        )
+    _, mean, sd = _k.standardize(spec.x)
+    w = result.weights.loc[spec.items, spec.names].to_numpy(dtype=float)
+    lam = result.loadings.loc[spec.items, spec.names].to_numpy(dtype=float)
+    b = result.paths.loc[spec.names, spec.names].to_numpy(dtype=float)
+    y = ((x - mean) / sd) @ w
+    yhat = _structural_predict(y, b, spec, tech)
+    xhat = (yhat @ lam.T) * sd + mean
+    item_cols = pd.Index(spec.items, name="item")
+    con_cols = pd.Index(spec.names, name="construct")
+    return PLSNewPredictions(
+        items=pd.DataFrame(xhat, index=new_data.index, columns=item_cols),
+        item_residuals=pd.DataFrame(x - xhat, index=new_data.index, columns=item_cols),
+        composites=pd.DataFrame(yhat, index=new_data.index, columns=con_cols),
+        scores=pd.DataFrame(y, index=new_data.index, columns=con_cols),
+        technique=tech,
+    )
 
 
 # --------------------------------------------------------------------------- CVPAT
