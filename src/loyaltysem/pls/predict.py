@@ -69,7 +69,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from loyaltysem._display import DisplayMixin
+from loyaltysem._display import DisplayMixin, p_phrase
 from loyaltysem._kernels import pls as _k
 from loyaltysem._workers import run_tasks
 from loyaltysem.errors import ConvergenceWarning, LoyaltySemWarning, ModelSpecError, SurveyDataError
@@ -1021,10 +1021,10 @@ class CVPAT(DisplayMixin):
 def _verdict(name1: str, name2: str, diff: float, p: float, alpha: float, alt: str) -> str:
     if p < alpha:
         better = name1 if diff > 0 else name2
-        return f"{better} predicts better (p = {p:.3g} < {alpha:g})"
+        return f"{better} predicts better (p {p_phrase(p)})"
     if alt == "greater":
-        return f"{name1} does not predict significantly better than {name2} (p = {p:.3g})"
-    return f"no significant difference between {name1} and {name2} (p = {p:.3g})"
+        return f"{name1} does not predict significantly better than {name2} (p {p_phrase(p)})"
+    return f"no significant difference between {name1} and {name2} (p {p_phrase(p)})"
 
 
 def _same_data(a: Any, b: Any) -> None:
@@ -1051,7 +1051,7 @@ def cvpat(
     result_b: Any,
     *,
     folds: int = 10,
-    repeats: int | None = 1,
+    repeats: int | None = None,
     random_state: int | None = None,
     technique: Technique | str = "direct_antecedent",
     alternative: Literal["two-sided", "greater"] = "two-sided",
@@ -1081,9 +1081,9 @@ def cvpat(
         measured by the same items.
     folds : int, default 10
         Folds of the cross-validation.
-    repeats : int, default 1
-        Repetitions (cSEM uses one). With more, a row's loss is averaged over the
-        repetitions' squared errors before the test.
+    repeats : int, optional
+        Repetitions; default 1 (cSEM uses one), or ``len(indices)``. With more, a
+        row's loss is averaged over the repetitions' squared errors before the test.
     random_state : int, optional
         Seed of the shuffles (shared by both models).
     technique : {"direct_antecedent", "earliest_antecedent"}
@@ -1165,6 +1165,8 @@ def cvpat(
             "models may differ in their paths and exogenous constructs",
             fix="compare models that predict the same outcomes",
         )
+    if repeats is None and indices is None:
+        repeats = 1
     folds_a, perms, n_rep = _check_settings(spec_a, tech, folds, repeats, indices, "cvpat")
     _check_settings(spec_b, tech, folds, repeats, indices, "cvpat")
     entropy = 0
