@@ -34,7 +34,12 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from loyaltysem.datasets import load_mobi
-from loyaltysem.errors import LoyaltySemWarning, ModelSpecError, SurveyDataError
+from loyaltysem.errors import (
+    ConvergenceWarning,
+    LoyaltySemWarning,
+    ModelSpecError,
+    SurveyDataError,
+)
 from loyaltysem.pls import pls
 from loyaltysem.pls.predict import (
     CVPAT,
@@ -433,3 +438,36 @@ def test_no_warning_when_every_item_predicts(m1):
     text = pred.summary()
     assert "Items, out of sample" in text and "CUSA1" in text
     assert "PLSPredict" in repr(pred)
+
+
+def test_cvpat_losses_average_the_repetitions(m1):
+    shuffles = list(predict_pls(m1, folds=5, repeats=2, random_state=9).shuffles)
+    out = cvpat(m1, m1, folds=5, indices=shuffles)
+    assert out.prediction_a.repeats == 2
+    y = m1.data[["CUSA1", "CUSA2", "CUSA3"]].to_numpy()
+    per_repeat = [
+        ((y - predict_pls(m1, folds=5, indices=[s]).pls_out_of_sample.to_numpy()) ** 2).mean(axis=1)
+        for s in shuffles
+    ]
+    assert_allclose(out.case_losses["model_a"].to_numpy(), np.mean(per_repeat, axis=0), atol=1e-12)
+    assert out.tests.loc[("A vs IA", "Overall"), "verdict"] == "model A predicts better (p < .001)"
+
+
+def test_training_fits_that_do_not_converge_are_counted(mobi):
+    with pytest.warns(ConvergenceWarning):
+        res = pls(mobi, SMALL_MM, SMALL_SM, max_iter=1)
+    with pytest.warns(ConvergenceWarning) as record:
+        pred = predict_pls(res, folds=5, repeats=1, random_state=2)
+    assert pred.not_converged == 5
+    assert not pred.status.converged
+    assert any("training fits did not converge" in str(r.message) for r in record)
+
+
+def test_item_constant_in_a_training_fold(mobi):
+    data = mobi.data.iloc[:60].copy()
+    data["CUEX3"] = 5.0
+    data.loc[data.index[0], "CUEX3"] = 6.0  # varies only through one row
+    res = pls(data, SMALL_MM, SMALL_SM)
+    with pytest.raises(SurveyDataError, match="constant in the training rows") as err:
+        predict_pls(res, folds=5, repeats=1, random_state=0)
+    assert err.value.column == "CUEX3"
