@@ -137,15 +137,13 @@ class IPMAResult(DisplayMixin):
             ("Items", self.items),
         ]
 
-    def figure(self, level: str = "constructs", *, language: str = "en") -> Any:
+    def figure(self, level: str = "constructs") -> Any:
         """The importance–performance map as a matplotlib Figure.
 
         Parameters
         ----------
         level : {"constructs", "items"}
             What to plot.
-        language : {"en", "zh"}
-            Axis labels.
 
         Returns
         -------
@@ -188,12 +186,8 @@ class IPMAResult(DisplayMixin):
         if len(x):
             ax.axvline(float(np.mean(x)), linestyle="--", color="0.5", linewidth=0.8)
             ax.axhline(float(np.mean(y)), linestyle="--", color="0.5", linewidth=0.8)
-        if language == "zh":
-            ax.set_xlabel(f"重要性（对 {self.target} 的非标准化总效应）")
-            ax.set_ylabel("绩效（0–100）")
-        else:
-            ax.set_xlabel(f"Importance (unstandardized total effect on {self.target})")
-            ax.set_ylabel("Performance (0-100)")
+        ax.set_xlabel(f"Importance (unstandardized total effect on {self.target})")
+        ax.set_ylabel("Performance (0-100)")
         ax.set_title(f"Importance-performance map: {self.target}")
         fig.tight_layout()
         return fig
@@ -486,7 +480,7 @@ def ipma(
         )
     n_boot = _count(n_boot, "n_boot", 0)
     lo, hi = _bounds(scale, result, spec.items)
-    x = result.data[spec.items].to_numpy(dtype=float)
+    x = np.array(result.data[spec.items].to_numpy(dtype=float), copy=True)
     outside = (x < lo - 1e-9) | (x > hi + 1e-9)
     if outside.any():
         cols = [spec.items[k] for k in np.flatnonzero(outside.any(axis=0))]
