@@ -52,6 +52,7 @@ import pandas as pd
 
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels import pls as _k
+from loyaltysem._threads import blas_single_threaded
 from loyaltysem._workers import effective_workers, run_tasks
 from loyaltysem.errors import ModelSpecError, SurveyDataError
 from loyaltysem.status import Status
@@ -452,6 +453,7 @@ def _verdict(compositional: bool, means: bool, variances: bool) -> tuple[str, st
     )
 
 
+@blas_single_threaded
 def _micom_chunk(
     x: np.ndarray, labels: np.ndarray, spec: _Spec, children: Sequence[np.random.SeedSequence]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -787,6 +789,7 @@ class MGAResult(DisplayMixin):
         return [("Path coefficients by group", self.table.drop(columns=["source", "target"]))]
 
 
+@blas_single_threaded
 def _perm_chunk(
     x: np.ndarray, labels: np.ndarray, spec: _Spec, children: Sequence[np.random.SeedSequence]
 ) -> np.ndarray:
@@ -800,6 +803,7 @@ def _perm_chunk(
     return out
 
 
+@blas_single_threaded
 def _boot_chunk(x: np.ndarray, spec: _Spec, rows: Sequence[np.ndarray]) -> np.ndarray:
     out = np.full((len(rows), len(spec.paths)), np.nan)
     for k, idx in enumerate(rows):

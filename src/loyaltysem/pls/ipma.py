@@ -61,6 +61,7 @@ import pandas as pd
 
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels import pls as _k
+from loyaltysem._threads import blas_single_threaded
 from loyaltysem._workers import run_tasks
 from loyaltysem.errors import ModelSpecError, SurveyDataError
 from loyaltysem.pls.groups import RandomState, _chunks, _count, _seeds, _Spec, _spec
@@ -345,6 +346,7 @@ def _vectors(mp: _Map, spec: _Spec, target: int, cons: list[int]) -> np.ndarray:
     )
 
 
+@blas_single_threaded
 def _boot_chunk(
     x: np.ndarray,
     spec: _Spec,
