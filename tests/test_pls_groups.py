@@ -179,6 +179,7 @@ def test_permutation_test_against_public_pls(corp, corp_res):
     p = (np.abs(diffs) >= np.abs(d_obs)).mean(axis=0)  # two-sided, Chin & Dibbern
     np.testing.assert_allclose(out.table["p_permutation"], p, rtol=0, atol=1e-15)
     assert out.n_permutations == n_perm and out.status.ok
+    assert "Chin & Dibbern" in out.summary() and "<table" in out._repr_html_()
 
 
 def test_results_do_not_depend_on_n_jobs(corp, corp_res):
@@ -250,6 +251,7 @@ def test_micom_against_the_published_steps(corp, corp_res):
         assert out.verdict.loc[c, "invariance"] == expect
     assert out.configural["configural"].all()
     assert "Step 2: compositional invariance" in out.summary()
+    assert "<table" in out._repr_html_() and repr(out).startswith("<MICOMResult")
 
 
 def test_verdict_words():

@@ -86,6 +86,7 @@ def test_corp_rep_model_against_the_formula(survey, res):
     per_item = {i: (1, 7) for v in MM.values() for i in v}
     pd.testing.assert_frame_equal(out.items, ipma(res, "CUSL", scale=per_item).items)
     assert "Importance-performance map" in out.summary()
+    assert "<table" in out._repr_html_()
 
 
 def test_hand_checkable_case():
