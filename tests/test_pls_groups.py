@@ -297,6 +297,9 @@ def test_groups_named_by_codebook_labels(corp):
                   n_permutations=5, random_state=1)  # fmt: skip
     assert swapped.groups == ("contract", "prepaid")
     np.testing.assert_allclose(swapped.table["diff"], -out.table["diff"], atol=1e-15)
+    by_label = mga(res, "servicetype", data=s, levels=("contract", "prepaid"),
+                   method="permutation", n_permutations=5, random_state=1)  # fmt: skip
+    pd.testing.assert_frame_equal(by_label.table, swapped.table)
 
 
 def test_more_than_two_groups_need_levels(corp, corp_res):

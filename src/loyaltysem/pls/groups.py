@@ -255,7 +255,8 @@ def _groups(
             )
         pair = list(observed)
     else:
-        pair = list(levels)
+        by_label = {str(label): code for code, label in value_labels.items()}
+        pair = [by_label.get(v, v) if isinstance(v, str) else v for v in levels]
         if len(pair) != 2 or pair[0] == pair[1]:
             raise SurveyDataError(
                 "levels must name two different groups",
@@ -271,7 +272,7 @@ def _groups(
                 column=column,
                 found=absent,
                 expected=f"values of the grouping variable: {observed}",
-                fix="check the group codes (the codes, not their labels)",
+                fix="give the group codes, or the codebook's labels of a Survey's column",
             )
     keep = aligned.isin(pair).to_numpy()
     labels = np.where(aligned[keep].to_numpy() == pair[0], 0, 1)
@@ -505,9 +506,9 @@ def micom(
         Where a column name is looked up (a Survey's group columns; their codebook value
         labels name the groups).
     levels : (a, b), optional
-        The two group values to compare, in this order; other rows are left out.
-        Needed when the variable has more than two values. By default the two values
-        in sorted order.
+        The two group values (codes, or the codebook's labels with a Survey) to
+        compare, in this order; other rows are left out. Needed when the variable has
+        more than two values. By default the two values in sorted order.
     n_permutations : int, default 5000
         Permutations of the group labels (Henseler et al. recommend 5,000).
     alpha : float, default 0.05
