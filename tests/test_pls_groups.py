@@ -347,3 +347,14 @@ def test_bad_settings(corp, corp_res):
             indices=(one_based, np.zeros((5, len(corp) - n1), int)))  # fmt: skip
     with pytest.raises(ModelSpecError, match="keeps its item scores"):
         mga(object(), "g")
+
+
+def test_a_model_that_does_not_converge_is_refused(corp):
+    from loyaltysem.errors import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning):
+        res = pls(corp, CORP_MM, CORP_SM, max_iter=1)
+    with pytest.raises(ModelSpecError, match="too few permutations"):
+        micom(res, "servicetype", data=corp, n_permutations=5, random_state=1)
+    with pytest.raises(ModelSpecError, match="no permutation could be estimated"):
+        mga(res, "servicetype", data=corp, method="permutation", n_permutations=5)

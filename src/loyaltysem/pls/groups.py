@@ -55,9 +55,9 @@ from loyaltysem._kernels import pls as _k
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem._workers import effective_workers, run_tasks
 from loyaltysem.errors import ModelSpecError, SurveyDataError
-from loyaltysem.status import Status
+from loyaltysem.status import Status, warn_status
 
-__all__ = ["MGAResult", "MICOMResult", "mga", "micom"]
+__all__ = ["MGAResult", "MICOMResult", "henseler_p", "mga", "micom"]
 
 MGAMethod = Literal["permutation", "henseler", "both"]
 RandomState = int | np.random.SeedSequence | None
@@ -694,6 +694,8 @@ def micom(
         )
     if groups.n_excluded:
         reasons.append(("note", f"{groups.n_excluded} rows outside the two groups left out"))
+    status = Status.from_reasons(reasons)
+    warn_status(status, "MICOM: ")
     return MICOMResult(
         groups=groups.names,
         n=(int((labels == 0).sum()), int((labels == 1).sum())),
@@ -707,7 +709,7 @@ def micom(
         alpha=float(alpha),
         seed=seq.entropy,
         n_excluded=groups.n_excluded,
-        _status=Status.from_reasons(reasons),
+        _status=status,
     )
 
 
@@ -1101,6 +1103,8 @@ def mga(
             reasons.append(("note", f"{k} {what} draws left out: the model did not converge"))
     if groups.n_excluded:
         reasons.append(("note", f"{groups.n_excluded} rows outside the two groups left out"))
+    status = Status.from_reasons(reasons)
+    warn_status(status, "MGA: ")
     return MGAResult(
         groups=groups.names,
         n=n,
@@ -1114,5 +1118,5 @@ def mga(
         n_failed=failed,
         seed=seq.entropy,
         n_excluded=groups.n_excluded,
-        _status=Status.from_reasons(reasons),
+        _status=status,
     )
