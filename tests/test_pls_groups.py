@@ -358,3 +358,19 @@ def test_a_model_that_does_not_converge_is_refused(corp):
         micom(res, "servicetype", data=corp, n_permutations=5, random_state=1)
     with pytest.raises(ModelSpecError, match="no permutation could be estimated"):
         mga(res, "servicetype", data=corp, method="permutation", n_permutations=5)
+
+
+def test_micom_hand_checkable_single_items():
+    # one item per construct: both groups weigh it 1, so c = 1 (step 2 holds). x = 1..8,
+    # groups 1-4 and 5-8: pooled z = (x - 4.5) / sqrt(6); group means -2/sqrt(6) and
+    # 2/sqrt(6), difference -4/sqrt(6); the two groups' variances are equal (log ratio 0).
+    # No split of 1..8 into fours has a larger mean difference: p = 0.
+    frame = pd.DataFrame({"x": np.arange(1.0, 9), "y": [2.0, 1, 4, 3, 6, 5, 8, 7]})
+    res = pls(frame, {"X": ["x"], "Y": ["y"]}, "Y ~ X")
+    out = micom(res, np.repeat(["a", "b"], 4), n_permutations=200, random_state=3)
+    np.testing.assert_allclose(out.compositional["c"], [1.0, 1.0], rtol=0, atol=1e-12)
+    assert out.compositional["invariant"].all()
+    assert out.means.loc["X", "diff"] == pytest.approx(-4 / np.sqrt(6), abs=1e-12)
+    assert out.means.loc["X", "p"] == 0.0
+    assert out.variances.loc["X", "log_ratio"] == pytest.approx(0.0, abs=1e-12)
+    assert out.n == (4, 4) and out.groups == ("a", "b")

@@ -114,14 +114,17 @@ def _spec(result: Any) -> _Spec:
 
 
 def _fit(x: np.ndarray, spec: _Spec) -> _k.PLSEstimate | None:
-    """PLS on the rows ``x`` (raw item scores); None if an item is constant or no convergence."""
+    """PLS on the rows ``x`` (raw item scores); None if it cannot be estimated or converge."""
     z, _, sd = _k.standardize(x)
     if not np.all(sd > 0):
         return None
     r = np.corrcoef(z, rowvar=False)
-    fit = _k.pls_moments(
-        r, spec.blocks, spec.inner, spec.modes, spec.scheme, spec.max_iter, spec.tol
-    )
+    try:
+        fit = _k.pls_moments(
+            r, spec.blocks, spec.inner, spec.modes, spec.scheme, spec.max_iter, spec.tol
+        )
+    except np.linalg.LinAlgError:  # perfectly collinear items or scores in this subsample
+        return None
     return fit if fit.converged else None
 
 
@@ -322,11 +325,21 @@ def _group_fits(groups: _Groups, spec: _Spec) -> tuple[_k.PLSEstimate, _k.PLSEst
         xg = groups.x[groups.labels == g]
         z, _, _ = _k.standardize(xg)
         r = np.corrcoef(z, rowvar=False)
-        fits.append(
-            _k.pls_moments(
-                r, spec.blocks, spec.inner, spec.modes, spec.scheme, spec.max_iter, spec.tol
+        try:
+            fits.append(
+                _k.pls_moments(
+                    r, spec.blocks, spec.inner, spec.modes, spec.scheme, spec.max_iter, spec.tol
+                )
             )
-        )
+        except np.linalg.LinAlgError:
+            raise SurveyDataError(
+                f"the model cannot be estimated in group {groups.names[g]!r}: items or "
+                "construct scores are perfectly collinear there",
+                column=groups.column,
+                found=f"{len(xg)} respondents in group {groups.names[g]!r}",
+                expected="no perfectly correlated items or scores within a group",
+                fix="compare larger groups, or drop duplicated items",
+            ) from None
     return fits[0], fits[1]
 
 

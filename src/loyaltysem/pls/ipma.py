@@ -294,15 +294,18 @@ def _map(x: np.ndarray, spec: _Spec, lo: np.ndarray, hi: np.ndarray) -> _Map | N
     z, _, sd = _k.standardize(x)
     if not np.all(sd > 0):
         return None
-    fit = _k.pls_moments(
-        np.corrcoef(z, rowvar=False),
-        spec.blocks,
-        spec.inner,
-        spec.modes,
-        spec.scheme,
-        spec.max_iter,
-        spec.tol,
-    )
+    try:
+        fit = _k.pls_moments(
+            np.corrcoef(z, rowvar=False),
+            spec.blocks,
+            spec.inner,
+            spec.modes,
+            spec.scheme,
+            spec.max_iter,
+            spec.tol,
+        )
+    except np.linalg.LinAlgError:  # perfectly collinear items or scores in a resample
+        return None
     if not fit.converged:
         return None
     xr = (x - lo) / (hi - lo) * 100.0
@@ -517,7 +520,7 @@ def ipma(
     mp = _map(x, spec, lo, hi)
     if mp is None:
         raise ModelSpecError(
-            "the model could not be estimated for IPMA (no convergence after flipping)",
+            "the model could not be estimated for IPMA (no convergence, or perfectly collinear items)",
             found=f"reverse={flipped}",
             expected="a converging PLS estimate",
             fix="check the reverse-keyed items; raise max_iter in pls()",
