@@ -520,7 +520,7 @@ def ipma(
     mp = _map(x, spec, lo, hi)
     if mp is None:
         raise ModelSpecError(
-            "the model could not be estimated for IPMA (no convergence, or perfectly collinear items)",
+            "the model could not be estimated for IPMA (no convergence, or collinear items)",
             found=f"reverse={flipped}",
             expected="a converging PLS estimate",
             fix="check the reverse-keyed items; raise max_iter in pls()",
