@@ -7,6 +7,12 @@ The syntax is lavaan's, restricted to what PLS path modelling estimates:
 - ``Construct <~ item1 + item2`` — a composite with regression weights, mode B (seminr
   ``composite(weights = mode_B)``);
 - ``Outcome ~ Predictor1 + Predictor2`` — structural paths;
+- ``Outcome ~ X + M + X:M`` — a moderation: the interaction term of constructs ``X`` and
+  ``M`` (lavaan's ``:``; seminr ``interaction_term(iv = "X", moderator = "M")``), built by
+  ``fit_pls(interaction=...)``'s method and named ``"X*M"`` in the results;
+- ``HOC =~ LOC1 + LOC2`` (or ``<~``) where every name on the right is itself a construct —
+  a higher-order construct estimated in two stages (seminr ``higher_composite()``;
+  ``fit_pls(hoc=...)`` chooses the disjoint or embedded approach);
 - ``#`` and ``!`` comments, ``;`` between statements, a statement continued on the
   next line after a trailing ``+`` or operator.
 
@@ -75,15 +81,21 @@ class PLSModel:
     modes : dict
         ``"A"`` (``=~``) or ``"B"`` (``<~``) per construct.
     structural : list of (source, target)
-        The paths, in the order written.
+        The paths, in the order written; an interaction term is the source ``"X*M"``.
     notes : tuple of str
         What was accepted but is not estimated (labels, ``:=`` lines, ``x ~~ 0*x``).
+    interactions : tuple of (iv, moderator)
+        The interaction terms ``X:M`` of the ``~`` lines.
+    higher_order : dict
+        ``{HOC: [lower-order constructs]}``: the constructs measured by constructs.
     """
 
     measurement: dict[str, list[str]]
     modes: dict[str, str]
     structural: list[tuple[str, str]]
     notes: tuple[str, ...] = ()
+    interactions: tuple[tuple[str, str], ...] = ()
+    higher_order: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
 
 def _strip_comment(raw: str) -> str:
@@ -173,13 +185,26 @@ def _terms(line: int, text: str, rhs: str) -> list[tuple[str | None, str]]:
                 "an intercept ('~ 1')",
                 "remove the line: PLS works on standardized data",
             )
+        parts = [p.strip() for p in term.split(":")]
+        if len(parts) == 2 and all(_NAME_RE.match(p) for p in parts):
+            if parts[0] == parts[1]:
+                raise ModelSpecError(
+                    f"construct {parts[0]!r} interacts with itself",
+                    line=line,
+                    found=term,
+                    expected="an interaction of two different constructs, 'X:M'",
+                    fix="write the quadratic effect as a construct of its own",
+                )
+            out.append((label, f"{parts[0]}*{parts[1]}"))  # seminr's name of the term
+            continue
         if not _NAME_RE.match(term):
             raise ModelSpecError(
                 "cannot read a name",
                 line=line,
                 found=term,
-                expected="a construct or item name (letters, digits, '_', '.')",
-                fix="check the spelling; products and interactions are not in fit_pls yet",
+                expected="a construct or item name (letters, digits, '_', '.'), or an "
+                "interaction 'X:M' of two constructs in a '~' line",
+                fix="check the spelling",
             )
         out.append((label, term))
     return out
@@ -288,6 +313,13 @@ def parse_pls_model(syntax: str) -> PLSModel:
                 )
             modes[lhs] = mode
             items = measurement.setdefault(lhs, [])
+            if any("*" in name for _, name in terms):
+                raise _refuse(
+                    line,
+                    text,
+                    "an interaction term as an indicator",
+                    "write the interaction 'X:M' in a '~' line: fit_pls builds its indicators",
+                )
             for label, name in terms:
                 if label is not None:
                     labels.setdefault(label, line)
@@ -344,7 +376,41 @@ def parse_pls_model(syntax: str) -> PLSModel:
                 LoyaltySemWarning,
                 stacklevel=3,
             )
-    return PLSModel(measurement, modes, pairs, tuple(notes))
+    interactions = tuple(
+        dict.fromkeys(
+            tuple(name.split("*"))
+            for name, _ in pairs
+            if "*" in name  # type: ignore[misc]
+        )
+    )
+    return PLSModel(
+        measurement, modes, pairs, tuple(notes), interactions, _higher_order(measurement)
+    )
+
+
+def _higher_order(measurement: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The constructs measured by other constructs (all of their indicators, or none)."""
+    out: dict[str, list[str]] = {}
+    for c, items in measurement.items():
+        inner = [i for i in items if i in measurement]
+        if not inner:
+            continue
+        if len(inner) < len(items):
+            raise ModelSpecError(
+                f"construct {c!r} is measured by constructs and items together",
+                found={"constructs": inner, "items": [i for i in items if i not in inner]},
+                expected="a higher-order construct measured only by lower-order constructs",
+                fix=f"measure {c!r} by its dimensions alone (e.g. '{c} =~ {' + '.join(inner)}')",
+            )
+        if len(inner) < 2:
+            raise ModelSpecError(
+                f"higher-order construct {c!r} has one dimension",
+                found=inner,
+                expected="two or more lower-order constructs",
+                fix=f"use {inner[0]!r} directly in the paths",
+            )
+        out[c] = inner
+    return out
 
 
 def _constructs_of(obj: Any) -> Mapping[str, Sequence[str]] | None:
@@ -376,7 +442,8 @@ def _resolve(model: Any, data: Any, structural: str | Sequence[tuple[str, str]] 
                 fix="add the paths; for reliability alone use loyaltysem.pls.rho_a()",
             )
         # constructs used in paths but not defined: take their items from the codebook
-        named = [c for pair in spec.structural for c in pair]
+        named = [c for pair in spec.structural for c in pair if "*" not in c]
+        named += [c for term in spec.interactions for c in term]
         missing = [c for c in dict.fromkeys(named) if c not in spec.measurement]
         if missing:
             book = _constructs_of(data) if not isinstance(data, pd.DataFrame) else None
@@ -440,6 +507,9 @@ def fit_pls(
     max_iter: int = 300,
     tol: float = 1e-7,
     mode: str | Mapping[str, str] | None = None,
+    consistent: bool = False,
+    interaction: str = "two_stage",
+    hoc: str = "disjoint",
 ) -> PLSResult:
     r"""Estimate a PLS path model written as :func:`loyaltysem.fit` takes it.
 
@@ -469,6 +539,20 @@ def fit_pls(
         change below 1e-7; SmartPLS "stop criterion 10^-7").
     mode : {"A", "B"} or dict, optional
         Overrides the modes from the syntax, for all or the named constructs.
+    consistent : bool, default False
+        PLSc (Dijkstra & Henseler 2015): mode-A constructs are common factors, their
+        correlations disattenuated by rho_A (:func:`loyaltysem.pls.consistent`;
+        seminr ``estimate_pls()`` with ``reflective()`` constructs, SmartPLS "consistent
+        PLS").
+    interaction : {"two_stage", "product_indicator", "orthogonal"}, default "two_stage"
+        How the ``X:M`` terms are built (:func:`loyaltysem.pls.interaction_term`).
+        SmartPLS 4's default and Hair et al.'s (2022) advice is the two-stage approach;
+        seminr's ``interaction_term()`` defaults to ``product_indicator`` — pass it to
+        reproduce a seminr model written without ``method =``.
+    hoc : {"disjoint", "embedded"}, default "disjoint"
+        Two-stage approach for higher-order constructs (:func:`loyaltysem.pls.higher_order`):
+        ``"disjoint"`` is seminr's ``two_stage``; ``"embedded"`` repeats the
+        dimensions' items on the higher-order construct in stage 1.
 
     Returns
     -------
@@ -511,8 +595,6 @@ def fit_pls(
     >>> res.n, res.n_dropped  # 8 respondents with a -99 in the model's items
     (344, 8)
     """
-    from loyaltysem.pls import pls
-
     if not isinstance(missing, str) or missing.lower() not in _MISSING_ALIASES:
         raise ModelSpecError(
             "unknown missing= option",
@@ -543,16 +625,41 @@ def fit_pls(
             expected="'A', 'B' or {construct: 'A' or 'B'}",
             fix="mode={'Value': 'B'}, or write '<~' in the syntax",
         )
-    result = pls(
-        data,
-        spec.measurement,
-        spec.structural,
-        mode=modes,
-        scheme=scheme,
-        max_iter=max_iter,
-        tol=tol,
-        missing=how,  # type: ignore[arg-type]
-    )
+    options = {"scheme": scheme, "max_iter": max_iter, "tol": tol, "missing": how}
+    result = _estimate(data, spec, modes, interaction, hoc, options)
+    if consistent:
+        from loyaltysem.pls.consistent import consistent as plsc
+
+        result = plsc(result)
     if spec.notes:
         result = dataclasses.replace(result, notes=(*result.notes, *spec.notes))
     return result
+
+
+def _estimate(
+    data: Any,
+    spec: PLSModel,
+    modes: dict[str, str],
+    interaction: str,
+    hoc: str,
+    options: dict[str, Any],
+) -> PLSResult:
+    """The plain, moderated or higher-order estimation the model asks for."""
+    from loyaltysem.pls import pls
+    from loyaltysem.pls.higher_order import higher_order
+    from loyaltysem.pls.moderation import interaction_term
+
+    terms = [interaction_term(iv, m, method=interaction) for iv, m in spec.interactions]  # type: ignore[arg-type]
+    if spec.higher_order:
+        lower = {c: v for c, v in spec.measurement.items() if c not in spec.higher_order}
+        hocs = [(c, dims, modes.get(c, "A")) for c, dims in spec.higher_order.items()]
+        lower_modes = {c: m for c, m in modes.items() if c in lower}
+        return higher_order(
+            data, lower, spec.structural, hocs, method=hoc,  # type: ignore[arg-type]
+            interactions=terms or None, mode=lower_modes, **options,
+        )  # fmt: skip
+    if terms:
+        from loyaltysem.pls.moderation import moderation
+
+        return moderation(data, spec.measurement, spec.structural, terms, mode=modes, **options)
+    return pls(data, spec.measurement, spec.structural, mode=modes, **options)
