@@ -37,6 +37,7 @@ from __future__ import annotations
 import itertools
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -53,7 +54,7 @@ from loyaltysem._kernels.resampling import (
     percentile_interval,
 )
 from loyaltysem._workers import run_tasks
-from loyaltysem.errors import ModelSpecError, SurveyDataError
+from loyaltysem.errors import ConvergenceWarning, ModelSpecError, SurveyDataError
 from loyaltysem.status import Status
 
 __all__ = ["CI_KINDS", "FIT_MEASURES", "SIGN_CHANGES", "PLSBootstrap", "bootstrap_pls"]
@@ -208,7 +209,8 @@ class PLSBootstrap(DisplayMixin):
         DataFrame
             Index ``(quantity, parameter)``; columns ``estimate``, ``boot_mean``,
             ``boot_sd`` (divisor B − 1), ``t`` (estimate / boot_sd, seminr's
-            ``T Stat.``), ``bias`` (boot_mean − estimate), ``ci_lower``, ``ci_upper``.
+            ``T Stat.``; NaN for a statistic that does not vary, such as the loading of
+            a single item), ``bias`` (boot_mean − estimate), ``ci_lower``, ``ci_upper``.
 
         Raises
         ------
@@ -226,35 +228,16 @@ class PLSBootstrap(DisplayMixin):
         level = self.level if level is None else _check_level(level)
         draws = self.draws.to_numpy(dtype=float)
         est = self.estimates.to_numpy(dtype=float)
-        if ci == "percentile":
-            lower, upper = percentile_interval(draws, level)
-        elif ci == "bc":
-            lower, upper = bias_corrected_interval(draws, est, level)
-        elif ci == "bca":
-            if self.jackknife is None:
-                raise SurveyDataError(
-                    "BCa intervals need the jackknife estimates",
-                    found="jackknife=False",
-                    expected="a bootstrap run with jackknife=True",
-                    fix="rerun bootstrap_pls(..., jackknife=True), or use ci='percentile'",
-                )
-            lower, upper = bca_interval(draws, est, self.jackknife.to_numpy(dtype=float), level)
-        else:
-            if self.inner_se is None:
-                raise SurveyDataError(
-                    "studentized intervals need inner bootstrap standard errors",
-                    found=f"n_inner={self.n_inner}",
-                    expected="a bootstrap run with n_inner > 0 (e.g. 100)",
-                    fix="rerun bootstrap_pls(..., n_inner=100), or use ci='bca'",
-                )
-            lower, upper = studentized_interval(
-                draws, est, self.inner_se.to_numpy(dtype=float), level
-            )
-        n = len(draws)
+        if not len(draws):  # every draw failed: NaN bounds (the status says why)
+            draws = np.full((2, len(est)), np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN
+            lower, upper = self._interval(ci, draws, est, level)
+        n = self.n_used
         mean = draws.mean(axis=0) if n else np.full(len(est), np.nan)
         sd = draws.std(axis=0, ddof=1) if n > 1 else np.full(len(est), np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
-            t = est / sd
+            t = np.where(sd > 1e-12 * np.maximum(np.abs(est), 1.0), est / sd, np.nan)
         out = pd.DataFrame(
             {
                 "estimate": est,
@@ -280,6 +263,36 @@ class PLSBootstrap(DisplayMixin):
                 )
             out = out.loc[out.index.get_level_values(0).isin(wanted)]
         return out
+
+    def _interval(
+        self, ci: str, draws: np.ndarray, est: np.ndarray, level: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if ci == "percentile":
+            lower, upper = percentile_interval(draws, level)
+        elif ci == "bc":
+            lower, upper = bias_corrected_interval(draws, est, level)
+        elif ci == "bca":
+            if self.jackknife is None:
+                raise SurveyDataError(
+                    "BCa intervals need the jackknife estimates",
+                    found="jackknife=False",
+                    expected="a bootstrap run with jackknife=True",
+                    fix="rerun bootstrap_pls(..., jackknife=True), or use ci='percentile'",
+                )
+            lower, upper = bca_interval(draws, est, self.jackknife.to_numpy(dtype=float), level)
+        else:
+            if self.inner_se is None:
+                raise SurveyDataError(
+                    "studentized intervals need inner bootstrap standard errors",
+                    found=f"n_inner={self.n_inner}",
+                    expected="a bootstrap run with n_inner > 0 (e.g. 100)",
+                    fix="rerun bootstrap_pls(..., n_inner=100), or use ci='bca'",
+                )
+            inner = self.inner_se.to_numpy(dtype=float)
+            if inner.shape != draws.shape:  # no draw used
+                inner = np.full(draws.shape, np.nan)
+            lower, upper = studentized_interval(draws, est, inner, level)
+        return lower, upper
 
     def fit_table(self) -> pd.DataFrame:
         """SRMR, d_ULS, d_G of the saturated model with the HI95 and HI99 of their draws.
@@ -763,6 +776,14 @@ def bootstrap_pls(
     ------
     SurveyDataError
         A result without data, indices that do not fit, bad settings.
+    ModelSpecError
+        ``fit_draws=True`` and the implied item correlations are not positive definite.
+
+    Warns
+    -----
+    ConvergenceWarning
+        Some draws failed (weights not converged, singular matrices): they are left out
+        of every summary, listed in ``failed`` and noted in ``status``.
 
     Notes
     -----
@@ -902,6 +923,14 @@ def bootstrap_pls(
         fit_estimates = pd.Series(fit_est, index=list(FIT_MEASURES), name="estimate")
         fit_failed = int((~fok).sum())
 
+    if len(failed):
+        warnings.warn(
+            f"{len(failed)} of {n_boot} PLS bootstrap draws failed "
+            f"({failed['reason'].iloc[0]}, ...) and are left out of every summary; "
+            "see .failed and .status",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     return PLSBootstrap(
         estimates=pd.Series(estimate[0], index=labels, name="estimate"),
         draws=draws,
