@@ -559,7 +559,7 @@ def test_construct_level_sign_change_reflects_a_flipped_construct(mobi):
 
 def test_model_fit_bootstrap_bollen_stine(mobi):
     res = pls(mobi, ECSI_MM, ECSI_SM)
-    boot = bootstrap_pls(res, 300, random_state=8, jackknife=False)
+    boot = bootstrap_pls(res, 300, random_state=8, jackknife=False, fit_draws=True)
     fit = boot.fit_table()
     assert list(fit.index) == ["srmr", "d_uls", "d_g"]
     # SRMR and d_ULS of the saturated model, by the formula from the PLSResult tables
@@ -656,7 +656,7 @@ def test_bad_input_is_refused_with_typed_errors(mobi):
 
 def test_result_is_frozen_and_shows_itself(mobi):
     res = pls(mobi, SMALL_MM, SMALL_SM)
-    boot = bootstrap_pls(res, 20, random_state=1)
+    boot = bootstrap_pls(res, 20, random_state=1, fit_draws=True)
     assert isinstance(boot, PLSBootstrap)
     with pytest.raises(AttributeError):
         boot.n_boot = 3  # type: ignore[misc]

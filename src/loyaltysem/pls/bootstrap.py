@@ -22,7 +22,7 @@ Examples
 >>> mobi = load_mobi()
 >>> mm = {k: mobi.constructs[k] for k in ["Image", "Expectation", "Value", "Satisfaction"]}
 >>> res = pls(mobi, mm, "Satisfaction ~ Image + Expectation + Value")
->>> boot = bootstrap_pls(res, 200, random_state=1)  # seminr::bootstrap_model(model, nboot = 200)
+>>> boot = bootstrap_pls(res, 200, random_state=1, fit_draws=True)  # seminr::bootstrap_model(...)
 >>> tab = boot.table()
 >>> list(tab.columns)
 ['estimate', 'boot_mean', 'boot_sd', 't', 'bias', 'ci_lower', 'ci_upper']
@@ -30,6 +30,8 @@ Examples
 0.447
 >>> boot.n_used, boot.status.label
 (200, 'converged, admissible, identified')
+>>> list(boot.fit_table().columns)  # SRMR, d_ULS, d_G with the HI95 and HI99 of their draws
+['estimate', 'HI95', 'HI99']
 """
 
 from __future__ import annotations
@@ -715,7 +717,7 @@ def bootstrap_pls(
     consistent: bool = False,
     jackknife: bool = True,
     n_inner: int = 0,
-    fit_draws: bool = True,
+    fit_draws: bool = False,
 ) -> PLSBootstrap:
     r"""Bootstrap a PLS path model: draws and intervals for every reported statistic.
 
@@ -764,9 +766,10 @@ def bootstrap_pls(
     n_inner : int, default 0
         Inner bootstrap draws per draw for studentized intervals (0: none; 100 is
         common, at n_inner times the cost).
-    fit_draws : bool, default True
+    fit_draws : bool, default False
         Also run the model-fit bootstrap (SRMR, d_ULS, d_G of the saturated model)
-        on the Bollen–Stine transformed data, with the same resample indices.
+        on the Bollen–Stine transformed data, with the same resample indices (a second
+        bootstrap: about twice the time; SmartPLS runs it with "complete bootstrapping").
 
     Returns
     -------
