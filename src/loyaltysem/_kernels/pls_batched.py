@@ -121,12 +121,15 @@ def weighted_correlations(x: np.ndarray, counts: np.ndarray) -> np.ndarray:
     xc = x - x.mean(axis=0)
     counts = np.asarray(counts, dtype=float)
     nb = counts.sum(axis=1)
+    n, p = xc.shape
     mean = counts @ xc / nb[:, None]  # (B, p)
-    second = np.matmul(xc.T[None, :, :] * counts[:, None, :], xc)  # (B, p, p)
+    # one matrix product: counts (B, n) times the row cross-products (n, p * p)
+    cross = (xc[:, :, None] * xc[:, None, :]).reshape(n, p * p)
+    second = (counts @ cross).reshape(-1, p, p)
     cov = second - nb[:, None, None] * mean[:, :, None] * mean[:, None, :]
     sd = np.sqrt(np.einsum("bii->bi", cov))
     r = cov / (sd[:, :, None] * sd[:, None, :])
-    idx = np.arange(x.shape[1])
+    idx = np.arange(p)
     r[:, idx, idx] = 1.0
     return r
 

@@ -55,6 +55,7 @@ from loyaltysem._kernels.resampling import (
     bias_corrected_interval,
     percentile_interval,
 )
+from loyaltysem._threads import blas_single_threaded
 from loyaltysem._workers import run_tasks
 from loyaltysem.errors import ConvergenceWarning, ModelSpecError, SurveyDataError
 from loyaltysem.status import Status
@@ -564,18 +565,31 @@ def _model(result: Any, consistent: bool, sign_change: str) -> _Model:
 # --------------------------------------------------------------------------- chunks
 
 
+def _rows(idx: np.ndarray | None, seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarray:
+    """The resampled rows of a chunk: replayed, or drawn from each draw's own seed."""
+    if idx is not None:
+        return idx
+    return np.stack([np.random.default_rng(s).integers(0, n, size=n) for s in seeds])
+
+
 def _chunk(
-    model: _Model, x: np.ndarray, idx: np.ndarray, inner_idx: np.ndarray | None
+    model: _Model,
+    x: np.ndarray,
+    idx: np.ndarray | None,
+    seeds: Sequence[np.random.SeedSequence],
+    n_inner: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """Statistics of the resamples ``idx`` (B, n); with ``inner_idx`` their inner SDs."""
+    """Statistics of a chunk of resamples; with ``n_inner`` the SDs of their inner draws."""
     n = x.shape[0]
+    idx = _rows(idx, seeds, n)
     r = _kb.weighted_correlations(x, _kb.row_counts(idx, n))
     values, ok, inadmissible = model.statistics(r)
     se = None
-    if inner_idx is not None:
+    if n_inner:
         se = np.full(values.shape, np.nan)
         for b in range(len(idx)):
-            rows = idx[b][inner_idx[b]]
+            inner = np.random.default_rng(seeds[b].spawn(1)[0]).integers(0, n, size=(n_inner, n))
+            rows = idx[b][inner]
             rb = _kb.weighted_correlations(x, _kb.row_counts(rows, n))
             v, good, _ = model.statistics(rb)
             if good.sum() > 1:
@@ -583,7 +597,10 @@ def _chunk(
     return values, ok, inadmissible, se
 
 
-def _fit_chunk(model: _Model, x: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fit_chunk(
+    model: _Model, x: np.ndarray, idx: np.ndarray | None, seeds: Sequence[np.random.SeedSequence]
+) -> tuple[np.ndarray, np.ndarray]:
+    idx = _rows(idx, seeds, x.shape[0])
     r = _kb.weighted_correlations(x, _kb.row_counts(idx, x.shape[0]))
     return _fit_measures(model, r)
 
@@ -656,7 +673,8 @@ def _sqrtm(a: np.ndarray, power: float) -> np.ndarray:
 
 def _indices(
     n: int, n_boot: int, random_state: int | None, indices: Any
-) -> tuple[np.ndarray, list[np.random.SeedSequence]]:
+) -> tuple[np.ndarray | None, list[np.random.SeedSequence]]:
+    """Replayed indices (checked) and one seed sequence per draw; rows are drawn in chunks."""
     if indices is not None:
         idx = np.asarray(indices)
         if (
@@ -681,9 +699,7 @@ def _indices(
             expected="e.g. 5000",
             fix="pass n_boot=5000",
         )
-    seeds = np.random.SeedSequence(random_state).spawn(int(n_boot))
-    idx = np.stack([np.random.default_rng(s).integers(0, n, size=n) for s in seeds])
-    return idx, seeds
+    return None, np.random.SeedSequence(random_state).spawn(int(n_boot))
 
 
 def _progress(enabled: bool, total: int) -> Callable[[int], None]:
@@ -704,6 +720,7 @@ def _progress(enabled: bool, total: int) -> Callable[[int], None]:
     return update
 
 
+@blas_single_threaded
 def bootstrap_pls(
     result: Any,
     n_boot: int = 5000,
@@ -855,7 +872,7 @@ def bootstrap_pls(
     x = data[model.items].to_numpy(dtype=float)
     n = x.shape[0]
     idx, seeds = _indices(n, n_boot, random_state, indices)
-    n_boot = len(idx)
+    n_boot = len(seeds)
 
     full = _kb.weighted_correlations(x, np.ones((1, n)))
     base = _kb.pls_batched(
@@ -871,21 +888,18 @@ def bootstrap_pls(
     estimate, _, _ = model.statistics(full)
     labels = model.labels()
 
-    inner_idx = None
-    if n_inner:
-        inner_idx = np.stack(
-            [np.random.default_rng(s.spawn(1)[0]).integers(0, n, size=(n_inner, n)) for s in seeds]
-        )
     show = sys.stderr.isatty() if progress is None else bool(progress)
     update = _progress(show, n_boot)
+    starts = range(0, n_boot, _CHUNK)
     tasks = [
         (
             model,
             x,
-            idx[s : s + _CHUNK],
-            None if inner_idx is None else inner_idx[s : s + _CHUNK],
+            None if idx is None else idx[s : s + _CHUNK],
+            seeds[s : s + _CHUNK],
+            int(n_inner),
         )
-        for s in range(0, n_boot, _CHUNK)
+        for s in starts
     ]
     values, oks, inadm, ses = [], [], [], []
     for v, ok, bad, se in run_tasks(_chunk, tasks, n_jobs):
@@ -916,7 +930,10 @@ def bootstrap_pls(
     fit_failed = 0
     if fit_draws:
         xt, fit_est, _ = _bollen_stine(x, model)
-        fit_tasks = [(model, xt, idx[s : s + _CHUNK]) for s in range(0, n_boot, _CHUNK)]
+        fit_tasks = [
+            (model, xt, None if idx is None else idx[s : s + _CHUNK], seeds[s : s + _CHUNK])
+            for s in starts
+        ]
         chunks = list(run_tasks(_fit_chunk, fit_tasks, n_jobs))
         fv = np.concatenate([c[0] for c in chunks])
         fok = np.concatenate([c[1] for c in chunks])
