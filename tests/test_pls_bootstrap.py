@@ -504,6 +504,20 @@ def test_studentized_interval_formula_on_a_hand_case():
 # --------------------------------------------------------------------------- seeds, signs
 
 
+def test_every_option_gives_the_same_result_on_one_and_two_processes(mobi, capsys):
+    mm = {k: SMALL_MM[k] for k in ["Image", "Value", "Satisfaction"]}
+    res = pls(mobi.data.iloc[:120], mm, "Satisfaction ~ Image + Value")
+    kw = {"random_state": 5, "fit_draws": True, "n_inner": 5, "consistent": True}
+    one = bootstrap_pls(res, 260, n_jobs=1, progress=True, **kw)
+    assert "PLS bootstrap [" in capsys.readouterr().err
+    two = bootstrap_pls(res, 260, n_jobs=2, progress=False, **kw)
+    pd.testing.assert_frame_equal(one.draws, two.draws)
+    pd.testing.assert_frame_equal(one.inner_se, two.inner_se)
+    pd.testing.assert_frame_equal(one.jackknife, two.jackknife)
+    pd.testing.assert_frame_equal(one.fit, two.fit)
+    pd.testing.assert_frame_equal(one.table(ci="studentized"), two.table(ci="studentized"))
+
+
 def test_draws_do_not_depend_on_n_jobs_or_on_n_boot(mobi):
     res = pls(mobi, SMALL_MM, SMALL_SM)
     kw = {"random_state": 2026, "fit_draws": False, "jackknife": False}
@@ -580,6 +594,43 @@ def test_model_fit_bootstrap_bollen_stine(mobi):
     assert fit.loc["d_g", "estimate"] == pytest.approx(0.5 * np.sum(np.log(ev) ** 2), rel=1e-10)
     assert (fit["HI99"] >= fit["HI95"]).all() and (fit["HI95"] > 0).all()
     assert boot.fit is not None and len(boot.fit) == 300
+
+
+def test_model_fit_of_the_estimated_model(mobi):
+    """Construct correlations implied by the paths, traced in topological order here."""
+    res = pls(mobi, ECSI_MM, ECSI_SM)
+    boot = bootstrap_pls(
+        res, 100, random_state=8, jackknife=False, fit_draws=True, fit_model="estimated"
+    )
+    names = list(ECSI_MM)
+    c_obs = res.construct_cor.to_numpy()
+    paths = res.paths.to_numpy()
+    implied = c_obs.copy()
+    order = names  # Image, Expectation, Quality, Value, Satisfaction, Complaints, Loyalty
+    for a, target in enumerate(order):
+        j = names.index(target)
+        preds = np.flatnonzero(paths[:, j])
+        if not len(preds):
+            continue
+        for k in (names.index(o) for o in order[:a]):
+            implied[j, k] = implied[k, j] = sum(paths[i, j] * implied[i, k] for i in preds)
+    items = [i for c in ECSI_MM for i in ECSI_MM[c]]
+    lam = res.loadings.loc[items].to_numpy()
+    sigma = lam @ implied @ lam.T
+    for c in ECSI_MM:
+        pos = [items.index(i) for i in ECSI_MM[c]]
+        lc = lam[pos, names.index(c)]
+        sigma[np.ix_(pos, pos)] = np.outer(lc, lc)
+    np.fill_diagonal(sigma, 1.0)
+    r = res.data[items].corr().to_numpy()
+    srmr = np.sqrt(np.mean((r - sigma)[np.tril_indices(len(items))] ** 2))
+    fit = boot.fit_table()
+    assert fit.loc["srmr", "estimate"] == pytest.approx(srmr, abs=1e-12)
+    saturated = bootstrap_pls(res, 2, random_state=8, jackknife=False, fit_draws=True)
+    assert fit.loc["srmr", "estimate"] > saturated.fit_table().loc["srmr", "estimate"]
+    assert boot.fit_model == "estimated" and "estimated model" in boot.summary()
+    with pytest.raises(SurveyDataError, match="unknown model for the fit"):
+        bootstrap_pls(res, 2, fit_model="implied")  # type: ignore[arg-type]
 
 
 def test_bollen_stine_data_have_the_implied_correlations(mobi):

@@ -51,6 +51,7 @@ __all__ = [
     "effects_batched",
     "fit_measures_batched",
     "htmt_batched",
+    "implied_construct_cor",
     "implied_correlations",
     "indirect_chains",
     "pls_batched",
@@ -438,18 +439,62 @@ def consistent_batched(
         keep rho_A = 1 and their PLS loadings.
     """
     rho = rho_a_batched(r, blocks, fit.weights, modes)
-    adj = np.sqrt(rho[:, :, None] * rho[:, None, :])
     m = len(blocks)
-    adj[:, np.arange(m), np.arange(m)] = 1.0
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # rho_A <= 0 in a draw gives NaN there
+        adj = np.sqrt(rho[:, :, None] * rho[:, None, :])
+        adj[:, np.arange(m), np.arange(m)] = 1.0
         cor = fit.construct_cor / adj
         paths, r2 = _regressions(cor, np.asarray(inner))
-    loadings = fit.loadings.copy()
-    for j, b in enumerate(blocks):
-        if modes[j] == "A":
-            w = fit.weights[:, b, j]
-            loadings[:, b, j] = w * np.sqrt(rho[:, j])[:, None] / np.sum(w * w, axis=1)[:, None]
+        loadings = fit.loadings.copy()
+        for j, b in enumerate(blocks):
+            if modes[j] == "A":
+                w = fit.weights[:, b, j]
+                scale = np.sqrt(rho[:, j])[:, None] / np.sum(w * w, axis=1)[:, None]
+                loadings[:, b, j] = w * scale
     return rho, loadings, cor, paths, r2
+
+
+def implied_construct_cor(
+    construct_cor: np.ndarray, paths: np.ndarray, inner: np.ndarray
+) -> np.ndarray:
+    """Construct correlations implied by the structural model (the "estimated model"), (B, m, m).
+
+    ``η_j = Σ_i β_ij η_i + ζ_j`` with every η of unit variance and ``ζ_j`` uncorrelated
+    with the constructs before j: exogenous constructs keep their correlations, and in
+    topological order ``cor(η_j, η_k) = Σ_i β_ij cor(η_i, η_k)`` for every k before j
+    (path tracing; Wright 1934). cSEM ``fit(.saturated = FALSE)`` instead sets
+    ``var(ζ_j) = 1 − R²`` from the observed correlations and rescales only the diagonal,
+    which differs when the model does not reproduce the predictors' correlations.
+
+    Examples
+    --------
+    >>> c = np.array([[[1.0, 0.5, 0.2], [0.5, 1.0, 0.6], [0.2, 0.6, 1.0]]])
+    >>> inner = np.array([[0, 1, 0], [0, 0, 1], [0, 0, 0]])
+    >>> p = np.zeros((1, 3, 3)); p[0, 0, 1], p[0, 1, 2] = 0.5, 0.6
+    >>> round(float(implied_construct_cor(c, p, inner)[0, 0, 2]), 6)  # 0.5 * 0.6, not 0.2
+    0.3
+    """
+    inner = np.asarray(inner) != 0
+    m = inner.shape[0]
+    order: list[int] = []
+    left = set(range(m))
+    while left:  # topological order (the model is recursive)
+        ready = sorted(j for j in left if not any(inner[i, j] for i in left))
+        order.extend(ready)
+        left -= set(ready)
+    sigma = construct_cor.copy()
+    done: list[int] = []
+    for j in order:
+        pred = np.flatnonzero(inner[:, j])
+        if len(pred) and done:
+            # cor(η_j, η_k) = Σ_i β_ij cor(η_i, η_k) for every k before j
+            k = np.array(done)
+            cov = np.einsum("bi,bik->bk", paths[:, pred, j], sigma[:, pred[:, None], k])
+            sigma[:, j, k] = cov
+            sigma[:, k, j] = cov
+        done.append(j)
+    sigma[:, np.arange(m), np.arange(m)] = 1.0
+    return sigma
 
 
 def implied_correlations(
@@ -459,7 +504,10 @@ def implied_correlations(
     construct_cor: np.ndarray,
     modes: Sequence[str],
 ) -> np.ndarray:
-    """Model-implied item correlations of the saturated model, (B, p, p).
+    """Model-implied item correlations, (B, p, p).
+
+    With the observed construct correlations this is the saturated model; with
+    :func:`implied_construct_cor` the estimated one.
 
     Between blocks ``λ_i c_ij λ_j'`` (for a composite, ``λ = R_jj w_j``, so this is
     ``R_ii w_i c_ij w_j' R_jj``); within a mode-A block (common factor) ``λ λ'``; within

@@ -70,7 +70,7 @@ SIGN_CHANGES: tuple[str, ...] = ("none", "construct", "individual")
 "individual changes")."""
 
 FIT_MEASURES: tuple[str, ...] = ("srmr", "d_uls", "d_g")
-"""Fit measures bootstrapped by :func:`bootstrap_pls` (saturated model)."""
+"""Fit measures bootstrapped by :func:`bootstrap_pls` (``fit_draws=True``)."""
 
 _CHUNK = 250  # draws per batched kernel call: (250, p, p) stacks stay small in memory
 
@@ -105,7 +105,7 @@ class PLSBootstrap(DisplayMixin):
         studentized intervals.
     fit : DataFrame or None
         The model-fit bootstrap (``fit_draws=True``): per used fit draw, SRMR, d_ULS,
-        d_G of the saturated model on Bollen–Stine transformed data.
+        d_G of ``fit_model`` on Bollen–Stine transformed data.
     fit_estimates : Series or None
         SRMR, d_ULS and d_G on the original sample.
     n_boot : int
@@ -115,7 +115,7 @@ class PLSBootstrap(DisplayMixin):
         non-positive rho_A or an R² outside [0, 1]; kept, as seminr does, and counted.
     random_state : int or None
         The seed; ``None`` with replayed ``indices``.
-    sign_change, level, consistent, n_inner, scheme :
+    sign_change, level, consistent, n_inner, scheme, fit_model :
         The settings used.
     """
 
@@ -135,6 +135,7 @@ class PLSBootstrap(DisplayMixin):
     fit: pd.DataFrame | None = None
     fit_estimates: pd.Series | None = None
     fit_failed: int = 0
+    fit_model: str = "saturated"
     notes: tuple[str, ...] = field(default=())
 
     _title: ClassVar[str] = "PLS bootstrap"
@@ -298,7 +299,7 @@ class PLSBootstrap(DisplayMixin):
         return lower, upper
 
     def fit_table(self) -> pd.DataFrame:
-        """SRMR, d_ULS, d_G of the saturated model with the HI95 and HI99 of their draws.
+        """SRMR, d_ULS, d_G (of ``fit_model``) with the HI95 and HI99 of their draws.
 
         ``HI95``/``HI99`` are the 95 % and 99 % quantiles (R type 7) of the measure over
         the Bollen–Stine draws; the model fits when the measure lies below them
@@ -342,7 +343,7 @@ class PLSBootstrap(DisplayMixin):
             ("Paths", self.table(quantity="path")),
         ]
         if self.fit is not None:
-            out.append(("Model fit (saturated model)", self.fit_table()))
+            out.append((f"Model fit ({self.fit_model} model)", self.fit_table()))
         return out
 
     def __repr__(self) -> str:
@@ -422,6 +423,7 @@ class _Model:
     chains: list[tuple[int, ...]]
     item_of: list[tuple[int, int]]  # (item position, construct)
     endo: list[int]
+    fit_model: str = "saturated"
     reference: dict[str, np.ndarray] = field(default_factory=dict)
 
     def labels(self) -> pd.MultiIndex:
@@ -522,7 +524,7 @@ class _Model:
         )
 
 
-def _model(result: Any, consistent: bool, sign_change: str) -> _Model:
+def _model(result: Any, consistent: bool, sign_change: str, fit_model: str = "saturated") -> _Model:
     names = list(result.measurement)
     items = [i for c in names for i in result.measurement[c]]
     blocks: list[np.ndarray] = []
@@ -559,6 +561,7 @@ def _model(result: Any, consistent: bool, sign_change: str) -> _Model:
         chains=chains,
         item_of=item_of,
         endo=endo,
+        fit_model=fit_model,
     )
 
 
@@ -605,18 +608,26 @@ def _fit_chunk(
     return _fit_measures(model, r)
 
 
-def _fit_measures(model: _Model, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _implied(model: _Model, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Implied item correlations of the saturated or estimated model, and convergence."""
     fit = _kb.pls_batched(
         r, model.blocks, model.inner, model.modes, model.scheme, model.max_iter, model.tol
     )
-    loadings, cor = fit.loadings, fit.construct_cor
+    loadings, cor, paths = fit.loadings, fit.construct_cor, fit.paths
     if model.consistent:
-        _, loadings, cor, _, _ = _kb.consistent_batched(
+        _, loadings, cor, paths, _ = _kb.consistent_batched(
             r, model.blocks, fit, model.inner, model.modes
         )
-    sigma = _kb.implied_correlations(r, model.blocks, loadings, cor, model.modes)
+    if model.fit_model == "estimated":
+        with np.errstate(all="ignore"):
+            cor = _kb.implied_construct_cor(cor, paths, model.inner)
+    return _kb.implied_correlations(r, model.blocks, loadings, cor, model.modes), fit.converged
+
+
+def _fit_measures(model: _Model, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    sigma, converged = _implied(model, r)
     values = _kb.fit_measures_batched(r, sigma)
-    ok = fit.converged & np.all(np.isfinite(values), axis=1)
+    ok = converged & np.all(np.isfinite(values), axis=1)
     return values, ok
 
 
@@ -643,15 +654,7 @@ def _bollen_stine(x: np.ndarray, model: _Model) -> tuple[np.ndarray, np.ndarray,
     z, _, _ = standardize(x)
     r = np.corrcoef(z, rowvar=False)[None]
     values, ok = _fit_measures(model, r)
-    fit = _kb.pls_batched(
-        r, model.blocks, model.inner, model.modes, model.scheme, model.max_iter, model.tol
-    )
-    loadings, cor = fit.loadings, fit.construct_cor
-    if model.consistent:
-        _, loadings, cor, _, _ = _kb.consistent_batched(
-            r, model.blocks, fit, model.inner, model.modes
-        )
-    sigma = _kb.implied_correlations(r, model.blocks, loadings, cor, model.modes)[0]
+    sigma = _implied(model, r)[0][0]
     return z @ _sqrtm(r[0], -0.5) @ _sqrtm(sigma, 0.5), values[0], ok
 
 
@@ -735,6 +738,7 @@ def bootstrap_pls(
     jackknife: bool = True,
     n_inner: int = 0,
     fit_draws: bool = False,
+    fit_model: Literal["saturated", "estimated"] = "saturated",
 ) -> PLSBootstrap:
     r"""Bootstrap a PLS path model: draws and intervals for every reported statistic.
 
@@ -787,6 +791,12 @@ def bootstrap_pls(
         Also run the model-fit bootstrap (SRMR, d_ULS, d_G of the saturated model)
         on the Bollen–Stine transformed data, with the same resample indices (a second
         bootstrap: about twice the time; SmartPLS runs it with "complete bootstrapping").
+    fit_model : {"saturated", "estimated"}, default "saturated"
+        Whose implied correlations the fit measures (and the Bollen–Stine transform)
+        use: the saturated model (construct correlations as estimated; SmartPLS
+        "saturated model") or the estimated one (construct correlations implied by the
+        paths, :func:`loyaltysem._kernels.pls_batched.implied_construct_cor`; SmartPLS
+        "estimated model", cSEM ``testOMF(.saturated = FALSE)``).
 
     Returns
     -------
@@ -868,7 +878,14 @@ def bootstrap_pls(
             expected="0 or e.g. 100",
             fix="pass n_inner=100 for studentized intervals",
         )
-    model = _model(result, bool(consistent), sign)
+    if fit_model not in ("saturated", "estimated"):
+        raise SurveyDataError(
+            "unknown model for the fit measures",
+            found=fit_model,
+            expected="'saturated' or 'estimated'",
+            fix="pass fit_model='saturated' (default) or 'estimated'",
+        )
+    model = _model(result, bool(consistent), sign, fit_model)
     x = data[model.items].to_numpy(dtype=float)
     n = x.shape[0]
     idx, seeds = _indices(n, n_boot, random_state, indices)
@@ -968,6 +985,7 @@ def bootstrap_pls(
         fit=fit,
         fit_estimates=fit_estimates,
         fit_failed=fit_failed,
+        fit_model=fit_model,
     )
 
 
@@ -976,7 +994,7 @@ def _failures(values: np.ndarray, ok: np.ndarray) -> pd.DataFrame:
     if not len(bad):
         return _no_failures()
     reasons = [
-        "singular matrix or non-finite estimate"
+        "non-finite estimate (a singular matrix, or PLSc with rho_A <= 0)"
         if not np.all(np.isfinite(values[b]))
         else "weights did not converge within max_iter"
         for b in bad
