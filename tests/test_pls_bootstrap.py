@@ -144,6 +144,20 @@ def test_every_batched_draw_equals_its_one_by_one_estimate(mobi, scheme, mode, m
             )
 
 
+def test_moments_of_large_data_and_of_the_jackknife():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20_000, 24)) + 3.0  # n p² above the single-product threshold
+    idx = rng.integers(0, len(x), size=(2, len(x)))
+    r = kb.weighted_correlations(x, kb.row_counts(idx, len(x)))
+    for b in range(2):
+        assert_allclose(r[b], np.corrcoef(x[idx[b]], rowvar=False), atol=1e-12)
+    small = x[:50]
+    jack = kb.jackknife_correlations(small, np.arange(50))
+    for i in (0, 17, 49):
+        want = np.corrcoef(np.delete(small, i, axis=0), rowvar=False)
+        assert_allclose(jack[i], want, atol=1e-12)
+
+
 def test_batched_plsc_equals_consistent_draw_by_draw(mobi):
     res = pls(mobi, ECSI_MM, ECSI_SM)
     x, blocks, inner, modes = _model_arrays(res)

@@ -54,6 +54,7 @@ __all__ = [
     "implied_construct_cor",
     "implied_correlations",
     "indirect_chains",
+    "jackknife_correlations",
     "pls_batched",
     "rho_a_batched",
     "rho_c_ave_batched",
@@ -107,7 +108,9 @@ def weighted_correlations(x: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
     Equals ``np.corrcoef(x[idx], rowvar=False)`` for the resample ``idx`` whose row
     counts are ``counts`` (divisor n_b − 1 cancels in a correlation). ``x`` is centred
-    by its full-sample means first, which keeps the products well conditioned.
+    by its full-sample means first, which keeps the products well conditioned. Small
+    data use one matrix product with the rows' cross-products (n, p²); large data (more
+    than 2²³ numbers in it) one product per draw, so memory stays O(n p).
 
     Examples
     --------
@@ -124,15 +127,45 @@ def weighted_correlations(x: np.ndarray, counts: np.ndarray) -> np.ndarray:
     nb = counts.sum(axis=1)
     n, p = xc.shape
     mean = counts @ xc / nb[:, None]  # (B, p)
-    # one matrix product: counts (B, n) times the row cross-products (n, p * p)
-    cross = (xc[:, :, None] * xc[:, None, :]).reshape(n, p * p)
-    second = (counts @ cross).reshape(-1, p, p)
-    cov = second - nb[:, None, None] * mean[:, :, None] * mean[:, None, :]
+    if n * p * p <= 1 << 23:
+        # one matrix product: counts (B, n) times the row cross-products (n, p * p)
+        cross = (xc[:, :, None] * xc[:, None, :]).reshape(n, p * p)
+        second = (counts @ cross).reshape(-1, p, p)
+    else:
+        second = np.stack([(xc * c[:, None]).T @ xc for c in counts])
+    return _to_correlations(second - nb[:, None, None] * mean[:, :, None] * mean[:, None, :])
+
+
+def _to_correlations(cov: np.ndarray) -> np.ndarray:
     sd = np.sqrt(np.einsum("bii->bi", cov))
     r = cov / (sd[:, :, None] * sd[:, None, :])
-    idx = np.arange(p)
+    idx = np.arange(cov.shape[1])
     r[:, idx, idx] = 1.0
     return r
+
+
+def jackknife_correlations(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Correlation matrices of ``x`` without row i, for each i in ``rows``: (len(rows), p, p).
+
+    Downdated from the full-sample moments (O(p²) per row):
+    ``S₍₋ᵢ₎ = S − x̃ᵢx̃ᵢ' − (n − 1) m m'`` with ``x̃`` centred by the full means and
+    ``m = −x̃ᵢ / (n − 1)`` the shift of the mean.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0], [2.0, 1.0], [4.0, 5.0], [3.0, 3.5]])
+    >>> r = jackknife_correlations(x, np.array([1]))
+    >>> bool(np.allclose(r[0], np.corrcoef(np.delete(x, 1, axis=0), rowvar=False)))
+    True
+    """
+    x = np.asarray(x, dtype=float)
+    xc = x - x.mean(axis=0)
+    n = xc.shape[0]
+    s = xc.T @ xc
+    xi = xc[np.asarray(rows)]
+    m = -xi / (n - 1)
+    cov = s[None] - xi[:, :, None] * xi[:, None, :] - (n - 1) * m[:, :, None] * m[:, None, :]
+    return _to_correlations(cov)
 
 
 def _mask(p: int, blocks: Sequence[np.ndarray]) -> np.ndarray:

@@ -74,6 +74,12 @@ FIT_MEASURES: tuple[str, ...] = ("srmr", "d_uls", "d_g")
 
 _CHUNK = 250  # draws per batched kernel call: (250, p, p) stacks stay small in memory
 
+
+def _chunk_size(n: int) -> int:
+    """Draws per chunk: 250, fewer for large n so a chunk's row counts stay within 16 MB."""
+    return int(min(_CHUNK, max(8, (1 << 21) // max(n, 1))))
+
+
 SignChange = Literal["none", "construct", "individual", "construct level"]
 
 
@@ -633,18 +639,12 @@ def _fit_measures(model: _Model, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 def _jackknife(model: _Model, x: np.ndarray, n_jobs: int) -> np.ndarray:
     n = x.shape[0]
-    tasks = []
-    for start in range(0, n, _CHUNK):
-        stop = min(n, start + _CHUNK)
-        counts = np.ones((stop - start, n))
-        counts[np.arange(stop - start), np.arange(start, stop)] = 0.0
-        tasks.append((model, x, counts))
-
+    tasks = [(model, x, np.arange(s, min(n, s + _CHUNK))) for s in range(0, n, _CHUNK)]
     return np.concatenate(list(run_tasks(_jack_chunk, tasks, n_jobs)), axis=0)
 
 
-def _jack_chunk(model: _Model, x: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    values, ok, _ = model.statistics(_kb.weighted_correlations(x, counts))
+def _jack_chunk(model: _Model, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    values, ok, _ = model.statistics(_kb.jackknife_correlations(x, rows))
     values[~ok] = np.nan
     return values
 
@@ -907,13 +907,14 @@ def bootstrap_pls(
 
     show = sys.stderr.isatty() if progress is None else bool(progress)
     update = _progress(show, n_boot)
-    starts = range(0, n_boot, _CHUNK)
+    size = _chunk_size(n)
+    starts = range(0, n_boot, size)
     tasks = [
         (
             model,
             x,
-            None if idx is None else idx[s : s + _CHUNK],
-            seeds[s : s + _CHUNK],
+            None if idx is None else idx[s : s + size],
+            seeds[s : s + size],
             int(n_inner),
         )
         for s in starts
@@ -948,7 +949,7 @@ def bootstrap_pls(
     if fit_draws:
         xt, fit_est, _ = _bollen_stine(x, model)
         fit_tasks = [
-            (model, xt, None if idx is None else idx[s : s + _CHUNK], seeds[s : s + _CHUNK])
+            (model, xt, None if idx is None else idx[s : s + size], seeds[s : s + size])
             for s in starts
         ]
         chunks = list(run_tasks(_fit_chunk, fit_tasks, n_jobs))
