@@ -201,6 +201,7 @@ _SUMMARY_COLS = {
     "T Stat.": "t",
     "2.5% CI": "ci_lower",
     "97.5% CI": "ci_upper",
+    "Bootstrap P Val": "p_boot",
 }
 
 
@@ -221,9 +222,9 @@ def _check_summary(
     for row, values in zip(summary["rows"], summary["values"], strict=True):
         got = ours.loc[_label(quantity, row)]
         for col, value in zip(summary["cols"], values, strict=True):
-            if quantity == "htmt" and col == "T Stat." and htmt_t_against_one:
-                # seminr 2.5 tests HTMT against 1: t = (1 - HTMT) / SD (seminr 2.0: HTMT / SD)
-                mine = (1.0 - got["estimate"]) / got["boot_sd"]
+            if quantity == "htmt" and col == "T Stat." and not htmt_t_against_one:
+                # seminr 2.5 and we test HTMT < 1: t = (1 - HTMT) / SD; seminr 2.0: HTMT / SD
+                mine = got["estimate"] / got["boot_sd"]
             elif col in _SUMMARY_COLS:
                 mine = got[_SUMMARY_COLS[col]]
             else:

@@ -25,7 +25,7 @@ Examples
 >>> boot = bootstrap_pls(res, 200, random_state=1, fit_draws=True)  # seminr::bootstrap_model(...)
 >>> tab = boot.table()
 >>> list(tab.columns)
-['estimate', 'boot_mean', 'boot_sd', 't', 'bias', 'ci_lower', 'ci_upper']
+['estimate', 'boot_mean', 'boot_sd', 't', 'p_boot', 'bias', 'ci_lower', 'ci_upper']
 >>> round(float(tab.loc[("path", "Image -> Satisfaction"), "estimate"]), 4)
 0.447
 >>> boot.n_used, boot.status.label
@@ -191,7 +191,7 @@ class PLSBootstrap(DisplayMixin):
         level: float | None = None,
         quantity: str | Sequence[str] | None = None,
     ) -> pd.DataFrame:
-        r"""Estimate, bootstrap mean, SD, t, bias and interval of every statistic.
+        r"""Estimate, bootstrap mean, SD, t, p, bias and interval of every statistic.
 
         Parameters
         ----------
@@ -219,8 +219,12 @@ class PLSBootstrap(DisplayMixin):
         DataFrame
             Index ``(quantity, parameter)``; columns ``estimate``, ``boot_mean``,
             ``boot_sd`` (divisor B − 1), ``t`` (estimate / boot_sd, seminr's
-            ``T Stat.``; NaN for a statistic that does not vary, such as the loading of
-            a single item), ``bias`` (boot_mean − estimate), ``ci_lower``, ``ci_upper``.
+            ``T Stat.``; for HTMT the test of HTMT < 1, (1 − estimate) / boot_sd, as
+            seminr 2.5; NaN for a statistic that does not vary, such as the loading of a
+            single item), ``p_boot`` (two-sided bootstrap p-value against 0, for HTMT
+            against 1: ``2 min(share of draws <= null, share >= null)``, seminr-ts's
+            ``Bootstrap P Val``), ``bias`` (boot_mean − estimate), ``ci_lower``,
+            ``ci_upper``.
 
         Raises
         ------
@@ -246,14 +250,22 @@ class PLSBootstrap(DisplayMixin):
         n = self.n_used
         mean = draws.mean(axis=0) if n else np.full(len(est), np.nan)
         sd = draws.std(axis=0, ddof=1) if n > 1 else np.full(len(est), np.nan)
+        # null value: 0, and 1 for HTMT (the test of HTMT < 1, Henseler et al. 2015)
+        htmt = (self.estimates.index.get_level_values(0) == "htmt") if len(est) else []
+        null = np.where(htmt, 1.0, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(sd > 1e-12 * np.maximum(np.abs(est), 1.0), est / sd, np.nan)
+            dist = np.where(htmt, null - est, est - null)
+            t = np.where(sd > 1e-12 * np.maximum(np.abs(est), 1.0), dist / sd, np.nan)
+            below = np.mean(draws <= null, axis=0) if n else np.full(len(est), np.nan)
+            above = np.mean(draws >= null, axis=0) if n else np.full(len(est), np.nan)
+        p_boot = np.minimum(1.0, 2.0 * np.minimum(below, above))
         out = pd.DataFrame(
             {
                 "estimate": est,
                 "boot_mean": mean,
                 "boot_sd": sd,
                 "t": t,
+                "p_boot": p_boot,
                 "bias": mean - est,
                 "ci_lower": lower,
                 "ci_upper": upper,
@@ -788,7 +800,7 @@ def bootstrap_pls(
         Inner bootstrap draws per draw for studentized intervals (0: none; 100 is
         common, at n_inner times the cost).
     fit_draws : bool, default False
-        Also run the model-fit bootstrap (SRMR, d_ULS, d_G of the saturated model)
+        Also run the model-fit bootstrap (SRMR, d_ULS, d_G of ``fit_model``)
         on the Bollen–Stine transformed data, with the same resample indices (a second
         bootstrap: about twice the time; SmartPLS runs it with "complete bootstrapping").
     fit_model : {"saturated", "estimated"}, default "saturated"
@@ -826,10 +838,11 @@ def bootstrap_pls(
 
     Model fit (cSEM ``testOMF()``; Dijkstra & Henseler 2015; SmartPLS "model fit
     bootstrap"): the standardized data ``Z`` are transformed to
-    ``Z R^{-1/2} Σ̂^{1/2}`` so that their correlations equal the implied ones of the
-    saturated model ``Σ̂`` (Bollen & Stine 1992); the model is re-estimated on the same
+    ``Z R^{-1/2} Σ̂^{1/2}`` so that their correlations equal the implied ones ``Σ̂`` of
+    ``fit_model`` (Bollen & Stine 1992); the model is re-estimated on the same
     resamples of the transformed rows, and SRMR, d_ULS and d_G computed per draw.
-    ``Σ̂`` holds, between blocks, ``λ_i c_ij λ_j'`` (c the construct correlations);
+    ``Σ̂`` holds, between blocks, ``λ_i c_ij λ_j'`` (c the construct correlations, as
+    estimated or implied by the paths);
     within a mode-A block (common factor) ``λλ'``; within a mode-B block (composite) the
     observed correlations. d_G uses the natural logarithm (Dijkstra & Henseler 2015;
     cSEM's ``calculateDG`` uses log10, a factor ``ln(10)² ≈ 5.30`` smaller).
