@@ -42,7 +42,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,9 @@ from loyaltysem._threads import blas_single_threaded
 from loyaltysem._workers import run_tasks
 from loyaltysem.errors import ConvergenceWarning, ModelSpecError, SurveyDataError
 from loyaltysem.status import Status
+
+if TYPE_CHECKING:  # the package imports this module's users, not the other way round
+    from loyaltysem.pls import PLSResult
 
 __all__ = ["CI_KINDS", "FIT_MEASURES", "SIGN_CHANGES", "PLSBootstrap", "bootstrap_pls"]
 
@@ -737,7 +740,7 @@ def _progress(enabled: bool, total: int) -> Callable[[int], None]:
 
 @blas_single_threaded
 def bootstrap_pls(
-    result: Any,
+    result: PLSResult,
     n_boot: int = 5000,
     *,
     random_state: int | None = None,
