@@ -62,7 +62,7 @@ def test_every_guide_tutorial_and_api_page_is_in_the_index():
     guides = sorted(
         p.stem for p in DOCS.glob("*.md") if p.stem not in {"index", "api", "api_report"}
     )
-    assert len(guides) == 30  # + pls_advanced, pls_predict, pls_groups (issue 16)
+    assert len(guides) == 31  # + pls_advanced, pls_predict, pls_groups, pls_bootstrap (issue 16)
     expected = [f"tutorials/{t}" for t in TUTORIALS] + guides + ["api", "api_report"]
     assert sorted(entries) == sorted(expected)
     assert len(entries) == len(set(entries))
