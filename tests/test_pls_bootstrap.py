@@ -37,8 +37,8 @@ from loyaltysem._kernels import pls as _k
 from loyaltysem._kernels import pls_batched as kb
 from loyaltysem._kernels.plsc import consistent as plsc_consistent
 from loyaltysem.datasets import load_mobi
-from loyaltysem.errors import ConvergenceWarning, SurveyDataError
-from loyaltysem.pls import pls
+from loyaltysem.errors import ConvergenceWarning, ModelSpecError, SurveyDataError
+from loyaltysem.pls import consistent, pls
 from loyaltysem.pls.bootstrap import PLSBootstrap, bootstrap_pls, studentized_interval
 
 REF = Path(__file__).resolve().parent / "thirdparty"  # provenance: thirdparty/README.md
@@ -316,11 +316,10 @@ def test_replay_of_seminr_testthat_factorial_paths_and_weights(mobi):
 
 def test_replay_of_seminr_testthat_plsc_loadings_and_htmt(mobi):
     """test-bootstrap.R: reflective() constructs (PLSc), path weighting, nboot 200, seed 123."""
-    res = pls(mobi, SMALL_MM, SMALL_SM)
+    res = consistent(pls(mobi, SMALL_MM, SMALL_SM))  # PLSc draws for a PLSc result
     boot = bootstrap_pls(
         res,
         indices=_indices("boot_indices.json"),
-        consistent=True,
         fit_draws=False,
         jackknife=False,
     )
@@ -521,8 +520,8 @@ def test_studentized_interval_formula_on_a_hand_case():
 
 def test_every_option_gives_the_same_result_on_one_and_two_processes(mobi, capsys):
     mm = {k: SMALL_MM[k] for k in ["Image", "Value", "Satisfaction"]}
-    res = pls(mobi.data.iloc[:120], mm, "Satisfaction ~ Image + Value")
-    kw = {"random_state": 5, "fit_draws": True, "n_inner": 5, "consistent": True}
+    res = consistent(pls(mobi.data.iloc[:120], mm, "Satisfaction ~ Image + Value"))
+    kw = {"random_state": 5, "fit_draws": True, "n_inner": 5}
     one = bootstrap_pls(res, 260, n_jobs=1, progress=True, **kw)
     assert "PLS bootstrap [" in capsys.readouterr().err
     two = bootstrap_pls(res, 260, n_jobs=2, progress=False, **kw)
@@ -662,8 +661,9 @@ def test_bollen_stine_data_have_the_implied_correlations(mobi):
 
 def test_plsc_bootstrap_estimates_equal_seminr_m3(mobi):
     ref = json.loads((SEMINR_TS / "M3_reflective_plsc.json").read_text())
-    res = pls(mobi, SMALL_MM, SMALL_SM)
-    boot = bootstrap_pls(res, 20, random_state=1, consistent=True, jackknife=False)
+    res = consistent(pls(mobi, SMALL_MM, SMALL_SM))
+    boot = bootstrap_pls(res, 20, random_state=1, jackknife=False)
+    assert boot.consistent
     pc = ref["pathCoef"]
     for row, values in zip(pc["rows"], pc["values"], strict=True):
         for col, v in zip(pc["cols"], values, strict=True):
@@ -740,3 +740,13 @@ def test_result_is_frozen_and_shows_itself(mobi):
         "ave",
         "htmt",
     }
+
+
+def test_draws_are_estimated_as_the_result_was(mobi):
+    """A PLSc result is bootstrapped by PLSc draws; asking for the other kind is refused."""
+    plain = pls(mobi, SMALL_MM, SMALL_SM)
+    assert not bootstrap_pls(plain, 5, random_state=1, jackknife=False).consistent
+    with pytest.raises(ModelSpecError, match="does not match the result"):
+        bootstrap_pls(plain, 5, random_state=1, consistent=True)
+    with pytest.raises(ModelSpecError, match="does not match the result"):
+        bootstrap_pls(consistent(plain), 5, random_state=1, consistent=False)

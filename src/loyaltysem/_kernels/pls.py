@@ -386,3 +386,31 @@ def htmt_seminr(r: np.ndarray, blocks: Sequence[np.ndarray]) -> np.ndarray:
     out = sums / np.outer(sizes, sizes) / np.sqrt(np.outer(mono, mono))
     np.fill_diagonal(out, np.nan)
     return out
+
+
+def regressions_batched(c: np.ndarray, inner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """OLS paths and R² of every endogenous construct from construct correlations (B, m, m).
+
+    A draw whose predictors are singular gets NaN paths (the others are solved together).
+    """
+    nb, m = c.shape[0], c.shape[1]
+    paths = np.zeros((nb, m, m))
+    r2 = np.full((nb, m), np.nan)
+    for j in range(m):
+        pred = np.flatnonzero(inner[:, j])
+        if not len(pred):
+            continue
+        sub = np.append(pred, j)
+        try:
+            paths[:, pred, j] = np.linalg.solve(
+                c[:, pred[:, None], pred], c[:, pred, j][..., None]
+            )[..., 0]
+            r2[:, j] = 1.0 - 1.0 / np.linalg.inv(c[:, sub[:, None], sub])[:, -1, -1]
+        except np.linalg.LinAlgError:
+            for k in range(nb):
+                try:
+                    paths[k, pred, j] = np.linalg.solve(c[k][np.ix_(pred, pred)], c[k, pred, j])
+                    r2[k, j] = 1.0 - 1.0 / np.linalg.inv(c[k][np.ix_(sub, sub)])[-1, -1]
+                except np.linalg.LinAlgError:
+                    paths[k, pred, j] = np.nan
+    return paths, r2

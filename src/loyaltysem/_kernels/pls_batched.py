@@ -44,6 +44,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from loyaltysem._kernels import plsc as _plsc
+from loyaltysem._kernels.pls import regressions_batched
+
 __all__ = [
     "BatchedPLS",
     "alpha_batched",
@@ -284,7 +287,7 @@ def pls_batched(
 
         c = np.matmul(w.transpose(0, 2, 1), np.matmul(r, w))
         cross = np.matmul(r, w)
-        paths, r2 = _regressions(c, inner)
+        paths, r2 = regressions_batched(c, inner)
     bad = ~np.isfinite(diff) | ~np.all(np.isfinite(paths), axis=(1, 2))
     converged &= ~bad
     return BatchedPLS(
@@ -312,29 +315,6 @@ def _inner_or_nan(c: np.ndarray, inner: np.ndarray, scheme: str) -> np.ndarray:
         return _inner_weights(c[None], inner, scheme)[0]
     except np.linalg.LinAlgError:
         return np.full_like(c, np.nan)
-
-
-def _regressions(c: np.ndarray, inner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """OLS paths and R² of every endogenous construct from construct correlations (B, m, m)."""
-    nb, m = c.shape[0], c.shape[1]
-    paths = np.zeros((nb, m, m))
-    r2 = np.full((nb, m), np.nan)
-    for j in range(m):
-        pred = np.flatnonzero(inner[:, j])
-        if not len(pred):
-            continue
-        sub = np.append(pred, j)
-        try:
-            paths[:, pred, j] = _solve(c[:, pred[:, None], pred], c[:, pred, j])
-            r2[:, j] = 1.0 - 1.0 / np.linalg.inv(c[:, sub[:, None], sub])[:, -1, -1]
-        except np.linalg.LinAlgError:
-            for k in range(nb):
-                try:
-                    paths[k, pred, j] = np.linalg.solve(c[k][np.ix_(pred, pred)], c[k, pred, j])
-                    r2[k, j] = 1.0 - 1.0 / np.linalg.inv(c[k][np.ix_(sub, sub)])[-1, -1]
-                except np.linalg.LinAlgError:
-                    paths[k, pred, j] = np.nan
-    return paths, r2
 
 
 # --------------------------------------------------------------------------- derived
@@ -463,7 +443,7 @@ def consistent_batched(
     inner: np.ndarray,
     modes: Sequence[str],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """PLSc for every draw, as :func:`loyaltysem._kernels.plsc.consistent` (defaults).
+    """PLSc for every draw: :func:`loyaltysem._kernels.plsc.consistent_batched` on a batch.
 
     Returns
     -------
@@ -471,20 +451,11 @@ def consistent_batched(
         Common factors are the mode-A constructs; mode-B and single-item constructs
         keep rho_A = 1 and their PLS loadings.
     """
-    rho = rho_a_batched(r, blocks, fit.weights, modes)
-    m = len(blocks)
-    with np.errstate(all="ignore"):  # rho_A <= 0 in a draw gives NaN there
-        adj = np.sqrt(rho[:, :, None] * rho[:, None, :])
-        adj[:, np.arange(m), np.arange(m)] = 1.0
-        cor = fit.construct_cor / adj
-        paths, r2 = _regressions(cor, np.asarray(inner))
-        loadings = fit.loadings.copy()
-        for j, b in enumerate(blocks):
-            if modes[j] == "A":
-                w = fit.weights[:, b, j]
-                scale = np.sqrt(rho[:, j])[:, None] / np.sum(w * w, axis=1)[:, None]
-                loadings[:, b, j] = w * scale
-    return rho, loadings, cor, paths, r2
+    estimate = np.array([mode == "A" and len(b) > 1 for mode, b in zip(modes, blocks, strict=True)])
+    factor = np.array([mode == "A" for mode in modes])
+    est = _plsc.consistent_batched(r, fit.weights, fit.construct_cor, inner, estimate, factor)
+    loadings = np.where(factor[None, None, :], est.loadings, fit.loadings)
+    return est.rho_a, loadings, est.construct_cor, est.paths, est.r2
 
 
 def implied_construct_cor(

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from loyaltysem._kernels.pls import regressions_batched
+
 __all__ = ["PLScEstimate", "consistent", "consistent_batched"]
 
 
@@ -244,15 +246,7 @@ def consistent_batched(
     eye = np.eye(m, dtype=bool)
     adjustment[:, eye] = 1.0
     cor = cor / adjustment
-    paths = np.zeros((b, m, m))
-    r2 = np.full((b, m), np.nan)
-    for j in range(m):
-        pred = np.flatnonzero(inner[:, j])
-        if len(pred):
-            rhs = cor[:, pred, j]
-            beta = np.linalg.solve(cor[:, pred][:, :, pred], rhs[:, :, None])[:, :, 0]
-            paths[:, pred, j] = beta
-            r2[:, j] = np.sum(rhs * beta, axis=1)
+    paths, r2 = regressions_batched(cor, inner)
     loadings = np.zeros((b, p, m))
     cf = np.asarray(common_factor, dtype=bool)
     with np.errstate(invalid="ignore"):

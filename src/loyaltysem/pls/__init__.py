@@ -71,6 +71,7 @@ __all__ = [
     "parse_pls_model",
     "parse_structural",
     "pls",
+    "require_plain",
     "rho_a",
 ]
 
@@ -169,6 +170,20 @@ class PLSResult(DisplayMixin):
         The item scores estimated from, raw units, rows as used (after listwise
         deletion or mean replacement): what resampling, prediction, group comparison
         and IPMA re-estimate from.
+    consistent : bool
+        Corrected to consistent PLS (PLSc, :func:`consistent`).
+    extension : str
+        ``""`` for a plain path model, ``"interaction"`` for one with interaction terms
+        (:func:`moderation`), ``"higher_order"`` for the second stage of higher-order
+        constructs (:func:`higher_order`): resampling, prediction and group comparison
+        of these are refused (their indicators are rebuilt from the raw items in every
+        resample, which is not available yet).
+    codebook : Codebook or None
+        The codebook of the Survey estimated from (:func:`fit_pls`): item labels and
+        scale bounds for reports and IPMA.
+    inadmissible : tuple of str
+        Why a PLSc solution is inadmissible (a construct correlation beyond ±1, rho_A
+        not positive, R² outside [0, 1]); empty when it is admissible.
     unsettled : tuple of str
         When not converged: the (up to three) constructs whose weights still changed
         most in the last iteration, named in the warning and the status.
@@ -198,6 +213,10 @@ class PLSResult(DisplayMixin):
     notes: tuple[str, ...] = field(default=())
     data: pd.DataFrame | None = None
     unsettled: tuple[str, ...] = ()
+    consistent: bool = False
+    extension: str = ""
+    codebook: Any = field(default=None, repr=False)
+    inadmissible: tuple[str, ...] = ()
 
     _title: ClassVar[str] = "PLS path model"
     _na_rep: ClassVar[str] = ""
@@ -279,10 +298,10 @@ class PLSResult(DisplayMixin):
         >>> pls(mobi, mm, "Satisfaction ~ Image + Value").status.label
         'converged, admissible, identified'
         """
-        if self.converged:
-            return Status()
-        return Status.from_reasons(
-            [
+        reasons = [("admissibility", why) for why in self.inadmissible]
+        if not self.converged:
+            reasons.insert(
+                0,
                 (
                     "convergence",
                     f"PLS did not converge in {self.max_iter} iterations (weight change "
@@ -292,9 +311,52 @@ class PLSResult(DisplayMixin):
                         if self.unsettled
                         else ")"
                     ),
-                )
-            ]
-        )
+                ),
+            )
+        return Status.from_reasons(reasons) if reasons else Status()
+
+    # ------------------------------------------------------------ built on the fit
+    def bootstrap(self, n_boot: int = 5000, **options: Any) -> Any:
+        """Bootstrap this model: :func:`loyaltysem.pls.bootstrap.bootstrap_pls`.
+
+        PLSc draws for a PLSc result. In R: ``seminr::bootstrap_model(model, nboot)``.
+
+        Examples
+        --------
+        >>> import loyaltysem as ls
+        >>> res = ls.fit_pls(ls.instruments.ECSI_MODEL, ls.datasets.load_mobi())
+        >>> boot = res.bootstrap(200, random_state=1)
+        >>> row = boot.table("percentile").loc[("path", "Image -> Expectation")]
+        >>> boot.n_used, round(float(row["estimate"]), 4)  # seminr: 0.5049
+        (200, 0.5049)
+        """
+        from loyaltysem.pls.bootstrap import bootstrap_pls
+
+        return bootstrap_pls(self, n_boot, **options)
+
+    def predict(self, **options: Any) -> Any:
+        """PLSpredict: :func:`loyaltysem.pls.predict.predict_pls` (seminr ``predict_pls()``)."""
+        from loyaltysem.pls.predict import predict_pls
+
+        return predict_pls(self, **options)
+
+    def micom(self, group: Any, **options: Any) -> Any:
+        """Measurement invariance of composites: :func:`loyaltysem.pls.groups.micom`."""
+        from loyaltysem.pls.groups import micom
+
+        return micom(self, group, **options)
+
+    def mga(self, group: Any, **options: Any) -> Any:
+        """Multi-group analysis: :func:`loyaltysem.pls.groups.mga` (seminr ``estimate_pls_mga``)."""
+        from loyaltysem.pls.groups import mga
+
+        return mga(self, group, **options)
+
+    def ipma(self, target: str, **options: Any) -> Any:
+        """Importance–performance map: :func:`loyaltysem.pls.ipma.ipma` (SmartPLS IPMA)."""
+        from loyaltysem.pls.ipma import ipma
+
+        return ipma(self, target, **options)
 
     def _header(self) -> list[str]:
         status = "converged" if self.converged else "NOT converged"
@@ -918,6 +980,31 @@ def pls(
     )
 
 
+def require_plain(result: Any, what: str) -> None:
+    """Refuse ``what`` for a model whose indicators are built in stages (for now).
+
+    The interaction terms of :func:`moderation` and the stage-1 scores of
+    :func:`higher_order` are rebuilt from the raw items in every resample, fold or group
+    (seminr does); re-estimating the stored result would treat them as fixed items and
+    give intervals and tests that look right and are not.
+
+    Raises
+    ------
+    ModelSpecError
+        ``result.extension`` is ``"interaction"`` or ``"higher_order"``.
+    """
+    kind = getattr(result, "extension", "")
+    if kind:
+        built = "interaction terms" if kind == "interaction" else "higher-order constructs"
+        raise ModelSpecError(
+            f"{what} of a model with {built} is not available yet",
+            found=f"a {kind.replace('_', '-')} PLS result",
+            expected="a path model without interaction terms or higher-order constructs",
+            fix="resample the model without them, or use seminr's bootstrap_model() for "
+            "this model until loyaltysem rebuilds the terms in every resample",
+        )
+
+
 def rho_a(
     data: Any,
     constructs: Mapping[str, Sequence[str]],
@@ -1051,4 +1138,34 @@ __all__ += [
     "interaction_term",
     "moderation",
     "simple_slopes",
+]
+
+# Inference, prediction, groups and IPMA on a fitted model (issue 16 items 3-6).
+from loyaltysem.pls.bootstrap import PLSBootstrap, bootstrap_pls  # noqa: E402
+from loyaltysem.pls.groups import MGAResult, MICOMResult, mga, micom  # noqa: E402
+from loyaltysem.pls.ipma import IPMAResult, ipma  # noqa: E402
+from loyaltysem.pls.predict import (  # noqa: E402
+    CVPAT,
+    PLSNewPredictions,
+    PLSPredict,
+    cvpat,
+    predict_new,
+    predict_pls,
+)
+
+__all__ += [
+    "CVPAT",
+    "IPMAResult",
+    "MGAResult",
+    "MICOMResult",
+    "PLSBootstrap",
+    "PLSNewPredictions",
+    "PLSPredict",
+    "bootstrap_pls",
+    "cvpat",
+    "ipma",
+    "mga",
+    "micom",
+    "predict_new",
+    "predict_pls",
 ]

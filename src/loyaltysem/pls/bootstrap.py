@@ -58,6 +58,7 @@ from loyaltysem._kernels.resampling import (
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem._workers import run_tasks
 from loyaltysem.errors import ConvergenceWarning, ModelSpecError, SurveyDataError
+from loyaltysem.pls import require_plain
 from loyaltysem.status import Status
 
 if TYPE_CHECKING:  # the package imports this module's users, not the other way round
@@ -749,7 +750,7 @@ def bootstrap_pls(
     sign_change: SignChange = "none",
     level: float = 0.95,
     progress: bool | None = None,
-    consistent: bool = False,
+    consistent: bool | None = None,
     jackknife: bool = True,
     n_inner: int = 0,
     fit_draws: bool = False,
@@ -792,8 +793,10 @@ def bootstrap_pls(
         Default confidence level of :meth:`PLSBootstrap.table`.
     progress : bool, optional
         Show a progress bar on stderr (default: when stderr is a terminal).
-    consistent : bool, default False
-        Bootstrap PLSc (Dijkstra & Henseler 2015): every draw is corrected as
+    consistent : bool, optional
+        Default: as the result (``result.consistent``, set by ``fit_pls(...,
+        consistent=True)``); a different value is refused. Bootstrap PLSc (Dijkstra &
+        Henseler 2015): every draw is corrected as
         :func:`loyaltysem._kernels.plsc.consistent` (mode-A constructs are common
         factors), as seminr's ``bootstrap_model`` of a model with ``reflective()``
         constructs.
@@ -870,6 +873,18 @@ def bootstrap_pls(
     >>> bool((b1.draws == b2.draws).all().all())  # same draws on 1 and 2 processes
     True
     """
+    require_plain(result, "The bootstrap")
+    own = bool(getattr(result, "consistent", False))
+    if consistent is None:
+        consistent = own
+    elif bool(consistent) != own:
+        raise ModelSpecError(
+            f"consistent={consistent} does not match the result, which is "
+            f"{'PLSc' if own else 'plain PLS'}",
+            found={"consistent": consistent, "result.consistent": own},
+            expected=f"consistent={own} (or leave it out)",
+            fix="leave consistent= out: the draws are estimated as the result was",
+        )
     data = getattr(result, "data", None)
     if not isinstance(data, pd.DataFrame) or not hasattr(result, "measurement"):
         raise SurveyDataError(

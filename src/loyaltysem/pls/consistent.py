@@ -214,6 +214,8 @@ def consistent(result: PLSResult, *, common_factor: Sequence[str] | None = None)
         r2=r2,
         reliability=reliability,
         notes=tuple(notes),
+        consistent=True,
+        inadmissible=() if est.admissible else (notes[-1],),
     )
 
 

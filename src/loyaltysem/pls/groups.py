@@ -55,6 +55,7 @@ from loyaltysem._kernels import pls as _k
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem._workers import effective_workers, run_tasks
 from loyaltysem.errors import ModelSpecError, SurveyDataError
+from loyaltysem.pls import require_plain
 from loyaltysem.status import Status, warn_status
 
 __all__ = ["MGAResult", "MICOMResult", "henseler_p", "mga", "micom"]
@@ -596,6 +597,7 @@ def micom(
     >>> out.verdict["invariance"].tolist()
     ['full', 'full']
     """
+    require_plain(result, "MICOM")
     spec = _spec(result)
     n_permutations = _count(n_permutations, "n_permutations", 1)
     if not (isinstance(alpha, (float, int)) and 0 < alpha < 1):
@@ -1005,6 +1007,7 @@ def mga(
     >>> out.table["diff"].round(4).tolist()
     [0.012, 0.1364]
     """
+    require_plain(result, "multi-group analysis")
     spec = _spec(result)
     if method not in ("permutation", "henseler", "both"):
         raise ModelSpecError(

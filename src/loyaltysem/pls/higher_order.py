@@ -429,7 +429,11 @@ def higher_order_stages(
     else:
         result = pls(stage2_data, stage2_cons, pairs, mode=stage2_modes, **settings)
     result = dataclasses.replace(
-        result, n_dropped=n_bad, missing=missing, notes=(*result.notes, *notes)
+        result,
+        n_dropped=n_bad,
+        missing=missing,
+        notes=(*result.notes, *notes),
+        extension="higher_order",
     )
     loadings, weights = _combined(result, first, cons, list(dims_of))
     return HigherOrderStages(

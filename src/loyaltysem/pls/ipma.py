@@ -64,6 +64,7 @@ from loyaltysem._kernels import pls as _k
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem._workers import run_tasks
 from loyaltysem.errors import ModelSpecError, SurveyDataError
+from loyaltysem.pls import require_plain
 from loyaltysem.pls.groups import RandomState, _chunks, _count, _seeds, _Spec, _spec
 from loyaltysem.status import Status
 
@@ -462,6 +463,7 @@ def ipma(
     >>> out.items["weight"].sum().round(12)
     np.float64(1.0)
     """
+    require_plain(result, "IPMA")
     spec = _spec(result)
     if target not in spec.names:
         raise ModelSpecError(

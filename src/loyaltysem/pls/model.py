@@ -633,6 +633,9 @@ def fit_pls(
         result = plsc(result)
     if spec.notes:
         result = dataclasses.replace(result, notes=(*result.notes, *spec.notes))
+    codebook = getattr(data, "codebook", None)
+    if codebook is not None:
+        result = dataclasses.replace(result, codebook=codebook)
     return result
 
 

@@ -449,6 +449,7 @@ def _adjust_interactions(
         n_dropped=n_bad,
         missing=missing,
         notes=(*result.notes, *notes),
+        extension="interaction",
     )
 
 

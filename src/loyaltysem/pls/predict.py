@@ -73,6 +73,7 @@ from loyaltysem._display import DisplayMixin, p_phrase
 from loyaltysem._kernels import pls as _k
 from loyaltysem._workers import run_tasks
 from loyaltysem.errors import ConvergenceWarning, LoyaltySemWarning, ModelSpecError, SurveyDataError
+from loyaltysem.pls import require_plain
 from loyaltysem.status import Status
 
 __all__ = [
@@ -763,6 +764,7 @@ def predict_pls(
     >>> pred.fold_ids[1].value_counts().sort_index().tolist()  # 250 rows in 10 folds
     [25, 25, 25, 25, 25, 25, 25, 25, 25, 25]
     """
+    require_plain(result, "PLSpredict")
     spec = _spec(result, "predict_pls")
     tech = _technique(technique)
     folds, perms, repeats = _check_settings(spec, tech, folds, repeats, indices, "predict_pls")
