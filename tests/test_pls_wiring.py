@@ -1,0 +1,179 @@
+"""fit_pls() reaches every PLS estimation, and a PLSResult every analysis built on it.
+
+The estimations themselves are tested against seminr's fixtures in their own files
+(test_pls_moderation, test_pls_higher_order, test_pls_consistent, test_pls_bootstrap,
+test_pls_predict, test_pls_groups, test_pls_ipma); here the model syntax and the methods
+must give exactly what the functions give, and what cannot be done right is refused.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import loyaltysem as ls
+from loyaltysem.errors import ModelSpecError
+from loyaltysem.pls import (
+    bootstrap_pls,
+    consistent,
+    higher_order,
+    interaction_term,
+    ipma,
+    mga,
+    micom,
+    moderation,
+    parse_pls_model,
+    pls,
+    predict_pls,
+)
+
+SMALL = {
+    "Image": ["IMAG1", "IMAG2", "IMAG3", "IMAG4", "IMAG5"],
+    "Expectation": ["CUEX1", "CUEX2", "CUEX3"],
+    "Value": ["PERV1", "PERV2"],
+    "Satisfaction": ["CUSA1", "CUSA2", "CUSA3"],
+}
+MEASUREMENT = "\n".join(f"{c} =~ {' + '.join(items)}" for c, items in SMALL.items())
+
+
+@pytest.fixture(scope="module")
+def mobi():
+    return ls.datasets.load_mobi()
+
+
+def _same(a, b) -> None:
+    for name in ("paths", "loadings", "weights", "r2", "reliability"):
+        x, y = getattr(a, name), getattr(b, name)
+        pd.testing.assert_index_equal(x.index, y.index)
+        assert_allclose(x.to_numpy(dtype=float), y.to_numpy(dtype=float), atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["two_stage", "product_indicator", "orthogonal"])
+def test_an_interaction_written_x_colon_m_is_moderation(mobi, method):
+    syntax = MEASUREMENT + "\nSatisfaction ~ Image + Expectation + Value + Image:Expectation"
+    ours = ls.fit_pls(syntax, mobi, interaction=method)
+    direct = moderation(
+        mobi,
+        SMALL,
+        "Satisfaction ~ Image + Expectation + Value + Image*Expectation",
+        [interaction_term("Image", "Expectation", method=method)],
+        missing="mean",
+    )
+    _same(ours, direct)
+    assert ours.extension == "interaction"
+    assert ours.paths.loc["Image*Expectation", "Satisfaction"] != 0
+
+
+def test_a_construct_measured_by_constructs_is_a_higher_order_construct(mobi):
+    syntax = """
+        Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+        Value =~ PERV1 + PERV2
+        Expectation =~ CUEX1 + CUEX2 + CUEX3
+        Loyalty =~ CUSL1 + CUSL2 + CUSL3
+        Satisfaction =~ Image + Value
+        Satisfaction ~ Expectation
+        Loyalty ~ Satisfaction
+    """
+    mm = {c: list(mobi.constructs[c]) for c in ["Image", "Value", "Expectation", "Loyalty"]}
+    pairs = "Satisfaction ~ Expectation\nLoyalty ~ Satisfaction"
+    for hoc in ("disjoint", "embedded"):
+        ours = ls.fit_pls(syntax, mobi, hoc=hoc)
+        direct = higher_order(
+            mobi, mm, pairs, [("Satisfaction", ["Image", "Value"])], method=hoc, missing="mean"
+        )
+        _same(ours, direct)
+        assert ours.extension == "higher_order"
+
+
+def test_consistent_true_is_plsc_and_its_bootstrap_draws_are_plsc(mobi):
+    syntax = MEASUREMENT + "\nSatisfaction ~ Image + Expectation + Value"
+    ours = ls.fit_pls(syntax, mobi, consistent=True)
+    direct = consistent(pls(mobi, SMALL, "Satisfaction ~ Image + Expectation + Value"))
+    _same(ours, direct)
+    assert ours.consistent and not ls.fit_pls(syntax, mobi).consistent
+    boot = ours.bootstrap(30, random_state=2, jackknife=False)
+    assert boot.consistent
+    again = bootstrap_pls(direct, 30, random_state=2, jackknife=False)
+    pd.testing.assert_frame_equal(boot.draws, again.draws)
+
+
+def test_methods_are_the_functions(mobi):
+    res = ls.fit_pls(MEASUREMENT + "\nSatisfaction ~ Image + Expectation + Value", mobi)
+    pd.testing.assert_frame_equal(
+        res.predict(folds=5, repeats=2, random_state=3).items,
+        predict_pls(res, folds=5, repeats=2, random_state=3).items,
+    )
+    group = pd.Series(np.where(np.arange(res.n) % 2 == 0, "even", "odd"), index=res.data.index)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = res.mga(group, method="permutation", n_permutations=50, random_state=4)
+        b = mga(res, group, method="permutation", n_permutations=50, random_state=4)
+        pd.testing.assert_frame_equal(a.table, b.table)
+        c = res.micom(group, n_permutations=50, random_state=4)
+        d = micom(res, group, n_permutations=50, random_state=4)
+    pd.testing.assert_frame_equal(c.compositional, d.compositional)
+    pd.testing.assert_frame_equal(c.verdict, d.verdict)
+
+
+def test_ipma_takes_the_scale_bounds_from_the_survey_codebook():
+    corp = ls.load_corp_rep()
+    res = ls.fit_pls(
+        """
+        COMP =~ comp_1 + comp_2 + comp_3
+        LIKE =~ like_1 + like_2 + like_3
+        CUSA =~ cusa
+        CUSL =~ cusl_1 + cusl_2 + cusl_3
+        CUSA ~ COMP + LIKE
+        CUSL ~ COMP + LIKE + CUSA
+        """,
+        corp,
+    )
+    assert res.codebook is corp.codebook
+    from_codebook = res.ipma("CUSL")
+    explicit = ipma(res, "CUSL", scale=(1, 7))  # every item of these constructs is 1-7
+    pd.testing.assert_frame_equal(from_codebook.constructs, explicit.constructs)
+    perf = from_codebook.constructs["performance"]
+    assert ((perf > 0) & (perf < 100)).all()
+
+
+def test_models_built_in_stages_are_not_resampled_as_if_their_terms_were_items(mobi):
+    res = ls.fit_pls(
+        MEASUREMENT + "\nSatisfaction ~ Image + Expectation + Value + Image:Expectation", mobi
+    )
+    group = pd.Series(np.arange(res.n) % 2, index=res.data.index)
+    for call in (
+        lambda: res.bootstrap(10),
+        lambda: res.predict(),
+        lambda: res.mga(group),
+        lambda: res.micom(group),
+        lambda: res.ipma("Satisfaction", scale=(1, 10)),
+    ):
+        with pytest.raises(ModelSpecError, match="interaction terms is not available yet"):
+            call()
+
+
+@pytest.mark.parametrize(
+    ("syntax", "message"),
+    [
+        ("A =~ a1 + a2\nB =~ b1 + b2\nB ~ A + A:A", "interacts with itself"),
+        ("A =~ a1 + a2\nB =~ b1 + b2\nC =~ A + c1\nC ~ B", "constructs and items together"),
+        ("A =~ a1 + a2\nB =~ b1 + b2\nC =~ A\nC ~ B", "has one dimension"),
+        ("A =~ a1 + a2\nB =~ b1 + A:a1\nB ~ A", "interaction term as an indicator"),
+    ],
+)
+def test_bad_extensions_name_the_construct(syntax, message):
+    with pytest.raises(ModelSpecError, match=message):
+        parse_pls_model(syntax)
+
+
+def test_the_syntax_records_interactions_and_higher_order_constructs():
+    spec = parse_pls_model(
+        "A =~ a1 + a2\nB =~ b1 + b2\nH <~ A + B\nY =~ y1 + y2\nY ~ H + M + H:M\nM =~ m1 + m2"
+    )
+    assert spec.interactions == (("H", "M"),)
+    assert spec.higher_order == {"H": ["A", "B"]}
+    assert ("H*M", "Y") in spec.structural and spec.modes["H"] == "B"
