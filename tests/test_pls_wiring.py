@@ -177,3 +177,63 @@ def test_the_syntax_records_interactions_and_higher_order_constructs():
     assert spec.interactions == (("H", "M"),)
     assert spec.higher_order == {"H": ["A", "B"]}
     assert ("H*M", "Y") in spec.structural and spec.modes["H"] == "B"
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@pytest.fixture(scope="module")
+def ecsi_boot():
+    res = ls.fit_pls(ls.ECSI_MODEL, ls.load_mobi())
+    return res, res.bootstrap(200, random_state=7)
+
+
+def test_paths_and_effects_tables_carry_the_bootstrap(ecsi_boot):
+    from loyaltysem.report.pls import pls_effects_table, pls_paths_table
+
+    res, boot = ecsi_boot
+    table = pls_paths_table(res, bootstrap=boot)
+    theirs = boot.table().loc["path"]
+    data = table.data.set_index("key")
+    assert_allclose(data["t"], theirs.loc[data.index, "t"], rtol=1e-12)
+    assert_allclose(data["pvalue"], theirs.loc[data.index, "p_boot"], rtol=1e-12)
+    assert_allclose(data["ci_lower"], theirs.loc[data.index, "ci_lower"], rtol=1e-12)
+    # t is the estimate over the SD of the draws
+    draws = boot.draws[("path", "Image -> Expectation")]
+    assert_allclose(
+        data.loc["Image -> Expectation", "t"],
+        res.paths.loc["Image", "Expectation"] / draws.std(ddof=1),
+        rtol=1e-10,
+    )
+    assert "200 bootstrap draws (seed 7)" in table.note and "No bootstrap" not in table.note
+    assert "*t*" in table.to_markdown() and "\\*\\*\\*" in table.to_markdown()
+    effects = pls_effects_table(res, bootstrap=boot, ci="bca")
+    specific = boot.table(ci="bca").loc["specific_indirect"]
+    row = effects.data.set_index("key").loc["Image -> Expectation -> Quality"]
+    assert_allclose(row["ci_upper"], specific.loc["Image -> Expectation -> Quality", "ci_upper"])
+    assert "BCa" in effects.note
+    bare = pls_paths_table(res)
+    assert "No bootstrap" in bare.note and "*t*" not in bare.to_markdown()
+
+
+def test_a_bootstrap_of_another_model_is_refused(ecsi_boot):
+    from loyaltysem.errors import ReportError
+    from loyaltysem.report.pls import pls_paths_table
+
+    res, _ = ecsi_boot
+    other = ls.fit_pls(ls.ECSI_MODEL, ls.load_mobi(), scheme="factorial")
+    with pytest.raises(ReportError, match="another model"):
+        pls_paths_table(res, bootstrap=other.bootstrap(5, random_state=1, jackknife=False))
+
+
+def test_report_write_takes_the_pls_bootstrap(ecsi_boot, tmp_path):
+    from loyaltysem import report
+    from loyaltysem.errors import ReportError
+
+    res, boot = ecsi_boot
+    (md,) = report.write(tmp_path / "a", pls=res, pls_bootstrap=boot, formats=("md",))
+    text = md.read_text(encoding="utf-8")
+    assert "200 bootstrap draws (seed 7)" in text and "| *t* |" in text
+    with pytest.raises(ReportError, match="needs the PLS model"):
+        report.write(tmp_path / "b", pls_bootstrap=boot, formats=("md",))
+    assert not (tmp_path / "b").exists()

@@ -336,10 +336,12 @@ def _invariance_section(c: _Context, invariance: Any) -> _Section:
     return sec
 
 
-def _pls_section(c: _Context, res: PLSResult) -> _Section:
+def _pls_section(c: _Context, res: PLSResult, boot: Any = None) -> _Section:
     sec = _Section("pls", c.head["pls"])
     sec.banners = _banner(res.status, c.head["pls"], c.lang)
-    tables = pls_tables(res, codebook=c.codebook, lang=c.lang, start=c.number())
+    if boot is not None:
+        sec.banners += _banner(boot.status, "PLS bootstrap", c.lang)
+    tables = pls_tables(res, bootstrap=boot, codebook=c.codebook, lang=c.lang, start=c.number())
     for _ in tables[1:]:
         c.number()  # the numbers pls_tables gave
     sec.tables.extend(tables)
@@ -384,9 +386,19 @@ def _sections(
     if inputs["invariance"] is not None:
         out.append(_invariance_section(c, inputs["invariance"]))
     pls = inputs.get("pls")
+    pls_boot = inputs.get("pls_bootstrap")
+    if pls_boot is not None and pls is None:
+        raise ReportError(
+            "pls_bootstrap= needs the PLS model it resampled",
+            found="pls_bootstrap without pls",
+            expected="pls=result and pls_bootstrap=result.bootstrap(...)",
+            fix="pass pls=result with it",
+        )
     if pls is not None:
-        out.append(_pls_section(c, pls))
-    text_inputs = {k: v for k, v in inputs.items() if k not in ("comparison", "pls")}
+        out.append(_pls_section(c, pls, pls_boot))
+    text_inputs = {
+        k: v for k, v in inputs.items() if k not in ("comparison", "pls", "pls_bootstrap")
+    }
     if any(v is not None for v in text_inputs.values()):
         methods = methods_text(**text_inputs, level=level, lang=lang)
         if pls is not None:
@@ -634,6 +646,7 @@ def write(
     recommendation: EstimatorRecommendation | None = None,
     comparison: ModelComparison | None = None,
     pls: PLSResult | None = None,
+    pls_bootstrap: Any = None,
     formats: Sequence[str] = ("html", "docx", "xlsx", "md"),
     lang: str = "en",
     hypotheses: Mapping[str, str] | None = None,
@@ -661,6 +674,9 @@ def write(
         A PLS path model (:func:`loyaltysem.fit_pls`): a section with its tables
         (:func:`loyaltysem.report.pls.pls_tables`) and path diagram, and its
         methods paragraph.
+    pls_bootstrap : PLSBootstrap, optional
+        The bootstrap of ``pls`` (``pls.bootstrap(5000, random_state=1)``): *t*, *p* and
+        percentile intervals in its paths and effects tables.
     formats : sequence of {"html", "docx", "xlsx", "md", "tex", "pdf"}
         The formats to write. ``tex`` writes ``report.tex`` (booktabs tables; XeLaTeX with
         ``ctex`` for Chinese) and one ``report-figure-N.pdf`` per figure beside it; ``pdf``
@@ -721,6 +737,7 @@ def write(
         "invariance": invariance,
         "comparison": comparison,
         "pls": pls,
+        "pls_bootstrap": pls_bootstrap,
     }
     wanted = _check(inputs, formats, lang)
     folder = Path(out)

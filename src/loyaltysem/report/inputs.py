@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from loyaltysem.errors import ReportError
 from loyaltysem.measurement.validity import MeasurementReport
 from loyaltysem.pls import PLSResult
+from loyaltysem.pls.bootstrap import PLSBootstrap
 from loyaltysem.sem.bootstrap import SEMBootstrap
 from loyaltysem.sem.comparison import ModelComparison
 from loyaltysem.sem.effects import EffectsResult
@@ -56,6 +57,7 @@ ACCEPTED: dict[str, Accepted] = {
     "invariance": Accepted((InvarianceResult,), "ls.invariance(model, survey, group)"),
     "comparison": Accepted((ModelComparison,), "ls.compare(model_a, model_b)"),
     "pls": Accepted((PLSResult,), "ls.fit_pls(model, survey)"),
+    "pls_bootstrap": Accepted((PLSBootstrap,), "pls_result.bootstrap(5000, random_state=1)"),
 }
 
 

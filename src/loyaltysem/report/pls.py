@@ -16,7 +16,12 @@ that did not converge carries the warning line in every format):
 - :func:`pls_tables` — all of them, numbered; :func:`pls_methods_text` — the methods
   paragraph.
 
-Without a bootstrap there are no p-values: the tables show no stars and say so.
+Without a bootstrap there are no p-values: the tables show no stars and say so. With
+``bootstrap=`` (:meth:`loyaltysem.pls.PLSResult.bootstrap`) the paths and effects tables add
+*t* (the estimate over its bootstrap SD, as SmartPLS and seminr print it), the two-sided
+bootstrap *p* and the interval (percentile by default; ``ci="bca"`` and the others of
+:meth:`loyaltysem.pls.bootstrap.PLSBootstrap.table`), with the number of draws and the seed
+in the note.
 
 Examples
 --------
@@ -117,7 +122,72 @@ def _pls(res: object, what: str) -> None:
         )
 
 
-def _note(res: Any, lang: str) -> str:
+def _boot(res: Any, boot: Any, ci: str, quantity: str) -> pd.DataFrame | None:
+    """The bootstrap rows of ``quantity`` (``None`` without one), checked against ``res``."""
+    if boot is None:
+        return None
+    if not hasattr(boot, "table") or not hasattr(boot, "estimates"):
+        raise ReportError(
+            "bootstrap= takes the bootstrap of this PLS model",
+            found=type(boot).__name__,
+            expected="a PLSBootstrap (res.bootstrap(5000, random_state=...))",
+            fix="pass bootstrap=res.bootstrap(5000, random_state=1)",
+        )
+    est = boot.estimates
+    mine = {f"{s} -> {t}": float(res.paths.loc[s, t]) for s, t in res.structural}
+    theirs = {k: float(v) for (q, k), v in est.items() if q == "path"}
+    if set(mine) != set(theirs) or any(abs(mine[k] - theirs[k]) > 1e-9 for k in mine):
+        raise ReportError(
+            "the bootstrap is of another model (its paths differ from the result's)",
+            found=sorted(set(theirs) ^ set(mine))[:5] or "different estimates",
+            expected="the bootstrap of this result",
+            fix="bootstrap the result you report: res.bootstrap(...)",
+        )
+    return boot.table(ci=ci).loc[quantity]
+
+
+def _boot_columns(rows: list[dict[str, Any]], table: pd.DataFrame | None, key: str) -> None:
+    """Add t, p and the interval of each row's ``key`` from the bootstrap ``table``."""
+    if table is None:
+        return
+    for row in rows:
+        got = table.loc[row[key]]
+        row.update(
+            t=float(got["t"]),
+            pvalue=float(got["p_boot"]),
+            ci_lower=float(got["ci_lower"]),
+            ci_upper=float(got["ci_upper"]),
+        )
+
+
+def _boot_note(boot: Any, ci: str, lang: str) -> str:
+    level = round(100 * float(boot.level))
+    kind = {"percentile": "percentile", "bc": "bias-corrected", "bca": "BCa",
+            "studentized": "studentized"}.get(ci, ci)  # fmt: skip
+    seed = boot.random_state if boot.random_state is not None else "given indices"
+    if lang == "zh":
+        return (
+            f"t = 估计值 / 自助标准差；p 为双侧自助 p 值；{level}% {kind} 区间，"
+            f"{boot.n_used} 次自助抽样（种子 {seed}）。"
+        )
+    return (
+        f"t = estimate / bootstrap SD; p: two-sided bootstrap p-value; {level}% {kind} "
+        f"interval from {boot.n_used} bootstrap draws (seed {seed})."
+    )
+
+
+def _inference_columns(boot: Any) -> tuple[Column, ...]:
+    if boot is None:
+        return ()
+    level = round(100 * float(boot.level))
+    return (
+        Column("*t*", ("t",), "number", 2),
+        Column("*p*", ("pvalue",), "p"),
+        Column(f"{level}% *CI*", ("ci_lower", "ci_upper"), "ci", 2, bounded=True),
+    )
+
+
+def _note(res: Any, lang: str, bootstrap: Any = None) -> str:
     scheme = _SCHEME[lang].get(res.scheme, res.scheme)
     if res.missing == "mean":
         miss = ("均值替换" if lang == "zh" else "mean replacement") + (
@@ -131,15 +201,18 @@ def _note(res: Any, lang: str) -> str:
         )
     else:
         miss = "无" if lang == "zh" else "none"
+    plsc = getattr(res, "consistent", False)
     if lang == "zh":
+        tests = "" if bootstrap is not None else "未做 Bootstrap，故不报告显著性。"
         return (
-            f"注：N = {res.n}；PLS-SEM，{scheme}方案，停止准则 {res.tol:g}，"
-            f"最多 {res.max_iter} 次迭代；缺失数据：{miss}。未做 Bootstrap，故不报告显著性。"
+            f"注：N = {res.n}；{'PLSc（一致性 PLS）' if plsc else 'PLS-SEM'}，{scheme}方案，"
+            f"停止准则 {res.tol:g}，最多 {res.max_iter} 次迭代；缺失数据：{miss}。{tests}"
         )
+    tests = "" if bootstrap is not None else " No bootstrap: no significance tests are reported."
     return (
-        f"Note. N = {res.n}; PLS-SEM, {scheme} scheme, stop criterion {res.tol:g}, at most "
-        f"{res.max_iter} iterations; missing data: {miss}. No bootstrap: no significance "
-        "tests are reported."
+        f"Note. N = {res.n}; {'consistent PLS (PLSc)' if plsc else 'PLS-SEM'}, {scheme} "
+        f"scheme, stop criterion {res.tol:g}, at most {res.max_iter} iterations; missing "
+        f"data: {miss}.{tests}"
     )
 
 
@@ -246,14 +319,28 @@ def pls_reliability_table(
 
 
 def pls_paths_table(
-    res: Any, *, codebook: Any = None, number: int = 1, title: str | None = None, lang: str = "en"
+    res: Any,
+    *,
+    bootstrap: Any = None,
+    ci: str = "percentile",
+    codebook: Any = None,
+    number: int = 1,
+    title: str | None = None,
+    lang: str = "en",
 ) -> Table:
-    """Path coefficients with f² and the inner VIF, one row per path."""
+    """Path coefficients with f² and the inner VIF, one row per path.
+
+    With ``bootstrap=`` (the result's :class:`~loyaltysem.pls.bootstrap.PLSBootstrap`)
+    also *t*, *p* (stars on β) and the ``ci`` interval, as SmartPLS's bootstrapping
+    report and seminr's ``summary(boot)$bootstrapped_paths``.
+    """
     lang = _lang(lang)
     _pls(res, "pls_paths_table")
     labels = _labels(_codebook(codebook), lang)
+    table = _boot(res, bootstrap, ci, "path")
     rows = [
         {
+            "key": f"{s} -> {t}",
             "path": f"{labels.get(s, s)} → {labels.get(t, t)}",
             "beta": float(res.paths.loc[s, t]),
             "f2": float(res.f2.loc[s, t]),
@@ -261,12 +348,18 @@ def pls_paths_table(
         }
         for s, t in res.structural
     ]
+    _boot_columns(rows, table, "key")
     cols = (
         Column(_W[lang]["path"], ("path",), "text"),
-        Column("*β*", ("beta",), "bounded", 2),
+        Column("*β*", ("beta",), "bounded", 2, stars="pvalue" if table is not None else None),
+        *_inference_columns(bootstrap),
         Column("*f*²", ("f2",), "number", 3),
         Column("VIF", ("vif",), "number", 3),
     )
+    if bootstrap is not None:
+        extra_boot = _boot_note(bootstrap, ci, lang)
+    else:
+        extra_boot = ""
     extra = (
         "f² ≥ .02、.15、.35 分别为小、中、大效应（Cohen，1988）；"
         "f² 由去掉该路径后重新估计的 R² 计算。"
@@ -279,7 +372,7 @@ def pls_paths_table(
         columns=cols,
         number=number,
         title=title or _W[lang]["paths_title"],
-        note=_join(_note(res, lang), extra, lang=lang),
+        note=_join(_note(res, lang, bootstrap), extra_boot, extra, lang=lang),
         status=res.status,
         lang=lang,
     )
@@ -311,31 +404,52 @@ def pls_r2_table(
 
 
 def pls_effects_table(
-    res: Any, *, codebook: Any = None, number: int = 1, title: str | None = None, lang: str = "en"
+    res: Any,
+    *,
+    bootstrap: Any = None,
+    ci: str = "percentile",
+    codebook: Any = None,
+    number: int = 1,
+    title: str | None = None,
+    lang: str = "en",
 ) -> Table:
-    """Every specific indirect effect, then the total effect of each pair with one."""
+    """Every specific indirect effect, then the total effect of each pair with one.
+
+    With ``bootstrap=``: *t*, *p* and the ``ci`` interval of each (seminr
+    ``specific_effect_significance()``, SmartPLS "specific indirect effects").
+    """
     lang = _lang(lang)
     _pls(res, "pls_effects_table")
     labels = _labels(_codebook(codebook), lang)
+    specific = _boot(res, bootstrap, ci, "specific_indirect")
+    total = _boot(res, bootstrap, ci, "total")
     w = _W[lang]
-    rows = []
+    rows: list[dict[str, Any]] = []
     spec = res.specific_effects
     for (s, t), part in spec.groupby(["source", "target"], sort=False):
+        mine: list[dict[str, Any]] = []
         for route, est in zip(part["path"], part["estimate"], strict=True):
             shown = " → ".join(labels.get(x, x) for x in route.split("->"))
-            rows.append({"kind": w["specific"], "path": shown, "effect": float(est)})
-        rows.append(
-            {
-                "kind": w["total"],
-                "path": f"{labels.get(s, s)} → {labels.get(t, t)}",
-                "effect": float(res.total_effects.loc[s, t]),
-            }
-        )
-    data = pd.DataFrame(rows, columns=["kind", "path", "effect"])
+            key = " -> ".join(route.split("->"))
+            mine.append({"kind": w["specific"], "path": shown, "effect": float(est), "key": key})
+        _boot_columns(mine, specific, "key")
+        last = {
+            "kind": w["total"],
+            "path": f"{labels.get(s, s)} → {labels.get(t, t)}",
+            "effect": float(res.total_effects.loc[s, t]),
+            "key": f"{s} -> {t}",
+        }
+        _boot_columns([last], total, "key")
+        rows += [*mine, last]
+    names = ["kind", "path", "effect", "key"]
+    if bootstrap is not None:
+        names += ["t", "pvalue", "ci_lower", "ci_upper"]
+    data = pd.DataFrame(rows, columns=names)
     cols = (
         Column(w["kind"], ("kind",), "text"),
         Column(w["path"], ("path",), "text"),
-        Column(w["effect"], ("effect",), "bounded", 3),
+        Column(w["effect"], ("effect",), "bounded", 3, stars="pvalue" if bootstrap else None),
+        *_inference_columns(bootstrap),
     )
     extra = (
         "特定间接效应为路径系数之积；总效应 = 直接效应 + 全部间接效应。"
@@ -348,7 +462,12 @@ def pls_effects_table(
         columns=cols,
         number=number,
         title=title or w["effects_title"],
-        note=_join(_note(res, lang), extra, lang=lang),
+        note=_join(
+            _note(res, lang, bootstrap),
+            _boot_note(bootstrap, ci, lang) if bootstrap is not None else "",
+            extra,
+            lang=lang,
+        ),
         status=res.status,
         lang=lang,
     )
@@ -393,10 +512,19 @@ def pls_fit_table(
     )
 
 
-def pls_tables(res: Any, *, codebook: Any = None, start: int = 1, lang: str = "en") -> list[Table]:
+def pls_tables(
+    res: Any,
+    *,
+    bootstrap: Any = None,
+    ci: str = "percentile",
+    codebook: Any = None,
+    start: int = 1,
+    lang: str = "en",
+) -> list[Table]:
     """Every PLS table, numbered from ``start``.
 
-    Measurement, reliability, Fornell–Larcker, HTMT, paths, R², effects and fit.
+    Measurement, reliability, Fornell–Larcker, HTMT, paths, R², effects and fit; with
+    ``bootstrap=`` the paths and effects with *t*, *p* and intervals.
 
     Examples
     --------
@@ -405,17 +533,18 @@ def pls_tables(res: Any, *, codebook: Any = None, start: int = 1, lang: str = "e
     >>> [t.label for t in tables][-1], len(tables)
     ('Table 8', 8)
     """
-    kw = {"codebook": codebook, "lang": lang}
-    builders = [
-        pls_measurement_table,
-        pls_reliability_table,
-        fornell_larcker_table,
-        htmt_table,
-        pls_paths_table,
-        pls_r2_table,
-        pls_effects_table,
+    kw: dict[str, Any] = {"codebook": codebook, "lang": lang}
+    tested = {"bootstrap": bootstrap, "ci": ci}
+    builders: list[tuple[Any, dict[str, Any]]] = [
+        (pls_measurement_table, {}),
+        (pls_reliability_table, {}),
+        (fornell_larcker_table, {}),
+        (htmt_table, {}),
+        (pls_paths_table, tested),
+        (pls_r2_table, {}),
+        (pls_effects_table, tested),
     ]
-    out = [b(res, number=start + i, **kw) for i, b in enumerate(builders)]
+    out = [b(res, number=start + i, **kw, **more) for i, (b, more) in enumerate(builders)]
     out.append(pls_fit_table(res, number=start + len(builders), lang=lang))
     return out
 
