@@ -401,7 +401,7 @@ def test_bad_technique_indices_and_repeats(m1):
 
 
 def test_not_a_pls_result():
-    with pytest.raises(ModelSpecError, match="needs a PLSResult"):
+    with pytest.raises(ModelSpecError, match="needs a PLS result that keeps its item scores"):
         predict_pls(object())
 
 

@@ -65,6 +65,7 @@ from loyaltysem.status import Status
 
 __all__ = [
     "RELIABILITY_COLUMNS",
+    "ModelArrays",
     "PLSModel",
     "PLSResult",
     "fit_pls",
@@ -750,6 +751,69 @@ def _blocks(measurement: Mapping[str, Sequence[Any]]) -> tuple[list[Any], list[n
         blocks.append(np.arange(len(items), len(items) + len(names)))
         items.extend(names)
     return items, blocks
+
+
+@dataclass(frozen=True)
+class ModelArrays:
+    """A PLS model as the kernels take it, in model order.
+
+    What re-estimating a :class:`PLSResult` on other rows needs (the bootstrap,
+    PLSpredict, MICOM, MGA, IPMA): construct ``names``, ``items``, each construct's item
+    positions (``blocks``), the ``inner`` matrix (``inner[i, j] = 1`` when construct i
+    predicts j), ``modes``, the inner weighting ``scheme`` and the stop settings.
+    """
+
+    names: list[str]
+    items: list[str]
+    blocks: list[np.ndarray]
+    inner: np.ndarray
+    modes: list[str]
+    scheme: str
+    max_iter: int
+    tol: float
+
+    @classmethod
+    def of(cls, result: Any, caller: str) -> ModelArrays:
+        """The arrays of ``result``; a typed error if it does not keep its item scores.
+
+        Examples
+        --------
+        >>> from loyaltysem.datasets import load_mobi
+        >>> mobi = load_mobi()
+        >>> mm = {k: mobi.constructs[k] for k in ["Image", "Value", "Satisfaction"]}
+        >>> a = ModelArrays.of(pls(mobi, mm, "Satisfaction ~ Image + Value"), "example")
+        >>> a.names, [len(b) for b in a.blocks], a.inner[:, 2].tolist()
+        (['Image', 'Value', 'Satisfaction'], [5, 2, 3], [1.0, 1.0, 0.0])
+        """
+        data = getattr(result, "data", None)
+        measurement = getattr(result, "measurement", None)
+        if not isinstance(data, pd.DataFrame) or not isinstance(measurement, Mapping):
+            raise ModelSpecError(
+                f"{caller} needs a PLS result that keeps its item scores (the rows it was "
+                "estimated from)",
+                found=type(result).__name__,
+                expected="a result of loyaltysem.fit_pls() or loyaltysem.pls.pls() (with .data)",
+                fix="estimate the model with fit_pls() and pass its result",
+            )
+        names = [str(c) for c in measurement]
+        items, blocks = _blocks(measurement)
+        inner = np.zeros((len(names), len(names)))
+        for s, t in result.structural:
+            inner[names.index(s), names.index(t)] = 1.0
+        return cls(
+            names=names,
+            items=[str(i) for i in items],
+            blocks=blocks,
+            inner=inner,
+            modes=[str(result.modes[c]) for c in names],
+            scheme=str(result.scheme),
+            max_iter=int(result.max_iter),
+            tol=float(result.tol),
+        )
+
+    def fields(self) -> dict[str, Any]:
+        """The fields as keywords (for the dataclasses that extend these arrays)."""
+        return {f: getattr(self, f) for f in self.__dataclass_fields__}
 
 
 def _reliability(

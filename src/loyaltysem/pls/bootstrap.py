@@ -58,7 +58,7 @@ from loyaltysem._kernels.resampling import (
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem._workers import run_tasks
 from loyaltysem.errors import ConvergenceWarning, ModelSpecError, SurveyDataError
-from loyaltysem.pls import require_plain
+from loyaltysem.pls import ModelArrays, require_plain
 from loyaltysem.status import Status
 
 if TYPE_CHECKING:  # the package imports this module's users, not the other way round
@@ -426,19 +426,11 @@ def studentized_interval(
 
 
 @dataclass(frozen=True)
-class _Model:
+class _Model(ModelArrays):
     """What the kernel needs, with the labels of every statistic."""
 
-    blocks: list[np.ndarray]
-    inner: np.ndarray
-    modes: list[str]
-    scheme: str
-    max_iter: int
-    tol: float
     consistent: bool
     sign_change: str
-    names: list[str]
-    items: list[str]
     pairs: list[tuple[int, int]]  # structural paths (source, target) in model order
     reach: list[tuple[int, int]]  # pairs with a total effect
     indirect: list[tuple[int, int]]  # pairs with an indirect effect
@@ -547,19 +539,10 @@ class _Model:
 
 
 def _model(result: Any, consistent: bool, sign_change: str, fit_model: str = "saturated") -> _Model:
-    names = list(result.measurement)
-    items = [i for c in names for i in result.measurement[c]]
-    blocks: list[np.ndarray] = []
-    start = 0
-    for c in names:
-        k = len(result.measurement[c])
-        blocks.append(np.arange(start, start + k))
-        start += k
+    arrays = ModelArrays.of(result, "bootstrap_pls()")
+    names, blocks, inner = arrays.names, arrays.blocks, arrays.inner
     m = len(names)
-    inner = np.zeros((m, m))
     pairs = [(names.index(s), names.index(t)) for s, t in result.structural]
-    for i, j in pairs:
-        inner[i, j] = 1.0
     total_pattern = np.linalg.inv(np.eye(m) - inner) - np.eye(m)
     reach = [(i, j) for i in range(m) for j in range(m) if total_pattern[i, j] > 0.5]
     chains = _kb.indirect_chains(inner)
@@ -567,16 +550,9 @@ def _model(result: Any, consistent: bool, sign_change: str, fit_model: str = "sa
     item_of = [(int(k), j) for j, b in enumerate(blocks) for k in b]
     endo = [j for j in range(m) if inner[:, j].any()]
     return _Model(
-        blocks=blocks,
-        inner=inner,
-        modes=[result.modes[c] for c in names],
-        scheme=result.scheme,
-        max_iter=int(result.max_iter),
-        tol=float(result.tol),
+        **arrays.fields(),
         consistent=consistent,
         sign_change=sign_change,
-        names=names,
-        items=items,
         pairs=pairs,
         reach=reach,
         indirect=indirect,

@@ -55,7 +55,7 @@ from loyaltysem._kernels import pls as _k
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem._workers import effective_workers, run_tasks
 from loyaltysem.errors import ModelSpecError, SurveyDataError
-from loyaltysem.pls import require_plain
+from loyaltysem.pls import ModelArrays, require_plain
 from loyaltysem.status import Status, warn_status
 
 __all__ = ["MGAResult", "MICOMResult", "henseler_p", "mga", "micom"]
@@ -68,50 +68,15 @@ RandomState = int | np.random.SeedSequence | None
 
 
 @dataclass(frozen=True)
-class _Spec:
-    """What the kernel needs to re-estimate a PLSResult's model on other rows."""
+class _Spec(ModelArrays):
+    """The model's arrays and its paths, for re-estimating it on other rows."""
 
-    names: list[str]
-    items: list[str]
-    blocks: list[np.ndarray]
-    inner: np.ndarray
-    modes: list[str]
-    scheme: str
-    max_iter: int
-    tol: float
     paths: list[tuple[str, str]]
 
 
 def _spec(result: Any) -> _Spec:
-    data = getattr(result, "data", None)
-    if not isinstance(data, pd.DataFrame) or not hasattr(result, "measurement"):
-        raise ModelSpecError(
-            "group comparison and IPMA need a PLS result that keeps its item scores",
-            found=type(result).__name__,
-            expected="a loyaltysem.pls.PLSResult from pls() with .data",
-            fix="estimate the model with loyaltysem.pls.pls() (or fit_pls()) first",
-        )
-    names = list(result.measurement)
-    items: list[str] = []
-    blocks: list[np.ndarray] = []
-    for c in names:
-        block = list(result.measurement[c])
-        blocks.append(np.arange(len(items), len(items) + len(block)))
-        items.extend(block)
-    inner = np.zeros((len(names), len(names)))
-    for s, t in result.structural:
-        inner[names.index(s), names.index(t)] = 1.0
-    return _Spec(
-        names=names,
-        items=items,
-        blocks=blocks,
-        inner=inner,
-        modes=[result.modes[c] for c in names],
-        scheme=result.scheme,
-        max_iter=int(result.max_iter),
-        tol=float(result.tol),
-        paths=[(str(s), str(t)) for s, t in result.structural],
-    )
+    arrays = ModelArrays.of(result, "group comparison and IPMA")
+    return _Spec(**arrays.fields(), paths=[(str(s), str(t)) for s, t in result.structural])
 
 
 def _fit(x: np.ndarray, spec: _Spec) -> _k.PLSEstimate | None:

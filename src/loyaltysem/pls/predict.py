@@ -61,7 +61,7 @@ True
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -73,7 +73,7 @@ from loyaltysem._display import DisplayMixin, p_phrase
 from loyaltysem._kernels import pls as _k
 from loyaltysem._workers import run_tasks
 from loyaltysem.errors import ConvergenceWarning, LoyaltySemWarning, ModelSpecError, SurveyDataError
-from loyaltysem.pls import require_plain
+from loyaltysem.pls import ModelArrays, require_plain
 from loyaltysem.status import Status
 
 __all__ = [
@@ -134,17 +134,9 @@ def r_cut_folds(n: int, folds: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Spec:
-    """What re-estimation and prediction need from a PLSResult, as arrays."""
+class _Spec(ModelArrays):
+    """What prediction needs from a PLSResult, as arrays."""
 
-    names: list[str]
-    items: list[str]
-    blocks: list[np.ndarray]
-    inner: np.ndarray
-    modes: list[str]
-    scheme: str
-    max_iter: int
-    tol: float
     endo: list[int]  # endogenous constructs, model order
     exo: list[int]  # constructs that are never a target
     order: list[int]  # endogenous constructs in causal order
@@ -154,28 +146,10 @@ class _Spec:
 
 
 def _spec(result: Any, caller: str) -> _Spec:
-    data = getattr(result, "data", None)
-    measurement = getattr(result, "measurement", None)
-    if not isinstance(data, pd.DataFrame) or not isinstance(measurement, Mapping):
-        raise ModelSpecError(
-            f"{caller}() needs a PLSResult that keeps the item scores it was estimated from",
-            found=type(result).__name__,
-            expected="a result of loyaltysem.pls.pls() (or fit_pls()) with .data",
-            fix="estimate the model with pls() and pass its result",
-        )
-    names = list(measurement)
-    items: list[str] = []
-    blocks: list[np.ndarray] = []
-    item_construct: list[str] = []
-    for c in names:
-        block = list(measurement[c])
-        blocks.append(np.arange(len(items), len(items) + len(block)))
-        items.extend(block)
-        item_construct.extend([c] * len(block))
+    arrays = ModelArrays.of(result, f"{caller}()")
+    names, blocks, inner = arrays.names, arrays.blocks, arrays.inner
+    item_construct = [c for c, b in zip(names, blocks, strict=True) for _ in b]
     m = len(names)
-    inner = np.zeros((m, m))
-    for s, t in result.structural:
-        inner[names.index(s), names.index(t)] = 1.0
     endo = [j for j in range(m) if inner[:, j].any()]
     exo = [j for j in range(m) if not inner[:, j].any()]
     order: list[int] = []
@@ -186,7 +160,7 @@ def _spec(result: Any, caller: str) -> _Spec:
             raise ModelSpecError("the structural model is not recursive", found=names)
         order.extend(ready)
         done.update(ready)
-    modes = [str(result.modes[c]) for c in names]
+    modes = arrays.modes
     endo_items = [i for j in endo for i in blocks[j]]
     if all(modes[j] == "B" for j in endo):
         raise ModelSpecError(
@@ -198,20 +172,13 @@ def _spec(result: Any, caller: str) -> _Spec:
             "composite (mode B) are not reproduced by its loadings",
         )
     return _Spec(
-        names=names,
-        items=items,
-        blocks=blocks,
-        inner=inner,
-        modes=modes,
-        scheme=str(result.scheme),
-        max_iter=int(result.max_iter),
-        tol=float(result.tol),
+        **arrays.fields(),
         endo=endo,
         exo=exo,
         order=order,
         endo_items=endo_items,
         item_construct=item_construct,
-        x=data[items].to_numpy(dtype=float),
+        x=result.data[arrays.items].to_numpy(dtype=float),
     )
 
 
