@@ -140,13 +140,12 @@ def test_ipma_takes_the_scale_bounds_from_the_survey_codebook():
     assert ((perf > 0) & (perf < 100)).all()
 
 
-def test_models_built_in_stages_are_not_resampled_as_if_their_terms_were_items(mobi):
+def test_models_built_in_stages_are_not_predicted_or_compared_as_if_their_terms_were_items(mobi):
     res = ls.fit_pls(
         MEASUREMENT + "\nSatisfaction ~ Image + Expectation + Value + Image:Expectation", mobi
     )
     group = pd.Series(np.arange(res.n) % 2, index=res.data.index)
     for call in (
-        lambda: res.bootstrap(10),
         lambda: res.predict(),
         lambda: res.mga(group),
         lambda: res.micom(group),
@@ -237,3 +236,71 @@ def test_report_write_takes_the_pls_bootstrap(ecsi_boot, tmp_path):
     with pytest.raises(ReportError, match="needs the PLS model"):
         report.write(tmp_path / "b", pls_bootstrap=boot, formats=("md",))
     assert not (tmp_path / "b").exists()
+
+
+# --------------------------------------------------------------------------- staged bootstrap
+
+
+@pytest.mark.parametrize("method", ["product_indicator", "two_stage", "orthogonal"])
+def test_the_bootstrap_of_a_moderation_reruns_every_stage_per_draw(mobi, method):
+    syntax = MEASUREMENT + "\nSatisfaction ~ Image + Expectation + Value + Image:Expectation"
+    res = ls.fit_pls(syntax, mobi, interaction=method)
+    idx = np.random.default_rng(11).integers(0, res.n, size=(6, res.n))
+    boot = res.bootstrap(indices=idx)
+    assert boot.n_used == 6 and "re-ran each stage" in boot.notes[0]
+    # the estimate column is the result's, the seminr-matching moderation (rescaled term)
+    key = ("path", "Image*Expectation -> Satisfaction")
+    assert boot.estimates[key] == res.paths.loc["Image*Expectation", "Satisfaction"]
+    # a draw is moderation() on those rows of the raw items: the terms built again
+    for b in (0, 5):
+        again = moderation(
+            res.source.iloc[idx[b]].reset_index(drop=True),
+            SMALL,
+            "Satisfaction ~ Image + Expectation + Value + Image*Expectation",
+            [interaction_term("Image", "Expectation", method=method)],
+        )
+        expected = again.paths.loc["Image*Expectation", "Satisfaction"]
+        assert_allclose(boot.draws.loc[b, key], expected, atol=1e-12)
+        item = ("loading", "CUSA1 <- Satisfaction")
+        assert_allclose(boot.draws.loc[b, item], again.loadings.loc["CUSA1", "Satisfaction"],
+                        atol=1e-12)  # fmt: skip
+    # the same draws on one and two processes, seeded per draw
+    one = res.bootstrap(12, random_state=3, jackknife=False)
+    two = res.bootstrap(12, random_state=3, jackknife=False, n_jobs=2)
+    pd.testing.assert_frame_equal(one.draws, two.draws)
+
+
+def test_the_bootstrap_of_a_higher_order_model_and_its_jackknife(mobi):
+    syntax = """
+        Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+        Value =~ PERV1 + PERV2
+        Expectation =~ CUEX1 + CUEX2 + CUEX3
+        Loyalty =~ CUSL1 + CUSL2 + CUSL3
+        Satisfaction =~ Image + Value
+        Satisfaction ~ Expectation
+        Loyalty ~ Satisfaction
+    """
+    sub = mobi.data.iloc[:60]
+    res = ls.fit_pls(syntax, sub)
+    boot = res.bootstrap(20, random_state=5)
+    mm = {c: list(mobi.constructs[c]) for c in ["Image", "Value", "Expectation", "Loyalty"]}
+    left = higher_order(
+        res.source.drop(index=res.source.index[7]).reset_index(drop=True),
+        mm,
+        "Satisfaction ~ Expectation\nLoyalty ~ Satisfaction",
+        [("Satisfaction", ["Image", "Value"])],
+    )
+    key = ("path", "Satisfaction -> Loyalty")
+    assert_allclose(boot.jackknife[key].iloc[7], left.paths.loc["Satisfaction", "Loyalty"],
+                    atol=1e-12)  # fmt: skip
+    table = boot.table(ci="bca")
+    assert table.loc[key, "ci_lower"] < table.loc[key, "estimate"] < table.loc[key, "ci_upper"]
+
+
+def test_staged_bootstrap_options_that_do_not_apply_are_refused(mobi):
+    syntax = MEASUREMENT + "\nSatisfaction ~ Image + Expectation + Value + Image:Expectation"
+    res = ls.fit_pls(syntax, mobi)
+    for option in ({"sign_change": "individual"}, {"n_inner": 10}, {"fit_draws": True},
+                   {"consistent": True}):  # fmt: skip
+        with pytest.raises(ModelSpecError, match="not available for a model estimated in stages"):
+            res.bootstrap(5, random_state=1, **option)

@@ -176,12 +176,15 @@ class PLSResult(DisplayMixin):
     extension : str
         ``""`` for a plain path model, ``"interaction"`` for one with interaction terms
         (:func:`moderation`), ``"higher_order"`` for the second stage of higher-order
-        constructs (:func:`higher_order`): resampling, prediction and group comparison
-        of these are refused (their indicators are rebuilt from the raw items in every
-        resample, which is not available yet).
+        constructs (:func:`higher_order`). Their bootstrap re-runs every stage per draw;
+        prediction, group comparison and IPMA of these are refused (their terms would
+        have to be rebuilt from the raw items in every fold and group).
     codebook : Codebook or None
         The codebook of the Survey estimated from (:func:`fit_pls`): item labels and
         scale bounds for reports and IPMA.
+    source : DataFrame or None
+        For a model estimated in stages (``extension``): the raw item scores its
+        interaction terms or stage-1 scores are built from, rows as used.
     inadmissible : tuple of str
         Why a PLSc solution is inadmissible (a construct correlation beyond ±1, rho_A
         not positive, R² outside [0, 1]); empty when it is admissible.
@@ -218,6 +221,10 @@ class PLSResult(DisplayMixin):
     extension: str = ""
     codebook: Any = field(default=None, repr=False)
     inadmissible: tuple[str, ...] = ()
+    source: pd.DataFrame | None = field(default=None, repr=False)
+    # a staged model (interaction terms, higher-order constructs): its estimation again,
+    # on other rows of ``source`` (the bootstrap re-runs every stage per draw, as seminr)
+    _refit: Any = field(default=None, repr=False)
 
     _title: ClassVar[str] = "PLS path model"
     _na_rep: ClassVar[str] = ""
@@ -1048,9 +1055,10 @@ def require_plain(result: Any, what: str) -> None:
     """Refuse ``what`` for a model whose indicators are built in stages (for now).
 
     The interaction terms of :func:`moderation` and the stage-1 scores of
-    :func:`higher_order` are rebuilt from the raw items in every resample, fold or group
+    :func:`higher_order` must be rebuilt from the raw items in every fold or group
     (seminr does); re-estimating the stored result would treat them as fixed items and
-    give intervals and tests that look right and are not.
+    give predictions and tests that look right and are not. (The bootstrap rebuilds
+    them per draw.)
 
     Raises
     ------
@@ -1064,8 +1072,8 @@ def require_plain(result: Any, what: str) -> None:
             f"{what} of a model with {built} is not available yet",
             found=f"a {kind.replace('_', '-')} PLS result",
             expected="a path model without interaction terms or higher-order constructs",
-            fix="resample the model without them, or use seminr's bootstrap_model() for "
-            "this model until loyaltysem rebuilds the terms in every resample",
+            fix="analyse the model without them, or with seminr for this step until "
+            "loyaltysem rebuilds the terms in every fold and group",
         )
 
 

@@ -36,6 +36,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sys
 import time
@@ -849,6 +850,11 @@ def bootstrap_pls(
     >>> bool((b1.draws == b2.draws).all().all())  # same draws on 1 and 2 processes
     True
     """
+    if getattr(result, "extension", "") and getattr(result, "_refit", None) is not None:
+        return _staged(
+            result, n_boot, random_state, indices, n_jobs, sign_change, level, progress,
+            consistent, jackknife, n_inner, fit_draws,
+        )  # fmt: skip
     require_plain(result, "The bootstrap")
     own = bool(getattr(result, "consistent", False))
     if consistent is None:
@@ -1008,3 +1014,172 @@ def _failures(values: np.ndarray, ok: np.ndarray) -> pd.DataFrame:
         for b in bad
     ]
     return pd.DataFrame({"draw": bad, "reason": reasons})
+
+
+# --------------------------------------------------------------------------- staged models
+
+
+def _staged(
+    result: Any,
+    n_boot: int,
+    random_state: int | None,
+    indices: Any,
+    n_jobs: int,
+    sign_change: str,
+    level: float,
+    progress: bool | None,
+    consistent: bool | None,
+    jackknife: bool,
+    n_inner: int,
+    fit_draws: bool,
+) -> PLSBootstrap:
+    """The bootstrap of a model estimated in stages: every stage re-run per draw.
+
+    Interaction terms are rebuilt from the resampled raw items (their indicators
+    standardized, two-stage scores re-estimated, seminr's rescaling of the interaction
+    score applied again) and higher-order constructs re-estimated from stage 1, as
+    seminr's ``bootstrap_model()`` re-runs ``estimate_pls()`` on each resample. One draw
+    is one estimation, not a batch.
+    """
+    own = bool(getattr(result, "consistent", False))
+    asked = {
+        "sign_change": (sign_change, "none"),
+        "n_inner": (n_inner, 0),
+        "fit_draws": (fit_draws, False),
+        "consistent": (own if consistent is None else consistent, own),
+    }
+    for key, (value, allowed) in asked.items():
+        if value != allowed:
+            raise ModelSpecError(
+                f"{key}={value!r} is not available for a model estimated in stages",
+                found={key: value, "extension": result.extension},
+                expected=f"{key}={allowed!r}",
+                fix=f"leave {key}= out: every draw re-runs the stages as the result was fitted",
+            )
+    level = _check_level(level)
+    source = result.source
+    refit = result._refit
+    if own:
+        refit = functools.partial(_consistent_refit, refit=refit)
+    labels = _model(result, False, "none").labels()
+    estimate = _staged_vector(result, labels)
+    x_index = source.index
+    n = len(source)
+    idx, seeds = _indices(n, n_boot, random_state, indices)
+    n_boot = len(seeds)
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    update = _progress(show, n_boot)
+    size = max(1, min(50, -(-n_boot // (4 * max(1, n_jobs)))))
+    tasks = [
+        (refit, source, labels, None if idx is None else idx[s : s + size], seeds[s : s + size])
+        for s in range(0, n_boot, size)
+    ]
+    values, reasons = [], []
+    for v, why in run_tasks(_staged_chunk, tasks, n_jobs):
+        values.append(v)
+        reasons += why
+        update(len(v))
+    all_values = np.concatenate(values)
+    ok = np.array([not r for r in reasons])
+    draws = pd.DataFrame(all_values[ok], index=pd.Index(np.flatnonzero(ok), name="draw"))
+    draws.columns = labels
+    bad = np.flatnonzero(~ok)
+    failed = (
+        pd.DataFrame({"draw": bad, "reason": [reasons[b] for b in bad]})
+        if len(bad)
+        else _no_failures()
+    )
+    jack = None
+    if jackknife:
+        leave = [np.delete(np.arange(n), i)[None, :] for i in range(n)]
+        jtasks = [(refit, source, labels, rows, [None]) for rows in leave]
+        jvalues = np.concatenate([v for v, _ in run_tasks(_staged_chunk, jtasks, n_jobs)])
+        jack = pd.DataFrame(jvalues, index=pd.Index(x_index, name="left_out"))
+        jack.columns = labels
+    if len(failed):
+        warnings.warn(
+            f"{len(failed)} of {n_boot} PLS bootstrap draws failed "
+            f"({failed['reason'].iloc[0]}, ...) and are left out of every summary; "
+            "see .failed and .status",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    built = "interaction terms" if result.extension == "interaction" else "higher-order constructs"
+    return PLSBootstrap(
+        estimates=pd.Series(estimate, index=labels, name="estimate"),
+        draws=draws,
+        failed=failed,
+        n_boot=n_boot,
+        random_state=None if indices is not None else random_state,
+        level=level,
+        consistent=own,
+        scheme=result.scheme,
+        jackknife=jack,
+        notes=(
+            f"a model with {built}: every draw re-ran each stage on the resampled raw items "
+            "(as seminr's bootstrap_model)",
+        ),
+    )
+
+
+def _consistent_refit(rows: pd.DataFrame, refit: Callable[[pd.DataFrame], Any]) -> Any:
+    from loyaltysem.pls.consistent import consistent
+
+    return consistent(refit(rows))
+
+
+def _staged_chunk(
+    refit: Callable[[pd.DataFrame], Any],
+    source: pd.DataFrame,
+    labels: pd.MultiIndex,
+    idx: np.ndarray | None,
+    seeds: Sequence[np.random.SeedSequence | None],
+) -> tuple[np.ndarray, list[str]]:
+    """Re-estimate a staged model on each draw's rows; NaN and a reason where it fails."""
+    rows = _rows(idx, seeds, len(source))  # type: ignore[arg-type]
+    out = np.full((len(rows), len(labels)), np.nan)
+    reasons: list[str] = []
+    for b, take in enumerate(rows):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # e.g. a draw's PLSc Heywood note
+                warnings.simplefilter("error", ConvergenceWarning)  # a failed draw, counted
+                res = refit(source.iloc[take].reset_index(drop=True))
+            out[b] = _staged_vector(res, labels)
+            reasons.append("" if np.all(np.isfinite(out[b])) else "non-finite estimate")
+        except ConvergenceWarning:
+            reasons.append("weights did not converge within max_iter")
+        except (ModelSpecError, SurveyDataError, np.linalg.LinAlgError, KeyError) as exc:
+            reasons.append(f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:120])
+    return out, reasons
+
+
+def _staged_vector(res: Any, labels: pd.MultiIndex) -> np.ndarray:
+    """The statistics of ``labels`` read from an estimated PLSResult's tables."""
+    specific = {
+        " -> ".join(route.split("->")): float(value)
+        for route, value in zip(
+            res.specific_effects["path"], res.specific_effects["estimate"], strict=True
+        )
+    }
+    out = np.empty(len(labels))
+    for k, (quantity, name) in enumerate(labels):
+        if quantity in ("path", "total", "indirect"):
+            source, target = name.split(" -> ", 1)
+            table = {"path": res.paths, "total": res.total_effects}.get(
+                quantity, res.indirect_effects
+            )
+            out[k] = table.loc[source, target]
+        elif quantity in ("loading", "weight"):
+            item, construct = name.split(" <- " if quantity == "loading" else " -> ", 1)
+            out[k] = (res.loadings if quantity == "loading" else res.weights).loc[item, construct]
+        elif quantity == "r2":
+            out[k] = res.r2.loc[name, "r2"]
+        elif quantity == "specific_indirect":
+            out[k] = specific[name]
+        elif quantity == "htmt":
+            a, b = name.split(" <-> ", 1)
+            out[k] = res.htmt.loc[a, b]
+        else:
+            out[k] = res.reliability.loc[name, quantity]
+    return out

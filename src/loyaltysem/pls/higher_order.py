@@ -39,6 +39,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
@@ -495,16 +496,26 @@ def higher_order(
     >>> res.notes[-1].split(": ")[1]
     'disjoint two-stage (seminr two_stage)'
     """
-    return higher_order_stages(
-        data,
-        measurement,
-        structural,
-        hocs,
-        method=method,
-        interactions=interactions,
-        mode=mode,
-        scheme=scheme,
-        max_iter=max_iter,
-        tol=tol,
-        missing=missing,
-    ).result
+    arguments: dict[str, Any] = {
+        "measurement": measurement,
+        "structural": structural,
+        "hocs": hocs,
+        "method": method,
+        "interactions": interactions,
+        "mode": mode,
+        "scheme": scheme,
+        "max_iter": max_iter,
+        "tol": tol,
+    }
+    stages = higher_order_stages(data, missing=missing, **arguments)
+    items = [i for c in measurement for i in measurement[c]]
+    source = stages.first_stage.data
+    source = None if source is None else source[list(dict.fromkeys(items))]
+    return dataclasses.replace(
+        stages.result, source=source, _refit=functools.partial(_refit, **arguments)
+    )
+
+
+def _refit(rows: pd.DataFrame, **arguments: Any) -> PLSResult:
+    """:func:`higher_order` again on other rows of the raw items (a bootstrap draw)."""
+    return higher_order(rows, missing="error", **arguments)

@@ -36,6 +36,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -317,7 +318,16 @@ def moderation(
     items = [i for v in cons.values() for i in v]
     clean, n_bad = _complete_data(frame, items, missing, "moderation")
     settings: dict[str, Any] = {"scheme": scheme, "max_iter": max_iter, "tol": tol}
-    return _estimate(clean, cons, pairs, ints, base_modes, settings, n_bad, missing)
+    result = _estimate(clean, cons, pairs, ints, base_modes, settings, n_bad, missing)
+    again = functools.partial(
+        _refit, measurement=cons, structural=pairs, interactions=ints, mode=base_modes, **settings
+    )
+    return dataclasses.replace(result, source=clean, _refit=again)
+
+
+def _refit(rows: pd.DataFrame, **arguments: Any) -> PLSResult:
+    """:func:`moderation` again on other rows of the raw items (a bootstrap draw)."""
+    return moderation(rows, missing="error", **arguments)
 
 
 def _check(
