@@ -304,3 +304,27 @@ def test_staged_bootstrap_options_that_do_not_apply_are_refused(mobi):
                    {"consistent": True}):  # fmt: skip
         with pytest.raises(ModelSpecError, match="not available for a model estimated in stages"):
             res.bootstrap(5, random_state=1, **option)
+
+
+def test_groups_come_from_the_survey_the_model_was_estimated_on():
+    corp = ls.load_corp_rep()
+    res = ls.fit_pls(
+        """
+        COMP =~ comp_1 + comp_2 + comp_3
+        LIKE =~ like_1 + like_2 + like_3
+        CUSL =~ cusl_1 + cusl_2 + cusl_3
+        CUSL ~ COMP + LIKE
+        """,
+        corp,
+    )
+    assert res.survey is corp
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        implicit = res.mga("servicetype", method="permutation", n_permutations=40, random_state=2)
+        explicit = mga(
+            res, "servicetype", data=corp, method="permutation", n_permutations=40, random_state=2
+        )
+    pd.testing.assert_frame_equal(implicit.table, explicit.table)
+    # the codebook gives servicetype no value labels: the groups are its codes
+    assert [str(g) for g in implicit.groups] == ["1", "2"]
+    assert sum(implicit.n) == res.n

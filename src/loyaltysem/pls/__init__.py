@@ -182,6 +182,9 @@ class PLSResult(DisplayMixin):
     codebook : Codebook or None
         The codebook of the Survey estimated from (:func:`fit_pls`): item labels and
         scale bounds for reports and IPMA.
+    survey : Survey or None
+        The Survey estimated from (:func:`fit_pls`): its group columns for MICOM and MGA
+        (``res.mga("servicetype")``).
     source : DataFrame or None
         For a model estimated in stages (``extension``): the raw item scores its
         interaction terms or stage-1 scores are built from, rows as used.
@@ -220,6 +223,7 @@ class PLSResult(DisplayMixin):
     consistent: bool = False
     extension: str = ""
     codebook: Any = field(default=None, repr=False)
+    survey: Any = field(default=None, repr=False)
     inadmissible: tuple[str, ...] = ()
     source: pd.DataFrame | None = field(default=None, repr=False)
     # a staged model (interaction terms, higher-order constructs): its estimation again,

@@ -153,6 +153,8 @@ def _groups(
     levels: Sequence[Any] | None,
 ) -> _Groups:
     frame: pd.DataFrame = result.data
+    if data is None:  # fit_pls() on a Survey keeps it: its group columns
+        data = getattr(result, "survey", None)
     value_labels: Mapping[Any, str] = {}
     column = "group"
     if isinstance(group, str):
@@ -483,7 +485,7 @@ def micom(
         Series aligned with ``result.data.index``, or one label per row.
     data : Survey or DataFrame, optional
         Where a column name is looked up (a Survey's group columns; their codebook value
-        labels name the groups).
+        labels name the groups). Default: the Survey ``fit_pls()`` estimated from.
     levels : (a, b), optional
         The two group values (codes, or the codebook's labels with a Survey) to
         compare, in this order; other rows are left out. Needed when the variable has

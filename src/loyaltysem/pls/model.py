@@ -634,8 +634,8 @@ def fit_pls(
     if spec.notes:
         result = dataclasses.replace(result, notes=(*result.notes, *spec.notes))
     codebook = getattr(data, "codebook", None)
-    if codebook is not None:
-        result = dataclasses.replace(result, codebook=codebook)
+    if codebook is not None:  # a Survey: its codebook (labels, bounds) and group columns
+        result = dataclasses.replace(result, codebook=codebook, survey=data)
     return result
 
 
