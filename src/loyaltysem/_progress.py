@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: What a ``progress`` argument accepts (see the module's docstring).
-ProgressArg = bool | None | Callable[[int], None]
+ProgressArg = bool | Callable[[int], None] | None
 
 
 def in_notebook() -> bool:

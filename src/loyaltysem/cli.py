@@ -674,7 +674,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         resume=args.resume,
         scheduler=args.scheduler,
-        progress=not args.quiet,
+        progress=False if args.quiet else None,
     )
     if not args.quiet:
         print(result.summary())
