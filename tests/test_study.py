@@ -267,13 +267,33 @@ def test_a_killed_run_resumes_to_the_same_outputs(broken_run, tmp_path):
     frame.to_csv(wave3, index=False)
 
 
-def test_results_do_not_depend_on_the_number_of_workers(tmp_path):
+def test_results_do_not_depend_on_the_number_of_workers(tmp_path, capsys, monkeypatch):
+    from loyaltysem.study import run as study_run
+
     _wave_files(tmp_path)
     study = load_study(_study_file(tmp_path, 'files = "waves/*.csv"', "").as_posix())
     study = study.model_copy(update={"bootstrap": study.bootstrap.model_copy(update={"draws": 30})})
     study._path = tmp_path / "study.toml"
-    one = run_study(study, tmp_path / "one", jobs=1, progress=False)
-    two = run_study(study, tmp_path / "two", jobs=2, progress=False)
+    # the draws each wave reported itself before its result came back (not topped up)
+    reported: dict[str, int] = {}
+    finish = study_run._Draws.finish
+
+    def spy(self, wave):
+        reported[wave] = self.counted.get(wave, 0)
+        finish(self, wave)
+
+    monkeypatch.setattr(study_run._Draws, "finish", spy)
+    capsys.readouterr()
+    counts: dict[int, list[int]] = {1: [], 2: []}
+    one = run_study(study, tmp_path / "one", jobs=1, progress=False, on_draws=counts[1].append)
+    assert reported == {"2026Q1": 30, "2026Q2": 30, "2026Q3": 30}
+    two = run_study(study, tmp_path / "two", jobs=2, progress=False, on_draws=counts[2].append)
+    # progress: the draws of all waves counted, from this process and from loky workers
+    assert sum(counts[1]) == sum(counts[2]) == 3 * 30
+    assert counts[1] == [30, 30, 30]  # one batch of 30 draws per wave
+    assert capsys.readouterr() == ("", "")  # quiet: nothing printed, no bar, no warning
+    log = (tmp_path / "two" / "study.log").read_text(encoding="utf-8")
+    assert "wave 2026Q3: ok" in log and "\r" not in log and "draw/s" not in log
     pd.testing.assert_frame_equal(one.table, two.table)
     effects = one.table[one.table["kind"] == "effect"]
     assert effects["ci_lower"].notna().all()  # bootstrap intervals, seeded per wave

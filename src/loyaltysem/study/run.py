@@ -46,6 +46,7 @@ import json
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -352,8 +353,16 @@ def _run_wave(
     :class:`~loyaltysem._progress.QueueSink` in a worker process) is told the number of
     bootstrap draws each time some finish; ``None``: nothing is reported.
     """
-    with single_blas_thread():
-        return _analyse_wave(study, wave, target, key, seed, draws)
+    with single_blas_thread(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _analyse_wave(study, wave, target, key, seed, draws)
+    result["warnings"] = _warning_lines(caught)
+    return result
+
+
+def _warning_lines(caught: Sequence[warnings.WarningMessage]) -> list[str]:
+    """The warnings of a step as lines of the log (each once), not on stderr."""
+    return list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
 
 
 def _analyse_wave(
@@ -589,7 +598,8 @@ def run_study(
         bootstrap draws of all the waves (``waves x draws``); ``True``: the lines and the
         bars always; ``False``: nothing (for cron); a callable: called with each line
         instead of printing it (no bars). ``study.log`` gets the lines in every case,
-        never a bar.
+        never a bar. Warnings raised while the waves are analysed (in this process or
+        in a worker) come as lines too, naming their wave.
     on_draws : callable, optional
         Called with the number of bootstrap draws just finished, each time some finish
         in any wave (the numbers add up to ``waves x draws`` of the waves analysed):
@@ -643,6 +653,8 @@ def run_study(
                 draws.finish(o.wave)
             wave_bar.update(1)
             report(f"wave {o.wave}: {o.status} ({o.reason}) in {o.seconds:.1f} s")
+            for line in done.get("warnings", ()):
+                report(f"wave {o.wave}: {line}")
 
         report(f"{len(tasks)} of {len(waves)} waves to analyse")
         _execute(tasks, jobs, scheduler, finished, draws)
@@ -659,7 +671,11 @@ def run_study(
     table["wave"] = table["wave"].astype(str)
     report("drift: the newest wave against the earlier waves")
     cleaned = {name: r["cleaned"] for name, r in results.items() if r["cleaned"] is not None}
-    moved = _drift(study, waves, outcomes, table, cleaned)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        moved = _drift(study, waves, outcomes, table, cleaned)
+    for line in _warning_lines(caught):
+        report(f"drift: {line}")
     _write_study(out, study, outcomes, table, waves, moved)
     failed = sum(o.status == "failed" for o in outcomes)
     report(f"done: {len(outcomes) - failed} waves analysed, {failed} failed")
