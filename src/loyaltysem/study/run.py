@@ -202,7 +202,7 @@ class StudyResult(DisplayMixin):
         for w in self.failed:
             lines.append(f"wave {w.wave} FAILED ({w.source}): {w.reason}")
         if self.drift is not None:
-            lines += self.drift.sentences
+            lines += [*self.drift.sentences, *self.drift.by_wave_sentences]
         return lines
 
     def _sections(self) -> Any:
@@ -752,7 +752,8 @@ def _write_study(
     files = ["study_long.csv", "study_long.parquet", "study_long.xlsx"]
     if moved is not None:
         write_csv(out / "study_drift.csv", moved.table, index=False)
-        files.append("study_drift.csv")
+        write_csv(out / "study_drift_by_wave.csv", moved.by_wave, index=False)
+        files += ["study_drift.csv", "study_drift_by_wave.csv"]
     outcomes_frame = pd.DataFrame([o.to_dict() for o in outcomes]).set_index("wave")
     shown = outcomes_frame[["status", "reason", "n_received", "n_kept"]]
     written = write_study_report(
