@@ -385,6 +385,18 @@ def test_the_run_command_in_a_subprocess(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert "wave only: ok" in run.stdout
+    assert run.stderr == ""  # no bar (stderr is no terminal); warnings come as lines
+    command = [sys.executable, "-m", "loyaltysem.cli", "run", str(study), "--out", "o"]
+    quiet = subprocess.run(
+        [*command, "--quiet", "--resume"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(ls.__file__).resolve().parents[1])},
+    )
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")  # cron: silence
+    log = (tmp_path / "o" / "study.log").read_text(encoding="utf-8")
+    assert "wave only: unchanged since the last run (resumed)" in log
     report = (tmp_path / "o" / "waves" / "only" / "report.md").read_text(encoding="utf-8")
     assert "Model comparison" in report  # the rival model of the study file
     assert not (tmp_path / "o" / "waves" / "only" / "rival_error.txt").exists()
