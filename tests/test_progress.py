@@ -107,9 +107,25 @@ def test_the_bootstraps_progress_callable_gets_n_boot_in_total(democracy, n_jobs
         res, 250, data=data, random_state=3, n_jobs=n_jobs, progress=counts.append
     )
     assert sum(counts) == 250 and all(k > 0 for k in counts)
+    # counted in batches of at most 100 draws (one batch of 250 without progress)
+    assert counts == ([84, 83, 83] if n_jobs == 1 else [63, 63, 62, 62])
     assert capsys.readouterr() == ("", "")  # a callable draws nothing
     plain = ls.bootstrap(res, 250, data=data, random_state=3, n_jobs=n_jobs, progress=False)
-    pd.testing.assert_frame_equal(with_counts.estimates, plain.estimates)  # nothing changes
+    # nothing changes: the same draws, whatever the batches
+    pd.testing.assert_frame_equal(with_counts.draws.draws, plain.draws.draws)
+    pd.testing.assert_frame_equal(with_counts.estimates, plain.estimates)
+
+
+def test_the_draws_of_a_study_size_bootstrap_do_not_depend_on_progress():
+    wave = ls.load_ecommerce(wave=1)
+    cleaned = wave.clean(wave.screen())
+    res = ls.fit(ls.DEFAULT_MODEL, cleaned, estimator="ML")
+    counts: list[int] = []
+    shown = ls.bootstrap(res, 1000, data=cleaned, random_state=5, progress=counts.append)
+    plain = ls.bootstrap(res, 1000, data=cleaned, random_state=5, progress=False)
+    assert counts == [100] * 10
+    pd.testing.assert_frame_equal(shown.draws.draws, plain.draws.draws, check_exact=True)
+    pd.testing.assert_frame_equal(shown.estimates, plain.estimates, check_exact=True)
 
 
 def test_the_generic_bootstraps_callable_counts_every_chunk():

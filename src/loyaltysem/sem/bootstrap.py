@@ -39,7 +39,7 @@ from loyaltysem._kernels.resampling import (
     percentile_interval,
     resample_indices,
 )
-from loyaltysem._progress import Counter, ProgressArg
+from loyaltysem._progress import Counter, ProgressArg, shows_bar
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem._workers import effective_workers, run_tasks
 from loyaltysem.errors import ConvergenceError, SurveyDataError
@@ -559,6 +559,10 @@ class _Refitter:
 _BATCH_REFITS = True
 #: Draws refitted together in one batch at most.
 _BATCH_SIZE = 1000
+#: With progress shown or counted, batches of at most max(this, n_boot / 10) draws, so
+#: that the count moves about ten times. Each draw's refit is its own within a batch: the
+#: draws are the same whatever the batch size (tests/test_progress.py).
+_PROGRESS_BATCH = 100
 #: Entries of one (draws x q x q) array of a batch at most (5e6 doubles: 40 MB): a model
 #: with many free parameters gets smaller batches (each draw holds a q x q inverse Hessian).
 _BATCH_ENTRIES = 5_000_000
@@ -586,6 +590,8 @@ def _batched_statistic(
     estimate = np.asarray(refit(x), dtype=float).reshape(-1)
     q = len(refit.x0)
     size = max(1, min(_BATCH_SIZE, _BATCH_ENTRIES // max(q * q, 1)))
+    if shows_bar(progress) or callable(progress):
+        size = min(size, max(_PROGRESS_BATCH, -(-n_boot // 10)))
     n_chunks = -(-n_boot // size)
     workers = effective_workers(n_jobs)
     if workers > 1:  # a whole number of batches per worker
