@@ -674,13 +674,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         resume=args.resume,
         scheduler=args.scheduler,
-        progress=not args.quiet,
+        progress=False if args.quiet else None,
     )
     if not args.quiet:
         print(result.summary())
     for w in result.failed:
         print(f"loyaltysem: wave {w.wave} failed ({w.source}): {w.reason}", file=sys.stderr)
-    print(f"wrote {out}: study_long.csv/.parquet/.xlsx, study_manifest.json, waves/")
+    if not args.quiet:  # --quiet (cron): nothing on stdout; failed waves on stderr, exit 3
+        print(f"wrote {out}: study_long.csv/.parquet/.xlsx, study_manifest.json, waves/")
     return EXIT_WAVES_FAILED if result.failed else EXIT_OK
 
 
@@ -705,7 +706,11 @@ def _add_study_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
         "--resume", action="store_true", help="keep the waves an earlier run finished unchanged"
     )
     run.add_argument("--scheduler", help="a Dask scheduler address (tcp://host:8786)")
-    run.add_argument("--quiet", action="store_true", help="no progress lines (for cron)")
+    run.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print nothing but failed waves on stderr (for cron); study.log keeps every line",
+    )
     run.set_defaults(func=_cmd_run)
 
 

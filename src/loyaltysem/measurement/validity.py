@@ -54,6 +54,7 @@ from scipy import special
 
 from loyaltysem._display import DisplayMixin, fit_sentence, p_phrase
 from loyaltysem._kernels.polychoric import bvn_cdf
+from loyaltysem._progress import ProgressArg
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import (
     IdentificationError,
@@ -387,7 +388,7 @@ def htmt_bootstrap(
     indices: np.ndarray | None = None,
     level: float = 0.95,
     ci: str = "percentile",
-    progress: bool | None = None,
+    progress: ProgressArg = None,
     ordinal: bool = False,
 ) -> pd.DataFrame:
     """HTMT with bootstrap intervals, tested against 0.85, 0.90 and 1 (Henseler et al. 2015).
@@ -1282,7 +1283,7 @@ def validate(
     n_jobs: int = 1,
     run_efa: bool = True,
     common_method: bool = True,
-    progress: bool | None = None,
+    progress: ProgressArg = None,
     boot_polychoric: bool = False,
 ) -> MeasurementReport:
     """Validate the constructs of a survey: the measurement chapter in one call.
@@ -1306,8 +1307,10 @@ def validate(
         Processes for the bootstrap (-1: every core).
     run_efa, common_method : bool, default True
         Include the exploratory factor analysis and the common-method checks.
-    progress : bool, optional
-        Progress bar for the bootstrap.
+    progress : bool or callable, optional
+        Progress of the HTMT bootstrap: ``None`` a bar when stderr is a terminal or in
+        Jupyter, ``True`` always, ``False`` never, a callable gets the number of draws
+        just finished (docs/bootstrap.md, Progress).
     boot_polychoric : bool, default False
         With ``ordinal=True``, bootstrap the polychoric HTMT (the polychoric correlations
         are recomputed in every draw: about 0.1 s per draw for 29 items and 1,000

@@ -3,9 +3,9 @@
 :func:`bootstrap_statistic` resamples respondents and recomputes any statistic of the
 data (HTMT, reliability coefficients, indirect effects...). It is the one engine the
 library uses: the seed is recorded, draws run in parallel over ``n_jobs`` processes
-(joblib), a progress bar shows on request, a draw whose statistic fails or is not
-finite is counted and reported (never silently dropped), and explicit resample
-``indices`` reproduce another program's bootstrap exactly (e.g. R's
+(joblib), a progress bar (tqdm) shows in a terminal or in Jupyter, a draw whose
+statistic fails or is not finite is counted and reported (never silently dropped), and
+explicit resample ``indices`` reproduce another program's bootstrap exactly (e.g. R's
 ``sample.int(n, replace = TRUE)`` indices minus one).
 
 Examples
@@ -25,8 +25,6 @@ True
 
 from __future__ import annotations
 
-import sys
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
@@ -41,6 +39,7 @@ from loyaltysem._kernels.resampling import (
     percentile_interval,
     resample_indices,
 )
+from loyaltysem._progress import Counter, ProgressArg, shows_bar
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem._workers import effective_workers, run_tasks
 from loyaltysem.errors import ConvergenceError, SurveyDataError
@@ -188,27 +187,6 @@ def _failed_notes(failed: pd.DataFrame, n_boot: int) -> list[tuple[str, str]]:
     return [("note", f"{len(failed)} of {n_boot} bootstrap draws failed and were left out")]
 
 
-class _Progress:
-    """A one-line progress bar on stderr (only when it is a terminal, or forced)."""
-
-    def __init__(self, total: int, enabled: bool, label: str) -> None:
-        self.total, self.enabled, self.label = total, enabled, label
-        self.done = 0
-        self.start = time.perf_counter()
-
-    def update(self, k: int) -> None:
-        if not self.enabled:
-            return
-        self.done += k
-        frac = self.done / max(self.total, 1)
-        bar = "#" * int(30 * frac)
-        elapsed = time.perf_counter() - self.start
-        sys.stderr.write(f"\r{self.label} [{bar:<30}] {self.done}/{self.total} ({elapsed:.1f} s)")
-        if self.done >= self.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 def _resample_rows(
     n: int, n_boot: int, random_state: int | None, indices: np.ndarray | None
 ) -> tuple[np.ndarray, int]:
@@ -264,7 +242,7 @@ def bootstrap_statistic(
     random_state: int | None = None,
     indices: np.ndarray | None = None,
     n_jobs: int = 1,
-    progress: bool | None = None,
+    progress: ProgressArg = None,
     jackknife: bool = False,
 ) -> BootstrapResult:
     """Nonparametric bootstrap of a statistic of the respondents (rows).
@@ -285,8 +263,12 @@ def bootstrap_statistic(
         Explicit (n_boot, n) 0-based row indices (another program's resamples).
     n_jobs : int, default 1
         Processes (``-1``: every core), via joblib.
-    progress : bool, optional
-        Show a progress bar on stderr (default: when stderr is a terminal).
+    progress : bool or callable, optional
+        A progress bar of the draws (tqdm: a widget in Jupyter, text on stderr in a
+        terminal). ``None`` (default): when stderr is a terminal or in Jupyter; ``True``:
+        always; ``False``: never; a callable: called with the number of draws just
+        finished each time a chunk of draws finishes (the numbers add up to ``n_boot``),
+        nothing drawn. See :mod:`loyaltysem._progress`.
     jackknife : bool, default False
         Also compute the n leave-one-out estimates (needed for BCa intervals).
 
@@ -314,14 +296,13 @@ def bootstrap_statistic(
             expected="one name per value",
             fix="pass one name per value the statistic returns",
         )
-    show = sys.stderr.isatty() if progress is None else bool(progress)
-    bar = _Progress(int(n_boot), show, "bootstrap")
     chunks = np.array_split(np.arange(int(n_boot)), max(1, min(int(n_boot), 20 * max(n_jobs, 1))))
     results: list[tuple[np.ndarray, list[str]]] = []
     tasks = [(statistic, x, idx[c], k) for c in chunks]
-    for c, res in zip(chunks, run_tasks(_run_chunk, tasks, n_jobs), strict=True):
-        results.append(res)
-        bar.update(len(c))
+    with Counter(int(n_boot), progress, "bootstrap") as bar:
+        for c, res in zip(chunks, run_tasks(_run_chunk, tasks, n_jobs), strict=True):
+            results.append(res)
+            bar.update(len(c))
     return _collect(
         results, statistic, x, estimate, names, int(n_boot),
         None if indices is not None else random_state, jackknife,
@@ -578,6 +559,10 @@ class _Refitter:
 _BATCH_REFITS = True
 #: Draws refitted together in one batch at most.
 _BATCH_SIZE = 1000
+#: With progress shown or counted, batches of at most max(this, n_boot / 10) draws, so
+#: that the count moves about ten times. Each draw's refit is its own within a batch: the
+#: draws are the same whatever the batch size (tests/test_progress.py).
+_PROGRESS_BATCH = 100
 #: Entries of one (draws x q x q) array of a batch at most (5e6 doubles: 40 MB): a model
 #: with many free parameters gets smaller batches (each draw holds a q x q inverse Hessian).
 _BATCH_ENTRIES = 5_000_000
@@ -592,7 +577,7 @@ def _batched_statistic(
     random_state: int | None,
     indices: np.ndarray | None,
     n_jobs: int,
-    progress: bool | None,
+    progress: ProgressArg,
     jackknife: bool,
 ) -> BootstrapResult:
     """:func:`bootstrap_statistic` of a :class:`_Refitter` whose draws are refitted in batches.
@@ -603,10 +588,10 @@ def _batched_statistic(
     n = len(x)
     idx, n_boot = _resample_rows(n, n_boot, random_state, indices)
     estimate = np.asarray(refit(x), dtype=float).reshape(-1)
-    show = sys.stderr.isatty() if progress is None else bool(progress)
-    bar = _Progress(n_boot, show, "bootstrap")
     q = len(refit.x0)
     size = max(1, min(_BATCH_SIZE, _BATCH_ENTRIES // max(q * q, 1)))
+    if shows_bar(progress) or callable(progress):
+        size = min(size, max(_PROGRESS_BATCH, -(-n_boot // 10)))
     n_chunks = -(-n_boot // size)
     workers = effective_workers(n_jobs)
     if workers > 1:  # a whole number of batches per worker
@@ -614,9 +599,10 @@ def _batched_statistic(
     chunks = np.array_split(np.arange(n_boot), min(n_boot, n_chunks))
     results: list[tuple[np.ndarray, list[str]]] = []
     tasks = [(x, idx[c]) for c in chunks]
-    for c, res in zip(chunks, run_tasks(refit.batch, tasks, n_jobs), strict=True):
-        results.append(res)
-        bar.update(len(c))
+    with Counter(n_boot, progress, "bootstrap") as bar:
+        for c, res in zip(chunks, run_tasks(refit.batch, tasks, n_jobs), strict=True):
+            results.append(res)
+            bar.update(len(c))
     return _collect(
         results, refit, x, estimate, names, n_boot,
         None if indices is not None else random_state, jackknife,
@@ -732,7 +718,7 @@ def bootstrap(
     random_state: int | None = None,
     n_jobs: int = 1,
     indices: np.ndarray | None = None,
-    progress: bool | None = None,
+    progress: ProgressArg = None,
 ) -> SEMBootstrap:
     """Bootstrap a fitted model: SEs and intervals of every raw and standardized estimate.
 
@@ -768,8 +754,11 @@ def bootstrap(
         minus one): reproduces that bootstrap exactly. For a multi-group fit, one
         (n_boot, n_g) array per group of row numbers within the group (lavaan's
         ``attr(boot, "boot.idx")`` minus one).
-    progress : bool, optional
-        Progress bar on stderr.
+    progress : bool or callable, optional
+        A progress bar of the draws: ``None`` (default) when stderr is a terminal or in
+        Jupyter, ``True`` always, ``False`` never; a callable is called with the number
+        of draws just finished (adding up to ``n_boot``) instead (as
+        :func:`bootstrap_statistic`).
 
     Returns
     -------
@@ -1304,7 +1293,7 @@ def _bootstrap_groups(
     random_state: int | None,
     n_jobs: int,
     indices: Any,
-    progress: bool | None,
+    progress: ProgressArg,
 ) -> SEMBootstrap:
     """:func:`bootstrap` of a :class:`~loyaltysem.sem.multigroup.MultiGroupResult`."""
     from loyaltysem.errors import ModelSpecError

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from loyaltysem._progress import ProgressArg
 from loyaltysem.errors import ModelSpecError
 from loyaltysem.measurement.validity import MeasurementReport, validate
 from loyaltysem.sem.bootstrap import SEMBootstrap, bootstrap
@@ -111,6 +112,7 @@ def _effects_bootstrap(
     n_boot: int,
     random_state: int | None,
     n_jobs: int,
+    progress: ProgressArg = None,
 ) -> tuple[SEMBootstrap | None, str]:
     if not structural:
         return None, "no regressions: no effects"
@@ -119,7 +121,14 @@ def _effects_bootstrap(
     if not result.converged:
         return None, "delta method: the fit did not converge, so it was not bootstrapped"
     try:
-        boot = bootstrap(result, n_boot, data=data, random_state=random_state, n_jobs=n_jobs)
+        boot = bootstrap(
+            result,
+            n_boot,
+            data=data,
+            random_state=random_state,
+            n_jobs=n_jobs,
+            progress=progress,
+        )
     except ModelSpecError as exc:
         if "not available" not in str(exc):
             raise
@@ -140,6 +149,7 @@ def analyze(
     n_jobs: int = 1,
     group: str | None = None,
     clean: bool = True,
+    progress: ProgressArg = None,
 ) -> Analysis:
     """Screen, clean, validate, recommend an estimator, fit, and compute the effects.
 
@@ -168,6 +178,11 @@ def analyze(
         A grouping column: the invariance ladder across it.
     clean : bool
         Leave out the respondents the screening flags (:meth:`Survey.clean`).
+    progress : bool or callable, optional
+        Progress of the effects' bootstrap draws (:func:`loyaltysem.bootstrap`): ``None``
+        a bar when stderr is a terminal or in Jupyter, ``True`` always, ``False`` never, a
+        callable is called with the number of draws just finished (then the HTMT
+        bootstrap of the validation shows nothing).
 
     Returns
     -------
@@ -175,7 +190,13 @@ def analyze(
     """
     report = survey.screen()
     cleaned = survey.clean(report) if clean else survey
-    report_mm = validate(cleaned, n_boot=n_boot, random_state=random_state, n_jobs=n_jobs)
+    report_mm = validate(
+        cleaned,
+        n_boot=n_boot,
+        random_state=random_state,
+        n_jobs=n_jobs,
+        progress=False if callable(progress) else progress,
+    )
     rec = recommend_estimator(cleaned)
     kwargs, source = _estimator(estimator, rec, estimator_source)
     result, how = with_fallback(lambda **kw: fit(model, cleaned, **kw), kwargs, source)
@@ -189,7 +210,7 @@ def analyze(
         )
     structural = bool((result.estimates["op"] == "~").any())  # a CFA has no effects
     boot, effects_how = _effects_bootstrap(
-        result, cleaned, structural, effects_boot, random_state, n_jobs
+        result, cleaned, structural, effects_boot, random_state, n_jobs, progress
     )
     return Analysis(
         survey=survey,

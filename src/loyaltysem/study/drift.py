@@ -22,6 +22,14 @@ familywise error rate is ``alpha``; a quantity is flagged when its adjusted p-va
 below ``alpha``. :attr:`DriftReport.sentences` states the flags in English or Chinese
 with the evidence beside each claim; every number is in :attr:`DriftReport.table`.
 
+Beside the pooled comparison, :attr:`DriftReport.by_wave` compares the newest wave with
+**each earlier wave separately** (paths, indirect effects, construct means: the same
+tests with one earlier wave in place of the pooled ones), Holm-adjusted within each
+family over all its quantities and earlier waves; :attr:`DriftReport.by_wave_sentences`
+says which quantity moved against which wave. A change that is new in the newest wave
+shows against every earlier wave; a slow trend shows against the oldest waves first.
+The pooled verdicts do not depend on this table.
+
 Examples
 --------
 >>> holm([0.01, 0.04, 0.03])
@@ -42,12 +50,30 @@ from loyaltysem._display import DisplayMixin, format_unit, p_phrase
 from loyaltysem.sem.invariance import InvarianceResult, invariance
 from loyaltysem.survey import Codebook, Survey
 
-__all__ = ["DRIFT_COLUMNS", "DriftReport", "drift", "holm"]
+__all__ = ["BY_WAVE_COLUMNS", "DRIFT_COLUMNS", "DriftReport", "drift", "holm"]
 
 #: Columns of :attr:`DriftReport.table`.
 DRIFT_COLUMNS = (
     "family",
     "quantity",
+    "newest",
+    "earlier",
+    "difference",
+    "se",
+    "ci_lower",
+    "ci_upper",
+    "statistic",
+    "pvalue",
+    "p_holm",
+    "flagged",
+)
+
+#: Columns of :attr:`DriftReport.by_wave` (``wave``: the earlier wave compared with; the
+#: ``earlier`` column holds its value).
+BY_WAVE_COLUMNS = (
+    "family",
+    "quantity",
+    "wave",
     "newest",
     "earlier",
     "difference",
@@ -97,6 +123,14 @@ class DriftReport(DisplayMixin):
     alpha, level : float
     notes : tuple of str
         What could not be tested, and why.
+    by_wave : DataFrame
+        The newest wave against each earlier wave separately (:data:`BY_WAVE_COLUMNS`):
+        one row per ``family`` (``path``, ``indirect``, ``mean``), quantity and earlier
+        ``wave``, with the values, the difference, its SE and interval, the statistic,
+        the p-value, Holm's adjusted p-value within the family and ``flagged``.
+    by_wave_sentences : tuple of str
+        The flags of :attr:`by_wave` in words (one sentence per quantity moved, naming
+        the waves), or one sentence saying nothing moved.
     """
 
     newest: str
@@ -107,6 +141,8 @@ class DriftReport(DisplayMixin):
     alpha: float = 0.05
     level: float = 0.95
     notes: tuple[str, ...] = field(default=())
+    by_wave: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BY_WAVE_COLUMNS))
+    by_wave_sentences: tuple[str, ...] = field(default=())
 
     _title: ClassVar[str] = "Drift across waves"
 
@@ -119,10 +155,12 @@ class DriftReport(DisplayMixin):
         return [f"newest={self.newest!r}", f"flagged={int(self.table['flagged'].sum())}"]
 
     def _header(self) -> list[str]:
-        return [*self.sentences, *self.notes]
+        return [*self.sentences, *self.by_wave_sentences, *self.notes]
 
     def _sections(self) -> Any:
         yield "Tests", self.table
+        if len(self.by_wave):
+            yield "Tests against each earlier wave", self.by_wave
 
 
 # --------------------------------------------------------------------------- families
@@ -148,25 +186,135 @@ def _estimate_family(
         est_old, se_old = _pooled(
             old["std_all"].to_numpy(dtype=float), old["se_std_all"].to_numpy(dtype=float)
         )
-        diff = est_new - est_old
-        se = float(np.hypot(se_new, se_old))
-        stat = diff / se if se > 0 else np.nan
-        p = float(2 * stats.norm.sf(abs(stat))) if np.isfinite(stat) else np.nan
         out.append(
             {
                 "family": family,
                 "quantity": str(quantity).removeprefix(prefix),
-                "newest": est_new,
-                "earlier": est_old,
-                "difference": diff,
-                "se": se,
-                "ci_lower": diff - z * se,
-                "ci_upper": diff + z * se,
-                "statistic": stat,
-                "pvalue": p,
+                **_difference(est_new, se_new, est_old, se_old, z),
             }
         )
     return pd.DataFrame(out)
+
+
+def _difference(
+    est_new: float, se_new: float, est_old: float, se_old: float, z: float
+) -> dict[str, float]:
+    diff = est_new - est_old
+    se = float(np.hypot(se_new, se_old))
+    stat = diff / se if se > 0 else np.nan
+    p = float(2 * stats.norm.sf(abs(stat))) if np.isfinite(stat) else np.nan
+    return {
+        "newest": est_new,
+        "earlier": est_old,
+        "difference": diff,
+        "se": se,
+        "ci_lower": diff - z * se,
+        "ci_upper": diff + z * se,
+        "statistic": stat,
+        "pvalue": p,
+    }
+
+
+def _estimate_by_wave(
+    long: pd.DataFrame,
+    family: str,
+    kind: str,
+    prefix: str,
+    newest: str,
+    earlier: Sequence[str],
+    z: float,
+) -> pd.DataFrame:
+    """The newest wave's standardized estimates against each earlier wave's."""
+    rows = long[(long["kind"] == kind) & long["quantity"].str.startswith(prefix)]
+    out = []
+    for quantity, q in rows.groupby("quantity", sort=False):
+        new = q[q["wave"] == newest]
+        if new.empty:
+            continue
+        est_new, se_new = float(new["std_all"].iloc[0]), float(new["se_std_all"].iloc[0])
+        for wave in earlier:
+            old = q[q["wave"] == wave]
+            if old.empty:
+                continue
+            est_old, se_old = float(old["std_all"].iloc[0]), float(old["se_std_all"].iloc[0])
+            out.append(
+                {
+                    "family": family,
+                    "quantity": str(quantity).removeprefix(prefix),
+                    "wave": wave,
+                    **_difference(est_new, se_new, est_old, se_old, z),
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def _index(s: Survey, items: Sequence[str], lo: float, hi: float) -> np.ndarray:
+    """Each respondent's mean item score as a 0-100 index (answered items only)."""
+    score = s.data[list(items)].mean(axis=1, skipna=True).to_numpy(dtype=float)
+    return 100.0 * (score[np.isfinite(score)] - lo) / (hi - lo)
+
+
+def _welch(a: np.ndarray, b: np.ndarray, z: float) -> dict[str, float]:
+    t = stats.ttest_ind(a, b, equal_var=False)
+    se = float(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
+    diff = float(a.mean() - b.mean())
+    return {
+        "newest": float(a.mean()),
+        "earlier": float(b.mean()),
+        "difference": diff,
+        "se": se,
+        "ci_lower": diff - z * se,
+        "ci_upper": diff + z * se,
+        "statistic": float(t.statistic),
+        "pvalue": float(t.pvalue),
+    }
+
+
+def _mean_by_wave(surveys: Mapping[str, Survey], newest: str, z: float) -> pd.DataFrame:
+    """The newest wave's construct means (0-100) against each earlier wave's (Welch)."""
+    new = surveys[newest]
+    out = []
+    for construct, items in new.constructs.items():
+        lo, hi = _scale(new.codebook, items)
+        if hi <= lo:
+            continue
+        a = _index(new, items, lo, hi)
+        for wave, s in surveys.items():
+            if wave == newest:
+                continue
+            b = _index(s, items, lo, hi)
+            if len(a) < 2 or len(b) < 2:
+                continue
+            out.append({"family": "mean", "quantity": construct, "wave": wave, **_welch(a, b, z)})
+    return pd.DataFrame(out)
+
+
+def _by_wave(
+    long: pd.DataFrame,
+    surveys: Mapping[str, Survey],
+    newest: str,
+    earlier: Sequence[str],
+    alpha: float,
+    z: float,
+) -> pd.DataFrame:
+    families = [
+        _estimate_by_wave(long, "path", "path", "", newest, earlier, z),
+        _estimate_by_wave(long, "indirect", "effect", "indirect ", newest, earlier, z),
+        _mean_by_wave(surveys, newest, z),
+    ]
+    parts = []
+    for f in families:
+        if f.empty:
+            continue
+        f = f.copy()
+        f["p_holm"] = holm(f["pvalue"].to_numpy())  # over the quantities and waves of the family
+        f["flagged"] = f["p_holm"] < alpha
+        parts.append(f)
+    if not parts:
+        return pd.DataFrame(columns=BY_WAVE_COLUMNS)
+    table = pd.concat(parts, ignore_index=True)
+    table["flagged"] = table["flagged"].astype(bool)
+    return table[list(BY_WAVE_COLUMNS)]
 
 
 def _scale(codebook: Codebook, items: Sequence[str]) -> tuple[float, float]:
@@ -184,34 +332,11 @@ def _mean_family(surveys: Mapping[str, Survey], newest: str, z: float) -> pd.Dat
         lo, hi = _scale(codebook, items)
         if hi <= lo:
             continue
-
-        def index(
-            s: Survey, items: Sequence[str] = items, lo: float = lo, hi: float = hi
-        ) -> np.ndarray:
-            score = s.data[list(items)].mean(axis=1, skipna=True).to_numpy(dtype=float)
-            return 100.0 * (score[np.isfinite(score)] - lo) / (hi - lo)
-
-        a = index(new)
-        b = np.concatenate([index(s) for w, s in surveys.items() if w != newest])
+        a = _index(new, items, lo, hi)
+        b = np.concatenate([_index(s, items, lo, hi) for w, s in surveys.items() if w != newest])
         if len(a) < 2 or len(b) < 2:
             continue
-        t = stats.ttest_ind(a, b, equal_var=False)
-        se = float(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
-        diff = float(a.mean() - b.mean())
-        out.append(
-            {
-                "family": "mean",
-                "quantity": construct,
-                "newest": float(a.mean()),
-                "earlier": float(b.mean()),
-                "difference": diff,
-                "se": se,
-                "ci_lower": diff - z * se,
-                "ci_upper": diff + z * se,
-                "statistic": float(t.statistic),
-                "pvalue": float(t.pvalue),
-            }
-        )
+        out.append({"family": "mean", "quantity": construct, **_welch(a, b, z)})
     return pd.DataFrame(out)
 
 
@@ -379,6 +504,61 @@ def _sentences(
     return out
 
 
+def _by_wave_sentences(
+    table: pd.DataFrame,
+    newest: str,
+    earlier: Sequence[str],
+    alpha: float,
+    lang: str,
+    level: float = 0.95,
+) -> list[str]:
+    """One sentence per quantity that moved against some earlier wave, naming the waves."""
+    zh = lang == "zh"
+    labels = {
+        "path": ("path", "路径"),
+        "indirect": ("indirect effect", "间接效应"),
+        "mean": ("construct mean (0-100)", "构念均值（0-100）"),
+    }
+    pct = f"{round(100 * level)}% CI"
+    out = []
+    flagged = table[table["flagged"]]
+    for (family, quantity), rows in flagged.groupby(["family", "quantity"], sort=False):
+        en, cn = labels.get(str(family), (str(family), str(family)))
+        parts = []
+        for _, r in rows.iterrows():
+            ci = f"{pct} [{_fmt(r['ci_lower'])}, {_fmt(r['ci_upper'])}]"
+            change = f"{_fmt(r['earlier'])} → {_fmt(r['newest'])}"
+            evidence = (
+                f"{change}，差值 {_fmt(r['difference'])}，{ci}，Holm 校正 {_p(r['p_holm'])}"
+                if zh
+                else f"{change}, a difference of {_fmt(r['difference'])}, {ci}, "
+                f"Holm-adjusted {_p(r['p_holm'])}"
+            )
+            parts.append(
+                f"与第 {r['wave']} 波相比（{evidence}）" if zh else f"wave {r['wave']} ({evidence})"
+            )
+        if zh:
+            out.append(
+                f"逐波比较：第 {newest} 波的{cn} {quantity} " + "、".join(parts) + "均有变化。"
+            )
+        else:
+            out.append(
+                f"Against each earlier wave: the {en} {quantity} of wave {newest} moved "
+                "against " + "; ".join(parts) + "."
+            )
+    if not out and len(earlier):
+        others = ", ".join(earlier)
+        out.append(
+            f"逐波比较（分别与 {others} 各波相比）：第 {newest} 波的路径、间接效应和构念均值"
+            f"在 α = {_fmt(alpha)}（各族内 Holm 校正）下均无显著变化。"
+            if zh
+            else f"Against each earlier wave separately ({others}), no path, indirect effect "
+            f"or construct mean of wave {newest} moved at α = {_fmt(alpha)} (Holm-adjusted "
+            "within each family)."
+        )
+    return out
+
+
 # --------------------------------------------------------------------------- entry
 def drift(
     long: pd.DataFrame,
@@ -415,6 +595,8 @@ def drift(
     Returns
     -------
     DriftReport
+        The pooled tests (:attr:`~DriftReport.table`) and the tests against each earlier
+        wave (:attr:`~DriftReport.by_wave`).
     """
     waves = list(surveys)
     newest = waves[-1] if newest is None else newest
@@ -448,6 +630,7 @@ def drift(
     extra = [c for c in table.columns if c not in DRIFT_COLUMNS]
     table = table[[*DRIFT_COLUMNS, *extra]]
     sentences = _sentences(table, newest, earlier, alpha, lang, level)
+    by_wave = _by_wave(long, surveys, newest, earlier, alpha, z)
     return DriftReport(
         newest=newest,
         earlier=earlier,
@@ -457,4 +640,6 @@ def drift(
         alpha=alpha,
         level=level,
         notes=tuple(notes),
+        by_wave=by_wave,
+        by_wave_sentences=tuple(_by_wave_sentences(by_wave, newest, earlier, alpha, lang, level)),
     )

@@ -40,10 +40,13 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +57,7 @@ import pandas as pd
 
 from loyaltysem._display import DisplayMixin
 from loyaltysem._files import OutputFolder, atomic_write, write_csv, write_text
+from loyaltysem._progress import Counter, QueueDrain, QueueSink, shows_bar
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import LoyaltySemError, StudyError
 from loyaltysem.instruments import DEFAULT_MODEL, RIVAL_MODEL
@@ -198,7 +202,7 @@ class StudyResult(DisplayMixin):
         for w in self.failed:
             lines.append(f"wave {w.wave} FAILED ({w.source}): {w.reason}")
         if self.drift is not None:
-            lines += self.drift.sentences
+            lines += [*self.drift.sentences, *self.drift.by_wave_sentences]
         return lines
 
     def _sections(self) -> Any:
@@ -334,17 +338,41 @@ def _outcome_status(a: Analysis) -> tuple[str, str]:
     return ("ok" if st.ok else "improper"), st.label
 
 
-def _run_wave(study: Study, wave: Wave, target: Path, key: str, seed: int) -> dict[str, Any]:
+def _run_wave(
+    study: Study,
+    wave: Wave,
+    target: Path,
+    key: str,
+    seed: int,
+    draws: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
     """Analyse one wave into its folder; never raises for a broken wave (it is reported).
 
     BLAS runs one thread (as every fit does): waves run side by side on the cores, and a
-    Dask worker does not limit its threads itself.
+    Dask worker does not limit its threads itself. ``draws`` (a picklable callable: a
+    :class:`~loyaltysem._progress.QueueSink` in a worker process) is told the number of
+    bootstrap draws each time some finish; ``None``: nothing is reported.
     """
-    with single_blas_thread():
-        return _analyse_wave(study, wave, target, key, seed)
+    with single_blas_thread(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _analyse_wave(study, wave, target, key, seed, draws)
+    result["warnings"] = _warning_lines(caught)
+    return result
 
 
-def _analyse_wave(study: Study, wave: Wave, target: Path, key: str, seed: int) -> dict[str, Any]:
+def _warning_lines(caught: Sequence[warnings.WarningMessage]) -> list[str]:
+    """The warnings of a step as lines of the log (each once), not on stderr."""
+    return list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+
+
+def _analyse_wave(
+    study: Study,
+    wave: Wave,
+    target: Path,
+    key: str,
+    seed: int,
+    draws: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
     start = time.perf_counter()
     version = library_versions().get("loyaltysem", "")
     with OutputFolder(target, command=["loyaltysem", "run"], version=version) as folder:
@@ -364,6 +392,7 @@ def _analyse_wave(study: Study, wave: Wave, target: Path, key: str, seed: int) -
                 random_state=seed,
                 n_jobs=1,
                 clean=study.screening.clean,
+                progress=False if draws is None else draws,
             )
             table = _write_wave(a, study, folder.staging, wave.name)
             status, reason = _outcome_status(a)
@@ -443,24 +472,83 @@ def _check_out(out: Path) -> None:
             )
 
 
+class _Draws:
+    """The bootstrap draws of the waves, counted toward ``waves x draws`` exactly.
+
+    Reports come tagged with the wave's name, from this process (one job) or from the
+    worker processes through a queue (read by a thread here). When a wave is finished
+    its remaining draws are counted at once (a failed wave, a fit not bootstrapped, a
+    Dask worker that reports nothing) and later reports of it are ignored, so the count
+    ends at the total whatever the order the reports and the results arrive in.
+    """
+
+    def __init__(self, per_wave: int, sinks: Sequence[Callable[[int], None]]) -> None:
+        self.per_wave = per_wave
+        self.sinks = list(sinks)
+        self.counted: dict[str, int] = {}
+        self.closed: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, wave: str, k: int) -> None:
+        with self._lock:
+            if wave in self.closed:
+                return
+            k = min(int(k), self.per_wave - self.counted.get(wave, 0))
+            if k <= 0:
+                return
+            self.counted[wave] = self.counted.get(wave, 0) + k
+            for sink in self.sinks:
+                sink(k)
+
+    def finish(self, wave: str) -> None:
+        with self._lock:
+            self.closed.add(wave)
+            k = self.per_wave - self.counted.get(wave, 0)
+            self.counted[wave] = self.per_wave
+            if k > 0:
+                for sink in self.sinks:
+                    sink(k)
+
+
 def _execute(
     tasks: Sequence[tuple[Study, Wave, Path, str, int]],
     jobs: int,
     scheduler: str | None,
     done: Callable[[dict[str, Any]], None],
+    draws: _Draws | None = None,
 ) -> None:
+    """Run the wave tasks here, over loky workers or on Dask; ``done`` gets each result.
+
+    The draws of a wave are reported as they finish: in this process directly, from loky
+    workers through a ``multiprocessing.Manager().Queue()`` proxy drained by a thread
+    here. On Dask the draws are counted per wave, when the wave's result comes back (a
+    manager's queue does not reach the cluster's machines).
+    """
     if scheduler is not None:
         for result in _on_dask(tasks, scheduler):
             done(result)
     elif jobs == 1 or len(tasks) <= 1:
         for task in tasks:
-            done(_run_wave(*task))
+            sink = None if draws is None else functools.partial(draws.add, task[1].name)
+            done(_run_wave(*task, sink))
     else:
         from joblib import Parallel, delayed
 
         parallel = Parallel(n_jobs=jobs, return_as="generator")
-        for result in parallel(delayed(_run_wave)(*task) for task in tasks):
-            done(result)
+        if draws is None:
+            for result in parallel(delayed(_run_wave)(*task) for task in tasks):
+                done(result)
+            return
+        import multiprocessing
+
+        with multiprocessing.Manager() as manager:
+            queue = manager.Queue()
+            with QueueDrain(queue, draws.add):
+                calls = (
+                    delayed(_run_wave)(*task, QueueSink(queue, task[1].name)) for task in tasks
+                )
+                for result in parallel(calls):
+                    done(result)
 
 
 def _on_dask(tasks: Sequence[tuple[Study, Wave, Path, str, int]], address: str) -> list[Any]:
@@ -485,7 +573,8 @@ def run_study(
     jobs: int = 1,
     resume: bool = False,
     scheduler: str | None = None,
-    progress: bool | Callable[[str], None] = True,
+    progress: bool | Callable[[str], None] | None = None,
+    on_draws: Callable[[int], None] | None = None,
 ) -> StudyResult:
     """Run the study's chain on every wave, then write the tables across waves.
 
@@ -503,9 +592,19 @@ def run_study(
     scheduler : str, optional
         The address of a Dask distributed scheduler (``tcp://host:8786``): the waves run
         there (the ``dask`` extra).
-    progress : bool or callable
-        Print a line per wave (``True``), nothing (``False``), or call this function with
-        each line.
+    progress : bool or callable, optional
+        ``None`` (default): print a line per wave and, when stderr is a terminal or in
+        Jupyter, two progress bars (tqdm: text or a notebook widget), the waves and the
+        bootstrap draws of all the waves (``waves x draws``); ``True``: the lines and the
+        bars always; ``False``: nothing (for cron); a callable: called with each line
+        instead of printing it (no bars). ``study.log`` gets the lines in every case,
+        never a bar. Warnings raised while the waves are analysed (in this process or
+        in a worker) come as lines too, naming their wave.
+    on_draws : callable, optional
+        Called with the number of bootstrap draws just finished, each time some finish
+        in any wave (the numbers add up to ``waves x draws`` of the waves analysed):
+        as they finish in this process or in loky workers (``jobs > 1``), per wave on a
+        Dask cluster.
 
     Returns
     -------
@@ -523,27 +622,46 @@ def run_study(
     waves = waves_of(study)
     _check_out(out)
     (out / "waves").mkdir(parents=True, exist_ok=True)
-    report = _logged(_reporter(progress), out / "study.log")
-    report(f"loyaltysem {library_versions().get('loyaltysem', '')} run: {study.study.name}")
     results: dict[str, dict[str, Any]] = {}
     tasks = []
+    kept_lines = []
     for wave in waves:
         key = _key(wave, study)
         target = out / "waves" / wave.folder
         kept = _resumed(target, key) if resume else None
         if kept is not None:
-            report(f"wave {wave.name}: unchanged since the last run (resumed)")
+            kept_lines.append(f"wave {wave.name}: unchanged since the last run (resumed)")
             results[wave.name] = kept
         else:
             tasks.append((study, wave, target, key, wave_seed(study.study.seed, wave.name)))
+    bars = shows_bar(progress)  # a callable gets the lines, and no bar is drawn
+    per_wave = study.bootstrap.draws
+    wave_bar = Counter(len(tasks), bars, "waves", unit="wave", position=0)
+    draw_bar = Counter(len(tasks) * per_wave, bars and per_wave > 0, "draws", position=1)
+    sinks = [c for c in (on_draws, draw_bar.update if draw_bar.drawn else None) if c]
+    draws = _Draws(per_wave, sinks) if sinks and per_wave > 0 else None
+    report = _logged(_reporter(progress, wave_bar), out / "study.log")
+    try:
+        report(f"loyaltysem {library_versions().get('loyaltysem', '')} run: {study.study.name}")
+        for line in kept_lines:
+            report(line)
 
-    def finished(done: dict[str, Any]) -> None:
-        o = done["outcome"]
-        results[o.wave] = done
-        report(f"wave {o.wave}: {o.status} ({o.reason}) in {o.seconds:.1f} s")
+        def finished(done: dict[str, Any]) -> None:
+            o = done["outcome"]
+            results[o.wave] = done
+            if draws is not None:
+                draws.finish(o.wave)
+            wave_bar.update(1)
+            report(f"wave {o.wave}: {o.status} ({o.reason}) in {o.seconds:.1f} s")
+            for line in done.get("warnings", ()):
+                report(f"wave {o.wave}: {line}")
 
-    report(f"{len(tasks)} of {len(waves)} waves to analyse")
-    _execute(tasks, jobs, scheduler, finished)
+        report(f"{len(tasks)} of {len(waves)} waves to analyse")
+        _execute(tasks, jobs, scheduler, finished, draws)
+    finally:
+        draw_bar.close()
+        wave_bar.close()
+    report = _logged(_reporter(progress), out / "study.log")
     ordered = [results[w.name] for w in waves]
     outcomes = tuple(r["outcome"] for r in ordered)
     frames = [r["table"] for r in ordered if len(r["table"])]
@@ -553,7 +671,11 @@ def run_study(
     table["wave"] = table["wave"].astype(str)
     report("drift: the newest wave against the earlier waves")
     cleaned = {name: r["cleaned"] for name, r in results.items() if r["cleaned"] is not None}
-    moved = _drift(study, waves, outcomes, table, cleaned)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        moved = _drift(study, waves, outcomes, table, cleaned)
+    for line in _warning_lines(caught):
+        report(f"drift: {line}")
     _write_study(out, study, outcomes, table, waves, moved)
     failed = sum(o.status == "failed" for o in outcomes)
     report(f"done: {len(outcomes) - failed} waves analysed, {failed} failed")
@@ -605,12 +727,17 @@ def _logged(show: Callable[[str], None], log: Path) -> Callable[[str], None]:
     return report
 
 
-def _reporter(progress: bool | Callable[[str], None]) -> Callable[[str], None]:
+def _reporter(
+    progress: bool | Callable[[str], None] | None, bar: Counter | None = None
+) -> Callable[[str], None]:
+    """Where the lines go: the callable, stdout (above the bars while they show), nowhere."""
     if callable(progress):
         return progress
-    if progress:
-        return lambda line: print(line, flush=True)
-    return lambda line: None
+    if progress is False:
+        return lambda line: None
+    if bar is not None and bar.drawn:
+        return bar.write
+    return lambda line: print(line, flush=True)
 
 
 def _write_study(
@@ -625,7 +752,8 @@ def _write_study(
     files = ["study_long.csv", "study_long.parquet", "study_long.xlsx"]
     if moved is not None:
         write_csv(out / "study_drift.csv", moved.table, index=False)
-        files.append("study_drift.csv")
+        write_csv(out / "study_drift_by_wave.csv", moved.by_wave, index=False)
+        files += ["study_drift.csv", "study_drift_by_wave.csv"]
     outcomes_frame = pd.DataFrame([o.to_dict() for o in outcomes]).set_index("wave")
     shown = outcomes_frame[["status", "reason", "n_received", "n_kept"]]
     written = write_study_report(

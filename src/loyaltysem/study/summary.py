@@ -45,6 +45,7 @@ _TEXT = {
         "waves": "Waves: status, respondents read and kept",
         "trend": "Key quantities by wave (standardized paths and indirect effects)",
         "tests": "Drift tests: the newest wave against the earlier waves",
+        "by_wave": "Drift tests: the newest wave against each earlier wave",
         "failed": "Wave {wave} failed ({source}): {reason}",
     },
     "zh": {
@@ -54,6 +55,7 @@ _TEXT = {
         "waves": "各波次：状态、读取与保留的样本量",
         "trend": "各波次的关键量（标准化路径与间接效应）",
         "tests": "漂移检验：最新一波与此前各波",
+        "by_wave": "漂移检验：最新一波与此前每一波分别比较",
         "failed": "第 {wave} 波失败（{source}）：{reason}",
     },
 }
@@ -92,7 +94,10 @@ def write_study_report(
     """Write ``study_report.md`` and ``study_report.html``; return their paths."""
     text = _TEXT["zh" if lang == "zh" else "en"]
     claims = [text["failed"].format(**f) for f in failed]
-    claims += [*drift.sentences, *drift.notes] if drift is not None else [text["no_drift"]]
+    if drift is None:
+        claims.append(text["no_drift"])
+    else:  # the pooled statement, then the comparison with each earlier wave
+        claims += [*drift.sentences, *drift.by_wave_sentences, *drift.notes]
     tables = [frame_table(text["waves"], outcomes, number=1)]
     trend = trend_table(long)
     if not trend.empty:
@@ -100,6 +105,8 @@ def write_study_report(
     if drift is not None:
         shown = drift.table.drop(columns=[c for c in ("reason",) if c in drift.table])
         tables.append(frame_table(text["tests"], shown, number=len(tables) + 1))
+        if len(drift.by_wave):
+            tables.append(frame_table(text["by_wave"], drift.by_wave, number=len(tables) + 1))
     title = f"{text['title']}: {name}"
     figures = []
     if long["wave"].nunique() >= 2:
