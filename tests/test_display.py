@@ -121,7 +121,40 @@ def _results() -> dict[str, Any]:
         )
         out["StudyResult"] = study
         out["DriftReport"] = study.drift
+        out.update(_pls_results())
     return out
+
+
+def _pls_results() -> dict[str, Any]:
+    """One of every result built on a PLS model (small, fast settings)."""
+    from loyaltysem.pls import cvpat, higher_order_stages, predict_new, simple_slopes
+
+    mobi = ls.load_mobi()
+    base = "Image =~ IMAG1 + IMAG2 + IMAG3\nValue =~ PERV1 + PERV2\nSatisfaction =~ CUSA1 + CUSA2"
+    small = ls.fit_pls(base + "\nSatisfaction ~ Image + Value", mobi)
+    halves = pd.Series(np.arange(small.n) % 2, index=small.data.index)
+    moderated = ls.fit_pls(base + "\nSatisfaction ~ Image + Value + Image:Value", mobi)
+    return {
+        "PLSBootstrap": small.bootstrap(20, random_state=1, jackknife=False),
+        "PLSPredict": small.predict(folds=5, repeats=1, random_state=1),
+        "PLSNewPredictions": predict_new(small, mobi.data.iloc[:10]),
+        "CVPAT": cvpat(small, small, folds=5, random_state=1),
+        "MICOMResult": small.micom(halves, n_permutations=20, random_state=1),
+        "MGAResult": small.mga(halves, method="permutation", n_permutations=20, random_state=1),
+        "IPMAResult": small.ipma("Satisfaction", scale=(1, 10)),
+        "SimpleSlopes": simple_slopes(moderated, "Image", "Value", "Satisfaction"),
+        "HigherOrderStages": higher_order_stages(
+            mobi,
+            {
+                "Image": ["IMAG1", "IMAG2"],
+                "Value": ["PERV1", "PERV2"],
+                "Loyalty": ["CUSL1", "CUSL2"],
+            },
+            "Loyalty ~ Sat",
+            [("Sat", ["Image", "Value"])],
+            missing="mean",
+        ),
+    }
 
 
 def _public_result_types() -> set[str]:
