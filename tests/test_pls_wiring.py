@@ -328,3 +328,15 @@ def test_groups_come_from_the_survey_the_model_was_estimated_on():
     # the codebook gives servicetype no value labels: the groups are its codes
     assert [str(g) for g in implicit.groups] == ["1", "2"]
     assert sum(implicit.n) == res.n
+
+
+def test_the_pls_bootstrap_reports_progress_as_the_cb_sem_one(mobi):
+    """A callable gets the draws as they finish, adding up to n_boot (batched and staged)."""
+    plain = ls.fit_pls(MEASUREMENT + "\nSatisfaction ~ Image + Expectation + Value", mobi)
+    staged = ls.fit_pls(
+        MEASUREMENT + "\nSatisfaction ~ Image + Expectation + Value + Image:Expectation", mobi
+    )
+    for res in (plain, staged):
+        seen: list[int] = []
+        res.bootstrap(60, random_state=1, jackknife=False, progress=seen.append)
+        assert sum(seen) == 60 and all(k > 0 for k in seen)

@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import sys
-import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +54,7 @@ from loyaltysem._kernels.resampling import (
     bias_corrected_interval,
     percentile_interval,
 )
+from loyaltysem._progress import Counter, ProgressArg
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem._workers import run_tasks
 from loyaltysem.errors import ConvergenceWarning, ModelSpecError, SurveyDataError
@@ -698,24 +697,6 @@ def _indices(
     return None, np.random.SeedSequence(random_state).spawn(int(n_boot))
 
 
-def _progress(enabled: bool, total: int) -> Callable[[int], None]:
-    start = time.perf_counter()
-    done = [0]
-
-    def update(k: int) -> None:
-        if not enabled:
-            return
-        done[0] += k
-        bar = "#" * int(30 * done[0] / max(total, 1))
-        elapsed = time.perf_counter() - start
-        sys.stderr.write(f"\rPLS bootstrap [{bar:<30}] {done[0]}/{total} ({elapsed:.1f} s)")
-        if done[0] >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return update
-
-
 @blas_single_threaded
 def bootstrap_pls(
     result: PLSResult,
@@ -726,7 +707,7 @@ def bootstrap_pls(
     n_jobs: int = 1,
     sign_change: SignChange = "none",
     level: float = 0.95,
-    progress: bool | None = None,
+    progress: ProgressArg = None,
     consistent: bool | None = None,
     jackknife: bool = True,
     n_inner: int = 0,
@@ -768,8 +749,11 @@ def bootstrap_pls(
         undo the arbitrary sign of a construct (Hair et al. 2022, ch. 5).
     level : float, default 0.95
         Default confidence level of :meth:`PLSBootstrap.table`.
-    progress : bool, optional
-        Show a progress bar on stderr (default: when stderr is a terminal).
+    progress : bool or callable, optional
+        A progress bar of the draws (tqdm: a widget in Jupyter, text on stderr in a
+        terminal): ``None`` (default) when stderr is a terminal or in Jupyter, ``True``
+        always, ``False`` never; a callable gets the number of draws just finished. See
+        :mod:`loyaltysem._progress`.
     consistent : bool, optional
         Default: as the result (``result.consistent``, set by ``fit_pls(...,
         consistent=True)``); a different value is refused. Bootstrap PLSc (Dijkstra &
@@ -918,8 +902,6 @@ def bootstrap_pls(
     estimate, _, _ = model.statistics(full)
     labels = model.labels()
 
-    show = sys.stderr.isatty() if progress is None else bool(progress)
-    update = _progress(show, n_boot)
     size = _chunk_size(n)
     starts = range(0, n_boot, size)
     tasks = [
@@ -933,12 +915,13 @@ def bootstrap_pls(
         for s in starts
     ]
     values, oks, inadm, ses = [], [], [], []
-    for v, ok, bad, se in run_tasks(_chunk, tasks, n_jobs):
-        values.append(v)
-        oks.append(ok)
-        inadm.append(bad)
-        ses.append(se)
-        update(len(v))
+    with Counter(n_boot, progress, "PLS bootstrap") as bar:
+        for v, ok, bad, se in run_tasks(_chunk, tasks, n_jobs):
+            values.append(v)
+            oks.append(ok)
+            inadm.append(bad)
+            ses.append(se)
+            bar.update(len(v))
     all_values = np.concatenate(values)
     ok = np.concatenate(oks)
     inadmissible = np.concatenate(inadm)
@@ -1027,7 +1010,7 @@ def _staged(
     n_jobs: int,
     sign_change: str,
     level: float,
-    progress: bool | None,
+    progress: ProgressArg,
     consistent: bool | None,
     jackknife: bool,
     n_inner: int,
@@ -1067,18 +1050,17 @@ def _staged(
     n = len(source)
     idx, seeds = _indices(n, n_boot, random_state, indices)
     n_boot = len(seeds)
-    show = sys.stderr.isatty() if progress is None else bool(progress)
-    update = _progress(show, n_boot)
     size = max(1, min(50, -(-n_boot // (4 * max(1, n_jobs)))))
     tasks = [
         (refit, source, labels, None if idx is None else idx[s : s + size], seeds[s : s + size])
         for s in range(0, n_boot, size)
     ]
     values, reasons = [], []
-    for v, why in run_tasks(_staged_chunk, tasks, n_jobs):
-        values.append(v)
-        reasons += why
-        update(len(v))
+    with Counter(n_boot, progress, "PLS bootstrap") as bar:
+        for v, why in run_tasks(_staged_chunk, tasks, n_jobs):
+            values.append(v)
+            reasons += why
+            bar.update(len(v))
     all_values = np.concatenate(values)
     ok = np.array([not r for r in reasons])
     draws = pd.DataFrame(all_values[ok], index=pd.Index(np.flatnonzero(ok), name="draw"))
