@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = str(ROOT / "src")
 sys.path.insert(0, SRC)
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH", "")) if p)
+# The executed tutorials draw no progress bars: in a kernel without ipywidgets tqdm writes
+# its text bar to stderr, which MyST-NB reports (and -W fails on). Users see the bars.
+os.environ["TQDM_DISABLE"] = "1"
 
 import loyaltysem  # noqa: E402
 
