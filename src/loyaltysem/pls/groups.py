@@ -436,7 +436,7 @@ def _verdict(compositional: bool, means: bool, variances: bool) -> tuple[str, st
 
 
 @blas_single_threaded
-def _micom_chunk(
+def _micom_chunk_loop(
     x: np.ndarray, labels: np.ndarray, spec: _Spec, children: Sequence[np.random.SeedSequence]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per permutation: c per construct (NaN row if failed) and the permuted labels."""
@@ -453,6 +453,9 @@ def _micom_chunk(
             continue
         out[k] = _composite_cor(z_pool, f1.weights, f2.weights)
     return out, perms
+
+
+_micom_chunk = _micom_chunk_loop
 
 
 def _composite_cor(z: np.ndarray, w1: np.ndarray, w2: np.ndarray) -> np.ndarray:
@@ -775,7 +778,7 @@ class MGAResult(DisplayMixin):
 
 
 @blas_single_threaded
-def _perm_chunk(
+def _perm_chunk_loop(
     x: np.ndarray, labels: np.ndarray, spec: _Spec, children: Sequence[np.random.SeedSequence]
 ) -> np.ndarray:
     out = np.full((len(children), len(spec.paths)), np.nan)
@@ -789,13 +792,17 @@ def _perm_chunk(
 
 
 @blas_single_threaded
-def _boot_chunk(x: np.ndarray, spec: _Spec, rows: Sequence[np.ndarray]) -> np.ndarray:
+def _boot_chunk_loop(x: np.ndarray, spec: _Spec, rows: Sequence[np.ndarray]) -> np.ndarray:
     out = np.full((len(rows), len(spec.paths)), np.nan)
     for k, idx in enumerate(rows):
         fit = _fit(x[idx], spec)
         if fit is not None:
             out[k] = _path_vector(fit, spec)
     return out
+
+
+_perm_chunk = _perm_chunk_loop
+_boot_chunk = _boot_chunk_loop
 
 
 def henseler_p(

@@ -351,7 +351,7 @@ def _vectors(mp: _Map, spec: _Spec, target: int, cons: list[int]) -> np.ndarray:
 
 
 @blas_single_threaded
-def _boot_chunk(
+def _boot_chunk_loop(
     x: np.ndarray,
     spec: _Spec,
     lo: np.ndarray,
@@ -373,6 +373,9 @@ def _boot_chunk(
             negative += 1
         out[k] = _vectors(mp, spec, target, cons)
     return out, negative
+
+
+_boot_chunk = _boot_chunk_loop
 
 
 def ipma(
