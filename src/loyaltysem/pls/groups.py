@@ -52,6 +52,8 @@ import pandas as pd
 
 from loyaltysem._display import DisplayMixin
 from loyaltysem._kernels import pls as _k
+from loyaltysem._kernels import pls_batched as _kb
+from loyaltysem._progress import Counter, ProgressArg
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem._workers import effective_workers, run_tasks
 from loyaltysem.errors import ModelSpecError, SurveyDataError
@@ -130,6 +132,73 @@ def _chunks(n: int, n_jobs: int) -> list[range]:
     parts = max(1, min(n, 4 * effective_workers(n_jobs)))
     size = math.ceil(n / parts) if n else 1
     return [range(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+_BATCH = 250  # correlation matrices per batched kernel call
+
+
+def _batches(n: int, rows: int, per_draw: int = 1) -> list[range]:
+    """Draws per batched call: fixed (so the numbers do not depend on ``n_jobs``).
+
+    At most 250 matrices per call, fewer for many rows so that a call's row counts
+    (matrices × rows) stay within 16 MB; ``per_draw`` matrices per draw.
+    """
+    size = max(1, int(min(_BATCH, max(8, (1 << 21) // max(rows, 1))) // per_draw))
+    return [range(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def _varies(x: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Whether every item varies among the rows of each draw (count > 0): (B,)."""
+    drawn = counts > 0
+    ok = np.ones(len(counts), dtype=bool)
+    for k in range(x.shape[1]):
+        v = x[:, k]
+        lo = np.where(drawn, v, np.inf).min(axis=1)
+        hi = np.where(drawn, v, -np.inf).max(axis=1)
+        ok &= hi > lo
+    return ok
+
+
+def _fit_counts(
+    x: np.ndarray, counts: np.ndarray, spec: _Spec
+) -> tuple[_kb.BatchedPLS, np.ndarray]:
+    """PLS on B weighted row sets of ``x`` at once, and which draws are usable.
+
+    A draw is usable, as :func:`_fit` returns an estimate, when every item varies in its
+    rows and the weights converge (a singular matrix gives NaN and no convergence).
+    """
+    with np.errstate(all="ignore"):
+        r = _kb.weighted_correlations(x, counts)
+    fit = _kb.pls_batched(
+        r, spec.blocks, spec.inner, spec.modes, spec.scheme, spec.max_iter, spec.tol
+    )
+    return fit, _varies(x, counts) & fit.converged
+
+
+def _path_array(paths: np.ndarray, spec: _Spec) -> np.ndarray:
+    """The model's paths of B path matrices (B, m, m): (B, paths)."""
+    src = [spec.names.index(s) for s, _ in spec.paths]
+    tgt = [spec.names.index(t) for _, t in spec.paths]
+    return paths[:, src, tgt]
+
+
+def _permutations(labels: np.ndarray, children: Sequence[np.random.SeedSequence]) -> np.ndarray:
+    """The permuted labels of each child seed: (B, n), as the one-by-one loop draws them."""
+    out = np.empty((len(children), len(labels)), dtype=np.int8)
+    for k, child in enumerate(children):
+        out[k] = np.random.default_rng(child).permutation(labels)
+    return out
+
+
+def _fit_pairs(x: np.ndarray, perms: np.ndarray, spec: _Spec) -> tuple[_kb.BatchedPLS, np.ndarray]:
+    """Both groups of every permutation in one batched call: draws 0..B-1 group 0, B..2B-1 group 1.
+
+    Returns the fit of the 2B groups and, per permutation, whether both are usable.
+    """
+    counts = np.concatenate([perms == 0, perms == 1]).astype(float)
+    fit, ok = _fit_counts(x, counts, spec)
+    nb = len(perms)
+    return fit, ok[:nb] & ok[nb:]
 
 
 # --------------------------------------------------------------------------- the groups
@@ -455,7 +524,53 @@ def _micom_chunk_loop(
     return out, perms
 
 
-_micom_chunk = _micom_chunk_loop
+@blas_single_threaded
+def _micom_chunk(
+    x: np.ndarray, labels: np.ndarray, spec: _Spec, children: Sequence[np.random.SeedSequence]
+) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`_micom_chunk_loop`, both groups of all permutations in one batched call.
+
+    The correlation of ``Z w1`` and ``Z w2`` over the pooled rows is
+    ``w1' R w2 / sqrt(w1' R w1 · w2' R w2)`` with ``R`` the pooled item correlations.
+    """
+    z_pool, _, _ = _k.standardize(x)
+    r_pool = (z_pool.T @ z_pool) / (len(z_pool) - 1)
+    perms = _permutations(labels, children)
+    fit, ok = _fit_pairs(x, perms, spec)
+    nb = len(perms)
+    w1, w2 = fit.weights[:nb], fit.weights[nb:]
+    rw1, rw2 = np.matmul(r_pool, w1), np.matmul(r_pool, w2)
+    with np.errstate(all="ignore"):
+        out = np.sum(w1 * rw2, axis=1) / np.sqrt(
+            np.sum(w1 * rw1, axis=1) * np.sum(w2 * rw2, axis=1)
+        )
+    out[~ok] = np.nan
+    return out, perms
+
+
+def _group_moments(scores: np.ndarray, perms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """MICOM step 3 for B labelings (B, n) at once: mean difference and log variance ratio.
+
+    Per labeling the group means and variances (divisor n − 1) of the scores (n, m),
+    from matrix products with the group indicators, in blocks of 500 labelings. The
+    scores are standardized (pooled mean 0, sd 1), so ``Σs² − k·mean²`` loses no digits
+    that matter (agrees with the two-pass variance to ~1e-15).
+    """
+    nb, m = len(perms), scores.shape[1]
+    diff, ratio = np.empty((nb, m)), np.empty((nb, m))
+    for s in range(0, nb, 500):
+        lab = perms[s : s + 500]
+        logs, means = [], []
+        for g in (0, 1):
+            ind = (lab == g).astype(float)
+            k = ind.sum(axis=1)[:, None]
+            mean = ind @ scores / k
+            ss = ind @ scores**2 - k * mean**2
+            means.append(mean)
+            logs.append(np.log(ss / (k - 1)))
+        diff[s : s + 500] = means[0] - means[1]
+        ratio[s : s + 500] = logs[0] - logs[1]
+    return diff, ratio
 
 
 def _composite_cor(z: np.ndarray, w1: np.ndarray, w2: np.ndarray) -> np.ndarray:
@@ -476,6 +591,7 @@ def micom(
     alpha: float = 0.05,
     random_state: RandomState = None,
     n_jobs: int = 1,
+    progress: ProgressArg = None,
 ) -> MICOMResult:
     r"""Measurement invariance of composites (MICOM) between two groups.
 
@@ -502,7 +618,11 @@ def micom(
         Seed of the permutations; each permutation has its own child seed, so the
         result does not depend on ``n_jobs``.
     n_jobs : int, default 1
-        Processes (``-1``: every core).
+        Processes (``-1``: every core); batches of permutations run in parallel.
+    progress : bool or callable, optional
+        A progress bar of the permutations (``None``: in a terminal or Jupyter), or a
+        callable given the number of permutations just finished
+        (:mod:`loyaltysem._progress`).
 
     Returns
     -------
@@ -584,9 +704,14 @@ def micom(
     c_obs = _composite_cor(z_pool, f1.weights, f2.weights)
     children = seq.spawn(n_permutations)
     tasks = [
-        (x, labels, spec, [children[i] for i in chunk]) for chunk in _chunks(n_permutations, n_jobs)
+        (x, labels, spec, [children[i] for i in chunk])
+        for chunk in _batches(n_permutations, len(x), 2)
     ]
-    parts = list(run_tasks(_micom_chunk, tasks, n_jobs))
+    parts = []
+    with Counter(n_permutations, progress, "MICOM permutations") as bar:
+        for part in run_tasks(_micom_chunk, tasks, n_jobs):
+            parts.append(part)
+            bar.update(len(part[0]))
     c_perm = np.vstack([p[0] for p in parts])
     perms = np.vstack([p[1] for p in parts])
     ok = ~np.isnan(c_perm).any(axis=1)
@@ -607,17 +732,9 @@ def micom(
     )
     scores = _k.scores(z_pool, pooled.weights)
 
-    def stats(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a, b = scores[lab == 0], scores[lab == 1]
-        return (
-            a.mean(axis=0) - b.mean(axis=0),
-            np.log(a.var(axis=0, ddof=1)) - np.log(b.var(axis=0, ddof=1)),
-        )
-
-    mean_obs, var_obs = stats(labels)
-    perm_stats = [stats(p) for p in perms[ok]]
-    mean_perm = np.array([s[0] for s in perm_stats])
-    var_perm = np.array([s[1] for s in perm_stats])
+    mean_obs, var_obs = _group_moments(scores, labels[None])
+    mean_perm, var_perm = _group_moments(scores, perms[ok])
+    mean_obs, var_obs = mean_obs[0], var_obs[0]
 
     idx = pd.Index(spec.names, name="construct")
     q05 = np.quantile(c_perm, alpha, axis=0)
@@ -801,8 +918,33 @@ def _boot_chunk_loop(x: np.ndarray, spec: _Spec, rows: Sequence[np.ndarray]) -> 
     return out
 
 
-_perm_chunk = _perm_chunk_loop
-_boot_chunk = _boot_chunk_loop
+@blas_single_threaded
+def _perm_chunk(
+    x: np.ndarray, labels: np.ndarray, spec: _Spec, children: Sequence[np.random.SeedSequence]
+) -> np.ndarray:
+    """Path differences per permutation (NaN row if failed), both groups batched."""
+    perms = _permutations(labels, children)
+    fit, ok = _fit_pairs(x, perms, spec)
+    paths = _path_array(fit.paths, spec)
+    nb = len(perms)
+    out = paths[:nb] - paths[nb:]
+    out[~ok] = np.nan
+    return out
+
+
+@blas_single_threaded
+def _boot_chunk(x: np.ndarray, spec: _Spec, rows: Sequence[np.ndarray]) -> np.ndarray:
+    """Path coefficients per bootstrap draw of a group (NaN row if failed), batched."""
+    counts = _kb.row_counts(np.asarray(rows), len(x))
+    fit, ok = _fit_counts(x, counts, spec)
+    out = _path_array(fit.paths, spec)
+    out[~ok] = np.nan
+    return out
+
+
+def _mga_task(kind: str, *args: Any) -> np.ndarray:
+    """One batch of MGA: permutations (:func:`_perm_chunk`) or a group's bootstrap draws."""
+    return _perm_chunk(*args) if kind == "permutation" else _boot_chunk(*args)
 
 
 def henseler_p(
@@ -897,6 +1039,7 @@ def mga(
     indices: object = None,
     random_state: RandomState = None,
     n_jobs: int = 1,
+    progress: ProgressArg = None,
 ) -> MGAResult:
     r"""Compare every path coefficient between two groups (PLS-MGA).
 
@@ -922,7 +1065,11 @@ def mga(
         Seed; every permutation and bootstrap draw has its own child seed, so the
         result does not depend on ``n_jobs``.
     n_jobs : int, default 1
-        Processes (``-1``: every core).
+        Processes (``-1``: every core); batches of draws run in parallel.
+    progress : bool or callable, optional
+        A progress bar of the permutations and bootstrap draws (``None``: in a terminal
+        or Jupyter), or a callable given the number just finished
+        (:mod:`loyaltysem._progress`).
 
     Returns
     -------
@@ -1026,14 +1173,46 @@ def mga(
     perm_frame = boot1_frame = boot2_frame = None
     n_perm_used = n_boot_used = 0
 
-    if method in ("permutation", "both"):
+    do_perm = method in ("permutation", "both")
+    do_boot = method in ("henseler", "both")
+    if do_perm:
         n_permutations = _count(n_permutations, "n_permutations", 1)
+    rows1 = rows2 = np.empty((0, 0), dtype=np.int64)
+    if do_boot:
+        if indices is not None:
+            rows1, rows2 = _indices(indices, n)
+        else:
+            n_boot = _count(n_boot, "n_boot", 2)
+            rows1 = np.vstack(
+                [np.random.default_rng(c).integers(0, n[0], n[0]) for c in seq_boot1.spawn(n_boot)]
+            )
+            rows2 = np.vstack(
+                [np.random.default_rng(c).integers(0, n[1], n[1]) for c in seq_boot2.spawn(n_boot)]
+            )
+    tasks: list[tuple[Any, ...]] = []
+    if do_perm:
         children = seq_perm.spawn(n_permutations)
-        tasks = [
-            (x, labels, spec, [children[i] for i in chunk])
-            for chunk in _chunks(n_permutations, n_jobs)
+        tasks += [
+            ("permutation", x, labels, spec, [children[i] for i in chunk])
+            for chunk in _batches(n_permutations, len(x), 2)
         ]
-        diffs = np.vstack(list(run_tasks(_perm_chunk, tasks, n_jobs)))
+    n_perm_tasks = len(tasks)
+    if do_boot:
+        tasks += [
+            ("bootstrap", x[labels == g], spec, rows[chunk.start : chunk.stop])
+            for g, rows in ((0, rows1), (1, rows2))
+            for chunk in _batches(len(rows), n[g])
+        ]
+    total = (n_permutations if do_perm else 0) + len(rows1) + len(rows2)
+    parts: list[np.ndarray] = []
+    with Counter(total, progress, "MGA draws") as bar:
+        for part in run_tasks(_mga_task, tasks, n_jobs):  # all batches share the workers
+            parts.append(part)
+            bar.update(len(part))
+    perm_parts, boot_parts = parts[:n_perm_tasks], parts[n_perm_tasks:]
+
+    if do_perm:
+        diffs = np.vstack(perm_parts)
         ok = ~np.isnan(diffs).any(axis=1)
         failed["permutation"] = int((~ok).sum())
         diffs = diffs[ok]
@@ -1051,22 +1230,9 @@ def mga(
         )
         perm_frame = pd.DataFrame(diffs, columns=path_index)
 
-    if method in ("henseler", "both"):
-        if indices is not None:
-            rows1, rows2 = _indices(indices, n)
-        else:
-            n_boot = _count(n_boot, "n_boot", 2)
-            rows1 = np.vstack(
-                [np.random.default_rng(c).integers(0, n[0], n[0]) for c in seq_boot1.spawn(n_boot)]
-            )
-            rows2 = np.vstack(
-                [np.random.default_rng(c).integers(0, n[1], n[1]) for c in seq_boot2.spawn(n_boot)]
-            )
-        boots = []
-        for g, rows in ((0, rows1), (1, rows2)):
-            xg = x[labels == g]
-            tasks = [(xg, spec, [rows[i] for i in chunk]) for chunk in _chunks(len(rows), n_jobs)]
-            boots.append(np.vstack(list(run_tasks(_boot_chunk, tasks, n_jobs))))
+    if do_boot:
+        n_first = len(_batches(len(rows1), n[0]))
+        boots = [np.vstack(boot_parts[:n_first]), np.vstack(boot_parts[n_first:])]
         kept = [bt[~np.isnan(bt).any(axis=1)] for bt in boots]
         j = min(len(kept[0]), len(kept[1]))
         failed["bootstrap"] = int(len(rows1) - len(kept[0]) + len(rows2) - len(kept[1]))
