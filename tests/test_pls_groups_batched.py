@@ -166,3 +166,32 @@ def test_public_results_equal_one_by_one(ecsi, split, monkeypatch):
     ]:
         pd.testing.assert_frame_equal(a, b, check_exact=False, atol=TOL, rtol=0)
     assert fast.n_failed == slow.n_failed and inv.n_failed == inv_slow.n_failed
+
+
+def test_several_batches_progress_and_n_jobs(ecsi, split):
+    # 300 permutations span three batches of 125 (two groups each, 250 matrices)
+    seen: list[int] = []
+    kw = {"levels": (0, 1), "random_state": 13, "n_permutations": 300}
+    one = g.micom(ecsi, split, n_jobs=1, progress=seen.append, **kw)
+    assert sum(seen) == 300 and len(seen) == 3
+    two = g.micom(ecsi, split, n_jobs=2, progress=False, **kw)
+    for a, b in [(one.compositional, two.compositional), (one.means, two.means)]:
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    seen.clear()
+    m1 = g.mga(ecsi, split, n_boot=300, n_jobs=1, progress=seen.append, **kw)
+    assert sum(seen) == 300 + 2 * 300
+    m2 = g.mga(ecsi, split, n_boot=300, n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(m1.table, m2.table, check_exact=True)
+    pd.testing.assert_frame_equal(m1.permutation_diffs, m2.permutation_diffs, check_exact=True)
+    seen.clear()
+    survey = load_corp_rep()
+    res = pls(
+        survey,
+        {"COMP": ["comp_1", "comp_2", "comp_3"], "CUSL": ["cusl_1", "cusl_2"]},
+        "CUSL ~ COMP",
+        missing="mean",
+    )
+    i1 = ip.ipma(res, "CUSL", scale=survey, n_boot=300, random_state=2, progress=seen.append)
+    assert sum(seen) == 300 and i1.n_boot == 300
+    i2 = ip.ipma(res, "CUSL", scale=survey, n_boot=300, random_state=2, n_jobs=2)
+    pd.testing.assert_frame_equal(i1.constructs, i2.constructs, check_exact=True)

@@ -10,11 +10,17 @@ permutation test of Chin & Dibbern (2010) and by Henseler's PLS-MGA (Henseler, R
 Sinkovics 2009) exactly as ``seminr::estimate_pls_mga()`` computes it.
 
 Both take a :class:`~loyaltysem.pls.PLSResult` (from :func:`~loyaltysem.pls.pls`) and
-re-estimate the same model on the item scores it keeps (``result.data``) with the kernel
-:func:`loyaltysem._kernels.pls.pls_moments`: same items, same modes, same scheme, same
-stop settings, same missing-data treatment. Every permutation and bootstrap draw has its
-own seed (``numpy.random.SeedSequence(random_state).spawn``), so the numbers do not
-depend on ``n_jobs``.
+re-estimate the same model on the item scores it keeps (``result.data``): same items,
+same modes, same scheme, same stop settings, same missing-data treatment. The groups
+themselves are estimated by :func:`loyaltysem._kernels.pls.pls_moments`; permutations and
+bootstrap draws go through the batched kernel
+(:func:`loyaltysem._kernels.pls_batched.pls_batched`), up to 250 correlation matrices per
+call (a permutation stacks its two groups, row weights 0/1; a bootstrap draw its row
+counts), and equal the one-by-one estimates kept as ``_perm_chunk_loop``,
+``_micom_chunk_loop`` and ``_boot_chunk_loop`` to 1e-10
+(``tests/test_pls_groups_batched.py``). Every permutation and bootstrap draw has its own
+seed (``numpy.random.SeedSequence(random_state).spawn``) and the batches are fixed, so
+the numbers do not depend on ``n_jobs``.
 
 Groups: a column name (of ``data=``, a Survey or DataFrame aligned with the rows the
 model was estimated on), a Series aligned with ``result.data.index``, or an array of one
@@ -42,7 +48,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -55,7 +60,7 @@ from loyaltysem._kernels import pls as _k
 from loyaltysem._kernels import pls_batched as _kb
 from loyaltysem._progress import Counter, ProgressArg
 from loyaltysem._threads import blas_single_threaded
-from loyaltysem._workers import effective_workers, run_tasks
+from loyaltysem._workers import run_tasks
 from loyaltysem.errors import ModelSpecError, SurveyDataError
 from loyaltysem.pls import ModelArrays, require_plain
 from loyaltysem.status import Status, warn_status
@@ -128,12 +133,6 @@ def _count(value: object, name: str, minimum: int) -> int:
     return int(value)
 
 
-def _chunks(n: int, n_jobs: int) -> list[range]:
-    parts = max(1, min(n, 4 * effective_workers(n_jobs)))
-    size = math.ceil(n / parts) if n else 1
-    return [range(i, min(i + size, n)) for i in range(0, n, size)]
-
-
 _BATCH = 250  # correlation matrices per batched kernel call
 
 
@@ -161,18 +160,19 @@ def _varies(x: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 def _fit_counts(
     x: np.ndarray, counts: np.ndarray, spec: _Spec
-) -> tuple[_kb.BatchedPLS, np.ndarray]:
-    """PLS on B weighted row sets of ``x`` at once, and which draws are usable.
+) -> tuple[_kb.BatchedPLS, np.ndarray, np.ndarray]:
+    """PLS on B weighted row sets of ``x`` at once: the fit, usable draws, correlations.
 
     A draw is usable, as :func:`_fit` returns an estimate, when every item varies in its
     rows and the weights converge (a singular matrix gives NaN and no convergence).
+    ``counts`` (B, n) says how often each row is in each draw (0/1 for a group).
     """
     with np.errstate(all="ignore"):
         r = _kb.weighted_correlations(x, counts)
     fit = _kb.pls_batched(
         r, spec.blocks, spec.inner, spec.modes, spec.scheme, spec.max_iter, spec.tol
     )
-    return fit, _varies(x, counts) & fit.converged
+    return fit, _varies(x, counts) & fit.converged, r
 
 
 def _path_array(paths: np.ndarray, spec: _Spec) -> np.ndarray:
@@ -196,7 +196,7 @@ def _fit_pairs(x: np.ndarray, perms: np.ndarray, spec: _Spec) -> tuple[_kb.Batch
     Returns the fit of the 2B groups and, per permutation, whether both are usable.
     """
     counts = np.concatenate([perms == 0, perms == 1]).astype(float)
-    fit, ok = _fit_counts(x, counts, spec)
+    fit, ok, _ = _fit_counts(x, counts, spec)
     nb = len(perms)
     return fit, ok[:nb] & ok[nb:]
 
@@ -936,7 +936,7 @@ def _perm_chunk(
 def _boot_chunk(x: np.ndarray, spec: _Spec, rows: Sequence[np.ndarray]) -> np.ndarray:
     """Path coefficients per bootstrap draw of a group (NaN row if failed), batched."""
     counts = _kb.row_counts(np.asarray(rows), len(x))
-    fit, ok = _fit_counts(x, counts, spec)
+    fit, ok, _ = _fit_counts(x, counts, spec)
     out = _path_array(fit.paths, spec)
     out[~ok] = np.nan
     return out
