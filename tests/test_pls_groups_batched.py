@@ -195,3 +195,15 @@ def test_several_batches_progress_and_n_jobs(ecsi, split):
     assert sum(seen) == 300 and i1.n_boot == 300
     i2 = ip.ipma(res, "CUSL", scale=survey, n_boot=300, random_state=2, n_jobs=2)
     pd.testing.assert_frame_equal(i1.constructs, i2.constructs, check_exact=True)
+
+
+@pytest.mark.parametrize("n", [40, 2100])  # level indicators; min/max (many distinct values)
+def test_varies_is_exact(n):
+    rng = np.random.default_rng(n)
+    x = np.column_stack([np.r_[np.ones(3), np.zeros(n - 3)], rng.normal(size=n), np.ones(n)])
+    x[0, 2] = 2.0  # varies only with row 0
+    counts = np.vstack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(40)])
+    counts = np.vstack([counts, rng.random((40, n)) < 0.05]).astype(float)
+    expected = [np.all(np.ptp(x[c > 0], axis=0) > 0) for c in counts]
+    assert 0 < sum(expected) < len(expected)
+    np.testing.assert_array_equal(g._varies(x, counts), expected)

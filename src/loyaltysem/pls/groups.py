@@ -147,10 +147,26 @@ def _batches(n: int, rows: int, per_draw: int = 1) -> list[range]:
 
 
 def _varies(x: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Whether every item varies among the rows of each draw (count > 0): (B,)."""
+    """Whether every item varies among the rows of each draw (count > 0): (B,).
+
+    Exact (no variance threshold): an item varies when the draw's rows hold two of its
+    distinct values. With few distinct values (rating scales) one matrix product of the
+    counts with the items' level indicators counts the levels present; otherwise the
+    smallest and largest value of the draw's rows are compared, item by item.
+    """
+    n, p = x.shape
+    found = [np.unique(x[:, k], return_inverse=True) for k in range(p)]
+    sizes = [len(u) for u, _ in found]
+    if n * sum(sizes) <= 1 << 22:
+        offsets = np.cumsum([0, *sizes[:-1]])
+        levels = np.zeros((n, sum(sizes)))
+        for k, (_, inverse) in enumerate(found):
+            levels[np.arange(n), offsets[k] + inverse.ravel()] = 1.0
+        present = (counts @ levels) > 0  # (B, levels): exact sums of whole counts
+        return np.all(np.add.reduceat(present, offsets, axis=1) >= 2, axis=1)
     drawn = counts > 0
     ok = np.ones(len(counts), dtype=bool)
-    for k in range(x.shape[1]):
+    for k in range(p):
         v = x[:, k]
         lo = np.where(drawn, v, np.inf).min(axis=1)
         hi = np.where(drawn, v, -np.inf).max(axis=1)
