@@ -338,7 +338,10 @@ def test_workers_run_tasks_in_order_and_raise_their_errors():
     pids = list(run_tasks(lambda i: (i * i, os.getpid()), tasks, 2))
     assert [v for v, _ in pids] == [i * i for i in range(7)]
     if sys.platform.startswith("linux"):  # forked workers: a lambda needs no pickling
-        assert os.getpid() not in {pid for _, pid in pids}
+        # the caller runs tasks 0, 2, 4, 6 itself; one forked worker runs 1, 3, 5
+        mine = {i for i, (_, pid) in enumerate(pids) if pid == os.getpid()}
+        assert mine == {0, 2, 4, 6}
+        assert len({pid for _, pid in pids} - {os.getpid()}) == 1
 
     def fails(i):
         if i == 3:
@@ -346,4 +349,12 @@ def test_workers_run_tasks_in_order_and_raise_their_errors():
         return i
 
     with pytest.raises(ArithmeticError, match="draw 3"):
-        list(run_tasks(fails, tasks, 2))
+        list(run_tasks(fails, tasks, 2))  # in a forked worker
+
+    def fails_here(i):
+        if i == 2:
+            raise ArithmeticError("draw 2")
+        return i
+
+    with pytest.raises(ArithmeticError, match="draw 2"):
+        list(run_tasks(fails_here, tasks, 2))  # in the calling process

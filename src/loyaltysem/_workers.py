@@ -11,7 +11,10 @@ still pickles the refitter and its data to every task.
 
 On Linux the workers here are forked from the calling process instead: they start
 with every module, the model and the data already in memory (copy-on-write), so a
-task is sent as its number and only the results travel back (pickled). Elsewhere
+task is sent as its number and only the results travel back (pickled). The calling
+process is one of the ``n_jobs`` workers: it runs every ``n_jobs``-th task itself
+while the forked ones run the rest (Political Democracy, 2,000 draws on two cores:
+1.44× one core with two forked workers and the caller waiting, see docs/bootstrap.md). Elsewhere
 (macOS, where fork is unsafe with the system frameworks, and Windows, which has no
 fork), and inside a worker process, joblib runs the tasks as before. The order of
 the results is the order of the tasks whatever the number of workers; seeds are the
@@ -106,11 +109,17 @@ def run_tasks(
             # Python 3.12+ warns that a process with threads (here BLAS's idle ones,
             # which reinitialize after fork) is forked
             warnings.simplefilter("ignore", DeprecationWarning)
-            pool = multiprocessing.get_context("fork").Pool(workers)
+            pool = multiprocessing.get_context("fork").Pool(workers - 1)
     finally:
         _TASKS = previous
+    # This process is one of the workers: it runs tasks 0, w, 2w, ... itself (at full
+    # speed, nothing to send back) while the forked ones run the others in order, so a
+    # short run does not wait on one more fork and one more result to unpickle.
+    mine = set(range(0, len(tasks), workers))
     try:
-        yield from pool.imap(_run, range(len(tasks)))
+        theirs = pool.imap(_run, [i for i in range(len(tasks)) if i not in mine])
+        for i, task in enumerate(tasks):
+            yield func(*task) if i in mine else next(theirs)
     finally:
         pool.terminate()
         pool.join()
