@@ -340,3 +340,41 @@ def test_the_pls_bootstrap_reports_progress_as_the_cb_sem_one(mobi):
         seen: list[int] = []
         res.bootstrap(60, random_state=1, jackknife=False, progress=seen.append)
         assert sum(seen) == 60 and all(k > 0 for k in seen)
+
+
+def test_quality_measures_of_a_plsc_model_equal_seminr_m7_m3(mobi):
+    """seminr-ts M7_evaluation_m3 (the evaluation suite on the PLSc model M3): f² re-estimates
+    the reduced models as PLSc, Fornell–Larcker and the antecedent VIFs use the correlations
+    of the construct scores (not the disattenuated ones), as seminr does."""
+    import json
+    from pathlib import Path
+
+    ref = json.loads(
+        (
+            Path(__file__).resolve().parent
+            / "thirdparty"
+            / "seminr_ts_expected"
+            / "M7_evaluation_m3.json"
+        ).read_text()
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the PLSc solution's notes
+        res = ls.fit_pls(MEASUREMENT + "\nSatisfaction ~ Image + Expectation + Value", mobi,
+                         consistent=True)  # fmt: skip
+
+    def table(key: str) -> pd.DataFrame:
+        m = ref[key]
+        return pd.DataFrame(m["values"], index=m["rows"], columns=m["cols"]).astype(float)
+
+    for key, ours in (
+        ("fSquare", res.f2),
+        ("totalEffects", res.total_effects),
+        ("totalIndirectEffects", res.indirect_effects),
+        ("flCriteria", res.fornell_larcker),
+    ):
+        theirs = table(key)
+        got = ours.reindex(index=theirs.index, columns=theirs.columns).to_numpy(dtype=float)
+        mask = ~np.isnan(theirs.to_numpy())
+        assert_allclose(got[mask], theirs.to_numpy()[mask], atol=1e-6, err_msg=key)
+    for source, value in ref["antecedentVifs"]["Satisfaction"].items():
+        assert_allclose(res.vif_inner.loc[source, "Satisfaction"], value, atol=1e-6)

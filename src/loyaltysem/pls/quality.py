@@ -172,7 +172,8 @@ def f_squared(res: PLSResult) -> pd.DataFrame:
     Source × target, 0 where there is no path.
 
     The reduced models are estimated from ``res.data`` (the rows and values used,
-    after missing-data handling) with the same modes, scheme and stop settings.
+    after missing-data handling) with the same modes, scheme and stop settings, and
+    corrected to PLSc when the model is (``res.consistent``).
     """
     from loyaltysem.pls import pls
 
@@ -198,6 +199,10 @@ def f_squared(res: PLSResult) -> pd.DataFrame:
                     tol=res.tol,
                     missing="error",
                 )
+                if res.consistent:  # as the model: PLSc (seminr reruns the PLSc model)
+                    from loyaltysem.pls.consistent import consistent
+
+                    reduced = consistent(reduced)
             without = float(reduced.r2.loc[target, "r2"])
         out.loc[source, target] = (with_r2 - without) / (1.0 - with_r2)
     return out
@@ -223,13 +228,21 @@ def vif_outer(res: PLSResult) -> pd.DataFrame:
     return frame.set_index("item")
 
 
+def _score_cor(res: PLSResult) -> np.ndarray:
+    """Correlations of the construct scores (a PLSc result's ``construct_cor`` is corrected)."""
+    if not res.consistent:
+        return res.construct_cor.loc[res.constructs, res.constructs].to_numpy(dtype=float)
+    return np.corrcoef(res.scores[res.constructs].to_numpy(dtype=float), rowvar=False)
+
+
 def vif_inner(res: PLSResult) -> pd.DataFrame:
     """VIF of each endogenous construct's antecedents, source × target.
 
     NaN where there is no path (seminr ``summary()$vif_antecedents``, SmartPLS "inner
-    VIF values"; a lone antecedent gets 1 as in SmartPLS, seminr prints NA).
+    VIF values"; a lone antecedent gets 1 as in SmartPLS, seminr prints NA). From the
+    correlations of the construct scores, for PLSc too (as seminr).
     """
-    c = res.construct_cor.loc[res.constructs, res.constructs].to_numpy(dtype=float)
+    c = _score_cor(res)
     names = res.constructs
     out = pd.DataFrame(np.nan, index=res.paths.index, columns=res.paths.columns)
     for j, target in enumerate(names):
@@ -243,8 +256,11 @@ def vif_inner(res: PLSResult) -> pd.DataFrame:
 
 
 def fornell_larcker(res: PLSResult) -> pd.DataFrame:
-    """Fornell–Larcker table: correlations below the diagonal, √AVE on it, NaN above."""
-    c = res.construct_cor.loc[res.constructs, res.constructs].to_numpy(dtype=float).copy()
+    """Fornell–Larcker table: correlations below the diagonal, √AVE on it, NaN above.
+
+    The correlations of the construct scores, for PLSc too (as seminr).
+    """
+    c = _score_cor(res).copy()
     c[np.triu_indices_from(c, 1)] = np.nan
     np.fill_diagonal(c, np.sqrt(res.reliability.loc[res.constructs, "ave"].to_numpy(float)))
     return pd.DataFrame(c, index=res.construct_cor.index, columns=res.construct_cor.columns)
