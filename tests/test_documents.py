@@ -339,3 +339,32 @@ def test_pdf_without_chromium_says_how_to_install_it(chain, tmp_path, monkeypatc
     monkeypatch.setenv("LOYALTYSEM_CHROMIUM", str(tmp_path / "nowhere" / "chrome"))
     with pytest.raises(ReportError, match="LOYALTYSEM_CHROMIUM names no file"):
         report.write(tmp_path / "out", fit=chain["fit"], formats=("pdf",))
+
+
+def test_a_report_is_whole_or_absent(chain, tmp_path, monkeypatch):
+    """A format that fails leaves the folder as it was: not created, or its files untouched."""
+    from loyaltysem.errors import OutputError
+    from loyaltysem.report import documents
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(documents, "_docx", broken)
+    fresh = tmp_path / "fresh"
+    with pytest.raises(OutputError, match="No space left on device"):
+        report.write(fresh, fit=chain["fit"], formats=("md", "docx"))
+    assert not fresh.exists()  # the markdown written first is not left behind
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "report.md").write_text("the earlier report", encoding="utf-8")
+    (kept / "notes.txt").write_text("the user's", encoding="utf-8")
+    with pytest.raises(OutputError):
+        report.write(kept, fit=chain["fit"], formats=("md", "docx"))
+    assert (kept / "report.md").read_text(encoding="utf-8") == "the earlier report"
+    assert sorted(p.name for p in kept.iterdir()) == ["notes.txt", "report.md"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging
+    monkeypatch.undo()
+    written = report.write(kept, fit=chain["fit"], formats=("md",))
+    assert written == [kept / "report.md"]
+    assert "the earlier report" not in written[0].read_text(encoding="utf-8")
+    assert (kept / "notes.txt").exists()

@@ -713,7 +713,10 @@ def write(
         result at all, or ``pdf`` without a Chromium on the machine (saying how to install
         one).
     OutputError
-        The folder or a file cannot be written.
+        The folder or a file cannot be written. The report is whole or absent: every
+        format is written into a staging folder beside ``out`` and moved in only when all
+        are written, so a failure leaves ``out`` as it was (not created if it did not
+        exist); other files in ``out`` are kept.
 
     Examples
     --------
@@ -750,11 +753,34 @@ def write(
         diagram_options=diagram_options,
         figures=figures,
     )
-    written: list[Path] = []
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        staged = _write_staged(folder, wanted, sections, lang)
+    except OSError as err:
+        raise OutputError(
+            f"cannot write the report into {folder}: {err.strerror or err}",
+            path=folder,
+            fix="choose a writable folder, or close the file in Word or Excel",
+        ) from err
+    return staged
+
+
+def _write_staged(
+    folder: Path, wanted: Sequence[str], sections: list[_Section], lang: str
+) -> list[Path]:
+    """Write every format into a staging folder beside ``folder``, then move the files in.
+
+    The report is whole or absent: a format that fails leaves ``folder`` as it was (not
+    created if it did not exist); the staging folder is removed either way. Other files
+    in ``folder`` are kept; a report's files replace those of an earlier report.
+    """
+    import shutil
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+    try:
+        names: list[str] = []
         for fmt in wanted:
-            path = folder / FORMATS[fmt]
+            path = staging / FORMATS[fmt]
             if fmt == "html":
                 path.write_text(_html(sections, lang), encoding="utf-8")
             elif fmt == "md":
@@ -762,7 +788,7 @@ def write(
             elif fmt == "docx":
                 _docx(sections, lang, path)
             elif fmt == "tex":
-                written += _latex(sections, lang, path)[1:]  # the figures' PDFs
+                names += [p.name for p in _latex(sections, lang, path)[1:]]  # figure PDFs
             elif fmt == "pdf":
                 with tempfile.TemporaryDirectory(prefix="loyaltysem-report-") as tmp:
                     page = Path(tmp) / "report.html"
@@ -770,11 +796,10 @@ def write(
                     html_to_pdf(page, path)
             else:
                 _xlsx(sections, lang, path)
-            written.append(path)
-    except OSError as err:
-        raise OutputError(
-            f"cannot write the report into {folder}: {err.strerror or err}",
-            path=folder,
-            fix="choose a writable folder, or close the file in Word or Excel",
-        ) from err
-    return written
+            names.append(path.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in names:  # the same file system: each move is a rename
+            (staging / name).replace(folder / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [folder / name for name in names]
