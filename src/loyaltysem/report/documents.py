@@ -775,8 +775,9 @@ def _write_staged(
     """
     import shutil
 
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+    where = folder.resolve()  # "." or "out/..": the staging folder goes beside the real one
+    where.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{where.name}.partial-", dir=where.parent))
     try:
         names: list[str] = []
         for fmt in wanted:
