@@ -47,15 +47,8 @@ SEMINR_FIX = REF / "seminr_fixtures_V_3_6_0"
 OWN = Path(__file__).resolve().parent / "fixtures" / "pls_bootstrap"
 ATOL = 1e-6
 
-ECSI_MM = {
-    "Image": ["IMAG1", "IMAG2", "IMAG3", "IMAG4", "IMAG5"],
-    "Expectation": ["CUEX1", "CUEX2", "CUEX3"],
-    "Quality": [f"PERQ{i}" for i in range(1, 8)],
-    "Value": ["PERV1", "PERV2"],
-    "Satisfaction": ["CUSA1", "CUSA2", "CUSA3"],
-    "Complaints": ["CUSCO"],
-    "Loyalty": ["CUSL1", "CUSL2", "CUSL3"],
-}
+# the ECSI measurement model as the bundled mobi codebook defines it (seminr's mobi_mm)
+ECSI_MM = {c: list(items) for c, items in load_mobi().constructs.items()}
 ECSI_SM = """
     Expectation ~ Image
     Quality ~ Expectation

@@ -56,15 +56,8 @@ SEMINR_TS = HERE / "thirdparty" / "seminr_ts_expected"  # provenance: thirdparty
 R_FIXTURE = HERE / "fixtures" / "pls_predict_r.json"  # tests/reference/make_pls_predict.R
 ATOL = 1e-6
 
-ECSI_MM = {
-    "Image": ["IMAG1", "IMAG2", "IMAG3", "IMAG4", "IMAG5"],
-    "Expectation": ["CUEX1", "CUEX2", "CUEX3"],
-    "Quality": [f"PERQ{i}" for i in range(1, 8)],
-    "Value": ["PERV1", "PERV2"],
-    "Satisfaction": ["CUSA1", "CUSA2", "CUSA3"],
-    "Complaints": ["CUSCO"],
-    "Loyalty": ["CUSL1", "CUSL2", "CUSL3"],
-}
+# the ECSI measurement model as the bundled mobi codebook defines it (seminr's mobi_mm)
+ECSI_MM = {c: list(items) for c, items in load_mobi().constructs.items()}
 ECSI_SM = """
 Expectation ~ Image
 Quality ~ Expectation
