@@ -179,12 +179,11 @@ class PLSResult(DisplayMixin):
         constructs (:func:`higher_order`). Their bootstrap re-runs every stage per draw;
         prediction, group comparison and IPMA of these are refused (their terms would
         have to be rebuilt from the raw items in every fold and group).
-    codebook : Codebook or None
-        The codebook of the Survey estimated from (:func:`fit_pls`): item labels and
-        scale bounds for reports and IPMA.
     survey : Survey or None
         The Survey estimated from (:func:`fit_pls`): its group columns for MICOM and MGA
         (``res.mga("servicetype")``).
+    codebook : Codebook or None
+        The survey's codebook: item labels and scale bounds for reports and IPMA.
     source : DataFrame or None
         For a model estimated in stages (``extension``): the raw item scores its
         interaction terms or stage-1 scores are built from, rows as used.
@@ -222,7 +221,6 @@ class PLSResult(DisplayMixin):
     unsettled: tuple[str, ...] = ()
     consistent: bool = False
     extension: str = ""
-    codebook: Any = field(default=None, repr=False)
     survey: Any = field(default=None, repr=False)
     inadmissible: tuple[str, ...] = ()
     source: pd.DataFrame | None = field(default=None, repr=False)
@@ -232,6 +230,11 @@ class PLSResult(DisplayMixin):
 
     _title: ClassVar[str] = "PLS path model"
     _na_rep: ClassVar[str] = ""
+
+    @property
+    def codebook(self) -> Any:
+        """The codebook of :attr:`survey` (``None`` without one)."""
+        return getattr(self.survey, "codebook", None)
 
     @property
     def constructs(self) -> list[str]:

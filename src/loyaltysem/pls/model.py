@@ -633,9 +633,8 @@ def fit_pls(
         result = plsc(result)
     if spec.notes:
         result = dataclasses.replace(result, notes=(*result.notes, *spec.notes))
-    codebook = getattr(data, "codebook", None)
-    if codebook is not None:  # a Survey: its codebook (labels, bounds) and group columns
-        result = dataclasses.replace(result, codebook=codebook, survey=data)
+    if getattr(data, "codebook", None) is not None:  # a Survey: codebook and group columns
+        result = dataclasses.replace(result, survey=data)
     return result
 
 
