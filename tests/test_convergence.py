@@ -26,12 +26,14 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+import loyaltysem._kernels.multigroup as engine_kernel
 import loyaltysem.sem.single_group as estimation
 from loyaltysem import fit
 from loyaltysem._kernels import converge, starts
 from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels.ml import MLKernel, fisher_scoring
 from loyaltysem._kernels.partable import compile_partable
+from loyaltysem._kernels.starts import _start_values, _starts
 from loyaltysem.errors import ConvergenceWarning
 
 HERE = Path(__file__).parent
@@ -151,18 +153,18 @@ def test_the_old_start_fails_the_check_and_a_restart_reaches_lavaan():
     fx = load("ml_marker_two_indicator")
     cm, moments = _compiled(fx)
     kernel = MLKernel(cm.layout, moments.s)
-    _, st, iterations, done = fisher_scoring(kernel, estimation._start_values(cm, moments.s))
+    _, st, iterations, done = fisher_scoring(kernel, _start_values(cm, moments.s))
     assert not done and iterations == 1000
     lavaan_f = fx["fit_measures"]["chisq"] / moments.n
     assert kernel.objective(st) > lavaan_f + 1e-3  # stuck above lavaan's minimum
-    run_ = converge.minimize(kernel, estimation._starts(cm, moments.s, None), fisher_scoring)
+    run_ = converge.minimize(kernel, _starts(cm, moments.s, None), fisher_scoring)
     assert run_.converged and run_.start == "default"
     assert_allclose(run_.objective, lavaan_f, rtol=RTOL_CHISQ)
     # FIML: the first run's gradient is below 1e-8 but the point is on a ridge
     fx = load("fiml_three_factor_mcar")
     cm, moments = _compiled(fx)
     kernel = fiml_kernel.FIMLKernel(cm.layout, moments.patterns, moments.h1)
-    x0 = estimation._start_values(cm, moments.s, moments.mean)
+    x0 = _start_values(cm, moments.s, moments.mean)
     _, st, _, done = fiml_kernel.optimize(kernel, x0)
     assert done  # what the optimizer alone claimed
     assert np.max(np.abs(kernel.gradient(st))) < 1e-8
@@ -196,8 +198,8 @@ def test_a_saddle_point_is_not_converged():
 
 def test_a_fit_that_fails_every_start_says_why(monkeypatch):
     fx = load("ml_marker_two_indicator")
-    real = estimation.fisher_scoring
-    monkeypatch.setattr(estimation, "fisher_scoring", lambda k, x0: real(k, x0, max_iter=3))
+    real = engine_kernel.fisher_scoring
+    monkeypatch.setattr(engine_kernel, "fisher_scoring", lambda k, x0: real(k, x0, max_iter=3))
     with pytest.warns(ConvergenceWarning, match="did not converge after 3 iterations"):
         res = fit(fx["provenance"]["model_syntax"], data_of(fx))
     assert not res.converged and not res.status.converged

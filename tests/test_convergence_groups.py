@@ -208,11 +208,11 @@ def test_principal_component_starts_fail_and_lavaans_start_converges():
 
 
 def test_multigroup_principal_component_starts_run_out_and_lavaans_converge():
-    import loyaltysem.sem.multigroup as groups
+    import loyaltysem.sem.engine as engine
 
     fx = load("mg_ml_marker_sem_equal_loadings")
     seen = {}
-    real = groups.minimize
+    real = engine.minimize
 
     def spy(kernel, starts_, optimizer, **kwargs):
         seen["kernel"], seen["starts"] = kernel, starts_
@@ -221,7 +221,7 @@ def test_multigroup_principal_component_starts_run_out_and_lavaans_converge():
         return run_
 
     mp = pytest.MonkeyPatch()
-    mp.setattr(groups, "minimize", spy)
+    mp.setattr(engine, "minimize", spy)
     try:
         res = run(fx)
     finally:
@@ -237,17 +237,17 @@ def test_multigroup_principal_component_starts_run_out_and_lavaans_converge():
 
 def test_group_starts_take_each_groups_lavaan_starts():
     fx = load("mg_ml_marker_sem_equal_loadings")
-    import loyaltysem.sem.multigroup as groups
+    import loyaltysem.sem.engine as engine
 
     seen = {}
-    real = groups.group_starts
+    real = engine.group_starts
 
     def spy(compiled, index, covs, means, q):
         seen.update(compiled=compiled, index=index, covs=covs, means=means, q=q)
         return real(compiled, index, covs, means, q)
 
     mp = pytest.MonkeyPatch()
-    mp.setattr(groups, "group_starts", spy)
+    mp.setattr(engine, "group_starts", spy)
     try:
         run(fx)
     finally:
@@ -299,7 +299,7 @@ def test_items_of_reads_the_syntax():
 
 
 def test_a_multigroup_fiml_fit_is_checked_at_its_point(monkeypatch):
-    import loyaltysem.sem.multigroup as groups
+    import loyaltysem.sem.engine as engine
 
     data = pd.read_csv(ROOT / "tests" / "data" / "corp_rep_data_servicetype.csv")
     rng = np.random.default_rng(3)
@@ -308,14 +308,14 @@ def test_a_multigroup_fiml_fit_is_checked_at_its_point(monkeypatch):
     data = pd.concat([data[["servicetype"]], holes], axis=1)
     model = "COMP =~ comp_1 + comp_3\nPERF =~ perf_1 + perf_3 + perf_4"
     seen = []
-    real = groups.converge_check
+    real = engine.converge_check
 
     def spy(kernel, st, tol, information):
         reason, info = real(kernel, st, tol, information)
         seen.append((information, reason, info))
         return reason, info
 
-    monkeypatch.setattr(groups, "converge_check", spy)
+    monkeypatch.setattr(engine, "converge_check", spy)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = fit_groups(model, data, group="servicetype", missing="ml")
@@ -327,7 +327,7 @@ def test_a_multigroup_fiml_fit_is_checked_at_its_point(monkeypatch):
     def saddle(kernel, st, tol, information):
         return "the optimizer stopped at a saddle point, not at a minimum", None
 
-    monkeypatch.setattr(groups, "converge_check", saddle)
+    monkeypatch.setattr(engine, "converge_check", saddle)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = fit_groups(model, data, group="servicetype", missing="ml")

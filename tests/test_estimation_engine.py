@@ -17,7 +17,8 @@ import pytest
 from numpy.testing import assert_allclose
 from test_modindices import merged_strict
 
-from loyaltysem.sem.single_group import _Moments, fit_partable
+from loyaltysem.sem.moments import _Moments
+from loyaltysem.sem.single_group import fit_partable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "estimation"
 

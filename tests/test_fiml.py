@@ -21,6 +21,7 @@ from numpy.testing import assert_allclose
 
 from loyaltysem import fit, load_ecommerce
 from loyaltysem._kernels import fiml
+from loyaltysem._kernels.partable import compile_partable
 from loyaltysem.errors import ModelSpecError, SurveyDataError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "estimation"
@@ -426,7 +427,7 @@ def test_standardized_residuals_at_lavaan_moments_are_lavaan_s(name):
         mu=np.array([fx["h1_mean"][v] for v in names]),
         sigma=_matrix(fx["h1_cov"]).loc[names, names].to_numpy(),
     )
-    cm = estimation.compile_partable(spec.partable(), names, h1.sigma, h1.mu)
+    cm = compile_partable(spec.partable(), names, h1.sigma, h1.mu)
     kernel = fiml.FIMLKernel(cm.layout, moments.patterns, h1)
     pt = spec.partable()
     pe = pd.DataFrame(fx["parameter_estimates"])

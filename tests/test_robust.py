@@ -319,7 +319,8 @@ def test_observed_information_is_the_hessian_of_half_f(name):
     """The analytic observed information against central differences of the gradient."""
     from loyaltysem._kernels.ml import MLKernel, fisher_scoring
     from loyaltysem._kernels.partable import compile_partable
-    from loyaltysem.sem.single_group import _start_values, moments_from_data
+    from loyaltysem._kernels.starts import _start_values
+    from loyaltysem.sem.moments import moments_from_data
     from loyaltysem.sem.specification import specify
 
     fx = load(name)

@@ -1,10 +1,10 @@
 """Deprecation aliases for the modules that moved into the domain wings (before 0.1.0).
 
-``loyaltysem.estimation`` is now :mod:`loyaltysem.sem.single_group`, and so on
+``loyaltysem.fitting`` is now :mod:`loyaltysem.sem.dispatch`, and so on
 (:data:`MOVED`). The old module name still imports, with a :class:`DeprecationWarning`,
 and is the new module itself (``sys.modules`` maps the old name to it), so every name,
 private ones included, every monkeypatch and every pickle written before the move keep
-working until the aliases go. Two old modules were split (:data:`SPLIT`): their old
+working until the aliases go. Three old modules were split (:data:`SPLIT`): their old
 names are a proxy that finds each name in the modules it went to, and sets it there.
 No file stands at the old names: :class:`MovedFinder`, put on :data:`sys.meta_path` by
 ``import loyaltysem``, answers for them.
@@ -12,11 +12,11 @@ No file stands at the old names: :class:`MovedFinder`, put on :data:`sys.meta_pa
 Examples
 --------
 >>> import sys, warnings
->>> _ = sys.modules.pop("loyaltysem.estimation", None)  # imported before: no new warning
+>>> _ = sys.modules.pop("loyaltysem.fitting", None)  # imported before: no new warning
 >>> with warnings.catch_warnings(record=True) as caught:
 ...     warnings.simplefilter("always")
-...     import loyaltysem.estimation as old
->>> import loyaltysem.sem.single_group as new
+...     import loyaltysem.fitting as old
+>>> import loyaltysem.sem.dispatch as new
 >>> old is new, caught[0].category.__name__
 (True, 'DeprecationWarning')
 """
@@ -59,7 +59,18 @@ MOVED: dict[str, str] = {
 
 #: old module -> further modules that took part of it (measurement invariance)
 SPLIT: dict[str, tuple[str, ...]] = {
-    "loyaltysem.groups": ("loyaltysem.sem.invariance", "loyaltysem.sem.group_blocks"),
+    "loyaltysem.estimation": (
+        "loyaltysem.sem.moments",
+        "loyaltysem.sem.measures",
+        "loyaltysem.sem.diagnostics",
+        "loyaltysem.sem.engine",
+        "loyaltysem._kernels.starts",
+    ),
+    "loyaltysem.groups": (
+        "loyaltysem.sem.invariance",
+        "loyaltysem.sem.group_blocks",
+        "loyaltysem.sem.engine",
+    ),
     "loyaltysem.ordinal_groups": ("loyaltysem.sem.invariance",),
 }
 

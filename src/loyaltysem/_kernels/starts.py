@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -433,3 +434,147 @@ def group_starts(
         return make
 
     return [(per_group[0][k][0], combined(k)) for k in range(len(per_group[0]))]
+
+
+# ------------------------------------------------- principal-component starts
+def _start_values(cm: CompiledModel, s: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:
+    """Start values: one-factor principal-component loadings per latent variable.
+
+    Loadings of each factor's observed indicators start at its first principal
+    component (scaled to a fixed marker loading where there is one), latent
+    variances at the matching variance, residual variances at the unexplained part
+    of each indicator's variance (at least 5 %), regressions and covariances at 0,
+    variances of observed variables in structural relations at their sample
+    variance, intercepts of observed variables at their sample mean, latent means at 0.
+    """
+    plan = _start_plan(cm)
+    x = np.zeros(cm.layout.n_free)
+    loading: dict[int, float] = {}  # row -> start value
+    lv_var: dict[str, float] = {}
+    explained = np.zeros(len(cm.ov))
+    for latent, rows, idx, marker, marker_value in plan.factors:
+        sub = s[np.ix_(idx, idx)]
+        vals, vecs = np.linalg.eigh(sub)
+        pc = vecs[:, -1] * math.sqrt(max(vals[-1], 1e-8))
+        if pc.sum() < 0:
+            pc = -pc
+        if marker is not None and abs(pc[marker]) > 1e-8:
+            scale = marker_value / pc[marker]
+            lam = pc * scale
+            lv_var[latent] = 1.0 / scale**2
+        else:
+            lam = pc
+            lv_var[latent] = 1.0
+        for k, i in enumerate(rows):
+            loading[i] = lam[k]
+            explained[idx[k]] += lam[k] ** 2 * lv_var[latent]
+    for i, k, kind, name, j in plan.rows:
+        if x[k] != 0:
+            continue
+        if kind == "=~":
+            x[k] = loading.get(i, 1.0)
+        elif kind == "lv":
+            x[k] = lv_var[name] if name in lv_var else 0.05
+        elif kind == "ov.side":  # observed variable in a structural relation
+            x[k] = s[j, j]
+        elif kind == "ov":
+            x[k] = max(s[j, j] - explained[j], 0.05 * s[j, j])
+        elif kind == "other":
+            x[k] = 0.05
+        elif mean is not None:  # "~1" of an observed variable
+            x[k] = mean[j]
+    return x
+
+
+@dataclass(frozen=True)
+class _StartPlan:
+    """What :func:`_start_values` reads from the model, made once per compiled model.
+
+    ``factors``: per latent variable with observed indicators, its name, the rows of its
+    loadings, the indicators' positions, the position of its marker among them (a fixed
+    non-zero loading; None) and the marker's value. ``rows``: the free rows that get a
+    start other than 0, in table order, as (row, parameter, kind, variable, position).
+    """
+
+    factors: tuple[tuple[str, list[int], list[int], int | None, float], ...]
+    rows: tuple[tuple[int, int, str, str, int], ...]
+
+
+def _start_plan(cm: CompiledModel) -> _StartPlan:
+    """The :class:`_StartPlan` of ``cm`` (cached on it: a compiled model is immutable)."""
+    cached = cm.__dict__.get("_start_plan")
+    if cached is not None:
+        return cached
+    pt = cm.table
+    ops, lhs, rhs = pt.op.tolist(), pt.lhs.tolist(), pt.rhs.tolist()
+    free, ustart = pt.free.tolist(), pt.ustart.tolist()
+    ov_pos = {name: i for i, name in enumerate(cm.ov)}
+    lv = set(cm.lv)
+    factors = []
+    for latent in cm.lv:
+        rows = [
+            i for i in range(len(ops)) if ops[i] == "=~" and lhs[i] == latent and rhs[i] in ov_pos
+        ]
+        if not rows:
+            continue
+        marker = next(
+            (
+                k
+                for k, i in enumerate(rows)
+                if free[i] == 0 and math.isfinite(ustart[i]) and ustart[i] != 0
+            ),
+            None,
+        )
+        value = float(ustart[rows[marker]]) if marker is not None else math.nan
+        factors.append((latent, rows, [ov_pos[rhs[i]] for i in rows], marker, value))
+    starts: list[tuple[int, int, str, str, int]] = []
+    for i in range(len(ops)):
+        k = free[i] - 1
+        if k < 0:
+            continue
+        if ops[i] == "=~":
+            starts.append((i, k, "=~", "", -1))
+        elif ops[i] == "~~" and lhs[i] == rhs[i]:
+            name = lhs[i]
+            if name in lv:
+                starts.append((i, k, "lv", name, -1))
+            elif name in ov_pos:
+                kind = "ov.side" if name in cm.latent_side else "ov"
+                starts.append((i, k, kind, name, ov_pos[name]))
+            else:
+                starts.append((i, k, "other", name, -1))
+        elif ops[i] == "~1" and lhs[i] in ov_pos:
+            starts.append((i, k, "~1", lhs[i], ov_pos[lhs[i]]))
+    plan = _StartPlan(tuple(factors), tuple(starts))
+    cm.__dict__["_start_plan"] = plan
+    return plan
+
+
+def _starts(
+    cm: CompiledModel, s: np.ndarray, mean: np.ndarray | None
+) -> list[tuple[str, np.ndarray | Callable[[], np.ndarray | None]]]:
+    """The start values :func:`~loyaltysem._kernels.converge.minimize` tries, in order.
+
+    One-factor principal-component starts (:func:`_start_values`, close to the optimum
+    of most survey models: few iterations) first; then lavaan's ``"default"`` starts
+    (FABIN 3 loadings, :func:`~loyaltysem._kernels.starts.fabin_starts`), from which
+    lavaan reaches its optimum; then lavaan's ``"simple"`` starts. The next is tried only
+    when a run fails the convergence check
+    (:func:`~loyaltysem._kernels.converge.check_point`), and built only then.
+    """
+
+    def guarded(build: Callable[..., np.ndarray]) -> Callable[[], np.ndarray | None]:
+        def make() -> np.ndarray | None:
+            try:
+                with np.errstate(all="ignore"):
+                    return build(cm, s, mean)
+            except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+                return None  # e.g. a variance of 0: this start is skipped
+
+        return make
+
+    return [
+        ("principal component", _start_values(cm, s, mean)),
+        ("default", guarded(fabin_starts)),
+        ("simple", guarded(simple_starts)),
+    ]

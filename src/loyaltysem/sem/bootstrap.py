@@ -795,7 +795,7 @@ def bootstrap(
     In R: ``bootstrapLavaan(fit, R = 200, FUN = "coef")``.
     """
     from loyaltysem.errors import ModelSpecError
-    from loyaltysem.sem.single_group import moments_from_data
+    from loyaltysem.sem.moments import moments_from_data
     from loyaltysem.sem.specification import specify
 
     if kind not in BOOT_KINDS:
@@ -1004,7 +1004,7 @@ class _GroupRefitter:
         fiml: bool = False,
     ):
         from loyaltysem._kernels.partable import StandardizationPlan
-        from loyaltysem.sem.multigroup import _compile_groups
+        from loyaltysem.sem.engine import compile_frame as _compile_groups
         from loyaltysem.sem.specification import DefinedParameters
 
         self.table, self.ov, self.x0 = table, ov, np.asarray(x0, dtype=float)
@@ -1041,7 +1041,7 @@ class _GroupRefitter:
         from loyaltysem._kernels.ml import _bfgs, fisher_scoring
         from loyaltysem._kernels.multigroup import MultiGroupKernel
         from loyaltysem._kernels.partable import StandardizationPlan
-        from loyaltysem.sem.multigroup import _compile_groups
+        from loyaltysem.sem.engine import compile_frame as _compile_groups
 
         codes = data[:, -1].astype(int)
         y = data[:, :-1]

@@ -27,7 +27,7 @@ from scipy import stats
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem.errors import ModelSpecError, SurveyDataError
 from loyaltysem.sem.results import MultiGroupResult, _plain
-from loyaltysem.sem.single_group import _refuse_singular, _survey_frame
+from loyaltysem.sem.moments import _refuse_singular, _survey_frame
 from loyaltysem.sem.specification import PARAMETER_OPS, ModelSpec
 from loyaltysem.survey.survey import labelled_column
 
@@ -64,17 +64,44 @@ def _copy(table: Any) -> Any:
 class _GroupData:
     labels: tuple[Any, ...]
     covs: tuple[np.ndarray, ...]
-    means: tuple[np.ndarray, ...]
+    means: tuple[np.ndarray | None, ...]
     nobs: tuple[int, ...]
     n_excluded: tuple[int, ...]
     n_group_missing: int
-    data_hash: str
+    data_hash: str | None
     notes: tuple[str, ...]
     #: per group: the rows used (NaN = missing answer, only with missing != "listwise")
     data: tuple[np.ndarray, ...] = ()
     missing: str = "listwise"
     #: "166 of 1,225 rows were left out ...": every row lost, counted ("" if none)
     lost_note: str = ""
+
+
+def one_block(moments: Any, notes: Sequence[str] = ()) -> _GroupData:
+    """The sample statistics of one group as the one block of the pipeline (G = 1).
+
+    ``moments`` are :func:`loyaltysem.sem.single_group.moments_from_data`'s (or
+    :func:`~loyaltysem.sem.single_group.moments_from_summary`'s): the covariance
+    (divisor N; with missing data the EM moments), the means (``None`` for a
+    covariance matrix given without them), N, the rows (complete rows; with missing
+    data every row with an answer, NaN for a missing one; none for summary
+    statistics or pairwise moments), the data hash and the rows left out, with
+    ``notes`` saying why.
+    """
+    fiml = moments.patterns is not None
+    rows = moments.incomplete if fiml else moments.values
+    return _GroupData(
+        labels=(1,),
+        covs=(moments.s,),
+        means=(moments.mean,),
+        nobs=(int(moments.n),),
+        n_excluded=(int(moments.n_excluded),),
+        n_group_missing=0,
+        data_hash=moments.data_hash,
+        notes=tuple(notes),
+        data=() if rows is None else (rows,),
+        missing="ml" if fiml else "listwise",
+    )
 
 
 def _warn_user(message: str, category: type[Warning]) -> None:

@@ -42,10 +42,7 @@ from loyaltysem.sem.ordinal import (
     PARAMETERIZATIONS,
 )
 from loyaltysem.sem.ordinal_multigroup import fit_groups_ordinal, lrt_ordinal
-from loyaltysem.sem.single_group import (
-    _check_variables,
-    _survey_frame,
-)
+from loyaltysem.sem.moments import _check_variables, _survey_frame
 from loyaltysem.sem.specification import ModelSpec
 from loyaltysem.status import Status, quiet, warn_status
 

@@ -70,12 +70,8 @@ from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels.multigroup import MultiGroupKernel
 from loyaltysem._kernels.partable import CompiledModel
 from loyaltysem.errors import IdentificationError, ModelSpecError
-from loyaltysem.sem.single_group import (
-    _extended_model,
-    _fixed_x_information,
-    _mi_variances,
-    _standardized_epc,
-)
+from loyaltysem._kernels.modindices import _extended_model, _mi_variances, _standardized_epc
+from loyaltysem.sem.diagnostics import _fixed_x_information
 
 if TYPE_CHECKING:
     from loyaltysem.sem.group_blocks import _GroupData

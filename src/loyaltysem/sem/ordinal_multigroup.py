@@ -144,7 +144,7 @@ from loyaltysem.sem.ordinal import (
 )
 from loyaltysem.sem.polychoric import polychoric
 from loyaltysem.sem.results import Provenance, SEMResult
-from loyaltysem.sem.single_group import _check_variables, _model_syntax, _survey_frame
+from loyaltysem.sem.moments import _check_variables, _model_syntax, _survey_frame
 from loyaltysem.sem.specification import PARAMETER_OPS, ModelSpec, specify
 from loyaltysem.status import Findings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import platform
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from types import MappingProxyType
@@ -790,14 +790,18 @@ def estimates_table(
     defined: DefinedParameters | None = None,
     x: np.ndarray | None = None,
     vcov: np.ndarray | None = None,
+    *,
+    group: np.ndarray | None = None,
+    group_labels: Sequence[Any] | None = None,
 ) -> pd.DataFrame:
     """A fit's estimates: lavaan's ``parameterEstimates()`` with ``standardizedSolution()``.
 
     One row per parameter-table row (``z``, ``pvalue`` and the 95 % interval from the
-    normal distribution; ``z`` only for free parameters; ``group`` 1, lavaan's number of
-    the one group, and 0 on ``:=`` rows as in ``parTable()``), then the ``:=`` rows of
-    ``defined`` (delta-method SEs at ``x`` with ``vcov``). ``std_all`` and
-    ``se_std_all`` may carry the defined parameters after the rows.
+    normal distribution; ``z`` only for free parameters; ``group`` lavaan's group number
+    of the row, 1 for one group, and 0 on ``:=`` rows as in ``parTable()``), then the
+    ``:=`` rows of ``defined`` (delta-method SEs at ``x`` with ``vcov``). ``std_all``
+    and ``se_std_all`` may carry the defined parameters after the rows. With
+    ``group_labels`` (several groups) a ``group_label`` column follows ``group``.
     """
     is_free = pt.free > 0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -808,7 +812,7 @@ def estimates_table(
         "lhs": text["lhs"],
         "op": text["op"],
         "rhs": text["rhs"],
-        "group": np.ones(n_rows, dtype=np.int64),  # lavaan's group number: one group
+        "group": np.ones(n_rows, dtype=np.int64) if group is None else group,
         "label": text["label"],
         "free": pt.free.copy(),
         "est": est,
@@ -821,10 +825,19 @@ def estimates_table(
         "std_all": std_all[:n_rows],
         "se_std_all": se_std_all[:n_rows],
     }
+    if group_labels is not None:
+        columns = dict(columns)
+        labels = np.empty(len(group_labels), dtype=object)
+        labels[:] = list(group_labels)
+        items = list(columns.items())
+        items.insert(4, ("group_label", labels[columns["group"] - 1]))
+        columns = dict(items)
     table = _frame(columns, n_rows)
     if defined is not None and x is not None and vcov is not None:
         rows = defined.table(x, vcov, std_lv, std_all, se_std_all)
         rows.insert(3, "group", np.zeros(len(rows), dtype=np.int64))  # lavaan: group 0
+        if group_labels is not None:
+            rows.insert(4, "group_label", None)
         table = pd.concat([table, rows], ignore_index=True)
     return table
 

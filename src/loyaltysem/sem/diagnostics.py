@@ -1,0 +1,480 @@
+"""Diagnostics of a one-group fit: modification indices and standardized residuals.
+
+lavaan 0.6.14's ``modindices()`` (:func:`modification_indices`) and
+``lavResiduals()`` / ``residuals(fit, type = "standardized")`` with their variants:
+normal theory from the covariance of the estimates (:func:`standardized_residuals`),
+with the mean structure, robust standard errors or the observed information
+(:func:`moment_standardized_residuals`), and full-information ML. The pipeline defers
+them until a result is asked (:mod:`loyaltysem.sem.engine`); several groups have
+:mod:`loyaltysem.sem.multigroup_modindices` and the engine's own residuals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from loyaltysem._kernels import fiml as fiml_kernel
+from loyaltysem._kernels.ml import FitState, MLKernel
+from loyaltysem._kernels.modindices import _extended_model, _mi_variances, _standardized_epc
+from loyaltysem._kernels.partable import ParTable, compile_partable
+from loyaltysem.errors import ModelSpecError
+
+__all__ = [
+    "MI_COLUMNS",
+    "modification_indices",
+    "moment_standardized_residuals",
+    "residual_parts",
+    "standardized_residuals",
+]
+
+
+#: Columns of :func:`modification_indices` (lavaan's, single group).
+MI_COLUMNS = ("lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox")
+
+
+def _fixed_x_information(kernel: MLKernel, st: FitState, x_idx: Sequence[int]) -> np.ndarray:
+    """Unit expected information without the moments of the fixed.x covariates.
+
+    lavaan 0.6.14 ``lav_mvnorm_information_expected(..., x.idx)`` zeroes the rows and
+    columns of the covariates' variances, covariances (and means) in the information
+    of the sample moments; a candidate that would move them (a covariate regressed
+    on another variable) gets its information from the other moments only.
+    """
+    if not len(x_idx):
+        return kernel.expected_information(st)
+    xi = np.asarray(x_idx, dtype=int)
+    delta = kernel.jacobian(st)
+    delta[:, xi[:, None], xi[None, :]] = 0.0
+    info = kernel.expected_information(st, delta)
+    if kernel.mean is not None:
+        dmu = kernel.mean_jacobian(st)
+        kept = dmu.copy()
+        kept[:, xi] = 0.0
+        si = st.sigma_inv
+        info = info - dmu @ si @ dmu.T + kept @ si @ kept.T
+    return info
+
+
+def modification_indices(
+    pt: ParTable,
+    ov: list[str],
+    s: np.ndarray,
+    n: int,
+    x: np.ndarray,
+    mean: np.ndarray | None = None,
+    missing: tuple[fiml_kernel.Patterns, fiml_kernel.EMResult] | None = None,
+) -> pd.DataFrame:
+    r"""Modification indices of a single-group ML fit, as lavaan 0.6.14 ``modindices()``.
+
+    lavaan works on the model extended by ``lav_object_extended(fit, add =
+    lav_partable_full(...), all.free = TRUE)`` (here :func:`_extended_model`): every
+    fixed parameter of the model is freed at its current value (marker loadings,
+    latent covariances fixed at 0 by ``orthogonal=True``, a user's ``0*x``, a fixed
+    residual variance, latent means fixed at 0 with a mean structure, ...), and the
+    parameters the model does not have are added at 0 (cross loadings, residual
+    covariances among indicators, latent covariances, regressions among the
+    variables of the structural part, intercepts with a mean structure; see
+    :func:`_mi_candidates`). The variances and covariances of fixed.x covariates are
+    no candidates (lavaan frees them too, then gives them no index: their moments
+    are left out of the information).
+
+    For each new parameter ``j``, with the score ``d = dF/dx / 2`` and the unit
+    expected information ``I`` of the extended model at the estimates,
+
+    .. math::
+
+        V_{jj} = I_{jj} - I_{j,M} I_{M,M}^{-1} I_{M,j}, \quad
+        \mathrm{mi}_j = N d_j^2 / V_{jj}, \quad \mathrm{epc}_j = -d_j / V_{jj},
+
+    ``M`` the model's free parameters. The information leaves out the moments of the
+    fixed.x covariates (lavaan's ``x.idx``). Candidates with ``V_jj <
+    eps^(1/3)`` (equivalent to the model or not identified: a freed marker loading,
+    a latent mean of a model with free intercepts, a latent variance with
+    ``std_lv``) get no index and are left out, as lavaan's ``na.remove = TRUE``.
+    ``sepc.lv``, ``sepc.all``, ``sepc.nox`` standardize the EPC with the fitted
+    model's standard deviations (``cov.std = TRUE``; see :func:`_standardized_epc`).
+
+    With ``missing = (patterns, h1)`` (a ``missing = "ml"`` fit) the score and the
+    expected information are those of the FIML likelihood, as lavaan's. The indices
+    use the ML score and the expected information also for fits with robust
+    standard errors and tests (lavaan's ``information = "expected"``).
+
+    Parameters
+    ----------
+    pt : ParTable
+        The fitted model's parameter table.
+    ov : list of str
+        Observed variables, in the order of ``s``.
+    s : ndarray
+        Sample covariance (divisor N).
+    n : int
+        Number of observations.
+    x : ndarray
+        The estimates (free parameters of ``pt``).
+    mean : ndarray, optional
+        Sample means, with a mean structure.
+    missing : tuple, optional
+        ``(patterns, h1)`` of a full-information ML fit.
+
+    Returns
+    -------
+    DataFrame
+        ``lhs, op, rhs, mi, epc, sepc.lv, sepc.all, sepc.nox``, largest ``mi`` first
+        (lavaan ``modindices(fit, sort. = TRUE)``); one row per new parameter with an
+        index.
+
+    Raises
+    ------
+    IdentificationError
+        The information matrix of the model is singular (lavaan: "could not compute
+        modification indices").
+
+    Examples
+    --------
+    The Holzinger-Swineford CFA with uncorrelated factors; in R:
+    ``modindices(cfa(model, hs, orthogonal = TRUE), sort. = TRUE)``.
+
+    >>> from loyaltysem import fit
+    >>> from loyaltysem.datasets import load_frame
+    >>> hs = load_frame("holzinger_swineford")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> mi = fit(model, hs, orthogonal=True).modification_indices()
+    >>> row = mi[(mi["lhs"] == "visual") & (mi["rhs"] == "textual")].iloc[0]
+    >>> row["op"], round(float(row["mi"]), 2), round(float(row["sepc.all"]), 3)
+    ('~~', 26.55, 0.388)
+    """
+    cm = compile_partable(pt, ov, s, mean)
+    x = np.asarray(x, dtype=float)
+    q = len(x)
+    ecm, rows, start = _extended_model(cm, x, s, mean, free_exo=missing is None)
+    if not len(rows):
+        return pd.DataFrame(columns=list(MI_COLUMNS))
+    kernel: Any
+    x_ext = np.concatenate([x, start])
+    pos = {name: i for i, name in enumerate(ov)}
+    x_idx = [pos[v] for v in cm.ov_x]
+    if missing is not None:
+        kernel = fiml_kernel.FIMLKernel(ecm.layout, missing[0], missing[1])
+        st = kernel.state(x_ext)
+        info = kernel.expected_information(st)
+    else:
+        kernel = MLKernel(ecm.layout, s, mean)
+        st = kernel.state(x_ext)
+        info = _fixed_x_information(kernel, st, x_idx)
+    score = kernel.gradient(st) / 2.0
+    v = _mi_variances(info, q)
+    ops, lhs, rhs = ecm.table.op[rows], ecm.table.lhs[rows], ecm.table.rhs[rows]
+    if missing is not None and cm.ov_x:
+        # FIML with fixed.x covariates: lavaan has no index for a covariate regressed on
+        # another variable (NA), its moments being fixed
+        v[(ops == "~") & np.isin(lhs, list(cm.ov_x))] = np.nan
+    d = score[q:]
+    mi = n * d * d / v
+    epc = -d / v
+    out = {"lhs": lhs, "op": ops, "rhs": rhs, "mi": mi, "epc": epc}
+    out.update(_standardized_epc(ecm, rows, epc, x_ext, cm.ov_x))
+    table = pd.DataFrame(out)[list(MI_COLUMNS)]
+    table = table[np.isfinite(table["mi"].to_numpy(dtype=float))]
+    return table.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _vech_pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
+    rows, cols = np.tril_indices(p)
+    return rows, cols
+
+
+def _nt_gamma(cov: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Normal-theory covariance of vech(S) times N: ``s_ia s_jb + s_ib s_ja``."""
+    return (
+        cov[np.ix_(rows, rows)] * cov[np.ix_(cols, cols)]
+        + cov[np.ix_(rows, cols)] * cov[np.ix_(cols, rows)]
+    )
+
+
+def standardized_residuals(
+    s: np.ndarray,
+    sigma: np.ndarray,
+    delta: np.ndarray,
+    vcov: np.ndarray,
+    n: int,
+    fixed_x: list[int] | None = None,
+) -> np.ndarray:
+    """Standardized residuals as lavaan's ``resid(fit, type = "standardized")``.
+
+    ``z = (s_ij - sigma_ij) / sqrt(ACOV_ij)`` with ``ACOV = Q Gamma Q' / N``,
+    ``Q = I - Delta (N vcov) Delta' A1``, ``Gamma`` the normal-theory covariance of
+    the sample moments at S and ``A1`` the expected information of the saturated
+    model at Sigma (lavaan ``lav_residuals_acov``). Where ``ACOV_ij`` is below
+    machine epsilon the residual has no z (NaN); residuals below 1e-5 in absolute
+    value are left unscaled, as lavaan does. With fixed.x covariates the moments of
+    the covariate block carry no information (zeroed in ``A1``) and ``Gamma`` is
+    taken conditional on them.
+    """
+    p = len(s)
+    rows, cols = _vech_pairs(p)
+    w = np.linalg.inv(sigma)
+    half = np.where(rows == cols, 0.5, 1.0)
+    a1 = (
+        (
+            w[np.ix_(rows, rows)] * w[np.ix_(cols, cols)]
+            + w[np.ix_(rows, cols)] * w[np.ix_(cols, rows)]
+        )
+        * half[:, None]
+        * half[None, :]
+    )
+    gamma = _nt_gamma(s, rows, cols)
+    if fixed_x:
+        xs = np.isin(rows, fixed_x) & np.isin(cols, fixed_x)
+        a1[xs, :] = 0.0
+        a1[:, xs] = 0.0
+        # moments conditional on the (fixed) covariate moments
+        gx = gamma[:, xs]
+        gamma = gamma - gx @ np.linalg.solve(gamma[np.ix_(xs, xs)], gx.T)
+    d = delta[:, rows, cols].T  # p* x q
+    q_mat = np.eye(len(rows)) - d @ (n * vcov) @ d.T @ a1
+    acov = q_mat @ gamma @ q_mat.T / n
+    var = np.diag(acov).copy()
+    var[~np.isfinite(var) | (var < np.finfo(float).eps)] = np.nan
+    resid = (s - sigma)[rows, cols]
+    z = np.where(np.abs(resid) < 1e-5, resid, resid / np.sqrt(var))
+    out = np.empty((p, p))
+    out[rows, cols] = z
+    out[cols, rows] = z
+    return out
+
+
+def moment_standardized_residuals(
+    values: np.ndarray,
+    s: np.ndarray,
+    sigma: np.ndarray,
+    delta: np.ndarray,
+    *,
+    adf: bool,
+    observed: bool,
+    mean: np.ndarray | None = None,
+    mu: np.ndarray | None = None,
+    delta_mean: np.ndarray | None = None,
+) -> np.ndarray:
+    """Standardized residuals as lavaan's ``resid(fit, "standardized")``, in general form.
+
+    ``ACOV = Q Gamma Q' / N`` (``lav_residuals_acov``) with ``Q = I - Delta A0^-1
+    Delta' A1``, ``A1`` the information of the moments at the model (expected, or
+    observed for ``information = "observed"``:
+    ``0.5 D'(M kron W + W kron M - W kron W) D`` with ``M = W (S + d d') W``,
+    ``d = ybar - mu``, and ``W E_kl W d`` between means and covariances), ``A0 =
+    Delta' A1 Delta`` (``observed.information = "h1"``), and ``Gamma`` the covariance of
+    the moments (``lav_model_h1_acov``): the ADF one from the data with robust
+    standard errors (``adf``), the normal-theory one at the sample moments otherwise.
+    With a mean structure (``mean``, ``mu``, ``delta_mean`` given) the means are
+    moments too. Covariance residuals are returned (no fixed.x covariates).
+    """
+    parts = residual_parts(
+        values, s, sigma, delta, adf=adf, observed=observed, mean=mean, mu=mu,
+        delta_mean=delta_mean,
+    )  # fmt: skip
+    return parts.standardize(parts.a0_inv(), len(values))
+
+
+def _residual_a1_gamma(
+    values: np.ndarray,
+    s: np.ndarray,
+    w: np.ndarray,
+    d_mean: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    adf: bool,
+    observed: bool,
+    means: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The covariance block of ``A1`` and the ``Gamma`` of the moments."""
+    n, p = values.shape
+    half = np.where(rows == cols, 0.5, 1.0)
+    ix = np.ix_
+
+    def kron_vech(y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return np.outer(half, half) * (
+            y[ix(rows, rows)] * z[ix(cols, cols)]
+            + y[ix(rows, cols)] * z[ix(cols, rows)]
+            + y[ix(cols, rows)] * z[ix(rows, cols)]
+            + y[ix(cols, cols)] * z[ix(rows, rows)]
+        )
+
+    if observed:
+        m_ = w @ (s + np.outer(d_mean, d_mean)) @ w
+        a1 = 0.5 * (kron_vech(m_, w) + kron_vech(w, m_) - kron_vech(w, w))
+    else:
+        a1 = 0.5 * kron_vech(w, w)
+    r = values - values.mean(axis=0)
+    if adf:
+        z = r[:, rows] * r[:, cols]
+        if means:
+            z = np.hstack([r, z])
+        z -= z.mean(axis=0)
+        gamma = z.T @ z / n
+    else:  # normal theory at the sample moments: the inverse h1 information
+        gamma = s[ix(rows, rows)] * s[ix(cols, cols)] + s[ix(rows, cols)] * s[ix(cols, rows)]
+        if means:
+            k = len(rows)
+            full = np.zeros((p + k, p + k))
+            full[:p, :p] = s
+            full[p:, p:] = gamma
+            gamma = full
+    return a1, gamma
+
+
+@dataclass(frozen=True)
+class _ResidualParts:
+    """One group's pieces of lavaan's ``lav_residuals_acov`` (0.6.14)."""
+
+    a1: np.ndarray  # information of the moments (means first, with a mean structure)
+    gamma: np.ndarray  # covariance of the moments
+    d: np.ndarray  # Jacobian of the moments (m x q)
+    resid: np.ndarray  # vech(S - Sigma)
+    rows: np.ndarray
+    cols: np.ndarray
+    p: int
+
+    def a0(self) -> np.ndarray:
+        """``Delta' A1 Delta`` (unit information with ``observed.information = "h1"``)."""
+        return self.d.T @ self.a1 @ self.d
+
+    def a0_inv(self) -> np.ndarray:
+        return np.linalg.inv(self.a0())
+
+    def standardize(self, a0_inv: np.ndarray, n: int) -> np.ndarray:
+        """``z = r / sqrt(diag(Q Gamma Q') / n)``, ``Q = I - Delta a0_inv Delta' A1``.
+
+        For group ``g`` of a multi-group fit, ``a0_inv`` is the joint inverted
+        information restricted to the group's parameters times ``n_g / N`` (lavaan
+        0.6.14 ``lav_residuals_acov``, group by group), and ``n`` is ``n_g``.
+        """
+        q_mat = np.eye(len(self.d)) - self.d @ a0_inv @ self.d.T @ self.a1
+        acov = q_mat @ self.gamma @ q_mat.T / n
+        var = np.diag(acov)[-len(self.rows) :].copy()
+        var[~np.isfinite(var) | (var < np.finfo(float).eps)] = np.nan
+        zval = np.where(np.abs(self.resid) < 1e-5, self.resid, self.resid / np.sqrt(var))
+        out = np.empty((self.p, self.p))
+        out[self.rows, self.cols] = zval
+        out[self.cols, self.rows] = zval
+        return out
+
+
+def residual_parts(
+    values: np.ndarray,
+    s: np.ndarray,
+    sigma: np.ndarray,
+    delta: np.ndarray,
+    *,
+    adf: bool,
+    observed: bool,
+    mean: np.ndarray | None = None,
+    mu: np.ndarray | None = None,
+    delta_mean: np.ndarray | None = None,
+) -> _ResidualParts:
+    """The pieces of :func:`moment_standardized_residuals` (same arguments), unfinished."""
+    p = values.shape[1]
+    rows, cols = _vech_pairs(p)
+    w = np.linalg.inv(sigma)
+    means = mean is not None and mu is not None and delta_mean is not None
+    d_mean = (mean - mu) if means else np.zeros(p)
+    a1, gamma = _residual_a1_gamma(values, s, w, d_mean, rows, cols, adf, observed, means)
+    return _residual_parts(s, sigma, delta, a1, gamma, w, d_mean, rows, cols, observed,
+                           delta_mean if means else None)  # fmt: skip
+
+
+def _residual_parts(
+    s: np.ndarray,
+    sigma: np.ndarray,
+    delta: np.ndarray,
+    a1: np.ndarray,
+    gamma: np.ndarray,
+    w: np.ndarray,
+    d_mean: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    observed: bool,
+    delta_mean: np.ndarray | None,
+) -> _ResidualParts:
+    p = len(s)
+    half = np.where(rows == cols, 0.5, 1.0)
+    d = delta[:, rows, cols].T
+    if delta_mean is not None:
+        k = len(rows)
+        wd = w @ d_mean
+        cross = np.zeros((p, k))
+        if observed:
+            # W E_kl W d for mean i and vech (k, l)
+            cross = half[None, :] * (
+                w[:, rows] * wd[cols][None, :] + w[:, cols] * wd[rows][None, :]
+            )
+        full = np.zeros((p + k, p + k))
+        full[:p, :p] = w
+        full[:p, p:] = cross
+        full[p:, :p] = cross.T
+        full[p:, p:] = a1
+        a1 = full
+        d = np.vstack([delta_mean.T, d])
+    return _ResidualParts(a1, gamma, d, (s - sigma)[rows, cols], rows, cols, p)
+
+
+def _square_frame(values: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
+    """A p x p matrix labelled by the observed variables (implied or sample moments)."""
+    index = pd.Index(list(names))
+    return pd.DataFrame(values, index=index, columns=index)
+
+
+def _mean_series(values: np.ndarray, names: Sequence[str]) -> pd.Series:
+    return pd.Series(values, index=pd.Index(list(names)), name="mean")
+
+
+def _std_residuals_at(
+    kernel: MLKernel, st: FitState, vcov: np.ndarray, n: int, ov_x: list[int]
+) -> np.ndarray:
+    """:func:`standardized_residuals` at a fitted state (the Jacobian formed on first use)."""
+    return standardized_residuals(kernel.s, st.sigma, kernel.jacobian(st), vcov, n, ov_x)
+
+
+def _moment_std_residuals_at(
+    kernel: MLKernel,
+    st: FitState,
+    values: np.ndarray,
+    *,
+    adf: bool,
+    observed: bool,
+    mean: np.ndarray | None,
+) -> np.ndarray:
+    """:func:`moment_standardized_residuals` at a fitted state (Jacobians on first use)."""
+    return moment_standardized_residuals(
+        values,
+        kernel.s,
+        st.sigma,
+        kernel.jacobian(st),
+        adf=adf,
+        observed=observed,
+        mean=mean,
+        mu=st.mu,
+        delta_mean=kernel.mean_jacobian(st) if mean is not None else None,
+    )
+
+
+def _fiml_std_residuals(
+    kernel: fiml_kernel.FIMLKernel,
+    st: fiml_kernel.FIMLState,
+    observed: bool,
+    first_order: np.ndarray | None,
+    ov_x: Sequence[int],
+) -> np.ndarray:
+    """Standardized covariance residuals of a FIML fit (a picklable deferred computation)."""
+    return fiml_kernel.standardized_residuals(
+        kernel, st, observed=observed, first_order=first_order, ov_x=ov_x
+    )[1]
+
+
+def _not_available(what: str, fix: str) -> Any:
+    """Raise the typed error for a statistic this kind of fit does not offer (yet)."""
+    raise ModelSpecError(f"{what} are not available yet", found=what, fix=fix)

@@ -1,0 +1,1243 @@
+r"""The one estimation pipeline of continuous SEM: G >= 1 blocks of respondents.
+
+lavaan represents every model as G groups, a single group being G = 1; so does this
+module. :func:`fit_blocks` takes the parameter table of all blocks
+(:class:`BlockTable`), each block's sample statistics (``_GroupData``: covariance,
+means, N and the rows, or the response patterns and EM moments for
+full-information ML) and the estimator, and runs the same stages for one group and
+for several:
+
+1. **compile** each block's rows into its matrices, with the block's parameters
+   mapped to the global vector (equality constraints across blocks are shared
+   entries);
+2. **start and optimize** one kernel (:class:`~loyaltysem._kernels.multigroup.MultiGroupKernel`:
+   objective, gradient and information summed over blocks with weights ``n_g / N``)
+   from principal-component starts, then lavaan's, until the convergence check holds
+   (:func:`~loyaltysem._kernels.converge.minimize`); with ``missing = "ml"`` on from
+   there to the full-information optimum, checked the same way;
+3. **the covariance of the estimates**: expected or observed information, or the
+   robust sandwiches (``robust.sem``, ``robust.huber.white``; Huber–White from the
+   casewise scores with missing data);
+4. **tables**: each block's estimates, standardized solution and checks
+   (Heywood cases, lavaan's post-checks), the ``:=`` rows, fit measures (one
+   block's own; with several, lavaan's joint rules in
+   :func:`~loyaltysem.sem.group_blocks._multigroup_measures`), the scaled tests;
+5. **one result type**, :class:`~loyaltysem.sem.results.SEMResult` (a
+   :class:`~loyaltysem.sem.results.MultiGroupResult` for a grouped fit), with the
+   diagnostics (modification indices, standardized residuals, score tests) deferred
+   until asked for.
+
+The front ends only build the blocks: :func:`loyaltysem.sem.dispatch.fit` one block
+from the data or from summary statistics, :func:`loyaltysem.sem.multigroup.fit_groups`
+one block per group. The conventions of several groups, with their lavaan sources,
+are in :mod:`loyaltysem.sem.multigroup`; those of one group in
+:mod:`loyaltysem.sem.single_group`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+
+from loyaltysem._kernels import fiml as fiml_kernel
+from loyaltysem._kernels import fit_indices as fi
+from loyaltysem._kernels.converge import GRADIENT_TOL, SINGULAR, minimize
+from loyaltysem._kernels.converge import _check as converge_check
+from loyaltysem._kernels.delta import delta_method
+from loyaltysem._kernels.ml import MLKernel, _bfgs, _damped_fisher
+from loyaltysem._kernels.multigroup import (
+    MultiGroupKernel,
+    corrected_groups,
+    localize,
+    observed_information,
+    robust_baseline_groups,
+    robust_groups,
+    robust_mlr_groups,
+    score_tests,
+)
+from loyaltysem._kernels.multigroup import optimize as mg_optimize
+from loyaltysem._kernels.partable import (
+    CompiledModel,
+    ParTable,
+    StandardizationPlan,
+    compile_partable,
+    row_estimates,
+)
+from loyaltysem._kernels.robust import RobustParts
+from loyaltysem._kernels.starts import _start_values, group_starts
+from loyaltysem._pickling import Once
+from loyaltysem.errors import IdentificationError, SurveyDataError
+from loyaltysem.sem import multigroup_modindices
+from loyaltysem.sem.diagnostics import (
+    _fiml_std_residuals,
+    _mean_series,
+    _moment_std_residuals_at,
+    _not_available,
+    _square_frame,
+    _std_residuals_at,
+    modification_indices,
+    residual_parts,
+)
+from loyaltysem.sem.group_blocks import (
+    RowParameterization,
+    _GroupData,
+    _multigroup_measures,
+    _own_parameters,
+    _plain,
+    score_table,
+)
+from loyaltysem.sem.measures import (
+    _fiml_measures,
+    _fit_measures,
+    _measures_series,
+    _post_check,
+    _Robust,
+    _robust_parts,
+    _rsquare,
+    _scaled_measures,
+    _table_masks,
+    fiml_gfi,
+)
+from loyaltysem.sem.results import MultiGroupResult, Provenance, SEMResult, estimates_table
+from loyaltysem.sem.specification import DefinedParameters, Definition
+from loyaltysem.status import Findings
+
+__all__ = ["BlockTable", "Estimation", "fit_blocks"]
+
+#: Full-information ML of each block: its response patterns and EM saturated moments.
+FIMLData = tuple[list[fiml_kernel.Patterns], list[fiml_kernel.EMResult]]
+
+
+@dataclass(frozen=True)
+class Estimation:
+    """What is estimated and how its uncertainty is computed (lavaan's resolved options).
+
+    ``estimator``: ``"ML"``, ``"MLM"`` or ``"MLR"`` (ML estimates in every case);
+    ``se``: ``"standard"``, ``"robust.sem"`` or ``"robust.huber.white"``;
+    ``information``: ``"expected"`` or ``"observed"`` (the bread of a sandwich).
+    """
+
+    estimator: str = "ML"
+    se: str = "standard"
+    information: str = "expected"
+
+
+#: lavaan's defaults of the continuous estimators: (se, information) and the test.
+DEFAULTS = {
+    "ML": Estimation("ML", "standard", "expected"),
+    "MLM": Estimation("MLM", "robust.sem", "expected"),
+    "MLR": Estimation("MLR", "robust.huber.white", "observed"),
+}
+TESTS = {"ML": "standard", "MLM": "satorra.bentler", "MLR": "yuan.bentler.mplus"}
+
+
+@dataclass(frozen=True)
+class BlockTable:
+    """The parameter table of G >= 1 blocks (lavaan's ``parTable()`` with its ``group``).
+
+    ``pt`` holds every block's rows, ``free`` numbering the global parameters (a
+    number shared by rows of several blocks is an equality constraint across them);
+    ``group`` is each row's block (1..G). ``frame`` is the same table as a DataFrame
+    with ``plabel`` and ``user``, which the score tests and the modification indices
+    of several groups read (``None`` for one group); ``eq_pairs`` the (reference row,
+    constrained row) of each equality constraint across groups, in lavaan's order.
+    """
+
+    pt: ParTable
+    group: np.ndarray
+    n_groups: int
+    n_free: int
+    eq_pairs: tuple[tuple[int, int], ...] = ()
+    frame: pd.DataFrame | None = None
+
+    @classmethod
+    def one_group(cls, pt: ParTable) -> BlockTable:
+        """The table of one block (G = 1): the model's own parameter table."""
+        n_free = int(pt.free.max()) if len(pt) else 0
+        return cls(pt, np.ones(len(pt), dtype=np.int64), 1, n_free)
+
+    @classmethod
+    def from_frame(
+        cls, frame: pd.DataFrame, n_free: int, eq_pairs: Sequence[tuple[int, int]]
+    ) -> BlockTable:
+        """The table of several blocks from the multi-group ``parTable()`` frame."""
+        group = frame["group"].to_numpy(dtype=np.int64)
+        return cls(
+            ParTable.from_frame(frame),
+            group,
+            int(group.max()) if len(group) else 1,
+            int(n_free),
+            tuple(eq_pairs),
+            frame,
+        )
+
+    def block(self, g: int) -> tuple[ParTable, np.ndarray]:
+        """Block ``g``'s rows (0-based ``g``) with local free numbers, and their global index."""
+        pt = self.pt
+        if self.n_groups == 1:
+            rows = slice(None)
+        else:
+            rows = np.flatnonzero(self.group == g + 1)
+        local, idx = localize(pt.free[rows])
+        return (
+            ParTable(
+                lhs=pt.lhs[rows],
+                op=pt.op[rows],
+                rhs=pt.rhs[rows],
+                free=local,
+                ustart=pt.ustart[rows],
+                exo=pt.exo[rows],
+                label=pt.label[rows],
+            ),
+            idx,
+        )
+
+
+# ----------------------------------------------------------------------- stages
+def compile_blocks(
+    table: BlockTable,
+    ov: Sequence[str],
+    covs: Sequence[np.ndarray],
+    means: Sequence[np.ndarray | None],
+) -> tuple[list[CompiledModel], list[np.ndarray], np.ndarray]:
+    """Each block's compiled model, its global parameter index, and start values.
+
+    A parameter shared by several blocks starts at the first block's value.
+    """
+    compiled: list[CompiledModel] = []
+    index: list[np.ndarray] = []
+    x0 = np.full(table.n_free, np.nan)
+    for g in range(table.n_groups):
+        pt, idx = table.block(g)
+        cm = compile_partable(pt, list(ov), covs[g], means[g])
+        compiled.append(cm)
+        index.append(idx)
+        start = _start_values(cm, covs[g], means[g])
+        unset = np.isnan(x0[idx])
+        x0[idx[unset]] = start[unset]
+    return compiled, index, x0
+
+
+def compile_frame(
+    frame: pd.DataFrame,
+    ov: Sequence[str],
+    q: int,
+    covs: Sequence[np.ndarray],
+    means: Sequence[np.ndarray | None],
+) -> tuple[list[CompiledModel], list[np.ndarray], np.ndarray]:
+    """:func:`compile_blocks` of a multi-group ``parTable()`` frame with ``q`` parameters."""
+    return compile_blocks(BlockTable.from_frame(frame, q, ()), ov, covs, means)
+
+
+def _means(gd: _GroupData, table: BlockTable) -> list[np.ndarray | None]:
+    """Each block's sample means where the model has a mean structure (``~1`` rows), else None."""
+    if not _table_masks(table.pt).meanstructure:
+        return [None] * table.n_groups
+    if any(m is None for m in gd.means):
+        raise SurveyDataError(
+            "a mean structure needs the sample means",
+            found="a covariance or correlation matrix without sample_mean",
+            expected="raw data, or sample_mean= with the summary statistics",
+            fix="pass sample_mean=..., or drop the '~ 1' lines and meanstructure=True",
+        )
+    return list(gd.means)
+
+
+def _fiml_optimum(
+    compiled: Sequence[CompiledModel],
+    index: Sequence[np.ndarray],
+    gd: _GroupData,
+    q: int,
+    fiml: FIMLData,
+    x: np.ndarray,
+    prefix: Callable[[int], str],
+    warnings: Findings,
+    information: str,
+) -> tuple[MultiGroupKernel, Any, np.ndarray, int, bool, np.ndarray | None]:
+    """From the ML fit to the EM moments on to the full-information optimum, checked."""
+    fiml_info: np.ndarray | None = None
+    iterations = 0
+    pats, h1s = fiml
+    per_group = [
+        fiml_kernel.FIMLKernel(cm.layout, pat, h1)
+        for cm, pat, h1 in zip(compiled, pats, h1s, strict=True)
+    ]
+    kernel = MultiGroupKernel.from_kernels(per_group, index, gd.nobs, q)
+    st = kernel.state(x)
+    x, st, extra, converged = _bfgs(cast(MLKernel, kernel), x, st, max_iter=200, tol=1e-8)
+    iterations += extra
+    if not converged:
+        x, st, extra, converged = _damped_fisher(
+            cast(MLKernel, kernel), x, st, max_iter=1000, tol=1e-8, until=0.0
+        )
+        iterations += extra
+    if converged:  # zero gradient and a positive definite information (issue 14)
+        reason, fiml_info = converge_check(kernel, st, GRADIENT_TOL, information)
+        if reason and not reason.startswith(SINGULAR):  # singular: not identified
+            converged = False
+            warnings.add("convergence", f"{reason}: the estimates are not to be trusted")
+    for g, h1 in enumerate(h1s):
+        if not h1.converged:
+            warnings.add(
+                "note",
+                f"{prefix(g)}the EM estimates of the saturated moments did not converge in "
+                f"{h1.iterations} iterations: chi-square and the fit indices are approximate",
+            )
+    return kernel, st, x, iterations, converged, fiml_info
+
+
+def _vcov(
+    kernel: MultiGroupKernel,
+    st: Any,
+    run: Any,
+    gd: _GroupData,
+    how: Estimation,
+    fiml: FIMLData | None,
+    fiml_info: np.ndarray | None,
+    ov_x: list[int],
+    warnings: Findings,
+) -> tuple[np.ndarray, RobustParts | None, Any]:
+    """The covariance of the estimates, or NaN with the reason, and the robust parts.
+
+    Returns ``(vcov, robust, extra)``: ``robust`` the sandwich parts of a scaled test;
+    ``extra`` the baseline parts (one block: ``_Robust``) or the FIML parts
+    (``RobustFIMLGroups``).
+    """
+    n_total = int(sum(gd.nobs))
+    robust: RobustParts | None = None
+    extra: Any = None
+    q = kernel.n_free
+    try:
+        if fiml_info is not None:
+            info = fiml_info
+        elif run.information is not None:  # the check's matrix at this point: computed once
+            info = run.information
+        elif how.information == "observed":
+            info = observed_information(kernel, st)
+        else:
+            info = kernel.expected_information(st)
+        eig = np.linalg.eigvalsh((info + info.T) / 2.0) if info.size else np.ones(1)
+        if not np.all(np.isfinite(eig)) or eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
+            raise np.linalg.LinAlgError  # R's solve() refuses such a matrix (rcond < eps)
+        if how.se == "standard":
+            vcov = np.linalg.inv(info) / n_total
+        elif fiml is not None:  # Huber-White from the casewise scores of every row
+            extra = robust_mlr_groups(
+                kernel, st, gd.data, info, observed=how.information == "observed", ov_x=ov_x
+            )
+            robust = extra.parts
+            vcov = robust.vcov
+        elif len(kernel.kernels) == 1:
+            # one block: the sandwich with either information as bread (lavaan's
+            # se = "robust.sem" / "robust.huber.white" with information = ...)
+            extra = _robust_parts(kernel.kernels[0], st.states[0], gd.data[0], info, how.se, ov_x)
+            robust = extra.model
+            vcov = robust.vcov
+        else:
+            robust, info = robust_groups(
+                kernel, st, gd.data, mlr=how.se == "robust.huber.white", ov_x=ov_x
+            )
+            vcov = robust.vcov
+        if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
+            raise np.linalg.LinAlgError
+        # of the inverse as computed: near a singular information its rounding shows here
+        min_eig = float(np.linalg.eigvalsh((vcov + vcov.T) / 2.0)[0]) if vcov.size else 1.0
+        if min_eig < np.finfo(float).eps ** 0.75:  # lavaan lav_model_vcov
+            warnings.add(
+                "identification",
+                "the covariance matrix of the estimates (vcov) is not positive definite "
+                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified",
+            )
+    except np.linalg.LinAlgError:
+        vcov = np.full((q, q), np.nan)
+        robust, extra = None, None
+        warnings.add(
+            "identification",
+            "the information matrix is singular and could not be inverted: the model may "
+            "not be identified; standard errors are not available",
+        )
+    return vcov, robust, extra
+
+
+def _check_admissible(
+    cm: CompiledModel, xg: np.ndarray, est: np.ndarray, prefix: str, warnings: Findings
+) -> None:
+    """One block's Heywood cases and lavaan's post-checks, named with its group."""
+    pt = cm.table
+    ops, lhs, rhs = pt.op, pt.lhs, pt.rhs
+    for i in np.flatnonzero((ops == "~~") & (lhs == rhs) & (pt.free > 0) & (est < 0)):
+        warnings.add(
+            "admissibility",
+            f"{prefix}negative variance estimate (Heywood case): "
+            f"{lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}",
+        )
+    warnings.add_all("admissibility", (prefix + w for w in _post_check(cm, xg, est, pt)))
+
+
+def check_identified(
+    table: BlockTable, p: int, px: int, means: bool, gd: _GroupData, group: str | None
+) -> tuple[int, int, int]:
+    """Refuse df < 0, and blocks smaller than the parameters they alone must identify.
+
+    Returns ``(df, sample moments, covariate moments per block)``.
+    """
+    n_groups = table.n_groups
+    q = table.n_free
+    x_moments = px * (px + 1) // 2 + (px if means else 0)
+    n_moments = n_groups * (p * (p + 1) // 2 + (p if means else 0))
+    df = n_moments - q - n_groups * x_moments
+    if df < 0:
+        what = "means, variances, covariances" if means else "variances, covariances"
+        where = f" in {n_groups} groups" if n_groups > 1 else ""
+        raise IdentificationError(
+            "the model has more free parameters than sample moments (df < 0)",
+            found=f"{q} free parameters, {n_moments} sample moments ({what} of {p} observed "
+            f"variables{where}), df = {df}",
+            expected="df >= 0",
+            fix=(
+                "constrain more parameters across groups (group_equal) or fix some"
+                if n_groups > 1
+                else "fix or constrain parameters (e.g. drop free residual covariances), or "
+                "add indicators"
+            ),
+        )
+    if n_groups > 1:
+        for g, (label, n_g) in enumerate(zip(gd.labels, gd.nobs, strict=True), start=1):
+            own = _own_parameters(table.pt.free, table.group, g)
+            if n_g < own:
+                raise SurveyDataError(
+                    f"group {group} = {_plain(label)!r} has fewer respondents than the "
+                    "parameters it alone must identify",
+                    column=group,
+                    found=f"{n_g} complete rows in group {_plain(label)!r}, {own} free "
+                    "parameters of its own",
+                    expected="at least as many respondents as group-specific parameters (many "
+                    "more for stable estimates)",
+                    fix="merge small groups, drop the group, or constrain more parameters "
+                    "across groups (group_equal)",
+                )
+    return df, n_moments, x_moments
+
+
+# ------------------------------------------------------------------ the pipeline
+def fit_blocks(
+    table: BlockTable,
+    gd: _GroupData,
+    ov: Sequence[str],
+    *,
+    how: Estimation,
+    model_text: str,
+    definitions: Sequence[Definition] = (),
+    fiml: FIMLData | None = None,
+    group: str | None = None,
+    group_equal: tuple[str, ...] = (),
+    group_partial: tuple[str, ...] = (),
+    options: Mapping[str, Any] | None = None,
+) -> SEMResult:
+    """Fit a model to G >= 1 blocks of respondents by ML (MLM, MLR; FIML), as lavaan.
+
+    Parameters
+    ----------
+    table : BlockTable
+        The parameter table of every block.
+    gd : _GroupData
+        Each block's sample moments (with ``fiml``: the EM moments), N, the rows
+        (for robust standard errors; with missing data, NaN for a missing answer),
+        the rows left out and the notes to report.
+    ov : sequence of str
+        The observed variables, in the order of the moments.
+    how : Estimation
+        Estimator, standard errors, information.
+    model_text, definitions
+        The model syntax (kept with the result) and its ``:=`` parameters.
+    fiml : tuple, optional
+        Each block's response patterns and EM saturated moments (``missing = "ml"``).
+    group : str, optional
+        The grouping column; ``None`` for one group (the result then has the
+        single-group shape: no ``group_label`` column, plain tables).
+    group_equal, group_partial : tuple of str
+        Recorded with a grouped result.
+    options : mapping
+        The options the front end resolved, recorded in ``provenance.options``.
+
+    Returns
+    -------
+    SEMResult
+        A :class:`~loyaltysem.sem.results.MultiGroupResult` when ``group`` is given.
+
+    Examples
+    --------
+    The one group of Holzinger and Swineford's CFA through the pipeline (what
+    ``loyaltysem.fit(model, hs)`` does; in R ``cfa(model, data = hs)``):
+
+    >>> from loyaltysem.datasets import load_frame
+    >>> from loyaltysem.sem.moments import moments_from_data
+    >>> from loyaltysem.sem.group_blocks import one_block
+    >>> from loyaltysem.sem.specification import specify
+    >>> spec = specify("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9")
+    >>> moments, notes = moments_from_data(load_frame("holzinger_swineford"), list(spec.ov))
+    >>> res = fit_blocks(BlockTable.one_group(spec.partable()), one_block(moments, notes),
+    ...                  spec.ov, how=DEFAULTS["ML"], model_text=spec.syntax)
+    >>> round(float(res.fit_measures["chisq"]), 3), int(res.fit_measures["df"])
+    (85.306, 24)
+    """
+    ov = list(ov)
+    p = len(ov)
+    q = table.n_free
+    n_groups = table.n_groups
+    one = group is None
+    means = _means(gd, table)
+    has_means = means[0] is not None
+    compiled, index, x0 = compile_blocks(table, ov, gd.covs, means)
+    ov_x = list(compiled[0].ov_x)  # fixed.x covariates
+    df, n_moments, x_moments = check_identified(table, p, len(ov_x), has_means, gd, group)
+    kernel = MultiGroupKernel([cm.layout for cm in compiled], index, gd.covs, means, gd.nobs, q)
+    # principal-component starts, then lavaan's per block; the point checked (issue 14)
+    starts: list[tuple[str, Any]] = [("principal component", x0)]
+    starts += group_starts(compiled, index, gd.covs, means, q)
+    check_info = "expected" if fiml is not None else how.information
+    run = minimize(kernel, starts, mg_optimize, information=check_info)
+    x, st, iterations, converged = run.x, run.state, run.iterations, run.converged
+    warnings = Findings(gd.notes)
+    label_of = [_plain(v) for v in gd.labels]
+
+    def prefix(g: int) -> str:
+        return "" if one else f"group {group} = {label_of[g]!r}: "
+
+    if not converged:
+        warnings.add("convergence", f"{run.reason}: the estimates are not to be trusted")
+    fiml_info: np.ndarray | None = None
+    if fiml is not None:  # from the ML fit to the EM moments to the FIML optimum
+        kernel, st, x, extra_it, converged, fiml_info = _fiml_optimum(
+            compiled, index, gd, q, fiml, x, prefix, warnings, how.information
+        )
+        iterations += extra_it
+        if not converged and "convergence" not in warnings.kinds:
+            warnings.add(
+                "convergence",
+                f"the optimizer did not converge after {iterations} iterations: the "
+                "estimates are not to be trusted",
+            )
+    ov_x_idx = [ov.index(v) for v in ov_x]
+    vcov, robust, robust_extra = _vcov(
+        kernel, st, run, gd, how, fiml, fiml_info, ov_x_idx, warnings
+    )
+    # --- each block's rows: estimates, standardized solution, checks
+    plans = [StandardizationPlan.build(cm, "std.all") for cm in compiled]
+    est = np.empty(len(table.pt))
+    std_lv = np.empty(len(table.pt))
+    block_rows = (
+        [slice(None)]
+        if n_groups == 1
+        else [np.flatnonzero(table.group == g + 1) for g in range(n_groups)]
+    )
+    for g, (cm, idx, rows) in enumerate(zip(compiled, index, block_rows, strict=True)):
+        xg = x[idx]
+        est_g = row_estimates(cm, xg)
+        est[rows] = est_g
+        std_lv[rows] = StandardizationPlan.build(cm, "std.lv").evaluate(xg)[0]
+        _check_admissible(cm, xg, est_g, prefix(g), warnings)
+    free = table.pt.free
+    is_free = free > 0
+    se = np.zeros(len(table.pt))
+    se[is_free] = np.sqrt(np.clip(np.diag(vcov), 0.0, None))[free[is_free] - 1]
+    se[~_table_masks(table.pt).parameters] = np.nan
+    std_all_rows = _StdAllRows(tuple(plans), tuple(index), tuple(block_rows), len(table.pt))
+    defined = DefinedParameters(definitions, table.pt, est) if definitions else None
+    std_all, se_std_all = delta_method(
+        std_all_rows, x, vcov, None if defined is None else defined.from_rows
+    )
+    estimates = estimates_table(
+        table.pt,
+        est,
+        se,
+        std_lv,
+        std_all,
+        se_std_all,
+        defined,
+        x,
+        vcov,
+        group=table.group,
+        group_labels=None if one else label_of,
+    )
+    # --- fit measures: each block's, then the joint ones
+    f_groups = kernel.group_objectives(st)
+    per_group = [
+        _block_measures(
+            kernel, g, st.states[g], float(f_groups[g]), compiled[g], gd, q, fiml, ov_x_idx, one
+        )
+        for g in range(n_groups)
+    ]
+    if one:
+        measures = per_group[0]
+    else:
+        measures = _multigroup_measures(per_group, gd.nobs, q, df, n_moments)
+    if robust is not None:
+        measures.update(
+            _scaled(
+                measures,
+                robust,
+                robust_extra,
+                gd,
+                n_moments - n_groups * x_moments,
+                how,
+                table,
+                ov_x_idx,
+                p,
+                has_means,
+                fiml is not None,
+            )
+        )
+    if fiml is not None:  # Zhang & Savalei's corrected *.robust indices (lavaan 0.6.14)
+        first_order = None if robust_extra is None else robust_extra.first_order
+        measures.update(
+            _fiml_corrected(kernel, st, measures, n_groups, first_order, ov_x_idx, how, one)
+        )
+    return _result(
+        table,
+        gd,
+        compiled,
+        index,
+        kernel,
+        st,
+        run,
+        x,
+        vcov,
+        estimates,
+        measures,
+        f_groups,
+        warnings,
+        converged,
+        iterations,
+        how,
+        fiml,
+        robust_extra,
+        ov,
+        ov_x_idx,
+        model_text,
+        group,
+        group_equal,
+        group_partial,
+        options,
+        plans,
+    )
+
+
+@dataclass(frozen=True)
+class _StdAllRows:
+    """Every row's std.all value from a batch of global parameter vectors (B, q)."""
+
+    plans: tuple[StandardizationPlan, ...]
+    index: tuple[np.ndarray, ...]
+    rows: tuple[Any, ...]
+    n_rows: int
+
+    def __call__(self, xs: np.ndarray) -> np.ndarray:
+        xs = np.atleast_2d(xs)
+        if len(self.plans) == 1:
+            return self.plans[0].evaluate(xs[:, self.index[0]])
+        out = np.empty((len(xs), self.n_rows))
+        for plan, idx, rows in zip(self.plans, self.index, self.rows, strict=True):
+            out[:, rows] = plan.evaluate(xs[:, idx])
+        return out
+
+
+@dataclass(frozen=True)
+class _GroupStd:
+    """One group's std.all rows from a batch of the global parameter vectors."""
+
+    plan: StandardizationPlan
+    index: np.ndarray
+
+    def __call__(self, xs: np.ndarray) -> np.ndarray:
+        return self.plan.evaluate(np.atleast_2d(xs)[:, self.index])
+
+
+def _block_measures(
+    kernel: MultiGroupKernel,
+    g: int,
+    gst: Any,
+    f_g: float,
+    cm: CompiledModel,
+    gd: _GroupData,
+    q: int,
+    fiml: FIMLData | None,
+    ov_x_idx: list[int],
+    one: bool,
+) -> dict[str, float]:
+    """One block's fit measures (its chi-square part, GFI; likelihoods under FIML)."""
+    gk = kernel.kernels[g]
+    likelihoods = None
+    x_cov_h1 = None
+    if fiml is not None:
+        pat, h1 = fiml[0][g], fiml[1][g]
+        logl_b = fiml_kernel.independence_loglik(pat, h1, ov_x_idx)
+        likelihoods = (float(gst.loglik), h1.loglik, logl_b)
+        if ov_x_idx:  # lavaan: the covariates' h1 part from the pairwise moments
+            n_g = gd.nobs[g]
+            cov_a = fiml_kernel.available_moments(pat)[1] * (n_g - 1) / n_g
+            x_cov_h1 = cov_a[np.ix_(ov_x_idx, ov_x_idx)]
+    complete = fiml is None
+    measures = _fit_measures(
+        gk,
+        gst.sigma,
+        f_g,
+        gd.nobs[g],
+        q,
+        ov_x_idx,
+        gst.mu,
+        likelihoods=likelihoods,
+        x_cov_h1=x_cov_h1,
+        sigma_inv=gst.sigma_inv if complete else None,
+        logdet=gst.logdet if complete else math.nan,
+    )
+    if fiml is not None and not one:
+        measures["gfi"] = fiml_gfi(gk, gst, ov_x_idx)
+    elif ov_x_idx and gst.mu is not None and not one:
+        measures["gfi"] = _gfi_fixed_x(gd.covs[g], gst.sigma, gd.means[g], gst.mu, ov_x_idx)
+    return measures
+
+
+def _gfi_fixed_x(
+    s: np.ndarray, sigma: np.ndarray, mean: np.ndarray, mu: np.ndarray, ov_x: Sequence[int]
+) -> float:
+    """GFI of one group with fixed.x covariates and a mean structure, as lavaan's.
+
+    ``1 - (e' V e + d' W0 d) / (s' V s + m' W0 m)`` with ``V`` the covariance part of
+    the expected information without the covariate-covariate moments, and ``W0`` =
+    ``Sigma^-1`` with the covariates' rows and columns zeroed (lavaan
+    ``lav_mvnorm_information_expected`` with ``x.idx``: the covariates' means carry
+    no information either). :func:`loyaltysem._kernels.fit_indices.gfi` keeps the
+    covariates' means in the denominator; until it is mended, this is used here.
+    """
+    p = len(s)
+    w = np.linalg.inv(sigma)
+    rows, cols = np.tril_indices(p)
+    xs = set(ov_x)
+    keep = np.array([not (r in xs and c in xs) for r, c in zip(rows, cols, strict=True)])
+    rows, cols = rows[keep], cols[keep]
+    half = np.where(rows == cols, 0.5, 1.0)
+    v = w[rows][:, rows] * w[cols][:, cols] + w[rows][:, cols] * w[cols][:, rows]
+    v = v * half[:, None] * half[None, :]
+    e = (s - sigma)[rows, cols]
+    obs = s[rows, cols]
+    nox = [i for i in range(p) if i not in xs]
+    w0 = w[np.ix_(nox, nox)]
+    d = (mean - mu)[nox]
+    m = mean[nox]
+    return float(1.0 - (e @ v @ e + d @ w0 @ d) / (obs @ v @ obs + m @ w0 @ m))
+
+
+def _scaled(
+    measures: Mapping[str, float],
+    robust: RobustParts,
+    extra: Any,
+    gd: _GroupData,
+    n_moments: int,
+    how: Estimation,
+    table: BlockTable,
+    ov_x: list[int],
+    p: int,
+    has_means: bool,
+    fiml: bool,
+) -> dict[str, float]:
+    """The ``*.scaled`` and ``*.robust`` measures (lavaan) of an MLM/MLR fit.
+
+    One block: the single-group formulas
+    (:func:`loyaltysem.sem.measures._scaled_measures`) with its baseline's trace.
+    Several: the traces summed over groups and the RMSEA family on ``N / G``
+    (lavaan's ``lav_fit_rmsea``: ``sqrt(G)`` times the single-group value at N).
+    """
+    if how.estimator not in ("MLM", "MLR"):
+        return {}
+    n_groups = table.n_groups
+    if n_groups == 1:
+        if fiml:
+            rf = extra
+            px = len(ov_x)  # fixed.x: the covariates' own moments are not counted
+            n_h1 = p * (p + 3) // 2 - px * (px + 3) // 2 if px else 0
+            parts = _Robust(
+                RobustParts(
+                    robust.vcov, robust.trace_ugamma, robust.trace_h1, robust.trace_h0, n_h1
+                ),
+                RobustParts(np.empty((0, 0)), rf.trace_null),
+            )
+        else:
+            parts = extra
+        fm = {**measures, "_p": float(p), "_means": float(has_means)}
+        return _scaled_measures(fm, parts)
+    mlr = how.se == "robust.huber.white"
+    if fiml:
+        trace_b = extra.trace_null
+    else:
+        trace_b = robust_baseline_groups(gd.data, gd.covs, mlr=mlr, ov_x=ov_x)
+    parts = _Robust(robust, RobustParts(np.empty((0, 0)), trace_b))
+    fm = {**measures, "ntotal": measures["ntotal"] / n_groups, "_p": 1.0, "_means": 1.0}
+    out = _scaled_measures(fm, parts)
+    if "scaling.factor.h1" in out:
+        # lavaan divides by its own counts: every sample moment, and every free row of
+        # the parameter table (a parameter shared by G groups counts G times)
+        out["scaling.factor.h1"] = robust.trace_h1 / n_moments
+        out["scaling.factor.h0"] = robust.trace_h0 / int((table.pt.free > 0).sum())
+    return out
+
+
+def _fiml_corrected(
+    kernel: MultiGroupKernel,
+    st: Any,
+    fm: Mapping[str, float],
+    n_groups: int,
+    first_order: Sequence[np.ndarray] | None,
+    ov_x: Sequence[int],
+    how: Estimation,
+    one: bool,
+) -> dict[str, float]:
+    """GFI and Zhang & Savalei's FIML-corrected ``*.robust`` indices (lavaan 0.6.14).
+
+    As ``lav_fit_cfi_lavobject`` and ``lav_fit_rmsea_lavobject`` with ``missing =
+    "ml"``: the corrected statistics and scaling factors of all blocks (version "V6"
+    for ML, "V3" with each block's first-order information for MLR) in the
+    single-group formulas, CFI/TLI/RNI with the summed baseline, the RMSEA family
+    multiplied by ``sqrt(G)`` and its close-fit tests with the noncentrality
+    ``N df h0^2 / (c G)``. One block: :func:`loyaltysem.sem.measures._fiml_measures`.
+    """
+    if one:
+        fk = cast(fiml_kernel.FIMLKernel, kernel.kernels[0])
+        return _fiml_measures(
+            fk,
+            st.states[0],
+            fm,
+            how.information,
+            None if first_order is None else first_order[0],
+            ov_x,
+        )
+    df, df_b = fm["df"], fm["baseline.df"]
+    n = float(kernel.n)
+    try:
+        ct = corrected_groups(
+            kernel, st, df, df_b, observed=True, first_order=first_order, ov_x=ov_x
+        )
+    except (np.linalg.LinAlgError, ValueError):
+        ct = fiml_kernel.CorrectedTest(math.nan, math.nan, math.nan, math.nan)
+    c, c_b = ct.c_hat, ct.c_hat_null
+    out: dict[str, float] = {
+        "cfi.robust": fi.cfi(ct.chisq, df, ct.chisq_null, df_b, c, c_b),
+        "tli.robust": fi.tli(ct.chisq, df, ct.chisq_null, df_b, c, c_b),
+        "rni.robust": fi.rni(ct.chisq, df, ct.chisq_null, df_b, c, c_b),
+    }
+    out["nnfi.robust"] = out["tli.robust"]
+    root_g = math.sqrt(n_groups)
+    x2_scaled = ct.chisq / c
+    out["rmsea.robust"] = fi.rmsea(ct.chisq, df, n / n_groups, c)
+    lo, hi = fi.rmsea_ci(x2_scaled, df, n, c_hat=c)  # lavaan: sqrt(c lambda / (N df)) sqrt(G)
+    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo * root_g, hi * root_g
+    out["rmsea.pvalue.robust"] = fi.rmsea_pvalue(x2_scaled, df, n / n_groups, 0.05, c_hat=c)
+    out["rmsea.notclose.pvalue.robust"] = (
+        1.0 - fi.rmsea_pvalue(x2_scaled, df, n / n_groups, 0.08, c_hat=c) if df > 0 else math.nan
+    )
+    return out
+
+
+# ----------------------------------------------------------------------- result
+def _result(
+    table: BlockTable,
+    gd: _GroupData,
+    compiled: list[CompiledModel],
+    index: list[np.ndarray],
+    kernel: MultiGroupKernel,
+    st: Any,
+    run: Any,
+    x: np.ndarray,
+    vcov: np.ndarray,
+    estimates: pd.DataFrame,
+    measures: dict[str, float],
+    f_groups: np.ndarray,
+    warnings: Findings,
+    converged: bool,
+    iterations: int,
+    how: Estimation,
+    fiml: FIMLData | None,
+    robust_extra: Any,
+    ov: list[str],
+    ov_x_idx: list[int],
+    model_text: str,
+    group: str | None,
+    group_equal: tuple[str, ...],
+    group_partial: tuple[str, ...],
+    options: Mapping[str, Any] | None,
+    plans: list[StandardizationPlan],
+) -> SEMResult:
+    """The result of :func:`fit_blocks`: one group's shape, or several groups'."""
+    provenance = Provenance(
+        estimator=how.estimator,
+        n=int(sum(gd.nobs)),
+        n_excluded=int(sum(gd.n_excluded)) + gd.n_group_missing,
+        data_hash=gd.data_hash,
+        options=MappingProxyType(dict(options or {})),
+    )
+    common: dict[str, Any] = {
+        "model": model_text,
+        "_estimates": estimates,
+        "converged": bool(converged),
+        "iterations": int(iterations),
+        "warnings": tuple(warnings),
+        "provenance": provenance,
+        "_status": warnings.status(bool(converged)),
+        "_x": np.array(x, copy=True),
+    }
+    if group is None:
+        return _one_group_result(
+            common,
+            compiled[0],
+            kernel,
+            st,
+            x,
+            vcov,
+            measures,
+            gd,
+            how,
+            fiml,
+            robust_extra,
+            ov,
+            ov_x_idx,
+            table,
+            plans[0],
+            index[0],
+        )
+    names = pd.Index(ov)
+    labels = [_plain(v) for v in gd.labels]
+    implied: dict[Any, tuple[pd.DataFrame, pd.Series]] = {}
+    sample: dict[Any, tuple[pd.DataFrame, pd.Series]] = {}
+    r2_parts: list[pd.Series] = []
+    for g, (cm, idx, gst) in enumerate(zip(compiled, index, st.states, strict=True)):
+        r2 = _rsquare(cm, x[idx])
+        r2.index = pd.MultiIndex.from_arrays(
+            [[labels[g]] * len(r2), list(r2.index)], names=["group_label", "variable"]
+        )
+        r2_parts.append(r2)
+        mu = gst.mu if gst.mu is not None else np.full(len(ov), np.nan)
+        implied[labels[g]] = (
+            pd.DataFrame(gst.sigma, index=names, columns=names),
+            pd.Series(mu, index=names, name="mean"),
+        )
+        sample[labels[g]] = (
+            pd.DataFrame(gd.covs[g], index=names, columns=names),
+            pd.Series(gd.means[g], index=names, name="mean"),
+        )
+    frame = table.frame
+    score = None
+    if table.eq_pairs and frame is not None:
+        score = Once(_ScoreTests(kernel, compiled, index, frame, table.eq_pairs, x, gd, fiml))
+    first_order = None if robust_extra is None or fiml is None else robust_extra.first_order
+    return MultiGroupResult(
+        **common,
+        group=group,
+        group_labels=tuple(labels),
+        group_equal=group_equal,
+        group_partial=group_partial,
+        _fit_measures=pd.Series(measures, name="fit_measures"),
+        _chisq_group=pd.Series(
+            [gd.nobs[g] * float(f_groups[g]) for g in range(len(labels))],
+            index=pd.Index(labels, name=group),
+            name="chisq",
+        ),
+        _r2=pd.concat(r2_parts) if r2_parts else pd.Series(dtype=float),
+        _nobs=pd.Series(list(gd.nobs), index=pd.Index(labels, name=group), name="n"),
+        _implied=MappingProxyType(implied),
+        _sample=MappingProxyType(sample),
+        _vcov=pd.DataFrame(vcov),
+        _score=score,
+        _std_all_batches=tuple(
+            _GroupStd(plan, idx) for plan, idx in zip(plans, index, strict=True)
+        ),
+        _std_residuals=Once(
+            functools.partial(
+                _std_residuals,
+                kernel,
+                st,
+                gd,
+                how.estimator,
+                fiml is not None,
+                tuple(ov_x_idx),
+                None if first_order is None else tuple(first_order),
+            )
+        ),
+        _modindices=Once(
+            functools.partial(
+                multigroup_modindices.modification_indices,
+                kernel,
+                compiled,
+                index,
+                frame,
+                x,
+                gd,
+                fiml=fiml,
+            )
+        ),
+    )
+
+
+def _one_group_result(
+    common: dict[str, Any],
+    cm: CompiledModel,
+    kernel: MultiGroupKernel,
+    st: Any,
+    x: np.ndarray,
+    vcov: np.ndarray,
+    measures: dict[str, float],
+    gd: _GroupData,
+    how: Estimation,
+    fiml: FIMLData | None,
+    robust_extra: Any,
+    ov: list[str],
+    ov_x_idx: list[int],
+    table: BlockTable,
+    plan: StandardizationPlan,
+    idx: np.ndarray,
+) -> SEMResult:
+    """A one-group result: plain tables (lavaan's ``fitted(fit)`` is a matrix, not a list)."""
+    k0, st0 = kernel.kernels[0], st.states[0]
+    n = int(gd.nobs[0])
+    s = gd.covs[0]
+    mean = k0.mean
+    values = gd.data[0] if gd.data else None
+    std_residuals: Callable[[], np.ndarray]
+    observed = how.information == "observed"
+    if fiml is not None and not observed:
+        std_residuals = functools.partial(
+            _not_available,
+            "standardized residuals of a full-information ML fit with the expected information",
+            "fit with information='observed' (lavaan's default with missing='ml')",
+        )
+    elif fiml is not None:
+        b1 = None if robust_extra is None else robust_extra.first_order[0]
+        std_residuals = functools.partial(_fiml_std_residuals, k0, st0, observed, b1, ov_x_idx)
+    elif (
+        (how.se != "standard" or mean is not None or observed)
+        and values is not None
+        and not ov_x_idx
+    ):
+        std_residuals = functools.partial(
+            _moment_std_residuals_at,
+            k0,
+            st0,
+            values,
+            adf=how.se != "standard",
+            observed=observed,
+            mean=mean,
+        )
+    else:
+        std_residuals = functools.partial(_std_residuals_at, k0, st0, vcov, n, ov_x_idx)
+    sigma = st0.sigma
+    mu = st0.mu
+    return SEMResult(
+        **common,
+        _fit_measures=_measures_series(measures),
+        _r2=Once(functools.partial(_rsquare, cm, x[idx])),
+        _implied_cov=Once(functools.partial(_square_frame, sigma, ov)),
+        _sample_cov=Once(functools.partial(_square_frame, s, ov)),
+        _vcov=Once(functools.partial(pd.DataFrame, vcov)),
+        _modindices=functools.partial(
+            modification_indices,
+            table.pt,
+            list(ov),
+            s,
+            n,
+            x,
+            mean,
+            None if fiml is None else (fiml[0][0], fiml[1][0]),
+        ),
+        _std_residuals=std_residuals,
+        _std_all_batch=_GroupStd(plan, idx),
+        _implied_mean=None if mu is None else Once(functools.partial(_mean_series, mu, ov)),
+    )
+
+
+# ------------------------------------------------------- diagnostics of several groups
+def _std_residuals(
+    kernel: MultiGroupKernel,
+    st: Any,
+    gd: _GroupData,
+    estimator: str,
+    fiml: bool = False,
+    ov_x: tuple[int, ...] = (),
+    first_order: tuple[np.ndarray, ...] | None = None,
+) -> tuple[np.ndarray, ...]:
+    """Each group's standardized covariance residuals, as lavaan 0.6.14.
+
+    ``lav_residuals_acov`` group by group: ``Q_g = I - (n_g/N) Delta_g A0^-1 Delta_g'
+    A1_g`` with ``A0 = sum_g (n_g/N) Delta_g' A1_g Delta_g`` the joint information
+    (``observed.information = "h1"``), ``ACOV_g = Q_g Gamma_g Q_g' / n_g``; ``Gamma_g``
+    normal-theory at the sample moments for ML, ADF for MLM/MLR; ``A1_g`` expected,
+    or observed for MLR (see :func:`loyaltysem.sem.diagnostics.moment_standardized_residuals`).
+    lavaan 0.7 adds the terms that equality constraints carry between groups; 0.6.14,
+    our reference, does not.
+
+    With full-information ML (``fiml``) or fixed.x covariates (``ov_x``, their
+    positions) the moments are the means and ``vech`` of every group
+    (:func:`_moment_residual_parts`): ``A1_g`` the (FIML, observed for ``missing =
+    "ml"``) information at the implied moments, ``Gamma_g / n_g`` the inverse of the
+    same information at the saturated moments (the EM estimates with missing data)
+    over ``n_g`` -- the sandwich with the first-order information ``first_order`` for
+    MLR (``lav_model_h1_acov``) -- and the covariates' moments carry no information
+    (zero rows and columns, inverted on the rest), as in lavaan.
+    """
+    if fiml or ov_x:
+        return _moment_std_residuals(kernel, st, gd, fiml, ov_x, first_order)
+    parts = [
+        residual_parts(
+            values,
+            k.s,
+            s.sigma,
+            k.jacobian(s),
+            adf=estimator != "ML",
+            observed=estimator == "MLR",
+            mean=k.mean,
+            mu=s.mu,
+            delta_mean=k.mean_jacobian(s),
+        )
+        for k, s, values in zip(kernel.kernels, st.states, gd.data, strict=True)
+    ]
+    a0 = np.zeros((kernel.n_free, kernel.n_free))
+    for part, idx, w in zip(parts, kernel.index, kernel.weights, strict=True):
+        a0[np.ix_(idx, idx)] += w * part.a0()
+    a0_inv = np.linalg.pinv(a0, hermitian=True)  # lavaan: use.ginv = TRUE
+    return tuple(
+        part.standardize(w * a0_inv[np.ix_(idx, idx)], n)
+        for part, idx, w, n in zip(parts, kernel.index, kernel.weights, gd.nobs, strict=True)
+    )
+
+
+def _moment_std_residuals(
+    kernel: MultiGroupKernel,
+    st: Any,
+    gd: _GroupData,
+    fiml: bool,
+    ov_x: tuple[int, ...],
+    first_order: tuple[np.ndarray, ...] | None,
+) -> tuple[np.ndarray, ...]:
+    """:func:`_std_residuals` of FIML fits and fits with fixed.x covariates.
+
+    Per group ``g`` (moments ``(mu, vech Sigma)``, the order of
+    :func:`loyaltysem._kernels.fiml.information`): ``A1_g`` at the implied moments,
+    ``ACOV_h1_g = A_h1_g^+ [J_g A_h1_g^+] / n_g`` at the saturated ones (``^+``: the
+    inverse on the moments that are not the covariates'), ``A0 = sum_g (n_g/N)
+    Delta_g' A1_g Delta_g`` (pseudo-inverted, lavaan's ``use.ginv``), ``Q_g = I -
+    (n_g/N) Delta_g A0^-1 Delta_g' A1_g`` and ``z = r / sqrt(diag(Q_g ACOV_h1_g
+    Q_g'))``, with lavaan's rules for tiny residuals and variances
+    (:func:`loyaltysem._kernels.fiml.standardized_residuals`, the one-group case).
+    Complete data without FIML: expected information, normal theory (ML only).
+    """
+    a1s: list[np.ndarray] = []
+    acovs: list[np.ndarray] = []
+    deltas: list[np.ndarray] = []
+    resids: list[np.ndarray] = []
+    for g, (k, s) in enumerate(zip(kernel.kernels, st.states, strict=True)):
+        p = len(gd.covs[g])
+        rows, cols, _ = fiml_kernel.vech_index(p)
+        keep = ~fiml_kernel.x_moments(p, ov_x)
+        if fiml:
+            fk = cast(fiml_kernel.FIMLKernel, k)
+            pat, mu, sigma = fk.pat, s.base.mu, s.base.sigma
+            delta = fk.moment_jacobian(s)
+        else:
+            pat, mu, sigma = fiml_kernel.patterns(gd.data[g]), s.mu, s.sigma
+            delta = np.vstack([k.mean_jacobian(s).T, k.jacobian(s)[:, rows, cols].T])
+        a_h1 = fiml_kernel.information(pat, gd.means[g], gd.covs[g], observed=fiml)
+        a1 = fiml_kernel.information(pat, mu, sigma, observed=fiml)
+        for mat in (a_h1, a1):
+            mat[~keep, :] = 0.0
+            mat[:, ~keep] = 0.0
+        acov = fiml_kernel._inv_nonzero(a_h1, keep)
+        if first_order is not None:
+            acov = acov @ first_order[g] @ acov
+        a1s.append(a1)
+        acovs.append(acov / gd.nobs[g])
+        deltas.append(delta)
+        resids.append(np.concatenate([gd.means[g] - mu, (gd.covs[g] - sigma)[rows, cols]]))
+    a0 = np.zeros((kernel.n_free, kernel.n_free))
+    for a1, delta, idx, w in zip(a1s, deltas, kernel.index, kernel.weights, strict=True):
+        a0[np.ix_(idx, idx)] += w * (delta.T @ a1 @ delta)
+    a0_inv = np.linalg.pinv(a0, hermitian=True)  # lavaan: use.ginv = TRUE
+    out: list[np.ndarray] = []
+    for a1, acov, delta, resid, idx, w in zip(
+        a1s, acovs, deltas, resids, kernel.index, kernel.weights, strict=True
+    ):
+        q_mat = np.eye(len(delta)) - w * delta @ a0_inv[np.ix_(idx, idx)] @ delta.T @ a1
+        var = np.diag(q_mat @ acov @ q_mat.T).copy()
+        var[~np.isfinite(var) | (var < np.finfo(float).eps)] = np.nan
+        with np.errstate(invalid="ignore"):
+            z = np.where(np.abs(resid) < 1e-5, resid, resid / np.sqrt(var))
+        p = len(gd.covs[len(out)])
+        rows, cols, _ = fiml_kernel.vech_index(p)
+        z_cov = np.empty((p, p))
+        z_cov[rows, cols] = z[p:]
+        z_cov[cols, rows] = z[p:]
+        out.append(z_cov)
+    return tuple(out)
+
+
+class _ScoreTests:
+    """Deferred ``lavTestScore``: the row parameterization at the constrained estimates.
+
+    lavTestScore's default ``information = "expected"``: for a full-information ML
+    fit (``fiml``: each group's patterns and EM moments) the FIML expected
+    information at the model's moments (lavaan's structured h1 information) and the
+    gradient of the FIML log-likelihood, from one
+    :class:`~loyaltysem._kernels.fiml.FIMLKernel` per group; for MLR fits the same
+    ordinary score test (lavaan warns that it is not robust).
+    """
+
+    def __init__(
+        self,
+        kernel: MultiGroupKernel,
+        compiled: Sequence[CompiledModel],
+        index: Sequence[np.ndarray],
+        table: pd.DataFrame,
+        eq_pairs: tuple[tuple[int, int], ...],
+        x: np.ndarray,
+        gd: _GroupData,
+        fiml: tuple[list[fiml_kernel.Patterns], list[fiml_kernel.EMResult]] | None = None,
+    ) -> None:
+        self.kernel, self.compiled, self.index = kernel, compiled, index
+        self.table, self.eq_pairs, self.x, self.gd = table, eq_pairs, x, gd
+        self.fiml = fiml
+
+    def __call__(self) -> tuple[pd.DataFrame, pd.Series]:
+        t = self.table
+        rp = RowParameterization.build(t, self.eq_pairs, self.x)
+        gcol = t["group"].to_numpy()
+        layouts, idx_full = [], []
+        for g, cm in enumerate(self.compiled):
+            local, idx = localize(rp.row_param[gcol == g + 1])
+            pt = ParTable(
+                cm.table.lhs,
+                cm.table.op,
+                cm.table.rhs,
+                local,
+                cm.table.ustart,
+                cm.table.exo,
+                cm.table.label,
+            )
+            layouts.append(compile_partable(pt, cm.ov, self.gd.covs[g], self.gd.means[g]).layout)
+            idx_full.append(idx)
+        n_rows = len(rp.rows)
+        if self.fiml is None:
+            full = MultiGroupKernel(
+                layouts, idx_full, self.gd.covs, self.gd.means, self.gd.nobs, n_rows
+            )
+        else:
+            per_group = [
+                fiml_kernel.FIMLKernel(lay, pat, h1)
+                for lay, pat, h1 in zip(layouts, *self.fiml, strict=True)
+            ]
+            full = MultiGroupKernel.from_kernels(per_group, idx_full, self.gd.nobs, n_rows)
+        x2, total = score_tests(full, rp.x_full, rp.shared, rp.released)
+        return score_table(t, self.eq_pairs, x2, total)
