@@ -125,6 +125,23 @@ def test_fit_with_a_bad_model_is_exit_2_naming_the_line(tmp_path, capsys):
     assert "line 2" in err and "x66" in err
 
 
+def test_fit_with_an_unidentified_model_is_exit_2_naming_the_file(tmp_path, capsys):
+    # hypothesis found it: df < 0 named no place under the CLI
+    model = tmp_path / "m.lav"
+    model.write_text("visual =~ a*x1 + x2\n", encoding="utf-8")
+    code = main(
+        [
+            "fit", str(dataset_path("holzinger_swineford")),
+            "--codebook", str(dataset_path("holzinger_swineford", "codebook")),
+            "--model", str(model), "--out", str(tmp_path / "out"),
+        ]
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "df < 0" in err and str(model) in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_fit_missing_model_file_is_exit_2(tmp_path, capsys):
     code = main(
         [

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loyaltysem.errors import (
+    IdentificationError,
     LoyaltySemError,
     LoyaltySemWarning,
     ModelSpecError,
@@ -462,12 +463,12 @@ def _read_model_file(path: Path) -> str:
 def _with_model_file(exc: LoyaltySemError, args: argparse.Namespace) -> LoyaltySemError:
     """Name the file an error that names no place is about.
 
-    A model error: the ``--model`` file; a data error (too few complete rows, say): the
-    survey file.
+    A model error or a model that is not identified (df < 0): the ``--model`` file; a
+    data error (too few complete rows, say): the survey file.
     """
     spec = getattr(args, "model", None)
     if (
-        isinstance(exc, ModelSpecError)
+        isinstance(exc, (ModelSpecError, IdentificationError))
         and exc.file is None
         and spec is not None
         and Path(spec).is_file()
