@@ -125,6 +125,7 @@ class MultiGroupKernel:
         self.n = float(self.nobs.sum())
         self.weights = self.nobs / self.n
         self.n_free = int(n_free)
+        self._one = _one_block(self.index, self.n_free)
 
     @classmethod
     def from_kernels(
@@ -147,11 +148,21 @@ class MultiGroupKernel:
         self.n = float(self.nobs.sum())
         self.weights = self.nobs / self.n
         self.n_free = int(n_free)
+        self._one = _one_block(self.index, self.n_free)
         return self
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Unpickle; a kernel pickled before the one-block path existed gets its flag."""
+        self.__dict__.update(state)
+        if "_one" not in state:
+            self._one = _one_block(self.index, self.n_free)
 
     def state(self, x: np.ndarray) -> GroupState:
         """Evaluate every group at the global vector ``x``."""
         x = np.asarray(x, dtype=float)
+        if self._one:  # one block holding every parameter: its own state, no copy
+            one = self.kernels[0].state(x)
+            return GroupState(x, [one], one.ok)
         states = [k.state(x[i]) for k, i in zip(self.kernels, self.index, strict=True)]
         return GroupState(x, states, all(s.ok for s in states))
 
@@ -163,10 +174,14 @@ class MultiGroupKernel:
         """``sum_g (n_g / N) F_ML,g`` (``inf`` where a group's Sigma is not positive definite)."""
         if not st.ok:
             return np.inf
+        if self._one:
+            return float(self.kernels[0].objective(st.states[0]))
         return float(self.weights @ self.group_objectives(st))
 
     def gradient(self, st: GroupState) -> np.ndarray:
         """Gradient of :meth:`objective`: the weighted group gradients, scattered."""
+        if self._one:  # the weight is 1: the block's own gradient
+            return self.kernels[0].gradient(st.states[0])
         g = np.zeros(self.n_free)
         for k, s, idx, w in zip(self.kernels, st.states, self.index, self.weights, strict=True):
             np.add.at(g, idx, w * k.gradient(s))
@@ -178,10 +193,17 @@ class MultiGroupKernel:
 
     def expected_information(self, st: GroupState) -> np.ndarray:
         """Unit expected information ``sum_g (n_g / N) I_g`` (q x q)."""
+        if self._one:
+            return self.kernels[0].expected_information(st.states[0])
         info = np.zeros((self.n_free, self.n_free))
         for k, s, idx, w in zip(self.kernels, st.states, self.index, self.weights, strict=True):
             info[np.ix_(idx, idx)] += w * k.expected_information(s)
         return info
+
+
+def _one_block(index: Sequence[np.ndarray], n_free: int) -> bool:
+    """Whether there is one block and it holds the parameters in order (G = 1)."""
+    return len(index) == 1 and np.array_equal(index[0], np.arange(n_free))
 
 
 def polish(
@@ -233,6 +255,8 @@ def optimize(kernel: MultiGroupKernel, x0: np.ndarray) -> tuple[np.ndarray, Grou
 
 def observed_information(kernel: MultiGroupKernel, st: GroupState) -> np.ndarray:
     """Unit observed information ``sum_g (n_g / N) H_g`` (q x q)."""
+    if kernel._one:
+        return kernel.kernels[0].observed_information(st.states[0])
     info = np.zeros((kernel.n_free, kernel.n_free))
     for k, s, idx, w in zip(kernel.kernels, st.states, kernel.index, kernel.weights, strict=True):
         info[np.ix_(idx, idx)] += w * k.observed_information(s)

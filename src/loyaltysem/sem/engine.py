@@ -182,10 +182,13 @@ class BlockTable:
         """Block ``g``'s rows (0-based ``g``) with local free numbers, and their global index."""
         pt = self.pt
         if self.n_groups == 1:
-            rows = slice(None)
+            local, idx = localize(pt.free)
+            if np.array_equal(local, pt.free):  # the table itself: what is made of it is kept
+                return pt, idx
+            rows: Any = slice(None)
         else:
             rows = np.flatnonzero(self.group == g + 1)
-        local, idx = localize(pt.free[rows])
+            local, idx = localize(pt.free[rows])
         return (
             ParTable(
                 lhs=pt.lhs[rows],
