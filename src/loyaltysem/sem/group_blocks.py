@@ -26,8 +26,8 @@ from scipy import stats
 
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem.errors import ModelSpecError, SurveyDataError
-from loyaltysem.sem.results import MultiGroupResult, _plain
 from loyaltysem.sem.moments import _refuse_singular, _survey_frame
+from loyaltysem.sem.results import MultiGroupResult, _plain
 from loyaltysem.sem.specification import PARAMETER_OPS, ModelSpec
 from loyaltysem.survey.survey import labelled_column
 

@@ -37,12 +37,12 @@ from loyaltysem.sem.group_blocks import (
     _split_groups,
     _warn_user,
 )
+from loyaltysem.sem.moments import _check_variables, _survey_frame
 from loyaltysem.sem.multigroup import ESTIMATORS, _check_missing, _spec, fit_groups
 from loyaltysem.sem.ordinal import (
     PARAMETERIZATIONS,
 )
 from loyaltysem.sem.ordinal_multigroup import fit_groups_ordinal, lrt_ordinal
-from loyaltysem.sem.moments import _check_variables, _survey_frame
 from loyaltysem.sem.specification import ModelSpec
 from loyaltysem.status import Status, quiet, warn_status
 

@@ -276,7 +276,7 @@ def fit_groups(
 
 
 def _estimation(estimator: str, fiml: bool) -> Estimation:
-    """lavaan's defaults of ``estimator``; with ``missing = "ml"`` the observed information."""
+    """The defaults of ``estimator`` (lavaan); with ``missing = "ml"`` the observed information."""
     how = DEFAULTS[estimator]
     return replace(how, information="observed") if fiml else how
 

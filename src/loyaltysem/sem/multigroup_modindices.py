@@ -67,10 +67,10 @@ import numpy as np
 import pandas as pd
 
 from loyaltysem._kernels import fiml as fiml_kernel
+from loyaltysem._kernels.modindices import _extended_model, _mi_variances, _standardized_epc
 from loyaltysem._kernels.multigroup import MultiGroupKernel
 from loyaltysem._kernels.partable import CompiledModel
 from loyaltysem.errors import IdentificationError, ModelSpecError
-from loyaltysem._kernels.modindices import _extended_model, _mi_variances, _standardized_epc
 from loyaltysem.sem.diagnostics import _fixed_x_information
 
 if TYPE_CHECKING:

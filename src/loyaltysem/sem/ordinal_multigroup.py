@@ -131,6 +131,7 @@ from loyaltysem.sem.group_blocks import (
 from loyaltysem.sem.group_blocks import (
     _check_group_equal as _check_group_equal_kinds,
 )
+from loyaltysem.sem.moments import _check_variables, _model_syntax, _survey_frame
 from loyaltysem.sem.ordinal import (
     ORDINAL_ESTIMATORS,
     PARAMETERIZATIONS,
@@ -144,7 +145,6 @@ from loyaltysem.sem.ordinal import (
 )
 from loyaltysem.sem.polychoric import polychoric
 from loyaltysem.sem.results import Provenance, SEMResult
-from loyaltysem.sem.moments import _check_variables, _model_syntax, _survey_frame
 from loyaltysem.sem.specification import PARAMETER_OPS, ModelSpec, specify
 from loyaltysem.status import Findings
 
