@@ -41,6 +41,7 @@ import numpy as np
 from loyaltysem.errors import OutputError, ReportError
 from loyaltysem.measurement.validity import MeasurementReport
 from loyaltysem.pls import PLSResult
+from loyaltysem.report.cells import status_warning
 from loyaltysem.report.diagrams import diagram
 from loyaltysem.report.figures import (
     Figure,
@@ -72,7 +73,6 @@ from loyaltysem.report.tables import (
     provenance_table,
     r2_table,
     sample_table,
-    status_warning,
 )
 from loyaltysem.sem.bootstrap import SEMBootstrap
 from loyaltysem.sem.comparison import ModelComparison
