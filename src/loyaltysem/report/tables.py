@@ -19,7 +19,7 @@ Each builder reads one result object and never recomputes what the result holds:
 - :func:`fornell_larcker_table`, :func:`htmt_table`: discriminant validity;
 - :func:`hypotheses_table`: H-number, path, β, *b*, *SE*, *z*, *p*, 95% *CI*, supported;
 - :func:`indirect_effects_table`: indirect effects with bootstrap intervals and the
-  mediation type from :func:`~loyaltysem.sem.effects`;
+  mediation type from :func:`~loyaltysem.effects`;
 - :func:`r2_table`: R² of the endogenous constructs.
 
 Every table carries the :class:`~loyaltysem.status.Status` of its source: when the result is
@@ -949,7 +949,7 @@ def indirect_effects_table(
     """Specific and total indirect effects with their (bootstrap) intervals and mediation type.
 
     Rows are the ``specific`` and ``indirect`` (total indirect) rows of
-    ``effects.table`` (:func:`loyaltysem.sem.effects`); the interval is the bootstrap one
+    ``effects.table`` (:func:`loyaltysem.effects`); the interval is the bootstrap one
     (``boot_ci_lower``/``boot_ci_upper``) when the effects were computed with a bootstrap,
     otherwise the delta-method one, and the note says which. The mediation type per
     (source, target) pair comes from ``effects.mediation``.
