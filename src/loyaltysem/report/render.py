@@ -179,7 +179,7 @@ def to_html(table: TableLike, *, standalone: bool = False) -> str:
 
     Parameters
     ----------
-    table : TableLike
+    table : Table
     standalone : bool, default False
         A whole HTML page instead of a fragment.
 
@@ -368,7 +368,7 @@ def to_excel(table: TableLike, target: Any, *, sheet: str | None = None) -> Any:
 
     Parameters
     ----------
-    table : TableLike
+    table : Table
     target : openpyxl Worksheet, str or Path
         A worksheet (the table starts two rows below its content) or a file path.
     sheet : str, optional
