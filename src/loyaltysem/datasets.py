@@ -302,7 +302,7 @@ def load_ecommerce(wave: int | None = None) -> Survey:
     """The bundled e-commerce trust and loyalty survey (simulated, three waves).
 
     1,225 simulated respondents in three waves (410, 395, 420) answering the 29 items
-    (9 constructs) of the default instrument of :mod:`loyaltysem.instruments` on a
+    (9 constructs) of the default instrument of ``loyaltysem.instruments`` on a
     7-point scale, with ``-99`` for missing answers, a few straight-liners and drifted
     loadings in wave 3. Made by ``scripts/make_ecommerce.py`` with a fixed seed (see
     ``docs/instrument.md`` and ``PROVENANCE.md``). No person answered this survey, and

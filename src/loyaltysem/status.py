@@ -83,7 +83,7 @@ _CONVERGENCE = ("optimizer did not converge", "did not converge after")
 
 
 def classify(reason: str) -> str:
-    """The kind of one of the library's warning sentences (see :data:`KINDS`).
+    """The kind of one of the library's warning sentences (see ``KINDS``).
 
     Examples
     --------
@@ -143,7 +143,7 @@ class Status:
     reasons : tuple of str
         One sentence per problem (and per note), naming the parameter or items when known.
     kinds : tuple of str
-        The kind of each reason (:data:`KINDS`), in the order of ``reasons``.
+        The kind of each reason (``KINDS``), in the order of ``reasons``.
     """
 
     converged: bool = True
@@ -189,7 +189,7 @@ class Status:
     def from_warnings(cls, converged: bool, warnings: Iterable[str]) -> Status:
         """A status from a result's ``converged`` flag and warning sentences.
 
-        The sentences are the library's own (:func:`classify`); those that describe no
+        The sentences are the library's own (``classify()``); those that describe no
         problem (rows deleted listwise, say) are kept as notes.
         """
         return cls.from_reasons(((classify(w), w) for w in warnings), converged=converged)
@@ -370,7 +370,7 @@ class Findings(list[str]):
 
     A list of str (what ``result.warnings`` holds) that also keeps the kind of each
     sentence: :meth:`add` a problem with its kind; the notes given at creation are
-    classified by :func:`classify`. :meth:`status` builds the result's :class:`Status`.
+    classified by ``classify()``. :meth:`status` builds the result's :class:`Status`.
 
     Examples
     --------
@@ -387,7 +387,7 @@ class Findings(list[str]):
         self.kinds = [classify(n) for n in self]
 
     def add(self, kind: str, text: str) -> None:
-        """Record one sentence of a known kind (:data:`KINDS`)."""
+        """Record one sentence of a known kind (``KINDS``)."""
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         self.append(text)

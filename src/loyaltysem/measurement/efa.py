@@ -1,7 +1,7 @@
 """Exploratory factor analysis the way :mod:`psych` reports it.
 
 :func:`kmo` (as ``psych::KMO``), :func:`bartlett` (as ``psych::cortest.bartlett``),
-:func:`parallel_analysis` (as ``psych::fa.parallel``), :func:`efa` (as ``psych::fa``)
+:func:`parallel_analysis` (as ``psych::fa.parallel``), ``efa()`` (as ``psych::fa``)
 and :func:`suggest_factors` (Kaiser, parallel analysis, scree).
 
 Conventions, all psych's defaults, so that a thesis table matches the R output:
@@ -1643,7 +1643,7 @@ def efa_report(
         Factors of the EFA; None takes the parallel-analysis suggestion for factors
         (at least 1).
     rotation, method
-        As :func:`efa`.
+        As ``efa()``.
     n_iter : int, default 100
         Simulated data sets of the parallel analysis.
     random_state : int, numpy Generator or None

@@ -6,7 +6,7 @@ standardized alpha, Guttman's lambda 6, the average and median inter-item
 correlation, the signal/noise ratio, Duhachek's standard error, the statistics of the
 mean score, alpha if an item is dropped, the item–total correlations, the Feldt
 confidence interval, and the response frequencies. :func:`reliability_table` and
-:func:`item_table` run it over every construct of an instrument.
+``item_table()`` run it over every construct of an instrument.
 :func:`composite_reliability` and :func:`average_variance_extracted` are the closed
 formulas used with standardized CFA loadings (Jöreskog 1971; Fornell & Larcker 1981).
 
@@ -98,7 +98,7 @@ ITEM_TABLE_COLUMNS: tuple[str, ...] = (
     "sd",
     "n",
 )
-"""Columns of :func:`item_table`."""
+"""Columns of ``item_table()``."""
 
 PSYCH_NAMES: Mapping[str, str] = {
     "raw_alpha": "raw_alpha",
@@ -686,7 +686,7 @@ def alpha(
     given, even one without any answer; for a two-item scale ``alpha_drop`` holds
     psych's values (``raw_alpha`` = :math:`c_{12}/c_{jj}` of the remaining item
     :math:`j`, the correlation for the others, ``var_r`` = 0) although alpha of one
-    item is undefined; :func:`item_table` shows ``NaN`` there instead. Items with a
+    item is undefined; ``item_table()`` shows ``NaN`` there instead. Items with a
     negative ``r_drop`` are named in ``notes`` (psych warns when an item loads
     negatively on the first principal component).
 

@@ -26,9 +26,9 @@ in :func:`cfa_reliability`): the correlations are lavaan's polychoric correlatio
 complete rows (``lavCor(x, ordered = items, missing = "listwise")``) and the CFA is
 lavaan's WLSMV CFA (``cfa(model, data, ordered = items, estimator = "WLSMV")``);
 omega becomes the categorical omega of Green & Yang (2009) as ``semTools::compRelSEM(fit)``
-computes it for ordered indicators (:func:`categorical_omega`), alpha the ordinal alpha of
+computes it for ordered indicators (``categorical_omega()``), alpha the ordinal alpha of
 Zumbo, Gadermann & Zeisser (2007), ``psych::alpha(psych::polychoric(x)$rho)``
-(:func:`ordinal_alpha_table`).
+(``ordinal_alpha_table()``).
 
 Examples
 --------
@@ -566,7 +566,7 @@ def cfa_reliability(result: SEMResult, constructs: Mapping[str, Sequence[str]]) 
     1997), what ``compRelSEM`` computes with ``obs.var = TRUE``.
 
     Ordinal CFA (WLSMV): ``omega`` is the categorical omega of Green & Yang (2009),
-    :func:`categorical_omega` (``compRelSEM`` with ``ord.scale = TRUE``, its default):
+    ``categorical_omega()`` (``compRelSEM`` with ``ord.scale = TRUE``, its default):
     the reliability of the sum of the observed category codes. ``omega_latent`` is
     (Σλ)² φ / 1′R1 with the polychoric correlations R, the reliability of the sum of
     the latent responses y* (``compRelSEM(fit, ord.scale = FALSE)``). ``rho_c`` and
@@ -903,7 +903,7 @@ def common_latent_factor(
     every standardized loading (Podsakoff et al. 2003, method-factor approach).
 
     The check is not assessable (``assessable=False``, with the ``reason``) when either
-    solution is improper (:func:`improper_reasons`). Without method variance the shared
+    solution is improper (``improper_reasons()``). Without method variance the shared
     loading sits at its boundary ``m = 0``, where the sign of ``m`` is not identified and
     the information matrix is singular (lavaan warns the same): the likelihood-ratio test
     is then Δχ² = 0, p = 1, which is no evidence either way, not a verdict of "no method
@@ -1084,7 +1084,7 @@ class MeasurementReport(DisplayMixin):
         ``criterion, subject, value, threshold, met, status, reason, source``:
         ``status`` is ``met``, ``not met`` or ``not assessable`` (``met`` is True only
         for ``met``); ``reason`` says why a verdict is not assessable: the solution it
-        rests on is improper (:func:`improper_reasons`) or the statistic is undefined.
+        rests on is improper (``improper_reasons()``) or the statistic is undefined.
     removal : DataFrame
         Items recommended for removal, why, and what removing each changes.
     notes : tuple of str
@@ -1122,7 +1122,7 @@ class MeasurementReport(DisplayMixin):
 
     @property
     def status(self) -> Status:
-        """The CFA's status (:attr:`cfa`): every CFA-based verdict and number rests on it."""
+        """The CFA's status (``cfa``): every CFA-based verdict and number rests on it."""
         return self.cfa.status
 
     def _repr_parts(self) -> list[str]:
@@ -1346,13 +1346,13 @@ def validate(
       matrix with n = the number of items, which is meaningless);
     - ``reliability.omega``: categorical omega (Green & Yang 2009) from the WLSMV CFA,
       as ``semTools::compRelSEM(fit)`` with its defaults (``ord.scale = TRUE``,
-      ``obs.var = TRUE``), :func:`categorical_omega`; ``omega_latent`` (new column):
+      ``obs.var = TRUE``), ``categorical_omega()``; ``omega_latent`` (new column):
       ``compRelSEM(fit, ord.scale = FALSE)``, the reliability of the latent responses;
     - ``reliability.rho_c``, ``ave`` and ``items.loading``, ``loading_se``: from the
       standardized WLSMV loadings (``standardizedSolution(fit)``), same formulas as
       design.md §4;
     - ``items.r_drop`` and ``alpha_if_deleted``: psych's ``r.drop`` and
-      ``alpha.drop`` computed on the polychoric matrix (:func:`ordinal_alpha_table`);
+      ``alpha.drop`` computed on the polychoric matrix (``ordinal_alpha_table()``);
     - ``fornell_larcker``: √AVE (WLSMV) and the WLSMV latent correlations;
     - ``htmt``, ``htmt2``: on the polychoric correlations, as
       ``semTools::htmt(model, data, ordered = items)``;

@@ -273,7 +273,7 @@ class PopulationModel:
     def default(cls) -> PopulationModel:
         """Return the population of the default instrument and model.
 
-        Values from :data:`loyaltysem.instruments.POPULATION` (documented there and
+        Values from ``loyaltysem.instruments.POPULATION`` (documented there and
         in ``docs/instrument.md``).
 
         Examples

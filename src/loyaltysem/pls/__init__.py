@@ -8,7 +8,7 @@ d_ULS and d_G (:mod:`loyaltysem.pls.quality`), and goes through the report wing
 (:mod:`loyaltysem.report.pls`).
 
 :func:`pls` runs the Wold/Lohmöller PLS algorithm (kernel:
-:mod:`loyaltysem._kernels.pls`) with seminr's defaults — path weighting, at most 300
+``loyaltysem._kernels.pls``) with seminr's defaults — path weighting, at most 300
 iterations, stop when the summed absolute change of the outer weights is below
 ``1e-7`` (seminr ``stopCriterion = 7``, SmartPLS "abort criterion 1.0E-7") — on data
 standardized with the sd of divisor n − 1. It returns a :class:`PLSResult` with outer
@@ -125,7 +125,7 @@ class PLSResult(DisplayMixin):
     construct_cor : DataFrame
         Correlations of the construct scores.
     reliability : DataFrame
-        Per construct, the columns :data:`RELIABILITY_COLUMNS`, as seminr's
+        Per construct, the columns ``RELIABILITY_COLUMNS``, as seminr's
         ``summary(model)$reliability``:
 
         ``alpha``
@@ -233,7 +233,7 @@ class PLSResult(DisplayMixin):
 
     @property
     def codebook(self) -> Any:
-        """The codebook of :attr:`survey` (``None`` without one)."""
+        """The codebook of ``survey`` (``None`` without one)."""
         return getattr(self.survey, "codebook", None)
 
     @property
@@ -897,7 +897,7 @@ def pls(
         Survey). Every construct must appear in ``structural``.
     structural : str or sequence of (source, target)
         Lavaan-like lines ``"Satisfaction ~ Image + Value"`` or pairs
-        ``(source, target)``; see :func:`parse_structural`. Must be recursive.
+        ``(source, target)``; see ``parse_structural()``. Must be recursive.
     mode : {"A", "B"} or dict, default "A"
         Measurement mode: ``"A"`` (correlation weights; seminr ``reflective()`` /
         ``composite(weights = mode_A)``) or ``"B"`` (regression weights; seminr
@@ -941,7 +941,7 @@ def pls(
     item–score correlations; path coefficients are the OLS regressions of each
     endogenous construct on its predictors (standardized, so R² = 1 − 1/(C⁻¹)_dd).
     The algorithm is described in ``docs/pls.md`` and in
-    :mod:`loyaltysem._kernels.pls`.
+    ``loyaltysem._kernels.pls``.
 
     In R::
 

@@ -731,7 +731,7 @@ def bootstrap_pls(
         minus one). ``n_boot`` is then B; ``random_state`` seeds only inner draws.
     n_jobs : int, default 1
         Processes (``-1``: every core); chunks of 250 draws run in parallel
-        (:func:`loyaltysem._workers.run_tasks`).
+        (``loyaltysem._workers.run_tasks()``).
     sign_change : {"none", "construct", "individual"}, default "none"
         SmartPLS's options, applied to every draw before summaries:
 
@@ -753,12 +753,12 @@ def bootstrap_pls(
         A progress bar of the draws (tqdm: a widget in Jupyter, text on stderr in a
         terminal): ``None`` (default) when stderr is a terminal or in Jupyter, ``True``
         always, ``False`` never; a callable gets the number of draws just finished. See
-        :mod:`loyaltysem._progress`.
+        ``loyaltysem._progress``.
     consistent : bool, optional
         Default: as the result (``result.consistent``, set by ``fit_pls(...,
         consistent=True)``); a different value is refused. Bootstrap PLSc (Dijkstra &
         Henseler 2015): every draw is corrected as
-        :func:`loyaltysem._kernels.plsc.consistent` (mode-A constructs are common
+        ``loyaltysem._kernels.plsc.consistent()`` (mode-A constructs are common
         factors), as seminr's ``bootstrap_model`` of a model with ``reflective()``
         constructs.
     jackknife : bool, default True
@@ -774,7 +774,7 @@ def bootstrap_pls(
         Whose implied correlations the fit measures (and the Bollen–Stine transform)
         use: the saturated model (construct correlations as estimated; SmartPLS
         "saturated model") or the estimated one (construct correlations implied by the
-        paths, :func:`loyaltysem._kernels.pls_batched.implied_construct_cor`; SmartPLS
+        paths, ``loyaltysem._kernels.pls_batched.implied_construct_cor()``; SmartPLS
         "estimated model", cSEM ``testOMF(.saturated = FALSE)``).
 
     Returns

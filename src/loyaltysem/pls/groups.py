@@ -638,7 +638,7 @@ def micom(
     progress : bool or callable, optional
         A progress bar of the permutations (``None``: in a terminal or Jupyter), or a
         callable given the number of permutations just finished
-        (:mod:`loyaltysem._progress`).
+        (``loyaltysem._progress``).
 
     Returns
     -------
@@ -1085,7 +1085,7 @@ def mga(
     progress : bool or callable, optional
         A progress bar of the permutations and bootstrap draws (``None``: in a terminal
         or Jupyter), or a callable given the number just finished
-        (:mod:`loyaltysem._progress`).
+        (``loyaltysem._progress``).
 
     Returns
     -------
@@ -1112,7 +1112,7 @@ def mga(
 
     Henseler: each group is bootstrapped (rows resampled with replacement within the
     group; draws without convergence left out and, as seminr, both groups cut to the
-    smaller count J); ``p_henseler`` is :func:`henseler_p`, one-sided: small when
+    smaller count J); ``p_henseler`` is ``henseler_p()``, one-sided: small when
     group 1's coefficient exceeds group 2's, near 1 when it falls short.
 
     In R::

@@ -498,7 +498,7 @@ def ipma(
         Processes for the bootstrap (batches of draws run in parallel).
     progress : bool or callable, optional
         A progress bar of the bootstrap draws (``None``: in a terminal or Jupyter), or
-        a callable given the number of draws just finished (:mod:`loyaltysem._progress`).
+        a callable given the number of draws just finished (``loyaltysem._progress``).
 
     Returns
     -------

@@ -211,7 +211,7 @@ def _terms(line: int, text: str, rhs: str) -> list[tuple[str | None, str]]:
 
 
 def parse_pls_model(syntax: str) -> PLSModel:
-    r"""Read lavaan-like PLS model syntax (see :mod:`loyaltysem.pls.model`).
+    r"""Read lavaan-like PLS model syntax (see ``loyaltysem.pls.model``).
 
     Parameters
     ----------

@@ -698,7 +698,7 @@ def diagram(
         Write the standardized loadings on the indicator edges.
     lang : {"en", "zh"}
         Language of the construct labels (from ``codebook``), title and caption. Chinese
-        needs a CJK font on the machine (:func:`find_cjk_font`); without one a
+        needs a CJK font on the machine (``find_cjk_font()``); without one a
         :class:`~loyaltysem.errors.LoyaltySemWarning` says how to install it and the
         diagram shows the codes.
     layout : mapping of str to (x, y), optional

@@ -41,6 +41,7 @@ import numpy as np
 from loyaltysem.errors import OutputError, ReportError
 from loyaltysem.measurement.validity import MeasurementReport
 from loyaltysem.pls import PLSResult
+from loyaltysem.report.cells import status_warning
 from loyaltysem.report.diagrams import diagram
 from loyaltysem.report.figures import (
     Figure,
@@ -51,8 +52,8 @@ from loyaltysem.report.figures import (
     missing_figure,
     residual_figure,
 )
-from loyaltysem.report.inputs import check_inputs
-from loyaltysem.report.methods import Paragraphs, methods_text, results_text
+from loyaltysem.report.inputs import Results
+from loyaltysem.report.methods import Paragraphs, methods_paragraphs, results_paragraphs
 from loyaltysem.report.pdf import find_chromium, html_to_pdf
 from loyaltysem.report.pls import pls_methods_text, pls_tables
 from loyaltysem.report.render import tex_text, to_docx, to_excel, to_html, to_latex, to_markdown
@@ -72,7 +73,6 @@ from loyaltysem.report.tables import (
     provenance_table,
     r2_table,
     sample_table,
-    status_warning,
 )
 from loyaltysem.sem.bootstrap import SEMBootstrap
 from loyaltysem.sem.comparison import ModelComparison
@@ -180,7 +180,7 @@ class _Section:
     banners: list[str] = field(default_factory=list)
 
 
-def _check(inputs: dict[str, Any], formats: Sequence[str], lang: str) -> tuple[str, ...]:
+def _check(formats: Sequence[str], lang: str) -> tuple[str, ...]:
     if lang not in _HEAD:
         raise ReportError(
             "unknown report language",
@@ -198,9 +198,6 @@ def _check(inputs: dict[str, Any], formats: Sequence[str], lang: str) -> tuple[s
             expected=f"one or more of {sorted(FORMATS)}",
             fix='pass e.g. formats=("html", "docx", "xlsx", "md")',
         )
-    check_inputs(inputs, "report.write")
-    if "pdf" in formats:
-        find_chromium()  # before anything is written: says how to install one
     return tuple(dict.fromkeys(formats))
 
 
@@ -358,7 +355,7 @@ def _provenance_section(c: _Context, named: Mapping[str, Any]) -> _Section:
 
 
 def _sections(
-    inputs: dict[str, Any],
+    given: Results,
     lang: str,
     *,
     hypotheses: Mapping[str, str] | None = None,
@@ -368,25 +365,23 @@ def _sections(
     figures: bool = True,
 ) -> list[_Section]:
     """The report's sections, in the order of an analysis, for the results given."""
-    survey: Survey | None = inputs["survey"]
-    fit, validation, bootstrap = inputs["fit"], inputs["validation"], inputs["bootstrap"]
+    survey, fit, validation, bootstrap = given.survey, given.fit, given.validation, given.bootstrap
     codebook = survey.codebook if survey is not None else None
     c = _Context(lang, codebook, hypotheses, alpha, dict(diagram_options or {}), figures)
     out = [_Section("methods", c.head["methods"])]  # its paragraphs: below
-    if survey is not None or inputs["screening"] is not None:
-        out.append(_screening_section(c, survey, inputs["screening"], fit))
+    if survey is not None or given.screening is not None:
+        out.append(_screening_section(c, survey, given.screening, fit))
     if validation is not None:
         out.append(_validation_section(c, validation, survey))
     if fit is not None:
         out.append(_model_section(c, fit))
-    if inputs["comparison"] is not None:
-        out.append(_comparison_section(c, inputs["comparison"]))
-    if inputs["effects"] is not None:
-        out.append(_effects_section(c, inputs["effects"], fit, bootstrap))
-    if inputs["invariance"] is not None:
-        out.append(_invariance_section(c, inputs["invariance"]))
-    pls = inputs.get("pls")
-    pls_boot = inputs.get("pls_bootstrap")
+    if given.comparison is not None:
+        out.append(_comparison_section(c, given.comparison))
+    if given.effects is not None:
+        out.append(_effects_section(c, given.effects, fit, bootstrap))
+    if given.invariance is not None:
+        out.append(_invariance_section(c, given.invariance))
+    pls, pls_boot = given.pls, given.pls_bootstrap
     if pls_boot is not None and pls is None:
         raise ReportError(
             "pls_bootstrap= needs the PLS model it resampled",
@@ -396,19 +391,16 @@ def _sections(
         )
     if pls is not None:
         out.append(_pls_section(c, pls, pls_boot))
-    text_inputs = {
-        k: v for k, v in inputs.items() if k not in ("comparison", "pls", "pls_bootstrap")
-    }
-    if any(v is not None for v in text_inputs.values()):
-        methods = methods_text(**text_inputs, level=level, lang=lang)
+    if set(given.given()) - {"comparison", "pls", "pls_bootstrap"}:  # what the texts read
+        methods = methods_paragraphs(given, level=level, lang=lang)
         if pls is not None:
             extra = pls_methods_text(pls, lang=lang)
             methods = Paragraphs(
                 "methods", lang, methods.paragraphs + extra.paragraphs, methods.ok and extra.ok
             )
         out[0].paragraphs = methods
-        results = results_text(
-            **text_inputs, level=level, alpha=alpha, hypotheses=hypotheses, lang=lang
+        results = results_paragraphs(
+            given, level=level, alpha=alpha, hypotheses=hypotheses, lang=lang
         )
         out.append(_Section("results", c.head["results"], paragraphs=results))
     else:  # a PLS model alone: its methods paragraph; the tables are its results
@@ -681,7 +673,7 @@ def write(
         The formats to write. ``tex`` writes ``report.tex`` (booktabs tables; XeLaTeX with
         ``ctex`` for Chinese) and one ``report-figure-N.pdf`` per figure beside it; ``pdf``
         prints the HTML page with a headless Chromium found on the machine
-        (:func:`loyaltysem.report.pdf.find_chromium`).
+        (``loyaltysem.report.pdf.find_chromium()``).
     lang : {"en", "zh"}
         English, or Chinese (the codebook's ``label_zh`` and ``text_zh``; SimSun as the
         East Asian font in Word).
@@ -696,7 +688,7 @@ def write(
         Keyword arguments of :func:`loyaltysem.report.diagram` (``structural_only``,
         ``loadings``, ``layout``, ``multigroup``, ``covariances``).
     figures : bool, default True
-        Add the figures of :mod:`loyaltysem.report.figures` beside the tables: Likert bars
+        Add the figures of ``loyaltysem.report.figures`` beside the tables: Likert bars
         and missing patterns (survey), the HTMT heatmap (validation), the residual
         correlations (fit; one per group), the forest plot (effects) and the invariance
         ladder. The path diagram is always drawn.
@@ -729,23 +721,26 @@ def write(
     ...
     loyaltysem.errors.ReportError: report.write does not know this fit result...
     """
-    inputs = {
-        "survey": survey,
-        "screening": screening,
-        "recommendation": recommendation,
-        "fit": fit,
-        "validation": validation,
-        "bootstrap": bootstrap,
-        "effects": effects,
-        "invariance": invariance,
-        "comparison": comparison,
-        "pls": pls,
-        "pls_bootstrap": pls_bootstrap,
-    }
-    wanted = _check(inputs, formats, lang)
+    wanted = _check(formats, lang)
+    given = Results.gather(  # once: the sections, the methods and the results text read it
+        "report.write",
+        survey=survey,
+        screening=screening,
+        recommendation=recommendation,
+        fit=fit,
+        validation=validation,
+        bootstrap=bootstrap,
+        effects=effects,
+        invariance=invariance,
+        comparison=comparison,
+        pls=pls,
+        pls_bootstrap=pls_bootstrap,
+    )
+    if "pdf" in wanted:
+        find_chromium()  # before anything is written: says how to install one
     folder = Path(out)
     sections = _sections(
-        inputs,
+        given,
         lang,
         hypotheses=hypotheses,
         alpha=alpha,

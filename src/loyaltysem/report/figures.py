@@ -1232,7 +1232,7 @@ def forest_figure(
     Parameters
     ----------
     effects : EffectsResult
-        From :func:`loyaltysem.sem.effects` (with a bootstrap: ``ls.effects(res, boot)``, its
+        From :func:`loyaltysem.effects` (with a bootstrap: ``ls.effects(res, boot)``, its
         ``boot_ci_lower``/``boot_ci_upper`` are drawn; otherwise the delta-method ones).
     bootstrap : SEMBootstrap, optional
         The bootstrap behind the intervals: its interval type and draws go in the note, its

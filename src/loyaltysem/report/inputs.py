@@ -1,10 +1,13 @@
-"""The results the report wing takes, and one check of them for every entry point.
+"""The results the report wing takes, gathered and checked once for every entry point.
 
 :func:`~loyaltysem.report.write`, :func:`~loyaltysem.report.methods_text` and
 :func:`~loyaltysem.report.results_text` take the results of an analysis under the same
 keywords; :data:`ACCEPTED` says which type each keyword takes and where it comes from, and
 :func:`check_inputs` refuses anything else with a :class:`~loyaltysem.errors.ReportError`
 that names the keyword, the type given, the type expected and the call that makes it.
+:meth:`Results.gather` does both once: :func:`~loyaltysem.report.write` gathers the results
+it is given and hands the one checked :class:`Results` to its sections, its methods text and
+its results text.
 
 Examples
 --------
@@ -12,11 +15,16 @@ Examples
 Traceback (most recent call last):
 ...
 loyaltysem.errors.ReportError: report.write does not know this fit result...
+>>> import loyaltysem as ls
+>>> s = ls.load_ecommerce()
+>>> Results.gather("report.write", survey=s).given()
+('survey',)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
 from loyaltysem.errors import ReportError
@@ -33,7 +41,7 @@ from loyaltysem.sem.results import SEMResult
 from loyaltysem.survey import Survey
 from loyaltysem.survey.screening import ScreeningReport
 
-__all__ = ["ACCEPTED", "Accepted", "check_inputs"]
+__all__ = ["ACCEPTED", "Accepted", "Results", "check_inputs"]
 
 
 class Accepted(NamedTuple):
@@ -107,3 +115,55 @@ def check_inputs(inputs: Mapping[str, Any], who: str) -> None:
             expected="one or more of " + ", ".join(f"{k}=" for k in inputs),
             fix="pass the results of the analysis, e.g. survey=..., fit=ls.fit(model, survey)",
         )
+
+
+@dataclass(frozen=True)
+class Results:
+    """The results of one analysis under the report's keywords (``None`` where not given).
+
+    Made by :meth:`gather`, which checks them once; the sections of
+    :func:`~loyaltysem.report.write`, :func:`~loyaltysem.report.methods_text` and
+    :func:`~loyaltysem.report.results_text` read this one object.
+
+    Attributes
+    ----------
+    survey, screening, recommendation, fit, validation, bootstrap, effects, invariance, \
+comparison, pls, pls_bootstrap : result or None
+        The results of :data:`ACCEPTED`, under its keywords.
+    """
+
+    survey: Survey | None = None
+    screening: ScreeningReport | None = None
+    recommendation: EstimatorRecommendation | None = None
+    fit: SEMResult | MultiGroupResult | None = None
+    validation: MeasurementReport | None = None
+    bootstrap: SEMBootstrap | None = None
+    effects: EffectsResult | None = None
+    invariance: InvarianceResult | None = None
+    comparison: ModelComparison | None = None
+    pls: PLSResult | None = None
+    pls_bootstrap: PLSBootstrap | None = None
+
+    @classmethod
+    def gather(cls, who: str, **results: Any) -> Results:
+        """The results given to ``who``, checked by :func:`check_inputs`.
+
+        Parameters
+        ----------
+        who : str
+            The caller, named in an error (``"report.write"``).
+        **results
+            Keyword -> result or ``None``, keywords of :data:`ACCEPTED`.
+
+        Raises
+        ------
+        ReportError
+            As :func:`check_inputs`: a result of another type, an unknown keyword, or
+            every result left out.
+        """
+        check_inputs(results, who)
+        return cls(**results)
+
+    def given(self) -> tuple[str, ...]:
+        """The keywords given a result, in the order of an analysis."""
+        return tuple(f.name for f in fields(self) if getattr(self, f.name) is not None)

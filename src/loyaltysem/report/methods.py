@@ -41,7 +41,7 @@ import pandas as pd
 from loyaltysem._display import format_p
 from loyaltysem.errors import ReportError
 from loyaltysem.measurement.validity import MeasurementReport
-from loyaltysem.report.inputs import check_inputs
+from loyaltysem.report.inputs import Results
 from loyaltysem.report.tables import path_keys
 from loyaltysem.sem.bootstrap import SEMBootstrap
 from loyaltysem.sem.effects import EffectsResult
@@ -57,8 +57,10 @@ __all__ = [
     "Number",
     "Paragraphs",
     "Sentence",
+    "methods_paragraphs",
     "methods_text",
     "parse_numbers",
+    "results_paragraphs",
     "results_text",
 ]
 
@@ -348,8 +350,7 @@ class _Writer:
 # -- input checks ------------------------------------------------------------
 
 
-def _check(inputs: dict[str, Any], lang: str, level: float) -> None:
-    check_inputs(inputs, "the methods and results text")
+def _check(lang: str, level: float) -> None:
     if lang not in _LANGS:
         raise ReportError(
             "unknown report language",
@@ -364,6 +365,10 @@ def _check(inputs: dict[str, Any], lang: str, level: float) -> None:
             expected="the level passed to effects() / bootstrap(), e.g. 0.95",
             fix="pass level=0.95",
         )
+
+
+#: The caller named in the errors of :func:`methods_text` and :func:`results_text`.
+_WHO = "the methods and results text"
 
 
 # -- helpers -------------------------------------------------------------------
@@ -834,7 +839,7 @@ def methods_text(
         The grouping variable and the criteria of the invariance ladder.
     level : float, default 0.95
         The confidence level passed to :func:`loyaltysem.bootstrap` /
-        :func:`loyaltysem.sem.effects` (the results do not store it).
+        :func:`loyaltysem.effects` (the results do not store it).
     lang : {"en", "zh"}, default "en"
         English or (academic) Chinese.
 
@@ -862,17 +867,30 @@ def methods_text(
     Local fit was examined through the residual correlations (absolute values above .10
     flagged; Kline, 2016) and the standardized residuals.
     """
-    inputs = {
-        "survey": survey,
-        "screening": screening,
-        "recommendation": recommendation,
-        "fit": fit,
-        "validation": validation,
-        "bootstrap": bootstrap,
-        "effects": effects,
-        "invariance": invariance,
-    }
-    _check(inputs, lang, level)
+    given = Results.gather(
+        _WHO,
+        survey=survey,
+        screening=screening,
+        recommendation=recommendation,
+        fit=fit,
+        validation=validation,
+        bootstrap=bootstrap,
+        effects=effects,
+        invariance=invariance,
+    )
+    return methods_paragraphs(given, level=level, lang=lang)
+
+
+def methods_paragraphs(given: Results, *, level: float = 0.95, lang: str = "en") -> Paragraphs:
+    """:func:`methods_text` of results gathered and checked once (``inputs.Results``).
+
+    :func:`loyaltysem.report.write` gathers the results it is given once and passes them to
+    this function, :func:`results_paragraphs` and its sections.
+    """
+    _check(lang, level)
+    survey, screening, recommendation = given.survey, given.screening, given.recommendation
+    fit, validation, bootstrap = given.fit, given.validation, given.bootstrap
+    effects, invariance = given.effects, given.invariance
     w = _Writer(lang)
     _sample(w, survey, fit)
     _missing(w, screening, recommendation, fit)
@@ -1579,17 +1597,32 @@ def results_text(
     Not every fit index met its cut-off: χ²(13) = 23.74, p = .034; CFI = .972, TLI = .955,
     RMSEA = .105, 90% CI [.029, .171], SRMR = .051.
     """
-    inputs = {
-        "survey": survey,
-        "screening": screening,
-        "recommendation": recommendation,
-        "fit": fit,
-        "validation": validation,
-        "bootstrap": bootstrap,
-        "effects": effects,
-        "invariance": invariance,
-    }
-    _check(inputs, lang, level)
+    given = Results.gather(
+        _WHO,
+        survey=survey,
+        screening=screening,
+        recommendation=recommendation,
+        fit=fit,
+        validation=validation,
+        bootstrap=bootstrap,
+        effects=effects,
+        invariance=invariance,
+    )
+    return results_paragraphs(given, level=level, alpha=alpha, hypotheses=hypotheses, lang=lang)
+
+
+def results_paragraphs(
+    given: Results,
+    *,
+    level: float = 0.95,
+    alpha: float = 0.05,
+    hypotheses: Mapping[str, str] | None = None,
+    lang: str = "en",
+) -> Paragraphs:
+    """:func:`results_text` of results gathered and checked once (``inputs.Results``)."""
+    _check(lang, level)
+    survey, fit, validation = given.survey, given.fit, given.validation
+    bootstrap, effects, invariance = given.bootstrap, given.effects, given.invariance
     w = _Writer(lang)
     paragraphs: list[list[Sentence]] = []
     if fit is not None:

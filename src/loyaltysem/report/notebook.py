@@ -34,8 +34,8 @@ import pandas as pd
 from loyaltysem._display import DEFAULT_DIGITS, format_frame
 from loyaltysem.errors import LoyaltySemError
 from loyaltysem.measurement.validity import MeasurementReport
+from loyaltysem.report.cells import Column
 from loyaltysem.report.tables import (
-    Column,
     Table,
     comparison_table,
     fit_table,

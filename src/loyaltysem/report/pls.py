@@ -39,13 +39,12 @@ from typing import Any
 import pandas as pd
 
 from loyaltysem.errors import ReportError
+from loyaltysem.report.cells import Column, check_lang
 from loyaltysem.report.methods import Number, Paragraphs, Sentence
 from loyaltysem.report.tables import (
-    Column,
     Table,
     _codebook,
     _labels,
-    _lang,
     fornell_larcker_table,
     htmt_table,
 )
@@ -232,7 +231,7 @@ def pls_measurement_table(
     >>> pls_measurement_table(res).cells()[0]
     ['IMAG1', '.75', '.30', '1.47']
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _pls(res, "pls_measurement_table")
     labels = _labels(_codebook(codebook), lang)
     rows = []
@@ -287,7 +286,7 @@ def pls_reliability_table(
     >>> pls_reliability_table(res).cells()[0]
     ['Image', '.72', '.74', '.82', '.48']
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _pls(res, "pls_reliability_table")
     labels = _labels(_codebook(codebook), lang)
     data = res.reliability.reset_index()
@@ -334,7 +333,7 @@ def pls_paths_table(
     also *t*, *p* (stars on β) and the ``ci`` interval, as SmartPLS's bootstrapping
     report and seminr's ``summary(boot)$bootstrapped_paths``.
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _pls(res, "pls_paths_table")
     labels = _labels(_codebook(codebook), lang)
     table = _boot(res, bootstrap, ci, "path")
@@ -382,7 +381,7 @@ def pls_r2_table(
     res: Any, *, codebook: Any = None, number: int = 1, title: str | None = None, lang: str = "en"
 ) -> Table:
     """R² and adjusted R² of the endogenous constructs."""
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _pls(res, "pls_r2_table")
     labels = _labels(_codebook(codebook), lang)
     data = res.r2.reset_index()
@@ -418,7 +417,7 @@ def pls_effects_table(
     With ``bootstrap=``: *t*, *p* and the ``ci`` interval of each (seminr
     ``specific_effect_significance()``, SmartPLS "specific indirect effects").
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _pls(res, "pls_effects_table")
     labels = _labels(_codebook(codebook), lang)
     specific = _boot(res, bootstrap, ci, "specific_indirect")
@@ -477,7 +476,7 @@ def pls_fit_table(
     res: Any, *, number: int = 1, title: str | None = None, lang: str = "en"
 ) -> Table:
     """SRMR, d_ULS and d_G of the saturated and the estimated model (SmartPLS "model fit")."""
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _pls(res, "pls_fit_table")
     fm = res.fit_measures
     data = pd.DataFrame(
@@ -559,7 +558,7 @@ def pls_methods_text(res: Any, *, lang: str = "en") -> Paragraphs:
     >>> "path weighting" in text and "N = 250" in text
     True
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _pls(res, "pls_methods_text")
     from importlib.metadata import PackageNotFoundError, version
 

@@ -1,5 +1,10 @@
 r"""One renderer per format for :class:`~loyaltysem.report.tables.Table` (APA 7).
 
+Each renderer reads the table through :class:`TableLike`, the attributes it shows (number,
+title, columns, cells, row groups, note lines); the :class:`~loyaltysem.report.tables.Table`
+has them, and its ``to_markdown()``, ``to_html()``, ... call these functions. This module
+imports the cell formatting below it (:mod:`loyaltysem.report.cells`) and nothing above it.
+
 - :func:`to_markdown`: pipe table, italic symbols as ``*...*``;
 - :func:`to_html`: self-contained HTML (inline CSS), APA rules, red banner when not ok;
 - :func:`to_latex`: booktabs (``\toprule``, ``\midrule``, ``\bottomrule``), no vertical
@@ -12,20 +17,76 @@ r"""One renderer per format for :class:`~loyaltysem.report.tables.Table` (APA 7)
   API (design.md §9); Times New Roman, SimSun (宋体) as East Asian font for ``lang="zh"``;
   number and italic title above, note below.
 
-Each renderer shows the warning line of an improper result (:attr:`Table.warning`).
+Each renderer shows the warning line of an improper result (:attr:`TableLike.warning`).
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import pandas as pd
 
 from loyaltysem.errors import OutputError, ReportError
-from loyaltysem.report.tables import Column, Table, stars_for
+from loyaltysem.report.cells import Column, stars_for
 
-__all__ = ["excel_format", "to_docx", "to_excel", "to_html", "to_latex", "to_markdown"]
+__all__ = [
+    "TableLike",
+    "excel_format",
+    "tex_text",
+    "to_docx",
+    "to_excel",
+    "to_html",
+    "to_latex",
+    "to_markdown",
+]
+
+
+class TableLike(Protocol):
+    """What a renderer reads of a table: :class:`~loyaltysem.report.tables.Table` has it.
+
+    Attributes
+    ----------
+    data : DataFrame
+        The numbers at full precision (Excel stores them as numbers).
+    columns : sequence of Column
+        The printed columns, in order.
+    title, note, lang : str
+        The italic title, the general note and the language (``"en"`` or ``"zh"``).
+    """
+
+    data: pd.DataFrame
+    columns: Sequence[Column]
+    title: str
+    note: str
+    lang: str
+
+    @property
+    def label(self) -> str:
+        """``Table 1`` or ``表 1``."""
+        ...
+
+    @property
+    def warning(self) -> str:
+        """The warning line of an improper result (empty when the status is ok)."""
+        ...
+
+    @property
+    def note_lines(self) -> list[str]:
+        """The lines under the table: the warning first (if any), then the note."""
+        ...
+
+    def cells(self) -> list[list[str]]:
+        """The body as display strings, one list per row."""
+        ...
+
+    def groups(self) -> list[str | None]:
+        """The row-group label starting at each row (``None`` where no group starts)."""
+        ...
+
 
 _ITALIC = re.compile(r"\*([^*]+)\*")
 
@@ -53,7 +114,7 @@ def _note_head(line: str, lang: str) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------------- Markdown
-def to_markdown(table: Table) -> str:
+def to_markdown(table: TableLike) -> str:
     r"""The table as Markdown: number in bold, title in italic, pipe table, note.
 
     Italic symbols in headers are written ``*...*``; a literal ``*`` in cells and notes
@@ -113,7 +174,7 @@ _CSS = (
 )
 
 
-def to_html(table: Table, *, standalone: bool = False) -> str:
+def to_html(table: TableLike, *, standalone: bool = False) -> str:
     r"""The table as self-contained HTML (no network): inline CSS, a red banner when not ok.
 
     Parameters
@@ -212,7 +273,7 @@ def tex_text(s: str) -> str:
     return "".join(_TEX_SYMBOLS.get(ch, ch) for ch in out)
 
 
-def to_latex(table: Table) -> str:
+def to_latex(table: TableLike) -> str:
     r"""The table as LaTeX (``booktabs``, no vertical lines, ``threeparttable`` note).
 
     The preamble needs ``\usepackage{booktabs, threeparttable, caption}`` (and ``xeCJK``
@@ -298,7 +359,7 @@ def _excel_headers(c: Column) -> list[str]:
     return ([base or plain] if len(c.source) == 3 else []) + heads
 
 
-def to_excel(table: Table, target: Any, *, sheet: str | None = None) -> Any:
+def to_excel(table: TableLike, target: Any, *, sheet: str | None = None) -> Any:
     """Write the table to an openpyxl worksheet, or to a new ``.xlsx`` workbook at a path.
 
     Numbers are stored as numbers with a number format showing the printed decimals (an
@@ -460,7 +521,7 @@ def _run(par: Any, text: str, *, lang: str, italic: bool = False, bold: bool = F
     return run
 
 
-def to_docx(table: Table, document: Any = None) -> Any:
+def to_docx(table: TableLike, document: Any = None) -> Any:
     """Add the table to a python-docx ``Document`` (a new one when none is given).
 
     APA 7: the number in bold, the title in italic above; rules above and below the header

@@ -3,8 +3,11 @@ r"""Tables as data: a full-precision DataFrame plus how each column prints (APA 
 A :class:`Table` holds the numbers of one thesis table exactly as the result object holds
 them, and a :class:`Column` per printed column saying how to show them: decimals, a leading
 zero or not (quantities bounded by 1), p-values as APA prints them (``< .001``, ``.032``),
-confidence intervals ``[lo, hi]``, significance stars, italic statistic symbols in the header.
-Rounding happens only when a renderer (:mod:`loyaltysem.report.render`) writes the table.
+confidence intervals ``[lo, hi]``, significance stars, italic statistic symbols in the header
+(:mod:`loyaltysem.report.cells`). Rounding happens only when a renderer
+(:mod:`loyaltysem.report.render`) writes the table; ``Table.to_markdown()`` and its siblings
+call those renderers, which read any table of this shape and import neither this module nor
+the builders (the report wing's imports run one way: ``cells`` ← ``render`` ← ``tables``).
 
 Each builder reads one result object and never recomputes what the result holds:
 
@@ -16,7 +19,7 @@ Each builder reads one result object and never recomputes what the result holds:
 - :func:`fornell_larcker_table`, :func:`htmt_table`: discriminant validity;
 - :func:`hypotheses_table`: H-number, path, β, *b*, *SE*, *z*, *p*, 95% *CI*, supported;
 - :func:`indirect_effects_table`: indirect effects with bootstrap intervals and the
-  mediation type from :func:`~loyaltysem.sem.effects`;
+  mediation type from :func:`~loyaltysem.effects`;
 - :func:`r2_table`: R² of the endogenous constructs.
 
 Every table carries the :class:`~loyaltysem.status.Status` of its source: when the result is
@@ -42,7 +45,6 @@ Examples
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,8 +52,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loyaltysem._display import format_p
 from loyaltysem.errors import ModelSpecError, ReportError
+from loyaltysem.report.cells import KINDS as KINDS
+from loyaltysem.report.cells import (
+    LANGS,
+    STARS,
+    Column,
+    check_lang,
+    format_cell,
+    format_value,
+    status_warning,
+)
+from loyaltysem.report.cells import stars_for as stars_for
+from loyaltysem.report.render import to_docx, to_excel, to_html, to_latex, to_markdown
 from loyaltysem.status import Status
 
 __all__ = [
@@ -75,71 +88,13 @@ __all__ = [
     "sample_table",
 ]
 
-#: Languages of titles, headers and notes.
-LANGS = ("en", "zh")
-
-#: Significance stars: (threshold, stars), the APA convention.
-STARS: tuple[tuple[float, str], ...] = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
-
 #: Cut-offs in fit-table notes, with their source.
 CUTOFFS = {
     "en": "Cut-offs for good fit (Hu & Bentler, 1999): CFI and TLI ≥ .95, RMSEA ≤ .06, SRMR ≤ .08.",
     "zh": "良好拟合的临界值（Hu & Bentler, 1999）：CFI 与 TLI ≥ .95，RMSEA ≤ .06，SRMR ≤ .08。",
 }
 
-#: Column kinds a :class:`Column` accepts.
-KINDS = ("number", "bounded", "p", "integer", "text", "ci", "percent")
-
 _ROBUST = {"MLM", "MLR", "MLMV", "MLMVS", "WLSMV", "WLSM", "ULSMV", "ULSM"}
-
-
-@dataclass(frozen=True)
-class Column:
-    r"""How one printed column shows its numbers.
-
-    Attributes
-    ----------
-    header : str
-        The header; ``*...*`` marks an italic statistic symbol (``"*SE*"``, ``"95% *CI*"``),
-        which each renderer writes in its own way (HTML ``<i>``, Word italic run, LaTeX
-        ``\textit``, Markdown as is; Excel drops the marks).
-    source : tuple of str
-        The DataFrame column(s) shown: one, or two (lower, upper) for ``kind="ci"``, or
-        three (value, lower, upper) for a value followed by its interval.
-    kind : str
-        ``"number"``, ``"bounded"`` (no leading zero: p, r, β, loadings, CFI, RMSEA),
-        ``"p"`` (APA: ``< .001``, ``.032``), ``"integer"``, ``"text"``, ``"ci"``,
-        ``"percent"``.
-    decimals : int
-        Decimals shown (numbers, bounded quantities, intervals).
-    stars : str or None
-        A p-value column of the DataFrame whose stars follow the number.
-    bounded : bool
-        For ``kind="ci"``: the quantity is bounded by 1 (RMSEA, β), so no leading zero.
-    """
-
-    header: str
-    source: tuple[str, ...]
-    kind: str = "number"
-    decimals: int = 2
-    stars: str | None = None
-    bounded: bool = False
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ReportError(
-                "unknown column kind",
-                found=self.kind,
-                expected=", ".join(KINDS),
-                fix="give one of the accepted kinds",
-            )
-        if isinstance(self.source, str):
-            object.__setattr__(self, "source", (self.source,))
-
-    @property
-    def plain_header(self) -> str:
-        """The header without italic marks (Excel, plain text)."""
-        return self.header.replace("*", "")
 
 
 @dataclass(frozen=True, eq=False)  # a DataFrame has no truth value: compare .data instead
@@ -177,7 +132,7 @@ class Table:
     lang: str = "en"
 
     def __post_init__(self) -> None:
-        _lang(self.lang)
+        check_lang(self.lang)
         have = set(map(str, self.data.columns))
         wanted = [s for c in self.columns for s in c.source]
         wanted += [c.stars for c in self.columns if c.stars] + [self.group] * bool(self.group)
@@ -227,32 +182,22 @@ class Table:
     # ------------------------------------------------------------------ renderers
     def to_markdown(self) -> str:
         """The table as Markdown (pipe table, italic symbols as ``*...*``)."""
-        from loyaltysem.report.render import to_markdown
-
         return to_markdown(self)
 
     def to_html(self, *, standalone: bool = False) -> str:
         """The table as self-contained HTML (inline CSS; a red banner when not ok)."""
-        from loyaltysem.report.render import to_html
-
         return to_html(self, standalone=standalone)
 
     def to_latex(self) -> str:
         """The table as LaTeX with booktabs rules and no vertical lines."""
-        from loyaltysem.report.render import to_latex
-
         return to_latex(self)
 
     def to_excel(self, target: Any, *, sheet: str | None = None) -> Any:
         """Write the table to an openpyxl worksheet or an ``.xlsx`` path (numbers as numbers)."""
-        from loyaltysem.report.render import to_excel
-
         return to_excel(self, target, sheet=sheet)
 
     def to_docx(self, document: Any = None) -> Any:
         """Add the table to a python-docx ``Document`` (APA rules written as border XML)."""
-        from loyaltysem.report.render import to_docx
-
         return to_docx(self, document)
 
     def _repr_html_(self) -> str:
@@ -260,102 +205,6 @@ class Table:
 
     def __str__(self) -> str:
         return self.to_markdown()
-
-
-# ---------------------------------------------------------------------- formatting
-def _isnan(x: object) -> bool:
-    return x is None or (isinstance(x, float | np.floating) and math.isnan(x)) or x is pd.NA
-
-
-def _num(x: float, decimals: int, bounded: bool) -> str:
-    s = f"{float(x):.{decimals}f}"
-    if s.startswith("-") and float(s) == 0:
-        s = s[1:]
-    if bounded:
-        s = re.sub(r"^(-?)0\.", r"\1.", s)
-    return s.replace("-", "−")
-
-
-def stars_for(p: float) -> str:
-    """Stars for a p-value (:data:`STARS`).
-
-    Examples
-    --------
-    >>> stars_for(0.0004), stars_for(0.004), stars_for(0.04), stars_for(0.4)
-    ('***', '**', '*', '')
-    """
-    if _isnan(p):
-        return ""
-    for cut, s in STARS:
-        if p < cut:
-            return s
-    return ""
-
-
-def format_value(x: object, kind: str, decimals: int) -> str:
-    """One value as printed.
-
-    Examples
-    --------
-    >>> format_value(0.31, "bounded", 2), format_value(-0.0041, "bounded", 3)
-    ('.31', '−.004')
-    >>> format_value(0.0321, "p", 3), format_value(1e-9, "p", 3), format_value(353.0, "integer", 0)
-    ('.032', '< .001', '353')
-    """
-    if _isnan(x):
-        return ""
-    if kind == "text":
-        return str(x)
-    if kind == "p":
-        return format_p(float(x))  # type: ignore[arg-type]
-    if kind == "integer":
-        return f"{round(float(x)):d}"  # type: ignore[arg-type]
-    if kind == "percent":
-        return _num(float(x), decimals, False)  # type: ignore[arg-type]
-    return _num(float(x), decimals, kind == "bounded")  # type: ignore[arg-type]
-
-
-def format_cell(row: pd.Series, col: Column) -> str:
-    """The display string of one cell (value, interval, stars)."""
-    vals = [row.get(s) for s in col.source]
-    if col.kind == "ci":
-        lo, hi = vals[-2], vals[-1]
-        inner = "bounded" if col.bounded else "number"
-        ci = (
-            ""
-            if _isnan(lo) or _isnan(hi)
-            else "["
-            + format_value(lo, inner, col.decimals)
-            + ", "
-            + format_value(hi, inner, col.decimals)
-            + "]"
-        )
-        if len(vals) == 3:
-            head = format_value(vals[0], inner, col.decimals)
-            return f"{head} {ci}".strip()
-        return ci
-    text = format_value(vals[0], col.kind, col.decimals)
-    if col.stars and text:
-        text += stars_for(row.get(col.stars))
-    return text
-
-
-def status_warning(status: Status, lang: str = "en") -> str:
-    """The warning line of an improper result; empty when ``status.ok``.
-
-    Examples
-    --------
-    >>> status_warning(Status(admissible=False))
-    'WARNING: improper solution (converged; inadmissible). These estimates must not be ...'
-    """
-    if status.ok:
-        return ""
-    if lang == "zh":
-        return f"警告：解不合理（{status.label}）。这些估计值不能按正常模型解读。"
-    return (
-        f"WARNING: improper solution ({status.label}). "
-        "These estimates must not be interpreted as if the model were fine."
-    )
 
 
 # ---------------------------------------------------------------------- helpers
@@ -412,17 +261,6 @@ _MEDIATION_ZH = {
     "direct-only": "仅直接效应（无中介）",
     "no-effect": "无效应",
 }
-
-
-def _lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ReportError(
-            "unknown report language",
-            found=lang,
-            expected='"en" or "zh"',
-            fix='pass lang="en" or lang="zh"',
-        )
-    return lang
 
 
 def _need(obj: object, attrs: Sequence[str], what: str, fix: str) -> None:
@@ -588,7 +426,7 @@ def fit_table(
     >>> "scaled" in t.note
     True
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     models = dict(results) if isinstance(results, Mapping) else {_T[lang]["model"]: results}
     if not models:
         raise ReportError(
@@ -785,7 +623,7 @@ def hypotheses_table(
     >>> t.data[["hypothesis", "path"]].iloc[0].tolist()
     ['H1', 'Platform reputation → Trust']
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _sem(result, "hypotheses_table")
     est = result.estimates
     paths = est[est["op"] == "~"]
@@ -828,7 +666,7 @@ def hypotheses_table(
         Column("95% *CI*", ("ci_lower", "ci_upper"), "ci", 2),
         Column(t["supported"], ("supported_text",), "text"),
     )
-    a = _num(alpha, 2, True)
+    a = format_value(alpha, "bounded", 2)
     if lang == "zh":
         note = (
             f"注：{_sample_note(result, lang)}{_group_note(result, lang)}"
@@ -894,7 +732,7 @@ def measurement_table(
     >>> t.data.iloc[0][["construct", "item"]].tolist()
     ['平台口碑', 'REP1']
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _need(report, ("items", "reliability", "status"), "measurement_table", "pass ls.validate(...)")
     cb = _codebook(codebook)
     labels = _labels(cb, lang)
@@ -1011,7 +849,7 @@ def fornell_larcker_table(
     >>> t.cells()[0][:3]
     ['REP', '.75', '']
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _need(report, ("fornell_larcker", "status"), "fornell_larcker_table", "pass ls.validate(...)")
     fl = report.fornell_larcker.astype(float)
     lower = fl.where(np.tril(np.ones(fl.shape, dtype=bool)))
@@ -1044,7 +882,7 @@ def htmt_table(
     >>> htmt_table(mr).cells()[1][:3]
     ['SEC', '.50', '']
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _need(report, ("htmt", "status"), "htmt_table", "pass ls.validate(...)")
     h = report.htmt.astype(float)
     lower = h.where(np.tril(np.ones(h.shape, dtype=bool), k=-1))
@@ -1111,7 +949,7 @@ def indirect_effects_table(
     """Specific and total indirect effects with their (bootstrap) intervals and mediation type.
 
     Rows are the ``specific`` and ``indirect`` (total indirect) rows of
-    ``effects.table`` (:func:`loyaltysem.sem.effects`); the interval is the bootstrap one
+    ``effects.table`` (:func:`loyaltysem.effects`); the interval is the bootstrap one
     (``boot_ci_lower``/``boot_ci_upper``) when the effects were computed with a bootstrap,
     otherwise the delta-method one, and the note says which. The mediation type per
     (source, target) pair comes from ``effects.mediation``.
@@ -1139,7 +977,7 @@ def indirect_effects_table(
     >>> t.data["path"].iloc[0]
     'REP → TRU → SAT'
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _need(effects, ("table", "mediation"), "indirect_effects_table", "pass ls.effects(res, boot)")
     tab = effects.table
     picked = []  # per (source, target): its specific paths, then the total indirect if > 1
@@ -1249,7 +1087,7 @@ def r2_table(
     >>> r2_table(ls.fit(ls.DEFAULT_MODEL, ls.load_ecommerce())).cells()[0]
     ['TRU', '.52']
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _sem(result, "r2_table")
     est = result.estimates
     endo = list(dict.fromkeys(est.loc[est["op"] == "~", "lhs"].astype(str)))
@@ -1354,7 +1192,7 @@ def items_table(
     >>> items_table(s.screen(), codebook=s).cells()[0][:3]
     ['REP1', '1219', '4.91']
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _need(screening, ("items", "n"), "items_table", "pass ls.screen(...) or survey.screen()")
     cb = _codebook(codebook)
     labels = _labels(cb, lang)
@@ -1426,7 +1264,7 @@ def comparison_table(
     >>> comparison_table(ls.compare(b, a, names=["Two factors", "One factor"])).cells()[1][0]
     'One factor'
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _need(comparison, ("table", "status"), "comparison_table", "pass ls.compare(...)")
     tab = comparison.table
     data = tab.reset_index().rename(columns={tab.index.name or "index": "model"})
@@ -1479,7 +1317,7 @@ def invariance_table(
     >>> [r[0] for r in invariance_table(inv).cells()]
     ['configural', 'metric', 'scalar', 'strict']
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _need(invariance, ("table", "status", "group"), "invariance_table", "pass ls.invariance(...)")
     tab = invariance.table
     data = tab.reset_index().rename(columns={tab.index.name or "index": "level"})
@@ -1557,7 +1395,7 @@ def local_fit_table(
     >>> len(t.data)
     3
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _sem(result, "local_fit_table")
     _need(result, ("residuals",), "local_fit_table", "pass ls.fit(...)")
     groups = _group_labels(result)
@@ -1681,7 +1519,7 @@ def sample_table(
     >>> sample_table(cleaned, columns=["gender"]).cells()[:5] == t.cells()[:5]
     True
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _need(survey, ("n", "codebook"), "sample_table", "pass the Survey (ls.read_survey(...))")
     t = _T[lang]
     excluded, n = _received(survey, excluded)
@@ -1806,7 +1644,7 @@ def construct_table(
     >>> construct_table(mr, s).cells()[1][:5]
     ['2. Transaction security', '4.90', '1.27', '.50***', '.75']
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     _need(
         report,
         ("fornell_larcker", "constructs", "cfa", "status"),
@@ -1935,7 +1773,7 @@ def provenance_table(
     >>> t.data.loc[0, "data_hash"] == res.provenance.data_hash
     True
     """
-    lang = _lang(lang)
+    lang = check_lang(lang)
     rows = []
     versions: Mapping[str, str] = {}
     for name, res in results.items():

@@ -119,7 +119,7 @@ class ModelComparison(DisplayMixin):
     _na_rep: ClassVar[str] = ""
 
     def to_frame(self) -> pd.DataFrame:
-        """The comparison table (:attr:`table`)."""
+        """The comparison table (``table``)."""
         return self.table
 
     def _header(self) -> list[str]:

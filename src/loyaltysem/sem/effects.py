@@ -178,7 +178,7 @@ class EffectsResult(DisplayMixin):
         ]
 
     def to_frame(self) -> pd.DataFrame:
-        """The effects table (:attr:`table`)."""
+        """The effects table (``table``)."""
         return self.table
 
     def _header(self) -> list[str]:

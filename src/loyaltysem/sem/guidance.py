@@ -125,7 +125,7 @@ class EstimatorRecommendation(DisplayMixin):
         return kwargs
 
     def to_frame(self) -> pd.DataFrame:
-        """The per-item evidence (:attr:`items`)."""
+        """The per-item evidence (``items``)."""
         return self.items
 
     def _header(self) -> list[str]:

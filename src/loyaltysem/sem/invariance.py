@@ -5,7 +5,7 @@ level, compared as semTools ``measurementInvariance()`` / ``compareFit()`` compa
 chi-square difference test and the changes in CFI, RMSEA and SRMR against Chen's (2007)
 cut-offs), frees the non-invariant parameters one at a time for partial invariance
 (score tests, as ``lavTestScore``), and returns an :class:`InvarianceResult`.
-:func:`invariance_ordinal` is the ladder for ordered items by WLSMV (thresholds, then
+``invariance_ordinal()`` is the ladder for ordered items by WLSMV (thresholds, then
 loadings; Wu & Estabrook 2016), with the scaled-shifted difference test of
 :func:`loyaltysem.sem.ordinal_multigroup.lrt_ordinal`.
 """
@@ -139,7 +139,7 @@ class InvarianceResult(DisplayMixin):
         What the ladder leaves out, counted: "166 of 1,225 rows were left out of the
         analysis by group 'gender': 40 with no value of 'gender' and 126 with missing
         answers on model variables (listwise deletion)", then per group, then the
-        answers set to missing when the survey was read. Shown in :meth:`summary`; a
+        answers set to missing when the survey was read. Shown in ``summary()``; a
         :class:`~loyaltysem.errors.MissingDataWarning` says the first.
     """
 
@@ -149,7 +149,7 @@ class InvarianceResult(DisplayMixin):
     group: str
     partial: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: "continuous" (configural, metric, scalar, strict) or "ordinal" (configural,
-    #: thresholds, scalar: :func:`invariance_ordinal`)
+    #: thresholds, scalar: ``invariance_ordinal()``)
     kind: str = "continuous"
     #: The rows every level leaves out, counted ("166 of 1,225 rows were left out ..."),
     #: and answers set to missing when the survey was read: the ladder's table notes
@@ -161,7 +161,7 @@ class InvarianceResult(DisplayMixin):
     def status(self) -> Status:
         """The ladder's status: every fitted level's, its reasons prefixed by the level.
 
-        A level whose fit is improper also says so in its row of :attr:`table`
+        A level whose fit is improper also says so in its row of ``table``
         (``status``, ``reason``).
         """
         return Status.combine({level: res.status for level, res in self.fits.items()})
@@ -180,7 +180,7 @@ class InvarianceResult(DisplayMixin):
     _na_rep: ClassVar[str] = ""
 
     def to_frame(self) -> pd.DataFrame:
-        """The ladder table (:attr:`table`)."""
+        """The ladder table (``table``)."""
         return self.table.copy()
 
     def _header(self) -> list[str]:
@@ -315,7 +315,7 @@ def invariance(
 
     ordered : bool or sequence of str, optional
         Ordinal indicators: the ordinal ladder configural → thresholds → scalar of
-        :func:`invariance_ordinal` (WLSMV, or
+        ``invariance_ordinal()`` (WLSMV, or
         ``estimator="ULSMV"``; Wu & Estabrook 2016), with lavTestLRT's scaled-shifted
         differences and the scaled indices in the table.
     parameterization : {"delta", "theta"}

@@ -170,7 +170,7 @@ class StudyResult(DisplayMixin):
     waves : tuple of WaveOutcome
         Every wave in order, failed ones included.
     table : DataFrame
-        The long table (:data:`LONG_COLUMNS`): every key quantity of every analysed wave.
+        The long table (``LONG_COLUMNS``): every key quantity of every analysed wave.
     drift : DriftReport or None
         What moved in the newest analysed wave against the earlier ones (``None`` with
         fewer than two analysed waves).
@@ -244,7 +244,7 @@ def _rows(wave: str, kind: str, frame: pd.DataFrame, status: str) -> pd.DataFram
 
 
 def quantities(wave: str, a: Analysis) -> pd.DataFrame:
-    """The long-table rows of one analysed wave (:data:`LONG_COLUMNS`)."""
+    """The long-table rows of one analysed wave (``LONG_COLUMNS``)."""
     status = a.fit.status.label
     parts = []
     excluded = a.survey.n - a.cleaned.n

@@ -81,7 +81,7 @@ class Item:
         Codes meaning "no answer" for this item, in addition to the codebook-wide ones.
     missing_text : tuple of str
         Text codes meaning "no answer" for this item (``(跳过)``, ``不适用``), as
-        written; answers are matched to them after :func:`normalize_label`.
+        written; answers are matched to them after ``normalize_label()``.
     column : str
         The column as the survey platform exported it (``4. 该平台口碑很好``,
         ``Q4_1``) or its question number (``4``, ``Q7_1``, ``7(1)``); blank when the
@@ -647,14 +647,14 @@ class Codebook:
         Codes meaning "no answer" for every item (e.g. ``-99``, ``99``).
     missing_text : tuple of str
         Text codes meaning "no answer" for every item and for group and covariate
-        columns (e.g. ``(跳过)``, ``不适用``), matched after :func:`normalize_label`.
+        columns (e.g. ``(跳过)``, ``不适用``), matched after ``normalize_label()``.
         In files and dicts they are written beside the numeric codes
         (``missing_codes = [-99, "(跳过)"]``).
     value_labels : mapping of language to mapping of value to label
         Labels shared by every Likert item, e.g. ``{"en": {1: "Strongly disagree", ...},
         "zh": {1: "非常不同意", ...}}``. Text answers are mapped to numbers through them.
     columns : mapping of column name to role
-        Non-item columns and their roles (see :data:`ROLES`).
+        Non-item columns and their roles (see ``ROLES``).
     role_columns : mapping of column name to exported column
         For non-item columns read under another name: the header as exported
         (``序号``, ``所用时间``) or its question number. See :attr:`column_of`.
@@ -1102,7 +1102,7 @@ class Codebook:
 
         Required columns: ``item``, ``construct``, ``min``, ``max``. Optional:
         ``reverse`` (true/false, blank = false), ``text``, ``text_zh``, ``type``
-        (``likert``/``continuous``), ``role`` (``item`` or one of :data:`ROLES`, for
+        (``likert``/``continuous``), ``role`` (``item`` or one of ``ROLES``, for
         non-item columns of the data), ``column`` (the header as the platform
         exported it, or its question number: the column is renamed to ``item`` when
         read), ``missing`` (item-specific codes such as ``-99;99`` or ``-99;(跳过)``),

@@ -66,7 +66,7 @@ class CodebookDraft:
     Attributes
     ----------
     frame : DataFrame
-        One row per exported column, columns :data:`DRAFT_COLUMNS`.
+        One row per exported column, columns ``DRAFT_COLUMNS``.
     layout : str
         ``wjx``, ``tencent``, ``qualtrics``, ``spss`` or ``unknown``.
     notes : tuple of str

@@ -1,7 +1,7 @@
 """Data screening before measurement and structural models.
 
-Item descriptives (as :func:`psych::describe`), Mardia's multivariate skewness and
-kurtosis (as :func:`psych::mardia`), careless-responding indices (long strings and
+Item descriptives (as ``psych::describe()``), Mardia's multivariate skewness and
+kurtosis (as ``psych::mardia()``), careless-responding indices (long strings and
 intra-individual response variability, as the R package *careless*), Mahalanobis
 distances (as :func:`stats::mahalanobis`), and :func:`screen`, which runs them all
 under a stated, overridable policy and returns a :class:`ScreeningReport`.
@@ -10,10 +10,10 @@ Every function takes a :class:`pandas.DataFrame` of numeric item scores, one col
 per item and one row per respondent (the index holds respondent ids), with ``NaN`` for
 a missing answer. :func:`screen` takes them reverse-coded, as ``Survey.data`` holds
 them, and computes the careless-responding indices on the answers as given (its
-``reverse_keyed`` option); :func:`longstring` and :func:`irv` take the answers as given.
+``reverse_keyed`` option); ``longstring()`` and ``irv()`` take the answers as given.
 Completion times as platforms export them (``230秒``, ``3分50秒``, start and end times)
 are read by :func:`parse_duration`, :func:`parse_timestamp` and
-:func:`completion_times`; :func:`speeders` flags respondents far faster than the median.
+``completion_times()``; ``speeders()`` flags respondents far faster than the median.
 Nothing here changes the data; :meth:`ScreeningReport.exclusions` lists whom a policy
 would exclude and why, and the survey layer acts on that list.
 
@@ -197,7 +197,7 @@ def _r_mean(v: np.ndarray, axis: int | None = None) -> Any:
 
 
 def describe(data: pd.DataFrame) -> pd.DataFrame:
-    r"""Describe each item as :func:`psych::describe` does by default.
+    r"""Describe each item as ``psych::describe()`` does by default.
 
     Statistics use every available answer of an item (pairwise availability), as
     ``psych::describe(x)`` with its defaults (``na.rm = TRUE``, ``type = 3``).
@@ -210,7 +210,7 @@ def describe(data: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Indexed by item (index name ``item``), columns :data:`DESCRIBE_COLUMNS`:
+        Indexed by item (index name ``item``), columns ``DESCRIBE_COLUMNS``:
 
         ``n``
             answers given; ``missing`` answers missing; ``missing_pct`` their share
@@ -495,7 +495,7 @@ def _sum_cubed_inner(z: np.ndarray) -> float:
 
 @dataclass(frozen=True, repr=False)
 class MardiaResult(DisplayMixin):
-    r"""Mardia's multivariate skewness and kurtosis, as :func:`psych::mardia` reports them.
+    r"""Mardia's multivariate skewness and kurtosis, as ``psych::mardia()`` reports them.
 
     Attributes
     ----------
@@ -628,7 +628,7 @@ def _warn_dropped(n_dropped: int, n_rows: int, caller: str) -> None:
 
 
 def mardia(data: pd.DataFrame) -> MardiaResult:
-    r"""Mardia's tests of multivariate skewness and kurtosis, as :func:`psych::mardia`.
+    r"""Mardia's tests of multivariate skewness and kurtosis, as ``psych::mardia()``.
 
     With :math:`\bar x` and :math:`S` the mean vector and covariance matrix (divisor
     :math:`n-1`, as psych uses ``cov``) of the :math:`n` complete respondents, and
@@ -1133,7 +1133,7 @@ def speeders(durations: pd.Series, *, fraction: float = DEFAULT_SPEEDER_FRACTION
     Parameters
     ----------
     durations : Series
-        Completion times in seconds (e.g. from :func:`completion_times`), ``NaN`` if
+        Completion times in seconds (e.g. from ``completion_times()``), ``NaN`` if
         unknown; indexed by respondent.
     fraction : float, default 0.3
         The cut-off as a share of the median, ``0 < fraction < 1``. The default
@@ -1327,9 +1327,9 @@ class ScreeningReport(DisplayMixin):
         (``longstring > policy.longstring_max``), ``irv_flag``
         (``irv <= policy.irv_min``) and ``flagged`` (either).
     outliers : DataFrame
-        :func:`mahalanobis` at ``policy.mahalanobis_alpha``.
+        ``mahalanobis()`` at ``policy.mahalanobis_alpha``.
     speeders : DataFrame
-        Per respondent (:func:`speeders`): ``seconds`` (completion time),
+        Per respondent (``speeders()``): ``seconds`` (completion time),
         ``relative`` (seconds / median) and ``flagged`` (faster than
         ``policy.speeder_fraction`` of the median). Without completion times every
         value is ``NaN``, nobody is flagged and ``notes`` says so.
@@ -1520,8 +1520,8 @@ def screen(
     r"""Screen survey items and respondents under a stated policy.
 
     Runs :func:`describe`, counts out-of-range answers, per-respondent missingness,
-    :func:`longstring`, :func:`irv`, :func:`mahalanobis` and :func:`mardia`, flags
-    speeders when completion times are given (:func:`speeders`), and flags
+    ``longstring()``, ``irv()``, ``mahalanobis()`` and :func:`mardia`, flags
+    speeders when completion times are given (``speeders()``), and flags
     respondents by the thresholds below. Nothing is excluded here:
     :meth:`ScreeningReport.exclusions` lists whom a policy would exclude.
 
@@ -1563,12 +1563,12 @@ def screen(
         items. Each needs both bounds. :meth:`Survey.screen` passes the codebook's.
     durations : Series, optional
         Completion time of each respondent in seconds (``NaN`` if unknown), indexed
-        like ``data`` (e.g. from :func:`completion_times`); its name is reported as
+        like ``data`` (e.g. from ``completion_times()``); its name is reported as
         the source. Without it the speeder screen is not run and ``report.notes``
         says so.
     speeder_fraction : float, default 0.3
         Respondents faster than this share of the median completion time are
-        flagged as speeders (Greszki, Meyer & Schoen 2015; see :func:`speeders`).
+        flagged as speeders (Greszki, Meyer & Schoen 2015; see ``speeders()``).
 
     Returns
     -------

@@ -488,7 +488,7 @@ class Survey(DisplayMixin):
         return digest.hexdigest()
 
     def log_frame(self) -> pd.DataFrame:
-        """Return :attr:`log` as a DataFrame."""
+        """Return ``log`` as a DataFrame."""
         return pd.DataFrame(
             [(e.step, e.column, e.count, e.detail) for e in self.log],
             columns=["step", "column", "count", "detail"],
@@ -953,7 +953,7 @@ class Survey(DisplayMixin):
     def subset(self, mask: pd.Series | np.ndarray | Sequence[bool], *, reason: str) -> Survey:
         """Return a new survey with the respondents where ``mask`` is true.
 
-        The dropped respondents are counted in :attr:`log` and listed in
+        The dropped respondents are counted in ``log`` and listed in
         :attr:`exclusions` with ``reason``.
 
         Examples
@@ -1068,8 +1068,8 @@ class Survey(DisplayMixin):
         腾讯问卷 ``答题时长``, Qualtrics ``Duration (in seconds)``), else from the
         columns with roles ``start`` and ``end`` (``end - start``); the first such
         column in the codebook is used. Cells are parsed as
-        :func:`loyaltysem.survey.screening.parse_duration` and
-        :func:`~loyaltysem.survey.screening.parse_timestamp` describe.
+        ``loyaltysem.survey.screening.parse_duration()`` and
+        ``parse_timestamp()`` describe.
 
         Returns
         -------
@@ -1175,7 +1175,7 @@ class Survey(DisplayMixin):
         Returns
         -------
         Survey
-            The kept respondents; every exclusion is counted in :attr:`log` and listed
+            The kept respondents; every exclusion is counted in ``log`` and listed
             with its reasons in :attr:`exclusions`.
 
         Examples
@@ -1275,7 +1275,7 @@ def read_survey(
     codebook : Codebook, path or dict
         The data contract (see :class:`Codebook`). Columns are matched to its rows
         by their ``column`` (header as exported, or question number), their short
-        code, or their ``text``/``text_zh`` (see :mod:`loyaltysem.survey.matching`),
+        code, or their ``text``/``text_zh`` (see ``loyaltysem.survey.matching``),
         and renamed to the short codes.
     sheet : str or int, optional
         Excel sheet with the responses (default: the first).
