@@ -28,8 +28,8 @@ from loyaltysem._kernels.partable import ParTable, compile_partable
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import ModelSpecError
 from loyaltysem.sem.group_blocks import _check_group_equal, _multigroup_table, _split_groups
+from loyaltysem.sem.modindices import MI_COLUMNS, modification_indices
 from loyaltysem.sem.multigroup import MultiGroupResult, _spec, fit_groups
-from loyaltysem.sem.multigroup_modindices import MI_COLUMNS, modification_indices
 
 FIXTURES = Path(__file__).parent / "fixtures" / "groups"
 CASES = ["hs_configural", "hs_metric", "hs_sem_metric", "ecommerce_metric"]

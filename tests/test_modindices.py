@@ -34,7 +34,7 @@ from numpy.testing import assert_allclose
 from loyaltysem import fit, load_ecommerce
 from loyaltysem.datasets import dataset_path, load_frame
 from loyaltysem.sem import single_group as estimation
-from loyaltysem.sem.diagnostics import MI_COLUMNS
+from loyaltysem.sem.modindices import ONE_GROUP_MI_COLUMNS as MI_COLUMNS
 from loyaltysem.sem.results import SEMResult
 from loyaltysem.sem.specification import specify
 

@@ -155,11 +155,11 @@ def test_the_split_module_keeps_its_old_names():
         warnings.simplefilter("ignore", DeprecationWarning)
         old = importlib.import_module("loyaltysem.estimation")
     from loyaltysem._kernels.starts import _start_values
-    from loyaltysem.sem import diagnostics, measures, moments
+    from loyaltysem.sem import measures, modindices, moments
 
     assert old.moments_from_data is moments.moments_from_data
     assert old._fit_measures is measures._fit_measures
-    assert old.modification_indices is diagnostics.modification_indices
+    assert old.modification_indices is modindices.one_group_modification_indices
     assert old._start_values is _start_values
     assert old.fit is ls.sem.single_group.fit
     frame = pd.DataFrame(load_frame("holzinger_swineford"))

@@ -29,7 +29,9 @@ OLD_MODULES = sorted(m for m in NAMES if m not in ("loyaltysem", "loyaltysem.pls
 
 
 def test_the_recorded_modules_are_the_moved_ones():
-    assert set(OLD_MODULES) == set(MOVED)
+    assert set(OLD_MODULES) <= set(MOVED)
+    # modules of the wings renamed since (issue 14): sem.multigroup_modindices
+    assert set(MOVED) - set(OLD_MODULES) == {"loyaltysem.sem.multigroup_modindices"}
     assert sum(len(NAMES[m]) for m in OLD_MODULES) == 141  # the fixture is whole
 
 

@@ -39,7 +39,7 @@ MOVED: dict[str, str] = {
     "loyaltysem.estimation": "loyaltysem.sem.single_group",
     "loyaltysem.expressions": "loyaltysem.sem.expressions",
     "loyaltysem.fitting": "loyaltysem.sem.dispatch",
-    "loyaltysem.group_diagnostics": "loyaltysem.sem.multigroup_modindices",
+    "loyaltysem.group_diagnostics": "loyaltysem.sem.modindices",
     "loyaltysem.grouping": "loyaltysem.sem.group_blocks",
     "loyaltysem.groups": "loyaltysem.sem.multigroup",
     "loyaltysem.guidance": "loyaltysem.sem.guidance",
@@ -53,6 +53,7 @@ MOVED: dict[str, str] = {
     "loyaltysem.screening": "loyaltysem.survey.screening",
     "loyaltysem.simulation": "loyaltysem.planning.simulation",
     "loyaltysem.specification": "loyaltysem.sem.specification",
+    "loyaltysem.sem.multigroup_modindices": "loyaltysem.sem.modindices",
     "loyaltysem.validity": "loyaltysem.measurement.validity",
     "loyaltysem._semopy": "loyaltysem.sem._semopy",
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env Rscript
 # Reference fixtures for the modification indices of multi-group ML fits
-# (loyaltysem.sem.multigroup_modindices.modification_indices; tests/test_group_diagnostics.py).
+# (loyaltysem.sem.modindices.modification_indices; tests/test_group_diagnostics.py).
 #
 # Run from the repository root (data: the packaged copies in src/loyaltysem/data):
 #   Rscript tests/reference/make_groups_mi.R [DATASETS_DIR] [FIXTURES_DIR]

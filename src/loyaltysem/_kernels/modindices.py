@@ -1,8 +1,8 @@
 """The model extension, variances and standardized EPCs of lavaan's ``modindices()``.
 
 Shared by the modification indices of single- and multi-group fits, ML
-(:func:`loyaltysem.sem.single_group.modification_indices`,
-:func:`loyaltysem.sem.multigroup_modindices.modification_indices`) and ordinal
+(:func:`loyaltysem.sem.modindices.one_group_modification_indices`,
+:func:`loyaltysem.sem.modindices.modification_indices`) and ordinal
 (:func:`loyaltysem.sem.ordinal.ordinal_modification_indices`): lavaan 0.6.14
 ``modindices()`` extends the model by ``lav_object_extended(fit, add =
 lav_partable_full(...), all.free = TRUE)`` (:func:`_extended_model`), computes ``V_jj =

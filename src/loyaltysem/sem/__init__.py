@@ -13,7 +13,7 @@ wings below it: :mod:`loyaltysem.survey`, :mod:`loyaltysem._kernels`):
   :mod:`~loyaltysem.sem.single_group` (one group, ML/MLM/MLR/FIML),
   :mod:`~loyaltysem.sem.group_blocks` (data split into groups, equality constraints across
   groups, :class:`~loyaltysem.sem.group_blocks.MultiGroupResult`),
-  :mod:`~loyaltysem.sem.ordinal_multigroup`, :mod:`~loyaltysem.sem.multigroup_modindices`,
+  :mod:`~loyaltysem.sem.ordinal_multigroup`, :mod:`~loyaltysem.sem.modindices`,
   :mod:`~loyaltysem.sem.multigroup` (several groups);
 - built on a fit: :mod:`~loyaltysem.sem.comparison` (nested-model tests),
   :mod:`~loyaltysem.sem.invariance` (measurement invariance),

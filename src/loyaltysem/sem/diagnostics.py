@@ -1,12 +1,13 @@
-"""Diagnostics of a one-group fit: modification indices and standardized residuals.
+"""Standardized residuals of one group's fit.
 
-lavaan 0.6.14's ``modindices()`` (:func:`modification_indices`) and
-``lavResiduals()`` / ``residuals(fit, type = "standardized")`` with their variants:
+lavaan 0.6.14's ``lavResiduals()`` / ``residuals(fit, type = "standardized")`` with
+their variants:
 normal theory from the covariance of the estimates (:func:`standardized_residuals`),
 with the mean structure, robust standard errors or the observed information
-(:func:`moment_standardized_residuals`), and full-information ML. The pipeline defers
-them until a result is asked (:mod:`loyaltysem.sem.engine`); several groups have
-:mod:`loyaltysem.sem.multigroup_modindices` and the engine's own residuals.
+(``moment_standardized_residuals``), and full-information ML. The pipeline defers
+them until a result is asked (``loyaltysem.sem.engine``); several groups have the
+engine's own residuals. Modification indices of one group and of several are
+``loyaltysem.sem.modindices``.
 """
 
 from __future__ import annotations
@@ -20,13 +21,9 @@ import pandas as pd
 
 from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels.ml import FitState, MLKernel
-from loyaltysem._kernels.modindices import _extended_model, _mi_variances, _standardized_epc
-from loyaltysem._kernels.partable import ParTable, compile_partable
 from loyaltysem.errors import ModelSpecError
 
 __all__ = [
-    "MI_COLUMNS",
-    "modification_indices",
     "moment_standardized_residuals",
     "residual_parts",
     "standardized_residuals",
@@ -34,155 +31,6 @@ __all__ = [
 
 
 #: Columns of :func:`modification_indices` (lavaan's, single group).
-MI_COLUMNS = ("lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox")
-
-
-def _fixed_x_information(kernel: MLKernel, st: FitState, x_idx: Sequence[int]) -> np.ndarray:
-    """Unit expected information without the moments of the fixed.x covariates.
-
-    lavaan 0.6.14 ``lav_mvnorm_information_expected(..., x.idx)`` zeroes the rows and
-    columns of the covariates' variances, covariances (and means) in the information
-    of the sample moments; a candidate that would move them (a covariate regressed
-    on another variable) gets its information from the other moments only.
-    """
-    if not len(x_idx):
-        return kernel.expected_information(st)
-    xi = np.asarray(x_idx, dtype=int)
-    delta = kernel.jacobian(st)
-    delta[:, xi[:, None], xi[None, :]] = 0.0
-    info = kernel.expected_information(st, delta)
-    if kernel.mean is not None:
-        dmu = kernel.mean_jacobian(st)
-        kept = dmu.copy()
-        kept[:, xi] = 0.0
-        si = st.sigma_inv
-        info = info - dmu @ si @ dmu.T + kept @ si @ kept.T
-    return info
-
-
-def modification_indices(
-    pt: ParTable,
-    ov: list[str],
-    s: np.ndarray,
-    n: int,
-    x: np.ndarray,
-    mean: np.ndarray | None = None,
-    missing: tuple[fiml_kernel.Patterns, fiml_kernel.EMResult] | None = None,
-) -> pd.DataFrame:
-    r"""Modification indices of a single-group ML fit, as lavaan 0.6.14 ``modindices()``.
-
-    lavaan works on the model extended by ``lav_object_extended(fit, add =
-    lav_partable_full(...), all.free = TRUE)`` (here :func:`_extended_model`): every
-    fixed parameter of the model is freed at its current value (marker loadings,
-    latent covariances fixed at 0 by ``orthogonal=True``, a user's ``0*x``, a fixed
-    residual variance, latent means fixed at 0 with a mean structure, ...), and the
-    parameters the model does not have are added at 0 (cross loadings, residual
-    covariances among indicators, latent covariances, regressions among the
-    variables of the structural part, intercepts with a mean structure; see
-    :func:`_mi_candidates`). The variances and covariances of fixed.x covariates are
-    no candidates (lavaan frees them too, then gives them no index: their moments
-    are left out of the information).
-
-    For each new parameter ``j``, with the score ``d = dF/dx / 2`` and the unit
-    expected information ``I`` of the extended model at the estimates,
-
-    .. math::
-
-        V_{jj} = I_{jj} - I_{j,M} I_{M,M}^{-1} I_{M,j}, \quad
-        \mathrm{mi}_j = N d_j^2 / V_{jj}, \quad \mathrm{epc}_j = -d_j / V_{jj},
-
-    ``M`` the model's free parameters. The information leaves out the moments of the
-    fixed.x covariates (lavaan's ``x.idx``). Candidates with ``V_jj <
-    eps^(1/3)`` (equivalent to the model or not identified: a freed marker loading,
-    a latent mean of a model with free intercepts, a latent variance with
-    ``std_lv``) get no index and are left out, as lavaan's ``na.remove = TRUE``.
-    ``sepc.lv``, ``sepc.all``, ``sepc.nox`` standardize the EPC with the fitted
-    model's standard deviations (``cov.std = TRUE``; see :func:`_standardized_epc`).
-
-    With ``missing = (patterns, h1)`` (a ``missing = "ml"`` fit) the score and the
-    expected information are those of the FIML likelihood, as lavaan's. The indices
-    use the ML score and the expected information also for fits with robust
-    standard errors and tests (lavaan's ``information = "expected"``).
-
-    Parameters
-    ----------
-    pt : ParTable
-        The fitted model's parameter table.
-    ov : list of str
-        Observed variables, in the order of ``s``.
-    s : ndarray
-        Sample covariance (divisor N).
-    n : int
-        Number of observations.
-    x : ndarray
-        The estimates (free parameters of ``pt``).
-    mean : ndarray, optional
-        Sample means, with a mean structure.
-    missing : tuple, optional
-        ``(patterns, h1)`` of a full-information ML fit.
-
-    Returns
-    -------
-    DataFrame
-        ``lhs, op, rhs, mi, epc, sepc.lv, sepc.all, sepc.nox``, largest ``mi`` first
-        (lavaan ``modindices(fit, sort. = TRUE)``); one row per new parameter with an
-        index.
-
-    Raises
-    ------
-    IdentificationError
-        The information matrix of the model is singular (lavaan: "could not compute
-        modification indices").
-
-    Examples
-    --------
-    The Holzinger-Swineford CFA with uncorrelated factors; in R:
-    ``modindices(cfa(model, hs, orthogonal = TRUE), sort. = TRUE)``.
-
-    >>> from loyaltysem import fit
-    >>> from loyaltysem.datasets import load_frame
-    >>> hs = load_frame("holzinger_swineford")
-    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
-    >>> mi = fit(model, hs, orthogonal=True).modification_indices()
-    >>> row = mi[(mi["lhs"] == "visual") & (mi["rhs"] == "textual")].iloc[0]
-    >>> row["op"], round(float(row["mi"]), 2), round(float(row["sepc.all"]), 3)
-    ('~~', 26.55, 0.388)
-    """
-    cm = compile_partable(pt, ov, s, mean)
-    x = np.asarray(x, dtype=float)
-    q = len(x)
-    ecm, rows, start = _extended_model(cm, x, s, mean, free_exo=missing is None)
-    if not len(rows):
-        return pd.DataFrame(columns=list(MI_COLUMNS))
-    kernel: Any
-    x_ext = np.concatenate([x, start])
-    pos = {name: i for i, name in enumerate(ov)}
-    x_idx = [pos[v] for v in cm.ov_x]
-    if missing is not None:
-        kernel = fiml_kernel.FIMLKernel(ecm.layout, missing[0], missing[1])
-        st = kernel.state(x_ext)
-        info = kernel.expected_information(st)
-    else:
-        kernel = MLKernel(ecm.layout, s, mean)
-        st = kernel.state(x_ext)
-        info = _fixed_x_information(kernel, st, x_idx)
-    score = kernel.gradient(st) / 2.0
-    v = _mi_variances(info, q)
-    ops, lhs, rhs = ecm.table.op[rows], ecm.table.lhs[rows], ecm.table.rhs[rows]
-    if missing is not None and cm.ov_x:
-        # FIML with fixed.x covariates: lavaan has no index for a covariate regressed on
-        # another variable (NA), its moments being fixed
-        v[(ops == "~") & np.isin(lhs, list(cm.ov_x))] = np.nan
-    d = score[q:]
-    mi = n * d * d / v
-    epc = -d / v
-    out = {"lhs": lhs, "op": ops, "rhs": rhs, "mi": mi, "epc": epc}
-    out.update(_standardized_epc(ecm, rows, epc, x_ext, cm.ov_x))
-    table = pd.DataFrame(out)[list(MI_COLUMNS)]
-    table = table[np.isfinite(table["mi"].to_numpy(dtype=float))]
-    return table.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
-
-
 def _vech_pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
     rows, cols = np.tril_indices(p)
     return rows, cols

@@ -74,7 +74,7 @@ from loyaltysem._kernels.robust import RobustParts
 from loyaltysem._kernels.starts import _start_values, group_starts
 from loyaltysem._pickling import Once
 from loyaltysem.errors import IdentificationError, SurveyDataError
-from loyaltysem.sem import multigroup_modindices
+from loyaltysem.sem import modindices
 from loyaltysem.sem.diagnostics import (
     _fiml_std_residuals,
     _mean_series,
@@ -82,7 +82,6 @@ from loyaltysem.sem.diagnostics import (
     _not_available,
     _square_frame,
     _std_residuals_at,
-    modification_indices,
     residual_parts,
 )
 from loyaltysem.sem.group_blocks import (
@@ -974,7 +973,7 @@ def _result(
         ),
         _modindices=Once(
             functools.partial(
-                multigroup_modindices.modification_indices,
+                modindices.modification_indices,
                 kernel,
                 compiled,
                 index,
@@ -1047,16 +1046,7 @@ def _one_group_result(
         _implied_cov=Once(functools.partial(_square_frame, sigma, ov)),
         _sample_cov=Once(functools.partial(_square_frame, s, ov)),
         _vcov=Once(functools.partial(pd.DataFrame, vcov)),
-        _modindices=functools.partial(
-            modification_indices,
-            table.pt,
-            list(ov),
-            s,
-            n,
-            x,
-            mean,
-            None if fiml is None else (fiml[0][0], fiml[1][0]),
-        ),
+        _modindices=functools.partial(_one_group_modindices, kernel, [cm], [idx], x, gd, fiml),
         _std_residuals=std_residuals,
         _std_all_batch=_GroupStd(plan, idx),
         _implied_mean=None if mu is None else Once(functools.partial(_mean_series, mu, ov)),
@@ -1244,3 +1234,16 @@ class _ScoreTests:
             full = MultiGroupKernel.from_kernels(per_group, idx_full, self.gd.nobs, n_rows)
         x2, total = score_tests(full, rp.x_full, rp.shared, rp.released)
         return score_table(t, self.eq_pairs, x2, total)
+
+
+def _one_group_modindices(
+    kernel: MultiGroupKernel,
+    compiled: list[CompiledModel],
+    index: list[np.ndarray],
+    x: np.ndarray,
+    gd: _GroupData,
+    fiml: FIMLData | None,
+) -> pd.DataFrame:
+    """The modification indices of one group: those of G groups with G = 1, no group column."""
+    out = modindices.modification_indices(kernel, compiled, index, None, x, gd, fiml=fiml)
+    return out[list(modindices.ONE_GROUP_MI_COLUMNS)]

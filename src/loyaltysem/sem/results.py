@@ -288,6 +288,11 @@ class SEMResult(DisplayMixin):
         return max(1, len(self.group_labels))
 
     @property
+    def _grouped(self) -> bool:
+        """Fitted with ``group=``: per-group tables, even when one group is left."""
+        return self.group is not None
+
+    @property
     def status(self) -> Status:
         """Converged, admissible, identified, with the reasons (:class:`Status`).
 
@@ -395,9 +400,9 @@ class SEMResult(DisplayMixin):
         groups also ``group``: freeing the parameter in that one group); computed on
         request from the expected information of the model extended by every
         parameter lavaan considers (ML fits:
-        :func:`loyaltysem.sem.single_group.modification_indices`; WLSMV/ULSMV fits:
+        :func:`loyaltysem.sem.modindices.one_group_modification_indices`; WLSMV/ULSMV fits:
         :func:`loyaltysem.sem.ordinal.ordinal_modification_indices`; several groups:
-        :func:`loyaltysem.sem.multigroup_modindices.modification_indices`).
+        :func:`loyaltysem.sem.modindices.modification_indices`).
 
         Parameters
         ----------
@@ -410,7 +415,7 @@ class SEMResult(DisplayMixin):
             A result without modification indices (built without the data they need).
         """
         if self._modindices is None:
-            several = self.n_groups > 1
+            several = self._grouped
             raise ModelSpecError(
                 "this result has no modification indices",
                 found=f"a {'multi-group ' if several else ''}fit by {self.provenance.estimator}",
@@ -422,7 +427,7 @@ class SEMResult(DisplayMixin):
                 if several
                 else "refit the model with loyaltysem.fit() and call modification_indices()",
             )
-        if self.n_groups == 1:
+        if not self._grouped:
             table = self._modindices()
             return table[table["mi"] > minimum_value].reset_index(drop=True)
         with single_blas_thread():
@@ -533,7 +538,7 @@ class SEMResult(DisplayMixin):
         >>> one.residuals("cor").shape, mg.residuals(2, "cor").shape
         ((3, 3), (3, 3))
         """
-        if self.n_groups == 1:
+        if not self._grouped:
             if kind is None and group is not None:  # residuals("cor"): the kind
                 group, kind = None, group
             if group is not None:
@@ -556,13 +561,13 @@ class SEMResult(DisplayMixin):
                 "unknown kind of residuals",
                 found=kind,
                 expected="'raw', 'cor' or 'standardized'",
-                fix="residuals(kind='cor')" if self.n_groups == 1 else "residuals(group, 'cor')",
+                fix="residuals(kind='cor')" if not self._grouped else "residuals(group, 'cor')",
             )
         return pd.DataFrame(values, index=s.index, columns=s.columns)
 
     def _standardized_residuals(self, group: Any) -> np.ndarray:
         if self._std_residuals is None:
-            several = self.n_groups > 1
+            several = self._grouped
             raise ModelSpecError(
                 "standardized residuals of this fit are not available yet",
                 found=f"a {'multi-group ' if several else ''}fit by {self.provenance.estimator}",
@@ -579,11 +584,11 @@ class SEMResult(DisplayMixin):
                 made = self._std_residuals()
             cached = (
                 np.asarray(made, dtype=float)
-                if self.n_groups == 1
+                if not self._grouped
                 else tuple(np.asarray(m, dtype=float) for m in made)
             )
             object.__setattr__(self, "_std_residuals_values", cached)
-        if self.n_groups == 1:
+        if not self._grouped:
             return cached.copy()
         return cached[self.group_labels.index(self._label(group))].copy()
 
@@ -650,7 +655,7 @@ class SEMResult(DisplayMixin):
 
     # ------------------------------------------------------------------ display
     def _header(self) -> list[str]:
-        if self.n_groups > 1:
+        if self._grouped:
             return self._header_groups()
         p = self.provenance
         fiml = p.options.get("missing") in ("ml", "ml.x")
@@ -686,7 +691,7 @@ class SEMResult(DisplayMixin):
         return lines + [f"WARNING: {w}" for w in self.warnings]
 
     def _sections(self) -> Iterable[tuple[str, pd.DataFrame | pd.Series]]:
-        if self.n_groups > 1:
+        if self._grouped:
             yield from self._sections_groups()
             return
         cols = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "std_all"]
@@ -728,7 +733,7 @@ class SEMResult(DisplayMixin):
         fm = self._fit_measures
         scaled = "chisq.scaled" in fm.index
         chisq = fm["chisq.scaled"] if scaled else fm["chisq"]
-        if self.n_groups > 1:
+        if self._grouped:
             return [
                 f"groups={len(self.group_labels)}",
                 f"N={self.provenance.n}",

@@ -43,7 +43,6 @@ from loyaltysem._kernels.partable import ParTable
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
 from loyaltysem.sem.diagnostics import (
-    modification_indices,
     moment_standardized_residuals,
     residual_parts,
     standardized_residuals,
@@ -51,6 +50,8 @@ from loyaltysem.sem.diagnostics import (
 from loyaltysem.sem.engine import BlockTable, Estimation, fit_blocks
 from loyaltysem.sem.group_blocks import one_block
 from loyaltysem.sem.measures import fiml_gfi
+from loyaltysem.sem.modindices import ONE_GROUP_MI_COLUMNS as MI_COLUMNS
+from loyaltysem.sem.modindices import one_group_modification_indices as modification_indices
 from loyaltysem.sem.moments import (
     _check_variables,
     _model_syntax,
@@ -70,6 +71,7 @@ from loyaltysem.sem.specification import (
 from loyaltysem.status import warn_status
 
 __all__ = [
+    "MI_COLUMNS",
     "fiml_gfi",
     "fit",
     "fit_partable",

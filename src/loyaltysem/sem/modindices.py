@@ -1,6 +1,8 @@
-r"""Modification indices of a multi-group ML fit, as lavaan 0.6.14 ``modindices(fit)``.
+r"""Modification indices of an ML fit of G >= 1 groups, as lavaan 0.6.14 ``modindices(fit)``.
 
-For a multi-group model (:func:`loyaltysem.sem.multigroup.fit_groups`) lavaan's
+One computation for one group and for several (:func:`modification_indices`; one
+group is the case G = 1, :func:`one_group_modification_indices`). For a model of G
+groups lavaan's
 ``modindices`` (``lav_model_modindices`` / ``modindices`` in lavaan 0.6.14) works on
 the model *extended* in every group by
 
@@ -9,8 +11,8 @@ the model *extended* in every group by
   with ``std_lv``; each freed in its own group only, at its fixed value; and
 - every parameter of ``lav_partable_full`` that the model does not have: cross
   loadings, residual covariances, latent covariances and regressions among the
-  variables of the structural part (the candidates of the single-group
-  :func:`loyaltysem.sem.single_group.modification_indices`, per group).
+  variables of the structural part (``_kernels.modindices._mi_candidates``, per
+  group); with a mean structure the intercepts too.
 
 With ``x`` the estimates (the candidates at their current values), the score ``d =
 dF/dx / 2`` of the joint discrepancy ``F = sum_g (n_g / N) F_ML,g`` and the unit
@@ -36,9 +38,8 @@ each group's fitted moments (``cov.std = TRUE``); a variance candidate is standa
 at its current value, lavaan's ``cov.std`` rule. ``sepc.nox`` is ``sepc.all`` except for
 regressions on fixed.x covariates, left unstandardized in the covariate. The extended
 model of each group, its information without the covariates' moments, ``V`` and the
-standardized EPCs are those of the single-group function
-(:func:`loyaltysem.sem.single_group._extended_model`, ``_fixed_x_information``,
-``_mi_variances``, ``_standardized_epc``).
+standardized EPCs are computed per group (``_kernels.modindices._extended_model``,
+``_fixed_x_information``, ``_mi_variances``, ``_standardized_epc``).
 
 The indices use the ML score and the expected information also for fits with robust
 standard errors and tests (MLM, MLR): lavaan's ``modindices`` does the same
@@ -61,32 +62,60 @@ another variable gets no index, as the single-group FIML indices (lavaan's NA).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from loyaltysem._kernels import fiml as fiml_kernel
+from loyaltysem._kernels.ml import FitState, MLKernel
 from loyaltysem._kernels.modindices import _extended_model, _mi_variances, _standardized_epc
 from loyaltysem._kernels.multigroup import MultiGroupKernel
-from loyaltysem._kernels.partable import CompiledModel
+from loyaltysem._kernels.partable import CompiledModel, ParTable, compile_partable
 from loyaltysem.errors import IdentificationError, ModelSpecError
-from loyaltysem.sem.diagnostics import _fixed_x_information
+from loyaltysem.sem.group_blocks import _GroupData
 
-if TYPE_CHECKING:
-    from loyaltysem.sem.group_blocks import _GroupData
-
-__all__ = ["MI_COLUMNS", "modification_indices"]
+__all__ = [
+    "MI_COLUMNS",
+    "ONE_GROUP_MI_COLUMNS",
+    "modification_indices",
+    "one_group_modification_indices",
+]
 
 #: Columns of :func:`modification_indices` (lavaan's, without ``block`` and ``level``).
 MI_COLUMNS = ("lhs", "op", "rhs", "group", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox")
+#: Columns of :func:`one_group_modification_indices` (lavaan's of one group).
+ONE_GROUP_MI_COLUMNS = tuple(c for c in MI_COLUMNS if c != "group")
+
+
+def _fixed_x_information(kernel: MLKernel, st: FitState, x_idx: Sequence[int]) -> np.ndarray:
+    """Unit expected information without the moments of the fixed.x covariates.
+
+    lavaan 0.6.14 ``lav_mvnorm_information_expected(..., x.idx)`` zeroes the rows and
+    columns of the covariates' variances, covariances (and means) in the information
+    of the sample moments; a candidate that would move them (a covariate regressed
+    on another variable) gets its information from the other moments only.
+    """
+    if not len(x_idx):
+        return kernel.expected_information(st)
+    xi = np.asarray(x_idx, dtype=int)
+    delta = kernel.jacobian(st)
+    delta[:, xi[:, None], xi[None, :]] = 0.0
+    info = kernel.expected_information(st, delta)
+    if kernel.mean is not None:
+        dmu = kernel.mean_jacobian(st)
+        kept = dmu.copy()
+        kept[:, xi] = 0.0
+        si = st.sigma_inv
+        info = info - dmu @ si @ dmu.T + kept @ si @ kept.T
+    return info
 
 
 def modification_indices(
     kernel: MultiGroupKernel,
     compiled: Sequence[CompiledModel],
     index: Sequence[np.ndarray],
-    table: pd.DataFrame,
+    table: pd.DataFrame | None,
     x: np.ndarray,
     gd: _GroupData,
     *,
@@ -97,7 +126,7 @@ def modification_indices(
     r"""Modification indices of a multi-group ML fit, as lavaan's ``modindices(fit)``.
 
     The conventions and formulas, with their lavaan sources, are in the module
-    docstring (:mod:`loyaltysem.sem.multigroup_modindices`).
+    docstring (:mod:`loyaltysem.sem.modindices`).
 
     Parameters
     ----------
@@ -107,9 +136,9 @@ def modification_indices(
         Per group: the compiled model (local free indices).
     index : sequence of ndarray
         Per group: the global (0-based) index of each local parameter.
-    table : DataFrame
+    table : DataFrame or None
         The multi-group parameter table (``lhs, op, rhs, group, free, ...``); its
-        group numbers are the ``group`` column of the result.
+        group numbers are the ``group`` column of the result (``None``: 1..G).
     x : ndarray
         The estimates (global free parameters).
     gd : _GroupData
@@ -190,15 +219,20 @@ def modification_indices(
                 expected="one set of patterns and EM moments per group of a missing='ml' fit",
                 fix="call MultiGroupResult.modification_indices()",
             )
-    group_numbers = np.unique(table["group"].to_numpy(dtype=int))
+    group_numbers = (
+        np.arange(1, n_groups + 1)
+        if table is None
+        else np.unique(table["group"].to_numpy(dtype=int))
+    )
+    # the sample means enter only a model with a mean structure (one group may have none)
+    has_means = bool(np.any(compiled[0].table.op == "~1"))
+    means = list(gd.means) if has_means else [None] * n_groups
     layouts, idx_ext, starts, pieces, models = [], [], [x], [], []
     next_free = q
     for g, (cm, idx) in enumerate(zip(compiled, index, strict=True)):
         idx = np.asarray(idx, dtype=int)
         # FIML: the covariates' moments stay fixed (the single-group FIML rule)
-        ecm, rows, start = _extended_model(
-            cm, x[idx], gd.covs[g], gd.means[g], free_exo=fiml is None
-        )
+        ecm, rows, start = _extended_model(cm, x[idx], gd.covs[g], means[g], free_exo=fiml is None)
         new = next_free + np.arange(len(rows))
         next_free += len(rows)
         layouts.append(ecm.layout)
@@ -219,7 +253,7 @@ def modification_indices(
         return pd.DataFrame(columns=list(MI_COLUMNS))
     x_ext = np.concatenate(starts)
     if fiml is None:
-        full = MultiGroupKernel(layouts, idx_ext, gd.covs, gd.means, gd.nobs, next_free)
+        full = MultiGroupKernel(layouts, idx_ext, gd.covs, means, gd.nobs, next_free)
         st = full.state(x_ext)
         # per group, without the moments of its fixed.x covariates (lavaan's x.idx)
         info = np.zeros((next_free, next_free))
@@ -274,3 +308,78 @@ def modification_indices(
     if sort:
         out = out.sort_values("mi", ascending=False, kind="stable")
     return out.reset_index(drop=True)[list(MI_COLUMNS)]
+
+
+def one_group_modification_indices(
+    pt: ParTable,
+    ov: list[str],
+    s: np.ndarray,
+    n: int,
+    x: np.ndarray,
+    mean: np.ndarray | None = None,
+    missing: tuple[fiml_kernel.Patterns, fiml_kernel.EMResult] | None = None,
+) -> pd.DataFrame:
+    r"""Modification indices of a one-group ML fit: :func:`modification_indices` with G = 1.
+
+    lavaan 0.6.14 ``modindices(fit, sort. = TRUE)`` of a single-group fit: the model
+    extended by every fixed parameter freed at its value and every parameter of
+    lavaan's ``lav_partable_full`` it lacks, ``mi = N d^2 / V``, ``epc = -d / V``
+    (see :func:`modification_indices`; the covariates' moments carry no information,
+    lavaan's ``x.idx``).
+
+    Parameters
+    ----------
+    pt : ParTable
+        The fitted model's parameter table.
+    ov : list of str
+        Observed variables, in the order of ``s``.
+    s : ndarray
+        Sample covariance (divisor N; the EM moments with ``missing``).
+    n : int
+        Number of observations.
+    x : ndarray
+        The estimates (free parameters of ``pt``).
+    mean : ndarray, optional
+        Sample means, with a mean structure.
+    missing : tuple, optional
+        ``(patterns, h1)`` of a full-information ML fit: the FIML score and expected
+        information (lavaan's).
+
+    Returns
+    -------
+    DataFrame
+        ``lhs, op, rhs, mi, epc, sepc.lv, sepc.all, sepc.nox``, largest ``mi`` first;
+        one row per new parameter with an index.
+
+    Examples
+    --------
+    The Holzinger-Swineford CFA with uncorrelated factors; in R:
+    ``modindices(cfa(model, hs, orthogonal = TRUE), sort. = TRUE)``.
+
+    >>> from loyaltysem import fit
+    >>> from loyaltysem.datasets import load_frame
+    >>> hs = load_frame("holzinger_swineford")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> mi = fit(model, hs, orthogonal=True).modification_indices()
+    >>> row = mi[(mi["lhs"] == "visual") & (mi["rhs"] == "textual")].iloc[0]
+    >>> row["op"], round(float(row["mi"]), 2), round(float(row["sepc.all"]), 3)
+    ('~~', 26.55, 0.388)
+    """
+    x = np.asarray(x, dtype=float)
+    cm = compile_partable(pt, list(ov), s, mean)
+    index = [np.arange(len(x))]
+    kernel: Any
+    if missing is None:
+        kernel = MultiGroupKernel([cm.layout], index, [s], [mean], [n], len(x))
+        fiml = None
+    else:
+        per_group = [fiml_kernel.FIMLKernel(cm.layout, missing[0], missing[1])]
+        kernel = MultiGroupKernel.from_kernels(per_group, index, [n], len(x))
+        fiml = ([missing[0]], [missing[1]])
+    gd = _GroupData(
+        labels=(1,), covs=(s,), means=(mean,), nobs=(int(n),), n_excluded=(0,),
+        n_group_missing=0, data_hash=None, notes=(),
+        missing="listwise" if missing is None else "ml",
+    )  # fmt: skip
+    out = modification_indices(kernel, [cm], index, None, x, gd, fiml=fiml)
+    return out[list(ONE_GROUP_MI_COLUMNS)]
