@@ -69,7 +69,7 @@ from loyaltysem._kernels.starts import fabin_starts, simple_starts
 from loyaltysem._pickling import Once
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
-from loyaltysem.sem.ordinal import fit_ordinal
+from loyaltysem.sem.ordinal import _check_model, _ordinal_options, fit_one_group, one_block
 from loyaltysem.sem.results import Provenance, SEMResult, estimates_table, rsquare
 from loyaltysem.sem.specification import (
     DefinedParameters,
@@ -1892,7 +1892,14 @@ def _fit_ordinal(
     summary: bool,
     parameterization: str = "delta",
 ) -> SEMResult:
-    """``fit()`` with ordinal items: checks the options, then :func:`fit_ordinal`."""
+    """``fit()`` with ordinal items: the options checked, then the one ordinal pipeline.
+
+    The respondents become the pipeline's one block
+    (:func:`loyaltysem.sem.ordinal.one_block`: counted deletion, the data hash) and the
+    fit is the case G = 1 of the multi-group ordinal fit
+    (:func:`loyaltysem.sem.ordinal.fit_one_group` over
+    :func:`loyaltysem.sem.ordinal.fit_blocks`), with the single-group result.
+    """
     if ordered is None or ordered is False:
         raise ModelSpecError(
             f"estimator={estimator!r} is for ordinal items and needs ordered=",
@@ -1953,14 +1960,15 @@ def _fit_ordinal(
         "orthogonal": spec.options.get("orthogonal", orthogonal),
         "source": "data",
     }
-    return fit_ordinal(
+    est_name, items = _ordinal_options(estimator, items, missing, parameterization)
+    _check_model(spec, items, parameterization)
+    block = one_block(spec, frame, missing, data_hash)
+    return fit_one_group(
         spec,
-        frame,
+        block,
         items,
-        estimator=estimator,
-        missing=missing,
+        estimator=est_name,
         parameterization=parameterization,
-        data_hash=data_hash,
         options=options,
     )
 
