@@ -818,6 +818,7 @@ class _Group:
     gl: GroupLayout
     cm: Any
     rows: pd.DataFrame
+    pt: ParTable  # the same rows as a ParTable
     th_obs: np.ndarray
     r: np.ndarray
     gamma: np.ndarray
@@ -848,11 +849,12 @@ def _group_layout(
 def _build_group(
     rows: pd.DataFrame, ov: list[str], pc: Any, dwls_weights: bool, theta: bool = False
 ) -> _Group:
-    gl, cm = _group_layout(rows, ov, theta)
+    pt = _rows_table(rows)
+    gl, cm = group_layout(pt, ov, theta=theta)
     gamma = np.asarray(pc.gamma, dtype=float)
     w = 1.0 / np.diag(gamma) if dwls_weights else np.ones(len(gamma))
     r = pc.correlation.loc[ov, ov].to_numpy()
-    return _Group(gl, cm, rows, pc.thresholds.values.to_numpy(), r, gamma, w, int(pc.n))
+    return _Group(gl, cm, rows, pt, pc.thresholds.values.to_numpy(), r, gamma, w, int(pc.n))
 
 
 def single_table(spec: ModelSpec, n_th: Mapping[str, int]) -> tuple[pd.DataFrame, int, tuple[()]]:
@@ -1118,9 +1120,7 @@ def _saturated_thresholds(gr: _Group) -> bool:
     Then (delta parameterization, one group) the estimates of the thresholds are the
     sample thresholds and only the correlation structure is iterated.
     """
-    rows = gr.rows
-    ops = rows["op"].to_numpy()
-    free = rows["free"].to_numpy(dtype=int)
+    ops, free = gr.pt.op, gr.pt.free
     th = free[ops == "|"]
     if not len(th) or np.any(th <= 0):
         return False
@@ -1151,7 +1151,7 @@ def _estimate(
     """
     if len(groups) == 1 and not theta and _saturated_thresholds(groups[0]):
         gr = groups[0]
-        model = _split(_rows_table(gr.rows), ov, gr.r)
+        model = _split(gr.pt, ov, gr.r)
         nth = len(gr.th_obs)
         kernel = dwls.CorrelationKernel(model.cm.layout, gr.r, gr.w[nth:])
         starts: list[tuple[str, Any]] = [("principal component", _start_values(model.cm, gr.r))]
@@ -1231,8 +1231,8 @@ def _sandwich(
     info = (info + info.T) / 2.0
     e_inv: np.ndarray | None
     try:
-        eig = np.linalg.eigvalsh(info) if q else np.ones(1)
-        if not np.all(np.isfinite(eig)) or eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
+        eig = dwls._block_eigenvalues(info) if q else np.ones(1)  # as R's solve()
+        if not np.all(np.isfinite(eig)) or eig.min() <= np.finfo(float).eps * max(eig.max(), 1.0):
             raise np.linalg.LinAlgError
         e_inv = np.linalg.inv(info)
         vcov = e_inv @ meat @ e_inv / (n_total - n_groups)
@@ -1280,7 +1280,7 @@ def _group_tests(
     n_cor = p * (p - 1) // 2
     rows_i, cols_i = dwls.lower_pairs(p)
     w_all = np.concatenate([f * gr.w for f, gr in zip(fg, groups, strict=True)])
-    gamma_all = sla.block_diag(*[gr.gamma / f for f, gr in zip(fg, groups, strict=True)])
+    gamma_all = _block_diag([gr.gamma / f for f, gr in zip(fg, groups, strict=True)])
     if e_inv is not None:
         test = dwls.scaled_shifted(chisq, df, w_all, gamma_all, np.vstack(jacs), e_inv)
     else:
@@ -1295,7 +1295,7 @@ def _group_tests(
     )
     df_b = n_groups * n_cor
     w_c = np.concatenate([f * gr.w[k:] for f, gr, k in zip(fg, groups, nth, strict=True)])
-    g_c = sla.block_diag(*[gr.gamma[k:, k:] / f for f, gr, k in zip(fg, groups, nth, strict=True)])
+    g_c = _block_diag([gr.gamma[k:, k:] / f for f, gr, k in zip(fg, groups, nth, strict=True)])
     test_b = dwls.scaled_shifted(chisq_b, df_b, w_c, g_c, None, None)
     sigmas = []
     for imp in implied:
@@ -1307,7 +1307,8 @@ def _group_tests(
     constrained_th = _thresholds_constrained(table)
     if e_inv is not None and not constrained_th:
         try:
-            cat = catml_multigroup(
+            cat = _catml_one(groups, sigmas, jacs, nth) if len(groups) == 1 else None
+            cat = cat or catml_multigroup(
                 [gr.r for gr in groups],
                 sigmas,
                 [j[k:] for j, k in zip(jacs, nth, strict=True)],
@@ -1338,13 +1339,40 @@ def _group_tests(
     return measures, sigmas, nth
 
 
+def _catml_one(
+    groups: Sequence[_Group],
+    sigmas: Sequence[np.ndarray],
+    jacs: Sequence[np.ndarray],
+    nth: list[int],
+) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+    """The catML pieces of one group whose thresholds and correlations share no parameter.
+
+    Then ``E`` is block diagonal and ``WiU`` needs the correlation block alone
+    (:func:`loyaltysem._kernels.dwls.catml`, the same numbers as
+    :func:`~loyaltysem._kernels.multigroup_dwls.catml_multigroup` with a smaller
+    system). None where the blocks share a parameter (or lavaan gives NA).
+    """
+    gr, jac, k = groups[0], jacs[0], nth[0]
+    cols = np.any(jac[k:] != 0, axis=0)
+    if np.any(jac[:k][:, cols]):  # a parameter moves thresholds and correlations
+        return None
+    cat = dwls.catml(gr.r, sigmas[0], jac[k:, cols], gr.w[k:], gr.gamma[k:, k:])
+    if cat is None:
+        return None
+    return np.array([cat.f_ml]), np.array([cat.f_null]), cat.ks, cat.kbs
+
+
+def _block_diag(blocks: Sequence[np.ndarray]) -> np.ndarray:
+    """``scipy.linalg.block_diag`` (one block: itself)."""
+    return blocks[0] if len(blocks) == 1 else sla.block_diag(*blocks)
+
+
 def _thresholds_constrained(table: pd.DataFrame) -> bool:
     """Whether a threshold or a mean shares a parameter with another row (catML fails)."""
-    sel = table["op"].isin(["|", "~1"]) & (table["free"] > 0)
-    free = table["free"].to_numpy()
-    counts = pd.Series(free[free > 0]).value_counts()
-    shared = set(counts[counts > 1].index)
-    return bool(np.isin(free[sel.to_numpy()], list(shared)).any())
+    free = table["free"].to_numpy(dtype=int)
+    sel = np.isin(table["op"].to_numpy(), ("|", "~1")) & (free > 0)
+    ids, counts = np.unique(free[free > 0], return_counts=True)
+    return bool(np.isin(free[sel], ids[counts > 1]).any())
 
 
 class _Std(RowValues):
@@ -1488,8 +1516,7 @@ def _check_admissible(
     findings: Findings,
 ) -> None:
     """Heywood cases and a latent covariance matrix that is not positive definite (a group)."""
-    rows = gr.rows
-    ops, lhs, rhs = rows["op"].to_numpy(), rows["lhs"].to_numpy(), rows["rhs"].to_numpy()
+    ops, lhs, rhs = gr.pt.op, gr.pt.lhs, gr.pt.rhs
     lv_negative = False
     for i in np.flatnonzero((ops == "~~") & (lhs == rhs)):
         if est[i] < 0:
@@ -1617,7 +1644,7 @@ def fit_one_group(
     )
     ov = list(spec.ov)
     gr = fit.groups[0]
-    pt = _rows_table(gr.rows)
+    pt = gr.pt
     x, vcov = fit.x, fit.vcov
     est, std_lv = fit.est[0], fit.std_lv[0]
     is_free = pt.free > 0

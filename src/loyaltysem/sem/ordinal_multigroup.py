@@ -124,7 +124,6 @@ from loyaltysem.sem.ordinal import (
     _check_model,
     _Group,
     _group_layout,
-    _rows_table,
     fit_blocks,
     fit_one_group,
     one_block,
@@ -469,7 +468,7 @@ def _fit(
         fr = rows["free"].to_numpy(dtype=int)
         std = fit.values[g]
         est, std_lv_v = fit.est[g], fit.std_lv[g]
-        mi_groups.append(MIGroup(_rows_table(rows), est, fit.stats_g[g], gr.w, gr.n, g + 1))
+        mi_groups.append(MIGroup(gr.pt, est, fit.stats_g[g], gr.w, gr.n, g + 1))
 
         def std_all_batch(xs: np.ndarray, std: RowValues = std, idx: np.ndarray = gr.gl.index):
             return std.evaluate(xs[:, idx], kind="std.all")[1]
