@@ -1,4 +1,10 @@
-"""Ordinal SEM: WLSMV and ULSMV with lavaan 0.6.14's numbers.
+"""Ordinal SEM: WLSMV and ULSMV with lavaan 0.6.14's numbers, one group or several.
+
+One pipeline fits G >= 1 groups (:func:`fit_blocks`: categories, per-group thresholds and
+polychorics, the parameter table, the estimates, the robust covariance, the tests and fit
+measures, the row values); a single group is the case G = 1 (:func:`one_block`,
+:func:`fit_one_group`, the single-group result), several groups are
+:func:`loyaltysem.sem.ordinal_multigroup.fit_groups_ordinal`.
 
 :func:`fit_ordinal` computes what
 ``lavaan::sem(model, data, ordered = items, estimator = "WLSMV")`` (or ``"ULSMV"``)
@@ -64,7 +70,7 @@ deletion; with ``parameterization="theta"`` what ``sem(..., parameterization =
 
 Not implemented (typed errors): continuous indicators mixed with ordinal ones
 (polyserial correlations), observed covariates and observed variables in regressions,
-multiple groups (see :mod:`loyaltysem.sem.ordinal_multigroup`), ``missing = "ml"``. Missing answers:
+``missing = "ml"``. Missing answers:
 ``missing = "listwise"`` (lavaan's default) or ``"pairwise"`` (lavaan's pairwise
 polychorics and their NACOV).
 
