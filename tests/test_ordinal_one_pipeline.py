@@ -9,8 +9,10 @@ The numbers are pinned by the lavaan fixtures of ``test_wlsmv.py`` and
 
 from __future__ import annotations
 
+import json
 import pickle
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,7 +25,7 @@ from loyaltysem._kernels import converge
 from loyaltysem._kernels.dwls import CorrelationKernel
 from loyaltysem._kernels.multigroup_dwls import MultiGroupDWLS
 from loyaltysem.datasets import load_frame
-from loyaltysem.errors import MissingDataWarning
+from loyaltysem.errors import HeywoodWarning, MissingDataWarning
 from loyaltysem.sem import ordinal, ordinal_multigroup
 from loyaltysem.sem.ordinal import fit_ordinal
 from loyaltysem.sem.specification import specify
@@ -167,3 +169,46 @@ def test_both_parameterizations_get_the_same_starts_and_a_checked_point(
     assert names == ["principal component", "default", "simple"]
     assert run.converged and run.reason == "" and run.start == "principal component"
     assert res.converged and res.iterations == run.iterations
+
+
+# ------------------------------------------- an option the multi-group pipeline gained
+FIXTURE = Path(__file__).parent / "fixtures" / "groups_ordinal" / "hs_scalar_orthogonal.json"
+ATOL_EST = 1e-4  # design.md section 4
+RTOL_SE = 1e-3
+RTOL_CHISQ = 1e-4
+ATOL_INDEX = 1e-4
+
+
+def test_orthogonal_in_several_groups_as_lavaan(hs4: pd.DataFrame) -> None:
+    """``cfa(..., group = "school", orthogonal = TRUE)``: the single-group option, G = 2."""
+    d = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    pv = d["provenance"]
+    assert pv["lavaan_version"] == "0.6.14"
+    hs = load_frame("holzinger_swineford")
+    breaks = {c: np.quantile(hs[c], np.linspace(0.0, 1.0, 6)) for c in d["ordered"]}
+    hs5 = pd.DataFrame(
+        {c: np.clip(np.searchsorted(breaks[c], hs[c], side="left"), 1, 5) for c in breaks}
+    ).assign(school=hs["school"].to_numpy())
+    with pytest.warns(HeywoodWarning, match="negative residual variance of y"):
+        res = ls.fit(
+            pv["model_syntax"], hs5, group="school", ordered=True,
+            group_equal=pv["group_equal"], orthogonal=True,
+        )  # fmt: skip
+    assert res.provenance.options["orthogonal"] is True
+    ref = pd.DataFrame(d["parameter_estimates"])
+    ref = ref[ref["op"] != "=="]
+    ours = res.estimates
+    key = ["lhs", "op", "rhs", "group"]
+    merged = ref.merge(ours, on=key, how="outer", suffixes=("_r", ""), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged.loc[merged["_merge"] != "both", key]
+    lv_cov = merged.query("op == '~~' and lhs != rhs and lhs in ['visual', 'textual', 'speed']")
+    assert len(lv_cov) == 6 and (lv_cov["free"] == 0).all() and (lv_cov["est"] == 0).all()
+    assert_allclose(merged["est"], merged["est_r"], atol=ATOL_EST)
+    se_r = merged["se_r"].astype(float).fillna(0.0)
+    assert_allclose(merged["se"], se_r, rtol=RTOL_SE, atol=1e-8)
+    assert_allclose(merged["std_all"], merged["std.all"].astype(float), atol=ATOL_EST)
+    fm, ref_fm = res.fit_measures, d["fit_measures"]
+    for name in ("chisq", "df", "chisq.scaled", "baseline.chisq.scaled"):
+        assert_allclose(fm[name], ref_fm[name], rtol=RTOL_CHISQ, err_msg=name)
+    for name in ("cfi.scaled", "tli.scaled", "rmsea.scaled", "srmr", "pvalue.scaled"):
+        assert_allclose(fm[name], ref_fm[name], atol=ATOL_INDEX, err_msg=name)

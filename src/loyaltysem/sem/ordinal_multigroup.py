@@ -275,6 +275,7 @@ def fit_groups_ordinal(
     std_lv: bool = False,
     missing: str = "listwise",
     parameterization: str = "delta",
+    orthogonal: bool = False,
 ) -> MultiGroupResult:
     """Fit a model with ordinal indicators in several groups at once (WLSMV or ULSMV).
 
@@ -312,6 +313,9 @@ def fit_groups_ordinal(
         (``lav_partable_flat``); ``"residuals"`` in ``group_equal`` then makes them
         equal, i.e. 1 in every group (strict invariance). The scaling factors follow
         from the implied variances, ``diag(Sigma*_g)^-1/2``.
+    orthogonal : bool, default False
+        lavaan's ``orthogonal = TRUE``: the covariances of the exogenous latent
+        variables fixed at 0 (in every group), as in a single-group fit.
 
     Returns
     -------
@@ -386,7 +390,7 @@ def fit_groups_ordinal(
         )
     ge = _check_group_equal(group_equal)
     gp = (group_partial,) if isinstance(group_partial, str) else tuple(group_partial)
-    spec = _spec(model, std_lv=std_lv)
+    spec = _spec(model, std_lv=std_lv, orthogonal=orthogonal)
     frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
     items = list(spec.ov) if ordered is True else _ordered_list(ordered)
@@ -409,14 +413,19 @@ def _ordered_list(ordered: Any) -> list[str]:
     return [ordered] if isinstance(ordered, str) else [str(o) for o in ordered]
 
 
-def _spec(model: Any, *, std_lv: bool) -> ModelSpec:
+def _spec(model: Any, *, std_lv: bool, orthogonal: bool = False) -> ModelSpec:
     if isinstance(model, ModelSpec):
+        options = model.options
         spec = specify(
             model.syntax,
-            **{**model.options, "std_lv": std_lv or model.options.get("std_lv", False)},
+            **{
+                **options,
+                "std_lv": std_lv or options.get("std_lv", False),
+                "orthogonal": orthogonal or options.get("orthogonal", False),
+            },
         )
     else:
-        spec = specify(_model_syntax(model), std_lv=std_lv)
+        spec = specify(_model_syntax(model), std_lv=std_lv, orthogonal=orthogonal)
     return spec
 
 
@@ -536,6 +545,7 @@ def _fit(
                 "group_equal": list(ge),
                 "group_partial": list(gp),
                 "std_lv": bool(std_lv),
+                "orthogonal": bool(spec.options.get("orthogonal", False)),
                 "missing": missing,
                 "n_excluded_per_group": [int(v) for v in gd.n_excluded],
                 "n_group_missing": gd.n_group_missing,
