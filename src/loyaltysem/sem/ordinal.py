@@ -859,7 +859,9 @@ def _build_group(
     gl, cm = group_layout(pt, ov, theta=theta)
     gamma = np.asarray(pc.gamma, dtype=float)
     w = 1.0 / np.diag(gamma) if dwls_weights else np.ones(len(gamma))
-    r = pc.correlation.loc[ov, ov].to_numpy()
+    corr = pc.correlation
+    same = list(corr.index) == ov and list(corr.columns) == ov  # the usual case: no lookup
+    r = (corr if same else corr.loc[ov, ov]).to_numpy()
     return _Group(gl, cm, rows, pt, pc.thresholds.values.to_numpy(), r, gamma, w, int(pc.n))
 
 
