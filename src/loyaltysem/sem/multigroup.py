@@ -228,7 +228,7 @@ def fit_groups(
             model, data, group, ordered=ordered,
             estimator="WLSMV" if estimator is None else str(estimator).upper(),
             group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
-            missing=missing, parameterization=parameterization,
+            missing=missing, parameterization=parameterization, orthogonal=orthogonal,
         )  # fmt: skip
         warn_status(result.status)
         return result

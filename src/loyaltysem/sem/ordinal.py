@@ -1,4 +1,10 @@
-"""Ordinal SEM: WLSMV and ULSMV with lavaan 0.6.14's numbers.
+"""Ordinal SEM: WLSMV and ULSMV with lavaan 0.6.14's numbers, one group or several.
+
+One pipeline fits G >= 1 groups (:func:`fit_blocks`: categories, per-group thresholds and
+polychorics, the parameter table, the estimates, the robust covariance, the tests and fit
+measures, the row values); a single group is the case G = 1 (:func:`one_block`,
+:func:`fit_one_group`, the single-group result), several groups are
+:func:`loyaltysem.sem.ordinal_multigroup.fit_groups_ordinal`.
 
 :func:`fit_ordinal` computes what
 ``lavaan::sem(model, data, ordered = items, estimator = "WLSMV")`` (or ``"ULSMV"``)
@@ -64,7 +70,7 @@ deletion; with ``parameterization="theta"`` what ``sem(..., parameterization =
 
 Not implemented (typed errors): continuous indicators mixed with ordinal ones
 (polyserial correlations), observed covariates and observed variables in regressions,
-multiple groups (see :mod:`loyaltysem.sem.ordinal_multigroup`), ``missing = "ml"``. Missing answers:
+``missing = "ml"``. Missing answers:
 ``missing = "listwise"`` (lavaan's default) or ``"pairwise"`` (lavaan's pairwise
 polychorics and their NACOV).
 
@@ -85,13 +91,14 @@ import functools
 import hashlib
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from scipy import linalg as sla
 from scipy import stats
 
 from loyaltysem._kernels import dwls
@@ -105,11 +112,12 @@ from loyaltysem._kernels.multigroup_dwls import (
     MultiGroupDWLS,
     OrdinalInternals,
     RowValues,
+    catml_multigroup,
 )
+from loyaltysem._kernels.multigroup_dwls import optimize as mg_dwls_optimize
 from loyaltysem._kernels.partable import (
     CompiledModel,
     ParTable,
-    StandardizationPlan,
     compile_partable,
 )
 from loyaltysem._kernels.starts import lavaan_starts
@@ -120,7 +128,7 @@ from loyaltysem.errors import (
     SurveyDataError,
 )
 from loyaltysem.sem.polychoric import polychoric
-from loyaltysem.sem.results import Provenance, SEMResult, estimates_table, rsquare
+from loyaltysem.sem.results import Provenance, SEMResult, _plain, estimates_table, rsquare
 from loyaltysem.sem.specification import (
     PARAMETER_OPS,
     DefinedParameters,
@@ -134,7 +142,11 @@ __all__ = [
     "ORDINAL_ESTIMATORS",
     "ORDINAL_MI_COLUMNS",
     "PARAMETERIZATIONS",
+    "BlockFit",
     "MIGroup",
+    "OneBlock",
+    "fit_blocks",
+    "fit_one_group",
     "fit_ordinal",
     "ordinal_modification_indices",
     "ordinal_partable",
@@ -388,68 +400,6 @@ def _split(table: ParTable, ov: list[str], r: np.ndarray) -> _Model:
     return _Model(table, cm, np.array(struct_ids, dtype=int) - 1, th_free, th_rows, n_free)
 
 
-class _Standardizer:
-    """Standardized row values (std.lv or std.all) as functions of the full parameters.
-
-    lavaan's ``standardizedSolution()`` with the residual variances of ``y*`` at
-    ``1 - diag(Lambda A Psi A' Lambda')``: the index arrays of
-    :class:`~loyaltysem._kernels.partable.StandardizationPlan` evaluated on matrices
-    whose theta diagonal is recomputed for every parameter vector; threshold rows are
-    divided by the SD of ``y*`` (1), ``~*~`` rows are 1, intercepts and means 0.
-    """
-
-    def __init__(self, model: _Model, kind: str) -> None:
-        self.model = model
-        self.plan = StandardizationPlan.build(model.cm, kind)
-        ops = model.table.op
-        self.scale_rows = np.flatnonzero(ops == "~*~")
-
-    def evaluate(self, xs: np.ndarray) -> np.ndarray:
-        """Row values for a batch of full parameter vectors ``xs`` (B x q)."""
-        xs = np.atleast_2d(xs)
-        m, plan = self.model, self.plan
-        lay = m.cm.layout
-        b = xs.shape[0]
-        xs_s = xs[:, m.struct_free]
-        mats = {}
-        for name, base in lay.fixed.items():
-            mat = np.broadcast_to(base, (b, *base.shape)).copy()
-            rows, cols, idx = lay.free[name]
-            if len(idx):
-                mat[:, rows, cols] = xs_s[:, idx]
-            mats[name] = mat
-        a = np.linalg.inv(np.eye(lay.n_lat)[None] - mats["beta"])
-        veta = np.einsum("bij,bjk,bik->bi", a, mats["psi"], a)
-        la = mats["lambda"] @ a
-        common = np.einsum("bij,bjk,bik->bi", la, mats["psi"], la)
-        d = np.arange(lay.n_obs)
-        mats["theta"][:, d, d] = 1.0 - common
-        vy = common + mats["theta"][:, d, d]
-        est = np.full((b, len(plan.mat_code)), np.nan)
-        stacked = [mats[k] for k in ("lambda", "beta", "psi", "theta", "nu", "alpha")]
-        for code, mat in enumerate(stacked):
-            rows = np.flatnonzero(plan.mat_code == code)
-            if len(rows):
-                est[:, rows] = mat[:, plan.r[rows], plan.c[rows]]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            f = np.concatenate(
-                [
-                    np.ones((b, 1)),
-                    np.sqrt(np.where(veta >= 0, veta, np.nan)),
-                    np.sqrt(np.where(vy >= 0, vy, np.nan)),
-                    np.sqrt(np.abs(est[:, plan.var_rows])),
-                    np.full((b, 1), np.nan),
-                ],
-                axis=1,
-            )
-            scale = f[:, plan.num[:, 0]] * f[:, plan.num[:, 1]]
-            scale = scale / (f[:, plan.den[:, 0]] * f[:, plan.den[:, 1]])
-            out = est * scale
-        out[:, m.th_rows] = xs[:, m.th_free]
-        out[:, self.scale_rows] = 1.0
-        return out
-
-
 # ----------------------------------------------------------------------------- measures
 def scaled_test_measures(
     npar: int,
@@ -496,120 +446,6 @@ def scaled_test_measures(
         "cfi.scaled": fi.cfi(x2, df, x2_b, df_b),
         "tli.scaled": fi.tli(x2, df, x2_b, df_b),
     }
-
-
-def _fit_measures(
-    *,
-    chisq: float,
-    df: int,
-    n: int,
-    npar: int,
-    test: dwls.ScaledShifted,
-    chisq_b: float,
-    df_b: int,
-    test_b: dwls.ScaledShifted,
-    obs: np.ndarray,
-    est: np.ndarray,
-    w: np.ndarray,
-    cor_resid: np.ndarray,
-    p: int,
-    nth: int,
-    uls: bool,
-    cat: dwls.CatML | None,
-) -> dict[str, float]:
-    """The ``fitMeasures()`` of lavaan for a categorical (D)WLS fit (see the module notes).
-
-    RMSEA, CN and MFI use ``N - 1`` (lavaan ``lav_utils_get_ntotal`` for estimators
-    other than ML); the p-values of the standard ULS statistics are NA (its reference
-    distribution is unknown, ``lav_model_test``). The ``*.robust`` measures come from
-    the catML statistics (:func:`loyaltysem._kernels.dwls.catml`), as
-    ``lav_fit_cfi_lavobject`` and ``lav_fit_rmsea_lavobject`` do for categorical data.
-    """
-    x2, x2_b = test.stat, test_b.stat
-
-    n1 = n - 1
-    out = scaled_test_measures(npar, n, chisq, df, test, chisq_b, df_b, test_b, uls)
-    robust = _robust_measures(cat, n, n1, df, df_b)
-    out["cfi.robust"], out["tli.robust"] = robust.pop("cfi.robust"), robust.pop("tli.robust")
-    out["nnfi.scaled"] = out["tli.scaled"]
-    out["rfi.scaled"] = fi.rfi(x2, df, x2_b, df_b)
-    out["nfi.scaled"] = fi.nfi(x2, df, x2_b, df_b)
-    out["pnfi.scaled"] = (df / df_b) * (x2_b - x2) / x2_b if x2_b > 0 else math.nan
-    out["ifi.scaled"] = fi.ifi(x2, df, x2_b, df_b)
-    out["rni.scaled"] = fi.rni(x2, df, x2_b, df_b)
-    out["nnfi.robust"], out["rni.robust"] = robust.pop("nnfi.robust"), robust.pop("rni.robust")
-    out["rmsea"] = fi.rmsea(chisq, df, n1)
-    out["rmsea.ci.lower"], out["rmsea.ci.upper"] = fi.rmsea_ci(chisq, df, n1)
-    out["rmsea.ci.level"] = 0.90
-    out["rmsea.pvalue"] = fi.rmsea_pvalue(chisq, df, n1, 0.05)
-    out["rmsea.close.h0"] = 0.05
-    out["rmsea.notclose.pvalue"] = (
-        1.0 - fi.rmsea_pvalue(chisq, df, n1, 0.08) if df > 0 else math.nan
-    )
-    out["rmsea.notclose.h0"] = 0.08
-    out["rmsea.scaled"] = fi.rmsea(x2, df, n1)
-    out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = fi.rmsea_ci(x2, df, n1)
-    out["rmsea.pvalue.scaled"] = fi.rmsea_pvalue(x2, df, n1, 0.05)
-    out["rmsea.notclose.pvalue.scaled"] = (
-        1.0 - fi.rmsea_pvalue(x2, df, n1, 0.08) if df > 0 else math.nan
-    )
-    out.update(robust)  # rmsea.robust and its interval and tests
-    # residuals: correlations (threshold residuals are 0 at the estimates but counted)
-    th_resid = (obs - est)[:nth]
-    ss_cor = float(cor_resid @ cor_resid)
-    ss_th = float(th_resid @ th_resid)
-    n_cor = p * (p - 1) // 2
-    out["rmr"] = math.sqrt((ss_cor + ss_th) / (n_cor + nth + p))
-    out["rmr_nomean"] = math.sqrt(ss_cor / (n_cor + p))
-    out["srmr"] = out["rmr_nomean"]
-    out["srmr_bentler"] = out["rmr"]
-    out["srmr_bentler_nomean"] = out["rmr_nomean"]
-    out["crmr"] = math.sqrt((ss_cor + ss_th) / (n_cor + nth))
-    out["crmr_nomean"] = math.sqrt(ss_cor / n_cor) if n_cor else math.nan
-    out["srmr_mplus"] = math.nan
-    out["srmr_mplus_nomean"] = math.nan
-    out["cn_05"] = fi.cn(chisq, df, n1, 0.05)
-    out["cn_01"] = fi.cn(chisq, df, n1, 0.01)
-    diff = obs - est
-    nel = len(obs)
-    gfi = 1.0 - float(diff**2 @ w) / float(obs**2 @ w)
-    out["gfi"] = gfi
-    out["agfi"] = fi.agfi(gfi, nel, df)
-    out["pgfi"] = fi.pgfi(gfi, nel, df)
-    out["mfi"] = math.exp(-0.5 * (chisq - df) / n1)
-    out["wrmr"] = math.sqrt(chisq / nel) if nel > 0 else math.nan
-    return out
-
-
-def _robust_measures(
-    cat: dwls.CatML | None, n: int, n1: int, df: int, df_b: int
-) -> dict[str, float]:
-    """The ``*.robust`` measures of lavaan 0.6.14 for a categorical fit (NaN without catML)."""
-    names = [
-        "cfi.robust", "tli.robust", "nnfi.robust", "rni.robust", "rmsea.robust",
-        "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "rmsea.pvalue.robust",
-        "rmsea.notclose.pvalue.robust",
-    ]  # fmt: skip
-    if cat is None:
-        return dict.fromkeys(names, math.nan)
-    xx3, xx3_null = n * cat.f_ml, n * cat.f_null
-    # lavaan divides by df even when it is 0 (R: x / 0 = Inf); the indices then fall
-    # back to their standard forms (CFI 1 - XX3 / (XX3.null - df.null), RMSEA 0)
-    c3 = cat.ks / df if df > 0 else math.inf
-    c3_null = cat.kbs / df_b
-    xx3_scaled = xx3 / c3
-    out = {
-        "cfi.robust": fi.cfi(xx3, df, xx3_null, df_b, c3, c3_null),
-        "tli.robust": fi.tli(xx3, df, xx3_null, df_b, c3, c3_null),
-        "rni.robust": fi.rni(xx3, df, xx3_null, df_b, c3, c3_null),
-        "rmsea.robust": fi.rmsea(xx3, df, n1, c3),
-    }
-    out["nnfi.robust"] = out["tli.robust"]
-    lo, hi = fi.rmsea_ci(xx3_scaled, df, n1, c_hat=c3)
-    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo, hi
-    out["rmsea.pvalue.robust"] = fi.rmsea_pvalue(xx3_scaled, df, n1, 0.05, c_hat=c3)
-    out["rmsea.notclose.pvalue.robust"] = 1.0 - fi.rmsea_pvalue(xx3_scaled, df, n1, 0.08, c_hat=c3)
-    return out
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -719,54 +555,6 @@ def group_layout(
         theta=theta,
     )
     return gl, cm
-
-
-@dataclass(frozen=True)
-class _ThetaFit:
-    """A single-group theta fit: estimates, Jacobian and implied statistics."""
-
-    x: np.ndarray  # every free parameter (thresholds included)
-    jac: np.ndarray  # d (thresholds, correlations) / d x
-    implied: np.ndarray  # implied thresholds and correlations (WLS.obs order)
-    sigma: np.ndarray  # implied correlation matrix
-    mats: dict[str, np.ndarray]  # model matrices (theta diagonal: the parameters)
-    a: np.ndarray
-    rows: RowValues
-    iterations: int
-    converged: bool
-
-
-def _fit_theta(
-    model: _Model, ov: list[str], r: np.ndarray, th_obs: np.ndarray, w: np.ndarray
-) -> _ThetaFit:
-    """DWLS/ULS fit of the theta parameterization (lavaan ``parameterization = "theta"``).
-
-    The implied statistics are ``Delta (tau - 0)`` and ``Delta Sigma* Delta`` with
-    ``Sigma* = Lambda A Psi A' Lambda' + Theta`` (diagonal of ``Theta`` fixed at 1) and
-    ``Delta = diag(Sigma*)^-1/2`` (lavaan ``computeTH``, ``computeSigmaHat``); every
-    parameter, thresholds included, is iterated jointly (damped Gauss-Newton on the
-    complex-step Jacobian). Start: the correlation-metric start values, thresholds at
-    the sample thresholds times ``sqrt(diag Sigma*)``.
-    """
-    gl, cm = group_layout(model.table, ov, theta=True)
-    x0 = np.zeros(model.n_free)
-    x0[model.struct_free] = _start_values(model.cm, r)
-    var = np.einsum("bii->bi", gl.parts(x0[None, :])["common"])[0] + 1.0
-    x0[model.th_free] = th_obs * np.sqrt(var[gl.th_item])
-    rows_i, cols_i = dwls.lower_pairs(len(ov))
-    stats_obs = np.concatenate([th_obs, r[rows_i, cols_i]])
-    kernel = MultiGroupDWLS([gl], [stats_obs], [w], [1.0], model.n_free)
-    x, iterations, converged = kernel.fit(x0)
-    jac = kernel.jacobians(x)[0]
-    implied = gl.implied(x[None, :])[0]
-    sigma = np.eye(len(ov))
-    n_th = len(th_obs)
-    sigma[rows_i, cols_i] = implied[n_th:]
-    sigma[cols_i, rows_i] = implied[n_th:]
-    parts = gl.parts(x[None, :])
-    mats = {k: parts[k][0] for k in ("lambda", "beta", "psi", "theta", "nu", "alpha")}
-    values = RowValues(gl, cm.position, model.table.op, model.table.lhs, ov)
-    return _ThetaFit(x, jac, implied, sigma, mats, parts["a"][0], values, iterations, converged)
 
 
 # ----------------------------------------------------------------- modification indices
@@ -998,10 +786,947 @@ def ordinal_modification_indices(
     return out.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
 
 
-# ----------------------------------------------------------------------------- fit
+# ----------------------------------------------------------------- the one pipeline
+class Blocks(Protocol):
+    """The respondents of an ordinal fit, one block per group (a single group: one block).
+
+    :class:`OneBlock` for ``fit()`` without ``group=``; the multi-group split
+    (``loyaltysem.sem.group_blocks._GroupData``) has the same fields.
+    """
+
+    @property
+    def labels(self) -> tuple[Any, ...]: ...
+
+    @property
+    def data(self) -> tuple[Any, ...]: ...
+
+
+@dataclass(frozen=True)
+class OneBlock:
+    """The respondents of a single-group ordinal fit: the case G = 1 of :class:`Blocks`.
+
+    ``data`` holds the model's item columns with every row (NaN = missing): the
+    polychorics take the categories from whole columns before the deletion (lavaan's
+    ``lavData``), as they do in each group of a multi-group fit.
+    """
+
+    labels: tuple[Any, ...]
+    data: tuple[pd.DataFrame, ...]
+    n_excluded: tuple[int, ...]
+    data_hash: str
+    notes: tuple[str, ...]
+    missing: str = "listwise"
+    n_group_missing: int = 0
+
+
+@dataclass(frozen=True)
+class _Group:
+    gl: GroupLayout
+    cm: Any
+    rows: pd.DataFrame
+    pt: ParTable  # the same rows as a ParTable
+    th_obs: np.ndarray
+    r: np.ndarray
+    gamma: np.ndarray
+    w: np.ndarray
+    n: int
+
+
+def _rows_table(rows: pd.DataFrame) -> ParTable:
+    """One group's table rows (global ``free`` indices) as a :class:`ParTable`."""
+    return ParTable(
+        lhs=rows["lhs"].to_numpy(dtype=object),
+        op=rows["op"].to_numpy(dtype=object),
+        rhs=rows["rhs"].to_numpy(dtype=object),
+        free=rows["free"].to_numpy(dtype=int),
+        ustart=rows["ustart"].to_numpy(dtype=float),
+        exo=rows["exo"].to_numpy(dtype=int),
+        label=rows["label"].to_numpy(dtype=object),
+    )
+
+
+def _group_layout(
+    rows: pd.DataFrame, ov: list[str], theta: bool = False
+) -> tuple[GroupLayout, Any]:
+    """One group's :class:`GroupLayout` (and compiled model) from its table rows."""
+    return group_layout(_rows_table(rows), ov, theta=theta)
+
+
+def _build_group(
+    rows: pd.DataFrame, ov: list[str], pc: Any, dwls_weights: bool, theta: bool = False
+) -> _Group:
+    pt = _rows_table(rows)
+    gl, cm = group_layout(pt, ov, theta=theta)
+    gamma = np.asarray(pc.gamma, dtype=float)
+    w = 1.0 / np.diag(gamma) if dwls_weights else np.ones(len(gamma))
+    corr = pc.correlation
+    same = list(corr.index) == ov and list(corr.columns) == ov  # the usual case: no lookup
+    r = (corr if same else corr.loc[ov, ov]).to_numpy()
+    return _Group(gl, cm, rows, pt, pc.thresholds.values.to_numpy(), r, gamma, w, int(pc.n))
+
+
+def single_table(spec: ModelSpec, n_th: Mapping[str, int]) -> tuple[pd.DataFrame, int, tuple[()]]:
+    """The table of one group (:func:`ordinal_partable`) in the pipeline's layout.
+
+    Columns ``lhs op rhs group free ustart exo label`` (``group`` 1), the number of free
+    parameters and no equality constraints across groups.
+    """
+    pt = ordinal_partable(spec, n_th)
+    frame = pd.DataFrame(
+        {
+            "lhs": pt.lhs,
+            "op": pt.op,
+            "rhs": pt.rhs,
+            "group": np.ones(len(pt), dtype=int),
+            "free": pt.free,
+            "ustart": pt.ustart,
+            "exo": pt.exo,
+            "label": pt.label,
+        }
+    )
+    return frame, int(pt.free.max()) if len(pt) else 0, ()
+
+
+@dataclass(frozen=True)
+class BlockFit:
+    """What the one ordinal pipeline computes for G >= 1 groups, before the result is built.
+
+    Per group (lists of length G): the sample statistics and weights (``groups``), the
+    statistics in lavaan's ``WLS.obs`` order (``stats_g``), the Jacobians, the implied
+    statistics and correlation matrices, the model matrices (``parts``), the number of
+    thresholds, the row values (``values``: estimates, std.lv, std.all of a batch).
+    Over groups: the table, the estimates ``x``, the robust ``vcov`` (and ``E^-1``),
+    the test statistics and fit measures, the warnings gathered so far.
+    """
+
+    table: pd.DataFrame
+    q: int
+    eq_pairs: tuple[tuple[int, int], ...]
+    groups: list[_Group]
+    stats_g: list[np.ndarray]
+    x: np.ndarray
+    iterations: int
+    converged: bool
+    findings: Findings
+    jacs: list[np.ndarray]
+    chisq_g: np.ndarray
+    chisq: float
+    df: int
+    vcov: np.ndarray
+    e_inv: np.ndarray | None
+    measures: dict[str, float]
+    implied: list[np.ndarray]
+    sigmas: list[np.ndarray]
+    parts: list[dict[str, np.ndarray]]
+    nth: list[int]
+    values: list[_Std]
+    est: list[np.ndarray]
+    std_lv: list[np.ndarray]
+    theta: bool
+
+    @property
+    def nobs(self) -> list[int]:
+        """Observations of each group."""
+        return [gr.n for gr in self.groups]
+
+
+def fit_blocks(
+    spec: ModelSpec,
+    blocks: Blocks,
+    *,
+    make_table: Callable[[dict[str, int]], tuple[pd.DataFrame, int, tuple[tuple[int, int], ...]]],
+    est_name: str,
+    missing: str,
+    parameterization: str,
+    group: str | None,
+    notes: list[str],
+) -> BlockFit:
+    """The ordinal pipeline for G >= 1 groups (a single group is G = 1, as in lavaan).
+
+    Stages, in order: the categories of every item (G > 1: every category in every
+    group, :func:`_check_categories`); the thresholds, polychorics and NACOV of each
+    block (:func:`_sample_statistics`); the parameter table (``make_table``: one group's
+    :func:`single_table`, or the multi-group table with its equality constraints);
+    the estimates (:func:`_estimate`: the correlation kernel where the thresholds are
+    saturated in one group, else the joint (D)WLS kernel; starts principal component,
+    lavaan's default and simple, the point checked); the robust covariance
+    (:func:`_sandwich`); the tests and fit measures (:func:`_group_tests`); the row
+    values and admissibility checks of each group. ``group`` names the grouping column
+    in warnings (``None``: one group, no prefix); ``notes`` collects the warnings.
+    """
+    ov = list(spec.ov)
+    theta = parameterization == "theta"
+    p = len(ov)
+    labels = tuple(blocks.labels)
+    n_groups = len(labels)
+    dwls_weights = ORDINAL_ESTIMATORS[est_name] == "DWLS"
+    n_th = _check_categories(blocks.data, ov, labels, str(group)) if n_groups > 1 else None
+    pcs = _sample_statistics(blocks, ov, group, missing, notes)
+    if n_th is None:
+        counts = pcs[0].thresholds.table["item"].value_counts()
+        n_th = {item: int(counts.get(item, 0)) for item in ov}
+    table, q, eq_pairs = make_table(n_th)
+    gcol = table["group"].to_numpy()
+    groups = [
+        _build_group(table[gcol == g + 1] if n_groups > 1 else table, ov, pc, dwls_weights, theta)
+        for g, pc in enumerate(pcs)
+    ]
+    n_cor = p * (p - 1) // 2
+    sizes = [len(gr.th_obs) + n_cor for gr in groups]
+    df = int(sum(sizes)) - q
+    if df < 0:
+        n_struct = q - sum(len(gr.th_obs) for gr in groups)
+        raise IdentificationError(
+            "the model has more free parameters than sample statistics (df < 0)",
+            found=f"{n_struct} parameters besides the thresholds, {n_cor} polychoric correlations"
+            if group is None
+            else f"{q} free parameters, {sum(sizes)} thresholds and polychoric "
+            f"correlations in {n_groups} groups",
+            expected="df >= 0",
+            fix="fix or constrain parameters, or add indicators"
+            if group is None
+            else "constrain more parameters across groups (group_equal) or fix some",
+        )
+    nobs = [gr.n for gr in groups]
+    n_total = int(sum(nobs))
+    rows_i, cols_i = dwls.lower_pairs(p)
+    stats_g = [np.concatenate([gr.th_obs, gr.r[rows_i, cols_i]]) for gr in groups]
+    x, iterations, converged, jacs = _estimate(groups, stats_g, ov, q, theta, n_total)
+    findings = Findings(notes)
+    if not converged:
+        findings.add(
+            "convergence",
+            f"the optimizer did not converge after {iterations} iterations: the estimates "
+            "are not to be trusted",
+        )
+    fg = np.array(nobs, dtype=float) / n_total
+    parts = [gr.gl.parts(x[gr.gl.index][None, :]) for gr in groups]
+    implied = [gr.gl.implied(x[gr.gl.index][None, :])[0] for gr in groups]
+    chisq_g = np.array(
+        [
+            (gr.n - 1) * float((s - e) @ (gr.w * (s - e)))
+            for gr, s, e in zip(groups, stats_g, implied, strict=True)
+        ]
+    )
+    chisq = float(chisq_g.sum())
+    vcov, e_inv = _sandwich(groups, jacs, fg, q, n_total, findings)
+    measures, sigmas, nth = _group_tests(
+        groups=groups,
+        table=table,
+        implied=implied,
+        jacs=jacs,
+        fg=fg,
+        nobs=nobs,
+        stats_g=stats_g,
+        chisq=chisq,
+        df=df,
+        e_inv=e_inv,
+        uls=not dwls_weights,
+    )
+    values, ests, std_lvs = [], [], []
+    for g, gr in enumerate(groups):
+        std = _Std(gr, ov)
+        est, std_lv = (v[0] for v in std.evaluate(x[None, gr.gl.index], kind="std.lv"))
+        prefix = "" if group is None else f"group {group} = {_plain(labels[g])!r}: "
+        _check_admissible(gr, est, parts[g], ov, prefix, findings)
+        values.append(std)
+        ests.append(est)
+        std_lvs.append(std_lv)
+    return BlockFit(
+        table=table,
+        q=q,
+        eq_pairs=tuple(eq_pairs),
+        groups=groups,
+        stats_g=stats_g,
+        x=x,
+        iterations=int(iterations),
+        converged=bool(converged),
+        findings=findings,
+        jacs=jacs,
+        chisq_g=chisq_g,
+        chisq=chisq,
+        df=df,
+        vcov=vcov,
+        e_inv=e_inv,
+        measures=measures,
+        implied=implied,
+        sigmas=sigmas,
+        parts=parts,
+        nth=nth,
+        values=values,
+        est=ests,
+        std_lv=std_lvs,
+        theta=theta,
+    )
+
+
+def _check_categories(
+    blocks: Sequence[Any], ov: Sequence[str], labels: Sequence[Any], group: str
+) -> dict[str, int]:
+    """Categories per item over all groups; every category in every group (as lavaan)."""
+    n_th: dict[str, int] = {}
+    arrays = [np.asarray(b, dtype=float) for b in blocks]
+    for j, name in enumerate(ov):
+        values = np.concatenate([b[:, j] for b in arrays])
+        values = values[np.isfinite(values)]
+        cats = np.unique(values)
+        if len(cats) > 20 or np.any(cats != np.round(cats)):
+            raise SurveyDataError(
+                "an ordinal item must have whole-number category codes (at most 20)",
+                column=name,
+                found=f"{len(cats)} distinct values: {cats[:8].tolist()}",
+                expected="category codes such as 1..5",
+                fix=f"recode {name} into ordered categories, or fit it as continuous (ML)",
+            )
+        for label, block in zip(labels, arrays, strict=True):
+            col = block[:, j]
+            col = col[np.isfinite(col)]
+            counts = {float(c): int(np.sum(col == c)) for c in cats}
+            empty = [c for c, v in counts.items() if v == 0]
+            if empty:
+                shown = {f"{c:g}": v for c, v in counts.items()}
+                raise SurveyDataError(
+                    f"some categories of an ordinal item are empty in group "
+                    f"{group} = {_plain(label)!r} (lavaan: 'some categories of variable "
+                    f"are empty in group')",
+                    column=name,
+                    found=f"{name} in group {_plain(label)!r}: frequencies {shown}; "
+                    f"category {', '.join(f'{c:g}' for c in empty)} never chosen",
+                    expected="every category of an item chosen in every group (the "
+                    "thresholds are defined per group)",
+                    fix=f"merge category {empty[0]:g} of {name} with its neighbour in every "
+                    "group (e.g. recode it before fitting), or leave the group out",
+                )
+        n_th[name] = len(cats) - 1
+    return n_th
+
+
+def _sample_statistics(
+    blocks: Blocks, ov: list[str], group: str | None, missing: str, notes: list[str]
+) -> list[Any]:
+    """Each block's thresholds, polychorics and NACOV (their warnings named with the group)."""
+    out = []
+    for label, block in zip(blocks.labels, blocks.data, strict=True):
+        frame = block if isinstance(block, pd.DataFrame) else pd.DataFrame(block, columns=ov)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pc = polychoric(frame, missing=missing, nacov=True)
+        for w_ in caught:
+            if issubclass(w_.category, MissingDataWarning):
+                continue  # the deletion is counted and reported with the blocks
+            prefix = "" if group is None else f"group {group} = {_plain(label)!r}: "
+            msg = f"{prefix}{w_.message}"
+            notes.append(msg)
+            warnings.warn(msg, w_.category, stacklevel=4)
+        out.append(pc)
+    return out
+
+
+def _saturated_thresholds(gr: _Group) -> bool:
+    """Whether the thresholds decouple: each free, its own parameter, nothing shifts them.
+
+    Then (delta parameterization, one group) the estimates of the thresholds are the
+    sample thresholds and only the correlation structure is iterated.
+    """
+    ops, free = gr.pt.op, gr.pt.free
+    th = free[ops == "|"]
+    if not len(th) or np.any(th <= 0):
+        return False
+    others = free[(ops != "|") & (free > 0)]
+    if np.intersect1d(th, others).size or len(np.unique(th)) != len(th):
+        return False
+    return not np.any(np.isin(ops, ("~*~", "~1")) & (free > 0))
+
+
+def _estimate(
+    groups: Sequence[_Group],
+    stats_g: Sequence[np.ndarray],
+    ov: list[str],
+    q: int,
+    theta: bool,
+    n_total: int,
+) -> tuple[np.ndarray, int, bool, list[np.ndarray]]:
+    """Minimise ``sum_g (n_g - 1) F_g``: the estimates, iterations, convergence, Jacobians.
+
+    One group in the delta parameterization whose thresholds are saturated
+    (:func:`_saturated_thresholds`): the thresholds are the sample thresholds and the
+    correlation structure is fitted alone (:class:`loyaltysem._kernels.dwls.CorrelationKernel`,
+    the same minimum, a smaller problem). Otherwise every parameter jointly
+    (:class:`~loyaltysem._kernels.multigroup_dwls.MultiGroupDWLS`). Either way the
+    starts are the principal-component ones, then lavaan's ``default`` and ``simple``,
+    and the first point that passes the check (gradient zero, information positive
+    definite: :func:`~loyaltysem._kernels.converge.minimize`) is taken.
+    """
+    if len(groups) == 1 and not theta and _saturated_thresholds(groups[0]):
+        gr = groups[0]
+        model = _split(gr.pt, ov, gr.r)
+        nth = len(gr.th_obs)
+        kernel = dwls.CorrelationKernel(model.cm.layout, gr.r, gr.w[nth:])
+        starts: list[tuple[str, Any]] = [("principal component", _start_values(model.cm, gr.r))]
+        starts += lavaan_starts(model.cm, gr.r)
+        run = minimize(kernel, starts, dwls.optimize, information="expected")
+        x = np.zeros(q)
+        x[model.struct_free] = run.x
+        x[model.th_free] = gr.th_obs
+        jac = np.zeros((gr.gl.n_stats, q))
+        jac[np.arange(nth), model.th_free] = 1.0
+        jac[nth:, model.struct_free] = kernel.jacobian(run.state)
+        return x, int(run.iterations), bool(run.converged), [jac]
+    kernel_mg = MultiGroupDWLS(
+        [gr.gl for gr in groups],
+        stats_g,
+        [gr.w for gr in groups],
+        [(gr.n - 1) / n_total for gr in groups],
+        q,
+    )
+    starts = [
+        (name, functools.partial(_start_vector, name, groups, q, theta))
+        for name in ("principal component", "default", "simple")
+    ]
+    run = minimize(kernel_mg, starts, mg_dwls_optimize, information="expected")
+    return run.x, int(run.iterations), bool(run.converged), kernel_mg.jacobians(run.x)
+
+
+def _start_vector(name: str, groups: Sequence[_Group], q: int, theta: bool) -> np.ndarray | None:
+    """Start values of one kind (principal component, lavaan's default or simple).
+
+    Group by group: loadings and variances from the group's polychorics, thresholds from
+    its sample thresholds, scaling factors 1, means 0.
+    """
+    x0 = np.full(q, np.nan)
+    for gr in groups:
+        if name == "principal component":
+            xs = _start_values(gr.cm, gr.r)
+        else:  # lavaan's per group, from the group's polychorics (issue 14)
+            made = dict(lavaan_starts(gr.cm, gr.r))[name]()
+            if made is None:
+                return None
+            xs = made
+        tf = gr.gl.th_param >= 0
+        scale = np.ones(len(gr.th_obs))
+        if theta:  # thresholds in the units of y*: sample thresholds times sd(y*)
+            var = np.einsum("bii->bi", gr.gl.parts(xs[None, :])["common"])[0] + 1.0
+            scale = np.sqrt(np.where(var > 0, var, 1.0))[gr.gl.th_item]
+        xs[gr.gl.th_param[tf]] = (gr.th_obs * scale)[tf]
+        df_ = gr.gl.delta_param >= 0
+        xs[gr.gl.delta_param[df_]] = 1.0
+        unset = np.isnan(x0[gr.gl.index])
+        x0[gr.gl.index[unset]] = xs[unset]
+    return np.nan_to_num(x0)
+
+
+def _sandwich(
+    groups: Sequence[_Group],
+    jacs: Sequence[np.ndarray],
+    fg: np.ndarray,
+    q: int,
+    n_total: int,
+    result_warnings: Findings,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Lavaan's robust.sem covariance over groups, or NaN, saying why.
+
+    ``E^-1 (sum_g f_g J_g' W_g Gamma_g W_g J_g) E^-1 / (N - G)``; ``E`` singular (R's
+    ``solve()`` refuses it) gives NaN and a warning, a ``vcov`` that is not positive
+    definite a warning (``lav_model_vcov``).
+    """
+    n_groups = len(groups)
+    info = np.zeros((q, q))
+    meat = np.zeros((q, q))
+    for f, gr, j in zip(fg, groups, jacs, strict=True):
+        wj = gr.w[:, None] * j
+        info += f * (j.T @ wj)
+        meat += f * (wj.T @ gr.gamma @ wj)
+    info = (info + info.T) / 2.0
+    e_inv: np.ndarray | None
+    try:
+        eig = dwls._block_eigenvalues(info) if q else np.ones(1)  # as R's solve()
+        if not np.all(np.isfinite(eig)) or eig.min() <= np.finfo(float).eps * max(eig.max(), 1.0):
+            raise np.linalg.LinAlgError
+        e_inv = np.linalg.inv(info)
+        vcov = e_inv @ meat @ e_inv / (n_total - n_groups)
+        vcov = (vcov + vcov.T) / 2.0
+        if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
+            raise np.linalg.LinAlgError
+        if vcov.size and not _positive_definite(vcov, np.finfo(float).eps ** 0.75):
+            min_eig = float(np.linalg.eigvalsh(vcov)[0])  # lavaan lav_model_vcov
+            result_warnings.add(
+                "identification",
+                "the covariance matrix of the estimates (vcov) is not positive definite "
+                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified",
+            )
+    except np.linalg.LinAlgError:
+        e_inv = None
+        vcov = np.full((q, q), np.nan)
+        result_warnings.add(
+            "identification",
+            "the information matrix is singular and could not be inverted: the model may "
+            "not be identified; standard errors and the scaled test are not available",
+        )
+    return vcov, e_inv
+
+
+def _group_tests(
+    *,
+    groups: Sequence[_Group],
+    table: pd.DataFrame,
+    implied: Sequence[np.ndarray],
+    jacs: Sequence[np.ndarray],
+    fg: np.ndarray,
+    nobs: Sequence[int],
+    stats_g: Sequence[np.ndarray],
+    chisq: float,
+    df: int,
+    e_inv: np.ndarray | None,
+    uls: bool,
+) -> tuple[dict[str, float], list[np.ndarray], list[int]]:
+    """The scaled-shifted test, its baseline, CatML and the fit measures over groups.
+
+    Returns ``(measures, implied correlation matrices, nth)``.
+    """
+    n_groups = len(groups)
+    p = len(groups[0].r)
+    n_cor = p * (p - 1) // 2
+    rows_i, cols_i = dwls.lower_pairs(p)
+    w_all = np.concatenate([f * gr.w for f, gr in zip(fg, groups, strict=True)])
+    gamma_all = _block_diag([gr.gamma / f for f, gr in zip(fg, groups, strict=True)])
+    if e_inv is not None:
+        test = dwls.scaled_shifted(chisq, df, w_all, gamma_all, np.vstack(jacs), e_inv)
+    else:
+        test = dwls.ScaledShifted(math.nan, df, math.nan, math.nan, math.nan, math.nan)
+    # baseline: thresholds free per group, correlations 0
+    nth = [len(gr.th_obs) for gr in groups]
+    chisq_b = float(
+        sum(
+            (n - 1) * float(s[k:] ** 2 @ gr.w[k:])
+            for n, s, gr, k in zip(nobs, stats_g, groups, nth, strict=True)
+        )
+    )
+    df_b = n_groups * n_cor
+    w_c = np.concatenate([f * gr.w[k:] for f, gr, k in zip(fg, groups, nth, strict=True)])
+    g_c = _block_diag([gr.gamma[k:, k:] / f for f, gr, k in zip(fg, groups, nth, strict=True)])
+    test_b = dwls.scaled_shifted(chisq_b, df_b, w_c, g_c, None, None)
+    sigmas = []
+    for imp in implied:
+        s = np.eye(p)
+        s[rows_i, cols_i] = imp[len(imp) - n_cor :]
+        s[cols_i, rows_i] = imp[len(imp) - n_cor :]
+        sigmas.append(s)
+    cat = None
+    constrained_th = _thresholds_constrained(table)
+    if e_inv is not None and not constrained_th:
+        try:
+            cat = _catml_one(groups, sigmas, jacs, nth) if len(groups) == 1 else None
+            cat = cat or catml_multigroup(
+                [gr.r for gr in groups],
+                sigmas,
+                [j[k:] for j, k in zip(jacs, nth, strict=True)],
+                [gr.w[k:] for gr, k in zip(groups, nth, strict=True)],
+                [gr.gamma[k:, k:] for gr, k in zip(groups, nth, strict=True)],
+                fg,
+                e_inv,
+            )
+        except np.linalg.LinAlgError:
+            cat = None
+    measures = _measures(
+        chisq=chisq,
+        df=df,
+        nobs=nobs,
+        npar=int(jacs[0].shape[1]),
+        test=test,
+        chisq_b=chisq_b,
+        df_b=df_b,
+        test_b=test_b,
+        stats_g=stats_g,
+        implied=implied,
+        weights=[gr.w for gr in groups],
+        nth=nth,
+        p=p,
+        uls=uls,
+        cat=cat,
+    )
+    return measures, sigmas, nth
+
+
+def _catml_one(
+    groups: Sequence[_Group],
+    sigmas: Sequence[np.ndarray],
+    jacs: Sequence[np.ndarray],
+    nth: list[int],
+) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+    """The catML pieces of one group whose thresholds and correlations share no parameter.
+
+    Then ``E`` is block diagonal and ``WiU`` needs the correlation block alone
+    (:func:`loyaltysem._kernels.dwls.catml`, the same numbers as
+    :func:`~loyaltysem._kernels.multigroup_dwls.catml_multigroup` with a smaller
+    system). None where the blocks share a parameter (or lavaan gives NA).
+    """
+    gr, jac, k = groups[0], jacs[0], nth[0]
+    cols = np.any(jac[k:] != 0, axis=0)
+    if np.any(jac[:k][:, cols]):  # a parameter moves thresholds and correlations
+        return None
+    cat = dwls.catml(gr.r, sigmas[0], jac[k:, cols], gr.w[k:], gr.gamma[k:, k:])
+    if cat is None:
+        return None
+    return np.array([cat.f_ml]), np.array([cat.f_null]), cat.ks, cat.kbs
+
+
+def _block_diag(blocks: Sequence[np.ndarray]) -> np.ndarray:
+    """``scipy.linalg.block_diag`` (one block: itself)."""
+    return blocks[0] if len(blocks) == 1 else sla.block_diag(*blocks)
+
+
+def _thresholds_constrained(table: pd.DataFrame) -> bool:
+    """Whether a threshold or a mean shares a parameter with another row (catML fails)."""
+    free = table["free"].to_numpy(dtype=int)
+    sel = np.isin(table["op"].to_numpy(), ("|", "~1")) & (free > 0)
+    ids, counts = np.unique(free[free > 0], return_counts=True)
+    return bool(np.isin(free[sel], ids[counts > 1]).any())
+
+
+class _Std(RowValues):
+    """Row values (unstandardized, std.lv, std.all) of one group for batches of x."""
+
+    def __init__(self, gr: _Group, ov: list[str]) -> None:
+        rows = gr.rows
+        super().__init__(gr.gl, gr.cm.position, rows["op"].to_numpy(), rows["lhs"].to_numpy(), ov)
+
+
+# --------------------------------------------------------------------- fit measures
+def _measures(
+    *,
+    chisq: float,
+    df: int,
+    nobs: Sequence[int],
+    npar: int,
+    test: dwls.ScaledShifted,
+    chisq_b: float,
+    df_b: int,
+    test_b: dwls.ScaledShifted,
+    stats_g: Sequence[np.ndarray],
+    implied: Sequence[np.ndarray],
+    weights: Sequence[np.ndarray],
+    nth: Sequence[int],
+    p: int,
+    uls: bool,
+    cat: tuple[np.ndarray, np.ndarray, float, float] | None,
+) -> dict[str, float]:
+    """Lavaan's ``fitMeasures()`` of a multi-group categorical (D)WLS fit."""
+    n = int(sum(nobs))
+    g_count = len(nobs)
+    n1 = n - g_count
+    root_g = math.sqrt(g_count)
+    x2, x2_b = test.stat, test_b.stat
+
+    out = scaled_test_measures(npar, n, chisq, df, test, chisq_b, df_b, test_b, uls)
+    robust = _robust(cat, nobs, n1, df, df_b, g_count)
+    out["cfi.robust"], out["tli.robust"] = robust.pop("cfi.robust"), robust.pop("tli.robust")
+    out["nnfi.scaled"] = out["tli.scaled"]
+    out["rfi.scaled"] = fi.rfi(x2, df, x2_b, df_b)
+    out["nfi.scaled"] = fi.nfi(x2, df, x2_b, df_b)
+    out["pnfi.scaled"] = (df / df_b) * (x2_b - x2) / x2_b if x2_b > 0 else math.nan
+    out["ifi.scaled"] = fi.ifi(x2, df, x2_b, df_b)
+    out["rni.scaled"] = fi.rni(x2, df, x2_b, df_b)
+    out["nnfi.robust"], out["rni.robust"] = robust.pop("nnfi.robust"), robust.pop("rni.robust")
+    for suffix, stat in (("", chisq), (".scaled", x2)):
+        out[f"rmsea{suffix}"] = fi.rmsea(stat, df, n1) * root_g
+        lo, hi = fi.rmsea_ci(stat, df, n1)
+        out[f"rmsea.ci.lower{suffix}"], out[f"rmsea.ci.upper{suffix}"] = lo * root_g, hi * root_g
+        if suffix == "":
+            out["rmsea.ci.level"] = 0.90
+        out[f"rmsea.pvalue{suffix}"] = fi.rmsea_pvalue(stat, df, n1 / g_count, 0.05)
+        if suffix == "":
+            out["rmsea.close.h0"] = 0.05
+        out[f"rmsea.notclose.pvalue{suffix}"] = (
+            1.0 - fi.rmsea_pvalue(stat, df, n1 / g_count, 0.08) if df > 0 else math.nan
+        )
+        if suffix == "":
+            out["rmsea.notclose.h0"] = 0.08
+    out.update(robust)
+    wts = np.asarray(nobs, dtype=float) / n
+    n_cor = p * (p - 1) // 2
+    acc: dict[str, list[float]] = {k: [] for k in ("rmr", "rmr_nomean", "crmr", "crmr_nomean")}
+    gfi_g = []
+    for s, e, w, k in zip(stats_g, implied, weights, nth, strict=True):
+        resid = s - e
+        ss_th = float(resid[:k] @ resid[:k])
+        ss_cor = float(resid[k:] @ resid[k:])
+        acc["rmr"].append(math.sqrt((ss_cor + ss_th) / (n_cor + k + p)))
+        acc["rmr_nomean"].append(math.sqrt(ss_cor / (n_cor + p)))
+        acc["crmr"].append(math.sqrt((ss_cor + ss_th) / (n_cor + k)))
+        acc["crmr_nomean"].append(math.sqrt(ss_cor / n_cor) if n_cor else math.nan)
+        gfi_g.append(1.0 - float(resid**2 @ w) / float(s**2 @ w))
+    out["rmr"] = float(wts @ acc["rmr"])
+    out["rmr_nomean"] = float(wts @ acc["rmr_nomean"])
+    out["srmr"] = out["rmr_nomean"]
+    out["srmr_bentler"] = out["rmr"]
+    out["srmr_bentler_nomean"] = out["rmr_nomean"]
+    out["crmr"] = float(wts @ acc["crmr"])
+    out["crmr_nomean"] = float(wts @ acc["crmr_nomean"])
+    out["srmr_mplus"] = math.nan
+    out["srmr_mplus_nomean"] = math.nan
+    out["cn_05"] = fi.cn(chisq, df, n1, 0.05)
+    out["cn_01"] = fi.cn(chisq, df, n1, 0.01)
+    gfi = float(wts @ np.array(gfi_g))
+    nel = int(sum(len(s) for s in stats_g))
+    out["gfi"] = gfi
+    out["agfi"] = fi.agfi(gfi, nel, df)
+    out["pgfi"] = fi.pgfi(gfi, nel, df)
+    out["mfi"] = math.exp(-0.5 * (chisq - df) / n1)
+    nel1 = len(stats_g[0])
+    out["wrmr"] = math.sqrt(chisq / nel1) if nel1 > 0 else math.nan
+    return out
+
+
+def _robust(
+    cat: tuple[np.ndarray, np.ndarray, float, float] | None,
+    nobs: Sequence[int],
+    n1: int,
+    df: int,
+    df_b: int,
+    g_count: int,
+) -> dict[str, float]:
+    names = [
+        "cfi.robust", "tli.robust", "nnfi.robust", "rni.robust", "rmsea.robust",
+        "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "rmsea.pvalue.robust",
+        "rmsea.notclose.pvalue.robust",
+    ]  # fmt: skip
+    if cat is None:
+        return dict.fromkeys(names, math.nan)
+    f_ml, f_null, ks, kbs = cat
+    nn = np.asarray(nobs, dtype=float)
+    xx3, xx3_null = float(nn @ f_ml), float(nn @ f_null)
+    c3 = ks / df if df > 0 else math.inf
+    c3_null = kbs / df_b
+    root_g = math.sqrt(g_count)
+    out = {
+        "cfi.robust": fi.cfi(xx3, df, xx3_null, df_b, c3, c3_null),
+        "tli.robust": fi.tli(xx3, df, xx3_null, df_b, c3, c3_null),
+        "rni.robust": fi.rni(xx3, df, xx3_null, df_b, c3, c3_null),
+        "rmsea.robust": fi.rmsea(xx3, df, n1, c3) * root_g,
+    }
+    out["nnfi.robust"] = out["tli.robust"]
+    scaled = xx3 / c3
+    lo, hi = fi.rmsea_ci(scaled, df, n1, c_hat=c3)
+    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo * root_g, hi * root_g
+    out["rmsea.pvalue.robust"] = fi.rmsea_pvalue(scaled, df, n1 / g_count, 0.05, c_hat=c3)
+    out["rmsea.notclose.pvalue.robust"] = 1.0 - fi.rmsea_pvalue(
+        scaled, df, n1 / g_count, 0.08, c_hat=c3
+    )
+    return out
+
+
+def _check_admissible(
+    gr: _Group,
+    est: np.ndarray,
+    parts: Mapping[str, np.ndarray],
+    ov: list[str],
+    prefix: str,
+    findings: Findings,
+) -> None:
+    """Heywood cases and a latent covariance matrix that is not positive definite (a group)."""
+    ops, lhs, rhs = gr.pt.op, gr.pt.lhs, gr.pt.rhs
+    lv_negative = False
+    for i in np.flatnonzero((ops == "~~") & (lhs == rhs)):
+        if est[i] < 0:
+            kind = "residual variance of y*" if lhs[i] in ov else "variance"
+            lv_negative = lv_negative or lhs[i] not in ov
+            findings.add(
+                "admissibility",
+                f"{prefix}negative {kind} (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}",
+            )
+    # lavaan lav_object_post_check: cov.lv positive definite (theta is not checked for
+    # ordinal indicators)
+    cm = gr.cm
+    lat = [cm.latent_side.index(name) for name in cm.lv]
+    if lat and not lv_negative:
+        a_mat, psi = parts["a"][0].real, parts["psi"][0].real
+        cov_lv = (a_mat @ psi @ a_mat.T)[np.ix_(lat, lat)]
+        if np.linalg.eigvalsh((cov_lv + cov_lv.T) / 2.0)[0] < -(np.finfo(float).eps ** 0.75):
+            findings.add(
+                "admissibility",
+                f"{prefix}the covariance matrix of the latent variables is not positive "
+                "definite (an inadmissible solution: correlations beyond 1 in absolute value)",
+            )
+
+
+class _StdAll:
+    """The std.all row values of a single-group fit for a batch of parameter vectors."""
+
+    def __init__(self, values: RowValues, index: np.ndarray) -> None:
+        self.values, self.index = values, index
+
+    def __call__(self, xs: np.ndarray) -> np.ndarray:
+        return self.values.evaluate(np.atleast_2d(xs)[:, self.index], kind="std.all")[1]
+
+
+# ----------------------------------------------------------------- one group (G = 1)
 def _hash_frame(frame: pd.DataFrame) -> str:
     values = np.ascontiguousarray(frame.to_numpy(dtype=float))
     return hashlib.sha256(values.tobytes()).hexdigest()
+
+
+def one_block(spec: ModelSpec, frame: Any, missing: str, data_hash: str | None = None) -> OneBlock:
+    """The respondents of a single-group fit as the pipeline's one block, counted.
+
+    The model's item columns (every row: the polychorics delete rows themselves, after
+    taking the categories from whole columns as lavaan's ``lavData``); the rows left
+    out (``listwise``: with a missing answer; ``pairwise``: without any answer) counted
+    and reported in the notes and a :class:`~loyaltysem.errors.MissingDataWarning`;
+    ``data_hash`` (default the SHA-256 of the item codes used).
+
+    Raises
+    ------
+    SurveyDataError
+        Not a DataFrame or Survey, or no rows left after the deletion.
+    ModelSpecError
+        A variable of the model is not a column of the data.
+    """
+    items, complete, n_dropped = _item_frame(spec, frame)
+    notes: list[str] = []
+    answered = items.notna().any(axis=1).to_numpy()
+    if missing == "pairwise":
+        n_incomplete, n_dropped = n_dropped, int((~answered).sum())
+        if n_incomplete:
+            msg = (
+                f"pairwise deletion: {n_incomplete} of {len(items)} rows have a missing "
+                f"answer on the model's items; each correlation uses the rows answering "
+                f"both items"
+                + (f"; {n_dropped} rows without any answer were left out" if n_dropped else "")
+            )
+            notes.append(msg)
+            warnings.warn(msg, MissingDataWarning, stacklevel=3)
+    elif n_dropped:
+        msg = (
+            f"listwise deletion: {n_dropped} of {len(items)} rows with a missing answer on "
+            f"the model's items were left out; {len(complete)} rows analysed"
+        )
+        notes.append(msg)
+        warnings.warn(msg, MissingDataWarning, stacklevel=3)
+    if (len(complete) if missing == "listwise" else int(answered.sum())) == 0:
+        raise SurveyDataError(
+            f"no rows left after {missing} deletion",
+            found=f"{len(items)} rows, all with a missing answer",
+            expected="respondents answering the items of the model",
+            fix="drop the items few people answered"
+            + ("" if missing == "pairwise" else ", or use missing='pairwise'"),
+        )
+    if data_hash is None:
+        data_hash = _hash_frame(complete if missing == "listwise" else items[answered])
+    return OneBlock(
+        labels=("all",),
+        data=(items,),
+        n_excluded=(n_dropped,),
+        data_hash=data_hash,
+        notes=tuple(notes),
+        missing=missing,
+    )
+
+
+def fit_one_group(
+    spec: ModelSpec,
+    block: OneBlock,
+    ordered: Sequence[str],
+    *,
+    estimator: str,
+    parameterization: str = "delta",
+    options: Mapping[str, Any] | None = None,
+    definitions: Sequence[Definition] | None = None,
+) -> SEMResult:
+    """A single-group ordinal fit: the pipeline (:func:`fit_blocks`) with one block.
+
+    The result has the single-group shape: ``group=None``, ``estimates`` with ``group``
+    1 and no ``group_label``, ``r2`` indexed by variable, ``implied_cov`` and
+    ``sample_cov`` tables, warnings without a group prefix.
+    """
+    est_name = str(estimator).upper()
+    missing = block.missing
+    fit = fit_blocks(
+        spec,
+        block,
+        make_table=functools.partial(single_table, spec),
+        est_name=est_name,
+        missing=missing,
+        parameterization=parameterization,
+        group=None,
+        notes=list(block.notes),
+    )
+    ov = list(spec.ov)
+    gr = fit.groups[0]
+    pt = gr.pt
+    x, vcov = fit.x, fit.vcov
+    est, std_lv = fit.est[0], fit.std_lv[0]
+    is_free = pt.free > 0
+    se = np.zeros(len(pt))
+    with np.errstate(invalid="ignore"):
+        se[is_free] = np.sqrt(np.diag(vcov))[pt.free[is_free] - 1]
+    std_all_batch = _StdAll(fit.values[0], gr.gl.index)
+    definitions = spec.definitions if definitions is None else tuple(definitions)
+    defined = DefinedParameters(definitions, pt, est) if definitions else None
+    std_all, se_std_all = delta_method(
+        std_all_batch, x, vcov, extra=None if defined is None else defined.from_rows
+    )
+    estimates = estimates_table(pt, est, se, std_lv, std_all, se_std_all, defined, x, vcov)
+    parts = fit.parts[0]
+    mats = {k: parts[k][0].real.copy() for k in ("lambda", "beta", "psi", "theta", "nu", "alpha")}
+    d = np.arange(len(ov))
+    if not fit.theta:  # the residual variances of y*: 1 / Delta^2 - diag(common)
+        common = np.einsum("ii->i", parts["common"][0].real)
+        mats["theta"][d, d] = 1.0 / parts["delta"][0].real ** 2 - common
+    names = pd.Index(ov)
+    internals = OrdinalInternals(
+        jac=tuple(fit.jacs),
+        w=(gr.w,),
+        gamma=(gr.gamma,),
+        nobs=(gr.n,),
+        e_inv=fit.e_inv,
+        chisq=fit.chisq,
+        df=float(fit.df),
+        data_hash=block.data_hash,
+        estimator=est_name,
+    )
+    provenance = Provenance(
+        estimator=est_name,
+        n=gr.n,
+        n_excluded=int(block.n_excluded[0]),
+        data_hash=block.data_hash,
+        options=MappingProxyType(
+            {
+                **dict(options or {}),
+                "estimator": est_name,
+                "lavaan_estimator": ORDINAL_ESTIMATORS[est_name],
+                "ordered": tuple(ordered),
+                "parameterization": parameterization,
+                "se": "robust.sem",
+                "test": "scaled.shifted",
+                "missing": missing,
+            }
+        ),
+    )
+    findings = fit.findings
+    return SEMResult(
+        model=spec.syntax,
+        _estimates=estimates,
+        _fit_measures=pd.Series(fit.measures, name="fit_measures"),
+        _r2=rsquare(gr.cm, mats),
+        _implied_cov=pd.DataFrame(fit.sigmas[0], index=names, columns=names),
+        _sample_cov=pd.DataFrame(gr.r, index=names, columns=names),
+        _vcov=pd.DataFrame(vcov),
+        converged=fit.converged,
+        iterations=fit.iterations,
+        warnings=tuple(findings),
+        provenance=provenance,
+        _status=findings.status(fit.converged),
+        _x=np.array(x, copy=True),
+        _std_all_batch=std_all_batch,
+        _internals=internals,
+        _modindices=functools.partial(
+            _single_group_mi,
+            MIGroup(pt, est, fit.stats_g[0], gr.w, gr.n),
+            tuple(ov),
+            np.array(x, copy=True),
+            fit.theta,
+        ),
+    )
 
 
 def fit_ordinal(
@@ -1122,183 +1847,15 @@ def fit_ordinal(
     """
     est_name, ordered = _ordinal_options(estimator, ordered, missing, parameterization)
     _check_model(spec, ordered, parameterization)
-    items, complete, n_dropped, answered, pc, notes = _ordinal_sample(spec, frame, missing)
-    ov = list(spec.ov)
-    n = pc.n
-    gamma = np.asarray(pc.gamma, dtype=float)
-    r = pc.correlation.loc[ov, ov].to_numpy()
-    th_obs = pc.thresholds.values.to_numpy()
-    counts = pc.thresholds.table["item"].value_counts()
-    n_th = {item: int(counts.get(item, 0)) for item in ov}
-    table = ordinal_partable(spec, n_th)
-    model = _split(table, ov, r)
-    p, nth = len(ov), len(th_obs)
-    n_cor = p * (p - 1) // 2
-    df = n_cor - len(model.struct_free)
-    if df < 0:
-        raise IdentificationError(
-            "the model has more free parameters than sample statistics (df < 0)",
-            found=f"{len(model.struct_free)} parameters besides the thresholds, "
-            f"{n_cor} polychoric correlations",
-            expected="df >= 0",
-            fix="fix or constrain parameters, or add indicators",
-        )
-    dwls_weights = ORDINAL_ESTIMATORS[est_name] == "DWLS"
-    w_full = 1.0 / np.diag(gamma) if dwls_weights else np.ones(len(gamma))
-    rows_i, cols_i = dwls.lower_pairs(p)
-    r_obs = r[rows_i, cols_i]
-    solution = _solve(model, ov, r, th_obs, w_full, parameterization)
-    x, iterations, converged = solution.x, solution.iterations, solution.converged
-    delta, theta_fit = solution.delta, solution.theta_fit
-    sigma, mats, a_mat, th_implied = solution.sigma, solution.mats, solution.a, solution.th
-    result_warnings = Findings(notes)
-    if not converged:
-        result_warnings.add(
-            "convergence",
-            f"the optimizer did not converge after {iterations} iterations: the estimates "
-            "are not to be trusted",
-        )
-    cor_resid = r_obs - sigma[rows_i, cols_i]
-    f_val = float(cor_resid @ (w_full[nth:] * cor_resid))
-    chisq = (n - 1) * f_val  # lavaan: fmin = 0.5 (N - 1) / N F, chisq = 2 N fmin
-    vcov, e_inv = _robust_vcov(delta, w_full, gamma, n, model.n_free, result_warnings)
-    obs = np.concatenate([th_obs, r_obs])
-    est_stats = np.concatenate([th_implied, sigma[rows_i, cols_i]])
-    measures = _ordinal_measures(
-        chisq=chisq,
-        df=df,
-        n=n,
-        model=model,
-        r=r,
-        sigma=sigma,
-        delta=delta,
-        w_full=w_full,
-        gamma=gamma,
-        e_inv=e_inv,
-        obs=obs,
-        est=est_stats,
-        cor_resid=cor_resid,
-        uls=not dwls_weights,
-    )
-    definitions = spec.definitions if definitions is None else tuple(definitions)
-    est, se, std_lv, std_all_eval = _row_values(table, model, x, vcov, mats, theta_fit)
-    defined = DefinedParameters(definitions, table, est) if definitions else None
-    std_all, se_std_all = delta_method(
-        std_all_eval,
-        x,
-        vcov,
-        extra=None if defined is None else defined.from_rows,
-    )
-    estimates = estimates_table(table, est, se, std_lv, std_all, se_std_all, defined, x, vcov)
-    _check_admissible(table, model, est, ov, a_mat, mats, result_warnings)
-    names = pd.Index(ov)
-    if data_hash is None:
-        data_hash = _hash_frame(complete if missing == "listwise" else items[answered])
-    # the scaled-shifted difference test of two fits (compare(), lrt_ordinal)
-    internals = OrdinalInternals(
-        jac=(delta,),
-        w=(w_full,),
-        gamma=(gamma,),
-        nobs=(int(n),),
-        e_inv=e_inv,
-        chisq=float(chisq),
-        df=float(df),
-        data_hash=data_hash,
+    block = one_block(spec, frame, missing, data_hash)
+    return fit_one_group(
+        spec,
+        block,
+        ordered,
         estimator=est_name,
-    )
-    provenance = Provenance(
-        estimator=est_name,
-        n=n,
-        n_excluded=n_dropped,
-        data_hash=data_hash,
-        options=MappingProxyType(
-            {
-                **dict(options or {}),
-                "estimator": est_name,
-                "lavaan_estimator": ORDINAL_ESTIMATORS[est_name],
-                "ordered": tuple(ordered),
-                "parameterization": parameterization,
-                "se": "robust.sem",
-                "test": "scaled.shifted",
-                "missing": missing,
-            }
-        ),
-    )
-    return SEMResult(
-        model=spec.syntax,
-        _estimates=estimates,
-        _fit_measures=pd.Series(measures, name="fit_measures"),
-        _r2=rsquare(model.cm, mats),
-        _implied_cov=pd.DataFrame(sigma, index=names, columns=names),
-        _sample_cov=pd.DataFrame(r, index=names, columns=names),
-        _vcov=pd.DataFrame(vcov),
-        converged=bool(converged),
-        iterations=int(iterations),
-        warnings=tuple(result_warnings),
-        provenance=provenance,
-        _status=result_warnings.status(bool(converged)),
-        _x=np.array(x, copy=True),
-        _std_all_batch=std_all_eval,
-        _internals=internals,
-        _modindices=functools.partial(
-            _single_group_mi,
-            MIGroup(table, est, obs, w_full, int(n)),
-            tuple(ov),
-            np.array(x, copy=True),
-            parameterization == "theta",
-        ),
-    )
-
-
-def _ordinal_measures(
-    *,
-    chisq: float,
-    df: int,
-    n: int,
-    model: _Model,
-    r: np.ndarray,
-    sigma: np.ndarray,
-    delta: np.ndarray,
-    w_full: np.ndarray,
-    gamma: np.ndarray,
-    e_inv: np.ndarray | None,
-    obs: np.ndarray,
-    est: np.ndarray,
-    cor_resid: np.ndarray,
-    uls: bool,
-) -> dict[str, float]:
-    """Fit measures: the scaled-shifted test, its baseline (correlations 0), RMSEA, SRMR."""
-    p = len(r)
-    nth = len(obs) - p * (p - 1) // 2
-    n_cor = p * (p - 1) // 2
-    test = dwls.scaled_shifted(chisq, df, w_full, gamma, delta, e_inv)
-    # baseline: thresholds free, correlations 0 (U = W on the correlation block)
-    w_c, g_c = w_full[nth:], gamma[nth:, nth:]
-    chisq_b = (n - 1) * float(obs[nth:] ** 2 @ w_c)
-    test_b = dwls.scaled_shifted(chisq_b, n_cor, w_c, g_c, None, None)
-    cat = None
-    if e_inv is not None:
-        try:
-            cat = dwls.catml(r, sigma, delta[nth:, model.struct_free], w_c, g_c)
-        except np.linalg.LinAlgError:
-            cat = None
-    return _fit_measures(
-        chisq=chisq,
-        df=df,
-        n=n,
-        npar=model.n_free,
-        test=test,
-        chisq_b=chisq_b,
-        df_b=n_cor,
-        test_b=test_b,
-        obs=obs,
-        est=est,
-        w=w_full,
-        cor_resid=cor_resid,
-        p=p,
-        nth=nth,
-        uls=uls,
-        cat=cat,
+        parameterization=parameterization,
+        options=options,
+        definitions=definitions,
     )
 
 
@@ -1339,207 +1896,6 @@ def _ordinal_options(
             fix='use parameterization="delta" (lavaan\'s default) or "theta"',
         )
     return est_name, ordered
-
-
-def _ordinal_sample(
-    spec: ModelSpec, frame: pd.DataFrame, missing: str
-) -> tuple[pd.DataFrame, pd.DataFrame, int, np.ndarray, Any, list[str]]:
-    """The items, their deletion (counted and warned) and the polychoric correlations.
-
-    Returns ``(items, complete rows, rows dropped, answered mask, PolychoricResult, notes)``.
-    """
-    items, complete, n_dropped = _item_frame(spec, frame)
-    notes: list[str] = []
-    answered = items.notna().any(axis=1).to_numpy()
-    if missing == "pairwise":
-        n_incomplete, n_dropped = n_dropped, int((~answered).sum())
-        if n_incomplete:
-            msg = (
-                f"pairwise deletion: {n_incomplete} of {len(items)} rows have a missing "
-                f"answer on the model's items; each correlation uses the rows answering "
-                f"both items"
-                + (f"; {n_dropped} rows without any answer were left out" if n_dropped else "")
-            )
-            notes.append(msg)
-            warnings.warn(msg, MissingDataWarning, stacklevel=3)
-    elif n_dropped:
-        msg = (
-            f"listwise deletion: {n_dropped} of {len(items)} rows with a missing answer on "
-            f"the model's items were left out; {len(complete)} rows analysed"
-        )
-        notes.append(msg)
-        warnings.warn(msg, MissingDataWarning, stacklevel=3)
-    if (len(complete) if missing == "listwise" else int(answered.sum())) == 0:
-        raise SurveyDataError(
-            f"no rows left after {missing} deletion",
-            found=f"{len(items)} rows, all with a missing answer",
-            expected="respondents answering the items of the model",
-            fix="drop the items few people answered"
-            + ("" if missing == "pairwise" else ", or use missing='pairwise'"),
-        )
-    # categories from the whole columns (lavData), then the deletion: polychoric() does both
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        pc = polychoric(items, missing=missing, nacov=True)
-    for w in caught:
-        if issubclass(w.category, MissingDataWarning):
-            continue  # reported above
-        notes.append(str(w.message))
-        warnings.warn(str(w.message), w.category, stacklevel=3)
-    return items, complete, n_dropped, answered, pc, notes
-
-
-@dataclass(frozen=True)
-class _Solution:
-    """The estimates of the structural parameters and what the tests need of them."""
-
-    x: np.ndarray
-    iterations: int
-    converged: bool
-    delta: np.ndarray
-    sigma: np.ndarray
-    mats: dict[str, np.ndarray]
-    a: np.ndarray
-    th: np.ndarray
-    theta_fit: _ThetaFit | None
-
-
-def _solve(
-    model: _Model,
-    ov: list[str],
-    r: np.ndarray,
-    th_obs: np.ndarray,
-    w_full: np.ndarray,
-    parameterization: str,
-) -> _Solution:
-    """Minimise the (D)WLS discrepancy: theta by its own fit, delta from several starts."""
-    nth = len(th_obs)
-    n_cor = len(ov) * (len(ov) - 1) // 2
-    theta_fit: _ThetaFit | None = None
-    if parameterization == "theta":
-        theta_fit = _fit_theta(model, ov, r, th_obs, w_full)
-        x, iterations, converged = theta_fit.x, theta_fit.iterations, theta_fit.converged
-        delta = theta_fit.jac
-        sigma, mats, a_mat = theta_fit.sigma, theta_fit.mats, theta_fit.a
-        th_implied = theta_fit.implied[:nth]
-    else:
-        kernel = dwls.CorrelationKernel(model.cm.layout, r, w_full[nth:])
-        # principal-component starts, then lavaan's; the point checked (issue 14)
-        starts: list[tuple[str, Any]] = [("principal component", _start_values(model.cm, r))]
-        starts += lavaan_starts(model.cm, r)
-        run = minimize(kernel, starts, dwls.optimize, information="expected")
-        x_s, st, iterations, converged = run.x, run.state, run.iterations, run.converged
-        x = np.zeros(model.n_free)
-        x[model.struct_free] = x_s
-        x[model.th_free] = th_obs
-        # Jacobian of (thresholds, correlations) with respect to every free parameter
-        delta = np.zeros((nth + n_cor, model.n_free))
-        delta[np.arange(nth), model.th_free] = 1.0
-        delta[nth:, model.struct_free] = kernel.jacobian(st)
-        sigma, mats, a_mat = st.sigma, st.mats, st.a
-        th_implied = th_obs
-    return _Solution(
-        x, int(iterations), bool(converged), delta, sigma, mats, a_mat, th_implied, theta_fit
-    )
-
-
-def _robust_vcov(
-    delta: np.ndarray,
-    w_full: np.ndarray,
-    gamma: np.ndarray,
-    n: int,
-    n_free: int,
-    result_warnings: Findings,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """The sandwich covariance of the estimates (lavaan ``robust.sem``), or NaN, saying why."""
-    try:
-        vcov, e_inv = dwls.robust_vcov(delta, w_full, gamma, n - 1)
-        if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
-            raise np.linalg.LinAlgError
-        if vcov.size and not _positive_definite(vcov, np.finfo(float).eps ** 0.75):
-            min_eig = float(np.linalg.eigvalsh(vcov)[0])  # lavaan lav_model_vcov
-            result_warnings.add(
-                "identification",
-                "the covariance matrix of the estimates (vcov) is not positive definite "
-                f"(smallest eigenvalue {min_eig:.3g}): the model may not be identified",
-            )
-    except np.linalg.LinAlgError:
-        vcov = np.full((n_free, n_free), np.nan)
-        e_inv = None
-        result_warnings.add(
-            "identification",
-            "the information matrix is singular and could not be inverted: the model may "
-            "not be identified; standard errors and the scaled test are not available",
-        )
-    return vcov, e_inv
-
-
-def _row_values(
-    table: ParTable,
-    model: _Model,
-    x: np.ndarray,
-    vcov: np.ndarray,
-    mats: dict[str, np.ndarray],
-    theta_fit: _ThetaFit | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any]:
-    """Every parameter row's estimate, SE and std.lv, and the std.all map of a batch."""
-    # parameter rows
-    free = table.free
-    is_free = free > 0
-    se = np.zeros(len(table))
-    se[is_free] = np.sqrt(np.diag(vcov))[free[is_free] - 1]
-    std_all_eval: Any
-    if theta_fit is not None:
-        values = theta_fit.rows
-        est, std_lv = (v[0] for v in values.evaluate(x[None, :], kind="std.lv"))
-
-        def std_all_eval(xs: np.ndarray, values: RowValues = values) -> np.ndarray:
-            return values.evaluate(np.atleast_2d(xs), kind="std.all")[1]
-
-    else:
-        est = np.full(len(table), np.nan)
-        for i, where in enumerate(model.cm.position):
-            if where is not None:
-                mat, rr, cc = where
-                est[i] = mats[mat][rr, cc]
-        est[model.th_rows] = x[model.th_free]
-        est[table.op == "~*~"] = 1.0
-        std_lv = _Standardizer(model, "std.lv").evaluate(x)[0]
-        std_all_eval = _Standardizer(model, "std.all").evaluate
-    return est, se, std_lv, std_all_eval
-
-
-def _check_admissible(
-    table: ParTable,
-    model: _Model,
-    est: np.ndarray,
-    ov: list[str],
-    a_mat: np.ndarray,
-    mats: dict[str, np.ndarray],
-    result_warnings: Findings,
-) -> None:
-    """Heywood cases and a latent covariance matrix that is not positive definite."""
-    ops, lhs, rhs = table.op, table.lhs, table.rhs
-    lv_negative = False
-    for i in np.flatnonzero((ops == "~~") & (lhs == rhs)):
-        if est[i] < 0:
-            kind = "residual variance of y*" if lhs[i] in ov else "variance"
-            lv_negative = lv_negative or lhs[i] not in ov
-            result_warnings.add(
-                "admissibility",
-                f"negative {kind} (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}",
-            )
-    # lavaan lav_object_post_check: cov.lv positive definite (theta is not checked for
-    # ordinal indicators)
-    lat = [model.cm.latent_side.index(name) for name in model.cm.lv]
-    if lat and not lv_negative:
-        cov_lv = (a_mat @ mats["psi"] @ a_mat.T)[np.ix_(lat, lat)]
-        if np.linalg.eigvalsh((cov_lv + cov_lv.T) / 2.0)[0] < -(np.finfo(float).eps ** 0.75):
-            result_warnings.add(
-                "admissibility",
-                "the covariance matrix of the latent variables is not positive definite "
-                "(an inadmissible solution: correlations beyond 1 in absolute value)",
-            )
 
 
 def _mi_jacobian(gl: GroupLayout, xl: np.ndarray, theta: bool) -> np.ndarray:

@@ -81,38 +81,25 @@ import functools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from scipy import linalg as sla
 from scipy import stats
 
-from loyaltysem._kernels import dwls
-from loyaltysem._kernels import fit_indices as fi
-from loyaltysem._kernels.converge import minimize
 from loyaltysem._kernels.delta import delta_method
 from loyaltysem._kernels.multigroup import score_tests
 from loyaltysem._kernels.multigroup_dwls import (
-    GroupLayout,
-    MultiGroupDWLS,
     OrdinalInternals,
     RowValues,
-    catml_multigroup,
     satorra_2000,
 )
-from loyaltysem._kernels.multigroup_dwls import optimize as mg_dwls_optimize
-from loyaltysem._kernels.partable import ParTable
-from loyaltysem._kernels.starts import lavaan_starts
 from loyaltysem._pickling import Once
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import (
-    IdentificationError,
     MissingDataWarning,
     ModelSpecError,
-    SurveyDataError,
 )
 from loyaltysem.sem.group_blocks import (
     GROUP_EQUAL,
@@ -121,7 +108,6 @@ from loyaltysem.sem.group_blocks import (
     _apply_group_modifiers,
     _equality_classes,
     _group_labels_of,
-    _GroupData,
     _plain,
     _split_groups,
     defined_rows,
@@ -137,16 +123,16 @@ from loyaltysem.sem.ordinal import (
     PARAMETERIZATIONS,
     MIGroup,
     _check_model,
-    _start_values,
-    group_layout,
+    _Group,
+    _group_layout,
+    fit_blocks,
+    fit_one_group,
+    one_block,
     ordinal_modification_indices,
     ordinal_partable,
-    scaled_test_measures,
 )
-from loyaltysem.sem.polychoric import polychoric
 from loyaltysem.sem.results import Provenance, SEMResult
 from loyaltysem.sem.specification import PARAMETER_OPS, ModelSpec, specify
-from loyaltysem.status import Findings
 
 __all__ = [
     "ORDINAL_GROUP_EQUAL",
@@ -276,47 +262,6 @@ def _ordinal_table(
     return frame, int(free_idx.max()) if len(free_idx) else 0, tuple(eq_pairs)
 
 
-# ------------------------------------------------------------------------- the data
-def _check_categories(
-    blocks: Sequence[np.ndarray], ov: Sequence[str], labels: Sequence[Any], group: str
-) -> dict[str, int]:
-    """Categories per item over all groups; every category in every group (as lavaan)."""
-    n_th: dict[str, int] = {}
-    for j, name in enumerate(ov):
-        values = np.concatenate([b[:, j] for b in blocks])
-        values = values[np.isfinite(values)]
-        cats = np.unique(values)
-        if len(cats) > 20 or np.any(cats != np.round(cats)):
-            raise SurveyDataError(
-                "an ordinal item must have whole-number category codes (at most 20)",
-                column=name,
-                found=f"{len(cats)} distinct values: {cats[:8].tolist()}",
-                expected="category codes such as 1..5",
-                fix=f"recode {name} into ordered categories, or fit it as continuous (ML)",
-            )
-        for label, block in zip(labels, blocks, strict=True):
-            col = block[:, j]
-            col = col[np.isfinite(col)]
-            counts = {float(c): int(np.sum(col == c)) for c in cats}
-            empty = [c for c, v in counts.items() if v == 0]
-            if empty:
-                shown = {f"{c:g}": v for c, v in counts.items()}
-                raise SurveyDataError(
-                    f"some categories of an ordinal item are empty in group "
-                    f"{group} = {_plain(label)!r} (lavaan: 'some categories of variable "
-                    f"are empty in group')",
-                    column=name,
-                    found=f"{name} in group {_plain(label)!r}: frequencies {shown}; "
-                    f"category {', '.join(f'{c:g}' for c in empty)} never chosen",
-                    expected="every category of an item chosen in every group (the "
-                    "thresholds are defined per group)",
-                    fix=f"merge category {empty[0]:g} of {name} with its neighbour in every "
-                    "group (e.g. recode it before fitting), or leave the group out",
-                )
-        n_th[name] = len(cats) - 1
-    return n_th
-
-
 # ----------------------------------------------------------------------- the fit
 def fit_groups_ordinal(
     model: str | ModelSpec | Any,
@@ -330,6 +275,7 @@ def fit_groups_ordinal(
     std_lv: bool = False,
     missing: str = "listwise",
     parameterization: str = "delta",
+    orthogonal: bool = False,
 ) -> MultiGroupResult:
     """Fit a model with ordinal indicators in several groups at once (WLSMV or ULSMV).
 
@@ -367,6 +313,9 @@ def fit_groups_ordinal(
         (``lav_partable_flat``); ``"residuals"`` in ``group_equal`` then makes them
         equal, i.e. 1 in every group (strict invariance). The scaling factors follow
         from the implied variances, ``diag(Sigma*_g)^-1/2``.
+    orthogonal : bool, default False
+        lavaan's ``orthogonal = TRUE``: the covariances of the exogenous latent
+        variables fixed at 0 (in every group), as in a single-group fit.
 
     Returns
     -------
@@ -441,7 +390,7 @@ def fit_groups_ordinal(
         )
     ge = _check_group_equal(group_equal)
     gp = (group_partial,) if isinstance(group_partial, str) else tuple(group_partial)
-    spec = _spec(model, std_lv=std_lv)
+    spec = _spec(model, std_lv=std_lv, orthogonal=orthogonal)
     frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
     items = list(spec.ov) if ordered is True else _ordered_list(ordered)
@@ -464,57 +413,20 @@ def _ordered_list(ordered: Any) -> list[str]:
     return [ordered] if isinstance(ordered, str) else [str(o) for o in ordered]
 
 
-def _spec(model: Any, *, std_lv: bool) -> ModelSpec:
+def _spec(model: Any, *, std_lv: bool, orthogonal: bool = False) -> ModelSpec:
     if isinstance(model, ModelSpec):
+        options = model.options
         spec = specify(
             model.syntax,
-            **{**model.options, "std_lv": std_lv or model.options.get("std_lv", False)},
+            **{
+                **options,
+                "std_lv": std_lv or options.get("std_lv", False),
+                "orthogonal": orthogonal or options.get("orthogonal", False),
+            },
         )
     else:
-        spec = specify(_model_syntax(model), std_lv=std_lv)
+        spec = specify(_model_syntax(model), std_lv=std_lv, orthogonal=orthogonal)
     return spec
-
-
-@dataclass(frozen=True)
-class _Group:
-    gl: GroupLayout
-    cm: Any
-    rows: pd.DataFrame
-    th_obs: np.ndarray
-    r: np.ndarray
-    gamma: np.ndarray
-    w: np.ndarray
-    n: int
-
-
-def _rows_table(rows: pd.DataFrame) -> ParTable:
-    """One group's table rows (global ``free`` indices) as a :class:`ParTable`."""
-    return ParTable(
-        lhs=rows["lhs"].to_numpy(dtype=object),
-        op=rows["op"].to_numpy(dtype=object),
-        rhs=rows["rhs"].to_numpy(dtype=object),
-        free=rows["free"].to_numpy(dtype=int),
-        ustart=rows["ustart"].to_numpy(dtype=float),
-        exo=rows["exo"].to_numpy(dtype=int),
-        label=rows["label"].to_numpy(dtype=object),
-    )
-
-
-def _group_layout(
-    rows: pd.DataFrame, ov: list[str], theta: bool = False
-) -> tuple[GroupLayout, Any]:
-    """One group's :class:`GroupLayout` (and compiled model) from its table rows."""
-    return group_layout(_rows_table(rows), ov, theta=theta)
-
-
-def _build_group(
-    rows: pd.DataFrame, ov: list[str], pc: Any, dwls_weights: bool, theta: bool = False
-) -> _Group:
-    gl, cm = _group_layout(rows, ov, theta)
-    gamma = np.asarray(pc.gamma, dtype=float)
-    w = 1.0 / np.diag(gamma) if dwls_weights else np.ones(len(gamma))
-    r = pc.correlation.loc[ov, ov].to_numpy()
-    return _Group(gl, cm, rows, pc.thresholds.values.to_numpy(), r, gamma, w, int(pc.n))
 
 
 def _fit(
@@ -529,72 +441,27 @@ def _fit(
     items: list[str],
     parameterization: str = "delta",
 ) -> MultiGroupResult:
+    """The multi-group fit: the one ordinal pipeline over G blocks, a multi-group result."""
     ov = list(spec.ov)
     theta = parameterization == "theta"
-    p = len(ov)
     n_groups = len(gd.labels)
-    n_th = _check_categories(gd.data, ov, gd.labels, group)
-    table, q, eq_pairs = _ordinal_table(spec, n_th, n_groups, ge, gp, std_lv, parameterization)
     notes = list(gd.notes)
     for note in gd.notes:
         warnings.warn(note, MissingDataWarning, stacklevel=3)
-    dwls_weights = ORDINAL_ESTIMATORS[est_name] == "DWLS"
-    groups = _group_blocks(gd, ov, table, group, missing, dwls_weights, theta, notes)
-    n_cor = p * (p - 1) // 2
-    sizes = [len(gr.th_obs) + n_cor for gr in groups]
-    df = int(sum(sizes)) - q
-    if df < 0:
-        raise IdentificationError(
-            "the model has more free parameters than sample statistics (df < 0)",
-            found=f"{q} free parameters, {sum(sizes)} thresholds and polychoric "
-            f"correlations in {n_groups} groups",
-            expected="df >= 0",
-            fix="constrain more parameters across groups (group_equal) or fix some",
-        )
-    nobs = [gr.n for gr in groups]
-    n_total = int(sum(nobs))
-    rows_i, cols_i = dwls.lower_pairs(p)
-    stats_g = [np.concatenate([gr.th_obs, gr.r[rows_i, cols_i]]) for gr in groups]
-
-    kernel = MultiGroupDWLS(
-        [gr.gl for gr in groups],
-        stats_g,
-        [gr.w for gr in groups],
-        [(n - 1) / n_total for n in nobs],
-        q,
+    fit = fit_blocks(
+        spec,
+        gd,
+        make_table=lambda n_th: _ordinal_table(
+            spec, n_th, n_groups, ge, gp, std_lv, parameterization
+        ),
+        est_name=est_name,
+        missing=missing,
+        parameterization=parameterization,
+        group=group,
+        notes=notes,
     )
-    starts = [
-        (name, functools.partial(_start_vector, name, groups, q, theta))
-        for name in ("principal component", "default", "simple")
-    ]
-    run = minimize(kernel, starts, mg_dwls_optimize, information="expected")
-    x, iterations, converged = run.x, run.iterations, run.converged
-    result_warnings = Findings(notes)
-    if not converged:
-        result_warnings.add(
-            "convergence",
-            f"the optimizer did not converge after {iterations} iterations: the estimates "
-            "are not to be trusted",
-        )
-    fg = np.array(nobs, dtype=float) / n_total
-    jacs = kernel.jacobians(x)
-    f_groups = kernel.group_discrepancies(x)
-    chisq_g = np.array([(n - 1) * f for n, f in zip(nobs, f_groups, strict=True)])
-    chisq = float(chisq_g.sum())
-    vcov, e_inv = _sandwich(groups, jacs, fg, q, n_total, result_warnings)
-    measures, implied, sigmas, parts, nth = _group_tests(
-        groups=groups,
-        table=table,
-        x=x,
-        jacs=jacs,
-        fg=fg,
-        nobs=nobs,
-        stats_g=stats_g,
-        chisq=chisq,
-        df=df,
-        e_inv=e_inv,
-        uls=not dwls_weights,
-    )
+    table, groups, x, vcov = fit.table, fit.groups, fit.x, fit.vcov
+    nobs = fit.nobs
     # parameter rows
     se_free = np.sqrt(np.clip(np.diag(vcov), 0.0, None))
     pieces: list[pd.DataFrame] = []
@@ -608,32 +475,22 @@ def _fit(
         label = gd.labels[g]
         rows = gr.rows
         fr = rows["free"].to_numpy(dtype=int)
-        std = _Std(gr, ov)
-        est, std_lv_v = std.evaluate(x[None, gr.gl.index], kind="std.lv")
-        est = est[0]
-        mi_groups.append(MIGroup(_rows_table(rows), est, stats_g[g], gr.w, gr.n, g + 1))
-        std_lv_v = std_lv_v[0]
+        std = fit.values[g]
+        est, std_lv_v = fit.est[g], fit.std_lv[g]
+        mi_groups.append(MIGroup(gr.pt, est, fit.stats_g[g], gr.w, gr.n, g + 1))
 
-        def std_all_batch(xs: np.ndarray, std: _Std = std, idx: np.ndarray = gr.gl.index):
+        def std_all_batch(xs: np.ndarray, std: RowValues = std, idx: np.ndarray = gr.gl.index):
             return std.evaluate(xs[:, idx], kind="std.all")[1]
 
         std_batches.append(std_all_batch)
         std_all, se_std = delta_method(std_all_batch, x, np.nan_to_num(vcov))
-        if e_inv is None:
+        if fit.e_inv is None:
             se_std = np.full_like(se_std, np.nan)
         se = np.where(fr > 0, se_free[np.maximum(fr, 1) - 1], 0.0)
         pieces.append(group_estimates(rows, g + 1, label, est, se, std_lv_v, std_all, se_std))
-        prefix = f"group {group} = {_plain(label)!r}: "
         ops, lhs = rows["op"].to_numpy(), rows["lhs"].to_numpy()
         rhs = rows["rhs"].to_numpy()
-        for i in np.flatnonzero((ops == "~~") & (lhs == rhs)):
-            if est[i] < 0:
-                kind = "residual variance of y*" if lhs[i] in ov else "variance"
-                result_warnings.add(
-                    "admissibility",
-                    f"{prefix}negative {kind} (Heywood case): {lhs[i]} ~~ {rhs[i]} = {est[i]:.4g}",
-                )
-        pt_ = parts[g]
+        pt_ = fit.parts[g]
         d = pt_["delta"][0].real
         common = np.diag(pt_["common"][0].real)
         r2 = pd.Series(common * d**2, index=ov, name="r2")
@@ -643,8 +500,8 @@ def _fit(
         r2_parts.append(r2)
         th_names = [f"{a}|{b}" for a, b in zip(lhs[ops == "|"], rhs[ops == "|"], strict=True)]
         implied_map[_plain(label)] = (
-            pd.DataFrame(sigmas[g], index=names, columns=names),
-            pd.Series(implied[g][: nth[g]], index=th_names, name="threshold"),
+            pd.DataFrame(fit.sigmas[g], index=names, columns=names),
+            pd.Series(fit.implied[g][: fit.nth[g]], index=th_names, name="threshold"),
         )
         sample_map[_plain(label)] = (
             pd.DataFrame(gr.r, index=names, columns=names),
@@ -658,21 +515,21 @@ def _fit(
             ignore_index=True,
         )  # fmt: skip
     labels_plain = [_plain(v) for v in gd.labels]
-    chisq_group = pd.Series(chisq_g, index=pd.Index(labels_plain, name=group), name="chisq")
+    chisq_group = pd.Series(fit.chisq_g, index=pd.Index(labels_plain, name=group), name="chisq")
     internals = _OrdinalInternals(
-        jac=tuple(jacs),
+        jac=tuple(fit.jacs),
         w=tuple(gr.w for gr in groups),
         gamma=tuple(gr.gamma for gr in groups),
         nobs=tuple(nobs),
-        e_inv=e_inv,
-        chisq=chisq,
-        df=float(df),
+        e_inv=fit.e_inv,
+        chisq=fit.chisq,
+        df=float(fit.df),
         data_hash=gd.data_hash,
         estimator=est_name,
     )
     provenance = Provenance(
         estimator=est_name,
-        n=n_total,
+        n=int(sum(nobs)),
         n_excluded=int(sum(gd.n_excluded)) + gd.n_group_missing,
         data_hash=gd.data_hash,
         options=MappingProxyType(
@@ -688,12 +545,14 @@ def _fit(
                 "group_equal": list(ge),
                 "group_partial": list(gp),
                 "std_lv": bool(std_lv),
+                "orthogonal": bool(spec.options.get("orthogonal", False)),
                 "missing": missing,
                 "n_excluded_per_group": [int(v) for v in gd.n_excluded],
                 "n_group_missing": gd.n_group_missing,
             }
         ),
     )
+    findings = fit.findings
     return MultiGroupResult(
         model=spec.syntax,
         group=group,
@@ -701,202 +560,26 @@ def _fit(
         group_equal=ge,
         group_partial=gp,
         _estimates=estimates,
-        _fit_measures=pd.Series(measures, name="fit_measures"),
+        _fit_measures=pd.Series(fit.measures, name="fit_measures"),
         _chisq_group=chisq_group,
         _r2=pd.concat(r2_parts),
         _nobs=pd.Series(nobs, index=pd.Index(labels_plain, name=group), name="n"),
         _implied=MappingProxyType(implied_map),
         _sample=MappingProxyType(sample_map),
         _vcov=pd.DataFrame(vcov),
-        converged=bool(converged),
-        iterations=int(iterations),
-        warnings=tuple(result_warnings),
-        _status=result_warnings.status(bool(converged)),
+        converged=fit.converged,
+        iterations=fit.iterations,
+        warnings=tuple(findings),
+        _status=findings.status(fit.converged),
         provenance=provenance,
-        _score=Once(_OrdinalScore(table, eq_pairs, groups, stats_g, x, n_total, ov))
-        if eq_pairs
+        _score=Once(_OrdinalScore(table, fit.eq_pairs, groups, fit.stats_g, x, int(sum(nobs)), ov))
+        if fit.eq_pairs
         else None,
         _internals=internals,
         _modindices=functools.partial(
             ordinal_modification_indices, tuple(mi_groups), tuple(ov), x.copy(), theta=theta
         ),
     )
-
-
-def _group_blocks(
-    gd: Any,
-    ov: list[str],
-    table: pd.DataFrame,
-    group: str,
-    missing: str,
-    dwls_weights: bool,
-    theta: bool,
-    notes: list[str],
-) -> list[_Group]:
-    """Each group's thresholds and polychorics (their warnings named with the group)."""
-    groups: list[_Group] = []
-    for g in range(len(gd.labels)):
-        block = pd.DataFrame(gd.data[g], columns=ov)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            pc = polychoric(block, missing=missing, nacov=True)
-        for w_ in caught:
-            if issubclass(w_.category, MissingDataWarning):
-                continue
-            msg = f"group {group} = {_plain(gd.labels[g])!r}: {w_.message}"
-            notes.append(msg)
-            warnings.warn(msg, w_.category, stacklevel=4)
-        groups.append(_build_group(table[table["group"] == g + 1], ov, pc, dwls_weights, theta))
-    return groups
-
-
-def _start_vector(name: str, groups: Sequence[_Group], q: int, theta: bool) -> np.ndarray | None:
-    """Start values of one kind (principal component, lavaan's default or simple).
-
-    Group by group: loadings and variances from the group's polychorics, thresholds from
-    its sample thresholds, scaling factors 1, means 0.
-    """
-    x0 = np.full(q, np.nan)
-    for gr in groups:
-        if name == "principal component":
-            xs = _start_values(gr.cm, gr.r)
-        else:  # lavaan's per group, from the group's polychorics (issue 14)
-            made = dict(lavaan_starts(gr.cm, gr.r))[name]()
-            if made is None:
-                return None
-            xs = made
-        tf = gr.gl.th_param >= 0
-        scale = np.ones(len(gr.th_obs))
-        if theta:  # thresholds in the units of y*: sample thresholds times sd(y*)
-            var = np.einsum("bii->bi", gr.gl.parts(xs[None, :])["common"])[0] + 1.0
-            scale = np.sqrt(np.where(var > 0, var, 1.0))[gr.gl.th_item]
-        xs[gr.gl.th_param[tf]] = (gr.th_obs * scale)[tf]
-        df_ = gr.gl.delta_param >= 0
-        xs[gr.gl.delta_param[df_]] = 1.0
-        unset = np.isnan(x0[gr.gl.index])
-        x0[gr.gl.index[unset]] = xs[unset]
-    return np.nan_to_num(x0)
-
-
-def _sandwich(
-    groups: Sequence[_Group],
-    jacs: Sequence[np.ndarray],
-    fg: np.ndarray,
-    q: int,
-    n_total: int,
-    result_warnings: Findings,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Lavaan's robust.sem covariance over groups, or NaN, saying why."""
-    n_groups = len(groups)
-    info = np.zeros((q, q))
-    meat = np.zeros((q, q))
-    for f, gr, j in zip(fg, groups, jacs, strict=True):
-        wj = gr.w[:, None] * j
-        info += f * (j.T @ wj)
-        meat += f * (wj.T @ gr.gamma @ wj)
-    info = (info + info.T) / 2.0
-    e_inv: np.ndarray | None
-    try:
-        eig = np.linalg.eigvalsh(info) if q else np.ones(1)
-        if not np.all(np.isfinite(eig)) or eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
-            raise np.linalg.LinAlgError
-        e_inv = np.linalg.inv(info)
-        vcov = e_inv @ meat @ e_inv / (n_total - n_groups)
-        vcov = (vcov + vcov.T) / 2.0
-    except np.linalg.LinAlgError:
-        e_inv = None
-        vcov = np.full((q, q), np.nan)
-        result_warnings.add(
-            "identification",
-            "the information matrix is singular and could not be inverted: the model may "
-            "not be identified; standard errors and the scaled test are not available",
-        )
-    return vcov, e_inv
-
-
-def _group_tests(
-    *,
-    groups: Sequence[_Group],
-    table: pd.DataFrame,
-    x: np.ndarray,
-    jacs: Sequence[np.ndarray],
-    fg: np.ndarray,
-    nobs: Sequence[int],
-    stats_g: Sequence[np.ndarray],
-    chisq: float,
-    df: int,
-    e_inv: np.ndarray | None,
-    uls: bool,
-) -> tuple[dict[str, float], list[np.ndarray], list[np.ndarray], list[Any], list[int]]:
-    """The scaled-shifted test, its baseline, CatML and the fit measures over groups.
-
-    Returns ``(measures, implied statistics, implied correlation matrices, parts, nth)``.
-    """
-    n_groups = len(groups)
-    p = len(groups[0].r)
-    n_cor = p * (p - 1) // 2
-    rows_i, cols_i = dwls.lower_pairs(p)
-    q = len(x)
-    w_all = np.concatenate([f * gr.w for f, gr in zip(fg, groups, strict=True)])
-    gamma_all = sla.block_diag(*[gr.gamma / f for f, gr in zip(fg, groups, strict=True)])
-    if e_inv is not None:
-        test = dwls.scaled_shifted(chisq, df, w_all, gamma_all, np.vstack(jacs), e_inv)
-    else:
-        test = dwls.ScaledShifted(math.nan, df, math.nan, math.nan, math.nan, math.nan)
-    # baseline: thresholds free per group, correlations 0
-    nth = [len(gr.th_obs) for gr in groups]
-    chisq_b = float(
-        sum(
-            (n - 1) * float(s[k:] ** 2 @ gr.w[k:])
-            for n, s, gr, k in zip(nobs, stats_g, groups, nth, strict=True)
-        )
-    )
-    df_b = n_groups * n_cor
-    w_c = np.concatenate([f * gr.w[k:] for f, gr, k in zip(fg, groups, nth, strict=True)])
-    g_c = sla.block_diag(*[gr.gamma[k:, k:] / f for f, gr, k in zip(fg, groups, nth, strict=True)])
-    test_b = dwls.scaled_shifted(chisq_b, df_b, w_c, g_c, None, None)
-    # implied statistics per group
-    parts = [gr.gl.parts(x[gr.gl.index][None, :]) for gr in groups]
-    implied = [gr.gl.implied(x[gr.gl.index][None, :])[0] for gr in groups]
-    sigmas = []
-    for imp in implied:
-        s = np.eye(p)
-        s[rows_i, cols_i] = imp[len(imp) - n_cor :]
-        s[cols_i, rows_i] = imp[len(imp) - n_cor :]
-        sigmas.append(s)
-    cat = None
-    constrained_th = _thresholds_constrained(table)
-    if e_inv is not None and not constrained_th:
-        try:
-            cat = catml_multigroup(
-                [gr.r for gr in groups],
-                sigmas,
-                [j[k:] for j, k in zip(jacs, nth, strict=True)],
-                [gr.w[k:] for gr, k in zip(groups, nth, strict=True)],
-                [gr.gamma[k:, k:] for gr, k in zip(groups, nth, strict=True)],
-                fg,
-                e_inv,
-            )
-        except np.linalg.LinAlgError:
-            cat = None
-    measures = _measures(
-        chisq=chisq,
-        df=df,
-        nobs=nobs,
-        npar=q,
-        test=test,
-        chisq_b=chisq_b,
-        df_b=df_b,
-        test_b=test_b,
-        stats_g=stats_g,
-        implied=implied,
-        weights=[gr.w for gr in groups],
-        nth=nth,
-        p=p,
-        uls=uls,
-        cat=cat,
-    )
-    return measures, implied, sigmas, parts, nth
 
 
 class _ScoreAdapter:
@@ -967,153 +650,12 @@ def _stacked(batches: Sequence[Any], xs: np.ndarray) -> np.ndarray:
     return np.hstack([f(xs) for f in batches])
 
 
-def _thresholds_constrained(table: pd.DataFrame) -> bool:
-    """Whether a threshold or a mean shares a parameter with another row (catML fails)."""
-    sel = table["op"].isin(["|", "~1"]) & (table["free"] > 0)
-    free = table["free"].to_numpy()
-    counts = pd.Series(free[free > 0]).value_counts()
-    shared = set(counts[counts > 1].index)
-    return bool(np.isin(free[sel.to_numpy()], list(shared)).any())
-
-
-class _Std(RowValues):
-    """Row values (unstandardized, std.lv, std.all) of one group for batches of x."""
-
-    def __init__(self, gr: _Group, ov: list[str]) -> None:
-        rows = gr.rows
-        super().__init__(gr.gl, gr.cm.position, rows["op"].to_numpy(), rows["lhs"].to_numpy(), ov)
-
-
-# --------------------------------------------------------------------- fit measures
-def _measures(
-    *,
-    chisq: float,
-    df: int,
-    nobs: Sequence[int],
-    npar: int,
-    test: dwls.ScaledShifted,
-    chisq_b: float,
-    df_b: int,
-    test_b: dwls.ScaledShifted,
-    stats_g: Sequence[np.ndarray],
-    implied: Sequence[np.ndarray],
-    weights: Sequence[np.ndarray],
-    nth: Sequence[int],
-    p: int,
-    uls: bool,
-    cat: tuple[np.ndarray, np.ndarray, float, float] | None,
-) -> dict[str, float]:
-    """Lavaan's ``fitMeasures()`` of a multi-group categorical (D)WLS fit."""
-    n = int(sum(nobs))
-    g_count = len(nobs)
-    n1 = n - g_count
-    root_g = math.sqrt(g_count)
-    x2, x2_b = test.stat, test_b.stat
-
-    out = scaled_test_measures(npar, n, chisq, df, test, chisq_b, df_b, test_b, uls)
-    robust = _robust(cat, nobs, n1, df, df_b, g_count)
-    out["cfi.robust"], out["tli.robust"] = robust.pop("cfi.robust"), robust.pop("tli.robust")
-    out["nnfi.scaled"] = out["tli.scaled"]
-    out["rfi.scaled"] = fi.rfi(x2, df, x2_b, df_b)
-    out["nfi.scaled"] = fi.nfi(x2, df, x2_b, df_b)
-    out["pnfi.scaled"] = (df / df_b) * (x2_b - x2) / x2_b if x2_b > 0 else math.nan
-    out["ifi.scaled"] = fi.ifi(x2, df, x2_b, df_b)
-    out["rni.scaled"] = fi.rni(x2, df, x2_b, df_b)
-    out["nnfi.robust"], out["rni.robust"] = robust.pop("nnfi.robust"), robust.pop("rni.robust")
-    for suffix, stat in (("", chisq), (".scaled", x2)):
-        out[f"rmsea{suffix}"] = fi.rmsea(stat, df, n1) * root_g
-        lo, hi = fi.rmsea_ci(stat, df, n1)
-        out[f"rmsea.ci.lower{suffix}"], out[f"rmsea.ci.upper{suffix}"] = lo * root_g, hi * root_g
-        if suffix == "":
-            out["rmsea.ci.level"] = 0.90
-        out[f"rmsea.pvalue{suffix}"] = fi.rmsea_pvalue(stat, df, n1 / g_count, 0.05)
-        if suffix == "":
-            out["rmsea.close.h0"] = 0.05
-        out[f"rmsea.notclose.pvalue{suffix}"] = (
-            1.0 - fi.rmsea_pvalue(stat, df, n1 / g_count, 0.08) if df > 0 else math.nan
-        )
-        if suffix == "":
-            out["rmsea.notclose.h0"] = 0.08
-    out.update(robust)
-    wts = np.asarray(nobs, dtype=float) / n
-    n_cor = p * (p - 1) // 2
-    acc: dict[str, list[float]] = {k: [] for k in ("rmr", "rmr_nomean", "crmr", "crmr_nomean")}
-    gfi_g = []
-    for s, e, w, k in zip(stats_g, implied, weights, nth, strict=True):
-        resid = s - e
-        ss_th = float(resid[:k] @ resid[:k])
-        ss_cor = float(resid[k:] @ resid[k:])
-        acc["rmr"].append(math.sqrt((ss_cor + ss_th) / (n_cor + k + p)))
-        acc["rmr_nomean"].append(math.sqrt(ss_cor / (n_cor + p)))
-        acc["crmr"].append(math.sqrt((ss_cor + ss_th) / (n_cor + k)))
-        acc["crmr_nomean"].append(math.sqrt(ss_cor / n_cor) if n_cor else math.nan)
-        gfi_g.append(1.0 - float(resid**2 @ w) / float(s**2 @ w))
-    out["rmr"] = float(wts @ acc["rmr"])
-    out["rmr_nomean"] = float(wts @ acc["rmr_nomean"])
-    out["srmr"] = out["rmr_nomean"]
-    out["srmr_bentler"] = out["rmr"]
-    out["srmr_bentler_nomean"] = out["rmr_nomean"]
-    out["crmr"] = float(wts @ acc["crmr"])
-    out["crmr_nomean"] = float(wts @ acc["crmr_nomean"])
-    out["srmr_mplus"] = math.nan
-    out["srmr_mplus_nomean"] = math.nan
-    out["cn_05"] = fi.cn(chisq, df, n1, 0.05)
-    out["cn_01"] = fi.cn(chisq, df, n1, 0.01)
-    gfi = float(wts @ np.array(gfi_g))
-    nel = int(sum(len(s) for s in stats_g))
-    out["gfi"] = gfi
-    out["agfi"] = fi.agfi(gfi, nel, df)
-    out["pgfi"] = fi.pgfi(gfi, nel, df)
-    out["mfi"] = math.exp(-0.5 * (chisq - df) / n1)
-    nel1 = len(stats_g[0])
-    out["wrmr"] = math.sqrt(chisq / nel1) if nel1 > 0 else math.nan
-    return out
-
-
-def _robust(
-    cat: tuple[np.ndarray, np.ndarray, float, float] | None,
-    nobs: Sequence[int],
-    n1: int,
-    df: int,
-    df_b: int,
-    g_count: int,
-) -> dict[str, float]:
-    names = [
-        "cfi.robust", "tli.robust", "nnfi.robust", "rni.robust", "rmsea.robust",
-        "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "rmsea.pvalue.robust",
-        "rmsea.notclose.pvalue.robust",
-    ]  # fmt: skip
-    if cat is None:
-        return dict.fromkeys(names, math.nan)
-    f_ml, f_null, ks, kbs = cat
-    nn = np.asarray(nobs, dtype=float)
-    xx3, xx3_null = float(nn @ f_ml), float(nn @ f_null)
-    c3 = ks / df if df > 0 else math.inf
-    c3_null = kbs / df_b
-    root_g = math.sqrt(g_count)
-    out = {
-        "cfi.robust": fi.cfi(xx3, df, xx3_null, df_b, c3, c3_null),
-        "tli.robust": fi.tli(xx3, df, xx3_null, df_b, c3, c3_null),
-        "rni.robust": fi.rni(xx3, df, xx3_null, df_b, c3, c3_null),
-        "rmsea.robust": fi.rmsea(xx3, df, n1, c3) * root_g,
-    }
-    out["nnfi.robust"] = out["tli.robust"]
-    scaled = xx3 / c3
-    lo, hi = fi.rmsea_ci(scaled, df, n1, c_hat=c3)
-    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo * root_g, hi * root_g
-    out["rmsea.pvalue.robust"] = fi.rmsea_pvalue(scaled, df, n1 / g_count, 0.05, c_hat=c3)
-    out["rmsea.notclose.pvalue.robust"] = 1.0 - fi.rmsea_pvalue(
-        scaled, df, n1 / g_count, 0.08, c_hat=c3
-    )
-    return out
-
-
 # ------------------------------------------------------------------------------ LRT
 def _single_group_internals(res: SEMResult, data: Any) -> _OrdinalInternals:
     """The internals of a single-group ordinal fit, recomputed from its data.
 
-    The model is refitted as one group by this module's kernel (the numbers of
-    :func:`loyaltysem.sem.ordinal.fit_ordinal`, checked on the chi-square).
+    The model is refitted by the one pipeline (:func:`loyaltysem.sem.ordinal.fit_one_group`),
+    checked on the chi-square.
     """
     opts = res.provenance.options
     spec = specify(
@@ -1122,34 +664,22 @@ def _single_group_internals(res: SEMResult, data: Any) -> _OrdinalInternals:
         orthogonal=bool(opts.get("orthogonal", False)),
     )
     missing = str(opts.get("missing", "listwise"))
-    frame, survey_hash = _survey_frame(data)
+    frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
-    ov = list(spec.ov)
-    values = frame[ov].to_numpy(dtype=float)
-    observed = np.isfinite(values)
-    keep = observed.all(axis=1) if missing == "listwise" else observed.any(axis=1)
-    block = values[keep]
-    gd = _GroupData(
-        labels=("all",),
-        covs=(np.eye(len(ov)),),
-        means=(np.zeros(len(ov)),),
-        nobs=(len(block),),
-        n_excluded=(int((~keep).sum()),),
-        n_group_missing=0,
-        data_hash=str(survey_hash or "") + str(len(block)),
-        notes=(),
-        data=(block,),
-        missing=missing,
-    )
-    items = [str(v) for v in opts.get("ordered", ov)]
+    items = [str(v) for v in opts.get("ordered", spec.ov)]
     parameterization = str(opts.get("parameterization", "delta"))
     _check_model(spec, items, parameterization)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        one = _fit(
-            spec, gd, "", str(res.provenance.estimator), (), (), False, missing, items,
-            parameterization,
-        )  # fmt: skip
+        block = one_block(spec, frame, missing, res.provenance.data_hash)
+        with single_blas_thread():
+            one = fit_one_group(
+                spec,
+                block,
+                items,
+                estimator=str(res.provenance.estimator),
+                parameterization=parameterization,
+            )
     internals = _internals(one)
     chisq = float(res.fit_measures["chisq"])
     if not math.isclose(internals.chisq, chisq, rel_tol=1e-5, abs_tol=1e-6):

@@ -60,7 +60,8 @@ from loyaltysem.sem.moments import (
     moments_from_data,
     moments_from_summary,
 )
-from loyaltysem.sem.ordinal import fit_ordinal
+from loyaltysem.sem.ordinal import _check_model, _ordinal_options, fit_one_group
+from loyaltysem.sem.ordinal import one_block as ordinal_block
 from loyaltysem.sem.results import SEMResult
 from loyaltysem.sem.specification import (
     Definition,
@@ -156,7 +157,14 @@ def _fit_ordinal(
     summary: bool,
     parameterization: str = "delta",
 ) -> SEMResult:
-    """``fit()`` with ordinal items: checks the options, then :func:`fit_ordinal`."""
+    """``fit()`` with ordinal items: the options checked, then the one ordinal pipeline.
+
+    The respondents become the pipeline's one block
+    (:func:`loyaltysem.sem.ordinal.one_block`: counted deletion, the data hash) and the
+    fit is the case G = 1 of the multi-group ordinal fit
+    (:func:`loyaltysem.sem.ordinal.fit_one_group` over
+    :func:`loyaltysem.sem.ordinal.fit_blocks`), with the single-group result.
+    """
     if ordered is None or ordered is False:
         raise ModelSpecError(
             f"estimator={estimator!r} is for ordinal items and needs ordered=",
@@ -217,14 +225,15 @@ def _fit_ordinal(
         "orthogonal": spec.options.get("orthogonal", orthogonal),
         "source": "data",
     }
-    return fit_ordinal(
+    est_name, items = _ordinal_options(estimator, items, missing, parameterization)
+    _check_model(spec, items, parameterization)
+    block = ordinal_block(spec, frame, missing, data_hash)
+    return fit_one_group(
         spec,
-        frame,
+        block,
         items,
-        estimator=estimator,
-        missing=missing,
+        estimator=est_name,
         parameterization=parameterization,
-        data_hash=data_hash,
         options=options,
     )
 
