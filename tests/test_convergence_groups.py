@@ -299,7 +299,8 @@ def test_items_of_reads_the_syntax():
 
 
 def test_a_multigroup_fiml_fit_is_checked_at_its_point(monkeypatch):
-    import loyaltysem.sem.engine as engine
+    """Multi-group FIML: every start's point is checked, and the next start tried (issue 14)."""
+    from loyaltysem._kernels import converge
 
     data = pd.read_csv(ROOT / "tests" / "data" / "corp_rep_data_servicetype.csv")
     rng = np.random.default_rng(3)
@@ -308,14 +309,14 @@ def test_a_multigroup_fiml_fit_is_checked_at_its_point(monkeypatch):
     data = pd.concat([data[["servicetype"]], holes], axis=1)
     model = "COMP =~ comp_1 + comp_3\nPERF =~ perf_1 + perf_3 + perf_4"
     seen = []
-    real = engine.converge_check
+    real = converge._check
 
     def spy(kernel, st, tol, information):
         reason, info = real(kernel, st, tol, information)
         seen.append((information, reason, info))
         return reason, info
 
-    monkeypatch.setattr(engine, "converge_check", spy)
+    monkeypatch.setattr(converge, "_check", spy)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = fit_groups(model, data, group="servicetype", missing="ml")
@@ -324,13 +325,18 @@ def test_a_multigroup_fiml_fit_is_checked_at_its_point(monkeypatch):
     # the check's observed information is the one the standard errors use
     assert np.all(np.linalg.eigvalsh(seen[0][2]) > 0)
 
+    tried = []
+
     def saddle(kernel, st, tol, information):
+        tried.append(information)
         return "the optimizer stopped at a saddle point, not at a minimum", None
 
-    monkeypatch.setattr(engine, "converge_check", saddle)
+    monkeypatch.setattr(converge, "_check", saddle)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = fit_groups(model, data, group="servicetype", missing="ml")
     assert not res.converged and not res.status.converged
     assert sum("saddle point" in w for w in res.warnings) == 1
     assert not any("did not converge after" in w for w in res.warnings)
+    # principal-component starts, then lavaan's default and simple ones: each checked
+    assert tried == ["observed"] * 3

@@ -48,8 +48,7 @@ import pandas as pd
 
 from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
-from loyaltysem._kernels.converge import GRADIENT_TOL, SINGULAR, minimize
-from loyaltysem._kernels.converge import _check as converge_check
+from loyaltysem._kernels.converge import minimize
 from loyaltysem._kernels.delta import delta_method
 from loyaltysem._kernels.ml import MLKernel, _bfgs, _damped_fisher
 from loyaltysem._kernels.multigroup import (
@@ -252,47 +251,32 @@ def _means(gd: _GroupData, table: BlockTable) -> list[np.ndarray | None]:
     return list(gd.means)
 
 
-def _fiml_optimum(
-    compiled: Sequence[CompiledModel],
-    index: Sequence[np.ndarray],
-    gd: _GroupData,
-    q: int,
-    fiml: FIMLData,
-    x: np.ndarray,
-    prefix: Callable[[int], str],
-    warnings: Findings,
-    information: str,
-) -> tuple[MultiGroupKernel, Any, np.ndarray, int, bool, np.ndarray | None]:
-    """From the ML fit to the EM moments on to the full-information optimum, checked."""
-    fiml_info: np.ndarray | None = None
-    iterations = 0
-    pats, h1s = fiml
-    per_group = [
-        fiml_kernel.FIMLKernel(cm.layout, pat, h1)
-        for cm, pat, h1 in zip(compiled, pats, h1s, strict=True)
-    ]
-    kernel = MultiGroupKernel.from_kernels(per_group, index, gd.nobs, q)
-    st = kernel.state(x)
-    x, st, extra, converged = _bfgs(cast(MLKernel, kernel), x, st, max_iter=200, tol=1e-8)
-    iterations += extra
-    if not converged:
-        x, st, extra, converged = _damped_fisher(
-            cast(MLKernel, kernel), x, st, max_iter=1000, tol=1e-8, until=0.0
-        )
-        iterations += extra
-    if converged:  # zero gradient and a positive definite information (issue 14)
-        reason, fiml_info = converge_check(kernel, st, GRADIENT_TOL, information)
-        if reason and not reason.startswith(SINGULAR):  # singular: not identified
-            converged = False
-            warnings.add("convergence", f"{reason}: the estimates are not to be trusted")
-    for g, h1 in enumerate(h1s):
-        if not h1.converged:
-            warnings.add(
-                "note",
-                f"{prefix(g)}the EM estimates of the saturated moments did not converge in "
-                f"{h1.iterations} iterations: chi-square and the fit indices are approximate",
-            )
-    return kernel, st, x, iterations, converged, fiml_info
+def _fiml_optimize(
+    ml_kernel: MultiGroupKernel, kernel: MultiGroupKernel, x0: np.ndarray
+) -> tuple[np.ndarray, Any, int, bool]:
+    """The full-information ML optimizer run from each start (lavaan ``missing = "ml"``).
+
+    1. The complete-data ML fit to each block's EM (saturated) moments (``ml_kernel``)
+       is close to the FIML estimate and cheap (no pass over the patterns).
+    2. BFGS on the FIML discrepancy from there; damped Fisher scoring with the FIML
+       expected information where BFGS stalls.
+
+    :func:`~loyaltysem._kernels.converge.minimize` checks the point it reaches (zero
+    gradient, positive definite information) and tries the next start where it fails.
+    """
+    x1, _, n1, _ = mg_optimize(ml_kernel, x0)
+    st = kernel.state(x1)
+    if not np.isfinite(kernel.objective(st)):  # the ML point is outside the FIML domain
+        x1, st = np.asarray(x0, dtype=float), kernel.state(x0)
+        if not np.isfinite(kernel.objective(st)):
+            return x1, st, n1, False
+    x, st, n2, done = _bfgs(cast(MLKernel, kernel), x1, st, max_iter=200, tol=1e-8)
+    if done:
+        return x, st, n1 + n2, True
+    x, st, n3, done = _damped_fisher(
+        cast(MLKernel, kernel), x, st, max_iter=1000, tol=1e-8, until=0.0
+    )
+    return x, st, n1 + n2 + n3, done
 
 
 def _vcov(
@@ -302,7 +286,6 @@ def _vcov(
     gd: _GroupData,
     how: Estimation,
     fiml: FIMLData | None,
-    fiml_info: np.ndarray | None,
     ov_x: list[int],
     warnings: Findings,
 ) -> tuple[np.ndarray, RobustParts | None, Any]:
@@ -317,9 +300,7 @@ def _vcov(
     extra: Any = None
     q = kernel.n_free
     try:
-        if fiml_info is not None:
-            info = fiml_info
-        elif run.information is not None:  # the check's matrix at this point: computed once
+        if run.information is not None:  # the check's matrix at this point: computed once
             info = run.information
         elif how.information == "observed":
             info = observed_information(kernel, st)
@@ -500,12 +481,24 @@ def fit_blocks(
     compiled, index, x0 = compile_blocks(table, ov, gd.covs, means)
     ov_x = list(compiled[0].ov_x)  # fixed.x covariates
     df, n_moments, x_moments = check_identified(table, p, len(ov_x), has_means, gd, group)
-    kernel = MultiGroupKernel([cm.layout for cm in compiled], index, gd.covs, means, gd.nobs, q)
+    ml_kernel = MultiGroupKernel([cm.layout for cm in compiled], index, gd.covs, means, gd.nobs, q)
     # principal-component starts, then lavaan's per block; the point checked (issue 14)
     starts: list[tuple[str, Any]] = [("principal component", x0)]
     starts += group_starts(compiled, index, gd.covs, means, q)
-    check_info = "expected" if fiml is not None else how.information
-    run = minimize(kernel, starts, mg_optimize, information=check_info)
+    kernel: MultiGroupKernel = ml_kernel
+    optimizer: Callable[..., Any] = mg_optimize
+    if fiml is not None:  # every start: ML to the EM moments, then on to the FIML optimum
+        kernel = MultiGroupKernel.from_kernels(
+            [
+                fiml_kernel.FIMLKernel(cm.layout, pat, h1)
+                for cm, pat, h1 in zip(compiled, *fiml, strict=True)
+            ],
+            index,
+            gd.nobs,
+            q,
+        )
+        optimizer = functools.partial(_fiml_optimize, ml_kernel)
+    run = minimize(kernel, starts, optimizer, information=how.information)
     x, st, iterations, converged = run.x, run.state, run.iterations, run.converged
     warnings = Findings(gd.notes)
     label_of = [_plain(v) for v in gd.labels]
@@ -515,22 +508,17 @@ def fit_blocks(
 
     if not converged:
         warnings.add("convergence", f"{run.reason}: the estimates are not to be trusted")
-    fiml_info: np.ndarray | None = None
-    if fiml is not None:  # from the ML fit to the EM moments to the FIML optimum
-        kernel, st, x, extra_it, converged, fiml_info = _fiml_optimum(
-            compiled, index, gd, q, fiml, x, prefix, warnings, how.information
-        )
-        iterations += extra_it
-        if not converged and "convergence" not in warnings.kinds:
-            warnings.add(
-                "convergence",
-                f"the optimizer did not converge after {iterations} iterations: the "
-                "estimates are not to be trusted",
-            )
+    if fiml is not None:
+        for g, h1 in enumerate(fiml[1]):
+            if not h1.converged:
+                warnings.add(
+                    "note",
+                    f"{prefix(g)}the EM estimates of the saturated moments did not converge "
+                    f"in {h1.iterations} iterations: chi-square and the fit indices are "
+                    "approximate",
+                )
     ov_x_idx = [ov.index(v) for v in ov_x]
-    vcov, robust, robust_extra = _vcov(
-        kernel, st, run, gd, how, fiml, fiml_info, ov_x_idx, warnings
-    )
+    vcov, robust, robust_extra = _vcov(kernel, st, run, gd, how, fiml, ov_x_idx, warnings)
     # --- each block's rows: estimates, standardized solution, checks
     plans = [StandardizationPlan.build(cm, "std.all") for cm in compiled]
     est = np.empty(len(table.pt))
