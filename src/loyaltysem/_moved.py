@@ -63,7 +63,8 @@ SPLIT: dict[str, tuple[str, ...]] = {
     "loyaltysem.estimation": (
         "loyaltysem.sem.moments",
         "loyaltysem.sem.measures",
-        "loyaltysem.sem.diagnostics",
+        "loyaltysem.sem.residuals",
+        "loyaltysem.sem.modindices",
         "loyaltysem.sem.engine",
         "loyaltysem._kernels.starts",
     ),

@@ -72,17 +72,8 @@ from loyaltysem._kernels.partable import (
 from loyaltysem._kernels.robust import RobustParts
 from loyaltysem._kernels.starts import _start_values, group_starts
 from loyaltysem._pickling import Once
-from loyaltysem.errors import IdentificationError, SurveyDataError
+from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
 from loyaltysem.sem import modindices
-from loyaltysem.sem.diagnostics import (
-    _fiml_std_residuals,
-    _mean_series,
-    _moment_std_residuals_at,
-    _not_available,
-    _square_frame,
-    _std_residuals_at,
-    residual_parts,
-)
 from loyaltysem.sem.group_blocks import (
     RowParameterization,
     _GroupData,
@@ -103,6 +94,7 @@ from loyaltysem.sem.measures import (
     _table_masks,
     fiml_gfi,
 )
+from loyaltysem.sem.residuals import residual_parts, standardized_residuals
 from loyaltysem.sem.results import MultiGroupResult, Provenance, SEMResult, estimates_table
 from loyaltysem.sem.specification import DefinedParameters, Definition
 from loyaltysem.status import Findings
@@ -953,10 +945,11 @@ def _result(
                 kernel,
                 st,
                 gd,
-                how.estimator,
+                how,
                 fiml is not None,
                 tuple(ov_x_idx),
                 None if first_order is None else tuple(first_order),
+                vcov,
             )
         ),
         _modindices=Once(
@@ -993,38 +986,24 @@ def _one_group_result(
     idx: np.ndarray,
 ) -> SEMResult:
     """A one-group result: plain tables (lavaan's ``fitted(fit)`` is a matrix, not a list)."""
-    k0, st0 = kernel.kernels[0], st.states[0]
-    n = int(gd.nobs[0])
+    st0 = st.states[0]
     s = gd.covs[0]
-    mean = k0.mean
-    values = gd.data[0] if gd.data else None
     std_residuals: Callable[[], np.ndarray]
-    observed = how.information == "observed"
-    if fiml is not None and not observed:
+    if fiml is not None and how.information != "observed":
         std_residuals = functools.partial(
             _not_available,
             "standardized residuals of a full-information ML fit with the expected information",
             "fit with information='observed' (lavaan's default with missing='ml')",
         )
-    elif fiml is not None:
-        b1 = None if robust_extra is None else robust_extra.first_order[0]
-        std_residuals = functools.partial(_fiml_std_residuals, k0, st0, observed, b1, ov_x_idx)
-    elif (
-        (how.se != "standard" or mean is not None or observed)
-        and values is not None
-        and not ov_x_idx
-    ):
+    else:  # the residuals of G blocks with G = 1
+        first_order = None if robust_extra is None or fiml is None else robust_extra.first_order
         std_residuals = functools.partial(
-            _moment_std_residuals_at,
-            k0,
-            st0,
-            values,
-            adf=how.se != "standard",
-            observed=observed,
-            mean=mean,
-        )
-    else:
-        std_residuals = functools.partial(_std_residuals_at, k0, st0, vcov, n, ov_x_idx)
+            _first_block,
+            functools.partial(
+                _std_residuals, kernel, st, gd, how, fiml is not None, tuple(ov_x_idx),
+                None if first_order is None else tuple(first_order), vcov,
+            ),
+        )  # fmt: skip
     sigma = st0.sigma
     mu = st0.mu
     return SEMResult(
@@ -1046,18 +1025,19 @@ def _std_residuals(
     kernel: MultiGroupKernel,
     st: Any,
     gd: _GroupData,
-    estimator: str,
+    how: Estimation,
     fiml: bool = False,
     ov_x: tuple[int, ...] = (),
     first_order: tuple[np.ndarray, ...] | None = None,
+    vcov: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
-    """Each group's standardized covariance residuals, as lavaan 0.6.14.
+    """Each block's standardized covariance residuals, as lavaan 0.6.14 (G >= 1).
 
     ``lav_residuals_acov`` group by group: ``Q_g = I - (n_g/N) Delta_g A0^-1 Delta_g'
     A1_g`` with ``A0 = sum_g (n_g/N) Delta_g' A1_g Delta_g`` the joint information
     (``observed.information = "h1"``), ``ACOV_g = Q_g Gamma_g Q_g' / n_g``; ``Gamma_g``
     normal-theory at the sample moments for ML, ADF for MLM/MLR; ``A1_g`` expected,
-    or observed for MLR (see :func:`loyaltysem.sem.diagnostics.moment_standardized_residuals`).
+    or observed for MLR (see :func:`loyaltysem.sem.residuals.moment_standardized_residuals`).
     lavaan 0.7 adds the terms that equality constraints carry between groups; 0.6.14,
     our reference, does not.
 
@@ -1070,19 +1050,30 @@ def _std_residuals(
     MLR (``lav_model_h1_acov``) -- and the covariates' moments carry no information
     (zero rows and columns, inverted on the rest), as in lavaan.
     """
-    if fiml or ov_x:
+    means = fiml or kernel.kernels[0].mean is not None
+    if fiml or (ov_x and means):
         return _moment_std_residuals(kernel, st, gd, fiml, ov_x, first_order)
+    if not gd.data or ov_x:
+        # no rows (summary statistics), or fixed.x covariates without a mean structure:
+        # normal theory from the covariance of the estimates, Q_g = I - Delta_g (n_g
+        # vcov_g) Delta_g' A1_g (n_g vcov_g = (n_g / N) A0^-1 where vcov = A0^-1 / N)
+        return tuple(
+            standardized_residuals(
+                k.s, s.sigma, k.jacobian(s), np.asarray(vcov)[np.ix_(idx, idx)], int(n), list(ov_x)
+            )
+            for k, s, idx, n in zip(kernel.kernels, st.states, kernel.index, gd.nobs, strict=True)
+        )
     parts = [
         residual_parts(
             values,
             k.s,
             s.sigma,
             k.jacobian(s),
-            adf=estimator != "ML",
-            observed=estimator == "MLR",
+            adf=how.se != "standard",
+            observed=how.information == "observed",
             mean=k.mean,
             mu=s.mu,
-            delta_mean=k.mean_jacobian(s),
+            delta_mean=None if k.mean is None else k.mean_jacobian(s),
         )
         for k, s, values in zip(kernel.kernels, st.states, gd.data, strict=True)
     ]
@@ -1235,3 +1226,23 @@ def _one_group_modindices(
     """The modification indices of one group: those of G groups with G = 1, no group column."""
     out = modindices.modification_indices(kernel, compiled, index, None, x, gd, fiml=fiml)
     return out[list(modindices.ONE_GROUP_MI_COLUMNS)]
+
+
+def _first_block(make: Callable[[], tuple[np.ndarray, ...]]) -> np.ndarray:
+    """The one block's table of a G-block computation (G = 1)."""
+    return make()[0]
+
+
+def _square_frame(values: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
+    """A p x p matrix labelled by the observed variables (implied or sample moments)."""
+    index = pd.Index(list(names))
+    return pd.DataFrame(values, index=index, columns=index)
+
+
+def _mean_series(values: np.ndarray, names: Sequence[str]) -> pd.Series:
+    return pd.Series(values, index=pd.Index(list(names)), name="mean")
+
+
+def _not_available(what: str, fix: str) -> Any:
+    """Raise the typed error for a statistic this kind of fit does not offer (yet)."""
+    raise ModelSpecError(f"{what} are not available yet", found=what, fix=fix)

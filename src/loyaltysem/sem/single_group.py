@@ -27,9 +27,9 @@ Conventions (lavaan ``sem()``/``cfa()`` defaults, and why our numbers agree with
 
 The numerical engine is our own (:mod:`loyaltysem._kernels.ml`): analytic gradients
 and information matrices, damped Fisher scoring. The pieces one group shares with
-several live below: sample statistics (:mod:`loyaltysem.sem.moments`), fit measures
-(:mod:`loyaltysem.sem.measures`), modification indices and residuals
-(:mod:`loyaltysem.sem.diagnostics`), start values (:mod:`loyaltysem._kernels.starts`).
+several live below: sample statistics (``sem.moments``), fit measures
+(``sem.measures``), modification indices (``sem.modindices``), standardized residuals
+(``sem.residuals``) and start values (``_kernels.starts``).
 """
 
 from __future__ import annotations
@@ -42,11 +42,6 @@ import pandas as pd
 from loyaltysem._kernels.partable import ParTable
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
-from loyaltysem.sem.diagnostics import (
-    moment_standardized_residuals,
-    residual_parts,
-    standardized_residuals,
-)
 from loyaltysem.sem.engine import BlockTable, Estimation, fit_blocks
 from loyaltysem.sem.group_blocks import one_block
 from loyaltysem.sem.measures import fiml_gfi
@@ -62,6 +57,11 @@ from loyaltysem.sem.moments import (
 )
 from loyaltysem.sem.ordinal import _check_model, _ordinal_options, fit_one_group
 from loyaltysem.sem.ordinal import one_block as ordinal_block
+from loyaltysem.sem.residuals import (
+    moment_standardized_residuals,
+    residual_parts,
+    standardized_residuals,
+)
 from loyaltysem.sem.results import SEMResult
 from loyaltysem.sem.specification import (
     Definition,

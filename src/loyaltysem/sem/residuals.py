@@ -1,27 +1,20 @@
-"""Standardized residuals of one group's fit.
+"""Standardized residuals of one block of a fit: lavaan's formulas.
 
 lavaan 0.6.14's ``lavResiduals()`` / ``residuals(fit, type = "standardized")`` with
 their variants:
 normal theory from the covariance of the estimates (:func:`standardized_residuals`),
 with the mean structure, robust standard errors or the observed information
-(``moment_standardized_residuals``), and full-information ML. The pipeline defers
-them until a result is asked (``loyaltysem.sem.engine``); several groups have the
-engine's own residuals. Modification indices of one group and of several are
+(``moment_standardized_residuals``), and full-information ML. The pipeline
+(``loyaltysem.sem.engine``) puts the blocks together (the joint information of G >= 1
+groups) and defers them until a result asks. Modification indices are
 ``loyaltysem.sem.modindices``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import pandas as pd
-
-from loyaltysem._kernels import fiml as fiml_kernel
-from loyaltysem._kernels.ml import FitState, MLKernel
-from loyaltysem.errors import ModelSpecError
 
 __all__ = [
     "moment_standardized_residuals",
@@ -268,61 +261,3 @@ def _residual_parts(
         a1 = full
         d = np.vstack([delta_mean.T, d])
     return _ResidualParts(a1, gamma, d, (s - sigma)[rows, cols], rows, cols, p)
-
-
-def _square_frame(values: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
-    """A p x p matrix labelled by the observed variables (implied or sample moments)."""
-    index = pd.Index(list(names))
-    return pd.DataFrame(values, index=index, columns=index)
-
-
-def _mean_series(values: np.ndarray, names: Sequence[str]) -> pd.Series:
-    return pd.Series(values, index=pd.Index(list(names)), name="mean")
-
-
-def _std_residuals_at(
-    kernel: MLKernel, st: FitState, vcov: np.ndarray, n: int, ov_x: list[int]
-) -> np.ndarray:
-    """:func:`standardized_residuals` at a fitted state (the Jacobian formed on first use)."""
-    return standardized_residuals(kernel.s, st.sigma, kernel.jacobian(st), vcov, n, ov_x)
-
-
-def _moment_std_residuals_at(
-    kernel: MLKernel,
-    st: FitState,
-    values: np.ndarray,
-    *,
-    adf: bool,
-    observed: bool,
-    mean: np.ndarray | None,
-) -> np.ndarray:
-    """:func:`moment_standardized_residuals` at a fitted state (Jacobians on first use)."""
-    return moment_standardized_residuals(
-        values,
-        kernel.s,
-        st.sigma,
-        kernel.jacobian(st),
-        adf=adf,
-        observed=observed,
-        mean=mean,
-        mu=st.mu,
-        delta_mean=kernel.mean_jacobian(st) if mean is not None else None,
-    )
-
-
-def _fiml_std_residuals(
-    kernel: fiml_kernel.FIMLKernel,
-    st: fiml_kernel.FIMLState,
-    observed: bool,
-    first_order: np.ndarray | None,
-    ov_x: Sequence[int],
-) -> np.ndarray:
-    """Standardized covariance residuals of a FIML fit (a picklable deferred computation)."""
-    return fiml_kernel.standardized_residuals(
-        kernel, st, observed=observed, first_order=first_order, ov_x=ov_x
-    )[1]
-
-
-def _not_available(what: str, fix: str) -> Any:
-    """Raise the typed error for a statistic this kind of fit does not offer (yet)."""
-    raise ModelSpecError(f"{what} are not available yet", found=what, fix=fix)
