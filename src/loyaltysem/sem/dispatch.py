@@ -1,6 +1,6 @@
 """``loyaltysem.fit``: one entry point for single-group and multi-group models.
 
-Without ``group`` it is :func:`loyaltysem.sem.single_group.fit` (ML, MLM, MLR, FIML, WLSMV,
+Without ``group`` it is ``loyaltysem.sem.single_group.fit`` (ML, MLM, MLR, FIML, WLSMV,
 ULSMV; every option documented there). With ``group="wave"`` it fits the model in every
 group at once with equality constraints across groups, as
 :func:`loyaltysem.sem.multigroup.fit_groups`
@@ -42,7 +42,7 @@ def fit(
     Parameters
     ----------
     model : str, ModelSpec, Codebook, dict or semopy Model
-        lavaan model syntax, a template of :mod:`loyaltysem.instruments`,
+        lavaan model syntax, a template of ``loyaltysem.instruments``,
         ``{construct: [items]}``, or a ``semopy.Model`` / ``semopy.ModelMeans``: its
         description (``model.description``) is read as lavaan syntax and fitted here with
         lavaan's numbers (fit measures, standardized solution with SEs, reports). semopy's
@@ -67,7 +67,7 @@ def fit(
         Parameters freed from those constraints (lavaan ``group.partial``), e.g.
         ``["LOY =~ LOY2"]``.
     **options
-        Every option of :func:`loyaltysem.sem.single_group.fit` (``estimator``, ``missing``,
+        Every option of ``loyaltysem.sem.single_group.fit`` (``estimator``, ``missing``,
         ``ordered``, ``se``, ``information``, ``std_lv``, ``sample_cov``, ...); with
         ``group``: ``estimator`` (``"ML"``, ``"MLM"``, ``"MLR"``; ``"WLSMV"``,
         ``"ULSMV"`` with ``ordered``), ``std_lv``, ``orthogonal``, ``fixed_x``,

@@ -128,7 +128,7 @@ def fit_groups(
     the ``group_equal`` kinds shared by all groups except those named in
     ``group_partial``, and the ML discrepancy ``sum_g (n_g / N) F_g``. The
     conventions, with their lavaan sources, are in the module docstring
-    (:mod:`loyaltysem.sem.multigroup`).
+    (``loyaltysem.sem.multigroup``).
 
     Parameters
     ----------
@@ -163,7 +163,7 @@ def fit_groups(
         As in :func:`loyaltysem.fit`.
     ordered : bool or sequence of str, optional
         Ordinal indicators (lavaan ``ordered =``): ``True`` for every indicator, or the
-        names. The fit is then :func:`loyaltysem.sem.ordinal_multigroup.fit_groups_ordinal`
+        names. The fit is then ``loyaltysem.sem.ordinal_multigroup.fit_groups_ordinal``
         (WLSMV by default, or ``estimator="ULSMV"``; ``group_equal`` also takes
         ``"thresholds"``; ``missing`` ``"listwise"`` or ``"pairwise"``).
     parameterization : {"delta", "theta"}

@@ -198,7 +198,7 @@ class SEMResult(DisplayMixin):
         several groups indexed ``group_label, variable``.
     implied_cov, sample_cov : DataFrame, or GroupTables with several groups
         Model-implied and sample covariance matrices (divisor N, per group N_g);
-        with several groups a :class:`GroupTables`: ``implied_cov("urban")``.
+        with several groups a ``GroupTables``: ``implied_cov("urban")``.
     implied_mean : Series, None, or GroupTables with several groups
         Model-implied means, with a mean structure.
     sample_mean : None, or GroupTables with several groups
@@ -399,10 +399,8 @@ class SEMResult(DisplayMixin):
         Columns ``lhs, op, rhs, mi, epc, sepc.lv, sepc.all, sepc.nox`` (with several
         groups also ``group``: freeing the parameter in that one group); computed on
         request from the expected information of the model extended by every
-        parameter lavaan considers (ML fits:
-        :func:`loyaltysem.sem.modindices.one_group_modification_indices`; WLSMV/ULSMV fits:
-        :func:`loyaltysem.sem.ordinal.ordinal_modification_indices`; several groups:
-        :func:`loyaltysem.sem.modindices.modification_indices`).
+        parameter lavaan considers (ML fits of one group or several: ``loyaltysem.sem.modindices``, one group the
+        case G = 1; WLSMV/ULSMV fits: ``loyaltysem.sem.ordinal.ordinal_modification_indices``).
 
         Parameters
         ----------
@@ -518,7 +516,7 @@ class SEMResult(DisplayMixin):
             ``cor``: ``cor(S) - cor(Sigma)`` (``type = "cor.bollen"``, lavaan's
             ``"cor"``); ``standardized``: raw residuals divided by their standard
             errors (``type = "standardized"``, see
-            :func:`loyaltysem.sem.single_group.standardized_residuals`; with several
+            ``loyaltysem.sem.residuals.standardized_residuals``; with several
             groups lavaan 0.6.14's group-by-group ``lav_residuals_acov`` for ML, MLM,
             MLR, full-information ML and fixed.x covariates, not yet ordinal).
 
@@ -633,7 +631,7 @@ class SEMResult(DisplayMixin):
         χ², df, p, CFI, TLI, RMSEA with its 90 % CI and close-fit p, SRMR, AIC, BIC and
         N (all groups); with a robust estimator (MLM, MLR, WLSMV, ULSMV) a second column
         ``robust`` with the scaled χ² and the robust CFI, TLI and RMSEA
-        (:func:`loyaltysem._display.fit_table`). :attr:`fit_measures` keeps every
+        (``loyaltysem._display.fit_table``). :attr:`fit_measures` keeps every
         measure lavaan's ``fitMeasures()`` gives.
 
         Examples
