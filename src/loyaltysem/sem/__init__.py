@@ -9,12 +9,17 @@ wings below it: :mod:`loyaltysem.survey`, :mod:`loyaltysem._kernels`):
   statistics of ordered items);
 - :mod:`~loyaltysem.sem.effects`, :mod:`~loyaltysem.sem.results`: the standardized
   solution, total and indirect effects; :class:`~loyaltysem.sem.results.SEMResult`;
-- the estimation paths: :mod:`~loyaltysem.sem.ordinal` (one group, WLSMV/ULSMV),
-  :mod:`~loyaltysem.sem.single_group` (one group, ML/MLM/MLR/FIML),
-  :mod:`~loyaltysem.sem.group_blocks` (data split into groups, equality constraints across
-  groups, :class:`~loyaltysem.sem.group_blocks.MultiGroupResult`),
-  :mod:`~loyaltysem.sem.ordinal_multigroup`, :mod:`~loyaltysem.sem.modindices`,
-  :mod:`~loyaltysem.sem.multigroup` (several groups);
+- one block's sample statistics and what is computed from a fitted block:
+  :mod:`~loyaltysem.sem.moments`, :mod:`~loyaltysem.sem.measures`,
+  :mod:`~loyaltysem.sem.residuals`; ordered items: :mod:`~loyaltysem.sem.ordinal` (the
+  WLSMV/ULSMV pipeline over G >= 1 blocks);
+- the blocks: :mod:`~loyaltysem.sem.group_blocks` (data split into groups, or the one
+  block of one group; equality constraints across groups;
+  :class:`~loyaltysem.sem.group_blocks.MultiGroupResult`),
+  :mod:`~loyaltysem.sem.ordinal_multigroup`, :mod:`~loyaltysem.sem.modindices`;
+- :mod:`~loyaltysem.sem.engine`: the one pipeline of ML/MLM/MLR/FIML over G >= 1 blocks
+  (one group is G = 1); its front ends :mod:`~loyaltysem.sem.single_group` (one group)
+  and :mod:`~loyaltysem.sem.multigroup` (several);
 - built on a fit: :mod:`~loyaltysem.sem.comparison` (nested-model tests),
   :mod:`~loyaltysem.sem.invariance` (measurement invariance),
   :mod:`~loyaltysem.sem.bootstrap`; :mod:`~loyaltysem.sem.guidance` (which estimator);
