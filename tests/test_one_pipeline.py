@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from test_bootstrap_batched import PD_MODEL as PD
 
 import loyaltysem as ls
 from loyaltysem._kernels.multigroup import MultiGroupKernel
@@ -27,19 +28,6 @@ from loyaltysem.sem.moments import moments_from_data
 from loyaltysem.sem.specification import specify
 
 HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
-PD = """
-ind60 =~ x1 + x2 + x3
-dem60 =~ y1 + y2 + y3 + y4
-dem65 =~ y5 + y6 + y7 + y8
-dem60 ~ a*ind60
-dem65 ~ c*ind60 + b*dem60
-y1 ~~ y5
-y2 ~~ y4 + y6
-y3 ~~ y7
-y4 ~~ y8
-y6 ~~ y8
-ind := a*b
-"""
 
 
 @pytest.fixture()

@@ -562,19 +562,4 @@ def _starts(
     when a run fails the convergence check
     (:func:`~loyaltysem._kernels.converge.check_point`), and built only then.
     """
-
-    def guarded(build: Callable[..., np.ndarray]) -> Callable[[], np.ndarray | None]:
-        def make() -> np.ndarray | None:
-            try:
-                with np.errstate(all="ignore"):
-                    return build(cm, s, mean)
-            except (ArithmeticError, ValueError, np.linalg.LinAlgError):
-                return None  # e.g. a variance of 0: this start is skipped
-
-        return make
-
-    return [
-        ("principal component", _start_values(cm, s, mean)),
-        ("default", guarded(fabin_starts)),
-        ("simple", guarded(simple_starts)),
-    ]
+    return [("principal component", _start_values(cm, s, mean)), *lavaan_starts(cm, s, mean)]

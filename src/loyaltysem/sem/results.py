@@ -399,8 +399,9 @@ class SEMResult(DisplayMixin):
         Columns ``lhs, op, rhs, mi, epc, sepc.lv, sepc.all, sepc.nox`` (with several
         groups also ``group``: freeing the parameter in that one group); computed on
         request from the expected information of the model extended by every
-        parameter lavaan considers (ML fits of one group or several: ``loyaltysem.sem.modindices``, one group the
-        case G = 1; WLSMV/ULSMV fits: ``loyaltysem.sem.ordinal.ordinal_modification_indices``).
+        parameter lavaan considers (ML fits of one group or several:
+        ``loyaltysem.sem.modindices``, one group the case G = 1; WLSMV/ULSMV fits:
+        ``loyaltysem.sem.ordinal.ordinal_modification_indices``).
 
         Parameters
         ----------
