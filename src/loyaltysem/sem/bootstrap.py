@@ -268,7 +268,7 @@ def bootstrap_statistic(
         terminal). ``None`` (default): when stderr is a terminal or in Jupyter; ``True``:
         always; ``False``: never; a callable: called with the number of draws just
         finished each time a chunk of draws finishes (the numbers add up to ``n_boot``),
-        nothing drawn. See :mod:`loyaltysem._progress`.
+        nothing drawn. See ``loyaltysem._progress``.
     jackknife : bool, default False
         Also compute the n leave-one-out estimates (needed for BCa intervals).
 
