@@ -108,7 +108,7 @@ nitpick_ignore_regex = [
         r"(numpy|np|pandas|pd|scipy|matplotlib|openpyxl|docx|pydantic|collections\.abc)(\..*)?",
     ),
 ]
-nitpick_ignore: list[tuple[str, str]] = []  # every loyaltysem reference resolves
+nitpick_ignore = []  # none: every loyaltysem reference resolves
 
 
 def _import_path(path: str) -> object | None:
