@@ -232,7 +232,8 @@ def _fork_worker(
         code = 1
         try:
             os.close(read_fd)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it at once
+            with contextlib.suppress(ValueError):  # Ctrl-C ends it at once
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
             _worker_main(func, tasks, counter, write_fd)
             code = 0
         finally:
