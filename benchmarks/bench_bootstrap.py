@@ -152,13 +152,22 @@ def _loyaltysem_runs(res, data, n_draws: int, repeats: int) -> dict[str, float]:
     return timings
 
 
+#: Seconds between two timed calls (see _timed).
+_PAUSE = 0.5
+
+
 def _timed(res, data, n_draws: int, jobs: int) -> tuple[float, float, object]:
     """Wall and CPU seconds (with the workers') of one bootstrap call, and its result."""
     start, start_cpu = time.perf_counter(), _cpu_seconds()
     boot = ls.bootstrap(res, n_draws, data=data, random_state=1, n_jobs=jobs, progress=False)
     wall = time.perf_counter() - start
     wait_for_workers()  # the workers exit after the last result: count their CPU too
-    return wall, _cpu_seconds() - start_cpu, boot
+    cpu = _cpu_seconds() - start_cpu
+    # after a fork OpenBLAS restarts its thread pool when the thread count is restored, and
+    # its new threads wait busily for about 0.1 s (0.2 CPU seconds on two cores): let them
+    # stop before the next call, which they would otherwise slow down
+    time.sleep(_PAUSE)
+    return wall, cpu, boot
 
 
 def _print_run(name: str, boot, wall: float, cpu: float) -> None:

@@ -575,20 +575,30 @@ _BATCH_ENTRIES = 5_000_000
 #: draw on one core, 250 about 7 % more, 125 about 23 % more (docs/bootstrap.md, Two cores).
 _BATCHES_PER_WORKER = 2
 _PARALLEL_BATCH = 500
+#: With several workers, batches whose (draws x q x q) arrays hold this many entries at most
+#: (750,000 doubles: 6 MB), but not under _PARALLEL_MIN_BATCH draws: two processes share one
+#: cache, and a batch of 1,000 draws of HS by school (q = 53, 22 MB per array) took 21 % more
+#: CPU beside another than alone, one of 250 draws 8 % more.
+_PARALLEL_ENTRIES = 750_000
+_PARALLEL_MIN_BATCH = 250
 
 
-def _chunk_bounds(n_boot: int, size: int, workers: int) -> list[tuple[int, int]]:
+def _chunk_bounds(n_boot: int, size: int, workers: int, q: int = 1) -> list[tuple[int, int]]:
     """The ``(start, stop)`` draws of each batch: ``size`` draws at most, split evenly.
 
-    With several workers, a whole number of batches per worker and at least
-    :data:`_BATCHES_PER_WORKER` each while batches keep :data:`_PARALLEL_BATCH` draws.
+    With several workers: a whole number of batches per worker, at least
+    :data:`_BATCHES_PER_WORKER` each while batches keep :data:`_PARALLEL_BATCH` draws, and
+    batches of :data:`_PARALLEL_ENTRIES` ``q x q`` entries at most while they keep
+    :data:`_PARALLEL_MIN_BATCH` draws (``q`` free parameters).
 
     Examples
     --------
     >>> _chunk_bounds(2000, 1000, 1)
     [(0, 1000), (1000, 2000)]
-    >>> _chunk_bounds(2000, 1000, 2)
+    >>> _chunk_bounds(2000, 1000, 2, q=31)   # Political Democracy
     [(0, 500), (500, 1000), (1000, 1500), (1500, 2000)]
+    >>> len(_chunk_bounds(2000, 1000, 2, q=53))   # HS by school: 8 batches of 250
+    8
     >>> _chunk_bounds(600, 1000, 2)
     [(0, 300), (300, 600)]
     >>> _chunk_bounds(250, 100, 1)
@@ -597,7 +607,9 @@ def _chunk_bounds(n_boot: int, size: int, workers: int) -> list[tuple[int, int]]
     n_chunks = -(-n_boot // max(1, size))
     if workers > 1:
         wanted = min(_BATCHES_PER_WORKER * workers, n_boot // _PARALLEL_BATCH)
-        n_chunks = workers * -(-max(n_chunks, wanted) // workers)
+        small = max(_PARALLEL_MIN_BATCH, _PARALLEL_ENTRIES // max(q * q, 1))
+        n_chunks = max(n_chunks, wanted, n_boot // small)
+        n_chunks = workers * -(-n_chunks // workers)
     return _split(n_boot, n_chunks)
 
 
@@ -632,7 +644,7 @@ def _batched_statistic(
     size = max(1, min(_BATCH_SIZE, _BATCH_ENTRIES // max(q * q, 1)))
     if shows_bar(progress) or callable(progress):
         size = min(size, max(_PROGRESS_BATCH, -(-n_boot // 10)))
-    bounds = _chunk_bounds(n_boot, size, effective_workers(n_jobs))
+    bounds = _chunk_bounds(n_boot, size, effective_workers(n_jobs), q)
     results: list[tuple[np.ndarray, list[str]]] = []
     # the resamples of a chunk are a view of the indices (forked workers share them)
     tasks = [(x, idx[a:b]) for a, b in bounds]
