@@ -19,8 +19,9 @@ task first takes the next one, so a worker slowed by another job on the machine 
 not hold the others up. A thread of the calling process drains each worker's pipe
 while the caller computes, so a worker never waits for its results to be read.
 Forking directly instead of through ``multiprocessing.Pool`` saves the pool's three
-threads, its queues and its shutdown: 15 to 25 ms per call measured on the 2-core
-machine (docs/bootstrap.md, Two cores).
+threads, its queues and its shutdown: the pool took 18 to 30 ms per call on the 2-core
+test machine, the caller now starts its first task 6 to 11 ms after the call, most of
+it the fork itself (docs/bootstrap.md, Two cores).
 
 Elsewhere (macOS, where fork is unsafe with the system frameworks, and Windows, which
 has no fork), and inside a daemon worker process, joblib runs the tasks; inside a
