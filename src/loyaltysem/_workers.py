@@ -166,8 +166,9 @@ class _Counter:
         os.close(self._lock_w)
 
 
-def _worker_main(func: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], counter: _Counter,
-                 fd: int) -> None:  # fmt: skip
+def _worker_main(
+    func: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], counter: _Counter, fd: int
+) -> None:
     """The loop of a forked worker: claim a task, run it, send ``(i, ok, value)`` back."""
     global _IN_WORKER
     _IN_WORKER = True
