@@ -8,8 +8,10 @@ Side by side, in one run (the machine is noisy: read the ratios):
   before the batched refits), on one core with the draws refitted together in batches
   (the default for complete-data ML fits, ``_kernels/batched.py`` and
   ``_kernels/batched_groups.py``), and batched on every core (``n_jobs=-1``; each call
-  starts its worker processes, forked on Linux); the batched runs are the best of
-  ``repeats`` calls (default 3), the one-by-one run is one call;
+  forks its worker processes on Linux); the batched runs on one core and on every core
+  alternate, ``repeats`` pairs (default 5), so that both see the same load, and the
+  best of each is reported with the ratio of every pair; the one-by-one run is one
+  call; no progress bar (``progress=False``: a bar also makes the batches smaller);
 - lavaan (when ``Rscript`` is on PATH): ``bootstrapLavaan(fit, R = 2000, FUN = "coef")``
   on the same model (fewer quantities per draw than ours), timed inside R.
 
@@ -36,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 import loyaltysem as ls
+from loyaltysem._workers import wait_for_workers
 from loyaltysem.datasets import dataset_path, load_frame
 from loyaltysem.sem import bootstrap as resampling
 
@@ -109,33 +112,69 @@ def _lavaan_seconds(
 
 
 def _loyaltysem_runs(res, data, n_draws: int, repeats: int) -> dict[str, float]:
-    """The best of ``repeats`` wall times of each loyaltysem variant, side by side."""
+    """The best wall times of each loyaltysem variant, side by side.
+
+    The one-by-one run is one call; the batched runs on one core and on every core
+    alternate, ``repeats`` pairs, so that both see the same load on the machine. Beside
+    the best times: the median of the pairs' ratios, and the CPU seconds of each best
+    run (this process and its workers, which have exited and been counted).
+    """
     cores = os.cpu_count() or 1
-    runs = (
-        ("loyaltysem 1 core, one by one", 1, False),
-        ("loyaltysem 1 core, batched", 1, True),
-        (f"loyaltysem {cores} cores, batched", -1, True),
-    )
+    one, every = "loyaltysem 1 core, batched", f"loyaltysem {cores} cores, batched"
     timings: dict[str, float] = {}
-    for name, jobs, batched in runs:
-        resampling._BATCH_REFITS = batched
-        try:
-            best, cpu = np.inf, np.inf
-            for _ in range(1 if not batched else repeats):
-                start, start_cpu = time.perf_counter(), _cpu_seconds()
-                boot = ls.bootstrap(res, n_draws, data=data, random_state=1, n_jobs=jobs)
-                wall = time.perf_counter() - start
-                if wall < best:
-                    best, cpu = wall, _cpu_seconds() - start_cpu
-            timings[name] = best
-        finally:
-            resampling._BATCH_REFITS = True
-        assert boot.n_ok + boot.n_failed == n_draws
+    name = "loyaltysem 1 core, one by one"
+    resampling._BATCH_REFITS = False
+    try:
+        wall, cpu, boot = _timed(res, data, n_draws, 1)
+    finally:
+        resampling._BATCH_REFITS = True
+    timings[name] = wall
+    _print_run(name, boot, wall, cpu)
+    best: dict[str, tuple[float, float]] = {}
+    ratios = []
+    for _ in range(repeats):
+        pair = {}
+        for label, jobs in ((one, 1), (every, -1)):
+            wall, cpu, boot = _timed(res, data, n_draws, jobs)
+            pair[label] = wall
+            if wall < best.get(label, (np.inf, np.inf))[0]:
+                best[label] = (wall, cpu)
+            assert boot.n_ok + boot.n_failed == n_draws
+        ratios.append(pair[one] / pair[every])
+    for label in (one, every):
+        timings[label] = best[label][0]
+        _print_run(label, boot, *best[label])
+    if cores > 1:
         print(
-            f"  ({name}: {boot.n_ok} draws used, {boot.n_failed} failed; "
-            f"{best:.2f} s wall, {cpu:.2f} s CPU of this process and its workers)"
+            f"  ({repeats} pairs, 1 core then {cores} cores: the ratio of each pair "
+            f"{', '.join(f'{r:.2f}' for r in ratios)}; median {np.median(ratios):.2f})"
         )
     return timings
+
+
+#: Seconds between two timed calls (see _timed).
+_PAUSE = 0.5
+
+
+def _timed(res, data, n_draws: int, jobs: int) -> tuple[float, float, object]:
+    """Wall and CPU seconds (with the workers') of one bootstrap call, and its result."""
+    start, start_cpu = time.perf_counter(), _cpu_seconds()
+    boot = ls.bootstrap(res, n_draws, data=data, random_state=1, n_jobs=jobs, progress=False)
+    wall = time.perf_counter() - start
+    wait_for_workers()  # the workers exit after the last result: count their CPU too
+    cpu = _cpu_seconds() - start_cpu
+    # after a fork OpenBLAS restarts its thread pool when the thread count is restored, and
+    # its new threads wait busily for about 0.1 s (0.2 CPU seconds on two cores): let them
+    # stop before the next call, which they would otherwise slow down
+    time.sleep(_PAUSE)
+    return wall, cpu, boot
+
+
+def _print_run(name: str, boot, wall: float, cpu: float) -> None:
+    print(
+        f"  ({name}: {boot.n_ok} draws used, {boot.n_failed} failed; "
+        f"{wall:.3f} s wall, {cpu:.2f} s CPU of this process and its workers)"
+    )
 
 
 def _cpu_seconds() -> float:
@@ -159,7 +198,7 @@ def _groups(n_draws: int, repeats: int) -> None:
 
 def _report(timings: dict[str, float], note: str) -> None:
     for name, sec in timings.items():
-        print(f"  {name:<36} {sec:8.2f} s")
+        print(f"  {name:<36} {sec:8.3f} s")
     if "lavaan" in timings:
         for name, sec in timings.items():
             if name != "lavaan":
@@ -169,13 +208,13 @@ def _report(timings: dict[str, float], note: str) -> None:
     if before in timings and after in timings:
         print(f"  batched refits: {timings[before] / timings[after]:5.1f}x the one-by-one refits")
     if after in timings and parallel in timings and parallel != after:
-        print(f"  {parallel}: {timings[after] / timings[parallel]:5.2f}x one core")
+        print(f"  {parallel}: {timings[after] / timings[parallel]:5.2f}x one core (best of each)")
     print(f"  {note}")
 
 
 def main() -> None:
     n_draws = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     print(f"load average before: {os.getloadavg()}")
     _single(n_draws, repeats)
     _groups(n_draws, repeats)

@@ -324,37 +324,3 @@ def test_one_group_with_a_mean_structure_is_batched(monkeypatch):
     _assert_same_draws(fast, slow)
     intercepts = fast.estimates.query("op == '~1' and lhs == 'y2'")
     assert len(intercepts) == 1 and intercepts["boot_se"].iloc[0] > 0
-
-
-def test_workers_run_tasks_in_order_and_raise_their_errors():
-    """_workers.run_tasks: results in task order whatever the worker count; errors propagate."""
-    import os
-    import sys
-
-    from loyaltysem._workers import run_tasks
-
-    tasks = [(i,) for i in range(7)]
-    assert list(run_tasks(lambda i: i * i, tasks, 1)) == [i * i for i in range(7)]
-    pids = list(run_tasks(lambda i: (i * i, os.getpid()), tasks, 2))
-    assert [v for v, _ in pids] == [i * i for i in range(7)]
-    if sys.platform.startswith("linux"):  # forked workers: a lambda needs no pickling
-        # the caller runs tasks 0, 2, 4, 6 itself; one forked worker runs 1, 3, 5
-        mine = {i for i, (_, pid) in enumerate(pids) if pid == os.getpid()}
-        assert mine == {0, 2, 4, 6}
-        assert len({pid for _, pid in pids} - {os.getpid()}) == 1
-
-    def fails(i):
-        if i == 3:
-            raise ArithmeticError("draw 3")
-        return i
-
-    with pytest.raises(ArithmeticError, match="draw 3"):
-        list(run_tasks(fails, tasks, 2))  # in a forked worker
-
-    def fails_here(i):
-        if i == 2:
-            raise ArithmeticError("draw 2")
-        return i
-
-    with pytest.raises(ArithmeticError, match="draw 2"):
-        list(run_tasks(fails_here, tasks, 2))  # in the calling process

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Any, ClassVar
 
 import numpy as np
@@ -296,13 +297,13 @@ def bootstrap_statistic(
             expected="one name per value",
             fix="pass one name per value the statistic returns",
         )
-    chunks = np.array_split(np.arange(int(n_boot)), max(1, min(int(n_boot), 20 * max(n_jobs, 1))))
+    bounds = _split(int(n_boot), 20 * max(n_jobs, 1))
     results: list[tuple[np.ndarray, list[str]]] = []
-    tasks = [(statistic, x, idx[c], k) for c in chunks]
+    tasks = [(statistic, x, idx[a:b], k) for a, b in bounds]
     with Counter(int(n_boot), progress, "bootstrap") as bar:
-        for c, res in zip(chunks, run_tasks(_run_chunk, tasks, n_jobs), strict=True):
+        for (a, b), res in zip(bounds, run_tasks(_run_chunk, tasks, n_jobs), strict=True):
             results.append(res)
-            bar.update(len(c))
+            bar.update(b - a)
     return _collect(
         results, statistic, x, estimate, names, int(n_boot),
         None if indices is not None else random_state, jackknife,
@@ -568,6 +569,57 @@ _PROGRESS_BATCH = 100
 _BATCH_ENTRIES = 5_000_000
 
 
+#: With several workers, at least this many batches per worker (handed out as the
+#: processes become free, so that one slowed by another job does not hold the others up),
+#: each of at least _PARALLEL_BATCH draws: batches of 500 to 1,000 draws cost the same per
+#: draw on one core, 250 about 7 % more, 125 about 23 % more (docs/bootstrap.md, Two cores).
+_BATCHES_PER_WORKER = 2
+_PARALLEL_BATCH = 500
+#: With several workers, batches whose (draws x q x q) arrays hold this many entries at most
+#: (750,000 doubles: 6 MB), but not under _PARALLEL_MIN_BATCH draws: two processes share one
+#: cache, and a batch of 1,000 draws of HS by school (q = 53, 22 MB per array) took 21 % more
+#: CPU beside another than alone, one of 250 draws 8 % more.
+_PARALLEL_ENTRIES = 750_000
+_PARALLEL_MIN_BATCH = 250
+
+
+def _chunk_bounds(n_boot: int, size: int, workers: int, q: int = 1) -> list[tuple[int, int]]:
+    """The ``(start, stop)`` draws of each batch: ``size`` draws at most, split evenly.
+
+    With several workers: a whole number of batches per worker, at least
+    :data:`_BATCHES_PER_WORKER` each while batches keep :data:`_PARALLEL_BATCH` draws, and
+    batches of :data:`_PARALLEL_ENTRIES` ``q x q`` entries at most while they keep
+    :data:`_PARALLEL_MIN_BATCH` draws (``q`` free parameters).
+
+    Examples
+    --------
+    >>> _chunk_bounds(2000, 1000, 1)
+    [(0, 1000), (1000, 2000)]
+    >>> _chunk_bounds(2000, 1000, 2, q=31)   # Political Democracy
+    [(0, 500), (500, 1000), (1000, 1500), (1500, 2000)]
+    >>> len(_chunk_bounds(2000, 1000, 2, q=53))   # HS by school: 8 batches of 250
+    8
+    >>> _chunk_bounds(600, 1000, 2)
+    [(0, 300), (300, 600)]
+    >>> _chunk_bounds(250, 100, 1)
+    [(0, 84), (84, 167), (167, 250)]
+    """
+    n_chunks = -(-n_boot // max(1, size))
+    if workers > 1:
+        wanted = min(_BATCHES_PER_WORKER * workers, n_boot // _PARALLEL_BATCH)
+        small = max(_PARALLEL_MIN_BATCH, _PARALLEL_ENTRIES // max(q * q, 1))
+        n_chunks = max(n_chunks, wanted, n_boot // small)
+        n_chunks = workers * -(-n_chunks // workers)
+    return _split(n_boot, n_chunks)
+
+
+def _split(n: int, k: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of the parts of ``numpy.array_split(range(n), k)`` (k in 1..n)."""
+    k = max(1, min(n, k))
+    sizes = [n // k + (i < n % k) for i in range(k)]  # the first n % k one more
+    return list(pairwise(np.concatenate([[0], np.cumsum(sizes)]).tolist()))
+
+
 def _batched_statistic(
     x: np.ndarray,
     refit: _Refitter | _GroupRefitter,
@@ -592,17 +644,14 @@ def _batched_statistic(
     size = max(1, min(_BATCH_SIZE, _BATCH_ENTRIES // max(q * q, 1)))
     if shows_bar(progress) or callable(progress):
         size = min(size, max(_PROGRESS_BATCH, -(-n_boot // 10)))
-    n_chunks = -(-n_boot // size)
-    workers = effective_workers(n_jobs)
-    if workers > 1:  # a whole number of batches per worker
-        n_chunks = workers * -(-n_chunks // workers)
-    chunks = np.array_split(np.arange(n_boot), min(n_boot, n_chunks))
+    bounds = _chunk_bounds(n_boot, size, effective_workers(n_jobs), q)
     results: list[tuple[np.ndarray, list[str]]] = []
-    tasks = [(x, idx[c]) for c in chunks]
+    # the resamples of a chunk are a view of the indices (forked workers share them)
+    tasks = [(x, idx[a:b]) for a, b in bounds]
     with Counter(n_boot, progress, "bootstrap") as bar:
-        for c, res in zip(chunks, run_tasks(refit.batch, tasks, n_jobs), strict=True):
+        for (a, b), res in zip(bounds, run_tasks(refit.batch, tasks, n_jobs), strict=True):
             results.append(res)
-            bar.update(len(c))
+            bar.update(b - a)
     return _collect(
         results, refit, x, estimate, names, n_boot,
         None if indices is not None else random_state, jackknife,
