@@ -316,14 +316,22 @@ def test_fiml_mlr_indices_are_the_ml_ones(level):
     pd.testing.assert_frame_equal(r_ml, r_mlr)
 
 
+def _wired(res):
+    """The inputs the result's deferred modification indices use (``engine._Fitted``)."""
+    fitted = res._modindices.func.__self__  # _pickling.Once over the bound method
+    return (
+        fitted.kernel, fitted.compiled, fitted.index, fitted.table.frame, fitted.x, fitted.gd,
+        fitted.fiml,
+    )  # fmt: skip
+
+
 def test_fiml_result_method_is_the_function_and_bad_fiml_inputs():
-    """The wired partial (groups._fit_table) passes each group's patterns and EM moments."""
+    """The wired method (engine._Fitted) passes each group's patterns and EM moments."""
     import dataclasses
 
     res = _fit_fiml("ecommerce_metric_fiml")
-    part = res._modindices.func  # the deferred computation (_pickling.Once) over the partial
-    kernel, compiled, index, t, x, gd = part.args
-    pats, h1s = part.keywords["fiml"]
+    kernel, compiled, index, t, x, gd, fiml = _wired(res)
+    pats, h1s = fiml
     assert gd.missing == "ml" and len(pats) == len(h1s) == 3
     direct = modification_indices(kernel, compiled, index, t, x, gd, fiml=(pats, h1s))
     pd.testing.assert_frame_equal(direct, _ours_fiml("ecommerce_metric_fiml"))
@@ -345,8 +353,7 @@ def test_fiml_at_lavaan_s_estimates_is_lavaan_s_to_rounding(level):
     """At lavaan's own estimates (make_groups.R's parameterEstimates) the FIML indices agree
     to rounding: the differences above are lavaan's optimizer stopping ~5e-5 early."""
     name = f"ecommerce_{level}_fiml"
-    part = _fit_fiml(name)._modindices.func
-    kernel, compiled, index, t, x, gd = part.args
+    kernel, compiled, index, t, x, gd, fiml = _wired(_fit_fiml(name))
     with open(FIXTURES / f"{name}.json", encoding="utf-8") as fh:
         pe = pd.DataFrame(json.load(fh)["parameter_estimates"])
     rows = t[[*KEY, "free"]].merge(pe[pe["op"] != "=="][[*KEY, "est"]], on=KEY, how="left")
@@ -355,7 +362,7 @@ def test_fiml_at_lavaan_s_estimates_is_lavaan_s_to_rounding(level):
     x_lavaan = np.full(len(x), np.nan)
     x_lavaan[free[free > 0] - 1] = rows["est"].to_numpy()[free > 0]
     assert 1e-6 < np.max(np.abs(x - x_lavaan)) < ATOL_EST
-    ours = modification_indices(kernel, compiled, index, t, x_lavaan, gd, **part.keywords)
+    ours = modification_indices(kernel, compiled, index, t, x_lavaan, gd, fiml=fiml)
     theirs = pd.DataFrame(_load(name)["modindices"]).dropna(subset=["mi"])
     m = theirs.merge(ours, on=KEY, how="outer", suffixes=("_R", ""), indicator=True)
     assert (m["_merge"] == "both").all()

@@ -463,153 +463,212 @@ def fit_blocks(
     >>> round(float(res.fit_measures["chisq"]), 3), int(res.fit_measures["df"])
     (85.306, 24)
     """
-    ov = list(ov)
-    p = len(ov)
+    fitted, warnings, iterations, converged = _estimate(table, gd, list(ov), how, fiml, group)
+    estimates = _estimates(fitted, definitions, warnings)
+    measures = _fit_measures_of(fitted)
+    provenance = Provenance(
+        estimator=how.estimator,
+        n=int(sum(gd.nobs)),
+        n_excluded=int(sum(gd.n_excluded)) + gd.n_group_missing,
+        data_hash=gd.data_hash,
+        options=MappingProxyType(dict(options or {})),
+    )
+    common: dict[str, Any] = {
+        "model": model_text,
+        "_estimates": estimates,
+        "converged": bool(converged),
+        "iterations": int(iterations),
+        "warnings": tuple(warnings),
+        "provenance": provenance,
+        "_status": warnings.status(bool(converged)),
+        "_x": np.array(fitted.x, copy=True),
+    }
+    if group is None:
+        return _one_group_result(fitted, common, measures)
+    return _groups_result(fitted, common, measures, group, group_equal, group_partial)
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """The pipeline after estimation: the blocks, the model at its estimates, their vcov.
+
+    What the tables, the measures and the deferred diagnostics of a result read
+    (picklable: a result keeps its diagnostics as bound methods of this).
+    """
+
+    table: BlockTable
+    gd: _GroupData
+    group: str | None  # the grouping column; None: one group, the single-group shape
+    ov: list[str]
+    ov_x: list[int]  # positions of the fixed.x covariates
+    compiled: list[CompiledModel]
+    index: list[np.ndarray]
+    kernel: MultiGroupKernel
+    st: Any
+    x: np.ndarray
+    vcov: np.ndarray
+    how: Estimation
+    fiml: FIMLData | None
+    robust: RobustParts | None  # the sandwich parts of a scaled test
+    robust_extra: Any  # one block's baseline parts, or the FIML parts
+    df: int
+    n_moments: int
+    x_moments: int
+
+    @functools.cached_property
+    def plans(self) -> list[StandardizationPlan]:
+        """Each block's std.all plan."""
+        return [StandardizationPlan.build(cm, "std.all") for cm in self.compiled]
+
+    @property
+    def first_order(self) -> tuple[np.ndarray, ...] | None:
+        """Each block's first-order information of the saturated model (FIML MLR)."""
+        if self.robust_extra is None or self.fiml is None:
+            return None
+        return tuple(self.robust_extra.first_order)
+
+    def std_residuals(self) -> tuple[np.ndarray, ...]:
+        """Each block's standardized residuals (:func:`_std_residuals`)."""
+        return _std_residuals(
+            self.kernel, self.st, self.gd, self.how, self.fiml is not None, tuple(self.ov_x),
+            self.first_order, self.vcov,
+        )  # fmt: skip
+
+    def one_std_residuals(self) -> np.ndarray:
+        """The one block's standardized residuals (G = 1)."""
+        if self.fiml is not None and self.how.information != "observed":
+            _not_available(
+                "standardized residuals of a full-information ML fit with the expected information",
+                "fit with information='observed' (lavaan's default with missing='ml')",
+            )
+        return self.std_residuals()[0]
+
+    def modification_indices(self) -> pd.DataFrame:
+        """Modification indices of every block (``sem.modindices.modification_indices``)."""
+        return modindices.modification_indices(
+            self.kernel, self.compiled, self.index, self.table.frame, self.x, self.gd,
+            fiml=self.fiml,
+        )  # fmt: skip
+
+    def one_modification_indices(self) -> pd.DataFrame:
+        """The one block's modification indices: no ``group`` column (G = 1)."""
+        return self.modification_indices()[list(modindices.ONE_GROUP_MI_COLUMNS)]
+
+
+def _estimate(
+    table: BlockTable,
+    gd: _GroupData,
+    ov: list[str],
+    how: Estimation,
+    fiml: FIMLData | None,
+    group: str | None,
+) -> tuple[_Fitted, Findings, int, bool]:
+    """Compile, start, optimize, and the covariance of the estimates (stages 1 to 3)."""
     q = table.n_free
-    n_groups = table.n_groups
-    one = group is None
     means = _means(gd, table)
-    has_means = means[0] is not None
     compiled, index, x0 = compile_blocks(table, ov, gd.covs, means)
-    ov_x = list(compiled[0].ov_x)  # fixed.x covariates
-    df, n_moments, x_moments = check_identified(table, p, len(ov_x), has_means, gd, group)
+    ov_x = [ov.index(v) for v in compiled[0].ov_x]  # fixed.x covariates
+    df, n_moments, x_moments = check_identified(
+        table, len(ov), len(ov_x), means[0] is not None, gd, group
+    )
     ml_kernel = MultiGroupKernel([cm.layout for cm in compiled], index, gd.covs, means, gd.nobs, q)
     # principal-component starts, then lavaan's per block; the point checked (issue 14)
     starts: list[tuple[str, Any]] = [("principal component", x0)]
     starts += group_starts(compiled, index, gd.covs, means, q)
-    kernel: MultiGroupKernel = ml_kernel
-    optimizer: Callable[..., Any] = mg_optimize
+    kernel, optimizer = ml_kernel, cast(Callable[..., Any], mg_optimize)
     if fiml is not None:  # every start: ML to the EM moments, then on to the FIML optimum
-        kernel = MultiGroupKernel.from_kernels(
-            [
-                fiml_kernel.FIMLKernel(cm.layout, pat, h1)
-                for cm, pat, h1 in zip(compiled, *fiml, strict=True)
-            ],
-            index,
-            gd.nobs,
-            q,
-        )
+        per_block = [
+            fiml_kernel.FIMLKernel(cm.layout, pat, h1)
+            for cm, pat, h1 in zip(compiled, *fiml, strict=True)
+        ]
+        kernel = MultiGroupKernel.from_kernels(per_block, index, gd.nobs, q)
         optimizer = functools.partial(_fiml_optimize, ml_kernel)
     run = minimize(kernel, starts, optimizer, information=how.information)
-    x, st, iterations, converged = run.x, run.state, run.iterations, run.converged
     warnings = Findings(gd.notes)
-    label_of = [_plain(v) for v in gd.labels]
-
-    def prefix(g: int) -> str:
-        return "" if one else f"group {group} = {label_of[g]!r}: "
-
-    if not converged:
+    if not run.converged:
         warnings.add("convergence", f"{run.reason}: the estimates are not to be trusted")
-    if fiml is not None:
-        for g, h1 in enumerate(fiml[1]):
-            if not h1.converged:
-                warnings.add(
-                    "note",
-                    f"{prefix(g)}the EM estimates of the saturated moments did not converge "
-                    f"in {h1.iterations} iterations: chi-square and the fit indices are "
-                    "approximate",
-                )
-    ov_x_idx = [ov.index(v) for v in ov_x]
-    vcov, robust, robust_extra = _vcov(kernel, st, run, gd, how, fiml, ov_x_idx, warnings)
-    # --- each block's rows: estimates, standardized solution, checks
-    plans = [StandardizationPlan.build(cm, "std.all") for cm in compiled]
-    est = np.empty(len(table.pt))
-    std_lv = np.empty(len(table.pt))
-    block_rows = (
-        [slice(None)]
-        if n_groups == 1
-        else [np.flatnonzero(table.group == g + 1) for g in range(n_groups)]
-    )
-    for g, (cm, idx, rows) in enumerate(zip(compiled, index, block_rows, strict=True)):
+    for g, h1 in enumerate(() if fiml is None else fiml[1]):
+        if not h1.converged:
+            warnings.add(
+                "note",
+                f"{_prefix(gd, group, g)}the EM estimates of the saturated moments did not "
+                f"converge in {h1.iterations} iterations: chi-square and the fit indices are "
+                "approximate",
+            )
+    vcov, robust, extra = _vcov(kernel, run.state, run, gd, how, fiml, ov_x, warnings)
+    fitted = _Fitted(
+        table, gd, group, ov, ov_x, compiled, index, kernel, run.state, run.x, vcov, how, fiml,
+        robust, extra, df, n_moments, x_moments,
+    )  # fmt: skip
+    return fitted, warnings, run.iterations, run.converged
+
+
+def _prefix(gd: _GroupData, group: str | None, g: int) -> str:
+    """How a message names block ``g``: nothing for one group, ``group wave = 2: ``."""
+    return "" if group is None else f"group {group} = {_plain(gd.labels[g])!r}: "
+
+
+def _block_rows(table: BlockTable) -> list[Any]:
+    """Each block's rows of the table (all of them for one block)."""
+    if table.n_groups == 1:
+        return [slice(None)]
+    return [np.flatnonzero(table.group == g + 1) for g in range(table.n_groups)]
+
+
+def _estimates(
+    fitted: _Fitted, definitions: Sequence[Definition], warnings: Findings
+) -> pd.DataFrame:
+    """Stage 4a: every row's estimate, SE and standardized solution; admissibility checked."""
+    table, x, vcov = fitted.table, fitted.x, fitted.vcov
+    n_rows = len(table.pt)
+    est, std_lv = np.empty(n_rows), np.empty(n_rows)
+    rows_of = _block_rows(table)
+    for g, (cm, idx, rows) in enumerate(zip(fitted.compiled, fitted.index, rows_of, strict=True)):
         xg = x[idx]
-        est_g = row_estimates(cm, xg)
-        est[rows] = est_g
+        est[rows] = est_g = row_estimates(cm, xg)
         std_lv[rows] = StandardizationPlan.build(cm, "std.lv").evaluate(xg)[0]
-        _check_admissible(cm, xg, est_g, prefix(g), warnings)
+        _check_admissible(cm, xg, est_g, _prefix(fitted.gd, fitted.group, g), warnings)
     free = table.pt.free
     is_free = free > 0
-    se = np.zeros(len(table.pt))
+    se = np.zeros(n_rows)
     se[is_free] = np.sqrt(np.clip(np.diag(vcov), 0.0, None))[free[is_free] - 1]
     se[~_table_masks(table.pt).parameters] = np.nan
-    std_all_rows = _StdAllRows(tuple(plans), tuple(index), tuple(block_rows), len(table.pt))
+    std_all_rows = _StdAllRows(tuple(fitted.plans), tuple(fitted.index), tuple(rows_of), n_rows)
     defined = DefinedParameters(definitions, table.pt, est) if definitions else None
     std_all, se_std_all = delta_method(
         std_all_rows, x, vcov, None if defined is None else defined.from_rows
     )
-    estimates = estimates_table(
-        table.pt,
-        est,
-        se,
-        std_lv,
-        std_all,
-        se_std_all,
-        defined,
-        x,
-        vcov,
-        group=table.group,
-        group_labels=None if one else label_of,
-    )
-    # --- fit measures: each block's, then the joint ones
+    labels = None if fitted.group is None else [_plain(v) for v in fitted.gd.labels]
+    return estimates_table(
+        table.pt, est, se, std_lv, std_all, se_std_all, defined, x, vcov,
+        group=table.group, group_labels=labels,
+    )  # fmt: skip
+
+
+def _fit_measures_of(fitted: _Fitted) -> dict[str, float]:
+    """Stage 4b: each block's fit measures, the joint ones, the scaled and FIML-corrected."""
+    kernel, st, gd, one = fitted.kernel, fitted.st, fitted.gd, fitted.group is None
+    n_groups = fitted.table.n_groups
     f_groups = kernel.group_objectives(st)
-    per_group = [
+    per_block = [
         _block_measures(
-            kernel, g, st.states[g], float(f_groups[g]), compiled[g], gd, q, fiml, ov_x_idx, one
+            kernel, g, st.states[g], float(f_groups[g]), fitted.compiled[g], gd,
+            fitted.table.n_free, fitted.fiml, fitted.ov_x, one,
         )
         for g in range(n_groups)
-    ]
-    if one:
-        measures = per_group[0]
+    ]  # fmt: skip
+    if one:  # one block's own measures (the joint rules give the same, to 1e-12)
+        measures = per_block[0]
     else:
-        measures = _multigroup_measures(per_group, gd.nobs, q, df, n_moments)
-    if robust is not None:
-        measures.update(
-            _scaled(
-                measures,
-                robust,
-                robust_extra,
-                gd,
-                n_moments - n_groups * x_moments,
-                how,
-                table,
-                ov_x_idx,
-                p,
-                has_means,
-                fiml is not None,
-            )
+        measures = _multigroup_measures(
+            per_block, gd.nobs, fitted.table.n_free, fitted.df, fitted.n_moments
         )
-    if fiml is not None:  # Zhang & Savalei's corrected *.robust indices (lavaan 0.6.14)
-        first_order = None if robust_extra is None else robust_extra.first_order
-        measures.update(
-            _fiml_corrected(kernel, st, measures, n_groups, first_order, ov_x_idx, how, one)
-        )
-    return _result(
-        table,
-        gd,
-        compiled,
-        index,
-        kernel,
-        st,
-        run,
-        x,
-        vcov,
-        estimates,
-        measures,
-        f_groups,
-        warnings,
-        converged,
-        iterations,
-        how,
-        fiml,
-        robust_extra,
-        ov,
-        ov_x_idx,
-        model_text,
-        group,
-        group_equal,
-        group_partial,
-        options,
-        plans,
-    )
+    if fitted.robust is not None:
+        measures.update(_scaled(measures, fitted))
+    if fitted.fiml is not None:  # Zhang & Savalei's corrected *.robust indices (lavaan 0.6.14)
+        first_order = None if fitted.robust_extra is None else fitted.robust_extra.first_order
+        measures.update(_fiml_corrected(fitted, measures, first_order, one))
+    return measures
 
 
 @dataclass(frozen=True)
@@ -717,19 +776,7 @@ def _gfi_fixed_x(
     return float(1.0 - (e @ v @ e + d @ w0 @ d) / (obs @ v @ obs + m @ w0 @ m))
 
 
-def _scaled(
-    measures: Mapping[str, float],
-    robust: RobustParts,
-    extra: Any,
-    gd: _GroupData,
-    n_moments: int,
-    how: Estimation,
-    table: BlockTable,
-    ov_x: list[int],
-    p: int,
-    has_means: bool,
-    fiml: bool,
-) -> dict[str, float]:
+def _scaled(measures: Mapping[str, float], fitted: _Fitted) -> dict[str, float]:
     """The ``*.scaled`` and ``*.robust`` measures (lavaan) of an MLM/MLR fit.
 
     One block: the single-group formulas
@@ -737,6 +784,16 @@ def _scaled(
     Several: the traces summed over groups and the RMSEA family on ``N / G``
     (lavaan's ``lav_fit_rmsea``: ``sqrt(G)`` times the single-group value at N).
     """
+    how, robust, extra, gd, table = (
+        fitted.how,
+        cast(RobustParts, fitted.robust),
+        fitted.robust_extra,
+        fitted.gd,
+        fitted.table,
+    )
+    ov_x, p, fiml = fitted.ov_x, len(fitted.ov), fitted.fiml is not None
+    has_means = _table_masks(table.pt).meanstructure
+    n_moments = fitted.n_moments - table.n_groups * fitted.x_moments
     if how.estimator not in ("MLM", "MLR"):
         return {}
     n_groups = table.n_groups
@@ -772,13 +829,9 @@ def _scaled(
 
 
 def _fiml_corrected(
-    kernel: MultiGroupKernel,
-    st: Any,
+    fitted: _Fitted,
     fm: Mapping[str, float],
-    n_groups: int,
     first_order: Sequence[np.ndarray] | None,
-    ov_x: Sequence[int],
-    how: Estimation,
     one: bool,
 ) -> dict[str, float]:
     """GFI and Zhang & Savalei's FIML-corrected ``*.robust`` indices (lavaan 0.6.14).
@@ -790,6 +843,8 @@ def _fiml_corrected(
     multiplied by ``sqrt(G)`` and its close-fit tests with the noncentrality
     ``N df h0^2 / (c G)``. One block: :func:`loyaltysem.sem.measures._fiml_measures`.
     """
+    kernel, st, ov_x, how = fitted.kernel, fitted.st, fitted.ov_x, fitted.how
+    n_groups = fitted.table.n_groups
     if one:
         fk = cast(fiml_kernel.FIMLKernel, kernel.kernels[0])
         return _fiml_measures(
@@ -828,77 +883,23 @@ def _fiml_corrected(
 
 
 # ----------------------------------------------------------------------- result
-def _result(
-    table: BlockTable,
-    gd: _GroupData,
-    compiled: list[CompiledModel],
-    index: list[np.ndarray],
-    kernel: MultiGroupKernel,
-    st: Any,
-    run: Any,
-    x: np.ndarray,
-    vcov: np.ndarray,
-    estimates: pd.DataFrame,
+def _groups_result(
+    fitted: _Fitted,
+    common: dict[str, Any],
     measures: dict[str, float],
-    f_groups: np.ndarray,
-    warnings: Findings,
-    converged: bool,
-    iterations: int,
-    how: Estimation,
-    fiml: FIMLData | None,
-    robust_extra: Any,
-    ov: list[str],
-    ov_x_idx: list[int],
-    model_text: str,
-    group: str | None,
+    group: str,
     group_equal: tuple[str, ...],
     group_partial: tuple[str, ...],
-    options: Mapping[str, Any] | None,
-    plans: list[StandardizationPlan],
-) -> SEMResult:
-    """The result of :func:`fit_blocks`: one group's shape, or several groups'."""
-    provenance = Provenance(
-        estimator=how.estimator,
-        n=int(sum(gd.nobs)),
-        n_excluded=int(sum(gd.n_excluded)) + gd.n_group_missing,
-        data_hash=gd.data_hash,
-        options=MappingProxyType(dict(options or {})),
-    )
-    common: dict[str, Any] = {
-        "model": model_text,
-        "_estimates": estimates,
-        "converged": bool(converged),
-        "iterations": int(iterations),
-        "warnings": tuple(warnings),
-        "provenance": provenance,
-        "_status": warnings.status(bool(converged)),
-        "_x": np.array(x, copy=True),
-    }
-    if group is None:
-        return _one_group_result(
-            common,
-            compiled[0],
-            kernel,
-            st,
-            x,
-            vcov,
-            measures,
-            gd,
-            how,
-            fiml,
-            robust_extra,
-            ov,
-            ov_x_idx,
-            table,
-            plans[0],
-            index[0],
-        )
+) -> MultiGroupResult:
+    """A grouped result: per-group tables (lavaan's ``fitted(fit)`` is a list)."""
+    gd, ov, x = fitted.gd, fitted.ov, fitted.x
     names = pd.Index(ov)
     labels = [_plain(v) for v in gd.labels]
     implied: dict[Any, tuple[pd.DataFrame, pd.Series]] = {}
     sample: dict[Any, tuple[pd.DataFrame, pd.Series]] = {}
     r2_parts: list[pd.Series] = []
-    for g, (cm, idx, gst) in enumerate(zip(compiled, index, st.states, strict=True)):
+    blocks = zip(fitted.compiled, fitted.index, fitted.st.states, strict=True)
+    for g, (cm, idx, gst) in enumerate(blocks):
         r2 = _rsquare(cm, x[idx])
         r2.index = pd.MultiIndex.from_arrays(
             [[labels[g]] * len(r2), list(r2.index)], names=["group_label", "variable"]
@@ -913,11 +914,16 @@ def _result(
             pd.DataFrame(gd.covs[g], index=names, columns=names),
             pd.Series(gd.means[g], index=names, name="mean"),
         )
-    frame = table.frame
+    table = fitted.table
     score = None
-    if table.eq_pairs and frame is not None:
-        score = Once(_ScoreTests(kernel, compiled, index, frame, table.eq_pairs, x, gd, fiml))
-    first_order = None if robust_extra is None or fiml is None else robust_extra.first_order
+    if table.eq_pairs and table.frame is not None:
+        score = Once(
+            _ScoreTests(
+                fitted.kernel, fitted.compiled, fitted.index, table.frame, table.eq_pairs, x, gd,
+                fitted.fiml,
+            )
+        )  # fmt: skip
+    f_groups = fitted.kernel.group_objectives(fitted.st)
     return MultiGroupResult(
         **common,
         group=group,
@@ -934,93 +940,36 @@ def _result(
         _nobs=pd.Series(list(gd.nobs), index=pd.Index(labels, name=group), name="n"),
         _implied=MappingProxyType(implied),
         _sample=MappingProxyType(sample),
-        _vcov=pd.DataFrame(vcov),
+        _vcov=pd.DataFrame(fitted.vcov),
         _score=score,
         _std_all_batches=tuple(
-            _GroupStd(plan, idx) for plan, idx in zip(plans, index, strict=True)
+            _GroupStd(plan, idx) for plan, idx in zip(fitted.plans, fitted.index, strict=True)
         ),
-        _std_residuals=Once(
-            functools.partial(
-                _std_residuals,
-                kernel,
-                st,
-                gd,
-                how,
-                fiml is not None,
-                tuple(ov_x_idx),
-                None if first_order is None else tuple(first_order),
-                vcov,
-            )
-        ),
-        _modindices=Once(
-            functools.partial(
-                modindices.modification_indices,
-                kernel,
-                compiled,
-                index,
-                frame,
-                x,
-                gd,
-                fiml=fiml,
-            )
-        ),
+        _std_residuals=Once(fitted.std_residuals),
+        _modindices=Once(fitted.modification_indices),
     )
 
 
 def _one_group_result(
-    common: dict[str, Any],
-    cm: CompiledModel,
-    kernel: MultiGroupKernel,
-    st: Any,
-    x: np.ndarray,
-    vcov: np.ndarray,
-    measures: dict[str, float],
-    gd: _GroupData,
-    how: Estimation,
-    fiml: FIMLData | None,
-    robust_extra: Any,
-    ov: list[str],
-    ov_x_idx: list[int],
-    table: BlockTable,
-    plan: StandardizationPlan,
-    idx: np.ndarray,
+    fitted: _Fitted, common: dict[str, Any], measures: dict[str, float]
 ) -> SEMResult:
     """A one-group result: plain tables (lavaan's ``fitted(fit)`` is a matrix, not a list)."""
-    st0 = st.states[0]
-    s = gd.covs[0]
-    std_residuals: Callable[[], np.ndarray]
-    if fiml is not None and how.information != "observed":
-        std_residuals = functools.partial(
-            _not_available,
-            "standardized residuals of a full-information ML fit with the expected information",
-            "fit with information='observed' (lavaan's default with missing='ml')",
-        )
-    else:  # the residuals of G blocks with G = 1
-        first_order = None if robust_extra is None or fiml is None else robust_extra.first_order
-        std_residuals = functools.partial(
-            _first_block,
-            functools.partial(
-                _std_residuals, kernel, st, gd, how, fiml is not None, tuple(ov_x_idx),
-                None if first_order is None else tuple(first_order), vcov,
-            ),
-        )  # fmt: skip
-    sigma = st0.sigma
+    cm, idx, st0, ov = fitted.compiled[0], fitted.index[0], fitted.st.states[0], fitted.ov
     mu = st0.mu
     return SEMResult(
         **common,
         _fit_measures=_measures_series(measures),
-        _r2=Once(functools.partial(_rsquare, cm, x[idx])),
-        _implied_cov=Once(functools.partial(_square_frame, sigma, ov)),
-        _sample_cov=Once(functools.partial(_square_frame, s, ov)),
-        _vcov=Once(functools.partial(pd.DataFrame, vcov)),
-        _modindices=functools.partial(_one_group_modindices, kernel, [cm], [idx], x, gd, fiml),
-        _std_residuals=std_residuals,
-        _std_all_batch=_GroupStd(plan, idx),
+        _r2=Once(functools.partial(_rsquare, cm, fitted.x[idx])),
+        _implied_cov=Once(functools.partial(_square_frame, st0.sigma, ov)),
+        _sample_cov=Once(functools.partial(_square_frame, fitted.gd.covs[0], ov)),
+        _vcov=Once(functools.partial(pd.DataFrame, fitted.vcov)),
+        _modindices=fitted.one_modification_indices,
+        _std_residuals=fitted.one_std_residuals,
+        _std_all_batch=_GroupStd(fitted.plans[0], idx),
         _implied_mean=None if mu is None else Once(functools.partial(_mean_series, mu, ov)),
     )
 
 
-# ------------------------------------------------------- diagnostics of several groups
 def _std_residuals(
     kernel: MultiGroupKernel,
     st: Any,
@@ -1213,24 +1162,6 @@ class _ScoreTests:
             full = MultiGroupKernel.from_kernels(per_group, idx_full, self.gd.nobs, n_rows)
         x2, total = score_tests(full, rp.x_full, rp.shared, rp.released)
         return score_table(t, self.eq_pairs, x2, total)
-
-
-def _one_group_modindices(
-    kernel: MultiGroupKernel,
-    compiled: list[CompiledModel],
-    index: list[np.ndarray],
-    x: np.ndarray,
-    gd: _GroupData,
-    fiml: FIMLData | None,
-) -> pd.DataFrame:
-    """The modification indices of one group: those of G groups with G = 1, no group column."""
-    out = modindices.modification_indices(kernel, compiled, index, None, x, gd, fiml=fiml)
-    return out[list(modindices.ONE_GROUP_MI_COLUMNS)]
-
-
-def _first_block(make: Callable[[], tuple[np.ndarray, ...]]) -> np.ndarray:
-    """The one block's table of a G-block computation (G = 1)."""
-    return make()[0]
 
 
 def _square_frame(values: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
