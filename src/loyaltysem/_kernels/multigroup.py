@@ -323,6 +323,7 @@ def robust_groups(
     *,
     mlr: bool,
     ov_x: Sequence[int] = (),
+    bread: np.ndarray | None = None,
 ) -> tuple[RobustParts, np.ndarray]:
     """Robust standard errors and the trace of a scaled test, all groups at once.
 
@@ -349,6 +350,9 @@ def robust_groups(
         fixed.x Gamma and h1 trace within each group
         (:func:`~loyaltysem._kernels.robust.adf_scores`,
         :func:`~loyaltysem._kernels.robust.h1_trace`).
+    bread : ndarray, optional
+        The unit information to use as bread instead (lavaan's ``information =``
+        with ``se = "robust.sem"`` / ``"robust.huber.white"``: either one with either).
 
     Returns
     -------
@@ -358,9 +362,11 @@ def robust_groups(
         The unit information used as bread.
     """
     q = kernel.n_free
-    bread = np.zeros((q, q))
+    given = bread is not None
+    unit = np.zeros((q, q)) if bread is None else bread
     meat = np.zeros((q, q))
     trace_h1 = 0.0
+    n_h1 = 0
     x_idx = list(ov_x)
     for k, s, idx, w, values in zip(
         kernel.kernels, st.states, kernel.index, kernel.weights, data, strict=True
@@ -371,19 +377,25 @@ def robust_groups(
         wmat = s.sigma_inv
         cell = np.ix_(idx, idx)
         if mlr:
-            bread[cell] += w * k.observed_information(s)
+            if not given:
+                unit[cell] += w * k.observed_information(s)
             centre = s.mu if means and s.mu is not None else ybar
             scores = _scores(k, s, (values - centre) @ wmat, wmat, means)
-            trace_h1 += h1_trace(values, k.s, means, x_idx)[0]
+            trace_g, n_g_h1 = h1_trace(values, k.s, means, x_idx)
+            trace_h1 += trace_g
+            n_h1 += n_g_h1
         else:
-            bread[cell] += w * k.expected_information(s)
+            if not given:
+                unit[cell] += w * k.expected_information(s)
             scores, trace_g = adf_scores(k, s, values, x_idx)
             trace_h1 += trace_g
         meat[cell] += w * (scores.T @ scores / n_g)
-    bread_inv = np.linalg.inv(bread)
+    bread_inv = np.linalg.inv(unit)
     vcov = bread_inv @ meat @ bread_inv / kernel.n
     trace_h0 = float(np.sum(bread_inv * meat))
-    return RobustParts(vcov, trace_h1 - trace_h0, trace_h1, trace_h0), bread
+    if not mlr:  # Satorra-Bentler: the trace only (lavaan's robust.sem)
+        return RobustParts(vcov, trace_h1 - trace_h0), unit
+    return RobustParts(vcov, trace_h1 - trace_h0, trace_h1, trace_h0, n_h1), unit
 
 
 def robust_baseline_groups(
@@ -392,17 +404,18 @@ def robust_baseline_groups(
     *,
     mlr: bool,
     ov_x: Sequence[int] = (),
+    means: bool = True,
 ) -> float:
     """``tr(U Gamma)`` of the multi-group baseline model: the sum of the groups'.
 
     The baseline (independence) model has no parameter shared by two groups, so its
     information and meat are block diagonal and the trace is the sum of each group's
-    (:func:`~loyaltysem._kernels.robust.robust_baseline`, with a mean structure;
-    ``ov_x`` the fixed.x covariates' positions).
+    (:func:`~loyaltysem._kernels.robust.robust_baseline`, with a mean structure unless
+    ``means=False``; ``ov_x`` the fixed.x covariates' positions).
     """
     return float(
         sum(
-            robust_baseline(values, s, True, mlr, list(ov_x)).trace_ugamma
+            robust_baseline(values, s, means, mlr, list(ov_x)).trace_ugamma
             for values, s in zip(data, covs, strict=True)
         )
     )

@@ -39,7 +39,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, cast
 
@@ -88,7 +88,6 @@ from loyaltysem.sem.measures import (
     _measures_series,
     _post_check,
     _Robust,
-    _robust_parts,
     _rsquare,
     _scaled_measures,
     _table_masks,
@@ -309,16 +308,9 @@ def _vcov(
             )
             robust = extra.parts
             vcov = robust.vcov
-        elif len(kernel.kernels) == 1:
-            # one block: the sandwich with either information as bread (lavaan's
-            # se = "robust.sem" / "robust.huber.white" with information = ...)
-            extra = _robust_parts(kernel.kernels[0], st.states[0], gd.data[0], info, how.se, ov_x)
-            robust = extra.model
-            vcov = robust.vcov
-        else:
-            robust, info = robust_groups(
-                kernel, st, gd.data, mlr=how.se == "robust.huber.white", ov_x=ov_x
-            )
+        else:  # the sandwich, either information as bread (lavaan's se = / information =)
+            mlr = how.se == "robust.huber.white"
+            robust, _ = robust_groups(kernel, st, gd.data, mlr=mlr, ov_x=ov_x, bread=info)
             vcov = robust.vcov
         if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
             raise np.linalg.LinAlgError
@@ -797,26 +789,19 @@ def _scaled(measures: Mapping[str, float], fitted: _Fitted) -> dict[str, float]:
     if how.estimator not in ("MLM", "MLR"):
         return {}
     n_groups = table.n_groups
-    if n_groups == 1:
-        if fiml:
-            rf = extra
-            px = len(ov_x)  # fixed.x: the covariates' own moments are not counted
-            n_h1 = p * (p + 3) // 2 - px * (px + 3) // 2 if px else 0
-            parts = _Robust(
-                RobustParts(
-                    robust.vcov, robust.trace_ugamma, robust.trace_h1, robust.trace_h0, n_h1
-                ),
-                RobustParts(np.empty((0, 0)), rf.trace_null),
-            )
-        else:
-            parts = extra
-        fm = {**measures, "_p": float(p), "_means": float(has_means)}
-        return _scaled_measures(fm, parts)
     mlr = how.se == "robust.huber.white"
-    if fiml:
+    if fiml:  # the independence model's trace from the casewise scores of every row
         trace_b = extra.trace_null
     else:
-        trace_b = robust_baseline_groups(gd.data, gd.covs, mlr=mlr, ov_x=ov_x)
+        trace_b = robust_baseline_groups(gd.data, gd.covs, mlr=mlr, ov_x=ov_x, means=has_means)
+    if n_groups == 1:  # one block: lavaan's single-group counts
+        if fiml:
+            px = len(ov_x)  # fixed.x: the covariates' own moments are not counted
+            n_h1 = p * (p + 3) // 2 - px * (px + 3) // 2 if px else 0
+            robust = replace(robust, n_h1=n_h1)
+        parts = _Robust(robust, RobustParts(np.empty((0, 0)), trace_b))
+        fm = {**measures, "_p": float(p), "_means": float(has_means)}
+        return _scaled_measures(fm, parts)
     parts = _Robust(robust, RobustParts(np.empty((0, 0)), trace_b))
     fm = {**measures, "ntotal": measures["ntotal"] / n_groups, "_p": 1.0, "_means": 1.0}
     out = _scaled_measures(fm, parts)
