@@ -3,9 +3,9 @@
 lavaan's ``fitMeasures()`` of one group (:func:`_fit_measures`; with several groups the
 pipeline combines the blocks' by lavaan's rules), the ``*.scaled`` and ``*.robust``
 measures of MLM and MLR (:func:`_scaled_measures`, from the sandwich parts of
-:func:`_robust_parts`), GFI and Zhang & Savalei's corrected indices of full-information
-ML (:func:`_fiml_measures`), lavaan's post-checks of an admissible solution
-(:func:`_post_check`) and R² (:func:`_rsquare`).
+``_kernels.multigroup.robust_groups``), GFI and Zhang & Savalei's corrected indices of
+full-information ML (:func:`_fiml_measures`), lavaan's post-checks of an admissible
+solution (:func:`_post_check`) and R² (:func:`_rsquare`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,8 +22,7 @@ from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.ml import MLKernel, inverse_i_minus_b
 from loyaltysem._kernels.partable import CompiledModel, ParTable
-from loyaltysem._kernels.robust import RobustParts, robust_baseline, robust_mlm, robust_mlr
-from loyaltysem.errors import SurveyDataError
+from loyaltysem._kernels.robust import RobustParts
 from loyaltysem.sem.results import rsquare
 
 __all__ = ["fiml_gfi"]
@@ -339,29 +337,6 @@ class _Robust:
 
     model: RobustParts
     baseline: RobustParts
-
-
-def _robust_parts(
-    kernel: MLKernel,
-    st: Any,
-    values: np.ndarray | None,
-    info: np.ndarray,
-    se_type: str,
-    x_idx: list[int],
-) -> _Robust:
-    """Sandwich vcov and ``tr(U Gamma)`` of the model and of the baseline model.
-
-    ``x_idx``: positions of the fixed.x covariates (see :mod:`loyaltysem._kernels.robust`).
-    """
-    if values is None:  # pragma: no cover - fit() refuses summary input before
-        raise SurveyDataError("robust estimators need the raw data")
-    means = kernel.mean is not None
-    if se_type == "robust.sem":
-        model = robust_mlm(kernel, st, values, info, x_idx)
-    else:
-        model = robust_mlr(kernel, st, values, info, x_idx)
-    baseline = robust_baseline(values, kernel.s, means, se_type != "robust.sem", x_idx)
-    return _Robust(model, baseline)
 
 
 def _scaled_measures(fm: Mapping[str, float], robust: _Robust) -> dict[str, float]:
