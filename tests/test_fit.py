@@ -429,8 +429,11 @@ def test_fit_with_group_is_fit_groups(hs):
     ("options", "needle"),
     [
         ({"group_equal": ["loadings"]}, "need group="),
-        ({"group": "school", "se": "robust"}, "not available with group="),
-        ({"group": "school", "information": "observed"}, "not available with group="),
+        ({"group": "school", "sample_nobs": 301}, "not available with group="),
+        ({"group": "school", "meanstructure": False}, "not available with group="),
+        # se= and information= work with groups (tests/test_one_pipeline.py); a bad value
+        # is refused as for one group
+        ({"group": "school", "se": "robust.sem", "estimator": "MLR"}, "not available with"),
     ],
 )
 def test_group_options_are_checked(hs, options, needle):

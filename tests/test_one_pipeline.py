@@ -10,7 +10,9 @@ module that was split still import.
 
 from __future__ import annotations
 
+import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,7 @@ from loyaltysem.sem.group_blocks import _multigroup_table, one_block
 from loyaltysem.sem.moments import moments_from_data
 from loyaltysem.sem.specification import specify
 
+ATOL_EST, RTOL_SE, RTOL_CHISQ, ATOL_INDEX = 1e-4, 1e-3, 1e-4, 1e-4  # design.md section 4
 HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 
 
@@ -152,3 +155,53 @@ def test_the_split_module_keeps_its_old_names():
     assert old.fit is ls.sem.single_group.fit
     frame = pd.DataFrame(load_frame("holzinger_swineford"))
     assert old.fit(HS, frame).converged
+
+
+GROUPS_SE = Path(__file__).parent / "fixtures" / "groups_se"
+
+
+@pytest.mark.parametrize(
+    "name, options",
+    [
+        ("hs_ml_huber_white_observed", {"se": "robust.huber.white", "information": "observed"}),
+        ("hs_mlr_expected", {"estimator": "MLR", "information": "expected"}),
+        ("hs_ml_observed", {"information": "observed"}),
+    ],
+)
+def test_several_groups_take_every_se_and_information_of_one_group(name, options):
+    """se= and information= with groups, as lavaan (tests/reference/make_groups_se.R)."""
+    fx = json.loads((GROUPS_SE / f"{name}.json").read_text(encoding="utf-8"))
+    assert fx["provenance"]["lavaan_version"] == "0.6.14"
+    res = ls.fit(
+        HS, load_frame("holzinger_swineford"), group="school",
+        group_equal=fx["options"]["group_equal"], **options,
+    )  # fmt: skip
+    assert res.provenance.options["se"] == fx["options"]["se"]
+    assert res.provenance.options["information"] == fx["options"]["information"]
+    theirs = pd.DataFrame(fx["parameter_estimates"])
+    key = ["lhs", "op", "rhs", "group"]
+    both = res.estimates.merge(theirs, on=key, suffixes=("", "_R"), validate="1:1")
+    assert len(both) == len(theirs) == len(res.estimates)
+    assert_allclose(both["est"], both["est_R"], atol=ATOL_EST)
+    assert_allclose(both["se"], both["se_R"], rtol=RTOL_SE, atol=1e-12)
+    fm = fx["fit_measures"]
+    assert_allclose(res.fit_measures["chisq"], fm["chisq"], rtol=RTOL_CHISQ)
+    for key in ("cfi", "tli", "rmsea", "srmr", "cfi.robust", "rmsea.robust"):
+        if fm.get(key) is not None:
+            assert_allclose(res.fit_measures[key], fm[key], atol=ATOL_INDEX, err_msg=key)
+    if fm.get("chisq.scaled") is not None:
+        assert_allclose(res.fit_measures["chisq.scaled"], fm["chisq.scaled"], rtol=RTOL_CHISQ)
+        assert_allclose(
+            res.fit_measures["scaling.factor.h1"], fm["scaling.factor.h1"], atol=ATOL_INDEX
+        )
+    else:  # lavaan reports no scaled test with the standard one
+        assert "chisq.scaled" not in res.fit_measures.index
+
+
+def test_a_multigroup_mlm_fit_reports_no_yuan_bentler_factors():
+    """lavaan's scaling.factor.h1/h0 belong to MLR's Yuan-Bentler test, not to MLM's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ls.fit(HS, load_frame("holzinger_swineford"), group="school", estimator="MLM")
+    assert "chisq.scaled" in res.fit_measures.index
+    assert "scaling.factor.h1" not in res.fit_measures.index

@@ -25,6 +25,7 @@ __all__ = ["fit"]
 
 _GROUP_OPTIONS = (
     "estimator", "std_lv", "orthogonal", "fixed_x", "missing", "ordered", "parameterization",
+    "se", "information",
 )  # fmt: skip
 
 
@@ -70,8 +71,8 @@ def fit(
         Every option of ``loyaltysem.sem.single_group.fit`` (``estimator``, ``missing``,
         ``ordered``, ``se``, ``information``, ``std_lv``, ``sample_cov``, ...); with
         ``group``: ``estimator`` (``"ML"``, ``"MLM"``, ``"MLR"``; ``"WLSMV"``,
-        ``"ULSMV"`` with ``ordered``), ``std_lv``, ``orthogonal``, ``fixed_x``,
-        ``missing`` and ``ordered`` / ``parameterization``.
+        ``"ULSMV"`` with ``ordered``), ``se``, ``information``, ``std_lv``,
+        ``orthogonal``, ``fixed_x``, ``missing`` and ``ordered`` / ``parameterization``.
 
     Returns
     -------

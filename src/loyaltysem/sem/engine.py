@@ -98,7 +98,7 @@ from loyaltysem.sem.results import MultiGroupResult, Provenance, SEMResult, esti
 from loyaltysem.sem.specification import DefinedParameters, Definition
 from loyaltysem.status import Findings
 
-__all__ = ["BlockTable", "Estimation", "fit_blocks"]
+__all__ = ["BlockTable", "Estimation", "fit_blocks", "resolve_estimation"]
 
 #: Full-information ML of each block: its response patterns and EM saturated moments.
 FIMLData = tuple[list[fiml_kernel.Patterns], list[fiml_kernel.EMResult]]
@@ -118,13 +118,72 @@ class Estimation:
     information: str = "expected"
 
 
-#: lavaan's defaults of the continuous estimators: (se, information) and the test.
-DEFAULTS = {
-    "ML": Estimation("ML", "standard", "expected"),
-    "MLM": Estimation("MLM", "robust.sem", "expected"),
-    "MLR": Estimation("MLR", "robust.huber.white", "observed"),
-}
+#: The test statistic lavaan reports with each continuous estimator.
 TESTS = {"ML": "standard", "MLM": "satorra.bentler", "MLR": "yuan.bentler.mplus"}
+
+_DEFAULT_SE = {"ML": "standard", "MLM": "robust.sem", "MLR": "robust.huber.white"}
+# (estimator, se) -> information matrices available for the standard errors
+_SE_INFORMATION = {
+    ("ML", "standard"): ("expected", "observed"),
+    ("ML", "robust.sem"): ("expected",),
+    ("ML", "robust.huber.white"): ("expected", "observed"),
+    ("MLM", "robust.sem"): ("expected",),
+    ("MLR", "robust.huber.white"): ("observed", "expected"),
+}
+
+
+def resolve_estimation(
+    estimator: str, se: str | None, information: str | None, *, fiml: bool = False
+) -> Estimation:
+    """Lavaan's ``se`` and ``information`` for ``estimator``, resolved, or the error to fix.
+
+    Defaults: ML standard + expected, MLM robust.sem + expected, MLR robust.huber.white
+    + observed; with full-information ML (``fiml``) the observed information, and only
+    standard or Huber-White standard errors (lavaan: robust.sem needs complete data).
+    ``se = "robust"`` means ``robust.sem`` for ML and MLM, ``robust.huber.white`` for MLR
+    (lavaan ``lav_options_set``). The same for one group and for several.
+
+    Examples
+    --------
+    >>> resolve_estimation("MLR", None, "expected")
+    Estimation(estimator='MLR', se='robust.huber.white', information='expected')
+    """
+    if fiml and information is None:
+        information = "observed"  # lavaan's default with missing = "ml"
+    se = _DEFAULT_SE[estimator] if se is None else se
+    if se == "robust":
+        se = "robust.huber.white" if estimator == "MLR" else "robust.sem"
+    allowed_se = sorted({s for (e, s) in _SE_INFORMATION if e == estimator} | {"robust"})
+    if (estimator, se) not in _SE_INFORMATION:
+        raise ModelSpecError(
+            f"se={se!r} is not available with estimator={estimator!r}",
+            found=se,
+            expected=f"se in {allowed_se} (or None for lavaan's default)",
+            fix=f"leave se unset (estimator {estimator} implies se={_DEFAULT_SE[estimator]!r})",
+        )
+    options = _SE_INFORMATION[(estimator, se)]
+    information = options[0] if information is None else information
+    if information not in options:
+        raise ModelSpecError(
+            f"information={information!r} is not available with estimator={estimator!r} "
+            f"and se={se!r}",
+            found=information,
+            expected=f"information in {list(options)}",
+            fix=f"use information={options[0]!r} (lavaan's default here) or leave it unset",
+        )
+    if fiml and se not in ("standard", "robust.huber.white"):
+        raise ModelSpecError(
+            f"se={se!r} with missing='ml' is not available",
+            found=se,
+            expected="se='standard' or 'robust.huber.white' with missing='ml' (lavaan: "
+            "robust.sem needs complete data)",
+            fix="leave se unset with missing='ml', or use estimator='MLR'",
+        )
+    return Estimation(estimator, se, information)
+
+
+#: lavaan's defaults of the continuous estimators (``se`` and ``information``).
+DEFAULTS = {name: resolve_estimation(name, None, None) for name in ("ML", "MLM", "MLR")}
 
 
 @dataclass(frozen=True)

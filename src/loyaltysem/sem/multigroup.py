@@ -79,7 +79,13 @@ import numpy as np
 from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._threads import single_blas_thread
 from loyaltysem.errors import MissingDataWarning, ModelSpecError, SurveyDataError
-from loyaltysem.sem.engine import DEFAULTS, TESTS, BlockTable, Estimation, fit_blocks
+from loyaltysem.sem.engine import (
+    TESTS,
+    BlockTable,
+    Estimation,
+    fit_blocks,
+    resolve_estimation,
+)
 from loyaltysem.sem.group_blocks import (
     GROUP_EQUAL,
     MultiGroupResult,
@@ -102,7 +108,7 @@ __all__ = [
     "fit_groups",
 ]
 
-#: The estimators of continuous multi-group fits (lavaan's defaults in ``engine.DEFAULTS``).
+#: The estimators of continuous multi-group fits (their defaults: ``engine.DEFAULTS``).
 ESTIMATORS = ("ML", "MLM", "MLR")
 
 
@@ -120,6 +126,8 @@ def fit_groups(
     missing: str = "listwise",
     ordered: bool | Sequence[str] | None = None,
     parameterization: str = "delta",
+    se: str | None = None,
+    information: str | None = None,
 ) -> MultiGroupResult:
     """Fit a model in several groups at once, with equality constraints across groups.
 
@@ -170,6 +178,10 @@ def fit_groups(
         Of an ordinal fit: lavaan's default ``"delta"`` (scaling factors of y*), or
         ``"theta"`` (residual variances of y* as parameters; needed for strict
         invariance).
+    se, information : str, optional
+        As in :func:`loyaltysem.fit` (lavaan ``se =``, ``information =``): the standard
+        errors and the information matrix (the bread of a sandwich); ``None``: lavaan's
+        default for the estimator (with ``missing="ml"`` the observed information).
     missing : {"listwise", "ml", "ml.x"}, default "listwise"
         ``"listwise"``: rows with a missing answer are left out within their group
         (counted). ``"ml"``: full-information ML (lavaan ``missing = "ml"``): every
@@ -245,6 +257,7 @@ def fit_groups(
         group_partial = [group_partial]
     spec = _spec(model, std_lv=std_lv, orthogonal=orthogonal, fixed_x=fixed_x)
     _check_missing(missing, estimator, spec)
+    how = resolve_estimation(estimator, se, information, fiml=missing in FIML)
     frame, _ = _survey_frame(data)
     _check_variables(spec, [str(c) for c in frame.columns], "the data")
     gd = _split_groups(data, group, list(spec.ov), missing=missing, ov_x=spec.ov_x)
@@ -262,36 +275,30 @@ def fit_groups(
             table,
             gd,
             spec.ov,
-            how=_estimation(estimator, fiml is not None),
+            how=how,
             model_text=spec.syntax,
             definitions=spec.definitions,
             fiml=fiml,
             group=group,
             group_equal=ge,
             group_partial=tuple(group_partial),
-            options=_options(spec, gd, group, estimator, ge, group_partial, fiml is not None),
+            options=_options(spec, gd, group, how, ge, group_partial, fiml is not None),
         )
     warn_status(result.status)
     return result
-
-
-def _estimation(estimator: str, fiml: bool) -> Estimation:
-    """The defaults of ``estimator`` (lavaan); with ``missing = "ml"`` the observed information."""
-    how = DEFAULTS[estimator]
-    return replace(how, information="observed") if fiml else how
 
 
 def _options(
     spec: ModelSpec,
     gd: _GroupData,
     group: str,
-    estimator: str,
+    how: Estimation,
     group_equal: Sequence[str],
     group_partial: Sequence[str],
     fiml: bool,
 ) -> MappingProxyType[str, Any]:
     """The options of a multi-group fit as resolved, for ``provenance.options``."""
-    how = _estimation(estimator, fiml)
+    estimator = how.estimator
     return MappingProxyType(
         {
             "estimator": estimator,

@@ -42,7 +42,7 @@ import pandas as pd
 from loyaltysem._kernels.partable import ParTable
 from loyaltysem._threads import blas_single_threaded
 from loyaltysem.errors import IdentificationError, ModelSpecError, SurveyDataError
-from loyaltysem.sem.engine import BlockTable, Estimation, fit_blocks
+from loyaltysem.sem.engine import BlockTable, Estimation, fit_blocks, resolve_estimation
 from loyaltysem.sem.group_blocks import one_block
 from loyaltysem.sem.measures import fiml_gfi
 from loyaltysem.sem.modindices import ONE_GROUP_MI_COLUMNS as MI_COLUMNS
@@ -91,45 +91,6 @@ _PLANNED = {
     "estimator": (("ML", "MLM", "MLR", *_ORDINAL_ESTIMATORS), "other estimators are planned"),
     "missing": (("listwise", "ml", "ml.x", "pairwise"), "other treatments are planned"),
 }
-_DEFAULT_SE = {"ML": "standard", "MLM": "robust.sem", "MLR": "robust.huber.white"}
-# (estimator, se) -> information matrices available for the standard errors
-_SE_INFORMATION = {
-    ("ML", "standard"): ("expected", "observed"),
-    ("ML", "robust.sem"): ("expected",),
-    ("ML", "robust.huber.white"): ("expected", "observed"),
-    ("MLM", "robust.sem"): ("expected",),
-    ("MLR", "robust.huber.white"): ("observed", "expected"),
-}
-
-
-def _resolve_se(estimator: str, se: str | None, information: str | None) -> tuple[str, str]:
-    """Resolve lavaan's defaults: MLM: robust.sem + expected, MLR: robust.huber.white + observed.
-
-    ``se = "robust"`` means ``robust.sem`` for ML and MLM, ``robust.huber.white``
-    for MLR (lavaan ``lav_options_set``).
-    """
-    se = _DEFAULT_SE[estimator] if se is None else se
-    if se == "robust":
-        se = "robust.huber.white" if estimator == "MLR" else "robust.sem"
-    allowed_se = sorted({s for (e, s) in _SE_INFORMATION if e == estimator} | {"robust"})
-    if (estimator, se) not in _SE_INFORMATION:
-        raise ModelSpecError(
-            f"se={se!r} is not available with estimator={estimator!r}",
-            found=se,
-            expected=f"se in {allowed_se} (or None for lavaan's default)",
-            fix=f"leave se unset (estimator {estimator} implies se={_DEFAULT_SE[estimator]!r})",
-        )
-    options = _SE_INFORMATION[(estimator, se)]
-    information = options[0] if information is None else information
-    if information not in options:
-        raise ModelSpecError(
-            f"information={information!r} is not available with estimator={estimator!r} "
-            f"and se={se!r}",
-            found=information,
-            expected=f"information in {list(options)}",
-            fix=f"use information={options[0]!r} (lavaan's default here) or leave it unset",
-        )
-    return se, information
 
 
 def _check_option(name: str, value: Any) -> None:
@@ -491,18 +452,8 @@ def _ml_options(
             fix="use estimator='MLR' with missing='ml' (FIML with robust standard errors "
             f"and a scaled test), or {estimator} with missing='listwise'",
         )
-    if fiml and information is None:
-        information = "observed"  # lavaan's default with missing = "ml"
-    se_type, information = _resolve_se(estimator, se, information)
-    if fiml and se_type not in ("standard", "robust.huber.white"):
-        raise ModelSpecError(
-            f"se={se_type!r} with missing='ml' is not available",
-            found=se_type,
-            expected="se='standard' or 'robust.huber.white' with missing='ml' (lavaan: "
-            "robust.sem needs complete data)",
-            fix="leave se unset with missing='ml', or use estimator='MLR'",
-        )
-    return se_type, information, fiml
+    how = resolve_estimation(estimator, se, information, fiml=fiml)
+    return how.se, how.information, fiml
 
 
 def _ml_spec(
