@@ -342,8 +342,8 @@ def _vcov(
     """The covariance of the estimates, or NaN with the reason, and the robust parts.
 
     Returns ``(vcov, robust, extra)``: ``robust`` the sandwich parts of a scaled test;
-    ``extra`` the baseline parts (one block: ``_Robust``) or the FIML parts
-    (``RobustFIMLGroups``).
+    ``extra`` the parts of MLR with missing data (``RobustFIMLGroups``: the independence
+    model's trace, each block's first-order information), else None.
     """
     n_total = int(sum(gd.nobs))
     robust: RobustParts | None = None
@@ -561,7 +561,7 @@ class _Fitted:
     how: Estimation
     fiml: FIMLData | None
     robust: RobustParts | None  # the sandwich parts of a scaled test
-    robust_extra: Any  # one block's baseline parts, or the FIML parts
+    robust_extra: Any  # MLR with missing data: RobustFIMLGroups (else None)
     df: int
     n_moments: int
     x_moments: int
