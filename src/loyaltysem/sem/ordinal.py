@@ -929,6 +929,20 @@ class BlockFit:
         """Observations of each group."""
         return [gr.n for gr in self.groups]
 
+    def internals(self, data_hash: str, estimator: str) -> OrdinalInternals:
+        """What ``lrt_ordinal`` and ``compare()`` read from the fit (every group)."""
+        return OrdinalInternals(
+            jac=tuple(self.jacs),
+            w=tuple(gr.w for gr in self.groups),
+            gamma=tuple(gr.gamma for gr in self.groups),
+            nobs=tuple(self.nobs),
+            e_inv=self.e_inv,
+            chisq=self.chisq,
+            df=float(self.df),
+            data_hash=data_hash,
+            estimator=estimator,
+        )
+
 
 def fit_blocks(
     spec: ModelSpec,
@@ -1673,17 +1687,7 @@ def fit_one_group(
         common = np.einsum("ii->i", parts["common"][0].real)
         mats["theta"][d, d] = 1.0 / parts["delta"][0].real ** 2 - common
     names = pd.Index(ov)
-    internals = OrdinalInternals(
-        jac=tuple(fit.jacs),
-        w=(gr.w,),
-        gamma=(gr.gamma,),
-        nobs=(gr.n,),
-        e_inv=fit.e_inv,
-        chisq=fit.chisq,
-        df=float(fit.df),
-        data_hash=block.data_hash,
-        estimator=est_name,
-    )
+    internals = fit.internals(block.data_hash, est_name)
     provenance = Provenance(
         estimator=est_name,
         n=gr.n,

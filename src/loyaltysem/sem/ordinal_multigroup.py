@@ -516,17 +516,7 @@ def _fit(
         )  # fmt: skip
     labels_plain = [_plain(v) for v in gd.labels]
     chisq_group = pd.Series(fit.chisq_g, index=pd.Index(labels_plain, name=group), name="chisq")
-    internals = _OrdinalInternals(
-        jac=tuple(fit.jacs),
-        w=tuple(gr.w for gr in groups),
-        gamma=tuple(gr.gamma for gr in groups),
-        nobs=tuple(nobs),
-        e_inv=fit.e_inv,
-        chisq=fit.chisq,
-        df=float(fit.df),
-        data_hash=gd.data_hash,
-        estimator=est_name,
-    )
+    internals = fit.internals(gd.data_hash, est_name)
     provenance = Provenance(
         estimator=est_name,
         n=int(sum(nobs)),
