@@ -790,41 +790,9 @@ def _block_measures(
         sigma_inv=gst.sigma_inv if complete else None,
         logdet=gst.logdet if complete else math.nan,
     )
-    if fiml is not None and not one:
+    if fiml is not None and not one:  # one block: _fiml_measures sets it with the rest
         measures["gfi"] = fiml_gfi(gk, gst, ov_x_idx)
-    elif ov_x_idx and gst.mu is not None and not one:
-        measures["gfi"] = _gfi_fixed_x(gd.covs[g], gst.sigma, gd.means[g], gst.mu, ov_x_idx)
     return measures
-
-
-def _gfi_fixed_x(
-    s: np.ndarray, sigma: np.ndarray, mean: np.ndarray, mu: np.ndarray, ov_x: Sequence[int]
-) -> float:
-    """GFI of one group with fixed.x covariates and a mean structure, as lavaan's.
-
-    ``1 - (e' V e + d' W0 d) / (s' V s + m' W0 m)`` with ``V`` the covariance part of
-    the expected information without the covariate-covariate moments, and ``W0`` =
-    ``Sigma^-1`` with the covariates' rows and columns zeroed (lavaan
-    ``lav_mvnorm_information_expected`` with ``x.idx``: the covariates' means carry
-    no information either). :func:`loyaltysem._kernels.fit_indices.gfi` keeps the
-    covariates' means in the denominator; until it is mended, this is used here.
-    """
-    p = len(s)
-    w = np.linalg.inv(sigma)
-    rows, cols = np.tril_indices(p)
-    xs = set(ov_x)
-    keep = np.array([not (r in xs and c in xs) for r, c in zip(rows, cols, strict=True)])
-    rows, cols = rows[keep], cols[keep]
-    half = np.where(rows == cols, 0.5, 1.0)
-    v = w[rows][:, rows] * w[cols][:, cols] + w[rows][:, cols] * w[cols][:, rows]
-    v = v * half[:, None] * half[None, :]
-    e = (s - sigma)[rows, cols]
-    obs = s[rows, cols]
-    nox = [i for i in range(p) if i not in xs]
-    w0 = w[np.ix_(nox, nox)]
-    d = (mean - mu)[nox]
-    m = mean[nox]
-    return float(1.0 - (e @ v @ e + d @ w0 @ d) / (obs @ v @ obs + m @ w0 @ m))
 
 
 def _scaled(measures: Mapping[str, float], fitted: _Fitted) -> dict[str, float]:
