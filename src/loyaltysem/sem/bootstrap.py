@@ -1053,14 +1053,15 @@ class _GroupRefitter:
         fiml: bool = False,
     ):
         from loyaltysem._kernels.partable import StandardizationPlan
-        from loyaltysem.sem.engine import compile_frame as _compile_groups
+        from loyaltysem.sem.engine import BlockTable, compile_blocks
         from loyaltysem.sem.specification import DefinedParameters
 
         self.table, self.ov, self.x0 = table, ov, np.asarray(x0, dtype=float)
         self.fiml = bool(fiml)
         self.q = int(table["free"].max())
         self.n_groups = len(gd.covs)
-        self.compiled, self.index, _ = _compile_groups(table, ov, self.q, gd.covs, gd.means)
+        self.blocks = BlockTable.from_frame(table, self.q, ())  # read once, not per draw
+        self.compiled, self.index, _ = compile_blocks(self.blocks, ov, gd.covs, gd.means)
         self.plans = [StandardizationPlan.build(cm, "std.all") for cm in self.compiled]
         self.has_fixed_x = bool(np.any(table["exo"].to_numpy() == 1))
         self.nobs = [int(n) for n in gd.nobs]
@@ -1090,7 +1091,7 @@ class _GroupRefitter:
         from loyaltysem._kernels.ml import _bfgs, fisher_scoring
         from loyaltysem._kernels.multigroup import MultiGroupKernel
         from loyaltysem._kernels.partable import StandardizationPlan
-        from loyaltysem.sem.engine import compile_frame as _compile_groups
+        from loyaltysem.sem.engine import compile_blocks
 
         codes = data[:, -1].astype(int)
         y = data[:, :-1]
@@ -1118,7 +1119,7 @@ class _GroupRefitter:
                 means.append(mean)
                 nobs.append(len(block))
             if self.has_fixed_x:
-                compiled = _compile_groups(self.table, self.ov, self.q, covs, means)[0]
+                compiled = compile_blocks(self.blocks, self.ov, covs, means)[0]
                 plans = [StandardizationPlan.build(cm, "std.all") for cm in compiled]
             layouts = [cm.layout for cm in compiled]
             kernel = MultiGroupKernel(layouts, self.index, covs, means, nobs, self.q)

@@ -276,17 +276,6 @@ def compile_blocks(
     return compiled, index, x0
 
 
-def compile_frame(
-    frame: pd.DataFrame,
-    ov: Sequence[str],
-    q: int,
-    covs: Sequence[np.ndarray],
-    means: Sequence[np.ndarray | None],
-) -> tuple[list[CompiledModel], list[np.ndarray], np.ndarray]:
-    """:func:`compile_blocks` of a multi-group ``parTable()`` frame with ``q`` parameters."""
-    return compile_blocks(BlockTable.from_frame(frame, q, ()), ov, covs, means)
-
-
 def _means(gd: _GroupData, table: BlockTable) -> list[np.ndarray | None]:
     """Each block's sample means where the model has a mean structure (``~1`` rows), else None."""
     if not _table_masks(table.pt).meanstructure:
