@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-import loyaltysem._kernels.multigroup as engine_kernel
+import loyaltysem.sem.engine as engine
 import loyaltysem.sem.single_group as estimation
 from loyaltysem import fit
 from loyaltysem._kernels import converge, starts
@@ -198,8 +198,8 @@ def test_a_saddle_point_is_not_converged():
 
 def test_a_fit_that_fails_every_start_says_why(monkeypatch):
     fx = load("ml_marker_two_indicator")
-    real = engine_kernel.fisher_scoring
-    monkeypatch.setattr(engine_kernel, "fisher_scoring", lambda k, x0: real(k, x0, max_iter=3))
+    real = engine.optimize
+    monkeypatch.setattr(engine, "optimize", lambda k, x0: real(k, x0, max_iter=3))
     with pytest.warns(ConvergenceWarning, match="did not converge after 3 iterations"):
         res = fit(fx["provenance"]["model_syntax"], data_of(fx))
     assert not res.converged and not res.status.converged

@@ -22,13 +22,12 @@ gradient alone would pass it. A model that is not identified has a singular info
 at every start: when no start does better, its first stationary run is reported converged
 and NOT identified, as lavaan reports it.
 
-The multi-group ML, the (D)WLS and the multi-group (D)WLS fits use the same check
-(with the information their standard errors use: the expected one, ``J' W J`` for
-(D)WLS), the same starts (lavaan's sets built per group) and :func:`with_fallback`: a
-fast first optimizer (damped Gauss-Newton for (D)WLS) and, where it stops short of a
-point with a zero gradient, damped scoring followed by BFGS (superlinear where the
-model does not fit exactly, so that second-order terms the Gauss-Newton matrix leaves
-out slow it down).
+The ML (one group or several), FIML and (D)WLS fits use the same check (with the
+information their standard errors use: the expected one, ``J' W J`` for (D)WLS), the
+same starts (lavaan's sets built per group) and the same optimizer
+(:func:`loyaltysem._kernels.optimizer.optimize`: damped scoring, which for least
+squares is damped Gauss-Newton, then BFGS, superlinear where the model does not fit
+exactly).
 
 Only numpy is used here.
 
@@ -61,7 +60,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Run", "check_point", "minimize", "with_fallback"]
+__all__ = ["Run", "check_point", "minimize"]
 
 #: The optimizer's convergence tolerance on the largest absolute gradient entry.
 GRADIENT_TOL = 1e-8
@@ -250,54 +249,3 @@ def minimize(
         # it converged and says so in its standard errors; the result's status does too)
         return dataclasses.replace(singular, converged=True, reason="", total_iterations=total)
     return dataclasses.replace(first, total_iterations=total)
-
-
-def with_fallback(first: Optimizer, fallback: Optimizer, *, tol: float = GRADIENT_TOL) -> Optimizer:
-    """An optimizer that runs ``first`` and, where it stops short, ``fallback``.
-
-    Where ``first`` reports convergence with the largest gradient entry below ``tol``
-    its run is returned unchanged (so fits it finishes keep their numbers). Otherwise
-    (it converged to a tolerance of its own, or ran out of iterations) ``fallback``
-    continues from the point reached, or from ``x0`` where the discrepancy is not finite
-    there. Iterations add up; :func:`minimize` checks the point either way.
-
-    Parameters
-    ----------
-    first, fallback : callable
-        ``optimizer(kernel, x0) -> (x, state, iterations, converged)``.
-    tol : float
-        Largest absolute gradient entry that counts as converged.
-
-    Returns
-    -------
-    callable
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> class Line:  # F(x) = (x - 3)^2
-    ...     def state(self, x):
-    ...         return np.asarray(x, dtype=float)
-    ...     def objective(self, st):
-    ...         return float((st[0] - 3.0) ** 2)
-    ...     def gradient(self, st):
-    ...         return np.array([2.0 * (st[0] - 3.0)])
-    >>> def stuck(kernel, x0):  # gives up where it started
-    ...     return x0, kernel.state(x0), 500, False
-    >>> def newton(kernel, x0):
-    ...     return np.array([3.0]), kernel.state([3.0]), 1, True
-    >>> x, _, iterations, done = with_fallback(stuck, newton)(Line(), np.zeros(1))
-    >>> x.tolist(), iterations, done
-    ([3.0], 501, True)
-    """
-
-    def optimize(kernel: Any, x0: np.ndarray) -> tuple[np.ndarray, Any, int, bool]:
-        x, st, iterations, done = first(kernel, x0)
-        if done:
-            g = np.asarray(kernel.gradient(st))
-            if not g.size or float(np.max(np.abs(g))) < tol:
-                return x, st, iterations, True
-        x1, st1, more, done1 = fallback(kernel, x if np.isfinite(kernel.objective(st)) else x0)
-        return x1, st1, iterations + more, done1
-
-    return optimize

@@ -19,9 +19,8 @@ diagonal) and their asymptotic covariance ``Gamma`` (lavaan's ``NACOV``).
   lavaan reports ``fmin = (N - 1) / N F / 2`` and ``chisq = (N - 1) F``. The
   thresholds enter only their own residuals, so at the optimum they equal the sample
   thresholds and only the correlation structure is iterated
-  (:meth:`CorrelationKernel.fit`: Gauss-Newton with Levenberg-Marquardt damping on the
-  analytic Jacobian; :data:`optimize` adds damped scoring and BFGS where it stops
-  short).
+  (:data:`optimize`, the one optimizer: Gauss-Newton steps with Levenberg-Marquardt
+  damping on the analytic Jacobian, then BFGS).
 - **Standard errors** (``se = "robust.sem"``): ``E = Delta' W Delta``,
   ``vcov = E^-1 Delta' W Gamma W Delta E^-1 / (N - 1)`` (lavaan ``lav_model_vcov``).
 - **Test** (``test = "scaled.shifted"``, Asparouhov & Muthen 2010; lavaan
@@ -44,8 +43,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from loyaltysem._kernels.converge import with_fallback
-from loyaltysem._kernels.ml import FitState, Layout, MLKernel, fisher_scoring
+from loyaltysem._kernels.ml import FitState, Layout, MLKernel
+from loyaltysem._kernels.optimizer import optimize as optimize_kernel
 
 __all__ = [
     "CatML",
@@ -82,6 +81,7 @@ class _State:
     a: np.ndarray
     la: np.ndarray
     sigma: np.ndarray  # implied correlation matrix (unit diagonal)
+    jac: np.ndarray | None = None  # d sigma / dx, once asked for (CorrelationKernel.jacobian)
 
 
 class CorrelationKernel:
@@ -132,9 +132,11 @@ class CorrelationKernel:
 
     def jacobian(self, st: _State) -> np.ndarray:
         """``d sigma_k / d x_j`` for the correlations: array (p(p-1)/2, q)."""
-        fs = FitState(st.x, st.mats, st.a, st.la, st.sigma, st.sigma, np.nan, True)
-        delta = self._ml.jacobian(fs)  # (q, p, p); diagonal entries are never used
-        return delta[:, self.rows, self.cols].T
+        if st.jac is None:  # once per point: the gradient and the information share it
+            fs = FitState(st.x, st.mats, st.a, st.la, st.sigma, st.sigma, np.nan, True)
+            delta = self._ml.jacobian(fs)  # (q, p, p); diagonal entries are never used
+            st.jac = delta[:, self.rows, self.cols].T
+        return st.jac
 
     def gradient(self, st: _State) -> np.ndarray:
         """Gradient of ``F``: ``-2 J' W e``."""
@@ -150,78 +152,14 @@ class CorrelationKernel:
         j = self.jacobian(st)
         return j.T @ (self.w[:, None] * j)
 
-    def fit(
-        self, x0: np.ndarray, *, max_iter: int = 500, tol: float = 1e-10
-    ) -> tuple[np.ndarray, _State, int, bool]:
-        """Minimise ``F`` by Gauss-Newton steps with Levenberg-Marquardt damping.
 
-        Each step solves ``(J'WJ + mu D) d = J'W e`` (``D`` the diagonal of ``J'WJ``);
-        ``mu`` shrinks after a step that lowers ``F`` and grows otherwise. Stops when the
-        largest gradient entry is below ``tol`` (or ``F`` cannot be lowered any more at
-        machine precision).
-
-        Returns
-        -------
-        x, state, iterations, converged
-        """
-        x = np.asarray(x0, dtype=float).copy()
-        st = self.state(x)
-        e = self.residual(st)
-        f = float(e @ (self.w * e))
-        mu = 1e-4
-        for it in range(1, max_iter + 1):
-            j = self.jacobian(st)
-            wj = self.w[:, None] * j
-            g = j.T @ (self.w * e)  # -gradient / 2
-            if np.max(np.abs(g)) * 2.0 < tol:
-                return x, st, it - 1, True
-            h = j.T @ wj
-            diag = np.diag(h).copy()
-            diag[diag <= 0] = 1.0
-            accepted = False
-            for _ in range(40):
-                try:
-                    step = np.linalg.solve(h + mu * np.diag(diag), g)
-                except np.linalg.LinAlgError:
-                    mu *= 10.0
-                    continue
-                st_new = self.state(x + step)
-                e_new = self.residual(st_new)
-                f_new = float(e_new @ (self.w * e_new))
-                if np.isfinite(f_new) and f_new <= f:
-                    accepted = True
-                    break
-                mu *= 10.0
-            if not accepted:
-                g_norm = 2.0 * np.max(np.abs(g))
-                return x, st, it, bool(g_norm < max(tol, 1e-7))
-            small = f - f_new <= 1e-16 * max(f, 1.0) and np.max(np.abs(step)) < 1e-12
-            x, st, e, f = x + step, st_new, e_new, f_new
-            mu = max(mu / 10.0, 1e-12)
-            if small:
-                g = self.jacobian(st).T @ (self.w * e)
-                return x, st, it, bool(2.0 * np.max(np.abs(g)) < max(tol, 1e-7))
-        g = self.jacobian(st).T @ (self.w * e)
-        return x, st, max_iter, bool(2.0 * np.max(np.abs(g)) < tol)
-
-
-def _gauss_newton(
-    kernel: CorrelationKernel, x0: np.ndarray
-) -> tuple[np.ndarray, _State, int, bool]:
-    return kernel.fit(x0)
-
-
-def _scoring(kernel: CorrelationKernel, x0: np.ndarray) -> tuple[np.ndarray, _State, int, bool]:
-    return fisher_scoring(kernel, x0, max_iter=300)  # type: ignore[arg-type]  # same interface
-
-
-#: The optimizer of the (D)WLS fits: :meth:`CorrelationKernel.fit` (damped Gauss-Newton),
-#: and where it stops short of a zero gradient (it converges only linearly where the
-#: model does not fit exactly: 500 steps were not enough for a two-factor CFA of seven
-#: 7-point items, chi-square 317) damped scoring then BFGS
-#: (:func:`~loyaltysem._kernels.ml.fisher_scoring`, the kernel's ``J' W J`` in place of
-#: the Fisher information), see :func:`~loyaltysem._kernels.converge.with_fallback`.
-optimize = with_fallback(_gauss_newton, _scoring)
+#: The optimizer of the (D)WLS fits: the one optimizer of every kernel
+#: (:func:`~loyaltysem._kernels.optimizer.optimize`), the kernel's ``J' W J`` in place of
+#: the Fisher information, so that its damped scoring steps are damped Gauss-Newton
+#: steps; BFGS follows (Gauss-Newton alone converges only linearly where the model does
+#: not fit exactly: 500 steps were not enough for a two-factor CFA of seven 7-point
+#: items, chi-square 317).
+optimize = optimize_kernel
 
 
 def robust_vcov(

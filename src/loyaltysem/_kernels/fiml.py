@@ -25,11 +25,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import linalg
 
-from loyaltysem._kernels.ml import FitState, Layout, MLKernel, _bfgs, _damped_fisher, fisher_scoring
+from loyaltysem._kernels.ml import FitState, Layout, MLKernel
+from loyaltysem._kernels.optimizer import optimize as optimize_kernel
 
 __all__ = [
     "CorrectedTest",
@@ -591,28 +593,21 @@ def optimize(
 ) -> tuple[np.ndarray, FIMLState, int, bool]:
     """Maximise the FIML likelihood: complete-data ML at the EM moments, then BFGS.
 
-    1. The complete-data ML fit to the saturated (EM) moments is close to the FIML
-       estimate and cheap (no pass over the patterns): Fisher scoring as for
-       complete data.
-    2. BFGS on :math:`F` from there, its Hessian started at twice the FIML expected
-       information; damped Fisher scoring with the FIML expected information if
-       BFGS stalls.
+    The one optimizer (:func:`~loyaltysem._kernels.optimizer.optimize`) with the
+    complete-data ML kernel at the saturated (EM) moments as its approach (close to
+    the FIML estimate and cheap: no pass over the patterns), then BFGS on :math:`F`
+    at once, its Hessian started at twice the FIML expected information, and damped
+    Fisher scoring with the FIML expected information if BFGS stalls.
 
     Stops when the largest absolute gradient entry is below ``tol``.
     """
-    x1, _, n1, _ = fisher_scoring(kernel.ml, x0)
-    st = kernel.state(x1)
-    if not np.isfinite(kernel.objective(st)):
-        x1, st = np.asarray(x0, dtype=float), kernel.state(x0)
-        if not np.isfinite(kernel.objective(st)):
-            return x1, st, n1, False
-    x, st, n2, done = _bfgs(kernel, x1, st, max_iter=200, tol=tol)  # type: ignore[arg-type]
-    if done:
-        return x, st, n1 + n2, True
-    x, st, n3, done = _damped_fisher(  # type: ignore[arg-type]
-        kernel, x, st, max_iter=max_iter, tol=tol, until=0.0
+    return optimize_kernel(  # type: ignore[return-value]
+        kernel, x0, approach=kernel.ml, tol=tol, max_iter=max_iter, **APPROACHED
     )
-    return x, st, n1 + n2 + n3, done
+
+
+#: How :func:`optimize` continues after its approach: BFGS at once (up to 200 steps).
+APPROACHED: dict[str, Any] = {"switch": float("inf"), "bfgs_iter": 200}
 
 
 def x_moments(p: int, ov_x: Sequence[int]) -> np.ndarray:

@@ -37,9 +37,17 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import linalg
 
+from loyaltysem._kernels.optimizer import bfgs, damped_scoring, optimize
+
 __all__ = ["FitState", "Layout", "MLKernel", "fisher_scoring", "inverse_i_minus_b"]
 
-_potrf, _potri, _gesv = linalg.lapack.get_lapack_funcs(("potrf", "potri", "gesv"), (np.zeros(1),))
+_potrf, _potri = linalg.lapack.get_lapack_funcs(("potrf", "potri"), (np.zeros(1),))
+
+#: The one optimizer of every kernel (:func:`loyaltysem._kernels.optimizer.optimize`),
+#: by its old name; ``_damped_fisher`` and ``_bfgs`` are its stages.
+fisher_scoring = optimize
+_damped_fisher = damped_scoring
+_bfgs = bfgs
 
 MATRICES = ("lambda", "beta", "psi", "theta", "nu", "alpha")
 COVARIANCE_MATRICES = ("lambda", "beta", "psi", "theta")
@@ -757,148 +765,3 @@ def _lmul(m: np.ndarray, x: np.ndarray) -> np.ndarray:
     q, a, b = x.shape
     out = m @ np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(a, q * b)
     return np.ascontiguousarray(out.reshape(m.shape[0], q, b).transpose(1, 0, 2))
-
-
-def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``np.linalg.solve(a, b)`` by LAPACK's ``dgesv`` directly.
-
-    The same LU with partial pivoting, without numpy's per-call argument handling.
-
-    Raises
-    ------
-    numpy.linalg.LinAlgError
-        ``a`` is singular, as ``np.linalg.solve`` raises.
-    """
-    _, _, x, info = _gesv(a, b)
-    if info != 0:
-        raise np.linalg.LinAlgError("Singular matrix")
-    return x
-
-
-def _damped_fisher(
-    kernel: MLKernel,
-    x: np.ndarray,
-    st: FitState,
-    *,
-    max_iter: int,
-    tol: float,
-    until: float,
-) -> tuple[np.ndarray, FitState, int, bool]:
-    """Levenberg–Marquardt damped Fisher scoring until max|g| < ``until`` (or ``tol``)."""
-    f = kernel.objective(st)
-    g = kernel.gradient(st)
-    mu = 1e-3
-    for it in range(1, max_iter + 1):
-        gmax = abs(g).max()
-        if gmax < max(tol, until):
-            return x, st, it - 1, gmax < tol
-        info = kernel.expected_information(st)
-        diag = info.diagonal().copy()
-        diag[diag <= 0] = 1.0
-        on_diagonal = slice(None, None, len(diag) + 1)
-        for _ in range(30):
-            damped = info.copy()  # info + mu * diag(diag)
-            damped.flat[on_diagonal] += mu * diag
-            try:
-                step = -_solve(damped, g / 2.0)
-            except np.linalg.LinAlgError:
-                mu *= 10.0
-                continue
-            st_new = kernel.state(x + step)
-            f_new = kernel.objective(st_new)
-            if np.isfinite(f_new) and f_new <= f:
-                break
-            # at the optimum F stops falling beyond rounding: accept a step that keeps F
-            # within rounding and shrinks the gradient (else the scoring stalls there)
-            if (
-                np.isfinite(f_new)
-                and f_new <= f + 1e-12 * max(1.0, abs(f))
-                and abs(kernel.gradient(st_new)).max() < gmax
-            ):
-                break
-            mu *= 10.0
-        else:
-            return x, st, it, False
-        x, st, f = x + step, st_new, f_new
-        mu = max(mu / 10.0, 1e-12)
-        g = kernel.gradient(st)
-    return x, st, max_iter, bool(np.max(np.abs(g)) < tol)
-
-
-def _bfgs(
-    kernel: MLKernel, x: np.ndarray, st: FitState, *, max_iter: int, tol: float
-) -> tuple[np.ndarray, FitState, int, bool]:
-    """BFGS started from the Fisher Hessian ``2 I(x)``: superlinear near the optimum."""
-    f = kernel.objective(st)
-    g = kernel.gradient(st)
-    h = 2.0 * kernel.expected_information(st)
-    for it in range(1, max_iter + 1):
-        if abs(g).max() < tol:
-            return x, st, it - 1, True
-        try:
-            step = -_solve(h, g)
-        except np.linalg.LinAlgError:
-            return x, st, it, False
-        slope = float(g @ step)
-        if slope >= 0:
-            return x, st, it, False
-        t = 1.0
-        while True:
-            st_new = kernel.state(x + t * step)
-            f_new = kernel.objective(st_new)
-            if np.isfinite(f_new) and f_new <= f + 1e-4 * t * slope:
-                break
-            t /= 2.0
-            if t < 1e-8:
-                return x, st, it, False
-        step = t * step
-        g_new = kernel.gradient(st_new)
-        y = g_new - g
-        sy = float(step @ y)
-        if sy > 1e-14:
-            hs = h @ step
-            h = h - np.outer(hs, hs) / float(step @ hs) + np.outer(y, y) / sy
-        x, st, f, g = x + step, st_new, f_new, g_new
-    return x, st, max_iter, bool(np.max(np.abs(g)) < tol)
-
-
-def fisher_scoring(
-    kernel: MLKernel,
-    x0: np.ndarray,
-    *,
-    max_iter: int = 1000,
-    tol: float = 1e-8,
-    switch: float = 1e-2,
-) -> tuple[np.ndarray, FitState, int, bool]:
-    """Minimise F_ML: damped Fisher scoring, then BFGS, with a Fisher fallback.
-
-    1. Fisher scoring with Levenberg–Marquardt damping: each step solves
-       ``(I(x) + mu D) d = -g(x) / 2`` (``I`` the expected information, the
-       expected Hessian of F_ML / 2; ``D`` its diagonal), ``mu`` shrinking after a
-       step that lowers F and growing after one that does not. Robust far from
-       the optimum, where the information may be near singular (as at lavaan-style
-       start values), until the largest gradient entry is below ``switch``.
-    2. BFGS from the Hessian ``2 I(x)``: Fisher scoring converges only linearly
-       when the model does not fit exactly, BFGS superlinearly.
-    3. If BFGS stalls (ill-conditioned models), damped Fisher scoring finishes.
-
-    Stops when the largest absolute gradient entry is below ``tol``.
-
-    Returns
-    -------
-    x, state, iterations, converged
-    """
-    x = np.asarray(x0, dtype=float).copy()
-    st = kernel.state(x)
-    if not np.isfinite(kernel.objective(st)):
-        return x, st, 0, False
-    x, st, n1, done = _damped_fisher(kernel, x, st, max_iter=max_iter, tol=tol, until=switch)
-    if done:
-        return x, st, n1, True
-    if not np.isfinite(kernel.objective(st)) or np.max(np.abs(kernel.gradient(st))) >= switch:
-        return x, st, n1, False
-    x, st, n2, done = _bfgs(kernel, x, st, max_iter=50, tol=tol)
-    if done:
-        return x, st, n1 + n2, True
-    x, st, n3, done = _damped_fisher(kernel, x, st, max_iter=max_iter - n1 - n2, tol=tol, until=0.0)
-    return x, st, n1 + n2 + n3, done

@@ -13,9 +13,11 @@ with ``x_g`` the entries of ``x`` that group ``g`` uses, so ``chisq = N F`` and
 groups' (lavaan ``lav_model_gradient`` and ``lav_model_information`` with
 ``nobs / ntotal`` weights); standard errors are ``inv(I) / N``.
 
-The kernel offers ``state``, ``objective``, ``gradient`` and
-``expected_information`` as :class:`~loyaltysem._kernels.ml.MLKernel` does, so the
-optimizer :func:`~loyaltysem._kernels.ml.fisher_scoring` runs on it unchanged.
+The kernel offers the interface of :class:`~loyaltysem._kernels.optimizer.Kernel`
+(``state``, ``objective``, ``gradient``, ``expected_information``), as
+:class:`~loyaltysem._kernels.ml.MLKernel` does, so the one optimizer
+(:func:`~loyaltysem._kernels.optimizer.optimize`, re-exported here as ``optimize``)
+runs on it unchanged.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from loyaltysem._kernels import fiml
-from loyaltysem._kernels.ml import FitState, Layout, MLKernel, fisher_scoring
+from loyaltysem._kernels.ml import FitState, Layout, MLKernel
+from loyaltysem._kernels.optimizer import optimize, polish
 from loyaltysem._kernels.robust import (
     RobustParts,
     _scores,
@@ -204,53 +207,6 @@ class MultiGroupKernel:
 def _one_block(index: Sequence[np.ndarray], n_free: int) -> bool:
     """Whether there is one block and it holds the parameters in order (G = 1)."""
     return len(index) == 1 and np.array_equal(index[0], np.arange(n_free))
-
-
-def polish(
-    kernel: MultiGroupKernel, x: np.ndarray, st: GroupState, *, tol: float = 1e-8, steps: int = 20
-) -> tuple[np.ndarray, GroupState, int, bool]:
-    """Undamped Fisher steps where the damped optimizer stalled next to the optimum.
-
-    Near the optimum, F changes by less than its rounding error (1e-16 relative), so a
-    line search that asks F to decrease refuses steps that still shrink the gradient.
-    Here a step is accepted while the largest gradient entry shrinks and F does not
-    rise beyond rounding; convergence is the optimizer's: max |gradient| < ``tol``.
-    """
-    g = kernel.gradient(st)
-    f = kernel.objective(st)
-    gmax = float(np.max(np.abs(g)))
-    if not (np.isfinite(f) and gmax < 1e-4):
-        return x, st, 0, False
-    for it in range(1, steps + 1):
-        try:
-            step = -np.linalg.solve(kernel.expected_information(st), g / 2.0)
-        except np.linalg.LinAlgError:
-            return x, st, it, False
-        st_new = kernel.state(x + step)
-        f_new = kernel.objective(st_new)
-        g_new = kernel.gradient(st_new)
-        gmax_new = float(np.max(np.abs(g_new)))
-        if not (np.isfinite(f_new) and f_new <= f + 1e-12 * max(1.0, abs(f)) and gmax_new < gmax):
-            return x, st, it, gmax < tol
-        x, st, f, g, gmax = x + step, st_new, f_new, g_new, gmax_new
-        if gmax < tol:
-            return x, st, it, True
-    return x, st, steps, gmax < tol
-
-
-def optimize(kernel: MultiGroupKernel, x0: np.ndarray) -> tuple[np.ndarray, GroupState, int, bool]:
-    """The multi-group optimizer: damped scoring and BFGS, then :func:`polish`.
-
-    :func:`~loyaltysem._kernels.ml.fisher_scoring`, and :func:`polish` where it stalled
-    next to the optimum: the ``optimizer`` that
-    :func:`~loyaltysem._kernels.converge.minimize` runs from each start
-    (principal-component starts, then lavaan's per group).
-    """
-    x, st, iterations, converged = fisher_scoring(kernel, x0)  # type: ignore[arg-type]
-    if not converged:
-        x, st, extra, converged = polish(kernel, x, st)
-        iterations += extra
-    return x, st, iterations, converged
 
 
 def observed_information(kernel: MultiGroupKernel, st: GroupState) -> np.ndarray:

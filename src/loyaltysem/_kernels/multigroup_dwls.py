@@ -18,7 +18,7 @@ Theta)^-1/2`` (``setDeltaElements.LISREL``); the two formulas then coincide.
 
 - **Estimates** minimise ``sum_g (n_g - 1) (s_g - sigma_g)' W_g (s_g - sigma_g)``
   (lavaan ``lav_model_objective``: ``fx = sum_g n_g/N * 0.5 (n_g - 1)/n_g F_g``;
-  ``chisq = 2 N fx``) by Gauss-Newton steps with Levenberg-Marquardt damping. The
+  ``chisq = 2 N fx``) by the one optimizer (damped Gauss-Newton steps, then BFGS). The
   Jacobian is exact (complex-step differentiation of the implied statistics).
 - **Information** ``E = sum_g f_g Delta_g' W_g Delta_g`` with ``f_g = n_g / N``;
   robust covariance ``E^-1 (sum_g f_g Delta_g' W_g Gamma_g W_g Delta_g) E^-1 / (N -
@@ -37,15 +37,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from loyaltysem._kernels.converge import with_fallback
 from loyaltysem._kernels.dwls import lower_pairs
-from loyaltysem._kernels.ml import Layout, fisher_scoring
+from loyaltysem._kernels.ml import Layout
+from loyaltysem._kernels.optimizer import optimize as optimize_kernel
 
 __all__ = [
+    "DWLSState",
     "GroupLayout",
     "MultiGroupDWLS",
     "OrdinalInternals",
@@ -252,7 +252,7 @@ class RowValues:
 
 
 class MultiGroupDWLS:
-    """The joint (D)WLS discrepancy of several groups and its Gauss-Newton fit.
+    """The joint (D)WLS discrepancy of several groups (an optimizer :class:`Kernel`).
 
     Parameters
     ----------
@@ -281,25 +281,31 @@ class MultiGroupDWLS:
         self.factors = np.asarray(factors, dtype=float)
         self.q = int(n_free)
 
-    def residuals(self, x: np.ndarray) -> list[np.ndarray]:
+    def residuals(self, x: np.ndarray | DWLSState) -> list[np.ndarray]:
         """``s_g - sigma_g(x)`` per group."""
+        if isinstance(x, DWLSState):
+            return x.residuals
         return [
             s - gl.implied(x[gl.index][None, :])[0]
             for gl, s in zip(self.groups, self.stats, strict=True)
         ]
 
-    def group_discrepancies(self, x: np.ndarray) -> np.ndarray:
+    def group_discrepancies(self, x: np.ndarray | DWLSState) -> np.ndarray:
         """``F_g = e_g' W_g e_g`` per group."""
         return np.array(
             [float(e @ (w * e)) for e, w in zip(self.residuals(x), self.weights, strict=True)]
         )
 
-    def objective(self, x: np.ndarray) -> float:
+    def objective(self, x: np.ndarray | DWLSState) -> float:
         """``sum_g factor_g F_g``."""
         return float(self.factors @ self.group_discrepancies(x))
 
-    def jacobians(self, x: np.ndarray) -> list[np.ndarray]:
+    def jacobians(self, x: np.ndarray | DWLSState) -> list[np.ndarray]:
         """Per group ``d sigma_g / d x`` (n_stats_g x q), global columns."""
+        if isinstance(x, DWLSState):
+            if x.jacs is None:  # once per point: the gradient and the information share them
+                x.jacs = self.jacobians(x.x)
+            return x.jacs
         out = []
         for gl in self.groups:
             jac = np.zeros((gl.n_stats, self.q))
@@ -307,97 +313,40 @@ class MultiGroupDWLS:
             out.append(jac)
         return out
 
-    def state(self, x: np.ndarray) -> np.ndarray:
-        """The point itself (the interface of :func:`~loyaltysem._kernels.ml.fisher_scoring`)."""
-        return np.asarray(x, dtype=float)
+    def state(self, x: np.ndarray) -> DWLSState:
+        """The point and its residuals (the Jacobians once they are asked for)."""
+        x = np.asarray(x, dtype=float)
+        return DWLSState(x, self.residuals(x))
 
-    def gradient(self, x: np.ndarray) -> np.ndarray:
+    def gradient(self, x: np.ndarray | DWLSState) -> np.ndarray:
         """Gradient of :meth:`objective`: ``-2 sum_g factor_g J_g' W_g e_g``."""
-        return -2.0 * self._normal(x)[1]
-
-    def expected_information(self, x: np.ndarray) -> np.ndarray:
-        """``sum_g factor_g J_g' W_g J_g``: the Gauss-Newton matrix, expected Hessian of F / 2."""
-        return self._normal(x)[0]
-
-    def _normal(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, list[np.ndarray]]:
-        key = np.asarray(x, dtype=float).tobytes()
-        cached = getattr(self, "_last", None)
-        if cached is not None and cached[0] == key:
-            return cached[1]  # the check after a fit asks for the point's again
-        out = self._normal_at(x)
-        self._last = (key, out)
-        return out
-
-    def _normal_at(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, list[np.ndarray]]:
-        res = self.residuals(x)
-        jacs = self.jacobians(x)
-        h = np.zeros((self.q, self.q))
+        res, jacs = self.residuals(x), self.jacobians(x)
         g = np.zeros(self.q)
-        f = 0.0
         for c, w, e, j in zip(self.factors, self.weights, res, jacs, strict=True):
-            wj = (c * w)[:, None] * j
-            h += j.T @ wj
-            g += wj.T @ e
-            f += c * float(e @ (w * e))
-        return h, g, f, jacs
+            g += j.T @ (c * w * e)
+        return -2.0 * g
 
-    def fit(
-        self, x0: np.ndarray, *, max_iter: int = 500, tol: float = 1e-10
-    ) -> tuple[np.ndarray, int, bool]:
-        """Minimise the objective by damped Gauss-Newton steps.
-
-        Each step solves ``(J'WJ + mu D) d = J'W e`` (``D`` the diagonal of ``J'WJ``);
-        stops when the largest gradient entry is below ``tol``.
-
-        Returns
-        -------
-        x, iterations, converged
-        """
-        x = np.asarray(x0, dtype=float).copy()
-        mu = 1e-4
-        h, g, f, _ = self._normal(x)
-        for it in range(1, max_iter + 1):
-            if 2.0 * np.max(np.abs(g), initial=0.0) < tol:
-                return x, it - 1, True
-            diag = np.diag(h).copy()
-            diag[diag <= 0] = 1.0
-            accepted = False
-            for _ in range(40):
-                try:
-                    step = np.linalg.solve(h + mu * np.diag(diag), g)
-                except np.linalg.LinAlgError:
-                    mu *= 10.0
-                    continue
-                x_new = x + step
-                f_new = self.objective(x_new)
-                if np.isfinite(f_new) and f_new <= f:
-                    accepted = True
-                    break
-                mu *= 10.0
-            if not accepted:
-                return x, it, bool(2.0 * np.max(np.abs(g)) < max(tol, 1e-7))
-            small = f - f_new <= 1e-16 * max(f, 1.0) and np.max(np.abs(step)) < 1e-12
-            x = x_new
-            mu = max(mu / 10.0, 1e-12)
-            h, g, f, _ = self._normal(x)
-            if small:
-                return x, it, bool(2.0 * np.max(np.abs(g)) < max(tol, 1e-7))
-        return x, max_iter, bool(2.0 * np.max(np.abs(g)) < tol)
+    def expected_information(self, x: np.ndarray | DWLSState) -> np.ndarray:
+        """``sum_g factor_g J_g' W_g J_g``: the Gauss-Newton matrix, expected Hessian of F / 2."""
+        h = np.zeros((self.q, self.q))
+        for c, w, j in zip(self.factors, self.weights, self.jacobians(x), strict=True):
+            h += j.T @ ((c * w)[:, None] * j)
+        return h
 
 
-def _gauss_newton(kernel: MultiGroupDWLS, x0: np.ndarray) -> tuple[np.ndarray, Any, int, bool]:
-    x, iterations, converged = kernel.fit(x0)
-    return x, x, iterations, converged
+@dataclass
+class DWLSState:
+    """:meth:`MultiGroupDWLS.state`: the point, its residuals, its Jacobians once computed."""
+
+    x: np.ndarray
+    residuals: list[np.ndarray]
+    jacs: list[np.ndarray] | None = None
 
 
-def _scoring(kernel: MultiGroupDWLS, x0: np.ndarray) -> tuple[np.ndarray, Any, int, bool]:
-    return fisher_scoring(kernel, x0, max_iter=300)  # type: ignore[arg-type]  # same interface
-
-
-#: The optimizer of the multi-group (D)WLS fits: :meth:`MultiGroupDWLS.fit` (damped
-#: Gauss-Newton), and where it stops short of a zero gradient damped scoring then BFGS
-#: (:func:`~loyaltysem._kernels.converge.with_fallback`); the state is the point itself.
-optimize = with_fallback(_gauss_newton, _scoring)
+#: The optimizer of the multi-group (D)WLS fits: the one optimizer of every kernel
+#: (:func:`~loyaltysem._kernels.optimizer.optimize`): damped scoring with the
+#: Gauss-Newton matrix (damped Gauss-Newton steps), then BFGS.
+optimize = optimize_kernel
 
 
 def catml_multigroup(

@@ -50,7 +50,6 @@ from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.converge import minimize
 from loyaltysem._kernels.delta import delta_method
-from loyaltysem._kernels.ml import MLKernel, _bfgs, _damped_fisher
 from loyaltysem._kernels.multigroup import (
     MultiGroupKernel,
     corrected_groups,
@@ -61,7 +60,7 @@ from loyaltysem._kernels.multigroup import (
     robust_mlr_groups,
     score_tests,
 )
-from loyaltysem._kernels.multigroup import optimize as mg_optimize
+from loyaltysem._kernels.optimizer import optimize
 from loyaltysem._kernels.partable import (
     CompiledModel,
     ParTable,
@@ -288,34 +287,6 @@ def _means(gd: _GroupData, table: BlockTable) -> list[np.ndarray | None]:
             fix="pass sample_mean=..., or drop the '~ 1' lines and meanstructure=True",
         )
     return list(gd.means)
-
-
-def _fiml_optimize(
-    ml_kernel: MultiGroupKernel, kernel: MultiGroupKernel, x0: np.ndarray
-) -> tuple[np.ndarray, Any, int, bool]:
-    """The full-information ML optimizer run from each start (lavaan ``missing = "ml"``).
-
-    1. The complete-data ML fit to each block's EM (saturated) moments (``ml_kernel``)
-       is close to the FIML estimate and cheap (no pass over the patterns).
-    2. BFGS on the FIML discrepancy from there; damped Fisher scoring with the FIML
-       expected information where BFGS stalls.
-
-    :func:`~loyaltysem._kernels.converge.minimize` checks the point it reaches (zero
-    gradient, positive definite information) and tries the next start where it fails.
-    """
-    x1, _, n1, _ = mg_optimize(ml_kernel, x0)
-    st = kernel.state(x1)
-    if not np.isfinite(kernel.objective(st)):  # the ML point is outside the FIML domain
-        x1, st = np.asarray(x0, dtype=float), kernel.state(x0)
-        if not np.isfinite(kernel.objective(st)):
-            return x1, st, n1, False
-    x, st, n2, done = _bfgs(cast(MLKernel, kernel), x1, st, max_iter=200, tol=1e-8)
-    if done:
-        return x, st, n1 + n2, True
-    x, st, n3, done = _damped_fisher(
-        cast(MLKernel, kernel), x, st, max_iter=1000, tol=1e-8, until=0.0
-    )
-    return x, st, n1 + n2 + n3, done
 
 
 def _vcov(
@@ -615,14 +586,14 @@ def _estimate(
     # principal-component starts, then lavaan's per block; the point checked (issue 14)
     starts: list[tuple[str, Any]] = [("principal component", x0)]
     starts += group_starts(compiled, index, gd.covs, means, q)
-    kernel, optimizer = ml_kernel, cast(Callable[..., Any], mg_optimize)
+    kernel, optimizer = ml_kernel, cast(Callable[..., Any], optimize)
     if fiml is not None:  # every start: ML to the EM moments, then on to the FIML optimum
         per_block = [
             fiml_kernel.FIMLKernel(cm.layout, pat, h1)
             for cm, pat, h1 in zip(compiled, *fiml, strict=True)
         ]
         kernel = MultiGroupKernel.from_kernels(per_block, index, gd.nobs, q)
-        optimizer = functools.partial(_fiml_optimize, ml_kernel)
+        optimizer = functools.partial(optimize, approach=ml_kernel, **fiml_kernel.APPROACHED)
     run = minimize(kernel, starts, optimizer, information=how.information)
     warnings = Findings(gd.notes)
     if not run.converged:
