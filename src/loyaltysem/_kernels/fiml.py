@@ -542,6 +542,32 @@ class FIMLKernel:
         delta = self.jacobian(st)[:, rows, cols]
         return np.vstack([self.mean_jacobian(st).T, delta.T])
 
+    def scores(self, st: FIMLState, values: np.ndarray) -> np.ndarray:
+        r"""Casewise scores: each row's derivatives of its observed-data log-likelihood.
+
+        For a respondent of pattern :math:`o` (:math:`d_i = y_{i,o} - \mu_o`,
+        :math:`W = \Sigma_{oo}^{-1}`) the row is :math:`\tfrac12 \operatorname{tr}\{(W
+        d_i d_i^\top W - W)\, \partial\Sigma_{oo} / \partial x\} + d_i^\top W\,
+        \partial\mu_o / \partial x` (lavaan ``lavScores`` with ``missing = "ml"``).
+        ``values`` are the rows the patterns were built from (NaN = missing); a row with
+        no answer has a zero score (it carries no information).
+        """
+        base = st.base
+        out = np.zeros((self.pat.n_rows, self.layout.n_free))
+        mean_jac = self.ml.mean_jacobian(base)
+        for g in range(len(self.pat.freq)):
+            o = np.flatnonzero(self.pat.observed[g])
+            rows = self.pat.rows[g]
+            w = np.zeros((self.p, self.p))
+            w_oo = np.linalg.inv(base.sigma[np.ix_(o, o)])
+            w[np.ix_(o, o)] = (w_oo + w_oo.T) / 2.0
+            rw = np.zeros((len(rows), self.p))
+            rw[:, o] = (values[np.ix_(rows, o)] - base.mu[o]) @ w[np.ix_(o, o)]
+            casewise = self.ml.casewise_terms(base, rw)
+            out[rows] = 0.5 * (casewise - self.ml.constant_terms(base, w)[None, :])
+            out[rows] += rw @ mean_jac.T
+        return out
+
     def expected_information(self, st: FIMLState) -> np.ndarray:
         """Unit expected information ``Delta' A Delta`` (lavaan ``information = "expected"``)."""
         d = self.moment_jacobian(st)

@@ -495,6 +495,32 @@ class MLKernel:
         out = out.T / 2.0  # [k, l]: d grad_k / d x_l, of F / 2
         return (out + out.T) / 2.0
 
+    def scores(self, st: FitState, values: np.ndarray) -> np.ndarray:
+        r"""Casewise scores: each row's derivatives of its log-likelihood, (N, q).
+
+        With :math:`d_i = y_i - \mu` (the implied means with a mean structure, else the
+        sample means) and :math:`W = \Sigma^{-1}`, row :math:`i` is
+        :math:`\tfrac12 \operatorname{tr}\{(W d_i d_i^\top W - W)\, \partial\Sigma /
+        \partial x\} + d_i^\top W\, \partial\mu / \partial x` (lavaan ``lavScores``,
+        ``estfun.lavaan``). Their mean cross product is the first-order information of
+        MLR's sandwich, and their sum is ``-N/2`` times the gradient of ``F``.
+
+        Parameters
+        ----------
+        st : FitState
+            The state at the estimates.
+        values : ndarray (N, p)
+            The respondents' answers, in the kernel's variable order.
+        """
+        values = np.asarray(values, dtype=float)
+        means = self.mean is not None and st.mu is not None
+        w = st.sigma_inv
+        rw = (values - (st.mu if means else values.mean(axis=0))) @ w
+        out = 0.5 * (self.casewise_terms(st, rw) - self.constant_terms(st, w)[None, :])
+        if means:
+            out += rw @ self.mean_jacobian(st).T
+        return out
+
     def casewise_terms(self, st: FitState, rw: np.ndarray) -> np.ndarray:
         """Rows ``t_i = sum_ab (rw_i rw_i')_ab dSigma_ab/dx``: array (N, q).
 

@@ -32,7 +32,6 @@ from loyaltysem._kernels.ml import FitState, Layout, MLKernel
 from loyaltysem._kernels.optimizer import optimize, polish
 from loyaltysem._kernels.robust import (
     RobustParts,
-    _scores,
     adf_scores,
     h1_trace,
     robust_baseline,
@@ -190,6 +189,25 @@ class MultiGroupKernel:
             np.add.at(g, idx, w * k.gradient(s))
         return g
 
+    def scores(self, st: GroupState, data: Sequence[np.ndarray]) -> np.ndarray:
+        """Casewise scores of every block's respondents, stacked block by block: (N, q).
+
+        Each block's rows are its own kernel's ``scores`` (the derivatives of the row's
+        log-likelihood) in the global parameters: a parameter shared by several blocks
+        (an equality constraint across groups) collects the derivative of each row of
+        every block it enters (lavaan ``lavScores`` of a multi-group fit).
+        """
+        pieces = []
+        for k, s, idx, values in zip(self.kernels, st.states, self.index, data, strict=True):
+            local = k.scores(s, values)
+            if self._one:
+                pieces.append(local)
+                continue
+            into = np.zeros((len(idx), self.n_free))
+            into[np.arange(len(idx)), idx] = 1.0
+            pieces.append(local @ into)
+        return np.vstack(pieces) if pieces else np.zeros((0, self.n_free))
+
     def observed_information(self, st: GroupState) -> np.ndarray:
         """Unit observed information ``sum_g (n_g / N) H_g``: :func:`observed_information`."""
         return _observed_information(self, st)
@@ -329,14 +347,11 @@ def robust_groups(
     ):
         n_g = len(values)
         means = k.mean is not None
-        ybar = values.mean(axis=0)
-        wmat = s.sigma_inv
         cell = np.ix_(idx, idx)
         if mlr:
             if not given:
                 unit[cell] += w * k.observed_information(s)
-            centre = s.mu if means and s.mu is not None else ybar
-            scores = _scores(k, s, (values - centre) @ wmat, wmat, means)
+            scores = k.scores(s, values)  # the casewise scores of the log-likelihood
             trace_g, n_g_h1 = h1_trace(values, k.s, means, x_idx)
             trace_h1 += trace_g
             n_h1 += n_g_h1

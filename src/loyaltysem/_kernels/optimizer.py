@@ -89,8 +89,9 @@ class Kernel(Protocol):
     :class:`~loyaltysem._kernels.multigroup_dwls.MultiGroupDWLS`. Kernels of the
     likelihood also give ``observed_information`` (the Hessian of ``F / 2``), which
     :func:`~loyaltysem._kernels.converge.check_point` tests where the standard errors
-    use it; the casewise scores of the robust standard errors are computed from the
-    same state (:func:`loyaltysem._kernels.robust.adf_scores`, the FIML scores).
+    use it, and ``scores(st, values)``: the casewise scores, each respondent's
+    derivatives of their log-likelihood (lavaan ``lavScores``), whose mean cross
+    product is the meat of MLR's sandwich.
     """
 
     def state(self, x: np.ndarray) -> Any:
