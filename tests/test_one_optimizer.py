@@ -54,10 +54,11 @@ def hs_mcar(hs: pd.DataFrame) -> pd.DataFrame:
 def test_every_optimizer_name_is_the_one_optimizer():
     assert ml.fisher_scoring is optimizer.optimize
     assert multigroup.optimize is optimizer.optimize
-    assert dwls.optimize is optimizer.optimize
-    assert multigroup_dwls.optimize is optimizer.optimize
+    assert dwls.optimize.func is optimizer.optimize  # with the least-squares handover
+    assert dwls.optimize.keywords == optimizer.LEAST_SQUARES
+    assert multigroup_dwls.optimize is dwls.optimize
     assert engine.optimize is optimizer.optimize
-    assert ordinal.mg_dwls_optimize is optimizer.optimize
+    assert ordinal.mg_dwls_optimize is dwls.optimize
     assert multigroup.polish is optimizer.polish
 
 

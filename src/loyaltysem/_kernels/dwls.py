@@ -39,11 +39,13 @@ Mplus technical appendix.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from loyaltysem._kernels.ml import FitState, Layout, MLKernel
+from loyaltysem._kernels.optimizer import LEAST_SQUARES
 from loyaltysem._kernels.optimizer import optimize as optimize_kernel
 
 __all__ = [
@@ -153,13 +155,14 @@ class CorrelationKernel:
         return j.T @ (self.w[:, None] * j)
 
 
-#: The optimizer of the (D)WLS fits: the one optimizer of every kernel
-#: (:func:`~loyaltysem._kernels.optimizer.optimize`), the kernel's ``J' W J`` in place of
-#: the Fisher information, so that its damped scoring steps are damped Gauss-Newton
-#: steps; BFGS follows (Gauss-Newton alone converges only linearly where the model does
-#: not fit exactly: 500 steps were not enough for a two-factor CFA of seven 7-point
-#: items, chi-square 317).
-optimize = optimize_kernel
+#: The optimizer of the (D)WLS fits, one group or several: the one optimizer of every
+#: kernel (:func:`~loyaltysem._kernels.optimizer.optimize`), the kernel's ``J' W J`` in
+#: place of the Fisher information, so that its damped scoring steps are damped
+#: Gauss-Newton steps, for as long as they converge fast
+#: (:data:`~loyaltysem._kernels.optimizer.LEAST_SQUARES`); BFGS follows where they do not
+#: (Gauss-Newton alone converges only linearly where the model does not fit exactly: 500
+#: steps were not enough for a two-factor CFA of seven 7-point items, chi-square 317).
+optimize = functools.partial(optimize_kernel, **LEAST_SQUARES)
 
 
 def robust_vcov(

@@ -40,9 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from loyaltysem._kernels.dwls import lower_pairs
+from loyaltysem._kernels.dwls import lower_pairs, optimize
 from loyaltysem._kernels.ml import Layout
-from loyaltysem._kernels.optimizer import optimize as optimize_kernel
 
 __all__ = [
     "DWLSState",
@@ -341,12 +340,6 @@ class DWLSState:
     x: np.ndarray
     residuals: list[np.ndarray]
     jacs: list[np.ndarray] | None = None
-
-
-#: The optimizer of the multi-group (D)WLS fits: the one optimizer of every kernel
-#: (:func:`~loyaltysem._kernels.optimizer.optimize`): damped scoring with the
-#: Gauss-Newton matrix (damped Gauss-Newton steps), then BFGS.
-optimize = optimize_kernel
 
 
 def catml_multigroup(

@@ -15,7 +15,8 @@ is likewise one routine for every estimator):
    the missing-data patterns;
 2. Fisher scoring with Levenberg-Marquardt damping, ``(I + mu D) d = -g / 2`` (for
    least squares this *is* damped Gauss-Newton), robust far from the optimum until
-   the largest gradient entry is below ``switch``;
+   the largest gradient entry is below ``switch`` (least squares: for as long as each
+   step shrinks the gradient fast, ``slow``);
 3. BFGS from the Hessian ``2 I``: superlinear where the model does not fit exactly
    (scoring and Gauss-Newton leave out the second-order terms of the residuals and
    converge only linearly there);
@@ -65,11 +66,16 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from scipy import linalg
 
-__all__ = ["Kernel", "bfgs", "damped_scoring", "optimize", "polish"]
+__all__ = ["LEAST_SQUARES", "Kernel", "bfgs", "damped_scoring", "optimize", "polish"]
 
 #: The convergence tolerance on the largest absolute gradient entry (as
 #: :data:`loyaltysem._kernels.converge.GRADIENT_TOL`).
 TOL = 1e-8
+
+#: How the least-squares kernels ((D)WLS, ULS) run :func:`optimize`: damped Gauss-Newton
+#: for as long as each step shrinks the largest gradient entry to a quarter or less (fast
+#: where the model fits closely), then BFGS (superlinear where it does not).
+LEAST_SQUARES: dict[str, Any] = {"slow": 0.25}
 
 _gesv = linalg.lapack.get_lapack_funcs("gesv", (np.zeros(1),))
 
@@ -128,21 +134,35 @@ def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def damped_scoring(
-    kernel: Kernel, x: np.ndarray, st: Any, *, max_iter: int, tol: float, until: float
+    kernel: Kernel,
+    x: np.ndarray,
+    st: Any,
+    *,
+    max_iter: int,
+    tol: float,
+    until: float,
+    slow: float | None = None,
 ) -> Result:
     """Levenberg–Marquardt damped Fisher scoring until max|g| < ``until`` (or ``tol``).
 
     Each step solves ``(I(x) + mu D) d = -g(x) / 2`` (``I`` the expected information,
     ``D`` its diagonal); ``mu`` shrinks after a step that lowers ``F`` and grows after
-    one that does not.
+    one that does not. With ``slow``, scoring goes on below ``until`` for as long as
+    each step shrinks the largest gradient entry to at most ``slow`` times its size
+    (Gauss-Newton converges fast where a least-squares model fits closely), and stops
+    at the first step that does not.
     """
     f = kernel.objective(st)
     g = kernel.gradient(st)
     mu = 1e-3
+    previous = np.inf
     for it in range(1, max_iter + 1):
         gmax = abs(g).max() if g.size else 0.0
-        if gmax < max(tol, until):
-            return x, st, it - 1, gmax < tol
+        if gmax < tol:
+            return x, st, it - 1, True
+        if gmax < until and (slow is None or gmax > slow * previous):
+            return x, st, it - 1, False
+        previous = gmax
         info = kernel.expected_information(st)
         diag = info.diagonal().copy()
         diag[diag <= 0] = 1.0
@@ -249,6 +269,7 @@ def optimize(
     tol: float = TOL,
     max_iter: int = 1000,
     switch: float = 1e-2,
+    slow: float | None = None,
     bfgs_iter: int = 50,
 ) -> Result:
     """Minimise a kernel's discrepancy from ``x0``: the one optimizer (module docstring).
@@ -270,6 +291,11 @@ def optimize(
     switch : float
         The largest gradient entry at which damped scoring hands over to BFGS (``inf``:
         BFGS at once, as after ``approach``).
+    slow : float, optional
+        Below ``switch``, damped scoring goes on while each step shrinks the largest
+        gradient entry to at most this fraction (the least-squares kernels: damped
+        Gauss-Newton converges fast where the model fits closely, BFGS takes over where
+        it does not); None hands over at ``switch``.
     bfgs_iter : int
         BFGS iterations allowed.
 
@@ -287,7 +313,9 @@ def optimize(
     st = kernel.state(x)
     if not np.isfinite(kernel.objective(st)):
         return x, st, n0, False
-    x, st, n1, done = damped_scoring(kernel, x, st, max_iter=max_iter, tol=tol, until=switch)
+    x, st, n1, done = damped_scoring(
+        kernel, x, st, max_iter=max_iter, tol=tol, until=switch, slow=slow
+    )
     n = n0 + n1
     if not done:
         x, st, n, done = _finish(kernel, x, st, n, n1, tol, max_iter, switch, bfgs_iter)
