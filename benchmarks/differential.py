@@ -1,6 +1,6 @@
 """Differential test against lavaan: random models over real survey data, fitted by both.
 
-Issue 14, item 3 ("converge wherever lavaan converges"). Three families of fits:
+Issue 14, item 3 ("converge wherever lavaan converges"). Four families of fits:
 
 ``mg_ml``
     multi-group ML (``fit_groups``; lavaan ``sem(group = g, group.equal = ...)``) on
@@ -12,7 +12,13 @@ Issue 14, item 3 ("converge wherever lavaan converges"). Three families of fits:
     ``sem(ordered = items)``) on ``ecommerce.csv``, ``corp_rep_data.csv`` and
     ``tests/data/corp_rep_data2_items.csv`` (7-point items);
 ``mg_wlsmv``
-    multi-group WLSMV (``fit_groups(ordered=...)``) on the same items by group.
+    multi-group WLSMV (``fit_groups(ordered=...)``) on the same items by group;
+``fiml``
+    full-information ML (``fit(missing="ml")``, lavaan ``sem(missing = "ml")``), one
+    group or (two cases in five) several, on every row with an answer of the surveys
+    with missing answers: ``ecommerce.csv`` and ``corp_rep_data.csv`` (their own
+    missing answers) and ``tests/data/corp_rep_data2_mcar.csv`` (about 10 % of the
+    cells deleted at random).
 
 Each model is drawn at random (seeded): 2 to 4 factors of the data set's constructs, 2
 indicators to all of a construct's, a CFA or a structural model (each later factor
@@ -69,6 +75,7 @@ class DataSet:
     groups: tuple[str, ...]
     ordinal: bool
     na: tuple[int, ...] = ()
+    missing: bool = False  # has missing answers (a data set of the fiml family)
 
 
 DATASETS = {
@@ -87,6 +94,7 @@ DATASETS = {
         ("gender", "platform", "wave"),
         ordinal=True,
         na=(-99,),
+        missing=True,
     ),
     "hs": DataSet(
         "src/loyaltysem/data/HolzingerSwineford1939.csv",
@@ -111,6 +119,7 @@ DATASETS = {
         ("servicetype",),
         ordinal=True,
         na=(-99,),
+        missing=True,
     ),
     "corp_rep_items": DataSet(
         "tests/data/corp_rep_data_servicetype.csv",
@@ -121,6 +130,17 @@ DATASETS = {
         },
         ("servicetype",),
         ordinal=True,
+    ),
+    "corp_rep2_mcar": DataSet(
+        "tests/data/corp_rep_data2_mcar.csv",
+        {
+            "COMP": ["comp_1", "comp_3"],
+            "PERF": ["perf_1", "perf_3", "perf_4"],
+            "CUSL": ["cusl_1", "cusl_3"],
+        },
+        (),
+        ordinal=False,
+        missing=True,
     ),
     "corp_rep2": DataSet(
         "tests/data/corp_rep_data2_items.csv",
@@ -143,6 +163,11 @@ GROUP_EQUAL = {
     ],
     "mg_wlsmv": [[], ["loadings"], ["thresholds"], ["thresholds", "loadings"]],
 }
+GROUP_EQUAL["fiml"] = GROUP_EQUAL["mg_ml"]
+
+#: The families, in the order their cases are drawn (one generator: a family added at
+#: the end leaves the cases of those before it as they were).
+FAMILIES = ("mg_ml", "wlsmv", "mg_wlsmv", "fiml")
 
 
 def draw_case(family: str, number: int, rng: np.random.Generator) -> dict[str, Any]:
@@ -153,6 +178,7 @@ def draw_case(family: str, number: int, rng: np.random.Generator) -> dict[str, A
         if (family == "mg_ml" and d.groups)
         or (family == "wlsmv" and d.ordinal)
         or (family == "mg_wlsmv" and d.ordinal and d.groups)
+        or (family == "fiml" and d.missing)
     ]
     ds_name = str(rng.choice(names))
     ds = DATASETS[ds_name]
@@ -184,7 +210,8 @@ def draw_case(family: str, number: int, rng: np.random.Generator) -> dict[str, A
                 lines.append(f"{chosen[j]} ~ " + " + ".join(preds))
     group = None
     group_equal: list[str] = []
-    if family in GROUP_EQUAL:
+    grouped = family in ("mg_ml", "mg_wlsmv") or (family == "fiml" and rng.random() < 0.4)
+    if grouped and ds.groups:
         group = str(rng.choice(list(ds.groups)))
         options = GROUP_EQUAL[family]
         group_equal = list(options[int(rng.integers(len(options)))])
@@ -200,7 +227,8 @@ def draw_case(family: str, number: int, rng: np.random.Generator) -> dict[str, A
         "std_lv": std_lv,
         "group": group,
         "group_equal": group_equal,
-        "ordered": family != "mg_ml",
+        "ordered": family in ("wlsmv", "mg_wlsmv"),
+        "missing": "ml" if family == "fiml" else "listwise",
     }
 
 
@@ -208,7 +236,7 @@ def draw_cases(per_family: int, seed: int) -> list[dict[str, Any]]:
     """``per_family`` random models of each family (one generator, seeded)."""
     rng = np.random.default_rng(seed)
     cases, seen = [], set()
-    for family in ("mg_ml", "wlsmv", "mg_wlsmv"):
+    for family in FAMILIES:
         for i in range(per_family):
             for _ in range(100):  # a model drawn before is drawn again
                 case = draw_case(family, i, rng)
@@ -228,7 +256,12 @@ def case_data(case: dict[str, Any]) -> pd.DataFrame:
     if case["data"] not in _FRAMES:
         _FRAMES[case["data"]] = pd.read_csv(ROOT / case["data"], na_values=case["na"])
     keep = case["columns"] + ([case["group"]] if case["group"] else [])
-    return _FRAMES[case["data"]][keep].dropna().reset_index(drop=True)
+    frame = _FRAMES[case["data"]][keep]
+    if case.get("missing") == "ml":  # every row with an answer and its group
+        answered = frame[case["columns"]].notna().any(axis=1)
+        grouped = frame[case["group"]].notna() if case["group"] else True
+        return frame[answered & grouped].reset_index(drop=True)
+    return frame.dropna().reset_index(drop=True)
 
 
 def fit_ours(case: dict[str, Any]) -> dict[str, Any]:
@@ -237,6 +270,7 @@ def fit_ours(case: dict[str, Any]) -> dict[str, Any]:
 
     data = case_data(case)
     ordered = case["columns"] if case["ordered"] else None
+    missing = {"missing": "ml"} if case.get("missing") == "ml" else {}
     t0 = time.perf_counter()
     try:
         with warnings.catch_warnings():
@@ -249,9 +283,10 @@ def fit_ours(case: dict[str, Any]) -> dict[str, Any]:
                     group_equal=case["group_equal"],
                     std_lv=case["std_lv"],
                     ordered=ordered,
+                    **missing,
                 )
             else:
-                res = fit(case["syntax"], data, ordered=ordered, std_lv=case["std_lv"])
+                res = fit(case["syntax"], data, ordered=ordered, std_lv=case["std_lv"], **missing)
     except Exception as err:  # every refusal is recorded, typed or not
         return {"ok": False, "error": f"{type(err).__name__}: {err}"}
     seconds = time.perf_counter() - t0

@@ -5,12 +5,14 @@
 #   Rscript tests/reference/differential.R CASES.json RESULTS.json
 # CASES.json is a list of cases written by benchmarks/differential.py, each with
 #   id, data (a CSV inside the repository), na (codes read as missing), columns (the model's
-#   variables), syntax, std_lv, group (a column or null), group_equal, ordered (bool).
+#   variables), syntax, std_lv, group (a column or null), group_equal, ordered (bool),
+#   missing ("listwise" or "ml").
 # Each case is fitted by
 #   sem(syntax, data, std.lv = std_lv, group = group, group.equal = group_equal,
-#       ordered = <columns if ordered>)
+#       ordered = <columns if ordered>, missing = <"ml" if missing is "ml">)
 # on the rows complete on the model's variables (and the group), so lavaan's defaults
-# decide: ML with a mean structure for several groups, WLSMV (delta) with ordered items.
+# decide: ML with a mean structure for several groups, WLSMV (delta) with ordered items;
+# with missing = "ml" on every row with an answer (and its group).
 # RESULTS.json: per case the versions, lavInspect(fit, "converged"), "iterations", the
 # largest absolute gradient entry, chisq (and chisq.scaled with WLSMV), and parTable()
 # rows of the free parameters (lhs, op, rhs, group, est, se); or the error message.
@@ -47,8 +49,16 @@ fit_case <- function(case) {
   d <- read_data(case$data, unlist(case$na))
   cols <- unlist(case$columns)
   keep <- c(cols, if (!is.null(case$group)) case$group)
-  d <- d[stats::complete.cases(d[, keep]), keep, drop = FALSE]
+  fiml <- identical(case$missing, "ml")
+  if (fiml) {
+    rows <- rowSums(!is.na(d[, cols, drop = FALSE])) > 0
+    if (!is.null(case$group)) rows <- rows & !is.na(d[[case$group]])
+    d <- d[rows, keep, drop = FALSE]
+  } else {
+    d <- d[stats::complete.cases(d[, keep]), keep, drop = FALSE]
+  }
   args <- list(model = case$syntax, data = d, std.lv = isTRUE(case$std_lv))
+  if (fiml) args$missing <- "ml"
   if (!is.null(case$group)) {
     args$group <- case$group
     ge <- unlist(case$group_equal)
