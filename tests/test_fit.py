@@ -353,10 +353,10 @@ def test_latent_correlation_beyond_one_is_flagged():
 
 
 def test_an_optimizer_stopped_early_is_reported(hs, monkeypatch):
-    import loyaltysem._kernels.multigroup as engine_kernel
+    import loyaltysem.sem.engine as engine
 
-    real = engine_kernel.fisher_scoring
-    monkeypatch.setattr(engine_kernel, "fisher_scoring", lambda k, x0: real(k, x0, max_iter=2))
+    real = engine.optimize  # the one optimizer, stopped after two iterations
+    monkeypatch.setattr(engine, "optimize", lambda k, x0: real(k, x0, max_iter=2))
     res = fit(HS_MODEL, hs)
     assert not res.converged
     assert any("did not converge" in w for w in res.warnings)

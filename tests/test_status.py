@@ -101,10 +101,10 @@ def test_a_proper_fit_is_ok_and_silent(hs):
 
 
 def test_non_convergence_gives_a_convergence_warning_at_the_callers_line(hs, monkeypatch):
-    import loyaltysem._kernels.multigroup as engine_kernel
+    import loyaltysem.sem.engine as engine
 
-    real = engine_kernel.fisher_scoring
-    monkeypatch.setattr(engine_kernel, "fisher_scoring", lambda k, x0: real(k, x0, max_iter=2))
+    real = engine.optimize  # the one optimizer, stopped after two iterations
+    monkeypatch.setattr(engine, "optimize", lambda k, x0: real(k, x0, max_iter=2))
     res, caught = _record(ls.fit, HS_MODEL, hs)
     assert not res.status.converged and not res.status.ok
     assert res.status.problems("convergence") == (
@@ -336,10 +336,10 @@ def test_a_non_converged_cfa_leaves_every_construct_without_cfa_reliability():
 
 # ------------------------------------------------------------------- bootstrap
 def test_bootstrap_of_a_non_converged_fit_raises_convergence_error(hs, monkeypatch):
-    import loyaltysem._kernels.multigroup as engine_kernel
+    import loyaltysem.sem.engine as engine
 
-    real = engine_kernel.fisher_scoring
-    monkeypatch.setattr(engine_kernel, "fisher_scoring", lambda k, x0: real(k, x0, max_iter=2))
+    real = engine.optimize  # the one optimizer, stopped after two iterations
+    monkeypatch.setattr(engine, "optimize", lambda k, x0: real(k, x0, max_iter=2))
     res, _ = _record(ls.fit, HS_MODEL, hs)
     monkeypatch.undo()
     with pytest.raises(ConvergenceError) as err:
