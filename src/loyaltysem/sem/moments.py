@@ -511,6 +511,35 @@ def moments_from_summary(
     return _Moments(s, n, list(ov), _hash_matrix(s), 0, mean)
 
 
+def check_summary_args(
+    sample_cov: Any, sample_cor: Any, sample_sd: Any, sample_mean: Any, sample_nobs: Any
+) -> bool:
+    """Whether summary statistics are the input; refuse their parts given without a matrix.
+
+    ``sample_sd``, ``sample_mean`` and ``sample_nobs`` belong to ``sample_cov`` or
+    ``sample_cor``: alone they would be ignored, so they are refused.
+    """
+    summary = sample_cov is not None or sample_cor is not None
+    stray = [
+        name
+        for name, value in (
+            ("sample_sd", sample_sd),
+            ("sample_mean", sample_mean),
+            ("sample_nobs", sample_nobs),
+        )
+        if value is not None
+    ]
+    if stray and not summary:
+        raise ModelSpecError(
+            f"{', '.join(stray)} without sample_cov or sample_cor would be ignored",
+            found={name: "given" for name in stray},
+            expected="sample_cov= (or sample_cor= with sample_sd=) with sample_nobs=, "
+            "instead of data",
+            fix=f"drop {', '.join(stray)}, or pass the matrix as well",
+        )
+    return summary
+
+
 def _hash_matrix(s: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(s, dtype=float).tobytes()).hexdigest()
 

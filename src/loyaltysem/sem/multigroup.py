@@ -102,6 +102,7 @@ from loyaltysem.sem.moments import (
     _model_syntax,
     _survey_frame,
     check_pairwise,
+    check_summary_args,
 )
 from loyaltysem.sem.ordinal_multigroup import fit_groups_ordinal
 from loyaltysem.sem.specification import ModelSpec, specify
@@ -293,7 +294,7 @@ def fit_groups(
     >>> round(float(plain["chisq"]), 3), int(plain["df"]), int(plain["npar"])
     (115.851, 48, 42)
     """
-    summary = sample_cov is not None or sample_cor is not None
+    summary = check_summary_args(sample_cov, sample_cor, sample_sd, sample_mean, sample_nobs)
     if ordered is not None and ordered is not False:
         if summary or data is None:
             raise SurveyDataError(

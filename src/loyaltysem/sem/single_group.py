@@ -52,6 +52,7 @@ from loyaltysem.sem.moments import (
     _model_syntax,
     _Moments,
     _survey_frame,
+    check_summary_args,
     moments_from_data,
     moments_from_summary,
 )
@@ -384,11 +385,11 @@ def fit(
             summary=sample_cov is not None or sample_cor is not None,
             parameterization=parameterization or "delta",
         ))  # fmt: skip
+    summary = check_summary_args(sample_cov, sample_cor, sample_sd, sample_mean, sample_nobs)
     se_type, information, fiml = _ml_options(
         estimator, se, information, missing, parameterization, ordered
     )
     spec = _ml_spec(model, fiml, std_lv, orthogonal, fixed_x, meanstructure)
-    summary = sample_cov is not None or sample_cor is not None
     _check_source(data, summary, missing, estimator, se_type)
     if summary:
         moments = _summary_moments(
