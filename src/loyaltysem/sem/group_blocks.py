@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from loyaltysem._kernels import fit_indices as fi
-from loyaltysem.errors import ModelSpecError, SurveyDataError
+from loyaltysem.errors import MissingDataWarning, ModelSpecError, SurveyDataError
 from loyaltysem.sem.moments import (
     _refuse_singular,
     _survey_frame,
@@ -75,8 +75,9 @@ class _GroupData:
     n_group_missing: int
     data_hash: str | None
     notes: tuple[str, ...]
-    #: per group: the rows used (NaN = missing answer, only with missing != "listwise")
-    data: tuple[np.ndarray, ...] = ()
+    #: per group: the rows used (NaN = missing answer, only with missing != "listwise");
+    #: an ordinal fit of one group (:func:`item_block`): the item frame with every row
+    data: tuple[Any, ...] = ()
     missing: str = "listwise"
     #: "166 of 1,225 rows were left out ...": every row lost, counted ("" if none)
     lost_note: str = ""
@@ -129,6 +130,73 @@ def blocks_from_moments(
         notes=tuple(notes),
         data=() if any(r is None for r in rows) else tuple(rows),
         missing="ml" if fiml else "listwise",
+    )
+
+
+def item_block(
+    items: pd.DataFrame, missing: str, data_hash: str | None = None, label: Any = "all"
+) -> _GroupData:
+    """The respondents of a one-group ordinal fit as the pipeline's one block, counted.
+
+    ``items``: the model's item columns with every row (the polychorics delete rows
+    themselves, after taking the categories from whole columns as lavaan's
+    ``lavData``; :func:`loyaltysem.sem.ordinal.fit_blocks`). The rows left out
+    (``listwise``: with a missing answer; ``pairwise``: without any answer) are counted
+    and reported in the notes and a :class:`~loyaltysem.errors.MissingDataWarning`;
+    ``data_hash`` defaults to the SHA-256 of the item codes used. The block has no
+    covariance moments (``covs``, ``means`` empty): its statistics are the
+    thresholds and polychorics the ordinal pipeline computes. Several groups:
+    :func:`_split_groups`.
+
+    Raises
+    ------
+    SurveyDataError
+        No rows left after the deletion.
+    """
+    complete = items.notna().all(axis=1).to_numpy()
+    answered = items.notna().any(axis=1).to_numpy()
+    n_dropped = int((~complete).sum())
+    notes: list[str] = []
+    if missing == "pairwise":
+        n_incomplete, n_dropped = n_dropped, int((~answered).sum())
+        if n_incomplete:
+            notes.append(
+                f"pairwise deletion: {n_incomplete} of {len(items)} rows have a missing "
+                f"answer on the model's items; each correlation uses the rows answering "
+                f"both items"
+                + (f"; {n_dropped} rows without any answer were left out" if n_dropped else "")
+            )
+    elif n_dropped:
+        notes.append(
+            f"listwise deletion: {n_dropped} of {len(items)} rows with a missing answer on "
+            f"the model's items were left out; {int(complete.sum())} rows analysed"
+        )
+    for note in notes:
+        _warn_user(note, MissingDataWarning)
+    used = complete if missing == "listwise" else answered
+    n = int(used.sum())
+    if n == 0:
+        raise SurveyDataError(
+            f"no rows left after {missing} deletion",
+            found=f"{len(items)} rows, all with a missing answer",
+            expected="respondents answering the items of the model",
+            fix="drop the items few people answered"
+            + ("" if missing == "pairwise" else ", or use missing='pairwise'"),
+        )
+    if data_hash is None:
+        values = np.ascontiguousarray(items[used].to_numpy(dtype=float))
+        data_hash = hashlib.sha256(values.tobytes()).hexdigest()
+    return _GroupData(
+        labels=(label,),
+        covs=(),
+        means=(),
+        nobs=(n,),
+        n_excluded=(n_dropped,),
+        n_group_missing=0,
+        data_hash=data_hash,
+        notes=tuple(notes),
+        data=(items,),
+        missing=missing,
     )
 
 
