@@ -242,8 +242,9 @@ def fit_groups(
     ModelSpecError
         Syntax errors, unknown ``group_equal`` keywords or ``group_partial`` names, an
         estimator other than ML/MLM/MLR (WLSMV/ULSMV with ``ordered``),
-        ``missing="ml"``/``"ml.x"`` with MLM, a ``c()`` modifier without one value per
-        group.
+        ``missing="ml"``/``"ml.x"`` with MLM, ``missing="pairwise"`` with MLM or MLR,
+        ``sample_nobs``/``sample_mean``/``sample_sd`` without a matrix, a ``c()``
+        modifier without one value per group.
     SurveyDataError
         Summary statistics with different numbers or names of groups, or a group's
         matrix not labelled, symmetric or positive definite (the group named); data
