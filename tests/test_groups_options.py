@@ -358,3 +358,18 @@ def test_summary_reader_property(n_groups: int, seed: int, named: bool, defect: 
     for s, c, n in zip(gd.covs, covs, nobs, strict=True):
         assert_allclose(s, c.to_numpy() * (n - 1) / n, rtol=1e-12)
     assert gd.data == () and all(m is None for m in gd.means)
+
+
+# ------------------------------------------------------------------------ bootstrap
+def test_bootstrap_of_a_fit_without_means_is_refused() -> None:
+    """The batched refits model the means: refused rather than refitting another model."""
+    res = ls.fit(MODEL, _hs(), group="school", meanstructure=False)
+    with pytest.raises(ModelSpecError, match="without a mean structure is not available"):
+        ls.bootstrap(res, 10, data=_hs())
+
+
+def test_bootstrap_of_a_pairwise_fit_is_refused() -> None:
+    data = _with_missing(_load("hs_pairwise"))
+    res = ls.fit(MODEL, data, group="school", missing="pairwise")
+    with pytest.raises(ModelSpecError, match="missing='pairwise' is not available"):
+        ls.bootstrap(res, 10, data=data)
