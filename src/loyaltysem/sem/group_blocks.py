@@ -351,7 +351,7 @@ def summary_blocks(
 
 def _warn_user(message: str, category: type[Warning]) -> None:
     """Warn with ``stacklevel`` at the first frame outside loyaltysem (the user's call)."""
-    root = os.path.dirname(__file__) + os.sep  # the loyaltysem package
+    root = os.path.dirname(os.path.dirname(__file__)) + os.sep  # the loyaltysem package
     frame = sys._getframe(0)
     level = 1
     while frame.f_back is not None and frame.f_code.co_filename.startswith(root):
