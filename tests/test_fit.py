@@ -429,8 +429,10 @@ def test_fit_with_group_is_fit_groups(hs):
     ("options", "needle"),
     [
         ({"group_equal": ["loadings"]}, "need group="),
-        ({"group": "school", "sample_nobs": 301}, "not available with group="),
-        ({"group": "school", "meanstructure": False}, "not available with group="),
+        # summary statistics and meanstructure= work with groups (tests/test_groups_options.py)
+        ({"group": "school", "sample_nobs": 301}, "sample_nobs without sample_cov"),
+        ({"sample_nobs": 301}, "sample_nobs without sample_cov"),
+        ({"group": "school", "meanstructure": "no"}, "meanstructure must be"),
         # se= and information= work with groups (tests/test_one_pipeline.py); a bad value
         # is refused as for one group
         ({"group": "school", "se": "robust.sem", "estimator": "MLR"}, "not available with"),

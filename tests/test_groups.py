@@ -650,7 +650,7 @@ def test_fiml_options_refused_and_counted() -> None:
         fit_groups(model, survey, "wave", estimator="MLM", missing="ml")
     assert "estimator='MLR'" in str(info.value)
     with pytest.raises(ModelSpecError, match="unknown missing-data treatment"):
-        fit_groups(model, survey, "wave", missing="pairwise")
+        fit_groups(model, survey, "wave", missing="two.stage")  # pairwise: test_groups_options
     listwise = fit_groups(model, survey, "wave")
     full = fit_groups(model, survey, "wave", missing="ml")
     assert full.provenance.options["missing"] == "ml"

@@ -1364,6 +1364,13 @@ def _bootstrap_groups(
         )
     missing = opts.get("missing", "listwise")
     fiml = missing in ("ml", "ml.x")
+    if missing not in ("listwise", "ml", "ml.x"):  # as for one group
+        raise ModelSpecError(
+            f"the bootstrap of a multi-group fit with missing={missing!r} is not available",
+            found=f"missing={missing!r}",
+            expected="missing='listwise', 'ml' or 'ml.x'",
+            fix="refit with missing='ml' (full-information ML) and bootstrap that",
+        )
     if fiml and kind == "bollen-stine":
         raise ModelSpecError(
             "the Bollen-Stine bootstrap of a full-information ML fit is not available",
@@ -1383,6 +1390,14 @@ def _bootstrap_groups(
         orthogonal=bool(opts.get("orthogonal")),
         fixed_x=bool(opts.get("fixed_x", True)),
     )
+    if not opts.get("meanstructure", True):  # the batched refits model the means
+        raise ModelSpecError(
+            "the bootstrap of a multi-group fit without a mean structure is not available yet",
+            found="meanstructure=False",
+            expected="a multi-group fit with its mean structure (lavaan's default)",
+            fix="refit without meanstructure=False (the same covariance structure) and "
+            "bootstrap that",
+        )
     if fiml and spec.ov_x:
         raise ModelSpecError(
             "the bootstrap of a full-information ML multi-group fit with fixed.x covariates "

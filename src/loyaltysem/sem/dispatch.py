@@ -14,6 +14,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
+
 from loyaltysem.errors import LoyaltySemWarning, ModelSpecError
 from loyaltysem.sem import single_group
 from loyaltysem.sem._semopy import from_semopy, is_semopy_model
@@ -25,8 +27,15 @@ __all__ = ["fit"]
 
 _GROUP_OPTIONS = (
     "estimator", "std_lv", "orthogonal", "fixed_x", "missing", "ordered", "parameterization",
-    "se", "information",
+    "se", "information", "meanstructure", "sample_cov", "sample_cor", "sample_sd",
+    "sample_mean", "sample_nobs",
 )  # fmt: skip
+
+
+def _summary_per_group(options: dict[str, Any]) -> bool:
+    """Summary statistics given per group (lavaan ``sample.cov = list(S1, S2)``)."""
+    matrix = options.get("sample_cov", options.get("sample_cor"))
+    return matrix is not None and not isinstance(matrix, pd.DataFrame)
 
 
 def fit(
@@ -57,7 +66,9 @@ def fit(
         ``mimic_lavaan=True``; a :class:`~loyaltysem.errors.LoyaltySemWarning` says
         when this changes the model, and how to keep semopy's).
     data : Survey or DataFrame, optional
-        The respondents (or summary statistics through ``options``, single group only).
+        The respondents (or summary statistics through ``options``: one group's
+        DataFrame, or a list / dict of them, one per group, lavaan's ``sample.cov =
+        list(S1, S2)``, which fits several groups without ``group``).
     group : str, optional
         The grouping column (lavaan ``group =``); then a :class:`MultiGroupResult`.
     group_equal : sequence of str
@@ -70,9 +81,9 @@ def fit(
     **options
         Every option of ``loyaltysem.sem.single_group.fit`` (``estimator``, ``missing``,
         ``ordered``, ``se``, ``information``, ``std_lv``, ``sample_cov``, ...); with
-        ``group``: ``estimator`` (``"ML"``, ``"MLM"``, ``"MLR"``; ``"WLSMV"``,
-        ``"ULSMV"`` with ``ordered``), ``se``, ``information``, ``std_lv``,
-        ``orthogonal``, ``fixed_x``, ``missing`` and ``ordered`` / ``parameterization``.
+        ``group`` the same, as :func:`loyaltysem.sem.multigroup.fit_groups` reads
+        them (``meanstructure`` defaults to lavaan's with groups: a mean structure;
+        ``sample_*`` one entry per group; ``missing="pairwise"`` per group).
 
     Returns
     -------
@@ -125,7 +136,7 @@ def fit(
                     fix=f"drop {key}= (the semopy model sets it), or change the model",
                 )
             options[key] = value
-    if group is None:
+    if group is None and not _summary_per_group(options):
         if group_equal or group_partial:
             raise ModelSpecError(
                 "group_equal and group_partial need group=",
@@ -137,10 +148,10 @@ def fit(
     other = sorted(k for k in options if k not in _GROUP_OPTIONS)
     if other:
         raise ModelSpecError(
-            f"options not available with group= yet: {', '.join(other)}",
+            f"unknown options with group=: {', '.join(other)}",
             found=other,
             expected=f"with group=: {', '.join(_GROUP_OPTIONS)}",
-            fix="drop these options, or fit each group separately (one fit per subset)",
+            fix="check the spelling (the options of loyaltysem.fit), or drop them",
         )
     return fit_groups(
         model, data, group, group_equal=group_equal, group_partial=group_partial, **options

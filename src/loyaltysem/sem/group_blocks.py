@@ -25,8 +25,13 @@ import pandas as pd
 from scipy import stats
 
 from loyaltysem._kernels import fit_indices as fi
-from loyaltysem.errors import ModelSpecError, SurveyDataError
-from loyaltysem.sem.moments import _refuse_singular, _survey_frame
+from loyaltysem.errors import MissingDataWarning, ModelSpecError, SurveyDataError
+from loyaltysem.sem.moments import (
+    _refuse_singular,
+    _survey_frame,
+    moments_from_summary,
+    pairwise_sample,
+)
 from loyaltysem.sem.results import MultiGroupResult, _plain
 from loyaltysem.sem.specification import PARAMETER_OPS, ModelSpec
 from loyaltysem.survey.survey import labelled_column
@@ -70,8 +75,9 @@ class _GroupData:
     n_group_missing: int
     data_hash: str | None
     notes: tuple[str, ...]
-    #: per group: the rows used (NaN = missing answer, only with missing != "listwise")
-    data: tuple[np.ndarray, ...] = ()
+    #: per group: the rows used (NaN = missing answer, only with missing != "listwise");
+    #: an ordinal fit of one group (:func:`item_block`): the item frame with every row
+    data: tuple[Any, ...] = ()
     missing: str = "listwise"
     #: "166 of 1,225 rows were left out ...": every row lost, counted ("" if none)
     lost_note: str = ""
@@ -86,27 +92,266 @@ def one_block(moments: Any, notes: Sequence[str] = ()) -> _GroupData:
     covariance matrix given without them), N, the rows (complete rows; with missing
     data every row with an answer, NaN for a missing one; none for summary
     statistics or pairwise moments), the data hash and the rows left out, with
-    ``notes`` saying why.
+    ``notes`` saying why. It is :func:`blocks_from_moments` with one block.
     """
-    fiml = moments.patterns is not None
-    rows = moments.incomplete if fiml else moments.values
+    return blocks_from_moments([moments], (1,), notes)
+
+
+def blocks_from_moments(
+    moments: Sequence[Any], labels: Sequence[Any], notes: Sequence[str] = ()
+) -> _GroupData:
+    """The blocks of the pipeline from each group's sample statistics (G >= 1).
+
+    ``moments``: one :class:`~loyaltysem.sem.moments._Moments` per group, in the
+    order of ``labels``. The rows go with the blocks only when every group has them
+    (complete rows, or with full-information ML every row with an answer); summary
+    statistics and pairwise moments have none. The data hash is the group's own for
+    one block, else the hash of the groups' labels and hashes.
+    """
+    moments = list(moments)
+    fiml = any(m.patterns is not None for m in moments)
+    rows = [m.incomplete if fiml else m.values for m in moments]
+    if len(moments) == 1:
+        data_hash = moments[0].data_hash
+    else:
+        digest = hashlib.sha256(b"blocks")
+        for label, m in zip(labels, moments, strict=True):
+            digest.update(repr(_plain(label)).encode("utf-8"))
+            digest.update(str(m.data_hash).encode("ascii"))
+        data_hash = digest.hexdigest()
     return _GroupData(
-        labels=(1,),
-        covs=(moments.s,),
-        means=(moments.mean,),
-        nobs=(int(moments.n),),
-        n_excluded=(int(moments.n_excluded),),
+        labels=tuple(labels),
+        covs=tuple(m.s for m in moments),
+        means=tuple(m.mean for m in moments),
+        nobs=tuple(int(m.n) for m in moments),
+        n_excluded=tuple(int(m.n_excluded) for m in moments),
         n_group_missing=0,
-        data_hash=moments.data_hash,
+        data_hash=data_hash,
         notes=tuple(notes),
-        data=() if rows is None else (rows,),
+        data=() if any(r is None for r in rows) else tuple(rows),
         missing="ml" if fiml else "listwise",
     )
 
 
+def item_block(
+    items: pd.DataFrame, missing: str, data_hash: str | None = None, label: Any = "all"
+) -> _GroupData:
+    """The respondents of a one-group ordinal fit as the pipeline's one block, counted.
+
+    ``items``: the model's item columns with every row (the polychorics delete rows
+    themselves, after taking the categories from whole columns as lavaan's
+    ``lavData``; :func:`loyaltysem.sem.ordinal.fit_blocks`). The rows left out
+    (``listwise``: with a missing answer; ``pairwise``: without any answer) are counted
+    and reported in the notes and a :class:`~loyaltysem.errors.MissingDataWarning`;
+    ``data_hash`` defaults to the SHA-256 of the item codes used. The block has no
+    covariance moments (``covs``, ``means`` empty): its statistics are the
+    thresholds and polychorics the ordinal pipeline computes. Several groups:
+    :func:`_split_groups`.
+
+    Raises
+    ------
+    SurveyDataError
+        No rows left after the deletion.
+    """
+    complete = items.notna().all(axis=1).to_numpy()
+    answered = items.notna().any(axis=1).to_numpy()
+    n_dropped = int((~complete).sum())
+    notes: list[str] = []
+    if missing == "pairwise":
+        n_incomplete, n_dropped = n_dropped, int((~answered).sum())
+        if n_incomplete:
+            notes.append(
+                f"pairwise deletion: {n_incomplete} of {len(items)} rows have a missing "
+                f"answer on the model's items; each correlation uses the rows answering "
+                f"both items"
+                + (f"; {n_dropped} rows without any answer were left out" if n_dropped else "")
+            )
+    elif n_dropped:
+        notes.append(
+            f"listwise deletion: {n_dropped} of {len(items)} rows with a missing answer on "
+            f"the model's items were left out; {int(complete.sum())} rows analysed"
+        )
+    for note in notes:
+        _warn_user(note, MissingDataWarning)
+    used = complete if missing == "listwise" else answered
+    n = int(used.sum())
+    if n == 0:
+        raise SurveyDataError(
+            f"no rows left after {missing} deletion",
+            found=f"{len(items)} rows, all with a missing answer",
+            expected="respondents answering the items of the model",
+            fix="drop the items few people answered"
+            + ("" if missing == "pairwise" else ", or use missing='pairwise'"),
+        )
+    if data_hash is None:
+        values = np.ascontiguousarray(items[used].to_numpy(dtype=float))
+        data_hash = hashlib.sha256(values.tobytes()).hexdigest()
+    return _GroupData(
+        labels=(label,),
+        covs=(),
+        means=(),
+        nobs=(n,),
+        n_excluded=(n_dropped,),
+        n_group_missing=0,
+        data_hash=data_hash,
+        notes=tuple(notes),
+        data=(items,),
+        missing=missing,
+    )
+
+
+def _per_group(name: str, value: Any) -> tuple[list[Any], list[Any] | None] | None:
+    """``value`` split into one entry per group, with the groups' names if it names them.
+
+    One group's value (a DataFrame, a Series, a mapping of numbers, a number) is
+    returned as ``None``: the caller reads it as G = 1. Several: a list or tuple (the
+    groups in order), or a mapping ``{group: value}`` (lavaan's named list). A
+    sample size per group may also be a Series or an array (lavaan's named vector).
+    """
+    if value is None or isinstance(value, pd.DataFrame):
+        return None
+    if name == "sample_nobs":
+        if isinstance(value, pd.Series):
+            return list(value.to_numpy()), [_plain(k) for k in value.index]
+        if isinstance(value, Mapping):
+            return list(value.values()), [_plain(k) for k in value]
+        if isinstance(value, (list, tuple, np.ndarray)):
+            return list(np.asarray(value, dtype=object).ravel()), None
+        return None
+    if isinstance(value, pd.Series):
+        return None
+    if isinstance(value, Mapping):
+        entries = list(value.values())
+        scalar = all(isinstance(v, (int, float, np.number)) for v in entries)
+        return None if scalar else (entries, [_plain(k) for k in value])
+    if isinstance(value, (list, tuple)):
+        return list(value), None
+    return None
+
+
+def summary_blocks(
+    ov: Sequence[str],
+    *,
+    sample_cov: Any = None,
+    sample_cor: Any = None,
+    sample_sd: Any = None,
+    sample_mean: Any = None,
+    sample_nobs: Any = None,
+) -> _GroupData:
+    """The blocks of summary statistics, one per group (lavaan ``sample.cov = list(...)``).
+
+    Each argument is one group's statistics (G = 1: a DataFrame, a Series or mapping
+    of numbers, a number) or one per group: a list (groups in order, named ``"Group 1"``,
+    ``"Group 2"``, ... as lavaan names an unnamed list) or a mapping ``{group: ...}``
+    (lavaan's named list; the groups in the matrices' order). Every group's statistics
+    are read by :func:`loyaltysem.sem.moments.moments_from_summary` (a covariance
+    matrix rescaled by (N - 1)/N, as lavaan) and become its block
+    (:func:`blocks_from_moments`).
+
+    Raises
+    ------
+    SurveyDataError
+        Arguments with different numbers of groups or different group names; a
+        group's matrix that is not labelled with the model's variables, symmetric or
+        positive definite; a missing or non-integer N (the error names the group).
+
+    Examples
+    --------
+    The two schools of Holzinger and Swineford as published matrices; in R:
+    ``cfa(model, sample.cov = list(S1, S2), sample.nobs = c(n1, n2))``.
+
+    >>> from loyaltysem.datasets import load_frame
+    >>> hs = load_frame("holzinger_swineford")
+    >>> ov = [f"x{i}" for i in range(1, 10)]
+    >>> by = {k: g[ov] for k, g in hs.groupby("school", sort=False)}
+    >>> gd = summary_blocks(ov, sample_cov={k: g.cov() for k, g in by.items()},
+    ...                     sample_nobs={k: len(g) for k, g in by.items()})
+    >>> gd.labels, gd.nobs
+    (('Pasteur', 'Grant-White'), (156, 145))
+    """
+    given = {
+        "sample_cov": sample_cov,
+        "sample_cor": sample_cor,
+        "sample_sd": sample_sd,
+        "sample_mean": sample_mean,
+        "sample_nobs": sample_nobs,
+    }
+    split = {k: _per_group(k, v) for k, v in given.items() if v is not None}
+    several = {k: v for k, v in split.items() if v is not None}
+    if not several:
+        moments = moments_from_summary(list(ov), **given)
+        return blocks_from_moments([moments], (1,))
+    counts = {k: len(v[0]) for k, v in several.items()}
+    single = sorted(k for k in split if split[k] is None)
+    if single or len(set(counts.values())) > 1:
+        found = {k: f"{n} groups" for k, n in counts.items()}
+        found.update({k: "one group" for k in single})
+        raise SurveyDataError(
+            "the summary statistics do not have one entry per group",
+            found=found,
+            expected="the same number of groups in every argument: one matrix, one mean "
+            "vector and one N per group (lavaan: sample.cov = list(S1, S2), sample.mean = "
+            "list(m1, m2), sample.nobs = c(n1, n2))",
+            fix="pass a list (or a dict keyed by group) of the same length to each of "
+            + ", ".join(sorted(split)),
+        )
+    n_groups = next(iter(counts.values()))
+    if n_groups < 1:
+        raise SurveyDataError(
+            "the summary statistics are empty",
+            found=counts,
+            expected="one matrix and one N per group",
+            fix="pass sample_cov=[S1, S2], sample_nobs=[n1, n2]",
+        )
+    named = {k: v[1] for k, v in several.items() if v[1] is not None}
+    labels: list[Any] = [f"Group {g + 1}" for g in range(n_groups)]
+    if named:
+        first = next(iter(named))
+        labels = list(named[first])
+        if len(set(map(str, labels))) != len(labels):
+            raise SurveyDataError(
+                f"{first} names a group twice",
+                found=[str(v) for v in labels],
+                expected="one entry per group, each group named once",
+                fix="give each group its own name",
+            )
+        for key, names in named.items():
+            if set(map(str, names)) != set(map(str, labels)):
+                raise SurveyDataError(
+                    f"{key} and {first} name different groups",
+                    found={first: [str(v) for v in labels], key: [str(v) for v in names]},
+                    expected="the same group names in every argument",
+                    fix="key every dict by the same group names (or pass lists in one order)",
+                )
+
+    def entry(key: str, g: int) -> Any:
+        if key not in several:
+            return None
+        values, names = several[key]
+        return values[g] if names is None else values[[str(v) for v in names].index(str(labels[g]))]
+
+    moments = []
+    for g, label in enumerate(labels):
+        nobs = entry("sample_nobs", g)
+        if isinstance(nobs, (np.integer, np.floating)):
+            nobs = nobs.item()
+        moments.append(
+            moments_from_summary(
+                list(ov),
+                sample_cov=entry("sample_cov", g),
+                sample_cor=entry("sample_cor", g),
+                sample_sd=entry("sample_sd", g),
+                sample_mean=entry("sample_mean", g),
+                sample_nobs=nobs,
+                where=f" of group {_plain(label)!r}",
+            )
+        )
+    return blocks_from_moments(moments, labels)
+
+
 def _warn_user(message: str, category: type[Warning]) -> None:
     """Warn with ``stacklevel`` at the first frame outside loyaltysem (the user's call)."""
-    root = os.path.dirname(__file__) + os.sep  # the loyaltysem package
+    root = os.path.dirname(os.path.dirname(__file__)) + os.sep  # the loyaltysem package
     frame = sys._getframe(0)
     level = 1
     while frame.f_back is not None and frame.f_code.co_filename.startswith(root):
@@ -298,6 +543,8 @@ def _split_groups(
             centered = block - mean
             cov = centered.T @ centered / n
             _refuse_singular(list(ov), cov, mean, ov_x, where=f"in group {where}")
+        elif missing == "pairwise":  # lavaan's pairwise moments, as for one group
+            mean, cov, _ = pairwise_sample(block)
         else:
             frame_g = pd.DataFrame(block)
             mean = frame_g.mean().to_numpy()

@@ -201,7 +201,7 @@ def modification_indices(
             fix="call MultiGroupResult.modification_indices()",
         )
     missing = getattr(gd, "missing", "listwise")
-    if fiml is None and missing != "listwise":
+    if fiml is None and missing not in ("listwise", "pairwise"):  # pairwise: ML on moments
         raise ModelSpecError(
             "modification indices of a multi-group fit with missing data need each group's "
             "response patterns and EM moments (full-information ML)",

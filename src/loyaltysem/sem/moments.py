@@ -270,18 +270,59 @@ def _refuse_constant(ov: Sequence[str], variances: np.ndarray) -> None:
         )
 
 
+def pairwise_sample(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, fiml_kernel.Patterns]:
+    """The pairwise sample moments of one block of rows (lavaan ``missing = "pairwise"``).
+
+    R's ``colMeans(x, na.rm = TRUE)`` and ``cov(x, use = "pairwise")`` rescaled by
+    (N - 1)/N, with N the rows that answered something (rows with no answer are not
+    counted). Returns ``(mean, s, patterns)``; entries of pairs never answered together
+    are NaN (see :func:`check_pairwise`).
+    """
+    values = np.where(np.isfinite(values), values, np.nan)
+    pat = fiml_kernel.patterns(values)
+    mean, cov = fiml_kernel.available_moments(pat)
+    n = pat.n
+    return mean, cov * (n - 1) / n if n > 0 else cov, pat
+
+
+def check_pairwise(ov: Sequence[str], s: np.ndarray, n: int, where: str = "") -> None:
+    """Refuse pairwise moments that ML cannot fit, naming the problem.
+
+    Pairs never answered together, N <= p, a constant item, a matrix that is not
+    positive definite. ``where`` names the group (``" in group school = 'Pasteur'"``).
+    """
+    bad = [ov[j] for j in range(len(ov)) if not np.isfinite(s[j]).all()]
+    if bad or n <= len(ov):
+        raise SurveyDataError(
+            f"pairwise covariances cannot be computed{where}",
+            column=bad[0] if bad else None,
+            found=bad or f"{n} respondents, {len(ov)} variables",
+            expected="every pair of variables answered together by at least two respondents",
+            fix="use missing='ml' (full-information ML), or drop the variables named",
+        )
+    _refuse_constant(list(ov), np.diag(s))
+    eig = np.linalg.eigvalsh(s)
+    if eig[0] <= 0:
+        raise SurveyDataError(
+            f"the pairwise covariance matrix{where} is not positive definite",
+            found=f"smallest eigenvalue {eig[0]:.3g}",
+            expected="a positive definite matrix",
+            fix="use missing='ml' (full-information ML), which never has this problem",
+        )
+
+
 def _pairwise_moments(
     values: np.ndarray, ov: list[str], data_hash: str
 ) -> tuple[_Moments, list[str]]:
     """Pairwise-present covariances and available-case means (``missing = "pairwise"``).
 
-    As lavaan for ML: R's ``cov(x, use = "pairwise")`` rescaled by (N - 1)/N and
-    ``colMeans(x, na.rm = TRUE)``, with N the rows that answered something; then ML
-    as for complete data. Rows with no answer are left out, counted and reported; a
-    pairwise matrix that is not positive definite is refused.
+    As lavaan for ML (:func:`pairwise_sample`), then ML as for complete data. Rows
+    with no answer are left out, counted and reported; a pairwise matrix that is not
+    positive definite is refused (:func:`check_pairwise`). Several groups take the
+    same moments per group (:func:`loyaltysem.sem.group_blocks._split_groups`).
     """
     values = np.where(np.isfinite(values), values, np.nan)
-    pat = fiml_kernel.patterns(values)
+    mean, s, pat = pairwise_sample(values)
     notes: list[str] = []
     n_total, n_empty = len(values), len(pat.empty)
     if n_empty:
@@ -290,26 +331,7 @@ def _pairwise_moments(
             "were excluded"
         )
     n = pat.n
-    mean, cov = fiml_kernel.available_moments(pat)
-    bad = [ov[j] for j in range(len(ov)) if not np.isfinite(cov[j]).all()]
-    if bad or n <= len(ov):
-        raise SurveyDataError(
-            "pairwise covariances cannot be computed",
-            column=bad[0] if bad else None,
-            found=bad or f"{n} respondents, {len(ov)} variables",
-            expected="every pair of variables answered together by at least two respondents",
-            fix="use missing='ml' (full-information ML), or drop the variables named",
-        )
-    s = cov * (n - 1) / n
-    _refuse_constant(ov, np.diag(s))
-    eig = np.linalg.eigvalsh(s)
-    if eig[0] <= 0:
-        raise SurveyDataError(
-            "the pairwise covariance matrix is not positive definite",
-            found=f"smallest eigenvalue {eig[0]:.3g}",
-            expected="a positive definite matrix",
-            fix="use missing='ml' (full-information ML), which never has this problem",
-        )
+    check_pairwise(ov, s, n)
     n_missing = int(np.isnan(values).sum()) - n_empty * len(ov)
     if n_missing:
         notes.append(
@@ -389,6 +411,7 @@ def moments_from_summary(
     sample_sd: Any = None,
     sample_nobs: int | None = None,
     sample_mean: Any = None,
+    where: str = "",
 ) -> _Moments:
     """Sample moments from a published covariance (or correlation + SD) matrix.
 
@@ -404,7 +427,7 @@ def moments_from_summary(
     """
     if sample_nobs is None or int(sample_nobs) != sample_nobs or sample_nobs < 2:
         raise SurveyDataError(
-            "summary statistics need the number of observations",
+            f"summary statistics{where} need the number of observations",
             found=sample_nobs,
             expected="sample_nobs = N, a whole number of at least 2",
             fix="pass sample_nobs=N (the N of the published table)",
@@ -421,7 +444,7 @@ def moments_from_summary(
     what = "sample_cov" if sample_cov is not None else "sample_cor"
     if not isinstance(matrix, pd.DataFrame):
         raise SurveyDataError(
-            f"{what} must be a labelled pandas DataFrame",
+            f"{what}{where} must be a labelled pandas DataFrame",
             found=type(matrix).__name__,
             expected="a square DataFrame whose index and columns name the variables",
             fix="wrap it: pd.DataFrame(values, index=names, columns=names)",
@@ -429,7 +452,7 @@ def moments_from_summary(
     absent = [v for v in ov if v not in matrix.index or v not in matrix.columns]
     if absent:
         raise SurveyDataError(
-            f"model variables are missing from {what}",
+            f"model variables are missing from {what}{where}",
             column=absent[0],
             found=absent,
             expected=f"rows and columns for {ov}",
@@ -438,7 +461,7 @@ def moments_from_summary(
     m = matrix.loc[ov, ov].to_numpy(dtype=float)
     if not np.all(np.isfinite(m)) or not np.allclose(m, m.T, atol=1e-8):
         raise SurveyDataError(
-            f"{what} is not a finite symmetric matrix",
+            f"{what}{where} is not a finite symmetric matrix",
             found=f"max asymmetry {np.nanmax(np.abs(m - m.T)):.3g}",
             expected="a symmetric matrix without missing entries",
             fix="fill in both triangles (or copy the lower triangle to the upper)",
@@ -446,7 +469,7 @@ def moments_from_summary(
     if sample_cor is not None:
         if sample_sd is None:
             raise SurveyDataError(
-                "sample_cor needs sample_sd",
+                f"sample_cor{where} needs sample_sd",
                 expected="the standard deviations of the variables",
                 fix="pass sample_sd as a Series indexed by variable",
             )
@@ -454,7 +477,7 @@ def moments_from_summary(
         absent = [v for v in ov if v not in sd.index]
         if absent:
             raise SurveyDataError(
-                "model variables are missing from sample_sd",
+                f"model variables are missing from sample_sd{where}",
                 column=absent[0],
                 found=absent,
                 expected=f"one SD per variable in {ov}",
@@ -466,7 +489,7 @@ def moments_from_summary(
     eig = np.linalg.eigvalsh(s)
     if eig[0] <= 0:
         raise SurveyDataError(
-            f"{what} is not positive definite",
+            f"{what}{where} is not positive definite",
             found=f"smallest eigenvalue {eig[0]:.3g}",
             expected="a positive definite matrix",
             fix="check for typos in the published matrix, a rounding that broke it, or "
@@ -478,7 +501,7 @@ def moments_from_summary(
         absent = [v for v in ov if v not in means.index]
         if absent:
             raise SurveyDataError(
-                "model variables are missing from sample_mean",
+                f"model variables are missing from sample_mean{where}",
                 column=absent[0],
                 found=absent,
                 expected=f"one mean per variable in {ov}",
@@ -486,6 +509,35 @@ def moments_from_summary(
             )
         mean = means.loc[ov].to_numpy()
     return _Moments(s, n, list(ov), _hash_matrix(s), 0, mean)
+
+
+def check_summary_args(
+    sample_cov: Any, sample_cor: Any, sample_sd: Any, sample_mean: Any, sample_nobs: Any
+) -> bool:
+    """Whether summary statistics are the input; refuse their parts given without a matrix.
+
+    ``sample_sd``, ``sample_mean`` and ``sample_nobs`` belong to ``sample_cov`` or
+    ``sample_cor``: alone they would be ignored, so they are refused.
+    """
+    summary = sample_cov is not None or sample_cor is not None
+    stray = [
+        name
+        for name, value in (
+            ("sample_sd", sample_sd),
+            ("sample_mean", sample_mean),
+            ("sample_nobs", sample_nobs),
+        )
+        if value is not None
+    ]
+    if stray and not summary:
+        raise ModelSpecError(
+            f"{', '.join(stray)} without sample_cov or sample_cor would be ignored",
+            found={name: "given" for name in stray},
+            expected="sample_cov= (or sample_cor= with sample_sd=) with sample_nobs=, "
+            "instead of data",
+            fix=f"drop {', '.join(stray)}, or pass the matrix as well",
+        )
+    return summary
 
 
 def _hash_matrix(s: np.ndarray) -> str:

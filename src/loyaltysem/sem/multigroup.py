@@ -95,8 +95,15 @@ from loyaltysem.sem.group_blocks import (
     _plain,
     _split_groups,
     _warn_user,
+    summary_blocks,
 )
-from loyaltysem.sem.moments import _check_variables, _model_syntax, _survey_frame
+from loyaltysem.sem.moments import (
+    _check_variables,
+    _model_syntax,
+    _survey_frame,
+    check_pairwise,
+    check_summary_args,
+)
 from loyaltysem.sem.ordinal_multigroup import fit_groups_ordinal
 from loyaltysem.sem.specification import ModelSpec, specify
 from loyaltysem.status import warn_status
@@ -114,8 +121,8 @@ ESTIMATORS = ("ML", "MLM", "MLR")
 
 def fit_groups(
     model: str | ModelSpec | Any,
-    data: Any,
-    group: str,
+    data: Any = None,
+    group: str | None = None,
     *,
     group_equal: Sequence[str] = (),
     group_partial: Sequence[str] = (),
@@ -128,6 +135,12 @@ def fit_groups(
     parameterization: str = "delta",
     se: str | None = None,
     information: str | None = None,
+    meanstructure: bool | None = None,
+    sample_cov: Any = None,
+    sample_cor: Any = None,
+    sample_sd: Any = None,
+    sample_mean: Any = None,
+    sample_nobs: Any = None,
 ) -> MultiGroupResult:
     """Fit a model in several groups at once, with equality constraints across groups.
 
@@ -145,10 +158,13 @@ def fit_groups(
         in every group (so a labelled parameter is equal across groups); ``c(a1, a2)``
         gives one label, value or ``NA`` per group, and ``:=`` lines define effects
         from the labels (rows with ``group = 0``).
-    data : Survey or DataFrame
-        The respondents, with the grouping column.
-    group : str
-        The grouping column (e.g. ``"wave"``).
+    data : Survey or DataFrame, optional
+        The respondents, with the grouping column (or summary statistics per group
+        through ``sample_cov``/``sample_cor``).
+    group : str, optional
+        The grouping column (e.g. ``"wave"``); needed with ``data``. With summary
+        statistics it only names the groups' column in the result (default
+        ``"group"``).
     group_equal : sequence of str
         Parameters equal across groups: any of ``"loadings"``, ``"intercepts"``,
         ``"means"``, ``"residuals"``, ``"residual.covariances"``, ``"lv.variances"``,
@@ -182,10 +198,14 @@ def fit_groups(
         As in :func:`loyaltysem.fit` (lavaan ``se =``, ``information =``): the standard
         errors and the information matrix (the bread of a sandwich); ``None``: lavaan's
         default for the estimator (with ``missing="ml"`` the observed information).
-    missing : {"listwise", "ml", "ml.x"}, default "listwise"
+    missing : {"listwise", "ml", "ml.x", "pairwise"}, default "listwise"
         ``"listwise"``: rows with a missing answer are left out within their group
-        (counted). ``"ml"``: full-information ML (lavaan ``missing = "ml"``): every
-        respondent with an answer, each group's EM saturated moments as h1,
+        (counted). ``"pairwise"`` (ML only, as for one group): each group's
+        available-case means and pairwise covariances (R's ``cov(x, use =
+        "pairwise")`` rescaled by (n_g - 1)/n_g, lavaan ``missing = "pairwise"``),
+        n_g the rows of the group with an answer, then ML as for complete data.
+        ``"ml"``: full-information ML (lavaan ``missing = "ml"``): every respondent
+        with an answer, each group's EM saturated moments as h1,
         standard errors from the observed information; with ``estimator="MLR"``
         Huber–White standard errors from the casewise scores of every row (the
         groups' ``n_g / N``-weighted meats) and the Yuan–Bentler (Mplus) scaled
@@ -196,6 +216,22 @@ def fit_groups(
         covariate within their group (counted per group and reported in
         ``warnings``, as lavaan's "cases were deleted in group ... while fixed.x =
         TRUE"); ``"ml.x"`` keeps them (lavaan ``missing = "ml.x"``).
+    meanstructure : bool, optional
+        Intercepts and means in every group. ``None``: lavaan's default with groups,
+        a mean structure unless the input is covariance matrices without
+        ``sample_mean``. ``False``: none (lavaan ``meanstructure = FALSE``: chi-square
+        and df of the covariances alone). As in lavaan, ``missing="ml"`` and
+        ``"intercepts"`` or ``"means"`` in ``group_equal`` bring the mean structure
+        back.
+    sample_cov, sample_cor, sample_sd, sample_mean, sample_nobs : optional
+        Summary statistics per group instead of ``data`` (lavaan ``sample.cov =
+        list(S1, S2), sample.mean = list(m1, m2), sample.nobs = c(n1, n2)``): a list
+        (groups in order, named ``"Group 1"``, ``"Group 2"``, ... as lavaan names
+        them) or a dict ``{group: ...}`` (lavaan's named list) of what
+        :func:`loyaltysem.fit` takes for one group; ``sample_nobs`` a list, dict or
+        Series of N. Read by :func:`loyaltysem.sem.group_blocks.summary_blocks`
+        (covariance matrices rescaled by (N - 1)/N). ML only (robust standard errors
+        need the rows).
 
     Returns
     -------
@@ -206,10 +242,14 @@ def fit_groups(
     ModelSpecError
         Syntax errors, unknown ``group_equal`` keywords or ``group_partial`` names, an
         estimator other than ML/MLM/MLR (WLSMV/ULSMV with ``ordered``),
-        ``missing="ml"``/``"ml.x"`` with MLM, a ``c()`` modifier without one value per
-        group.
+        ``missing="ml"``/``"ml.x"`` with MLM, ``missing="pairwise"`` with MLM or MLR,
+        ``sample_nobs``/``sample_mean``/``sample_sd`` without a matrix, a ``c()``
+        modifier without one value per group.
     SurveyDataError
-        A missing or single-valued grouping column; a group with too few complete
+        Summary statistics with different numbers or names of groups, or a group's
+        matrix not labelled, symmetric or positive definite (the group named); data
+        and summary statistics together; a missing or single-valued grouping column;
+        a group with too few complete
         rows (no more than the observed variables, or fewer than the parameters that
         group alone must identify); an item constant within a group.
     IdentificationError
@@ -234,10 +274,39 @@ def fit_groups(
     >>> row = res.estimates.query("lhs == 'visual' and rhs == 'x2' and group == 2").iloc[0]
     >>> round(float(row["est"]), 3), row["label"]
     (0.599, '.p2.')
+
+    The same fit from each school's covariance matrix and means; in R:
+    ``cfa(model, sample.cov = S, sample.mean = M, sample.nobs = N, group.equal =
+    "loadings")`` with ``S``, ``M``, ``N`` named lists per school.
+
+    >>> ov = [f"x{i}" for i in range(1, 10)]
+    >>> by = {k: g[ov] for k, g in hs.groupby("school", sort=False)}
+    >>> summ = fit_groups(model, sample_cov={k: g.cov() for k, g in by.items()},
+    ...                   sample_mean={k: g.mean() for k, g in by.items()},
+    ...                   sample_nobs={k: len(g) for k, g in by.items()},
+    ...                   group_equal=["loadings"])
+    >>> round(float(summ.fit_measures["chisq"]), 3), int(summ.fit_measures["df"])
+    (124.044, 54)
+
+    Without a mean structure (R: ``cfa(model, data = hs, group = "school",
+    meanstructure = FALSE)``): the covariances alone.
+
+    >>> plain = fit_groups(model, hs, "school", meanstructure=False).fit_measures
+    >>> round(float(plain["chisq"]), 3), int(plain["df"]), int(plain["npar"])
+    (115.851, 48, 42)
     """
+    summary = check_summary_args(sample_cov, sample_cor, sample_sd, sample_mean, sample_nobs)
     if ordered is not None and ordered is not False:
+        if summary or data is None:
+            raise SurveyDataError(
+                "an ordinal multi-group fit needs the raw data (the category counts)",
+                found="summary statistics" if summary else "no data",
+                expected="data=Survey or DataFrame with whole-number category codes",
+                fix="pass the survey and the grouping column, e.g. "
+                "fit(model, survey, group='wave', ordered=True)",
+            )
         result = fit_groups_ordinal(
-            model, data, group, ordered=ordered,
+            model, data, _group_name(group, summary=False), ordered=ordered,
             estimator="WLSMV" if estimator is None else str(estimator).upper(),
             group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
             missing=missing, parameterization=parameterization, orthogonal=orthogonal,
@@ -255,12 +324,39 @@ def fit_groups(
     ge = _check_group_equal(group_equal)
     if isinstance(group_partial, str):
         group_partial = [group_partial]
-    spec = _spec(model, std_lv=std_lv, orthogonal=orthogonal, fixed_x=fixed_x)
+    has_means = _meanstructure(meanstructure, summary, sample_mean, missing, ge)
+    spec = _spec(
+        model, std_lv=std_lv, orthogonal=orthogonal, fixed_x=fixed_x, meanstructure=has_means
+    )
     _check_missing(missing, estimator, spec)
     how = resolve_estimation(estimator, se, information, fiml=missing in FIML)
-    frame, _ = _survey_frame(data)
-    _check_variables(spec, [str(c) for c in frame.columns], "the data")
-    gd = _split_groups(data, group, list(spec.ov), missing=missing, ov_x=spec.ov_x)
+    _check_source(data, summary, missing, how)
+    group = _group_name(group, summary=summary)
+    if summary:
+        gd = summary_blocks(
+            list(spec.ov),
+            sample_cov=sample_cov,
+            sample_cor=sample_cor,
+            sample_sd=sample_sd,
+            sample_mean=sample_mean,
+            sample_nobs=sample_nobs,
+        )
+        if len(gd.labels) < 2:
+            raise SurveyDataError(
+                "a multi-group model needs the summary statistics of at least two groups",
+                found="one group's summary statistics",
+                expected="a list (or dict) of matrices and of N, one per group",
+                fix="pass sample_cov=[S1, S2] and sample_nobs=[n1, n2], or use "
+                "loyaltysem.fit() for one group",
+            )
+    else:
+        frame, _ = _survey_frame(data)
+        _check_variables(spec, [str(c) for c in frame.columns], "the data")
+        gd = _split_groups(data, group, list(spec.ov), missing=missing, ov_x=spec.ov_x)
+        if missing == "pairwise":  # the moments are no rows' own: ML as for complete data
+            for label, cov, n in zip(gd.labels, gd.covs, gd.nobs, strict=True):
+                check_pairwise(spec.ov, cov, n, where=f" in group {group} = {_plain(label)!r}")
+            gd = replace(gd, data=())
     if gd.lost_note:
         _warn_user(gd.lost_note, MissingDataWarning)
     mt = _multigroup_table(spec, len(gd.labels), ge, group_partial)
@@ -282,10 +378,89 @@ def fit_groups(
             group=group,
             group_equal=ge,
             group_partial=tuple(group_partial),
-            options=_options(spec, gd, group, how, ge, group_partial, fiml is not None),
+            options=_options(
+                spec, gd, group, how, ge, group_partial, fiml is not None, missing, summary
+            ),
         )
     warn_status(result.status)
     return result
+
+
+def _group_name(group: Any, *, summary: bool) -> str:
+    """The grouping column (needed with data), or the groups' name with summary statistics."""
+    if group is None:
+        if summary:
+            return "group"
+        raise ModelSpecError(
+            "a multi-group fit of data needs the grouping column",
+            found="group=None",
+            expected="group='<column that says which group each respondent is in>'",
+            fix="pass group=, e.g. fit_groups(model, survey, 'wave')",
+        )
+    return str(group)
+
+
+def _meanstructure(
+    meanstructure: Any, summary: bool, sample_mean: Any, missing: str, group_equal: Sequence[str]
+) -> bool:
+    """Whether the groups have a mean structure, as lavaan decides (``lav_options_set``).
+
+    ``None``: yes, unless the input is covariance matrices without ``sample_mean``.
+    Full-information ML and equal intercepts or means need the means whatever was asked
+    (lavaan: "missing argument forces meanstructure = TRUE"; ``group.equal =
+    "intercepts"`` fits the scalar model with ``meanstructure = FALSE``).
+    """
+    if meanstructure is not None and not isinstance(meanstructure, bool):
+        raise ModelSpecError(
+            "meanstructure must be True, False or None",
+            found=meanstructure,
+            expected="meanstructure=None (lavaan's default), True or False",
+            fix="pass a bool, or leave it unset",
+        )
+    if missing in FIML or {"intercepts", "means"} & set(group_equal):
+        return True
+    if meanstructure is None:
+        return not summary or sample_mean is not None
+    return meanstructure
+
+
+def _check_source(data: Any, summary: bool, missing: str, how: Estimation) -> None:
+    """One source of moments, and options it can serve (as for one group)."""
+    if summary and data is not None:
+        raise SurveyDataError(
+            "give either data or summary statistics, not both",
+            found="data and sample_cov/sample_cor",
+            expected="one source of sample moments",
+            fix="drop data=..., or drop sample_cov/sample_cor",
+        )
+    if not summary and data is None:
+        raise SurveyDataError(
+            "no data to fit the model to",
+            expected="data=Survey or DataFrame with the grouping column, or sample_cov= "
+            "(a list or dict of matrices, one per group) with sample_nobs=",
+            fix="pass the survey and group=, e.g. fit(model, survey, group='wave')",
+        )
+    if summary and missing != "listwise":
+        raise SurveyDataError(
+            f"missing={missing!r} needs the raw data",
+            found="summary statistics (sample_cov/sample_cor)",
+            expected="data=Survey or DataFrame with NaN for a missing answer",
+            fix=f"pass the data, or drop missing={missing!r}",
+        )
+    if summary and how.se != "standard":
+        raise SurveyDataError(
+            f"robust standard errors ({how.estimator}, se={how.se!r}) need the raw data",
+            found="summary statistics (sample_cov/sample_cor)",
+            expected="data=Survey or DataFrame: the fourth moments come from the respondents",
+            fix="pass the data, or use estimator='ML' with summary statistics",
+        )
+    if missing == "pairwise" and how.se != "standard":
+        raise ModelSpecError(
+            f"{how.estimator} (se={how.se!r}) with missing='pairwise' is not available",
+            found=f"estimator={how.estimator!r}, missing='pairwise'",
+            expected="estimator='ML' with missing='pairwise'",
+            fix="use missing='ml' with estimator='MLR' (robust FIML), the better choice",
+        )
 
 
 def _options(
@@ -296,6 +471,8 @@ def _options(
     group_equal: Sequence[str],
     group_partial: Sequence[str],
     fiml: bool,
+    missing: str = "listwise",
+    summary: bool = False,
 ) -> MappingProxyType[str, Any]:
     """The options of a multi-group fit as resolved, for ``provenance.options``."""
     estimator = how.estimator
@@ -311,9 +488,10 @@ def _options(
             "std_lv": bool(spec.options.get("std_lv")),
             "orthogonal": bool(spec.options.get("orthogonal")),
             "fixed_x": bool(spec.options.get("fixed_x")),
-            "meanstructure": True,
+            "meanstructure": bool(spec.options.get("meanstructure")),
             "information": how.information,
-            "missing": gd.missing if fiml else "listwise",
+            "missing": gd.missing if fiml else missing,
+            "source": "summary statistics" if summary else "data",
             "n_excluded_per_group": [int(v) for v in gd.n_excluded],
             "n_group_missing": gd.n_group_missing,
         }
@@ -328,12 +506,13 @@ def _check_missing(missing: str, estimator: str, spec: ModelSpec) -> None:
     covariates ``"ml"`` deletes the rows missing a covariate within their group
     (counted, reported) and ``"ml.x"`` keeps them; without covariates the two agree.
     """
-    if missing not in ("listwise", *FIML):
+    if missing not in ("listwise", "pairwise", *FIML):
         raise ModelSpecError(
             "unknown missing-data treatment for a multi-group fit",
             found=missing,
-            expected="'listwise' (lavaan's default), 'ml' (full-information ML) or 'ml.x' "
-            "(full-information ML keeping rows with a missing covariate)",
+            expected="'listwise' (lavaan's default), 'pairwise' (pairwise moments, ML), 'ml' "
+            "(full-information ML) or 'ml.x' (full-information ML keeping rows with a "
+            "missing covariate)",
             fix="missing='ml' to use every respondent with an answer",
         )
     if missing in FIML and estimator not in ("ML", "MLR"):
@@ -389,15 +568,17 @@ _FIML_CACHE: OrderedDict[str, tuple[list[Any], list[Any]]] = OrderedDict()
 _FIML_CACHE_SIZE = 4
 
 
-def _spec(model: Any, *, std_lv: bool, orthogonal: bool, fixed_x: bool) -> ModelSpec:
+def _spec(
+    model: Any, *, std_lv: bool, orthogonal: bool, fixed_x: bool, meanstructure: bool = True
+) -> ModelSpec:
     if isinstance(model, ModelSpec):
-        spec = specify(model.syntax, **{**model.options, "meanstructure": True})
+        spec = specify(model.syntax, **{**model.options, "meanstructure": meanstructure})
     else:
         spec = specify(
             _model_syntax(model),
             std_lv=std_lv,
             orthogonal=orthogonal,
             fixed_x=fixed_x,
-            meanstructure=True,
+            meanstructure=meanstructure,
         )
     return spec

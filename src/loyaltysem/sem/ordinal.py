@@ -88,7 +88,6 @@ Mplus technical appendix.
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -127,6 +126,7 @@ from loyaltysem.errors import (
     ModelSpecError,
     SurveyDataError,
 )
+from loyaltysem.sem.group_blocks import _GroupData, item_block
 from loyaltysem.sem.polychoric import polychoric
 from loyaltysem.sem.results import Provenance, SEMResult, _plain, estimates_table, rsquare
 from loyaltysem.sem.specification import (
@@ -790,8 +790,9 @@ def ordinal_modification_indices(
 class Blocks(Protocol):
     """The respondents of an ordinal fit, one block per group (a single group: one block).
 
-    :class:`OneBlock` for ``fit()`` without ``group=``; the multi-group split
-    (``loyaltysem.sem.group_blocks._GroupData``) has the same fields.
+    Both are ``loyaltysem.sem.group_blocks._GroupData``: one block for ``fit()``
+    without ``group=`` (:func:`loyaltysem.sem.group_blocks.item_block`), the
+    multi-group split (``_split_groups``) for several.
     """
 
     @property
@@ -801,22 +802,9 @@ class Blocks(Protocol):
     def data(self) -> tuple[Any, ...]: ...
 
 
-@dataclass(frozen=True)
-class OneBlock:
-    """The respondents of a single-group ordinal fit: the case G = 1 of :class:`Blocks`.
-
-    ``data`` holds the model's item columns with every row (NaN = missing): the
-    polychorics take the categories from whole columns before the deletion (lavaan's
-    ``lavData``), as they do in each group of a multi-group fit.
-    """
-
-    labels: tuple[Any, ...]
-    data: tuple[pd.DataFrame, ...]
-    n_excluded: tuple[int, ...]
-    data_hash: str
-    notes: tuple[str, ...]
-    missing: str = "listwise"
-    n_group_missing: int = 0
+#: The block of a single-group ordinal fit: the pipeline's block type (G = 1), built by
+#: :func:`loyaltysem.sem.group_blocks.item_block` (kept as a name for existing callers).
+OneBlock = _GroupData
 
 
 @dataclass(frozen=True)
@@ -1574,19 +1562,13 @@ class _StdAll:
 
 
 # ----------------------------------------------------------------- one group (G = 1)
-def _hash_frame(frame: pd.DataFrame) -> str:
-    values = np.ascontiguousarray(frame.to_numpy(dtype=float))
-    return hashlib.sha256(values.tobytes()).hexdigest()
-
-
 def one_block(spec: ModelSpec, frame: Any, missing: str, data_hash: str | None = None) -> OneBlock:
     """The respondents of a single-group fit as the pipeline's one block, counted.
 
-    The model's item columns (every row: the polychorics delete rows themselves, after
-    taking the categories from whole columns as lavaan's ``lavData``); the rows left
-    out (``listwise``: with a missing answer; ``pairwise``: without any answer) counted
-    and reported in the notes and a :class:`~loyaltysem.errors.MissingDataWarning`;
-    ``data_hash`` (default the SHA-256 of the item codes used).
+    The model's item columns of ``frame`` (every row), made the one block by the
+    builder of every block (:func:`loyaltysem.sem.group_blocks.item_block`: the rows
+    left out counted and reported, a :class:`~loyaltysem.errors.MissingDataWarning`,
+    ``data_hash`` by default the SHA-256 of the item codes used).
 
     Raises
     ------
@@ -1595,45 +1577,8 @@ def one_block(spec: ModelSpec, frame: Any, missing: str, data_hash: str | None =
     ModelSpecError
         A variable of the model is not a column of the data.
     """
-    items, complete, n_dropped = _item_frame(spec, frame)
-    notes: list[str] = []
-    answered = items.notna().any(axis=1).to_numpy()
-    if missing == "pairwise":
-        n_incomplete, n_dropped = n_dropped, int((~answered).sum())
-        if n_incomplete:
-            msg = (
-                f"pairwise deletion: {n_incomplete} of {len(items)} rows have a missing "
-                f"answer on the model's items; each correlation uses the rows answering "
-                f"both items"
-                + (f"; {n_dropped} rows without any answer were left out" if n_dropped else "")
-            )
-            notes.append(msg)
-            warnings.warn(msg, MissingDataWarning, stacklevel=3)
-    elif n_dropped:
-        msg = (
-            f"listwise deletion: {n_dropped} of {len(items)} rows with a missing answer on "
-            f"the model's items were left out; {len(complete)} rows analysed"
-        )
-        notes.append(msg)
-        warnings.warn(msg, MissingDataWarning, stacklevel=3)
-    if (len(complete) if missing == "listwise" else int(answered.sum())) == 0:
-        raise SurveyDataError(
-            f"no rows left after {missing} deletion",
-            found=f"{len(items)} rows, all with a missing answer",
-            expected="respondents answering the items of the model",
-            fix="drop the items few people answered"
-            + ("" if missing == "pairwise" else ", or use missing='pairwise'"),
-        )
-    if data_hash is None:
-        data_hash = _hash_frame(complete if missing == "listwise" else items[answered])
-    return OneBlock(
-        labels=("all",),
-        data=(items,),
-        n_excluded=(n_dropped,),
-        data_hash=data_hash,
-        notes=tuple(notes),
-        missing=missing,
-    )
+    items, _, _ = _item_frame(spec, frame)
+    return item_block(items, missing, data_hash)
 
 
 def fit_one_group(

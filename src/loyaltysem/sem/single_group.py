@@ -52,6 +52,7 @@ from loyaltysem.sem.moments import (
     _model_syntax,
     _Moments,
     _survey_frame,
+    check_summary_args,
     moments_from_data,
     moments_from_summary,
 )
@@ -246,8 +247,10 @@ def fit(
         ``"listwise"``: rows with a missing value are dropped, counted and reported;
         ``"ml"``: full-information ML (ML or MLR; every respondent with an answer,
         the EM saturated moments as the unrestricted model, lavaan ``missing = "ml"``);
-        ``"pairwise"``: ordinal fits only, thresholds and polychoric correlations from
-        the available answers (lavaan ``missing = "pairwise"``).
+        ``"pairwise"`` (lavaan ``missing = "pairwise"``): ML on the available-case
+        means and pairwise covariances (R's ``cov(x, use = "pairwise")`` rescaled by
+        (N - 1)/N; ML only), or, for ordinal fits, thresholds and polychoric
+        correlations from the available answers. With ``group=`` the same per group.
     ordered : bool, str or sequence of str, optional
         Ordinal items (lavaan ``ordered =``): ``True`` for every observed variable of
         the model. The model is then fitted by WLSMV (or ``estimator="ULSMV"``) to
@@ -280,7 +283,9 @@ def fit(
         (``x1 ~ 1``, ``x1 ~ 0*1``, ``x2 ~ a*1``, ``f ~ 1``) turns it on as well.
     sample_cov : DataFrame, optional
         A published covariance matrix (divisor N - 1, rescaled by (N - 1)/N as
-        lavaan does), instead of ``data``.
+        lavaan does), instead of ``data``. A list or dict of them, one per group,
+        goes to :func:`loyaltysem.sem.multigroup.fit_groups` through
+        :func:`loyaltysem.fit` (lavaan ``sample.cov = list(S1, S2)``).
     sample_cor, sample_sd : optional
         A published correlation matrix and the standard deviations, instead of
         ``data``.
@@ -384,11 +389,11 @@ def fit(
             summary=sample_cov is not None or sample_cor is not None,
             parameterization=parameterization or "delta",
         ))  # fmt: skip
+    summary = check_summary_args(sample_cov, sample_cor, sample_sd, sample_mean, sample_nobs)
     se_type, information, fiml = _ml_options(
         estimator, se, information, missing, parameterization, ordered
     )
     spec = _ml_spec(model, fiml, std_lv, orthogonal, fixed_x, meanstructure)
-    summary = sample_cov is not None or sample_cor is not None
     _check_source(data, summary, missing, estimator, se_type)
     if summary:
         moments = _summary_moments(
