@@ -233,3 +233,27 @@ def test_theta_reaches_lavaans_point_from_lavaans_start(monkeypatch: pytest.Monk
     assert run.start == "default" and run.converged
     assert res.converged and res.warnings == ()
     assert_as_lavaan(res, d, ["lhs", "op", "rhs"])
+
+
+def test_one_estimates_stage_for_one_group_and_several(
+    monkeypatch: pytest.MonkeyPatch, hs4: pd.DataFrame
+) -> None:
+    """Both result shapes take their estimates table from ``ordinal.block_estimates``."""
+    calls: list[int] = []
+    real = ordinal.block_estimates
+
+    def spy(fit, definitions, labels=None):
+        calls.append(len(fit.groups))
+        return real(fit, definitions, labels)
+
+    monkeypatch.setattr(ordinal, "block_estimates", spy)
+    monkeypatch.setattr(ordinal_multigroup, "block_estimates", spy)
+    grouped = hs4.assign(school=load_frame("holzinger_swineford")["school"].to_numpy())
+    single = ls.fit(HS, hs4, ordered=True)
+    several = ls.fit(HS, grouped, ordered=True, group="school")
+    assert calls == [1, 2]
+    # the several-group table has the columns and dtypes of a continuous multi-group fit
+    ml = ls.fit(HS, grouped, group="school").estimates
+    assert list(several.estimates.columns) == list(ml.columns)
+    assert several.estimates.dtypes.equals(ml.dtypes)
+    assert "group_label" not in single.estimates

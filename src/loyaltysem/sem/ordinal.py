@@ -1561,6 +1561,69 @@ class _StdAll:
         return self.values.evaluate(np.atleast_2d(xs)[:, self.index], kind="std.all")[1]
 
 
+class _StdAllBlocks:
+    """Every row's std.all value over G >= 1 blocks for a batch of parameter vectors.
+
+    Each block standardized on its own (its row values at its parameters), the rows of
+    block ``g`` at ``rows_of[g]`` of the table (all of them for one block).
+    """
+
+    def __init__(
+        self,
+        values: Sequence[RowValues],
+        index: Sequence[np.ndarray],
+        rows_of: Sequence[Any],
+        n_rows: int,
+    ) -> None:
+        self.values, self.index, self.rows_of, self.n_rows = values, index, rows_of, n_rows
+
+    def __call__(self, xs: np.ndarray) -> np.ndarray:
+        xs = np.atleast_2d(xs)
+        if len(self.values) == 1:
+            return self.values[0].evaluate(xs[:, self.index[0]], kind="std.all")[1]
+        out = np.empty((len(xs), self.n_rows))
+        for values, idx, rows in zip(self.values, self.index, self.rows_of, strict=True):
+            out[:, rows] = values.evaluate(xs[:, idx], kind="std.all")[1]
+        return out
+
+
+def block_estimates(
+    fit: BlockFit, definitions: Sequence[Definition], labels: Sequence[Any] | None = None
+) -> pd.DataFrame:
+    """Stage 4 of the ordinal pipeline, for G >= 1 blocks: the estimates table.
+
+    Every row of the table: its estimate and std.lv (each block's own), its robust SE
+    (0 for a fixed row), std.all and its delta-method SE over all rows at once, then
+    the ``:=`` rows (lavaan ``group = 0``) with their delta-method SEs. ``labels``: the
+    groups' labels (a ``group_label`` column, several groups); None for one group.
+    """
+    table, x, vcov = fit.table, fit.x, fit.vcov
+    pt = _rows_table(table)
+    n_rows = len(pt)
+    gcol = table["group"].to_numpy(dtype=np.int64)
+    one = len(fit.groups) == 1
+    rows_of: list[Any] = (
+        [slice(None)] if one else [np.flatnonzero(gcol == g + 1) for g in range(len(fit.groups))]
+    )
+    est, std_lv = np.empty(n_rows), np.empty(n_rows)
+    for rows, est_g, std_lv_g in zip(rows_of, fit.est, fit.std_lv, strict=True):
+        est[rows], std_lv[rows] = est_g, std_lv_g
+    is_free = pt.free > 0
+    se = np.zeros(n_rows)
+    se[is_free] = np.sqrt(np.clip(np.diag(vcov), 0.0, None))[pt.free[is_free] - 1]
+    std_all_rows = _StdAllBlocks(
+        tuple(fit.values), tuple(gr.gl.index for gr in fit.groups), tuple(rows_of), n_rows
+    )
+    defined = DefinedParameters(definitions, pt, est) if definitions else None
+    std_all, se_std_all = delta_method(
+        std_all_rows, x, vcov, extra=None if defined is None else defined.from_rows
+    )
+    return estimates_table(
+        pt, est, se, std_lv, std_all, se_std_all, defined, x, vcov,
+        group=gcol, group_labels=None if labels is None else [_plain(v) for v in labels],
+    )  # fmt: skip
+
+
 # ----------------------------------------------------------------- one group (G = 1)
 def one_block(spec: ModelSpec, frame: Any, missing: str, data_hash: str | None = None) -> OneBlock:
     """The respondents of a single-group fit as the pipeline's one block, counted.
@@ -1613,18 +1676,10 @@ def fit_one_group(
     gr = fit.groups[0]
     pt = gr.pt
     x, vcov = fit.x, fit.vcov
-    est, std_lv = fit.est[0], fit.std_lv[0]
-    is_free = pt.free > 0
-    se = np.zeros(len(pt))
-    with np.errstate(invalid="ignore"):
-        se[is_free] = np.sqrt(np.diag(vcov))[pt.free[is_free] - 1]
+    est = fit.est[0]
     std_all_batch = _StdAll(fit.values[0], gr.gl.index)
     definitions = spec.definitions if definitions is None else tuple(definitions)
-    defined = DefinedParameters(definitions, pt, est) if definitions else None
-    std_all, se_std_all = delta_method(
-        std_all_batch, x, vcov, extra=None if defined is None else defined.from_rows
-    )
-    estimates = estimates_table(pt, est, se, std_lv, std_all, se_std_all, defined, x, vcov)
+    estimates = block_estimates(fit, definitions)
     parts = fit.parts[0]
     mats = {k: parts[k][0].real.copy() for k in ("lambda", "beta", "psi", "theta", "nu", "alpha")}
     d = np.arange(len(ov))

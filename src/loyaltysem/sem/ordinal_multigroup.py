@@ -88,11 +88,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from loyaltysem._kernels.delta import delta_method
 from loyaltysem._kernels.multigroup import score_tests
 from loyaltysem._kernels.multigroup_dwls import (
     OrdinalInternals,
-    RowValues,
     satorra_2000,
 )
 from loyaltysem._pickling import Once
@@ -110,8 +108,6 @@ from loyaltysem.sem.group_blocks import (
     _group_labels_of,
     _plain,
     _split_groups,
-    defined_rows,
-    group_estimates,
     score_table,
 )
 from loyaltysem.sem.group_blocks import (
@@ -125,6 +121,7 @@ from loyaltysem.sem.ordinal import (
     _check_model,
     _Group,
     _group_layout,
+    block_estimates,
     fit_blocks,
     fit_one_group,
     one_block,
@@ -462,32 +459,16 @@ def _fit(
     )
     table, groups, x, vcov = fit.table, fit.groups, fit.x, fit.vcov
     nobs = fit.nobs
-    # parameter rows
-    se_free = np.sqrt(np.clip(np.diag(vcov), 0.0, None))
-    pieces: list[pd.DataFrame] = []
+    estimates = block_estimates(fit, spec.definitions, gd.labels)
     r2_parts: list[pd.Series] = []
     implied_map: dict[Any, tuple[pd.DataFrame, pd.Series]] = {}
     sample_map: dict[Any, tuple[pd.DataFrame, pd.Series]] = {}
     names = pd.Index(ov)
     mi_groups: list[MIGroup] = []
-    std_batches: list[Any] = []
     for g, gr in enumerate(groups):
         label = gd.labels[g]
         rows = gr.rows
-        fr = rows["free"].to_numpy(dtype=int)
-        std = fit.values[g]
-        est, std_lv_v = fit.est[g], fit.std_lv[g]
-        mi_groups.append(MIGroup(gr.pt, est, fit.stats_g[g], gr.w, gr.n, g + 1))
-
-        def std_all_batch(xs: np.ndarray, std: RowValues = std, idx: np.ndarray = gr.gl.index):
-            return std.evaluate(xs[:, idx], kind="std.all")[1]
-
-        std_batches.append(std_all_batch)
-        std_all, se_std = delta_method(std_all_batch, x, np.nan_to_num(vcov))
-        if fit.e_inv is None:
-            se_std = np.full_like(se_std, np.nan)
-        se = np.where(fr > 0, se_free[np.maximum(fr, 1) - 1], 0.0)
-        pieces.append(group_estimates(rows, g + 1, label, est, se, std_lv_v, std_all, se_std))
+        mi_groups.append(MIGroup(gr.pt, fit.est[g], fit.stats_g[g], gr.w, gr.n, g + 1))
         ops, lhs = rows["op"].to_numpy(), rows["lhs"].to_numpy()
         rhs = rows["rhs"].to_numpy()
         pt_ = fit.parts[g]
@@ -507,13 +488,6 @@ def _fit(
             pd.DataFrame(gr.r, index=names, columns=names),
             pd.Series(gr.th_obs, index=th_names, name="threshold"),
         )
-    estimates = pd.concat(pieces, ignore_index=True)
-    if spec.definitions:
-        estimates = pd.concat(
-            [estimates, defined_rows(spec.definitions, table, estimates, x, np.nan_to_num(vcov),
-                                     functools.partial(_stacked, std_batches))],
-            ignore_index=True,
-        )  # fmt: skip
     labels_plain = [_plain(v) for v in gd.labels]
     chisq_group = pd.Series(fit.chisq_g, index=pd.Index(labels_plain, name=group), name="chisq")
     internals = fit.internals(gd.data_hash, est_name)
