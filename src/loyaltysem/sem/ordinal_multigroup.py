@@ -609,11 +609,6 @@ class _OrdinalScore:
         return score_table(t, self.eq_pairs, x2, total)
 
 
-def _stacked(batches: Sequence[Any], xs: np.ndarray) -> np.ndarray:
-    """Every group's std.all rows for a batch of parameter vectors, side by side."""
-    return np.hstack([f(xs) for f in batches])
-
-
 # ------------------------------------------------------------------------------ LRT
 def _single_group_internals(res: SEMResult, data: Any) -> _OrdinalInternals:
     """The internals of a single-group ordinal fit, recomputed from its data.
