@@ -257,3 +257,24 @@ def test_one_estimates_stage_for_one_group_and_several(
     assert list(several.estimates.columns) == list(ml.columns)
     assert several.estimates.dtypes.equals(ml.dtypes)
     assert "group_label" not in single.estimates
+
+
+def test_a_point_that_fails_the_check_is_reported_with_its_reason(
+    monkeypatch: pytest.MonkeyPatch, hs4: pd.DataFrame
+) -> None:
+    """As the continuous pipeline: the warning says why the point failed the check."""
+    import dataclasses
+
+    real = ordinal.minimize
+    why = f"{converge.SINGULAR} (eigenvalues from 0 to 3): not a proper minimum"
+
+    def failing(kernel, starts, optimize, **kwargs):
+        run = real(kernel, starts, optimize, **kwargs)
+        return dataclasses.replace(run, converged=False, reason=why)
+
+    monkeypatch.setattr(ordinal, "minimize", failing)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ls.fit(HS, hs4, ordered=True)
+    assert not res.converged and not res.status.converged
+    assert f"{why}: the estimates are not to be trusted" in res.warnings

@@ -993,14 +993,10 @@ def fit_blocks(
     n_total = int(sum(nobs))
     rows_i, cols_i = dwls.lower_pairs(p)
     stats_g = [np.concatenate([gr.th_obs, gr.r[rows_i, cols_i]]) for gr in groups]
-    x, iterations, converged, jacs = _estimate(groups, stats_g, ov, q, theta, n_total)
+    x, iterations, converged, jacs, reason = _estimate(groups, stats_g, ov, q, theta, n_total)
     findings = Findings(notes)
-    if not converged:
-        findings.add(
-            "convergence",
-            f"the optimizer did not converge after {iterations} iterations: the estimates "
-            "are not to be trusted",
-        )
+    if not converged:  # the reason the point failed, as the continuous pipeline says it
+        findings.add("convergence", f"{reason}: the estimates are not to be trusted")
     fg = np.array(nobs, dtype=float) / n_total
     parts = [gr.gl.parts(x[gr.gl.index][None, :]) for gr in groups]
     implied = [gr.gl.implied(x[gr.gl.index][None, :])[0] for gr in groups]
@@ -1147,8 +1143,8 @@ def _estimate(
     q: int,
     theta: bool,
     n_total: int,
-) -> tuple[np.ndarray, int, bool, list[np.ndarray]]:
-    """Minimise ``sum_g (n_g - 1) F_g``: the estimates, iterations, convergence, Jacobians.
+) -> tuple[np.ndarray, int, bool, list[np.ndarray], str]:
+    """Minimise ``sum_g (n_g - 1) F_g``: estimates, iterations, convergence, Jacobians, why not.
 
     One group in the delta parameterization whose thresholds are saturated
     (:func:`_saturated_thresholds`): the thresholds are the sample thresholds and the
@@ -1173,7 +1169,7 @@ def _estimate(
         jac = np.zeros((gr.gl.n_stats, q))
         jac[np.arange(nth), model.th_free] = 1.0
         jac[nth:, model.struct_free] = kernel.jacobian(run.state)
-        return x, int(run.iterations), bool(run.converged), [jac]
+        return x, int(run.iterations), bool(run.converged), [jac], run.reason
     kernel_mg = MultiGroupDWLS(
         [gr.gl for gr in groups],
         stats_g,
@@ -1186,7 +1182,8 @@ def _estimate(
         for name in ("principal component", "default", "simple")
     ]
     run = minimize(kernel_mg, starts, mg_dwls_optimize, information="expected")
-    return run.x, int(run.iterations), bool(run.converged), kernel_mg.jacobians(run.x)
+    jacs = kernel_mg.jacobians(run.x)
+    return run.x, int(run.iterations), bool(run.converged), jacs, run.reason
 
 
 def _start_vector(name: str, groups: Sequence[_Group], q: int, theta: bool) -> np.ndarray | None:
