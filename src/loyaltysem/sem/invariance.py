@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -211,8 +211,10 @@ class InvarianceResult(DisplayMixin):
             yield "Partial invariance search", self.partial
 
 
-def _decide(level: str, d_cfi: float, d_rmsea: float, d_srmr: float) -> tuple[str, str]:
-    cut = CUTOFFS[level]
+def _decide(
+    cut: Mapping[str, float], d_cfi: float, d_rmsea: float, d_srmr: float
+) -> tuple[str, str]:
+    """A level's decision from the changes in fit and its cut-offs (and why not)."""
     failed = []
     if not d_cfi >= cut["cfi"]:
         failed.append(f"ΔCFI = {d_cfi:.4f} < {cut['cfi']:.3f}")
@@ -416,99 +418,173 @@ def invariance(
     gd = _split_groups(data, group, list(spec.ov), missing=missing, ov_x=spec.ov_x)
     if gd.lost_note:  # once for the ladder, not once per level
         _warn_user(gd.lost_note, MissingDataWarning)
-    with warnings.catch_warnings():
+    ladder = _Ladder(
+        fit=lambda level, freed: fit_groups(
+            spec, data, group, group_equal=INVARIANCE_LEVELS[level], group_partial=freed,
+            std_lv=std_lv, estimator=estimator, missing=missing,
+        ),
+        measures=_measures_row,
+        compare=_compare,
+        top=lambda res, level, lower: _top_constraint(spec, res, level),
+    )  # fmt: skip
+    with warnings.catch_warnings(), quiet():  # one warning of the ladder's status below
         warnings.simplefilter("ignore", MissingDataWarning)
-        return _ladder(
-            spec, data, group, levels, estimator, std_lv, partial, max_free,
-            partial_criterion, alpha, missing, gd.notes,
-        )  # fmt: skip
-
-
-def _ladder(
-    spec: ModelSpec,
-    data: Any,
-    group: str,
-    levels: Sequence[str],
-    estimator: str,
-    std_lv: bool,
-    partial: bool,
-    max_free: int,
-    partial_criterion: str,
-    alpha: float,
-    missing: str,
-    notes: tuple[str, ...],
-) -> InvarianceResult:
-    """The levels of :func:`invariance`, fitted in turn (the checks done)."""
-    fits: dict[str, MultiGroupResult] = {}
-    errors: dict[str, str] = {}
-    freed: list[str] = []
-    steps: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
-    last: str | None = None
-    with quiet():  # one warning of the ladder's status below, not one per fit
-        for level in levels:
-            row: dict[str, Any] = {"level": level}
-            try:
-                res = fit_groups(
-                    spec, data, group, group_equal=INVARIANCE_LEVELS[level],
-                    group_partial=tuple(freed), std_lv=std_lv, estimator=estimator,
-                    missing=missing,
-                )  # fmt: skip
-            except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
-                errors[level] = f"{type(exc).__name__}: {exc}"
-                row.update(status="failed", decision="failed", reason=str(exc).split("\n")[0])
-                rows.append(row)
-                continue
-            fits[level] = res
-            row.update(_measures_row(res))
-            row["status"] = res.status.outcome
-            if not res.converged:
-                row.update(decision="failed", reason="the optimizer did not converge")
-            elif level == "configural":
-                row.update(decision="baseline", reason="")
-            elif last is None:
-                row.update(
-                    decision="not tested", reason="no lower level was fitted to compare with"
-                )
-            else:
-                row.update(_compare(level, res, fits[last]))
-                if partial and not _holds(row, partial_criterion, alpha):
-                    res, row = _partial_search(
-                        spec, data, group, level, res, fits[last], row, freed, steps, std_lv,
-                        max_free, partial_criterion, alpha, estimator, missing,
-                    )  # fmt: skip
-                    fits[level] = res
-            if row["decision"] == "supported" and row.get("freed"):
-                row["decision"] = "partially supported"
-            row["status"] = res.status.outcome  # after the partial search's refits
-            if res.converged and not res.status.ok:
-                note = f"the fit of this level is improper ({res.status.label})"
-                row["reason"] = f"{row['reason']}; {note}" if row.get("reason") else note
-            below = next((r for r in rows if r["level"] == row.get("compared_with")), None)
-            if below is not None and below["decision"] == "not supported":
-                note = (
-                    f"{below['level']} invariance was not supported, and this level includes its "
-                    "constraints: the decision is about the step from it only"
-                )
-                row["reason"] = f"{row['reason']}; {note}" if row.get("reason") else note
-            rows.append(row)
-            if res.converged:
-                last = level
-    table = pd.DataFrame(rows).set_index("level")
-    columns = ["status", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr",
-               "compared_with", "delta_chisq", "delta_df", "p_delta", "delta_cfi",
-               "delta_rmsea", "delta_srmr", "decision", "reason", "freed"]  # fmt: skip
-    table = table.reindex(columns=columns)
+        table, fits, errors, steps = _climb(
+            ladder, levels, partial, max_free, partial_criterion, alpha
+        )
     result = InvarianceResult(
         table=table,
         fits=MappingProxyType(fits),
         errors=MappingProxyType(errors),
         group=group,
         partial=pd.DataFrame(steps),
-        notes=notes,
+        notes=gd.notes,
     )
     warn_status(result.status, "invariance: ")
     return result
+
+
+@dataclass(frozen=True)
+class _Ladder:
+    """What differs between the continuous and the ordinal ladder; :func:`_climb` is one.
+
+    ``fit(level, freed)`` fits a level with the parameters freed so far
+    (``group_partial``); ``measures(res)`` its row's measures (the scaled ones for
+    MLM/MLR and ordinal fits); ``compare(level, res, lower, lower_level)`` the
+    difference test, the changes in fit and the decision; ``top(res, level, lower)``
+    the constraint of the level to free next (name, group, statistic) or None;
+    ``raise_first``: errors of the data or the model in the first level are raised
+    (the continuous ladder checks them before climbing).
+    """
+
+    fit: Callable[[str, tuple[str, ...]], MultiGroupResult]
+    measures: Callable[[MultiGroupResult], dict[str, Any]]
+    compare: Callable[[str, MultiGroupResult, MultiGroupResult, str], dict[str, Any]]
+    top: Callable[[MultiGroupResult, str, MultiGroupResult], tuple[str, int, float] | None]
+    raise_first: bool = False
+
+
+_COLUMNS = ["status", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr",
+            "compared_with", "delta_chisq", "delta_df", "p_delta", "delta_cfi",
+            "delta_rmsea", "delta_srmr", "decision", "reason", "freed"]  # fmt: skip
+
+
+def _climb(
+    ladder: _Ladder,
+    levels: Sequence[str],
+    partial: bool,
+    max_free: int,
+    criterion: str,
+    alpha: float,
+) -> tuple[pd.DataFrame, dict[str, MultiGroupResult], dict[str, str], list[dict[str, Any]]]:
+    """Fit the levels in turn, compare each with the nearest fitted one below, free.
+
+    A level that fails (an error, or no convergence) is reported as such and the
+    others are still fitted. Returns the table, the fits, the errors and the steps of
+    the partial search.
+    """
+    fits: dict[str, MultiGroupResult] = {}
+    errors: dict[str, str] = {}
+    freed: list[str] = []
+    steps: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    last: str | None = None
+    for level in levels:
+        row: dict[str, Any] = {"level": level}
+        try:
+            res = ladder.fit(level, tuple(freed))
+        except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            data_or_model = isinstance(exc, (ModelSpecError, SurveyDataError))
+            if ladder.raise_first and level == levels[0] and data_or_model:
+                raise
+            errors[level] = f"{type(exc).__name__}: {exc}"
+            row.update(status="failed", decision="failed", reason=str(exc).split("\n")[0])
+            rows.append(row)
+            continue
+        fits[level] = res
+        row.update(ladder.measures(res))
+        if not res.converged:
+            row.update(decision="failed", reason="the optimizer did not converge")
+        elif level == "configural":
+            row.update(decision="baseline", reason="")
+        elif last is None:
+            row.update(decision="not tested", reason="no lower level was fitted to compare with")
+        else:
+            row.update(ladder.compare(level, res, fits[last], last))
+            if partial and not _holds(row, criterion, alpha):
+                res, row = _free_until_holds(
+                    ladder, level, res, fits[last], last, row, freed, steps, max_free,
+                    criterion, alpha,
+                )  # fmt: skip
+                fits[level] = res
+        if row["decision"] == "supported" and row.get("freed"):
+            row["decision"] = "partially supported"
+        row["status"] = res.status.outcome  # after the partial search's refits
+        if res.converged and not res.status.ok:
+            note = f"the fit of this level is improper ({res.status.label})"
+            row["reason"] = f"{row['reason']}; {note}" if row.get("reason") else note
+        below = next((r for r in rows if r["level"] == row.get("compared_with")), None)
+        if below is not None and below["decision"] == "not supported":
+            note = (
+                f"{below['level']} invariance was not supported, and this level includes its "
+                "constraints: the decision is about the step from it only"
+            )
+            row["reason"] = f"{row['reason']}; {note}" if row.get("reason") else note
+        rows.append(row)
+        if res.converged:
+            last = level
+    table = pd.DataFrame(rows).set_index("level").reindex(columns=_COLUMNS)
+    return table, fits, errors, steps
+
+
+def _free_until_holds(
+    ladder: _Ladder,
+    level: str,
+    res: MultiGroupResult,
+    lower: MultiGroupResult,
+    lower_level: str,
+    row: dict[str, Any],
+    freed: list[str],
+    steps: list[dict[str, Any]],
+    max_free: int,
+    criterion: str,
+    alpha: float,
+) -> tuple[MultiGroupResult, dict[str, Any]]:
+    """The partial search: free the level's constraint ``ladder.top`` names, refit, repeat.
+
+    Until the level holds (:func:`_holds`), no constraint is left, a refit fails or
+    ``max_free`` parameters are free; the freed parameters stay free in the levels
+    above (``freed``), and each step is recorded.
+    """
+    for _ in range(max_free):
+        top = ladder.top(res, level, lower)
+        if top is None:
+            break
+        name, top_group, x2 = top
+        freed.append(name)
+        try:
+            res = ladder.fit(level, tuple(freed))
+        except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError):
+            freed.pop()
+            break
+        row = {**row, **ladder.measures(res), **ladder.compare(level, res, lower, lower_level)}
+        steps.append(
+            {
+                "level": level,
+                "freed": name,
+                "group": res.group_labels[top_group - 1],
+                "X2": x2,
+                "delta_cfi": row["delta_cfi"],
+                "delta_rmsea": row["delta_rmsea"],
+                "delta_srmr": row["delta_srmr"],
+                "decision": row["decision"],
+            }
+        )
+        if _holds(row, criterion, alpha):
+            break
+    if row["decision"] == "supported" and row["freed"]:
+        row["decision"] = "partially supported"
+    return res, row
 
 
 #: The measures of an invariance table for MLM/MLR fits: the scaled test and the
@@ -537,17 +613,30 @@ def _measures_row(res: MultiGroupResult) -> dict[str, Any]:
     return {k: _measure(fm, k) for k in keys}
 
 
-def _compare(level: str, res: MultiGroupResult, lower: MultiGroupResult) -> dict[str, Any]:
+def _compare(
+    level: str, res: MultiGroupResult, lower: MultiGroupResult, lower_level: str
+) -> dict[str, Any]:
+    """The fits' difference test (lavTestLRT), the changes in CFI, RMSEA, SRMR, the decision."""
     fm, fm0 = res.fit_measures, lower.fit_measures
     d_chisq, d_df, p = _lrt(fm, fm0)
     d = {k: _measure(fm, k) - _measure(fm0, k) for k in ("cfi", "rmsea", "srmr")}
-    decision, reason = _decide(level, d["cfi"], d["rmsea"], d["srmr"])
-    tag = next(k for k, v in INVARIANCE_LEVELS.items() if v == lower.group_equal)
+    return _comparison(CUTOFFS[level], lower_level, res, (d_chisq, d_df, p), d)
+
+
+def _comparison(
+    cut: Mapping[str, float],
+    lower_level: str,
+    res: MultiGroupResult,
+    test: tuple[float, float, float],
+    d: Mapping[str, float],
+) -> dict[str, Any]:
+    """A compared level's entries of the table (both ladders)."""
+    decision, reason = _decide(cut, d["cfi"], d["rmsea"], d["srmr"])
     return {
-        "compared_with": tag,
-        "delta_chisq": d_chisq,
-        "delta_df": d_df,
-        "p_delta": p,
+        "compared_with": lower_level,
+        "delta_chisq": test[0],
+        "delta_df": test[1],
+        "p_delta": test[2],
         "delta_cfi": d["cfi"],
         "delta_rmsea": d["rmsea"],
         "delta_srmr": d["srmr"],
@@ -560,72 +649,28 @@ def _compare(level: str, res: MultiGroupResult, lower: MultiGroupResult) -> dict
 _LEVEL_KIND = {"metric": "=~", "scalar": "~1", "strict": "~~"}
 
 
-def _partial_search(
-    spec: ModelSpec,
-    data: Any,
-    group: str,
-    level: str,
-    res: MultiGroupResult,
-    lower: MultiGroupResult,
-    row: dict[str, Any],
-    freed: list[str],
-    steps: list[dict[str, Any]],
-    std_lv: bool,
-    max_free: int,
-    criterion: str,
-    alpha: float,
-    estimator: str = "ML",
-    missing: str = "listwise",
-) -> tuple[MultiGroupResult, dict[str, Any]]:
-    """Free the level's constraint with the largest score test until the level holds.
+def _top_constraint(
+    spec: ModelSpec, res: MultiGroupResult, level: str
+) -> tuple[str, int, float] | None:
+    """The level's equality constraint with the largest score test: (name, group, X2).
 
     The score tests are lavaan's ``lavTestScore`` with the expected information of
     the ML fit (for MLM/MLR fits too: they only rank the constraints; with
     ``missing="ml"`` the FIML expected information).
     """
     kind = _LEVEL_KIND[level]
-    for _ in range(max_free):
-        tests = res.score_tests()
-        tests = tests[tests["op"] == kind]
-        if kind == "~~":
-            tests = tests[tests["lhs"] == tests["rhs"]]
-        if kind == "~1":
-            tests = tests[~tests["lhs"].isin(spec.lv)]
-        tests = tests[np.isfinite(tests["X2"])]
-        if not len(tests):
-            break
-        top = tests.iloc[0]
-        name = f"{top['lhs']} {top['op']} {top['rhs']}" if kind != "~1" else f"{top['lhs']} ~ 1"
-        freed.append(name)
-        try:
-            new = fit_groups(
-                spec, data, group, group_equal=INVARIANCE_LEVELS[level],
-                group_partial=tuple(freed), std_lv=std_lv, estimator=estimator,
-                missing=missing,
-            )  # fmt: skip
-        except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError):
-            freed.pop()
-            break
-        res = new
-        new_row = {**row, **_measures_row(res), **_compare(level, res, lower)}
-        steps.append(
-            {
-                "level": level,
-                "freed": name,
-                "group": res.group_labels[int(top["group"]) - 1],
-                "X2": float(top["X2"]),
-                "delta_cfi": new_row["delta_cfi"],
-                "delta_rmsea": new_row["delta_rmsea"],
-                "delta_srmr": new_row["delta_srmr"],
-                "decision": new_row["decision"],
-            }
-        )
-        row = new_row
-        if _holds(row, criterion, alpha):
-            break
-    if row["decision"] == "supported" and row["freed"]:
-        row["decision"] = "partially supported"
-    return res, row
+    tests = res.score_tests()
+    tests = tests[tests["op"] == kind]
+    if kind == "~~":
+        tests = tests[tests["lhs"] == tests["rhs"]]
+    if kind == "~1":
+        tests = tests[~tests["lhs"].isin(spec.lv)]
+    tests = tests[np.isfinite(tests["X2"])]
+    if not len(tests):
+        return None
+    top = tests.iloc[0]
+    name = f"{top['lhs']} {top['op']} {top['rhs']}" if kind != "~1" else f"{top['lhs']} ~ 1"
+    return name, int(top["group"]), float(top["X2"])
 
 
 def _holds(row: Mapping[str, Any], criterion: str, alpha: float) -> bool:
@@ -756,9 +801,11 @@ def invariance_ordinal(
             expected=f"parameterization in {list(PARAMETERIZATIONS)}",
             fix='use parameterization="delta" (lavaan\'s default) or "theta"',
         )
-    ladder = ORDINAL_THETA_LEVELS if parameterization == "theta" else ORDINAL_INVARIANCE_LEVELS
+    ladder_levels = (
+        ORDINAL_THETA_LEVELS if parameterization == "theta" else ORDINAL_INVARIANCE_LEVELS
+    )
     if levels is None:
-        levels = tuple(ladder)
+        levels = tuple(ladder_levels)
     if isinstance(levels, str):
         levels = (levels,)
     if "strict" in levels and parameterization != "theta":
@@ -770,7 +817,7 @@ def invariance_ordinal(
             fix="pass parameterization='theta' (lavaan parameterization = \"theta\"), or "
             "drop 'strict' from levels",
         )
-    unknown = [lv for lv in levels if lv not in ladder]
+    unknown = [lv for lv in levels if lv not in ladder_levels]
     if unknown or not levels:
         hint = ""
         if "metric" in unknown:
@@ -781,8 +828,8 @@ def invariance_ordinal(
         raise ModelSpecError(
             "unknown ordinal invariance level" + hint,
             found=list(levels),
-            expected=f"levels from {list(ladder)}",
-            fix=f"levels={tuple(ladder)}",
+            expected=f"levels from {list(ladder_levels)}",
+            fix=f"levels={tuple(ladder_levels)}",
         )
     if partial_criterion not in ("fit", "chisq"):
         raise ModelSpecError(
@@ -791,85 +838,20 @@ def invariance_ordinal(
             expected="'fit' (the cut-offs) or 'chisq' (the cut-offs and the χ² difference)",
             fix="partial_criterion='fit'",
         )
-    order = list(ladder)
-    levels = sorted(dict.fromkeys(levels), key=order.index)
+    levels = sorted(dict.fromkeys(levels), key=list(ladder_levels).index)
 
-    def fit_level(level: str, freed: Sequence[str]) -> MultiGroupResult:
-        return fit_groups_ordinal(
+    ladder = _Ladder(
+        fit=lambda level, freed: fit_groups_ordinal(
             model, data, group, ordered=ordered, estimator=estimator,
-            group_equal=ladder[level], group_partial=tuple(freed),
+            group_equal=ladder_levels[level], group_partial=freed,
             std_lv=std_lv, missing=missing, parameterization=parameterization,
-        )  # fmt: skip
-
-    fits: dict[str, MultiGroupResult] = {}
-    errors: dict[str, str] = {}
-    rows: list[dict[str, Any]] = []
-    steps: list[dict[str, Any]] = []
-    freed: list[str] = []
-    last: str | None = None
-    for level in levels:
-        row: dict[str, Any] = {"level": level}
-        try:
-            res = fit_level(level, freed)
-        except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
-            if level == levels[0] and isinstance(exc, (ModelSpecError, SurveyDataError)):
-                raise
-            errors[level] = f"{type(exc).__name__}: {exc}"
-            row.update(status="failed", decision="failed", reason=str(exc).split("\n")[0])
-            rows.append(row)
-            continue
-        fits[level] = res
-        row.update(_level_row(res))
-        if not res.converged:
-            row.update(decision="failed", reason="the optimizer did not converge")
-        elif level == "configural":
-            row.update(decision="baseline", reason="")
-        elif last is None:
-            row.update(decision="not tested", reason="no lower level was fitted to compare with")
-        else:
-            row.update(_compare_levels(level, res, fits[last], last))
-            if partial and not _level_holds(row, partial_criterion, alpha):
-                for _ in range(max_free):
-                    top = _top_score(res, level, list(fits[last].group_partial))
-                    if top is None:
-                        break
-                    name, top_group, x2 = top
-                    freed.append(name)
-                    try:
-                        new = fit_level(level, freed)
-                    except (LoyaltySemError, ValueError, ArithmeticError, np.linalg.LinAlgError):
-                        freed.pop()
-                        break
-                    res = new
-                    row = {
-                        **row,
-                        **_level_row(res),
-                        **_compare_levels(level, res, fits[last], last),
-                    }
-                    steps.append(
-                        {
-                            "level": level,
-                            "freed": name,
-                            "group": res.group_labels[top_group - 1],
-                            "X2": x2,
-                            "delta_cfi": row["delta_cfi"],
-                            "delta_rmsea": row["delta_rmsea"],
-                            "delta_srmr": row["delta_srmr"],
-                            "decision": row["decision"],
-                        }
-                    )
-                    if _level_holds(row, partial_criterion, alpha):
-                        break
-                fits[level] = res
-            if row["decision"] == "supported" and row.get("freed"):
-                row["decision"] = "partially supported"
-        rows.append(row)
-        if res.converged:
-            last = level
-    columns = ["status", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr",
-               "compared_with", "delta_chisq", "delta_df", "p_delta", "delta_cfi",
-               "delta_rmsea", "delta_srmr", "decision", "reason", "freed"]  # fmt: skip
-    table = pd.DataFrame(rows).set_index("level").reindex(columns=columns)
+        ),
+        measures=_level_row,
+        compare=_compare_levels,
+        top=lambda res, level, lower: _top_score(res, level, list(lower.group_partial)),
+        raise_first=True,
+    )  # fmt: skip
+    table, fits, errors, steps = _climb(ladder, levels, partial, max_free, partial_criterion, alpha)
     return {
         "table": table,
         "fits": MappingProxyType(fits),
@@ -905,32 +887,7 @@ def _compare_levels(
         "rmsea": float(fm["rmsea.scaled"] - fm0["rmsea.scaled"]),
         "srmr": float(fm["srmr"] - fm0["srmr"]),
     }
-    cut = ORDINAL_CUTOFFS[level]
-    failed = []
-    if not d["cfi"] >= cut["cfi"]:
-        failed.append(f"ΔCFI = {d['cfi']:.4f} < {cut['cfi']:.3f}")
-    if not d["rmsea"] <= cut["rmsea"]:
-        failed.append(f"ΔRMSEA = {d['rmsea']:.4f} > {cut['rmsea']:.3f}")
-    if not d["srmr"] <= cut["srmr"]:
-        failed.append(f"ΔSRMR = {d['srmr']:.4f} > {cut['srmr']:.3f}")
-    return {
-        "compared_with": lower_level,
-        "delta_chisq": d_chisq,
-        "delta_df": d_df,
-        "p_delta": p,
-        "delta_cfi": d["cfi"],
-        "delta_rmsea": d["rmsea"],
-        "delta_srmr": d["srmr"],
-        "decision": "not supported" if failed else "supported",
-        "reason": "; ".join(failed),
-        "freed": ", ".join(res.group_partial),
-    }
-
-
-def _level_holds(row: Mapping[str, Any], criterion: str, alpha: float) -> bool:
-    if row["decision"] not in ("supported", "partially supported"):
-        return False
-    return criterion == "fit" or not row["p_delta"] < alpha
+    return _comparison(ORDINAL_CUTOFFS[level], lower_level, res, (d_chisq, d_df, p), d)
 
 
 #: the kind of parameter each level constrains (what its partial search frees)
