@@ -27,6 +27,7 @@ import loyaltysem as ls
 import loyaltysem._kernels.batched as batched_kernel
 from loyaltysem.datasets import load_frame
 from loyaltysem.sem import bootstrap as resampling
+from loyaltysem.sem.engine import BlockTable
 
 ATOL_DRAW = 1e-8
 RTOL_CHISQ = 1e-10
@@ -101,19 +102,22 @@ def test_the_batch_takes_the_one_by_one_bfgs_steps(poldem):
     res, data, idx = poldem
     spec = specify(res.model)
     ov = list(res.sample_cov.index)
-    refit = resampling._Refitter(spec, spec.partable(), ov, res.sample_cov.to_numpy(), res._x)
-    assert refit.batchable
+    refit = resampling._Refitter(
+        BlockTable.one_group(spec.partable()), spec.definitions, ov,
+        [res.sample_cov.to_numpy()], [None], [len(data)], res._x,
+    )  # fmt: skip
+    assert refit.batchable and refit.n_groups == 1
     x = data[ov].to_numpy(float)
     covs = []
     for r in idx[:40]:
         c = x[r] - x[r].mean(axis=0)
         covs.append(c.T @ c / len(r))
     xb, converged, steps = batched_kernel.fit_batched(
-        refit.cm.layout, np.stack(covs), res._x, refit.h0_inv
+        refit.compiled[0].layout, np.stack(covs), res._x, refit.h0_inv
     )
     assert converged.all()
     for i, s in enumerate(covs):
-        x1, _, it, ok = bfgs_refit(MLKernel(refit.cm.layout, s), res._x, refit.h0_inv)
+        x1, _, it, ok = bfgs_refit(MLKernel(refit.compiled[0].layout, s), res._x, refit.h0_inv)
         assert ok and it == steps[i]
         assert_allclose(xb[i], x1, rtol=0, atol=1e-11)
 
