@@ -581,9 +581,11 @@ class _Refitter:
         n_draws, p = len(rows), data.shape[1] - 1
         covs = [np.empty((n_draws, p, p)) for _ in self.nobs]
         means = [np.empty((n_draws, p)) for _ in self.nobs]
-        y, codes = data[:, :-1], data[:, -1].astype(int)
+        y, codes = np.ascontiguousarray(data[:, :-1]), data[:, -1].astype(int)
         for i, r in enumerate(rows):
-            for g, block in enumerate(self._block_rows(y[r], codes[r])):
+            sample = y[r]
+            blocks = [sample] if self.n_groups == 1 else self._block_rows(sample, codes[r])
+            for g, block in enumerate(blocks):
                 mean = block.mean(axis=0)
                 centered = block - mean
                 covs[g][i] = centered.T @ centered / len(block)
