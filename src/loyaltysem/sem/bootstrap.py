@@ -1005,13 +1005,13 @@ def bootstrap(
         )
     _require_converged(result)
     groups = isinstance(result, MultiGroupResult)
-    plan = (_groups_plan if groups else _one_group_plan)(result, data, kind)
-    gd = plan.gd
+    setup = (_groups_setup if groups else _one_group_setup)(result, data, kind)
+    gd = setup.gd
     blocks = list(gd.data)
     if kind == "bollen-stine":  # every block transformed to its implied moments (lavaan)
         blocks = [
             _bollen_stine(block, sigma, mu)
-            for block, (sigma, mu) in zip(blocks, plan.implied(), strict=True)
+            for block, (sigma, mu) in zip(blocks, setup.implied(), strict=True)
         ]
     # the rows with their block number in the last column (the _Refitter's input)
     stacked = np.vstack(
@@ -1019,10 +1019,10 @@ def bootstrap(
     )
     idx = _draw_indices(gd.nobs, n_boot, random_state, indices)
     refit = _Refitter(
-        plan.table, plan.definitions, plan.ov, gd.covs, gd.means, gd.nobs, plan.x0,
-        fiml=plan.fiml,
+        setup.table, setup.definitions, setup.ov, gd.covs, gd.means, gd.nobs, setup.x0,
+        fiml=setup.fiml,
     )  # fmt: skip
-    names = [f"est:{i}" for i in plan.labels] + [f"std:{i}" for i in plan.labels]
+    names = [f"est:{i}" for i in setup.labels] + [f"std:{i}" for i in setup.labels]
     run = _batched_statistic if _BATCH_REFITS and refit.batchable else bootstrap_statistic
     boot = run(
         stacked, refit, [*names, "chisq", "admissible"], n_boot=len(idx), random_state=None,
@@ -1031,7 +1031,7 @@ def bootstrap(
     boot = replace(boot, random_state=None if indices is not None else random_state)
     chisq = float(result.fit_measures["chisq"]) if kind == "bollen-stine" else None
     table = _sem_bootstrap_table(
-        plan.est_tab, boot, level, ci, kind, extra=plan.extra, chisq_observed=chisq
+        setup.est_tab, boot, level, ci, kind, extra=setup.extra, chisq_observed=chisq
     )
     return _with_status(table, result)
 
@@ -1113,7 +1113,7 @@ def _sem_bootstrap_table(
 
 
 @dataclass(frozen=True)
-class _Plan:
+class _Setup:
     """What :func:`bootstrap` resamples and refits, for either shape of result (G >= 1).
 
     ``table``, ``definitions``, ``ov``, ``x0`` and ``fiml`` make the :class:`_Refitter`;
@@ -1135,8 +1135,8 @@ class _Plan:
     extra: tuple[str, ...]
 
 
-def _one_group_plan(result: Any, data: Any, kind: str) -> _Plan:
-    """The :class:`_Plan` of a single-group fit: the case G = 1."""
+def _one_group_setup(result: Any, data: Any, kind: str) -> _Setup:
+    """The :class:`_Setup` of a single-group fit: the case G = 1."""
     from loyaltysem.errors import ModelSpecError
     from loyaltysem.sem.engine import BlockTable
     from loyaltysem.sem.group_blocks import one_block
@@ -1186,14 +1186,14 @@ def _one_group_plan(result: Any, data: Any, kind: str) -> _Plan:
     est_tab = result.estimates
     labels = [f"{a} {o} {b}" for a, o, b in zip(est_tab["lhs"], est_tab["op"], est_tab["rhs"],
                                                  strict=True)]  # fmt: skip
-    return _Plan(
+    return _Setup(
         BlockTable.one_group(spec.partable()), spec.definitions, ov, gd, result._x, fiml,
         implied, est_tab, labels, (),
     )  # fmt: skip
 
 
-def _groups_plan(result: Any, data: Any, kind: str) -> _Plan:
-    """The :class:`_Plan` of a :class:`~loyaltysem.sem.group_blocks.MultiGroupResult`."""
+def _groups_setup(result: Any, data: Any, kind: str) -> _Setup:
+    """The :class:`_Setup` of a :class:`~loyaltysem.sem.group_blocks.MultiGroupResult`."""
     from loyaltysem.errors import ModelSpecError
     from loyaltysem.sem.engine import BlockTable
     from loyaltysem.sem.multigroup import (
@@ -1248,7 +1248,7 @@ def _groups_plan(result: Any, data: Any, kind: str) -> _Plan:
         for a, o, b, g in zip(est_tab["lhs"], est_tab["op"], est_tab["rhs"], est_tab["group"],
                               strict=True)
     ]  # fmt: skip
-    return _Plan(
+    return _Setup(
         table, spec.definitions, ov, gd, x0, fiml, implied, est_tab, labels,
         ("group", "group_label"),
     )  # fmt: skip
