@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,9 @@ from loyaltysem._workers import effective_workers, run_tasks
 from loyaltysem.errors import ConvergenceError, SurveyDataError
 from loyaltysem.sem.group_blocks import MultiGroupResult
 from loyaltysem.status import Status, warns_status
+
+if TYPE_CHECKING:
+    from loyaltysem.sem.engine import BlockTable
 
 __all__ = ["BootstrapResult", "SEMBootstrap", "bootstrap", "bootstrap_statistic"]
 
@@ -397,7 +400,7 @@ class _Refitter:
 
     def __init__(
         self,
-        table: Any,
+        table: BlockTable,
         definitions: Sequence[Any],
         ov: list[str],
         covs: Sequence[np.ndarray],
@@ -1123,7 +1126,7 @@ class _Setup:
     rows and the group columns of the table; ``labels`` the rows' names in the draws.
     """
 
-    table: Any
+    table: BlockTable
     definitions: Sequence[Any]
     ov: list[str]
     gd: Any
