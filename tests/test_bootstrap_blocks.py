@@ -10,9 +10,8 @@
   optimum a cold ``fit()`` of the resampled data reaches (both stop with the largest
   gradient entry below 1e-8: measured 1.1e-7 apart at most on these draws' estimates and
   std.all values, 1e-14 relative on the chi-square; ATOL_FIT = 1e-6, RTOL_CHISQ = 1e-10);
-- one group without a mean structure or fixed.x covariates is refitted by the fastest
-  kernel (``fit_batched``), every other case by ``fit_batched_groups``; FIML is refitted
-  draw by draw (each draw has its own missing-data patterns).
+- every complete-data case is batched by ``fit_batched_groups`` (one group: one block);
+  FIML is refitted draw by draw (each draw has its own missing-data patterns).
 
 tests/test_bootstrap_batched.py and tests/test_bootstrap_batched_groups.py check the batched
 draws against the one-by-one refits (1e-8); tests/test_sem_bootstrap.py against lavaan.
@@ -26,7 +25,6 @@ import pytest
 from numpy.testing import assert_allclose
 
 import loyaltysem as ls
-import loyaltysem._kernels.batched as batched_kernel
 import loyaltysem._kernels.batched_groups as batched_groups
 from loyaltysem._kernels.resampling import resample_indices
 from loyaltysem.datasets import load_frame
@@ -111,24 +109,23 @@ def test_both_shapes_are_refitted_by_the_one_refitter(poldem, hs, monkeypatch):
     assert list(groups.estimates.columns[:5]) == ["lhs", "op", "rhs", "group", "group_label"]
 
 
-@pytest.mark.parametrize(
-    ("meanstructure", "kernel"), [(False, "fit_batched"), (True, "fit_batched_groups")]
-)
-def test_one_group_dispatches_to_the_fastest_kernel(poldem, monkeypatch, meanstructure, kernel):
+@pytest.mark.parametrize("meanstructure", [False, True])
+def test_one_group_is_batched_as_the_block_g_1(poldem, monkeypatch, meanstructure):
+    """One batched kernel: fit_batched_groups with one block (as fast as fit_batched, the
+    one-group kernel it replaced, and the same numbers: docs/bootstrap.md)."""
     res, data = poldem
     if meanstructure:
         res = ls.fit(PD_MODEL, data, meanstructure=True)
-    calls: list[str] = []
-    for module, name in ((batched_kernel, "fit_batched"), (batched_groups, "fit_batched_groups")):
-        real = getattr(module, name)
+    calls: list[int] = []
+    real = batched_groups.fit_batched_groups
 
-        def spy(*args, _real=real, _name=name, **kwargs):
-            calls.append(_name)
-            return _real(*args, **kwargs)
+    def spy(layouts, *args, **kwargs):
+        calls.append(len(layouts))
+        return real(layouts, *args, **kwargs)
 
-        monkeypatch.setattr(module, name, spy)
+    monkeypatch.setattr(batched_groups, "fit_batched_groups", spy)
     boot = ls.bootstrap(res, 20, data=data, random_state=2)
-    assert calls == [kernel] and boot.n_ok == 20
+    assert calls == [1] and boot.n_ok == 20
 
 
 def _assert_draw_is_the_fit(draws: pd.DataFrame, draw: int, fit: ls.SEMResult, suffix) -> None:

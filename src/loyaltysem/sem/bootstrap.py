@@ -599,16 +599,14 @@ class _Refitter:
         """The values of :meth:`__call__` for the resamples ``data[rows[b]]``, all at once.
 
         Each block's covariance matrices (and means) of the draws are stacked and the
-        model refitted for every draw together, each draw taking the steps of its own
-        one-by-one refit: one group without a mean structure or fixed.x covariates by
-        :func:`loyaltysem._kernels.batched.fit_batched` (the fastest kernel), every
-        other case by :func:`loyaltysem._kernels.batched_groups.fit_batched_groups`. A
-        draw the batch does not bring to convergence is refitted by :meth:`__call__`,
-        so nothing changes for it. Returns the values (one row per draw, NaN for a
+        model refitted for every draw together by
+        :func:`loyaltysem._kernels.batched_groups.fit_batched_groups` (one group: its
+        case G = 1), each draw taking the steps of its own one-by-one refit. A draw the
+        batch does not bring to convergence is refitted by :meth:`__call__`, so nothing
+        changes for it. Returns the values (one row per draw, NaN for a
         failed one) and the reasons of failure (``""`` when it worked), as the
         one-by-one chunks of :func:`bootstrap_statistic` do.
         """
-        from loyaltysem._kernels.batched import fit_batched, objective_batched
         from loyaltysem._kernels.batched_groups import (
             fit_batched_groups,
             objective_batched_groups,
@@ -630,13 +628,9 @@ class _Refitter:
                 _fixed_x_values(cm, c, m)
                 for cm, c, m in zip(self.compiled, covs, means, strict=True)
             ]
-        simple = self.n_groups == 1 and mean_list is None and fixed is None
-        if simple:
-            x, converged, _ = fit_batched(layouts[0], covs[0], self.x0, self.h0_inv)
-        else:
-            x, converged, _ = fit_batched_groups(
-                layouts, self.index, covs, mean_list, weights, self.x0, self.h0_inv, fixed=fixed
-            )
+        x, converged, _ = fit_batched_groups(
+            layouts, self.index, covs, mean_list, weights, self.x0, self.h0_inv, fixed=fixed
+        )
         out = np.full((n_draws, k), np.nan)
         reasons = [""] * n_draws
         done = np.flatnonzero(converged)
@@ -656,14 +650,11 @@ class _Refitter:
             if self.defined is not None:
                 parts.append(self.defined.from_x(xs))
                 std_parts.append(self.defined.from_rows(std))
-            if simple:
-                f = objective_batched(layouts[0], covs[0][done], xs)
-            else:
-                f = objective_batched_groups(
-                    layouts, self.index, [c[done] for c in covs],
-                    None if mean_list is None else [m[done] for m in mean_list],
-                    weights, xs, fixed_done,
-                )  # fmt: skip
+            f = objective_batched_groups(
+                layouts, self.index, [c[done] for c in covs],
+                None if mean_list is None else [m[done] for m in mean_list],
+                weights, xs, fixed_done,
+            )  # fmt: skip
             chisq = n_total * f
             admissible = np.all(est[:, self.variances] >= 0, axis=1).astype(float)
             values = np.column_stack([*parts, *std_parts, chisq, admissible])
