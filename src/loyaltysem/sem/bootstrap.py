@@ -526,7 +526,7 @@ class _Refitter:
         if self.has_fixed_x:  # the fixed.x rows take this resample's moments
             compiled = self._compile(covs, means)
         kernel = self._kernel(compiled, covs, means, nobs)
-        if self.n_groups == 1 and not self.means:  # the fastest refit (fit_batched's steps)
+        if self.n_groups == 1 and not self.means:  # MLKernel's fast state, the same steps
             from loyaltysem._kernels.refit import bfgs_refit
 
             x, st, _, converged = bfgs_refit(kernel, self.x0, self.h0_inv)
