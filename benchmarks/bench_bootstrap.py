@@ -6,8 +6,8 @@ Side by side, in one run (the machine is noisy: read the ratios):
   model and recomputing ``ind := a*b`` and the standardized solution: on one core with
   every draw refitted one by one (``resampling._BATCH_REFITS = False``: the engine
   before the batched refits), on one core with the draws refitted together in batches
-  (the default for complete-data ML fits, ``_kernels/batched.py`` and
-  ``_kernels/batched_groups.py``), and batched on every core (``n_jobs=-1``; each call
+  (the default for complete-data ML fits, ``_kernels/batched_groups.py``, one group
+  being its case G = 1), and batched on every core (``n_jobs=-1``; each call
   forks its worker processes on Linux); the batched runs on one core and on every core
   alternate, ``repeats`` pairs (default 5), so that both see the same load, and the
   best of each is reported with the ratio of every pair; the one-by-one run is one

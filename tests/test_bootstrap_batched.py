@@ -1,11 +1,13 @@
 """The batched bootstrap refits equal the one-by-one refits, draw by draw.
 
-``bootstrap()`` of a single-group complete-data ML fit (no mean structure, no fixed.x
-covariates) refits the draws together (``_Refitter.batch``, ``_kernels/batched.py``); every
-other case, and the draws the batch does not bring to convergence, are refitted one by one
-(``_Refitter.__call__``). The reference here is that one-by-one path on the same resample
-indices (``resampling._BATCH_REFITS = False``), which tests/test_sem_bootstrap.py checks
-against lavaan's ``bootstrapLavaan`` (fixture poldem_indirect.json, make_bootstrap.R).
+``bootstrap()`` of a single-group complete-data ML fit refits the draws together
+(``_Refitter.batch``: ``_kernels/batched_groups.py`` ``fit_batched_groups``, one group being
+its case G = 1); FIML fits, and the draws the batch does not bring to convergence, are
+refitted one by one (``_Refitter.__call__``: for one group without a mean structure
+``_kernels/refit.py`` ``bfgs_refit``). The reference here is that one-by-one path on the
+same resample indices (``resampling._BATCH_REFITS = False``), which
+tests/test_sem_bootstrap.py checks against lavaan's ``bootstrapLavaan`` (fixture
+poldem_indirect.json, make_bootstrap.R).
 
 Tolerances. Each draw of the batch takes the BFGS steps of its one-by-one refit and stops by
 the same rule (largest gradient entry below 1e-8), computing the objective with the same
@@ -24,9 +26,10 @@ import pytest
 from numpy.testing import assert_allclose
 
 import loyaltysem as ls
-import loyaltysem._kernels.batched as batched_kernel
+import loyaltysem._kernels.batched_groups as batched_groups
 from loyaltysem.datasets import load_frame
 from loyaltysem.sem import bootstrap as resampling
+from loyaltysem.sem.engine import BlockTable
 
 ATOL_DRAW = 1e-8
 RTOL_CHISQ = 1e-10
@@ -93,7 +96,7 @@ def test_poldem_every_draw_equals_its_one_by_one_refit(poldem, poldem_batched, m
 
 
 def test_the_batch_takes_the_one_by_one_bfgs_steps(poldem):
-    """Draw by draw, the kernel's estimates are bfgs_refit's on the same covariance matrix."""
+    """Draw by draw, the batch of one block takes bfgs_refit's steps on the same covariance."""
     from loyaltysem._kernels.ml import MLKernel
     from loyaltysem._kernels.refit import bfgs_refit
     from loyaltysem.sem.specification import specify
@@ -101,19 +104,23 @@ def test_the_batch_takes_the_one_by_one_bfgs_steps(poldem):
     res, data, idx = poldem
     spec = specify(res.model)
     ov = list(res.sample_cov.index)
-    refit = resampling._Refitter(spec, spec.partable(), ov, res.sample_cov.to_numpy(), res._x)
-    assert refit.batchable
+    refit = resampling._Refitter(
+        BlockTable.one_group(spec.partable()), spec.definitions, ov,
+        [res.sample_cov.to_numpy()], [None], [len(data)], res._x,
+    )  # fmt: skip
+    assert refit.batchable and refit.n_groups == 1
     x = data[ov].to_numpy(float)
     covs = []
     for r in idx[:40]:
         c = x[r] - x[r].mean(axis=0)
         covs.append(c.T @ c / len(r))
-    xb, converged, steps = batched_kernel.fit_batched(
-        refit.cm.layout, np.stack(covs), res._x, refit.h0_inv
-    )
+    xb, converged, steps = batched_groups.fit_batched_groups(
+        [refit.compiled[0].layout], refit.index, [np.stack(covs)], None, [1.0], res._x,
+        refit.h0_inv,
+    )  # fmt: skip
     assert converged.all()
     for i, s in enumerate(covs):
-        x1, _, it, ok = bfgs_refit(MLKernel(refit.cm.layout, s), res._x, refit.h0_inv)
+        x1, _, it, ok = bfgs_refit(MLKernel(refit.compiled[0].layout, s), res._x, refit.h0_inv)
         assert ok and it == steps[i]
         assert_allclose(xb[i], x1, rtol=0, atol=1e-11)
 
@@ -136,7 +143,7 @@ def test_seeded_draws_do_not_depend_on_batches_or_workers(poldem, monkeypatch):
 def test_draws_the_batch_leaves_are_refitted_one_by_one(poldem, monkeypatch):
     """A batch stopped after 3 steps leaves every draw to __call__: the one-by-one numbers."""
     res, data, idx = poldem
-    real = batched_kernel.fit_batched
+    real = batched_groups.fit_batched_groups
     calls = []
 
     def three_steps(*args, **kwargs):
@@ -145,7 +152,7 @@ def test_draws_the_batch_leaves_are_refitted_one_by_one(poldem, monkeypatch):
         return x, converged, steps
 
     with monkeypatch.context() as m:
-        m.setattr(batched_kernel, "fit_batched", three_steps)
+        m.setattr(batched_groups, "fit_batched_groups", three_steps)
         fast = ls.bootstrap(res, data=data, indices=idx[:30])
     slow = _one_by_one(monkeypatch, res, data=data, indices=idx[:30])
     assert calls == [30]

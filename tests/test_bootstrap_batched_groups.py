@@ -1,11 +1,11 @@
 """The batched multi-group bootstrap refits equal the one-by-one refits, draw by draw.
 
 ``bootstrap()`` of a multi-group complete-data ML fit (listwise, no fixed.x covariates)
-refits the draws together (``_GroupRefitter.batch``, ``_kernels/batched_groups.py``): each
+refits the draws together (``_Refitter.batch``, ``_kernels/batched_groups.py``): each
 group's covariance matrices and means of the draws are stacked and the joint discrepancy,
 summed over groups with equality constraints as one parameter, is minimised for every draw
 at once. The reference is the one-by-one path on the same resample indices
-(``resampling._BATCH_REFITS = False``, ``_GroupRefitter.__call__``), which
+(``resampling._BATCH_REFITS = False``, ``_Refitter.__call__``), which
 tests/test_sem_bootstrap.py checks against lavaan's ``bootstrapLavaan`` (fixture
 hs_groups_indirect.json, make_bootstrap.R).
 
@@ -27,6 +27,7 @@ import loyaltysem as ls
 import loyaltysem._kernels.batched_groups as batched_groups
 from loyaltysem.datasets import load_frame
 from loyaltysem.sem import bootstrap as resampling
+from loyaltysem.sem.engine import BlockTable
 
 ATOL_DRAW = 1e-8
 RTOL_CHISQ = 1e-10
@@ -170,7 +171,8 @@ def _refitter(res, data):
     x0 = np.zeros(mt.n_free)
     free = params["free"].to_numpy(dtype=int)
     x0[free[free > 0] - 1] = params["est"].to_numpy(dtype=float)[free > 0]
-    refit = resampling._GroupRefitter(spec, mt.frame, ov, gd, x0)
+    table = BlockTable.from_frame(mt.frame, int(mt.frame["free"].max()), ())
+    refit = resampling._Refitter(table, spec.definitions, ov, gd.covs, gd.means, gd.nobs, x0)
     assert refit.batchable
     stacked = np.vstack([np.column_stack([b, np.full(len(b), g)]) for g, b in enumerate(gd.data)])
     return refit, stacked
@@ -244,7 +246,7 @@ def test_fiml_keeps_the_one_by_one_path(monkeypatch):
 
     res = ls.fit(HS_CFA, data, group="school", missing="ml")
     with monkeypatch.context() as m:
-        m.setattr(resampling._GroupRefitter, "batch", no_batch)
+        m.setattr(resampling._Refitter, "batch", no_batch)
         boot = ls.bootstrap(res, 10, data=data, random_state=1)
     assert boot.n_ok + boot.n_failed == 10
 

@@ -24,6 +24,7 @@ from loyaltysem._kernels.ml import MLKernel
 from loyaltysem.datasets import load_frame
 from loyaltysem.errors import ModelSpecError, SurveyDataError
 from loyaltysem.sem.bootstrap import SEMBootstrap, _Refitter, bootstrap
+from loyaltysem.sem.engine import BlockTable
 from loyaltysem.sem.specification import specify
 
 FX = json.loads(
@@ -99,14 +100,17 @@ def test_our_draws_are_at_least_as_converged_as_lavaans(fitted):
     spec = specify(FX["model"])
     ov = list(res.sample_cov.index)
     x = data[ov].to_numpy(float)
-    refit = _Refitter(spec, spec.partable(), ov, res.sample_cov.to_numpy(), res._x)
+    refit = _Refitter(
+        BlockTable.one_group(spec.partable()), spec.definitions, ov,
+        [res.sample_cov.to_numpy()], [None], [len(x)], res._x,
+    )  # fmt: skip
     idx = np.array(FX["indices"])[0] - 1
     lav = np.array(FX["draws"])[:, : len(FX["coef_names"])]
     for i in range(0, 200, 20):
         xb = x[idx[i]]
         c = xb - xb.mean(axis=0)
-        kernel = MLKernel(refit.cm.layout, c.T @ c / len(xb))
-        values = refit(xb)
+        kernel = MLKernel(refit.compiled[0].layout, c.T @ c / len(xb))
+        values = refit(np.column_stack([xb, np.zeros(len(xb))]))  # block 0
         ours = values[-2] / len(xb)  # chisq / N = F_ML
         theirs = kernel.objective(kernel.state(lav[i]))
         assert ours <= theirs + 1e-12

@@ -1,11 +1,11 @@
-r"""Multi-group ML refits of many samples of one model at once, on stacked arrays.
+r"""ML refits of many samples of one model of G >= 1 blocks at once, on stacked arrays.
 
-The multi-group counterpart of :mod:`loyaltysem._kernels.batched`. A bootstrap within
-groups refits one joint model to ``B`` resamples, each group resampled within itself.
-Here group ``g``'s ``B`` covariance matrices (``B x p x p``, divisor ``n_g``) and mean
-vectors (``B x p``) are stacked, and every step of every draw is a handful of batched
-numpy products per group: the implied moments, their Cholesky factors and inverses, the
-group's ML discrepancy
+A bootstrap refits one model to ``B`` resamples (with several groups, each group
+resampled within itself; one group is the case G = 1). Here group ``g``'s ``B``
+covariance matrices (``B x p x p``, divisor ``n_g``) and mean vectors (``B x p``) are
+stacked, and every step of every draw is a handful of batched numpy products per group:
+the implied moments, their Cholesky factors and inverses
+(:func:`loyaltysem._kernels.batched.implied`), the group's ML discrepancy
 
 .. math:: F_g = \log|\Sigma_g| + \operatorname{tr}(S_g \Sigma_g^{-1}) - \log|S_g| - p
           + (\bar y_g - \mu_g)' \Sigma_g^{-1} (\bar y_g - \mu_g)
@@ -20,8 +20,9 @@ Hessian ``2 I(x0)``, step halving tolerating rounding-level differences of the
 objective, the largest gradient entry below ``tol`` to stop), batched: each draw takes
 exactly the steps of its own refit and leaves the batch when it has converged, so
 its estimates do not depend on the batch it is in and equal its one-by-one refit to
-rounding. One group without a mean structure (``means=None``) is the case ``G = 1`` of
-the same code; so is a single group with a mean structure. Draws that fail (sample
+rounding. One group, with or without a mean structure (``means=None``), is the case
+``G = 1`` of the same code (for one group without a mean structure the steps are
+:func:`~loyaltysem._kernels.refit.bfgs_refit`'s, to rounding). Draws that fail (sample
 covariance singular, implied covariance not positive definite at the start, line search
 or iteration limit) are reported, for the caller to refit them one by one.
 

@@ -37,17 +37,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import linalg
 
-from loyaltysem._kernels.optimizer import bfgs, damped_scoring, optimize
+from loyaltysem._kernels.optimizer import optimize
 
 __all__ = ["FitState", "Layout", "MLKernel", "fisher_scoring", "inverse_i_minus_b"]
 
 _potrf, _potri = linalg.lapack.get_lapack_funcs(("potrf", "potri"), (np.zeros(1),))
 
 #: The one optimizer of every kernel (:func:`loyaltysem._kernels.optimizer.optimize`),
-#: by its old name; ``_damped_fisher`` and ``_bfgs`` are its stages.
+#: by its old name.
 fisher_scoring = optimize
-_damped_fisher = damped_scoring
-_bfgs = bfgs
 
 MATRICES = ("lambda", "beta", "psi", "theta", "nu", "alpha")
 COVARIANCE_MATRICES = ("lambda", "beta", "psi", "theta")

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,9 @@ from loyaltysem._workers import effective_workers, run_tasks
 from loyaltysem.errors import ConvergenceError, SurveyDataError
 from loyaltysem.sem.group_blocks import MultiGroupResult
 from loyaltysem.status import Status, warns_status
+
+if TYPE_CHECKING:
+    from loyaltysem.sem.engine import BlockTable
 
 __all__ = ["BootstrapResult", "SEMBootstrap", "bootstrap", "bootstrap_statistic"]
 
@@ -357,112 +360,206 @@ _REFIT_GRAD_TOL = 1e-6
 
 
 class _Refitter:
-    """Refit one model to resampled respondents (picklable, for joblib).
+    """Refit a model of G >= 1 blocks to resampled respondents (picklable, for joblib).
 
-    Warm start at the original estimates, ML by the same Fisher scoring/BFGS as
-    :func:`loyaltysem.fit`; returns the parameter rows, the ``:=`` parameters, their
-    standardized (``std.all``) values, the chi-square and an admissibility flag.
-    Fixed.x covariances are taken from each resample, as lavaan does. With a mean
-    structure (``mean`` given) the sample means of each resample are fitted too; with
-    ``fiml=True`` each resample (rows with missing answers included) gets its own
-    missing-data patterns and EM saturated moments, and the full-information
-    likelihood is maximised (lavaan ``bootstrapLavaan`` of a ``missing = "ml"`` fit).
+    One group is the case G = 1 (lavaan's representation): the model is a
+    :class:`~loyaltysem.sem.engine.BlockTable` and the rows it gets carry their block
+    number (0-based) in their last column; each draw's blocks get their own moments
+    (divisor ``n_g``; a bootstrap within groups keeps every group's size). Warm start at
+    the original estimates, ML by BFGS from the inverse of the original Fisher Hessian
+    ``2 I(x0)`` (:func:`loyaltysem._kernels.refit.bfgs_refit` for one
+    group without a mean structure, the fastest;
+    :func:`loyaltysem._kernels.batched_groups.refit_one` otherwise), with the robust
+    optimizer of :func:`loyaltysem.fit` as a fallback. Returns every row of every block,
+    the ``:=`` parameters, their standardized (``std.all``) values, the chi-square and
+    an admissibility flag. Fixed.x covariances (and means) are taken from each
+    resample, as lavaan does. With a mean structure (``means`` given) the sample means
+    of each resample are fitted too; with ``fiml=True`` each block of a resample (rows
+    with missing answers included) gets its own missing-data patterns and EM saturated
+    moments, and the full-information likelihood is maximised (lavaan
+    ``bootstrapLavaan`` of a ``missing = "ml"`` fit).
+
+    Parameters
+    ----------
+    table : BlockTable
+        The parameter table of the G blocks (``BlockTable.one_group(pt)`` for one).
+    definitions : sequence of Definition
+        The ``:=`` parameters (``spec.definitions``).
+    ov : list of str
+        The observed variables, in the columns' order.
+    covs, means : sequences of ndarray, one per block
+        The full-sample moments (``means``: None for every block without a mean
+        structure).
+    nobs : sequence of int
+        Respondents per block.
+    x0 : ndarray
+        The estimates of the fit (the start of every refit).
+    fiml : bool, default False
+        Full-information ML (rows may be incomplete).
     """
 
     def __init__(
         self,
-        spec: Any,
-        pt: Any,
+        table: BlockTable,
+        definitions: Sequence[Any],
         ov: list[str],
-        s: np.ndarray,
+        covs: Sequence[np.ndarray],
+        means: Sequence[np.ndarray | None],
+        nobs: Sequence[int],
         x0: np.ndarray,
-        mean: np.ndarray | None = None,
+        *,
         fiml: bool = False,
     ):
-        from loyaltysem._kernels.ml import MLKernel
-        from loyaltysem._kernels.partable import StandardizationPlan, compile_partable
+        from loyaltysem._kernels.partable import StandardizationPlan
         from loyaltysem.sem.specification import DefinedParameters
 
-        self.pt, self.ov, self.x0 = pt, ov, np.asarray(x0, dtype=float)
-        self.means, self.fiml = mean is not None, bool(fiml)
-        self.cm = compile_partable(pt, ov, s, mean)
-        kernel = MLKernel(self.cm.layout, s, mean)
+        self.ov, self.x0 = list(ov), np.asarray(x0, dtype=float)
+        self.fiml = bool(fiml)
+        self.n_groups = int(table.n_groups)
+        self.q = int(table.n_free)
+        self.means = all(m is not None for m in means)
+        self.block_tables = [table.block(g) for g in range(self.n_groups)]  # read once
+        self.index = [idx for _, idx in self.block_tables]
+        self.nobs = [int(n) for n in nobs]
+        self.compiled = self._compile(covs, means)
+        self.plans = [StandardizationPlan.build(cm, "std.all") for cm in self.compiled]
+        pt = table.pt
+        self.has_fixed_x = bool(np.any(pt.exo == 1))
+        self.n_rows = len(pt)
+        self.variances = np.flatnonzero((pt.op == "~~") & (pt.lhs == pt.rhs) & (pt.free > 0))
+        self.n_defined = len(definitions)
+        self.defined = (
+            DefinedParameters(definitions, pt, self._rows(self.compiled, self.x0))
+            if definitions
+            else None
+        )
+        kernel = self._kernel(self.compiled, covs, means, self.nobs)
         try:
             self.h0_inv = np.linalg.inv(2.0 * kernel.expected_information(kernel.state(self.x0)))
         except np.linalg.LinAlgError:
             self.h0_inv = np.eye(len(self.x0))
-        self.has_fixed_x = bool(np.any(pt.exo == 1))
-        self.std_plan = StandardizationPlan.build(self.cm, "std.all")
-        self.definitions = spec.definitions
-        self.n_rows = len(pt)
-        self.variances = np.flatnonzero((pt.op == "~~") & (pt.lhs == pt.rhs) & (pt.free > 0))
-        self.defined = (
-            DefinedParameters(spec.definitions, pt, self._rows(self.x0))
-            if spec.definitions
-            else None
-        )
 
-    def _rows(self, x: np.ndarray) -> np.ndarray:
+    # ---------------------------------------------------------------- the pieces
+    def _compile(self, covs: Sequence[np.ndarray], means: Sequence[np.ndarray | None]) -> list[Any]:
+        """Each block's compiled model at these moments (fixed.x rows take them)."""
+        from loyaltysem._kernels.partable import compile_partable
+
+        return [
+            compile_partable(pt, self.ov, c, m if self.means else None)
+            for (pt, _), c, m in zip(self.block_tables, covs, means, strict=True)
+        ]
+
+    def _kernel(
+        self,
+        compiled: Sequence[Any],
+        covs: Sequence[np.ndarray],
+        means: Sequence[np.ndarray | None],
+        nobs: Sequence[int],
+    ) -> Any:
+        """The complete-data ML kernel: one group's own, or the weighted sum of the blocks'."""
+        from loyaltysem._kernels.ml import MLKernel
+        from loyaltysem._kernels.multigroup import MultiGroupKernel
+
+        if self.n_groups == 1:
+            return MLKernel(compiled[0].layout, covs[0], means[0] if self.means else None)
+        layouts = [cm.layout for cm in compiled]
+        return MultiGroupKernel(layouts, self.index, covs, means, nobs, self.q)
+
+    def _rows(self, compiled: Sequence[Any], x: np.ndarray) -> np.ndarray:
         from loyaltysem._kernels.partable import row_estimates
 
-        return row_estimates(self.cm, x)
+        if self.n_groups == 1:
+            return row_estimates(compiled[0], x)
+        return np.concatenate(
+            [row_estimates(cm, x[idx]) for cm, idx in zip(compiled, self.index, strict=True)]
+        )
+
+    def _block_rows(self, y: np.ndarray, codes: np.ndarray) -> list[np.ndarray]:
+        """Each block's rows of a resample (one group: all of them)."""
+        if self.n_groups == 1:  # contiguous, as the rows the draw was taken from
+            return [np.ascontiguousarray(y)]
+        return [y[codes == g] for g in range(self.n_groups)]
 
     @property
     def n_values(self) -> int:
-        k = len(self.definitions)
-        return 2 * (self.n_rows + k) + 2
+        return 2 * (self.n_rows + self.n_defined) + 2
 
-    def _refit(self, data: np.ndarray) -> tuple[Any, Any, np.ndarray, Any, int]:
-        """The compiled model, the kernel, the estimates, the state and N of a resample."""
-        from loyaltysem._kernels import fiml as fiml_kernel
-        from loyaltysem._kernels.ml import MLKernel, _bfgs, fisher_scoring
-        from loyaltysem._kernels.partable import compile_partable
-        from loyaltysem._kernels.refit import bfgs_refit
+    # ------------------------------------------------------------- one by one
+    def _refit(self, data: np.ndarray) -> tuple[list[Any], Any, np.ndarray, Any, float, bool]:
+        """The compiled blocks, the kernel, the estimates, the state, N and convergence."""
+        from loyaltysem._kernels.multigroup import MultiGroupKernel
+        from loyaltysem._kernels.optimizer import bfgs, optimize
 
-        cm = self.cm
-        if self.fiml:
-            pat = fiml_kernel.patterns(data)
-            h1 = fiml_kernel.em_saturated(pat)
-            kernel: Any = fiml_kernel.FIMLKernel(cm.layout, pat, h1)
+        blocks = self._block_rows(data[:, :-1], data[:, -1].astype(int))
+        compiled = self.compiled
+        kernel: Any
+        if self.fiml:  # each block's patterns and EM moments of this resample
+            from loyaltysem._kernels import fiml as fiml_kernel
+
+            kernels = []
+            for cm, block in zip(compiled, blocks, strict=True):
+                pat = fiml_kernel.patterns(np.ascontiguousarray(block))
+                kernels.append(
+                    fiml_kernel.FIMLKernel(cm.layout, pat, fiml_kernel.em_saturated(pat))
+                )
+            if self.n_groups == 1:
+                kernel = kernels[0]
+            else:
+                nobs = [k.n for k in kernels]
+                kernel = MultiGroupKernel.from_kernels(kernels, self.index, nobs, self.q)
             st = kernel.state(self.x0)
-            x, st, _, converged = _bfgs(kernel, self.x0, st, max_iter=200, tol=1e-8)
-            if not converged:
+            x, st, _, converged = bfgs(kernel, self.x0, st, max_iter=200, tol=1e-8)
+            if not converged and self.n_groups == 1:  # FIML's own optimizer (fit())
                 x, st, _, converged = fiml_kernel.optimize(kernel, self.x0)
-            return cm, kernel, x, st, pat.n if converged else -1
-        n = len(data)
-        mean = data.mean(axis=0)
-        centered = data - mean
-        s = centered.T @ centered / n
-        if self.has_fixed_x:
-            cm = compile_partable(self.pt, self.ov, s, mean if self.means else None)
-        kernel = MLKernel(cm.layout, s, mean if self.means else None)
-        if self.means:  # the steps of the batched refits (batch), draw by draw
+            elif not converged:
+                x, st, _, converged = optimize(kernel, self.x0)
+            return compiled, kernel, x, st, float(sum(k.n for k in kernels)), converged
+        covs, means = [], []
+        for g, block in enumerate(blocks):
+            if len(block) <= block.shape[1]:
+                raise ArithmeticError(f"group {g + 1} has too few rows in this draw")
+            mean = block.mean(axis=0)
+            centered = block - mean
+            covs.append(centered.T @ centered / len(block))
+            means.append(mean)
+        nobs = [len(block) for block in blocks]
+        if self.has_fixed_x:  # the fixed.x rows take this resample's moments
+            compiled = self._compile(covs, means)
+        kernel = self._kernel(compiled, covs, means, nobs)
+        if self.n_groups == 1 and not self.means:  # MLKernel's fast state, the same steps
+            from loyaltysem._kernels.refit import bfgs_refit
+
+            x, st, _, converged = bfgs_refit(kernel, self.x0, self.h0_inv)
+        else:  # the steps of the batched refits (fit_batched_groups), draw by draw
             from loyaltysem._kernels.batched_groups import refit_one
 
             x, st, _, converged = refit_one(kernel, self.x0, self.h0_inv)
-        else:
-            x, st, _, converged = bfgs_refit(kernel, self.x0, self.h0_inv)
-        if not converged:  # the robust path of fit() as a fallback
-            x, st, _, converged = fisher_scoring(kernel, self.x0)
-        return cm, kernel, x, st, n if converged else -1
+        if not converged:  # the one optimizer of fit() as a fallback
+            x, st, _, converged = optimize(kernel, self.x0)
+        return compiled, kernel, x, st, float(sum(nobs)), converged
 
     def __call__(self, data: np.ndarray) -> np.ndarray:
-        from loyaltysem._kernels.partable import StandardizationPlan, row_estimates
+        """The values of one resample (rows with their block number in the last column)."""
+        from loyaltysem._kernels.partable import StandardizationPlan
 
-        cm, kernel, x, st, n = self._refit(data)
-        if n < 0:
+        compiled, kernel, x, st, n, converged = self._refit(data)
+        if not converged:
             # ill-conditioned draws (often near-Heywood) can stall just above the strict
             # gradient tolerance of fit() at the optimum; accept them at 1e-6 (lavaan's
             # nlminb stops on the relative change of the objective, which is looser)
             grad = kernel.gradient(st)
             if not (np.all(np.isfinite(grad)) and np.max(np.abs(grad)) < _REFIT_GRAD_TOL):
                 raise ArithmeticError("the refit did not converge")
-            n = kernel.pat.n if self.fiml else len(data)
-        plan = self.std_plan if cm is self.cm else StandardizationPlan.build(cm, "std.all")
-        est = row_estimates(cm, x)
-        std = plan.evaluate(x[None, :])[0]
-        parts = [est]
-        std_parts = [std]
+        plans = (
+            self.plans
+            if compiled is self.compiled
+            else [StandardizationPlan.build(cm, "std.all") for cm in compiled]
+        )
+        est = self._rows(compiled, x)
+        std = np.concatenate(
+            [plan.evaluate(x[idx][None, :])[0] for plan, idx in zip(plans, self.index, strict=True)]
+        )
+        parts, std_parts = [est], [std]
         if self.defined is not None:
             parts.append(self.defined.from_x(x[None, :])[0])
             std_parts.append(self.defined.from_rows(std[None, :])[0])
@@ -470,76 +567,95 @@ class _Refitter:
         admissible = float(np.all(est[self.variances] >= 0))
         return np.concatenate([*parts, *std_parts, [chisq, admissible]])
 
+    # ----------------------------------------------------------------- batched
     @property
     def batchable(self) -> bool:
         """Whether the draws can be refitted together (:meth:`batch`).
 
-        The single-group complete-data ML case, with or without a mean structure and
+        Complete data (listwise), G >= 1 blocks, with or without a mean structure and
         fixed.x covariates (whose fixed values each draw gets from its own moments).
         """
         return not self.fiml
 
+    def _batch_moments(
+        self, data: np.ndarray, rows: np.ndarray
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Each block's (draws x p x p) covariances and (draws x p) means, as __call__'s."""
+        n_draws, p = len(rows), data.shape[1] - 1
+        covs = [np.empty((n_draws, p, p)) for _ in self.nobs]
+        means = [np.empty((n_draws, p)) for _ in self.nobs]
+        y, codes = np.ascontiguousarray(data[:, :-1]), data[:, -1].astype(int)
+        for i, r in enumerate(rows):
+            sample = y[r]
+            blocks = [sample] if self.n_groups == 1 else self._block_rows(sample, codes[r])
+            for g, block in enumerate(blocks):
+                mean = block.mean(axis=0)
+                centered = block - mean
+                covs[g][i] = centered.T @ centered / len(block)
+                means[g][i] = mean
+        return covs, means
+
     def batch(self, data: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """The values of :meth:`__call__` for the resamples ``data[rows[b]]``, all at once.
 
-        The draws' covariance matrices are stacked and refitted together by
-        :func:`loyaltysem._kernels.batched.fit_batched` (each draw taking the steps of
-        its own one-by-one refit); a draw it does not bring to convergence is refitted
-        by :meth:`__call__`, so nothing changes for it. Returns the values (one row per
-        draw, NaN for a failed one) and the reasons of failure (``""`` when it worked),
-        as the one-by-one chunks of :func:`bootstrap_statistic` do.
+        Each block's covariance matrices (and means) of the draws are stacked and the
+        model refitted for every draw together by
+        :func:`loyaltysem._kernels.batched_groups.fit_batched_groups` (one group: its
+        case G = 1), each draw taking the steps of its own one-by-one refit. A draw the
+        batch does not bring to convergence is refitted by :meth:`__call__`, so nothing
+        changes for it. Returns the values (one row per draw, NaN for a
+        failed one) and the reasons of failure (``""`` when it worked), as the
+        one-by-one chunks of :func:`bootstrap_statistic` do.
         """
-        from loyaltysem._kernels.batched import fit_batched, objective_batched
         from loyaltysem._kernels.batched_groups import (
             fit_batched_groups,
             objective_batched_groups,
         )
 
         rows = np.asarray(rows)
-        n_draws, n = rows.shape
+        n_draws = len(rows)
         k = self.n_values
-        if not self.batchable or n_draws == 0:
+        if not self.batchable or n_draws == 0 or min(self.nobs) <= data.shape[1] - 1:
             return _run_chunk(self, data, rows, k)
-        # each draw's covariance matrix (divisor n) computed as __call__ computes it, so
-        # that a draw's refit starts from the same numbers (a loop of BLAS products)
-        covs = np.empty((n_draws, data.shape[1], data.shape[1]))
-        means = np.empty((n_draws, data.shape[1]))
-        for i, r in enumerate(rows):
-            sample = data[r]
-            means[i] = sample.mean(axis=0)
-            centred = sample - means[i]
-            covs[i] = centred.T @ centred / n
-        layout = self.cm.layout
-        index = [np.arange(len(self.x0))]
-        mean_list = [means] if self.means else None
-        # fixed.x covariates: each draw's moments in the fixed entries
-        fixed = [_fixed_x_values(self.cm, covs, means)] if self.has_fixed_x else None
-        if self.means or fixed is not None:  # the case G = 1 of the multi-group batch
-            x, converged, _ = fit_batched_groups(
-                [layout], index, [covs], mean_list, [1.0], self.x0, self.h0_inv, fixed=fixed
-            )
-        else:
-            x, converged, _ = fit_batched(layout, covs, self.x0, self.h0_inv)
+        covs, means = self._batch_moments(data, rows)
+        layouts = [cm.layout for cm in self.compiled]
+        n_total = float(sum(self.nobs))
+        weights = np.asarray(self.nobs, dtype=float) / n_total
+        mean_list = means if self.means else None
+        fixed = None
+        if self.has_fixed_x:  # each draw's covariate moments in the fixed entries
+            fixed = [
+                _fixed_x_values(cm, c, m)
+                for cm, c, m in zip(self.compiled, covs, means, strict=True)
+            ]
+        x, converged, _ = fit_batched_groups(
+            layouts, self.index, covs, mean_list, weights, self.x0, self.h0_inv, fixed=fixed
+        )
         out = np.full((n_draws, k), np.nan)
         reasons = [""] * n_draws
         done = np.flatnonzero(converged)
         if len(done):
             xs = x[done]
-            fixed_done = None if fixed is None else _take_fixed(fixed[0], done)
-            est, scale = self.std_plan.scales_and_values(xs, fixed_done)
-            std = est * scale
+            fixed_done = None if fixed is None else [_take_fixed(fx, done) for fx in fixed]
+            ests, stds = [], []
+            for g, (plan, idx) in enumerate(zip(self.plans, self.index, strict=True)):
+                x_g = xs if self.n_groups == 1 else xs[:, idx]
+                est_g, scale = plan.scales_and_values(
+                    x_g, None if fixed_done is None else fixed_done[g]
+                )
+                ests.append(est_g)
+                stds.append(est_g * scale)
+            est, std = np.hstack(ests), np.hstack(stds)
             parts, std_parts = [est], [std]
             if self.defined is not None:
                 parts.append(self.defined.from_x(xs))
                 std_parts.append(self.defined.from_rows(std))
-            if self.means or fixed_done is not None:
-                f = objective_batched_groups(
-                    [layout], index, [covs[done]], None if mean_list is None else [means[done]],
-                    [1.0], xs, None if fixed_done is None else [fixed_done],
-                )  # fmt: skip
-            else:
-                f = objective_batched(layout, covs[done], xs)
-            chisq = n * f
+            f = objective_batched_groups(
+                layouts, self.index, [c[done] for c in covs],
+                None if mean_list is None else [m[done] for m in mean_list],
+                weights, xs, fixed_done,
+            )  # fmt: skip
+            chisq = n_total * f
             admissible = np.all(est[:, self.variances] >= 0, axis=1).astype(float)
             values = np.column_stack([*parts, *std_parts, chisq, admissible])
             finite = np.all(np.isfinite(values), axis=1)
@@ -553,6 +669,37 @@ class _Refitter:
             for i, reason in zip(rest, why, strict=True):
                 reasons[i] = reason
         return out, reasons
+
+
+def _fixed_x_values(cm: Any, covs: np.ndarray, means: np.ndarray) -> dict[str, np.ndarray]:
+    """Each draw's fixed matrices where fixed.x rows take the draw's moments (B x r x c).
+
+    The values :func:`loyaltysem._kernels.partable.compile_partable` gives the fixed.x
+    rows of one resample (its covariances and, with a mean structure, its means),
+    for a stack of draws at once.
+    """
+    pt, lay = cm.table, cm.layout
+    pos = {name: i for i, name in enumerate(cm.ov)}
+    out: dict[str, np.ndarray] = {}
+    for i in np.flatnonzero((pt.exo == 1) & (pt.free == 0)):
+        where = cm.position[i]
+        if where is None:
+            continue
+        mat, r, c = where
+        if mat not in out:
+            out[mat] = np.broadcast_to(lay.fixed[mat], (len(covs), *lay.fixed[mat].shape)).copy()
+        if pt.op[i] == "~1":
+            value = means[:, pos[pt.lhs[i]]]
+        else:
+            value = covs[:, pos[pt.lhs[i]], pos[pt.rhs[i]]]
+        out[mat][:, r, c] = value
+        if mat in ("psi", "theta"):
+            out[mat][:, c, r] = value
+    return out
+
+
+def _take_fixed(fixed: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    return {name: values[rows] for name, values in fixed.items()}
 
 
 #: Refit the draws of the supported case together (:meth:`_Refitter.batch`); False
@@ -622,7 +769,7 @@ def _split(n: int, k: int) -> list[tuple[int, int]]:
 
 def _batched_statistic(
     x: np.ndarray,
-    refit: _Refitter | _GroupRefitter,
+    refit: _Refitter,
     names: Sequence[str],
     *,
     n_boot: int,
@@ -843,10 +990,6 @@ def bootstrap(
 
     In R: ``bootstrapLavaan(fit, R = 200, FUN = "coef")``.
     """
-    from loyaltysem.errors import ModelSpecError
-    from loyaltysem.sem.moments import moments_from_data
-    from loyaltysem.sem.specification import specify
-
     if kind not in BOOT_KINDS:
         raise SurveyDataError(
             "unknown kind of bootstrap",
@@ -855,102 +998,36 @@ def bootstrap(
             fix="kind='nonparametric' (or 'bollen-stine' for the chi-square p-value)",
         )
     _require_converged(result)
-    if isinstance(result, MultiGroupResult):
-        return _with_status(
-            _bootstrap_groups(
-                result, n_boot, data=data, ci=ci, level=level, kind=kind,
-                random_state=random_state, n_jobs=n_jobs, indices=indices, progress=progress,
-            ),
-            result,
-        )  # fmt: skip
-    prov = result.provenance
-    opts = dict(prov.options)
-    if opts.get("source") == "summary statistics":
-        raise ModelSpecError(
-            "a model fitted to summary statistics cannot be bootstrapped",
-            found="sample_cov / sample_cor",
-            expected="a model fitted to raw data",
-            fix="fit the model to the respondents' data, then bootstrap",
-        )
-    missing = opts.get("missing", "listwise")
-    if str(prov.estimator).upper() not in ("ML", "MLM", "MLR") or missing not in ("listwise", "ml"):
-        raise ModelSpecError(
-            "the bootstrap is available for ML estimates (ML, MLM, MLR) with listwise "
-            "deletion or full-information ML",
-            found=f"estimator={prov.estimator}, missing={missing}",
-            expected="estimator='ML'/'MLM'/'MLR', missing='listwise' or 'ml'",
-            fix="bootstrap an ML fit (the robust SEs of an ordinal fit need no bootstrap)",
-        )
-    fiml = missing == "ml"
-    if fiml and kind == "bollen-stine":
-        raise ModelSpecError(
-            "the Bollen-Stine bootstrap of a full-information ML fit is not available",
-            found="kind='bollen-stine', missing='ml'",
-            expected="kind='nonparametric' with missing data (lavaan refuses it too)",
-            fix="use kind='nonparametric'",
-        )
-    if data is None:
-        raise SurveyDataError(
-            "the bootstrap needs the data the model was fitted to",
-            expected="data=<the Survey or DataFrame passed to fit()>",
-            fix="bootstrap(result, n_boot, data=survey)",
-        )
-    means = bool(opts.get("meanstructure")) or fiml
-    spec = specify(
-        result.model,
-        std_lv=bool(opts.get("std_lv", False)),
-        orthogonal=bool(opts.get("orthogonal", False)),
-        fixed_x=bool(opts.get("fixed_x", True)),
-        meanstructure=means,
+    groups = isinstance(result, MultiGroupResult)
+    setup = (_groups_setup if groups else _one_group_setup)(result, data, kind)
+    gd = setup.gd
+    blocks = list(gd.data)
+    if kind == "bollen-stine":  # every block transformed to its implied moments (lavaan)
+        blocks = [
+            _bollen_stine(block, sigma, mu)
+            for block, (sigma, mu) in zip(blocks, setup.implied(), strict=True)
+        ]
+    # the rows with their block number in the last column (the _Refitter's input)
+    stacked = np.vstack(
+        [np.column_stack([block, np.full(len(block), g)]) for g, block in enumerate(blocks)]
     )
-    if fiml and spec.ov_x:
-        raise ModelSpecError(
-            "the bootstrap of a full-information ML fit with fixed.x covariates is not "
-            "available yet",
-            found=list(spec.ov_x),
-            expected="a model without observed exogenous covariates",
-            fix="refit with fixed_x=False, or bootstrap a listwise fit",
-        )
-    ov = list(result.sample_cov.index)
-    moments, _ = moments_from_data(data, ov, missing=missing)
-    if moments.data_hash != prov.data_hash or moments.n != prov.n:
-        raise SurveyDataError(
-            "these are not the data the model was fitted to",
-            found=f"N = {moments.n}, data hash {str(moments.data_hash)[:12]}...",
-            expected=f"N = {prov.n}, data hash {str(prov.data_hash)[:12]}...",
-            fix="pass the same Survey or DataFrame that was given to fit()",
-        )
-    frame = data.to_frame() if hasattr(data, "to_frame") else data
-    x = frame[ov].to_numpy(dtype=float)
-    # the rows the fit used: complete ones, or (FIML) every row with an answer
-    x = x[np.isfinite(x).any(axis=1)] if fiml else x[np.isfinite(x).all(axis=1)]
-    if kind == "bollen-stine":
-        mu = result.implied_mean.to_numpy() if means and result.implied_mean is not None else None
-        x = _bollen_stine(x, result.implied_cov.to_numpy(), mu)
-    pt = spec.partable()
+    idx = _draw_indices(gd.nobs, n_boot, random_state, indices)
     refit = _Refitter(
-        spec, pt, ov, moments.s, result._x, moments.mean if means else None, fiml=fiml
-    )
-    est_tab = result.estimates
-    labels = [f"{a} {o} {b}" for a, o, b in zip(est_tab["lhs"], est_tab["op"], est_tab["rhs"],
-                                                 strict=True)]  # fmt: skip
-    names = [f"est:{i}" for i in labels] + [f"std:{i}" for i in labels] + ["chisq", "admissible"]
+        setup.table, setup.definitions, setup.ov, gd.covs, gd.means, gd.nobs, setup.x0,
+        fiml=setup.fiml,
+    )  # fmt: skip
+    names = [f"est:{i}" for i in setup.labels] + [f"std:{i}" for i in setup.labels]
     run = _batched_statistic if _BATCH_REFITS and refit.batchable else bootstrap_statistic
     boot = run(
-        x,
-        refit,
-        names,
-        n_boot=n_boot,
-        random_state=random_state,
-        indices=indices,
-        n_jobs=n_jobs,
-        progress=progress,
-        jackknife=(ci == "bca"),
-    )
+        stacked, refit, [*names, "chisq", "admissible"], n_boot=len(idx), random_state=None,
+        indices=idx, n_jobs=n_jobs, progress=progress, jackknife=(ci == "bca"),
+    )  # fmt: skip
+    boot = replace(boot, random_state=None if indices is not None else random_state)
     chisq = float(result.fit_measures["chisq"]) if kind == "bollen-stine" else None
-    return _with_status(
-        _sem_bootstrap_table(est_tab, boot, level, ci, kind, chisq_observed=chisq), result
+    table = _sem_bootstrap_table(
+        setup.est_tab, boot, level, ci, kind, extra=setup.extra, chisq_observed=chisq
     )
+    return _with_status(table, result)
 
 
 def _require_converged(result: Any) -> None:
@@ -1029,266 +1106,228 @@ def _sem_bootstrap_table(
     )
 
 
-# ------------------------------------------------------------ multi-group bootstrap
-class _GroupRefitter:
-    """Refit a multi-group model to respondents resampled within their groups.
+@dataclass(frozen=True)
+class _Setup:
+    """What :func:`bootstrap` resamples and refits, for either shape of result (G >= 1).
 
-    The rows it gets carry the group number (0-based) in their last column; each
-    draw's groups get their own moments (divisor ``n_g``), and the joint ML
-    discrepancy is minimised by BFGS from the original estimates (Fisher scoring as a
-    fallback), as :func:`loyaltysem.sem.multigroup.fit_groups` does. Returns every row of every
-    group, the ``:=`` parameters, their standardized values, the chi-square and an
-    admissibility flag. Fixed.x covariate moments are taken from each resample. With
-    ``fiml=True`` the rows may be incomplete: each group of a resample gets its own
-    missing-data patterns and EM moments and the joint FIML likelihood is maximised.
+    ``table``, ``definitions``, ``ov``, ``x0`` and ``fiml`` make the :class:`_Refitter`;
+    ``gd`` holds each block's moments and rows (``means``: None per block without a
+    mean structure); ``implied`` each block's model-implied covariance and means (None:
+    the sample means) for the Bollen-Stine transform; ``est_tab`` and ``extra`` the
+    rows and the group columns of the table; ``labels`` the rows' names in the draws.
     """
 
-    def __init__(
-        self,
-        spec: Any,
-        table: pd.DataFrame,
-        ov: list[str],
-        gd: Any,
-        x0: np.ndarray,
-        fiml: bool = False,
-    ):
-        from loyaltysem._kernels.partable import StandardizationPlan
-        from loyaltysem.sem.engine import BlockTable, compile_blocks
-        from loyaltysem.sem.specification import DefinedParameters
+    table: BlockTable
+    definitions: Sequence[Any]
+    ov: list[str]
+    gd: Any
+    x0: np.ndarray
+    fiml: bool
+    implied: Callable[[], list[tuple[np.ndarray, np.ndarray | None]]]
+    est_tab: pd.DataFrame
+    labels: list[str]
+    extra: tuple[str, ...]
 
-        self.table, self.ov, self.x0 = table, ov, np.asarray(x0, dtype=float)
-        self.fiml = bool(fiml)
-        self.q = int(table["free"].max())
-        self.n_groups = len(gd.covs)
-        self.blocks = BlockTable.from_frame(table, self.q, ())  # read once, not per draw
-        self.compiled, self.index, _ = compile_blocks(self.blocks, ov, gd.covs, gd.means)
-        self.plans = [StandardizationPlan.build(cm, "std.all") for cm in self.compiled]
-        self.has_fixed_x = bool(np.any(table["exo"].to_numpy() == 1))
-        self.nobs = [int(n) for n in gd.nobs]
-        self.h0_inv = _group_h0_inv(
-            [cm.layout for cm in self.compiled], self.index, gd.covs, gd.means, self.nobs,
-            self.q, self.x0,
-        )  # fmt: skip
-        free = table["free"].to_numpy(dtype=int)
-        is_var = (table["op"] == "~~").to_numpy() & (table["lhs"] == table["rhs"]).to_numpy()
-        self.variances = np.flatnonzero(is_var & (free > 0))
-        self.defined = None
-        self.n_defined = len(spec.definitions)
-        if spec.definitions:
-            from types import SimpleNamespace
 
-            pt = SimpleNamespace(free=free, label=table["label"].to_numpy(dtype=object))
-            self.defined = DefinedParameters(spec.definitions, pt, self._rows(self.compiled, x0))  # type: ignore[arg-type]
+def _one_group_setup(result: Any, data: Any, kind: str) -> _Setup:
+    """The :class:`_Setup` of a single-group fit: the case G = 1."""
+    from loyaltysem.errors import ModelSpecError
+    from loyaltysem.sem.engine import BlockTable
+    from loyaltysem.sem.group_blocks import one_block
+    from loyaltysem.sem.moments import moments_from_data
+    from loyaltysem.sem.specification import specify
 
-    def _rows(self, compiled: Sequence[Any], x: np.ndarray) -> np.ndarray:
-        from loyaltysem._kernels.partable import row_estimates
+    prov = result.provenance
+    opts = dict(prov.options)
+    if opts.get("source") == "summary statistics":
+        raise ModelSpecError(
+            "a model fitted to summary statistics cannot be bootstrapped",
+            found="sample_cov / sample_cor",
+            expected="a model fitted to raw data",
+            fix="fit the model to the respondents' data, then bootstrap",
+        )
+    missing = opts.get("missing", "listwise")
+    if str(prov.estimator).upper() not in ("ML", "MLM", "MLR") or missing not in ("listwise", "ml"):
+        raise ModelSpecError(
+            "the bootstrap is available for ML estimates (ML, MLM, MLR) with listwise "
+            "deletion or full-information ML",
+            found=f"estimator={prov.estimator}, missing={missing}",
+            expected="estimator='ML'/'MLM'/'MLR', missing='listwise' or 'ml'",
+            fix="bootstrap an ML fit (the robust SEs of an ordinal fit need no bootstrap)",
+        )
+    fiml = missing == "ml"
+    _check_options(kind, fiml, data)
+    means = bool(opts.get("meanstructure")) or fiml
+    spec = specify(
+        result.model,
+        std_lv=bool(opts.get("std_lv", False)),
+        orthogonal=bool(opts.get("orthogonal", False)),
+        fixed_x=bool(opts.get("fixed_x", True)),
+        meanstructure=means,
+    )
+    _check_fiml_covariates(fiml, spec.ov_x, groups=False)
+    ov = list(result.sample_cov.index)
+    moments, _ = moments_from_data(data, ov, missing=missing)
+    _check_same_data(moments.data_hash, prov.data_hash, moments.n, prov.n)
+    gd = one_block(moments)
+    if not means:
+        gd = replace(gd, means=(None,))
 
-        return np.concatenate(
-            [row_estimates(cm, x[idx]) for cm, idx in zip(compiled, self.index, strict=True)]
+    def implied() -> list[tuple[np.ndarray, np.ndarray | None]]:
+        mu = result.implied_mean.to_numpy() if means and result.implied_mean is not None else None
+        return [(result.implied_cov.to_numpy(), mu)]
+
+    est_tab = result.estimates
+    labels = [f"{a} {o} {b}" for a, o, b in zip(est_tab["lhs"], est_tab["op"], est_tab["rhs"],
+                                                 strict=True)]  # fmt: skip
+    return _Setup(
+        BlockTable.one_group(spec.partable()), spec.definitions, ov, gd, result._x, fiml,
+        implied, est_tab, labels, (),
+    )  # fmt: skip
+
+
+def _groups_setup(result: Any, data: Any, kind: str) -> _Setup:
+    """The :class:`_Setup` of a :class:`~loyaltysem.sem.group_blocks.MultiGroupResult`."""
+    from loyaltysem.errors import ModelSpecError
+    from loyaltysem.sem.engine import BlockTable
+    from loyaltysem.sem.multigroup import (
+        _check_group_equal,
+        _multigroup_table,
+        _spec,
+        _split_groups,
+    )
+
+    opts = dict(result.provenance.options)
+    if str(result.provenance.estimator).upper() not in ("ML", "MLM", "MLR"):
+        raise ModelSpecError(
+            "the bootstrap of an ordinal multi-group fit is not available yet",
+            found=f"estimator={result.provenance.estimator}",
+            expected="a multi-group fit by ML, MLM or MLR",
+            fix="use the robust standard errors of the WLSMV fit, or bootstrap an ML fit",
+        )
+    missing = opts.get("missing", "listwise")
+    fiml = missing in ("ml", "ml.x")
+    if missing not in ("listwise", "ml", "ml.x"):  # as for one group
+        raise ModelSpecError(
+            f"the bootstrap of a multi-group fit with missing={missing!r} is not available",
+            found=f"missing={missing!r}",
+            expected="missing='listwise', 'ml' or 'ml.x'",
+            fix="refit with missing='ml' (full-information ML) and bootstrap that",
+        )
+    if not opts.get("meanstructure", True):  # the refits of several groups model the means
+        raise ModelSpecError(
+            "the bootstrap of a multi-group fit without a mean structure is not available yet",
+            found="meanstructure=False",
+            expected="a multi-group fit with its mean structure (lavaan's default)",
+            fix="refit without meanstructure=False (the same covariance structure) and "
+            "bootstrap that",
+        )
+    _check_options(kind, fiml, data, missing=missing)
+    spec = _spec(
+        result.model,
+        std_lv=bool(opts.get("std_lv")),
+        orthogonal=bool(opts.get("orthogonal")),
+        fixed_x=bool(opts.get("fixed_x", True)),
+    )
+    _check_fiml_covariates(fiml, spec.ov_x, groups=True)
+    ov = list(spec.ov)
+    gd = _split_groups(data, result.group, ov, missing=missing)
+    _check_same_data(gd.data_hash, result.provenance.data_hash)
+    mt = _multigroup_table(
+        spec, len(gd.labels), _check_group_equal(result.group_equal), result.group_partial
+    )
+    est_tab = result.estimates
+    params = est_tab[est_tab["op"] != ":="]
+    x0 = np.zeros(mt.n_free)
+    free = params["free"].to_numpy(dtype=int)
+    x0[free[free > 0] - 1] = params["est"].to_numpy(dtype=float)[free > 0]
+    table = BlockTable.from_frame(mt.frame, int(mt.frame["free"].max()), ())
+
+    def implied() -> list[tuple[np.ndarray, np.ndarray | None]]:
+        return [
+            (
+                result.implied_cov(label).loc[ov, ov].to_numpy(),
+                result.implied_mean(label).loc[ov].to_numpy(),
+            )
+            for label in result.group_labels
+        ]
+
+    labels = [
+        f"{a} {o} {b} [{g}]"
+        for a, o, b, g in zip(est_tab["lhs"], est_tab["op"], est_tab["rhs"], est_tab["group"],
+                              strict=True)
+    ]  # fmt: skip
+    return _Setup(
+        table, spec.definitions, ov, gd, x0, fiml, implied, est_tab, labels,
+        ("group", "group_label"),
+    )  # fmt: skip
+
+
+def _check_options(kind: str, fiml: bool, data: Any, missing: str = "ml") -> None:
+    """The options both shapes refuse: Bollen-Stine with FIML, no data."""
+    from loyaltysem.errors import ModelSpecError
+
+    if fiml and kind == "bollen-stine":
+        raise ModelSpecError(
+            "the Bollen-Stine bootstrap of a full-information ML fit is not available",
+            found=f"kind='bollen-stine', missing={missing!r}",
+            expected="kind='nonparametric' with missing data (lavaan refuses it too)",
+            fix="use kind='nonparametric'",
+        )
+    if data is None:
+        raise SurveyDataError(
+            "the bootstrap needs the data the model was fitted to",
+            expected="data=<the Survey or DataFrame passed to fit()>",
+            fix="bootstrap(result, n_boot, data=survey)",
         )
 
-    def __call__(self, data: np.ndarray) -> np.ndarray:
-        from loyaltysem._kernels.ml import _bfgs, fisher_scoring
-        from loyaltysem._kernels.multigroup import MultiGroupKernel
-        from loyaltysem._kernels.partable import StandardizationPlan
-        from loyaltysem.sem.engine import compile_blocks
 
-        codes = data[:, -1].astype(int)
-        y = data[:, :-1]
-        compiled, plans = self.compiled, self.plans
-        if self.fiml:  # each group's patterns and EM moments of this resample
-            from loyaltysem._kernels import fiml as fiml_kernel
+def _check_fiml_covariates(fiml: bool, ov_x: Sequence[str], *, groups: bool) -> None:
+    """FIML with fixed.x covariates cannot be bootstrapped yet (either shape)."""
+    from loyaltysem.errors import ModelSpecError
 
-            kernels = []
-            for g, cm in enumerate(compiled):
-                pat = fiml_kernel.patterns(y[codes == g])
-                kernels.append(
-                    fiml_kernel.FIMLKernel(cm.layout, pat, fiml_kernel.em_saturated(pat))
-                )
-            nobs = [k.n for k in kernels]
-            kernel = MultiGroupKernel.from_kernels(kernels, self.index, nobs, self.q)
-        else:
-            covs, means, nobs = [], [], []
-            for g in range(self.n_groups):
-                block = y[codes == g]
-                if len(block) <= y.shape[1]:
-                    raise ArithmeticError(f"group {g + 1} has too few rows in this draw")
-                mean = block.mean(axis=0)
-                centered = block - mean
-                covs.append(centered.T @ centered / len(block))
-                means.append(mean)
-                nobs.append(len(block))
-            if self.has_fixed_x:
-                compiled = compile_blocks(self.blocks, self.ov, covs, means)[0]
-                plans = [StandardizationPlan.build(cm, "std.all") for cm in compiled]
-            layouts = [cm.layout for cm in compiled]
-            kernel = MultiGroupKernel(layouts, self.index, covs, means, nobs, self.q)
-        if self.fiml:
-            st = kernel.state(self.x0)
-            x, st, _, converged = _bfgs(kernel, self.x0, st, max_iter=200, tol=1e-8)  # type: ignore[arg-type]
-        else:  # the steps of the batched refits (batch), draw by draw
-            from loyaltysem._kernels.batched_groups import refit_one
-
-            x, st, _, converged = refit_one(kernel, self.x0, self.h0_inv)
-        if not converged:
-            x, st, _, converged = fisher_scoring(kernel, self.x0)  # type: ignore[arg-type]
-        if not converged:
-            grad = kernel.gradient(st)
-            if not (np.all(np.isfinite(grad)) and np.max(np.abs(grad)) < _REFIT_GRAD_TOL):
-                raise ArithmeticError("the refit did not converge")
-        est = self._rows(compiled, x)
-        std = np.concatenate(
-            [plan.evaluate(x[idx][None, :])[0] for plan, idx in zip(plans, self.index, strict=True)]
+    if fiml and ov_x:
+        raise ModelSpecError(
+            f"the bootstrap of a full-information ML{' multi-group' if groups else ''} fit "
+            "with fixed.x covariates is not available yet",
+            found=list(ov_x),
+            expected="a model without observed exogenous covariates",
+            fix="refit with fixed_x=False, or bootstrap a listwise fit",
         )
-        parts, std_parts = [est], [std]
-        if self.defined is not None:
-            parts.append(self.defined.from_x(x[None, :])[0])
-            std_parts.append(self.defined.from_rows(std[None, :])[0])
-        chisq = kernel.n * kernel.objective(st)
-        admissible = float(np.all(est[self.variances] >= 0))
-        return np.concatenate([*parts, *std_parts, [chisq, admissible]])
-
-    @property
-    def batchable(self) -> bool:
-        """Whether the draws can be refitted together (:meth:`batch`).
-
-        Complete data (listwise), with or without fixed.x covariates (whose fixed
-        values each draw gets from its own moments).
-        """
-        return not self.fiml
-
-    def batch(self, data: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
-        """The values of :meth:`__call__` for the resamples ``data[rows[b]]``, all at once.
-
-        Each group's covariance matrices and means of the draws are stacked and the
-        joint model refitted by
-        :func:`loyaltysem._kernels.batched_groups.fit_batched_groups` (each draw taking
-        the steps of its own one-by-one refit); a draw it does not bring to convergence
-        is refitted by :meth:`__call__`. Values and reasons as
-        :meth:`_Refitter.batch`.
-        """
-        from loyaltysem._kernels.batched_groups import fit_batched_groups, objective_batched_groups
-
-        rows = np.asarray(rows)
-        n_draws = len(rows)
-        k = self.n_values
-        p = data.shape[1] - 1
-        if not self.batchable or n_draws == 0 or min(self.nobs) <= p:
-            return _run_chunk(self, data, rows, k)
-        # each group's moments of each draw, computed as __call__ computes them (the
-        # groups' rows of a draw are consecutive columns of its indices, in order)
-        covs = [np.empty((n_draws, p, p)) for _ in self.nobs]
-        means = [np.empty((n_draws, p)) for _ in self.nobs]
-        y = data[:, :-1]
-        for i, r in enumerate(rows):
-            codes = data[r, -1].astype(int)
-            sample = y[r]
-            for g in range(self.n_groups):
-                block = sample[codes == g]
-                mean = block.mean(axis=0)
-                centered = block - mean
-                covs[g][i] = centered.T @ centered / len(block)
-                means[g][i] = mean
-        layouts = [cm.layout for cm in self.compiled]
-        weights = np.asarray(self.nobs, dtype=float) / float(sum(self.nobs))
-        fixed = None
-        if self.has_fixed_x:  # each draw's covariate moments in the fixed entries
-            fixed = [
-                _fixed_x_values(cm, c, m) for cm, c, m in zip(self.compiled, covs, means,
-                                                              strict=True)
-            ]  # fmt: skip
-        x, converged, _ = fit_batched_groups(
-            layouts, self.index, covs, means, weights, self.x0, self.h0_inv, fixed=fixed
-        )
-        out = np.full((n_draws, k), np.nan)
-        reasons = [""] * n_draws
-        done = np.flatnonzero(converged)
-        if len(done):
-            xs = x[done]
-            ests, stds = [], []
-            fixed_done = None if fixed is None else [_take_fixed(fx, done) for fx in fixed]
-            for g, (plan, idx) in enumerate(zip(self.plans, self.index, strict=True)):
-                fx = None if fixed_done is None else fixed_done[g]
-                est_g, scale = plan.scales_and_values(xs[:, idx], fx)
-                ests.append(est_g)
-                stds.append(est_g * scale)
-            est, std = np.hstack(ests), np.hstack(stds)
-            parts, std_parts = [est], [std]
-            if self.defined is not None:
-                parts.append(self.defined.from_x(xs))
-                std_parts.append(self.defined.from_rows(std))
-            f = objective_batched_groups(
-                layouts, self.index, [c[done] for c in covs], [m[done] for m in means],
-                weights, xs, fixed_done,
-            )  # fmt: skip
-            chisq = float(sum(self.nobs)) * f
-            admissible = np.all(est[:, self.variances] >= 0, axis=1).astype(float)
-            values = np.column_stack([*parts, *std_parts, chisq, admissible])
-            finite = np.all(np.isfinite(values), axis=1)
-            out[done[finite]] = values[finite]
-            for i in done[~finite]:
-                reasons[i] = "non-finite value"
-        rest = np.flatnonzero(~converged)
-        if len(rest):  # one by one, exactly as without batching
-            values, why = _run_chunk(self, data, rows[rest], k)
-            out[rest] = values
-            for i, reason in zip(rest, why, strict=True):
-                reasons[i] = reason
-        return out, reasons
-
-    @property
-    def n_values(self) -> int:
-        return 2 * (sum(len(cm.position) for cm in self.compiled) + self.n_defined) + 2
 
 
-def _group_h0_inv(
-    layouts: Sequence[Any],
-    index: Sequence[np.ndarray],
-    covs: Sequence[np.ndarray],
-    means: Sequence[np.ndarray],
-    nobs: Sequence[int],
-    q: int,
-    x0: np.ndarray,
+def _check_same_data(
+    found_hash: str | None,
+    expected_hash: str | None,
+    found_n: int | None = None,
+    expected_n: int | None = None,
+) -> None:
+    """A typed error unless the data are those the model was fitted to (hash, and N)."""
+    if found_hash == expected_hash and found_n == expected_n:
+        return
+    sizes = ("", "") if found_n is None else (f"N = {found_n}, ", f"N = {expected_n}, ")
+    raise SurveyDataError(
+        "these are not the data the model was fitted to",
+        found=f"{sizes[0]}data hash {str(found_hash)[:12]}...",
+        expected=f"{sizes[1]}data hash {str(expected_hash)[:12]}...",
+        fix="pass the same Survey or DataFrame that was given to fit()",
+    )
+
+
+def _draw_indices(
+    nobs: Sequence[int], n_boot: int, random_state: int | None, indices: Any
 ) -> np.ndarray:
-    """The inverse of the Fisher Hessian ``2 I(x0)`` of the joint discrepancy (refit start)."""
-    from loyaltysem._kernels.multigroup import MultiGroupKernel
+    """(n_boot, N) row indices of the draws, for G >= 1 blocks of ``nobs`` rows.
 
-    kernel = MultiGroupKernel(layouts, index, covs, means, nobs, q)
-    try:
-        return np.linalg.inv(2.0 * kernel.expected_information(kernel.state(x0)))
-    except np.linalg.LinAlgError:
-        return np.eye(q)
-
-
-def _fixed_x_values(cm: Any, covs: np.ndarray, means: np.ndarray) -> dict[str, np.ndarray]:
-    """Each draw's fixed matrices where fixed.x rows take the draw's moments (B x r x c).
-
-    The values :func:`loyaltysem._kernels.partable.compile_partable` gives the fixed.x
-    rows of one resample (its covariances and, with a mean structure, its means),
-    for a stack of draws at once.
+    One group: :func:`_resample_rows` (``resample_indices`` of
+    ``default_rng(random_state)``, or the explicit (n_boot, N) indices), the draws of
+    :func:`bootstrap_statistic`; several groups: :func:`_stratified_indices`, every
+    group resampled within itself (lavaan). The two are kept apart so that a seed
+    gives the draws it has always given.
     """
-    pt, lay = cm.table, cm.layout
-    pos = {name: i for i, name in enumerate(cm.ov)}
-    out: dict[str, np.ndarray] = {}
-    for i in np.flatnonzero((pt.exo == 1) & (pt.free == 0)):
-        where = cm.position[i]
-        if where is None:
-            continue
-        mat, r, c = where
-        if mat not in out:
-            out[mat] = np.broadcast_to(lay.fixed[mat], (len(covs), *lay.fixed[mat].shape)).copy()
-        if pt.op[i] == "~1":
-            value = means[:, pos[pt.lhs[i]]]
-        else:
-            value = covs[:, pos[pt.lhs[i]], pos[pt.rhs[i]]]
-        out[mat][:, r, c] = value
-        if mat in ("psi", "theta"):
-            out[mat][:, c, r] = value
-    return out
-
-
-def _take_fixed(fixed: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
-    return {name: values[rows] for name, values in fixed.items()}
+    if len(nobs) == 1:
+        return _resample_rows(int(nobs[0]), n_boot, random_state, indices)[0]
+    return _stratified_indices(nobs, n_boot, random_state, indices)
 
 
 def _stratified_indices(
@@ -1330,127 +1369,3 @@ def _stratified_indices(
                 fix="pass indices=[idx_group1, idx_group2, ...]",
             )
     return np.hstack([b + o for b, o in zip(blocks, offsets, strict=True)])
-
-
-def _bootstrap_groups(
-    result: Any,
-    n_boot: int,
-    *,
-    data: Any,
-    ci: str,
-    level: float,
-    kind: str,
-    random_state: int | None,
-    n_jobs: int,
-    indices: Any,
-    progress: ProgressArg,
-) -> SEMBootstrap:
-    """:func:`bootstrap` of a :class:`~loyaltysem.sem.multigroup.MultiGroupResult`."""
-    from loyaltysem.errors import ModelSpecError
-    from loyaltysem.sem.multigroup import (
-        _check_group_equal,
-        _multigroup_table,
-        _spec,
-        _split_groups,
-    )
-
-    opts = dict(result.provenance.options)
-    if str(result.provenance.estimator).upper() not in ("ML", "MLM", "MLR"):
-        raise ModelSpecError(
-            "the bootstrap of an ordinal multi-group fit is not available yet",
-            found=f"estimator={result.provenance.estimator}",
-            expected="a multi-group fit by ML, MLM or MLR",
-            fix="use the robust standard errors of the WLSMV fit, or bootstrap an ML fit",
-        )
-    missing = opts.get("missing", "listwise")
-    fiml = missing in ("ml", "ml.x")
-    if missing not in ("listwise", "ml", "ml.x"):  # as for one group
-        raise ModelSpecError(
-            f"the bootstrap of a multi-group fit with missing={missing!r} is not available",
-            found=f"missing={missing!r}",
-            expected="missing='listwise', 'ml' or 'ml.x'",
-            fix="refit with missing='ml' (full-information ML) and bootstrap that",
-        )
-    if fiml and kind == "bollen-stine":
-        raise ModelSpecError(
-            "the Bollen-Stine bootstrap of a full-information ML fit is not available",
-            found=f"kind='bollen-stine', missing={missing!r}",
-            expected="kind='nonparametric' with missing data (lavaan refuses it too)",
-            fix="use kind='nonparametric'",
-        )
-    if data is None:
-        raise SurveyDataError(
-            "the bootstrap needs the data the model was fitted to",
-            expected="data=<the Survey or DataFrame passed to fit()>",
-            fix="bootstrap(result, n_boot, data=survey)",
-        )
-    spec = _spec(
-        result.model,
-        std_lv=bool(opts.get("std_lv")),
-        orthogonal=bool(opts.get("orthogonal")),
-        fixed_x=bool(opts.get("fixed_x", True)),
-    )
-    if not opts.get("meanstructure", True):  # the batched refits model the means
-        raise ModelSpecError(
-            "the bootstrap of a multi-group fit without a mean structure is not available yet",
-            found="meanstructure=False",
-            expected="a multi-group fit with its mean structure (lavaan's default)",
-            fix="refit without meanstructure=False (the same covariance structure) and "
-            "bootstrap that",
-        )
-    if fiml and spec.ov_x:
-        raise ModelSpecError(
-            "the bootstrap of a full-information ML multi-group fit with fixed.x covariates "
-            "is not available yet",
-            found=list(spec.ov_x),
-            expected="a model without observed exogenous covariates",
-            fix="refit with fixed_x=False, or bootstrap a listwise fit",
-        )
-    ov = list(spec.ov)
-    gd = _split_groups(data, result.group, ov, missing=missing)
-    if gd.data_hash != result.provenance.data_hash:
-        raise SurveyDataError(
-            "these are not the data the model was fitted to",
-            found=f"data hash {gd.data_hash[:12]}...",
-            expected=f"data hash {str(result.provenance.data_hash)[:12]}...",
-            fix="pass the same Survey or DataFrame that was given to fit()",
-        )
-    mt = _multigroup_table(
-        spec, len(gd.labels), _check_group_equal(result.group_equal), result.group_partial
-    )
-    est_tab = result.estimates
-    params = est_tab[est_tab["op"] != ":="]
-    x0 = np.zeros(mt.n_free)
-    free = params["free"].to_numpy(dtype=int)
-    x0[free[free > 0] - 1] = params["est"].to_numpy(dtype=float)[free > 0]
-    refit = _GroupRefitter(spec, mt.frame, ov, gd, x0, fiml=fiml)
-    blocks = list(gd.data)
-    if kind == "bollen-stine":  # every group transformed to its implied moments (lavaan)
-        blocks = [
-            _bollen_stine(
-                block,
-                result.implied_cov(label).loc[ov, ov].to_numpy(),
-                result.implied_mean(label).loc[ov].to_numpy(),
-            )
-            for label, block in zip(result.group_labels, blocks, strict=True)
-        ]
-    stacked = np.vstack(
-        [np.column_stack([block, np.full(len(block), g)]) for g, block in enumerate(blocks)]
-    )
-    idx = _stratified_indices(gd.nobs, n_boot, random_state, indices)
-    labels = [
-        f"{a} {o} {b} [{g}]"
-        for a, o, b, g in zip(est_tab["lhs"], est_tab["op"], est_tab["rhs"], est_tab["group"],
-                              strict=True)
-    ]  # fmt: skip
-    names = [f"est:{i}" for i in labels] + [f"std:{i}" for i in labels] + ["chisq", "admissible"]
-    run = _batched_statistic if _BATCH_REFITS and refit.batchable else bootstrap_statistic
-    boot = run(
-        stacked, refit, names, n_boot=len(idx), random_state=None, indices=idx,  # type: ignore[arg-type]
-        n_jobs=n_jobs, progress=progress, jackknife=(ci == "bca"),
-    )  # fmt: skip
-    boot = replace(boot, random_state=None if indices is not None else random_state)
-    chisq = float(result.fit_measures["chisq"]) if kind == "bollen-stine" else None
-    return _sem_bootstrap_table(
-        est_tab, boot, level, ci, kind, extra=["group", "group_label"], chisq_observed=chisq
-    )
