@@ -429,6 +429,27 @@ class StandardizationPlan:
         ``fixed``: each member's fixed matrix values (``name`` to B x r x c: fixed.x
         covariates' moments of a bootstrap draw) instead of the layout's.
         """
+        est, f = self.values_and_sds(xs, fixed)
+        return est, self.scale(f)
+
+    def scale(self, f: np.ndarray) -> np.ndarray:
+        """Each row's standardization factor from the SDs ``f`` of :meth:`values_and_sds`.
+
+        ``f`` depends on the model only, not on the kind of standardization: the
+        ``std.lv`` and ``std.all`` plans of one compiled model read the same ``f``.
+        """
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = f[:, self.num[:, 0]] * f[:, self.num[:, 1]]
+            return scale / (f[:, self.den[:, 0]] * f[:, self.den[:, 1]])
+
+    def values_and_sds(
+        self, xs: np.ndarray, fixed: dict[str, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Row values and ``f = [1, sd(latent)..., sd(observed)..., sqrt|variance|..., NaN]``.
+
+        For a batch ``xs`` (B x q); ``fixed`` as in :meth:`scales_and_values`. Row 0 of
+        the values is :func:`row_estimates` at ``xs[0]``.
+        """
         xs = np.atleast_2d(xs)
         lay = self.model.layout
         b = xs.shape[0]
@@ -478,9 +499,7 @@ class StandardizationPlan:
                 ],
                 axis=1,
             )
-            scale = f[:, self.num[:, 0]] * f[:, self.num[:, 1]]
-            scale = scale / (f[:, self.den[:, 0]] * f[:, self.den[:, 1]])
-        return est, scale
+        return est, f
 
     def evaluate(self, xs: np.ndarray) -> np.ndarray:
         """Standardized row values for a batch of parameter vectors ``xs`` (B x q)."""

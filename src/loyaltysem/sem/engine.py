@@ -49,7 +49,7 @@ import pandas as pd
 from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.converge import minimize
-from loyaltysem._kernels.delta import delta_method
+from loyaltysem._kernels.delta import central_points, delta_se
 from loyaltysem._kernels.ml import MLKernel, _bfgs, _damped_fisher
 from loyaltysem._kernels.multigroup import (
     MultiGroupKernel,
@@ -67,7 +67,6 @@ from loyaltysem._kernels.partable import (
     ParTable,
     StandardizationPlan,
     compile_partable,
-    row_estimates,
 )
 from loyaltysem._kernels.robust import RobustParts
 from loyaltysem._kernels.starts import _start_values, group_starts
@@ -658,31 +657,46 @@ def _block_rows(table: BlockTable) -> list[Any]:
 def _estimates(
     fitted: _Fitted, definitions: Sequence[Definition], warnings: Findings
 ) -> pd.DataFrame:
-    """Stage 4a: every row's estimate, SE and standardized solution; admissibility checked."""
+    """Stage 4a: every row's estimate, SE and standardized solution; admissibility checked.
+
+    One batch per block gives its rows' values and standard deviations at the 2q + 1
+    points of the delta method's central differences (``std.all`` and its SEs); row 0
+    of that batch, at the estimates, is the unstandardized estimate and, with the
+    ``std.lv`` factors of the same standard deviations, the ``std.lv`` value (the
+    numbers of a separate evaluation at the estimates, which they replace).
+    """
     table, x, vcov = fitted.table, fitted.x, fitted.vcov
     n_rows = len(table.pt)
+    points, h = central_points(x)
+    std_all_b = np.empty((len(points), n_rows))
     est, std_lv = np.empty(n_rows), np.empty(n_rows)
     rows_of = _block_rows(table)
-    for g, (cm, idx, rows) in enumerate(zip(fitted.compiled, fitted.index, rows_of, strict=True)):
-        xg = x[idx]
-        est[rows] = est_g = row_estimates(cm, xg)
-        std_lv[rows] = StandardizationPlan.build(cm, "std.lv").evaluate(xg)[0]
-        _check_admissible(cm, xg, est_g, _prefix(fitted.gd, fitted.group, g), warnings)
+    blocks = zip(fitted.compiled, fitted.index, rows_of, fitted.plans, strict=True)
+    for g, (cm, idx, rows, plan) in enumerate(blocks):
+        values, sds = plan.values_and_sds(points if _is_identity(idx, len(x)) else points[:, idx])
+        std_all_b[:, rows] = values * plan.scale(sds)
+        est[rows] = est_g = values[0]
+        std_lv[rows] = values[0] * StandardizationPlan.build(cm, "std.lv").scale(sds[:1])[0]
+        _check_admissible(cm, x[idx], est_g, _prefix(fitted.gd, fitted.group, g), warnings)
     free = table.pt.free
     is_free = free > 0
     se = np.zeros(n_rows)
     se[is_free] = np.sqrt(np.clip(np.diag(vcov), 0.0, None))[free[is_free] - 1]
     se[~_table_masks(table.pt).parameters] = np.nan
-    std_all_rows = _StdAllRows(tuple(fitted.plans), tuple(fitted.index), tuple(rows_of), n_rows)
     defined = DefinedParameters(definitions, table.pt, est) if definitions else None
-    std_all, se_std_all = delta_method(
-        std_all_rows, x, vcov, None if defined is None else defined.from_rows
-    )
+    if defined is not None:
+        std_all_b = np.hstack([std_all_b, defined.from_rows(std_all_b)])
+    std_all, se_std_all = std_all_b[0], delta_se(std_all_b, h, vcov)
     labels = None if fitted.group is None else [_plain(v) for v in fitted.gd.labels]
     return estimates_table(
         table.pt, est, se, std_lv, std_all, se_std_all, defined, x, vcov,
         group=table.group, group_labels=labels,
     )  # fmt: skip
+
+
+def _is_identity(index: np.ndarray, q: int) -> bool:
+    """Whether a block's global parameter index is ``0..q-1`` (one group: no gather)."""
+    return len(index) == q and (q == 0 or (int(index[0]) == 0 and int(index[-1]) == q - 1))
 
 
 def _fit_measures_of(fitted: _Fitted) -> dict[str, float]:
@@ -709,25 +723,6 @@ def _fit_measures_of(fitted: _Fitted) -> dict[str, float]:
         first_order = None if fitted.robust_extra is None else fitted.robust_extra.first_order
         measures.update(_fiml_corrected(fitted, measures, first_order, one))
     return measures
-
-
-@dataclass(frozen=True)
-class _StdAllRows:
-    """Every row's std.all value from a batch of global parameter vectors (B, q)."""
-
-    plans: tuple[StandardizationPlan, ...]
-    index: tuple[np.ndarray, ...]
-    rows: tuple[Any, ...]
-    n_rows: int
-
-    def __call__(self, xs: np.ndarray) -> np.ndarray:
-        xs = np.atleast_2d(xs)
-        if len(self.plans) == 1:
-            return self.plans[0].evaluate(xs[:, self.index[0]])
-        out = np.empty((len(xs), self.n_rows))
-        for plan, idx, rows in zip(self.plans, self.index, self.rows, strict=True):
-            out[:, rows] = plan.evaluate(xs[:, idx])
-        return out
 
 
 @dataclass(frozen=True)
