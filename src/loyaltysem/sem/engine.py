@@ -229,7 +229,13 @@ class BlockTable:
         """Block ``g``'s rows (0-based ``g``) with local free numbers, and their global index."""
         pt = self.pt
         if self.n_groups == 1:
-            local, idx = localize(pt.free)
+            own = pt.__dict__.get("_localized")  # a table is immutable: localized once
+            if own is None:
+                own = localize(pt.free)
+                for arr in own:
+                    arr.flags.writeable = False
+                pt.__dict__["_localized"] = own
+            local, idx = own
             if np.array_equal(local, pt.free):  # the table itself: what is made of it is kept
                 return pt, idx
             rows: Any = slice(None)
