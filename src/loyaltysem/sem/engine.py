@@ -206,9 +206,14 @@ class BlockTable:
 
     @classmethod
     def one_group(cls, pt: ParTable) -> BlockTable:
-        """The table of one block (G = 1): the model's own parameter table."""
-        n_free = int(pt.free.max()) if len(pt) else 0
-        return cls(pt, np.ones(len(pt), dtype=np.int64), 1, n_free)
+        """The table of one block (G = 1): the model's own parameter table (made once per table)."""
+        cached = pt.__dict__.get("_one_block_table")
+        if cached is None:
+            n_free = int(pt.free.max()) if len(pt) else 0
+            group = np.ones(len(pt), dtype=np.int64)
+            group.flags.writeable = False
+            cached = pt.__dict__["_one_block_table"] = cls(pt, group, 1, n_free)
+        return cached
 
     @classmethod
     def from_frame(
@@ -426,8 +431,8 @@ def _check_admissible(
 ) -> None:
     """One block's Heywood cases and lavaan's post-checks, named with its group."""
     pt = cm.table
-    ops, lhs, rhs = pt.op, pt.lhs, pt.rhs
-    for i in np.flatnonzero((ops == "~~") & (lhs == rhs) & (pt.free > 0) & (est < 0)):
+    lhs, rhs = pt.lhs, pt.rhs
+    for i in np.flatnonzero(_table_masks(pt).variances & (pt.free > 0) & (est < 0)):
         warnings.add(
             "admissibility",
             f"{prefix}negative variance estimate (Heywood case): "
@@ -731,7 +736,7 @@ def _estimates(
     labels = None if fitted.group is None else [_plain(v) for v in fitted.gd.labels]
     return estimates_table(
         table.pt, est, se, std_lv, std_all, se_std_all, defined, x, vcov,
-        group=table.group, group_labels=labels,
+        group=table.group if table.n_groups > 1 else None, group_labels=labels,
     )  # fmt: skip
 
 
