@@ -9,6 +9,8 @@ same numbers, and decision for decision on matrices at and around the thresholds
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from test_bootstrap_batched import PD_MODEL as PD
@@ -100,3 +102,29 @@ def test_a_singular_information_still_gives_no_standard_errors():
     assert res.status.identified is False
     assert any("singular" in w for w in res.warnings)
     assert np.isnan(res.estimates.loc[res.estimates["free"] > 0, "se"]).all()
+
+
+@pytest.mark.parametrize("group", [None, "platform"])
+def test_shared_products_give_the_full_batch_bit_for_bit(monkeypatch, group):
+    # the e-commerce model is big enough for the shared evaluation (one group, and each of
+    # three groups with its own parameters: the other groups' moves share member 0's)
+    from loyaltysem._kernels import partable
+
+    frame = ls.simulate_survey(n=900, random_state=3)
+    model = "\n".join(line for line in ls.DEFAULT_MODEL.splitlines() if ":=" not in line)
+    calls = []
+    real = partable.StandardizationPlan._shared_variances
+
+    def spy(self, mats, moved):
+        calls.append(len(moved))
+        return real(self, mats, moved)
+
+    monkeypatch.setattr(partable.StandardizationPlan, "_shared_variances", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        shared = ls.fit(model, frame, group=group).estimates
+        assert calls, "the shared evaluation was not used"
+        monkeypatch.setattr(partable, "_SHARE_FROM", 10**12)
+        full = ls.fit(model, frame, group=group).estimates
+    for column in ("est", "std_lv", "std_all", "se_std_all"):
+        assert np.array_equal(shared[column].to_numpy(), full[column].to_numpy(), equal_nan=True)

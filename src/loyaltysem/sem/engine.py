@@ -714,12 +714,20 @@ def _estimates(
     table, x, vcov = fitted.table, fitted.x, fitted.vcov
     n_rows = len(table.pt)
     points, h = central_points(x)
+    q = len(x)
+    # the one global parameter each point moves (-1: the estimates themselves)
+    moved = np.concatenate([[-1], np.arange(q), np.arange(q)])
     std_all_b = np.empty((len(points), n_rows))
     est, std_lv = np.empty(n_rows), np.empty(n_rows)
     rows_of = _block_rows(table)
     blocks = zip(fitted.compiled, fitted.index, rows_of, fitted.plans, strict=True)
     for g, (cm, idx, rows, plan) in enumerate(blocks):
-        values, sds = plan.values_and_sds(points if _is_identity(idx, len(x)) else points[:, idx])
+        if _is_identity(idx, q):
+            values, sds = plan.values_and_sds(points, moved=moved)
+        else:  # the block's own parameters: local numbers, -1 for the others' parameters
+            local = np.full(q + 1, -1)
+            local[idx] = np.arange(len(idx))
+            values, sds = plan.values_and_sds(points[:, idx], moved=local[moved])
         std_all_b[:, rows] = values * plan.scale(sds)
         est[rows] = est_g = values[0]
         std_lv[rows] = values[0] * StandardizationPlan.build(cm, "std.lv").scale(sds[:1])[0]
