@@ -452,10 +452,15 @@ def _start_values(cm: CompiledModel, s: np.ndarray, mean: np.ndarray | None = No
     loading: dict[int, float] = {}  # row -> start value
     lv_var: dict[str, float] = {}
     explained = np.zeros(len(cm.ov))
-    for latent, rows, idx, marker, marker_value in plan.factors:
-        sub = s[np.ix_(idx, idx)]
-        vals, vecs = np.linalg.eigh(sub)
-        pc = vecs[:, -1] * math.sqrt(max(vals[-1], 1e-8))
+    # each factor's indicator block, those of one size stacked: one eigh per size
+    top: dict[int, tuple[float, np.ndarray]] = {}
+    for members, take_rows, take_cols in plan.blocks:
+        vals, vecs = np.linalg.eigh(s[take_rows, take_cols])
+        for j, f in enumerate(members):
+            top[f] = (float(vals[j, -1]), vecs[j, :, -1])
+    for f, (latent, rows, idx, marker, marker_value) in enumerate(plan.factors):
+        value, vec = top[f]
+        pc = vec * math.sqrt(max(value, 1e-8))
         if pc.sum() < 0:
             pc = -pc
         if marker is not None and abs(pc[marker]) > 1e-8:
@@ -498,6 +503,9 @@ class _StartPlan:
 
     factors: tuple[tuple[str, list[int], list[int], int | None, float], ...]
     rows: tuple[tuple[int, int, str, str, int], ...]
+    # per number of indicators: the factors (positions in ``factors``) and the gather
+    # indices of their blocks of S, stacked (k, n, n)
+    blocks: tuple[tuple[tuple[int, ...], np.ndarray, np.ndarray], ...] = ()
 
 
 def _start_plan(cm: CompiledModel) -> _StartPlan:
@@ -545,7 +553,14 @@ def _start_plan(cm: CompiledModel) -> _StartPlan:
                 starts.append((i, k, "other", name, -1))
         elif ops[i] == "~1" and lhs[i] in ov_pos:
             starts.append((i, k, "~1", lhs[i], ov_pos[lhs[i]]))
-    plan = _StartPlan(tuple(factors), tuple(starts))
+    sizes: dict[int, list[int]] = {}
+    for f, factor in enumerate(factors):
+        sizes.setdefault(len(factor[2]), []).append(f)
+    blocks = []
+    for members in sizes.values():
+        idx = np.array([factors[f][2] for f in members], dtype=np.intp)  # (k, n)
+        blocks.append((tuple(members), idx[:, :, None], idx[:, None, :]))
+    plan = _StartPlan(tuple(factors), tuple(starts), tuple(blocks))
     cm.__dict__["_start_plan"] = plan
     return plan
 

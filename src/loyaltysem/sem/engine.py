@@ -49,7 +49,7 @@ import pandas as pd
 from loyaltysem._kernels import fiml as fiml_kernel
 from loyaltysem._kernels import fit_indices as fi
 from loyaltysem._kernels.converge import minimize
-from loyaltysem._kernels.delta import delta_method
+from loyaltysem._kernels.delta import central_points, delta_se
 from loyaltysem._kernels.multigroup import (
     MultiGroupKernel,
     corrected_groups,
@@ -66,7 +66,6 @@ from loyaltysem._kernels.partable import (
     ParTable,
     StandardizationPlan,
     compile_partable,
-    row_estimates,
 )
 from loyaltysem._kernels.robust import RobustParts
 from loyaltysem._kernels.starts import _start_values, group_starts
@@ -206,9 +205,14 @@ class BlockTable:
 
     @classmethod
     def one_group(cls, pt: ParTable) -> BlockTable:
-        """The table of one block (G = 1): the model's own parameter table."""
-        n_free = int(pt.free.max()) if len(pt) else 0
-        return cls(pt, np.ones(len(pt), dtype=np.int64), 1, n_free)
+        """The table of one block (G = 1): the model's own parameter table (made once per table)."""
+        cached = pt.__dict__.get("_one_block_table")
+        if cached is None:
+            n_free = int(pt.free.max()) if len(pt) else 0
+            group = np.ones(len(pt), dtype=np.int64)
+            group.flags.writeable = False
+            cached = pt.__dict__["_one_block_table"] = cls(pt, group, 1, n_free)
+        return cached
 
     @classmethod
     def from_frame(
@@ -229,7 +233,13 @@ class BlockTable:
         """Block ``g``'s rows (0-based ``g``) with local free numbers, and their global index."""
         pt = self.pt
         if self.n_groups == 1:
-            local, idx = localize(pt.free)
+            own = pt.__dict__.get("_localized")  # a table is immutable: localized once
+            if own is None:
+                own = localize(pt.free)
+                for arr in own:
+                    arr.flags.writeable = False
+                pt.__dict__["_localized"] = own
+            local, idx = own
             if np.array_equal(local, pt.free):  # the table itself: what is made of it is kept
                 return pt, idx
             rows: Any = slice(None)
@@ -316,9 +326,11 @@ def _vcov(
             info = observed_information(kernel, st)
         else:
             info = kernel.expected_information(st)
-        eig = np.linalg.eigvalsh((info + info.T) / 2.0) if info.size else np.ones(1)
-        if not np.all(np.isfinite(eig)) or eig[0] <= np.finfo(float).eps * max(eig[-1], 1.0):
-            raise np.linalg.LinAlgError  # R's solve() refuses such a matrix (rcond < eps)
+        # R's solve() refuses a matrix whose reciprocal condition is below machine epsilon
+        if info.size and not _clearly_above(info, lambda top: _EPS * max(top, 1.0)):
+            eig = np.linalg.eigvalsh((info + info.T) / 2.0)
+            if not np.all(np.isfinite(eig)) or eig[0] <= _EPS * max(eig[-1], 1.0):
+                raise np.linalg.LinAlgError
         if how.se == "standard":
             vcov = np.linalg.inv(info) / n_total
         elif fiml is not None:  # Huber-White from the casewise scores of every row
@@ -334,8 +346,10 @@ def _vcov(
         if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) < 0):
             raise np.linalg.LinAlgError
         # of the inverse as computed: near a singular information its rounding shows here
-        min_eig = float(np.linalg.eigvalsh((vcov + vcov.T) / 2.0)[0]) if vcov.size else 1.0
-        if min_eig < np.finfo(float).eps ** 0.75:  # lavaan lav_model_vcov
+        min_eig = 1.0
+        if vcov.size and not _clearly_above(vcov, lambda _: _EPS**0.75):
+            min_eig = float(np.linalg.eigvalsh((vcov + vcov.T) / 2.0)[0])
+        if min_eig < _EPS**0.75:  # lavaan lav_model_vcov
             warnings.add(
                 "identification",
                 "the covariance matrix of the estimates (vcov) is not positive definite "
@@ -352,13 +366,44 @@ def _vcov(
     return vcov, robust, extra
 
 
+_EPS = float(np.finfo(float).eps)
+
+
+def _clearly_above(a: np.ndarray, floor: Callable[[float], float]) -> bool:
+    """Whether every eigenvalue of ``(a + a')/2`` is surely above ``floor(bound)``.
+
+    ``bound`` (the largest absolute row sum) is at least the largest absolute
+    eigenvalue. One Cholesky factorization of the matrix less ``floor(bound)`` plus a
+    margin for rounding (``4 (q+1)^2 eps bound``, above the backward error of the
+    factorization and of ``eigvalsh``) answers what the smallest eigenvalue would,
+    in a third of its time; ``False`` means "not known": compute the eigenvalues. The
+    decisions (and so the numbers) are those of the eigenvalues.
+
+    Examples
+    --------
+    >>> _clearly_above(np.diag([2.0, 1.0]), lambda top: 0.5), _clearly_above(np.diag([2.0, 1e-20]), lambda top: 1e-16)
+    (True, False)
+    """  # noqa: E501 (a doctest line)
+    sym = (a + a.T) / 2.0
+    bound = float(np.abs(sym).sum(axis=1).max())
+    if not np.isfinite(bound):
+        return False
+    q = len(sym)
+    shift = floor(bound) + 4.0 * (q + 1) ** 2 * _EPS * bound
+    try:
+        np.linalg.cholesky(sym - shift * np.eye(q))
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
 def _check_admissible(
     cm: CompiledModel, xg: np.ndarray, est: np.ndarray, prefix: str, warnings: Findings
 ) -> None:
     """One block's Heywood cases and lavaan's post-checks, named with its group."""
     pt = cm.table
-    ops, lhs, rhs = pt.op, pt.lhs, pt.rhs
-    for i in np.flatnonzero((ops == "~~") & (lhs == rhs) & (pt.free > 0) & (est < 0)):
+    lhs, rhs = pt.lhs, pt.rhs
+    for i in np.flatnonzero(_table_masks(pt).variances & (pt.free > 0) & (est < 0)):
         warnings.add(
             "admissibility",
             f"{prefix}negative variance estimate (Heywood case): "
@@ -629,31 +674,54 @@ def _block_rows(table: BlockTable) -> list[Any]:
 def _estimates(
     fitted: _Fitted, definitions: Sequence[Definition], warnings: Findings
 ) -> pd.DataFrame:
-    """Stage 4a: every row's estimate, SE and standardized solution; admissibility checked."""
+    """Stage 4a: every row's estimate, SE and standardized solution; admissibility checked.
+
+    One batch per block gives its rows' values and standard deviations at the 2q + 1
+    points of the delta method's central differences (``std.all`` and its SEs); row 0
+    of that batch, at the estimates, is the unstandardized estimate and, with the
+    ``std.lv`` factors of the same standard deviations, the ``std.lv`` value (the
+    numbers of a separate evaluation at the estimates, which they replace).
+    """
     table, x, vcov = fitted.table, fitted.x, fitted.vcov
     n_rows = len(table.pt)
+    points, h = central_points(x)
+    q = len(x)
+    # the one global parameter each point moves (-1: the estimates themselves)
+    moved = np.concatenate([[-1], np.arange(q), np.arange(q)])
+    std_all_b = np.empty((len(points), n_rows))
     est, std_lv = np.empty(n_rows), np.empty(n_rows)
     rows_of = _block_rows(table)
-    for g, (cm, idx, rows) in enumerate(zip(fitted.compiled, fitted.index, rows_of, strict=True)):
-        xg = x[idx]
-        est[rows] = est_g = row_estimates(cm, xg)
-        std_lv[rows] = StandardizationPlan.build(cm, "std.lv").evaluate(xg)[0]
-        _check_admissible(cm, xg, est_g, _prefix(fitted.gd, fitted.group, g), warnings)
+    blocks = zip(fitted.compiled, fitted.index, rows_of, fitted.plans, strict=True)
+    for g, (cm, idx, rows, plan) in enumerate(blocks):
+        if _is_identity(idx, q):
+            values, sds = plan.values_and_sds(points, moved=moved)
+        else:  # the block's own parameters: local numbers, -1 for the others' parameters
+            local = np.full(q + 1, -1)
+            local[idx] = np.arange(len(idx))
+            values, sds = plan.values_and_sds(points[:, idx], moved=local[moved])
+        std_all_b[:, rows] = values * plan.scale(sds)
+        est[rows] = est_g = values[0]
+        std_lv[rows] = values[0] * StandardizationPlan.build(cm, "std.lv").scale(sds[:1])[0]
+        _check_admissible(cm, x[idx], est_g, _prefix(fitted.gd, fitted.group, g), warnings)
     free = table.pt.free
     is_free = free > 0
     se = np.zeros(n_rows)
     se[is_free] = np.sqrt(np.clip(np.diag(vcov), 0.0, None))[free[is_free] - 1]
     se[~_table_masks(table.pt).parameters] = np.nan
-    std_all_rows = _StdAllRows(tuple(fitted.plans), tuple(fitted.index), tuple(rows_of), n_rows)
     defined = DefinedParameters(definitions, table.pt, est) if definitions else None
-    std_all, se_std_all = delta_method(
-        std_all_rows, x, vcov, None if defined is None else defined.from_rows
-    )
+    if defined is not None:
+        std_all_b = np.hstack([std_all_b, defined.from_rows(std_all_b)])
+    std_all, se_std_all = std_all_b[0], delta_se(std_all_b, h, vcov)
     labels = None if fitted.group is None else [_plain(v) for v in fitted.gd.labels]
     return estimates_table(
         table.pt, est, se, std_lv, std_all, se_std_all, defined, x, vcov,
-        group=table.group, group_labels=labels,
+        group=table.group if table.n_groups > 1 else None, group_labels=labels,
     )  # fmt: skip
+
+
+def _is_identity(index: np.ndarray, q: int) -> bool:
+    """Whether a block's global parameter index is ``0..q-1`` (one group: no gather)."""
+    return len(index) == q and (q == 0 or (int(index[0]) == 0 and int(index[-1]) == q - 1))
 
 
 def _fit_measures_of(fitted: _Fitted) -> dict[str, float]:
@@ -680,25 +748,6 @@ def _fit_measures_of(fitted: _Fitted) -> dict[str, float]:
         first_order = None if fitted.robust_extra is None else fitted.robust_extra.first_order
         measures.update(_fiml_corrected(fitted, measures, first_order, one))
     return measures
-
-
-@dataclass(frozen=True)
-class _StdAllRows:
-    """Every row's std.all value from a batch of global parameter vectors (B, q)."""
-
-    plans: tuple[StandardizationPlan, ...]
-    index: tuple[np.ndarray, ...]
-    rows: tuple[Any, ...]
-    n_rows: int
-
-    def __call__(self, xs: np.ndarray) -> np.ndarray:
-        xs = np.atleast_2d(xs)
-        if len(self.plans) == 1:
-            return self.plans[0].evaluate(xs[:, self.index[0]])
-        out = np.empty((len(xs), self.n_rows))
-        for plan, idx, rows in zip(self.plans, self.index, self.rows, strict=True):
-            out[:, rows] = plan.evaluate(xs[:, idx])
-        return out
 
 
 @dataclass(frozen=True)
