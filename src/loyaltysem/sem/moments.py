@@ -511,6 +511,57 @@ def moments_from_summary(
     return _Moments(s, n, list(ov), _hash_matrix(s), 0, mean)
 
 
+def check_source(
+    data: Any, summary: bool, missing: str, estimator: str, se: str, *, groups: bool = False
+) -> None:
+    """One source of moments, and the options it can serve (for one group and several).
+
+    Data and summary statistics together, neither, ``missing=`` other than listwise or
+    robust standard errors with summary statistics (both need the rows), and
+    ``missing="pairwise"`` with robust standard errors are refused, each saying what to
+    do; ``groups``: the wording of a multi-group fit.
+    """
+    if summary and data is not None:
+        raise SurveyDataError(
+            "give either data or summary statistics, not both",
+            found="data and sample_cov/sample_cor",
+            expected="one source of sample moments",
+            fix="drop data=..., or drop sample_cov/sample_cor",
+        )
+    if summary and missing != "listwise":
+        raise SurveyDataError(
+            f"missing={missing!r} needs the raw data",
+            found="summary statistics (sample_cov/sample_cor)",
+            expected="data=Survey or DataFrame with NaN for a missing answer",
+            fix=f"pass the data, or drop missing={missing!r}",
+        )
+    if missing == "pairwise" and se != "standard":
+        raise ModelSpecError(
+            f"{estimator} (se={se!r}) with missing='pairwise' is not available",
+            found=f"estimator={estimator!r}, missing='pairwise'",
+            expected="estimator='ML' with missing='pairwise'",
+            fix="use missing='ml' with estimator='MLR' (robust FIML), the better choice",
+        )
+    if not summary and data is None:
+        raise SurveyDataError(
+            "no data to fit the model to",
+            expected="data=Survey or DataFrame with the grouping column, or sample_cov= "
+            "(a list or dict of matrices, one per group) with sample_nobs="
+            if groups
+            else "data=Survey or DataFrame, or sample_cov=/sample_cor= with sample_nobs=",
+            fix="pass the survey and group=, e.g. fit(model, survey, group='wave')"
+            if groups
+            else "pass the survey, e.g. fit(model, loyaltysem.load_ecommerce())",
+        )
+    if summary and se != "standard":
+        raise SurveyDataError(
+            f"robust standard errors ({estimator}, se={se!r}) need the raw data",
+            found="summary statistics (sample_cov/sample_cor)",
+            expected="data=Survey or DataFrame: the fourth moments come from the respondents",
+            fix="pass the data, or use estimator='ML' with summary statistics",
+        )
+
+
 def check_summary_args(
     sample_cov: Any, sample_cor: Any, sample_sd: Any, sample_mean: Any, sample_nobs: Any
 ) -> bool:

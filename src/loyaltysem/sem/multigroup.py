@@ -102,6 +102,7 @@ from loyaltysem.sem.moments import (
     _model_syntax,
     _survey_frame,
     check_pairwise,
+    check_source,
     check_summary_args,
 )
 from loyaltysem.sem.ordinal_multigroup import fit_groups_ordinal
@@ -330,7 +331,7 @@ def fit_groups(
     )
     _check_missing(missing, estimator, spec)
     how = resolve_estimation(estimator, se, information, fiml=missing in FIML)
-    _check_source(data, summary, missing, how)
+    check_source(data, summary, missing, how.estimator, how.se, groups=True)
     group = _group_name(group, summary=summary)
     if summary:
         gd = summary_blocks(
@@ -422,45 +423,6 @@ def _meanstructure(
     if meanstructure is None:
         return not summary or sample_mean is not None
     return meanstructure
-
-
-def _check_source(data: Any, summary: bool, missing: str, how: Estimation) -> None:
-    """One source of moments, and options it can serve (as for one group)."""
-    if summary and data is not None:
-        raise SurveyDataError(
-            "give either data or summary statistics, not both",
-            found="data and sample_cov/sample_cor",
-            expected="one source of sample moments",
-            fix="drop data=..., or drop sample_cov/sample_cor",
-        )
-    if not summary and data is None:
-        raise SurveyDataError(
-            "no data to fit the model to",
-            expected="data=Survey or DataFrame with the grouping column, or sample_cov= "
-            "(a list or dict of matrices, one per group) with sample_nobs=",
-            fix="pass the survey and group=, e.g. fit(model, survey, group='wave')",
-        )
-    if summary and missing != "listwise":
-        raise SurveyDataError(
-            f"missing={missing!r} needs the raw data",
-            found="summary statistics (sample_cov/sample_cor)",
-            expected="data=Survey or DataFrame with NaN for a missing answer",
-            fix=f"pass the data, or drop missing={missing!r}",
-        )
-    if summary and how.se != "standard":
-        raise SurveyDataError(
-            f"robust standard errors ({how.estimator}, se={how.se!r}) need the raw data",
-            found="summary statistics (sample_cov/sample_cor)",
-            expected="data=Survey or DataFrame: the fourth moments come from the respondents",
-            fix="pass the data, or use estimator='ML' with summary statistics",
-        )
-    if missing == "pairwise" and how.se != "standard":
-        raise ModelSpecError(
-            f"{how.estimator} (se={how.se!r}) with missing='pairwise' is not available",
-            found=f"estimator={how.estimator!r}, missing='pairwise'",
-            expected="estimator='ML' with missing='pairwise'",
-            fix="use missing='ml' with estimator='MLR' (robust FIML), the better choice",
-        )
 
 
 def _options(

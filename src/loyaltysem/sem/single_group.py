@@ -52,6 +52,7 @@ from loyaltysem.sem.moments import (
     _model_syntax,
     _Moments,
     _survey_frame,
+    check_source,
     check_summary_args,
     moments_from_data,
     moments_from_summary,
@@ -394,7 +395,7 @@ def fit(
         estimator, se, information, missing, parameterization, ordered
     )
     spec = _ml_spec(model, fiml, std_lv, orthogonal, fixed_x, meanstructure)
-    _check_source(data, summary, missing, estimator, se_type)
+    check_source(data, summary, missing, estimator, se_type)
     if summary:
         moments = _summary_moments(
             spec, sample_cov, sample_cor, sample_sd, sample_nobs, sample_mean
@@ -486,44 +487,6 @@ def _ml_spec(
             fix="pass a bool",
         )
     return spec
-
-
-def _check_source(data: Any, summary: bool, missing: str, estimator: str, se_type: str) -> None:
-    """One source of moments, and options it can serve (robust SEs need the raw data)."""
-    if summary and data is not None:
-        raise SurveyDataError(
-            "give either data or summary statistics, not both",
-            found="data and sample_cov/sample_cor",
-            expected="one source of sample moments",
-            fix="drop data=..., or drop sample_cov/sample_cor",
-        )
-    if summary and missing != "listwise":
-        raise SurveyDataError(
-            f"missing={missing!r} needs the raw data",
-            found="summary statistics (sample_cov/sample_cor)",
-            expected="data=Survey or DataFrame with NaN for a missing answer",
-            fix=f"pass the data, or drop missing={missing!r}",
-        )
-    if missing == "pairwise" and se_type != "standard":
-        raise ModelSpecError(
-            f"{estimator} (se={se_type!r}) with missing='pairwise' is not available",
-            found=f"estimator={estimator!r}, missing='pairwise'",
-            expected="estimator='ML' with missing='pairwise'",
-            fix="use missing='ml' with estimator='MLR' (robust FIML), the better choice",
-        )
-    if not summary and data is None:
-        raise SurveyDataError(
-            "no data to fit the model to",
-            expected="data=Survey or DataFrame, or sample_cov=/sample_cor= with sample_nobs=",
-            fix="pass the survey, e.g. fit(model, loyaltysem.load_ecommerce())",
-        )
-    if summary and se_type != "standard":
-        raise SurveyDataError(
-            f"robust standard errors ({estimator}, se={se_type!r}) need the raw data",
-            found="summary statistics (sample_cov/sample_cor)",
-            expected="data=Survey or DataFrame: the fourth moments come from the respondents",
-            fix="pass the data, or use estimator='ML' with summary statistics",
-        )
 
 
 def _summary_moments(
