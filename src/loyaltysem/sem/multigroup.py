@@ -230,7 +230,7 @@ def fit_groups(
         (groups in order, named ``"Group 1"``, ``"Group 2"``, ... as lavaan names
         them) or a dict ``{group: ...}`` (lavaan's named list) of what
         :func:`loyaltysem.fit` takes for one group; ``sample_nobs`` a list, dict or
-        Series of N. Read by :func:`loyaltysem.sem.group_blocks.summary_blocks`
+        Series of N. Read by ``loyaltysem.sem.group_blocks.summary_blocks``
         (covariance matrices rescaled by (N - 1)/N). ML only (robust standard errors
         need the rows).
 
