@@ -77,16 +77,8 @@ def standardized_residuals(
         gx = gamma[:, xs]
         gamma = gamma - gx @ np.linalg.solve(gamma[np.ix_(xs, xs)], gx.T)
     d = delta[:, rows, cols].T  # p* x q
-    q_mat = np.eye(len(rows)) - d @ (n * vcov) @ d.T @ a1
-    acov = q_mat @ gamma @ q_mat.T / n
-    var = np.diag(acov).copy()
-    var[~np.isfinite(var) | (var < np.finfo(float).eps)] = np.nan
-    resid = (s - sigma)[rows, cols]
-    z = np.where(np.abs(resid) < 1e-5, resid, resid / np.sqrt(var))
-    out = np.empty((p, p))
-    out[rows, cols] = z
-    out[cols, rows] = z
-    return out
+    parts = _ResidualParts(a1, gamma, d, (s - sigma)[rows, cols], rows, cols, p)
+    return parts.standardize(n * vcov, n)  # N vcov: the inverted unit information
 
 
 def moment_standardized_residuals(
@@ -158,7 +150,7 @@ def _residual_a1_gamma(
         z -= z.mean(axis=0)
         gamma = z.T @ z / n
     else:  # normal theory at the sample moments: the inverse h1 information
-        gamma = s[ix(rows, rows)] * s[ix(cols, cols)] + s[ix(rows, cols)] * s[ix(cols, rows)]
+        gamma = _nt_gamma(s, rows, cols)
         if means:
             k = len(rows)
             full = np.zeros((p + k, p + k))
