@@ -84,10 +84,17 @@ def test_kernel_scores_equal_lavscores(monkeypatch, name):
     first = [fx["coef_names"].index(n) for n in names]
     x_lavaan = np.asarray(fx["coef"], dtype=float)[first]
     assert ref.shape == (len(fx["case_idx"]), len(fitted.x)) == (ref.shape[0], len(names))
-    # the same parameters in the same order; lavaan stops short along a flat direction in
-    # Political Democracy with labels (its gradient 6.8e-6, chi-square higher than ours by
-    # 4e-8): y2 ~~ y4 (SE 0.69) 1.44025 against our 1.44013
-    assert_allclose(fitted.x, x_lavaan, atol=2e-4)
+    # the same parameters in the same order, within design.md's 1e-4; but lavaan stops
+    # short along a flat direction in Political Democracy with labels: y2 ~~ y4 (SE 0.69)
+    # 1.44025 against our 1.44013, its gradient there not zero and its F above ours
+    off = [names[i] for i in np.flatnonzero(np.abs(fitted.x - x_lavaan) > 1e-4)]
+    if name == "poldem_sem_labels":
+        assert off == ["y2~~y4"]
+        kernel, st_lavaan = fitted.kernel, fitted.kernel.state(x_lavaan)
+        assert np.abs(kernel.gradient(st_lavaan)).max() > 1e-6
+        assert kernel.objective(st_lavaan) > kernel.objective(fitted.st)
+    else:
+        assert off == []
     rows = np.asarray(fx["case_idx"]) - 1
     assert np.array_equal(rows, np.arange(len(rows)))  # lavaan keeps the data's order here
     scale = np.abs(ref).max()
