@@ -306,11 +306,16 @@ def optimize(
     """
     x = np.asarray(x0, dtype=float).copy()
     n0 = 0
+    st = None
     if approach is not None:
         x1, _, n0, _ = optimize(approach, x, tol=tol, max_iter=max_iter)
-        if np.isfinite(kernel.objective(kernel.state(x1))):
+        st = kernel.state(x1)  # a pass over the data for FIML: kept, not made again
+        if np.isfinite(kernel.objective(st)):
             x = x1
-    st = kernel.state(x)
+        else:  # outside the kernel's domain: from x0
+            st = None
+    if st is None:
+        st = kernel.state(x)
     if not np.isfinite(kernel.objective(st)):
         return x, st, n0, False
     x, st, n1, done = damped_scoring(
